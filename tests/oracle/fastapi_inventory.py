@@ -1,0 +1,169 @@
+#!/usr/bin/env python
+"""Ground truth for the fixture apps: import a FastAPI app for real and list its routes.
+
+Usage::
+
+    python tests/oracle/fastapi_inventory.py <case_dir>
+
+``<case_dir>/case.toml`` (optional) may hold::
+
+    app = "main:app"            # module:attribute; "pkg.main:create_app()" calls a factory
+    sys_path = ["."]            # entries relative to the case dir, put first on sys.path
+    oracle = false              # skip this case (then nothing is imported)
+    oracle_reason = "why"
+
+Prints JSON ``{"routes": [{"methods": [...], "path": "...", "scheme": bool}, ...]}`` (sorted), one
+entry per route and full path. ``methods`` are the methods the route declares (FastAPI adds no HEAD or
+OPTIONS to an APIRoute); websocket routes have ``["WEBSOCKET"]``. ``scheme`` is true when an instance
+of ``fastapi.security.base.SecurityBase`` appears anywhere in the dependency tree FastAPI runs for that
+route, including dependencies given to ``FastAPI()``, ``APIRouter()``, ``include_router()`` and the
+decorator. FastAPI's own docs routes and plain Starlette routes / ASGI mounts are left out; mounted
+FastAPI sub-apps are walked with the mount path as prefix (they do not inherit the parent's
+dependencies, and neither does FastAPI). When the case says ``oracle = false`` it prints
+``{"skipped": "<reason>"}``.
+
+How the router tree is walked: FastAPI >= 0.137 no longer copies the routes of an included router
+into the parent; ``include_router`` appends a ``fastapi.routing._IncludedRouter`` that holds the
+original router and an include context (accumulated prefix and dependencies), and builds the
+effective routes lazily. ``fastapi.routing.iter_route_contexts(app.routes)`` (what FastAPI's own
+OpenAPI generation uses) flattens that tree into ``RouteContext`` objects whose ``path``,
+``methods`` and ``dependant`` are the effective ones (prefixes and include-level dependencies
+applied). Older FastAPI versions have flat ``app.routes`` of ``APIRoute``; both are handled.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+def load_config(case_dir: Path) -> dict[str, Any]:
+    cfg_file = case_dir / "case.toml"
+    if cfg_file.is_file():
+        with cfg_file.open("rb") as fh:
+            return tomllib.load(fh)
+    return {}
+
+
+def load_app(case_dir: Path, cfg: dict[str, Any]) -> Any:
+    for entry in reversed(cfg.get("sys_path", ["."])):
+        sys.path.insert(0, str((case_dir / entry).resolve()))
+    os.chdir(case_dir)
+    spec = cfg.get("app", "main:app")
+    module_name, _, attr = spec.partition(":")
+    attr = attr or "app"
+    call = attr.endswith("()")
+    if call:
+        attr = attr[:-2]
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if call:
+        obj = obj()
+    return obj
+
+
+def has_scheme(dependant: Any) -> bool:
+    from fastapi.security.base import SecurityBase
+
+    seen: set[int] = set()
+    stack = [dependant]
+    while stack:
+        dep = stack.pop()
+        if dep is None or id(dep) in seen:
+            continue
+        seen.add(id(dep))
+        if isinstance(dep.call, SecurityBase):
+            return True
+        stack.extend(dep.dependencies)
+    return False
+
+
+def _route_contexts(routes: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """Yield (original_route, effective) pairs; ``effective`` has the full path/methods/dependant."""
+    from fastapi import routing
+
+    iter_contexts = getattr(routing, "iter_route_contexts", None)
+    if iter_contexts is None:  # FastAPI < 0.137: included routes are copied flat into app.routes
+        for route in routes:
+            yield route, route
+        return
+    for ctx in iter_contexts(routes):
+        yield ctx.original_route, ctx
+
+
+def docs_paths(app: Any) -> set[str]:
+    paths = set()
+    for attr in ("openapi_url", "docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url"):
+        value = getattr(app, attr, None)
+        if value:
+            paths.add(value)
+    if getattr(app, "docs_url", None) and getattr(app, "swagger_ui_oauth2_redirect_url", None):
+        paths.add(app.swagger_ui_oauth2_redirect_url)
+    return paths
+
+
+def inventory(app: Any, prefix: str = "") -> list[dict[str, Any]]:
+    from fastapi import FastAPI
+    from fastapi.routing import APIRoute, APIWebSocketRoute
+    from starlette.routing import Mount
+
+    skip = docs_paths(app)
+    out: list[dict[str, Any]] = []
+    for original, eff in _route_contexts(list(app.routes)):
+        if isinstance(original, APIRoute):
+            path = eff.path
+            if path in skip:
+                continue
+            out.append({
+                "methods": sorted(m.upper() for m in (eff.methods or ())),
+                "path": prefix + path,
+                "scheme": has_scheme(eff.dependant),
+            })
+        elif isinstance(original, APIWebSocketRoute):
+            out.append({
+                "methods": ["WEBSOCKET"],
+                "path": prefix + eff.path,
+                "scheme": has_scheme(eff.dependant),
+            })
+        elif isinstance(original, Mount):
+            sub = original.app
+            if isinstance(sub, FastAPI):
+                out.extend(inventory(sub, prefix + eff.path.rstrip("/")))
+            # StaticFiles and other ASGI apps: not FastAPI routes
+        # plain Starlette Route (docs, app.add_route): not a FastAPI path operation
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(f"usage: {argv[0]} <case_dir>", file=sys.stderr)
+        return 2
+    case_dir = Path(argv[1]).resolve()
+    cfg = load_config(case_dir)
+    if cfg.get("oracle", True) is False:
+        print(json.dumps({"skipped": cfg.get("oracle_reason", "oracle = false")}))
+        return 0
+    app = load_app(case_dir, cfg)
+    routes = inventory(app)
+    unique = {(tuple(r["methods"]), r["path"], r["scheme"]) for r in routes}
+    result = [
+        {"methods": list(m), "path": p, "scheme": s}
+        for m, p, s in sorted(unique, key=lambda t: (t[1], t[0], t[2]))
+    ]
+    lines = ",\n".join("  " + json.dumps(r) for r in result)
+    print('{"routes": [\n' + lines + "\n]}" if result else '{"routes": []}')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

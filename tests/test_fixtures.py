@@ -1,0 +1,34 @@
+"""Every fixture case: the analyzer's findings equal the ``# expect:`` comments exactly."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fixture_cases import case_dirs, case_id, expected_findings  # noqa: E402
+
+CASES = case_dirs()
+
+
+def _fmt(items: set[tuple[str, str, int]]) -> str:
+    return "\n".join(f"  {rule} {path}:{line}" for rule, path, line in sorted(items, key=lambda t: (t[1], t[2], t[0]))) or "  (none)"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_fixture_findings(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from routeguard_lint.api import analyze
+
+    expected = expected_findings(case)
+    monkeypatch.chdir(case)
+    result = analyze([Path(".")])
+    actual = {(f.rule_id, f.path, f.line) for f in result.findings}
+    missing = expected - actual
+    unexpected = actual - expected
+    assert not missing and not unexpected, (
+        f"{case_id(case)}\nmissing (expected but not reported):\n{_fmt(missing)}\n"
+        f"unexpected (reported but not expected):\n{_fmt(unexpected)}"
+    )

@@ -1,0 +1,58 @@
+"""Every importable fixture case: routeguard's route inventory equals what FastAPI itself builds.
+
+The oracle (tests/oracle/fastapi_inventory.py) imports the app in a subprocess and lists
+(methods, full path, scheme-in-dependency-tree) for every route; routeguard must find the same set
+statically.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fixture_cases import ORACLE_SCRIPT, case_config, case_dirs, case_id  # noqa: E402
+
+CASES = [c for c in case_dirs() if case_config(c).get("oracle", True) is not False]
+
+
+def run_oracle(case: Path) -> set[tuple[tuple[str, ...], str, bool]]:
+    proc = subprocess.run(
+        [sys.executable, str(ORACLE_SCRIPT), str(case)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"oracle failed on {case_id(case)}:\n{proc.stderr}"
+    data = json.loads(proc.stdout)
+    return {(tuple(r["methods"]), r["path"], bool(r["scheme"])) for r in data["routes"]}
+
+
+def _fmt(items: set[tuple[tuple[str, ...], str, bool]]) -> str:
+    return "\n".join(
+        f"  {','.join(m):20} {p}  scheme={s}" for m, p, s in sorted(items, key=lambda t: (t[1], t[0]))
+    ) or "  (none)"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_route_inventory_matches_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    oracle = run_oracle(case)
+
+    from routeguard_lint.api import analyze
+
+    monkeypatch.chdir(case)
+    result = analyze([Path(".")])
+    # Routers never included into an app are not served by FastAPI, so the oracle cannot see them.
+    ours = {
+        (tuple(r.methods), r.path, r.scheme)
+        for r in result.routes
+        if getattr(r, "reachable", True)
+    }
+    assert ours == oracle, (
+        f"{case_id(case)}\nonly in FastAPI:\n{_fmt(oracle - ours)}\nonly in routeguard:\n{_fmt(ours - oracle)}"
+    )
