@@ -45,6 +45,8 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+sys.dont_write_bytecode = True  # keep the fixture directories free of __pycache__
+
 
 def load_config(case_dir: Path) -> dict[str, Any]:
     cfg_file = case_dir / "case.toml"
