@@ -1,0 +1,102 @@
+"""The pipeline, end to end: files -> facts -> index -> route graph -> rules -> findings and routes.
+
+`analyze()` is what the CLI and the tests call. Facts are computed in worker processes when there are
+enough files to pay for them; the result is identical for any number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from . import rules as rules_pkg
+from .discovery import SourceFile, discover, mentions_fastapi
+from .facts import ModuleFacts, extract
+from .graph import Graph, Route, build_graph
+from .index import Index
+from .model import DependencyInfo, Finding, Result, RouteInfo
+
+PARALLEL_MIN_FILES = 24
+
+
+def _facts_for(job: tuple[str, str, str, bool]) -> ModuleFacts:
+    path, display, module, is_package = job
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        facts = ModuleFacts(path=display, module=module, is_package=is_package)
+        facts.error = (f"cannot read file: {exc.strerror or exc}", 1, 1)
+        return facts
+    return extract(data, display, module, is_package)
+
+
+def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
+    """Big files and files that mention FastAPI first, so workers stay busy; every file is analysed."""
+    def weight(f: SourceFile) -> tuple:
+        try:
+            size = f.path.stat().st_size
+            with open(f.path, "rb") as handle:
+                head = handle.read(65536)
+        except OSError:
+            return (0, 0)
+        return (mentions_fastapi(head), size)
+    return sorted(files, key=weight, reverse=True)
+
+
+def collect_facts(files: list[SourceFile], jobs: int | None = None) -> list[ModuleFacts]:
+    work = [(str(f.path), f.display, f.module, f.is_package) for f in files]
+    workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
+        results = [_facts_for(job) for job in work]
+    else:
+        order = _hint_order(files)
+        ordered = [(str(f.path), f.display, f.module, f.is_package) for f in order]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            facts = list(pool.map(_facts_for, ordered, chunksize=4))
+        by_display = {f.path: f for f in facts}
+        results = [by_display[f.display] for f in files]
+    return results
+
+
+def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None) -> Graph:
+    files = discover(paths, excludes)
+    facts = collect_facts(files, jobs)
+    aliases = {f.display: list(f.aliases) for f in files}
+    index = Index(facts, aliases)
+    return build_graph(index)
+
+
+def run_rules(graph: Graph, select: Iterable[str] | None = None) -> list[Finding]:
+    wanted = set(select) if select is not None else None
+    findings: list[Finding] = []
+    for module in rules_pkg.MODULES:
+        if wanted is not None and module.RULE.code not in wanted:
+            continue
+        findings.extend(module.check(graph))
+    unique = {(f.rule_id, f.path, f.line, f.column, f.message): f for f in findings}
+    return sorted(unique.values(), key=Finding.sort_key)
+
+
+def route_info(route: Route, graph: Graph) -> RouteInfo:
+    decl = route.decl
+    deps: list[DependencyInfo] = []
+    if route.root is not None:
+        for child, via in route.root.children:
+            deps.append(DependencyInfo(child.label, child.kind, via, child.path, child.line))
+    return RouteInfo(
+        methods=tuple(route.methods), path=route.full_path, handler=decl.handler_name, file=decl.file,
+        line=decl.line, column=decl.col, state=route.state, public_reason=route.public_reason,
+        auth=route.auth_chain, reason=route.reason, dependencies=tuple(deps), conditions=route.conditions,
+        reachable=route.reachable, scheme=route.scheme,
+    )
+
+
+def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+            select: Iterable[str] | None = None) -> Result:
+    graph = build(paths, excludes=excludes, jobs=jobs)
+    findings = run_rules(graph, select)
+    routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
+    return Result(findings=findings, routes=routes, files=len(graph.index.modules))

@@ -1,0 +1,946 @@
+"""The route graph: apps, routers, includes, routes with full paths, and their dependency trees.
+
+Built from the project index alone (no LibCST here). Three steps:
+
+1. find the router objects (`FastAPI(...)`, `APIRouter(...)` and subclasses), route declarations
+   (decorators, `add_api_route`, websockets) and edges (`include_router`, `mount`);
+2. expand each route through every chain of includes up to an app: full path + the dependencies every
+   level contributes, each with its provenance;
+3. build the dependency tree of each route (`DepNode`s, shared between routes) and decide its state:
+   protected / public / unverified / unprotected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import ir
+from .facts import Func, ModuleFacts, Param
+from .index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV,
+                    UnknownV, Value)
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
+ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+SCHEME_NAMES = frozenset({
+    "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer", "OAuth2", "HTTPBearer", "HTTPBasic", "HTTPDigest",
+    "HTTPBase", "APIKeyHeader", "APIKeyCookie", "APIKeyQuery", "APIKeyBase", "OpenIdConnect", "SecurityBase",
+})
+PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"})
+SECURITY = frozenset({"fastapi.Security", "fastapi.params.Security", "fastapi.param_functions.Security"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+REQUEST_TYPES = frozenset({"Request", "HTTPConnection", "WebSocket"})
+NON_QUERY_TYPES = frozenset({"Request", "HTTPConnection", "WebSocket", "Response", "BackgroundTasks",
+                             "SecurityScopes", "UploadFile"})
+PARAM_FUNCS = frozenset({"Header", "Cookie", "Query", "Path", "Body", "Form", "File"})
+
+# Header and cookie names that carry a credential (compared lower-case, `_` and `-` equivalent).
+CREDENTIAL_HEADERS = re.compile(
+    r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-token|x-auth-token|x-access-token|"
+    r"token|access-token|x-auth|x-authorization|x-api-token|api-token|x-session-token|x-key|x-secret|"
+    r"x-.*-(token|key|secret|auth))$")
+CREDENTIAL_COOKIES = re.compile(
+    r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)
+# Library calls that raise on a bad credential (they verify a signature or a password).
+VERIFYING_CALLS = re.compile(
+    r"^(jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|itsdangerous|firebase_admin\.auth|google\.oauth2\.id_token|"
+    r"passlib|jwcrypto|joserfc\.jwt|pyjwt)(\..*)?\.(decode|verify\w*|loads|verify_id_token|verify_oauth2_token|"
+    r"decode_complete)$")
+HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping"})
+
+
+def _external_name(value: Value) -> str | None:
+    return value.qualname if isinstance(value, ExternalV) else None
+
+
+def _last(qualname: str | None) -> str:
+    return qualname.rsplit(".", 1)[-1] if qualname else ""
+
+
+def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], package: str = "fastapi") -> bool:
+    return bool(qualname) and (qualname.startswith(package + ".") or qualname.startswith("starlette.")) \
+        and _last(qualname) in names
+
+
+# --------------------------------------------------------------------------------------------- records
+
+
+@dataclass
+class DepRef:
+    """A dependency declared somewhere, not yet resolved."""
+
+    expr: ir.Expr | None  # the callable expression (the `x` of `Depends(x)`), None for `Depends()`
+    ctx: Ctx
+    origin: str  # provenance, e.g. "APIRouter(dependencies=)" or "parameter current_user"
+    path: str
+    line: int
+    annotation: ir.Expr | None = None  # for `Depends()`: the annotation is the dependency
+    scopes: tuple = ()
+    security: bool = False
+
+
+@dataclass
+class Include:
+    parent: tuple
+    child: tuple
+    prefix: str
+    deps: list[DepRef]
+    path: str
+    line: int
+    conditions: tuple
+    mount: bool = False
+
+
+@dataclass
+class RouterNode:
+    key: tuple
+    kind: str  # "app" | "router"
+    module: str
+    path: str
+    line: int
+    prefix: str = ""
+    deps: list[DepRef] = field(default_factory=list)
+    included_by: list[Include] = field(default_factory=list)
+
+
+@dataclass
+class RouteDecl:
+    router: tuple
+    methods: tuple
+    path: str
+    handler: FuncV | None
+    handler_name: str
+    deps: list[DepRef]
+    file: str
+    line: int
+    col: int
+    end_col: int
+    websocket: bool = False
+
+
+@dataclass
+class DepNode:
+    """One node of a dependency tree: a callable FastAPI runs, or a credential source."""
+
+    id: tuple
+    label: str  # qualified display name
+    kind: str  # function | class | instance | scheme | external | unresolved | header | cookie | request | query
+    path: str | None = None
+    line: int | None = None
+    children: list = field(default_factory=list)  # [(DepNode, via)]
+    credential: bool = False  # this node is itself a credential source
+    rejects: bool = False  # this node itself can reject the request
+    optional: bool = False  # a scheme with auto_error=False, or an optional credential header
+    func: Func | None = None
+    func_module: str | None = None
+    params: list = field(default_factory=list)  # [(Param, classification)] for callables
+    scheme_class: str | None = None
+    token_url: str | None = None
+    name_says_auth: bool = False
+    calls_unknown: bool = False
+    websocket_only: bool = True
+    password_form: bool = False  # OAuth2PasswordRequestForm or a subclass: marks a login endpoint
+
+
+@dataclass
+class Route:
+    decl: RouteDecl
+    methods: tuple
+    full_path: str
+    deps: list[DepRef]  # every declared dependency, outermost level first
+    conditions: tuple
+    reachable: bool
+    root: DepNode | None = None  # the handler as a dependant, children = all effective deps
+    state: str = "unprotected"
+    public_reason: str | None = None
+    auth_chain: tuple = ()
+    reason: str = ""
+    scheme: bool = False
+    mounted: bool = False
+
+
+@dataclass
+class Graph:
+    index: Index
+    routers: dict
+    routes: list[Route]
+    nodes: dict  # id -> DepNode
+    token_urls: list
+
+
+# ---------------------------------------------------------------------------------------- the builder
+
+
+AUTH_NAME = re.compile(r"(auth|verif|current_?(active_?)?(super_?)?user|permission|login|guard|requir|"
+                       r"admin_only|only_admin|check_(token|user|key|access|api)|access_control|protect)",
+                       re.IGNORECASE)
+
+
+class GraphBuilder:
+    def __init__(self, index: Index):
+        self.index = index
+        self.routers: dict[tuple, RouterNode] = {}
+        self.decls: list[RouteDecl] = []
+        self.nodes: dict[tuple, DepNode] = {}
+        self._building: set = set()
+        self._raises_memo: dict = {}
+
+    # -- step 1: routers, routes, includes -----------------------------------------------------------
+    def router_of(self, value: Value) -> RouterNode | None:
+        if not isinstance(value, InstanceV):
+            return None
+        if value.key in self.routers:
+            return self.routers[value.key]
+        kind = self._router_kind(value.cls)
+        if kind is None:
+            return None
+        facts = self.index.module(value.module)
+        ctx = Ctx(value.module, value.scope)
+        node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
+        self.routers[value.key] = node
+        call = value.call
+        if kind == "router":
+            node.prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+        node.deps = self._dep_list(call.kwarg("dependencies"), ctx,
+                                   "FastAPI(dependencies=)" if kind == "app" else "APIRouter(dependencies=)",
+                                   node.path, call.line)
+        if isinstance(value.cls, ClassV):
+            self._subclass_init(value.cls, node)
+        return node
+
+    def _router_kind(self, cls: object) -> str | None:
+        if isinstance(cls, ExternalV):
+            if cls.qualname in APP_CLASSES:
+                return "app"
+            if cls.qualname in ROUTER_CLASSES:
+                return "router"
+            return None
+        if isinstance(cls, ClassV):
+            bases = set(self.index.external_bases(cls))
+            if bases & APP_CLASSES:
+                return "app"
+            if bases & ROUTER_CLASSES:
+                return "router"
+        return None
+
+    def _subclass_init(self, cls_v: ClassV, node: RouterNode) -> None:
+        """A project subclass of APIRouter/FastAPI that passes prefix/dependencies to super().__init__."""
+        init = self.index.class_attr(cls_v, "__init__")
+        if not isinstance(init, FuncV):
+            return
+        func = self.index.func(init)
+        if func is None:
+            return
+        ctx = Ctx(init.module, func.qualname)
+        for call in func.calls:
+            f = call.func
+            if isinstance(f, ir.Attr) and f.attr == "__init__" and isinstance(f.value, ir.Call) and \
+                    ir.dotted(f.value.func) == "super":
+                prefix = call.kwarg("prefix")
+                if prefix is not None and node.kind == "router" and not node.prefix:
+                    node.prefix = self.index.string(prefix, ctx) or ""
+                deps = call.kwarg("dependencies")
+                if deps is not None:
+                    node.deps = self._dep_list(deps, ctx, f"{cls_v.name}.__init__ dependencies",
+                                               self.index.path_of(init.module), call.line) + node.deps
+
+    def _dep_list(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
+        out: list[DepRef] = []
+        for item in self._items(expr, ctx):
+            ref = self._depends_call(item, ctx, origin, path, line)
+            if ref is not None:
+                out.append(ref)
+        return out
+
+    def _items(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[ir.Expr]:
+        """The elements of a literal list/tuple (following a name bound to one, and `a + b`)."""
+        if expr is None or depth > 10:
+            return []
+        if isinstance(expr, ir.Seq):
+            out: list[ir.Expr] = []
+            for item in expr.items:
+                if isinstance(item, ir.Star):
+                    out.extend(self._items(item.value, ctx, depth + 1))
+                else:
+                    out.append(item)
+            return out
+        if isinstance(expr, ir.BinOp) and expr.op == "+":
+            return self._items(expr.left, ctx, depth + 1) + self._items(expr.right, ctx, depth + 1)
+        bound = self._binding(expr, ctx)
+        if bound is not None:
+            return self._items(bound[0], bound[1], depth + 1)
+        return []
+
+    def _binding(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+        """The expression a name is bound to (local, then module level, following imports)."""
+        if isinstance(expr, ir.Name):
+            facts = self.index.module(ctx.module)
+            if facts is None:
+                return None
+            scope = ctx.scope
+            while scope is not None:
+                func = facts.functions.get(scope)
+                if func is None:
+                    break
+                if expr.id in func.assigns:
+                    return func.assigns[expr.id], Ctx(ctx.module, scope)
+                scope = func.parent
+            if expr.id in facts.assigns:
+                return facts.assigns[expr.id], Ctx(facts.module)
+            if expr.id in facts.imports:
+                ref = facts.imports[expr.id]
+                target = self.index.module(ref.module)
+                if target is not None and ref.name and ref.name in target.assigns:
+                    return target.assigns[ref.name], Ctx(target.module)
+            return None
+        if isinstance(expr, ir.Attr):
+            base = self.index.resolve(expr.value, ctx)
+            if isinstance(base, ModuleV):
+                target = self.index.module(base.name)
+                if target is not None and expr.attr in target.assigns:
+                    return target.assigns[expr.attr], Ctx(target.module)
+        return None
+
+    def _depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
+        if not isinstance(item, ir.Call):
+            return None
+        callee = _external_name(self.index.resolve(item.func, ctx))
+        if callee not in DEPENDS and callee not in SECURITY:
+            return None
+        scopes = tuple(self.index.string(s, ctx) or ir.show(s) for s in self._items(item.kwarg("scopes"), ctx))
+        return DepRef(item.arg(0, "dependency"), ctx, origin, path, item.line or line, scopes=scopes,
+                      security=callee in SECURITY)
+
+    def collect(self) -> None:
+        for facts in self.index.modules:
+            if facts.error:
+                continue
+            for func in facts.functions.values():
+                if func.decorators:
+                    self._decorated(facts, func)
+            for site in facts.calls:
+                self._call_site(facts, site.call, Ctx(facts.module, site.scope), site.conditions, site.col,
+                                site.end_col)
+
+    def _decorated(self, facts: ModuleFacts, func: Func) -> None:
+        ctx = Ctx(facts.module, func.parent)
+        for dec in func.decorators:
+            call = dec.expr
+            if not isinstance(call, ir.Call) or not isinstance(call.func, ir.Attr):
+                continue
+            method = call.func.attr
+            if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route"):
+                continue
+            router = self.router_of(self.index.resolve(call.func.value, ctx))
+            if router is None:
+                continue
+            path = self.index.string(call.arg(0, "path"), ctx)
+            if path is None:
+                path = ir.show(call.arg(0, "path")) or "?"
+            websocket = method == "websocket"
+            if websocket:
+                methods: tuple = ("WEBSOCKET",)
+            elif method in ("api_route", "route"):
+                methods = self._methods(call.kwarg("methods"), ctx) or ("GET",)
+            else:
+                methods = (method.upper(),)
+            deps = self._dep_list(call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
+                                  dec.line)
+            self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
+                                        f"{facts.module}.{func.qualname}", deps, facts.path, dec.line, dec.col,
+                                        dec.end_col, websocket))
+
+    def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple:
+        out = []
+        for item in self._items(expr, ctx):
+            text = self.index.string(item, ctx)
+            if text:
+                out.append(text.upper())
+        return tuple(sorted(set(out)))
+
+    def _call_site(self, facts: ModuleFacts, call: ir.Call, ctx: Ctx, conditions: tuple, site_col: int = 1,
+                   site_end: int = 1) -> None:
+        f = call.func
+        if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
+                                                        "add_api_websocket_route", "add_route"):
+            return
+        owner = self.router_of(self.index.resolve(f.value, ctx))
+        if owner is None:
+            return
+        if f.attr == "include_router":
+            for child_expr in self._expand(call.arg(0, "router"), ctx):
+                child = self.router_of(self.index.resolve(child_expr[0], child_expr[1]))
+                if child is None or child.key == owner.key:
+                    continue
+                prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+                deps = self._dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
+                                      facts.path, call.line)
+                child.included_by.append(Include(owner.key, child.key, prefix, deps, facts.path, call.line,
+                                                 conditions))
+        elif f.attr == "mount":
+            child = self.router_of(self.index.resolve(call.arg(1, "app"), ctx))
+            if child is not None and child.kind == "app" and child.key != owner.key:
+                prefix = self.index.string(call.arg(0, "path"), ctx) or ""
+                child.included_by.append(Include(owner.key, child.key, prefix, [], facts.path, call.line,
+                                                 conditions, mount=True))
+        else:
+            path = self.index.string(call.arg(0, "path"), ctx) or ir.show(call.arg(0, "path")) or "?"
+            endpoint = self.index.resolve(call.arg(1, "endpoint"), ctx)
+            websocket = f.attr == "add_api_websocket_route"
+            if websocket:
+                methods: tuple = ("WEBSOCKET",)
+            else:
+                methods = self._methods(call.kwarg("methods"), ctx) or ("GET",)
+            deps = self._dep_list(call.kwarg("dependencies"), ctx, "add_api_route(dependencies=)", facts.path,
+                                  call.line)
+            handler = endpoint if isinstance(endpoint, FuncV) else None
+            name = f"{endpoint.module}.{endpoint.qualname}" if handler else ir.show(call.arg(1, "endpoint"))
+            self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, facts.path, call.line,
+                                        site_col, site_end, websocket))
+
+    def _expand(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[tuple[ir.Expr, Ctx]]:
+        """An include argument, expanded when it is a loop variable over a literal collection."""
+        if expr is None or depth > 5:
+            return []
+        bound = self._binding(expr, ctx) if isinstance(expr, ir.Name) else None
+        if bound is not None and isinstance(bound[0], ir.Star):
+            out = []
+            for item in self._items(bound[0].value, bound[1]):
+                out.extend(self._expand(item, bound[1], depth + 1))
+            return out
+        return [(expr, ctx)]
+
+    # -- step 2: expand through includes ----------------------------------------------------------------
+    def expand_routes(self) -> list[Route]:
+        routes: list[Route] = []
+        for decl in self.decls:
+            router = self.routers[decl.router]
+            for full, deps, conds, reachable, mounted in self._up(router, router.prefix + decl.path,
+                                                                  list(router.deps), (), frozenset(), False):
+                routes.append(Route(decl, decl.methods, full, deps + decl.deps, conds, reachable, mounted=mounted))
+        return routes
+
+    def _up(self, node: RouterNode, path: str, deps: list, conds: tuple, seen: frozenset, mounted: bool):
+        if not node.included_by or node.key in seen:
+            yield path, deps, conds, node.kind == "app", mounted
+            return
+        seen = seen | {node.key}
+        for inc in node.included_by:
+            parent = self.routers[inc.parent]
+            if inc.mount:
+                # a mounted sub-app keeps its own dependencies, not the parent's
+                yield from self._up_prefix_only(parent, parent.prefix + inc.prefix + path, deps,
+                                                conds + inc.conditions, seen)
+            else:
+                yield from self._up(parent, parent.prefix + inc.prefix + path, parent.deps + inc.deps + deps,
+                                    conds + inc.conditions, seen, mounted)
+
+    def _up_prefix_only(self, node: RouterNode, path: str, deps: list, conds: tuple, seen: frozenset):
+        for full, _deps, more, reachable, _m in self._up(node, path, [], conds, seen, True):
+            yield full, deps, more, reachable, True
+
+    # -- step 3: dependency trees ---------------------------------------------------------------------
+    def dep_node(self, ref: DepRef) -> DepNode:
+        target_expr = ref.expr
+        ctx = ref.ctx
+        if target_expr is None:  # Depends(): the annotation is the dependency
+            target_expr = self._annotation_type(ref.annotation, ctx)
+        if target_expr is None:
+            return self._leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", "unresolved",
+                              ref.path, ref.line)
+        value = self.index.resolve(target_expr, ctx)
+        return self.node_for_value(value, target_expr, ctx, ref.path, ref.line)
+
+    def node_for_value(self, value: Value, expr: ir.Expr, ctx: Ctx, path: str, line: int) -> DepNode:
+        if isinstance(value, FuncV):
+            return self._callable_node(value, "function")
+        if isinstance(value, ClassV):
+            scheme = self._scheme_class(value)
+            if scheme:
+                return self._leaf(("schemeclass", value), f"{value.module}.{value.name}", "external", path, line)
+            return self._class_node(value)
+        if isinstance(value, InstanceV):
+            scheme = self._scheme_class(value.cls)
+            if scheme:
+                return self._scheme_node(value, scheme)
+            if isinstance(value.cls, ClassV):
+                call = self.index.class_attr(value.cls, "__call__")
+                if isinstance(call, FuncV):
+                    return self._callable_node(call, "instance", instance=value)
+            if value.cls is None:
+                # a call we could not follow (e.g. an unknown factory)
+                return self._leaf(("unresolved", ir.show(value.call)), ir.show(value.call), "unresolved", path,
+                                  line)
+            if isinstance(value.cls, ExternalV):
+                return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
+        if isinstance(value, ExternalV):
+            return self._external_leaf(value.qualname, value.qualname, path, line)
+        return self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+
+    def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
+        fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
+        node = self._leaf(("external", label), label, "fastapi" if fastapi_own else "external", path, line)
+        node.password_form = _last(qualname) in PASSWORD_FORMS
+        return node
+
+    def _leaf(self, key: tuple, label: str, kind: str, path: str | None, line: int | None) -> DepNode:
+        node = self.nodes.get(key)
+        if node is None:
+            node = DepNode(key, label, kind, path, line)
+            self.nodes[key] = node
+        return node
+
+    def _scheme_class(self, cls: object) -> str | None:
+        if isinstance(cls, ExternalV):
+            if is_fastapi_name(cls.qualname, SCHEME_NAMES):
+                return _last(cls.qualname)
+            return None
+        if isinstance(cls, ClassV):
+            for base in self.index.external_bases(cls):
+                if is_fastapi_name(base, SCHEME_NAMES):
+                    return _last(base)
+        return None
+
+    def _scheme_node(self, inst: InstanceV, scheme: str) -> DepNode:
+        key = ("scheme", inst.key)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        ctx = Ctx(inst.module, inst.scope)
+        auto_error = inst.call.kwarg("auto_error")
+        optional = isinstance(auto_error, ir.Const) and auto_error.value is False
+        if auto_error is not None and not isinstance(auto_error, ir.Const):
+            value = self.index.resolve(auto_error, ctx)
+            optional = isinstance(value, LiteralV) and value.value is False
+        name = inst.key[-1] if inst.key and isinstance(inst.key[-1], str) and inst.key[0] != "call" else scheme
+        label = f"{inst.module}.{name}" if name != scheme else scheme
+        label = f"{label} ({scheme}{', auto_error=False' if optional else ''})"
+        node = DepNode(key, label, "scheme", self.index.path_of(inst.module), inst.call.line, credential=True,
+                       rejects=not optional, optional=optional, scheme_class=scheme)
+        token = inst.call.kwarg("tokenUrl") if scheme in ("OAuth2PasswordBearer",) else None
+        if scheme == "OAuth2PasswordBearer" and token is None and inst.call.args:
+            token = inst.call.args[0]
+        if token is not None:
+            node.token_url = self.index.string(token, ctx)
+        self.nodes[key] = node
+        return node
+
+    def _class_node(self, cls_v: ClassV) -> DepNode:
+        init = self.index.class_attr(cls_v, "__init__")
+        if isinstance(init, FuncV):
+            return self._callable_node(init, "class", label=f"{cls_v.module}.{cls_v.name}")
+        key = ("class", cls_v)
+        node = self.nodes.get(key)
+        if node is None:
+            cls = self.index.cls(cls_v)
+            node = DepNode(key, f"{cls_v.module}.{cls_v.name}", "class", self.index.path_of(cls_v.module),
+                           cls.line if cls else None)
+            ext = self.index.external_bases(cls_v)
+            node.password_form = any(_last(b) in PASSWORD_FORMS for b in ext)
+            if any(not (b.startswith("pydantic") or b.startswith("builtins") or b.startswith("typing")
+                        or b.startswith("dataclasses")) for b in ext):
+                node.calls_unknown = True
+            self.nodes[key] = node
+        return node
+
+    def _callable_node(self, fv: FuncV, kind: str, instance: InstanceV | None = None,
+                       label: str | None = None) -> DepNode:
+        key = ("callable", fv)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        func = self.index.func(fv)
+        facts = self.index.module(fv.module)
+        node = DepNode(key, label or f"{fv.module}.{fv.qualname}", kind, facts.path if facts else None,
+                       func.line if func else None, func=func, func_module=fv.module)
+        self.nodes[key] = node
+        if func is None:
+            node.kind = "unresolved"
+            return node
+        node.name_says_auth = bool(AUTH_NAME.search(func.name if func.name not in ("__call__", "__init__")
+                                                    else (func.class_name or "")))
+        ctx = Ctx(fv.module, func.qualname)
+        params = func.params
+        if func.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        has_request = False
+        for param in params:
+            cls = self.classify_param(param, ctx)
+            node.params.append((param, cls))
+            kind_, payload = cls
+            if kind_ == "depends":
+                child = self.dep_node(payload)
+                node.children.append((child, param.name))
+            elif kind_ in ("header", "cookie") and payload["credential"]:
+                src = self._leaf(("cred", fv, param.name), f"{kind_.capitalize()} {payload['alias']!r}", kind_,
+                                 node.path, param.line)
+                src.credential = True
+                src.optional = payload["optional"]
+                node.children.append((src, param.name))
+            elif kind_ == "request":
+                has_request = True
+        if has_request or func.credential_reads:
+            for read in func.credential_reads:
+                key_ = read.key
+                if key_ is None:
+                    continue
+                is_cred = CREDENTIAL_HEADERS.match(key_.replace("_", "-")) if read.source == "headers" \
+                    else CREDENTIAL_COOKIES.search(key_)
+                if is_cred:
+                    src = self._leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]",
+                                     "request", node.path, read.line)
+                    src.credential = True
+                    node.children.append((src, f"request.{read.source}"))
+        node.rejects = self.can_reject(fv)
+        return node
+
+    # -- parameters ------------------------------------------------------------------------------------
+    def _annotation_type(self, annotation: ir.Expr | None, ctx: Ctx) -> ir.Expr | None:
+        """`T` for `T`, `Annotated[T, ...]` and aliases of those."""
+        for _ in range(5):
+            if annotation is None:
+                return None
+            if isinstance(annotation, ir.Sub) and _external_name(self.index.resolve(annotation.value, ctx)) \
+                    in ANNOTATED and annotation.index:
+                return annotation.index[0]
+            bound = self._binding(annotation, ctx) if isinstance(annotation, (ir.Name, ir.Attr)) else None
+            if bound is not None and isinstance(bound[0], ir.Sub):
+                annotation, ctx = bound
+                continue
+            return annotation
+        return annotation
+
+    def _annotated_meta(self, annotation: ir.Expr | None, ctx: Ctx) -> tuple[list[ir.Expr], Ctx, ir.Expr | None]:
+        """Metadata of `Annotated[T, m1, m2]` (following module-level aliases), its context, and T."""
+        for _ in range(5):
+            if annotation is None:
+                return [], ctx, None
+            if isinstance(annotation, ir.Sub):
+                if _external_name(self.index.resolve(annotation.value, ctx)) in ANNOTATED and annotation.index:
+                    return list(annotation.index[1:]), ctx, annotation.index[0]
+                # Optional[Annotated[...]] and friends are rare; stop here
+                return [], ctx, annotation
+            if isinstance(annotation, (ir.Name, ir.Attr)):
+                bound = self._binding(annotation, ctx)
+                if bound is not None and isinstance(bound[0], ir.Sub):
+                    annotation, ctx = bound
+                    continue
+            return [], ctx, annotation
+        return [], ctx, annotation
+
+    def _param_func(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
+        if isinstance(expr, ir.Call):
+            name = _external_name(self.index.resolve(expr.func, ctx))
+            if name in DEPENDS:
+                return "Depends"
+            if name in SECURITY:
+                return "Security"
+            if name and (name.startswith("fastapi.") and _last(name) in PARAM_FUNCS):
+                return _last(name)
+        return None
+
+    def classify_param(self, param: Param, ctx: Ctx) -> tuple[str, object]:
+        """How FastAPI fills a parameter: ("depends", DepRef) | ("header"/"cookie", info) | ("query", info) |
+        ("explicit-query", info) | ("path"/"body"/"form"/"request"/"special"/"other", None)."""
+        meta, meta_ctx, base = self._annotated_meta(param.annotation, ctx)
+        markers: list[tuple[str, ir.Call, Ctx]] = []
+        for m in meta:
+            kind = self._param_func(m, meta_ctx)
+            if kind:
+                markers.append((kind, m, meta_ctx))  # type: ignore[arg-type]
+        kind = self._param_func(param.default, ctx)
+        if kind:
+            markers.append((kind, param.default, ctx))  # type: ignore[arg-type]
+        if param.kind in ("vararg", "kwarg"):
+            return "other", None
+        for kind, call, cctx in markers:
+            if kind in ("Depends", "Security"):
+                scopes = tuple(self.index.string(s, cctx) or ir.show(s) for s in self._items(call.kwarg("scopes"),
+                                                                                            cctx))
+                ref = DepRef(call.arg(0, "dependency"), cctx, f"parameter {param.name}",
+                             self.index.path_of(ctx.module), param.line, annotation=base, scopes=scopes,
+                             security=kind == "Security")
+                if ref.expr is None:
+                    ref.ctx = meta_ctx if base is not None and meta else ctx
+                return "depends", ref
+        for kind, call, cctx in markers:
+            if kind in ("Header", "Cookie"):
+                alias = self.index.string(call.kwarg("alias"), cctx)
+                name = (alias or (param.name.replace("_", "-") if kind == "Header" else param.name)).lower()
+                default = call.arg(0, "default")
+                optional = (default is not None and not (isinstance(default, ir.Const) and default.value is ...)) \
+                    or (param.default is not None and call is not param.default) or self._optional_type(base)
+                cred = bool(CREDENTIAL_HEADERS.match(name.replace("_", "-"))) if kind == "Header" \
+                    else bool(CREDENTIAL_COOKIES.search(name))
+                return kind.lower(), {"alias": name, "credential": cred, "optional": optional}
+            if kind == "Query":
+                return "explicit-query", {}
+            if kind == "Path":
+                return "path", None
+            return kind.lower(), None  # body / form / file
+        type_name = self._type_name(base, meta_ctx if meta else ctx)
+        if type_name in REQUEST_TYPES:
+            return "request", None
+        if type_name in NON_QUERY_TYPES:
+            return "special", None
+        if type_name in PASSWORD_FORMS:
+            return "password-form", None
+        if type_name == "__model__":
+            return "body", None
+        return "query", {"type": type_name}
+
+    def _optional_type(self, annotation: ir.Expr | None) -> bool:
+        if isinstance(annotation, ir.BinOp) and annotation.op == "|":
+            return "None" in ir.show(annotation)
+        if isinstance(annotation, ir.Sub) and ir.dotted(annotation.value) in ("Optional", "typing.Optional"):
+            return True
+        return False
+
+    def _type_name(self, annotation: ir.Expr | None, ctx: Ctx) -> str | None:
+        """The simple name of a parameter's type: fastapi/starlette names, "__model__" for project classes."""
+        if annotation is None:
+            return None
+        if isinstance(annotation, ir.Sub):
+            head = ir.dotted(annotation.value) or ""
+            if _last(head) in ("Optional",) and annotation.index:
+                return self._type_name(annotation.index[0], ctx)
+            if _last(head) == "Union" and annotation.index:
+                names = [self._type_name(i, ctx) for i in annotation.index
+                         if not (isinstance(i, ir.Const) and i.value is None)]
+                return names[0] if names else None
+            return _last(head) or None
+        if isinstance(annotation, ir.BinOp) and annotation.op == "|":
+            for side in (annotation.left, annotation.right):
+                if not (isinstance(side, ir.Const) and side.value is None):
+                    return self._type_name(side, ctx)
+            return None
+        if isinstance(annotation, ir.Str):
+            return _last(annotation.value.split("[")[0].strip())
+        value = self.index.resolve(annotation, ctx)
+        if isinstance(value, ExternalV):
+            return _last(value.qualname)
+        if isinstance(value, ClassV):
+            for base in self.index.external_bases(value):
+                if _last(base) in PASSWORD_FORMS:
+                    return _last(base)
+            return "__model__"
+        return ir.dotted(annotation)
+
+    # -- rejection -------------------------------------------------------------------------------------
+    def can_reject(self, fv: FuncV, depth: int = 0) -> bool:
+        """Whether the function raises (itself or through the project functions it calls)."""
+        if fv in self._raises_memo:
+            return self._raises_memo[fv]
+        self._raises_memo[fv] = False  # cycle guard
+        func = self.index.func(fv)
+        result = False
+        if func is not None and depth < 8:
+            if func.raises:
+                result = True
+            else:
+                ctx = Ctx(fv.module, func.qualname)
+                for call in func.calls:
+                    target = self._callee(call, ctx, func)
+                    if isinstance(target, FuncV) and target != fv and self.can_reject(target, depth + 1):
+                        result = True
+                        break
+                    if isinstance(target, ExternalV) and VERIFYING_CALLS.match(target.qualname):
+                        result = True
+                        break
+        self._raises_memo[fv] = result
+        return result
+
+    def _callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
+        f = call.func
+        if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id in ("self", "cls") \
+                and func.class_name:
+            return self.index.class_attr(ClassV(ctx.module, func.class_name), f.attr)
+        value = self.index.resolve(f, ctx)
+        if isinstance(value, ClassV):
+            init = self.index.class_attr(value, "__init__")
+            return init if isinstance(init, FuncV) else UNKNOWN
+        return value
+
+
+# ------------------------------------------------------------------------------------------ decisions
+
+
+def has_credential(node: DepNode, seen: set | None = None) -> bool:
+    seen = set() if seen is None else seen
+    if node.credential:
+        return True
+    if id(node) in seen:
+        return False
+    seen.add(id(node))
+    return any(has_credential(child, seen) for child, _ in node.children)
+
+
+def auth_chain(node: DepNode, seen: set | None = None) -> list[DepNode] | None:
+    """A chain from `node` down to a credential source on which something can reject, or None.
+
+    A dependency that raises protects every credential below it (it may check the user another
+    dependency produced); a route handler that raises only counts for credentials it reads itself, so a
+    `404` in the handler does not make an optional token look checked.
+    """
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    if node.credential and node.rejects:
+        return [node]
+    if node.rejects:
+        for child, _ in node.children:
+            path = [child] if node.kind == "route" and child.credential else \
+                _cred_path(child, set()) if node.kind != "route" else None
+            if path:
+                return [node, *path]
+    for child, _ in node.children:
+        sub = auth_chain(child, seen)
+        if sub:
+            return [node, *sub]
+    return None
+
+
+def _cred_path(node: DepNode, seen: set) -> list[DepNode] | None:
+    if node.credential:
+        return [node]
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    for child, _ in node.children:
+        sub = _cred_path(child, seen)
+        if sub:
+            return [node, *sub]
+    return None
+
+
+def walk(node: DepNode, seen: set | None = None):
+    """Every node of the tree under `node` (each once)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    yield node
+    for child, _ in node.children:
+        yield from walk(child, seen)
+
+
+def decide(route: Route, token_urls: list[str]) -> None:
+    root = route.root
+    assert root is not None
+    nodes = list(walk(root))
+    route.scheme = any(n.kind == "scheme" for n in nodes)
+    chain = auth_chain(root)
+    if chain:
+        route.state = "protected"
+        chain = chain[1:] if chain[0] is root and len(chain) > 1 else chain
+        route.auth_chain = tuple(n.label for n in chain)
+        route.reason = "authenticated by " + " -> ".join(route.auth_chain)
+        return
+    reason = public_reason(route, token_urls)
+    if reason:
+        route.state = "public"
+        route.public_reason = reason
+        route.reason = reason
+        return
+    unknown = [n for n in nodes if n.kind in ("external", "unresolved") or n.calls_unknown]
+    unknown = [n for n in unknown if n is not root]
+    if unknown:
+        route.state = "unverified"
+        route.reason = "its only possible authentication is outside the analysed code: " + \
+            ", ".join(sorted({n.label for n in unknown}))
+        return
+    route.state = "unprotected"
+    route.reason = explain_unprotected(route, nodes)
+
+
+def explain_unprotected(route: Route, nodes: list[DepNode]) -> str:
+    deps = [n for n in nodes if n is not route.root]
+    if not deps:
+        return "it has no dependencies, so nothing checks a credential"
+    creds = [n for n in deps if n.credential]
+    callables = [n for n in deps if n.kind in ("function", "class", "instance")]
+    names = ", ".join(sorted({n.label for n in callables})) or "none"
+    if creds:
+        optional = [n for n in creds if n.optional]
+        what = ", ".join(sorted({n.label for n in creds}))
+        if optional and len(optional) == len(creds):
+            return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
+                   f"(dependencies seen: {names})"
+        return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
+               f"(dependencies seen: {names})"
+    return f"no dependency reaches a credential source (dependencies seen: {names})"
+
+
+def public_reason(route: Route, token_urls: list[str]) -> str | None:
+    path = route.full_path
+    norm = "/" + path.strip("/")
+    for url in token_urls:
+        if url is not None and norm == "/" + url.strip("/"):
+            return f"login endpoint (the tokenUrl of an OAuth2 scheme)"
+    root = route.root
+    if root is not None:
+        for param, (kind, _payload) in root.params:
+            if kind == "password-form":
+                return "login endpoint (takes OAuth2PasswordRequestForm)"
+        for child, _via in root.children:
+            if child.password_form:
+                return "login endpoint (takes OAuth2PasswordRequestForm)"
+    last = [s for s in path.split("/") if s][-1:] or [""]
+    if last[0].lower() in HEALTH_SEGMENTS:
+        return f"liveness endpoint (/{last[0]})"
+    return None
+
+
+# ------------------------------------------------------------------------------------------ entry point
+
+
+def build_graph(index: Index) -> Graph:
+    builder = GraphBuilder(index)
+    builder.collect()
+    routes = builder.expand_routes()
+    for route in routes:
+        decl = route.decl
+        if decl.handler is not None:
+            handler_node = builder._callable_node(decl.handler, "function")
+        else:
+            handler_node = builder._leaf(("handler", decl.handler_name), decl.handler_name, "unresolved",
+                                         decl.file, decl.line)
+        root = DepNode(("route", decl.file, decl.line, route.full_path, route.methods), decl.handler_name, "route",
+                       decl.file, decl.line)
+        root.func = handler_node.func
+        root.func_module = handler_node.func_module
+        root.params = handler_node.params
+        root.credential = handler_node.credential
+        root.rejects = handler_node.rejects
+        root.children = list(handler_node.children)
+        for ref in route.deps:
+            root.children.append((builder.dep_node(ref), ref.origin))
+        route.root = root
+        if not decl.websocket:
+            for node in walk(root):
+                node.websocket_only = False
+    token_urls = _token_urls(builder)
+    for route in routes:
+        decide(route, token_urls)
+    return Graph(index, builder.routers, routes, builder.nodes, token_urls)
+
+
+def _token_urls(builder: GraphBuilder) -> list[str]:
+    """tokenUrl of every OAuth2PasswordBearer declared at module level in the project."""
+    urls: list[str] = []
+    for facts in builder.index.modules:
+        for name, expr in facts.assigns.items():
+            if not isinstance(expr, ir.Call):
+                continue
+            value = builder.index.resolve(ir.Name(name), Ctx(facts.module))
+            if isinstance(value, InstanceV) and builder._scheme_class(value.cls):
+                node = builder._scheme_node(value, builder._scheme_class(value.cls) or "")
+                if node.token_url:
+                    urls.append(node.token_url)
+    for node in builder.nodes.values():
+        if node.token_url and node.token_url not in urls:
+            urls.append(node.token_url)
+    return sorted(set(urls))

@@ -1,0 +1,187 @@
+"""A tiny, picklable expression language: the part of Python expressions the analysis reasons about.
+
+LibCST nodes are converted into these immutable values once, in the worker that parsed the file, so the
+rest of the pipeline never touches LibCST and per-module facts can be pickled and cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    value: "Expr"
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Str:
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class FStr:
+    parts: tuple  # of str (literal text) and Expr (a formatted value)
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: object  # int, float, bool, None, bytes, Ellipsis
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    func: "Expr"
+    args: tuple  # positional arguments (Expr); a *starred argument is Star(expr)
+    kwargs: tuple  # ((name, Expr), ...); **kwargs is ("**", Expr)
+    line: int
+    col: int
+
+    def kwarg(self, name: str) -> "Expr | None":
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        return None
+
+    def arg(self, index: int, name: str | None = None) -> "Expr | None":
+        """Positional argument `index`, or keyword `name`."""
+        if name is not None:
+            value = self.kwarg(name)
+            if value is not None:
+                return value
+        if index < len(self.args) and not isinstance(self.args[index], Star):
+            return self.args[index]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Star:
+    value: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    kind: str  # "list" | "tuple" | "set"
+    items: tuple
+
+
+@dataclass(frozen=True, slots=True)
+class DictE:
+    items: tuple  # ((key Expr | None for **spread, value Expr), ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Sub:
+    value: "Expr"
+    index: tuple  # subscript elements
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # "+", "|", "%", ...
+    left: "Expr"
+    right: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    left: "Expr"
+    ops: tuple  # ("==", "!=", "is", "is not", "in", "not in", "<", ...)
+    comparators: tuple
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    values: tuple
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    value: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class IfExp:
+    test: "Expr"
+    body: "Expr"
+    orelse: "Expr"
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    code: str  # short source text, for messages only
+
+
+Expr = Union[Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
+             Unknown]
+
+
+def dotted(expr: Expr | None) -> str | None:
+    """`a.b.c` for Name/Attr chains, else None."""
+    parts: list[str] = []
+    while isinstance(expr, Attr):
+        parts.append(expr.attr)
+        expr = expr.value
+    if isinstance(expr, Name):
+        parts.append(expr.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def show(expr: Expr | None, limit: int = 80) -> str:
+    """Readable source-like text for messages."""
+    text = _show(expr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
+    if expr is None:
+        return ""
+    if isinstance(expr, Name):
+        return expr.id
+    if isinstance(expr, Attr):
+        return f"{_show(expr.value)}.{expr.attr}"
+    if isinstance(expr, Str):
+        return repr(expr.value)
+    if isinstance(expr, FStr):
+        inner = "".join(p if isinstance(p, str) else "{" + _show(p) + "}" for p in expr.parts)
+        return f"f{inner!r}"
+    if isinstance(expr, Const):
+        return repr(expr.value)
+    if isinstance(expr, Call):
+        args = [_show(a) for a in expr.args] + [f"{k}={_show(v)}" if k != "**" else f"**{_show(v)}"
+                                                 for k, v in expr.kwargs]
+        return f"{_show(expr.func)}({', '.join(args)})"
+    if isinstance(expr, Star):
+        return "*" + _show(expr.value)
+    if isinstance(expr, Seq):
+        inner = ", ".join(_show(i) for i in expr.items)
+        return {"list": f"[{inner}]", "tuple": f"({inner})", "set": f"{{{inner}}}"}[expr.kind]
+    if isinstance(expr, Sub):
+        return f"{_show(expr.value)}[{', '.join(_show(i) for i in expr.index)}]"
+    if isinstance(expr, BinOp):
+        return f"{_show(expr.left)} {expr.op} {_show(expr.right)}"
+    if isinstance(expr, Compare):
+        out = _show(expr.left)
+        for op, comp in zip(expr.ops, expr.comparators):
+            out += f" {op} {_show(comp)}"
+        return out
+    if isinstance(expr, BoolOp):
+        return f" {expr.op} ".join(_show(v) for v in expr.values)
+    if isinstance(expr, Not):
+        return "not " + _show(expr.value)
+    if isinstance(expr, IfExp):
+        return f"{_show(expr.body)} if {_show(expr.test)} else {_show(expr.orelse)}"
+    if isinstance(expr, DictE):
+        return "{...}"
+    if isinstance(expr, Unknown):
+        return expr.code
+    return "?"

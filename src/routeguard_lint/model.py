@@ -1,0 +1,93 @@
+"""Plain data types that flow between the pipeline stages and out to the reporters.
+
+Everything here is a frozen dataclass of strings, ints and tuples: cheap to compare, sort, pickle and
+serialise. Reporters only ever see these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEVERITIES = ("error", "warning", "note")
+
+
+@dataclass(frozen=True, order=True)
+class Related:
+    """A secondary location that explains a finding (a dependency that was looked at, say)."""
+
+    path: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str  # "RG001"
+    name: str  # "unprotected-route"
+    severity: str  # one of SEVERITIES
+    message: str
+    path: str  # POSIX, relative to the current directory when under it
+    line: int  # 1-based
+    column: int  # 1-based
+    end_line: int
+    end_column: int
+    route_methods: tuple[str, ...] | None = None
+    route_path: str | None = None
+    handler: str | None = None  # qualified name of the handler or dependency concerned
+    related: tuple[Related, ...] = ()
+    # Stable across line moves: rule + method + route path, or rule + qualified name.
+    fingerprint_key: str = ""
+    suppressed: str | None = None  # justification when an inline comment or config suppressed it
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule_id, self.route_path or "",
+                self.route_methods or (), self.message)
+
+
+@dataclass(frozen=True)
+class DependencyInfo:
+    """One dependency a route runs, and where it was declared (provenance)."""
+
+    name: str  # qualified name of the callable / scheme, or the source text when unresolved
+    kind: str  # "function" | "class" | "scheme" | "external" | "unresolved" | "header" | "cookie"
+    origin: str  # e.g. "FastAPI(dependencies=)", "include_router(prefix='/users')", "parameter current_user"
+    path: str | None
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    methods: tuple[str, ...]
+    path: str
+    handler: str
+    file: str
+    line: int
+    column: int
+    state: str  # "protected" | "public" | "unprotected" | "unverified"
+    public_reason: str | None
+    auth: tuple[str, ...]  # the dependency chain that decided the state, outermost first
+    reason: str  # one sentence: why this state
+    dependencies: tuple[DependencyInfo, ...] = ()
+    conditions: tuple[str, ...] = ()  # source text of `if` conditions around an include
+    reachable: bool = True  # False when the router is never included into an app
+    scheme: bool = False  # a fastapi.security scheme is somewhere in the dependency tree
+
+    @property
+    def protected(self) -> bool:
+        return self.state == "protected"
+
+    @property
+    def public(self) -> bool:
+        return self.state == "public"
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.methods, self.file, self.line, self.handler)
+
+
+@dataclass
+class Result:
+    """What one analysis run produced."""
+
+    findings: list[Finding] = field(default_factory=list)
+    routes: list[RouteInfo] = field(default_factory=list)
+    files: int = 0

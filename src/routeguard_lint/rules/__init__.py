@@ -1,0 +1,22 @@
+"""The rules: one module each, its documentation beside its check.
+
+Every module defines `RULE` (metadata and docs) and `check(graph) -> Iterable[Finding]`, a pure function
+over the route graph. `ALL_RULES` is the registry the CLI, the reporters and the docs read.
+"""
+
+from __future__ import annotations
+
+from . import rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query
+from .base import Rule
+
+MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query)
+ALL_RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)
+BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}
+
+
+def get_rule(code_or_name: str) -> Rule | None:
+    key = code_or_name.strip()
+    for rule in ALL_RULES:
+        if key.upper() == rule.code or key.lower() == rule.name:
+            return rule
+    return None

@@ -1,0 +1,38 @@
+"""Small helpers shared by the rule modules to build findings."""
+
+from __future__ import annotations
+
+from ..graph import DepNode, Graph, Route, walk
+from ..model import Finding, Related
+from .base import Rule
+
+
+def finding(rule: Rule, message: str, path: str, line: int, column: int, end_column: int, *,
+            route: Route | None = None, handler: str | None = None, related: tuple[Related, ...] = (),
+            key: str = "", severity: str | None = None) -> Finding:
+    return Finding(
+        rule_id=rule.code, name=rule.name, severity=severity or rule.severity, message=message, path=path,
+        line=line, column=column, end_line=line, end_column=max(end_column, column + 1),
+        route_methods=tuple(route.methods) if route else None, route_path=route.full_path if route else None,
+        handler=handler, related=related, fingerprint_key=key or f"{rule.code}:{handler or path}",
+    )
+
+
+def route_label(route: Route) -> str:
+    return f"{','.join(route.methods)} {route.full_path}"
+
+
+def dependency_nodes(graph: Graph) -> dict[int, DepNode]:
+    """Every node that some route runs as a dependency (not the route roots themselves), by id."""
+    out: dict[int, DepNode] = {}
+    for route in graph.routes:
+        if route.root is None:
+            continue
+        for node in walk(route.root):
+            if node is not route.root:
+                out.setdefault(id(node), node)
+    return out
+
+
+def func_path(graph: Graph, node: DepNode) -> str:
+    return graph.index.path_of(node.func_module) if node.func_module else (node.path or "")

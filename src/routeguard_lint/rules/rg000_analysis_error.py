@@ -1,0 +1,45 @@
+"""RG000 analysis-error: a file routeguard could not read or parse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..graph import Graph
+from ..model import Finding
+from ._util import finding
+from .base import Rule
+
+RULE = Rule(
+    code="RG000",
+    name="analysis-error",
+    summary="A file could not be read or parsed, so its routes and dependencies were not checked.",
+    severity="error",
+    what="""
+A Python file under the analysed paths that routeguard could not read (permissions, a file that vanished),
+decode (bad bytes for its encoding, a wrong coding cookie, NUL bytes) or parse (a syntax error, Python 2
+code, nesting too deep for the parser). The rest of the project is still analysed.
+""",
+    why="""
+A linter that silently skips what it cannot read reports a clean result for code it never looked at. A
+route declared in a file that does not parse is a route nobody checked: routeguard makes that visible
+and exits non-zero instead.
+""",
+    example="""
+# app/api/users.py
+@router.get("/users/{id}"
+def read_user(id: int): ...
+""",
+    fix="""
+Fix the file so that Python can parse it (run `python -m py_compile FILE`), or exclude it explicitly with
+`--exclude` if it is not part of the application (generated or vendored code).
+""",
+)
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    for facts in graph.index.modules:
+        if facts.error is None:
+            continue
+        message, line, column = facts.error
+        yield finding(RULE, f"cannot analyse {facts.path}: {message}", facts.path, line, column, column + 1,
+                      key=f"RG000:{facts.path}")

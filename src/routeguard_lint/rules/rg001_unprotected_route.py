@@ -1,0 +1,72 @@
+"""RG001 unprotected-route: a route that no authentication protects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..graph import Graph
+from ..model import Finding, Related
+from ._util import finding, route_label
+from .base import Rule
+
+RULE = Rule(
+    code="RG001",
+    name="unprotected-route",
+    summary="A route that no dependency chain authenticates, and that is not declared public.",
+    severity="error",
+    what="""
+A route (`@app.get`, `@router.post`, `api_route`, `add_api_route`, `websocket`, ...) whose effective
+dependencies (its parameters, the decorator's `dependencies=`, its routers', every `include_router` on
+the way to the app, and the app's) never reach a credential source that can reject the request. A
+credential source is a `fastapi.security` scheme, an `Authorization`/API-key header or a session cookie;
+"can reject" means a scheme with `auto_error=True` or code on that chain that raises.
+
+Login endpoints (the `tokenUrl` of an OAuth2 scheme, or a handler taking `OAuth2PasswordRequestForm`) and
+liveness paths (`/health`, `/healthz`, `/livez`, `/readyz`, `/ping`) are public by default. A route whose
+only possible authentication is code outside the project is `unverified` (listed by `routeguard routes`),
+not reported.
+""",
+    why="""
+FastAPI has no global default: a route is public unless every request to it passes through a dependency
+that checks a credential. Forgetting `Depends(get_current_user)` on one handler, or including a router
+without the `dependencies=` its siblings get, exposes that endpoint to anyone on the network (broken
+access control, OWASP API1/API5).
+""",
+    example="""
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/invoices")
+
+
+@router.get("/{invoice_id}")
+async def read_invoice(invoice_id: int):
+    return load_invoice(invoice_id)
+""",
+    fix="""
+Add an authenticating dependency to the route, or to the router or `include_router` call that every route
+below should share:
+
+```python
+router = APIRouter(prefix="/invoices", dependencies=[Depends(get_current_user)])
+```
+
+If the route is meant to be public, say so (see the configuration docs) so the decision is reviewable.
+""",
+)
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    for route in graph.routes:
+        if route.state != "unprotected":
+            continue
+        decl = route.decl
+        related = []
+        if route.root is not None:
+            for child, via in route.root.children:
+                if child.path and child.line:
+                    related.append(Related(child.path, child.line, f"{via}: {child.label}"))
+        where = "" if route.reachable else " (its router is never included into an app)"
+        message = f"{route_label(route)} is not authenticated{where}: {route.reason}"
+        yield finding(RULE, message, decl.file, decl.line, decl.col, decl.end_col, route=route,
+                      handler=decl.handler_name, related=tuple(sorted(set(related))),
+                      key=f"RG001:{route_label(route)}", severity="error" if route.reachable else "warning")

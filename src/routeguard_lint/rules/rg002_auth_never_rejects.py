@@ -1,0 +1,99 @@
+"""RG002 auth-never-rejects: an authentication dependency that cannot reject a request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..graph import DepNode, Graph
+from ..model import Finding, Related
+from ._util import dependency_nodes, finding, func_path
+from .base import Rule
+
+RULE = Rule(
+    code="RG002",
+    name="auth-never-rejects",
+    summary="A dependency that reads a credential or presents itself as authentication but never rejects.",
+    severity="error",
+    what="""
+A dependency that either consumes a credential directly (a `fastapi.security` scheme, an
+`Authorization`/API-key header or session cookie, `request.headers[...]`) or whose name says it
+authenticates (`auth`, `verify`, `current_user`, `permission`, `login`, `guard`, `require`), and that has
+no way to reject the request: no `raise` in it, in the project functions it calls, or in its own
+sub-dependencies, and no call to a verifying library function such as `jwt.decode`. It returns `None`,
+`False`, a constant user, or falls through when a check fails.
+""",
+    why="""
+In FastAPI a dependency protects a route only by raising (usually `HTTPException(401)`/`403`). A
+dependency that returns a value on failure lets the request through: every route that relies on it is
+open, while the code reads as if it were protected.
+""",
+    example="""
+def verify_user():
+    # looks like a check, never rejects anything
+    return True
+
+
+@app.get("/secure")
+async def secure_route(verified: bool = Depends(verify_user)):
+    ...
+""",
+    fix="""
+Validate the credential and raise when it is missing or wrong:
+
+```python
+def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
+    user = users.from_token(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Invalid credentials",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+```
+""",
+)
+
+_CALLABLE = ("function", "class", "instance")
+
+
+def _can_reject(node: DepNode, seen: set[int]) -> bool | None:
+    """True when the node or a callable below it can reject; None when something unknown is below."""
+    if id(node) in seen:
+        return False
+    seen.add(id(node))
+    if node.kind in _CALLABLE and node.rejects:
+        return True
+    unknown = False
+    for child, _ in node.children:
+        if child.kind in ("external", "unresolved") or child.calls_unknown:
+            unknown = True
+            continue
+        if child.kind in _CALLABLE:
+            result = _can_reject(child, seen)
+            if result:
+                return True
+            if result is None:
+                unknown = True
+    return None if unknown else False
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    for node in dependency_nodes(graph).values():
+        if node.kind not in _CALLABLE or node.func is None:
+            continue
+        direct = [child for child, _ in node.children if child.credential]
+        if not direct and not node.name_says_auth:
+            continue
+        if _can_reject(node, set()) is not False:
+            continue
+        func = node.func
+        if direct:
+            what = "reads " + ", ".join(sorted({c.label for c in direct}))
+        else:
+            what = "is named like an authentication check"
+        returns = "; it only returns" if func.returns else ""
+        message = (f"{node.label} {what} but can never reject a request: nothing in it, in the functions it "
+                   f"calls or in its dependencies raises{returns}")
+        related = tuple(Related(c.path, c.line, f"credential source: {c.label}") for c in direct
+                        if c.path and c.line)
+        path = func_path(graph, node)
+        yield finding(RULE, message, path, func.line, func.col, func.col + 3 + len(func.name) + 1,
+                      handler=node.label, related=related, key=f"RG002:{node.label}")

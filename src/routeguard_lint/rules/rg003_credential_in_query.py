@@ -1,0 +1,86 @@
+"""RG003 credential-in-query: a credential parameter FastAPI reads from the query string."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..graph import Graph, walk
+from ..model import Finding
+from ._util import finding, func_path
+from .base import Rule
+
+RULE = Rule(
+    code="RG003",
+    name="credential-in-query",
+    summary="A token, API key, password or session parameter that FastAPI reads from the query string.",
+    severity="error",
+    what="""
+A parameter of a route handler or of a dependency whose name says it carries a credential (`token`,
+`access_token`, `api_key`, `apikey`, `password`, `secret`, `session`, ...) and that FastAPI fills from
+the query string: a plain `str` (or unannotated, or optional) parameter with no `Depends(scheme)`,
+`Header()`, `Cookie()`, `Form()` or `Body()`. Path parameters, websocket endpoints and parameters that
+ask for `Query()` explicitly are left alone.
+""",
+    why="""
+Query strings end up in access logs, proxy logs, browser history and `Referer` headers, so a credential
+sent there leaks. It is also usually a mistake: the tutorial's `def get_current_user(token: str)` was
+meant to read the bearer token, and the scheme (with its `WWW-Authenticate` challenge and OpenAPI
+security entry) is never involved.
+""",
+    example="""
+def get_current_user(token: str):
+    if token != settings.api_token:
+        raise HTTPException(status_code=401)
+""",
+    fix="""
+Read the credential with a security scheme (or an explicit header):
+
+```python
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def get_current_user(token: Annotated[str, Depends(oauth2_scheme)]):
+    ...
+```
+""",
+)
+
+CREDENTIAL_PARAM = re.compile(
+    r"(^|_)(token|access_?token|refresh_?token|id_?token|auth_?token|api_?key|apikey|api_?token|password|"
+    r"passwd|pwd|secret|client_?secret|session|session_?id|sessionid|session_?token|credentials?)$",
+    re.IGNORECASE)
+NOT_CREDENTIAL = re.compile(r"(page|next|prev|previous|continuation|cursor|sync|pagination|csrf|max|num|"
+                            r"count|len|limit)_?(token|tokens)?$|(_count|_len|_length|_limit|_type|_name)$",
+                            re.IGNORECASE)
+STRING_TYPES = (None, "str", "SecretStr", "Any")
+PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?}")
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    seen: set[tuple] = set()
+    for route in graph.routes:
+        if route.root is None or route.decl.websocket:
+            continue
+        path_params = {m.group(1) for m in PATH_PARAM.finditer(route.full_path)}
+        for node in walk(route.root):
+            if node.func is None or node.websocket_only:
+                continue
+            for param, (kind, payload) in node.params:
+                if kind != "query" or param.name in path_params:
+                    continue
+                if not CREDENTIAL_PARAM.search(param.name) or NOT_CREDENTIAL.search(param.name):
+                    continue
+                if payload.get("type") not in STRING_TYPES:
+                    continue
+                path = func_path(graph, node)
+                key = (path, param.line, param.name)
+                if key in seen:
+                    continue
+                seen.add(key)
+                where = "route handler" if node is route.root else "dependency"
+                message = (f"parameter '{param.name}' of {where} {node.label} is read from the query string: "
+                           f"credentials in URLs leak into logs and history; read it with a security scheme "
+                           f"(Depends(oauth2_scheme)) or Header()")
+                yield finding(RULE, message, path, param.line, param.col, param.col + len(param.name),
+                              handler=node.label, key=f"RG003:{node.label}:{param.name}")
