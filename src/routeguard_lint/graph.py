@@ -386,7 +386,9 @@ class GraphBuilder:
                 child.included_by.append(Include(owner.key, child.key, prefix, [], facts.path, call.line,
                                                  conditions, mount=True))
         else:
-            path = self.index.string(call.arg(0, "path"), ctx) or ir.show(call.arg(0, "path")) or "?"
+            path = self.index.string(call.arg(0, "path"), ctx)
+            if path is None:
+                path = ir.show(call.arg(0, "path")) or "?"
             endpoint = self.index.resolve(call.arg(1, "endpoint"), ctx)
             websocket = f.attr == "add_api_websocket_route"
             if websocket:

@@ -6,6 +6,7 @@ name; the caller turns it into an RG000 finding. Nothing here executes or import
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import sys
@@ -62,7 +63,16 @@ def parse_text(text: str) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        raise ParseFailure(f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1) from None
+        line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
+        # CPython's parser names the offending line more precisely; ask it only on failure.
+        try:
+            ast.parse(text)
+        except SyntaxError as syn:
+            line, column = syn.lineno or line, syn.offset or column
+            message = syn.msg or message
+        except (RecursionError, MemoryError, ValueError):
+            pass
+        raise ParseFailure(f"syntax error: {message}", line, column) from None
     except RecursionError:
         raise ParseFailure("file is nested too deeply to analyse") from None
     except MemoryError:
