@@ -1,0 +1,224 @@
+"""The command line: wires discovery, analysis and the reporters together; no analysis logic lives here.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .rules import ALL_RULES, get_rule
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="routeguard",
+    help="Static security linter for FastAPI: finds routes no authentication protects.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class RoutesFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class UsageFailure(Exception):
+    """A problem with how routeguard was invoked: one line on stderr, exit 2."""
+
+
+def _fail(message: str, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    sys.stderr.write(f"routeguard: error: {message}\n")
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"routeguard {__version__}\n")
+        raise typer.Exit(EXIT_CLEAN)
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Show the version and exit.")] = None,
+) -> None:
+    """Static security linter for FastAPI: finds routes no authentication protects."""
+
+
+def _codes(values: list[str] | None, option: str) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            rule = get_rule(part)
+            if rule is None:
+                raise UsageFailure(f"unknown rule in {option}: {part!r} (see `routeguard rules`)")
+            out.append(rule.code)
+    return out
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
+
+
+def _paths(paths: list[Path] | None) -> list[Path]:
+    return list(paths) if paths else [Path(".")]
+
+
+PathsArg = Annotated[Optional[list[Path]], typer.Argument(help="Files or directories to analyse (default: .).",
+                                                          show_default=False)]
+ExcludeOpt = Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of paths to skip (repeatable).")]
+JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPUs).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.",
+                                                   dir_okay=False)]
+ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force or disable colour.",
+                                                  show_default=False)]
+
+
+@app.command()
+def check(
+    paths: PathsArg = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
+    output: OutputOpt = None,
+    exclude: ExcludeOpt = None,
+    select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (codes or names).")]
+    = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules.")] = None,
+    jobs: JobsOpt = None,
+    color: ColorOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Analyse a FastAPI project and report security findings."""
+    from .api import analyze
+    from .discovery import DiscoveryError
+    from .report import findings_json, github_annotations, make_console, render_text, sarif_report
+
+    try:
+        selected = _codes(select, "--select") or [r.code for r in ALL_RULES]
+        ignored = set(_codes(ignore, "--ignore"))
+        wanted = [code for code in selected if code not in ignored]
+        if "RG000" not in wanted:
+            wanted.append("RG000")  # a file that could not be analysed is never silently skipped
+        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted)
+        if format is CheckFormat.json:
+            _write(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files), output)
+        elif format is CheckFormat.sarif:
+            _write(sarif_report(result.findings, ALL_RULES, version=__version__), output)
+        elif format is CheckFormat.github:
+            _write(github_annotations(result.findings), output)
+        else:
+            if output is not None:
+                try:
+                    with output.open("w", encoding="utf-8") as stream:
+                        console = make_console(stream, color=False)
+                        render_text(result.findings, console=console, show_source=False,
+                                    summary_files=result.files)
+                except OSError as exc:
+                    raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
+            else:
+                console = make_console(sys.stdout, color=color)
+                render_text(result.findings, console=console, show_source=console.is_terminal,
+                            summary_files=result.files)
+    except (UsageFailure, DiscoveryError) as exc:
+        _fail(str(exc), debug)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # an internal error: one line, never a bare traceback
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
+    active = [f for f in result.findings if not f.suppressed]
+    raise typer.Exit(EXIT_FINDINGS if active else EXIT_CLEAN)
+
+
+@app.command()
+def routes(
+    paths: PathsArg = None,
+    format: Annotated[RoutesFormat, typer.Option("--format", "-f", help="Output format.")] = RoutesFormat.table,
+    output: OutputOpt = None,
+    exclude: ExcludeOpt = None,
+    jobs: JobsOpt = None,
+    color: ColorOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """List every route with its full path, handler and authentication state (the auth matrix)."""
+    from .api import analyze
+    from .discovery import DiscoveryError
+    from .report import make_console, render_routes_table, routes_json
+
+    try:
+        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=["RG000"])
+        if format is RoutesFormat.json:
+            _write(routes_json(result.routes), output)
+        else:
+            console = make_console(sys.stdout, color=color)
+            render_routes_table(result.routes, console)
+        for finding in result.findings:
+            sys.stderr.write(f"{finding.path}:{finding.line}:{finding.column}: {finding.rule_id} "
+                             f"{finding.message}\n")
+    except (UsageFailure, DiscoveryError) as exc:
+        _fail(str(exc), debug)
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
+    raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+
+
+@app.command("rules")
+def rules_command() -> None:
+    """List the rules: code, name, summary."""
+    width = max(len(r.name) for r in ALL_RULES)
+    for rule in ALL_RULES:
+        fix = "fixable" if rule.fixable else ""
+        sys.stdout.write(f"{rule.code}  {rule.name.ljust(width)}  {rule.severity:<7}  {fix:<7}  {rule.summary}\n")
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. RG001.")]) -> None:
+    """Show a rule's documentation: what it finds, why it matters, an example and the fix."""
+    found = get_rule(rule)
+    if found is None:
+        sys.stderr.write(f"routeguard: error: unknown rule {rule!r} (see `routeguard rules`)\n")
+        raise typer.Exit(EXIT_ERROR)
+    sys.stdout.write(found.markdown())
+
+
+def main() -> None:
+    if os.environ.get("ROUTEGUARD_DEBUG"):
+        app()
+        return
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("routeguard: interrupted\n")
+        sys.exit(EXIT_ERROR)
