@@ -104,13 +104,13 @@ def _route_contexts(routes: list[Any]) -> Iterator[tuple[Any, Any]]:
 
 
 def docs_paths(app: Any) -> set[str]:
+    """FastAPI's own docs routes. They are plain Starlette routes (so never listed anyway); a user
+    APIRoute at the same path would be shadowed by them, since FastAPI registers them first."""
     paths = set()
     for attr in ("openapi_url", "docs_url", "redoc_url", "swagger_ui_oauth2_redirect_url"):
         value = getattr(app, attr, None)
         if value:
             paths.add(value)
-    if getattr(app, "docs_url", None) and getattr(app, "swagger_ui_oauth2_redirect_url", None):
-        paths.add(app.swagger_ui_oauth2_redirect_url)
     return paths
 
 
