@@ -12,11 +12,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import rules as rules_pkg
+from .config import Config, find_config, load_config
 from .discovery import SourceFile, discover, mentions_fastapi
 from .facts import ModuleFacts, extract
 from .graph import Graph, Route, build_graph
 from .index import Index
 from .model import DependencyInfo, Finding, Result, RouteInfo
+from .suppress import declare, suppress
 
 PARALLEL_MIN_FILES = 24
 
@@ -69,11 +71,15 @@ def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None
     return build_graph(index)
 
 
-def run_rules(graph: Graph, select: Iterable[str] | None = None) -> list[Finding]:
+def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str = "graph") -> list[Finding]:
+    """The findings of the selected rules of one phase: "graph" (most rules), or "after-suppression"
+    (rules that judge the suppressions themselves: they run once `suppress` has recorded what it did)."""
     wanted = set(select) if select is not None else None
     findings: list[Finding] = []
     for module in rules_pkg.MODULES:
         if wanted is not None and module.RULE.code not in wanted:
+            continue
+        if getattr(module, "PHASE", "graph") != phase:
             continue
         findings.extend(module.check(graph))
     unique = {(f.rule_id, f.path, f.line, f.column, f.message): f for f in findings}
@@ -95,8 +101,17 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
 
 
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-            select: Iterable[str] | None = None) -> Result:
-    graph = build(paths, excludes=excludes, jobs=jobs)
-    findings = run_rules(graph, select)
+            select: Iterable[str] | None = None, config: Config | None = None) -> Result:
+    """Analyse `paths`. `config` None: the configuration found by walking up from the first path
+    (`find_config`; raises `ConfigError` when it is invalid), `Config()` for none. `select` None: the
+    configuration's `select`/`ignore`; `excludes` add to its `exclude`."""
+    if config is None:
+        config = load_config(find_config(paths))
+    graph = build(paths, excludes=tuple(excludes) + config.exclude, jobs=jobs)
+    wanted = list(select) if select is not None else config.rule_codes()
+    intent = declare(graph, config)  # declared intent: route states, before the rules
+    findings = run_rules(graph, wanted)
+    findings = suppress(findings, intent, set(wanted))  # inline suppressions, after the rules
+    findings = sorted(findings + run_rules(graph, wanted, phase="after-suppression"), key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
     return Result(findings=findings, routes=routes, files=len(graph.index.modules))

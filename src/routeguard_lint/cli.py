@@ -104,6 +104,17 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write
                                                    dir_okay=False)]
 ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force or disable colour.",
                                                   show_default=False)]
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", help="Configuration file: a pyproject.toml ([tool.routeguard]) or a routeguard.toml "
+                     "(default: found by walking up from the first path).", dir_okay=True, show_default=False)]
+
+
+def _config(config: Path | None, paths: list[Path]):
+    from .config import find_config, load_config
+
+    if config is not None:
+        return load_config(config, explicit=True)
+    return load_config(find_config(paths))
 
 
 @app.command()
@@ -117,20 +128,20 @@ def check(
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules.")] = None,
     jobs: JobsOpt = None,
     color: ColorOpt = None,
+    config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a FastAPI project and report security findings."""
     from .api import analyze
+    from .config import ConfigError
     from .discovery import DiscoveryError
     from .report import findings_json, github_annotations, make_console, render_text, sarif_report
 
     try:
-        selected = _codes(select, "--select") or [r.code for r in ALL_RULES]
-        ignored = set(_codes(ignore, "--ignore"))
-        wanted = [code for code in selected if code not in ignored]
-        if "RG000" not in wanted:
-            wanted.append("RG000")  # a file that could not be analysed is never silently skipped
-        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted)
+        cli_select, cli_ignore = _codes(select, "--select"), _codes(ignore, "--ignore")
+        settings = _config(config, _paths(paths))
+        wanted = settings.rule_codes(cli_select, cli_ignore)  # CLI --select/--ignore replace the config's
+        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted, config=settings)
         if format is CheckFormat.json:
             _write(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files), output)
         elif format is CheckFormat.sarif:
@@ -150,7 +161,7 @@ def check(
                 console = make_console(sys.stdout, color=color)
                 render_text(result.findings, console=console, show_source=console.is_terminal,
                             summary_files=result.files)
-    except (UsageFailure, DiscoveryError) as exc:
+    except (UsageFailure, DiscoveryError, ConfigError) as exc:
         _fail(str(exc), debug)
     except typer.Exit:
         raise
@@ -168,15 +179,18 @@ def routes(
     exclude: ExcludeOpt = None,
     jobs: JobsOpt = None,
     color: ColorOpt = None,
+    config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """List every route with its full path, handler and authentication state (the auth matrix)."""
     from .api import analyze
+    from .config import ConfigError
     from .discovery import DiscoveryError
     from .report import make_console, render_routes_table, routes_json
 
     try:
-        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=["RG000"])
+        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=["RG000"],
+                         config=_config(config, _paths(paths)))
         if format is RoutesFormat.json:
             _write(routes_json(result.routes), output)
         else:
@@ -185,7 +199,7 @@ def routes(
         for finding in result.findings:
             sys.stderr.write(f"{finding.path}:{finding.line}:{finding.column}: {finding.rule_id} "
                              f"{finding.message}\n")
-    except (UsageFailure, DiscoveryError) as exc:
+    except (UsageFailure, DiscoveryError, ConfigError) as exc:
         _fail(str(exc), debug)
     except typer.Exit:
         raise

@@ -142,6 +142,9 @@ class DepNode:
     calls_unknown: bool = False
     websocket_only: bool = True
     password_form: bool = False  # OAuth2PasswordRequestForm or a subclass: marks a login endpoint
+    # Best-effort qualified name of a callable outside the project (external/unresolved nodes), e.g.
+    # "fastapi_users.FastAPIUsers.current_user" for `users.current_user()`; matched by `auth-dependencies`.
+    qualname: str | None = None
 
 
 @dataclass
@@ -168,6 +171,7 @@ class Graph:
     routes: list[Route]
     nodes: dict  # id -> DepNode
     token_urls: list
+    intent: object = None  # what declared intent (config, inline directives) did; set by api.analyze
 
 
 # ---------------------------------------------------------------------------------------- the builder
@@ -473,8 +477,11 @@ class GraphBuilder:
                     return self._callable_node(call, "instance", instance=value)
             if value.cls is None:
                 # a call we could not follow (e.g. an unknown factory)
-                return self._leaf(("unresolved", ir.show(value.call)), ir.show(value.call), "unresolved", path,
+                node = self._leaf(("unresolved", ir.show(value.call)), ir.show(value.call), "unresolved", path,
                                   line)
+                if node.qualname is None:
+                    node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
+                return node
             if isinstance(value.cls, ExternalV):
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
@@ -485,7 +492,25 @@ class GraphBuilder:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
         node = self._leaf(("external", label), label, "fastapi" if fastapi_own else "external", path, line)
         node.password_form = _last(qualname) in PASSWORD_FORMS
+        node.qualname = qualname
         return node
+
+    def _outside_name(self, func: ir.Expr, ctx: Ctx) -> str | None:
+        """`Ext.method` for a method call on an object an external class made (generic or not): with
+        `users = FastAPIUsers[User, int](...)`, `users.current_user` is `fastapi_users.FastAPIUsers.current_user`."""
+        if isinstance(func, ir.Sub):
+            value = self.index.resolve(func.value, ctx)
+            return value.qualname if isinstance(value, ExternalV) else None
+        if not isinstance(func, ir.Attr):
+            return None
+        base = self.index.resolve(func.value, ctx)
+        if isinstance(base, InstanceV):
+            cls = base.cls
+            if cls is None and isinstance(base.call.func, ir.Sub):
+                cls = self.index.resolve(base.call.func.value, Ctx(base.module, base.scope))
+            if isinstance(cls, ExternalV):
+                return f"{cls.qualname}.{func.attr}"
+        return None
 
     def _leaf(self, key: tuple, label: str, kind: str, path: str | None, line: int | None) -> DepNode:
         node = self.nodes.get(key)

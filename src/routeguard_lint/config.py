@@ -1,0 +1,379 @@
+"""Declared intent from configuration: `[tool.routeguard]` in pyproject.toml, or a routeguard.toml.
+
+Loading turns the TOML into a validated, immutable `Config` (any unknown key or bad value is a
+`ConfigError` naming the file and the key; the CLI prints it and exits 2). `apply_config()` is the
+pipeline stage that runs after the route graph is built and before the rules: routes whose dependency
+tree contains a declared `auth-dependencies` callable become protected, routes matching a `public`
+entry become public with the entry's reason. Which public entries matched nothing is recorded for
+RG011 (stale-public-entry).
+
+Keys (kebab-case, like every key in pyproject.toml):
+
+    public = [{ path = "/webhooks/stripe", methods = ["POST"], reason = "signed payload" }]
+    auth-dependencies = ["fastapi_users.FastAPIUsers.current_user"]
+    exclude = ["migrations", "scripts/*"]
+    select = ["RG001", "RG002"]
+    ignore = ["RG003"]
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+from .discovery import display_path
+from .graph import DepNode, Graph, Route
+
+PYPROJECT = "pyproject.toml"
+ROUTEGUARD_TOML = "routeguard.toml"
+KEYS = ("public", "auth-dependencies", "exclude", "select", "ignore")
+PUBLIC_KEYS = ("path", "methods", "reason")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "WEBSOCKET")
+# A directory holding one of these is the top of a repository: configuration discovery stops there.
+REPO_MARKERS = (".git", ".hg")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be read or is not valid: one line for the user, exit 2."""
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    path: str  # as written: a glob (`*`, `**`) or `{param}` segments
+    methods: tuple[str, ...] | None  # upper-case; None = every method
+    reason: str
+    index: int  # position in the `public` array
+    line: int  # line of the entry in the config file (1 when it cannot be found)
+    pattern: re.Pattern = field(compare=False, repr=False)
+
+    def matches(self, route: Route) -> bool:
+        if self.methods is not None and not set(route.methods) <= set(self.methods):
+            return False
+        return self.matches_path(route.full_path)
+
+    def matches_path(self, full_path: str) -> bool:
+        return bool(self.pattern.match(_normalise(full_path)))
+
+    def describe(self) -> str:
+        methods = f" methods={list(self.methods)}" if self.methods is not None else ""
+        return f"public entry {{ path = {self.path!r}{methods} }}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated configuration. `Config()` is "no configuration"."""
+
+    source: Path | None = None  # the file it came from
+    display: str = ""  # that file, as shown in messages (relative to the cwd when under it)
+    public: tuple[PublicEntry, ...] = ()
+    auth_dependencies: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    select: tuple[str, ...] | None = None  # rule codes; None = not configured
+    ignore: tuple[str, ...] = ()
+
+    def rule_codes(self, cli_select: list[str] | None = None, cli_ignore: list[str] | None = None) -> list[str]:
+        """The rules to run. A CLI `--select`/`--ignore` replaces the configured one; RG000 always runs."""
+        from .rules import ALL_RULES
+
+        selected = list(cli_select) if cli_select else \
+            list(self.select) if self.select is not None else [r.code for r in ALL_RULES]
+        ignored = set(cli_ignore) if cli_ignore else set(self.ignore)
+        wanted = [code for code in selected if code not in ignored]
+        if "RG000" not in wanted:
+            wanted.append("RG000")  # a file that could not be analysed is never silently skipped
+        return wanted
+
+
+# ------------------------------------------------------------------------------------------- discovery
+
+
+def find_config(paths: list[Path], cwd: Path | None = None) -> Path | None:
+    """The configuration for an analysis of `paths`: walking up from the first path (or the cwd), the
+    first `routeguard.toml`, or `pyproject.toml` with a `[tool.routeguard]` table. The walk stops after
+    the repository's top directory (one holding `.git` or `.hg`)."""
+    start = Path(os.path.abspath(paths[0] if paths else (cwd or Path.cwd())))
+    if not start.is_dir():
+        start = start.parent
+    for directory in (start, *start.parents):
+        candidate = directory / ROUTEGUARD_TOML
+        if candidate.is_file():
+            return candidate
+        candidate = directory / PYPROJECT
+        if candidate.is_file() and _has_routeguard_table(candidate):
+            return candidate
+        if any((directory / marker).exists() for marker in REPO_MARKERS):
+            return None
+    return None
+
+
+def _has_routeguard_table(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    if "routeguard" not in text:  # cheap: most pyproject.toml files never mention us
+        return False
+    data = _parse(path, text)
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "routeguard" in tool
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+
+def load_config(path: Path | None, *, explicit: bool = False) -> Config:
+    """Read and validate a configuration file; `None` gives the empty configuration.
+
+    `explicit` (a `--config FILE`): a pyproject.toml without `[tool.routeguard]` is an error rather
+    than "nothing configured"."""
+    if path is None:
+        return Config()
+    shown = display_path(Path(os.path.abspath(path)))
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {shown}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file is a directory: {shown}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {shown}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+    document = _parse(path, text, shown)
+    if path.name == PYPROJECT:
+        tool = document.get("tool", {})
+        table = tool.get("routeguard") if isinstance(tool, dict) else None
+        if table is None:
+            if explicit:
+                raise ConfigError(f"{shown}: no [tool.routeguard] table")
+            return Config()
+        where = f"{shown}: [tool.routeguard]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table, got {_type(table)}")
+        header = _header_line(text, "tool.routeguard")
+    else:
+        table, where, header = document, shown, 1
+    return _validate(table, where, path, shown, text, header)
+
+
+def _parse(path: Path, text: str, shown: str | None = None) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # the message names the place: "Expected '=' after a key in a key/value pair (at line 3, column 6)"
+        raise ConfigError(f"{shown or display_path(Path(os.path.abspath(path)))}: invalid TOML: {exc}") from None
+
+
+def _type(value: object) -> str:
+    return {str: "a string", bool: "a boolean", int: "an integer", float: "a float", list: "an array",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _unknown(key: str, known: tuple[str, ...], where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+    return ConfigError(f"{where} unknown key {key!r}{hint}")
+
+
+def _strings(value: object, key: str, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} {key!r} must be an array of strings, got {_type(value)}"
+                          + ("" if not isinstance(value, list) else " with non-string items"))
+    return list(value)
+
+
+def _validate(table: dict, where: str, path: Path, shown: str, text: str, header: int) -> Config:
+    from .rules import get_rule
+
+    for key in table:
+        if key not in KEYS:
+            raise _unknown(key, KEYS, where)
+    auth = _strings(table.get("auth-dependencies", []), "auth-dependencies", where)
+    for name in auth:
+        if not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*", name):
+            raise ConfigError(f"{where} auth-dependencies: {name!r} is not a dotted qualified name "
+                              f"(e.g. 'mypkg.auth.require_user')")
+    exclude = _strings(table.get("exclude", []), "exclude", where)
+    if any(not e.strip() for e in exclude):
+        raise ConfigError(f"{where} exclude: empty pattern")
+    codes: dict[str, list[str] | None] = {"select": None, "ignore": None}
+    for key in codes:
+        if key not in table:
+            continue
+        out = []
+        for item in _strings(table[key], key, where):
+            rule = get_rule(item)
+            if rule is None:
+                raise ConfigError(f"{where} {key}: unknown rule {item!r} (see `routeguard rules`)")
+            out.append(rule.code)
+        codes[key] = out
+    public = _public(table.get("public", []), where, text, header)
+    return Config(source=path, display=shown, public=tuple(public), auth_dependencies=tuple(auth),
+                  exclude=tuple(exclude), select=tuple(codes["select"]) if codes["select"] is not None else None,
+                  ignore=tuple(codes["ignore"] or ()))
+
+
+def _public(value: object, where: str, text: str, header: int) -> list[PublicEntry]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} 'public' must be an array of tables "
+                          f"({{ path = ..., methods = [...], reason = ... }}), got {_type(value)}")
+    entries: list[PublicEntry] = []
+    seen_paths: dict[str, int] = {}
+    for i, item in enumerate(value):
+        at = f"{where} public[{i}]:"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{at} must be a table {{ path = ..., reason = ... }}, got {_type(item)}")
+        for key in item:
+            if key not in PUBLIC_KEYS:
+                raise _unknown(key, PUBLIC_KEYS, at)
+        route_path = item.get("path")
+        if not isinstance(route_path, str) or not route_path.strip():
+            raise ConfigError(f"{at} 'path' is required: the route path or a glob, e.g. \"/webhooks/*\"")
+        if not route_path.startswith("/"):
+            raise ConfigError(f"{at} path {route_path!r} must start with '/'")
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{at} 'reason' is required: say why this route needs no authentication")
+        methods: tuple[str, ...] | None = None
+        if "methods" in item:
+            raw = _strings(item["methods"], "methods", at)
+            if not raw:
+                raise ConfigError(f"{at} 'methods' is empty (leave it out to mean every method)")
+            upper = []
+            for m in raw:
+                if m.upper() not in METHODS:
+                    raise ConfigError(f"{at} unknown method {m!r} (expected one of {', '.join(METHODS)})")
+                upper.append(m.upper())
+            methods = tuple(sorted(set(upper)))
+        occurrence = seen_paths.get(route_path, 0)
+        seen_paths[route_path] = occurrence + 1
+        entries.append(PublicEntry(route_path, methods, reason.strip(), i,
+                                   _entry_line(text, header, route_path, occurrence), path_pattern(route_path)))
+    return entries
+
+
+def _header_line(text: str, table: str) -> int:
+    """Line of `[tool.routeguard]` (or the first `[tool.routeguard.*]`/`[[tool.routeguard.*]]`), else 1."""
+    pattern = re.compile(r"^\s*\[\[?\s*" + re.escape(table).replace(r"\.", r"\s*\.\s*") + r"\s*[\].]", re.M)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _entry_line(text: str, header: int, route_path: str, occurrence: int) -> int:
+    """The line of the `occurrence`-th `path = "<route_path>"` at or after the config table's header."""
+    lines = text.splitlines()
+    quoted = "|".join(re.escape(q + route_path + q) for q in ('"', "'"))
+    pattern = re.compile(r"(^|[\s{,])path\s*=\s*(" + quoted + ")")
+    count = 0
+    for number in range(header, len(lines) + 1):
+        if pattern.search(lines[number - 1]):
+            if count == occurrence:
+                return number
+            count += 1
+    return header
+
+
+# ---------------------------------------------------------------------------------------- path globs
+
+
+def _normalise(path: str) -> str:
+    """`/a/b/` -> `/a/b`; the root path is the empty string."""
+    stripped = path.strip("/")
+    return "/" + stripped if stripped else ""
+
+
+_PARAM = re.compile(r"^\{[^{}/]*\}$")
+
+
+def path_pattern(glob: str) -> re.Pattern:
+    """A regex for a `public` path: `*` is any text within one segment, `**` any number of whole segments
+    (zero or more), a `{name}` segment any one segment (literal or a route's `{param}`). Trailing slashes
+    are ignored on both sides."""
+    out = ""
+    for seg in _normalise(glob).split("/")[1:]:
+        if seg == "**":
+            out += r"(?:/[^/]+)*"
+        elif _PARAM.match(seg):
+            out += r"/[^/]+"
+        else:
+            out += "/" + "[^/]*".join(re.escape(part) for part in seg.split("*"))
+    return re.compile("^" + out + "$")
+
+
+# ------------------------------------------------------------------------------------- the pipeline stage
+
+
+@dataclass
+class ConfigOutcome:
+    """What applying the configuration did; read by RG011 through `graph.intent`."""
+
+    config: Config
+    unmatched: list[PublicEntry] = field(default_factory=list)  # public entries that match no route
+
+
+def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
+    if node.qualname is not None and node.qualname in names:
+        return True
+    label = node.label
+    if label in names:
+        return True
+    if label.endswith("(...)") and label[:-5] in names:
+        return True
+    return False
+
+
+def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
+    """Apply `auth-dependencies` and `public` to the route states (before the rules run)."""
+    outcome = ConfigOutcome(config)
+    if config.auth_dependencies:
+        names = frozenset(config.auth_dependencies)
+        for route in graph.routes:
+            if route.state == "protected" or route.root is None:
+                continue
+            chain = _declared_chain(route.root, names, set())
+            if chain:
+                route.state = "protected"
+                route.public_reason = None
+                route.auth_chain = tuple(n.label for n in chain)
+                route.reason = (f"authenticated by {' -> '.join(route.auth_chain)} "
+                                f"(declared in config: auth-dependencies in {config.display})")
+    matched: set[int] = set()
+    for entry in config.public:
+        for route in graph.routes:
+            if not entry.matches(route):
+                continue
+            matched.add(entry.index)
+            if route.state != "protected":
+                route.state = "public"
+                route.public_reason = route.reason = f"declared public in {config.display}: {entry.reason}"
+    outcome.unmatched = [e for e in config.public if e.index not in matched]
+    return outcome
+
+
+def _declared_chain(node: DepNode, names: frozenset[str], seen: set[int]) -> list[DepNode] | None:
+    """The path from below `node` down to a node declared in `auth-dependencies`, or None."""
+    for child, _via in node.children:
+        if id(child) in seen:
+            continue
+        seen.add(id(child))
+        if _matches_auth(child, names):
+            return [child]
+        below = _declared_chain(child, names, seen)
+        if below:
+            return [child, *below]
+    return None
+
+
+__all__ = ["Config", "ConfigError", "ConfigOutcome", "PublicEntry", "apply_config", "find_config", "load_config",
+           "path_pattern"]
