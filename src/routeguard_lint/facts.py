@@ -288,9 +288,109 @@ def _col_of(line_text: str, pattern: str) -> tuple[int, int]:
     return m.start() + 1, m.end() + 1
 
 
-class _Collector(cst.CSTVisitor):
-    def __init__(self, facts: ModuleFacts, lines: list[str], package: str):
+# LibCST's own visitor framework rebuilds (and re-validates) every node it passes, which costs as much as
+# parsing. This walker reads the fields instead, in source order: the order is learnt once per node type
+# from LibCST itself (the attributes `_visit_and_replace_children` visits, in that order).
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {}
+_IS_NODE: dict[type, bool] = {}
+
+
+class _OrderRecorder(cst.CSTVisitor):
+    def __init__(self, target: cst.CSTNode):
         super().__init__()
+        self.target = target
+        self.attrs: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node is self.target
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        return None
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if node is self.target:
+            self.attrs.append(attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+
+def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
+    kind = type(node)
+    order = _FIELD_ORDER.get(kind)
+    if order is None:
+        recorder = _OrderRecorder(node)
+        node.visit(recorder)
+        order = _FIELD_ORDER[kind] = tuple(dict.fromkeys(recorder.attrs))
+    return order
+
+
+class _Walker:
+    """Dispatches `visit_<Node>`, `leave_<Node>`, `visit_<Node>_<field>` and `leave_<Node>_<field>` methods
+    like a LibCST visitor, without rebuilding nodes."""
+
+    def __init_subclass__(cls) -> None:
+        pre, post, attr_pre, attr_post = {}, {}, {}, {}
+        for name in dir(cls):
+            for prefix, single, double in (("visit_", pre, attr_pre), ("leave_", post, attr_post)):
+                if not name.startswith(prefix):
+                    continue
+                node_name, _, attr = name[len(prefix):].partition("_")
+                node_type = getattr(cst, node_name, None)
+                if not isinstance(node_type, type):
+                    continue
+                if attr:
+                    double[(node_type, attr)] = name
+                else:
+                    single[node_type] = name
+        cls._tables = (pre, post, attr_pre, attr_post)
+
+    def walk(self, root: cst.CSTNode) -> None:
+        pre_t, post_t, attr_pre_t, attr_post_t = self._tables
+        pre = {k: getattr(self, v) for k, v in pre_t.items()}
+        post = {k: getattr(self, v) for k, v in post_t.items()}
+        attr_pre = {k: getattr(self, v) for k, v in attr_pre_t.items()}
+        attr_post = {k: getattr(self, v) for k, v in attr_post_t.items()}
+        is_node = _IS_NODE
+        node_base = cst.CSTNode
+
+        def visit(node: cst.CSTNode) -> None:
+            kind = type(node)
+            handler = pre.get(kind)
+            if handler is not None:
+                handler(node)
+            for attr in _FIELD_ORDER.get(kind) or _field_order(node):
+                hook = attr_pre.get((kind, attr))
+                if hook is not None:
+                    hook(node)
+                value = getattr(node, attr)
+                vkind = type(value)
+                if vkind is tuple or vkind is list:
+                    for item in value:
+                        ikind = type(item)
+                        flag = is_node.get(ikind)
+                        if flag is None:
+                            flag = is_node[ikind] = isinstance(item, node_base)
+                        if flag:
+                            visit(item)
+                else:
+                    flag = is_node.get(vkind)
+                    if flag is None:
+                        flag = is_node[vkind] = isinstance(value, node_base)
+                    if flag:
+                        visit(value)
+                hook = attr_post.get((kind, attr))
+                if hook is not None:
+                    hook(node)
+            handler = post.get(kind)
+            if handler is not None:
+                handler(node)
+
+        visit(root)
+
+
+class _Collector(_Walker):
+    def __init__(self, facts: ModuleFacts, lines: list[str], package: str):
         self.f = facts
         self.lines = lines
         self.package = package
@@ -647,7 +747,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         tree = parse_text(text)
         sys.setrecursionlimit(max(old, RECURSION_LIMIT))
         collector = _Collector(facts, text.splitlines(), package)
-        tree.visit(collector)
+        collector.walk(tree)
     except ParseFailure as exc:
         _reset(facts)
         facts.error = (exc.message, exc.line, exc.column)
