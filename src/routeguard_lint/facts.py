@@ -100,6 +100,25 @@ class Func:
     compares: list[tuple] = field(default_factory=list)  # (ir.Compare, line, conditions)
     has_yield: bool = False
     end_line: int = 0
+    # local bindings in source order, for the flow checks: (name, ir expr, line, conditions); a tuple target
+    # binds each name to `value[i]`
+    binds: list = field(default_factory=list)
+    effects: list = field(default_factory=list)  # expression-statement calls: (ir.Call, line, conditions)
+
+
+# Markers that stand in `conditions` for blocks that are not `if`s: the body of `try` number N, one of its
+# `except` handlers, its `else:`; a loop body (may run zero times); a `match` case.
+def try_marker(kind: str, number: int) -> ir.Unknown:
+    return ir.Unknown(f"<{kind}:{number}>")
+
+
+LOOP_MARKER = ir.Unknown("<loop>")
+CASE_MARKER = ir.Unknown("<case>")
+
+
+def is_marker(expr: object) -> bool:
+    return isinstance(expr, ir.Unknown) and expr.code.startswith("<") and expr.code.endswith(">") and \
+        (expr.code in ("<loop>", "<case>") or expr.code.split(":")[0] in ("<try", "<except", "<tryelse"))
 
 
 @dataclass(slots=True)
@@ -137,6 +156,10 @@ _BINOPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.Modulo: "%",
     cst.BitOr: "|", cst.BitAnd: "&", cst.FloorDivide: "//", cst.Power: "**", cst.MatrixMultiply: "@",
     cst.LeftShift: "<<", cst.RightShift: ">>", cst.BitXor: "^",
+}
+_AUGOPS = {
+    cst.AddAssign: "+", cst.SubtractAssign: "-", cst.MultiplyAssign: "*", cst.DivideAssign: "/",
+    cst.ModuloAssign: "%", cst.BitOrAssign: "|", cst.BitAndAssign: "&", cst.FloorDivideAssign: "//",
 }
 _CMPOPS = {
     cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is", cst.IsNot: "is not", cst.In: "in",
@@ -401,6 +424,8 @@ class _Collector(_Walker):
         self.cond_depth: list[int] = []  # len(self.conditions) at function entry
         self.loops = 0
         self.pending_def_line = 0
+        self._tries: list[int] = []  # numbers of the `try` statements being visited
+        self._try_count = 0
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
@@ -617,12 +642,66 @@ class _Collector(_Walker):
 
     def visit_For_body(self, node: cst.For) -> None:
         self.loops += 1
+        self.conditions.append(LOOP_MARKER)
         target = node.target
         if isinstance(target, cst.Name):
             self._bind(target.value, ir.Star(to_ir(node.iter, self.line)), self.line)
 
     def leave_For_body(self, node: cst.For) -> None:
         self.loops -= 1
+        self.conditions.pop()
+
+    def visit_While_body(self, node: cst.While) -> None:
+        self.conditions.append(LOOP_MARKER)
+
+    def leave_While_body(self, node: cst.While) -> None:
+        self.conditions.pop()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._try_count += 1
+        self._tries.append(self._try_count)
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._tries.pop()
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        self.conditions.append(try_marker("try", self._tries[-1]))
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        self.conditions.pop()
+
+    def visit_Try_orelse(self, node: cst.Try) -> None:
+        self.conditions.append(try_marker("tryelse", self._tries[-1]))
+
+    def leave_Try_orelse(self, node: cst.Try) -> None:
+        self.conditions.pop()
+
+    def visit_ExceptHandler_body(self, node: cst.ExceptHandler) -> None:
+        self.conditions.append(try_marker("except", self._tries[-1]) if self._tries else LOOP_MARKER)
+
+    def leave_ExceptHandler_body(self, node: cst.ExceptHandler) -> None:
+        self.conditions.pop()
+
+    def visit_MatchCase_body(self, node: cst.MatchCase) -> None:
+        self.conditions.append(CASE_MARKER)
+
+    def leave_MatchCase_body(self, node: cst.MatchCase) -> None:
+        self.conditions.pop()
+
+    def _flow_bind(self, name: str, value: ir.Expr | None, line: int) -> None:
+        func = self._func()
+        if func is not None and value is not None and self._class() is None:
+            func.binds.append((name, value, line, self._local_conditions()))
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        func = self._func()
+        if func is None:
+            return
+        value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+        if isinstance(value, cst.Call):
+            call = to_ir(value, self.line)
+            if isinstance(call, ir.Call):
+                func.effects.append((call, self.line, self._local_conditions()))
 
     def _bind(self, name: str, value: ir.Expr | None, line: int) -> None:
         if value is None:
@@ -634,6 +713,7 @@ class _Collector(_Walker):
         func = self._func()
         if func is not None:
             func.assigns[name] = value
+            func.binds.append((name, value, line, self._local_conditions()))
         elif self._in_module_scope():
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
@@ -647,6 +727,10 @@ class _Collector(_Walker):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
                 self._bind(t.value, value, line)
+            elif isinstance(t, (cst.Tuple, cst.List)) and value is not None:
+                for i, el in enumerate(t.elements):
+                    if isinstance(el.value, cst.Name):
+                        self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
@@ -657,6 +741,10 @@ class _Collector(_Walker):
                 self._class().attrs.setdefault(node.target.value, ir.Unknown("<annotation>"))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            name = node.target.value
+            self._flow_bind(name, ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name),
+                                           to_ir(node.value, self.line)), self.line)
         if isinstance(node.target, cst.Name) and node.target.value == "__all__" and self._in_module_scope():
             value = to_ir(node.value, self.line)
             if isinstance(value, ir.Seq):
@@ -700,7 +788,8 @@ class _Collector(_Walker):
         if self._class() is None and isinstance(call.func, ir.Attr):
             text = self._text(line)
             self.f.calls.append(CallSite(call, func.qualname if func else None,
-                                         tuple(ir.show(c) for c in self.conditions), self.loops > 0,
+                                         tuple(ir.show(c) for c in self.conditions if not is_marker(c)),
+                                         self.loops > 0,
                                          len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:

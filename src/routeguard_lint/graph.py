@@ -145,6 +145,13 @@ class DepNode:
     # Best-effort qualified name of a callable outside the project (external/unresolved nodes), e.g.
     # "fastapi_users.FastAPIUsers.current_user" for `users.current_user()`; matched by `auth-dependencies`.
     qualname: str | None = None
+    # Requests without any credential (see optional_auth.py): None = no credential below, True = they get
+    # through this node, False = rejected here or below; what it then returns; whether its own code rejects.
+    anonymous: bool | None = None
+    anon_value: object = None
+    anon_guard: bool = False
+    anon_exits: tuple = ()
+    optional_outcome: object = None  # flow.Outcome with only its own optional credentials missing (RG008)
 
 
 @dataclass
@@ -809,7 +816,10 @@ def auth_chain(node: DepNode, seen: set | None = None) -> list[DepNode] | None:
 
     A dependency that raises protects every credential below it (it may check the user another
     dependency produced); a route handler that raises only counts for credentials it reads itself, so a
-    `404` in the handler does not make an optional token look checked.
+    `404` in the handler does not make an optional token look checked. A node that lets a request without
+    any credential through (`anonymous is True`: it only rejects a *bad* optional credential) protects
+    nothing; a handler whose own code rejects such a request (`if user is None: raise ...`) protects the
+    optional credentials below it.
     """
     seen = set() if seen is None else seen
     if id(node) in seen:
@@ -817,10 +827,10 @@ def auth_chain(node: DepNode, seen: set | None = None) -> list[DepNode] | None:
     seen.add(id(node))
     if node.credential and node.rejects:
         return [node]
-    if node.rejects:
+    if node.rejects and node.anonymous is not True:
         for child, _ in node.children:
             path = [child] if node.kind == "route" and child.credential else \
-                _cred_path(child, set()) if node.kind != "route" else None
+                _cred_path(child, set()) if node.kind != "route" or node.anon_guard else None
             if path:
                 return [node, *path]
     for child, _ in node.children:
@@ -862,7 +872,8 @@ def decide(route: Route, token_urls: list[str]) -> None:
     chain = auth_chain(root)
     if chain:
         route.state = "protected"
-        chain = chain[1:] if chain[0] is root and len(chain) > 1 else chain
+        # keep the handler when its own code is what rejects a request without credentials
+        chain = chain[1:] if chain[0] is root and len(chain) > 1 and not root.anon_guard else chain
         route.auth_chain = tuple(n.label for n in chain)
         route.reason = "authenticated by " + " -> ".join(route.auth_chain)
         return
@@ -871,6 +882,14 @@ def decide(route: Route, token_urls: list[str]) -> None:
         route.state = "public"
         route.public_reason = reason
         route.reason = reason
+        return
+    from .optional_auth import branches_on, optional_params
+    branch = branches_on(root.func, optional_params(root))
+    if branch:
+        route.state = "public"
+        route.public_reason = f"optional authentication: the handler branches on '{branch}', which is None " \
+                              f"for a request without credentials"
+        route.reason = route.public_reason
         return
     unknown = [n for n in nodes if n.kind in ("external", "unresolved") or n.calls_unknown]
     unknown = [n for n in unknown if n is not root]
@@ -890,6 +909,11 @@ def explain_unprotected(route: Route, nodes: list[DepNode]) -> str:
     creds = [n for n in deps if n.credential]
     callables = [n for n in deps if n.kind in ("function", "class", "instance")]
     names = ", ".join(sorted({n.label for n in callables})) or "none"
+    lenient = sorted({n.label for n in callables if n.rejects and n.anonymous is True})
+    if lenient:
+        verb = "rejects a bad credential but lets" if len(lenient) == 1 else "reject a bad credential but let"
+        return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
+               f"nothing raises when it is missing)"
     if creds:
         optional = [n for n in creds if n.optional]
         what = ", ".join(sorted({n.label for n in creds}))
@@ -950,6 +974,8 @@ def build_graph(index: Index) -> Graph:
             for node in walk(root):
                 node.websocket_only = False
     token_urls = _token_urls(builder)
+    from .optional_auth import annotate
+    annotate(builder, routes)
     for route in routes:
         decide(route, token_urls)
     return Graph(index, builder.routers, routes, builder.nodes, token_urls)

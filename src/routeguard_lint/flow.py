@@ -1,0 +1,545 @@
+"""What a function does when the request carries no credential: a small abstract walk over its facts.
+
+Used to tell a dependency that rejects a request without a credential (`if token is None: raise ...`)
+from one that only rejects a *bad* credential and lets a missing one through (an `auto_error=False`
+scheme or an optional `Header()` whose `None` reaches a `return`).
+
+The walk visits a function's bindings, call statements, `raise`s and `return`s in source order. Each
+carries the tests of the blocks around it (`if` tests, `else` as `not test`, and markers for `try`
+bodies, `except` handlers, loops and `match` cases, see `facts.try_marker`). The missing credentials
+start as `None`; every test is evaluated three-valued (true / false / unknown) under that environment:
+
+* a `raise` (or an exception: `None.attr`, `None[...]`, `KEYS[None]`, `jwt.decode(None)`, a project
+  function that raises for `None`) whose tests all hold ends the walk: the request is rejected (an
+  exception inside a `try` body goes to its `except` handlers instead);
+* a `return` whose tests may hold is an *exit*: the request may get through, with that value;
+* falling off the end is an exit that returns `None`.
+
+No exit means the function rejects every request without a credential. Loops, unknown calls and
+comparisons with unknown values stay unknown, so the walk errs towards "may get through" only where
+the code really does not test the credential. Everything is bounded (depth, events).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import ir
+from .facts import Func
+from .index import ClassV, Ctx, ExternalV, FuncV, Index, Value
+
+MAX_CALL_DEPTH = 3
+MAX_EVENTS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class AV:
+    """An abstract value: None, a known constant, some non-None object, unknown, or 'raises'."""
+
+    kind: str  # "none" | "const" | "obj" | "unk" | "crash"
+    value: object = None  # the constant, for "const"
+    taint: bool = False  # derived from the missing credential
+
+    def truth(self) -> bool | None:
+        if self.kind == "none":
+            return False
+        if self.kind == "const":
+            try:
+                return bool(self.value)
+            except Exception:  # pragma: no cover - constants are plain
+                return None
+        return None
+
+    def tainted(self, taint: bool = True) -> "AV":
+        return AV(self.kind, self.value, self.taint or taint)
+
+
+NONE = AV("none")
+MISSING = AV("none", taint=True)  # the value of a missing credential
+UNK = AV("unk")
+CRASH = AV("crash")
+
+
+def join(a: AV | None, b: AV) -> AV:
+    """The value of a name that holds `a` or `b` depending on a test we cannot decide."""
+    if a is None or a.kind == "crash":
+        return b
+    if b.kind == "crash":
+        return a
+    taint = a.taint or b.taint
+    if a.kind == b.kind and a.value == b.value:
+        return AV(a.kind, a.value, taint)
+    if a.kind in ("const", "obj") and b.kind in ("const", "obj") and a.value is not None and b.value is not None:
+        return AV("obj", None, taint)
+    return AV("unk", None, taint)
+
+
+@dataclass
+class Exit:
+    line: int
+    value: AV
+    expr: ir.Expr | None
+    implicit: bool = False  # falls off the end of the function
+
+
+@dataclass
+class Outcome:
+    exits: list[Exit] = field(default_factory=list)
+    rejected_at: int | None = None  # line of the raise (or failing expression) that always rejects
+
+    @property
+    def passes(self) -> bool:
+        return bool(self.exits)
+
+    def value(self) -> AV:
+        out: AV | None = None
+        for ex in self.exits:
+            out = join(out, ex.value)
+        return out if out is not None else CRASH
+
+
+# A callee for a call inside `func` (project function, class, external name) — supplied by the graph.
+Callee = Callable[[ir.Call, Ctx, Func], Value]
+
+
+class Flow:
+    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool]):
+        self.index = index
+        self.callee = callee
+        self.verifying = verifying
+        self.credential_key = credential_key
+        self._memo: dict = {}
+
+    # -- entry point -------------------------------------------------------------------------------------
+    def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK) -> Outcome:
+        key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())))
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
+        func = self.index.func(fv)
+        out = Outcome(exits=[Exit(0, UNK, None)]) if func is None else \
+            _Walk(self, fv, func, env, depth, generator_value).run()
+        self._memo[key] = out
+        return out
+
+
+class _Walk:
+    def __init__(self, flow: Flow, fv: FuncV, func: Func, env: dict[str, AV], depth: int, generator_value: AV):
+        self.flow = flow
+        self.fv = fv
+        self.func = func
+        self.ctx = Ctx(fv.module, func.qualname)
+        self.env = dict(env)
+        self.depth = depth
+        self.generator_value = generator_value
+        self.dead: set[str] = set()  # numbers of `try` bodies that certainly raised
+        self.term: set[tuple] = set()  # condition tuples under which the function certainly ended
+        self.out = Outcome()
+
+    def run(self) -> Outcome:
+        func = self.func
+        events: list[tuple] = []
+        for name, expr, line, conds in func.binds:
+            events.append((line, 1, "bind", (name, expr), conds))
+        for call, line, conds in func.effects:
+            events.append((line, 1, "effect", call, conds))
+        for r in func.raises:
+            events.append((r.line, 2, "raise", r.exc, r.conditions))
+        for r in func.returns:
+            events.append((r.line, 2, "return", r.value, r.conditions))
+        if len(events) > MAX_EVENTS:
+            return Outcome(exits=[Exit(func.line, UNK, None)])
+        events.sort(key=lambda e: (e[0], e[1]))
+        events.append((max(func.end_line, func.line), 3, "end", None, ()))
+        for line, _order, kind, payload, conds in events:
+            if self._skipped(conds):
+                continue
+            truth = self.conds(conds)
+            if truth is False:
+                continue
+            if truth == "crash":
+                if self.crash(conds, line):
+                    return self.out
+                continue
+            sure = truth is True
+            if kind in ("bind", "effect"):
+                expr = payload[1] if kind == "bind" else payload
+                value = self.eval(expr)
+                if value.kind == "crash":
+                    if sure and self.crash(conds, line):
+                        return self.out
+                    value = UNK
+                if kind == "bind":
+                    name = payload[0]
+                    self.env[name] = value if sure else join(self.env.get(name), value)
+            elif kind == "raise":
+                if sure:
+                    if self.crash(conds, line):
+                        return self.out
+                elif self.terminated(conds, line):
+                    return self.out
+            elif kind == "return":
+                value = self.eval(payload) if payload is not None else NONE
+                if value.kind == "crash":
+                    if sure and self.crash(conds, line):
+                        return self.out
+                    continue
+                self.out.exits.append(Exit(line, value, payload))
+                if sure or self.terminated(conds, line):
+                    return self.out
+            else:  # end of the function
+                implicit = self.generator_value if self.func.has_yield else NONE
+                self.out.exits.append(Exit(line, implicit, None, implicit=not self.func.has_yield))
+        return self.out
+
+    # -- control ---------------------------------------------------------------------------------------
+    def _skipped(self, conds: tuple) -> bool:
+        for i in range(len(conds) + 1):
+            if conds[:i] in self.term:
+                return True
+        for c in conds:
+            if isinstance(c, ir.Unknown) and c.code.startswith(("<try:", "<tryelse:")) and \
+                    c.code.split(":")[1][:-1] in self.dead:
+                return True
+        return False
+
+    def crash(self, conds: tuple, line: int) -> bool:
+        """An exception at a point whose tests all hold: True when it ends the walk (not inside a try)."""
+        for c in reversed(conds):
+            if isinstance(c, ir.Unknown) and c.code.startswith("<try:"):
+                self.dead.add(c.code.split(":")[1][:-1])
+                return False
+        if not self.out.exits:
+            self.out.rejected_at = line
+        return True
+
+    def terminated(self, conds: tuple, line: int) -> bool:
+        """Record that the function ends under `conds`; True when that now covers every path."""
+        conds = tuple(conds)
+        while True:
+            self.term.add(conds)
+            if not conds:
+                if not self.out.exits:
+                    self.out.rejected_at = line
+                return True
+            last = conds[-1]
+            other = last.value if isinstance(last, ir.Not) else ir.Not(last)
+            if conds[:-1] + (other,) not in self.term:
+                break
+            conds = conds[:-1]
+        if self.conds(conds) is True:
+            if not self.out.exits:
+                self.out.rejected_at = line
+            return True
+        return False
+
+    def conds(self, conds: tuple):
+        """True / False / None (unknown) / "crash" for a tuple of block tests."""
+        result: bool | None = True
+        for c in conds:
+            if isinstance(c, ir.Unknown) and c.code.startswith("<"):
+                code = c.code
+                if code.startswith("<except:"):
+                    t = True if code.split(":")[1][:-1] in self.dead else None
+                elif code.startswith(("<try:", "<tryelse:")):
+                    t = True
+                else:
+                    t = None
+            else:
+                value = self.eval(c)
+                if value.kind == "crash":
+                    return "crash" if result is True else None
+                t = value.truth()
+            if t is False:
+                return False
+            if t is None:
+                result = None
+        return result
+
+    # -- expressions -----------------------------------------------------------------------------------
+    def eval(self, expr: ir.Expr | None, depth: int = 0) -> AV:  # noqa: C901 - a flat dispatch
+        if expr is None:
+            return NONE
+        if depth > 30:
+            return UNK
+        d = depth + 1
+        if isinstance(expr, ir.Const):
+            return NONE if expr.value is None else AV("const", expr.value)
+        if isinstance(expr, ir.Str):
+            return AV("const", expr.value)
+        if isinstance(expr, ir.Name):
+            return self.env.get(expr.id, UNK)
+        if isinstance(expr, ir.Attr):
+            base = self.eval(expr.value, d)
+            if base.kind in ("crash", "none"):
+                return CRASH
+            return AV("unk", None, base.taint)
+        if isinstance(expr, ir.Sub):
+            return self._sub(expr, d)
+        if isinstance(expr, ir.Call):
+            return self._call(expr, d)
+        if isinstance(expr, ir.Compare):
+            return self._compare(expr, d)
+        if isinstance(expr, ir.BoolOp):
+            return self._boolop(expr, d)
+        if isinstance(expr, ir.Not):
+            value = self.eval(expr.value, d)
+            if value.kind == "crash":
+                return CRASH
+            t = value.truth()
+            return AV("unk", None, value.taint) if t is None else AV("const", not t, value.taint)
+        if isinstance(expr, ir.IfExp):
+            test = self.eval(expr.test, d)
+            if test.kind == "crash":
+                return CRASH
+            t = test.truth()
+            if t is True:
+                return self.eval(expr.body, d)
+            if t is False:
+                return self.eval(expr.orelse, d)
+            return join(self.eval(expr.body, d), self.eval(expr.orelse, d))
+        if isinstance(expr, ir.BinOp):
+            left, right = self.eval(expr.left, d), self.eval(expr.right, d)
+            if CRASH in (left, right):
+                return CRASH
+            if expr.op == "%" and left.kind == "const" and isinstance(left.value, str):
+                return AV("obj", None, right.taint)
+            if left.kind == "none" or right.kind == "none":
+                return CRASH  # TypeError
+            return AV("unk", None, left.taint or right.taint)
+        if isinstance(expr, (ir.Seq, ir.DictE, ir.FStr)):
+            taint = False
+            for part in _parts(expr):
+                value = self.eval(part, d)
+                if value.kind == "crash":
+                    return CRASH
+                taint = taint or value.taint
+            return AV("obj", None, taint)
+        if isinstance(expr, ir.Star):
+            return AV("unk", None, self.eval(expr.value, d).taint)
+        return UNK
+
+    def _sub(self, expr: ir.Sub, d: int) -> AV:
+        base = expr.value
+        if isinstance(base, ir.Attr) and base.attr in ("headers", "cookies") and len(expr.index) == 1 and \
+                isinstance(expr.index[0], ir.Str) and self.flow.credential_key(base.attr, expr.index[0].value):
+            return CRASH  # request.headers["authorization"] without the header: KeyError
+        value = self.eval(base, d)
+        if value.kind in ("crash", "none"):
+            return CRASH
+        if value.kind == "const" and isinstance(value.value, (str, bytes, tuple)) and len(expr.index) == 1:
+            key = self.eval(expr.index[0], d)
+            if key.kind == "const" and isinstance(key.value, int) and not isinstance(key.value, bool):
+                try:
+                    return AV("const", value.value[key.value], value.taint or key.taint)
+                except IndexError:
+                    return CRASH
+        taint = value.taint
+        for item in expr.index:
+            key = self.eval(item, d)
+            if key.kind == "crash":
+                return CRASH
+            if key.taint and key.kind in ("none", "const"):
+                return CRASH  # a credential table has no entry for a missing (None / "") credential
+            taint = taint or key.taint
+        return AV("unk", None, taint)
+
+    def _call(self, call: ir.Call, d: int) -> AV:
+        f = call.func
+        # request.headers.get("authorization") / request.cookies.get("session") without the credential
+        if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
+                f.value.attr in ("headers", "cookies") and call.args and isinstance(call.args[0], ir.Str) and \
+                self.flow.credential_key(f.value.attr, call.args[0].value):
+            default = call.arg(1, "default")
+            return self.eval(default, d).tainted() if default is not None else MISSING
+        if isinstance(f, ir.Attr):
+            base = self.eval(f.value, d)
+            if base.kind in ("crash", "none"):
+                return CRASH  # a method of None
+        else:
+            base = UNK
+        args = [self.eval(a.value if isinstance(a, ir.Star) else a, d) for a in call.args]
+        kwargs = {k: self.eval(v, d) for k, v in call.kwargs}
+        if isinstance(f, ir.Attr) and base.kind == "const" and isinstance(base.value, (str, bytes)) and \
+                f.attr in _STR_METHODS and not kwargs and all(a.kind == "const" for a in args) and \
+                not any(isinstance(a, ir.Star) for a in call.args):
+            # "".strip(), (authorization or "").partition(" "): compute the constant
+            try:
+                result = getattr(base.value, f.attr)(*(a.value for a in args))
+            except Exception:
+                return CRASH
+            return AV("const", tuple(result) if isinstance(result, list) else result,
+                      base.taint or any(a.taint for a in args))
+        values = args + list(kwargs.values())
+        if any(v.kind == "crash" for v in values):
+            return CRASH
+        taint = any(v.taint for v in values)
+        missing = any(v.taint and v.kind in ("none", "const") for v in values)
+        # mapping.get(missing) -> the default
+        if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and args[0].kind in ("none", "const"):
+            return args[1].tainted() if len(args) > 1 else MISSING
+        target = self.flow.callee(call, self.ctx, self.func)
+        if isinstance(target, ExternalV):
+            if missing and self.flow.verifying.match(target.qualname):
+                return CRASH  # jwt.decode(None) and friends raise
+            if target.qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
+                return _compare_digest(args[0], args[1])
+            last = target.qualname.rsplit(".", 1)[-1]
+            if last[:1].isupper():
+                return AV("obj", None, taint)
+            if target.qualname in ("builtins.bool",) and args:
+                t = args[0].truth()
+                return AV("unk", None, taint) if t is None else AV("const", t, taint)
+            return AV("unk", None, taint or base.taint)
+        if isinstance(target, FuncV):
+            callee = self.flow.index.func(target)
+            if callee is not None and callee.name == "__init__":
+                return self._project_call(call, target, callee, args, kwargs, as_object=True) if taint \
+                    else AV("obj")
+            if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
+                return self._project_call(call, target, callee, args, kwargs)
+            return AV("unk", None, taint)
+        value = self.flow.index.resolve(f, self.ctx)
+        if isinstance(value, ClassV):
+            return AV("obj", None, taint)
+        return AV("unk", None, taint or base.taint)
+
+    def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict,
+                      as_object: bool = False) -> AV:
+        params = list(callee.params)
+        if callee.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        env: dict[str, AV] = {}
+        positional = [p for p in params if p.kind in ("posonly", "pos")]
+        for param, value in zip(positional, args):
+            if value.taint:
+                env[param.name] = value
+        for name, value in kwargs.items():
+            if value.taint and any(p.name == name for p in params):
+                env[name] = value
+        if not env:
+            return AV("obj" if as_object else "unk", None, True)
+        outcome = self.flow.run(target, env, self.depth + 1)
+        if not outcome.passes:
+            return CRASH  # the project function rejects a missing credential
+        if as_object:
+            return AV("obj", None, True)
+        return outcome.value().tainted()
+
+    def _compare(self, expr: ir.Compare, d: int) -> AV:
+        left = self.eval(expr.left, d)
+        if left.kind == "crash":
+            return CRASH
+        if len(expr.ops) != 1:
+            for comp in expr.comparators:
+                if self.eval(comp, d).kind == "crash":
+                    return CRASH
+            return AV("unk", None, left.taint)
+        op = expr.ops[0]
+        right = self.eval(expr.comparators[0], d)
+        if right.kind == "crash":
+            return CRASH
+        taint = left.taint or right.taint
+        result: bool | None = None
+        if op in ("is", "is not"):
+            if left.kind == "none" or right.kind == "none":
+                other = right if left.kind == "none" else left
+                if other.kind == "none":
+                    result = True
+                elif other.kind in ("const", "obj"):
+                    result = False
+            if result is not None and op == "is not":
+                result = not result
+        elif op in ("==", "!="):
+            result = _equal(left, right)
+            if result is not None and op == "!=":
+                result = not result
+        elif op in ("in", "not in"):
+            if right.kind == "none":
+                return CRASH  # x in None: TypeError
+            if left.taint and left.kind in ("none", "const") and not right.taint:
+                result = op == "not in"  # a missing credential is in no table of valid ones
+        elif left.kind == "none" or right.kind == "none":
+            return CRASH  # None < x: TypeError
+        return AV("unk", None, taint) if result is None else AV("const", result, taint)
+
+    def _boolop(self, expr: ir.BoolOp, d: int) -> AV:
+        unknown = False
+        taint = False
+        last = UNK
+        stop = expr.op == "or"  # `or` stops at the first true value, `and` at the first false one
+        for part in expr.values:
+            value = self.eval(part, d)
+            if value.kind == "crash":
+                return UNK if unknown else CRASH
+            taint = taint or value.taint
+            t = value.truth()
+            if t is stop:
+                return AV("unk", None, taint) if unknown else value.tainted(taint)
+            if t is None:
+                unknown = True
+            last = value
+        return AV("unk", None, taint) if unknown else last.tainted(taint)
+
+
+_STR_METHODS = frozenset({
+    "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "partition", "rpartition", "split", "rsplit",
+    "startswith", "endswith", "removeprefix", "removesuffix", "replace", "encode", "decode", "title",
+})
+
+
+def _compare_digest(a: AV, b: AV) -> AV:
+    taint = a.taint or b.taint
+    if a.kind == "none" or b.kind == "none":
+        return CRASH  # TypeError
+    equal = _equal(a, b)
+    return AV("unk", None, taint) if equal is None else AV("const", equal, taint)
+
+
+def _equal(left: AV, right: AV) -> bool | None:
+    if left.kind == "none" and right.kind == "none":
+        return True
+    for a, b in ((left, right), (right, left)):
+        if a.kind == "none" and b.kind in ("const", "obj"):
+            return False
+        if a.kind == "none" and a.taint and b.kind == "unk" and not b.taint:
+            return False  # a missing credential does not equal the configured secret
+        if a.taint and a.kind == "const" and b.kind in ("unk", "obj") and not b.taint:
+            return False  # "" (a missing credential's default) does not equal the configured secret
+    if left.kind == "const" and right.kind == "const":
+        return left.value == right.value
+    return None
+
+
+def _parts(expr: ir.Expr) -> list:
+    if isinstance(expr, ir.Seq):
+        return [i.value if isinstance(i, ir.Star) else i for i in expr.items]
+    if isinstance(expr, ir.DictE):
+        return [x for pair in expr.items for x in pair if x is not None]
+    if isinstance(expr, ir.FStr):
+        return [p for p in expr.parts if not isinstance(p, str)]
+    return []
+
+
+def names_in(expr: object, out: set[str] | None = None, depth: int = 0) -> set[str]:
+    """Every `Name` id inside an ir expression."""
+    out = set() if out is None else out
+    if depth > 40 or expr is None:
+        return out
+    if isinstance(expr, ir.Name):
+        out.add(expr.id)
+    elif isinstance(expr, (tuple, list)):
+        for item in expr:
+            names_in(item, out, depth + 1)
+    elif isinstance(expr, ir.Call):
+        names_in(expr.func, out, depth + 1)
+        names_in(expr.args, out, depth + 1)
+        names_in([v for _, v in expr.kwargs], out, depth + 1)
+    elif hasattr(expr, "__slots__"):
+        for slot in expr.__slots__:
+            value = getattr(expr, slot)
+            if not isinstance(value, (str, int, float, bool, bytes)) and value is not None:
+                names_in(value, out, depth + 1)
+    return out

@@ -1,0 +1,109 @@
+"""RG008 optional-token-unchecked: a dependency that uses an optional credential without rejecting `None`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .. import ir
+from ..graph import Graph
+from ..model import Finding, Related
+from ..optional_auth import optional_use
+from ._util import dependency_nodes, finding, func_path
+from .base import Rule
+
+RULE = Rule(
+    code="RG008",
+    name="optional-token-unchecked",
+    summary="A dependency reads an optional credential (auto_error=False, Header(None)) and lets a request "
+            "without it through while still using it.",
+    severity="error",
+    what="""
+A dependency that takes a credential FastAPI does not require: a security scheme created with
+`auto_error=False` (`OAuth2PasswordBearer`, `HTTPBearer`, `APIKeyHeader`, ...), an optional credential
+`Header()`/`Cookie()` (`Header(None)`, `str | None = Header(default=None)`), or
+`request.headers.get("Authorization")`. When the request does not carry the credential, FastAPI passes
+`None`. The rule reports the dependency when:
+
+* it can reject a request (it raises somewhere, for instance on a bad signature or a disabled user), so it
+  looks like an authentication check, and
+* with the credential set to `None`, some path reaches a `return` without passing a `raise`, and what
+  it returns is built from the missing credential (`return lookup_session(token)`, a user looked up with
+  it), or the function simply falls off its end and returns `None`.
+
+The analysis follows the function body in source order: `if token is None: raise ...`,
+`if not token: raise ...`, `if api_key not in KEYS: raise ...`, `jwt.decode(token, ...)` inside a `try`
+whose `except` raises, and project helpers that raise for `None` all count as rejecting. A dependency
+that is optional on purpose — it returns `None` (or an explicit anonymous value) for the missing case
+before touching the credential — is not reported; RG001 then reports the routes that use it without
+handling the anonymous user.
+""",
+    why="""
+`auto_error=False` moves the "no credential" case from FastAPI into your code. If the dependency only
+validates a token *when there is one*, a client that simply omits the `Authorization` header skips the
+validation entirely: the route receives `None` (or whatever a lookup returns for `None`) instead of a
+401. Worse, handing `None` to a lookup can match real records: a SQL `WHERE token = :token` with `None`
+becomes `token IS NULL` and returns the first user who never set one (authentication bypass, OWASP
+API2). The route still *looks* protected because the dependency does raise on a bad token.
+""",
+    example="""
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+
+async def get_current_user(token: str | None = Depends(oauth2_scheme)) -> User:
+    if token:
+        try:
+            payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+        except jwt.InvalidTokenError:
+            raise HTTPException(status_code=401, detail="Invalid token")
+        return User(username=payload["sub"])
+    # no token: falls through and returns None
+""",
+    fix="""
+Reject the missing credential first (this is usually why `auto_error=False` was chosen: a custom 401):
+
+```python
+async def get_current_user(token: str | None = Depends(oauth2_scheme)) -> User:
+    if token is None:
+        raise HTTPException(status_code=401, detail="Not authenticated",
+                            headers={"WWW-Authenticate": "Bearer"})
+    ...
+```
+
+If anonymous access is intended, make it explicit — `if token is None: return None`, annotate the result
+`User | None` — and handle `None` in every route that uses the dependency. Otherwise use the scheme with
+`auto_error=True` (the default).
+""",
+)
+
+_CALLABLE = ("function", "class", "instance")
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    for node in dependency_nodes(graph).values():
+        if node.kind not in _CALLABLE or node.func is None or node.optional_outcome is None:
+            continue
+        if not node.rejects:
+            continue  # a dependency that can never reject is RG002's
+        uses = optional_use(node.optional_outcome)  # type: ignore[arg-type]
+        if not uses:
+            continue
+        func = node.func
+        sources = [(child, via) for child, via in node.children
+                   if child.credential and child.kind in ("scheme", "header", "cookie", "request")
+                   and (child.optional or child.kind == "request")]
+        what = ", ".join(sorted({child.label if child.kind == "request" else f"{via} ({child.label})"
+                                 for child, via in sources})) or "an optional credential"
+        first = min(uses, key=lambda ex: ex.line)
+        if first.implicit:
+            outcome = f"falls off its end (line {first.line}) and returns None to the route"
+        else:
+            outcome = f"reaches `return {ir.show(first.expr, 60)}` (line {first.line}) with a value built " \
+                      f"from the missing credential"
+        message = (f"{node.label} reads the optional credential {what} but does not reject a request without "
+                   f"it: when it is missing, the function {outcome}; raise 401 when it is None (or return None "
+                   f"explicitly if anonymous access is intended)")
+        related = tuple(sorted({Related(c.path, c.line, f"optional credential: {c.label}") for c, _ in sources
+                                if c.path and c.line}))
+        path = func_path(graph, node)
+        yield finding(RULE, message, path, func.line, func.col, func.col + 3 + len(func.name) + 1,
+                      handler=node.label, related=related, key=f"RG008:{node.label}")
