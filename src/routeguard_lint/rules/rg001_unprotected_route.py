@@ -22,9 +22,9 @@ credential source is a `fastapi.security` scheme, an `Authorization`/API-key hea
 "can reject" means a scheme with `auto_error=True` or code on that chain that raises.
 
 Login endpoints (the `tokenUrl` of an OAuth2 scheme, or a handler taking `OAuth2PasswordRequestForm`) and
-liveness paths (`/health`, `/healthz`, `/livez`, `/readyz`, `/ping`) are public by default. A route whose
-only possible authentication is code outside the project is `unverified` (listed by `routeguard routes`),
-not reported.
+liveness paths (last segment `health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz` or
+`ping`) are public by default. A route whose only possible authentication is code outside the project is
+`unverified` (listed by `routeguard routes`), not reported.
 """,
     why="""
 FastAPI has no global default: a route is public unless every request to it passes through a dependency
