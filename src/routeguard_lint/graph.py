@@ -48,7 +48,7 @@ VERIFYING_CALLS = re.compile(
     r"^(jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|itsdangerous|firebase_admin\.auth|google\.oauth2\.id_token|"
     r"passlib|jwcrypto|joserfc\.jwt|pyjwt)(\..*)?\.(decode|verify\w*|loads|verify_id_token|verify_oauth2_token|"
     r"decode_complete)$")
-HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping"})
+HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck"})
 
 
 def _external_name(value: Value) -> str | None:
