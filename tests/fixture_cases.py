@@ -70,8 +70,15 @@ def _comments(source: str) -> list[tuple[int, str]]:
         return out
 
 
+CONFIG_FILES = ("pyproject.toml", "routeguard.toml")  # a case's own routeguard configuration
+
+
 def expected_findings(case: Path) -> set[tuple[str, str, int]]:
-    """{(rule_id, path relative to the case dir in POSIX form, line)} from ``# expect:`` comments."""
+    """{(rule_id, path relative to the case dir in POSIX form, line)} from ``# expect:`` comments.
+
+    Besides the ``.py`` files, a case's ``pyproject.toml``/``routeguard.toml`` may carry them (TOML
+    comments are ``#`` too): findings about the configuration (a stale ``public`` entry) land there.
+    """
     expected: set[tuple[str, str, int]] = set()
     for py in sorted(case.rglob("*.py")):
         rel = py.relative_to(case).as_posix()
@@ -81,4 +88,13 @@ def expected_findings(case: Path) -> set[tuple[str, str, int]]:
             if m:
                 for rule in RULE_RE.findall(m.group(1)):
                     expected.add((rule, rel, lineno))
+    for name in CONFIG_FILES:
+        config = case / name
+        if not config.is_file():
+            continue
+        for lineno, line in enumerate(config.read_text(encoding="utf-8").splitlines(), start=1):
+            m = EXPECT_RE.search(line)
+            if m:
+                for rule in RULE_RE.findall(m.group(1)):
+                    expected.add((rule, name, lineno))
     return expected

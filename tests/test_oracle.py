@@ -53,6 +53,15 @@ def test_route_inventory_matches_fastapi(case: Path, monkeypatch: pytest.MonkeyP
         for r in result.routes
         if getattr(r, "reachable", True)
     }
-    assert ours == oracle, (
-        f"{case_id(case)}\nonly in FastAPI:\n{_fmt(oracle - ours)}\nonly in routeguard:\n{_fmt(ours - oracle)}"
+    # A route included under an `if` (or in one branch of an if/else) is listed with its condition; the
+    # import runs one branch only, so such a route may be absent at runtime. Every route FastAPI has must
+    # still be found, and every unconditional one must exist.
+    conditional = {
+        (tuple(r.methods), r.path, r.scheme)
+        for r in result.routes
+        if getattr(r, "reachable", True) and getattr(r, "conditions", ())
+    }
+    extra = ours - oracle - conditional
+    assert oracle <= ours and not extra, (
+        f"{case_id(case)}\nonly in FastAPI:\n{_fmt(oracle - ours)}\nonly in routeguard:\n{_fmt(extra)}"
     )

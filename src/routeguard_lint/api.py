@@ -17,7 +17,7 @@ from .discovery import SourceFile, discover, mentions_fastapi
 from .facts import ModuleFacts, extract
 from .graph import Graph, Route, build_graph
 from .index import Index
-from .model import DependencyInfo, Finding, Result, RouteInfo
+from .model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
 from .suppress import declare, suppress
 
 PARALLEL_MIN_FILES = 24
@@ -114,4 +114,6 @@ def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | No
     findings = suppress(findings, intent, set(wanted))  # inline suppressions, after the rules
     findings = sorted(findings + run_rules(graph, wanted, phase="after-suppression"), key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
-    return Result(findings=findings, routes=routes, files=len(graph.index.modules))
+    mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
+                     for m in graph.mounts), key=MountInfo.sort_key)
+    return Result(findings=findings, routes=routes, files=len(graph.index.modules), mounts=mounts)

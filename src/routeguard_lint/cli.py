@@ -167,7 +167,7 @@ def check(
         raise
     except Exception as exc:  # an internal error: one line, never a bare traceback
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
-    active = [f for f in result.findings if not f.suppressed]
+    active = [f for f in result.findings if f.suppressed is None]  # "" is suppressed, without a reason
     raise typer.Exit(EXIT_FINDINGS if active else EXIT_CLEAN)
 
 

@@ -19,6 +19,7 @@ Keys (kebab-case, like every key in pyproject.toml):
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import sys
@@ -64,8 +65,9 @@ class PublicEntry:
         return bool(self.pattern.match(_normalise(full_path)))
 
     def describe(self) -> str:
-        methods = f" methods={list(self.methods)}" if self.methods is not None else ""
-        return f"public entry {{ path = {self.path!r}{methods} }}"
+        """`public entry { path = "/x", methods = ["POST"] }`, as it could be written in the TOML."""
+        methods = f", methods = {json.dumps(list(self.methods))}" if self.methods is not None else ""
+        return f"public entry {{ path = {json.dumps(self.path)}{methods} }}"
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def load_config(path: Path | None, *, explicit: bool = False) -> Config:
             raise ConfigError(f"{where} must be a table, got {_type(table)}")
         header = _header_line(text, "tool.routeguard")
     else:
-        table, where, header = document, shown, 1
+        table, where, header = document, f"{shown}:", 1
     return _validate(table, where, path, shown, text, header)
 
 
@@ -323,14 +325,12 @@ class ConfigOutcome:
 
 
 def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
+    """A node is a declared authentication when its qualified name (external callables, methods of
+    objects external classes made) or its label without call arguments (what `routeguard routes` shows:
+    `mylib.check(...)`, `users.current_user(active=True)`, a project function `app.deps.get_user`) is listed."""
     if node.qualname is not None and node.qualname in names:
         return True
-    label = node.label
-    if label in names:
-        return True
-    if label.endswith("(...)") and label[:-5] in names:
-        return True
-    return False
+    return node.label.split("(", 1)[0] in names
 
 
 def apply_config(graph: Graph, config: Config) -> ConfigOutcome:

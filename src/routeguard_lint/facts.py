@@ -69,6 +69,7 @@ class CallSite:
     in_loop: bool
     col: int = 1  # first column of the line holding the call (its statement start)
     end_col: int = 1
+    loop_vars: tuple = ()  # enclosing `for` loops, outermost first: ((target names...), iterable ir expr)
 
 
 @dataclass(slots=True)
@@ -645,7 +646,23 @@ class _Collector(_Walker):
         self.conditions.append(LOOP_MARKER)
         target = node.target
         if isinstance(target, cst.Name):
-            self._bind(target.value, ir.Star(to_ir(node.iter, self.line)), self.line)
+            self._bind(target.value, ir.Star(iterable), self.line)
+            self._loop_vars = (*self._loop_vars, ((target.value,), iterable))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            # `for name, router in ROUTERS.items():` binds each name to element i of every item
+            names = []
+            for i, el in enumerate(target.elements):
+                name = el.value.value if isinstance(el.value, cst.Name) and \
+                    not isinstance(el, cst.StarredElement) else ""
+                names.append(name)
+                if name:
+                    self._bind(name, ir.Star(ir.Call(ir.Name("__item__"), (iterable, ir.Const(i)), (),
+                                                     self.line, 0)), self.line)
+            self._loop_vars = (*self._loop_vars, (tuple(names), iterable))
+        else:
+            self._loop_vars = (*self._loop_vars, ((), iterable))
+
+    _loop_vars: tuple = ()
 
     def leave_For_body(self, node: cst.For) -> None:
         self.loops -= 1
@@ -653,10 +670,12 @@ class _Collector(_Walker):
 
     def visit_While_body(self, node: cst.While) -> None:
         self.conditions.append(LOOP_MARKER)
+        iterable = to_ir(node.iter, self.line)
 
     def leave_While_body(self, node: cst.While) -> None:
         self.conditions.pop()
 
+        self._loop_vars = self._loop_vars[:-1]
     def visit_Try(self, node: cst.Try) -> None:
         self._try_count += 1
         self._tries.append(self._try_count)
@@ -785,12 +804,15 @@ class _Collector(_Walker):
         if func is not None:
             func.calls.append(call)
             self._credential_call(func, call, line)
-        if self._class() is None and isinstance(call.func, ir.Attr):
+        # method calls everywhere; module-level `register_routes(app)` too (a router or app handed on)
+        if self._class() is None and (isinstance(call.func, ir.Attr) or (
+                func is None and isinstance(call.func, ir.Name) and any(isinstance(a, ir.Name) for a in call.args))):
             text = self._text(line)
             self.f.calls.append(CallSite(call, func.qualname if func else None,
                                          tuple(ir.show(c) for c in self.conditions if not is_marker(c)),
                                          self.loops > 0,
-                                         len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1))
+                                         len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1,
+                                         self._loop_vars))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         func = self._func()

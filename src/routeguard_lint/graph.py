@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import ir
+from .binding import bind_args, forward_call, free_names, subst
 from .facts import Func, ModuleFacts, Param
 from .index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV,
                     UnknownV, Value)
@@ -91,6 +92,46 @@ class Include:
     line: int
     conditions: tuple
     mount: bool = False
+    env: object = None  # for a router made by a factory call: (factory qualname, module, binding.Env)
+
+
+@dataclass
+class OpaqueInclude:
+    """`include_router(x)` where `x` is not a router the analysis can read (a library's, say)."""
+
+    parent: tuple
+    prefix: str
+    deps: list
+    label: str
+    path: str
+    line: int
+    col: int
+    end_col: int
+    conditions: tuple
+
+
+@dataclass
+class MountDecl:
+    """`app.mount(path, something)`: a sub-application, static files or another ASGI app."""
+
+    owner: tuple
+    prefix: str
+    label: str
+    kind: str  # "app" (a FastAPI sub-app, its routes are listed) | "router" | "static" | "wsgi" | "asgi" | "unresolved"
+    path: str
+    line: int
+    conditions: tuple
+
+
+@dataclass
+class Mount:
+    path: str  # full path of the mount point
+    label: str
+    kind: str
+    file: str
+    line: int
+    conditions: tuple
+    reachable: bool
 
 
 @dataclass
@@ -103,6 +144,7 @@ class RouterNode:
     prefix: str = ""
     deps: list[DepRef] = field(default_factory=list)
     included_by: list[Include] = field(default_factory=list)
+    creation: tuple | None = None  # (call, ctx, cls) that made it, to re-read it for one factory call
 
 
 @dataclass
@@ -118,6 +160,7 @@ class RouteDecl:
     col: int
     end_col: int
     websocket: bool = False
+    opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
 
 
 @dataclass
@@ -169,6 +212,8 @@ class Route:
     reason: str = ""
     scheme: bool = False
     mounted: bool = False
+    apps: tuple = ()  # keys of the apps the route is served through, innermost first
+    opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
 
 
 @dataclass
@@ -178,6 +223,7 @@ class Graph:
     routes: list[Route]
     nodes: dict  # id -> DepNode
     token_urls: list
+    mounts: list = field(default_factory=list)  # [Mount]
     intent: object = None  # what declared intent (config, inline directives) did; set by api.analyze
 
 
@@ -197,6 +243,10 @@ class GraphBuilder:
         self.nodes: dict[tuple, DepNode] = {}
         self._building: set = set()
         self._raises_memo: dict = {}
+        self._calls_by_name: dict | None = None
+        self._args_memo: dict = {}
+        self.opaque: list[OpaqueInclude] = []
+        self.mount_decls: list[MountDecl] = []
 
     # -- step 1: routers, routes, includes -----------------------------------------------------------
     def router_of(self, value: Value) -> RouterNode | None:
@@ -211,15 +261,65 @@ class GraphBuilder:
         ctx = Ctx(value.module, value.scope)
         node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
         self.routers[value.key] = node
-        call = value.call
-        if kind == "router":
-            node.prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
-        node.deps = self._dep_list(call.kwarg("dependencies"), ctx,
-                                   "FastAPI(dependencies=)" if kind == "app" else "APIRouter(dependencies=)",
-                                   node.path, call.line)
-        if isinstance(value.cls, ClassV):
-            self._subclass_init(value.cls, node)
+        node.creation = (value.call, ctx, value.cls)
+        node.prefix, node.deps = self._router_args(value.call, ctx, value.cls, kind, node.path)
         return node
+
+    def _router_args(self, call: ir.Call, ctx: Ctx, cls: object, kind: str, path: str) -> tuple[str, list]:
+        """The prefix and dependencies a `FastAPI(...)` / `APIRouter(...)` (or subclass) call ends up with."""
+        call, ctx, owner = self._effective_call(call, ctx, cls)
+        prefix = (self.index.string(call.kwarg("prefix"), ctx) or "") if kind == "router" else ""
+        deps: list[DepRef] = []
+        plain = f"{owner or ('FastAPI' if kind == 'app' else 'APIRouter')}(dependencies=)"
+        for item, ictx in self._items_ctx(call.kwarg("dependencies"), ctx):
+            origin = f"{ictx.scope} dependencies" if owner and ictx.scope and \
+                ictx.scope.endswith(".__init__") else plain
+            ref = self._depends_call(item, ictx, origin, self.index.path_of(ictx.module), call.line)
+            if ref is not None:
+                deps.append(ref)
+        return prefix, deps
+
+    def _effective_call(self, call: ir.Call, ctx: Ctx, cls: object) -> tuple[ir.Call, Ctx, str | None]:
+        """For a project subclass of APIRouter/FastAPI: the call its `__init__` finally makes to FastAPI's
+        class (`super().__init__(..., dependencies=[...], **kwargs)`), the caller's arguments bound to
+        `__init__`'s parameters. Other calls come back unchanged."""
+        owner_name = None
+        for _ in range(6):
+            if not isinstance(cls, ClassV):
+                break
+            init = self.index.class_attr(cls, "__init__")
+            func = self.index.func(init) if isinstance(init, FuncV) else None
+            if func is None or func.class_name is None:
+                break
+            init_ctx = Ctx(init.module, func.qualname)
+            super_call = None
+            for inner in func.calls:
+                f = inner.func
+                if isinstance(f, ir.Attr) and f.attr == "__init__":
+                    if isinstance(f.value, ir.Call) and ir.dotted(f.value.func) == "super":
+                        super_call = inner
+                        break
+                    base = self.index.resolve(f.value, init_ctx)
+                    if isinstance(base, (ClassV, ExternalV)):
+                        # `APIRouter.__init__(self, ...)`: drop the explicit self
+                        super_call = ir.Call(f, inner.args[1:], inner.kwargs, inner.line, inner.col)
+                        break
+            if super_call is None:
+                break
+            env = bind_args(func, call, ctx, Ctx(init.module), skip_first=True)
+            call = forward_call(super_call, env, init_ctx)
+            ctx = init_ctx
+            owner_name = owner_name or _last(cls.name)
+            owner = ClassV(init.module, func.class_name)
+            nxt = None
+            cdef = self.index.cls(owner)
+            for base_expr in (cdef.bases if cdef else []):
+                value = self.index.resolve(base_expr, Ctx(owner.module))
+                if isinstance(value, (ClassV, ExternalV)):
+                    nxt = value
+                    break
+            cls = nxt
+        return call, ctx, owner_name
 
     def _router_kind(self, cls: object) -> str | None:
         if isinstance(cls, ExternalV):
@@ -236,56 +336,94 @@ class GraphBuilder:
                 return "router"
         return None
 
-    def _subclass_init(self, cls_v: ClassV, node: RouterNode) -> None:
-        """A project subclass of APIRouter/FastAPI that passes prefix/dependencies to super().__init__."""
-        init = self.index.class_attr(cls_v, "__init__")
-        if not isinstance(init, FuncV):
-            return
-        func = self.index.func(init)
-        if func is None:
-            return
-        ctx = Ctx(init.module, func.qualname)
-        for call in func.calls:
-            f = call.func
-            if isinstance(f, ir.Attr) and f.attr == "__init__" and isinstance(f.value, ir.Call) and \
-                    ir.dotted(f.value.func) == "super":
-                prefix = call.kwarg("prefix")
-                if prefix is not None and node.kind == "router" and not node.prefix:
-                    node.prefix = self.index.string(prefix, ctx) or ""
-                deps = call.kwarg("dependencies")
-                if deps is not None:
-                    node.deps = self._dep_list(deps, ctx, f"{cls_v.name}.__init__ dependencies",
-                                               self.index.path_of(init.module), call.line) + node.deps
-
     def _dep_list(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
         out: list[DepRef] = []
-        for item in self._items(expr, ctx):
-            ref = self._depends_call(item, ctx, origin, path, line)
+        for item, ictx in self._items_ctx(expr, ctx):
+            ref = self._depends_call(item, ictx, origin, path, line)
             if ref is not None:
                 out.append(ref)
         return out
 
     def _items(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[ir.Expr]:
         """The elements of a literal list/tuple (following a name bound to one, and `a + b`)."""
-        if expr is None or depth > 10:
+        return [item if ictx == ctx else ir.Bound(item, ictx) for item, ictx in self._items_ctx(expr, ctx, depth)]
+
+    def _items_ctx(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[tuple[ir.Expr, Ctx]]:
+        """The elements of a literal collection, each with the context it is read in: list/tuple/set
+        literals (with `*spread`), `a + b`, `x or []`, a dict's `.values()` / `.keys()` / `.items()`
+        (pairs), `list(x)` / `tuple(x)`, and names bound to any of those, across modules."""
+        if expr is None or depth > 12:
             return []
+        d = depth + 1
+        if isinstance(expr, ir.Bound):
+            return self._items_ctx(expr.expr, expr.ctx, d)  # type: ignore[arg-type]
         if isinstance(expr, ir.Seq):
-            out: list[ir.Expr] = []
+            out: list[tuple[ir.Expr, Ctx]] = []
             for item in expr.items:
                 if isinstance(item, ir.Star):
-                    out.extend(self._items(item.value, ctx, depth + 1))
+                    out.extend(self._items_ctx(item.value, ctx, d))
                 else:
-                    out.append(item)
+                    out.append((item, ctx))
             return out
         if isinstance(expr, ir.BinOp) and expr.op == "+":
-            return self._items(expr.left, ctx, depth + 1) + self._items(expr.right, ctx, depth + 1)
+            return self._items_ctx(expr.left, ctx, d) + self._items_ctx(expr.right, ctx, d)
+        if isinstance(expr, ir.BoolOp) and expr.op == "or":
+            for value in expr.values:
+                items = self._items_ctx(value, ctx, d)
+                if items:
+                    return items
+            return []
+        if isinstance(expr, ir.Call):
+            f = expr.func
+            if isinstance(f, ir.Attr) and f.attr in ("values", "keys", "items") and not expr.args:
+                pairs = self._dict_items(f.value, ctx, d)
+                if f.attr == "values":
+                    return [(v, c) for _k, v, c in pairs]
+                if f.attr == "keys":
+                    return [(k, c) for k, _v, c in pairs]
+                return [(ir.Seq("tuple", (k, v)), c) for k, v, c in pairs]
+            if isinstance(f, ir.Name) and f.id in ("list", "tuple", "set", "sorted", "reversed") and \
+                    len(expr.args) == 1:
+                return self._items_ctx(expr.args[0], ctx, d)
+            if isinstance(f, ir.Name) and f.id == "__item__" and len(expr.args) == 2:
+                # element i of each item of a collection (`for a, b in pairs:`)
+                index = expr.args[1].value if isinstance(expr.args[1], ir.Const) else -1
+                out = []
+                for item, ictx in self._items_ctx(expr.args[0], ctx, d):
+                    parts = self._items_ctx(item, ictx, d)
+                    if 0 <= index < len(parts):  # type: ignore[operator]
+                        out.append(parts[index])  # type: ignore[index]
+                return out
+            return []
         bound = self._binding(expr, ctx)
         if bound is not None:
-            return self._items(bound[0], bound[1], depth + 1)
+            return self._items_ctx(bound[0], bound[1], d)
+        return []
+
+    def _dict_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[tuple]:
+        """(key, value, ctx) of a dict literal (or a name bound to one)."""
+        for _ in range(10):
+            if isinstance(expr, ir.Bound):
+                expr, ctx = expr.expr, expr.ctx  # type: ignore[assignment]
+                continue
+            if isinstance(expr, ir.DictE):
+                out = []
+                for key, value in expr.items:
+                    if key is None:
+                        out.extend(self._dict_items(value, ctx, depth + 1) if depth < 12 else [])
+                    else:
+                        out.append((key, value, ctx))
+                return out
+            bound = self._binding(expr, ctx)
+            if bound is None:
+                return []
+            expr, ctx = bound
         return []
 
     def _binding(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
         """The expression a name is bound to (local, then module level, following imports)."""
+        if isinstance(expr, ir.Bound):
+            return expr.expr, expr.ctx  # type: ignore[return-value]
         if isinstance(expr, ir.Name):
             facts = self.index.module(ctx.module)
             if facts is None:
@@ -298,20 +436,29 @@ class GraphBuilder:
                 if expr.id in func.assigns:
                     return func.assigns[expr.id], Ctx(ctx.module, scope)
                 scope = func.parent
-            if expr.id in facts.assigns:
-                return facts.assigns[expr.id], Ctx(facts.module)
-            if expr.id in facts.imports:
-                ref = facts.imports[expr.id]
-                target = self.index.module(ref.module)
-                if target is not None and ref.name and ref.name in target.assigns:
-                    return target.assigns[ref.name], Ctx(target.module)
-            return None
+            return self._module_binding(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
             base = self.index.resolve(expr.value, ctx)
             if isinstance(base, ModuleV):
-                target = self.index.module(base.name)
-                if target is not None and expr.attr in target.assigns:
-                    return target.assigns[expr.attr], Ctx(target.module)
+                return self._module_binding(base.name, expr.attr)
+        return None
+
+    def _module_binding(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
+        """A module-level `name = expr`, following `from x import name` re-exports."""
+        facts = self.index.module(module)
+        if facts is None or depth > 10:
+            return None
+        if name in facts.assigns:
+            return facts.assigns[name], Ctx(facts.module)
+        if name in facts.functions or name in facts.classes:
+            return None
+        ref = facts.imports.get(name)
+        if ref is not None:
+            return self._module_binding(ref.module, ref.name, depth + 1) if ref.name else None
+        for star in facts.star_imports:
+            found = self._module_binding(star, name, depth + 1)
+            if found is not None:
+                return found
         return None
 
     def _depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
@@ -333,7 +480,7 @@ class GraphBuilder:
                     self._decorated(facts, func)
             for site in facts.calls:
                 self._call_site(facts, site.call, Ctx(facts.module, site.scope), site.conditions, site.col,
-                                site.end_col)
+                                site.end_col, getattr(site, "loop_vars", ()))
 
     def _decorated(self, facts: ModuleFacts, func: Func) -> None:
         ctx = Ctx(facts.module, func.parent)
@@ -344,9 +491,10 @@ class GraphBuilder:
             method = call.func.attr
             if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route"):
                 continue
-            router = self.router_of(self.index.resolve(call.func.value, ctx))
-            if router is None:
+            routers = self._routers_at(call.func.value, ctx)
+            if not routers:
                 continue
+            router = routers[0]
             path = self.index.string(call.arg(0, "path"), ctx)
             if path is None:
                 path = ir.show(call.arg(0, "path")) or "?"
@@ -359,9 +507,10 @@ class GraphBuilder:
                 methods = (method.upper(),)
             deps = self._dep_list(call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
                                   dec.line)
-            self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
-                                        f"{facts.module}.{func.qualname}", deps, facts.path, dec.line, dec.col,
-                                        dec.end_col, websocket))
+            for router in routers:
+                self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
+                                            f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
+                                            dec.col, dec.end_col, websocket))
 
     def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple:
         out = []
@@ -372,30 +521,50 @@ class GraphBuilder:
         return tuple(sorted(set(out)))
 
     def _call_site(self, facts: ModuleFacts, call: ir.Call, ctx: Ctx, conditions: tuple, site_col: int = 1,
-                   site_end: int = 1) -> None:
+                   site_end: int = 1, loop_vars: tuple = ()) -> None:
         f = call.func
         if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
                                                         "add_api_websocket_route", "add_route"):
             return
-        owner = self.router_of(self.index.resolve(f.value, ctx))
-        if owner is None:
+        owners = self._routers_at(f.value, ctx)
+        if not owners:
             return
+        for env in self._iterations(call, loop_vars, ctx):
+            one = subst(call, env) if env else call
+            for owner in owners:
+                self._one_call(facts, one, owner, ctx, conditions, site_col, site_end)
+
+    def _one_call(self, facts: ModuleFacts, call: ir.Call, owner: RouterNode, ctx: Ctx, conditions: tuple,
+                  site_col: int, site_end: int) -> None:
+        f = call.func
+        assert isinstance(f, ir.Attr)
         if f.attr == "include_router":
-            for child_expr in self._expand(call.arg(0, "router"), ctx):
-                child = self.router_of(self.index.resolve(child_expr[0], child_expr[1]))
-                if child is None or child.key == owner.key:
-                    continue
-                prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
-                deps = self._dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
-                                      facts.path, call.line)
-                child.included_by.append(Include(owner.key, child.key, prefix, deps, facts.path, call.line,
-                                                 conditions))
+            arg = call.arg(0, "router")
+            child = self.router_of(self.index.resolve(arg, ctx))
+            prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+            deps = self._dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
+                                  facts.path, call.line)
+            if child is None:
+                if arg is not None:
+                    self.opaque.append(OpaqueInclude(owner.key, prefix, deps, ir.show(arg), facts.path, call.line,
+                                                     site_col, site_end, conditions))
+                return
+            if child.key == owner.key:
+                return
+            child.included_by.append(Include(owner.key, child.key, prefix, deps, facts.path, call.line,
+                                             conditions, env=self._factory_env(arg, ctx)))
         elif f.attr == "mount":
-            child = self.router_of(self.index.resolve(call.arg(1, "app"), ctx))
+            target = call.arg(1, "app")
+            prefix = self.index.string(call.arg(0, "path"), ctx)
+            value = self.index.resolve(target, ctx)
+            child = self.router_of(value)
             if child is not None and child.kind == "app" and child.key != owner.key:
-                prefix = self.index.string(call.arg(0, "path"), ctx) or ""
-                child.included_by.append(Include(owner.key, child.key, prefix, [], facts.path, call.line,
+                child.included_by.append(Include(owner.key, child.key, prefix or "", [], facts.path, call.line,
                                                  conditions, mount=True))
+            self.mount_decls.append(MountDecl(owner.key, prefix if prefix is not None else
+                                              ir.show(call.arg(0, "path")) or "?",
+                                              self._mount_label(value, target), self._mount_kind(value, child),
+                                              facts.path, call.line, conditions))
         else:
             path = self.index.string(call.arg(0, "path"), ctx)
             if path is None:
@@ -413,46 +582,211 @@ class GraphBuilder:
             self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, facts.path, call.line,
                                         site_col, site_end, websocket))
 
-    def _expand(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[tuple[ir.Expr, Ctx]]:
-        """An include argument, expanded when it is a loop variable over a literal collection."""
-        if expr is None or depth > 5:
-            return []
-        bound = self._binding(expr, ctx) if isinstance(expr, ir.Name) else None
-        if bound is not None and isinstance(bound[0], ir.Star):
-            out = []
-            for item in self._items(bound[0].value, bound[1]):
-                out.extend(self._expand(item, bound[1], depth + 1))
+    def _mount_kind(self, value: Value, child: RouterNode | None) -> str:
+        if child is not None:
+            return "app" if child.kind == "app" else "router"
+        cls = value.cls if isinstance(value, InstanceV) else value
+        name = cls.qualname if isinstance(cls, ExternalV) else None
+        if isinstance(cls, ClassV):
+            bases = self.index.external_bases(cls)
+            name = bases[0] if bases else None
+        if name and _last(name) == "StaticFiles":
+            return "static"
+        if name and _last(name) in ("WSGIMiddleware",):
+            return "wsgi"
+        if isinstance(value, (InstanceV, ExternalV, ClassV, FuncV)):
+            return "asgi"
+        return "unresolved"
+
+    def _mount_label(self, value: Value, expr: ir.Expr | None) -> str:
+        if isinstance(value, InstanceV):
+            if value.key and value.key[0] in ("global", "local"):
+                return ".".join(str(k) for k in value.key[1:] if k)
+            cls = value.cls
+            if isinstance(cls, ExternalV):
+                return f"{cls.qualname}(...)"
+            if isinstance(cls, ClassV):
+                return f"{cls.module}.{cls.name}(...)"
+        if isinstance(value, FuncV):
+            return f"{value.module}.{value.qualname}"
+        if isinstance(value, ClassV):
+            return f"{value.module}.{value.name}"
+        if isinstance(value, ExternalV):
+            return value.qualname
+        return ir.show(expr)
+
+    # -- routers reached through parameters, loops and factories --------------------------------------
+    def _routers_at(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[RouterNode]:
+        """The routers/apps an expression can be: itself, or, for a parameter (`def register(app):
+        app.include_router(...)`), whatever the function's callers pass."""
+        value = self.index.resolve(expr, ctx)
+        node = self.router_of(value)
+        if node is not None:
+            return [node]
+        if isinstance(value, ParamV) and depth < 3:
+            out: list[RouterNode] = []
+            for arg, actx in self._param_args(value):
+                for found in self._routers_at(arg, actx, depth + 1):
+                    if found not in out:
+                        out.append(found)
             return out
-        return [(expr, ctx)]
+        return []
+
+    def _param_args(self, param: ParamV) -> list[tuple[ir.Expr, Ctx]]:
+        """What the project's calls of a function pass for one of its parameters."""
+        fv = FuncV(param.module, param.func)
+        func = self.index.func(fv)
+        if func is None:
+            return []
+        out = []
+        for call, cctx in self._callers(fv, func):
+            env = bind_args(func, call, cctx, Ctx(fv.module), skip_first=False)
+            bound = env.names.get(param.name)
+            if isinstance(bound, ir.Bound):
+                out.append((bound.expr, bound.ctx))
+        return out
+
+    def _callers(self, fv: FuncV, func: Func) -> list[tuple[ir.Call, Ctx]]:
+        if self._calls_by_name is None:
+            table: dict[str, list] = {}
+            for facts in self.index.modules:
+                for owner in facts.functions.values():
+                    octx = Ctx(facts.module, owner.qualname)
+                    for call in owner.calls:
+                        name = call.func.id if isinstance(call.func, ir.Name) else \
+                            call.func.attr if isinstance(call.func, ir.Attr) else None
+                        if name:
+                            table.setdefault(name, []).append((call, octx))
+                for site in facts.calls:
+                    if site.scope is None and isinstance(site.call.func, ir.Name):
+                        table.setdefault(site.call.func.id, []).append((site.call, Ctx(facts.module)))
+            self._calls_by_name = table
+        out = []
+        for call, cctx in self._calls_by_name.get(func.name, ())[:200]:
+            if self.index.resolve(call.func, cctx) == fv:
+                out.append((call, cctx))
+        return out
+
+    def _iterations(self, call: ir.Call, loop_vars: tuple, ctx: Ctx) -> list[dict]:
+        """One substitution per iteration of the enclosing `for` loops whose variables the call uses,
+        when they loop over a literal collection (`for r in [a.router, b.router]`, `for r in ROUTERS`,
+        `for name, r in ROUTERS.items()`); `[{}]` when none do."""
+        if not loop_vars:
+            return [{}]
+        needed = free_names(call)
+        chosen = []
+        for names, iterable in reversed(loop_vars):
+            if needed & set(n for n in names if n):
+                chosen.append((names, iterable))
+                needed |= free_names(iterable)
+        envs: list[dict] = [{}]
+        for names, iterable in reversed(chosen):
+            grown: list[dict] = []
+            for env in envs:
+                items = self._items_ctx(subst(iterable, env) if env else iterable, ctx)
+                if not items:
+                    grown.append(env)
+                    continue
+                for item, ictx in items:
+                    new = dict(env)
+                    if len(names) == 1:
+                        new[names[0]] = ir.Bound(item, ictx)
+                    else:
+                        parts = self._items_ctx(item, ictx)
+                        for i, name in enumerate(names):
+                            if name and i < len(parts):
+                                new[name] = ir.Bound(parts[i][0], parts[i][1])
+                    grown.append(new)
+            envs = grown[:256]
+        return envs
+
+    def _factory_env(self, expr: ir.Expr | None, ctx: Ctx):
+        """For a router made by a project function (`make_router("/a")`, or a name bound to such a
+        call): that call's arguments bound to the function's parameters."""
+        for _ in range(8):
+            if expr is None:
+                return None
+            if isinstance(expr, ir.Bound):
+                expr, ctx = expr.expr, expr.ctx  # type: ignore[assignment]
+                continue
+            if isinstance(expr, ir.Call):
+                callee = self.index.resolve(expr.func, ctx)
+                func = self.index.func(callee) if isinstance(callee, FuncV) else None
+                if func is None or not func.params or func.class_name is not None:
+                    return None
+                env = bind_args(func, expr, ctx, Ctx(callee.module), skip_first=False)
+                return (func.qualname, callee.module, env)
+            if isinstance(expr, (ir.Name, ir.Attr)):
+                bound = self._binding(expr, ctx)
+                if bound is None:
+                    return None
+                expr, ctx = bound
+                continue
+            return None
+        return None
+
+    def _node_args(self, node: RouterNode, env) -> tuple[str, list]:
+        """A router's prefix and dependencies, re-read for one factory call when it was made inside
+        that factory from its parameters."""
+        if env is None or node.creation is None:
+            return node.prefix, node.deps
+        call, ctx, cls = node.creation
+        qualname, module, bound = env
+        if ctx.module != module or ctx.scope != qualname:
+            return node.prefix, node.deps
+        key = (node.key, id(env))
+        if key not in self._args_memo:
+            self._args_memo[key] = self._router_args(subst(call, bound.names), ctx, cls, node.kind, node.path)
+        return self._args_memo[key]
 
     # -- step 2: expand through includes ----------------------------------------------------------------
     def expand_routes(self) -> list[Route]:
         routes: list[Route] = []
         for decl in self.decls:
             router = self.routers[decl.router]
-            for full, deps, conds, reachable, mounted in self._up(router, router.prefix + decl.path,
-                                                                  list(router.deps), (), frozenset(), False):
-                routes.append(Route(decl, decl.methods, full, deps + decl.deps, conds, reachable, mounted=mounted))
+            for full, deps, conds, reachable, mounted, apps in self._up(router, decl.path, [], (), frozenset(),
+                                                                        False, ()):
+                routes.append(Route(decl, decl.methods, full, deps + decl.deps, conds, reachable, mounted=mounted,
+                                    apps=apps, opaque=decl.opaque))
         return routes
 
-    def _up(self, node: RouterNode, path: str, deps: list, conds: tuple, seen: frozenset, mounted: bool):
+    def add_opaque_decls(self) -> None:
+        """One stand-in route per include of a router the analysis cannot read: `* <prefix>/*`."""
+        for inc in self.opaque:
+            self.decls.append(RouteDecl(inc.parent, ("*",), inc.prefix + "/*", None, inc.label, inc.deps, inc.path,
+                                        inc.line, inc.col, inc.end_col, opaque=True))
+
+    def mounts(self) -> list[Mount]:
+        out = []
+        for md in self.mount_decls:
+            owner = self.routers[md.owner]
+            for full, _deps, conds, reachable, _m, _apps in self._up(owner, md.prefix, [], md.conditions,
+                                                                      frozenset(), False, ()):
+                out.append(Mount(full, md.label, md.kind, md.path, md.line, conds, reachable))
+        return sorted(out, key=lambda m: (m.path, m.file, m.line, m.label))
+
+    def _up(self, node: RouterNode, path: str, deps: list, conds: tuple, seen: frozenset, mounted: bool,
+            apps: tuple):
+        """Every way up from `node` to a root: (full path, dependencies outermost first, include
+        conditions, reaches an app, went through a mount, the apps passed on the way, innermost first).
+        `path` and `deps` are what lies below `node` (its own prefix and dependencies not yet added)."""
+        if node.kind == "app":
+            apps = (*apps, node.key)
         if not node.included_by or node.key in seen:
-            yield path, deps, conds, node.kind == "app", mounted
+            yield node.prefix + path, node.deps + deps, conds, node.kind == "app", mounted, apps
             return
         seen = seen | {node.key}
         for inc in node.included_by:
+            prefix, own = self._node_args(node, inc.env)
             parent = self.routers[inc.parent]
             if inc.mount:
-                # a mounted sub-app keeps its own dependencies, not the parent's
-                yield from self._up_prefix_only(parent, parent.prefix + inc.prefix + path, deps,
-                                                conds + inc.conditions, seen)
+                # a mounted sub-app keeps its own dependencies, not the parent's (its middleware does apply)
+                for full, _d, more, reachable, _m, up in self._up(parent, inc.prefix + prefix + path, [],
+                                                                  conds + inc.conditions, seen, True, apps):
+                    yield full, own + deps, more, reachable, True, up
             else:
-                yield from self._up(parent, parent.prefix + inc.prefix + path, parent.deps + inc.deps + deps,
-                                    conds + inc.conditions, seen, mounted)
-
-    def _up_prefix_only(self, node: RouterNode, path: str, deps: list, conds: tuple, seen: frozenset):
-        for full, _deps, more, reachable, _m in self._up(node, path, [], conds, seen, True):
-            yield full, deps, more, reachable, True
+                yield from self._up(parent, inc.prefix + prefix + path, inc.deps + own + deps,
+                                    conds + inc.conditions, seen, mounted, apps)
 
     # -- step 3: dependency trees ---------------------------------------------------------------------
     def dep_node(self, ref: DepRef) -> DepNode:
@@ -951,6 +1285,7 @@ def public_reason(route: Route, token_urls: list[str]) -> str | None:
 def build_graph(index: Index) -> Graph:
     builder = GraphBuilder(index)
     builder.collect()
+    builder.add_opaque_decls()
     routes = builder.expand_routes()
     for route in routes:
         decl = route.decl
@@ -969,6 +1304,8 @@ def build_graph(index: Index) -> Graph:
         root.children = list(handler_node.children)
         for ref in route.deps:
             root.children.append((builder.dep_node(ref), ref.origin))
+        if route.opaque:
+            root.children.append((handler_node, "router"))
         route.root = root
         if not decl.websocket:
             for node in walk(root):
@@ -978,7 +1315,10 @@ def build_graph(index: Index) -> Graph:
     annotate(builder, routes)
     for route in routes:
         decide(route, token_urls)
-    return Graph(index, builder.routers, routes, builder.nodes, token_urls)
+        if route.opaque and route.state == "unverified":
+            route.reason = f"the routes of {route.decl.handler_name} are unknown: the analysis cannot read " \
+                           f"that router (its source is not available)"
+    return Graph(index, builder.routers, routes, builder.nodes, token_urls, mounts=builder.mounts())
 
 
 def _token_urls(builder: GraphBuilder) -> list[str]:

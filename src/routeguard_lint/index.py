@@ -133,6 +133,8 @@ class Index:
             return LiteralV(text) if text is not None else UNKNOWN
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, ("call", ctx.module, ctx.scope, expr.line, ir.show(expr, 200)), d)
+        if isinstance(expr, ir.Bound):
+            return self.resolve(expr.expr, expr.ctx, d)  # type: ignore[arg-type]
         return UNKNOWN
 
     def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:
@@ -331,6 +333,8 @@ class Index:
             return None
         if isinstance(expr, ir.Str):
             return expr.value
+        if isinstance(expr, ir.Bound):
+            return self.string(expr.expr, expr.ctx, depth + 1)  # type: ignore[arg-type]
         if isinstance(expr, ir.FStr):
             out = []
             for part in expr.parts:

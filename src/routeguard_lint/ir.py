@@ -120,8 +120,17 @@ class Unknown:
     code: str  # short source text, for messages only
 
 
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """`expr` to be read in another context (an `index.Ctx`): made by the graph when it substitutes a
+    caller's argument for a parameter, or a loop item for a loop variable. Never produced by `facts`."""
+
+    expr: "Expr"
+    ctx: object
+
+
 Expr = Union[Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
-             Unknown]
+             Unknown, Bound]
 
 
 def dotted(expr: Expr | None) -> str | None:
@@ -184,4 +193,6 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
         return "{...}"
     if isinstance(expr, Unknown):
         return expr.code
+    if isinstance(expr, Bound):
+        return _show(expr.expr)
     return "?"

@@ -84,6 +84,23 @@ class RouteInfo:
         return (self.path, self.methods, self.file, self.line, self.handler)
 
 
+@dataclass(frozen=True)
+class MountInfo:
+    """`app.mount(path, x)`: what is served under `path` that is not a FastAPI route of the analysed apps."""
+
+    path: str  # full path of the mount point (mount prefixes of enclosing apps included)
+    app: str  # what is mounted: "fastapi.staticfiles.StaticFiles(...)", "app.admin.admin_app(...)", ...
+    kind: str  # "app" (a FastAPI sub-app: its routes are in `routes`) | "router" | "static" | "wsgi" | "asgi" |
+    #            "unresolved"
+    file: str
+    line: int
+    conditions: tuple[str, ...] = ()
+    reachable: bool = True
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.file, self.line, self.app)
+
+
 @dataclass
 class Result:
     """What one analysis run produced."""
@@ -91,3 +108,4 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     routes: list[RouteInfo] = field(default_factory=list)
     files: int = 0
+    mounts: list[MountInfo] = field(default_factory=list)

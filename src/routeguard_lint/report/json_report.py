@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from routeguard_lint.model import Finding, RouteInfo
+from routeguard_lint.model import Finding, MountInfo, RouteInfo
 from routeguard_lint.report._common import sort_routes, split_suppressed
 from routeguard_lint.rules.base import Rule
 
@@ -109,16 +109,30 @@ def route_dict(route: RouteInfo) -> dict[str, Any]:
     }
 
 
-def routes_json(routes: Iterable[RouteInfo]) -> str:
+def mount_dict(mount: MountInfo) -> dict[str, Any]:
+    return {
+        "path": mount.path,
+        "app": mount.app,
+        "kind": mount.kind,
+        "file": mount.file,
+        "line": mount.line,
+        "conditions": list(mount.conditions),
+        "reachable": mount.reachable,
+    }
+
+
+def routes_json(routes: Iterable[RouteInfo], mounts: Iterable[MountInfo] = ()) -> str:
     """The route inventory as JSON, sorted by ``RouteInfo.sort_key()``.
 
     Dependencies, auth chain and conditions keep the analyzer's order (it is meaningful:
-    outermost first).
+    outermost first). ``mounts`` lists ``app.mount(...)`` targets (static files, other ASGI apps,
+    and FastAPI sub-apps, whose routes are also in ``routes``), sorted by path.
     """
     ordered = sort_routes(routes)
     states = Counter(route.state for route in ordered)
     data = {
         "routes": [route_dict(route) for route in ordered],
+        "mounts": [mount_dict(m) for m in sorted(mounts, key=MountInfo.sort_key)],
         "summary": {"routes": len(ordered), **{state: states.get(state, 0) for state in ROUTE_STATES}},
     }
     return dumps(data)

@@ -72,7 +72,7 @@ def check(graph: Graph) -> Iterable[Finding]:
         if not problems:
             continue
         column = comment_column(directive, cache)
-        end = column + len(directive.head) + 2
+        end = column + len(directive.comment) - directive.offset  # to the end of the comment
         for problem in problems:
             yield finding(RULE, problem, directive.path, directive.line, column, end,
                           key=f"RG012:{directive.path}:{directive.head}:{problem}")

@@ -1,0 +1,98 @@
+"""What the route inventory says about app structures, beyond findings and the FastAPI oracle.
+
+The fixture cases under tests/fixtures/structures/ are checked like every case (exact findings, and the
+route inventory against real FastAPI). These tests pin what neither of those sees: where a dependency
+came from (provenance), include conditions, unreachable routers, mounts, unverified routes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routeguard_lint.api import analyze
+
+STRUCTURES = Path(__file__).resolve().parent / "fixtures" / "structures"
+
+
+def _analyze(case: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(STRUCTURES / case)
+    return analyze([Path(".")])
+
+
+def _route(result, method: str, path: str):
+    found = [r for r in result.routes if method in r.methods and r.path == path]
+    assert len(found) == 1, [(r.methods, r.path) for r in result.routes]
+    return found[0]
+
+
+def test_router_subclass_dependencies_name_the_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("router_subclasses", monkeypatch)
+    v2 = _route(result, "GET", "/api/v2/items")
+    assert v2.state == "protected"
+    assert [(d.name, d.origin) for d in v2.dependencies] == [
+        ("app.deps.get_current_user", "UserAPIRouter.__init__ dependencies")]
+    reports = _route(result, "GET", "/api/reports")
+    assert [(d.name, d.origin) for d in reports.dependencies] == [
+        ("app.deps.get_current_user", "AuthedRouter.__init__ dependencies"),
+        ("app.deps.audit_log", "AuthedRouter(dependencies=)"),
+    ]
+    assert _route(result, "POST", "/api/admin/maintenance").auth[0] == "app.deps.get_admin_user"
+
+
+def test_factory_routers_get_each_callers_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("router_factories", monkeypatch)
+    assert _route(result, "GET", "/api/notes").state == "protected"
+    assert _route(result, "GET", "/public/pages").state == "unprotected"
+    assert _route(result, "GET", "/whoami").state == "protected"
+
+
+def test_include_conditions_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("conditional_includes", monkeypatch)
+    private = _route(result, "POST", "/api/v1/private/users/")
+    assert private.conditions == ("settings.ENVIRONMENT == 'local'",)
+    assert private.reachable
+    assert _route(result, "GET", "/api/v1/beta/search").conditions == ("settings.ENABLE_BETA",)
+    assert _route(result, "GET", "/api/v1/beta/info").conditions == ("not settings.ENABLE_BETA",)
+    assert _route(result, "GET", "/api/v1/items/").conditions == ()
+
+
+def test_unreachable_router_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A router no app includes: its routes are listed as unreachable and RG001 is a warning, not an error
+    (nothing serves them today, but an include away they would be public)."""
+    result = _analyze("conditional_includes", monkeypatch)
+    export = _route(result, "GET", "/v0/export")
+    assert not export.reachable
+    rg001 = {(f.path, f.line): f.severity for f in result.findings if f.rule_id == "RG001"}
+    assert rg001[("app/api/routes/legacy.py", 8)] == "warning"
+    assert rg001[("app/api/routes/private.py", 12)] == "error"
+
+
+def test_mounts_are_listed_and_subapps_keep_their_own_dependencies(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("mounts", monkeypatch)
+    mounts = [(m.path, m.kind, m.app, m.conditions) for m in result.mounts]
+    assert mounts == [
+        ("/admin", "app", "app.admin.admin_app", ("settings.ENABLE_ADMIN",)),
+        ("/metrics", "asgi", "app.metrics.metrics_app", ()),
+        ("/static", "static", "fastapi.staticfiles.StaticFiles(...)", ()),
+        ("/v2", "app", "app.v2.v2_app", ()),
+        ("/v2/legacy", "app", "app.v2.legacy_app", ()),
+    ]
+    # the portal's FastAPI(dependencies=[...]) does not reach the mounted v2 app
+    assert _route(result, "GET", "/v2/catalog").state == "unprotected"
+    assert _route(result, "GET", "/dashboard").state == "protected"
+    assert not any(r.path.startswith(("/static", "/metrics")) for r in result.routes)
+
+
+def test_routes_json_has_mounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from routeguard_lint.report import routes_json
+
+    result = _analyze("mounts", monkeypatch)
+    data = json.loads(routes_json(result.routes, result.mounts))
+    assert [m["path"] for m in data["mounts"]] == ["/admin", "/metrics", "/static", "/v2", "/v2/legacy"]
+    assert data["mounts"][2] == {"path": "/static", "app": "fastapi.staticfiles.StaticFiles(...)",
+                                 "kind": "static", "file": "app/main.py", "line": 20, "conditions": [],
+                                 "reachable": True}
