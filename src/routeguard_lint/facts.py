@@ -645,6 +645,7 @@ class _Collector(_Walker):
         self.loops += 1
         self.conditions.append(LOOP_MARKER)
         target = node.target
+        iterable = to_ir(node.iter, self.line)
         if isinstance(target, cst.Name):
             self._bind(target.value, ir.Star(iterable), self.line)
             self._loop_vars = (*self._loop_vars, ((target.value,), iterable))
@@ -665,17 +666,16 @@ class _Collector(_Walker):
     _loop_vars: tuple = ()
 
     def leave_For_body(self, node: cst.For) -> None:
+        self._loop_vars = self._loop_vars[:-1]
         self.loops -= 1
         self.conditions.pop()
 
     def visit_While_body(self, node: cst.While) -> None:
         self.conditions.append(LOOP_MARKER)
-        iterable = to_ir(node.iter, self.line)
 
     def leave_While_body(self, node: cst.While) -> None:
         self.conditions.pop()
 
-        self._loop_vars = self._loop_vars[:-1]
     def visit_Try(self, node: cst.Try) -> None:
         self._try_count += 1
         self._tries.append(self._try_count)
