@@ -168,6 +168,20 @@ def test_config_option_errors(tmp_path, monkeypatch):
     assert code == 1 and err == ""
 
 
+def test_unreadable_config_file(tmp_path, monkeypatch):
+    write(tmp_path, {"main.py": OPEN_APP, "locked.toml": "select = ['RG001']\n"})
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "locked.toml":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)  # chmod 000 does not stop root
+    code, out, err = cli("check", "--config", "locked.toml", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert (code, out, err) == (2, "", "routeguard: error: cannot read config file locked.toml: Permission denied\n")
+
+
 def test_routes_command_reports_config_errors_too(tmp_path, monkeypatch):
     write(tmp_path, {"main.py": OPEN_APP, "routeguard.toml": "select = 1\n"})
     code, out, err = cli("routes", cwd=tmp_path, monkeypatch=monkeypatch)
