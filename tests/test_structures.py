@@ -96,3 +96,45 @@ def test_routes_json_has_mounts(monkeypatch: pytest.MonkeyPatch) -> None:
     assert data["mounts"][2] == {"path": "/static", "app": "fastapi.staticfiles.StaticFiles(...)",
                                  "kind": "static", "file": "app/main.py", "line": 20, "conditions": [],
                                  "reachable": True}
+
+
+def _graph(case: str, monkeypatch: pytest.MonkeyPatch):
+    from routeguard_lint.api import build
+
+    monkeypatch.chdir(STRUCTURES / case)
+    return build([Path(".")])
+
+
+def _graph_route(graph, method: str, path: str):
+    found = [r for r in graph.routes if method in r.methods and r.full_path == path]
+    assert len(found) == 1, [(r.methods, r.full_path) for r in graph.routes]
+    return found[0]
+
+
+def test_class_based_view_injects_annotated_attributes_and_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("cbv_controllers", monkeypatch)
+    recipes = _route(result, "GET", "/recipes")
+    assert recipes.auth == ("app.views.recipes.RecipeController", "app.deps.get_current_user",
+                            "app.deps.api_key (APIKeyHeader)")
+    assert recipes.dependencies[0].origin == "class-based view RecipeController"
+    # __init__(self, admin=Depends(get_admin_user)) of the base class
+    assert _route(result, "POST", "/admin/maintenance/clean").auth[:2] == (
+        "app.views.admin.MaintenanceController", "app.deps.get_admin_user")
+    # an unannotated `user = Depends(...)` is not injected: nothing authenticates /reports/usage
+    assert _route(result, "GET", "/reports/usage").state == "unprotected"
+
+
+def test_class_based_view_self_is_not_a_query_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = _graph("cbv_controllers", monkeypatch)
+    route = _graph_route(graph, "GET", "/recipes")
+    params = {param.name: kind for param, (kind, _payload) in route.root.params}
+    assert params == {"limit": "query"}
+    view = route.root.children[0][0]
+    vias = sorted(via for _child, via in view.children)
+    assert vias == ["BasePublicController.db", "BaseUserController.user"]  # page_size is a ClassVar
+
+
+def test_fastapi_utils_cbv(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("cbv_fastapi_utils", monkeypatch)
+    assert _route(result, "GET", "/items/").state == "protected"
+    assert _route(result, "GET", "/catalog/").state == "unprotected"

@@ -74,7 +74,7 @@ class CallSite:
 
 @dataclass(slots=True)
 class CredentialRead:
-    source: str  # "headers" | "cookies"
+    source: str  # "headers" | "cookies" | "session"
     key: str | None  # literal key, lower-cased; None when not a literal
     line: int
     obj: str | None  # dotted text of the object read from (`request`)
@@ -131,6 +131,7 @@ class ClassDef:
     methods: dict  # method name -> qualname
     attrs: dict  # class attribute name -> ir expr (value, or annotation when no value)
     decorators: list[Decorator]
+    annotations: dict = field(default_factory=dict)  # annotated class attribute -> (annotation ir, line)
 
 
 @dataclass(slots=True)
@@ -754,6 +755,8 @@ class _Collector(_Walker):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
         if isinstance(node.target, cst.Name):
+            if self._class() is not None:
+                self._class().annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)
             if node.value is not None:
                 self._bind(node.target.value, to_ir(node.value, line), line)
             elif self._class() is not None:
@@ -819,7 +822,7 @@ class _Collector(_Walker):
         if func is None:
             return
         value = node.value
-        if isinstance(value, cst.Attribute) and value.attr.value in ("headers", "cookies"):
+        if isinstance(value, cst.Attribute) and value.attr.value in ("headers", "cookies", "session"):
             key = None
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
                 key = _string_value(node.slice[0].slice.value)
@@ -829,7 +832,7 @@ class _Collector(_Walker):
     def _credential_call(self, func: Func, call: ir.Call, line: int) -> None:
         f = call.func
         if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
-                f.value.attr in ("headers", "cookies"):
+                f.value.attr in ("headers", "cookies", "session"):
             key = call.args[0] if call.args else None
             func.credential_reads.append(CredentialRead(
                 f.value.attr, key.value.lower() if isinstance(key, ir.Str) else None, line, ir.dotted(f.value.value)))

@@ -60,6 +60,14 @@ def _last(qualname: str | None) -> str:
     return qualname.rsplit(".", 1)[-1] if qualname else ""
 
 
+def _mentions_auth_state(expr) -> bool:
+    """`request.user.is_authenticated`, `request.auth`, `"authenticated" in request.auth.scopes`: what
+    Starlette's AuthenticationMiddleware sets."""
+    text = ir.show(expr, 400)
+    return ".user.is_authenticated" in text or ".auth.scopes" in text or re.search(r"\brequest\.auth\b", text) \
+        is not None
+
+
 def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], package: str = "fastapi") -> bool:
     return bool(qualname) and (qualname.startswith(package + ".") or qualname.startswith("starlette.")) \
         and _last(qualname) in names
@@ -80,6 +88,7 @@ class DepRef:
     annotation: ir.Expr | None = None  # for `Depends()`: the annotation is the dependency
     scopes: tuple = ()
     security: bool = False
+    cbv: object = None  # a ClassV: the class-based view whose instance the method gets as `self`
 
 
 @dataclass
@@ -161,6 +170,7 @@ class RouteDecl:
     end_col: int
     websocket: bool = False
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
+    guards: tuple = ()  # (label, path, line) of decorators under the route decorator that check auth
 
 
 @dataclass
@@ -507,10 +517,17 @@ class GraphBuilder:
                 methods = (method.upper(),)
             deps = self._dep_list(call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
                                   dec.line)
+            view = self._cbv_class(facts, func)
+            if view is not None:
+                deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
+                               cbv=view), *deps]
+            # decorators below the route decorator wrap what the router registers
+            below = func.decorators[func.decorators.index(dec) + 1:]
+            guards = tuple(g for g in (self._auth_decorator(d, ctx) for d in below) if g is not None)
             for router in routers:
                 self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
                                             f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
-                                            dec.col, dec.end_col, websocket))
+                                            dec.col, dec.end_col, websocket, guards=guards))
 
     def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple:
         out = []
@@ -567,9 +584,13 @@ class GraphBuilder:
                                               facts.path, call.line, conditions))
         else:
             path = self.index.string(call.arg(0, "path"), ctx)
+            endpoint = self.index.resolve(call.arg(1, "endpoint"), ctx)
+            if path is None and not isinstance(endpoint, FuncV):
+                # re-registration by a helper (`router.add_api_route(route.path, route.endpoint)` in a
+                # class-based-view decorator, say): nothing to say about routes it makes from runtime values
+                return
             if path is None:
                 path = ir.show(call.arg(0, "path")) or "?"
-            endpoint = self.index.resolve(call.arg(1, "endpoint"), ctx)
             websocket = f.attr == "add_api_websocket_route"
             if websocket:
                 methods: tuple = ("WEBSOCKET",)
@@ -739,6 +760,158 @@ class GraphBuilder:
             self._args_memo[key] = self._router_args(subst(call, bound.names), ctx, cls, node.kind, node.path)
         return self._args_memo[key]
 
+    # -- class-based views and guard decorators ------------------------------------------------------
+    def _cbv_class(self, facts: ModuleFacts, func: Func) -> ClassV | None:
+        """The class of a method route when a class-based-view decorator (`@cbv(router)` of fastapi-utils /
+        fastapi-restful, or a project decorator built the same way) makes FastAPI inject an instance of it
+        as `self`; None otherwise."""
+        if func.class_name is None:
+            return None
+        cls_v = ClassV(facts.module, func.class_name)
+        key = ("cbv-class", cls_v)
+        if key not in self._args_memo:
+            cdef = facts.classes.get(func.class_name)
+            found = False
+            for dec in (cdef.decorators if cdef else []):
+                expr = dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr
+                value = self.index.resolve(expr, Ctx(facts.module))
+                if isinstance(value, ExternalV):
+                    found = value.qualname.split(".")[0] in ("fastapi_utils", "fastapi_restful") and \
+                        _last(value.qualname) == "cbv"
+                elif isinstance(value, FuncV):
+                    found = self._injects_class(value)
+                if found:
+                    break
+            self._args_memo[key] = cls_v if found else None
+        return self._args_memo[key]
+
+    def _injects_class(self, fv: FuncV) -> bool:
+        """A project decorator (factory) that, itself or through the functions it defines and calls, makes
+        `Depends(<a parameter>)`: it turns the decorated class into the endpoints' `self` dependency."""
+        seen: set = set()
+        todo = [(fv, 0)]
+        while todo and len(seen) < 40:
+            current, depth = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            func = self.index.func(current)
+            if func is None:
+                continue
+            ctx = Ctx(current.module, func.qualname)
+            for call in func.calls:
+                callee = self.index.resolve(call.func, ctx)
+                if _external_name(callee) in DEPENDS and call.args and \
+                        isinstance(self.index.resolve(call.args[0], ctx), ParamV):
+                    return True
+                if isinstance(callee, FuncV) and depth < 4:
+                    todo.append((callee, depth + 1))
+            for nested in func.nested:
+                if depth < 4:
+                    todo.append((FuncV(current.module, nested), depth + 1))
+        return False
+
+    def _cbv_node(self, cls_v: ClassV) -> DepNode:
+        """The view class as the dependency FastAPI resolves for `self`: its annotated class attributes
+        (what `get_type_hints` sees, `_private` and `ClassVar` ones left out) and its `__init__` parameters."""
+        key = ("cbv", cls_v)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        cdef = self.index.cls(cls_v)
+        node = DepNode(key, f"{cls_v.module}.{cls_v.name}", "class", self.index.path_of(cls_v.module),
+                       cdef.line if cdef else None)
+        self.nodes[key] = node
+        done: set = set()
+        for owner in self.index.mro(cls_v):
+            odef = self.index.cls(owner)
+            if odef is None:
+                continue
+            octx = Ctx(owner.module)
+            for name, (annotation, line) in getattr(odef, "annotations", {}).items():
+                if name in done or name.startswith("_"):
+                    continue
+                done.add(name)
+                if "ClassVar" in ir.show(annotation):
+                    continue
+                default = odef.attrs.get(name)
+                if isinstance(default, ir.Unknown):
+                    default = None
+                param = Param(name, "kwonly", annotation, default, line, 1)
+                self._param_child(node, param, octx, f"{owner.name}.{name}", self.index.path_of(owner.module))
+        init = self.index.class_attr(cls_v, "__init__")
+        func = self.index.func(init) if isinstance(init, FuncV) else None
+        if func is not None:
+            ictx = Ctx(init.module, func.qualname)
+            for param in func.params[1:]:
+                if param.kind not in ("vararg", "kwarg"):
+                    self._param_child(node, param, ictx, f"__init__ {param.name}", self.index.path_of(init.module))
+            node.rejects = self.can_reject(init)
+        return node
+
+    def _param_child(self, node: DepNode, param: Param, ctx: Ctx, via: str, path: str) -> None:
+        kind, payload = self.classify_param(param, ctx)
+        node.params.append((param, (kind, payload)))
+        if kind == "depends":
+            node.children.append((self.dep_node(payload), via))
+        elif kind in ("header", "cookie") and payload["credential"]:
+            src = self._leaf(("cred", node.id, param.name), f"{kind.capitalize()} {payload['alias']!r}", kind,
+                             path, param.line)
+            src.credential = True
+            src.optional = payload["optional"]
+            node.children.append((src, via))
+
+    def _auth_decorator(self, dec, ctx: Ctx) -> tuple | None:
+        """A decorator on a handler that enforces authentication: Starlette's `@requires(...)` (with
+        AuthenticationMiddleware), or a project decorator whose wrapper reads a credential (request headers,
+        cookies, session, `request.user`) and can raise. One that only logs or times is not."""
+        expr = dec.expr
+        value = self.index.resolve(expr.func if isinstance(expr, ir.Call) else expr, ctx)
+        name = _external_name(value)
+        if name in ("starlette.authentication.requires", "fastapi.authentication.requires"):
+            scopes = ", ".join(ir.show(a) for a in expr.args) if isinstance(expr, ir.Call) else ""
+            return (f"@requires({scopes})", self.index.path_of(ctx.module), dec.line)
+        if not isinstance(value, FuncV):
+            return None
+        # `@login_required` returns the wrapper; `@require_role("admin")` returns the decorator first
+        wrapper: Value = value
+        if isinstance(expr, ir.Call):
+            wrapper = self.index.call_result(value)
+        for _ in range(2):
+            if not isinstance(wrapper, FuncV):
+                return None
+            if self._guards(wrapper):
+                label = f"@{value.module}.{value.qualname}"
+                return (label, self.index.path_of(wrapper.module), self.index.func(wrapper).line)
+            wrapper = self.index.call_result(wrapper)
+        return None
+
+    def _guards(self, fv: FuncV, depth: int = 0) -> bool:
+        """The function reads a credential (itself or in a project function it calls) and can reject."""
+        return self.can_reject(fv) and self._reads_credential(fv, 0, set())
+
+    def _reads_credential(self, fv: FuncV, depth: int, seen: set) -> bool:
+        if fv in seen or depth > 3:
+            return False
+        seen.add(fv)
+        func = self.index.func(fv)
+        if func is None:
+            return False
+        for read in func.credential_reads:
+            if read.source == "session" or (read.key is not None and (
+                    CREDENTIAL_HEADERS.match(read.key.replace("_", "-")) if read.source == "headers"
+                    else CREDENTIAL_COOKIES.search(read.key))):
+                return True
+        for expr in [*(r.conditions for r in func.raises), *(r.conditions for r in func.returns)]:
+            if any(_mentions_auth_state(c) for c in expr):
+                return True
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            target = self._callee(call, ctx, func)
+            if isinstance(target, FuncV) and self._reads_credential(target, depth + 1, seen):
+                return True
+        return False
+
     # -- step 2: expand through includes ----------------------------------------------------------------
     def expand_routes(self) -> list[Route]:
         routes: list[Route] = []
@@ -790,6 +963,8 @@ class GraphBuilder:
 
     # -- step 3: dependency trees ---------------------------------------------------------------------
     def dep_node(self, ref: DepRef) -> DepNode:
+        if isinstance(ref.cbv, ClassV):
+            return self._cbv_node(ref.cbv)
         target_expr = ref.expr
         ctx = ref.ctx
         if target_expr is None:  # Depends(): the annotation is the dependency
@@ -955,7 +1130,8 @@ class GraphBuilder:
                 if key_ is None:
                     continue
                 is_cred = CREDENTIAL_HEADERS.match(key_.replace("_", "-")) if read.source == "headers" \
-                    else CREDENTIAL_COOKIES.search(key_)
+                    else CREDENTIAL_COOKIES.search(key_) if read.source == "cookies" \
+                    else read.source == "session"  # SessionMiddleware: a signed cookie the server set
                 if is_cred:
                     src = self._leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]",
                                      "request", node.path, read.line)
