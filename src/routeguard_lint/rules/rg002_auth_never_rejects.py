@@ -21,11 +21,16 @@ authenticates (`auth`, `verify`, `current_user`, `permission`, `login`, `guard`,
 no way to reject the request: no `raise` in it, in the project functions it calls, or in its own
 sub-dependencies, and no call to a verifying library function such as `jwt.decode`. It returns `None`,
 `False`, a constant user, or falls through when a check fails.
+
+An `assert` is not a rejection: a dependency whose only check is `assert user is not None` is reported
+too (the message says so).
 """,
     why="""
 In FastAPI a dependency protects a route only by raising (usually `HTTPException(401)`/`403`). A
 dependency that returns a value on failure lets the request through: every route that relies on it is
-open, while the code reads as if it were protected.
+open, while the code reads as if it were protected. An `assert` is no substitute: `python -O` (or
+`PYTHONOPTIMIZE`) strips it, so the check silently disappears in production, and when it does run a failed
+assert is an `AssertionError` that FastAPI answers with a 500, not a 401.
 """,
     example="""
 def verify_user():
@@ -92,6 +97,10 @@ def check(graph: Graph) -> Iterable[Finding]:
         returns = "; it only returns" if func.returns else ""
         message = (f"{node.label} {what} but can never reject a request: nothing in it, in the functions it "
                    f"calls or in its dependencies raises{returns}")
+        if func.asserts:
+            message = (f"{node.label} {what} but its only check is an assert (line {func.asserts[0]}), which "
+                       f"`python -O` strips and which otherwise fails with a 500, not a 401: nothing in it, in the "
+                       f"functions it calls or in its dependencies raises")
         related = tuple(Related(c.path, c.line, f"credential source: {c.label}") for c in direct
                         if c.path and c.line)
         path = func_path(graph, node)
