@@ -193,7 +193,13 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         return ir.Attr(to_ir(node.value, line, d), node.attr.value)
     if isinstance(node, cst.SimpleString):
         value = _string_value(node)
-        return ir.Str(value) if value is not None else ir.Const(b"")
+        if value is not None:
+            return ir.Str(value)
+        try:
+            raw = node.evaluated_value
+        except Exception:
+            raw = b""
+        return ir.Const(raw if isinstance(raw, bytes) else b"")  # a bytes literal keeps its value
     if isinstance(node, cst.ConcatenatedString):
         left, right = to_ir(node.left, line, d), to_ir(node.right, line, d)
         if isinstance(left, ir.Str) and isinstance(right, ir.Str):
@@ -261,8 +267,11 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         for el in node.slice:
             if isinstance(el.slice, cst.Index):
                 index.append(to_ir(el.slice.value, line, d))
-            else:
-                index.append(ir.Unknown(":"))
+            else:  # a slice: keep its bounds ("L:" drops a prefix, ":U" keeps one)
+                sl = el.slice
+                lower = "L" if getattr(sl, "lower", None) is not None else ""
+                upper = "U" if getattr(sl, "upper", None) is not None else ""
+                index.append(ir.Unknown(f"{lower}:{upper}"))
         return ir.Sub(to_ir(node.value, line, d), tuple(index))
     if isinstance(node, cst.BinaryOperation):
         return ir.BinOp(_BINOPS.get(type(node.operator), "?"), to_ir(node.left, line, d),

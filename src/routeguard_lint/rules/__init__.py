@@ -7,11 +7,13 @@ over the route graph. `ALL_RULES` is the registry the CLI, the reporters and the
 from __future__ import annotations
 
 from . import rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query
+from . import rg004_hardcoded_credential
 from . import rg008_optional_token_unchecked
 from . import rg011_stale_public_entry, rg012_unused_suppression
 from .base import Rule
 
 MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query,
+           rg004_hardcoded_credential,
            rg008_optional_token_unchecked,
            rg011_stale_public_entry, rg012_unused_suppression)
 ALL_RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)

@@ -1,0 +1,93 @@
+"""RG004 hardcoded-credential: a credential checked against a value written in the source, or a literal
+JWT signing key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..graph import Graph
+from ..model import Finding
+from ._compare import comparisons
+from ._util import finding
+from .base import Rule
+
+RULE = Rule(
+    code="RG004",
+    name="hardcoded-credential",
+    summary="A token, API key or password checked against a literal in the code, or a literal JWT key.",
+    severity="error",
+    what="""
+Two things:
+
+1. A credential compared with a value written in the source: a string or bytes literal, a local variable,
+   module constant (also imported from a `config` module) or plain class attribute holding one, or a
+   collection of literals (`token not in {"key-1", "key-2"}`). The comparison may be `==`, `!=`, `in`,
+   `not in`, or `secrets.compare_digest` / `hmac.compare_digest`.
+2. A literal passed as the key of `jwt.encode` / `jwt.decode` (PyJWT, python-jose `jose.jwt` / `jose.jws`,
+   authlib `authlib.jose.jwt`, joserfc), directly or through a constant.
+
+A value is a credential because of where it comes from, not its name: a parameter filled by a
+`fastapi.security` scheme (the token string, `HTTPAuthorizationCredentials.credentials`,
+`HTTPBasicCredentials.password`), a credential `Header()`/`Cookie()`, the password of
+`OAuth2PasswordRequestForm`, `request.headers["Authorization"]` / `request.cookies.get("session")`, or a
+dependency or helper function that passes one on. It is followed through assignments, tuple unpacking
+(`scheme, _, token = authorization.partition(" ")`), string operations (`.split()`, `.strip()`,
+`.encode()`, `[7:]`), base64 decoding and calls into project functions. Comparisons with values that are
+not secrets (`""`, `"Bearer"`, `"basic"`, `"null"`) and claims of a decoded token (`payload["type"] ==
+"access"` is a policy check) are not reported. The finding is on the comparison's (or JWT call's) line.
+""",
+    why="""
+A credential in the source is shared by everyone who can read the repository, a container image, a wheel
+or a stack trace, and it cannot be rotated without a release. Whoever has it is authenticated as the
+service (or, for a JWT key, can mint a token for any user id and any scope, and the server will accept
+it). Tutorial code like `if token != "secrettoken"` also means every deployment accepts the same token.
+""",
+    example="""
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    if token != "secrettoken":
+        raise HTTPException(status_code=401, detail="Invalid token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return "user"
+
+
+SECRET_KEY = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"
+payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+""",
+    fix="""
+Load secrets from the environment or a secret store (pydantic `BaseSettings`, `os.environ`), compare them
+with `secrets.compare_digest`, and prefer per-user credentials stored hashed over one shared token:
+
+```python
+class Settings(BaseSettings):
+    api_token: SecretStr
+    jwt_secret: SecretStr
+
+
+def get_current_user(token: str = Depends(oauth2_scheme), settings: Settings = Depends(get_settings)):
+    if not secrets.compare_digest(token, settings.api_token.get_secret_value()):
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+```
+
+Rotate any secret that has been committed: it is in the history for good.
+""",
+)
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    seen: set[tuple[str, int]] = set()
+    for cmp in comparisons(graph):
+        if cmp.kind != "literal" or (cmp.path, cmp.line) in seen:
+            continue
+        seen.add((cmp.path, cmp.line))
+        if cmp.op == "jwt-key":
+            message = (f"hard-coded JWT key: the key passed to {cmp.credential}() is {cmp.origin.what}; anyone who "
+                       f"can read the code can sign tokens for any user. Load it from the environment or a secret "
+                       f"store")
+            key = f"RG004:{cmp.function or cmp.path}:jwt"
+        else:
+            how = "compare_digest()" if cmp.op == "compare_digest" else f"'{cmp.op}'"
+            message = (f"hard-coded credential: {cmp.credential} is checked with {how} against {cmp.origin.what}; "
+                       f"anyone who can read the code can authenticate. Load the secret from configuration "
+                       f"(environment, secret store) instead")
+            key = f"RG004:{cmp.function or cmp.path}:{cmp.credential}"
+        yield finding(RULE, message, cmp.path, cmp.line, 1, 2, handler=cmp.function or None, key=key)
