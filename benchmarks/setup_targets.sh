@@ -104,7 +104,8 @@ fi
 # ---------------------------------------------------------------------------------------------------------
 if want mealie; then
     log "mealie"
-    # tests/data holds files the snapshot does not carry; the frontend is not Python
+    # tests/data holds files the snapshot does not carry (git still prints one harmless "invalid object"
+    # line for them and exits 0); the frontend is not Python
     checkout mealie "$MIRRORS/mealie-recipes+mealie/repo" . ':(exclude)tests/data' ':(exclude)frontend'
     # python-ldap (a hard dependency) builds from source
     if ! dpkg -s libldap2-dev libsasl2-dev >/dev/null 2>&1; then
