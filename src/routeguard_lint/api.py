@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from . import cache
 from . import rules as rules_pkg
 from .config import Config, find_config, load_config
 from .discovery import SourceFile, discover, mentions_fastapi
@@ -23,8 +24,8 @@ from .suppress import declare, suppress
 PARALLEL_MIN_FILES = 24
 
 
-def _facts_for(job: tuple[str, str, str, bool]) -> ModuleFacts:
-    path, display, module, is_package = job
+def _facts_for(job: tuple) -> ModuleFacts:
+    path, display, module, is_package, cache_dir = job
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -32,7 +33,14 @@ def _facts_for(job: tuple[str, str, str, bool]) -> ModuleFacts:
         facts = ModuleFacts(path=display, module=module, is_package=is_package)
         facts.error = (f"cannot read file: {exc.strerror or exc}", 1, 1)
         return facts
-    return extract(data, display, module, is_package)
+    if cache_dir is None:
+        return extract(data, display, module, is_package)
+    key = cache.key_for(data, display, module, is_package)
+    facts = cache.load(cache_dir, key)
+    if facts is None:
+        facts = extract(data, display, module, is_package)
+        cache.store(cache_dir, key, facts)
+    return facts
 
 
 def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
@@ -48,14 +56,15 @@ def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
     return sorted(files, key=weight, reverse=True)
 
 
-def collect_facts(files: list[SourceFile], jobs: int | None = None) -> list[ModuleFacts]:
-    work = [(str(f.path), f.display, f.module, f.is_package) for f in files]
+def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: Path | None = None) -> list[ModuleFacts]:
+    """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results."""
+    work = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in files]
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
         results = [_facts_for(job) for job in work]
     else:
         order = _hint_order(files)
-        ordered = [(str(f.path), f.display, f.module, f.is_package) for f in order]
+        ordered = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in order]
         with ProcessPoolExecutor(max_workers=workers) as pool:
             facts = list(pool.map(_facts_for, ordered, chunksize=4))
         by_display = {f.path: f for f in facts}
@@ -63,9 +72,10 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None) -> list[Modu
     return results
 
 
-def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None) -> Graph:
+def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+          cache_dir: Path | None = None) -> Graph:
     files = discover(paths, excludes)
-    facts = collect_facts(files, jobs)
+    facts = collect_facts(files, jobs, cache_dir)
     aliases = {f.display: list(f.aliases) for f in files}
     index = Index(facts, aliases)
     return build_graph(index)
@@ -101,13 +111,14 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
 
 
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-            select: Iterable[str] | None = None, config: Config | None = None) -> Result:
+            select: Iterable[str] | None = None, config: Config | None = None,
+            cache_dir: Path | None = None) -> Result:
     """Analyse `paths`. `config` None: the configuration found by walking up from the first path
     (`find_config`; raises `ConfigError` when it is invalid), `Config()` for none. `select` None: the
     configuration's `select`/`ignore`; `excludes` add to its `exclude`."""
     if config is None:
         config = load_config(find_config(paths))
-    graph = build(paths, excludes=tuple(excludes) + config.exclude, jobs=jobs)
+    graph = build(paths, excludes=tuple(excludes) + config.exclude, jobs=jobs, cache_dir=cache_dir)
     wanted = list(select) if select is not None else config.rule_codes()
     intent = declare(graph, config)  # declared intent: route states, before the rules
     findings = run_rules(graph, wanted)

@@ -104,9 +104,17 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write
                                                    dir_okay=False)]
 ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force or disable colour.",
                                                   show_default=False)]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the per-file facts cache "
+                                                              "(~/.cache/routeguard, or $ROUTEGUARD_CACHE_DIR).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option(
     "--config", help="Configuration file: a pyproject.toml ([tool.routeguard]) or a routeguard.toml "
                      "(default: found by walking up from the first path).", dir_okay=True, show_default=False)]
+
+
+def _cache_dir(no_cache: bool) -> Path | None:
+    from .cache import default_dir
+
+    return None if no_cache or os.environ.get("ROUTEGUARD_NO_CACHE") else default_dir()
 
 
 def _config(config: Path | None, paths: list[Path]):
@@ -127,6 +135,7 @@ def check(
     = None,
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules.")] = None,
     jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -141,7 +150,8 @@ def check(
         cli_select, cli_ignore = _codes(select, "--select"), _codes(ignore, "--ignore")
         settings = _config(config, _paths(paths))
         wanted = settings.rule_codes(cli_select, cli_ignore)  # CLI --select/--ignore replace the config's
-        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted, config=settings)
+        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted, config=settings,
+                         cache_dir=_cache_dir(no_cache))
         if format is CheckFormat.json:
             _write(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files), output)
         elif format is CheckFormat.sarif:
@@ -178,6 +188,7 @@ def routes(
     output: OutputOpt = None,
     exclude: ExcludeOpt = None,
     jobs: JobsOpt = None,
+    no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -190,7 +201,7 @@ def routes(
 
     try:
         result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=["RG000"],
-                         config=_config(config, _paths(paths)))
+                         config=_config(config, _paths(paths)), cache_dir=_cache_dir(no_cache))
         if format is RoutesFormat.json:
             _write(routes_json(result.routes), output)
         else:

@@ -196,3 +196,12 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
     if isinstance(expr, Bound):
         return _show(expr.expr)
     return "?"
+
+
+def _reduce(self):  # pickle by constructor arguments: frozen dataclasses' default setstate is slow
+    return (type(self), tuple(getattr(self, name) for name in type(self).__match_args__))
+
+
+for _cls in (Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
+             Unknown):
+    _cls.__reduce__ = _reduce  # type: ignore[method-assign]

@@ -1,0 +1,83 @@
+"""The facts cache only ever makes runs faster: same result, invalidated by content, robust to junk."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from routeguard_lint import cache
+from routeguard_lint.api import analyze
+
+APP = '''
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/items")
+def items():
+    return []
+'''
+
+
+def _run(cwd: Path, cache_dir: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ROUTEGUARD_CACHE_DIR": str(cache_dir)}
+    env.pop("ROUTEGUARD_NO_CACHE", None)
+    return subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--format", "json", *extra],
+                          cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_cached_run_is_identical_and_content_invalidates(tmp_path: Path) -> None:
+    project, store = tmp_path / "p", tmp_path / "cache"
+    project.mkdir()
+    (project / "main.py").write_text(APP)
+    first = _run(project, store)
+    entries = list(store.glob("*/*"))
+    assert len(entries) == 1  # one file, one entry
+    second = _run(project, store)
+    assert first.returncode == second.returncode == 1
+    assert first.stdout == second.stdout
+    # an edit changes the key: the new route is seen, not the cached facts
+    (project / "main.py").write_text(APP.replace('"/items"', '"/orders"'))
+    third = _run(project, store)
+    paths = [f["route"]["path"] for f in json.loads(third.stdout)["findings"]]
+    assert paths == ["/orders"]
+    assert len(list(store.glob("*/*"))) == 2
+
+
+def test_corrupt_entries_are_ignored(tmp_path: Path) -> None:
+    project, store = tmp_path / "p", tmp_path / "cache"
+    project.mkdir()
+    (project / "main.py").write_text(APP)
+    baseline = _run(project, store).stdout
+    for entry in store.glob("*/*"):
+        entry.write_bytes(b"not a pickle")
+    assert _run(project, store).stdout == baseline
+
+
+def test_no_cache_writes_nothing(tmp_path: Path) -> None:
+    project, store = tmp_path / "p", tmp_path / "cache"
+    project.mkdir()
+    (project / "main.py").write_text(APP)
+    _run(project, store, "--no-cache")
+    assert not store.exists()
+
+
+def test_analyze_with_and_without_cache_agree(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(Path(__file__).parent.parent / "examples" / "shop")
+    plain = analyze([Path(".")])
+    cold = analyze([Path(".")], cache_dir=tmp_path)
+    warm = analyze([Path(".")], cache_dir=tmp_path)
+    assert plain.findings == cold.findings == warm.findings
+    assert plain.routes == cold.routes == warm.routes
+
+
+def test_key_depends_on_content_path_and_module() -> None:
+    base = cache.key_for(b"x = 1\n", "a.py", "a", False)
+    assert base == cache.key_for(b"x = 1\n", "a.py", "a", False)
+    assert base != cache.key_for(b"x = 2\n", "a.py", "a", False)
+    assert base != cache.key_for(b"x = 1\n", "b.py", "a", False)
+    assert base != cache.key_for(b"x = 1\n", "a.py", "b", False)
