@@ -9,12 +9,14 @@ from __future__ import annotations
 from . import rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query
 from . import rg004_hardcoded_credential
 from . import rg008_optional_token_unchecked
+from . import rg009_unchecked_scopes
 from . import rg011_stale_public_entry, rg012_unused_suppression
 from .base import Rule
 
 MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query,
            rg004_hardcoded_credential,
            rg008_optional_token_unchecked,
+           rg009_unchecked_scopes,
            rg011_stale_public_entry, rg012_unused_suppression)
 ALL_RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)
 BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}

@@ -1,0 +1,228 @@
+"""RG009 unchecked-scopes: `Security(dep, scopes=[...])` whose scopes no dependency ever checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .. import ir
+from ..facts import Func, is_marker
+from ..graph import DepNode, DepRef, Graph, walk
+from ..index import Ctx, FuncV
+from ..model import Finding, Related
+from ._util import finding
+from .base import Rule
+
+RULE = Rule(
+    code="RG009",
+    name="unchecked-scopes",
+    summary="Security(dep, scopes=[...]) where no dependency in the chain checks SecurityScopes: the scopes "
+            "are documented but never enforced.",
+    severity="error",
+    what="""
+A `Security(dependency, scopes=[...])` — as a parameter default, in `Annotated[...]`, or in a
+`dependencies=[...]` list of a route, router, `include_router` or app — where nothing in the dependency
+chain below it enforces the scopes: no dependency takes a `SecurityScopes` parameter and compares
+`security_scopes.scopes` (or `.scope_str`) with the scopes of the token, raising when one is missing. A
+dependency that takes `SecurityScopes` but never looks at `.scopes`, or that looks but can never raise,
+does not count. Chains that run code outside the analysed project (a library's dependency may check
+scopes itself) are left alone.
+""",
+    why="""
+FastAPI does not enforce OAuth2 scopes. `scopes=` only records them: they appear in the OpenAPI schema
+(so the docs and the Swagger UI *say* the endpoint needs `items:write`) and are handed to whichever
+dependency asks for `SecurityScopes`. If none checks them, any valid token — one issued for a read-only
+client, a third-party integration or a user who never consented to that scope — can call the endpoint
+(broken function-level authorization, OWASP API5), while reviewers reading `scopes=["admin"]` believe it
+is restricted.
+""",
+    example="""
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={"items:write": "Modify items"})
+
+
+async def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
+    user = decode_and_load(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Invalid token")
+    return user
+
+
+@app.delete("/items/{item_id}")
+async def delete_item(item_id: int, user: User = Security(get_current_user, scopes=["items:write"])):
+    ...
+""",
+    fix="""
+Take `SecurityScopes` in the dependency that decodes the token and reject a token that lacks one of the
+requested scopes:
+
+```python
+async def get_current_user(security_scopes: SecurityScopes, token: str = Depends(oauth2_scheme)) -> User:
+    user, token_scopes = decode_and_load(token)
+    for scope in security_scopes.scopes:
+        if scope not in token_scopes:
+            raise HTTPException(status_code=403, detail="Not enough permissions",
+                                headers={"WWW-Authenticate": f'Bearer scope="{security_scopes.scope_str}"'})
+    return user
+```
+""",
+)
+
+_CALLABLE = ("function", "class", "instance", "route")
+_SCOPE_ATTRS = ("scopes", "scope_str")
+
+
+def _security_refs(graph: Graph) -> Iterable[tuple[DepRef, DepNode, int]]:
+    """(DepRef, the dependency node it resolves to, column) for every Security(...) with scopes."""
+    for route in graph.routes:
+        root = route.root
+        if root is None:
+            continue
+        offset = len(root.children) - len(route.deps)
+        for ref, (child, _via) in zip(route.deps, root.children[offset:]):
+            if ref.security and ref.scopes:
+                yield ref, child, 1
+        for node in walk(root):
+            if node.kind not in _CALLABLE:
+                continue
+            by_param = {via: child for child, via in node.children}
+            for param, (kind, payload) in node.params:
+                if kind == "depends" and isinstance(payload, DepRef) and payload.security and payload.scopes:
+                    child = by_param.get(param.name)
+                    if child is not None:
+                        yield payload, child, param.col
+
+
+def _scopes_param(func: Func) -> str | None:
+    for param in func.params:
+        if param.annotation is not None and "SecurityScopes" in ir.show(param.annotation, 400):
+            return param.name
+    return None
+
+
+def _tests(func: Func) -> list:
+    """Everything `func` decides on: `if` tests around its statements and its comparisons."""
+    out: list = []
+    for _name, _expr, _line, conds in func.binds:
+        out.extend(conds)
+    for _call, _line, conds in func.effects:
+        out.extend(conds)
+    for r in func.raises:
+        out.extend(r.conditions)
+    for r in func.returns:
+        out.extend(r.conditions)
+    for cmp, _line, conds in func.compares:
+        out.append(cmp)
+        out.extend(conds)
+    return [t for t in out if not is_marker(t)]
+
+
+def _mentions(expr: object, name: str, derived: set[str], depth: int = 0) -> bool:
+    """Whether `name.scopes` / `name.scope_str`, or a local computed from them, occurs in an ir expression."""
+    if depth > 40 or expr is None:
+        return False
+    if isinstance(expr, ir.Name):
+        return expr.id in derived
+    if isinstance(expr, ir.Attr):
+        if expr.attr in _SCOPE_ATTRS and isinstance(expr.value, ir.Name) and expr.value.id == name:
+            return True
+        return _mentions(expr.value, name, derived, depth + 1)
+    if isinstance(expr, (tuple, list)):
+        return any(_mentions(e, name, derived, depth + 1) for e in expr)
+    if isinstance(expr, ir.Call):
+        return _mentions(expr.func, name, derived, depth + 1) or _mentions(expr.args, name, derived, depth + 1) \
+            or _mentions([v for _, v in expr.kwargs], name, derived, depth + 1)
+    if hasattr(expr, "__slots__"):
+        return any(_mentions(getattr(expr, s), name, derived, depth + 1) for s in expr.__slots__
+                   if not isinstance(getattr(expr, s), (str, int, float, bool, bytes)))
+    return False
+
+
+def _tests_scopes(func: Func, name: str) -> bool:
+    """An `if` or a comparison looks at the requested scopes (directly, or through locals computed from
+    them: `for scope in security_scopes.scopes: if scope not in user.scopes: ...`)."""
+    derived: set[str] = set()
+    for _ in range(5):
+        grown = {b for b, expr, _line, _c in func.binds if b not in derived and _mentions(expr, name, derived)}
+        if not grown:
+            break
+        derived |= grown
+    return _mentions(_tests(func), name, derived)
+
+
+def _passed_on(func: Func, name: str) -> list[ir.Call]:
+    """Calls that receive the SecurityScopes object itself (`check_scopes(security_scopes, user)`)."""
+    out = []
+    for call in func.calls:
+        values = list(call.args) + [v for _, v in call.kwargs]
+        if any(isinstance(v, ir.Name) and v.id == name for v in values):
+            out.append(call)
+    return out
+
+
+def _checks(graph: Graph, fv: FuncV, func: Func, name: str, depth: int = 0) -> bool | None:
+    """True when `func` compares `name.scopes` and can raise; None when it hands the object to code we
+    cannot see."""
+    if _tests_scopes(func, name):
+        return True
+    unknown = False
+    for call in _passed_on(func, name):
+        target = graph.index.resolve(call.func, Ctx(fv.module, func.qualname))
+        callee = graph.index.func(target) if isinstance(target, FuncV) else None
+        if callee is None or depth > 3:
+            unknown = True
+            continue
+        positional = [p for p in callee.params if p.kind in ("posonly", "pos")]
+        for i, arg in enumerate(call.args):
+            if isinstance(arg, ir.Name) and arg.id == name and i < len(positional):
+                if _checks(graph, target, callee, positional[i].name, depth + 1) is not False:
+                    return True
+        for key, arg in call.kwargs:
+            if isinstance(arg, ir.Name) and arg.id == name and any(p.name == key for p in callee.params):
+                if _checks(graph, target, callee, key, depth + 1) is not False:
+                    return True
+    return None if unknown else False
+
+
+def _verdict(graph: Graph, dep: DepNode) -> tuple[str, DepNode | None] | None:
+    """None when the scopes are (or may be) enforced; else why not, and the node that takes SecurityScopes."""
+    taker = None
+    for node in walk(dep):
+        if node.kind in ("external", "unresolved") or node.calls_unknown:
+            return None
+        if node.func is None or node.func_module is None or node.kind not in _CALLABLE:
+            continue
+        name = _scopes_param(node.func)
+        if name is None:
+            continue
+        taker = taker or node
+        checked = _checks(graph, FuncV(node.func_module, node.func.qualname), node.func, name)
+        if checked is None:
+            return None
+        if checked and node.rejects:
+            return None
+    if taker is not None:
+        return "takes SecurityScopes but never rejects a token for a missing scope", taker
+    return "and no dependency in its chain takes SecurityScopes", None
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    seen: set[tuple] = set()
+    for ref, dep, col in _security_refs(graph):
+        key = (ref.path, ref.line, dep.label)
+        if key in seen:
+            continue
+        seen.add(key)
+        verdict = _verdict(graph, dep)
+        if verdict is None:
+            continue
+        why, taker = verdict
+        scopes = ", ".join(repr(s) for s in ref.scopes)
+        if taker is not None:
+            detail = f"{taker.label} {why}"
+        else:
+            detail = f"{dep.label} does not check them {why}"
+        message = (f"Security({dep.label}, scopes=[{scopes}]) documents scopes that nothing enforces: {detail}; "
+                   f"any valid token passes, whatever its scopes")
+        related = tuple(Related(n.path, n.line, f"dependency: {n.label}") for n in (taker or dep,)
+                        if n.path and n.line)
+        yield finding(RULE, message, ref.path, ref.line, col, col + 1, handler=dep.label, related=related,
+                      key=f"RG009:{ref.path}:{dep.label}:{scopes}")
