@@ -38,12 +38,12 @@ MAX_EVENTS = 400
 class AV:
     """An abstract value: None, a known constant, some non-None object, unknown, or 'raises'."""
 
-    kind: str  # "none" | "const" | "obj" | "unk" | "crash"
+    kind: str  # "none" | "const" | "missing" (None or "", from the credential) | "obj" | "unk" | "crash"
     value: object = None  # the constant, for "const"
     taint: bool = False  # derived from the missing credential
 
     def truth(self) -> bool | None:
-        if self.kind == "none":
+        if self.kind in ("none", "missing"):
             return False
         if self.kind == "const":
             try:
@@ -71,6 +71,8 @@ def join(a: AV | None, b: AV) -> AV:
     taint = a.taint or b.taint
     if a.kind == b.kind and a.value == b.value:
         return AV(a.kind, a.value, taint)
+    if a.taint and b.taint and a.truth() is False and b.truth() is False:
+        return AV("missing", None, True)  # `token = token or ""` on one path, None on the other
     if a.kind in ("const", "obj") and b.kind in ("const", "obj") and a.value is not None and b.value is not None:
         return AV("obj", None, taint)
     return AV("unk", None, taint)
@@ -341,7 +343,7 @@ class _Walk:
             key = self.eval(item, d)
             if key.kind == "crash":
                 return CRASH
-            if key.taint and key.kind in ("none", "const"):
+            if key.taint and key.kind in ("none", "const", "missing"):
                 return CRASH  # a credential table has no entry for a missing (None / "") credential
             taint = taint or key.taint
         return AV("unk", None, taint)
@@ -376,9 +378,10 @@ class _Walk:
         if any(v.kind == "crash" for v in values):
             return CRASH
         taint = any(v.taint for v in values)
-        missing = any(v.taint and v.kind in ("none", "const") for v in values)
+        missing = any(v.taint and v.kind in ("none", "const", "missing") for v in values)
         # mapping.get(missing) -> the default
-        if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and args[0].kind in ("none", "const"):
+        if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and \
+                args[0].kind in ("none", "const", "missing"):
             return args[1].tainted() if len(args) > 1 else MISSING
         target = self.flow.callee(call, self.ctx, self.func)
         if isinstance(target, ExternalV):
@@ -429,6 +432,12 @@ class _Walk:
         return outcome.value().tainted()
 
     def _compare(self, expr: ir.Compare, d: int) -> AV:
+        if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in") and isinstance(expr.left, ir.Str):
+            where = expr.comparators[0]
+            if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
+                    self.flow.credential_key(where.attr, expr.left.value):
+                # `"authorization" in request.headers`: not in a request without credentials
+                return AV("const", expr.ops[0] == "not in", True)
         left = self.eval(expr.left, d)
         if left.kind == "crash":
             return CRASH
@@ -459,7 +468,7 @@ class _Walk:
         elif op in ("in", "not in"):
             if right.kind == "none":
                 return CRASH  # x in None: TypeError
-            if left.taint and left.kind in ("none", "const") and not right.taint:
+            if left.taint and left.kind in ("none", "const", "missing") and not right.taint:
                 result = op == "not in"  # a missing credential is in no table of valid ones
         elif left.kind == "none" or right.kind == "none":
             return CRASH  # None < x: TypeError
@@ -494,6 +503,8 @@ def _compare_digest(a: AV, b: AV) -> AV:
     taint = a.taint or b.taint
     if a.kind == "none" or b.kind == "none":
         return CRASH  # TypeError
+    if (a.kind == "missing" and not b.taint) or (b.kind == "missing" and not a.taint):
+        return AV("const", False, taint)  # None raises, "" differs from the secret: either way, no match
     equal = _equal(a, b)
     return AV("unk", None, taint) if equal is None else AV("const", equal, taint)
 
@@ -504,8 +515,10 @@ def _equal(left: AV, right: AV) -> bool | None:
     for a, b in ((left, right), (right, left)):
         if a.kind == "none" and b.kind in ("const", "obj"):
             return False
-        if a.kind == "none" and a.taint and b.kind == "unk" and not b.taint:
+        if a.kind in ("none", "missing") and a.taint and b.kind in ("unk", "obj") and not b.taint:
             return False  # a missing credential does not equal the configured secret
+        if a.kind == "missing" and b.kind == "const" and b.truth() is True:
+            return False
         if a.taint and a.kind == "const" and b.kind in ("unk", "obj") and not b.taint:
             return False  # "" (a missing credential's default) does not equal the configured secret
     if left.kind == "const" and right.kind == "const":
