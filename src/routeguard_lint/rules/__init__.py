@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query
 from . import rg004_hardcoded_credential
 from . import rg005_timing_unsafe_compare
+from . import rg006_missing_www_authenticate
 from . import rg008_optional_token_unchecked
 from . import rg009_unchecked_scopes
 from . import rg011_stale_public_entry, rg012_unused_suppression
@@ -17,6 +18,7 @@ from .base import Rule
 MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query,
            rg004_hardcoded_credential,
            rg005_timing_unsafe_compare,
+           rg006_missing_www_authenticate,
            rg008_optional_token_unchecked,
            rg009_unchecked_scopes,
            rg011_stale_public_entry, rg012_unused_suppression)
