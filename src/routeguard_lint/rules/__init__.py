@@ -10,6 +10,7 @@ from . import rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_re
 from . import rg004_hardcoded_credential
 from . import rg005_timing_unsafe_compare
 from . import rg006_missing_www_authenticate
+from . import rg007_soft_auth_failure
 from . import rg008_optional_token_unchecked
 from . import rg009_unchecked_scopes
 from . import rg011_stale_public_entry, rg012_unused_suppression
@@ -19,6 +20,7 @@ MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejec
            rg004_hardcoded_credential,
            rg005_timing_unsafe_compare,
            rg006_missing_www_authenticate,
+           rg007_soft_auth_failure,
            rg008_optional_token_unchecked,
            rg009_unchecked_scopes,
            rg011_stale_public_entry, rg012_unused_suppression)

@@ -1,0 +1,229 @@
+"""RG007 soft-auth-failure: an auth check that fails by returning a body instead of raising."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .. import ir
+from ..graph import Graph
+from ..index import ExternalV, LiteralV
+from ..model import Finding
+from ._flow import FuncFlow, analysis, func_key
+from ._util import finding
+from .base import Rule
+
+RULE = Rule(
+    code="RG007",
+    name="soft-auth-failure",
+    summary="An authentication or authorization check that fails by returning a body instead of raising.",
+    severity="error",
+    what="""
+A route handler or dependency with a branch taken when an auth check fails, that *returns* instead of
+raising: a dict with an error key (`{"error": "Not allowed"}`, `{"detail": ...}`), an error message
+(`{"message": "Unauthorized"}`), a false flag (`{"success": False}`) or an error status in the body
+(`{"status": 403}`), or a `JSONResponse`/`Response` with such a body and no status code of 400 or more.
+
+The branch is an auth check when its condition tests an auth value: the parameter filled by an
+authentication dependency (one whose name says so, such as `verify_user` or `get_current_user`, or that
+reads a credential), a credential itself (see RG004 for how credentials are followed), the claims of a
+decoded token, or the result of a function called with a credential (`user = lookup(token)`), including
+comparisons and attributes of those (`if not user.is_admin`). The `else` of such an `if`, and a return
+that follows an `if` whose body returned, count too. Redirects (`RedirectResponse("/login")`), returns
+with a 4xx/5xx `status_code`, and non-error results on an anonymous branch (`if user is None: return
+public_items`) are left alone. The finding is on the `return` line.
+""",
+    why="""
+FastAPI only stops a request when a dependency raises. A dependency that returns an error dict hands that
+dict to the route as if it were the user, and the route runs anyway: the seed tutorial's `verify_user`
+pattern protects nothing. In a handler, returning `{"error": "Not allowed"}` answers `200 OK`: clients,
+retry logic, caches, API gateways, rate limiters and monitoring all see a success, failed logins are not
+counted as failures, and the OpenAPI schema documents no 401/403.
+""",
+    example="""
+@app.get("/secure")
+async def secure_route(verified: bool = Depends(verify_user)):
+    if not verified:
+        return {"error": "Not allowed"}
+    return {"message": "Only verified users."}
+""",
+    fix="""
+Raise in the dependency, so the route never runs for a failed check:
+
+```python
+def verify_user(token: str = Depends(oauth2_scheme)) -> User:
+    user = users.from_token(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Not authenticated",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+```
+
+If a handler must build the response itself, give it the right status:
+`return JSONResponse({"detail": "Not allowed"}, status_code=403)`.
+""",
+)
+
+RESPONSES = frozenset({"JSONResponse", "ORJSONResponse", "UJSONResponse", "Response", "PlainTextResponse",
+                       "HTMLResponse"})
+ERROR_KEYS = frozenset({"error", "errors", "err", "error_message", "error_code", "error_description", "detail"})
+MESSAGE_KEYS = frozenset({"message", "msg", "status", "result", "reason", "description", "detail"})
+FLAG_KEYS = frozenset({"success", "ok", "authenticated", "authorized", "authorised", "allowed", "valid",
+                       "verified", "permitted", "access", "logged_in"})
+STATUS_KEYS = frozenset({"status_code", "code", "status", "http_status"})
+ERROR_TEXT = re.compile(
+    r"not (allowed|authori[sz]ed|authenticated|permitted|logged[ -]in|verified|valid)|unauthori[sz]ed|"
+    r"unauthenticated|forbidden|denied|invalid|expired|missing|fail|error|no (access|permission)|permission|"
+    r"wrong|incorrect|bad (token|credential|password|key)|(login|authentication|authorization) required|"
+    r"please log ?in|must be (logged|authenticated)|access (is )?restricted", re.IGNORECASE)
+HTTP_STATUS_NAMES = {"UNAUTHORIZED": 401, "FORBIDDEN": 403, "OK": 200, "BAD_REQUEST": 400, "NOT_FOUND": 404}
+
+
+def _status_value(expr: ir.Expr | None, flow: FuncFlow) -> int | None:
+    if expr is None:
+        return None
+    if isinstance(expr, ir.Const) and isinstance(expr.value, int) and not isinstance(expr.value, bool):
+        return expr.value
+    value = flow.index.resolve(expr, flow.ctx)
+    if isinstance(value, LiteralV) and isinstance(value.value, int):
+        return value.value
+    name = value.qualname.rsplit(".", 1)[-1] if isinstance(value, ExternalV) else \
+        expr.attr if isinstance(expr, ir.Attr) else ""
+    m = re.match(r"HTTP_(\d{3})_", name)
+    if m:
+        return int(m.group(1))
+    return HTTP_STATUS_NAMES.get(name)
+
+
+def _error_dict(expr: ir.Expr | None, flow: FuncFlow) -> str | None:
+    """Why a returned dict reads as an error, or None."""
+    if not isinstance(expr, ir.DictE):
+        return None
+    for key, value in expr.items:
+        if not isinstance(key, ir.Str):
+            continue
+        name = key.value.lower()
+        empty = value is None or (isinstance(value, ir.Const) and value.value in (None, False)) or \
+            (isinstance(value, ir.Str) and not value.value.strip())
+        if name in ERROR_KEYS and not empty:
+            return f"an error body ({key.value!r})"
+        if name in MESSAGE_KEYS and isinstance(value, ir.Str) and ERROR_TEXT.search(value.value):
+            return f"an error message ({value.value!r})"
+        if name in FLAG_KEYS and isinstance(value, ir.Const) and value.value is False:
+            return f"a failure flag ({key.value!r}: False)"
+        if name in STATUS_KEYS:
+            status = _status_value(value, flow)
+            if status is not None and status >= 400:
+                return f"an error status in the body ({status})"
+    return None
+
+
+def _soft_response(expr: ir.Expr | None, flow: FuncFlow, depth: int = 0) -> str | None:
+    """How a return value answers an auth failure softly (a description), or None."""
+    if expr is None or depth > 3:
+        return None
+    if isinstance(expr, ir.Name):
+        bound = flow.binding(expr.id)
+        return _soft_response(bound, flow, depth + 1) if bound is not None else None
+    reason = _error_dict(expr, flow)
+    if reason:
+        return reason
+    if isinstance(expr, ir.Call):
+        callee = flow.index.resolve(expr.func, flow.ctx)
+        if not (isinstance(callee, ExternalV) and callee.qualname.split(".")[0] in ("fastapi", "starlette")
+                and callee.qualname.rsplit(".", 1)[-1] in RESPONSES):
+            return None
+        status_expr = expr.arg(1, "status_code")
+        status = _status_value(status_expr, flow)
+        if status_expr is not None and status is None:
+            return None  # a status we cannot read: give it the benefit of the doubt
+        if status is not None and status >= 400:
+            return None
+        content = expr.arg(0, "content")
+        if isinstance(content, ir.Name):
+            content = flow.binding(content.id) or content
+        inner = _error_dict(content, flow)
+        if inner is None and isinstance(content, ir.Str) and ERROR_TEXT.search(content.value):
+            inner = f"an error message ({content.value!r})"
+        if inner is None:
+            return None
+        name = callee.qualname.rsplit(".", 1)[-1]
+        return f"a {name} with {inner} and status {status or 200}"
+    return None
+
+
+NEGATED = {"==": "!=", "!=": "==", "is": "is not", "is not": "is", "in": "not in", "not in": "in"}
+
+
+def _negate(cond: ir.Expr) -> ir.Expr:
+    """`not (a == b)` reads better as `a != b` in a message."""
+    if isinstance(cond, ir.Not) and isinstance(cond.value, ir.Compare) and len(cond.value.ops) == 1 and \
+            cond.value.ops[0] in NEGATED:
+        inner = cond.value
+        return ir.Compare(inner.left, (NEGATED[inner.ops[0]],), inner.comparators)
+    if isinstance(cond, ir.Not) and isinstance(cond.value, ir.Not):
+        return cond.value.value
+    return cond
+
+
+def _auth_condition(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
+    for cond in conds:
+        if isinstance(cond, ir.Unknown):
+            continue  # a try/loop marker
+        if flow.tainted(cond):
+            return cond
+    return None
+
+
+def _failure_branch(ret, returns: list, flow: FuncFlow) -> ir.Expr | None:
+    """The auth condition that makes `ret` a failure branch, or None."""
+    cond = _auth_condition(ret.conditions, flow)
+    if cond is not None:
+        return cond
+    # `if ok: return data` followed by `return {"error": ...}`: the second return is the else branch
+    depth = len(ret.conditions)
+    for other in returns:
+        if other.line >= ret.line or len(other.conditions) != depth + 1 or \
+                tuple(other.conditions[:depth]) != tuple(ret.conditions):
+            continue
+        last = other.conditions[-1]
+        if isinstance(last, ir.Unknown) or _soft_response(other.value, flow) is not None:
+            continue
+        if flow.tainted(last):
+            return ir.Not(last)
+    return None
+
+
+def check(graph: Graph) -> Iterable[Finding]:
+    flows = analysis(graph)
+    handlers = {r.decl.handler for r in graph.routes if r.decl.handler is not None}
+    seen: set[tuple[str, int]] = set()
+    for node in flows.dep_nodes:
+        fv = func_key(node)
+        if fv is None or fv not in flows.funcs:
+            continue
+        flow = flows.flow(fv)
+        func = flow.func
+        path = graph.index.path_of(fv.module)
+        returns = list(func.returns)
+        for ret in returns:
+            reason = _soft_response(ret.value, flow)
+            if reason is None:
+                continue
+            cond = _failure_branch(ret, returns, flow)
+            if cond is None or (path, ret.line) in seen:
+                continue
+            seen.add((path, ret.line))
+            label = f"{fv.module}.{fv.qualname}"
+            cond = _negate(cond)
+            if fv in handlers:
+                message = (f"route handler {label} answers a failed auth check (`{ir.show(cond, 60)}`) with "
+                           f"{reason} instead of raising HTTPException(401/403): the client gets 200 OK")
+            else:
+                message = (f"dependency {label} answers a failed auth check (`{ir.show(cond, 60)}`) with "
+                           f"{reason} instead of raising: FastAPI goes on and runs the route, which receives "
+                           f"the error as the dependency's value")
+            yield finding(RULE, message, path, ret.line, 1, 2, handler=label, key=f"RG007:{label}")
+
+
+
