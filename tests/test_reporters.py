@@ -193,7 +193,8 @@ def test_routes_json_shape_and_summary():
     out = routes_json(sample_routes())
     assert out.endswith("}\n") and out.startswith('{\n  "routes": [')
     data = json.loads(out)
-    assert list(data) == ["routes", "summary"]
+    assert list(data) == ["routes", "mounts", "summary"]
+    assert data["mounts"] == []  # no mounts given
     keys = ["methods", "path", "handler", "file", "line", "state", "protected", "public",
             "public_reason", "reason", "auth", "dependencies", "conditions", "reachable", "scheme"]
     assert all(list(r) == keys for r in data["routes"])

@@ -138,3 +138,38 @@ def test_fastapi_utils_cbv(monkeypatch: pytest.MonkeyPatch) -> None:
     result = _analyze("cbv_fastapi_utils", monkeypatch)
     assert _route(result, "GET", "/items/").state == "protected"
     assert _route(result, "GET", "/catalog/").state == "unprotected"
+
+
+def test_middleware_protects_its_app_and_mounted_apps_except_exempt_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("middleware_auth", monkeypatch)
+    items = _route(result, "GET", "/api/items")
+    assert items.state == "protected"
+    assert items.auth == ("middleware app.middleware.TokenAuthMiddleware",)
+    assert [(d.kind, d.origin) for d in items.dependencies] == [
+        ("middleware", "api_app.add_middleware(TokenAuthMiddleware)")]
+    # literal exemptions: `path in PUBLIC_PATHS`, `path.startswith("/api/public/")`, `path not in OPEN`
+    # after `removeprefix("/partner")`
+    for path in ("/api/version", "/api/public/terms", "/partner/status"):
+        assert _route(result, "GET", path).state == "unprotected", path
+    assert _route(result, "GET", "/partner/orders").auth == ("middleware app.partner.require_partner_key",)
+    # a timing middleware is not authentication
+    assert _route(result, "GET", "/reports/daily").state == "unprotected"
+
+
+def test_authentication_middleware_needs_a_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("middleware_auth", monkeypatch)
+    assert _route(result, "GET", "/pages/settings").auth == ("@requires('authenticated')",)
+    profile = _route(result, "GET", "/pages/profile")
+    assert profile.state == "protected"
+    assert "request.user (set by AuthenticationMiddleware)" in profile.auth
+    assert _route(result, "GET", "/pages/about").state == "unprotected"
+
+
+def test_auth_decorators(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("auth_decorators", monkeypatch)
+    assert _route(result, "GET", "/me").auth == ("@app.auth.login_required",)
+    assert _route(result, "POST", "/admin/rotate-keys").auth == ("@app.auth.require_role('admin')",)
+    assert [d.kind for d in _route(result, "GET", "/me").dependencies] == ["decorator"]
+    for path in ("/audit", "/exports", "/uptime"):  # logging only; above the route decorator; undecorated
+        assert _route(result, "GET", path).state == "unprotected", path
+    assert _route(result, "GET", "/stats").state == "protected"

@@ -816,9 +816,11 @@ class _Collector(_Walker):
         if func is not None:
             func.calls.append(call)
             self._credential_call(func, call, line)
-        # method calls everywhere; module-level `register_routes(app)` too (a router or app handed on)
+        # method calls everywhere; module-level `register_routes(app)` too (a router or app handed on), and
+        # decorators applied by hand: `app.get("/x")(handler)`
         if self._class() is None and (isinstance(call.func, ir.Attr) or (
-                func is None and isinstance(call.func, ir.Name) and any(isinstance(a, ir.Name) for a in call.args))):
+                func is None and isinstance(call.func, ir.Name) and any(isinstance(a, ir.Name) for a in call.args))
+                or (isinstance(call.func, ir.Call) and isinstance(call.func.func, ir.Attr))):
             text = self._text(line)
             self.f.calls.append(CallSite(call, func.qualname if func else None,
                                          tuple(ir.show(c) for c in self.conditions if not is_marker(c)),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from . import ir
 from .binding import bind_args, forward_call, free_names, subst
+from .middleware import MiddlewareReader
 from .facts import Func, ModuleFacts, Param
 from .index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV,
                     UnknownV, Value)
@@ -257,6 +258,7 @@ class GraphBuilder:
         self._args_memo: dict = {}
         self.opaque: list[OpaqueInclude] = []
         self.mount_decls: list[MountDecl] = []
+        self.middleware = MiddlewareReader(self)
 
     # -- step 1: routers, routes, includes -----------------------------------------------------------
     def router_of(self, value: Value) -> RouterNode | None:
@@ -273,6 +275,12 @@ class GraphBuilder:
         self.routers[value.key] = node
         node.creation = (value.call, ctx, value.cls)
         node.prefix, node.deps = self._router_args(value.call, ctx, value.cls, kind, node.path)
+        if kind == "app":  # FastAPI(middleware=[Middleware(AuthMiddleware, ...)])
+            for item, ictx in self._items_ctx(value.call.kwarg("middleware"), ctx):
+                if isinstance(item, ir.Call) and _last(_external_name(self.index.resolve(item.func, ictx))) \
+                        == "Middleware" and item.args:
+                    self.middleware.add(node.key, self.index.resolve(item.args[0], ictx), item.args[0], ictx,
+                                        "FastAPI(middleware=)", node.path, item.line or node.line, item.kwargs)
         return node
 
     def _router_args(self, call: ir.Call, ctx: Ctx, cls: object, kind: str, path: str) -> tuple[str, list]:
@@ -499,6 +507,12 @@ class GraphBuilder:
             if not isinstance(call, ir.Call) or not isinstance(call.func, ir.Attr):
                 continue
             method = call.func.attr
+            if method == "middleware":  # @app.middleware("http")
+                for owner in self._routers_at(call.func.value, ctx):
+                    if owner.kind == "app":
+                        self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, ctx,
+                                            f"@{ir.show(call)}", facts.path, dec.line)
+                continue
             if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route"):
                 continue
             routers = self._routers_at(call.func.value, ctx)
@@ -529,6 +543,40 @@ class GraphBuilder:
                                             f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
                                             dec.col, dec.end_col, websocket, guards=guards))
 
+    def _decorator_call(self, facts: ModuleFacts, call: ir.Call, ctx: Ctx, col: int, end_col: int) -> None:
+        """`app.get("/x")(handler)` and `app.middleware("http")(func)`: a route decorator applied by hand."""
+        dec_call = call.func
+        assert isinstance(dec_call, ir.Call) and isinstance(dec_call.func, ir.Attr)
+        method = dec_call.func.attr
+        if method not in HTTP_METHODS and method not in ("api_route", "websocket", "middleware"):
+            return
+        target = self.index.resolve(call.args[0], ctx)
+        if not isinstance(target, FuncV):
+            return
+        routers = self._routers_at(dec_call.func.value, ctx)
+        if method == "middleware":
+            for owner in routers:
+                if owner.kind == "app":
+                    self.middleware.add(owner.key, target, call.args[0], ctx, f"{ir.show(dec_call)}(...)",
+                                        facts.path, call.line)
+            return
+        if not routers:
+            return
+        path = self.index.string(dec_call.arg(0, "path"), ctx)
+        if path is None:
+            path = ir.show(dec_call.arg(0, "path")) or "?"
+        if method == "websocket":
+            methods: tuple = ("WEBSOCKET",)
+        elif method == "api_route":
+            methods = self._methods(dec_call.kwarg("methods"), ctx) or ("GET",)
+        else:
+            methods = (method.upper(),)
+        deps = self._dep_list(dec_call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
+                              call.line)
+        for router in routers:
+            self.decls.append(RouteDecl(router.key, methods, path, target, f"{target.module}.{target.qualname}",
+                                        deps, facts.path, call.line, col, end_col, method == "websocket"))
+
     def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple:
         out = []
         for item in self._items(expr, ctx):
@@ -540,8 +588,11 @@ class GraphBuilder:
     def _call_site(self, facts: ModuleFacts, call: ir.Call, ctx: Ctx, conditions: tuple, site_col: int = 1,
                    site_end: int = 1, loop_vars: tuple = ()) -> None:
         f = call.func
+        if isinstance(f, ir.Call) and isinstance(f.func, ir.Attr) and len(call.args) == 1:
+            self._decorator_call(facts, call, ctx, site_col, site_end)
+            return
         if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
-                                                        "add_api_websocket_route", "add_route"):
+                                                        "add_api_websocket_route", "add_route", "add_middleware"):
             return
         owners = self._routers_at(f.value, ctx)
         if not owners:
@@ -555,6 +606,13 @@ class GraphBuilder:
                   site_col: int, site_end: int) -> None:
         f = call.func
         assert isinstance(f, ir.Attr)
+        if f.attr == "add_middleware":
+            if owner.kind == "app":
+                target = call.arg(0, "middleware_class")
+                self.middleware.add(owner.key, self.index.resolve(target, ctx), target, ctx,
+                                    f"{ir.show(f.value)}.add_middleware({ir.show(target)})", facts.path, call.line,
+                                    tuple(kv for kv in call.kwargs if kv[0] != "**"))
+            return
         if f.attr == "include_router":
             arg = call.arg(0, "router")
             child = self.router_of(self.index.resolve(arg, ctx))
@@ -760,6 +818,25 @@ class GraphBuilder:
             self._args_memo[key] = self._router_args(subst(call, bound.names), ctx, cls, node.kind, node.path)
         return self._args_memo[key]
 
+    # -- middleware -----------------------------------------------------------------------------------
+    def middleware_nodes(self, route: Route) -> list[tuple[DepNode, str]]:
+        """The authenticating middleware of every app the route is served through (a mounted app's parent
+        middleware included), unless it exempts the route's path."""
+        out = []
+        for mw in self.middleware.found:
+            if mw.kind != "auth" or mw.app not in route.apps or mw.exempts(route.full_path):
+                continue
+            label = f"middleware {mw.label}"
+            if mw.unknown_exemptions:
+                node = self._leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
+                                  "unresolved", mw.def_path or mw.file, mw.def_line or mw.line)
+            else:
+                node = self._leaf(("middleware", mw.label), label, "middleware", mw.def_path or mw.file,
+                                  mw.def_line or mw.line)
+                node.credential = node.rejects = True
+            out.append((node, mw.origin))
+        return out
+
     # -- class-based views and guard decorators ------------------------------------------------------
     def _cbv_class(self, facts: ModuleFacts, func: Func) -> ClassV | None:
         """The class of a method route when a class-based-view decorator (`@cbv(router)` of fastapi-utils /
@@ -881,7 +958,8 @@ class GraphBuilder:
             if not isinstance(wrapper, FuncV):
                 return None
             if self._guards(wrapper):
-                label = f"@{value.module}.{value.qualname}"
+                args = f"({', '.join(ir.show(a) for a in expr.args)})" if isinstance(expr, ir.Call) else ""
+                label = f"@{value.module}.{value.qualname}{args}"
                 return (label, self.index.path_of(wrapper.module), self.index.func(wrapper).line)
             wrapper = self.index.call_result(wrapper)
         return None
@@ -1134,9 +1212,15 @@ class GraphBuilder:
                     else read.source == "session"  # SessionMiddleware: a signed cookie the server set
                 if is_cred:
                     src = self._leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]",
-                                     "request", node.path, read.line)
+                                     "session" if read.source == "session" else "request", node.path, read.line)
                     src.credential = True
                     node.children.append((src, f"request.{read.source}"))
+        if any(_mentions_auth_state(c) for r in func.raises for c in r.conditions):
+            # `if not request.user.is_authenticated: raise ...`: what AuthenticationMiddleware's backend set
+            src = self._leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", "request-user",
+                             node.path, func.line)
+            src.credential = True
+            node.children.append((src, "request.user"))
         node.rejects = self.can_reject(fv)
         return node
 
@@ -1482,6 +1566,12 @@ def build_graph(index: Index) -> Graph:
             root.children.append((builder.dep_node(ref), ref.origin))
         if route.opaque:
             root.children.append((handler_node, "router"))
+        for label, path, line in decl.guards:
+            guard = builder._leaf(("guard", label), label, "decorator", path, line)
+            guard.credential = guard.rejects = True
+            root.children.append((guard, "decorator"))
+        for node, via in builder.middleware_nodes(route):
+            root.children.append((node, via))
         route.root = root
         if not decl.websocket:
             for node in walk(root):

@@ -1,0 +1,224 @@
+"""Authentication done by middleware, before any route runs.
+
+An app's middleware sees every request to it (and to the apps mounted under it). A middleware counts as
+authentication when its request handler (`dispatch` of a `BaseHTTPMiddleware` subclass, an
+`@app.middleware("http")` function, or `__call__` of a plain ASGI class that builds a `Request`) reads a
+credential (an `Authorization`/API-key header, a session cookie, `request.session`, `request.user`), itself
+or in a project function it calls, and can reject: it raises, or returns a 401/403 response. Paths it lets
+through untouched are exempt when they are literal: `if request.url.path in PUBLIC_PATHS: return await
+call_next(request)`, `path.startswith("/public")`, `if path not in PUBLIC: <reject>`.
+
+Starlette's `AuthenticationMiddleware` only sets `request.user`; routes are protected by what checks it
+(`@requires(...)`, `if not request.user.is_authenticated: raise ...`), which the graph handles; here it is
+recorded so that those checks can name it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import ir
+from .index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV, Value
+
+AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
+REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
+
+
+@dataclass
+class Middleware:
+    app: tuple  # key of the app it is added to
+    label: str  # qualified name of the middleware class or function
+    origin: str  # how it was added: "app.add_middleware(...)", "@app.middleware('http')", "FastAPI(middleware=)"
+    file: str  # where it was added
+    line: int
+    def_path: str | None = None  # where its request handler is defined
+    def_line: int | None = None
+    kind: str = "other"  # "auth" | "authentication" (Starlette's, sets request.user) | "other"
+    exact: frozenset = frozenset()  # exempt paths
+    prefixes: tuple = ()  # exempt path prefixes
+    unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
+    backend: str | None = None  # AuthenticationMiddleware(backend=...)
+
+    def exempts(self, path: str) -> bool:
+        return path in self.exact or any(path.startswith(p) for p in self.prefixes)
+
+
+@dataclass
+class _Scan:
+    exact: set = field(default_factory=set)
+    prefixes: list = field(default_factory=list)
+    unknown: bool = False
+
+
+class MiddlewareReader:
+    """Reads middleware registrations; `builder` is the GraphBuilder (for resolution and rejection)."""
+
+    def __init__(self, builder) -> None:
+        self.b = builder
+        self.index = builder.index
+        self.found: list[Middleware] = []
+
+    # -- registrations -----------------------------------------------------------------------------
+    def add(self, app_key: tuple, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
+            line: int, options: tuple = ()) -> None:
+        """`value` is the middleware class or function (`target` its expression, for messages); `options`
+        the keyword arguments it is added with."""
+        mw = Middleware(app_key, self._label(value, target), origin, file, line)
+        handler = self._handler(value)
+        name = value.qualname if isinstance(value, ExternalV) else None
+        if isinstance(value, ClassV):
+            bases = self.index.external_bases(value)
+            if any(b.rsplit(".", 1)[-1] == AUTHENTICATION_MIDDLEWARE for b in bases):
+                name = AUTHENTICATION_MIDDLEWARE
+        if name and name.rsplit(".", 1)[-1] == AUTHENTICATION_MIDDLEWARE:
+            mw.kind = "authentication"
+            for key, expr in options:
+                if key == "backend":
+                    backend = self.index.resolve(expr, ctx)
+                    mw.backend = self._label(backend, expr)
+            self.found.append(mw)
+            return
+        if handler is not None:
+            func = self.index.func(handler)
+            mw.def_path = self.index.path_of(handler.module)
+            mw.def_line = func.line if func else None
+            if self._protects(handler):
+                mw.kind = "auth"
+                scan = self._exemptions(handler)
+                mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
+                    scan.unknown
+        self.found.append(mw)
+
+    def _label(self, value: Value, expr: ir.Expr | None) -> str:
+        if isinstance(value, InstanceV):
+            value = value.cls if value.cls is not None else value
+        if isinstance(value, ClassV):
+            return f"{value.module}.{value.name}"
+        if isinstance(value, FuncV):
+            return f"{value.module}.{value.qualname}"
+        if isinstance(value, ExternalV):
+            return value.qualname
+        return ir.show(expr)
+
+    def _handler(self, value: Value) -> FuncV | None:
+        if isinstance(value, FuncV):
+            return value
+        if isinstance(value, ClassV):
+            for method in ("dispatch", "__call__"):
+                found = self.index.class_attr(value, method)
+                if isinstance(found, FuncV):
+                    return found
+        return None
+
+    # -- what the handler does ---------------------------------------------------------------------
+    def _protects(self, fv: FuncV) -> bool:
+        return self.b._reads_credential(fv, 0, set()) and (self.b.can_reject(fv) or self._rejecting_return(fv))
+
+    def _rejecting_return(self, fv: FuncV) -> bool:
+        func = self.index.func(fv)
+        if func is None:
+            return False
+        ctx = Ctx(fv.module, func.qualname)
+        return any(self._is_reject_response(r.value, ctx) for r in func.returns)
+
+    def _is_reject_response(self, expr: ir.Expr | None, ctx: Ctx) -> bool:
+        if isinstance(expr, ir.Name):  # `response = JSONResponse(..., status_code=401); return response`
+            bound = self.b._binding(expr, ctx)
+            expr = bound[0] if bound else expr
+        if not isinstance(expr, ir.Call):
+            return False
+        callee = self.index.resolve(expr.func, ctx)
+        name = callee.qualname if isinstance(callee, ExternalV) else \
+            f"{callee.module}.{callee.name}" if isinstance(callee, ClassV) else ""
+        if not name.endswith("Response"):
+            return False
+        status = expr.kwarg("status_code")
+        if status is None and len(expr.args) > 1 and not isinstance(expr.args[1], ir.Star):
+            status = expr.args[1]
+        if status is None:
+            return False
+        value = self.index.resolve(status, ctx)
+        text = str(value.value) if isinstance(value, LiteralV) else ir.show(status)
+        return bool(REJECT_STATUS.search(text))
+
+    def _exemptions(self, fv: FuncV) -> _Scan:
+        scan = _Scan()
+        func = self.index.func(fv)
+        if func is None:
+            return scan
+        ctx = Ctx(fv.module, func.qualname)
+        call_next = {p.name for p in func.params[1:] if p.kind not in ("vararg", "kwarg")}
+        for ret in func.returns:
+            passes = isinstance(ret.value, ir.Call) and isinstance(ret.value.func, ir.Name) and \
+                ret.value.func.id in call_next
+            if passes:  # a request let through: the path tests it is under (positively) exempt paths
+                for cond in ret.conditions:
+                    self._path_test(cond, ctx, scan, positive=True)
+        rejects = [r.conditions for r in func.raises] + \
+            [r.conditions for r in func.returns if self._is_reject_response(r.value, ctx)]
+        for conditions in rejects:  # a rejection under `path not in PUBLIC` exempts PUBLIC
+            for cond in conditions:
+                self._path_test(cond, ctx, scan, positive=False)
+        return scan
+
+    def _path_test(self, cond: ir.Expr, ctx: Ctx, scan: _Scan, positive: bool) -> None:
+        if isinstance(cond, ir.Not):
+            self._path_test(cond.value, ctx, scan, not positive)
+            return
+        if isinstance(cond, ir.BoolOp):
+            if (cond.op == "or") == positive:  # `a or b` taken / `not (a and b)` rejected: each exempts
+                for value in cond.values:
+                    self._path_test(value, ctx, scan, positive)
+            return
+        if isinstance(cond, ir.Compare) and len(cond.ops) == 1:
+            base = self._path_base(cond.left, ctx)
+            if base is not None:
+                op = cond.ops[0]
+                if (op in ("in", "==") and positive) or (op in ("not in", "!=") and not positive):
+                    self._collect(cond.comparators[0], ctx, scan, base, exact=True, single=op in ("==", "!="))
+                return
+        if isinstance(cond, ir.Call) and isinstance(cond.func, ir.Attr) and cond.func.attr == "startswith" \
+                and cond.args:
+            base = self._path_base(cond.func.value, ctx)
+            if base is not None:
+                if positive:
+                    self._collect(cond.args[0], ctx, scan, base, exact=False, single=False)
+                return
+        if self._mentions_path(cond):
+            scan.unknown = True  # `any(path.startswith(p) for p in ...)`, a regex match, ...
+
+    def _collect(self, expr: ir.Expr, ctx: Ctx, scan: _Scan, base: str, exact: bool, single: bool) -> None:
+        text = self.index.string(expr, ctx)
+        items = [text] if text is not None else []
+        if text is None and not single:
+            items = [self.index.string(i, c) for i, c in self.b._items_ctx(expr, ctx)]
+        if not items or any(i is None for i in items):
+            scan.unknown = True
+            return
+        for item in items:
+            (scan.exact.add(base + item) if exact else scan.prefixes.append(base + item))
+
+    def _path_base(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> str | None:
+        """For an expression holding the request path: the prefix it has dropped (`path.removeprefix("/v1")`
+        -> "/v1", the path itself -> ""); None when it is not the request path."""
+        if depth > 5:
+            return None
+        text = ir.show(expr)
+        if text.endswith("url.path") or text.endswith('scope["path"]') or text.endswith("scope['path']"):
+            return ""
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "removeprefix" \
+                and expr.args:
+            inner = self._path_base(expr.func.value, ctx, depth + 1)
+            cut = self.index.string(expr.args[0], ctx)
+            return inner + cut if inner is not None and cut is not None else None
+        if isinstance(expr, ir.Name):
+            bound = self.b._binding(expr, ctx)
+            if bound is not None and not isinstance(bound[0], ir.Name):
+                return self._path_base(bound[0], bound[1], depth + 1)
+        return None
+
+    def _mentions_path(self, expr: ir.Expr) -> bool:
+        text = ir.show(expr, 400)
+        return "url.path" in text or "path" in re.findall(r"\w+", text)
+
