@@ -13,6 +13,7 @@ from . import rg006_missing_www_authenticate
 from . import rg007_soft_auth_failure
 from . import rg008_optional_token_unchecked
 from . import rg009_unchecked_scopes
+from . import rg010_jwt_verification_disabled
 from . import rg011_stale_public_entry, rg012_unused_suppression
 from .base import Rule
 
@@ -23,6 +24,7 @@ MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejec
            rg007_soft_auth_failure,
            rg008_optional_token_unchecked,
            rg009_unchecked_scopes,
+           rg010_jwt_verification_disabled,
            rg011_stale_public_entry, rg012_unused_suppression)
 ALL_RULES: tuple[Rule, ...] = tuple(m.RULE for m in MODULES)
 BY_CODE: dict[str, Rule] = {r.code: r for r in ALL_RULES}
