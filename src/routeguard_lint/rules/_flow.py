@@ -5,6 +5,7 @@ A value is a credential because of where it comes from, never because of its var
 
 - a parameter FastAPI fills from a security scheme (`Depends(oauth2_scheme)`, `Security(api_key_header)`,
   `Depends(HTTPBearer())`), from a credential `Header()`/`Cookie()`, or with `OAuth2PasswordRequestForm`;
+- a string parameter FastAPI reads from the query string that RG003 calls a credential (`token: str`);
 - a parameter filled by a dependency that returns such a value (`Depends(get_token)`);
 - `request.headers[...]` / `request.cookies.get(...)` with a credential header or cookie name (on a
   parameter typed `Request`/`WebSocket`/`HTTPConnection` or named `request`, `websocket`, `conn`), a
@@ -34,6 +35,7 @@ from ..facts import Func
 from ..graph import (AUTH_NAME, CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, SCHEME_NAMES, VERIFYING_CALLS, DepNode,
                      Graph, has_credential, is_fastapi_name)
 from ..index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
+from .rg003_credential_in_query import CREDENTIAL_PARAM, NOT_CREDENTIAL, STRING_TYPES
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id
 BEARER = "http-credentials"  # HTTPAuthorizationCredentials: `.credentials` is RAW
@@ -210,6 +212,13 @@ class FlowAnalysis:
             return RAW if isinstance(payload, dict) and payload.get("credential") else None
         if pkind == "password-form":
             return FORM
+        if pkind in ("query", "explicit-query"):
+            # a credential sent in the query string (RG003's judgement: its name says so and FastAPI reads it
+            # from the URL); still a credential the code checks
+            kind_of = payload.get("type") if isinstance(payload, dict) else None
+            if kind_of in STRING_TYPES and CREDENTIAL_PARAM.search(name) and not NOT_CREDENTIAL.search(name):
+                return RAW
+            return None
         if pkind != "depends":
             return None
         child = child_for(node, name)

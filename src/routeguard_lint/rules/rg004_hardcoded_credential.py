@@ -29,8 +29,9 @@ Two things:
 A value is a credential because of where it comes from, not its name: a parameter filled by a
 `fastapi.security` scheme (the token string, `HTTPAuthorizationCredentials.credentials`,
 `HTTPBasicCredentials.password`), a credential `Header()`/`Cookie()`, the password of
-`OAuth2PasswordRequestForm`, `request.headers["Authorization"]` / `request.cookies.get("session")`, or a
-dependency or helper function that passes one on. It is followed through assignments, tuple unpacking
+`OAuth2PasswordRequestForm`, `request.headers["Authorization"]` / `request.cookies.get("session")`, a
+query-string parameter that RG003 reports as a credential, or a dependency or helper function that passes
+one on. It is followed through assignments, tuple unpacking
 (`scheme, _, token = authorization.partition(" ")`), string operations (`.split()`, `.strip()`,
 `.encode()`, `[7:]`), base64 decoding and calls into project functions. Comparisons with values that are
 not secrets (`""`, `"Bearer"`, `"basic"`, `"null"`) and claims of a decoded token (`payload["type"] ==
