@@ -23,8 +23,8 @@ RULE = Rule(
 a positional status code, `fastapi.HTTPException`, `starlette.exceptions.HTTPException`) whose `headers=`
 is missing, `None`, or a dict without a `WWW-Authenticate` key. The exception may be built where it is
 raised or earlier and raised by name (`credentials_exception = HTTPException(...)` at module level or in
-the function); a project subclass of `HTTPException` whose `__init__` passes a 401 to `super().__init__`
-counts too. The finding is on the line where the `HTTPException(...)` call is written, once per call
+the function), or returned by a project helper that is raised (`raise unauthorized("...")`); a project
+subclass of `HTTPException` whose `__init__` passes a 401 to `super().__init__` counts too. The finding is on the line where the `HTTPException(...)` call is written, once per call
 however often it is raised. A `headers=` value that cannot be read statically (`headers=self.headers`,
 `**kwargs`) is given the benefit of the doubt, and so is every 401 when the project registers an
 exception handler that mentions `WWW-Authenticate`. `403 Forbidden` needs no challenge and is not
@@ -158,6 +158,25 @@ class _Checker:
             value = self.index.resolve(exc.func, ctx)
             if isinstance(value, ClassV):
                 return self._subclass_init(value)
+            if isinstance(value, FuncV):
+                return self._factory(value)
+        return None
+
+    def _factory(self, fv: FuncV) -> tuple[ir.Call, Ctx] | None:
+        """`raise unauthorized("...")` where `def unauthorized(detail): return HTTPException(401, detail)`."""
+        func = self.index.func(fv)
+        if func is None:
+            return None
+        ctx = Ctx(fv.module, func.qualname)
+        for ret in func.returns:
+            value, where = ret.value, ctx
+            if isinstance(value, ir.Name):
+                bound = self._binding(value.id, ctx)
+                if bound is None:
+                    continue
+                value, where = bound
+            if isinstance(value, ir.Call) and self.is_http_exception(value.func, where):
+                return value, where
         return None
 
     def _subclass_init(self, cls_v: ClassV) -> tuple[ir.Call, Ctx] | None:

@@ -9,7 +9,7 @@ from .. import ir
 from ..graph import Graph
 from ..index import ExternalV, LiteralV
 from ..model import Finding
-from ._flow import FuncFlow, analysis, func_key
+from ._flow import SECRET_CARRIERS, FuncFlow, analysis, func_key, walk_ir
 from ._util import finding
 from .base import Rule
 
@@ -28,8 +28,9 @@ The branch is an auth check when its condition tests an auth value: the paramete
 authentication dependency (one whose name says so, such as `verify_user` or `get_current_user`, or that
 reads a credential), a credential itself (see RG004 for how credentials are followed), the claims of a
 decoded token, or the result of a function called with a credential (`user = lookup(token)`), including
-comparisons and attributes of those (`if not user.is_admin`). The `else` of such an `if`, and a return
-that follows an `if` whose body returned, count too. Redirects (`RedirectResponse("/login")`), returns
+comparisons and attributes of those (`if not user.is_admin`). The `else` of such an `if`, a return
+that follows an `if` whose body returned, and the `except` of a `try` whose body verifies a credential
+(`payload = jwt.decode(token, ...)`) count too. Redirects (`RedirectResponse("/login")`), returns
 with a 4xx/5xx `status_code`, and non-error results on an anonymous branch (`if user is None: return
 public_items`) are left alone. The finding is on the `return` line.
 """,
@@ -175,11 +176,40 @@ def _auth_condition(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
     return None
 
 
+def _verifies(expr: ir.Expr | None, flow: FuncFlow) -> ir.Call | None:
+    """A call in `expr` that checks a credential (one of its arguments is a credential or decoded claims)."""
+    for node in walk_ir(expr):
+        if isinstance(node, ir.Call):
+            args = [a.value if isinstance(a, ir.Star) else a for a in node.args] + [v for _, v in node.kwargs]
+            if any(flow.kind(a) in SECRET_CARRIERS for a in args):
+                return node
+    return None
+
+
+def _except_branch(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
+    """In `except` of a `try` whose body verifies a credential (`jwt.decode(token, ...)`): that call."""
+    for cond in conds:
+        if not (isinstance(cond, ir.Unknown) and cond.code.startswith("<except:")):
+            continue
+        body = "<try:" + cond.code[len("<except:"):]
+        entries = [(b[1], b[3]) for b in getattr(flow.func, "binds", ())] + \
+            [(e[0], e[2]) for e in getattr(flow.func, "effects", ())]
+        for value, where in entries:
+            if any(isinstance(c, ir.Unknown) and c.code == body for c in where):
+                call = _verifies(value, flow)
+                if call is not None:
+                    return call
+    return None
+
+
 def _failure_branch(ret, returns: list, flow: FuncFlow) -> ir.Expr | None:
     """The auth condition that makes `ret` a failure branch, or None."""
     cond = _auth_condition(ret.conditions, flow)
     if cond is not None:
         return cond
+    call = _except_branch(ret.conditions, flow)
+    if call is not None:
+        return ir.Unknown(f"{ir.show(call, 50)} raised")
     # `if ok: return data` followed by `return {"error": ...}`: the second return is the else branch
     depth = len(ret.conditions)
     for other in returns:
