@@ -7,6 +7,7 @@ enough files to pay for them; the result is identical for any number of workers.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -18,6 +19,7 @@ from .discovery import SourceFile, discover, mentions_fastapi
 from .facts import ModuleFacts, extract
 from .graph import Graph, Route, build_graph
 from .index import Index
+from .library import LibraryLoader, project_site_packages
 from .model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
 from .suppress import declare, suppress
 
@@ -73,11 +75,17 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
 
 
 def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-          cache_dir: Path | None = None) -> Graph:
+          cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None, libraries: bool = True) -> Graph:
+    """The route graph of `paths`. `overlay`: file contents (by display path) to analyse instead of what
+    is on disk (the autofixes analyse their rewritten sources before anything is written)."""
     files = discover(paths, excludes)
     facts = collect_facts(files, jobs, cache_dir)
+    if overlay:
+        facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
+                 for f, fa in zip(files, facts)]
     aliases = {f.display: list(f.aliases) for f in files}
-    index = Index(facts, aliases)
+    library = LibraryLoader(project_site_packages(paths) + [p for p in sys.path if p]) if libraries else None
+    index = Index(facts, aliases, library=library)
     return build_graph(index)
 
 
@@ -92,6 +100,9 @@ def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str =
         if getattr(module, "PHASE", "graph") != phase:
             continue
         findings.extend(module.check(graph))
+    library = getattr(graph.index, "library", None)
+    if library is not None and library.paths:  # nothing to fix inside installed libraries
+        findings = [f for f in findings if f.path not in library.paths]
     unique = {(f.rule_id, f.path, f.line, f.column, f.message): f for f in findings}
     return sorted(unique.values(), key=Finding.sort_key)
 
@@ -113,12 +124,22 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
             select: Iterable[str] | None = None, config: Config | None = None,
             cache_dir: Path | None = None) -> Result:
-    """Analyse `paths`. `config` None: the configuration found by walking up from the first path
-    (`find_config`; raises `ConfigError` when it is invalid), `Config()` for none. `select` None: the
-    configuration's `select`/`ignore`; `excludes` add to its `exclude`."""
+    """Analyse `paths`; see `analysis()`."""
+    return analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
+
+
+def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+             select: Iterable[str] | None = None, config: Config | None = None,
+             cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
+    """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
+    configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
+    is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`
+    add to its `exclude`. `cache_dir`: reuse per-file facts from there (cache.py); None computes
+    everything afresh. `overlay`: see `build()`."""
     if config is None:
         config = load_config(find_config(paths))
-    graph = build(paths, excludes=tuple(excludes) + config.exclude, jobs=jobs, cache_dir=cache_dir)
+    graph = build(paths, excludes=tuple(excludes) + config.exclude, jobs=jobs, cache_dir=cache_dir,
+                  overlay=overlay)
     wanted = list(select) if select is not None else config.rule_codes()
     intent = declare(graph, config)  # declared intent: route states, before the rules
     findings = run_rules(graph, wanted)
@@ -127,4 +148,4 @@ def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | No
     routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
     mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
                      for m in graph.mounts), key=MountInfo.sort_key)
-    return Result(findings=findings, routes=routes, files=len(graph.index.modules), mounts=mounts)
+    return Result(findings=findings, routes=routes, files=len(graph.index.modules), mounts=mounts), graph
