@@ -138,6 +138,11 @@ def check(
     no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (RG003, RG005, RG006), write the "
+                                                    "files, then report what remains.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the safe autofixes instead of "
+                                                      "the report and write nothing; exit 1 if there would be "
+                                                      "changes.")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a FastAPI project and report security findings."""
@@ -150,8 +155,12 @@ def check(
         cli_select, cli_ignore = _codes(select, "--select"), _codes(ignore, "--ignore")
         settings = _config(config, _paths(paths))
         wanted = settings.rule_codes(cli_select, cli_ignore)  # CLI --select/--ignore replace the config's
-        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted, config=settings,
-                         cache_dir=_cache_dir(no_cache))
+        if fix or diff:
+            result = _fix(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted, config=settings,
+                          cache_dir=_cache_dir(no_cache), diff=diff, output=output)
+        else:
+            result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted,
+                             config=settings, cache_dir=_cache_dir(no_cache))
         if format is CheckFormat.json:
             _write(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files), output)
         elif format is CheckFormat.sarif:
@@ -179,6 +188,26 @@ def check(
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
     active = [f for f in result.findings if f.suppressed is None]  # "" is suppressed, without a reason
     raise typer.Exit(EXIT_FINDINGS if active else EXIT_CLEAN)
+
+
+def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
+    """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
+    diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
+    from .fix import run_fixes, summary, unified_diff, write_changes
+
+    outcome = run_fixes(paths, **analysis)
+    if diff:
+        _write(unified_diff(outcome), output)
+    else:
+        try:
+            write_changes(outcome)
+        except OSError as exc:
+            raise UsageFailure(f"cannot write a fixed file: {exc.strerror or exc}") from None
+    for line in summary(outcome, would=diff):
+        sys.stderr.write(line + "\n")
+    if diff:
+        raise typer.Exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
+    return outcome.result
 
 
 @app.command()

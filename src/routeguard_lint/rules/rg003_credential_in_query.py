@@ -15,6 +15,7 @@ RULE = Rule(
     name="credential-in-query",
     summary="A token, API key, password or session parameter that FastAPI reads from the query string.",
     severity="error",
+    fixable=True,
     what="""
 A parameter of a route handler or of a dependency whose name says it carries a credential (`token`,
 `access_token`, `api_key`, `apikey`, `password`, `secret`, `session`, ...) and that FastAPI fills from
