@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-# The fixture apps under tests/fixtures/ are inputs for the analyzer and the oracle, not tests.
-collect_ignore_glob = ["fixtures/*"]
+# The fixture apps under tests/fixtures/ (and tests/fix_fixtures/, for the autofixes) are inputs, not tests.
+collect_ignore_glob = ["fixtures/*", "fix_fixtures/*"]

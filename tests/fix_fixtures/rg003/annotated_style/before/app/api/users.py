@@ -1,0 +1,16 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path
+
+router = APIRouter()
+
+
+async def current_user(access_token: str) -> str:
+    if not access_token.startswith("u-"):
+        raise HTTPException(status_code=403)
+    return access_token[2:]
+
+
+@router.get("/users/{user_id}")
+async def read_user(user_id: Annotated[int, Path(ge=1)], me: Annotated[str, Depends(current_user)]):
+    return {"id": user_id, "me": me}

@@ -1,0 +1,3 @@
+import os
+
+EXPORT_SIGNING_KEY = os.environ.get("EXPORT_SIGNING_KEY", "")

@@ -1,0 +1,6 @@
+from fastapi import FastAPI
+
+from .routers import exports
+
+app = FastAPI(title="Data exports")
+app.include_router(exports.router)
