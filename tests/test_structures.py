@@ -173,3 +173,41 @@ def test_auth_decorators(monkeypatch: pytest.MonkeyPatch) -> None:
     for path in ("/audit", "/exports", "/uptime"):  # logging only; above the route decorator; undecorated
         assert _route(result, "GET", path).state == "unprotected", path
     assert _route(result, "GET", "/stats").state == "protected"
+
+
+def test_library_source_is_read_not_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    result = _analyze("library_deps", monkeypatch)
+    assert "authkit" not in sys.modules
+    dashboard = _route(result, "GET", "/dashboard")
+    assert dashboard.auth == ("authkit.core.AuthKit.current_user.current_user_dependency",
+                              "authkit.schemes.bearer (OAuth2PasswordBearer)")
+    # routes a library router declares are placed at the project's include_router line
+    profile = _route(result, "GET", "/users/{username}")
+    assert (profile.file, profile.line, profile.state) == ("app/main.py", 11, "unprotected")
+    assert _route(result, "POST", "/auth/login").state == "public"
+    # nothing is reported inside the library itself
+    assert {f.path for f in result.findings} == {"app/main.py"}
+
+
+def test_library_reading_is_bounded(tmp_path: Path) -> None:
+    from routeguard_lint.library import LibraryLoader
+
+    site = STRUCTURES / "library_deps" / "venv" / "lib" / "python3.12" / "site-packages"
+    loader = LibraryLoader([str(site)], max_modules=2)
+    assert loader.load("authkit") is not None
+    assert loader.load("authkit.core") is not None
+    assert loader.load("authkit.tokens") is None  # over the bound
+    assert loader.load("json") is None and loader.load("fastapi.security") is None  # stdlib, framework
+    located = LibraryLoader([str(site)]).locate("authkit.schemes")
+    assert located is not None and located[0].name == "schemes.py" and not located[1]
+
+
+def test_unreadable_library_routes_are_unverified(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("library_missing", monkeypatch)
+    opaque = _route(result, "*", "/auth/jwt/*")
+    assert opaque.state == "unverified"
+    assert opaque.handler == "fastapi_users.get_auth_router(auth_backend)"
+    assert _route(result, "GET", "/authenticated-route").state == "unverified"
+    assert sum(r.state == "unverified" for r in result.routes) == 3

@@ -61,6 +61,18 @@ def _last(qualname: str | None) -> str:
     return qualname.rsplit(".", 1)[-1] if qualname else ""
 
 
+def _outside(value: Value) -> bool:
+    """A value the project's own code does not define and FastAPI's stack does not explain."""
+    if isinstance(value, InstanceV):
+        if value.cls is None:
+            return True
+        value = value.cls
+    if isinstance(value, ExternalV):
+        return value.qualname.split(".")[0] not in ("fastapi", "starlette", "pydantic", "builtins", "typing",
+                                                    "typing_extensions")
+    return isinstance(value, UnknownV)
+
+
 def _mentions_auth_state(expr) -> bool:
     """`request.user.is_authenticated`, `request.auth`, `"authenticated" in request.auth.scopes`: what
     Starlette's AuthenticationMiddleware sets."""
@@ -345,7 +357,9 @@ class GraphBuilder:
                 return "app"
             if cls.qualname in ROUTER_CLASSES:
                 return "router"
-            return None
+            cls = self.index.materialize(cls)  # a library's APIRouter subclass, when its source is readable
+            if not isinstance(cls, ClassV):
+                return None
         if isinstance(cls, ClassV):
             bases = set(self.index.external_bases(cls))
             if bases & APP_CLASSES:
@@ -491,14 +505,29 @@ class GraphBuilder:
 
     def collect(self) -> None:
         for facts in self.index.modules:
-            if facts.error:
-                continue
-            for func in facts.functions.values():
-                if func.decorators:
-                    self._decorated(facts, func)
-            for site in facts.calls:
-                self._call_site(facts, site.call, Ctx(facts.module, site.scope), site.conditions, site.col,
-                                site.end_col, getattr(site, "loop_vars", ()))
+            self._collect_module(facts)
+        # library modules read while resolving the project's includes declare routes too (a library's
+        # `get_auth_router()` builds its router); they may pull in more modules, up to the loader's bound
+        done: set = set()
+        while True:
+            todo = sorted(m for m in self.index.lib_modules if m not in done)
+            if not todo:
+                break
+            for name in todo:
+                done.add(name)
+                facts = self.index.module(name)
+                if facts is not None:
+                    self._collect_module(facts)
+
+    def _collect_module(self, facts: ModuleFacts) -> None:
+        if facts.error:
+            return
+        for func in facts.functions.values():
+            if func.decorators:
+                self._decorated(facts, func)
+        for site in facts.calls:
+            self._call_site(facts, site.call, Ctx(facts.module, site.scope), site.conditions, site.col,
+                            site.end_col, getattr(site, "loop_vars", ()))
 
     def _decorated(self, facts: ModuleFacts, func: Func) -> None:
         ctx = Ctx(facts.module, func.parent)
@@ -616,6 +645,8 @@ class GraphBuilder:
         if f.attr == "include_router":
             arg = call.arg(0, "router")
             child = self.router_of(self.index.resolve(arg, ctx))
+            if child is None and self.index.library is not None:
+                child = self.router_of(self.index.resolve_lib(arg, ctx))  # a router a library builds
             prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
             deps = self._dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
                                   facts.path, call.line)
@@ -993,13 +1024,37 @@ class GraphBuilder:
     # -- step 2: expand through includes ----------------------------------------------------------------
     def expand_routes(self) -> list[Route]:
         routes: list[Route] = []
+        library = self.index.library
         for decl in self.decls:
             router = self.routers[decl.router]
+            in_library = library is not None and decl.file in library.paths  # type: ignore[attr-defined]
             for full, deps, conds, reachable, mounted, apps in self._up(router, decl.path, [], (), frozenset(),
                                                                         False, ()):
+                if in_library:
+                    # a route a library declares: listed where the project includes it, and only then
+                    site = self._project_site(router, library.paths, set())  # type: ignore[union-attr]
+                    if not reachable or site is None:
+                        continue
+                    decl = RouteDecl(decl.router, decl.methods, decl.path, decl.handler, decl.handler_name,
+                                     decl.deps, site[0], site[1], site[2], site[3], decl.websocket, decl.opaque,
+                                     decl.guards)
                 routes.append(Route(decl, decl.methods, full, deps + decl.deps, conds, reachable, mounted=mounted,
                                     apps=apps, opaque=decl.opaque))
         return routes
+
+    def _project_site(self, node: RouterNode, library_paths: set, seen: set) -> tuple | None:
+        """(file, line, col, end_col) of the first include of `node` (or of a router it is included in)
+        written in the project."""
+        if node.key in seen:
+            return None
+        seen.add(node.key)
+        for inc in node.included_by:
+            if inc.path not in library_paths:
+                return inc.path, inc.line, 1, 2
+            found = self._project_site(self.routers[inc.parent], library_paths, seen)
+            if found is not None:
+                return found
+        return None
 
     def add_opaque_decls(self) -> None:
         """One stand-in route per include of a router the analysis cannot read: `* <prefix>/*`."""
@@ -1054,6 +1109,11 @@ class GraphBuilder:
         return self.node_for_value(value, target_expr, ctx, ref.path, ref.line)
 
     def node_for_value(self, value: Value, expr: ir.Expr, ctx: Ctx, path: str, line: int) -> DepNode:
+        if self.index.library is not None and _outside(value):
+            found = self.index.resolve_lib(expr, ctx)  # the library's source, when it is installed
+            if isinstance(found, (FuncV, ClassV)) or (isinstance(found, InstanceV) and
+                                                      isinstance(found.cls, ClassV)):
+                value = found
         if isinstance(value, FuncV):
             return self._callable_node(value, "function")
         if isinstance(value, ClassV):
@@ -1184,6 +1244,11 @@ class GraphBuilder:
                                                     else (func.class_name or "")))
         ctx = Ctx(fv.module, func.qualname)
         params = func.params
+        if self.index.is_library(fv.module) and (func.decorators or any(
+                p.kind in ("vararg", "kwarg") for p in params)):
+            # a library callable whose signature is made at runtime (`@with_signature(...)`,
+            # `*args, **kwargs`): what FastAPI injects is not readable here
+            node.calls_unknown = True
         if func.class_name is not None and params and params[0].name in ("self", "cls"):
             params = params[1:]
         has_request = False

@@ -85,7 +85,8 @@ _BUILTINS = frozenset(dir(builtins))
 
 
 class Index:
-    def __init__(self, modules: list[ModuleFacts], aliases: dict[str, list[str]] | None = None):
+    def __init__(self, modules: list[ModuleFacts], aliases: dict[str, list[str]] | None = None,
+                 library: object = None):
         self.by_name: dict[str, ModuleFacts] = {}
         for facts in modules:
             self.by_name.setdefault(facts.module, facts)
@@ -94,6 +95,10 @@ class Index:
                 self.by_name.setdefault(alias, facts)
         self.modules = modules
         self._cache: dict = {}
+        # installed libraries (library.LibraryLoader), read on demand; see `resolve_lib`
+        self.library = library
+        self.lib_modules: set[str] = set()
+        self._lib_mode = False
 
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
@@ -114,6 +119,61 @@ class Index:
     def path_of(self, module: str) -> str:
         facts = self.by_name.get(module)
         return facts.path if facts else module
+
+    # -- installed libraries -------------------------------------------------------------------------
+    def is_library(self, module: str) -> bool:
+        facts = self.by_name.get(module)
+        return facts is not None and facts.module in self.lib_modules
+
+    def _ensure(self, name: str) -> bool:
+        """Module `name` is in the index, reading it from an installed library when needed."""
+        if name in self.by_name:
+            return True
+        if self.library is None or not name:
+            return False
+        facts = self.library.load(name)  # type: ignore[attr-defined]
+        if facts is None:
+            return False
+        self.by_name[name] = facts
+        self.lib_modules.add(name)
+        return True
+
+    def _lazy(self, importer: str | None, target: str) -> bool:
+        """Whether resolution may read `target` from a library: while `resolve_lib` runs, or from a library
+        module importing its own package."""
+        if self.library is None:
+            return False
+        if self._lib_mode:
+            return True
+        return importer is not None and importer in self.lib_modules and \
+            importer.split(".")[0] == target.split(".")[0]
+
+    def resolve_lib(self, expr: ir.Expr | None, ctx: Ctx) -> Value:
+        """`resolve`, looking into installed libraries for names outside the project (what a dependency or
+        an included router is made of). Plain `resolve` never does, so project code that merely uses a
+        library (a database session, an HTTP client) is not read into it."""
+        if self.library is None:
+            return self.resolve(expr, ctx)
+        old = self._lib_mode
+        self._lib_mode = True
+        try:
+            return self.resolve(expr, ctx)
+        finally:
+            self._lib_mode = old
+
+    def materialize(self, value: Value) -> Value:
+        """An outside name (`ExternalV("pkg.mod.Class")`) as what its library source defines, if readable."""
+        if not isinstance(value, ExternalV) or self.library is None:
+            return value
+        parts = value.qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            mod = ".".join(parts[:i])
+            if self._ensure(mod):
+                found: Value = ModuleV(self.canonical(mod))
+                for attr in parts[i:]:
+                    found = self._attr(found, attr, 1)
+                return found if not isinstance(found, UnknownV) else value
+        return value
 
     # -- resolution --------------------------------------------------------------------------------
     def resolve(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> Value:  # noqa: C901
@@ -150,7 +210,11 @@ class Index:
             return self.import_ref(ImportRef(mod, name), depth)
         if isinstance(func, ir.Name) and func.id == "__import__":
             return self.import_ref(ImportRef(call.args[0].value, None), depth)  # type: ignore[union-attr]
+        if isinstance(func, ir.Sub) and self._lib_mode:  # `Generic[T](...)`: a call of the class
+            func = func.value
         callee = self.resolve(func, ctx, depth)
+        if isinstance(callee, ExternalV) and self._lib_mode:
+            callee = self.materialize(callee)
         if isinstance(callee, (ClassV, ExternalV)):
             if isinstance(callee, ExternalV) and callee.qualname in ("functools.partial",):
                 return UNKNOWN
@@ -161,7 +225,7 @@ class Index:
 
     def call_result(self, callee: FuncV, depth: int = 0) -> Value:
         """What calling a project function returns (its last return value that resolves)."""
-        cache_key = ("result", callee)
+        cache_key = ("result", callee, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
         self._cache[cache_key] = UNKNOWN  # cycle guard
@@ -192,8 +256,14 @@ class Index:
             nested = f"{scope}.{name}"
             if nested in facts.functions:
                 return FuncV(facts.module, nested)
-            for param in func.params:
+            for i, param in enumerate(func.params):
                 if param.name == name:
+                    if i == 0 and self._lib_mode and func.class_name and param.kind in ("pos", "posonly") \
+                            and func.class_name in facts.classes and name == "self":
+                        # a library method's `self`: an instance of its class (`self.current_user(...)`)
+                        call = ir.Call(ir.Name(func.class_name), (), (), func.line, 0)
+                        return InstanceV(ClassV(facts.module, func.class_name), call, facts.module, None,
+                                         ("self", facts.module, func.class_name))
                     return ParamV(facts.module, scope, name)
             scope = func.parent
         return self.global_name(ctx.module, name, depth)
@@ -202,7 +272,7 @@ class Index:
         facts = self.by_name.get(module)
         if facts is None or depth > MAX_DEPTH or (module, name) in seen:
             return UNKNOWN
-        cache_key = ("global", facts.module, name)
+        cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
         self._cache[cache_key] = UNKNOWN
@@ -219,8 +289,10 @@ class Index:
         if name in facts.classes:
             return ClassV(facts.module, name)
         if name in facts.imports:
-            return self.import_ref(facts.imports[name], depth, seen)
+            return self.import_ref(facts.imports[name], depth, seen, importer=facts.module)
         for star in facts.star_imports:
+            if star not in self.by_name and self._lazy(facts.module, star):
+                self._ensure(star)
             target = self.by_name.get(star)
             if target is None:
                 continue
@@ -244,7 +316,16 @@ class Index:
             return ExternalV(f"{outside[0]}.{name}")
         return UNKNOWN
 
-    def import_ref(self, ref: ImportRef, depth: int = 0, seen: frozenset = frozenset()) -> Value:
+    def import_ref(self, ref: ImportRef, depth: int = 0, seen: frozenset = frozenset(),
+                   importer: str | None = None) -> Value:
+        if ref.module not in self.by_name and self._lazy(importer, ref.module):
+            if not self._ensure(ref.module) and ref.name is not None:
+                self._ensure(f"{ref.module}.{ref.name}")
+        elif ref.name is not None and ref.module in self.lib_modules and self._lazy(importer, ref.module):
+            facts = self.by_name[ref.module]
+            if ref.name not in facts.assigns and ref.name not in facts.functions and \
+                    ref.name not in facts.classes and ref.name not in facts.imports:
+                self._ensure(f"{ref.module}.{ref.name}")  # `from pkg import submodule`
         if ref.name is None:
             if ref.module in self.by_name:
                 return ModuleV(self.canonical(ref.module))
@@ -268,6 +349,8 @@ class Index:
             if not isinstance(value, UnknownV):
                 return value
             sub = f"{base.name}.{attr}"
+            if sub not in self.by_name and self._lazy(base.name, sub):
+                self._ensure(sub)
             if sub in self.by_name:
                 return ModuleV(self.canonical(sub))
             return UNKNOWN
@@ -277,6 +360,10 @@ class Index:
             return self.class_attr(base, attr, depth)
         if isinstance(base, InstanceV) and isinstance(base.cls, ClassV):
             return self.class_attr(base.cls, attr, depth)
+        if isinstance(base, InstanceV) and isinstance(base.cls, ExternalV) and self._lib_mode:
+            cls = self.materialize(base.cls)
+            if isinstance(cls, ClassV):
+                return self.class_attr(cls, attr, depth)
         return UNKNOWN
 
     def class_attr(self, cls_v: ClassV, attr: str, depth: int = 0) -> Value:
