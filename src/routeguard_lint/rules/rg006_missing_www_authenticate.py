@@ -20,15 +20,15 @@ RULE = Rule(
     fixable=True,
     what="""
 `raise HTTPException(status_code=401, ...)` (also `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`,
-a positional status code, `fastapi.HTTPException`, `starlette.exceptions.HTTPException`) whose `headers=`
-is missing, `None`, or a dict without a `WWW-Authenticate` key. The exception may be built where it is
-raised or earlier and raised by name (`credentials_exception = HTTPException(...)` at module level or in
-the function), or returned by a project helper that is raised (`raise unauthorized("...")`); a project
-subclass of `HTTPException` whose `__init__` passes a 401 to `super().__init__` counts too. The finding is on the line where the `HTTPException(...)` call is written, once per call
-however often it is raised. A `headers=` value that cannot be read statically (`headers=self.headers`,
-`**kwargs`) is given the benefit of the doubt, and so is every 401 when the project registers an
-exception handler that mentions `WWW-Authenticate`. `403 Forbidden` needs no challenge and is not
-reported.
+a positional status code, `fastapi.HTTPException`, `starlette.exceptions.HTTPException`) whose `headers=` is
+missing, `None`, or a dict without a `WWW-Authenticate` key. The exception may be built where it is raised
+or earlier and raised by name (`credentials_exception = HTTPException(...)` at module level or in the
+function), or returned by a project helper that is raised (`raise unauthorized("...")`); a project subclass
+of `HTTPException` whose `__init__` passes a 401 to `super().__init__` counts too. The finding is on the
+line where the `HTTPException(...)` call is written, once per call however often it is raised. A `headers=`
+value that cannot be read statically (`headers=self.headers`, `**kwargs`) is given the benefit of the doubt,
+and so is every 401 when the project registers an exception handler that mentions `WWW-Authenticate`. A 403
+Forbidden needs no challenge and is not reported.
 """,
     why="""
 RFC 9110 (section 15.5.2, formerly RFC 7235) requires a 401 response to carry a `WWW-Authenticate`
