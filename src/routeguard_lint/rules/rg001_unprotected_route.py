@@ -21,6 +21,13 @@ the way to the app, and the app's) never reach a credential source that can reje
 credential source is a `fastapi.security` scheme, an `Authorization`/API-key header or a session cookie;
 "can reject" means a scheme with `auto_error=True` or code on that chain that raises.
 
+Optional credentials (`auto_error=False`, `Header(None)`, `request.headers.get(...)`) protect a route only
+if something on the chain rejects a request that carries none: a dependency that raises only for a *bad*
+token and returns `None` (or anything else) when the token is missing does not count. A handler that
+rejects the anonymous case itself (`if user is None: raise HTTPException(401)`) does; a handler that
+branches on the optional user (`if user: ... else: ...`) serves anonymous requests on purpose and is
+treated as public (optional authentication).
+
 Login endpoints (the `tokenUrl` of an OAuth2 scheme, or a handler taking `OAuth2PasswordRequestForm`) and
 liveness paths (last segment `health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz` or
 `ping`) are public by default. A route whose only possible authentication is code outside the project is
