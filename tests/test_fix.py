@@ -109,8 +109,8 @@ def test_fix_writes_exactly_after_and_a_second_run_changes_nothing(case: Path, t
     # what remains of the fixable rules is exactly what the case says cannot be fixed, and why
     assert fixable_findings(out) == {(r["rule"], r["at"]) for r in expected}
     for item in expected:
-        line = next((x for x in err.splitlines() if x.startswith(f"routeguard: not fixed: {item['at']}: {item['rule']} ")),
-                    None)
+        prefix = f"routeguard: not fixed: {item['at']}: {item['rule']} "
+        line = next((x for x in err.splitlines() if x.startswith(prefix)), None)
         assert line is not None, err
         assert item["reason"] in line, line
     if before != after:
@@ -267,7 +267,8 @@ HEADERS = cst.Arg(keyword=cst.Name("headers"), value=cst.parse_expression("{}"),
     ("f(\n    a=1,\n    b=2,\n)", "f(\n    a=1,\n    b=2,\n    headers={},\n)"),
     ("f(\n    a=1,\n    b=2\n)", "f(\n    a=1,\n    b=2,\n    headers={}\n)"),
     ("f(\n    a=1,\n)", "f(\n    a=1,\n    headers={},\n)"),
-    ("f(  # why\n    a=1,  # one\n    b=2,  # two\n)", "f(  # why\n    a=1,  # one\n    b=2,  # two\n    headers={},\n)"),
+    ("f(  # why\n    a=1,  # one\n    b=2,  # two\n)",
+     "f(  # why\n    a=1,  # one\n    b=2,  # two\n    headers={},\n)"),
     ("f(a=1,\n  b=2)", "f(a=1,\n  b=2,\n  headers={})"),
 ])
 def test_append_arg_follows_the_call_layout(before: str, after: str) -> None:
@@ -283,7 +284,8 @@ def test_append_arg_refuses_a_layout_it_cannot_follow() -> None:
     ("{}", '{"k": "v"}'),
     ('{"a": 1}', '{"a": 1, "k": "v"}'),
     ('{\n    "a": 1,\n}', '{\n    "a": 1,\n    "k": "v",\n}'),
-    ('{\n    "a": 1,  # note\n    "b": 2,  # more\n}', '{\n    "a": 1,  # note\n    "b": 2,  # more\n    "k": "v",\n}'),
+    ('{\n    "a": 1,  # note\n    "b": 2,  # more\n}',
+     '{\n    "a": 1,  # note\n    "b": 2,  # more\n    "k": "v",\n}'),
 ])
 def test_append_dict_follows_the_dict_layout(before: str, after: str) -> None:
     element = cst.DictElement(cst.parse_expression('"k"'), cst.parse_expression('"v"'))
@@ -297,7 +299,8 @@ def test_append_dict_follows_the_dict_layout(before: str, after: str) -> None:
     ("from fastapi import APIRouter\n", "from fastapi import APIRouter, Depends\n"),
     ("from fastapi import (\n    APIRouter,\n    HTTPException,\n)\n",
      "from fastapi import (\n    APIRouter,\n    Depends,\n    HTTPException,\n)\n"),
-    ("from fastapi import (\n    APIRouter,\n    Body,\n)\n", "from fastapi import (\n    APIRouter,\n    Body,\n    Depends,\n)\n"),
+    ("from fastapi import (\n    APIRouter,\n    Body,\n)\n",
+     "from fastapi import (\n    APIRouter,\n    Body,\n    Depends,\n)\n"),
     ("from fastapi import status, FastAPI\n", "from fastapi import status, FastAPI, Depends\n"),
 ])
 def test_add_import_name_keeps_the_import_sorted_and_formatted(before: str, after: str) -> None:

@@ -1087,7 +1087,8 @@ class FileFixer:
             if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
                 return False
             index = node.slice[0].slice.value
-            return self._plain(node.value) and (isinstance(index, (cst.SimpleString, cst.Integer)) or self._plain(index))
+            return self._plain(node.value) and (isinstance(index, (cst.SimpleString, cst.Integer)) or
+                                                self._plain(index))
         return False
 
     def _secrets_name(self) -> str:
