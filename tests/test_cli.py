@@ -147,6 +147,14 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
                for r in run_["results"])
 
 
+def test_bundled_example_shows_every_analysis_rule() -> None:
+    """examples/shop is the README's first command: it demonstrates each rule RG001-RG010 once or more."""
+    proc = run("check", ".", "--format", "json", "--no-cache", cwd=EXAMPLE)
+    assert proc.returncode == 1, proc.stderr
+    fired = {f["rule_id"] for f in json.loads(proc.stdout)["findings"]}
+    assert fired == {f"RG{n:03d}" for n in range(1, 11)}
+
+
 def test_github_annotations(open_app: Path) -> None:
     proc = run("check", "--format", "github", cwd=open_app)
     assert proc.returncode == 1
