@@ -211,3 +211,17 @@ def test_unreadable_library_routes_are_unverified(monkeypatch: pytest.MonkeyPatc
     assert opaque.handler == "fastapi_users.get_auth_router(auth_backend)"
     assert _route(result, "GET", "/authenticated-route").state == "unverified"
     assert sum(r.state == "unverified" for r in result.routes) == 3
+
+
+def test_routes_at_the_apps_own_url_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "main.py").write_text(
+        "from fastapi import FastAPI\n"
+        "app = FastAPI(docs_url=None, openapi_url='/api/openapi.json')\n"
+        "@app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)\n"
+        "async def redirect():\n    return {}\n"
+        "@app.get(app.openapi_url, include_in_schema=False)\n"
+        "async def spec():\n    return {}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    paths = sorted(r.path for r in analyze([Path(".")]).routes)
+    assert paths == ["/api/openapi.json", "/docs/oauth2-redirect"]

@@ -50,6 +50,8 @@ VERIFYING_CALLS = re.compile(
     r"^(jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|itsdangerous|firebase_admin\.auth|google\.oauth2\.id_token|"
     r"passlib|jwcrypto|joserfc\.jwt|pyjwt)(\..*)?\.(decode|verify\w*|loads|verify_id_token|verify_oauth2_token|"
     r"decode_complete)$")
+APP_URL_DEFAULTS = {"openapi_url": "/openapi.json", "docs_url": "/docs", "redoc_url": "/redoc",
+                    "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect"}
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck"})
 
 
@@ -548,7 +550,7 @@ class GraphBuilder:
             if not routers:
                 continue
             router = routers[0]
-            path = self.index.string(call.arg(0, "path"), ctx)
+            path = self._path_string(call.arg(0, "path"), ctx)
             if path is None:
                 path = ir.show(call.arg(0, "path")) or "?"
             websocket = method == "websocket"
@@ -572,6 +574,19 @@ class GraphBuilder:
                                             f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
                                             dec.col, dec.end_col, websocket, guards=guards))
 
+    def _path_string(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
+        """A route path: a constant string, or an app's own URL setting (`app.swagger_ui_oauth2_redirect_url`,
+        `app.openapi_url`, ...: the value given to `FastAPI(...)` or FastAPI's default)."""
+        text = self.index.string(expr, ctx)
+        if text is not None or not isinstance(expr, ir.Attr) or expr.attr not in APP_URL_DEFAULTS:
+            return text
+        node = self.router_of(self.index.resolve(expr.value, ctx))
+        if node is None or node.kind != "app" or node.creation is None:
+            return None
+        call, cctx, _cls = node.creation
+        given = call.kwarg(expr.attr)
+        return self.index.string(given, cctx) if given is not None else APP_URL_DEFAULTS[expr.attr]
+
     def _decorator_call(self, facts: ModuleFacts, call: ir.Call, ctx: Ctx, col: int, end_col: int) -> None:
         """`app.get("/x")(handler)` and `app.middleware("http")(func)`: a route decorator applied by hand."""
         dec_call = call.func
@@ -591,7 +606,7 @@ class GraphBuilder:
             return
         if not routers:
             return
-        path = self.index.string(dec_call.arg(0, "path"), ctx)
+        path = self._path_string(dec_call.arg(0, "path"), ctx)
         if path is None:
             path = ir.show(dec_call.arg(0, "path")) or "?"
         if method == "websocket":
@@ -672,7 +687,7 @@ class GraphBuilder:
                                               self._mount_label(value, target), self._mount_kind(value, child),
                                               facts.path, call.line, conditions))
         else:
-            path = self.index.string(call.arg(0, "path"), ctx)
+            path = self._path_string(call.arg(0, "path"), ctx)
             endpoint = self.index.resolve(call.arg(1, "endpoint"), ctx)
             if path is None and not isinstance(endpoint, FuncV):
                 # re-registration by a helper (`router.add_api_route(route.path, route.endpoint)` in a
