@@ -225,3 +225,13 @@ def test_routes_at_the_apps_own_url_settings(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path)
     paths = sorted(r.path for r in analyze([Path(".")]).routes)
     assert paths == ["/api/openapi.json", "/docs/oauth2-redirect"]
+
+
+def test_library_search_path_includes_project_and_active_virtualenvs(tmp_path: Path) -> None:
+    from routeguard_lint.library import project_site_packages
+
+    case = STRUCTURES / "library_deps"
+    site = str(case / "venv" / "lib" / "python3.12" / "site-packages")
+    assert project_site_packages([case], environ={}) == [site]
+    assert project_site_packages([tmp_path], environ={"VIRTUAL_ENV": str(case / "venv")}) == [site]
+    assert project_site_packages([tmp_path], environ={}) == []

@@ -15,6 +15,7 @@ what the analysis recognises as such.
 from __future__ import annotations
 
 import importlib.machinery
+import os
 import sys
 from pathlib import Path
 
@@ -26,18 +27,22 @@ MAX_MODULES = 80
 MAX_BYTES = 400_000  # a larger module is generated code or data, not a dependency worth reading
 
 
-def project_site_packages(paths: list[Path]) -> list[str]:
-    """site-packages of virtualenvs directly inside the analysed directories (`.venv`, `venv`, `env`)."""
+def project_site_packages(paths: list[Path], environ: dict | None = None) -> list[str]:
+    """Where the analysed project's own dependencies are: the virtualenv `$VIRTUAL_ENV` names (the one
+    activated when routeguard runs from elsewhere, e.g. pipx), and virtualenvs directly inside the analysed
+    directories (`.venv`, `venv`, `env`)."""
     out: list[str] = []
+    active = (environ if environ is not None else os.environ).get("VIRTUAL_ENV")
+    envs = [Path(active)] if active else []
     for root in paths:
         base = root if root.is_dir() else root.parent
-        for name in (".venv", "venv", "env", ".env"):
-            env = base / name
-            if not (env / "pyvenv.cfg").is_file():
-                continue
-            for site in sorted(env.glob("lib/python*/site-packages")) + sorted(env.glob("Lib/site-packages")):
-                if site.is_dir():
-                    out.append(str(site))
+        envs += [base / name for name in (".venv", "venv", "env", ".env")]
+    for env in envs:
+        if not (env / "pyvenv.cfg").is_file():
+            continue
+        for site in sorted(env.glob("lib/python*/site-packages")) + sorted(env.glob("Lib/site-packages")):
+            if site.is_dir() and str(site) not in out:
+                out.append(str(site))
     return out
 
 
