@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import sys
+import traceback
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from . import ir
-from .parse import RECURSION_LIMIT, ParseFailure, decode, parse_text
+from .parse import MAX_BYTES, RECURSION_LIMIT, ParseFailure, decode, line_breaks, no_gc, parse_text, \
+    source_lines, too_large
 
 MAX_IR_DEPTH = 60
 
@@ -149,6 +151,7 @@ class ModuleFacts:
     calls: list = field(default_factory=list)  # CallSite, module level and inside functions
     all_names: list | None = None  # __all__
     error: tuple | None = None  # (message, line, column) when the file could not be analysed
+    traceback: str | None = None  # for an internal error behind `error` (shown by --debug)
     comments: dict = field(default_factory=dict)  # line -> comment text (only routeguard/noqa ones)
 
 
@@ -449,17 +452,21 @@ class _Collector(_Walker):
             self.f.comments[self.line] = node.comment.value
         self.line += 1
 
+    # a line break is "\n", "\r\n" or a lone "\r" (old Mac line endings), as for Python itself
     def visit_SimpleWhitespace(self, node: cst.SimpleWhitespace) -> None:
-        if "\n" in node.value:
-            self.line += node.value.count("\n")
+        value = node.value
+        if "\n" in value or "\r" in value:
+            self.line += line_breaks(value)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if "\n" in node.value:
-            self.line += node.value.count("\n")
+        value = node.value
+        if "\n" in value or "\r" in value:
+            self.line += line_breaks(value)
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
-        if "\n" in node.value:
-            self.line += node.value.count("\n")
+        value = node.value
+        if "\n" in value or "\r" in value:
+            self.line += line_breaks(value)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _func(self) -> Func | None:
@@ -866,22 +873,34 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
     facts = ModuleFacts(path=path, module=module, is_package=is_package)
     package = module if is_package else module.rpartition(".")[0]
     old = sys.getrecursionlimit()
+    collector = None
     try:
+        if len(data) > MAX_BYTES:
+            raise ParseFailure(too_large(len(data)))
         text = decode(data)
-        facts.lines = text.count("\n") + 1
+        lines = source_lines(text)
+        facts.lines = line_breaks(text) + 1
         tree = parse_text(text)
         sys.setrecursionlimit(max(old, RECURSION_LIMIT))
-        collector = _Collector(facts, text.splitlines(), package)
-        collector.walk(tree)
+        collector = _Collector(facts, lines, package)
+        with no_gc():
+            collector.walk(tree)
     except ParseFailure as exc:
         _reset(facts)
         facts.error = (exc.message, exc.line, exc.column)
     except RecursionError:
+        line = collector.line if collector is not None else 1
         _reset(facts)
-        facts.error = ("file is nested too deeply to analyse", 1, 1)
+        facts.error = ("file is nested too deeply to analyse", line, 1)
     except MemoryError:
         _reset(facts)
-        facts.error = ("file is too large to analyse", 1, 1)
+        facts.error = ("file is too large to analyse (out of memory)", 1, 1)
+    except Exception as exc:  # a bug of ours on this input: this file is reported, the run goes on
+        line = collector.line if collector is not None else 1
+        _reset(facts)
+        facts.error = (f"internal error while analysing this file: {type(exc).__name__}: {exc} "
+                       f"(run with --debug for the traceback)", line, 1)
+        facts.traceback = traceback.format_exc()
     finally:
         sys.setrecursionlimit(old)
     return facts

@@ -2,21 +2,45 @@
 
 A file that cannot be read, decoded or parsed raises `ParseFailure` with the best line/column we can
 name; the caller turns it into an RG000 finding. Nothing here executes or imports the file.
+
+Resource bounds. LibCST's native parser recurses without a limit (a few thousand nested levels
+overflow the C stack and kill the process: there is no Python exception to catch) and takes time
+quadratic in the length of a left-nested chain (`a.b.b.b...`, `a[0][0]...`, `a + a + ...`). So before
+LibCST sees a file, CPython's own parser (C, fast, with its own nesting limits) measures the nesting:
+a file nested deeper than `MAX_DEPTH` levels, or with more deeply nested code than `MAX_DEEP_WORK`
+allows, is reported instead of parsed. Files CPython rejects (syntax errors, syntax newer than this
+interpreter) get a conservative lexical estimate instead. `MAX_BYTES` bounds the size (and so the time
+and memory) of everything else. The bounds depend only on the file's bytes, never on the clock, so
+the result is the same on every machine and for any number of workers.
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import io
+import os
 import re
+import stat
 import sys
 import tokenize
+import warnings
+from contextlib import contextmanager
 
 import libcst as cst
 
 MAX_BYTES = 5_000_000  # larger files are reported as RG000 "too large", not parsed
 # LibCST's parser and our visitors recurse; very deep nesting is reported instead of crashing.
 RECURSION_LIMIT = 20_000
+# Nesting bound, in syntax-tree levels (a chain `a.b.c` or `a + b + c` is as deep as it is long). Real
+# code stays under 100 (the deepest of 4,700 files of the standard library and site-packages: 87);
+# LibCST's parser crashes somewhere above 2,000 levels and needs seconds per chain from about 1,000.
+MAX_DEPTH = 500
+# Work bound for many chains each under MAX_DEPTH: the sum, over syntax-tree nodes nested deeper than
+# DEEP_FROM levels, of how much deeper they are (a chain of n levels costs about n*n/2). Real code: at
+# most 8,000; the budget allows about 15 s of LibCST's slowest chains.
+DEEP_FROM = 30
+MAX_DEEP_WORK = 1_000_000
 
 
 class ParseFailure(Exception):
@@ -56,29 +80,289 @@ def decode(data: bytes) -> str:
 
 
 def parse_text(text: str) -> cst.Module:
-    """Parse decoded source with LibCST, converting every failure into ParseFailure."""
+    """Parse decoded source with LibCST, converting every failure into ParseFailure.
+
+    The nesting is measured first (`check_shape`): a file LibCST could not parse safely or in bounded
+    time raises ParseFailure("file is nested too deeply ...") without being handed to it."""
+    syntax_error = check_shape(text)
     old = sys.getrecursionlimit()
     if old < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
     try:
-        return cst.parse_module(text)
+        with no_gc():
+            return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
-        # CPython's parser names the offending line more precisely; ask it only on failure.
-        try:
-            ast.parse(text)
-        except SyntaxError as syn:
-            line, column = syn.lineno or line, syn.offset or column
-            message = syn.msg or message
-        except (RecursionError, MemoryError, ValueError):
-            pass
-        raise ParseFailure(f"syntax error: {message}", line, column) from None
+        if syntax_error is not None:  # CPython's parser names the offending line more precisely
+            line, column = syntax_error.lineno or line, syntax_error.offset or column
+            raise ParseFailure(f"syntax error: {syntax_error.msg or message}", line, column) from None
+        raise ParseFailure(f"syntax error: {message} (Python accepts this file; LibCST, the parser "
+                           f"routeguard uses, does not)", line, column) from None
     except RecursionError:
         raise ParseFailure("file is nested too deeply to analyse") from None
     except MemoryError:
-        raise ParseFailure("file is too large to analyse") from None
+        raise ParseFailure("file is too large to analyse (out of memory while parsing)") from None
     except Exception as exc:  # LibCST can raise other errors on inputs it does not support
         raise ParseFailure(f"parser failed: {type(exc).__name__}: {exc}") from None
     finally:
         if old < RECURSION_LIMIT:
             sys.setrecursionlimit(old)
+
+
+@contextmanager
+def no_gc():
+    """Pause the cyclic garbage collector: parsing allocates millions of objects without cycles, and
+    the collector's passes over them cost up to half of the parse time of a large file."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+
+def too_large(size: int) -> str:
+    return f"file is too large to analyse ({size:,} bytes; the limit is {MAX_BYTES:,})"
+
+
+def read_source(path: str | os.PathLike) -> bytes:
+    """The bytes of one source file. Raises ParseFailure for anything that is not a readable regular
+    file of at most MAX_BYTES: never blocks on a FIFO, never reads a device or an endless stream."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ParseFailure(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ParseFailure("cannot read file: Is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise ParseFailure("not a regular file (a FIFO, socket or device named .py): not read")
+        if info.st_size > MAX_BYTES:
+            raise ParseFailure(too_large(info.st_size))
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_BYTES:  # it grew after fstat
+                raise ParseFailure(too_large(total))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ParseFailure(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------------------------- shape
+
+_AST_HEADROOM = 1000  # Python frames left to ast.parse (CPython 3.11 scales its AST-depth guard by it)
+
+
+def _frame_depth() -> int:
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+def _too_deep(depth: int, line: int) -> ParseFailure:
+    return ParseFailure(f"file is nested too deeply to analyse ({depth} levels at line {line}; "
+                        f"the limit is {MAX_DEPTH})", line)
+
+
+def _too_much(work: int, line: int) -> ParseFailure:
+    return ParseFailure(f"file is nested too deeply to analyse in bounded time (too much deeply nested "
+                        f"code from line {line} on: {work:,} units; the limit is {MAX_DEEP_WORK:,})", line)
+
+
+# Dotted names (`a.b.c`, `import a . b`): one maximal run per match, so the scan stays linear.
+_DOTTED = re.compile(r"(?<!\w)\w+(?:[ \t\f\\\r\n]*\.[ \t\f\\\r\n]*\w+)+")
+
+
+def _long_dotted_name(text: str) -> bool:
+    """Is there a dotted name of more than MAX_DEPTH parts? (CPython's parser joins the parts of a dotted
+    import name in quadratic time, so such a file is measured lexically before CPython sees it.)"""
+    if text.count(".") <= MAX_DEPTH:
+        return False
+    shortest = 2 * MAX_DEPTH
+    return any(m.end() - m.start() > shortest and m.group().count(".") > MAX_DEPTH for m in _DOTTED.finditer(text))
+
+
+def check_shape(text: str) -> SyntaxError | None:
+    """Raise ParseFailure when `text` is nested too deeply for LibCST. Returns CPython's SyntaxError when
+    CPython rejects the file (its message is the better one if LibCST rejects the file too)."""
+    if _long_dotted_name(text):
+        _check_rough(text)
+    old = sys.getrecursionlimit()
+    try:
+        # A modest limit keeps CPython's own AST-construction guard well inside the C stack.
+        sys.setrecursionlimit(_frame_depth() + _AST_HEADROOM)
+        with warnings.catch_warnings(), no_gc():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like: not our business
+            tree = ast.parse(text)
+    except SyntaxError as exc:  # a syntax error, or syntax newer than this Python: LibCST decides
+        _check_rough(text)
+        return exc
+    except (RecursionError, MemoryError):  # "too complex" for CPython's parser itself
+        depth, line, _, _ = rough_shape(text)
+        raise _too_deep(max(depth, MAX_DEPTH + 1), line) from None
+    except ValueError:  # NUL bytes (decode() reports those first), integer literals too long to convert
+        _check_rough(text)
+        return None
+    finally:
+        sys.setrecursionlimit(old)
+    depth, line, work, work_line = tree_shape(tree)
+    del tree
+    if depth > MAX_DEPTH:
+        raise _too_deep(depth, line)
+    if work > MAX_DEEP_WORK:
+        raise _too_much(work, work_line)
+    return None
+
+
+def _check_rough(text: str) -> None:
+    depth, line, work, work_line = rough_shape(text)
+    if depth > MAX_DEPTH:
+        raise _too_deep(depth, line)
+    if work > MAX_DEEP_WORK:
+        raise _too_much(work, work_line)
+
+
+def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
+    """(deepest level, its line, deep work, line of the first deep node) of a CPython syntax tree, counted
+    the way LibCST nests: `a and b and c` is a chain there (one flat BoolOp here), and so is the dotted
+    name of an import. Levels up to DEEP_FROM are not tracked (real code never comes close to the limits
+    there), which keeps this a plain loop over the nodes."""
+    best, best_line, work, work_line = 0, 1, 0, 0
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
+    pop, push = stack.pop, stack.append
+    node_type, bool_op, imports = ast.AST, ast.BoolOp, (ast.Import, ast.ImportFrom)
+    while stack:
+        node, depth, line = pop()
+        line = getattr(node, "lineno", line)
+        kind = type(node)
+        if kind in imports:
+            dots = max([alias.name.count(".") for alias in node.names] +
+                       [(getattr(node, "module", None) or "").count(".")])
+            for level in range(depth, depth + dots + 1):
+                if level > DEEP_FROM:
+                    work += level - DEEP_FROM
+                    work_line = work_line or line
+            depth += dots
+        elif depth > DEEP_FROM:
+            work += depth - DEEP_FROM
+            work_line = work_line or line
+        if depth > best:
+            best, best_line = depth, line
+        if kind is bool_op:
+            values = node.values
+            count = len(values)
+            for i, value in enumerate(values):
+                push((value, depth + min(count - 1, count - i), line))
+            continue
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push((item, depth + 1, line))
+            elif isinstance(value, node_type):
+                push((value, depth + 1, line))
+    return best, best_line, work, work_line
+
+
+_TOKEN = re.compile(r"""
+    (?P<str>[A-Za-z]{0,2}(?:'''(?:[^\\]|\\[\s\S])*?'''|\"\"\"(?:[^\\]|\\[\s\S])*?\"\"\"
+        |'(?:[^'\\\r\n]|\\[\s\S])*'|"(?:[^"\\\r\n]|\\[\s\S])*"))
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<cont>\\(?:\r\n|\r|\n))
+  | (?P<nl>\r\n|\r|\n)
+  | (?P<open>[(\[{])
+  | (?P<close>[)\]}])
+  | (?P<op>:=|\*\*|//|<<|>>|->|[-+*/%@&|^~.])
+  | (?P<cmp>==|!=|<=|>=|<>|<|>)
+  | (?P<sep>[,;:=])
+  | (?P<word>\w+)
+""", re.VERBOSE)
+_CHAIN_WORDS = frozenset({"and", "or", "not", "if", "else", "lambda", "await", "for", "in", "is", "yield"})
+
+
+def line_breaks(text: str) -> int:
+    """Line breaks in `text` as Python counts them: "\\n", "\\r\\n" and a lone "\\r"."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of decoded source as Python numbers them. Unlike `str.splitlines()`, a form feed,
+    vertical tab, "\\x1c".."\\x1e", NEL or U+2028/U+2029 inside a line does not start a new one."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def rough_shape(text: str) -> tuple[int, int, int, int]:
+    """A conservative lexical estimate of `tree_shape` for text CPython's parser rejects: every operator,
+    dot, expression keyword and closing bracket adds a level to the expression it is in; a
+    comma, colon or `=` starts a sibling; an `elif` adds a level to its `if`. It overestimates, and it
+    needs no syntax tree, so it works on any text."""
+    best, best_line, work, work_line = 0, 1, 0, 0
+    bases, levels = [0], [0]
+    elifs: dict[int, int] = {}  # column of an `elif` -> how long the chain it continues is
+    line, line_start, first = 1, 0, True
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "nl":
+            line += 1
+            line_start = match.end()
+            if len(levels) == 1:
+                levels[0] = bases[0] = 0
+                first = True
+            continue
+        if kind == "cont":
+            line += 1
+            continue
+        if kind == "comment":
+            continue
+        if first:
+            first = False
+            column = match.start() - line_start
+            word = match.group() if kind == "word" else ""
+            for key in [k for k in elifs if k > column or (k == column and word not in ("elif", "else"))]:
+                del elifs[key]
+            if word == "elif":
+                elifs[column] = elifs.get(column, 0) + 1
+            levels[0] = bases[0] = sum(elifs.values())
+        if kind == "str":  # LibCST caps implicit concatenation ("a" "b" ...) itself, with an error
+            line += line_breaks(match.group())
+        elif kind == "open":
+            bases.append(levels[-1] + 1)
+            levels.append(levels[-1] + 1)
+        elif kind == "close":
+            if len(levels) > 1:
+                bases.pop()
+                levels.pop()
+            levels[-1] += 1
+        elif kind == "sep":
+            levels[-1] = bases[-1]
+        elif kind == "op" or (kind == "word" and match.group() in _CHAIN_WORDS):
+            levels[-1] += 1
+        depth = levels[-1]
+        if depth > DEEP_FROM:
+            work += depth - DEEP_FROM
+            work_line = work_line or line
+            if depth > best:
+                best, best_line = depth, line
+    return best, best_line, work, work_line
