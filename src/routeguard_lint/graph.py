@@ -272,6 +272,7 @@ class GraphBuilder:
         self._args_memo: dict = {}
         self.opaque: list[OpaqueInclude] = []
         self.mount_decls: list[MountDecl] = []
+        self._deferred: list = []
         self.middleware = MiddlewareReader(self)
 
     # -- step 1: routers, routes, includes -----------------------------------------------------------
@@ -287,8 +288,11 @@ class GraphBuilder:
         ctx = Ctx(value.module, value.scope)
         node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
         self.routers[value.key] = node
-        node.creation = (value.call, ctx, value.cls)
-        node.prefix, node.deps = self._router_args(value.call, ctx, value.cls, kind, node.path)
+        cls = value.cls
+        if isinstance(cls, ExternalV) and cls.qualname not in APP_CLASSES and cls.qualname not in ROUTER_CLASSES:
+            cls = self.index.materialize(cls)  # a library's router class (its __init__, its own routes)
+        node.creation = (value.call, ctx, cls)
+        node.prefix, node.deps = self._router_args(value.call, ctx, cls, kind, node.path)
         if kind == "app":  # FastAPI(middleware=[Middleware(AuthMiddleware, ...)])
             for item, ictx in self._items_ctx(value.call.kwarg("middleware"), ctx):
                 if isinstance(item, ir.Call) and _last(_external_name(self.index.resolve(item.func, ictx))) \
@@ -520,21 +524,91 @@ class GraphBuilder:
                 facts = self.index.module(name)
                 if facts is not None:
                     self._collect_module(facts)
+        # routes a router class declares on `self` (in `__init__`, say): once per instance the project makes
+        deferred, self._deferred = self._deferred, None
+        for kind, facts, item, cls_v in deferred or ():
+            for node, env in self._instances(cls_v):
+                if kind == "decorated":
+                    self._decorated(facts, item, env)
+                else:
+                    self._call_site(facts, subst(item.call, env), Ctx(facts.module, item.scope), item.conditions,
+                                    item.col, item.end_col, getattr(item, "loop_vars", ()))
 
     def _collect_module(self, facts: ModuleFacts) -> None:
         if facts.error:
             return
         for func in facts.functions.values():
             if func.decorators:
-                self._decorated(facts, func)
+                cls_v = self._on_self(func.decorators, Ctx(facts.module, func.parent))
+                if cls_v is not None:
+                    self._deferred.append(("decorated", facts, func, cls_v))
+                else:
+                    self._decorated(facts, func)
         for site in facts.calls:
-            self._call_site(facts, site.call, Ctx(facts.module, site.scope), site.conditions, site.col,
-                            site.end_col, getattr(site, "loop_vars", ()))
+            ctx = Ctx(facts.module, site.scope)
+            f = site.call.func
+            cls_v = self._self_router_class(f.value, ctx) if isinstance(f, ir.Attr) and site.scope else None
+            if cls_v is not None:
+                self._deferred.append(("call", facts, site, cls_v))
+                continue
+            self._call_site(facts, site.call, ctx, site.conditions, site.col, site.end_col,
+                            getattr(site, "loop_vars", ()))
 
-    def _decorated(self, facts: ModuleFacts, func: Func) -> None:
+    def _on_self(self, decorators: list, ctx: Ctx) -> ClassV | None:
+        if ctx.scope is None:
+            return None
+        for dec in decorators:
+            call = dec.expr
+            if isinstance(call, ir.Call) and isinstance(call.func, ir.Attr) and (
+                    call.func.attr in HTTP_METHODS or call.func.attr in ("api_route", "websocket", "route")):
+                found = self._self_router_class(call.func.value, ctx)
+                if found is not None:
+                    return found
+        return None
+
+    def _self_router_class(self, expr: ir.Expr, ctx: Ctx) -> ClassV | None:
+        """The router class when `expr` is the `self` of one of its methods (`self.add_api_route(...)`,
+        `@self.get(...)` in `__init__`)."""
+        if not isinstance(expr, ir.Name) or ctx.scope is None:
+            return None
+        value = self.index.resolve(expr, ctx)
+        if not isinstance(value, ParamV):
+            return None
+        func = self.index.func(FuncV(value.module, value.func))
+        if func is None or func.class_name is None or not func.params or func.params[0].name != value.name:
+            return None
+        cls_v = ClassV(value.module, func.class_name)
+        return cls_v if self._router_kind(cls_v) else None
+
+    def _instances(self, cls_v: ClassV) -> list[tuple[RouterNode, dict]]:
+        """The routers made from `cls_v` (or a subclass), each with a substitution for `self` and for its
+        `__init__` parameters (the arguments that instance was made with)."""
+        out = []
+        init = self.index.class_attr(cls_v, "__init__")
+        init_func = self.index.func(init) if isinstance(init, FuncV) else None
+        for node in list(self.routers.values()):
+            if node.creation is None or not isinstance(node.creation[2], ClassV) or \
+                    cls_v not in self.index.mro(node.creation[2]):
+                continue
+            call, ctx, _cls = node.creation
+            kind = node.key[0] if node.key else None
+            if kind == "global":
+                me: ir.Expr = ir.Bound(ir.Name(node.key[2]), Ctx(node.key[1]))
+            elif kind == "local":
+                me = ir.Bound(ir.Name(node.key[3]), Ctx(node.key[1], node.key[2]))
+            else:
+                me = ir.Bound(call, ctx)
+            names = {}
+            if init_func is not None:
+                names = dict(bind_args(init_func, call, ctx, Ctx(init.module), skip_first=True).names)
+            names["self"] = me
+            out.append((node, names))
+        return out
+
+    def _decorated(self, facts: ModuleFacts, func: Func, env: dict | None = None) -> None:
         ctx = Ctx(facts.module, func.parent)
         for dec in func.decorators:
-            call = dec.expr
+            call = subst(dec.expr, env) if env else dec.expr
             if not isinstance(call, ir.Call) or not isinstance(call.func, ir.Attr):
                 continue
             method = call.func.attr
