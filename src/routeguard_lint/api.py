@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from . import cache
@@ -21,6 +23,7 @@ from .graph import Graph, Route, build_graph
 from .index import Index
 from .library import LibraryLoader, project_site_packages
 from .model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
+from .parse import ParseFailure, read_source
 from .suppress import declare, suppress
 
 PARALLEL_MIN_FILES = 24
@@ -29,11 +32,10 @@ PARALLEL_MIN_FILES = 24
 def _facts_for(job: tuple) -> ModuleFacts:
     path, display, module, is_package, cache_dir = job
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
+        data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
+    except ParseFailure as exc:
         facts = ModuleFacts(path=display, module=module, is_package=is_package)
-        facts.error = (f"cannot read file: {exc.strerror or exc}", 1, 1)
+        facts.error = (exc.message, exc.line, exc.column)
         return facts
     if cache_dir is None:
         return extract(data, display, module, is_package)
@@ -50,9 +52,8 @@ def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
     def weight(f: SourceFile) -> tuple:
         try:
             size = f.path.stat().st_size
-            with open(f.path, "rb") as handle:
-                head = handle.read(65536)
-        except OSError:
+            head = read_source(f.path, head=65536)
+        except (OSError, ParseFailure):
             return (0, 0)
         return (mentions_fastapi(head), size)
     return sorted(files, key=weight, reverse=True)
@@ -60,18 +61,77 @@ def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
 
 def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: Path | None = None) -> list[ModuleFacts]:
     """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results."""
-    work = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in files]
+    unreadable = {f.display: _unreadable(f) for f in files if getattr(f, "error", None)}
+    readable = [f for f in files if f.display not in unreadable]
+    work = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in readable]
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
-        results = [_facts_for(job) for job in work]
+        by_display = {job[1]: _facts_for(job) for job in work}
     else:
-        order = _hint_order(files)
+        order = _hint_order(readable)
         ordered = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in order]
+        by_display = _parallel(ordered, workers)
+    by_display.update(unreadable)
+    return [by_display[f.display] for f in files]
+
+
+def _unreadable(f: SourceFile) -> ModuleFacts:
+    facts = ModuleFacts(path=f.display, module=f.module, is_package=False)
+    facts.error = (f.error, 1, 1)
+    return facts
+
+
+def _parallel(jobs: list[tuple], workers: int) -> dict[str, ModuleFacts]:
+    """Facts by display path, computed by `workers` processes. A worker that dies (a crash in native
+    code, the out-of-memory killer) takes only its own file down: the other files are finished by
+    fresh workers, and the file that killed its process is reported as RG000."""
+    done: dict[str, ModuleFacts] = {}
+    try:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            facts = list(pool.map(_facts_for, ordered, chunksize=4))
-        by_display = {f.path: f for f in facts}
-        results = [by_display[f.display] for f in files]
-    return results
+            for facts in pool.map(_facts_for, jobs, chunksize=4):
+                done[facts.path] = facts
+    except BrokenProcessPool:
+        _careful([job for job in jobs if job[1] not in done], workers, done)
+    return done
+
+
+def _careful(jobs: list[tuple], workers: int, done: dict[str, ModuleFacts]) -> None:
+    """After a worker died: at most `workers` files in flight, so when one dies again the suspects are
+    known; each suspect is then analysed alone, in a process of its own."""
+    queue = list(jobs)
+    while queue:
+        suspects: list[tuple] = []
+        running: dict = {}
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                while queue or running:
+                    while queue and len(running) < workers:
+                        job = queue.pop(0)
+                        running[pool.submit(_facts_for, job)] = job
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        job = running.pop(future)
+                        done[job[1]] = future.result()  # raises BrokenProcessPool when a worker died
+        except BrokenProcessPool:
+            for future, job in running.items():
+                if job[1] in done:
+                    continue
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    done[job[1]] = future.result()
+                else:
+                    suspects.append(job)
+        for job in suspects:
+            done[job[1]] = _isolated(job)
+
+
+def _isolated(job: tuple) -> ModuleFacts:
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_facts_for, job).result()
+    except BrokenProcessPool:
+        facts = ModuleFacts(path=job[1], module=job[2], is_package=job[3])
+        facts.error = ("the process analysing this file died (a crash in the parser, or out of memory)", 1, 1)
+        return facts
 
 
 def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
@@ -89,22 +149,73 @@ def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None
     return build_graph(index)
 
 
-def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str = "graph") -> list[Finding]:
+def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str = "graph",
+              errors: list[str] | None = None) -> list[Finding]:
     """The findings of the selected rules of one phase: "graph" (most rules), or "after-suppression"
-    (rules that judge the suppressions themselves: they run once `suppress` has recorded what it did)."""
+    (rules that judge the suppressions themselves: they run once `suppress` has recorded what it did).
+
+    A rule that raises does not end the run: what it found before is kept, and the failure is an RG000
+    finding on the file it was checking (when its traceback shows one), else on the project ("."). The
+    traceback is appended to `errors`."""
     wanted = set(select) if select is not None else None
     findings: list[Finding] = []
+    library = getattr(graph.index, "library", None)
+    library_paths = library.paths if library is not None and library.paths else ()
     for module in rules_pkg.MODULES:
         if wanted is not None and module.RULE.code not in wanted:
             continue
         if getattr(module, "PHASE", "graph") != phase:
             continue
-        findings.extend(module.check(graph))
-    library = getattr(graph.index, "library", None)
-    if library is not None and library.paths:  # nothing to fix inside installed libraries
-        findings = [f for f in findings if f.path not in library.paths]
+        try:
+            for found in module.check(graph):
+                findings.append(found)
+        except Exception as exc:  # a bug in one rule: report it, keep every other finding
+            findings.append(_rule_failure(module.RULE, exc, library_paths))
+            if errors is not None:
+                errors.append(f"rule {module.RULE.code} {module.RULE.name}:\n{traceback.format_exc()}")
+    if library_paths:  # nothing to fix inside installed libraries
+        findings = [f for f in findings if f.path not in library_paths]
     unique = {(f.rule_id, f.path, f.line, f.column, f.message): f for f in findings}
     return sorted(unique.values(), key=Finding.sort_key)
+
+
+def _rule_failure(rule, exc: Exception, library_paths) -> Finding:
+    from .rules import rg000_analysis_error
+    from .rules._util import finding
+
+    path, line = _culprit(exc, library_paths)
+    what = f"internal error in rule {rule.code} {rule.name}: {type(exc).__name__}: {exc}"
+    if path is None:
+        message = f"{what}; its findings for this run may be incomplete (run with --debug for the traceback)"
+        return finding(rg000_analysis_error.RULE, message, ".", 0, 0, 0, key=f"RG000:{rule.code}")
+    message = (f"cannot analyse {path} with rule {rule.code}: {what}; its findings may be incomplete "
+               f"(run with --debug for the traceback)")
+    return finding(rg000_analysis_error.RULE, message, path, line, 1, 2, key=f"RG000:{rule.code}:{path}")
+
+
+def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
+    """The project file (and line) a failing rule was looking at: the innermost route, route declaration,
+    dependency or module among the local variables of routeguard's own frames in the traceback."""
+    from .graph import DepNode, RouteDecl
+
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    for frame in reversed(frames):
+        if not frame.f_globals.get("__name__", "").startswith("routeguard_lint"):
+            continue
+        for value in frame.f_locals.values():
+            if isinstance(value, Route):
+                value = value.decl
+            if isinstance(value, RouteDecl):
+                path, line = value.file, value.line
+            elif isinstance(value, DepNode):
+                path, line = value.path, value.line or 1
+            elif isinstance(value, ModuleFacts):
+                path, line = value.path, 1
+            else:
+                continue
+            if isinstance(path, str) and path and path not in library_paths:
+                return path, max(int(line or 1), 1)
+    return None, 0
 
 
 def route_info(route: Route, graph: Graph) -> RouteInfo:
@@ -142,10 +253,14 @@ def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | N
                   overlay=overlay)
     wanted = list(select) if select is not None else config.rule_codes()
     intent = declare(graph, config)  # declared intent: route states, before the rules
-    findings = run_rules(graph, wanted)
+    errors = [f"{facts.path}:\n{facts.traceback}" for facts in graph.index.modules
+              if getattr(facts, "traceback", None)]
+    findings = run_rules(graph, wanted, errors=errors)
     findings = suppress(findings, intent, set(wanted))  # inline suppressions, after the rules
-    findings = sorted(findings + run_rules(graph, wanted, phase="after-suppression"), key=Finding.sort_key)
+    findings = sorted(findings + run_rules(graph, wanted, phase="after-suppression", errors=errors),
+                      key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
     mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
                      for m in graph.mounts), key=MountInfo.sort_key)
-    return Result(findings=findings, routes=routes, files=len(graph.index.modules), mounts=mounts), graph
+    return Result(findings=findings, routes=routes, files=len(graph.index.modules), mounts=mounts,
+                  internal_errors=errors), graph

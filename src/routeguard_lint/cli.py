@@ -46,10 +46,19 @@ class UsageFailure(Exception):
 
 
 def _fail(message: str, debug: bool) -> None:
+    from .report._common import sanitize
+
     if debug:
         traceback.print_exc()
-    sys.stderr.write(f"routeguard: error: {message}\n")
+    sys.stderr.write(f"routeguard: error: {sanitize(message)}\n")  # one line, whatever a path holds
     raise typer.Exit(EXIT_ERROR)
+
+
+def _debug_errors(result, debug: bool) -> None:
+    """--debug: the tracebacks behind the internal errors that were reported as RG000 findings."""
+    if debug:
+        for text in getattr(result, "internal_errors", ()):
+            sys.stderr.write(f"routeguard: internal error, reported as RG000: {text.rstrip()}\n")
 
 
 def _version(value: bool) -> None:
@@ -100,8 +109,7 @@ PathsArg = Annotated[Optional[list[Path]], typer.Argument(help="Files or directo
 ExcludeOpt = Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of paths to skip (repeatable).")]
 JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPUs).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.",
-                                                   dir_okay=False)]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")]
 ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force or disable colour.",
                                                   show_default=False)]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the per-file facts cache "
@@ -161,6 +169,7 @@ def check(
         else:
             result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted,
                              config=settings, cache_dir=_cache_dir(no_cache))
+        _debug_errors(result, debug)
         if format is CheckFormat.json:
             _write(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files), output)
         elif format is CheckFormat.sarif:
@@ -236,9 +245,12 @@ def routes(
         else:
             console = make_console(sys.stdout, color=color)
             render_routes_table(result.routes, console)
-        for finding in result.findings:
-            sys.stderr.write(f"{finding.path}:{finding.line}:{finding.column}: {finding.rule_id} "
-                             f"{finding.message}\n")
+        _debug_errors(result, debug)
+        from .report._common import sanitize
+
+        for finding in result.findings:  # paths and messages can hold anything a file name can
+            sys.stderr.write(f"{sanitize(finding.path)}:{finding.line}:{finding.column}: {finding.rule_id} "
+                             f"{sanitize(finding.message)}\n")
     except (UsageFailure, DiscoveryError, ConfigError) as exc:
         _fail(str(exc), debug)
     except typer.Exit:

@@ -29,6 +29,7 @@ class SourceFile:
     module: str  # primary module name
     aliases: tuple[str, ...]  # other names the module can be imported by
     is_package: bool  # an __init__.py
+    error: str | None = None  # a directory that could not be listed: reported as RG000, never skipped
 
 
 class DiscoveryError(Exception):
@@ -69,27 +70,48 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> list[SourceFi
     cwd = Path.cwd()
     roots: list[Path] = []
     found: dict[str, Path] = {}  # real path -> path as found
+    unreadable: dict[str, str] = {}  # directory -> why it could not be listed
     for given in paths:
         if not given.exists() and not given.is_symlink():
             raise DiscoveryError(f"path does not exist: {given}")
         absolute = Path(os.path.abspath(given))
         if absolute.is_dir():
             roots.append(absolute)
-            for file in _walk(absolute, excludes, cwd):
-                found.setdefault(os.path.realpath(file), file)
+            for file in _walk(absolute, excludes, cwd, unreadable):
+                _add(found, file)
         elif absolute.is_file():
             roots.append(absolute.parent)
-            found.setdefault(os.path.realpath(absolute), absolute)
+            _add(found, absolute)
         else:
             raise DiscoveryError(f"not a file or directory: {given}")
     files = [_describe(p, roots, cwd) for p in found.values()]
+    for directory, why in unreadable.items():
+        display = display_path(Path(directory), cwd)
+        files.append(SourceFile(path=Path(directory), display=display, module=display, aliases=(),
+                                is_package=False, error=f"cannot list directory: {why}"))
     files.sort(key=lambda f: f.display)
     return files
 
 
-def _walk(root: Path, excludes: tuple[str, ...], cwd: Path):
+def _add(found: dict[str, Path], file: Path) -> None:
+    """One entry per real file; the file itself wins over a symlink to it (findings land on the file that
+    holds the code), else the first found in sorted order."""
+    real = os.path.realpath(file)
+    current = found.get(real)
+    if current is None or (os.path.islink(current) and not os.path.islink(file)):
+        found[real] = file
+
+
+def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, unreadable: dict[str, str] | None = None):
+    """Files under `root`. Symlinked directories are not entered (no loops, nothing outside the tree);
+    symlinked files are read. A directory that cannot be listed is recorded in `unreadable`."""
     seen_dirs: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+
+    def failed(exc: OSError) -> None:
+        if unreadable is not None and exc.filename is not None:
+            unreadable[os.fsdecode(exc.filename)] = exc.strerror or str(exc)
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=failed):
         real = os.path.realpath(dirpath)
         if real in seen_dirs:
             dirnames[:] = []

@@ -109,3 +109,6 @@ class Result:
     routes: list[RouteInfo] = field(default_factory=list)
     files: int = 0
     mounts: list[MountInfo] = field(default_factory=list)
+    # tracebacks of internal errors that were reported as RG000 (a rule that failed, a file the facts
+    # extraction failed on); the CLI prints them with --debug
+    internal_errors: list[str] = field(default_factory=list)

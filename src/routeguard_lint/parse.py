@@ -129,9 +129,10 @@ def too_large(size: int) -> str:
     return f"file is too large to analyse ({size:,} bytes; the limit is {MAX_BYTES:,})"
 
 
-def read_source(path: str | os.PathLike) -> bytes:
-    """The bytes of one source file. Raises ParseFailure for anything that is not a readable regular
-    file of at most MAX_BYTES: never blocks on a FIFO, never reads a device or an endless stream."""
+def read_source(path: str | os.PathLike, head: int | None = None) -> bytes:
+    """The bytes of one source file (its first `head` bytes only, when given). Raises ParseFailure for
+    anything that is not a readable regular file of at most MAX_BYTES: never blocks on a FIFO, never
+    reads a device or an endless stream."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -143,18 +144,21 @@ def read_source(path: str | os.PathLike) -> bytes:
             raise ParseFailure("cannot read file: Is a directory")
         if not stat.S_ISREG(info.st_mode):
             raise ParseFailure("not a regular file (a FIFO, socket or device named .py): not read")
-        if info.st_size > MAX_BYTES:
+        limit = MAX_BYTES if head is None else head
+        if head is None and info.st_size > MAX_BYTES:
             raise ParseFailure(too_large(info.st_size))
         chunks: list[bytes] = []
         total = 0
-        while True:
-            chunk = os.read(fd, min(1 << 20, MAX_BYTES + 1 - total))
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
-            if total > MAX_BYTES:  # it grew after fstat
-                raise ParseFailure(too_large(total))
+        if total > limit:
+            if head is not None:
+                return b"".join(chunks)[:head]
+            raise ParseFailure(too_large(total))  # it grew after fstat
         return b"".join(chunks)
     except OSError as exc:
         raise ParseFailure(f"cannot read file: {exc.strerror or exc}") from None

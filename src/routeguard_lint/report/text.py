@@ -19,7 +19,6 @@ import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 from typing import IO
 
 from rich import box
@@ -107,9 +106,11 @@ def _location(path: str, line: int, column: int | None = None) -> str:
 
 
 def _read_lines(path: str) -> list[str] | None:
+    from routeguard_lint.parse import ParseFailure, read_source
+
     try:
-        data = Path(path).read_bytes()
-    except (OSError, ValueError):
+        data = read_source(path)  # never blocks on a FIFO or reads a device named .py
+    except (OSError, ValueError, ParseFailure):
         return None
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
