@@ -250,7 +250,7 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
     best, best_line, work, work_line = 0, 1, 0, 0
     stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
     pop, push = stack.pop, stack.append
-    node_type, bool_op, imports = ast.AST, ast.BoolOp, (ast.Import, ast.ImportFrom)
+    node_type, bool_op, imports, child_fields = ast.AST, ast.BoolOp, (ast.Import, ast.ImportFrom), _CHILD_FIELDS
     while stack:
         node, depth, line = pop()
         line = getattr(node, "lineno", line)
@@ -274,7 +274,11 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
             for i, value in enumerate(values):
                 push((value, depth + min(count - 1, count - i), line))
             continue
-        for name in node._fields:
+        fields = child_fields.get(kind)
+        if fields is None:
+            fields = child_fields[kind] = tuple(f for f in kind._fields if f not in _SCALAR_FIELDS) \
+                if kind is not ast.Constant else ()
+        for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
@@ -283,6 +287,12 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
             elif isinstance(value, node_type):
                 push((value, depth + 1, line))
     return best, best_line, work, work_line
+
+
+# Fields that never hold a node worth a level (names, flags, and the Load/Store/operator singletons).
+_SCALAR_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "name", "module", "level", "is_async",
+                            "conversion", "kind", "type_comment", "type_ignores"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 _TOKEN = re.compile(r"""
