@@ -459,45 +459,10 @@ class GraphBuilder:
         return []
 
     def _binding(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
-        """The expression a name is bound to (local, then module level, following imports)."""
+        """The expression a name is bound to (see `Index.binding`); a substituted argument is its own."""
         if isinstance(expr, ir.Bound):
             return expr.expr, expr.ctx  # type: ignore[return-value]
-        if isinstance(expr, ir.Name):
-            facts = self.index.module(ctx.module)
-            if facts is None:
-                return None
-            scope = ctx.scope
-            while scope is not None:
-                func = facts.functions.get(scope)
-                if func is None:
-                    break
-                if expr.id in func.assigns:
-                    return func.assigns[expr.id], Ctx(ctx.module, scope)
-                scope = func.parent
-            return self._module_binding(facts.module, expr.id)
-        if isinstance(expr, ir.Attr):
-            base = self.index.resolve(expr.value, ctx)
-            if isinstance(base, ModuleV):
-                return self._module_binding(base.name, expr.attr)
-        return None
-
-    def _module_binding(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
-        """A module-level `name = expr`, following `from x import name` re-exports."""
-        facts = self.index.module(module)
-        if facts is None or depth > 10:
-            return None
-        if name in facts.assigns:
-            return facts.assigns[name], Ctx(facts.module)
-        if name in facts.functions or name in facts.classes:
-            return None
-        ref = facts.imports.get(name)
-        if ref is not None:
-            return self._module_binding(ref.module, ref.name, depth + 1) if ref.name else None
-        for star in facts.star_imports:
-            found = self._module_binding(star, name, depth + 1)
-            if found is not None:
-                return found
-        return None
+        return self.index.binding(expr, ctx)
 
     def _depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
         if not isinstance(item, ir.Call):

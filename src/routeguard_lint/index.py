@@ -413,6 +413,50 @@ class Index:
                     out.append(value.qualname)
         return out
 
+    # -- bindings ----------------------------------------------------------------------------------
+    def binding(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+        """The expression `name` or `module.name` is bound to, and where to read it: function locals
+        (enclosing scopes too; a parameter of that name hides everything further out), then module level,
+        following `from x import name` re-exports and star imports. None when it is not an assignment."""
+        if isinstance(expr, ir.Name):
+            facts = self.by_name.get(ctx.module)
+            if facts is None:
+                return None
+            scope = ctx.scope
+            while scope is not None:
+                func = facts.functions.get(scope)
+                if func is None:
+                    break
+                if expr.id in func.assigns:
+                    return func.assigns[expr.id], Ctx(ctx.module, scope)
+                if any(p.name == expr.id for p in func.params):
+                    return None
+                scope = func.parent
+            return self.module_binding(facts.module, expr.id)
+        if isinstance(expr, ir.Attr):
+            base = self.resolve(expr.value, ctx)
+            if isinstance(base, ModuleV):
+                return self.module_binding(base.name, expr.attr)
+        return None
+
+    def module_binding(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
+        """A module-level `name = expr`, following `from x import name` re-exports."""
+        facts = self.by_name.get(module)
+        if facts is None or depth > 10:
+            return None
+        if name in facts.assigns:
+            return facts.assigns[name], Ctx(facts.module)
+        if name in facts.functions or name in facts.classes:
+            return None
+        ref = facts.imports.get(name)
+        if ref is not None:
+            return self.module_binding(ref.module, ref.name, depth + 1) if ref.name else None
+        for star in facts.star_imports:
+            found = self.module_binding(star, name, depth + 1)
+            if found is not None:
+                return found
+        return None
+
     # -- constants ---------------------------------------------------------------------------------
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
         """Statically evaluate a string expression (literals, constants, f-strings, settings attributes)."""

@@ -115,27 +115,7 @@ class _Checker:
         return None
 
     def _binding(self, name: str, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
-        facts = self.index.module(ctx.module)
-        if facts is None:
-            return None
-        scope = ctx.scope
-        while scope is not None:
-            func = facts.functions.get(scope)
-            if func is None:
-                break
-            if name in func.assigns:
-                return func.assigns[name], Ctx(ctx.module, scope)
-            if any(p.name == name for p in func.params):
-                return None
-            scope = func.parent
-        if name in facts.assigns:
-            return facts.assigns[name], Ctx(facts.module)
-        if name in facts.imports:
-            ref = facts.imports[name]
-            target = self.index.module(ref.module)
-            if target is not None and ref.name and ref.name in target.assigns:
-                return target.assigns[ref.name], Ctx(target.module)
-        return None
+        return self.index.binding(ir.Name(name), ctx)
 
     def unchallenged(self, call: ir.Call, ctx: Ctx) -> bool:
         """A 401 HTTPException(...) call without a WWW-Authenticate header (known statically)."""
