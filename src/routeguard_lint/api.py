@@ -110,8 +110,8 @@ def _careful(jobs: list[tuple], workers: int, done: dict[str, ModuleFacts]) -> N
                         running[pool.submit(_facts_for, job)] = job
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in finished:
-                        job = running.pop(future)
-                        done[job[1]] = future.result()  # raises BrokenProcessPool when a worker died
+                        facts = future.result()  # raises BrokenProcessPool when a worker died
+                        done[running.pop(future)[1]] = facts
         except BrokenProcessPool:
             for future, job in running.items():
                 if job[1] in done:

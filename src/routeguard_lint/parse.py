@@ -54,25 +54,35 @@ class ParseFailure(Exception):
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a byte offset; "\\n", "\\r\\n" and a lone "\\r" end lines."""
+    before = data[:offset]
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    return line, offset - max(before.rfind(b"\n"), before.rfind(b"\r"))
+
+
 def decode(data: bytes) -> str:
     """Decode source bytes as Python does (BOM, PEP 263 coding cookie, UTF-8 default)."""
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise ParseFailure("file contains NUL bytes (binary file named .py?)", line)
+        raise ParseFailure("file contains NUL bytes (binary file named .py?)", _position(data, data.index(b"\x00"))[0])
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # unknown encoding in the cookie, or BOM + non-utf8 cookie
-        line = 1
-        for i, raw in enumerate(data.splitlines()[:2], 1):
-            if _COOKIE.match(raw):
-                line = i
-        raise ParseFailure(f"cannot decode: {exc}", line) from None
+    except SyntaxError as exc:  # unknown encoding in the cookie, BOM + non-utf8 cookie, or no cookie and not UTF-8
+        bom = data.startswith(b"\xef\xbb\xbf")
+        cookies = [(i, m) for i, raw in enumerate((data[3:] if bom else data).splitlines()[:2], 1)
+                   if (m := _COOKIE.match(raw))]
+        if cookies:
+            line, match = cookies[-1]
+            if bom:
+                name = match.group(1).decode("ascii", "replace")
+                raise ParseFailure(f"cannot decode: a UTF-8 byte-order mark, but a coding cookie for {name}",
+                                   line) from None
+            raise ParseFailure(f"cannot decode: {exc}", line) from None
+        encoding = "utf-8"  # the decode below names the first byte that is not UTF-8
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        start = getattr(exc, "start", 0)
-        line = data[:start].count(b"\n") + 1
-        col = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        line, col = _position(data, getattr(exc, "start", 0))
         raise ParseFailure(f"cannot decode as {encoding}: {getattr(exc, 'reason', exc)}", line, col) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -261,12 +271,12 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
             for level in range(depth, depth + dots + 1):
                 if level > DEEP_FROM:
                     work += level - DEEP_FROM
-                    work_line = work_line or line
+                    work_line = min(work_line, line) if work_line else line
             depth += dots
         elif depth > DEEP_FROM:
             work += depth - DEEP_FROM
-            work_line = work_line or line
-        if depth > best:
+            work_line = min(work_line, line) if work_line else line
+        if depth > best or (depth == best and line < best_line):
             best, best_line = depth, line
         if kind is bool_op:
             values = node.values
