@@ -247,10 +247,14 @@ def routeguard_usable(routeguard: Path) -> tuple[bool, str]:
     return True, ""
 
 
-def run_routeguard(routeguard: Path, paths: list[Path], cwd: Path) -> tuple[dict[str, Any] | None, str]:
-    cmd = [str(routeguard), "routes", *[str(p) for p in paths], "--format", "json"]
+def run_routeguard(routeguard: Path, paths: list[Path], cwd: Path,
+                   venv: Path | None = None) -> tuple[dict[str, Any] | None, str]:
+    """`routeguard routes --format json`, with VIRTUAL_ENV set to the app's own venv (as when a developer
+    runs it with the project's environment active), so installed libraries' source can be read."""
+    cmd = [str(routeguard), "routes", *[str(p) for p in paths], "--format", "json", "--no-cache"]
+    env = {**os.environ, "VIRTUAL_ENV": str(venv)} if venv is not None else None
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(cwd), timeout=1800)
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(cwd), timeout=1800, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"{type(exc).__name__}: {exc}"
     try:
@@ -427,7 +431,7 @@ def process_target(target: Target, args: argparse.Namespace, routeguard: Path | 
             if routeguard is None:
                 return app_entry["file"], compare(app_entry["routes"], None), ""
             files = [root / f for f in app_entry.get("source_files") or [app_entry["file"]]]
-            data, err = run_routeguard(routeguard, files, checkout)
+            data, err = run_routeguard(routeguard, files, checkout, EXT / "venvs" / target.venv)
             if data is None:
                 return app_entry["file"], compare(app_entry["routes"], None), err
             return app_entry["file"], compare(app_entry["routes"], data["routes"]), ""
@@ -460,7 +464,8 @@ def process_target(target: Target, args: argparse.Namespace, routeguard: Path | 
     result["openapi_check_ok"] = inventory.get("openapi_check", {}).get("ok")
     rg_routes = None
     if routeguard is not None:
-        data, err = run_routeguard(routeguard, [checkout / p for p in target.analyze], checkout)
+        data, err = run_routeguard(routeguard, [checkout / p for p in target.analyze], checkout,
+                                   EXT / "venvs" / target.venv)
         if data is None:
             result["routeguard_error"] = err
         else:
