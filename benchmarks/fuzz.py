@@ -132,6 +132,7 @@ class Checker:
         self.count = 0
         self.problems: list[dict] = []
         self.rejected_valid = 0  # valid generated programs reported as RG000 (LibCST or the bounds)
+        self.rejections: dict[str, dict] = {}  # RG000 message -> {"count", "example"}
         self.slowest = (0.0, "")
 
     def project(self, files: dict[str, bytes]) -> Path:
@@ -171,8 +172,12 @@ class Checker:
             for f in result.findings:
                 if f.rule_id == "RG000" and "internal error" in f.message:
                     self.problem(origin, target, files[target], f"RG000 internal error: {f.message}")
-            if valid and any(f.rule_id == "RG000" and f.path == target for f in result.findings):
+            rejected = [f for f in result.findings if f.rule_id == "RG000" and f.path == target]
+            if valid and rejected:
                 self.rejected_valid += 1
+                why = rejected[0].message.split(": ", 1)[-1]
+                entry = self.rejections.setdefault(why, {"count": 0, "example": files[target].decode("latin-1")})
+                entry["count"] += 1
         except Exception:
             self.problem(origin, target, files[target], traceback.format_exc())
         finally:
@@ -220,6 +225,7 @@ def worker(args: argparse.Namespace) -> None:
         last_save[0] = time.monotonic()
         state_path.write_text(json.dumps({
             "programs": checker.count, "problems": checker.problems, "rejected_valid": checker.rejected_valid,
+            "rejections": checker.rejections,
             "slowest": checker.slowest, "done": final}))
 
     # mutated fixture apps
@@ -269,6 +275,7 @@ def main() -> int:
 
     started = time.monotonic()
     total, problems, rejected, restarts = 0, [], 0, 0
+    rejections: dict[str, dict] = {}
     slowest = (0.0, "")
     seed_value = args.seed
     with tempfile.TemporaryDirectory(prefix="rg-fuzz-state-") as state_dir:
@@ -283,6 +290,8 @@ def main() -> int:
             total += data["programs"]
             problems += data["problems"]
             rejected += data.get("rejected_valid", 0)
+            for why, entry in data.get("rejections", {}).items():
+                rejections.setdefault(why, {"count": 0, "example": entry["example"]})["count"] += entry["count"]
             if data.get("slowest", (0, ""))[0] > slowest[0]:
                 slowest = tuple(data["slowest"])
             if proc.returncode != 0:  # the worker died: keep the input it was on, go on with a new seed
@@ -300,7 +309,7 @@ def main() -> int:
     report = {"programs": total, "problems": len(problems), "worker_restarts": restarts,
               "valid_programs_reported_as_rg000": rejected, "seconds": round(elapsed, 1),
               "slowest_program_seconds": round(slowest[0], 2), "slowest_program": slowest[1],
-              "details": problems}
+              "details": problems, "valid_programs_rejected": rejections}
     Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
     print(f"{total} programs in {elapsed:.0f} s: {len(problems)} problems, {restarts} worker crashes, "
           f"{rejected} valid generated programs reported as RG000; slowest program {slowest[0]:.2f} s "

@@ -451,6 +451,25 @@ def test_an_exception_while_reading_one_file_is_rg000_for_that_file(
     assert code == 1 and "ZeroDivisionError: facts bug" in err and "Traceback" in err
 
 
+class PanicException(BaseException):
+    """What a Rust panic inside LibCST's native parser arrives as (pyo3 derives it from BaseException)."""
+
+
+def test_a_panic_in_the_native_parser_is_rg000(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(proj, {"panics.py": "x = 1\n"})
+    parse_module = parse.cst.parse_module
+
+    def panicking(text, *args, **kwargs):
+        if text == "x = 1\n":
+            raise PanicException("index out of bounds: the len is 3 but the index is 7")
+        return parse_module(text, *args, **kwargs)
+
+    monkeypatch.setattr(parse.cst, "parse_module", panicking)
+    finding = only_rg000(findings(), "proj/panics.py")
+    assert (finding.line, finding.message) == (1, "cannot analyse proj/panics.py: parser failed: PanicException: "
+                                                  "index out of bounds: the len is 3 but the index is 7")
+
+
 _ORIGINAL_FACTS_FOR = api._facts_for
 
 

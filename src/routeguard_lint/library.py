@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from .facts import ModuleFacts, extract
+from .parse import ParseFailure, read_source
 
 FRAMEWORK = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "typing_extensions", "annotated_types",
                        "anyio", "sniffio", "uvicorn", "builtins", "__future__"})
@@ -66,8 +67,8 @@ class LibraryLoader:
             if found is not None:
                 path, is_package = found
                 try:
-                    data = path.read_bytes()
-                except OSError:
+                    data = read_source(path)  # a regular file only: never blocks on a FIFO
+                except ParseFailure:
                     data = b""
                 if data and len(data) <= MAX_BYTES:
                     facts = extract(data, str(path), name, is_package)

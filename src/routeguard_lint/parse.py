@@ -112,7 +112,10 @@ def parse_text(text: str) -> cst.Module:
         raise ParseFailure("file is nested too deeply to analyse") from None
     except MemoryError:
         raise ParseFailure("file is too large to analyse (out of memory while parsing)") from None
-    except Exception as exc:  # LibCST can raise other errors on inputs it does not support
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # other errors on inputs LibCST does not support; a Rust panic in its
+        # native parser arrives as pyo3's PanicException, which derives from BaseException
         raise ParseFailure(f"parser failed: {type(exc).__name__}: {exc}") from None
     finally:
         if old < RECURSION_LIMIT:

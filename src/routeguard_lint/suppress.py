@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from .config import Config, PublicEntry, apply_config
 from .graph import Graph
 from .model import Finding
-from .parse import ParseFailure, decode
+from .parse import ParseFailure, decode, read_source, source_lines
 
 # `# routeguard: <body>`; the body ends where another comment starts (`  # expect: ...`, `# noqa`),
 # but not at an issue reference (`#412`).
@@ -266,8 +266,7 @@ def comment_column(d: Directive, cache: dict) -> int:
     """1-based column where the directive starts; 1 when the file cannot be read again."""
     if d.path not in cache:
         try:
-            with open(d.path, "rb") as handle:
-                cache[d.path] = decode(handle.read()).splitlines()
+            cache[d.path] = source_lines(decode(read_source(d.path)))
         except (OSError, ParseFailure):
             cache[d.path] = None
     lines = cache[d.path]

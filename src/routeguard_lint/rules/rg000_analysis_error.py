@@ -15,9 +15,11 @@ RULE = Rule(
     summary="A file could not be read or parsed, so its routes and dependencies were not checked.",
     severity="error",
     what="""
-A Python file under the analysed paths that routeguard could not read (permissions, a file that vanished),
-decode (bad bytes for its encoding, a wrong coding cookie, NUL bytes) or parse (a syntax error, Python 2
-code, nesting too deep for the parser). The rest of the project is still analysed.
+A Python file under the analysed paths that routeguard could not read (permissions, a file that vanished,
+a directory that cannot be listed, a FIFO or device named `.py`), decode (bad bytes for its encoding, a
+wrong coding cookie, NUL bytes) or parse (a syntax error, Python 2 code), or that is beyond the resource
+bounds (larger than 5 MB, nested more than 500 levels deep); also an internal error of routeguard on one
+file or in one rule. The rest of the project is still analysed. See docs/reliability.md.
 """,
     why="""
 A linter that silently skips what it cannot read reports a clean result for code it never looked at. A
