@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -61,8 +62,9 @@ def closed_route():
 '''
 
 JUNK = [b"\x00", b"\r", b"\r\n", b"\x0c", b"\xff\xfe", b"\xe9", b"\xef\xbb\xbf", b"\t", b"\\\n", b'"""',
-        b"'", b"(" * 600, b"[" * 50, b")", b"# -*- coding: klingon -*-\n", b"\x1b[31m", b"[bold]", "\u202e".encode(), b"lambda: ", b" and x" * 700, b".y" * 600, b"@", b"async ", b"await ",
-        b"yield ", b"def f(:\n", b"print 'x'\n", b"\n" * 3, b"    ", b"\t\t"]
+        b"'", b"(" * 600, b"[" * 50, b")", b"# -*- coding: klingon -*-\n", b"\x1b[31m", b"[bold]",
+        "\u202e".encode(), b"lambda: ", b" and x" * 700, b".y" * 600, b"@", b"async ", b"await ", b"yield ",
+        b"def f(:\n", b"print 'x'\n", b"\n" * 3, b"    ", b"\t\t"]
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -210,6 +212,7 @@ def worker(args: argparse.Namespace) -> None:
     from hypothesis import HealthCheck, Phase, given, seed, settings
     from hypothesis import strategies as st
 
+    warnings.filterwarnings("ignore", category=SyntaxWarning)  # hypothesmith compiles what it generates
     state_path = Path(args.state)
     workdir = Path(args.workdir)
     checker = Checker(workdir)
