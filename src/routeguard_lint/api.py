@@ -63,6 +63,8 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results."""
     unreadable = {f.display: _unreadable(f) for f in files if getattr(f, "error", None)}
     readable = [f for f in files if f.display not in unreadable]
+    cached = _cache_hits(readable, cache_dir) if cache_dir is not None else {}
+    readable = [f for f in readable if f.display not in cached]
     work = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in readable]
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
@@ -72,7 +74,23 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
         ordered = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in order]
         by_display = _parallel(ordered, workers)
     by_display.update(unreadable)
+    by_display.update(cached)
     return [by_display[f.display] for f in files]
+
+
+def _cache_hits(files: list[SourceFile], cache_dir: Path) -> dict[str, ModuleFacts]:
+    """Facts already in the cache, loaded here: sending them through worker processes would cost a
+    pickling round trip each. Misses (and unreadable files) are left to `_facts_for`."""
+    hits: dict[str, ModuleFacts] = {}
+    for f in files:
+        try:
+            data = read_source(f.path)
+        except (ParseFailure, OSError):
+            continue
+        facts = cache.load(cache_dir, cache.key_for(data, f.display, f.module, f.is_package))
+        if facts is not None:
+            hits[f.display] = facts
+    return hits
 
 
 def _unreadable(f: SourceFile) -> ModuleFacts:
