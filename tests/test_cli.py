@@ -234,3 +234,12 @@ def test_pre_commit_hook_runs(tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     assert "main.py:7:1: RG001 [unprotected-route] GET /items/{item_id}" in output
+
+
+def test_routes_json_lists_mounts() -> None:
+    case = REPO / "tests" / "fixtures" / "structures" / "mounts"
+    proc = run("routes", ".", "--format", "json", "--no-cache", cwd=case)
+    data = json.loads(proc.stdout)
+    assert data["mounts"], proc.stderr
+    assert {"path", "app", "kind", "file", "line", "conditions", "reachable"} <= set(data["mounts"][0])
+    assert any(m["kind"] == "static" for m in data["mounts"])

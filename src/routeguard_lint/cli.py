@@ -241,7 +241,7 @@ def routes(
         result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=["RG000"],
                          config=_config(config, _paths(paths)), cache_dir=_cache_dir(no_cache))
         if format is RoutesFormat.json:
-            _write(routes_json(result.routes), output)
+            _write(routes_json(result.routes, result.mounts), output)
         else:
             console = make_console(sys.stdout, color=color)
             render_routes_table(result.routes, console)
