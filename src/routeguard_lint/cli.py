@@ -279,12 +279,28 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. RG
     sys.stdout.write(found.markdown())
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    # click's UsageError (typer vendors click in recent releases, so match by class name, not by import)
+    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
+
+
 def main() -> None:
     if os.environ.get("ROUTEGUARD_DEBUG"):
         app()
         return
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("routeguard: interrupted\n")
         sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        if not _is_usage_error(exc):
+            raise
+        # a bad option or value: one line and a pointer to --help, exit 2
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "routeguard"
+        sys.stderr.write(f"routeguard: error: {exc.format_message()} (see `{command} --help`)\n")
+        sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
