@@ -7,9 +7,7 @@ over the route graph. `ALL_RULES` is the registry the CLI, the reporters and the
 from __future__ import annotations
 
 from . import rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query
-from . import rg004_hardcoded_credential
-from . import rg005_timing_unsafe_compare
-from . import rg006_missing_www_authenticate
+from . import rg004_hardcoded_credential, rg005_timing_unsafe_compare, rg006_missing_www_authenticate
 from . import rg007_soft_auth_failure
 from . import rg008_optional_token_unchecked
 from . import rg009_unchecked_scopes
@@ -18,11 +16,8 @@ from . import rg011_stale_public_entry, rg012_unused_suppression
 from .base import Rule
 
 MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query,
-           rg004_hardcoded_credential,
-           rg005_timing_unsafe_compare,
-           rg006_missing_www_authenticate,
-           rg007_soft_auth_failure,
-           rg008_optional_token_unchecked,
+           rg004_hardcoded_credential, rg005_timing_unsafe_compare, rg006_missing_www_authenticate,
+           rg007_soft_auth_failure, rg008_optional_token_unchecked,
            rg009_unchecked_scopes,
            rg010_jwt_verification_disabled,
            rg011_stale_public_entry, rg012_unused_suppression)
