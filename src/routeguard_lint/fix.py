@@ -300,18 +300,12 @@ class Types:
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _local(self, name: str, ctx: Ctx) -> tuple[str, Param | None, Ctx | None]:
-        facts = self.index.module(ctx.module)
-        scope = ctx.scope
-        while facts is not None and scope is not None:
-            func = facts.functions.get(scope)
-            if func is None:
-                break
+        for func in self.index.scopes(ctx):
             if name in func.assigns or any(b[0] == name for b in func.binds):
                 return "local", None, None
             for param in func.params:
                 if param.name == name:
-                    return "param", param, Ctx(ctx.module, scope)
-            scope = func.parent
+                    return "param", param, Ctx(ctx.module, func.qualname)
         return "", None, None
 
     def _external(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:

@@ -243,13 +243,22 @@ class Index:
         self._cache[cache_key] = result
         return result
 
-    def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
-        scope = ctx.scope
+    def scopes(self, ctx: Ctx):
+        """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
+        then the functions it is nested in)."""
         facts = self.by_name.get(ctx.module)
-        while scope is not None and facts is not None:
+        scope = ctx.scope
+        while facts is not None and scope is not None:
             func = facts.functions.get(scope)
             if func is None:
-                break
+                return
+            yield func
+            scope = func.parent
+
+    def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
+        facts = self.by_name.get(ctx.module)
+        for func in self.scopes(ctx):
+            scope = func.qualname
             if name in func.assigns:
                 return self.resolve_binding(func.assigns[name], Ctx(ctx.module, scope),
                                             ("local", ctx.module, scope, name), depth)
@@ -265,7 +274,6 @@ class Index:
                         return InstanceV(ClassV(facts.module, func.class_name), call, facts.module, None,
                                          ("self", facts.module, func.class_name))
                     return ParamV(facts.module, scope, name)
-            scope = func.parent
         return self.global_name(ctx.module, name, depth)
 
     def global_name(self, module: str, name: str, depth: int = 0, seen: frozenset = frozenset()) -> Value:
@@ -422,16 +430,11 @@ class Index:
             facts = self.by_name.get(ctx.module)
             if facts is None:
                 return None
-            scope = ctx.scope
-            while scope is not None:
-                func = facts.functions.get(scope)
-                if func is None:
-                    break
+            for func in self.scopes(ctx):
                 if expr.id in func.assigns:
-                    return func.assigns[expr.id], Ctx(ctx.module, scope)
+                    return func.assigns[expr.id], Ctx(ctx.module, func.qualname)
                 if any(p.name == expr.id for p in func.params):
                     return None
-                scope = func.parent
             return self.module_binding(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
             base = self.resolve(expr.value, ctx)

@@ -61,12 +61,7 @@ class Values:
     # -- helpers ----------------------------------------------------------------------------------------
     def _local(self, ctx: Ctx, name: str) -> tuple[str, ir.Expr | None]:
         """("bound", expr) for a local variable, ("param", None) for a parameter, ("", None) otherwise."""
-        facts = self.index.module(ctx.module)
-        scope = ctx.scope
-        while facts is not None and scope is not None:
-            func = facts.functions.get(scope)
-            if func is None:
-                break
+        for func in self.index.scopes(ctx):
             if name in func.assigns:
                 return "bound", func.assigns[name]
             for bind in reversed(getattr(func, "binds", ()) or ()):
@@ -75,7 +70,6 @@ class Values:
             for param in func.params:
                 if param.name == name:
                     return "param", None
-            scope = func.parent
         return "", None
 
     def _param_is_settings(self, ctx: Ctx, name: str) -> bool:
