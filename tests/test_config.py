@@ -7,10 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from cli_helpers import check_json, cli, write
 from routeguard_lint.api import analyze
-from routeguard_lint.cli import app
 from routeguard_lint.config import Config, ConfigError, find_config, load_config, path_pattern
 
 OPEN_APP = '''\
@@ -28,27 +27,6 @@ async def stripe_webhook(request: Request):
 def read_item(item_id: int):
     return {"id": item_id}
 '''
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    (root / ".git").mkdir(exist_ok=True)  # the top of the "repository": configuration discovery stops here
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
-def cli(*args: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(cwd)
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def check_json(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, dict]:
-    code, out, err = cli("check", "--format", "json", *args, cwd=cwd, monkeypatch=monkeypatch)
-    assert code in (0, 1), err
-    return code, json.loads(out)
 
 
 def found(data: dict) -> list[tuple[str, str, int]]:

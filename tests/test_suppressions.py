@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import importlib.resources
 import json
-import textwrap
 from pathlib import Path
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
 
+from cli_helpers import check_json, cli, write
 from routeguard_lint.api import analyze
-from routeguard_lint.cli import app
 from routeguard_lint.suppress import parse_comment
 
 APP = '''\
@@ -52,27 +50,6 @@ async def hook():
 def keyed(key: str = Depends(verify_key)):
     return key
 '''
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    (root / ".git").mkdir(exist_ok=True)
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
-def cli(*args: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(cwd)
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def check_json(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, dict]:
-    code, out, err = cli("check", "--format", "json", *args, cwd=cwd, monkeypatch=monkeypatch)
-    assert code in (0, 1), err
-    return code, json.loads(out)
 
 
 # ---------------------------------------------------------------------------------------- parsing
