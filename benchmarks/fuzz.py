@@ -210,7 +210,6 @@ class Checker:
 def worker(args: argparse.Namespace) -> None:
     import hypothesmith
     from hypothesis import HealthCheck, Phase, given, seed, settings
-    from hypothesis import strategies as st
 
     warnings.filterwarnings("ignore", category=SyntaxWarning)  # hypothesmith compiles what it generates
     state_path = Path(args.state)

@@ -19,8 +19,8 @@ from . import ir
 from .binding import bind_args, forward_call, free_names, subst
 from .middleware import MiddlewareReader
 from .facts import Func, ModuleFacts, Param
-from .index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV,
-                    UnknownV, Value)
+from .index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ParamV,
+                    UnknownV, Value, qualified_name)
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
@@ -766,18 +766,10 @@ class GraphBuilder:
         if isinstance(value, InstanceV):
             if value.key and value.key[0] in ("global", "local"):
                 return ".".join(str(k) for k in value.key[1:] if k)
-            cls = value.cls
-            if isinstance(cls, ExternalV):
-                return f"{cls.qualname}(...)"
-            if isinstance(cls, ClassV):
-                return f"{cls.module}.{cls.name}(...)"
-        if isinstance(value, FuncV):
-            return f"{value.module}.{value.qualname}"
-        if isinstance(value, ClassV):
-            return f"{value.module}.{value.name}"
-        if isinstance(value, ExternalV):
-            return value.qualname
-        return ir.show(expr)
+            made_by = qualified_name(value.cls)
+            if made_by is not None:
+                return f"{made_by}(...)"
+        return qualified_name(value) or ir.show(expr)
 
     # -- routers reached through parameters, loops and factories --------------------------------------
     def _routers_at(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[RouterNode]:
@@ -1643,7 +1635,7 @@ def public_reason(route: Route, token_urls: list[str]) -> str | None:
     norm = "/" + path.strip("/")
     for url in token_urls:
         if url is not None and norm == "/" + url.strip("/"):
-            return f"login endpoint (the tokenUrl of an OAuth2 scheme)"
+            return "login endpoint (the tokenUrl of an OAuth2 scheme)"
     root = route.root
     if root is not None:
         for param, (kind, _payload) in root.params:

@@ -72,6 +72,17 @@ class UnknownV:
 
 
 Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV
+
+
+def qualified_name(value: object) -> str | None:
+    """`module.qualname` of a project function or class, the dotted name of an external; else None."""
+    if isinstance(value, FuncV):
+        return f"{value.module}.{value.qualname}"
+    if isinstance(value, ClassV):
+        return f"{value.module}.{value.name}"
+    if isinstance(value, ExternalV):
+        return value.qualname
+    return None
 UNKNOWN = UnknownV()
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import ir
-from .index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV, Value
+from .index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV, Value, qualified_name
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
@@ -93,13 +93,7 @@ class MiddlewareReader:
     def _label(self, value: Value, expr: ir.Expr | None) -> str:
         if isinstance(value, InstanceV):
             value = value.cls if value.cls is not None else value
-        if isinstance(value, ClassV):
-            return f"{value.module}.{value.name}"
-        if isinstance(value, FuncV):
-            return f"{value.module}.{value.qualname}"
-        if isinstance(value, ExternalV):
-            return value.qualname
-        return ir.show(expr)
+        return qualified_name(value) or ir.show(expr)
 
     def _handler(self, value: Value) -> FuncV | None:
         if isinstance(value, FuncV):
