@@ -127,7 +127,7 @@ class Checker:
     """Runs one program through analyze(), the reporters and (sometimes) the CLI; collects problems."""
 
     def __init__(self, workdir: Path):
-        from routeguard_lint.config import Config
+        from routeguard_lint.intent.config import Config
 
         self.workdir = workdir
         self.config = Config()

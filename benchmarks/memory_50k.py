@@ -83,7 +83,7 @@ import json, resource, sys, time
 from pathlib import Path
 from routeguard_lint import __version__
 from routeguard_lint.api import analyze
-from routeguard_lint.config import Config
+from routeguard_lint.intent.config import Config
 from routeguard_lint.report import findings_json
 from routeguard_lint.rules import ALL_RULES
 start = time.perf_counter()

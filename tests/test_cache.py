@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from routeguard_lint import cache
+from routeguard_lint.facts import cache
 from routeguard_lint.api import analyze
 
 APP = '''

@@ -174,6 +174,7 @@ def test_routes_json_inventory() -> None:
     assert by_key[(("GET",), "/api/v1/admin/stats")]["auth"] == ["app.deps.require_api_key", "Header 'x-api-key'"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
 def test_output_is_byte_identical_across_runs_and_worker_counts(fmt: str) -> None:
     first = run("check", ".", "--format", fmt, "--jobs", "1", cwd=EXAMPLE)
@@ -215,6 +216,7 @@ def test_excluded_directories_and_venvs_are_skipped(open_app: Path) -> None:
     assert [f["path"] for f in json.loads(proc.stdout)["findings"]] == ["main.py"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit try-repo needs git on PATH")
 def test_pre_commit_hook_runs(tmp_path: Path) -> None:
     """`pre-commit try-repo` installs routeguard from this repo and runs the hook on a project."""

@@ -10,7 +10,7 @@ import pytest
 
 from cli_helpers import check_json, cli, write
 from routeguard_lint.api import analyze
-from routeguard_lint.config import Config, ConfigError, find_config, load_config, path_pattern
+from routeguard_lint.intent.config import Config, ConfigError, find_config, load_config, path_pattern
 
 OPEN_APP = '''\
 from fastapi import FastAPI, Request
@@ -259,7 +259,7 @@ def test_explicit_config_file_replaces_discovery(tmp_path, monkeypatch):
     ("/items/[a]", "/items/a", False),
 ])
 def test_public_path_globs(glob, path, expected):
-    from routeguard_lint.config import _normalise
+    from routeguard_lint.intent.config import _normalise
 
     assert bool(path_pattern(glob).match(_normalise(path))) is expected
 

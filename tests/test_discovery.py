@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from routeguard_lint.discovery import DiscoveryError, discover
+from routeguard_lint.files.discovery import DiscoveryError, discover
 
 
 def touch(root: Path, *names: str) -> None:

@@ -18,9 +18,9 @@ import libcst as cst
 import pytest
 from typer.testing import CliRunner
 
-from routeguard_lint import fix as fixmod
+from routeguard_lint.fix import apply as fixmod
 from routeguard_lint.cli import app
-from routeguard_lint.parse import ParseFailure
+from routeguard_lint.parsing.source import ParseFailure
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -26,10 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from routeguard_lint import api, facts, parse
+from routeguard_lint import api
+from routeguard_lint.facts import extract as facts
+from routeguard_lint.parsing import source as parse
 from routeguard_lint.api import analyze
 from routeguard_lint.cli import app
-from routeguard_lint.config import Config
+from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding
 from routeguard_lint.rules import rg001_unprotected_route, rg002_auth_never_rejects
 
@@ -201,6 +203,7 @@ def test_a_file_larger_than_max_bytes_is_rg000_too_large(proj: Path) -> None:
         f"file is too large to analyse ({size:,} bytes; the limit is {parse.MAX_BYTES:,})", 1, 1)
 
 
+@pytest.mark.slow
 def test_a_50000_line_file_is_analysed_in_reasonable_time(proj: Path) -> None:
     bench = load_benchmark("memory_50k")
     text = bench.generate(50_000)
@@ -627,6 +630,7 @@ def test_routes_stderr_is_escaped(nasty: Path) -> None:
                    "invalid syntax\n")
 
 
+@pytest.mark.slow
 def test_output_is_byte_identical_across_runs_and_worker_counts(
         proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = {f"routers/r{i:02}.py": SIBLING.replace("/sibling", f"/r{i}") for i in range(api.PARALLEL_MIN_FILES + 6)}
@@ -654,6 +658,7 @@ def test_output_is_byte_identical_across_runs_and_worker_counts(
 # ------------------------------------------------------------------------------ never running the code
 
 
+@pytest.mark.slow
 def test_the_checked_code_is_never_imported_or_run(tmp_path: Path) -> None:
     marker = tmp_path / "MARKER"
     side_effect = f"import pathlib, sys\npathlib.Path({str(marker)!r}).write_text('imported')\nsys.exit(3)\n"
@@ -691,6 +696,7 @@ def assert_clean(checker) -> None:
     assert problems == [], problems[0]["problem"]
 
 
+@pytest.mark.slow
 @settings(FUZZ_SETTINGS, max_examples=25)
 @given(source=hypothesmith.from_grammar())
 def test_fuzz_generated_python_from_the_grammar(checker, source: str) -> None:
@@ -699,6 +705,7 @@ def test_fuzz_generated_python_from_the_grammar(checker, source: str) -> None:
     assert_clean(checker)
 
 
+@pytest.mark.slow
 @settings(FUZZ_SETTINGS, max_examples=15)
 @given(source=hypothesmith.from_node())
 def test_fuzz_generated_python_from_libcst_nodes(checker, source: str) -> None:
@@ -710,6 +717,7 @@ def test_fuzz_generated_python_from_libcst_nodes(checker, source: str) -> None:
 FIXTURE_FILES = FUZZ.fixture_files()
 
 
+@pytest.mark.slow
 @settings(FUZZ_SETTINGS, max_examples=50)
 @given(which=st.integers(0, len(FIXTURE_FILES) - 1), seed=st.integers(0, 2**32))
 def test_fuzz_mutated_fixture_apps(checker, which: int, seed: int) -> None:

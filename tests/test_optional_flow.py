@@ -6,11 +6,11 @@ import textwrap
 
 import pytest
 
-from routeguard_lint.facts import extract
-from routeguard_lint.flow import MISSING
-from routeguard_lint.graph import GraphBuilder
-from routeguard_lint.index import FuncV, Index
-from routeguard_lint.optional_auth import make_flow, optional_use
+from routeguard_lint.facts.extract import extract
+from routeguard_lint.auth.missing_credential import MISSING
+from routeguard_lint.routes.graph import GraphBuilder
+from routeguard_lint.project.index import FuncV, Index
+from routeguard_lint.auth.optional_auth import make_flow, optional_use
 
 HEADER = """\
 import hmac

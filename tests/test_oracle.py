@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fixture_cases import ORACLE_SCRIPT, case_config, case_dirs, case_id  # noqa: E402
 
+pytestmark = pytest.mark.slow  # imports each fixture app with real FastAPI in a subprocess
+
 CASES = [c for c in case_dirs() if case_config(c).get("oracle", True) is not False]
 
 

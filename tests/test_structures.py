@@ -192,7 +192,7 @@ def test_library_source_is_read_not_imported(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_library_reading_is_bounded(tmp_path: Path) -> None:
-    from routeguard_lint.library import LibraryLoader
+    from routeguard_lint.project.library import LibraryLoader
 
     site = STRUCTURES / "library_deps" / "venv" / "lib" / "python3.12" / "site-packages"
     loader = LibraryLoader([str(site)], max_modules=2)
@@ -228,7 +228,7 @@ def test_routes_at_the_apps_own_url_settings(tmp_path: Path, monkeypatch: pytest
 
 
 def test_library_search_path_includes_project_and_active_virtualenvs(tmp_path: Path) -> None:
-    from routeguard_lint.library import project_site_packages
+    from routeguard_lint.project.library import project_site_packages
 
     case = STRUCTURES / "library_deps"
     site = str(case / "venv" / "lib" / "python3.12" / "site-packages")

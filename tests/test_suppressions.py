@@ -11,7 +11,7 @@ import pytest
 
 from cli_helpers import check_json, cli, write
 from routeguard_lint.api import analyze
-from routeguard_lint.suppress import parse_comment
+from routeguard_lint.intent.suppress import parse_comment
 
 APP = '''\
 from fastapi import Depends, FastAPI, Header

@@ -14,17 +14,17 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from . import cache
-from . import rules as rules_pkg
-from .config import Config, find_config, load_config
-from .discovery import SourceFile, discover, mentions_fastapi
-from .facts import ModuleFacts, extract
-from .graph import Graph, Route, build_graph
-from .index import Index
-from .library import LibraryLoader, project_site_packages
-from .model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
-from .parse import ParseFailure, read_source
-from .suppress import declare, suppress
+from routeguard_lint.facts import cache
+from routeguard_lint import rules as rules_pkg
+from routeguard_lint.intent.config import Config, find_config, load_config
+from routeguard_lint.files.discovery import SourceFile, discover, mentions_fastapi
+from routeguard_lint.facts.extract import ModuleFacts, extract
+from routeguard_lint.routes.graph import Graph, Route, build_graph
+from routeguard_lint.project.index import Index
+from routeguard_lint.project.library import LibraryLoader, project_site_packages
+from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
+from routeguard_lint.parsing.source import ParseFailure, read_source
+from routeguard_lint.intent.suppress import declare, suppress
 
 PARALLEL_MIN_FILES = 24
 
@@ -198,8 +198,8 @@ def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str =
 
 
 def _rule_failure(rule, exc: Exception, library_paths) -> Finding:
-    from .rules import rg000_analysis_error
-    from .rules._util import finding
+    from routeguard_lint.rules import rg000_analysis_error
+    from routeguard_lint.rules._util import finding
 
     path, line = _culprit(exc, library_paths)
     what = f"internal error in rule {rule.code} {rule.name}: {type(exc).__name__}: {exc}"
@@ -214,7 +214,7 @@ def _rule_failure(rule, exc: Exception, library_paths) -> Finding:
 def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
     """The project file (and line) a failing rule was looking at: the innermost route, route declaration,
     dependency or module among the local variables of routeguard's own frames in the traceback."""
-    from .graph import DepNode, RouteDecl
+    from routeguard_lint.routes.graph import DepNode, RouteDecl
 
     frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
     for frame in reversed(frames):

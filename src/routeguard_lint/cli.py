@@ -14,8 +14,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
-from .rules import ALL_RULES, get_rule
+from routeguard_lint import __version__
+from routeguard_lint.rules import ALL_RULES, get_rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -46,7 +46,7 @@ class UsageFailure(Exception):
 
 
 def _fail(message: str, debug: bool) -> None:
-    from .report._common import sanitize
+    from routeguard_lint.report._common import sanitize
 
     if debug:
         traceback.print_exc()
@@ -120,13 +120,13 @@ ConfigOpt = Annotated[Optional[Path], typer.Option(
 
 
 def _cache_dir(no_cache: bool) -> Path | None:
-    from .cache import default_dir
+    from routeguard_lint.facts.cache import default_dir
 
     return None if no_cache or os.environ.get("ROUTEGUARD_NO_CACHE") else default_dir()
 
 
 def _config(config: Path | None, paths: list[Path]):
-    from .config import find_config, load_config
+    from routeguard_lint.intent.config import find_config, load_config
 
     if config is not None:
         return load_config(config, explicit=True)
@@ -154,10 +154,10 @@ def check(
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a FastAPI project and report security findings."""
-    from .api import analyze
-    from .config import ConfigError
-    from .discovery import DiscoveryError
-    from .report import findings_json, github_annotations, make_console, render_text, sarif_report
+    from routeguard_lint.api import analyze
+    from routeguard_lint.intent.config import ConfigError
+    from routeguard_lint.files.discovery import DiscoveryError
+    from routeguard_lint.report import findings_json, github_annotations, make_console, render_text, sarif_report
 
     try:
         cli_select, cli_ignore = _codes(select, "--select"), _codes(ignore, "--ignore")
@@ -202,7 +202,7 @@ def check(
 def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
     """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
     diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
-    from .fix import run_fixes, summary, unified_diff, write_changes
+    from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes
 
     outcome = run_fixes(paths, **analysis)
     if diff:
@@ -232,10 +232,10 @@ def routes(
     debug: DebugOpt = False,
 ) -> None:
     """List every route with its full path, handler and authentication state (the auth matrix)."""
-    from .api import analyze
-    from .config import ConfigError
-    from .discovery import DiscoveryError
-    from .report import make_console, render_routes_table, routes_json
+    from routeguard_lint.api import analyze
+    from routeguard_lint.intent.config import ConfigError
+    from routeguard_lint.files.discovery import DiscoveryError
+    from routeguard_lint.report import make_console, render_routes_table, routes_json
 
     try:
         result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=["RG000"],
@@ -246,7 +246,7 @@ def routes(
             console = make_console(sys.stdout, color=color)
             render_routes_table(result.routes, console)
         _debug_errors(result, debug)
-        from .report._common import sanitize
+        from routeguard_lint.report._common import sanitize
 
         for finding in result.findings:  # paths and messages can hold anything a file name can
             sys.stderr.write(f"{sanitize(finding.path)}:{finding.line}:{finding.column}: {finding.rule_id} "

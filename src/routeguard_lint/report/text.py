@@ -106,7 +106,7 @@ def _location(path: str, line: int, column: int | None = None) -> str:
 
 
 def _read_lines(path: str) -> list[str] | None:
-    from routeguard_lint.parse import ParseFailure, read_source
+    from routeguard_lint.parsing.source import ParseFailure, read_source
 
     try:
         data = read_source(path)  # never blocks on a FIFO or reads a device named .py

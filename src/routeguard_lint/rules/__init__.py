@@ -6,14 +6,20 @@ over the route graph. `ALL_RULES` is the registry the CLI, the reporters and the
 
 from __future__ import annotations
 
-from . import rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query
-from . import rg004_hardcoded_credential, rg005_timing_unsafe_compare, rg006_missing_www_authenticate
-from . import rg007_soft_auth_failure
-from . import rg008_optional_token_unchecked
-from . import rg009_unchecked_scopes
-from . import rg010_jwt_verification_disabled
-from . import rg011_stale_public_entry, rg012_unused_suppression
-from .base import Rule
+from routeguard_lint.rules import rg000_analysis_error
+from routeguard_lint.rules import rg001_unprotected_route
+from routeguard_lint.rules import rg002_auth_never_rejects
+from routeguard_lint.rules import rg003_credential_in_query
+from routeguard_lint.rules import rg004_hardcoded_credential
+from routeguard_lint.rules import rg005_timing_unsafe_compare
+from routeguard_lint.rules import rg006_missing_www_authenticate
+from routeguard_lint.rules import rg007_soft_auth_failure
+from routeguard_lint.rules import rg008_optional_token_unchecked
+from routeguard_lint.rules import rg009_unchecked_scopes
+from routeguard_lint.rules import rg010_jwt_verification_disabled
+from routeguard_lint.rules import rg011_stale_public_entry
+from routeguard_lint.rules import rg012_unused_suppression
+from routeguard_lint.rules.base import Rule
 
 MODULES = (rg000_analysis_error, rg001_unprotected_route, rg002_auth_never_rejects, rg003_credential_in_query,
            rg004_hardcoded_credential, rg005_timing_unsafe_compare, rg006_missing_www_authenticate,

@@ -1,5 +1,5 @@
 import sys
 
-from .docs import rules_markdown
+from routeguard_lint.rules.docs import rules_markdown
 
 sys.stdout.write(rules_markdown())

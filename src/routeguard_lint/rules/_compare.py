@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .. import ir
-from ..graph import Graph
-from ..index import Ctx, ExternalV, InstanceV
-from ._flow import RAW, FuncFlow, analysis
-from ._values import Origin, Values
+from routeguard_lint.facts import ir
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.project.index import Ctx, ExternalV, InstanceV
+from routeguard_lint.rules._taint import RAW, FuncFlow, analysis
+from routeguard_lint.rules._values import Origin, Values
 
 DIGEST_FUNCS = frozenset({"secrets.compare_digest", "hmac.compare_digest"})
 # module-level JWT functions: qualified name -> (positional index of the key, keyword name)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..graph import DepNode, Graph, Route, walk
-from ..model import Finding, Related
-from .base import Rule
+from routeguard_lint.routes.graph import DepNode, Graph, Route, walk
+from routeguard_lint.model import Finding, Related
+from routeguard_lint.rules.base import Rule
 
 
 def finding(rule: Rule, message: str, path: str, line: int, column: int, end_column: int, *,

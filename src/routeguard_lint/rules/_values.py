@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .. import ir
-from ..index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV
+from routeguard_lint.facts import ir
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV
 
 NON_SECRETS = frozenset({"", "bearer", "basic", "digest", "token", "jwt", "apikey", "api-key", "api_key", "negotiate",
                          "hmac", "oauth", "oauth2", "mac", "hawk", "null", "none", "undefined", "nil", "true", "false",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import ALL_RULES
+from routeguard_lint.rules import ALL_RULES
 
 HEADER = """# routeguard rules
 

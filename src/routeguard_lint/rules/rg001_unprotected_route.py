@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..graph import Graph
-from ..model import Finding, Related
-from ._util import finding, route_label
-from .base import Rule
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.model import Finding, Related
+from routeguard_lint.rules._util import finding, route_label
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG001",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..graph import DepNode, Graph
-from ..model import Finding, Related
-from ._util import dependency_nodes, finding, func_path
-from .base import Rule
+from routeguard_lint.routes.graph import DepNode, Graph
+from routeguard_lint.model import Finding, Related
+from routeguard_lint.rules._util import dependency_nodes, finding, func_path
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG002",

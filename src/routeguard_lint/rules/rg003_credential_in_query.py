@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..graph import Graph, walk
-from ..model import Finding
-from ._util import finding, func_path
-from .base import Rule
+from routeguard_lint.routes.graph import Graph, walk
+from routeguard_lint.model import Finding
+from routeguard_lint.rules._util import finding, func_path
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG003",

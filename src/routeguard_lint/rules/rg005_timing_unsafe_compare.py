@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..graph import Graph
-from ..model import Finding
-from ._compare import comparisons
-from ._util import finding
-from .base import Rule
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.model import Finding
+from routeguard_lint.rules._compare import comparisons
+from routeguard_lint.rules._util import finding
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG005",

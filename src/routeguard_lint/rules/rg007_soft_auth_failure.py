@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .. import ir
-from ..graph import Graph
-from ..index import ExternalV, LiteralV
-from ..model import Finding
-from ._flow import SECRET_CARRIERS, FuncFlow, analysis, func_key, walk_ir
-from ._util import finding
-from .base import Rule
+from routeguard_lint.facts import ir
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.project.index import ExternalV, LiteralV
+from routeguard_lint.model import Finding
+from routeguard_lint.rules._taint import SECRET_CARRIERS, FuncFlow, analysis, func_key, walk_ir
+from routeguard_lint.rules._util import finding
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG007",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import ir
-from ..graph import Graph
-from ..model import Finding, Related
-from ..optional_auth import optional_use
-from ._util import dependency_nodes, finding, func_path
-from .base import Rule
+from routeguard_lint.facts import ir
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.model import Finding, Related
+from routeguard_lint.auth.optional_auth import optional_use
+from routeguard_lint.rules._util import dependency_nodes, finding, func_path
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG008",

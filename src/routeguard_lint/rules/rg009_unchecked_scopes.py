@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import ir
-from ..facts import Func, is_marker
-from ..graph import DepNode, DepRef, Graph, walk
-from ..index import Ctx, FuncV
-from ..model import Finding, Related
-from ._util import finding
-from .base import Rule
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
+from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.model import Finding, Related
+from routeguard_lint.rules._util import finding
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG009",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .. import ir
-from ..facts import Func, ModuleFacts
-from ..graph import Graph
-from ..index import Ctx, ExternalV, ModuleV
-from ..model import Finding
-from ._util import finding
-from .base import Rule
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, ModuleFacts
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
+from routeguard_lint.model import Finding
+from routeguard_lint.rules._util import finding
+from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
     code="RG010",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..graph import Graph
-from ..model import Finding
-from ._util import finding
-from .base import Rule
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.model import Finding
+from routeguard_lint.rules._util import finding
+from routeguard_lint.rules.base import Rule
 
 # This rule reads what the suppression stage recorded, so it runs after it (see `api.analyze`).
 PHASE = "after-suppression"
@@ -61,7 +61,7 @@ the spelling of a malformed directive:
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    from ..suppress import comment_column, directive_problems
+    from routeguard_lint.intent.suppress import comment_column, directive_problems
 
     intent = getattr(graph, "intent", None)
     if intent is None or not intent.suppressed:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import ir
-from .binding import bind_args, forward_call, free_names, subst
-from .middleware import MiddlewareReader
-from .facts import Func, ModuleFacts, Param
-from .index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ParamV,
+from routeguard_lint.facts import ir
+from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.routes.middleware import MiddlewareReader
+from routeguard_lint.facts.extract import Func, ModuleFacts, Param
+from routeguard_lint.project.index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ParamV,
                     UnknownV, Value, qualified_name)
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
@@ -1588,7 +1588,7 @@ def decide(route: Route, token_urls: list[str]) -> None:
         route.public_reason = reason
         route.reason = reason
         return
-    from .optional_auth import branches_on, optional_params
+    from routeguard_lint.auth.optional_auth import branches_on, optional_params
     branch = branches_on(root.func, optional_params(root))
     if branch:
         route.state = "public"
@@ -1688,7 +1688,7 @@ def build_graph(index: Index) -> Graph:
             for node in walk(root):
                 node.websocket_only = False
     token_urls = _token_urls(builder)
-    from .optional_auth import annotate
+    from routeguard_lint.auth.optional_auth import annotate
     annotate(builder, routes)
     for route in routes:
         decide(route, token_urls)

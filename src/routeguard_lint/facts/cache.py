@@ -16,9 +16,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .facts import ModuleFacts
+from routeguard_lint.facts.extract import ModuleFacts
 
-_FACT_MODULES = ("facts.py", "ir.py", "parse.py", "cache.py")
+_FACT_MODULES = ("facts/extract.py", "facts/ir.py", "parsing/source.py", "facts/cache.py")
 
 
 def default_dir() -> Path:
@@ -32,7 +32,7 @@ def default_dir() -> Path:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for name in _FACT_MODULES:
         try:
             digest.update((here / name).read_bytes())

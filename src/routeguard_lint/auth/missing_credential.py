@@ -26,9 +26,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import ir
-from .facts import Func
-from .index import ClassV, Ctx, ExternalV, FuncV, Index, Value
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, Value
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400

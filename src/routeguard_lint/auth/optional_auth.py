@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 
-from . import ir
-from .facts import Func, is_marker
-from .flow import AV, MISSING, Flow, Outcome, names_in
-from .graph import CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, VERIFYING_CALLS, DepNode, GraphBuilder, Route
-from .index import FuncV
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.auth.missing_credential import AV, MISSING, Flow, Outcome, names_in
+from routeguard_lint.routes.graph import CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, VERIFYING_CALLS, DepNode, GraphBuilder, Route
+from routeguard_lint.project.index import FuncV
 
 _CALLABLE = ("function", "class", "instance", "route")
 

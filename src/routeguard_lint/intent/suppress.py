@@ -26,10 +26,10 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 
-from .config import Config, PublicEntry, apply_config
-from .graph import Graph
-from .model import Finding
-from .parse import ParseFailure, decode, read_source, source_lines
+from routeguard_lint.intent.config import Config, PublicEntry, apply_config
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.model import Finding
+from routeguard_lint.parsing.source import ParseFailure, decode, read_source, source_lines
 
 # `# routeguard: <body>`; the body ends where another comment starts (`  # expect: ...`, `# noqa`),
 # but not at an issue reference (`#412`).
@@ -95,7 +95,7 @@ def _reason(rest: str, head: str) -> tuple[str, str | None]:
 
 def _rule_codes(raw: str, where: str) -> tuple[list[str], list[str]]:
     """(codes, problems) for a comma-separated list of rule codes or names."""
-    from .rules import get_rule
+    from routeguard_lint.rules import get_rule
 
     codes: list[str] = []
     problems: list[str] = []

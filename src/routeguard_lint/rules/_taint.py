@@ -30,12 +30,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .. import ir
-from ..facts import Func
-from ..graph import (AUTH_NAME, CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, SCHEME_NAMES, VERIFYING_CALLS, DepNode,
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
+from routeguard_lint.routes.graph import (AUTH_NAME, CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, SCHEME_NAMES, VERIFYING_CALLS, DepNode,
                      Graph, has_credential, is_fastapi_name)
-from ..index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from .rg003_credential_in_query import CREDENTIAL_PARAM, NOT_CREDENTIAL, STRING_TYPES
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
+from routeguard_lint.rules.rg003_credential_in_query import CREDENTIAL_PARAM, NOT_CREDENTIAL, STRING_TYPES
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id
 BEARER = "http-credentials"  # HTTPAuthorizationCredentials: `.credentials` is RAW

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from . import ir
-from .parse import MAX_BYTES, RECURSION_LIMIT, ParseFailure, decode, line_breaks, no_gc, parse_text, \
+from routeguard_lint.facts import ir
+from routeguard_lint.parsing.source import MAX_BYTES, RECURSION_LIMIT, ParseFailure, decode, line_breaks, no_gc, parse_text, \
     source_lines, too_large
 
 MAX_IR_DEPTH = 60

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import ir
-from .facts import Func
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
 
 
 @dataclass

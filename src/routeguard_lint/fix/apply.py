@@ -52,12 +52,12 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from . import ir
-from .facts import ImportRef, ModuleFacts, Param, to_ir
-from .graph import ANNOTATED, DEPENDS, SCHEME_NAMES, SECURITY, Graph, is_fastapi_name, walk
-from .index import ClassV, Ctx, ExternalV, Index, InstanceV, LiteralV, ModuleV, UnknownV
-from .model import Finding, Result
-from .parse import ParseFailure, decode, parse_text
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import ImportRef, ModuleFacts, Param, to_ir
+from routeguard_lint.routes.graph import ANNOTATED, DEPENDS, SCHEME_NAMES, SECURITY, Graph, is_fastapi_name, walk
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, InstanceV, LiteralV, ModuleV, UnknownV
+from routeguard_lint.model import Finding, Result
+from routeguard_lint.parsing.source import ParseFailure, decode, parse_text
 
 FIXABLE = ("RG003", "RG005", "RG006")
 MAX_ROUNDS = 4
@@ -881,7 +881,7 @@ class FileFixer:
 
     # -- RG006 -----------------------------------------------------------------------------------------
     def _rg006(self, finding: Finding) -> str:
-        from .rules.rg006_missing_www_authenticate import HTTP_EXCEPTIONS, _Checker
+        from routeguard_lint.rules.rg006_missing_www_authenticate import HTTP_EXCEPTIONS, _Checker
 
         checker = _Checker(self.p.graph)
         found = []
@@ -1006,8 +1006,8 @@ class FileFixer:
 
     # -- RG005 -----------------------------------------------------------------------------------------
     def _rg005(self, finding: Finding) -> str:
-        from .rules._compare import comparisons
-        from .rules._values import Values
+        from routeguard_lint.rules._compare import comparisons
+        from routeguard_lint.rules._values import Values
 
         records = [c for c in comparisons(self.p.graph) if c.path == finding.path and c.line == finding.line
                    and c.kind == "secret" and c.op in ("==", "!=")]
@@ -1266,7 +1266,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
               select: Iterable[str] | None = None, config=None, cache_dir: Path | None = None,
               max_rounds: int = MAX_ROUNDS) -> FixOutcome:
     """Analyse, fix, and analyse the fixed sources again (in memory) until nothing more is fixed."""
-    from .api import analysis
+    from routeguard_lint.api import analysis
 
     outcome = FixOutcome()
     originals: dict[str, Source] = {}

@@ -12,8 +12,8 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
-from . import ir
-from .facts import ClassDef, Func, ImportRef, ModuleFacts
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import ClassDef, Func, ImportRef, ModuleFacts
 
 MAX_DEPTH = 40
 

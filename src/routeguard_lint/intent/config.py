@@ -31,8 +31,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from .discovery import display_path
-from .graph import DepNode, Graph, Route
+from routeguard_lint.files.discovery import display_path
+from routeguard_lint.routes.graph import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"
 ROUTEGUARD_TOML = "routeguard.toml"
@@ -84,7 +84,7 @@ class Config:
 
     def rule_codes(self, cli_select: list[str] | None = None, cli_ignore: list[str] | None = None) -> list[str]:
         """The rules to run. A CLI `--select`/`--ignore` replaces the configured one; RG000 always runs."""
-        from .rules import ALL_RULES
+        from routeguard_lint.rules import ALL_RULES
 
         selected = list(cli_select) if cli_select else \
             list(self.select) if self.select is not None else [r.code for r in ALL_RULES]
@@ -196,7 +196,7 @@ def _strings(value: object, key: str, where: str) -> list[str]:
 
 
 def _validate(table: dict, where: str, path: Path, shown: str, text: str, header: int) -> Config:
-    from .rules import get_rule
+    from routeguard_lint.rules import get_rule
 
     for key in table:
         if key not in KEYS:

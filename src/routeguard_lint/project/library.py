@@ -19,8 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-from .facts import ModuleFacts, extract
-from .parse import ParseFailure, read_source
+from routeguard_lint.facts.extract import ModuleFacts, extract
+from routeguard_lint.parsing.source import ParseFailure, read_source
 
 FRAMEWORK = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "typing_extensions", "annotated_types",
                        "anyio", "sniffio", "uvicorn", "builtins", "__future__"})
