@@ -15,7 +15,8 @@ from typing import Annotated, Optional
 import typer
 
 from routeguard_lint import __version__
-from routeguard_lint.rules import ALL_RULES, get_rule
+from routeguard_lint import rules
+from routeguard_lint.rules import get_rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -146,8 +147,8 @@ def check(
     no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (RG003, RG005, RG006), write the "
-                                                    "files, then report what remains.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help=f"Apply the safe autofixes ({', '.join(rules.fixable_codes())}), "
+                                                    "write the files, then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the safe autofixes instead of "
                                                       "the report and write nothing; exit 1 if there would be "
                                                       "changes.")] = False,
@@ -171,9 +172,9 @@ def check(
                              config=settings, cache_dir=_cache_dir(no_cache))
         _debug_errors(result, debug)
         if format is CheckFormat.json:
-            _write(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files), output)
+            _write(findings_json(result.findings, rules.ALL_RULES, version=__version__, files=result.files), output)
         elif format is CheckFormat.sarif:
-            _write(sarif_report(result.findings, ALL_RULES, version=__version__), output)
+            _write(sarif_report(result.findings, rules.ALL_RULES, version=__version__), output)
         elif format is CheckFormat.github:
             _write(github_annotations(result.findings), output)
         else:
@@ -263,8 +264,8 @@ def routes(
 @app.command("rules")
 def rules_command() -> None:
     """List the rules: code, name, summary."""
-    width = max(len(r.name) for r in ALL_RULES)
-    for rule in ALL_RULES:
+    width = max(len(r.name) for r in rules.ALL_RULES)
+    for rule in rules.ALL_RULES:
         fix = "fixable" if rule.fixable else ""
         sys.stdout.write(f"{rule.code}  {rule.name.ljust(width)}  {rule.severity:<7}  {fix:<7}  {rule.summary}\n")
 

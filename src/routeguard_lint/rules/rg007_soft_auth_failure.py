@@ -42,11 +42,46 @@ retry logic, caches, API gateways, rate limiters and monitoring all see a succes
 counted as failures, and the OpenAPI schema documents no 401/403.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)) -> bool:
+    return token in TOKENS
+
+
 @app.get("/secure")
 async def secure_route(verified: bool = Depends(verify_user)):
     if not verified:
         return {"error": "Not allowed"}
     return {"message": "Only verified users."}
+
+
+TOKENS: set = set()
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)) -> bool:
+    return token in TOKENS
+
+
+@app.get("/secure")
+async def secure_route(verified: bool = Depends(verify_user)):
+    if not verified:
+        raise HTTPException(status_code=403, detail="Not allowed")
+    return {"message": "Only verified users."}
+
+
+TOKENS: set = set()
 """,
     fix="""
 Raise in the dependency, so the route never runs for a failed check:

@@ -36,19 +36,50 @@ client, a third-party integration or a user who never consented to that scope â€
 is restricted.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={"items:write": "Modify items"})
 
 
-async def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
-    user = decode_and_load(token)
+async def get_current_user(token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
     if user is None:
-        raise HTTPException(status_code=401, detail="Invalid token")
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
 @app.delete("/items/{item_id}")
-async def delete_item(item_id: int, user: User = Security(get_current_user, scopes=["items:write"])):
-    ...
+async def delete_item(item_id: int, user: dict = Security(get_current_user, scopes=["items:write"])):
+    return {"deleted": item_id}
+
+
+USERS: dict = {}
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={"items:write": "Modify items"})
+
+
+async def get_current_user(scopes: SecurityScopes, token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    if not set(scopes.scopes) <= set(user["scopes"]):
+        raise HTTPException(status_code=403, detail="Not enough permissions")
+    return user
+
+
+@app.delete("/items/{item_id}")
+async def delete_item(item_id: int, user: dict = Security(get_current_user, scopes=["items:write"])):
+    return {"deleted": item_id}
+
+
+USERS: dict = {}
 """,
     fix="""
 Take `SecurityScopes` in the dependency that decodes the token and reject a token that lacks one of the
