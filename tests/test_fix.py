@@ -16,10 +16,9 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from typer.testing import CliRunner
 
+from cli_helpers import cli
 from routeguard_lint.fix import apply as fixmod
-from routeguard_lint.cli import app
 from routeguard_lint.parsing.source import ParseFailure
 
 if sys.version_info >= (3, 11):
@@ -48,14 +47,6 @@ def copy_app(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest)
     (dest / ".git").mkdir()  # the project's top: no configuration is looked for above it
     return dest
-
-
-def cli(*args: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(cwd)
-    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
-    result = CliRunner().invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def remaining_expected(case: Path) -> list[dict]:
