@@ -12,8 +12,10 @@ import traceback
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 
+from routeguard_lint.auth.judge import judge
 from routeguard_lint.facts import cache
 from routeguard_lint import rules as rules_pkg
 from routeguard_lint.intent.config import Config, find_config, load_config
@@ -164,7 +166,8 @@ def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None
     aliases = {f.display: list(f.aliases) for f in files}
     library = LibraryLoader(project_site_packages(paths) + [p for p in sys.path if p]) if libraries else None
     index = Index(facts, aliases, library=library)
-    return build_graph(index)
+    table = build_graph(index)
+    return replace(table, auth=judge(table))  # the route table, and the auth judgement of its routes
 
 
 def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str = "graph",
@@ -238,15 +241,17 @@ def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
 
 def route_info(route: Route, graph: Graph) -> RouteInfo:
     decl = route.decl
+    assert graph.auth is not None
+    verdict = graph.auth.of(route)
     deps: list[DependencyInfo] = []
     if route.root is not None:
         for child, via in route.root.children:
             deps.append(DependencyInfo(child.label, child.kind, via, child.path, child.line))
     return RouteInfo(
         methods=tuple(route.methods), path=route.full_path, handler=decl.handler_name, file=decl.file,
-        line=decl.line, column=decl.col, state=route.state, public_reason=route.public_reason,
-        auth=route.auth_chain, reason=route.reason, dependencies=tuple(deps), conditions=route.conditions,
-        reachable=route.reachable, scheme=route.scheme,
+        line=decl.line, column=decl.col, state=verdict.state.value, public_reason=verdict.public_reason,
+        auth=verdict.chain, reason=verdict.reason, dependencies=tuple(deps), conditions=route.conditions,
+        reachable=route.reachable, scheme=verdict.scheme,
     )
 
 
@@ -271,6 +276,8 @@ def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | N
                   overlay=overlay)
     wanted = list(select) if select is not None else config.rule_codes()
     intent = declare(graph, config)  # declared intent: route states, before the rules
+    assert graph.auth is not None
+    graph = replace(graph, auth=graph.auth.declared(intent.verdicts), intent=intent)
     errors = [f"{facts.path}:\n{facts.traceback}" for facts in graph.index.modules
               if getattr(facts, "traceback", None)]
     findings = run_rules(graph, wanted, errors=errors)

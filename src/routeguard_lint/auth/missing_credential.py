@@ -261,7 +261,7 @@ class _Walk:
         return result
 
     # -- expressions -----------------------------------------------------------------------------------
-    def eval(self, expr: ir.Expr | None, depth: int = 0) -> AV:  # noqa: C901 - a flat dispatch
+    def eval(self, expr: ir.Expr | None, depth: int = 0) -> AV:
         if expr is None:
             return NONE
         if depth > 30:

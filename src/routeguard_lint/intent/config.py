@@ -32,6 +32,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from routeguard_lint.files.discovery import display_path
+from routeguard_lint.auth.judge import AuthState, Verdict
 from routeguard_lint.routes.graph import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"
@@ -322,6 +323,7 @@ class ConfigOutcome:
 
     config: Config
     unmatched: list[PublicEntry] = field(default_factory=list)  # public entries that match no route
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> the declared verdict
 
 
 def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
@@ -334,29 +336,36 @@ def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
 
 
 def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
-    """Apply `auth-dependencies` and `public` to the route states (before the rules run)."""
+    """What `auth-dependencies` and `public` make of the route states (before the rules run): the changed
+    verdicts, in `ConfigOutcome.verdicts`."""
     outcome = ConfigOutcome(config)
+    assert graph.auth is not None
+    judged = graph.auth
+
+    def state(route: Route) -> AuthState:
+        return outcome.verdicts.get(id(route), judged.of(route)).state
+
     if config.auth_dependencies:
         names = frozenset(config.auth_dependencies)
         for route in graph.routes:
-            if route.state == "protected" or route.root is None:
+            if state(route) is AuthState.PROTECTED or route.root is None:
                 continue
             chain = _declared_chain(route.root, names, set())
             if chain:
-                route.state = "protected"
-                route.public_reason = None
-                route.auth_chain = tuple(n.label for n in chain)
-                route.reason = (f"authenticated by {' -> '.join(route.auth_chain)} "
-                                f"(declared in config: auth-dependencies in {config.display})")
+                labels = tuple(n.label for n in chain)
+                outcome.verdicts[id(route)] = Verdict(
+                    AuthState.PROTECTED, f"authenticated by {' -> '.join(labels)} (declared in config: "
+                    f"auth-dependencies in {config.display})", chain=labels, scheme=judged.of(route).scheme)
     matched: set[int] = set()
     for entry in config.public:
         for route in graph.routes:
             if not entry.matches(route):
                 continue
             matched.add(entry.index)
-            if route.state != "protected":
-                route.state = "public"
-                route.public_reason = route.reason = f"declared public in {config.display}: {entry.reason}"
+            if state(route) is not AuthState.PROTECTED:
+                reason = f"declared public in {config.display}: {entry.reason}"
+                outcome.verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
+                                                      scheme=judged.of(route).scheme)
     outcome.unmatched = [e for e in config.public if e.index not in matched]
     return outcome
 

@@ -26,6 +26,7 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 
+from routeguard_lint.auth.judge import AuthState, Verdict
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
@@ -77,6 +78,7 @@ class Intent:
     unmatched_public: list[PublicEntry]
     directives: list[Directive]
     ran: frozenset = frozenset()  # rule codes whose findings went through `suppress()`
+    verdicts: dict = field(default_factory=dict)  # id(route) -> auth Verdict the declarations decide
     suppressed: bool = False  # `suppress()` has run: directive usage is final
 
 
@@ -204,20 +206,22 @@ def declare(graph: Graph, config: Config) -> Intent:
     for d in directives:
         if d.kind == "public" and not d.problems:
             public.setdefault(d.path, []).append(d)
+    verdicts = dict(outcome.verdicts)
     if public:
+        assert graph.auth is not None
         for route in graph.routes:
             decl = route.decl
             for d in public.get(decl.file, ()):
                 if d.anchor != decl.line and d.line != decl.line:
                     continue
                 d.applied = True
-                if route.state != "protected":
-                    route.state = "public"
-                    route.public_reason = route.reason = f"declared public in {d.path}:{d.line}: {d.reason}"
+                current = verdicts.get(id(route), graph.auth.of(route))
+                if current.state is not AuthState.PROTECTED:
+                    reason = f"declared public in {d.path}:{d.line}: {d.reason}"
+                    verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
+                                                  scheme=current.scheme)
                 break
-    intent = Intent(config, outcome.unmatched, directives)
-    graph.intent = intent
-    return intent
+    return Intent(config, outcome.unmatched, directives, verdicts=verdicts)
 
 
 def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[str]) -> list[Finding]:

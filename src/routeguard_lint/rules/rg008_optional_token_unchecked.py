@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.model import Finding, Related
 from routeguard_lint.auth.optional_auth import optional_use
+from routeguard_lint.facts import ir
+from routeguard_lint.model import Finding, Related
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 
@@ -118,12 +118,14 @@ _CALLABLE = ("function", "class", "instance")
 
 
 def check(graph: Graph) -> Iterable[Finding]:
+    assert graph.auth is not None
     for node in dependency_nodes(graph).values():
-        if node.kind not in _CALLABLE or node.func is None or node.optional_outcome is None:
+        optional_outcome = graph.auth.node(node).optional_outcome
+        if node.kind not in _CALLABLE or node.func is None or optional_outcome is None:
             continue
         if not node.rejects:
             continue  # a dependency that can never reject is RG002's
-        uses = optional_use(node.optional_outcome)  # type: ignore[arg-type]
+        uses = optional_use(optional_outcome)
         if not uses:
             continue
         func = node.func
