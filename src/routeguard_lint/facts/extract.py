@@ -83,6 +83,34 @@ class CredentialRead:
 
 
 @dataclass(slots=True)
+class Bind:
+    """A local name bound in a function (a tuple target binds each name to `value[i]`)."""
+
+    name: str
+    value: ir.Expr
+    line: int
+    conditions: tuple  # enclosing `if` tests (and block markers) within the function, outermost first
+
+
+@dataclass(slots=True)
+class Effect:
+    """A call made as a statement of its own (`check(token)`, `await verify(...)`)."""
+
+    call: ir.Call
+    line: int
+    conditions: tuple
+
+
+@dataclass(slots=True)
+class CompareSite:
+    """A comparison in a function (`a == b`, `x in y`, chained ones)."""
+
+    expr: ir.Expr | None  # an ir.Compare, unless the comparison was too deep to convert
+    line: int
+    conditions: tuple
+
+
+@dataclass(slots=True)
 class Func:
     qualname: str
     name: str
@@ -100,13 +128,11 @@ class Func:
     assigns: dict = field(default_factory=dict)  # local name -> last assigned ir expr
     nested: list[str] = field(default_factory=list)
     credential_reads: list[CredentialRead] = field(default_factory=list)
-    compares: list[tuple] = field(default_factory=list)  # (ir.Compare, line, conditions)
+    compares: list[CompareSite] = field(default_factory=list)
     has_yield: bool = False
     end_line: int = 0
-    # local bindings in source order, for the flow checks: (name, ir expr, line, conditions); a tuple target
-    # binds each name to `value[i]`
-    binds: list = field(default_factory=list)
-    effects: list = field(default_factory=list)  # expression-statement calls: (ir.Call, line, conditions)
+    binds: list[Bind] = field(default_factory=list)  # local bindings in source order, for the flow checks
+    effects: list[Effect] = field(default_factory=list)  # expression-statement calls
 
 
 # Markers that stand in `conditions` for blocks that are not `if`s: the body of `try` number N, one of its
@@ -727,7 +753,7 @@ class _Collector(_Walker):
     def _flow_bind(self, name: str, value: ir.Expr | None, line: int) -> None:
         func = self._func()
         if func is not None and value is not None and self._class() is None:
-            func.binds.append((name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions()))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         func = self._func()
@@ -737,7 +763,7 @@ class _Collector(_Walker):
         if isinstance(value, cst.Call):
             call = to_ir(value, self.line)
             if isinstance(call, ir.Call):
-                func.effects.append((call, self.line, self._local_conditions()))
+                func.effects.append(Effect(call, self.line, self._local_conditions()))
 
     def _bind(self, name: str, value: ir.Expr | None, line: int) -> None:
         if value is None:
@@ -749,7 +775,7 @@ class _Collector(_Walker):
         func = self._func()
         if func is not None:
             func.assigns[name] = value
-            func.binds.append((name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions()))
         elif self._in_module_scope():
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
@@ -812,7 +838,7 @@ class _Collector(_Walker):
     def visit_Comparison(self, node: cst.Comparison) -> None:
         func = self._func()
         if func is not None:
-            func.compares.append((to_ir(node, self.line), self.line, self._local_conditions()))
+            func.compares.append(CompareSite(to_ir(node, self.line), self.line, self._local_conditions()))
 
     def visit_Call(self, node: cst.Call) -> None:
         line = self.line

@@ -11,6 +11,9 @@ client cannot turn a 401 into a 500 with a non-ASCII header, and nothing is rewr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import libcst as cst
 
 from routeguard_lint.facts import ir
@@ -33,6 +36,23 @@ from routeguard_lint.routes.graph import ANNOTATED, DEPENDS, PARAM_FUNCS, REQUES
 ENV_GETTERS = frozenset({"os.getenv", "os.environ.get"})
 
 
+@dataclass(frozen=True)
+class _ParamOf:
+    """A name that is a parameter of an enclosing function."""
+
+    param: Param
+    ctx: Ctx  # the function's
+
+
+@dataclass(frozen=True)
+class _ParamParts:
+    """A parameter's annotation and default, as FastAPI reads them."""
+
+    base: ir.Expr | None  # the type (inside `Annotated[...]`)
+    markers: tuple[tuple[str, ir.Call], ...]  # ("Depends" | "Security" | "Header" | ..., the marker call)
+    value_default: bool  # a default that is a value, not a marker: the parameter may be left out
+
+
 class Types:
     """Whether an operand is known to be a `str` (or `bytes`) at run time, from annotations and sources."""
 
@@ -42,10 +62,10 @@ class Types:
 
     def of(self, expr: ir.Expr, ctx: Ctx) -> str | None:
         if isinstance(expr, ir.Name):
-            how, param, pctx = self._local(expr.id, ctx)
-            if how == "param":
-                return self.param_type(param, pctx)
-            if how == "local":
+            local = self._local(expr.id, ctx)
+            if isinstance(local, _ParamOf):
+                return self.param_type(local.param, local.ctx)
+            if local == "local":
                 return None
             return self._global(ctx.module, expr.id, 0)
         if isinstance(expr, ir.Attr):
@@ -55,14 +75,16 @@ class Types:
         return None
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def _local(self, name: str, ctx: Ctx) -> tuple[str, Param | None, Ctx | None]:
+    def _local(self, name: str, ctx: Ctx) -> _ParamOf | Literal["local"] | None:
+        """What `name` is in the function scopes around `ctx`: a parameter (of which function), "local" for
+        a variable assigned there, None when it is not local (a global, a builtin)."""
         for func in self.index.scopes(ctx):
-            if name in func.assigns or any(b[0] == name for b in func.binds):
-                return "local", None, None
+            if name in func.assigns or any(b.name == name for b in func.binds):
+                return "local"
             for param in func.params:
                 if param.name == name:
-                    return "param", param, Ctx(ctx.module, func.qualname)
-        return "", None, None
+                    return _ParamOf(param, Ctx(ctx.module, func.qualname))
+        return None
 
     def _external(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
         value = self.index.resolve(expr, ctx) if expr is not None else None
@@ -75,7 +97,7 @@ class Types:
         qual = self._external(annotation, ctx) if isinstance(annotation, ir.Name) else None
         return {"builtins.str": "str", "builtins.bytes": "bytes"}.get(qual or "")
 
-    def split_annotated(self, annotation: ir.Expr | None, ctx: Ctx) -> tuple[ir.Expr | None, tuple]:
+    def split_annotated(self, annotation: ir.Expr | None, ctx: Ctx) -> tuple[ir.Expr | None, tuple[ir.Expr, ...]]:
         if isinstance(annotation, ir.Sub) and annotation.index and self._external(annotation.value, ctx) in ANNOTATED:
             return annotation.index[0], tuple(annotation.index[1:])
         return annotation, ()
@@ -92,17 +114,21 @@ class Types:
             return qual.rsplit(".", 1)[-1]
         return None
 
-    def _param_parts(self, param: Param, ctx: Ctx):
+    def _param_parts(self, param: Param, ctx: Ctx) -> _ParamParts:
         base, meta = self.split_annotated(param.annotation, ctx)
-        markers = [(self._marker(m, ctx), m) for m in (*meta, param.default)]
-        markers = [(kind, m) for kind, m in markers if kind]
-        default_value = param.default is not None and not self._marker(param.default, ctx)
-        return base, markers, default_value
+        markers: list[tuple[str, ir.Call]] = []
+        for expr in (*meta, param.default):
+            kind = self._marker(expr, ctx)
+            if kind is not None and isinstance(expr, ir.Call):
+                markers.append((kind, expr))
+        value_default = param.default is not None and not self._marker(param.default, ctx)
+        return _ParamParts(base, tuple(markers), value_default)
 
     def param_type(self, param: Param, ctx: Ctx) -> str | None:
         if param.kind in ("vararg", "kwarg"):
             return None
-        base, markers, default_value = self._param_parts(param, ctx)
+        parts = self._param_parts(param, ctx)
+        base, markers, default_value = parts.base, parts.markers, parts.value_default
         if default_value and not isinstance(param.default, ir.Str):
             return None  # `token: str = None`: may be None
         for kind, call in markers:
@@ -122,7 +148,8 @@ class Types:
         return self.simple(base, ctx)
 
     def credential_object(self, param: Param, ctx: Ctx) -> str | None:
-        base, markers, default_value = self._param_parts(param, ctx)
+        parts = self._param_parts(param, ctx)
+        base, markers, default_value = parts.base, parts.markers, parts.value_default
         if default_value:
             return None
         for kind, call in markers:
@@ -151,14 +178,16 @@ class Types:
     def _attr(self, expr: ir.Attr, ctx: Ctx) -> str | None:
         base = expr.value
         if isinstance(base, ir.Name):
-            how, param, pctx = self._local(base.id, ctx)
-            if how == "local":
+            local = self._local(base.id, ctx)
+            if local == "local":
                 return None
-            if how == "param":
+            if isinstance(local, _ParamOf):
+                param, pctx = local.param, local.ctx
                 obj = self.credential_object(param, pctx)
                 if obj is not None:
                     return "str" if expr.attr in CREDENTIAL_OBJECTS[obj] else None
-                annotation, _markers, default_value = self._param_parts(param, pctx)
+                parts = self._param_parts(param, pctx)
+                annotation, default_value = parts.base, parts.value_default
                 cls_v = self.index.resolve(annotation, pctx) if annotation is not None else None
                 if isinstance(cls_v, ClassV) and not default_value:
                     return self._class_attr(cls_v, expr.attr)
@@ -177,10 +206,10 @@ class Types:
             return "str"
         value = expr.value
         if isinstance(value, ir.Attr) and value.attr in ("headers", "cookies") and isinstance(value.value, ir.Name):
-            how, param, pctx = self._local(value.value.id, ctx)
-            if how == "param":
-                base, _markers, _default = self._param_parts(param, pctx)
-                qual = self._external(base, pctx)
+            local = self._local(value.value.id, ctx)
+            if isinstance(local, _ParamOf):
+                base = self._param_parts(local.param, local.ctx).base
+                qual = self._external(base, local.ctx)
                 if qual and qual.rsplit(".", 1)[-1] in REQUEST_TYPES and \
                         (qual.startswith("fastapi.") or qual.startswith("starlette.")):
                     return "str"
@@ -211,15 +240,36 @@ class Types:
         return None
 
 
+@dataclass(frozen=True)
+class _Match:
+    """A comparison the finding reported, read as the analysis reads it."""
+
+    node: cst.Comparison
+    ctx: Ctx
+    left: ir.Expr
+    right: ir.Expr
+    op: str  # "==" | "!="
+
+
 def fix(finding: Finding, file: FileFix) -> str:
     """`==`/`!=` of the comparison the finding reported -> `secrets.compare_digest(...)`."""
+    matched = _reported_comparisons(finding, file)
+    if not matched:
+        raise Unfixable("the comparison is not a single == or != of two operands (a chained or computed "
+                        "comparison is left as it is)")
+    types = Types(file.project)
+    return "; ".join(_rewrite(match, file, types) for match in matched)
+
+
+def _reported_comparisons(finding: Finding, file: FileFix) -> list[_Match]:
+    """The single `==`/`!=` comparisons where the finding points that the analysis reads as a credential
+    compared with a configured secret."""
     records = [c for c in comparisons(file.project.graph) if c.path == finding.path and c.line == finding.line
                and c.kind == "secret" and c.op in ("==", "!=")]
     values = Values(file.index)
     credentials = {record.credential for record in records}
 
     def reported(cred: ir.Expr, other: ir.Expr, ctx: Ctx) -> bool:
-        """The analysis' own reading: a credential compared with a configured secret."""
         if ir.show(cred, 60) not in credentials:
             return False
         origin = values.classify(other, ctx)
@@ -228,67 +278,67 @@ def fix(finding: Finding, file: FileFix) -> str:
     matched = []
     for site in file.sites(file.scan.compares, finding):
         node = site.node
-        if not isinstance(node, cst.Comparison) or len(node.comparisons) != 1:
-            continue
-        if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+        if not isinstance(node, cst.Comparison) or len(node.comparisons) != 1 or \
+                not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
             continue
         op = "==" if isinstance(node.comparisons[0].operator, cst.Equal) else "!="
         if not any(record.op == op for record in records):
             continue
         left, right = to_ir(node.left, finding.line), to_ir(node.comparisons[0].comparator, finding.line)
+        if left is None or right is None:
+            continue
         ctx = Ctx(file.facts.module, site.scope)
         if reported(left, right, ctx) or reported(right, left, ctx):
-            matched.append((site, ctx, left, right, op))
-    if not matched:
-        raise Unfixable("the comparison is not a single == or != of two operands (a chained or computed "
-                         "comparison is left as it is)")
-    types = Types(file.project)
-    descriptions = []
-    for site, ctx, left, right, op in matched:
-        node = site.node
-        for side in (node.left, node.comparisons[0].comparator):
-            if not _plain(file, side):
-                raise Unfixable(f"'{file.module.code_for_node(side).strip()}' is not a plain name, attribute or "
-                                 f"subscript; rewriting it could change when it is evaluated")
-        types = (types.of(left, ctx), types.of(right, ctx))
-        if types[0] != types[1] or types[0] not in ("str", "bytes"):
-            unknown = [ir.show(x, 40) for x, t in zip((left, right), types) if t not in ("str", "bytes")]
-            what = f"'{unknown[0]}' is not known to be a str" if unknown else "one side is str, the other bytes"
-            raise Unfixable(f"{what}; secrets.compare_digest raises TypeError for None, numbers, SecretStr "
-                             f"or mixed str/bytes, so the comparison is left as it is")
-        digest = _secrets_name(file)
-        encode = types[0] == "str"
-        negate = op == "!="
+            matched.append(_Match(node, ctx, left, right, op))
+    return matched
 
-        def edit(updated: cst.Comparison, encode=encode, negate=negate, digest=digest) -> cst.BaseExpression:
-            def operand(expr: cst.BaseExpression) -> cst.BaseExpression:
-                if not encode:
-                    return expr
-                return cst.Call(func=cst.Attribute(value=expr, attr=cst.Name("encode")))
-            call = cst.Call(func=cst.parse_expression(digest), args=[
-                cst.Arg(operand(updated.left), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
-                cst.Arg(operand(updated.comparisons[0].comparator))])
-            if negate:
-                return cst.UnaryOperation(operator=cst.Not(), expression=call, lpar=updated.lpar,
-                                          rpar=updated.rpar)
-            return call.with_changes(lpar=updated.lpar, rpar=updated.rpar)
-        file.edit(node, edit)
-        shown = f"{ir.show(left, 40)} {op} {ir.show(right, 40)}"
-        descriptions.append(f"'{shown}' compared with {'not ' if negate else ''}{digest}()")
-    return "; ".join(descriptions)
 
-def _plain(file: FileFix, node: cst.BaseExpression) -> bool:
+def _rewrite(match: _Match, file: FileFix, types: Types) -> str:
+    node = match.node
+    for side in (node.left, node.comparisons[0].comparator):
+        if not _plain(side):
+            raise Unfixable(f"'{file.module.code_for_node(side).strip()}' is not a plain name, attribute or "
+                            f"subscript; rewriting it could change when it is evaluated")
+    kinds = (types.of(match.left, match.ctx), types.of(match.right, match.ctx))
+    if kinds[0] != kinds[1] or kinds[0] not in ("str", "bytes"):
+        unknown = [ir.show(x, 40) for x, t in zip((match.left, match.right), kinds, strict=True)
+                   if t not in ("str", "bytes")]
+        what = f"'{unknown[0]}' is not known to be a str" if unknown else "one side is str, the other bytes"
+        raise Unfixable(f"{what}; secrets.compare_digest raises TypeError for None, numbers, SecretStr "
+                        f"or mixed str/bytes, so the comparison is left as it is")
+    digest = _secrets_name(file)
+    encode = kinds[0] == "str"
+    negate = match.op == "!="
+
+    def operand(expr: cst.BaseExpression) -> cst.BaseExpression:
+        return cst.Call(func=cst.Attribute(value=expr, attr=cst.Name("encode"))) if encode else expr
+
+    def edit(updated: cst.Comparison) -> cst.BaseExpression:
+        call = cst.Call(func=cst.parse_expression(digest), args=[
+            cst.Arg(operand(updated.left), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+            cst.Arg(operand(updated.comparisons[0].comparator))])
+        if negate:
+            return cst.UnaryOperation(operator=cst.Not(), expression=call, lpar=updated.lpar, rpar=updated.rpar)
+        return call.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+    file.edit(node, edit)
+    shown = f"{ir.show(match.left, 40)} {match.op} {ir.show(match.right, 40)}"
+    return f"'{shown}' compared with {'not ' if negate else ''}{digest}()"
+
+
+def _plain(node: cst.BaseExpression) -> bool:
+    """A name, attribute or subscript by a literal or a name: evaluating it twice has no effect."""
     if isinstance(node, cst.Name):
         return True
     if isinstance(node, cst.Attribute):
-        return _plain(file, node.value)
+        return _plain(node.value)
     if isinstance(node, cst.Subscript):
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return False
         index = node.slice[0].slice.value
-        return _plain(file, node.value) and (isinstance(index, (cst.SimpleString, cst.Integer)) or
-                                            _plain(file, index))
+        return _plain(node.value) and (isinstance(index, (cst.SimpleString, cst.Integer)) or _plain(index))
     return False
+
 
 def _secrets_name(file: FileFix) -> str:
     ref = file.facts.imports.get("secrets")

@@ -227,8 +227,8 @@ def _except_branch(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
         if not (isinstance(cond, ir.Unknown) and cond.code.startswith("<except:")):
             continue
         body = "<try:" + cond.code[len("<except:"):]
-        entries = [(b[1], b[3]) for b in getattr(flow.func, "binds", ())] + \
-            [(e[0], e[2]) for e in getattr(flow.func, "effects", ())]
+        entries = [(b.value, b.conditions) for b in flow.func.binds] + \
+            [(e.call, e.conditions) for e in flow.func.effects]
         for value, where in entries:
             if any(isinstance(c, ir.Unknown) and c.code == body for c in where):
                 call = _verifies(value, flow)

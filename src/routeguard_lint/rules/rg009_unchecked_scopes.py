@@ -132,17 +132,17 @@ def _scopes_param(func: Func) -> str | None:
 def _tests(func: Func) -> list:
     """Everything `func` decides on: `if` tests around its statements and its comparisons."""
     out: list = []
-    for _name, _expr, _line, conds in func.binds:
-        out.extend(conds)
-    for _call, _line, conds in func.effects:
-        out.extend(conds)
+    for bind in func.binds:
+        out.extend(bind.conditions)
+    for effect in func.effects:
+        out.extend(effect.conditions)
     for r in func.raises:
         out.extend(r.conditions)
     for r in func.returns:
         out.extend(r.conditions)
-    for cmp, _line, conds in func.compares:
-        out.append(cmp)
-        out.extend(conds)
+    for site in func.compares:
+        out.append(site.expr)
+        out.extend(site.conditions)
     return [t for t in out if not is_marker(t)]
 
 
@@ -172,7 +172,7 @@ def _tests_scopes(func: Func, name: str) -> bool:
     them: `for scope in security_scopes.scopes: if scope not in user.scopes: ...`)."""
     derived: set[str] = set()
     for _ in range(5):
-        grown = {b for b, expr, _line, _c in func.binds if b not in derived and _mentions(expr, name, derived)}
+        grown = {b.name for b in func.binds if b.name not in derived and _mentions(b.value, name, derived)}
         if not grown:
             break
         derived |= grown

@@ -246,8 +246,8 @@ class _Func:
         """Where the result of an unverified getter ends up: a return, or a user lookup."""
         tainted: set[str] = set()
         for _ in range(6):
-            grown = {name for name, expr, _line, _c in self.func.binds
-                     if name not in tainted and self.uses(expr, tainted, source)}
+            grown = {b.name for b in self.func.binds
+                     if b.name not in tainted and self.uses(b.value, tainted, source)}
             if not grown:
                 break
             tainted |= grown
