@@ -267,6 +267,6 @@ def summary(outcome: FixOutcome, *, would: bool) -> list[str]:
                      f"in {files} file{'s' if files != 1 else ''} ({per_rule})")
     else:
         lines.append("routeguard: nothing to fix")
-    for item in sorted(outcome.skipped, key=lambda s: (s.path, s.line, s.rule_id, s.reason)):
-        lines.append(f"routeguard: not fixed: {item.path}:{item.line}: {item.rule_id} {item.reason}")
+    for skip in sorted(outcome.skipped, key=lambda s: (s.path, s.line, s.rule_id, s.reason)):
+        lines.append(f"routeguard: not fixed: {skip.path}:{skip.line}: {skip.rule_id} {skip.reason}")
     return lines
