@@ -9,6 +9,7 @@ ignored: the cache can only make a run faster, never change its result.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -59,6 +60,7 @@ def load(cache_dir: Path, key: str) -> ModuleFacts | None:
 
 def store(cache_dir: Path, key: str, facts: ModuleFacts) -> None:
     target = cache_dir / key[:2]
+    tmp: str | None = None
     try:
         target.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")
@@ -66,7 +68,6 @@ def store(cache_dir: Path, key: str, facts: ModuleFacts) -> None:
             pickle.dump(facts, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target / key)
     except Exception:
-        try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except Exception:
-            pass
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
