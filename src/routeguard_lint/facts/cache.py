@@ -243,26 +243,39 @@ class _Invalid(Exception):
 
 
 def _decode(value: Any) -> Any:
-    if type(value) is not list:
-        return value
+    return _node(value) if type(value) is list else value
+
+
+def _node(value: list[Any]) -> Any:
+    """Build one tagged array; scalars are taken as they are (no call per leaf)."""
     tag = value[0]
-    if tag == "t":
-        return tuple(map(_decode, value[1:]))
-    if tag == "l":
-        return list(map(_decode, value[1:]))
-    if tag == "d":
-        items = list(map(_decode, value[1:]))
-        return dict(zip(items[::2], items[1::2]))
-    if tag == "b":
-        return value[1].encode("latin-1")
-    if tag == "e":
-        return ...
-    if tag == "n":
-        return _ENUMS[value[1]](_decode(value[2]))  # KeyError, ValueError: not an entry of ours
-    cls = _TYPES.get(tag) if type(tag) is str else None
-    if cls is None:
+    args = [_node(item) if type(item) is list else item for item in value[1:]]
+    build = _BUILD.get(tag) if type(tag) is str else None
+    if build is None:
         raise _Invalid(tag)
-    return cls(*map(_decode, value[1:]))
+    return build(args)
+
+
+def _dict(args: list[Any]) -> dict[Any, Any]:
+    return dict(zip(args[::2], args[1::2]))
+
+
+def _bytes(args: list[Any]) -> bytes:
+    return args[0].encode("latin-1")
+
+
+def _enum(args: list[Any]) -> enum.Enum:
+    return _ENUMS[args[0]](args[1])  # type: ignore[call-arg]
+
+
+def _constructor(cls: type) -> Callable[[list[Any]], Any]:
+    return lambda args: cls(*args)
+
+
+_BUILD: dict[str, Callable[[list[Any]], Any]] = {
+    "t": tuple, "l": lambda args: args, "d": _dict, "b": _bytes, "e": lambda args: ..., "n": _enum,
+    **{name: _constructor(cls) for name, cls in _TYPES.items()},
+}
 
 
 def dumps(key: str, facts: ModuleFacts) -> bytes:
