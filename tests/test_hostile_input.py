@@ -483,8 +483,8 @@ def test_a_worker_process_that_dies_costs_only_its_own_file(proj: Path, monkeypa
     monkeypatch.setattr(api, "_facts_for", _facts_for_that_kills_its_worker)
     found = findings(jobs=2)
     finding = only_rg000(found, "proj/kills_worker.py")
-    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (a crash "
-                               "in the parser, or out of memory)")
+    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (out of "
+                               "memory: the bound per file is 4,096 MiB; or a crash in the parser)")
     assert located(found) >= {("RG001", f"proj/{name}", 6) for name in routers}
     assert len(found) == len(routers) + 2
 

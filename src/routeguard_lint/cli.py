@@ -261,6 +261,22 @@ def routes(
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
+cache_app = typer.Typer(help="Manage the per-file facts cache.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clean")
+def cache_clean() -> None:
+    """Remove every entry of the facts cache ($ROUTEGUARD_CACHE_DIR, else $XDG_CACHE_HOME/routeguard,
+    else ~/.cache/routeguard)."""
+    from routeguard_lint.facts.cache import clean, default_dir
+    from routeguard_lint.report._common import sanitize
+
+    folder = default_dir()
+    removed = clean(folder)
+    sys.stderr.write(f"routeguard: removed {removed} cache entries from {sanitize(str(folder))}\n")
+
+
 @app.command("rules")
 def rules_command() -> None:
     """List the rules: code, name, summary."""
