@@ -18,7 +18,7 @@ from pathlib import Path
 
 from routeguard_lint.facts.extract import ModuleFacts
 
-_FACT_MODULES = ("facts/extract.py", "facts/ir.py", "parsing/source.py", "facts/cache.py")
+_FACT_MODULES = ("facts/extract.py", "facts/walker.py", "facts/ir.py", "parsing/source.py", "facts/cache.py")
 
 
 def default_dir() -> Path:
