@@ -23,12 +23,13 @@ A comment anywhere on a multi-line decorator counts as written on the decorator'
 from __future__ import annotations
 
 import bisect
+import copy
 import re
 from dataclasses import dataclass, field, replace
 
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.model import Finding
+from routeguard_lint.model import Finding, SuppressionKind
 from routeguard_lint.parsing.source import ParseFailure, decode, read_source, source_lines
 
 # `# routeguard: <body>`; the body ends where another comment starts (`  # expect: ...`, `# noqa`),
@@ -78,6 +79,8 @@ class Intent:
     directives: list[Directive]
     ran: frozenset = frozenset()  # rule codes whose findings went through `suppress()`
     suppressed: bool = False  # `suppress()` has run: directive usage is final
+    # routes that were unprotected until declared public: (route, state before, reason before, why, where)
+    made_public: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -199,6 +202,8 @@ def collect_directives(graph: Graph) -> list[Directive]:
 def declare(graph: Graph, config: Config) -> Intent:
     """Apply the configuration and inline `public` directives to the route states; before the rules."""
     outcome = apply_config(graph, config)
+    made_public = [(route, state, reason, route.reason, SuppressionKind.EXTERNAL)
+                   for route, _entry, state, reason in outcome.made_public]
     directives = collect_directives(graph)
     public = {}
     for d in directives:
@@ -212,10 +217,12 @@ def declare(graph: Graph, config: Config) -> Intent:
                     continue
                 d.applied = True
                 if route.state != "protected":
+                    before = (route.state, route.reason)
                     route.state = "public"
                     route.public_reason = route.reason = f"declared public in {d.path}:{d.line}: {d.reason}"
+                    made_public.append((route, *before, d.reason, SuppressionKind.IN_SOURCE))
                 break
-    intent = Intent(config, outcome.unmatched, directives)
+    intent = Intent(config, outcome.unmatched, directives, made_public=made_public)
     graph.intent = intent
     return intent
 
@@ -239,6 +246,44 @@ def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[
     intent.ran = frozenset(ran)
     intent.suppressed = True
     return out
+
+
+class _RoutesView:
+    """The graph with other routes: what a rule sees when asked about routes as they were."""
+
+    def __init__(self, graph: Graph, routes: list) -> None:
+        self._graph = graph
+        self.routes = routes
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._graph, name)
+
+
+def declared_public_findings(graph: Graph, intent: Intent) -> list[Finding]:
+    """The RG001 findings that declaring routes public (configuration `public`, inline `# routeguard: public`)
+    silenced, as suppressed findings with the declaration's reason: SARIF and JSON show them as suppressed
+    (kind `external` for the configuration, `inSource` for a comment) rather than not at all."""
+    from routeguard_lint.rules import rg001_unprotected_route
+
+    out: list[Finding] = []
+    seen: set[int] = set()
+    for route, state, reason, why, kind in intent.made_public:
+        if state != "unprotected" or id(route) in seen:
+            continue
+        seen.add(id(route))
+        before = copy.copy(route)  # the route as the rules would have seen it: never the graph's own object
+        before.state, before.reason, before.public_reason = state, reason, None
+        for found in rg001_unprotected_route.check(_RoutesView(graph, [before])):  # type: ignore[arg-type]
+            out.append(replace(found, suppressed=why, suppression_kind=kind))
+    return out
+
+
+def config_ignored(findings: list[Finding], config: Config, rules: set[str] | frozenset[str]) -> list[Finding]:
+    """Findings of `rules` (those the configuration's `ignore` turned off) as suppressed, kind `external`."""
+    where = config.display or "the configuration"
+    return [f if f.rule_id not in rules or f.suppressed is not None else
+            replace(f, suppressed=f'ignore = ["{f.rule_id}"] in {where}', suppression_kind=SuppressionKind.EXTERNAL)
+            for f in findings]
 
 
 # ------------------------------------------------------------------------------------- RG012's question
