@@ -483,8 +483,8 @@ def test_a_worker_process_that_dies_costs_only_its_own_file(proj: Path, monkeypa
     monkeypatch.setattr(api, "_facts_for", _facts_for_that_kills_its_worker)
     found = findings(jobs=2)
     finding = only_rg000(found, "proj/kills_worker.py")
-    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (a crash "
-                               "in the parser, or out of memory)")
+    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (out of "
+                               "memory: the bound per file is 4,096 MiB; or a crash in the parser)")
     assert located(found) >= {("RG001", f"proj/{name}", 6) for name in routers}
     assert len(found) == len(routers) + 2
 
@@ -578,7 +578,7 @@ def test_text_output_escapes_everything_a_path_or_route_can_hold(nasty: Path) ->
     code, out, err = cli("check", "proj", "--no-color")
     assert (code, err) == (1, "")
     lines = out.splitlines()
-    assert len(lines) == 4  # three findings, the summary: nothing starts a line of its own
+    assert len(lines) == 5  # three findings, the summary, the route counts: nothing starts a line of its own
     assert "\x1b" not in out and "\u202e" not in out and "\u2028" not in out
     expected_path = "proj/evil\\x1b[31m[bold]\\n\"q'\xe9.py"
     route = "/x\\x1b[2J[bold]red[/bold] [/]\\n\"quoted\" 'single' caf\xe9 \\u202e\\u2028 \u65e5\u672c/{item_id}"
