@@ -476,6 +476,13 @@ class _Collector(_Walker):
             return None
         return None
 
+    def _enclosing_func(self) -> Func | None:
+        """The innermost function around the current node, through class bodies."""
+        for kind, obj in reversed(self.stack):
+            if kind == "func":
+                return obj  # type: ignore[return-value]
+        return None
+
     def _scope_name(self) -> str | None:
         func = self._func()
         return func.qualname if func else None
@@ -560,11 +567,14 @@ class _Collector(_Walker):
         name = node.name.value
         parent = self._func()
         cls = self._class()
+        # a method of a class defined inside a function sees that function's locals (a closure); the class
+        # body in between is not a scope its methods see
+        closure = parent if cls is None else self._enclosing_func()
         qual = self._qual_prefix() + name
         col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
-                    parent=parent.qualname if parent else None)
+                    parent=closure.qualname if closure else None)
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)
@@ -634,8 +644,9 @@ class _Collector(_Walker):
                                  if a.keyword is not None],
                        methods={}, attrs={}, decorators=self._pending_decorators)
         self._pending_decorators = []
-        if self._in_module_scope() or self._class() is not None:
-            self.f.classes[cls.name] = cls
+        # every class, also one defined inside a function (`def make_router_class(): class R(APIRouter): ...`),
+        # under its qualified name
+        self.f.classes[cls.name] = cls
         self.stack.append(("class", cls))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
