@@ -134,6 +134,8 @@ class ClassDef:
     attrs: dict  # class attribute name -> ir expr (value, or annotation when no value)
     decorators: list[Decorator]
     annotations: dict = field(default_factory=dict)  # annotated class attribute -> (annotation ir, line)
+    # `self.name = expr` in a method: name -> (expr, qualname of the method); `__init__`'s win
+    instance_attrs: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -774,13 +776,29 @@ class _Collector(_Walker):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
                 self._bind(t.value, value, line)
+            elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
+                self._instance_attr(t.value.value, t.attr.value, value)
             elif isinstance(t, (cst.Tuple, cst.List)) and value is not None:
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
 
+    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> None:
+        """`self.attr = value` in a method of a class: an attribute of its instances."""
+        func = self._func()
+        if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
+            return
+        cls = self.f.classes.get(func.class_name)
+        if cls is None:
+            return
+        if attr not in cls.instance_attrs or func.name == "__init__":
+            cls.instance_attrs[attr] = (value, func.qualname)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
+        if isinstance(node.target, cst.Attribute) and isinstance(node.target.value, cst.Name) and \
+                node.value is not None:
+            self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
         if isinstance(node.target, cst.Name):
             if self._class() is not None:
                 self._class().annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)

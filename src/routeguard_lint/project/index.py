@@ -276,6 +276,19 @@ class Index:
             return self._subscript(expr, ctx, d)
         return UNKNOWN
 
+    def resolve_at(self, expr: ir.Expr | None, ctx: Ctx, line: int) -> Value:
+        """`resolve`, for an expression on line `line` of a module body: a module-level name assigned on
+        that line or later still has its earlier binding there, the `def` or `class` (the right-hand side
+        of `handler = router.post("/x")(handler)` is evaluated before `handler` is rebound)."""
+        facts = self.by_name.get(ctx.module)
+        if ctx.scope is None and isinstance(expr, ir.Name) and facts is not None and \
+                facts.assign_lines.get(expr.id, 0) >= line:
+            if expr.id in facts.functions:
+                return FuncV(facts.module, expr.id)
+            if expr.id in facts.classes:
+                return ClassV(facts.module, expr.id)
+        return self.resolve(expr, ctx)
+
     def truth(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> bool | None:
         """Whether a condition is true, when its value can be told statically (literals, constants, bound
         arguments, `not`, `and`/`or`, comparisons of literals); None when it cannot."""
@@ -412,8 +425,10 @@ class Index:
         func = self.func(callee)
         if func is None:
             return UNKNOWN
-        fctx = self.call_env(callee, func, call, ctx) if call is not None and ctx is not None else \
-            Ctx(callee.module, func.qualname)
+        method = call is not None and func.class_name is not None and isinstance(call.func, ir.Attr) and \
+            func.params and self.self_class(ParamV(callee.module, func.qualname, func.params[0].name)) is not None
+        fctx = self.call_env(callee, func, call, ctx, skip_first=bool(method)) \
+            if call is not None and ctx is not None else Ctx(callee.module, func.qualname)
         cache_key = ("result", callee, fctx, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
@@ -473,11 +488,15 @@ class Index:
             scope = func.qualname
             if name in func.assigns:
                 local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
+                # an object made in a function body is one object per call being evaluated (a router
+                # factory called twice makes two routers)
+                made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative
-                    return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line),
-                                                      depth) for expr, line in branches)
-                return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name), depth)
+                    return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
+                                                                    *made_in), depth) for expr, line in branches)
+                return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
+                                            depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
@@ -504,7 +523,10 @@ class Index:
         cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
-        self._cache[cache_key] = UNKNOWN
+        # while `name = expr` is being evaluated, `name` inside `expr` is its earlier binding: the `def` or
+        # `class` in `handler = router.post("/x")(handler)`
+        self._cache[cache_key] = FuncV(facts.module, name) if name in facts.functions and name in facts.assigns \
+            else ClassV(facts.module, name) if name in facts.classes and name in facts.assigns else UNKNOWN
         value = self._global_uncached(facts, name, depth, seen | {(module, name)})
         self._cache[cache_key] = value
         return value
@@ -577,9 +599,11 @@ class Index:
             return union(self._attr(option, attr, depth) for option in base.options)
         if isinstance(base, ParamV):
             owner = self.self_class(base)
-            if owner is not None:  # `self.method` inside a method: what the class defines
+            if owner is not None:  # `self.x` inside a method: what the class or its `__init__` define
                 found = self.class_attr(owner, attr, depth)
-                return found if isinstance(found, FuncV) else UNKNOWN
+                if isinstance(found, UnknownV):
+                    found = self.instance_attr(owner, attr, None, depth)
+                return found
             return UNKNOWN
         if isinstance(base, ModuleV):
             value = self.global_name(base.name, attr, depth)
@@ -596,7 +620,10 @@ class Index:
         if isinstance(base, ClassV):
             return self.class_attr(base, attr, depth)
         if isinstance(base, InstanceV) and isinstance(base.cls, ClassV):
-            return self.class_attr(base.cls, attr, depth)
+            found = self.class_attr(base.cls, attr, depth)
+            if isinstance(found, UnknownV):
+                found = self.instance_attr(base.cls, attr, base, depth)
+            return found
         if isinstance(base, InstanceV) and isinstance(base.cls, ExternalV) and self._lib_mode:
             cls = self.materialize(base.cls)
             if isinstance(cls, ClassV):
@@ -611,6 +638,24 @@ class Index:
                     ir.dotted(d.expr) == "staticmethod" for d in func.decorators):
             return None
         return ClassV(param.module, func.class_name)
+
+    def instance_attr(self, cls_v: ClassV, attr: str, instance: InstanceV | None, depth: int = 0) -> Value:
+        """`obj.attr` set by a method as `self.attr = expr`; for an `__init__` assignment of a known instance,
+        read with the arguments that instance was made with."""
+        if depth > MAX_DEPTH:
+            return UNKNOWN
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            if cdef is None or attr not in cdef.instance_attrs:
+                continue
+            expr, method = cdef.instance_attrs[attr]
+            func = self.func(FuncV(owner.module, method))
+            mctx = Ctx(owner.module, method)
+            if instance is not None and func is not None and func.name == "__init__":
+                mctx = self.call_env(FuncV(owner.module, method), func, instance.call,
+                                     Ctx(instance.module, instance.scope), skip_first=True)
+            return self.resolve_binding(expr, mctx, ("attr", owner.module, cdef.name, attr), depth + 1)
+        return UNKNOWN
 
     def class_attr(self, cls_v: ClassV, attr: str, depth: int = 0) -> Value:
         for owner in self.mro(cls_v):
@@ -670,9 +715,11 @@ class Index:
                 return None
             for func in self.scopes(ctx):
                 if expr.id in func.assigns:
-                    return func.assigns[expr.id], Ctx(ctx.module, func.qualname)
+                    return func.assigns[expr.id], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
                 if any(p.name == expr.id for p in func.params):
-                    return None
+                    bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
+                    return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None  # type: ignore
+
             return self.module_binding(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
             base = self.resolve(expr.value, ctx)
