@@ -300,11 +300,11 @@ def _fixable(findings, graph) -> dict[str, int]:
     round; nothing is written)."""
     from collections import Counter
 
-    from routeguard_lint import rules
     from routeguard_lint.fix import apply
+    from routeguard_lint.rules import fixable_codes
 
-    if not any(f.suppressed is None and f.rule_id in rules.BY_CODE and rules.fixer(f.rule_id) is not None
-               for f in findings):
+    fixable = set(fixable_codes())
+    if not any(f.rule_id in fixable and f.suppressed is None for f in findings):
         return {}
     _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
     return dict(Counter(item.rule_id for item in applied))
