@@ -336,11 +336,11 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
             select: Iterable[str] | None = None, config: Config | None = None,
             cache_dir: Path | None = None) -> Result:
-    """Analyse `paths`; see `analysis()`."""
-    return analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
+    """Analyse `paths`; see `analyze_with_graph()`."""
+    return analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
 
 
-def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
              select: Iterable[str] | None = None, config: Config | None = None,
              cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
     """Analyse `paths`: the result, and the route graph it was read from. `config` None: the

@@ -32,7 +32,7 @@ SETTINGS_NAME = re.compile(r"^(settings|setting|config|configs|conf|cfg|configur
                            r"_(settings|config|conf|cfg)$|^(settings|config|conf|cfg)_", re.IGNORECASE)
 PASS_THROUGH = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "get_secret_value", "lower", "upper",
                           "casefold"})
-MAX_DEPTH = 16
+MAX_VALUE_DEPTH = 16  # how deep `Values` follows names, attributes and calls to classify one value
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class Values:
 
     # -- the classification -----------------------------------------------------------------------------
     def classify(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> Origin | None:  # noqa: C901
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_VALUE_DEPTH:
             return None
         d = depth + 1
         if isinstance(expr, ir.Str):
@@ -189,7 +189,7 @@ class Values:
 
     def _global(self, module: str, name: str, depth: int) -> Origin | None:
         facts = self.index.module(module)
-        if facts is None or depth > MAX_DEPTH:
+        if facts is None or depth > MAX_VALUE_DEPTH:
             return None
         if name in facts.assigns:
             value = facts.assigns[name]
@@ -260,7 +260,7 @@ class Values:
 
     # -- collections (for `token in {...}`) -----------------------------------------------------------
     def literal_collection(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> Origin | None:
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_VALUE_DEPTH:
             return None
         if isinstance(expr, ir.Seq):
             items = [i for i in expr.items if not isinstance(i, ir.Star)]
@@ -290,7 +290,7 @@ class Values:
 
     def _global_collection(self, module: str, name: str, depth: int) -> Origin | None:
         facts = self.index.module(module)
-        if facts is None or depth > MAX_DEPTH:
+        if facts is None or depth > MAX_VALUE_DEPTH:
             return None
         if name in facts.assigns:
             inner = self.literal_collection(facts.assigns[name], Ctx(facts.module), depth + 1)
