@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV
@@ -59,18 +60,20 @@ class Values:
         self._memo: dict = {}
 
     # -- helpers ----------------------------------------------------------------------------------------
-    def _local(self, ctx: Ctx, name: str) -> tuple[str, ir.Expr | None]:
-        """("bound", expr) for a local variable, ("param", None) for a parameter, ("", None) otherwise."""
+    def _local(self, ctx: Ctx, name: str) -> ir.Expr | Literal["param"] | None:
+        """What a local name is in the function scopes around `ctx`: the expression a local variable was
+        assigned, "param" for a parameter, None when the name is not local."""
         for func in self.index.scopes(ctx):
             if name in func.assigns:
-                return "bound", func.assigns[name]
+                assigned: ir.Expr = func.assigns[name]
+                return assigned
             for bind in reversed(func.binds):
                 if bind.name == name:
-                    return "bound", bind.value
+                    return bind.value
             for param in func.params:
                 if param.name == name:
-                    return "param", None
-        return "", None
+                    return "param"
+        return None
 
     def _param_is_settings(self, ctx: Ctx, name: str) -> bool:
         facts = self.index.module(ctx.module)
@@ -180,11 +183,11 @@ class Values:
         return None
 
     def _name(self, name: str, ctx: Ctx, depth: int) -> Origin | None:
-        how, bound = self._local(ctx, name)
-        if how == "bound":
-            return self.classify(bound, ctx, depth)
-        if how == "param":
+        local = self._local(ctx, name)
+        if local == "param":
             return None
+        if local is not None:
+            return self.classify(local, ctx, depth)
         return self._global(ctx.module, name, depth)
 
     def _global(self, module: str, name: str, depth: int) -> Origin | None:
@@ -276,11 +279,11 @@ class Values:
         if isinstance(expr, ir.Call) and ir.dotted(expr.func) in ("set", "frozenset", "list", "tuple") and expr.args:
             return self.literal_collection(expr.args[0], ctx, depth + 1)
         if isinstance(expr, ir.Name):
-            how, bound = self._local(ctx, expr.id)
-            if how == "bound":
-                return self.literal_collection(bound, ctx, depth + 1)
-            if how == "param":
+            local = self._local(ctx, expr.id)
+            if local == "param":
                 return None
+            if local is not None:
+                return self.literal_collection(local, ctx, depth + 1)
             return self._global_collection(ctx.module, expr.id, depth + 1)
         if isinstance(expr, ir.Attr):
             base = self.index.resolve(expr.value, ctx)
