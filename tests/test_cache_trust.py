@@ -46,8 +46,7 @@ def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 def _rules(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
-    return [(f["rule"]["id"] if isinstance(f.get("rule"), dict) else f.get("rule_id", f.get("rule")), f["path"])
-            for f in json.loads(result.stdout)["findings"]]
+    return [(f["rule_id"], f["path"]) for f in json.loads(result.stdout)["findings"]]
 
 
 def _main_key() -> str:

@@ -3,6 +3,7 @@ time bounds, pathological globs and configs, symlinks out of the project, killed
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -84,3 +85,203 @@ def test_a_config_that_is_a_fifo_or_a_device_is_an_error(kind: str, tmp_path: Pa
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == ("routeguard: error: config file is not a regular file (a FIFO, socket or device): "
                              "cfg.toml\n")
+
+
+# ------------------------------------------------------------------------------- deep chains, fan-out
+
+
+def _depends_chain(n: int) -> str:
+    lines = ["from fastapi import Depends, FastAPI", "", "deep_app = FastAPI()", "", "", "def d0():", "    return 1"]
+    for i in range(1, n):
+        lines += ["", "", f"def d{i}(x=Depends(d{i - 1})):", "    return x"]
+    lines += ["", "", "@deep_app.get('/deep')", f"def deep(x=Depends(d{n - 1})):", "    return x", ""]
+    return "\n".join(lines)
+
+
+def _include_chain(n: int) -> str:
+    lines = ["from fastapi import APIRouter, FastAPI", "", "chain_app = FastAPI()"]
+    lines += [f"r{i} = APIRouter()" for i in range(n)]
+    lines += ["", "", "@r0.get('/leaf')", "def leaf():", "    return 1", ""]
+    lines += [f"r{i}.include_router(r{i - 1})" for i in range(1, n)]
+    lines += [f"chain_app.include_router(r{n - 1})", ""]
+    return "\n".join(lines)
+
+
+def _fan_out(levels: int) -> str:
+    lines = ["from fastapi import APIRouter, FastAPI", "", "fan_app = FastAPI()"]
+    lines += [f"r{i} = APIRouter()" for i in range(levels + 1)]
+    lines += ["", "", "@r0.get('/f')", "def f():", "    return 1", ""]
+    for i in range(1, levels + 1):
+        lines += [f"r{i}.include_router(r{i - 1}, prefix='/a')", f"r{i}.include_router(r{i - 1}, prefix='/b')"]
+    lines += [f"fan_app.include_router(r{levels})", ""]
+    return "\n".join(lines)
+
+
+REAL_APP = ROOT.parent / "examples" / "shop"
+
+
+@pytest.fixture()
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the bundled multi-file example app, and its findings analysed alone."""
+    import shutil
+
+    target = tmp_path / "shop"
+    shutil.copytree(REAL_APP, target, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(target)
+    return target
+
+
+def _baseline() -> set[tuple[str, str, int]]:
+    found = _located(analyze([Path(".")], config=Config()))
+    assert len(found) >= 5  # a real app with findings to lose
+    return found
+
+
+def test_deep_depends_and_include_chains_beside_a_real_app_keep_every_finding(shop: Path) -> None:
+    before = _baseline()
+    (shop / "deep_depends.py").write_text(_depends_chain(400))
+    (shop / "deep_include.py").write_text(_include_chain(1000))
+    result = analyze([Path(".")], config=Config())
+    found = _located(result)
+    assert before <= found  # nothing of the real app is lost
+    # and the chains themselves are analysed: their routes are there, judged
+    assert ("RG001", "deep_depends.py", 1606) in found
+    assert ("RG001", "deep_include.py", 1006) in found
+    assert not [f for f in result.findings if f.rule_id == "RG000"]
+
+
+@pytest.mark.slow
+def test_a_chain_deeper_than_the_bound_is_rg000_naming_it(shop: Path) -> None:
+    before = _baseline()
+    (shop / "deeper.py").write_text(_depends_chain(15_000))
+    result = analyze([Path(".")], config=Config())
+    assert _rg000(result, "deeper.py") == (
+        "cannot analyse deeper.py: definitions nested too deeply to analyse (a chain of Depends, include_router "
+        "or calls that needs more than 40,000 nested steps): this file is not analysed")
+    assert before <= _located(result)
+
+
+def test_an_include_router_fan_out_is_capped_and_reported(shop: Path) -> None:
+    before = _baseline()
+    (shop / "fan.py").write_text(_fan_out(17))  # 131,072 routes uncapped
+    result = analyze([Path(".")], config=Config())
+    assert _rg000(result, "fan.py") == (
+        "cannot analyse fan.py: the include_router calls that reach a route declared here expand to more than "
+        "1,000 routes (the cap on route expansion): the routes of this file are not analysed")
+    assert before | {("RG000", "fan.py", 24)} == _located(result)
+    assert not [r for r in result.routes if r.file == "fan.py"]
+
+
+# ------------------------------------------------------------------------------ memory and time per file
+
+
+def _flat_list(path: Path, items: int) -> None:
+    path.write_text("x = [" + "1, " * items + "]\n")  # 400,000 items: 1.2 MB, 1.6 GB and 78 s to analyse
+
+
+def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None,
+         timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--no-cache", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
+def test_a_file_past_the_memory_bound_is_rg000_and_the_run_goes_on(jobs: str, shop: Path) -> None:
+    before = _baseline()
+    _flat_list(shop / "flat.py", 400_000)
+    result = _cli(shop, "--jobs", jobs, "--format", "json", env={"ROUTEGUARD_WORKER_MEMORY_MB": "300"})
+    found = {(f["rule_id"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
+    assert result.returncode == 1, result.stderr
+    assert found == before | {("RG000", "flat.py", 1)}
+    message = [f["message"] for f in json.loads(result.stdout)["findings"] if f["path"] == "flat.py"][0]
+    assert "out of memory" in message and "bound per file" in message
+
+
+def test_a_file_past_the_time_bound_is_rg000_and_the_run_goes_on(shop: Path) -> None:
+    before = _baseline()
+    _flat_list(shop / "flat.py", 400_000)
+    started = time.monotonic()
+    result = _cli(shop, "--jobs", "1", env={"ROUTEGUARD_FILE_TIMEOUT": "3"})
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1
+    assert ("flat.py:1:1: RG000 [analysis-error] cannot analyse flat.py: analysing this file took longer than 3 s "
+            "(the bound per file): stopped") in result.stdout
+    assert len([line for line in result.stdout.splitlines() if ": RG" in line]) == len(before) + 1
+
+
+# ---------------------------------------------------------------------------------- orphans and Ctrl-C
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            found.add(int(entry.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _busy_project(root: Path) -> Path:
+    """Enough files for two workers, and one that keeps a worker busy for a long time."""
+    root.mkdir()
+    for i in range(30):
+        (root / f"m{i:02}.py").write_text(f"x{i} = {i}\n")
+    _flat_list(root / "slow.py", 400_000)
+    return root
+
+
+def _start(root: Path, jobs: str) -> tuple[subprocess.Popen[str], set[int]]:
+    process = subprocess.Popen([sys.executable, "-m", "routeguard_lint", "check", ".", "--no-cache", "--jobs", jobs],
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    children: set[int] = set()
+    while time.monotonic() < deadline and not children:
+        time.sleep(0.2)
+        children = _children(process.pid)
+    assert children, "no worker process started"
+    time.sleep(0.5)
+    return process, _children(process.pid) | children
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_killing_the_parent_leaves_no_worker_behind(jobs: str, tmp_path: Path) -> None:
+    process, workers = _start(_busy_project(tmp_path / "p"), jobs)
+    assert workers
+    process.kill()  # SIGKILL: the parent cannot clean up
+    process.wait(10)
+    deadline = time.monotonic() + 5
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(workers)
+    process.stdout.close()  # type: ignore[union-attr]
+    process.stderr.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigint_prints_one_line_exits_130_and_leaves_no_worker(tmp_path: Path) -> None:
+    process, workers = _start(_busy_project(tmp_path / "p"), "2")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, out, err) == (130, "", "routeguard: interrupted\n")
+    deadline = time.monotonic() + 5
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(workers)

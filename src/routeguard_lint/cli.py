@@ -1,12 +1,15 @@
 """The command line: wires discovery, analysis and the reporters together; no analysis logic lives here.
 
-Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error, 130 interrupted (SIGINT:
+one line, "routeguard: interrupted", never a traceback).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from enum import Enum
 from pathlib import Path
@@ -18,6 +21,31 @@ from routeguard_lint import __version__
 from routeguard_lint.rules import ALL_RULES, get_rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT): not an Exception, so that no `except Exception` on the way turns it into an error."""
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while winding down changes nothing
+    raise Interrupted()
+
+
+def _interrupted() -> None:
+    """One line, exit 130. os._exit: nothing left running (worker processes are killed on the way out and
+    die with this process anyway, an analysis thread is abandoned) may print at interpreter shutdown."""
+    try:
+        sys.stdout.flush()
+    except Exception:
+        pass
+    try:
+        sys.stderr.write("routeguard: interrupted\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+    os._exit(EXIT_INTERRUPTED)
 
 app = typer.Typer(
     name="routeguard",
@@ -301,16 +329,20 @@ def _is_usage_error(exc: BaseException) -> bool:
 
 
 def main() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
     if os.environ.get("ROUTEGUARD_DEBUG"):
-        app()
+        try:
+            app()
+        except Interrupted:
+            _interrupted()
         return
     try:
         code = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("routeguard: interrupted\n")
-        sys.exit(EXIT_ERROR)
+    except (Interrupted, typer.Abort, KeyboardInterrupt):
+        _interrupted()
     except Exception as exc:
         if not _is_usage_error(exc):
             raise

@@ -7,7 +7,7 @@ so that no single file can take the run down:
   `memory_budget()` (default 4 GiB, `$ROUTEGUARD_WORKER_MEMORY_MB`). A file that needs more fails in
   its worker: a `MemoryError` (reported by `extract`) or, when the allocation fails in native code, the
   death of the worker; either way that file is RG000 and the run goes on with a fresh worker.
-* **Time.** A file that takes longer than `file_timeout()` (default 300 s, `$ROUTEGUARD_FILE_TIMEOUT`)
+* **Time.** A file that takes longer than `file_timeout()` (default 120 s, `$ROUTEGUARD_FILE_TIMEOUT`)
   has its worker killed and is RG000 "took longer than ...". The bounds on size and nesting
   (parsing/source.py) keep every file far below it; this is the backstop.
 * **Death.** A worker that dies (out of memory, a crash in native code, killed) takes only the file it
@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 DEFAULT_MEMORY_MB = 4096
-DEFAULT_TIMEOUT = 300.0
+DEFAULT_TIMEOUT = 120.0
 _WATCHDOG_PERIOD = 0.5
 
 
