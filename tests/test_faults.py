@@ -34,7 +34,7 @@ def _rg000(result, path: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def _in_subprocess(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def test_a_pathological_glob_is_matched_in_linear_time() -> None:
@@ -81,7 +81,7 @@ def test_a_config_that_is_a_fifo_or_a_device_is_an_error(kind: str, tmp_path: Pa
     else:
         config.symlink_to("/dev/zero")
     result = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--config", "cfg.toml"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == ("routeguard: error: config file is not a regular file (a FIFO, socket or device): "
                              "cfg.toml\n")
@@ -182,7 +182,7 @@ def _flat_list(path: Path, items: int) -> None:
 def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None,
          timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--no-cache", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}, check=False)
 
 
 @pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
@@ -193,7 +193,7 @@ def test_a_file_past_the_memory_bound_is_rg000_and_the_run_goes_on(jobs: str, sh
     found = {(f["rule_id"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
     assert result.returncode == 1, result.stderr
     assert found == before | {("RG000", "flat.py", 1)}
-    message = [f["message"] for f in json.loads(result.stdout)["findings"] if f["path"] == "flat.py"][0]
+    message = next(f["message"] for f in json.loads(result.stdout)["findings"] if f["path"] == "flat.py")
     assert "out of memory" in message and "bound per file" in message
 
 
@@ -285,3 +285,172 @@ def test_sigint_prints_one_line_exits_130_and_leaves_no_worker(tmp_path: Path) -
     while _alive(workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(workers)
+
+
+# ------------------------------------------------------------------------------------ nothing leaks
+
+
+SECRET_APP = '''from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/open")
+def open_route():
+    return []
+'''
+
+
+@pytest.mark.parametrize("target", ["/proc/self/environ", "outside"])
+def test_a_symlink_to_outside_the_project_is_rg000_without_content(target: str, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "main.py").write_text(SECRET_APP)
+    if target == "outside":
+        secret = tmp_path / "secret.py"
+        secret.write_text('TOKEN = "s3cr3t-value"\nx = (\n')  # also a syntax error: a code frame would show it
+        target = str(secret)
+    (project / "settings.py").symlink_to(target)
+    inside = project / "real.py"
+    inside.write_text("y = 1\n")
+    (project / "alias.py").symlink_to(inside)  # inside the project: read as before
+    env = {**os.environ, "ROUTEGUARD_NO_CACHE": "1", "LEAKY_SECRET": "s3cr3t-value"}
+    for fmt in ("text", "json", "sarif"):
+        result = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--format", fmt], cwd=project,
+                                capture_output=True, text=True, env=env, timeout=120, check=False)
+        assert result.returncode == 1
+        assert "s3cr3t" not in result.stdout + result.stderr
+    assert ("settings.py:1:1: RG000 [analysis-error] cannot analyse settings.py: symlink points outside the project "
+            "(outside the analysed paths): not read") in subprocess.run(
+        [sys.executable, "-m", "routeguard_lint", "check", "."], cwd=project, capture_output=True, text=True,
+        env=env, timeout=120, check=False).stdout
+
+
+FIXABLE_APP = '''from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def current_user(token: str = Depends(oauth2_scheme)) -> str:
+    if not token:
+        raise HTTPException(status_code=401, detail="Invalid token")
+    return token
+
+
+@app.get("/me")
+def me(user: str = Depends(current_user)):
+    return {"user": user}
+'''
+FIXED_MARK = b'"WWW-Authenticate"'
+
+
+def _fix(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "routeguard_lint", "check", "--fix", ".", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ROUTEGUARD_NO_CACHE": "1"}, check=False)
+
+
+def test_fix_keeps_hard_links_and_never_writes_outside(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "main.py").write_text(FIXABLE_APP)
+    os.link(project / "main.py", tmp_path / "other-name.py")
+    outside = tmp_path / "outside.py"
+    outside.write_text(FIXABLE_APP.replace("/me", "/outside"))
+    (project / "linked.py").symlink_to(outside)
+    result = _fix(project)
+    assert FIXED_MARK in (project / "main.py").read_bytes()
+    assert (project / "main.py").stat().st_ino == (tmp_path / "other-name.py").stat().st_ino
+    assert (tmp_path / "other-name.py").read_bytes() == (project / "main.py").read_bytes()
+    assert outside.read_text() == FIXABLE_APP.replace("/me", "/outside")
+    assert result.stderr.splitlines()[0] == "routeguard: fixed 1 finding in 1 file (RG006: 1): main.py"
+
+
+def test_fix_keeps_the_final_lone_cr(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "main.py").write_bytes(FIXABLE_APP.replace("\n", "\r").encode())
+    _fix(project)
+    data = (project / "main.py").read_bytes()
+    assert FIXED_MARK in data
+    assert data.endswith(b"}\r") and b"\n" not in data
+
+
+def test_a_fix_that_fails_part_way_lists_what_changed_and_what_did_not(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from routeguard_lint.fix import apply as fixmod
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".git").mkdir()
+    for name in ("a.py", "b.py", "c.py"):
+        (project / name).write_text(FIXABLE_APP.replace("/me", f"/{name[0]}"))
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    outcome = fixmod.run_fixes([Path(".")])
+    assert sorted(outcome.changes) == ["a.py", "b.py", "c.py"]
+    (project / "b.py").write_text(FIXABLE_APP + "# edited meanwhile\n")
+    real = fixmod._write_one
+
+    def denied_for_c(path, *args):  # type: ignore[no-untyped-def]
+        if path == "c.py":
+            raise PermissionError(13, "Permission denied")  # chmod does not stop root
+        return real(path, *args)
+
+    monkeypatch.setattr(fixmod, "_write_one", denied_for_c)
+    done = fixmod.write_changes(outcome)
+    assert fixmod.write_summary(done) == [
+        "routeguard: changed: a.py",
+        "routeguard: not changed: b.py: it changed after it was analysed; not written",
+        "routeguard: not changed: c.py: Permission denied",
+    ]
+    assert FIXED_MARK in (project / "a.py").read_bytes()
+    assert FIXED_MARK not in (project / "c.py").read_bytes()
+
+
+def test_an_interrupted_fix_lists_what_changed_and_what_did_not(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from routeguard_lint.fix import apply as fixmod
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".git").mkdir()
+    for name in ("a.py", "b.py", "c.py"):
+        (project / name).write_text(FIXABLE_APP.replace("/me", f"/{name[0]}"))
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    outcome = fixmod.run_fixes([Path(".")])
+    real = fixmod._write_one
+
+    def interrupted_at_b(path, *args):  # type: ignore[no-untyped-def]
+        if path == "b.py":
+            raise KeyboardInterrupt
+        return real(path, *args)
+
+    monkeypatch.setattr(fixmod, "_write_one", interrupted_at_b)
+    done = fixmod.write_changes(outcome)
+    assert isinstance(done.interrupted, KeyboardInterrupt)
+    assert fixmod.write_summary(done) == [
+        "routeguard: changed: a.py",
+        "routeguard: not changed: b.py: interrupted before it was written",
+        "routeguard: not changed: c.py: interrupted before it was written",
+    ]
+
+
+def test_fix_and_diff_escape_file_names(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / ".git").mkdir()
+    name = "evil\x1b[31mred.py"
+    (project / name).write_text(FIXABLE_APP)
+    diff = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", "--diff", "."], cwd=project,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "ROUTEGUARD_NO_CACHE": "1"}, check=False)
+    assert "\x1b" not in diff.stdout + diff.stderr
+    assert "--- a/evil\\x1b[31mred.py" in diff.stdout
+    fixed = _fix(project)
+    assert "\x1b" not in fixed.stdout + fixed.stderr
+    assert "evil\\x1b[31mred.py" in fixed.stderr

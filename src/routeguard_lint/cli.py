@@ -38,12 +38,12 @@ def _interrupted() -> None:
     die with this process anyway, an analysis thread is abandoned) may print at interpreter shutdown."""
     try:
         sys.stdout.flush()
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 - a closed pipe: nothing more to say on stdout
         pass
     try:
         sys.stderr.write("routeguard: interrupted\n")
         sys.stderr.flush()
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 - nowhere left to say it
         pass
     os._exit(EXIT_INTERRUPTED)
 
@@ -230,16 +230,21 @@ def check(
 def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
     """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
     diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
-    from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes
+    from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes, write_summary
 
     outcome = run_fixes(paths, **analysis)
     if diff:
         _write(unified_diff(outcome), output)
     else:
-        try:
-            write_changes(outcome)
-        except OSError as exc:
-            raise UsageFailure(f"cannot write a fixed file: {exc.strerror or exc}") from None
+        done = write_changes(outcome, roots=paths)
+        lines = write_summary(done)
+        if lines:  # part-way: say what was changed and what was not, then stop
+            for line in lines:
+                sys.stderr.write(line + "\n")
+            if done.interrupted is not None:
+                raise done.interrupted
+            raise UsageFailure(f"{len(done.failed)} fixed file{'s' if len(done.failed) != 1 else ''} could not "
+                               f"be written (listed above)")
     for line in summary(outcome, would=diff):
         sys.stderr.write(line + "\n")
     if diff:
