@@ -63,7 +63,8 @@ def test_unknown_key_names_the_file_table_and_key(tmp_path, monkeypatch):
 def test_unknown_key_without_a_close_match_lists_the_known_keys(tmp_path, monkeypatch):
     message = config_error(tmp_path, monkeypatch, {"pyproject.toml": "[tool.routeguard]\nline-length = 3\n"})
     assert message == ("pyproject.toml: [tool.routeguard] unknown key 'line-length' "
-                       "(known keys: public, auth-dependencies, exclude, select, ignore)")
+                       "(known keys: public, auth-dependencies, exclude, select, ignore, fail-on-unverified, "
+                       "respect-gitignore)")
 
 
 def test_routeguard_toml_keys_are_top_level(tmp_path, monkeypatch):
@@ -274,7 +275,12 @@ def test_public_entries_make_routes_public_and_silence_rg001(tmp_path, monkeypat
         ]
         """})
     code, data = check_json(tmp_path, monkeypatch)
-    assert (code, data["findings"], data["suppressed"]) == (0, [], [])
+    assert (code, data["findings"]) == (0, [])
+    # what the entries silenced stays visible as suppressed, from the configuration ("external")
+    assert sorted((f["rule_id"], f["route"]["path"], f["kind"], f["justification"]) for f in data["suppressed"]) == [
+        ("RG001", "/items/{item_id}", "external", "declared public in pyproject.toml: the catalogue is public"),
+        ("RG001", "/webhooks/stripe", "external", "declared public in pyproject.toml: signed payload"),
+    ]
     states = {key: (r["state"], r["public"], r["public_reason"], r["reason"])
               for key, r in routes(tmp_path, monkeypatch).items()}
     assert states == {

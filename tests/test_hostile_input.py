@@ -25,15 +25,15 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+import cli_helpers
+from cli_helpers import cli
 from routeguard_lint import api
-from routeguard_lint.facts import extract as facts
-from routeguard_lint.parsing import source as parse
 from routeguard_lint.api import analyze
-from routeguard_lint.cli import app
+from routeguard_lint.facts import extract as facts
 from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding
+from routeguard_lint.parsing import source as parse
 from routeguard_lint.rules import rg001_unprotected_route, rg002_auth_never_rejects
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,12 +59,9 @@ def load_benchmark(name: str):
     return module
 
 
-def write(root: Path, files: dict[str, bytes | str]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Exactly these bytes (no dedent), and no repository top: the tests place `.git` themselves."""
+    return cli_helpers.write(root, files, top=False, dedent=False)
 
 
 @pytest.fixture
@@ -92,15 +89,8 @@ def only_rg000(found: list[Finding], path: str) -> Finding:
     return matching[0]
 
 
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, env=env,
-                          capture_output=True, timeout=300)
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return cli_helpers.run(*args, cwd=cwd, env={"ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}, binary=True)
 
 
 # ------------------------------------------------------------------------------ files that cannot be read
@@ -557,7 +547,7 @@ def test_unreadable_configuration_is_one_line_and_exit_2(proj: Path, monkeypatch
     if IS_ROOT:  # chmod 000 does not stop root
         real = os.open
 
-        def os_open(path, flags, *args):  # type: ignore[no-untyped-def]
+        def os_open(path: str, flags: int, *args: int) -> int:
             if os.fspath(path).endswith("locked.toml"):
                 raise PermissionError(13, "Permission denied")
             return real(path, flags, *args)
@@ -596,7 +586,7 @@ def test_text_output_escapes_everything_a_path_or_route_can_hold(nasty: Path) ->
     code, out, err = cli("check", "proj", "--no-color")
     assert (code, err) == (1, "")
     lines = out.splitlines()
-    assert len(lines) == 4  # three findings, the summary: nothing starts a line of its own
+    assert len(lines) == 5  # three findings, the summary, the route counts: nothing starts a line of its own
     assert "\x1b" not in out and "\u202e" not in out and "\u2028" not in out
     expected_path = "proj/evil\\x1b[31m[bold]\\n\"q'\xe9.py"
     route = "/x\\x1b[2J[bold]red[/bold] [/]\\n\"quoted\" 'single' caf\xe9 \\u202e\\u2028 \u65e5\u672c/{item_id}"

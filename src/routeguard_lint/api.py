@@ -12,9 +12,11 @@ import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, TypeVar
 from pathlib import Path
 
+from routeguard_lint.auth.judge import judge
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import workers as workers_pool
 from routeguard_lint import rules as rules_pkg
@@ -27,7 +29,7 @@ from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
 from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
 from routeguard_lint.parsing.source import ParseFailure, read_source
-from routeguard_lint.intent.suppress import declare, suppress
+from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
 
 PARALLEL_MIN_FILES = 24
 T = TypeVar("T")
@@ -123,16 +125,18 @@ def _unreadable(f: SourceFile) -> ModuleFacts:
 
 
 def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-          cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None, libraries: bool = True) -> Graph:
+          cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None, libraries: bool = True,
+          gitignore: bool = True) -> Graph:
     """The route graph of `paths`. `overlay`: file contents (by display path) to analyse instead of what
-    is on disk (the autofixes analyse their rewritten sources before anything is written)."""
-    files, facts = _collect(paths, excludes, jobs, cache_dir, overlay)
+    is on disk (the autofixes analyse their rewritten sources before anything is written). `gitignore`:
+    skip what .gitignore files list."""
+    files, facts = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore)
     return deep(_graph, paths, files, facts, libraries)
 
 
 def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cache_dir: Path | None,
-             overlay: dict[str, bytes] | None) -> tuple[list[SourceFile], list[ModuleFacts]]:
-    files = discover(paths, excludes)
+             overlay: dict[str, bytes] | None, gitignore: bool = True) -> tuple[list[SourceFile], list[ModuleFacts]]:
+    files = discover(paths, excludes, gitignore=gitignore)
     facts = collect_facts(files, jobs, cache_dir)
     if overlay:
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
@@ -186,7 +190,8 @@ def _graph(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts],
     library = LibraryLoader(project_site_packages(paths) + [p for p in sys.path if p]) if libraries else None
     for attempt in range(MAX_CONTAINED + 1):
         try:
-            return build_graph(Index(facts, aliases, library=library))
+            table = build_graph(Index(facts, aliases, library=library))
+            return replace(table, auth=judge(table))  # the route table, and the auth judgement of its routes
         except (RecursionError, RouteExpansionLimit) as exc:
             if attempt == MAX_CONTAINED:
                 raise
@@ -315,15 +320,17 @@ def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
 
 def route_info(route: Route, graph: Graph) -> RouteInfo:
     decl = route.decl
+    assert graph.auth is not None
+    verdict = graph.auth.of(route)
     deps: list[DependencyInfo] = []
     if route.root is not None:
         for child, via in route.root.children:
             deps.append(DependencyInfo(child.label, child.kind, via, child.path, child.line))
     return RouteInfo(
         methods=tuple(route.methods), path=route.full_path, handler=decl.handler_name, file=decl.file,
-        line=decl.line, column=decl.col, state=route.state, public_reason=route.public_reason,
-        auth=route.auth_chain, reason=route.reason, dependencies=tuple(deps), conditions=route.conditions,
-        reachable=route.reachable, scheme=route.scheme,
+        line=decl.line, column=decl.col, state=verdict.state.value, public_reason=verdict.public_reason,
+        auth=verdict.chain, reason=verdict.reason, dependencies=tuple(deps), conditions=route.conditions,
+        reachable=route.reachable, scheme=verdict.scheme,
     )
 
 
@@ -344,7 +351,8 @@ def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | N
     everything afresh. `overlay`: see `build()`."""
     if config is None:
         config = load_config(find_config(paths))
-    files, facts = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir, overlay)
+    files, facts = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir, overlay,
+                            config.respect_gitignore)
     return deep(_finish, paths, files, facts, config, select)
 
 
@@ -352,13 +360,25 @@ def _finish(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts]
             select: Iterable[str] | None) -> tuple[Result, Graph]:
     graph = _graph(paths, files, facts, True)
     wanted = list(select) if select is not None else config.rule_codes()
+    # rules the configuration's `ignore` turned off still run: their findings are reported as suppressed
+    # (SARIF kind "external", with the configuration as the reason), never as findings
+    ignored = [code for code in config.ignore if code not in wanted and (config.select is None or
+                                                                          code in config.select)]
     intent = declare(graph, config)  # declared intent: route states, before the rules
+    assert graph.auth is not None
+    judged = replace(graph, intent=intent)  # the judgement before the declarations (suppressed RG001s)
+    graph = replace(graph, auth=graph.auth.declared(intent.verdicts), intent=intent)
     errors = [f"{facts.path}:\n{facts.traceback}" for facts in graph.index.modules
               if getattr(facts, "traceback", None)]
     findings = run_rules(graph, wanted, errors=errors)
     findings = suppress(findings, intent, set(wanted))  # inline suppressions, after the rules
-    findings = sorted(findings + run_rules(graph, wanted, phase="after-suppression", errors=errors),
-                      key=Finding.sort_key)
+    if "RG001" in wanted:
+        findings += declared_public_findings(judged, intent)
+    findings += run_rules(graph, wanted, phase="after-suppression", errors=errors)
+    if ignored:
+        extra = run_rules(graph, ignored) + run_rules(graph, ignored, phase="after-suppression")
+        findings += config_ignored([f for f in extra if f.rule_id != "RG000"], config, set(ignored))
+    findings = sorted(findings, key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
     mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
                      for m in graph.mounts), key=MountInfo.sort_key)

@@ -14,6 +14,8 @@ Keys (kebab-case, like every key in pyproject.toml):
     exclude = ["migrations", "scripts/*"]
     select = ["RG001", "RG002"]
     ignore = ["RG003"]
+    fail-on-unverified = true    # unverified routes fail the run (exit 1)
+    respect-gitignore = false    # analyse files .gitignore lists too (default: skip them)
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from routeguard_lint.files.discovery import display_path
+from routeguard_lint.auth.judge import AuthState, Verdict
 from routeguard_lint.routes.graph import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"
 ROUTEGUARD_TOML = "routeguard.toml"
-KEYS = ("public", "auth-dependencies", "exclude", "select", "ignore")
+KEYS = ("public", "auth-dependencies", "exclude", "select", "ignore", "fail-on-unverified", "respect-gitignore")
+BOOL_KEYS = ("fail-on-unverified", "respect-gitignore")
 PUBLIC_KEYS = ("path", "methods", "reason")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "WEBSOCKET")
 # A directory holding one of these is the top of a repository: configuration discovery stops there.
@@ -82,6 +86,8 @@ class Config:
     exclude: tuple[str, ...] = ()
     select: tuple[str, ...] | None = None  # rule codes; None = not configured
     ignore: tuple[str, ...] = ()
+    fail_on_unverified: bool = False  # unverified routes make the run fail (exit 1)
+    respect_gitignore: bool = True  # skip what .gitignore files list
 
     def rule_codes(self, cli_select: list[str] | None = None, cli_ignore: list[str] | None = None) -> list[str]:
         """The rules to run. A CLI `--select`/`--ignore` replaces the configured one; RG000 always runs."""
@@ -247,10 +253,17 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
                 raise ConfigError(f"{where} {key}: unknown rule {item!r} (see `routeguard rules`)")
             out.append(rule.code)
         codes[key] = out
+    flags = {"fail-on-unverified": False, "respect-gitignore": True}
+    for key in BOOL_KEYS:
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where} {key!r} must be true or false, got {_type(table[key])}")
+            flags[key] = table[key]
     public = _public(table.get("public", []), where, text, header)
     return Config(source=path, display=shown, public=tuple(public), auth_dependencies=tuple(auth),
                   exclude=tuple(exclude), select=tuple(codes["select"]) if codes["select"] is not None else None,
-                  ignore=tuple(codes["ignore"] or ()))
+                  ignore=tuple(codes["ignore"] or ()), fail_on_unverified=flags["fail-on-unverified"],
+                  respect_gitignore=flags["respect-gitignore"])
 
 
 def _public(value: object, where: str, text: str, header: int) -> list[PublicEntry]:
@@ -412,6 +425,9 @@ class ConfigOutcome:
 
     config: Config
     unmatched: list[PublicEntry] = field(default_factory=list)  # public entries that match no route
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> the declared verdict
+    # routes an entry made public (their judged verdict is still graph.auth's: for suppressed RG001s)
+    made_public: list[tuple[Route, PublicEntry]] = field(default_factory=list)
 
 
 def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
@@ -424,29 +440,37 @@ def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
 
 
 def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
-    """Apply `auth-dependencies` and `public` to the route states (before the rules run)."""
+    """What `auth-dependencies` and `public` make of the route states (before the rules run): the changed
+    verdicts, in `ConfigOutcome.verdicts`."""
     outcome = ConfigOutcome(config)
+    assert graph.auth is not None
+    judged = graph.auth
+
+    def state(route: Route) -> AuthState:
+        return outcome.verdicts.get(id(route), judged.of(route)).state
+
     if config.auth_dependencies:
         names = frozenset(config.auth_dependencies)
         for route in graph.routes:
-            if route.state == "protected" or route.root is None:
+            if state(route) is AuthState.PROTECTED or route.root is None:
                 continue
             chain = _declared_chain(route.root, names, set())
             if chain:
-                route.state = "protected"
-                route.public_reason = None
-                route.auth_chain = tuple(n.label for n in chain)
-                route.reason = (f"authenticated by {' -> '.join(route.auth_chain)} "
-                                f"(declared in config: auth-dependencies in {config.display})")
+                labels = tuple(n.label for n in chain)
+                outcome.verdicts[id(route)] = Verdict(
+                    AuthState.PROTECTED, f"authenticated by {' -> '.join(labels)} (declared in config: "
+                    f"auth-dependencies in {config.display})", chain=labels, scheme=judged.of(route).scheme)
     matched: set[int] = set()
     for entry in config.public:
         for route in graph.routes:
             if not entry.matches(route):
                 continue
             matched.add(entry.index)
-            if route.state != "protected":
-                route.state = "public"
-                route.public_reason = route.reason = f"declared public in {config.display}: {entry.reason}"
+            if state(route) is not AuthState.PROTECTED:
+                reason = f"declared public in {config.display}: {entry.reason}"
+                outcome.made_public.append((route, entry))
+                outcome.verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
+                                                      scheme=judged.of(route).scheme)
     outcome.unmatched = [e for e in config.public if e.index not in matched]
     return outcome
 
