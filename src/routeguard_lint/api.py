@@ -160,7 +160,7 @@ def deep(fn: Callable[..., T], *args: Any) -> T:
     def target() -> None:
         try:
             box["value"] = fn(*args)
-        except BaseException as exc:  # handed to the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             box["error"] = exc
 
     try:
@@ -205,6 +205,7 @@ def _graph(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts],
 
 def _contain(exc: BaseException, facts: list[ModuleFacts]) -> ModuleFacts | None:
     """The facts that replace those of the file to blame for `exc`: no content, an RG000 error."""
+    path: str | None
     if isinstance(exc, RouteExpansionLimit):
         path, line = exc.path, exc.line
         message = (f"{exc.what} expand to more than {exc.cap:,} routes (the cap on route expansion): the "
@@ -236,7 +237,7 @@ def _deepest_file(exc: BaseException, facts: list[ModuleFacts]) -> tuple[str | N
             for attr in ("path", "file", "module"):
                 try:
                     found = getattr(value, attr, None)
-                except Exception:
+                except Exception:  # noqa: BLE001, S112 - a property that fails: not a file
                     continue
                 found = modules.get(found, found) if attr == "module" and isinstance(found, str) else found
                 if isinstance(found, str) and found in paths:

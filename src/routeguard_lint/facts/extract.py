@@ -17,8 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from routeguard_lint.facts import ir
-from routeguard_lint.parsing.source import MAX_BYTES, RECURSION_LIMIT, ParseFailure, check_shape, decode, \
-    line_breaks, no_gc, parse_text, source_lines, too_large
+from routeguard_lint.parsing.source import (
+    MAX_BYTES,
+    OUT_OF_MEMORY,
+    RECURSION_LIMIT,
+    ParseFailure,
+    check_shape,
+    decode,
+    line_breaks,
+    no_gc,
+    parse_text,
+    source_lines,
+    too_large,
+)
 
 MAX_IR_DEPTH = 60
 
@@ -238,7 +249,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         facts.error = ("file is nested too deeply to analyse", line, 1)
     except MemoryError:
         _reset(facts)
-        facts.error = ("file is too large to analyse (out of memory)", 1, 1)
+        facts.error = (OUT_OF_MEMORY, 1, 1)
     except Exception as exc:  # a bug of ours on this input: this file is reported, the run goes on
         line = collector.line if collector is not None else 1
         _reset(facts)
