@@ -1,3 +1,3 @@
 """routeguard: a static security linter for FastAPI applications."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
