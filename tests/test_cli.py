@@ -14,9 +14,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from cli_helpers import REPO, run
 from routeguard_lint import __version__
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "shop"
 
 CLEAN_APP = textwrap.dedent('''
@@ -52,11 +52,6 @@ OPEN_APP = textwrap.dedent('''
     def read_item(item_id: int):
         return {"id": item_id}
 ''')
-
-
-def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -149,14 +150,14 @@ def test_config_option_errors(tmp_path, monkeypatch):
 
 def test_unreadable_config_file(tmp_path, monkeypatch):
     write(tmp_path, {"main.py": OPEN_APP, "locked.toml": "select = ['RG001']\n"})
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.toml":
+    def os_open(path, flags, *args):  # type: ignore[no-untyped-def]
+        if os.fspath(path).endswith("locked.toml"):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)  # chmod 000 does not stop root
+    monkeypatch.setattr(os, "open", os_open)  # chmod 000 does not stop root
     code, out, err = cli("check", "--config", "locked.toml", cwd=tmp_path, monkeypatch=monkeypatch)
     assert (code, out, err) == (2, "", "routeguard: error: cannot read config file locked.toml: Permission denied\n")
 

@@ -24,15 +24,15 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+import cli_helpers
+from cli_helpers import cli
 from routeguard_lint import api
-from routeguard_lint.facts import extract as facts
-from routeguard_lint.parsing import source as parse
 from routeguard_lint.api import analyze
-from routeguard_lint.cli import app
+from routeguard_lint.facts import extract as facts
 from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding
+from routeguard_lint.parsing import source as parse
 from routeguard_lint.rules import rg001_unprotected_route, rg002_auth_never_rejects
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,12 +58,9 @@ def load_benchmark(name: str):
     return module
 
 
-def write(root: Path, files: dict[str, bytes | str]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Exactly these bytes (no dedent), and no repository top: the tests place `.git` themselves."""
+    return cli_helpers.write(root, files, top=False, dedent=False)
 
 
 @pytest.fixture
@@ -91,15 +88,8 @@ def only_rg000(found: list[Finding], path: str) -> Finding:
     return matching[0]
 
 
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, env=env,
-                          capture_output=True, timeout=300)
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return cli_helpers.run(*args, cwd=cwd, env={"ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}, binary=True)
 
 
 # ------------------------------------------------------------------------------ files that cannot be read
@@ -493,8 +483,8 @@ def test_a_worker_process_that_dies_costs_only_its_own_file(proj: Path, monkeypa
     monkeypatch.setattr(api, "_facts_for", _facts_for_that_kills_its_worker)
     found = findings(jobs=2)
     finding = only_rg000(found, "proj/kills_worker.py")
-    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (a crash "
-                               "in the parser, or out of memory)")
+    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (out of "
+                               "memory: the bound per file is 4,096 MiB; or a crash in the parser)")
     assert located(found) >= {("RG001", f"proj/{name}", 6) for name in routers}
     assert len(found) == len(routers) + 2
 
@@ -547,14 +537,14 @@ def test_bad_configuration_is_one_line_and_exit_2(proj: Path, config: str, messa
 def test_unreadable_configuration_is_one_line_and_exit_2(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj.parent, {"locked.toml": "select = ['RG001']\n"})
     if IS_ROOT:  # chmod 000 does not stop root
-        real = Path.read_bytes
+        real = os.open
 
-        def read_bytes(self: Path) -> bytes:
-            if self.name == "locked.toml":
+        def os_open(path: str, flags: int, *args: int) -> int:
+            if os.fspath(path).endswith("locked.toml"):
                 raise PermissionError(13, "Permission denied")
-            return real(self)
+            return real(path, flags, *args)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(os, "open", os_open)
     else:
         (proj.parent / "locked.toml").chmod(0)
     message = one_line_error(*cli("check", "proj", "--config", "locked.toml"))

@@ -15,7 +15,9 @@ from typing import Annotated, Optional
 import typer
 
 from routeguard_lint import __version__
-from routeguard_lint.rules import ALL_RULES, get_rule
+
+# The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
+# `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -79,6 +81,8 @@ def main_callback(
 
 
 def _codes(values: list[str] | None, option: str) -> list[str]:
+    from routeguard_lint.rules import get_rule
+
     out: list[str] = []
     for value in values or []:
         for part in value.split(","):
@@ -173,8 +177,8 @@ def check(
     no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (RG003, RG005, RG006), write the "
-                                                    "files, then report what remains.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (`routeguard rules` marks the fixable rules), "
+                                                    "write the files, then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the safe autofixes instead of "
                                                       "the report and write nothing; exit 1 if there would be "
                                                       "changes.")] = False,
@@ -183,6 +187,8 @@ def check(
     """Analyse a FastAPI project and report security findings."""
     import time
     from dataclasses import replace
+
+    from routeguard_lint.rules import ALL_RULES
 
     from routeguard_lint.api import analysis
     from routeguard_lint.files.discovery import DiscoveryError
@@ -295,8 +301,10 @@ def _fixable(findings, graph) -> dict[str, int]:
     from collections import Counter
 
     from routeguard_lint.fix import apply
+    from routeguard_lint.rules import fixable_codes
 
-    if not any(f.rule_id in apply.FIXABLE and f.suppressed is None for f in findings):
+    fixable = set(fixable_codes())
+    if not any(f.rule_id in fixable and f.suppressed is None for f in findings):
         return {}
     _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
     return dict(Counter(item.rule_id for item in applied))
@@ -389,9 +397,27 @@ def routes(
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
+cache_app = typer.Typer(help="Manage the per-file facts cache.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clean")
+def cache_clean() -> None:
+    """Remove every entry of the facts cache ($ROUTEGUARD_CACHE_DIR, else $XDG_CACHE_HOME/routeguard,
+    else ~/.cache/routeguard)."""
+    from routeguard_lint.facts.cache import clean, default_dir
+    from routeguard_lint.report._common import sanitize
+
+    folder = default_dir()
+    removed = clean(folder)
+    sys.stderr.write(f"routeguard: removed {removed} cache entries from {sanitize(str(folder))}\n")
+
+
 @app.command("rules")
 def rules_command() -> None:
     """List the rules: code, name, summary."""
+    from routeguard_lint.rules import ALL_RULES
+
     width = max(len(r.name) for r in ALL_RULES)
     for rule in ALL_RULES:
         fix = "fixable" if rule.fixable else ""
@@ -401,6 +427,8 @@ def rules_command() -> None:
 @app.command()
 def explain(rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. RG001.")]) -> None:
     """Show a rule's documentation: what it finds, why it matters, an example and the fix."""
+    from routeguard_lint.rules import get_rule
+
     found = get_rule(rule)
     if found is None:
         sys.stderr.write(f"routeguard: error: unknown rule {rule!r} (see `routeguard rules`)\n")

@@ -23,10 +23,10 @@ A comment anywhere on a multi-line decorator counts as written on the decorator'
 from __future__ import annotations
 
 import bisect
-import copy
 import re
 from dataclasses import dataclass, field, replace
 
+from routeguard_lint.auth.judge import AuthState, Verdict
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding, SuppressionKind
@@ -78,8 +78,9 @@ class Intent:
     unmatched_public: list[PublicEntry]
     directives: list[Directive]
     ran: frozenset = frozenset()  # rule codes whose findings went through `suppress()`
+    verdicts: dict = field(default_factory=dict)  # id(route) -> auth Verdict the declarations decide
     suppressed: bool = False  # `suppress()` has run: directive usage is final
-    # routes that were unprotected until declared public: (route, state before, reason before, why, where)
+    # routes declared public: (route, the declaration's reason, where it was declared)
     made_public: list = field(default_factory=list)
 
 
@@ -202,29 +203,30 @@ def collect_directives(graph: Graph) -> list[Directive]:
 def declare(graph: Graph, config: Config) -> Intent:
     """Apply the configuration and inline `public` directives to the route states; before the rules."""
     outcome = apply_config(graph, config)
-    made_public = [(route, state, reason, route.reason, SuppressionKind.EXTERNAL)
-                   for route, _entry, state, reason in outcome.made_public]
+    made_public = [(route, f"declared public in {config.display}: {entry.reason}", SuppressionKind.EXTERNAL)
+                   for route, entry in outcome.made_public]
     directives = collect_directives(graph)
     public = {}
     for d in directives:
         if d.kind == "public" and not d.problems:
             public.setdefault(d.path, []).append(d)
+    verdicts = dict(outcome.verdicts)
     if public:
+        assert graph.auth is not None
         for route in graph.routes:
             decl = route.decl
             for d in public.get(decl.file, ()):
                 if d.anchor != decl.line and d.line != decl.line:
                     continue
                 d.applied = True
-                if route.state != "protected":
-                    before = (route.state, route.reason)
-                    route.state = "public"
-                    route.public_reason = route.reason = f"declared public in {d.path}:{d.line}: {d.reason}"
-                    made_public.append((route, *before, d.reason, SuppressionKind.IN_SOURCE))
+                current = verdicts.get(id(route), graph.auth.of(route))
+                if current.state is not AuthState.PROTECTED:
+                    reason = f"declared public in {d.path}:{d.line}: {d.reason}"
+                    verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
+                                                  scheme=current.scheme)
+                    made_public.append((route, d.reason, SuppressionKind.IN_SOURCE))
                 break
-    intent = Intent(config, outcome.unmatched, directives, made_public=made_public)
-    graph.intent = intent
-    return intent
+    return Intent(config, outcome.unmatched, directives, verdicts=verdicts, made_public=made_public)
 
 
 def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[str]) -> list[Finding]:
@@ -259,21 +261,21 @@ class _RoutesView:
         return getattr(self._graph, name)
 
 
-def declared_public_findings(graph: Graph, intent: Intent) -> list[Finding]:
+def declared_public_findings(judged: Graph, intent: Intent) -> list[Finding]:
     """The RG001 findings that declaring routes public (configuration `public`, inline `# routeguard: public`)
     silenced, as suppressed findings with the declaration's reason: SARIF and JSON show them as suppressed
-    (kind `external` for the configuration, `inSource` for a comment) rather than not at all."""
+    (kind `external` for the configuration, `inSource` for a comment) rather than not at all. `judged`: the
+    graph with the auth judgement as it was before the declarations."""
     from routeguard_lint.rules import rg001_unprotected_route
 
     out: list[Finding] = []
     seen: set[int] = set()
-    for route, state, reason, why, kind in intent.made_public:
-        if state != "unprotected" or id(route) in seen:
+    assert judged.auth is not None
+    for route, why, kind in intent.made_public:
+        if id(route) in seen or judged.auth.of(route).state is not AuthState.UNPROTECTED:
             continue
         seen.add(id(route))
-        before = copy.copy(route)  # the route as the rules would have seen it: never the graph's own object
-        before.state, before.reason, before.public_reason = state, reason, None
-        for found in rg001_unprotected_route.check(_RoutesView(graph, [before])):  # type: ignore[arg-type]
+        for found in rg001_unprotected_route.check(_RoutesView(judged, [route])):  # type: ignore[arg-type]
             out.append(replace(found, suppressed=why, suppression_kind=kind))
     return out
 
