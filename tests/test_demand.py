@@ -100,3 +100,28 @@ def test_the_scan_selects_what_project_wide_scans_look_for(text: bytes) -> None:
 ])
 def test_the_scan_passes_over_plain_code(text: bytes) -> None:
     assert not relevant(text)
+
+
+def test_a_file_using_a_framework_subclass_of_the_project_is_parsed(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project-wide scans judge every raise (RG006) and every module-level scheme: `raise
+    NotAuthenticated()` in a module nothing imports, the `HTTPException` subclass defined elsewhere, is read
+    although its text names no framework class (parsing.relevance.framework_names)."""
+    root = _project(tmp_path)
+    (root / "app" / "errors.py").write_text(
+        "from fastapi import HTTPException\n\n\n"
+        "class NotAuthenticated(HTTPException):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(status_code=401, detail='not authenticated')\n")
+    (root / "app" / "jobs.py").write_text(
+        "from app.errors import NotAuthenticated\n\n\n"
+        "def check(user):\n"
+        "    if user is None:\n"
+        "        raise NotAuthenticated()\n")
+    monkeypatch.chdir(root)
+    lazy, graph = _analyse(Path("app"), "demand", monkeypatch)
+    full, _ = _analyse(Path("app"), "all", monkeypatch)
+    assert not {f.path: f for f in graph.index.modules}["app/jobs.py"].pending
+    assert [(f.rule_id, f.path, f.line) for f in full.findings if f.rule_id == "RG006"] == [
+        ("RG006", "app/errors.py", 6)]
+    assert lazy.findings == full.findings

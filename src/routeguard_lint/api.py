@@ -26,7 +26,7 @@ from routeguard_lint.routes.graph import Graph, Route, build_graph
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
 from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
-from routeguard_lint.parsing.relevance import relevant
+from routeguard_lint.parsing.relevance import framework_names, relevant
 from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
 from routeguard_lint.intent.suppress import declare, suppress
 
@@ -234,6 +234,8 @@ def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None
     files = discover(paths, excludes)
     demand = demand_driven()
     facts = collect_facts(files, jobs, cache_dir, demand)
+    if demand:
+        facts = _widen(files, facts, jobs, cache_dir)
     if overlay:
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
                  for f, fa in zip(files, facts)]
@@ -244,6 +246,24 @@ def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None
         index.by_name = OnDemandModules(index.by_name, _on_demand_loader(files, cache_dir))
     _settle()
     return build_graph(index)
+
+
+def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
+           cache_dir: Path | None) -> list[ModuleFacts]:
+    """Parse the placeholders that name a framework subclass or factory of the project (see
+    `relevance.framework_names`), until no new such name appears."""
+    facts = list(facts)
+    names: set[str] = set()
+    while True:
+        new = framework_names(facts, names)
+        fresh, names = new - names, new
+        if not fresh:
+            return facts
+        picked = [i for i, fa in enumerate(facts) if fa.pending and not fresh.isdisjoint(fa.words.split())]
+        if not picked:
+            return facts
+        for i, fa in zip(picked, collect_facts([files[i] for i in picked], jobs, cache_dir, demand=False)):
+            facts[i] = fa
 
 
 def _on_demand_loader(files: list[SourceFile], cache_dir: Path | None) -> Callable[[ModuleFacts], ModuleFacts]:

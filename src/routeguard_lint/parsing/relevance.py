@@ -50,3 +50,57 @@ def relevant(data: bytes) -> bool:
         if needle in data:
             return True
     return PATTERNS.search(data) is not None
+
+
+# ------------------------------------------------------------------------------------ names, second pass
+#
+# A scan can also meet the framework through a project name: `raise NotAuthenticated()` where
+# `class NotAuthenticated(HTTPException)` is defined elsewhere (RG006 judges every raise), a scheme built
+# from a project subclass of `OAuth2PasswordBearer`, `raise unauthorized()` where that function returns an
+# `HTTPException`. `framework_names` lists such names from the parsed modules; a placeholder whose text
+# mentions one is parsed too (api.py), and that repeats until no new name appears.
+
+
+def _last(expr: object) -> str | None:
+    from routeguard_lint.facts import ir
+
+    while isinstance(expr, ir.Call):
+        expr = expr.func
+    name = ir.dotted(expr)  # type: ignore[arg-type]
+    return name.rpartition(".")[2] if name else None
+
+
+def _framework(name: str | None, known: set[str]) -> bool:
+    return bool(name) and (name in known or relevant(name.encode()))  # type: ignore[union-attr]
+
+
+def framework_names(modules: list, known: set[str]) -> set[str]:
+    """Names of module-level classes deriving from a framework class (or from such a name), and of
+    module-level functions that return an instance of one (a factory), in the parsed `modules`; iterated
+    until nothing new appears, starting from `known`."""
+    found = set(known)
+    while True:
+        before = len(found)
+        for facts in modules:
+            if facts.pending or facts.error:
+                continue
+            for cls in facts.classes.values():
+                if "." not in cls.name and cls.name not in found and \
+                        any(_framework(_last(base), found) for base in cls.bases):
+                    found.add(cls.name)
+            for func in facts.functions.values():
+                if func.parent is not None or func.class_name is not None or func.name in found:
+                    continue
+                if any(_framework(_last(r.value), found) for r in func.returns if r.value is not None):
+                    found.add(func.name)
+        if len(found) == before:
+            return found
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def identifiers(text: str) -> str:
+    """The distinct identifiers (and other words) of a source text, space-separated: what a placeholder
+    keeps so that `framework_names` can be matched against it without reading the file again."""
+    return " ".join(sorted(set(_IDENTIFIER.findall(text))))
