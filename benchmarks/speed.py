@@ -166,18 +166,25 @@ def report(figures: dict) -> str:
     lines = [f"routeguard: {figures['routeguard']}  ruff: {figures['ruff']}  bandit: {figures['bandit']}",
              f"cores: {os.cpu_count()}  load average before/after: {figures['load_before']} / "
              f"{figures['load_after']}", ""]
-    lines.append("| target | files | lines | cold s (CPU s) | warm s | ruff ALL s | cold / ruff | warm / cold "
-                 "| bandit s | cold / bandit | peak RSS MiB | cold us/line |")
+    lines.append("| target | files | lines | cold s | warm s | ruff ALL s | bandit s | cold / ruff "
+                 "| cold / bandit | warm / cold | peak RSS MiB | cold us/line |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("| | | | wall (CPU) | wall (CPU) | wall (CPU) | wall (CPU) | wall (CPU) | wall (CPU) "
+                 "| wall (CPU) | | wall (CPU) |")
     for row in figures["targets"]:
         cold, warm, ruff, bandit = row["cold"], row["warm"], row.get("ruff"), row.get("bandit")
+
+        def pair(fig: dict | None, digits: int = 1) -> str:
+            return f"{fig['wall']:.{digits}f} ({fig['cpu']:.{digits}f})" if fig else "-"
+
+        def ratios(a: dict | None, b: dict | None) -> str:
+            return f"{ratio(a['wall'], b['wall'])} ({ratio(a['cpu'], b['cpu'])})" if a and b else "-"
+
+        per_line = f"{1e6 * cold['wall'] / max(row['lines'], 1):.0f} ({1e6 * cold['cpu'] / max(row['lines'], 1):.0f})"
         lines.append(
-            f"| {row['target']} | {row['files']:,} | {row['lines']:,} | {cold['wall']:.1f} ({cold['cpu']:.1f}) "
-            f"| {warm['wall']:.2f} | {ruff['wall'] if ruff else float('nan'):.1f} "
-            f"| {ratio(cold['wall'], ruff['wall'] if ruff else None)} | {ratio(warm['wall'], cold['wall'])} "
-            f"| {bandit['wall'] if bandit else float('nan'):.1f} "
-            f"| {ratio(cold['wall'], bandit['wall'] if bandit else None)} "
-            f"| {max(cold['rss_mib'], warm['rss_mib']):.0f} | {1e6 * cold['wall'] / max(row['lines'], 1):.1f} |")
+            f"| {row['target']} | {row['files']:,} | {row['lines']:,} | {pair(cold)} | {pair(warm, 2)} "
+            f"| {pair(ruff)} | {pair(bandit)} | {ratios(cold, ruff)} | {ratios(cold, bandit)} "
+            f"| {ratios(warm, cold)} | {max(cold['rss_mib'], warm['rss_mib']):.0f} | {per_line} |")
     one = figures.get("one_file")
     if one:
         start = figures["interpreter_start"]
@@ -187,8 +194,8 @@ def report(figures: dict) -> str:
             fig = one[label]
             what = {"route": f"a route module ({one['route_file']})", "plain": f"a plain module ({one['plain_file']})",
                     "unchanged": "nothing changed"}[label]
-            lines.append(f"  {what}: {fig['wall']:.2f} s wall, {fig['wall'] - start:.2f} s over interpreter start, "
-                         f"{fig['rss_mib']:.0f} MiB")
+            lines.append(f"  {what}: {fig['wall']:.2f} s wall ({fig['wall'] - start:.2f} s over interpreter start), "
+                         f"{fig['cpu']:.2f} s CPU, {fig['rss_mib']:.0f} MiB")
     if figures.get("startup"):
         lines += ["", "startup (median wall / CPU):"]
         for label, fig in figures["startup"].items():
