@@ -197,6 +197,7 @@ class ModuleFacts:
     # names FastAPI, Starlette, authentication or a route (parsing/relevance.py). Looking the module up by
     # name in the index reads it in full (api.OnDemandModules).
     pending: bool = False
+    words: str = ""  # a placeholder's distinct identifiers, space-separated (parsing.relevance.identifiers)
 
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:
@@ -212,7 +213,10 @@ def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts |
             return None
     except (ParseFailure, RecursionError, MemoryError):
         return None
-    return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True)
+    from routeguard_lint.parsing.relevance import identifiers
+
+    return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True,
+                       words=identifiers(text))
 
 
 def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:
