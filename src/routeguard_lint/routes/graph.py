@@ -405,6 +405,11 @@ class GraphBuilder:
             return out
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             return self._items_ctx(expr.left, ctx, d) + self._items_ctx(expr.right, ctx, d)
+        if isinstance(expr, ir.IfExp):
+            # `[Depends(auth)] if secured else []`: the branch the (bound) condition selects; when it cannot
+            # be told, neither (a dependency that may be absent protects nothing)
+            test = self.index.truth(expr.test, ctx)
+            return [] if test is None else self._items_ctx(expr.body if test else expr.orelse, ctx, d)
         if isinstance(expr, ir.BoolOp) and expr.op == "or":
             for value in expr.values:
                 items = self._items_ctx(value, ctx, d)
@@ -1239,6 +1244,21 @@ class GraphBuilder:
             return self._external_leaf(value.qualname, value.qualname, path, line)
         return self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
 
+    def _param_value(self, param: Param, ctx: Ctx) -> Param:
+        """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with
+        `AUTHENTICATED = Depends(...)` in some module) replaced by that call, its parts read where the
+        call is written."""
+        default = param.default
+        if not isinstance(default, (ir.Name, ir.Attr)):
+            return param
+        bound = self._binding(default, ctx)
+        if bound is None or not isinstance(bound[0], ir.Call):
+            return param
+        call, cctx = bound
+        here = ir.Call(ir.Bound(call.func, cctx), tuple(ir.Bound(a, cctx) for a in call.args),
+                       tuple((k, ir.Bound(v, cctx)) for k, v in call.kwargs), call.line, call.col)
+        return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
         node = self._leaf(("external", label), label, "fastapi" if fastapi_own else "external", path, line)
@@ -1353,6 +1373,7 @@ class GraphBuilder:
             params = params[1:]
         has_request = False
         for param in params:
+            param = self._param_value(param, def_ctx)
             cls = self.classify_param(param, def_ctx)
             node.params.append((param, cls))
             kind_, payload = cls
