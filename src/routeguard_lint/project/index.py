@@ -454,8 +454,8 @@ class Index:
         if table is None:
             table = {}
             by_name: dict[str, list] = {}
-            for bname, expr, line, conditions in func.binds:
-                by_name.setdefault(bname, []).append((expr, line, conditions))
+            for bind in func.binds:
+                by_name.setdefault(bind.name, []).append((bind.value, bind.line, bind.conditions))
             for bname, items in by_name.items():
                 if len(items) < 2:
                     continue

@@ -6,30 +6,33 @@ Built from the project index alone (no LibCST here). Three steps:
    (decorators, `add_api_route`, websockets) and edges (`include_router`, `mount`);
 2. expand each route through every chain of includes up to an app: full path + the dependencies every
    level contributes, each with its provenance;
-3. build the dependency tree of each route (`DepNode`s, shared between routes) and decide its state:
-   protected / public / unverified / unprotected.
+3. build the dependency tree of each route (`DepNode`s, shared between routes). Whether a route is
+   protected is the auth judgement's question (auth/judge.py), asked of this table afterwards.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.calls import Calls, mentions_auth_state
+from routeguard_lint.auth.vocabulary import (CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, PASSWORD_FORMS, SCHEME_NAMES,
+                                            VERIFYING_CALLS, Source, is_credential)
 from routeguard_lint.facts import ir
 from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.routes import limits
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.facts.extract import Func, ModuleFacts, Param
 from routeguard_lint.project.index import (MAX_CALL_DEPTH, UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV,
                                            LiteralV, ParamV, UnknownV, Value, options, qualified_name)
 
+if TYPE_CHECKING:
+    from routeguard_lint.auth.judge import Judgement
+
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
-SCHEME_NAMES = frozenset({
-    "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer", "OAuth2", "HTTPBearer", "HTTPBasic", "HTTPDigest",
-    "HTTPBase", "APIKeyHeader", "APIKeyCookie", "APIKeyQuery", "APIKeyBase", "OpenIdConnect", "SecurityBase",
-})
-PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"})
 SECURITY = frozenset({"fastapi.Security", "fastapi.params.Security", "fastapi.param_functions.Security"})
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
@@ -38,18 +41,6 @@ NON_QUERY_TYPES = frozenset({"Request", "HTTPConnection", "WebSocket", "Response
                              "SecurityScopes", "UploadFile"})
 PARAM_FUNCS = frozenset({"Header", "Cookie", "Query", "Path", "Body", "Form", "File"})
 
-# Header and cookie names that carry a credential (compared lower-case, `_` and `-` equivalent).
-CREDENTIAL_HEADERS = re.compile(
-    r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-token|x-auth-token|x-access-token|"
-    r"token|access-token|x-auth|x-authorization|x-api-token|api-token|x-session-token|x-key|x-secret|"
-    r"x-.*-(token|key|secret|auth))$")
-CREDENTIAL_COOKIES = re.compile(
-    r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)
-# Library calls that raise on a bad credential (they verify a signature or a password).
-VERIFYING_CALLS = re.compile(
-    r"^(jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|itsdangerous|firebase_admin\.auth|google\.oauth2\.id_token|"
-    r"passlib|jwcrypto|joserfc\.jwt|pyjwt)(\..*)?\.(decode|verify\w*|loads|verify_id_token|verify_oauth2_token|"
-    r"decode_complete)$")
 APP_URL_DEFAULTS = {"openapi_url": "/openapi.json", "docs_url": "/docs", "redoc_url": "/redoc",
                     "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect"}
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck"})
@@ -73,14 +64,6 @@ def _outside(value: Value) -> bool:
         return value.qualname.split(".")[0] not in ("fastapi", "starlette", "pydantic", "builtins", "typing",
                                                     "typing_extensions")
     return isinstance(value, UnknownV)
-
-
-def _mentions_auth_state(expr) -> bool:
-    """`request.user.is_authenticated`, `request.auth`, `"authenticated" in request.auth.scopes`: what
-    Starlette's AuthenticationMiddleware sets."""
-    text = ir.show(expr, 400)
-    return ".user.is_authenticated" in text or ".auth.scopes" in text or re.search(r"\brequest\.auth\b", text) \
-        is not None
 
 
 def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], package: str = "fastapi") -> bool:
@@ -213,13 +196,6 @@ class DepNode:
     # Best-effort qualified name of a callable outside the project (external/unresolved nodes), e.g.
     # "fastapi_users.FastAPIUsers.current_user" for `users.current_user()`; matched by `auth-dependencies`.
     qualname: str | None = None
-    # Requests without any credential (see optional_auth.py): None = no credential below, True = they get
-    # through this node, False = rejected here or below; what it then returns; whether its own code rejects.
-    anonymous: bool | None = None
-    anon_value: object = None
-    anon_guard: bool = False
-    anon_exits: tuple = ()
-    optional_outcome: object = None  # flow.Outcome with only its own optional credentials missing (RG008)
 
 
 @dataclass
@@ -231,11 +207,6 @@ class Route:
     conditions: tuple
     reachable: bool
     root: DepNode | None = None  # the handler as a dependant, children = all effective deps
-    state: str = "unprotected"
-    public_reason: str | None = None
-    auth_chain: tuple = ()
-    reason: str = ""
-    scheme: bool = False
     mounted: bool = False
     apps: tuple = ()  # keys of the apps the route is served through, innermost first
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
@@ -250,6 +221,7 @@ class Graph:
     token_urls: list
     mounts: list = field(default_factory=list)  # [Mount]
     intent: object = None  # what declared intent (config, inline directives) did; set by api.analyze
+    auth: Judgement | None = None  # the auth judgement of the routes (auth/judge.py); set by api.build
 
 
 # ---------------------------------------------------------------------------------------- the builder
@@ -267,7 +239,7 @@ class GraphBuilder:
         self.decls: list[RouteDecl] = []
         self.nodes: dict[tuple, DepNode] = {}
         self._building: set = set()
-        self._raises_memo: dict = {}
+        self.calls = Calls(index)
         self._calls_by_name: dict | None = None
         self._args_memo: dict = {}
         self.opaque: list[OpaqueInclude] = []
@@ -1097,31 +1069,9 @@ class GraphBuilder:
             wrapper = self.index.call_result(wrapper)
         return None
 
-    def _guards(self, fv: FuncV, depth: int = 0) -> bool:
+    def _guards(self, fv: FuncV) -> bool:
         """The function reads a credential (itself or in a project function it calls) and can reject."""
-        return self.can_reject(fv) and self._reads_credential(fv, 0, set())
-
-    def _reads_credential(self, fv: FuncV, depth: int, seen: set) -> bool:
-        if fv in seen or depth > 3:
-            return False
-        seen.add(fv)
-        func = self.index.func(fv)
-        if func is None:
-            return False
-        for read in func.credential_reads:
-            if read.source == "session" or (read.key is not None and (
-                    CREDENTIAL_HEADERS.match(read.key.replace("_", "-")) if read.source == "headers"
-                    else CREDENTIAL_COOKIES.search(read.key))):
-                return True
-        for expr in [*(r.conditions for r in func.raises), *(r.conditions for r in func.returns)]:
-            if any(_mentions_auth_state(c) for c in expr):
-                return True
-        ctx = Ctx(fv.module, func.qualname)
-        for call in func.calls:
-            target = self._callee(call, ctx, func)
-            if isinstance(target, FuncV) and self._reads_credential(target, depth + 1, seen):
-                return True
-        return False
+        return self.calls.guards(fv)
 
     # -- step 2: expand through includes ----------------------------------------------------------------
     def expand_routes(self) -> list[Route]:
@@ -1130,8 +1080,11 @@ class GraphBuilder:
         for decl in self.decls:
             router = self.routers[decl.router]
             in_library = library is not None and decl.file in library.paths  # type: ignore[attr-defined]
+            ways = 0
             for full, deps, conds, reachable, mounted, apps in self._up(router, decl.path, [], (), frozenset(),
                                                                         False, ()):
+                ways += 1
+                limits.check(ways, len(routes), decl.file, decl.line)
                 if in_library:
                     # a route a library declares: listed where the project includes it, and only then
                     site = self._project_site(router, library.paths, set())  # type: ignore[union-attr]
@@ -1393,15 +1346,12 @@ class GraphBuilder:
                 key_ = read.key
                 if key_ is None:
                     continue
-                is_cred = CREDENTIAL_HEADERS.match(key_.replace("_", "-")) if read.source == "headers" \
-                    else CREDENTIAL_COOKIES.search(key_) if read.source == "cookies" \
-                    else read.source == "session"  # SessionMiddleware: a signed cookie the server set
-                if is_cred:
+                if is_credential(Source(read.source), key_):
                     src = self._leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]",
                                      "session" if read.source == "session" else "request", node.path, read.line)
                     src.credential = True
                     node.children.append((src, f"request.{read.source}"))
-        if any(_mentions_auth_state(c) for r in func.raises for c in r.conditions):
+        if any(mentions_auth_state(c) for r in func.raises for c in r.conditions):
             # `if not request.user.is_authenticated: raise ...`: what AuthenticationMiddleware's backend set
             src = self._leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", "request-user",
                              node.path, func.line)
@@ -1486,8 +1436,7 @@ class GraphBuilder:
                 default = call.arg(0, "default")
                 optional = (default is not None and not (isinstance(default, ir.Const) and default.value is ...)) \
                     or (param.default is not None and call is not param.default) or self._optional_type(base)
-                cred = bool(CREDENTIAL_HEADERS.match(name.replace("_", "-"))) if kind == "Header" \
-                    else bool(CREDENTIAL_COOKIES.search(name))
+                cred = is_credential(Source.HEADER if kind == "Header" else Source.COOKIE, name)
                 return kind.lower(), {"alias": name, "credential": cred, "optional": optional}
             if kind == "Query":
                 return "explicit-query", {}
@@ -1543,42 +1492,15 @@ class GraphBuilder:
         return ir.dotted(annotation)
 
     # -- rejection -------------------------------------------------------------------------------------
-    def can_reject(self, fv: FuncV, depth: int = 0) -> bool:
+    def can_reject(self, fv: FuncV) -> bool:
         """Whether the function raises (itself or through the project functions it calls)."""
-        if fv in self._raises_memo:
-            return self._raises_memo[fv]
-        self._raises_memo[fv] = False  # cycle guard
-        func = self.index.func(fv)
-        result = False
-        if func is not None and depth < 8:
-            if func.raises:
-                result = True
-            else:
-                ctx = Ctx(fv.module, func.qualname)
-                for call in func.calls:
-                    target = self._callee(call, ctx, func)
-                    if isinstance(target, FuncV) and target != fv and self.can_reject(target, depth + 1):
-                        result = True
-                        break
-                    if isinstance(target, ExternalV) and VERIFYING_CALLS.match(target.qualname):
-                        result = True
-                        break
-        self._raises_memo[fv] = result
-        return result
+        return self.calls.can_reject(fv)
 
     def _callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
-        f = call.func
-        if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id in ("self", "cls") \
-                and func.class_name:
-            return self.index.class_attr(ClassV(ctx.module, func.class_name), f.attr)
-        value = self.index.resolve(f, ctx)
-        if isinstance(value, ClassV):
-            init = self.index.class_attr(value, "__init__")
-            return init if isinstance(init, FuncV) else UNKNOWN
-        return value
+        return self.calls.callee(call, ctx, func)
 
 
-# ------------------------------------------------------------------------------------------ decisions
+# ------------------------------------------------------------------------------------------ tree walks
 
 
 def has_credential(node: DepNode, seen: set | None = None) -> bool:
@@ -1591,48 +1513,6 @@ def has_credential(node: DepNode, seen: set | None = None) -> bool:
     return any(has_credential(child, seen) for child, _ in node.children)
 
 
-def auth_chain(node: DepNode, seen: set | None = None) -> list[DepNode] | None:
-    """A chain from `node` down to a credential source on which something can reject, or None.
-
-    A dependency that raises protects every credential below it (it may check the user another
-    dependency produced); a route handler that raises only counts for credentials it reads itself, so a
-    `404` in the handler does not make an optional token look checked. A node that lets a request without
-    any credential through (`anonymous is True`: it only rejects a *bad* optional credential) protects
-    nothing; a handler whose own code rejects such a request (`if user is None: raise ...`) protects the
-    optional credentials below it.
-    """
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        return None
-    seen.add(id(node))
-    if node.credential and node.rejects:
-        return [node]
-    if node.rejects and node.anonymous is not True:
-        for child, _ in node.children:
-            path = [child] if node.kind == "route" and child.credential else \
-                _cred_path(child, set()) if node.kind != "route" or node.anon_guard else None
-            if path:
-                return [node, *path]
-    for child, _ in node.children:
-        sub = auth_chain(child, seen)
-        if sub:
-            return [node, *sub]
-    return None
-
-
-def _cred_path(node: DepNode, seen: set) -> list[DepNode] | None:
-    if node.credential:
-        return [node]
-    if id(node) in seen:
-        return None
-    seen.add(id(node))
-    for child, _ in node.children:
-        sub = _cred_path(child, seen)
-        if sub:
-            return [node, *sub]
-    return None
-
-
 def walk(node: DepNode, seen: set | None = None):
     """Every node of the tree under `node` (each once)."""
     seen = set() if seen is None else seen
@@ -1642,87 +1522,6 @@ def walk(node: DepNode, seen: set | None = None):
     yield node
     for child, _ in node.children:
         yield from walk(child, seen)
-
-
-def decide(route: Route, token_urls: list[str]) -> None:
-    root = route.root
-    assert root is not None
-    nodes = list(walk(root))
-    route.scheme = any(n.kind == "scheme" for n in nodes)
-    chain = auth_chain(root)
-    if chain:
-        route.state = "protected"
-        # keep the handler when its own code is what rejects a request without credentials
-        chain = chain[1:] if chain[0] is root and len(chain) > 1 and not root.anon_guard else chain
-        route.auth_chain = tuple(n.label for n in chain)
-        route.reason = "authenticated by " + " -> ".join(route.auth_chain)
-        return
-    reason = public_reason(route, token_urls)
-    if reason:
-        route.state = "public"
-        route.public_reason = reason
-        route.reason = reason
-        return
-    from routeguard_lint.auth.optional_auth import branches_on, optional_params
-    branch = branches_on(root.func, optional_params(root))
-    if branch:
-        route.state = "public"
-        route.public_reason = f"optional authentication: the handler branches on '{branch}', which is None " \
-                              f"for a request without credentials"
-        route.reason = route.public_reason
-        return
-    unknown = [n for n in nodes if n.kind in ("external", "unresolved") or n.calls_unknown]
-    unknown = [n for n in unknown if n is not root]
-    if unknown:
-        route.state = "unverified"
-        route.reason = "its only possible authentication is outside the analysed code: " + \
-            ", ".join(sorted({n.label for n in unknown}))
-        return
-    route.state = "unprotected"
-    route.reason = explain_unprotected(route, nodes)
-
-
-def explain_unprotected(route: Route, nodes: list[DepNode]) -> str:
-    deps = [n for n in nodes if n is not route.root]
-    if not deps:
-        return "it has no dependencies, so nothing checks a credential"
-    creds = [n for n in deps if n.credential]
-    callables = [n for n in deps if n.kind in ("function", "class", "instance")]
-    names = ", ".join(sorted({n.label for n in callables})) or "none"
-    lenient = sorted({n.label for n in callables if n.rejects and n.anonymous is True})
-    if lenient:
-        verb = "rejects a bad credential but lets" if len(lenient) == 1 else "reject a bad credential but let"
-        return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
-               f"nothing raises when it is missing)"
-    if creds:
-        optional = [n for n in creds if n.optional]
-        what = ", ".join(sorted({n.label for n in creds}))
-        if optional and len(optional) == len(creds):
-            return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
-                   f"(dependencies seen: {names})"
-        return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
-               f"(dependencies seen: {names})"
-    return f"no dependency reaches a credential source (dependencies seen: {names})"
-
-
-def public_reason(route: Route, token_urls: list[str]) -> str | None:
-    path = route.full_path
-    norm = "/" + path.strip("/")
-    for url in token_urls:
-        if url is not None and norm == "/" + url.strip("/"):
-            return "login endpoint (the tokenUrl of an OAuth2 scheme)"
-    root = route.root
-    if root is not None:
-        for param, (kind, _payload) in root.params:
-            if kind == "password-form":
-                return "login endpoint (takes OAuth2PasswordRequestForm)"
-        for child, _via in root.children:
-            if child.password_form:
-                return "login endpoint (takes OAuth2PasswordRequestForm)"
-    last = [s for s in path.split("/") if s][-1:] or [""]
-    if last[0].lower() in HEALTH_SEGMENTS:
-        return f"liveness endpoint (/{last[0]})"
-    return None
 
 
 # ------------------------------------------------------------------------------------------ entry point
@@ -1763,13 +1562,6 @@ def build_graph(index: Index) -> Graph:
             for node in walk(root):
                 node.websocket_only = False
     token_urls = _token_urls(builder)
-    from routeguard_lint.auth.optional_auth import annotate
-    annotate(builder, routes)
-    for route in routes:
-        decide(route, token_urls)
-        if route.opaque and route.state == "unverified":
-            route.reason = f"the routes of {route.decl.handler_name} are unknown: the analysis cannot read " \
-                           f"that router (its source is not available)"
     return Graph(index, builder.routers, routes, builder.nodes, token_urls, mounts=builder.mounts())
 
 

@@ -32,10 +32,11 @@ from collections.abc import Iterator
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
-from routeguard_lint.routes.graph import (AUTH_NAME, CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, SCHEME_NAMES, VERIFYING_CALLS, DepNode,
+from routeguard_lint.auth.vocabulary import SCHEME_NAMES, VERIFYING_CALLS, Source, is_credential
+from routeguard_lint.routes.graph import (AUTH_NAME, DepNode,
                      Graph, has_credential, is_fastapi_name)
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.rules.rg003_credential_in_query import CREDENTIAL_PARAM, NOT_CREDENTIAL, STRING_TYPES
+from routeguard_lint.rules.rg003_credential_in_query import STRING_TYPES
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id
 BEARER = "http-credentials"  # HTTPAuthorizationCredentials: `.credentials` is RAW
@@ -216,7 +217,7 @@ class FlowAnalysis:
             # a credential sent in the query string (RG003's judgement: its name says so and FastAPI reads it
             # from the URL); still a credential the code checks
             kind_of = payload.get("type") if isinstance(payload, dict) else None
-            if kind_of in STRING_TYPES and CREDENTIAL_PARAM.search(name) and not NOT_CREDENTIAL.search(name):
+            if kind_of in STRING_TYPES and is_credential(Source.QUERY, name):
                 return RAW
             return None
         if pkind != "depends":
@@ -286,10 +287,9 @@ class FuncFlow:
         self._locals: dict[str, str | None] = {}
         self._visiting: set[str] = set()
         self._tuple_binds: dict[str, ir.Expr] = {}
-        for bind in getattr(func, "binds", ()) or ():
-            name, value = bind[0], bind[1]
-            if name not in func.assigns:
-                self._tuple_binds[name] = value
+        for bind in func.binds:
+            if bind.name not in func.assigns:
+                self._tuple_binds[bind.name] = bind.value
 
     # -- names ------------------------------------------------------------------------------------------
     def binding(self, name: str) -> ir.Expr | None:
@@ -474,10 +474,7 @@ class FuncFlow:
 def credential_key(source: str, key: ir.Expr | None) -> bool:
     if not isinstance(key, ir.Str):
         return False
-    name = key.value.lower()
-    if source == "headers":
-        return bool(CREDENTIAL_HEADERS.match(name.replace("_", "-")))
-    return bool(CREDENTIAL_COOKIES.search(name))
+    return is_credential(Source(source), key.value)
 
 
 def analysis(graph: Graph) -> FlowAnalysis:
