@@ -111,3 +111,25 @@ def test_class_bodies_do_not_leak_into_methods_and_closures_see_the_factory() ->
     method = index.func(FuncV("m", "factory.C.m"))
     assert method is not None and method.parent == "factory"
     assert index.resolve(ir.Name("x"), Ctx("m", "factory.C.m")).__class__.__name__ == "ParamV"
+
+
+def test_collections_comprehensions_and_globals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list grown by append/extend, dependencies made by a comprehension, an app bound by `global`."""
+    routes = _table(_analyze("collections_and_globals", monkeypatch))
+    assert set(routes) == {("GET", "/api/billing"), ("GET", "/api/invoices"), ("GET", "/api/reports"),
+                           ("GET", "/public/terms")}
+    for path in ("/api/billing", "/api/invoices", "/api/reports"):
+        assert routes[("GET", path)].auth[0] == "app.security.verify_token", path
+    assert routes[("GET", "/public/terms")].state == "unprotected"
+    assert all(r.reachable for r in routes.values())
+
+
+def test_comprehension_variables_stay_in_the_comprehension() -> None:
+    index = _index(
+        "x = '/module'\n"
+        "items = [x for x in ('/a', '/b')]\n"
+        "def f():\n"
+        "    return x\n"
+    )
+    assert index.resolve(ir.Name("x"), Ctx("m")) == LiteralV("/module")
+    assert index.resolve(ir.Name("x"), Ctx("m", "f")) == LiteralV("/module")

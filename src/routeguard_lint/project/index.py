@@ -534,6 +534,14 @@ class Index:
         return value
 
     def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:
+        made = getattr(facts, "global_assigns", {}).get(name)
+        if made:  # `global name` in functions: what they assign, and the module's own binding if any
+            values = [self.resolve_binding(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
+                                           depth) for expr, scope in made]
+            own = facts.assigns.get(name)
+            if own is not None and not (isinstance(own, ir.Const) and own.value is None):
+                values.append(self.resolve_binding(own, Ctx(facts.module), ("global", facts.module, name), depth))
+            return union(values)
         if name in facts.assigns:
             return self.resolve_binding(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
                                         depth)

@@ -377,6 +377,19 @@ class GraphBuilder:
             return out
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             return self._items_ctx(expr.left, ctx, d) + self._items_ctx(expr.right, ctx, d)
+        if isinstance(expr, ir.Comp):
+            # `[Depends(f) for f in checks]`: the element once per item, the loop variables bound to it
+            out = []
+            for item, ictx in self._items_ctx(expr.iterable, ctx, d):
+                if len(expr.names) == 1:
+                    env = {expr.names[0]: ir.Bound(item, ictx)}
+                else:
+                    parts = self._items_ctx(item, ictx, d)
+                    if len(parts) != len(expr.names):
+                        return []  # an item whose parts cannot be told: the whole collection cannot be either
+                    env = {n: ir.Bound(p, pctx) for n, (p, pctx) in zip(expr.names, parts) if n}
+                out.append((subst(expr.elt, env), ctx))
+            return out
         if isinstance(expr, ir.IfExp):
             # `[Depends(auth)] if secured else []`: the branch the (bound) condition selects; when it cannot
             # be told, neither (a dependency that may be absent protects nothing)
@@ -412,8 +425,35 @@ class GraphBuilder:
             return []
         bound = self._binding(expr, ctx)
         if bound is not None:
-            return self._items_ctx(bound[0], bound[1], d)
+            items = self._items_ctx(bound[0], bound[1], d)
+            name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
+            if name and isinstance(bound[0], (ir.Seq, ir.Comp)):
+                items += self._appended(name, bound[1], d)
+            return items
         return []
+
+    def _appended(self, name: str, ctx: Ctx, depth: int) -> list[tuple[ir.Expr, Ctx]]:
+        """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
+        it; only those that always run (not under an `if`, in a loop or a `try`)."""
+        calls: list[ir.Call] = []
+        if ctx.scope is not None:
+            func = self.index.func(FuncV(ctx.module, ctx.scope))
+            calls = [e.call for e in (func.effects if func else ()) if not e.conditions]
+        else:
+            facts = self.index.module(ctx.module)
+            calls = [site.call for site in (facts.calls if facts else ()) if site.scope is None and
+                     not site.conditions and not site.in_loop]
+        out: list[tuple[ir.Expr, Ctx]] = []
+        for call in calls:
+            f = call.func
+            if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == name and
+                    len(call.args) == 1 and not call.kwargs):
+                continue
+            if f.attr == "append":
+                out.append((call.args[0], ctx))
+            elif f.attr == "extend":
+                out.extend(self._items_ctx(call.args[0], ctx, depth + 1))
+        return out
 
     def _dict_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[tuple]:
         """(key, value, ctx) of a dict literal (or a name bound to one)."""
