@@ -186,6 +186,8 @@ class ModuleFacts:
     star_imports: list = field(default_factory=list)  # absolute module names
     assigns: dict = field(default_factory=dict)  # module-level name -> ir expr (last wins)
     assign_lines: dict = field(default_factory=dict)
+    # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
+    global_assigns: dict = field(default_factory=dict)
     functions: dict = field(default_factory=dict)  # qualname -> Func
     classes: dict = field(default_factory=dict)  # name -> ClassDef
     calls: list = field(default_factory=list)  # CallSite, module level and inside functions
@@ -269,6 +271,7 @@ def _reset(facts: ModuleFacts) -> None:
     facts.imports.clear()
     facts.star_imports.clear()
     facts.assigns.clear()
+    facts.global_assigns.clear()
     facts.functions.clear()
     facts.classes.clear()
     facts.calls.clear()
