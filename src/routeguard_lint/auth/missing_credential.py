@@ -58,6 +58,7 @@ class AV:
 
 NONE = AV("none")
 MISSING = AV("none", taint=True)  # the value of a missing credential
+REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no credential
 UNK = AV("unk")
 CRASH = AV("crash")
 
@@ -90,6 +91,8 @@ class Exit:
 class Outcome:
     exits: list[Exit] = field(default_factory=list)
     rejected_at: int | None = None  # line of the raise (or failing expression) that always rejects
+    # calls to the next app (a middleware's `call_next`), when the Flow watches for them: (line, sure)
+    reached: list[tuple[int, bool]] = field(default_factory=list)
 
     @property
     def passes(self) -> bool:
@@ -107,11 +110,20 @@ Callee = Callable[[ir.Call, Ctx, Func], Value]
 
 
 class Flow:
-    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool]):
+    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool],
+                 credential_setting: Callable[[str], bool] | None = None,
+                 next_app: Callable[[ir.Call], bool] | None = None,
+                 decide: Callable[[ir.Expr], bool | None] | None = None):
+        """`next_app`: calls that hand the request on (a middleware's `call_next(request)`); the walk records
+        where the entry function reaches one (`Outcome.reached`). `decide`: the value of tests the caller
+        knows for the request it asks about (a middleware's path tests, for a path it does not exempt)."""
         self.index = index
         self.callee = callee
         self.verifying = verifying
         self.credential_key = credential_key
+        self.credential_setting = credential_setting
+        self.next_app = next_app
+        self.decide = decide
         self._memo: dict = {}
 
     # -- entry point -------------------------------------------------------------------------------------
@@ -139,6 +151,8 @@ class _Walk:
         self.dead: set[str] = set()  # numbers of `try` bodies that certainly raised
         self.term: set[tuple] = set()  # condition tuples under which the function certainly ended
         self.out = Outcome()
+        self.here: tuple[int, tuple, bool] = (func.line, (), True)  # the event being evaluated
+        self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
 
     def run(self) -> Outcome:
         func = self.func
@@ -166,6 +180,7 @@ class _Walk:
                     return self.out
                 continue
             sure = truth is True
+            self.here = (line, conds, sure)
             if kind in ("bind", "effect"):
                 expr = payload[1] if kind == "bind" else payload
                 value = self.eval(expr)
@@ -182,6 +197,8 @@ class _Walk:
                         return self.out
                 elif self.terminated(conds, line):
                     return self.out
+                else:
+                    self._maybe_cut(conds)
             elif kind == "return":
                 value = self.eval(payload) if payload is not None else NONE
                 if value.kind == "crash":
@@ -191,12 +208,21 @@ class _Walk:
                 self.out.exits.append(Exit(line, value, payload))
                 if sure or self.terminated(conds, line):
                     return self.out
+                self._maybe_cut(conds)
             else:  # end of the function
                 implicit = self.generator_value if self.func.has_yield else NONE
                 self.out.exits.append(Exit(line, implicit, None, implicit=not self.func.has_yield))
         return self.out
 
     # -- control ---------------------------------------------------------------------------------------
+    def _maybe_cut(self, conds: tuple) -> None:
+        """A raise or return that may end the walk: later calls to the next app are no longer certain, unless it
+        is in an `except` handler (what an exception does) or under an exempting test."""
+        for c in conds:
+            if isinstance(c, ir.Unknown) and c.code.startswith("<except:"):
+                return
+        self.maybe_cut = True
+
     def _skipped(self, conds: tuple) -> bool:
         for i in range(len(conds) + 1):
             if conds[:i] in self.term:
@@ -267,6 +293,10 @@ class _Walk:
         if depth > 30:
             return UNK
         d = depth + 1
+        if self.flow.decide is not None and self.depth == 0:
+            known = self.flow.decide(expr)
+            if known is not None:
+                return AV("const", known)
         if isinstance(expr, ir.Const):
             return NONE if expr.value is None else AV("const", expr.value)
         if isinstance(expr, ir.Str):
@@ -323,10 +353,32 @@ class _Walk:
             return AV("unk", None, self.eval(expr.value, d).taint)
         return UNK
 
+    def _credential_key(self, source: str, key: ir.Expr, depth: int = 0) -> bool:
+        """Whether `key` names a credential header or cookie: a literal, a parameter whose default is one, a
+        constant or setting whose value is known, or (when it is not) whose name says so."""
+        if depth > 4:
+            return False
+        if isinstance(key, ir.Str):
+            return self.flow.credential_key(source, key.value)
+        if isinstance(key, ir.Name):
+            bound = self.env.get(key.id)
+            if bound is not None and bound.kind == "const" and isinstance(bound.value, str):
+                return self.flow.credential_key(source, bound.value)
+            for param in self.func.params:
+                if param.name == key.id:
+                    return param.default is not None and self._credential_key(source, param.default, depth + 1)
+        if isinstance(key, (ir.Name, ir.Attr)):
+            text = self.flow.index.string(key, self.ctx)
+            if text is not None:
+                return self.flow.credential_key(source, text)
+            name = key.attr if isinstance(key, ir.Attr) else key.id
+            return self.flow.credential_setting is not None and self.flow.credential_setting(name)
+        return False
+
     def _sub(self, expr: ir.Sub, d: int) -> AV:
         base = expr.value
         if isinstance(base, ir.Attr) and base.attr in ("headers", "cookies") and len(expr.index) == 1 and \
-                isinstance(expr.index[0], ir.Str) and self.flow.credential_key(base.attr, expr.index[0].value):
+                self._credential_key(base.attr, expr.index[0]):
             return CRASH  # request.headers["authorization"] without the header: KeyError
         value = self.eval(base, d)
         if value.kind in ("crash", "none"):
@@ -350,10 +402,14 @@ class _Walk:
 
     def _call(self, call: ir.Call, d: int) -> AV:
         f = call.func
+        if self.depth == 0 and self.flow.next_app is not None and self.flow.next_app(call):
+            line, _conds, sure = self.here
+            self.out.reached.append((line, sure and not self.maybe_cut))
+            return UNK
         # request.headers.get("authorization") / request.cookies.get("session") without the credential
         if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
-                f.value.attr in ("headers", "cookies") and call.args and isinstance(call.args[0], ir.Str) and \
-                self.flow.credential_key(f.value.attr, call.args[0].value):
+                f.value.attr in ("headers", "cookies") and call.args and self._credential_key(f.value.attr,
+                                                                                            call.args[0]):
             default = call.arg(1, "default")
             return self.eval(default, d).tainted() if default is not None else MISSING
         if isinstance(f, ir.Attr):
