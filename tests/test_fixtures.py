@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fixture_cases import case_dirs, case_id, expected_findings  # noqa: E402
+from fixture_cases import case_dirs, case_id, expected_findings
 
 CASES = case_dirs()
 

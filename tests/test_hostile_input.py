@@ -24,15 +24,15 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+import cli_helpers
+from cli_helpers import cli
 from routeguard_lint import api
-from routeguard_lint.facts import extract as facts
-from routeguard_lint.parsing import source as parse
 from routeguard_lint.api import analyze
-from routeguard_lint.cli import app
+from routeguard_lint.facts import extract as facts
 from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding
+from routeguard_lint.parsing import source as parse
 from routeguard_lint.rules import rg001_unprotected_route, rg002_auth_never_rejects
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,12 +58,9 @@ def load_benchmark(name: str):
     return module
 
 
-def write(root: Path, files: dict[str, bytes | str]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Exactly these bytes (no dedent), and no repository top: the tests place `.git` themselves."""
+    return cli_helpers.write(root, files, top=False, dedent=False)
 
 
 @pytest.fixture
@@ -91,15 +88,8 @@ def only_rg000(found: list[Finding], path: str) -> Finding:
     return matching[0]
 
 
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, env=env,
-                          capture_output=True, timeout=300)
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return cli_helpers.run(*args, cwd=cwd, env={"ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}, binary=True)
 
 
 # ------------------------------------------------------------------------------ files that cannot be read
@@ -493,8 +483,8 @@ def test_a_worker_process_that_dies_costs_only_its_own_file(proj: Path, monkeypa
     monkeypatch.setattr(api, "_facts_for", _facts_for_that_kills_its_worker)
     found = findings(jobs=2)
     finding = only_rg000(found, "proj/kills_worker.py")
-    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (a crash "
-                               "in the parser, or out of memory)")
+    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (out of "
+                               "memory: the bound per file is 4,096 MiB; or a crash in the parser)")
     assert located(found) >= {("RG001", f"proj/{name}", 6) for name in routers}
     assert len(found) == len(routers) + 2
 
@@ -588,7 +578,7 @@ def test_text_output_escapes_everything_a_path_or_route_can_hold(nasty: Path) ->
     code, out, err = cli("check", "proj", "--no-color")
     assert (code, err) == (1, "")
     lines = out.splitlines()
-    assert len(lines) == 4  # three findings, the summary: nothing starts a line of its own
+    assert len(lines) == 5  # three findings, the summary, the route counts: nothing starts a line of its own
     assert "\x1b" not in out and "\u202e" not in out and "\u2028" not in out
     expected_path = "proj/evil\\x1b[31m[bold]\\n\"q'\xe9.py"
     route = "/x\\x1b[2J[bold]red[/bold] [/]\\n\"quoted\" 'single' caf\xe9 \\u202e\\u2028 \u65e5\u672c/{item_id}"

@@ -189,10 +189,10 @@ def branches_on(func: Func | None, names: list[str]) -> str | None:
         tests.extend(r.conditions)
     for r in func.returns:
         tests.extend(r.conditions)
-    for _name, _expr, _line, conds in func.binds:
-        tests.extend(conds)
-    for _call, _line, conds in func.effects:
-        tests.extend(conds)
+    for bind in func.binds:
+        tests.extend(bind.conditions)
+    for effect in func.effects:
+        tests.extend(effect.conditions)
     for test in tests:
         if is_marker(test):
             continue

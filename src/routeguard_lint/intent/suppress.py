@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from routeguard_lint.auth.judge import AuthState, Verdict
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.model import Finding
+from routeguard_lint.model import Finding, SuppressionKind
 from routeguard_lint.parsing.source import ParseFailure, decode, read_source, source_lines
 
 # `# routeguard: <body>`; the body ends where another comment starts (`  # expect: ...`, `# noqa`),
@@ -80,6 +80,8 @@ class Intent:
     ran: frozenset = frozenset()  # rule codes whose findings went through `suppress()`
     verdicts: dict = field(default_factory=dict)  # id(route) -> auth Verdict the declarations decide
     suppressed: bool = False  # `suppress()` has run: directive usage is final
+    # routes declared public: (route, the declaration's reason, where it was declared)
+    made_public: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -201,6 +203,7 @@ def collect_directives(graph: Graph) -> list[Directive]:
 def declare(graph: Graph, config: Config) -> Intent:
     """Apply the configuration and inline `public` directives to the route states; before the rules."""
     outcome = apply_config(graph, config)
+    made_public = [(route, entry.reason, SuppressionKind.EXTERNAL) for route, entry in outcome.made_public]
     directives = collect_directives(graph)
     public = {}
     for d in directives:
@@ -220,8 +223,9 @@ def declare(graph: Graph, config: Config) -> Intent:
                     reason = f"declared public in {d.path}:{d.line}: {d.reason}"
                     verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
                                                   scheme=current.scheme)
+                    made_public.append((route, d.reason, SuppressionKind.IN_SOURCE))
                 break
-    return Intent(config, outcome.unmatched, directives, verdicts=verdicts)
+    return Intent(config, outcome.unmatched, directives, verdicts=verdicts, made_public=made_public)
 
 
 def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[str]) -> list[Finding]:
@@ -243,6 +247,44 @@ def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[
     intent.ran = frozenset(ran)
     intent.suppressed = True
     return out
+
+
+class _RoutesView:
+    """The graph with other routes: what a rule sees when asked about routes as they were."""
+
+    def __init__(self, graph: Graph, routes: list) -> None:
+        self._graph = graph
+        self.routes = routes
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._graph, name)
+
+
+def declared_public_findings(judged: Graph, intent: Intent) -> list[Finding]:
+    """The RG001 findings that declaring routes public (configuration `public`, inline `# routeguard: public`)
+    silenced, as suppressed findings with the declaration's reason: SARIF and JSON show them as suppressed
+    (kind `external` for the configuration, `inSource` for a comment) rather than not at all. `judged`: the
+    graph with the auth judgement as it was before the declarations."""
+    from routeguard_lint.rules import rg001_unprotected_route
+
+    out: list[Finding] = []
+    seen: set[int] = set()
+    assert judged.auth is not None
+    for route, why, kind in intent.made_public:
+        if id(route) in seen or judged.auth.of(route).state is not AuthState.UNPROTECTED:
+            continue
+        seen.add(id(route))
+        for found in rg001_unprotected_route.check(_RoutesView(judged, [route])):  # type: ignore[arg-type]
+            out.append(replace(found, suppressed=why, suppression_kind=kind))
+    return out
+
+
+def config_ignored(findings: list[Finding], config: Config, rules: set[str] | frozenset[str]) -> list[Finding]:
+    """Findings of `rules` (those the configuration's `ignore` turned off) as suppressed, kind `external`."""
+    where = config.display or "the configuration"
+    return [f if f.rule_id not in rules or f.suppressed is not None else
+            replace(f, suppressed=f'ignore = ["{f.rule_id}"] in {where}', suppression_kind=SuppressionKind.EXTERNAL)
+            for f in findings]
 
 
 # ------------------------------------------------------------------------------------- RG012's question

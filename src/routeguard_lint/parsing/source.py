@@ -26,8 +26,10 @@ import sys
 import tokenize
 import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 MAX_BYTES = 5_000_000  # larger files are reported as RG000 "too large", not parsed
 # LibCST's parser and our visitors recurse; very deep nesting is reported instead of crashing.
@@ -94,6 +96,8 @@ def parse_text(text: str) -> cst.Module:
 
     The nesting is measured first (`check_shape`): a file LibCST could not parse safely or in bounded
     time raises ParseFailure("file is nested too deeply ...") without being handed to it."""
+    import libcst as cst  # here, not at the top: a run served from the cache never loads the parser
+
     syntax_error = check_shape(text)
     old = sys.getrecursionlimit()
     if old < RECURSION_LIMIT:
@@ -133,6 +137,15 @@ def no_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+def __getattr__(name: str) -> Any:
+    """`source.cst`: LibCST, imported on first use (PEP 562)."""
+    if name == "cst":
+        import libcst
+
+        return libcst
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------------------------- reading

@@ -21,6 +21,7 @@ from routeguard_lint.auth.vocabulary import (CREDENTIAL_COOKIES, CREDENTIAL_HEAD
                                             VERIFYING_CALLS, Source, is_credential)
 from routeguard_lint.facts import ir
 from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.routes import limits
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.facts.extract import Func, ModuleFacts, Param
 from routeguard_lint.project.index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ParamV,
@@ -1027,8 +1028,11 @@ class GraphBuilder:
         for decl in self.decls:
             router = self.routers[decl.router]
             in_library = library is not None and decl.file in library.paths  # type: ignore[attr-defined]
+            ways = 0
             for full, deps, conds, reachable, mounted, apps in self._up(router, decl.path, [], (), frozenset(),
                                                                         False, ()):
+                ways += 1
+                limits.check(ways, len(routes), decl.file, decl.line)
                 if in_library:
                     # a route a library declares: listed where the project includes it, and only then
                     site = self._project_site(router, library.paths, set())  # type: ignore[union-attr]

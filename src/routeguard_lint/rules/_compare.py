@@ -51,8 +51,8 @@ def _pairs(cmp: ir.Compare):
 def _scan_function(flow: FuncFlow, values: Values, path: str, out: list[Comparison]) -> None:
     ctx = flow.ctx
     label = f"{flow.fv.module}.{flow.fv.qualname}"
-    for entry in flow.func.compares:
-        cmp, line = entry[0], entry[1]
+    for site in flow.func.compares:
+        cmp, line = site.expr, site.line
         if not isinstance(cmp, ir.Compare):
             continue
         for left, op, right in _pairs(cmp):

@@ -287,10 +287,9 @@ class FuncFlow:
         self._locals: dict[str, str | None] = {}
         self._visiting: set[str] = set()
         self._tuple_binds: dict[str, ir.Expr] = {}
-        for bind in getattr(func, "binds", ()) or ():
-            name, value = bind[0], bind[1]
-            if name not in func.assigns:
-                self._tuple_binds[name] = value
+        for bind in func.binds:
+            if bind.name not in func.assigns:
+                self._tuple_binds[bind.name] = bind.value
 
     # -- names ------------------------------------------------------------------------------------------
     def binding(self, name: str) -> ir.Expr | None:

@@ -27,8 +27,23 @@ route declared in a file that does not parse is a route nobody checked: routegua
 and exits non-zero instead.
 """,
     example="""
-# app/api/users.py
+# file: app/users.py
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
 @router.get("/users/{id}"
+def read_user(id: int): ...
+""",
+    good="""
+# file: app/users.py
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/users/{id}")
 def read_user(id: int): ...
 """,
     fix="""

@@ -41,14 +41,34 @@ without the `dependencies=` its siblings get, exposes that endpoint to anyone on
 access control, OWASP API1/API5).
 """,
     example="""
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
+app = FastAPI()
 router = APIRouter(prefix="/invoices")
 
 
 @router.get("/{invoice_id}")
 async def read_invoice(invoice_id: int):
-    return load_invoice(invoice_id)
+    return {"id": invoice_id}
+
+
+app.include_router(router)
+""",
+    good="""
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+router = APIRouter(prefix="/invoices", dependencies=[Depends(oauth2_scheme)])
+
+
+@router.get("/{invoice_id}")
+async def read_invoice(invoice_id: int):
+    return {"id": invoice_id}
+
+
+app.include_router(router)
 """,
     fix="""
 Add an authenticating dependency to the route, or to the router or `include_router` call that every route

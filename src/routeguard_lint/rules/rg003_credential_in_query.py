@@ -16,7 +16,6 @@ RULE = Rule(
     name="credential-in-query",
     summary="A token, API key, password or session parameter that FastAPI reads from the query string.",
     severity="error",
-    fixable=True,
     what="""
 A parameter of a route handler or of a dependency whose name says it carries a credential (`token`,
 `access_token`, `api_key`, `apikey`, `password`, `secret`, `session`, ...) and that FastAPI fills from
@@ -31,9 +30,48 @@ meant to read the bearer token, and the scheme (with its `WWW-Authenticate` chal
 security entry) is never involved.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+
+app = FastAPI()
+
+
 def get_current_user(token: str):
-    if token != settings.api_token:
-        raise HTTPException(status_code=401)
+    user = SESSIONS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+SESSIONS: dict = {}
+""",
+    good="""
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def get_current_user(token: Annotated[str, Depends(oauth2_scheme)]):
+    user = SESSIONS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+SESSIONS: dict = {}
 """,
     fix="""
 Read the credential with a security scheme (or an explicit header):

@@ -15,7 +15,6 @@ RULE = Rule(
     name="timing-unsafe-compare",
     summary="A credential compared with == or != against a secret, instead of secrets.compare_digest.",
     severity="warning",
-    fixable=True,
     what="""
 A credential (a value that comes from a security scheme, a credential header or cookie, the password
 form or `request.headers[...]`; see RG004 for how it is followed) compared with `==` or `!=` against a
@@ -34,12 +33,41 @@ recover a shared secret such as an API key or a service token character by chara
 seeing it. The risk depends on the network noise, but the fix costs nothing.
 """,
     example="""
+import os
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+
+app = FastAPI()
 API_KEY = os.environ["API_KEY"]
 
 
 def verify_key(x_api_key: str = Header()):
     if x_api_key != API_KEY:
         raise HTTPException(status_code=403, detail="Invalid API key")
+
+
+@app.get("/reports", dependencies=[Depends(verify_key)])
+def reports():
+    return []
+""",
+    good="""
+import os
+import secrets
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+
+app = FastAPI()
+API_KEY = os.environ["API_KEY"]
+
+
+def verify_key(x_api_key: str = Header()):
+    if not secrets.compare_digest(x_api_key.encode(), API_KEY.encode()):
+        raise HTTPException(status_code=403, detail="Invalid API key")
+
+
+@app.get("/reports", dependencies=[Depends(verify_key)])
+def reports():
+    return []
 """,
     fix="""
 Compare in constant time (both sides as `str` of ASCII or both as `bytes`):

@@ -17,7 +17,6 @@ RULE = Rule(
     name="missing-www-authenticate",
     summary="A 401 Unauthorized HTTPException raised without a WWW-Authenticate header.",
     severity="warning",
-    fixable=True,
     what="""
 `raise HTTPException(status_code=401, ...)` (also `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`,
 a positional status code, `fastapi.HTTPException`, `starlette.exceptions.HTTPException`) whose `headers=` is
@@ -39,11 +38,48 @@ the header; a hand-written 401 in a dependency usually forgets it, so the API an
 "no token" (scheme, with header) and "bad token" (dependency, without).
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
 def get_current_user(token: str = Depends(oauth2_scheme)):
-    user = users.from_token(token)
+    user = USERS.get(token)
     if user is None:
         raise HTTPException(status_code=401, detail="Invalid token")
     return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+USERS: dict = {}
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+USERS: dict = {}
 """,
     fix="""
 Name the scheme in the challenge (`Bearer` for OAuth2/JWT tokens, `Basic` for HTTP Basic, or a custom

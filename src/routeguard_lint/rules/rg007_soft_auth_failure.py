@@ -42,11 +42,46 @@ retry logic, caches, API gateways, rate limiters and monitoring all see a succes
 counted as failures, and the OpenAPI schema documents no 401/403.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)) -> bool:
+    return token in TOKENS
+
+
 @app.get("/secure")
 async def secure_route(verified: bool = Depends(verify_user)):
     if not verified:
         return {"error": "Not allowed"}
     return {"message": "Only verified users."}
+
+
+TOKENS: set = set()
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)) -> bool:
+    return token in TOKENS
+
+
+@app.get("/secure")
+async def secure_route(verified: bool = Depends(verify_user)):
+    if not verified:
+        raise HTTPException(status_code=403, detail="Not allowed")
+    return {"message": "Only verified users."}
+
+
+TOKENS: set = set()
 """,
     fix="""
 Raise in the dependency, so the route never runs for a failed check:
@@ -192,8 +227,8 @@ def _except_branch(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
         if not (isinstance(cond, ir.Unknown) and cond.code.startswith("<except:")):
             continue
         body = "<try:" + cond.code[len("<except:"):]
-        entries = [(b[1], b[3]) for b in getattr(flow.func, "binds", ())] + \
-            [(e[0], e[2]) for e in getattr(flow.func, "effects", ())]
+        entries = [(b.value, b.conditions) for b in flow.func.binds] + \
+            [(e.call, e.conditions) for e in flow.func.effects]
         for value, where in entries:
             if any(isinstance(c, ir.Unknown) and c.code == body for c in where):
                 call = _verifies(value, flow)

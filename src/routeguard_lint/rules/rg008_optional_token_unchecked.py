@@ -46,17 +46,56 @@ becomes `token IS NULL` and returns the first user who never set one (authentica
 API2). The route still *looks* protected because the dependency does raise on a bad token.
 """,
     example="""
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 
 
-async def get_current_user(token: str | None = Depends(oauth2_scheme)) -> User:
+async def get_current_user(token: str | None = Depends(oauth2_scheme)):
     if token:
         try:
             payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
         except jwt.InvalidTokenError:
-            raise HTTPException(status_code=401, detail="Invalid token")
-        return User(username=payload["sub"])
+            raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+        return payload["sub"]
     # no token: falls through and returns None
+
+
+@app.get("/me")
+async def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+
+
+SECRET_KEY = open("/run/secrets/jwt").read()
+""",
+    good="""
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+
+async def get_current_user(token: str | None = Depends(oauth2_scheme)):
+    if token is None:
+        raise HTTPException(status_code=401, detail="Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return payload["sub"]
+
+
+@app.get("/me")
+async def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+
+
+SECRET_KEY = open("/run/secrets/jwt").read()
 """,
     fix="""
 Reject the missing credential first (this is usually why `auto_error=False` was chosen: a custom 401):

@@ -36,19 +36,50 @@ client, a third-party integration or a user who never consented to that scope â€
 is restricted.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={"items:write": "Modify items"})
 
 
-async def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
-    user = decode_and_load(token)
+async def get_current_user(token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
     if user is None:
-        raise HTTPException(status_code=401, detail="Invalid token")
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
 @app.delete("/items/{item_id}")
-async def delete_item(item_id: int, user: User = Security(get_current_user, scopes=["items:write"])):
-    ...
+async def delete_item(item_id: int, user: dict = Security(get_current_user, scopes=["items:write"])):
+    return {"deleted": item_id}
+
+
+USERS: dict = {}
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={"items:write": "Modify items"})
+
+
+async def get_current_user(scopes: SecurityScopes, token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    if not set(scopes.scopes) <= set(user["scopes"]):
+        raise HTTPException(status_code=403, detail="Not enough permissions")
+    return user
+
+
+@app.delete("/items/{item_id}")
+async def delete_item(item_id: int, user: dict = Security(get_current_user, scopes=["items:write"])):
+    return {"deleted": item_id}
+
+
+USERS: dict = {}
 """,
     fix="""
 Take `SecurityScopes` in the dependency that decodes the token and reject a token that lacks one of the
@@ -101,17 +132,17 @@ def _scopes_param(func: Func) -> str | None:
 def _tests(func: Func) -> list:
     """Everything `func` decides on: `if` tests around its statements and its comparisons."""
     out: list = []
-    for _name, _expr, _line, conds in func.binds:
-        out.extend(conds)
-    for _call, _line, conds in func.effects:
-        out.extend(conds)
+    for bind in func.binds:
+        out.extend(bind.conditions)
+    for effect in func.effects:
+        out.extend(effect.conditions)
     for r in func.raises:
         out.extend(r.conditions)
     for r in func.returns:
         out.extend(r.conditions)
-    for cmp, _line, conds in func.compares:
-        out.append(cmp)
-        out.extend(conds)
+    for site in func.compares:
+        out.append(site.expr)
+        out.extend(site.conditions)
     return [t for t in out if not is_marker(t)]
 
 
@@ -141,7 +172,7 @@ def _tests_scopes(func: Func, name: str) -> bool:
     them: `for scope in security_scopes.scopes: if scope not in user.scopes: ...`)."""
     derived: set[str] = set()
     for _ in range(5):
-        grown = {b for b, expr, _line, _c in func.binds if b not in derived and _mentions(expr, name, derived)}
+        grown = {b.name for b in func.binds if b.name not in derived and _mentions(b.value, name, derived)}
         if not grown:
             break
         derived |= grown

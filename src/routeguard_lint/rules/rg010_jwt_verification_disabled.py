@@ -44,11 +44,45 @@ A token that never expires stays valid after logout or a leak.
 """,
     example="""
 import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
 
 
-def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
+def get_current_user(token: str = Depends(oauth2_scheme)):
     payload = jwt.decode(token, options={"verify_signature": False})
-    return users.get(payload["sub"])
+    return payload["sub"]
+
+
+@app.get("/me")
+def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+""",
+    good="""
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    try:
+        payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return payload["sub"]
+
+
+@app.get("/me")
+def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+
+
+SECRET_KEY = open("/run/secrets/jwt").read()
 """,
     fix="""
 Verify the signature with the key and a fixed list of algorithms:
@@ -212,8 +246,8 @@ class _Func:
         """Where the result of an unverified getter ends up: a return, or a user lookup."""
         tainted: set[str] = set()
         for _ in range(6):
-            grown = {name for name, expr, _line, _c in self.func.binds
-                     if name not in tainted and self.uses(expr, tainted, source)}
+            grown = {b.name for b in self.func.binds
+                     if b.name not in tainted and self.uses(b.value, tainted, source)}
             if not grown:
                 break
             tainted |= grown
