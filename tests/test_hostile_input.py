@@ -537,14 +537,14 @@ def test_bad_configuration_is_one_line_and_exit_2(proj: Path, config: str, messa
 def test_unreadable_configuration_is_one_line_and_exit_2(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj.parent, {"locked.toml": "select = ['RG001']\n"})
     if IS_ROOT:  # chmod 000 does not stop root
-        real = Path.read_bytes
+        real = os.open
 
-        def read_bytes(self: Path) -> bytes:
-            if self.name == "locked.toml":
+        def os_open(path: str, flags: int, *args: int) -> int:
+            if os.fspath(path).endswith("locked.toml"):
                 raise PermissionError(13, "Permission denied")
-            return real(self)
+            return real(path, flags, *args)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(os, "open", os_open)
     else:
         (proj.parent / "locked.toml").chmod(0)
     message = one_line_error(*cli("check", "proj", "--config", "locked.toml"))

@@ -301,8 +301,10 @@ def _fixable(findings, graph) -> dict[str, int]:
     from collections import Counter
 
     from routeguard_lint.fix import apply
+    from routeguard_lint.rules import fixable_codes
 
-    if not any(f.rule_id in apply.FIXABLE and f.suppressed is None for f in findings):
+    fixable = set(fixable_codes())
+    if not any(f.rule_id in fixable and f.suppressed is None for f in findings):
         return {}
     _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
     return dict(Counter(item.rule_id for item in applied))

@@ -161,6 +161,8 @@ class ClassDef:
     attrs: dict  # class attribute name -> ir expr (value, or annotation when no value)
     decorators: list[Decorator]
     annotations: dict = field(default_factory=dict)  # annotated class attribute -> (annotation ir, line)
+    # `self.name = expr` in a method: name -> (expr, qualname of the method); `__init__`'s win
+    instance_attrs: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -203,7 +203,8 @@ def collect_directives(graph: Graph) -> list[Directive]:
 def declare(graph: Graph, config: Config) -> Intent:
     """Apply the configuration and inline `public` directives to the route states; before the rules."""
     outcome = apply_config(graph, config)
-    made_public = [(route, entry.reason, SuppressionKind.EXTERNAL) for route, entry in outcome.made_public]
+    made_public = [(route, f"declared public in {config.display}: {entry.reason}", SuppressionKind.EXTERNAL)
+                   for route, entry in outcome.made_public]
     directives = collect_directives(graph)
     public = {}
     for d in directives:

@@ -24,8 +24,8 @@ from routeguard_lint.project.binding import bind_args, forward_call, free_names,
 from routeguard_lint.routes import limits
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.facts.extract import Func, ModuleFacts, Param
-from routeguard_lint.project.index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ParamV,
-                    UnknownV, Value, qualified_name)
+from routeguard_lint.project.index import (MAX_CALL_DEPTH, UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV,
+                                           LiteralV, ParamV, UnknownV, Value, options, qualified_name)
 
 if TYPE_CHECKING:
     from routeguard_lint.auth.judge import Judgement
@@ -557,33 +557,38 @@ class GraphBuilder:
                 continue
             if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route"):
                 continue
-            routers = self._routers_at(call.func.value, ctx)
-            if not routers:
-                continue
-            router = routers[0]
-            path = self._path_string(call.arg(0, "path"), ctx)
-            if path is None:
-                path = ir.show(call.arg(0, "path")) or "?"
-            websocket = method == "websocket"
-            if websocket:
-                methods: tuple = ("WEBSOCKET",)
-            elif method in ("api_route", "route"):
-                methods = self._methods(call.kwarg("methods"), ctx) or ("GET",)
-            else:
-                methods = (method.upper(),)
-            deps = self._dep_list(call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
-                                  dec.line)
-            view = self._cbv_class(facts, func)
-            if view is not None:
-                deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
-                               cbv=view), *deps]
-            # decorators below the route decorator wrap what the router registers
-            below = func.decorators[func.decorators.index(dec) + 1:]
-            guards = tuple(g for g in (self._auth_decorator(d, ctx) for d in below) if g is not None)
-            for router in routers:
-                self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
-                                            f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
-                                            dec.col, dec.end_col, websocket, guards=guards))
+            seen: set = set()
+            # a decorator inside a function (a router factory) is read once per call of that function
+            for cctx in self.contexts(ctx, free_names(call)):
+                routers = self._routers_at(call.func.value, cctx)
+                if not routers:
+                    continue
+                path = self._path_string(call.arg(0, "path"), cctx)
+                if path is None:
+                    path = ir.show(call.arg(0, "path")) or "?"
+                websocket = method == "websocket"
+                if websocket:
+                    methods: tuple = ("WEBSOCKET",)
+                elif method in ("api_route", "route"):
+                    methods = self._methods(call.kwarg("methods"), cctx) or ("GET",)
+                else:
+                    methods = (method.upper(),)
+                deps = self._dep_list(call.kwarg("dependencies"), cctx, "route decorator dependencies=",
+                                      facts.path, dec.line)
+                view = self._cbv_class(facts, func)
+                if view is not None:
+                    deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
+                                   cbv=view), *deps]
+                # decorators below the route decorator wrap what the router registers
+                below = func.decorators[func.decorators.index(dec) + 1:]
+                guards = tuple(g for g in (self._auth_decorator(d, ctx) for d in below) if g is not None)
+                for router in routers:
+                    if (router.key, methods, path) in seen:
+                        continue
+                    seen.add((router.key, methods, path))
+                    self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
+                                                f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
+                                                dec.col, dec.end_col, websocket, guards=guards))
 
     def _path_string(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
         """A route path: a constant string, or an app's own URL setting (`app.swagger_ui_oauth2_redirect_url`,
@@ -605,7 +610,7 @@ class GraphBuilder:
         method = dec_call.func.attr
         if method not in HTTP_METHODS and method not in ("api_route", "websocket", "middleware"):
             return
-        target = self.index.resolve(call.args[0], ctx)
+        target = self.index.resolve_at(call.args[0], ctx, call.line)
         if not isinstance(target, FuncV):
             return
         routers = self._routers_at(dec_call.func.value, ctx)
@@ -649,13 +654,51 @@ class GraphBuilder:
         if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
                                                         "add_api_websocket_route", "add_route", "add_middleware"):
             return
-        owners = self._routers_at(f.value, ctx)
-        if not owners:
-            return
-        for env in self._iterations(call, loop_vars, ctx):
-            one = subst(call, env) if env else call
-            for owner in owners:
-                self._one_call(facts, one, owner, ctx, conditions, site_col, site_end)
+        for cctx in self.contexts(ctx, free_names(call)):
+            owners = self._routers_at(f.value, cctx)
+            if not owners:
+                continue
+            for env in self._iterations(call, loop_vars, cctx):
+                one = subst(call, env) if env else call
+                for owner in owners:
+                    self._one_call(facts, one, owner, cctx, conditions, site_col, site_end)
+
+    def contexts(self, ctx: Ctx, names: set, depth: int = 0) -> list[Ctx]:
+        """The contexts to read code written in function `ctx.scope` in: when the function has parameters
+        (`def register(app): app.include_router(...)`), one context per call of the function in the
+        project, that call's arguments bound (`Ctx.env`; the callers' own parameters bound the same way, up
+        to index.MAX_CALL_DEPTH); else, or when nothing calls it, `ctx` itself. `names`: what the code
+        reads (unused for now: every parameter counts)."""
+        if ctx.scope is None or depth >= MAX_CALL_DEPTH:
+            return [ctx]
+        key = ("contexts", ctx, depth)
+        if key in self._args_memo:
+            return self._args_memo[key]
+        self._args_memo[key] = [ctx]  # cycle guard (recursive functions)
+        out: list[Ctx] = []
+        func = self.index.func(FuncV(ctx.module, ctx.scope))
+        if func is not None and not ctx.env:
+            # any parameter counts, not only those `names` reads: the body's locals are made per call too
+            # (`router = APIRouter(prefix=prefix)` then `@router.get(...)`)
+            params = {p.name for p in func.params}
+            fv = FuncV(ctx.module, func.qualname)
+            if params and self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
+                    is not None and params == {func.params[0].name}:
+                params = set()  # only `self`: read once, as the class's own code
+            if params:
+                for call, cctx in self._callers(fv, func):
+                    for outer in self.contexts(cctx, free_names(call), depth + 1):
+                        method = func.class_name is not None and isinstance(call.func, ir.Attr) and \
+                            self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
+                            is not None
+                        inner = self.index.call_env(fv, func, call, outer, skip_first=method)
+                        if inner not in out:
+                            out.append(inner)
+                        if len(out) >= 64:
+                            break
+        result = out or [ctx]
+        self._args_memo[key] = result
+        return result
 
     def _one_call(self, facts: ModuleFacts, call: ir.Call, owner: RouterNode, ctx: Ctx, conditions: tuple,
                   site_col: int, site_end: int) -> None:
@@ -670,7 +713,13 @@ class GraphBuilder:
             return
         if f.attr == "include_router":
             arg = call.arg(0, "router")
-            child = self.router_of(self.index.resolve(arg, ctx))
+            value = self.index.resolve(arg, ctx)
+            children = [n for n in (self.router_of(o) for o in options(value)) if n is not None]
+            if len(children) > 1:  # `a if flag else b`: each alternative is included
+                for child in children:
+                    self._include(facts, call, owner, child, ctx, conditions, arg)
+                return
+            child = children[0] if children else None
             if child is None and self.index.library is not None:
                 child = self.router_of(self.index.resolve_lib(arg, ctx))  # a router a library builds
             prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
@@ -681,10 +730,7 @@ class GraphBuilder:
                     self.opaque.append(OpaqueInclude(owner.key, prefix, deps, ir.show(arg), facts.path, call.line,
                                                      site_col, site_end, conditions))
                 return
-            if child.key == owner.key:
-                return
-            child.included_by.append(Include(owner.key, child.key, prefix, deps, facts.path, call.line,
-                                             conditions, env=self._factory_env(arg, ctx)))
+            self._include(facts, call, owner, child, ctx, conditions, arg)
         elif f.attr == "mount":
             target = call.arg(1, "app")
             prefix = self.index.string(call.arg(0, "path"), ctx)
@@ -718,6 +764,19 @@ class GraphBuilder:
             self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, facts.path, call.line,
                                         site_col, site_end, websocket))
 
+    def _include(self, facts: ModuleFacts, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
+                 conditions: tuple, arg: ir.Expr | None) -> None:
+        if child.key == owner.key:
+            return
+        prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+        deps = self._dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)", facts.path,
+                              call.line)
+        inc = Include(owner.key, child.key, prefix, deps, facts.path, call.line, conditions,
+                      env=self._factory_env(arg, ctx))
+        if not any(i.parent == inc.parent and i.path == inc.path and i.line == inc.line and i.prefix == inc.prefix
+                   for i in child.included_by):  # the same include read in several calling contexts
+            child.included_by.append(inc)
+
     def _mount_kind(self, value: Value, child: RouterNode | None) -> str:
         if child is not None:
             return "app" if child.kind == "app" else "router"
@@ -737,7 +796,7 @@ class GraphBuilder:
     def _mount_label(self, value: Value, expr: ir.Expr | None) -> str:
         if isinstance(value, InstanceV):
             if value.key and value.key[0] in ("global", "local"):
-                return ".".join(str(k) for k in value.key[1:] if k)
+                return ".".join(str(k) for k in value.key[1:3 if value.key[0] == "global" else 4] if k)
             made_by = qualified_name(value.cls)
             if made_by is not None:
                 return f"{made_by}(...)"
@@ -748,31 +807,20 @@ class GraphBuilder:
         """The routers/apps an expression can be: itself, or, for a parameter (`def register(app):
         app.include_router(...)`), whatever the function's callers pass."""
         value = self.index.resolve(expr, ctx)
-        node = self.router_of(value)
-        if node is not None:
-            return [node]
-        if isinstance(value, ParamV) and depth < 3:
-            out: list[RouterNode] = []
-            for arg, actx in self._param_args(value):
-                for found in self._routers_at(arg, actx, depth + 1):
-                    if found not in out:
-                        out.append(found)
+        out: list[RouterNode] = []
+        for option in options(value):  # `app if flag else router`: each alternative
+            node = self.router_of(option)
+            if node is not None and node not in out:
+                out.append(node)
+        if out:
+            return out
+        if isinstance(value, ParamV) and depth < 3 and not ctx.env:
+            # a parameter of a function read without a calling context: whatever its callers pass
+            for cctx in self.contexts(Ctx(value.module, value.func), {value.name}):
+                if cctx.env:
+                    out.extend(n for n in self._routers_at(expr, cctx, depth + 1) if n not in out)
             return out
         return []
-
-    def _param_args(self, param: ParamV) -> list[tuple[ir.Expr, Ctx]]:
-        """What the project's calls of a function pass for one of its parameters."""
-        fv = FuncV(param.module, param.func)
-        func = self.index.func(fv)
-        if func is None:
-            return []
-        out = []
-        for call, cctx in self._callers(fv, func):
-            env = bind_args(func, call, cctx, Ctx(fv.module), skip_first=False)
-            bound = env.names.get(param.name)
-            if isinstance(bound, ir.Bound):
-                out.append((bound.expr, bound.ctx))
-        return out
 
     def _callers(self, fv: FuncV, func: Func) -> list[tuple[ir.Call, Ctx]]:
         if self._calls_by_name is None:
@@ -786,8 +834,10 @@ class GraphBuilder:
                         if name:
                             table.setdefault(name, []).append((call, octx))
                 for site in facts.calls:
-                    if site.scope is None and isinstance(site.call.func, ir.Name):
-                        table.setdefault(site.call.func.id, []).append((site.call, Ctx(facts.module)))
+                    f = site.call.func
+                    name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
+                    if site.scope is None and name:
+                        table.setdefault(name, []).append((site.call, Ctx(facts.module)))
             self._calls_by_name = table
         out = []
         for call, cctx in self._calls_by_name.get(func.name, ())[:200]:
@@ -972,7 +1022,8 @@ class GraphBuilder:
         init = self.index.class_attr(cls_v, "__init__")
         func = self.index.func(init) if isinstance(init, FuncV) else None
         if func is not None:
-            ictx = Ctx(init.module, func.qualname)
+            # parameter defaults and annotations are evaluated where the `def` is, not in its body
+            ictx = Ctx(init.module, func.parent)
             for param in func.params[1:]:
                 if param.kind not in ("vararg", "kwarg"):
                     self._param_child(node, param, ictx, f"__init__ {param.name}", self.index.path_of(init.module))
@@ -1198,7 +1249,8 @@ class GraphBuilder:
         if auto_error is not None and not isinstance(auto_error, ir.Const):
             value = self.index.resolve(auto_error, ctx)
             optional = isinstance(value, LiteralV) and value.value is False
-        name = inst.key[-1] if inst.key and isinstance(inst.key[-1], str) and inst.key[0] != "call" else scheme
+        name = next((k for k in reversed(inst.key) if isinstance(k, str)), scheme) \
+            if inst.key and inst.key[0] != "call" else scheme
         label = f"{inst.module}.{name}" if name != scheme else scheme
         label = f"{label} ({scheme}{', auto_error=False' if optional else ''})"
         node = DepNode(key, label, "scheme", self.index.path_of(inst.module), inst.call.line, credential=True,
@@ -1245,7 +1297,9 @@ class GraphBuilder:
             return node
         node.name_says_auth = bool(AUTH_NAME.search(func.name if func.name not in ("__call__", "__init__")
                                                     else (func.class_name or "")))
-        ctx = Ctx(fv.module, func.qualname)
+        # parameter defaults and annotations are evaluated in the scope around the `def` (in `def auth(key: str =
+        # Security(key))` the default is the module's `key`), never in the function's own body
+        def_ctx = Ctx(fv.module, func.parent)
         params = func.params
         if self.index.is_library(fv.module) and (func.decorators or any(
                 p.kind in ("vararg", "kwarg") for p in params)):
@@ -1256,7 +1310,7 @@ class GraphBuilder:
             params = params[1:]
         has_request = False
         for param in params:
-            cls = self.classify_param(param, ctx)
+            cls = self.classify_param(param, def_ctx)
             node.params.append((param, cls))
             kind_, payload = cls
             if kind_ == "depends":
