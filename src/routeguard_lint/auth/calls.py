@@ -108,8 +108,9 @@ class Calls:
         return False
 
     def reads_request(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
-        """The function reads a header, cookie or the session of a request (under any key, a computed one
-        included), itself or in a function it calls: worth walking with the credentials missing."""
+        """The function reads a credential header or cookie, the session, or a header or cookie under a
+        computed name (`request.cookies.get(settings.SESSION_COOKIE)`), itself or in a function it calls: worth
+        walking with the credentials missing or forged."""
         seen = set() if seen is None else seen
         if fv in seen or depth > READ_DEPTH:
             return False
@@ -117,7 +118,7 @@ class Calls:
         func = self.index.func(fv)
         if func is None:
             return False
-        if func.credential_reads:
+        if any(read.key is None or credential_read(read) for read in func.credential_reads):
             return True
         ctx = Ctx(fv.module, func.qualname)
         for call in func.calls:

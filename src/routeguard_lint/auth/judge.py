@@ -68,6 +68,9 @@ class Judgement:
     verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> verdict
     nodes: dict[int, NodeAuth] = field(default_factory=dict)  # id(DepNode) -> its answers
     token_urls: tuple[str, ...] = ()
+    # id(DepNode) of every node of a route that a request with a forged credential certainly reaches the
+    # handler of (every credential consumer on it lets such a request through on a path whose tests all hold)
+    forged_reach: frozenset[int] = frozenset()
 
     def of(self, route: Route) -> Verdict:
         return self.verdicts[id(route)]
@@ -88,6 +91,11 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
+    reach: set[int] = set()
+    for route in graph.routes:
+        if route.root is not None and forged_reaches(route.root, judgement):
+            reach.update(id(n) for n in walk(route.root))
+    judgement.forged_reach = frozenset(reach)
     for route in graph.routes:
         verdict = decide(route, judgement, context)
         if route.opaque and verdict.state is AuthState.UNVERIFIED:
@@ -199,6 +207,25 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), scheme=scheme)
+
+
+def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
+    """A request with an arbitrary credential certainly reaches the handler: a credential reaches it, every
+    node on the way that sees the credential lets it through on a path whose tests all hold, and nothing on
+    the route is code or a check the analysis cannot follow (a middleware, a guard decorator, a library)."""
+    carries = False
+    for node in walk(root):
+        if node.kind in ("middleware", "decorator", "external", "unresolved", "request-user") or node.calls_unknown:
+            return False
+        if node is root:
+            continue  # the handler's own code runs once the request has reached it
+        facts = judgement.node(node)
+        if not facts.carries:
+            continue
+        carries = True
+        if facts.forged_rejects or not facts.forged_sure:
+            return False
+    return carries
 
 
 def _capability(route: Route, nodes: list[DepNode]) -> str | None:

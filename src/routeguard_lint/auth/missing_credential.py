@@ -38,13 +38,15 @@ MAX_EVENTS = 400
 class AV:
     """An abstract value: None, a known constant, some non-None object, unknown, or 'raises'."""
 
-    kind: str  # "none" | "const" | "missing" (None or "", from the credential) | "obj" | "unk" | "crash"
+    kind: str  # "none" | "const" | "missing" (None or "", from the credential) | "forged" | "obj" | "unk" | "crash"
     value: object = None  # the constant, for "const"
     taint: bool = False  # derived from the missing credential
 
     def truth(self) -> bool | None:
         if self.kind in ("none", "missing"):
             return False
+        if self.kind == "forged":
+            return True  # an attacker's credential: present, non-empty, well-formed
         if self.kind == "const":
             try:
                 return bool(self.value)
@@ -58,7 +60,9 @@ class AV:
 
 NONE = AV("none")
 MISSING = AV("none", taint=True)  # the value of a missing credential
-REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no credential
+REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no credential (or a forged one)
+FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made up
+_ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
 UNK = AV("unk")
 CRASH = AV("crash")
 
@@ -85,6 +89,7 @@ class Exit:
     value: AV
     expr: ir.Expr | None
     implicit: bool = False  # falls off the end of the function
+    sure: bool = False  # every test on the way holds: the function certainly gets here
 
 
 @dataclass
@@ -112,7 +117,7 @@ Callee = Callable[[ir.Call, Ctx, Func], Value]
 class Flow:
     def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool],
                  credential_setting: Callable[[str], bool] | None = None,
-                 next_app: Callable[[ir.Call], bool] | None = None,
+                 next_app: Callable[[ir.Call], bool] | None = None, present: bool = False,
                  decide: Callable[[ir.Expr], bool | None] | None = None):
         """`next_app`: calls that hand the request on (a middleware's `call_next(request)`); the walk records
         where the entry function reaches one (`Outcome.reached`). `decide`: the value of tests the caller
@@ -124,6 +129,8 @@ class Flow:
         self.credential_setting = credential_setting
         self.next_app = next_app
         self.decide = decide
+        # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
+        self.present = present
         self._memo: dict = {}
 
     # -- entry point -------------------------------------------------------------------------------------
@@ -153,6 +160,7 @@ class _Walk:
         self.out = Outcome()
         self.here: tuple[int, tuple, bool] = (func.line, (), True)  # the event being evaluated
         self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
+        self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
 
     def run(self) -> Outcome:
         func = self.func
@@ -187,6 +195,7 @@ class _Walk:
                 if value.kind == "crash":
                     if sure and self.crash(conds, line):
                         return self.out
+                    self.maybe_ended = True
                     value = UNK
                 if kind == "bind":
                     name = payload[0]
@@ -198,20 +207,24 @@ class _Walk:
                 elif self.terminated(conds, line):
                     return self.out
                 else:
+                    self.maybe_ended = True
                     self._maybe_cut(conds)
             elif kind == "return":
                 value = self.eval(payload) if payload is not None else NONE
                 if value.kind == "crash":
                     if sure and self.crash(conds, line):
                         return self.out
+                    self.maybe_ended = True
                     continue
-                self.out.exits.append(Exit(line, value, payload))
+                self.out.exits.append(Exit(line, value, payload, sure=sure and not self.maybe_ended))
                 if sure or self.terminated(conds, line):
                     return self.out
+                self.maybe_ended = True
                 self._maybe_cut(conds)
             else:  # end of the function
                 implicit = self.generator_value if self.func.has_yield else NONE
-                self.out.exits.append(Exit(line, implicit, None, implicit=not self.func.has_yield))
+                self.out.exits.append(Exit(line, implicit, None, implicit=not self.func.has_yield,
+                                           sure=not self.maybe_ended))
         return self.out
 
     # -- control ---------------------------------------------------------------------------------------
@@ -307,6 +320,8 @@ class _Walk:
             base = self.eval(expr.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH
+            if base.kind == "forged":
+                return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
             return AV("unk", None, base.taint)
         if isinstance(expr, ir.Sub):
             return self._sub(expr, d)
@@ -379,10 +394,13 @@ class _Walk:
         base = expr.value
         if isinstance(base, ir.Attr) and base.attr in ("headers", "cookies") and len(expr.index) == 1 and \
                 self._credential_key(base.attr, expr.index[0]):
-            return CRASH  # request.headers["authorization"] without the header: KeyError
+            # request.headers["authorization"]: KeyError without the header, the attacker's value with one
+            return FORGED if self.flow.present else CRASH
         value = self.eval(base, d)
         if value.kind in ("crash", "none"):
             return CRASH
+        if value.kind == "forged":
+            return FORGED  # `token.split(" ")[1]`
         if value.kind == "const" and isinstance(value.value, (str, bytes, tuple)) and len(expr.index) == 1:
             key = self.eval(expr.index[0], d)
             if key.kind == "const" and isinstance(key.value, int) and not isinstance(key.value, bool):
@@ -395,7 +413,7 @@ class _Walk:
             key = self.eval(item, d)
             if key.kind == "crash":
                 return CRASH
-            if key.taint and key.kind in ("none", "const", "missing"):
+            if key.taint and key.kind in _ABSENT:
                 return CRASH  # a credential table has no entry for a missing (None / "") credential
             taint = taint or key.taint
         return AV("unk", None, taint)
@@ -410,6 +428,8 @@ class _Walk:
         if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
                 f.value.attr in ("headers", "cookies") and call.args and self._credential_key(f.value.attr,
                                                                                             call.args[0]):
+            if self.flow.present:
+                return FORGED
             default = call.arg(1, "default")
             return self.eval(default, d).tainted() if default is not None else MISSING
         if isinstance(f, ir.Attr):
@@ -434,10 +454,10 @@ class _Walk:
         if any(v.kind == "crash" for v in values):
             return CRASH
         taint = any(v.taint for v in values)
-        missing = any(v.taint and v.kind in ("none", "const", "missing") for v in values)
+        missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
         # mapping.get(missing) -> the default
         if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and \
-                args[0].kind in ("none", "const", "missing"):
+                args[0].kind in _ABSENT:
             return args[1].tainted() if len(args) > 1 else MISSING
         target = self.flow.callee(call, self.ctx, self.func)
         if isinstance(target, ExternalV):
@@ -445,6 +465,8 @@ class _Walk:
                 return CRASH  # jwt.decode(None) and friends raise
             if target.qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
                 return _compare_digest(args[0], args[1])
+            if isinstance(f, ir.Attr) and base.kind == "forged":
+                return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`
             last = target.qualname.rsplit(".", 1)[-1]
             if last[:1].isupper():
                 return AV("obj", None, taint)
@@ -492,8 +514,8 @@ class _Walk:
             where = expr.comparators[0]
             if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
                     self.flow.credential_key(where.attr, expr.left.value):
-                # `"authorization" in request.headers`: not in a request without credentials
-                return AV("const", expr.ops[0] == "not in", True)
+                # `"authorization" in request.headers`: not in a request without credentials, in a forged one
+                return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
         left = self.eval(expr.left, d)
         if left.kind == "crash":
             return CRASH
@@ -513,7 +535,7 @@ class _Walk:
                 other = right if left.kind == "none" else left
                 if other.kind == "none":
                     result = True
-                elif other.kind in ("const", "obj"):
+                elif other.kind in ("const", "obj", "forged"):
                     result = False
             if result is not None and op == "is not":
                 result = not result
@@ -524,7 +546,7 @@ class _Walk:
         elif op in ("in", "not in"):
             if right.kind == "none":
                 return CRASH  # x in None: TypeError
-            if left.taint and left.kind in ("none", "const", "missing") and not right.taint:
+            if left.taint and left.kind in _ABSENT and not right.taint:
                 result = op == "not in"  # a missing credential is in no table of valid ones
         elif left.kind == "none" or right.kind == "none":
             return CRASH  # None < x: TypeError
@@ -571,6 +593,8 @@ def _equal(left: AV, right: AV) -> bool | None:
     for a, b in ((left, right), (right, left)):
         if a.kind == "none" and b.kind in ("const", "obj"):
             return False
+        if a.kind == "forged" and not b.taint and b.kind in ("unk", "obj", "const", "none"):
+            return False  # a forged credential equals no secret the server holds
         if a.kind in ("none", "missing") and a.taint and b.kind in ("unk", "obj") and not b.taint:
             return False  # a missing credential does not equal the configured secret
         if a.kind == "missing" and b.kind == "const" and b.truth() is True:

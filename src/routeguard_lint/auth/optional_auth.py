@@ -27,11 +27,13 @@ from typing import TYPE_CHECKING
 from routeguard_lint.auth.calls import Calls, callee
 from routeguard_lint.auth.missing_credential import (
     AV,
+    FORGED,
     MISSING,
     REQUEST,
     Exit,
     Flow,
     Outcome,
+    join,
     names_in,
 )
 from routeguard_lint.auth.vocabulary import (
@@ -66,15 +68,23 @@ class NodeAuth:
     # it receives the request, reads a credential from it (itself or in a function it hands the request to)
     # and rejects the request when that credential is missing
     request_guard: bool = False
+    # A request with a forged credential (see `_forged`): whether a credential reaches this node, whether it
+    # rejects such a request on every path, lets it through on a path whose every test holds, and what it
+    # then returns.
+    carries: bool = False
+    forged_rejects: bool = False
+    forged_sure: bool = False
+    forged_value: object = None
+    forged_exit: Exit | None = None
 
 
 def credential_key(source: str, key: str) -> bool:
     return is_credential(Source(source), key)
 
 
-def make_flow(index: Index) -> Flow:
+def make_flow(index: Index, present: bool = False) -> Flow:
     return Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
-                credential_setting=is_credential_setting)
+                credential_setting=is_credential_setting, present=present)
 
 
 def anonymous_requests(graph: Graph) -> dict[int, NodeAuth]:
@@ -85,7 +95,54 @@ def anonymous_requests(graph: Graph) -> dict[int, NodeAuth]:
     for route in graph.routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out)
+    forged = make_flow(graph.index, present=True)
+    seen: set[int] = set()
+    for route in graph.routes:
+        if route.root is not None:
+            _forged(route.root, forged, reads, out, seen)
     return out
+
+
+_SOURCES = ("scheme", "header", "cookie", "request", "session")
+
+
+def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], seen: set[int]) -> NodeAuth:
+    """What a request with an arbitrary, forged credential gets from `node` (walked with the credentials its
+    dependencies hand it, the request's own credential reads giving the forged value)."""
+    facts = out.setdefault(id(node), NodeAuth())
+    if id(node) in seen:
+        return facts
+    seen.add(id(node))
+    if node.credential and node.kind in _SOURCES:
+        facts.carries = True
+        facts.forged_value = FORGED
+        facts.forged_sure = True  # a scheme or a header parameter takes any value
+        return facts
+    if node.kind not in _CALLABLE or node.func is None or node.func_module is None:
+        return facts
+    below = [(_forged(child, flow, reads, out, seen), child, via) for child, via in node.children]
+    creds = [(b, via) for b, _child, via in below if b.carries]
+    fv = FuncV(node.func_module, node.func.qualname)
+    params = {p.name for p, _ in node.params}
+    requests = {p.name: REQUEST for p, (kind, _payload) in node.params if kind == "request"}
+    query = {p.name: FORGED for p, (kind, _payload) in node.params
+             if kind in ("query", "explicit-query") and is_credential(Source.QUERY, p.name)}
+    if not creds and not query and not (requests and reads.reads_request(fv)):
+        return facts
+    env: dict[str, AV] = {**query, **requests}
+    env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
+    outcome = flow.run(fv, env)
+    facts.carries = True
+    facts.forged_rejects = not outcome.passes
+    sure = [ex for ex in outcome.exits if ex.sure]
+    facts.forged_sure = bool(sure)
+    facts.forged_exit = sure[0] if sure else None
+    value: AV | None = None
+    for ex in outcome.exits:
+        value = join(value, ex.value)
+    facts.forged_value = AV("obj", None, True) if node.kind == "class" else \
+        (value.tainted() if value is not None else None)
+    return facts
 
 
 def _optional_source(node: DepNode) -> bool:
