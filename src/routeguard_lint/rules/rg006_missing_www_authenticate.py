@@ -9,7 +9,8 @@ from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
 from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._taint import walk_ir
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -260,5 +261,5 @@ def check(graph: Graph) -> Iterable[Finding]:
     for path, line, scope in sorted(found):
         message = ("401 Unauthorized raised without a WWW-Authenticate header: RFC 9110 requires the challenge "
                    "(e.g. headers={\"WWW-Authenticate\": \"Bearer\"}) so clients know how to authenticate")
-        yield finding(RULE, message, path, line, 1, 2, handler=scope or None,
+        yield finding(RULE, message, path, **at(_span.raise_statement(graph, path, line)), handler=scope or None,
                       key=f"RG006:{path}:{scope}")

@@ -9,7 +9,8 @@ from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.project.index import Ctx, FuncV
 from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -58,7 +59,6 @@ async def delete_item(item_id: int, user: dict = Security(get_current_user, scop
 USERS: dict = {}
 """,
     good="""
-from fastapi import Depends, FastAPI, HTTPException, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 app = FastAPI()
@@ -252,5 +252,7 @@ def check(graph: Graph) -> Iterable[Finding]:
                    f"any valid token passes, whatever its scopes")
         related = tuple(Related(n.path, n.line, f"dependency: {n.label}") for n in (taker or dep,)
                         if n.path and n.line)
-        yield finding(RULE, message, ref.path, ref.line, col, col + 1, handler=dep.label, related=related,
+        where = _span.call(graph, ref.path, ref.line, "Security", column=col,
+                           where=lambda n: any(k.arg == "scopes" for k in n.keywords))
+        yield finding(RULE, message, ref.path, **at(where), handler=dep.label, related=related,
                       key=f"RG009:{ref.path}:{dep.label}:{scopes}")

@@ -10,7 +10,8 @@ from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -62,8 +63,6 @@ def me(user: str = Depends(get_current_user)):
 """,
     good="""
 import jwt
-from fastapi import Depends, FastAPI, HTTPException
-from fastapi.security import OAuth2PasswordBearer
 
 app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
@@ -333,6 +332,7 @@ def check(graph: Graph) -> Iterable[Finding]:
                                               f"signature, and the result is {sink}: anyone can forge those "
                                               f"claims")]
                 for severity, message in problems:
-                    yield finding(RULE, f"{message} (in {facts.module}.{func.qualname})", facts.path, call.line, 1, 2,
+                    where = _span.call(graph, facts.path, call.line, ir.show(call.func, 200))
+                    yield finding(RULE, f"{message} (in {facts.module}.{func.qualname})", facts.path, **at(where),
                                   handler=f"{facts.module}.{func.qualname}", severity=severity,
                                   key=f"RG010:{facts.module}.{func.qualname}:{message[:60]}")
