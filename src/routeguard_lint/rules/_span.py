@@ -50,7 +50,7 @@ class _File:
             if lineno is not None and getattr(node, "end_lineno", None) is not None:
                 self.starting.setdefault(lineno, []).append(node)
         for nodes in self.starting.values():
-            nodes.sort(key=lambda n: (n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
+            nodes.sort(key=_outermost_first)
 
     def _column(self, line: int, byte_offset: int) -> int:
         if not 1 <= line <= len(self.lines):
@@ -172,3 +172,9 @@ def call(graph: Graph, path: str, line: int, func: str, *, column: int = 0,
 
 
 __all__ = ["Span", "call", "comparison", "raise_statement", "return_statement", "source"]
+
+
+def _outermost_first(node: ast.AST) -> tuple[int, int, int]:
+    """Nodes starting on one line: by column, and of those starting together the longest first."""
+    return (getattr(node, "col_offset", 0), -(getattr(node, "end_lineno", 0) or 0),
+            -(getattr(node, "end_col_offset", 0) or 0))
