@@ -17,15 +17,36 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.calls import Calls, mentions_auth_state
-from routeguard_lint.auth.vocabulary import (CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, PASSWORD_FORMS, SCHEME_NAMES,
-                                            VERIFYING_CALLS, Source, is_credential)
+from routeguard_lint.auth.vocabulary import (
+    CREDENTIAL_COOKIES,
+    CREDENTIAL_HEADERS,
+    PASSWORD_FORMS,
+    SCHEME_NAMES,
+    VERIFYING_CALLS,
+    Source,
+    is_credential,
+)
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, ModuleFacts, Param
 from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.project.index import (
+    MAX_CALL_DEPTH,
+    UNKNOWN,
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    Index,
+    InstanceV,
+    LiteralV,
+    ParamV,
+    UnknownV,
+    Value,
+    options,
+    qualified_name,
+)
 from routeguard_lint.routes import limits
 from routeguard_lint.routes.middleware import MiddlewareReader
-from routeguard_lint.facts.extract import Func, ModuleFacts, Param
-from routeguard_lint.project.index import (MAX_CALL_DEPTH, UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV,
-                                           LiteralV, ParamV, UnknownV, Value, options, qualified_name)
 
 if TYPE_CHECKING:
     from routeguard_lint.auth.judge import Judgement
@@ -1194,7 +1215,10 @@ class GraphBuilder:
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
             return self._external_leaf(value.qualname, value.qualname, path, line)
-        return self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+        node = self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+        if node.qualname is None:  # `security.access_token_required` on an object a library class made
+            node.qualname = self._outside_name(expr, ctx)
+        return node
 
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
