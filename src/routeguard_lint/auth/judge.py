@@ -240,7 +240,8 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route)
         if reason:
-            return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
+            return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason,
+                           scheme=scheme)
     if root.func is None and not route.opaque:
         unknown.append(f"cannot read the handler {route.decl.handler_name} ({route.decl.file}:{route.decl.line})")
     unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
