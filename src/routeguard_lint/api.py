@@ -13,23 +13,23 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, TypeVar
+from pathlib import Path
 
-from routeguard_lint import rules as rules_pkg
 from routeguard_lint.auth.judge import judge
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import workers as workers_pool
-from routeguard_lint.facts.extract import ModuleFacts, extract
-from routeguard_lint.files.discovery import SourceFile, discover, mentions_fastapi
+from routeguard_lint import rules as rules_pkg
 from routeguard_lint.intent.config import Config, find_config, load_config
-from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
-from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
-from routeguard_lint.parsing.source import ParseFailure, read_source
-from routeguard_lint.project.index import Index
-from routeguard_lint.project.library import LibraryLoader, project_site_packages
+from routeguard_lint.files.discovery import SourceFile, discover, mentions_fastapi
+from routeguard_lint.facts.extract import ModuleFacts, extract
 from routeguard_lint.routes.graph import Graph, Route, build_graph
 from routeguard_lint.routes.limits import RouteExpansionLimit
+from routeguard_lint.project.index import Index
+from routeguard_lint.project.library import LibraryLoader, project_site_packages
+from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
+from routeguard_lint.parsing.source import ParseFailure, read_source
+from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
 
 PARALLEL_MIN_FILES = 24
 T = TypeVar("T")

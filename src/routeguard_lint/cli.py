@@ -188,6 +188,8 @@ def check(
     import time
     from dataclasses import replace
 
+    from routeguard_lint.rules import ALL_RULES
+
     from routeguard_lint.api import analysis
     from routeguard_lint.files.discovery import DiscoveryError
     from routeguard_lint.files.ignore import repository_root, split_patterns
@@ -195,10 +197,8 @@ def check(
     from routeguard_lint.intent.baseline import write_baseline as record_baseline
     from routeguard_lint.intent.config import ConfigError
     from routeguard_lint.report import findings_json, github_annotations, make_console, render_text, sarif_report
-    from routeguard_lint.report.progress import progress
-    from routeguard_lint.report.progress import wanted as progress_wanted
+    from routeguard_lint.report.progress import progress, wanted as progress_wanted
     from routeguard_lint.report.sarif import repository_url, root_prefix
-    from routeguard_lint.rules import ALL_RULES
 
     started = time.monotonic()
     try:
@@ -353,8 +353,7 @@ def routes(
     from routeguard_lint.files.ignore import split_patterns
     from routeguard_lint.intent.config import ConfigError
     from routeguard_lint.report import make_console, render_routes_table, routes_csv, routes_json, routes_markdown
-    from routeguard_lint.report.progress import progress
-    from routeguard_lint.report.progress import wanted as progress_wanted
+    from routeguard_lint.report.progress import progress, wanted as progress_wanted
 
     try:
         settings = _config(config, _paths(paths))

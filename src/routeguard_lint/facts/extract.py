@@ -17,18 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from routeguard_lint.facts import ir
-from routeguard_lint.parsing.source import (
-    MAX_BYTES,
-    RECURSION_LIMIT,
-    ParseFailure,
-    check_shape,
-    decode,
-    line_breaks,
-    no_gc,
-    parse_text,
-    source_lines,
-    too_large,
-)
+from routeguard_lint.parsing.source import MAX_BYTES, RECURSION_LIMIT, ParseFailure, check_shape, decode, \
+    line_breaks, no_gc, parse_text, source_lines, too_large
 
 MAX_IR_DEPTH = 60
 

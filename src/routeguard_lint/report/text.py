@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from typing import IO
 
 from rich import box
-from rich.cells import cell_len
 from rich.console import Console
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
-from routeguard_lint.model import Finding
-from routeguard_lint.project.index import ExternalV, LiteralV
 from routeguard_lint.routes.graph import Graph
+from routeguard_lint.project.index import ExternalV, LiteralV
+from routeguard_lint.model import Finding
 from routeguard_lint.rules._taint import SECRET_CARRIERS, FuncFlow, analysis, func_key, walk_ir
 from routeguard_lint.rules._util import finding
 from routeguard_lint.rules.base import Rule
