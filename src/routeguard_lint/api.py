@@ -12,6 +12,7 @@ import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from dataclasses import replace
 from typing import Any, TypeVar
 from pathlib import Path
@@ -94,6 +95,8 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     else:
         order = _hint_order(readable) if workers > 1 else readable
         work = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in order]
+        if work:
+            _warm_up()
         results = workers_pool.run(work, workers, _facts_for, _failed)
         by_display = {f.display: facts for f, facts in zip(order, results)}
     if readable and cache_dir is not None:
@@ -101,6 +104,29 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     by_display.update(unreadable)
     by_display.update(cached)
     return [by_display[f.display] for f in files]
+
+
+_WARM_UP = b"""import os
+from fastapi import Depends
+
+@decorator(x=1)
+async def f(a: int = Depends(g), *args, b=None, **kw) -> str:
+    if a and not b or a == "x" and a[0] is None:
+        raise E(f"{a!r}")
+    for i in [1, 2]:
+        x = {"k": i, **kw}
+    return a.b.c(*args, key=lambda: 1)
+
+class C(Base, metaclass=M):
+    y: int = 2
+"""
+
+
+@lru_cache(maxsize=1)
+def _warm_up() -> None:
+    """Analyse a small module here, once, before workers are forked: the parser's and the walker's lazy
+    set-up (a few hundred milliseconds) is then inherited by every worker instead of redone in each."""
+    extract(_WARM_UP, "<warm-up>", "warm_up", False)
 
 
 def _cache_hits(files: list[SourceFile], cache_dir: Path) -> dict[str, ModuleFacts]:
