@@ -441,6 +441,7 @@ def test_a_rule_failing_outside_any_file_is_rg000_on_the_project(
 def test_an_exception_while_reading_one_file_is_rg000_for_that_file(
         proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj, {"crashy.py": "def f():\n    x = 1\n    return x\n"})
+    monkeypatch.setenv("ROUTEGUARD_PARSE", "all")  # nothing needs crashy.py parsed otherwise (tests/test_demand.py)
     visit_return = facts._Collector.visit_Return
 
     def failing(self, node):
@@ -463,6 +464,7 @@ class PanicException(BaseException):
 
 def test_a_panic_in_the_native_parser_is_rg000(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj, {"panics.py": "x = 1\n"})
+    monkeypatch.setenv("ROUTEGUARD_PARSE", "all")  # nothing needs panics.py parsed otherwise (tests/test_demand.py)
     parse_module = parse.cst.parse_module
 
     def panicking(text, *args, **kwargs):

@@ -116,6 +116,18 @@ class IfExp:
 
 
 @dataclass(frozen=True, slots=True)
+class Comp:
+    """`[elt for names in iterable]` (also a set or generator, `kind` says which): one `for` clause and no
+    `if`; comprehensions with more clauses are `Unknown`. `names` are the loop targets ("" for a part
+    that is not a plain name); they are local to the comprehension, as in Python 3."""
+
+    kind: str  # "list" | "set" | "gen" | "dict"
+    elt: Expr
+    names: tuple
+    iterable: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     code: str  # short source text, for messages only
 
@@ -130,7 +142,7 @@ class Bound:
 
 
 Expr = (Name | Attr | Str | FStr | Const | Call | Star | Seq | DictE | Sub | BinOp | Compare | BoolOp | Not | IfExp
-        | Unknown | Bound)
+        | Comp | Unknown | Bound)
 
 
 def dotted(expr: Expr | None) -> str | None:
@@ -191,6 +203,9 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
         return f"{_show(expr.body)} if {_show(expr.test)} else {_show(expr.orelse)}"
     if isinstance(expr, DictE):
         return "{...}"
+    if isinstance(expr, Comp):
+        inner = f"{_show(expr.elt)} for {', '.join(n or '_' for n in expr.names)} in {_show(expr.iterable)}"
+        return {"list": f"[{inner}]", "set": f"{{{inner}}}", "gen": f"({inner})"}.get(expr.kind, f"{{{inner}}}")
     if isinstance(expr, Unknown):
         return expr.code
     if isinstance(expr, Bound):
@@ -204,5 +219,5 @@ def _reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
 
 
 for _cls in (Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
-             Unknown):
+             Comp, Unknown):
     _cls.__reduce__ = _reduce  # type: ignore[method-assign]
