@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from routeguard_lint.routes.graph import DepNode, Graph, Route, walk
 from routeguard_lint.model import Finding, Related
+from routeguard_lint.routes.graph import DepNode, Graph, Route, walk
 from routeguard_lint.rules._span import Span
 from routeguard_lint.rules.base import Rule
 
