@@ -274,6 +274,9 @@ def test_sarif_for_code_scanning(monkeypatch):
     assert root == REPO.as_uri() + "/"
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert "examples/shop/app/deps.py" in uris  # relative to the repository root, run from a subdirectory
+    _, out, _ = cli("check", "--format", "github", cwd=EXAMPLE, monkeypatch=monkeypatch)
+    assert out.startswith("::") and all(",file=" not in line and "file=examples/shop/app/" in line
+                                        for line in out.splitlines())
 
 
 def test_sarif_config_suppressions_are_external(tmp_path, monkeypatch):
