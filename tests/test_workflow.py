@@ -144,7 +144,7 @@ def test_statistics_and_fixable_counts(monkeypatch):
     code, out, _ = cli("check", "--statistics", "--no-cache", cwd=EXAMPLE, monkeypatch=monkeypatch)
     lines = out.splitlines()
     assert code == 1
-    assert lines[0] == "4  RG001  unprotected-route"
+    assert lines[0] == "3  RG001  unprotected-route"
     assert "1  RG003  credential-in-query        1 fixable" in lines
     assert "1  RG006  missing-www-authenticate   1 fixable" in lines
     assert lines[-2].endswith("in 3 files (11 analysed). 3 fixable with --fix.")

@@ -377,6 +377,24 @@ class GraphBuilder:
             return out
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             return self._items_ctx(expr.left, ctx, d) + self._items_ctx(expr.right, ctx, d)
+        if isinstance(expr, ir.Comp):
+            # `[Depends(f) for f in checks]`: the element once per item, the loop variables bound to it
+            out = []
+            for item, ictx in self._items_ctx(expr.iterable, ctx, d):
+                if len(expr.names) == 1:
+                    env = {expr.names[0]: ir.Bound(item, ictx)}
+                else:
+                    parts = self._items_ctx(item, ictx, d)
+                    if len(parts) != len(expr.names):
+                        return []  # an item whose parts cannot be told: the whole collection cannot be either
+                    env = {n: ir.Bound(p, pctx) for n, (p, pctx) in zip(expr.names, parts) if n}
+                out.append((subst(expr.elt, env), ctx))
+            return out
+        if isinstance(expr, ir.IfExp):
+            # `[Depends(auth)] if secured else []`: the branch the (bound) condition selects; when it cannot
+            # be told, neither (a dependency that may be absent protects nothing)
+            test = self.index.truth(expr.test, ctx)
+            return [] if test is None else self._items_ctx(expr.body if test else expr.orelse, ctx, d)
         if isinstance(expr, ir.BoolOp) and expr.op == "or":
             for value in expr.values:
                 items = self._items_ctx(value, ctx, d)
@@ -407,8 +425,35 @@ class GraphBuilder:
             return []
         bound = self._binding(expr, ctx)
         if bound is not None:
-            return self._items_ctx(bound[0], bound[1], d)
+            items = self._items_ctx(bound[0], bound[1], d)
+            name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
+            if name and isinstance(bound[0], (ir.Seq, ir.Comp)):
+                items += self._appended(name, bound[1], d)
+            return items
         return []
+
+    def _appended(self, name: str, ctx: Ctx, depth: int) -> list[tuple[ir.Expr, Ctx]]:
+        """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
+        it; only those that always run (not under an `if`, in a loop or a `try`)."""
+        calls: list[ir.Call] = []
+        if ctx.scope is not None:
+            func = self.index.func(FuncV(ctx.module, ctx.scope))
+            calls = [e.call for e in (func.effects if func else ()) if not e.conditions]
+        else:
+            facts = self.index.module(ctx.module)
+            calls = [site.call for site in (facts.calls if facts else ()) if site.scope is None and
+                     not site.conditions and not site.in_loop]
+        out: list[tuple[ir.Expr, Ctx]] = []
+        for call in calls:
+            f = call.func
+            if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == name and
+                    len(call.args) == 1 and not call.kwargs):
+                continue
+            if f.attr == "append":
+                out.append((call.args[0], ctx))
+            elif f.attr == "extend":
+                out.extend(self._items_ctx(call.args[0], ctx, depth + 1))
+        return out
 
     def _dict_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[tuple]:
         """(key, value, ctx) of a dict literal (or a name bound to one)."""
@@ -923,10 +968,14 @@ class GraphBuilder:
         middleware included), unless it exempts the route's path."""
         out = []
         for mw in self.middleware.found:
-            if mw.kind != "auth" or mw.app not in route.apps or mw.exempts(route.full_path):
+            if mw.kind not in ("auth", "unknown") or mw.app not in route.apps or mw.exempts(route.full_path):
                 continue
             label = f"middleware {mw.label}"
-            if mw.unknown_exemptions:
+            if mw.kind == "unknown":
+                node = self._leaf(("middleware??", mw.label), label + " (whether it hands a request without "
+                                  "credentials on to the app depends on a value the analysis cannot compute)",
+                                  "unresolved", mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
+            elif mw.unknown_exemptions:
                 node = self._leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
                                   "unresolved", mw.def_path or mw.file, mw.def_line or mw.line)
             else:
@@ -1192,6 +1241,21 @@ class GraphBuilder:
             return self._external_leaf(value.qualname, value.qualname, path, line)
         return self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
 
+    def _param_value(self, param: Param, ctx: Ctx) -> Param:
+        """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with
+        `AUTHENTICATED = Depends(...)` in some module) replaced by that call, its parts read where the
+        call is written."""
+        default = param.default
+        if not isinstance(default, (ir.Name, ir.Attr)):
+            return param
+        bound = self._binding(default, ctx)
+        if bound is None or not isinstance(bound[0], ir.Call):
+            return param
+        call, cctx = bound
+        here = ir.Call(ir.Bound(call.func, cctx), tuple(ir.Bound(a, cctx) for a in call.args),
+                       tuple((k, ir.Bound(v, cctx)) for k, v in call.kwargs), call.line, call.col)
+        return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
         node = self._leaf(("external", label), label, "fastapi" if fastapi_own else "external", path, line)
@@ -1306,6 +1370,7 @@ class GraphBuilder:
             params = params[1:]
         has_request = False
         for param in params:
+            param = self._param_value(param, def_ctx)
             cls = self.classify_param(param, def_ctx)
             node.params.append((param, cls))
             kind_, payload = cls

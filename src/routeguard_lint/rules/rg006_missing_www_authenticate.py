@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
 from routeguard_lint.model import Finding
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._taint import walk_ir
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
@@ -201,7 +201,7 @@ class _Checker:
             return None
         init = self.index.class_attr(cls_v, "__init__")
         func = self.index.func(init) if isinstance(init, FuncV) else None
-        if func is None:
+        if func is None or not isinstance(init, FuncV):
             return None
         for call in func.calls:
             f = call.func

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.project.index import ExternalV, LiteralV
+from routeguard_lint.facts.extract import Return
 from routeguard_lint.model import Finding
+from routeguard_lint.project.index import ExternalV, LiteralV
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._taint import SECRET_CARRIERS, FuncFlow, analysis, func_key, walk_ir
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
@@ -238,7 +239,7 @@ def _except_branch(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
     return None
 
 
-def _failure_branch(ret, returns: list, flow: FuncFlow) -> ir.Expr | None:
+def _failure_branch(ret: Return, returns: list[Return], flow: FuncFlow) -> ir.Expr | None:
     """The auth condition that makes `ret` a failure branch, or None."""
     cond = _auth_condition(ret.conditions, flow)
     if cond is not None:

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
 from routeguard_lint.model import Finding
+from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
@@ -63,8 +63,6 @@ def me(user: str = Depends(get_current_user)):
 """,
     good="""
 import jwt
-from fastapi import Depends, FastAPI, HTTPException
-from fastapi.security import OAuth2PasswordBearer
 
 app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
@@ -116,7 +114,7 @@ def _library(qualname: str) -> str | None:
     return None
 
 
-def _bound(expr: ir.Expr, f: "_Func") -> tuple[ir.Expr, Func | None, ModuleFacts] | None:
+def _bound(expr: ir.Expr, f: _Func) -> tuple[ir.Expr, Func | None, ModuleFacts] | None:
     """What a local, a module constant (`NO_VERIFY`, `config.NO_VERIFY`, an imported name) is bound to."""
     index = f.graph.index
     if isinstance(expr, ir.Name):
@@ -125,7 +123,9 @@ def _bound(expr: ir.Expr, f: "_Func") -> tuple[ir.Expr, Func | None, ModuleFacts
         if expr.id in f.facts.assigns:
             return f.facts.assigns[expr.id], None, f.facts
         ref = f.facts.imports.get(expr.id)
-        target = index.module(ref.module) if ref is not None and ref.name else None
+        if ref is None or ref.name is None:
+            return None
+        target = index.module(ref.module)
         if target is not None and ref.name in target.assigns:
             return target.assigns[ref.name], None, target
         return None
@@ -137,7 +137,7 @@ def _bound(expr: ir.Expr, f: "_Func") -> tuple[ir.Expr, Func | None, ModuleFacts
     return None
 
 
-def _resolve_dict(expr: ir.Expr | None, f: "_Func", depth: int = 0) -> ir.DictE | None:
+def _resolve_dict(expr: ir.Expr | None, f: _Func, depth: int = 0) -> ir.DictE | None:
     """A dict literal, or a local/module name bound to one (also `dict(verify_signature=False)`)."""
     if expr is None or depth > 5:
         return None
@@ -149,7 +149,7 @@ def _resolve_dict(expr: ir.Expr | None, f: "_Func", depth: int = 0) -> ir.DictE 
     return _resolve_dict(bound[0], f, depth + 1) if bound is not None else None
 
 
-def _options(expr: ir.Expr | None, f: "_Func") -> dict[str, object]:
+def _options(expr: ir.Expr | None, f: _Func) -> dict[str, object]:
     out: dict[str, object] = {}
     d = _resolve_dict(expr, f)
     if d is None:
@@ -160,7 +160,7 @@ def _options(expr: ir.Expr | None, f: "_Func") -> dict[str, object]:
     return out
 
 
-def _algorithms(expr: ir.Expr | None, f: "_Func", depth: int = 0) -> list[str] | None:
+def _algorithms(expr: ir.Expr | None, f: _Func, depth: int = 0) -> list[str] | None:
     """The literal algorithm names (None when they are not literal)."""
     if expr is None or depth > 5:
         return None
