@@ -143,10 +143,10 @@ class _Walk:
     def run(self) -> Outcome:
         func = self.func
         events: list[tuple] = []
-        for name, expr, line, conds in func.binds:
-            events.append((line, 1, "bind", (name, expr), conds))
-        for call, line, conds in func.effects:
-            events.append((line, 1, "effect", call, conds))
+        for bind in func.binds:
+            events.append((bind.line, 1, "bind", (bind.name, bind.value), bind.conditions))
+        for effect in func.effects:
+            events.append((effect.line, 1, "effect", effect.call, effect.conditions))
         for r in func.raises:
             events.append((r.line, 2, "raise", r.exc, r.conditions))
         for r in func.returns:
@@ -261,7 +261,7 @@ class _Walk:
         return result
 
     # -- expressions -----------------------------------------------------------------------------------
-    def eval(self, expr: ir.Expr | None, depth: int = 0) -> AV:  # noqa: C901 - a flat dispatch
+    def eval(self, expr: ir.Expr | None, depth: int = 0) -> AV:
         if expr is None:
             return NONE
         if depth > 30:

@@ -17,8 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from routeguard_lint.facts import ir
-from routeguard_lint.parsing.source import MAX_BYTES, RECURSION_LIMIT, ParseFailure, check_shape, decode, \
-    line_breaks, no_gc, parse_text, source_lines, too_large
+from routeguard_lint.parsing.source import (
+    MAX_BYTES,
+    OUT_OF_MEMORY,
+    RECURSION_LIMIT,
+    ParseFailure,
+    check_shape,
+    decode,
+    line_breaks,
+    no_gc,
+    parse_text,
+    source_lines,
+    too_large,
+)
 
 MAX_IR_DEPTH = 60
 
@@ -84,6 +95,34 @@ class CredentialRead:
 
 
 @dataclass(slots=True)
+class Bind:
+    """A local name bound in a function (a tuple target binds each name to `value[i]`)."""
+
+    name: str
+    value: ir.Expr
+    line: int
+    conditions: tuple  # enclosing `if` tests (and block markers) within the function, outermost first
+
+
+@dataclass(slots=True)
+class Effect:
+    """A call made as a statement of its own (`check(token)`, `await verify(...)`)."""
+
+    call: ir.Call
+    line: int
+    conditions: tuple
+
+
+@dataclass(slots=True)
+class CompareSite:
+    """A comparison in a function (`a == b`, `x in y`, chained ones)."""
+
+    expr: ir.Expr | None  # an ir.Compare, unless the comparison was too deep to convert
+    line: int
+    conditions: tuple
+
+
+@dataclass(slots=True)
 class Func:
     qualname: str
     name: str
@@ -101,13 +140,11 @@ class Func:
     assigns: dict = field(default_factory=dict)  # local name -> last assigned ir expr
     nested: list[str] = field(default_factory=list)
     credential_reads: list[CredentialRead] = field(default_factory=list)
-    compares: list[tuple] = field(default_factory=list)  # (ir.Compare, line, conditions)
+    compares: list[CompareSite] = field(default_factory=list)
     has_yield: bool = False
     end_line: int = 0
-    # local bindings in source order, for the flow checks: (name, ir expr, line, conditions); a tuple target
-    # binds each name to `value[i]`
-    binds: list = field(default_factory=list)
-    effects: list = field(default_factory=list)  # expression-statement calls: (ir.Call, line, conditions)
+    binds: list[Bind] = field(default_factory=list)  # local bindings in source order, for the flow checks
+    effects: list[Effect] = field(default_factory=list)  # expression-statement calls
 
 
 # Markers that stand in `conditions` for blocks that are not `if`s: the body of `try` number N, one of its
@@ -135,6 +172,8 @@ class ClassDef:
     attrs: dict  # class attribute name -> ir expr (value, or annotation when no value)
     decorators: list[Decorator]
     annotations: dict = field(default_factory=dict)  # annotated class attribute -> (annotation ir, line)
+    # `self.name = expr` in a method: name -> (expr, qualname of the method); `__init__`'s win
+    instance_attrs: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -214,7 +253,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         facts.error = ("file is nested too deeply to analyse", line, 1)
     except MemoryError:
         _reset(facts)
-        facts.error = ("file is too large to analyse (out of memory)", 1, 1)
+        facts.error = (OUT_OF_MEMORY, 1, 1)
     except Exception as exc:  # a bug of ours on this input: this file is reported, the run goes on
         line = collector.line if collector is not None else 1
         _reset(facts)

@@ -11,8 +11,8 @@ import re
 import libcst as cst
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import CASE_MARKER, LOOP_MARKER, MAX_IR_DEPTH, CallSite, ClassDef, CredentialRead, \
-    Decorator, Func, ImportRef, ModuleFacts, Param, Raise, Return, is_marker, try_marker
+from routeguard_lint.facts.extract import CASE_MARKER, LOOP_MARKER, MAX_IR_DEPTH, Bind, CallSite, ClassDef, CompareSite, \
+    CredentialRead, Decorator, Effect, Func, ImportRef, ModuleFacts, Param, Raise, Return, is_marker, try_marker
 from routeguard_lint.parsing.source import line_breaks
 
 # ----------------------------------------------------------------------------------------- conversion
@@ -350,6 +350,13 @@ class _Collector(_Walker):
             return None
         return None
 
+    def _enclosing_func(self) -> Func | None:
+        """The innermost function around the current node, through class bodies."""
+        for kind, obj in reversed(self.stack):
+            if kind == "func":
+                return obj  # type: ignore[return-value]
+        return None
+
     def _scope_name(self) -> str | None:
         func = self._func()
         return func.qualname if func else None
@@ -434,11 +441,14 @@ class _Collector(_Walker):
         name = node.name.value
         parent = self._func()
         cls = self._class()
+        # a method of a class defined inside a function sees that function's locals (a closure); the class
+        # body in between is not a scope its methods see
+        closure = parent if cls is None else self._enclosing_func()
         qual = self._qual_prefix() + name
         col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
-                    parent=parent.qualname if parent else None)
+                    parent=closure.qualname if closure else None)
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)
@@ -508,8 +518,9 @@ class _Collector(_Walker):
                                  if a.keyword is not None],
                        methods={}, attrs={}, decorators=self._pending_decorators)
         self._pending_decorators = []
-        if self._in_module_scope() or self._class() is not None:
-            self.f.classes[cls.name] = cls
+        # every class, also one defined inside a function (`def make_router_class(): class R(APIRouter): ...`),
+        # under its qualified name
+        self.f.classes[cls.name] = cls
         self.stack.append(("class", cls))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -601,7 +612,7 @@ class _Collector(_Walker):
     def _flow_bind(self, name: str, value: ir.Expr | None, line: int) -> None:
         func = self._func()
         if func is not None and value is not None and self._class() is None:
-            func.binds.append((name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions()))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         func = self._func()
@@ -611,7 +622,7 @@ class _Collector(_Walker):
         if isinstance(value, cst.Call):
             call = to_ir(value, self.line)
             if isinstance(call, ir.Call):
-                func.effects.append((call, self.line, self._local_conditions()))
+                func.effects.append(Effect(call, self.line, self._local_conditions()))
 
     def _bind(self, name: str, value: ir.Expr | None, line: int) -> None:
         if value is None:
@@ -623,7 +634,7 @@ class _Collector(_Walker):
         func = self._func()
         if func is not None:
             func.assigns[name] = value
-            func.binds.append((name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions()))
         elif self._in_module_scope():
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
@@ -637,13 +648,29 @@ class _Collector(_Walker):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
                 self._bind(t.value, value, line)
+            elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
+                self._instance_attr(t.value.value, t.attr.value, value)
             elif isinstance(t, (cst.Tuple, cst.List)) and value is not None:
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
 
+    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> None:
+        """`self.attr = value` in a method of a class: an attribute of its instances."""
+        func = self._func()
+        if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
+            return
+        cls = self.f.classes.get(func.class_name)
+        if cls is None:
+            return
+        if attr not in cls.instance_attrs or func.name == "__init__":
+            cls.instance_attrs[attr] = (value, func.qualname)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
+        if isinstance(node.target, cst.Attribute) and isinstance(node.target.value, cst.Name) and \
+                node.value is not None:
+            self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
         if isinstance(node.target, cst.Name):
             if self._class() is not None:
                 self._class().annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)
@@ -686,7 +713,7 @@ class _Collector(_Walker):
     def visit_Comparison(self, node: cst.Comparison) -> None:
         func = self._func()
         if func is not None:
-            func.compares.append((to_ir(node, self.line), self.line, self._local_conditions()))
+            func.compares.append(CompareSite(to_ir(node, self.line), self.line, self._local_conditions()))
 
     def visit_Call(self, node: cst.Call) -> None:
         line = self.line

@@ -65,9 +65,14 @@ def _excluded(rel_posix: str, name: str, excludes: tuple[str, ...]) -> bool:
     return False
 
 
-def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> list[SourceFile]:
-    """All `*.py` files under `paths`, sorted by display path. Raises DiscoveryError for a missing path."""
+def discover(paths: list[Path], excludes: tuple[str, ...] = (), gitignore: bool = True) -> list[SourceFile]:
+    """All `*.py` files under `paths`, sorted by display path. Raises DiscoveryError for a missing path.
+    `excludes` and (unless `gitignore` is False) `.gitignore` files filter what is found in directories
+    (files/ignore.py)."""
+    from routeguard_lint.files.ignore import PathFilter
+
     cwd = Path.cwd()
+    skip = PathFilter(excludes, gitignore=gitignore, cwd=cwd)
     roots: list[Path] = []
     found: dict[str, Path] = {}  # real path -> path as found
     unreadable: dict[str, str] = {}  # directory -> why it could not be listed
@@ -77,7 +82,7 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> list[SourceFi
         absolute = Path(os.path.abspath(given))
         if absolute.is_dir():
             roots.append(absolute)
-            for file in _walk(absolute, excludes, cwd, unreadable):
+            for file in _walk(absolute, excludes, cwd, unreadable, skip):
                 _add(found, file)
         elif absolute.is_file():
             roots.append(absolute.parent)
@@ -85,12 +90,27 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = ()) -> list[SourceFi
         else:
             raise DiscoveryError(f"not a file or directory: {given}")
     files = [_describe(p, roots, cwd) for p in found.values()]
+    files = [_outside(f, roots) for f in files]
     for directory, why in unreadable.items():
         display = display_path(Path(directory), cwd)
         files.append(SourceFile(path=Path(directory), display=display, module=display, aliases=(),
                                 is_package=False, error=f"cannot list directory: {why}"))
     files.sort(key=lambda f: f.display)
     return files
+
+
+def _outside(f: SourceFile, roots: list[Path]) -> SourceFile:
+    """A symlinked file whose target lies outside every analysed root is not read (it could be
+    /proc/self/environ or a secret elsewhere on the machine): an RG000 without its content."""
+    if not os.path.islink(f.path):
+        return f
+    real = os.path.realpath(f.path)
+    for root in roots:
+        top = os.path.realpath(root)
+        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+            return f
+    return SourceFile(path=f.path, display=f.display, module=f.module, aliases=f.aliases, is_package=f.is_package,
+                      error="symlink points outside the project (outside the analysed paths): not read")
 
 
 def _add(found: dict[str, Path], file: Path) -> None:
@@ -102,7 +122,7 @@ def _add(found: dict[str, Path], file: Path) -> None:
         found[real] = file
 
 
-def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, unreadable: dict[str, str] | None = None):
+def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, unreadable: dict[str, str] | None = None, skip=None):
     """Files under `root`. Symlinked directories are not entered (no loops, nothing outside the tree);
     symlinked files are read. A directory that cannot be listed is recorded in `unreadable`."""
     seen_dirs: set[str] = set()
@@ -124,8 +144,8 @@ def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, unreadable: dict[str
         for d in sorted(dirnames):
             if d in SKIP_DIRS or d.endswith(".egg-info"):
                 continue
-            rel = display_path(Path(dirpath, d), root)
-            if excludes and _excluded(rel, d, excludes):
+            if skip.skip(Path(dirpath, d), root, is_dir=True) if skip is not None else \
+                    excludes and _excluded(display_path(Path(dirpath, d), root), d, excludes):
                 continue
             keep.append(d)
         dirnames[:] = keep
@@ -133,7 +153,8 @@ def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, unreadable: dict[str
             if not name.endswith(".py"):
                 continue
             full = Path(dirpath, name)
-            if excludes and _excluded(display_path(full, root), name, excludes):
+            if skip.skip(full, root, is_dir=False) if skip is not None else \
+                    excludes and _excluded(display_path(full, root), name, excludes):
                 continue
             yield full
         # directories named *.py are directories: os.walk lists them in dirnames, never as files

@@ -46,6 +46,10 @@ DEEP_FROM = 30
 MAX_DEEP_WORK = 1_000_000
 
 
+OUT_OF_MEMORY = ("file is too large to analyse: out of memory while parsing (it needs more than the memory "
+                 "bound per file, see docs/reliability.md)")
+
+
 class ParseFailure(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1):
         super().__init__(message)
@@ -116,7 +120,7 @@ def parse_text(text: str) -> cst.Module:
     except RecursionError:
         raise ParseFailure("file is nested too deeply to analyse") from None
     except MemoryError:
-        raise ParseFailure("file is too large to analyse (out of memory while parsing)") from None
+        raise ParseFailure(OUT_OF_MEMORY) from None
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # other errors on inputs LibCST does not support; a Rust panic in its
@@ -271,9 +275,14 @@ def _check_shape(text: str) -> SyntaxError | None:
     except SyntaxError as exc:  # a syntax error, or syntax newer than this Python: LibCST decides
         _check_rough(text)
         return exc
-    except (RecursionError, MemoryError):  # "too complex" for CPython's parser itself
+    except RecursionError:  # "too complex" for CPython's parser itself
         depth, line, _, _ = rough_shape(text)
         raise _too_deep(max(depth, MAX_DEPTH + 1), line) from None
+    except MemoryError:  # too deep for CPython's parser, or really out of memory (the bound per file)
+        depth, line, _, _ = rough_shape(text)
+        if depth > MAX_DEPTH:
+            raise _too_deep(depth, line) from None
+        raise ParseFailure(OUT_OF_MEMORY) from None
     except ValueError:  # NUL bytes (decode() reports those first), integer literals too long to convert
         _check_rough(text)
         return None

@@ -107,7 +107,7 @@ class MiddlewareReader:
 
     # -- what the handler does ---------------------------------------------------------------------
     def _protects(self, fv: FuncV) -> bool:
-        return self.b._reads_credential(fv, 0, set()) and (self.b.can_reject(fv) or self._rejecting_return(fv))
+        return self.b.calls.reads_credential(fv) and (self.b.calls.can_reject(fv) or self._rejecting_return(fv))
 
     def _rejecting_return(self, fv: FuncV) -> bool:
         func = self.index.func(fv)

@@ -33,6 +33,11 @@ open, while the code reads as if it were protected. An `assert` is no substitute
 assert is an `AssertionError` that FastAPI answers with a 500, not a 401.
 """,
     example="""
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
 def verify_user():
     # looks like a check, never rejects anything
     return True
@@ -40,7 +45,29 @@ def verify_user():
 
 @app.get("/secure")
 async def secure_route(verified: bool = Depends(verify_user)):
-    ...
+    return {"verified": verified}
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/secure")
+async def secure_route(user: dict = Depends(verify_user)):
+    return user
+
+
+USERS: dict = {}
 """,
     fix="""
 Validate the credential and raise when it is missing or wrong:
