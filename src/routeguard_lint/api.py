@@ -282,7 +282,7 @@ def _settle() -> None:
     """Move everything alive now (the facts above all) out of the collector's sight: it lives until the end
     of the run, and every full collection of the later stages would otherwise traverse it again. The
     collector stays on for what those stages allocate (off for the whole run costs +55 % peak memory).
-    `analysis()` hands them back (`gc.unfreeze`) when it returns, so a long-lived caller leaks nothing."""
+    `analyze_with_graph()` hands them back (`gc.unfreeze`) when it returns, so a long-lived caller leaks nothing."""
     gc.freeze()
 
 
@@ -484,13 +484,14 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
             select: Iterable[str] | None = None, config: Config | None = None,
             cache_dir: Path | None = None) -> Result:
-    """Analyse `paths`; see `analysis()`."""
-    return analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
+    """Analyse `paths`; see `analyze_with_graph()`."""
+    return analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
 
 
-def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-             select: Iterable[str] | None = None, config: Config | None = None,
-             cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
+def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+                       select: Iterable[str] | None = None, config: Config | None = None,
+                       cache_dir: Path | None = None,
+                       overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
     """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
     configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
     is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`

@@ -220,7 +220,7 @@ def check(
     """Analyse a FastAPI project and report security findings."""
     import time
 
-    from routeguard_lint.api import analysis
+    from routeguard_lint.api import analyze_with_graph
     from routeguard_lint.files.discovery import DiscoveryError
     from routeguard_lint.files.ignore import repository_root, split_patterns
     from routeguard_lint.intent.baseline import BaselineError, apply_baseline, load_baseline
@@ -247,7 +247,7 @@ def check(
                 result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
                               cache_dir=_cache_dir(no_cache), diff=diff, output=output)
             else:
-                result, graph = analysis(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
+                result, graph = analyze_with_graph(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
                                          config=settings, cache_dir=_cache_dir(no_cache))
         _debug_errors(result, debug)
         if verbose:
