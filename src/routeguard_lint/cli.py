@@ -1,12 +1,15 @@
 """The command line: wires discovery, analysis and the reporters together; no analysis logic lives here.
 
-Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error, 130 interrupted (SIGINT:
+one line, "routeguard: interrupted", never a traceback).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from enum import Enum
 from pathlib import Path
@@ -20,6 +23,31 @@ from routeguard_lint import __version__
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT): not an Exception, so that no `except Exception` on the way turns it into an error."""
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while winding down changes nothing
+    raise Interrupted()
+
+
+def _interrupted() -> None:
+    """One line, exit 130. os._exit: nothing left running (worker processes are killed on the way out and
+    die with this process anyway, an analysis thread is abandoned) may print at interpreter shutdown."""
+    try:
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001, S110 - a closed pipe: nothing more to say on stdout
+        pass
+    try:
+        sys.stderr.write("routeguard: interrupted\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001, S110 - nowhere left to say it
+        pass
+    os._exit(EXIT_INTERRUPTED)
 
 app = typer.Typer(
     name="routeguard",
@@ -313,16 +341,21 @@ def _fixable(findings, graph) -> dict[str, int]:
 def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
     """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
     diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
-    from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes
+    from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes, write_summary
 
     outcome = run_fixes(paths, **analysis)
     if diff:
         _write(unified_diff(outcome), output)
     else:
-        try:
-            write_changes(outcome)
-        except OSError as exc:
-            raise UsageFailure(f"cannot write a fixed file: {exc.strerror or exc}") from None
+        done = write_changes(outcome, roots=paths)
+        lines = write_summary(done)
+        if lines:  # part-way: say what was changed and what was not, then stop
+            for line in lines:
+                sys.stderr.write(line + "\n")
+            if done.interrupted is not None:
+                raise done.interrupted
+            raise UsageFailure(f"{len(done.failed)} fixed file{'s' if len(done.failed) != 1 else ''} could not "
+                               f"be written (listed above)")
     for line in summary(outcome, would=diff):
         sys.stderr.write(line + "\n")
     if diff:
@@ -442,16 +475,20 @@ def _is_usage_error(exc: BaseException) -> bool:
 
 
 def main() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
     if os.environ.get("ROUTEGUARD_DEBUG"):
-        app()
+        try:
+            app()
+        except Interrupted:
+            _interrupted()
         return
     try:
         code = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("routeguard: interrupted\n")
-        sys.exit(EXIT_ERROR)
+    except (Interrupted, typer.Abort, KeyboardInterrupt):
+        _interrupted()
     except Exception as exc:
         if not _is_usage_error(exc):
             raise

@@ -107,6 +107,26 @@ class Calls:
                 return True
         return False
 
+    def reads_request(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
+        """The function reads a credential header or cookie, the session, or a header or cookie under a
+        computed name (`request.cookies.get(settings.SESSION_COOKIE)`), itself or in a function it calls: worth
+        walking with the credentials missing or forged."""
+        seen = set() if seen is None else seen
+        if fv in seen or depth > READ_DEPTH:
+            return False
+        seen.add(fv)
+        func = self.index.func(fv)
+        if func is None:
+            return False
+        if any(read.key is None or credential_read(read) for read in func.credential_reads):
+            return True
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            target = self.callee(call, ctx, func)
+            if isinstance(target, FuncV) and self.reads_request(target, depth + 1, seen):
+                return True
+        return False
+
     def guards(self, fv: FuncV) -> bool:
         """The function reads a credential and can reject."""
         return self.can_reject(fv) and self.reads_credential(fv)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.calls import Calls
+from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.missing_credential import Outcome
 from routeguard_lint.auth.optional_auth import (
     NodeAuth,
@@ -26,12 +28,17 @@ from routeguard_lint.auth.optional_auth import (
     branches_on,
     optional_params,
 )
+from routeguard_lint.auth.public import Public
+from routeguard_lint.auth.vocabulary import Source, is_credential
+from routeguard_lint.project.index import FuncV
 from routeguard_lint.routes.graph import walk
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.graph import DepNode, Graph, Route
 
-HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck"})
+
+
+_CALLABLE = ("function", "class", "instance")
 
 
 class AuthState(str, Enum):
@@ -61,6 +68,9 @@ class Judgement:
     verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> verdict
     nodes: dict[int, NodeAuth] = field(default_factory=dict)  # id(DepNode) -> its answers
     token_urls: tuple[str, ...] = ()
+    # id(DepNode) of every node of a route that a request with a forged credential certainly reaches the
+    # handler of (every credential consumer on it lets such a request through on a path whose tests all hold)
+    forged_reach: frozenset[int] = frozenset()
 
     def of(self, route: Route) -> Verdict:
         return self.verdicts[id(route)]
@@ -79,8 +89,15 @@ def judge(graph: Graph) -> Judgement:
     """The verdict on every route of `graph`."""
     nodes = anonymous_requests(graph)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
+    calls = Calls(graph.index)
+    context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
+    reach: set[int] = set()
     for route in graph.routes:
-        verdict = decide(route, judgement)
+        if route.root is not None and forged_reaches(route.root, judgement):
+            reach.update(id(n) for n in walk(route.root))
+    judgement.forged_reach = frozenset(reach)
+    for route in graph.routes:
+        verdict = decide(route, judgement, context)
         if route.opaque and verdict.state is AuthState.UNVERIFIED:
             verdict = replace(verdict, reason=f"the routes of {route.decl.handler_name} are unknown: the analysis "
                                               f"cannot read that router (its source is not available)")
@@ -107,6 +124,8 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
     if node.credential and node.rejects:
         return [node]
     facts = judgement.node(node)
+    if facts.request_guard:
+        return [node]
     if node.rejects and facts.anonymous is not True:
         for child, _ in node.children:
             path = [child] if node.kind == "route" and child.credential else \
@@ -136,7 +155,15 @@ def _cred_path(node: DepNode, seen: set[int]) -> list[DepNode] | None:
 # ------------------------------------------------------------------------------------------ decisions
 
 
-def decide(route: Route, judgement: Judgement) -> Verdict:
+@dataclass(frozen=True)
+class Context:
+    """What the judgement reads the project with."""
+
+    dynamic: Dynamic
+    public: Public
+
+
+def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
     nodes = list(walk(root))
@@ -148,19 +175,97 @@ def decide(route: Route, judgement: Judgement) -> Verdict:
             chain = chain[1:]
         labels = tuple(n.label for n in chain)
         return Verdict(AuthState.PROTECTED, "authenticated by " + " -> ".join(labels), chain=labels, scheme=scheme)
-    reason = public_reason(route, judgement.token_urls)
+    signed = context.public.signature([n for n in nodes if n.kind in ("route", *_CALLABLE)])
+    if signed:
+        return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", chain=(signed,), scheme=scheme)
+    capability = _capability(route, nodes)
+    if capability:
+        return Verdict(AuthState.PROTECTED, capability, chain=(capability,), scheme=scheme)
+    reason = context.public.reason(route, judgement.token_urls)
     if reason:
         return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
+    deps = [n for n in nodes if n is not root]
+    unknown = sorted({_unknown_node(n) for n in deps if n.kind in ("external", "unresolved") or n.calls_unknown})
+    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       for n in deps for site in _dynamic_sites(n, context.dynamic)})
+    if not unknown and not any(n.credential for n in deps):
+        # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
+        reason = context.public.flow_reason(route)
+        if reason:
+            return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
+    if root.func is None and not route.opaque:
+        unknown.append(f"cannot read the handler {route.decl.handler_name} ({route.decl.file}:{route.decl.line})")
+    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       for site in _dynamic_sites(root, context.dynamic)})
+    if unknown:
+        more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
+        return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
+                       "; ".join(unknown[:3]) + more, scheme=scheme)
     branch = branches_on(root.func, optional_params(root, judgement.nodes))
     if branch:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
-    unknown = [n for n in nodes if n is not root and (n.kind in ("external", "unresolved") or n.calls_unknown)]
-    if unknown:
-        return Verdict(AuthState.UNVERIFIED, "its only possible authentication is outside the analysed code: " +
-                       ", ".join(sorted({n.label for n in unknown})), scheme=scheme)
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), scheme=scheme)
+
+
+def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
+    """A request with an arbitrary credential certainly reaches the handler: a credential reaches it, every
+    node on the way that sees the credential lets it through on a path whose tests all hold, and nothing on
+    the route is code or a check the analysis cannot follow (a middleware, a guard decorator, a library)."""
+    carries = False
+    for node in walk(root):
+        if node.kind in ("middleware", "decorator", "external", "unresolved", "request-user") or node.calls_unknown:
+            return False
+        if node is root:
+            continue  # the handler's own code runs once the request has reached it
+        facts = judgement.node(node)
+        if not facts.carries:
+            continue
+        carries = True
+        if facts.forged_rejects or not facts.forged_sure:
+            return False
+    return carries
+
+
+def _capability(route: Route, nodes: list[DepNode]) -> str | None:
+    """A path that carries a secret (`/checkout/{client_secret}`): a request without it does not reach this
+    route at all, and a forged one is rejected when something on the route can reject."""
+    names = [s[1:-1].split(":")[0] for s in route.full_path.split("/") if s.startswith("{") and s.endswith("}")]
+    secret = [n for n in names if is_credential(Source.QUERY, n)]
+    if not secret:
+        return None
+    if not any(n.rejects for n in nodes if n.kind in ("route", *_CALLABLE)):
+        return None
+    return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
+
+
+def _where(node: DepNode) -> str:
+    return f" ({node.path}:{node.line})" if node.path and node.line else ""
+
+
+def _unknown_node(node: DepNode) -> str:
+    if node.kind == "external":
+        return f"cannot read {node.label}: neither the project nor an installed library defines it{_where(node)}"
+    if node.calls_unknown:
+        return f"{node.label} has a signature made at run time{_where(node)}"
+    if node.kind == "unresolved" and node.label.startswith("middleware "):
+        return f"{node.label}{_where(node)}"
+    return f"cannot resolve {node.label}{_where(node)}"
+
+
+
+
+def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
+    """Unresolvable calls a dependency hands the request or one of its credentials to."""
+    if node.kind not in ("route", *_CALLABLE) or node.func is None or node.func_module is None:
+        return ()
+    carriers = {id(child) for child, _via in node.children if child.credential}
+    names = frozenset(p.name for p, (kind, payload) in node.params
+                      if kind == "request" or (kind in ("header", "cookie") and isinstance(payload, dict)
+                                               and payload.get("credential"))) | \
+        frozenset(via for child, via in node.children if id(child) in carriers)
+    return dynamic.sites(FuncV(node.func_module, node.func.qualname), names)
 
 
 def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
@@ -184,26 +289,6 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
         return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
                f"(dependencies seen: {names})"
     return f"no dependency reaches a credential source (dependencies seen: {names})"
-
-
-def public_reason(route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
-    path = route.full_path
-    norm = "/" + path.strip("/")
-    for url in token_urls:
-        if url is not None and norm == "/" + url.strip("/"):
-            return "login endpoint (the tokenUrl of an OAuth2 scheme)"
-    root = route.root
-    if root is not None:
-        for _param, (kind, _payload) in root.params:
-            if kind == "password-form":
-                return "login endpoint (takes OAuth2PasswordRequestForm)"
-        for child, _via in root.children:
-            if child.password_form:
-                return "login endpoint (takes OAuth2PasswordRequestForm)"
-    last = [s for s in path.split("/") if s][-1:] or [""]
-    if last[0].lower() in HEALTH_SEGMENTS:
-        return f"liveness endpoint (/{last[0]})"
-    return None
 
 
 __all__ = ["AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge"]

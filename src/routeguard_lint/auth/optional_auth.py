@@ -24,16 +24,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from routeguard_lint.auth.calls import callee
+from routeguard_lint.auth.calls import Calls, callee
 from routeguard_lint.auth.missing_credential import (
     AV,
+    FORGED,
     MISSING,
+    REQUEST,
     Exit,
     Flow,
     Outcome,
+    join,
     names_in,
 )
-from routeguard_lint.auth.vocabulary import VERIFYING_CALLS, Source, is_credential
+from routeguard_lint.auth.vocabulary import (
+    VERIFYING_CALLS,
+    Source,
+    is_credential,
+    is_credential_setting,
+)
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.index import FuncV, Index
@@ -57,24 +65,84 @@ class NodeAuth:
     guard: bool = False
     exits: tuple[Exit, ...] = ()
     optional_outcome: Outcome | None = field(default=None)
+    # it receives the request, reads a credential from it (itself or in a function it hands the request to)
+    # and rejects the request when that credential is missing
+    request_guard: bool = False
+    # A request with a forged credential (see `_forged`): whether a credential reaches this node, whether it
+    # rejects such a request on every path, lets it through on a path whose every test holds, and what it
+    # then returns.
+    carries: bool = False
+    forged_rejects: bool = False
+    forged_sure: bool = False
+    forged_value: object = None
+    forged_exit: Exit | None = None
 
 
 def credential_key(source: str, key: str) -> bool:
     return is_credential(Source(source), key)
 
 
-def make_flow(index: Index) -> Flow:
-    return Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key)
+def make_flow(index: Index, present: bool = False) -> Flow:
+    return Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
+                credential_setting=is_credential_setting, present=present)
 
 
 def anonymous_requests(graph: Graph) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`."""
     flow = make_flow(graph.index)
+    reads = Calls(graph.index)
     out: dict[int, NodeAuth] = {}
     for route in graph.routes:
         if route.root is not None:
-            _anonymous(route.root, flow, out)
+            _anonymous(route.root, flow, reads, out)
+    forged = make_flow(graph.index, present=True)
+    seen: set[int] = set()
+    for route in graph.routes:
+        if route.root is not None:
+            _forged(route.root, forged, reads, out, seen)
     return out
+
+
+_SOURCES = ("scheme", "header", "cookie", "request", "session")
+
+
+def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], seen: set[int]) -> NodeAuth:
+    """What a request with an arbitrary, forged credential gets from `node` (walked with the credentials its
+    dependencies hand it, the request's own credential reads giving the forged value)."""
+    facts = out.setdefault(id(node), NodeAuth())
+    if id(node) in seen:
+        return facts
+    seen.add(id(node))
+    if node.credential and node.kind in _SOURCES:
+        facts.carries = True
+        facts.forged_value = FORGED
+        facts.forged_sure = True  # a scheme or a header parameter takes any value
+        return facts
+    if node.kind not in _CALLABLE or node.func is None or node.func_module is None:
+        return facts
+    below = [(_forged(child, flow, reads, out, seen), child, via) for child, via in node.children]
+    creds = [(b, via) for b, _child, via in below if b.carries]
+    fv = FuncV(node.func_module, node.func.qualname)
+    params = {p.name for p, _ in node.params}
+    requests = {p.name: REQUEST for p, (kind, _payload) in node.params if kind == "request"}
+    query = {p.name: FORGED for p, (kind, _payload) in node.params
+             if kind in ("query", "explicit-query") and is_credential(Source.QUERY, p.name)}
+    if not creds and not query and not (requests and reads.reads_request(fv)):
+        return facts
+    env: dict[str, AV] = {**query, **requests}
+    env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
+    outcome = flow.run(fv, env)
+    facts.carries = True
+    facts.forged_rejects = not outcome.passes
+    sure = [ex for ex in outcome.exits if ex.sure]
+    facts.forged_sure = bool(sure)
+    facts.forged_exit = sure[0] if sure else None
+    value: AV | None = None
+    for ex in outcome.exits:
+        value = join(value, ex.value)
+    facts.forged_value = AV("obj", None, True) if node.kind == "class" else \
+        (value.tainted() if value is not None else None)
+    return facts
 
 
 def _optional_source(node: DepNode) -> bool:
@@ -86,7 +154,7 @@ def _optional_source(node: DepNode) -> bool:
     return node.kind == "request"
 
 
-def _anonymous(node: DepNode, flow: Flow, out: dict[int, NodeAuth]) -> NodeAuth:
+def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]) -> NodeAuth:
     found = out.get(id(node))
     if found is not None:
         return found
@@ -99,12 +167,24 @@ def _anonymous(node: DepNode, flow: Flow, out: dict[int, NodeAuth]) -> NodeAuth:
         return facts
     creds: list[tuple[NodeAuth, DepNode, str]] = []
     for child, via in node.children:
-        below = _anonymous(child, flow, out)
+        below = _anonymous(child, flow, reads, out)
         if below.anonymous is not None:
             creds.append((below, child, via))
-    if not creds:
-        return facts
     fv = FuncV(node.func_module, node.func.qualname)
+    requests = {p.name: REQUEST for p, (kind, _payload) in node.params if kind == "request"}
+    if not creds:
+        # credentials FastAPI does not model as one: the request itself (read here or in a helper it is handed
+        # to), query parameters named like a credential (`?token=`, a WebSocket ticket)
+        query = _missing_query_credentials(node)
+        if _required_query_credential(node) and node.rejects:
+            facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
+            facts.guard = facts.request_guard = True
+        elif query or (requests and reads.reads_request(fv)):
+            outcome = flow.run(fv, {**query, **requests})
+            if not outcome.passes:
+                facts.anonymous = False
+                facts.guard = facts.request_guard = True
+        return facts
     params = {p.name for p, _ in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
     if direct and node.kind != "route":
@@ -114,7 +194,7 @@ def _anonymous(node: DepNode, flow: Flow, out: dict[int, NodeAuth]) -> NodeAuth:
     if any(b.anonymous is False for b, _c, _v in creds):
         facts.anonymous = False
         return facts
-    env = _missing_query_credentials(node)
+    env = {**_missing_query_credentials(node), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = flow.run(fv, env)
     facts.anonymous = outcome.passes
@@ -136,6 +216,18 @@ def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
         if isinstance(default, ir.Const) and default.value is None:
             env[param.name] = MISSING
     return env
+
+
+def _required_query_credential(node: DepNode) -> bool:
+    """A required query parameter named like a credential (`token: str`)."""
+    for param, (kind, _payload) in node.params:
+        if kind in ("query", "explicit-query") and is_credential(Source.QUERY, param.name):
+            default = param.default
+            if isinstance(default, ir.Call):
+                default = default.arg(0, "default")
+            if default is None or (isinstance(default, ir.Const) and default.value is ...):
+                return True
+    return False
 
 
 def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:

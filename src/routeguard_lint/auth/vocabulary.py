@@ -54,6 +54,16 @@ VERIFYING_CALLS = re.compile(
     r"^(jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|itsdangerous|firebase_admin\.auth|google\.oauth2\.id_token|"
     r"passlib|jwcrypto|joserfc\.jwt|pyjwt)(\..*)?\.(decode|verify\w*|loads|verify_id_token|verify_oauth2_token|"
     r"decode_complete)$")
+# Library calls that verify a webhook's signature over the body (and raise when it does not match).
+SIGNATURE_CALLS = re.compile(
+    r"^(stripe(\..*)?\.Webhook\.construct_event|stripe(\..*)?\.WebhookSignature\.verify_header|"
+    r"svix(\..*)?\.Webhook\.verify|standardwebhooks(\..*)?\.verify|"
+    r"slack_sdk\.signature\.SignatureVerifier\.is_valid(_request)?|twilio\.request_validator\.RequestValidator\.validate|"
+    r"github_webhooks?(\..*)?\.verify\w*)$")
+# Library calls that sign a token (what a login or password-recovery endpoint hands out).
+TOKEN_ISSUING_CALLS = re.compile(
+    r"^((jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|joserfc\.jwt|itsdangerous|pyjwt)(\..*)?\."
+    r"(encode|dumps|sign)|secrets\.token_(urlsafe|hex|bytes))$")
 # Constant-time comparisons: comparing a credential against a secret with one of these is a check.
 COMPARE_DIGEST = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 
@@ -75,6 +85,16 @@ def is_credential(source: Source | str, name: str | None) -> bool:
     if source is Source.COOKIE:
         return CREDENTIAL_COOKIES.search(name) is not None
     return CREDENTIAL_QUERY.search(name) is not None and NOT_CREDENTIAL_QUERY.search(name) is None
+
+
+# The name of a setting that holds a header or cookie name (`settings.USER_SESSION_COOKIE_KEY`,
+# `API_KEY_HEADER_NAME`), when its value cannot be read: the name says what the header or cookie carries.
+CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access)", re.IGNORECASE)
+
+
+def is_credential_setting(name: str) -> bool:
+    """A setting (constant) whose name says it holds the name of a credential header or cookie."""
+    return CREDENTIAL_KEY_SETTING.search(name) is not None
 
 
 def is_verifying_call(qualname: str) -> bool:

@@ -32,6 +32,7 @@ import enum
 import gc
 import hashlib
 import importlib
+import importlib.util
 import json
 import marshal
 import os
@@ -208,7 +209,7 @@ _RESERVED = {"l", "t", "d", "b", "e", "n"}
 assert not _RESERVED & set(_TYPES)
 
 
-def _encode(value: Any) -> Any:  # noqa: C901 - a flat dispatch
+def _encode(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is float or kind is bool or value is None:
         return value

@@ -264,16 +264,24 @@ class _Walker:
         attr_post = {k: getattr(self, v) for k, v in attr_post_t.items()}
         is_node = _IS_NODE
         node_base = cst.CSTNode
+        # per node type: (visit hook, leave hook, ((field, field visit hook, field leave hook), ...)), so that
+        # a node costs one dictionary lookup rather than two per field
+        plans: dict[type, tuple] = {}
+
+        def plan_for(node: cst.CSTNode) -> tuple:
+            kind = type(node)
+            steps = tuple((attr, attr_pre.get((kind, attr)), attr_post.get((kind, attr)))
+                          for attr in _FIELD_ORDER.get(kind) or _field_order(node))
+            plan = plans[kind] = (pre.get(kind), post.get(kind), steps)
+            return plan
 
         def visit(node: cst.CSTNode) -> None:
-            kind = type(node)
-            handler = pre.get(kind)
-            if handler is not None:
-                handler(node)
-            for attr in _FIELD_ORDER.get(kind) or _field_order(node):
-                hook = attr_pre.get((kind, attr))
-                if hook is not None:
-                    hook(node)
+            before, after, steps = plans.get(type(node)) or plan_for(node)
+            if before is not None:
+                before(node)
+            for attr, enter, leave in steps:
+                if enter is not None:
+                    enter(node)
                 value = getattr(node, attr)
                 vkind = type(value)
                 if vkind is tuple or vkind is list:
@@ -290,12 +298,10 @@ class _Walker:
                         flag = is_node[vkind] = isinstance(value, node_base)
                     if flag:
                         recurse[0](value)
-                hook = attr_post.get((kind, attr))
-                if hook is not None:
-                    hook(node)
-            handler = post.get(kind)
-            if handler is not None:
-                handler(node)
+                if leave is not None:
+                    leave(node)
+            if after is not None:
+                after(node)
 
         # `visit` calls itself through `recurse`: a reference cycle (function -> closure -> list -> function)
         # that would hold the bound hooks, and with them this walker and the facts, until the next
@@ -305,6 +311,7 @@ class _Walker:
             visit(root)
         finally:
             recurse.clear()
+            plans.clear()
 
 
 class _Collector(_Walker):

@@ -1005,10 +1005,14 @@ class GraphBuilder:
         middleware included), unless it exempts the route's path."""
         out = []
         for mw in self.middleware.found:
-            if mw.kind != "auth" or mw.app not in route.apps or mw.exempts(route.full_path):
+            if mw.kind not in ("auth", "unknown") or mw.app not in route.apps or mw.exempts(route.full_path):
                 continue
             label = f"middleware {mw.label}"
-            if mw.unknown_exemptions:
+            if mw.kind == "unknown":
+                node = self._leaf(("middleware??", mw.label), label + " (whether it hands a request without "
+                                  "credentials on to the app depends on a value the analysis cannot compute)",
+                                  "unresolved", mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
+            elif mw.unknown_exemptions:
                 node = self._leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
                                   "unresolved", mw.def_path or mw.file, mw.def_line or mw.line)
             else:

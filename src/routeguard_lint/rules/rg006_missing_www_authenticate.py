@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
 from routeguard_lint.model import Finding
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._taint import walk_ir
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -200,7 +201,7 @@ class _Checker:
             return None
         init = self.index.class_attr(cls_v, "__init__")
         func = self.index.func(init) if isinstance(init, FuncV) else None
-        if func is None:
+        if func is None or not isinstance(init, FuncV):
             return None
         for call in func.calls:
             f = call.func
@@ -260,5 +261,5 @@ def check(graph: Graph) -> Iterable[Finding]:
     for path, line, scope in sorted(found):
         message = ("401 Unauthorized raised without a WWW-Authenticate header: RFC 9110 requires the challenge "
                    "(e.g. headers={\"WWW-Authenticate\": \"Bearer\"}) so clients know how to authenticate")
-        yield finding(RULE, message, path, line, 1, 2, handler=scope or None,
+        yield finding(RULE, message, path, **at(_span.raise_statement(graph, path, line)), handler=scope or None,
                       key=f"RG006:{path}:{scope}")
