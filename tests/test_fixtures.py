@@ -12,7 +12,8 @@ CASES = case_dirs()
 
 
 def _fmt(items: set[tuple[str, str, int]]) -> str:
-    return "\n".join(f"  {rule} {path}:{line}" for rule, path, line in sorted(items, key=lambda t: (t[1], t[2], t[0]))) or "  (none)"
+    ordered = sorted(items, key=lambda t: (t[1], t[2], t[0]))
+    return "\n".join(f"  {rule} {path}:{line}" for rule, path, line in ordered) or "  (none)"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])

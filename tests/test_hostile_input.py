@@ -12,6 +12,7 @@ import gc
 import importlib.util
 import json
 import os
+import stat
 import random
 import subprocess
 import sys
@@ -337,8 +338,12 @@ def test_a_fifo_named_py_is_rg000_and_never_read(proj: Path) -> None:
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="/dev/zero: a device that never ends (POSIX only)")
 def test_a_device_named_py_is_rg000_and_never_read(proj: Path) -> None:
     (proj / "zero.py").symlink_to("/dev/zero")
-    finding = only_rg000(findings(), "proj/zero.py")
-    assert finding.message.endswith("not a regular file (a FIFO, socket or device named .py): not read")
+    finding = only_rg000(findings(), "proj/zero.py")  # outside the project: not even opened
+    assert finding.message.endswith("symlink points outside the project (outside the analysed paths): not read")
+    if IS_ROOT:  # a device node inside the project
+        os.mknod(proj / "null.py", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+        finding = only_rg000(findings(), "proj/null.py")
+        assert finding.message.endswith("not a regular file (a FIFO, socket or device named .py): not read")
 
 
 def test_directories_named_like_python_files(proj: Path) -> None:
@@ -364,9 +369,12 @@ def test_symlinks_out_of_the_tree(tmp_path: Path, proj: Path) -> None:
     write(tmp_path / "outside", {"routes.py": SIBLING.replace("/sibling", "/outside"),
                                  "single.py": SIBLING.replace("/sibling", "/single")})
     (proj / "outside_dir").symlink_to(tmp_path / "outside", target_is_directory=True)  # not entered
-    (proj / "linked.py").symlink_to(tmp_path / "outside" / "single.py")  # a file: read once
+    (proj / "linked.py").symlink_to(tmp_path / "outside" / "single.py")  # a file outside: not read
     (proj / "alias.py").symlink_to("main.py")  # the same file twice: reported at the real file
-    assert located(findings()) == {SIBLING_FINDING, ("RG001", "proj/linked.py", 6)}
+    found = findings()
+    assert located(found) == {SIBLING_FINDING, ("RG000", "proj/linked.py", 1)}
+    assert only_rg000(found, "proj/linked.py").message == (
+        "cannot analyse proj/linked.py: symlink points outside the project (outside the analysed paths): not read")
 
 
 def test_undecodable_file_names(proj: Path) -> None:
@@ -433,6 +441,7 @@ def test_a_rule_failing_outside_any_file_is_rg000_on_the_project(
 def test_an_exception_while_reading_one_file_is_rg000_for_that_file(
         proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj, {"crashy.py": "def f():\n    x = 1\n    return x\n"})
+    monkeypatch.setenv("ROUTEGUARD_PARSE", "all")  # nothing needs crashy.py parsed otherwise (tests/test_demand.py)
     visit_return = facts._Collector.visit_Return
 
     def failing(self, node):
@@ -455,6 +464,7 @@ class PanicException(BaseException):
 
 def test_a_panic_in_the_native_parser_is_rg000(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj, {"panics.py": "x = 1\n"})
+    monkeypatch.setenv("ROUTEGUARD_PARSE", "all")  # nothing needs panics.py parsed otherwise (tests/test_demand.py)
     parse_module = parse.cst.parse_module
 
     def panicking(text, *args, **kwargs):

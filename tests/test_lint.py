@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from cli_helpers import REPO
 
 import routeguard_lint
+from cli_helpers import REPO
 
 TOOLS = {
     "ruff": [sys.executable, "-m", "ruff", "check", "--no-cache", "src", "tests", "benchmarks"],

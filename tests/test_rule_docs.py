@@ -11,8 +11,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from cli_helpers import REPO, cli, write
 
+from cli_helpers import REPO, cli, write
 from routeguard_lint import rules
 from routeguard_lint.api import analyze
 from routeguard_lint.rules.base import example_files
@@ -205,7 +205,7 @@ def test_a_module_named_like_a_rule_must_be_one(tmp_path: Path, monkeypatch: pyt
 def test_a_rule_module_is_named_after_its_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     extra = write(tmp_path / "bad", {"rg992_other_name.py": THROWAWAY}, top=False)
     monkeypatch.setattr(rules, "__path__", [*rules.__path__, str(extra)])
-    with pytest.raises(rules.RuleModuleError, match="name it rg990_throwaway_rule.py"):
+    with pytest.raises(rules.RuleModuleError, match=r"name it rg990_throwaway_rule\.py"):
         rules.discover([str(extra)], rules.__name__)
     sys.modules.pop("routeguard_lint.rules.rg992_other_name", None)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixture_cases import case_dirs, case_id
-from snapshots import SNAPSHOTS_DIR, assert_snapshot
 
+from fixture_cases import case_dirs, case_id
 from routeguard_lint import rules
 from routeguard_lint.api import analyze
 from routeguard_lint.fix.apply import run_fixes, unified_diff
 from routeguard_lint.model import Finding
+from snapshots import SNAPSHOTS_DIR, assert_snapshot
 
 CASES = case_dirs()
 

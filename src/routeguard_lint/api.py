@@ -6,15 +6,17 @@ enough files to pay for them; the result is identical for any number of workers.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import replace
-from typing import Any, TypeVar
+from dataclasses import fields, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from routeguard_lint.auth.judge import judge
 from routeguard_lint.facts import cache
@@ -22,21 +24,30 @@ from routeguard_lint.facts import workers as workers_pool
 from routeguard_lint import rules as rules_pkg
 from routeguard_lint.intent.config import Config, find_config, load_config
 from routeguard_lint.files.discovery import SourceFile, discover, mentions_fastapi
-from routeguard_lint.facts.extract import ModuleFacts, extract
+from routeguard_lint.facts.extract import ModuleFacts, extract, skim
 from routeguard_lint.routes.graph import Graph, Route, build_graph
 from routeguard_lint.routes.limits import RouteExpansionLimit
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
 from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
-from routeguard_lint.parsing.source import ParseFailure, read_source
+from routeguard_lint.parsing.relevance import framework_names, relevant
+from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
 from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
 
 PARALLEL_MIN_FILES = 24
 T = TypeVar("T")
+# `ROUTEGUARD_PARSE=all` parses every file before the project-wide stages run. By default only the files
+# `parsing.relevance` selects are, and the others when a name lookup reaches them (OnDemandModules): the
+# results are the same (tests/test_demand.py), the full mode is the reference that test compares against.
+PARSE_ENV = "ROUTEGUARD_PARSE"
+
+
+def demand_driven() -> bool:
+    return os.environ.get(PARSE_ENV, "").strip().lower() != "all"
 
 
 def _facts_for(job: tuple) -> ModuleFacts:
-    path, display, module, is_package, cache_dir = job
+    path, display, module, is_package, cache_dir, demand = job
     try:
         data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
     except ParseFailure as exc:
@@ -44,12 +55,12 @@ def _facts_for(job: tuple) -> ModuleFacts:
         facts.error = (exc.message, exc.line, exc.column)
         return facts
     if cache_dir is None:
-        return extract(data, display, module, is_package)
+        return _compute(data, display, module, is_package, demand)
     key = cache.key_for(data, display, module, is_package)
     facts = cache.load(cache_dir, key)
-    if facts is None:
-        facts = extract(data, display, module, is_package)
-        cache.store(cache_dir, key, facts)
+    if facts is None or (facts.pending and not demand):
+        facts = _compute(data, display, module, is_package, demand)
+        cache.store(cache_dir, key, facts)  # a placeholder too: a warm run then skips the syntax check
     return facts
 
 
@@ -57,6 +68,63 @@ def _failed(job: tuple, message: str) -> ModuleFacts:
     facts = ModuleFacts(path=job[1], module=job[2], is_package=job[3])
     facts.error = (message, 1, 1)
     return facts
+
+
+def _compute(data: bytes, display: str, module: str, is_package: bool, demand: bool) -> ModuleFacts:
+    """Facts of one file, or (demand-driven) a placeholder when nothing needs it parsed yet."""
+    if demand and not relevant(data):
+        stub = skim(data, display, module, is_package)
+        if stub is not None:
+            return stub
+    return extract(data, display, module, is_package)
+
+
+class OnDemandModules(dict):
+    """The index's modules by name (`Index.by_name`), where a placeholder (`ModuleFacts.pending`) stands
+    behind a `_Pending` handle: its name, path and size are known, and the first read of anything else
+    parses the file and fills the placeholder in place. So a lookup that only names a module (`import pkg.sub`,
+    a package's submodule as an attribute) parses nothing, one that reads a binding parses that module, and
+    the index and the route graph call the same lookups as in the full mode. Filled in place, the module is
+    complete for `Index.modules` and every alias too."""
+
+    def __init__(self, mapping: dict[str, ModuleFacts], load: Callable[[ModuleFacts], ModuleFacts]):
+        super().__init__()
+        self._load = load
+        self._keys: dict[int, list[str]] = {}
+        self.loaded: list[str] = []  # display paths parsed on demand, in order (tests, benchmarks)
+        handles: dict[int, _Pending] = {}
+        for key, facts in mapping.items():
+            if facts.pending:
+                self._keys.setdefault(id(facts), []).append(key)
+                facts = handles.setdefault(id(facts), _Pending(facts, self))  # type: ignore[assignment]
+            dict.__setitem__(self, key, facts)
+
+    def fill(self, stub: ModuleFacts) -> ModuleFacts:
+        if stub.pending:
+            full = self._load(stub)
+            for spec in fields(ModuleFacts):
+                setattr(stub, spec.name, getattr(full, spec.name))
+            stub.pending = False
+            self.loaded.append(stub.path)
+            for key in self._keys.pop(id(stub), ()):
+                dict.__setitem__(self, key, stub)  # later lookups get the facts themselves
+        return stub
+
+
+class _Pending:
+    """Stands for a module not parsed yet; see OnDemandModules."""
+
+    __slots__ = ("_stub", "_owner")
+    _KNOWN = frozenset({"path", "module", "is_package", "lines", "pending"})
+
+    def __init__(self, stub: ModuleFacts, owner: OnDemandModules):
+        self._stub = stub
+        self._owner = owner
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _Pending._KNOWN:
+            return getattr(self._stub, name)
+        return getattr(self._owner.fill(self._stub), name)
 
 
 def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
@@ -72,29 +140,32 @@ def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
 
 
 def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: Path | None = None,
-                  isolate: bool = True) -> list[ModuleFacts]:
+                  isolate: bool = True, demand: bool = False) -> list[ModuleFacts]:
     """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results.
 
     Files not in the cache are analysed in child processes (facts/workers.py: a memory and a time bound
     per file, a worker that dies costs only its file), one of them when `jobs` is 1 or the project is
     small; `isolate=False` analyses them in this process instead (no bounds: for callers that trust
-    their input)."""
+    their input). `demand`: placeholders for the files nothing needs parsed yet (see OnDemandModules)."""
     if cache_dir is not None:
         cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
     unreadable = {f.display: _unreadable(f) for f in files if getattr(f, "error", None)}
     readable = [f for f in files if f.display not in unreadable]
-    cached = _cache_hits(readable, cache_dir) if cache_dir is not None else {}
+    cached = _cache_hits(readable, cache_dir, demand) if cache_dir is not None else {}
     readable = [f for f in readable if f.display not in cached]
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if len(readable) < PARALLEL_MIN_FILES:
         workers = 1
     if not isolate:
-        by_display = {f.display: _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir))
+        by_display = {f.display: _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, demand))
                       for f in readable}
     else:
         order = _hint_order(readable) if workers > 1 else readable
-        work = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in order]
-        results = workers_pool.run(work, workers, _facts_for, _failed)
+        work = [(str(f.path), f.display, f.module, f.is_package, cache_dir, demand) for f in order]
+        if work:
+            _warm_up()
+        with no_gc():  # the facts arriving from the workers are long-lived and acyclic: nothing to collect
+            results = workers_pool.run(work, workers, _facts_for, _failed)
         by_display = {f.display: facts for f, facts in zip(order, results)}
     if readable and cache_dir is not None:
         cache.prune(cache_dir)
@@ -103,18 +174,44 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     return [by_display[f.display] for f in files]
 
 
-def _cache_hits(files: list[SourceFile], cache_dir: Path) -> dict[str, ModuleFacts]:
+_WARM_UP = b"""import os
+from fastapi import Depends
+
+@decorator(x=1)
+async def f(a: int = Depends(g), *args, b=None, **kw) -> str:
+    if a and not b or a == "x" and a[0] is None:
+        raise E(f"{a!r}")
+    for i in [1, 2]:
+        x = {"k": i, **kw}
+    return a.b.c(*args, key=lambda: 1)
+
+class C(Base, metaclass=M):
+    y: int = 2
+"""
+
+
+@lru_cache(maxsize=1)
+def _warm_up() -> None:
+    """Analyse a small module here, once, before workers are forked: the parser's and the walker's lazy
+    set-up (a few hundred milliseconds) is then inherited by every worker instead of redone in each."""
+    extract(_WARM_UP, "<warm-up>", "warm_up", False)
+
+
+def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) -> dict[str, ModuleFacts]:
     """Facts already in the cache, loaded here: sending them through worker processes would cost a
-    pickling round trip each. Misses (and unreadable files) are left to `_facts_for`."""
+    pickling round trip each. Misses (and unreadable files) are left to `_facts_for`; so are placeholders
+    when every file is to be parsed. The collector is paused meanwhile: every loaded object survives, and
+    collections triggered by the allocations would rescan all of them again and again."""
     hits: dict[str, ModuleFacts] = {}
-    for f in files:
-        try:
-            data = read_source(f.path)
-        except (ParseFailure, OSError):
-            continue
-        facts = cache.load(cache_dir, cache.key_for(data, f.display, f.module, f.is_package))
-        if facts is not None:
-            hits[f.display] = facts
+    with no_gc():
+        for f in files:
+            try:
+                data = read_source(f.path)
+            except (ParseFailure, OSError):
+                continue
+            facts = cache.load(cache_dir, cache.key_for(data, f.display, f.module, f.is_package))
+            if facts is not None and (demand or not facts.pending):
+                hits[f.display] = facts
     return hits
 
 
@@ -130,18 +227,63 @@ def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None
     """The route graph of `paths`. `overlay`: file contents (by display path) to analyse instead of what
     is on disk (the autofixes analyse their rewritten sources before anything is written). `gitignore`:
     skip what .gitignore files list."""
-    files, facts = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore)
-    return deep(_graph, paths, files, facts, libraries)
+    try:
+        files, facts, cache_dir = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore)
+        return deep(_graph, paths, files, facts, libraries, cache_dir)
+    finally:
+        gc.unfreeze()  # see _settle()
 
 
 def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cache_dir: Path | None,
-             overlay: dict[str, bytes] | None, gitignore: bool = True) -> tuple[list[SourceFile], list[ModuleFacts]]:
+             overlay: dict[str, bytes] | None, gitignore: bool = True,
+             ) -> tuple[list[SourceFile], list[ModuleFacts], Path | None]:
     files = discover(paths, excludes, gitignore=gitignore)
-    facts = collect_facts(files, jobs, cache_dir)
+    demand = demand_driven()
+    if cache_dir is not None:
+        cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
+    facts = collect_facts(files, jobs, cache_dir, demand=demand)
+    if demand:
+        facts = _widen(files, facts, jobs, cache_dir)
     if overlay:
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
                  for f, fa in zip(files, facts)]
-    return files, facts
+    _settle()
+    return files, facts, cache_dir
+
+
+def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
+           cache_dir: Path | None) -> list[ModuleFacts]:
+    """Parse the placeholders that name a framework subclass or factory of the project (see
+    `relevance.framework_names`), until no new such name appears."""
+    facts = list(facts)
+    names: set[str] = set()
+    while True:
+        new = framework_names(facts, names)
+        fresh, names = new - names, new
+        if not fresh:
+            return facts
+        picked = [i for i, fa in enumerate(facts) if fa.pending and not fresh.isdisjoint(fa.words.split())]
+        if not picked:
+            return facts
+        for i, fa in zip(picked, collect_facts([files[i] for i in picked], jobs, cache_dir)):
+            facts[i] = fa
+
+
+def _on_demand_loader(files: list[SourceFile], cache_dir: Path | None) -> Callable[[ModuleFacts], ModuleFacts]:
+    by_display = {f.display: f for f in files}
+
+    def load(stub: ModuleFacts) -> ModuleFacts:
+        f = by_display[stub.path]
+        return _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, False))
+    return load
+
+
+def _settle() -> None:
+    """Move everything alive now (the facts above all) out of the collector's sight: it lives until the end
+    of the run, and every full collection of the later stages would otherwise traverse it again. The
+    collector stays on for what those stages allocate (off for the whole run costs +55 % peak memory).
+    `analyze_with_graph()` hands them back (`gc.unfreeze`) when it returns, so a long-lived caller leaks nothing."""
+    gc.freeze()
 
 
 # Route graphs and rules follow chains of definitions (Depends, include_router, calls) recursively. They
@@ -160,7 +302,7 @@ def deep(fn: Callable[..., T], *args: Any) -> T:
     def target() -> None:
         try:
             box["value"] = fn(*args)
-        except BaseException as exc:  # handed to the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             box["error"] = exc
 
     try:
@@ -185,12 +327,17 @@ def deep(fn: Callable[..., T], *args: Any) -> T:
     return box["value"]
 
 
-def _graph(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts], libraries: bool) -> Graph:
+def _graph(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts], libraries: bool,
+           cache_dir: Path | None = None) -> Graph:
     aliases = {f.display: list(f.aliases) for f in files}
     library = LibraryLoader(project_site_packages(paths) + [p for p in sys.path if p]) if libraries else None
+    load = _on_demand_loader(files, cache_dir) if any(fa.pending for fa in facts) else None
     for attempt in range(MAX_CONTAINED + 1):
         try:
-            table = build_graph(Index(facts, aliases, library=library))
+            index = Index(facts, aliases, library=library)
+            if load is not None:  # placeholders are parsed when a lookup reads them
+                index.by_name = OnDemandModules(index.by_name, load)
+            table = build_graph(index)
             return replace(table, auth=judge(table))  # the route table, and the auth judgement of its routes
         except (RecursionError, RouteExpansionLimit) as exc:
             if attempt == MAX_CONTAINED:
@@ -205,6 +352,7 @@ def _graph(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts],
 
 def _contain(exc: BaseException, facts: list[ModuleFacts]) -> ModuleFacts | None:
     """The facts that replace those of the file to blame for `exc`: no content, an RG000 error."""
+    path: str | None
     if isinstance(exc, RouteExpansionLimit):
         path, line = exc.path, exc.line
         message = (f"{exc.what} expand to more than {exc.cap:,} routes (the cap on route expansion): the "
@@ -236,7 +384,7 @@ def _deepest_file(exc: BaseException, facts: list[ModuleFacts]) -> tuple[str | N
             for attr in ("path", "file", "module"):
                 try:
                     found = getattr(value, attr, None)
-                except Exception:
+                except Exception:  # noqa: BLE001, S112 - a property that fails: not a file
                     continue
                 found = modules.get(found, found) if attr == "module" and isinstance(found, str) else found
                 if isinstance(found, str) and found in paths:
@@ -336,13 +484,14 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
             select: Iterable[str] | None = None, config: Config | None = None,
             cache_dir: Path | None = None) -> Result:
-    """Analyse `paths`; see `analysis()`."""
-    return analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
+    """Analyse `paths`; see `analyze_with_graph()`."""
+    return analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
 
 
-def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-             select: Iterable[str] | None = None, config: Config | None = None,
-             cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
+def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+                       select: Iterable[str] | None = None, config: Config | None = None,
+                       cache_dir: Path | None = None,
+                       overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
     """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
     configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
     is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`
@@ -350,14 +499,17 @@ def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | N
     everything afresh. `overlay`: see `build()`."""
     if config is None:
         config = load_config(find_config(paths))
-    files, facts = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir, overlay,
-                            config.respect_gitignore)
-    return deep(_finish, paths, files, facts, config, select)
+    try:
+        files, facts, cache_dir = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir, overlay,
+                                           config.respect_gitignore)
+        return deep(_finish, paths, files, facts, config, select, cache_dir)
+    finally:
+        gc.unfreeze()  # see _settle()
 
 
 def _finish(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts], config: Config,
-            select: Iterable[str] | None) -> tuple[Result, Graph]:
-    graph = _graph(paths, files, facts, True)
+            select: Iterable[str] | None, cache_dir: Path | None = None) -> tuple[Result, Graph]:
+    graph = _graph(paths, files, facts, True, cache_dir)
     wanted = list(select) if select is not None else config.rule_codes()
     # rules the configuration's `ignore` turned off still run: their findings are reported as suppressed
     # (SARIF kind "external", with the configuration as the reason), never as findings

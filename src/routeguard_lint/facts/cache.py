@@ -32,6 +32,7 @@ import enum
 import gc
 import hashlib
 import importlib
+import importlib.util
 import json
 import marshal
 import os
@@ -208,7 +209,7 @@ _RESERVED = {"l", "t", "d", "b", "e", "n"}
 assert not _RESERVED & set(_TYPES)
 
 
-def _encode(value: Any) -> Any:  # noqa: C901 - a flat dispatch
+def _encode(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is float or kind is bool or value is None:
         return value
@@ -265,7 +266,8 @@ def _bytes(args: list[Any]) -> bytes:
 
 
 def _enum(args: list[Any]) -> enum.Enum:
-    return _ENUMS[args[0]](args[1])  # type: ignore[call-arg]
+    member: enum.Enum = _ENUMS[args[0]](args[1])
+    return member
 
 
 def _constructor(cls: type) -> Callable[[list[Any]], Any]:

@@ -17,8 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from routeguard_lint.facts import ir
-from routeguard_lint.parsing.source import MAX_BYTES, RECURSION_LIMIT, ParseFailure, check_shape, decode, \
-    line_breaks, no_gc, parse_text, source_lines, too_large
+from routeguard_lint.parsing.source import (
+    MAX_BYTES,
+    OUT_OF_MEMORY,
+    RECURSION_LIMIT,
+    ParseFailure,
+    check_shape,
+    decode,
+    line_breaks,
+    no_gc,
+    parse_text,
+    source_lines,
+    too_large,
+)
 
 MAX_IR_DEPTH = 60
 
@@ -175,6 +186,8 @@ class ModuleFacts:
     star_imports: list = field(default_factory=list)  # absolute module names
     assigns: dict = field(default_factory=dict)  # module-level name -> ir expr (last wins)
     assign_lines: dict = field(default_factory=dict)
+    # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
+    global_assigns: dict = field(default_factory=dict)
     functions: dict = field(default_factory=dict)  # qualname -> Func
     classes: dict = field(default_factory=dict)  # name -> ClassDef
     calls: list = field(default_factory=list)  # CallSite, module level and inside functions
@@ -186,6 +199,7 @@ class ModuleFacts:
     # names FastAPI, Starlette, authentication or a route (parsing/relevance.py). Looking the module up by
     # name in the index reads it in full (api.OnDemandModules).
     pending: bool = False
+    words: str = ""  # a placeholder's distinct identifiers, space-separated (parsing.relevance.identifiers)
 
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:
@@ -201,7 +215,10 @@ def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts |
             return None
     except (ParseFailure, RecursionError, MemoryError):
         return None
-    return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True)
+    from routeguard_lint.parsing.relevance import identifiers
+
+    return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True,
+                       words=identifiers(text))
 
 
 def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:
@@ -238,7 +255,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         facts.error = ("file is nested too deeply to analyse", line, 1)
     except MemoryError:
         _reset(facts)
-        facts.error = ("file is too large to analyse (out of memory)", 1, 1)
+        facts.error = (OUT_OF_MEMORY, 1, 1)
     except Exception as exc:  # a bug of ours on this input: this file is reported, the run goes on
         line = collector.line if collector is not None else 1
         _reset(facts)
@@ -254,6 +271,7 @@ def _reset(facts: ModuleFacts) -> None:
     facts.imports.clear()
     facts.star_imports.clear()
     facts.assigns.clear()
+    facts.global_assigns.clear()
     facts.functions.clear()
     facts.classes.clear()
     facts.calls.clear()

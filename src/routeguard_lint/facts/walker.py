@@ -169,6 +169,20 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         return to_ir(node.value, line, d)
     if isinstance(node, cst.Lambda):
         return ir.Unknown("lambda")
+    if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        clause = node.for_in
+        if clause.inner_for_in is None and not clause.ifs and clause.asynchronous is None:
+            target = clause.target
+            if isinstance(target, cst.Name):
+                names: tuple = (target.value,)
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                names = tuple(el.value.value if isinstance(el.value, cst.Name) and
+                              not isinstance(el, cst.StarredElement) else "" for el in target.elements)
+            else:
+                names = ()
+            if names:
+                kind = "list" if isinstance(node, cst.ListComp) else "set" if isinstance(node, cst.SetComp) else "gen"
+                return ir.Comp(kind, to_ir(node.elt, line, d), names, to_ir(clause.iter, line, d))
     return ir.Unknown(f"<{type(node).__name__}>")
 
 
@@ -250,16 +264,24 @@ class _Walker:
         attr_post = {k: getattr(self, v) for k, v in attr_post_t.items()}
         is_node = _IS_NODE
         node_base = cst.CSTNode
+        # per node type: (visit hook, leave hook, ((field, field visit hook, field leave hook), ...)), so that
+        # a node costs one dictionary lookup rather than two per field
+        plans: dict[type, tuple] = {}
+
+        def plan_for(node: cst.CSTNode) -> tuple:
+            kind = type(node)
+            steps = tuple((attr, attr_pre.get((kind, attr)), attr_post.get((kind, attr)))
+                          for attr in _FIELD_ORDER.get(kind) or _field_order(node))
+            plan = plans[kind] = (pre.get(kind), post.get(kind), steps)
+            return plan
 
         def visit(node: cst.CSTNode) -> None:
-            kind = type(node)
-            handler = pre.get(kind)
-            if handler is not None:
-                handler(node)
-            for attr in _FIELD_ORDER.get(kind) or _field_order(node):
-                hook = attr_pre.get((kind, attr))
-                if hook is not None:
-                    hook(node)
+            before, after, steps = plans.get(type(node)) or plan_for(node)
+            if before is not None:
+                before(node)
+            for attr, enter, leave in steps:
+                if enter is not None:
+                    enter(node)
                 value = getattr(node, attr)
                 vkind = type(value)
                 if vkind is tuple or vkind is list:
@@ -276,12 +298,10 @@ class _Walker:
                         flag = is_node[vkind] = isinstance(value, node_base)
                     if flag:
                         recurse[0](value)
-                hook = attr_post.get((kind, attr))
-                if hook is not None:
-                    hook(node)
-            handler = post.get(kind)
-            if handler is not None:
-                handler(node)
+                if leave is not None:
+                    leave(node)
+            if after is not None:
+                after(node)
 
         # `visit` calls itself through `recurse`: a reference cycle (function -> closure -> list -> function)
         # that would hold the bound hooks, and with them this walker and the facts, until the next
@@ -291,6 +311,7 @@ class _Walker:
             visit(root)
         finally:
             recurse.clear()
+            plans.clear()
 
 
 class _Collector(_Walker):
@@ -304,6 +325,7 @@ class _Collector(_Walker):
         self.conditions: list[ir.Expr] = []  # `if` tests, innermost last
         self.cond_depth: list[int] = []  # len(self.conditions) at function entry
         self.loops = 0
+        self._globals: dict[int, set] = {}  # id(Func) -> names its `global` statements declare
         self.pending_def_line = 0
         self._tries: list[int] = []  # numbers of the `try` statements being visited
         self._try_count = 0
@@ -497,6 +519,11 @@ class _Collector(_Walker):
         func.params.append(Param(name, self._param_kind, to_ir(node.annotation.annotation, line)
                                  if node.annotation else None, to_ir(node.default, line), line, col))
 
+    def visit_Global(self, node: cst.Global) -> None:
+        func = self._func()
+        if func is not None:
+            self._globals.setdefault(id(func), set()).update(n.name.value for n in node.names)
+
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._in_lambda = getattr(self, "_in_lambda", 0) + 1
 
@@ -625,6 +652,10 @@ class _Collector(_Walker):
             cls.attrs[name] = value
             return
         func = self._func()
+        if func is not None and name in self._globals.get(id(func), ()):
+            # `global app` then `app = FastAPI()`: a module-level binding made by the function
+            self.f.global_assigns.setdefault(name, []).append((value, func.qualname))
+            return
         if func is not None:
             func.assigns[name] = value
             func.binds.append(Bind(name, value, line, self._local_conditions()))

@@ -7,7 +7,7 @@ so that no single file can take the run down:
   `memory_budget()` (default 4 GiB, `$ROUTEGUARD_WORKER_MEMORY_MB`). A file that needs more fails in
   its worker: a `MemoryError` (reported by `extract`) or, when the allocation fails in native code, the
   death of the worker; either way that file is RG000 and the run goes on with a fresh worker.
-* **Time.** A file that takes longer than `file_timeout()` (default 300 s, `$ROUTEGUARD_FILE_TIMEOUT`)
+* **Time.** A file that takes longer than `file_timeout()` (default 120 s, `$ROUTEGUARD_FILE_TIMEOUT`)
   has its worker killed and is RG000 "took longer than ...". The bounds on size and nesting
   (parsing/source.py) keep every file far below it; this is the backstop.
 * **Death.** A worker that dies (out of memory, a crash in native code, killed) takes only the file it
@@ -31,8 +31,13 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+try:
+    import resource
+except ImportError:  # not on Windows: no memory bound there
+    resource = None  # type: ignore[assignment]
+
 DEFAULT_MEMORY_MB = 4096
-DEFAULT_TIMEOUT = 300.0
+DEFAULT_TIMEOUT = 120.0
 _WATCHDOG_PERIOD = 0.5
 
 
@@ -68,14 +73,29 @@ def timeout_message(seconds: float) -> str:
 # ------------------------------------------------------------------------------------------ the worker
 
 
-def _die_with_parent(parent: int) -> None:
-    if sys.platform.startswith("linux"):
+_LIBC: Any = None
+
+
+def _load_libc() -> None:
+    """In the parent, once: a forked worker then needs neither to import ctypes nor to load libc (tens of
+    milliseconds per worker otherwise)."""
+    global _LIBC
+    if _LIBC is None and sys.platform.startswith("linux"):
         try:
             import ctypes
 
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except Exception:
+            _LIBC = ctypes.CDLL(None, use_errno=True)
+        except Exception:  # noqa: BLE001 - no prctl: the watchdog still applies
+            _LIBC = False
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            if _LIBC is None:
+                _load_libc()
+            _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except Exception:  # noqa: BLE001, S110 - no prctl: the watchdog below still applies
             pass
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
@@ -94,19 +114,17 @@ def _limit_memory() -> None:
     if not budget:
         return
     try:
-        import resource
-
         with open("/proc/self/statm") as handle:
             current = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (ImportError, OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError):
         current = 0
     try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = current + budget
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (NameError, ValueError, OSError):
+    except (NameError, AttributeError, ValueError, OSError):
         pass
 
 
@@ -122,7 +140,7 @@ def _worker(conn: Connection, parent: int, task: Callable[[Any], Any]) -> None:
             if message is None:
                 break
             conn.send(task(message[1]))
-    except BaseException:  # the parent went away, or no memory left even to report: leave quietly; the
+    except BaseException:  # noqa: BLE001 - the parent went away, or no memory left even to report: leave quietly; the
         os._exit(1)        # parent reports the file this worker held
     os._exit(0)
 
@@ -156,7 +174,7 @@ class _Worker:
         try:
             self.process.kill()
             self.process.join(5)
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 - already gone
             pass
         self.conn.close()
 
@@ -177,6 +195,7 @@ def run(jobs: Sequence[Any], workers: int, task: Callable[[Any], Any],
     """`task(job)` for every job, in `workers` child processes; a job whose worker died or ran out of
     time gives `on_failure(job, message)` instead. Results in `jobs` order."""
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+    _load_libc()
     timeout = file_timeout()
     results: dict[int, Any] = {}
     queue = list(enumerate(jobs))
@@ -198,9 +217,10 @@ def run(jobs: Sequence[Any], workers: int, task: Callable[[Any], Any],
             sentinels = {w.process.sentinel: w for w in busy.values()}
             ready = wait([*busy, *sentinels], timeout=wait_for)
             for item in ready:
-                worker = busy.get(item) if isinstance(item, Connection) else sentinels.get(item)
-                if worker is None or worker.conn not in busy:
+                found = busy.get(item) if isinstance(item, Connection) else sentinels.get(item)  # type: ignore[call-overload]
+                if found is None or found.conn not in busy:
                     continue
+                worker = found
                 number, job = worker.job
                 try:
                     results[number] = worker.conn.recv()
@@ -209,7 +229,7 @@ def run(jobs: Sequence[Any], workers: int, task: Callable[[Any], Any],
                     continue
                 except (EOFError, OSError):
                     pass
-                except Exception:  # a result that cannot be unpickled: treat as a failed worker
+                except Exception:  # noqa: BLE001, S110 - a result that cannot be unpickled: a failed worker
                     pass
                 del busy[worker.conn]
                 worker.kill()

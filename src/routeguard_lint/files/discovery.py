@@ -90,12 +90,27 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), gitignore: bool 
         else:
             raise DiscoveryError(f"not a file or directory: {given}")
     files = [_describe(p, roots, cwd) for p in found.values()]
+    files = [_outside(f, roots) for f in files]
     for directory, why in unreadable.items():
         display = display_path(Path(directory), cwd)
         files.append(SourceFile(path=Path(directory), display=display, module=display, aliases=(),
                                 is_package=False, error=f"cannot list directory: {why}"))
     files.sort(key=lambda f: f.display)
     return files
+
+
+def _outside(f: SourceFile, roots: list[Path]) -> SourceFile:
+    """A symlinked file whose target lies outside every analysed root is not read (it could be
+    /proc/self/environ or a secret elsewhere on the machine): an RG000 without its content."""
+    if not os.path.islink(f.path):
+        return f
+    real = os.path.realpath(f.path)
+    for root in roots:
+        top = os.path.realpath(root)
+        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+            return f
+    return SourceFile(path=f.path, display=f.display, module=f.module, aliases=f.aliases, is_package=f.is_package,
+                      error="symlink points outside the project (outside the analysed paths): not read")
 
 
 def _add(found: dict[str, Path], file: Path) -> None:

@@ -20,9 +20,10 @@ import codecs
 import difflib
 import io
 import os
+import stat
 import tempfile
 import tokenize
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from routeguard_lint.fix.codemod import FileFix, Project, Unfixable, source_comm
 from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding, Result
 from routeguard_lint.parsing.source import ParseFailure, decode, parse_text
+from routeguard_lint.report._common import sanitize
 from routeguard_lint.routes.graph import Graph
 
 MAX_ROUNDS = 4
@@ -185,7 +187,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
               select: Iterable[str] | None = None, config: Config | None = None, cache_dir: Path | None = None,
               max_rounds: int = MAX_ROUNDS) -> FixOutcome:
     """Analyse, fix, and analyse the fixed sources again (in memory) until nothing more is fixed."""
-    from routeguard_lint.api import analysis
+    from routeguard_lint.api import analyze_with_graph
 
     outcome = FixOutcome()
     originals: dict[str, Source] = {}
@@ -199,7 +201,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
 
     select = list(select) if select is not None else None
     for round_number in range(max_rounds + 1):
-        result, graph = analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config,
+        result, graph = analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config,
                                  cache_dir=cache_dir, overlay=overlay)
         outcome.result = result
         if round_number == max_rounds:
@@ -211,7 +213,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
         outcome.rounds += 1
         outcome.applied.extend(applied)
         for path, text in fixed.items():
-            read(path)
+            text = _keep_final_break(read(path), text)
             current[path] = text
             overlay[path] = originals[path].encode(text)
     outcome.changes = {path: (originals[path], text) for path, text in sorted(current.items())
@@ -219,38 +221,102 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
     return outcome
 
 
+def _keep_final_break(original: str, text: str) -> str:
+    """The fixed text ends with the line break the original ended with (a lone-CR file keeps its last
+    "\\r"; LibCST's code generation normalises the end of the module)."""
+    for end in ("\r\n", "\n", "\r"):
+        if original.endswith(end):
+            if text.endswith(("\r", "\n")):
+                return text if end != "\r" or text.endswith("\r") else text.rstrip("\n") + "\r"
+            return text + end
+    return text
+
+
 def unified_diff(outcome: FixOutcome) -> str:
+    """The diff of every fixed file; the file names in its headers escaped like every other output."""
     chunks = []
     for path, (source, text) in sorted(outcome.changes.items()):
+        shown = sanitize(path)
         for line in difflib.unified_diff(source.text.splitlines(keepends=True), text.splitlines(keepends=True),
-                                         fromfile=f"a/{path}", tofile=f"b/{path}"):
+                                         fromfile=f"a/{shown}", tofile=f"b/{shown}"):
             chunks.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(chunks)
 
 
-def write_changes(outcome: FixOutcome) -> list[str]:
-    """Write every fixed file (atomically, keeping its encoding, BOM and mode); the paths written."""
-    written = []
-    for path, (source, text) in sorted(outcome.changes.items()):
-        parse_text(text)  # never write a file that does not parse (checked when planned; checked again)
-        data = source.encode(text)
-        with open(path, "rb") as handle:
-            if handle.read() != source.data:
-                raise OSError(f"{path} changed while it was being fixed; nothing written to it")
-        target = os.path.realpath(path)
-        directory = os.path.dirname(target)
-        fd, tmp = tempfile.mkstemp(prefix=".routeguard-fix-", suffix=".tmp", dir=directory)
+@dataclass
+class WriteOutcome:
+    """What `write_changes` did: the files written, the files not written with why, and the signal (a
+    BaseException such as KeyboardInterrupt) that stopped it part-way, if any (the caller re-raises it
+    once it has reported)."""
+
+    written: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: BaseException | None = None
+
+
+def write_changes(outcome: FixOutcome, roots: Sequence[Path] | None = None) -> WriteOutcome:
+    """Write every fixed file, keeping its encoding, BOM, line endings, mode and inode. A file that
+    cannot be written (permission denied, changed since it was analysed, a symlink to outside `roots`)
+    is listed with why, and the others are still written; an interruption stops before the next file."""
+    done = WriteOutcome()
+    pending = sorted(outcome.changes.items())
+    real_roots = [os.path.realpath(r) for r in roots] if roots else None
+    for number, (path, (source, text)) in enumerate(pending):
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        written.append(path)
-    return written
+            why = _write_one(path, source, text, real_roots)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+        except BaseException as exc:  # Ctrl-C: report, then the caller re-raises it
+            done.interrupted = exc
+            done.failed.extend((p, "interrupted before it was written") for p, _ in pending[number:])
+            return done
+        if why is None:
+            done.written.append(path)
+        else:
+            done.failed.append((path, why))
+    return done
+
+
+def _write_one(path: str, source: Source, text: str, real_roots: list[str] | None) -> str | None:
+    """Write one fixed file; None when written, else why not (nothing was changed then)."""
+    parse_text(text)  # never write a file that does not parse (checked when planned; checked again)
+    data = source.encode(text)
+    target = os.path.realpath(path)
+    if real_roots is not None and not any(target == r or target.startswith(r.rstrip(os.sep) + os.sep)
+                                          for r in real_roots):
+        return "it is a symlink to a file outside the project; not written"
+    fd = os.open(target, os.O_RDWR | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file; not written"
+        current = b""
+        while chunk := os.read(fd, 1 << 20):
+            current += chunk
+        if current != source.data:
+            return "it changed after it was analysed; not written"
+        if info.st_nlink > 1:  # hard links: rewrite in place, so that every name keeps seeing one file
+            os.lseek(fd, 0, os.SEEK_SET)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.ftruncate(fd, len(data))
+            os.fsync(fd)
+            return None
+    finally:
+        os.close(fd)
+    directory = os.path.dirname(target)
+    handle, tmp = tempfile.mkstemp(prefix=".routeguard-fix-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(tmp, info.st_mode & 0o7777)
+        os.replace(tmp, target)  # atomic: a reader sees the old file or the new one
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return None
 
 
 def summary(outcome: FixOutcome, *, would: bool) -> list[str]:
@@ -263,10 +329,22 @@ def summary(outcome: FixOutcome, *, would: bool) -> list[str]:
         per_rule = ", ".join(f"{rule}: {n}" for rule, n in sorted(counts.items()))
         files = len(outcome.changes)
         verb = "would fix" if would else "fixed"
+        names = ", ".join(sanitize(path) for path in sorted(outcome.changes))
         lines.append(f"routeguard: {verb} {len(outcome.applied)} finding{'s' if len(outcome.applied) != 1 else ''} "
-                     f"in {files} file{'s' if files != 1 else ''} ({per_rule})")
+                     f"in {files} file{'s' if files != 1 else ''} ({per_rule}): {names}")
     else:
         lines.append("routeguard: nothing to fix")
     for item in sorted(outcome.skipped, key=lambda s: (s.path, s.line, s.rule_id, s.reason)):
-        lines.append(f"routeguard: not fixed: {item.path}:{item.line}: {item.rule_id} {item.reason}")
+        lines.append(f"routeguard: not fixed: {sanitize(item.path)}:{item.line}: {item.rule_id} "
+                     f"{sanitize(item.reason)}")
+    return lines
+
+
+def write_summary(done: WriteOutcome) -> list[str]:
+    """Lines for stderr after a write that did not write everything: what was changed, what was not."""
+    if not done.failed:
+        return []
+    lines = [f"routeguard: changed: {', '.join(sanitize(p) for p in done.written) or 'no file'}"]
+    for path, why in done.failed:
+        lines.append(f"routeguard: not changed: {sanitize(path)}: {sanitize(why)}")
     return lines

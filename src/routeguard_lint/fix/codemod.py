@@ -16,7 +16,7 @@ import sys
 import tokenize
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
@@ -47,6 +47,7 @@ OBJECT_SCHEMES = {"HTTPBearer": "HTTPAuthorizationCredentials", "HTTPDigest": "H
 
 N = TypeVar("N", bound=cst.CSTNode)
 Edit = Callable[[Any], cst.CSTNode]  # the updated node (of the edited node's type) -> its replacement
+Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement  # what a module's body holds
 
 
 class Unfixable(Exception):
@@ -163,7 +164,7 @@ class Project:
         if isinstance(cls, ClassV):
             for base in self.index.external_bases(cls):
                 if is_fastapi_name(base, SCHEME_NAMES):
-                    own = any("__call__" in (self.index.cls(c).methods if self.index.cls(c) else {})
+                    own = any((cdef := self.index.cls(c)) is not None and "__call__" in cdef.methods
                               for c in self.index.mro(cls))
                     return base.rsplit(".", 1)[-1], own
         return None
@@ -360,8 +361,12 @@ class FileFix:
                 out.append(item)
         return out
 
-    def _statement_group(self, statement: cst.SimpleStatementLine) -> int | None:
-        small = statement.body[0] if len(statement.body) == 1 else None
+    def _statement_group(self, statement: cst.BaseStatement) -> int | None:
+        """The isort section of a one-import statement (0 __future__, 1 stdlib, 2 third party, 3 the project);
+        None for any other statement."""
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return None
+        small = statement.body[0]
         if isinstance(small, cst.ImportFrom):
             if small.relative:
                 return 3
@@ -379,43 +384,50 @@ class FileFix:
 
     def _add_import(self, module: cst.Module, needed: Import) -> cst.Module:
         body = list(module.body)
-        # merge into an existing `from <module> import ...` at module level
-        if needed.name is not None:
-            for i, statement in enumerate(body):
-                if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-                    continue
-                small = statement.body[0]
-                if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
-                    continue
-                if self._same_module(small, needed):
-                    merged = add_import_name(small, needed.name)
-                    if merged is not None:
-                        body[i] = statement.with_changes(body=[merged])
-                        return module.with_changes(body=body)
+        if needed.name is not None and self._merge_import(body, needed.name, needed):
+            return module.with_changes(body=body)
         if needed.name is None:
             code = f"import {needed.module}"
         else:
             code = f"from {'.' * needed.level}{needed.module} import {needed.name}"
         new = cst.parse_statement(code + module.default_newline, config=module.config_for_parsing)
-        start = 0
-        if body and isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1 and \
-                isinstance(body[0].body[0], cst.Expr) and isinstance(body[0].body[0].value,
-                                                                     (cst.SimpleString, cst.ConcatenatedString)):
-            start = 1  # the module docstring
-        block = []
+        self._insert_import(body, new, needed.group)
+        return module.with_changes(body=body)
+
+    def _merge_import(self, body: list[Statement], name: str, needed: Import) -> bool:
+        """Add `name` to an existing module-level `from <module> import ...` (in `body`), if there is one whose
+        layout the fix can follow."""
+        for i, statement in enumerate(body):
+            if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+                continue
+            small = statement.body[0]
+            if not isinstance(small, cst.ImportFrom) or isinstance(small.names, cst.ImportStar):
+                continue
+            if self._same_module(small, needed):
+                merged = add_import_name(small, name)
+                if merged is not None:
+                    body[i] = statement.with_changes(body=[merged])
+                    return True
+        return False
+
+    def _insert_import(self, body: list[Statement], new: Statement, group: int) -> None:
+        """Insert the import statement `new` of isort section `group` into `body`, in the file's own order."""
+        start = 1 if body and _is_docstring(body[0]) else 0
+        block: list[tuple[int, int]] = []  # (index, section) of the leading imports
         for i in range(start, len(body)):
-            group = self._statement_group(body[i]) if isinstance(body[i], cst.SimpleStatementLine) else None
-            if group is None:
+            section = self._statement_group(body[i])
+            if section is None:
                 break
-            block.append((i, group))
+            block.append((i, section))
         blank = cst.EmptyLine()
-        same = [i for i, g in block if g == needed.group]
-        before = [i for i, g in block if g < needed.group]
+        same = [i for i, g in block if g == group]
+        before = [i for i, g in block if g < group]
         if same:
             # isort's order inside a section: `import x` lines first, then `from x import`, each by module
             key = self._sort_key(new)
-            later = [i for i in same if self._sort_key(body[i]) > key]
-            if later and key is not None:
+            later = [i for i in same if key is not None and (other := self._sort_key(body[i])) is not None
+                     and other > key]
+            if later:
                 at = min(later)
                 body.insert(at, new.with_changes(leading_lines=body[at].leading_lines))
                 body[at + 1] = body[at + 1].with_changes(leading_lines=[])
@@ -432,13 +444,13 @@ class FileFix:
             body.insert(first, new.with_changes(leading_lines=body[first].leading_lines))
             body[first + 1] = body[first + 1].with_changes(leading_lines=[blank])
         else:
-            lines = [blank] if start else []
-            body.insert(start, new.with_changes(leading_lines=lines))
+            body.insert(start, new.with_changes(leading_lines=[blank] if start else []))
             if start + 1 < len(body) and not body[start + 1].leading_lines:
                 body[start + 1] = body[start + 1].with_changes(leading_lines=[blank])
-        return module.with_changes(body=body)
 
-    def _sort_key(self, statement: cst.SimpleStatementLine) -> tuple | None:
+    def _sort_key(self, statement: cst.BaseStatement) -> tuple[int, str] | None:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return None
         small = statement.body[0]
         if isinstance(small, cst.Import):
             return (0, self.module.code_for_node(small.names[0].name).lower())
@@ -449,10 +461,7 @@ class FileFix:
 
     def _same_module(self, node: cst.ImportFrom, needed: Import) -> bool:
         written = self.module.code_for_node(node.module) if node.module is not None else ""
-        if needed.level:
-            absolute_needed = self._absolute(needed.level, needed.module)
-        else:
-            absolute_needed = needed.module
+        absolute_needed = self._absolute(needed.level, needed.module) if needed.level else needed.module
         absolute_written = self._absolute(len(node.relative), written) if node.relative else written
         if needed.group != 3:
             return absolute_written == absolute_needed
@@ -465,6 +474,11 @@ class FileFix:
             base = base[: len(base) - (level - 1)] if level - 1 <= len(base) else []
         return ".".join(p for p in [*base, module] if p)
 
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and \
+        isinstance(statement.body[0], cst.Expr) and \
+        isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 # ------------------------------------------------------------------------------- CST layout helpers
@@ -488,7 +502,23 @@ def _empty(ws: object) -> bool:
     return isinstance(ws, cst.SimpleWhitespace) and ws.value == ""
 
 
-def _separator(elements: list, opening: object) -> cst.BaseParenthesizableWhitespace:
+_S = TypeVar("_S")
+
+
+class _Separated(Protocol):
+    """An element of a bracketed, comma-separated list: an argument, a dict element, an imported name."""
+
+    @property
+    def comma(self) -> cst.Comma | cst.MaybeSentinel: ...
+
+    def with_changes(self: _S, **changes: Any) -> _S: ...
+
+
+E = TypeVar("E", bound=_Separated)
+Whitespace = cst.BaseParenthesizableWhitespace
+
+
+def _separator(elements: Sequence[_Separated], opening: Whitespace) -> Whitespace:
     """The whitespace that follows a comma between two elements of this bracket."""
     for element in elements[:-1]:
         if isinstance(element.comma, cst.Comma):
@@ -498,7 +528,7 @@ def _separator(elements: list, opening: object) -> cst.BaseParenthesizableWhites
     return cst.SimpleWhitespace(" ")
 
 
-def _append(elements: list, new, opening: object, closing):
+def _append(elements: list[E], new: E, opening: Whitespace, closing: Whitespace) -> tuple[list[E], Whitespace] | None:
     """Append `new` after the last element in the bracket's own layout (one per line stays one per
     line, a trailing comma stays, a comment after the last element stays on its line).
     Returns (elements, closing whitespace), or None for a layout it cannot follow."""
@@ -507,9 +537,10 @@ def _append(elements: list, new, opening: object, closing):
     last = elements[-1]
     comma = last.comma if isinstance(last.comma, cst.Comma) else None
     in_comma = comma is not None and not _empty(comma.whitespace_after)
-    tail = comma.whitespace_after if in_comma else closing
+    tail = comma.whitespace_after if comma is not None and in_comma else closing
     sep = _separator(elements, opening)
-    if _has_comment(tail):
+    after_last: Whitespace
+    if isinstance(tail, PW) and _has_comment(tail):
         if not isinstance(sep, PW):
             return None
         after_last = sep.with_changes(first_line=tail.first_line, empty_lines=tail.empty_lines)
@@ -524,7 +555,7 @@ def _append(elements: list, new, opening: object, closing):
     return [*elements[:-1], new_last, new], (closing if in_comma else tail)
 
 
-def _insert(elements: list, index: int, new, opening: object):
+def _insert(elements: list[E], index: int, new: E, opening: Whitespace) -> list[E]:
     """Insert `new` before elements[index] (index < len(elements))."""
     sep = _separator(elements, opening) if len(elements) > 1 else (
         _clean(opening) if isinstance(opening, PW) else cst.SimpleWhitespace(" "))
@@ -533,6 +564,7 @@ def _insert(elements: list, index: int, new, opening: object):
 
 
 def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call | None:
+    """`call` with `arg` appended in the call's own layout; None when the layout is not one to follow."""
     args = list(call.args)
     closing = args[-1].whitespace_after_arg if args else cst.SimpleWhitespace("")
     done = _append(args, arg, call.whitespace_before_args, closing)
@@ -546,30 +578,39 @@ def append_arg(call: cst.Call, arg: cst.Arg) -> cst.Call | None:
 
 
 def append_dict(node: cst.Dict, element: cst.DictElement) -> cst.Dict | None:
-    done = _append(list(node.elements), element, node.lbrace.whitespace_after, node.rbrace.whitespace_before)
+    """The dict literal with `element` appended in its own layout; None when the layout is not one to follow."""
+    elements: list[cst.BaseDictElement] = list(node.elements)
+    done = _append(elements, element, node.lbrace.whitespace_after, node.rbrace.whitespace_before)
     if done is None:
         return None
     elements, closing = done
     return node.with_changes(elements=elements, rbrace=node.rbrace.with_changes(whitespace_before=closing))
 
 
-def _import_order(name: str) -> tuple:
+def _import_order(name: str) -> tuple[int, str]:
     """isort's default order inside `from x import ...`: CONSTANTS, Classes, functions."""
     rank = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
     return (rank, name.lower())
 
 
+def _position(existing: list[str], name: str) -> int:
+    """Where `name` goes among the names a `from x import ...` lists: in their order (isort's, or plain
+    case-insensitive), else at the end."""
+    if existing == sorted(existing, key=_import_order):
+        return sum(1 for e in existing if _import_order(e) < _import_order(name))
+    if existing == sorted(existing, key=str.lower):
+        return sum(1 for e in existing if e.lower() < name.lower())
+    return len(existing)
+
+
 def add_import_name(node: cst.ImportFrom, name: str) -> cst.ImportFrom | None:
+    """`from x import a, b` with `name` added in the statement's order and layout; None when it cannot be."""
+    if isinstance(node.names, cst.ImportStar):
+        return None
     names = list(node.names)
     alias = cst.ImportAlias(name=cst.Name(name))
-    existing = [a.evaluated_name for a in names]
     opening = node.lpar.whitespace_after if node.lpar else cst.SimpleWhitespace(" ")
-    for key in (_import_order, str.lower):
-        if existing == sorted(existing, key=key):
-            position = sum(1 for e in existing if key(e) < key(name))
-            break
-    else:
-        position = len(names)
+    position = _position([a.evaluated_name for a in names], name)
     if position < len(names):
         return node.with_changes(names=_insert(names, position, alias, opening))
     closing = node.rpar.whitespace_before if node.rpar else cst.SimpleWhitespace("")

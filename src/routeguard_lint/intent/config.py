@@ -382,7 +382,7 @@ class PathGlob:
     segment's text can follow, a run of segments between two `**` the leftmost place in the path; each
     step only moves forward, so a path is matched in time proportional to its length times the glob's."""
 
-    __slots__ = ("glob", "blocks")
+    __slots__ = ("blocks", "glob")
 
     def __init__(self, glob: str) -> None:
         self.glob = glob

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from routeguard_lint.auth.judge import AuthState, Verdict
+from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding, SuppressionKind
@@ -171,7 +172,7 @@ def parse_comment(path: str, line: int, anchor: int, text: str) -> list[Directiv
     return out
 
 
-def _decorator_anchors(facts) -> tuple[list[int], list[int]]:
+def _decorator_anchors(facts: ModuleFacts) -> tuple[list[int], list[int]]:
     """Sorted (start, end) line spans of every function decorator: a decorator runs until the next
     decorator or the `def` line."""
     spans: list[tuple[int, int]] = []
@@ -206,7 +207,7 @@ def declare(graph: Graph, config: Config) -> Intent:
     made_public = [(route, f"declared public in {config.display}: {entry.reason}", SuppressionKind.EXTERNAL)
                    for route, entry in outcome.made_public]
     directives = collect_directives(graph)
-    public = {}
+    public: dict[str, list[Directive]] = {}
     for d in directives:
         if d.kind == "public" and not d.problems:
             public.setdefault(d.path, []).append(d)

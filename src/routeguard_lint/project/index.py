@@ -446,7 +446,7 @@ class Index:
         self._cache[cache_key] = result
         return result
 
-    def _branches(self, func: Func, name: str) -> list[tuple[ir.Expr, int]] | None:
+    def _branches(self, func: Func, name: str) -> list[tuple[ir.Expr, int, tuple]] | None:
         """The assignments of a local that may each be its value at the end of the function body: the
         last unconditional one and those after it under an `if`; None when that is only the last one."""
         key = ("branches", id(func))
@@ -464,7 +464,7 @@ class Index:
                 if len(chosen) < 2 or any(_reads(expr, bname) or any(is_marker(c) for c in conds)
                                           for expr, _line, conds in chosen):
                     continue  # loops, `x = x + [...]`, try blocks: the last assignment, as before
-                table[bname] = [(expr, line) for expr, line, _conds in chosen]
+                table[bname] = chosen
             self._cache[key] = (func, table)
         else:
             table = table[1]
@@ -492,9 +492,11 @@ class Index:
                 # factory called twice makes two routers)
                 made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
-                if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative
+                if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
                     return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
-                                                                    *made_in), depth) for expr, line in branches)
+                                                                    *made_in), depth)
+                                 for expr, line, conds in branches
+                                 if not any(self.truth(c, local, depth + 1) is False for c in conds))
                 return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
                                             depth)
             bound = ctx.bound(scope, name)
@@ -532,6 +534,14 @@ class Index:
         return value
 
     def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:
+        made = getattr(facts, "global_assigns", {}).get(name)
+        if made:  # `global name` in functions: what they assign, and the module's own binding if any
+            values = [self.resolve_binding(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
+                                           depth) for expr, scope in made]
+            own = facts.assigns.get(name)
+            if own is not None and not (isinstance(own, ir.Const) and own.value is None):
+                values.append(self.resolve_binding(own, Ctx(facts.module), ("global", facts.module, name), depth))
+            return union(values)
         if name in facts.assigns:
             return self.resolve_binding(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
                                         depth)

@@ -71,6 +71,24 @@ def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], pack
         and _last(qualname) in names
 
 
+def _calls_in(expr: object, depth: int = 0):
+    """Every call in an expression, outermost first (bounded depth)."""
+    if depth > 12 or expr is None:
+        return
+    if isinstance(expr, ir.Call):
+        yield expr
+        yield from _calls_in(expr.func, depth + 1)
+        for arg in expr.args:
+            yield from _calls_in(arg, depth + 1)
+        for _key, value in expr.kwargs:
+            yield from _calls_in(value, depth + 1)
+    elif isinstance(expr, (ir.Attr, ir.Star)):
+        yield from _calls_in(expr.value, depth + 1)
+    elif isinstance(expr, ir.Seq):
+        for item in expr.items:
+            yield from _calls_in(item, depth + 1)
+
+
 # --------------------------------------------------------------------------------------------- records
 
 
@@ -377,6 +395,24 @@ class GraphBuilder:
             return out
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             return self._items_ctx(expr.left, ctx, d) + self._items_ctx(expr.right, ctx, d)
+        if isinstance(expr, ir.Comp):
+            # `[Depends(f) for f in checks]`: the element once per item, the loop variables bound to it
+            out = []
+            for item, ictx in self._items_ctx(expr.iterable, ctx, d):
+                if len(expr.names) == 1:
+                    env = {expr.names[0]: ir.Bound(item, ictx)}
+                else:
+                    parts = self._items_ctx(item, ictx, d)
+                    if len(parts) != len(expr.names):
+                        return []  # an item whose parts cannot be told: the whole collection cannot be either
+                    env = {n: ir.Bound(p, pctx) for n, (p, pctx) in zip(expr.names, parts) if n}
+                out.append((subst(expr.elt, env), ctx))
+            return out
+        if isinstance(expr, ir.IfExp):
+            # `[Depends(auth)] if secured else []`: the branch the (bound) condition selects; when it cannot
+            # be told, neither (a dependency that may be absent protects nothing)
+            test = self.index.truth(expr.test, ctx)
+            return [] if test is None else self._items_ctx(expr.body if test else expr.orelse, ctx, d)
         if isinstance(expr, ir.BoolOp) and expr.op == "or":
             for value in expr.values:
                 items = self._items_ctx(value, ctx, d)
@@ -407,8 +443,35 @@ class GraphBuilder:
             return []
         bound = self._binding(expr, ctx)
         if bound is not None:
-            return self._items_ctx(bound[0], bound[1], d)
+            items = self._items_ctx(bound[0], bound[1], d)
+            name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
+            if name and isinstance(bound[0], (ir.Seq, ir.Comp)):
+                items += self._appended(name, bound[1], d)
+            return items
         return []
+
+    def _appended(self, name: str, ctx: Ctx, depth: int) -> list[tuple[ir.Expr, Ctx]]:
+        """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
+        it; only those that always run (not under an `if`, in a loop or a `try`)."""
+        calls: list[ir.Call] = []
+        if ctx.scope is not None:
+            func = self.index.func(FuncV(ctx.module, ctx.scope))
+            calls = [e.call for e in (func.effects if func else ()) if not e.conditions]
+        else:
+            facts = self.index.module(ctx.module)
+            calls = [site.call for site in (facts.calls if facts else ()) if site.scope is None and
+                     not site.conditions and not site.in_loop]
+        out: list[tuple[ir.Expr, Ctx]] = []
+        for call in calls:
+            f = call.func
+            if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == name and
+                    len(call.args) == 1 and not call.kwargs):
+                continue
+            if f.attr == "append":
+                out.append((call.args[0], ctx))
+            elif f.attr == "extend":
+                out.extend(self._items_ctx(call.args[0], ctx, depth + 1))
+        return out
 
     def _dict_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[tuple]:
         """(key, value, ctx) of a dict literal (or a name bound to one)."""
@@ -549,11 +612,14 @@ class GraphBuilder:
             if not isinstance(call, ir.Call) or not isinstance(call.func, ir.Attr):
                 continue
             method = call.func.attr
-            if method == "middleware":  # @app.middleware("http")
-                for owner in self._routers_at(call.func.value, ctx):
-                    if owner.kind == "app":
-                        self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, ctx,
-                                            f"@{ir.show(call)}", facts.path, dec.line)
+            if method == "middleware":  # @app.middleware("http"), once per calling context (like routes)
+                added: set = set()
+                for cctx in self.contexts(ctx, free_names(call)):
+                    for owner in self._routers_at(call.func.value, cctx):
+                        if owner.kind == "app" and owner.key not in added:
+                            added.add(owner.key)
+                            self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, cctx,
+                                                f"@{ir.show(call)}", facts.path, dec.line)
                 continue
             if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route"):
                 continue
@@ -649,9 +715,10 @@ class GraphBuilder:
                    site_end: int = 1, loop_vars: tuple = ()) -> None:
         f = call.func
         if isinstance(f, ir.Call) and isinstance(f.func, ir.Attr) and len(call.args) == 1:
-            self._decorator_call(facts, call, ctx, site_col, site_end)
+            for cctx in self.contexts(ctx, free_names(call)):
+                self._decorator_call(facts, call, cctx, site_col, site_end)
             return
-        if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
+        if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount", "host",
                                                         "add_api_websocket_route", "add_route", "add_middleware"):
             return
         for cctx in self.contexts(ctx, free_names(call)):
@@ -705,7 +772,8 @@ class GraphBuilder:
         f = call.func
         assert isinstance(f, ir.Attr)
         if f.attr == "add_middleware":
-            if owner.kind == "app":
+            if owner.kind == "app" and not any(mw.app == owner.key and mw.file == facts.path and mw.line == call.line
+                                               for mw in self.middleware.found):  # once per app, whatever context
                 target = call.arg(0, "middleware_class")
                 self.middleware.add(owner.key, self.index.resolve(target, ctx), target, ctx,
                                     f"{ir.show(f.value)}.add_middleware({ir.show(target)})", facts.path, call.line,
@@ -731,6 +799,13 @@ class GraphBuilder:
                                                      site_col, site_end, conditions))
                 return
             self._include(facts, call, owner, child, ctx, conditions, arg)
+        elif f.attr == "host":
+            # `app.host("api.example.com", sub_app)`: the sub-app's routes, served for that host name
+            child = self.router_of(self.index.resolve(call.arg(1, "app"), ctx))
+            if child is not None and child.kind == "app" and child.key != owner.key and not any(
+                    i.parent == owner.key and i.path == facts.path and i.line == call.line for i in child.included_by):
+                child.included_by.append(Include(owner.key, child.key, "", [], facts.path, call.line, conditions,
+                                                 mount=True))
         elif f.attr == "mount":
             target = call.arg(1, "app")
             prefix = self.index.string(call.arg(0, "path"), ctx)
@@ -833,11 +908,18 @@ class GraphBuilder:
                             call.func.attr if isinstance(call.func, ir.Attr) else None
                         if name:
                             table.setdefault(name, []).append((call, octx))
-                for site in facts.calls:
-                    f = site.call.func
-                    name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
-                    if site.scope is None and name:
-                        table.setdefault(name, []).append((site.call, Ctx(facts.module)))
+                # module level: the recorded call sites and the right-hand sides of assignments, with the
+                # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
+                tops = [site.call for site in facts.calls if site.scope is None] + \
+                    [expr for expr in facts.assigns.values() if isinstance(expr, ir.Call)]
+                seen_calls: set = set()
+                for top in tops:
+                    for call in _calls_in(top):
+                        f = call.func
+                        name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
+                        if name and id(call) not in seen_calls:
+                            seen_calls.add(id(call))
+                            table.setdefault(name, []).append((call, Ctx(facts.module)))
             self._calls_by_name = table
         out = []
         for call, cctx in self._calls_by_name.get(func.name, ())[:200]:
@@ -1073,7 +1155,28 @@ class GraphBuilder:
         return self.calls.guards(fv)
 
     # -- step 2: expand through includes ----------------------------------------------------------------
+    def _unique_decls(self) -> None:
+        """One declaration per (router, methods, path, handler, site): a call site read in several calling
+        contexts that all reach the same router declares its route once."""
+        seen: set = set()
+        out = []
+        for decl in self.decls:
+            key = (decl.router, decl.methods, decl.path, decl.handler_name, decl.file, decl.line, decl.opaque)
+            if key not in seen:
+                seen.add(key)
+                out.append(decl)
+        self.decls = out
+        seen = set()
+        mounts = []
+        for md in self.mount_decls:
+            key = (md.owner, md.prefix, md.label, md.path, md.line)
+            if key not in seen:
+                seen.add(key)
+                mounts.append(md)
+        self.mount_decls = mounts
+
     def expand_routes(self) -> list[Route]:
+        self._unique_decls()
         routes: list[Route] = []
         library = self.index.library
         for decl in self.decls:
@@ -1199,6 +1302,21 @@ class GraphBuilder:
             node.qualname = self._outside_name(expr, ctx)
         return node
 
+    def _param_value(self, param: Param, ctx: Ctx) -> Param:
+        """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with
+        `AUTHENTICATED = Depends(...)` in some module) replaced by that call, its parts read where the
+        call is written."""
+        default = param.default
+        if not isinstance(default, (ir.Name, ir.Attr)):
+            return param
+        bound = self._binding(default, ctx)
+        if bound is None or not isinstance(bound[0], ir.Call):
+            return param
+        call, cctx = bound
+        here = ir.Call(ir.Bound(call.func, cctx), tuple(ir.Bound(a, cctx) for a in call.args),
+                       tuple((k, ir.Bound(v, cctx)) for k, v in call.kwargs), call.line, call.col)
+        return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
         node = self._leaf(("external", label), label, "fastapi" if fastapi_own else "external", path, line)
@@ -1313,6 +1431,7 @@ class GraphBuilder:
             params = params[1:]
         has_request = False
         for param in params:
+            param = self._param_value(param, def_ctx)
             cls = self.classify_param(param, def_ctx)
             node.params.append((param, cls))
             kind_, payload = cls

@@ -76,14 +76,14 @@ def _fix_of(module: ModuleType) -> Fix | None:
     """The rule's autofix: `fix` in its module, else `fix` in the `<module>_fix` module beside it."""
     found = getattr(module, "fix", None)
     if callable(found):
-        return found  # type: ignore[no-any-return]
+        return found
     companion = f"{module.__name__}{FIX_SUFFIX}"
     if importlib.util.find_spec(companion) is None:
         return None
     found = getattr(importlib.import_module(companion), "fix", None)
     if not callable(found):
         raise RuleModuleError(f"{companion} defines no fix(finding, file) function")
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 MODULES: tuple[ModuleType, ...] = ()

@@ -8,12 +8,13 @@ other side is (`_values.Origin`), and every JWT call whose key is a literal.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.project.index import Ctx, ExternalV, InstanceV
-from routeguard_lint.rules._taint import RAW, FuncFlow, analysis
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.rules._taint import RAW, FuncFlow, credential_taint
 from routeguard_lint.rules._values import Origin, Values
 
 DIGEST_FUNCS = frozenset({"secrets.compare_digest", "hmac.compare_digest"})
@@ -41,9 +42,9 @@ class Comparison:
     function: str  # qualified name of the enclosing function ("" at module level)
 
 
-def _pairs(cmp: ir.Compare):
+def _pairs(cmp: ir.Compare) -> Iterator[tuple[ir.Expr, str, ir.Expr]]:
     left = cmp.left
-    for op, right in zip(cmp.ops, cmp.comparators):
+    for op, right in zip(cmp.ops, cmp.comparators, strict=False):
         yield left, op, right
         left = right
 
@@ -126,7 +127,7 @@ def comparisons(graph: Graph) -> list[Comparison]:
     cached = graph.__dict__.get("_credential_comparisons")
     if cached is not None:
         return cached
-    flows = analysis(graph)
+    flows = credential_taint(graph)
     values = Values(graph.index)
     out: list[Comparison] = []
     active = flows._active()

@@ -30,12 +30,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from routeguard_lint.auth.vocabulary import SCHEME_NAMES, VERIFYING_CALLS, Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
-from routeguard_lint.auth.vocabulary import SCHEME_NAMES, VERIFYING_CALLS, Source, is_credential
-from routeguard_lint.routes.graph import (AUTH_NAME, DepNode,
-                     Graph, has_credential, is_fastapi_name)
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
+from routeguard_lint.routes.graph import AUTH_NAME, DepNode, Graph, has_credential, is_fastapi_name
 from routeguard_lint.rules.rg003_credential_in_query import STRING_TYPES
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id
@@ -75,7 +74,7 @@ ATTR_KINDS = {
 REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "conn", "connection", "http_request"})
 
 MAX_ROUNDS = 8
-MAX_DEPTH = 24
+MAX_EXPR_DEPTH = 24  # how deep `FuncFlow.kind` follows one expression (nested calls, names bound to names)
 
 
 def better(a: str | None, b: str | None) -> str | None:
@@ -168,7 +167,7 @@ class FlowAnalysis:
         if kind is None:
             return False
         env = self.envs.setdefault(fv, {})
-        new = better(env.get(name), kind)
+        new = better(env.get(name), kind) or kind
         if new != env.get(name):
             env[name] = new
             return True
@@ -178,9 +177,11 @@ class FlowAnalysis:
         for _ in range(MAX_ROUNDS):
             changed = False
             for node in self.dep_nodes:
-                fv = func_key(node)
+                key = func_key(node)
+                if key is None:
+                    continue
                 for param, (pkind, payload) in node.params:
-                    changed |= self._merge(fv, param.name, self.param_kind(node, param.name, pkind, payload))
+                    changed |= self._merge(key, param.name, self.param_kind(node, param.name, pkind, payload))
             for fv in sorted(self._active(), key=lambda f: (f.module, f.qualname)):
                 flow = self.flow(fv)
                 for call in flow.func.calls:
@@ -195,7 +196,7 @@ class FlowAnalysis:
                     if r.value is not None:
                         ret = better(ret, flow.kind(r.value))
                 if ret is not None and ret != self.returns.get(fv):
-                    self.returns[fv] = better(self.returns.get(fv), ret)
+                    self.returns[fv] = better(self.returns.get(fv), ret) or ret
                     changed = True
             if not changed:
                 break
@@ -256,7 +257,7 @@ class FlowAnalysis:
                 out.append((key, value))
         return out
 
-    def flow(self, fv: FuncV) -> "FuncFlow":
+    def flow(self, fv: FuncV) -> FuncFlow:
         return FuncFlow(self, fv, self.funcs[fv], dict(self.envs.get(fv, {})))
 
     def functions(self) -> list[tuple[FuncV, Func]]:
@@ -292,7 +293,7 @@ class FuncFlow:
                 self._tuple_binds[bind.name] = bind.value
 
     # -- names ------------------------------------------------------------------------------------------
-    def binding(self, name: str) -> ir.Expr | None:
+    def assigned(self, name: str) -> ir.Expr | None:
         """The expression last bound to a local name (None for parameters and globals)."""
         if name in self.func.assigns:
             return self.func.assigns[name]
@@ -303,7 +304,7 @@ class FuncFlow:
             return self.env.get(name)
         if name in self._locals:
             return self._locals[name]
-        bound = self.binding(name)
+        bound = self.assigned(name)
         if bound is None:
             return self.env.get(name)
         self._visiting.add(name)
@@ -414,7 +415,7 @@ class FuncFlow:
 
     # -- expressions ------------------------------------------------------------------------------------
     def kind(self, expr: ir.Expr | None, depth: int = 0) -> str | None:  # noqa: C901 - a flat dispatch
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_EXPR_DEPTH:
             return None
         if isinstance(expr, ir.Name):
             return self.name_kind(expr.id, depth)
@@ -428,9 +429,8 @@ class FuncFlow:
         if isinstance(expr, ir.Sub):
             value = expr.value
             if isinstance(value, ir.Attr) and value.attr in ("headers", "cookies") and len(expr.index) == 1 and \
-                    self.is_request(value.value):
-                if credential_key(value.attr, expr.index[0]):
-                    return RAW
+                    self.is_request(value.value) and credential_key(value.attr, expr.index[0]):
+                return RAW
             base = self.kind(value, depth + 1)
             if base == RAW:
                 index = expr.index[0] if expr.index else None
@@ -477,7 +477,7 @@ def credential_key(source: str, key: ir.Expr | None) -> bool:
     return is_credential(Source(source), key.value)
 
 
-def analysis(graph: Graph) -> FlowAnalysis:
+def credential_taint(graph: Graph) -> FlowAnalysis:
     """The flow analysis of `graph`, computed once and kept on the graph."""
     cached = graph.__dict__.get("_credential_flow")
     if cached is None:

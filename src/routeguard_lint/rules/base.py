@@ -63,8 +63,10 @@ class Rule:
 
     def markdown(self) -> str:
         """The rule's documentation as markdown (SARIF help, `explain`, docs/rules.md)."""
-        good = f"The same code, written so that {self.code} has nothing to report:\n\n{_example_markdown(self.good)}\n" \
-            if self.good.strip() else ""
+        good = ""
+        if self.good.strip():
+            good = (f"The same code, written so that {self.code} has nothing to report:\n\n"
+                    f"{_example_markdown(self.good)}\n")
         return (
             f"## {self.code} {self.name}\n\n{self.summary}\n\n"
             f"### What it finds\n\n{self.what.strip()}\n\n"

@@ -44,67 +44,80 @@ KEY_PARAM = re.compile(r"^(api_?key|apikey|x_?api_?key|api_?token)$", re.IGNOREC
 def fix(finding: Finding, file: FileFix) -> str:
     """Read the parameter the finding reported (its span is the parameter's name) with the project's scheme."""
     sites = file.sites(file.scan.params, finding)
-    if len(sites) != 1 or not isinstance(sites[0].node, cst.Param):
+    param = sites[0].node if len(sites) == 1 else None
+    if not isinstance(param, cst.Param):
         raise Unfixable("could not find the parameter the finding names")
     site = sites[0]
-    param = sites[0].node
     pname = param.name.value
-    if param.star not in ("", cst.MaybeSentinel.DEFAULT):
-        raise Unfixable("a *args/**kwargs parameter")
-    if param.default is not None:
-        raise Unfixable(f"'{pname}' has a default, so it is optional; reading it from a scheme would make it "
-                         f"required and change who can call the route")
-    annotation = file.module.code_for_node(param.annotation.annotation).strip() if param.annotation else None
-    if annotation not in (None, "str"):
-        raise Unfixable(f"'{pname}' is annotated {annotation!r}; a scheme gives a str")
-    is_token, is_key = bool(TOKEN_PARAM.match(pname)), bool(KEY_PARAM.match(pname))
-    if not (is_token or is_key):
-        raise Unfixable(f"'{pname}' is not a bearer token or API key parameter; a security scheme does not "
-                         f"carry it (send it in a header or the body instead)")
+    is_token, is_key = _check_parameter(param, file)
     scheme, local = _project_scheme(file)
     allowed = (TOKEN_SCHEMES if is_token else frozenset()) | (KEY_SCHEMES if is_key else frozenset())
-    label = f"{scheme.module}.{scheme.name}"
-    if scheme.cls not in allowed:
-        if scheme.cls in OBJECT_SCHEMES:
-            raise Unfixable(f"the project's scheme {label} is {scheme.cls}, which gives "
-                             f"{OBJECT_SCHEMES[scheme.cls]}, not the str '{pname}' is")
-        raise Unfixable(f"the project's scheme {label} ({scheme.cls}) does not carry '{pname}'")
-    if scheme.optional:
-        raise Unfixable(f"the project's scheme {label} has auto_error=False: '{pname}' would become optional")
-    if scheme.own_call:
-        raise Unfixable(f"the project's scheme {label} is a subclass with its own __call__; what it gives is "
-                         f"unknown")
+    _check_scheme(scheme, pname, allowed)
     depends = _depends_name(file)
     if local is not None and scheme.module == file.facts.module:
         func = file.facts.functions.get(site.scope or "")
         defined = file.facts.assign_lines.get(scheme.name, 0)
         if func is None or defined >= func.line:
             raise Unfixable(f"{scheme.name} is assigned after the function in this file; the default would "
-                             f"be evaluated before it exists")
+                            f"be evaluated before it exists")
     scheme_local = local or _scheme_import(file, scheme)
     annotated = _annotated_spelling(file)
     if annotated is None:
-        _check_default_order(file, site)
+        _check_default_order(site)
         new_default = cst.parse_expression(f"{depends}({scheme_local})")
         spaced = param.annotation is not None
 
-        def edit(node: cst.Param) -> cst.Param:
+        def with_default(node: cst.Param) -> cst.Param:
             ws = cst.SimpleWhitespace(" " if spaced else "")
             return node.with_changes(default=new_default,
                                      equal=cst.AssignEqual(whitespace_before=ws, whitespace_after=ws))
-        text = f"{pname}{': str' if spaced else ''} = {depends}({scheme_local})"
-    else:
-        new_annotation = cst.parse_expression(f"{annotated}[str, {depends}({scheme_local})]")
+        file.edit(param, with_default)
+        written = f"{pname}{': str' if spaced else ''} = {depends}({scheme_local})"
+        return f"read '{pname}' with the security scheme: {written}"
+    new_annotation = cst.parse_expression(f"{annotated}[str, {depends}({scheme_local})]")
 
-        def edit(node: cst.Param) -> cst.Param:
-            if node.annotation is not None:
-                return node.with_changes(annotation=node.annotation.with_changes(annotation=new_annotation))
-            return node.with_changes(annotation=cst.Annotation(
-                annotation=new_annotation, whitespace_before_indicator=cst.SimpleWhitespace(""),
-                whitespace_after_indicator=cst.SimpleWhitespace(" ")))
-        text = f"{pname}: {annotated}[str, {depends}({scheme_local})]"
-    file.edit(param, edit)
-    return f"read '{pname}' with the security scheme: {text}"
+    def with_annotation(node: cst.Param) -> cst.Param:
+        if node.annotation is not None:
+            return node.with_changes(annotation=node.annotation.with_changes(annotation=new_annotation))
+        return node.with_changes(annotation=cst.Annotation(
+            annotation=new_annotation, whitespace_before_indicator=cst.SimpleWhitespace(""),
+            whitespace_after_indicator=cst.SimpleWhitespace(" ")))
+    file.edit(param, with_annotation)
+    return f"read '{pname}' with the security scheme: {pname}: {annotated}[str, {depends}({scheme_local})]"
+
+
+def _check_parameter(param: cst.Param, file: FileFix) -> tuple[bool, bool]:
+    """(a bearer token name, an API key name) for a parameter a scheme can stand in for; else Unfixable."""
+    pname = param.name.value
+    if param.star not in ("", cst.MaybeSentinel.DEFAULT):
+        raise Unfixable("a *args/**kwargs parameter")
+    if param.default is not None:
+        raise Unfixable(f"'{pname}' has a default, so it is optional; reading it from a scheme would make it "
+                        f"required and change who can call the route")
+    annotation = file.module.code_for_node(param.annotation.annotation).strip() if param.annotation else None
+    if annotation not in (None, "str"):
+        raise Unfixable(f"'{pname}' is annotated {annotation!r}; a scheme gives a str")
+    is_token, is_key = bool(TOKEN_PARAM.match(pname)), bool(KEY_PARAM.match(pname))
+    if not (is_token or is_key):
+        raise Unfixable(f"'{pname}' is not a bearer token or API key parameter; a security scheme does not "
+                        f"carry it (send it in a header or the body instead)")
+    return is_token, is_key
+
+
+def _check_scheme(scheme: Scheme, pname: str, allowed: frozenset[str]) -> None:
+    """Unfixable unless `scheme` gives the required `str` that `pname` is."""
+    label = f"{scheme.module}.{scheme.name}"
+    if scheme.cls not in allowed:
+        if scheme.cls in OBJECT_SCHEMES:
+            raise Unfixable(f"the project's scheme {label} is {scheme.cls}, which gives "
+                            f"{OBJECT_SCHEMES[scheme.cls]}, not the str '{pname}' is")
+        raise Unfixable(f"the project's scheme {label} ({scheme.cls}) does not carry '{pname}'")
+    if scheme.optional:
+        raise Unfixable(f"the project's scheme {label} has auto_error=False: '{pname}' would become optional")
+    if scheme.own_call:
+        raise Unfixable(f"the project's scheme {label} is a subclass with its own __call__; what it gives is "
+                        f"unknown")
+
 
 def _project_scheme(file: FileFix) -> tuple[Scheme, str | None]:
     candidates = [s for s in file.project.schemes if s.cls in CANDIDATE_SCHEMES]
@@ -123,9 +136,11 @@ def _project_scheme(file: FileFix) -> tuple[Scheme, str | None]:
                          f"them; import the one to use and run the fix again")
     return candidates[0], None
 
-def _check_default_order(file: FileFix, site: Site) -> None:
+def _check_default_order(site: Site) -> None:
     func = site.stack[-1][2]
-    params: cst.Parameters = func.params
+    if not isinstance(func, cst.FunctionDef):
+        return
+    params = func.params
     positional = [*params.posonly_params, *params.params]
     ids = [id(p) for p in positional]
     if id(site.node) in ids:

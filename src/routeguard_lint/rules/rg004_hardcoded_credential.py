@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._compare import comparisons
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -121,4 +122,5 @@ def check(graph: Graph) -> Iterable[Finding]:
                        f"anyone who can read the code can authenticate. Load the secret from configuration "
                        f"(environment, secret store) instead")
             key = f"RG004:{cmp.function or cmp.path}:{cmp.credential}"
-        yield finding(RULE, message, cmp.path, cmp.line, 1, 2, handler=cmp.function or None, key=key)
+        where = _span.comparison(graph, cmp.path, cmp.line, cmp.op, cmp.credential, other_side=True)
+        yield finding(RULE, message, cmp.path, **at(where), handler=cmp.function or None, key=key)

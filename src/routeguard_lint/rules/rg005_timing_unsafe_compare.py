@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._compare import comparisons
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -96,5 +97,6 @@ def check(graph: Graph) -> Iterable[Finding]:
         message = (f"timing-unsafe comparison: {cmp.credential} is compared with '{cmp.op}' against "
                    f"{cmp.origin.what}; '{cmp.op}' stops at the first differing character, so response times "
                    f"leak the secret. Use secrets.compare_digest()")
-        yield finding(RULE, message, cmp.path, cmp.line, 1, 2, handler=cmp.function or None,
+        where = _span.comparison(graph, cmp.path, cmp.line, cmp.op, cmp.credential, other_side=False)
+        yield finding(RULE, message, cmp.path, **at(where), handler=cmp.function or None,
                       key=f"RG005:{cmp.function or cmp.path}:{cmp.credential}")

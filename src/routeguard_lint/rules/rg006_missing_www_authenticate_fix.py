@@ -7,6 +7,8 @@ literal, a project mixing `HTTPBasic` with token schemes where the file does not
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from routeguard_lint.facts import ir
@@ -20,11 +22,55 @@ from routeguard_lint.rules.rg006_missing_www_authenticate import HTTP_EXCEPTIONS
 
 def fix(finding: Finding, file: FileFix) -> str:
     """Add the challenge header to the 401 `HTTPException(...)` call the finding reported."""
+    site = _reported_call(finding, file)
+    node = site.node
+    if not isinstance(node, cst.Call):  # calls are the only sites _reported_call returns
+        raise Unfixable("could not find the call the finding names")
+    headers = _headers_arg(node)
+    if headers is not None and not _is_literal(headers[1].value):
+        raise Unfixable("headers= is not a dict literal; add the WWW-Authenticate header where it is built")
+    challenge = _challenge(file, site)
+    quote = "'" if _single_quotes(node) else '"'
+    entry = f"{quote}WWW-Authenticate{quote}: {quote}{challenge}{quote}"
+    if headers is None:
+        new_arg = cst.Arg(keyword=cst.Name("headers"), value=cst.parse_expression("{" + entry + "}"),
+                          equal=_equal_style(node))
+        if append_arg(node, new_arg) is None:
+            raise Unfixable("the call's layout (a comment after its last argument) is not one the fix can follow")
+
+        def add_argument(updated: cst.Call) -> cst.Call:
+            done = append_arg(updated, new_arg)
+            if done is None:
+                raise Unfixable("the call's layout changed while it was being fixed")
+            return done
+        file.edit(node, add_argument)
+        return f"added headers={{{entry}}}"
+    position, arg = headers
+    if isinstance(arg.value, cst.Dict):
+        element = cst.DictElement(key=cst.parse_expression(f"{quote}WWW-Authenticate{quote}"),
+                                  value=cst.parse_expression(f"{quote}{challenge}{quote}"))
+        if append_dict(arg.value, element) is None:
+            raise Unfixable("the headers dict's layout (a comment after its last entry) is not one the fix can "
+                            "follow")
+
+        def add_entry(value: cst.BaseExpression) -> cst.BaseExpression:
+            done = append_dict(value, element) if isinstance(value, cst.Dict) else None
+            if done is None:
+                raise Unfixable("the headers dict changed while it was being fixed")
+            return done
+        file.edit(node, lambda updated: _with_arg_value(updated, position, add_entry))
+        return f"added {entry} to the headers dict"
+    replacement = cst.parse_expression("{" + entry + "}")  # headers=None
+    file.edit(node, lambda updated: _with_arg_value(updated, position, lambda _value: replacement))
+    return f"replaced headers=None with {{{entry}}}"
+
+
+def _reported_call(finding: Finding, file: FileFix) -> Site:
+    """The one unchallenged 401 `HTTPException(...)` (or `super().__init__(...)` of a subclass) where the
+    finding points, read as the rule reads it."""
     checker = _Checker(file.project.graph)
     found = []
-    for site in file.scan.calls:
-        if finding.line not in site.lines:
-            continue
+    for site in file.sites(file.scan.calls, finding):
         call = to_ir(site.node, finding.line)
         if not isinstance(call, ir.Call):
             continue
@@ -35,63 +81,39 @@ def fix(finding: Finding, file: FileFix) -> str:
             found.append(site)
     if len(found) != 1:
         raise Unfixable("could not find the one 401 HTTPException(...) call the finding names" if not found
-                         else "several 401 HTTPException(...) calls on the line")
-    node: cst.Call = found[0].node
-    headers_arg, position = None, None
+                        else "several 401 HTTPException(...) calls on the line")
+    return found[0]
+
+
+def _headers_arg(node: cst.Call) -> tuple[int, cst.Arg] | None:
+    """The `headers` argument (by keyword, or third by position) and its index."""
+    found = None
     for i, arg in enumerate(node.args):
-        if arg.keyword is not None and arg.keyword.value == "headers":
-            headers_arg, position = arg, i
-        elif arg.keyword is None and not arg.star and i == 2:
-            headers_arg, position = arg, i
-    literal = headers_arg is None or (isinstance(headers_arg.value, cst.Name) and
-                                      headers_arg.value.value == "None") or \
-        (isinstance(headers_arg.value, cst.Dict) and
-         all(isinstance(e, cst.DictElement) for e in headers_arg.value.elements))
-    if not literal:
-        raise Unfixable("headers= is not a dict literal; add the WWW-Authenticate header where it is built")
-    challenge = _challenge(file, found[0])
-    quote = "'" if _single_quotes(file, node) else '"'
-    entry = f"{quote}WWW-Authenticate{quote}: {quote}{challenge}{quote}"
-    if headers_arg is None:
-        new_arg = cst.Arg(keyword=cst.Name("headers"), value=cst.parse_expression("{" + entry + "}"),
-                          equal=_equal_style(file, node))
+        by_keyword = arg.keyword is not None and arg.keyword.value == "headers"
+        if by_keyword or (arg.keyword is None and not arg.star and i == 2):
+            found = (i, arg)
+    return found
 
-        if append_arg(node, new_arg) is None:
-            raise Unfixable("the call's layout (a comment after its last argument) is not one the fix can "
-                             "follow")
 
-        def edit(updated: cst.Call) -> cst.Call:
-            done = append_arg(updated, new_arg)
-            if done is None:
-                raise Unfixable("the call's layout changed while it was being fixed")
-            return done
-        what = f"added headers={{{entry}}}"
-    elif isinstance(headers_arg.value, cst.Name) and headers_arg.value.value == "None":
-        value = cst.parse_expression("{" + entry + "}")
+def _is_literal(value: cst.BaseExpression) -> bool:
+    """`None`, or a dict literal without `**` unpacking."""
+    if isinstance(value, cst.Name):
+        return value.value == "None"
+    return isinstance(value, cst.Dict) and all(isinstance(e, cst.DictElement) for e in value.elements)
 
-        def edit(updated: cst.Call) -> cst.Call:
-            args = list(updated.args)
-            args[position] = args[position].with_changes(value=value)
-            return updated.with_changes(args=args)
-        what = f"replaced headers=None with {{{entry}}}"
-    else:
-        element = cst.DictElement(key=cst.parse_expression(f"{quote}WWW-Authenticate{quote}"),
-                                  value=cst.parse_expression(f"{quote}{challenge}{quote}"))
-        if append_dict(headers_arg.value, element) is None:
-            raise Unfixable("the headers dict's layout (a comment after its last entry) is not one the fix "
-                             "can follow")
 
-        def edit(updated: cst.Call) -> cst.Call:
-            args = list(updated.args)
-            args[position] = args[position].with_changes(value=append_dict(args[position].value, element))
-            return updated.with_changes(args=args)
-        what = f"added {entry} to the headers dict"
-    file.edit(node, edit)
-    return what
+def _with_arg_value(call: cst.Call, position: int,
+                    change: Callable[[cst.BaseExpression], cst.BaseExpression]) -> cst.Call:
+    args = list(call.args)
+    args[position] = args[position].with_changes(value=change(args[position].value))
+    return call.with_changes(args=args)
 
-def _super_init(file: FileFix, site: Site, exceptions: frozenset) -> bool:
+
+def _super_init(file: FileFix, site: Site, exceptions: frozenset[str]) -> bool:
     """`super().__init__(...)` in the `__init__` of a project subclass of HTTPException."""
     node = site.node
+    if not isinstance(node, cst.Call):
+        return False
     func = node.func
     if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and
             isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) and
@@ -128,14 +150,14 @@ def _challenge(file: FileFix, site: Site) -> str:
                          "which challenge to send is unclear")
     return families.pop() if families else "Bearer"
 
-def _single_quotes(file: FileFix, node: cst.Call) -> bool:
+def _single_quotes(node: cst.Call) -> bool:
     quotes = []
     for arg in node.args:
         if isinstance(arg.value, cst.SimpleString):
             quotes.append(arg.value.quote[-1:])
     return bool(quotes) and all(q == "'" for q in quotes)
 
-def _equal_style(file: FileFix, node: cst.Call) -> cst.AssignEqual:
+def _equal_style(node: cst.Call) -> cst.AssignEqual:
     for arg in node.args:
         if isinstance(arg.equal, cst.AssignEqual):
             return arg.equal

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
-from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
-from routeguard_lint.project.index import Ctx, FuncV
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.rules._util import finding
+from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -58,7 +59,6 @@ async def delete_item(item_id: int, user: dict = Security(get_current_user, scop
 USERS: dict = {}
 """,
     good="""
-from fastapi import Depends, FastAPI, HTTPException, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 app = FastAPI()
@@ -108,7 +108,7 @@ def _security_refs(graph: Graph) -> Iterable[tuple[DepRef, DepNode, int]]:
         if root is None:
             continue
         offset = len(root.children) - len(route.deps)
-        for ref, (child, _via) in zip(route.deps, root.children[offset:]):
+        for ref, (child, _via) in zip(route.deps, root.children[offset:], strict=False):
             if ref.security and ref.scopes:
                 yield ref, child, 1
         for node in walk(root):
@@ -136,10 +136,10 @@ def _tests(func: Func) -> list:
         out.extend(bind.conditions)
     for effect in func.effects:
         out.extend(effect.conditions)
-    for r in func.raises:
-        out.extend(r.conditions)
-    for r in func.returns:
-        out.extend(r.conditions)
+    for raise_ in func.raises:
+        out.extend(raise_.conditions)
+    for return_ in func.returns:
+        out.extend(return_.conditions)
     for site in func.compares:
         out.append(site.expr)
         out.extend(site.conditions)
@@ -198,18 +198,18 @@ def _checks(graph: Graph, fv: FuncV, func: Func, name: str, depth: int = 0) -> b
     for call in _passed_on(func, name):
         target = graph.index.resolve(call.func, Ctx(fv.module, func.qualname))
         callee = graph.index.func(target) if isinstance(target, FuncV) else None
-        if callee is None or depth > 3:
+        if callee is None or not isinstance(target, FuncV) or depth > 3:
             unknown = True
             continue
         positional = [p for p in callee.params if p.kind in ("posonly", "pos")]
         for i, arg in enumerate(call.args):
-            if isinstance(arg, ir.Name) and arg.id == name and i < len(positional):
-                if _checks(graph, target, callee, positional[i].name, depth + 1) is not False:
-                    return True
+            if isinstance(arg, ir.Name) and arg.id == name and i < len(positional) and \
+                    _checks(graph, target, callee, positional[i].name, depth + 1) is not False:
+                return True
         for key, arg in call.kwargs:
-            if isinstance(arg, ir.Name) and arg.id == name and any(p.name == key for p in callee.params):
-                if _checks(graph, target, callee, key, depth + 1) is not False:
-                    return True
+            if isinstance(arg, ir.Name) and arg.id == name and any(p.name == key for p in callee.params) and \
+                    _checks(graph, target, callee, key, depth + 1) is not False:
+                return True
     return None if unknown else False
 
 
@@ -247,13 +247,12 @@ def check(graph: Graph) -> Iterable[Finding]:
             continue
         why, taker = verdict
         scopes = ", ".join(repr(s) for s in ref.scopes)
-        if taker is not None:
-            detail = f"{taker.label} {why}"
-        else:
-            detail = f"{dep.label} does not check them {why}"
+        detail = f"{taker.label} {why}" if taker is not None else f"{dep.label} does not check them {why}"
         message = (f"Security({dep.label}, scopes=[{scopes}]) documents scopes that nothing enforces: {detail}; "
                    f"any valid token passes, whatever its scopes")
         related = tuple(Related(n.path, n.line, f"dependency: {n.label}") for n in (taker or dep,)
                         if n.path and n.line)
-        yield finding(RULE, message, ref.path, ref.line, col, col + 1, handler=dep.label, related=related,
+        where = _span.call(graph, ref.path, ref.line, "Security", column=col,
+                           where=lambda n: any(k.arg == "scopes" for k in n.keywords))
+        yield finding(RULE, message, ref.path, **at(where), handler=dep.label, related=related,
                       key=f"RG009:{ref.path}:{dep.label}:{scopes}")
