@@ -50,7 +50,8 @@ class _File:
             if lineno is not None and getattr(node, "end_lineno", None) is not None:
                 self.starting.setdefault(lineno, []).append(node)
         for nodes in self.starting.values():
-            nodes.sort(key=_outermost_first)
+            nodes.sort(key=lambda n: (getattr(n, "col_offset", 0), -(getattr(n, "end_lineno", 0) or 0),
+                                      -(getattr(n, "end_col_offset", 0) or 0)))
 
     def _column(self, line: int, byte_offset: int) -> int:
         if not 1 <= line <= len(self.lines):
@@ -89,7 +90,7 @@ def source(graph: Graph, path: str) -> _File:
 def _name(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
-    except Exception:  # noqa: BLE001 - a node ast cannot print back is just not a match
+    except Exception:
         return ""
 
 
@@ -172,9 +173,3 @@ def call(graph: Graph, path: str, line: int, func: str, *, column: int = 0,
 
 
 __all__ = ["Span", "call", "comparison", "raise_statement", "return_statement", "source"]
-
-
-def _outermost_first(node: ast.AST) -> tuple[int, int, int]:
-    """Nodes starting on one line: by column, and of those starting together the longest first."""
-    return (getattr(node, "col_offset", 0), -(getattr(node, "end_lineno", 0) or 0),
-            -(getattr(node, "end_col_offset", 0) or 0))
