@@ -187,7 +187,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
               select: Iterable[str] | None = None, config: Config | None = None, cache_dir: Path | None = None,
               max_rounds: int = MAX_ROUNDS) -> FixOutcome:
     """Analyse, fix, and analyse the fixed sources again (in memory) until nothing more is fixed."""
-    from routeguard_lint.api import analysis
+    from routeguard_lint.api import analyze_with_graph
 
     outcome = FixOutcome()
     originals: dict[str, Source] = {}
@@ -201,7 +201,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
 
     select = list(select) if select is not None else None
     for round_number in range(max_rounds + 1):
-        result, graph = analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config,
+        result, graph = analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config,
                                  cache_dir=cache_dir, overlay=overlay)
         outcome.result = result
         if round_number == max_rounds:

@@ -1291,7 +1291,10 @@ class GraphBuilder:
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
             return self._external_leaf(value.qualname, value.qualname, path, line)
-        return self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+        node = self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+        if node.qualname is None:  # `security.access_token_required` on an object a library class made
+            node.qualname = self._outside_name(expr, ctx)
+        return node
 
     def _param_value(self, param: Param, ctx: Ctx) -> Param:
         """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with
