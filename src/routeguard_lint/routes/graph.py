@@ -13,6 +13,7 @@ Built from the project index alone (no LibCST here). Three steps:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,7 @@ def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], pack
         and _last(qualname) in names
 
 
-def _calls_in(expr: object, depth: int = 0):
+def _calls_in(expr: object, depth: int = 0) -> Iterator[ir.Call]:
     """Every call in an expression, outermost first (bounded depth)."""
     if depth > 12 or expr is None:
         return
