@@ -234,7 +234,8 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     deps = [n for n in nodes if n is not root]
     unknown = sorted({_unknown_node(n) for n in deps if (n.kind in ("external", "unresolved") or n.calls_unknown)
                       and id(n) not in judgement.libraries})
-    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+    unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
+                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
                        for n in deps for site in judgement.unresolved.get(id(n), ())})
     if not unknown and not any(n.credential for n in deps):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
@@ -310,12 +311,16 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
     """Unresolvable calls a dependency hands the request or one of its credentials to."""
     if node.kind not in ("route", *_CALLABLE) or node.func is None or node.func_module is None:
         return ()
+    fv = FuncV(node.func_module, node.func.qualname)
+    decorated = dynamic.decorator_site(fv) if node.kind != "route" else None
+    if decorated is not None:
+        return (decorated,)
     carriers = {id(child) for child, _via in node.children if child.credential}
     names = frozenset(p.name for p, (kind, payload) in node.params
                       if kind == "request" or (kind in ("header", "cookie") and isinstance(payload, dict)
                                                and payload.get("credential"))) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
-    return dynamic.sites(FuncV(node.func_module, node.func.qualname), names)
+    return dynamic.sites(fv, names)
 
 
 def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
