@@ -15,6 +15,7 @@ States (`AuthState`):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from routeguard_lint.auth.optional_auth import (
 )
 from routeguard_lint.auth.public import Public
 from routeguard_lint.auth.vocabulary import Source, is_credential
+from routeguard_lint.facts import ir
 from routeguard_lint.project.index import FuncV
 from routeguard_lint.routes.graph import walk
 
@@ -256,8 +258,56 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
+    rejecting = _unproven_rejections(deps, judgement)
+    if rejecting:
+        more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
+        return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
+                       "; ".join(rejecting[:2]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
                    Answer.REACHES, scheme=scheme)
+
+
+# An exception raised to refuse a request: a 401/403 status in the raise, or an exception class whose name
+# says so. Only used to keep a route out of "unprotected" (RG001 needs proof), never to call one protected.
+_REFUSAL_STATUS = frozenset({401, 403})
+_REFUSAL_NAME = re.compile(r"unauthori[sz]|forbidden|not_?authenticated|permission|not_?permitted|"
+                           r"insufficient_?scope|access_?denied|authentication|invalid_?(token|credential)",
+                           re.IGNORECASE)
+
+
+def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
+    """`expr` (what a `raise` raises) is a refusal of the request: 401/403 or an auth-named exception."""
+    if expr is None or depth > 6:
+        return False
+    if isinstance(expr, ir.Const):
+        return expr.value in _REFUSAL_STATUS
+    if isinstance(expr, (ir.Name, ir.Attr)):
+        name = ir.dotted(expr) or ""
+        last = name.rsplit(".", 1)[-1]
+        return bool(_REFUSAL_NAME.search(last)) or last.startswith(("HTTP_401", "HTTP_403"))
+    if isinstance(expr, ir.Call):
+        parts = [expr.func, *expr.args, *(value for _key, value in expr.kwargs)]
+        return any(_refuses(part, depth + 1) for part in parts)
+    return False
+
+
+def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:
+    """Dependencies that refuse requests (`raise Unauthorized()`, a 401/403) on a condition the
+    missing-credential walk could not decide: with them on the route, that a request without credentials
+    reaches the handler is not proven, so the route is not called unprotected (RG001 needs proof)."""
+    out: list[str] = []
+    for node in deps:
+        if node.kind not in _CALLABLE or node.func is None or not node.rejects:
+            continue
+        if judgement.node(node).anonymous is True:
+            continue  # the walk shows a request without credentials gets through it
+        for raised in node.func.raises:
+            if _refuses(raised.exc):
+                where = f"{node.path}:{raised.line}" if node.path else f"line {raised.line}"
+                out.append(f"{node.label} refuses requests (`raise {ir.show(raised.exc, 40)}` at {where}) on a "
+                           f"condition the analysis cannot tie to the request's credentials")
+                break
+    return sorted(set(out))
 
 
 def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
