@@ -17,7 +17,8 @@ from pathlib import Path
 from routeguard_lint.facts import cache
 from routeguard_lint import rules as rules_pkg
 from routeguard_lint.intent.config import Config, find_config, load_config
-from routeguard_lint.files.discovery import SourceFile, discover, mentions_fastapi
+from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
+from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.facts.extract import ModuleFacts, extract
 from routeguard_lint.routes.graph import Graph, Route, build_graph
 from routeguard_lint.project.index import Index
@@ -152,19 +153,29 @@ def _isolated(job: tuple) -> ModuleFacts:
         return facts
 
 
-def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+def build(paths: list[Path], *, excludes: tuple[str, ...] = (), include_tests: bool = False, jobs: int | None = None,
           cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None, libraries: bool = True) -> Graph:
-    """The route graph of `paths`. `overlay`: file contents (by display path) to analyse instead of what
-    is on disk (the autofixes analyse their rewritten sources before anything is written)."""
-    files = discover(paths, excludes)
+    """The route graph of the project `paths` belong to (files/discovery.py); see `build_project`."""
+    return build_project(paths, excludes=excludes, include_tests=include_tests, jobs=jobs, cache_dir=cache_dir,
+                         overlay=overlay, libraries=libraries)[0]
+
+
+def build_project(paths: list[Path], *, excludes: tuple[str, ...] = (), include_tests: bool = False,
+                  jobs: int | None = None, cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None,
+                  libraries: bool = True) -> tuple[Graph, Project]:
+    """The route graph of the whole project `paths` belong to, and the project (which files are under
+    `paths`). `overlay`: file contents (by display path) to analyse instead of what is on disk (the
+    autofixes analyse their rewritten sources before anything is written)."""
+    project = discover_project(paths, excludes, include_tests)
+    files = list(project.files)
     facts = collect_facts(files, jobs, cache_dir)
     if overlay:
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
                  for f, fa in zip(files, facts)]
-    aliases = {f.display: list(f.aliases) for f in files}
-    library = LibraryLoader(project_site_packages(paths) + [p for p in sys.path if p]) if libraries else None
-    index = Index(facts, aliases, library=library)
-    return build_graph(index)
+    search = project_site_packages([project.root, *paths]) + [p for p in sys.path if p]
+    library = LibraryLoader(search) if libraries else None
+    index = Index(facts, importable_namespaces(project.namespaces, search), library=library)
+    return build_graph(index), project
 
 
 def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str = "graph",
@@ -267,8 +278,8 @@ def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | N
     everything afresh. `overlay`: see `build()`."""
     if config is None:
         config = load_config(find_config(paths))
-    graph = build(paths, excludes=tuple(excludes) + config.exclude, jobs=jobs, cache_dir=cache_dir,
-                  overlay=overlay)
+    graph, project = build_project(paths, excludes=tuple(excludes) + config.exclude,
+                                   include_tests=config.include_tests, jobs=jobs, cache_dir=cache_dir, overlay=overlay)
     wanted = list(select) if select is not None else config.rule_codes()
     intent = declare(graph, config)  # declared intent: route states, before the rules
     errors = [f"{facts.path}:\n{facts.traceback}" for facts in graph.index.modules
@@ -277,8 +288,12 @@ def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | N
     findings = suppress(findings, intent, set(wanted))  # inline suppressions, after the rules
     findings = sorted(findings + run_rules(graph, wanted, phase="after-suppression", errors=errors),
                       key=Finding.sort_key)
-    routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
+    # the whole project was analysed; what is reported is what lies under the given paths
+    hidden = {f.display for f in project.files if not f.reported}
+    findings = [f for f in findings if f.path not in hidden]
+    routes = sorted((route_info(r, graph) for r in graph.routes if r.decl.file not in hidden),
+                    key=RouteInfo.sort_key)
     mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
-                     for m in graph.mounts), key=MountInfo.sort_key)
-    return Result(findings=findings, routes=routes, files=len(graph.index.modules), mounts=mounts,
+                     for m in graph.mounts if m.file not in hidden), key=MountInfo.sort_key)
+    return Result(findings=findings, routes=routes, files=len(project.files) - len(hidden), mounts=mounts,
                   internal_errors=errors), graph

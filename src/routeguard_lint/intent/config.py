@@ -12,6 +12,7 @@ Keys (kebab-case, like every key in pyproject.toml):
     public = [{ path = "/webhooks/stripe", methods = ["POST"], reason = "signed payload" }]
     auth-dependencies = ["fastapi_users.FastAPIUsers.current_user"]
     exclude = ["migrations", "scripts/*"]
+    include-tests = true
     select = ["RG001", "RG002"]
     ignore = ["RG003"]
 """
@@ -36,7 +37,7 @@ from routeguard_lint.routes.graph import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"
 ROUTEGUARD_TOML = "routeguard.toml"
-KEYS = ("public", "auth-dependencies", "exclude", "select", "ignore")
+KEYS = ("public", "auth-dependencies", "exclude", "include-tests", "select", "ignore")
 PUBLIC_KEYS = ("path", "methods", "reason")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "WEBSOCKET")
 # A directory holding one of these is the top of a repository: configuration discovery stops there.
@@ -79,6 +80,7 @@ class Config:
     public: tuple[PublicEntry, ...] = ()
     auth_dependencies: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    include_tests: bool = False  # analyse and report test code too (files/layout.py `is_test_path`)
     select: tuple[str, ...] | None = None  # rule codes; None = not configured
     ignore: tuple[str, ...] = ()
 
@@ -209,6 +211,9 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
     exclude = _strings(table.get("exclude", []), "exclude", where)
     if any(not e.strip() for e in exclude):
         raise ConfigError(f"{where} exclude: empty pattern")
+    include_tests = table.get("include-tests", False)
+    if not isinstance(include_tests, bool):
+        raise ConfigError(f"{where} 'include-tests' must be a boolean, got {_type(include_tests)}")
     codes: dict[str, list[str] | None] = {"select": None, "ignore": None}
     for key in codes:
         if key not in table:
@@ -222,7 +227,7 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
         codes[key] = out
     public = _public(table.get("public", []), where, text, header)
     return Config(source=path, display=shown, public=tuple(public), auth_dependencies=tuple(auth),
-                  exclude=tuple(exclude), select=tuple(codes["select"]) if codes["select"] is not None else None,
+                  exclude=tuple(exclude), include_tests=include_tests, select=tuple(codes["select"]) if codes["select"] is not None else None,
                   ignore=tuple(codes["ignore"] or ()))
 
 

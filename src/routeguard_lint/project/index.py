@@ -10,6 +10,7 @@ attributes (settings objects) and factory functions' return values. Every lookup
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
@@ -96,14 +97,16 @@ _BUILTINS = frozenset(dir(builtins))
 
 
 class Index:
-    def __init__(self, modules: list[ModuleFacts], aliases: dict[str, list[str]] | None = None,
-                 library: object = None):
+    def __init__(self, modules: list[ModuleFacts], namespaces: Iterable[str] = (), library: object = None):
+        """`modules`: one per file, each with its one module name. `namespaces`: the namespace packages
+        (folders without `__init__.py`) those names imply; `import a.b` of one gives a module with no
+        names of its own, whose attributes are its submodules."""
         self.by_name: dict[str, ModuleFacts] = {}
         for facts in modules:
             self.by_name.setdefault(facts.module, facts)
-        for facts in modules:
-            for alias in (aliases or {}).get(facts.path, ()):
-                self.by_name.setdefault(alias, facts)
+        for name in sorted(namespaces):
+            if name not in self.by_name:
+                self.by_name[name] = ModuleFacts(path=name.replace(".", "/"), module=name, is_package=True)
         self.modules = modules
         self._cache: dict = {}
         # installed libraries (library.LibraryLoader), read on demand; see `resolve_lib`
