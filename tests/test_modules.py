@@ -131,3 +131,125 @@ def test_include_tests_must_be_a_boolean(tmp_path: Path) -> None:
         load_config(config)
     config.write_text("[tool.routeguard]\ninclude-tests = true\n")
     assert load_config(config).include_tests is True
+
+
+# ------------------------------------------------------------------------------- names scoped as in Python
+
+
+def index_of(root: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+    from routeguard_lint.api import build_project
+
+    (root / "pyproject.toml").write_text("")
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    monkeypatch.chdir(root)
+    return build_project([Path(".")], libraries=False)[0].index
+
+
+def where(value) -> tuple[str, str | None]:
+    """(kind, module the value is defined or created in)."""
+    from routeguard_lint.project.index import ClassV, FuncV, InstanceV, ModuleV
+
+    if isinstance(value, InstanceV):
+        return "instance", value.module
+    if isinstance(value, (FuncV, ClassV)):
+        return type(value).__name__, f"{value.module}.{getattr(value, 'qualname', getattr(value, 'name', ''))}"
+    if isinstance(value, ModuleV):
+        return "module", value.name
+    return type(value).__name__, None
+
+
+ROUTER = "from fastapi import APIRouter\nrouter = APIRouter()\n"
+
+
+def test_a_function_local_import_binds_in_that_function_only(tmp_path: Path, monkeypatch) -> None:
+    from routeguard_lint.facts import ir
+    from routeguard_lint.project.index import Ctx
+
+    index = index_of(tmp_path, {
+        "app/__init__.py": "",
+        "app/admin.py": ROUTER,
+        "app/main.py": ROUTER + "def register(app):\n    from app.admin import router\n    app.include_router(router)\n"
+                                "def other():\n    return router\n"
+                                "def aliased():\n    import app.admin as admin\n    return admin.router\n"
+                                "def dotted():\n    import app.admin\n    return app.admin.router\n",
+    }, monkeypatch)
+    name = ir.Name("router")
+    assert where(index.resolve(name, Ctx("app.main", "register"))) == ("instance", "app.admin")
+    assert where(index.resolve(name, Ctx("app.main", "other"))) == ("instance", "app.main")
+    assert where(index.resolve(name, Ctx("app.main"))) == ("instance", "app.main")
+    attr = ir.Attr(ir.Name("admin"), "router")
+    assert where(index.resolve(attr, Ctx("app.main", "aliased"))) == ("instance", "app.admin")
+    assert where(index.resolve(ir.Name("app"), Ctx("app.main", "dotted"))) == ("module", "app")
+    dotted = ir.Attr(ir.Attr(ir.Name("app"), "admin"), "router")
+    assert where(index.resolve(dotted, Ctx("app.main", "dotted"))) == ("instance", "app.admin")
+
+
+def test_star_imports_respect_all_and_underscores(tmp_path: Path, monkeypatch) -> None:
+    from routeguard_lint.facts import ir
+    from routeguard_lint.project.index import Ctx
+
+    index = index_of(tmp_path, {
+        "app/__init__.py": "",
+        "app/deps/__init__.py": "from .auth import *\nfrom .scopes import *\n",
+        "app/deps/auth.py": "__all__ = ['require_user']\ndef require_user(): ...\ndef optional_user(): ...\n",
+        "app/deps/scopes.py": "def require_scope(): ...\ndef _private(): ...\n",
+        "app/main.py": "from app.deps import require_user, optional_user, require_scope, _private\n"
+                       "from app.deps import *\n",
+    }, monkeypatch)
+    ctx = Ctx("app.main")
+    assert where(index.resolve(ir.Name("require_user"), ctx)) == ("FuncV", "app.deps.auth.require_user")
+    assert where(index.resolve(ir.Name("require_scope"), ctx)) == ("FuncV", "app.deps.scopes.require_scope")
+    assert where(index.resolve(ir.Name("optional_user"), ctx))[0] == "UnknownV"  # not in auth.__all__
+    assert where(index.resolve(ir.Name("_private"), ctx))[0] == "UnknownV"  # no __all__: no underscores
+    assert where(index.resolve(ir.Name("require_scope"), Ctx("app.deps"))) == ("FuncV",
+                                                                                "app.deps.scopes.require_scope")
+
+
+def test_re_exports_and_relative_imports_from_the_files_own_package(tmp_path: Path, monkeypatch) -> None:
+    from routeguard_lint.facts import ir
+    from routeguard_lint.project.index import Ctx
+
+    index = index_of(tmp_path, {  # namespace packages: no __init__.py but the re-exporting one
+        "pkg/api/__init__.py": "from .routes.items import router as items_router\nfrom . import routes\n",
+        "pkg/api/routes/items.py": ROUTER + "from ..deps import current_user\nfrom ...models.items import Item\n",
+        "pkg/api/deps.py": "def current_user(): ...\n",
+        "pkg/models/items.py": "class Item: ...\n",
+        "pkg/main.py": "from pkg.api import items_router, routes\nimport pkg.api.routes.items\n"
+                       "import pkg.models.items as item_models\n",
+    }, monkeypatch)
+    main = Ctx("pkg.main")
+    assert where(index.resolve(ir.Name("items_router"), main)) == ("instance", "pkg.api.routes.items")
+    assert where(index.resolve(ir.Name("routes"), main)) == ("module", "pkg.api.routes")
+    dotted = ir.Attr(ir.Attr(ir.Attr(ir.Attr(ir.Name("pkg"), "api"), "routes"), "items"), "router")
+    assert where(index.resolve(dotted, main)) == ("instance", "pkg.api.routes.items")
+    assert where(index.resolve(ir.Attr(ir.Name("item_models"), "Item"), main)) == ("ClassV", "pkg.models.items.Item")
+    items = Ctx("pkg.api.routes.items")
+    assert where(index.resolve(ir.Name("current_user"), items)) == ("FuncV", "pkg.api.deps.current_user")
+    assert where(index.resolve(ir.Name("Item"), items)) == ("ClassV", "pkg.models.items.Item")
+
+
+def test_an_installed_or_standard_package_wins_over_a_namespace_folder_of_its_name() -> None:
+    from routeguard_lint.files.layout import importable_namespaces
+
+    search = [p for p in sys.path if p]
+    assert importable_namespaces({"json", "json.tools", "pytest", "myapp", "myapp.api"}, search) == {
+        "myapp", "myapp.api"}
+
+
+def test_a_star_import_binds_only_what_the_module_exports(tmp_path: Path, monkeypatch) -> None:
+    from routeguard_lint.facts import ir
+    from routeguard_lint.project.index import Ctx
+
+    index = index_of(tmp_path, {
+        "app/__init__.py": "",
+        "app/settings.py": "__all__ = ['PUBLIC_KEY']\nPUBLIC_KEY = 'pk'\nSECRET_KEY = 'sk'\n",
+        "app/main.py": "from app.settings import *\n",
+    }, monkeypatch)
+    ctx = Ctx("app.main")
+    bound = index.binding(ir.Name("PUBLIC_KEY"), ctx)
+    assert bound is not None and isinstance(bound[0], ir.Str) and bound[0].value == "pk"
+    assert index.binding(ir.Name("SECRET_KEY"), ctx) is None
+    assert where(index.resolve(ir.Name("SECRET_KEY"), ctx))[0] == "UnknownV"

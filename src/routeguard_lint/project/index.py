@@ -315,13 +315,7 @@ class Index:
         for star in facts.star_imports:
             if star not in self.by_name and self._lazy(facts.module, star):
                 self._ensure(star)
-            target = self.by_name.get(star)
-            if target is None:
-                continue
-            if target.all_names is not None:
-                if name not in target.all_names:
-                    continue
-            elif name.startswith("_"):
+            if star not in self.by_name or not self._star_exports(star, name):
                 continue
             value = self.global_name(star, name, depth + 1, seen)
             if not isinstance(value, UnknownV):
@@ -469,10 +463,19 @@ class Index:
         if ref is not None:
             return self.module_binding(ref.module, ref.name, depth + 1) if ref.name else None
         for star in facts.star_imports:
+            if not self._star_exports(star, name):
+                continue
             found = self.module_binding(star, name, depth + 1)
             if found is not None:
                 return found
         return None
+
+    def _star_exports(self, module: str, name: str) -> bool:
+        """Whether `from module import *` binds `name`: listed in its `__all__`, else not underscored."""
+        target = self.by_name.get(module)
+        if target is not None and target.all_names is not None:
+            return name in target.all_names
+        return not name.startswith("_")
 
     # -- constants ---------------------------------------------------------------------------------
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
