@@ -237,6 +237,9 @@ def test_an_installed_or_standard_package_wins_over_a_namespace_folder_of_its_na
     search = [p for p in sys.path if p]
     assert importable_namespaces({"json", "json.tools", "pytest", "myapp", "myapp.api"}, search) == {
         "myapp", "myapp.api"}
+    # inside a regular package (`routeguard_lint` is installed): found through the package, never hidden
+    assert importable_namespaces({"routeguard_lint.plain", "routeguard_lint.plain.x"}, search) == {
+        "routeguard_lint.plain", "routeguard_lint.plain.x"}
 
 
 def test_a_star_import_binds_only_what_the_module_exports(tmp_path: Path, monkeypatch) -> None:
@@ -253,3 +256,22 @@ def test_a_star_import_binds_only_what_the_module_exports(tmp_path: Path, monkey
     assert bound is not None and isinstance(bound[0], ir.Str) and bound[0].value == "pk"
     assert index.binding(ir.Name("SECRET_KEY"), ctx) is None
     assert where(index.resolve(ir.Name("SECRET_KEY"), ctx))[0] == "UnknownV"
+
+
+def test_a_namespace_package_inside_a_regular_package_is_found_through_it(tmp_path: Path, monkeypatch) -> None:
+    # polar's integrations/plain/ has `___init__.py` (a typo): a namespace package inside a regular one.
+    # Run as `python -m routeguard_lint` from the project, the project itself is on sys.path.
+    monkeypatch.syspath_prepend(str(tmp_path))
+    index_of(tmp_path, {
+        "app/__init__.py": "",
+        "app/integrations/__init__.py": "",
+        "app/integrations/plain/___init__.py": "",
+        "app/integrations/plain/endpoints.py": "from fastapi import APIRouter\nrouter = APIRouter()\n"
+                                               "@router.post('/cards')\ndef cards(): ...\n",
+        "app/main.py": "from fastapi import FastAPI\nimport app.integrations.plain.endpoints\n"
+                       "application = FastAPI()\n"
+                       "application.include_router(app.integrations.plain.endpoints.router, prefix='/plain')\n",
+    }, monkeypatch)
+    result = analyze([Path(".")])
+    assert [(r.path, r.file, r.reachable) for r in result.routes] == [
+        ("/plain/cards", "app/integrations/plain/endpoints.py", True)]

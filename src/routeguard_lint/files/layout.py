@@ -497,4 +497,7 @@ def importable_namespaces(namespaces: Iterable[str], search_paths: Sequence[str]
                 shadowed[top] = spec is not None and spec.origin is not None and spec.loader is not None
         return shadowed[top]
 
-    return frozenset(n for n in namespaces if not hidden(n.split(".")[0]))
+    names = frozenset(namespaces)
+    # only a top-level namespace package is looked up on the path; one inside a regular package (the
+    # project's `polar.integrations.plain`) is found through its parent's folder
+    return frozenset(n for n in names if n.split(".")[0] not in names or not hidden(n.split(".")[0]))
