@@ -136,6 +136,62 @@ TARGETS: list[Target] = [
         note="production configuration with a (placeholder) built frontend, as in the Docker image",
     ),
     Target(
+        name="dispatch",
+        checkout="dispatch",
+        venv="dispatch",
+        analyze=["src/dispatch"],
+        app="dispatch.main:app",
+        sys_path=["src"],
+        cwd="{tmp}",  # starlette Config(".env") reads ./.env: none here
+        env={
+            # dispatch.config: the values without defaults. The engine is created on import, never connected.
+            "DATABASE_HOSTNAME": "localhost",
+            "DATABASE_CREDENTIALS": "dispatch:routeguard-dummy",  # user:password
+            "DISPATCH_ENCRYPTION_KEY": "routeguard-benchmark-not-a-secret",
+            "ENV": "local",
+        },
+        note="main app: /api/v1 mounts the `api` FastAPI app (api_router + the plugins' event routers, "
+             "installed from the dispatch.plugins entry points), / mounts the `frontend` app (no built UI here, "
+             "so its static mount is left out)",
+    ),
+    Target(
+        name="polar",
+        checkout="polar/server",
+        venv="polar",
+        analyze=["polar"],
+        app="polar.app:app",
+        sys_path=["."],
+        cwd=".",  # Settings.JWKS defaults to ./.jwks.json (setup_targets.sh generates the dev key there)
+        env={
+            # polar.config.Settings (env_prefix POLAR_) has defaults for everything (development); pinned here
+            # so a .env cannot change them. Redis and Postgres clients are created, never connected.
+            "POLAR_ENV": "development",
+            "POLAR_JWKS": "{checkout}/.jwks.json",
+            # must exist (the emails/ Node build makes it; only used to render emails): a placeholder
+            "POLAR_EMAIL_RENDERER_BINARY_PATH": "{tmp}/react-email-pkg",
+        },
+        tmp_files={"react-email-pkg": "#!/bin/sh\nexit 1\n"},
+        unset_env=["VERCEL"],
+        note="polar.app:app = create_app() in development: /backoffice is a mount (BACKOFFICE_HOST unset), "
+             "versioned API routers added by add_versioned_routers()",
+    ),
+    Target(
+        name="realworld",
+        checkout="realworld",
+        venv="realworld",
+        analyze=["app"],
+        app="app.main:app",  # = get_application()
+        sys_path=["."],
+        cwd="{tmp}",  # Settings read ./.env and ./prod.env: none here
+        env={
+            # app.core.settings.app.AppSettings: database_url and secret_key have no default
+            "APP_ENV": "prod",
+            "DATABASE_URL": "postgresql://postgres:routeguard-dummy@localhost:5432/realworld",
+            "SECRET_KEY": "routeguard-benchmark-not-a-secret",
+        },
+        note="app.main:app = get_application(); api_router included under settings.api_prefix (/api)",
+    ),
+    Target(
         name="fastapi-docs_src",
         checkout="fastapi",
         venv="fastapi-docs_src",

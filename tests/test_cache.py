@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from routeguard_lint.facts import cache
+from cli_helpers import run
 from routeguard_lint.api import analyze
+from routeguard_lint.facts import cache
 
 APP = '''
 from fastapi import FastAPI
@@ -23,11 +22,9 @@ def items():
 '''
 
 
-def _run(cwd: Path, cache_dir: Path, *extra: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ROUTEGUARD_CACHE_DIR": str(cache_dir)}
-    env.pop("ROUTEGUARD_NO_CACHE", None)
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--format", "json", *extra],
-                          cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+def _run(cwd: Path, cache_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run("check", ".", "--format", "json", *extra, cwd=cwd,
+               env={"ROUTEGUARD_CACHE_DIR": str(cache_dir), "ROUTEGUARD_NO_CACHE": None})
 
 
 def test_cached_run_is_identical_and_content_invalidates(tmp_path: Path) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from cli_helpers import REPO, run
 from routeguard_lint import __version__
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "shop"
 
 CLEAN_APP = textwrap.dedent('''
@@ -54,11 +54,6 @@ OPEN_APP = textwrap.dedent('''
 ''')
 
 
-def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=120)
-
-
 @pytest.fixture
 def clean(tmp_path: Path) -> Path:
     (tmp_path / "main.py").write_text(CLEAN_APP)
@@ -74,7 +69,9 @@ def open_app(tmp_path: Path) -> Path:
 def test_exit_0_on_a_protected_app(clean: Path) -> None:
     proc = run("check", ".", cwd=clean)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.strip() == "No findings in 1 file."
+    assert proc.stdout.splitlines() == [
+        "No findings in 1 file.",
+        "1 route: 1 protected, 0 public, 0 unprotected, 0 unverified (routeguard routes lists them)."]
     assert proc.stderr == ""
 
 
@@ -84,7 +81,9 @@ def test_exit_1_with_the_finding_in_the_expected_text_form(open_app: Path) -> No
     first = proc.stdout.splitlines()[0]
     assert first.startswith("main.py:7:1: RG001 [unprotected-route] GET /items/{item_id} is not authenticated")
     assert "\x1b[" not in proc.stdout  # piped: no colour
-    assert proc.stdout.splitlines()[-1] == "Found 1 finding (RG001: 1) in 1 file."
+    assert proc.stdout.splitlines()[-2] == "Found 1 finding (RG001: 1) in 1 file (1 analysed)."
+    assert proc.stdout.splitlines()[-1] == ("1 route: 0 protected, 0 public, 1 unprotected, 0 unverified "
+                                            "(routeguard routes lists them).")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -140,7 +139,7 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
     declared = {r["id"] for r in run_["tool"]["driver"]["rules"]}
     assert {"RG000", "RG001", "RG002", "RG003"} <= declared
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]}
-    assert "app/api/routes/items.py" in uris
+    assert "examples/shop/app/api/routes/items.py" in uris  # relative to the repository root, not the cwd
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
                for r in run_["results"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -62,7 +63,8 @@ def test_unknown_key_names_the_file_table_and_key(tmp_path, monkeypatch):
 def test_unknown_key_without_a_close_match_lists_the_known_keys(tmp_path, monkeypatch):
     message = config_error(tmp_path, monkeypatch, {"pyproject.toml": "[tool.routeguard]\nline-length = 3\n"})
     assert message == ("pyproject.toml: [tool.routeguard] unknown key 'line-length' "
-                       "(known keys: public, auth-dependencies, exclude, include-tests, select, ignore)")
+                       "(known keys: public, auth-dependencies, exclude, select, ignore, fail-on-unverified, "
+                       "respect-gitignore, include-tests)")
 
 
 def test_routeguard_toml_keys_are_top_level(tmp_path, monkeypatch):
@@ -148,14 +150,14 @@ def test_config_option_errors(tmp_path, monkeypatch):
 
 def test_unreadable_config_file(tmp_path, monkeypatch):
     write(tmp_path, {"main.py": OPEN_APP, "locked.toml": "select = ['RG001']\n"})
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.toml":
+    def os_open(path, flags, *args):  # type: ignore[no-untyped-def]
+        if os.fspath(path).endswith("locked.toml"):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)  # chmod 000 does not stop root
+    monkeypatch.setattr(os, "open", os_open)  # chmod 000 does not stop root
     code, out, err = cli("check", "--config", "locked.toml", cwd=tmp_path, monkeypatch=monkeypatch)
     assert (code, out, err) == (2, "", "routeguard: error: cannot read config file locked.toml: Permission denied\n")
 
@@ -273,7 +275,12 @@ def test_public_entries_make_routes_public_and_silence_rg001(tmp_path, monkeypat
         ]
         """})
     code, data = check_json(tmp_path, monkeypatch)
-    assert (code, data["findings"], data["suppressed"]) == (0, [], [])
+    assert (code, data["findings"]) == (0, [])
+    # what the entries silenced stays visible as suppressed, from the configuration ("external")
+    assert sorted((f["rule_id"], f["route"]["path"], f["kind"], f["justification"]) for f in data["suppressed"]) == [
+        ("RG001", "/items/{item_id}", "external", "declared public in pyproject.toml: the catalogue is public"),
+        ("RG001", "/webhooks/stripe", "external", "declared public in pyproject.toml: signed payload"),
+    ]
     states = {key: (r["state"], r["public"], r["public_reason"], r["reason"])
               for key, r in routes(tmp_path, monkeypatch).items()}
     assert states == {

@@ -91,6 +91,9 @@ def test_project_root_is_the_nearest_marker_above_the_given_paths(tmp_path: Path
 def test_no_marker_anywhere_the_common_ancestor_is_the_project(tmp_path: Path, monkeypatch) -> None:
     touch(tmp_path, "a/one.py", "a/b/two.py")
     assert find_project_root([tmp_path / "a/b/two.py", tmp_path / "a/one.py"], tmp_path) == tmp_path / "a"
+    # a package given alone is imported by its name: the project is the folder above it
+    touch(tmp_path, "a/app/__init__.py", "a/app/core/__init__.py")
+    assert find_project_root([tmp_path / "a/app/core"], tmp_path) == tmp_path / "a"
 
 
 def test_inside_another_projects_tests_the_cwd_or_the_given_path_is_the_project(tmp_path: Path) -> None:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fixture_cases import case_dirs, case_id, expected_findings  # noqa: E402
+from fixture_cases import case_dirs, case_id, expected_findings
 
 CASES = case_dirs()
 
 
 def _fmt(items: set[tuple[str, str, int]]) -> str:
-    return "\n".join(f"  {rule} {path}:{line}" for rule, path, line in sorted(items, key=lambda t: (t[1], t[2], t[0]))) or "  (none)"
+    ordered = sorted(items, key=lambda t: (t[1], t[2], t[0]))
+    return "\n".join(f"  {rule} {path}:{line}" for rule, path, line in ordered) or "  (none)"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])

@@ -12,6 +12,7 @@ import gc
 import importlib.util
 import json
 import os
+import stat
 import random
 import subprocess
 import sys
@@ -24,15 +25,15 @@ import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+import cli_helpers
+from cli_helpers import cli
 from routeguard_lint import api
-from routeguard_lint.facts import extract as facts
-from routeguard_lint.parsing import source as parse
 from routeguard_lint.api import analyze
-from routeguard_lint.cli import app
+from routeguard_lint.facts import extract as facts
 from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding
+from routeguard_lint.parsing import source as parse
 from routeguard_lint.rules import rg001_unprotected_route, rg002_auth_never_rejects
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,12 +59,9 @@ def load_benchmark(name: str):
     return module
 
 
-def write(root: Path, files: dict[str, bytes | str]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode() if isinstance(content, str) else content)
-    return root
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Exactly these bytes (no dedent), and no repository top: the tests place `.git` themselves."""
+    return cli_helpers.write(root, files, top=False, dedent=False)
 
 
 @pytest.fixture
@@ -91,15 +89,8 @@ def only_rg000(found: list[Finding], path: str) -> Finding:
     return matching[0]
 
 
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, env=env,
-                          capture_output=True, timeout=300)
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return cli_helpers.run(*args, cwd=cwd, env={"ROUTEGUARD_NO_CACHE": "1", "COLUMNS": "200"}, binary=True)
 
 
 # ------------------------------------------------------------------------------ files that cannot be read
@@ -347,8 +338,12 @@ def test_a_fifo_named_py_is_rg000_and_never_read(proj: Path) -> None:
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="/dev/zero: a device that never ends (POSIX only)")
 def test_a_device_named_py_is_rg000_and_never_read(proj: Path) -> None:
     (proj / "zero.py").symlink_to("/dev/zero")
-    finding = only_rg000(findings(), "proj/zero.py")
-    assert finding.message.endswith("not a regular file (a FIFO, socket or device named .py): not read")
+    finding = only_rg000(findings(), "proj/zero.py")  # outside the project: not even opened
+    assert finding.message.endswith("symlink points outside the project (outside the analysed paths): not read")
+    if IS_ROOT:  # a device node inside the project
+        os.mknod(proj / "null.py", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+        finding = only_rg000(findings(), "proj/null.py")
+        assert finding.message.endswith("not a regular file (a FIFO, socket or device named .py): not read")
 
 
 def test_directories_named_like_python_files(proj: Path) -> None:
@@ -374,9 +369,12 @@ def test_symlinks_out_of_the_tree(tmp_path: Path, proj: Path) -> None:
     write(tmp_path / "outside", {"routes.py": SIBLING.replace("/sibling", "/outside"),
                                  "single.py": SIBLING.replace("/sibling", "/single")})
     (proj / "outside_dir").symlink_to(tmp_path / "outside", target_is_directory=True)  # not entered
-    (proj / "linked.py").symlink_to(tmp_path / "outside" / "single.py")  # a file: read once
+    (proj / "linked.py").symlink_to(tmp_path / "outside" / "single.py")  # a file outside: not read
     (proj / "alias.py").symlink_to("main.py")  # the same file twice: reported at the real file
-    assert located(findings()) == {SIBLING_FINDING, ("RG001", "proj/linked.py", 6)}
+    found = findings()
+    assert located(found) == {SIBLING_FINDING, ("RG000", "proj/linked.py", 1)}
+    assert only_rg000(found, "proj/linked.py").message == (
+        "cannot analyse proj/linked.py: symlink points outside the project (outside the analysed paths): not read")
 
 
 def test_undecodable_file_names(proj: Path) -> None:
@@ -443,6 +441,7 @@ def test_a_rule_failing_outside_any_file_is_rg000_on_the_project(
 def test_an_exception_while_reading_one_file_is_rg000_for_that_file(
         proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj, {"crashy.py": "def f():\n    x = 1\n    return x\n"})
+    monkeypatch.setenv("ROUTEGUARD_PARSE", "all")  # nothing needs crashy.py parsed otherwise (tests/test_demand.py)
     visit_return = facts._Collector.visit_Return
 
     def failing(self, node):
@@ -465,6 +464,7 @@ class PanicException(BaseException):
 
 def test_a_panic_in_the_native_parser_is_rg000(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj, {"panics.py": "x = 1\n"})
+    monkeypatch.setenv("ROUTEGUARD_PARSE", "all")  # nothing needs panics.py parsed otherwise (tests/test_demand.py)
     parse_module = parse.cst.parse_module
 
     def panicking(text, *args, **kwargs):
@@ -493,8 +493,8 @@ def test_a_worker_process_that_dies_costs_only_its_own_file(proj: Path, monkeypa
     monkeypatch.setattr(api, "_facts_for", _facts_for_that_kills_its_worker)
     found = findings(jobs=2)
     finding = only_rg000(found, "proj/kills_worker.py")
-    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (a crash "
-                               "in the parser, or out of memory)")
+    assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (out of "
+                               "memory: the bound per file is 4,096 MiB; or a crash in the parser)")
     assert located(found) >= {("RG001", f"proj/{name}", 6) for name in routers}
     assert len(found) == len(routers) + 2
 
@@ -547,14 +547,14 @@ def test_bad_configuration_is_one_line_and_exit_2(proj: Path, config: str, messa
 def test_unreadable_configuration_is_one_line_and_exit_2(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj.parent, {"locked.toml": "select = ['RG001']\n"})
     if IS_ROOT:  # chmod 000 does not stop root
-        real = Path.read_bytes
+        real = os.open
 
-        def read_bytes(self: Path) -> bytes:
-            if self.name == "locked.toml":
+        def os_open(path: str, flags: int, *args: int) -> int:
+            if os.fspath(path).endswith("locked.toml"):
                 raise PermissionError(13, "Permission denied")
-            return real(self)
+            return real(path, flags, *args)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(os, "open", os_open)
     else:
         (proj.parent / "locked.toml").chmod(0)
     message = one_line_error(*cli("check", "proj", "--config", "locked.toml"))
@@ -588,7 +588,7 @@ def test_text_output_escapes_everything_a_path_or_route_can_hold(nasty: Path) ->
     code, out, err = cli("check", "proj", "--no-color")
     assert (code, err) == (1, "")
     lines = out.splitlines()
-    assert len(lines) == 4  # three findings, the summary: nothing starts a line of its own
+    assert len(lines) == 5  # three findings, the summary, the route counts: nothing starts a line of its own
     assert "\x1b" not in out and "\u202e" not in out and "\u2028" not in out
     expected_path = "proj/evil\\x1b[31m[bold]\\n\"q'\xe9.py"
     route = "/x\\x1b[2J[bold]red[/bold] [/]\\n\"quoted\" 'single' caf\xe9 \\u202e\\u2028 \u65e5\u672c/{item_id}"

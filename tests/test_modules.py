@@ -127,7 +127,7 @@ def test_test_code_given_explicitly_is_analysed(monkeypatch) -> None:
 def test_include_tests_must_be_a_boolean(tmp_path: Path) -> None:
     config = tmp_path / "pyproject.toml"
     config.write_text('[tool.routeguard]\ninclude-tests = "yes"\n')
-    with pytest.raises(ConfigError, match=r"'include-tests' must be a boolean, got a string"):
+    with pytest.raises(ConfigError, match=r"'include-tests' must be true or false, got a string"):
         load_config(config)
     config.write_text("[tool.routeguard]\ninclude-tests = true\n")
     assert load_config(config).include_tests is True

@@ -8,7 +8,6 @@ import pytest
 
 from routeguard_lint.facts.extract import extract
 from routeguard_lint.auth.missing_credential import MISSING
-from routeguard_lint.routes.graph import GraphBuilder
 from routeguard_lint.project.index import FuncV, Index
 from routeguard_lint.auth.optional_auth import make_flow, optional_use
 
@@ -64,7 +63,7 @@ def _outcome(body: str):
     source = HEADER + "def dep(token):\n" + textwrap.indent(body, "    ") + "\n"
     facts = extract(source.encode(), "m.py", "m", False)
     assert facts.error is None, facts.error
-    flow = make_flow(GraphBuilder(Index([facts])))
+    flow = make_flow(Index([facts]))
     return flow.run(FuncV("m", "dep"), {"token": MISSING})
 
 

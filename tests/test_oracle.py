@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fixture_cases import ORACLE_SCRIPT, case_config, case_dirs, case_id  # noqa: E402
+from fixture_cases import ORACLE_SCRIPT, case_config, case_dirs, case_id
 
 pytestmark = pytest.mark.slow  # imports each fixture app with real FastAPI in a subprocess
 

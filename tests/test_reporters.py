@@ -141,7 +141,7 @@ def test_findings_json_shape_and_key_order():
     keys = ["rule_id", "name", "severity", "message", "path", "line", "column", "end_line",
             "end_column", "route", "handler", "related"]
     assert [list(f) for f in data["findings"]] == [keys] * 4
-    assert [list(f) for f in data["suppressed"]] == [keys + ["justification"]]
+    assert [list(f) for f in data["suppressed"]] == [keys + ["justification", "kind"]]
     # sorted by Finding.sort_key(): path first
     assert [(f["path"], f["line"]) for f in data["findings"]] == [
         ("app/admin.py", 3), ("app/deps.py", 4), ("app/main.py", 10), ("app/main.py", 30)]
@@ -158,8 +158,10 @@ def test_findings_json_shape_and_key_order():
     assert users["end_column"] == 20 and users["handler"] == "app.main.list_users"
     assert data["suppressed"][0]["justification"] == "internal network only"
     assert data["summary"] == {"files": 12, "findings": 4,
-                               "by_rule": {"RG001": 2, "RG002": 1, "RG003": 1}, "suppressed": 1}
-    assert list(data["summary"]) == ["files", "findings", "by_rule", "suppressed"]
+                               "by_rule": {"RG001": 2, "RG002": 1, "RG003": 1}, "suppressed": 1,
+                               "files_with_findings": 3, "fixable": 0, "baselined": 0, "stale_baseline": 0}
+    assert list(data["summary"]) == ["files", "findings", "by_rule", "suppressed", "files_with_findings",
+                                     "fixable", "baselined", "stale_baseline"]
 
 
 def test_findings_json_moves_self_suppressed_findings_and_counts_zero_rules():
@@ -186,7 +188,8 @@ def test_findings_json_escapes_control_characters_and_is_ascii():
 def test_findings_json_empty():
     data = json.loads(findings_json([], (), version=VERSION, files=0))
     assert data == {"version": VERSION, "findings": [], "suppressed": [],
-                    "summary": {"files": 0, "findings": 0, "by_rule": {}, "suppressed": 0}}
+                    "summary": {"files": 0, "findings": 0, "by_rule": {}, "suppressed": 0,
+                                "files_with_findings": 0, "fixable": 0, "baselined": 0, "stale_baseline": 0}}
 
 
 def test_routes_json_shape_and_summary():
@@ -261,7 +264,11 @@ def test_sarif_validates_and_declares_every_rule(sarif_validator):
         assert descriptor["shortDescription"] == {"text": rule.summary}
         assert descriptor["fullDescription"] == {"text": rule.what}
         assert descriptor["help"] == {"text": rule.markdown(), "markdown": rule.markdown()}
-        assert descriptor["properties"] == {"tags": ["security"]}
+        cwe = {"RG001": 306, "RG002": 287, "RG003": 598}[rule.code]
+        assert descriptor["properties"]["tags"] == ["security", f"external/cwe/cwe-{cwe}"]
+        assert 0 < float(descriptor["properties"]["security-severity"]) <= 10
+        assert descriptor["properties"]["precision"] in ("very-high", "high", "medium", "low")
+        assert "helpUri" not in descriptor  # no repository URL given
     assert [r["defaultConfiguration"]["level"] for r in driver["rules"]] == [
         "error", "warning", "note"]
 
@@ -424,14 +431,14 @@ def test_text_lines_related_and_summary():
         "  note: app/admin.py:3: used by GET /admin",
         "app/main.py:10:1: RG001 [unprotected-route] GET /users has no authentication",
         "app/main.py:30:1: RG001 [unprotected-route] POST,PUT /users/{id} has no authentication",
-        "Found 4 findings (RG001: 2, RG002: 1, RG003: 1) in 12 files.",
+        "Found 4 findings (RG001: 2, RG002: 1, RG003: 1) in 3 files (12 analysed).",
     ]
 
 
 def test_text_summary_variants():
     assert render([]) == "No findings in 12 files.\n"
     assert render([], files=1) == "No findings in 1 file.\n"
-    assert render([finding()], files=1).splitlines()[-1] == "Found 1 finding (RG001: 1) in 1 file."
+    assert render([finding()], files=1).splitlines()[-1] == "Found 1 finding (RG001: 1) in 1 file (1 analysed)."
     assert render(sample_suppressed()) == "No findings in 12 files. 1 suppressed.\n"
 
 
@@ -540,22 +547,27 @@ def test_routes_table_on_terminal(monkeypatch):
     assert "include_router(dependencies=[Depends(require_admin)]) -> app.deps.require_admin" in out
     assert "unverified (unreachable)" in out
     assert "5 routes: 1 protected, 1 public, 2 unprotected, 1 unverified." in out
-    # a narrow terminal folds long cells instead of truncating them
-    monkeypatch.setenv("COLUMNS", "90")
-    long_path = "/" + "abcdefghiZ" * 12
-    long_route = [dataclasses.replace(sample_routes()[0], path=long_path)]
+    # at 100 columns: one block per route, the reason wrapped under the path, the path never wrapped
+    monkeypatch.setenv("COLUMNS", "100")
+    long_path = "/api/v1/organisations/{organisation_id}/projects/{project_id}/members"
+    long_reason = "no dependency reaches a credential source " * 4 + "END"
+    long_route = [dataclasses.replace(sample_routes()[0], path=long_path, auth=(), reason=long_reason)]
     narrow = FakeTTY()
     render_routes_table(long_route + sample_routes(), make_console(narrow, color=False))
     out = narrow.getvalue()
     assert "\t" not in out and "\u2026" not in out and "..." not in out
-    assert out.count("Z") == 12
-    assert long_path not in out  # really folded ...
-    assert max(len(line) for line in out.splitlines()) <= 90  # ... to fit the width
-    # too narrow for a lossless table: falls back to the tab-separated lines
+    lines = out.splitlines()
+    assert any(line.startswith("GET") and long_path in line and line.rstrip().endswith("unprotected")
+               for line in lines)
+    assert long_reason not in out and "END" in out  # really wrapped, nothing lost ...
+    assert max(len(line) for line in lines) <= 100  # ... to fit the width
+    assert "5 routes: 1 protected, 1 public, 2 unprotected, 1 unverified." in out
+    # a path longer than the terminal is still printed whole, on its own line
     monkeypatch.setenv("COLUMNS", "40")
+    long_path = "/" + "abcdefghiZ" * 12
     tiny = FakeTTY()
-    render_routes_table(long_route, make_console(tiny, color=False))
-    assert tiny.getvalue().splitlines()[1].startswith(f"GET\t{long_path}\tunprotected\t")
+    render_routes_table([dataclasses.replace(sample_routes()[0], path=long_path)], make_console(tiny, color=False))
+    assert tiny.getvalue().splitlines()[0] == f"GET  {long_path}  unprotected"
     monkeypatch.setenv("COLUMNS", "200")
     colored = FakeTTY()
     render_routes_table(sample_routes(), make_console(colored, color=True))

@@ -66,7 +66,7 @@ def test_unreachable_router_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> Non
     assert not export.reachable
     rg001 = {(f.path, f.line): f.severity for f in result.findings if f.rule_id == "RG001"}
     assert rg001[("app/api/routes/legacy.py", 8)] == "warning"
-    assert rg001[("app/api/routes/private.py", 12)] == "error"
+    assert rg001[("app/api/routes/beta.py", 14)] == "error"
 
 
 def test_mounts_are_listed_and_subapps_keep_their_own_dependencies(monkeypatch: pytest.MonkeyPatch) -> None:

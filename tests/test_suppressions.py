@@ -126,17 +126,21 @@ def test_suppressed_findings_stay_in_json_with_their_justification(tmp_path, mon
         ("RG001", "main.py", 15, ""),
         ("RG001", "main.py", 20, ""),
         ("RG003", "main.py", 23, "legacy mobile client, see #412"),
+        ("RG001", "main.py", 28, "signed payload"),  # what `# routeguard: public` silenced
     ]
-    assert data["summary"]["findings"] == 1 and data["summary"]["suppressed"] == 5
+    assert {f["kind"] for f in data["suppressed"]} == {"inSource"}
+    assert data["summary"]["findings"] == 1 and data["summary"]["suppressed"] == 6
     assert data["summary"]["by_rule"]["RG001"] == 1 and data["summary"]["by_rule"]["RG002"] == 0
 
 
 def test_only_suppressed_findings_exit_zero(tmp_path, monkeypatch):
     write(tmp_path, {"main.py": APP.replace('@app.get("/keyed")', '@app.get("/keyed")  # noqa: RG001')})
     code, data = check_json(tmp_path, monkeypatch)
-    assert (code, data["findings"], len(data["suppressed"])) == (0, [], 6)
+    assert (code, data["findings"], len(data["suppressed"])) == (0, [], 7)
     code, out, err = cli("check", "--no-color", cwd=tmp_path, monkeypatch=monkeypatch)
-    assert (code, out, err) == (0, "No findings in 1 file. 6 suppressed.\n", "")
+    assert (code, out, err) == (0, "No findings in 1 file. 7 suppressed.\n"
+                                   "5 routes: 0 protected, 1 public, 4 unprotected, 0 unverified "
+                                   "(routeguard routes lists them).\n", "")
 
 
 def test_inline_public_route_state(tmp_path, monkeypatch):
@@ -186,6 +190,7 @@ def test_sarif_suppressions_validate(tmp_path, monkeypatch):
         ("RG001", 15, [{"kind": "inSource"}]),
         ("RG001", 20, [{"kind": "inSource"}]),
         ("RG003", 23, [{"kind": "inSource", "justification": "legacy mobile client, see #412"}]),
+        ("RG001", 28, [{"kind": "inSource", "justification": "signed payload"}]),
     ]
     rule_ids = [r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]]
     assert "RG011" in rule_ids and "RG012" in rule_ids
@@ -226,6 +231,7 @@ def test_multi_line_decorator_comment_anywhere_on_it(tmp_path, monkeypatch):
         ("RG001", 6, "on the first line"),
         ("RG001", 13, ""),
         ("RG001", 17, None),
+        ("RG001", 22, "on the closing line"),  # silenced by `public`: reported as suppressed
     ]
     assert {r.path: r.state for r in result.routes}["/c"] == "public"
 

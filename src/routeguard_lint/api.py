@@ -6,32 +6,48 @@ enough files to pay for them; the result is identical for any number of workers.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+import threading
 import traceback
-from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
+from routeguard_lint.auth.judge import judge
 from routeguard_lint.facts import cache
+from routeguard_lint.facts import workers as workers_pool
 from routeguard_lint import rules as rules_pkg
 from routeguard_lint.intent.config import Config, find_config, load_config
 from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
 from routeguard_lint.files.layout import importable_namespaces
-from routeguard_lint.facts.extract import ModuleFacts, extract
+from routeguard_lint.facts.extract import ModuleFacts, extract, skim
 from routeguard_lint.routes.graph import Graph, Route, build_graph
+from routeguard_lint.routes.limits import RouteExpansionLimit
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
 from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
-from routeguard_lint.parsing.source import ParseFailure, read_source
-from routeguard_lint.intent.suppress import declare, suppress
+from routeguard_lint.parsing.relevance import framework_names, relevant
+from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
+from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
 
 PARALLEL_MIN_FILES = 24
+T = TypeVar("T")
+# `ROUTEGUARD_PARSE=all` parses every file before the project-wide stages run. By default only the files
+# `parsing.relevance` selects are, and the others when a name lookup reaches them (OnDemandModules): the
+# results are the same (tests/test_demand.py), the full mode is the reference that test compares against.
+PARSE_ENV = "ROUTEGUARD_PARSE"
+
+
+def demand_driven() -> bool:
+    return os.environ.get(PARSE_ENV, "").strip().lower() != "all"
 
 
 def _facts_for(job: tuple) -> ModuleFacts:
-    path, display, module, is_package, cache_dir = job
+    path, display, module, is_package, cache_dir, demand = job
     try:
         data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
     except ParseFailure as exc:
@@ -39,13 +55,76 @@ def _facts_for(job: tuple) -> ModuleFacts:
         facts.error = (exc.message, exc.line, exc.column)
         return facts
     if cache_dir is None:
-        return extract(data, display, module, is_package)
+        return _compute(data, display, module, is_package, demand)
     key = cache.key_for(data, display, module, is_package)
     facts = cache.load(cache_dir, key)
-    if facts is None:
-        facts = extract(data, display, module, is_package)
-        cache.store(cache_dir, key, facts)
+    if facts is None or (facts.pending and not demand):
+        facts = _compute(data, display, module, is_package, demand)
+        cache.store(cache_dir, key, facts)  # a placeholder too: a warm run then skips the syntax check
     return facts
+
+
+def _failed(job: tuple, message: str) -> ModuleFacts:
+    facts = ModuleFacts(path=job[1], module=job[2], is_package=job[3])
+    facts.error = (message, 1, 1)
+    return facts
+
+
+def _compute(data: bytes, display: str, module: str, is_package: bool, demand: bool) -> ModuleFacts:
+    """Facts of one file, or (demand-driven) a placeholder when nothing needs it parsed yet."""
+    if demand and not relevant(data):
+        stub = skim(data, display, module, is_package)
+        if stub is not None:
+            return stub
+    return extract(data, display, module, is_package)
+
+
+class OnDemandModules(dict):
+    """The index's modules by name (`Index.by_name`), where a placeholder (`ModuleFacts.pending`) stands
+    behind a `_Pending` handle: its name, path and size are known, and the first read of anything else
+    parses the file and fills the placeholder in place. So a lookup that only names a module (`import pkg.sub`,
+    a package's submodule as an attribute) parses nothing, one that reads a binding parses that module, and
+    the index and the route graph call the same lookups as in the full mode. Filled in place, the module is
+    complete for `Index.modules` and every alias too."""
+
+    def __init__(self, mapping: dict[str, ModuleFacts], load: Callable[[ModuleFacts], ModuleFacts]):
+        super().__init__()
+        self._load = load
+        self._keys: dict[int, list[str]] = {}
+        self.loaded: list[str] = []  # display paths parsed on demand, in order (tests, benchmarks)
+        handles: dict[int, _Pending] = {}
+        for key, facts in mapping.items():
+            if facts.pending:
+                self._keys.setdefault(id(facts), []).append(key)
+                facts = handles.setdefault(id(facts), _Pending(facts, self))  # type: ignore[assignment]
+            dict.__setitem__(self, key, facts)
+
+    def fill(self, stub: ModuleFacts) -> ModuleFacts:
+        if stub.pending:
+            full = self._load(stub)
+            for spec in fields(ModuleFacts):
+                setattr(stub, spec.name, getattr(full, spec.name))
+            stub.pending = False
+            self.loaded.append(stub.path)
+            for key in self._keys.pop(id(stub), ()):
+                dict.__setitem__(self, key, stub)  # later lookups get the facts themselves
+        return stub
+
+
+class _Pending:
+    """Stands for a module not parsed yet; see OnDemandModules."""
+
+    __slots__ = ("_stub", "_owner")
+    _KNOWN = frozenset({"path", "module", "is_package", "lines", "pending"})
+
+    def __init__(self, stub: ModuleFacts, owner: OnDemandModules):
+        self._stub = stub
+        self._owner = owner
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _Pending._KNOWN:
+            return getattr(self._stub, name)
+        return getattr(self._owner.fill(self._stub), name)
 
 
 def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
@@ -60,37 +139,55 @@ def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
     return sorted(files, key=weight, reverse=True)
 
 
-def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: Path | None = None) -> list[ModuleFacts]:
-    """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results."""
+def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: Path | None = None,
+                  isolate: bool = True, demand: bool = False) -> list[ModuleFacts]:
+    """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results. `demand`:
+    placeholders for the files nothing needs parsed yet (see OnDemandModules).
+
+    Files not in the cache are analysed in child processes (facts/workers.py: a memory and a time bound
+    per file, a worker that dies costs only its file), one of them when `jobs` is 1 or the project is
+    small; `isolate=False` analyses them in this process instead (no bounds: for callers that trust
+    their input)."""
+    if cache_dir is not None:
+        cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
     unreadable = {f.display: _unreadable(f) for f in files if getattr(f, "error", None)}
     readable = [f for f in files if f.display not in unreadable]
-    cached = _cache_hits(readable, cache_dir) if cache_dir is not None else {}
+    cached = _cache_hits(readable, cache_dir, demand) if cache_dir is not None else {}
     readable = [f for f in readable if f.display not in cached]
-    work = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in readable]
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if workers <= 1 or len(work) < PARALLEL_MIN_FILES:
-        by_display = {job[1]: _facts_for(job) for job in work}
+    if len(readable) < PARALLEL_MIN_FILES:
+        workers = 1
+    if not isolate:
+        by_display = {f.display: _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, demand))
+                      for f in readable}
     else:
-        order = _hint_order(readable)
-        ordered = [(str(f.path), f.display, f.module, f.is_package, cache_dir) for f in order]
-        by_display = _parallel(ordered, workers)
+        order = _hint_order(readable) if workers > 1 else readable
+        work = [(str(f.path), f.display, f.module, f.is_package, cache_dir, demand) for f in order]
+        with no_gc():  # the facts arriving from the workers are long-lived and acyclic: nothing to collect
+            results = workers_pool.run(work, workers, _facts_for, _failed)
+        by_display = {f.display: facts for f, facts in zip(order, results)}
+    if readable and cache_dir is not None:
+        cache.prune(cache_dir)
     by_display.update(unreadable)
     by_display.update(cached)
     return [by_display[f.display] for f in files]
 
 
-def _cache_hits(files: list[SourceFile], cache_dir: Path) -> dict[str, ModuleFacts]:
+def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) -> dict[str, ModuleFacts]:
     """Facts already in the cache, loaded here: sending them through worker processes would cost a
-    pickling round trip each. Misses (and unreadable files) are left to `_facts_for`."""
+    pickling round trip each. Misses (and unreadable files) are left to `_facts_for`; so are placeholders
+    when every file is to be parsed. The collector is paused meanwhile: every loaded object survives, and
+    collections triggered by the allocations would rescan all of them again and again."""
     hits: dict[str, ModuleFacts] = {}
-    for f in files:
-        try:
-            data = read_source(f.path)
-        except (ParseFailure, OSError):
-            continue
-        facts = cache.load(cache_dir, cache.key_for(data, f.display, f.module, f.is_package))
-        if facts is not None:
-            hits[f.display] = facts
+    with no_gc():
+        for f in files:
+            try:
+                data = read_source(f.path)
+            except (ParseFailure, OSError):
+                continue
+            facts = cache.load(cache_dir, cache.key_for(data, f.display, f.module, f.is_package))
+            if facts is not None and (demand or not facts.pending):
+                hits[f.display] = facts
     return hits
 
 
@@ -100,82 +197,184 @@ def _unreadable(f: SourceFile) -> ModuleFacts:
     return facts
 
 
-def _parallel(jobs: list[tuple], workers: int) -> dict[str, ModuleFacts]:
-    """Facts by display path, computed by `workers` processes. A worker that dies (a crash in native
-    code, the out-of-memory killer) takes only its own file down: the other files are finished by
-    fresh workers, and the file that killed its process is reported as RG000."""
-    done: dict[str, ModuleFacts] = {}
-    try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for facts in pool.map(_facts_for, jobs, chunksize=4):
-                done[facts.path] = facts
-    except BrokenProcessPool:
-        _careful([job for job in jobs if job[1] not in done], workers, done)
-    return done
-
-
-def _careful(jobs: list[tuple], workers: int, done: dict[str, ModuleFacts]) -> None:
-    """After a worker died: at most `workers` files in flight, so when one dies again the suspects are
-    known; each suspect is then analysed alone, in a process of its own."""
-    queue = list(jobs)
-    while queue:
-        suspects: list[tuple] = []
-        running: dict = {}
-        try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                while queue or running:
-                    while queue and len(running) < workers:
-                        job = queue.pop(0)
-                        running[pool.submit(_facts_for, job)] = job
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        facts = future.result()  # raises BrokenProcessPool when a worker died
-                        done[running.pop(future)[1]] = facts
-        except BrokenProcessPool:
-            for future, job in running.items():
-                if job[1] in done:
-                    continue
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    done[job[1]] = future.result()
-                else:
-                    suspects.append(job)
-        for job in suspects:
-            done[job[1]] = _isolated(job)
-
-
-def _isolated(job: tuple) -> ModuleFacts:
-    try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_facts_for, job).result()
-    except BrokenProcessPool:
-        facts = ModuleFacts(path=job[1], module=job[2], is_package=job[3])
-        facts.error = ("the process analysing this file died (a crash in the parser, or out of memory)", 1, 1)
-        return facts
-
-
 def build(paths: list[Path], *, excludes: tuple[str, ...] = (), include_tests: bool = False, jobs: int | None = None,
-          cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None, libraries: bool = True) -> Graph:
-    """The route graph of the project `paths` belong to (files/discovery.py); see `build_project`."""
+          cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None, libraries: bool = True,
+          gitignore: bool = True) -> Graph:
+    """The route graph of the whole project `paths` belong to (files/discovery.py); see `build_project`."""
     return build_project(paths, excludes=excludes, include_tests=include_tests, jobs=jobs, cache_dir=cache_dir,
-                         overlay=overlay, libraries=libraries)[0]
+                         overlay=overlay, libraries=libraries, gitignore=gitignore)[0]
 
 
 def build_project(paths: list[Path], *, excludes: tuple[str, ...] = (), include_tests: bool = False,
                   jobs: int | None = None, cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None,
-                  libraries: bool = True) -> tuple[Graph, Project]:
+                  libraries: bool = True, gitignore: bool = True) -> tuple[Graph, Project]:
     """The route graph of the whole project `paths` belong to, and the project (which files are under
     `paths`). `overlay`: file contents (by display path) to analyse instead of what is on disk (the
-    autofixes analyse their rewritten sources before anything is written)."""
-    project = discover_project(paths, excludes, include_tests)
+    autofixes analyse their rewritten sources before anything is written). `gitignore`: skip what
+    .gitignore files list."""
+    project, files, facts = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore, include_tests)
+    return deep(_graph, paths, project, files, facts, libraries, cache_dir), project
+
+
+def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cache_dir: Path | None,
+             overlay: dict[str, bytes] | None, gitignore: bool = True,
+             include_tests: bool = False) -> tuple[Project, list[SourceFile], list[ModuleFacts]]:
+    project = discover_project(paths, excludes, include_tests, gitignore=gitignore)
     files = list(project.files)
-    facts = collect_facts(files, jobs, cache_dir)
+    demand = demand_driven()
+    facts = collect_facts(files, jobs, cache_dir, demand=demand)
+    if demand:
+        facts = _widen(files, facts, jobs, cache_dir)
     if overlay:
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
                  for f, fa in zip(files, facts)]
+    return project, files, facts
+
+
+# Route graphs and rules follow chains of definitions (Depends, include_router, calls) recursively. They
+# run in a thread with a large stack and recursion limit, so that deep real-world chains are followed;
+# a chain deeper still (or a fan-out past routes/limits.py) costs only the file that holds it: it is
+# reported as RG000 and the graph is built again without it, at most MAX_CONTAINED times.
+DEEP_STACK = 512 * 1024 * 1024
+DEEP_RECURSION = 40_000
+MAX_CONTAINED = 20
+
+
+def deep(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a thread with a `DEEP_STACK` stack and a recursion limit of `DEEP_RECURSION`."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    try:
+        old_size = threading.stack_size(DEEP_STACK)
+    except (ValueError, RuntimeError):  # a platform that cannot: run here, with the limit as it is
+        return fn(*args)
+    try:
+        thread = threading.Thread(target=target, name="routeguard-analysis", daemon=True)
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, DEEP_RECURSION))
+        thread.start()
+    finally:
+        threading.stack_size(old_size)
+    try:
+        thread.join()
+    finally:
+        if not thread.is_alive():
+            sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        error = box.pop("error")
+        raise error
+    return box["value"]
+
+
+def _graph(paths: list[Path], project: Project, files: list[SourceFile], facts: list[ModuleFacts],
+           libraries: bool, cache_dir: Path | None = None) -> Graph:
     search = project_site_packages([project.root, *paths]) + [p for p in sys.path if p]
     library = LibraryLoader(search) if libraries else None
-    index = Index(facts, importable_namespaces(project.namespaces, search), library=library)
-    return build_graph(index), project
+    namespaces = importable_namespaces(project.namespaces, search)
+    for attempt in range(MAX_CONTAINED + 1):
+        try:
+            index = Index(facts, namespaces, library=library)
+            if any(fa.pending for fa in facts):
+                index.by_name = OnDemandModules(index.by_name, _on_demand_loader(files, cache_dir))
+            _settle()
+            table = build_graph(index)
+            return replace(table, auth=judge(table))  # the route table, and the auth judgement of its routes
+        except (RecursionError, RouteExpansionLimit) as exc:
+            if attempt == MAX_CONTAINED:
+                raise
+            blame = _contain(exc, facts)
+            del exc
+            if blame is None:
+                raise
+            facts = [blame if fa.path == blame.path else fa for fa in facts]
+    raise AssertionError("unreachable")
+
+
+def _contain(exc: BaseException, facts: list[ModuleFacts]) -> ModuleFacts | None:
+    """The facts that replace those of the file to blame for `exc`: no content, an RG000 error."""
+    path: str | None
+    if isinstance(exc, RouteExpansionLimit):
+        path, line = exc.path, exc.line
+        message = (f"{exc.what} expand to more than {exc.cap:,} routes (the cap on route expansion): the "
+                   f"routes of this file are not analysed")
+    else:
+        path, line = _deepest_file(exc, facts)
+        message = (f"definitions nested too deeply to analyse (a chain of Depends, include_router or calls "
+                   f"that needs more than {DEEP_RECURSION:,} nested steps): this file is not analysed")
+    old = next((fa for fa in facts if fa.path == path and fa.error is None), None)
+    if old is None:
+        return None
+    blamed = ModuleFacts(path=old.path, module=old.module, is_package=old.is_package)
+    blamed.lines = old.lines
+    blamed.error = (message, max(line, 1), 1)
+    return blamed
+
+
+def _deepest_file(exc: BaseException, facts: list[ModuleFacts]) -> tuple[str | None, int]:
+    """The project file that the most frames of `exc`'s traceback were working on (a runaway recursion
+    repeats the frames of the chain that caused it), and line 1 (the chain has no single line)."""
+    paths = {fa.path for fa in facts if fa.error is None}
+    modules = {fa.module: fa.path for fa in facts if fa.error is None}
+    counts: Counter[str] = Counter()
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        if not frame.f_globals.get("__name__", "").startswith("routeguard_lint"):
+            continue
+        here: set[str] = set()
+        for value in frame.f_locals.values():
+            for attr in ("path", "file", "module"):
+                try:
+                    found = getattr(value, attr, None)
+                except Exception:  # noqa: BLE001, S112 - a property that fails: not a file
+                    continue
+                found = modules.get(found, found) if attr == "module" and isinstance(found, str) else found
+                if isinstance(found, str) and found in paths:
+                    here.add(found)
+        counts.update(here)
+    if not counts:
+        return None, 0
+    path = max(counts, key=lambda p: (counts[p], p))
+    return path, 1
+
+
+def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
+           cache_dir: Path | None) -> list[ModuleFacts]:
+    """Parse the placeholders that name a framework subclass or factory of the project (see
+    `relevance.framework_names`), until no new such name appears."""
+    facts = list(facts)
+    names: set[str] = set()
+    while True:
+        new = framework_names(facts, names)
+        fresh, names = new - names, new
+        if not fresh:
+            return facts
+        picked = [i for i, fa in enumerate(facts) if fa.pending and not fresh.isdisjoint(fa.words.split())]
+        if not picked:
+            return facts
+        for i, fa in zip(picked, collect_facts([files[i] for i in picked], jobs, cache_dir, demand=False)):
+            facts[i] = fa
+
+
+def _on_demand_loader(files: list[SourceFile], cache_dir: Path | None) -> Callable[[ModuleFacts], ModuleFacts]:
+    by_display = {f.display: f for f in files}
+
+    def load(stub: ModuleFacts) -> ModuleFacts:
+        f = by_display[stub.path]
+        return _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, False))
+    return load
+
+
+def _settle() -> None:
+    """Move everything alive now (the facts above all) out of the collector's sight: it lives until the end
+    of the run, and every full collection of the later stages would otherwise traverse it again. The
+    collector stays on for what those stages allocate (off for the whole run costs +55 % peak memory).
+    `analysis()` hands them back (`gc.unfreeze`) when it returns, so a long-lived caller leaks nothing."""
+    gc.freeze()
 
 
 def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str = "graph",
@@ -249,15 +448,17 @@ def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
 
 def route_info(route: Route, graph: Graph) -> RouteInfo:
     decl = route.decl
+    assert graph.auth is not None
+    verdict = graph.auth.of(route)
     deps: list[DependencyInfo] = []
     if route.root is not None:
         for child, via in route.root.children:
             deps.append(DependencyInfo(child.label, child.kind, via, child.path, child.line))
     return RouteInfo(
         methods=tuple(route.methods), path=route.full_path, handler=decl.handler_name, file=decl.file,
-        line=decl.line, column=decl.col, state=route.state, public_reason=route.public_reason,
-        auth=route.auth_chain, reason=route.reason, dependencies=tuple(deps), conditions=route.conditions,
-        reachable=route.reachable, scheme=route.scheme,
+        line=decl.line, column=decl.col, state=verdict.state.value, public_reason=verdict.public_reason,
+        auth=verdict.chain, reason=verdict.reason, dependencies=tuple(deps), conditions=route.conditions,
+        reachable=route.reachable, scheme=verdict.scheme,
     )
 
 
@@ -268,9 +469,17 @@ def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | No
     return analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
 
 
-def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-             select: Iterable[str] | None = None, config: Config | None = None,
-             cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
+def analysis(paths: list[Path], **options: Any) -> tuple[Result, Graph]:
+    """`_analysis`, handing the facts back to the collector when it returns (see `_settle`)."""
+    try:
+        return _analysis(paths, **options)
+    finally:
+        gc.unfreeze()
+
+
+def _analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+              select: Iterable[str] | None = None, config: Config | None = None,
+              cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
     """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
     configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
     is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`
@@ -278,19 +487,36 @@ def analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | N
     everything afresh. `overlay`: see `build()`."""
     if config is None:
         config = load_config(find_config(paths))
-    graph, project = build_project(paths, excludes=tuple(excludes) + config.exclude,
-                                   include_tests=config.include_tests, jobs=jobs, cache_dir=cache_dir, overlay=overlay)
+    project, files, facts = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir, overlay,
+                                     config.respect_gitignore, config.include_tests)
+    return deep(_finish, paths, project, files, facts, config, select, cache_dir)
+
+
+def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts: list[ModuleFacts],
+            config: Config, select: Iterable[str] | None, cache_dir: Path | None) -> tuple[Result, Graph]:
+    graph = _graph(paths, project, files, facts, True, cache_dir)
     wanted = list(select) if select is not None else config.rule_codes()
+    # rules the configuration's `ignore` turned off still run: their findings are reported as suppressed
+    # (SARIF kind "external", with the configuration as the reason), never as findings
+    ignored = [code for code in config.ignore if code not in wanted and (config.select is None or
+                                                                          code in config.select)]
     intent = declare(graph, config)  # declared intent: route states, before the rules
+    assert graph.auth is not None
+    judged = replace(graph, intent=intent)  # the judgement before the declarations (suppressed RG001s)
+    graph = replace(graph, auth=graph.auth.declared(intent.verdicts), intent=intent)
     errors = [f"{facts.path}:\n{facts.traceback}" for facts in graph.index.modules
               if getattr(facts, "traceback", None)]
     findings = run_rules(graph, wanted, errors=errors)
     findings = suppress(findings, intent, set(wanted))  # inline suppressions, after the rules
-    findings = sorted(findings + run_rules(graph, wanted, phase="after-suppression", errors=errors),
-                      key=Finding.sort_key)
+    if "RG001" in wanted:
+        findings += declared_public_findings(judged, intent)
+    findings += run_rules(graph, wanted, phase="after-suppression", errors=errors)
+    if ignored:
+        extra = run_rules(graph, ignored) + run_rules(graph, ignored, phase="after-suppression")
+        findings += config_ignored([f for f in extra if f.rule_id != "RG000"], config, set(ignored))
     # the whole project was analysed; what is reported is what lies under the given paths
     hidden = {f.display for f in project.files if not f.reported}
-    findings = [f for f in findings if f.path not in hidden]
+    findings = sorted((f for f in findings if f.path not in hidden), key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes if r.decl.file not in hidden),
                     key=RouteInfo.sort_key)
     mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)

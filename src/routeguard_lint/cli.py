@@ -1,12 +1,15 @@
 """The command line: wires discovery, analysis and the reporters together; no analysis logic lives here.
 
-Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error, 130 interrupted (SIGINT:
+one line, "routeguard: interrupted", never a traceback).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import traceback
 from enum import Enum
 from pathlib import Path
@@ -15,9 +18,36 @@ from typing import Annotated, Optional
 import typer
 
 from routeguard_lint import __version__
-from routeguard_lint.rules import ALL_RULES, get_rule
+
+# The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
+# `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT): not an Exception, so that no `except Exception` on the way turns it into an error."""
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while winding down changes nothing
+    raise Interrupted()
+
+
+def _interrupted() -> None:
+    """One line, exit 130. os._exit: nothing left running (worker processes are killed on the way out and
+    die with this process anyway, an analysis thread is abandoned) may print at interpreter shutdown."""
+    try:
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001, S110 - a closed pipe: nothing more to say on stdout
+        pass
+    try:
+        sys.stderr.write("routeguard: interrupted\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001, S110 - nowhere left to say it
+        pass
+    os._exit(EXIT_INTERRUPTED)
 
 app = typer.Typer(
     name="routeguard",
@@ -26,6 +56,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -39,6 +70,8 @@ class CheckFormat(str, Enum):
 class RoutesFormat(str, Enum):
     table = "table"
     json = "json"
+    markdown = "markdown"
+    csv = "csv"
 
 
 class UsageFailure(Exception):
@@ -76,6 +109,8 @@ def main_callback(
 
 
 def _codes(values: list[str] | None, option: str) -> list[str]:
+    from routeguard_lint.rules import get_rule
+
     out: list[str] = []
     for value in values or []:
         for part in value.split(","):
@@ -106,7 +141,11 @@ def _paths(paths: list[Path] | None) -> list[Path]:
 
 PathsArg = Annotated[Optional[list[Path]], typer.Argument(help="Files or directories to analyse (default: .).",
                                                           show_default=False)]
-ExcludeOpt = Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of paths to skip (repeatable).")]
+ExcludeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--exclude", help="Paths or globs to skip, as you would write them (relative to the working directory, "
+                      "./x, absolute) or a file or directory name; comma-separated or repeated.")]
+NoIgnoreOpt = Annotated[bool, typer.Option("--no-ignore", help="Also analyse files that .gitignore lists "
+                                                               "(skipped by default).")]
 JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPUs).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")]
@@ -139,79 +178,184 @@ def check(
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
     output: OutputOpt = None,
     exclude: ExcludeOpt = None,
+    no_ignore: NoIgnoreOpt = False,
     select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (codes or names).")]
     = None,
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(
+        "--baseline", help="Report only findings that are not in this baseline file (see --write-baseline).",
+        dir_okay=False, show_default=False)] = None,
+    write_baseline: Annotated[Optional[Path], typer.Option(
+        "--write-baseline", help="Record the current findings in FILE and exit 0: adopt routeguard on an "
+                                 "existing codebase, then run with --baseline FILE.",
+        dir_okay=False, show_default=False)] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings "
+                                                                "(2 still means an error).")] = False,
+    fail_on_unverified: Annotated[bool, typer.Option(
+        "--fail-on-unverified", help="Exit 1 when a route is unverified (its authentication lives in code "
+                                     "routeguard cannot read); config: fail-on-unverified = true.")] = False,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Per-rule counts (and how many --fix can "
+                                                                  "fix) instead of the findings.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the findings: no summary, no route "
+                                                              "counts, no progress.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say which configuration was used, how "
+                                                                  "many files were analysed and how long it "
+                                                                  "took (on stderr).")] = False,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (RG003, RG005, RG006), write the "
-                                                    "files, then report what remains.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (`routeguard rules` marks the fixable rules), "
+                                                    "write the files, then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the safe autofixes instead of "
                                                       "the report and write nothing; exit 1 if there would be "
                                                       "changes.")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Analyse a FastAPI project and report security findings."""
-    from routeguard_lint.api import analyze
-    from routeguard_lint.intent.config import ConfigError
-    from routeguard_lint.files.discovery import DiscoveryError
-    from routeguard_lint.report import findings_json, github_annotations, make_console, render_text, sarif_report
+    import time
+    from dataclasses import replace
 
+    from routeguard_lint.rules import ALL_RULES
+
+    from routeguard_lint.api import analysis
+    from routeguard_lint.files.discovery import DiscoveryError
+    from routeguard_lint.files.ignore import repository_root, split_patterns
+    from routeguard_lint.intent.baseline import BaselineError, apply_baseline, load_baseline
+    from routeguard_lint.intent.baseline import write_baseline as record_baseline
+    from routeguard_lint.intent.config import ConfigError
+    from routeguard_lint.report import findings_json, github_annotations, make_console, render_text, sarif_report
+    from routeguard_lint.report.progress import progress, wanted as progress_wanted
+    from routeguard_lint.report.sarif import repository_url, root_prefix
+
+    started = time.monotonic()
     try:
+        if statistics and format is not CheckFormat.text:
+            raise UsageFailure("--statistics works with --format text (the JSON summary has the counts)")
         cli_select, cli_ignore = _codes(select, "--select"), _codes(ignore, "--ignore")
         settings = _config(config, _paths(paths))
         wanted = settings.rule_codes(cli_select, cli_ignore)  # CLI --select/--ignore replace the config's
-        if fix or diff:
-            result = _fix(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted, config=settings,
-                          cache_dir=_cache_dir(no_cache), diff=diff, output=output)
-        else:
-            result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=wanted,
-                             config=settings, cache_dir=_cache_dir(no_cache))
+        if cli_select:
+            settings = replace(settings, select=tuple(cli_select))
+        if cli_ignore:  # rules the command line turns off do not run at all
+            settings = replace(settings, ignore=())
+        if no_ignore:
+            settings = replace(settings, respect_gitignore=False)
+        fail_unverified = fail_on_unverified or settings.fail_on_unverified
+        excludes = split_patterns(exclude or ())
+        known = load_baseline(baseline) if baseline is not None and write_baseline is None else None
+        show_progress = format is CheckFormat.text and not quiet and progress_wanted()
+        graph = None
+        with progress(show_progress, "routeguard: analysing"):
+            if fix or diff:
+                result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
+                              cache_dir=_cache_dir(no_cache), diff=diff, output=output)
+            else:
+                result, graph = analysis(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
+                                         config=settings, cache_dir=_cache_dir(no_cache))
         _debug_errors(result, debug)
+        if verbose:
+            _verbose(settings, result.files, time.monotonic() - started)
+        if write_baseline is not None:
+            count = record_baseline(write_baseline, result.findings)
+            sys.stderr.write(f"routeguard: wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}; "
+                             f"`routeguard check --baseline {write_baseline}` now reports only new ones\n")
+            raise typer.Exit(EXIT_CLEAN)
+        findings, baselined, stale = list(result.findings), 0, 0
+        if known is not None:
+            outcome = apply_baseline(findings, known)
+            findings, baselined, stale = outcome.findings, outcome.matched, outcome.stale
+        needs_fixable = graph is not None and (format is CheckFormat.json or
+                                               (format is CheckFormat.text and not quiet))
+        fixable = _fixable(findings, graph) if needs_fixable else {}
+        root = repository_root(Path.cwd())
         if format is CheckFormat.json:
-            _write(findings_json(result.findings, ALL_RULES, version=__version__, files=result.files), output)
+            _write(findings_json(findings, ALL_RULES, version=__version__, files=result.files,
+                                 fixable=sum(fixable.values()), baselined=baselined, stale=stale,
+                                 routes=result.routes), output)
         elif format is CheckFormat.sarif:
-            _write(sarif_report(result.findings, ALL_RULES, version=__version__), output)
+            _write(sarif_report(findings, ALL_RULES, version=__version__, root=root or Path.cwd(),
+                                repository=repository_url(), success=not result.internal_errors), output)
         elif format is CheckFormat.github:
-            _write(github_annotations(result.findings), output)
+            _write(github_annotations(findings, root_prefix(root)), output)
         else:
+            text_options = dict(summary_files=result.files, fixable=fixable, baselined=baselined, stale=stale,
+                                routes=result.routes, quiet=quiet, statistics=statistics)
             if output is not None:
                 try:
                     with output.open("w", encoding="utf-8") as stream:
                         console = make_console(stream, color=False)
-                        render_text(result.findings, console=console, show_source=False,
-                                    summary_files=result.files)
+                        render_text(findings, console=console, show_source=False, **text_options)
                 except OSError as exc:
                     raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
             else:
                 console = make_console(sys.stdout, color=color)
-                render_text(result.findings, console=console, show_source=console.is_terminal,
-                            summary_files=result.files)
-    except (UsageFailure, DiscoveryError, ConfigError) as exc:
+                render_text(findings, console=console, show_source=console.is_terminal, **text_options)
+    except (UsageFailure, DiscoveryError, ConfigError, BaselineError) as exc:
         _fail(str(exc), debug)
     except typer.Exit:
         raise
     except Exception as exc:  # an internal error: one line, never a bare traceback
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
-    active = [f for f in result.findings if f.suppressed is None]  # "" is suppressed, without a reason
-    raise typer.Exit(EXIT_FINDINGS if active else EXIT_CLEAN)
+    if not result.routes and not quiet:
+        sys.stderr.write(f"routeguard: warning: no route found in {result.files} "
+                         f"file{'s' if result.files != 1 else ''} analysed: are these the FastAPI app's paths?\n")
+    active = [f for f in findings if f.suppressed is None]  # "" is suppressed, without a reason
+    unverified = [r for r in result.routes if r.state == "unverified"]
+    failing = bool(active)
+    if fail_unverified and unverified:
+        failing = True
+        listed = ", ".join(f"{','.join(r.methods)} {r.path}" for r in unverified[:5])
+        more = f" and {len(unverified) - 5} more" if len(unverified) > 5 else ""
+        from routeguard_lint.report._common import sanitize
+
+        sys.stderr.write(f"routeguard: {len(unverified)} unverified route{'s' if len(unverified) != 1 else ''} "
+                         f"fail the run (fail-on-unverified): {sanitize(listed)}{more} "
+                         f"(`routeguard routes` says why)\n")
+    raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _verbose(settings, files: int, seconds: float) -> None:
+    from routeguard_lint.report._common import sanitize
+
+    source = settings.display or "none found"
+    sys.stderr.write(f"routeguard: configuration: {sanitize(source)}\n")
+    sys.stderr.write(f"routeguard: analysed {files} file{'s' if files != 1 else ''} in {seconds:.2f} s\n")
+
+
+def _fixable(findings, graph) -> dict[str, int]:
+    """How many active findings `check --fix` would fix now, by rule (the autofixes' own judgement, one
+    round; nothing is written)."""
+    from collections import Counter
+
+    from routeguard_lint.fix import apply
+    from routeguard_lint.rules import fixable_codes
+
+    fixable = set(fixable_codes())
+    if not any(f.rule_id in fixable and f.suppressed is None for f in findings):
+        return {}
+    _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
+    return dict(Counter(item.rule_id for item in applied))
 
 
 def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
     """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
     diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
-    from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes
+    from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes, write_summary
 
     outcome = run_fixes(paths, **analysis)
     if diff:
         _write(unified_diff(outcome), output)
     else:
-        try:
-            write_changes(outcome)
-        except OSError as exc:
-            raise UsageFailure(f"cannot write a fixed file: {exc.strerror or exc}") from None
+        done = write_changes(outcome, roots=paths)
+        lines = write_summary(done)
+        if lines:  # part-way: say what was changed and what was not, then stop
+            for line in lines:
+                sys.stderr.write(line + "\n")
+            if done.interrupted is not None:
+                raise done.interrupted
+            raise UsageFailure(f"{len(done.failed)} fixed file{'s' if len(done.failed) != 1 else ''} could not "
+                               f"be written (listed above)")
     for line in summary(outcome, would=diff):
         sys.stderr.write(line + "\n")
     if diff:
@@ -222,9 +366,12 @@ def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
 @app.command()
 def routes(
     paths: PathsArg = None,
-    format: Annotated[RoutesFormat, typer.Option("--format", "-f", help="Output format.")] = RoutesFormat.table,
+    format: Annotated[RoutesFormat, typer.Option("--format", "-f", help="Output format: the table, JSON, a "
+                                                                        "Markdown table (for reviews) or CSV.")]
+    = RoutesFormat.table,
     output: OutputOpt = None,
     exclude: ExcludeOpt = None,
+    no_ignore: NoIgnoreOpt = False,
     jobs: JobsOpt = None,
     no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
@@ -232,16 +379,35 @@ def routes(
     debug: DebugOpt = False,
 ) -> None:
     """List every route with its full path, handler and authentication state (the auth matrix)."""
+    from dataclasses import replace
+
     from routeguard_lint.api import analyze
-    from routeguard_lint.intent.config import ConfigError
     from routeguard_lint.files.discovery import DiscoveryError
-    from routeguard_lint.report import make_console, render_routes_table, routes_json
+    from routeguard_lint.files.ignore import split_patterns
+    from routeguard_lint.intent.config import ConfigError
+    from routeguard_lint.report import make_console, render_routes_table, routes_csv, routes_json, routes_markdown
+    from routeguard_lint.report.progress import progress, wanted as progress_wanted
 
     try:
-        result = analyze(_paths(paths), excludes=tuple(exclude or ()), jobs=jobs, select=["RG000"],
-                         config=_config(config, _paths(paths)), cache_dir=_cache_dir(no_cache))
+        settings = _config(config, _paths(paths))
+        if no_ignore:
+            settings = replace(settings, respect_gitignore=False)
+        show_progress = format is RoutesFormat.table and output is None and progress_wanted()
+        with progress(show_progress, "routeguard: analysing"):
+            result = analyze(_paths(paths), excludes=split_patterns(exclude or ()), jobs=jobs, select=["RG000"],
+                             config=settings, cache_dir=_cache_dir(no_cache))
         if format is RoutesFormat.json:
-            _write(routes_json(result.routes, result.mounts), output)
+            _write(routes_json(result.routes, result.mounts, version=__version__), output)
+        elif format is RoutesFormat.markdown:
+            _write(routes_markdown(result.routes), output)
+        elif format is RoutesFormat.csv:
+            _write(routes_csv(result.routes), output)
+        elif output is not None:
+            try:
+                with output.open("w", encoding="utf-8") as stream:  # a file: the tab-separated table
+                    render_routes_table(result.routes, make_console(stream, color=False))
+            except OSError as exc:
+                raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
         else:
             console = make_console(sys.stdout, color=color)
             render_routes_table(result.routes, console)
@@ -251,6 +417,10 @@ def routes(
         for finding in result.findings:  # paths and messages can hold anything a file name can
             sys.stderr.write(f"{sanitize(finding.path)}:{finding.line}:{finding.column}: {finding.rule_id} "
                              f"{sanitize(finding.message)}\n")
+        if not result.routes:
+            sys.stderr.write(f"routeguard: warning: no route found in {result.files} "
+                             f"file{'s' if result.files != 1 else ''} analysed: are these the FastAPI app's "
+                             f"paths?\n")
     except (UsageFailure, DiscoveryError, ConfigError) as exc:
         _fail(str(exc), debug)
     except typer.Exit:
@@ -260,9 +430,27 @@ def routes(
     raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
+cache_app = typer.Typer(help="Manage the per-file facts cache.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clean")
+def cache_clean() -> None:
+    """Remove every entry of the facts cache ($ROUTEGUARD_CACHE_DIR, else $XDG_CACHE_HOME/routeguard,
+    else ~/.cache/routeguard)."""
+    from routeguard_lint.facts.cache import clean, default_dir
+    from routeguard_lint.report._common import sanitize
+
+    folder = default_dir()
+    removed = clean(folder)
+    sys.stderr.write(f"routeguard: removed {removed} cache entries from {sanitize(str(folder))}\n")
+
+
 @app.command("rules")
 def rules_command() -> None:
     """List the rules: code, name, summary."""
+    from routeguard_lint.rules import ALL_RULES
+
     width = max(len(r.name) for r in ALL_RULES)
     for rule in ALL_RULES:
         fix = "fixable" if rule.fixable else ""
@@ -272,6 +460,8 @@ def rules_command() -> None:
 @app.command()
 def explain(rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. RG001.")]) -> None:
     """Show a rule's documentation: what it finds, why it matters, an example and the fix."""
+    from routeguard_lint.rules import get_rule
+
     found = get_rule(rule)
     if found is None:
         sys.stderr.write(f"routeguard: error: unknown rule {rule!r} (see `routeguard rules`)\n")
@@ -285,16 +475,20 @@ def _is_usage_error(exc: BaseException) -> bool:
 
 
 def main() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
     if os.environ.get("ROUTEGUARD_DEBUG"):
-        app()
+        try:
+            app()
+        except Interrupted:
+            _interrupted()
         return
     try:
         code = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("routeguard: interrupted\n")
-        sys.exit(EXIT_ERROR)
+    except (Interrupted, typer.Abort, KeyboardInterrupt):
+        _interrupted()
     except Exception as exc:
         if not _is_usage_error(exc):
             raise

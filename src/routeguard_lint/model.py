@@ -7,8 +7,16 @@ serialise. Reporters only ever see these types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 SEVERITIES = ("error", "warning", "note")
+
+
+class SuppressionKind(str, Enum):
+    """Where a suppression was declared (SARIF's `suppression.kind`)."""
+
+    IN_SOURCE = "inSource"  # an inline `# routeguard: ignore[...]` / `# noqa` comment
+    EXTERNAL = "external"  # the configuration file (`ignore`, `public`)
 
 
 @dataclass(frozen=True, order=True)
@@ -38,6 +46,7 @@ class Finding:
     # Stable across line moves: rule + method + route path, or rule + qualified name.
     fingerprint_key: str = ""
     suppressed: str | None = None  # justification when an inline comment or config suppressed it
+    suppression_kind: SuppressionKind = SuppressionKind.IN_SOURCE  # where it was suppressed (when it is)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.column, self.rule_id, self.route_path or "",

@@ -38,13 +38,15 @@ MAX_EVENTS = 400
 class AV:
     """An abstract value: None, a known constant, some non-None object, unknown, or 'raises'."""
 
-    kind: str  # "none" | "const" | "missing" (None or "", from the credential) | "obj" | "unk" | "crash"
+    kind: str  # "none" | "const" | "missing" (None or "", from the credential) | "forged" | "obj" | "unk" | "crash"
     value: object = None  # the constant, for "const"
     taint: bool = False  # derived from the missing credential
 
     def truth(self) -> bool | None:
         if self.kind in ("none", "missing"):
             return False
+        if self.kind == "forged":
+            return True  # an attacker's credential: present, non-empty, well-formed
         if self.kind == "const":
             try:
                 return bool(self.value)
@@ -58,6 +60,9 @@ class AV:
 
 NONE = AV("none")
 MISSING = AV("none", taint=True)  # the value of a missing credential
+REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no credential (or a forged one)
+FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made up
+_ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
 UNK = AV("unk")
 CRASH = AV("crash")
 
@@ -84,12 +89,15 @@ class Exit:
     value: AV
     expr: ir.Expr | None
     implicit: bool = False  # falls off the end of the function
+    sure: bool = False  # every test on the way holds: the function certainly gets here
 
 
 @dataclass
 class Outcome:
     exits: list[Exit] = field(default_factory=list)
     rejected_at: int | None = None  # line of the raise (or failing expression) that always rejects
+    # calls to the next app (a middleware's `call_next`), when the Flow watches for them: (line, sure)
+    reached: list[tuple[int, bool]] = field(default_factory=list)
 
     @property
     def passes(self) -> bool:
@@ -107,11 +115,22 @@ Callee = Callable[[ir.Call, Ctx, Func], Value]
 
 
 class Flow:
-    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool]):
+    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool],
+                 credential_setting: Callable[[str], bool] | None = None,
+                 next_app: Callable[[ir.Call], bool] | None = None, present: bool = False,
+                 decide: Callable[[ir.Expr], bool | None] | None = None):
+        """`next_app`: calls that hand the request on (a middleware's `call_next(request)`); the walk records
+        where the entry function reaches one (`Outcome.reached`). `decide`: the value of tests the caller
+        knows for the request it asks about (a middleware's path tests, for a path it does not exempt)."""
         self.index = index
         self.callee = callee
         self.verifying = verifying
         self.credential_key = credential_key
+        self.credential_setting = credential_setting
+        self.next_app = next_app
+        self.decide = decide
+        # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
+        self.present = present
         self._memo: dict = {}
 
     # -- entry point -------------------------------------------------------------------------------------
@@ -139,14 +158,17 @@ class _Walk:
         self.dead: set[str] = set()  # numbers of `try` bodies that certainly raised
         self.term: set[tuple] = set()  # condition tuples under which the function certainly ended
         self.out = Outcome()
+        self.here: tuple[int, tuple, bool] = (func.line, (), True)  # the event being evaluated
+        self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
+        self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
 
     def run(self) -> Outcome:
         func = self.func
         events: list[tuple] = []
-        for name, expr, line, conds in func.binds:
-            events.append((line, 1, "bind", (name, expr), conds))
-        for call, line, conds in func.effects:
-            events.append((line, 1, "effect", call, conds))
+        for bind in func.binds:
+            events.append((bind.line, 1, "bind", (bind.name, bind.value), bind.conditions))
+        for effect in func.effects:
+            events.append((effect.line, 1, "effect", effect.call, effect.conditions))
         for r in func.raises:
             events.append((r.line, 2, "raise", r.exc, r.conditions))
         for r in func.returns:
@@ -166,12 +188,14 @@ class _Walk:
                     return self.out
                 continue
             sure = truth is True
+            self.here = (line, conds, sure)
             if kind in ("bind", "effect"):
                 expr = payload[1] if kind == "bind" else payload
                 value = self.eval(expr)
                 if value.kind == "crash":
                     if sure and self.crash(conds, line):
                         return self.out
+                    self.maybe_ended = True
                     value = UNK
                 if kind == "bind":
                     name = payload[0]
@@ -182,21 +206,36 @@ class _Walk:
                         return self.out
                 elif self.terminated(conds, line):
                     return self.out
+                else:
+                    self.maybe_ended = True
+                    self._maybe_cut(conds)
             elif kind == "return":
                 value = self.eval(payload) if payload is not None else NONE
                 if value.kind == "crash":
                     if sure and self.crash(conds, line):
                         return self.out
+                    self.maybe_ended = True
                     continue
-                self.out.exits.append(Exit(line, value, payload))
+                self.out.exits.append(Exit(line, value, payload, sure=sure and not self.maybe_ended))
                 if sure or self.terminated(conds, line):
                     return self.out
+                self.maybe_ended = True
+                self._maybe_cut(conds)
             else:  # end of the function
                 implicit = self.generator_value if self.func.has_yield else NONE
-                self.out.exits.append(Exit(line, implicit, None, implicit=not self.func.has_yield))
+                self.out.exits.append(Exit(line, implicit, None, implicit=not self.func.has_yield,
+                                           sure=not self.maybe_ended))
         return self.out
 
     # -- control ---------------------------------------------------------------------------------------
+    def _maybe_cut(self, conds: tuple) -> None:
+        """A raise or return that may end the walk: later calls to the next app are no longer certain, unless it
+        is in an `except` handler (what an exception does) or under an exempting test."""
+        for c in conds:
+            if isinstance(c, ir.Unknown) and c.code.startswith("<except:"):
+                return
+        self.maybe_cut = True
+
     def _skipped(self, conds: tuple) -> bool:
         for i in range(len(conds) + 1):
             if conds[:i] in self.term:
@@ -261,12 +300,16 @@ class _Walk:
         return result
 
     # -- expressions -----------------------------------------------------------------------------------
-    def eval(self, expr: ir.Expr | None, depth: int = 0) -> AV:  # noqa: C901 - a flat dispatch
+    def eval(self, expr: ir.Expr | None, depth: int = 0) -> AV:
         if expr is None:
             return NONE
         if depth > 30:
             return UNK
         d = depth + 1
+        if self.flow.decide is not None and self.depth == 0:
+            known = self.flow.decide(expr)
+            if known is not None:
+                return AV("const", known)
         if isinstance(expr, ir.Const):
             return NONE if expr.value is None else AV("const", expr.value)
         if isinstance(expr, ir.Str):
@@ -277,6 +320,8 @@ class _Walk:
             base = self.eval(expr.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH
+            if base.kind == "forged":
+                return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
             return AV("unk", None, base.taint)
         if isinstance(expr, ir.Sub):
             return self._sub(expr, d)
@@ -323,14 +368,39 @@ class _Walk:
             return AV("unk", None, self.eval(expr.value, d).taint)
         return UNK
 
+    def _credential_key(self, source: str, key: ir.Expr, depth: int = 0) -> bool:
+        """Whether `key` names a credential header or cookie: a literal, a parameter whose default is one, a
+        constant or setting whose value is known, or (when it is not) whose name says so."""
+        if depth > 4:
+            return False
+        if isinstance(key, ir.Str):
+            return self.flow.credential_key(source, key.value)
+        if isinstance(key, ir.Name):
+            bound = self.env.get(key.id)
+            if bound is not None and bound.kind == "const" and isinstance(bound.value, str):
+                return self.flow.credential_key(source, bound.value)
+            for param in self.func.params:
+                if param.name == key.id:
+                    return param.default is not None and self._credential_key(source, param.default, depth + 1)
+        if isinstance(key, (ir.Name, ir.Attr)):
+            text = self.flow.index.string(key, self.ctx)
+            if text is not None:
+                return self.flow.credential_key(source, text)
+            name = key.attr if isinstance(key, ir.Attr) else key.id
+            return self.flow.credential_setting is not None and self.flow.credential_setting(name)
+        return False
+
     def _sub(self, expr: ir.Sub, d: int) -> AV:
         base = expr.value
         if isinstance(base, ir.Attr) and base.attr in ("headers", "cookies") and len(expr.index) == 1 and \
-                isinstance(expr.index[0], ir.Str) and self.flow.credential_key(base.attr, expr.index[0].value):
-            return CRASH  # request.headers["authorization"] without the header: KeyError
+                self._credential_key(base.attr, expr.index[0]):
+            # request.headers["authorization"]: KeyError without the header, the attacker's value with one
+            return FORGED if self.flow.present else CRASH
         value = self.eval(base, d)
         if value.kind in ("crash", "none"):
             return CRASH
+        if value.kind == "forged":
+            return FORGED  # `token.split(" ")[1]`
         if value.kind == "const" and isinstance(value.value, (str, bytes, tuple)) and len(expr.index) == 1:
             key = self.eval(expr.index[0], d)
             if key.kind == "const" and isinstance(key.value, int) and not isinstance(key.value, bool):
@@ -343,17 +413,23 @@ class _Walk:
             key = self.eval(item, d)
             if key.kind == "crash":
                 return CRASH
-            if key.taint and key.kind in ("none", "const", "missing"):
+            if key.taint and key.kind in _ABSENT:
                 return CRASH  # a credential table has no entry for a missing (None / "") credential
             taint = taint or key.taint
         return AV("unk", None, taint)
 
     def _call(self, call: ir.Call, d: int) -> AV:
         f = call.func
+        if self.depth == 0 and self.flow.next_app is not None and self.flow.next_app(call):
+            line, _conds, sure = self.here
+            self.out.reached.append((line, sure and not self.maybe_cut))
+            return UNK
         # request.headers.get("authorization") / request.cookies.get("session") without the credential
         if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
-                f.value.attr in ("headers", "cookies") and call.args and isinstance(call.args[0], ir.Str) and \
-                self.flow.credential_key(f.value.attr, call.args[0].value):
+                f.value.attr in ("headers", "cookies") and call.args and self._credential_key(f.value.attr,
+                                                                                            call.args[0]):
+            if self.flow.present:
+                return FORGED
             default = call.arg(1, "default")
             return self.eval(default, d).tainted() if default is not None else MISSING
         if isinstance(f, ir.Attr):
@@ -378,10 +454,10 @@ class _Walk:
         if any(v.kind == "crash" for v in values):
             return CRASH
         taint = any(v.taint for v in values)
-        missing = any(v.taint and v.kind in ("none", "const", "missing") for v in values)
+        missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
         # mapping.get(missing) -> the default
         if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and \
-                args[0].kind in ("none", "const", "missing"):
+                args[0].kind in _ABSENT:
             return args[1].tainted() if len(args) > 1 else MISSING
         target = self.flow.callee(call, self.ctx, self.func)
         if isinstance(target, ExternalV):
@@ -389,6 +465,8 @@ class _Walk:
                 return CRASH  # jwt.decode(None) and friends raise
             if target.qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
                 return _compare_digest(args[0], args[1])
+            if isinstance(f, ir.Attr) and base.kind == "forged":
+                return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`
             last = target.qualname.rsplit(".", 1)[-1]
             if last[:1].isupper():
                 return AV("obj", None, taint)
@@ -436,8 +514,8 @@ class _Walk:
             where = expr.comparators[0]
             if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
                     self.flow.credential_key(where.attr, expr.left.value):
-                # `"authorization" in request.headers`: not in a request without credentials
-                return AV("const", expr.ops[0] == "not in", True)
+                # `"authorization" in request.headers`: not in a request without credentials, in a forged one
+                return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
         left = self.eval(expr.left, d)
         if left.kind == "crash":
             return CRASH
@@ -457,7 +535,7 @@ class _Walk:
                 other = right if left.kind == "none" else left
                 if other.kind == "none":
                     result = True
-                elif other.kind in ("const", "obj"):
+                elif other.kind in ("const", "obj", "forged"):
                     result = False
             if result is not None and op == "is not":
                 result = not result
@@ -468,7 +546,7 @@ class _Walk:
         elif op in ("in", "not in"):
             if right.kind == "none":
                 return CRASH  # x in None: TypeError
-            if left.taint and left.kind in ("none", "const", "missing") and not right.taint:
+            if left.taint and left.kind in _ABSENT and not right.taint:
                 result = op == "not in"  # a missing credential is in no table of valid ones
         elif left.kind == "none" or right.kind == "none":
             return CRASH  # None < x: TypeError
@@ -515,6 +593,8 @@ def _equal(left: AV, right: AV) -> bool | None:
     for a, b in ((left, right), (right, left)):
         if a.kind == "none" and b.kind in ("const", "obj"):
             return False
+        if a.kind == "forged" and not b.taint and b.kind in ("unk", "obj", "const", "none"):
+            return False  # a forged credential equals no secret the server holds
         if a.kind in ("none", "missing") and a.taint and b.kind in ("unk", "obj") and not b.taint:
             return False  # a missing credential does not equal the configured secret
         if a.kind == "missing" and b.kind == "const" and b.truth() is True:

@@ -1,7 +1,7 @@
 """Optional credentials: which dependencies let a request without any credential through.
 
-`annotate(builder, routes)` runs after the dependency trees are built and before routes are decided.
-For every node it sets `DepNode.anonymous`:
+`anonymous_requests(graph)` runs in the auth judgement, before routes are decided. For every node it
+records (in a `NodeAuth`, not in the route table) `anonymous`:
 
 * `None`  — nothing below it carries a credential;
 * `False` — a request without credentials is rejected here or below (a scheme with `auto_error=True`, a
@@ -11,8 +11,8 @@ For every node it sets `DepNode.anonymous`:
   `Header(None)`, `request.headers.get(...)` — and no code on the way raises for a missing one).
 
 For callables whose credentials are all optional the function body is walked with the missing values
-set to `None` (see `flow.py`); `anon_value` is what it then returns (`None`, an object, unknown), which
-the dependants above receive. `anon_guard` marks a node whose own code rejects the anonymous request.
+set to `None` (see `missing_credential.py`); `value` is what it then returns (`None`, an object, unknown),
+which the dependants above receive. `guard` marks a node whose own code rejects the anonymous request.
 
 Separately, `optional_outcome` holds, for a callable that reads an optional credential directly, the
 walk with just those parameters missing: RG008 reports the ones whose missing credential reaches a
@@ -21,34 +21,128 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.calls import Calls, callee
+from routeguard_lint.auth.missing_credential import (
+    AV,
+    FORGED,
+    MISSING,
+    REQUEST,
+    Exit,
+    Flow,
+    Outcome,
+    join,
+    names_in,
+)
+from routeguard_lint.auth.vocabulary import (
+    VERIFYING_CALLS,
+    Source,
+    is_credential,
+    is_credential_setting,
+)
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
-from routeguard_lint.auth.missing_credential import AV, MISSING, Flow, Outcome, names_in
-from routeguard_lint.routes.graph import CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, VERIFYING_CALLS, DepNode, GraphBuilder, Route
-from routeguard_lint.project.index import FuncV
+from routeguard_lint.project.index import FuncV, Index
+
+if TYPE_CHECKING:
+    from routeguard_lint.routes.graph import DepNode, Graph
 
 _CALLABLE = ("function", "class", "instance", "route")
 
 
+@dataclass
+class NodeAuth:
+    """What one dependency node does to a request that carries no credential.
+
+    `anonymous`: None = no credential below it, True = such a request gets through, False = rejected here or
+    below. `value`: what it then returns. `guard`: its own code rejects the request. `exits`: the returns it
+    reaches. `optional_outcome`: the walk with only its own optional credentials missing (RG008)."""
+
+    anonymous: bool | None = None
+    value: object = None
+    guard: bool = False
+    exits: tuple[Exit, ...] = ()
+    optional_outcome: Outcome | None = field(default=None)
+    # it receives the request, reads a credential from it (itself or in a function it hands the request to)
+    # and rejects the request when that credential is missing
+    request_guard: bool = False
+    # A request with a forged credential (see `_forged`): whether a credential reaches this node, whether it
+    # rejects such a request on every path, lets it through on a path whose every test holds, and what it
+    # then returns.
+    carries: bool = False
+    forged_rejects: bool = False
+    forged_sure: bool = False
+    forged_value: object = None
+    forged_exit: Exit | None = None
+
+
 def credential_key(source: str, key: str) -> bool:
-    key = key.lower()
-    if source == "headers":
-        return bool(CREDENTIAL_HEADERS.match(key.replace("_", "-")))
-    return bool(CREDENTIAL_COOKIES.search(key))
+    return is_credential(Source(source), key)
 
 
-def make_flow(builder: GraphBuilder) -> Flow:
-    return Flow(builder.index, builder._callee, VERIFYING_CALLS, credential_key)
+def make_flow(index: Index, present: bool = False) -> Flow:
+    return Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
+                credential_setting=is_credential_setting, present=present)
 
 
-def annotate(builder: GraphBuilder, routes: list[Route]) -> None:
-    flow = make_flow(builder)
-    done: set[int] = set()
-    for route in routes:
+def anonymous_requests(graph: Graph) -> dict[int, NodeAuth]:
+    """`NodeAuth` of every node of every route's dependency tree, by `id(node)`."""
+    flow = make_flow(graph.index)
+    reads = Calls(graph.index)
+    out: dict[int, NodeAuth] = {}
+    for route in graph.routes:
         if route.root is not None:
-            _anonymous(route.root, flow, done)
+            _anonymous(route.root, flow, reads, out)
+    forged = make_flow(graph.index, present=True)
+    seen: set[int] = set()
+    for route in graph.routes:
+        if route.root is not None:
+            _forged(route.root, forged, reads, out, seen)
+    return out
+
+
+_SOURCES = ("scheme", "header", "cookie", "request", "session")
+
+
+def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], seen: set[int]) -> NodeAuth:
+    """What a request with an arbitrary, forged credential gets from `node` (walked with the credentials its
+    dependencies hand it, the request's own credential reads giving the forged value)."""
+    facts = out.setdefault(id(node), NodeAuth())
+    if id(node) in seen:
+        return facts
+    seen.add(id(node))
+    if node.credential and node.kind in _SOURCES:
+        facts.carries = True
+        facts.forged_value = FORGED
+        facts.forged_sure = True  # a scheme or a header parameter takes any value
+        return facts
+    if node.kind not in _CALLABLE or node.func is None or node.func_module is None:
+        return facts
+    below = [(_forged(child, flow, reads, out, seen), child, via) for child, via in node.children]
+    creds = [(b, via) for b, _child, via in below if b.carries]
+    fv = FuncV(node.func_module, node.func.qualname)
+    params = {p.name for p, _ in node.params}
+    requests = {p.name: REQUEST for p, (kind, _payload) in node.params if kind == "request"}
+    query = {p.name: FORGED for p, (kind, _payload) in node.params
+             if kind in ("query", "explicit-query") and is_credential(Source.QUERY, p.name)}
+    if not creds and not query and not (requests and reads.reads_request(fv)):
+        return facts
+    env: dict[str, AV] = {**query, **requests}
+    env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
+    outcome = flow.run(fv, env)
+    facts.carries = True
+    facts.forged_rejects = not outcome.passes
+    sure = [ex for ex in outcome.exits if ex.sure]
+    facts.forged_sure = bool(sure)
+    facts.forged_exit = sure[0] if sure else None
+    value: AV | None = None
+    for ex in outcome.exits:
+        value = join(value, ex.value)
+    facts.forged_value = AV("obj", None, True) if node.kind == "class" else \
+        (value.tainted() if value is not None else None)
+    return facts
 
 
 def _optional_source(node: DepNode) -> bool:
@@ -60,50 +154,61 @@ def _optional_source(node: DepNode) -> bool:
     return node.kind == "request"
 
 
-def _anonymous(node: DepNode, flow: Flow, done: set[int]) -> None:
-    if id(node) in done:
-        return
-    done.add(id(node))  # a cycle leaves the node at None
+def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]) -> NodeAuth:
+    found = out.get(id(node))
+    if found is not None:
+        return found
+    facts = out[id(node)] = NodeAuth()  # a cycle leaves the node at None
     if node.credential and node.kind in ("scheme", "header", "cookie", "request"):
-        node.anonymous = _optional_source(node)
-        node.anon_value = MISSING
-        return
+        facts.anonymous = _optional_source(node)
+        facts.value = MISSING
+        return facts
     if node.kind not in _CALLABLE or node.func is None or node.func_module is None:
-        return
-    creds: list[tuple[DepNode, str]] = []
+        return facts
+    creds: list[tuple[NodeAuth, DepNode, str]] = []
     for child, via in node.children:
-        _anonymous(child, flow, done)
-        if child.anonymous is not None:
-            creds.append((child, via))
-    if not creds:
-        return
+        below = _anonymous(child, flow, reads, out)
+        if below.anonymous is not None:
+            creds.append((below, child, via))
     fv = FuncV(node.func_module, node.func.qualname)
+    requests = {p.name: REQUEST for p, (kind, _payload) in node.params if kind == "request"}
+    if not creds:
+        # credentials FastAPI does not model as one: the request itself (read here or in a helper it is handed
+        # to), query parameters named like a credential (`?token=`, a WebSocket ticket)
+        query = _missing_query_credentials(node)
+        if _required_query_credential(node) and node.rejects:
+            facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
+            facts.guard = facts.request_guard = True
+        elif query or (requests and reads.reads_request(fv)):
+            outcome = flow.run(fv, {**query, **requests})
+            if not outcome.passes:
+                facts.anonymous = False
+                facts.guard = facts.request_guard = True
+        return facts
     params = {p.name for p, _ in node.params}
-    direct = [(c, via) for c, via in creds if _optional_source(c)]
+    direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
     if direct and node.kind != "route":
         env = _missing_query_credentials(node)
-        env.update({via: MISSING for c, via in direct if via in params})
-        node.optional_outcome = flow.run(fv, env)
-    if any(c.anonymous is False for c, _ in creds):
-        node.anonymous = False
-        return
-    env = _missing_query_credentials(node)
-    env.update({via: c.anon_value for c, via in creds if via in params and isinstance(c.anon_value, AV)})
+        env.update({via: MISSING for _c, via in direct if via in params})
+        facts.optional_outcome = flow.run(fv, env)
+    if any(b.anonymous is False for b, _c, _v in creds):
+        facts.anonymous = False
+        return facts
+    env = {**_missing_query_credentials(node), **requests}
+    env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = flow.run(fv, env)
-    node.anonymous = outcome.passes
-    node.anon_guard = not outcome.passes
-    node.anon_exits = tuple(outcome.exits)
-    node.anon_value = AV("obj", None, True) if node.kind == "class" else outcome.value().tainted()
-
-
-_QUERY_CREDENTIAL = re.compile(r"(token|api_?key|apikey|secret|password|session|auth|credential)", re.I)
+    facts.anonymous = outcome.passes
+    facts.guard = not outcome.passes
+    facts.exits = tuple(outcome.exits)
+    facts.value = AV("obj", None, True) if node.kind == "class" else outcome.value().tainted()
+    return facts
 
 
 def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
     """Optional query parameters named like a credential: an anonymous request does not send them either."""
     env: dict[str, AV] = {}
     for param, (kind, _payload) in node.params:
-        if kind not in ("query", "explicit-query") or not _QUERY_CREDENTIAL.search(param.name):
+        if kind not in ("query", "explicit-query") or not is_credential(Source.QUERY, param.name):
             continue
         default = param.default
         if isinstance(default, ir.Call):
@@ -113,9 +218,21 @@ def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
     return env
 
 
-def optional_params(root: DepNode) -> list[str]:
+def _required_query_credential(node: DepNode) -> bool:
+    """A required query parameter named like a credential (`token: str`)."""
+    for param, (kind, _payload) in node.params:
+        if kind in ("query", "explicit-query") and is_credential(Source.QUERY, param.name):
+            default = param.default
+            if isinstance(default, ir.Call):
+                default = default.arg(0, "default")
+            if default is None or (isinstance(default, ir.Const) and default.value is ...):
+                return True
+    return False
+
+
+def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
     """Parameters of a route handler fed by a dependency that lets anonymous requests through."""
-    return sorted({via for child, via in root.children if child.anonymous is True
+    return sorted({via for child, via in root.children if id(child) in nodes and nodes[id(child)].anonymous is True
                    and any(p.name == via for p, _ in root.params)})
 
 
@@ -129,10 +246,10 @@ def branches_on(func: Func | None, names: list[str]) -> str | None:
         tests.extend(r.conditions)
     for r in func.returns:
         tests.extend(r.conditions)
-    for _name, _expr, _line, conds in func.binds:
-        tests.extend(conds)
-    for _call, _line, conds in func.effects:
-        tests.extend(conds)
+    for bind in func.binds:
+        tests.extend(bind.conditions)
+    for effect in func.effects:
+        tests.extend(effect.conditions)
     for test in tests:
         if is_marker(test):
             continue

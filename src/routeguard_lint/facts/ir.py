@@ -7,7 +7,7 @@ rest of the pipeline never touches LibCST and per-module facts can be pickled an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +17,7 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Attr:
-    value: "Expr"
+    value: Expr
     attr: str
 
 
@@ -38,19 +38,19 @@ class Const:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    func: "Expr"
+    func: Expr
     args: tuple  # positional arguments (Expr); a *starred argument is Star(expr)
     kwargs: tuple  # ((name, Expr), ...); **kwargs is ("**", Expr)
     line: int
     col: int
 
-    def kwarg(self, name: str) -> "Expr | None":
+    def kwarg(self, name: str) -> Expr | None:
         for key, value in self.kwargs:
             if key == name:
                 return value
         return None
 
-    def arg(self, index: int, name: str | None = None) -> "Expr | None":
+    def arg(self, index: int, name: str | None = None) -> Expr | None:
         """Positional argument `index`, or keyword `name`."""
         if name is not None:
             value = self.kwarg(name)
@@ -63,7 +63,7 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Star:
-    value: "Expr"
+    value: Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +79,20 @@ class DictE:
 
 @dataclass(frozen=True, slots=True)
 class Sub:
-    value: "Expr"
+    value: Expr
     index: tuple  # subscript elements
 
 
 @dataclass(frozen=True, slots=True)
 class BinOp:
     op: str  # "+", "|", "%", ...
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    left: "Expr"
+    left: Expr
     ops: tuple  # ("==", "!=", "is", "is not", "in", "not in", "<", ...)
     comparators: tuple
 
@@ -105,14 +105,26 @@ class BoolOp:
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    value: "Expr"
+    value: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class IfExp:
-    test: "Expr"
-    body: "Expr"
-    orelse: "Expr"
+    test: Expr
+    body: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Comp:
+    """`[elt for names in iterable]` (also a set or generator, `kind` says which): one `for` clause and no
+    `if`; comprehensions with more clauses are `Unknown`. `names` are the loop targets ("" for a part
+    that is not a plain name); they are local to the comprehension, as in Python 3."""
+
+    kind: str  # "list" | "set" | "gen" | "dict"
+    elt: Expr
+    names: tuple
+    iterable: Expr
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +137,12 @@ class Bound:
     """`expr` to be read in another context (an `index.Ctx`): made by the graph when it substitutes a
     caller's argument for a parameter, or a loop item for a loop variable. Never produced by `facts`."""
 
-    expr: "Expr"
+    expr: Expr
     ctx: object
 
 
-Expr = Union[Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
-             Unknown, Bound]
+Expr = (Name | Attr | Str | FStr | Const | Call | Star | Seq | DictE | Sub | BinOp | Compare | BoolOp | Not | IfExp
+        | Comp | Unknown | Bound)
 
 
 def dotted(expr: Expr | None) -> str | None:
@@ -180,7 +192,7 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
         return f"{_show(expr.left)} {expr.op} {_show(expr.right)}"
     if isinstance(expr, Compare):
         out = _show(expr.left)
-        for op, comp in zip(expr.ops, expr.comparators):
+        for op, comp in zip(expr.ops, expr.comparators, strict=False):
             out += f" {op} {_show(comp)}"
         return out
     if isinstance(expr, BoolOp):
@@ -191,6 +203,9 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
         return f"{_show(expr.body)} if {_show(expr.test)} else {_show(expr.orelse)}"
     if isinstance(expr, DictE):
         return "{...}"
+    if isinstance(expr, Comp):
+        inner = f"{_show(expr.elt)} for {', '.join(n or '_' for n in expr.names)} in {_show(expr.iterable)}"
+        return {"list": f"[{inner}]", "set": f"{{{inner}}}", "gen": f"({inner})"}.get(expr.kind, f"{{{inner}}}")
     if isinstance(expr, Unknown):
         return expr.code
     if isinstance(expr, Bound):
@@ -198,10 +213,11 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
     return "?"
 
 
-def _reduce(self):  # pickle by constructor arguments: frozen dataclasses' default setstate is slow
+def _reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
+    """Pickle by constructor arguments: frozen dataclasses' default setstate is slow."""
     return (type(self), tuple(getattr(self, name) for name in type(self).__match_args__))
 
 
 for _cls in (Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
-             Unknown):
+             Comp, Unknown):
     _cls.__reduce__ = _reduce  # type: ignore[method-assign]

@@ -9,12 +9,12 @@ Test code (`tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`) is left o
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from routeguard_lint.files.ignore import PathFilter
 from routeguard_lint.files.layout import (
     PACKAGING_FILES,
     ImportRoot,
@@ -79,25 +79,22 @@ def _is_venv(dirpath: str, filenames: set[str] | list[str]) -> bool:
     return "pyvenv.cfg" in filenames
 
 
-def _excluded(rel_posix: str, name: str, excludes: tuple[str, ...]) -> bool:
-    for pattern in excludes:
-        pat = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel_posix, pat) or fnmatch.fnmatch(name, pat) or \
-                fnmatch.fnmatch(rel_posix, pat + "/*") or rel_posix.startswith(pat + "/"):
-            return True
-    return False
-
-
-def discover(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False) -> list[SourceFile]:
+def discover(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False,
+             gitignore: bool = True) -> list[SourceFile]:
     """Every file of the project `paths` belong to, sorted by display path (see `discover_project`)."""
-    return list(discover_project(paths, excludes, include_tests).files)
+    return list(discover_project(paths, excludes, include_tests, gitignore=gitignore).files)
 
 
-def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False) -> Project:
+def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False, *,
+                     gitignore: bool = True) -> Project:
     """The project `paths` belong to: every `*.py` file of it (test code only when `include_tests`, or
     when under a given path that is test code; files given explicitly always), each with its module
-    name and whether it is under the given paths. Raises DiscoveryError for a missing path."""
+    name and whether it is under the given paths. `excludes` and (unless `gitignore` is False)
+    `.gitignore` files filter what is found in directories (files/ignore.py). A symlinked file whose
+    target lies outside the project is not read (it could be /proc/self/environ or a secret elsewhere on
+    the machine): an RG000 without its content. Raises DiscoveryError for a missing path."""
     cwd = Path.cwd()
+    skip = PathFilter(excludes, gitignore=gitignore, cwd=cwd)
     given: list[Path] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
@@ -119,7 +116,7 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
     found: dict[str, tuple[Rel, bool]] = {}  # real path -> the file as found (relative to the root), a symlink?
     unreadable: dict[str, str] = {}  # directory -> why it could not be listed
     nested: set[Rel] = set()
-    for rel, real, is_link in _walk(root, excludes, unreadable, wanted_dir, nested, given_dirs):
+    for rel, real, is_link in _walk(root, skip, unreadable, wanted_dir, nested, given_dirs):
         if not include_tests and is_test_path(rel, True) and not any(_within(rel, g) for g in test_given):
             continue
         _add(found, rel, real, is_link)
@@ -130,9 +127,12 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
     roots = import_roots(root, rels, nested)
     naming = name_files(rels, roots)
     show = _displayer(root, cwd)
+    outside = {rel for real, (rel, is_link) in found.items() if is_link and not _inside(real, root)}
     files = [SourceFile(path=root.joinpath(*rel), display=show(rel), module=naming.names[rel],
                         is_package=rel[-1] == "__init__.py", reported=any(_within(rel, g) for g, _ in given_rel),
-                        is_test=is_test_path(rel, True))
+                        is_test=is_test_path(rel, True),
+                        error="symlink points outside the project (outside the analysed paths): not read"
+                        if rel in outside else None)
              for rel in rels]
     for directory, why in unreadable.items():
         where = Path(directory)
@@ -148,6 +148,11 @@ def _rel_parts(path: Path, root: Path) -> Rel:
         return path.relative_to(root).parts
     except ValueError:
         return path.parts
+
+
+def _inside(real: str, root: Path) -> bool:
+    top = os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _within(rel: Rel, ancestor: Rel) -> bool:
@@ -172,24 +177,26 @@ def _add(found: dict[str, tuple[Rel, bool]], rel: Rel, real: str, is_link: bool)
         found[real] = (rel, is_link)
 
 
-def _walk(root: Path, excludes: tuple[str, ...], unreadable: dict[str, str] | None = None,
+def _walk(root: Path, skip: PathFilter | None = None, unreadable: dict[str, str] | None = None,
           wanted_dir: Callable[[Rel], bool] | None = None, nested: set[Rel] | None = None,
           bases: Sequence[Rel] = ()) -> Iterator[tuple[Rel, str, bool]]:
     """The `*.py` files under `root`: (path relative to it, real path, is a symlink), in sorted order.
     Symlinked directories are not entered (no loops, nothing outside the tree); symlinked files are read.
     A directory that cannot be listed is recorded in `unreadable`; folders below `root` holding a
-    packaging file are added to `nested`. `excludes` match paths relative to `root` and to each of
-    `bases` (folders below it), and names."""
-    anchors = [(), *(b for b in bases if b)]
+    packaging file are added to `nested`. `skip` (excludes, .gitignore) is asked about each path found,
+    exclude patterns also relative to each of `bases` (given folders below the root)."""
     real_root = os.path.realpath(root)
     seen: set[tuple[int, int]] = set()
+    anchors = [(root.joinpath(*b), b) for b in bases if b]
 
-    def excluded(rel: Rel) -> bool:
-        for anchor in anchors:
-            if len(rel) > len(anchor) and _within(rel, anchor) and \
-                    _excluded("/".join(rel[len(anchor):]), rel[-1], excludes):
-                return True
-        return False
+    def excluded(rel: Rel, is_dir: bool) -> bool:
+        if skip is None:
+            return False
+        path = root.joinpath(*rel)
+        if skip.skip(path, root, is_dir=is_dir):
+            return True
+        return bool(skip.excludes) and any(
+            skip.excludes.matches(path, anchor) for anchor, b in anchors if _within(rel, b))
 
     stack: list[Rel] = [()]
     while stack:
@@ -223,13 +230,13 @@ def _walk(root: Path, excludes: tuple[str, ...], unreadable: dict[str, str] | No
             if is_dir:  # directories named *.py are directories
                 if is_link or name in SKIP_DIRS or name.endswith(".egg-info"):
                     continue
-                if excludes and excluded(rel):
+                if excluded(rel, True):
                     continue
                 if wanted_dir is not None and not wanted_dir(rel):
                     continue
                 subdirs.append(rel)
             elif name.endswith(".py"):
-                if excludes and excluded(rel):
+                if excluded(rel, False):
                     continue
                 real = os.path.realpath(entry.path) if is_link else os.path.join(real_root, *rel)
                 yield rel, real, is_link

@@ -87,17 +87,21 @@ def find_project_root(paths: Sequence[Path], cwd: Path) -> Path:
     """The nearest directory holding a project marker at or above the common ancestor of `paths`
     (absolute). Paths inside another project's test folder (fixture apps of a test suite) belong to no
     project above it: their project is the cwd when it holds them, else their common ancestor. No
-    marker anywhere: the common ancestor."""
+    marker anywhere: the common ancestor. Either way never a regular package's folder (one holding
+    `__init__.py`, which is never a path entry): the first folder above it that is not one."""
     bases = [p if p.is_dir() else p.parent for p in paths] or [cwd]
     start = Path(os.path.commonpath([str(b) for b in bases]))
+    found = start
     for directory in (start, *start.parents):
         if any(os.path.lexists(directory / marker) for marker in PROJECT_MARKERS):
             return directory
         if directory != start and directory.name in TEST_DIRS:
             if _under(start, cwd) and _under(cwd, directory) and cwd != directory:
-                return cwd
-            return start
-    return start
+                found = cwd
+            break
+    while os.path.lexists(found / "__init__.py") and found.parent != found:
+        found = found.parent
+    return found
 
 
 def _under(path: Path, ancestor: Path) -> bool:

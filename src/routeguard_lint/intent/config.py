@@ -15,6 +15,8 @@ Keys (kebab-case, like every key in pyproject.toml):
     include-tests = true
     select = ["RG001", "RG002"]
     ignore = ["RG003"]
+    fail-on-unverified = true    # unverified routes fail the run (exit 1)
+    respect-gitignore = false    # analyse files .gitignore lists too (default: skip them)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import difflib
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +36,14 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 from routeguard_lint.files.discovery import display_path
+from routeguard_lint.auth.judge import AuthState, Verdict
 from routeguard_lint.routes.graph import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"
 ROUTEGUARD_TOML = "routeguard.toml"
-KEYS = ("public", "auth-dependencies", "exclude", "include-tests", "select", "ignore")
+KEYS = ("public", "auth-dependencies", "exclude", "select", "ignore", "fail-on-unverified", "respect-gitignore",
+        "include-tests")
+BOOL_KEYS = ("fail-on-unverified", "respect-gitignore", "include-tests")
 PUBLIC_KEYS = ("path", "methods", "reason")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "WEBSOCKET")
 # A directory holding one of these is the top of a repository: configuration discovery stops there.
@@ -55,7 +61,7 @@ class PublicEntry:
     reason: str
     index: int  # position in the `public` array
     line: int  # line of the entry in the config file (1 when it cannot be found)
-    pattern: re.Pattern = field(compare=False, repr=False)
+    pattern: PathGlob = field(compare=False, repr=False)
 
     def matches(self, route: Route) -> bool:
         if self.methods is not None and not set(route.methods) <= set(self.methods):
@@ -83,6 +89,8 @@ class Config:
     include_tests: bool = False  # analyse and report test code too (files/layout.py `is_test_path`)
     select: tuple[str, ...] | None = None  # rule codes; None = not configured
     ignore: tuple[str, ...] = ()
+    fail_on_unverified: bool = False  # unverified routes make the run fail (exit 1)
+    respect_gitignore: bool = True  # skip what .gitignore files list
 
     def rule_codes(self, cli_select: list[str] | None = None, cli_ignore: list[str] | None = None) -> list[str]:
         """The rules to run. A CLI `--select`/`--ignore` replaces the configured one; RG000 always runs."""
@@ -143,7 +151,7 @@ def load_config(path: Path | None, *, explicit: bool = False) -> Config:
         return Config()
     shown = display_path(Path(os.path.abspath(path)))
     try:
-        data = path.read_bytes()
+        data = _read_regular(path, shown)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {shown}") from None
     except IsADirectoryError:
@@ -169,6 +177,32 @@ def load_config(path: Path | None, *, explicit: bool = False) -> Config:
     else:
         table, where, header = document, f"{shown}:", 1
     return _validate(table, where, path, shown, text, header)
+
+
+MAX_CONFIG_BYTES = 10_000_000
+
+
+def _read_regular(path: Path, shown: str) -> bytes:
+    """The bytes of a configuration file: a regular file, opened without blocking (a FIFO or a device
+    such as /dev/zero is an error, not a hang or an endless read), at most MAX_CONFIG_BYTES."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"config file is not a regular file (a FIFO, socket or device): {shown}")
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file is too large ({st.st_size:,} bytes; the limit is "
+                              f"{MAX_CONFIG_BYTES:,}): {shown}")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            if sum(map(len, chunks)) > MAX_CONFIG_BYTES:
+                raise ConfigError(f"config file is too large (the limit is {MAX_CONFIG_BYTES:,} bytes): {shown}")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _parse(path: Path, text: str, shown: str | None = None) -> dict:
@@ -211,9 +245,6 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
     exclude = _strings(table.get("exclude", []), "exclude", where)
     if any(not e.strip() for e in exclude):
         raise ConfigError(f"{where} exclude: empty pattern")
-    include_tests = table.get("include-tests", False)
-    if not isinstance(include_tests, bool):
-        raise ConfigError(f"{where} 'include-tests' must be a boolean, got {_type(include_tests)}")
     codes: dict[str, list[str] | None] = {"select": None, "ignore": None}
     for key in codes:
         if key not in table:
@@ -225,10 +256,17 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
                 raise ConfigError(f"{where} {key}: unknown rule {item!r} (see `routeguard rules`)")
             out.append(rule.code)
         codes[key] = out
+    flags = {"fail-on-unverified": False, "respect-gitignore": True, "include-tests": False}
+    for key in BOOL_KEYS:
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where} {key!r} must be true or false, got {_type(table[key])}")
+            flags[key] = table[key]
     public = _public(table.get("public", []), where, text, header)
     return Config(source=path, display=shown, public=tuple(public), auth_dependencies=tuple(auth),
-                  exclude=tuple(exclude), include_tests=include_tests, select=tuple(codes["select"]) if codes["select"] is not None else None,
-                  ignore=tuple(codes["ignore"] or ()))
+                  exclude=tuple(exclude), select=tuple(codes["select"]) if codes["select"] is not None else None,
+                  ignore=tuple(codes["ignore"] or ()), fail_on_unverified=flags["fail-on-unverified"],
+                  respect_gitignore=flags["respect-gitignore"], include_tests=flags["include-tests"])
 
 
 def _public(value: object, where: str, text: str, header: int) -> list[PublicEntry]:
@@ -237,6 +275,7 @@ def _public(value: object, where: str, text: str, header: int) -> list[PublicEnt
                           f"({{ path = ..., methods = [...], reason = ... }}), got {_type(value)}")
     entries: list[PublicEntry] = []
     seen_paths: dict[str, int] = {}
+    lines_of = _path_lines(text, header)
     for i, item in enumerate(value):
         at = f"{where} public[{i}]:"
         if not isinstance(item, dict):
@@ -265,8 +304,9 @@ def _public(value: object, where: str, text: str, header: int) -> list[PublicEnt
             methods = tuple(sorted(set(upper)))
         occurrence = seen_paths.get(route_path, 0)
         seen_paths[route_path] = occurrence + 1
-        entries.append(PublicEntry(route_path, methods, reason.strip(), i,
-                                   _entry_line(text, header, route_path, occurrence), path_pattern(route_path)))
+        found = lines_of.get(route_path, ())
+        line = found[occurrence] if occurrence < len(found) else header
+        entries.append(PublicEntry(route_path, methods, reason.strip(), i, line, path_pattern(route_path)))
     return entries
 
 
@@ -277,18 +317,19 @@ def _header_line(text: str, table: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def _entry_line(text: str, header: int, route_path: str, occurrence: int) -> int:
-    """The line of the `occurrence`-th `path = "<route_path>"` at or after the config table's header."""
-    lines = text.splitlines()
-    quoted = "|".join(re.escape(q + route_path + q) for q in ('"', "'"))
-    pattern = re.compile(r"(^|[\s{,])path\s*=\s*(" + quoted + ")")
-    count = 0
-    for number in range(header, len(lines) + 1):
-        if pattern.search(lines[number - 1]):
-            if count == occurrence:
-                return number
-            count += 1
-    return header
+_PATH_KEY = re.compile(r"(?:^|[\s{,])path\s*=\s*(?:\"([^\"\n]*)\"|'([^'\n]*)')")
+
+
+def _path_lines(text: str, header: int) -> dict[str, list[int]]:
+    """For each quoted `path = "..."` value at or after the config table's header, the lines that hold
+    it, in order (one pass over the text: a list of thousands of entries loads in linear time)."""
+    found: dict[str, list[int]] = {}
+    for number, line in enumerate(text.splitlines()[header - 1:], header):
+        if "path" not in line:
+            continue
+        for value in dict.fromkeys(a or b for a, b in _PATH_KEY.findall(line)):
+            found.setdefault(value, []).append(number)
+    return found
 
 
 # ---------------------------------------------------------------------------------------- path globs
@@ -303,19 +344,79 @@ def _normalise(path: str) -> str:
 _PARAM = re.compile(r"^\{[^{}/]*\}$")
 
 
-def path_pattern(glob: str) -> re.Pattern:
-    """A regex for a `public` path: `*` is any text within one segment, `**` any number of whole segments
-    (zero or more), a `{name}` segment any one segment (literal or a route's `{param}`). Trailing slashes
-    are ignored on both sides."""
-    out = ""
-    for seg in _normalise(glob).split("/")[1:]:
-        if seg == "**":
-            out += r"(?:/[^/]+)*"
-        elif _PARAM.match(seg):
-            out += r"/[^/]+"
-        else:
-            out += "/" + "[^/]*".join(re.escape(part) for part in seg.split("*"))
-    return re.compile("^" + out + "$")
+class PathGlob:
+    """A `public` path glob: `*` is any text within one segment, `**` any number of whole segments (zero
+    or more), a `{name}` segment any one segment (literal or a route's `{param}`). Matched segment by
+    segment without backtracking: a `*` within a segment takes the leftmost place where the rest of the
+    segment's text can follow, a run of segments between two `**` the leftmost place in the path; each
+    step only moves forward, so a path is matched in time proportional to its length times the glob's."""
+
+    __slots__ = ("blocks", "glob")
+
+    def __init__(self, glob: str) -> None:
+        self.glob = glob
+        self.blocks: list[list[tuple[str, ...] | None]] = [[]]  # segments between `**`; None: any one segment
+        for seg in _normalise(glob).split("/")[1:]:
+            if seg == "**":
+                self.blocks.append([])
+            elif _PARAM.match(seg):
+                self.blocks[-1].append(None)
+            else:
+                self.blocks[-1].append(tuple(seg.split("*")))
+
+    def match(self, normalised: str) -> bool:
+        """Whether a path (normalised with `_normalise`) matches."""
+        segments = normalised.split("/")[1:]
+        blocks = self.blocks
+        if len(blocks) == 1:
+            return len(segments) == len(blocks[0]) and _block_at(blocks[0], segments, 0)
+        first, last = blocks[0], blocks[-1]
+        if len(first) + len(last) > len(segments) or not _block_at(first, segments, 0):
+            return False
+        end = len(segments) - len(last)
+        if not _block_at(last, segments, end):
+            return False
+        position = len(first)
+        for block in blocks[1:-1]:  # each at its leftmost place between the previous block and the last one
+            while position + len(block) <= end and not _block_at(block, segments, position):
+                position += 1
+            if position + len(block) > end:
+                return False
+            position += len(block)
+        return True
+
+
+def _block_at(block: list[tuple[str, ...] | None], segments: list[str], start: int) -> bool:
+    for offset, parts in enumerate(block):
+        segment = segments[start + offset]
+        if parts is None:
+            if not segment:
+                return False
+        elif not _segment_matches(parts, segment):
+            return False
+    return True
+
+
+def _segment_matches(parts: tuple[str, ...], segment: str) -> bool:
+    """`segment` against a glob segment split on `*`: the first part a prefix, the last a suffix, the
+    others found leftmost in order (optimal for `*`, which crosses no `/`)."""
+    if len(parts) == 1:
+        return segment == parts[0]
+    head, tail = parts[0], parts[-1]
+    if len(head) + len(tail) > len(segment) or not segment.startswith(head) or not segment.endswith(tail):
+        return False
+    position, end = len(head), len(segment) - len(tail)
+    for part in parts[1:-1]:
+        found = segment.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+def path_pattern(glob: str) -> PathGlob:
+    """The matcher of a `public` path glob (see `PathGlob`); `.match(_normalise(path))`."""
+    return PathGlob(glob)
 
 
 # ------------------------------------------------------------------------------------- the pipeline stage
@@ -327,6 +428,9 @@ class ConfigOutcome:
 
     config: Config
     unmatched: list[PublicEntry] = field(default_factory=list)  # public entries that match no route
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> the declared verdict
+    # routes an entry made public (their judged verdict is still graph.auth's: for suppressed RG001s)
+    made_public: list[tuple[Route, PublicEntry]] = field(default_factory=list)
 
 
 def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
@@ -339,29 +443,37 @@ def _matches_auth(node: DepNode, names: frozenset[str]) -> bool:
 
 
 def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
-    """Apply `auth-dependencies` and `public` to the route states (before the rules run)."""
+    """What `auth-dependencies` and `public` make of the route states (before the rules run): the changed
+    verdicts, in `ConfigOutcome.verdicts`."""
     outcome = ConfigOutcome(config)
+    assert graph.auth is not None
+    judged = graph.auth
+
+    def state(route: Route) -> AuthState:
+        return outcome.verdicts.get(id(route), judged.of(route)).state
+
     if config.auth_dependencies:
         names = frozenset(config.auth_dependencies)
         for route in graph.routes:
-            if route.state == "protected" or route.root is None:
+            if state(route) is AuthState.PROTECTED or route.root is None:
                 continue
             chain = _declared_chain(route.root, names, set())
             if chain:
-                route.state = "protected"
-                route.public_reason = None
-                route.auth_chain = tuple(n.label for n in chain)
-                route.reason = (f"authenticated by {' -> '.join(route.auth_chain)} "
-                                f"(declared in config: auth-dependencies in {config.display})")
+                labels = tuple(n.label for n in chain)
+                outcome.verdicts[id(route)] = Verdict(
+                    AuthState.PROTECTED, f"authenticated by {' -> '.join(labels)} (declared in config: "
+                    f"auth-dependencies in {config.display})", chain=labels, scheme=judged.of(route).scheme)
     matched: set[int] = set()
     for entry in config.public:
         for route in graph.routes:
             if not entry.matches(route):
                 continue
             matched.add(entry.index)
-            if route.state != "protected":
-                route.state = "public"
-                route.public_reason = route.reason = f"declared public in {config.display}: {entry.reason}"
+            if state(route) is not AuthState.PROTECTED:
+                reason = f"declared public in {config.display}: {entry.reason}"
+                outcome.made_public.append((route, entry))
+                outcome.verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
+                                                      scheme=judged.of(route).scheme)
     outcome.unmatched = [e for e in config.public if e.index not in matched]
     return outcome
 

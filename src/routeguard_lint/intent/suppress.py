@@ -26,9 +26,11 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 
+from routeguard_lint.auth.judge import AuthState, Verdict
+from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.model import Finding
+from routeguard_lint.model import Finding, SuppressionKind
 from routeguard_lint.parsing.source import ParseFailure, decode, read_source, source_lines
 
 # `# routeguard: <body>`; the body ends where another comment starts (`  # expect: ...`, `# noqa`),
@@ -77,7 +79,10 @@ class Intent:
     unmatched_public: list[PublicEntry]
     directives: list[Directive]
     ran: frozenset = frozenset()  # rule codes whose findings went through `suppress()`
+    verdicts: dict = field(default_factory=dict)  # id(route) -> auth Verdict the declarations decide
     suppressed: bool = False  # `suppress()` has run: directive usage is final
+    # routes declared public: (route, the declaration's reason, where it was declared)
+    made_public: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -167,7 +172,7 @@ def parse_comment(path: str, line: int, anchor: int, text: str) -> list[Directiv
     return out
 
 
-def _decorator_anchors(facts) -> tuple[list[int], list[int]]:
+def _decorator_anchors(facts: ModuleFacts) -> tuple[list[int], list[int]]:
     """Sorted (start, end) line spans of every function decorator: a decorator runs until the next
     decorator or the `def` line."""
     spans: list[tuple[int, int]] = []
@@ -199,25 +204,30 @@ def collect_directives(graph: Graph) -> list[Directive]:
 def declare(graph: Graph, config: Config) -> Intent:
     """Apply the configuration and inline `public` directives to the route states; before the rules."""
     outcome = apply_config(graph, config)
+    made_public = [(route, f"declared public in {config.display}: {entry.reason}", SuppressionKind.EXTERNAL)
+                   for route, entry in outcome.made_public]
     directives = collect_directives(graph)
-    public = {}
+    public: dict[str, list[Directive]] = {}
     for d in directives:
         if d.kind == "public" and not d.problems:
             public.setdefault(d.path, []).append(d)
+    verdicts = dict(outcome.verdicts)
     if public:
+        assert graph.auth is not None
         for route in graph.routes:
             decl = route.decl
             for d in public.get(decl.file, ()):
                 if d.anchor != decl.line and d.line != decl.line:
                     continue
                 d.applied = True
-                if route.state != "protected":
-                    route.state = "public"
-                    route.public_reason = route.reason = f"declared public in {d.path}:{d.line}: {d.reason}"
+                current = verdicts.get(id(route), graph.auth.of(route))
+                if current.state is not AuthState.PROTECTED:
+                    reason = f"declared public in {d.path}:{d.line}: {d.reason}"
+                    verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
+                                                  scheme=current.scheme)
+                    made_public.append((route, d.reason, SuppressionKind.IN_SOURCE))
                 break
-    intent = Intent(config, outcome.unmatched, directives)
-    graph.intent = intent
-    return intent
+    return Intent(config, outcome.unmatched, directives, verdicts=verdicts, made_public=made_public)
 
 
 def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[str]) -> list[Finding]:
@@ -239,6 +249,44 @@ def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[
     intent.ran = frozenset(ran)
     intent.suppressed = True
     return out
+
+
+class _RoutesView:
+    """The graph with other routes: what a rule sees when asked about routes as they were."""
+
+    def __init__(self, graph: Graph, routes: list) -> None:
+        self._graph = graph
+        self.routes = routes
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._graph, name)
+
+
+def declared_public_findings(judged: Graph, intent: Intent) -> list[Finding]:
+    """The RG001 findings that declaring routes public (configuration `public`, inline `# routeguard: public`)
+    silenced, as suppressed findings with the declaration's reason: SARIF and JSON show them as suppressed
+    (kind `external` for the configuration, `inSource` for a comment) rather than not at all. `judged`: the
+    graph with the auth judgement as it was before the declarations."""
+    from routeguard_lint.rules import rg001_unprotected_route
+
+    out: list[Finding] = []
+    seen: set[int] = set()
+    assert judged.auth is not None
+    for route, why, kind in intent.made_public:
+        if id(route) in seen or judged.auth.of(route).state is not AuthState.UNPROTECTED:
+            continue
+        seen.add(id(route))
+        for found in rg001_unprotected_route.check(_RoutesView(judged, [route])):  # type: ignore[arg-type]
+            out.append(replace(found, suppressed=why, suppression_kind=kind))
+    return out
+
+
+def config_ignored(findings: list[Finding], config: Config, rules: set[str] | frozenset[str]) -> list[Finding]:
+    """Findings of `rules` (those the configuration's `ignore` turned off) as suppressed, kind `external`."""
+    where = config.display or "the configuration"
+    return [f if f.rule_id not in rules or f.suppressed is not None else
+            replace(f, suppressed=f'ignore = ["{f.rule_id}"] in {where}', suppression_kind=SuppressionKind.EXTERNAL)
+            for f in findings]
 
 
 # ------------------------------------------------------------------------------------- RG012's question

@@ -26,8 +26,11 @@ import sys
 import tokenize
 import warnings
 from contextlib import contextmanager
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 MAX_BYTES = 5_000_000  # larger files are reported as RG000 "too large", not parsed
 # LibCST's parser and our visitors recurse; very deep nesting is reported instead of crashing.
@@ -41,6 +44,10 @@ MAX_DEPTH = 500
 # most 8,000; the budget allows about 15 s of LibCST's slowest chains.
 DEEP_FROM = 30
 MAX_DEEP_WORK = 1_000_000
+
+
+OUT_OF_MEMORY = ("file is too large to analyse: out of memory while parsing (it needs more than the memory "
+                 "bound per file, see docs/reliability.md)")
 
 
 class ParseFailure(Exception):
@@ -94,12 +101,14 @@ def parse_text(text: str) -> cst.Module:
 
     The nesting is measured first (`check_shape`): a file LibCST could not parse safely or in bounded
     time raises ParseFailure("file is nested too deeply ...") without being handed to it."""
+    import libcst as cst  # here, not at the top: a run served from the cache never loads the parser
+
     syntax_error = check_shape(text)
     old = sys.getrecursionlimit()
     if old < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
     try:
-        with no_gc():
+        with no_gc(), _unvalidated(cst.CSTNode):
             return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
@@ -111,7 +120,7 @@ def parse_text(text: str) -> cst.Module:
     except RecursionError:
         raise ParseFailure("file is nested too deeply to analyse") from None
     except MemoryError:
-        raise ParseFailure("file is too large to analyse (out of memory while parsing)") from None
+        raise ParseFailure(OUT_OF_MEMORY) from None
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # other errors on inputs LibCST does not support; a Rust panic in its
@@ -120,6 +129,27 @@ def parse_text(text: str) -> cst.Module:
     finally:
         if old < RECURSION_LIMIT:
             sys.setrecursionlimit(old)
+
+
+def _no_validation(self: object) -> None:
+    return None
+
+
+@contextmanager
+def _unvalidated(node_class: Any) -> Iterator[None]:
+    """Skip LibCST's per-node validation (`CSTNode.__post_init__` -> `_validate`) while its parser builds a
+    tree: what the parser builds is valid by construction, and validating it costs a fifth of the parse
+    (LibCST's own comment there suggests not validating parsed trees). Nodes built anywhere else, the
+    autofixes' above all, are validated as usual."""
+    original = node_class.__dict__.get("__post_init__")
+    if original is None:  # another LibCST layout: leave it alone
+        yield
+        return
+    node_class.__post_init__ = _no_validation
+    try:
+        yield
+    finally:
+        node_class.__post_init__ = original
 
 
 @contextmanager
@@ -133,6 +163,15 @@ def no_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+def __getattr__(name: str) -> Any:
+    """`source.cst`: LibCST, imported on first use (PEP 562)."""
+    if name == "cst":
+        import libcst
+
+        return libcst
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------------------------- reading
@@ -217,22 +256,33 @@ def _long_dotted_name(text: str) -> bool:
 
 def check_shape(text: str) -> SyntaxError | None:
     """Raise ParseFailure when `text` is nested too deeply for LibCST. Returns CPython's SyntaxError when
-    CPython rejects the file (its message is the better one if LibCST rejects the file too)."""
+    CPython rejects the file (its message is the better one if LibCST rejects the file too). The collector
+    stays paused until CPython's tree is freed (a collection while it is alive only rescans it)."""
+    with no_gc():
+        return _check_shape(text)
+
+
+def _check_shape(text: str) -> SyntaxError | None:
     if _long_dotted_name(text):
         _check_rough(text)
     old = sys.getrecursionlimit()
     try:
         # A modest limit keeps CPython's own AST-construction guard well inside the C stack.
         sys.setrecursionlimit(_frame_depth() + _AST_HEADROOM)
-        with warnings.catch_warnings(), no_gc():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like: not our business
             tree = ast.parse(text)
     except SyntaxError as exc:  # a syntax error, or syntax newer than this Python: LibCST decides
         _check_rough(text)
         return exc
-    except (RecursionError, MemoryError):  # "too complex" for CPython's parser itself
+    except RecursionError:  # "too complex" for CPython's parser itself
         depth, line, _, _ = rough_shape(text)
         raise _too_deep(max(depth, MAX_DEPTH + 1), line) from None
+    except MemoryError:  # too deep for CPython's parser, or really out of memory (the bound per file)
+        depth, line, _, _ = rough_shape(text)
+        if depth > MAX_DEPTH:
+            raise _too_deep(depth, line) from None
+        raise ParseFailure(OUT_OF_MEMORY) from None
     except ValueError:  # NUL bytes (decode() reports those first), integer literals too long to convert
         _check_rough(text)
         return None

@@ -110,6 +110,9 @@ def subst(expr: ir.Expr | None, names: dict, depth: int = 0):  # noqa: C901 - a 
         return ir.Not(subst(expr.value, names, d))
     if isinstance(expr, ir.Compare):
         return ir.Compare(subst(expr.left, names, d), expr.ops, tuple(subst(c, names, d) for c in expr.comparators))
+    if isinstance(expr, ir.Comp):  # the comprehension's own variables hide outer bindings in its element
+        inner = {k: v for k, v in names.items() if k not in expr.names}
+        return ir.Comp(expr.kind, subst(expr.elt, inner, d), expr.names, subst(expr.iterable, names, d))
     return expr  # Str, Const, Unknown, Bound (already read elsewhere)
 
 
@@ -160,4 +163,7 @@ def free_names(expr: ir.Expr | None, out: set | None = None, depth: int = 0) -> 
         free_names(expr.left, out, d)
         for c in expr.comparators:
             free_names(c, out, d)
+    elif isinstance(expr, ir.Comp):
+        free_names(expr.iterable, out, d)
+        out |= free_names(expr.elt, None, d) - set(expr.names)
     return out

@@ -14,9 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import ClassDef, Func, ImportRef, ModuleFacts
+from routeguard_lint.facts.extract import ClassDef, Func, ImportRef, ModuleFacts, is_marker
+from routeguard_lint.project.binding import bind_args, free_names
 
 MAX_DEPTH = 40
+# Call-site sensitivity: a function body is evaluated with the arguments of one call bound to its
+# parameters (`Ctx.env`), through at most MAX_CALL_DEPTH nested calls; deeper, parameters stay unknown
+# (`ParamV`). Results are memoised per (function, bound arguments).
+MAX_CALL_DEPTH = 4
+MAX_OPTIONS = 16  # alternatives kept in one UnionV
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -72,7 +78,35 @@ class UnknownV:
     text: str = ""
 
 
-Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV
+@dataclass(frozen=True)
+class UnionV:
+    """One of several values, depending on a condition the analysis cannot decide (`a if c else b`,
+    `if c: x = a` / `else: x = b`, `table[key]` with an unknown key). Each alternative is kept; see `union`."""
+
+    options: tuple  # of Value, at least two, no UnionV among them
+
+
+Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV | UnionV
+
+
+def union(values) -> "Value":
+    """The union of `values` (flattened, duplicates dropped): the value itself when there is only one,
+    UNKNOWN when there is none or when any alternative is unknown."""
+    out: list = []
+    for value in values:
+        for option in (value.options if isinstance(value, UnionV) else (value,)):
+            if isinstance(option, UnknownV):
+                return UNKNOWN
+            if option not in out:
+                out.append(option)
+    if not out:
+        return UNKNOWN
+    return out[0] if len(out) == 1 else UnionV(tuple(out[:MAX_OPTIONS]))
+
+
+def options(value: "Value") -> tuple:
+    """The alternatives of a value: its options for a UnionV, else the value alone."""
+    return value.options if isinstance(value, UnionV) else (value,)
 
 
 def qualified_name(value: object) -> str | None:
@@ -89,11 +123,27 @@ UNKNOWN = UnknownV()
 
 @dataclass(frozen=True)
 class Ctx:
+    """Where an expression is read: a module, the function whose body it is in (None at module level),
+    and what one call bound to the parameters of that function and the functions around it:
+    ((function qualname, parameter name, ir.Bound), ...), empty when not evaluating a particular call."""
+
     module: str
     scope: str | None = None  # qualname of the enclosing function
+    env: tuple = ()
+    depth: int = 0  # nested calls evaluated to get here (bounded by MAX_CALL_DEPTH)
+
+    def bound(self, scope: str, name: str) -> "ir.Expr | None":
+        for owner, param, expr in self.env:
+            if owner == scope and param == name:
+                return expr
+        return None
 
 
 _BUILTINS = frozenset(dir(builtins))
+
+
+def _reads(expr: ir.Expr | None, name: str) -> bool:
+    return name in free_names(expr)
 
 
 class Index:
@@ -209,9 +259,121 @@ class Index:
             return self._call(expr, ctx, ("call", ctx.module, ctx.scope, expr.line, ir.show(expr, 200)), d)
         if isinstance(expr, ir.Bound):
             return self.resolve(expr.expr, expr.ctx, d)  # type: ignore[arg-type]
+        if isinstance(expr, ir.IfExp):
+            test = self.truth(expr.test, ctx, d)
+            if test is not None:
+                return self.resolve(expr.body if test else expr.orelse, ctx, d)
+            return union((self.resolve(expr.body, ctx, d), self.resolve(expr.orelse, ctx, d)))
+        if isinstance(expr, ir.BoolOp) and expr.op == "or":
+            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate
+            candidates = []
+            for value in expr.values:
+                test = self.truth(value, ctx, d)
+                if test is False:
+                    continue
+                candidates.append(self.resolve(value, ctx, d))
+                if test is True:
+                    break
+            return union(candidates)
+        if isinstance(expr, ir.Sub):
+            return self._subscript(expr, ctx, d)
         return UNKNOWN
 
-    def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:
+    def resolve_at(self, expr: ir.Expr | None, ctx: Ctx, line: int) -> Value:
+        """`resolve`, for an expression on line `line` of a module body: a module-level name assigned on
+        that line or later still has its earlier binding there, the `def` or `class` (the right-hand side
+        of `handler = router.post("/x")(handler)` is evaluated before `handler` is rebound)."""
+        facts = self.by_name.get(ctx.module)
+        if ctx.scope is None and isinstance(expr, ir.Name) and facts is not None and \
+                facts.assign_lines.get(expr.id, 0) >= line:
+            if expr.id in facts.functions:
+                return FuncV(facts.module, expr.id)
+            if expr.id in facts.classes:
+                return ClassV(facts.module, expr.id)
+        return self.resolve(expr, ctx)
+
+    def truth(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> bool | None:
+        """Whether a condition is true, when its value can be told statically (literals, constants, bound
+        arguments, `not`, `and`/`or`, comparisons of literals); None when it cannot."""
+        if expr is None or depth > MAX_DEPTH:
+            return None
+        d = depth + 1
+        if isinstance(expr, ir.Not):
+            inner = self.truth(expr.value, ctx, d)
+            return None if inner is None else not inner
+        if isinstance(expr, ir.BoolOp):
+            results = [self.truth(v, ctx, d) for v in expr.values]
+            if expr.op == "and":
+                return False if False in results else None if None in results else True
+            return True if True in results else None if None in results else False
+        if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
+            left, right = self.resolve(expr.left, ctx, d), self.resolve(expr.comparators[0], ctx, d)
+            if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)):
+                return None
+            op, a, b = expr.ops[0], left.value, right.value
+            if op in ("==", "is"):
+                return a == b
+            if op in ("!=", "is not"):
+                return a != b
+            return None
+        if isinstance(expr, (ir.Seq, ir.DictE)):
+            return bool(expr.items)
+        value = self.resolve(expr, ctx, d)
+        if isinstance(value, LiteralV):
+            return bool(value.value)
+        if isinstance(value, (FuncV, ClassV, ModuleV)):
+            return True
+        return None
+
+    def _subscript(self, expr: ir.Sub, ctx: Ctx, depth: int) -> Value:
+        """`table[key]` of a dict / list / tuple literal (or a name bound to one): the item when the key is
+        known, else the union of every item."""
+        if len(expr.index) != 1:
+            return UNKNOWN
+        found = self._literal(expr.value, ctx, depth)
+        if found is None:
+            return UNKNOWN
+        container, cctx = found
+        key = self.resolve(expr.index[0], ctx, depth + 1)
+        if isinstance(container, ir.DictE):
+            pairs = [(k, v) for k, v in container.items if k is not None]
+            if isinstance(key, LiteralV) and len(pairs) == len(container.items):
+                for k, v in pairs:
+                    kv = self.resolve(k, cctx, depth + 1)
+                    if isinstance(kv, LiteralV) and kv.value == key.value:
+                        return self.resolve(v, cctx, depth + 1)
+            return union(self.resolve(v, cctx, depth + 1) for _k, v in pairs) if pairs else UNKNOWN
+        if isinstance(container, ir.Seq) and container.kind in ("list", "tuple") and \
+                not any(isinstance(i, ir.Star) for i in container.items):
+            if isinstance(key, LiteralV) and isinstance(key.value, int) and not isinstance(key.value, bool):
+                if -len(container.items) <= key.value < len(container.items):
+                    return self.resolve(container.items[key.value], cctx, depth + 1)
+                return UNKNOWN
+            return union(self.resolve(i, cctx, depth + 1) for i in container.items) if container.items \
+                else UNKNOWN
+        return UNKNOWN
+
+    def _literal(self, expr: ir.Expr, ctx: Ctx, depth: int) -> tuple[ir.Expr, Ctx] | None:
+        """The dict / list / tuple literal an expression is, or a name is bound to."""
+        for _ in range(8):
+            if isinstance(expr, ir.Bound):
+                expr, ctx = expr.expr, expr.ctx  # type: ignore[assignment]
+                continue
+            if isinstance(expr, (ir.DictE, ir.Seq)):
+                return expr, ctx
+            if isinstance(expr, ir.Name):
+                bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
+                found = (bound, ctx) if bound is not None else self.binding(expr, ctx)
+            elif isinstance(expr, ir.Attr):
+                found = self.binding(expr, ctx)
+            else:
+                return None
+            if found is None:
+                return None
+            expr, ctx = found  # type: ignore[assignment]
+        return None
+
+    def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:  # noqa: D401
         """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, key, depth + 1)
@@ -227,6 +389,11 @@ class Index:
         if isinstance(func, ir.Sub) and self._lib_mode:  # `Generic[T](...)`: a call of the class
             func = func.value
         callee = self.resolve(func, ctx, depth)
+        if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative
+            return union(self._call_one(option, call, ctx, key, depth) for option in callee.options)
+        return self._call_one(callee, call, ctx, key, depth)
+
+    def _call_one(self, callee: Value, call: ir.Call, ctx: Ctx, key: tuple, depth: int) -> Value:
         if isinstance(callee, ExternalV) and self._lib_mode:
             callee = self.materialize(callee)
         if isinstance(callee, (ClassV, ExternalV)):
@@ -234,28 +401,77 @@ class Index:
                 return UNKNOWN
             return InstanceV(callee, call, ctx.module, ctx.scope, key)
         if isinstance(callee, FuncV):
-            return self.call_result(callee, depth)
+            return self.call_result(callee, depth, call, ctx)
         return InstanceV(None, call, ctx.module, ctx.scope, key)
 
-    def call_result(self, callee: FuncV, depth: int = 0) -> Value:
-        """What calling a project function returns (its last return value that resolves)."""
-        cache_key = ("result", callee, self._lib_mode)
+    def call_env(self, callee: FuncV, func: Func, call: ir.Call, ctx: Ctx, skip_first: bool = False) -> Ctx:
+        """The context of `callee`'s body for one call: its arguments (read in `ctx`) bound to its
+        parameters, its defaults read where the `def` is (the enclosing scope). Past MAX_CALL_DEPTH nested
+        calls, or for a call that passes nothing, the plain context of the body."""
+        def_ctx = Ctx(callee.module, func.parent)
+        plain = Ctx(callee.module, func.qualname)
+        if ctx.depth >= MAX_CALL_DEPTH or not func.params:
+            return plain
+        env = bind_args(func, call, ctx, def_ctx, skip_first=skip_first)
+        pairs = tuple((func.qualname, name, expr) for name, expr in sorted(env.names.items())
+                      if isinstance(expr, ir.Bound))
+        if not pairs:
+            return plain
+        # the bindings of the functions around it stay visible (a closure called where it was made)
+        outer = tuple(item for item in ctx.env if item[0] != func.qualname) if ctx.module == callee.module else ()
+        return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
+
+    def call_result(self, callee: FuncV, depth: int = 0, call: ir.Call | None = None,
+                    ctx: Ctx | None = None) -> Value:
+        """What calling a project function returns: with `call` (written in `ctx`), for that call's
+        arguments; every `return` that resolves counts (their union)."""
+        func = self.func(callee)
+        if func is None:
+            return UNKNOWN
+        method = call is not None and func.class_name is not None and isinstance(call.func, ir.Attr) and \
+            func.params and self.self_class(ParamV(callee.module, func.qualname, func.params[0].name)) is not None
+        fctx = self.call_env(callee, func, call, ctx, skip_first=bool(method)) \
+            if call is not None and ctx is not None else Ctx(callee.module, func.qualname)
+        cache_key = ("result", callee, fctx, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
         self._cache[cache_key] = UNKNOWN  # cycle guard
-        func = self.func(callee)
-        result: Value = UNKNOWN
-        if func is not None:
-            fctx = Ctx(callee.module, func.qualname)
-            for ret in reversed(func.returns):
-                if ret.value is None or (isinstance(ret.value, ir.Const) and ret.value.value is None):
-                    continue
-                value = self.resolve(ret.value, fctx, depth + 1)
-                if not isinstance(value, UnknownV):
-                    result = value
-                    break
+        found = []
+        for ret in reversed(func.returns):
+            if ret.value is None or (isinstance(ret.value, ir.Const) and ret.value.value is None):
+                continue
+            value = self.resolve(ret.value, fctx, depth + 1)
+            if not isinstance(value, UnknownV):
+                found.append(value)
+        result = union(found) if found else UNKNOWN
+        if isinstance(result, UnknownV) and found:
+            result = found[0]  # some returns resolve, others do not: the last one that does, as before
         self._cache[cache_key] = result
         return result
+
+    def _branches(self, func: Func, name: str) -> list[tuple[ir.Expr, int, tuple]] | None:
+        """The assignments of a local that may each be its value at the end of the function body: the
+        last unconditional one and those after it under an `if`; None when that is only the last one."""
+        key = ("branches", id(func))
+        table = self._cache.get(key)
+        if table is None:
+            table = {}
+            by_name: dict[str, list] = {}
+            for bind in func.binds:
+                by_name.setdefault(bind.name, []).append((bind.value, bind.line, bind.conditions))
+            for bname, items in by_name.items():
+                if len(items) < 2:
+                    continue
+                start = max((i for i, item in enumerate(items) if not item[2]), default=0)
+                chosen = items[start:]
+                if len(chosen) < 2 or any(_reads(expr, bname) or any(is_marker(c) for c in conds)
+                                          for expr, _line, conds in chosen):
+                    continue  # loops, `x = x + [...]`, try blocks: the last assignment, as before
+                table[bname] = chosen
+            self._cache[key] = (func, table)
+        else:
+            table = table[1]
+        return table.get(name)
 
     def scopes(self, ctx: Ctx):
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
@@ -274,11 +490,26 @@ class Index:
         for func in self.scopes(ctx):
             scope = func.qualname
             if name in func.assigns:
-                return self.resolve_binding(func.assigns[name], Ctx(ctx.module, scope),
-                                            ("local", ctx.module, scope, name), depth)
+                local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
+                # an object made in a function body is one object per call being evaluated (a router
+                # factory called twice makes two routers)
+                made_in = (ctx.env,) if ctx.env else ()
+                branches = self._branches(func, name)
+                if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
+                    return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
+                                                                    *made_in), depth)
+                                 for expr, line, conds in branches
+                                 if not any(self.truth(c, local, depth + 1) is False for c in conds))
+                return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
+                                            depth)
+            bound = ctx.bound(scope, name)
+            if bound is not None:  # a parameter, for the call being evaluated
+                return self.resolve(bound, ctx, depth + 1)
             nested = f"{scope}.{name}"
             if nested in facts.functions:
                 return FuncV(facts.module, nested)
+            if nested in facts.classes:
+                return ClassV(facts.module, nested)
             for i, param in enumerate(func.params):
                 if param.name == name:
                     if i == 0 and self._lib_mode and func.class_name and param.kind in ("pos", "posonly") \
@@ -297,12 +528,23 @@ class Index:
         cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
-        self._cache[cache_key] = UNKNOWN
+        # while `name = expr` is being evaluated, `name` inside `expr` is its earlier binding: the `def` or
+        # `class` in `handler = router.post("/x")(handler)`
+        self._cache[cache_key] = FuncV(facts.module, name) if name in facts.functions and name in facts.assigns \
+            else ClassV(facts.module, name) if name in facts.classes and name in facts.assigns else UNKNOWN
         value = self._global_uncached(facts, name, depth, seen | {(module, name)})
         self._cache[cache_key] = value
         return value
 
     def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:
+        made = getattr(facts, "global_assigns", {}).get(name)
+        if made:  # `global name` in functions: what they assign, and the module's own binding if any
+            values = [self.resolve_binding(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
+                                           depth) for expr, scope in made]
+            own = facts.assigns.get(name)
+            if own is not None and not (isinstance(own, ir.Const) and own.value is None):
+                values.append(self.resolve_binding(own, Ctx(facts.module), ("global", facts.module, name), depth))
+            return union(values)
         if name in facts.assigns:
             return self.resolve_binding(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
                                         depth)
@@ -360,6 +602,16 @@ class Index:
         return ExternalV(sub)
 
     def _attr(self, base: Value, attr: str, depth: int) -> Value:
+        if isinstance(base, UnionV):
+            return union(self._attr(option, attr, depth) for option in base.options)
+        if isinstance(base, ParamV):
+            owner = self.self_class(base)
+            if owner is not None:  # `self.x` inside a method: what the class or its `__init__` define
+                found = self.class_attr(owner, attr, depth)
+                if isinstance(found, UnknownV):
+                    found = self.instance_attr(owner, attr, None, depth)
+                return found
+            return UNKNOWN
         if isinstance(base, ModuleV):
             value = self.global_name(base.name, attr, depth)
             if not isinstance(value, UnknownV):
@@ -375,11 +627,41 @@ class Index:
         if isinstance(base, ClassV):
             return self.class_attr(base, attr, depth)
         if isinstance(base, InstanceV) and isinstance(base.cls, ClassV):
-            return self.class_attr(base.cls, attr, depth)
+            found = self.class_attr(base.cls, attr, depth)
+            if isinstance(found, UnknownV):
+                found = self.instance_attr(base.cls, attr, base, depth)
+            return found
         if isinstance(base, InstanceV) and isinstance(base.cls, ExternalV) and self._lib_mode:
             cls = self.materialize(base.cls)
             if isinstance(cls, ClassV):
                 return self.class_attr(cls, attr, depth)
+        return UNKNOWN
+
+    def self_class(self, param: ParamV) -> ClassV | None:
+        """The class when `param` is the first parameter (`self`) of one of its methods."""
+        func = self.func(FuncV(param.module, param.func))
+        if func is None or func.class_name is None or not func.params or func.params[0].name != param.name \
+                or func.params[0].kind not in ("pos", "posonly") or func.decorators and any(
+                    ir.dotted(d.expr) == "staticmethod" for d in func.decorators):
+            return None
+        return ClassV(param.module, func.class_name)
+
+    def instance_attr(self, cls_v: ClassV, attr: str, instance: InstanceV | None, depth: int = 0) -> Value:
+        """`obj.attr` set by a method as `self.attr = expr`; for an `__init__` assignment of a known instance,
+        read with the arguments that instance was made with."""
+        if depth > MAX_DEPTH:
+            return UNKNOWN
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            if cdef is None or attr not in cdef.instance_attrs:
+                continue
+            expr, method = cdef.instance_attrs[attr]
+            func = self.func(FuncV(owner.module, method))
+            mctx = Ctx(owner.module, method)
+            if instance is not None and func is not None and func.name == "__init__":
+                mctx = self.call_env(FuncV(owner.module, method), func, instance.call,
+                                     Ctx(instance.module, instance.scope), skip_first=True)
+            return self.resolve_binding(expr, mctx, ("attr", owner.module, cdef.name, attr), depth + 1)
         return UNKNOWN
 
     def class_attr(self, cls_v: ClassV, attr: str, depth: int = 0) -> Value:
@@ -440,9 +722,11 @@ class Index:
                 return None
             for func in self.scopes(ctx):
                 if expr.id in func.assigns:
-                    return func.assigns[expr.id], Ctx(ctx.module, func.qualname)
+                    return func.assigns[expr.id], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
                 if any(p.name == expr.id for p in func.params):
-                    return None
+                    bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
+                    return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None  # type: ignore
+
             return self.module_binding(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
             base = self.resolve(expr.value, ctx)

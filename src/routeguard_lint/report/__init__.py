@@ -7,7 +7,8 @@ Every reporter is a plain function without global state; output is sorted (by
 from routeguard_lint.report.github import github_annotations
 from routeguard_lint.report.json_report import findings_json, routes_json
 from routeguard_lint.report.sarif import sarif_report
-from routeguard_lint.report.text import make_console, render_routes_table, render_text, summary_line
+from routeguard_lint.report.tables import routes_csv, routes_markdown
+from routeguard_lint.report.text import make_console, render_routes_table, render_text, route_summary, summary_line
 
 __all__ = [
     "findings_json",
@@ -15,7 +16,10 @@ __all__ = [
     "make_console",
     "render_routes_table",
     "render_text",
+    "routes_csv",
     "routes_json",
+    "routes_markdown",
+    "route_summary",
     "sarif_report",
     "summary_line",
 ]

@@ -9,7 +9,8 @@ in actions/toolkit): ``%`` -> ``%25``, CR -> ``%0D``, LF -> ``%0A`` everywhere, 
 values also ``:`` -> ``%3A`` and ``,`` -> ``%2C``. Other non-printable characters (ESC, bidi
 overrides ...) are shown as Python escapes (``\\x1b``) because GitHub's log viewer renders ANSI.
 Suppressed findings (``Finding.suppressed`` set) are skipped. Findings with ``line < 1`` carry
-only ``file=``.
+only ``file=``. ``file=`` is relative to the repository root (``prefix``, as for SARIF), so annotations
+land on the right file when routeguard runs from a subdirectory.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
+def annotation(finding: Finding, prefix: str = "") -> str:
+    from routeguard_lint.report.sarif import rebase
+
     level = GITHUB_LEVELS.get(finding.severity, "warning")
-    props = [("file", finding.path)]
+    props = [("file", rebase(finding.path, prefix))]
     if finding.line >= 1:
         props.append(("line", str(finding.line)))
         if finding.column >= 1:
@@ -57,7 +60,8 @@ def annotation(finding: Finding) -> str:
     return f"::{level} {rendered}::{escape_data(finding.message)}"
 
 
-def github_annotations(findings: Iterable[Finding]) -> str:
-    """Workflow commands, one per unsuppressed finding, sorted; trailing newline unless empty."""
-    lines = [annotation(f) for f in sort_findings(findings) if f.suppressed is None]
+def github_annotations(findings: Iterable[Finding], prefix: str = "") -> str:
+    """Workflow commands, one per unsuppressed finding, sorted; trailing newline unless empty.
+    ``prefix``: the cwd relative to the repository root (``sarif.root_prefix``)."""
+    lines = [annotation(f, prefix) for f in sort_findings(findings) if f.suppressed is None]
     return "".join(line + "\n" for line in lines)

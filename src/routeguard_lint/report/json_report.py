@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from routeguard_lint.model import Finding, MountInfo, RouteInfo
+from routeguard_lint.model import Finding, MountInfo, RouteInfo, SuppressionKind
 from routeguard_lint.report._common import sort_routes, split_suppressed
 from routeguard_lint.rules.base import Rule
 
@@ -55,13 +55,20 @@ def findings_json(
     version: str,
     files: int,
     suppressed: Iterable[Finding] = (),
+    fixable: int = 0,
+    baselined: int = 0,
+    stale: int = 0,
+    routes: Iterable[RouteInfo] | None = None,
 ) -> str:
-    """Findings as JSON.
+    """Findings as JSON (the shape is schemas/check.schema.json).
 
     Findings are sorted by ``Finding.sort_key()``; a finding whose ``suppressed`` field is set
     is reported under ``"suppressed"`` even when it arrives in ``findings``.
     ``summary.by_rule`` has a key for every rule in ``rules`` (0 when it found nothing) plus any
     other rule id that occurs, sorted by id, and counts only unsuppressed findings.
+    ``summary.files`` counts the files analysed, ``summary.files_with_findings`` those with an active
+    finding; ``fixable``, ``baselined`` (left out by ``--baseline``) and ``stale_baseline`` (baseline
+    entries that match nothing) are counts; ``summary.routes`` (given ``routes``) counts routes by state.
     """
     active, quiet = split_suppressed(findings, suppressed)
     counts = Counter(f.rule_id for f in active)
@@ -70,6 +77,7 @@ def findings_json(
     for finding in quiet:
         entry = finding_dict(finding)
         entry["justification"] = finding.suppressed or ""
+        entry["kind"] = SuppressionKind(finding.suppression_kind).value  # "inSource" | "external"
         quiet_dicts.append(entry)
     data = {
         "version": version,
@@ -80,9 +88,20 @@ def findings_json(
             "findings": len(active),
             "by_rule": {rule_id: counts.get(rule_id, 0) for rule_id in rule_ids},
             "suppressed": len(quiet),
+            "files_with_findings": len({f.path for f in active}),
+            "fixable": fixable,
+            "baselined": baselined,
+            "stale_baseline": stale,
         },
     }
+    if routes is not None:
+        data["summary"]["routes"] = route_counts(routes)  # type: ignore[index]
     return dumps(data)
+
+
+def route_counts(routes: Iterable[RouteInfo]) -> dict[str, int]:
+    states = Counter(route.state for route in routes)
+    return {"total": sum(states.values()), **{state: states.get(state, 0) for state in ROUTE_STATES}}
 
 
 def route_dict(route: RouteInfo) -> dict[str, Any]:
@@ -121,8 +140,10 @@ def mount_dict(mount: MountInfo) -> dict[str, Any]:
     }
 
 
-def routes_json(routes: Iterable[RouteInfo], mounts: Iterable[MountInfo] = ()) -> str:
-    """The route inventory as JSON, sorted by ``RouteInfo.sort_key()``.
+def routes_json(routes: Iterable[RouteInfo], mounts: Iterable[MountInfo] = (), *,
+                version: str | None = None) -> str:
+    """The route inventory as JSON, sorted by ``RouteInfo.sort_key()`` (the shape is
+    schemas/routes.schema.json); ``version``, when given, is routeguard's, as in ``check``'s JSON.
 
     Dependencies, auth chain and conditions keep the analyzer's order (it is meaningful:
     outermost first). ``mounts`` lists ``app.mount(...)`` targets (static files, other ASGI apps,
@@ -130,7 +151,8 @@ def routes_json(routes: Iterable[RouteInfo], mounts: Iterable[MountInfo] = ()) -
     """
     ordered = sort_routes(routes)
     states = Counter(route.state for route in ordered)
-    data = {
+    data: dict[str, Any] = {} if version is None else {"version": version}
+    data |= {
         "routes": [route_dict(route) for route in ordered],
         "mounts": [mount_dict(m) for m in sorted(mounts, key=MountInfo.sort_key)],
         "summary": {"routes": len(ordered), **{state: states.get(state, 0) for state in ROUTE_STATES}},

@@ -2,31 +2,38 @@
 
 Deliberate choices:
 
-* No ``originalUriBaseIds``: its ``%SRCROOT%`` would be the absolute ``file:///`` URI of the
-  current directory, which differs between machines. Results use relative URIs with
-  ``uriBaseId: "%SRCROOT%"``, which GitHub resolves against the repository root.
-* No ``informationUri`` (there is no published documentation URL to point at).
+* URIs are relative to the repository root (the nearest directory above the working directory that
+  holds ``.git`` or ``.hg``; the working directory when there is none), with ``uriBaseId: "%SRCROOT%"``,
+  so they are right when routeguard runs from a subdirectory. ``originalUriBaseIds`` gives
+  ``%SRCROOT%``'s absolute ``file:///`` URI. Files outside the root get absolute ``file://`` URIs.
+* Every rule descriptor has ``helpUri`` (its section of docs/rules.md at the repository URL from the
+  package metadata, ``[project.urls] Repository``), CWE tags (``external/cwe/cwe-306``),
+  ``security-severity`` (GitHub's 0-10 scale) and ``precision``; see :data:`RULE_PROPERTIES`.
 * ``partialFingerprints["routeguard/v1"]`` is the SHA-256 of ``Finding.fingerprint_key``
   (rule + method + route path, or rule + qualified name), so it survives line moves. When the key
   is empty it falls back to rule + path + message. When several results in one run share a
   fingerprint, the second and later (in report order) get ``sha256(key + "\\0" + n)`` so GitHub
-  does not merge them into one alert.
+  does not merge them into one alert. Baselines (``intent/baseline.py``) use the same fingerprints.
 * Regions are passed through from the model (1-based lines and columns; SARIF's ``endColumn`` is
   the column *after* the last character). A finding with ``line < 1`` gets no region (the whole
   file); columns < 1 are left out; end positions before the start are clamped to the start.
 * Every rule in ``rules`` is declared (sorted by code). A finding whose rule id is not among them
   gets a minimal synthesised descriptor, so ``ruleIndex`` is always valid.
+* Suppressed findings are results with ``suppressions``: kind ``inSource`` for a comment in the code,
+  ``external`` for the configuration (``ignore``, ``public``), with the reason as ``justification``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from routeguard_lint.model import Finding, Related
+from routeguard_lint.intent.baseline import fingerprint, fingerprint_source
+from routeguard_lint.model import Finding, Related, SuppressionKind
 from routeguard_lint.report._common import sarif_level, split_suppressed
 from routeguard_lint.report.json_report import dumps
 from routeguard_lint.rules.base import Rule
@@ -35,6 +42,26 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 FINGERPRINT_NAME = "routeguard/v1"
 SRCROOT = "%SRCROOT%"
+TOOL_NAME = "routeguard"
+
+#: Per rule: (CWE ids, GitHub security-severity 0.0-10.0, SARIF precision). GitHub ranks an alert
+#: critical from 9.0, high from 7.0, medium from 4.0, low below. Rules that are not about a weakness in
+#: the analysed code (a file it could not read, configuration hygiene) have no CWE and no severity.
+RULE_PROPERTIES: dict[str, tuple[tuple[int, ...], float | None, str]] = {
+    "RG000": ((), None, "very-high"),  # analysis error: not a weakness, a file routeguard could not check
+    "RG001": ((306,), 8.2, "high"),  # Missing Authentication for Critical Function
+    "RG002": ((287,), 8.2, "high"),  # Improper Authentication
+    "RG003": ((598,), 5.3, "high"),  # Use of GET Request Method With Sensitive Query Strings
+    "RG004": ((798,), 7.5, "medium"),  # Use of Hard-coded Credentials
+    "RG005": ((208,), 5.3, "medium"),  # Observable Timing Discrepancy
+    "RG006": ((), None, "high"),  # a 401 without its challenge: a protocol defect (RFC 9110), no weakness
+    "RG007": ((636,), 7.5, "medium"),  # Not Failing Securely ('Failing Open')
+    "RG008": ((287,), 7.5, "medium"),  # Improper Authentication
+    "RG009": ((862,), 7.5, "high"),  # Missing Authorization
+    "RG010": ((347,), 9.1, "high"),  # Improper Verification of Cryptographic Signature
+    "RG011": ((), None, "very-high"),  # configuration hygiene
+    "RG012": ((), None, "very-high"),  # configuration hygiene
+}
 
 _WINDOWS_ABS = re.compile(r"^[A-Za-z]:/")
 
@@ -47,13 +74,36 @@ def _quote(path: str) -> str:
         return quote(path, safe="/", errors="backslashreplace")
 
 
-def artifact_location(path: str) -> dict[str, str]:
+def rebase(path: str, prefix: str) -> str:
+    """A model path (relative to the cwd) made relative to the repository root: ``prefix`` is the cwd
+    relative to the root (``"services/api/"``, or ``""`` when routeguard runs at the root)."""
+    if not prefix or path.startswith("/") or _WINDOWS_ABS.match(path):
+        return path
+    while path.startswith("./"):
+        path = path[2:]
+    joined = os.path.normpath(prefix + path).replace(os.sep, "/")
+    return path if joined.startswith("../") else joined
+
+
+def root_prefix(root: Path | None, cwd: Path | None = None) -> str:
+    """The cwd relative to ``root`` with a trailing ``/`` (``""`` at the root or when unknown)."""
+    if root is None:
+        return ""
+    cwd = cwd or Path.cwd()
+    try:
+        rel = Path(os.path.abspath(cwd)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return ""
+    return "" if rel in ("", ".") else rel + "/"
+
+
+def artifact_location(path: str, prefix: str = "") -> dict[str, str]:
     """``artifactLocation`` for a model path (POSIX, relative to the cwd when under it).
 
-    Percent-encoded (spaces, non-ASCII, ``%``, ``#``, ``?``, ``:`` ...). Absolute paths (files
-    outside the cwd) become ``file://`` URIs without a ``uriBaseId``.
+    Percent-encoded (spaces, non-ASCII, ``%``, ``#``, ``?``, ``:`` ...). ``prefix``: see :func:`rebase`.
+    Absolute paths (files outside the cwd) become ``file://`` URIs without a ``uriBaseId``.
     """
-    posix = path
+    posix = rebase(path, prefix)
     if posix.startswith("/"):
         return {"uri": "file://" + _quote(posix)}
     if _WINDOWS_ABS.match(posix):
@@ -77,38 +127,65 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str,
     return region
 
 
-def _physical_location(path: str, region: dict[str, int] | None) -> dict[str, Any]:
-    location: dict[str, Any] = {"artifactLocation": artifact_location(path)}
+def _physical_location(path: str, region: dict[str, int] | None, prefix: str = "") -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": artifact_location(path, prefix)}
     if region is not None:
         location["region"] = region
     return location
 
 
-def fingerprint_source(finding: Finding) -> str:
-    """The text hashed into the fingerprint: no line numbers in it."""
-    if finding.fingerprint_key:
-        return finding.fingerprint_key
-    return "\0".join((finding.rule_id, finding.path, finding.message))
+def repository_url() -> str | None:
+    """``[project.urls] Repository`` from the installed package's metadata (no trailing ``/``)."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("routeguard-lint").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in ("repository", "source", "source code"):
+            return url.strip().rstrip("/")
+    return None
 
 
-def fingerprint(finding: Finding, occurrence: int = 0) -> str:
-    text = fingerprint_source(finding)
-    if occurrence:
-        text = f"{text}\0{occurrence}"
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def rule_anchor(rule_code: str, rule_name: str) -> str:
+    """The GitHub anchor of the rule's section in docs/rules.md (``## RG001 unprotected-route``)."""
+    return f"{rule_code} {rule_name}".lower().replace(" ", "-")
 
 
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
+def help_uri(repository: str | None, rule: Rule) -> str | None:
+    if not repository:
+        return None
+    return f"{repository}/blob/main/docs/rules.md#{rule_anchor(rule.code, rule.name)}"
+
+
+def rule_properties(code: str) -> dict[str, Any]:
+    cwes, severity, precision = RULE_PROPERTIES.get(code, ((), None, "medium"))
+    tags = ["security", *(f"external/cwe/cwe-{cwe}" for cwe in cwes)]
+    properties: dict[str, Any] = {"tags": tags, "precision": precision}
+    if severity is not None:
+        properties["security-severity"] = f"{severity:.1f}"
+    return properties
+
+
+def rule_descriptor(rule: Rule, repository: str | None = None) -> dict[str, Any]:
     help_md = rule.markdown()
-    return {
+    descriptor: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.what.strip() or rule.summary},
+    }
+    uri = help_uri(repository, rule)
+    if uri is not None:
+        descriptor["helpUri"] = uri
+    descriptor.update({
         "help": {"text": help_md, "markdown": help_md},
         "defaultConfiguration": {"level": sarif_level(rule.severity)},
-        "properties": {"tags": ["security"]},
-    }
+        "properties": rule_properties(rule.code),
+    })
+    return descriptor
 
 
 def _synthetic_descriptor(finding: Finding) -> dict[str, Any]:
@@ -121,11 +198,11 @@ def _synthetic_descriptor(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _related_location(index: int, related: Related) -> dict[str, Any]:
+def _related_location(index: int, related: Related, prefix: str = "") -> dict[str, Any]:
     region = {"startLine": related.line} if related.line >= 1 else None
     return {
         "id": index,
-        "physicalLocation": _physical_location(related.path, region),
+        "physicalLocation": _physical_location(related.path, region, prefix),
         "message": {"text": related.message},
     }
 
@@ -136,21 +213,30 @@ def sarif_report(
     *,
     version: str,
     suppressed: Iterable[Finding] = (),
+    root: Path | None = None,
+    cwd: Path | None = None,
+    repository: str | None = None,
+    success: bool = True,
+    command_line: str | None = None,
 ) -> str:
     """A SARIF 2.1.0 log with one run.
 
     Suppressed findings (passed in ``suppressed`` or carrying a ``suppressed`` justification)
-    are emitted with ``suppressions: [{"kind": "inSource", ...}]`` so code scanning shows them as
-    dismissed rather than dropping them.
+    are emitted with ``suppressions`` (kind ``inSource`` or ``external``, see
+    ``Finding.suppression_kind``) so code scanning shows them as dismissed rather than dropping them.
+    ``root``: the repository root URIs are relative to (None: the cwd, and no ``originalUriBaseIds``).
+    ``repository``: the project URL for ``informationUri`` and each rule's ``helpUri``.
+    ``success``: ``invocations[0].executionSuccessful``.
     """
     active, quiet = split_suppressed(findings, suppressed)
+    prefix = root_prefix(root, cwd)
 
     descriptors: list[dict[str, Any]] = []
     index_of: dict[str, int] = {}
     for rule in sorted(rules, key=lambda r: r.code):
         if rule.code not in index_of:
             index_of[rule.code] = len(descriptors)
-            descriptors.append(rule_descriptor(rule))
+            descriptors.append(rule_descriptor(rule, repository))
     everything = sorted(
         [(f, False) for f in active] + [(f, True) for f in quiet],
         key=lambda pair: (pair[0].rule_id, pair[1]),
@@ -176,37 +262,42 @@ def sarif_report(
                     "physicalLocation": _physical_location(
                         finding.path,
                         _region(finding.line, finding.column, finding.end_line, finding.end_column),
+                        prefix,
                     )
                 }
             ],
         }
         if finding.related:
             result["relatedLocations"] = [
-                _related_location(i, rel) for i, rel in enumerate(finding.related, start=1)
+                _related_location(i, rel, prefix) for i, rel in enumerate(finding.related, start=1)
             ]
         result["partialFingerprints"] = {FINGERPRINT_NAME: fingerprint(finding, occurrence)}
         if is_quiet:
-            suppression = {"kind": "inSource"}
+            suppression = {"kind": SuppressionKind(finding.suppression_kind).value}
             if finding.suppressed:
                 suppression["justification"] = finding.suppressed
             result["suppressions"] = [suppression]
         results.append(result)
 
+    driver: dict[str, Any] = {"name": TOOL_NAME, "version": version}
+    if repository:
+        driver["informationUri"] = repository
+    driver["rules"] = descriptors
+    invocation: dict[str, Any] = {"executionSuccessful": success}
+    if command_line is not None:
+        invocation["commandLine"] = command_line
+    run: dict[str, Any] = {"tool": {"driver": driver}, "invocations": [invocation]}
+    if root is not None:
+        run["originalUriBaseIds"] = {
+            SRCROOT: {"uri": Path(os.path.abspath(root)).as_uri().rstrip("/") + "/",
+                      "description": {"text": "The repository root: result URIs are relative to it."}},
+        }
+    run["automationDetails"] = {"id": f"{TOOL_NAME}/"}
+    run["columnKind"] = "unicodeCodePoints"
+    run["results"] = results
     log = {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "routeguard",
-                        "version": version,
-                        "rules": descriptors,
-                    }
-                },
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-            }
-        ],
+        "runs": [run],
     }
     return dumps(log)

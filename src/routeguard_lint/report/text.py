@@ -150,25 +150,67 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def summary_line(findings: Iterable[Finding], files: int) -> str:
-    """``Found 3 findings (RG001: 2, RG003: 1) in 12 files.`` / ``No findings in 12 files.``
+def summary_line(findings: Iterable[Finding], files: int, *, fixable: int = 0, baselined: int = 0,
+                 stale: int = 0) -> str:
+    """``Found 13 findings (RG001: 12, RG003: 1) in 3 files (11 analysed).`` / ``No findings in 11 files.``
 
     Suppressed findings (``Finding.suppressed`` set) are not counted as findings; when there
-    are any, ``" 2 suppressed."`` is appended.
+    are any, ``" 2 suppressed."`` is appended; so are ``" 4 fixable with --fix."`` and, with a baseline,
+    ``" 5 in the baseline, 1 stale baseline entry (fixed or gone: --write-baseline drops it)."``.
     """
     findings = list(findings)
     active = [f for f in findings if f.suppressed is None]
     quiet = len(findings) - len(active)
-    in_files = f"in {_plural(files, 'file')}"
     if active:
         counts = Counter(f.rule_id for f in active)
         by_rule = ", ".join(f"{sanitize(rule)}: {n}" for rule, n in sorted(counts.items()))
-        line = f"Found {_plural(len(active), 'finding')} ({by_rule}) {in_files}."
+        with_findings = len({f.path for f in active})
+        line = (f"Found {_plural(len(active), 'finding')} ({by_rule}) in {_plural(with_findings, 'file')} "
+                f"({files} analysed).")
     else:
-        line = f"No findings {in_files}."
+        line = f"No findings in {_plural(files, 'file')}."
+    if fixable:
+        line += f" {fixable} fixable with --fix."
     if quiet:
         line += f" {quiet} suppressed."
+    if baselined or stale:
+        line += f" {baselined} in the baseline"
+        if stale:
+            entries = "stale baseline entry" if stale == 1 else "stale baseline entries"
+            line += f", {stale} {entries} (fixed or gone: --write-baseline drops them)"
+        line += "."
     return line
+
+
+ROUTE_STATES = ("protected", "public", "unprotected", "unverified")
+
+
+def route_summary(routes: Iterable[RouteInfo]) -> str:
+    """``254 routes: 180 protected, 35 public, 4 unprotected, 35 unverified (routeguard routes lists them).``"""
+    states = Counter(route.state for route in routes)
+    total = sum(states.values())
+    if not total:
+        return "No routes found."
+    parts = ", ".join(f"{states.get(state, 0)} {state}" for state in ROUTE_STATES)
+    return f"{_plural(total, 'route')}: {parts} (routeguard routes lists them)."
+
+
+def statistics_lines(findings: Iterable[Finding], fixable: dict[str, int] | None = None) -> list[str]:
+    """``--statistics``: one line per rule with active findings, most findings first, like ruff's."""
+    active = [f for f in findings if f.suppressed is None]
+    counts = Counter(f.rule_id for f in active)
+    names = {f.rule_id: f.name for f in active}
+    fixable = fixable or {}
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if not ordered:
+        return []
+    width = max(len(str(n)) for _, n in ordered)
+    name_width = max(len(sanitize(names[code])) for code, _ in ordered)
+    lines = []
+    for code, n in ordered:
+        fix = f"{fixable[code]} fixable" if fixable.get(code) else ""
+        lines.append(f"{n:>{width}}  {sanitize(code)}  {sanitize(names[code]).ljust(name_width)}  {fix}".rstrip())
+    return lines
 
 
 def render_text(
@@ -177,17 +219,31 @@ def render_text(
     console: Console,
     show_source: bool,
     summary_files: int,
+    fixable: dict[str, int] | None = None,
+    baselined: int = 0,
+    stale: int = 0,
+    routes: list[RouteInfo] | None = None,
+    quiet: bool = False,
+    statistics: bool = False,
 ) -> None:
-    """Print findings for humans, then the summary line.
+    """Print findings for humans, then the summary line (and, given ``routes``, the route picture).
 
     Per finding: ``path:line:col: RG001 [unprotected-route] message``, then one
     ``  note: path:line: message`` per related location, then (``show_source``) a two-line code
     frame read from ``finding.path`` relative to the cwd -- silently skipped when the file cannot
     be read or the line is out of range. Suppressed findings are not listed, only counted.
+    ``statistics``: per-rule counts instead of the findings. ``quiet``: the findings only, no summary.
     """
     ordered = sort_findings(findings)
     cache: dict[str, list[str] | None] = {}
-    for finding in ordered:
+
+    def emit(text: Text) -> None:
+        console.print(text, soft_wrap=True, markup=False, highlight=False, emoji=False)
+
+    if statistics:
+        for line in statistics_lines(ordered, fixable):
+            emit(Text(line))
+    for finding in ordered if not statistics else ():
         if finding.suppressed is not None:
             continue
         head = Text()
@@ -198,7 +254,7 @@ def render_text(
         head.append(f"[{sanitize(finding.name)}]", style="dim")
         head.append(" ")
         head.append(sanitize(finding.message))
-        console.print(head, soft_wrap=True, markup=False, highlight=False, emoji=False)
+        emit(head)
         for related in finding.related:
             note = Text("  ")
             note.append("note", style="cyan")
@@ -206,13 +262,18 @@ def render_text(
             note.append(_location(related.path, related.line))
             note.append(": ")
             note.append(sanitize(related.message))
-            console.print(note, soft_wrap=True, markup=False, highlight=False, emoji=False)
+            emit(note)
         if show_source:
             for row in _code_frame(finding, cache):
-                console.print(row, soft_wrap=True, markup=False, highlight=False, emoji=False)
+                emit(row)
+    if quiet:
+        return
     style = "bold red" if any(f.suppressed is None for f in ordered) else "green"
-    console.print(Text(summary_line(ordered, summary_files), style=style), soft_wrap=True,
-                  markup=False, highlight=False, emoji=False)
+    total_fixable = sum((fixable or {}).values())
+    emit(Text(summary_line(ordered, summary_files, fixable=total_fixable, baselined=baselined, stale=stale),
+              style=style))
+    if routes is not None:
+        emit(Text(route_summary(routes)))
 
 
 def _auth_cell(route: RouteInfo) -> str:
@@ -238,9 +299,35 @@ def _route_cells(route: RouteInfo) -> list[str]:
 
 
 ROUTE_COLUMNS = ("METHODS", "PATH", "STATE", "HANDLER", "LOCATION", "AUTH / REASON")
-# column -> (wraps, min_width)
-_COLUMN_LAYOUT = {"METHODS": (False, None), "PATH": (True, 10), "STATE": (True, 11),
-                  "HANDLER": (True, 8), "LOCATION": (True, 8), "AUTH / REASON": (True, 10)}
+# column -> (wraps, min_width). Methods, path and state never wrap (a path is what people copy); the
+# handler, location and above all the reason wrap, so the table fits 100 columns.
+_COLUMN_LAYOUT = {"METHODS": (False, None), "PATH": (False, None), "STATE": (True, 11),
+                  "HANDLER": (True, 8), "LOCATION": (True, 8), "AUTH / REASON": (True, 12)}
+
+
+MIN_REASON_WIDTH = 30
+
+
+def _print_blocks(routes: list[RouteInfo], rows: list[list[str]], console: Console) -> None:
+    """The narrow-terminal layout: per route, `METHODS  PATH  STATE`, then the handler and location and
+    the reason, indented under the path and wrapped to the console width (the path line never wraps)."""
+    from rich.padding import Padding
+
+    methods_width = max(cell_len(row[0]) for row in rows) if rows else 0
+    path_width = max(cell_len(row[1]) for row in rows) if rows else 0
+    indent = methods_width + 2
+    state_width = max(cell_len(row[2]) for row in rows) if rows else 0
+    align = indent + path_width + 2 + state_width <= console.width  # pad paths so the states line up
+    for route, row in zip(routes, rows):
+        head = Text(row[0].ljust(methods_width) + "  ", style="bold")
+        head.append(row[1].ljust(path_width) if align else row[1])
+        head.append("  ")
+        head.append(row[2], style=STATE_STYLES.get(route.state, ""))
+        console.print(head, soft_wrap=True, crop=False, markup=False, highlight=False, emoji=False)
+        for detail, style in ((f"{row[3]}  {row[4]}", "dim"), (row[5], "")):
+            text = Text(detail, style=style, overflow="fold")
+            console.print(Padding(text, (0, 0, 0, indent), expand=False), soft_wrap=False, crop=False, markup=False,
+                          highlight=False, emoji=False)
 
 
 def _write_tsv(routes: list[RouteInfo], console: Console) -> None:
@@ -254,9 +341,13 @@ def _write_tsv(routes: list[RouteInfo], console: Console) -> None:
 def render_routes_table(routes: Iterable[RouteInfo], console: Console) -> None:
     """The route inventory for ``routeguard routes --format table``.
 
-    * On a terminal (``console.is_terminal``, which includes forced colour, or a TTY stream):
-      a rich Table, state coloured, every column ``overflow="fold"`` -- long cells wrap inside
-      the cell, nothing is truncated with an ellipsis -- followed by a one-line summary.
+    * On a terminal (``console.is_terminal``, which includes forced colour, or a TTY stream) wide
+      enough for every column but the reason unwrapped plus a reason column of
+      :data:`MIN_REASON_WIDTH`: a rich Table, state coloured, only the reason wrapping. Otherwise
+      (100 columns is usually too narrow for six columns) one block per route: methods, path and
+      state on the first line, handler and location, then the reason, indented and wrapped to the
+      width. Paths are never wrapped or cut; nothing is truncated with an ellipsis. A one-line summary
+      follows.
     * Otherwise (piped / redirected): plain tab-separated lines, a header row then one row per
       route, no summary, no styling, written straight to ``console.file`` (rich would expand the
       tabs); cells contain no tabs or newlines (they are escaped), so
@@ -271,34 +362,23 @@ def render_routes_table(routes: Iterable[RouteInfo], console: Console) -> None:
         _write_tsv(ordered, console)
         return
 
-    # Rich squeezes columns below their min_width (down to one character, or crops) when the
-    # terminal is too narrow; rather than that, fall back to the piped format.
     rows = [_route_cells(route) for route in ordered]
-    needed = 0
-    for index, name in enumerate(ROUTE_COLUMNS):
-        wraps, min_width = _COLUMN_LAYOUT[name]
-        if not wraps:
-            needed += max([cell_len(name)] + [cell_len(row[index]) for row in rows])
-        else:
-            needed += min_width
-        needed += 3  # padding either side plus the separator (rounded up)
-    if needed + 4 > console.width:  # + slack: rich's narrowing overshoots by a column or two
-        _write_tsv(ordered, console)
-        return
-
-    # Columns are as wide as their content; when the table is wider than the console, rich
-    # narrows the widest wrapping columns first, and their cells fold (break mid-word when a
-    # word does not fit) -- never an ellipsis. Methods stay on one line.
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", expand=False)
-    for name in ROUTE_COLUMNS:
-        wraps, min_width = _COLUMN_LAYOUT[name]
-        table.add_column(name.capitalize(), overflow="fold", no_wrap=not wraps,
-                         min_width=min_width)
-    for route, row in zip(ordered, rows):
-        cells = [Text(cell) for cell in row]
-        cells[2].stylize(STATE_STYLES.get(route.state, ""))
-        table.add_row(*cells)
-    console.print(table, soft_wrap=False, crop=False, markup=False, highlight=False, emoji=False)
+    widths = [max([cell_len(name)] + [cell_len(row[index]) for row in rows])
+              for index, name in enumerate(ROUTE_COLUMNS)]
+    fixed = sum(widths[:-1]) + 3 * len(ROUTE_COLUMNS)  # padding either side plus the separator
+    if fixed + MIN_REASON_WIDTH <= console.width:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", expand=False)
+        for name in ROUTE_COLUMNS:
+            wraps = name == ROUTE_COLUMNS[-1]
+            table.add_column(name.capitalize(), overflow="fold", no_wrap=not wraps,
+                             min_width=MIN_REASON_WIDTH if wraps else None)
+        for route, row in zip(ordered, rows):
+            cells = [Text(cell) for cell in row]
+            cells[2].stylize(STATE_STYLES.get(route.state, ""))
+            table.add_row(*cells)
+        console.print(table, soft_wrap=False, crop=False, markup=False, highlight=False, emoji=False)
+    else:
+        _print_blocks(ordered, rows, console)
     states = Counter(route.state for route in ordered)
     parts = [f"{states.get(state, 0)} {state}" for state in STATE_STYLES]
     console.print(Text(f"{_plural(len(ordered), 'route')}: {', '.join(parts)}."), soft_wrap=True,

@@ -6,30 +6,33 @@ Built from the project index alone (no LibCST here). Three steps:
    (decorators, `add_api_route`, websockets) and edges (`include_router`, `mount`);
 2. expand each route through every chain of includes up to an app: full path + the dependencies every
    level contributes, each with its provenance;
-3. build the dependency tree of each route (`DepNode`s, shared between routes) and decide its state:
-   protected / public / unverified / unprotected.
+3. build the dependency tree of each route (`DepNode`s, shared between routes). Whether a route is
+   protected is the auth judgement's question (auth/judge.py), asked of this table afterwards.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.calls import Calls, mentions_auth_state
+from routeguard_lint.auth.vocabulary import (CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, PASSWORD_FORMS, SCHEME_NAMES,
+                                            VERIFYING_CALLS, Source, is_credential)
 from routeguard_lint.facts import ir
 from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.routes import limits
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.facts.extract import Func, ModuleFacts, Param
-from routeguard_lint.project.index import (UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ParamV,
-                    UnknownV, Value, qualified_name)
+from routeguard_lint.project.index import (MAX_CALL_DEPTH, UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV,
+                                           LiteralV, ParamV, UnknownV, Value, options, qualified_name)
+
+if TYPE_CHECKING:
+    from routeguard_lint.auth.judge import Judgement
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
-SCHEME_NAMES = frozenset({
-    "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer", "OAuth2", "HTTPBearer", "HTTPBasic", "HTTPDigest",
-    "HTTPBase", "APIKeyHeader", "APIKeyCookie", "APIKeyQuery", "APIKeyBase", "OpenIdConnect", "SecurityBase",
-})
-PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"})
 SECURITY = frozenset({"fastapi.Security", "fastapi.params.Security", "fastapi.param_functions.Security"})
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
@@ -38,18 +41,6 @@ NON_QUERY_TYPES = frozenset({"Request", "HTTPConnection", "WebSocket", "Response
                              "SecurityScopes", "UploadFile"})
 PARAM_FUNCS = frozenset({"Header", "Cookie", "Query", "Path", "Body", "Form", "File"})
 
-# Header and cookie names that carry a credential (compared lower-case, `_` and `-` equivalent).
-CREDENTIAL_HEADERS = re.compile(
-    r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-token|x-auth-token|x-access-token|"
-    r"token|access-token|x-auth|x-authorization|x-api-token|api-token|x-session-token|x-key|x-secret|"
-    r"x-.*-(token|key|secret|auth))$")
-CREDENTIAL_COOKIES = re.compile(
-    r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)
-# Library calls that raise on a bad credential (they verify a signature or a password).
-VERIFYING_CALLS = re.compile(
-    r"^(jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|itsdangerous|firebase_admin\.auth|google\.oauth2\.id_token|"
-    r"passlib|jwcrypto|joserfc\.jwt|pyjwt)(\..*)?\.(decode|verify\w*|loads|verify_id_token|verify_oauth2_token|"
-    r"decode_complete)$")
 APP_URL_DEFAULTS = {"openapi_url": "/openapi.json", "docs_url": "/docs", "redoc_url": "/redoc",
                     "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect"}
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck"})
@@ -73,14 +64,6 @@ def _outside(value: Value) -> bool:
         return value.qualname.split(".")[0] not in ("fastapi", "starlette", "pydantic", "builtins", "typing",
                                                     "typing_extensions")
     return isinstance(value, UnknownV)
-
-
-def _mentions_auth_state(expr) -> bool:
-    """`request.user.is_authenticated`, `request.auth`, `"authenticated" in request.auth.scopes`: what
-    Starlette's AuthenticationMiddleware sets."""
-    text = ir.show(expr, 400)
-    return ".user.is_authenticated" in text or ".auth.scopes" in text or re.search(r"\brequest\.auth\b", text) \
-        is not None
 
 
 def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], package: str = "fastapi") -> bool:
@@ -213,13 +196,6 @@ class DepNode:
     # Best-effort qualified name of a callable outside the project (external/unresolved nodes), e.g.
     # "fastapi_users.FastAPIUsers.current_user" for `users.current_user()`; matched by `auth-dependencies`.
     qualname: str | None = None
-    # Requests without any credential (see optional_auth.py): None = no credential below, True = they get
-    # through this node, False = rejected here or below; what it then returns; whether its own code rejects.
-    anonymous: bool | None = None
-    anon_value: object = None
-    anon_guard: bool = False
-    anon_exits: tuple = ()
-    optional_outcome: object = None  # flow.Outcome with only its own optional credentials missing (RG008)
 
 
 @dataclass
@@ -231,11 +207,6 @@ class Route:
     conditions: tuple
     reachable: bool
     root: DepNode | None = None  # the handler as a dependant, children = all effective deps
-    state: str = "unprotected"
-    public_reason: str | None = None
-    auth_chain: tuple = ()
-    reason: str = ""
-    scheme: bool = False
     mounted: bool = False
     apps: tuple = ()  # keys of the apps the route is served through, innermost first
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
@@ -250,6 +221,7 @@ class Graph:
     token_urls: list
     mounts: list = field(default_factory=list)  # [Mount]
     intent: object = None  # what declared intent (config, inline directives) did; set by api.analyze
+    auth: Judgement | None = None  # the auth judgement of the routes (auth/judge.py); set by api.build
 
 
 # ---------------------------------------------------------------------------------------- the builder
@@ -267,7 +239,7 @@ class GraphBuilder:
         self.decls: list[RouteDecl] = []
         self.nodes: dict[tuple, DepNode] = {}
         self._building: set = set()
-        self._raises_memo: dict = {}
+        self.calls = Calls(index)
         self._calls_by_name: dict | None = None
         self._args_memo: dict = {}
         self.opaque: list[OpaqueInclude] = []
@@ -405,6 +377,24 @@ class GraphBuilder:
             return out
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             return self._items_ctx(expr.left, ctx, d) + self._items_ctx(expr.right, ctx, d)
+        if isinstance(expr, ir.Comp):
+            # `[Depends(f) for f in checks]`: the element once per item, the loop variables bound to it
+            out = []
+            for item, ictx in self._items_ctx(expr.iterable, ctx, d):
+                if len(expr.names) == 1:
+                    env = {expr.names[0]: ir.Bound(item, ictx)}
+                else:
+                    parts = self._items_ctx(item, ictx, d)
+                    if len(parts) != len(expr.names):
+                        return []  # an item whose parts cannot be told: the whole collection cannot be either
+                    env = {n: ir.Bound(p, pctx) for n, (p, pctx) in zip(expr.names, parts) if n}
+                out.append((subst(expr.elt, env), ctx))
+            return out
+        if isinstance(expr, ir.IfExp):
+            # `[Depends(auth)] if secured else []`: the branch the (bound) condition selects; when it cannot
+            # be told, neither (a dependency that may be absent protects nothing)
+            test = self.index.truth(expr.test, ctx)
+            return [] if test is None else self._items_ctx(expr.body if test else expr.orelse, ctx, d)
         if isinstance(expr, ir.BoolOp) and expr.op == "or":
             for value in expr.values:
                 items = self._items_ctx(value, ctx, d)
@@ -435,8 +425,35 @@ class GraphBuilder:
             return []
         bound = self._binding(expr, ctx)
         if bound is not None:
-            return self._items_ctx(bound[0], bound[1], d)
+            items = self._items_ctx(bound[0], bound[1], d)
+            name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
+            if name and isinstance(bound[0], (ir.Seq, ir.Comp)):
+                items += self._appended(name, bound[1], d)
+            return items
         return []
+
+    def _appended(self, name: str, ctx: Ctx, depth: int) -> list[tuple[ir.Expr, Ctx]]:
+        """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
+        it; only those that always run (not under an `if`, in a loop or a `try`)."""
+        calls: list[ir.Call] = []
+        if ctx.scope is not None:
+            func = self.index.func(FuncV(ctx.module, ctx.scope))
+            calls = [e.call for e in (func.effects if func else ()) if not e.conditions]
+        else:
+            facts = self.index.module(ctx.module)
+            calls = [site.call for site in (facts.calls if facts else ()) if site.scope is None and
+                     not site.conditions and not site.in_loop]
+        out: list[tuple[ir.Expr, Ctx]] = []
+        for call in calls:
+            f = call.func
+            if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == name and
+                    len(call.args) == 1 and not call.kwargs):
+                continue
+            if f.attr == "append":
+                out.append((call.args[0], ctx))
+            elif f.attr == "extend":
+                out.extend(self._items_ctx(call.args[0], ctx, depth + 1))
+        return out
 
     def _dict_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[tuple]:
         """(key, value, ctx) of a dict literal (or a name bound to one)."""
@@ -585,33 +602,38 @@ class GraphBuilder:
                 continue
             if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route"):
                 continue
-            routers = self._routers_at(call.func.value, ctx)
-            if not routers:
-                continue
-            router = routers[0]
-            path = self._path_string(call.arg(0, "path"), ctx)
-            if path is None:
-                path = ir.show(call.arg(0, "path")) or "?"
-            websocket = method == "websocket"
-            if websocket:
-                methods: tuple = ("WEBSOCKET",)
-            elif method in ("api_route", "route"):
-                methods = self._methods(call.kwarg("methods"), ctx) or ("GET",)
-            else:
-                methods = (method.upper(),)
-            deps = self._dep_list(call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
-                                  dec.line)
-            view = self._cbv_class(facts, func)
-            if view is not None:
-                deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
-                               cbv=view), *deps]
-            # decorators below the route decorator wrap what the router registers
-            below = func.decorators[func.decorators.index(dec) + 1:]
-            guards = tuple(g for g in (self._auth_decorator(d, ctx) for d in below) if g is not None)
-            for router in routers:
-                self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
-                                            f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
-                                            dec.col, dec.end_col, websocket, guards=guards))
+            seen: set = set()
+            # a decorator inside a function (a router factory) is read once per call of that function
+            for cctx in self.contexts(ctx, free_names(call)):
+                routers = self._routers_at(call.func.value, cctx)
+                if not routers:
+                    continue
+                path = self._path_string(call.arg(0, "path"), cctx)
+                if path is None:
+                    path = ir.show(call.arg(0, "path")) or "?"
+                websocket = method == "websocket"
+                if websocket:
+                    methods: tuple = ("WEBSOCKET",)
+                elif method in ("api_route", "route"):
+                    methods = self._methods(call.kwarg("methods"), cctx) or ("GET",)
+                else:
+                    methods = (method.upper(),)
+                deps = self._dep_list(call.kwarg("dependencies"), cctx, "route decorator dependencies=",
+                                      facts.path, dec.line)
+                view = self._cbv_class(facts, func)
+                if view is not None:
+                    deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
+                                   cbv=view), *deps]
+                # decorators below the route decorator wrap what the router registers
+                below = func.decorators[func.decorators.index(dec) + 1:]
+                guards = tuple(g for g in (self._auth_decorator(d, ctx) for d in below) if g is not None)
+                for router in routers:
+                    if (router.key, methods, path) in seen:
+                        continue
+                    seen.add((router.key, methods, path))
+                    self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
+                                                f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
+                                                dec.col, dec.end_col, websocket, guards=guards))
 
     def _path_string(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
         """A route path: a constant string, or an app's own URL setting (`app.swagger_ui_oauth2_redirect_url`,
@@ -633,7 +655,7 @@ class GraphBuilder:
         method = dec_call.func.attr
         if method not in HTTP_METHODS and method not in ("api_route", "websocket", "middleware"):
             return
-        target = self.index.resolve(call.args[0], ctx)
+        target = self.index.resolve_at(call.args[0], ctx, call.line)
         if not isinstance(target, FuncV):
             return
         routers = self._routers_at(dec_call.func.value, ctx)
@@ -677,13 +699,51 @@ class GraphBuilder:
         if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
                                                         "add_api_websocket_route", "add_route", "add_middleware"):
             return
-        owners = self._routers_at(f.value, ctx)
-        if not owners:
-            return
-        for env in self._iterations(call, loop_vars, ctx):
-            one = subst(call, env) if env else call
-            for owner in owners:
-                self._one_call(facts, one, owner, ctx, conditions, site_col, site_end)
+        for cctx in self.contexts(ctx, free_names(call)):
+            owners = self._routers_at(f.value, cctx)
+            if not owners:
+                continue
+            for env in self._iterations(call, loop_vars, cctx):
+                one = subst(call, env) if env else call
+                for owner in owners:
+                    self._one_call(facts, one, owner, cctx, conditions, site_col, site_end)
+
+    def contexts(self, ctx: Ctx, names: set, depth: int = 0) -> list[Ctx]:
+        """The contexts to read code written in function `ctx.scope` in: when the function has parameters
+        (`def register(app): app.include_router(...)`), one context per call of the function in the
+        project, that call's arguments bound (`Ctx.env`; the callers' own parameters bound the same way, up
+        to index.MAX_CALL_DEPTH); else, or when nothing calls it, `ctx` itself. `names`: what the code
+        reads (unused for now: every parameter counts)."""
+        if ctx.scope is None or depth >= MAX_CALL_DEPTH:
+            return [ctx]
+        key = ("contexts", ctx, depth)
+        if key in self._args_memo:
+            return self._args_memo[key]
+        self._args_memo[key] = [ctx]  # cycle guard (recursive functions)
+        out: list[Ctx] = []
+        func = self.index.func(FuncV(ctx.module, ctx.scope))
+        if func is not None and not ctx.env:
+            # any parameter counts, not only those `names` reads: the body's locals are made per call too
+            # (`router = APIRouter(prefix=prefix)` then `@router.get(...)`)
+            params = {p.name for p in func.params}
+            fv = FuncV(ctx.module, func.qualname)
+            if params and self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
+                    is not None and params == {func.params[0].name}:
+                params = set()  # only `self`: read once, as the class's own code
+            if params:
+                for call, cctx in self._callers(fv, func):
+                    for outer in self.contexts(cctx, free_names(call), depth + 1):
+                        method = func.class_name is not None and isinstance(call.func, ir.Attr) and \
+                            self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
+                            is not None
+                        inner = self.index.call_env(fv, func, call, outer, skip_first=method)
+                        if inner not in out:
+                            out.append(inner)
+                        if len(out) >= 64:
+                            break
+        result = out or [ctx]
+        self._args_memo[key] = result
+        return result
 
     def _one_call(self, facts: ModuleFacts, call: ir.Call, owner: RouterNode, ctx: Ctx, conditions: tuple,
                   site_col: int, site_end: int) -> None:
@@ -698,7 +758,13 @@ class GraphBuilder:
             return
         if f.attr == "include_router":
             arg = call.arg(0, "router")
-            child = self.router_of(self.index.resolve(arg, ctx))
+            value = self.index.resolve(arg, ctx)
+            children = [n for n in (self.router_of(o) for o in options(value)) if n is not None]
+            if len(children) > 1:  # `a if flag else b`: each alternative is included
+                for child in children:
+                    self._include(facts, call, owner, child, ctx, conditions, arg)
+                return
+            child = children[0] if children else None
             if child is None and self.index.library is not None:
                 child = self.router_of(self.index.resolve_lib(arg, ctx))  # a router a library builds
             prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
@@ -709,10 +775,7 @@ class GraphBuilder:
                     self.opaque.append(OpaqueInclude(owner.key, prefix, deps, ir.show(arg), facts.path, call.line,
                                                      site_col, site_end, conditions))
                 return
-            if child.key == owner.key:
-                return
-            child.included_by.append(Include(owner.key, child.key, prefix, deps, facts.path, call.line,
-                                             conditions, env=self._factory_env(arg, ctx)))
+            self._include(facts, call, owner, child, ctx, conditions, arg)
         elif f.attr == "mount":
             target = call.arg(1, "app")
             prefix = self.index.string(call.arg(0, "path"), ctx)
@@ -746,6 +809,19 @@ class GraphBuilder:
             self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, facts.path, call.line,
                                         site_col, site_end, websocket))
 
+    def _include(self, facts: ModuleFacts, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
+                 conditions: tuple, arg: ir.Expr | None) -> None:
+        if child.key == owner.key:
+            return
+        prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+        deps = self._dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)", facts.path,
+                              call.line)
+        inc = Include(owner.key, child.key, prefix, deps, facts.path, call.line, conditions,
+                      env=self._factory_env(arg, ctx))
+        if not any(i.parent == inc.parent and i.path == inc.path and i.line == inc.line and i.prefix == inc.prefix
+                   for i in child.included_by):  # the same include read in several calling contexts
+            child.included_by.append(inc)
+
     def _mount_kind(self, value: Value, child: RouterNode | None) -> str:
         if child is not None:
             return "app" if child.kind == "app" else "router"
@@ -765,7 +841,7 @@ class GraphBuilder:
     def _mount_label(self, value: Value, expr: ir.Expr | None) -> str:
         if isinstance(value, InstanceV):
             if value.key and value.key[0] in ("global", "local"):
-                return ".".join(str(k) for k in value.key[1:] if k)
+                return ".".join(str(k) for k in value.key[1:3 if value.key[0] == "global" else 4] if k)
             made_by = qualified_name(value.cls)
             if made_by is not None:
                 return f"{made_by}(...)"
@@ -776,31 +852,20 @@ class GraphBuilder:
         """The routers/apps an expression can be: itself, or, for a parameter (`def register(app):
         app.include_router(...)`), whatever the function's callers pass."""
         value = self.index.resolve(expr, ctx)
-        node = self.router_of(value)
-        if node is not None:
-            return [node]
-        if isinstance(value, ParamV) and depth < 3:
-            out: list[RouterNode] = []
-            for arg, actx in self._param_args(value):
-                for found in self._routers_at(arg, actx, depth + 1):
-                    if found not in out:
-                        out.append(found)
+        out: list[RouterNode] = []
+        for option in options(value):  # `app if flag else router`: each alternative
+            node = self.router_of(option)
+            if node is not None and node not in out:
+                out.append(node)
+        if out:
+            return out
+        if isinstance(value, ParamV) and depth < 3 and not ctx.env:
+            # a parameter of a function read without a calling context: whatever its callers pass
+            for cctx in self.contexts(Ctx(value.module, value.func), {value.name}):
+                if cctx.env:
+                    out.extend(n for n in self._routers_at(expr, cctx, depth + 1) if n not in out)
             return out
         return []
-
-    def _param_args(self, param: ParamV) -> list[tuple[ir.Expr, Ctx]]:
-        """What the project's calls of a function pass for one of its parameters."""
-        fv = FuncV(param.module, param.func)
-        func = self.index.func(fv)
-        if func is None:
-            return []
-        out = []
-        for call, cctx in self._callers(fv, func):
-            env = bind_args(func, call, cctx, Ctx(fv.module), skip_first=False)
-            bound = env.names.get(param.name)
-            if isinstance(bound, ir.Bound):
-                out.append((bound.expr, bound.ctx))
-        return out
 
     def _callers(self, fv: FuncV, func: Func) -> list[tuple[ir.Call, Ctx]]:
         if self._calls_by_name is None:
@@ -814,8 +879,10 @@ class GraphBuilder:
                         if name:
                             table.setdefault(name, []).append((call, octx))
                 for site in facts.calls:
-                    if site.scope is None and isinstance(site.call.func, ir.Name):
-                        table.setdefault(site.call.func.id, []).append((site.call, Ctx(facts.module)))
+                    f = site.call.func
+                    name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
+                    if site.scope is None and name:
+                        table.setdefault(name, []).append((site.call, Ctx(facts.module)))
             self._calls_by_name = table
         out = []
         for call, cctx in self._calls_by_name.get(func.name, ())[:200]:
@@ -901,10 +968,14 @@ class GraphBuilder:
         middleware included), unless it exempts the route's path."""
         out = []
         for mw in self.middleware.found:
-            if mw.kind != "auth" or mw.app not in route.apps or mw.exempts(route.full_path):
+            if mw.kind not in ("auth", "unknown") or mw.app not in route.apps or mw.exempts(route.full_path):
                 continue
             label = f"middleware {mw.label}"
-            if mw.unknown_exemptions:
+            if mw.kind == "unknown":
+                node = self._leaf(("middleware??", mw.label), label + " (whether it hands a request without "
+                                  "credentials on to the app depends on a value the analysis cannot compute)",
+                                  "unresolved", mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
+            elif mw.unknown_exemptions:
                 node = self._leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
                                   "unresolved", mw.def_path or mw.file, mw.def_line or mw.line)
             else:
@@ -996,7 +1067,8 @@ class GraphBuilder:
         init = self.index.class_attr(cls_v, "__init__")
         func = self.index.func(init) if isinstance(init, FuncV) else None
         if func is not None:
-            ictx = Ctx(init.module, func.qualname)
+            # parameter defaults and annotations are evaluated where the `def` is, not in its body
+            ictx = Ctx(init.module, func.parent)
             for param in func.params[1:]:
                 if param.kind not in ("vararg", "kwarg"):
                     self._param_child(node, param, ictx, f"__init__ {param.name}", self.index.path_of(init.module))
@@ -1041,31 +1113,9 @@ class GraphBuilder:
             wrapper = self.index.call_result(wrapper)
         return None
 
-    def _guards(self, fv: FuncV, depth: int = 0) -> bool:
+    def _guards(self, fv: FuncV) -> bool:
         """The function reads a credential (itself or in a project function it calls) and can reject."""
-        return self.can_reject(fv) and self._reads_credential(fv, 0, set())
-
-    def _reads_credential(self, fv: FuncV, depth: int, seen: set) -> bool:
-        if fv in seen or depth > 3:
-            return False
-        seen.add(fv)
-        func = self.index.func(fv)
-        if func is None:
-            return False
-        for read in func.credential_reads:
-            if read.source == "session" or (read.key is not None and (
-                    CREDENTIAL_HEADERS.match(read.key.replace("_", "-")) if read.source == "headers"
-                    else CREDENTIAL_COOKIES.search(read.key))):
-                return True
-        for expr in [*(r.conditions for r in func.raises), *(r.conditions for r in func.returns)]:
-            if any(_mentions_auth_state(c) for c in expr):
-                return True
-        ctx = Ctx(fv.module, func.qualname)
-        for call in func.calls:
-            target = self._callee(call, ctx, func)
-            if isinstance(target, FuncV) and self._reads_credential(target, depth + 1, seen):
-                return True
-        return False
+        return self.calls.guards(fv)
 
     # -- step 2: expand through includes ----------------------------------------------------------------
     def expand_routes(self) -> list[Route]:
@@ -1074,8 +1124,11 @@ class GraphBuilder:
         for decl in self.decls:
             router = self.routers[decl.router]
             in_library = library is not None and decl.file in library.paths  # type: ignore[attr-defined]
+            ways = 0
             for full, deps, conds, reachable, mounted, apps in self._up(router, decl.path, [], (), frozenset(),
                                                                         False, ()):
+                ways += 1
+                limits.check(ways, len(routes), decl.file, decl.line)
                 if in_library:
                     # a route a library declares: listed where the project includes it, and only then
                     site = self._project_site(router, library.paths, set())  # type: ignore[union-attr]
@@ -1188,6 +1241,21 @@ class GraphBuilder:
             return self._external_leaf(value.qualname, value.qualname, path, line)
         return self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
 
+    def _param_value(self, param: Param, ctx: Ctx) -> Param:
+        """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with
+        `AUTHENTICATED = Depends(...)` in some module) replaced by that call, its parts read where the
+        call is written."""
+        default = param.default
+        if not isinstance(default, (ir.Name, ir.Attr)):
+            return param
+        bound = self._binding(default, ctx)
+        if bound is None or not isinstance(bound[0], ir.Call):
+            return param
+        call, cctx = bound
+        here = ir.Call(ir.Bound(call.func, cctx), tuple(ir.Bound(a, cctx) for a in call.args),
+                       tuple((k, ir.Bound(v, cctx)) for k, v in call.kwargs), call.line, call.col)
+        return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
         node = self._leaf(("external", label), label, "fastapi" if fastapi_own else "external", path, line)
@@ -1241,7 +1309,8 @@ class GraphBuilder:
         if auto_error is not None and not isinstance(auto_error, ir.Const):
             value = self.index.resolve(auto_error, ctx)
             optional = isinstance(value, LiteralV) and value.value is False
-        name = inst.key[-1] if inst.key and isinstance(inst.key[-1], str) and inst.key[0] != "call" else scheme
+        name = next((k for k in reversed(inst.key) if isinstance(k, str)), scheme) \
+            if inst.key and inst.key[0] != "call" else scheme
         label = f"{inst.module}.{name}" if name != scheme else scheme
         label = f"{label} ({scheme}{', auto_error=False' if optional else ''})"
         node = DepNode(key, label, "scheme", self.index.path_of(inst.module), inst.call.line, credential=True,
@@ -1288,7 +1357,9 @@ class GraphBuilder:
             return node
         node.name_says_auth = bool(AUTH_NAME.search(func.name if func.name not in ("__call__", "__init__")
                                                     else (func.class_name or "")))
-        ctx = Ctx(fv.module, func.qualname)
+        # parameter defaults and annotations are evaluated in the scope around the `def` (in `def auth(key: str =
+        # Security(key))` the default is the module's `key`), never in the function's own body
+        def_ctx = Ctx(fv.module, func.parent)
         params = func.params
         if self.index.is_library(fv.module) and (func.decorators or any(
                 p.kind in ("vararg", "kwarg") for p in params)):
@@ -1299,7 +1370,8 @@ class GraphBuilder:
             params = params[1:]
         has_request = False
         for param in params:
-            cls = self.classify_param(param, ctx)
+            param = self._param_value(param, def_ctx)
+            cls = self.classify_param(param, def_ctx)
             node.params.append((param, cls))
             kind_, payload = cls
             if kind_ == "depends":
@@ -1318,15 +1390,12 @@ class GraphBuilder:
                 key_ = read.key
                 if key_ is None:
                     continue
-                is_cred = CREDENTIAL_HEADERS.match(key_.replace("_", "-")) if read.source == "headers" \
-                    else CREDENTIAL_COOKIES.search(key_) if read.source == "cookies" \
-                    else read.source == "session"  # SessionMiddleware: a signed cookie the server set
-                if is_cred:
+                if is_credential(Source(read.source), key_):
                     src = self._leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]",
                                      "session" if read.source == "session" else "request", node.path, read.line)
                     src.credential = True
                     node.children.append((src, f"request.{read.source}"))
-        if any(_mentions_auth_state(c) for r in func.raises for c in r.conditions):
+        if any(mentions_auth_state(c) for r in func.raises for c in r.conditions):
             # `if not request.user.is_authenticated: raise ...`: what AuthenticationMiddleware's backend set
             src = self._leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", "request-user",
                              node.path, func.line)
@@ -1411,8 +1480,7 @@ class GraphBuilder:
                 default = call.arg(0, "default")
                 optional = (default is not None and not (isinstance(default, ir.Const) and default.value is ...)) \
                     or (param.default is not None and call is not param.default) or self._optional_type(base)
-                cred = bool(CREDENTIAL_HEADERS.match(name.replace("_", "-"))) if kind == "Header" \
-                    else bool(CREDENTIAL_COOKIES.search(name))
+                cred = is_credential(Source.HEADER if kind == "Header" else Source.COOKIE, name)
                 return kind.lower(), {"alias": name, "credential": cred, "optional": optional}
             if kind == "Query":
                 return "explicit-query", {}
@@ -1468,42 +1536,15 @@ class GraphBuilder:
         return ir.dotted(annotation)
 
     # -- rejection -------------------------------------------------------------------------------------
-    def can_reject(self, fv: FuncV, depth: int = 0) -> bool:
+    def can_reject(self, fv: FuncV) -> bool:
         """Whether the function raises (itself or through the project functions it calls)."""
-        if fv in self._raises_memo:
-            return self._raises_memo[fv]
-        self._raises_memo[fv] = False  # cycle guard
-        func = self.index.func(fv)
-        result = False
-        if func is not None and depth < 8:
-            if func.raises:
-                result = True
-            else:
-                ctx = Ctx(fv.module, func.qualname)
-                for call in func.calls:
-                    target = self._callee(call, ctx, func)
-                    if isinstance(target, FuncV) and target != fv and self.can_reject(target, depth + 1):
-                        result = True
-                        break
-                    if isinstance(target, ExternalV) and VERIFYING_CALLS.match(target.qualname):
-                        result = True
-                        break
-        self._raises_memo[fv] = result
-        return result
+        return self.calls.can_reject(fv)
 
     def _callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
-        f = call.func
-        if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id in ("self", "cls") \
-                and func.class_name:
-            return self.index.class_attr(ClassV(ctx.module, func.class_name), f.attr)
-        value = self.index.resolve(f, ctx)
-        if isinstance(value, ClassV):
-            init = self.index.class_attr(value, "__init__")
-            return init if isinstance(init, FuncV) else UNKNOWN
-        return value
+        return self.calls.callee(call, ctx, func)
 
 
-# ------------------------------------------------------------------------------------------ decisions
+# ------------------------------------------------------------------------------------------ tree walks
 
 
 def has_credential(node: DepNode, seen: set | None = None) -> bool:
@@ -1516,48 +1557,6 @@ def has_credential(node: DepNode, seen: set | None = None) -> bool:
     return any(has_credential(child, seen) for child, _ in node.children)
 
 
-def auth_chain(node: DepNode, seen: set | None = None) -> list[DepNode] | None:
-    """A chain from `node` down to a credential source on which something can reject, or None.
-
-    A dependency that raises protects every credential below it (it may check the user another
-    dependency produced); a route handler that raises only counts for credentials it reads itself, so a
-    `404` in the handler does not make an optional token look checked. A node that lets a request without
-    any credential through (`anonymous is True`: it only rejects a *bad* optional credential) protects
-    nothing; a handler whose own code rejects such a request (`if user is None: raise ...`) protects the
-    optional credentials below it.
-    """
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        return None
-    seen.add(id(node))
-    if node.credential and node.rejects:
-        return [node]
-    if node.rejects and node.anonymous is not True:
-        for child, _ in node.children:
-            path = [child] if node.kind == "route" and child.credential else \
-                _cred_path(child, set()) if node.kind != "route" or node.anon_guard else None
-            if path:
-                return [node, *path]
-    for child, _ in node.children:
-        sub = auth_chain(child, seen)
-        if sub:
-            return [node, *sub]
-    return None
-
-
-def _cred_path(node: DepNode, seen: set) -> list[DepNode] | None:
-    if node.credential:
-        return [node]
-    if id(node) in seen:
-        return None
-    seen.add(id(node))
-    for child, _ in node.children:
-        sub = _cred_path(child, seen)
-        if sub:
-            return [node, *sub]
-    return None
-
-
 def walk(node: DepNode, seen: set | None = None):
     """Every node of the tree under `node` (each once)."""
     seen = set() if seen is None else seen
@@ -1567,87 +1566,6 @@ def walk(node: DepNode, seen: set | None = None):
     yield node
     for child, _ in node.children:
         yield from walk(child, seen)
-
-
-def decide(route: Route, token_urls: list[str]) -> None:
-    root = route.root
-    assert root is not None
-    nodes = list(walk(root))
-    route.scheme = any(n.kind == "scheme" for n in nodes)
-    chain = auth_chain(root)
-    if chain:
-        route.state = "protected"
-        # keep the handler when its own code is what rejects a request without credentials
-        chain = chain[1:] if chain[0] is root and len(chain) > 1 and not root.anon_guard else chain
-        route.auth_chain = tuple(n.label for n in chain)
-        route.reason = "authenticated by " + " -> ".join(route.auth_chain)
-        return
-    reason = public_reason(route, token_urls)
-    if reason:
-        route.state = "public"
-        route.public_reason = reason
-        route.reason = reason
-        return
-    from routeguard_lint.auth.optional_auth import branches_on, optional_params
-    branch = branches_on(root.func, optional_params(root))
-    if branch:
-        route.state = "public"
-        route.public_reason = f"optional authentication: the handler branches on '{branch}', which is None " \
-                              f"for a request without credentials"
-        route.reason = route.public_reason
-        return
-    unknown = [n for n in nodes if n.kind in ("external", "unresolved") or n.calls_unknown]
-    unknown = [n for n in unknown if n is not root]
-    if unknown:
-        route.state = "unverified"
-        route.reason = "its only possible authentication is outside the analysed code: " + \
-            ", ".join(sorted({n.label for n in unknown}))
-        return
-    route.state = "unprotected"
-    route.reason = explain_unprotected(route, nodes)
-
-
-def explain_unprotected(route: Route, nodes: list[DepNode]) -> str:
-    deps = [n for n in nodes if n is not route.root]
-    if not deps:
-        return "it has no dependencies, so nothing checks a credential"
-    creds = [n for n in deps if n.credential]
-    callables = [n for n in deps if n.kind in ("function", "class", "instance")]
-    names = ", ".join(sorted({n.label for n in callables})) or "none"
-    lenient = sorted({n.label for n in callables if n.rejects and n.anonymous is True})
-    if lenient:
-        verb = "rejects a bad credential but lets" if len(lenient) == 1 else "reject a bad credential but let"
-        return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
-               f"nothing raises when it is missing)"
-    if creds:
-        optional = [n for n in creds if n.optional]
-        what = ", ".join(sorted({n.label for n in creds}))
-        if optional and len(optional) == len(creds):
-            return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
-                   f"(dependencies seen: {names})"
-        return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
-               f"(dependencies seen: {names})"
-    return f"no dependency reaches a credential source (dependencies seen: {names})"
-
-
-def public_reason(route: Route, token_urls: list[str]) -> str | None:
-    path = route.full_path
-    norm = "/" + path.strip("/")
-    for url in token_urls:
-        if url is not None and norm == "/" + url.strip("/"):
-            return "login endpoint (the tokenUrl of an OAuth2 scheme)"
-    root = route.root
-    if root is not None:
-        for param, (kind, _payload) in root.params:
-            if kind == "password-form":
-                return "login endpoint (takes OAuth2PasswordRequestForm)"
-        for child, _via in root.children:
-            if child.password_form:
-                return "login endpoint (takes OAuth2PasswordRequestForm)"
-    last = [s for s in path.split("/") if s][-1:] or [""]
-    if last[0].lower() in HEALTH_SEGMENTS:
-        return f"liveness endpoint (/{last[0]})"
-    return None
 
 
 # ------------------------------------------------------------------------------------------ entry point
@@ -1688,13 +1606,6 @@ def build_graph(index: Index) -> Graph:
             for node in walk(root):
                 node.websocket_only = False
     token_urls = _token_urls(builder)
-    from routeguard_lint.auth.optional_auth import annotate
-    annotate(builder, routes)
-    for route in routes:
-        decide(route, token_urls)
-        if route.opaque and route.state == "unverified":
-            route.reason = f"the routes of {route.decl.handler_name} are unknown: the analysis cannot read " \
-                           f"that router (its source is not available)"
     return Graph(index, builder.routers, routes, builder.nodes, token_urls, mounts=builder.mounts())
 
 

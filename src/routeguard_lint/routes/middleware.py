@@ -1,12 +1,17 @@
 """Authentication done by middleware, before any route runs.
 
-An app's middleware sees every request to it (and to the apps mounted under it). A middleware counts as
-authentication when its request handler (`dispatch` of a `BaseHTTPMiddleware` subclass, an
-`@app.middleware("http")` function, or `__call__` of a plain ASGI class that builds a `Request`) reads a
-credential (an `Authorization`/API-key header, a session cookie, `request.session`, `request.user`), itself
-or in a project function it calls, and can reject: it raises, or returns a 401/403 response. Paths it lets
-through untouched are exempt when they are literal: `if request.url.path in PUBLIC_PATHS: return await
-call_next(request)`, `path.startswith("/public")`, `if path not in PUBLIC: <reject>`.
+An app's middleware sees every request to it (and to the apps mounted under it). A middleware protects
+the routes behind it only when its request handler (`dispatch` of a `BaseHTTPMiddleware` subclass, an
+`@app.middleware("http")` function, or `__call__` of a plain ASGI class) reads a credential (an
+`Authorization`/API-key header, a session cookie, `request.session`, `request.user`), itself or in a project
+function it calls, and a request that carries no credential never reaches the next app (`call_next(request)`,
+`self.app(scope, receive, send)`): the handler is walked with the credential missing (missing_credential.py).
+One that hands such a request on is an observer, whatever else it does (logs or audits the header, copies
+the token to `request.state`, re-raises what the app raised, rejects only a malformed header); one whose
+walk cannot tell (the next app is reached only past a test on a value the analysis cannot compute) is
+unknown, and the routes behind it are unverified. Paths it lets through untouched are exempt when they are
+literal: `if request.url.path in PUBLIC_PATHS: return await call_next(request)`, `path.startswith("/public")`,
+`if path not in PUBLIC: <reject>`.
 
 Starlette's `AuthenticationMiddleware` only sets `request.user`; routes are protected by what checks it
 (`@requires(...)`, `if not request.user.is_authenticated: raise ...`), which the graph handles; here it is
@@ -17,12 +22,35 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 
+from routeguard_lint.auth.missing_credential import AV, Flow
+from routeguard_lint.auth.optional_auth import credential_key
+from routeguard_lint.auth.vocabulary import VERIFYING_CALLS
 from routeguard_lint.facts import ir
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV, Value, qualified_name
+from routeguard_lint.project.index import (
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    InstanceV,
+    LiteralV,
+    Value,
+    qualified_name,
+)
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
+
+
+class Role(str, Enum):
+    """What a middleware does to a request without credentials."""
+
+    AUTH = "auth"  # rejects it before the next app
+    AUTHENTICATION = "authentication"  # Starlette's AuthenticationMiddleware: sets request.user, never rejects
+    OBSERVER = "observer"  # reads a credential but hands such a request on
+    UNKNOWN = "unknown"  # reads a credential; whether it hands such a request on cannot be told
+    OTHER = "other"  # reads no credential
 
 
 @dataclass
@@ -34,7 +62,8 @@ class Middleware:
     line: int
     def_path: str | None = None  # where its request handler is defined
     def_line: int | None = None
-    kind: str = "other"  # "auth" | "authentication" (Starlette's, sets request.user) | "other"
+    kind: Role = Role.OTHER
+    undecided_at: int | None = None  # for Role.UNKNOWN: the line of the call to the next app it may reach
     exact: frozenset = frozenset()  # exempt paths
     prefixes: tuple = ()  # exempt path prefixes
     unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
@@ -72,7 +101,7 @@ class MiddlewareReader:
             if any(b.rsplit(".", 1)[-1] == AUTHENTICATION_MIDDLEWARE for b in bases):
                 name = AUTHENTICATION_MIDDLEWARE
         if name and name.rsplit(".", 1)[-1] == AUTHENTICATION_MIDDLEWARE:
-            mw.kind = "authentication"
+            mw.kind = Role.AUTHENTICATION
             for key, expr in options:
                 if key == "backend":
                     backend = self.index.resolve(expr, ctx)
@@ -83,8 +112,8 @@ class MiddlewareReader:
             func = self.index.func(handler)
             mw.def_path = self.index.path_of(handler.module)
             mw.def_line = func.line if func else None
-            if self._protects(handler):
-                mw.kind = "auth"
+            mw.kind, mw.undecided_at = self._role(handler)
+            if mw.kind is Role.AUTH:
                 scan = self._exemptions(handler)
                 mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
                     scan.unknown
@@ -106,8 +135,62 @@ class MiddlewareReader:
         return None
 
     # -- what the handler does ---------------------------------------------------------------------
-    def _protects(self, fv: FuncV) -> bool:
-        return self.b._reads_credential(fv, 0, set()) and (self.b.can_reject(fv) or self._rejecting_return(fv))
+    def _role(self, fv: FuncV) -> tuple[Role, int | None]:
+        """Walk the handler with the credential missing: does the request reach the next app?"""
+        calls = self.b.calls
+        func = self.index.func(fv)
+        if func is None or not calls.reads_credential(fv):
+            return Role.OTHER, None
+        params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
+        if func.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        names = [p.name for p in params]
+        request = names[0] if names else None
+        onward = set(names[1:2]) if func.name != "__call__" else set()
+
+        def next_app(call: ir.Call) -> bool:
+            f = call.func
+            if isinstance(f, ir.Name) and f.id in onward:
+                return True
+            return isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == "self" and \
+                "app" in f.attr.lower()
+
+        ctx = Ctx(fv.module, func.qualname)
+        flow = Flow(self.index, calls.callee, VERIFYING_CALLS, credential_key, next_app=next_app,
+                    decide=lambda expr: self._test_value(expr, ctx))
+        env = {request: AV("obj", None, True)} if request else {}
+        outcome = flow.run(fv, env)
+        if not outcome.reached:
+            rejects = calls.can_reject(fv) or self._rejecting_return(fv) or bool(func.returns)
+            return (Role.AUTH, None) if rejects else (Role.OBSERVER, None)
+        if any(sure for _line, sure in outcome.reached):
+            return Role.OBSERVER, None
+        return Role.UNKNOWN, min(line for line, _sure in outcome.reached)
+
+    def _test_value(self, expr: ir.Expr, ctx: Ctx) -> bool | None:
+        """The value of a test on the request's path, method or ASGI scope type for an ordinary HTTP request
+        to a path the middleware does not exempt (exempt paths are read separately, `_exemptions`): `path in
+        PUBLIC` and `path.startswith(...)` are false, `path not in PUBLIC` true; `scope["type"]` is "http";
+        the method is not OPTIONS/HEAD."""
+        if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
+            op, right = expr.ops[0], expr.comparators[0]
+            if self._path_base(expr.left, ctx) is not None:
+                if op in ("in", "=="):
+                    return False
+                if op in ("not in", "!="):
+                    return True
+                return None
+            text = ir.show(expr.left)
+            if isinstance(right, ir.Str) and op in ("==", "!="):
+                if text.endswith(('["type"]', "['type']")) or text.endswith(".type"):
+                    return (right.value == "http") == (op == "==")
+                if text.endswith(".method") and right.value.upper() in ("OPTIONS", "HEAD"):
+                    return op == "!="
+            return None
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "startswith" and \
+                self._path_base(expr.func.value, ctx) is not None:
+            return False
+        return None
 
     def _rejecting_return(self, fv: FuncV) -> bool:
         func = self.index.func(fv)

@@ -8,11 +8,12 @@ other side is (`_values.Origin`), and every JWT call whose key is a literal.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.project.index import Ctx, ExternalV, InstanceV
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._taint import RAW, FuncFlow, analysis
 from routeguard_lint.rules._values import Origin, Values
 
@@ -41,9 +42,9 @@ class Comparison:
     function: str  # qualified name of the enclosing function ("" at module level)
 
 
-def _pairs(cmp: ir.Compare):
+def _pairs(cmp: ir.Compare) -> Iterator[tuple[ir.Expr, str, ir.Expr]]:
     left = cmp.left
-    for op, right in zip(cmp.ops, cmp.comparators):
+    for op, right in zip(cmp.ops, cmp.comparators, strict=False):
         yield left, op, right
         left = right
 
@@ -51,8 +52,8 @@ def _pairs(cmp: ir.Compare):
 def _scan_function(flow: FuncFlow, values: Values, path: str, out: list[Comparison]) -> None:
     ctx = flow.ctx
     label = f"{flow.fv.module}.{flow.fv.qualname}"
-    for entry in flow.func.compares:
-        cmp, line = entry[0], entry[1]
+    for site in flow.func.compares:
+        cmp, line = site.expr, site.line
         if not isinstance(cmp, ir.Compare):
             continue
         for left, op, right in _pairs(cmp):

@@ -30,12 +30,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from routeguard_lint.auth.vocabulary import SCHEME_NAMES, VERIFYING_CALLS, Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
-from routeguard_lint.routes.graph import (AUTH_NAME, CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, SCHEME_NAMES, VERIFYING_CALLS, DepNode,
-                     Graph, has_credential, is_fastapi_name)
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.rules.rg003_credential_in_query import CREDENTIAL_PARAM, NOT_CREDENTIAL, STRING_TYPES
+from routeguard_lint.routes.graph import AUTH_NAME, DepNode, Graph, has_credential, is_fastapi_name
+from routeguard_lint.rules.rg003_credential_in_query import STRING_TYPES
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id
 BEARER = "http-credentials"  # HTTPAuthorizationCredentials: `.credentials` is RAW
@@ -167,7 +167,7 @@ class FlowAnalysis:
         if kind is None:
             return False
         env = self.envs.setdefault(fv, {})
-        new = better(env.get(name), kind)
+        new = better(env.get(name), kind) or kind
         if new != env.get(name):
             env[name] = new
             return True
@@ -177,9 +177,11 @@ class FlowAnalysis:
         for _ in range(MAX_ROUNDS):
             changed = False
             for node in self.dep_nodes:
-                fv = func_key(node)
+                key = func_key(node)
+                if key is None:
+                    continue
                 for param, (pkind, payload) in node.params:
-                    changed |= self._merge(fv, param.name, self.param_kind(node, param.name, pkind, payload))
+                    changed |= self._merge(key, param.name, self.param_kind(node, param.name, pkind, payload))
             for fv in sorted(self._active(), key=lambda f: (f.module, f.qualname)):
                 flow = self.flow(fv)
                 for call in flow.func.calls:
@@ -194,7 +196,7 @@ class FlowAnalysis:
                     if r.value is not None:
                         ret = better(ret, flow.kind(r.value))
                 if ret is not None and ret != self.returns.get(fv):
-                    self.returns[fv] = better(self.returns.get(fv), ret)
+                    self.returns[fv] = better(self.returns.get(fv), ret) or ret
                     changed = True
             if not changed:
                 break
@@ -216,7 +218,7 @@ class FlowAnalysis:
             # a credential sent in the query string (RG003's judgement: its name says so and FastAPI reads it
             # from the URL); still a credential the code checks
             kind_of = payload.get("type") if isinstance(payload, dict) else None
-            if kind_of in STRING_TYPES and CREDENTIAL_PARAM.search(name) and not NOT_CREDENTIAL.search(name):
+            if kind_of in STRING_TYPES and is_credential(Source.QUERY, name):
                 return RAW
             return None
         if pkind != "depends":
@@ -255,7 +257,7 @@ class FlowAnalysis:
                 out.append((key, value))
         return out
 
-    def flow(self, fv: FuncV) -> "FuncFlow":
+    def flow(self, fv: FuncV) -> FuncFlow:
         return FuncFlow(self, fv, self.funcs[fv], dict(self.envs.get(fv, {})))
 
     def functions(self) -> list[tuple[FuncV, Func]]:
@@ -286,10 +288,9 @@ class FuncFlow:
         self._locals: dict[str, str | None] = {}
         self._visiting: set[str] = set()
         self._tuple_binds: dict[str, ir.Expr] = {}
-        for bind in getattr(func, "binds", ()) or ():
-            name, value = bind[0], bind[1]
-            if name not in func.assigns:
-                self._tuple_binds[name] = value
+        for bind in func.binds:
+            if bind.name not in func.assigns:
+                self._tuple_binds[bind.name] = bind.value
 
     # -- names ------------------------------------------------------------------------------------------
     def binding(self, name: str) -> ir.Expr | None:
@@ -428,9 +429,8 @@ class FuncFlow:
         if isinstance(expr, ir.Sub):
             value = expr.value
             if isinstance(value, ir.Attr) and value.attr in ("headers", "cookies") and len(expr.index) == 1 and \
-                    self.is_request(value.value):
-                if credential_key(value.attr, expr.index[0]):
-                    return RAW
+                    self.is_request(value.value) and credential_key(value.attr, expr.index[0]):
+                return RAW
             base = self.kind(value, depth + 1)
             if base == RAW:
                 index = expr.index[0] if expr.index else None
@@ -474,10 +474,7 @@ class FuncFlow:
 def credential_key(source: str, key: ir.Expr | None) -> bool:
     if not isinstance(key, ir.Str):
         return False
-    name = key.value.lower()
-    if source == "headers":
-        return bool(CREDENTIAL_HEADERS.match(name.replace("_", "-")))
-    return bool(CREDENTIAL_COOKIES.search(name))
+    return is_credential(Source(source), key.value)
 
 
 def analysis(graph: Graph) -> FlowAnalysis:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from routeguard_lint.routes.graph import DepNode, Graph, Route, walk
 from routeguard_lint.model import Finding, Related
+from routeguard_lint.routes.graph import DepNode, Graph, Route, walk
+from routeguard_lint.rules._span import Span
 from routeguard_lint.rules.base import Rule
 
 
 def finding(rule: Rule, message: str, path: str, line: int, column: int, end_column: int, *,
             route: Route | None = None, handler: str | None = None, related: tuple[Related, ...] = (),
-            key: str = "", severity: str | None = None) -> Finding:
+            key: str = "", severity: str | None = None, end_line: int | None = None) -> Finding:
+    """`end_column` is exclusive; `end_line` defaults to `line` (a span on one line)."""
+    end_line = line if end_line is None or end_line < line else end_line
     return Finding(
         rule_id=rule.code, name=rule.name, severity=severity or rule.severity, message=message, path=path,
-        line=line, column=column, end_line=line, end_column=max(end_column, column + 1),
+        line=line, column=column, end_line=end_line,
+        end_column=max(end_column, column + 1) if end_line == line else end_column,
         route_methods=tuple(route.methods) if route else None, route_path=route.full_path if route else None,
         handler=handler, related=related, fingerprint_key=key or f"{rule.code}:{handler or path}",
     )
+
+
+def at(span: Span) -> dict[str, int]:
+    """`finding(...)`'s location arguments from a source span: `finding(RULE, message, path, **at(span))`."""
+    return {"line": span.line, "column": span.column, "end_column": span.end_column, "end_line": span.end_line}
 
 
 def route_label(route: Route) -> str:

@@ -64,9 +64,9 @@ class Values:
         for func in self.index.scopes(ctx):
             if name in func.assigns:
                 return "bound", func.assigns[name]
-            for bind in reversed(getattr(func, "binds", ()) or ()):
-                if bind[0] == name:
-                    return "bound", bind[1]
+            for bind in reversed(func.binds):
+                if bind.name == name:
+                    return "bound", bind.value
             for param in func.params:
                 if param.name == name:
                     return "param", None

@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# when a rule runs: "graph" (on the route graph, before inline suppressions are applied) or
+# "after-suppression" (rules that judge the suppressions themselves)
+PHASES = ("graph", "after-suppression")
+
+# `# file: NAME` opens another file of a multi-file example (a configuration file beside the code, say)
+_FILE_HEADER = re.compile(r"^# file: (?P<name>\S+)[ \t]*$", re.MULTILINE)
+_LANGUAGES = {".py": "python", ".toml": "toml", ".cfg": "ini", ".ini": "ini"}
+
+
+def example_files(example: str) -> dict[str, str]:
+    """The files of a documented example, by name: `main.py` for one without `# file:` headers."""
+    text = example.strip("\n")
+    headers = list(_FILE_HEADER.finditer(text))
+    if not headers or text[: headers[0].start()].strip():
+        return {"main.py": text + "\n"}
+    files: dict[str, str] = {}
+    for i, header in enumerate(headers):
+        end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
+        files[header.group("name")] = text[header.end():end].strip("\n") + "\n"
+    return files
+
+
+def _example_markdown(example: str) -> str:
+    files = example_files(example)
+    if list(files) == ["main.py"]:
+        return f"```python\n{files['main.py']}```\n"
+    return "\n".join(f"`{name}`:\n\n```{_LANGUAGES.get(name[name.rfind('.'):], '')}\n{text}```\n"
+                     for name, text in files.items())
 
 
 @dataclass(frozen=True)
@@ -10,23 +40,37 @@ class Rule:
     code: str  # "RG001"
     name: str  # "unprotected-route"
     summary: str  # one line, for `routeguard rules` and SARIF shortDescription
-    severity: str  # "error" | "warning" | "note"
+    severity: str  # one of model.SEVERITIES: "error" | "warning" | "note"
     what: str  # What it finds (markdown)
     why: str  # Why it matters (markdown)
-    example: str  # A bad example (python source)
+    # A bad example: a whole small app the rule reports (tests/test_rule_docs.py runs it); `# file: NAME`
+    # lines split it into several files.
+    example: str
     fix: str  # How to fix it (markdown, may contain a python block)
-    fixable: bool = False
+    # The same app written correctly: the rule reports nothing on it (also run by the tests).
+    good: str = ""
 
     @property
     def full_name(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def fixable(self) -> bool:
+        """Whether the rule has a safe autofix (a `fix` function beside its check)."""
+        from routeguard_lint.rules import fixer
+
+        return fixer(self.code) is not None
+
     def markdown(self) -> str:
         """The rule's documentation as markdown (SARIF help, `explain`, docs/rules.md)."""
+        good = ""
+        if self.good.strip():
+            good = (f"The same code, written so that {self.code} has nothing to report:\n\n"
+                    f"{_example_markdown(self.good)}\n")
         return (
             f"## {self.code} {self.name}\n\n{self.summary}\n\n"
             f"### What it finds\n\n{self.what.strip()}\n\n"
             f"### Why it matters\n\n{self.why.strip()}\n\n"
-            f"### Example\n\n```python\n{self.example.strip()}\n```\n\n"
+            f"### Example\n\n{_example_markdown(self.example)}\n{good}"
             f"### Fix\n\n{self.fix.strip()}\n"
         )

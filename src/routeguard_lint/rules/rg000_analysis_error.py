@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._util import finding
 from routeguard_lint.rules.base import Rule
 
@@ -27,8 +27,23 @@ route declared in a file that does not parse is a route nobody checked: routegua
 and exits non-zero instead.
 """,
     example="""
-# app/api/users.py
+# file: app/users.py
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
 @router.get("/users/{id}"
+def read_user(id: int): ...
+""",
+    good="""
+# file: app/users.py
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/users/{id}")
 def read_user(id: int): ...
 """,
     fix="""

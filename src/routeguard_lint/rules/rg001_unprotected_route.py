@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.auth.judge import AuthState
 from routeguard_lint.model import Finding, Related
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._util import finding, route_label
 from routeguard_lint.rules.base import Rule
 
@@ -40,14 +41,34 @@ without the `dependencies=` its siblings get, exposes that endpoint to anyone on
 access control, OWASP API1/API5).
 """,
     example="""
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
+app = FastAPI()
 router = APIRouter(prefix="/invoices")
 
 
 @router.get("/{invoice_id}")
 async def read_invoice(invoice_id: int):
-    return load_invoice(invoice_id)
+    return {"id": invoice_id}
+
+
+app.include_router(router)
+""",
+    good="""
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+router = APIRouter(prefix="/invoices", dependencies=[Depends(oauth2_scheme)])
+
+
+@router.get("/{invoice_id}")
+async def read_invoice(invoice_id: int):
+    return {"id": invoice_id}
+
+
+app.include_router(router)
 """,
     fix="""
 Add an authenticating dependency to the route, or to the router or `include_router` call that every route
@@ -63,8 +84,10 @@ If the route is meant to be public, say so (see the configuration docs) so the d
 
 
 def check(graph: Graph) -> Iterable[Finding]:
+    assert graph.auth is not None
     for route in graph.routes:
-        if route.state != "unprotected":
+        verdict = graph.auth.of(route)
+        if verdict.state is not AuthState.UNPROTECTED:
             continue
         decl = route.decl
         related = []
@@ -73,7 +96,7 @@ def check(graph: Graph) -> Iterable[Finding]:
                 if child.path and child.line:
                     related.append(Related(child.path, child.line, f"{via}: {child.label}"))
         where = "" if route.reachable else " (its router is never included into an app)"
-        message = f"{route_label(route)} is not authenticated{where}: {route.reason}"
+        message = f"{route_label(route)} is not authenticated{where}: {verdict.reason}"
         yield finding(RULE, message, decl.file, decl.line, decl.col, decl.end_col, route=route,
                       handler=decl.handler_name, related=tuple(sorted(set(related))),
                       key=f"RG001:{route_label(route)}", severity="error" if route.reachable else "warning")

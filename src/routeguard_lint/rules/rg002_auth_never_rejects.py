@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import DepNode, Graph
+from routeguard_lint.auth.judge import Judgement
+from routeguard_lint.auth.vocabulary import Source, is_credential
+from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
+from routeguard_lint.routes.graph import DepNode, Graph
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 
@@ -33,6 +36,11 @@ open, while the code reads as if it were protected. An `assert` is no substitute
 assert is an `AssertionError` that FastAPI answers with a 500, not a 401.
 """,
     example="""
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
 def verify_user():
     # looks like a check, never rejects anything
     return True
@@ -40,7 +48,29 @@ def verify_user():
 
 @app.get("/secure")
 async def secure_route(verified: bool = Depends(verify_user)):
-    ...
+    return {"verified": verified}
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/secure")
+async def secure_route(user: dict = Depends(verify_user)):
+    return user
+
+
+USERS: dict = {}
 """,
     fix="""
 Validate the credential and raise when it is missing or wrong:
@@ -80,23 +110,50 @@ def _can_reject(node: DepNode, seen: set[int]) -> bool | None:
     return None if unknown else False
 
 
+def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str:
+    """What credential the node consumes, for the message."""
+    if direct:
+        return "reads " + ", ".join(sorted({c.label for c in direct}))
+    query = sorted(p.name for p, (kind, _payload) in node.params
+                   if kind in ("query", "explicit-query") and is_credential(Source.QUERY, p.name))
+    if query:
+        return "reads the query parameter " + ", ".join(f"'{q}'" for q in query)
+    given = sorted({f"{via} (from {child.label})" for child, via in node.children if judgement.node(child).carries})
+    if given:
+        return "takes the credential-derived " + ", ".join(given)
+    return "reads a credential from the request (itself or in a helper it hands the request to)"
+
+
 def check(graph: Graph) -> Iterable[Finding]:
+    assert graph.auth is not None
+    judgement = graph.auth
     for node in dependency_nodes(graph).values():
         if node.kind not in _CALLABLE or node.func is None:
             continue
         direct = [child for child, _ in node.children if child.credential]
-        if not direct and not node.name_says_auth:
-            continue
-        if _can_reject(node, set()) is not False:
-            continue
+        facts = judgement.node(node)
         func = node.func
-        if direct:
-            what = "reads " + ", ".join(sorted({c.label for c in direct}))
-        else:
+        if direct or facts.carries:
+            # a credential consumer: RG002 when a forged credential gets through it, and through everything
+            # that consumes what it returns, to the handler
+            if id(node) not in judgement.forged_reach or not facts.forged_sure or facts.forged_rejects:
+                continue
+            what = _consumes(node, direct, judgement)
+            exit_ = facts.forged_exit
+            where = "falls off its end" if exit_ is None or exit_.implicit else \
+                f"reaches `return {ir.show(exit_.expr, 50)}`"
+            line = f" (line {exit_.line})" if exit_ is not None and exit_.line else ""
+            message = (f"{node.label} {what} but lets a forged credential through: with an arbitrary value it "
+                       f"{where}{line} without raising, and nothing after it on the route rejects the request")
+        elif node.name_says_auth:
+            if _can_reject(node, set()) is not False:
+                continue
+            returns = "; it only returns" if func.returns else ""
             what = "is named like an authentication check"
-        returns = "; it only returns" if func.returns else ""
-        message = (f"{node.label} {what} but can never reject a request: nothing in it, in the functions it "
-                   f"calls or in its dependencies raises{returns}")
+            message = (f"{node.label} {what} but can never reject a request: nothing in it, in the functions "
+                       f"it calls or in its dependencies raises{returns}")
+        else:
+            continue
         if func.asserts:
             message = (f"{node.label} {what} but its only check is an assert (line {func.asserts[0]}), which "
                        f"`python -O` strips and which otherwise fails with a 500, not a 401: nothing in it, in the "

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph, walk
+from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph, walk
 from routeguard_lint.rules._util import finding, func_path
 from routeguard_lint.rules.base import Rule
 
@@ -15,7 +16,6 @@ RULE = Rule(
     name="credential-in-query",
     summary="A token, API key, password or session parameter that FastAPI reads from the query string.",
     severity="error",
-    fixable=True,
     what="""
 A parameter of a route handler or of a dependency whose name says it carries a credential (`token`,
 `access_token`, `api_key`, `apikey`, `password`, `secret`, `session`, ...) and that FastAPI fills from
@@ -30,9 +30,48 @@ meant to read the bearer token, and the scheme (with its `WWW-Authenticate` chal
 security entry) is never involved.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+
+app = FastAPI()
+
+
 def get_current_user(token: str):
-    if token != settings.api_token:
-        raise HTTPException(status_code=401)
+    user = SESSIONS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+SESSIONS: dict = {}
+""",
+    good="""
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def get_current_user(token: Annotated[str, Depends(oauth2_scheme)]):
+    user = SESSIONS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+SESSIONS: dict = {}
 """,
     fix="""
 Read the credential with a security scheme (or an explicit header):
@@ -47,13 +86,6 @@ def get_current_user(token: Annotated[str, Depends(oauth2_scheme)]):
 """,
 )
 
-CREDENTIAL_PARAM = re.compile(
-    r"(^|_)(token|access_?token|refresh_?token|id_?token|auth_?token|api_?key|apikey|api_?token|password|"
-    r"passwd|pwd|secret|client_?secret|session|session_?id|sessionid|session_?token|credentials?)$",
-    re.IGNORECASE)
-NOT_CREDENTIAL = re.compile(r"(page|next|prev|previous|continuation|cursor|sync|pagination|csrf|max|num|"
-                            r"count|len|limit)_?(token|tokens)?$|(_count|_len|_length|_limit|_type|_name)$",
-                            re.IGNORECASE)
 STRING_TYPES = (None, "str", "SecretStr", "Any")
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?}")
 
@@ -70,7 +102,7 @@ def check(graph: Graph) -> Iterable[Finding]:
             for param, (kind, payload) in node.params:
                 if kind != "query" or param.name in path_params:
                     continue
-                if not CREDENTIAL_PARAM.search(param.name) or NOT_CREDENTIAL.search(param.name):
+                if not is_credential(Source.QUERY, param.name):
                     continue
                 if payload.get("type") not in STRING_TYPES:
                     continue

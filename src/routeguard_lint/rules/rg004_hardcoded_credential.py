@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._compare import comparisons
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -44,15 +45,45 @@ service (or, for a JWT key, can mint a token for any user id and any scope, and 
 it). Tutorial code like `if token != "secrettoken"` also means every deployment accepts the same token.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
 def get_current_user(token: str = Depends(oauth2_scheme)):
     if token != "secrettoken":
-        raise HTTPException(status_code=401, detail="Invalid token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
     return "user"
 
 
-SECRET_KEY = "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"
-payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+@app.get("/me")
+def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+""",
+    good="""
+import os
+import secrets
+
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+API_TOKEN = os.environ["API_TOKEN"]
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    if not secrets.compare_digest(token.encode(), API_TOKEN.encode()):
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return "user"
+
+
+@app.get("/me")
+def me(user: str = Depends(get_current_user)):
+    return {"user": user}
 """,
     fix="""
 Load secrets from the environment or a secret store (pydantic `BaseSettings`, `os.environ`), compare them
@@ -91,4 +122,5 @@ def check(graph: Graph) -> Iterable[Finding]:
                        f"anyone who can read the code can authenticate. Load the secret from configuration "
                        f"(environment, secret store) instead")
             key = f"RG004:{cmp.function or cmp.path}:{cmp.credential}"
-        yield finding(RULE, message, cmp.path, cmp.line, 1, 2, handler=cmp.function or None, key=key)
+        where = _span.comparison(graph, cmp.path, cmp.line, cmp.op, cmp.credential, other_side=True)
+        yield finding(RULE, message, cmp.path, **at(where), handler=cmp.function or None, key=key)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._compare import comparisons
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -15,7 +16,6 @@ RULE = Rule(
     name="timing-unsafe-compare",
     summary="A credential compared with == or != against a secret, instead of secrets.compare_digest.",
     severity="warning",
-    fixable=True,
     what="""
 A credential (a value that comes from a security scheme, a credential header or cookie, the password
 form or `request.headers[...]`; see RG004 for how it is followed) compared with `==` or `!=` against a
@@ -34,12 +34,41 @@ recover a shared secret such as an API key or a service token character by chara
 seeing it. The risk depends on the network noise, but the fix costs nothing.
 """,
     example="""
+import os
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+
+app = FastAPI()
 API_KEY = os.environ["API_KEY"]
 
 
 def verify_key(x_api_key: str = Header()):
     if x_api_key != API_KEY:
         raise HTTPException(status_code=403, detail="Invalid API key")
+
+
+@app.get("/reports", dependencies=[Depends(verify_key)])
+def reports():
+    return []
+""",
+    good="""
+import os
+import secrets
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+
+app = FastAPI()
+API_KEY = os.environ["API_KEY"]
+
+
+def verify_key(x_api_key: str = Header()):
+    if not secrets.compare_digest(x_api_key.encode(), API_KEY.encode()):
+        raise HTTPException(status_code=403, detail="Invalid API key")
+
+
+@app.get("/reports", dependencies=[Depends(verify_key)])
+def reports():
+    return []
 """,
     fix="""
 Compare in constant time (both sides as `str` of ASCII or both as `bytes`):
@@ -68,5 +97,6 @@ def check(graph: Graph) -> Iterable[Finding]:
         message = (f"timing-unsafe comparison: {cmp.credential} is compared with '{cmp.op}' against "
                    f"{cmp.origin.what}; '{cmp.op}' stops at the first differing character, so response times "
                    f"leak the secret. Use secrets.compare_digest()")
-        yield finding(RULE, message, cmp.path, cmp.line, 1, 2, handler=cmp.function or None,
+        where = _span.comparison(graph, cmp.path, cmp.line, cmp.op, cmp.credential, other_side=False)
+        yield finding(RULE, message, cmp.path, **at(where), handler=cmp.function or None,
                       key=f"RG005:{cmp.function or cmp.path}:{cmp.credential}")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
 from routeguard_lint.model import Finding
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._taint import walk_ir
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -17,7 +18,6 @@ RULE = Rule(
     name="missing-www-authenticate",
     summary="A 401 Unauthorized HTTPException raised without a WWW-Authenticate header.",
     severity="warning",
-    fixable=True,
     what="""
 `raise HTTPException(status_code=401, ...)` (also `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`,
 a positional status code, `fastapi.HTTPException`, `starlette.exceptions.HTTPException`) whose `headers=` is
@@ -39,11 +39,48 @@ the header; a hand-written 401 in a dependency usually forgets it, so the API an
 "no token" (scheme, with header) and "bad token" (dependency, without).
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
 def get_current_user(token: str = Depends(oauth2_scheme)):
-    user = users.from_token(token)
+    user = USERS.get(token)
     if user is None:
         raise HTTPException(status_code=401, detail="Invalid token")
     return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+USERS: dict = {}
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@app.get("/me")
+def me(user: dict = Depends(get_current_user)):
+    return user
+
+
+USERS: dict = {}
 """,
     fix="""
 Name the scheme in the challenge (`Bearer` for OAuth2/JWT tokens, `Basic` for HTTP Basic, or a custom
@@ -164,7 +201,7 @@ class _Checker:
             return None
         init = self.index.class_attr(cls_v, "__init__")
         func = self.index.func(init) if isinstance(init, FuncV) else None
-        if func is None:
+        if func is None or not isinstance(init, FuncV):
             return None
         for call in func.calls:
             f = call.func
@@ -224,5 +261,5 @@ def check(graph: Graph) -> Iterable[Finding]:
     for path, line, scope in sorted(found):
         message = ("401 Unauthorized raised without a WWW-Authenticate header: RFC 9110 requires the challenge "
                    "(e.g. headers={\"WWW-Authenticate\": \"Bearer\"}) so clients know how to authenticate")
-        yield finding(RULE, message, path, line, 1, 2, handler=scope or None,
+        yield finding(RULE, message, path, **at(_span.raise_statement(graph, path, line)), handler=scope or None,
                       key=f"RG006:{path}:{scope}")

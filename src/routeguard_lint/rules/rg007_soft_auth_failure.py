@@ -6,11 +6,13 @@ import re
 from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.project.index import ExternalV, LiteralV
+from routeguard_lint.facts.extract import Return
 from routeguard_lint.model import Finding
+from routeguard_lint.project.index import ExternalV, LiteralV
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._taint import SECRET_CARRIERS, FuncFlow, analysis, func_key, walk_ir
-from routeguard_lint.rules._util import finding
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -42,11 +44,46 @@ retry logic, caches, API gateways, rate limiters and monitoring all see a succes
 counted as failures, and the OpenAPI schema documents no 401/403.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)) -> bool:
+    return token in TOKENS
+
+
 @app.get("/secure")
 async def secure_route(verified: bool = Depends(verify_user)):
     if not verified:
         return {"error": "Not allowed"}
     return {"message": "Only verified users."}
+
+
+TOKENS: set = set()
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def verify_user(token: str = Depends(oauth2_scheme)) -> bool:
+    return token in TOKENS
+
+
+@app.get("/secure")
+async def secure_route(verified: bool = Depends(verify_user)):
+    if not verified:
+        raise HTTPException(status_code=403, detail="Not allowed")
+    return {"message": "Only verified users."}
+
+
+TOKENS: set = set()
 """,
     fix="""
 Raise in the dependency, so the route never runs for a failed check:
@@ -192,8 +229,8 @@ def _except_branch(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
         if not (isinstance(cond, ir.Unknown) and cond.code.startswith("<except:")):
             continue
         body = "<try:" + cond.code[len("<except:"):]
-        entries = [(b[1], b[3]) for b in getattr(flow.func, "binds", ())] + \
-            [(e[0], e[2]) for e in getattr(flow.func, "effects", ())]
+        entries = [(b.value, b.conditions) for b in flow.func.binds] + \
+            [(e.call, e.conditions) for e in flow.func.effects]
         for value, where in entries:
             if any(isinstance(c, ir.Unknown) and c.code == body for c in where):
                 call = _verifies(value, flow)
@@ -202,7 +239,7 @@ def _except_branch(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
     return None
 
 
-def _failure_branch(ret, returns: list, flow: FuncFlow) -> ir.Expr | None:
+def _failure_branch(ret: Return, returns: list[Return], flow: FuncFlow) -> ir.Expr | None:
     """The auth condition that makes `ret` a failure branch, or None."""
     cond = _auth_condition(ret.conditions, flow)
     if cond is not None:
@@ -253,7 +290,8 @@ def check(graph: Graph) -> Iterable[Finding]:
                 message = (f"dependency {label} answers a failed auth check (`{ir.show(cond, 60)}`) with "
                            f"{reason} instead of raising: FastAPI goes on and runs the route, which receives "
                            f"the error as the dependency's value")
-            yield finding(RULE, message, path, ret.line, 1, 2, handler=label, key=f"RG007:{label}")
+            yield finding(RULE, message, path, **at(_span.return_statement(graph, path, ret.line)), handler=label,
+                          key=f"RG007:{label}")
 
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.facts import ir
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.model import Finding, Related
 from routeguard_lint.auth.optional_auth import optional_use
+from routeguard_lint.facts import ir
+from routeguard_lint.model import Finding, Related
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 
@@ -46,17 +46,56 @@ becomes `token IS NULL` and returns the first user who never set one (authentica
 API2). The route still *looks* protected because the dependency does raise on a bad token.
 """,
     example="""
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 
 
-async def get_current_user(token: str | None = Depends(oauth2_scheme)) -> User:
+async def get_current_user(token: str | None = Depends(oauth2_scheme)):
     if token:
         try:
             payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
         except jwt.InvalidTokenError:
-            raise HTTPException(status_code=401, detail="Invalid token")
-        return User(username=payload["sub"])
+            raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+        return payload["sub"]
     # no token: falls through and returns None
+
+
+@app.get("/me")
+async def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+
+
+SECRET_KEY = open("/run/secrets/jwt").read()
+""",
+    good="""
+import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+
+async def get_current_user(token: str | None = Depends(oauth2_scheme)):
+    if token is None:
+        raise HTTPException(status_code=401, detail="Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return payload["sub"]
+
+
+@app.get("/me")
+async def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+
+
+SECRET_KEY = open("/run/secrets/jwt").read()
 """,
     fix="""
 Reject the missing credential first (this is usually why `auto_error=False` was chosen: a custom 401):
@@ -79,12 +118,14 @@ _CALLABLE = ("function", "class", "instance")
 
 
 def check(graph: Graph) -> Iterable[Finding]:
+    assert graph.auth is not None
     for node in dependency_nodes(graph).values():
-        if node.kind not in _CALLABLE or node.func is None or node.optional_outcome is None:
+        optional_outcome = graph.auth.node(node).optional_outcome
+        if node.kind not in _CALLABLE or node.func is None or optional_outcome is None:
             continue
         if not node.rejects:
             continue  # a dependency that can never reject is RG002's
-        uses = optional_use(node.optional_outcome)  # type: ignore[arg-type]
+        uses = optional_use(optional_outcome)
         if not uses:
             continue
         func = node.func

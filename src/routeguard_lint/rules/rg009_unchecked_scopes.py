@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
-from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
-from routeguard_lint.project.index import Ctx, FuncV
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.rules._util import finding
+from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -36,19 +37,49 @@ client, a third-party integration or a user who never consented to that scope â€
 is restricted.
 """,
     example="""
+from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={"items:write": "Modify items"})
 
 
-async def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
-    user = decode_and_load(token)
+async def get_current_user(token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
     if user is None:
-        raise HTTPException(status_code=401, detail="Invalid token")
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
 @app.delete("/items/{item_id}")
-async def delete_item(item_id: int, user: User = Security(get_current_user, scopes=["items:write"])):
-    ...
+async def delete_item(item_id: int, user: dict = Security(get_current_user, scopes=["items:write"])):
+    return {"deleted": item_id}
+
+
+USERS: dict = {}
+""",
+    good="""
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token", scopes={"items:write": "Modify items"})
+
+
+async def get_current_user(scopes: SecurityScopes, token: str = Depends(oauth2_scheme)):
+    user = USERS.get(token)
+    if user is None:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    if not set(scopes.scopes) <= set(user["scopes"]):
+        raise HTTPException(status_code=403, detail="Not enough permissions")
+    return user
+
+
+@app.delete("/items/{item_id}")
+async def delete_item(item_id: int, user: dict = Security(get_current_user, scopes=["items:write"])):
+    return {"deleted": item_id}
+
+
+USERS: dict = {}
 """,
     fix="""
 Take `SecurityScopes` in the dependency that decodes the token and reject a token that lacks one of the
@@ -77,7 +108,7 @@ def _security_refs(graph: Graph) -> Iterable[tuple[DepRef, DepNode, int]]:
         if root is None:
             continue
         offset = len(root.children) - len(route.deps)
-        for ref, (child, _via) in zip(route.deps, root.children[offset:]):
+        for ref, (child, _via) in zip(route.deps, root.children[offset:], strict=False):
             if ref.security and ref.scopes:
                 yield ref, child, 1
         for node in walk(root):
@@ -101,17 +132,17 @@ def _scopes_param(func: Func) -> str | None:
 def _tests(func: Func) -> list:
     """Everything `func` decides on: `if` tests around its statements and its comparisons."""
     out: list = []
-    for _name, _expr, _line, conds in func.binds:
-        out.extend(conds)
-    for _call, _line, conds in func.effects:
-        out.extend(conds)
-    for r in func.raises:
-        out.extend(r.conditions)
-    for r in func.returns:
-        out.extend(r.conditions)
-    for cmp, _line, conds in func.compares:
-        out.append(cmp)
-        out.extend(conds)
+    for bind in func.binds:
+        out.extend(bind.conditions)
+    for effect in func.effects:
+        out.extend(effect.conditions)
+    for raise_ in func.raises:
+        out.extend(raise_.conditions)
+    for return_ in func.returns:
+        out.extend(return_.conditions)
+    for site in func.compares:
+        out.append(site.expr)
+        out.extend(site.conditions)
     return [t for t in out if not is_marker(t)]
 
 
@@ -141,7 +172,7 @@ def _tests_scopes(func: Func, name: str) -> bool:
     them: `for scope in security_scopes.scopes: if scope not in user.scopes: ...`)."""
     derived: set[str] = set()
     for _ in range(5):
-        grown = {b for b, expr, _line, _c in func.binds if b not in derived and _mentions(expr, name, derived)}
+        grown = {b.name for b in func.binds if b.name not in derived and _mentions(b.value, name, derived)}
         if not grown:
             break
         derived |= grown
@@ -167,18 +198,18 @@ def _checks(graph: Graph, fv: FuncV, func: Func, name: str, depth: int = 0) -> b
     for call in _passed_on(func, name):
         target = graph.index.resolve(call.func, Ctx(fv.module, func.qualname))
         callee = graph.index.func(target) if isinstance(target, FuncV) else None
-        if callee is None or depth > 3:
+        if callee is None or not isinstance(target, FuncV) or depth > 3:
             unknown = True
             continue
         positional = [p for p in callee.params if p.kind in ("posonly", "pos")]
         for i, arg in enumerate(call.args):
-            if isinstance(arg, ir.Name) and arg.id == name and i < len(positional):
-                if _checks(graph, target, callee, positional[i].name, depth + 1) is not False:
-                    return True
+            if isinstance(arg, ir.Name) and arg.id == name and i < len(positional) and \
+                    _checks(graph, target, callee, positional[i].name, depth + 1) is not False:
+                return True
         for key, arg in call.kwargs:
-            if isinstance(arg, ir.Name) and arg.id == name and any(p.name == key for p in callee.params):
-                if _checks(graph, target, callee, key, depth + 1) is not False:
-                    return True
+            if isinstance(arg, ir.Name) and arg.id == name and any(p.name == key for p in callee.params) and \
+                    _checks(graph, target, callee, key, depth + 1) is not False:
+                return True
     return None if unknown else False
 
 
@@ -216,13 +247,12 @@ def check(graph: Graph) -> Iterable[Finding]:
             continue
         why, taker = verdict
         scopes = ", ".join(repr(s) for s in ref.scopes)
-        if taker is not None:
-            detail = f"{taker.label} {why}"
-        else:
-            detail = f"{dep.label} does not check them {why}"
+        detail = f"{taker.label} {why}" if taker is not None else f"{dep.label} does not check them {why}"
         message = (f"Security({dep.label}, scopes=[{scopes}]) documents scopes that nothing enforces: {detail}; "
                    f"any valid token passes, whatever its scopes")
         related = tuple(Related(n.path, n.line, f"dependency: {n.label}") for n in (taker or dep,)
                         if n.path and n.line)
-        yield finding(RULE, message, ref.path, ref.line, col, col + 1, handler=dep.label, related=related,
+        where = _span.call(graph, ref.path, ref.line, "Security", column=col,
+                           where=lambda n: any(k.arg == "scopes" for k in n.keywords))
+        yield finding(RULE, message, ref.path, **at(where), handler=dep.label, related=related,
                       key=f"RG009:{ref.path}:{dep.label}:{scopes}")

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
-from routeguard_lint.routes.graph import Graph
-from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
 from routeguard_lint.model import Finding
-from routeguard_lint.rules._util import finding
+from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
+from routeguard_lint.routes.graph import Graph
+from routeguard_lint.rules import _span
+from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -44,11 +45,43 @@ A token that never expires stays valid after logout or a leak.
 """,
     example="""
 import jwt
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
 
 
-def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
+def get_current_user(token: str = Depends(oauth2_scheme)):
     payload = jwt.decode(token, options={"verify_signature": False})
-    return users.get(payload["sub"])
+    return payload["sub"]
+
+
+@app.get("/me")
+def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+""",
+    good="""
+import jwt
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def get_current_user(token: str = Depends(oauth2_scheme)):
+    try:
+        payload = jwt.decode(token, SECRET_KEY, algorithms=["HS256"])
+    except jwt.InvalidTokenError:
+        raise HTTPException(status_code=401, detail="Invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return payload["sub"]
+
+
+@app.get("/me")
+def me(user: str = Depends(get_current_user)):
+    return {"user": user}
+
+
+SECRET_KEY = open("/run/secrets/jwt").read()
 """,
     fix="""
 Verify the signature with the key and a fixed list of algorithms:
@@ -81,7 +114,7 @@ def _library(qualname: str) -> str | None:
     return None
 
 
-def _bound(expr: ir.Expr, f: "_Func") -> tuple[ir.Expr, Func | None, ModuleFacts] | None:
+def _bound(expr: ir.Expr, f: _Func) -> tuple[ir.Expr, Func | None, ModuleFacts] | None:
     """What a local, a module constant (`NO_VERIFY`, `config.NO_VERIFY`, an imported name) is bound to."""
     index = f.graph.index
     if isinstance(expr, ir.Name):
@@ -90,7 +123,9 @@ def _bound(expr: ir.Expr, f: "_Func") -> tuple[ir.Expr, Func | None, ModuleFacts
         if expr.id in f.facts.assigns:
             return f.facts.assigns[expr.id], None, f.facts
         ref = f.facts.imports.get(expr.id)
-        target = index.module(ref.module) if ref is not None and ref.name else None
+        if ref is None or ref.name is None:
+            return None
+        target = index.module(ref.module)
         if target is not None and ref.name in target.assigns:
             return target.assigns[ref.name], None, target
         return None
@@ -102,7 +137,7 @@ def _bound(expr: ir.Expr, f: "_Func") -> tuple[ir.Expr, Func | None, ModuleFacts
     return None
 
 
-def _resolve_dict(expr: ir.Expr | None, f: "_Func", depth: int = 0) -> ir.DictE | None:
+def _resolve_dict(expr: ir.Expr | None, f: _Func, depth: int = 0) -> ir.DictE | None:
     """A dict literal, or a local/module name bound to one (also `dict(verify_signature=False)`)."""
     if expr is None or depth > 5:
         return None
@@ -114,7 +149,7 @@ def _resolve_dict(expr: ir.Expr | None, f: "_Func", depth: int = 0) -> ir.DictE 
     return _resolve_dict(bound[0], f, depth + 1) if bound is not None else None
 
 
-def _options(expr: ir.Expr | None, f: "_Func") -> dict[str, object]:
+def _options(expr: ir.Expr | None, f: _Func) -> dict[str, object]:
     out: dict[str, object] = {}
     d = _resolve_dict(expr, f)
     if d is None:
@@ -125,7 +160,7 @@ def _options(expr: ir.Expr | None, f: "_Func") -> dict[str, object]:
     return out
 
 
-def _algorithms(expr: ir.Expr | None, f: "_Func", depth: int = 0) -> list[str] | None:
+def _algorithms(expr: ir.Expr | None, f: _Func, depth: int = 0) -> list[str] | None:
     """The literal algorithm names (None when they are not literal)."""
     if expr is None or depth > 5:
         return None
@@ -212,8 +247,8 @@ class _Func:
         """Where the result of an unverified getter ends up: a return, or a user lookup."""
         tainted: set[str] = set()
         for _ in range(6):
-            grown = {name for name, expr, _line, _c in self.func.binds
-                     if name not in tainted and self.uses(expr, tainted, source)}
+            grown = {b.name for b in self.func.binds
+                     if b.name not in tainted and self.uses(b.value, tainted, source)}
             if not grown:
                 break
             tainted |= grown
@@ -297,6 +332,7 @@ def check(graph: Graph) -> Iterable[Finding]:
                                               f"signature, and the result is {sink}: anyone can forge those "
                                               f"claims")]
                 for severity, message in problems:
-                    yield finding(RULE, f"{message} (in {facts.module}.{func.qualname})", facts.path, call.line, 1, 2,
+                    where = _span.call(graph, facts.path, call.line, ir.show(call.func, 200))
+                    yield finding(RULE, f"{message} (in {facts.module}.{func.qualname})", facts.path, **at(where),
                                   handler=f"{facts.module}.{func.qualname}", severity=severity,
                                   key=f"RG010:{facts.module}.{func.qualname}:{message[:60]}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._util import finding
 from routeguard_lint.rules.base import Rule
 
@@ -32,13 +32,38 @@ decided it should be public. A typo (`/webhook/stripe`) leaves the intended rout
 configuration reads as if it were handled.
 """,
     example="""
-# pyproject.toml
+# file: pyproject.toml
 [tool.routeguard]
 public = [
     # the route is /webhooks/stripe: this entry exempts nothing today,
     # and whatever is added under /webhook/ tomorrow
     { path = "/webhook/stripe", methods = ["POST"], reason = "signed payload" },
 ]
+# file: main.py
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.post("/webhooks/stripe")
+async def stripe_webhook(request: Request):
+    return {"received": True}
+""",
+    good="""
+# file: pyproject.toml
+[tool.routeguard]
+public = [
+    { path = "/webhooks/stripe", methods = ["POST"], reason = "signed payload" },
+]
+# file: main.py
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.post("/webhooks/stripe")
+async def stripe_webhook(request: Request):
+    return {"received": True}
 """,
     fix="""
 Correct the entry's `path`/`methods` so it names the route it was written for (`routeguard routes` lists

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.routes.graph import Graph
 from routeguard_lint.model import Finding
+from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._util import finding
 from routeguard_lint.rules.base import Rule
 
@@ -39,15 +39,61 @@ worse: the author believes a decision is recorded (a route declared public, a fi
 routeguard ignored it.
 """,
     example="""
-@router.get("/reports/{report_id}")  # routeguard: ignore[RG001] -- legacy client, see #412
-async def read_report(report_id: int, user: User = Depends(current_user)):
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def current_user(token: str = Depends(oauth2_scheme)):
+    return USERS.get(token) or reject()
+
+
+def reject():
+    raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+@app.get("/reports/{report_id}")  # routeguard: ignore[RG001] -- legacy client, see #412
+async def read_report(report_id: int, user: dict = Depends(current_user)):
     # the route is authenticated now: the suppression above suppresses nothing
-    ...
+    return {"id": report_id}
 
 
-@router.post("/webhooks/stripe")  # routeguard: publc -- signed payload  (typo: not a directive)
-async def stripe_webhook(request: Request):
-    ...
+@app.post("/webhooks/stripe")  # routeguard: publc -- signed payload  (typo: not a directive)
+async def stripe_webhook():
+    return {}
+
+
+USERS: dict = {}
+""",
+    good="""
+from fastapi import Depends, FastAPI, HTTPException
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+def current_user(token: str = Depends(oauth2_scheme)):
+    return USERS.get(token) or reject()
+
+
+def reject():
+    raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+@app.get("/reports/{report_id}")
+async def read_report(report_id: int, user: dict = Depends(current_user)):
+    return {"id": report_id}
+
+
+@app.post("/webhooks/stripe")  # routeguard: public -- signed payload, verified in the handler
+async def stripe_webhook():
+    return {}
+
+
+USERS: dict = {}
 """,
     fix="""
 Delete the comment (or the unused code from its list) when the finding it was written for is gone; fix

@@ -1,0 +1,132 @@
+"""What a function can do to a request, read from its facts: which callable a call inside it reaches, whether
+it can reject (raise, itself or through the project functions it calls, or call a verifying library), and
+whether it reads a credential. Pure questions over the project index, memoised per index.
+"""
+
+from __future__ import annotations
+
+import re
+
+from routeguard_lint.auth.vocabulary import Source, is_credential, is_verifying_call
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import CredentialRead, Func
+from routeguard_lint.project.index import (
+    UNKNOWN,
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    Index,
+    Value,
+)
+
+MAX_DEPTH = 8
+READ_DEPTH = 3
+
+
+def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func) -> Value:
+    """The callable a call inside `func` reaches: `self.method(...)` through the class, a class through its
+    `__init__`, anything else as the index resolves it."""
+    f = call.func
+    if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id in ("self", "cls") \
+            and func.class_name:
+        return index.class_attr(ClassV(ctx.module, func.class_name), f.attr)
+    value = index.resolve(f, ctx)
+    if isinstance(value, ClassV):
+        init = index.class_attr(value, "__init__")
+        return init if isinstance(init, FuncV) else UNKNOWN
+    return value
+
+
+def mentions_auth_state(expr: ir.Expr) -> bool:
+    """`request.user.is_authenticated`, `request.auth`, `"authenticated" in request.auth.scopes`: what
+    Starlette's AuthenticationMiddleware sets."""
+    text = ir.show(expr, 400)
+    return ".user.is_authenticated" in text or ".auth.scopes" in text or re.search(r"\brequest\.auth\b", text) \
+        is not None
+
+
+def credential_read(read: CredentialRead) -> bool:
+    """A `request.headers[...]` / `.cookies[...]` / `.session[...]` read of a credential."""
+    return is_credential(Source(read.source), read.key)
+
+
+class Calls:
+    """Memoised answers about the functions of one project index."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._rejects: dict[FuncV, bool] = {}
+
+    def callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
+        return callee(self.index, call, ctx, func)
+
+    def can_reject(self, fv: FuncV, depth: int = 0) -> bool:
+        """Whether the function raises (itself or through the project functions it calls), or calls a library
+        function that raises on a bad credential."""
+        if fv in self._rejects:
+            return self._rejects[fv]
+        self._rejects[fv] = False  # cycle guard
+        func = self.index.func(fv)
+        result = False
+        if func is not None and depth < MAX_DEPTH:
+            if func.raises:
+                result = True
+            else:
+                ctx = Ctx(fv.module, func.qualname)
+                for call in func.calls:
+                    target = self.callee(call, ctx, func)
+                    if isinstance(target, FuncV) and target != fv and self.can_reject(target, depth + 1):
+                        result = True
+                        break
+                    if isinstance(target, ExternalV) and is_verifying_call(target.qualname):
+                        result = True
+                        break
+        self._rejects[fv] = result
+        return result
+
+    def reads_credential(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
+        """The function reads a credential from the request (itself or in a project function it calls), or
+        tests what an authentication middleware set (`request.user.is_authenticated`)."""
+        seen = set() if seen is None else seen
+        if fv in seen or depth > READ_DEPTH:
+            return False
+        seen.add(fv)
+        func = self.index.func(fv)
+        if func is None:
+            return False
+        if any(credential_read(read) for read in func.credential_reads):
+            return True
+        for conditions in [*(r.conditions for r in func.raises), *(r.conditions for r in func.returns)]:
+            if any(mentions_auth_state(c) for c in conditions):
+                return True
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            target = self.callee(call, ctx, func)
+            if isinstance(target, FuncV) and self.reads_credential(target, depth + 1, seen):
+                return True
+        return False
+
+    def reads_request(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
+        """The function reads a credential header or cookie, the session, or a header or cookie under a
+        computed name (`request.cookies.get(settings.SESSION_COOKIE)`), itself or in a function it calls: worth
+        walking with the credentials missing or forged."""
+        seen = set() if seen is None else seen
+        if fv in seen or depth > READ_DEPTH:
+            return False
+        seen.add(fv)
+        func = self.index.func(fv)
+        if func is None:
+            return False
+        if any(read.key is None or credential_read(read) for read in func.credential_reads):
+            return True
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            target = self.callee(call, ctx, func)
+            if isinstance(target, FuncV) and self.reads_request(target, depth + 1, seen):
+                return True
+        return False
+
+    def guards(self, fv: FuncV) -> bool:
+        """The function reads a credential and can reject."""
+        return self.can_reject(fv) and self.reads_credential(fv)

@@ -1,0 +1,294 @@
+"""The auth judgement: for every route of the route table, what a request meets on its way to the handler.
+
+Input: the route table (`routes.graph.Graph`: routes, their dependency trees, middleware). Output: a
+`Judgement`, its own plain data: a `Verdict` per route (state, reason, the chain that authenticates it) and
+a `NodeAuth` per dependency node (what a request without credentials gets from it). Nothing in the route
+table is written to.
+
+States (`AuthState`):
+
+* `protected`: something on the chain rejects a request without a credential and checks a given one;
+* `public`: declared so, or public by design (a login endpoint, a liveness probe, an optional-auth handler);
+* `unverified`: the only possible authentication is code the analysis cannot read; the reason names it;
+* `unprotected`: a request without a credential provably reaches the handler. RG001 reports only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from routeguard_lint.auth.calls import Calls
+from routeguard_lint.auth.dynamic import Dynamic, Site
+from routeguard_lint.auth.missing_credential import Outcome
+from routeguard_lint.auth.optional_auth import (
+    NodeAuth,
+    anonymous_requests,
+    branches_on,
+    optional_params,
+)
+from routeguard_lint.auth.public import Public
+from routeguard_lint.auth.vocabulary import Source, is_credential
+from routeguard_lint.project.index import FuncV
+from routeguard_lint.routes.graph import walk
+
+if TYPE_CHECKING:
+    from routeguard_lint.routes.graph import DepNode, Graph, Route
+
+
+
+_CALLABLE = ("function", "class", "instance")
+
+
+class AuthState(str, Enum):
+    PROTECTED = "protected"
+    PUBLIC = "public"
+    UNVERIFIED = "unverified"
+    UNPROTECTED = "unprotected"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: AuthState
+    reason: str
+    public_reason: str | None = None
+    chain: tuple[str, ...] = ()  # labels of the nodes that authenticate the route, outermost first
+    scheme: bool = False  # a fastapi.security scheme is in the route's dependency tree
+
+
+@dataclass
+class Judgement:
+    """The verdict on every route of one route table, and what each dependency node does to a request
+    without credentials."""
+
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> verdict
+    nodes: dict[int, NodeAuth] = field(default_factory=dict)  # id(DepNode) -> its answers
+    token_urls: tuple[str, ...] = ()
+    # id(DepNode) of every node of a route that a request with a forged credential certainly reaches the
+    # handler of (every credential consumer on it lets such a request through on a path whose tests all hold)
+    forged_reach: frozenset[int] = frozenset()
+
+    def of(self, route: Route) -> Verdict:
+        return self.verdicts[id(route)]
+
+    def node(self, node: DepNode) -> NodeAuth:
+        return self.nodes.get(id(node)) or NodeAuth()
+
+    def declared(self, overrides: dict[int, Verdict]) -> Judgement:
+        """A copy with some verdicts replaced (what declared intent decides)."""
+        if not overrides:
+            return self
+        return replace(self, verdicts={**self.verdicts, **overrides})
+
+
+def judge(graph: Graph) -> Judgement:
+    """The verdict on every route of `graph`."""
+    nodes = anonymous_requests(graph)
+    judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
+    calls = Calls(graph.index)
+    context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
+    reach: set[int] = set()
+    for route in graph.routes:
+        if route.root is not None and forged_reaches(route.root, judgement):
+            reach.update(id(n) for n in walk(route.root))
+    judgement.forged_reach = frozenset(reach)
+    for route in graph.routes:
+        verdict = decide(route, judgement, context)
+        if route.opaque and verdict.state is AuthState.UNVERIFIED:
+            verdict = replace(verdict, reason=f"the routes of {route.decl.handler_name} are unknown: the analysis "
+                                              f"cannot read that router (its source is not available)")
+        judgement.verdicts[id(route)] = verdict
+    return judgement
+
+
+# ------------------------------------------------------------------------------------------- chains
+
+
+def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None) -> list[DepNode] | None:
+    """A chain from `node` down to a credential source on which something can reject, or None.
+
+    A dependency that raises protects every credential below it (it may check the user another
+    dependency produced); a route handler that raises only counts for credentials it reads itself, so a
+    `404` in the handler does not make an optional token look checked. A node that lets a request without
+    any credential through (it only rejects a *bad* optional credential) protects nothing; a handler whose
+    own code rejects such a request (`if user is None: raise ...`) protects the optional credentials below it.
+    """
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    if node.credential and node.rejects:
+        return [node]
+    facts = judgement.node(node)
+    if facts.request_guard:
+        return [node]
+    if node.rejects and facts.anonymous is not True:
+        for child, _ in node.children:
+            path = [child] if node.kind == "route" and child.credential else \
+                _cred_path(child, set()) if node.kind != "route" or facts.guard else None
+            if path:
+                return [node, *path]
+    for child, _ in node.children:
+        sub = auth_chain(child, judgement, seen)
+        if sub:
+            return [node, *sub]
+    return None
+
+
+def _cred_path(node: DepNode, seen: set[int]) -> list[DepNode] | None:
+    if node.credential:
+        return [node]
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    for child, _ in node.children:
+        sub = _cred_path(child, seen)
+        if sub:
+            return [node, *sub]
+    return None
+
+
+# ------------------------------------------------------------------------------------------ decisions
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the judgement reads the project with."""
+
+    dynamic: Dynamic
+    public: Public
+
+
+def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
+    root = route.root
+    assert root is not None
+    nodes = list(walk(root))
+    scheme = any(n.kind == "scheme" for n in nodes)
+    chain = auth_chain(root, judgement)
+    if chain:
+        # keep the handler when its own code is what rejects a request without credentials
+        if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
+            chain = chain[1:]
+        labels = tuple(n.label for n in chain)
+        return Verdict(AuthState.PROTECTED, "authenticated by " + " -> ".join(labels), chain=labels, scheme=scheme)
+    signed = context.public.signature([n for n in nodes if n.kind in ("route", *_CALLABLE)])
+    if signed:
+        return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", chain=(signed,), scheme=scheme)
+    capability = _capability(route, nodes)
+    if capability:
+        return Verdict(AuthState.PROTECTED, capability, chain=(capability,), scheme=scheme)
+    reason = context.public.reason(route, judgement.token_urls)
+    if reason:
+        return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
+    deps = [n for n in nodes if n is not root]
+    unknown = sorted({_unknown_node(n) for n in deps if n.kind in ("external", "unresolved") or n.calls_unknown})
+    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       for n in deps for site in _dynamic_sites(n, context.dynamic)})
+    if not unknown and not any(n.credential for n in deps):
+        # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
+        reason = context.public.flow_reason(route)
+        if reason:
+            return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
+    if root.func is None and not route.opaque:
+        unknown.append(f"cannot read the handler {route.decl.handler_name} ({route.decl.file}:{route.decl.line})")
+    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       for site in _dynamic_sites(root, context.dynamic)})
+    if unknown:
+        more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
+        return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
+                       "; ".join(unknown[:3]) + more, scheme=scheme)
+    branch = branches_on(root.func, optional_params(root, judgement.nodes))
+    if branch:
+        reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
+                 f"without credentials"
+        return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
+    return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), scheme=scheme)
+
+
+def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
+    """A request with an arbitrary credential certainly reaches the handler: a credential reaches it, every
+    node on the way that sees the credential lets it through on a path whose tests all hold, and nothing on
+    the route is code or a check the analysis cannot follow (a middleware, a guard decorator, a library)."""
+    carries = False
+    for node in walk(root):
+        if node.kind in ("middleware", "decorator", "external", "unresolved", "request-user") or node.calls_unknown:
+            return False
+        if node is root:
+            continue  # the handler's own code runs once the request has reached it
+        facts = judgement.node(node)
+        if not facts.carries:
+            continue
+        carries = True
+        if facts.forged_rejects or not facts.forged_sure:
+            return False
+    return carries
+
+
+def _capability(route: Route, nodes: list[DepNode]) -> str | None:
+    """A path that carries a secret (`/checkout/{client_secret}`): a request without it does not reach this
+    route at all, and a forged one is rejected when something on the route can reject."""
+    names = [s[1:-1].split(":")[0] for s in route.full_path.split("/") if s.startswith("{") and s.endswith("}")]
+    secret = [n for n in names if is_credential(Source.QUERY, n)]
+    if not secret:
+        return None
+    if not any(n.rejects for n in nodes if n.kind in ("route", *_CALLABLE)):
+        return None
+    return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
+
+
+def _where(node: DepNode) -> str:
+    return f" ({node.path}:{node.line})" if node.path and node.line else ""
+
+
+def _unknown_node(node: DepNode) -> str:
+    if node.kind == "external":
+        return f"cannot read {node.label}: neither the project nor an installed library defines it{_where(node)}"
+    if node.calls_unknown:
+        return f"{node.label} has a signature made at run time{_where(node)}"
+    if node.kind == "unresolved" and node.label.startswith("middleware "):
+        return f"{node.label}{_where(node)}"
+    return f"cannot resolve {node.label}{_where(node)}"
+
+
+
+
+def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
+    """Unresolvable calls a dependency hands the request or one of its credentials to."""
+    if node.kind not in ("route", *_CALLABLE) or node.func is None or node.func_module is None:
+        return ()
+    carriers = {id(child) for child, _via in node.children if child.credential}
+    names = frozenset(p.name for p, (kind, payload) in node.params
+                      if kind == "request" or (kind in ("header", "cookie") and isinstance(payload, dict)
+                                               and payload.get("credential"))) | \
+        frozenset(via for child, via in node.children if id(child) in carriers)
+    return dynamic.sites(FuncV(node.func_module, node.func.qualname), names)
+
+
+def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
+    deps = [n for n in nodes if n is not route.root]
+    if not deps:
+        return "it has no dependencies, so nothing checks a credential"
+    creds = [n for n in deps if n.credential]
+    callables = [n for n in deps if n.kind in ("function", "class", "instance")]
+    names = ", ".join(sorted({n.label for n in callables})) or "none"
+    lenient = sorted({n.label for n in callables if n.rejects and judgement.node(n).anonymous is True})
+    if lenient:
+        verb = "rejects a bad credential but lets" if len(lenient) == 1 else "reject a bad credential but let"
+        return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
+               f"nothing raises when it is missing)"
+    if creds:
+        optional = [n for n in creds if n.optional]
+        what = ", ".join(sorted({n.label for n in creds}))
+        if optional and len(optional) == len(creds):
+            return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
+                   f"(dependencies seen: {names})"
+        return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
+               f"(dependencies seen: {names})"
+    return f"no dependency reaches a credential source (dependencies seen: {names})"
+
+
+__all__ = ["AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge"]

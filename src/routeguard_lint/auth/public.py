@@ -1,0 +1,223 @@
+"""Routes that are public by design, recognised by what they are or do, and routes protected by a signature.
+
+* liveness and readiness probes: a path segment `health`, `healthz`, `ready`, `readyz`, `livez`, `ping`, ...
+  (sub-paths included: `/health/db`, `/health/ready`);
+* FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
+  ReDoc page, or the Swagger OAuth2 redirect;
+* credential flows: a handler that takes a password in the request body (login, registration, password reset,
+  `OAuth2PasswordRequestForm`), the `tokenUrl` of an OAuth2 scheme, or one that takes an identity (an email, a
+  user name) and issues a token or session (password recovery, magic links);
+* OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
+  identity provider sends the browser back with an authorisation code.
+
+A webhook that verifies a signature over the request body (an HMAC computed over it and compared, with
+`hmac.compare_digest`, against a header; or a signature-verifying library call such as Stripe's
+`Webhook.construct_event`) rejects forged and unsigned requests: it is protected by that signature.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from routeguard_lint.auth.calls import Calls
+from routeguard_lint.auth.vocabulary import (
+    COMPARE_DIGEST,
+    SIGNATURE_CALLS,
+    TOKEN_ISSUING_CALLS,
+)
+from routeguard_lint.facts import ir
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
+
+if TYPE_CHECKING:
+    from routeguard_lint.routes.graph import DepNode, Route
+
+HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck",
+                             "ready", "readiness", "liveness", "heartbeat", "_health", "health_check"})
+OAUTH_SEGMENTS = frozenset({"callback", "oauth-callback", "oauth_callback", "oauth2-redirect", "auth-callback",
+                            "sso-callback", "oidc-callback"})
+DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.docs.get_swagger_ui_html",
+                        "fastapi.openapi.docs.get_redoc_html",
+                        "fastapi.openapi.docs.get_swagger_ui_oauth2_redirect_html"})
+PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
+                            re.IGNORECASE)
+IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
+MAX_DEPTH = 4
+
+
+def _segments(path: str) -> list[str]:
+    return [s.lower() for s in path.split("/") if s and not s.startswith("{")]
+
+
+class Public:
+    def __init__(self, index: Index, calls: Calls) -> None:
+        self.index = index
+        self.calls = calls
+        self._issues: dict[FuncV, bool] = {}
+
+    # -- public by design ------------------------------------------------------------------------------
+    def reason(self, route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
+        """Public whatever else is on the route: a login endpoint, a probe, the API docs."""
+        path = route.full_path
+        norm = "/" + path.strip("/")
+        for url in token_urls:
+            if url is not None and norm == "/" + url.strip("/"):
+                return "login endpoint (the tokenUrl of an OAuth2 scheme)"
+        root = route.root
+        if root is not None:
+            for _param, (kind, _payload) in root.params:
+                if kind == "password-form":
+                    return "login endpoint (takes OAuth2PasswordRequestForm)"
+            for child, _via in root.children:
+                if child.password_form:
+                    return "login endpoint (takes OAuth2PasswordRequestForm)"
+        segments = _segments(path)
+        health = [s for s in segments if s in HEALTH_SEGMENTS]
+        if health:
+            return f"liveness/readiness endpoint (/{health[0]})"
+        if root is not None and root.func is not None and root.func_module is not None:
+            if self._serves_docs(FuncV(root.func_module, root.func.qualname), 0, set()):
+                return "API documentation (FastAPI's OpenAPI schema / docs page)"
+        return None
+
+    def flow_reason(self, route: Route) -> str | None:
+        """Public when nothing on the route reads a credential: a credential flow (login, registration,
+        password reset or recovery) or an OAuth / OpenID Connect step."""
+        root = route.root
+        segments = _segments(route.full_path)
+        if root is not None and root.func is not None and root.func_module is not None:
+            fv = FuncV(root.func_module, root.func.qualname)
+            password = self._password_in_body(root)
+            if password is not None:
+                return f"credential flow (login, registration or password reset): takes {password} in the " \
+                       f"request body"
+            identity = self._identity(root)
+            if identity is not None and self.issues_token(fv):
+                return f"credential flow (password recovery or sign-in link): takes {identity} and issues a token"
+        oauth = [s for s in segments if s in OAUTH_SEGMENTS]
+        if oauth:
+            return f"OAuth / OpenID Connect callback (/{oauth[0]})"
+        return None
+
+    def _serves_docs(self, fv: FuncV, depth: int, seen: set[FuncV]) -> bool:
+        """The handler (or what it calls) builds the OpenAPI schema or a docs page."""
+        func = self.index.func(fv)
+        if func is None or fv in seen or depth > 3:
+            return False
+        seen.add(fv)
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            target = self.calls.callee(call, ctx, func)
+            if isinstance(target, ExternalV) and target.qualname in DOCS_CALLS:
+                return True
+            if isinstance(call.func, ir.Attr) and call.func.attr == "openapi" and not call.args:
+                return True
+            if isinstance(target, FuncV) and self._serves_docs(target, depth + 1, seen):
+                return True
+        return False
+
+    def _body_fields(self, annotation: ir.Expr | None, ctx: Ctx) -> list[str]:
+        if annotation is None:
+            return []
+        if isinstance(annotation, ir.Sub) and annotation.index:  # Annotated[Model, Body()], Optional[Model]
+            annotation = annotation.index[0]
+        value = self.index.resolve(annotation, ctx)
+        if not isinstance(value, ClassV):
+            return []
+        names: list[str] = []
+        for owner in self.index.mro(value):
+            cdef = self.index.cls(owner)
+            if cdef is not None:
+                names.extend(cdef.annotations)
+        return names
+
+    def _inputs(self, root: DepNode) -> list[tuple[str, str]]:
+        """(name, where) of what the handler takes: body model fields, form and body parameters, path and query
+        parameters."""
+        out: list[tuple[str, str]] = []
+        if root.func_module is None or root.func is None:
+            return out
+        ctx = Ctx(root.func_module, root.func.qualname)
+        for param, (kind, _payload) in root.params:
+            if kind in ("body", "form"):
+                fields = self._body_fields(param.annotation, ctx)
+                out.extend((name, "body") for name in fields)
+                out.append((param.name, "body"))
+            elif kind in ("query", "explicit-query", "path"):
+                out.append((param.name, kind))
+        return out
+
+    def _password_in_body(self, root: DepNode) -> str | None:
+        for name, where in self._inputs(root):
+            if where == "body" and PASSWORD_FIELD.match(name):
+                return f"'{name}'"
+        return None
+
+    def _identity(self, root: DepNode) -> str | None:
+        for name, where in self._inputs(root):
+            if IDENTITY_FIELD.match(name):
+                return f"'{name}' ({where})"
+        return None
+
+    def issues_token(self, fv: FuncV, depth: int = 0) -> bool:
+        """The function (or a project function it calls) signs a token or starts a session."""
+        if fv in self._issues:
+            return self._issues[fv]
+        self._issues[fv] = False
+        func = self.index.func(fv)
+        found = False
+        if func is not None and depth <= MAX_DEPTH:
+            ctx = Ctx(fv.module, func.qualname)
+            for call in func.calls:
+                if isinstance(call.func, ir.Attr) and call.func.attr == "set_cookie":
+                    found = True
+                    break
+                target = self.calls.callee(call, ctx, func)
+                if isinstance(target, ExternalV) and TOKEN_ISSUING_CALLS.match(target.qualname):
+                    found = True
+                    break
+                if isinstance(target, FuncV) and target != fv and self.issues_token(target, depth + 1):
+                    found = True
+                    break
+        self._issues[fv] = found
+        return found
+
+    # -- signed payloads -------------------------------------------------------------------------------
+    def signature(self, nodes: list[DepNode]) -> str | None:
+        """`verifies a signature ... (file:line)` when a function on the route checks one and can reject."""
+        for node in nodes:
+            if node.func is None or node.func_module is None:
+                continue
+            fv = FuncV(node.func_module, node.func.qualname)
+            where = self._signature_check(fv, 0, set())
+            if where is not None:
+                return where
+        return None
+
+    def _signature_check(self, fv: FuncV, depth: int, seen: set[FuncV]) -> str | None:
+        if fv in seen or depth > MAX_DEPTH:
+            return None
+        seen.add(fv)
+        func = self.index.func(fv)
+        if func is None:
+            return None
+        ctx = Ctx(fv.module, func.qualname)
+        path = self.index.path_of(fv.module)
+        hmac_made = False
+        compare_line = None
+        for call in func.calls:
+            target = self.calls.callee(call, ctx, func)
+            name = target.qualname if isinstance(target, ExternalV) else ""
+            if SIGNATURE_CALLS.match(name):
+                return f"verifies the payload signature with {name} ({path}:{call.line})"
+            if name in ("hmac.new", "hmac.digest", "hmac.HMAC"):
+                hmac_made = True
+            if name in COMPARE_DIGEST:
+                compare_line = call.line
+            if isinstance(target, FuncV) and target != fv:
+                found = self._signature_check(target, depth + 1, seen)
+                if found is not None:
+                    return found
+        if hmac_made and compare_line is not None and self.calls.can_reject(fv):
+            return f"verifies an HMAC signature over the request body with hmac.compare_digest ({path}:{compare_line})"
+        return None

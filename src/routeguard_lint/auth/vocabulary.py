@@ -1,0 +1,102 @@
+"""The credential vocabulary: which names denote a credential, which classes are security schemes, which
+library calls verify one. Every stage that asks "is this a credential?" asks here, so the answer is the
+same everywhere (the route table building credential sources, the missing-credential walk, the credential
+taint analysis of the rules, RG003's query parameters).
+
+Names are compared case-insensitively; in header names `_` and `-` are the same (FastAPI converts a
+`Header()` parameter's underscores to hyphens, and proxies treat them alike).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class Source(str, Enum):
+    """Where a request carries a value FastAPI (or the code) reads."""
+
+    HEADER = "headers"
+    COOKIE = "cookies"
+    QUERY = "query"
+    SESSION = "session"  # Starlette's SessionMiddleware: a signed cookie the server itself set
+
+
+# Header names that carry a credential.
+CREDENTIAL_HEADERS = re.compile(
+    r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-token|x-auth-token|x-access-token|"
+    r"token|access-token|x-auth|x-authorization|x-api-token|api-token|x-session-token|x-key|x-secret|"
+    r"x-.*-(token|key|secret|auth))$")
+# Cookie names that carry a credential (a session id, a token).
+CREDENTIAL_COOKIES = re.compile(
+    r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)
+# Query (and path) parameter names that carry a credential: `?token=`, `?api_key=`, a WebSocket ticket.
+CREDENTIAL_QUERY = re.compile(
+    r"(^|_)(token|access_?token|refresh_?token|id_?token|auth_?token|api_?key|apikey|api_?token|password|"
+    r"passwd|pwd|secret|client_?secret|session|session_?id|sessionid|session_?token|credentials?|ticket|"
+    r"ws_?ticket|auth)$",
+    re.IGNORECASE)
+# ... unless the name says it is something else that happens to end like one (`page_token`, `csrf_token`).
+NOT_CREDENTIAL_QUERY = re.compile(r"(page|next|prev|previous|continuation|cursor|sync|pagination|csrf|max|num|"
+                                  r"count|len|limit)_?(token|tokens)?$|(_count|_len|_length|_limit|_type|_name)$",
+                                  re.IGNORECASE)
+
+# fastapi.security classes (matched by their last name under fastapi./starlette.).
+SCHEME_NAMES = frozenset({
+    "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer", "OAuth2", "HTTPBearer", "HTTPBasic", "HTTPDigest",
+    "HTTPBase", "APIKeyHeader", "APIKeyCookie", "APIKeyQuery", "APIKeyBase", "OpenIdConnect", "SecurityBase",
+})
+# A request body that carries a user's password: what a login endpoint takes.
+PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
+
+# Library calls that raise on a bad credential (they verify a signature or a password).
+VERIFYING_CALLS = re.compile(
+    r"^(jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|itsdangerous|firebase_admin\.auth|google\.oauth2\.id_token|"
+    r"passlib|jwcrypto|joserfc\.jwt|pyjwt)(\..*)?\.(decode|verify\w*|loads|verify_id_token|verify_oauth2_token|"
+    r"decode_complete)$")
+# Library calls that verify a webhook's signature over the body (and raise when it does not match).
+SIGNATURE_CALLS = re.compile(
+    r"^(stripe(\..*)?\.Webhook\.construct_event|stripe(\..*)?\.WebhookSignature\.verify_header|"
+    r"svix(\..*)?\.Webhook\.verify|standardwebhooks(\..*)?\.verify|"
+    r"slack_sdk\.signature\.SignatureVerifier\.is_valid(_request)?|twilio\.request_validator\.RequestValidator\.validate|"
+    r"github_webhooks?(\..*)?\.verify\w*)$")
+# Library calls that sign a token (what a login or password-recovery endpoint hands out).
+TOKEN_ISSUING_CALLS = re.compile(
+    r"^((jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|joserfc\.jwt|itsdangerous|pyjwt)(\..*)?\."
+    r"(encode|dumps|sign)|secrets\.token_(urlsafe|hex|bytes))$")
+# Constant-time comparisons: comparing a credential against a secret with one of these is a check.
+COMPARE_DIGEST = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+
+
+def _normal_header(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+def is_credential(source: Source | str, name: str | None) -> bool:
+    """Whether a value read from `source` under `name` is a credential. A session is one whatever the key
+    (the server signed it); a `None` name (a computed key) is not known to be one."""
+    source = Source(source)
+    if source is Source.SESSION:
+        return True
+    if name is None:
+        return False
+    if source is Source.HEADER:
+        return CREDENTIAL_HEADERS.match(_normal_header(name)) is not None
+    if source is Source.COOKIE:
+        return CREDENTIAL_COOKIES.search(name) is not None
+    return CREDENTIAL_QUERY.search(name) is not None and NOT_CREDENTIAL_QUERY.search(name) is None
+
+
+# The name of a setting that holds a header or cookie name (`settings.USER_SESSION_COOKIE_KEY`,
+# `API_KEY_HEADER_NAME`), when its value cannot be read: the name says what the header or cookie carries.
+CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access)", re.IGNORECASE)
+
+
+def is_credential_setting(name: str) -> bool:
+    """A setting (constant) whose name says it holds the name of a credential header or cookie."""
+    return CREDENTIAL_KEY_SETTING.search(name) is not None
+
+
+def is_verifying_call(qualname: str) -> bool:
+    """A library call that raises when the credential it is given is missing, forged or expired."""
+    return VERIFYING_CALLS.match(qualname) is not None

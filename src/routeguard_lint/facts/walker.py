@@ -1,0 +1,793 @@
+"""The LibCST half of `extract`: converting expressions into `ir` and walking a parsed module.
+
+Kept apart from the fact types (extract.py) so that importing those does not import LibCST: the CLI's
+`--version`, `rules` and `explain`, and a run whose facts all come from the cache, never load the parser.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import CASE_MARKER, LOOP_MARKER, MAX_IR_DEPTH, Bind, CallSite, ClassDef, CompareSite, \
+    CredentialRead, Decorator, Effect, Func, ImportRef, ModuleFacts, Param, Raise, Return, is_marker, try_marker
+from routeguard_lint.parsing.source import line_breaks
+
+# ----------------------------------------------------------------------------------------- conversion
+
+_BINOPS = {
+    cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.Modulo: "%",
+    cst.BitOr: "|", cst.BitAnd: "&", cst.FloorDivide: "//", cst.Power: "**", cst.MatrixMultiply: "@",
+    cst.LeftShift: "<<", cst.RightShift: ">>", cst.BitXor: "^",
+}
+_AUGOPS = {
+    cst.AddAssign: "+", cst.SubtractAssign: "-", cst.MultiplyAssign: "*", cst.DivideAssign: "/",
+    cst.ModuloAssign: "%", cst.BitOrAssign: "|", cst.BitAndAssign: "&", cst.FloorDivideAssign: "//",
+}
+_CMPOPS = {
+    cst.Equal: "==", cst.NotEqual: "!=", cst.Is: "is", cst.IsNot: "is not", cst.In: "in",
+    cst.NotIn: "not in", cst.LessThan: "<", cst.LessThanEqual: "<=", cst.GreaterThan: ">",
+    cst.GreaterThanEqual: ">=",
+}
+
+
+def _string_value(node: cst.BaseExpression) -> str | None:
+    try:
+        value = node.evaluated_value  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | None:  # noqa: C901
+    """Convert a LibCST expression into the ir language (bounded depth)."""
+    if node is None:
+        return None
+    if depth > MAX_IR_DEPTH:
+        return ir.Unknown("...")
+    d = depth + 1
+    if isinstance(node, cst.Name):
+        if node.value in ("None", "True", "False"):
+            return ir.Const({"None": None, "True": True, "False": False}[node.value])
+        return ir.Name(node.value)
+    if isinstance(node, cst.Attribute):
+        return ir.Attr(to_ir(node.value, line, d), node.attr.value)
+    if isinstance(node, cst.SimpleString):
+        value = _string_value(node)
+        if value is not None:
+            return ir.Str(value)
+        try:
+            raw = node.evaluated_value
+        except Exception:
+            raw = b""
+        return ir.Const(raw if isinstance(raw, bytes) else b"")  # a bytes literal keeps its value
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = to_ir(node.left, line, d), to_ir(node.right, line, d)
+        if isinstance(left, ir.Str) and isinstance(right, ir.Str):
+            return ir.Str(left.value + right.value)
+        parts: list = []
+        for side in (left, right):
+            if isinstance(side, ir.FStr):
+                parts.extend(side.parts)
+            elif isinstance(side, ir.Str):
+                parts.append(side.value)
+            else:
+                return ir.Unknown("<string>")
+        return ir.FStr(tuple(parts))
+    if isinstance(node, cst.FormattedString):
+        parts = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value.replace("{{", "{").replace("}}", "}"))
+            elif isinstance(part, cst.FormattedStringExpression):
+                if part.format_spec or part.conversion:
+                    parts.append(ir.Unknown("{...}"))
+                else:
+                    parts.append(to_ir(part.expression, line, d))
+        return ir.FStr(tuple(parts))
+    if isinstance(node, cst.Integer):
+        try:
+            return ir.Const(int(node.value.replace("_", ""), 0))
+        except ValueError:
+            return ir.Const(0)
+    if isinstance(node, (cst.Float, cst.Imaginary)):
+        return ir.Const(0.0)
+    if isinstance(node, cst.Ellipsis):
+        return ir.Const(...)
+    if isinstance(node, cst.Call):
+        args: list = []
+        kwargs: list = []
+        for arg in node.args:
+            value = to_ir(arg.value, line, d)
+            if arg.keyword is not None:
+                kwargs.append((arg.keyword.value, value))
+            elif arg.star == "**":
+                kwargs.append(("**", value))
+            elif arg.star == "*":
+                args.append(ir.Star(value))
+            else:
+                args.append(value)
+        return ir.Call(to_ir(node.func, line, d), tuple(args), tuple(kwargs), line, 0)
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        kind = "list" if isinstance(node, cst.List) else "tuple" if isinstance(node, cst.Tuple) else "set"
+        items = []
+        for el in node.elements:
+            value = to_ir(el.value, line, d)
+            items.append(ir.Star(value) if isinstance(el, cst.StarredElement) else value)
+        return ir.Seq(kind, tuple(items))
+    if isinstance(node, cst.Dict):
+        items = []
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                items.append((to_ir(el.key, line, d), to_ir(el.value, line, d)))
+            else:
+                items.append((None, to_ir(el.value, line, d)))
+        return ir.DictE(tuple(items))
+    if isinstance(node, cst.Subscript):
+        index = []
+        for el in node.slice:
+            if isinstance(el.slice, cst.Index):
+                index.append(to_ir(el.slice.value, line, d))
+            else:  # a slice: keep its bounds ("L:" drops a prefix, ":U" keeps one)
+                sl = el.slice
+                lower = "L" if getattr(sl, "lower", None) is not None else ""
+                upper = "U" if getattr(sl, "upper", None) is not None else ""
+                index.append(ir.Unknown(f"{lower}:{upper}"))
+        return ir.Sub(to_ir(node.value, line, d), tuple(index))
+    if isinstance(node, cst.BinaryOperation):
+        return ir.BinOp(_BINOPS.get(type(node.operator), "?"), to_ir(node.left, line, d),
+                        to_ir(node.right, line, d))
+    if isinstance(node, cst.Comparison):
+        ops = tuple(_CMPOPS.get(type(t.operator), "?") for t in node.comparisons)
+        comps = tuple(to_ir(t.comparator, line, d) for t in node.comparisons)
+        return ir.Compare(to_ir(node.left, line, d), ops, comps)
+    if isinstance(node, cst.BooleanOperation):
+        op = "and" if isinstance(node.operator, cst.And) else "or"
+        values: list = []
+        for side in (node.left, node.right):
+            value = to_ir(side, line, d)
+            if isinstance(value, ir.BoolOp) and value.op == op:
+                values.extend(value.values)
+            else:
+                values.append(value)
+        return ir.BoolOp(op, tuple(values))
+    if isinstance(node, cst.UnaryOperation):
+        if isinstance(node.operator, cst.Not):
+            return ir.Not(to_ir(node.expression, line, d))
+        inner = to_ir(node.expression, line, d)
+        if isinstance(node.operator, cst.Minus) and isinstance(inner, ir.Const) and \
+                isinstance(inner.value, (int, float)):
+            return ir.Const(-inner.value)
+        return ir.Unknown("<unary>")
+    if isinstance(node, cst.IfExp):
+        return ir.IfExp(to_ir(node.test, line, d), to_ir(node.body, line, d), to_ir(node.orelse, line, d))
+    if isinstance(node, cst.Await):
+        return to_ir(node.expression, line, d)
+    if isinstance(node, cst.NamedExpr):
+        return to_ir(node.value, line, d)
+    if isinstance(node, cst.Lambda):
+        return ir.Unknown("lambda")
+    if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        clause = node.for_in
+        if clause.inner_for_in is None and not clause.ifs and clause.asynchronous is None:
+            target = clause.target
+            if isinstance(target, cst.Name):
+                names: tuple = (target.value,)
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                names = tuple(el.value.value if isinstance(el.value, cst.Name) and
+                              not isinstance(el, cst.StarredElement) else "" for el in target.elements)
+            else:
+                names = ()
+            if names:
+                kind = "list" if isinstance(node, cst.ListComp) else "set" if isinstance(node, cst.SetComp) else "gen"
+                return ir.Comp(kind, to_ir(node.elt, line, d), names, to_ir(clause.iter, line, d))
+    return ir.Unknown(f"<{type(node).__name__}>")
+
+
+# -------------------------------------------------------------------------------------------- visitor
+
+_DIRECTIVE = re.compile(r"#.*\b(routeguard|noqa)\b", re.IGNORECASE)
+
+
+def _col_of(line_text: str, pattern: str) -> tuple[int, int]:
+    m = re.search(pattern, line_text)
+    if not m:
+        stripped = len(line_text) - len(line_text.lstrip())
+        return stripped + 1, len(line_text.rstrip()) + 1
+    return m.start() + 1, m.end() + 1
+
+
+# LibCST's own visitor framework rebuilds (and re-validates) every node it passes, which costs as much as
+# parsing. This walker reads the fields instead, in source order: the order is learnt once per node type
+# from LibCST itself (the attributes `_visit_and_replace_children` visits, in that order).
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {}
+_IS_NODE: dict[type, bool] = {}
+
+
+class _OrderRecorder(cst.CSTVisitor):
+    def __init__(self, target: cst.CSTNode):
+        super().__init__()
+        self.target = target
+        self.attrs: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node is self.target
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        return None
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if node is self.target:
+            self.attrs.append(attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+
+def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
+    kind = type(node)
+    order = _FIELD_ORDER.get(kind)
+    if order is None:
+        recorder = _OrderRecorder(node)
+        node.visit(recorder)
+        order = _FIELD_ORDER[kind] = tuple(dict.fromkeys(recorder.attrs))
+    return order
+
+
+class _Walker:
+    """Dispatches `visit_<Node>`, `leave_<Node>`, `visit_<Node>_<field>` and `leave_<Node>_<field>` methods
+    like a LibCST visitor, without rebuilding nodes."""
+
+    def __init_subclass__(cls) -> None:
+        pre, post, attr_pre, attr_post = {}, {}, {}, {}
+        for name in dir(cls):
+            for prefix, single, double in (("visit_", pre, attr_pre), ("leave_", post, attr_post)):
+                if not name.startswith(prefix):
+                    continue
+                node_name, _, attr = name[len(prefix):].partition("_")
+                node_type = getattr(cst, node_name, None)
+                if not isinstance(node_type, type):
+                    continue
+                if attr:
+                    double[(node_type, attr)] = name
+                else:
+                    single[node_type] = name
+        cls._tables = (pre, post, attr_pre, attr_post)
+
+    def walk(self, root: cst.CSTNode) -> None:
+        pre_t, post_t, attr_pre_t, attr_post_t = self._tables
+        pre = {k: getattr(self, v) for k, v in pre_t.items()}
+        post = {k: getattr(self, v) for k, v in post_t.items()}
+        attr_pre = {k: getattr(self, v) for k, v in attr_pre_t.items()}
+        attr_post = {k: getattr(self, v) for k, v in attr_post_t.items()}
+        is_node = _IS_NODE
+        node_base = cst.CSTNode
+        # per node type: (visit hook, leave hook, ((field, field visit hook, field leave hook), ...)), so that
+        # a node costs one dictionary lookup rather than two per field
+        plans: dict[type, tuple] = {}
+
+        def plan_for(node: cst.CSTNode) -> tuple:
+            kind = type(node)
+            steps = tuple((attr, attr_pre.get((kind, attr)), attr_post.get((kind, attr)))
+                          for attr in _FIELD_ORDER.get(kind) or _field_order(node))
+            plan = plans[kind] = (pre.get(kind), post.get(kind), steps)
+            return plan
+
+        def visit(node: cst.CSTNode) -> None:
+            before, after, steps = plans.get(type(node)) or plan_for(node)
+            if before is not None:
+                before(node)
+            for attr, enter, leave in steps:
+                if enter is not None:
+                    enter(node)
+                value = getattr(node, attr)
+                vkind = type(value)
+                if vkind is tuple or vkind is list:
+                    for item in value:
+                        ikind = type(item)
+                        flag = is_node.get(ikind)
+                        if flag is None:
+                            flag = is_node[ikind] = isinstance(item, node_base)
+                        if flag:
+                            recurse[0](item)
+                else:
+                    flag = is_node.get(vkind)
+                    if flag is None:
+                        flag = is_node[vkind] = isinstance(value, node_base)
+                    if flag:
+                        recurse[0](value)
+                if leave is not None:
+                    leave(node)
+            if after is not None:
+                after(node)
+
+        # `visit` calls itself through `recurse`: a reference cycle (function -> closure -> list -> function)
+        # that would hold the bound hooks, and with them this walker and the facts, until the next
+        # collection. Emptying the list when the walk ends breaks it, so reference counting frees them.
+        recurse = [visit]
+        try:
+            visit(root)
+        finally:
+            recurse.clear()
+            plans.clear()
+
+
+class _Collector(_Walker):
+    def __init__(self, facts: ModuleFacts, lines: list[str], package: str):
+        self.f = facts
+        self.lines = lines
+        self.package = package
+        self.line = 1
+        # scope stack entries: ("func", Func) | ("class", ClassDef)
+        self.stack: list[tuple[str, object]] = []
+        self.conditions: list[ir.Expr] = []  # `if` tests, innermost last
+        self.cond_depth: list[int] = []  # len(self.conditions) at function entry
+        self.loops = 0
+        self._globals: dict[int, set] = {}  # id(Func) -> names its `global` statements declare
+        self.pending_def_line = 0
+        self._tries: list[int] = []  # numbers of the `try` statements being visited
+        self._try_count = 0
+
+    # -- line counting ---------------------------------------------------------------------------
+    def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
+        if node.comment is not None and _DIRECTIVE.search(node.comment.value):
+            self.f.comments[self.line] = node.comment.value
+        self.line += 1
+
+    def visit_EmptyLine(self, node: cst.EmptyLine) -> None:
+        if node.comment is not None and _DIRECTIVE.search(node.comment.value):
+            self.f.comments[self.line] = node.comment.value
+        self.line += 1
+
+    # a line break is "\n", "\r\n" or a lone "\r" (old Mac line endings), as for Python itself
+    def visit_SimpleWhitespace(self, node: cst.SimpleWhitespace) -> None:
+        value = node.value
+        if "\n" in value or "\r" in value:
+            self.line += line_breaks(value)
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        value = node.value
+        if "\n" in value or "\r" in value:
+            self.line += line_breaks(value)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        value = node.value
+        if "\n" in value or "\r" in value:
+            self.line += line_breaks(value)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _func(self) -> Func | None:
+        for kind, obj in reversed(self.stack):
+            if kind == "func":
+                return obj  # type: ignore[return-value]
+            return None
+        return None
+
+    def _enclosing_func(self) -> Func | None:
+        """The innermost function around the current node, through class bodies."""
+        for kind, obj in reversed(self.stack):
+            if kind == "func":
+                return obj  # type: ignore[return-value]
+        return None
+
+    def _scope_name(self) -> str | None:
+        func = self._func()
+        return func.qualname if func else None
+
+    def _in_module_scope(self) -> bool:
+        return not self.stack
+
+    def _class(self) -> ClassDef | None:
+        if self.stack and self.stack[-1][0] == "class":
+            return self.stack[-1][1]  # type: ignore[return-value]
+        return None
+
+    def _text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    def _local_conditions(self) -> tuple:
+        start = self.cond_depth[-1] if self.cond_depth else 0
+        return tuple(self.conditions[start:])
+
+    def _qual_prefix(self) -> str:
+        parts = []
+        for kind, obj in self.stack:
+            parts.append(obj.qualname if kind == "func" else obj.name)  # type: ignore[attr-defined]
+        return parts[-1] + "." if parts else ""
+
+    # -- imports ---------------------------------------------------------------------------------
+    def _resolve_relative(self, level: int, module: str | None) -> str:
+        base = self.package.split(".") if self.package else []
+        if level > 1:
+            base = base[: len(base) - (level - 1)] if level - 1 <= len(base) else []
+        parts = base + ([module] if module else [])
+        return ".".join(p for p in parts if p)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if not self._in_module_scope() and self._func() is None:
+            return
+        target = self.f.imports if self._in_module_scope() else None
+        for alias in node.names:
+            full = _dotted_cst(alias.name)
+            if not full:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+                ref = ImportRef(full, None)
+            else:
+                local = full.split(".")[0]
+                ref = ImportRef(local, None)
+            if target is not None:
+                target[local] = ref
+            else:
+                self._func().assigns[local] = ir.Call(ir.Name("__import__"), (ir.Str(ref.module),), (), 0, 0)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _dotted_cst(node.module) if node.module is not None else None
+        level = len(node.relative)
+        absolute = self._resolve_relative(level, module) if level else (module or "")
+        if isinstance(node.names, cst.ImportStar):
+            if self._in_module_scope():
+                self.f.star_imports.append(absolute)
+            return
+        for alias in node.names:
+            name = _dotted_cst(alias.name)
+            if not name:
+                continue
+            local = alias.asname.name.value if alias.asname is not None and isinstance(
+                alias.asname.name, cst.Name) else name
+            if self._in_module_scope():
+                self.f.imports[local] = ImportRef(absolute, name)
+            else:
+                func = self._func()
+                if func is not None:
+                    # function-local import: remember it as a local binding
+                    func.assigns[local] = ir.Call(ir.Name("__import_from__"), (ir.Str(absolute), ir.Str(name)),
+                                                  (), 0, 0)
+
+    # -- definitions -----------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.pending_def_line = 0
+
+    def visit_FunctionDef_name(self, node: cst.FunctionDef) -> None:
+        line = self.line
+        name = node.name.value
+        parent = self._func()
+        cls = self._class()
+        # a method of a class defined inside a function sees that function's locals (a closure); the class
+        # body in between is not a scope its methods see
+        closure = parent if cls is None else self._enclosing_func()
+        qual = self._qual_prefix() + name
+        col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
+        func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
+                    params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
+                    parent=closure.qualname if closure else None)
+        self._pending_decorators = []
+        if parent is not None:
+            parent.nested.append(qual)
+        if cls is not None:
+            cls.methods[name] = qual
+        self.f.functions[qual] = func
+        self.stack.append(("func", func))
+        self.cond_depth.append(len(self.conditions))
+        self._param_kind = "pos"
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        kind, func = self.stack.pop()
+        self.cond_depth.pop()
+        func.end_line = self.line  # type: ignore[attr-defined]
+
+    _pending_decorators: list = []
+
+    def visit_Decorator_decorator(self, node: cst.Decorator) -> None:
+        line = self.line
+        text = self._text(line)
+        col, _ = _col_of(text, r"@")
+        dec = Decorator(to_ir(node.decorator, line), line, col, len(text.rstrip()) + 1)
+        if not self._pending_decorators or getattr(self, "_decor_owner", None) is not node:
+            pass
+        self._pending_decorators = [*self._pending_decorators, dec]
+
+    def visit_Parameters_params(self, node: cst.Parameters) -> None:
+        self._param_kind = "pos"
+
+    def visit_Parameters_posonly_params(self, node: cst.Parameters) -> None:
+        self._param_kind = "posonly"
+
+    def visit_Parameters_star_arg(self, node: cst.Parameters) -> None:
+        self._param_kind = "vararg"
+
+    def visit_Parameters_kwonly_params(self, node: cst.Parameters) -> None:
+        self._param_kind = "kwonly"
+
+    def visit_Parameters_star_kwarg(self, node: cst.Parameters) -> None:
+        self._param_kind = "kwarg"
+
+    def visit_Param_name(self, node: cst.Param) -> None:
+        func = self._func()
+        if func is None:
+            return  # lambda parameters
+        if self.stack and self.stack[-1][1] is not func:
+            return
+        if getattr(self, "_in_lambda", 0):
+            return
+        line = self.line
+        name = node.name.value
+        col, _ = _col_of(self._text(line), rf"\b{re.escape(name)}\b")
+        func.params.append(Param(name, self._param_kind, to_ir(node.annotation.annotation, line)
+                                 if node.annotation else None, to_ir(node.default, line), line, col))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        func = self._func()
+        if func is not None:
+            self._globals.setdefault(id(func), set()).update(n.name.value for n in node.names)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._in_lambda = getattr(self, "_in_lambda", 0) + 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._in_lambda -= 1
+
+    def visit_ClassDef_name(self, node: cst.ClassDef) -> None:
+        line = self.line
+        cls = ClassDef(name=self._qual_prefix() + node.name.value, line=line,
+                       bases=[to_ir(a.value, line) for a in node.bases if a.keyword is None],
+                       keywords=[(a.keyword.value, to_ir(a.value, line)) for a in node.bases
+                                 if a.keyword is not None],
+                       methods={}, attrs={}, decorators=self._pending_decorators)
+        self._pending_decorators = []
+        # every class, also one defined inside a function (`def make_router_class(): class R(APIRouter): ...`),
+        # under its qualified name
+        self.f.classes[cls.name] = cls
+        self.stack.append(("class", cls))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        if self.stack and self.stack[-1][0] == "class":
+            self.stack.pop()
+
+    # -- statements ------------------------------------------------------------------------------
+    def visit_If_test(self, node: cst.If) -> None:
+        pass
+
+    def visit_If_body(self, node: cst.If) -> None:
+        self.conditions.append(to_ir(node.test, self.line))
+
+    def leave_If_body(self, node: cst.If) -> None:
+        self.conditions.pop()
+
+    def visit_If_orelse(self, node: cst.If) -> None:
+        self.conditions.append(ir.Not(to_ir(node.test, self.line)))
+
+    def leave_If_orelse(self, node: cst.If) -> None:
+        self.conditions.pop()
+
+    def visit_For_body(self, node: cst.For) -> None:
+        self.loops += 1
+        self.conditions.append(LOOP_MARKER)
+        target = node.target
+        iterable = to_ir(node.iter, self.line)
+        if isinstance(target, cst.Name):
+            self._bind(target.value, ir.Star(iterable), self.line)
+            self._loop_vars = (*self._loop_vars, ((target.value,), iterable))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            # `for name, router in ROUTERS.items():` binds each name to element i of every item
+            names = []
+            for i, el in enumerate(target.elements):
+                name = el.value.value if isinstance(el.value, cst.Name) and \
+                    not isinstance(el, cst.StarredElement) else ""
+                names.append(name)
+                if name:
+                    self._bind(name, ir.Star(ir.Call(ir.Name("__item__"), (iterable, ir.Const(i)), (),
+                                                     self.line, 0)), self.line)
+            self._loop_vars = (*self._loop_vars, (tuple(names), iterable))
+        else:
+            self._loop_vars = (*self._loop_vars, ((), iterable))
+
+    _loop_vars: tuple = ()
+
+    def leave_For_body(self, node: cst.For) -> None:
+        self._loop_vars = self._loop_vars[:-1]
+        self.loops -= 1
+        self.conditions.pop()
+
+    def visit_While_body(self, node: cst.While) -> None:
+        self.conditions.append(LOOP_MARKER)
+
+    def leave_While_body(self, node: cst.While) -> None:
+        self.conditions.pop()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._try_count += 1
+        self._tries.append(self._try_count)
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._tries.pop()
+
+    def visit_Try_body(self, node: cst.Try) -> None:
+        self.conditions.append(try_marker("try", self._tries[-1]))
+
+    def leave_Try_body(self, node: cst.Try) -> None:
+        self.conditions.pop()
+
+    def visit_Try_orelse(self, node: cst.Try) -> None:
+        self.conditions.append(try_marker("tryelse", self._tries[-1]))
+
+    def leave_Try_orelse(self, node: cst.Try) -> None:
+        self.conditions.pop()
+
+    def visit_ExceptHandler_body(self, node: cst.ExceptHandler) -> None:
+        self.conditions.append(try_marker("except", self._tries[-1]) if self._tries else LOOP_MARKER)
+
+    def leave_ExceptHandler_body(self, node: cst.ExceptHandler) -> None:
+        self.conditions.pop()
+
+    def visit_MatchCase_body(self, node: cst.MatchCase) -> None:
+        self.conditions.append(CASE_MARKER)
+
+    def leave_MatchCase_body(self, node: cst.MatchCase) -> None:
+        self.conditions.pop()
+
+    def _flow_bind(self, name: str, value: ir.Expr | None, line: int) -> None:
+        func = self._func()
+        if func is not None and value is not None and self._class() is None:
+            func.binds.append(Bind(name, value, line, self._local_conditions()))
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        func = self._func()
+        if func is None:
+            return
+        value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+        if isinstance(value, cst.Call):
+            call = to_ir(value, self.line)
+            if isinstance(call, ir.Call):
+                func.effects.append(Effect(call, self.line, self._local_conditions()))
+
+    def _bind(self, name: str, value: ir.Expr | None, line: int) -> None:
+        if value is None:
+            return
+        cls = self._class()
+        if cls is not None:
+            cls.attrs[name] = value
+            return
+        func = self._func()
+        if func is not None and name in self._globals.get(id(func), ()):
+            # `global app` then `app = FastAPI()`: a module-level binding made by the function
+            self.f.global_assigns.setdefault(name, []).append((value, func.qualname))
+            return
+        if func is not None:
+            func.assigns[name] = value
+            func.binds.append(Bind(name, value, line, self._local_conditions()))
+        elif self._in_module_scope():
+            self.f.assigns[name] = value
+            self.f.assign_lines[name] = line
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        line = self.line
+        value = to_ir(node.value, line)
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Name):
+                if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
+                    self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
+                self._bind(t.value, value, line)
+            elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
+                self._instance_attr(t.value.value, t.attr.value, value)
+            elif isinstance(t, (cst.Tuple, cst.List)) and value is not None:
+                for i, el in enumerate(t.elements):
+                    if isinstance(el.value, cst.Name):
+                        self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
+
+    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> None:
+        """`self.attr = value` in a method of a class: an attribute of its instances."""
+        func = self._func()
+        if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
+            return
+        cls = self.f.classes.get(func.class_name)
+        if cls is None:
+            return
+        if attr not in cls.instance_attrs or func.name == "__init__":
+            cls.instance_attrs[attr] = (value, func.qualname)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        line = self.line
+        if isinstance(node.target, cst.Attribute) and isinstance(node.target.value, cst.Name) and \
+                node.value is not None:
+            self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
+        if isinstance(node.target, cst.Name):
+            if self._class() is not None:
+                self._class().annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)
+            if node.value is not None:
+                self._bind(node.target.value, to_ir(node.value, line), line)
+            elif self._class() is not None:
+                self._class().attrs.setdefault(node.target.value, ir.Unknown("<annotation>"))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            name = node.target.value
+            self._flow_bind(name, ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name),
+                                           to_ir(node.value, self.line)), self.line)
+        if isinstance(node.target, cst.Name) and node.target.value == "__all__" and self._in_module_scope():
+            value = to_ir(node.value, self.line)
+            if isinstance(value, ir.Seq):
+                self.f.all_names = (self.f.all_names or []) + [i.value for i in value.items
+                                                               if isinstance(i, ir.Str)]
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        func = self._func()
+        if func is not None:
+            func.raises.append(Raise(to_ir(node.exc, self.line), self.line, self._local_conditions()))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        func = self._func()
+        if func is not None:
+            func.returns.append(Return(to_ir(node.value, self.line), self.line, self._local_conditions()))
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        func = self._func()
+        if func is not None:
+            func.asserts.append(self.line)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        func = self._func()
+        if func is not None:
+            func.has_yield = True
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        func = self._func()
+        if func is not None:
+            func.compares.append(CompareSite(to_ir(node, self.line), self.line, self._local_conditions()))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        line = self.line
+        call = to_ir(node, line)
+        if not isinstance(call, ir.Call):
+            return
+        func = self._func()
+        if func is not None:
+            func.calls.append(call)
+            self._credential_call(func, call, line)
+        # method calls everywhere; module-level `register_routes(app)` too (a router or app handed on), and
+        # decorators applied by hand: `app.get("/x")(handler)`
+        if self._class() is None and (isinstance(call.func, ir.Attr) or (
+                func is None and isinstance(call.func, ir.Name) and any(isinstance(a, ir.Name) for a in call.args))
+                or (isinstance(call.func, ir.Call) and isinstance(call.func.func, ir.Attr))):
+            text = self._text(line)
+            self.f.calls.append(CallSite(call, func.qualname if func else None,
+                                         tuple(ir.show(c) for c in self.conditions if not is_marker(c)),
+                                         self.loops > 0,
+                                         len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1,
+                                         self._loop_vars))
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        func = self._func()
+        if func is None:
+            return
+        value = node.value
+        if isinstance(value, cst.Attribute) and value.attr.value in ("headers", "cookies", "session"):
+            key = None
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                key = _string_value(node.slice[0].slice.value)
+            func.credential_reads.append(CredentialRead(value.attr.value, key.lower() if key else None,
+                                                        self.line, _dotted_cst(value.value)))
+
+    def _credential_call(self, func: Func, call: ir.Call, line: int) -> None:
+        f = call.func
+        if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
+                f.value.attr in ("headers", "cookies", "session"):
+            key = call.args[0] if call.args else None
+            func.credential_reads.append(CredentialRead(
+                f.value.attr, key.value.lower() if isinstance(key, ir.Str) else None, line, ir.dotted(f.value.value)))
+
+
+def _dotted_cst(node: cst.CSTNode | None) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        left = _dotted_cst(node.value)
+        return f"{left}.{node.attr.value}" if left else None
+    return None
+
+
+# ------------------------------------------------------------------------------------------ entry point

@@ -1,0 +1,127 @@
+"""Demand-driven parsing (parsing/relevance.py, api.OnDemandModules) gives exactly the full mode's results.
+
+The full mode (`ROUTEGUARD_PARSE=all`) parses every file before the project-wide stages; the default
+parses the files a byte scan selects and the others when a name lookup reaches them. Every fixture app is
+analysed both ways and the complete results (findings with messages and columns, routes with their
+dependencies, mounts, file counts) must be equal. benchmarks/demand_check.py does the same on real apps.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fixture_cases import case_dirs, case_id  # noqa: E402
+
+from routeguard_lint import api  # noqa: E402
+from routeguard_lint.parsing.relevance import relevant  # noqa: E402
+
+CASES = case_dirs()
+
+
+def _analyse(path: Path, mode: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(api.PARSE_ENV, mode)
+    result, graph = api.analysis([path], jobs=1)
+    return result, graph
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_demand_driven_equals_full(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(case)
+    full, _ = _analyse(Path("."), "all", monkeypatch)
+    lazy, _ = _analyse(Path("."), "demand", monkeypatch)
+    assert lazy.findings == full.findings
+    assert lazy.routes == full.routes
+    assert lazy.mounts == full.mounts
+    assert lazy.files == full.files
+
+
+def _project(tmp_path: Path) -> Path:
+    app = tmp_path / "app"
+    (app / "core").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "core" / "__init__.py").write_text("")
+    # a settings module nothing in it marks as relevant: read only because the prefix names it
+    (app / "core" / "config.py").write_text('API_PREFIX = "/api/v1"\n')
+    # never looked up: stays a placeholder
+    (app / "core" / "maths.py").write_text("def double(x):\n    return 2 * x\n")
+    (app / "main.py").write_text(
+        "from fastapi import FastAPI\n"
+        "from app.core.config import API_PREFIX\n\n"
+        "app = FastAPI()\n\n\n"
+        '@app.get(API_PREFIX + "/items")\n'
+        "def items():\n"
+        "    return []\n")
+    return tmp_path
+
+
+def test_unrelated_files_are_not_parsed_and_lookups_parse_on_demand(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path)
+    monkeypatch.chdir(root)
+    result, graph = _analyse(Path("app"), "demand", monkeypatch)
+    assert [r.path for r in result.routes] == ["/api/v1/items"]
+    by_path = {facts.path: facts for facts in graph.index.modules}
+    assert by_path["app/core/maths.py"].pending  # never needed, never parsed
+    assert not by_path["app/core/config.py"].pending  # the prefix's lookup read it
+    assert graph.index.by_name.loaded == ["app/core/config.py"]  # type: ignore[attr-defined]
+    assert result.files == 5
+    full, _ = _analyse(Path("app"), "all", monkeypatch)
+    assert (full.findings, full.routes, full.files) == (result.findings, result.routes, result.files)
+
+
+def test_an_unparsable_unrelated_file_is_still_rg000(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path)
+    (root / "app" / "broken.py").write_text("def f(:\n    pass\n")
+    monkeypatch.chdir(root)
+    lazy, _ = _analyse(Path("app"), "demand", monkeypatch)
+    full, _ = _analyse(Path("app"), "all", monkeypatch)
+    assert [(f.rule_id, f.path, f.line) for f in lazy.findings if f.rule_id == "RG000"] == [
+        ("RG000", "app/broken.py", 1)]
+    assert lazy.findings == full.findings
+
+
+@pytest.mark.parametrize("text", [
+    b"from fastapi import Depends\n", b"import starlette.routing\n", b"@api.post('/x')\ndef f(): ...\n",
+    b"x = request.headers['Authorization']\n", b"app.mount('/static', files)\n", b"y = 1  # noqa\n",
+    b"y = 1  # noqa: RG004\n", b"token = jwt.decode(t, k)\n", b"router.get('/a')(handler)\n",
+])
+def test_the_scan_selects_what_project_wide_scans_look_for(text: bytes) -> None:
+    assert relevant(text)
+
+
+@pytest.mark.parametrize("text", [
+    b"import os\n\n\ndef double(x):\n    return 2 * x\n", b"amount = totals.get('x')\n",
+    b"y = 1  # noqa: E501\n",
+])
+def test_the_scan_passes_over_plain_code(text: bytes) -> None:
+    assert not relevant(text)
+
+
+def test_a_file_using_a_framework_subclass_of_the_project_is_parsed(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project-wide scans judge every raise (RG006) and every module-level scheme: `raise
+    NotAuthenticated()` in a module nothing imports, the `HTTPException` subclass defined elsewhere, is read
+    although its text names no framework class (parsing.relevance.framework_names)."""
+    root = _project(tmp_path)
+    (root / "app" / "errors.py").write_text(
+        "from fastapi import HTTPException\n\n\n"
+        "class NotAuthenticated(HTTPException):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(status_code=401, detail='not authenticated')\n")
+    (root / "app" / "jobs.py").write_text(
+        "from app.errors import NotAuthenticated\n\n\n"
+        "def check(user):\n"
+        "    if user is None:\n"
+        "        raise NotAuthenticated()\n")
+    monkeypatch.chdir(root)
+    lazy, graph = _analyse(Path("app"), "demand", monkeypatch)
+    full, _ = _analyse(Path("app"), "all", monkeypatch)
+    assert not {f.path: f for f in graph.index.modules}["app/jobs.py"].pending
+    assert [(f.rule_id, f.path, f.line) for f in full.findings if f.rule_id == "RG006"] == [
+        ("RG006", "app/errors.py", 6)]
+    assert lazy.findings == full.findings
