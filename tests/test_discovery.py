@@ -74,7 +74,8 @@ def test_a_file_given_directly_is_named_and_reported_alone(tmp_path: Path, monke
 
 
 def test_project_root_is_the_nearest_marker_above_the_given_paths(tmp_path: Path, monkeypatch) -> None:
-    touch(tmp_path, "repo/backend/pyproject.toml", "repo/backend/app/__init__.py", "repo/backend/app/api/routes/items.py",
+    touch(tmp_path, "repo/backend/pyproject.toml", "repo/backend/app/__init__.py",
+          "repo/backend/app/api/routes/items.py",
           "repo/backend/app/main.py", "repo/other/x.py")
     (tmp_path / "repo/.git").mkdir()
     monkeypatch.chdir(tmp_path / "repo")
@@ -135,7 +136,7 @@ def test_an_import_root_is_never_a_folder_inside_a_regular_package(tmp_path: Pat
     assert unique(discover([Path(".")]))["pkg/inner/helpers/__init__.py"] == "pkg.inner.helpers"
 
 
-@pytest.mark.parametrize("config, files, expected", [
+@pytest.mark.parametrize(("config", "files", "expected"), [
     ('[tool.setuptools]\npackage-dir = {"" = "lib"}\n', ["lib/proj/a.py"], "proj.a"),
     ('[tool.setuptools.packages.find]\nwhere = ["code"]\n', ["code/proj/a.py"], "proj.a"),
     ('[tool.setuptools]\npackage-dir = {"proj" = "source"}\n', ["source/a.py"], "proj.a"),

@@ -14,7 +14,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cli_helpers import cli
-
 from routeguard_lint.api import analyze
 from routeguard_lint.files.discovery import discover_project
 from routeguard_lint.intent.config import ConfigError, load_config
@@ -50,7 +49,7 @@ def test_the_whole_project_lists_every_application_route_and_no_test_route(monke
     assert routes(PARTIAL, monkeypatch) == WHOLE  # tests/ declares /fake-login and /debug: not the app's
 
 
-@pytest.mark.parametrize("given, files", [
+@pytest.mark.parametrize(("given", "files"), [
     ("app/api/routes/users.py", {"app/api/routes/users.py"}),
     ("app/api/routes/items.py", {"app/api/routes/items.py"}),
     ("app/api", {"app/api/routes/items.py", "app/api/routes/users.py"}),

@@ -120,7 +120,7 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
         if not include_tests and is_test_path(rel, True) and not any(_within(rel, g) for g in test_given):
             continue
         _add(found, rel, real, is_link)
-    for g, (rel, is_file) in zip(given, given_rel):
+    for g, (rel, is_file) in zip(given, given_rel, strict=True):
         if is_file:
             _add(found, rel, os.path.realpath(g), os.path.islink(g))
     rels = sorted(rel for rel, _ in found.values())
@@ -202,17 +202,9 @@ def _walk(root: Path, skip: PathFilter | None = None, unreadable: dict[str, str]
     while stack:
         rel_dir = stack.pop()
         directory = os.path.join(root, *rel_dir)
-        try:
-            with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
-            info = os.stat(directory, follow_symlinks=False)
-        except OSError as exc:
-            if unreadable is not None:
-                unreadable[directory] = exc.strerror or str(exc)
+        entries = _listing(directory, seen, unreadable)
+        if entries is None:
             continue
-        if (info.st_dev, info.st_ino) in seen:
-            continue
-        seen.add((info.st_dev, info.st_ino))
         names = {e.name for e in entries}
         if rel_dir and _is_venv(directory, names):
             continue
@@ -222,25 +214,42 @@ def _walk(root: Path, skip: PathFilter | None = None, unreadable: dict[str, str]
         for entry in entries:
             name = entry.name
             rel = (*rel_dir, name)
-            try:
-                is_dir = entry.is_dir()
-                is_link = entry.is_symlink()
-            except OSError:
-                is_dir, is_link = False, True
+            is_dir, is_link = _kind(entry)
             if is_dir:  # directories named *.py are directories
-                if is_link or name in SKIP_DIRS or name.endswith(".egg-info"):
-                    continue
-                if excluded(rel, True):
-                    continue
-                if wanted_dir is not None and not wanted_dir(rel):
-                    continue
-                subdirs.append(rel)
-            elif name.endswith(".py"):
-                if excluded(rel, False):
-                    continue
+                if not (is_link or name in SKIP_DIRS or name.endswith(".egg-info") or excluded(rel, True)
+                        or (wanted_dir is not None and not wanted_dir(rel))):
+                    subdirs.append(rel)
+            elif name.endswith(".py") and not excluded(rel, False):
                 real = os.path.realpath(entry.path) if is_link else os.path.join(real_root, *rel)
                 yield rel, real, is_link
         stack.extend(reversed(subdirs))
+
+
+def _listing(directory: str, seen: set[tuple[int, int]],
+             unreadable: dict[str, str] | None) -> list[os.DirEntry[str]] | None:
+    """The entries of `directory`, sorted by name; None when it cannot be listed (recorded in
+    `unreadable`) or was seen already (a bind mount looping back)."""
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        info = os.stat(directory, follow_symlinks=False)
+    except OSError as exc:
+        if unreadable is not None:
+            unreadable[directory] = exc.strerror or str(exc)
+        return None
+    key = (info.st_dev, info.st_ino)
+    if key in seen:
+        return None
+    seen.add(key)
+    return entries
+
+
+def _kind(entry: os.DirEntry[str]) -> tuple[bool, bool]:
+    """(a directory, following symlinks; a symlink) for a directory entry; a vanished one is neither."""
+    try:
+        return entry.is_dir(), entry.is_symlink()
+    except OSError:
+        return False, True
 
 
 def mentions_fastapi(data: bytes) -> bool:

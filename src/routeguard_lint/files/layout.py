@@ -29,7 +29,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -111,78 +111,79 @@ def _under(path: Path, ancestor: Path) -> bool:
 # ------------------------------------------------------------------------------------- configuration
 
 
+Declared = tuple[str, str]  # (folder relative to the project, the package it maps to; "" for none)
+
+
 def configured_roots(project: Path) -> list[tuple[Path, tuple[str, ...]]]:
     """The folders (and the package each maps to, usually none) a project's packaging and tool
     configuration puts on the import path, in the order found."""
     roots: list[tuple[Path, tuple[str, ...]]] = []
-
-    def add(rel: str, prefix: str = "") -> None:
-        rel = rel.strip().strip("/") or "."
-        target = Path(os.path.normpath(project / rel))
+    declared = [*_pyproject_roots(project / "pyproject.toml"), *_setup_cfg_roots(project / "setup.cfg"),
+                *_setup_py_roots(project / "setup.py")]
+    for rel, prefix in declared:
+        target = Path(os.path.normpath(project / (rel.strip().strip("/") or ".")))
         if not _under(target, project) or not target.is_dir():
-            return
+            continue
         root = (target, tuple(p for p in prefix.split(".") if p))
         if root not in roots:
             roots.append(root)
+    return roots
 
-    data = _toml(project / "pyproject.toml")
-    tool = _table(data.get("tool"))
+
+def _pyproject_roots(path: Path) -> Iterator[Declared]:
+    tool = _table(_toml(path).get("tool"))
     setuptools = _table(tool.get("setuptools"))
     for name, where in _table(setuptools.get("package-dir")).items():
         if isinstance(where, str):
-            add(where, name)
-    find = _table(_table(setuptools.get("packages")).get("find")) if isinstance(setuptools.get("packages"), dict) \
-        else {}
-    for where in _strings(find.get("where")):
-        add(where)
+            yield where, name
+    packages = setuptools.get("packages")
+    for where in _strings(_table(_table(packages).get("find")).get("where")):
+        yield where, ""
     hatch_build = _table(_table(tool.get("hatch")).get("build"))
     for table in (hatch_build, *(_table(t) for t in _table(hatch_build.get("targets")).values())):
         for package in _strings(table.get("packages")):
-            add(os.path.dirname(package.strip("/")))
+            yield os.path.dirname(package.strip("/")), ""
         sources = table.get("sources")
         if isinstance(sources, dict):
-            for src, dest in sources.items():
-                if isinstance(src, str) and isinstance(dest, str):
-                    add(src, dest.replace("/", "."))
+            yield from ((src, dest.replace("/", ".")) for src, dest in sources.items()
+                        if isinstance(src, str) and isinstance(dest, str))
         else:
-            for src in _strings(sources):
-                add(src)
+            yield from ((src, "") for src in _strings(sources))
     for package in _list(_table(tool.get("poetry")).get("packages")):
         if isinstance(package, dict) and isinstance(package.get("include"), str):
             where = package.get("from")
-            add(where if isinstance(where, str) else ".")
-    for where in _strings(_table(_table(tool.get("pytest")).get("ini_options")).get("pythonpath")):
-        add(where)
-    for where in _strings(_table(tool.get("ruff")).get("src")):
-        add(where)
+            yield (where if isinstance(where, str) else "."), ""
+    yield from ((w, "") for w in _strings(_table(_table(tool.get("pytest")).get("ini_options")).get("pythonpath")))
+    yield from ((w, "") for w in _strings(_table(tool.get("ruff")).get("src")))
 
-    setup_cfg = project / "setup.cfg"
-    if setup_cfg.is_file():
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read_string(setup_cfg.read_text(encoding="utf-8", errors="replace"))
-        except (configparser.Error, OSError):
-            parser = configparser.ConfigParser(interpolation=None)
-        package_dir = parser.get("options", "package_dir", fallback="")
-        for line in re.split(r"[\n,]", package_dir):
-            name, sep, where = line.partition("=")
-            if sep:
-                add(where, name.strip())
-        for where in parser.get("options.packages.find", "where", fallback="").split():
-            add(where)
-        for where in parser.get("tool:pytest", "pythonpath", fallback="").split():
-            add(where)
-    setup_py = project / "setup.py"
-    if setup_py.is_file():
-        try:
-            text = setup_py.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            text = ""
-        for match in _SETUP_PY_DIR_RE.finditer(text):
-            add(match.group(2))
-        for match in _SETUP_PY_FIND_RE.finditer(text):
-            add(match.group(1))
-    return roots
+
+def _setup_cfg_roots(path: Path) -> Iterator[Declared]:
+    if not path.is_file():
+        return
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8", errors="replace"))
+    except (configparser.Error, OSError):
+        return
+    for line in re.split(r"[\n,]", parser.get("options", "package_dir", fallback="")):
+        name, sep, where = line.partition("=")
+        if sep:
+            yield where, name.strip()
+    for where in parser.get("options.packages.find", "where", fallback="").split():
+        yield where, ""
+    for where in parser.get("tool:pytest", "pythonpath", fallback="").split():
+        yield where, ""
+
+
+def _setup_py_roots(path: Path) -> Iterator[Declared]:
+    if not path.is_file():
+        return
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    yield from ((m.group(2), "") for m in _SETUP_PY_DIR_RE.finditer(text))
+    yield from ((m.group(1), "") for m in _SETUP_PY_FIND_RE.finditer(text))
 
 
 def project_roots(top: Path, project: Path, kind: RootKind) -> list[ImportRoot]:
@@ -287,27 +288,11 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
             for root in project_roots(project, project.joinpath(*folder), RootKind.NESTED):
                 if root not in roots:
                     roots.append(root)
-    known: set[str] = set()  # what the roots found so far resolve: module names and their packages
-    for f in files:
-        name = _first_name(roots, f)
-        while name and name not in known:
-            known.add(name)
-            name = name.rpartition(".")[0]
-    # where each name sits as a child folder or module: name -> parent folders
-    children: dict[str, set[Rel]] = {}
-    dirs: set[Rel] = set()
+    known = _resolved_names(roots, files)
+    children, dirs = _tree(files)
     modules = set(files)
-    for f in files:
-        for i, part in enumerate(f):
-            if i == len(f) - 1:
-                if part.endswith(".py") and part != "__init__.py":
-                    children.setdefault(part[:-3], set()).add(f[:i])
-            else:
-                children.setdefault(part, set()).add(f[:i])
-                dirs.add(f[:i + 1])
     reader = read or (lambda rel: _read_bytes(project.joinpath(*rel)))
     evidenced: set[Rel] = set()
-    seen: set[tuple[str, Rel]] = set()
     for f in files:
         for module in absolute_imports(reader(f)):
             top = module.split(".")[0]
@@ -316,13 +301,37 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
             parts = module.split(".")
             resolved = max((i for i in range(1, len(parts)) if ".".join(parts[:i]) in known), default=0)
             located = _locate(parts, f, children[top], inits, dirs, modules, resolved)
-            if located is not None and (module, located) not in seen:
-                seen.add((module, located))
+            if located is not None:
                 evidenced.add(located)
     for folder in sorted(evidenced):
         if all(r.rel != folder or r.prefix for r in roots):
             roots.append(ImportRoot(project.joinpath(*folder), RootKind.IMPORTED, (), folder))
     return roots
+
+
+def _resolved_names(roots: Sequence[ImportRoot], files: Sequence[Rel]) -> set[str]:
+    """What `roots` resolve: the files' first names and the packages above them."""
+    known: set[str] = set()
+    for f in files:
+        name = _first_name(roots, f)
+        while name and name not in known:
+            known.add(name)
+            name = name.rpartition(".")[0]
+    return known
+
+
+def _tree(files: Sequence[Rel]) -> tuple[dict[str, set[Rel]], set[Rel]]:
+    """Where each name sits as a child folder or module (name -> parent folders), and every folder."""
+    children: dict[str, set[Rel]] = {}
+    dirs: set[Rel] = set()
+    for f in files:
+        for i, part in enumerate(f):
+            if i < len(f) - 1:
+                children.setdefault(part, set()).add(f[:i])
+                dirs.add(f[:i + 1])
+            elif part.endswith(".py") and part != "__init__.py":
+                children.setdefault(part[:-3], set()).add(f[:i])
+    return children, dirs
 
 
 def _locate(parts: list[str], importer: Rel, parents: set[Rel], inits: set[Rel], dirs: set[Rel],
@@ -337,9 +346,9 @@ def _locate(parts: list[str], importer: Rel, parents: set[Rel], inits: set[Rel],
             continue
         depth, here = 0, parent
         for part in parts:
-            if here + (part,) in dirs:
-                here, depth = here + (part,), depth + 1
-            elif here + (f"{part}.py",) in modules:
+            if (*here, part) in dirs:
+                here, depth = (*here, part), depth + 1
+            elif (*here, f"{part}.py") in modules:
                 depth += 1
                 break
             else:
