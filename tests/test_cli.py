@@ -233,6 +233,19 @@ def test_pre_commit_hook_runs(tmp_path: Path) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     assert "main.py:7:1: RG001 [unprotected-route] GET /items/{item_id}" in output
+    # a change to the configuration alone runs the hook too (dropping a `public` entry must be checked) ...
+    (project / "pyproject.toml").write_text('[tool.routeguard]\nexclude = ["scripts"]\n')
+    subprocess.run(["git", "add", "pyproject.toml"], cwd=project, check=True, env=env)
+    proc = subprocess.run([str(pre_commit), "try-repo", str(REPO), "routeguard", "--files", "pyproject.toml"],
+                          cwd=project, capture_output=True, text=True, env=env, timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and "RG001 [unprotected-route]" in output, output
+    # ... and a change to anything else does not
+    (project / "README.md").write_text("notes\n")
+    subprocess.run(["git", "add", "README.md"], cwd=project, check=True, env=env)
+    proc = subprocess.run([str(pre_commit), "try-repo", str(REPO), "routeguard", "--files", "README.md"],
+                          cwd=project, capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0 and "(no files to check)Skipped" in proc.stdout, proc.stdout + proc.stderr
 
 
 def test_routes_json_lists_mounts() -> None:

@@ -424,8 +424,9 @@ def open_route():
 def test_auth_dependencies_protect_routes_with_provenance(tmp_path, monkeypatch):
     write(tmp_path, {"main.py": AUTH_LIB_APP})
     before = routes(tmp_path, monkeypatch)
+    # fastapi-users' current_user is judged from the documented model shipped with routeguard
     assert {k: r["state"] for k, r in before.items()} == {
-        "GET /me": "unverified", "GET /plain": "unverified", "GET /directory": "unverified",
+        "GET /me": "protected", "GET /plain": "protected", "GET /directory": "unverified",
         "GET /scoped": "unverified", "GET /open": "unprotected"}
     (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""\
         [tool.routeguard]
@@ -438,11 +439,12 @@ def test_auth_dependencies_protect_routes_with_provenance(tmp_path, monkeypatch)
     after = routes(tmp_path, monkeypatch)
     summary = {k: (r["state"], r["auth"], r["reason"]) for k, r in after.items()}
     declared = "(declared in config: auth-dependencies in pyproject.toml)"
+    documented = "(documented behaviour of fastapi_users.FastAPIUsers.current_user: https://fastapi-users.github.io/fastapi-users/latest/usage/current-user/)"
     assert summary == {
         "GET /me": ("protected", ["users.current_user(active=True)"],
-                    f"authenticated by users.current_user(active=True) {declared}"),
+                    f"authenticated by users.current_user(active=True) {documented}"),
         "GET /plain": ("protected", ["plain.current_user()"],
-                       f"authenticated by plain.current_user() {declared}"),
+                       f"authenticated by plain.current_user() {documented}"),
         "GET /directory": ("protected", ["corp_sso.fastapi.require_employee"],
                            f"authenticated by corp_sso.fastapi.require_employee {declared}"),
         "GET /scoped": ("protected", ["mylib.check(...)"], f"authenticated by mylib.check(...) {declared}"),
@@ -455,8 +457,7 @@ def test_auth_dependencies_match_the_name_routeguard_shows(tmp_path, monkeypatch
                      "routeguard.toml": 'auth-dependencies = ["users.current_user"]\n'})
     states = {k: r["state"] for k, r in routes(tmp_path, monkeypatch).items()}
     assert states["GET /me"] == "protected"
-    assert states["GET /plain"] == "unverified"  # `plain.current_user()` is another name
-    assert states["GET /directory"] == "unverified"
+    assert states["GET /directory"] == "unverified"  # `corp_sso...require_employee` is another name
 
 
 def test_auth_dependency_deep_in_the_tree(tmp_path, monkeypatch):
@@ -536,3 +537,37 @@ def test_config_dataclass_rule_codes():
     assert Config(select=("RG001",)).rule_codes(["RG002"], None) == ["RG002", "RG000"]
     codes = Config(ignore=("RG001",)).rule_codes(None, ["RG002"])  # --ignore replaces the configured ignore
     assert "RG001" in codes and "RG002" not in codes and "RG012" in codes
+
+
+def test_auth_dependency_factory_with_optional_arguments(tmp_path, monkeypatch):
+    """A factory in `auth-dependencies` can say which keyword arguments make what it returns optional."""
+    write(tmp_path, {
+        "main.py": """\
+            from fastapi import Depends, FastAPI
+            from corp_auth import Auth
+
+            auth = Auth()
+            app = FastAPI()
+
+
+            @app.get("/me")
+            def me(user=Depends(auth.require_user())):
+                return user
+
+
+            @app.get("/feed")
+            def feed(user=Depends(auth.require_user(allow_anonymous=True))):
+                return {"user": user}
+            """,
+        "routeguard.toml": 'auth-dependencies = [{ name = "corp_auth.Auth.require_user", '
+                           'optional = { allow_anonymous = true } }]\n'})
+    states = {k: r["state"] for k, r in routes(tmp_path, monkeypatch).items()}
+    assert states == {"GET /me": "protected", "GET /feed": "unverified"}
+
+
+def test_auth_dependency_table_errors(tmp_path, monkeypatch):
+    write(tmp_path, {"main.py": "x = 1\n",
+                     "routeguard.toml": 'auth-dependencies = [{ name = "a.b", optionl = { x = 1 } }]\n'})
+    code, out, err = cli("check", ".", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert code == 2
+    assert "auth-dependencies[1]: unknown key 'optionl'" in err

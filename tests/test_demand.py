@@ -25,7 +25,7 @@ CASES = case_dirs()
 
 def _analyse(path: Path, mode: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(api.PARSE_ENV, mode)
-    result, graph = api.analysis([path], jobs=1)
+    result, graph = api.analyze_with_graph([path], jobs=1)
     return result, graph
 
 

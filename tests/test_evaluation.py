@@ -133,3 +133,12 @@ def test_comprehension_variables_stay_in_the_comprehension() -> None:
     )
     assert index.resolve(ir.Name("x"), Ctx("m")) == LiteralV("/module")
     assert index.resolve(ir.Name("x"), Ctx("m", "f")) == LiteralV("/module")
+
+
+def test_app_factory_with_parameters_keeps_its_middleware(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`@app.middleware` inside a factory with parameters, the factory called from another function: the
+    middleware, the includes and the routes belong to the same app of that call."""
+    routes = _table(_analyze("app_factory_middleware", monkeypatch))
+    for key in (("GET", "/items"), ("GET", "/stats")):
+        assert routes[key].state == "protected", key
+        assert routes[key].auth == ("middleware app.main.create_app.require_token",)

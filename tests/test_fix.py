@@ -7,6 +7,7 @@ fixable findings that must remain, with (part of) the reason the fix gives for l
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import shutil
@@ -343,3 +344,42 @@ def test_diff_of_a_file_without_a_final_newline(tmp_path: Path, monkeypatch: pyt
                         '\\ No newline at end of file\n')
     cli("check", "--fix", ".", cwd=main.parent, monkeypatch=monkeypatch)
     assert main.read_text(encoding="utf-8").endswith('headers={"WWW-Authenticate": "Bearer"})')
+
+
+# ------------------------------------------------------------------------- the node a finding reported
+
+TWO_ON_ONE_LINE = '''\
+from fastapi import FastAPI
+from fastapi.security import OAuth2PasswordBearer
+
+app = FastAPI()
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+
+@app.get("/pair")
+def pair(token: str, api_token: str):
+    return {}
+'''
+
+
+def test_each_fix_rewrites_the_node_its_finding_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two RG003 findings on one line: each finding's span names its own parameter, and FileFix.sites gives the
+    fix exactly that node (not whatever the line holds)."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.fix.codemod import FileFix, Project
+
+    main = write_app(tmp_path / "app", TWO_ON_ONE_LINE)
+    monkeypatch.chdir(main.parent)
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    result, graph = analyze_with_graph([Path(".")])
+    found = sorted((f for f in result.findings if f.rule_id == "RG003"), key=lambda f: f.column)
+    assert [(f.line, f.column, f.end_column) for f in found] == [(9, 10, 15), (9, 22, 31)]
+    project = Project(graph)
+    file = FileFix(project, project.by_path["main.py"], main.read_text(encoding="utf-8"))
+    names = [[site.node.name.value for site in file.sites(file.scan.params, f)
+              if isinstance(site.node, cst.Param)] for f in found]
+    assert names == [["token"], ["api_token"]]
+    # a finding that names only a line (a rule that reports column 1) gets every candidate on the line
+    whole_line = dataclasses.replace(found[0], column=1, end_column=2)
+    assert sorted(s.node.name.value for s in file.sites(file.scan.params, whole_line)
+                  if isinstance(s.node, cst.Param)) == ["api_token", "token"]

@@ -19,7 +19,8 @@ def highlighted(root: Path, finding: dict) -> str:
     first, last = finding["line"], finding["end_line"]
     if first == last:
         return lines[first - 1][finding["column"] - 1:finding["end_column"] - 1]
-    body = [lines[first - 1][finding["column"] - 1:], *lines[first:last - 1], lines[last - 1][:finding["end_column"] - 1]]
+    body = [lines[first - 1][finding["column"] - 1:], *lines[first:last - 1],
+            lines[last - 1][:finding["end_column"] - 1]]
     return "\n".join(body)
 
 
@@ -68,11 +69,13 @@ def test_multi_line_raise_and_non_ascii_columns(tmp_path: Path, monkeypatch: pyt
     assert highlighted(tmp_path, rg004) == '"caf\u00e9-k\u00e9y"'
     assert (rg004["line"], rg004["column"], rg004["end_column"]) == (9, 46, 56)  # code points, not bytes
     assert (rg006["line"], rg006["column"], rg006["end_line"], rg006["end_column"]) == (10, 9, 13, 10)
-    assert highlighted(tmp_path, rg006).startswith("raise HTTPException(") and highlighted(tmp_path, rg006).endswith(")")
-    code, out, _ = cli("check", "--format", "github", "--no-cache", cwd=tmp_path, monkeypatch=monkeypatch)
+    raised = highlighted(tmp_path, rg006)
+    assert raised.startswith("raise HTTPException(") and raised.endswith(")")
+    _, out, _ = cli("check", "--format", "github", "--no-cache", cwd=tmp_path, monkeypatch=monkeypatch)
     assert "file=main.py,line=10,col=9,endLine=13,endColumn=10,title=RG006" in out
-    code, out, _ = cli("check", "--format", "sarif", "--no-cache", cwd=tmp_path, monkeypatch=monkeypatch)
-    regions = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"] for r in json.loads(out)["runs"][0]["results"]}
+    _, out, _ = cli("check", "--format", "sarif", "--no-cache", cwd=tmp_path, monkeypatch=monkeypatch)
+    results = json.loads(out)["runs"][0]["results"]
+    regions = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"] for r in results}
     assert regions["RG006"] == {"startLine": 10, "startColumn": 9, "endLine": 13, "endColumn": 10}
     assert regions["RG004"] == {"startLine": 9, "startColumn": 46, "endLine": 9, "endColumn": 56}
 

@@ -8,7 +8,6 @@ import csv
 import importlib.resources
 import io
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -87,7 +86,7 @@ def test_baseline_adopts_500_findings_in_one_command_and_reports_only_new_ones(t
             "(fixed or gone: --write-baseline drops them).") in out.splitlines()
 
 
-@pytest.mark.parametrize("content, message", [
+@pytest.mark.parametrize(("content", "message"), [
     (None, "routeguard: error: baseline file not found: b.json (create it with --write-baseline b.json)"),
     ("{", "routeguard: error: b.json: not a routeguard baseline (invalid JSON:"),
     ('{"findings": []}', "routeguard: error: b.json: unsupported baseline version None"),
@@ -97,7 +96,7 @@ def test_bad_baselines_exit_2(tmp_path, monkeypatch, content, message):
     write(tmp_path, {"main.py": OPEN_APP})
     if content is not None:
         (tmp_path / "b.json").write_text(content)
-    code, out, err = cli("check", "--baseline", "b.json", cwd=tmp_path, monkeypatch=monkeypatch)
+    code, _out, err = cli("check", "--baseline", "b.json", cwd=tmp_path, monkeypatch=monkeypatch)
     assert code == 2 and err.startswith(message), err
     assert len(err.splitlines()) == 1
 
@@ -213,9 +212,9 @@ def test_gitignore_is_honoured_and_no_ignore_turns_it_off(tmp_path, monkeypatch)
     (tmp_path / "pyproject.toml").write_text("[tool.routeguard]\nrespect-gitignore = false\n")
     _, data = check_json(tmp_path, monkeypatch)
     assert "generated/api.py" in paths(data)
-    code, out, _ = cli("routes", "--format", "json", cwd=tmp_path, monkeypatch=monkeypatch)
+    _, out, _ = cli("routes", "--format", "json", cwd=tmp_path, monkeypatch=monkeypatch)
     (tmp_path / "pyproject.toml").unlink()
-    code, out2, _ = cli("routes", "--format", "json", "--no-ignore", cwd=tmp_path, monkeypatch=monkeypatch)
+    _code, out2, _ = cli("routes", "--format", "json", "--no-ignore", cwd=tmp_path, monkeypatch=monkeypatch)
     assert json.loads(out)["routes"] == json.loads(out2)["routes"]
 
 
@@ -251,7 +250,7 @@ def test_sarif_for_code_scanning(monkeypatch):
     from routeguard_lint.report.sarif import RULE_PROPERTIES, repository_url
     from routeguard_lint.rules import ALL_RULES
 
-    code, out, _ = cli("check", "--format", "sarif", "--no-cache", cwd=EXAMPLE, monkeypatch=monkeypatch)
+    _code, out, _ = cli("check", "--format", "sarif", "--no-cache", cwd=EXAMPLE, monkeypatch=monkeypatch)
     log = json.loads(out)
     assert not list(sarif_validator().iter_errors(log))
     run = log["runs"][0]
@@ -275,6 +274,9 @@ def test_sarif_for_code_scanning(monkeypatch):
     assert root == REPO.as_uri() + "/"
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert "examples/shop/app/deps.py" in uris  # relative to the repository root, run from a subdirectory
+    _, out, _ = cli("check", "--format", "github", cwd=EXAMPLE, monkeypatch=monkeypatch)
+    assert out.startswith("::") and all(",file=" not in line and "file=examples/shop/app/" in line
+                                        for line in out.splitlines())
 
 
 def test_sarif_config_suppressions_are_external(tmp_path, monkeypatch):
@@ -325,7 +327,7 @@ def test_routes_formats_and_output_files(tmp_path, monkeypatch):
         assert (code, out) == (0, "") and target.read_text()
     assert (tmp_path / "routes.tsv").read_text().splitlines()[0].split("\t")[:2] == ["METHODS", "PATH"]
     data = json.loads((tmp_path / "routes.json").read_text())
-    assert data["version"] == __version__ and list(data)[0] == "version"
+    assert data["version"] == __version__ and next(iter(data)) == "version"
 
 
 def test_csv_guards_against_formulas():
@@ -344,7 +346,8 @@ def test_check_and_routes_json_validate_against_the_published_schemas(tmp_path, 
     check, routes = schema("check"), schema("routes")
     _, data = check_json(EXAMPLE, monkeypatch, "--no-cache")
     check.validate(data)
-    write(tmp_path, {"main.py": OPEN_APP + '\n\n@app.get("/x")  # routeguard: public -- demo\ndef x():\n    return []\n',
+    public = '\n\n@app.get("/x")  # routeguard: public -- demo\ndef x():\n    return []\n'
+    write(tmp_path, {"main.py": OPEN_APP + public,
                      "pyproject.toml": "[tool.routeguard]\nignore = ['RG012']\n"})
     _, data = check_json(tmp_path, monkeypatch)
     assert data["suppressed"]

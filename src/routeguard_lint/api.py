@@ -14,6 +14,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -141,13 +142,12 @@ def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
 
 def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: Path | None = None,
                   isolate: bool = True, demand: bool = False) -> list[ModuleFacts]:
-    """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results. `demand`:
-    placeholders for the files nothing needs parsed yet (see OnDemandModules).
+    """Facts for every file, in `files` order; `cache_dir` (see cache.py) reuses earlier results.
 
     Files not in the cache are analysed in child processes (facts/workers.py: a memory and a time bound
     per file, a worker that dies costs only its file), one of them when `jobs` is 1 or the project is
     small; `isolate=False` analyses them in this process instead (no bounds: for callers that trust
-    their input)."""
+    their input). `demand`: placeholders for the files nothing needs parsed yet (see OnDemandModules)."""
     if cache_dir is not None:
         cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
     unreadable = {f.display: _unreadable(f) for f in files if getattr(f, "error", None)}
@@ -163,6 +163,8 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     else:
         order = _hint_order(readable) if workers > 1 else readable
         work = [(str(f.path), f.display, f.module, f.is_package, cache_dir, demand) for f in order]
+        if work:
+            _warm_up()
         with no_gc():  # the facts arriving from the workers are long-lived and acyclic: nothing to collect
             results = workers_pool.run(work, workers, _facts_for, _failed)
         by_display = {f.display: facts for f, facts in zip(order, results)}
@@ -171,6 +173,29 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     by_display.update(unreadable)
     by_display.update(cached)
     return [by_display[f.display] for f in files]
+
+
+_WARM_UP = b"""import os
+from fastapi import Depends
+
+@decorator(x=1)
+async def f(a: int = Depends(g), *args, b=None, **kw) -> str:
+    if a and not b or a == "x" and a[0] is None:
+        raise E(f"{a!r}")
+    for i in [1, 2]:
+        x = {"k": i, **kw}
+    return a.b.c(*args, key=lambda: 1)
+
+class C(Base, metaclass=M):
+    y: int = 2
+"""
+
+
+@lru_cache(maxsize=1)
+def _warm_up() -> None:
+    """Analyse a small module here, once, before workers are forked: the parser's and the walker's lazy
+    set-up (a few hundred milliseconds) is then inherited by every worker instead of redone in each."""
+    extract(_WARM_UP, "<warm-up>", "warm_up", False)
 
 
 def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) -> dict[str, ModuleFacts]:
@@ -212,23 +237,65 @@ def build_project(paths: list[Path], *, excludes: tuple[str, ...] = (), include_
     `paths`). `overlay`: file contents (by display path) to analyse instead of what is on disk (the
     autofixes analyse their rewritten sources before anything is written). `gitignore`: skip what
     .gitignore files list."""
-    project, files, facts = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore, include_tests)
-    return deep(_graph, paths, project, files, facts, libraries, cache_dir), project
+    try:
+        project, files, facts, cache_dir = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore,
+                                                    include_tests)
+        return deep(_graph, paths, project, files, facts, libraries, cache_dir), project
+    finally:
+        gc.unfreeze()  # see _settle()
 
 
 def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cache_dir: Path | None,
-             overlay: dict[str, bytes] | None, gitignore: bool = True,
-             include_tests: bool = False) -> tuple[Project, list[SourceFile], list[ModuleFacts]]:
+             overlay: dict[str, bytes] | None, gitignore: bool = True, include_tests: bool = False,
+             ) -> tuple[Project, list[SourceFile], list[ModuleFacts], Path | None]:
     project = discover_project(paths, excludes, include_tests, gitignore=gitignore)
     files = list(project.files)
     demand = demand_driven()
+    if cache_dir is not None:
+        cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
     facts = collect_facts(files, jobs, cache_dir, demand=demand)
     if demand:
         facts = _widen(files, facts, jobs, cache_dir)
     if overlay:
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
                  for f, fa in zip(files, facts)]
-    return project, files, facts
+    _settle()
+    return project, files, facts, cache_dir
+
+
+def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
+           cache_dir: Path | None) -> list[ModuleFacts]:
+    """Parse the placeholders that name a framework subclass or factory of the project (see
+    `relevance.framework_names`), until no new such name appears."""
+    facts = list(facts)
+    names: set[str] = set()
+    while True:
+        new = framework_names(facts, names)
+        fresh, names = new - names, new
+        if not fresh:
+            return facts
+        picked = [i for i, fa in enumerate(facts) if fa.pending and not fresh.isdisjoint(fa.words.split())]
+        if not picked:
+            return facts
+        for i, fa in zip(picked, collect_facts([files[i] for i in picked], jobs, cache_dir)):
+            facts[i] = fa
+
+
+def _on_demand_loader(files: list[SourceFile], cache_dir: Path | None) -> Callable[[ModuleFacts], ModuleFacts]:
+    by_display = {f.display: f for f in files}
+
+    def load(stub: ModuleFacts) -> ModuleFacts:
+        f = by_display[stub.path]
+        return _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, False))
+    return load
+
+
+def _settle() -> None:
+    """Move everything alive now (the facts above all) out of the collector's sight: it lives until the end
+    of the run, and every full collection of the later stages would otherwise traverse it again. The
+    collector stays on for what those stages allocate (off for the whole run costs +55 % peak memory).
+    `analyze_with_graph()` hands them back (`gc.unfreeze`) when it returns, so a long-lived caller leaks nothing."""
+    gc.freeze()
 
 
 # Route graphs and rules follow chains of definitions (Depends, include_router, calls) recursively. They
@@ -277,12 +344,12 @@ def _graph(paths: list[Path], project: Project, files: list[SourceFile], facts: 
     search = project_site_packages([project.root, *paths]) + [p for p in sys.path if p]
     library = LibraryLoader(search) if libraries else None
     namespaces = importable_namespaces(project.namespaces, search)
+    load = _on_demand_loader(files, cache_dir) if any(fa.pending for fa in facts) else None
     for attempt in range(MAX_CONTAINED + 1):
         try:
             index = Index(facts, namespaces, library=library)
-            if any(fa.pending for fa in facts):
-                index.by_name = OnDemandModules(index.by_name, _on_demand_loader(files, cache_dir))
-            _settle()
+            if load is not None:  # placeholders are parsed when a lookup reads them
+                index.by_name = OnDemandModules(index.by_name, load)
             table = build_graph(index)
             return replace(table, auth=judge(table))  # the route table, and the auth judgement of its routes
         except (RecursionError, RouteExpansionLimit) as exc:
@@ -340,41 +407,6 @@ def _deepest_file(exc: BaseException, facts: list[ModuleFacts]) -> tuple[str | N
         return None, 0
     path = max(counts, key=lambda p: (counts[p], p))
     return path, 1
-
-
-def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
-           cache_dir: Path | None) -> list[ModuleFacts]:
-    """Parse the placeholders that name a framework subclass or factory of the project (see
-    `relevance.framework_names`), until no new such name appears."""
-    facts = list(facts)
-    names: set[str] = set()
-    while True:
-        new = framework_names(facts, names)
-        fresh, names = new - names, new
-        if not fresh:
-            return facts
-        picked = [i for i, fa in enumerate(facts) if fa.pending and not fresh.isdisjoint(fa.words.split())]
-        if not picked:
-            return facts
-        for i, fa in zip(picked, collect_facts([files[i] for i in picked], jobs, cache_dir, demand=False)):
-            facts[i] = fa
-
-
-def _on_demand_loader(files: list[SourceFile], cache_dir: Path | None) -> Callable[[ModuleFacts], ModuleFacts]:
-    by_display = {f.display: f for f in files}
-
-    def load(stub: ModuleFacts) -> ModuleFacts:
-        f = by_display[stub.path]
-        return _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, False))
-    return load
-
-
-def _settle() -> None:
-    """Move everything alive now (the facts above all) out of the collector's sight: it lives until the end
-    of the run, and every full collection of the later stages would otherwise traverse it again. The
-    collector stays on for what those stages allocate (off for the whole run costs +55 % peak memory).
-    `analysis()` hands them back (`gc.unfreeze`) when it returns, so a long-lived caller leaks nothing."""
-    gc.freeze()
 
 
 def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str = "graph",
@@ -465,21 +497,14 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
             select: Iterable[str] | None = None, config: Config | None = None,
             cache_dir: Path | None = None) -> Result:
-    """Analyse `paths`; see `analysis()`."""
-    return analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
+    """Analyse `paths`; see `analyze_with_graph()`."""
+    return analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
 
 
-def analysis(paths: list[Path], **options: Any) -> tuple[Result, Graph]:
-    """`_analysis`, handing the facts back to the collector when it returns (see `_settle`)."""
-    try:
-        return _analysis(paths, **options)
-    finally:
-        gc.unfreeze()
-
-
-def _analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
-              select: Iterable[str] | None = None, config: Config | None = None,
-              cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
+def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+                       select: Iterable[str] | None = None, config: Config | None = None,
+                       cache_dir: Path | None = None,
+                       overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
     """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
     configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
     is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`
@@ -487,13 +512,16 @@ def _analysis(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
     everything afresh. `overlay`: see `build()`."""
     if config is None:
         config = load_config(find_config(paths))
-    project, files, facts = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir, overlay,
-                                     config.respect_gitignore, config.include_tests)
-    return deep(_finish, paths, project, files, facts, config, select, cache_dir)
+    try:
+        project, files, facts, cache_dir = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir,
+                                                    overlay, config.respect_gitignore, config.include_tests)
+        return deep(_finish, paths, project, files, facts, config, select, cache_dir)
+    finally:
+        gc.unfreeze()  # see _settle()
 
 
 def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts: list[ModuleFacts],
-            config: Config, select: Iterable[str] | None, cache_dir: Path | None) -> tuple[Result, Graph]:
+            config: Config, select: Iterable[str] | None, cache_dir: Path | None = None) -> tuple[Result, Graph]:
     graph = _graph(paths, project, files, facts, True, cache_dir)
     wanted = list(select) if select is not None else config.rule_codes()
     # rules the configuration's `ignore` turned off still run: their findings are reported as suppressed

@@ -13,11 +13,16 @@ import threading
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from routeguard_lint import __version__
+
+if TYPE_CHECKING:  # types only: nothing below is imported at startup
+    from routeguard_lint.intent.config import Config
+    from routeguard_lint.model import Finding, Result, RouteInfo
+    from routeguard_lint.routes.graph import Graph
 
 # The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
@@ -87,7 +92,7 @@ def _fail(message: str, debug: bool) -> None:
     raise typer.Exit(EXIT_ERROR)
 
 
-def _debug_errors(result, debug: bool) -> None:
+def _debug_errors(result: Result, debug: bool) -> None:
     """--debug: the tracebacks behind the internal errors that were reported as RG000 findings."""
     if debug:
         for text in getattr(result, "internal_errors", ()):
@@ -102,7 +107,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Show the version and exit.")] = None,
 ) -> None:
     """Static security linter for FastAPI: finds routes no authentication protects."""
@@ -139,21 +144,21 @@ def _paths(paths: list[Path] | None) -> list[Path]:
     return list(paths) if paths else [Path(".")]
 
 
-PathsArg = Annotated[Optional[list[Path]], typer.Argument(help="Files or directories to analyse (default: .).",
+PathsArg = Annotated[list[Path] | None, typer.Argument(help="Files or directories to analyse (default: .).",
                                                           show_default=False)]
-ExcludeOpt = Annotated[Optional[list[str]], typer.Option(
+ExcludeOpt = Annotated[list[str] | None, typer.Option(
     "--exclude", help="Paths or globs to skip, as you would write them (relative to the working directory, "
                       "./x, absolute) or a file or directory name; comma-separated or repeated.")]
 NoIgnoreOpt = Annotated[bool, typer.Option("--no-ignore", help="Also analyse files that .gitignore lists "
                                                                "(skipped by default).")]
-JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPUs).")]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: CPUs).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to FILE.")]
-ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Force or disable colour.",
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+ColorOpt = Annotated[bool | None, typer.Option("--color/--no-color", help="Force or disable colour.",
                                                   show_default=False)]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the per-file facts cache "
                                                               "(~/.cache/routeguard, or $ROUTEGUARD_CACHE_DIR).")]
-ConfigOpt = Annotated[Optional[Path], typer.Option(
+ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="Configuration file: a pyproject.toml ([tool.routeguard]) or a routeguard.toml "
                      "(default: found by walking up from the first path).", dir_okay=True, show_default=False)]
 
@@ -164,7 +169,7 @@ def _cache_dir(no_cache: bool) -> Path | None:
     return None if no_cache or os.environ.get("ROUTEGUARD_NO_CACHE") else default_dir()
 
 
-def _config(config: Path | None, paths: list[Path]):
+def _config(config: Path | None, paths: list[Path]) -> Config:
     from routeguard_lint.intent.config import find_config, load_config
 
     if config is not None:
@@ -179,13 +184,13 @@ def check(
     output: OutputOpt = None,
     exclude: ExcludeOpt = None,
     no_ignore: NoIgnoreOpt = False,
-    select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (codes or names).")]
+    select: Annotated[list[str] | None, typer.Option("--select", help="Only these rules (codes or names).")]
     = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Skip these rules.")] = None,
-    baseline: Annotated[Optional[Path], typer.Option(
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Skip these rules.")] = None,
+    baseline: Annotated[Path | None, typer.Option(
         "--baseline", help="Report only findings that are not in this baseline file (see --write-baseline).",
         dir_okay=False, show_default=False)] = None,
-    write_baseline: Annotated[Optional[Path], typer.Option(
+    write_baseline: Annotated[Path | None, typer.Option(
         "--write-baseline", help="Record the current findings in FILE and exit 0: adopt routeguard on an "
                                  "existing codebase, then run with --baseline FILE.",
         dir_okay=False, show_default=False)] = None,
@@ -214,33 +219,24 @@ def check(
 ) -> None:
     """Analyse a FastAPI project and report security findings."""
     import time
-    from dataclasses import replace
 
-    from routeguard_lint.rules import ALL_RULES
-
-    from routeguard_lint.api import analysis
+    from routeguard_lint.api import analyze_with_graph
     from routeguard_lint.files.discovery import DiscoveryError
     from routeguard_lint.files.ignore import repository_root, split_patterns
     from routeguard_lint.intent.baseline import BaselineError, apply_baseline, load_baseline
     from routeguard_lint.intent.baseline import write_baseline as record_baseline
     from routeguard_lint.intent.config import ConfigError
-    from routeguard_lint.report import findings_json, github_annotations, make_console, render_text, sarif_report
-    from routeguard_lint.report.progress import progress, wanted as progress_wanted
+    from routeguard_lint.report import findings_json, github_annotations, sarif_report
+    from routeguard_lint.report.progress import progress
+    from routeguard_lint.report.progress import wanted as progress_wanted
     from routeguard_lint.report.sarif import repository_url, root_prefix
+    from routeguard_lint.rules import ALL_RULES
 
     started = time.monotonic()
     try:
         if statistics and format is not CheckFormat.text:
             raise UsageFailure("--statistics works with --format text (the JSON summary has the counts)")
-        cli_select, cli_ignore = _codes(select, "--select"), _codes(ignore, "--ignore")
-        settings = _config(config, _paths(paths))
-        wanted = settings.rule_codes(cli_select, cli_ignore)  # CLI --select/--ignore replace the config's
-        if cli_select:
-            settings = replace(settings, select=tuple(cli_select))
-        if cli_ignore:  # rules the command line turns off do not run at all
-            settings = replace(settings, ignore=())
-        if no_ignore:
-            settings = replace(settings, respect_gitignore=False)
+        settings, wanted = _check_settings(config, _paths(paths), select, ignore, no_ignore)
         fail_unverified = fail_on_unverified or settings.fail_on_unverified
         excludes = split_patterns(exclude or ())
         known = load_baseline(baseline) if baseline is not None and write_baseline is None else None
@@ -251,7 +247,7 @@ def check(
                 result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
                               cache_dir=_cache_dir(no_cache), diff=diff, output=output)
             else:
-                result, graph = analysis(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
+                result, graph = analyze_with_graph(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
                                          config=settings, cache_dir=_cache_dir(no_cache))
         _debug_errors(result, debug)
         if verbose:
@@ -265,9 +261,8 @@ def check(
         if known is not None:
             outcome = apply_baseline(findings, known)
             findings, baselined, stale = outcome.findings, outcome.matched, outcome.stale
-        needs_fixable = graph is not None and (format is CheckFormat.json or
-                                               (format is CheckFormat.text and not quiet))
-        fixable = _fixable(findings, graph) if needs_fixable else {}
+        needs_fixable = format is CheckFormat.json or (format is CheckFormat.text and not quiet)
+        fixable = _fixable(findings, graph) if graph is not None and needs_fixable else {}
         root = repository_root(Path.cwd())
         if format is CheckFormat.json:
             _write(findings_json(findings, ALL_RULES, version=__version__, files=result.files,
@@ -279,18 +274,8 @@ def check(
         elif format is CheckFormat.github:
             _write(github_annotations(findings, root_prefix(root)), output)
         else:
-            text_options = dict(summary_files=result.files, fixable=fixable, baselined=baselined, stale=stale,
-                                routes=result.routes, quiet=quiet, statistics=statistics)
-            if output is not None:
-                try:
-                    with output.open("w", encoding="utf-8") as stream:
-                        console = make_console(stream, color=False)
-                        render_text(findings, console=console, show_source=False, **text_options)
-                except OSError as exc:
-                    raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
-            else:
-                console = make_console(sys.stdout, color=color)
-                render_text(findings, console=console, show_source=console.is_terminal, **text_options)
+            _text(findings, output, color, summary_files=result.files, fixable=fixable, baselined=baselined,
+                  stale=stale, routes=result.routes, quiet=quiet, statistics=statistics)
     except (UsageFailure, DiscoveryError, ConfigError, BaselineError) as exc:
         _fail(str(exc), debug)
     except typer.Exit:
@@ -300,22 +285,59 @@ def check(
     if not result.routes and not quiet:
         sys.stderr.write(f"routeguard: warning: no route found in {result.files} "
                          f"file{'s' if result.files != 1 else ''} analysed: are these the FastAPI app's paths?\n")
-    active = [f for f in findings if f.suppressed is None]  # "" is suppressed, without a reason
-    unverified = [r for r in result.routes if r.state == "unverified"]
-    failing = bool(active)
-    if fail_unverified and unverified:
-        failing = True
-        listed = ", ".join(f"{','.join(r.methods)} {r.path}" for r in unverified[:5])
-        more = f" and {len(unverified) - 5} more" if len(unverified) > 5 else ""
-        from routeguard_lint.report._common import sanitize
-
-        sys.stderr.write(f"routeguard: {len(unverified)} unverified route{'s' if len(unverified) != 1 else ''} "
-                         f"fail the run (fail-on-unverified): {sanitize(listed)}{more} "
-                         f"(`routeguard routes` says why)\n")
+    failing = _failing(findings, result.routes, fail_unverified)
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
-def _verbose(settings, files: int, seconds: float) -> None:
+def _check_settings(config: Path | None, paths: list[Path], select: list[str] | None, ignore: list[str] | None,
+                    no_ignore: bool) -> tuple[Config, list[str]]:
+    """The configuration with the command line applied, and the rules to run."""
+    from dataclasses import replace
+
+    cli_select, cli_ignore = _codes(select, "--select"), _codes(ignore, "--ignore")
+    settings = _config(config, paths)
+    wanted = settings.rule_codes(cli_select, cli_ignore)  # CLI --select/--ignore replace the config's
+    if cli_select:
+        settings = replace(settings, select=tuple(cli_select))
+    if cli_ignore:  # rules the command line turns off do not run at all
+        settings = replace(settings, ignore=())
+    if no_ignore:
+        settings = replace(settings, respect_gitignore=False)
+    return settings, wanted
+
+
+def _text(findings: list[Finding], output: Path | None, color: bool | None, **options: Any) -> None:
+    """The text report, to --output (no colour, no code frames) or stdout."""
+    from routeguard_lint.report import make_console, render_text
+
+    if output is None:
+        console = make_console(sys.stdout, color=color)
+        render_text(findings, console=console, show_source=console.is_terminal, **options)
+        return
+    try:
+        with output.open("w", encoding="utf-8") as stream:
+            render_text(findings, console=make_console(stream, color=False), show_source=False, **options)
+    except OSError as exc:
+        raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
+
+
+def _failing(findings: list[Finding], routes: list[RouteInfo], fail_unverified: bool) -> bool:
+    """Whether the run fails: an active finding, or (`fail-on-unverified`) an unverified route, said on stderr."""
+    from routeguard_lint.report._common import sanitize
+
+    failing = any(f.suppressed is None for f in findings)  # "" is suppressed, without a reason
+    unverified = [r for r in routes if r.state == "unverified"]
+    if fail_unverified and unverified:
+        listed = ", ".join(f"{','.join(r.methods)} {r.path}" for r in unverified[:5])
+        more = f" and {len(unverified) - 5} more" if len(unverified) > 5 else ""
+        sys.stderr.write(f"routeguard: {len(unverified)} unverified route{'s' if len(unverified) != 1 else ''} "
+                         f"fail the run (fail-on-unverified): {sanitize(listed)}{more} "
+                         f"(`routeguard routes` says why)\n")
+        return True
+    return failing
+
+
+def _verbose(settings: Config, files: int, seconds: float) -> None:
     from routeguard_lint.report._common import sanitize
 
     source = settings.display or "none found"
@@ -323,7 +345,7 @@ def _verbose(settings, files: int, seconds: float) -> None:
     sys.stderr.write(f"routeguard: analysed {files} file{'s' if files != 1 else ''} in {seconds:.2f} s\n")
 
 
-def _fixable(findings, graph) -> dict[str, int]:
+def _fixable(findings: list[Finding], graph: Graph) -> dict[str, int]:
     """How many active findings `check --fix` would fix now, by rule (the autofixes' own judgement, one
     round; nothing is written)."""
     from collections import Counter
@@ -338,7 +360,7 @@ def _fixable(findings, graph) -> dict[str, int]:
     return dict(Counter(item.rule_id for item in applied))
 
 
-def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
+def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis: Any) -> Result:
     """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
     diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
     from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes, write_summary
@@ -360,6 +382,7 @@ def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis):
         sys.stderr.write(line + "\n")
     if diff:
         raise typer.Exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
+    assert outcome.result is not None  # run_fixes analyses at least once
     return outcome.result
 
 
@@ -386,7 +409,8 @@ def routes(
     from routeguard_lint.files.ignore import split_patterns
     from routeguard_lint.intent.config import ConfigError
     from routeguard_lint.report import make_console, render_routes_table, routes_csv, routes_json, routes_markdown
-    from routeguard_lint.report.progress import progress, wanted as progress_wanted
+    from routeguard_lint.report.progress import progress
+    from routeguard_lint.report.progress import wanted as progress_wanted
 
     try:
         settings = _config(config, _paths(paths))

@@ -108,6 +108,30 @@ class Dynamic:
         self._memo[key] = found
         return found
 
+    SAFE_DECORATORS = frozenset({"functools", "contextlib", "typing", "typing_extensions", "abc", "dataclasses",
+                                 "builtins", "fastapi", "starlette", "pydantic"})
+
+    def decorator_site(self, fv: FuncV) -> Site | None:
+        """A decorator FastAPI's view of the function depends on and the analysis cannot read
+        (`@with_signature(...)` rewriting the signature at run time); None when every decorator is known."""
+        func = self.index.func(fv)
+        if func is None or not func.decorators:
+            return None
+        ctx = Ctx(fv.module, func.parent) if hasattr(func, "parent") else Ctx(fv.module)
+        for dec in func.decorators:
+            expr = dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr
+            value = self.index.resolve(expr, ctx)
+            if isinstance(value, FuncV | ClassV):
+                continue
+            if isinstance(value, ExternalV) and value.qualname.split(".")[0] in self.SAFE_DECORATORS | \
+                    set(sys.stdlib_module_names):
+                continue
+            if isinstance(expr, ir.Name) and expr.id in ("staticmethod", "classmethod", "property"):
+                continue
+            return Site(f"@{ir.show(dec.expr, 80)}", self.index.path_of(fv.module), dec.line,
+                        "a decorator the analysis cannot read makes the signature FastAPI sees")
+        return None
+
     def _container_method(self, call: ir.Call, ctx: Ctx) -> bool:
         """`TOKENS.get(token)`, `KEYS[...]`: a method of a dict, list or set the project writes literally."""
         f = call.func

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.calls import Calls
 from routeguard_lint.auth.dynamic import Dynamic, Site
+from routeguard_lint.auth.libraries import Match, match, shipped
 from routeguard_lint.auth.missing_credential import Outcome
 from routeguard_lint.auth.optional_auth import (
     NodeAuth,
@@ -51,10 +52,23 @@ class AuthState(str, Enum):
         return self.value
 
 
+class Answer(str, Enum):
+    """What a request meets on its way to the handler."""
+
+    REJECTED = "rejected"  # on every path
+    REACHES = "reaches"  # the handler, on some path
+    UNKNOWN = "unknown"  # the path goes through code the analysis cannot resolve
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class Verdict:
     state: AuthState
     reason: str
+    no_credential: Answer = Answer.UNKNOWN  # (a) a request that carries no credential
+    forged: Answer = Answer.UNKNOWN  # (b) a request that carries an arbitrary, forged credential
     public_reason: str | None = None
     chain: tuple[str, ...] = ()  # labels of the nodes that authenticate the route, outermost first
     scheme: bool = False  # a fastapi.security scheme is in the route's dependency tree
@@ -68,6 +82,10 @@ class Judgement:
     verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> verdict
     nodes: dict[int, NodeAuth] = field(default_factory=dict)  # id(DepNode) -> its answers
     token_urls: tuple[str, ...] = ()
+    # id(DepNode) -> the calls it hands the request or a credential to that cannot be resolved
+    unresolved: dict[int, tuple[Site, ...]] = field(default_factory=dict)
+    # id(DepNode) -> the documented auth-library model it matches (models/libraries.toml)
+    libraries: dict[int, Match] = field(default_factory=dict)
     # id(DepNode) of every node of a route that a request with a forged credential certainly reaches the
     # handler of (every credential consumer on it lets such a request through on a path whose tests all hold)
     forged_reach: frozenset[int] = frozenset()
@@ -91,6 +109,20 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
+    models = shipped()
+    for route in graph.routes:
+        if route.root is None:
+            continue
+        for node in walk(route.root):
+            if id(node) not in judgement.unresolved:
+                judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic)
+            if node.kind in ("external", "unresolved", "instance", "class", "function") and \
+                    id(node) not in judgement.libraries:
+                found = match(node, models)
+                if found is not None:
+                    judgement.libraries[id(node)] = found
+                    if found.optional:  # documented: lets a request without credentials through
+                        judgement.nodes.setdefault(id(node), NodeAuth()).anonymous = True
     reach: set[int] = set()
     for route in graph.routes:
         if route.root is not None and forged_reaches(route.root, judgement):
@@ -122,6 +154,9 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
         return None
     seen.add(id(node))
     if node.credential and node.rejects:
+        return [node]
+    library = judgement.libraries.get(id(node))
+    if library is not None and library.rejects_missing:
         return [node]
     facts = judgement.node(node)
     if facts.request_guard:
@@ -174,39 +209,55 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
             chain = chain[1:]
         labels = tuple(n.label for n in chain)
-        return Verdict(AuthState.PROTECTED, "authenticated by " + " -> ".join(labels), chain=labels, scheme=scheme)
+        reason = "authenticated by " + " -> ".join(labels)
+        library = judgement.libraries.get(id(chain[-1]))
+        if library is not None:
+            reason += f" (documented behaviour of {library.model.name}: {library.model.source})"
+        if id(root) in judgement.forged_reach:
+            # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
+            # that lets a forged credential through is RG002's finding
+            return Verdict(AuthState.PROTECTED, f"{reason}; but nothing on the route verifies a credential: one "
+                           f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
+                           Answer.REACHES, chain=labels, scheme=scheme)
+        return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, Answer.REJECTED, chain=labels, scheme=scheme)
     signed = context.public.signature([n for n in nodes if n.kind in ("route", *_CALLABLE)])
     if signed:
-        return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", chain=(signed,), scheme=scheme)
+        return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
+                       chain=(signed,), scheme=scheme)
     capability = _capability(route, nodes)
     if capability:
-        return Verdict(AuthState.PROTECTED, capability, chain=(capability,), scheme=scheme)
+        return Verdict(AuthState.PROTECTED, capability, Answer.REJECTED, Answer.REJECTED, chain=(capability,),
+                       scheme=scheme)
     reason = context.public.reason(route, judgement.token_urls)
     if reason:
-        return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
+        return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
-    unknown = sorted({_unknown_node(n) for n in deps if n.kind in ("external", "unresolved") or n.calls_unknown})
-    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
-                       for n in deps for site in _dynamic_sites(n, context.dynamic)})
+    unknown = sorted({_unknown_node(n) for n in deps if (n.kind in ("external", "unresolved") or n.calls_unknown)
+                      and id(n) not in judgement.libraries})
+    unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
+                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       for n in deps for site in judgement.unresolved.get(id(n), ())})
     if not unknown and not any(n.credential for n in deps):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route)
         if reason:
-            return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
+            return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason,
+                           scheme=scheme)
     if root.func is None and not route.opaque:
         unknown.append(f"cannot read the handler {route.decl.handler_name} ({route.decl.file}:{route.decl.line})")
     unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
-                       for site in _dynamic_sites(root, context.dynamic)})
+                       for site in judgement.unresolved.get(id(root), ())})
     if unknown:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
-                       "; ".join(unknown[:3]) + more, scheme=scheme)
+                       "; ".join(unknown[:3]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     branch = branches_on(root.func, optional_params(root, judgement.nodes))
     if branch:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
-        return Verdict(AuthState.PUBLIC, reason, public_reason=reason, scheme=scheme)
-    return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), scheme=scheme)
+        return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
+    return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
+                   Answer.REACHES, scheme=scheme)
 
 
 def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
@@ -260,18 +311,27 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
     """Unresolvable calls a dependency hands the request or one of its credentials to."""
     if node.kind not in ("route", *_CALLABLE) or node.func is None or node.func_module is None:
         return ()
+    fv = FuncV(node.func_module, node.func.qualname)
+    decorated = dynamic.decorator_site(fv) if node.kind != "route" else None
+    if decorated is not None:
+        return (decorated,)
     carriers = {id(child) for child, _via in node.children if child.credential}
     names = frozenset(p.name for p, (kind, payload) in node.params
                       if kind == "request" or (kind in ("header", "cookie") and isinstance(payload, dict)
                                                and payload.get("credential"))) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
-    return dynamic.sites(FuncV(node.func_module, node.func.qualname), names)
+    return dynamic.sites(fv, names)
 
 
 def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
     deps = [n for n in nodes if n is not route.root]
     if not deps:
         return "it has no dependencies, so nothing checks a credential"
+    libraries = judgement.libraries
+    optional = sorted({n.label for n in deps if id(n) in libraries and libraries[id(n)].optional})
+    if optional:
+        return f"{', '.join(optional)} lets a request without credentials through (documented: the dependency " \
+               f"then returns None), and the handler does not reject it"
     creds = [n for n in deps if n.credential]
     callables = [n for n in deps if n.kind in ("function", "class", "instance")]
     names = ", ".join(sorted({n.label for n in callables})) or "none"
@@ -291,4 +351,4 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
     return f"no dependency reaches a credential source (dependencies seen: {names})"
 
 
-__all__ = ["AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge"]
+__all__ = ["Answer", "AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge"]

@@ -195,7 +195,8 @@ class _Walk:
                 if value.kind == "crash":
                     if sure and self.crash(conds, line):
                         return self.out
-                    self.maybe_ended = True
+                    if not sure:
+                        self.maybe_ended = True
                     value = UNK
                 if kind == "bind":
                     name = payload[0]
@@ -214,7 +215,8 @@ class _Walk:
                 if value.kind == "crash":
                     if sure and self.crash(conds, line):
                         return self.out
-                    self.maybe_ended = True
+                    if not sure:
+                        self.maybe_ended = True
                     continue
                 self.out.exits.append(Exit(line, value, payload, sure=sure and not self.maybe_ended))
                 if sure or self.terminated(conds, line):
@@ -420,6 +422,18 @@ class _Walk:
 
     def _call(self, call: ir.Call, d: int) -> AV:
         f = call.func
+        if isinstance(f, ir.Name) and f.id == "__item__" and len(call.args) == 2:
+            # element i of a tuple target (`user, _, sig = token.rpartition(".")`)
+            whole = self.eval(call.args[0], d)
+            if whole.kind in ("crash", "none"):
+                return CRASH
+            if whole.kind == "forged":
+                return FORGED
+            index = call.args[1]
+            if whole.kind == "const" and isinstance(whole.value, tuple) and isinstance(index, ir.Const) and \
+                    isinstance(index.value, int) and 0 <= index.value < len(whole.value):
+                return AV("const", whole.value[index.value], whole.taint)
+            return AV("unk", None, whole.taint)
         if self.depth == 0 and self.flow.next_app is not None and self.flow.next_app(call):
             line, _conds, sure = self.here
             self.out.reached.append((line, sure and not self.maybe_cut))
@@ -436,6 +450,8 @@ class _Walk:
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH  # a method of None
+            if base.kind == "forged":
+                return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`: still the attacker's
         else:
             base = UNK
         args = [self.eval(a.value if isinstance(a, ir.Star) else a, d) for a in call.args]
@@ -465,8 +481,6 @@ class _Walk:
                 return CRASH  # jwt.decode(None) and friends raise
             if target.qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
                 return _compare_digest(args[0], args[1])
-            if isinstance(f, ir.Attr) and base.kind == "forged":
-                return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`
             last = target.qualname.rsplit(".", 1)[-1]
             if last[:1].isupper():
                 return AV("obj", None, taint)
@@ -494,17 +508,20 @@ class _Walk:
             params = params[1:]
         env: dict[str, AV] = {}
         positional = [p for p in params if p.kind in ("posonly", "pos")]
+        # the arguments bound: those made from the credential, and those whose value is known (`None`, a constant)
         for param, value in zip(positional, args):
-            if value.taint:
+            if value.taint or value.kind in ("none", "const"):
                 env[param.name] = value
         for name, value in kwargs.items():
-            if value.taint and any(p.name == name for p in params):
+            if (value.taint or value.kind in ("none", "const")) and any(p.name == name for p in params):
                 env[name] = value
-        if not env:
+        if not any(v.taint for v in env.values()):
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1)
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
+        if not any(ex.sure for ex in outcome.exits):
+            self.maybe_ended = True  # it may raise: what follows is no longer certain
         if as_object:
             return AV("obj", None, True)
         return outcome.value().tainted()
@@ -581,6 +598,10 @@ def _compare_digest(a: AV, b: AV) -> AV:
     taint = a.taint or b.taint
     if a.kind == "none" or b.kind == "none":
         return CRASH  # TypeError
+    if (a.kind == "forged" and b.kind != "forged") or (b.kind == "forged" and a.kind != "forged"):
+        # a constant-time comparison checks a secret: a forged value matches neither the secret nor a MAC
+        # computed with it
+        return AV("const", False, taint)
     if (a.kind == "missing" and not b.taint) or (b.kind == "missing" and not a.taint):
         return AV("const", False, taint)  # None raises, "" differs from the secret: either way, no match
     equal = _equal(a, b)

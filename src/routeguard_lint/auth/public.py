@@ -2,6 +2,7 @@
 
 * liveness and readiness probes: a path segment `health`, `healthz`, `ready`, `readyz`, `livez`, `ping`, ...
   (sub-paths included: `/health/db`, `/health/ready`);
+* well-known discovery documents (`/.well-known/openid-configuration`, `/.well-known/jwks.json`);
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
   ReDoc page, or the Swagger OAuth2 redirect;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
@@ -75,6 +76,8 @@ class Public:
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
+        if segments[:1] == [".well-known"]:
+            return "well-known discovery document (RFC 8615: /.well-known/...)"
         if root is not None and root.func is not None and root.func_module is not None:
             if self._serves_docs(FuncV(root.func_module, root.func.qualname), 0, set()):
                 return "API documentation (FastAPI's OpenAPI schema / docs page)"

@@ -266,7 +266,8 @@ def _bytes(args: list[Any]) -> bytes:
 
 
 def _enum(args: list[Any]) -> enum.Enum:
-    return _ENUMS[args[0]](args[1])  # type: ignore[call-arg]
+    member: enum.Enum = _ENUMS[args[0]](args[1])
+    return member
 
 
 def _constructor(cls: type) -> Callable[[list[Any]], Any]:

@@ -31,6 +31,11 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+try:
+    import resource
+except ImportError:  # not on Windows: no memory bound there
+    resource = None  # type: ignore[assignment]
+
 DEFAULT_MEMORY_MB = 4096
 DEFAULT_TIMEOUT = 120.0
 _WATCHDOG_PERIOD = 0.5
@@ -68,13 +73,28 @@ def timeout_message(seconds: float) -> str:
 # ------------------------------------------------------------------------------------------ the worker
 
 
-def _die_with_parent(parent: int) -> None:
-    if sys.platform.startswith("linux"):
+_LIBC: Any = None
+
+
+def _load_libc() -> None:
+    """In the parent, once: a forked worker then needs neither to import ctypes nor to load libc (tens of
+    milliseconds per worker otherwise)."""
+    global _LIBC
+    if _LIBC is None and sys.platform.startswith("linux"):
         try:
             import ctypes
 
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+            _LIBC = ctypes.CDLL(None, use_errno=True)
+        except Exception:  # noqa: BLE001 - no prctl: the watchdog still applies
+            _LIBC = False
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            if _LIBC is None:
+                _load_libc()
+            _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         except Exception:  # noqa: BLE001, S110 - no prctl: the watchdog below still applies
             pass
     if os.getppid() != parent:  # the parent died before the line above took effect
@@ -94,11 +114,9 @@ def _limit_memory() -> None:
     if not budget:
         return
     try:
-        import resource
-
         with open("/proc/self/statm") as handle:
             current = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (ImportError, OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError):
         current = 0
     try:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -106,7 +124,7 @@ def _limit_memory() -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (NameError, ValueError, OSError):
+    except (NameError, AttributeError, ValueError, OSError):
         pass
 
 
@@ -177,6 +195,7 @@ def run(jobs: Sequence[Any], workers: int, task: Callable[[Any], Any],
     """`task(job)` for every job, in `workers` child processes; a job whose worker died or ran out of
     time gives `on_failure(job, message)` instead. Results in `jobs` order."""
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+    _load_libc()
     timeout = file_timeout()
     results: dict[int, Any] = {}
     queue = list(enumerate(jobs))

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from collections.abc import Iterable
@@ -73,10 +74,8 @@ class Excludes:
             return False
         candidates = {path.name}
         for base in (root, self.cwd):
-            try:
+            with contextlib.suppress(ValueError):  # not under that base
                 candidates.add(Path(absolute).relative_to(base).as_posix())
-            except ValueError:
-                pass
         return any(self._hit(candidate, pattern) for pattern in self.relative for candidate in candidates)
 
 

@@ -187,7 +187,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
               select: Iterable[str] | None = None, config: Config | None = None, cache_dir: Path | None = None,
               max_rounds: int = MAX_ROUNDS) -> FixOutcome:
     """Analyse, fix, and analyse the fixed sources again (in memory) until nothing more is fixed."""
-    from routeguard_lint.api import analysis
+    from routeguard_lint.api import analyze_with_graph
 
     outcome = FixOutcome()
     originals: dict[str, Source] = {}
@@ -201,7 +201,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
 
     select = list(select) if select is not None else None
     for round_number in range(max_rounds + 1):
-        result, graph = analysis(paths, excludes=excludes, jobs=jobs, select=select, config=config,
+        result, graph = analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config,
                                  cache_dir=cache_dir, overlay=overlay)
         outcome.result = result
         if round_number == max_rounds:
@@ -334,9 +334,9 @@ def summary(outcome: FixOutcome, *, would: bool) -> list[str]:
                      f"in {files} file{'s' if files != 1 else ''} ({per_rule}): {names}")
     else:
         lines.append("routeguard: nothing to fix")
-    for item in sorted(outcome.skipped, key=lambda s: (s.path, s.line, s.rule_id, s.reason)):
-        lines.append(f"routeguard: not fixed: {sanitize(item.path)}:{item.line}: {item.rule_id} "
-                     f"{sanitize(item.reason)}")
+    for skip in sorted(outcome.skipped, key=lambda s: (s.path, s.line, s.rule_id, s.reason)):
+        lines.append(f"routeguard: not fixed: {sanitize(skip.path)}:{skip.line}: {skip.rule_id} "
+                     f"{sanitize(skip.reason)}")
     return lines
 
 

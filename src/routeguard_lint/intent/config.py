@@ -85,6 +85,8 @@ class Config:
     display: str = ""  # that file, as shown in messages (relative to the cwd when under it)
     public: tuple[PublicEntry, ...] = ()
     auth_dependencies: tuple[str, ...] = ()
+    # for a factory in auth-dependencies: the keyword arguments that make what it returns optional
+    auth_optional: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
     exclude: tuple[str, ...] = ()
     include_tests: bool = False  # analyse and report test code too (files/layout.py `is_test_path`)
     select: tuple[str, ...] | None = None  # rule codes; None = not configured
@@ -231,13 +233,44 @@ def _strings(value: object, key: str, where: str) -> list[str]:
     return list(value)
 
 
+def _auth_dependencies(value: object, where: str) -> tuple[list[str], tuple]:
+    """`auth-dependencies`: qualified names, or tables `{name = "...", optional = {optional = true}}` for a
+    factory whose call with those keyword arguments returns an optional (non-rejecting) dependency."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} 'auth-dependencies' must be an array, got {_type(value)}")
+    names: list[str] = []
+    optional: list[tuple[str, tuple[tuple[str, object], ...]]] = []
+    for i, item in enumerate(value, 1):
+        if isinstance(item, str):
+            names.append(item)
+            continue
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where} auth-dependencies[{i}]: expected a qualified name or a table, got "
+                              f"{_type(item)}")
+        extra = sorted(set(item) - {"name", "optional"})
+        if extra:
+            raise ConfigError(f"{where} auth-dependencies[{i}]: unknown key {extra[0]!r} (expected 'name', "
+                              f"'optional')")
+        name = item.get("name")
+        if not isinstance(name, str):
+            raise ConfigError(f"{where} auth-dependencies[{i}]: 'name' is required and must be a string")
+        args = item.get("optional", {})
+        if not isinstance(args, dict) or not all(isinstance(v, (str, int, float, bool)) for v in args.values()):
+            raise ConfigError(f"{where} auth-dependencies[{i}]: 'optional' must be a table of keyword arguments "
+                              f"with literal values (e.g. {{optional = true}})")
+        names.append(name)
+        if args:
+            optional.append((name, tuple(sorted(args.items()))))
+    return names, tuple(optional)
+
+
 def _validate(table: dict, where: str, path: Path, shown: str, text: str, header: int) -> Config:
     from routeguard_lint.rules import get_rule
 
     for key in table:
         if key not in KEYS:
             raise _unknown(key, KEYS, where)
-    auth = _strings(table.get("auth-dependencies", []), "auth-dependencies", where)
+    auth, auth_optional = _auth_dependencies(table.get("auth-dependencies", []), where)
     for name in auth:
         if not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*", name):
             raise ConfigError(f"{where} auth-dependencies: {name!r} is not a dotted qualified name "
@@ -264,6 +297,7 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
             flags[key] = table[key]
     public = _public(table.get("public", []), where, text, header)
     return Config(source=path, display=shown, public=tuple(public), auth_dependencies=tuple(auth),
+                  auth_optional=auth_optional,
                   exclude=tuple(exclude), select=tuple(codes["select"]) if codes["select"] is not None else None,
                   ignore=tuple(codes["ignore"] or ()), fail_on_unverified=flags["fail-on-unverified"],
                   respect_gitignore=flags["respect-gitignore"], include_tests=flags["include-tests"])
@@ -457,7 +491,7 @@ def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
         for route in graph.routes:
             if state(route) is AuthState.PROTECTED or route.root is None:
                 continue
-            chain = _declared_chain(route.root, names, set())
+            chain = _declared_chain(route.root, names, set(), dict(config.auth_optional))
             if chain:
                 labels = tuple(n.label for n in chain)
                 outcome.verdicts[id(route)] = Verdict(
@@ -478,15 +512,23 @@ def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
     return outcome
 
 
-def _declared_chain(node: DepNode, names: frozenset[str], seen: set[int]) -> list[DepNode] | None:
-    """The path from below `node` down to a node declared in `auth-dependencies`, or None."""
+def _declared_chain(node: DepNode, names: frozenset[str], seen: set[int],
+                    optional: dict[str, tuple] | None = None) -> list[DepNode] | None:
+    """The path from below `node` down to a node declared in `auth-dependencies` (and not called with the
+    arguments that make it optional), or None."""
+    from routeguard_lint.auth.libraries import match, user_model
+
+    optional = optional or {}
     for child, _via in node.children:
         if id(child) in seen:
             continue
         seen.add(id(child))
         if _matches_auth(child, names):
-            return [child]
-        below = _declared_chain(child, names, seen)
+            found = match(child, tuple(user_model(n, dict(a)) for n, a in optional.items()))
+            if found is None or not found.optional:
+                return [child]
+            continue
+        below = _declared_chain(child, names, seen, optional)
         if below:
             return [child, *below]
     return None

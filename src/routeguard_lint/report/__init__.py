@@ -16,10 +16,10 @@ __all__ = [
     "make_console",
     "render_routes_table",
     "render_text",
+    "route_summary",
     "routes_csv",
     "routes_json",
     "routes_markdown",
-    "route_summary",
     "sarif_report",
     "summary_line",
 ]

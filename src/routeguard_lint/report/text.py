@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from typing import IO
 
 from rich import box
-from rich.console import Console
 from rich.cells import cell_len
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -318,7 +318,7 @@ def _print_blocks(routes: list[RouteInfo], rows: list[list[str]], console: Conso
     indent = methods_width + 2
     state_width = max(cell_len(row[2]) for row in rows) if rows else 0
     align = indent + path_width + 2 + state_width <= console.width  # pad paths so the states line up
-    for route, row in zip(routes, rows):
+    for route, row in zip(routes, rows, strict=True):
         head = Text(row[0].ljust(methods_width) + "  ", style="bold")
         head.append(row[1].ljust(path_width) if align else row[1])
         head.append("  ")
@@ -372,7 +372,7 @@ def render_routes_table(routes: Iterable[RouteInfo], console: Console) -> None:
             wraps = name == ROUTE_COLUMNS[-1]
             table.add_column(name.capitalize(), overflow="fold", no_wrap=not wraps,
                              min_width=MIN_REASON_WIDTH if wraps else None)
-        for route, row in zip(ordered, rows):
+        for route, row in zip(ordered, rows, strict=True):
             cells = [Text(cell) for cell in row]
             cells[2].stylize(STATE_STYLES.get(route.state, ""))
             table.add_row(*cells)

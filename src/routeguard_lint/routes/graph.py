@@ -13,6 +13,7 @@ Built from the project index alone (no LibCST here). Three steps:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,24 @@ def _outside(value: Value) -> bool:
 def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], package: str = "fastapi") -> bool:
     return bool(qualname) and (qualname.startswith(package + ".") or qualname.startswith("starlette.")) \
         and _last(qualname) in names
+
+
+def _calls_in(expr: object, depth: int = 0) -> Iterator[ir.Call]:
+    """Every call in an expression, outermost first (bounded depth)."""
+    if depth > 12 or expr is None:
+        return
+    if isinstance(expr, ir.Call):
+        yield expr
+        yield from _calls_in(expr.func, depth + 1)
+        for arg in expr.args:
+            yield from _calls_in(arg, depth + 1)
+        for _key, value in expr.kwargs:
+            yield from _calls_in(value, depth + 1)
+    elif isinstance(expr, (ir.Attr, ir.Star)):
+        yield from _calls_in(expr.value, depth + 1)
+    elif isinstance(expr, ir.Seq):
+        for item in expr.items:
+            yield from _calls_in(item, depth + 1)
 
 
 # --------------------------------------------------------------------------------------------- records
@@ -594,11 +613,14 @@ class GraphBuilder:
             if not isinstance(call, ir.Call) or not isinstance(call.func, ir.Attr):
                 continue
             method = call.func.attr
-            if method == "middleware":  # @app.middleware("http")
-                for owner in self._routers_at(call.func.value, ctx):
-                    if owner.kind == "app":
-                        self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, ctx,
-                                            f"@{ir.show(call)}", facts.path, dec.line)
+            if method == "middleware":  # @app.middleware("http"), once per calling context (like routes)
+                added: set = set()
+                for cctx in self.contexts(ctx, free_names(call)):
+                    for owner in self._routers_at(call.func.value, cctx):
+                        if owner.kind == "app" and owner.key not in added:
+                            added.add(owner.key)
+                            self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, cctx,
+                                                f"@{ir.show(call)}", facts.path, dec.line)
                 continue
             if method not in HTTP_METHODS and method not in ("api_route", "websocket", "route"):
                 continue
@@ -694,7 +716,8 @@ class GraphBuilder:
                    site_end: int = 1, loop_vars: tuple = ()) -> None:
         f = call.func
         if isinstance(f, ir.Call) and isinstance(f.func, ir.Attr) and len(call.args) == 1:
-            self._decorator_call(facts, call, ctx, site_col, site_end)
+            for cctx in self.contexts(ctx, free_names(call)):
+                self._decorator_call(facts, call, cctx, site_col, site_end)
             return
         if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
                                                         "add_api_websocket_route", "add_route", "add_middleware"):
@@ -750,7 +773,8 @@ class GraphBuilder:
         f = call.func
         assert isinstance(f, ir.Attr)
         if f.attr == "add_middleware":
-            if owner.kind == "app":
+            if owner.kind == "app" and not any(mw.app == owner.key and mw.file == facts.path and mw.line == call.line
+                                               for mw in self.middleware.found):  # once per app, whatever context
                 target = call.arg(0, "middleware_class")
                 self.middleware.add(owner.key, self.index.resolve(target, ctx), target, ctx,
                                     f"{ir.show(f.value)}.add_middleware({ir.show(target)})", facts.path, call.line,
@@ -878,11 +902,18 @@ class GraphBuilder:
                             call.func.attr if isinstance(call.func, ir.Attr) else None
                         if name:
                             table.setdefault(name, []).append((call, octx))
-                for site in facts.calls:
-                    f = site.call.func
-                    name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
-                    if site.scope is None and name:
-                        table.setdefault(name, []).append((site.call, Ctx(facts.module)))
+                # module level: the recorded call sites and the right-hand sides of assignments, with the
+                # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
+                tops = [site.call for site in facts.calls if site.scope is None] + \
+                    [expr for expr in facts.assigns.values() if isinstance(expr, ir.Call)]
+                seen_calls: set = set()
+                for top in tops:
+                    for call in _calls_in(top):
+                        f = call.func
+                        name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
+                        if name and id(call) not in seen_calls:
+                            seen_calls.add(id(call))
+                            table.setdefault(name, []).append((call, Ctx(facts.module)))
             self._calls_by_name = table
         out = []
         for call, cctx in self._calls_by_name.get(func.name, ())[:200]:
@@ -1118,7 +1149,28 @@ class GraphBuilder:
         return self.calls.guards(fv)
 
     # -- step 2: expand through includes ----------------------------------------------------------------
+    def _unique_decls(self) -> None:
+        """One declaration per (router, methods, path, handler, site): a call site read in several calling
+        contexts that all reach the same router declares its route once."""
+        seen: set = set()
+        out = []
+        for decl in self.decls:
+            key = (decl.router, decl.methods, decl.path, decl.handler_name, decl.file, decl.line, decl.opaque)
+            if key not in seen:
+                seen.add(key)
+                out.append(decl)
+        self.decls = out
+        seen = set()
+        mounts = []
+        for md in self.mount_decls:
+            key = (md.owner, md.prefix, md.label, md.path, md.line)
+            if key not in seen:
+                seen.add(key)
+                mounts.append(md)
+        self.mount_decls = mounts
+
     def expand_routes(self) -> list[Route]:
+        self._unique_decls()
         routes: list[Route] = []
         library = self.index.library
         for decl in self.decls:
@@ -1239,7 +1291,10 @@ class GraphBuilder:
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
             return self._external_leaf(value.qualname, value.qualname, path, line)
-        return self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+        node = self._leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+        if node.qualname is None:  # `security.access_token_required` on an object a library class made
+            node.qualname = self._outside_name(expr, ctx)
+        return node
 
     def _param_value(self, param: Param, ctx: Ctx) -> Param:
         """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with

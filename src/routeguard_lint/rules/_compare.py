@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import Ctx, ExternalV, InstanceV
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.rules._taint import RAW, FuncFlow, analysis
+from routeguard_lint.rules._taint import RAW, FuncFlow, credential_taint
 from routeguard_lint.rules._values import Origin, Values
 
 DIGEST_FUNCS = frozenset({"secrets.compare_digest", "hmac.compare_digest"})
@@ -127,7 +127,7 @@ def comparisons(graph: Graph) -> list[Comparison]:
     cached = graph.__dict__.get("_credential_comparisons")
     if cached is not None:
         return cached
-    flows = analysis(graph)
+    flows = credential_taint(graph)
     values = Values(graph.index)
     out: list[Comparison] = []
     active = flows._active()

@@ -50,7 +50,8 @@ class _File:
             if lineno is not None and getattr(node, "end_lineno", None) is not None:
                 self.starting.setdefault(lineno, []).append(node)
         for nodes in self.starting.values():
-            nodes.sort(key=lambda n: (n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
+            nodes.sort(key=lambda n: (getattr(n, "col_offset", 0), -(getattr(n, "end_lineno", 0) or 0),
+                                      -(getattr(n, "end_col_offset", 0) or 0)))
 
     def _column(self, line: int, byte_offset: int) -> int:
         if not 1 <= line <= len(self.lines):
@@ -89,7 +90,7 @@ def source(graph: Graph, path: str) -> _File:
 def _name(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
-    except Exception:  # noqa: BLE001 - a node ast cannot print back is just not a match
+    except Exception:
         return ""
 
 

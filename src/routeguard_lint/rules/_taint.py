@@ -74,7 +74,7 @@ ATTR_KINDS = {
 REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "conn", "connection", "http_request"})
 
 MAX_ROUNDS = 8
-MAX_DEPTH = 24
+MAX_EXPR_DEPTH = 24  # how deep `FuncFlow.kind` follows one expression (nested calls, names bound to names)
 
 
 def better(a: str | None, b: str | None) -> str | None:
@@ -293,7 +293,7 @@ class FuncFlow:
                 self._tuple_binds[bind.name] = bind.value
 
     # -- names ------------------------------------------------------------------------------------------
-    def binding(self, name: str) -> ir.Expr | None:
+    def assigned(self, name: str) -> ir.Expr | None:
         """The expression last bound to a local name (None for parameters and globals)."""
         if name in self.func.assigns:
             return self.func.assigns[name]
@@ -304,7 +304,7 @@ class FuncFlow:
             return self.env.get(name)
         if name in self._locals:
             return self._locals[name]
-        bound = self.binding(name)
+        bound = self.assigned(name)
         if bound is None:
             return self.env.get(name)
         self._visiting.add(name)
@@ -415,7 +415,7 @@ class FuncFlow:
 
     # -- expressions ------------------------------------------------------------------------------------
     def kind(self, expr: ir.Expr | None, depth: int = 0) -> str | None:  # noqa: C901 - a flat dispatch
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_EXPR_DEPTH:
             return None
         if isinstance(expr, ir.Name):
             return self.name_kind(expr.id, depth)
@@ -477,7 +477,7 @@ def credential_key(source: str, key: ir.Expr | None) -> bool:
     return is_credential(Source(source), key.value)
 
 
-def analysis(graph: Graph) -> FlowAnalysis:
+def credential_taint(graph: Graph) -> FlowAnalysis:
     """The flow analysis of `graph`, computed once and kept on the graph."""
     cached = graph.__dict__.get("_credential_flow")
     if cached is None:

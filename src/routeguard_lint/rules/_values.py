@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV
@@ -32,7 +33,7 @@ SETTINGS_NAME = re.compile(r"^(settings|setting|config|configs|conf|cfg|configur
                            r"_(settings|config|conf|cfg)$|^(settings|config|conf|cfg)_", re.IGNORECASE)
 PASS_THROUGH = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "get_secret_value", "lower", "upper",
                           "casefold"})
-MAX_DEPTH = 16
+MAX_VALUE_DEPTH = 16  # how deep `Values` follows names, attributes and calls to classify one value
 
 
 @dataclass(frozen=True)
@@ -59,18 +60,20 @@ class Values:
         self._memo: dict = {}
 
     # -- helpers ----------------------------------------------------------------------------------------
-    def _local(self, ctx: Ctx, name: str) -> tuple[str, ir.Expr | None]:
-        """("bound", expr) for a local variable, ("param", None) for a parameter, ("", None) otherwise."""
+    def _local(self, ctx: Ctx, name: str) -> ir.Expr | Literal["param"] | None:
+        """What a local name is in the function scopes around `ctx`: the expression a local variable was
+        assigned, "param" for a parameter, None when the name is not local."""
         for func in self.index.scopes(ctx):
             if name in func.assigns:
-                return "bound", func.assigns[name]
+                assigned: ir.Expr = func.assigns[name]
+                return assigned
             for bind in reversed(func.binds):
                 if bind.name == name:
-                    return "bound", bind.value
+                    return bind.value
             for param in func.params:
                 if param.name == name:
-                    return "param", None
-        return "", None
+                    return "param"
+        return None
 
     def _param_is_settings(self, ctx: Ctx, name: str) -> bool:
         facts = self.index.module(ctx.module)
@@ -106,7 +109,7 @@ class Values:
 
     # -- the classification -----------------------------------------------------------------------------
     def classify(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> Origin | None:  # noqa: C901
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_VALUE_DEPTH:
             return None
         d = depth + 1
         if isinstance(expr, ir.Str):
@@ -180,16 +183,16 @@ class Values:
         return None
 
     def _name(self, name: str, ctx: Ctx, depth: int) -> Origin | None:
-        how, bound = self._local(ctx, name)
-        if how == "bound":
-            return self.classify(bound, ctx, depth)
-        if how == "param":
+        local = self._local(ctx, name)
+        if local == "param":
             return None
+        if local is not None:
+            return self.classify(local, ctx, depth)
         return self._global(ctx.module, name, depth)
 
     def _global(self, module: str, name: str, depth: int) -> Origin | None:
         facts = self.index.module(module)
-        if facts is None or depth > MAX_DEPTH:
+        if facts is None or depth > MAX_VALUE_DEPTH:
             return None
         if name in facts.assigns:
             value = facts.assigns[name]
@@ -260,7 +263,7 @@ class Values:
 
     # -- collections (for `token in {...}`) -----------------------------------------------------------
     def literal_collection(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> Origin | None:
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_VALUE_DEPTH:
             return None
         if isinstance(expr, ir.Seq):
             items = [i for i in expr.items if not isinstance(i, ir.Star)]
@@ -276,11 +279,11 @@ class Values:
         if isinstance(expr, ir.Call) and ir.dotted(expr.func) in ("set", "frozenset", "list", "tuple") and expr.args:
             return self.literal_collection(expr.args[0], ctx, depth + 1)
         if isinstance(expr, ir.Name):
-            how, bound = self._local(ctx, expr.id)
-            if how == "bound":
-                return self.literal_collection(bound, ctx, depth + 1)
-            if how == "param":
+            local = self._local(ctx, expr.id)
+            if local == "param":
                 return None
+            if local is not None:
+                return self.literal_collection(local, ctx, depth + 1)
             return self._global_collection(ctx.module, expr.id, depth + 1)
         if isinstance(expr, ir.Attr):
             base = self.index.resolve(expr.value, ctx)
@@ -290,7 +293,7 @@ class Values:
 
     def _global_collection(self, module: str, name: str, depth: int) -> Origin | None:
         facts = self.index.module(module)
-        if facts is None or depth > MAX_DEPTH:
+        if facts is None or depth > MAX_VALUE_DEPTH:
             return None
         if name in facts.assigns:
             inner = self.literal_collection(facts.assigns[name], Ctx(facts.module), depth + 1)

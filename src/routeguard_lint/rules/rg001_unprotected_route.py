@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import AuthState
+from routeguard_lint.auth.judge import Answer, AuthState
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.graph import Graph
 from routeguard_lint.rules._util import finding, route_label
@@ -87,8 +87,8 @@ def check(graph: Graph) -> Iterable[Finding]:
     assert graph.auth is not None
     for route in graph.routes:
         verdict = graph.auth.of(route)
-        if verdict.state is not AuthState.UNPROTECTED:
-            continue
+        if verdict.state is not AuthState.UNPROTECTED or verdict.no_credential is not Answer.REACHES:
+            continue  # RG001 only when a request without any credential provably reaches the handler
         decl = route.decl
         related = []
         if route.root is not None:

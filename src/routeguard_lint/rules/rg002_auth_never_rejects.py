@@ -146,8 +146,8 @@ def check(graph: Graph) -> Iterable[Finding]:
             message = (f"{node.label} {what} but lets a forged credential through: with an arbitrary value it "
                        f"{where}{line} without raising, and nothing after it on the route rejects the request")
         elif node.name_says_auth:
-            if _can_reject(node, set()) is not False:
-                continue
+            if _can_reject(node, set()) is not False or judgement.unresolved.get(id(node)):
+                continue  # it can reject, or hands the request to code that cannot be read
             returns = "; it only returns" if func.returns else ""
             what = "is named like an authentication check"
             message = (f"{node.label} {what} but can never reject a request: nothing in it, in the functions "

@@ -8,8 +8,8 @@ from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.rules._taint import walk_ir
 from routeguard_lint.rules import _span
+from routeguard_lint.rules._taint import walk_ir
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
@@ -146,12 +146,12 @@ class _Checker:
                 return None
             return False  # dict(a=...) cannot spell WWW-Authenticate
         if isinstance(headers, ir.Name):
-            bound = self._binding(headers.id, ctx)
+            bound = self._assigned(headers.id, ctx)
             if bound is not None:
                 return self.has_challenge(bound[0], bound[1], depth + 1)
         return None
 
-    def _binding(self, name: str, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+    def _assigned(self, name: str, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
         return self.index.binding(ir.Name(name), ctx)
 
     def unchallenged(self, call: ir.Call, ctx: Ctx) -> bool:
@@ -165,7 +165,7 @@ class _Checker:
     def raised_call(self, exc: ir.Expr | None, ctx: Ctx) -> tuple[ir.Call, Ctx] | None:
         """The `HTTPException(...)` call a raise statement raises, and where it is written."""
         if isinstance(exc, ir.Name):
-            bound = self._binding(exc.id, ctx)
+            bound = self._assigned(exc.id, ctx)
             if bound is None:
                 return None
             exc, ctx = bound
@@ -188,7 +188,7 @@ class _Checker:
         for ret in func.returns:
             value, where = ret.value, ctx
             if isinstance(value, ir.Name):
-                bound = self._binding(value.id, ctx)
+                bound = self._assigned(value.id, ctx)
                 if bound is None:
                     continue
                 value, where = bound

@@ -10,8 +10,8 @@ from routeguard_lint.facts.extract import Return
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ExternalV, LiteralV
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.rules._taint import SECRET_CARRIERS, FuncFlow, analysis, func_key, walk_ir
 from routeguard_lint.rules import _span
+from routeguard_lint.rules._taint import SECRET_CARRIERS, FuncFlow, credential_taint, func_key, walk_ir
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
@@ -161,7 +161,7 @@ def _soft_response(expr: ir.Expr | None, flow: FuncFlow, depth: int = 0) -> str 
     if expr is None or depth > 3:
         return None
     if isinstance(expr, ir.Name):
-        bound = flow.binding(expr.id)
+        bound = flow.assigned(expr.id)
         return _soft_response(bound, flow, depth + 1) if bound is not None else None
     reason = _error_dict(expr, flow)
     if reason:
@@ -179,7 +179,7 @@ def _soft_response(expr: ir.Expr | None, flow: FuncFlow, depth: int = 0) -> str 
             return None
         content = expr.arg(0, "content")
         if isinstance(content, ir.Name):
-            content = flow.binding(content.id) or content
+            content = flow.assigned(content.id) or content
         inner = _error_dict(content, flow)
         if inner is None and isinstance(content, ir.Str) and ERROR_TEXT.search(content.value):
             inner = f"an error message ({content.value!r})"
@@ -262,7 +262,7 @@ def _failure_branch(ret: Return, returns: list[Return], flow: FuncFlow) -> ir.Ex
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    flows = analysis(graph)
+    flows = credential_taint(graph)
     handlers = {r.decl.handler for r in graph.routes if r.decl.handler is not None}
     seen: set[tuple[str, int]] = set()
     for node in flows.dep_nodes:

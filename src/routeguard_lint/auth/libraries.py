@@ -1,0 +1,106 @@
+"""Auth libraries whose dependencies are built at run time, judged from documented models shipped as data
+(`models/libraries.toml`) and from the user's `[tool.routeguard] auth-dependencies`.
+
+A dependency node matches a model by its qualified name (`fastapi_users.FastAPIUsers.current_user` for
+`users.current_user(active=True)`, `fastapi_login.LoginManager` for `Depends(manager)`). A factory model's
+`optional` arguments, when the call passes them with those values (`current_user(optional=True)`), make
+the dependency let a request without credentials through.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from routeguard_lint.routes.graph import DepNode
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    factory: bool = False
+    rejects: bool = True
+    verifies: bool = True
+    optional: tuple[tuple[str, object], ...] = ()  # keyword arguments that make it optional
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    model: Model
+    optional: bool  # the call passes the arguments that make it let anonymous requests through
+
+    @property
+    def rejects_missing(self) -> bool:
+        return self.model.rejects and not self.optional
+
+
+@lru_cache(maxsize=1)
+def shipped() -> tuple[Model, ...]:
+    """The models shipped with routeguard."""
+    text = resources.files("routeguard_lint.auth.models").joinpath("libraries.toml").read_text(encoding="utf-8")
+    return tuple(_model(entry) for entry in tomllib.loads(text).get("dependency", []))
+
+
+def _model(entry: dict[str, Any]) -> Model:
+    optional = entry.get("optional", {})
+    return Model(str(entry["name"]), bool(entry.get("factory", False)), bool(entry.get("rejects", True)),
+                 bool(entry.get("verifies", True)), tuple(sorted(optional.items())), str(entry.get("source", "")))
+
+
+def user_model(name: str, optional: dict[str, object] | None = None) -> Model:
+    """A model from `auth-dependencies`: the user says it authenticates; `optional` as in the shipped ones."""
+    return Model(name, factory=bool(optional), optional=tuple(sorted((optional or {}).items())),
+                 source="auth-dependencies")
+
+
+def _call_kwargs(label: str) -> dict[str, object] | None:
+    """The literal keyword arguments of the call a node's label shows (`users.current_user(optional=True)`)."""
+    try:
+        tree = ast.parse(label.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    call = tree.body
+    if not isinstance(call, ast.Call):
+        return None
+    out: dict[str, object] = {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            continue
+        try:
+            out[kw.arg] = ast.literal_eval(kw.value)
+        except ValueError:
+            out[kw.arg] = ...  # not a literal: unknown
+    return out
+
+
+def names_of(node: DepNode) -> list[str]:
+    """The qualified names a node can be known by."""
+    names = [node.qualname] if node.qualname else []
+    head = node.label.split("(", 1)[0].strip()
+    if head and head not in names:
+        names.append(head)
+    return names
+
+
+def match(node: DepNode, models: tuple[Model, ...]) -> Match | None:
+    names = names_of(node)
+    for model in models:
+        if model.name not in names and not any(n.endswith("." + model.name) for n in names):
+            continue
+        optional = False
+        if model.optional:
+            kwargs = _call_kwargs(node.label) or {}
+            optional = any(kwargs.get(key) == value for key, value in model.optional)
+        return Match(model, optional)
+    return None
