@@ -64,7 +64,7 @@ def test_unknown_key_without_a_close_match_lists_the_known_keys(tmp_path, monkey
     message = config_error(tmp_path, monkeypatch, {"pyproject.toml": "[tool.routeguard]\nline-length = 3\n"})
     assert message == ("pyproject.toml: [tool.routeguard] unknown key 'line-length' "
                        "(known keys: public, auth-dependencies, exclude, select, ignore, fail-on-unverified, "
-                       "respect-gitignore)")
+                       "respect-gitignore, include-tests)")
 
 
 def test_routeguard_toml_keys_are_top_level(tmp_path, monkeypatch):

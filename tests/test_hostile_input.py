@@ -270,14 +270,14 @@ def test_empty_and_comment_only_files_are_fine(proj: Path) -> None:
 
 def test_a_file_that_vanishes_after_discovery_is_rg000(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(proj, {"vanish.py": SIBLING})
-    discover = api.discover
+    discover = api.discover_project
 
     def discover_then_delete(*args, **kwargs):
-        files = discover(*args, **kwargs)
+        project = discover(*args, **kwargs)
         (proj / "vanish.py").unlink()
-        return files
+        return project
 
-    monkeypatch.setattr(api, "discover", discover_then_delete)
+    monkeypatch.setattr(api, "discover_project", discover_then_delete)
     finding = only_rg000(findings(), "proj/vanish.py")
     assert (finding.line, finding.message) == (1, "cannot analyse proj/vanish.py: cannot read file: No such file "
                                                   "or directory")

@@ -23,7 +23,8 @@ from routeguard_lint.facts import cache
 from routeguard_lint.facts import workers as workers_pool
 from routeguard_lint import rules as rules_pkg
 from routeguard_lint.intent.config import Config, find_config, load_config
-from routeguard_lint.files.discovery import SourceFile, discover, mentions_fastapi
+from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
+from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.facts.extract import ModuleFacts, extract, skim
 from routeguard_lint.routes.graph import Graph, Route, build_graph
 from routeguard_lint.routes.limits import RouteExpansionLimit
@@ -221,23 +222,34 @@ def _unreadable(f: SourceFile) -> ModuleFacts:
     return facts
 
 
-def build(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+def build(paths: list[Path], *, excludes: tuple[str, ...] = (), include_tests: bool = False, jobs: int | None = None,
           cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None, libraries: bool = True,
           gitignore: bool = True) -> Graph:
-    """The route graph of `paths`. `overlay`: file contents (by display path) to analyse instead of what
-    is on disk (the autofixes analyse their rewritten sources before anything is written). `gitignore`:
-    skip what .gitignore files list."""
+    """The route graph of the whole project `paths` belong to (files/discovery.py); see `build_project`."""
+    return build_project(paths, excludes=excludes, include_tests=include_tests, jobs=jobs, cache_dir=cache_dir,
+                         overlay=overlay, libraries=libraries, gitignore=gitignore)[0]
+
+
+def build_project(paths: list[Path], *, excludes: tuple[str, ...] = (), include_tests: bool = False,
+                  jobs: int | None = None, cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None,
+                  libraries: bool = True, gitignore: bool = True) -> tuple[Graph, Project]:
+    """The route graph of the whole project `paths` belong to, and the project (which files are under
+    `paths`). `overlay`: file contents (by display path) to analyse instead of what is on disk (the
+    autofixes analyse their rewritten sources before anything is written). `gitignore`: skip what
+    .gitignore files list."""
     try:
-        files, facts, cache_dir = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore)
-        return deep(_graph, paths, files, facts, libraries, cache_dir)
+        project, files, facts, cache_dir = _collect(paths, excludes, jobs, cache_dir, overlay, gitignore,
+                                                    include_tests)
+        return deep(_graph, paths, project, files, facts, libraries, cache_dir), project
     finally:
         gc.unfreeze()  # see _settle()
 
 
 def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cache_dir: Path | None,
-             overlay: dict[str, bytes] | None, gitignore: bool = True,
-             ) -> tuple[list[SourceFile], list[ModuleFacts], Path | None]:
-    files = discover(paths, excludes, gitignore=gitignore)
+             overlay: dict[str, bytes] | None, gitignore: bool = True, include_tests: bool = False,
+             ) -> tuple[Project, list[SourceFile], list[ModuleFacts], Path | None]:
+    project = discover_project(paths, excludes, include_tests, gitignore=gitignore)
+    files = list(project.files)
     demand = demand_driven()
     if cache_dir is not None:
         cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
@@ -248,7 +260,7 @@ def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cac
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
                  for f, fa in zip(files, facts)]
     _settle()
-    return files, facts, cache_dir
+    return project, files, facts, cache_dir
 
 
 def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
@@ -327,14 +339,15 @@ def deep(fn: Callable[..., T], *args: Any) -> T:
     return box["value"]
 
 
-def _graph(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts], libraries: bool,
-           cache_dir: Path | None = None) -> Graph:
-    aliases = {f.display: list(f.aliases) for f in files}
-    library = LibraryLoader(project_site_packages(paths) + [p for p in sys.path if p]) if libraries else None
+def _graph(paths: list[Path], project: Project, files: list[SourceFile], facts: list[ModuleFacts],
+           libraries: bool, cache_dir: Path | None = None) -> Graph:
+    search = project_site_packages([project.root, *paths]) + [p for p in sys.path if p]
+    library = LibraryLoader(search) if libraries else None
+    namespaces = importable_namespaces(project.namespaces, search)
     load = _on_demand_loader(files, cache_dir) if any(fa.pending for fa in facts) else None
     for attempt in range(MAX_CONTAINED + 1):
         try:
-            index = Index(facts, aliases, library=library)
+            index = Index(facts, namespaces, library=library)
             if load is not None:  # placeholders are parsed when a lookup reads them
                 index.by_name = OnDemandModules(index.by_name, load)
             table = build_graph(index)
@@ -500,16 +513,16 @@ def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), job
     if config is None:
         config = load_config(find_config(paths))
     try:
-        files, facts, cache_dir = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir, overlay,
-                                           config.respect_gitignore)
-        return deep(_finish, paths, files, facts, config, select, cache_dir)
+        project, files, facts, cache_dir = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir,
+                                                    overlay, config.respect_gitignore, config.include_tests)
+        return deep(_finish, paths, project, files, facts, config, select, cache_dir)
     finally:
         gc.unfreeze()  # see _settle()
 
 
-def _finish(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts], config: Config,
-            select: Iterable[str] | None, cache_dir: Path | None = None) -> tuple[Result, Graph]:
-    graph = _graph(paths, files, facts, True, cache_dir)
+def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts: list[ModuleFacts],
+            config: Config, select: Iterable[str] | None, cache_dir: Path | None = None) -> tuple[Result, Graph]:
+    graph = _graph(paths, project, files, facts, True, cache_dir)
     wanted = list(select) if select is not None else config.rule_codes()
     # rules the configuration's `ignore` turned off still run: their findings are reported as suppressed
     # (SARIF kind "external", with the configuration as the reason), never as findings
@@ -529,9 +542,12 @@ def _finish(paths: list[Path], files: list[SourceFile], facts: list[ModuleFacts]
     if ignored:
         extra = run_rules(graph, ignored) + run_rules(graph, ignored, phase="after-suppression")
         findings += config_ignored([f for f in extra if f.rule_id != "RG000"], config, set(ignored))
-    findings = sorted(findings, key=Finding.sort_key)
-    routes = sorted((route_info(r, graph) for r in graph.routes), key=RouteInfo.sort_key)
+    # the whole project was analysed; what is reported is what lies under the given paths
+    hidden = {f.display for f in project.files if not f.reported}
+    findings = sorted((f for f in findings if f.path not in hidden), key=Finding.sort_key)
+    routes = sorted((route_info(r, graph) for r in graph.routes if r.decl.file not in hidden),
+                    key=RouteInfo.sort_key)
     mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
-                     for m in graph.mounts), key=MountInfo.sort_key)
-    return Result(findings=findings, routes=routes, files=len(graph.index.modules), mounts=mounts,
+                     for m in graph.mounts if m.file not in hidden), key=MountInfo.sort_key)
+    return Result(findings=findings, routes=routes, files=len(project.files) - len(hidden), mounts=mounts,
                   internal_errors=errors), graph

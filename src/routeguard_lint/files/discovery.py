@@ -1,17 +1,29 @@
 """Finding the files to analyse and naming their modules.
 
-Module names come from package roots: a file's primary name walks up through directories holding
-`__init__.py`; it is also known by its path relative to every directory given on the command line and
-to an enclosing `src/`, so namespace packages and "run from the project root" layouts resolve too.
+Given paths belong to a project (files/layout.py: its root, its import roots, one dotted name per file).
+The whole project is analysed, so a route in one given file gets the verdict it gets in a whole-project
+run; findings and routes are reported only for the files under the given paths (`SourceFile.reported`).
+Test code (`tests/`, `test/`, `test_*.py`, `*_test.py`, `conftest.py`) is left out unless asked for
+(`include_tests`) or given explicitly.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from routeguard_lint.files.ignore import PathFilter
+from routeguard_lint.files.layout import (
+    PACKAGING_FILES,
+    ImportRoot,
+    Rel,
+    find_project_root,
+    import_roots,
+    is_test_path,
+    name_files,
+)
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "site-packages", "node_modules", "__pycache__",
@@ -26,10 +38,21 @@ HINT_WORDS = (b"fastapi", b"Depends", b"APIRouter", b"Security", b"starlette", b
 class SourceFile:
     path: Path  # as found (absolute)
     display: str  # POSIX, relative to the cwd when under it
-    module: str  # primary module name
-    aliases: tuple[str, ...]  # other names the module can be imported by
+    module: str  # its one dotted module name (layout.py)
     is_package: bool  # an __init__.py
     error: str | None = None  # a directory that could not be listed: reported as RG000, never skipped
+    reported: bool = True  # under the given paths: its findings and routes are reported
+    is_test: bool = False  # test code (analysed only when asked for)
+
+
+@dataclass(frozen=True)
+class Project:
+    """What `discover_project` found: the project's root, every file analysed, how modules are named."""
+
+    root: Path
+    files: tuple[SourceFile, ...]
+    roots: tuple[ImportRoot, ...]  # import roots, in search order
+    namespaces: frozenset[str]  # namespace packages (folders without __init__.py holding modules)
 
 
 class DiscoveryError(Exception):
@@ -52,153 +75,181 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     return path.as_posix()
 
 
-def _is_venv(dirpath: str, filenames: list[str]) -> bool:
+def _is_venv(dirpath: str, filenames: set[str] | list[str]) -> bool:
     return "pyvenv.cfg" in filenames
 
 
-def _excluded(rel_posix: str, name: str, excludes: tuple[str, ...]) -> bool:
-    for pattern in excludes:
-        pat = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel_posix, pat) or fnmatch.fnmatch(name, pat) or \
-                fnmatch.fnmatch(rel_posix, pat + "/*") or rel_posix.startswith(pat + "/"):
-            return True
-    return False
+def discover(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False,
+             gitignore: bool = True) -> list[SourceFile]:
+    """Every file of the project `paths` belong to, sorted by display path (see `discover_project`)."""
+    return list(discover_project(paths, excludes, include_tests, gitignore=gitignore).files)
 
 
-def discover(paths: list[Path], excludes: tuple[str, ...] = (), gitignore: bool = True) -> list[SourceFile]:
-    """All `*.py` files under `paths`, sorted by display path. Raises DiscoveryError for a missing path.
-    `excludes` and (unless `gitignore` is False) `.gitignore` files filter what is found in directories
-    (files/ignore.py)."""
-    from routeguard_lint.files.ignore import PathFilter
-
+def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False, *,
+                     gitignore: bool = True) -> Project:
+    """The project `paths` belong to: every `*.py` file of it (test code only when `include_tests`, or
+    when under a given path that is test code; files given explicitly always), each with its module
+    name and whether it is under the given paths. `excludes` and (unless `gitignore` is False)
+    `.gitignore` files filter what is found in directories (files/ignore.py). A symlinked file whose
+    target lies outside the project is not read (it could be /proc/self/environ or a secret elsewhere on
+    the machine): an RG000 without its content. Raises DiscoveryError for a missing path."""
     cwd = Path.cwd()
     skip = PathFilter(excludes, gitignore=gitignore, cwd=cwd)
-    roots: list[Path] = []
-    found: dict[str, Path] = {}  # real path -> path as found
+    given: list[Path] = []
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise DiscoveryError(f"path does not exist: {path}")
+        absolute = Path(os.path.abspath(path))
+        if not absolute.is_dir() and not absolute.is_file():
+            raise DiscoveryError(f"not a file or directory: {path}")
+        given.append(absolute)
+    root = find_project_root(given, cwd)
+    given_rel = [(_rel_parts(g, root), g.is_file()) for g in given]
+    given_dirs = [rel for rel, is_file in given_rel if not is_file]
+    test_given = [rel for rel, is_file in given_rel if is_test_path(rel, is_file)]
+
+    def wanted_dir(rel: Rel) -> bool:
+        if include_tests or not is_test_path(rel, False):
+            return True
+        return any(_within(g, rel) or _within(rel, g) for g, _ in given_rel)
+
+    found: dict[str, tuple[Rel, bool]] = {}  # real path -> the file as found (relative to the root), a symlink?
     unreadable: dict[str, str] = {}  # directory -> why it could not be listed
-    for given in paths:
-        if not given.exists() and not given.is_symlink():
-            raise DiscoveryError(f"path does not exist: {given}")
-        absolute = Path(os.path.abspath(given))
-        if absolute.is_dir():
-            roots.append(absolute)
-            for file in _walk(absolute, excludes, cwd, unreadable, skip):
-                _add(found, file)
-        elif absolute.is_file():
-            roots.append(absolute.parent)
-            _add(found, absolute)
-        else:
-            raise DiscoveryError(f"not a file or directory: {given}")
-    files = [_describe(p, roots, cwd) for p in found.values()]
-    files = [_outside(f, roots) for f in files]
+    nested: set[Rel] = set()
+    for rel, real, is_link in _walk(root, skip, unreadable, wanted_dir, nested, given_dirs):
+        if not include_tests and is_test_path(rel, True) and not any(_within(rel, g) for g in test_given):
+            continue
+        _add(found, rel, real, is_link)
+    for g, (rel, is_file) in zip(given, given_rel, strict=True):
+        if is_file:
+            _add(found, rel, os.path.realpath(g), os.path.islink(g))
+    rels = sorted(rel for rel, _ in found.values())
+    roots = import_roots(root, rels, nested)
+    naming = name_files(rels, roots)
+    show = _displayer(root, cwd)
+    outside = {rel for real, (rel, is_link) in found.items() if is_link and not _inside(real, root)}
+    files = [SourceFile(path=root.joinpath(*rel), display=show(rel), module=naming.names[rel],
+                        is_package=rel[-1] == "__init__.py", reported=any(_within(rel, g) for g, _ in given_rel),
+                        is_test=is_test_path(rel, True),
+                        error="symlink points outside the project (outside the analysed paths): not read"
+                        if rel in outside else None)
+             for rel in rels]
     for directory, why in unreadable.items():
-        display = display_path(Path(directory), cwd)
-        files.append(SourceFile(path=Path(directory), display=display, module=display, aliases=(),
-                                is_package=False, error=f"cannot list directory: {why}"))
+        where = Path(directory)
+        files.append(SourceFile(path=where, display=display_path(where, cwd), module=display_path(where, cwd),
+                                is_package=False, error=f"cannot list directory: {why}",
+                                reported=any(_within(_rel_parts(where, root), g) for g, _ in given_rel)))
     files.sort(key=lambda f: f.display)
-    return files
+    return Project(root=root, files=tuple(files), roots=tuple(roots), namespaces=naming.namespaces)
 
 
-def _outside(f: SourceFile, roots: list[Path]) -> SourceFile:
-    """A symlinked file whose target lies outside every analysed root is not read (it could be
-    /proc/self/environ or a secret elsewhere on the machine): an RG000 without its content."""
-    if not os.path.islink(f.path):
-        return f
-    real = os.path.realpath(f.path)
-    for root in roots:
-        top = os.path.realpath(root)
-        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
-            return f
-    return SourceFile(path=f.path, display=f.display, module=f.module, aliases=f.aliases, is_package=f.is_package,
-                      error="symlink points outside the project (outside the analysed paths): not read")
+def _rel_parts(path: Path, root: Path) -> Rel:
+    try:
+        return path.relative_to(root).parts
+    except ValueError:
+        return path.parts
 
 
-def _add(found: dict[str, Path], file: Path) -> None:
+def _inside(real: str, root: Path) -> bool:
+    top = os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _within(rel: Rel, ancestor: Rel) -> bool:
+    return rel[:len(ancestor)] == ancestor
+
+
+def _displayer(root: Path, cwd: Path) -> Callable[[Rel], str]:
+    """How a file (relative to the root) is shown: relative to the cwd when under it (cheaply, when the
+    root is under the cwd), else as `display_path` shows it."""
+    try:
+        base = root.relative_to(cwd).parts
+    except ValueError:
+        return lambda rel: display_path(root.joinpath(*rel), cwd)
+    return lambda rel: "/".join(base + rel)
+
+
+def _add(found: dict[str, tuple[Rel, bool]], rel: Rel, real: str, is_link: bool) -> None:
     """One entry per real file; the file itself wins over a symlink to it (findings land on the file that
     holds the code), else the first found in sorted order."""
-    real = os.path.realpath(file)
     current = found.get(real)
-    if current is None or (os.path.islink(current) and not os.path.islink(file)):
-        found[real] = file
+    if current is None or (current[1] and not is_link):
+        found[real] = (rel, is_link)
 
 
-def _walk(root: Path, excludes: tuple[str, ...], cwd: Path, unreadable: dict[str, str] | None = None, skip=None):
-    """Files under `root`. Symlinked directories are not entered (no loops, nothing outside the tree);
-    symlinked files are read. A directory that cannot be listed is recorded in `unreadable`."""
-    seen_dirs: set[str] = set()
+def _walk(root: Path, skip: PathFilter | None = None, unreadable: dict[str, str] | None = None,
+          wanted_dir: Callable[[Rel], bool] | None = None, nested: set[Rel] | None = None,
+          bases: Sequence[Rel] = ()) -> Iterator[tuple[Rel, str, bool]]:
+    """The `*.py` files under `root`: (path relative to it, real path, is a symlink), in sorted order.
+    Symlinked directories are not entered (no loops, nothing outside the tree); symlinked files are read.
+    A directory that cannot be listed is recorded in `unreadable`; folders below `root` holding a
+    packaging file are added to `nested`. `skip` (excludes, .gitignore) is asked about each path found,
+    exclude patterns also relative to each of `bases` (given folders below the root)."""
+    real_root = os.path.realpath(root)
+    seen: set[tuple[int, int]] = set()
+    anchors = [(root.joinpath(*b), b) for b in bases if b]
 
-    def failed(exc: OSError) -> None:
-        if unreadable is not None and exc.filename is not None:
-            unreadable[os.fsdecode(exc.filename)] = exc.strerror or str(exc)
+    def excluded(rel: Rel, is_dir: bool) -> bool:
+        if skip is None:
+            return False
+        path = root.joinpath(*rel)
+        if skip.skip(path, root, is_dir=is_dir):
+            return True
+        return bool(skip.excludes) and any(
+            skip.excludes.matches(path, anchor) for anchor, b in anchors if _within(rel, b))
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=failed):
-        real = os.path.realpath(dirpath)
-        if real in seen_dirs:
-            dirnames[:] = []
+    stack: list[Rel] = [()]
+    while stack:
+        rel_dir = stack.pop()
+        directory = os.path.join(root, *rel_dir)
+        entries = _listing(directory, seen, unreadable)
+        if entries is None:
             continue
-        seen_dirs.add(real)
-        if dirpath != str(root) and _is_venv(dirpath, filenames):
-            dirnames[:] = []
+        names = {e.name for e in entries}
+        if rel_dir and _is_venv(directory, names):
             continue
-        keep = []
-        for d in sorted(dirnames):
-            if d in SKIP_DIRS or d.endswith(".egg-info"):
-                continue
-            if skip.skip(Path(dirpath, d), root, is_dir=True) if skip is not None else \
-                    excludes and _excluded(display_path(Path(dirpath, d), root), d, excludes):
-                continue
-            keep.append(d)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            if not name.endswith(".py"):
-                continue
-            full = Path(dirpath, name)
-            if skip.skip(full, root, is_dir=False) if skip is not None else \
-                    excludes and _excluded(display_path(full, root), name, excludes):
-                continue
-            yield full
-        # directories named *.py are directories: os.walk lists them in dirnames, never as files
+        if nested is not None and rel_dir and any(name in names for name in PACKAGING_FILES):
+            nested.add(rel_dir)
+        subdirs: list[Rel] = []
+        for entry in entries:
+            name = entry.name
+            rel = (*rel_dir, name)
+            is_dir, is_link = _kind(entry)
+            if is_dir:  # directories named *.py are directories
+                if not (is_link or name in SKIP_DIRS or name.endswith(".egg-info") or excluded(rel, True)
+                        or (wanted_dir is not None and not wanted_dir(rel))):
+                    subdirs.append(rel)
+            elif name.endswith(".py") and not excluded(rel, False):
+                real = os.path.realpath(entry.path) if is_link else os.path.join(real_root, *rel)
+                yield rel, real, is_link
+        stack.extend(reversed(subdirs))
 
 
-def _module_from(rel: Path) -> str | None:
-    parts = list(rel.with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    if not parts or not all(p.isidentifier() for p in parts):
+def _listing(directory: str, seen: set[tuple[int, int]],
+             unreadable: dict[str, str] | None) -> list[os.DirEntry[str]] | None:
+    """The entries of `directory`, sorted by name; None when it cannot be listed (recorded in
+    `unreadable`) or was seen already (a bind mount looping back)."""
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        info = os.stat(directory, follow_symlinks=False)
+    except OSError as exc:
+        if unreadable is not None:
+            unreadable[directory] = exc.strerror or str(exc)
         return None
-    return ".".join(parts)
+    key = (info.st_dev, info.st_ino)
+    if key in seen:
+        return None
+    seen.add(key)
+    return entries
 
 
-def _describe(path: Path, roots: list[Path], cwd: Path) -> SourceFile:
-    is_package = path.name == "__init__.py"
-    # primary name: walk up through packages
-    parts = [] if is_package else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").exists() and directory.parent != directory:
-        parts.insert(0, directory.name)
-        directory = directory.parent
-    names: list[str] = []
-    primary = ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
-    if primary:
-        names.append(primary)
-    for root in roots:
-        try:
-            rel = path.relative_to(root)
-        except ValueError:
-            continue
-        name = _module_from(rel)
-        if name and name not in names:
-            names.append(name)
-    # an enclosing src/ directory is a package root too
-    for i, part in enumerate(path.parts[:-1]):
-        if part == "src":
-            name = _module_from(Path(*path.parts[i + 1:]))
-            if name and name not in names:
-                names.append(name)
-    if not names:
-        names.append(re.sub(r"\W", "_", path.stem) or "_")
-    return SourceFile(path=path, display=display_path(path, cwd), module=names[0], aliases=tuple(names[1:]),
-                      is_package=is_package)
+def _kind(entry: os.DirEntry[str]) -> tuple[bool, bool]:
+    """(a directory, following symlinks; a symlink) for a directory entry; a vanished one is neither."""
+    try:
+        return entry.is_dir(), entry.is_symlink()
+    except OSError:
+        return False, True
 
 
 def mentions_fastapi(data: bytes) -> bool:

@@ -12,6 +12,7 @@ Keys (kebab-case, like every key in pyproject.toml):
     public = [{ path = "/webhooks/stripe", methods = ["POST"], reason = "signed payload" }]
     auth-dependencies = ["fastapi_users.FastAPIUsers.current_user"]
     exclude = ["migrations", "scripts/*"]
+    include-tests = true
     select = ["RG001", "RG002"]
     ignore = ["RG003"]
     fail-on-unverified = true    # unverified routes fail the run (exit 1)
@@ -40,8 +41,9 @@ from routeguard_lint.routes.graph import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"
 ROUTEGUARD_TOML = "routeguard.toml"
-KEYS = ("public", "auth-dependencies", "exclude", "select", "ignore", "fail-on-unverified", "respect-gitignore")
-BOOL_KEYS = ("fail-on-unverified", "respect-gitignore")
+KEYS = ("public", "auth-dependencies", "exclude", "select", "ignore", "fail-on-unverified", "respect-gitignore",
+        "include-tests")
+BOOL_KEYS = ("fail-on-unverified", "respect-gitignore", "include-tests")
 PUBLIC_KEYS = ("path", "methods", "reason")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "WEBSOCKET")
 # A directory holding one of these is the top of a repository: configuration discovery stops there.
@@ -86,6 +88,7 @@ class Config:
     # for a factory in auth-dependencies: the keyword arguments that make what it returns optional
     auth_optional: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
     exclude: tuple[str, ...] = ()
+    include_tests: bool = False  # analyse and report test code too (files/layout.py `is_test_path`)
     select: tuple[str, ...] | None = None  # rule codes; None = not configured
     ignore: tuple[str, ...] = ()
     fail_on_unverified: bool = False  # unverified routes make the run fail (exit 1)
@@ -286,7 +289,7 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
                 raise ConfigError(f"{where} {key}: unknown rule {item!r} (see `routeguard rules`)")
             out.append(rule.code)
         codes[key] = out
-    flags = {"fail-on-unverified": False, "respect-gitignore": True}
+    flags = {"fail-on-unverified": False, "respect-gitignore": True, "include-tests": False}
     for key in BOOL_KEYS:
         if key in table:
             if not isinstance(table[key], bool):
@@ -297,7 +300,7 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
                   auth_optional=auth_optional,
                   exclude=tuple(exclude), select=tuple(codes["select"]) if codes["select"] is not None else None,
                   ignore=tuple(codes["ignore"] or ()), fail_on_unverified=flags["fail-on-unverified"],
-                  respect_gitignore=flags["respect-gitignore"])
+                  respect_gitignore=flags["respect-gitignore"], include_tests=flags["include-tests"])
 
 
 def _public(value: object, where: str, text: str, header: int) -> list[PublicEntry]:

@@ -147,14 +147,16 @@ def _reads(expr: ir.Expr | None, name: str) -> bool:
 
 
 class Index:
-    def __init__(self, modules: list[ModuleFacts], aliases: dict[str, list[str]] | None = None,
-                 library: object = None):
+    def __init__(self, modules: list[ModuleFacts], namespaces: Iterable[str] = (), library: object = None):
+        """`modules`: one per file, each with its one module name. `namespaces`: the namespace packages
+        (folders without `__init__.py`) those names imply; `import a.b` of one gives a module with no
+        names of its own, whose attributes are its submodules."""
         self.by_name: dict[str, ModuleFacts] = {}
         for facts in modules:
             self.by_name.setdefault(facts.module, facts)
-        for facts in modules:
-            for alias in (aliases or {}).get(facts.path, ()):
-                self.by_name.setdefault(alias, facts)
+        for name in sorted(namespaces):
+            if name not in self.by_name:
+                self.by_name[name] = ModuleFacts(path=name.replace(".", "/"), module=name, is_package=True)
         self.modules = modules
         self._cache: dict = {}
         # installed libraries (library.LibraryLoader), read on demand; see `resolve_lib`
@@ -556,13 +558,7 @@ class Index:
         for star in facts.star_imports:
             if star not in self.by_name and self._lazy(facts.module, star):
                 self._ensure(star)
-            target = self.by_name.get(star)
-            if target is None:
-                continue
-            if target.all_names is not None:
-                if name not in target.all_names:
-                    continue
-            elif name.startswith("_"):
+            if star not in self.by_name or not self._star_exports(star, name):
                 continue
             value = self.global_name(star, name, depth + 1, seen)
             if not isinstance(value, UnknownV):
@@ -752,10 +748,19 @@ class Index:
         if ref is not None:
             return self.module_binding(ref.module, ref.name, depth + 1) if ref.name else None
         for star in facts.star_imports:
+            if not self._star_exports(star, name):
+                continue
             found = self.module_binding(star, name, depth + 1)
             if found is not None:
                 return found
         return None
+
+    def _star_exports(self, module: str, name: str) -> bool:
+        """Whether `from module import *` binds `name`: listed in its `__all__`, else not underscored."""
+        target = self.by_name.get(module)
+        if target is not None and target.all_names is not None:
+            return name in target.all_names
+        return not name.startswith("_")
 
     # -- constants ---------------------------------------------------------------------------------
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
