@@ -44,12 +44,12 @@ def _reached(status: object) -> bool:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_auth_verdicts_match_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from routeguard_lint.api import analysis
+    from routeguard_lint.api import analyze_with_graph
     from routeguard_lint.auth.judge import Answer, AuthState
 
     monkeypatch.chdir(case)
     monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
-    _result, graph = analysis([Path(".")])
+    _result, graph = analyze_with_graph([Path(".")])
     assert graph.auth is not None
     judged = {}
     for route in graph.routes:
