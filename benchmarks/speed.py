@@ -216,6 +216,11 @@ def main() -> int:
     parser.add_argument("--no-bandit", action="store_true")
     parser.add_argument("--no-one-file", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    parser.add_argument("--out", type=Path, help="also write the raw figures there after every measurement "
+                                                 "(a long run interrupted keeps what it measured)")
+    parser.add_argument("--one-file-repeat", type=int, default=3, help="runs per one-file measurement (median)")
+    parser.add_argument("--one-file-after", default="polar",
+                        help="run the one-file measurement after this target (default: polar)")
     args = parser.parse_args()
 
     rg = tool("routeguard", args.routeguard)
@@ -241,15 +246,27 @@ def main() -> int:
     try:
         figures["interpreter_start"] = interpreter_start()
         figures["startup"] = startup(rg, 7)
+        def save() -> None:
+            figures["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            if args.out:
+                args.out.write_text(json.dumps(figures, indent=2))
+
+        one_file_due = not args.quick and not args.no_one_file
         for name, paths in targets.items():
             if name in missing:
                 continue
             print(f"... {name}", file=sys.stderr)
             figures["targets"].append(bench_target(name, paths, rg, ruff, bandit, args.repeat, tmp))
-        if not args.quick and not args.no_one_file:
+            save()
+            if one_file_due and name == args.one_file_after:
+                print("... one file", file=sys.stderr)
+                figures["one_file"] = one_file(rg, CORPUS["polar"][0], tmp, args.one_file_repeat)
+                one_file_due = False
+                save()
+        if one_file_due:
             print("... one file", file=sys.stderr)
-            figures["one_file"] = one_file(rg, CORPUS["polar"][0], tmp, max(args.repeat, 3))
-        figures["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+            figures["one_file"] = one_file(rg, CORPUS["polar"][0], tmp, args.one_file_repeat)
+        save()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(figures, indent=2) if args.json else report(figures))

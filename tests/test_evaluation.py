@@ -142,12 +142,3 @@ def test_app_factory_with_parameters_keeps_its_middleware(monkeypatch: pytest.Mo
     for key in (("GET", "/items"), ("GET", "/stats")):
         assert routes[key].state == "protected", key
         assert routes[key].auth == ("middleware app.main.create_app.require_token",)
-
-
-def test_host_sub_app_is_included_with_its_condition(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`app.host(name, sub_app)`: the sub-app's routes are served through the app (under its middleware),
-    only when the `if` around it holds."""
-    routes = _table(_analyze("app_factory_middleware", monkeypatch))
-    uptime = routes[("GET", "/uptime")]
-    assert uptime.conditions == ("os.environ.get('STATUS_HOST')",)
-    assert uptime.state == "protected"

@@ -638,18 +638,19 @@ def test_output_is_byte_identical_across_runs_and_worker_counts(
                   "bad/latin.py": b"s = '\xe9'\n", "bad/syntax.py": "def f(:\n", NASTY_FILE: SIBLING})
     write(proj, files)
     parallel_runs = []
-    parallel = api._parallel
+    run = api.workers_pool.run
 
-    def spy(jobs, workers):
+    def spy(jobs, workers, task, on_failure):  # type: ignore[no-untyped-def]
         parallel_runs.append((len(jobs), workers))
-        return parallel(jobs, workers)
+        return run(jobs, workers, task, on_failure)
 
-    monkeypatch.setattr(api, "_parallel", spy)
+    monkeypatch.setattr(api.workers_pool, "run", spy)
     for fmt in ("text", "json", "sarif", "github"):
         outputs = {cli("check", "proj", "--format", fmt, "--jobs", jobs, "--no-color")[1]
                    for jobs in ("1", "2", "1", "2")}
         assert len(outputs) == 1, fmt
-    assert parallel_runs == [(len(files) + 1, 2)] * 8  # the process pool really ran, twice per format
+    # worker processes really ran: one with --jobs 1, two with --jobs 2, every run
+    assert parallel_runs == [(len(files) + 1, 1), (len(files) + 1, 2)] * 8
     code, out, _ = cli("check", "proj", "--format", "json")
     summary = json.loads(out)["summary"]
     assert (summary["by_rule"]["RG000"], summary["by_rule"]["RG001"]) == (4, len(files) - 4 + 1)

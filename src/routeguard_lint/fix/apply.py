@@ -334,9 +334,9 @@ def summary(outcome: FixOutcome, *, would: bool) -> list[str]:
                      f"in {files} file{'s' if files != 1 else ''} ({per_rule}): {names}")
     else:
         lines.append("routeguard: nothing to fix")
-    for item in sorted(outcome.skipped, key=lambda s: (s.path, s.line, s.rule_id, s.reason)):
-        lines.append(f"routeguard: not fixed: {sanitize(item.path)}:{item.line}: {item.rule_id} "
-                     f"{sanitize(item.reason)}")
+    for skip in sorted(outcome.skipped, key=lambda s: (s.path, s.line, s.rule_id, s.reason)):
+        lines.append(f"routeguard: not fixed: {sanitize(skip.path)}:{skip.line}: {skip.rule_id} "
+                     f"{sanitize(skip.reason)}")
     return lines
 
 

@@ -10,6 +10,7 @@ attributes (settings objects) and factory functions' return values. Every lookup
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
@@ -88,7 +89,7 @@ class UnionV:
 Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV | UnionV
 
 
-def union(values) -> "Value":
+def union(values: Iterable[Value]) -> Value:
     """The union of `values` (flattened, duplicates dropped): the value itself when there is only one,
     UNKNOWN when there is none or when any alternative is unknown."""
     out: list = []
@@ -103,7 +104,7 @@ def union(values) -> "Value":
     return out[0] if len(out) == 1 else UnionV(tuple(out[:MAX_OPTIONS]))
 
 
-def options(value: "Value") -> tuple:
+def options(value: Value) -> tuple:
     """The alternatives of a value: its options for a UnionV, else the value alone."""
     return value.options if isinstance(value, UnionV) else (value,)
 
@@ -131,7 +132,7 @@ class Ctx:
     env: tuple = ()
     depth: int = 0  # nested calls evaluated to get here (bounded by MAX_CALL_DEPTH)
 
-    def bound(self, scope: str, name: str) -> "ir.Expr | None":
+    def bound(self, scope: str, name: str) -> ir.Expr | None:
         for owner, param, expr in self.env:
             if owner == scope and param == name:
                 return expr
@@ -354,23 +355,24 @@ class Index:
         """The dict / list / tuple literal an expression is, or a name is bound to."""
         for _ in range(8):
             if isinstance(expr, ir.Bound):
-                expr, ctx = expr.expr, expr.ctx  # type: ignore[assignment]
+                assert isinstance(expr.ctx, Ctx)
+                ctx = expr.ctx
+                expr = expr.expr
                 continue
             if isinstance(expr, (ir.DictE, ir.Seq)):
                 return expr, ctx
+            found: tuple[ir.Expr, Ctx] | None = None
             if isinstance(expr, ir.Name):
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
                 found = (bound, ctx) if bound is not None else self.binding(expr, ctx)
             elif isinstance(expr, ir.Attr):
                 found = self.binding(expr, ctx)
-            else:
-                return None
             if found is None:
                 return None
-            expr, ctx = found  # type: ignore[assignment]
+            expr, ctx = found
         return None
 
-    def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:  # noqa: D401
+    def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:
         """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, key, depth + 1)
@@ -533,7 +535,7 @@ class Index:
         self._cache[cache_key] = value
         return value
 
-    def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:
+    def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:  # noqa: C901
         made = getattr(facts, "global_assigns", {}).get(name)
         if made:  # `global name` in functions: what they assign, and the module's own binding if any
             values = [self.resolve_binding(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
@@ -644,8 +646,8 @@ class Index:
         """The class when `param` is the first parameter (`self`) of one of its methods."""
         func = self.func(FuncV(param.module, param.func))
         if func is None or func.class_name is None or not func.params or func.params[0].name != param.name \
-                or func.params[0].kind not in ("pos", "posonly") or func.decorators and any(
-                    ir.dotted(d.expr) == "staticmethod" for d in func.decorators):
+                or func.params[0].kind not in ("pos", "posonly") or (func.decorators and any(
+                    ir.dotted(d.expr) == "staticmethod" for d in func.decorators)):
             return None
         return ClassV(param.module, func.class_name)
 

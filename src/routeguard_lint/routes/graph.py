@@ -13,6 +13,7 @@ Built from the project index alone (no LibCST here). Three steps:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,7 @@ def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], pack
         and _last(qualname) in names
 
 
-def _calls_in(expr: object, depth: int = 0):
+def _calls_in(expr: object, depth: int = 0) -> Iterator[ir.Call]:
     """Every call in an expression, outermost first (bounded depth)."""
     if depth > 12 or expr is None:
         return
@@ -718,7 +719,7 @@ class GraphBuilder:
             for cctx in self.contexts(ctx, free_names(call)):
                 self._decorator_call(facts, call, cctx, site_col, site_end)
             return
-        if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount", "host",
+        if not isinstance(f, ir.Attr) or f.attr not in ("include_router", "add_api_route", "mount",
                                                         "add_api_websocket_route", "add_route", "add_middleware"):
             return
         for cctx in self.contexts(ctx, free_names(call)):
@@ -799,13 +800,6 @@ class GraphBuilder:
                                                      site_col, site_end, conditions))
                 return
             self._include(facts, call, owner, child, ctx, conditions, arg)
-        elif f.attr == "host":
-            # `app.host("api.example.com", sub_app)`: the sub-app's routes, served for that host name
-            child = self.router_of(self.index.resolve(call.arg(1, "app"), ctx))
-            if child is not None and child.kind == "app" and child.key != owner.key and not any(
-                    i.parent == owner.key and i.path == facts.path and i.line == call.line for i in child.included_by):
-                child.included_by.append(Include(owner.key, child.key, "", [], facts.path, call.line, conditions,
-                                                 mount=True))
         elif f.attr == "mount":
             target = call.arg(1, "app")
             prefix = self.index.string(call.arg(0, "path"), ctx)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.graph import DepNode, Graph, Route, walk
 from routeguard_lint.rules._span import Span
@@ -22,7 +24,16 @@ def finding(rule: Rule, message: str, path: str, line: int, column: int, end_col
     )
 
 
-def at(span: Span) -> dict[str, int]:
+class Location(TypedDict):
+    """`finding(...)`'s location arguments."""
+
+    line: int
+    column: int
+    end_column: int
+    end_line: int
+
+
+def at(span: Span) -> Location:
     """`finding(...)`'s location arguments from a source span: `finding(RULE, message, path, **at(span))`."""
     return {"line": span.line, "column": span.column, "end_column": span.end_column, "end_line": span.end_line}
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from routeguard_lint.model import Finding
 from routeguard_lint.routes.graph import Graph
-from routeguard_lint.rules._compare import comparisons
 from routeguard_lint.rules import _span
+from routeguard_lint.rules._compare import comparisons
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
 
