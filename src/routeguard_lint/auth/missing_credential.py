@@ -358,6 +358,14 @@ class _Walk:
             if left.kind == "none" or right.kind == "none":
                 return CRASH  # TypeError
             return AV("unk", None, left.taint or right.taint)
+        if isinstance(expr, ir.Seq) and expr.kind == "tuple" and not any(isinstance(i, ir.Star) for i in expr.items):
+            # `return None, False`: a tuple of known values keeps them (the caller unpacks it)
+            items = [self.eval(i, d) for i in expr.items]
+            if any(v.kind == "crash" for v in items):
+                return CRASH
+            if all(v.kind in ("none", "const") for v in items):
+                return AV("const", tuple(None if v.kind == "none" else v.value for v in items),
+                          any(v.taint for v in items))
         if isinstance(expr, (ir.Seq, ir.DictE, ir.FStr)):
             taint = False
             for part in _parts(expr):
@@ -407,9 +415,11 @@ class _Walk:
             key = self.eval(expr.index[0], d)
             if key.kind == "const" and isinstance(key.value, int) and not isinstance(key.value, bool):
                 try:
-                    return AV("const", value.value[key.value], value.taint or key.taint)
+                    item = value.value[key.value]
                 except IndexError:
                     return CRASH
+                return AV("none", None, value.taint or key.taint) if item is None else \
+                    AV("const", item, value.taint or key.taint)
         taint = value.taint
         for item in expr.index:
             key = self.eval(item, d)
