@@ -267,16 +267,17 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
                    Answer.REACHES, scheme=scheme)
 
 
-# An exception raised to refuse a request: a 401/403 status in the raise, or an exception class whose name
-# says so. Only used to keep a route out of "unprotected" (RG001 needs proof), never to call one protected.
-_REFUSAL_STATUS = frozenset({401, 403})
-_REFUSAL_NAME = re.compile(r"unauthori[sz]|forbidden|not_?authenticated|permission|not_?permitted|"
-                           r"insufficient_?scope|access_?denied|authentication|invalid_?(token|credential)",
-                           re.IGNORECASE)
+# A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),
+# or an exception class whose name says the request is unauthenticated. 403 is left out on purpose: it also
+# answers IP allowlists, roles and feature flags, which say nothing about credentials. Only used to keep a
+# route out of "unprotected" (RG001 needs proof), never to call one protected.
+_REFUSAL_STATUS = frozenset({401})
+_REFUSAL_NAME = re.compile(r"unauthori[sz]|not_?authenticated|authentication_?(error|failed|required)|"
+                           r"invalid_?(token|credential)|HTTP_401", re.IGNORECASE)
 
 
 def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
-    """`expr` (what a `raise` raises) is a refusal of the request: 401/403 or an auth-named exception."""
+    """`expr` (what a `raise` raises) refuses an unauthenticated request: a 401, or an exception named so."""
     if expr is None or depth > 6:
         return False
     if isinstance(expr, ir.Const):
@@ -284,7 +285,7 @@ def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
     if isinstance(expr, (ir.Name, ir.Attr)):
         name = ir.dotted(expr) or ""
         last = name.rsplit(".", 1)[-1]
-        return bool(_REFUSAL_NAME.search(last)) or last.startswith(("HTTP_401", "HTTP_403"))
+        return bool(_REFUSAL_NAME.search(last))
     if isinstance(expr, ir.Call):
         parts = [expr.func, *expr.args, *(value for _key, value in expr.kwargs)]
         return any(_refuses(part, depth + 1) for part in parts)
@@ -292,7 +293,7 @@ def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
 
 
 def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:
-    """Dependencies that refuse requests (`raise Unauthorized()`, a 401/403) on a condition the
+    """Dependencies that refuse unauthenticated requests (`raise Unauthorized()`, a 401) on a condition the
     missing-credential walk could not decide: with them on the route, that a request without credentials
     reaches the handler is not proven, so the route is not called unprotected (RG001 needs proof)."""
     out: list[str] = []
