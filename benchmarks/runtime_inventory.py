@@ -83,7 +83,7 @@ def source_location(obj: Any) -> tuple[str | None, int | None]:
     obj = getattr(obj, "__func__", obj)
     try:
         obj = inspect.unwrap(obj)
-    except Exception:  # noqa: BLE001 - a broken __wrapped__ chain
+    except Exception:
         pass
     try:
         file = inspect.getsourcefile(obj)
@@ -429,7 +429,7 @@ def openapi_check(app: Any, routes: list[dict[str, Any]]) -> dict[str, Any]:
         return {"skipped": "not a FastAPI app"}
     try:
         doc = openapi()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}
     ops: dict[tuple[str, str], bool] = {}
     for path, item in (doc.get("paths") or {}).items():
@@ -465,7 +465,7 @@ def time_limit(seconds: int):
         yield
         return
 
-    def handler(signum, frame):  # noqa: ARG001
+    def handler(signum, frame):
         raise ImportTimeout(f"import took longer than {seconds}s")
 
     previous = signal.signal(signal.SIGALRM, handler)
@@ -549,7 +549,7 @@ def import_one(module: str, rel: str, directory: Path, attr: str, timeout: int,
             entry["status"] = "ok"
             entry["app_class"] = dotted_name(type(obj))
             entry.update(inventory_of(obj, check_openapi))
-    except BaseException as exc:  # noqa: BLE001 - SystemExit from an example counts as a failure too
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         entry["status"] = "import_error"
@@ -580,7 +580,7 @@ def import_isolated(module: str, rel: str, directory: Path, attr: str, timeout: 
         try:
             entry = import_one(module, rel, directory, attr, timeout, check_openapi)
             data = json.dumps(entry, default=str).encode()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             data = json.dumps({"status": "import_error", "error": f"{type(exc).__name__}: {exc}"[:500],
                                "source_files": [rel]}).encode()
             code = 1
@@ -644,11 +644,12 @@ def self_test() -> int:
     """Build an app with app-, include-, router- and route-level dependencies, nested includes, a websocket,
     a mounted sub-app, one mounted inside a middleware, one for a Host header, a plain Starlette route and a
     static mount; check the inventory. Exit 0 when right."""
+    import tempfile
+
     from fastapi import APIRouter, Depends, FastAPI, Security
     from fastapi.security import APIKeyHeader, HTTPBearer, OAuth2PasswordBearer
     from starlette.responses import PlainTextResponse
     from starlette.staticfiles import StaticFiles
-    import tempfile
 
     bearer = HTTPBearer()
     oauth2 = OAuth2PasswordBearer(tokenUrl="token")
@@ -840,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 with time_limit(args.timeout):
                     app = load_attr(args.app)
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 traceback.print_exc()

@@ -15,10 +15,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fixture_cases import case_dirs, case_id  # noqa: E402
-
-from routeguard_lint import api  # noqa: E402
-from routeguard_lint.parsing.relevance import relevant  # noqa: E402
+from fixture_cases import case_dirs, case_id
+from routeguard_lint import api
+from routeguard_lint.parsing.relevance import relevant
 
 CASES = case_dirs()
 

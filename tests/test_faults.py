@@ -120,7 +120,7 @@ def _fan_out(levels: int) -> str:
 REAL_APP = ROOT.parent / "examples" / "shop"
 
 
-@pytest.fixture()
+@pytest.fixture
 def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the bundled multi-file example app, and its findings analysed alone."""
     import shutil

@@ -12,8 +12,8 @@ import gc
 import importlib.util
 import json
 import os
-import stat
 import random
+import stat
 import subprocess
 import sys
 import textwrap

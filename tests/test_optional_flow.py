@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
-from routeguard_lint.facts.extract import extract
 from routeguard_lint.auth.missing_credential import MISSING
-from routeguard_lint.project.index import FuncV, Index
 from routeguard_lint.auth.optional_auth import make_flow, optional_use
+from routeguard_lint.facts.extract import extract
+from routeguard_lint.project.index import FuncV, Index
 
 HEADER = """\
 import hmac

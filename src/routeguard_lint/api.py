@@ -18,22 +18,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from routeguard_lint import rules as rules_pkg
 from routeguard_lint.auth.judge import judge
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import workers as workers_pool
-from routeguard_lint import rules as rules_pkg
-from routeguard_lint.intent.config import Config, find_config, load_config
+from routeguard_lint.facts.extract import ModuleFacts, extract, skim
 from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
 from routeguard_lint.files.layout import importable_namespaces
-from routeguard_lint.facts.extract import ModuleFacts, extract, skim
-from routeguard_lint.routes.graph import Graph, Route, build_graph
-from routeguard_lint.routes.limits import RouteExpansionLimit
-from routeguard_lint.project.index import Index
-from routeguard_lint.project.library import LibraryLoader, project_site_packages
+from routeguard_lint.intent.config import Config, find_config, load_config
+from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
 from routeguard_lint.model import DependencyInfo, Finding, MountInfo, Result, RouteInfo
 from routeguard_lint.parsing.relevance import framework_names, relevant
 from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
-from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
+from routeguard_lint.project.index import Index
+from routeguard_lint.project.library import LibraryLoader, project_site_packages
+from routeguard_lint.routes.graph import Graph, Route, build_graph
+from routeguard_lint.routes.limits import RouteExpansionLimit
 
 PARALLEL_MIN_FILES = 24
 T = TypeVar("T")
@@ -115,7 +115,7 @@ class OnDemandModules(dict):
 class _Pending:
     """Stands for a module not parsed yet; see OnDemandModules."""
 
-    __slots__ = ("_stub", "_owner")
+    __slots__ = ("_owner", "_stub")
     _KNOWN = frozenset({"path", "module", "is_package", "lines", "pending"})
 
     def __init__(self, stub: ModuleFacts, owner: OnDemandModules):
@@ -314,7 +314,7 @@ def deep(fn: Callable[..., T], *args: Any) -> T:
     def target() -> None:
         try:
             box["value"] = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+        except BaseException as exc:
             box["error"] = exc
 
     try:
@@ -397,7 +397,7 @@ def _deepest_file(exc: BaseException, facts: list[ModuleFacts]) -> tuple[str | N
             for attr in ("path", "file", "module"):
                 try:
                     found = getattr(value, attr, None)
-                except Exception:  # noqa: BLE001, S112 - a property that fails: not a file
+                except Exception:
                     continue
                 found = modules.get(found, found) if attr == "module" and isinstance(found, str) else found
                 if isinstance(found, str) and found in paths:

@@ -45,12 +45,12 @@ def _interrupted() -> None:
     die with this process anyway, an analysis thread is abandoned) may print at interpreter shutdown."""
     try:
         sys.stdout.flush()
-    except Exception:  # noqa: BLE001, S110 - a closed pipe: nothing more to say on stdout
+    except Exception:
         pass
     try:
         sys.stderr.write("routeguard: interrupted\n")
         sys.stderr.flush()
-    except Exception:  # noqa: BLE001, S110 - nowhere left to say it
+    except Exception:
         pass
     os._exit(EXIT_INTERRUPTED)
 

@@ -54,7 +54,7 @@ class AV:
                 return None
         return None
 
-    def tainted(self, taint: bool = True) -> "AV":
+    def tainted(self, taint: bool = True) -> AV:
         return AV(self.kind, self.value, self.taint or taint)
 
 

@@ -266,9 +266,7 @@ def optional_use(outcome: Outcome | None) -> list:
         return []
     out = []
     for ex in outcome.exits:
-        if ex.implicit:
-            out.append(ex)
-        elif ex.expr is not None and ex.value.taint and (ex.value.kind in ("obj", "unk") or
-                                                          ex.value.kind == "const" and ex.value.truth()):
+        if ex.implicit or (ex.expr is not None and ex.value.taint and (ex.value.kind in ("obj", "unk") or
+                                                          (ex.value.kind == "const" and ex.value.truth()))):
             out.append(ex)
     return out

@@ -11,8 +11,26 @@ import re
 import libcst as cst
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import CASE_MARKER, LOOP_MARKER, MAX_IR_DEPTH, Bind, CallSite, ClassDef, CompareSite, \
-    CredentialRead, Decorator, Effect, Func, ImportRef, ModuleFacts, Param, Raise, Return, is_marker, try_marker
+from routeguard_lint.facts.extract import (
+    CASE_MARKER,
+    LOOP_MARKER,
+    MAX_IR_DEPTH,
+    Bind,
+    CallSite,
+    ClassDef,
+    CompareSite,
+    CredentialRead,
+    Decorator,
+    Effect,
+    Func,
+    ImportRef,
+    ModuleFacts,
+    Param,
+    Raise,
+    Return,
+    is_marker,
+    try_marker,
+)
 from routeguard_lint.parsing.source import line_breaks
 
 # ----------------------------------------------------------------------------------------- conversion

@@ -85,7 +85,7 @@ def _load_libc() -> None:
             import ctypes
 
             _LIBC = ctypes.CDLL(None, use_errno=True)
-        except Exception:  # noqa: BLE001 - no prctl: the watchdog still applies
+        except Exception:
             _LIBC = False
 
 
@@ -95,7 +95,7 @@ def _die_with_parent(parent: int) -> None:
             if _LIBC is None:
                 _load_libc()
             _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        except Exception:  # noqa: BLE001, S110 - no prctl: the watchdog below still applies
+        except Exception:
             pass
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
@@ -140,7 +140,7 @@ def _worker(conn: Connection, parent: int, task: Callable[[Any], Any]) -> None:
             if message is None:
                 break
             conn.send(task(message[1]))
-    except BaseException:  # noqa: BLE001 - the parent went away, or no memory left even to report: leave quietly; the
+    except BaseException:
         os._exit(1)        # parent reports the file this worker held
     os._exit(0)
 
@@ -174,7 +174,7 @@ class _Worker:
         try:
             self.process.kill()
             self.process.join(5)
-        except Exception:  # noqa: BLE001, S110 - already gone
+        except Exception:
             pass
         self.conn.close()
 
@@ -229,7 +229,7 @@ def run(jobs: Sequence[Any], workers: int, task: Callable[[Any], Any],
                     continue
                 except (EOFError, OSError):
                     pass
-                except Exception:  # noqa: BLE001, S110 - a result that cannot be unpickled: a failed worker
+                except Exception:
                     pass
                 del busy[worker.conn]
                 worker.kill()

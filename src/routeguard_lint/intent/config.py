@@ -35,8 +35,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from routeguard_lint.files.discovery import display_path
 from routeguard_lint.auth.judge import AuthState, Verdict
+from routeguard_lint.files.discovery import display_path
 from routeguard_lint.routes.graph import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"

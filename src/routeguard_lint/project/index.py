@@ -537,7 +537,7 @@ class Index:
         self._cache[cache_key] = value
         return value
 
-    def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:  # noqa: C901
+    def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:
         made = getattr(facts, "global_assigns", {}).get(name)
         if made:  # `global name` in functions: what they assign, and the module's own binding if any
             values = [self.resolve_binding(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),

@@ -18,15 +18,32 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.calls import Calls, mentions_auth_state
-from routeguard_lint.auth.vocabulary import (CREDENTIAL_COOKIES, CREDENTIAL_HEADERS, PASSWORD_FORMS, SCHEME_NAMES,
-                                            VERIFYING_CALLS, Source, is_credential)
+from routeguard_lint.auth.vocabulary import (
+    PASSWORD_FORMS,
+    SCHEME_NAMES,
+    Source,
+    is_credential,
+)
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, ModuleFacts, Param
 from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.project.index import (
+    MAX_CALL_DEPTH,
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    Index,
+    InstanceV,
+    LiteralV,
+    ParamV,
+    UnknownV,
+    Value,
+    options,
+    qualified_name,
+)
 from routeguard_lint.routes import limits
 from routeguard_lint.routes.middleware import MiddlewareReader
-from routeguard_lint.facts.extract import Func, ModuleFacts, Param
-from routeguard_lint.project.index import (MAX_CALL_DEPTH, UNKNOWN, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV,
-                                           LiteralV, ParamV, UnknownV, Value, options, qualified_name)
 
 if TYPE_CHECKING:
     from routeguard_lint.auth.judge import Judgement
