@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from routeguard_lint import api
 from routeguard_lint.api import analyze
+from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.intent.config import Config, _normalise, load_config, path_pattern
 
 ROOT = Path(__file__).parent
@@ -197,6 +199,31 @@ def test_a_file_past_the_memory_bound_is_rg000_and_the_run_goes_on(jobs: str, sh
     assert found == before | {("RG000", "flat.py", 1)}
     message = next(f["message"] for f in json.loads(result.stdout)["findings"] if f["path"] == "flat.py")
     assert "out of memory" in message and "bound per file" in message
+
+
+def test_a_big_file_parsed_on_demand_goes_to_a_bounded_worker(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Demand-driven mode parses a file late, when a lookup reaches it. A small one is parsed in the run's
+    process; one past `ON_DEMAND_IN_PROCESS_BYTES` goes to a bounded worker like every eagerly parsed file."""
+    from routeguard_lint.files.discovery import SourceFile
+
+    big, small = tmp_path / "big.py", tmp_path / "small.py"
+    big.write_text('PREFIX = "/big"\nTABLE = [' + "1, " * (api.ON_DEMAND_IN_PROCESS_BYTES // 3 + 10) + "]\n")
+    small.write_text('PREFIX = "/small"\n')
+    files = [SourceFile(big, "big.py", "big", False), SourceFile(small, "small.py", "small", False)]
+    sent: list[str] = []
+    run = api.workers_pool.run
+
+    def spy(jobs, workers, task, on_failure):  # type: ignore[no-untyped-def]
+        sent.extend(job[1] for job in jobs)
+        return run(jobs, workers, task, on_failure)
+
+    monkeypatch.setattr(api.workers_pool, "run", spy)
+    load = api._on_demand_loader(files, None)
+    for f in files:
+        facts = load(ModuleFacts(path=f.display, module=f.module, is_package=False))
+        assert facts.error is None and "PREFIX" in facts.assigns
+    assert sent == ["big.py"]
 
 
 def test_a_file_past_the_time_bound_is_rg000_and_the_run_goes_on(shop: Path) -> None:

@@ -281,12 +281,26 @@ def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
             facts[i] = fa
 
 
+# A file parsed on demand is parsed in this process when it is small; past this size it goes to a bounded
+# worker like the eagerly parsed files (facts/workers.py), so that no file, needed late or not, can take the
+# run's memory or time: parsing costs about 560 bytes of memory per source byte, so this keeps an in-process
+# parse under ~150 MB.
+ON_DEMAND_IN_PROCESS_BYTES = 256 * 1024
+
+
 def _on_demand_loader(files: list[SourceFile], cache_dir: Path | None) -> Callable[[ModuleFacts], ModuleFacts]:
     by_display = {f.display: f for f in files}
 
     def load(stub: ModuleFacts) -> ModuleFacts:
         f = by_display[stub.path]
-        return _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, False))
+        job = (str(f.path), f.display, f.module, f.is_package, cache_dir, False)
+        try:
+            size = f.path.stat().st_size
+        except OSError:
+            size = 0
+        if size > ON_DEMAND_IN_PROCESS_BYTES:
+            return workers_pool.run([job], 1, _facts_for, _failed)[0]
+        return _facts_for(job)
     return load
 
 
