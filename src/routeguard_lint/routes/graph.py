@@ -277,6 +277,7 @@ class GraphBuilder:
         self._building: set = set()
         self.calls = Calls(index)
         self._calls_by_name: dict | None = None
+        self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
         self._args_memo: dict = {}
         self.opaque: list[OpaqueInclude] = []
         self.mount_decls: list[MountDecl] = []
@@ -909,6 +910,8 @@ class GraphBuilder:
         return []
 
     def _callers(self, fv: FuncV, func: Func) -> list[tuple[ir.Call, Ctx]]:
+        if self._load_pending(func.name):
+            self._calls_by_name = None  # newly parsed modules may hold call sites of `func`
         if self._calls_by_name is None:
             table: dict[str, list] = {}
             for facts in self.index.modules:
@@ -937,6 +940,23 @@ class GraphBuilder:
             if self.index.resolve(call.func, cctx) == fv:
                 out.append((call, cctx))
         return out
+
+    def _load_pending(self, name: str) -> bool:
+        """Parse the modules not parsed yet (demand-driven mode, `ModuleFacts.pending`) whose text mentions
+        `name`: the call sites of a function are looked up by its name, so these are the only files that can
+        hold one. True when any was parsed."""
+        if self._pending_words is None:
+            self._pending_words = {}
+            for facts in self.index.modules:
+                if facts.pending:
+                    for word in set(facts.words.split()):
+                        self._pending_words.setdefault(word, []).append(facts)
+        loaded = False
+        for facts in self._pending_words.pop(name, ()):
+            if facts.pending:
+                self.index.by_name.get(facts.module, facts).functions  # noqa: B018 - the read parses it
+                loaded = True
+        return loaded
 
     def _iterations(self, call: ir.Call, loop_vars: tuple, ctx: Ctx) -> list[dict]:
         """One substitution per iteration of the enclosing `for` loops whose variables the call uses,
