@@ -32,8 +32,9 @@ from routeguard_lint.parsing.relevance import framework_names, relevant
 from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
-from routeguard_lint.routes.graph import Graph, Route, build_graph
+from routeguard_lint.routes.build import build_graph
 from routeguard_lint.routes.limits import RouteExpansionLimit
+from routeguard_lint.routes.model import Graph, Route
 
 PARALLEL_MIN_FILES = 24
 T = TypeVar("T")
@@ -470,7 +471,7 @@ def _rule_failure(rule, exc: Exception, library_paths) -> Finding:
 def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
     """The project file (and line) a failing rule was looking at: the innermost route, route declaration,
     dependency or module among the local variables of routeguard's own frames in the traceback."""
-    from routeguard_lint.routes.graph import DepNode, RouteDecl
+    from routeguard_lint.routes.model import DepNode, RouteDecl
 
     frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
     for frame in reversed(frames):

@@ -1,6 +1,6 @@
 """The auth judgement: for every route of the route table, what a request meets on its way to the handler.
 
-Input: the route table (`routes.graph.Graph`: routes, their dependency trees, middleware). Output: a
+Input: the route table (`routes.model.Graph`: routes, their dependency trees, middleware). Output: a
 `Judgement`, its own plain data: a `Verdict` per route (state, reason, the chain that authenticates it) and
 a `NodeAuth` per dependency node (what a request without credentials gets from it). Nothing in the route
 table is written to.
@@ -34,10 +34,10 @@ from routeguard_lint.auth.public import Public
 from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import FuncV
-from routeguard_lint.routes.graph import walk
+from routeguard_lint.routes.model import walk
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.graph import DepNode, Graph, Route
+    from routeguard_lint.routes.model import DepNode, Graph, Route
 
 
 

@@ -47,7 +47,7 @@ from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.index import FuncV, Index
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.graph import DepNode, Graph
+    from routeguard_lint.routes.model import DepNode, Graph
 
 _CALLABLE = ("function", "class", "instance", "route")
 

@@ -31,7 +31,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.graph import DepNode, Route
+    from routeguard_lint.routes.model import DepNode, Route
 
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck",
                              "ready", "readiness", "liveness", "heartbeat", "_health", "health_check"})

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from routeguard_lint.auth.calls import Calls
 from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.auth.vocabulary import VERIFYING_CALLS
@@ -33,11 +34,13 @@ from routeguard_lint.project.index import (
     Ctx,
     ExternalV,
     FuncV,
+    Index,
     InstanceV,
     LiteralV,
     Value,
     qualified_name,
 )
+from routeguard_lint.routes.literals import Literals
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
@@ -81,11 +84,13 @@ class _Scan:
 
 
 class MiddlewareReader:
-    """Reads middleware registrations; `builder` is the GraphBuilder (for resolution and rejection)."""
+    """Reads middleware registrations (route discovery calls `add` for each) and what each one's request
+    handler does to a request without credentials."""
 
-    def __init__(self, builder) -> None:
-        self.b = builder
-        self.index = builder.index
+    def __init__(self, index: Index, calls: Calls, literals: Literals) -> None:
+        self.index = index
+        self.calls = calls
+        self.literals = literals
         self.found: list[Middleware] = []
 
     # -- registrations -----------------------------------------------------------------------------
@@ -137,7 +142,7 @@ class MiddlewareReader:
     # -- what the handler does ---------------------------------------------------------------------
     def _role(self, fv: FuncV) -> tuple[Role, int | None]:
         """Walk the handler with the credential missing: does the request reach the next app?"""
-        calls = self.b.calls
+        calls = self.calls
         func = self.index.func(fv)
         if func is None or not calls.reads_credential(fv):
             return Role.OTHER, None
@@ -201,7 +206,7 @@ class MiddlewareReader:
 
     def _is_reject_response(self, expr: ir.Expr | None, ctx: Ctx) -> bool:
         if isinstance(expr, ir.Name):  # `response = JSONResponse(..., status_code=401); return response`
-            bound = self.b._binding(expr, ctx)
+            bound = self.literals.binding(expr, ctx)
             expr = bound[0] if bound else expr
         if not isinstance(expr, ir.Call):
             return False
@@ -269,7 +274,7 @@ class MiddlewareReader:
         text = self.index.string(expr, ctx)
         items = [text] if text is not None else []
         if text is None and not single:
-            items = [self.index.string(i, c) for i, c in self.b._items_ctx(expr, ctx)]
+            items = [self.index.string(i, c) for i, c in self.literals.items_ctx(expr, ctx)]
         if not items or any(i is None for i in items):
             scan.unknown = True
             return
@@ -290,7 +295,7 @@ class MiddlewareReader:
             cut = self.index.string(expr.args[0], ctx)
             return inner + cut if inner is not None and cut is not None else None
         if isinstance(expr, ir.Name):
-            bound = self.b._binding(expr, ctx)
+            bound = self.literals.binding(expr, ctx)
             if bound is not None and not isinstance(bound[0], ir.Name):
                 return self._path_base(bound[0], bound[1], depth + 1)
         return None

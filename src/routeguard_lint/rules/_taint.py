@@ -34,7 +34,8 @@ from routeguard_lint.auth.vocabulary import SCHEME_NAMES, VERIFYING_CALLS, Sourc
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.routes.graph import AUTH_NAME, DepNode, Graph, has_credential, is_fastapi_name
+from routeguard_lint.routes.model import DepNode, Graph, has_credential
+from routeguard_lint.routes.names import AUTH_NAME, is_fastapi_name
 from routeguard_lint.rules.rg003_credential_in_query import STRING_TYPES
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id

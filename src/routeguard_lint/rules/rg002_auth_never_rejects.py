@@ -8,7 +8,7 @@ from routeguard_lint.auth.judge import Judgement
 from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.graph import DepNode, Graph
+from routeguard_lint.routes.model import DepNode, Graph
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.model import Finding
-from routeguard_lint.routes.graph import Graph, walk
+from routeguard_lint.routes.model import Graph, walk
 from routeguard_lint.rules._util import finding, func_path
 from routeguard_lint.rules.base import Rule
 

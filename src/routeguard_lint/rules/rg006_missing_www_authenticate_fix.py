@@ -16,7 +16,7 @@ from routeguard_lint.facts.extract import to_ir
 from routeguard_lint.fix.codemod import FileFix, Scheme, Site, Unfixable, append_arg, append_dict
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ClassV, Ctx
-from routeguard_lint.routes.graph import walk
+from routeguard_lint.routes.model import walk
 from routeguard_lint.rules.rg006_missing_www_authenticate import HTTP_EXCEPTIONS, _Checker
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from routeguard_lint.auth.optional_auth import optional_use
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 

@@ -8,7 +8,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.project.index import Ctx, FuncV
-from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
+from routeguard_lint.routes.model import DepNode, DepRef, Graph, walk
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
