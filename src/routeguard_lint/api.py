@@ -500,7 +500,7 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
     deps: list[DependencyInfo] = []
     if route.root is not None:
         for child, via in route.root.children:
-            deps.append(DependencyInfo(child.label, child.kind, via, child.path, child.line))
+            deps.append(DependencyInfo(child.label, child.kind.value, via, child.path, child.line))
     return RouteInfo(
         methods=tuple(route.methods), path=route.full_path, handler=decl.handler_name, file=decl.file,
         line=decl.line, column=decl.col, state=verdict.state.value, public_reason=verdict.public_reason,
@@ -562,7 +562,7 @@ def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts:
     findings = sorted((f for f in findings if f.path not in hidden), key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes if r.decl.file not in hidden),
                     key=RouteInfo.sort_key)
-    mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
+    mounts = sorted((MountInfo(m.path, m.label, m.kind.value, m.file, m.line, tuple(m.conditions), m.reachable)
                      for m in graph.mounts if m.file not in hidden), key=MountInfo.sort_key)
     return Result(findings=findings, routes=routes, files=len(project.files) - len(hidden), mounts=mounts,
                   internal_errors=errors), graph

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from routeguard_lint.auth.calls import Calls
 from routeguard_lint.project.index import Index
+from routeguard_lint.project.library import LibraryLoader
 from routeguard_lint.routes import expand
 from routeguard_lint.routes.contexts import Contexts
 from routeguard_lint.routes.declarations import Declarations
@@ -37,8 +38,7 @@ def build_graph(index: Index) -> Graph:
     found = Declarations(index, literals, params, calling, routers, Guards(index, calls), middleware)
     found.collect()
 
-    library = index.library
-    library_paths = library.paths if library is not None else None  # type: ignore[attr-defined]
+    library_paths = index.library.paths if isinstance(index.library, LibraryLoader) else None
     routes = expand.expand_routes(routers, found.decls + expand.opaque_decls(found.opaque), library_paths)
 
     trees = DependencyTrees(index, calls, params)

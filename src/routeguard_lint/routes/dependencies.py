@@ -19,22 +19,33 @@ from routeguard_lint.project.index import (
     UnknownV,
     Value,
 )
-from routeguard_lint.routes.middleware import Middleware
-from routeguard_lint.routes.model import DepNode, DepRef, Route, walk
+from routeguard_lint.routes.middleware import Middleware, Role
+from routeguard_lint.routes.model import (
+    Child,
+    DepNode,
+    DepRef,
+    NodeId,
+    NodeKind,
+    ParamKind,
+    ParamSource,
+    Route,
+    walk,
+)
 from routeguard_lint.routes.names import AUTH_NAME, is_fastapi_name, last_name
 from routeguard_lint.routes.params import Params
 
 
 def _outside(value: Value) -> bool:
     """A value the project's own code does not define and FastAPI's stack does not explain."""
+    target: object = value
     if isinstance(value, InstanceV):
         if value.cls is None:
             return True
-        value = value.cls
-    if isinstance(value, ExternalV):
-        return value.qualname.split(".")[0] not in ("fastapi", "starlette", "pydantic", "builtins", "typing",
-                                                    "typing_extensions")
-    return isinstance(value, UnknownV)
+        target = value.cls
+    if isinstance(target, ExternalV):
+        return target.qualname.split(".")[0] not in ("fastapi", "starlette", "pydantic", "builtins", "typing",
+                                                     "typing_extensions")
+    return isinstance(target, UnknownV)
 
 
 class DependencyTrees:
@@ -42,7 +53,7 @@ class DependencyTrees:
         self.index = index
         self.calls = calls
         self.params = params
-        self.nodes: dict[tuple, DepNode] = {}
+        self.nodes: dict[NodeId, DepNode] = {}
 
     def dep_node(self, ref: DepRef) -> DepNode:
         if isinstance(ref.cbv, ClassV):
@@ -52,7 +63,7 @@ class DependencyTrees:
         if target_expr is None:  # Depends(): the annotation is the dependency
             target_expr = self.params.annotation_type(ref.annotation, ctx)
         if target_expr is None:
-            return self.leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", "unresolved",
+            return self.leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", NodeKind.UNRESOLVED,
                               ref.path, ref.line)
         value = self.index.resolve(target_expr, ctx)
         return self.node_for_value(value, target_expr, ctx, ref.path, ref.line)
@@ -64,11 +75,11 @@ class DependencyTrees:
                                                       isinstance(found.cls, ClassV)):
                 value = found
         if isinstance(value, FuncV):
-            return self.callable_node(value, "function")
+            return self.callable_node(value, NodeKind.FUNCTION)
         if isinstance(value, ClassV):
             scheme = self.scheme_class(value)
             if scheme:
-                return self.leaf(("schemeclass", value), f"{value.module}.{value.name}", "external", path, line)
+                return self.leaf(("schemeclass", value), f"{value.module}.{value.name}", NodeKind.EXTERNAL, path, line)
             return self._class_node(value)
         if isinstance(value, InstanceV):
             scheme = self.scheme_class(value.cls)
@@ -77,10 +88,10 @@ class DependencyTrees:
             if isinstance(value.cls, ClassV):
                 call = self.index.class_attr(value.cls, "__call__")
                 if isinstance(call, FuncV):
-                    return self.callable_node(call, "instance", instance=value)
+                    return self.callable_node(call, NodeKind.INSTANCE, instance=value)
             if value.cls is None:
                 # a call we could not follow (e.g. an unknown factory)
-                node = self.leaf(("unresolved", ir.show(value.call)), ir.show(value.call), "unresolved", path,
+                node = self.leaf(("unresolved", ir.show(value.call)), ir.show(value.call), NodeKind.UNRESOLVED, path,
                                   line)
                 if node.qualname is None:
                     node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
@@ -89,14 +100,14 @@ class DependencyTrees:
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
             return self._external_leaf(value.qualname, value.qualname, path, line)
-        node = self.leaf(("unresolved", ir.show(expr)), ir.show(expr), "unresolved", path, line)
+        node = self.leaf(("unresolved", ir.show(expr)), ir.show(expr), NodeKind.UNRESOLVED, path, line)
         if node.qualname is None:  # `security.access_token_required` on an object a library class made
             node.qualname = self._outside_name(expr, ctx)
         return node
 
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
-        node = self.leaf(("external", label), label, "fastapi" if fastapi_own else "external", path, line)
+        node = self.leaf(("external", label), label, NodeKind.FASTAPI if fastapi_own else NodeKind.EXTERNAL, path, line)
         node.password_form = last_name(qualname) in PASSWORD_FORMS
         node.qualname = qualname
         return node
@@ -118,7 +129,7 @@ class DependencyTrees:
                 return f"{cls.qualname}.{func.attr}"
         return None
 
-    def leaf(self, key: tuple, label: str, kind: str, path: str | None, line: int | None) -> DepNode:
+    def leaf(self, key: NodeId, label: str, kind: NodeKind, path: str | None, line: int | None) -> DepNode:
         node = self.nodes.get(key)
         if node is None:
             node = DepNode(key, label, kind, path, line)
@@ -151,7 +162,7 @@ class DependencyTrees:
             if inst.key and inst.key[0] != "call" else scheme
         label = f"{inst.module}.{name}" if name != scheme else scheme
         label = f"{label} ({scheme}{', auto_error=False' if optional else ''})"
-        node = DepNode(key, label, "scheme", self.index.path_of(inst.module), inst.call.line, credential=True,
+        node = DepNode(key, label, NodeKind.SCHEME, self.index.path_of(inst.module), inst.call.line, credential=True,
                        rejects=not optional, optional=optional, scheme_class=scheme)
         token = inst.call.kwarg("tokenUrl") if scheme in ("OAuth2PasswordBearer",) else None
         if scheme == "OAuth2PasswordBearer" and token is None and inst.call.args:
@@ -164,12 +175,12 @@ class DependencyTrees:
     def _class_node(self, cls_v: ClassV) -> DepNode:
         init = self.index.class_attr(cls_v, "__init__")
         if isinstance(init, FuncV):
-            return self.callable_node(init, "class", label=f"{cls_v.module}.{cls_v.name}")
+            return self.callable_node(init, NodeKind.CLASS, label=f"{cls_v.module}.{cls_v.name}")
         key = ("class", cls_v)
         node = self.nodes.get(key)
         if node is None:
             cls = self.index.cls(cls_v)
-            node = DepNode(key, f"{cls_v.module}.{cls_v.name}", "class", self.index.path_of(cls_v.module),
+            node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
                            cls.line if cls else None)
             ext = self.index.external_bases(cls_v)
             node.password_form = any(last_name(b) in PASSWORD_FORMS for b in ext)
@@ -179,7 +190,7 @@ class DependencyTrees:
             self.nodes[key] = node
         return node
 
-    def callable_node(self, fv: FuncV, kind: str, instance: InstanceV | None = None,
+    def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
                        label: str | None = None) -> DepNode:
         key = ("callable", fv)
         node = self.nodes.get(key)
@@ -191,7 +202,7 @@ class DependencyTrees:
                        func.line if func else None, func=func, func_module=fv.module)
         self.nodes[key] = node
         if func is None:
-            node.kind = "unresolved"
+            node.kind = NodeKind.UNRESOLVED
             return node
         node.name_says_auth = bool(AUTH_NAME.search(func.name if func.name not in ("__call__", "__init__")
                                                     else (func.class_name or "")))
@@ -208,37 +219,26 @@ class DependencyTrees:
             params = params[1:]
         has_request = False
         for param in params:
-            param = self.params.param_value(param, def_ctx)
-            cls = self.params.classify_param(param, def_ctx)
-            node.params.append((param, cls))
-            kind_, payload = cls
-            if kind_ == "depends":
-                child = self.dep_node(payload)
-                node.children.append((child, param.name))
-            elif kind_ in ("header", "cookie") and payload["credential"]:
-                src = self.leaf(("cred", fv, param.name), f"{kind_.capitalize()} {payload['alias']!r}", kind_,
-                                 node.path, param.line)
-                src.credential = True
-                src.optional = payload["optional"]
-                node.children.append((src, param.name))
-            elif kind_ == "request":
-                has_request = True
+            source = self.params.classify_param(self.params.param_value(param, def_ctx), def_ctx)
+            self._add_param(node, source, fv, source.param.name, node.path)
+            has_request = has_request or source.kind is ParamKind.REQUEST
         if has_request or func.credential_reads:
             for read in func.credential_reads:
                 key_ = read.key
                 if key_ is None:
                     continue
                 if is_credential(Source(read.source), key_):
-                    src = self.leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]",
-                                     "session" if read.source == "session" else "request", node.path, read.line)
+                    kind = NodeKind.SESSION if read.source == "session" else NodeKind.REQUEST
+                    src = self.leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]", kind,
+                                    node.path, read.line)
                     src.credential = True
-                    node.children.append((src, f"request.{read.source}"))
+                    node.children.append(Child(src, f"request.{read.source}"))
         if any(mentions_auth_state(c) for r in func.raises for c in r.conditions):
             # `if not request.user.is_authenticated: raise ...`: what AuthenticationMiddleware's backend set
-            src = self.leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", "request-user",
+            src = self.leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", NodeKind.REQUEST_USER,
                              node.path, func.line)
             src.credential = True
-            node.children.append((src, "request.user"))
+            node.children.append(Child(src, "request.user"))
         node.rejects = self.calls.can_reject(fv)
         return node
 
@@ -250,7 +250,7 @@ class DependencyTrees:
         if node is not None:
             return node
         cdef = self.index.cls(cls_v)
-        node = DepNode(key, f"{cls_v.module}.{cls_v.name}", "class", self.index.path_of(cls_v.module),
+        node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
                        cdef.line if cdef else None)
         self.nodes[key] = node
         done: set = set()
@@ -269,50 +269,55 @@ class DependencyTrees:
                 if isinstance(default, ir.Unknown):
                     default = None
                 param = Param(name, "kwonly", annotation, default, line, 1)
-                self._param_child(node, param, octx, f"{owner.name}.{name}", self.index.path_of(owner.module))
+                self._add_param(node, self.params.classify_param(param, octx), node.id, f"{owner.name}.{name}",
+                                self.index.path_of(owner.module))
         init = self.index.class_attr(cls_v, "__init__")
         func = self.index.func(init) if isinstance(init, FuncV) else None
-        if func is not None:
+        if isinstance(init, FuncV) and func is not None:
             # parameter defaults and annotations are evaluated where the `def` is, not in its body
             ictx = Ctx(init.module, func.parent)
             for param in func.params[1:]:
                 if param.kind not in ("vararg", "kwarg"):
-                    self._param_child(node, param, ictx, f"__init__ {param.name}", self.index.path_of(init.module))
+                    self._add_param(node, self.params.classify_param(param, ictx), node.id, f"__init__ {param.name}",
+                                    self.index.path_of(init.module))
             node.rejects = self.calls.can_reject(init)
         return node
 
-    def _param_child(self, node: DepNode, param: Param, ctx: Ctx, via: str, path: str) -> None:
-        kind, payload = self.params.classify_param(param, ctx)
-        node.params.append((param, (kind, payload)))
-        if kind == "depends":
-            node.children.append((self.dep_node(payload), via))
-        elif kind in ("header", "cookie") and payload["credential"]:
-            src = self.leaf(("cred", node.id, param.name), f"{kind.capitalize()} {payload['alias']!r}", kind,
-                             path, param.line)
+    def _add_param(self, node: DepNode, source: ParamSource, owner: object, via: str, path: str | None) -> None:
+        """A parameter of the callable `node` stands for: its dependency, or the credential header or cookie
+        FastAPI reads for it, becomes a child (`owner` keys the credential source node)."""
+        node.params.append(source)
+        if source.kind is ParamKind.DEPENDS and source.dependency is not None:
+            node.children.append(Child(self.dep_node(source.dependency), via))
+        elif source.kind in (ParamKind.HEADER, ParamKind.COOKIE) and source.credential:
+            header = source.kind is ParamKind.HEADER
+            src = self.leaf(("cred", owner, source.param.name), f"{'Header' if header else 'Cookie'} {source.alias!r}",
+                            NodeKind.HEADER if header else NodeKind.COOKIE, path, source.param.line)
             src.credential = True
-            src.optional = payload["optional"]
-            node.children.append((src, via))
+            src.optional = source.optional
+            node.children.append(Child(src, via))
 
-    def middleware_nodes(self, middleware: list[Middleware], route: Route) -> list[tuple[DepNode, str]]:
+    def middleware_nodes(self, middleware: list[Middleware], route: Route) -> list[Child]:
         """The authenticating middleware of every app the route is served through (a mounted app's parent
         middleware included), unless it exempts the route's path."""
         out = []
         for mw in middleware:
-            if mw.kind not in ("auth", "unknown") or mw.app not in route.apps or mw.exempts(route.full_path):
+            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(route.full_path):
                 continue
             label = f"middleware {mw.label}"
-            if mw.kind == "unknown":
+            if mw.kind is Role.UNKNOWN:
                 node = self.leaf(("middleware??", mw.label), label + " (whether it hands a request without "
-                                  "credentials on to the app depends on a value the analysis cannot compute)",
-                                  "unresolved", mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
+                                 "credentials on to the app depends on a value the analysis cannot compute)",
+                                 NodeKind.UNRESOLVED, mw.def_path or mw.file,
+                                 mw.undecided_at or mw.def_line or mw.line)
             elif mw.unknown_exemptions:
                 node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
-                                  "unresolved", mw.def_path or mw.file, mw.def_line or mw.line)
+                                  NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
             else:
-                node = self.leaf(("middleware", mw.label), label, "middleware", mw.def_path or mw.file,
+                node = self.leaf(("middleware", mw.label), label, NodeKind.MIDDLEWARE, mw.def_path or mw.file,
                                   mw.def_line or mw.line)
                 node.credential = node.rejects = True
-            out.append((node, mw.origin))
+            out.append(Child(node, mw.origin))
         return out
 
     def route_root(self, route: Route, middleware: list[Middleware]) -> DepNode:
@@ -320,12 +325,12 @@ class DependencyTrees:
         dependencies (outermost first), the guard decorators and the middleware in front of it."""
         decl = route.decl
         if decl.handler is not None:
-            handler_node = self.callable_node(decl.handler, "function")
+            handler_node = self.callable_node(decl.handler, NodeKind.FUNCTION)
         else:
-            handler_node = self.leaf(("handler", decl.handler_name), decl.handler_name, "unresolved", decl.file,
+            handler_node = self.leaf(("handler", decl.handler_name), decl.handler_name, NodeKind.UNRESOLVED, decl.file,
                                      decl.line)
-        root = DepNode(("route", decl.file, decl.line, route.full_path, route.methods), decl.handler_name, "route",
-                       decl.file, decl.line)
+        root = DepNode(("route", decl.file, decl.line, route.full_path, route.methods), decl.handler_name,
+                       NodeKind.ROUTE, decl.file, decl.line)
         root.func = handler_node.func
         root.func_module = handler_node.func_module
         root.params = handler_node.params
@@ -333,15 +338,15 @@ class DependencyTrees:
         root.rejects = handler_node.rejects
         root.children = list(handler_node.children)
         for ref in route.deps:
-            root.children.append((self.dep_node(ref), ref.origin))
+            root.children.append(Child(self.dep_node(ref), ref.origin))
         if route.opaque:
-            root.children.append((handler_node, "router"))
-        for label, path, line in decl.guards:
-            guard = self.leaf(("guard", label), label, "decorator", path, line)
+            root.children.append(Child(handler_node, "router"))
+        for decorator in decl.guards:
+            guard = self.leaf(("guard", decorator.label), decorator.label, NodeKind.DECORATOR, decorator.path,
+                              decorator.line)
             guard.credential = guard.rejects = True
-            root.children.append((guard, "decorator"))
-        for node, via in self.middleware_nodes(middleware, route):
-            root.children.append((node, via))
+            root.children.append(Child(guard, "decorator"))
+        root.children.extend(self.middleware_nodes(middleware, route))
         if not decl.websocket:
             for node in walk(root):
                 node.websocket_only = False

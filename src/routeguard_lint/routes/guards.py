@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from routeguard_lint.auth.calls import Calls
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, ModuleFacts
+from routeguard_lint.facts.extract import Decorator, Func, ModuleFacts
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value
+from routeguard_lint.routes.model import Guard
 from routeguard_lint.routes.names import DEPENDS, external_name, last_name
+
+MAX_DECORATOR_FUNCTIONS = 40  # functions of a class-based-view decorator looked into
+MAX_DECORATOR_DEPTH = 4  # calls and nested functions followed from the decorator
 
 
 class Guards:
     def __init__(self, index: Index, calls: Calls) -> None:
         self.index = index
         self.calls = calls
-        self._args_memo: dict = {}
+        self._cbv_memo: dict[ClassV, ClassV | None] = {}
 
     def cbv_class(self, facts: ModuleFacts, func: Func) -> ClassV | None:
         """The class of a method route when a class-based-view decorator (`@cbv(router)` of fastapi-utils /
@@ -24,8 +28,7 @@ class Guards:
         if func.class_name is None:
             return None
         cls_v = ClassV(facts.module, func.class_name)
-        key = ("cbv-class", cls_v)
-        if key not in self._args_memo:
+        if cls_v not in self._cbv_memo:
             cdef = facts.classes.get(func.class_name)
             found = False
             for dec in (cdef.decorators if cdef else []):
@@ -38,15 +41,15 @@ class Guards:
                     found = self._injects_class(value)
                 if found:
                     break
-            self._args_memo[key] = cls_v if found else None
-        return self._args_memo[key]
+            self._cbv_memo[cls_v] = cls_v if found else None
+        return self._cbv_memo[cls_v]
 
     def _injects_class(self, fv: FuncV) -> bool:
         """A project decorator (factory) that, itself or through the functions it defines and calls, makes
         `Depends(<a parameter>)`: it turns the decorated class into the endpoints' `self` dependency."""
-        seen: set = set()
+        seen: set[FuncV] = set()
         todo = [(fv, 0)]
-        while todo and len(seen) < 40:
+        while todo and len(seen) < MAX_DECORATOR_FUNCTIONS:
             current, depth = todo.pop()
             if current in seen:
                 continue
@@ -60,14 +63,14 @@ class Guards:
                 if external_name(callee) in DEPENDS and call.args and \
                         isinstance(self.index.resolve(call.args[0], ctx), ParamV):
                     return True
-                if isinstance(callee, FuncV) and depth < 4:
+                if isinstance(callee, FuncV) and depth < MAX_DECORATOR_DEPTH:
                     todo.append((callee, depth + 1))
             for nested in func.nested:
-                if depth < 4:
+                if depth < MAX_DECORATOR_DEPTH:
                     todo.append((FuncV(current.module, nested), depth + 1))
         return False
 
-    def auth_decorator(self, dec, ctx: Ctx) -> tuple | None:
+    def auth_decorator(self, dec: Decorator, ctx: Ctx) -> Guard | None:
         """A decorator on a handler that enforces authentication: Starlette's `@requires(...)` (with
         AuthenticationMiddleware), or a project decorator whose wrapper reads a credential (request headers,
         cookies, session, `request.user`) and can raise. One that only logs or times is not."""
@@ -76,7 +79,7 @@ class Guards:
         name = external_name(value)
         if name in ("starlette.authentication.requires", "fastapi.authentication.requires"):
             scopes = ", ".join(ir.show(a) for a in expr.args) if isinstance(expr, ir.Call) else ""
-            return (f"@requires({scopes})", self.index.path_of(ctx.module), dec.line)
+            return Guard(f"@requires({scopes})", self.index.path_of(ctx.module), dec.line)
         if not isinstance(value, FuncV):
             return None
         # `@login_required` returns the wrapper; `@require_role("admin")` returns the decorator first
@@ -86,9 +89,9 @@ class Guards:
         for _ in range(2):
             if not isinstance(wrapper, FuncV):
                 return None
-            if self.calls.guards(wrapper):
+            func = self.index.func(wrapper)
+            if func is not None and self.calls.guards(wrapper):
                 args = f"({', '.join(ir.show(a) for a in expr.args)})" if isinstance(expr, ir.Call) else ""
-                label = f"@{value.module}.{value.qualname}{args}"
-                return (label, self.index.path_of(wrapper.module), self.index.func(wrapper).line)
+                return Guard(f"@{value.module}.{value.qualname}{args}", self.index.path_of(wrapper.module), func.line)
             wrapper = self.index.call_result(wrapper)
         return None

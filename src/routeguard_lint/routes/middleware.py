@@ -41,6 +41,7 @@ from routeguard_lint.project.index import (
     qualified_name,
 )
 from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.model import RouterKey
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
@@ -58,7 +59,7 @@ class Role(str, Enum):
 
 @dataclass
 class Middleware:
-    app: tuple  # key of the app it is added to
+    app: RouterKey  # key of the app it is added to
     label: str  # qualified name of the middleware class or function
     origin: str  # how it was added: "app.add_middleware(...)", "@app.middleware('http')", "FastAPI(middleware=)"
     file: str  # where it was added
@@ -67,8 +68,8 @@ class Middleware:
     def_line: int | None = None
     kind: Role = Role.OTHER
     undecided_at: int | None = None  # for Role.UNKNOWN: the line of the call to the next app it may reach
-    exact: frozenset = frozenset()  # exempt paths
-    prefixes: tuple = ()  # exempt path prefixes
+    exact: frozenset[str] = frozenset()  # exempt paths
+    prefixes: tuple[str, ...] = ()  # exempt path prefixes
     unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
     backend: str | None = None  # AuthenticationMiddleware(backend=...)
 
@@ -78,8 +79,8 @@ class Middleware:
 
 @dataclass
 class _Scan:
-    exact: set = field(default_factory=set)
-    prefixes: list = field(default_factory=list)
+    exact: set[str] = field(default_factory=set)
+    prefixes: list[str] = field(default_factory=list)
     unknown: bool = False
 
 
@@ -94,8 +95,8 @@ class MiddlewareReader:
         self.found: list[Middleware] = []
 
     # -- registrations -----------------------------------------------------------------------------
-    def add(self, app_key: tuple, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
-            line: int, options: tuple = ()) -> None:
+    def add(self, app_key: RouterKey, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
+            line: int, options: tuple[tuple[str, ir.Expr], ...] = ()) -> None:
         """`value` is the middleware class or function (`target` its expression, for messages); `options`
         the keyword arguments it is added with."""
         mw = Middleware(app_key, self._label(value, target), origin, file, line)
@@ -125,9 +126,8 @@ class MiddlewareReader:
         self.found.append(mw)
 
     def _label(self, value: Value, expr: ir.Expr | None) -> str:
-        if isinstance(value, InstanceV):
-            value = value.cls if value.cls is not None else value
-        return qualified_name(value) or ir.show(expr)
+        named: object = value.cls if isinstance(value, InstanceV) and value.cls is not None else value
+        return qualified_name(named) or ir.show(expr)
 
     def _handler(self, value: Value) -> FuncV | None:
         if isinstance(value, FuncV):
@@ -207,7 +207,7 @@ class MiddlewareReader:
     def _is_reject_response(self, expr: ir.Expr | None, ctx: Ctx) -> bool:
         if isinstance(expr, ir.Name):  # `response = JSONResponse(..., status_code=401); return response`
             bound = self.literals.binding(expr, ctx)
-            expr = bound[0] if bound else expr
+            expr = bound.expr if bound else expr
         if not isinstance(expr, ir.Call):
             return False
         callee = self.index.resolve(expr.func, ctx)
@@ -272,14 +272,19 @@ class MiddlewareReader:
 
     def _collect(self, expr: ir.Expr, ctx: Ctx, scan: _Scan, base: str, exact: bool, single: bool) -> None:
         text = self.index.string(expr, ctx)
-        items = [text] if text is not None else []
+        items: list[str | None] = [text] if text is not None else []
         if text is None and not single:
             items = [self.index.string(i, c) for i, c in self.literals.items_ctx(expr, ctx)]
         if not items or any(i is None for i in items):
             scan.unknown = True
             return
         for item in items:
-            (scan.exact.add(base + item) if exact else scan.prefixes.append(base + item))
+            if item is None:
+                continue
+            if exact:
+                scan.exact.add(base + item)
+            else:
+                scan.prefixes.append(base + item)
 
     def _path_base(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> str | None:
         """For an expression holding the request path: the prefix it has dropped (`path.removeprefix("/v1")`
@@ -296,8 +301,8 @@ class MiddlewareReader:
             return inner + cut if inner is not None and cut is not None else None
         if isinstance(expr, ir.Name):
             bound = self.literals.binding(expr, ctx)
-            if bound is not None and not isinstance(bound[0], ir.Name):
-                return self._path_base(bound[0], bound[1], depth + 1)
+            if bound is not None and not isinstance(bound.expr, ir.Name):
+                return self._path_base(bound.expr, bound.ctx, depth + 1)
         return None
 
     def _mentions_path(self, expr: ir.Expr) -> bool:

@@ -35,5 +35,5 @@ def last_name(qualname: str | None) -> str:
 
 
 def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], package: str = "fastapi") -> bool:
-    return bool(qualname) and (qualname.startswith(package + ".") or qualname.startswith("starlette.")) \
+    return qualname is not None and (qualname.startswith(package + ".") or qualname.startswith("starlette.")) \
         and last_name(qualname) in names
