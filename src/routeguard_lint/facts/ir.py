@@ -7,7 +7,11 @@ rest of the pipeline never touches LibCST and per-module facts can be pickled an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: the context is made and read by project/, after facts/
+    from routeguard_lint.project.index import Ctx
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,19 +32,19 @@ class Str:
 
 @dataclass(frozen=True, slots=True)
 class FStr:
-    parts: tuple  # of str (literal text) and Expr (a formatted value)
+    parts: tuple[str | Expr, ...]  # literal text and formatted values
 
 
 @dataclass(frozen=True, slots=True)
 class Const:
-    value: object  # int, float, bool, None, bytes, Ellipsis
+    value: ConstValue
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
     func: Expr
-    args: tuple  # positional arguments (Expr); a *starred argument is Star(expr)
-    kwargs: tuple  # ((name, Expr), ...); **kwargs is ("**", Expr)
+    args: tuple[Expr, ...]  # positional arguments; a *starred argument is Star(expr)
+    kwargs: tuple[tuple[str, Expr], ...]  # ((name, Expr), ...); **kwargs is ("**", Expr)
     line: int
     col: int
 
@@ -69,18 +73,18 @@ class Star:
 @dataclass(frozen=True, slots=True)
 class Seq:
     kind: str  # "list" | "tuple" | "set"
-    items: tuple
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DictE:
-    items: tuple  # ((key Expr | None for **spread, value Expr), ...)
+    items: tuple[tuple[Expr | None, Expr], ...]  # ((key, value), ...); the key is None for a **spread
 
 
 @dataclass(frozen=True, slots=True)
 class Sub:
     value: Expr
-    index: tuple  # subscript elements
+    index: tuple[Expr, ...]  # subscript elements
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +97,14 @@ class BinOp:
 @dataclass(frozen=True, slots=True)
 class Compare:
     left: Expr
-    ops: tuple  # ("==", "!=", "is", "is not", "in", "not in", "<", ...)
-    comparators: tuple
+    ops: tuple[str, ...]  # ("==", "!=", "is", "is not", "in", "not in", "<", ...)
+    comparators: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class BoolOp:
     op: str  # "and" | "or"
-    values: tuple
+    values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ class Comp:
 
     kind: str  # "list" | "set" | "gen" | "dict"
     elt: Expr
-    names: tuple
+    names: tuple[str, ...]
     iterable: Expr
 
 
@@ -138,8 +142,10 @@ class Bound:
     caller's argument for a parameter, or a loop item for a loop variable. Never produced by `facts`."""
 
     expr: Expr
-    ctx: object
+    ctx: Ctx
 
+
+ConstValue = int | float | complex | bool | bytes | EllipsisType | None
 
 Expr = (Name | Attr | Str | FStr | Const | Call | Star | Seq | DictE | Sub | BinOp | Compare | BoolOp | Not | IfExp
         | Comp | Unknown | Bound)
