@@ -6,6 +6,7 @@ rest of the pipeline never touches LibCST and per-module facts can be pickled an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
@@ -161,6 +162,42 @@ def dotted(expr: Expr | None) -> str | None:
         parts.append(expr.id)
         return ".".join(reversed(parts))
     return None
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The expressions directly inside `expr`, in source order; none for a `Bound` (it is read in another
+    context, so its insides are not part of this expression's)."""
+    if isinstance(expr, (Attr, Star, Not)):
+        return (expr.value,)
+    if isinstance(expr, Call):
+        return (expr.func, *expr.args, *(value for _, value in expr.kwargs))
+    if isinstance(expr, (Seq, BoolOp)):
+        return expr.items if isinstance(expr, Seq) else expr.values
+    if isinstance(expr, DictE):
+        return tuple(part for key, value in expr.items for part in (key, value) if part is not None)
+    if isinstance(expr, Sub):
+        return (expr.value, *expr.index)
+    if isinstance(expr, BinOp):
+        return (expr.left, expr.right)
+    if isinstance(expr, FStr):
+        return tuple(part for part in expr.parts if not isinstance(part, str))
+    if isinstance(expr, IfExp):
+        return (expr.test, expr.body, expr.orelse)
+    if isinstance(expr, Compare):
+        return (expr.left, *expr.comparators)
+    if isinstance(expr, Comp):
+        return (expr.elt, expr.iterable)
+    return ()  # Name, Str, Const, Unknown, Bound
+
+
+def calls_in(expr: Expr | None, max_depth: int = 40, depth: int = 0) -> Iterator[Call]:
+    """Every call in `expr` (not inside a `Bound`), outermost first, down to `max_depth` levels."""
+    if expr is None or depth > max_depth:
+        return
+    if isinstance(expr, Call):
+        yield expr
+    for child in children(expr):
+        yield from calls_in(child, max_depth, depth + 1)
 
 
 def show(expr: Expr | None, limit: int = 80) -> str:
