@@ -9,7 +9,8 @@ not "resolution"), and whatever no wrapper covers is "other" (imports, the CLI, 
 worker's result makes between processes is reproduced (`pickle.dumps` / `loads` of every result) and
 charged to "inter-process".
 
-`--warm` runs once to fill a fresh cache directory, then measures the second run. `--cprofile N` also
+`--warm` runs once to fill a fresh cache directory, then measures the second run; `--no-results` makes
+that second run ignore the whole-result cache (facts/results.py), as after an edit of a route module. `--cprofile N` also
 prints the N functions with the largest own time (cProfile slows everything by about half: the stage
 shares stay comparable, the absolute figures do not).
 """
@@ -118,6 +119,9 @@ def main() -> int:
     parser.add_argument("--warm", action="store_true", help="measure a second run on a filled cache")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N", help="also list the top N functions")
     parser.add_argument("--parse", choices=("demand", "all"), default="demand")
+    parser.add_argument("--no-results", action="store_true",
+                        help="with --warm: ignore the whole-result cache (facts from the cache, every project "
+                             "stage run: what a changed route module costs)")
     args = parser.parse_args()
     os.environ["ROUTEGUARD_PARSE"] = args.parse
     started = time.process_time()
@@ -126,6 +130,10 @@ def main() -> int:
     cache_dir = Path(tempfile.mkdtemp(prefix="rg-profile-")) if args.warm else None
     if args.warm:
         run_check(args.target, cache_dir)
+        if args.no_results:
+            from routeguard_lint.facts import results
+
+            results.load = lambda *_: None
         SPENT.clear()
         CALLS.clear()
     profiler = cProfile.Profile() if args.cprofile else None
@@ -137,7 +145,8 @@ def main() -> int:
         profiler.disable()
     total = time.process_time() - started
     SPENT["other (CLI, glue)"] = total - sum(SPENT.values())
-    print(f"{args.target} ({'warm' if args.warm else 'cold'}, parse={args.parse}): {total:.2f} s CPU "
+    kind = ("warm, result cache ignored" if args.no_results else "warm") if args.warm else "cold"
+    print(f"{args.target} ({kind}, parse={args.parse}): {total:.2f} s CPU "
           f"(+ {imports:.2f} s of imports before the run; load average {os.getloadavg()[0]:.1f})")
     print("| stage | CPU s | share | calls |")
     print("|---|---|---|---|")

@@ -251,8 +251,8 @@ def test_unstable_results_are_not_stored(shop: Path, tmp_path: Path, monkeypatch
 
     real = api._facts_for
 
-    def dies(job: tuple) -> Any:
-        if job[1].endswith("main.py"):
+    def dies(job: api.FactsJob) -> Any:
+        if job.display.endswith("main.py"):
             import os
             os._exit(1)
         return real(job)
