@@ -476,6 +476,27 @@ class Index:
             table = table[1]
         return table.get(name)
 
+    def _branch_union(self, branches: list[tuple[ir.Expr, int, tuple]], name: str, local: Ctx,
+                      made_in: tuple, depth: int) -> Value:
+        """The union of the alternatives of a local assigned under conditions that the call allows.
+        A condition that reads the local being resolved (`if method == "goto": method = "link"`) reads
+        its earlier value: while its alternatives are being weighed the local is unknown to those
+        conditions, so each such test is undecided and keeps its alternative. Without this guard each
+        condition re-resolves the local, and an `elif` chain of n tests costs n**depth."""
+        key = ("weighing", local.module, local.scope, name, local.env)
+        memo = self._cache.get(key)
+        if memo is not None:
+            return memo
+        self._cache[key] = UNKNOWN  # conditions reading `name` meanwhile see an unknown value
+        try:
+            result = union(self.resolve_binding(expr, local, ("local", local.module, local.scope, name, line,
+                                                              *made_in), depth)
+                           for expr, line, conds in branches
+                           if not any(self.truth(c, local, depth + 1) is False for c in conds))
+        finally:
+            del self._cache[key]
+        return result
+
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
         then the functions it is nested in)."""
@@ -501,10 +522,7 @@ class Index:
                 made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
-                                                                    *made_in), depth)
-                                 for expr, line, conds in branches
-                                 if not any(self.truth(c, local, depth + 1) is False for c in conds))
+                    return self._branch_union(branches, name, local, made_in, depth)
                 return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
                                             depth)
             bound = ctx.bound(scope, name)
