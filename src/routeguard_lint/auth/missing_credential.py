@@ -269,7 +269,7 @@ class _Walk:
                 return True
             last = conds[-1]
             other = last.value if isinstance(last, ir.Not) else ir.Not(last)
-            if conds[:-1] + (other,) not in self.term:
+            if (*conds[:-1], other) not in self.term:
                 break
             conds = conds[:-1]
         if self.conds(conds) is True:
@@ -519,7 +519,7 @@ class _Walk:
         env: dict[str, AV] = {}
         positional = [p for p in params if p.kind in ("posonly", "pos")]
         # the arguments bound: those made from the credential, and those whose value is known (`None`, a constant)
-        for param, value in zip(positional, args):
+        for param, value in zip(positional, args, strict=False):
             if value.taint or value.kind in ("none", "const"):
                 env[param.name] = value
         for name, value in kwargs.items():

@@ -43,7 +43,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,7 @@ def code_fingerprint() -> str:
                   f"{platform.python_implementation()}\0".encode())
     for package in _FACT_PACKAGES:
         pkg = importlib.import_module(package)
-        names = [package] + sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__))
+        names = [package, *sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__))]
         for name in names:
             code = _module_code(name)
             digest.update(f"\0{name}\0{len(code)}\0".encode())
@@ -258,7 +258,7 @@ def _node(value: list[Any]) -> Any:
 
 
 def _dict(args: list[Any]) -> dict[Any, Any]:
-    return dict(zip(args[::2], args[1::2]))
+    return dict(zip(args[::2], args[1::2], strict=False))
 
 
 def _bytes(args: list[Any]) -> bytes:
@@ -361,10 +361,8 @@ def load(cache_dir: Path, key: str) -> ModuleFacts | None:
         return None
     facts = loads(key, blob)
     if facts is not None:
-        try:
+        with suppress(OSError):
             os.utime(path)  # recently used: pruned last
-        except OSError:
-            pass
     return facts
 
 
@@ -382,10 +380,8 @@ def store(cache_dir: Path, key: str, facts: ModuleFacts) -> bool:
         return True
     except Exception:
         if tmp is not None:
-            try:
+            with suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
         return False
 
 

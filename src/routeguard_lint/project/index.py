@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import ClassDef, Func, ImportRef, ModuleFacts, is_marker
-from routeguard_lint.project.binding import bind_args, free_names
+from routeguard_lint.project.arguments import bind_args, free_names
 
-MAX_DEPTH = 40
+# Nested steps one lookup may take (an alias of an attribute of an import of ...), and one string evaluation.
+MAX_RESOLVE_DEPTH = 40
 # Call-site sensitivity: a function body is evaluated with the arguments of one call bound to its
 # parameters (`Ctx.env`), through at most MAX_CALL_DEPTH nested calls; deeper, parameters stay unknown
 # (`ParamV`). Results are memoised per (function, bound arguments).
@@ -241,7 +242,7 @@ class Index:
 
     # -- resolution --------------------------------------------------------------------------------
     def resolve(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> Value:  # noqa: C901
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
             return UNKNOWN
         d = depth + 1
         if isinstance(expr, ir.Name):
@@ -295,7 +296,7 @@ class Index:
     def truth(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> bool | None:
         """Whether a condition is true, when its value can be told statically (literals, constants, bound
         arguments, `not`, `and`/`or`, comparisons of literals); None when it cannot."""
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         d = depth + 1
         if isinstance(expr, ir.Not):
@@ -366,15 +367,15 @@ class Index:
             found: tuple[ir.Expr, Ctx] | None = None
             if isinstance(expr, ir.Name):
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
-                found = (bound, ctx) if bound is not None else self.binding(expr, ctx)
+                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx)
             elif isinstance(expr, ir.Attr):
-                found = self.binding(expr, ctx)
+                found = self.assignment(expr, ctx)
             if found is None:
                 return None
             expr, ctx = found
         return None
 
-    def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:
+    def resolve_assigned(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:
         """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, key, depth + 1)
@@ -501,11 +502,11 @@ class Index:
                 made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
+                    return union(self.resolve_assigned(expr, local, ("local", ctx.module, scope, name, line,
                                                                     *made_in), depth)
                                  for expr, line, conds in branches
                                  if not any(self.truth(c, local, depth + 1) is False for c in conds))
-                return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
+                return self.resolve_assigned(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
                                             depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
@@ -528,7 +529,7 @@ class Index:
 
     def global_name(self, module: str, name: str, depth: int = 0, seen: frozenset = frozenset()) -> Value:
         facts = self.by_name.get(module)
-        if facts is None or depth > MAX_DEPTH or (module, name) in seen:
+        if facts is None or depth > MAX_RESOLVE_DEPTH or (module, name) in seen:
             return UNKNOWN
         cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
@@ -544,14 +545,14 @@ class Index:
     def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:
         made = getattr(facts, "global_assigns", {}).get(name)
         if made:  # `global name` in functions: what they assign, and the module's own binding if any
-            values = [self.resolve_binding(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
+            values = [self.resolve_assigned(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
                                            depth) for expr, scope in made]
             own = facts.assigns.get(name)
             if own is not None and not (isinstance(own, ir.Const) and own.value is None):
-                values.append(self.resolve_binding(own, Ctx(facts.module), ("global", facts.module, name), depth))
+                values.append(self.resolve_assigned(own, Ctx(facts.module), ("global", facts.module, name), depth))
             return union(values)
         if name in facts.assigns:
-            return self.resolve_binding(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
+            return self.resolve_assigned(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
                                         depth)
         if name in facts.functions:
             return FuncV(facts.module, name)
@@ -654,7 +655,7 @@ class Index:
     def instance_attr(self, cls_v: ClassV, attr: str, instance: InstanceV | None, depth: int = 0) -> Value:
         """`obj.attr` set by a method as `self.attr = expr`; for an `__init__` assignment of a known instance,
         read with the arguments that instance was made with."""
-        if depth > MAX_DEPTH:
+        if depth > MAX_RESOLVE_DEPTH:
             return UNKNOWN
         for owner in self.mro(cls_v):
             cdef = self.cls(owner)
@@ -666,7 +667,7 @@ class Index:
             if instance is not None and func is not None and func.name == "__init__":
                 mctx = self.call_env(FuncV(owner.module, method), func, instance.call,
                                      Ctx(instance.module, instance.scope), skip_first=True)
-            return self.resolve_binding(expr, mctx, ("attr", owner.module, cdef.name, attr), depth + 1)
+            return self.resolve_assigned(expr, mctx, ("attr", owner.module, cdef.name, attr), depth + 1)
         return UNKNOWN
 
     def class_attr(self, cls_v: ClassV, attr: str, depth: int = 0) -> Value:
@@ -681,7 +682,7 @@ class Index:
                 # pydantic `Field(default=...)` / `Field("...")`
                 if isinstance(expr, ir.Call) and ir.dotted(expr.func) in ("Field", "pydantic.Field"):
                     expr = expr.arg(0, "default") or ir.Unknown("Field()")
-                return self.resolve_binding(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
+                return self.resolve_assigned(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
                                             depth + 1)
         return UNKNOWN
 
@@ -716,8 +717,8 @@ class Index:
                     out.append(value.qualname)
         return out
 
-    # -- bindings ----------------------------------------------------------------------------------
-    def binding(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+    # -- assignments -------------------------------------------------------------------------------
+    def assignment(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
         """The expression `name` or `module.name` is bound to, and where to read it: function locals
         (enclosing scopes too; a parameter of that name hides everything further out), then module level,
         following `from x import name` re-exports and star imports. None when it is not an assignment."""
@@ -732,14 +733,14 @@ class Index:
                     bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
                     return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None
 
-            return self.module_binding(facts.module, expr.id)
+            return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
             base = self.resolve(expr.value, ctx)
             if isinstance(base, ModuleV):
-                return self.module_binding(base.name, expr.attr)
+                return self.module_assignment(base.name, expr.attr)
         return None
 
-    def module_binding(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
+    def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """A module-level `name = expr`, following `from x import name` re-exports."""
         facts = self.by_name.get(module)
         if facts is None or depth > 10:
@@ -750,11 +751,11 @@ class Index:
             return None
         ref = facts.imports.get(name)
         if ref is not None:
-            return self.module_binding(ref.module, ref.name, depth + 1) if ref.name else None
+            return self.module_assignment(ref.module, ref.name, depth + 1) if ref.name else None
         for star in facts.star_imports:
             if not self._star_exports(star, name):
                 continue
-            found = self.module_binding(star, name, depth + 1)
+            found = self.module_assignment(star, name, depth + 1)
             if found is not None:
                 return found
         return None
@@ -769,7 +770,7 @@ class Index:
     # -- constants ---------------------------------------------------------------------------------
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
         """Statically evaluate a string expression (literals, constants, f-strings, settings attributes)."""
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         if isinstance(expr, ir.Str):
             return expr.value

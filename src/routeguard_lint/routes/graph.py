@@ -26,7 +26,7 @@ from routeguard_lint.auth.vocabulary import (
 )
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts, Param
-from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.project.arguments import bind_args, forward_call, free_names, subst
 from routeguard_lint.project.index import (
     MAX_CALL_DEPTH,
     ClassV,
@@ -516,7 +516,7 @@ class GraphBuilder:
         """The expression a name is bound to (see `Index.binding`); a substituted argument is its own."""
         if isinstance(expr, ir.Bound):
             return expr.expr, expr.ctx  # type: ignore[return-value]
-        return self.index.binding(expr, ctx)
+        return self.index.assignment(expr, ctx)
 
     def _depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
         if not isinstance(item, ir.Call):
