@@ -129,9 +129,9 @@ def _scopes_param(func: Func) -> str | None:
     return None
 
 
-def _tests(func: Func) -> list:
+def _tests(func: Func) -> list[ir.Expr]:
     """Everything `func` decides on: `if` tests around its statements and its comparisons."""
-    out: list = []
+    out: list[ir.Expr] = []
     for bind in func.binds:
         out.extend(bind.conditions)
     for effect in func.effects:
@@ -141,7 +141,8 @@ def _tests(func: Func) -> list:
     for return_ in func.returns:
         out.extend(return_.conditions)
     for site in func.compares:
-        out.append(site.expr)
+        if site.expr is not None:  # None: too deep to convert, nothing to read
+            out.append(site.expr)
         out.extend(site.conditions)
     return [t for t in out if not is_marker(t)]
 
@@ -236,7 +237,7 @@ def _verdict(graph: Graph, dep: DepNode) -> tuple[str, DepNode | None] | None:
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    seen: set[tuple] = set()
+    seen: set[tuple[str, int, str]] = set()
     for ref, dep, col in _security_refs(graph):
         key = (ref.path, ref.line, dep.label)
         if key in seen:
