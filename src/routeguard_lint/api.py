@@ -32,8 +32,9 @@ from routeguard_lint.parsing.relevance import framework_names, relevant
 from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
-from routeguard_lint.routes.graph import Graph, Route, build_graph
+from routeguard_lint.routes.build import build_graph
 from routeguard_lint.routes.limits import RouteExpansionLimit
+from routeguard_lint.routes.model import Graph, Route
 
 if TYPE_CHECKING:
     from routeguard_lint.rules.base import Rule
@@ -490,7 +491,7 @@ def _rule_failure(rule: Rule, exc: Exception, library_paths: Collection[str]) ->
 def _culprit(exc: Exception, library_paths: Collection[str]) -> tuple[str | None, int]:
     """The project file (and line) a failing rule was looking at: the innermost route, route declaration,
     dependency or module among the local variables of routeguard's own frames in the traceback."""
-    from routeguard_lint.routes.graph import DepNode, RouteDecl
+    from routeguard_lint.routes.model import DepNode, RouteDecl
 
     frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
     for frame in reversed(frames):
@@ -520,7 +521,7 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
     deps: list[DependencyInfo] = []
     if route.root is not None:
         for child, via in route.root.children:
-            deps.append(DependencyInfo(child.label, child.kind, via, child.path, child.line))
+            deps.append(DependencyInfo(child.label, child.kind.value, via, child.path, child.line))
     return RouteInfo(
         methods=tuple(route.methods), path=route.full_path, handler=decl.handler_name, file=decl.file,
         line=decl.line, column=decl.col, state=verdict.state.value, public_reason=verdict.public_reason,
@@ -582,7 +583,7 @@ def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts:
     findings = sorted((f for f in findings if f.path not in hidden), key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes if r.decl.file not in hidden),
                     key=RouteInfo.sort_key)
-    mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
+    mounts = sorted((MountInfo(m.path, m.label, m.kind.value, m.file, m.line, tuple(m.conditions), m.reachable)
                      for m in graph.mounts if m.file not in hidden), key=MountInfo.sort_key)
     return Result(findings=findings, routes=routes, files=len(project.files) - len(hidden), mounts=mounts,
                   internal_errors=errors), graph

@@ -23,7 +23,7 @@ from routeguard_lint import __version__
 if TYPE_CHECKING:  # types only: nothing below is imported at startup
     from routeguard_lint.intent.config import Config
     from routeguard_lint.model import Finding, Result, RouteInfo
-    from routeguard_lint.routes.graph import Graph
+    from routeguard_lint.routes.model import Graph
 
 # The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).

@@ -9,7 +9,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
