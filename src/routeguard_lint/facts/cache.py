@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import gc
 import hashlib
 import importlib
 import importlib.util
@@ -43,7 +42,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,7 @@ from routeguard_lint import __version__
 from routeguard_lint.facts import extract as _extract
 from routeguard_lint.facts import ir as _ir
 from routeguard_lint.facts.extract import ModuleFacts
+from routeguard_lint.parsing.source import no_gc
 
 FORMAT = b"routeguard-facts-v2"
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -300,23 +300,11 @@ def loads(key: str, blob: bytes) -> ModuleFacts | None:
     if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
         return None
     try:
-        with _gc_paused():
+        with no_gc():  # decoding allocates many objects without cycles: the collector's passes only cost
             value = _decode(json.loads(bytes(payload)))
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError, _Invalid):
         return None
     return value if type(value) is ModuleFacts else None
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Decoding allocates many objects without cycles: the cyclic collector's passes would only cost."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # ------------------------------------------------------------------------------------- read and write

@@ -133,15 +133,7 @@ def _scopes_param(func: Func) -> str | None:
 
 def _tests(func: Func) -> list[ir.Expr]:
     """Everything `func` decides on: `if` tests around its statements and its comparisons."""
-    out: list[ir.Expr] = []
-    for bind in func.binds:
-        out.extend(bind.conditions)
-    for effect in func.effects:
-        out.extend(effect.conditions)
-    for raise_ in func.raises:
-        out.extend(raise_.conditions)
-    for return_ in func.returns:
-        out.extend(return_.conditions)
+    out = func.block_tests()
     for site in func.compares:
         if site.expr is not None:  # None: too deep to convert, nothing to read
             out.append(site.expr)
