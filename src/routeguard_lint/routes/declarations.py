@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts
-from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -63,7 +63,7 @@ class Site:
     """Where a registration call is written, and the `if` tests around it."""
 
     facts: ModuleFacts
-    conditions: tuple[ir.Expr, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     col: int = 1
     end_col: int = 1
 

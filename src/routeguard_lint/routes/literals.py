@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
-from routeguard_lint.project.binding import subst
+from routeguard_lint.project.arguments import subst
 from routeguard_lint.project.index import Ctx, FuncV, Index
 
 MAX_NESTING = 12  # collections built from collections (`a + b`, `[*xs]`, names bound to them) followed this deep
@@ -179,5 +179,5 @@ class Literals:
         """The expression a name is bound to (see `Index.binding`); a substituted argument is its own."""
         if isinstance(expr, ir.Bound):
             return unbound(expr)
-        found = self.index.binding(expr, ctx)
+        found = self.index.assignment(expr, ctx)
         return Item(*found) if found is not None else None

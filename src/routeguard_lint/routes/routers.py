@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
-from routeguard_lint.project.binding import bind_args, forward_call, subst
+from routeguard_lint.project.arguments import bind_args, forward_call, subst
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
