@@ -247,7 +247,7 @@ def anchors(markdown: str) -> set[str]:
 
 
 def test_sarif_for_code_scanning(monkeypatch):
-    from routeguard_lint.report.sarif import RULE_PROPERTIES, repository_url
+    from routeguard_lint.report.sarif import repository_url
     from routeguard_lint.rules import ALL_RULES
 
     _code, out, _ = cli("check", "--format", "sarif", "--no-cache", cwd=EXAMPLE, monkeypatch=monkeypatch)
@@ -267,7 +267,8 @@ def test_sarif_for_code_scanning(monkeypatch):
     assert "external/cwe/cwe-306" in by_id["RG001"]["properties"]["tags"]
     assert "external/cwe/cwe-347" in by_id["RG010"]["properties"]["tags"]
     assert float(by_id["RG010"]["properties"]["security-severity"]) >= 9.0
-    assert {r.code for r in ALL_RULES} <= set(RULE_PROPERTIES)  # every rule has its CWE decided
+    for rule in ALL_RULES:  # each rule's own (Rule.cwe and security_severity, beside its check)
+        assert by_id[rule.code]["properties"]["tags"] == ["security", *(f"external/cwe/cwe-{n}" for n in rule.cwe)]
     assert run["invocations"] == [{"executionSuccessful": True}]
     assert run["automationDetails"] == {"id": "routeguard/"}
     root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
