@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cli_helpers import check_json, cli, write
+from cli_helpers import check_json, cli, run, write
 from routeguard_lint import __version__
 
 REPO = Path(__file__).resolve().parent.parent
@@ -389,11 +389,8 @@ def test_progress_on_a_terminal_only_after_the_delay():
 
 
 def test_no_progress_when_piped(tmp_path):
-    import subprocess
-
     write(tmp_path, {"main.py": OPEN_APP})
-    proc = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", "."], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    proc = run("check", ".", cwd=tmp_path, timeout=120)
     assert proc.stderr == "" and "\x1b" not in proc.stdout
 
 
