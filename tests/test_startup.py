@@ -59,7 +59,7 @@ def test_the_probe_sees_what_a_check_imports(tmp_path: Path) -> None:
     assert result["codes"] == {f"check --no-cache {project}": [0, ""]}
     loaded = result["loaded"]
     assert isinstance(loaded, list)
-    assert "libcst" in loaded and "routeguard_lint.routes.graph" in loaded
+    assert "libcst" in loaded and any(name.startswith("routeguard_lint.routes.") for name in loaded)
     assert "routeguard_lint.rules.rg001_unprotected_route" in loaded
 
 
