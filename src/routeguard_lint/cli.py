@@ -106,8 +106,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
-                                                    help="Show the version and exit.")] = None,
+    # a plain `bool` flag: typer coerces every other annotation with a pydantic TypeAdapter, which costs
+    # importing pydantic at every start (typer >= 0.20)
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """Static security linter for FastAPI: finds routes no authentication protects."""
 
