@@ -4,10 +4,9 @@ take, and the middleware in front of it. Nodes are shared between routes (one pe
 
 from __future__ import annotations
 
-from routeguard_lint.auth.calls import Calls, mentions_auth_state
-from routeguard_lint.auth.vocabulary import PASSWORD_FORMS, SCHEME_NAMES, Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Param
+from routeguard_lint.project.calls import Calls, mentions_auth_state
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -31,8 +30,16 @@ from routeguard_lint.routes.model import (
     Route,
     walk,
 )
-from routeguard_lint.routes.names import AUTH_NAME, is_fastapi_name, last_name
 from routeguard_lint.routes.params import Params
+from routeguard_lint.vocabulary import (
+    AUTH_NAME,
+    PASSWORD_FORMS,
+    SCHEME_NAMES,
+    Source,
+    is_credential,
+    is_fastapi_name,
+    last_name,
+)
 
 
 def _outside(value: Value) -> bool:

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from routeguard_lint.auth.vocabulary import PASSWORD_FORMS, Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Param
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, external_name
 from routeguard_lint.routes.literals import Literals
 from routeguard_lint.routes.model import DepRef, ParamKind, ParamSource
-from routeguard_lint.routes.names import (
+from routeguard_lint.vocabulary import (
     ANNOTATED,
     DEPENDS,
     NON_QUERY_TYPES,
     PARAM_FUNCS,
+    PASSWORD_FORMS,
     REQUEST_TYPES,
     SECURITY,
-    external_name,
+    Source,
+    is_credential,
     last_name,
 )
 

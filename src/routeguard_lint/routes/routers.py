@@ -18,14 +18,15 @@ from routeguard_lint.project.index import (
     InstanceV,
     ParamV,
     Value,
+    external_name,
     options,
 )
 from routeguard_lint.routes.contexts import Contexts, Substitution
 from routeguard_lint.routes.literals import Literals, unbound
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import Creation, DepRef, FactoryCall, RouterKey, RouterKind, RouterNode
-from routeguard_lint.routes.names import APP_CLASSES, ROUTER_CLASSES, external_name, last_name
 from routeguard_lint.routes.params import Params
+from routeguard_lint.vocabulary import APP_CLASSES, ROUTER_CLASSES, last_name
 
 MAX_SUBCLASSING = 6  # router subclasses of router subclasses followed to FastAPI's class
 MAX_PARAMETER_HOPS = 3  # a router passed as an argument, through how many functions

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-from routeguard_lint.auth.vocabulary import Source, is_credential, is_verifying_call
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CredentialRead, Func
 from routeguard_lint.project.index import (
@@ -19,6 +18,7 @@ from routeguard_lint.project.index import (
     Index,
     Value,
 )
+from routeguard_lint.vocabulary import Source, is_credential, is_verifying_call
 
 MAX_DEPTH = 8
 READ_DEPTH = 3
