@@ -71,7 +71,7 @@ class DependencyTrees:
             target_expr = self.params.annotation_type(ref.annotation, ctx)
         if target_expr is None:
             return self.leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", NodeKind.UNRESOLVED,
-                              ref.path, ref.line)
+                             ref.path, ref.line)
         value = self.index.resolve(target_expr, ctx)
         return self.node_for_value(value, target_expr, ctx, ref.path, ref.line)
 
@@ -99,7 +99,7 @@ class DependencyTrees:
             if value.cls is None:
                 # a call we could not follow (e.g. an unknown factory)
                 node = self.leaf(("unresolved", ir.show(value.call)), ir.show(value.call), NodeKind.UNRESOLVED, path,
-                                  line)
+                                 line)
                 if node.qualname is None:
                     node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
                 return node
@@ -198,7 +198,7 @@ class DependencyTrees:
         return node
 
     def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
-                       label: str | None = None) -> DepNode:
+                      label: str | None = None) -> DepNode:
         key = ("callable", fv)
         node = self.nodes.get(key)
         if node is not None:
@@ -243,7 +243,7 @@ class DependencyTrees:
         if any(mentions_auth_state(c) for r in func.raises for c in r.conditions):
             # `if not request.user.is_authenticated: raise ...`: what AuthenticationMiddleware's backend set
             src = self.leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", NodeKind.REQUEST_USER,
-                             node.path, func.line)
+                            node.path, func.line)
             src.credential = True
             node.children.append(Child(src, "request.user"))
         node.rejects = self.calls.can_reject(fv)
@@ -260,7 +260,7 @@ class DependencyTrees:
         node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
                        cdef.line if cdef else None)
         self.nodes[key] = node
-        done: set = set()
+        done: set[str] = set()
         for owner in self.index.mro(cls_v):
             odef = self.index.cls(owner)
             if odef is None:
@@ -319,10 +319,10 @@ class DependencyTrees:
                                  mw.undecided_at or mw.def_line or mw.line)
             elif mw.unknown_exemptions:
                 node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
-                                  NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
+                                 NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
             else:
                 node = self.leaf(("middleware", mw.label), label, NodeKind.MIDDLEWARE, mw.def_path or mw.file,
-                                  mw.def_line or mw.line)
+                                 mw.def_line or mw.line)
                 node.credential = node.rejects = True
             out.append(Child(node, mw.origin))
         return out
