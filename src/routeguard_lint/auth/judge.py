@@ -218,17 +218,18 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
             chain = chain[1:]
         labels = tuple(n.label for n in chain)
-        reason = "authenticated by " + " -> ".join(labels)
+        authenticated = "authenticated by " + " -> ".join(labels)
         library = judgement.libraries.get(id(chain[-1]))
         if library is not None:
-            reason += f" (documented behaviour of {library.model.name}: {library.model.source})"
+            authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
         if id(root) in judgement.forged_reach:
             # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
             # that lets a forged credential through is RG002's finding
-            return Verdict(AuthState.PROTECTED, f"{reason}; but nothing on the route verifies a credential: one "
+            return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
                            f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
                            Answer.REACHES, chain=labels, scheme=scheme)
-        return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, Answer.REJECTED, chain=labels, scheme=scheme)
+        return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
+                       scheme=scheme)
     signed = context.public.signature([n for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)])
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
@@ -401,9 +402,9 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
         return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
                f"nothing raises when it is missing)"
     if creds:
-        optional = [n for n in creds if n.optional]
+        optional_creds = [n for n in creds if n.optional]
         what = ", ".join(sorted({n.label for n in creds}))
-        if optional and len(optional) == len(creds):
+        if optional_creds and len(optional_creds) == len(creds):
             return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
                    f"(dependencies seen: {names})"
         return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \

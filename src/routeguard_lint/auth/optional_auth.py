@@ -245,11 +245,11 @@ def branches_on(func: Func | None, names: list[str]) -> str | None:
     if func is None or not names:
         return None
     wanted = set(names)
-    tests: list = []
+    tests: list[ir.Expr] = []
     for r in func.raises:
         tests.extend(r.conditions)
-    for r in func.returns:
-        tests.extend(r.conditions)
+    for ret in func.returns:
+        tests.extend(ret.conditions)
     for bind in func.binds:
         tests.extend(bind.conditions)
     for effect in func.effects:

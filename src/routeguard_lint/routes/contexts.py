@@ -22,6 +22,13 @@ MAX_NESTED_CALLS = 12  # how deep calls nested in arguments are looked for
 Substitution = dict[str, ir.Expr]
 
 
+def subst_call(call: ir.Call, names: Substitution) -> ir.Call:
+    """`call` with the names in `names` replaced (a call stays a call)."""
+    out = subst(call, names)
+    assert isinstance(out, ir.Call)
+    return out
+
+
 class Caller(NamedTuple):
     """A call of a function and the context it is read in."""
 

@@ -116,11 +116,12 @@ def _security_refs(graph: Graph) -> Iterable[tuple[DepRef, DepNode, int]]:
                 continue
             by_param = {via: child for child, via in node.children}
             for source in node.params:
-                ref = source.dependency
-                if source.kind is ParamKind.DEPENDS and ref is not None and ref.security and ref.scopes:
-                    child = by_param.get(source.param.name)
-                    if child is not None:
-                        yield ref, child, source.param.col
+                dependency = source.dependency
+                if source.kind is ParamKind.DEPENDS and dependency is not None and dependency.security and \
+                        dependency.scopes:
+                    resolved = by_param.get(source.param.name)
+                    if resolved is not None:
+                        yield dependency, resolved, source.param.col
 
 
 def _scopes_param(func: Func) -> str | None:
