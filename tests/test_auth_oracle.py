@@ -67,10 +67,7 @@ def test_auth_verdicts_match_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch
         verdict = judged[(answer["method"], answer["path"])]
         for key, said in (("none", verdict.no_credential), ("forged", verdict.forged)):
             got = answer[key]
-            if said is Answer.REJECTED:
-                ok = _rejected(got)
-            else:
-                ok = _reached(got) if said is Answer.REACHES else True
+            ok = _rejected(got) if said is Answer.REJECTED else _reached(got) if said is Answer.REACHES else True
             if not ok:
                 wrong.append(f"  {answer['method']} {answer['path']}: routeguard says {verdict.state} "
                              f"({key}: {said}), FastAPI answered {got!r} to a request with "

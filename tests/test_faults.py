@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_a_pathological_glob_is_matched_in_linear_time() -> None:
     assert not path_pattern(glob).match(_normalise(path))
 
 
-@pytest.mark.parametrize(("glob", "path", "expected"), [
+@pytest.mark.parametrize("glob, path, expected", [
     ("/a/**/b", "/a/b", True), ("/a/**/b", "/a/x/y/b", True), ("/a/**/b", "/a/x/y/c", False),
     ("/**", "/", True), ("/**/z", "/a/b/z", True), ("/x*y*z", "/xayyz", True), ("/x*y*z", "/xazy", False),
     ("/a/**/b/**/c", "/a/b/c", True), ("/a/**/b/**/c", "/a/c/b/c", True), ("/a/**/b/**/c", "/a/c/c", False),
@@ -214,7 +215,8 @@ def test_a_big_file_parsed_on_demand_goes_to_a_bounded_worker(tmp_path: Path,
     sent: list[str] = []
     run = api.workers_pool.run
 
-    def spy(jobs, workers, task, on_failure):  # type: ignore[no-untyped-def]
+    def spy(jobs: list[api.FactsJob], workers: int, task: Callable[[api.FactsJob], ModuleFacts],
+            on_failure: Callable[[api.FactsJob, str], ModuleFacts]) -> list[ModuleFacts]:
         sent.extend(job.display for job in jobs)
         return run(jobs, workers, task, on_failure)
 
@@ -477,7 +479,8 @@ def test_fix_and_diff_escape_file_names(tmp_path: Path) -> None:
     name = "evil\x1b[31mred.py"
     (project / name).write_text(FIXABLE_APP)
     diff = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", "--diff", "."], cwd=project,
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "ROUTEGUARD_NO_CACHE": "1"}, check=False)
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "ROUTEGUARD_NO_CACHE": "1"},
+                          check=False)
     assert "\x1b" not in diff.stdout + diff.stderr
     assert "--- a/evil\\x1b[31mred.py" in diff.stdout
     fixed = _fix(project)

@@ -43,7 +43,9 @@ KNOWN_LATER_IMPORTS: dict[tuple[str, str], str] = {
     ("routeguard_lint.facts.ir", "routeguard_lint.project.index"):
         "type only: ir.Bound's context is an index.Ctx (Ctx could live with the IR)",
     ("routeguard_lint.parsing.relevance", "routeguard_lint.facts.ir"):
-        "the relevance scan reads the IR's types",
+        "the relevance scan of parsed modules reads their facts (it runs after extraction)",
+    ("routeguard_lint.parsing.relevance", "routeguard_lint.facts.extract"):
+        "type only: the relevance scan of parsed modules reads their facts",
     ("routeguard_lint.facts.cache", "routeguard_lint.report._common"):
         "the cache sanitises paths for its messages as the reporters do",
     ("routeguard_lint.intent.baseline", "routeguard_lint.report._common"):

@@ -153,12 +153,12 @@ class _Pending:
 
 def _hint_order(files: list[SourceFile]) -> list[SourceFile]:
     """Big files and files that mention FastAPI first, so workers stay busy; every file is analysed."""
-    def weight(f: SourceFile) -> tuple:
+    def weight(f: SourceFile) -> tuple[bool, int]:
         try:
             size = f.path.stat().st_size
             head = read_source(f.path, head=65536)
         except (OSError, ParseFailure):
-            return (0, 0)
+            return (False, 0)
         return (mentions_fastapi(head), size)
     return sorted(files, key=weight, reverse=True)
 

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
-from routeguard_lint.project.binding import bind_args
+from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import (
     ClassV,
@@ -29,7 +29,7 @@ from routeguard_lint.project.index import (
 )
 from routeguard_lint.vocabulary import TOKEN_ISSUING_CALLS, is_verifying_call
 
-MAX_DEPTH = 4
+MAX_CALL_DEPTH = 4
 KNOWN = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "typing_extensions", "builtins", "sqlalchemy",
                    "sqlmodel", "structlog", "logfire", "sentry_sdk", "loguru", "anyio", "asyncio"})
 # parts of the request that carry its credentials
@@ -91,7 +91,7 @@ class Dynamic:
                 if callee is None:
                     out.append(Site(ir.show(call, 80), path, call.line, "its definition cannot be read"))
                     continue
-                if depth >= MAX_DEPTH:
+                if depth >= MAX_CALL_DEPTH:
                     continue
                 skip = callee.class_name is not None and bool(callee.params) and \
                     callee.params[0].name in ("self", "cls")
@@ -137,7 +137,7 @@ class Dynamic:
         f = call.func
         if not isinstance(f, ir.Attr) or not isinstance(f.value, (ir.Name, ir.Attr)):
             return False
-        bound = self.index.binding(f.value, ctx)
+        bound = self.index.assignment(f.value, ctx)
         if bound is None:
             return False
         expr = bound[0]

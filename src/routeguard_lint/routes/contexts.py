@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
-from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import MAX_CALL_DEPTH, Ctx, FuncV, Index, ParamV
 from routeguard_lint.routes.literals import Item, Literals
 
@@ -20,13 +20,6 @@ MAX_NESTED_CALLS = 12  # how deep calls nested in arguments are looked for
 
 # names (loop variables, parameters) -> what they stand for in one iteration or call
 Substitution = dict[str, ir.Expr]
-
-
-def subst_call(call: ir.Call, names: Substitution) -> ir.Call:
-    """`call` with the names in `names` replaced (a call stays a call)."""
-    out = subst(call, names)
-    assert isinstance(out, ir.Call)
-    return out
 
 
 class Caller(NamedTuple):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts
-from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -22,7 +22,7 @@ from routeguard_lint.project.index import (
     options,
     qualified_name,
 )
-from routeguard_lint.routes.contexts import Contexts, Substitution, subst_call
+from routeguard_lint.routes.contexts import Contexts, Substitution
 from routeguard_lint.routes.guards import Guards
 from routeguard_lint.routes.literals import Literals
 from routeguard_lint.routes.middleware import MiddlewareReader
@@ -63,7 +63,7 @@ class Site:
     """Where a registration call is written, and the `if` tests around it."""
 
     facts: ModuleFacts
-    conditions: tuple[str, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     col: int = 1
     end_col: int = 1
 
@@ -108,7 +108,7 @@ class Declarations:
                 elif item.site is not None:
                     site = item.site
                     self._call_site(Site(item.facts, site.conditions, site.col, site.end_col),
-                                    subst_call(site.call, instance.names), Ctx(item.facts.module, site.scope),
+                                    subst(site.call, instance.names), Ctx(item.facts.module, site.scope),
                                     site.loop_vars)
 
     def _collect_module(self, facts: ModuleFacts) -> None:
@@ -285,7 +285,7 @@ class Declarations:
             if not owners:
                 continue
             for env in self.calling.iterations(call, loop_vars, cctx):
-                one = subst_call(call, env) if env else call
+                one = subst(call, env) if env else call
                 for owner in owners:
                     self._one_call(site, one, owner, cctx)
 

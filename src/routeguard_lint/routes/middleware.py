@@ -155,7 +155,7 @@ class MiddlewareReader:
 
     def is_reject_response(self, expr: ir.Expr | None, ctx: Ctx) -> bool:
         if isinstance(expr, ir.Name):  # `response = JSONResponse(..., status_code=401); return response`
-            bound = self.literals.binding(expr, ctx)
+            bound = self.literals.assignment(expr, ctx)
             expr = bound.expr if bound else expr
         if not isinstance(expr, ir.Call):
             return False
@@ -249,7 +249,7 @@ class MiddlewareReader:
             cut = self.index.string(expr.args[0], ctx)
             return inner + cut if inner is not None and cut is not None else None
         if isinstance(expr, ir.Name):
-            bound = self.literals.binding(expr, ctx)
+            bound = self.literals.assignment(expr, ctx)
             if bound is not None and not isinstance(bound.expr, ir.Name):
                 return self.path_base(bound.expr, bound.ctx, depth + 1)
         return None

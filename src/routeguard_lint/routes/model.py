@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param
-from routeguard_lint.project.binding import Env
+from routeguard_lint.project.arguments import Env
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
 
 # The identity of a router: the allocation site of the `FastAPI(...)` / `APIRouter(...)` call that made it
@@ -136,7 +136,7 @@ class Include:
     deps: list[DepRef]
     path: str
     line: int
-    conditions: tuple[str, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     mount: bool = False
     env: FactoryCall | None = None  # for a router made by a factory call
 
@@ -153,7 +153,7 @@ class OpaqueInclude:
     line: int
     col: int
     end_col: int
-    conditions: tuple[str, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
 
 
 @dataclass
@@ -166,7 +166,7 @@ class MountDecl:
     kind: MountKind
     path: str
     line: int
-    conditions: tuple[str, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
 
 
 @dataclass
@@ -176,7 +176,7 @@ class Mount:
     kind: MountKind
     file: str
     line: int
-    conditions: tuple[str, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     reachable: bool
 
 
@@ -260,7 +260,7 @@ class Route:
     methods: tuple[str, ...]
     full_path: str
     deps: list[DepRef]  # every declared dependency, outermost level first
-    conditions: tuple[str, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     reachable: bool
     root: DepNode | None = None  # the handler as a dependant, children = all effective deps
     mounted: bool = False

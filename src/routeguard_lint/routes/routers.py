@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
-from routeguard_lint.project.binding import bind_args, forward_call
+from routeguard_lint.project.arguments import bind_args, forward_call, subst
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -21,7 +21,7 @@ from routeguard_lint.project.index import (
     external_name,
     options,
 )
-from routeguard_lint.routes.contexts import Contexts, Substitution, subst_call
+from routeguard_lint.routes.contexts import Contexts, Substitution
 from routeguard_lint.routes.literals import Literals, unbound
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import Creation, DepRef, FactoryCall, RouterKey, RouterKind, RouterNode
@@ -237,7 +237,7 @@ class Routers:
                 env = bind_args(func, expr, ctx, Ctx(callee.module), skip_first=False)
                 return FactoryCall(func.qualname, callee.module, env)
             if isinstance(expr, (ir.Name, ir.Attr)):
-                bound = self.literals.binding(expr, ctx)
+                bound = self.literals.assignment(expr, ctx)
                 if bound is None:
                     return None
                 expr, ctx = bound
@@ -255,6 +255,6 @@ class Routers:
             return RouterArgs(node.prefix, node.deps)
         key = (node.key, id(env))
         if key not in self._args_memo:
-            call = subst_call(creation.call, env.env.names)
-            self._args_memo[key] = self.router_args(call, creation.ctx, creation.cls, node.kind, node.path)
+            self._args_memo[key] = self.router_args(subst(creation.call, env.env.names), creation.ctx, creation.cls,
+                                                    node.kind, node.path)
         return self._args_memo[key]

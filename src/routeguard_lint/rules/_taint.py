@@ -168,7 +168,7 @@ class FlowAnalysis:
         self.dep_nodes = sorted((n for n in graph.nodes.values()
                                  if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
                                  and func_key(n) is not None),
-                                key=lambda n: (n.func_module or "", n.func.qualname if n.func else ""))
+                                key=lambda n: (n.func_module or "", n.func.qualname if n.func is not None else ""))
         self._solve()
 
     # -- fixpoint ---------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?}")
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    seen: set[tuple] = set()
+    seen: set[tuple[str, int, str]] = set()
     for route in graph.routes:
         if route.root is None or route.decl.websocket:
             continue
