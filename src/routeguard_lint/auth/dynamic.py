@@ -14,10 +14,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from routeguard_lint.auth.calls import Calls
-from routeguard_lint.auth.vocabulary import TOKEN_ISSUING_CALLS, is_verifying_call
 from routeguard_lint.facts import ir
 from routeguard_lint.project.arguments import bind_args
+from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -28,6 +27,7 @@ from routeguard_lint.project.index import (
     ParamV,
     Value,
 )
+from routeguard_lint.vocabulary import TOKEN_ISSUING_CALLS, is_verifying_call
 
 MAX_CALL_DEPTH = 4
 KNOWN = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "typing_extensions", "builtins", "sqlalchemy",
