@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import run
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import cache
 from routeguard_lint.facts.extract import extract
@@ -38,11 +39,8 @@ def _project(tmp_path: Path) -> Path:
     return project
 
 
-def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, **env}
-    full.pop("ROUTEGUARD_NO_CACHE", None)
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, capture_output=True,
-                          text=True, env=full, timeout=120, check=False)
+def _run(cwd: Path, env: dict[str, str | None], *args: str) -> subprocess.CompletedProcess[str]:
+    return run(*args, cwd=cwd, env={**env, "ROUTEGUARD_NO_CACHE": None}, timeout=120)
 
 
 def _rules(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ one line, "routeguard: interrupted", never a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -42,10 +43,8 @@ def _on_sigint(signum: int, frame: object) -> None:
 def _interrupted() -> None:
     """One line, exit 130. os._exit: nothing left running (worker processes are killed on the way out and
     die with this process anyway, an analysis thread is abandoned) may print at interpreter shutdown."""
-    try:
+    with contextlib.suppress(Exception):
         sys.stdout.flush()
-    except Exception:
-        pass
     try:
         sys.stderr.write("routeguard: interrupted\n")
         sys.stderr.flush()
@@ -106,8 +105,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
-                                                    help="Show the version and exit.")] = None,
+    # a plain `bool` flag: typer coerces every other annotation with a pydantic TypeAdapter, which costs
+    # importing pydantic at every start (typer >= 0.20)
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """Static security linter for FastAPI: finds routes no authentication protects."""
 
@@ -209,8 +210,8 @@ def check(
     no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (`routeguard rules` marks the fixable rules), "
-                                                    "write the files, then report what remains.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (`routeguard rules` marks the fixable "
+                                                    "rules), write the files, then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the safe autofixes instead of "
                                                       "the report and write nothing; exit 1 if there would be "
                                                       "changes.")] = False,

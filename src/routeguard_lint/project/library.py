@@ -18,6 +18,7 @@ import hashlib
 import importlib.machinery
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from routeguard_lint.facts.extract import ModuleFacts, extract
@@ -29,7 +30,7 @@ MAX_MODULES = 80
 MAX_BYTES = 400_000  # a larger module is generated code or data, not a dependency worth reading
 
 
-def project_site_packages(paths: list[Path], environ: dict | None = None) -> list[str]:
+def project_site_packages(paths: list[Path], environ: Mapping[str, str] | None = None) -> list[str]:
     """Where the analysed project's own dependencies are: the virtualenv `$VIRTUAL_ENV` names (the one
     activated when routeguard runs from elsewhere, e.g. pipx), and virtualenvs directly inside the analysed
     directories (`.venv`, `venv`, `env`)."""
