@@ -151,6 +151,19 @@ def plan(graph: Graph, findings: list[Finding], texts: dict[str, str],
     return fixed, applied, skipped
 
 
+def fixable_by_file(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """How many of `findings` `check --fix` would fix now (the plan of one round, nothing written): per
+    file, per rule. The "N fixable with --fix" of the reports (api.Checked)."""
+    out: dict[str, dict[str, int]] = {}
+    if not findings:
+        return out
+    _, applied, _ = plan(graph, list(findings), {}, lambda path: read_source(path).text)
+    for item in applied:
+        by_rule = out.setdefault(item.path, {})
+        by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
+    return out
+
+
 def _fix_file(file: FileFix, findings: list[Finding]) -> tuple[list[Applied], list[Skipped]]:
     """Each finding fixed by its rule's own fix, driven by the node the finding reported."""
     applied: list[Applied] = []
