@@ -142,3 +142,64 @@ def test_app_factory_with_parameters_keeps_its_middleware(monkeypatch: pytest.Mo
     for key in (("GET", "/items"), ("GET", "/stats")):
         assert routes[key].state == "protected", key
         assert routes[key].auth == ("middleware app.main.create_app.require_token",)
+
+
+def test_routers_included_during_startup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FastAPI(lifespan=lifespan)`: Starlette calls `lifespan(app)`, which awaits `startup(app)`, which calls
+    `register_routers(app)`: the routers it includes are served by that app."""
+    routes = _table(_analyze("startup_includes", monkeypatch))
+    assert set(routes) == {("GET", "/accounts/balance"), ("GET", "/tools/convert")}
+    assert all(r.reachable for r in routes.values())
+    assert routes[("GET", "/accounts/balance")].state == "protected"
+    assert routes[("GET", "/tools/convert")].state == "unprotected"
+
+
+def test_include_router_keyword_unpacking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`include_router(**spec)`: dict literals, `dict(...)`, `{**a, ...}`, a loop over a list built with `+`
+    and `.append`, and `**options` collected by a helper; each spec's prefix and dependencies apply."""
+    result = _analyze("include_kwargs_spread", monkeypatch)
+    routes = _table(result)
+    assert set(routes) == {("GET", p) for p in ("/v1/items/list", "/v1/orders/list", "/v1/reports/list",
+                                                "/users/list", "/status/summary", "/v1/status/summary")}
+    assert all(r.reachable for r in routes.values())
+    reports = routes[("GET", "/v1/reports/list")]
+    assert [(d.name, d.origin) for d in reports.dependencies] == [
+        ("app.security.current_user", "APIRouter(dependencies=)"),
+        ("app.security.admin_only", "include_router(dependencies=)")]
+    assert routes[("GET", "/status/summary")].state == "unprotected"
+    assert routes[("GET", "/v1/status/summary")].state == "protected"
+
+
+def test_mount_paths_are_joined_as_starlette_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`app.mount("/", sub)` serves `sub`'s `/pages/x` at `/pages/x`, `mount("/admin/", ...)` at `/admin/...`."""
+    routes = _table(_analyze("mount_paths", monkeypatch))
+    assert set(routes) == {("GET", "/"), ("GET", "/pages/{slug}"), ("GET", "/version"), ("GET", "/admin/stats")}
+    assert routes[("GET", "/admin/stats")].state == "protected"
+
+
+def test_helper_that_includes_into_its_parameter_and_returns_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`with_routes(APIRouter())` and `with_routes(APIRouter(prefix="/sites/{site}"))`: each call includes
+    into its own router, so every route is served under both prefixes."""
+    routes = _table(_analyze("router_helper_twice", monkeypatch))
+    assert set(routes) == {("GET", "/account/profile"), ("GET", "/meta/configuration"),
+                           ("GET", "/sites/{site}/account/profile"), ("GET", "/sites/{site}/meta/configuration")}
+    assert routes[("GET", "/sites/{site}/account/profile")].state == "protected"
+
+
+def test_keyword_unpacking_of_known_and_unknown_mappings() -> None:
+    index = _index(
+        "import os\n"
+        "BASE = {'prefix': '/a', 'tags': ['x']}\n"
+        "MORE = dict(BASE, prefix='/b')\n"
+        "r.include_router(**BASE)\n"
+        "r.include_router(**MORE)\n"
+        "r.include_router(**{**BASE, 'prefix': '/c'})\n"
+        "r.include_router(**os.environ)\n"
+    )
+    facts = index.module("m")
+    assert facts is not None
+    calls = [site.call for site in facts.calls if ir.dotted(site.call.func) == "r.include_router"]
+    ctx = Ctx("m")
+    prefixes = [index.string(index.spread_kwargs(c, ctx).kwarg("prefix"), ctx) for c in calls]
+    assert prefixes == ["/a", "/b", "/c", None]
+    assert index.spread_kwargs(calls[3], ctx) == calls[3]  # an unknown mapping stays `**`

@@ -374,6 +374,70 @@ class Index:
             expr, ctx = found
         return None
 
+    def dict_entries(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[tuple[str, ir.Expr]] | None:
+        """The items of a dict whose keys are all known strings, each value as `ir.Bound` (read where it is
+        written): a dict literal (with `**spread` of such dicts), `dict(mapping, key=value, ...)`, a name or
+        attribute bound to one, a bound argument. None when any key cannot be told."""
+        if expr is None or depth > 12:
+            return None
+        current: object = expr
+        for _ in range(8):
+            if isinstance(current, ir.Bound):
+                where = current.ctx
+                assert isinstance(where, Ctx)
+                current, ctx = current.expr, where
+                continue
+            if isinstance(current, (ir.DictE, ir.Call)):
+                return self._dict_made(current, ctx, depth + 1)
+            if not isinstance(current, (ir.Name, ir.Attr)):
+                return None
+            bound = ctx.bound(ctx.scope, current.id) \
+                if isinstance(current, ir.Name) and ctx.scope is not None else None
+            found = (bound, ctx) if bound is not None else self.binding(current, ctx)
+            if found is None:
+                return None
+            current, ctx = found
+        return None
+
+    def _dict_made(self, expr: ir.DictE | ir.Call, ctx: Ctx, depth: int) -> list[tuple[str, ir.Expr]] | None:
+        """`dict_entries` of a dict literal or a `dict(...)` call."""
+        parts: list[tuple[str | None, ir.Expr]] = []  # (key, value); None: a mapping spread into it
+        if isinstance(expr, ir.DictE):
+            for key, value in expr.items:
+                name = self.string(key, ctx, depth) if key is not None else None
+                if key is not None and name is None:
+                    return None
+                parts.append((name, value))
+        else:
+            if self.resolve(expr.func, ctx, depth) != ExternalV("builtins.dict") or len(expr.args) > 1 or \
+                    any(isinstance(a, ir.Star) for a in expr.args):
+                return None
+            parts = [(None, a) for a in expr.args] + [(None if k == "**" else k, v) for k, v in expr.kwargs]
+        out: list[tuple[str, ir.Expr]] = []
+        for name, value in parts:
+            more: list[tuple[str, ir.Expr]] | None = [(name, ir.Bound(value, ctx))] if name is not None else \
+                self.dict_entries(ir.Bound(value, ctx), ctx, depth + 1)
+            if more is None:
+                return None
+            out = _merge_entries(out, more)
+        return out
+
+    def spread_kwargs(self, call: ir.Call, ctx: Ctx) -> ir.Call:
+        """`call` with each `**mapping` argument replaced by the keyword arguments it passes, when the
+        mapping is a dict whose keys are known (`include_router(**{"router": r, "prefix": "/a"})`, a loop
+        variable over a list of such dicts, `dict(router=r)`); the values are `ir.Bound` to where they are
+        written. Mappings that cannot be told stay `**`."""
+        if not any(key == "**" for key, _ in call.kwargs):
+            return call
+        kwargs: list[tuple[str, ir.Expr]] = []
+        for key, value in call.kwargs:
+            entries = self.dict_entries(value, ctx) if key == "**" else None
+            if entries is None:
+                kwargs.append((key, value))
+            else:
+                kwargs.extend(entries)
+        return ir.Call(call.func, call.args, tuple(kwargs), call.line, call.col)
+
     def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:
         """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
         if isinstance(expr, ir.Call):
@@ -413,7 +477,7 @@ class Index:
         plain = Ctx(callee.module, func.qualname)
         if ctx.depth >= MAX_CALL_DEPTH or not func.params:
             return plain
-        env = bind_args(func, call, ctx, def_ctx, skip_first=skip_first)
+        env = bind_args(func, self.spread_kwargs(call, ctx), ctx, def_ctx, skip_first=skip_first)
         pairs = tuple((func.qualname, name, expr) for name, expr in sorted(env.names.items())
                       if isinstance(expr, ir.Bound))
         if not pairs:
@@ -791,3 +855,9 @@ class Index:
             if isinstance(value, LiteralV) and isinstance(value.value, str):
                 return value.value
         return None
+
+
+def _merge_entries(entries: list[tuple[str, ir.Expr]], more: list[tuple[str, ir.Expr]]) -> list[tuple[str, ir.Expr]]:
+    """A dict's items after `more` are added: a later key replaces an earlier one, as in `{**a, "k": v}`."""
+    keys = {k for k, _ in more}
+    return [(k, v) for k, v in entries if k not in keys] + more

@@ -27,6 +27,7 @@ from routeguard_lint.auth.vocabulary import (
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts, Param
 from routeguard_lint.project.binding import bind_args, forward_call, free_names, subst
+from routeguard_lint.project.callbacks import implied_calls
 from routeguard_lint.project.index import (
     MAX_CALL_DEPTH,
     ClassV,
@@ -464,7 +465,7 @@ class GraphBuilder:
         if bound is not None:
             items = self._items_ctx(bound[0], bound[1], d)
             name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
-            if name and isinstance(bound[0], (ir.Seq, ir.Comp)):
+            if name and isinstance(bound[0], (ir.Seq, ir.Comp, ir.BinOp)):  # a new list, then `.append`s
                 items += self._appended(name, bound[1], d)
             return items
         return []
@@ -745,7 +746,7 @@ class GraphBuilder:
             if not owners:
                 continue
             for env in self._iterations(call, loop_vars, cctx):
-                one = subst(call, env) if env else call
+                one = self.index.spread_kwargs(subst(call, env) if env else call, cctx)
                 for owner in owners:
                     self._one_call(facts, one, owner, cctx, conditions, site_col, site_end)
 
@@ -813,14 +814,18 @@ class GraphBuilder:
             deps = self._dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
                                   facts.path, call.line)
             if child is None:
-                if arg is not None:
-                    self.opaque.append(OpaqueInclude(owner.key, prefix, deps, ir.show(arg), facts.path, call.line,
+                shown = ir.show(arg) if arg is not None else \
+                    next((f"**{ir.show(v)}" for k, v in call.kwargs if k == "**"), None)  # an unknown mapping
+                if shown is not None:
+                    self.opaque.append(OpaqueInclude(owner.key, prefix, deps, shown, facts.path, call.line,
                                                      site_col, site_end, conditions))
                 return
             self._include(facts, call, owner, child, ctx, conditions, arg)
         elif f.attr == "mount":
             target = call.arg(1, "app")
             prefix = self.index.string(call.arg(0, "path"), ctx)
+            if prefix is not None:
+                prefix = prefix.rstrip("/")  # as Starlette's Mount keeps it: `mount("/", sub)` serves `/x`
             value = self.index.resolve(target, ctx)
             child = self.router_of(value)
             if child is not None and child.kind == "app" and child.key != owner.key:
@@ -922,6 +927,7 @@ class GraphBuilder:
                             call.func.attr if isinstance(call.func, ir.Attr) else None
                         if name:
                             table.setdefault(name, []).append((call, octx))
+                        self._implied(call, owner.assigns, octx, table)
                 # module level: the recorded call sites and the right-hand sides of assignments, with the
                 # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
                 tops = [site.call for site in facts.calls if site.scope is None] + \
@@ -934,12 +940,21 @@ class GraphBuilder:
                         if name and id(call) not in seen_calls:
                             seen_calls.add(id(call))
                             table.setdefault(name, []).append((call, Ctx(facts.module)))
+                            self._implied(call, facts.assigns, Ctx(facts.module), table)
             self._calls_by_name = table
         out = []
         for call, cctx in self._calls_by_name.get(func.name, ())[:200]:
             if self.index.resolve(call.func, cctx) == fv:
                 out.append((call, cctx))
         return out
+
+    def _implied(self, call: ir.Call, assigns: dict, ctx: Ctx, table: dict) -> None:
+        """Record the calls the framework makes to callbacks an application is given (`FastAPI(lifespan=f)`
+        calls `f(app)`), as call sites of those callbacks."""
+        if call.kwargs:
+            for name, implied in implied_calls(call, assigns):
+                if self._router_kind(self.index.resolve(call.func, ctx)) == "app":
+                    table.setdefault(name, []).append((implied, ctx))
 
     def _load_pending(self, name: str) -> bool:
         """Parse the modules not parsed yet (demand-driven mode, `ModuleFacts.pending`) whose text mentions
