@@ -203,3 +203,29 @@ def test_keyword_unpacking_of_known_and_unknown_mappings() -> None:
     prefixes = [index.string(index.spread_kwargs(c, ctx).kwarg("prefix"), ctx) for c in calls]
     assert prefixes == ["/a", "/b", "/c", None]
     assert index.spread_kwargs(calls[3], ctx) == calls[3]  # an unknown mapping stays `**`
+
+
+def test_nonlocal_writes_in_closures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`application = None`, then a closure does `nonlocal application; application = FastAPI(...)`: the
+    enclosing function's variable holds the app the closure made (also two closures down)."""
+    routes = _table(_analyze("closure_writes", monkeypatch))
+    assert set(routes) == {("GET", "/reports/daily"), ("GET", "/open/uptime")}
+    assert all(r.reachable and r.state == "protected" for r in routes.values())
+
+
+def test_nonlocal_names_are_not_locals_of_the_closure() -> None:
+    index = _index(
+        "def outer():\n"
+        "    x = 'a'\n"
+        "    def inner():\n"
+        "        nonlocal x\n"
+        "        x = 'b'\n"
+        "        return x\n"
+        "    return x\n"
+    )
+    facts = index.module("m")
+    assert facts is not None and facts.functions["outer.inner"].nonlocal_assigns.keys() == {"x"}
+    assert "x" not in facts.functions["outer.inner"].assigns
+    seen = index.resolve(ir.Name("x"), Ctx("m", "outer"))
+    assert isinstance(seen, UnionV) and set(seen.options) == {LiteralV("a"), LiteralV("b")}
+    assert index.resolve(ir.Name("x"), Ctx("m", "outer.inner")) == seen

@@ -145,6 +145,7 @@ class Func:
     end_line: int = 0
     binds: list[Bind] = field(default_factory=list)  # local bindings in source order, for the flow checks
     effects: list[Effect] = field(default_factory=list)  # expression-statement calls
+    nonlocal_assigns: dict = field(default_factory=dict)  # `nonlocal` name -> last value this function gives it
 
 
 # Markers that stand in `conditions` for blocks that are not `if`s: the body of `try` number N, one of its

@@ -554,6 +554,8 @@ class Index:
         facts = self.by_name.get(ctx.module)
         for func in self.scopes(ctx):
             scope = func.qualname
+            if name in func.nonlocal_assigns:
+                continue  # `nonlocal name`: the variable of an enclosing function
             if name in func.assigns:
                 local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
                 # an object made in a function body is one object per call being evaluated (a router
@@ -561,12 +563,24 @@ class Index:
                 made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
-                                                                    *made_in), depth)
-                                 for expr, line, conds in branches
-                                 if not any(self.truth(c, local, depth + 1) is False for c in conds))
-                return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
-                                            depth)
+                    value = union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
+                                                                     *made_in), depth)
+                                  for expr, line, conds in branches
+                                  if not any(self.truth(c, local, depth + 1) is False for c in conds))
+                else:
+                    value = self.resolve_binding(func.assigns[name], local,
+                                                 ("local", ctx.module, scope, name, *made_in), depth)
+                writes = self._nonlocal_writes(ctx.module, scope, name)
+                if not writes:
+                    return value
+                # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
+                # binding unless it is a `None` placeholder
+                own = func.assigns[name]
+                values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
+                values.extend(self.resolve_binding(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
+                                                   ("local", ctx.module, inner, name, *made_in), depth)
+                              for expr, inner in writes)
+                return union(values)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
@@ -585,6 +599,27 @@ class Index:
                                          ("self", facts.module, func.class_name))
                     return ParamV(facts.module, scope, name)
         return self.global_name(ctx.module, name, depth)
+
+    def _nonlocal_writes(self, module: str, scope: str, name: str) -> list[tuple[ir.Expr, str]]:
+        """(value, function) for each function nested in `scope` that assigns `scope`'s variable `name`
+        through `nonlocal name` (the nearest enclosing function binding the name is the one it writes)."""
+        key = ("nonlocal", module)
+        table = self._cache.get(key)
+        if table is None:
+            table = {}
+            facts = self.by_name.get(module)
+            for inner in (facts.functions.values() if facts is not None else ()):
+                for var, expr in inner.nonlocal_assigns.items():
+                    owner = inner.parent
+                    while owner is not None and owner in facts.functions:
+                        outer = facts.functions[owner]
+                        if var not in outer.nonlocal_assigns and (var in outer.assigns or
+                                                                  any(p.name == var for p in outer.params)):
+                            table.setdefault((owner, var), []).append((expr, inner.qualname))
+                            break
+                        owner = outer.parent
+            self._cache[key] = table
+        return table.get((scope, name), [])
 
     def global_name(self, module: str, name: str, depth: int = 0, seen: frozenset = frozenset()) -> Value:
         facts = self.by_name.get(module)
