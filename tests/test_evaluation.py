@@ -229,3 +229,16 @@ def test_nonlocal_names_are_not_locals_of_the_closure() -> None:
     seen = index.resolve(ir.Name("x"), Ctx("m", "outer"))
     assert isinstance(seen, UnionV) and set(seen.options) == {LiteralV("a"), LiteralV("b")}
     assert index.resolve(ir.Name("x"), Ctx("m", "outer.inner")) == seen
+
+
+def test_router_held_by_an_object_from_a_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`for plugin in registry.all(): router.include_router(plugin.routes)`: the registry is filled at run
+    time, so `plugin` cannot be told; the project class whose `routes` attribute is a router may be it. Its
+    routes are served under the include's prefix with that condition; the unknown rest stays opaque."""
+    result = _analyze("registry_plugins", monkeypatch)
+    routes = _table(result)
+    chat = routes[("POST", "/api/hooks/chat")]
+    assert chat.reachable and chat.state == "unprotected"
+    assert "plugin.routes is app.plugins.ChatPlugin.routes" in chat.conditions
+    assert routes[("*", "/api/hooks/*")].state == "unverified"
+    assert ("POST", "/chat") not in routes
