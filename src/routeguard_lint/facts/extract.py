@@ -149,7 +149,17 @@ class Func:
     end_line: int = 0
     binds: list[Bind] = field(default_factory=list)  # local bindings in source order, for the flow checks
     effects: list[Effect] = field(default_factory=list)  # expression-statement calls
-    nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)  # `nonlocal` name -> last value this function gives it
+    # `nonlocal` name -> the last value this function gives it
+    nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)
+
+    def block_tests(self) -> list[ir.Expr]:
+        """The tests of the blocks around the function's raises, returns, bindings and call statements, in
+        that order (block markers included)."""
+        tests: list[ir.Expr] = []
+        for found in (self.raises, self.returns, self.binds, self.effects):
+            for item in found:
+                tests.extend(item.conditions)
+        return tests
 
 
 # Markers that stand in `conditions` for blocks that are not `if`s: the body of `try` number N, one of its

@@ -9,11 +9,11 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
-from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
 from routeguard_lint.project.index import MAX_CALL_DEPTH, ClassV, Ctx, ExternalV, FuncV, Index, ParamV
 from routeguard_lint.routes.literals import Item, Literals
-from routeguard_lint.routes.names import APP_CLASSES
+from routeguard_lint.vocabulary import APP_CLASSES
 
 MAX_CONTEXTS = 64  # calling contexts of one function
 MAX_CALLERS = 200  # call sites of one function name looked at
