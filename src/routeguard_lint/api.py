@@ -645,12 +645,12 @@ def _fixable_groups(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 def _plan_fixable(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
     """The autofixes' plan for `findings`: per file, how many fixes of each rule apply."""
-    from routeguard_lint.fix import apply
+    from routeguard_lint.fix import plan
 
     out: dict[str, dict[str, int]] = {}
     if not findings:
         return out
-    _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
+    _, applied, _ = plan.plan(graph, list(findings), {}, lambda path: plan.read_source(path).text)
     for item in applied:
         by_rule = out.setdefault(item.path, {})
         by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
