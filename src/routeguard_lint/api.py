@@ -102,7 +102,7 @@ def _compute(data: bytes, display: str, module: str, is_package: bool, demand: b
     return extract(data, display, module, is_package)
 
 
-class OnDemandModules(dict):
+class OnDemandModules(dict[str, ModuleFacts]):
     """The index's modules by name (`Index.by_name`), where a placeholder (`ModuleFacts.pending`) stands
     behind a `_Pending` handle: its name, path and size are known, and the first read of anything else
     parses the file and fills the placeholder in place. So a lookup that only names a module (`import pkg.sub`,
@@ -119,6 +119,7 @@ class OnDemandModules(dict):
         for key, facts in mapping.items():
             if facts.pending:
                 self._keys.setdefault(id(facts), []).append(key)
+                # a handle that reads like the facts (see _Pending)
                 facts = handles.setdefault(id(facts), _Pending(facts, self))  # type: ignore[assignment]
             dict.__setitem__(self, key, facts)
 

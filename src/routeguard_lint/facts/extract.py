@@ -176,6 +176,14 @@ def is_marker(expr: object) -> bool:
 
 
 @dataclass(slots=True)
+class AssignedIn:
+    """A value a function assigns (`self.attr = value` in a method, `global x` then `x = value`)."""
+
+    value: ir.Expr
+    function: str  # qualname
+
+
+@dataclass(slots=True)
 class ClassDef:
     name: str
     line: int
@@ -185,8 +193,8 @@ class ClassDef:
     attrs: dict[str, ir.Expr]  # class attribute name -> ir expr (value, or annotation when no value)
     decorators: list[Decorator]
     annotations: dict[str, tuple[ir.Expr, int]] = field(default_factory=dict)  # attribute -> (annotation, line)
-    # `self.name = expr` in a method: name -> (expr, qualname of the method); `__init__`'s win
-    instance_attrs: dict[str, tuple[ir.Expr, str]] = field(default_factory=dict)
+    # `self.name = expr` in a method: what the method assigns; `__init__`'s win
+    instance_attrs: dict[str, AssignedIn] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -200,7 +208,7 @@ class ModuleFacts:
     assigns: dict[str, ir.Expr] = field(default_factory=dict)  # module-level name -> value (last wins)
     assign_lines: dict[str, int] = field(default_factory=dict)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
-    global_assigns: dict[str, list[tuple[ir.Expr, str]]] = field(default_factory=dict)
+    global_assigns: dict[str, list[AssignedIn]] = field(default_factory=dict)
     functions: dict[str, Func] = field(default_factory=dict)  # by qualname
     classes: dict[str, ClassDef] = field(default_factory=dict)  # by (qualified) name
     calls: list[CallSite] = field(default_factory=list)  # module level and inside functions

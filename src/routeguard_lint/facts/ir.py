@@ -263,4 +263,4 @@ def _reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
 
 for _cls in (Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
              Comp, Unknown):
-    _cls.__reduce__ = _reduce  # type: ignore[method-assign]
+    _cls.__reduce__ = _reduce  # type: ignore[method-assign]  # deliberately replaced, once per class

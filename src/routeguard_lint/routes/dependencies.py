@@ -253,13 +253,13 @@ class DependencyTrees:
         node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
                        cdef.line if cdef else None)
         self.nodes[key] = node
-        done: set = set()
+        done: set[str] = set()
         for owner in self.index.mro(cls_v):
             odef = self.index.cls(owner)
             if odef is None:
                 continue
             octx = Ctx(owner.module)
-            for name, (annotation, line) in getattr(odef, "annotations", {}).items():
+            for name, (annotation, line) in odef.annotations.items():
                 if name in done or name.startswith("_"):
                     continue
                 done.add(name)
