@@ -8,12 +8,9 @@ dependencies, mounts, file counts) must be equal. benchmarks/demand_check.py doe
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fixture_cases import case_dirs, case_id
 from routeguard_lint import api

@@ -497,6 +497,27 @@ class Index:
         self._branch_tables[id(func)] = (func, table)  # the function is kept: its id stays its own
         return table.get(name)
 
+    def _branch_union(self, branches: list[Bind], name: str, local: Ctx, made_in: tuple[Hashable, ...],
+                      depth: int) -> Value:
+        """The union of the alternatives of a local assigned under conditions that the call allows.
+        A condition that reads the local being resolved (`if method == "goto": method = "link"`) reads
+        its earlier value: while its alternatives are being weighed the local is unknown to those
+        conditions, so each such test is undecided and keeps its alternative. Without this guard each
+        condition re-resolves the local, and an `elif` chain of n tests costs n**depth."""
+        key = ("weighing", local.module, local.scope, name, local.env)
+        memo = self._cache.get(key)
+        if memo is not None:
+            return memo
+        self._cache[key] = UNKNOWN  # conditions reading `name` meanwhile see an unknown value
+        try:
+            result = union(self.resolve_assigned(b.value, local, ("local", local.module, local.scope, name, b.line,
+                                                                  *made_in), depth)
+                           for b in branches
+                           if not any(self.truth(c, local, depth + 1) is False for c in b.conditions))
+        finally:
+            del self._cache[key]
+        return result
+
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
         then the functions it is nested in)."""
@@ -522,10 +543,7 @@ class Index:
                 made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    return union(self.resolve_assigned(b.value, local, ("local", ctx.module, scope, name, b.line,
-                                                                       *made_in), depth)
-                                 for b in branches
-                                 if not any(self.truth(c, local, depth + 1) is False for c in b.conditions))
+                    return self._branch_union(branches, name, local, made_in, depth)
                 return self.resolve_assigned(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
                                              depth)
             bound = ctx.bound(scope, name)

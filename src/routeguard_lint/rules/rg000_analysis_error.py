@@ -14,6 +14,7 @@ RULE = Rule(
     name="analysis-error",
     summary="A file could not be read or parsed, so its routes and dependencies were not checked.",
     severity="error",
+    precision="very-high",
     what="""
 A Python file under the analysed paths that routeguard could not read (permissions, a file that vanished,
 a directory that cannot be listed, a FIFO or device named `.py`), decode (bad bytes for its encoding, a
