@@ -43,15 +43,15 @@ def _reached(status: object) -> bool:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_auth_verdicts_match_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from routeguard_lint.api import analyze_with_graph
-    from routeguard_lint.auth.judge import Answer, AuthState
+    from routeguard_lint.auth.judge import Answer, AuthState, judgement_of
 
     monkeypatch.chdir(case)
     monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
     _result, graph = analyze_with_graph([Path(".")])
-    assert graph.auth is not None
+    judgement = judgement_of(graph)
     judged = {}
     for route in graph.routes:
-        verdict = graph.auth.of(route)
+        verdict = judgement.of(route)
         if route.reachable and verdict.state in (AuthState.PROTECTED, AuthState.UNPROTECTED):
             for method in route.methods:
                 judged[(method, _concrete(route.full_path))] = verdict

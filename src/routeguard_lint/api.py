@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from routeguard_lint import rules as rules_pkg
-from routeguard_lint.auth.judge import judge
+from routeguard_lint.auth.judge import judge, judgement_of
+from routeguard_lint.auth.middleware import middleware_role
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
@@ -393,7 +394,7 @@ def _graph(paths: list[Path], project: Project, files: list[SourceFile], facts: 
             index = Index(facts, namespaces, library=library)
             if load is not None:  # placeholders are parsed when a lookup reads them
                 index.by_name = OnDemandModules(index.by_name, load)
-            table = build_graph(index)
+            table = build_graph(index, middleware_role)
             return replace(table, auth=judge(table))  # the route table, and the auth judgement of its routes
         except (RecursionError, RouteExpansionLimit) as exc:
             if attempt == MAX_CONTAINED:
@@ -524,8 +525,7 @@ def _culprit(exc: Exception, library_paths: Collection[str]) -> tuple[str | None
 
 def route_info(route: Route, graph: Graph) -> RouteInfo:
     decl = route.decl
-    assert graph.auth is not None
-    verdict = graph.auth.of(route)
+    verdict = judgement_of(graph).of(route)
     deps: list[DependencyInfo] = []
     if route.root is not None:
         for child, via in route.root.children:
@@ -575,9 +575,8 @@ def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts:
     ignored = [code for code in config.ignore if code not in wanted and (config.select is None or
                                                                           code in config.select)]
     intent = declare(graph, config)  # declared intent: route states, before the rules
-    assert graph.auth is not None
     judged = replace(graph, intent=intent)  # the judgement before the declarations (suppressed RG001s)
-    graph = replace(graph, auth=graph.auth.declared(intent.verdicts), intent=intent)
+    graph = replace(graph, auth=judgement_of(graph).declared(intent.verdicts), intent=intent)
     errors = [f"{facts.path}:\n{facts.traceback}" for facts in graph.index.modules
               if getattr(facts, "traceback", None)]
     findings = run_rules(graph, wanted, errors=errors)

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from routeguard_lint.auth.calls import Calls, callee
 from routeguard_lint.auth.missing_credential import (
     AV,
     FORGED,
@@ -36,16 +35,17 @@ from routeguard_lint.auth.missing_credential import (
     join,
     names_in,
 )
-from routeguard_lint.auth.vocabulary import (
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.project.calls import Calls, callee
+from routeguard_lint.project.index import FuncV, Index
+from routeguard_lint.routes.model import NodeKind, ParamKind
+from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
     Source,
     is_credential,
     is_credential_setting,
 )
-from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, is_marker
-from routeguard_lint.project.index import FuncV, Index
-from routeguard_lint.routes.model import NodeKind, ParamKind
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Graph

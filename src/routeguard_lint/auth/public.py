@@ -21,15 +21,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from routeguard_lint.auth.calls import Calls
-from routeguard_lint.auth.vocabulary import (
+from routeguard_lint.facts import ir
+from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
+from routeguard_lint.routes.model import ParamKind
+from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
 )
-from routeguard_lint.facts import ir
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
-from routeguard_lint.routes.model import ParamKind
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Route

@@ -35,7 +35,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from routeguard_lint.auth.judge import AuthState, Verdict
+from routeguard_lint.auth.judge import AuthState, Verdict, judgement_of
 from routeguard_lint.files.discovery import display_path
 from routeguard_lint.routes.model import DepNode, Graph, Route
 
@@ -486,8 +486,7 @@ def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
     """What `auth-dependencies` and `public` make of the route states (before the rules run): the changed
     verdicts, in `ConfigOutcome.verdicts`."""
     outcome = ConfigOutcome(config)
-    assert graph.auth is not None
-    judged = graph.auth
+    judged = judgement_of(graph)
 
     def state(route: Route) -> AuthState:
         return outcome.verdicts.get(id(route), judged.of(route)).state

@@ -26,7 +26,7 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 
-from routeguard_lint.auth.judge import AuthState, Verdict
+from routeguard_lint.auth.judge import AuthState, Verdict, judgement_of
 from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.model import Finding, SuppressionKind
@@ -221,14 +221,14 @@ def declare(graph: Graph, config: Config) -> Intent:
             public.setdefault(d.path, []).append(d)
     verdicts = dict(outcome.verdicts)
     if public:
-        assert graph.auth is not None
+        judgement = judgement_of(graph)
         for route in graph.routes:
             decl = route.decl
             for d in public.get(decl.file, ()):
                 if d.anchor != decl.line and d.line != decl.line:
                     continue
                 d.applied = True
-                current = verdicts.get(id(route), graph.auth.of(route))
+                current = verdicts.get(id(route), judgement.of(route))
                 if current.state is not AuthState.PROTECTED:
                     reason = f"declared public in {d.path}:{d.line}: {d.reason}"
                     verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
@@ -268,10 +268,10 @@ def declared_public_findings(judged: Graph, intent: Intent) -> list[Finding]:
 
     out: list[Finding] = []
     seen: set[int] = set()
-    assert judged.auth is not None
+    judgement = judgement_of(judged)
     for declared in intent.made_public:
         route = declared.route
-        if id(route) in seen or judged.auth.of(route).state is not AuthState.UNPROTECTED:
+        if id(route) in seen or judgement.of(route).state is not AuthState.UNPROTECTED:
             continue
         seen.add(id(route))
         for found in rg001_unprotected_route.check(replace(judged, routes=[route])):  # RG001 on this route alone

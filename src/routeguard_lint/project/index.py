@@ -128,6 +128,13 @@ def qualified_name(value: object) -> str | None:
     if isinstance(value, ExternalV):
         return value.qualname
     return None
+
+
+def external_name(value: object) -> str | None:
+    """The dotted name of an external value (`fastapi.Depends`); None for anything else."""
+    return value.qualname if isinstance(value, ExternalV) else None
+
+
 UNKNOWN = UnknownV()
 
 

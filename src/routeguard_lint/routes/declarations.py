@@ -37,9 +37,9 @@ from routeguard_lint.routes.model import (
     RouterKind,
     RouterNode,
 )
-from routeguard_lint.routes.names import APP_URL_DEFAULTS, HTTP_METHODS, last_name
 from routeguard_lint.routes.params import Params
 from routeguard_lint.routes.routers import Routers
+from routeguard_lint.vocabulary import APP_URL_DEFAULTS, HTTP_METHODS, last_name
 
 ROUTE_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "route"})
 # `router.x(...)` calls that declare a route, include or mount something, or add middleware

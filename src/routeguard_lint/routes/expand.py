@@ -28,7 +28,7 @@ class Way:
 
     full_path: str
     deps: list[DepRef]  # dependencies, outermost first
-    conditions: tuple[str, ...]  # of the includes passed (source text)
+    conditions: tuple[str, ...]  # source text of the `if` tests around the includes passed
     reachable: bool  # the root is an app
     mounted: bool  # went through a mount
     apps: tuple[RouterKey, ...]  # the apps passed, innermost first

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.model import Finding
 from routeguard_lint.routes.model import Graph, ParamKind, walk
 from routeguard_lint.rules._util import finding, func_path
 from routeguard_lint.rules.base import Rule
+from routeguard_lint.vocabulary import Source, is_credential
 
 RULE = Rule(
     code="RG003",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from routeguard_lint.auth.vocabulary import Source, is_credential, is_verifying_call
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CredentialRead, Func
 from routeguard_lint.project.index import (
@@ -20,6 +19,7 @@ from routeguard_lint.project.index import (
     Index,
     Value,
 )
+from routeguard_lint.vocabulary import Source, is_credential, is_verifying_call
 
 MAX_CALL_DEPTH = 8  # nested project calls `can_reject` follows
 READ_DEPTH = 3  # nested project calls `reads_credential` and `reads_request` follow
