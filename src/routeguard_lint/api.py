@@ -24,7 +24,7 @@ from routeguard_lint.auth.middleware import middleware_role
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
-from routeguard_lint.facts.extract import ModuleFacts, extract, skim
+from routeguard_lint.facts.extract import FileError, ModuleFacts, extract, skim
 from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
 from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.intent.config import Config, find_config, load_config
@@ -76,7 +76,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
         data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
     except ParseFailure as exc:
         facts = ModuleFacts(path=display, module=module, is_package=is_package)
-        facts.error = (exc.message, exc.line, exc.column)
+        facts.error = FileError(exc.message, exc.line, exc.column)
         return facts
     if cache_dir is None:
         return _compute(data, display, module, is_package, demand)
@@ -91,7 +91,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
 
 def _failed(job: FactsJob, message: str) -> ModuleFacts:
     facts = ModuleFacts(path=job.display, module=job.module, is_package=job.is_package)
-    facts.error = (message, 1, 1)
+    facts.error = FileError(message, 1, 1)
     return facts
 
 
@@ -104,7 +104,7 @@ def _compute(data: bytes, display: str, module: str, is_package: bool, demand: b
     return extract(data, display, module, is_package)
 
 
-class OnDemandModules(dict):
+class OnDemandModules(dict[str, ModuleFacts]):
     """The index's modules by name (`Index.by_name`), where a placeholder (`ModuleFacts.pending`) stands
     behind a `_Pending` handle: its name, path and size are known, and the first read of anything else
     parses the file and fills the placeholder in place. So a lookup that only names a module (`import pkg.sub`,
@@ -121,6 +121,7 @@ class OnDemandModules(dict):
         for key, facts in mapping.items():
             if facts.pending:
                 self._keys.setdefault(id(facts), []).append(key)
+                # a handle that reads like the facts (see _Pending)
                 facts = handles.setdefault(id(facts), _Pending(facts, self))  # type: ignore[assignment]
             dict.__setitem__(self, key, facts)
 
@@ -241,7 +242,7 @@ def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) 
 
 def _unreadable(f: SourceFile, error: str) -> ModuleFacts:
     facts = ModuleFacts(path=f.display, module=f.module, is_package=False)
-    facts.error = (error, 1, 1)
+    facts.error = FileError(error, 1, 1)
     return facts
 
 
@@ -422,7 +423,7 @@ def _contain(exc: BaseException, facts: list[ModuleFacts]) -> ModuleFacts | None
         return None
     blamed = ModuleFacts(path=old.path, module=old.module, is_package=old.is_package)
     blamed.lines = old.lines
-    blamed.error = (message, max(line, 1), 1)
+    blamed.error = FileError(message, max(line, 1), 1)
     return blamed
 
 
@@ -708,7 +709,8 @@ def _deterministic(graph: Graph) -> bool:
     """No file's worker died or ran out of time: such a result depends on the machine, not the input."""
     died = workers_pool.died_message()
     late = workers_pool.timeout_message(0).partition(" 0 s")[0]
-    return not any(fa.error and (fa.error[0] == died or fa.error[0].startswith(late)) for fa in graph.index.modules)
+    return not any(fa.error and (fa.error.message == died or fa.error.message.startswith(late))
+                   for fa in graph.index.modules)
 
 
 def _still_valid(entry: results_cache.Entry, shape: list[Any], state: list[list[Any]], paths: list[Path],

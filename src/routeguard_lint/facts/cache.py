@@ -135,12 +135,12 @@ def _module_code(name: str) -> bytes:
     if loader is None:
         return b"<missing " + name.encode() + b">"
     try:
-        source = loader.get_source(name)  # type: ignore[attr-defined]
+        source = loader.get_source(name)  # type: ignore[attr-defined]  # every file loader has it
     except (ImportError, OSError):
         source = None
     if source is not None:
         return source.encode("utf-8", "surrogateescape")
-    code = loader.get_code(name)  # type: ignore[attr-defined]
+    code = loader.get_code(name)  # type: ignore[attr-defined]  # every file loader has it
     return marshal.dumps(code) if code is not None else b"<no code " + name.encode() + b">"
 
 
