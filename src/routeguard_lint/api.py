@@ -7,6 +7,7 @@ enough files to pay for them; the result is identical for any number of workers.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import sys
 import threading
@@ -117,6 +118,9 @@ class OnDemandModules(dict[str, ModuleFacts]):
         self._load = load
         self._keys: dict[int, list[str]] = {}
         self.loaded: list[str] = []  # display paths parsed on demand, in order (tests, benchmarks)
+        # names looked for in the text of unparsed modules (the route graph's search for a function's
+        # callers): a placeholder whose words meet none of them was never read (facts/results.py)
+        self.asked: set[str] = set()
         handles: dict[int, _Pending] = {}
         for key, facts in mapping.items():
             if facts.pending:
@@ -686,6 +690,10 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
     entry = results_cache.load(cache_dir, key)
     if entry is not None and (entry.fixable is not None or not fixable) and \
             _still_valid(entry, shape, state, paths, project):
+        if entry.files != state:  # only files the run never read changed: the result stands for the new ones
+            entry.files = state
+            if results_cache.store(cache_dir, key, entry):
+                cache.prune(cache_dir)
         return Checked(entry.result, None, entry.fixable, reanalyse)
     result, graph = analysis()
     planned = None
@@ -700,7 +708,8 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
         libraries = results_cache.Libraries(
             search, sorted(importable_namespaces(project.namespaces, search)),
             [[name, None if answer is None else list(answer)] for name, answer in lookups.items()])
-        if results_cache.store(cache_dir, key, results_cache.Entry(shape, state, libraries, result, planned)):
+        entry = results_cache.Entry(shape, state, libraries, result, planned, *_unread(graph))
+        if results_cache.store(cache_dir, key, entry):
             cache.prune(cache_dir)
     return Checked(result, graph, planned, reanalyse)
 
@@ -713,10 +722,54 @@ def _deterministic(graph: Graph) -> bool:
                    for fa in graph.index.modules)
 
 
+_CONTAINED = ("definitions nested too deeply to analyse", "expand to more than")  # see _contain
+
+
+def _unread(graph: Graph) -> tuple[list[str], list[str]]:
+    """The files the run never read beyond their name, and the names it looked for in unparsed text.
+
+    A placeholder (`ModuleFacts.pending`, demand-driven mode) still pending at the end was read for its
+    path, module name and whether it is a package only (the index and `api._Pending`); its `words` were
+    matched against the framework names of the project (`relevance.framework_names`, which only grow as
+    modules are parsed) and the names the route graph looked for (`OnDemandModules.asked`) and met none;
+    its line count is read only when a file is blamed for a runaway chain (`_contain`), so after that
+    nothing is taken for unread."""
+    modules = graph.index.modules
+    if any(fa.error and fa.error[0].startswith(_CONTAINED) for fa in modules):
+        return [], []
+    unread = sorted(fa.path for fa in modules if fa.pending)
+    if not unread:
+        return [], []
+    asked = framework_names(modules, set()) | getattr(graph.index.by_name, "asked", set())
+    return unread, sorted(asked)
+
+
+def _unread_still(entry: results_cache.Entry, old: list[Any], new: list[Any]) -> bool:
+    """Whether a file the stored run never read (`_unread`) would be a placeholder again that no lookup
+    of that run reads: it parses, nothing in it is relevant (`relevance.relevant`), and its words meet
+    none of the names looked for. Then every read the run made gives what it gave."""
+    if old[:-1] != new[:-1] or old[0] not in entry.unread or new[-1].startswith("!"):
+        return False
+    if any(f.path == old[0] for f in entry.result.findings):
+        return False
+    try:
+        data = read_source(new[1])
+    except ParseFailure:
+        return False
+    if hashlib.sha256(data).hexdigest() != new[-1] or relevant(data):
+        return False
+    stub = skim(data, new[0], new[2], new[3])
+    return stub is not None and set(stub.words.split()).isdisjoint(entry.asked)
+
+
 def _still_valid(entry: results_cache.Entry, shape: list[Any], state: list[list[Any]], paths: list[Path],
                  project: Project) -> bool:
-    """Whether everything the stored run read is as it was (see facts/results.py)."""
-    if entry.shape != shape or entry.files != state:
+    """Whether everything the stored run read is as it was (see facts/results.py): every file the same,
+    or changed without the run having read it (`_unread_still`)."""
+    if entry.shape != shape or len(entry.files) != len(state):
+        return False
+    if entry.files != state and not all(old == new or _unread_still(entry, old, new)
+                                        for old, new in zip(entry.files, state, strict=True)):
         return False
     search = _search_path(paths, project)
     if entry.libraries.search != search or \
