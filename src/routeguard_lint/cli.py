@@ -352,12 +352,13 @@ def _fixable(findings: list[Finding], graph: Graph) -> dict[str, int]:
     round; nothing is written)."""
     from collections import Counter
 
-    from routeguard_lint.fix import apply
     from routeguard_lint.rules import fixable_codes
 
     fixable = set(fixable_codes())
     if not any(f.rule_id in fixable and f.suppressed is None for f in findings):
-        return {}
+        return {}  # before importing the fixes: they load LibCST, which a run served from the cache never needs
+    from routeguard_lint.fix import apply
+
     _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
     return dict(Counter(item.rule_id for item in applied))
 
