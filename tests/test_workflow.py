@@ -229,6 +229,17 @@ def test_exclude_matches_paths_as_users_write_them(tmp_path, monkeypatch, patter
     assert sorted({f["path"] for f in data["findings"]}) == ["app/main.py"]
 
 
+@pytest.mark.parametrize("pattern", ["../scripts", "../scripts/", "../scripts/tool.py", "./../scripts",
+                                     "../app/../scripts", "{root}/scripts", "scripts"])
+def test_exclude_from_a_subdirectory_matches_paths_relative_to_it(tmp_path, monkeypatch, pattern):
+    """Run from app/ on `..`: `../scripts` is the folder the user means, and the path routeguard prints for a
+    file outside the working directory (absolute) excludes it too."""
+    write(tmp_path, {"app/main.py": OPEN_APP, "scripts/tool.py": OPEN_APP})
+    pattern = pattern.format(root=tmp_path.as_posix())
+    _, data = check_json(tmp_path / "app", monkeypatch, "..", "--exclude", pattern)
+    assert sorted({f["path"] for f in data["findings"]}) == ["main.py"]
+
+
 # -------------------------------------------------------------------------------------------------- SARIF
 
 
@@ -409,6 +420,18 @@ def test_readme_snippets_use_the_repository_url_and_the_version_to_tag():
     assert "your-org" not in readme
     license_text = (REPO / "LICENSE").read_text()
     assert license_text.startswith("MIT License")
+
+
+def test_the_readme_summary_is_what_the_example_prints(monkeypatch):
+    """The README shows the summary of its first command (`routeguard check examples/shop`), verbatim but for
+    the per-rule counts it elides."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("The summary says what was found", 1)[1].split("```\n", 2)[1].splitlines()
+    code, out, _ = cli("check", "examples/shop", cwd=REPO, monkeypatch=monkeypatch)
+    found, routes = out.splitlines()[-2:]
+    assert code == 1 and routes == shown[1]
+    head, _, tail = shown[0].partition("...")
+    assert found.startswith(head) and found.endswith(tail), (found, shown[0])
 
 
 def test_pre_commit_hook_runs_on_config_changes():
