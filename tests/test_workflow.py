@@ -345,7 +345,8 @@ def test_routes_formats_and_output_files(tmp_path, monkeypatch):
 def test_routes_reports_only_files_it_could_not_analyse(tmp_path, monkeypatch):
     """`routes` says on stderr (and with exit 1) which files it could not analyse; the findings of rules the
     configuration ignores (kept as suppressed by the analysis) are neither printed nor counted."""
-    write(tmp_path, {"main.py": OPEN_APP + '\n\nfrom fastapi import HTTPException\n\n\ndef deny():\n    raise HTTPException(status_code=401)\n',
+    deny = "\n\nfrom fastapi import HTTPException\n\n\ndef deny():\n    raise HTTPException(status_code=401)\n"
+    write(tmp_path, {"main.py": OPEN_APP + deny,
                      "pyproject.toml": '[tool.routeguard]\nignore = ["RG006"]\n'})
     assert cli("routes", "--format", "csv", cwd=tmp_path, monkeypatch=monkeypatch)[::2] == (0, "")
     (tmp_path / "broken.py").write_text("def broken(:\n")
