@@ -27,6 +27,7 @@ HEAVY = ("libcst", "rich", "routeguard_lint.parsing", "routeguard_lint.facts", "
 PROBE = """
 import json, sys
 from typer.testing import CliRunner
+before = set(sys.modules)  # what the CLI library loads by itself (typer < 0.14 imports rich): not ours
 from routeguard_lint.cli import app
 codes = {}
 for args in json.loads(sys.argv[1]):
@@ -34,7 +35,8 @@ for args in json.loads(sys.argv[1]):
     crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
     codes[" ".join(args)] = (result.exit_code, repr(result.exception) if crashed else "")
 heavy = tuple(json.loads(sys.argv[2]))
-print(json.dumps({"codes": codes, "loaded": sorted(m for m in sys.modules if m.startswith(heavy))}))
+loaded = sorted(m for m in sys.modules if m.startswith(heavy) and m not in before)
+print(json.dumps({"codes": codes, "loaded": loaded}))
 """
 
 
