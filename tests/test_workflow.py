@@ -446,6 +446,24 @@ def test_the_readme_summary_is_what_the_example_prints(monkeypatch):
     assert found.startswith(head) and found.endswith(tail), (found, shown[0])
 
 
+def test_the_repository_url_is_the_one_in_pyproject():
+    """The repository URL is written once for the code: `[project.urls] Repository`, read from the package
+    metadata for SARIF's informationUri and helpUri. Everything else that names it must agree, so changing
+    it is a change to pyproject.toml that this test then walks through (the README is checked above)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from routeguard_lint.report.sarif import repository_url
+
+    urls = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["urls"]
+    repository = urls["Repository"]
+    assert repository_url() == repository  # the installed metadata is this pyproject's
+    assert all(url == repository or url.startswith(repository + "/") for url in urls.values()), urls
+    for schema in sorted((REPO / "schemas").glob("*.json")):
+        assert json.loads(schema.read_text())["$id"] == f"{repository}/blob/main/schemas/{schema.name}"
+
+
 def test_pre_commit_hook_runs_on_config_changes():
     import yaml
 
