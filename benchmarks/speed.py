@@ -32,6 +32,7 @@ Nothing is fetched; a missing target is reported and skipped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -90,10 +91,8 @@ def size(paths: list[Path]) -> tuple[int, int]:
             if SKIP_PARTS.intersection(path.parts):
                 continue
             files += 1
-            try:
+            with contextlib.suppress(OSError):
                 lines += path.read_bytes().count(b"\n")
-            except OSError:
-                pass
     return files, lines
 
 

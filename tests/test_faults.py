@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_a_pathological_glob_is_matched_in_linear_time() -> None:
     assert not path_pattern(glob).match(_normalise(path))
 
 
-@pytest.mark.parametrize(("glob", "path", "expected"), [
+@pytest.mark.parametrize("glob, path, expected", [
     ("/a/**/b", "/a/b", True), ("/a/**/b", "/a/x/y/b", True), ("/a/**/b", "/a/x/y/c", False),
     ("/**", "/", True), ("/**/z", "/a/b/z", True), ("/x*y*z", "/xayyz", True), ("/x*y*z", "/xazy", False),
     ("/a/**/b/**/c", "/a/b/c", True), ("/a/**/b/**/c", "/a/c/b/c", True), ("/a/**/b/**/c", "/a/c/c", False),
@@ -215,7 +216,8 @@ def test_a_big_file_parsed_on_demand_goes_to_a_bounded_worker(tmp_path: Path,
     sent: list[str] = []
     run = api.workers_pool.run
 
-    def spy(jobs, workers, task, on_failure):  # type: ignore[no-untyped-def]
+    def spy(jobs: list[api.FactsJob], workers: int, task: Callable[[api.FactsJob], ModuleFacts],
+            on_failure: Callable[[api.FactsJob, str], ModuleFacts]) -> list[ModuleFacts]:
         sent.extend(job.display for job in jobs)
         return run(jobs, workers, task, on_failure)
 

@@ -144,7 +144,7 @@ def test_findings_json_shape_and_key_order():
     keys = ["rule_id", "name", "severity", "message", "path", "line", "column", "end_line",
             "end_column", "route", "handler", "related"]
     assert [list(f) for f in data["findings"]] == [keys] * 4
-    assert [list(f) for f in data["suppressed"]] == [keys + ["justification", "kind"]]
+    assert [list(f) for f in data["suppressed"]] == [[*keys, "justification", "kind"]]
     # sorted by Finding.sort_key(): path first
     assert [(f["path"], f["line"]) for f in data["findings"]] == [
         ("app/admin.py", 3), ("app/deps.py", 4), ("app/main.py", 10), ("app/main.py", 30)]
@@ -262,7 +262,7 @@ def test_sarif_validates_and_declares_every_rule(sarif_validator):
     assert driver["name"] == "routeguard" and driver["version"] == VERSION
     assert "informationUri" not in driver
     assert [r["id"] for r in driver["rules"]] == ["RG001", "RG002", "RG003"]
-    for descriptor, rule in zip(driver["rules"], RULES):
+    for descriptor, rule in zip(driver["rules"], RULES, strict=True):
         assert descriptor["name"] == rule.name
         assert descriptor["shortDescription"] == {"text": rule.summary}
         assert descriptor["fullDescription"] == {"text": rule.what}
@@ -522,7 +522,7 @@ def test_text_code_frame(tmp_path, monkeypatch):
 
 def test_routes_table_piped_is_tab_separated_and_untruncated():
     long_path = "/very/long/" + "segment/" * 40 + "[bold]{id}[/]"
-    routes = sample_routes() + [dataclasses.replace(sample_routes()[0], path=long_path)]
+    routes = [*sample_routes(), dataclasses.replace(sample_routes()[0], path=long_path)]
     stream = io.StringIO()
     render_routes_table(routes, make_console(stream))
     lines = stream.getvalue().splitlines()
@@ -582,7 +582,7 @@ def test_routes_table_on_terminal(monkeypatch):
 
 def test_reporters_are_deterministic_and_order_independent(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    findings = sample_findings() + [finding(severity="warning"), finding(end_column=99)]
+    findings = [*sample_findings(), finding(severity="warning"), finding(end_column=99)]
     quiet = sample_suppressed()
     routes = sample_routes()
 

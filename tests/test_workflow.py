@@ -86,7 +86,7 @@ def test_baseline_adopts_500_findings_in_one_command_and_reports_only_new_ones(t
             "(fixed or gone: --write-baseline drops them).") in out.splitlines()
 
 
-@pytest.mark.parametrize(("content", "message"), [
+@pytest.mark.parametrize("content, message", [
     (None, "routeguard: error: baseline file not found: b.json (create it with --write-baseline b.json)"),
     ("{", "routeguard: error: b.json: not a routeguard baseline (invalid JSON:"),
     ('{"findings": []}', "routeguard: error: b.json: unsupported baseline version None"),

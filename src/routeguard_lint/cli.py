@@ -6,6 +6,7 @@ one line, "routeguard: interrupted", never a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -22,7 +23,6 @@ from routeguard_lint import __version__
 if TYPE_CHECKING:  # types only: nothing below is imported at startup
     from routeguard_lint.intent.config import Config
     from routeguard_lint.model import Finding, Result, RouteInfo
-    from routeguard_lint.routes.model import Graph
 
 # The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
@@ -43,10 +43,8 @@ def _on_sigint(signum: int, frame: object) -> None:
 def _interrupted() -> None:
     """One line, exit 130. os._exit: nothing left running (worker processes are killed on the way out and
     die with this process anyway, an analysis thread is abandoned) may print at interpreter shutdown."""
-    try:
+    with contextlib.suppress(Exception):
         sys.stdout.flush()
-    except Exception:
-        pass
     try:
         sys.stderr.write("routeguard: interrupted\n")
         sys.stderr.flush()
@@ -212,8 +210,8 @@ def check(
     no_cache: NoCacheOpt = False,
     color: ColorOpt = None,
     config: ConfigOpt = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (`routeguard rules` marks the fixable rules), "
-                                                    "write the files, then report what remains.")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe autofixes (`routeguard rules` marks the fixable "
+                                                    "rules), write the files, then report what remains.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the safe autofixes instead of "
                                                       "the report and write nothing; exit 1 if there would be "
                                                       "changes.")] = False,
@@ -222,7 +220,7 @@ def check(
     """Analyse a FastAPI project and report security findings."""
     import time
 
-    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.api import analyze_checked
     from routeguard_lint.files.discovery import DiscoveryError
     from routeguard_lint.files.ignore import repository_root, split_patterns
     from routeguard_lint.intent.baseline import BaselineError, apply_baseline, load_baseline
@@ -243,14 +241,16 @@ def check(
         excludes = split_patterns(exclude or ())
         known = load_baseline(baseline) if baseline is not None and write_baseline is None else None
         show_progress = format is CheckFormat.text and not quiet and progress_wanted()
-        graph = None
+        checked = None
+        needs_fixable = format is CheckFormat.json or (format is CheckFormat.text and not quiet)
         with progress(show_progress, "routeguard: analysing"):
             if fix or diff:
                 result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
                               cache_dir=_cache_dir(no_cache), diff=diff, output=output)
             else:
-                result, graph = analyze_with_graph(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
-                                         config=settings, cache_dir=_cache_dir(no_cache))
+                checked = analyze_checked(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
+                                          config=settings, cache_dir=_cache_dir(no_cache), fixable=needs_fixable)
+                result = checked.result
         _debug_errors(result, debug)
         if verbose:
             _verbose(settings, result.files, time.monotonic() - started)
@@ -263,8 +263,7 @@ def check(
         if known is not None:
             outcome = apply_baseline(findings, known)
             findings, baselined, stale = outcome.findings, outcome.matched, outcome.stale
-        needs_fixable = format is CheckFormat.json or (format is CheckFormat.text and not quiet)
-        fixable = _fixable(findings, graph) if graph is not None and needs_fixable else {}
+        fixable = checked.fixable(findings) if checked is not None and needs_fixable else {}
         root = repository_root(Path.cwd())
         if format is CheckFormat.json:
             _write(findings_json(findings, ALL_RULES, version=__version__, files=result.files,
@@ -345,22 +344,6 @@ def _verbose(settings: Config, files: int, seconds: float) -> None:
     source = settings.display or "none found"
     sys.stderr.write(f"routeguard: configuration: {sanitize(source)}\n")
     sys.stderr.write(f"routeguard: analysed {files} file{'s' if files != 1 else ''} in {seconds:.2f} s\n")
-
-
-def _fixable(findings: list[Finding], graph: Graph) -> dict[str, int]:
-    """How many active findings `check --fix` would fix now, by rule (the autofixes' own judgement, one
-    round; nothing is written)."""
-    from collections import Counter
-
-    from routeguard_lint.rules import fixable_codes
-
-    fixable = set(fixable_codes())
-    if not any(f.rule_id in fixable and f.suppressed is None for f in findings):
-        return {}  # before importing the fixes: they load LibCST, which a run served from the cache never needs
-    from routeguard_lint.fix import apply
-
-    _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
-    return dict(Counter(item.rule_id for item in applied))
 
 
 def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis: Any) -> Result:

@@ -150,6 +150,15 @@ class Func:
     binds: list[Bind] = field(default_factory=list)  # local bindings in source order, for the flow checks
     effects: list[Effect] = field(default_factory=list)  # expression-statement calls
 
+    def block_tests(self) -> list[ir.Expr]:
+        """The tests of the blocks around the function's raises, returns, bindings and call statements, in
+        that order (block markers included)."""
+        tests: list[ir.Expr] = []
+        for found in (self.raises, self.returns, self.binds, self.effects):
+            for item in found:
+                tests.extend(item.conditions)
+        return tests
+
 
 # Markers that stand in `conditions` for blocks that are not `if`s: the body of `try` number N, one of its
 # `except` handlers, its `else:`; a loop body (may run zero times); a `match` case.

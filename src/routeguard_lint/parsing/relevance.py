@@ -21,6 +21,10 @@ tests/test_demand.py checks that both modes give identical results.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the facts of parsed files, which this module looks through
+    from routeguard_lint.facts.extract import ModuleFacts
 
 # Substrings: `in` on bytes is a fast memchr-style search, far cheaper than a regular expression.
 # `Depends` and `Security` are not among them: a dependency is only ever read by a lookup from a route,
@@ -76,7 +80,7 @@ def _framework(name: str | None, known: set[str]) -> bool:
     return bool(name) and (name in known or relevant(name.encode()))  # type: ignore[union-attr]
 
 
-def framework_names(modules: list, known: set[str]) -> set[str]:
+def framework_names(modules: list[ModuleFacts], known: set[str]) -> set[str]:
     """Names of module-level classes deriving from a framework class (or from such a name), and of
     module-level functions that return an instance of one (a factory), in the parsed `modules`; iterated
     until nothing new appears, starting from `known`."""

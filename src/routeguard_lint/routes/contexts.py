@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
-from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import MAX_CALL_DEPTH, Ctx, FuncV, Index, ParamV
 from routeguard_lint.routes.literals import Item, Literals
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import Judgement
-from routeguard_lint.auth.vocabulary import Source, is_credential
+from routeguard_lint.auth.judge import Judgement, judgement_of
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
+from routeguard_lint.vocabulary import Source, is_credential
 
 RULE = Rule(
     code="RG002",
@@ -126,8 +126,7 @@ def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    assert graph.auth is not None
-    judgement = graph.auth
+    judgement = judgement_of(graph)
     for node in dependency_nodes(graph).values():
         if node.kind not in _CALLABLE or node.func is None:
             continue

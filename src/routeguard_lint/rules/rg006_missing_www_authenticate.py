@@ -153,7 +153,7 @@ class _Checker:
         return None
 
     def _assigned(self, name: str, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
-        return self.index.binding(ir.Name(name), ctx)
+        return self.index.assignment(ir.Name(name), ctx)
 
     def unchallenged(self, call: ir.Call, ctx: Ctx) -> bool:
         """A 401 HTTPException(...) call without a WWW-Authenticate header (known statically)."""

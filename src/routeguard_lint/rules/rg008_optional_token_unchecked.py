@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from routeguard_lint.auth.judge import judgement_of
 from routeguard_lint.auth.optional_auth import optional_use
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
@@ -119,9 +120,9 @@ _CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    assert graph.auth is not None
+    judgement = judgement_of(graph)
     for node in dependency_nodes(graph).values():
-        optional_outcome = graph.auth.node(node).optional_outcome
+        optional_outcome = judgement.node(node).optional_outcome
         if node.kind not in _CALLABLE or node.func is None or optional_outcome is None:
             continue
         if not node.rejects:

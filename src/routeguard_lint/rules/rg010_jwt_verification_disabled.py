@@ -190,7 +190,7 @@ class _Func:
         self.facts = facts
         self.func = func
         self.ctx = Ctx(facts.module, func.qualname)
-        self._memo: dict = {}
+        self._memo: dict[str, str | None] = {}
 
     def qualname(self, call: ir.Call) -> str | None:
         key = ir.show(call.func, 200)
