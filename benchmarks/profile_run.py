@@ -10,8 +10,8 @@ worker's result makes between processes is reproduced (`pickle.dumps` / `loads` 
 charged to "inter-process".
 
 `--warm` runs once to fill a fresh cache directory, then measures the second run; `--no-results` makes
-that second run ignore the whole-result cache (facts/results.py), as after an edit of a route module. `--cprofile N` also
-prints the N functions with the largest own time (cProfile slows everything by about half: the stage
+that second run ignore the whole-result cache (facts/results.py), as after an edit of a route module.
+`--cprofile N` also prints the N functions with the largest own time (cProfile slows everything by about half: the stage
 shares stay comparable, the absolute figures do not).
 """
 

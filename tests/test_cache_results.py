@@ -274,3 +274,69 @@ def test_cli_output_is_byte_identical_cold_and_warm(tmp_path: Path) -> None:
         warm = run(*args, cwd=SHOP, env=env, binary=True)
         plain = run(*args, "--no-cache", cwd=SHOP, env=env, binary=True)
         assert cold.stdout == warm.stdout == plain.stdout and cold.returncode == warm.returncode == plain.returncode
+
+
+UNREAD_APP = {
+    "main.py": """
+        from fastapi import Depends, FastAPI, HTTPException
+        from settings import PREFIX
+
+        app = FastAPI()
+
+
+        class NotAllowed(HTTPException):
+            pass
+
+
+        def user():
+            raise NotAllowed(401)
+
+
+        @app.get(PREFIX + "/items")
+        def items(u=Depends(user)):
+            return []
+        """,
+    "settings.py": "PREFIX = '/api'\n",
+    "tools/report.py": "def total(rows):\n    return sum(rows)\n",
+}
+
+
+@pytest.mark.parametrize(("edit", "reused"), [
+    ("def average(rows):\n    return sum(rows) / len(rows)\n", True),  # a file nothing read: the result stands
+    ("# NotAllowed\n", False),  # now names a framework subclass of the project: it would be parsed
+    ("from fastapi import HTTPException\n", False),  # relevant now: parsed eagerly
+    ("def broken(:\n", False),  # RG000 now
+])
+def test_a_change_to_a_file_the_run_never_read(edit: str, reused: bool, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    project = write(tmp_path / "p", UNREAD_APP)
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("ROUTEGUARD_PARSE", raising=False)
+    counting = Counting(monkeypatch)
+    store = tmp_path / "cache"
+    first, _ = counting.check(store)
+    entry = results_cache.load(store, results_cache.invocation_key(
+        [Path(".")], (), None, load_config(find_config([Path(".")]))))
+    assert entry is not None and entry.unread == ["tools/report.py"] and "NotAllowed" in entry.asked
+    report = project / "tools" / "report.py"
+    report.write_text(report.read_text() + edit)
+    second, missed = counting.check(store)
+    assert missed is not reused
+    plain = api.analyze_checked([Path(".")], jobs=1, config=load_config(find_config([Path(".")])), fixable=True)
+    _same(plain, second)
+    assert not counting.check(store)[1]  # the entry now stands for the new content
+    if reused:
+        assert second.result == first.result
+
+
+def test_a_change_to_a_file_read_on_demand_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = write(tmp_path / "p", UNREAD_APP)
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("ROUTEGUARD_PARSE", raising=False)
+    counting = Counting(monkeypatch)
+    store = tmp_path / "cache"
+    counting.check(store)
+    (project / "settings.py").write_text("PREFIX = '/v2'\n")
+    second, missed = counting.check(store)
+    assert missed
+    assert [r.path for r in second.result.routes] == ["/v2/items"]

@@ -7,6 +7,7 @@ enough files to pay for them; the result is identical for any number of workers.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import sys
 import threading
@@ -24,7 +25,7 @@ from routeguard_lint.auth.middleware import middleware_role
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
-from routeguard_lint.facts.extract import ModuleFacts, extract, skim
+from routeguard_lint.facts.extract import FileError, ModuleFacts, extract, skim
 from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
 from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.intent.config import Config, find_config, load_config
@@ -76,7 +77,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
         data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
     except ParseFailure as exc:
         facts = ModuleFacts(path=display, module=module, is_package=is_package)
-        facts.error = (exc.message, exc.line, exc.column)
+        facts.error = FileError(exc.message, exc.line, exc.column)
         return facts
     if cache_dir is None:
         return _compute(data, display, module, is_package, demand)
@@ -91,7 +92,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
 
 def _failed(job: FactsJob, message: str) -> ModuleFacts:
     facts = ModuleFacts(path=job.display, module=job.module, is_package=job.is_package)
-    facts.error = (message, 1, 1)
+    facts.error = FileError(message, 1, 1)
     return facts
 
 
@@ -104,7 +105,7 @@ def _compute(data: bytes, display: str, module: str, is_package: bool, demand: b
     return extract(data, display, module, is_package)
 
 
-class OnDemandModules(dict):
+class OnDemandModules(dict[str, ModuleFacts]):
     """The index's modules by name (`Index.by_name`), where a placeholder (`ModuleFacts.pending`) stands
     behind a `_Pending` handle: its name, path and size are known, and the first read of anything else
     parses the file and fills the placeholder in place. So a lookup that only names a module (`import pkg.sub`,
@@ -117,10 +118,14 @@ class OnDemandModules(dict):
         self._load = load
         self._keys: dict[int, list[str]] = {}
         self.loaded: list[str] = []  # display paths parsed on demand, in order (tests, benchmarks)
+        # names looked for in the text of unparsed modules (the route graph's search for a function's
+        # callers): a placeholder whose words meet none of them was never read (facts/results.py)
+        self.asked: set[str] = set()
         handles: dict[int, _Pending] = {}
         for key, facts in mapping.items():
             if facts.pending:
                 self._keys.setdefault(id(facts), []).append(key)
+                # a handle that reads like the facts (see _Pending)
                 facts = handles.setdefault(id(facts), _Pending(facts, self))  # type: ignore[assignment]
             dict.__setitem__(self, key, facts)
 
@@ -241,7 +246,7 @@ def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) 
 
 def _unreadable(f: SourceFile, error: str) -> ModuleFacts:
     facts = ModuleFacts(path=f.display, module=f.module, is_package=False)
-    facts.error = (error, 1, 1)
+    facts.error = FileError(error, 1, 1)
     return facts
 
 
@@ -422,7 +427,7 @@ def _contain(exc: BaseException, facts: list[ModuleFacts]) -> ModuleFacts | None
         return None
     blamed = ModuleFacts(path=old.path, module=old.module, is_package=old.is_package)
     blamed.lines = old.lines
-    blamed.error = (message, max(line, 1), 1)
+    blamed.error = FileError(message, max(line, 1), 1)
     return blamed
 
 
@@ -645,12 +650,12 @@ def _fixable_groups(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 def _plan_fixable(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
     """The autofixes' plan for `findings`: per file, how many fixes of each rule apply."""
-    from routeguard_lint.fix import apply
+    from routeguard_lint.fix import plan
 
     out: dict[str, dict[str, int]] = {}
     if not findings:
         return out
-    _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
+    _, applied, _ = plan.plan(graph, list(findings), {}, lambda path: plan.read_source(path).text)
     for item in applied:
         by_rule = out.setdefault(item.path, {})
         by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
@@ -685,6 +690,10 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
     entry = results_cache.load(cache_dir, key)
     if entry is not None and (entry.fixable is not None or not fixable) and \
             _still_valid(entry, shape, state, paths, project):
+        if entry.files != state:  # only files the run never read changed: the result stands for the new ones
+            entry.files = state
+            if results_cache.store(cache_dir, key, entry):
+                cache.prune(cache_dir)
         return Checked(entry.result, None, entry.fixable, reanalyse)
     result, graph = analysis()
     planned = None
@@ -699,7 +708,8 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
         libraries = results_cache.Libraries(
             search, sorted(importable_namespaces(project.namespaces, search)),
             [[name, None if answer is None else list(answer)] for name, answer in lookups.items()])
-        if results_cache.store(cache_dir, key, results_cache.Entry(shape, state, libraries, result, planned)):
+        entry = results_cache.Entry(shape, state, libraries, result, planned, *_unread(graph))
+        if results_cache.store(cache_dir, key, entry):
             cache.prune(cache_dir)
     return Checked(result, graph, planned, reanalyse)
 
@@ -708,13 +718,58 @@ def _deterministic(graph: Graph) -> bool:
     """No file's worker died or ran out of time: such a result depends on the machine, not the input."""
     died = workers_pool.died_message()
     late = workers_pool.timeout_message(0).partition(" 0 s")[0]
-    return not any(fa.error and (fa.error[0] == died or fa.error[0].startswith(late)) for fa in graph.index.modules)
+    return not any(fa.error and (fa.error.message == died or fa.error.message.startswith(late))
+                   for fa in graph.index.modules)
+
+
+_CONTAINED = ("definitions nested too deeply to analyse", "expand to more than")  # see _contain
+
+
+def _unread(graph: Graph) -> tuple[list[str], list[str]]:
+    """The files the run never read beyond their name, and the names it looked for in unparsed text.
+
+    A placeholder (`ModuleFacts.pending`, demand-driven mode) still pending at the end was read for its
+    path, module name and whether it is a package only (the index and `api._Pending`); its `words` were
+    matched against the framework names of the project (`relevance.framework_names`, which only grow as
+    modules are parsed) and the names the route graph looked for (`OnDemandModules.asked`) and met none;
+    its line count is read only when a file is blamed for a runaway chain (`_contain`), so after that
+    nothing is taken for unread."""
+    modules = graph.index.modules
+    if any(fa.error and fa.error[0].startswith(_CONTAINED) for fa in modules):
+        return [], []
+    unread = sorted(fa.path for fa in modules if fa.pending)
+    if not unread:
+        return [], []
+    asked = framework_names(modules, set()) | getattr(graph.index.by_name, "asked", set())
+    return unread, sorted(asked)
+
+
+def _unread_still(entry: results_cache.Entry, old: list[Any], new: list[Any]) -> bool:
+    """Whether a file the stored run never read (`_unread`) would be a placeholder again that no lookup
+    of that run reads: it parses, nothing in it is relevant (`relevance.relevant`), and its words meet
+    none of the names looked for. Then every read the run made gives what it gave."""
+    if old[:-1] != new[:-1] or old[0] not in entry.unread or new[-1].startswith("!"):
+        return False
+    if any(f.path == old[0] for f in entry.result.findings):
+        return False
+    try:
+        data = read_source(new[1])
+    except ParseFailure:
+        return False
+    if hashlib.sha256(data).hexdigest() != new[-1] or relevant(data):
+        return False
+    stub = skim(data, new[0], new[2], new[3])
+    return stub is not None and set(stub.words.split()).isdisjoint(entry.asked)
 
 
 def _still_valid(entry: results_cache.Entry, shape: list[Any], state: list[list[Any]], paths: list[Path],
                  project: Project) -> bool:
-    """Whether everything the stored run read is as it was (see facts/results.py)."""
-    if entry.shape != shape or entry.files != state:
+    """Whether everything the stored run read is as it was (see facts/results.py): every file the same,
+    or changed without the run having read it (`_unread_still`)."""
+    if entry.shape != shape or len(entry.files) != len(state):
+        return False
+    if entry.files != state and not all(old == new or _unread_still(entry, old, new)
+                                        for old, new in zip(entry.files, state, strict=True)):
         return False
     search = _search_path(paths, project)
     if entry.libraries.search != search or \

@@ -37,7 +37,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from typing import Any
 from routeguard_lint import __version__, model
 from routeguard_lint.facts import cache
 
-FORMAT = b"routeguard-result-v1"
+FORMAT = b"routeguard-result-v2"
 FOLDER = "results"  # under the cache folder; pruned and cleaned with the facts entries
 # environment variables that change what a run reports
 ENVIRONMENT = ("ROUTEGUARD_PARSE", "ROUTEGUARD_WORKER_MEMORY_MB", "ROUTEGUARD_FILE_TIMEOUT")
@@ -216,6 +216,8 @@ class Entry:
     result: model.Result
     # path -> [ids of the fixable active findings in it, {rule: fixes the plan applied}]; None: not computed
     fixable: dict[str, list[Any]] | None
+    unread: list[str] = field(default_factory=list)  # files read for their name only (api._unread)
+    asked: list[str] = field(default_factory=list)  # names looked for in unparsed text (api._unread)
 
 
 def _location(cache_dir: Path, key: str) -> Path:
@@ -231,7 +233,8 @@ def store(cache_dir: Path, key: str, entry: Entry) -> bool:
     try:
         body = {"shape": entry.shape, "files": entry.files,
                 "libraries": [entry.libraries.search, entry.libraries.namespaces, entry.libraries.lookups],
-                "result": encode(entry.result), "fixable": entry.fixable}
+                "result": encode(entry.result), "fixable": entry.fixable, "unread": entry.unread,
+                "asked": entry.asked}
         payload = json.dumps(body, ensure_ascii=True, separators=(",", ":"), check_circular=False).encode()
         header = b"%s %s %s %d\n" % (FORMAT, key.encode(), hashlib.sha256(payload).hexdigest().encode(),
                                      len(payload))
@@ -269,9 +272,11 @@ def load(cache_dir: Path, key: str) -> Entry | None:
         body = json.loads(bytes(payload))
         search, namespaces, lookups = body["libraries"]
         result = decode(body["result"])
-        entry = Entry(body["shape"], body["files"], Libraries(search, namespaces, lookups), result, body["fixable"])
+        entry = Entry(body["shape"], body["files"], Libraries(search, namespaces, lookups), result, body["fixable"],
+                      body["unread"], body["asked"])
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError, _Invalid):
         return None
-    if type(entry.result) is not model.Result or type(entry.files) is not list:
+    if type(entry.result) is not model.Result or type(entry.files) is not list or \
+            type(entry.unread) is not list or type(entry.asked) is not list:
         return None
     return entry
