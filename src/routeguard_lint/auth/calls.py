@@ -17,6 +17,7 @@ from routeguard_lint.project.index import (
     ExternalV,
     FuncV,
     Index,
+    InstanceV,
     Value,
 )
 
@@ -35,6 +36,11 @@ def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func) -> Value:
     if isinstance(value, ClassV):
         init = index.class_attr(value, "__init__")
         return init if isinstance(init, FuncV) else UNKNOWN
+    if isinstance(value, InstanceV) and isinstance(value.cls, ClassV):
+        # calling an object of a project class runs its `__call__` (`check = Checker(key); check(request)`)
+        method = index.class_attr(value.cls, "__call__")
+        if isinstance(method, FuncV):
+            return method
     return value
 
 

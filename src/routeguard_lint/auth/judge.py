@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from routeguard_lint.auth.calls import Calls
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
-from routeguard_lint.auth.missing_credential import Outcome
+from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in
 from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
@@ -33,6 +33,7 @@ from routeguard_lint.auth.optional_auth import (
 from routeguard_lint.auth.public import Public
 from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import FuncV
 from routeguard_lint.routes.graph import walk
 
@@ -258,6 +259,10 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
+    optional = optional_by_construction(root, judgement)
+    if optional:
+        reason = f"optional authentication: {optional}"
+        return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.UNKNOWN, public_reason=reason, scheme=scheme)
     rejecting = _unproven_rejections(deps, judgement)
     if rejecting:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
@@ -290,6 +295,65 @@ def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
         parts = [expr.func, *expr.args, *(value for _key, value in expr.kwargs)]
         return any(_refuses(part, depth + 1) for part in parts)
     return False
+
+
+def _explicit_default(exit_: Exit) -> bool:
+    """A `return` of a value written in the code (`None`, `""`, `False`), not made from the credential."""
+    value = exit_.value
+    return not exit_.implicit and exit_.expr is not None and not value.taint and value.kind in ("none", "const") \
+        and value.truth() is False
+
+
+def _uses(func: Func | None, name: str) -> bool:
+    """`func`'s body reads the parameter `name` (in a call, a test, a binding or a returned value)."""
+    if func is None:
+        return False
+    exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds)]
+    for site in (*func.returns, *func.raises, *func.binds, *func.effects):
+        exprs.extend(site.conditions)
+    return name in names_in(exprs)
+
+
+def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
+    """Every credential of the route reaches the handler only through a dependency that lets a request
+    without it through on purpose: it checks a given credential (it can reject) and, for a missing one, returns
+    a default written in its code (`return None`, `return ""`) rather than anything made from the credential.
+    The handler then receives "no user" by construction: optional authentication, public. (A dependency that
+    hands the missing credential on, or falls off its end, is RG008's; a handler that cannot work with the
+    default rejects the request itself and is protected.) Library models documented as optional are not
+    counted here: what they return is described, not read."""
+    found: list[DepNode] = []
+
+    def by_construction(node: DepNode) -> bool:
+        facts = judgement.node(node)
+        return node.kind in _CALLABLE and node.func is not None and node.rejects and facts.anonymous is True \
+            and id(node) not in judgement.libraries and bool(facts.exits) and \
+            all(_explicit_default(ex) for ex in facts.exits)
+
+    def covered(node: DepNode, seen: frozenset[int]) -> bool | None:
+        """True: every credential below goes through such a dependency; False: one does not; None: none below."""
+        if id(node) in seen:
+            return None
+        if node.credential:
+            return False
+        answers = []
+        for child, via in node.children:
+            if by_construction(child):
+                # the optional user must be used (handed on, tested): a dependant that ignores it gains nothing
+                # from it, and what it serves is served to everyone
+                answers.append(_uses(node.func, via))
+                found.append(child)
+            else:
+                answers.append(covered(child, seen | {id(node)}))
+        if any(a is False for a in answers):
+            return False
+        return True if any(answers) else None
+
+    if covered(root, frozenset()) is not True or not found:
+        return None
+    node = found[0]
+    shown = sorted({ir.show(ex.expr, 20) for ex in judgement.node(node).exits if ex.expr is not None})
+    return f"{node.label} returns {' or '.join(shown)} for a request without credentials and checks a given one"
 
 
 def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:

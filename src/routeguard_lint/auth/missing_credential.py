@@ -58,6 +58,21 @@ class AV:
         return AV(self.kind, self.value, self.taint or taint)
 
 
+@dataclass(frozen=True, slots=True)
+class Inst:
+    """An object of a project class made in the walked code (`check = Checker(key)`): what its `__init__` stored
+    on `self` from the arguments, so that `check(request)` / `check.method()` are walked with `self` bound."""
+
+    cls: ClassV
+    attrs: tuple[tuple[str, AV], ...]
+
+    def get(self, name: str) -> AV | None:
+        for key, value in self.attrs:
+            if key == name:
+                return value
+        return None
+
+
 NONE = AV("none")
 MISSING = AV("none", taint=True)  # the value of a missing credential
 REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no credential (or a forged one)
@@ -324,6 +339,10 @@ class _Walk:
                 return CRASH
             if base.kind == "forged":
                 return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
+            if isinstance(base.value, Inst):
+                stored = base.value.get(expr.attr)
+                if stored is not None:
+                    return stored
             return AV("unk", None, base.taint)
         if isinstance(expr, ir.Sub):
             return self._sub(expr, d)
@@ -485,6 +504,13 @@ class _Walk:
         if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and \
                 args[0].kind in _ABSENT:
             return args[1].tainted() if len(args) > 1 else MISSING
+        method = self._instance_method(f, base)
+        if method is not None:
+            this, fv_m = method
+            callee_m = self.flow.index.func(fv_m)
+            if callee_m is not None and self.depth < MAX_CALL_DEPTH and (taint or this.taint):
+                return self._project_call(call, fv_m, callee_m, args, kwargs, this=this)
+            return AV("unk", None, taint or this.taint)
         target = self.flow.callee(call, self.ctx, self.func)
         if isinstance(target, ExternalV):
             if missing and self.flow.verifying.match(target.qualname):
@@ -501,8 +527,11 @@ class _Walk:
         if isinstance(target, FuncV):
             callee = self.flow.index.func(target)
             if callee is not None and callee.name == "__init__":
-                return self._project_call(call, target, callee, args, kwargs, as_object=True) if taint \
-                    else AV("obj")
+                made = self._instance(f, target, callee, args, kwargs)
+                if not taint:
+                    return made
+                built = self._project_call(call, target, callee, args, kwargs, as_object=True)
+                return built if built.kind == "crash" else AV("obj", made.value, True)
             if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
                 return self._project_call(call, target, callee, args, kwargs)
             return AV("unk", None, taint)
@@ -511,20 +540,63 @@ class _Walk:
             return AV("obj", None, taint)
         return AV("unk", None, taint or base.taint)
 
-    def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict,
-                      as_object: bool = False) -> AV:
+    def _instance_method(self, f: ir.Expr, base: AV) -> tuple[AV, FuncV] | None:
+        """`check(...)` / `check.method(...)` / `self.method(...)` on an object the walk built: the object and the
+        method of its class the call runs."""
+        if isinstance(f, ir.Name):
+            this = self.env.get(f.id)
+            name = "__call__"
+        elif isinstance(f, ir.Attr):
+            this, name = base, f.attr
+        else:
+            return None
+        if this is None or not isinstance(this.value, Inst):
+            return None
+        found = self.flow.index.class_attr(this.value.cls, name)
+        return (this, found) if isinstance(found, FuncV) else None
+
+    def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV]) -> AV:
+        """The object `Class(args)` makes: what `__init__` stores on `self` (`self.key = key`), read with the
+        arguments bound."""
+        value = self.flow.index.resolve(f, self.ctx)
+        cls = value if isinstance(value, ClassV) else ClassV(init.module, callee.class_name or "")
+        env = self._bind(callee, args, kwargs, every=True)
+        walk = _Walk(self.flow, init, callee, env, self.depth + 1, UNK)
+        attrs: list[tuple[str, AV]] = []
+        for owner in self.flow.index.mro(cls):
+            cdef = self.flow.index.cls(owner)
+            if cdef is None:
+                continue
+            for attr, (expr, method) in cdef.instance_attrs.items():
+                if method == callee.qualname and owner.module == init.module and \
+                        all(attr != key for key, _v in attrs):
+                    attrs.append((attr, walk.eval(expr)))
+        taint = any(v.taint for _k, v in attrs)
+        return AV("obj", Inst(cls, tuple(sorted(attrs, key=lambda kv: kv[0]))), taint)
+
+    def _bind(self, callee: Func, args: list[AV], kwargs: dict[str, AV], every: bool = False) -> dict[str, AV]:
+        """The call's arguments bound to `callee`'s parameters: those made from the credential and those whose
+        value is known (`None`, a constant, an object the walk built), or all of them (`every`)."""
         params = list(callee.params)
         if callee.class_name is not None and params and params[0].name in ("self", "cls"):
             params = params[1:]
         env: dict[str, AV] = {}
         positional = [p for p in params if p.kind in ("posonly", "pos")]
-        # the arguments bound: those made from the credential, and those whose value is known (`None`, a constant)
         for param, value in zip(positional, args):
-            if value.taint or value.kind in ("none", "const"):
+            if every or value.taint or value.kind in ("none", "const") or isinstance(value.value, Inst):
                 env[param.name] = value
         for name, value in kwargs.items():
-            if (value.taint or value.kind in ("none", "const")) and any(p.name == name for p in params):
+            if (every or value.taint or value.kind in ("none", "const") or isinstance(value.value, Inst)) and \
+                    any(p.name == name for p in params):
                 env[name] = value
+        return env
+
+    def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict,
+                      as_object: bool = False, this: AV | None = None) -> AV:
+        env = self._bind(callee, args, kwargs)
+        if this is not None and callee.class_name is not None and callee.params and \
+                callee.params[0].name in ("self", "cls"):
+            env[callee.params[0].name] = this  # `self` is the object the walk built
         if not any(v.taint for v in env.values()):
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1)
