@@ -215,7 +215,7 @@ def test_a_big_file_parsed_on_demand_goes_to_a_bounded_worker(tmp_path: Path,
     run = api.workers_pool.run
 
     def spy(jobs, workers, task, on_failure):  # type: ignore[no-untyped-def]
-        sent.extend(job[1] for job in jobs)
+        sent.extend(job.display for job in jobs)
         return run(jobs, workers, task, on_failure)
 
     monkeypatch.setattr(api.workers_pool, "run", spy)

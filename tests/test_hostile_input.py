@@ -481,8 +481,8 @@ def test_a_panic_in_the_native_parser_is_rg000(proj: Path, monkeypatch: pytest.M
 _ORIGINAL_FACTS_FOR = api._facts_for
 
 
-def _facts_for_that_kills_its_worker(job):
-    if job[1].endswith("kills_worker.py"):
+def _facts_for_that_kills_its_worker(job: api.FactsJob) -> facts.ModuleFacts:
+    if job.display.endswith("kills_worker.py"):
         os._exit(70)  # what a crash in native code looks like from the outside
     return _ORIGINAL_FACTS_FOR(job)
 

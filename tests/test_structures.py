@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from routeguard_lint.api import analyze
+from routeguard_lint.routes.model import ParamKind
 
 STRUCTURES = Path(__file__).resolve().parent / "fixtures" / "structures"
 
@@ -127,9 +128,9 @@ def test_class_based_view_injects_annotated_attributes_and_init(monkeypatch: pyt
 def test_class_based_view_self_is_not_a_query_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = _graph("cbv_controllers", monkeypatch)
     route = _graph_route(graph, "GET", "/recipes")
-    params = {param.name: kind for param, (kind, _payload) in route.root.params}
-    assert params == {"limit": "query"}
-    view = route.root.children[0][0]
+    params = {source.param.name: source.kind for source in route.root.params}
+    assert params == {"limit": ParamKind.QUERY}
+    view = route.root.children[0].node
     vias = sorted(via for _child, via in view.children)
     assert vias == ["BasePublicController.db", "BaseUserController.user"]  # page_size is a ClassVar
 

@@ -12,11 +12,11 @@ import sys
 import threading
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import fields, replace
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from routeguard_lint import rules as rules_pkg
 from routeguard_lint.auth.judge import judge
@@ -32,8 +32,12 @@ from routeguard_lint.parsing.relevance import framework_names, relevant
 from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
-from routeguard_lint.routes.graph import Graph, Route, build_graph
+from routeguard_lint.routes.build import build_graph
 from routeguard_lint.routes.limits import RouteExpansionLimit
+from routeguard_lint.routes.model import Graph, Route
+
+if TYPE_CHECKING:
+    from routeguard_lint.rules.base import Rule
 
 PARALLEL_MIN_FILES = 24
 T = TypeVar("T")
@@ -47,8 +51,25 @@ def demand_driven() -> bool:
     return os.environ.get(PARSE_ENV, "").strip().lower() != "all"
 
 
-def _facts_for(job: tuple) -> ModuleFacts:
-    path, display, module, is_package, cache_dir, demand = job
+@dataclass(frozen=True, slots=True)
+class FactsJob:
+    """One file for `_facts_for` to analyse (sent to a worker process)."""
+
+    path: str
+    display: str
+    module: str
+    is_package: bool
+    cache_dir: Path | None
+    demand: bool  # a placeholder will do for a file nothing needs yet (OnDemandModules)
+
+    @classmethod
+    def of(cls, f: SourceFile, cache_dir: Path | None, demand: bool) -> FactsJob:
+        return cls(str(f.path), f.display, f.module, f.is_package, cache_dir, demand)
+
+
+def _facts_for(job: FactsJob) -> ModuleFacts:
+    path, display, module, is_package, cache_dir, demand = (job.path, job.display, job.module, job.is_package,
+                                                            job.cache_dir, job.demand)
     try:
         data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
     except ParseFailure as exc:
@@ -58,15 +79,16 @@ def _facts_for(job: tuple) -> ModuleFacts:
     if cache_dir is None:
         return _compute(data, display, module, is_package, demand)
     key = cache.key_for(data, display, module, is_package)
-    facts = cache.load(cache_dir, key)
-    if facts is None or (facts.pending and not demand):
-        facts = _compute(data, display, module, is_package, demand)
-        cache.store(cache_dir, key, facts)  # a placeholder too: a warm run then skips the syntax check
+    cached = cache.load(cache_dir, key)
+    if cached is not None and (demand or not cached.pending):
+        return cached
+    facts = _compute(data, display, module, is_package, demand)
+    cache.store(cache_dir, key, facts)  # a placeholder too: a warm run then skips the syntax check
     return facts
 
 
-def _failed(job: tuple, message: str) -> ModuleFacts:
-    facts = ModuleFacts(path=job[1], module=job[2], is_package=job[3])
+def _failed(job: FactsJob, message: str) -> ModuleFacts:
+    facts = ModuleFacts(path=job.display, module=job.module, is_package=job.is_package)
     facts.error = (message, 1, 1)
     return facts
 
@@ -150,7 +172,7 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     their input). `demand`: placeholders for the files nothing needs parsed yet (see OnDemandModules)."""
     if cache_dir is not None:
         cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
-    unreadable = {f.display: _unreadable(f) for f in files if getattr(f, "error", None)}
+    unreadable = {f.display: _unreadable(f, f.error) for f in files if f.error}
     readable = [f for f in files if f.display not in unreadable]
     cached = _cache_hits(readable, cache_dir, demand) if cache_dir is not None else {}
     readable = [f for f in readable if f.display not in cached]
@@ -158,16 +180,15 @@ def collect_facts(files: list[SourceFile], jobs: int | None = None, cache_dir: P
     if len(readable) < PARALLEL_MIN_FILES:
         workers = 1
     if not isolate:
-        by_display = {f.display: _facts_for((str(f.path), f.display, f.module, f.is_package, cache_dir, demand))
-                      for f in readable}
+        by_display = {f.display: _facts_for(FactsJob.of(f, cache_dir, demand)) for f in readable}
     else:
         order = _hint_order(readable) if workers > 1 else readable
-        work = [(str(f.path), f.display, f.module, f.is_package, cache_dir, demand) for f in order]
+        work = [FactsJob.of(f, cache_dir, demand) for f in order]
         if work:
             _warm_up()
         with no_gc():  # the facts arriving from the workers are long-lived and acyclic: nothing to collect
             results = workers_pool.run(work, workers, _facts_for, _failed)
-        by_display = {f.display: facts for f, facts in zip(order, results)}
+        by_display = {f.display: facts for f, facts in zip(order, results, strict=True)}
     if readable and cache_dir is not None:
         cache.prune(cache_dir)
     by_display.update(unreadable)
@@ -216,9 +237,9 @@ def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) 
     return hits
 
 
-def _unreadable(f: SourceFile) -> ModuleFacts:
+def _unreadable(f: SourceFile, error: str) -> ModuleFacts:
     facts = ModuleFacts(path=f.display, module=f.module, is_package=False)
-    facts.error = (f.error, 1, 1)
+    facts.error = (error, 1, 1)
     return facts
 
 
@@ -258,7 +279,7 @@ def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cac
         facts = _widen(files, facts, jobs, cache_dir)
     if overlay:
         facts = [extract(overlay[f.display], f.display, f.module, f.is_package) if f.display in overlay else fa
-                 for f, fa in zip(files, facts)]
+                 for f, fa in zip(files, facts, strict=True)]
     _settle()
     return project, files, facts, cache_dir
 
@@ -277,7 +298,7 @@ def _widen(files: list[SourceFile], facts: list[ModuleFacts], jobs: int | None,
         picked = [i for i, fa in enumerate(facts) if fa.pending and not fresh.isdisjoint(fa.words.split())]
         if not picked:
             return facts
-        for i, fa in zip(picked, collect_facts([files[i] for i in picked], jobs, cache_dir)):
+        for i, fa in zip(picked, collect_facts([files[i] for i in picked], jobs, cache_dir), strict=True):
             facts[i] = fa
 
 
@@ -293,7 +314,7 @@ def _on_demand_loader(files: list[SourceFile], cache_dir: Path | None) -> Callab
 
     def load(stub: ModuleFacts) -> ModuleFacts:
         f = by_display[stub.path]
-        job = (str(f.path), f.display, f.module, f.is_package, cache_dir, False)
+        job = FactsJob.of(f, cache_dir, False)
         try:
             size = f.path.stat().st_size
         except OSError:
@@ -453,7 +474,7 @@ def run_rules(graph: Graph, select: Iterable[str] | None = None, *, phase: str =
     return sorted(unique.values(), key=Finding.sort_key)
 
 
-def _rule_failure(rule, exc: Exception, library_paths) -> Finding:
+def _rule_failure(rule: Rule, exc: Exception, library_paths: Collection[str]) -> Finding:
     from routeguard_lint.rules import rg000_analysis_error
     from routeguard_lint.rules._util import finding
 
@@ -467,10 +488,10 @@ def _rule_failure(rule, exc: Exception, library_paths) -> Finding:
     return finding(rg000_analysis_error.RULE, message, path, line, 1, 2, key=f"RG000:{rule.code}:{path}")
 
 
-def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
+def _culprit(exc: Exception, library_paths: Collection[str]) -> tuple[str | None, int]:
     """The project file (and line) a failing rule was looking at: the innermost route, route declaration,
     dependency or module among the local variables of routeguard's own frames in the traceback."""
-    from routeguard_lint.routes.graph import DepNode, RouteDecl
+    from routeguard_lint.routes.model import DepNode, RouteDecl
 
     frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
     for frame in reversed(frames):
@@ -479,6 +500,7 @@ def _culprit(exc: Exception, library_paths) -> tuple[str | None, int]:
         for value in frame.f_locals.values():
             if isinstance(value, Route):
                 value = value.decl
+            path: str | None
             if isinstance(value, RouteDecl):
                 path, line = value.file, value.line
             elif isinstance(value, DepNode):
@@ -499,7 +521,7 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
     deps: list[DependencyInfo] = []
     if route.root is not None:
         for child, via in route.root.children:
-            deps.append(DependencyInfo(child.label, child.kind, via, child.path, child.line))
+            deps.append(DependencyInfo(child.label, child.kind.value, via, child.path, child.line))
     return RouteInfo(
         methods=tuple(route.methods), path=route.full_path, handler=decl.handler_name, file=decl.file,
         line=decl.line, column=decl.col, state=verdict.state.value, public_reason=verdict.public_reason,
@@ -561,7 +583,7 @@ def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts:
     findings = sorted((f for f in findings if f.path not in hidden), key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes if r.decl.file not in hidden),
                     key=RouteInfo.sort_key)
-    mounts = sorted((MountInfo(m.path, m.label, m.kind, m.file, m.line, tuple(m.conditions), m.reachable)
+    mounts = sorted((MountInfo(m.path, m.label, m.kind.value, m.file, m.line, tuple(m.conditions), m.reachable)
                      for m in graph.mounts if m.file not in hidden), key=MountInfo.sort_key)
     return Result(findings=findings, routes=routes, files=len(project.files) - len(hidden), mounts=mounts,
                   internal_errors=errors), graph

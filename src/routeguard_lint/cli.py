@@ -13,7 +13,7 @@ import threading
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeGuard
 
 import typer
 
@@ -22,7 +22,7 @@ from routeguard_lint import __version__
 if TYPE_CHECKING:  # types only: nothing below is imported at startup
     from routeguard_lint.intent.config import Config
     from routeguard_lint.model import Finding, Result, RouteInfo
-    from routeguard_lint.routes.graph import Graph
+    from routeguard_lint.routes.model import Graph
 
 # The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
@@ -493,7 +493,11 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule code or name, e.g. RG
     sys.stdout.write(found.markdown())
 
 
-def _is_usage_error(exc: BaseException) -> bool:
+class _UsageError(Protocol):
+    def format_message(self) -> str: ...
+
+
+def _is_usage_error(exc: BaseException) -> TypeGuard[_UsageError]:
     # click's UsageError (typer vendors click in recent releases, so match by class name, not by import)
     return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
 

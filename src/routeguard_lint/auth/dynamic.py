@@ -53,7 +53,7 @@ def _known(qualname: str) -> bool:
 
 def _carries(expr: ir.Expr | None, names: frozenset[str]) -> bool:
     if isinstance(expr, ir.Bound):
-        expr = expr.expr  # type: ignore[assignment]
+        expr = expr.expr
     if isinstance(expr, ir.Star):
         expr = expr.value
     if isinstance(expr, ir.Name):
@@ -142,7 +142,7 @@ class Dynamic:
             return False
         expr = bound[0]
         if isinstance(expr, ir.Bound):
-            expr = expr.expr  # type: ignore[assignment]
+            expr = expr.expr
         if isinstance(expr, (ir.DictE, ir.Seq)):
             return True
         return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and \

@@ -1,6 +1,6 @@
 """The auth judgement: for every route of the route table, what a request meets on its way to the handler.
 
-Input: the route table (`routes.graph.Graph`: routes, their dependency trees, middleware). Output: a
+Input: the route table (`routes.model.Graph`: routes, their dependency trees, middleware). Output: a
 `Judgement`, its own plain data: a `Verdict` per route (state, reason, the chain that authenticates it) and
 a `NodeAuth` per dependency node (what a request without credentials gets from it). Nothing in the route
 table is written to.
@@ -35,14 +35,14 @@ from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import FuncV
-from routeguard_lint.routes.graph import walk
+from routeguard_lint.routes.model import NodeKind, ParamKind, walk
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.graph import DepNode, Graph, Route
+    from routeguard_lint.routes.model import DepNode, Graph, Route
 
 
 
-_CALLABLE = ("function", "class", "instance")
+_CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
 
 
 class AuthState(str, Enum):
@@ -119,7 +119,7 @@ def judge(graph: Graph) -> Judgement:
         for node in walk(route.root):
             if id(node) not in judgement.unresolved:
                 judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic)
-            if node.kind in ("external", "unresolved", "instance", "class", "function") and \
+            if node.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED, *_CALLABLE) and \
                     id(node) not in judgement.libraries:
                 found = match(node, models)
                 if found is not None:
@@ -166,8 +166,8 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
         return [node]
     if node.rejects and facts.anonymous is not True:
         for child, _ in node.children:
-            path = [child] if node.kind == "route" and child.credential else \
-                _cred_path(child, set()) if node.kind != "route" or facts.guard else None
+            path = [child] if node.kind is NodeKind.ROUTE and child.credential else \
+                _cred_path(child, set()) if node.kind is not NodeKind.ROUTE or facts.guard else None
             if path:
                 return [node, *path]
     for child, _ in node.children:
@@ -205,25 +205,26 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
     nodes = list(walk(root))
-    scheme = any(n.kind == "scheme" for n in nodes)
+    scheme = any(n.kind is NodeKind.SCHEME for n in nodes)
     chain = auth_chain(root, judgement)
     if chain:
         # keep the handler when its own code is what rejects a request without credentials
         if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
             chain = chain[1:]
         labels = tuple(n.label for n in chain)
-        reason = "authenticated by " + " -> ".join(labels)
+        authenticated = "authenticated by " + " -> ".join(labels)
         library = judgement.libraries.get(id(chain[-1]))
         if library is not None:
-            reason += f" (documented behaviour of {library.model.name}: {library.model.source})"
+            authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
         if id(root) in judgement.forged_reach:
             # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
             # that lets a forged credential through is RG002's finding
-            return Verdict(AuthState.PROTECTED, f"{reason}; but nothing on the route verifies a credential: one "
+            return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
                            f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
                            Answer.REACHES, chain=labels, scheme=scheme)
-        return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, Answer.REJECTED, chain=labels, scheme=scheme)
-    signed = context.public.signature([n for n in nodes if n.kind in ("route", *_CALLABLE)])
+        return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
+                       scheme=scheme)
+    signed = context.public.signature([n for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)])
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
                        chain=(signed,), scheme=scheme)
@@ -235,7 +236,8 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
-    unknown = sorted({_unknown_node(n) for n in deps if (n.kind in ("external", "unresolved") or n.calls_unknown)
+    unknown = sorted({_unknown_node(n) for n in deps
+                      if (n.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or n.calls_unknown)
                       and id(n) not in judgement.libraries})
     unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
                        else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
@@ -381,7 +383,8 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
     the route is code or a check the analysis cannot follow (a middleware, a guard decorator, a library)."""
     carries = False
     for node in walk(root):
-        if node.kind in ("middleware", "decorator", "external", "unresolved", "request-user") or node.calls_unknown:
+        if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
+                         NodeKind.REQUEST_USER) or node.calls_unknown:
             return False
         if node is root:
             continue  # the handler's own code runs once the request has reached it
@@ -401,7 +404,7 @@ def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     secret = [n for n in names if is_credential(Source.QUERY, n)]
     if not secret:
         return None
-    if not any(n.rejects for n in nodes if n.kind in ("route", *_CALLABLE)):
+    if not any(n.rejects for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)):
         return None
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
 
@@ -411,11 +414,11 @@ def _where(node: DepNode) -> str:
 
 
 def _unknown_node(node: DepNode) -> str:
-    if node.kind == "external":
+    if node.kind is NodeKind.EXTERNAL:
         return f"cannot read {node.label}: neither the project nor an installed library defines it{_where(node)}"
     if node.calls_unknown:
         return f"{node.label} has a signature made at run time{_where(node)}"
-    if node.kind == "unresolved" and node.label.startswith("middleware "):
+    if node.kind is NodeKind.UNRESOLVED and node.label.startswith("middleware "):
         return f"{node.label}{_where(node)}"
     return f"cannot resolve {node.label}{_where(node)}"
 
@@ -424,16 +427,16 @@ def _unknown_node(node: DepNode) -> str:
 
 def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
     """Unresolvable calls a dependency hands the request or one of its credentials to."""
-    if node.kind not in ("route", *_CALLABLE) or node.func is None or node.func_module is None:
+    if node.kind not in (NodeKind.ROUTE, *_CALLABLE) or node.func is None or node.func_module is None:
         return ()
     fv = FuncV(node.func_module, node.func.qualname)
-    decorated = dynamic.decorator_site(fv) if node.kind != "route" else None
+    decorated = dynamic.decorator_site(fv) if node.kind is not NodeKind.ROUTE else None
     if decorated is not None:
         return (decorated,)
     carriers = {id(child) for child, _via in node.children if child.credential}
-    names = frozenset(p.name for p, (kind, payload) in node.params
-                      if kind == "request" or (kind in ("header", "cookie") and isinstance(payload, dict)
-                                               and payload.get("credential"))) | \
+    names = frozenset(s.param.name for s in node.params
+                      if s.kind is ParamKind.REQUEST or (s.kind in (ParamKind.HEADER, ParamKind.COOKIE)
+                                                         and s.credential)) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
     return dynamic.sites(fv, names)
 
@@ -448,7 +451,7 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
         return f"{', '.join(optional)} lets a request without credentials through (documented: the dependency " \
                f"then returns None), and the handler does not reject it"
     creds = [n for n in deps if n.credential]
-    callables = [n for n in deps if n.kind in ("function", "class", "instance")]
+    callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)]
     names = ", ".join(sorted({n.label for n in callables})) or "none"
     lenient = sorted({n.label for n in callables if n.rejects and judgement.node(n).anonymous is True})
     if lenient:
@@ -456,9 +459,9 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
         return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
                f"nothing raises when it is missing)"
     if creds:
-        optional = [n for n in creds if n.optional]
+        optional_creds = [n for n in creds if n.optional]
         what = ", ".join(sorted({n.label for n in creds}))
-        if optional and len(optional) == len(creds):
+        if optional_creds and len(optional_creds) == len(creds):
             return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
                    f"(dependencies seen: {names})"
         return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \

@@ -23,7 +23,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.graph import DepNode
+    from routeguard_lint.routes.model import DepNode
 
 
 @dataclass(frozen=True)

@@ -186,8 +186,8 @@ class _Walk:
             events.append((effect.line, 1, "effect", effect.call, effect.conditions))
         for r in func.raises:
             events.append((r.line, 2, "raise", r.exc, r.conditions))
-        for r in func.returns:
-            events.append((r.line, 2, "return", r.value, r.conditions))
+        for ret in func.returns:
+            events.append((ret.line, 2, "return", ret.value, ret.conditions))
         if len(events) > MAX_EVENTS:
             return Outcome(exits=[Exit(func.line, UNK, None)])
         events.sort(key=lambda e: (e[0], e[1]))
@@ -293,7 +293,7 @@ class _Walk:
             return True
         return False
 
-    def conds(self, conds: tuple):
+    def conds(self, conds: tuple[ir.Expr, ...]) -> bool | str | None:
         """True / False / None (unknown) / "crash" for a tuple of block tests."""
         result: bool | None = True
         for c in conds:

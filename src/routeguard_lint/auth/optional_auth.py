@@ -45,11 +45,12 @@ from routeguard_lint.auth.vocabulary import (
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.index import FuncV, Index
+from routeguard_lint.routes.model import NodeKind, ParamKind
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.graph import DepNode, Graph
+    from routeguard_lint.routes.model import DepNode, Graph
 
-_CALLABLE = ("function", "class", "instance", "route")
+_CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE, NodeKind.ROUTE)
 
 
 @dataclass
@@ -103,7 +104,7 @@ def anonymous_requests(graph: Graph) -> dict[int, NodeAuth]:
     return out
 
 
-_SOURCES = ("scheme", "header", "cookie", "request", "session")
+_SOURCES = (NodeKind.SCHEME, NodeKind.HEADER, NodeKind.COOKIE, NodeKind.REQUEST, NodeKind.SESSION)
 
 
 def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], seen: set[int]) -> NodeAuth:
@@ -123,10 +124,10 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     below = [(_forged(child, flow, reads, out, seen), child, via) for child, via in node.children]
     creds = [(b, via) for b, _child, via in below if b.carries]
     fv = FuncV(node.func_module, node.func.qualname)
-    params = {p.name for p, _ in node.params}
-    requests = {p.name: REQUEST for p, (kind, _payload) in node.params if kind == "request"}
-    query = {p.name: FORGED for p, (kind, _payload) in node.params
-             if kind in ("query", "explicit-query") and is_credential(Source.QUERY, p.name)}
+    params = {s.param.name for s in node.params}
+    requests = {s.param.name: REQUEST for s in node.params if s.kind is ParamKind.REQUEST}
+    query = {s.param.name: FORGED for s in node.params
+             if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.param.name)}
     if not creds and not query and not (requests and reads.reads_request(fv)):
         return facts
     env: dict[str, AV] = {**query, **requests}
@@ -140,7 +141,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     value: AV | None = None
     for ex in outcome.exits:
         value = join(value, ex.value)
-    facts.forged_value = AV("obj", None, True) if node.kind == "class" else \
+    facts.forged_value = AV("obj", None, True) if node.kind is NodeKind.CLASS else \
         (value.tainted() if value is not None else None)
     return facts
 
@@ -149,9 +150,9 @@ def _optional_source(node: DepNode) -> bool:
     """A credential source that lets a request without the credential through."""
     if not node.credential:
         return False
-    if node.kind == "scheme" or node.kind in ("header", "cookie"):
+    if node.kind is NodeKind.SCHEME or node.kind in (NodeKind.HEADER, NodeKind.COOKIE):
         return node.optional
-    return node.kind == "request"
+    return node.kind is NodeKind.REQUEST
 
 
 def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]) -> NodeAuth:
@@ -159,7 +160,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     if found is not None:
         return found
     facts = out[id(node)] = NodeAuth()  # a cycle leaves the node at None
-    if node.credential and node.kind in ("scheme", "header", "cookie", "request"):
+    if node.credential and node.kind in (NodeKind.SCHEME, NodeKind.HEADER, NodeKind.COOKIE, NodeKind.REQUEST):
         facts.anonymous = _optional_source(node)
         facts.value = MISSING
         return facts
@@ -171,7 +172,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         if below.anonymous is not None:
             creds.append((below, child, via))
     fv = FuncV(node.func_module, node.func.qualname)
-    requests = {p.name: REQUEST for p, (kind, _payload) in node.params if kind == "request"}
+    requests = {s.param.name: REQUEST for s in node.params if s.kind is ParamKind.REQUEST}
     if not creds:
         # credentials FastAPI does not model as one: the request itself (read here or in a helper it is handed
         # to), query parameters named like a credential (`?token=`, a WebSocket ticket)
@@ -185,9 +186,9 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
                 facts.anonymous = False
                 facts.guard = facts.request_guard = True
         return facts
-    params = {p.name for p, _ in node.params}
+    params = {s.param.name for s in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
-    if direct and node.kind != "route":
+    if direct and node.kind is not NodeKind.ROUTE:
         env = _missing_query_credentials(node)
         env.update({via: MISSING for _c, via in direct if via in params})
         facts.optional_outcome = flow.run(fv, env)
@@ -200,15 +201,17 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.anonymous = outcome.passes
     facts.guard = not outcome.passes
     facts.exits = tuple(outcome.exits)
-    facts.value = AV("obj", None, True) if node.kind == "class" else outcome.value().tainted()
+    facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
 
 
 def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
     """Optional query parameters named like a credential: an anonymous request does not send them either."""
     env: dict[str, AV] = {}
-    for param, (kind, _payload) in node.params:
-        if kind not in ("query", "explicit-query") or not is_credential(Source.QUERY, param.name):
+    for source in node.params:
+        param = source.param
+        if source.kind not in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) or \
+                not is_credential(Source.QUERY, param.name):
             continue
         default = param.default
         if isinstance(default, ir.Call):
@@ -220,8 +223,9 @@ def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
 
 def _required_query_credential(node: DepNode) -> bool:
     """A required query parameter named like a credential (`token: str`)."""
-    for param, (kind, _payload) in node.params:
-        if kind in ("query", "explicit-query") and is_credential(Source.QUERY, param.name):
+    for source in node.params:
+        param = source.param
+        if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, param.name):
             default = param.default
             if isinstance(default, ir.Call):
                 default = default.arg(0, "default")
@@ -233,7 +237,7 @@ def _required_query_credential(node: DepNode) -> bool:
 def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
     """Parameters of a route handler fed by a dependency that lets anonymous requests through."""
     return sorted({via for child, via in root.children if id(child) in nodes and nodes[id(child)].anonymous is True
-                   and any(p.name == via for p, _ in root.params)})
+                   and any(s.param.name == via for s in root.params)})
 
 
 def branches_on(func: Func | None, names: list[str]) -> str | None:
@@ -241,11 +245,11 @@ def branches_on(func: Func | None, names: list[str]) -> str | None:
     if func is None or not names:
         return None
     wanted = set(names)
-    tests: list = []
+    tests: list[ir.Expr] = []
     for r in func.raises:
         tests.extend(r.conditions)
-    for r in func.returns:
-        tests.extend(r.conditions)
+    for ret in func.returns:
+        tests.extend(ret.conditions)
     for bind in func.binds:
         tests.extend(bind.conditions)
     for effect in func.effects:

@@ -31,9 +31,10 @@ from routeguard_lint.facts import ir
 from routeguard_lint.auth.libraries import signature_verifier
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
+from routeguard_lint.routes.model import ParamKind
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.graph import DepNode, Route
+    from routeguard_lint.routes.model import DepNode, Route
 
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck",
                              "ready", "readiness", "liveness", "heartbeat", "_health", "health_check"})
@@ -68,8 +69,8 @@ class Public:
                 return "login endpoint (the tokenUrl of an OAuth2 scheme)"
         root = route.root
         if root is not None:
-            for _param, (kind, _payload) in root.params:
-                if kind == "password-form":
+            for source in root.params:
+                if source.kind is ParamKind.PASSWORD_FORM:
                     return "login endpoint (takes OAuth2PasswordRequestForm)"
             for child, _via in root.children:
                 if child.password_form:
@@ -143,13 +144,14 @@ class Public:
         if root.func_module is None or root.func is None:
             return out
         ctx = Ctx(root.func_module, root.func.qualname)
-        for param, (kind, _payload) in root.params:
-            if kind in ("body", "form"):
+        for source in root.params:
+            param = source.param
+            if source.kind in (ParamKind.BODY, ParamKind.FORM):
                 fields = self._body_fields(param.annotation, ctx)
                 out.extend((name, "body") for name in fields)
                 out.append((param.name, "body"))
-            elif kind in ("query", "explicit-query", "path"):
-                out.append((param.name, kind))
+            elif source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY, ParamKind.PATH):
+                out.append((param.name, source.kind.value))
         return out
 
     def _password_in_body(self, root: DepNode) -> str | None:

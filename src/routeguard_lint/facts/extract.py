@@ -65,25 +65,29 @@ class Decorator:
 class Raise:
     exc: ir.Expr | None  # None for a bare `raise`
     line: int
-    conditions: tuple  # enclosing `if` tests within the function, outermost first (ir exprs)
+    conditions: tuple[ir.Expr, ...]  # enclosing `if` tests within the function, outermost first
 
 
 @dataclass(slots=True)
 class Return:
     value: ir.Expr | None
     line: int
-    conditions: tuple
+    conditions: tuple[ir.Expr, ...]
+
+
+# an enclosing `for` loop: (its target names, "" for a part that is not a plain name; the iterable)
+LoopVar = tuple[tuple[str, ...], ir.Expr]
 
 
 @dataclass(slots=True)
 class CallSite:
     call: ir.Call
     scope: str | None  # qualname of the enclosing function, None at module level
-    conditions: tuple  # source text of enclosing `if` tests
+    conditions: tuple[str, ...]  # source text of enclosing `if` tests
     in_loop: bool
     col: int = 1  # first column of the line holding the call (its statement start)
     end_col: int = 1
-    loop_vars: tuple = ()  # enclosing `for` loops, outermost first: ((target names...), iterable ir expr)
+    loop_vars: tuple[LoopVar, ...] = ()  # enclosing `for` loops, outermost first
 
 
 @dataclass(slots=True)
@@ -101,7 +105,7 @@ class Bind:
     name: str
     value: ir.Expr
     line: int
-    conditions: tuple  # enclosing `if` tests (and block markers) within the function, outermost first
+    conditions: tuple[ir.Expr, ...]  # enclosing `if` tests (and block markers) within the function, outermost first
 
 
 @dataclass(slots=True)
@@ -110,7 +114,7 @@ class Effect:
 
     call: ir.Call
     line: int
-    conditions: tuple
+    conditions: tuple[ir.Expr, ...]
 
 
 @dataclass(slots=True)
@@ -119,7 +123,7 @@ class CompareSite:
 
     expr: ir.Expr | None  # an ir.Compare, unless the comparison was too deep to convert
     line: int
-    conditions: tuple
+    conditions: tuple[ir.Expr, ...]
 
 
 @dataclass(slots=True)
@@ -137,7 +141,7 @@ class Func:
     returns: list[Return] = field(default_factory=list)
     asserts: list[int] = field(default_factory=list)
     calls: list[ir.Call] = field(default_factory=list)
-    assigns: dict = field(default_factory=dict)  # local name -> last assigned ir expr
+    assigns: dict[str, ir.Expr] = field(default_factory=dict)  # local name -> last assigned ir expr
     nested: list[str] = field(default_factory=list)
     credential_reads: list[CredentialRead] = field(default_factory=list)
     compares: list[CompareSite] = field(default_factory=list)
@@ -167,13 +171,13 @@ class ClassDef:
     name: str
     line: int
     bases: list[ir.Expr]
-    keywords: list[tuple]
-    methods: dict  # method name -> qualname
-    attrs: dict  # class attribute name -> ir expr (value, or annotation when no value)
+    keywords: list[tuple[str, ir.Expr]]  # (name, value) of `class C(Base, metaclass=M)`'s keywords
+    methods: dict[str, str]  # method name -> qualname
+    attrs: dict[str, ir.Expr]  # class attribute name -> ir expr (value, or annotation when no value)
     decorators: list[Decorator]
-    annotations: dict = field(default_factory=dict)  # annotated class attribute -> (annotation ir, line)
+    annotations: dict[str, tuple[ir.Expr, int]] = field(default_factory=dict)  # attribute -> (annotation, line)
     # `self.name = expr` in a method: name -> (expr, qualname of the method); `__init__`'s win
-    instance_attrs: dict = field(default_factory=dict)
+    instance_attrs: dict[str, tuple[ir.Expr, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -182,19 +186,19 @@ class ModuleFacts:
     module: str
     is_package: bool
     lines: int = 0
-    imports: dict = field(default_factory=dict)  # local name -> ImportRef
-    star_imports: list = field(default_factory=list)  # absolute module names
-    assigns: dict = field(default_factory=dict)  # module-level name -> ir expr (last wins)
-    assign_lines: dict = field(default_factory=dict)
+    imports: dict[str, ImportRef] = field(default_factory=dict)  # local name
+    star_imports: list[str] = field(default_factory=list)  # absolute module names
+    assigns: dict[str, ir.Expr] = field(default_factory=dict)  # module-level name -> value (last wins)
+    assign_lines: dict[str, int] = field(default_factory=dict)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
-    global_assigns: dict = field(default_factory=dict)
-    functions: dict = field(default_factory=dict)  # qualname -> Func
-    classes: dict = field(default_factory=dict)  # name -> ClassDef
-    calls: list = field(default_factory=list)  # CallSite, module level and inside functions
-    all_names: list | None = None  # __all__
-    error: tuple | None = None  # (message, line, column) when the file could not be analysed
+    global_assigns: dict[str, list[tuple[ir.Expr, str]]] = field(default_factory=dict)
+    functions: dict[str, Func] = field(default_factory=dict)  # by qualname
+    classes: dict[str, ClassDef] = field(default_factory=dict)  # by (qualified) name
+    calls: list[CallSite] = field(default_factory=list)  # module level and inside functions
+    all_names: list[str] | None = None  # __all__
+    error: tuple[str, int, int] | None = None  # (message, line, column) when the file could not be analysed
     traceback: str | None = None  # for an internal error behind `error` (shown by --debug)
-    comments: dict = field(default_factory=dict)  # line -> comment text (only routeguard/noqa ones)
+    comments: dict[int, str] = field(default_factory=dict)  # line -> comment text (only routeguard/noqa ones)
     # True for a placeholder from `skim`: the file parses and is not yet read further, because nothing in it
     # names FastAPI, Starlette, authentication or a route (parsing/relevance.py). Looking the module up by
     # name in the index reads it in full (api.OnDemandModules).

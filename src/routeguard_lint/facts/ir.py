@@ -6,8 +6,13 @@ rest of the pipeline never touches LibCST and per-module facts can be pickled an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: the context is made and read by project/, after facts/
+    from routeguard_lint.project.index import Ctx
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,19 +33,19 @@ class Str:
 
 @dataclass(frozen=True, slots=True)
 class FStr:
-    parts: tuple  # of str (literal text) and Expr (a formatted value)
+    parts: tuple[str | Expr, ...]  # literal text and formatted values
 
 
 @dataclass(frozen=True, slots=True)
 class Const:
-    value: object  # int, float, bool, None, bytes, Ellipsis
+    value: ConstValue
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
     func: Expr
-    args: tuple  # positional arguments (Expr); a *starred argument is Star(expr)
-    kwargs: tuple  # ((name, Expr), ...); **kwargs is ("**", Expr)
+    args: tuple[Expr, ...]  # positional arguments; a *starred argument is Star(expr)
+    kwargs: tuple[tuple[str, Expr], ...]  # ((name, Expr), ...); **kwargs is ("**", Expr)
     line: int
     col: int
 
@@ -69,18 +74,18 @@ class Star:
 @dataclass(frozen=True, slots=True)
 class Seq:
     kind: str  # "list" | "tuple" | "set"
-    items: tuple
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DictE:
-    items: tuple  # ((key Expr | None for **spread, value Expr), ...)
+    items: tuple[tuple[Expr | None, Expr], ...]  # ((key, value), ...); the key is None for a **spread
 
 
 @dataclass(frozen=True, slots=True)
 class Sub:
     value: Expr
-    index: tuple  # subscript elements
+    index: tuple[Expr, ...]  # subscript elements
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +98,14 @@ class BinOp:
 @dataclass(frozen=True, slots=True)
 class Compare:
     left: Expr
-    ops: tuple  # ("==", "!=", "is", "is not", "in", "not in", "<", ...)
-    comparators: tuple
+    ops: tuple[str, ...]  # ("==", "!=", "is", "is not", "in", "not in", "<", ...)
+    comparators: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class BoolOp:
     op: str  # "and" | "or"
-    values: tuple
+    values: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +128,7 @@ class Comp:
 
     kind: str  # "list" | "set" | "gen" | "dict"
     elt: Expr
-    names: tuple
+    names: tuple[str, ...]
     iterable: Expr
 
 
@@ -138,8 +143,10 @@ class Bound:
     caller's argument for a parameter, or a loop item for a loop variable. Never produced by `facts`."""
 
     expr: Expr
-    ctx: object
+    ctx: Ctx
 
+
+ConstValue = int | float | complex | bool | bytes | EllipsisType | None
 
 Expr = (Name | Attr | Str | FStr | Const | Call | Star | Seq | DictE | Sub | BinOp | Compare | BoolOp | Not | IfExp
         | Comp | Unknown | Bound)
@@ -155,6 +162,42 @@ def dotted(expr: Expr | None) -> str | None:
         parts.append(expr.id)
         return ".".join(reversed(parts))
     return None
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The expressions directly inside `expr`, in source order; none for a `Bound` (it is read in another
+    context, so its insides are not part of this expression's)."""
+    if isinstance(expr, (Attr, Star, Not)):
+        return (expr.value,)
+    if isinstance(expr, Call):
+        return (expr.func, *expr.args, *(value for _, value in expr.kwargs))
+    if isinstance(expr, (Seq, BoolOp)):
+        return expr.items if isinstance(expr, Seq) else expr.values
+    if isinstance(expr, DictE):
+        return tuple(part for key, value in expr.items for part in (key, value) if part is not None)
+    if isinstance(expr, Sub):
+        return (expr.value, *expr.index)
+    if isinstance(expr, BinOp):
+        return (expr.left, expr.right)
+    if isinstance(expr, FStr):
+        return tuple(part for part in expr.parts if not isinstance(part, str))
+    if isinstance(expr, IfExp):
+        return (expr.test, expr.body, expr.orelse)
+    if isinstance(expr, Compare):
+        return (expr.left, *expr.comparators)
+    if isinstance(expr, Comp):
+        return (expr.elt, expr.iterable)
+    return ()  # Name, Str, Const, Unknown, Bound
+
+
+def calls_in(expr: Expr | None, max_depth: int = 40, depth: int = 0) -> Iterator[Call]:
+    """Every call in `expr` (not inside a `Bound`), outermost first, down to `max_depth` levels."""
+    if expr is None or depth > max_depth:
+        return
+    if isinstance(expr, Call):
+        yield expr
+    for child in children(expr):
+        yield from calls_in(child, max_depth, depth + 1)
 
 
 def show(expr: Expr | None, limit: int = 80) -> str:

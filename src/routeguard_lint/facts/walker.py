@@ -7,6 +7,8 @@ Kept apart from the fact types (extract.py) so that importing those does not imp
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import ClassVar, overload
 
 import libcst as cst
 
@@ -24,6 +26,7 @@ from routeguard_lint.facts.extract import (
     Effect,
     Func,
     ImportRef,
+    LoopVar,
     ModuleFacts,
     Param,
     Raise,
@@ -59,6 +62,14 @@ def _string_value(node: cst.BaseExpression) -> str | None:
     return value if isinstance(value, str) else None
 
 
+@overload
+def to_ir(node: cst.CSTNode, line: int = 0, depth: int = 0) -> ir.Expr: ...
+@overload
+def to_ir(node: None, line: int = 0, depth: int = 0) -> None: ...
+@overload
+def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | None: ...
+
+
 def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | None:  # noqa: C901
     """Convert a LibCST expression into the ir language (bounded depth)."""
     if node is None:
@@ -85,7 +96,7 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         left, right = to_ir(node.left, line, d), to_ir(node.right, line, d)
         if isinstance(left, ir.Str) and isinstance(right, ir.Str):
             return ir.Str(left.value + right.value)
-        parts: list = []
+        parts: list[str | ir.Expr] = []
         for side in (left, right):
             if isinstance(side, ir.FStr):
                 parts.extend(side.parts)
@@ -115,41 +126,41 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
     if isinstance(node, cst.Ellipsis):
         return ir.Const(...)
     if isinstance(node, cst.Call):
-        args: list = []
-        kwargs: list = []
+        args: list[ir.Expr] = []
+        kwargs: list[tuple[str, ir.Expr]] = []
         for arg in node.args:
-            value = to_ir(arg.value, line, d)
+            argument = to_ir(arg.value, line, d)
             if arg.keyword is not None:
-                kwargs.append((arg.keyword.value, value))
+                kwargs.append((arg.keyword.value, argument))
             elif arg.star == "**":
-                kwargs.append(("**", value))
+                kwargs.append(("**", argument))
             elif arg.star == "*":
-                args.append(ir.Star(value))
+                args.append(ir.Star(argument))
             else:
-                args.append(value)
+                args.append(argument)
         return ir.Call(to_ir(node.func, line, d), tuple(args), tuple(kwargs), line, 0)
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         kind = "list" if isinstance(node, cst.List) else "tuple" if isinstance(node, cst.Tuple) else "set"
-        items = []
+        items: list[ir.Expr] = []
         for el in node.elements:
-            value = to_ir(el.value, line, d)
-            items.append(ir.Star(value) if isinstance(el, cst.StarredElement) else value)
+            item = to_ir(el.value, line, d)
+            items.append(ir.Star(item) if isinstance(el, cst.StarredElement) else item)
         return ir.Seq(kind, tuple(items))
     if isinstance(node, cst.Dict):
-        items = []
-        for el in node.elements:
-            if isinstance(el, cst.DictElement):
-                items.append((to_ir(el.key, line, d), to_ir(el.value, line, d)))
+        pairs: list[tuple[ir.Expr | None, ir.Expr]] = []
+        for entry in node.elements:
+            if isinstance(entry, cst.DictElement):
+                pairs.append((to_ir(entry.key, line, d), to_ir(entry.value, line, d)))
             else:
-                items.append((None, to_ir(el.value, line, d)))
-        return ir.DictE(tuple(items))
+                pairs.append((None, to_ir(entry.value, line, d)))
+        return ir.DictE(tuple(pairs))
     if isinstance(node, cst.Subscript):
-        index = []
-        for el in node.slice:
-            if isinstance(el.slice, cst.Index):
-                index.append(to_ir(el.slice.value, line, d))
+        index: list[ir.Expr] = []
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                index.append(to_ir(element.slice.value, line, d))
             else:  # a slice: keep its bounds ("L:" drops a prefix, ":U" keeps one)
-                sl = el.slice
+                sl = element.slice
                 lower = "L" if getattr(sl, "lower", None) is not None else ""
                 upper = "U" if getattr(sl, "upper", None) is not None else ""
                 index.append(ir.Unknown(f"{lower}:{upper}"))
@@ -163,13 +174,13 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         return ir.Compare(to_ir(node.left, line, d), ops, comps)
     if isinstance(node, cst.BooleanOperation):
         op = "and" if isinstance(node.operator, cst.And) else "or"
-        values: list = []
-        for side in (node.left, node.right):
-            value = to_ir(side, line, d)
-            if isinstance(value, ir.BoolOp) and value.op == op:
-                values.extend(value.values)
+        values: list[ir.Expr] = []
+        for operand in (node.left, node.right):
+            converted = to_ir(operand, line, d)
+            if isinstance(converted, ir.BoolOp) and converted.op == op:
+                values.extend(converted.values)
             else:
-                values.append(value)
+                values.append(converted)
         return ir.BoolOp(op, tuple(values))
     if isinstance(node, cst.UnaryOperation):
         if isinstance(node.operator, cst.Not):
@@ -192,7 +203,7 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         if clause.inner_for_in is None and not clause.ifs and clause.asynchronous is None:
             target = clause.target
             if isinstance(target, cst.Name):
-                names: tuple = (target.value,)
+                names: tuple[str, ...] = (target.value,)
             elif isinstance(target, (cst.Tuple, cst.List)):
                 names = tuple(el.value.value if isinstance(el.value, cst.Name) and
                               not isinstance(el, cst.StarredElement) else "" for el in target.elements)
@@ -225,7 +236,7 @@ _IS_NODE: dict[type, bool] = {}
 
 
 class _OrderRecorder(cst.CSTVisitor):
-    def __init__(self, target: cst.CSTNode):
+    def __init__(self, target: cst.CSTNode) -> None:
         super().__init__()
         self.target = target
         self.attrs: list[str] = []
@@ -254,12 +265,24 @@ def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
     return order
 
 
+_Hook = Callable[[cst.CSTNode], object]  # a bound `visit_...`/`leave_...` method
+# per node type: (visit hook, leave hook, ((field, field visit hook, field leave hook), ...))
+_Plan = tuple[_Hook | None, _Hook | None, tuple[tuple[str, _Hook | None, _Hook | None], ...]]
+
+
 class _Walker:
     """Dispatches `visit_<Node>`, `leave_<Node>`, `visit_<Node>_<field>` and `leave_<Node>_<field>` methods
     like a LibCST visitor, without rebuilding nodes."""
 
+    # method names by node type (visit, leave) and by (node type, field) (visit, leave); per subclass
+    _tables: ClassVar[tuple[dict[type, str], dict[type, str], dict[tuple[type, str], str],
+                            dict[tuple[type, str], str]]]
+
     def __init_subclass__(cls) -> None:
-        pre, post, attr_pre, attr_post = {}, {}, {}, {}
+        pre: dict[type, str] = {}
+        post: dict[type, str] = {}
+        attr_pre: dict[tuple[type, str], str] = {}
+        attr_post: dict[tuple[type, str], str] = {}
         for name in dir(cls):
             for prefix, single, double in (("visit_", pre, attr_pre), ("leave_", post, attr_post)):
                 if not name.startswith(prefix):
@@ -276,17 +299,16 @@ class _Walker:
 
     def walk(self, root: cst.CSTNode) -> None:
         pre_t, post_t, attr_pre_t, attr_post_t = self._tables
-        pre = {k: getattr(self, v) for k, v in pre_t.items()}
-        post = {k: getattr(self, v) for k, v in post_t.items()}
-        attr_pre = {k: getattr(self, v) for k, v in attr_pre_t.items()}
-        attr_post = {k: getattr(self, v) for k, v in attr_post_t.items()}
+        pre: dict[type, _Hook] = {k: getattr(self, v) for k, v in pre_t.items()}
+        post: dict[type, _Hook] = {k: getattr(self, v) for k, v in post_t.items()}
+        attr_pre: dict[tuple[type, str], _Hook] = {k: getattr(self, v) for k, v in attr_pre_t.items()}
+        attr_post: dict[tuple[type, str], _Hook] = {k: getattr(self, v) for k, v in attr_post_t.items()}
         is_node = _IS_NODE
         node_base = cst.CSTNode
-        # per node type: (visit hook, leave hook, ((field, field visit hook, field leave hook), ...)), so that
-        # a node costs one dictionary lookup rather than two per field
-        plans: dict[type, tuple] = {}
+        # a plan per node type, so that a node costs one dictionary lookup rather than two per field
+        plans: dict[type, _Plan] = {}
 
-        def plan_for(node: cst.CSTNode) -> tuple:
+        def plan_for(node: cst.CSTNode) -> _Plan:
             kind = type(node)
             steps = tuple((attr, attr_pre.get((kind, attr)), attr_post.get((kind, attr)))
                           for attr in _FIELD_ORDER.get(kind) or _field_order(node))
@@ -333,20 +355,23 @@ class _Walker:
 
 
 class _Collector(_Walker):
-    def __init__(self, facts: ModuleFacts, lines: list[str], package: str):
+    def __init__(self, facts: ModuleFacts, lines: list[str], package: str) -> None:
         self.f = facts
         self.lines = lines
         self.package = package
         self.line = 1
-        # scope stack entries: ("func", Func) | ("class", ClassDef)
-        self.stack: list[tuple[str, object]] = []
+        self.stack: list[Func | ClassDef] = []  # the scopes around the current node, innermost last
         self.conditions: list[ir.Expr] = []  # `if` tests, innermost last
         self.cond_depth: list[int] = []  # len(self.conditions) at function entry
         self.loops = 0
-        self._globals: dict[int, set] = {}  # id(Func) -> names its `global` statements declare
+        self._globals: dict[int, set[str]] = {}  # id(Func) -> names its `global` statements declare
         self.pending_def_line = 0
         self._tries: list[int] = []  # numbers of the `try` statements being visited
         self._try_count = 0
+        self._in_lambda = 0  # lambdas around the current node
+        self._param_kind = "pos"  # of the parameters being visited
+        self._pending_decorators: list[Decorator] = []  # of the def or class being visited
+        self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
@@ -377,17 +402,16 @@ class _Collector(_Walker):
 
     # -- helpers ---------------------------------------------------------------------------------
     def _func(self) -> Func | None:
-        for kind, obj in reversed(self.stack):
-            if kind == "func":
-                return obj  # type: ignore[return-value]
-            return None
+        """The function whose body (not a class body inside it) holds the current node."""
+        if self.stack and isinstance(self.stack[-1], Func):
+            return self.stack[-1]
         return None
 
     def _enclosing_func(self) -> Func | None:
         """The innermost function around the current node, through class bodies."""
-        for kind, obj in reversed(self.stack):
-            if kind == "func":
-                return obj  # type: ignore[return-value]
+        for scope in reversed(self.stack):
+            if isinstance(scope, Func):
+                return scope
         return None
 
     def _scope_name(self) -> str | None:
@@ -398,21 +422,21 @@ class _Collector(_Walker):
         return not self.stack
 
     def _class(self) -> ClassDef | None:
-        if self.stack and self.stack[-1][0] == "class":
-            return self.stack[-1][1]  # type: ignore[return-value]
+        if self.stack and isinstance(self.stack[-1], ClassDef):
+            return self.stack[-1]
         return None
 
     def _text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
 
-    def _local_conditions(self) -> tuple:
+    def _local_conditions(self) -> tuple[ir.Expr, ...]:
         start = self.cond_depth[-1] if self.cond_depth else 0
         return tuple(self.conditions[start:])
 
     def _qual_prefix(self) -> str:
         parts = []
-        for kind, obj in self.stack:
-            parts.append(obj.qualname if kind == "func" else obj.name)  # type: ignore[attr-defined]
+        for scope in self.stack:
+            parts.append(scope.qualname if isinstance(scope, Func) else scope.name)
         return parts[-1] + "." if parts else ""
 
     # -- imports ---------------------------------------------------------------------------------
@@ -424,7 +448,8 @@ class _Collector(_Walker):
         return ".".join(p for p in parts if p)
 
     def visit_Import(self, node: cst.Import) -> None:
-        if not self._in_module_scope() and self._func() is None:
+        func = self._func()
+        if not self._in_module_scope() and func is None:
             return
         target = self.f.imports if self._in_module_scope() else None
         for alias in node.names:
@@ -439,8 +464,8 @@ class _Collector(_Walker):
                 ref = ImportRef(local, None)
             if target is not None:
                 target[local] = ref
-            else:
-                self._func().assigns[local] = ir.Call(ir.Name("__import__"), (ir.Str(ref.module),), (), 0, 0)
+            elif func is not None:
+                func.assigns[local] = ir.Call(ir.Name("__import__"), (ir.Str(ref.module),), (), 0, 0)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _dotted_cst(node.module) if node.module is not None else None
@@ -488,24 +513,21 @@ class _Collector(_Walker):
         if cls is not None:
             cls.methods[name] = qual
         self.f.functions[qual] = func
-        self.stack.append(("func", func))
+        self.stack.append(func)
         self.cond_depth.append(len(self.conditions))
         self._param_kind = "pos"
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        kind, func = self.stack.pop()
+        func = self.stack.pop()
         self.cond_depth.pop()
-        func.end_line = self.line  # type: ignore[attr-defined]
-
-    _pending_decorators: list = []
+        assert isinstance(func, Func), "a class body ends before the def inside it"
+        func.end_line = self.line
 
     def visit_Decorator_decorator(self, node: cst.Decorator) -> None:
         line = self.line
         text = self._text(line)
         col, _ = _col_of(text, r"@")
         dec = Decorator(to_ir(node.decorator, line), line, col, len(text.rstrip()) + 1)
-        if not self._pending_decorators or getattr(self, "_decor_owner", None) is not node:
-            pass
         self._pending_decorators = [*self._pending_decorators, dec]
 
     def visit_Parameters_params(self, node: cst.Parameters) -> None:
@@ -527,9 +549,9 @@ class _Collector(_Walker):
         func = self._func()
         if func is None:
             return  # lambda parameters
-        if self.stack and self.stack[-1][1] is not func:
+        if self.stack and self.stack[-1] is not func:
             return
-        if getattr(self, "_in_lambda", 0):
+        if self._in_lambda:
             return
         line = self.line
         name = node.name.value
@@ -543,7 +565,7 @@ class _Collector(_Walker):
             self._globals.setdefault(id(func), set()).update(n.name.value for n in node.names)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._in_lambda = getattr(self, "_in_lambda", 0) + 1
+        self._in_lambda += 1
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self._in_lambda -= 1
@@ -559,10 +581,10 @@ class _Collector(_Walker):
         # every class, also one defined inside a function (`def make_router_class(): class R(APIRouter): ...`),
         # under its qualified name
         self.f.classes[cls.name] = cls
-        self.stack.append(("class", cls))
+        self.stack.append(cls)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        if self.stack and self.stack[-1][0] == "class":
+        if self.stack and isinstance(self.stack[-1], ClassDef):
             self.stack.pop()
 
     # -- statements ------------------------------------------------------------------------------
@@ -602,8 +624,6 @@ class _Collector(_Walker):
             self._loop_vars = (*self._loop_vars, (tuple(names), iterable))
         else:
             self._loop_vars = (*self._loop_vars, ((), iterable))
-
-    _loop_vars: tuple = ()
 
     def leave_For_body(self, node: cst.For) -> None:
         self._loop_vars = self._loop_vars[:-1]
@@ -714,12 +734,13 @@ class _Collector(_Walker):
                 node.value is not None:
             self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
         if isinstance(node.target, cst.Name):
-            if self._class() is not None:
-                self._class().annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)
+            cls = self._class()
+            if cls is not None:
+                cls.annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)
             if node.value is not None:
                 self._bind(node.target.value, to_ir(node.value, line), line)
-            elif self._class() is not None:
-                self._class().attrs.setdefault(node.target.value, ir.Unknown("<annotation>"))
+            elif cls is not None:
+                cls.attrs.setdefault(node.target.value, ir.Unknown("<annotation>"))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name):

@@ -21,6 +21,7 @@ Files are sent one at a time (a round trip costs far less than parsing one file)
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -29,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, TypeVar
 
 try:
     import resource
@@ -179,10 +180,8 @@ class _Worker:
         self.conn.close()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.send(None)
-        except OSError:
-            pass
         self.process.join(2)
         if self.process.is_alive():
             self.process.kill()
@@ -190,14 +189,18 @@ class _Worker:
         self.conn.close()
 
 
-def run(jobs: Sequence[Any], workers: int, task: Callable[[Any], Any],
-        on_failure: Callable[[Any, str], Any]) -> list[Any]:
+_Job = TypeVar("_Job")
+_Result = TypeVar("_Result")
+
+
+def run(jobs: Sequence[_Job], workers: int, task: Callable[[_Job], _Result],
+        on_failure: Callable[[_Job, str], _Result]) -> list[_Result]:
     """`task(job)` for every job, in `workers` child processes; a job whose worker died or ran out of
     time gives `on_failure(job, message)` instead. Results in `jobs` order."""
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
     _load_libc()
     timeout = file_timeout()
-    results: dict[int, Any] = {}
+    results: dict[int, _Result] = {}
     queue = list(enumerate(jobs))
     queue.reverse()  # pop() from the end takes them in order
     idle: list[_Worker] = []
@@ -217,7 +220,7 @@ def run(jobs: Sequence[Any], workers: int, task: Callable[[Any], Any],
             sentinels = {w.process.sentinel: w for w in busy.values()}
             ready = wait([*busy, *sentinels], timeout=wait_for)
             for item in ready:
-                found = busy.get(item) if isinstance(item, Connection) else sentinels.get(item)  # type: ignore[call-overload]
+                found = busy.get(item) if isinstance(item, Connection) else sentinels.get(item)
                 if found is None or found.conn not in busy:
                     continue
                 worker = found

@@ -33,7 +33,7 @@ from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding, Result
 from routeguard_lint.parsing.source import ParseFailure, decode, parse_text
 from routeguard_lint.report._common import sanitize
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 
 MAX_ROUNDS = 4
 

@@ -21,12 +21,14 @@ from typing import Any, Protocol, TypeVar
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from routeguard_lint.auth.vocabulary import SCHEME_NAMES
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import ImportRef, ModuleFacts
 from routeguard_lint.model import Finding
 from routeguard_lint.parsing.source import parse_text
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, InstanceV, LiteralV, UnknownV
-from routeguard_lint.routes.graph import SCHEME_NAMES, Graph, is_fastapi_name
+from routeguard_lint.routes.model import Graph
+from routeguard_lint.routes.names import is_fastapi_name
 
 # Which fastapi.security schemes give a handler what: a plain `str` credential, or a credentials object.
 TOKEN_SCHEMES = frozenset({"OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer"})

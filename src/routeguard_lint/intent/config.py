@@ -37,7 +37,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 from routeguard_lint.auth.judge import AuthState, Verdict
 from routeguard_lint.files.discovery import display_path
-from routeguard_lint.routes.graph import DepNode, Graph, Route
+from routeguard_lint.routes.model import DepNode, Graph, Route
 
 PYPROJECT = "pyproject.toml"
 ROUTEGUARD_TOML = "routeguard.toml"

@@ -31,7 +31,7 @@ from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.model import Finding, SuppressionKind
 from routeguard_lint.parsing.source import ParseFailure, decode, read_source, source_lines
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 
 # `# routeguard: <body>`; the body ends where another comment starts (`  # expect: ...`, `# noqa`),
 # but not at an issue reference (`#412`).

@@ -27,7 +27,8 @@ import tokenize
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -153,7 +154,7 @@ def _unvalidated(node_class: Any) -> Iterator[None]:
 
 
 @contextmanager
-def no_gc():
+def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: parsing allocates millions of objects without cycles, and
     the collector's passes over them cost up to half of the parse time of a large file."""
     enabled = gc.isenabled()
@@ -224,7 +225,8 @@ _AST_HEADROOM = 1000  # Python frames left to ast.parse (CPython 3.11 scales its
 
 
 def _frame_depth() -> int:
-    depth, frame = 0, sys._getframe()
+    depth = 0
+    frame: FrameType | None = sys._getframe()
     while frame is not None:
         depth += 1
         frame = frame.f_back
@@ -319,8 +321,9 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
         line = getattr(node, "lineno", line)
         kind = type(node)
         if kind in imports:
-            dots = max([alias.name.count(".") for alias in node.names] +
-                       [(getattr(node, "module", None) or "").count(".")])
+            statement = cast("ast.Import | ast.ImportFrom", node)  # its type is checked above, by identity
+            dots = max([alias.name.count(".") for alias in statement.names] +
+                       [(getattr(statement, "module", None) or "").count(".")])
             for level in range(depth, depth + dots + 1):
                 if level > DEEP_FROM:
                     work += level - DEEP_FROM
@@ -332,7 +335,7 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
         if depth > best or (depth == best and line < best_line):
             best, best_line = depth, line
         if kind is bool_op:
-            values = node.values
+            values = cast(ast.BoolOp, node).values
             count = len(values)
             for i, value in enumerate(values):
                 push((value, depth + min(count - 1, count - i), line))
@@ -342,13 +345,13 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
             fields = child_fields[kind] = tuple(f for f in kind._fields if f not in _SCALAR_FIELDS) \
                 if kind is not ast.Constant else ()
         for name in fields:
-            value = getattr(node, name, None)
-            if type(value) is list:
-                for item in value:
+            child = getattr(node, name, None)
+            if type(child) is list:
+                for item in child:
                     if isinstance(item, node_type):
                         push((item, depth + 1, line))
-            elif isinstance(value, node_type):
-                push((value, depth + 1, line))
+            elif isinstance(child, node_type):
+                push((child, depth + 1, line))
     return best, best_line, work, work_line
 
 
@@ -390,6 +393,16 @@ def source_lines(text: str) -> list[str]:
     return lines
 
 
+def _elif_level(elifs: dict[int, int], column: int, word: str) -> int:
+    """At the first token of a line (`word` if it is a word, at `column`): the `elif` chains it ends are
+    forgotten, an `elif` continues the chain at its column; the level the line starts at."""
+    for key in [k for k in elifs if k > column or (k == column and word not in ("elif", "else"))]:
+        del elifs[key]
+    if word == "elif":
+        elifs[column] = elifs.get(column, 0) + 1
+    return sum(elifs.values())
+
+
 def rough_shape(text: str) -> tuple[int, int, int, int]:
     """A conservative lexical estimate of `tree_shape` for text CPython's parser rejects: every operator,
     dot, expression keyword and closing bracket adds a level to the expression it is in; a
@@ -415,13 +428,8 @@ def rough_shape(text: str) -> tuple[int, int, int, int]:
             continue
         if first:
             first = False
-            column = match.start() - line_start
-            word = match.group() if kind == "word" else ""
-            for key in [k for k in elifs if k > column or (k == column and word not in ("elif", "else"))]:
-                del elifs[key]
-            if word == "elif":
-                elifs[column] = elifs.get(column, 0) + 1
-            levels[0] = bases[0] = sum(elifs.values())
+            levels[0] = bases[0] = _elif_level(elifs, match.start() - line_start,
+                                               match.group() if kind == "word" else "")
         if kind == "str":  # LibCST caps implicit concatenation ("a" "b" ...) itself, with an error
             line += line_breaks(match.group())
         elif kind == "open":

@@ -8,24 +8,29 @@ are wrapped in `ir.Bound(expr, ctx)` so they keep being read where they were wri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, overload
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
+
+if TYPE_CHECKING:  # index.py imports this module
+    from routeguard_lint.project.index import Ctx
 
 
 @dataclass
 class Env:
     """Parameter name -> bound expression, plus what `*args` / `**kwargs` collected."""
 
-    names: dict = field(default_factory=dict)  # name -> ir.Expr (usually ir.Bound)
+    names: dict[str, ir.Expr] = field(default_factory=dict)  # usually ir.Bound
     vararg: str | None = None
     kwarg: str | None = None
-    extra_args: list = field(default_factory=list)  # positional arguments past the named ones
-    extra_kwargs: list = field(default_factory=list)  # [(keyword or "**", ir.Expr)]
+    extra_args: list[ir.Expr] = field(default_factory=list)  # positional arguments past the named ones
+    extra_kwargs: list[tuple[str, ir.Expr]] = field(default_factory=list)  # [(keyword or "**", value)]
 
 
-def bind_args(func: Func, call: ir.Call, call_ctx: object, def_ctx: object, skip_first: bool) -> Env:
+def bind_args(func: Func, call: ir.Call, call_ctx: Ctx, def_ctx: Ctx, skip_first: bool) -> Env:
     """Match `call`'s arguments (read in `call_ctx`) to `func`'s parameters (defaults read in `def_ctx`)."""
     params = list(func.params)
     if skip_first and params and params[0].kind in ("pos", "posonly"):
@@ -60,16 +65,16 @@ def bind_args(func: Func, call: ir.Call, call_ctx: object, def_ctx: object, skip
     return env
 
 
-def forward_call(call: ir.Call, env: Env, ctx: object) -> ir.Call:
+def forward_call(call: ir.Call, env: Env, ctx: Ctx) -> ir.Call:
     """`call` (written in `ctx`, a function body) with the function's parameters replaced by `env`, and
     `*args` / `**kwargs` parameters spread into the arguments they collected."""
-    args: list = []
+    args: list[ir.Expr] = []
     for arg in call.args:
         if isinstance(arg, ir.Star) and isinstance(arg.value, ir.Name) and arg.value.id == env.vararg:
             args.extend(env.extra_args)
         else:
             args.append(ir.Bound(subst(arg, env.names), ctx))
-    kwargs: list = []
+    kwargs: list[tuple[str, ir.Expr]] = []
     for key, value in call.kwargs:
         if key == "**" and isinstance(value, ir.Name) and value.id == env.kwarg:
             kwargs.extend(env.extra_kwargs)
@@ -78,7 +83,15 @@ def forward_call(call: ir.Call, env: Env, ctx: object) -> ir.Call:
     return ir.Call(call.func, tuple(args), tuple(kwargs), call.line, call.col)
 
 
-def subst(expr: ir.Expr | None, names: dict, depth: int = 0):  # noqa: C901 - a flat dispatch
+@overload
+def subst(expr: ir.Expr, names: Mapping[str, ir.Expr], depth: int = 0) -> ir.Expr: ...
+@overload
+def subst(expr: None, names: Mapping[str, ir.Expr], depth: int = 0) -> None: ...
+@overload
+def subst(expr: ir.Expr | None, names: Mapping[str, ir.Expr], depth: int = 0) -> ir.Expr | None: ...
+
+
+def subst(expr: ir.Expr | None, names: Mapping[str, ir.Expr], depth: int = 0) -> ir.Expr | None:  # noqa: C901 - a flat dispatch
     """`expr` with every free `Name` found in `names` replaced by its binding."""
     if expr is None or not names or depth > 40:
         return expr
@@ -116,54 +129,17 @@ def subst(expr: ir.Expr | None, names: dict, depth: int = 0):  # noqa: C901 - a 
     return expr  # Str, Const, Unknown, Bound (already read elsewhere)
 
 
-def free_names(expr: ir.Expr | None, out: set | None = None, depth: int = 0) -> set:
+def free_names(expr: ir.Expr | None, out: set[str] | None = None, depth: int = 0) -> set[str]:
     """Names an expression reads (not looking inside `Bound`)."""
     out = set() if out is None else out
     if expr is None or depth > 40:
         return out
-    d = depth + 1
     if isinstance(expr, ir.Name):
         out.add(expr.id)
-    elif isinstance(expr, ir.Attr):
-        free_names(expr.value, out, d)
-    elif isinstance(expr, ir.Call):
-        free_names(expr.func, out, d)
-        for a in expr.args:
-            free_names(a, out, d)
-        for _, v in expr.kwargs:
-            free_names(v, out, d)
-    elif isinstance(expr, (ir.Star, ir.Not)):
-        free_names(expr.value, out, d)
-    elif isinstance(expr, ir.Seq):
-        for i in expr.items:
-            free_names(i, out, d)
-    elif isinstance(expr, ir.DictE):
-        for k, v in expr.items:
-            free_names(k, out, d)
-            free_names(v, out, d)
-    elif isinstance(expr, ir.Sub):
-        free_names(expr.value, out, d)
-        for i in expr.index:
-            free_names(i, out, d)
-    elif isinstance(expr, ir.BinOp):
-        free_names(expr.left, out, d)
-        free_names(expr.right, out, d)
-    elif isinstance(expr, ir.FStr):
-        for p in expr.parts:
-            if not isinstance(p, str):
-                free_names(p, out, d)
-    elif isinstance(expr, ir.BoolOp):
-        for v in expr.values:
-            free_names(v, out, d)
-    elif isinstance(expr, ir.IfExp):
-        free_names(expr.test, out, d)
-        free_names(expr.body, out, d)
-        free_names(expr.orelse, out, d)
-    elif isinstance(expr, ir.Compare):
-        free_names(expr.left, out, d)
-        for c in expr.comparators:
-            free_names(c, out, d)
-    elif isinstance(expr, ir.Comp):
-        free_names(expr.iterable, out, d)
-        out |= free_names(expr.elt, None, d) - set(expr.names)
+    elif isinstance(expr, ir.Comp):  # its own loop variables are not free in its element
+        free_names(expr.iterable, out, depth + 1)
+        out |= free_names(expr.elt, None, depth + 1) - set(expr.names)
+    else:
+        for child in ir.children(expr):
+            free_names(child, out, depth + 1)
     return out

@@ -10,7 +10,7 @@ attributes (settings objects) and factory functions' return values. Every lookup
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
@@ -258,7 +258,7 @@ class Index:
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, ("call", ctx.module, ctx.scope, expr.line, ir.show(expr, 200)), d)
         if isinstance(expr, ir.Bound):
-            return self.resolve(expr.expr, expr.ctx, d)  # type: ignore[arg-type]
+            return self.resolve(expr.expr, expr.ctx, d)
         if isinstance(expr, ir.IfExp):
             test = self.truth(expr.test, ctx, d)
             if test is not None:
@@ -383,10 +383,12 @@ class Index:
     def _call(self, call: ir.Call, ctx: Ctx, key: tuple, depth: int) -> Value:
         func = call.func
         if isinstance(func, ir.Name) and func.id == "__import_from__":
-            mod, name = (a.value for a in call.args)  # type: ignore[union-attr]
-            return self.import_ref(ImportRef(mod, name), depth)
-        if isinstance(func, ir.Name) and func.id == "__import__":
-            return self.import_ref(ImportRef(call.args[0].value, None), depth)  # type: ignore[union-attr]
+            # a function-local `from module import name` (facts/walker.py writes it so)
+            match call.args:
+                case (ir.Str(mod), ir.Str(name)):
+                    return self.import_ref(ImportRef(mod, name), depth)
+        if isinstance(func, ir.Name) and func.id == "__import__" and call.args and isinstance(call.args[0], ir.Str):
+            return self.import_ref(ImportRef(call.args[0].value, None), depth)
         if isinstance(func, ir.Sub) and self._lib_mode:  # `Generic[T](...)`: a call of the class
             func = func.value
         callee = self.resolve(func, ctx, depth)
@@ -474,7 +476,7 @@ class Index:
             table = table[1]
         return table.get(name)
 
-    def scopes(self, ctx: Ctx):
+    def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
         then the functions it is nested in)."""
         facts = self.by_name.get(ctx.module)
@@ -488,6 +490,8 @@ class Index:
 
     def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
         facts = self.by_name.get(ctx.module)
+        if facts is None:  # no function scopes to look in
+            return self.global_name(ctx.module, name, depth)
         for func in self.scopes(ctx):
             scope = func.qualname
             if name in func.assigns:
@@ -726,7 +730,7 @@ class Index:
                     return func.assigns[expr.id], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
                 if any(p.name == expr.id for p in func.params):
                     bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
-                    return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None  # type: ignore
+                    return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None
 
             return self.module_binding(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
@@ -770,7 +774,7 @@ class Index:
         if isinstance(expr, ir.Str):
             return expr.value
         if isinstance(expr, ir.Bound):
-            return self.string(expr.expr, expr.ctx, depth + 1)  # type: ignore[arg-type]
+            return self.string(expr.expr, expr.ctx, depth + 1)
         if isinstance(expr, ir.FStr):
             out = []
             for part in expr.parts:
@@ -787,7 +791,7 @@ class Index:
             right = self.string(expr.right, ctx, depth + 1) if left is not None else None
             return left + right if left is not None and right is not None else None
         if isinstance(expr, (ir.Name, ir.Attr)):
-            value = self.resolve(expr, ctx, depth + 1)
-            if isinstance(value, LiteralV) and isinstance(value.value, str):
-                return value.value
+            resolved = self.resolve(expr, ctx, depth + 1)
+            if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
+                return resolved.value
         return None

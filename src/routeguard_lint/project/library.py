@@ -92,7 +92,7 @@ class LibraryLoader:
         origin = spec.origin if spec.origin and spec.origin.endswith(".py") else None
         is_package = bool(locations)
         for part in parts[1:]:
-            found = None
+            found: tuple[str | None, list[str], bool] | None = None  # (file, search locations, is a package)
             for loc in locations:
                 pkg = Path(loc) / part
                 if (pkg / "__init__.py").is_file():

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from routeguard_lint.auth.calls import Calls
 from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.auth.vocabulary import VERIFYING_CALLS
@@ -33,11 +34,14 @@ from routeguard_lint.project.index import (
     Ctx,
     ExternalV,
     FuncV,
+    Index,
     InstanceV,
     LiteralV,
     Value,
     qualified_name,
 )
+from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.model import RouterKey
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
@@ -55,7 +59,7 @@ class Role(str, Enum):
 
 @dataclass
 class Middleware:
-    app: tuple  # key of the app it is added to
+    app: RouterKey  # key of the app it is added to
     label: str  # qualified name of the middleware class or function
     origin: str  # how it was added: "app.add_middleware(...)", "@app.middleware('http')", "FastAPI(middleware=)"
     file: str  # where it was added
@@ -64,8 +68,8 @@ class Middleware:
     def_line: int | None = None
     kind: Role = Role.OTHER
     undecided_at: int | None = None  # for Role.UNKNOWN: the line of the call to the next app it may reach
-    exact: frozenset = frozenset()  # exempt paths
-    prefixes: tuple = ()  # exempt path prefixes
+    exact: frozenset[str] = frozenset()  # exempt paths
+    prefixes: tuple[str, ...] = ()  # exempt path prefixes
     unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
     backend: str | None = None  # AuthenticationMiddleware(backend=...)
 
@@ -75,22 +79,24 @@ class Middleware:
 
 @dataclass
 class _Scan:
-    exact: set = field(default_factory=set)
-    prefixes: list = field(default_factory=list)
+    exact: set[str] = field(default_factory=set)
+    prefixes: list[str] = field(default_factory=list)
     unknown: bool = False
 
 
 class MiddlewareReader:
-    """Reads middleware registrations; `builder` is the GraphBuilder (for resolution and rejection)."""
+    """Reads middleware registrations (route discovery calls `add` for each) and what each one's request
+    handler does to a request without credentials."""
 
-    def __init__(self, builder) -> None:
-        self.b = builder
-        self.index = builder.index
+    def __init__(self, index: Index, calls: Calls, literals: Literals) -> None:
+        self.index = index
+        self.calls = calls
+        self.literals = literals
         self.found: list[Middleware] = []
 
     # -- registrations -----------------------------------------------------------------------------
-    def add(self, app_key: tuple, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
-            line: int, options: tuple = ()) -> None:
+    def add(self, app_key: RouterKey, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
+            line: int, options: tuple[tuple[str, ir.Expr], ...] = ()) -> None:
         """`value` is the middleware class or function (`target` its expression, for messages); `options`
         the keyword arguments it is added with."""
         mw = Middleware(app_key, self._label(value, target), origin, file, line)
@@ -120,9 +126,8 @@ class MiddlewareReader:
         self.found.append(mw)
 
     def _label(self, value: Value, expr: ir.Expr | None) -> str:
-        if isinstance(value, InstanceV):
-            value = value.cls if value.cls is not None else value
-        return qualified_name(value) or ir.show(expr)
+        named: object = value.cls if isinstance(value, InstanceV) and value.cls is not None else value
+        return qualified_name(named) or ir.show(expr)
 
     def _handler(self, value: Value) -> FuncV | None:
         if isinstance(value, FuncV):
@@ -137,7 +142,7 @@ class MiddlewareReader:
     # -- what the handler does ---------------------------------------------------------------------
     def _role(self, fv: FuncV) -> tuple[Role, int | None]:
         """Walk the handler with the credential missing: does the request reach the next app?"""
-        calls = self.b.calls
+        calls = self.calls
         func = self.index.func(fv)
         if func is None or not calls.reads_credential(fv):
             return Role.OTHER, None
@@ -201,8 +206,8 @@ class MiddlewareReader:
 
     def _is_reject_response(self, expr: ir.Expr | None, ctx: Ctx) -> bool:
         if isinstance(expr, ir.Name):  # `response = JSONResponse(..., status_code=401); return response`
-            bound = self.b._binding(expr, ctx)
-            expr = bound[0] if bound else expr
+            bound = self.literals.binding(expr, ctx)
+            expr = bound.expr if bound else expr
         if not isinstance(expr, ir.Call):
             return False
         callee = self.index.resolve(expr.func, ctx)
@@ -267,14 +272,19 @@ class MiddlewareReader:
 
     def _collect(self, expr: ir.Expr, ctx: Ctx, scan: _Scan, base: str, exact: bool, single: bool) -> None:
         text = self.index.string(expr, ctx)
-        items = [text] if text is not None else []
+        items: list[str | None] = [text] if text is not None else []
         if text is None and not single:
-            items = [self.index.string(i, c) for i, c in self.b._items_ctx(expr, ctx)]
+            items = [self.index.string(i, c) for i, c in self.literals.items_ctx(expr, ctx)]
         if not items or any(i is None for i in items):
             scan.unknown = True
             return
         for item in items:
-            (scan.exact.add(base + item) if exact else scan.prefixes.append(base + item))
+            if item is None:
+                continue
+            if exact:
+                scan.exact.add(base + item)
+            else:
+                scan.prefixes.append(base + item)
 
     def _path_base(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> str | None:
         """For an expression holding the request path: the prefix it has dropped (`path.removeprefix("/v1")`
@@ -290,9 +300,9 @@ class MiddlewareReader:
             cut = self.index.string(expr.args[0], ctx)
             return inner + cut if inner is not None and cut is not None else None
         if isinstance(expr, ir.Name):
-            bound = self.b._binding(expr, ctx)
-            if bound is not None and not isinstance(bound[0], ir.Name):
-                return self._path_base(bound[0], bound[1], depth + 1)
+            bound = self.literals.binding(expr, ctx)
+            if bound is not None and not isinstance(bound.expr, ir.Name):
+                return self._path_base(bound.expr, bound.ctx, depth + 1)
         return None
 
     def _mentions_path(self, expr: ir.Expr) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import Ctx, ExternalV, InstanceV
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules._taint import RAW, FuncFlow, credential_taint
 from routeguard_lint.rules._values import Origin, Values
 

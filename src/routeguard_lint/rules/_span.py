@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 
 N = TypeVar("N", bound=ast.AST)
 

@@ -34,7 +34,8 @@ from routeguard_lint.auth.vocabulary import SCHEME_NAMES, VERIFYING_CALLS, Sourc
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.routes.graph import AUTH_NAME, DepNode, Graph, has_credential, is_fastapi_name
+from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, ParamSource, has_credential
+from routeguard_lint.routes.names import AUTH_NAME, is_fastapi_name
 from routeguard_lint.rules.rg003_credential_in_query import STRING_TYPES
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id
@@ -138,9 +139,9 @@ def child_for(node: DepNode, param_name: str) -> DepNode | None:
 
 def node_is_auth(node: DepNode) -> bool:
     """The graph knows this dependency as authentication: its name says so, or it reads a credential."""
-    if node.kind == "scheme" or node.name_says_auth:
+    if node.kind is NodeKind.SCHEME or node.name_says_auth:
         return True
-    if node.kind in ("external", "unresolved"):
+    if node.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED):
         return bool(AUTH_NAME.search(node.label))
     return has_credential(node)
 
@@ -158,7 +159,8 @@ class FlowAnalysis:
         self.envs: dict[FuncV, dict[str, str]] = {}
         self.returns: dict[FuncV, str] = {}
         self.dep_nodes = sorted((n for n in graph.nodes.values()
-                                 if n.kind in ("function", "class", "instance") and func_key(n) is not None),
+                                 if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
+                                 and func_key(n) is not None),
                                 key=lambda n: (n.func_module, n.func.qualname))
         self._solve()
 
@@ -180,8 +182,8 @@ class FlowAnalysis:
                 key = func_key(node)
                 if key is None:
                     continue
-                for param, (pkind, payload) in node.params:
-                    changed |= self._merge(key, param.name, self.param_kind(node, param.name, pkind, payload))
+                for source in node.params:
+                    changed |= self._merge(key, source.param.name, self.param_kind(node, source))
             for fv in sorted(self._active(), key=lambda f: (f.module, f.qualname)):
                 flow = self.flow(fv)
                 for call in flow.func.calls:
@@ -208,30 +210,30 @@ class FlowAnalysis:
                 out.add(fv)
         return out
 
-    def param_kind(self, node: DepNode, name: str, pkind: str, payload: object) -> str | None:
+    def param_kind(self, node: DepNode, source: ParamSource) -> str | None:
         """What FastAPI passes to a dependency's (or handler's) parameter, as a Kind."""
-        if pkind in ("header", "cookie"):
-            return RAW if isinstance(payload, dict) and payload.get("credential") else None
-        if pkind == "password-form":
+        name = source.param.name
+        if source.kind in (ParamKind.HEADER, ParamKind.COOKIE):
+            return RAW if source.credential else None
+        if source.kind is ParamKind.PASSWORD_FORM:
             return FORM
-        if pkind in ("query", "explicit-query"):
+        if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY):
             # a credential sent in the query string (RG003's judgement: its name says so and FastAPI reads it
             # from the URL); still a credential the code checks
-            kind_of = payload.get("type") if isinstance(payload, dict) else None
-            if kind_of in STRING_TYPES and is_credential(Source.QUERY, name):
+            if source.type_name in STRING_TYPES and is_credential(Source.QUERY, name):
                 return RAW
             return None
-        if pkind != "depends":
+        if source.kind is not ParamKind.DEPENDS:
             return None
         child = child_for(node, name)
         if child is None:
             return None
-        if child.kind == "scheme":
+        if child.kind is NodeKind.SCHEME:
             return scheme_kind(child.scheme_class)
         if child.password_form:
             return FORM
         key = func_key(child)
-        if key is not None and child.kind in ("function", "instance"):
+        if key is not None and child.kind in (NodeKind.FUNCTION, NodeKind.INSTANCE):
             ret = self.returns.get(key)
             if ret in SECRET_CARRIERS:
                 return ret

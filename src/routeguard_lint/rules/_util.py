@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.graph import DepNode, Graph, Route, walk
+from routeguard_lint.routes.model import DepNode, Graph, Route, walk
 from routeguard_lint.rules._span import Span
 from routeguard_lint.rules.base import Rule
 

@@ -252,7 +252,7 @@ class Values:
                 continue
             if settings:
                 return Origin("secret", f"settings value {shown}")
-            expr = cls.attrs[attr]
+            expr: ir.Expr | None = cls.attrs[attr]
             if isinstance(expr, ir.Call) and ir.dotted(expr.func) in ("Field", "pydantic.Field"):
                 expr = expr.arg(0, "default")
             inner = self.classify(expr, Ctx(owner.module), depth + 1)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from routeguard_lint.auth.judge import Answer, AuthState
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules._util import finding, route_label
 from routeguard_lint.rules.base import Rule
 

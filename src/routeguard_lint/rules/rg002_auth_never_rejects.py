@@ -8,7 +8,7 @@ from routeguard_lint.auth.judge import Judgement
 from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.graph import DepNode, Graph
+from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 
@@ -86,7 +86,7 @@ def get_current_user(token: str = Depends(oauth2_scheme)) -> User:
 """,
 )
 
-_CALLABLE = ("function", "class", "instance")
+_CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
 
 
 def _can_reject(node: DepNode, seen: set[int]) -> bool | None:
@@ -98,7 +98,7 @@ def _can_reject(node: DepNode, seen: set[int]) -> bool | None:
         return True
     unknown = False
     for child, _ in node.children:
-        if child.kind in ("external", "unresolved") or child.calls_unknown:
+        if child.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or child.calls_unknown:
             unknown = True
             continue
         if child.kind in _CALLABLE:
@@ -114,8 +114,8 @@ def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str
     """What credential the node consumes, for the message."""
     if direct:
         return "reads " + ", ".join(sorted({c.label for c in direct}))
-    query = sorted(p.name for p, (kind, _payload) in node.params
-                   if kind in ("query", "explicit-query") and is_credential(Source.QUERY, p.name))
+    query = sorted(s.param.name for s in node.params if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY)
+                   and is_credential(Source.QUERY, s.param.name))
     if query:
         return "reads the query parameter " + ", ".join(f"'{q}'" for q in query)
     given = sorted({f"{via} (from {child.label})" for child, via in node.children if judgement.node(child).carries})

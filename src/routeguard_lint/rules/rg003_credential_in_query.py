@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.model import Finding
-from routeguard_lint.routes.graph import Graph, walk
+from routeguard_lint.routes.model import Graph, ParamKind, walk
 from routeguard_lint.rules._util import finding, func_path
 from routeguard_lint.rules.base import Rule
 
@@ -99,12 +99,13 @@ def check(graph: Graph) -> Iterable[Finding]:
         for node in walk(route.root):
             if node.func is None or node.websocket_only:
                 continue
-            for param, (kind, payload) in node.params:
-                if kind != "query" or param.name in path_params:
+            for source in node.params:
+                param = source.param
+                if source.kind is not ParamKind.QUERY or param.name in path_params:
                     continue
                 if not is_credential(Source.QUERY, param.name):
                     continue
-                if payload.get("type") not in STRING_TYPES:
+                if source.type_name not in STRING_TYPES:
                     continue
                 path = func_path(graph, node)
                 key = (path, param.line, param.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from routeguard_lint.model import Finding
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._compare import comparisons
 from routeguard_lint.rules._util import at, finding

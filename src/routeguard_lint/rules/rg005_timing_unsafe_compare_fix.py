@@ -29,7 +29,7 @@ from routeguard_lint.fix.codemod import (
 )
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, InstanceV, ModuleV
-from routeguard_lint.routes.graph import ANNOTATED, DEPENDS, PARAM_FUNCS, REQUEST_TYPES, SECURITY, is_fastapi_name
+from routeguard_lint.routes.names import ANNOTATED, DEPENDS, PARAM_FUNCS, REQUEST_TYPES, SECURITY, is_fastapi_name
 from routeguard_lint.rules._compare import comparisons
 from routeguard_lint.rules._values import Values
 

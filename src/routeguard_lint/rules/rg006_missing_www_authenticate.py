@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, LiteralV
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._taint import walk_ir
 from routeguard_lint.rules._util import at, finding

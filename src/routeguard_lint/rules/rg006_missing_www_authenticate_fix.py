@@ -16,7 +16,7 @@ from routeguard_lint.facts.extract import to_ir
 from routeguard_lint.fix.codemod import FileFix, Scheme, Site, Unfixable, append_arg, append_dict
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ClassV, Ctx
-from routeguard_lint.routes.graph import walk
+from routeguard_lint.routes.model import NodeKind, walk
 from routeguard_lint.rules.rg006_missing_www_authenticate import HTTP_EXCEPTIONS, _Checker
 
 
@@ -135,7 +135,7 @@ def _challenge(file: FileFix, site: Site) -> str:
     for node in file.project.graph.nodes.values():
         if node.func is not None and node.func_module == file.facts.module and node.func.qualname == site.scope:
             families |= {"Basic" if n.scheme_class == "HTTPBasic" else "Bearer" for n in walk(node)
-                         if n.kind == "scheme" and n.scheme_class}
+                         if n.kind is NodeKind.SCHEME and n.scheme_class}
     if len(families) == 1:
         return families.pop()
     here = file.project.schemes_in(file.facts)

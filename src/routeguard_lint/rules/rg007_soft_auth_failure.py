@@ -9,7 +9,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Return
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ExternalV, LiteralV
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._taint import SECRET_CARRIERS, FuncFlow, credential_taint, func_key, walk_ir
 from routeguard_lint.rules._util import at, finding

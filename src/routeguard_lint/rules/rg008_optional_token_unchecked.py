@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from routeguard_lint.auth.optional_auth import optional_use
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph, NodeKind
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 
@@ -114,7 +114,7 @@ If anonymous access is intended, make it explicit — `if token is None: return 
 """,
 )
 
-_CALLABLE = ("function", "class", "instance")
+_CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
 
 
 def check(graph: Graph) -> Iterable[Finding]:
@@ -130,9 +130,10 @@ def check(graph: Graph) -> Iterable[Finding]:
             continue
         func = node.func
         sources = [(child, via) for child, via in node.children
-                   if child.credential and child.kind in ("scheme", "header", "cookie", "request")
-                   and (child.optional or child.kind == "request")]
-        what = ", ".join(sorted({child.label if child.kind == "request" else f"{via} ({child.label})"
+                   if child.credential
+                   and child.kind in (NodeKind.SCHEME, NodeKind.HEADER, NodeKind.COOKIE, NodeKind.REQUEST)
+                   and (child.optional or child.kind is NodeKind.REQUEST)]
+        what = ", ".join(sorted({child.label if child.kind is NodeKind.REQUEST else f"{via} ({child.label})"
                                  for child, via in sources})) or "an optional credential"
         first = min(uses, key=lambda ex: ex.line)
         if first.implicit:

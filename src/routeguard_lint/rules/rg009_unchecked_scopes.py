@@ -8,7 +8,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.project.index import Ctx, FuncV
-from routeguard_lint.routes.graph import DepNode, DepRef, Graph, walk
+from routeguard_lint.routes.model import DepNode, DepRef, Graph, NodeKind, ParamKind, walk
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
@@ -97,7 +97,7 @@ async def get_current_user(security_scopes: SecurityScopes, token: str = Depends
 """,
 )
 
-_CALLABLE = ("function", "class", "instance", "route")
+_CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE, NodeKind.ROUTE)
 _SCOPE_ATTRS = ("scopes", "scope_str")
 
 
@@ -115,11 +115,12 @@ def _security_refs(graph: Graph) -> Iterable[tuple[DepRef, DepNode, int]]:
             if node.kind not in _CALLABLE:
                 continue
             by_param = {via: child for child, via in node.children}
-            for param, (kind, payload) in node.params:
-                if kind == "depends" and isinstance(payload, DepRef) and payload.security and payload.scopes:
-                    child = by_param.get(param.name)
+            for source in node.params:
+                ref = source.dependency
+                if source.kind is ParamKind.DEPENDS and ref is not None and ref.security and ref.scopes:
+                    child = by_param.get(source.param.name)
                     if child is not None:
-                        yield payload, child, param.col
+                        yield ref, child, source.param.col
 
 
 def _scopes_param(func: Func) -> str | None:
@@ -217,7 +218,7 @@ def _verdict(graph: Graph, dep: DepNode) -> tuple[str, DepNode | None] | None:
     """None when the scopes are (or may be) enforced; else why not, and the node that takes SecurityScopes."""
     taker = None
     for node in walk(dep):
-        if node.kind in ("external", "unresolved") or node.calls_unknown:
+        if node.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or node.calls_unknown:
             return None
         if node.func is None or node.func_module is None or node.kind not in _CALLABLE:
             continue

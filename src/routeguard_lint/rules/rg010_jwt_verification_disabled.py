@@ -9,7 +9,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
-from routeguard_lint.routes.graph import Graph
+from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
 from routeguard_lint.rules.base import Rule
@@ -179,28 +179,6 @@ def _algorithms(expr: ir.Expr | None, f: _Func, depth: int = 0) -> list[str] | N
         return out
     bound = _bound(expr, f)
     return _algorithms(bound[0], f, depth + 1) if bound is not None else None
-
-
-def _calls_in(expr: object, depth: int = 0) -> Iterable[ir.Call]:
-    if depth > 40 or expr is None:
-        return
-    if isinstance(expr, ir.Call):
-        yield expr
-        yield from _calls_in(expr.func, depth + 1)
-        for arg in expr.args:
-            yield from _calls_in(arg, depth + 1)
-        for _k, v in expr.kwargs:
-            yield from _calls_in(v, depth + 1)
-        return
-    if isinstance(expr, (tuple, list)):
-        for item in expr:
-            yield from _calls_in(item, depth + 1)
-        return
-    if hasattr(expr, "__slots__"):
-        for slot in expr.__slots__:
-            value = getattr(expr, slot)
-            if not isinstance(value, (str, int, float, bool, bytes)):
-                yield from _calls_in(value, depth + 1)
 
 
 class _Func:

@@ -1,0 +1,47 @@
+"""The route table, built in stages from the project index alone (no LibCST here):
+
+1. discovery (`routers.py`, `declarations.py`, with `contexts.py`, `literals.py`, `params.py`, `guards.py`,
+   `middleware.py`): the router objects, route declarations, includes, mounts and middleware;
+2. expansion (`expand.py`): each route's full path and the dependencies every level contributes;
+3. dependency trees (`dependencies.py`): each route's `DepNode` tree, shared between routes.
+
+The data between them is in `model.py`. Whether a route is protected is the auth judgement's question
+(auth/judge.py), asked of this table afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from routeguard_lint.auth.calls import Calls
+from routeguard_lint.project.index import Index
+from routeguard_lint.project.library import LibraryLoader
+from routeguard_lint.routes import expand
+from routeguard_lint.routes.contexts import Contexts
+from routeguard_lint.routes.declarations import Declarations
+from routeguard_lint.routes.dependencies import DependencyTrees
+from routeguard_lint.routes.guards import Guards
+from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.middleware import MiddlewareReader
+from routeguard_lint.routes.model import Graph
+from routeguard_lint.routes.params import Params
+from routeguard_lint.routes.routers import Routers
+
+
+def build_graph(index: Index) -> Graph:
+    calls = Calls(index)
+    literals = Literals(index)
+    params = Params(index, literals)
+    calling = Contexts(index, literals)
+    middleware = MiddlewareReader(index, calls, literals)
+    routers = Routers(index, literals, params, calling, middleware)
+    found = Declarations(index, literals, params, calling, routers, Guards(index, calls), middleware)
+    found.collect()
+
+    library_paths = index.library.paths if isinstance(index.library, LibraryLoader) else None
+    routes = expand.expand_routes(routers, found.decls + expand.opaque_decls(found.opaque), library_paths)
+
+    trees = DependencyTrees(index, calls, params)
+    routes = [replace(route, root=trees.route_root(route, middleware.found)) for route in routes]
+    return Graph(index, routers.by_key, routes, trees.nodes, trees.token_urls(),
+                 mounts=expand.mounts(routers, found.mount_decls))

@@ -1,0 +1,183 @@
+"""The contexts code inside a function is read in: one per call of the function in the project, that call's
+arguments bound to its parameters (`def register(app): app.include_router(...)` is read once per caller), and
+one per iteration of an enclosing `for` over a literal collection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, ModuleFacts
+from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.index import MAX_CALL_DEPTH, Ctx, FuncV, Index, ParamV
+from routeguard_lint.routes.literals import Item, Literals
+
+MAX_CONTEXTS = 64  # calling contexts of one function
+MAX_CALLERS = 200  # call sites of one function name looked at
+MAX_ITERATIONS = 256  # loop iterations (all enclosing loops together) one call site is read for
+MAX_NESTED_CALLS = 12  # how deep calls nested in arguments are looked for
+
+# names (loop variables, parameters) -> what they stand for in one iteration or call
+Substitution = dict[str, ir.Expr]
+
+
+class Caller(NamedTuple):
+    """A call of a function and the context it is read in."""
+
+    call: ir.Call
+    ctx: Ctx
+
+
+def _calls_in(expr: ir.Expr | None, depth: int = 0) -> Iterator[ir.Call]:
+    """Every call in an expression, outermost first (bounded depth)."""
+    if depth > MAX_NESTED_CALLS or expr is None:
+        return
+    if isinstance(expr, ir.Call):
+        yield expr
+        yield from _calls_in(expr.func, depth + 1)
+        for arg in expr.args:
+            yield from _calls_in(arg, depth + 1)
+        for _key, value in expr.kwargs:
+            yield from _calls_in(value, depth + 1)
+    elif isinstance(expr, (ir.Attr, ir.Star)):
+        yield from _calls_in(expr.value, depth + 1)
+    elif isinstance(expr, ir.Seq):
+        for item in expr.items:
+            yield from _calls_in(item, depth + 1)
+
+
+class Contexts:
+    def __init__(self, index: Index, literals: Literals) -> None:
+        self.index = index
+        self.literals = literals
+        self._memo: dict[tuple[Ctx, int], list[Ctx]] = {}
+        self._calls_by_name: dict[str, list[Caller]] | None = None
+        self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
+
+    def contexts(self, ctx: Ctx, names: set[str], depth: int = 0) -> list[Ctx]:
+        """The contexts to read code written in function `ctx.scope` in: when the function has parameters
+        (`def register(app): app.include_router(...)`), one context per call of the function in the
+        project, that call's arguments bound (`Ctx.env`; the callers' own parameters bound the same way, up
+        to index.MAX_CALL_DEPTH); else, or when nothing calls it, `ctx` itself. `names`: what the code
+        reads (unused for now: every parameter counts)."""
+        if ctx.scope is None or depth >= MAX_CALL_DEPTH:
+            return [ctx]
+        key = (ctx, depth)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = [ctx]  # cycle guard (recursive functions)
+        out: list[Ctx] = []
+        func = self.index.func(FuncV(ctx.module, ctx.scope))
+        if func is not None and not ctx.env:
+            # any parameter counts, not only those `names` reads: the body's locals are made per call too
+            # (`router = APIRouter(prefix=prefix)` then `@router.get(...)`)
+            params = {p.name for p in func.params}
+            fv = FuncV(ctx.module, func.qualname)
+            if params and self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
+                    is not None and params == {func.params[0].name}:
+                params = set()  # only `self`: read once, as the class's own code
+            if params:
+                for call, cctx in self.callers(fv, func):
+                    for outer in self.contexts(cctx, free_names(call), depth + 1):
+                        method = func.class_name is not None and isinstance(call.func, ir.Attr) and \
+                            self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
+                            is not None
+                        inner = self.index.call_env(fv, func, call, outer, skip_first=method)
+                        if inner not in out:
+                            out.append(inner)
+                        if len(out) >= MAX_CONTEXTS:
+                            break
+        result = out or [ctx]
+        self._memo[key] = result
+        return result
+
+    def callers(self, fv: FuncV, func: Func) -> list[Caller]:
+        """The calls of `fv` in the project (and the library modules read), each with its context."""
+        if self._load_pending(func.name):
+            self._calls_by_name = None  # newly parsed modules may hold call sites of `func`
+        if self._calls_by_name is None:
+            self._calls_by_name = self._calls_by_callee_name()
+        return [caller for caller in self._calls_by_name.get(func.name, ())[:MAX_CALLERS]
+                if self.index.resolve(caller.call.func, caller.ctx) == fv]
+
+    def _calls_by_callee_name(self) -> dict[str, list[Caller]]:
+        """Every call in the project by the last name of what it calls (`f(...)`, `x.f(...)`)."""
+        table: dict[str, list[Caller]] = {}
+        for facts in self.index.modules:
+            for owner in facts.functions.values():
+                octx = Ctx(facts.module, owner.qualname)
+                for call in owner.calls:
+                    name = call.func.id if isinstance(call.func, ir.Name) else \
+                        call.func.attr if isinstance(call.func, ir.Attr) else None
+                    if name:
+                        table.setdefault(name, []).append(Caller(call, octx))
+            # module level: the recorded call sites and the right-hand sides of assignments, with the
+            # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
+            tops = [site.call for site in facts.calls if site.scope is None] + \
+                [expr for expr in facts.assigns.values() if isinstance(expr, ir.Call)]
+            seen_calls: set[int] = set()
+            for top in tops:
+                for call in _calls_in(top):
+                    f = call.func
+                    name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
+                    if name and id(call) not in seen_calls:
+                        seen_calls.add(id(call))
+                        table.setdefault(name, []).append(Caller(call, Ctx(facts.module)))
+        return table
+
+    def _load_pending(self, name: str) -> bool:
+        """Parse the modules not parsed yet (demand-driven mode, `ModuleFacts.pending`) whose text mentions
+        `name`: the call sites of a function are looked up by its name, so these are the only files that can
+        hold one. True when any was parsed."""
+        if self._pending_words is None:
+            self._pending_words = {}
+            for facts in self.index.modules:
+                if facts.pending:
+                    for word in set(facts.words.split()):
+                        self._pending_words.setdefault(word, []).append(facts)
+        loaded = False
+        for facts in self._pending_words.pop(name, ()):
+            if facts.pending:
+                self.index.by_name.get(facts.module, facts).functions  # noqa: B018 - the read parses it
+                loaded = True
+        return loaded
+
+    def iterations(self, call: ir.Call, loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...],
+                   ctx: Ctx) -> list[Substitution]:
+        """One substitution per iteration of the enclosing `for` loops whose variables the call uses,
+        when they loop over a literal collection (`for r in [a.router, b.router]`, `for r in ROUTERS`,
+        `for name, r in ROUTERS.items()`); `[{}]` when none do. `loop_vars`: the loops around the call,
+        outermost first, as (target names, iterable)."""
+        if not loop_vars:
+            return [{}]
+        needed = free_names(call)
+        chosen = []
+        for names, iterable in reversed(loop_vars):
+            if needed & {n for n in names if n}:
+                chosen.append((names, iterable))
+                needed |= free_names(iterable)
+        envs: list[Substitution] = [{}]
+        for names, iterable in reversed(chosen):
+            grown: list[Substitution] = []
+            for env in envs:
+                items = self.literals.items_ctx(subst(iterable, env) if env else iterable, ctx)
+                if not items:
+                    grown.append(env)
+                    continue
+                grown.extend(self._bind_targets(env, names, item) for item in items)
+            envs = grown[:MAX_ITERATIONS]
+        return envs
+
+    def _bind_targets(self, env: Substitution, names: tuple[str | None, ...], item: Item) -> Substitution:
+        """`env` with a loop's target names bound to one item (`for name, router in ...` unpacks it)."""
+        new = dict(env)
+        if len(names) == 1:
+            if names[0]:
+                new[names[0]] = ir.Bound(item.expr, item.ctx)
+            return new
+        parts = self.literals.items_ctx(item.expr, item.ctx)
+        for name, part in zip(names, parts, strict=False):  # an item with fewer parts binds fewer names
+            if name:
+                new[name] = ir.Bound(part.expr, part.ctx)
+        return new

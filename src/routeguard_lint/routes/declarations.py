@@ -1,0 +1,405 @@
+"""Route declarations, includes and mounts: every `@router.get(...)`-style decorator, `add_api_route`,
+`include_router`, `mount`, `add_middleware` and `@app.middleware` in the project (and in the library modules
+its includes reach), read once per calling context and loop iteration, on whichever routers the receiver
+can be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts
+from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.index import (
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    Index,
+    InstanceV,
+    ParamV,
+    Value,
+    options,
+    qualified_name,
+)
+from routeguard_lint.routes.contexts import Contexts, Substitution
+from routeguard_lint.routes.guards import Guards
+from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.middleware import MiddlewareReader
+from routeguard_lint.routes.model import (
+    DepRef,
+    Include,
+    MountDecl,
+    MountKind,
+    OpaqueInclude,
+    RouteDecl,
+    RouterKey,
+    RouterKind,
+    RouterNode,
+)
+from routeguard_lint.routes.names import APP_URL_DEFAULTS, HTTP_METHODS, last_name
+from routeguard_lint.routes.params import Params
+from routeguard_lint.routes.routers import Routers
+
+ROUTE_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "route"})
+# `router.x(...)` calls that declare a route, include or mount something, or add middleware
+REGISTRATIONS = frozenset({"include_router", "add_api_route", "mount", "add_api_websocket_route", "add_route",
+                           "add_middleware"})
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A route declared on `self` in a router class's method (`@self.get(...)`, `self.add_api_route(...)`):
+    read once per router the project makes from that class, when they are all known."""
+
+    facts: ModuleFacts
+    cls_v: ClassV
+    func: Func | None = None  # a decorated method
+    site: CallSite | None = None  # or a call
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where a registration call is written, and the `if` tests around it."""
+
+    facts: ModuleFacts
+    conditions: tuple[ir.Expr, ...]
+    col: int = 1
+    end_col: int = 1
+
+
+class Declarations:
+    def __init__(self, index: Index, literals: Literals, params: Params, calling: Contexts, routers: Routers,
+                 guards: Guards, middleware: MiddlewareReader) -> None:
+        self.index = index
+        self.literals = literals
+        self.params = params
+        self.calling = calling
+        self.routers = routers
+        self.guards = guards
+        self.middleware = middleware
+        self.decls: list[RouteDecl] = []
+        self.opaque: list[OpaqueInclude] = []
+        self.mount_decls: list[MountDecl] = []
+        self._deferred: list[Deferred] = []
+
+    def collect(self) -> None:
+        """Read every module of the project, then the library modules its includes reached."""
+        for facts in self.index.modules:
+            self._collect_module(facts)
+        # library modules read while resolving the project's includes declare routes too (a library's
+        # `get_auth_router()` builds its router); they may pull in more modules, up to the loader's bound
+        done: set[str] = set()
+        while True:
+            todo = sorted(m for m in self.index.lib_modules if m not in done)
+            if not todo:
+                break
+            for name in todo:
+                done.add(name)
+                module = self.index.module(name)
+                if module is not None:
+                    self._collect_module(module)
+        # routes a router class declares on `self` (in `__init__`, say): once per instance the project makes
+        deferred, self._deferred = self._deferred, []
+        for item in deferred:
+            for instance in self.routers.instances(item.cls_v):
+                if item.func is not None:
+                    self._decorated(item.facts, item.func, instance.names)
+                elif item.site is not None:
+                    site = item.site
+                    self._call_site(Site(item.facts, site.conditions, site.col, site.end_col),
+                                    subst(site.call, instance.names), Ctx(item.facts.module, site.scope),
+                                    site.loop_vars)
+
+    def _collect_module(self, facts: ModuleFacts) -> None:
+        if facts.error:
+            return
+        for func in facts.functions.values():
+            if func.decorators:
+                cls_v = self._on_self(func.decorators, Ctx(facts.module, func.parent))
+                if cls_v is not None:
+                    self._deferred.append(Deferred(facts, cls_v, func=func))
+                else:
+                    self._decorated(facts, func)
+        for site in facts.calls:
+            ctx = Ctx(facts.module, site.scope)
+            f = site.call.func
+            cls_v = self._self_router_class(f.value, ctx) if isinstance(f, ir.Attr) and site.scope else None
+            if cls_v is not None:
+                self._deferred.append(Deferred(facts, cls_v, site=site))
+                continue
+            self._call_site(Site(facts, site.conditions, site.col, site.end_col), site.call, ctx, site.loop_vars)
+
+    def _on_self(self, decorators: list[Decorator], ctx: Ctx) -> ClassV | None:
+        if ctx.scope is None:
+            return None
+        for dec in decorators:
+            call = dec.expr
+            if isinstance(call, ir.Call) and isinstance(call.func, ir.Attr) and call.func.attr in ROUTE_DECORATORS:
+                found = self._self_router_class(call.func.value, ctx)
+                if found is not None:
+                    return found
+        return None
+
+    def _self_router_class(self, expr: ir.Expr, ctx: Ctx) -> ClassV | None:
+        """The router class when `expr` is the `self` of one of its methods (`self.add_api_route(...)`,
+        `@self.get(...)` in `__init__`)."""
+        if not isinstance(expr, ir.Name) or ctx.scope is None:
+            return None
+        value = self.index.resolve(expr, ctx)
+        if not isinstance(value, ParamV):
+            return None
+        func = self.index.func(FuncV(value.module, value.func))
+        if func is None or func.class_name is None or not func.params or func.params[0].name != value.name:
+            return None
+        cls_v = ClassV(value.module, func.class_name)
+        return cls_v if self.routers.router_kind(cls_v) else None
+
+    # -- decorators ------------------------------------------------------------------------------------
+    def _decorated(self, facts: ModuleFacts, func: Func, env: Substitution | None = None) -> None:
+        ctx = Ctx(facts.module, func.parent)
+        for dec in func.decorators:
+            call = subst(dec.expr, env) if env else dec.expr
+            if not isinstance(call, ir.Call) or not isinstance(call.func, ir.Attr):
+                continue
+            if call.func.attr == "middleware":
+                self._middleware_decorator(facts, func, dec, call, ctx)
+            elif call.func.attr in ROUTE_DECORATORS:
+                self._route_decorator(facts, func, dec, call, ctx)
+
+    def _middleware_decorator(self, facts: ModuleFacts, func: Func, dec: Decorator, call: ir.Call,
+                              ctx: Ctx) -> None:
+        """`@app.middleware("http")`, once per calling context (like routes)."""
+        assert isinstance(call.func, ir.Attr)
+        added: set[RouterKey] = set()
+        for cctx in self.calling.contexts(ctx, free_names(call)):
+            for owner in self.routers.routers_at(call.func.value, cctx):
+                if owner.kind is RouterKind.APP and owner.key not in added:
+                    added.add(owner.key)
+                    self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, cctx,
+                                        f"@{ir.show(call)}", facts.path, dec.line)
+
+    def _route_decorator(self, facts: ModuleFacts, func: Func, dec: Decorator, call: ir.Call, ctx: Ctx) -> None:
+        """`@router.get("/x")` and friends; a decorator inside a function (a router factory) is read once
+        per call of that function."""
+        assert isinstance(call.func, ir.Attr)
+        method = call.func.attr
+        seen: set[tuple[RouterKey, tuple[str, ...], str]] = set()
+        for cctx in self.calling.contexts(ctx, free_names(call)):
+            routers = self.routers.routers_at(call.func.value, cctx)
+            if not routers:
+                continue
+            path = self._route_path(call.arg(0, "path"), cctx)
+            methods = self._route_methods(method, call, cctx)
+            deps = self.params.dep_list(call.kwarg("dependencies"), cctx, "route decorator dependencies=",
+                                        facts.path, dec.line)
+            view = self.guards.cbv_class(facts, func)
+            if view is not None:
+                deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
+                               cbv=view), *deps]
+            # decorators below the route decorator wrap what the router registers
+            below = func.decorators[func.decorators.index(dec) + 1:]
+            guards = tuple(g for g in (self.guards.auth_decorator(d, ctx) for d in below) if g is not None)
+            for router in routers:
+                if (router.key, methods, path) in seen:
+                    continue
+                seen.add((router.key, methods, path))
+                self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
+                                            f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
+                                            dec.col, dec.end_col, method == "websocket", guards=guards))
+
+    def _route_methods(self, method: str, call: ir.Call, ctx: Ctx) -> tuple[str, ...]:
+        """The HTTP methods a route registration declares: `@router.get` is GET, `websocket` WEBSOCKET,
+        `api_route` / `route` / `add_api_route` their `methods=` (GET by default)."""
+        if method in ("websocket", "add_api_websocket_route"):
+            return ("WEBSOCKET",)
+        if method in ("api_route", "route", "add_api_route", "add_route"):
+            return self._methods(call.kwarg("methods"), ctx) or ("GET",)
+        return (method.upper(),)
+
+    def _route_path(self, expr: ir.Expr | None, ctx: Ctx) -> str:
+        """A route's path as written: `_path_string`, else the expression's text."""
+        path = self._path_string(expr, ctx)
+        return path if path is not None else ir.show(expr) or "?"
+
+    def _path_string(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
+        """A route path: a constant string, or an app's own URL setting (`app.swagger_ui_oauth2_redirect_url`,
+        `app.openapi_url`, ...: the value given to `FastAPI(...)` or FastAPI's default)."""
+        text = self.index.string(expr, ctx)
+        if text is not None or not isinstance(expr, ir.Attr) or expr.attr not in APP_URL_DEFAULTS:
+            return text
+        node = self.routers.router_of(self.index.resolve(expr.value, ctx))
+        if node is None or node.kind is not RouterKind.APP or node.creation is None:
+            return None
+        given = node.creation.call.kwarg(expr.attr)
+        return self.index.string(given, node.creation.ctx) if given is not None else APP_URL_DEFAULTS[expr.attr]
+
+    def _decorator_call(self, site: Site, call: ir.Call, ctx: Ctx) -> None:
+        """`app.get("/x")(handler)` and `app.middleware("http")(func)`: a route decorator applied by hand."""
+        dec_call = call.func
+        assert isinstance(dec_call, ir.Call) and isinstance(dec_call.func, ir.Attr)
+        method = dec_call.func.attr
+        if method not in HTTP_METHODS and method not in ("api_route", "websocket", "middleware"):
+            return
+        target = self.index.resolve_at(call.args[0], ctx, call.line)
+        if not isinstance(target, FuncV):
+            return
+        facts = site.facts
+        routers = self.routers.routers_at(dec_call.func.value, ctx)
+        if method == "middleware":
+            for owner in routers:
+                if owner.kind is RouterKind.APP:
+                    self.middleware.add(owner.key, target, call.args[0], ctx, f"{ir.show(dec_call)}(...)",
+                                        facts.path, call.line)
+            return
+        if not routers:
+            return
+        path = self._route_path(dec_call.arg(0, "path"), ctx)
+        methods = self._route_methods(method, dec_call, ctx)
+        deps = self.params.dep_list(dec_call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
+                                    call.line)
+        for router in routers:
+            self.decls.append(RouteDecl(router.key, methods, path, target, f"{target.module}.{target.qualname}",
+                                        deps, facts.path, call.line, site.col, site.end_col, method == "websocket"))
+
+    def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[str, ...]:
+        out = []
+        for item in self.literals.items(expr, ctx):
+            text = self.index.string(item, ctx)
+            if text:
+                out.append(text.upper())
+        return tuple(sorted(set(out)))
+
+    # -- registration calls ----------------------------------------------------------------------------
+    def _call_site(self, site: Site, call: ir.Call, ctx: Ctx,
+                   loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...] = ()) -> None:
+        f = call.func
+        if isinstance(f, ir.Call) and isinstance(f.func, ir.Attr) and len(call.args) == 1:
+            for cctx in self.calling.contexts(ctx, free_names(call)):
+                self._decorator_call(site, call, cctx)
+            return
+        if not isinstance(f, ir.Attr) or f.attr not in REGISTRATIONS:
+            return
+        for cctx in self.calling.contexts(ctx, free_names(call)):
+            owners = self.routers.routers_at(f.value, cctx)
+            if not owners:
+                continue
+            for env in self.calling.iterations(call, loop_vars, cctx):
+                one = subst(call, env) if env else call
+                for owner in owners:
+                    self._one_call(site, one, owner, cctx)
+
+    def _one_call(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
+        f = call.func
+        assert isinstance(f, ir.Attr)
+        if f.attr == "add_middleware":
+            self._add_middleware(site, call, owner, ctx)
+        elif f.attr == "include_router":
+            self._include_router(site, call, owner, ctx)
+        elif f.attr == "mount":
+            self._mount(site, call, owner, ctx)
+        else:
+            self._add_route(site, call, owner, ctx)
+
+    def _add_middleware(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
+        """`app.add_middleware(Cls, **options)`: once per app, whatever the calling context."""
+        path = site.facts.path
+        if owner.kind is not RouterKind.APP or any(mw.app == owner.key and mw.file == path and mw.line == call.line
+                                                   for mw in self.middleware.found):
+            return
+        assert isinstance(call.func, ir.Attr)
+        target = call.arg(0, "middleware_class")
+        self.middleware.add(owner.key, self.index.resolve(target, ctx), target, ctx,
+                            f"{ir.show(call.func.value)}.add_middleware({ir.show(target)})", path, call.line,
+                            tuple(kv for kv in call.kwargs if kv[0] != "**"))
+
+    def _include_router(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
+        arg = call.arg(0, "router")
+        value = self.index.resolve(arg, ctx)
+        children = [n for n in (self.routers.router_of(o) for o in options(value)) if n is not None]
+        if len(children) > 1:  # `a if flag else b`: each alternative is included
+            for alternative in children:
+                self._include(site, call, owner, alternative, ctx, arg)
+            return
+        child: RouterNode | None = children[0] if children else None
+        if child is None and self.index.library is not None:
+            child = self.routers.router_of(self.index.resolve_lib(arg, ctx))  # a router a library builds
+        if child is not None:
+            self._include(site, call, owner, child, ctx, arg)
+        elif arg is not None:
+            prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+            deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
+                                        site.facts.path, call.line)
+            self.opaque.append(OpaqueInclude(owner.key, prefix, deps, ir.show(arg), site.facts.path, call.line,
+                                             site.col, site.end_col, site.conditions))
+
+    def _mount(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
+        target = call.arg(1, "app")
+        prefix = self.index.string(call.arg(0, "path"), ctx)
+        value = self.index.resolve(target, ctx)
+        child = self.routers.router_of(value)
+        if child is not None and child.kind is RouterKind.APP and child.key != owner.key:
+            child.included_by.append(Include(owner.key, child.key, prefix or "", [], site.facts.path, call.line,
+                                             site.conditions, mount=True))
+        shown = prefix if prefix is not None else ir.show(call.arg(0, "path")) or "?"
+        self.mount_decls.append(MountDecl(owner.key, shown, self._mount_label(value, target),
+                                          self._mount_kind(value, child), site.facts.path, call.line,
+                                          site.conditions))
+
+    def _add_route(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
+        """`router.add_api_route(path, endpoint, ...)`, `add_api_websocket_route`, `add_route`."""
+        assert isinstance(call.func, ir.Attr)
+        path = self._path_string(call.arg(0, "path"), ctx)
+        endpoint = self.index.resolve(call.arg(1, "endpoint"), ctx)
+        if path is None and not isinstance(endpoint, FuncV):
+            # re-registration by a helper (`router.add_api_route(route.path, route.endpoint)` in a
+            # class-based-view decorator, say): nothing to say about routes it makes from runtime values
+            return
+        if path is None:
+            path = ir.show(call.arg(0, "path")) or "?"
+        method = call.func.attr
+        methods = self._route_methods(method, call, ctx)
+        deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "add_api_route(dependencies=)", site.facts.path,
+                                    call.line)
+        handler = endpoint if isinstance(endpoint, FuncV) else None
+        name = f"{handler.module}.{handler.qualname}" if handler else ir.show(call.arg(1, "endpoint"))
+        self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, site.facts.path, call.line,
+                                    site.col, site.end_col, method == "add_api_websocket_route"))
+
+    def _include(self, site: Site, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
+                 arg: ir.Expr | None) -> None:
+        if child.key == owner.key:
+            return
+        prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+        deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)", site.facts.path,
+                                    call.line)
+        inc = Include(owner.key, child.key, prefix, deps, site.facts.path, call.line, site.conditions,
+                      env=self.routers.factory_env(arg, ctx))
+        if not any(i.parent == inc.parent and i.path == inc.path and i.line == inc.line and i.prefix == inc.prefix
+                   for i in child.included_by):  # the same include read in several calling contexts
+            child.included_by.append(inc)
+
+    def _mount_kind(self, value: Value, child: RouterNode | None) -> MountKind:
+        if child is not None:
+            return MountKind.APP if child.kind is RouterKind.APP else MountKind.ROUTER
+        cls = value.cls if isinstance(value, InstanceV) else value
+        name = cls.qualname if isinstance(cls, ExternalV) else None
+        if isinstance(cls, ClassV):
+            bases = self.index.external_bases(cls)
+            name = bases[0] if bases else None
+        if name and last_name(name) == "StaticFiles":
+            return MountKind.STATIC
+        if name and last_name(name) in ("WSGIMiddleware",):
+            return MountKind.WSGI
+        if isinstance(value, (InstanceV, ExternalV, ClassV, FuncV)):
+            return MountKind.ASGI
+        return MountKind.UNRESOLVED
+
+    def _mount_label(self, value: Value, expr: ir.Expr | None) -> str:
+        if isinstance(value, InstanceV):
+            if value.key and value.key[0] in ("global", "local"):
+                return ".".join(str(k) for k in value.key[1:3 if value.key[0] == "global" else 4] if k)
+            made_by = qualified_name(value.cls)
+            if made_by is not None:
+                return f"{made_by}(...)"
+        return qualified_name(value) or ir.show(expr)

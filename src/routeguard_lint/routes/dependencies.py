@@ -1,0 +1,371 @@
+"""Each route's dependency tree: the callables FastAPI runs for it (functions, classes, callable instances,
+class-based views), the security schemes and credential sources (headers, cookies, request reads) they
+take, and the middleware in front of it. Nodes are shared between routes (one per callable)."""
+
+from __future__ import annotations
+
+from routeguard_lint.auth.calls import Calls, mentions_auth_state
+from routeguard_lint.auth.vocabulary import PASSWORD_FORMS, SCHEME_NAMES, Source, is_credential
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Param
+from routeguard_lint.project.index import (
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    Index,
+    InstanceV,
+    LiteralV,
+    UnknownV,
+    Value,
+)
+from routeguard_lint.routes.middleware import Middleware, Role
+from routeguard_lint.routes.model import (
+    Child,
+    DepNode,
+    DepRef,
+    NodeId,
+    NodeKind,
+    ParamKind,
+    ParamSource,
+    Route,
+    walk,
+)
+from routeguard_lint.routes.names import AUTH_NAME, is_fastapi_name, last_name
+from routeguard_lint.routes.params import Params
+
+
+def _outside(value: Value) -> bool:
+    """A value the project's own code does not define and FastAPI's stack does not explain."""
+    target: object = value
+    if isinstance(value, InstanceV):
+        if value.cls is None:
+            return True
+        target = value.cls
+    if isinstance(target, ExternalV):
+        return target.qualname.split(".")[0] not in ("fastapi", "starlette", "pydantic", "builtins", "typing",
+                                                     "typing_extensions")
+    return isinstance(target, UnknownV)
+
+
+class DependencyTrees:
+    def __init__(self, index: Index, calls: Calls, params: Params) -> None:
+        self.index = index
+        self.calls = calls
+        self.params = params
+        self.nodes: dict[NodeId, DepNode] = {}
+
+    def dep_node(self, ref: DepRef) -> DepNode:
+        if isinstance(ref.cbv, ClassV):
+            return self.cbv_node(ref.cbv)
+        target_expr = ref.expr
+        ctx = ref.ctx
+        if target_expr is None:  # Depends(): the annotation is the dependency
+            target_expr = self.params.annotation_type(ref.annotation, ctx)
+        if target_expr is None:
+            return self.leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", NodeKind.UNRESOLVED,
+                              ref.path, ref.line)
+        value = self.index.resolve(target_expr, ctx)
+        return self.node_for_value(value, target_expr, ctx, ref.path, ref.line)
+
+    def node_for_value(self, value: Value, expr: ir.Expr, ctx: Ctx, path: str, line: int) -> DepNode:
+        if self.index.library is not None and _outside(value):
+            found = self.index.resolve_lib(expr, ctx)  # the library's source, when it is installed
+            if isinstance(found, (FuncV, ClassV)) or (isinstance(found, InstanceV) and
+                                                      isinstance(found.cls, ClassV)):
+                value = found
+        if isinstance(value, FuncV):
+            return self.callable_node(value, NodeKind.FUNCTION)
+        if isinstance(value, ClassV):
+            scheme = self.scheme_class(value)
+            if scheme:
+                return self.leaf(("schemeclass", value), f"{value.module}.{value.name}", NodeKind.EXTERNAL, path, line)
+            return self._class_node(value)
+        if isinstance(value, InstanceV):
+            scheme = self.scheme_class(value.cls)
+            if scheme:
+                return self.scheme_node(value, scheme)
+            if isinstance(value.cls, ClassV):
+                call = self.index.class_attr(value.cls, "__call__")
+                if isinstance(call, FuncV):
+                    return self.callable_node(call, NodeKind.INSTANCE, instance=value)
+            if value.cls is None:
+                # a call we could not follow (e.g. an unknown factory)
+                node = self.leaf(("unresolved", ir.show(value.call)), ir.show(value.call), NodeKind.UNRESOLVED, path,
+                                  line)
+                if node.qualname is None:
+                    node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
+                return node
+            if isinstance(value.cls, ExternalV):
+                return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
+        if isinstance(value, ExternalV):
+            return self._external_leaf(value.qualname, value.qualname, path, line)
+        node = self.leaf(("unresolved", ir.show(expr)), ir.show(expr), NodeKind.UNRESOLVED, path, line)
+        if node.qualname is None:  # `security.access_token_required` on an object a library class made
+            node.qualname = self._outside_name(expr, ctx)
+        return node
+
+    def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
+        fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
+        node = self.leaf(("external", label), label, NodeKind.FASTAPI if fastapi_own else NodeKind.EXTERNAL, path, line)
+        node.password_form = last_name(qualname) in PASSWORD_FORMS
+        node.qualname = qualname
+        return node
+
+    def _outside_name(self, func: ir.Expr, ctx: Ctx) -> str | None:
+        """`Ext.method` for a method call on an object an external class made (generic or not): with
+        `users = FastAPIUsers[User, int](...)`, `users.current_user` is `fastapi_users.FastAPIUsers.current_user`."""
+        if isinstance(func, ir.Sub):
+            value = self.index.resolve(func.value, ctx)
+            return value.qualname if isinstance(value, ExternalV) else None
+        if not isinstance(func, ir.Attr):
+            return None
+        base = self.index.resolve(func.value, ctx)
+        if isinstance(base, InstanceV):
+            cls = base.cls
+            if cls is None and isinstance(base.call.func, ir.Sub):
+                cls = self.index.resolve(base.call.func.value, Ctx(base.module, base.scope))
+            if isinstance(cls, ExternalV):
+                return f"{cls.qualname}.{func.attr}"
+        return None
+
+    def leaf(self, key: NodeId, label: str, kind: NodeKind, path: str | None, line: int | None) -> DepNode:
+        node = self.nodes.get(key)
+        if node is None:
+            node = DepNode(key, label, kind, path, line)
+            self.nodes[key] = node
+        return node
+
+    def scheme_class(self, cls: object) -> str | None:
+        if isinstance(cls, ExternalV):
+            if is_fastapi_name(cls.qualname, SCHEME_NAMES):
+                return last_name(cls.qualname)
+            return None
+        if isinstance(cls, ClassV):
+            for base in self.index.external_bases(cls):
+                if is_fastapi_name(base, SCHEME_NAMES):
+                    return last_name(base)
+        return None
+
+    def scheme_node(self, inst: InstanceV, scheme: str) -> DepNode:
+        key = ("scheme", inst.key)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        ctx = Ctx(inst.module, inst.scope)
+        auto_error = inst.call.kwarg("auto_error")
+        optional = isinstance(auto_error, ir.Const) and auto_error.value is False
+        if auto_error is not None and not isinstance(auto_error, ir.Const):
+            value = self.index.resolve(auto_error, ctx)
+            optional = isinstance(value, LiteralV) and value.value is False
+        name = next((k for k in reversed(inst.key) if isinstance(k, str)), scheme) \
+            if inst.key and inst.key[0] != "call" else scheme
+        label = f"{inst.module}.{name}" if name != scheme else scheme
+        label = f"{label} ({scheme}{', auto_error=False' if optional else ''})"
+        node = DepNode(key, label, NodeKind.SCHEME, self.index.path_of(inst.module), inst.call.line, credential=True,
+                       rejects=not optional, optional=optional, scheme_class=scheme)
+        token = inst.call.kwarg("tokenUrl") if scheme in ("OAuth2PasswordBearer",) else None
+        if scheme == "OAuth2PasswordBearer" and token is None and inst.call.args:
+            token = inst.call.args[0]
+        if token is not None:
+            node.token_url = self.index.string(token, ctx)
+        self.nodes[key] = node
+        return node
+
+    def _class_node(self, cls_v: ClassV) -> DepNode:
+        init = self.index.class_attr(cls_v, "__init__")
+        if isinstance(init, FuncV):
+            return self.callable_node(init, NodeKind.CLASS, label=f"{cls_v.module}.{cls_v.name}")
+        key = ("class", cls_v)
+        node = self.nodes.get(key)
+        if node is None:
+            cls = self.index.cls(cls_v)
+            node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
+                           cls.line if cls else None)
+            ext = self.index.external_bases(cls_v)
+            node.password_form = any(last_name(b) in PASSWORD_FORMS for b in ext)
+            if any(not (b.startswith("pydantic") or b.startswith("builtins") or b.startswith("typing")
+                        or b.startswith("dataclasses")) for b in ext):
+                node.calls_unknown = True
+            self.nodes[key] = node
+        return node
+
+    def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
+                       label: str | None = None) -> DepNode:
+        key = ("callable", fv)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        func = self.index.func(fv)
+        facts = self.index.module(fv.module)
+        node = DepNode(key, label or f"{fv.module}.{fv.qualname}", kind, facts.path if facts else None,
+                       func.line if func else None, func=func, func_module=fv.module)
+        self.nodes[key] = node
+        if func is None:
+            node.kind = NodeKind.UNRESOLVED
+            return node
+        node.name_says_auth = bool(AUTH_NAME.search(func.name if func.name not in ("__call__", "__init__")
+                                                    else (func.class_name or "")))
+        # parameter defaults and annotations are evaluated in the scope around the `def` (in `def auth(key: str =
+        # Security(key))` the default is the module's `key`), never in the function's own body
+        def_ctx = Ctx(fv.module, func.parent)
+        params = func.params
+        if self.index.is_library(fv.module) and (func.decorators or any(
+                p.kind in ("vararg", "kwarg") for p in params)):
+            # a library callable whose signature is made at runtime (`@with_signature(...)`,
+            # `*args, **kwargs`): what FastAPI injects is not readable here
+            node.calls_unknown = True
+        if func.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        has_request = False
+        for param in params:
+            source = self.params.classify_param(self.params.param_value(param, def_ctx), def_ctx)
+            self._add_param(node, source, fv, source.param.name, node.path)
+            has_request = has_request or source.kind is ParamKind.REQUEST
+        if has_request or func.credential_reads:
+            for read in func.credential_reads:
+                key_ = read.key
+                if key_ is None:
+                    continue
+                if is_credential(Source(read.source), key_):
+                    kind = NodeKind.SESSION if read.source == "session" else NodeKind.REQUEST
+                    src = self.leaf(("read", fv, read.source, key_), f"request.{read.source}[{key_!r}]", kind,
+                                    node.path, read.line)
+                    src.credential = True
+                    node.children.append(Child(src, f"request.{read.source}"))
+        if any(mentions_auth_state(c) for r in func.raises for c in r.conditions):
+            # `if not request.user.is_authenticated: raise ...`: what AuthenticationMiddleware's backend set
+            src = self.leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", NodeKind.REQUEST_USER,
+                             node.path, func.line)
+            src.credential = True
+            node.children.append(Child(src, "request.user"))
+        node.rejects = self.calls.can_reject(fv)
+        return node
+
+    def cbv_node(self, cls_v: ClassV) -> DepNode:
+        """The view class as the dependency FastAPI resolves for `self`: its annotated class attributes
+        (what `get_type_hints` sees, `_private` and `ClassVar` ones left out) and its `__init__` parameters."""
+        key = ("cbv", cls_v)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        cdef = self.index.cls(cls_v)
+        node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
+                       cdef.line if cdef else None)
+        self.nodes[key] = node
+        done: set = set()
+        for owner in self.index.mro(cls_v):
+            odef = self.index.cls(owner)
+            if odef is None:
+                continue
+            octx = Ctx(owner.module)
+            for name, (annotation, line) in getattr(odef, "annotations", {}).items():
+                if name in done or name.startswith("_"):
+                    continue
+                done.add(name)
+                if "ClassVar" in ir.show(annotation):
+                    continue
+                default = odef.attrs.get(name)
+                if isinstance(default, ir.Unknown):
+                    default = None
+                param = Param(name, "kwonly", annotation, default, line, 1)
+                self._add_param(node, self.params.classify_param(param, octx), node.id, f"{owner.name}.{name}",
+                                self.index.path_of(owner.module))
+        init = self.index.class_attr(cls_v, "__init__")
+        func = self.index.func(init) if isinstance(init, FuncV) else None
+        if isinstance(init, FuncV) and func is not None:
+            # parameter defaults and annotations are evaluated where the `def` is, not in its body
+            ictx = Ctx(init.module, func.parent)
+            for param in func.params[1:]:
+                if param.kind not in ("vararg", "kwarg"):
+                    self._add_param(node, self.params.classify_param(param, ictx), node.id, f"__init__ {param.name}",
+                                    self.index.path_of(init.module))
+            node.rejects = self.calls.can_reject(init)
+        return node
+
+    def _add_param(self, node: DepNode, source: ParamSource, owner: object, via: str, path: str | None) -> None:
+        """A parameter of the callable `node` stands for: its dependency, or the credential header or cookie
+        FastAPI reads for it, becomes a child (`owner` keys the credential source node)."""
+        node.params.append(source)
+        if source.kind is ParamKind.DEPENDS and source.dependency is not None:
+            node.children.append(Child(self.dep_node(source.dependency), via))
+        elif source.kind in (ParamKind.HEADER, ParamKind.COOKIE) and source.credential:
+            header = source.kind is ParamKind.HEADER
+            src = self.leaf(("cred", owner, source.param.name), f"{'Header' if header else 'Cookie'} {source.alias!r}",
+                            NodeKind.HEADER if header else NodeKind.COOKIE, path, source.param.line)
+            src.credential = True
+            src.optional = source.optional
+            node.children.append(Child(src, via))
+
+    def middleware_nodes(self, middleware: list[Middleware], route: Route) -> list[Child]:
+        """The authenticating middleware of every app the route is served through (a mounted app's parent
+        middleware included), unless it exempts the route's path."""
+        out = []
+        for mw in middleware:
+            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(route.full_path):
+                continue
+            label = f"middleware {mw.label}"
+            if mw.kind is Role.UNKNOWN:
+                node = self.leaf(("middleware??", mw.label), label + " (whether it hands a request without "
+                                 "credentials on to the app depends on a value the analysis cannot compute)",
+                                 NodeKind.UNRESOLVED, mw.def_path or mw.file,
+                                 mw.undecided_at or mw.def_line or mw.line)
+            elif mw.unknown_exemptions:
+                node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
+                                  NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
+            else:
+                node = self.leaf(("middleware", mw.label), label, NodeKind.MIDDLEWARE, mw.def_path or mw.file,
+                                  mw.def_line or mw.line)
+                node.credential = node.rejects = True
+            out.append(Child(node, mw.origin))
+        return out
+
+    def route_root(self, route: Route, middleware: list[Middleware]) -> DepNode:
+        """The route's handler as a dependant: its own parameters and dependencies, then every level's declared
+        dependencies (outermost first), the guard decorators and the middleware in front of it."""
+        decl = route.decl
+        if decl.handler is not None:
+            handler_node = self.callable_node(decl.handler, NodeKind.FUNCTION)
+        else:
+            handler_node = self.leaf(("handler", decl.handler_name), decl.handler_name, NodeKind.UNRESOLVED, decl.file,
+                                     decl.line)
+        root = DepNode(("route", decl.file, decl.line, route.full_path, route.methods), decl.handler_name,
+                       NodeKind.ROUTE, decl.file, decl.line)
+        root.func = handler_node.func
+        root.func_module = handler_node.func_module
+        root.params = handler_node.params
+        root.credential = handler_node.credential
+        root.rejects = handler_node.rejects
+        root.children = list(handler_node.children)
+        for ref in route.deps:
+            root.children.append(Child(self.dep_node(ref), ref.origin))
+        if route.opaque:
+            root.children.append(Child(handler_node, "router"))
+        for decorator in decl.guards:
+            guard = self.leaf(("guard", decorator.label), decorator.label, NodeKind.DECORATOR, decorator.path,
+                              decorator.line)
+            guard.credential = guard.rejects = True
+            root.children.append(Child(guard, "decorator"))
+        root.children.extend(self.middleware_nodes(middleware, route))
+        if not decl.websocket:
+            for node in walk(root):
+                node.websocket_only = False
+        return root
+
+    def token_urls(self) -> list[str]:
+        """tokenUrl of every OAuth2PasswordBearer declared at module level in the project, and of every scheme
+        in a dependency tree."""
+        urls: list[str] = []
+        for facts in self.index.modules:
+            for name, expr in facts.assigns.items():
+                if not isinstance(expr, ir.Call):
+                    continue
+                value = self.index.resolve(ir.Name(name), Ctx(facts.module))
+                if isinstance(value, InstanceV) and self.scheme_class(value.cls):
+                    node = self.scheme_node(value, self.scheme_class(value.cls) or "")
+                    if node.token_url:
+                        urls.append(node.token_url)
+        for node in self.nodes.values():
+            if node.token_url and node.token_url not in urls:
+                urls.append(node.token_url)
+        return sorted(set(urls))

@@ -1,0 +1,147 @@
+"""Routes with full paths: each declaration expanded through every chain of includes (and mounts) up to an
+app, with the dependencies every level contributes, outermost first, and the conditions the includes are
+under. Reads what discovery found; makes new objects, never changes those."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from routeguard_lint.facts import ir
+from routeguard_lint.routes import limits
+from routeguard_lint.routes.model import (
+    DepRef,
+    Mount,
+    MountDecl,
+    OpaqueInclude,
+    Route,
+    RouteDecl,
+    RouterKey,
+    RouterKind,
+    RouterNode,
+)
+from routeguard_lint.routes.routers import Routers
+
+
+@dataclass(frozen=True)
+class Way:
+    """One way up from a router to a root: what the route (or mount) below it gets on that way."""
+
+    full_path: str
+    deps: list[DepRef]  # dependencies, outermost first
+    conditions: tuple[ir.Expr, ...]  # of the includes passed
+    reachable: bool  # the root is an app
+    mounted: bool  # went through a mount
+    apps: tuple[RouterKey, ...]  # the apps passed, innermost first
+
+
+@dataclass(frozen=True)
+class Below:
+    """What lies below a router on the way up: the path and dependencies not yet joined with the router's
+    own prefix and dependencies, the include conditions so far, the routers passed and the apps met."""
+
+    path: str
+    deps: list[DepRef]
+    conditions: tuple[ir.Expr, ...] = ()
+    seen: frozenset[RouterKey] = frozenset()
+    mounted: bool = False
+    apps: tuple[RouterKey, ...] = ()
+
+
+def unique_decls(decls: list[RouteDecl]) -> list[RouteDecl]:
+    """One declaration per (router, methods, path, handler, site): a call site read in several calling
+    contexts that all reach the same router declares its route once."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for decl in decls:
+        key = (decl.router, decl.methods, decl.path, decl.handler_name, decl.file, decl.line, decl.opaque)
+        if key not in seen:
+            seen.add(key)
+            out.append(decl)
+    return out
+
+
+def unique_mounts(mount_decls: list[MountDecl]) -> list[MountDecl]:
+    seen: set[tuple[object, ...]] = set()
+    mounts = []
+    for md in mount_decls:
+        key = (md.owner, md.prefix, md.label, md.path, md.line)
+        if key not in seen:
+            seen.add(key)
+            mounts.append(md)
+    return mounts
+
+
+def opaque_decls(opaque: list[OpaqueInclude]) -> list[RouteDecl]:
+    """One stand-in route per include of a router the analysis cannot read: `* <prefix>/*`."""
+    return [RouteDecl(inc.parent, ("*",), inc.prefix + "/*", None, inc.label, inc.deps, inc.path, inc.line, inc.col,
+                      inc.end_col, opaque=True) for inc in opaque]
+
+
+def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[str] | None) -> list[Route]:
+    """`library_paths`: the files of the library modules read (their routes are listed only where the project
+    includes them), None when no library is read."""
+    routes: list[Route] = []
+    for decl in unique_decls(decls):
+        router = routers.by_key[decl.router]
+        in_library = library_paths is not None and decl.file in library_paths
+        ways = 0
+        for way in _up(routers, router, Below(decl.path, [])):
+            ways += 1
+            limits.check(ways, len(routes), decl.file, decl.line)
+            if in_library:
+                # a route a library declares: listed where the project includes it, and only then
+                site = _project_site(routers, router, library_paths or set(), set())
+                if not way.reachable or site is None:
+                    continue
+                decl = replace(decl, file=site[0], line=site[1], col=1, end_col=2)
+            routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps, way.conditions,
+                                way.reachable, mounted=way.mounted, apps=way.apps, opaque=decl.opaque))
+    return routes
+
+
+def _project_site(routers: Routers, node: RouterNode, library_paths: set[str],
+                  seen: set[RouterKey]) -> tuple[str, int] | None:
+    """(file, line) of the first include of `node` (or of a router it is included in) written in the
+    project."""
+    if node.key in seen:
+        return None
+    seen.add(node.key)
+    for inc in node.included_by:
+        if inc.path not in library_paths:
+            return inc.path, inc.line
+        found = _project_site(routers, routers.by_key[inc.parent], library_paths, seen)
+        if found is not None:
+            return found
+    return None
+
+
+def mounts(routers: Routers, mount_decls: list[MountDecl]) -> list[Mount]:
+    out = []
+    for md in unique_mounts(mount_decls):
+        owner = routers.by_key[md.owner]
+        for way in _up(routers, owner, Below(md.prefix, [], md.conditions)):
+            out.append(Mount(way.full_path, md.label, md.kind, md.path, md.line, way.conditions, way.reachable))
+    return sorted(out, key=lambda m: (m.path, m.file, m.line, m.label))
+
+
+def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
+    """Every way up from `node` to a root (a router nothing includes, or one met again)."""
+    apps = (*below.apps, node.key) if node.kind is RouterKind.APP else below.apps
+    if not node.included_by or node.key in below.seen:
+        yield Way(node.prefix + below.path, node.deps + below.deps, below.conditions, node.kind is RouterKind.APP,
+                  below.mounted, apps)
+        return
+    seen = below.seen | {node.key}
+    for inc in node.included_by:
+        prefix, own = routers.node_args(node, inc.env)
+        parent = routers.by_key[inc.parent]
+        path = inc.prefix + prefix + below.path
+        conditions = below.conditions + inc.conditions
+        if inc.mount:
+            # a mounted sub-app keeps its own dependencies, not the parent's (its middleware does apply)
+            for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps)):
+                yield replace(way, deps=own + below.deps, mounted=True)
+        else:
+            yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
+                                                  below.mounted, apps))

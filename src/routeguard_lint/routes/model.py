@@ -1,0 +1,307 @@
+"""The route table's plain data: what discovery finds (routers, route declarations, includes, mounts), what
+expansion makes of it (routes with full paths) and each route's dependency tree (`DepNode`s), gathered in
+the `Graph` the later stages read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, NamedTuple
+
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, Param
+from routeguard_lint.project.binding import Env
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
+
+if TYPE_CHECKING:
+    from routeguard_lint.auth.judge import Judgement
+
+# The identity of a router: the allocation site of the `FastAPI(...)` / `APIRouter(...)` call that made it
+# (`InstanceV.key`: ("global", module, name), ("local", module, function, name) or ("call", ...)).
+RouterKey = tuple[object, ...]
+# The identity of a dependency-tree node (one node per callable, scheme instance or credential source).
+NodeId = tuple[object, ...]
+
+
+class KindEnum(str, Enum):
+    """A kind that is also its string value (the JSON output writes it), formatted as its value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class RouterKind(KindEnum):
+    APP = "app"  # FastAPI(...): a root; routes reachable only through an app are served
+    ROUTER = "router"  # APIRouter(...)
+
+
+class MountKind(KindEnum):
+    """What `app.mount(path, x)` mounts."""
+
+    APP = "app"  # a FastAPI sub-app: its routes are listed
+    ROUTER = "router"
+    STATIC = "static"
+    WSGI = "wsgi"
+    ASGI = "asgi"
+    UNRESOLVED = "unresolved"
+
+
+class NodeKind(KindEnum):
+    """What a `DepNode` stands for."""
+
+    ROUTE = "route"  # the root of a route's tree: the handler as a dependant
+    FUNCTION = "function"
+    CLASS = "class"
+    INSTANCE = "instance"  # an instance of a class with `__call__`
+    SCHEME = "scheme"  # an instance of a fastapi.security class
+    FASTAPI = "fastapi"  # a callable of FastAPI's own stack (fastapi, starlette, pydantic, ...)
+    EXTERNAL = "external"  # a callable of another library
+    UNRESOLVED = "unresolved"  # a callable the analysis cannot tell
+    HEADER = "header"  # credential sources
+    COOKIE = "cookie"
+    REQUEST = "request"  # `request.headers[...]` read in the body
+    SESSION = "session"
+    REQUEST_USER = "request-user"  # `request.user`, set by AuthenticationMiddleware
+    MIDDLEWARE = "middleware"  # an authenticating middleware in front of the route
+    DECORATOR = "decorator"  # a guard decorator under the route decorator
+
+
+class ParamKind(KindEnum):
+    """How FastAPI fills a parameter."""
+
+    DEPENDS = "depends"  # Depends(...) / Security(...)
+    HEADER = "header"
+    COOKIE = "cookie"
+    QUERY = "query"  # a plain parameter FastAPI reads from the query string
+    EXPLICIT_QUERY = "explicit-query"  # Query(...)
+    PATH = "path"
+    BODY = "body"
+    FORM = "form"
+    FILE = "file"
+    REQUEST = "request"  # Request / HTTPConnection / WebSocket
+    SPECIAL = "special"  # Response, BackgroundTasks, SecurityScopes, UploadFile
+    PASSWORD_FORM = "password-form"  # OAuth2PasswordRequestForm (a login endpoint)
+    OTHER = "other"  # *args / **kwargs
+
+
+@dataclass
+class DepRef:
+    """A dependency declared somewhere, not yet resolved."""
+
+    expr: ir.Expr | None  # the callable expression (the `x` of `Depends(x)`), None for `Depends()`
+    ctx: Ctx
+    origin: str  # provenance, e.g. "APIRouter(dependencies=)" or "parameter current_user"
+    path: str
+    line: int
+    annotation: ir.Expr | None = None  # for `Depends()`: the annotation is the dependency
+    scopes: tuple[str, ...] = ()
+    security: bool = False
+    cbv: ClassV | None = None  # the class-based view whose instance the method gets as `self`
+
+
+@dataclass(frozen=True)
+class ParamSource:
+    """How FastAPI fills one parameter of a dependency or handler, and what it reads it from."""
+
+    param: Param
+    kind: ParamKind
+    dependency: DepRef | None = None  # DEPENDS: the dependency
+    alias: str | None = None  # HEADER / COOKIE: the (lower-case) header or cookie name
+    credential: bool = False  # HEADER / COOKIE: the name says it carries a credential
+    optional: bool = False  # HEADER / COOKIE: a request without it is accepted
+    type_name: str | None = None  # QUERY: the simple name of the annotation
+
+
+@dataclass(frozen=True)
+class FactoryCall:
+    """A call of a project function that makes a router (`make_router("/a")`): its arguments bound."""
+
+    qualname: str
+    module: str
+    env: Env
+
+
+@dataclass(frozen=True)
+class Creation:
+    """The call that made a router, to re-read it for one factory call."""
+
+    call: ir.Call
+    ctx: Ctx
+    cls: ClassV | ExternalV | None
+
+
+@dataclass
+class Include:
+    parent: RouterKey
+    child: RouterKey
+    prefix: str
+    deps: list[DepRef]
+    path: str
+    line: int
+    conditions: tuple[ir.Expr, ...]
+    mount: bool = False
+    env: FactoryCall | None = None  # for a router made by a factory call
+
+
+@dataclass
+class OpaqueInclude:
+    """`include_router(x)` where `x` is not a router the analysis can read (a library's, say)."""
+
+    parent: RouterKey
+    prefix: str
+    deps: list[DepRef]
+    label: str
+    path: str
+    line: int
+    col: int
+    end_col: int
+    conditions: tuple[ir.Expr, ...]
+
+
+@dataclass
+class MountDecl:
+    """`app.mount(path, something)`: a sub-application, static files or another ASGI app."""
+
+    owner: RouterKey
+    prefix: str
+    label: str
+    kind: MountKind
+    path: str
+    line: int
+    conditions: tuple[ir.Expr, ...]
+
+
+@dataclass
+class Mount:
+    path: str  # full path of the mount point
+    label: str
+    kind: MountKind
+    file: str
+    line: int
+    conditions: tuple[ir.Expr, ...]
+    reachable: bool
+
+
+@dataclass
+class RouterNode:
+    key: RouterKey
+    kind: RouterKind
+    module: str
+    path: str
+    line: int
+    prefix: str = ""
+    deps: list[DepRef] = field(default_factory=list)
+    included_by: list[Include] = field(default_factory=list)
+    creation: Creation | None = None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A decorator under a route decorator that enforces authentication (`@requires(...)`, say)."""
+
+    label: str
+    path: str
+    line: int
+
+
+@dataclass
+class RouteDecl:
+    router: RouterKey
+    methods: tuple[str, ...]
+    path: str
+    handler: FuncV | None
+    handler_name: str
+    deps: list[DepRef]
+    file: str
+    line: int
+    col: int
+    end_col: int
+    websocket: bool = False
+    opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
+    guards: tuple[Guard, ...] = ()  # decorators under the route decorator that check auth
+
+
+class Child(NamedTuple):
+    """An edge of a dependency tree: the dependency and how the parent declares it (a parameter name,
+    "APIRouter(dependencies=)", "decorator", ...)."""
+
+    node: DepNode
+    via: str
+
+
+@dataclass
+class DepNode:
+    """One node of a dependency tree: a callable FastAPI runs, or a credential source."""
+
+    id: NodeId
+    label: str  # qualified display name
+    kind: NodeKind
+    path: str | None = None
+    line: int | None = None
+    children: list[Child] = field(default_factory=list)
+    credential: bool = False  # this node is itself a credential source
+    rejects: bool = False  # this node itself can reject the request
+    optional: bool = False  # a scheme with auto_error=False, or an optional credential header
+    func: Func | None = None
+    func_module: str | None = None
+    params: list[ParamSource] = field(default_factory=list)  # for callables
+    scheme_class: str | None = None
+    token_url: str | None = None
+    name_says_auth: bool = False
+    calls_unknown: bool = False
+    websocket_only: bool = True
+    password_form: bool = False  # OAuth2PasswordRequestForm or a subclass: marks a login endpoint
+    # Best-effort qualified name of a callable outside the project (external/unresolved nodes), e.g.
+    # "fastapi_users.FastAPIUsers.current_user" for `users.current_user()`; matched by `auth-dependencies`.
+    qualname: str | None = None
+
+
+@dataclass
+class Route:
+    decl: RouteDecl
+    methods: tuple[str, ...]
+    full_path: str
+    deps: list[DepRef]  # every declared dependency, outermost level first
+    conditions: tuple[ir.Expr, ...]
+    reachable: bool
+    root: DepNode | None = None  # the handler as a dependant, children = all effective deps
+    mounted: bool = False
+    apps: tuple[RouterKey, ...] = ()  # keys of the apps the route is served through, innermost first
+    opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
+
+
+@dataclass
+class Graph:
+    index: Index
+    routers: dict[RouterKey, RouterNode]
+    routes: list[Route]
+    nodes: dict[NodeId, DepNode]
+    token_urls: list[str]
+    mounts: list[Mount] = field(default_factory=list)
+    intent: object = None  # what declared intent (config, inline directives) did; set by api.analyze
+    auth: Judgement | None = None  # the auth judgement of the routes (auth/judge.py); set by api.build
+
+
+# ------------------------------------------------------------------------------------------ tree walks
+
+
+def has_credential(node: DepNode, seen: set[int] | None = None) -> bool:
+    seen = set() if seen is None else seen
+    if node.credential:
+        return True
+    if id(node) in seen:
+        return False
+    seen.add(id(node))
+    return any(has_credential(child, seen) for child, _ in node.children)
+
+
+def walk(node: DepNode, seen: set[int] | None = None) -> Iterator[DepNode]:
+    """Every node of the tree under `node` (each once)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    yield node
+    for child, _ in node.children:
+        yield from walk(child, seen)

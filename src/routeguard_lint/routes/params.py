@@ -1,0 +1,209 @@
+"""How FastAPI fills a parameter (a dependency, a header or cookie, the request, a query parameter, ...),
+read from its annotation (`Annotated[T, marker]` and aliases of it) and default, and the `Depends(...)` /
+`Security(...)` declarations of routers, includes and routes."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from routeguard_lint.auth.vocabulary import PASSWORD_FORMS, Source, is_credential
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Param
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index
+from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.model import DepRef, ParamKind, ParamSource
+from routeguard_lint.routes.names import (
+    ANNOTATED,
+    DEPENDS,
+    NON_QUERY_TYPES,
+    PARAM_FUNCS,
+    REQUEST_TYPES,
+    SECURITY,
+    external_name,
+    last_name,
+)
+
+PROJECT_CLASS = "__model__"  # the type name of a parameter annotated with a project class (a request body)
+
+
+class Marker(NamedTuple):
+    """A FastAPI parameter function called for a parameter (`Depends`, `Header`, ...), the call and where it
+    is read."""
+
+    name: str
+    call: ir.Call
+    ctx: Ctx
+
+
+class Params:
+    def __init__(self, index: Index, literals: Literals) -> None:
+        self.index = index
+        self.literals = literals
+
+    def dep_list(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
+        """The `Depends(...)` / `Security(...)` of a `dependencies=[...]` argument."""
+        out: list[DepRef] = []
+        for item, ictx in self.literals.items_ctx(expr, ctx):
+            ref = self.depends_call(item, ictx, origin, path, line)
+            if ref is not None:
+                out.append(ref)
+        return out
+
+    def depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
+        """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call."""
+        if not isinstance(item, ir.Call):
+            return None
+        callee = external_name(self.index.resolve(item.func, ctx))
+        if callee not in DEPENDS and callee not in SECURITY:
+            return None
+        scopes = tuple(self.index.string(s, ctx) or ir.show(s) for s in self.literals.items(item.kwarg("scopes"), ctx))
+        return DepRef(item.arg(0, "dependency"), ctx, origin, path, item.line or line, scopes=scopes,
+                      security=callee in SECURITY)
+
+    def param_value(self, param: Param, ctx: Ctx) -> Param:
+        """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with
+        `AUTHENTICATED = Depends(...)` in some module) replaced by that call, its parts read where the
+        call is written."""
+        default = param.default
+        if not isinstance(default, (ir.Name, ir.Attr)):
+            return param
+        bound = self.literals.binding(default, ctx)
+        if bound is None or not isinstance(bound.expr, ir.Call):
+            return param
+        call, cctx = bound.expr, bound.ctx
+        here = ir.Call(ir.Bound(call.func, cctx), tuple(ir.Bound(a, cctx) for a in call.args),
+                       tuple((k, ir.Bound(v, cctx)) for k, v in call.kwargs), call.line, call.col)
+        return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+
+    def annotation_type(self, annotation: ir.Expr | None, ctx: Ctx) -> ir.Expr | None:
+        """`T` for `T`, `Annotated[T, ...]` and aliases of those."""
+        for _ in range(5):
+            if annotation is None:
+                return None
+            if isinstance(annotation, ir.Sub) and external_name(self.index.resolve(annotation.value, ctx)) \
+                    in ANNOTATED and annotation.index:
+                return annotation.index[0]
+            bound = self.literals.binding(annotation, ctx) if isinstance(annotation, (ir.Name, ir.Attr)) else None
+            if bound is not None and isinstance(bound.expr, ir.Sub):
+                annotation, ctx = bound
+                continue
+            return annotation
+        return annotation
+
+    def annotated_meta(self, annotation: ir.Expr | None, ctx: Ctx) -> tuple[list[ir.Expr], Ctx, ir.Expr | None]:
+        """Metadata of `Annotated[T, m1, m2]` (following module-level aliases), its context, and T."""
+        for _ in range(5):
+            if annotation is None:
+                return [], ctx, None
+            if isinstance(annotation, ir.Sub):
+                if external_name(self.index.resolve(annotation.value, ctx)) in ANNOTATED and annotation.index:
+                    return list(annotation.index[1:]), ctx, annotation.index[0]
+                # Optional[Annotated[...]] and friends are rare; stop here
+                return [], ctx, annotation
+            if isinstance(annotation, (ir.Name, ir.Attr)):
+                bound = self.literals.binding(annotation, ctx)
+                if bound is not None and isinstance(bound.expr, ir.Sub):
+                    annotation, ctx = bound
+                    continue
+            return [], ctx, annotation
+        return [], ctx, annotation
+
+    def _marker(self, expr: ir.Expr | None, ctx: Ctx) -> Marker | None:
+        """`Depends(...)`, `Security(...)`, `Header(...)`, `Query(...)`, ... as a parameter's default or in its
+        `Annotated[...]` metadata."""
+        if not isinstance(expr, ir.Call):
+            return None
+        name = external_name(self.index.resolve(expr.func, ctx))
+        if name in DEPENDS:
+            return Marker("Depends", expr, ctx)
+        if name in SECURITY:
+            return Marker("Security", expr, ctx)
+        if name and (name.startswith("fastapi.") and last_name(name) in PARAM_FUNCS):
+            return Marker(last_name(name), expr, ctx)
+        return None
+
+    def classify_param(self, param: Param, ctx: Ctx) -> ParamSource:
+        """How FastAPI fills a parameter (read where the `def` is: `ctx`)."""
+        meta, meta_ctx, base = self.annotated_meta(param.annotation, ctx)
+        markers = [m for m in (self._marker(expr, meta_ctx) for expr in meta) if m is not None]
+        marker = self._marker(param.default, ctx)
+        if marker is not None:
+            markers.append(marker)
+        if param.kind in ("vararg", "kwarg"):
+            return ParamSource(param, ParamKind.OTHER)
+        for marker in markers:
+            if marker.name in ("Depends", "Security"):
+                scopes = tuple(self.index.string(s, marker.ctx) or ir.show(s)
+                               for s in self.literals.items(marker.call.kwarg("scopes"), marker.ctx))
+                ref = DepRef(marker.call.arg(0, "dependency"), marker.ctx, f"parameter {param.name}",
+                             self.index.path_of(ctx.module), param.line, annotation=base, scopes=scopes,
+                             security=marker.name == "Security")
+                if ref.expr is None:
+                    ref.ctx = meta_ctx if base is not None and meta else ctx
+                return ParamSource(param, ParamKind.DEPENDS, dependency=ref)
+        if markers:
+            return self._marked(param, markers[0], base)
+        return self._by_type(param, self._type_name(base, meta_ctx if meta else ctx))
+
+    def _marked(self, param: Param, marker: Marker, base: ir.Expr | None) -> ParamSource:
+        """A parameter FastAPI reads from where its marker says (`Header()`, `Query()`, `Body()`, ...)."""
+        if marker.name in ("Header", "Cookie"):
+            header = marker.name == "Header"
+            alias = self.index.string(marker.call.kwarg("alias"), marker.ctx)
+            name = (alias or (param.name.replace("_", "-") if header else param.name)).lower()
+            default = marker.call.arg(0, "default")
+            optional = (default is not None and not (isinstance(default, ir.Const) and default.value is ...)) \
+                or (param.default is not None and marker.call is not param.default) or self._optional_type(base)
+            credential = is_credential(Source.HEADER if header else Source.COOKIE, name)
+            return ParamSource(param, ParamKind.HEADER if header else ParamKind.COOKIE, alias=name,
+                               credential=credential, optional=optional)
+        if marker.name == "Query":
+            return ParamSource(param, ParamKind.EXPLICIT_QUERY)
+        return ParamSource(param, ParamKind(marker.name.lower()))  # path / body / form / file
+
+    def _by_type(self, param: Param, type_name: str | None) -> ParamSource:
+        """A parameter without a marker: what FastAPI makes of it depends on its type."""
+        if type_name in REQUEST_TYPES:
+            return ParamSource(param, ParamKind.REQUEST)
+        if type_name in NON_QUERY_TYPES:
+            return ParamSource(param, ParamKind.SPECIAL)
+        if type_name in PASSWORD_FORMS:
+            return ParamSource(param, ParamKind.PASSWORD_FORM)
+        if type_name == PROJECT_CLASS:
+            return ParamSource(param, ParamKind.BODY)
+        return ParamSource(param, ParamKind.QUERY, type_name=type_name)
+
+    def _optional_type(self, annotation: ir.Expr | None) -> bool:
+        if isinstance(annotation, ir.BinOp) and annotation.op == "|":
+            return "None" in ir.show(annotation)
+        return isinstance(annotation, ir.Sub) and ir.dotted(annotation.value) in ("Optional", "typing.Optional")
+
+    def _type_name(self, annotation: ir.Expr | None, ctx: Ctx) -> str | None:
+        """The simple name of a parameter's type: fastapi/starlette names, PROJECT_CLASS for project classes."""
+        if annotation is None:
+            return None
+        if isinstance(annotation, ir.Sub):
+            head = ir.dotted(annotation.value) or ""
+            if last_name(head) in ("Optional",) and annotation.index:
+                return self._type_name(annotation.index[0], ctx)
+            if last_name(head) == "Union" and annotation.index:
+                names = [self._type_name(i, ctx) for i in annotation.index
+                         if not (isinstance(i, ir.Const) and i.value is None)]
+                return names[0] if names else None
+            return last_name(head) or None
+        if isinstance(annotation, ir.BinOp) and annotation.op == "|":
+            for side in (annotation.left, annotation.right):
+                if not (isinstance(side, ir.Const) and side.value is None):
+                    return self._type_name(side, ctx)
+            return None
+        if isinstance(annotation, ir.Str):
+            return last_name(annotation.value.split("[")[0].strip())
+        value = self.index.resolve(annotation, ctx)
+        if isinstance(value, ExternalV):
+            return last_name(value.qualname)
+        if isinstance(value, ClassV):
+            for base in self.index.external_bases(value):
+                if last_name(base) in PASSWORD_FORMS:
+                    return last_name(base)
+            return PROJECT_CLASS
+        return ir.dotted(annotation)

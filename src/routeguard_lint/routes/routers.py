@@ -1,0 +1,259 @@
+"""The router objects: which values are FastAPI apps and APIRouters (project and library subclasses
+included), the prefix and dependencies each was made with (re-read for one factory call when a factory made
+it from its parameters), and which routers an expression can be."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
+from routeguard_lint.project.binding import bind_args, forward_call, subst
+from routeguard_lint.project.index import (
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    Index,
+    InstanceV,
+    ParamV,
+    Value,
+    options,
+)
+from routeguard_lint.routes.contexts import Contexts, Substitution
+from routeguard_lint.routes.literals import Literals, unbound
+from routeguard_lint.routes.middleware import MiddlewareReader
+from routeguard_lint.routes.model import Creation, DepRef, FactoryCall, RouterKey, RouterKind, RouterNode
+from routeguard_lint.routes.names import APP_CLASSES, ROUTER_CLASSES, external_name, last_name
+from routeguard_lint.routes.params import Params
+
+MAX_SUBCLASSING = 6  # router subclasses of router subclasses followed to FastAPI's class
+MAX_PARAMETER_HOPS = 3  # a router passed as an argument, through how many functions
+MAX_BINDINGS = 8  # names bound to names followed to the factory call that made a router
+
+
+RouterClass = ClassV | ExternalV | None  # what made a router: a project (or library) class, FastAPI's own
+
+
+class RouterArgs(NamedTuple):
+    """The prefix and dependencies a router was made with."""
+
+    prefix: str
+    deps: list[DepRef]
+
+
+class Instance(NamedTuple):
+    """A router made from a router class, and what `self` and `__init__`'s parameters are for it."""
+
+    node: RouterNode
+    names: Substitution
+
+
+def _router_class(value: object) -> RouterClass:
+    return value if isinstance(value, (ClassV, ExternalV)) else None
+
+
+class Routers:
+    def __init__(self, index: Index, literals: Literals, params: Params, calling: Contexts,
+                 middleware: MiddlewareReader) -> None:
+        self.index = index
+        self.literals = literals
+        self.params = params
+        self.calling = calling
+        self.middleware = middleware
+        self.by_key: dict[RouterKey, RouterNode] = {}
+        self._args_memo: dict[tuple[RouterKey, int], RouterArgs] = {}
+
+    def router_of(self, value: Value) -> RouterNode | None:
+        """The router (app) `value` is, when it is an instance of FastAPI, APIRouter or a subclass."""
+        if not isinstance(value, InstanceV):
+            return None
+        if value.key in self.by_key:
+            return self.by_key[value.key]
+        cls = _router_class(value.cls)
+        kind = self.router_kind(cls)
+        if kind is None:
+            return None
+        facts = self.index.module(value.module)
+        ctx = Ctx(value.module, value.scope)
+        node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
+        self.by_key[value.key] = node
+        if isinstance(cls, ExternalV) and cls.qualname not in APP_CLASSES and cls.qualname not in ROUTER_CLASSES:
+            # a library's router class (its __init__, its own routes)
+            cls = _router_class(self.index.materialize(cls))
+        node.creation = Creation(value.call, ctx, cls)
+        node.prefix, node.deps = self.router_args(value.call, ctx, cls, kind, node.path)
+        if kind is RouterKind.APP:
+            self._app_middleware(node, value.call, ctx)
+        return node
+
+    def _app_middleware(self, node: RouterNode, call: ir.Call, ctx: Ctx) -> None:
+        """`FastAPI(middleware=[Middleware(AuthMiddleware, ...)])`."""
+        for item, ictx in self.literals.items_ctx(call.kwarg("middleware"), ctx):
+            if isinstance(item, ir.Call) and last_name(external_name(self.index.resolve(item.func, ictx))) \
+                    == "Middleware" and item.args:
+                self.middleware.add(node.key, self.index.resolve(item.args[0], ictx), item.args[0], ictx,
+                                    "FastAPI(middleware=)", node.path, item.line or node.line, item.kwargs)
+
+    def router_args(self, call: ir.Call, ctx: Ctx, cls: RouterClass, kind: RouterKind, path: str) -> RouterArgs:
+        """The prefix and dependencies a `FastAPI(...)` / `APIRouter(...)` (or subclass) call ends up with."""
+        call, ctx, owner = self._effective_call(call, ctx, cls)
+        prefix = (self.index.string(call.kwarg("prefix"), ctx) or "") if kind is RouterKind.ROUTER else ""
+        deps: list[DepRef] = []
+        plain = f"{owner or ('FastAPI' if kind is RouterKind.APP else 'APIRouter')}(dependencies=)"
+        for item, ictx in self.literals.items_ctx(call.kwarg("dependencies"), ctx):
+            origin = f"{ictx.scope} dependencies" if owner and ictx.scope and \
+                ictx.scope.endswith(".__init__") else plain
+            ref = self.params.depends_call(item, ictx, origin, self.index.path_of(ictx.module), call.line)
+            if ref is not None:
+                deps.append(ref)
+        return RouterArgs(prefix, deps)
+
+    def _effective_call(self, call: ir.Call, ctx: Ctx, cls: RouterClass) -> tuple[ir.Call, Ctx, str | None]:
+        """For a project subclass of APIRouter/FastAPI: the call its `__init__` finally makes to FastAPI's
+        class (`super().__init__(..., dependencies=[...], **kwargs)`), the caller's arguments bound to
+        `__init__`'s parameters, and the name of the subclass. Other calls come back unchanged."""
+        owner_name = None
+        for _ in range(MAX_SUBCLASSING):
+            if not isinstance(cls, ClassV):
+                break
+            init = self.index.class_attr(cls, "__init__")
+            func = self.index.func(init) if isinstance(init, FuncV) else None
+            if not isinstance(init, FuncV) or func is None or func.class_name is None:
+                break
+            init_ctx = Ctx(init.module, func.qualname)
+            super_call = self._super_init_call(func, init_ctx)
+            if super_call is None:
+                break
+            env = bind_args(func, call, ctx, Ctx(init.module), skip_first=True)
+            call = forward_call(super_call, env, init_ctx)
+            ctx = init_ctx
+            owner_name = owner_name or last_name(cls.name)
+            cls = self._first_base(ClassV(init.module, func.class_name))
+        return call, ctx, owner_name
+
+    def _super_init_call(self, func: Func, ctx: Ctx) -> ir.Call | None:
+        """The call of the base class's `__init__` in an `__init__`: `super().__init__(...)`, or
+        `APIRouter.__init__(self, ...)` without the explicit self."""
+        for inner in func.calls:
+            f = inner.func
+            if isinstance(f, ir.Attr) and f.attr == "__init__":
+                if isinstance(f.value, ir.Call) and ir.dotted(f.value.func) == "super":
+                    return inner
+                base = self.index.resolve(f.value, ctx)
+                if isinstance(base, (ClassV, ExternalV)):
+                    return ir.Call(f, inner.args[1:], inner.kwargs, inner.line, inner.col)
+        return None
+
+    def _first_base(self, owner: ClassV) -> RouterClass:
+        cdef = self.index.cls(owner)
+        for base_expr in (cdef.bases if cdef else []):
+            value = self.index.resolve(base_expr, Ctx(owner.module))
+            if isinstance(value, (ClassV, ExternalV)):
+                return value
+        return None
+
+    def router_kind(self, cls: object) -> RouterKind | None:
+        """Whether instances of `cls` are apps or routers (None: neither)."""
+        if isinstance(cls, ExternalV):
+            if cls.qualname in APP_CLASSES:
+                return RouterKind.APP
+            if cls.qualname in ROUTER_CLASSES:
+                return RouterKind.ROUTER
+            cls = self.index.materialize(cls)  # a library's APIRouter subclass, when its source is readable
+            if not isinstance(cls, ClassV):
+                return None
+        if isinstance(cls, ClassV):
+            bases = set(self.index.external_bases(cls))
+            if bases & APP_CLASSES:
+                return RouterKind.APP
+            if bases & ROUTER_CLASSES:
+                return RouterKind.ROUTER
+        return None
+
+    def routers_at(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[RouterNode]:
+        """The routers/apps an expression can be: itself, or, for a parameter (`def register(app):
+        app.include_router(...)`), whatever the function's callers pass."""
+        value = self.index.resolve(expr, ctx)
+        out: list[RouterNode] = []
+        for option in options(value):  # `app if flag else router`: each alternative
+            node = self.router_of(option)
+            if node is not None and node not in out:
+                out.append(node)
+        if out:
+            return out
+        if isinstance(value, ParamV) and depth < MAX_PARAMETER_HOPS and not ctx.env:
+            # a parameter of a function read without a calling context: whatever its callers pass
+            for cctx in self.calling.contexts(Ctx(value.module, value.func), {value.name}):
+                if cctx.env:
+                    out.extend(n for n in self.routers_at(expr, cctx, depth + 1) if n not in out)
+            return out
+        return []
+
+    def instances(self, cls_v: ClassV) -> list[Instance]:
+        """The routers made from `cls_v` (or a subclass), each with a substitution for `self` and for its
+        `__init__` parameters (the arguments that instance was made with)."""
+        out = []
+        init = self.index.class_attr(cls_v, "__init__")
+        init_func = self.index.func(init) if isinstance(init, FuncV) else None
+        for node in list(self.by_key.values()):
+            creation = node.creation
+            if creation is None or not isinstance(creation.cls, ClassV) or \
+                    cls_v not in self.index.mro(creation.cls):
+                continue
+            names: Substitution = {}
+            if isinstance(init, FuncV) and init_func is not None:
+                names = dict(bind_args(init_func, creation.call, creation.ctx, Ctx(init.module),
+                                       skip_first=True).names)
+            names["self"] = self._self_expr(node.key, creation)
+            out.append(Instance(node, names))
+        return out
+
+    @staticmethod
+    def _self_expr(key: RouterKey, creation: Creation) -> ir.Expr:
+        """What `self` is for a router: the name it is bound to, else the call that made it."""
+        kind = key[0] if key else None
+        if kind == "global" and isinstance(key[1], str) and isinstance(key[2], str):
+            return ir.Bound(ir.Name(key[2]), Ctx(key[1]))
+        if kind == "local" and isinstance(key[1], str) and isinstance(key[2], str) and isinstance(key[3], str):
+            return ir.Bound(ir.Name(key[3]), Ctx(key[1], key[2]))
+        return ir.Bound(creation.call, creation.ctx)
+
+    def factory_env(self, expr: ir.Expr | None, ctx: Ctx) -> FactoryCall | None:
+        """For a router made by a project function (`make_router("/a")`, or a name bound to such a
+        call): that call's arguments bound to the function's parameters."""
+        for _ in range(MAX_BINDINGS):
+            if expr is None:
+                return None
+            if isinstance(expr, ir.Bound):
+                expr, ctx = unbound(expr)
+                continue
+            if isinstance(expr, ir.Call):
+                callee = self.index.resolve(expr.func, ctx)
+                func = self.index.func(callee) if isinstance(callee, FuncV) else None
+                if not isinstance(callee, FuncV) or func is None or not func.params or func.class_name is not None:
+                    return None
+                env = bind_args(func, expr, ctx, Ctx(callee.module), skip_first=False)
+                return FactoryCall(func.qualname, callee.module, env)
+            if isinstance(expr, (ir.Name, ir.Attr)):
+                bound = self.literals.binding(expr, ctx)
+                if bound is None:
+                    return None
+                expr, ctx = bound
+                continue
+            return None
+        return None
+
+    def node_args(self, node: RouterNode, env: FactoryCall | None) -> RouterArgs:
+        """A router's prefix and dependencies, re-read for one factory call when it was made inside
+        that factory from its parameters."""
+        creation = node.creation
+        if env is None or creation is None:
+            return RouterArgs(node.prefix, node.deps)
+        if creation.ctx.module != env.module or creation.ctx.scope != env.qualname:
+            return RouterArgs(node.prefix, node.deps)
+        key = (node.key, id(env))
+        if key not in self._args_memo:
+            self._args_memo[key] = self.router_args(subst(creation.call, env.env.names), creation.ctx, creation.cls,
+                                                    node.kind, node.path)
+        return self._args_memo[key]
