@@ -261,6 +261,16 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
+    alternative = sorted({f"{n.label} rejects it unless it carries " +
+                          " or ".join(f"'{name}'" for name in judgement.node(n).alternative) +
+                          f" ({_param_kinds(n, judgement.node(n).alternative)}" +
+                          (f", {n.path}:{n.line})" if n.path and n.line else ")")
+                          for n in deps if judgement.node(n).alternative})
+    if alternative:
+        more = f" (and {len(alternative) - 2} more)" if len(alternative) > 2 else ""
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials is rejected unless it supplies another "
+                       "input the analysis cannot judge as a credential: " + "; ".join(alternative[:2]) + more,
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     optional = optional_by_construction(root, judgement)
     if optional:
         reason = f"optional authentication: {optional}"
@@ -409,6 +419,13 @@ def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
 
 
+def _param_kinds(node: DepNode, names: tuple[str, ...]) -> str:
+    kinds = {source.param.name: source.kind for source in node.params}
+    shown = {ParamKind.QUERY: "a query parameter", ParamKind.EXPLICIT_QUERY: "a query parameter",
+             ParamKind.HEADER: "a header", ParamKind.COOKIE: "a cookie"}
+    return ", ".join(sorted({shown.get(kinds.get(name, ""), "a request input") for name in names}))
+
+
 def _where(node: DepNode) -> str:
     return f" ({node.path}:{node.line})" if node.path and node.line else ""
 
@@ -441,6 +458,16 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
     return dynamic.sites(fv, names)
 
 
+MAX_LISTED = 4
+
+
+def listed(labels: list[str], limit: int = MAX_LISTED) -> str:
+    """`a, b, c, d and 7 more`: a long dependency chain named without flooding the message."""
+    if len(labels) <= limit + 1:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:limit])} and {len(labels) - limit} more"
+
+
 def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
     deps = [n for n in nodes if n is not route.root]
     if not deps:
@@ -448,19 +475,19 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
     libraries = judgement.libraries
     optional = sorted({n.label for n in deps if id(n) in libraries and libraries[id(n)].optional})
     if optional:
-        return f"{', '.join(optional)} lets a request without credentials through (documented: the dependency " \
+        return f"{listed(optional)} lets a request without credentials through (documented: the dependency " \
                f"then returns None), and the handler does not reject it"
     creds = [n for n in deps if n.credential]
     callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)]
-    names = ", ".join(sorted({n.label for n in callables})) or "none"
+    names = listed(sorted({n.label for n in callables})) or "none"
     lenient = sorted({n.label for n in callables if n.rejects and judgement.node(n).anonymous is True})
     if lenient:
         verb = "rejects a bad credential but lets" if len(lenient) == 1 else "reject a bad credential but let"
-        return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
+        return f"{listed(lenient)} {verb} a request without one through (the credential is optional and " \
                f"nothing raises when it is missing)"
     if creds:
         optional_creds = [n for n in creds if n.optional]
-        what = ", ".join(sorted({n.label for n in creds}))
+        what = listed(sorted({n.label for n in creds}))
         if optional_creds and len(optional_creds) == len(creds):
             return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
                    f"(dependencies seen: {names})"

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, Value
@@ -147,6 +148,27 @@ class Flow:
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
         self._memo: dict = {}
+        self.closures = Closures(index)
+        self._writers: dict[str, set[tuple[str, str]]] | None = None
+        self._unread: list[set[str]] = []
+
+    def state_writers(self, attr: str) -> set[tuple[str, str]]:
+        """The functions of the project that set `<x>.state.<attr>`: (module, qualname)."""
+        if self._writers is None:
+            table: dict[str, set[tuple[str, str]]] = {}
+            self._unread = [set(facts.words.split()) for facts in self.index.modules if facts.pending]
+            for facts in self.index.modules:
+                if facts.pending:
+                    continue
+                for func in facts.functions.values():
+                    for bind in func.binds:
+                        if ".state." in bind.name:
+                            table.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, func.qualname))
+            self._writers = table
+        found = set(self._writers.get(attr, set()))
+        if any("state" in words and attr in words for words in self._unread):
+            found.add(("?", "a module not parsed"))  # it may set it too: unknown
+        return found
 
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK) -> Outcome:
@@ -155,6 +177,10 @@ class Flow:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
         func = self.index.func(fv)
+        if func is not None and func.parent is not None:
+            # a closure: the factory's parameters it reads, when every call of the factory agrees on them
+            known = self.closures.constants(fv, func)
+            env = {**{name: NONE if value is None else AV("const", value) for name, value in known.items()}, **env}
         out = Outcome(exits=[Exit(0, UNK, None)]) if func is None else \
             _Walk(self, fv, func, env, depth, generator_value).run()
         self._memo[key] = out
@@ -512,6 +538,10 @@ class _Walk:
                 return self._project_call(call, fv_m, callee_m, args, kwargs, this=this)
             return AV("unk", None, taint or this.taint)
         target = self.flow.callee(call, self.ctx, self.func)
+        if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr"):
+            memo = self._state_memo(call, target.qualname)
+            if memo is not None:
+                return memo
         if isinstance(target, ExternalV):
             if missing and self.flow.verifying.match(target.qualname):
                 return CRASH  # jwt.decode(None) and friends raise
@@ -539,6 +569,26 @@ class _Walk:
         if isinstance(value, ClassV):
             return AV("obj", None, taint)
         return AV("unk", None, taint or base.taint)
+
+    def _state_memo(self, call: ir.Call, which: str) -> AV | None:
+        """`hasattr(request.state, "user")` / `getattr(request.state, "user", None)` when only the function being
+        walked ever sets `<request>.state.user`: on the request's way in, nothing has set it yet (this function
+        sets it only once it has run, and a request it rejects goes no further), so the memo is absent."""
+        if len(call.args) < 2 or not isinstance(call.args[1], ir.Str):
+            return None
+        holder = call.args[0]
+        if not (isinstance(holder, ir.Attr) and holder.attr == "state" and isinstance(holder.value, ir.Name)):
+            return None
+        request = self.env.get(holder.value.id)
+        if request is None or not request.taint:
+            return None
+        writers = self.flow.state_writers(call.args[1].value)
+        if not writers or writers != {(self.fv.module, self.func.qualname)}:
+            return None
+        if which == "builtins.hasattr":
+            return AV("const", False)
+        default = call.args[2] if len(call.args) > 2 else None
+        return self.eval(default) if default is not None else CRASH
 
     def _instance_method(self, f: ir.Expr, base: AV) -> tuple[AV, FuncV] | None:
         """`check(...)` / `check.method(...)` / `self.method(...)` on an object the walk built: the object and the
