@@ -280,8 +280,12 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(rejecting[:2]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    # (b): certain when nothing on the route reads a credential, or every consumer lets a forged one through;
+    # a dependency that checks a given credential (and only lets a missing one through) may reject it
+    forged = Answer.REACHES if id(root) in judgement.forged_reach or \
+        not any(judgement.node(n).carries for n in deps) else Answer.UNKNOWN
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
-                   Answer.REACHES, scheme=scheme)
+                   forged, scheme=scheme)
 
 
 # A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),

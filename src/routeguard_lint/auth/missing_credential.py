@@ -495,8 +495,11 @@ class _Walk:
             return UNK
         # request.headers.get("authorization") / request.cookies.get("session") without the credential
         if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
-                f.value.attr in ("headers", "cookies") and call.args and self._credential_key(f.value.attr,
-                                                                                            call.args[0]):
+                f.value.attr in ("headers", "cookies", "query_params") and call.args and \
+                (self._credential_key(f.value.attr, call.args[0]) if f.value.attr != "query_params" else
+                 isinstance(call.args[0], ir.Str) and
+                 self.flow.credential_key("query", call.args[0].value.replace("-", "_"))):
+            # request.query_params.get("api-key"): a query credential (a request without credentials has none)
             if self.flow.present:
                 return FORGED
             default = call.arg(1, "default")
@@ -607,22 +610,43 @@ class _Walk:
 
     def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV]) -> AV:
         """The object `Class(args)` makes: what `__init__` stores on `self` (`self.key = key`), read with the
-        arguments bound."""
+        arguments bound, including what a base class's `__init__` stores when it is called with
+        `super().__init__(...)`."""
         value = self.flow.index.resolve(f, self.ctx)
         cls = value if isinstance(value, ClassV) else ClassV(init.module, callee.class_name or "")
+        attrs = dict(self._init_attrs(cls, init, callee, args, kwargs, 0))
+        taint = any(v.taint for v in attrs.values())
+        return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), taint)
+
+    def _init_attrs(self, cls: ClassV, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
+                    depth: int) -> list[tuple[str, AV]]:
+        if depth > 3:
+            return []
         env = self._bind(callee, args, kwargs, every=True)
         walk = _Walk(self.flow, init, callee, env, self.depth + 1, UNK)
-        attrs: list[tuple[str, AV]] = []
-        for owner in self.flow.index.mro(cls):
-            cdef = self.flow.index.cls(owner)
-            if cdef is None:
-                continue
+        out: list[tuple[str, AV]] = []
+        owner = ClassV(init.module, callee.class_name or "")
+        for call in callee.calls:
+            f = call.func
+            if isinstance(f, ir.Attr) and f.attr == "__init__" and isinstance(f.value, ir.Call) and \
+                    ir.dotted(f.value.func) == "super":
+                # super().__init__(...): the next class in the MRO stores its attributes, arguments bound
+                mro = self.flow.index.mro(cls)
+                after = mro[mro.index(owner) + 1:] if owner in mro else []
+                for base in after:
+                    found = self.flow.index.class_attr(base, "__init__")
+                    base_func = self.flow.index.func(found) if isinstance(found, FuncV) else None
+                    if isinstance(found, FuncV) and base_func is not None:
+                        base_args = [walk.eval(a.value if isinstance(a, ir.Star) else a) for a in call.args]
+                        base_kwargs = {k: walk.eval(v) for k, v in call.kwargs if k != "**"}
+                        out.extend(self._init_attrs(cls, found, base_func, base_args, base_kwargs, depth + 1))
+                        break
+        cdef = self.flow.index.cls(owner)
+        if cdef is not None:
             for attr, (expr, method) in cdef.instance_attrs.items():
-                if method == callee.qualname and owner.module == init.module and \
-                        all(attr != key for key, _v in attrs):
-                    attrs.append((attr, walk.eval(expr)))
-        taint = any(v.taint for _k, v in attrs)
-        return AV("obj", Inst(cls, tuple(sorted(attrs, key=lambda kv: kv[0]))), taint)
+                if method == callee.qualname:
+                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.eval(expr))]
+        return out
 
     def _bind(self, callee: Func, args: list[AV], kwargs: dict[str, AV], every: bool = False) -> dict[str, AV]:
         """The call's arguments bound to `callee`'s parameters: those made from the credential and those whose
