@@ -15,6 +15,7 @@ patterns): the comparison says what a CI step costs, not which tool is "better".
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -100,10 +101,8 @@ def count_lines(target: Path) -> tuple[int, int]:
         if any(part in (".venv", "venv", "node_modules", "__pycache__") for part in path.parts):
             continue
         files += 1
-        try:
+        with contextlib.suppress(OSError):
             lines += path.read_bytes().count(b"\n")
-        except OSError:
-            pass
     return files, lines
 
 

@@ -35,7 +35,9 @@ import tempfile
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -246,23 +248,22 @@ def worker(args: argparse.Namespace) -> None:
         checker.run(files, target, valid=False, origin=f"mutated {file.relative_to(FIXTURES)} (seed {args.seed}, #{i})")
         save()
 
-    # generated valid Python, half from the grammar, half from LibCST's node types
-    for name, strategy, examples in (("grammar", hypothesmith.from_grammar(), generated // 2),
-                                     ("node", hypothesmith.from_node(), generated - generated // 2)):
-        if examples <= 0:
-            continue
-
+    def generated_programs(strategy: Any, examples: int, origin: str) -> Callable[[], None]:
         @seed(args.seed)
         @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
                   suppress_health_check=list(HealthCheck))
         @given(source=strategy)
         def run(source: str) -> None:
             data = source.encode("utf-8", "surrogatepass")
-            checker.run({"main.py": HOST_APP, "gen.py": data}, "gen.py", valid=True,
-                        origin=f"hypothesmith {name} (seed {args.seed})")
+            checker.run({"main.py": HOST_APP, "gen.py": data}, "gen.py", valid=True, origin=origin)
             save()
+        return run
 
-        run()
+    # generated valid Python, half from the grammar, half from LibCST's node types
+    for name, strategy, examples in (("grammar", hypothesmith.from_grammar(), generated // 2),
+                                     ("node", hypothesmith.from_node(), generated - generated // 2)):
+        if examples > 0:
+            generated_programs(strategy, examples, f"hypothesmith {name} (seed {args.seed})")()
     save(final=True)
 
 

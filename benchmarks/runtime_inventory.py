@@ -81,10 +81,8 @@ def source_location(obj: Any) -> tuple[str | None, int | None]:
     while isinstance(obj, functools.partial):
         obj = obj.func
     obj = getattr(obj, "__func__", obj)
-    try:
+    with contextlib.suppress(Exception):
         obj = inspect.unwrap(obj)
-    except Exception:
-        pass
     try:
         file = inspect.getsourcefile(obj)
     except TypeError:
@@ -512,9 +510,8 @@ def assigns_app(path: Path, name: str = "app") -> bool:
                                                      if isinstance(node, ast.Try) else [])
                 if any(scan(b) for b in blocks):
                     return True
-            elif isinstance(node, ast.With):
-                if scan(node.body):
-                    return True
+            elif isinstance(node, ast.With) and scan(node.body):
+                return True
         return False
 
     return scan(tree.body)
@@ -644,6 +641,25 @@ def self_test() -> int:
     """Build an app with app-, include-, router- and route-level dependencies, nested includes, a websocket,
     a mounted sub-app, one mounted inside a middleware, one for a Host header, a plain Starlette route and a
     static mount; check the inventory. Exit 0 when right."""
+    import warnings
+
+    from fastapi import APIRouter
+
+    app = _self_test_app()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Duplicate Operation ID" for the two-method route
+        inv = inventory_of(app, check_openapi=True)
+    got = {(tuple(r["methods"]), r["path"]): r["scheme"] for r in inv["routes"]}
+    ws_keeps_include_deps = "dependencies" in inspect.signature(APIRouter.add_api_websocket_route).parameters
+    problems = _self_test_problems(inv, got, ws_keeps_include_deps)
+    for line in problems:
+        print("self-test:", line, file=sys.stderr)
+    print(f"self-test: {'FAILED' if problems else 'ok'} ({len(got)} routes, {versions()})", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _self_test_app() -> Any:
+    """The synthetic app of `self_test`."""
     import tempfile
 
     from fastapi import APIRouter, Depends, FastAPI, Security
@@ -721,14 +737,12 @@ def self_test() -> int:
     def host_route() -> None: ...
 
     app.host("admin.example.com", on_host)
+    return app
 
-    import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Duplicate Operation ID" for the two-method route
-        inv = inventory_of(app, check_openapi=True)
-    got = {(tuple(r["methods"]), r["path"]): r["scheme"] for r in inv["routes"]}
-    ws_keeps_include_deps = "dependencies" in inspect.signature(APIRouter.add_api_websocket_route).parameters
+def _self_test_problems(inv: dict[str, Any], got: dict[tuple[tuple[str, ...], str], bool],
+                        ws_keeps_include_deps: bool) -> list[str]:
+    """What is wrong with the inventory of `_self_test_app` (`got`: the scheme flag by (methods, path))."""
     want = {
         (("GET",), "/api/mid/in/leaf/open"): True,
         # FastAPI < 0.9x copies websocket routes into the parent without the include-level dependencies
@@ -742,7 +756,7 @@ def self_test() -> int:
         (("GET",), "/wrapped/w"): False,
         (("GET",), "/h"): False,
     }
-    problems = []
+    problems: list[str] = []
     for k, v in want.items():
         if k not in got:
             problems.append(f"missing {k}")
@@ -769,10 +783,7 @@ def self_test() -> int:
     deps = next(r["dependencies"] for r in inv["routes"] if r["path"] == "/api/mid/in/leaf/open")
     if not any(d.endswith("plain_dep") for d in deps) or not any(d.endswith("APIKeyHeader") for d in deps):
         problems.append(f"dependency tree of /api/mid/in/leaf/open: {deps}")
-    for line in problems:
-        print("self-test:", line, file=sys.stderr)
-    print(f"self-test: {'FAILED' if problems else 'ok'} ({len(got)} routes, {versions()})", file=sys.stderr)
-    return 1 if problems else 0
+    return problems
 
 
 # --------------------------------------------------------------------------------------------------

@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from fixture_cases import FIXTURES_DIR, case_config
 
 pytestmark = pytest.mark.slow  # imports each fixture app with real FastAPI in a subprocess
@@ -45,15 +43,15 @@ def _reached(status: object) -> bool:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_auth_verdicts_match_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from routeguard_lint.api import analyze_with_graph
-    from routeguard_lint.auth.judge import Answer, AuthState
+    from routeguard_lint.auth.judge import Answer, AuthState, judgement_of
 
     monkeypatch.chdir(case)
     monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
     _result, graph = analyze_with_graph([Path(".")])
-    assert graph.auth is not None
+    judgement = judgement_of(graph)
     judged = {}
     for route in graph.routes:
-        verdict = graph.auth.of(route)
+        verdict = judgement.of(route)
         if route.reachable and verdict.state in (AuthState.PROTECTED, AuthState.UNPROTECTED):
             for method in route.methods:
                 judged[(method, _concrete(route.full_path))] = verdict
@@ -67,10 +65,7 @@ def test_auth_verdicts_match_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch
         verdict = judged[(answer["method"], answer["path"])]
         for key, said in (("none", verdict.no_credential), ("forged", verdict.forged)):
             got = answer[key]
-            if said is Answer.REJECTED:
-                ok = _rejected(got)
-            else:
-                ok = _reached(got) if said is Answer.REACHES else True
+            ok = _rejected(got) if said is Answer.REJECTED else _reached(got) if said is Answer.REACHES else True
             if not ok:
                 wrong.append(f"  {answer['method']} {answer['path']}: routeguard says {verdict.state} "
                              f"({key}: {said}), FastAPI answered {got!r} to a request with "

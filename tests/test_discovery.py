@@ -136,7 +136,7 @@ def test_an_import_root_is_never_a_folder_inside_a_regular_package(tmp_path: Pat
     assert unique(discover([Path(".")]))["pkg/inner/helpers/__init__.py"] == "pkg.inner.helpers"
 
 
-@pytest.mark.parametrize(("config", "files", "expected"), [
+@pytest.mark.parametrize("config, files, expected", [
     ('[tool.setuptools]\npackage-dir = {"" = "lib"}\n', ["lib/proj/a.py"], "proj.a"),
     ('[tool.setuptools.packages.find]\nwhere = ["code"]\n', ["code/proj/a.py"], "proj.a"),
     ('[tool.setuptools]\npackage-dir = {"proj" = "source"}\n', ["source/a.py"], "proj.a"),

@@ -142,3 +142,35 @@ def test_app_factory_with_parameters_keeps_its_middleware(monkeypatch: pytest.Mo
     for key in (("GET", "/items"), ("GET", "/stats")):
         assert routes[key].state == "protected", key
         assert routes[key].auth == ("middleware app.main.create_app.require_token",)
+
+
+def test_a_local_reassigned_under_conditions_that_read_it_is_weighed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`method = MAP[k]` then an `elif method == ...:` chain, one branch rebinding `method`: each test
+    reads the earlier value, so weighing the alternatives must not re-resolve `method` inside its own
+    conditions (that recursion was n**depth: an unseen app's code generator hung the run)."""
+    tests = "".join(f"    elif method == 'm{i}':\n        other = {i}\n" for i in range(12))
+    index = _index(
+        "def pick(k):\n"
+        "    method = k\n"
+        "    if method == 'first':\n"
+        "        other = 0\n"
+        f"{tests}"
+        "    elif method == 'goto':\n"
+        "        method = 'link'\n"
+        "    return method\n"
+        "picked = pick('goto')\n"
+    )
+    calls = 0
+    name = Index._name
+
+    def counting(self: Index, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls > 500:  # fail fast instead of hanging
+            raise AssertionError("the local is re-resolved inside its own conditions")
+        return name(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "_name", counting)
+    value = index.resolve(ir.Name("picked"), Ctx("m"))
+    # the tests read `method` while its own alternatives are weighed: undecided, so both are kept
+    assert value == UnionV((LiteralV("goto"), LiteralV("link")))

@@ -160,7 +160,7 @@ def test_deep_nesting_is_rg000_nested_too_deeply_and_the_process_stays_healthy(
     line = 3 if name != "elif_chain" else 2 * depth + 3
     assert finding.line == line
     assert finding.message == (f"cannot analyse proj/deep.py: file is nested too deeply to analyse ({depth} levels "
-                               f"at line {line}; the limit is {parse.MAX_DEPTH})")
+                               f"at line {line}; the limit is {parse.MAX_NESTING})")
     assert (sys.getrecursionlimit(), gc.isenabled()) == (limit, gc_enabled)
     assert SIBLING_FINDING in located(findings())  # and the next run is fine
 
@@ -190,7 +190,7 @@ def test_a_file_larger_than_max_bytes_is_rg000_too_large(proj: Path) -> None:
     assert finding.line == 1
     assert finding.message == (f"cannot analyse proj/huge.py: file is too large to analyse ({size:,} bytes; "
                                f"the limit is {parse.MAX_BYTES:,})")
-    assert facts.extract(b"#" * size, "x.py", "x", False).error == (
+    assert facts.extract(b"#" * size, "x.py", "x", False).error == facts.FileError(
         f"file is too large to analyse ({size:,} bytes; the limit is {parse.MAX_BYTES:,})", 1, 1)
 
 

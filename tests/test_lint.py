@@ -19,9 +19,6 @@ TOOLS = {
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="the tree is not clean yet: the remaining ruff/mypy findings outside the "
-                                        "rules/fix/tests infrastructure are fixed in one pass after the stage "
-                                        "rewrites merge; then drop this marker")
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 def test_the_code_is_clean_under_the_projects_configuration(tool: str) -> None:
     proc = subprocess.run(TOOLS[tool], cwd=REPO, capture_output=True, text=True, timeout=600, check=False)

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from cli_helpers import cli
 from routeguard_lint.api import analyze
 from routeguard_lint.files.discovery import discover_project
@@ -49,7 +47,7 @@ def test_the_whole_project_lists_every_application_route_and_no_test_route(monke
     assert routes(PARTIAL, monkeypatch) == WHOLE  # tests/ declares /fake-login and /debug: not the app's
 
 
-@pytest.mark.parametrize(("given", "files"), [
+@pytest.mark.parametrize("given, files", [
     ("app/api/routes/users.py", {"app/api/routes/users.py"}),
     ("app/api/routes/items.py", {"app/api/routes/items.py"}),
     ("app/api", {"app/api/routes/items.py", "app/api/routes/users.py"}),
@@ -251,9 +249,9 @@ def test_a_star_import_binds_only_what_the_module_exports(tmp_path: Path, monkey
         "app/main.py": "from app.settings import *\n",
     }, monkeypatch)
     ctx = Ctx("app.main")
-    bound = index.binding(ir.Name("PUBLIC_KEY"), ctx)
+    bound = index.assignment(ir.Name("PUBLIC_KEY"), ctx)
     assert bound is not None and isinstance(bound[0], ir.Str) and bound[0].value == "pk"
-    assert index.binding(ir.Name("SECRET_KEY"), ctx) is None
+    assert index.assignment(ir.Name("SECRET_KEY"), ctx) is None
     assert where(index.resolve(ir.Name("SECRET_KEY"), ctx))[0] == "UnknownV"
 
 

@@ -37,7 +37,8 @@ CASES = {
     "not-token-raise": ("if not token:\n    raise HTTPException(status_code=401)\nreturn token", True),
     "explicit-none": ("if token is None:\n    return None\nreturn lookup(token)", False),
     "only-when-present": ("if token:\n    return lookup(token)", False),
-    "else-branch-raises": ("if token:\n    return lookup(token)\nelse:\n    raise HTTPException(status_code=401)", True),
+    "else-branch-raises": ("if token:\n    return lookup(token)\nelse:\n    raise HTTPException(status_code=401)",
+                           True),
     "elif-chain": ("if token is None:\n    raise HTTPException(401)\nelif token == 'x':\n    return 1\n"
                    "else:\n    return 2", True),
     "not-in-table": ("if token not in KEYS:\n    raise HTTPException(status_code=403)\nreturn KEYS[token]", True),

@@ -29,7 +29,7 @@ from routeguard_lint.rules.base import Rule
 VERSION = "9.8.7"
 
 
-def make_rule(code: str, name: str, severity: str) -> Rule:
+def make_rule(code: str, name: str, severity: str, cwe: int) -> Rule:
     return Rule(
         code=code,
         name=name,
@@ -39,13 +39,16 @@ def make_rule(code: str, name: str, severity: str) -> Rule:
         why="Because it matters.",
         example="@app.get('/x')\ndef x(): ...",
         fix="Add `Depends(auth)`.",
+        cwe=(cwe,),
+        security_severity=7.5,
+        precision="medium",
     )
 
 
 RULES = (
-    make_rule("RG001", "unprotected-route", "error"),
-    make_rule("RG002", "auth-never-rejects", "warning"),
-    make_rule("RG003", "query-credential", "note"),
+    make_rule("RG001", "unprotected-route", "error", 306),
+    make_rule("RG002", "auth-never-rejects", "warning", 287),
+    make_rule("RG003", "query-credential", "note", 598),
 )
 
 
@@ -141,7 +144,7 @@ def test_findings_json_shape_and_key_order():
     keys = ["rule_id", "name", "severity", "message", "path", "line", "column", "end_line",
             "end_column", "route", "handler", "related"]
     assert [list(f) for f in data["findings"]] == [keys] * 4
-    assert [list(f) for f in data["suppressed"]] == [keys + ["justification", "kind"]]
+    assert [list(f) for f in data["suppressed"]] == [[*keys, "justification", "kind"]]
     # sorted by Finding.sort_key(): path first
     assert [(f["path"], f["line"]) for f in data["findings"]] == [
         ("app/admin.py", 3), ("app/deps.py", 4), ("app/main.py", 10), ("app/main.py", 30)]
@@ -259,15 +262,15 @@ def test_sarif_validates_and_declares_every_rule(sarif_validator):
     assert driver["name"] == "routeguard" and driver["version"] == VERSION
     assert "informationUri" not in driver
     assert [r["id"] for r in driver["rules"]] == ["RG001", "RG002", "RG003"]
-    for descriptor, rule in zip(driver["rules"], RULES):
+    for descriptor, rule in zip(driver["rules"], RULES, strict=True):
         assert descriptor["name"] == rule.name
         assert descriptor["shortDescription"] == {"text": rule.summary}
         assert descriptor["fullDescription"] == {"text": rule.what}
         assert descriptor["help"] == {"text": rule.markdown(), "markdown": rule.markdown()}
         cwe = {"RG001": 306, "RG002": 287, "RG003": 598}[rule.code]
         assert descriptor["properties"]["tags"] == ["security", f"external/cwe/cwe-{cwe}"]
-        assert 0 < float(descriptor["properties"]["security-severity"]) <= 10
-        assert descriptor["properties"]["precision"] in ("very-high", "high", "medium", "low")
+        assert descriptor["properties"]["security-severity"] == "7.5"  # the rule's own
+        assert descriptor["properties"]["precision"] == "medium"
         assert "helpUri" not in descriptor  # no repository URL given
     assert [r["defaultConfiguration"]["level"] for r in driver["rules"]] == [
         "error", "warning", "note"]
@@ -519,7 +522,7 @@ def test_text_code_frame(tmp_path, monkeypatch):
 
 def test_routes_table_piped_is_tab_separated_and_untruncated():
     long_path = "/very/long/" + "segment/" * 40 + "[bold]{id}[/]"
-    routes = sample_routes() + [dataclasses.replace(sample_routes()[0], path=long_path)]
+    routes = [*sample_routes(), dataclasses.replace(sample_routes()[0], path=long_path)]
     stream = io.StringIO()
     render_routes_table(routes, make_console(stream))
     lines = stream.getvalue().splitlines()
@@ -579,7 +582,7 @@ def test_routes_table_on_terminal(monkeypatch):
 
 def test_reporters_are_deterministic_and_order_independent(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    findings = sample_findings() + [finding(severity="warning"), finding(end_column=99)]
+    findings = [*sample_findings(), finding(severity="warning"), finding(end_column=99)]
     quiet = sample_suppressed()
     routes = sample_routes()
 

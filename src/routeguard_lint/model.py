@@ -48,7 +48,7 @@ class Finding:
     suppressed: str | None = None  # justification when an inline comment or config suppressed it
     suppression_kind: SuppressionKind = SuppressionKind.IN_SOURCE  # where it was suppressed (when it is)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str, tuple[str, ...], str]:
         return (self.path, self.line, self.column, self.rule_id, self.route_path or "",
                 self.route_methods or (), self.message)
 
@@ -89,7 +89,7 @@ class RouteInfo:
     def public(self) -> bool:
         return self.state == "public"
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, tuple[str, ...], str, int, str]:
         return (self.path, self.methods, self.file, self.line, self.handler)
 
 
@@ -106,7 +106,7 @@ class MountInfo:
     conditions: tuple[str, ...] = ()
     reachable: bool = True
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, str, int, str]:
         return (self.path, self.file, self.line, self.app)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
-from routeguard_lint.project.binding import bind_args
+from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.index import Ctx, FuncV, Index
 
 MAX_SITES = 200

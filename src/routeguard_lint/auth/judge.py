@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from routeguard_lint.auth.calls import Calls
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
 from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in
@@ -31,11 +30,12 @@ from routeguard_lint.auth.optional_auth import (
     optional_params,
 )
 from routeguard_lint.auth.public import Public
-from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
+from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import FuncV
 from routeguard_lint.routes.model import NodeKind, ParamKind, walk
+from routeguard_lint.vocabulary import Source, is_credential
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Graph, Route
@@ -104,6 +104,13 @@ class Judgement:
         if not overrides:
             return self
         return replace(self, verdicts={**self.verdicts, **overrides})
+
+
+def judgement_of(graph: Graph) -> Judgement:
+    """The judgement `api` set on the route table (`Graph.auth`)."""
+    judgement = graph.auth
+    assert isinstance(judgement, Judgement), "the routes are judged (api.build) before anything reads the verdicts"
+    return judgement
 
 
 def judge(graph: Graph) -> Judgement:

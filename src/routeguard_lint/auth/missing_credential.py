@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
@@ -131,10 +132,10 @@ Callee = Callable[[ir.Call, Ctx, Func], Value]
 
 
 class Flow:
-    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool],
-                 credential_setting: Callable[[str], bool] | None = None,
+    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern[str],
+                 credential_key: Callable[[str, str], bool], credential_setting: Callable[[str], bool] | None = None,
                  next_app: Callable[[ir.Call], bool] | None = None, present: bool = False,
-                 decide: Callable[[ir.Expr], bool | None] | None = None):
+                 decide: Callable[[ir.Expr], bool | None] | None = None) -> None:
         """`next_app`: calls that hand the request on (a middleware's `call_next(request)`); the walk records
         where the entry function reaches one (`Outcome.reached`). `decide`: the value of tests the caller
         knows for the request it asks about (a middleware's path tests, for a path it does not exempt)."""
@@ -147,7 +148,7 @@ class Flow:
         self.decide = decide
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
-        self._memo: dict = {}
+        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...]], Outcome] = {}
         self.closures = Closures(index)
         self._writers: dict[str, set[tuple[str, str]]] | None = None
         self._unread: list[set[str]] = []
@@ -187,6 +188,26 @@ class Flow:
         return out
 
 
+class _EventKind(Enum):
+    BIND = "bind"  # name = value
+    EFFECT = "effect"  # a call statement
+    RAISE = "raise"
+    RETURN = "return"
+    END = "end"  # falling off the end of the function
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    """One step of a function the walk visits in source order."""
+
+    line: int
+    order: int  # on one line: bindings and calls (1), then raise or return (2), then the end (3)
+    kind: _EventKind
+    expr: ir.Expr | None  # the value bound, the call, the exception raised, the value returned
+    conditions: tuple[ir.Expr, ...]
+    name: str = ""  # the name bound
+
+
 class _Walk:
     def __init__(self, flow: Flow, fv: FuncV, func: Func, env: dict[str, AV], depth: int, generator_value: AV):
         self.flow = flow
@@ -197,81 +218,97 @@ class _Walk:
         self.depth = depth
         self.generator_value = generator_value
         self.dead: set[str] = set()  # numbers of `try` bodies that certainly raised
-        self.term: set[tuple] = set()  # condition tuples under which the function certainly ended
+        self.term: set[tuple[ir.Expr, ...]] = set()  # condition tuples under which the function certainly ended
         self.out = Outcome()
-        self.here: tuple[int, tuple, bool] = (func.line, (), True)  # the event being evaluated
+        self.here: tuple[int, tuple[ir.Expr, ...], bool] = (func.line, (), True)  # the event being evaluated
         self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
         self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
 
     def run(self) -> Outcome:
-        func = self.func
-        events: list[tuple] = []
-        for bind in func.binds:
-            events.append((bind.line, 1, "bind", (bind.name, bind.value), bind.conditions))
-        for effect in func.effects:
-            events.append((effect.line, 1, "effect", effect.call, effect.conditions))
-        for r in func.raises:
-            events.append((r.line, 2, "raise", r.exc, r.conditions))
-        for ret in func.returns:
-            events.append((ret.line, 2, "return", ret.value, ret.conditions))
-        if len(events) > MAX_EVENTS:
-            return Outcome(exits=[Exit(func.line, UNK, None)])
-        events.sort(key=lambda e: (e[0], e[1]))
-        events.append((max(func.end_line, func.line), 3, "end", None, ()))
-        for line, _order, kind, payload, conds in events:
+        events = self._events()
+        if events is None:
+            return Outcome(exits=[Exit(self.func.line, UNK, None)])
+        for event in events:
+            conds = event.conditions
             if self._skipped(conds):
                 continue
             truth = self.conds(conds)
             if truth is False:
                 continue
             if truth == "crash":
-                if self.crash(conds, line):
+                if self.crash(conds, event.line):
                     return self.out
                 continue
             sure = truth is True
-            self.here = (line, conds, sure)
-            if kind in ("bind", "effect"):
-                expr = payload[1] if kind == "bind" else payload
-                value = self.eval(expr)
-                if value.kind == "crash":
-                    if sure and self.crash(conds, line):
-                        return self.out
-                    if not sure:
-                        self.maybe_ended = True
-                    value = UNK
-                if kind == "bind":
-                    name = payload[0]
-                    self.env[name] = value if sure else join(self.env.get(name), value)
-            elif kind == "raise":
-                if sure:
-                    if self.crash(conds, line):
-                        return self.out
-                elif self.terminated(conds, line):
-                    return self.out
-                else:
-                    self.maybe_ended = True
-                    self._maybe_cut(conds)
-            elif kind == "return":
-                value = self.eval(payload) if payload is not None else NONE
-                if value.kind == "crash":
-                    if sure and self.crash(conds, line):
-                        return self.out
-                    if not sure:
-                        self.maybe_ended = True
-                    continue
-                self.out.exits.append(Exit(line, value, payload, sure=sure and not self.maybe_ended))
-                if sure or self.terminated(conds, line):
-                    return self.out
-                self.maybe_ended = True
-                self._maybe_cut(conds)
-            else:  # end of the function
-                implicit = self.generator_value if self.func.has_yield else NONE
-                self.out.exits.append(Exit(line, implicit, None, implicit=not self.func.has_yield,
-                                           sure=not self.maybe_ended))
+            self.here = (event.line, conds, sure)
+            if self._step(event, sure):
+                return self.out
         return self.out
 
+    def _events(self) -> list[_Event] | None:
+        """The function's bindings, call statements, raises and returns in source order, then its end; None
+        when there are too many to walk."""
+        func = self.func
+        events = [*(_Event(b.line, 1, _EventKind.BIND, b.value, b.conditions, b.name) for b in func.binds),
+                  *(_Event(e.line, 1, _EventKind.EFFECT, e.call, e.conditions) for e in func.effects),
+                  *(_Event(r.line, 2, _EventKind.RAISE, r.exc, r.conditions) for r in func.raises),
+                  *(_Event(r.line, 2, _EventKind.RETURN, r.value, r.conditions) for r in func.returns)]
+        if len(events) > MAX_EVENTS:
+            return None
+        events.sort(key=lambda e: (e.line, e.order))
+        events.append(_Event(max(func.end_line, func.line), 3, _EventKind.END, None, ()))
+        return events
+
+    def _step(self, event: _Event, sure: bool) -> bool:
+        """Walk one event that may be reached (certainly, when `sure`); True when it ends the walk."""
+        if event.kind is _EventKind.BIND or event.kind is _EventKind.EFFECT:
+            return self._evaluated(event, sure)
+        if event.kind is _EventKind.RAISE:
+            if sure:
+                return self.crash(event.conditions, event.line)
+            return self._may_end(event)
+        if event.kind is _EventKind.RETURN:
+            return self._returned(event, sure)
+        implicit = self.generator_value if self.func.has_yield else NONE  # the end of the function
+        self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
+                                   sure=not self.maybe_ended))
+        return False
+
+    def _evaluated(self, event: _Event, sure: bool) -> bool:
+        """A binding or a call statement: its value is computed (an exception in it may end the walk)."""
+        value = self.eval(event.expr)
+        if value.kind == "crash":
+            if sure and self.crash(event.conditions, event.line):
+                return True
+            if not sure:
+                self.maybe_ended = True
+            value = UNK
+        if event.kind is _EventKind.BIND:
+            self.env[event.name] = value if sure else join(self.env.get(event.name), value)
+        return False
+
+    def _returned(self, event: _Event, sure: bool) -> bool:
+        """A `return`: an exit with its value, unless computing the value raises."""
+        value = self.eval(event.expr) if event.expr is not None else NONE
+        if value.kind == "crash":
+            if sure and self.crash(event.conditions, event.line):
+                return True
+            if not sure:
+                self.maybe_ended = True
+            return False
+        self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended))
+        return sure or self._may_end(event)
+
+    def _may_end(self, event: _Event) -> bool:
+        """A raise or return that is not certainly reached: True when the walk certainly ended by now."""
+        if self.terminated(event.conditions, event.line):
+            return True
+        self.maybe_ended = True
+        self._maybe_cut(event.conditions)
+        return False
+
     # -- control ---------------------------------------------------------------------------------------
-    def _maybe_cut(self, conds: tuple) -> None:
+    def _maybe_cut(self, conds: tuple[ir.Expr, ...]) -> None:
         """A raise or return that may end the walk: later calls to the next app are no longer certain, unless it
         is in an `except` handler (what an exception does) or under an exempting test."""
         for c in conds:
@@ -279,7 +316,7 @@ class _Walk:
                 return
         self.maybe_cut = True
 
-    def _skipped(self, conds: tuple) -> bool:
+    def _skipped(self, conds: tuple[ir.Expr, ...]) -> bool:
         for i in range(len(conds) + 1):
             if conds[:i] in self.term:
                 return True
@@ -289,7 +326,7 @@ class _Walk:
                 return True
         return False
 
-    def crash(self, conds: tuple, line: int) -> bool:
+    def crash(self, conds: tuple[ir.Expr, ...], line: int) -> bool:
         """An exception at a point whose tests all hold: True when it ends the walk (not inside a try)."""
         for c in reversed(conds):
             if isinstance(c, ir.Unknown) and c.code.startswith("<try:"):
@@ -299,7 +336,7 @@ class _Walk:
             self.out.rejected_at = line
         return True
 
-    def terminated(self, conds: tuple, line: int) -> bool:
+    def terminated(self, conds: tuple[ir.Expr, ...], line: int) -> bool:
         """Record that the function ends under `conds`; True when that now covers every path."""
         conds = tuple(conds)
         while True:
@@ -310,7 +347,7 @@ class _Walk:
                 return True
             last = conds[-1]
             other = last.value if isinstance(last, ir.Not) else ir.Not(last)
-            if conds[:-1] + (other,) not in self.term:
+            if (*conds[:-1], other) not in self.term:
                 break
             conds = conds[:-1]
         if self.conds(conds) is True:
@@ -348,11 +385,13 @@ class _Walk:
             return NONE
         if depth > 30:
             return UNK
-        d = depth + 1
         if self.flow.decide is not None and self.depth == 0:
             known = self.flow.decide(expr)
             if known is not None:
                 return AV("const", known)
+        return self._eval(expr, depth + 1)
+
+    def _eval(self, expr: ir.Expr, d: int) -> AV:
         if isinstance(expr, ir.Const):
             return NONE if expr.value is None else AV("const", expr.value)
         if isinstance(expr, ir.Str):
@@ -360,16 +399,7 @@ class _Walk:
         if isinstance(expr, ir.Name):
             return self.env.get(expr.id, UNK)
         if isinstance(expr, ir.Attr):
-            base = self.eval(expr.value, d)
-            if base.kind in ("crash", "none"):
-                return CRASH
-            if base.kind == "forged":
-                return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
-            if isinstance(base.value, Inst):
-                stored = base.value.get(expr.attr)
-                if stored is not None:
-                    return stored
-            return AV("unk", None, base.taint)
+            return self._attr(expr, d)
         if isinstance(expr, ir.Sub):
             return self._sub(expr, d)
         if isinstance(expr, ir.Call):
@@ -379,30 +409,58 @@ class _Walk:
         if isinstance(expr, ir.BoolOp):
             return self._boolop(expr, d)
         if isinstance(expr, ir.Not):
-            value = self.eval(expr.value, d)
-            if value.kind == "crash":
-                return CRASH
-            t = value.truth()
-            return AV("unk", None, value.taint) if t is None else AV("const", not t, value.taint)
+            return self._not(expr, d)
         if isinstance(expr, ir.IfExp):
-            test = self.eval(expr.test, d)
-            if test.kind == "crash":
-                return CRASH
-            t = test.truth()
-            if t is True:
-                return self.eval(expr.body, d)
-            if t is False:
-                return self.eval(expr.orelse, d)
-            return join(self.eval(expr.body, d), self.eval(expr.orelse, d))
+            return self._ifexp(expr, d)
         if isinstance(expr, ir.BinOp):
-            left, right = self.eval(expr.left, d), self.eval(expr.right, d)
-            if CRASH in (left, right):
-                return CRASH
-            if expr.op == "%" and left.kind == "const" and isinstance(left.value, str):
-                return AV("obj", None, right.taint)
-            if left.kind == "none" or right.kind == "none":
-                return CRASH  # TypeError
-            return AV("unk", None, left.taint or right.taint)
+            return self._binop(expr, d)
+        if isinstance(expr, (ir.Seq, ir.DictE, ir.FStr)):
+            return self._container(expr, d)
+        if isinstance(expr, ir.Star):
+            return AV("unk", None, self.eval(expr.value, d).taint)
+        return UNK
+
+    def _attr(self, expr: ir.Attr, d: int) -> AV:
+        base = self.eval(expr.value, d)
+        if base.kind in ("crash", "none"):
+            return CRASH
+        if base.kind == "forged":
+            return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
+        if isinstance(base.value, Inst):
+            stored = base.value.get(expr.attr)
+            if stored is not None:
+                return stored
+        return AV("unk", None, base.taint)
+
+    def _not(self, expr: ir.Not, d: int) -> AV:
+        value = self.eval(expr.value, d)
+        if value.kind == "crash":
+            return CRASH
+        t = value.truth()
+        return AV("unk", None, value.taint) if t is None else AV("const", not t, value.taint)
+
+    def _ifexp(self, expr: ir.IfExp, d: int) -> AV:
+        test = self.eval(expr.test, d)
+        if test.kind == "crash":
+            return CRASH
+        t = test.truth()
+        if t is True:
+            return self.eval(expr.body, d)
+        if t is False:
+            return self.eval(expr.orelse, d)
+        return join(self.eval(expr.body, d), self.eval(expr.orelse, d))
+
+    def _binop(self, expr: ir.BinOp, d: int) -> AV:
+        left, right = self.eval(expr.left, d), self.eval(expr.right, d)
+        if CRASH in (left, right):
+            return CRASH
+        if expr.op == "%" and left.kind == "const" and isinstance(left.value, str):
+            return AV("obj", None, right.taint)
+        if left.kind == "none" or right.kind == "none":
+            return CRASH  # TypeError
+        return AV("unk", None, left.taint or right.taint)
+
+    def _container(self, expr: ir.Seq | ir.DictE | ir.FStr, d: int) -> AV:
         if isinstance(expr, ir.Seq) and expr.kind == "tuple" and not any(isinstance(i, ir.Star) for i in expr.items):
             # `return None, False`: a tuple of known values keeps them (the caller unpacks it)
             items = [self.eval(i, d) for i in expr.items]
@@ -411,17 +469,13 @@ class _Walk:
             if all(v.kind in ("none", "const") for v in items):
                 return AV("const", tuple(None if v.kind == "none" else v.value for v in items),
                           any(v.taint for v in items))
-        if isinstance(expr, (ir.Seq, ir.DictE, ir.FStr)):
-            taint = False
-            for part in _parts(expr):
-                value = self.eval(part, d)
-                if value.kind == "crash":
-                    return CRASH
-                taint = taint or value.taint
-            return AV("obj", None, taint)
-        if isinstance(expr, ir.Star):
-            return AV("unk", None, self.eval(expr.value, d).taint)
-        return UNK
+        taint = False
+        for part in _parts(expr):
+            value = self.eval(part, d)
+            if value.kind == "crash":
+                return CRASH
+            taint = taint or value.taint
+        return AV("obj", None, taint)
 
     def _credential_key(self, source: str, key: ir.Expr, depth: int = 0) -> bool:
         """Whether `key` names a credential header or cookie: a literal, a parameter whose default is one, a
@@ -478,17 +532,7 @@ class _Walk:
     def _call(self, call: ir.Call, d: int) -> AV:
         f = call.func
         if isinstance(f, ir.Name) and f.id == "__item__" and len(call.args) == 2:
-            # element i of a tuple target (`user, _, sig = token.rpartition(".")`)
-            whole = self.eval(call.args[0], d)
-            if whole.kind in ("crash", "none"):
-                return CRASH
-            if whole.kind == "forged":
-                return FORGED
-            index = call.args[1]
-            if whole.kind == "const" and isinstance(whole.value, tuple) and isinstance(index, ir.Const) and \
-                    isinstance(index.value, int) and 0 <= index.value < len(whole.value):
-                return AV("const", whole.value[index.value], whole.taint)
-            return AV("unk", None, whole.taint)
+            return self._item(call, d)
         if self.depth == 0 and self.flow.next_app is not None and self.flow.next_app(call):
             line, _conds, sure = self.here
             self.out.reached.append((line, sure and not self.maybe_cut))
@@ -517,23 +561,34 @@ class _Walk:
         if isinstance(f, ir.Attr) and base.kind == "const" and isinstance(base.value, (str, bytes)) and \
                 f.attr in _STR_METHODS and not kwargs and all(a.kind == "const" for a in args) and \
                 not any(isinstance(a, ir.Star) for a in call.args):
-            # "".strip(), (authorization or "").partition(" "): compute the constant
-            try:
-                result = getattr(base.value, f.attr)(*(a.value for a in args))
-            except Exception:
-                return CRASH
-            return AV("const", tuple(result) if isinstance(result, list) else result,
-                      base.taint or any(a.taint for a in args))
+            return _str_method(base, f.attr, args)
         values = args + list(kwargs.values())
         if any(v.kind == "crash" for v in values):
             return CRASH
-        taint = any(v.taint for v in values)
-        missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
         # mapping.get(missing) -> the default
         if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and \
                 args[0].kind in _ABSENT:
             return args[1].tainted() if len(args) > 1 else MISSING
-        method = self._instance_method(f, base)
+        return self._callee(call, base, args, kwargs)
+
+    def _item(self, call: ir.Call, d: int) -> AV:
+        """Element i of a tuple target (`user, _, sig = token.rpartition(".")`): `__item__(whole, i)`."""
+        whole = self.eval(call.args[0], d)
+        if whole.kind in ("crash", "none"):
+            return CRASH
+        if whole.kind == "forged":
+            return FORGED
+        index = call.args[1]
+        if whole.kind == "const" and isinstance(whole.value, tuple) and isinstance(index, ir.Const) and \
+                isinstance(index.value, int) and 0 <= index.value < len(whole.value):
+            return AV("const", whole.value[index.value], whole.taint)
+        return AV("unk", None, whole.taint)
+
+    def _callee(self, call: ir.Call, base: AV, args: list[AV], kwargs: dict[str, AV]) -> AV:
+        """A call of what `call.func` resolves to, with its arguments' values."""
+        values = args + list(kwargs.values())
+        taint = any(v.taint for v in values)
+        method = self._instance_method(call.func, base)
         if method is not None:
             this, fv_m = method
             callee_m = self.flow.index.func(fv_m)
@@ -546,21 +601,12 @@ class _Walk:
             if memo is not None:
                 return memo
         if isinstance(target, ExternalV):
-            if missing and self.flow.verifying.match(target.qualname):
-                return CRASH  # jwt.decode(None) and friends raise
-            if target.qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
-                return _compare_digest(args[0], args[1])
-            last = target.qualname.rsplit(".", 1)[-1]
-            if last[:1].isupper():
-                return AV("obj", None, taint)
-            if target.qualname in ("builtins.bool",) and args:
-                t = args[0].truth()
-                return AV("unk", None, taint) if t is None else AV("const", t, taint)
-            return AV("unk", None, taint or base.taint)
+            missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
+            return self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
             callee = self.flow.index.func(target)
             if callee is not None and callee.name == "__init__":
-                made = self._instance(f, target, callee, args, kwargs)
+                made = self._instance(call.func, target, callee, args, kwargs)
                 if not taint:
                     return made
                 built = self._project_call(call, target, callee, args, kwargs, as_object=True)
@@ -568,9 +614,24 @@ class _Walk:
             if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
                 return self._project_call(call, target, callee, args, kwargs)
             return AV("unk", None, taint)
-        value = self.flow.index.resolve(f, self.ctx)
+        value = self.flow.index.resolve(call.func, self.ctx)
         if isinstance(value, ClassV):
             return AV("obj", None, taint)
+        return AV("unk", None, taint or base.taint)
+
+    def _external(self, qualname: str, args: list[AV], missing: bool, taint: bool, base: AV) -> AV:
+        """A call of a function or class outside the project (`missing`: an argument is the missing or forged
+        credential)."""
+        if missing and self.flow.verifying.match(qualname):
+            return CRASH  # jwt.decode(None) and friends raise
+        if qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
+            return _compare_digest(args[0], args[1])
+        last = qualname.rsplit(".", 1)[-1]
+        if last[:1].isupper():
+            return AV("obj", None, taint)
+        if qualname in ("builtins.bool",) and args:
+            t = args[0].truth()
+            return AV("unk", None, taint) if t is None else AV("const", t, taint)
         return AV("unk", None, taint or base.taint)
 
     def _state_memo(self, call: ir.Call, which: str) -> AV | None:
@@ -643,9 +704,9 @@ class _Walk:
                         break
         cdef = self.flow.index.cls(owner)
         if cdef is not None:
-            for attr, (expr, method) in cdef.instance_attrs.items():
-                if method == callee.qualname:
-                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.eval(expr))]
+            for attr, assigned in cdef.instance_attrs.items():
+                if assigned.function == callee.qualname:
+                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.eval(assigned.value))]
         return out
 
     def _bind(self, callee: Func, args: list[AV], kwargs: dict[str, AV], every: bool = False) -> dict[str, AV]:
@@ -656,7 +717,7 @@ class _Walk:
             params = params[1:]
         env: dict[str, AV] = {}
         positional = [p for p in params if p.kind in ("posonly", "pos")]
-        for param, value in zip(positional, args):
+        for param, value in zip(positional, args, strict=False):
             if every or value.taint or value.kind in ("none", "const") or isinstance(value.value, Inst):
                 env[param.name] = value
         for name, value in kwargs.items():
@@ -697,32 +758,13 @@ class _Walk:
                 if self.eval(comp, d).kind == "crash":
                     return CRASH
             return AV("unk", None, left.taint)
-        op = expr.ops[0]
         right = self.eval(expr.comparators[0], d)
         if right.kind == "crash":
             return CRASH
+        result = _relation(expr.ops[0], left, right)
+        if result is CRASH:
+            return CRASH
         taint = left.taint or right.taint
-        result: bool | None = None
-        if op in ("is", "is not"):
-            if left.kind == "none" or right.kind == "none":
-                other = right if left.kind == "none" else left
-                if other.kind == "none":
-                    result = True
-                elif other.kind in ("const", "obj", "forged"):
-                    result = False
-            if result is not None and op == "is not":
-                result = not result
-        elif op in ("==", "!="):
-            result = _equal(left, right)
-            if result is not None and op == "!=":
-                result = not result
-        elif op in ("in", "not in"):
-            if right.kind == "none":
-                return CRASH  # x in None: TypeError
-            if left.taint and left.kind in _ABSENT and not right.taint:
-                result = op == "not in"  # a missing credential is in no table of valid ones
-        elif left.kind == "none" or right.kind == "none":
-            return CRASH  # None < x: TypeError
         return AV("unk", None, taint) if result is None else AV("const", result, taint)
 
     def _boolop(self, expr: ir.BoolOp, d: int) -> AV:
@@ -783,7 +825,44 @@ def _equal(left: AV, right: AV) -> bool | None:
     return None
 
 
-def _parts(expr: ir.Expr) -> list:
+def _relation(op: str, left: AV, right: AV) -> bool | AV | None:
+    """`left op right` for one comparison operator: true, false, None when unknown, or CRASH when it raises."""
+    result: bool | None = None
+    if op in ("is", "is not"):
+        if left.kind == "none" or right.kind == "none":
+            other = right if left.kind == "none" else left
+            if other.kind == "none":
+                result = True
+            elif other.kind in ("const", "obj", "forged"):
+                result = False
+        if result is not None and op == "is not":
+            result = not result
+    elif op in ("==", "!="):
+        result = _equal(left, right)
+        if result is not None and op == "!=":
+            result = not result
+    elif op in ("in", "not in"):
+        if right.kind == "none":
+            return CRASH  # x in None: TypeError
+        if left.taint and left.kind in _ABSENT and not right.taint:
+            result = op == "not in"  # a missing credential is in no table of valid ones
+    elif left.kind == "none" or right.kind == "none":
+        return CRASH  # None < x: TypeError
+    return result
+
+
+def _str_method(base: AV, method: str, args: list[AV]) -> AV:
+    """"".strip(), (authorization or "").partition(" "): a method of a constant string with constant arguments,
+    computed."""
+    try:
+        result = getattr(base.value, method)(*(a.value for a in args))
+    except Exception:
+        return CRASH
+    return AV("const", tuple(result) if isinstance(result, list) else result,
+              base.taint or any(a.taint for a in args))
+
+
+def _parts(expr: ir.Expr) -> list[ir.Expr]:
     if isinstance(expr, ir.Seq):
         return [i.value if isinstance(i, ir.Star) else i for i in expr.items]
     if isinstance(expr, ir.DictE):

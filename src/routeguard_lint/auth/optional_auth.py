@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from routeguard_lint.auth.calls import Calls, callee
 from routeguard_lint.auth.missing_credential import (
     AV,
     FORGED,
@@ -36,16 +35,17 @@ from routeguard_lint.auth.missing_credential import (
     join,
     names_in,
 )
-from routeguard_lint.auth.vocabulary import (
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.project.calls import Calls, callee
+from routeguard_lint.project.index import FuncV, Index
+from routeguard_lint.routes.model import NodeKind, ParamKind
+from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
     Source,
     is_credential,
     is_credential_setting,
 )
-from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, is_marker
-from routeguard_lint.project.index import FuncV, Index
-from routeguard_lint.routes.model import NodeKind, ParamKind
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Graph
@@ -296,16 +296,7 @@ def branches_on(func: Func | None, names: list[str]) -> str | None:
     if func is None or not names:
         return None
     wanted = set(names)
-    tests: list[ir.Expr] = []
-    for r in func.raises:
-        tests.extend(r.conditions)
-    for ret in func.returns:
-        tests.extend(ret.conditions)
-    for bind in func.binds:
-        tests.extend(bind.conditions)
-    for effect in func.effects:
-        tests.extend(effect.conditions)
-    for test in tests:
+    for test in func.block_tests():
         if is_marker(test):
             continue
         hit = _presence_tested(test, wanted)
@@ -339,12 +330,12 @@ def _presence_tested(test: object, wanted: set[str], depth: int = 0) -> set[str]
     return set()
 
 
-def optional_use(outcome: Outcome | None) -> list:
+def optional_use(outcome: Outcome | None) -> list[Exit]:
     """The exits of an optional-credential walk that hand on something made from the missing credential
     (or fall off the end): the credential was used without checking for `None`."""
     if outcome is None:
         return []
-    out = []
+    out: list[Exit] = []
     for ex in outcome.exits:
         if ex.implicit or (ex.expr is not None and ex.value.taint and (ex.value.kind in ("obj", "unk") or
                                                           (ex.value.kind == "const" and ex.value.truth()))):

@@ -21,17 +21,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from routeguard_lint.auth.calls import Calls
-from routeguard_lint.auth.vocabulary import (
+from routeguard_lint.auth.libraries import signature_verifier
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
+from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
+from routeguard_lint.routes.model import ParamKind
+from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
 )
-from routeguard_lint.facts import ir
-from routeguard_lint.auth.libraries import signature_verifier
-from routeguard_lint.facts.extract import Func
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.routes.model import ParamKind
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Route
@@ -46,7 +46,7 @@ DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.do
 PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
                             re.IGNORECASE)
 IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
-MAX_DEPTH = 4
+MAX_CALL_DEPTH = 4
 
 
 def _segments(path: str) -> list[str]:
@@ -81,9 +81,9 @@ class Public:
             return f"liveness/readiness endpoint (/{health[0]})"
         if segments[:1] == [".well-known"]:
             return "well-known discovery document (RFC 8615: /.well-known/...)"
-        if root is not None and root.func is not None and root.func_module is not None:
-            if self._serves_docs(FuncV(root.func_module, root.func.qualname), 0, set()):
-                return "API documentation (FastAPI's OpenAPI schema / docs page)"
+        if root is not None and root.func is not None and root.func_module is not None and \
+                self._serves_docs(FuncV(root.func_module, root.func.qualname), 0, set()):
+            return "API documentation (FastAPI's OpenAPI schema / docs page)"
         return None
 
     def flow_reason(self, route: Route) -> str | None:
@@ -173,7 +173,7 @@ class Public:
         self._issues[fv] = False
         func = self.index.func(fv)
         found = False
-        if func is not None and depth <= MAX_DEPTH:
+        if func is not None and depth <= MAX_CALL_DEPTH:
             ctx = Ctx(fv.module, func.qualname)
             for call in func.calls:
                 if isinstance(call.func, ir.Attr) and call.func.attr == "set_cookie":
@@ -206,7 +206,7 @@ class Public:
         one: a library verifier documented to raise (or whose result the code tests), or `hmac.new` +
         `compare_digest` in a function that can reject, or that returns the comparison to a caller that can
         (`if not signature_matches(...): raise ...`)."""
-        if fv in seen or depth > MAX_DEPTH:
+        if fv in seen or depth > MAX_CALL_DEPTH:
             return None
         seen.add(fv)
         func = self.index.func(fv)

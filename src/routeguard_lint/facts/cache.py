@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import gc
 import hashlib
 import importlib
 import importlib.util
@@ -43,7 +42,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,7 @@ from routeguard_lint import __version__
 from routeguard_lint.facts import extract as _extract
 from routeguard_lint.facts import ir as _ir
 from routeguard_lint.facts.extract import ModuleFacts
+from routeguard_lint.parsing.source import no_gc
 
 FORMAT = b"routeguard-facts-v2"
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -135,12 +135,12 @@ def _module_code(name: str) -> bytes:
     if loader is None:
         return b"<missing " + name.encode() + b">"
     try:
-        source = loader.get_source(name)  # type: ignore[attr-defined]
+        source = loader.get_source(name)  # type: ignore[attr-defined]  # every file loader has it
     except (ImportError, OSError):
         source = None
     if source is not None:
         return source.encode("utf-8", "surrogateescape")
-    code = loader.get_code(name)  # type: ignore[attr-defined]
+    code = loader.get_code(name)  # type: ignore[attr-defined]  # every file loader has it
     return marshal.dumps(code) if code is not None else b"<no code " + name.encode() + b">"
 
 
@@ -148,14 +148,14 @@ def _module_code(name: str) -> bytes:
 def code_fingerprint() -> str:
     """SHA-256 over the code of every module of the fact-computing packages, and the versions that can
     change what they compute."""
-    import libcst
-
     digest = hashlib.sha256()
     try:
         from importlib.metadata import version
 
         libcst_version = version("libcst")
     except Exception:
+        import libcst  # only then: a run served from the cache never loads the parser
+
         libcst_version = getattr(libcst, "__version__", "unknown")
     impl = sys.implementation
     digest.update(f"{FORMAT.decode()}\0routeguard {__version__}\0libcst {libcst_version}\0"
@@ -164,7 +164,7 @@ def code_fingerprint() -> str:
                   f"{platform.python_implementation()}\0".encode())
     for package in _FACT_PACKAGES:
         pkg = importlib.import_module(package)
-        names = [package] + sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__))
+        names = [package, *sorted(f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__))]
         for name in names:
             code = _module_code(name)
             digest.update(f"\0{name}\0{len(code)}\0".encode())
@@ -258,7 +258,7 @@ def _node(value: list[Any]) -> Any:
 
 
 def _dict(args: list[Any]) -> dict[Any, Any]:
-    return dict(zip(args[::2], args[1::2]))
+    return dict(zip(args[::2], args[1::2], strict=False))
 
 
 def _bytes(args: list[Any]) -> bytes:
@@ -300,23 +300,11 @@ def loads(key: str, blob: bytes) -> ModuleFacts | None:
     if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
         return None
     try:
-        with _gc_paused():
+        with no_gc():  # decoding allocates many objects without cycles: the collector's passes only cost
             value = _decode(json.loads(bytes(payload)))
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError, _Invalid):
         return None
     return value if type(value) is ModuleFacts else None
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Decoding allocates many objects without cycles: the cyclic collector's passes would only cost."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # ------------------------------------------------------------------------------------- read and write
@@ -361,10 +349,8 @@ def load(cache_dir: Path, key: str) -> ModuleFacts | None:
         return None
     facts = loads(key, blob)
     if facts is not None:
-        try:
+        with suppress(OSError):
             os.utime(path)  # recently used: pruned last
-        except OSError:
-            pass
     return facts
 
 
@@ -382,10 +368,8 @@ def store(cache_dir: Path, key: str, facts: ModuleFacts) -> bool:
         return True
     except Exception:
         if tmp is not None:
-            try:
+            with suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
         return False
 
 

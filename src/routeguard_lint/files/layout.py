@@ -149,10 +149,10 @@ def _pyproject_roots(path: Path) -> Iterator[Declared]:
                         if isinstance(src, str) and isinstance(dest, str))
         else:
             yield from ((src, "") for src in _strings(sources))
-    for package in _list(_table(tool.get("poetry")).get("packages")):
-        if isinstance(package, dict) and isinstance(package.get("include"), str):
-            where = package.get("from")
-            yield (where if isinstance(where, str) else "."), ""
+    for entry in _list(_table(tool.get("poetry")).get("packages")):
+        if isinstance(entry, dict) and isinstance(entry.get("include"), str):
+            origin = entry.get("from")
+            yield (origin if isinstance(origin, str) else "."), ""
     yield from ((w, "") for w in _strings(_table(_table(tool.get("pytest")).get("ini_options")).get("pythonpath")))
     yield from ((w, "") for w in _strings(_table(tool.get("ruff")).get("src")))
 
@@ -204,7 +204,7 @@ def _rel(path: Path, top: Path) -> Rel:
     return path.relative_to(top).parts
 
 
-def _toml(path: Path) -> dict:
+def _toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -212,11 +212,11 @@ def _toml(path: Path) -> dict:
         return {}
 
 
-def _table(value: object) -> dict:
+def _table(value: object) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: object) -> list:
+def _list(value: object) -> list[object]:
     return value if isinstance(value, list) else []
 
 

@@ -21,14 +21,13 @@ from typing import Any, Protocol, TypeVar
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from routeguard_lint.auth.vocabulary import SCHEME_NAMES
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import ImportRef, ModuleFacts
 from routeguard_lint.model import Finding
 from routeguard_lint.parsing.source import parse_text
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, InstanceV, LiteralV, UnknownV
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, InstanceV, LiteralV, SiteKey, UnknownV
 from routeguard_lint.routes.model import Graph
-from routeguard_lint.routes.names import is_fastapi_name
+from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
 
 # Which fastapi.security schemes give a handler what: a plain `str` credential, or a credentials object.
 TOKEN_SCHEMES = frozenset({"OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer"})
@@ -143,7 +142,7 @@ class Scheme:
     cls: str  # the fastapi.security class (or the one a project subclass derives from)
     optional: bool  # auto_error=False
     own_call: bool  # a project subclass that defines its own __call__
-    key: tuple
+    key: SiteKey  # the allocation site of the scheme object (InstanceV.key)
 
 
 class Project:
@@ -188,7 +187,7 @@ class Project:
         return Scheme(value.module, name, cls, optional, own, value.key)
 
     def _schemes(self) -> list[Scheme]:
-        out: dict[tuple, Scheme] = {}
+        out: dict[SiteKey, Scheme] = {}
         for facts in self.index.modules:
             if facts.error:
                 continue
@@ -200,9 +199,9 @@ class Project:
                     out[scheme.key] = scheme
         return sorted(out.values(), key=lambda s: (s.module, s.name))
 
-    def schemes_in(self, facts: ModuleFacts) -> dict[tuple, str]:
+    def schemes_in(self, facts: ModuleFacts) -> dict[SiteKey, str]:
         """Scheme instances the module defines or imports: key -> the local name it has there."""
-        out: dict[tuple, str] = {}
+        out: dict[SiteKey, str] = {}
         keys = {s.key for s in self.schemes}
         for scheme in self.schemes:
             if scheme.module == facts.module:

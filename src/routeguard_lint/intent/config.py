@@ -35,7 +35,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from routeguard_lint.auth.judge import AuthState, Verdict
+from routeguard_lint.auth.judge import AuthState, Verdict, judgement_of
 from routeguard_lint.files.discovery import display_path
 from routeguard_lint.routes.model import DepNode, Graph, Route
 
@@ -52,6 +52,11 @@ REPO_MARKERS = (".git", ".hg")
 
 class ConfigError(Exception):
     """A configuration file that cannot be read or is not valid: one line for the user, exit 2."""
+
+
+# (qualified name of a dependency factory, the keyword arguments (name, literal) with which it returns an optional
+# dependency): an `auth-dependencies` table `{name = "...", optional = {...}}`
+OptionalCall = tuple[str, tuple[tuple[str, object], ...]]
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ class Config:
     public: tuple[PublicEntry, ...] = ()
     auth_dependencies: tuple[str, ...] = ()
     # for a factory in auth-dependencies: the keyword arguments that make what it returns optional
-    auth_optional: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
+    auth_optional: tuple[OptionalCall, ...] = ()
     exclude: tuple[str, ...] = ()
     include_tests: bool = False  # analyse and report test code too (files/layout.py `is_test_path`)
     select: tuple[str, ...] | None = None  # rule codes; None = not configured
@@ -207,7 +212,7 @@ def _read_regular(path: Path, shown: str) -> bytes:
         os.close(fd)
 
 
-def _parse(path: Path, text: str, shown: str | None = None) -> dict:
+def _parse(path: Path, text: str, shown: str | None = None) -> dict[str, object]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -233,13 +238,13 @@ def _strings(value: object, key: str, where: str) -> list[str]:
     return list(value)
 
 
-def _auth_dependencies(value: object, where: str) -> tuple[list[str], tuple]:
+def _auth_dependencies(value: object, where: str) -> tuple[list[str], tuple[OptionalCall, ...]]:
     """`auth-dependencies`: qualified names, or tables `{name = "...", optional = {optional = true}}` for a
     factory whose call with those keyword arguments returns an optional (non-rejecting) dependency."""
     if not isinstance(value, list):
         raise ConfigError(f"{where} 'auth-dependencies' must be an array, got {_type(value)}")
     names: list[str] = []
-    optional: list[tuple[str, tuple[tuple[str, object], ...]]] = []
+    optional: list[OptionalCall] = []
     for i, item in enumerate(value, 1):
         if isinstance(item, str):
             names.append(item)
@@ -264,7 +269,7 @@ def _auth_dependencies(value: object, where: str) -> tuple[list[str], tuple]:
     return names, tuple(optional)
 
 
-def _validate(table: dict, where: str, path: Path, shown: str, text: str, header: int) -> Config:
+def _validate(table: dict[str, object], where: str, path: Path, shown: str, text: str, header: int) -> Config:
     from routeguard_lint.rules import get_rule
 
     for key in table:
@@ -292,9 +297,10 @@ def _validate(table: dict, where: str, path: Path, shown: str, text: str, header
     flags = {"fail-on-unverified": False, "respect-gitignore": True, "include-tests": False}
     for key in BOOL_KEYS:
         if key in table:
-            if not isinstance(table[key], bool):
-                raise ConfigError(f"{where} {key!r} must be true or false, got {_type(table[key])}")
-            flags[key] = table[key]
+            flag = table[key]
+            if not isinstance(flag, bool):
+                raise ConfigError(f"{where} {key!r} must be true or false, got {_type(flag)}")
+            flags[key] = flag
     public = _public(table.get("public", []), where, text, header)
     return Config(source=path, display=shown, public=tuple(public), auth_dependencies=tuple(auth),
                   auth_optional=auth_optional,
@@ -480,8 +486,7 @@ def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
     """What `auth-dependencies` and `public` make of the route states (before the rules run): the changed
     verdicts, in `ConfigOutcome.verdicts`."""
     outcome = ConfigOutcome(config)
-    assert graph.auth is not None
-    judged = graph.auth
+    judged = judgement_of(graph)
 
     def state(route: Route) -> AuthState:
         return outcome.verdicts.get(id(route), judged.of(route)).state
@@ -513,7 +518,7 @@ def apply_config(graph: Graph, config: Config) -> ConfigOutcome:
 
 
 def _declared_chain(node: DepNode, names: frozenset[str], seen: set[int],
-                    optional: dict[str, tuple] | None = None) -> list[DepNode] | None:
+                    optional: dict[str, tuple[tuple[str, object], ...]] | None = None) -> list[DepNode] | None:
     """The path from below `node` down to a node declared in `auth-dependencies` (and not called with the
     arguments that make it optional), or None."""
     from routeguard_lint.auth.libraries import match, user_model

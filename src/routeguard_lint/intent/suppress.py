@@ -26,12 +26,12 @@ import bisect
 import re
 from dataclasses import dataclass, field, replace
 
-from routeguard_lint.auth.judge import AuthState, Verdict
+from routeguard_lint.auth.judge import AuthState, Verdict, judgement_of
 from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.intent.config import Config, PublicEntry, apply_config
 from routeguard_lint.model import Finding, SuppressionKind
 from routeguard_lint.parsing.source import ParseFailure, decode, read_source, source_lines
-from routeguard_lint.routes.model import Graph
+from routeguard_lint.routes.model import Graph, Route
 
 # `# routeguard: <body>`; the body ends where another comment starts (`  # expect: ...`, `# noqa`),
 # but not at an issue reference (`#412`).
@@ -59,7 +59,7 @@ class Directive:
     codes: tuple[str, ...] | None = None  # rule codes; None = every rule (blanket)
     reason: str = ""
     problems: list[str] = field(default_factory=list)  # what is wrong with it as written
-    used: set = field(default_factory=set)  # codes it suppressed ("*" for a blanket one)
+    used: set[str] = field(default_factory=set)  # codes it suppressed ("*" for a blanket one)
     applied: bool = False  # a `public` directive that is on a route declaration
 
     def covers(self, line: int) -> bool:
@@ -78,11 +78,19 @@ class Intent:
     config: Config
     unmatched_public: list[PublicEntry]
     directives: list[Directive]
-    ran: frozenset = frozenset()  # rule codes whose findings went through `suppress()`
-    verdicts: dict = field(default_factory=dict)  # id(route) -> auth Verdict the declarations decide
+    ran: frozenset[str] = frozenset()  # rule codes whose findings went through `suppress()`
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # id(route) -> the verdict the declarations decide
     suppressed: bool = False  # `suppress()` has run: directive usage is final
-    # routes declared public: (route, the declaration's reason, where it was declared)
-    made_public: list = field(default_factory=list)
+    made_public: list[DeclaredPublic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeclaredPublic:
+    """A route declared public, by the configuration or an inline directive."""
+
+    route: Route
+    reason: str  # the declaration's reason
+    kind: SuppressionKind  # where it was declared
 
 
 # ---------------------------------------------------------------------------------------------- parsing
@@ -204,8 +212,8 @@ def collect_directives(graph: Graph) -> list[Directive]:
 def declare(graph: Graph, config: Config) -> Intent:
     """Apply the configuration and inline `public` directives to the route states; before the rules."""
     outcome = apply_config(graph, config)
-    made_public = [(route, f"declared public in {config.display}: {entry.reason}", SuppressionKind.EXTERNAL)
-                   for route, entry in outcome.made_public]
+    made_public = [DeclaredPublic(route, f"declared public in {config.display}: {entry.reason}",
+                                  SuppressionKind.EXTERNAL) for route, entry in outcome.made_public]
     directives = collect_directives(graph)
     public: dict[str, list[Directive]] = {}
     for d in directives:
@@ -213,19 +221,19 @@ def declare(graph: Graph, config: Config) -> Intent:
             public.setdefault(d.path, []).append(d)
     verdicts = dict(outcome.verdicts)
     if public:
-        assert graph.auth is not None
+        judgement = judgement_of(graph)
         for route in graph.routes:
             decl = route.decl
             for d in public.get(decl.file, ()):
                 if d.anchor != decl.line and d.line != decl.line:
                     continue
                 d.applied = True
-                current = verdicts.get(id(route), graph.auth.of(route))
+                current = verdicts.get(id(route), judgement.of(route))
                 if current.state is not AuthState.PROTECTED:
                     reason = f"declared public in {d.path}:{d.line}: {d.reason}"
                     verdicts[id(route)] = Verdict(AuthState.PUBLIC, reason, public_reason=reason,
                                                   scheme=current.scheme)
-                    made_public.append((route, d.reason, SuppressionKind.IN_SOURCE))
+                    made_public.append(DeclaredPublic(route, d.reason, SuppressionKind.IN_SOURCE))
                 break
     return Intent(config, outcome.unmatched, directives, verdicts=verdicts, made_public=made_public)
 
@@ -251,17 +259,6 @@ def suppress(findings: list[Finding], intent: Intent, ran: set[str] | frozenset[
     return out
 
 
-class _RoutesView:
-    """The graph with other routes: what a rule sees when asked about routes as they were."""
-
-    def __init__(self, graph: Graph, routes: list) -> None:
-        self._graph = graph
-        self.routes = routes
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._graph, name)
-
-
 def declared_public_findings(judged: Graph, intent: Intent) -> list[Finding]:
     """The RG001 findings that declaring routes public (configuration `public`, inline `# routeguard: public`)
     silenced, as suppressed findings with the declaration's reason: SARIF and JSON show them as suppressed
@@ -271,13 +268,14 @@ def declared_public_findings(judged: Graph, intent: Intent) -> list[Finding]:
 
     out: list[Finding] = []
     seen: set[int] = set()
-    assert judged.auth is not None
-    for route, why, kind in intent.made_public:
-        if id(route) in seen or judged.auth.of(route).state is not AuthState.UNPROTECTED:
+    judgement = judgement_of(judged)
+    for declared in intent.made_public:
+        route = declared.route
+        if id(route) in seen or judgement.of(route).state is not AuthState.UNPROTECTED:
             continue
         seen.add(id(route))
-        for found in rg001_unprotected_route.check(_RoutesView(judged, [route])):  # type: ignore[arg-type]
-            out.append(replace(found, suppressed=why, suppression_kind=kind))
+        for found in rg001_unprotected_route.check(replace(judged, routes=[route])):  # RG001 on this route alone
+            out.append(replace(found, suppressed=declared.reason, suppression_kind=declared.kind))
     return out
 
 
@@ -292,7 +290,7 @@ def config_ignored(findings: list[Finding], config: Config, rules: set[str] | fr
 # ------------------------------------------------------------------------------------- RG012's question
 
 
-def directive_problems(d: Directive, ran: frozenset) -> list[str]:
+def directive_problems(d: Directive, ran: frozenset[str]) -> list[str]:
     """Why a directive is wrong or did nothing (empty when it is fine)."""
     problems = list(d.problems)
     if d.kind == "public":
@@ -310,7 +308,7 @@ def directive_problems(d: Directive, ran: frozenset) -> list[str]:
     return problems
 
 
-def comment_column(d: Directive, cache: dict) -> int:
+def comment_column(d: Directive, cache: dict[str, list[str] | None]) -> int:
     """1-based column where the directive starts; 1 when the file cannot be read again."""
     if d.path not in cache:
         try:

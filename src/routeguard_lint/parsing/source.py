@@ -7,7 +7,7 @@ Resource bounds. LibCST's native parser recurses without a limit (a few thousand
 overflow the C stack and kill the process: there is no Python exception to catch) and takes time
 quadratic in the length of a left-nested chain (`a.b.b.b...`, `a[0][0]...`, `a + a + ...`). So before
 LibCST sees a file, CPython's own parser (C, fast, with its own nesting limits) measures the nesting:
-a file nested deeper than `MAX_DEPTH` levels, or with more deeply nested code than `MAX_DEEP_WORK`
+a file nested deeper than `MAX_NESTING` levels, or with more deeply nested code than `MAX_DEEP_WORK`
 allows, is reported instead of parsed. Files CPython rejects (syntax errors, syntax newer than this
 interpreter) get a conservative lexical estimate instead. `MAX_BYTES` bounds the size (and so the time
 and memory) of everything else. The bounds depend only on the file's bytes, never on the clock, so
@@ -39,8 +39,8 @@ RECURSION_LIMIT = 20_000
 # Nesting bound, in syntax-tree levels (a chain `a.b.c` or `a + b + c` is as deep as it is long). Real
 # code stays under 100 (the deepest of 4,700 files of the standard library and site-packages: 87);
 # LibCST's parser crashes somewhere above 2,000 levels and needs seconds per chain from about 1,000.
-MAX_DEPTH = 500
-# Work bound for many chains each under MAX_DEPTH: the sum, over syntax-tree nodes nested deeper than
+MAX_NESTING = 500
+# Work bound for many chains each under MAX_NESTING: the sum, over syntax-tree nodes nested deeper than
 # DEEP_FROM levels, of how much deeper they are (a chain of n levels costs about n*n/2). Real code: at
 # most 8,000; the budget allows about 15 s of LibCST's slowest chains.
 DEEP_FROM = 30
@@ -182,7 +182,7 @@ def too_large(size: int) -> str:
     return f"file is too large to analyse ({size:,} bytes; the limit is {MAX_BYTES:,})"
 
 
-def read_source(path: str | os.PathLike, head: int | None = None) -> bytes:
+def read_source(path: str | os.PathLike[str], head: int | None = None) -> bytes:
     """The bytes of one source file (its first `head` bytes only, when given). Raises ParseFailure for
     anything that is not a readable regular file of at most MAX_BYTES: never blocks on a FIFO, never
     reads a device or an endless stream."""
@@ -235,7 +235,7 @@ def _frame_depth() -> int:
 
 def _too_deep(depth: int, line: int) -> ParseFailure:
     return ParseFailure(f"file is nested too deeply to analyse ({depth} levels at line {line}; "
-                        f"the limit is {MAX_DEPTH})", line)
+                        f"the limit is {MAX_NESTING})", line)
 
 
 def _too_much(work: int, line: int) -> ParseFailure:
@@ -248,12 +248,12 @@ _DOTTED = re.compile(r"(?<!\w)\w+(?:[ \t\f\\\r\n]*\.[ \t\f\\\r\n]*\w+)+")
 
 
 def _long_dotted_name(text: str) -> bool:
-    """Is there a dotted name of more than MAX_DEPTH parts? (CPython's parser joins the parts of a dotted
+    """Is there a dotted name of more than MAX_NESTING parts? (CPython's parser joins the parts of a dotted
     import name in quadratic time, so such a file is measured lexically before CPython sees it.)"""
-    if text.count(".") <= MAX_DEPTH:
+    if text.count(".") <= MAX_NESTING:
         return False
-    shortest = 2 * MAX_DEPTH
-    return any(m.end() - m.start() > shortest and m.group().count(".") > MAX_DEPTH for m in _DOTTED.finditer(text))
+    shortest = 2 * MAX_NESTING
+    return any(m.end() - m.start() > shortest and m.group().count(".") > MAX_NESTING for m in _DOTTED.finditer(text))
 
 
 def check_shape(text: str) -> SyntaxError | None:
@@ -279,10 +279,10 @@ def _check_shape(text: str) -> SyntaxError | None:
         return exc
     except RecursionError:  # "too complex" for CPython's parser itself
         depth, line, _, _ = rough_shape(text)
-        raise _too_deep(max(depth, MAX_DEPTH + 1), line) from None
+        raise _too_deep(max(depth, MAX_NESTING + 1), line) from None
     except MemoryError:  # too deep for CPython's parser, or really out of memory (the bound per file)
         depth, line, _, _ = rough_shape(text)
-        if depth > MAX_DEPTH:
+        if depth > MAX_NESTING:
             raise _too_deep(depth, line) from None
         raise ParseFailure(OUT_OF_MEMORY) from None
     except ValueError:  # NUL bytes (decode() reports those first), integer literals too long to convert
@@ -292,7 +292,7 @@ def _check_shape(text: str) -> SyntaxError | None:
         sys.setrecursionlimit(old)
     depth, line, work, work_line = tree_shape(tree)
     del tree
-    if depth > MAX_DEPTH:
+    if depth > MAX_NESTING:
         raise _too_deep(depth, line)
     if work > MAX_DEEP_WORK:
         raise _too_much(work, work_line)
@@ -301,7 +301,7 @@ def _check_shape(text: str) -> SyntaxError | None:
 
 def _check_rough(text: str) -> None:
     depth, line, work, work_line = rough_shape(text)
-    if depth > MAX_DEPTH:
+    if depth > MAX_NESTING:
         raise _too_deep(depth, line)
     if work > MAX_DEEP_WORK:
         raise _too_much(work, work_line)

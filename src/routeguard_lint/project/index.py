@@ -10,14 +10,19 @@ attributes (settings objects) and factory functions' return values. Every lookup
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import ClassDef, Func, ImportRef, ModuleFacts, is_marker
-from routeguard_lint.project.binding import bind_args, free_names
+from routeguard_lint.facts.extract import Bind, ClassDef, Func, ImportRef, ModuleFacts, is_marker
+from routeguard_lint.project.arguments import bind_args, free_names
 
-MAX_DEPTH = 40
+if TYPE_CHECKING:
+    from routeguard_lint.project.library import LibraryLoader
+
+# Nested steps one lookup may take (an alias of an attribute of an import of ...), and one string evaluation.
+MAX_RESOLVE_DEPTH = 40
 # Call-site sensitivity: a function body is evaluated with the arguments of one call bound to its
 # parameters (`Ctx.env`), through at most MAX_CALL_DEPTH nested calls; deeper, parameters stay unknown
 # (`ParamV`). Results are memoised per (function, bound arguments).
@@ -50,15 +55,20 @@ class ExternalV:
     qualname: str  # dotted name outside the project ("fastapi.Depends", "builtins.len")
 
 
+# The identity of an allocation site (where an object is made, and for which call being evaluated):
+# ("call", module, scope, line, call text), ("local", module, function, name, ...), ("global", ...), ...
+SiteKey = tuple[Hashable, ...]
+
+
 @dataclass(frozen=True)
 class InstanceV:
     """An object made by calling `cls` (a ClassV, ExternalV, or None when unknown)."""
 
-    cls: object
+    cls: Value | None
     call: ir.Call
     module: str  # where the call is written
     scope: str | None
-    key: tuple  # identity of the allocation site
+    key: SiteKey
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ class UnionV:
     """One of several values, depending on a condition the analysis cannot decide (`a if c else b`,
     `if c: x = a` / `else: x = b`, `table[key]` with an unknown key). Each alternative is kept; see `union`."""
 
-    options: tuple  # of Value, at least two, no UnionV among them
+    options: tuple[Value, ...]  # at least two, no UnionV among them
 
 
 Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV | UnionV
@@ -92,7 +102,7 @@ Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | U
 def union(values: Iterable[Value]) -> Value:
     """The union of `values` (flattened, duplicates dropped): the value itself when there is only one,
     UNKNOWN when there is none or when any alternative is unknown."""
-    out: list = []
+    out: list[Value] = []
     for value in values:
         for option in (value.options if isinstance(value, UnionV) else (value,)):
             if isinstance(option, UnknownV):
@@ -104,7 +114,7 @@ def union(values: Iterable[Value]) -> Value:
     return out[0] if len(out) == 1 else UnionV(tuple(out[:MAX_OPTIONS]))
 
 
-def options(value: Value) -> tuple:
+def options(value: Value) -> tuple[Value, ...]:
     """The alternatives of a value: its options for a UnionV, else the value alone."""
     return value.options if isinstance(value, UnionV) else (value,)
 
@@ -118,24 +128,40 @@ def qualified_name(value: object) -> str | None:
     if isinstance(value, ExternalV):
         return value.qualname
     return None
+
+
+def external_name(value: object) -> str | None:
+    """The dotted name of an external value (`fastapi.Depends`); None for anything else."""
+    return value.qualname if isinstance(value, ExternalV) else None
+
+
 UNKNOWN = UnknownV()
+
+
+@dataclass(frozen=True)
+class BoundParam:
+    """A parameter of a function bound to an argument of the call being evaluated."""
+
+    function: str  # qualname
+    param: str
+    value: ir.Bound  # the argument, with the context it is read in
 
 
 @dataclass(frozen=True)
 class Ctx:
     """Where an expression is read: a module, the function whose body it is in (None at module level),
-    and what one call bound to the parameters of that function and the functions around it:
-    ((function qualname, parameter name, ir.Bound), ...), empty when not evaluating a particular call."""
+    and what one call bound to the parameters of that function and the functions around it (empty when not
+    evaluating a particular call)."""
 
     module: str
     scope: str | None = None  # qualname of the enclosing function
-    env: tuple = ()
+    env: tuple[BoundParam, ...] = ()
     depth: int = 0  # nested calls evaluated to get here (bounded by MAX_CALL_DEPTH)
 
-    def bound(self, scope: str, name: str) -> ir.Expr | None:
-        for owner, param, expr in self.env:
-            if owner == scope and param == name:
-                return expr
+    def bound(self, scope: str, name: str) -> ir.Bound | None:
+        for item in self.env:
+            if item.function == scope and item.param == name:
+                return item.value
         return None
 
 
@@ -147,7 +173,8 @@ def _reads(expr: ir.Expr | None, name: str) -> bool:
 
 
 class Index:
-    def __init__(self, modules: list[ModuleFacts], namespaces: Iterable[str] = (), library: object = None):
+    def __init__(self, modules: list[ModuleFacts], namespaces: Iterable[str] = (),
+                 library: LibraryLoader | None = None) -> None:
         """`modules`: one per file, each with its one module name. `namespaces`: the namespace packages
         (folders without `__init__.py`) those names imply; `import a.b` of one gives a module with no
         names of its own, whose attributes are its submodules."""
@@ -158,7 +185,9 @@ class Index:
             if name not in self.by_name:
                 self.by_name[name] = ModuleFacts(path=name.replace(".", "/"), module=name, is_package=True)
         self.modules = modules
-        self._cache: dict = {}
+        # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
+        self._cache: dict[tuple[Hashable, ...], Value] = {}
+        self._branch_tables: dict[int, tuple[Func, dict[str, list[Bind]]]] = {}  # see `_branches`
         # installed libraries (library.LibraryLoader), read on demand; see `resolve_lib`
         self.library = library
         self.lib_modules: set[str] = set()
@@ -195,7 +224,7 @@ class Index:
             return True
         if self.library is None or not name:
             return False
-        facts = self.library.load(name)  # type: ignore[attr-defined]
+        facts = self.library.load(name)
         if facts is None:
             return False
         self.by_name[name] = facts
@@ -241,7 +270,7 @@ class Index:
 
     # -- resolution --------------------------------------------------------------------------------
     def resolve(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> Value:  # noqa: C901
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
             return UNKNOWN
         d = depth + 1
         if isinstance(expr, ir.Name):
@@ -295,7 +324,7 @@ class Index:
     def truth(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> bool | None:
         """Whether a condition is true, when its value can be told statically (literals, constants, bound
         arguments, `not`, `and`/`or`, comparisons of literals); None when it cannot."""
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         d = depth + 1
         if isinstance(expr, ir.Not):
@@ -366,21 +395,21 @@ class Index:
             found: tuple[ir.Expr, Ctx] | None = None
             if isinstance(expr, ir.Name):
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
-                found = (bound, ctx) if bound is not None else self.binding(expr, ctx)
+                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx)
             elif isinstance(expr, ir.Attr):
-                found = self.binding(expr, ctx)
+                found = self.assignment(expr, ctx)
             if found is None:
                 return None
             expr, ctx = found
         return None
 
-    def resolve_binding(self, expr: ir.Expr, ctx: Ctx, key: tuple, depth: int) -> Value:
+    def resolve_assigned(self, expr: ir.Expr, ctx: Ctx, key: SiteKey, depth: int) -> Value:
         """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, key, depth + 1)
         return self.resolve(expr, ctx, depth + 1)
 
-    def _call(self, call: ir.Call, ctx: Ctx, key: tuple, depth: int) -> Value:
+    def _call(self, call: ir.Call, ctx: Ctx, key: SiteKey, depth: int) -> Value:
         func = call.func
         if isinstance(func, ir.Name) and func.id == "__import_from__":
             # a function-local `from module import name` (facts/walker.py writes it so)
@@ -396,7 +425,7 @@ class Index:
             return union(self._call_one(option, call, ctx, key, depth) for option in callee.options)
         return self._call_one(callee, call, ctx, key, depth)
 
-    def _call_one(self, callee: Value, call: ir.Call, ctx: Ctx, key: tuple, depth: int) -> Value:
+    def _call_one(self, callee: Value, call: ir.Call, ctx: Ctx, key: SiteKey, depth: int) -> Value:
         if isinstance(callee, ExternalV) and self._lib_mode:
             callee = self.materialize(callee)
         if isinstance(callee, (ClassV, ExternalV)):
@@ -416,12 +445,13 @@ class Index:
         if ctx.depth >= MAX_CALL_DEPTH or not func.params:
             return plain
         env = bind_args(func, call, ctx, def_ctx, skip_first=skip_first)
-        pairs = tuple((func.qualname, name, expr) for name, expr in sorted(env.names.items())
+        pairs = tuple(BoundParam(func.qualname, name, expr) for name, expr in sorted(env.names.items())
                       if isinstance(expr, ir.Bound))
         if not pairs:
             return plain
         # the bindings of the functions around it stay visible (a closure called where it was made)
-        outer = tuple(item for item in ctx.env if item[0] != func.qualname) if ctx.module == callee.module else ()
+        outer = tuple(item for item in ctx.env if item.function != func.qualname) \
+            if ctx.module == callee.module else ()
         return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
 
     def call_result(self, callee: FuncV, depth: int = 0, call: ir.Call | None = None,
@@ -452,29 +482,48 @@ class Index:
         self._cache[cache_key] = result
         return result
 
-    def _branches(self, func: Func, name: str) -> list[tuple[ir.Expr, int, tuple]] | None:
+    def _branches(self, func: Func, name: str) -> list[Bind] | None:
         """The assignments of a local that may each be its value at the end of the function body: the
         last unconditional one and those after it under an `if`; None when that is only the last one."""
-        key = ("branches", id(func))
-        table = self._cache.get(key)
-        if table is None:
-            table = {}
-            by_name: dict[str, list] = {}
-            for bind in func.binds:
-                by_name.setdefault(bind.name, []).append((bind.value, bind.line, bind.conditions))
-            for bname, items in by_name.items():
-                if len(items) < 2:
-                    continue
-                start = max((i for i, item in enumerate(items) if not item[2]), default=0)
-                chosen = items[start:]
-                if len(chosen) < 2 or any(_reads(expr, bname) or any(is_marker(c) for c in conds)
-                                          for expr, _line, conds in chosen):
-                    continue  # loops, `x = x + [...]`, try blocks: the last assignment, as before
-                table[bname] = chosen
-            self._cache[key] = (func, table)
-        else:
-            table = table[1]
+        cached = self._branch_tables.get(id(func))
+        if cached is not None:
+            return cached[1].get(name)
+        table: dict[str, list[Bind]] = {}
+        by_name: dict[str, list[Bind]] = {}
+        for bind in func.binds:
+            by_name.setdefault(bind.name, []).append(bind)
+        for bname, items in by_name.items():
+            if len(items) < 2:
+                continue
+            start = max((i for i, item in enumerate(items) if not item.conditions), default=0)
+            chosen = items[start:]
+            if len(chosen) < 2 or any(_reads(b.value, bname) or any(is_marker(c) for c in b.conditions)
+                                      for b in chosen):
+                continue  # loops, `x = x + [...]`, try blocks: the last assignment, as before
+            table[bname] = chosen
+        self._branch_tables[id(func)] = (func, table)  # the function is kept: its id stays its own
         return table.get(name)
+
+    def _branch_union(self, branches: list[Bind], name: str, local: Ctx, made_in: tuple[Hashable, ...],
+                      depth: int) -> Value:
+        """The union of the alternatives of a local assigned under conditions that the call allows.
+        A condition that reads the local being resolved (`if method == "goto": method = "link"`) reads
+        its earlier value: while its alternatives are being weighed the local is unknown to those
+        conditions, so each such test is undecided and keeps its alternative. Without this guard each
+        condition re-resolves the local, and an `elif` chain of n tests costs n**depth."""
+        key = ("weighing", local.module, local.scope, name, local.env)
+        memo = self._cache.get(key)
+        if memo is not None:
+            return memo
+        self._cache[key] = UNKNOWN  # conditions reading `name` meanwhile see an unknown value
+        try:
+            result = union(self.resolve_assigned(b.value, local, ("local", local.module, local.scope, name, b.line,
+                                                                  *made_in), depth)
+                           for b in branches
+                           if not any(self.truth(c, local, depth + 1) is False for c in b.conditions))
+        finally:
+            del self._cache[key]
+        return result
 
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
@@ -501,12 +550,9 @@ class Index:
                 made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    return union(self.resolve_binding(expr, local, ("local", ctx.module, scope, name, line,
-                                                                    *made_in), depth)
-                                 for expr, line, conds in branches
-                                 if not any(self.truth(c, local, depth + 1) is False for c in conds))
-                return self.resolve_binding(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
-                                            depth)
+                    return self._branch_union(branches, name, local, made_in, depth)
+                return self.resolve_assigned(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
+                                             depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
@@ -526,9 +572,10 @@ class Index:
                     return ParamV(facts.module, scope, name)
         return self.global_name(ctx.module, name, depth)
 
-    def global_name(self, module: str, name: str, depth: int = 0, seen: frozenset = frozenset()) -> Value:
+    def global_name(self, module: str, name: str, depth: int = 0,
+                    seen: frozenset[tuple[str, str]] = frozenset()) -> Value:
         facts = self.by_name.get(module)
-        if facts is None or depth > MAX_DEPTH or (module, name) in seen:
+        if facts is None or depth > MAX_RESOLVE_DEPTH or (module, name) in seen:
             return UNKNOWN
         cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
@@ -541,18 +588,18 @@ class Index:
         self._cache[cache_key] = value
         return value
 
-    def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset) -> Value:
-        made = getattr(facts, "global_assigns", {}).get(name)
+    def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset[tuple[str, str]]) -> Value:
+        made = facts.global_assigns.get(name)
         if made:  # `global name` in functions: what they assign, and the module's own binding if any
-            values = [self.resolve_binding(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
-                                           depth) for expr, scope in made]
+            values = [self.resolve_assigned(m.value, Ctx(facts.module, m.function),
+                                            ("global", facts.module, name, m.function), depth) for m in made]
             own = facts.assigns.get(name)
             if own is not None and not (isinstance(own, ir.Const) and own.value is None):
-                values.append(self.resolve_binding(own, Ctx(facts.module), ("global", facts.module, name), depth))
+                values.append(self.resolve_assigned(own, Ctx(facts.module), ("global", facts.module, name), depth))
             return union(values)
         if name in facts.assigns:
-            return self.resolve_binding(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
-                                        depth)
+            return self.resolve_assigned(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
+                                         depth)
         if name in facts.functions:
             return FuncV(facts.module, name)
         if name in facts.classes:
@@ -579,7 +626,7 @@ class Index:
             return ExternalV(f"{outside[0]}.{name}")
         return UNKNOWN
 
-    def import_ref(self, ref: ImportRef, depth: int = 0, seen: frozenset = frozenset(),
+    def import_ref(self, ref: ImportRef, depth: int = 0, seen: frozenset[tuple[str, str]] = frozenset(),
                    importer: str | None = None) -> Value:
         if ref.module not in self.by_name and self._lazy(importer, ref.module):
             if not self._ensure(ref.module) and ref.name is not None:
@@ -654,19 +701,20 @@ class Index:
     def instance_attr(self, cls_v: ClassV, attr: str, instance: InstanceV | None, depth: int = 0) -> Value:
         """`obj.attr` set by a method as `self.attr = expr`; for an `__init__` assignment of a known instance,
         read with the arguments that instance was made with."""
-        if depth > MAX_DEPTH:
+        if depth > MAX_RESOLVE_DEPTH:
             return UNKNOWN
         for owner in self.mro(cls_v):
             cdef = self.cls(owner)
             if cdef is None or attr not in cdef.instance_attrs:
                 continue
-            expr, method = cdef.instance_attrs[attr]
+            assigned = cdef.instance_attrs[attr]
+            expr, method = assigned.value, assigned.function
             func = self.func(FuncV(owner.module, method))
             mctx = Ctx(owner.module, method)
             if instance is not None and func is not None and func.name == "__init__":
                 mctx = self.call_env(FuncV(owner.module, method), func, instance.call,
                                      Ctx(instance.module, instance.scope), skip_first=True)
-            return self.resolve_binding(expr, mctx, ("attr", owner.module, cdef.name, attr), depth + 1)
+            return self.resolve_assigned(expr, mctx, ("attr", owner.module, cdef.name, attr), depth + 1)
         return UNKNOWN
 
     def class_attr(self, cls_v: ClassV, attr: str, depth: int = 0) -> Value:
@@ -681,8 +729,8 @@ class Index:
                 # pydantic `Field(default=...)` / `Field("...")`
                 if isinstance(expr, ir.Call) and ir.dotted(expr.func) in ("Field", "pydantic.Field"):
                     expr = expr.arg(0, "default") or ir.Unknown("Field()")
-                return self.resolve_binding(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
-                                            depth + 1)
+                return self.resolve_assigned(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
+                                             depth + 1)
         return UNKNOWN
 
     def mro(self, cls_v: ClassV, depth: int = 0) -> list[ClassV]:
@@ -716,8 +764,8 @@ class Index:
                     out.append(value.qualname)
         return out
 
-    # -- bindings ----------------------------------------------------------------------------------
-    def binding(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+    # -- assignments -------------------------------------------------------------------------------
+    def assignment(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
         """The expression `name` or `module.name` is bound to, and where to read it: function locals
         (enclosing scopes too; a parameter of that name hides everything further out), then module level,
         following `from x import name` re-exports and star imports. None when it is not an assignment."""
@@ -732,14 +780,14 @@ class Index:
                     bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
                     return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None
 
-            return self.module_binding(facts.module, expr.id)
+            return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
             base = self.resolve(expr.value, ctx)
             if isinstance(base, ModuleV):
-                return self.module_binding(base.name, expr.attr)
+                return self.module_assignment(base.name, expr.attr)
         return None
 
-    def module_binding(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
+    def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """A module-level `name = expr`, following `from x import name` re-exports."""
         facts = self.by_name.get(module)
         if facts is None or depth > 10:
@@ -750,11 +798,11 @@ class Index:
             return None
         ref = facts.imports.get(name)
         if ref is not None:
-            return self.module_binding(ref.module, ref.name, depth + 1) if ref.name else None
+            return self.module_assignment(ref.module, ref.name, depth + 1) if ref.name else None
         for star in facts.star_imports:
             if not self._star_exports(star, name):
                 continue
-            found = self.module_binding(star, name, depth + 1)
+            found = self.module_assignment(star, name, depth + 1)
             if found is not None:
                 return found
         return None
@@ -769,7 +817,7 @@ class Index:
     # -- constants ---------------------------------------------------------------------------------
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
         """Statically evaluate a string expression (literals, constants, f-strings, settings attributes)."""
-        if expr is None or depth > MAX_DEPTH:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         if isinstance(expr, ir.Str):
             return expr.value

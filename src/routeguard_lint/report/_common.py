@@ -17,7 +17,7 @@ def sarif_level(severity: str) -> str:
     return SARIF_LEVELS.get(severity, "warning")
 
 
-def finding_order(finding: Finding) -> tuple:
+def finding_order(finding: Finding) -> tuple[object, ...]:
     """``Finding.sort_key()`` extended with every remaining field, so the order is total.
 
     Two findings that tie on ``sort_key()`` but differ elsewhere (severity, end position,
@@ -59,7 +59,7 @@ def split_suppressed(
     return [f for f in sort_findings(active) if f not in quiet_set], sort_findings(quiet)
 
 
-def route_order(route: RouteInfo) -> tuple:
+def route_order(route: RouteInfo) -> tuple[object, ...]:
     """``RouteInfo.sort_key()`` extended with every remaining field, so the order is total."""
     deps = tuple((d.name, d.kind, d.origin, d.path or "", d.line or 0) for d in route.dependencies)
     return (route.sort_key(), route.column, route.state, route.reason, route.auth,

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
-from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import MAX_CALL_DEPTH, Ctx, FuncV, Index, ParamV
 from routeguard_lint.routes.literals import Item, Literals
 
@@ -136,6 +136,7 @@ class Contexts:
                 if facts.pending:
                     for word in set(facts.words.split()):
                         self._pending_words.setdefault(word, []).append(facts)
+        getattr(self.index.by_name, "asked", set()).add(name)  # see api.OnDemandModules.asked
         loaded = False
         for facts in self._pending_words.pop(name, ()):
             if facts.pending:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts
-from routeguard_lint.project.binding import free_names, subst
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -37,9 +37,9 @@ from routeguard_lint.routes.model import (
     RouterKind,
     RouterNode,
 )
-from routeguard_lint.routes.names import APP_URL_DEFAULTS, HTTP_METHODS, last_name
 from routeguard_lint.routes.params import Params
 from routeguard_lint.routes.routers import Routers
+from routeguard_lint.vocabulary import APP_URL_DEFAULTS, HTTP_METHODS, last_name
 
 ROUTE_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "route"})
 # `router.x(...)` calls that declare a route, include or mount something, or add middleware
@@ -63,7 +63,7 @@ class Site:
     """Where a registration call is written, and the `if` tests around it."""
 
     facts: ModuleFacts
-    conditions: tuple[ir.Expr, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     col: int = 1
     end_col: int = 1
 

@@ -4,10 +4,9 @@ take, and the middleware in front of it. Nodes are shared between routes (one pe
 
 from __future__ import annotations
 
-from routeguard_lint.auth.calls import Calls, mentions_auth_state
-from routeguard_lint.auth.vocabulary import PASSWORD_FORMS, SCHEME_NAMES, Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Param
+from routeguard_lint.project.calls import Calls, mentions_auth_state
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -31,8 +30,16 @@ from routeguard_lint.routes.model import (
     Route,
     walk,
 )
-from routeguard_lint.routes.names import AUTH_NAME, is_fastapi_name, last_name
 from routeguard_lint.routes.params import Params
+from routeguard_lint.vocabulary import (
+    AUTH_NAME,
+    PASSWORD_FORMS,
+    SCHEME_NAMES,
+    Source,
+    is_credential,
+    is_fastapi_name,
+    last_name,
+)
 
 
 def _outside(value: Value) -> bool:
@@ -64,7 +71,7 @@ class DependencyTrees:
             target_expr = self.params.annotation_type(ref.annotation, ctx)
         if target_expr is None:
             return self.leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", NodeKind.UNRESOLVED,
-                              ref.path, ref.line)
+                             ref.path, ref.line)
         value = self.index.resolve(target_expr, ctx)
         return self.node_for_value(value, target_expr, ctx, ref.path, ref.line)
 
@@ -92,7 +99,7 @@ class DependencyTrees:
             if value.cls is None:
                 # a call we could not follow (e.g. an unknown factory)
                 node = self.leaf(("unresolved", ir.show(value.call)), ir.show(value.call), NodeKind.UNRESOLVED, path,
-                                  line)
+                                 line)
                 if node.qualname is None:
                     node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
                 return node
@@ -191,7 +198,7 @@ class DependencyTrees:
         return node
 
     def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
-                       label: str | None = None) -> DepNode:
+                      label: str | None = None) -> DepNode:
         key = ("callable", fv)
         node = self.nodes.get(key)
         if node is not None:
@@ -236,7 +243,7 @@ class DependencyTrees:
         if any(mentions_auth_state(c) for r in func.raises for c in r.conditions):
             # `if not request.user.is_authenticated: raise ...`: what AuthenticationMiddleware's backend set
             src = self.leaf(("authstate", fv), "request.user (set by AuthenticationMiddleware)", NodeKind.REQUEST_USER,
-                             node.path, func.line)
+                            node.path, func.line)
             src.credential = True
             node.children.append(Child(src, "request.user"))
         node.rejects = self.calls.can_reject(fv)
@@ -253,13 +260,13 @@ class DependencyTrees:
         node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
                        cdef.line if cdef else None)
         self.nodes[key] = node
-        done: set = set()
+        done: set[str] = set()
         for owner in self.index.mro(cls_v):
             odef = self.index.cls(owner)
             if odef is None:
                 continue
             octx = Ctx(owner.module)
-            for name, (annotation, line) in getattr(odef, "annotations", {}).items():
+            for name, (annotation, line) in odef.annotations.items():
                 if name in done or name.startswith("_"):
                     continue
                 done.add(name)
@@ -312,10 +319,10 @@ class DependencyTrees:
                                  mw.undecided_at or mw.def_line or mw.line)
             elif mw.unknown_exemptions:
                 node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
-                                  NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
+                                 NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
             else:
                 node = self.leaf(("middleware", mw.label), label, NodeKind.MIDDLEWARE, mw.def_path or mw.file,
-                                  mw.def_line or mw.line)
+                                 mw.def_line or mw.line)
                 node.credential = node.rejects = True
             out.append(Child(node, mw.origin))
         return out

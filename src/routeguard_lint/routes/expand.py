@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from routeguard_lint.facts import ir
 from routeguard_lint.routes import limits
 from routeguard_lint.routes.model import (
     DepRef,
@@ -29,7 +28,7 @@ class Way:
 
     full_path: str
     deps: list[DepRef]  # dependencies, outermost first
-    conditions: tuple[ir.Expr, ...]  # of the includes passed
+    conditions: tuple[str, ...]  # source text of the `if` tests around the includes passed
     reachable: bool  # the root is an app
     mounted: bool  # went through a mount
     apps: tuple[RouterKey, ...]  # the apps passed, innermost first
@@ -42,7 +41,7 @@ class Below:
 
     path: str
     deps: list[DepRef]
-    conditions: tuple[ir.Expr, ...] = ()
+    conditions: tuple[str, ...] = ()
     seen: frozenset[RouterKey] = frozenset()
     mounted: bool = False
     apps: tuple[RouterKey, ...] = ()

@@ -4,12 +4,12 @@ a project `@login_required` whose wrapper reads a credential and can reject)."""
 
 from __future__ import annotations
 
-from routeguard_lint.auth.calls import Calls
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Decorator, Func, ModuleFacts
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value
+from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value, external_name
 from routeguard_lint.routes.model import Guard
-from routeguard_lint.routes.names import DEPENDS, external_name, last_name
+from routeguard_lint.vocabulary import DEPENDS, last_name
 
 MAX_DECORATOR_FUNCTIONS = 40  # functions of a class-based-view decorator looked into
 MAX_DECORATOR_DEPTH = 4  # calls and nested functions followed from the decorator

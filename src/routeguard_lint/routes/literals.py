@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
-from routeguard_lint.project.binding import subst
+from routeguard_lint.project.arguments import subst
 from routeguard_lint.project.index import Ctx, FuncV, Index
 
 MAX_NESTING = 12  # collections built from collections (`a + b`, `[*xs]`, names bound to them) followed this deep
@@ -123,7 +123,7 @@ class Literals:
 
     def _bound_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[Item]:
         """The elements of the collection a name is bound to, and what the code then appends to it."""
-        bound = self.binding(expr, ctx)
+        bound = self.assignment(expr, ctx)
         if bound is None:
             return []
         items = self.items_ctx(bound.expr, bound.ctx, depth)
@@ -169,15 +169,15 @@ class Literals:
                     else:
                         out.append(DictItem(key, value, ctx))
                 return out
-            bound = self.binding(expr, ctx)
+            bound = self.assignment(expr, ctx)
             if bound is None:
                 return []
             expr, ctx = bound
         return []
 
-    def binding(self, expr: ir.Expr, ctx: Ctx) -> Item | None:
-        """The expression a name is bound to (see `Index.binding`); a substituted argument is its own."""
+    def assignment(self, expr: ir.Expr, ctx: Ctx) -> Item | None:
+        """The expression a name is assigned (see `Index.assignment`); a substituted argument is its own."""
         if isinstance(expr, ir.Bound):
             return unbound(expr)
-        found = self.index.binding(expr, ctx)
+        found = self.index.assignment(expr, ctx)
         return Item(*found) if found is not None else None

@@ -5,7 +5,8 @@ the routes behind it only when its request handler (`dispatch` of a `BaseHTTPMid
 `@app.middleware("http")` function, or `__call__` of a plain ASGI class) reads a credential (an
 `Authorization`/API-key header, a session cookie, `request.session`, `request.user`), itself or in a project
 function it calls, and a request that carries no credential never reaches the next app (`call_next(request)`,
-`self.app(scope, receive, send)`): the handler is walked with the credential missing (missing_credential.py).
+`self.app(scope, receive, send)`): the handler is walked with the credential missing, a judgement of the
+auth stage (auth/middleware.py) that `api` hands to the route table's builder.
 One that hands such a request on is an observer, whatever else it does (logs or audits the header, copies
 the token to `request.state`, re-raises what the app raised, rejects only a malformed header); one whose
 walk cannot tell (the next app is reached only past a test on a value the analysis cannot compute) is
@@ -21,14 +22,12 @@ recorded so that those checks can name it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from routeguard_lint.auth.calls import Calls
-from routeguard_lint.auth.missing_credential import AV, Flow
-from routeguard_lint.auth.optional_auth import credential_key
-from routeguard_lint.auth.vocabulary import VERIFYING_CALLS
 from routeguard_lint.facts import ir
+from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -77,6 +76,12 @@ class Middleware:
         return path in self.exact or any(path.startswith(p) for p in self.prefixes)
 
 
+# Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
+# line of the call to the next app it may reach): the auth stage's judgement (auth/middleware.py), which
+# `api` hands to the route table's builder.
+MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, "int | None"]]
+
+
 @dataclass
 class _Scan:
     exact: set[str] = field(default_factory=set)
@@ -88,10 +93,11 @@ class MiddlewareReader:
     """Reads middleware registrations (route discovery calls `add` for each) and what each one's request
     handler does to a request without credentials."""
 
-    def __init__(self, index: Index, calls: Calls, literals: Literals) -> None:
+    def __init__(self, index: Index, calls: Calls, literals: Literals, role: MiddlewareRole) -> None:
         self.index = index
         self.calls = calls
         self.literals = literals
+        self.role = role
         self.found: list[Middleware] = []
 
     # -- registrations -----------------------------------------------------------------------------
@@ -118,7 +124,7 @@ class MiddlewareReader:
             func = self.index.func(handler)
             mw.def_path = self.index.path_of(handler.module)
             mw.def_line = func.line if func else None
-            mw.kind, mw.undecided_at = self._role(handler)
+            mw.kind, mw.undecided_at = self.role(self, handler)
             if mw.kind is Role.AUTH:
                 scan = self._exemptions(handler)
                 mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
@@ -140,73 +146,16 @@ class MiddlewareReader:
         return None
 
     # -- what the handler does ---------------------------------------------------------------------
-    def _role(self, fv: FuncV) -> tuple[Role, int | None]:
-        """Walk the handler with the credential missing: does the request reach the next app?"""
-        calls = self.calls
-        func = self.index.func(fv)
-        if func is None or not calls.reads_credential(fv):
-            return Role.OTHER, None
-        params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
-        if func.class_name is not None and params and params[0].name in ("self", "cls"):
-            params = params[1:]
-        names = [p.name for p in params]
-        request = names[0] if names else None
-        onward = set(names[1:2]) if func.name != "__call__" else set()
-
-        def next_app(call: ir.Call) -> bool:
-            f = call.func
-            if isinstance(f, ir.Name) and f.id in onward:
-                return True
-            return isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == "self" and \
-                "app" in f.attr.lower()
-
-        ctx = Ctx(fv.module, func.qualname)
-        flow = Flow(self.index, calls.callee, VERIFYING_CALLS, credential_key, next_app=next_app,
-                    decide=lambda expr: self._test_value(expr, ctx))
-        env = {request: AV("obj", None, True)} if request else {}
-        outcome = flow.run(fv, env)
-        if not outcome.reached:
-            rejects = calls.can_reject(fv) or self._rejecting_return(fv) or bool(func.returns)
-            return (Role.AUTH, None) if rejects else (Role.OBSERVER, None)
-        if any(sure for _line, sure in outcome.reached):
-            return Role.OBSERVER, None
-        return Role.UNKNOWN, min(line for line, _sure in outcome.reached)
-
-    def _test_value(self, expr: ir.Expr, ctx: Ctx) -> bool | None:
-        """The value of a test on the request's path, method or ASGI scope type for an ordinary HTTP request
-        to a path the middleware does not exempt (exempt paths are read separately, `_exemptions`): `path in
-        PUBLIC` and `path.startswith(...)` are false, `path not in PUBLIC` true; `scope["type"]` is "http";
-        the method is not OPTIONS/HEAD."""
-        if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
-            op, right = expr.ops[0], expr.comparators[0]
-            if self._path_base(expr.left, ctx) is not None:
-                if op in ("in", "=="):
-                    return False
-                if op in ("not in", "!="):
-                    return True
-                return None
-            text = ir.show(expr.left)
-            if isinstance(right, ir.Str) and op in ("==", "!="):
-                if text.endswith(('["type"]', "['type']")) or text.endswith(".type"):
-                    return (right.value == "http") == (op == "==")
-                if text.endswith(".method") and right.value.upper() in ("OPTIONS", "HEAD"):
-                    return op == "!="
-            return None
-        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "startswith" and \
-                self._path_base(expr.func.value, ctx) is not None:
-            return False
-        return None
-
-    def _rejecting_return(self, fv: FuncV) -> bool:
+    def rejecting_return(self, fv: FuncV) -> bool:
         func = self.index.func(fv)
         if func is None:
             return False
         ctx = Ctx(fv.module, func.qualname)
-        return any(self._is_reject_response(r.value, ctx) for r in func.returns)
+        return any(self.is_reject_response(r.value, ctx) for r in func.returns)
 
-    def _is_reject_response(self, expr: ir.Expr | None, ctx: Ctx) -> bool:
+    def is_reject_response(self, expr: ir.Expr | None, ctx: Ctx) -> bool:
         if isinstance(expr, ir.Name):  # `response = JSONResponse(..., status_code=401); return response`
-            bound = self.literals.binding(expr, ctx)
+            bound = self.literals.assignment(expr, ctx)
             expr = bound.expr if bound else expr
         if not isinstance(expr, ir.Call):
             return False
@@ -238,7 +187,7 @@ class MiddlewareReader:
                 for cond in ret.conditions:
                     self._path_test(cond, ctx, scan, positive=True)
         rejects = [r.conditions for r in func.raises] + \
-            [r.conditions for r in func.returns if self._is_reject_response(r.value, ctx)]
+            [r.conditions for r in func.returns if self.is_reject_response(r.value, ctx)]
         for conditions in rejects:  # a rejection under `path not in PUBLIC` exempts PUBLIC
             for cond in conditions:
                 self._path_test(cond, ctx, scan, positive=False)
@@ -254,7 +203,7 @@ class MiddlewareReader:
                     self._path_test(value, ctx, scan, positive)
             return
         if isinstance(cond, ir.Compare) and len(cond.ops) == 1:
-            base = self._path_base(cond.left, ctx)
+            base = self.path_base(cond.left, ctx)
             if base is not None:
                 op = cond.ops[0]
                 if (op in ("in", "==") and positive) or (op in ("not in", "!=") and not positive):
@@ -262,7 +211,7 @@ class MiddlewareReader:
                 return
         if isinstance(cond, ir.Call) and isinstance(cond.func, ir.Attr) and cond.func.attr == "startswith" \
                 and cond.args:
-            base = self._path_base(cond.func.value, ctx)
+            base = self.path_base(cond.func.value, ctx)
             if base is not None:
                 if positive:
                     self._collect(cond.args[0], ctx, scan, base, exact=False, single=False)
@@ -286,7 +235,7 @@ class MiddlewareReader:
             else:
                 scan.prefixes.append(base + item)
 
-    def _path_base(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> str | None:
+    def path_base(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> str | None:
         """For an expression holding the request path: the prefix it has dropped (`path.removeprefix("/v1")`
         -> "/v1", the path itself -> ""); None when it is not the request path."""
         if depth > 5:
@@ -296,13 +245,13 @@ class MiddlewareReader:
             return ""
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "removeprefix" \
                 and expr.args:
-            inner = self._path_base(expr.func.value, ctx, depth + 1)
+            inner = self.path_base(expr.func.value, ctx, depth + 1)
             cut = self.index.string(expr.args[0], ctx)
             return inner + cut if inner is not None and cut is not None else None
         if isinstance(expr, ir.Name):
-            bound = self.literals.binding(expr, ctx)
+            bound = self.literals.assignment(expr, ctx)
             if bound is not None and not isinstance(bound.expr, ir.Name):
-                return self._path_base(bound.expr, bound.ctx, depth + 1)
+                return self.path_base(bound.expr, bound.ctx, depth + 1)
         return None
 
     def _mentions_path(self, expr: ir.Expr) -> bool:

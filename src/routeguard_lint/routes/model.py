@@ -7,15 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param
-from routeguard_lint.project.binding import Env
+from routeguard_lint.project.arguments import Env
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
-
-if TYPE_CHECKING:
-    from routeguard_lint.auth.judge import Judgement
 
 # The identity of a router: the allocation site of the `FastAPI(...)` / `APIRouter(...)` call that made it
 # (`InstanceV.key`: ("global", module, name), ("local", module, function, name) or ("call", ...)).
@@ -139,7 +136,7 @@ class Include:
     deps: list[DepRef]
     path: str
     line: int
-    conditions: tuple[ir.Expr, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     mount: bool = False
     env: FactoryCall | None = None  # for a router made by a factory call
 
@@ -156,7 +153,7 @@ class OpaqueInclude:
     line: int
     col: int
     end_col: int
-    conditions: tuple[ir.Expr, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
 
 
 @dataclass
@@ -169,7 +166,7 @@ class MountDecl:
     kind: MountKind
     path: str
     line: int
-    conditions: tuple[ir.Expr, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
 
 
 @dataclass
@@ -179,7 +176,7 @@ class Mount:
     kind: MountKind
     file: str
     line: int
-    conditions: tuple[ir.Expr, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     reachable: bool
 
 
@@ -263,7 +260,7 @@ class Route:
     methods: tuple[str, ...]
     full_path: str
     deps: list[DepRef]  # every declared dependency, outermost level first
-    conditions: tuple[ir.Expr, ...]
+    conditions: tuple[str, ...]  # source text of the `if` tests around it
     reachable: bool
     root: DepNode | None = None  # the handler as a dependant, children = all effective deps
     mounted: bool = False
@@ -279,8 +276,11 @@ class Graph:
     nodes: dict[NodeId, DepNode]
     token_urls: list[str]
     mounts: list[Mount] = field(default_factory=list)
-    intent: object = None  # what declared intent (config, inline directives) did; set by api.analyze
-    auth: Judgement | None = None  # the auth judgement of the routes (auth/judge.py); set by api.build
+    # What the later stages made of this table, set by `api` on a copy (`dataclasses.replace`): the route table
+    # does not know their types. The auth judgement (an `auth.judge.Judgement`, read with
+    # `auth.judge.judgement_of`) and what declared intent (config, inline directives) did.
+    auth: object = None
+    intent: object = None
 
 
 # ------------------------------------------------------------------------------------------ tree walks

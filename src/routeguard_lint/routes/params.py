@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from routeguard_lint.auth.vocabulary import PASSWORD_FORMS, Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Param
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, external_name
 from routeguard_lint.routes.literals import Literals
 from routeguard_lint.routes.model import DepRef, ParamKind, ParamSource
-from routeguard_lint.routes.names import (
+from routeguard_lint.vocabulary import (
     ANNOTATED,
     DEPENDS,
     NON_QUERY_TYPES,
     PARAM_FUNCS,
+    PASSWORD_FORMS,
     REQUEST_TYPES,
     SECURITY,
-    external_name,
+    Source,
+    is_credential,
     last_name,
 )
 
@@ -67,7 +68,7 @@ class Params:
         default = param.default
         if not isinstance(default, (ir.Name, ir.Attr)):
             return param
-        bound = self.literals.binding(default, ctx)
+        bound = self.literals.assignment(default, ctx)
         if bound is None or not isinstance(bound.expr, ir.Call):
             return param
         call, cctx = bound.expr, bound.ctx
@@ -83,7 +84,7 @@ class Params:
             if isinstance(annotation, ir.Sub) and external_name(self.index.resolve(annotation.value, ctx)) \
                     in ANNOTATED and annotation.index:
                 return annotation.index[0]
-            bound = self.literals.binding(annotation, ctx) if isinstance(annotation, (ir.Name, ir.Attr)) else None
+            bound = self.literals.assignment(annotation, ctx) if isinstance(annotation, (ir.Name, ir.Attr)) else None
             if bound is not None and isinstance(bound.expr, ir.Sub):
                 annotation, ctx = bound
                 continue
@@ -101,7 +102,7 @@ class Params:
                 # Optional[Annotated[...]] and friends are rare; stop here
                 return [], ctx, annotation
             if isinstance(annotation, (ir.Name, ir.Attr)):
-                bound = self.literals.binding(annotation, ctx)
+                bound = self.literals.assignment(annotation, ctx)
                 if bound is not None and isinstance(bound.expr, ir.Sub):
                     annotation, ctx = bound
                     continue

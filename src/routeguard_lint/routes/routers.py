@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
-from routeguard_lint.project.binding import bind_args, forward_call, subst
+from routeguard_lint.project.arguments import bind_args, forward_call, subst
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -18,14 +18,15 @@ from routeguard_lint.project.index import (
     InstanceV,
     ParamV,
     Value,
+    external_name,
     options,
 )
 from routeguard_lint.routes.contexts import Contexts, Substitution
 from routeguard_lint.routes.literals import Literals, unbound
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import Creation, DepRef, FactoryCall, RouterKey, RouterKind, RouterNode
-from routeguard_lint.routes.names import APP_CLASSES, ROUTER_CLASSES, external_name, last_name
 from routeguard_lint.routes.params import Params
+from routeguard_lint.vocabulary import APP_CLASSES, ROUTER_CLASSES, last_name
 
 MAX_SUBCLASSING = 6  # router subclasses of router subclasses followed to FastAPI's class
 MAX_PARAMETER_HOPS = 3  # a router passed as an argument, through how many functions
@@ -236,7 +237,7 @@ class Routers:
                 env = bind_args(func, expr, ctx, Ctx(callee.module), skip_first=False)
                 return FactoryCall(func.qualname, callee.module, env)
             if isinstance(expr, (ir.Name, ir.Attr)):
-                bound = self.literals.binding(expr, ctx)
+                bound = self.literals.assignment(expr, ctx)
                 if bound is None:
                     return None
                 expr, ctx = bound

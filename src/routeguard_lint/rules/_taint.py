@@ -30,13 +30,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from routeguard_lint.auth.vocabulary import SCHEME_NAMES, VERIFYING_CALLS, Source, is_credential
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
 from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, ParamSource, has_credential
-from routeguard_lint.routes.names import AUTH_NAME, is_fastapi_name
 from routeguard_lint.rules.rg003_credential_in_query import STRING_TYPES
+from routeguard_lint.vocabulary import (
+    AUTH_NAME,
+    REQUEST_TYPES,
+    SCHEME_NAMES,
+    VERIFYING_CALLS,
+    Source,
+    is_credential,
+    is_fastapi_name,
+)
 
 RAW = "credential"  # the secret itself: a bearer token, an API key, a password, a session id
 BEARER = "http-credentials"  # HTTPAuthorizationCredentials: `.credentials` is RAW
@@ -161,7 +168,7 @@ class FlowAnalysis:
         self.dep_nodes = sorted((n for n in graph.nodes.values()
                                  if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
                                  and func_key(n) is not None),
-                                key=lambda n: (n.func_module, n.func.qualname))
+                                key=lambda n: (n.func_module or "", n.func.qualname if n.func is not None else ""))
         self._solve()
 
     # -- fixpoint ---------------------------------------------------------------------------------------
@@ -330,7 +337,7 @@ class FuncFlow:
             for param in self.func.params:
                 if param.name == expr.id:
                     text = ir.show(param.annotation) if param.annotation is not None else ""
-                    return any(t in text for t in ("Request", "WebSocket", "HTTPConnection"))
+                    return any(t in text for t in REQUEST_TYPES)
         return False
 
     # -- calls ------------------------------------------------------------------------------------------

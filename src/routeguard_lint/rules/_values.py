@@ -57,7 +57,7 @@ LITERAL = Origin("literal", "a string literal")
 class Values:
     def __init__(self, index: Index):
         self.index = index
-        self._memo: dict = {}
+        self._memo: dict[tuple[str, ClassV], bool] = {}
 
     # -- helpers ----------------------------------------------------------------------------------------
     def _local(self, ctx: Ctx, name: str) -> ir.Expr | Literal["param"] | None:

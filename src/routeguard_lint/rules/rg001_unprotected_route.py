@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import Answer, AuthState
+from routeguard_lint.auth.judge import Answer, AuthState, judgement_of
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules._util import finding, route_label
@@ -15,6 +15,7 @@ RULE = Rule(
     name="unprotected-route",
     summary="A route that no dependency chain authenticates, and that is not declared public.",
     severity="error",
+    cwe=(306,), security_severity=8.2, precision="high",
     what="""
 A route (`@app.get`, `@router.post`, `api_route`, `add_api_route`, `websocket`, ...) whose effective
 dependencies (its parameters, the decorator's `dependencies=`, its routers', every `include_router` on
@@ -84,9 +85,9 @@ If the route is meant to be public, say so (see the configuration docs) so the d
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    assert graph.auth is not None
+    judgement = judgement_of(graph)
     for route in graph.routes:
-        verdict = graph.auth.of(route)
+        verdict = judgement.of(route)
         if verdict.state is not AuthState.UNPROTECTED or verdict.no_credential is not Answer.REACHES:
             continue  # RG001 only when a request without any credential provably reaches the handler
         decl = route.decl

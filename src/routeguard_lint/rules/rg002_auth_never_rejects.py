@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import Judgement
-from routeguard_lint.auth.vocabulary import Source, is_credential
+from routeguard_lint.auth.judge import Judgement, judgement_of
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, walk
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
+from routeguard_lint.vocabulary import Source, is_credential
 
 RULE = Rule(
     code="RG002",
     name="auth-never-rejects",
     summary="A dependency that reads a credential or presents itself as authentication but never rejects.",
     severity="error",
+    cwe=(287,), security_severity=8.2, precision="high",
     what="""
 A dependency that either consumes a credential directly (a `fastapi.security` scheme, an
 `Authorization`/API-key header or session cookie, `request.headers[...]`) or whose name says it
@@ -140,8 +141,7 @@ def _strategy(node: DepNode, graph: Graph, judgement: Judgement) -> bool:
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    assert graph.auth is not None
-    judgement = graph.auth
+    judgement = judgement_of(graph)
     for node in dependency_nodes(graph).values():
         if node.kind not in _CALLABLE or node.func is None:
             continue

@@ -5,17 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from routeguard_lint.auth.vocabulary import Source, is_credential
 from routeguard_lint.model import Finding
 from routeguard_lint.routes.model import Graph, ParamKind, walk
 from routeguard_lint.rules._util import finding, func_path
 from routeguard_lint.rules.base import Rule
+from routeguard_lint.vocabulary import Source, is_credential
 
 RULE = Rule(
     code="RG003",
     name="credential-in-query",
     summary="A token, API key, password or session parameter that FastAPI reads from the query string.",
     severity="error",
+    cwe=(598,), security_severity=5.3, precision="high",
     what="""
 A parameter of a route handler or of a dependency whose name says it carries a credential (`token`,
 `access_token`, `api_key`, `apikey`, `password`, `secret`, `session`, ...) and that FastAPI fills from
@@ -91,7 +92,7 @@ PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?}")
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    seen: set[tuple] = set()
+    seen: set[tuple[str, int, str]] = set()
     for route in graph.routes:
         if route.root is None or route.decl.websocket:
             continue

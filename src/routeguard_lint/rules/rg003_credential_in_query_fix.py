@@ -33,7 +33,7 @@ from routeguard_lint.fix.codemod import (
 )
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import Ctx, ExternalV
-from routeguard_lint.routes.names import ANNOTATED
+from routeguard_lint.vocabulary import ANNOTATED
 
 # which parameters a scheme can stand in for
 TOKEN_PARAM = re.compile(r"^(token|access_?token|auth_?token|bearer_?token|bearer|jwt|jwt_?token|api_?token)$",

@@ -29,9 +29,9 @@ from routeguard_lint.fix.codemod import (
 )
 from routeguard_lint.model import Finding
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, InstanceV, ModuleV
-from routeguard_lint.routes.names import ANNOTATED, DEPENDS, PARAM_FUNCS, REQUEST_TYPES, SECURITY, is_fastapi_name
 from routeguard_lint.rules._compare import comparisons
 from routeguard_lint.rules._values import Values
+from routeguard_lint.vocabulary import ANNOTATED, DEPENDS, PARAM_FUNCS, REQUEST_TYPES, SECURITY, is_fastapi_name
 
 ENV_GETTERS = frozenset({"os.getenv", "os.environ.get"})
 
@@ -168,7 +168,7 @@ class Types:
             cdef = self.index.cls(owner)
             if cdef is None:
                 continue
-            found = getattr(cdef, "annotations", {}).get(attr)
+            found = cdef.annotations.get(attr)
             if found is not None:
                 return self.simple(found[0], Ctx(owner.module))
             if attr in cdef.attrs or attr in cdef.methods:

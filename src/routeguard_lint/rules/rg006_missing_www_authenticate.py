@@ -18,6 +18,7 @@ RULE = Rule(
     name="missing-www-authenticate",
     summary="A 401 Unauthorized HTTPException raised without a WWW-Authenticate header.",
     severity="warning",
+    precision="high",
     what="""
 `raise HTTPException(status_code=401, ...)` (also `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`,
 a positional status code, `fastapi.HTTPException`, `starlette.exceptions.HTTPException`) whose `headers=` is
@@ -152,7 +153,7 @@ class _Checker:
         return None
 
     def _assigned(self, name: str, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
-        return self.index.binding(ir.Name(name), ctx)
+        return self.index.assignment(ir.Name(name), ctx)
 
     def unchallenged(self, call: ir.Call, ctx: Ctx) -> bool:
         """A 401 HTTPException(...) call without a WWW-Authenticate header (known statically)."""

@@ -20,6 +20,7 @@ RULE = Rule(
     name="soft-auth-failure",
     summary="An authentication or authorization check that fails by returning a body instead of raising.",
     severity="error",
+    cwe=(636,), security_severity=7.5, precision="medium",
     what="""
 A route handler or dependency with a branch taken when an auth check fails, that *returns* instead of
 raising: a dict with an error key (`{"error": "Not allowed"}`, `{"detail": ...}`), an error message
@@ -204,7 +205,7 @@ def _negate(cond: ir.Expr) -> ir.Expr:
     return cond
 
 
-def _auth_condition(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
+def _auth_condition(conds: tuple[ir.Expr, ...], flow: FuncFlow) -> ir.Expr | None:
     for cond in conds:
         if isinstance(cond, ir.Unknown):
             continue  # a try/loop marker
@@ -238,7 +239,7 @@ def _verifies(expr: ir.Expr | None, flow: FuncFlow) -> ir.Call | None:
     return None
 
 
-def _except_branch(conds: tuple, flow: FuncFlow) -> ir.Expr | None:
+def _except_branch(conds: tuple[ir.Expr, ...], flow: FuncFlow) -> ir.Expr | None:
     """In `except` of a `try` whose body verifies a credential (`jwt.decode(token, ...)`): that call."""
     for cond in conds:
         if not (isinstance(cond, ir.Unknown) and cond.code.startswith("<except:")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from routeguard_lint.auth.judge import judgement_of
 from routeguard_lint.auth.optional_auth import optional_use
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
@@ -17,6 +18,7 @@ RULE = Rule(
     summary="A dependency reads an optional credential (auto_error=False, Header(None)) and lets a request "
             "without it through while still using it.",
     severity="error",
+    cwe=(287,), security_severity=7.5, precision="medium",
     what="""
 A dependency that takes a credential FastAPI does not require: a security scheme created with
 `auto_error=False` (`OAuth2PasswordBearer`, `HTTPBearer`, `APIKeyHeader`, ...), an optional credential
@@ -118,9 +120,9 @@ _CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    assert graph.auth is not None
+    judgement = judgement_of(graph)
     for node in dependency_nodes(graph).values():
-        optional_outcome = graph.auth.node(node).optional_outcome
+        optional_outcome = judgement.node(node).optional_outcome
         if node.kind not in _CALLABLE or node.func is None or optional_outcome is None:
             continue
         if not node.rejects:

@@ -19,6 +19,7 @@ RULE = Rule(
     summary="Security(dep, scopes=[...]) where no dependency in the chain checks SecurityScopes: the scopes "
             "are documented but never enforced.",
     severity="error",
+    cwe=(862,), security_severity=7.5, precision="high",
     what="""
 A `Security(dependency, scopes=[...])` — as a parameter default, in `Annotated[...]`, or in a
 `dependencies=[...]` list of a route, router, `include_router` or app — where nothing in the dependency
@@ -116,11 +117,12 @@ def _security_refs(graph: Graph) -> Iterable[tuple[DepRef, DepNode, int]]:
                 continue
             by_param = {via: child for child, via in node.children}
             for source in node.params:
-                ref = source.dependency
-                if source.kind is ParamKind.DEPENDS and ref is not None and ref.security and ref.scopes:
-                    child = by_param.get(source.param.name)
-                    if child is not None:
-                        yield ref, child, source.param.col
+                dependency = source.dependency
+                if source.kind is ParamKind.DEPENDS and dependency is not None and dependency.security and \
+                        dependency.scopes:
+                    target = by_param.get(source.param.name)
+                    if target is not None:
+                        yield dependency, target, source.param.col
 
 
 def _scopes_param(func: Func) -> str | None:
@@ -130,19 +132,12 @@ def _scopes_param(func: Func) -> str | None:
     return None
 
 
-def _tests(func: Func) -> list:
+def _tests(func: Func) -> list[ir.Expr]:
     """Everything `func` decides on: `if` tests around its statements and its comparisons."""
-    out: list = []
-    for bind in func.binds:
-        out.extend(bind.conditions)
-    for effect in func.effects:
-        out.extend(effect.conditions)
-    for raise_ in func.raises:
-        out.extend(raise_.conditions)
-    for return_ in func.returns:
-        out.extend(return_.conditions)
+    out = func.block_tests()
     for site in func.compares:
-        out.append(site.expr)
+        if site.expr is not None:  # None: too deep to convert, nothing to read
+            out.append(site.expr)
         out.extend(site.conditions)
     return [t for t in out if not is_marker(t)]
 
@@ -237,7 +232,7 @@ def _verdict(graph: Graph, dep: DepNode) -> tuple[str, DepNode | None] | None:
 
 
 def check(graph: Graph) -> Iterable[Finding]:
-    seen: set[tuple] = set()
+    seen: set[tuple[str, int, str]] = set()
     for ref, dep, col in _security_refs(graph):
         key = (ref.path, ref.line, dep.label)
         if key in seen:

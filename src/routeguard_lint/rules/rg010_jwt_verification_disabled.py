@@ -20,6 +20,7 @@ RULE = Rule(
     summary="A JWT decoded without verifying its signature (or accepting any algorithm), or unverified claims "
             "used as the identity.",
     severity="error",
+    cwe=(347,), security_severity=9.1, precision="high",
     what="""
 Calls to PyJWT (`import jwt`) and python-jose (`from jose import jwt`), recognised through the imports
 (not by the name `jwt` alone), that accept a token nobody signed:
@@ -189,7 +190,7 @@ class _Func:
         self.facts = facts
         self.func = func
         self.ctx = Ctx(facts.module, func.qualname)
-        self._memo: dict = {}
+        self._memo: dict[str, str | None] = {}
 
     def qualname(self, call: ir.Call) -> str | None:
         key = ir.show(call.func, 200)

@@ -17,6 +17,7 @@ RULE = Rule(
     name="unused-suppression",
     summary="An inline `# routeguard:` directive or `# noqa: RGxxx` that suppresses nothing or is malformed.",
     severity="warning",
+    precision="very-high",
     what="""
 A suppression comment that does nothing:
 
@@ -112,7 +113,7 @@ def check(graph: Graph) -> Iterable[Finding]:
     intent = getattr(graph, "intent", None)
     if intent is None or not intent.suppressed:
         return
-    cache: dict = {}
+    cache: dict[str, list[str] | None] = {}
     for directive in intent.directives:
         problems = directive_problems(directive, intent.ran)
         if not problems:

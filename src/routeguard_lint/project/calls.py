@@ -6,8 +6,8 @@ whether it reads a credential. Pure questions over the project index, memoised p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from routeguard_lint.auth.vocabulary import Source, is_credential, is_verifying_call
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CredentialRead, Func
 from routeguard_lint.project.index import (
@@ -20,9 +20,10 @@ from routeguard_lint.project.index import (
     InstanceV,
     Value,
 )
+from routeguard_lint.vocabulary import Source, is_credential, is_verifying_call
 
-MAX_DEPTH = 8
-READ_DEPTH = 3
+MAX_CALL_DEPTH = 8  # nested project calls `can_reject` follows
+READ_DEPTH = 3  # nested project calls `reads_credential` and `reads_request` follow
 
 
 def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func) -> Value:
@@ -67,6 +68,19 @@ def credential_read(read: CredentialRead) -> bool:
     return is_credential(Source(read.source), read.key)
 
 
+def _reads_credential(func: Func) -> bool:
+    """The function's own code reads a credential, or branches on what an authentication middleware set."""
+    if any(credential_read(read) for read in func.credential_reads):
+        return True
+    tests = [*(r.conditions for r in func.raises), *(r.conditions for r in func.returns)]
+    return any(mentions_auth_state(c) for conditions in tests for c in conditions)
+
+
+def _reads_request(func: Func) -> bool:
+    """The function's own code reads a credential, or a header or cookie under a computed name."""
+    return any(read.key is None or credential_read(read) for read in func.credential_reads)
+
+
 class Calls:
     """Memoised answers about the functions of one project index."""
 
@@ -85,7 +99,7 @@ class Calls:
         self._rejects[fv] = False  # cycle guard
         func = self.index.func(fv)
         result = False
-        if func is not None and depth < MAX_DEPTH:
+        if func is not None and depth < MAX_CALL_DEPTH:
             if func.raises:
                 result = True
             else:
@@ -104,42 +118,28 @@ class Calls:
     def reads_credential(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
         """The function reads a credential from the request (itself or in a project function it calls), or
         tests what an authentication middleware set (`request.user.is_authenticated`)."""
-        seen = set() if seen is None else seen
-        if fv in seen or depth > READ_DEPTH:
-            return False
-        seen.add(fv)
-        func = self.index.func(fv)
-        if func is None:
-            return False
-        if any(credential_read(read) for read in func.credential_reads):
-            return True
-        for conditions in [*(r.conditions for r in func.raises), *(r.conditions for r in func.returns)]:
-            if any(mentions_auth_state(c) for c in conditions):
-                return True
-        ctx = Ctx(fv.module, func.qualname)
-        for call in func.calls:
-            target = self.callee(call, ctx, func)
-            if isinstance(target, FuncV) and self.reads_credential(target, depth + 1, seen):
-                return True
-        return False
+        return self._reads(fv, _reads_credential, depth, set() if seen is None else seen)
 
     def reads_request(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
         """The function reads a credential header or cookie, the session, or a header or cookie under a
         computed name (`request.cookies.get(settings.SESSION_COOKIE)`), itself or in a function it calls: worth
         walking with the credentials missing or forged."""
-        seen = set() if seen is None else seen
+        return self._reads(fv, _reads_request, depth, set() if seen is None else seen)
+
+    def _reads(self, fv: FuncV, reads: Callable[[Func], bool], depth: int, seen: set[FuncV]) -> bool:
+        """`reads(func)` holds for the function or for a project function it calls (READ_DEPTH calls deep)."""
         if fv in seen or depth > READ_DEPTH:
             return False
         seen.add(fv)
         func = self.index.func(fv)
         if func is None:
             return False
-        if any(read.key is None or credential_read(read) for read in func.credential_reads):
+        if reads(func):
             return True
         ctx = Ctx(fv.module, func.qualname)
         for call in func.calls:
             target = self.callee(call, ctx, func)
-            if isinstance(target, FuncV) and self.reads_request(target, depth + 1, seen):
+            if isinstance(target, FuncV) and self._reads(target, reads, depth + 1, seen):
                 return True
         return False
 

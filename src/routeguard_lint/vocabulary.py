@@ -1,7 +1,9 @@
-"""The credential vocabulary: which names denote a credential, which classes are security schemes, which
-library calls verify one. Every stage that asks "is this a credential?" asks here, so the answer is the
-same everywhere (the route table building credential sources, the missing-credential walk, the credential
-taint analysis of the rules, RG003's query parameters).
+"""The vocabulary every stage shares: FastAPI's names (the classes that make apps and routers, the route
+decorators, the dependency and parameter markers), which names denote a credential, which classes are
+security schemes, which library calls verify one. Every stage that asks "is this a credential?" asks here, so
+the answer is the same everywhere (the route table building credential sources, the missing-credential walk,
+the credential taint analysis of the rules, RG003's query parameters). Plain names and patterns: this module
+imports nothing from the pipeline, so any stage can read it.
 
 Names are compared case-insensitively; in header names `_` and `-` are the same (FastAPI converts a
 `Header()` parameter's underscores to hyphens, and proxies treat them alike).
@@ -40,6 +42,43 @@ CREDENTIAL_QUERY = re.compile(
 NOT_CREDENTIAL_QUERY = re.compile(r"(page|next|prev|previous|continuation|cursor|sync|pagination|csrf|max|num|"
                                   r"count|len|limit)_?(token|tokens)?$|(_count|_len|_length|_limit|_type|_name)$",
                                   re.IGNORECASE)
+
+# -- FastAPI -----------------------------------------------------------------------------------------------
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
+APP_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
+ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"})
+SECURITY = frozenset({"fastapi.Security", "fastapi.params.Security", "fastapi.param_functions.Security"})
+ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+# Parameter types FastAPI fills with the request (or connection) itself.
+REQUEST_TYPES = frozenset({"Request", "HTTPConnection", "WebSocket"})
+# Parameter types FastAPI fills itself: never read from the query string.
+NON_QUERY_TYPES = REQUEST_TYPES | {"Response", "BackgroundTasks", "SecurityScopes", "UploadFile"}
+# fastapi's parameter functions (`x: str = Header()`), besides Depends and Security.
+PARAM_FUNCS = frozenset({"Header", "Cookie", "Query", "Path", "Body", "Form", "File"})
+# The URLs FastAPI serves itself, by the `FastAPI(...)` argument that sets them, with their defaults.
+APP_URL_DEFAULTS = {"openapi_url": "/openapi.json", "docs_url": "/docs", "redoc_url": "/redoc",
+                    "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect"}
+
+# A function whose name says it authenticates or authorises.
+AUTH_NAME = re.compile(r"(auth|verif|current_?(active_?)?(super_?)?user|permission|login|guard|requir|"
+                       r"admin_only|only_admin|check_(token|user|key|access|api)|access_control|protect)",
+                       re.IGNORECASE)
+
+
+def last_name(qualname: str | None) -> str:
+    """The last part of a dotted name ("" for None)."""
+    return qualname.rsplit(".", 1)[-1] if qualname else ""
+
+
+def is_fastapi_name(qualname: str | None, names: frozenset[str] | set[str], package: str = "fastapi") -> bool:
+    """`qualname` is under `package` (or starlette) and its last part is one of `names`."""
+    return qualname is not None and (qualname.startswith(package + ".") or qualname.startswith("starlette.")) \
+        and last_name(qualname) in names
+
+
+# -- credentials ---------------------------------------------------------------------------------------------
 
 # fastapi.security classes (matched by their last name under fastapi./starlette.).
 SCHEME_NAMES = frozenset({

@@ -1,4 +1,4 @@
-"""Binding a call's arguments to a function's parameters, and substituting them into expressions.
+"""Call arguments bound to a function's parameters (`bind_args`), and substituted into expressions (`subst`).
 
 The graph uses this to read what a function does *for one call*: what `UserAPIRouter(prefix="/x")`
 passes on to `APIRouter.__init__` through `super().__init__(prefix=prefix, **kwargs)`, what a router
@@ -83,6 +83,8 @@ def forward_call(call: ir.Call, env: Env, ctx: Ctx) -> ir.Call:
     return ir.Call(call.func, tuple(args), tuple(kwargs), call.line, call.col)
 
 
+@overload
+def subst(expr: ir.Call, names: Mapping[str, ir.Expr], depth: int = 0) -> ir.Call: ...
 @overload
 def subst(expr: ir.Expr, names: Mapping[str, ir.Expr], depth: int = 0) -> ir.Expr: ...
 @overload

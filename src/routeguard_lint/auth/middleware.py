@@ -1,0 +1,75 @@
+"""What a middleware does to a request without credentials: its request handler is walked with the credential
+missing (missing_credential.py). A request that never reaches the next app (`call_next(request)`,
+`self.app(scope, receive, send)`) is rejected: the middleware authenticates (`Role.AUTH`); one that reaches it
+is handed on (`Role.OBSERVER`); one that reaches it only past a test the analysis cannot compute leaves it
+undecided (`Role.UNKNOWN`, with the line of that call). The route table (routes/middleware.py) reads the
+registrations and exempt paths and asks this judgement through the function `api` hands it.
+"""
+
+from __future__ import annotations
+
+from routeguard_lint.auth.missing_credential import AV, Flow
+from routeguard_lint.auth.optional_auth import credential_key
+from routeguard_lint.facts import ir
+from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.routes.middleware import MiddlewareReader, Role
+from routeguard_lint.vocabulary import VERIFYING_CALLS
+
+
+def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | None]:
+    """Walk the handler with the credential missing: does the request reach the next app?"""
+    calls = reader.calls
+    func = reader.index.func(fv)
+    if func is None or not calls.reads_credential(fv):
+        return Role.OTHER, None
+    params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
+    if func.class_name is not None and params and params[0].name in ("self", "cls"):
+        params = params[1:]
+    names = [p.name for p in params]
+    request = names[0] if names else None
+    onward = set(names[1:2]) if func.name != "__call__" else set()
+
+    def next_app(call: ir.Call) -> bool:
+        f = call.func
+        if isinstance(f, ir.Name) and f.id in onward:
+            return True
+        return isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == "self" and \
+            "app" in f.attr.lower()
+
+    ctx = Ctx(fv.module, func.qualname)
+    flow = Flow(reader.index, calls.callee, VERIFYING_CALLS, credential_key, next_app=next_app,
+                decide=lambda expr: _test_value(reader, expr, ctx))
+    env = {request: AV("obj", None, True)} if request else {}
+    outcome = flow.run(fv, env)
+    if not outcome.reached:
+        rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
+        return (Role.AUTH, None) if rejects else (Role.OBSERVER, None)
+    if any(sure for _line, sure in outcome.reached):
+        return Role.OBSERVER, None
+    return Role.UNKNOWN, min(line for line, _sure in outcome.reached)
+
+
+def _test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool | None:
+    """The value of a test on the request's path, method or ASGI scope type for an ordinary HTTP request
+    to a path the middleware does not exempt (exempt paths are read by the route table): `path in PUBLIC` and
+    `path.startswith(...)` are false, `path not in PUBLIC` true; `scope["type"]` is "http"; the method is not
+    OPTIONS/HEAD."""
+    if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
+        op, right = expr.ops[0], expr.comparators[0]
+        if reader.path_base(expr.left, ctx) is not None:
+            if op in ("in", "=="):
+                return False
+            if op in ("not in", "!="):
+                return True
+            return None
+        text = ir.show(expr.left)
+        if isinstance(right, ir.Str) and op in ("==", "!="):
+            if text.endswith(('["type"]', "['type']")) or text.endswith(".type"):
+                return (right.value == "http") == (op == "==")
+            if text.endswith(".method") and right.value.upper() in ("OPTIONS", "HEAD"):
+                return op == "!="
+        return None
+    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "startswith" and \
+            reader.path_base(expr.func.value, ctx) is not None:
+        return False
+    return None
