@@ -725,6 +725,10 @@ class _Collector(_Walker):
                 self._bind(t.value, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
                 self._instance_attr(t.value.value, t.attr.value, value)
+            elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Attribute) and \
+                    t.value.attr.value == "state" and isinstance(t.value.value, cst.Name):
+                # `request.state.user = user`: a per-request attribute this function sets (auth's memo check)
+                self._flow_bind(f"{t.value.value.value}.state.{t.attr.value}", value, line)
             elif isinstance(t, (cst.Tuple, cst.List)) and value is not None:
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
