@@ -6,14 +6,23 @@ For each directory, runs `routeguard check --format json` and `routeguard routes
 (no cache), once with `ROUTEGUARD_PARSE=all` (every file parsed before the project-wide stages) and once
 in the default demand-driven mode, and compares the outputs byte for byte. Prints the wall time of both
 and exits 1 on any difference. docs/speed.md records the results for the apps benchmarks/README.md names.
+
+    python benchmarks/demand_check.py --incremental DIR [DIR ...]
+
+checks the whole-result cache instead (facts/results.py): in a copy of each directory, `check --format json`
+with an empty cache, then an edit of every file that run never read (a new line with new names appended),
+then `check` again with that cache; its output must be byte for byte that of `ROUTEGUARD_PARSE=all` without
+a cache on the edited copy. Prints how many files were edited and whether the second run reused the result.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +35,47 @@ def run(args: list[str], mode: str, cwd: Path) -> tuple[bytes, float, int]:
     return proc.stdout, time.perf_counter() - start, proc.returncode
 
 
+def incremental(target: str) -> bool:
+    """The result cache after edits of the files a run never read, against the full mode: same bytes?"""
+    from routeguard_lint.facts import results
+
+    source = Path(target).resolve()
+    with tempfile.TemporaryDirectory(prefix="rg-incremental-") as tmp:
+        copy = Path(tmp) / source.name
+        shutil.copytree(source, copy, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".git", "node_modules"))
+        store = Path(tmp) / "cache"
+        command = ["check", copy.name, "--format", "json"]
+        env = {**os.environ, "ROUTEGUARD_CACHE_DIR": str(store), "ROUTEGUARD_PARSE": "demand"}
+        env.pop("ROUTEGUARD_NO_CACHE", None)
+        subprocess.run([sys.executable, "-m", "routeguard_lint", *command], cwd=copy.parent, env=env,
+                       capture_output=True, check=False)
+        (entry_path,) = (store / results.FOLDER).iterdir()
+        entry = results.load(store, entry_path.name)
+        assert entry is not None
+        for i, display in enumerate(entry.unread):
+            with open(copy.parent / display, "a", encoding="utf-8") as handle:
+                handle.write(f"\nedited_{i} = helper_{i}(1)  # a new name\n")
+        def facts_entries() -> int:  # an analysis writes the facts of the edited files; a reused result, none
+            return sum(1 for p in store.glob("*/*") if p.parent.name != results.FOLDER)
+
+        before = facts_entries()
+        start = time.perf_counter()
+        cached = subprocess.run([sys.executable, "-m", "routeguard_lint", *command], cwd=copy.parent, env=env,
+                                capture_output=True, check=False)
+        t_cached = time.perf_counter() - start
+        reused = facts_entries() == before
+        full, t_full, rc_full = run([*command, "--no-cache"], "all", copy.parent)
+        same = cached.stdout == full and cached.returncode == rc_full
+        print(f"{target} check after editing the {len(entry.unread)} files the run never read: "
+              f"{'identical' if same else 'DIFFERENT'} to the full mode (cached {t_cached:.1f} s, "
+              f"{'result reused' if reused else 'analysed again'}; full {t_full:.1f} s)")
+        return same
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--incremental":
+        return 0 if all([incremental(target) for target in argv[1:] or ["."]]) else 1
     failed = False
     for target in argv or ["."]:
         path = Path(target).resolve()

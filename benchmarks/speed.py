@@ -3,6 +3,7 @@
     python benchmarks/speed.py                       # the speed corpus and the mid-size app
     python benchmarks/speed.py --quick               # the mid-size app only (a minute or two)
     python benchmarks/speed.py --routeguard /path/to/other/venv/bin/routeguard   # e.g. a "before" build
+    python benchmarks/speed.py --targets dispatch --baseline-venv /path/to/venv-of-v0.2.0   # side by side
     python benchmarks/speed.py --json > figures.json
 
 Targets (checkouts outside the repository; benchmarks/README.md says how to get them; `ROUTEGUARD_EXT`
@@ -20,9 +21,13 @@ Measures, every command in a fresh process (wall time, CPU of the process tree, 
 * warm: the same again, nothing changed;
 * ruff: `ruff check --isolated --no-cache --select ALL --exit-zero TARGET`, the reference for cold;
 * bandit: `bandit -r -q -f json TARGET` (polar and the mid-size app only: it takes minutes);
-* one file: in a copy of polar (about 2,000 files) with a warm cache, one file changed (a route module, then
-  a file nothing imports), reported as seconds over interpreter start (`python -c pass`);
-* startup: `routeguard --version`, `rules`, `explain RG001`, median of several runs.
+* one file: in a copy of polar (about 2,000 files) with a warm cache, one file changed (a route module, a
+  module without "fastapi" in it, then a module no other file names and that nothing routeguard scans
+  for is in), reported as seconds over interpreter start (`python -c pass`);
+* startup: `routeguard --version`, `rules`, `explain RG001`, median of several runs;
+* with `--baseline-venv VENV`: the cold and warm runs also with VENV's routeguard (e.g. a release installed
+  with `pip install routeguard==0.2.0` or from a git tag), each right beside the same run of this one, so
+  that both see the same load; a second table gives the ratios.
 
 Timings are medians of `--repeat` runs (default 1 for the corpus: each cold run takes minutes on 2 cores).
 The machine's load is printed with the table: on a shared machine, compare figures from the same run.
@@ -101,21 +106,26 @@ def routeguard_cmd(rg: str, paths: list[Path]) -> list[str]:
 
 
 def bench_target(name: str, paths: list[Path], rg: str, ruff: str | None, bandit: str | None, repeat: int,
-                 tmp: Path) -> dict:
+                 tmp: Path, baseline: str | None = None, bandit_targets: tuple[str, ...] = BANDIT_TARGETS) -> dict:
     files, lines = size(paths)
     row: dict = {"target": name, "files": files, "lines": lines}
-    colds, warms = [], []
+    runs: dict[str, list[dict]] = {"cold": [], "warm": [], "base_cold": [], "base_warm": []}
     for i in range(repeat):
-        cache = tmp / f"cache-{name}-{i}"
-        colds.append(measure(routeguard_cmd(rg, paths), {"ROUTEGUARD_CACHE_DIR": str(cache)}))
-        warms.append(measure(routeguard_cmd(rg, paths), {"ROUTEGUARD_CACHE_DIR": str(cache)}))
-        shutil.rmtree(cache, ignore_errors=True)
-    row["cold"], row["warm"] = median_of(colds), median_of(warms)
+        for prefix, exe in (("", rg), ("base_", baseline)):
+            if exe is None:
+                continue
+            cache = tmp / f"cache-{name}-{prefix}{i}"
+            runs[prefix + "cold"].append(measure(routeguard_cmd(exe, paths), {"ROUTEGUARD_CACHE_DIR": str(cache)}))
+            runs[prefix + "warm"].append(measure(routeguard_cmd(exe, paths), {"ROUTEGUARD_CACHE_DIR": str(cache)}))
+            shutil.rmtree(cache, ignore_errors=True)
+    for key, measured in runs.items():
+        if measured:
+            row[key] = median_of(measured)
     if ruff:
         row["ruff"] = median_of([measure([ruff, "check", "--isolated", "--no-cache", "--select", "ALL",
                                           "--exit-zero", "--output-format", "concise", *map(str, paths)])
                                  for _ in range(repeat)])
-    if bandit and name in BANDIT_TARGETS:
+    if bandit and name in bandit_targets:
         row["bandit"] = measure([bandit, "-r", "-q", "-f", "json", *map(str, paths)])
     return row
 
@@ -134,11 +144,22 @@ def one_file(rg: str, source: Path, tmp: Path, repeat: int) -> dict | None:
     route_file = next((p for p in files if b"APIRouter(" in p.read_bytes()), files[0])
     plain = next((p for p in files if p.name != "__init__.py" and b"fastapi" not in p.read_bytes()
                   and b"import" in p.read_bytes()), files[-1])
+    texts = {p: p.read_bytes() for p in files}
+    try:  # a module nothing else names, that the demand-driven mode leaves unparsed
+        from routeguard_lint.parsing.relevance import relevant
+    except ImportError:
+        def relevant(data: bytes) -> bool:
+            return True
+    unnamed = next((p for p in files if p.name != "__init__.py" and not relevant(texts[p]) and
+                    not any(p.stem.encode() in text for q, text in texts.items() if q != p)), None)
     env = {"ROUTEGUARD_CACHE_DIR": str(tmp / "cache-one-file")}
     measure(routeguard_cmd(rg, [copy]), env)  # fill the cache
     out: dict = {"files": len(files), "route_file": str(route_file.relative_to(copy)),
-                 "plain_file": str(plain.relative_to(copy))}
-    for label, target in (("route", route_file), ("plain", plain)):
+                 "plain_file": str(plain.relative_to(copy)),
+                 "unnamed_file": str(unnamed.relative_to(copy)) if unnamed else None}
+    for label, target in (("route", route_file), ("plain", plain), ("unnamed", unnamed)):
+        if target is None:
+            continue
         runs = []
         for i in range(repeat):
             with target.open("a", encoding="utf-8") as handle:
@@ -189,9 +210,12 @@ def report(figures: dict) -> str:
         start = figures["interpreter_start"]
         lines += ["", f"one file changed in a copy of polar ({one['files']:,} files, warm cache; interpreter start "
                       f"{start:.3f} s):"]
-        for label in ("route", "plain", "unchanged"):
-            fig = one[label]
+        for label in ("route", "plain", "unnamed", "unchanged"):
+            fig = one.get(label)
+            if fig is None:
+                continue
             what = {"route": f"a route module ({one['route_file']})", "plain": f"a plain module ({one['plain_file']})",
+                    "unnamed": f"a module no other file names ({one.get('unnamed_file')})",
                     "unchanged": "nothing changed"}[label]
             lines.append(f"  {what}: {fig['wall']:.2f} s wall ({fig['wall'] - start:.2f} s over interpreter start), "
                          f"{fig['cpu']:.2f} s CPU, {fig['rss_mib']:.0f} MiB")
@@ -199,8 +223,27 @@ def report(figures: dict) -> str:
         lines += ["", "startup (median wall / CPU):"]
         for label, fig in figures["startup"].items():
             lines.append(f"  {label}: {fig['wall']:.3f} s / {fig['cpu']:.3f} s")
+    based = [row for row in figures["targets"] if row.get("base_cold")]
+    if based:
+        lines += ["", f"beside the baseline {figures.get('baseline')} (each of its runs right before the same run "
+                      f"of this build):", "",
+                  "| target | cold, baseline | cold, this build | this / baseline | warm, baseline "
+                  "| warm, this build | this / baseline | peak RSS MiB, baseline / this build |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for row in based:
+            def fig(f: dict) -> str:
+                return f"{f['wall']:.2f} s ({f['cpu']:.2f} s CPU)"
+
+            base_rss = max(row["base_cold"]["rss_mib"], row["base_warm"]["rss_mib"])
+            rss = max(row["cold"]["rss_mib"], row["warm"]["rss_mib"])
+            lines.append(
+                f"| {row['target']} | {fig(row['base_cold'])} | {fig(row['cold'])} "
+                f"| {ratio(row['cold']['wall'], row['base_cold']['wall'])} "
+                f"({ratio(row['cold']['cpu'], row['base_cold']['cpu'])}) | {fig(row['base_warm'])} "
+                f"| {fig(row['warm'])} | {ratio(row['warm']['wall'], row['base_warm']['wall'])} "
+                f"({ratio(row['warm']['cpu'], row['base_warm']['cpu'])}) | {base_rss:.0f} / {rss:.0f} |")
     failures = [(row["target"], key, row[key]["rc"], row[key]["err"]) for row in figures["targets"]
-                for key in ("cold", "warm") if row[key]["rc"] not in (0, 1)]
+                for key in ("cold", "warm", "base_cold", "base_warm") if key in row and row[key]["rc"] not in (0, 1)]
     for target, key, rc, err in failures:
         lines.append(f"!! {target} {key}: exit {rc}: {err}")
     return "\n".join(lines)
@@ -213,6 +256,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="the mid-size app only, no one-file run")
     parser.add_argument("--targets", help="comma-separated subset of dispatch,polar,prefect,combined,mealie")
     parser.add_argument("--no-bandit", action="store_true")
+    parser.add_argument("--bandit-targets", default=",".join(BANDIT_TARGETS),
+                        help=f"targets bandit runs on (default: {','.join(BANDIT_TARGETS)}; it takes minutes)")
+    parser.add_argument("--baseline-venv", type=Path, metavar="VENV",
+                        help="also run VENV/bin/routeguard (cold and warm), beside each run of this build")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurements")
     parser.add_argument("--no-one-file", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON")
     parser.add_argument("--out", type=Path, help="also write the raw figures there after every measurement "
@@ -239,12 +287,18 @@ def main() -> int:
     for name in missing:
         print(f"skipping {name}: not found ({', '.join(map(str, targets[name]))}); see benchmarks/README.md",
               file=sys.stderr)
-    figures: dict = {"routeguard": rg, "ruff": ruff, "bandit": bandit, "targets": [],
+    baseline = None
+    if args.baseline_venv is not None:
+        baseline = str(args.baseline_venv / ("Scripts" if os.name == "nt" else "bin") / "routeguard")
+        if not Path(baseline).exists():
+            print(f"no routeguard in {args.baseline_venv}", file=sys.stderr)
+            return 2
+    figures: dict = {"routeguard": rg, "ruff": ruff, "bandit": bandit, "baseline": baseline, "targets": [],
                      "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     tmp = Path(tempfile.mkdtemp(prefix="routeguard-speed-"))
     try:
         figures["interpreter_start"] = interpreter_start()
-        figures["startup"] = startup(rg, 7)
+        figures["startup"] = {} if args.no_startup else startup(rg, 7)
         def save() -> None:
             figures["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
             if args.out:
@@ -255,7 +309,8 @@ def main() -> int:
             if name in missing:
                 continue
             print(f"... {name}", file=sys.stderr)
-            figures["targets"].append(bench_target(name, paths, rg, ruff, bandit, args.repeat, tmp))
+            figures["targets"].append(bench_target(name, paths, rg, ruff, bandit, args.repeat, tmp, baseline,
+                                                   tuple(args.bandit_targets.split(","))))
             save()
             if one_file_due and name == args.one_file_after:
                 print("... one file", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The one way the tests drive routeguard: small projects written into tmp_path, the CLI run in-process
-(`cli`, `check_json`) or as a real process (`run`, for what only a process shows: exit status on the
-interpreter's way out, output encoding, signals).
+(`cli`, `check_json`) or as a real process (`run`, `start`, for what only a process shows: exit status on the
+interpreter's way out, output encoding, signals, the environment it started with). Tests do not start
+routeguard any other way (tests/test_suite.py checks it).
 
 The tests import it as a top-level module: pytest puts tests/ on sys.path (`pythonpath` in pyproject.toml).
 """
@@ -62,6 +63,16 @@ def check_json(cwd: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[
     return code, report
 
 
+def _environ(env: dict[str, str | None] | None) -> dict[str, str]:
+    environ = dict(os.environ)
+    for name, value in (env or {}).items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
+    return environ
+
+
 @overload
 def run(*args: str, cwd: Path, env: dict[str, str | None] | None = ..., binary: Literal[False] = ...,
         timeout: float = ...) -> subprocess.CompletedProcess[str]: ...
@@ -72,11 +83,12 @@ def run(*args: str, cwd: Path, env: dict[str, str | None] | None = None, binary:
         timeout: float = 300) -> subprocess.CompletedProcess[str] | subprocess.CompletedProcess[bytes]:
     """`python -m routeguard_lint ARGS` as a process in `cwd`, with `env` changing the environment (a None
     value removes the variable); output as text, or as bytes with `binary`."""
-    environ = dict(os.environ)
-    for name, value in (env or {}).items():
-        if value is None:
-            environ.pop(name, None)
-        else:
-            environ[name] = value
     return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, capture_output=True,
-                          text=not binary, env=environ, timeout=timeout, check=False)
+                          text=not binary, env=_environ(env), timeout=timeout, check=False)
+
+
+def start(*args: str, cwd: Path, env: dict[str, str | None] | None = None) -> subprocess.Popen[str]:
+    """`python -m routeguard_lint ARGS` started as a process in `cwd` and left running (for the tests that
+    signal or kill it); stdout and stderr are pipes."""
+    return subprocess.Popen([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_environ(env))

@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from fixture_cases import FIXTURES_DIR, case_config
 
 pytestmark = pytest.mark.slow  # imports each fixture app with real FastAPI in a subprocess

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import run
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import cache
 from routeguard_lint.facts.extract import extract
@@ -38,11 +39,8 @@ def _project(tmp_path: Path) -> Path:
     return project
 
 
-def _run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, **env}
-    full.pop("ROUTEGUARD_NO_CACHE", None)
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", *args], cwd=cwd, capture_output=True,
-                          text=True, env=full, timeout=120, check=False)
+def _run(cwd: Path, env: dict[str, str | None], *args: str) -> subprocess.CompletedProcess[str]:
+    return run(*args, cwd=cwd, env={**env, "ROUTEGUARD_NO_CACHE": None}, timeout=120)
 
 
 def _rules(result: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
@@ -270,7 +268,7 @@ def test_the_size_bound_is_applied_after_a_run(tmp_path: Path) -> None:
         (project / f"m{i}.py").write_text(f"x = {i}\n" * 200)
     _run(project, {"ROUTEGUARD_CACHE_DIR": str(store)}, "check", ".")
     total = sum(p.stat().st_size for p in store.rglob("*") if p.is_file())
-    assert len(list(store.rglob("*/*"))) == 6
+    assert len(list(store.rglob("*/*"))) == 6 + 1  # 6 files' facts, 1 result (facts/results.py)
     (project / "m0.py").write_text("x = 'changed'\n")  # a run that writes an entry applies the bound
     _run(project, {"ROUTEGUARD_CACHE_DIR": str(store), "ROUTEGUARD_CACHE_MAX_BYTES": str(total // 2)}, "check", ".")
     assert sum(p.stat().st_size for p in store.rglob("*") if p.is_file()) <= total // 2
@@ -282,5 +280,5 @@ def test_cache_clean(tmp_path: Path) -> None:
     assert list(store.rglob("*/*"))
     result = _run(project, {"ROUTEGUARD_CACHE_DIR": str(store)}, "cache", "clean")
     assert result.returncode == 0
-    assert result.stderr == f"routeguard: removed 1 cache entries from {store}\n"
+    assert result.stderr == f"routeguard: removed 2 cache entries from {store}\n"  # facts, result
     assert not store.exists()

@@ -8,12 +8,9 @@ dependencies, mounts, file counts) must be equal. benchmarks/demand_check.py doe
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fixture_cases import case_dirs, case_id
 from routeguard_lint import api
@@ -124,3 +121,38 @@ def test_a_file_using_a_framework_subclass_of_the_project_is_parsed(tmp_path: Pa
     assert [(f.rule_id, f.path, f.line) for f in full.findings if f.rule_id == "RG006"] == [
         ("RG006", "app/errors.py", 6)]
     assert lazy.findings == full.findings
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_result_cache_after_edits_equals_a_full_run(case: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole-result cache (facts/results.py) keeps a result when only files the run never read
+    changed: after an edit of every such file (new words in each), its answer is the full mode's."""
+    import shutil
+
+    from routeguard_lint.facts import results as results_cache
+    from routeguard_lint.intent.config import find_config, load_config
+
+    app = tmp_path / "app"
+    shutil.copytree(case, app, ignore=shutil.ignore_patterns("__pycache__"))
+    (app / ".git").mkdir(exist_ok=True)
+    monkeypatch.chdir(app)
+    monkeypatch.setenv(api.PARSE_ENV, "demand")
+    store = tmp_path / "cache"
+    config = load_config(find_config([Path(".")]))
+    api.analyze_checked([Path(".")], jobs=1, config=config, cache_dir=store, fixable=True)
+    (entry_path,) = (store / results_cache.FOLDER).iterdir()
+    entry = results_cache.load(store, entry_path.name)
+    assert entry is not None
+    for i, display in enumerate(entry.unread):
+        with open(display, "a", encoding="utf-8") as handle:
+            handle.write(f"\nedited_{i} = helper_{i}(1)  # a new name\n")
+    cached = api.analyze_checked([Path(".")], jobs=1, config=config, cache_dir=store, fixable=True)
+    full, _ = _analyse(Path("."), "all", monkeypatch)
+    assert cached.result.findings == full.findings
+    assert cached.result.routes == full.routes
+    assert cached.result.mounts == full.mounts
+    assert cached.result.files == full.files
+    fresh = api.analyze_checked([Path(".")], jobs=1, config=config, fixable=True)
+    assert cached.fixable(cached.result.findings) == fresh.fixable(fresh.result.findings)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import run, start
 from routeguard_lint import api
 from routeguard_lint.api import analyze
 from routeguard_lint.facts.extract import ModuleFacts
@@ -83,8 +84,7 @@ def test_a_config_that_is_a_fifo_or_a_device_is_an_error(kind: str, tmp_path: Pa
         os.mkfifo(config)
     else:
         config.symlink_to("/dev/zero")
-    result = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--config", "cfg.toml"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    result = run("check", ".", "--config", "cfg.toml", cwd=tmp_path, timeout=60)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == ("routeguard: error: config file is not a regular file (a FIFO, socket or device): "
                              "cfg.toml\n")
@@ -182,15 +182,15 @@ def _flat_list(path: Path, items: int) -> None:
     path.write_text("x = [" + "1, " * items + "]\n")  # 400,000 items: 1.2 MB, 1.6 GB and 78 s to analyse
 
 
-def _cli(cwd: Path, *args: str, env: dict[str, str] | None = None,
+def _cli(cwd: Path, *args: str, env: dict[str, str | None] | None = None,
          timeout: float = 300) -> subprocess.CompletedProcess[str]:
     # every file parsed (ROUTEGUARD_PARSE=all): these tests put the bounds on files nothing else needs parsed
-    env = {"ROUTEGUARD_PARSE": "all", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--no-cache", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **env}, check=False)
+    return run("check", ".", "--no-cache", *args, cwd=cwd, env={"ROUTEGUARD_PARSE": "all", **(env or {})},
+               timeout=timeout)
 
 
-@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
+@pytest.mark.slow  # a 400,000-item file analysed until its worker runs out of memory
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_file_past_the_memory_bound_is_rg000_and_the_run_goes_on(jobs: str, shop: Path) -> None:
     before = _baseline()
     _flat_list(shop / "flat.py", 400_000)
@@ -202,6 +202,7 @@ def test_a_file_past_the_memory_bound_is_rg000_and_the_run_goes_on(jobs: str, sh
     assert "out of memory" in message and "bound per file" in message
 
 
+@pytest.mark.slow  # parses a 256 KiB file
 def test_a_big_file_parsed_on_demand_goes_to_a_bounded_worker(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Demand-driven mode parses a file late, when a lookup reaches it. A small one is parsed in the run's
@@ -228,6 +229,7 @@ def test_a_big_file_parsed_on_demand_goes_to_a_bounded_worker(tmp_path: Path,
     assert sent == ["big.py"]
 
 
+@pytest.mark.slow  # waits for the time bound
 def test_a_file_past_the_time_bound_is_rg000_and_the_run_goes_on(shop: Path) -> None:
     before = _baseline()
     _flat_list(shop / "flat.py", 400_000)
@@ -279,8 +281,7 @@ def _busy_project(root: Path) -> Path:
 
 
 def _start(root: Path, jobs: str) -> tuple[subprocess.Popen[str], set[int]]:
-    process = subprocess.Popen([sys.executable, "-m", "routeguard_lint", "check", ".", "--no-cache", "--jobs", jobs],
-                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start("check", ".", "--no-cache", "--jobs", jobs, cwd=root)
     deadline = time.monotonic() + 60
     children: set[int] = set()
     while time.monotonic() < deadline and not children:
@@ -291,6 +292,7 @@ def _start(root: Path, jobs: str) -> tuple[subprocess.Popen[str], set[int]]:
     return process, _children(process.pid) | children
 
 
+@pytest.mark.slow  # real processes, killed while busy
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_killing_the_parent_leaves_no_worker_behind(jobs: str, tmp_path: Path) -> None:
@@ -306,6 +308,7 @@ def test_killing_the_parent_leaves_no_worker_behind(jobs: str, tmp_path: Path) -
     process.stderr.close()  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # a real process, interrupted while busy
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_sigint_prints_one_line_exits_130_and_leaves_no_worker(tmp_path: Path) -> None:
     process, workers = _start(_busy_project(tmp_path / "p"), "2")
@@ -332,7 +335,7 @@ def open_route():
 '''
 
 
-@pytest.mark.parametrize("target", ["/proc/self/environ", "outside"])
+@pytest.mark.parametrize("target", [pytest.param("/proc/self/environ", marks=pytest.mark.slow), "outside"])
 def test_a_symlink_to_outside_the_project_is_rg000_without_content(target: str, tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
@@ -345,16 +348,13 @@ def test_a_symlink_to_outside_the_project_is_rg000_without_content(target: str, 
     inside = project / "real.py"
     inside.write_text("y = 1\n")
     (project / "alias.py").symlink_to(inside)  # inside the project: read as before
-    env = {**os.environ, "ROUTEGUARD_NO_CACHE": "1", "LEAKY_SECRET": "s3cr3t-value"}
+    env: dict[str, str | None] = {"ROUTEGUARD_NO_CACHE": "1", "LEAKY_SECRET": "s3cr3t-value"}
     for fmt in ("text", "json", "sarif"):
-        result = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", ".", "--format", fmt], cwd=project,
-                                capture_output=True, text=True, env=env, timeout=120, check=False)
+        result = run("check", ".", "--format", fmt, cwd=project, env=env, timeout=120)
         assert result.returncode == 1
         assert "s3cr3t" not in result.stdout + result.stderr
     assert ("settings.py:1:1: RG000 [analysis-error] cannot analyse settings.py: symlink points outside the project "
-            "(outside the analysed paths): not read") in subprocess.run(
-        [sys.executable, "-m", "routeguard_lint", "check", "."], cwd=project, capture_output=True, text=True,
-        env=env, timeout=120, check=False).stdout
+            "(outside the analysed paths): not read") in run("check", ".", cwd=project, env=env, timeout=120).stdout
 
 
 FIXABLE_APP = '''from fastapi import Depends, FastAPI, HTTPException
@@ -378,9 +378,7 @@ FIXED_MARK = b'"WWW-Authenticate"'
 
 
 def _fix(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "routeguard_lint", "check", "--fix", ".", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "ROUTEGUARD_NO_CACHE": "1"}, check=False)
+    return run("check", "--fix", ".", *args, cwd=cwd, env={"ROUTEGUARD_NO_CACHE": "1"}, timeout=120)
 
 
 def test_fix_keeps_hard_links_and_never_writes_outside(tmp_path: Path) -> None:
@@ -478,9 +476,7 @@ def test_fix_and_diff_escape_file_names(tmp_path: Path) -> None:
     (project / ".git").mkdir()
     name = "evil\x1b[31mred.py"
     (project / name).write_text(FIXABLE_APP)
-    diff = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", "--diff", "."], cwd=project,
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "ROUTEGUARD_NO_CACHE": "1"},
-                          check=False)
+    diff = run("check", "--diff", ".", cwd=project, env={"ROUTEGUARD_NO_CACHE": "1"}, timeout=120)
     assert "\x1b" not in diff.stdout + diff.stderr
     assert "--- a/evil\\x1b[31mred.py" in diff.stdout
     fixed = _fix(project)

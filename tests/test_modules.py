@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from cli_helpers import cli
 from routeguard_lint.api import analyze
 from routeguard_lint.files.discovery import discover_project

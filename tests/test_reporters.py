@@ -29,7 +29,7 @@ from routeguard_lint.rules.base import Rule
 VERSION = "9.8.7"
 
 
-def make_rule(code: str, name: str, severity: str) -> Rule:
+def make_rule(code: str, name: str, severity: str, cwe: int) -> Rule:
     return Rule(
         code=code,
         name=name,
@@ -39,13 +39,16 @@ def make_rule(code: str, name: str, severity: str) -> Rule:
         why="Because it matters.",
         example="@app.get('/x')\ndef x(): ...",
         fix="Add `Depends(auth)`.",
+        cwe=(cwe,),
+        security_severity=7.5,
+        precision="medium",
     )
 
 
 RULES = (
-    make_rule("RG001", "unprotected-route", "error"),
-    make_rule("RG002", "auth-never-rejects", "warning"),
-    make_rule("RG003", "query-credential", "note"),
+    make_rule("RG001", "unprotected-route", "error", 306),
+    make_rule("RG002", "auth-never-rejects", "warning", 287),
+    make_rule("RG003", "query-credential", "note", 598),
 )
 
 
@@ -266,8 +269,8 @@ def test_sarif_validates_and_declares_every_rule(sarif_validator):
         assert descriptor["help"] == {"text": rule.markdown(), "markdown": rule.markdown()}
         cwe = {"RG001": 306, "RG002": 287, "RG003": 598}[rule.code]
         assert descriptor["properties"]["tags"] == ["security", f"external/cwe/cwe-{cwe}"]
-        assert 0 < float(descriptor["properties"]["security-severity"]) <= 10
-        assert descriptor["properties"]["precision"] in ("very-high", "high", "medium", "low")
+        assert descriptor["properties"]["security-severity"] == "7.5"  # the rule's own
+        assert descriptor["properties"]["precision"] == "medium"
         assert "helpUri" not in descriptor  # no repository URL given
     assert [r["defaultConfiguration"]["level"] for r in driver["rules"]] == [
         "error", "warning", "note"]

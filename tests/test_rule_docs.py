@@ -65,7 +65,7 @@ def test_each_rule_is_documented(rule: rules.Rule) -> None:
     assert rules.get_rule(rule.name) is rule
 
 
-@pytest.mark.parametrize("module", rules.MODULES, ids=[m.RULE.code for m in rules.MODULES])
+@pytest.mark.parametrize("module", rules.modules(), ids=[m.RULE.code for m in rules.modules()])
 def test_rule_module_is_named_after_its_rule(module: ModuleType) -> None:
     rule = module.RULE
     expected = f"{rule.code.lower()}_{rule.name.replace('-', '_')}"
@@ -76,7 +76,7 @@ def test_rule_module_is_named_after_its_rule(module: ModuleType) -> None:
 def test_every_rule_module_in_the_package_is_registered() -> None:
     on_disk = sorted(p.stem for p in Path(rules.__file__).parent.glob("rg[0-9][0-9][0-9]_*.py")
                      if not p.stem.endswith("_fix"))
-    assert [m.__name__.rsplit(".", 1)[-1] for m in rules.MODULES] == on_disk
+    assert [m.__name__.rsplit(".", 1)[-1] for m in rules.modules()] == on_disk
     fixes = sorted(p.stem.removesuffix("_fix") for p in Path(rules.__file__).parent.glob("rg*_fix.py"))
     assert [rules.module_name(r) for r in rules.ALL_RULES if r.fixable] == fixes
 

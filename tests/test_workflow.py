@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cli_helpers import check_json, cli, write
+from cli_helpers import check_json, cli, run, write
 from routeguard_lint import __version__
 
 REPO = Path(__file__).resolve().parent.parent
@@ -229,6 +229,17 @@ def test_exclude_matches_paths_as_users_write_them(tmp_path, monkeypatch, patter
     assert sorted({f["path"] for f in data["findings"]}) == ["app/main.py"]
 
 
+@pytest.mark.parametrize("pattern", ["../scripts", "../scripts/", "../scripts/tool.py", "./../scripts",
+                                     "../app/../scripts", "{root}/scripts", "scripts"])
+def test_exclude_from_a_subdirectory_matches_paths_relative_to_it(tmp_path, monkeypatch, pattern):
+    """Run from app/ on `..`: `../scripts` is the folder the user means, and the path routeguard prints for a
+    file outside the working directory (absolute) excludes it too."""
+    write(tmp_path, {"app/main.py": OPEN_APP, "scripts/tool.py": OPEN_APP})
+    pattern = pattern.format(root=tmp_path.as_posix())
+    _, data = check_json(tmp_path / "app", monkeypatch, "..", "--exclude", pattern)
+    assert sorted({f["path"] for f in data["findings"]}) == ["main.py"]
+
+
 # -------------------------------------------------------------------------------------------------- SARIF
 
 
@@ -247,7 +258,7 @@ def anchors(markdown: str) -> set[str]:
 
 
 def test_sarif_for_code_scanning(monkeypatch):
-    from routeguard_lint.report.sarif import RULE_PROPERTIES, repository_url
+    from routeguard_lint.report.sarif import repository_url
     from routeguard_lint.rules import ALL_RULES
 
     _code, out, _ = cli("check", "--format", "sarif", "--no-cache", cwd=EXAMPLE, monkeypatch=monkeypatch)
@@ -267,7 +278,8 @@ def test_sarif_for_code_scanning(monkeypatch):
     assert "external/cwe/cwe-306" in by_id["RG001"]["properties"]["tags"]
     assert "external/cwe/cwe-347" in by_id["RG010"]["properties"]["tags"]
     assert float(by_id["RG010"]["properties"]["security-severity"]) >= 9.0
-    assert {r.code for r in ALL_RULES} <= set(RULE_PROPERTIES)  # every rule has its CWE decided
+    for rule in ALL_RULES:  # each rule's own (Rule.cwe and security_severity, beside its check)
+        assert by_id[rule.code]["properties"]["tags"] == ["security", *(f"external/cwe/cwe-{n}" for n in rule.cwe)]
     assert run["invocations"] == [{"executionSuccessful": True}]
     assert run["automationDetails"] == {"id": "routeguard/"}
     root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
@@ -330,6 +342,18 @@ def test_routes_formats_and_output_files(tmp_path, monkeypatch):
     assert data["version"] == __version__ and next(iter(data)) == "version"
 
 
+def test_routes_reports_only_files_it_could_not_analyse(tmp_path, monkeypatch):
+    """`routes` says on stderr (and with exit 1) which files it could not analyse; the findings of rules the
+    configuration ignores (kept as suppressed by the analysis) are neither printed nor counted."""
+    deny = "\n\nfrom fastapi import HTTPException\n\n\ndef deny():\n    raise HTTPException(status_code=401)\n"
+    write(tmp_path, {"main.py": OPEN_APP + deny,
+                     "pyproject.toml": '[tool.routeguard]\nignore = ["RG006"]\n'})
+    assert cli("routes", "--format", "csv", cwd=tmp_path, monkeypatch=monkeypatch)[::2] == (0, "")
+    (tmp_path / "broken.py").write_text("def broken(:\n")
+    code, _, err = cli("routes", "--format", "csv", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert (code, err) == (1, "broken.py:1:12: RG000 cannot analyse broken.py: syntax error: invalid syntax\n")
+
+
 def test_csv_guards_against_formulas():
     from routeguard_lint.model import RouteInfo
     from routeguard_lint.report import routes_csv
@@ -388,11 +412,8 @@ def test_progress_on_a_terminal_only_after_the_delay():
 
 
 def test_no_progress_when_piped(tmp_path):
-    import subprocess
-
     write(tmp_path, {"main.py": OPEN_APP})
-    proc = subprocess.run([sys.executable, "-m", "routeguard_lint", "check", "."], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    proc = run("check", ".", cwd=tmp_path, timeout=120)
     assert proc.stderr == "" and "\x1b" not in proc.stdout
 
 
@@ -411,6 +432,36 @@ def test_readme_snippets_use_the_repository_url_and_the_version_to_tag():
     assert "your-org" not in readme
     license_text = (REPO / "LICENSE").read_text()
     assert license_text.startswith("MIT License")
+
+
+def test_the_readme_summary_is_what_the_example_prints(monkeypatch):
+    """The README shows the summary of its first command (`routeguard check examples/shop`), verbatim but for
+    the per-rule counts it elides."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("The summary says what was found", 1)[1].split("```\n", 2)[1].splitlines()
+    code, out, _ = cli("check", "examples/shop", cwd=REPO, monkeypatch=monkeypatch)
+    found, routes = out.splitlines()[-2:]
+    assert code == 1 and routes == shown[1]
+    head, _, tail = shown[0].partition("...")
+    assert found.startswith(head) and found.endswith(tail), (found, shown[0])
+
+
+def test_the_repository_url_is_the_one_in_pyproject():
+    """The repository URL is written once for the code: `[project.urls] Repository`, read from the package
+    metadata for SARIF's informationUri and helpUri. Everything else that names it must agree, so changing
+    it is a change to pyproject.toml that this test then walks through (the README is checked above)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from routeguard_lint.report.sarif import repository_url
+
+    urls = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["urls"]
+    repository = urls["Repository"]
+    assert repository_url() == repository  # the installed metadata is this pyproject's
+    assert all(url == repository or url.startswith(repository + "/") for url in urls.values()), urls
+    for schema in sorted((REPO / "schemas").glob("*.json")):
+        assert json.loads(schema.read_text())["$id"] == f"{repository}/blob/main/schemas/{schema.name}"
 
 
 def test_pre_commit_hook_runs_on_config_changes():

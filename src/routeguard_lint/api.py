@@ -7,6 +7,7 @@ enough files to pay for them; the result is identical for any number of workers.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import sys
 import threading
@@ -22,8 +23,9 @@ from routeguard_lint import rules as rules_pkg
 from routeguard_lint.auth.judge import judge, judgement_of
 from routeguard_lint.auth.middleware import middleware_role
 from routeguard_lint.facts import cache
+from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
-from routeguard_lint.facts.extract import ModuleFacts, extract, skim
+from routeguard_lint.facts.extract import FileError, ModuleFacts, extract, skim
 from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
 from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.intent.config import Config, find_config, load_config
@@ -75,7 +77,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
         data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
     except ParseFailure as exc:
         facts = ModuleFacts(path=display, module=module, is_package=is_package)
-        facts.error = (exc.message, exc.line, exc.column)
+        facts.error = FileError(exc.message, exc.line, exc.column)
         return facts
     if cache_dir is None:
         return _compute(data, display, module, is_package, demand)
@@ -90,7 +92,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
 
 def _failed(job: FactsJob, message: str) -> ModuleFacts:
     facts = ModuleFacts(path=job.display, module=job.module, is_package=job.is_package)
-    facts.error = (message, 1, 1)
+    facts.error = FileError(message, 1, 1)
     return facts
 
 
@@ -103,7 +105,7 @@ def _compute(data: bytes, display: str, module: str, is_package: bool, demand: b
     return extract(data, display, module, is_package)
 
 
-class OnDemandModules(dict):
+class OnDemandModules(dict[str, ModuleFacts]):
     """The index's modules by name (`Index.by_name`), where a placeholder (`ModuleFacts.pending`) stands
     behind a `_Pending` handle: its name, path and size are known, and the first read of anything else
     parses the file and fills the placeholder in place. So a lookup that only names a module (`import pkg.sub`,
@@ -116,10 +118,14 @@ class OnDemandModules(dict):
         self._load = load
         self._keys: dict[int, list[str]] = {}
         self.loaded: list[str] = []  # display paths parsed on demand, in order (tests, benchmarks)
+        # names looked for in the text of unparsed modules (the route graph's search for a function's
+        # callers): a placeholder whose words meet none of them was never read (facts/results.py)
+        self.asked: set[str] = set()
         handles: dict[int, _Pending] = {}
         for key, facts in mapping.items():
             if facts.pending:
                 self._keys.setdefault(id(facts), []).append(key)
+                # a handle that reads like the facts (see _Pending)
                 facts = handles.setdefault(id(facts), _Pending(facts, self))  # type: ignore[assignment]
             dict.__setitem__(self, key, facts)
 
@@ -240,7 +246,7 @@ def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) 
 
 def _unreadable(f: SourceFile, error: str) -> ModuleFacts:
     facts = ModuleFacts(path=f.display, module=f.module, is_package=False)
-    facts.error = (error, 1, 1)
+    facts.error = FileError(error, 1, 1)
     return facts
 
 
@@ -269,8 +275,9 @@ def build_project(paths: list[Path], *, excludes: tuple[str, ...] = (), include_
 
 def _collect(paths: list[Path], excludes: tuple[str, ...], jobs: int | None, cache_dir: Path | None,
              overlay: dict[str, bytes] | None, gitignore: bool = True, include_tests: bool = False,
-             ) -> tuple[Project, list[SourceFile], list[ModuleFacts], Path | None]:
-    project = discover_project(paths, excludes, include_tests, gitignore=gitignore)
+             project: Project | None = None) -> tuple[Project, list[SourceFile], list[ModuleFacts], Path | None]:
+    if project is None:
+        project = discover_project(paths, excludes, include_tests, gitignore=gitignore)
     files = list(project.files)
     demand = demand_driven()
     if cache_dir is not None:
@@ -375,9 +382,14 @@ def deep(fn: Callable[..., T], *args: Any) -> T:
     return box["value"]
 
 
+def _search_path(paths: list[Path], project: Project) -> list[str]:
+    """Where installed libraries are looked for (project/library.py)."""
+    return project_site_packages([project.root, *paths]) + [p for p in sys.path if p]
+
+
 def _graph(paths: list[Path], project: Project, files: list[SourceFile], facts: list[ModuleFacts],
            libraries: bool, cache_dir: Path | None = None) -> Graph:
-    search = project_site_packages([project.root, *paths]) + [p for p in sys.path if p]
+    search = _search_path(paths, project)
     library = LibraryLoader(search) if libraries else None
     namespaces = importable_namespaces(project.namespaces, search)
     load = _on_demand_loader(files, cache_dir) if any(fa.pending for fa in facts) else None
@@ -415,7 +427,7 @@ def _contain(exc: BaseException, facts: list[ModuleFacts]) -> ModuleFacts | None
         return None
     blamed = ModuleFacts(path=old.path, module=old.module, is_package=old.is_package)
     blamed.lines = old.lines
-    blamed.error = (message, max(line, 1), 1)
+    blamed.error = FileError(message, max(line, 1), 1)
     return blamed
 
 
@@ -539,18 +551,20 @@ def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | No
 
 def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
                        select: Iterable[str] | None = None, config: Config | None = None,
-                       cache_dir: Path | None = None,
-                       overlay: dict[str, bytes] | None = None) -> tuple[Result, Graph]:
+                       cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None,
+                       project: Project | None = None) -> tuple[Result, Graph]:
     """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
     configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
     is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`
     add to its `exclude`. `cache_dir`: reuse per-file facts from there (cache.py); None computes
-    everything afresh. `overlay`: see `build()`."""
+    everything afresh. `overlay`: see `build()`. `project`: the project as `discover_project` found it for
+    these arguments (by default it is discovered here)."""
     if config is None:
         config = load_config(find_config(paths))
     try:
         project, files, facts, cache_dir = _collect(paths, tuple(excludes) + config.exclude, jobs, cache_dir,
-                                                    overlay, config.respect_gitignore, config.include_tests)
+                                                    overlay, config.respect_gitignore, config.include_tests,
+                                                    project)
         return deep(_finish, paths, project, files, facts, config, select, cache_dir)
     finally:
         gc.unfreeze()  # see _settle()
@@ -586,3 +600,181 @@ def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts:
                      for m in graph.mounts if m.file not in hidden), key=MountInfo.sort_key)
     return Result(findings=findings, routes=routes, files=len(project.files) - len(hidden), mounts=mounts,
                   internal_errors=errors), graph
+
+
+# ------------------------------------------------------------------------------- `check`, with its result cache
+
+
+class Checked:
+    """What `check` reports: the result, and "N fixable with --fix" for any subset of its findings (the
+    findings a baseline leaves). From a stored result (facts/results.py) the counts come from the entry;
+    a file whose fixable findings differ from those the entry was planned for is planned again, from an
+    analysis run then (`reanalyse`)."""
+
+    def __init__(self, result: Result, graph: Graph | None, planned: dict[str, list[Any]] | None,
+                 reanalyse: Callable[[], Graph]):
+        self.result = result
+        self.graph = graph
+        self.planned = planned
+        self._reanalyse = reanalyse
+
+    def fixable(self, findings: list[Finding]) -> dict[str, int]:
+        """How many of `findings` `check --fix` would fix now, by rule (the autofixes' own judgement, one
+        round; nothing is written)."""
+        groups = _fixable_groups(findings)
+        counts: Counter[str] = Counter()
+        todo: list[Finding] = []
+        for path, items in groups.items():
+            known = (self.planned or {}).get(path)
+            if known is not None and known[0] == [results_cache.finding_id(f) for f in items]:
+                counts.update(known[1])
+            else:
+                todo.extend(items)
+        if todo:
+            if self.graph is None:
+                self.graph = self._reanalyse()
+            for by_rule in _plan_fixable(self.graph, todo).values():
+                counts.update(by_rule)
+        return {rule: n for rule, n in counts.items() if n}
+
+
+def _fixable_groups(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """The active findings of fixable rules, by file, in the order the autofixes take them."""
+    fixable = set(rules_pkg.fixable_codes())
+    groups: dict[str, list[Finding]] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        if f.rule_id in fixable and f.suppressed is None:
+            groups.setdefault(f.path, []).append(f)
+    return groups
+
+
+def _plan_fixable(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """The autofixes' plan for `findings`: per file, how many fixes of each rule apply."""
+    from routeguard_lint.fix import plan
+
+    out: dict[str, dict[str, int]] = {}
+    if not findings:
+        return out
+    _, applied, _ = plan.plan(graph, list(findings), {}, lambda path: plan.read_source(path).text)
+    for item in applied:
+        by_rule = out.setdefault(item.path, {})
+        by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
+    return out
+
+
+def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
+                    select: list[str] | None = None, config: Config | None = None,
+                    cache_dir: Path | None = None, fixable: bool = False) -> Checked:
+    """`analyze_with_graph()` for `check`, through the result cache when `cache_dir` is given: a re-run
+    whose every input is unchanged (facts/results.py says which) reads the stored result instead of
+    analysing. `fixable`: the caller will ask for fixable counts (stored with the result)."""
+    if config is None:
+        config = load_config(find_config(paths))
+    if cache_dir is not None:
+        cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
+    excludes = tuple(excludes) + config.exclude
+    project = discover_project(paths, excludes, config.include_tests, gitignore=config.respect_gitignore)
+
+    def analysis() -> tuple[Result, Graph]:
+        return analyze_with_graph(paths, excludes=(), jobs=jobs, select=select, config=config,
+                                  cache_dir=cache_dir, project=project)
+
+    def reanalyse() -> Graph:
+        return analysis()[1]
+
+    if cache_dir is None:
+        result, graph = analysis()
+        return Checked(result, graph, None, reanalyse)
+    key = results_cache.invocation_key(paths, excludes, select, config)
+    shape, state = results_cache.project_state(project)
+    entry = results_cache.load(cache_dir, key)
+    if entry is not None and (entry.fixable is not None or not fixable) and \
+            _still_valid(entry, shape, state, paths, project):
+        if entry.files != state:  # only files the run never read changed: the result stands for the new ones
+            entry.files = state
+            if results_cache.store(cache_dir, key, entry):
+                cache.prune(cache_dir)
+        return Checked(entry.result, None, entry.fixable, reanalyse)
+    result, graph = analysis()
+    planned = None
+    if fixable:
+        groups = _fixable_groups(result.findings)
+        plan = _plan_fixable(graph, [f for items in groups.values() for f in items])
+        planned = {path: [[results_cache.finding_id(f) for f in items], plan.get(path, {})]
+                   for path, items in groups.items()}
+    if _deterministic(graph) and results_cache.project_state(project) == (shape, state):
+        search = _search_path(paths, project)
+        lookups: dict[str, Any] = getattr(getattr(graph.index, "library", None), "lookups", {})
+        libraries = results_cache.Libraries(
+            search, sorted(importable_namespaces(project.namespaces, search)),
+            [[name, None if answer is None else list(answer)] for name, answer in lookups.items()])
+        entry = results_cache.Entry(shape, state, libraries, result, planned, *_unread(graph))
+        if results_cache.store(cache_dir, key, entry):
+            cache.prune(cache_dir)
+    return Checked(result, graph, planned, reanalyse)
+
+
+def _deterministic(graph: Graph) -> bool:
+    """No file's worker died or ran out of time: such a result depends on the machine, not the input."""
+    died = workers_pool.died_message()
+    late = workers_pool.timeout_message(0).partition(" 0 s")[0]
+    return not any(fa.error and (fa.error.message == died or fa.error.message.startswith(late))
+                   for fa in graph.index.modules)
+
+
+_CONTAINED = ("definitions nested too deeply to analyse", "expand to more than")  # see _contain
+
+
+def _unread(graph: Graph) -> tuple[list[str], list[str]]:
+    """The files the run never read beyond their name, and the names it looked for in unparsed text.
+
+    A placeholder (`ModuleFacts.pending`, demand-driven mode) still pending at the end was read for its
+    path, module name and whether it is a package only (the index and `api._Pending`); its `words` were
+    matched against the framework names of the project (`relevance.framework_names`, which only grow as
+    modules are parsed) and the names the route graph looked for (`OnDemandModules.asked`) and met none;
+    its line count is read only when a file is blamed for a runaway chain (`_contain`), so after that
+    nothing is taken for unread."""
+    modules = graph.index.modules
+    if any(fa.error and fa.error[0].startswith(_CONTAINED) for fa in modules):
+        return [], []
+    unread = sorted(fa.path for fa in modules if fa.pending)
+    if not unread:
+        return [], []
+    asked = framework_names(modules, set()) | getattr(graph.index.by_name, "asked", set())
+    return unread, sorted(asked)
+
+
+def _unread_still(entry: results_cache.Entry, old: list[Any], new: list[Any]) -> bool:
+    """Whether a file the stored run never read (`_unread`) would be a placeholder again that no lookup
+    of that run reads: it parses, nothing in it is relevant (`relevance.relevant`), and its words meet
+    none of the names looked for. Then every read the run made gives what it gave."""
+    if old[:-1] != new[:-1] or old[0] not in entry.unread or new[-1].startswith("!"):
+        return False
+    if any(f.path == old[0] for f in entry.result.findings):
+        return False
+    try:
+        data = read_source(new[1])
+    except ParseFailure:
+        return False
+    if hashlib.sha256(data).hexdigest() != new[-1] or relevant(data):
+        return False
+    stub = skim(data, new[0], new[2], new[3])
+    return stub is not None and set(stub.words.split()).isdisjoint(entry.asked)
+
+
+def _still_valid(entry: results_cache.Entry, shape: list[Any], state: list[list[Any]], paths: list[Path],
+                 project: Project) -> bool:
+    """Whether everything the stored run read is as it was (see facts/results.py): every file the same,
+    or changed without the run having read it (`_unread_still`)."""
+    if entry.shape != shape or len(entry.files) != len(state):
+        return False
+    if entry.files != state and not all(old == new or _unread_still(entry, old, new)
+                                        for old, new in zip(entry.files, state, strict=True)):
+        return False
+    search = _search_path(paths, project)
+    if entry.libraries.search != search or \
+            entry.libraries.namespaces != sorted(importable_namespaces(project.namespaces, search)):
+        return False
+    loader = LibraryLoader(search)
+    return all(results_cache.library_answer(loader.locate, name) == answer
+               for name, answer in entry.libraries.lookups)

@@ -23,7 +23,6 @@ from routeguard_lint import __version__
 if TYPE_CHECKING:  # types only: nothing below is imported at startup
     from routeguard_lint.intent.config import Config
     from routeguard_lint.model import Finding, Result, RouteInfo
-    from routeguard_lint.routes.model import Graph
 
 # The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
@@ -106,8 +105,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
-                                                    help="Show the version and exit.")] = None,
+    # a plain `bool` flag: typer coerces every other annotation with a pydantic TypeAdapter, which costs
+    # importing pydantic at every start (typer >= 0.20)
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
 ) -> None:
     """Static security linter for FastAPI: finds routes no authentication protects."""
 
@@ -219,7 +220,7 @@ def check(
     """Analyse a FastAPI project and report security findings."""
     import time
 
-    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.api import analyze_checked
     from routeguard_lint.files.discovery import DiscoveryError
     from routeguard_lint.files.ignore import repository_root, split_patterns
     from routeguard_lint.intent.baseline import BaselineError, apply_baseline, load_baseline
@@ -240,14 +241,16 @@ def check(
         excludes = split_patterns(exclude or ())
         known = load_baseline(baseline) if baseline is not None and write_baseline is None else None
         show_progress = format is CheckFormat.text and not quiet and progress_wanted()
-        graph = None
+        checked = None
+        needs_fixable = format is CheckFormat.json or (format is CheckFormat.text and not quiet)
         with progress(show_progress, "routeguard: analysing"):
             if fix or diff:
                 result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
                               cache_dir=_cache_dir(no_cache), diff=diff, output=output)
             else:
-                result, graph = analyze_with_graph(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
-                                         config=settings, cache_dir=_cache_dir(no_cache))
+                checked = analyze_checked(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
+                                          config=settings, cache_dir=_cache_dir(no_cache), fixable=needs_fixable)
+                result = checked.result
         _debug_errors(result, debug)
         if verbose:
             _verbose(settings, result.files, time.monotonic() - started)
@@ -260,8 +263,7 @@ def check(
         if known is not None:
             outcome = apply_baseline(findings, known)
             findings, baselined, stale = outcome.findings, outcome.matched, outcome.stale
-        needs_fixable = format is CheckFormat.json or (format is CheckFormat.text and not quiet)
-        fixable = _fixable(findings, graph) if graph is not None and needs_fixable else {}
+        fixable = checked.fixable(findings) if checked is not None and needs_fixable else {}
         root = repository_root(Path.cwd())
         if format is CheckFormat.json:
             _write(findings_json(findings, ALL_RULES, version=__version__, files=result.files,
@@ -344,21 +346,6 @@ def _verbose(settings: Config, files: int, seconds: float) -> None:
     sys.stderr.write(f"routeguard: analysed {files} file{'s' if files != 1 else ''} in {seconds:.2f} s\n")
 
 
-def _fixable(findings: list[Finding], graph: Graph) -> dict[str, int]:
-    """How many active findings `check --fix` would fix now, by rule (the autofixes' own judgement, one
-    round; nothing is written)."""
-    from collections import Counter
-
-    from routeguard_lint.fix import apply
-    from routeguard_lint.rules import fixable_codes
-
-    fixable = set(fixable_codes())
-    if not any(f.rule_id in fixable and f.suppressed is None for f in findings):
-        return {}
-    _, applied, _ = apply.plan(graph, list(findings), {}, lambda path: apply.read_source(path).text)
-    return dict(Counter(item.rule_id for item in applied))
-
-
 def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis: Any) -> Result:
     """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
     diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
@@ -437,7 +424,10 @@ def routes(
         _debug_errors(result, debug)
         from routeguard_lint.report._common import sanitize
 
-        for finding in result.findings:  # paths and messages can hold anything a file name can
+        # the files it could not analyse (RG000); not the findings of rules the configuration ignores, which
+        # the analysis keeps as suppressed ones
+        problems = [f for f in result.findings if f.suppressed is None]
+        for finding in problems:  # paths and messages can hold anything a file name can
             sys.stderr.write(f"{sanitize(finding.path)}:{finding.line}:{finding.column}: {finding.rule_id} "
                              f"{sanitize(finding.message)}\n")
         if not result.routes:
@@ -450,7 +440,7 @@ def routes(
         raise
     except Exception as exc:
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
-    raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+    raise typer.Exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
 
 
 cache_app = typer.Typer(help="Manage the per-file facts cache.", no_args_is_help=True, rich_markup_mode=None)

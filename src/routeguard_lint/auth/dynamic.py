@@ -101,7 +101,7 @@ class Dynamic:
                 continue
             if self._container_method(call, ctx):
                 continue
-            why = self._why(target, call)
+            why = self._why(target, call, ctx)
             if why is not None:
                 out.append(Site(ir.show(call, 80), path, call.line, why))
         found = tuple(sorted(set(out), key=lambda s: (s.path, s.line, s.call)))
@@ -148,8 +148,23 @@ class Dynamic:
         return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and \
             expr.func.id in ("dict", "set", "list", "frozenset", "defaultdict", "OrderedDict")
 
-    def _why(self, target: Value, call: ir.Call) -> str | None:
+    def _library_member(self, call: ir.Call, ctx: Ctx) -> ExternalV | None:
+        """`obj.method(...)` where `obj` is an instance of a library class the project constructed
+        (`templates = Jinja2Templates(...)`): the library's method, named by its class. Only one attribute
+        deep: what hangs off such an object at run time (`app.state.backend.check(...)`) stays unknown."""
+        f = call.func
+        if not isinstance(f, ir.Attr):
+            return None
+        owner = self.index.resolve(f.value, ctx)
+        if isinstance(owner, InstanceV) and isinstance(owner.cls, ExternalV):
+            return ExternalV(f"{owner.cls.qualname}.{f.attr}")
+        return None
+
+    def _why(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:
         """Why a call's target is unknown; None when it is known not to authenticate."""
+        member = self._library_member(call, ctx)
+        if member is not None:  # `templates.TemplateResponse(request, ...)`: a method of a library object
+            target = member
         if isinstance(target, ExternalV):
             if is_verifying_call(target.qualname) or TOKEN_ISSUING_CALLS.match(target.qualname):
                 return None  # understood: it raises on a bad credential (the missing-credential walk models it)

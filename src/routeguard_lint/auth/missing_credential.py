@@ -116,10 +116,10 @@ Callee = Callable[[ir.Call, Ctx, Func], Value]
 
 
 class Flow:
-    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool],
-                 credential_setting: Callable[[str], bool] | None = None,
+    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern[str],
+                 credential_key: Callable[[str, str], bool], credential_setting: Callable[[str], bool] | None = None,
                  next_app: Callable[[ir.Call], bool] | None = None, present: bool = False,
-                 decide: Callable[[ir.Expr], bool | None] | None = None):
+                 decide: Callable[[ir.Expr], bool | None] | None = None) -> None:
         """`next_app`: calls that hand the request on (a middleware's `call_next(request)`); the walk records
         where the entry function reaches one (`Outcome.reached`). `decide`: the value of tests the caller
         knows for the request it asks about (a middleware's path tests, for a path it does not exempt)."""

@@ -17,6 +17,7 @@ from routeguard_lint.facts.extract import (
     CASE_MARKER,
     LOOP_MARKER,
     MAX_IR_DEPTH,
+    AssignedIn,
     Bind,
     CallSite,
     ClassDef,
@@ -55,8 +56,10 @@ _CMPOPS = {
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
+    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return None
     try:
-        value = node.evaluated_value  # type: ignore[attr-defined]
+        value = node.evaluated_value
     except Exception:
         return None
     return value if isinstance(value, str) else None
@@ -692,7 +695,7 @@ class _Collector(_Walker):
         func = self._func()
         if func is not None and name in self._globals.get(id(func), ()):
             # `global app` then `app = FastAPI()`: a module-level binding made by the function
-            self.f.global_assigns.setdefault(name, []).append((value, func.qualname))
+            self.f.global_assigns.setdefault(name, []).append(AssignedIn(value, func.qualname))
             return
         if func is not None:
             func.assigns[name] = value
@@ -726,7 +729,7 @@ class _Collector(_Walker):
         if cls is None:
             return
         if attr not in cls.instance_attrs or func.name == "__init__":
-            cls.instance_attrs[attr] = (value, func.qualname)
+            cls.instance_attrs[attr] = AssignedIn(value, func.qualname)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line

@@ -12,10 +12,14 @@ from __future__ import annotations
 import builtins
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Bind, ClassDef, Func, ImportRef, ModuleFacts, is_marker
 from routeguard_lint.project.arguments import bind_args, free_names
+
+if TYPE_CHECKING:
+    from routeguard_lint.project.library import LibraryLoader
 
 # Nested steps one lookup may take (an alias of an attribute of an import of ...), and one string evaluation.
 MAX_RESOLVE_DEPTH = 40
@@ -135,20 +139,29 @@ UNKNOWN = UnknownV()
 
 
 @dataclass(frozen=True)
+class BoundParam:
+    """A parameter of a function bound to an argument of the call being evaluated."""
+
+    function: str  # qualname
+    param: str
+    value: ir.Bound  # the argument, with the context it is read in
+
+
+@dataclass(frozen=True)
 class Ctx:
     """Where an expression is read: a module, the function whose body it is in (None at module level),
-    and what one call bound to the parameters of that function and the functions around it:
-    ((function qualname, parameter name, ir.Bound), ...), empty when not evaluating a particular call."""
+    and what one call bound to the parameters of that function and the functions around it (empty when not
+    evaluating a particular call)."""
 
     module: str
     scope: str | None = None  # qualname of the enclosing function
-    env: tuple[tuple[str, str, ir.Expr], ...] = ()
+    env: tuple[BoundParam, ...] = ()
     depth: int = 0  # nested calls evaluated to get here (bounded by MAX_CALL_DEPTH)
 
-    def bound(self, scope: str, name: str) -> ir.Expr | None:
-        for owner, param, expr in self.env:
-            if owner == scope and param == name:
-                return expr
+    def bound(self, scope: str, name: str) -> ir.Bound | None:
+        for item in self.env:
+            if item.function == scope and item.param == name:
+                return item.value
         return None
 
 
@@ -160,7 +173,8 @@ def _reads(expr: ir.Expr | None, name: str) -> bool:
 
 
 class Index:
-    def __init__(self, modules: list[ModuleFacts], namespaces: Iterable[str] = (), library: object = None):
+    def __init__(self, modules: list[ModuleFacts], namespaces: Iterable[str] = (),
+                 library: LibraryLoader | None = None) -> None:
         """`modules`: one per file, each with its one module name. `namespaces`: the namespace packages
         (folders without `__init__.py`) those names imply; `import a.b` of one gives a module with no
         names of its own, whose attributes are its submodules."""
@@ -210,7 +224,7 @@ class Index:
             return True
         if self.library is None or not name:
             return False
-        facts = self.library.load(name)  # type: ignore[attr-defined]
+        facts = self.library.load(name)
         if facts is None:
             return False
         self.by_name[name] = facts
@@ -431,12 +445,13 @@ class Index:
         if ctx.depth >= MAX_CALL_DEPTH or not func.params:
             return plain
         env = bind_args(func, call, ctx, def_ctx, skip_first=skip_first)
-        pairs = tuple((func.qualname, name, expr) for name, expr in sorted(env.names.items())
+        pairs = tuple(BoundParam(func.qualname, name, expr) for name, expr in sorted(env.names.items())
                       if isinstance(expr, ir.Bound))
         if not pairs:
             return plain
         # the bindings of the functions around it stay visible (a closure called where it was made)
-        outer = tuple(item for item in ctx.env if item[0] != func.qualname) if ctx.module == callee.module else ()
+        outer = tuple(item for item in ctx.env if item.function != func.qualname) \
+            if ctx.module == callee.module else ()
         return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
 
     def call_result(self, callee: FuncV, depth: int = 0, call: ir.Call | None = None,
@@ -574,10 +589,10 @@ class Index:
         return value
 
     def _global_uncached(self, facts: ModuleFacts, name: str, depth: int, seen: frozenset[tuple[str, str]]) -> Value:
-        made = getattr(facts, "global_assigns", {}).get(name)
+        made = facts.global_assigns.get(name)
         if made:  # `global name` in functions: what they assign, and the module's own binding if any
-            values = [self.resolve_assigned(expr, Ctx(facts.module, scope), ("global", facts.module, name, scope),
-                                            depth) for expr, scope in made]
+            values = [self.resolve_assigned(m.value, Ctx(facts.module, m.function),
+                                            ("global", facts.module, name, m.function), depth) for m in made]
             own = facts.assigns.get(name)
             if own is not None and not (isinstance(own, ir.Const) and own.value is None):
                 values.append(self.resolve_assigned(own, Ctx(facts.module), ("global", facts.module, name), depth))
@@ -692,7 +707,8 @@ class Index:
             cdef = self.cls(owner)
             if cdef is None or attr not in cdef.instance_attrs:
                 continue
-            expr, method = cdef.instance_attrs[attr]
+            assigned = cdef.instance_attrs[attr]
+            expr, method = assigned.value, assigned.function
             func = self.func(FuncV(owner.module, method))
             mctx = Ctx(owner.module, method)
             if instance is not None and func is not None and func.name == "__init__":

@@ -14,6 +14,7 @@ what the analysis recognises as such.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.machinery
 import os
 import sys
@@ -54,6 +55,10 @@ class LibraryLoader:
         self.max_modules = max_modules
         self.loaded: dict[str, ModuleFacts | None] = {}
         self.paths: set[str] = set()  # display paths of the modules read
+        # every module looked for on the path: (file, is a package, SHA-256 of its bytes or why it could not
+        # be read), or None when none was found; a stored result stays valid only while each answer does
+        # (facts/results.py)
+        self.lookups: dict[str, tuple[str, bool, str] | None] = {}
 
     def allowed(self, name: str) -> bool:
         top = name.split(".")[0]
@@ -65,12 +70,15 @@ class LibraryLoader:
         facts = None
         if self.allowed(name) and sum(1 for f in self.loaded.values() if f is not None) < self.max_modules:
             found = self.locate(name)
+            self.lookups[name] = None
             if found is not None:
                 path, is_package = found
                 try:
                     data = read_source(path)  # a regular file only: never blocks on a FIFO
-                except ParseFailure:
+                    self.lookups[name] = (str(path), is_package, hashlib.sha256(data).hexdigest())
+                except ParseFailure as exc:
                     data = b""
+                    self.lookups[name] = (str(path), is_package, f"! {exc.message}")
                 if data and len(data) <= MAX_BYTES:
                     facts = extract(data, str(path), name, is_package)
                     if facts.error:

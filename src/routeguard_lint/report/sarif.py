@@ -8,7 +8,8 @@ Deliberate choices:
   ``%SRCROOT%``'s absolute ``file:///`` URI. Files outside the root get absolute ``file://`` URIs.
 * Every rule descriptor has ``helpUri`` (its section of docs/rules.md at the repository URL from the
   package metadata, ``[project.urls] Repository``), CWE tags (``external/cwe/cwe-306``),
-  ``security-severity`` (GitHub's 0-10 scale) and ``precision``; see :data:`RULE_PROPERTIES`.
+  ``security-severity`` (GitHub's 0-10 scale) and ``precision``: the rule's own (``Rule.cwe``,
+  ``Rule.security_severity``, ``Rule.precision``, beside its check).
 * ``partialFingerprints["routeguard/v1"]`` is the SHA-256 of ``Finding.fingerprint_key``
   (rule + method + route path, or rule + qualified name), so it survives line moves. When the key
   is empty it falls back to rule + path + message. When several results in one run share a
@@ -43,25 +44,6 @@ SARIF_VERSION = "2.1.0"
 FINGERPRINT_NAME = "routeguard/v1"
 SRCROOT = "%SRCROOT%"
 TOOL_NAME = "routeguard"
-
-#: Per rule: (CWE ids, GitHub security-severity 0.0-10.0, SARIF precision). GitHub ranks an alert
-#: critical from 9.0, high from 7.0, medium from 4.0, low below. Rules that are not about a weakness in
-#: the analysed code (a file it could not read, configuration hygiene) have no CWE and no severity.
-RULE_PROPERTIES: dict[str, tuple[tuple[int, ...], float | None, str]] = {
-    "RG000": ((), None, "very-high"),  # analysis error: not a weakness, a file routeguard could not check
-    "RG001": ((306,), 8.2, "high"),  # Missing Authentication for Critical Function
-    "RG002": ((287,), 8.2, "high"),  # Improper Authentication
-    "RG003": ((598,), 5.3, "high"),  # Use of GET Request Method With Sensitive Query Strings
-    "RG004": ((798,), 7.5, "medium"),  # Use of Hard-coded Credentials
-    "RG005": ((208,), 5.3, "medium"),  # Observable Timing Discrepancy
-    "RG006": ((), None, "high"),  # a 401 without its challenge: a protocol defect (RFC 9110), no weakness
-    "RG007": ((636,), 7.5, "medium"),  # Not Failing Securely ('Failing Open')
-    "RG008": ((287,), 7.5, "medium"),  # Improper Authentication
-    "RG009": ((862,), 7.5, "high"),  # Missing Authorization
-    "RG010": ((347,), 9.1, "high"),  # Improper Verification of Cryptographic Signature
-    "RG011": ((), None, "very-high"),  # configuration hygiene
-    "RG012": ((), None, "very-high"),  # configuration hygiene
-}
 
 _WINDOWS_ABS = re.compile(r"^[A-Za-z]:/")
 
@@ -160,12 +142,11 @@ def help_uri(repository: str | None, rule: Rule) -> str | None:
     return f"{repository}/blob/main/docs/rules.md#{rule_anchor(rule.code, rule.name)}"
 
 
-def rule_properties(code: str) -> dict[str, Any]:
-    cwes, severity, precision = RULE_PROPERTIES.get(code, ((), None, "medium"))
-    tags = ["security", *(f"external/cwe/cwe-{cwe}" for cwe in cwes)]
-    properties: dict[str, Any] = {"tags": tags, "precision": precision}
-    if severity is not None:
-        properties["security-severity"] = f"{severity:.1f}"
+def rule_properties(rule: Rule) -> dict[str, Any]:
+    tags = ["security", *(f"external/cwe/cwe-{cwe}" for cwe in rule.cwe)]
+    properties: dict[str, Any] = {"tags": tags, "precision": rule.precision}
+    if rule.security_severity is not None:
+        properties["security-severity"] = f"{rule.security_severity:.1f}"
     return properties
 
 
@@ -183,7 +164,7 @@ def rule_descriptor(rule: Rule, repository: str | None = None) -> dict[str, Any]
     descriptor.update({
         "help": {"text": help_md, "markdown": help_md},
         "defaultConfiguration": {"level": sarif_level(rule.severity)},
-        "properties": rule_properties(rule.code),
+        "properties": rule_properties(rule),
     })
     return descriptor
 

@@ -136,6 +136,7 @@ class Contexts:
                 if facts.pending:
                     for word in set(facts.words.split()):
                         self._pending_words.setdefault(word, []).append(facts)
+        getattr(self.index.by_name, "asked", set()).add(name)  # see api.OnDemandModules.asked
         loaded = False
         for facts in self._pending_words.pop(name, ()):
             if facts.pending:

@@ -14,6 +14,7 @@ RULE = Rule(
     name="analysis-error",
     summary="A file could not be read or parsed, so its routes and dependencies were not checked.",
     severity="error",
+    precision="very-high",
     what="""
 A Python file under the analysed paths that routeguard could not read (permissions, a file that vanished,
 a directory that cannot be listed, a FIFO or device named `.py`), decode (bad bytes for its encoding, a
@@ -57,6 +58,6 @@ def check(graph: Graph) -> Iterable[Finding]:
     for facts in graph.index.modules:
         if facts.error is None:
             continue
-        message, line, column = facts.error
-        yield finding(RULE, f"cannot analyse {facts.path}: {message}", facts.path, line, column, column + 1,
-                      key=f"RG000:{facts.path}")
+        error = facts.error
+        yield finding(RULE, f"cannot analyse {facts.path}: {error.message}", facts.path, error.line, error.column,
+                      error.column + 1, key=f"RG000:{facts.path}")

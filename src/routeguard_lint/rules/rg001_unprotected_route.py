@@ -15,6 +15,7 @@ RULE = Rule(
     name="unprotected-route",
     summary="A route that no dependency chain authenticates, and that is not declared public.",
     severity="error",
+    cwe=(306,), security_severity=8.2, precision="high",
     what="""
 A route (`@app.get`, `@router.post`, `api_route`, `add_api_route`, `websocket`, ...) whose effective
 dependencies (its parameters, the decorator's `dependencies=`, its routers', every `include_router` on

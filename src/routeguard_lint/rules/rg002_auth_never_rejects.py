@@ -17,6 +17,7 @@ RULE = Rule(
     name="auth-never-rejects",
     summary="A dependency that reads a credential or presents itself as authentication but never rejects.",
     severity="error",
+    cwe=(287,), security_severity=8.2, precision="high",
     what="""
 A dependency that either consumes a credential directly (a `fastapi.security` scheme, an
 `Authorization`/API-key header or session cookie, `request.headers[...]`) or whose name says it

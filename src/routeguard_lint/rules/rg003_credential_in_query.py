@@ -16,6 +16,7 @@ RULE = Rule(
     name="credential-in-query",
     summary="A token, API key, password or session parameter that FastAPI reads from the query string.",
     severity="error",
+    cwe=(598,), security_severity=5.3, precision="high",
     what="""
 A parameter of a route handler or of a dependency whose name says it carries a credential (`token`,
 `access_token`, `api_key`, `apikey`, `password`, `secret`, `session`, ...) and that FastAPI fills from

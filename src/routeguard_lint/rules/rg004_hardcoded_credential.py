@@ -17,6 +17,7 @@ RULE = Rule(
     name="hardcoded-credential",
     summary="A token, API key or password checked against a literal in the code, or a literal JWT key.",
     severity="error",
+    cwe=(798,), security_severity=7.5, precision="medium",
     what="""
 Two things:
 

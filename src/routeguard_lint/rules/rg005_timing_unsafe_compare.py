@@ -16,6 +16,7 @@ RULE = Rule(
     name="timing-unsafe-compare",
     summary="A credential compared with == or != against a secret, instead of secrets.compare_digest.",
     severity="warning",
+    cwe=(208,), security_severity=5.3, precision="medium",
     what="""
 A credential (a value that comes from a security scheme, a credential header or cookie, the password
 form or `request.headers[...]`; see RG004 for how it is followed) compared with `==` or `!=` against a

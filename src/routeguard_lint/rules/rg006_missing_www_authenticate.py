@@ -18,6 +18,7 @@ RULE = Rule(
     name="missing-www-authenticate",
     summary="A 401 Unauthorized HTTPException raised without a WWW-Authenticate header.",
     severity="warning",
+    precision="high",
     what="""
 `raise HTTPException(status_code=401, ...)` (also `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`,
 a positional status code, `fastapi.HTTPException`, `starlette.exceptions.HTTPException`) whose `headers=` is

@@ -20,6 +20,7 @@ RULE = Rule(
     name="soft-auth-failure",
     summary="An authentication or authorization check that fails by returning a body instead of raising.",
     severity="error",
+    cwe=(636,), security_severity=7.5, precision="medium",
     what="""
 A route handler or dependency with a branch taken when an auth check fails, that *returns* instead of
 raising: a dict with an error key (`{"error": "Not allowed"}`, `{"detail": ...}`), an error message

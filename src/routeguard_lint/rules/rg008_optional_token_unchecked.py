@@ -18,6 +18,7 @@ RULE = Rule(
     summary="A dependency reads an optional credential (auto_error=False, Header(None)) and lets a request "
             "without it through while still using it.",
     severity="error",
+    cwe=(287,), security_severity=7.5, precision="medium",
     what="""
 A dependency that takes a credential FastAPI does not require: a security scheme created with
 `auto_error=False` (`OAuth2PasswordBearer`, `HTTPBearer`, `APIKeyHeader`, ...), an optional credential

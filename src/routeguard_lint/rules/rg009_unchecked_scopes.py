@@ -19,6 +19,7 @@ RULE = Rule(
     summary="Security(dep, scopes=[...]) where no dependency in the chain checks SecurityScopes: the scopes "
             "are documented but never enforced.",
     severity="error",
+    cwe=(862,), security_severity=7.5, precision="high",
     what="""
 A `Security(dependency, scopes=[...])` — as a parameter default, in `Annotated[...]`, or in a
 `dependencies=[...]` list of a route, router, `include_router` or app — where nothing in the dependency

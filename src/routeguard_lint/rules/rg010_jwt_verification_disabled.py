@@ -20,6 +20,7 @@ RULE = Rule(
     summary="A JWT decoded without verifying its signature (or accepting any algorithm), or unverified claims "
             "used as the identity.",
     severity="error",
+    cwe=(347,), security_severity=9.1, precision="high",
     what="""
 Calls to PyJWT (`import jwt`) and python-jose (`from jose import jwt`), recognised through the imports
 (not by the name `jwt` alone), that accept a token nobody signed:

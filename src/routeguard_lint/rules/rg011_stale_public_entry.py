@@ -15,6 +15,7 @@ RULE = Rule(
     name="stale-public-entry",
     summary="A `public` entry in the routeguard configuration matches no route.",
     severity="warning",
+    precision="very-high",
     what="""
 An entry of `public = [...]` in `[tool.routeguard]` (pyproject.toml) or routeguard.toml whose `path`
 (with its `methods`, when given) matches no route of the analysed application. The finding points at

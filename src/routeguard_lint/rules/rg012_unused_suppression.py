@@ -17,6 +17,7 @@ RULE = Rule(
     name="unused-suppression",
     summary="An inline `# routeguard:` directive or `# noqa: RGxxx` that suppresses nothing or is malformed.",
     severity="warning",
+    precision="very-high",
     what="""
 A suppression comment that does nothing:
 
