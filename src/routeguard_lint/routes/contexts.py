@@ -152,8 +152,9 @@ class Contexts:
                 if facts.pending:
                     for word in set(facts.words.split()):
                         self._pending_words.setdefault(word, []).append(facts)
-        asked: set[str] = getattr(self.index.by_name, "asked", set())
-        asked.add(name)  # see api.OnDemandModules.asked
+        asked: set[str] | None = getattr(self.index.by_name, "asked", None)  # see api.OnDemandModules.asked
+        if asked is not None:
+            asked.add(name)
         loaded = False
         for facts in self._pending_words.pop(name, ()):
             if facts.pending:
