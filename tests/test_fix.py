@@ -21,6 +21,7 @@ import pytest
 from cli_helpers import cli
 from routeguard_lint.fix import apply as fixmod
 from routeguard_lint.fix import codemod
+from routeguard_lint.fix import plan as fixplan
 from routeguard_lint.parsing.source import ParseFailure
 
 if sys.version_info >= (3, 11):
@@ -205,16 +206,16 @@ def test_a_fix_whose_result_does_not_parse_is_never_written(broken: str, tmp_pat
     main = write_app(tmp_path / "app", TOKEN_APP.format(noqa=""))
     original = main.read_bytes()
     if broken == "parse":
-        real = fixmod.parse_text
+        real = fixplan.parse_text
 
         def parse_text(text: str):
             if "WWW-Authenticate" in text:
                 raise ParseFailure("simulated")
             return real(text)
-        monkeypatch.setattr(fixmod, "parse_text", parse_text)
+        monkeypatch.setattr(fixplan, "parse_text", parse_text)
     else:
-        real_compiles = fixmod._compiles
-        monkeypatch.setattr(fixmod, "_compiles", lambda text, path: "WWW-Authenticate" not in text and
+        real_compiles = fixplan._compiles
+        monkeypatch.setattr(fixplan, "_compiles", lambda text, path: "WWW-Authenticate" not in text and
                             real_compiles(text, path))
     code, out, err = cli("check", "--fix", ".", cwd=main.parent, monkeypatch=monkeypatch)
     assert main.read_bytes() == original

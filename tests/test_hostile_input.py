@@ -190,7 +190,7 @@ def test_a_file_larger_than_max_bytes_is_rg000_too_large(proj: Path) -> None:
     assert finding.line == 1
     assert finding.message == (f"cannot analyse proj/huge.py: file is too large to analyse ({size:,} bytes; "
                                f"the limit is {parse.MAX_BYTES:,})")
-    assert facts.extract(b"#" * size, "x.py", "x", False).error == (
+    assert facts.extract(b"#" * size, "x.py", "x", False).error == facts.FileError(
         f"file is too large to analyse ({size:,} bytes; the limit is {parse.MAX_BYTES:,})", 1, 1)
 
 

@@ -31,6 +31,7 @@ STAGES: dict[str, int] = {
     "routeguard_lint.rules": 8,
     "routeguard_lint.intent": 9,
     "routeguard_lint.report": 10,
+    "routeguard_lint.fix.plan": 10,  # which fixes apply: a pure function of the result (api counts them)
     "routeguard_lint.api": 11,
     "routeguard_lint.fix": 12,  # applying the fixes: runs the analysis
     "routeguard_lint.cli": 13,

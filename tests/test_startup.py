@@ -8,6 +8,7 @@ machine's load."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,19 +27,23 @@ HEAVY = ("libcst", "rich", "routeguard_lint.parsing", "routeguard_lint.facts", "
 PROBE = """
 import json, sys
 from typer.testing import CliRunner
+before = set(sys.modules)  # what the CLI library loads by itself (typer < 0.14 imports rich): not ours
 from routeguard_lint.cli import app
 codes = {}
 for args in json.loads(sys.argv[1]):
     result = CliRunner().invoke(app, args)
-    codes[" ".join(args)] = (result.exit_code, repr(result.exception) if result.exit_code not in (0, 2) else "")
+    crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+    codes[" ".join(args)] = (result.exit_code, repr(result.exception) if crashed else "")
 heavy = tuple(json.loads(sys.argv[2]))
-print(json.dumps({"codes": codes, "loaded": sorted(m for m in sys.modules if m.startswith(heavy))}))
+loaded = sorted(m for m in sys.modules if m.startswith(heavy) and m not in before)
+print(json.dumps({"codes": codes, "loaded": loaded}))
 """
 
 
-def _probe(*commands: list[str]) -> dict[str, object]:
+def _probe(*commands: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
+    environ = {k: v for k, v in os.environ.items() if k != "ROUTEGUARD_NO_CACHE"} | (env or {})
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(commands), json.dumps(HEAVY)],
-                          capture_output=True, text=True, check=False, timeout=120)
+                          capture_output=True, text=True, check=False, timeout=120, env=environ)
     assert proc.returncode == 0, proc.stderr
     result: dict[str, object] = json.loads(proc.stdout)
     return result
@@ -61,6 +66,21 @@ def test_the_probe_sees_what_a_check_imports(tmp_path: Path) -> None:
     assert isinstance(loaded, list)
     assert "libcst" in loaded and any(name.startswith("routeguard_lint.routes.") for name in loaded)
     assert "routeguard_lint.rules.rg001_unprotected_route" in loaded
+
+
+def test_a_warm_run_on_an_unchanged_tree_loads_no_parser(tmp_path: Path) -> None:
+    """What a pre-commit run on an unchanged tree does: every file's facts come from the cache, so LibCST (the
+    parser, the fixes) is never imported. A finding no autofix handles keeps the fixes unloaded too."""
+    project = write(tmp_path / "p", {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n\n"
+                                                "@app.get('/open')\ndef open_route():\n    return []\n"})
+    env = {"ROUTEGUARD_CACHE_DIR": str(tmp_path / "cache")}
+    cold = _probe(["check", str(project)], env=env)
+    assert cold["codes"] == {f"check {project}": [1, ""]} and "libcst" in cold["loaded"]  # type: ignore[operator]
+    warm = _probe(["check", str(project)], ["check", "--format", "json", str(project)], env=env)
+    assert warm["codes"] == {f"check {project}": [1, ""], f"check --format json {project}": [1, ""]}
+    loaded = warm["loaded"]
+    assert isinstance(loaded, list)
+    assert not [name for name in loaded if name.startswith(("libcst", "routeguard_lint.fix"))], loaded
 
 
 def test_every_rule_module_is_read_without_importing_it() -> None:

@@ -229,6 +229,17 @@ def test_exclude_matches_paths_as_users_write_them(tmp_path, monkeypatch, patter
     assert sorted({f["path"] for f in data["findings"]}) == ["app/main.py"]
 
 
+@pytest.mark.parametrize("pattern", ["../scripts", "../scripts/", "../scripts/tool.py", "./../scripts",
+                                     "../app/../scripts", "{root}/scripts", "scripts"])
+def test_exclude_from_a_subdirectory_matches_paths_relative_to_it(tmp_path, monkeypatch, pattern):
+    """Run from app/ on `..`: `../scripts` is the folder the user means, and the path routeguard prints for a
+    file outside the working directory (absolute) excludes it too."""
+    write(tmp_path, {"app/main.py": OPEN_APP, "scripts/tool.py": OPEN_APP})
+    pattern = pattern.format(root=tmp_path.as_posix())
+    _, data = check_json(tmp_path / "app", monkeypatch, "..", "--exclude", pattern)
+    assert sorted({f["path"] for f in data["findings"]}) == ["main.py"]
+
+
 # -------------------------------------------------------------------------------------------------- SARIF
 
 
@@ -331,6 +342,18 @@ def test_routes_formats_and_output_files(tmp_path, monkeypatch):
     assert data["version"] == __version__ and next(iter(data)) == "version"
 
 
+def test_routes_reports_only_files_it_could_not_analyse(tmp_path, monkeypatch):
+    """`routes` says on stderr (and with exit 1) which files it could not analyse; the findings of rules the
+    configuration ignores (kept as suppressed by the analysis) are neither printed nor counted."""
+    deny = "\n\nfrom fastapi import HTTPException\n\n\ndef deny():\n    raise HTTPException(status_code=401)\n"
+    write(tmp_path, {"main.py": OPEN_APP + deny,
+                     "pyproject.toml": '[tool.routeguard]\nignore = ["RG006"]\n'})
+    assert cli("routes", "--format", "csv", cwd=tmp_path, monkeypatch=monkeypatch)[::2] == (0, "")
+    (tmp_path / "broken.py").write_text("def broken(:\n")
+    code, _, err = cli("routes", "--format", "csv", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert (code, err) == (1, "broken.py:1:12: RG000 cannot analyse broken.py: syntax error: invalid syntax\n")
+
+
 def test_csv_guards_against_formulas():
     from routeguard_lint.model import RouteInfo
     from routeguard_lint.report import routes_csv
@@ -409,6 +432,36 @@ def test_readme_snippets_use_the_repository_url_and_the_version_to_tag():
     assert "your-org" not in readme
     license_text = (REPO / "LICENSE").read_text()
     assert license_text.startswith("MIT License")
+
+
+def test_the_readme_summary_is_what_the_example_prints(monkeypatch):
+    """The README shows the summary of its first command (`routeguard check examples/shop`), verbatim but for
+    the per-rule counts it elides."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("The summary says what was found", 1)[1].split("```\n", 2)[1].splitlines()
+    code, out, _ = cli("check", "examples/shop", cwd=REPO, monkeypatch=monkeypatch)
+    found, routes = out.splitlines()[-2:]
+    assert code == 1 and routes == shown[1]
+    head, _, tail = shown[0].partition("...")
+    assert found.startswith(head) and found.endswith(tail), (found, shown[0])
+
+
+def test_the_repository_url_is_the_one_in_pyproject():
+    """The repository URL is written once for the code: `[project.urls] Repository`, read from the package
+    metadata for SARIF's informationUri and helpUri. Everything else that names it must agree, so changing
+    it is a change to pyproject.toml that this test then walks through (the README is checked above)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from routeguard_lint.report.sarif import repository_url
+
+    urls = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["urls"]
+    repository = urls["Repository"]
+    assert repository_url() == repository  # the installed metadata is this pyproject's
+    assert all(url == repository or url.startswith(repository + "/") for url in urls.values()), urls
+    for schema in sorted((REPO / "schemas").glob("*.json")):
+        assert json.loads(schema.read_text())["$id"] == f"{repository}/blob/main/schemas/{schema.name}"
 
 
 def test_pre_commit_hook_runs_on_config_changes():

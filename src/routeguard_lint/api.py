@@ -25,7 +25,7 @@ from routeguard_lint.auth.middleware import middleware_role
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
-from routeguard_lint.facts.extract import ModuleFacts, extract, skim
+from routeguard_lint.facts.extract import FileError, ModuleFacts, extract, skim
 from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
 from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.intent.config import Config, find_config, load_config
@@ -77,7 +77,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
         data = read_source(path)  # a regular file of at most parse.MAX_BYTES, or ParseFailure
     except ParseFailure as exc:
         facts = ModuleFacts(path=display, module=module, is_package=is_package)
-        facts.error = (exc.message, exc.line, exc.column)
+        facts.error = FileError(exc.message, exc.line, exc.column)
         return facts
     if cache_dir is None:
         return _compute(data, display, module, is_package, demand)
@@ -92,7 +92,7 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
 
 def _failed(job: FactsJob, message: str) -> ModuleFacts:
     facts = ModuleFacts(path=job.display, module=job.module, is_package=job.is_package)
-    facts.error = (message, 1, 1)
+    facts.error = FileError(message, 1, 1)
     return facts
 
 
@@ -105,7 +105,7 @@ def _compute(data: bytes, display: str, module: str, is_package: bool, demand: b
     return extract(data, display, module, is_package)
 
 
-class OnDemandModules(dict):
+class OnDemandModules(dict[str, ModuleFacts]):
     """The index's modules by name (`Index.by_name`), where a placeholder (`ModuleFacts.pending`) stands
     behind a `_Pending` handle: its name, path and size are known, and the first read of anything else
     parses the file and fills the placeholder in place. So a lookup that only names a module (`import pkg.sub`,
@@ -125,6 +125,7 @@ class OnDemandModules(dict):
         for key, facts in mapping.items():
             if facts.pending:
                 self._keys.setdefault(id(facts), []).append(key)
+                # a handle that reads like the facts (see _Pending)
                 facts = handles.setdefault(id(facts), _Pending(facts, self))  # type: ignore[assignment]
             dict.__setitem__(self, key, facts)
 
@@ -245,7 +246,7 @@ def _cache_hits(files: list[SourceFile], cache_dir: Path, demand: bool = False) 
 
 def _unreadable(f: SourceFile, error: str) -> ModuleFacts:
     facts = ModuleFacts(path=f.display, module=f.module, is_package=False)
-    facts.error = (error, 1, 1)
+    facts.error = FileError(error, 1, 1)
     return facts
 
 
@@ -426,7 +427,7 @@ def _contain(exc: BaseException, facts: list[ModuleFacts]) -> ModuleFacts | None
         return None
     blamed = ModuleFacts(path=old.path, module=old.module, is_package=old.is_package)
     blamed.lines = old.lines
-    blamed.error = (message, max(line, 1), 1)
+    blamed.error = FileError(message, max(line, 1), 1)
     return blamed
 
 
@@ -710,7 +711,8 @@ def _deterministic(graph: Graph) -> bool:
     """No file's worker died or ran out of time: such a result depends on the machine, not the input."""
     died = workers_pool.died_message()
     late = workers_pool.timeout_message(0).partition(" 0 s")[0]
-    return not any(fa.error and (fa.error[0] == died or fa.error[0].startswith(late)) for fa in graph.index.modules)
+    return not any(fa.error and (fa.error.message == died or fa.error.message.startswith(late))
+                   for fa in graph.index.modules)
 
 
 _CONTAINED = ("definitions nested too deeply to analyse", "expand to more than")  # see _contain
@@ -726,7 +728,7 @@ def _unread(graph: Graph) -> tuple[list[str], list[str]]:
     its line count is read only when a file is blamed for a runaway chain (`_contain`), so after that
     nothing is taken for unread."""
     modules = graph.index.modules
-    if any(fa.error and fa.error[0].startswith(_CONTAINED) for fa in modules):
+    if any(fa.error and fa.error.message.startswith(_CONTAINED) for fa in modules):
         return [], []
     unread = sorted(fa.path for fa in modules if fa.pending)
     if not unread:

@@ -427,7 +427,10 @@ def routes(
         _debug_errors(result, debug)
         from routeguard_lint.report._common import sanitize
 
-        for finding in result.findings:  # paths and messages can hold anything a file name can
+        # the files it could not analyse (RG000); not the findings of rules the configuration ignores, which
+        # the analysis keeps as suppressed ones
+        problems = [f for f in result.findings if f.suppressed is None]
+        for finding in problems:  # paths and messages can hold anything a file name can
             sys.stderr.write(f"{sanitize(finding.path)}:{finding.line}:{finding.column}: {finding.rule_id} "
                              f"{sanitize(finding.message)}\n")
         if not result.routes:
@@ -440,7 +443,7 @@ def routes(
         raise
     except Exception as exc:
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
-    raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+    raise typer.Exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
 
 
 cache_app = typer.Typer(help="Manage the per-file facts cache.", no_args_is_help=True, rich_markup_mode=None)

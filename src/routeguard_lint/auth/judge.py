@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
-from routeguard_lint.auth.missing_credential import Outcome
+from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in
 from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
@@ -31,6 +31,7 @@ from routeguard_lint.auth.optional_auth import (
 )
 from routeguard_lint.auth.public import Public
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import FuncV
 from routeguard_lint.routes.model import NodeKind, ParamKind, walk
@@ -207,6 +208,37 @@ class Context:
     public: Public
 
 
+def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
+    """The verdict of a route whose chain rejects a request without credentials."""
+    # keep the handler when its own code is what rejects a request without credentials
+    if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
+        chain = chain[1:]
+    labels = tuple(n.label for n in chain)
+    authenticated = "authenticated by " + " -> ".join(labels)
+    library = judgement.libraries.get(id(chain[-1]))
+    if library is not None:
+        authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
+    if id(root) in judgement.forged_reach:
+        # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
+        # that lets a forged credential through is RG002's finding
+        return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
+                       f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
+                       Answer.REACHES, chain=labels, scheme=scheme)
+    return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
+                   scheme=scheme)
+
+
+def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str]:
+    """Why the dependencies' answer is unknown: unreadable dependencies and calls handing the request on."""
+    unknown = sorted({_unknown_node(n) for n in deps
+                      if (n.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or n.calls_unknown)
+                      and id(n) not in judgement.libraries})
+    unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
+                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       for n in deps for site in judgement.unresolved.get(id(n), ())})
+    return unknown
+
+
 def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
@@ -214,22 +246,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     scheme = any(n.kind is NodeKind.SCHEME for n in nodes)
     chain = auth_chain(root, judgement)
     if chain:
-        # keep the handler when its own code is what rejects a request without credentials
-        if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
-            chain = chain[1:]
-        labels = tuple(n.label for n in chain)
-        authenticated = "authenticated by " + " -> ".join(labels)
-        library = judgement.libraries.get(id(chain[-1]))
-        if library is not None:
-            authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
-        if id(root) in judgement.forged_reach:
-            # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
-            # that lets a forged credential through is RG002's finding
-            return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
-                           f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
-                           Answer.REACHES, chain=labels, scheme=scheme)
-        return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
-                       scheme=scheme)
+        return _authenticated(root, chain, judgement, scheme)
     signed = context.public.signature([n for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)])
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
@@ -242,12 +259,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
-    unknown = sorted({_unknown_node(n) for n in deps
-                      if (n.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or n.calls_unknown)
-                      and id(n) not in judgement.libraries})
-    unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
-                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
-                       for n in deps for site in judgement.unresolved.get(id(n), ())})
+    unknown = _unknown_dependencies(deps, judgement)
     if not unknown and not any(n.credential for n in deps):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route)
@@ -267,13 +279,31 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
+    alternative = sorted({f"{n.label} rejects it unless it carries " +
+                          " or ".join(f"'{name}'" for name in judgement.node(n).alternative) +
+                          f" ({_param_kinds(n, judgement.node(n).alternative)}" +
+                          (f", {n.path}:{n.line})" if n.path and n.line else ")")
+                          for n in deps if judgement.node(n).alternative})
+    if alternative:
+        more = f" (and {len(alternative) - 2} more)" if len(alternative) > 2 else ""
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials is rejected unless it supplies another "
+                       "input the analysis cannot judge as a credential: " + "; ".join(alternative[:2]) + more,
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    optional = optional_by_construction(root, judgement)
+    if optional:
+        reason = f"optional authentication: {optional}"
+        return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.UNKNOWN, public_reason=reason, scheme=scheme)
     rejecting = _unproven_rejections(deps, judgement)
     if rejecting:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(rejecting[:2]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    # (b): certain when nothing on the route reads a credential, or every consumer lets a forged one through;
+    # a dependency that checks a given credential (and only lets a missing one through) may reject it
+    forged = Answer.REACHES if id(root) in judgement.forged_reach or \
+        not any(judgement.node(n).carries for n in deps) else Answer.UNKNOWN
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
-                   Answer.REACHES, scheme=scheme)
+                   forged, scheme=scheme)
 
 
 # A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),
@@ -299,6 +329,66 @@ def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
         parts = [expr.func, *expr.args, *(value for _key, value in expr.kwargs)]
         return any(_refuses(part, depth + 1) for part in parts)
     return False
+
+
+def _explicit_default(exit_: Exit) -> bool:
+    """A `return` of a value written in the code (`None`, `""`, `False`), not made from the credential."""
+    value = exit_.value
+    return not exit_.implicit and exit_.expr is not None and not value.taint and value.kind in ("none", "const") \
+        and value.truth() is False
+
+
+def _uses(func: Func | None, name: str) -> bool:
+    """`func`'s body reads the parameter `name` (in a call, a test, a binding or a returned value)."""
+    if func is None:
+        return False
+    exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds)]
+    for sites in (func.returns, func.raises, func.binds, func.effects):
+        for site in sites:
+            exprs.extend(site.conditions)
+    return name in names_in(exprs)
+
+
+def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
+    """Every credential of the route reaches the handler only through a dependency that lets a request
+    without it through on purpose: it checks a given credential (it can reject) and, for a missing one, returns
+    a default written in its code (`return None`, `return ""`) rather than anything made from the credential.
+    The handler then receives "no user" by construction: optional authentication, public. (A dependency that
+    hands the missing credential on, or falls off its end, is RG008's; a handler that cannot work with the
+    default rejects the request itself and is protected.) Library models documented as optional are not
+    counted here: what they return is described, not read."""
+    found: list[DepNode] = []
+
+    def by_construction(node: DepNode) -> bool:
+        facts = judgement.node(node)
+        return node.kind in _CALLABLE and node.func is not None and node.rejects and facts.anonymous is True \
+            and id(node) not in judgement.libraries and bool(facts.exits) and \
+            all(_explicit_default(ex) for ex in facts.exits)
+
+    def covered(node: DepNode, seen: frozenset[int]) -> bool | None:
+        """True: every credential below goes through such a dependency; False: one does not; None: none below."""
+        if id(node) in seen:
+            return None
+        if node.credential:
+            return False
+        answers: list[bool | None] = []
+        for child, via in node.children:
+            if by_construction(child):
+                # the optional user must be used (handed on, tested): a dependant that ignores it gains nothing
+                # from it, and what it serves is served to everyone
+                answers.append(_uses(node.func, via))
+                found.append(child)
+            else:
+                answers.append(covered(child, seen | {id(node)}))
+        if any(a is False for a in answers):
+            return False
+        return True if any(answers) else None
+
+    if covered(root, frozenset()) is not True or not found:
+        return None
+    node = found[0]
+    shown = sorted({ir.show(ex.expr, 20) for ex in judgement.node(node).exits if ex.expr is not None})
+    return f"{node.label} returns {' or '.join(shown)} for a request without credentials and checks a given one"
 
 
 def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:
@@ -352,6 +442,14 @@ def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
 
 
+def _param_kinds(node: DepNode, names: tuple[str, ...]) -> str:
+    kinds = {source.param.name: source.kind for source in node.params}
+    shown = {ParamKind.QUERY: "a query parameter", ParamKind.EXPLICIT_QUERY: "a query parameter",
+             ParamKind.HEADER: "a header", ParamKind.COOKIE: "a cookie"}
+    return ", ".join(sorted({shown.get(kinds[name], "a request input") if name in kinds else "a request input"
+                             for name in names}))
+
+
 def _where(node: DepNode) -> str:
     return f" ({node.path}:{node.line})" if node.path and node.line else ""
 
@@ -384,6 +482,16 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
     return dynamic.sites(fv, names)
 
 
+MAX_LISTED = 4
+
+
+def listed(labels: list[str], limit: int = MAX_LISTED) -> str:
+    """`a, b, c, d and 7 more`: a long dependency chain named without flooding the message."""
+    if len(labels) <= limit + 1:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:limit])} and {len(labels) - limit} more"
+
+
 def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
     deps = [n for n in nodes if n is not route.root]
     if not deps:
@@ -391,19 +499,19 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
     libraries = judgement.libraries
     optional = sorted({n.label for n in deps if id(n) in libraries and libraries[id(n)].optional})
     if optional:
-        return f"{', '.join(optional)} lets a request without credentials through (documented: the dependency " \
+        return f"{listed(optional)} lets a request without credentials through (documented: the dependency " \
                f"then returns None), and the handler does not reject it"
     creds = [n for n in deps if n.credential]
     callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)]
-    names = ", ".join(sorted({n.label for n in callables})) or "none"
+    names = listed(sorted({n.label for n in callables})) or "none"
     lenient = sorted({n.label for n in callables if n.rejects and judgement.node(n).anonymous is True})
     if lenient:
         verb = "rejects a bad credential but lets" if len(lenient) == 1 else "reject a bad credential but let"
-        return f"{', '.join(lenient)} {verb} a request without one through (the credential is optional and " \
+        return f"{listed(lenient)} {verb} a request without one through (the credential is optional and " \
                f"nothing raises when it is missing)"
     if creds:
         optional_creds = [n for n in creds if n.optional]
-        what = ", ".join(sorted({n.label for n in creds}))
+        what = listed(sorted({n.label for n in creds}))
         if optional_creds and len(optional_creds) == len(creds):
             return f"its credential ({what}) is optional and nothing rejects a missing or bad one " \
                    f"(dependencies seen: {names})"

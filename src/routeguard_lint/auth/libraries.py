@@ -10,6 +10,7 @@ the dependency let a request without credentials through.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +51,35 @@ def shipped() -> tuple[Model, ...]:
     """The models shipped with routeguard."""
     text = resources.files("routeguard_lint.auth.models").joinpath("libraries.toml").read_text(encoding="utf-8")
     return tuple(_model(entry) for entry in tomllib.loads(text).get("dependency", []))
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """A library call that checks a webhook's signature over the request body (`[[signature]]` in the models).
+    `name` may hold `*` for one or more dotted parts (`polar.*.webhooks.validate_event`)."""
+
+    name: str
+    raises: bool  # raises on a bad signature; False: returns a result the caller must test
+    source: str = ""
+
+
+@lru_cache(maxsize=1)
+def verifiers() -> tuple[Verifier, ...]:
+    """The signature verifiers shipped with routeguard."""
+    text = resources.files("routeguard_lint.auth.models").joinpath("libraries.toml").read_text(encoding="utf-8")
+    return tuple(Verifier(str(e["name"]), bool(e.get("raises", True)), str(e.get("source", "")))
+                 for e in tomllib.loads(text).get("signature", []))
+
+
+@lru_cache(maxsize=512)
+def signature_verifier(qualname: str) -> Verifier | None:
+    """The shipped verifier a called library name is (matched on whole dotted parts, from the right)."""
+    qualname = qualname.replace("()", "")  # a method of what a factory returned, or of an instance
+    for verifier in verifiers():
+        pattern = re.escape(verifier.name.replace("()", "")).replace(r"\*", r"[\w.]+")
+        if re.fullmatch(rf"(?:[\w.]+\.)?{pattern}", qualname):
+            return verifier
+    return None
 
 
 def _model(entry: dict[str, Any]) -> Model:

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, Value
@@ -57,6 +58,21 @@ class AV:
 
     def tainted(self, taint: bool = True) -> AV:
         return AV(self.kind, self.value, self.taint or taint)
+
+
+@dataclass(frozen=True, slots=True)
+class Inst:
+    """An object of a project class made in the walked code (`check = Checker(key)`): what its `__init__` stored
+    on `self` from the arguments, so that `check(request)` / `check.method()` are walked with `self` bound."""
+
+    cls: ClassV
+    attrs: tuple[tuple[str, AV], ...]
+
+    def get(self, name: str) -> AV | None:
+        for key, value in self.attrs:
+            if key == name:
+                return value
+        return None
 
 
 NONE = AV("none")
@@ -116,10 +132,10 @@ Callee = Callable[[ir.Call, Ctx, Func], Value]
 
 
 class Flow:
-    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern, credential_key: Callable[[str, str], bool],
-                 credential_setting: Callable[[str], bool] | None = None,
+    def __init__(self, index: Index, callee: Callee, verifying: re.Pattern[str],
+                 credential_key: Callable[[str, str], bool], credential_setting: Callable[[str], bool] | None = None,
                  next_app: Callable[[ir.Call], bool] | None = None, present: bool = False,
-                 decide: Callable[[ir.Expr], bool | None] | None = None):
+                 decide: Callable[[ir.Expr], bool | None] | None = None) -> None:
         """`next_app`: calls that hand the request on (a middleware's `call_next(request)`); the walk records
         where the entry function reaches one (`Outcome.reached`). `decide`: the value of tests the caller
         knows for the request it asks about (a middleware's path tests, for a path it does not exempt)."""
@@ -133,6 +149,27 @@ class Flow:
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...]], Outcome] = {}
+        self.closures = Closures(index)
+        self._writers: dict[str, set[tuple[str, str]]] | None = None
+        self._unread: list[set[str]] = []
+
+    def state_writers(self, attr: str) -> set[tuple[str, str]]:
+        """The functions of the project that set `<x>.state.<attr>`: (module, qualname)."""
+        if self._writers is None:
+            table: dict[str, set[tuple[str, str]]] = {}
+            self._unread = [set(facts.words.split()) for facts in self.index.modules if facts.pending]
+            for facts in self.index.modules:
+                if facts.pending:
+                    continue
+                for func in facts.functions.values():
+                    for bind in func.binds:
+                        if ".state." in bind.name:
+                            table.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, func.qualname))
+            self._writers = table
+        found = set(self._writers.get(attr, set()))
+        if any("state" in words and attr in words for words in self._unread):
+            found.add(("?", "a module not parsed"))  # it may set it too: unknown
+        return found
 
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK) -> Outcome:
@@ -141,6 +178,10 @@ class Flow:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
         func = self.index.func(fv)
+        if func is not None and func.parent is not None:
+            # a closure: the factory's parameters it reads, when every call of the factory agrees on them
+            known = self.closures.constants(fv, func)
+            env = {**{name: NONE if value is None else AV("const", value) for name, value in known.items()}, **env}
         out = Outcome(exits=[Exit(0, UNK, None)]) if func is None else \
             _Walk(self, fv, func, env, depth, generator_value).run()
         self._memo[key] = out
@@ -385,6 +426,10 @@ class _Walk:
             return CRASH
         if base.kind == "forged":
             return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
+        if isinstance(base.value, Inst):
+            stored = base.value.get(expr.attr)
+            if stored is not None:
+                return stored
         return AV("unk", None, base.taint)
 
     def _not(self, expr: ir.Not, d: int) -> AV:
@@ -494,8 +539,11 @@ class _Walk:
             return UNK
         # request.headers.get("authorization") / request.cookies.get("session") without the credential
         if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
-                f.value.attr in ("headers", "cookies") and call.args and self._credential_key(f.value.attr,
-                                                                                            call.args[0]):
+                f.value.attr in ("headers", "cookies", "query_params") and call.args and \
+                (self._credential_key(f.value.attr, call.args[0]) if f.value.attr != "query_params" else
+                 isinstance(call.args[0], ir.Str) and
+                 self.flow.credential_key("query", call.args[0].value.replace("-", "_"))):
+            # request.query_params.get("api-key"): a query credential (a request without credentials has none)
             if self.flow.present:
                 return FORGED
             default = call.arg(1, "default")
@@ -540,15 +588,29 @@ class _Walk:
         """A call of what `call.func` resolves to, with its arguments' values."""
         values = args + list(kwargs.values())
         taint = any(v.taint for v in values)
+        method = self._instance_method(call.func, base)
+        if method is not None:
+            this, fv_m = method
+            callee_m = self.flow.index.func(fv_m)
+            if callee_m is not None and self.depth < MAX_CALL_DEPTH and (taint or this.taint):
+                return self._project_call(call, fv_m, callee_m, args, kwargs, this=this)
+            return AV("unk", None, taint or this.taint)
         target = self.flow.callee(call, self.ctx, self.func)
+        if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr"):
+            memo = self._state_memo(call, target.qualname)
+            if memo is not None:
+                return memo
         if isinstance(target, ExternalV):
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
             return self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
             callee = self.flow.index.func(target)
             if callee is not None and callee.name == "__init__":
-                return self._project_call(call, target, callee, args, kwargs, as_object=True) if taint \
-                    else AV("obj")
+                made = self._instance(call.func, target, callee, args, kwargs)
+                if not taint:
+                    return made
+                built = self._project_call(call, target, callee, args, kwargs, as_object=True)
+                return built if built.kind == "crash" else AV("obj", made.value, True)
             if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
                 return self._project_call(call, target, callee, args, kwargs)
             return AV("unk", None, taint)
@@ -572,20 +634,104 @@ class _Walk:
             return AV("unk", None, taint) if t is None else AV("const", t, taint)
         return AV("unk", None, taint or base.taint)
 
-    def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
-                      as_object: bool = False) -> AV:
+    def _state_memo(self, call: ir.Call, which: str) -> AV | None:
+        """`hasattr(request.state, "user")` / `getattr(request.state, "user", None)` when only the function being
+        walked ever sets `<request>.state.user`: on the request's way in, nothing has set it yet (this function
+        sets it only once it has run, and a request it rejects goes no further), so the memo is absent."""
+        if len(call.args) < 2 or not isinstance(call.args[1], ir.Str):
+            return None
+        holder = call.args[0]
+        if not (isinstance(holder, ir.Attr) and holder.attr == "state" and isinstance(holder.value, ir.Name)):
+            return None
+        request = self.env.get(holder.value.id)
+        if request is None or not request.taint:
+            return None
+        writers = self.flow.state_writers(call.args[1].value)
+        if not writers or writers != {(self.fv.module, self.func.qualname)}:
+            return None
+        if which == "builtins.hasattr":
+            return AV("const", False)
+        default = call.args[2] if len(call.args) > 2 else None
+        return self.eval(default) if default is not None else CRASH
+
+    def _instance_method(self, f: ir.Expr, base: AV) -> tuple[AV, FuncV] | None:
+        """`check(...)` / `check.method(...)` / `self.method(...)` on an object the walk built: the object and the
+        method of its class the call runs."""
+        if isinstance(f, ir.Name):
+            this = self.env.get(f.id)
+            name = "__call__"
+        elif isinstance(f, ir.Attr):
+            this, name = base, f.attr
+        else:
+            return None
+        if this is None or not isinstance(this.value, Inst):
+            return None
+        found = self.flow.index.class_attr(this.value.cls, name)
+        return (this, found) if isinstance(found, FuncV) else None
+
+    def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV]) -> AV:
+        """The object `Class(args)` makes: what `__init__` stores on `self` (`self.key = key`), read with the
+        arguments bound, including what a base class's `__init__` stores when it is called with
+        `super().__init__(...)`."""
+        value = self.flow.index.resolve(f, self.ctx)
+        cls = value if isinstance(value, ClassV) else ClassV(init.module, callee.class_name or "")
+        attrs = dict(self._init_attrs(cls, init, callee, args, kwargs, 0))
+        taint = any(v.taint for v in attrs.values())
+        return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), taint)
+
+    def _init_attrs(self, cls: ClassV, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
+                    depth: int) -> list[tuple[str, AV]]:
+        if depth > 3:
+            return []
+        env = self._bind(callee, args, kwargs, every=True)
+        walk = _Walk(self.flow, init, callee, env, self.depth + 1, UNK)
+        out: list[tuple[str, AV]] = []
+        owner = ClassV(init.module, callee.class_name or "")
+        for call in callee.calls:
+            f = call.func
+            if isinstance(f, ir.Attr) and f.attr == "__init__" and isinstance(f.value, ir.Call) and \
+                    ir.dotted(f.value.func) == "super":
+                # super().__init__(...): the next class in the MRO stores its attributes, arguments bound
+                mro = self.flow.index.mro(cls)
+                after = mro[mro.index(owner) + 1:] if owner in mro else []
+                for base in after:
+                    found = self.flow.index.class_attr(base, "__init__")
+                    base_func = self.flow.index.func(found) if isinstance(found, FuncV) else None
+                    if isinstance(found, FuncV) and base_func is not None:
+                        base_args = [walk.eval(a.value if isinstance(a, ir.Star) else a) for a in call.args]
+                        base_kwargs = {k: walk.eval(v) for k, v in call.kwargs if k != "**"}
+                        out.extend(self._init_attrs(cls, found, base_func, base_args, base_kwargs, depth + 1))
+                        break
+        cdef = self.flow.index.cls(owner)
+        if cdef is not None:
+            for attr, assigned in cdef.instance_attrs.items():
+                if assigned.function == callee.qualname:
+                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.eval(assigned.value))]
+        return out
+
+    def _bind(self, callee: Func, args: list[AV], kwargs: dict[str, AV], every: bool = False) -> dict[str, AV]:
+        """The call's arguments bound to `callee`'s parameters: those made from the credential and those whose
+        value is known (`None`, a constant, an object the walk built), or all of them (`every`)."""
         params = list(callee.params)
         if callee.class_name is not None and params and params[0].name in ("self", "cls"):
             params = params[1:]
         env: dict[str, AV] = {}
         positional = [p for p in params if p.kind in ("posonly", "pos")]
-        # the arguments bound: those made from the credential, and those whose value is known (`None`, a constant)
         for param, value in zip(positional, args, strict=False):
-            if value.taint or value.kind in ("none", "const"):
+            if every or value.taint or value.kind in ("none", "const") or isinstance(value.value, Inst):
                 env[param.name] = value
         for name, value in kwargs.items():
-            if (value.taint or value.kind in ("none", "const")) and any(p.name == name for p in params):
+            if (every or value.taint or value.kind in ("none", "const") or isinstance(value.value, Inst)) and \
+                    any(p.name == name for p in params):
                 env[name] = value
+        return env
+
+    def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
+                      as_object: bool = False, this: AV | None = None) -> AV:
+        env = self._bind(callee, args, kwargs)
+        if this is not None and callee.class_name is not None and callee.params and \
+                callee.params[0].name in ("self", "cls"):
+            env[callee.params[0].name] = this  # `self` is the object the walk built
         if not any(v.taint for v in env.values()):
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1)

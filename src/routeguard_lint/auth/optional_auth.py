@@ -33,7 +33,6 @@ from routeguard_lint.auth.missing_credential import (
     Flow,
     Outcome,
     join,
-    names_in,
 )
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
@@ -77,6 +76,9 @@ class NodeAuth:
     forged_sure: bool = False
     forged_value: object = None
     forged_exit: Exit | None = None
+    # optional request inputs (query / header / cookie parameters not named like a credential) without which the
+    # request without credentials is rejected: it gets through only by supplying one of them
+    alternative: tuple[str, ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -198,11 +200,59 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     env = {**_missing_query_credentials(node), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = flow.run(fv, env)
+    if outcome.passes:
+        facts.alternative = _alternative_inputs(node, fv, flow, env)
+        if facts.alternative and facts.optional_outcome is not None:
+            # the missing credential is used only on the paths another input opens: RG008 asks about the
+            # request that carries neither
+            absent = {name: MISSING for name in _optional_inputs(node)[:4]}
+            direct_env = _missing_query_credentials(node)
+            direct_env.update({via: MISSING for _c, via in direct if via in params})
+            facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.anonymous = outcome.passes
     facts.guard = not outcome.passes
     facts.exits = tuple(outcome.exits)
     facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
+
+
+def _optional_inputs(node: DepNode) -> list[str]:
+    """Optional query, header and cookie parameters of a callable that are not named like a credential: what
+    a request may or may not carry."""
+    out = []
+    for source in node.params:
+        param, kind = source.param, source.kind
+        if kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY):
+            if is_credential(Source.QUERY, param.name):
+                continue
+        elif kind in (ParamKind.HEADER, ParamKind.COOKIE):
+            if source.credential:
+                continue
+        else:
+            continue
+        default = param.default
+        if isinstance(default, ir.Call):
+            default = default.arg(0, "default")
+        if isinstance(default, ir.Const) and default.value is None:
+            out.append(param.name)
+    return out
+
+
+def _alternative_inputs(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> tuple[str, ...]:
+    """A dependency that lets a request without credentials through only on paths guarded by another request
+    input (`if token: ... elif usr: ... else: raise 401`): walked again with those inputs absent too, it rejects.
+    That input is then an alternative credential; the ones whose presence alone opens a path are returned."""
+    inputs = _optional_inputs(node)[:4]
+    if not inputs:
+        return ()
+    absent = {name: MISSING for name in inputs}
+    if flow.run(fv, {**env, **absent}).passes:
+        return ()
+    if len(inputs) == 1:
+        return tuple(inputs)
+    opening = [name for name in inputs
+               if flow.run(fv, {**env, **{k: v for k, v in absent.items() if k != name}}).passes]
+    return tuple(opening or inputs)
 
 
 def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
@@ -248,10 +298,35 @@ def branches_on(func: Func | None, names: list[str]) -> str | None:
     for test in func.block_tests():
         if is_marker(test):
             continue
-        hit = names_in(test) & wanted
+        hit = _presence_tested(test, wanted)
         if hit:
             return sorted(hit)[0]
     return None
+
+
+def _presence_tested(test: object, wanted: set[str], depth: int = 0) -> set[str]:
+    """The names of `wanted` whose presence `test` looks at: `if user`, `if not user`, `user is None`,
+    `user == None`, parts of `and` / `or`. `if user.is_admin` looks at an attribute of the user, which a request
+    without credentials never gets to (it is not a branch on "no user")."""
+    if depth > 8:
+        return set()
+    if isinstance(test, ir.Name):
+        return {test.id} & wanted
+    if isinstance(test, ir.Not):
+        return _presence_tested(test.value, wanted, depth + 1)
+    if isinstance(test, ir.BoolOp):
+        out: set[str] = set()
+        for part in test.values:
+            out |= _presence_tested(part, wanted, depth + 1)
+        return out
+    if isinstance(test, ir.Compare) and len(test.ops) == 1 and test.ops[0] in ("is", "is not", "==", "!="):
+        left, right = test.left, test.comparators[0]
+        for a, b in ((left, right), (right, left)):
+            if isinstance(a, ir.Name) and a.id in wanted and isinstance(b, ir.Const) and b.value is None:
+                return {a.id}
+    if isinstance(test, ir.Call) and ir.dotted(test.func) == "bool" and test.args:
+        return _presence_tested(test.args[0], wanted, depth + 1)
+    return set()
 
 
 def optional_use(outcome: Outcome | None) -> list[Exit]:

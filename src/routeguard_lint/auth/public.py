@@ -21,9 +21,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.libraries import signature_verifier
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
 from routeguard_lint.routes.model import ParamKind
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
@@ -199,7 +201,11 @@ class Public:
                 return where
         return None
 
-    def _signature_check(self, fv: FuncV, depth: int, seen: set[FuncV]) -> str | None:
+    def _signature_check(self, fv: FuncV, depth: int, seen: set[FuncV], caller_rejects: bool = False) -> str | None:
+        """Where `fv` (or a function it calls, arguments bound) checks a signature in a way that rejects a bad
+        one: a library verifier documented to raise (or whose result the code tests), or `hmac.new` +
+        `compare_digest` in a function that can reject, or that returns the comparison to a caller that can
+        (`if not signature_matches(...): raise ...`)."""
         if fv in seen or depth > MAX_CALL_DEPTH:
             return None
         seen.add(fv)
@@ -210,19 +216,50 @@ class Public:
         path = self.index.path_of(fv.module)
         hmac_made = False
         compare_line = None
+        rejects = self.calls.can_reject(fv)
         for call in func.calls:
             target = self.calls.callee(call, ctx, func)
             name = target.qualname if isinstance(target, ExternalV) else ""
+            if not name:
+                name = self._library_name(call, ctx) or ""
             if SIGNATURE_CALLS.match(name):
                 return f"verifies the payload signature with {name} ({path}:{call.line})"
+            verifier = signature_verifier(name) if name else None
+            if verifier is not None and (verifier.raises or rejects):
+                return f"verifies the payload signature with {name} ({path}:{call.line}; {verifier.source})"
             if name in ("hmac.new", "hmac.digest", "hmac.HMAC"):
                 hmac_made = True
             if name in COMPARE_DIGEST:
                 compare_line = call.line
             if isinstance(target, FuncV) and target != fv:
-                found = self._signature_check(target, depth + 1, seen)
+                found = self._signature_check(target, depth + 1, seen, rejects)
                 if found is not None:
                     return found
-        if hmac_made and compare_line is not None and self.calls.can_reject(fv):
+        if hmac_made and compare_line is not None and (rejects or (caller_rejects and self._returns_compare(func))):
             return f"verifies an HMAC signature over the request body with hmac.compare_digest ({path}:{compare_line})"
+        return None
+
+    def _returns_compare(self, func: Func) -> bool:
+        """A `return` of the function hands its caller the result of a constant-time comparison."""
+        for ret in func.returns:
+            value = ret.value
+            if isinstance(value, ir.Call) and (ir.dotted(value.func) or "").rsplit(".", 1)[-1] == "compare_digest":
+                return True
+        return False
+
+    def _library_name(self, call: ir.Call, ctx: Ctx) -> str | None:
+        """`obj.method` where `obj` is an instance of a library class (`Webhook(secret).verify`,
+        `load_pem_public_key(...).verify`): the library class or factory's dotted name plus the method."""
+        f = call.func
+        if not isinstance(f, ir.Attr):
+            return None
+        base = self.index.resolve(f.value, ctx)
+        if isinstance(base, InstanceV):
+            cls = base.cls
+            if isinstance(cls, ExternalV):
+                return f"{cls.qualname}.{f.attr}"
+            if cls is None and isinstance(base.call.func, (ir.Name, ir.Attr)):
+                made_by = self.index.resolve(base.call.func, Ctx(base.module, base.scope))
+                if isinstance(made_by, ExternalV):
+                    return f"{made_by.qualname}().{f.attr}"
         return None

@@ -135,12 +135,12 @@ def _module_code(name: str) -> bytes:
     if loader is None:
         return b"<missing " + name.encode() + b">"
     try:
-        source = loader.get_source(name)  # type: ignore[attr-defined]
+        source = loader.get_source(name)  # type: ignore[attr-defined]  # every file loader has it
     except (ImportError, OSError):
         source = None
     if source is not None:
         return source.encode("utf-8", "surrogateescape")
-    code = loader.get_code(name)  # type: ignore[attr-defined]
+    code = loader.get_code(name)  # type: ignore[attr-defined]  # every file loader has it
     return marshal.dumps(code) if code is not None else b"<no code " + name.encode() + b">"
 
 
@@ -148,14 +148,14 @@ def _module_code(name: str) -> bytes:
 def code_fingerprint() -> str:
     """SHA-256 over the code of every module of the fact-computing packages, and the versions that can
     change what they compute."""
-    import libcst
-
     digest = hashlib.sha256()
     try:
         from importlib.metadata import version
 
         libcst_version = version("libcst")
     except Exception:
+        import libcst  # only then: a run served from the cache never loads the parser
+
         libcst_version = getattr(libcst, "__version__", "unknown")
     impl = sys.implementation
     digest.update(f"{FORMAT.decode()}\0routeguard {__version__}\0libcst {libcst_version}\0"

@@ -149,6 +149,8 @@ class Func:
     end_line: int = 0
     binds: list[Bind] = field(default_factory=list)  # local bindings in source order, for the flow checks
     effects: list[Effect] = field(default_factory=list)  # expression-statement calls
+    # `nonlocal` name -> the last value this function gives it
+    nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in
@@ -176,6 +178,14 @@ def is_marker(expr: object) -> bool:
 
 
 @dataclass(slots=True)
+class AssignedIn:
+    """A value a function assigns (`self.attr = value` in a method, `global x` then `x = value`)."""
+
+    value: ir.Expr
+    function: str  # qualname
+
+
+@dataclass(slots=True)
 class ClassDef:
     name: str
     line: int
@@ -185,8 +195,17 @@ class ClassDef:
     attrs: dict[str, ir.Expr]  # class attribute name -> ir expr (value, or annotation when no value)
     decorators: list[Decorator]
     annotations: dict[str, tuple[ir.Expr, int]] = field(default_factory=dict)  # attribute -> (annotation, line)
-    # `self.name = expr` in a method: name -> (expr, qualname of the method); `__init__`'s win
-    instance_attrs: dict[str, tuple[ir.Expr, str]] = field(default_factory=dict)
+    # `self.name = expr` in a method: what the method assigns; `__init__`'s win
+    instance_attrs: dict[str, AssignedIn] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FileError:
+    """Why a file could not be analysed, and where (1-based)."""
+
+    message: str
+    line: int
+    column: int
 
 
 @dataclass(slots=True)
@@ -200,12 +219,12 @@ class ModuleFacts:
     assigns: dict[str, ir.Expr] = field(default_factory=dict)  # module-level name -> value (last wins)
     assign_lines: dict[str, int] = field(default_factory=dict)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
-    global_assigns: dict[str, list[tuple[ir.Expr, str]]] = field(default_factory=dict)
+    global_assigns: dict[str, list[AssignedIn]] = field(default_factory=dict)
     functions: dict[str, Func] = field(default_factory=dict)  # by qualname
     classes: dict[str, ClassDef] = field(default_factory=dict)  # by (qualified) name
     calls: list[CallSite] = field(default_factory=list)  # module level and inside functions
     all_names: list[str] | None = None  # __all__
-    error: tuple[str, int, int] | None = None  # (message, line, column) when the file could not be analysed
+    error: FileError | None = None  # when the file could not be analysed (RG000)
     traceback: str | None = None  # for an internal error behind `error` (shown by --debug)
     comments: dict[int, str] = field(default_factory=dict)  # line -> comment text (only routeguard/noqa ones)
     # True for a placeholder from `skim`: the file parses and is not yet read further, because nothing in it
@@ -261,18 +280,18 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
                 del tree
     except ParseFailure as exc:
         _reset(facts)
-        facts.error = (exc.message, exc.line, exc.column)
+        facts.error = FileError(exc.message, exc.line, exc.column)
     except RecursionError:
         line = collector.line if collector is not None else 1
         _reset(facts)
-        facts.error = ("file is nested too deeply to analyse", line, 1)
+        facts.error = FileError("file is nested too deeply to analyse", line, 1)
     except MemoryError:
         _reset(facts)
-        facts.error = (OUT_OF_MEMORY, 1, 1)
+        facts.error = FileError(OUT_OF_MEMORY, 1, 1)
     except Exception as exc:  # a bug of ours on this input: this file is reported, the run goes on
         line = collector.line if collector is not None else 1
         _reset(facts)
-        facts.error = (f"internal error while analysing this file: {type(exc).__name__}: {exc} "
+        facts.error = FileError(f"internal error while analysing this file: {type(exc).__name__}: {exc} "
                        f"(run with --debug for the traceback)", line, 1)
         facts.traceback = traceback.format_exc()
     finally:

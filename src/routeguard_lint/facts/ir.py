@@ -6,7 +6,6 @@ rest of the pipeline never touches LibCST and per-module facts can be pickled an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
@@ -190,16 +189,6 @@ def children(expr: Expr) -> tuple[Expr, ...]:
     return ()  # Name, Str, Const, Unknown, Bound
 
 
-def calls_in(expr: Expr | None, max_depth: int = 40, depth: int = 0) -> Iterator[Call]:
-    """Every call in `expr` (not inside a `Bound`), outermost first, down to `max_depth` levels."""
-    if expr is None or depth > max_depth:
-        return
-    if isinstance(expr, Call):
-        yield expr
-    for child in children(expr):
-        yield from calls_in(child, max_depth, depth + 1)
-
-
 def show(expr: Expr | None, limit: int = 80) -> str:
     """Readable source-like text for messages."""
     text = _show(expr)
@@ -263,4 +252,4 @@ def _reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
 
 for _cls in (Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
              Comp, Unknown):
-    _cls.__reduce__ = _reduce  # type: ignore[method-assign]
+    _cls.__reduce__ = _reduce  # type: ignore[method-assign]  # deliberately replaced, once per class

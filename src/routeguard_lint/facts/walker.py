@@ -17,6 +17,7 @@ from routeguard_lint.facts.extract import (
     CASE_MARKER,
     LOOP_MARKER,
     MAX_IR_DEPTH,
+    AssignedIn,
     Bind,
     CallSite,
     ClassDef,
@@ -55,8 +56,10 @@ _CMPOPS = {
 
 
 def _string_value(node: cst.BaseExpression) -> str | None:
+    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return None
     try:
-        value = node.evaluated_value  # type: ignore[attr-defined]
+        value = node.evaluated_value
     except Exception:
         return None
     return value if isinstance(value, str) else None
@@ -365,6 +368,7 @@ class _Collector(_Walker):
         self.cond_depth: list[int] = []  # len(self.conditions) at function entry
         self.loops = 0
         self._globals: dict[int, set[str]] = {}  # id(Func) -> names its `global` statements declare
+        self._nonlocals: dict[int, set[str]] = {}  # id(Func) -> names its `nonlocal` statements declare
         self.pending_def_line = 0
         self._tries: list[int] = []  # numbers of the `try` statements being visited
         self._try_count = 0
@@ -564,6 +568,11 @@ class _Collector(_Walker):
         if func is not None:
             self._globals.setdefault(id(func), set()).update(n.name.value for n in node.names)
 
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        func = self._func()
+        if func is not None:
+            self._nonlocals.setdefault(id(func), set()).update(n.name.value for n in node.names)
+
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._in_lambda += 1
 
@@ -692,7 +701,11 @@ class _Collector(_Walker):
         func = self._func()
         if func is not None and name in self._globals.get(id(func), ()):
             # `global app` then `app = FastAPI()`: a module-level binding made by the function
-            self.f.global_assigns.setdefault(name, []).append((value, func.qualname))
+            self.f.global_assigns.setdefault(name, []).append(AssignedIn(value, func.qualname))
+            return
+        if func is not None and name in self._nonlocals.get(id(func), ()):
+            # `nonlocal router` then `router = ...`: a binding of the enclosing function's variable
+            func.nonlocal_assigns[name] = value
             return
         if func is not None:
             func.assigns[name] = value
@@ -712,6 +725,10 @@ class _Collector(_Walker):
                 self._bind(t.value, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
                 self._instance_attr(t.value.value, t.attr.value, value)
+            elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Attribute) and \
+                    t.value.attr.value == "state" and isinstance(t.value.value, cst.Name):
+                # `request.state.user = user`: a per-request attribute this function sets (auth's memo check)
+                self._flow_bind(f"{t.value.value.value}.state.{t.attr.value}", value, line)
             elif isinstance(t, (cst.Tuple, cst.List)) and value is not None:
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
@@ -726,7 +743,7 @@ class _Collector(_Walker):
         if cls is None:
             return
         if attr not in cls.instance_attrs or func.name == "__init__":
-            cls.instance_attrs[attr] = (value, func.qualname)
+            cls.instance_attrs[attr] = AssignedIn(value, func.qualname)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line

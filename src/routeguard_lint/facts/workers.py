@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 try:
     import resource
 except ImportError:  # not on Windows: no memory bound there
-    resource = None  # type: ignore[assignment]
+    resource = None  # type: ignore[assignment]  # the module or None, checked before each use
 
 DEFAULT_MEMORY_MB = 4096
 DEFAULT_TIMEOUT = 120.0

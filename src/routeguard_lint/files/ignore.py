@@ -54,7 +54,9 @@ class Excludes:
             while pattern.startswith("./"):
                 pattern = pattern[2:]
             pattern = pattern.rstrip("/")
-            if pattern and pattern != ".":
+            if pattern == ".." or pattern.startswith("../"):  # out of the working directory: a path from it
+                self.absolute.append(Path(os.path.normpath(self.cwd / pattern)).as_posix())
+            elif pattern and pattern != ".":
                 self.relative.append(pattern)
 
     def __bool__(self) -> bool:

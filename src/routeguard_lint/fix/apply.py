@@ -1,5 +1,6 @@
-"""Safe autofixes: the driver and the writer. Each rule's codemod lives beside the rule
-(`rules/rgNNN_<name>_fix.py`, found by `rules.fixer(code)`); fix/codemod.py is what they share.
+"""Safe autofixes: the driver and the writer (which fixes apply is planned in fix/plan.py). Each rule's
+codemod lives beside the rule (`rules/rgNNN_<name>_fix.py`, found by `rules.fixer(code)`); fix/codemod.py
+is what they share.
 
 `run_fixes(paths, ...)` analyses the project, re-parses only the files that hold a fixable finding
 (`parse.parse_text`), lets each finding's rule rewrite exactly the node that finding reported, and analyses
@@ -16,22 +17,18 @@ never runs it), keep every comment, and differ from the original only by the fix
 
 from __future__ import annotations
 
-import codecs
 import difflib
-import io
 import os
 import stat
 import tempfile
-import tokenize
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from routeguard_lint import rules
-from routeguard_lint.fix.codemod import FileFix, Project, Unfixable, source_comments
+from routeguard_lint.fix.plan import Applied, Skipped, Source, plan, read_source
 from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding, Result
-from routeguard_lint.parsing.source import ParseFailure, decode, parse_text
+from routeguard_lint.parsing.source import parse_text
 from routeguard_lint.report._common import sanitize
 from routeguard_lint.routes.model import Graph
 
@@ -41,36 +38,6 @@ MAX_ROUNDS = 4
 # ----------------------------------------------------------------------------------------------- data
 
 
-@dataclass(frozen=True)
-class Applied:
-    rule_id: str
-    path: str
-    line: int  # in the file as it was when the fix was planned
-    description: str
-
-
-@dataclass(frozen=True)
-class Skipped:
-    rule_id: str
-    path: str
-    line: int
-    reason: str
-
-
-@dataclass
-class Source:
-    """A file as read from disk, with what is needed to write it back the same way."""
-
-    path: str  # display path
-    data: bytes
-    text: str
-    encoding: str
-    bom: bool
-
-    def encode(self, text: str) -> bytes:
-        return (codecs.BOM_UTF8 if self.bom else b"") + text.encode(self.encoding)
-
-
 @dataclass
 class FixOutcome:
     changes: dict[str, tuple[Source, str]] = field(default_factory=dict)  # path -> (original, fixed text)
@@ -78,122 +45,6 @@ class FixOutcome:
     skipped: list[Skipped] = field(default_factory=list)  # fixable findings left as they are (last round)
     result: Result | None = None  # the analysis of the fixed sources
     rounds: int = 0
-
-
-def read_source(path: str) -> Source:
-    with open(path, "rb") as handle:
-        data = handle.read()
-    text = decode(data)
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:
-        encoding = "utf-8"
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
-    return Source(path, data, text, encoding, data.startswith(codecs.BOM_UTF8))
-
-
-def _compiles(text: str, path: str) -> bool:
-    """Whether CPython compiles the source (compiling never runs it)."""
-    try:
-        compile(text, path, "exec", dont_inherit=True)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-
-
-# ------------------------------------------------------------------------------------------- driver
-
-
-def plan(graph: Graph, findings: list[Finding], texts: dict[str, str],
-         read: Callable[[str], str]) -> tuple[dict[str, str], list[Applied], list[Skipped]]:
-    """Fix the fixable, active findings of one analysis. `texts`: sources already rewritten (by path);
-    `read(path)`: any other file's text. Returns ({path: fixed text}, applied, skipped)."""
-    project = Project(graph)
-    wanted = [f for f in findings if f.suppressed is None and f.rule_id in rules.BY_CODE
-              and rules.fixer(f.rule_id) is not None]
-    by_path: dict[str, list[Finding]] = {}
-    for finding in sorted(wanted, key=Finding.sort_key):
-        by_path.setdefault(finding.path, []).append(finding)
-    fixed: dict[str, str] = {}
-    applied: list[Applied] = []
-    skipped: list[Skipped] = []
-    for path, items in sorted(by_path.items()):
-        facts = project.by_path.get(path)
-        if facts is None or facts.error:
-            skipped.extend(Skipped(f.rule_id, f.path, f.line, "the file could not be analysed") for f in items)
-            continue
-        try:
-            text = texts[path] if path in texts else read(path)
-        except (OSError, ParseFailure) as exc:
-            skipped.extend(Skipped(f.rule_id, f.path, f.line, f"cannot read the file: {exc}") for f in items)
-            continue
-        if not _compiles(text, path):
-            skipped.extend(Skipped(f.rule_id, f.path, f.line, "this Python cannot compile the file, so a fix could "
-                                   "not be checked") for f in items)
-            continue
-        try:
-            file = FileFix(project, facts, text)
-        except ParseFailure as exc:
-            skipped.extend(Skipped(f.rule_id, f.path, f.line, f"the file does not parse: {exc.message}")
-                           for f in items)
-            continue
-        done, left = _fix_file(file, items)
-        skipped.extend(left)
-        try:
-            new_text = _checked(file.result(), text, path)
-        except Unfixable as exc:
-            skipped.extend(Skipped(a.rule_id, a.path, a.line, str(exc)) for a in done)
-            continue
-        if new_text != text:
-            fixed[path] = new_text
-            applied.extend(done)
-    return fixed, applied, skipped
-
-
-def fixable_by_file(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
-    """How many of `findings` `check --fix` would fix now (the plan of one round, nothing written): per
-    file, per rule. The "N fixable with --fix" of the reports (api.Checked)."""
-    out: dict[str, dict[str, int]] = {}
-    if not findings:
-        return out
-    _, applied, _ = plan(graph, list(findings), {}, lambda path: read_source(path).text)
-    for item in applied:
-        by_rule = out.setdefault(item.path, {})
-        by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
-    return out
-
-
-def _fix_file(file: FileFix, findings: list[Finding]) -> tuple[list[Applied], list[Skipped]]:
-    """Each finding fixed by its rule's own fix, driven by the node the finding reported."""
-    applied: list[Applied] = []
-    skipped: list[Skipped] = []
-    for finding in findings:
-        fix = rules.fixer(finding.rule_id)
-        if fix is None:
-            continue
-        try:
-            description = file.attempt(finding, fix)
-        except Unfixable as exc:
-            skipped.append(Skipped(finding.rule_id, finding.path, finding.line, str(exc)))
-            continue
-        applied.append(Applied(finding.rule_id, finding.path, finding.line, description))
-    return applied, skipped
-
-
-def _checked(text: str, original: str, path: str) -> str:
-    """`text`, once it passed the checks every fixed file must pass before it may be written."""
-    if text == original:
-        return text
-    try:
-        parse_text(text)
-    except ParseFailure as exc:
-        raise Unfixable(f"internal error: the fixed source does not parse ({exc.message})") from None
-    if not _compiles(text, path):
-        raise Unfixable("internal error: the fixed source does not compile")
-    if source_comments(text) != source_comments(original):
-        raise Unfixable("the rewrite would move or drop a comment")
-    return text
 
 
 def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
@@ -232,6 +83,19 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
     outcome.changes = {path: (originals[path], text) for path, text in sorted(current.items())
                        if text != originals[path].text}
     return outcome
+
+
+def fixable_by_file(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """How many of `findings` `check --fix` would fix now (the plan of one round, nothing written): per
+    file, per rule. The "N fixable with --fix" of the reports (api.Checked)."""
+    out: dict[str, dict[str, int]] = {}
+    if not findings:
+        return out
+    _, applied, _ = plan(graph, list(findings), {}, lambda path: read_source(path).text)
+    for item in applied:
+        by_rule = out.setdefault(item.path, {})
+        by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
+    return out
 
 
 def _keep_final_break(original: str, text: str) -> str:

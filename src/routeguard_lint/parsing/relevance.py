@@ -24,6 +24,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the facts of parsed files, which this module looks through
+    from routeguard_lint.facts import ir
     from routeguard_lint.facts.extract import ModuleFacts
 
 # Substrings: `in` on bytes is a fast memchr-style search, far cheaper than a regular expression.
@@ -67,17 +68,19 @@ def relevant(data: bytes) -> bool:
 # mentions one is parsed too (api.py), and that repeats until no new name appears.
 
 
-def _last(expr: object) -> str | None:
+def _last(expr: ir.Expr | None) -> str | None:
     from routeguard_lint.facts import ir
 
     while isinstance(expr, ir.Call):
         expr = expr.func
-    name = ir.dotted(expr)  # type: ignore[arg-type]
+    name = ir.dotted(expr)
     return name.rpartition(".")[2] if name else None
 
 
 def _framework(name: str | None, known: set[str]) -> bool:
-    return bool(name) and (name in known or relevant(name.encode()))  # type: ignore[union-attr]
+    if not name:
+        return False
+    return name in known or relevant(name.encode())
 
 
 def framework_names(modules: list[ModuleFacts], known: set[str]) -> set[str]:

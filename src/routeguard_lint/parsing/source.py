@@ -182,7 +182,7 @@ def too_large(size: int) -> str:
     return f"file is too large to analyse ({size:,} bytes; the limit is {MAX_BYTES:,})"
 
 
-def read_source(path: str | os.PathLike, head: int | None = None) -> bytes:
+def read_source(path: str | os.PathLike[str], head: int | None = None) -> bytes:
     """The bytes of one source file (its first `head` bytes only, when given). Raises ParseFailure for
     anything that is not a readable regular file of at most MAX_BYTES: never blocks on a FIFO, never
     reads a device or an endless stream."""

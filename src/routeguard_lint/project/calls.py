@@ -17,6 +17,7 @@ from routeguard_lint.project.index import (
     ExternalV,
     FuncV,
     Index,
+    InstanceV,
     Value,
 )
 from routeguard_lint.vocabulary import Source, is_credential, is_verifying_call
@@ -32,10 +33,25 @@ def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func) -> Value:
     if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id in ("self", "cls") \
             and func.class_name:
         return index.class_attr(ClassV(ctx.module, func.class_name), f.attr)
+    if isinstance(f, ir.Attr) and isinstance(f.value, ir.Call) and ir.dotted(f.value.func) == "super" \
+            and not f.value.args and func.class_name:
+        # super().method(...) in a method of C: the method of the next class of C's MRO that defines it
+        owner = ClassV(ctx.module, func.class_name)
+        mro = index.mro(owner)
+        for base in mro[1:] if mro and mro[0] == owner else ():
+            found = index.class_attr(base, f.attr)
+            if isinstance(found, FuncV):
+                return found
+        return UNKNOWN
     value = index.resolve(f, ctx)
     if isinstance(value, ClassV):
         init = index.class_attr(value, "__init__")
         return init if isinstance(init, FuncV) else UNKNOWN
+    if isinstance(value, InstanceV) and isinstance(value.cls, ClassV):
+        # calling an object of a project class runs its `__call__` (`check = Checker(key); check(request)`)
+        method = index.class_attr(value.cls, "__call__")
+        if isinstance(method, FuncV):
+            return method
     return value
 
 

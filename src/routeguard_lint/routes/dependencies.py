@@ -266,7 +266,7 @@ class DependencyTrees:
             if odef is None:
                 continue
             octx = Ctx(owner.module)
-            for name, (annotation, line) in getattr(odef, "annotations", {}).items():
+            for name, (annotation, line) in odef.annotations.items():
                 if name in done or name.startswith("_"):
                     continue
                 done.add(name)

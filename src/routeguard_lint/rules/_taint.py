@@ -445,6 +445,8 @@ class FuncFlow:
                 index = expr.index[0] if expr.index else None
                 if isinstance(index, ir.Unknown) and index.code.startswith(":"):
                     return None  # `token[:3]`: a prefix, not the secret
+                if _scheme_word(value, index):
+                    return None  # `scheme, token = authorization.split()`: the scheme name, not the secret
                 return RAW
             if base in (CLAIMS, AUTH):
                 return base
@@ -478,6 +480,17 @@ class FuncFlow:
             if isinstance(node, (ir.Name, ir.Attr, ir.Sub, ir.Call)) and self.kind(node) is not None:
                 return True
         return False
+
+
+def _scheme_word(value: ir.Expr, index: ir.Expr | None) -> bool:
+    """Item 0 of a header split on white space (`authorization.split()`, `.split(" ")`, `.partition(" ")`): the
+    authentication scheme's name ("Bearer", "Basic"), which is not a secret."""
+    if not (isinstance(index, ir.Const) and index.value == 0 and isinstance(value, ir.Call) and
+            isinstance(value.func, ir.Attr) and value.func.attr in ("split", "partition", "split_once")):
+        return False
+    sep = value.arg(0, "sep")
+    return sep is None or (isinstance(sep, ir.Const) and sep.value is None) or \
+        (isinstance(sep, ir.Str) and sep.value.strip() == "")
 
 
 def credential_key(source: str, key: ir.Expr | None) -> bool:

@@ -58,6 +58,6 @@ def check(graph: Graph) -> Iterable[Finding]:
     for facts in graph.index.modules:
         if facts.error is None:
             continue
-        message, line, column = facts.error
-        yield finding(RULE, f"cannot analyse {facts.path}: {message}", facts.path, line, column, column + 1,
-                      key=f"RG000:{facts.path}")
+        error = facts.error
+        yield finding(RULE, f"cannot analyse {facts.path}: {error.message}", facts.path, error.line, error.column,
+                      error.column + 1, key=f"RG000:{facts.path}")

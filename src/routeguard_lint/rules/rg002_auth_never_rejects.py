@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from routeguard_lint.auth.judge import Judgement, judgement_of
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind
+from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, walk
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
 from routeguard_lint.rules.base import Rule
 from routeguard_lint.vocabulary import Source, is_credential
@@ -125,6 +125,21 @@ def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str
     return "reads a credential from the request (itself or in a helper it hands the request to)"
 
 
+def _strategy(node: DepNode, graph: Graph, judgement: Judgement) -> bool:
+    """A dependant hands the request to a method of what `node` returns (`authenticator.authenticate(ws)` with
+    `authenticator = Depends(authenticator_getter)`) and that call cannot be resolved: `node` supplies an
+    authentication strategy chosen at run time; whether it rejects is the dependant's unverified question."""
+    for route in graph.routes:
+        if route.root is None:
+            continue
+        for parent in walk(route.root):
+            for child, via in parent.children:
+                if child is node and any(site.call.startswith((f"{via}.", f"{via}("))
+                                         for site in judgement.unresolved.get(id(parent), ())):
+                    return True
+    return False
+
+
 def check(graph: Graph) -> Iterable[Finding]:
     judgement = judgement_of(graph)
     for node in dependency_nodes(graph).values():
@@ -148,6 +163,8 @@ def check(graph: Graph) -> Iterable[Finding]:
         elif node.name_says_auth:
             if _can_reject(node, set()) is not False or judgement.unresolved.get(id(node)):
                 continue  # it can reject, or hands the request to code that cannot be read
+            if _strategy(node, graph, judgement):
+                continue  # it supplies the authenticator its dependant hands the request to, not a check
             returns = "; it only returns" if func.returns else ""
             what = "is named like an authentication check"
             message = (f"{node.label} {what} but can never reject a request: nothing in it, in the functions "

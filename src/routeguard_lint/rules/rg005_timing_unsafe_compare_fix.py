@@ -168,7 +168,7 @@ class Types:
             cdef = self.index.cls(owner)
             if cdef is None:
                 continue
-            found = getattr(cdef, "annotations", {}).get(attr)
+            found = cdef.annotations.get(attr)
             if found is not None:
                 return self.simple(found[0], Ctx(owner.module))
             if attr in cdef.attrs or attr in cdef.methods:

@@ -209,9 +209,24 @@ def _auth_condition(conds: tuple[ir.Expr, ...], flow: FuncFlow) -> ir.Expr | Non
     for cond in conds:
         if isinstance(cond, ir.Unknown):
             continue  # a try/loop marker
-        if flow.tainted(cond):
+        if flow.tainted(cond) and not _match_holds(cond):
             return cond
     return None
+
+
+def _match_holds(cond: ir.Expr) -> bool:
+    """A test that holds when the check succeeded: two values found equal (`wallet.id == payment.wallet_id`),
+    alone or joined with `and` to presence tests (`wallet and wallet.id == ...`). A return under it is the
+    success branch, whatever words its body holds (a payment whose status is "failed")."""
+    parts = cond.values if isinstance(cond, ir.BoolOp) and cond.op == "and" else (cond,)
+    matched = False
+    for part in parts:
+        if isinstance(part, ir.Compare) and part.ops == ("==",) and \
+                not any(isinstance(side, (ir.Const, ir.Str)) for side in (part.left, *part.comparators)):
+            matched = True
+        elif not isinstance(part, (ir.Name, ir.Attr)):
+            return False
+    return matched
 
 
 def _verifies(expr: ir.Expr | None, flow: FuncFlow) -> ir.Call | None:

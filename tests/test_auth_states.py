@@ -1,0 +1,102 @@
+"""Route states on the auth fixtures whose point is the state itself (public / unverified / protected), which the
+`# expect:` markers cannot say: a `public` or `unverified` route has no finding either way, and the auth oracle
+(tests/test_auth_oracle.py) checks only `protected` / `unprotected` verdicts against FastAPI.
+Each entry: fixture case -> {(method, path): (state, words its reason must contain)}."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
+
+STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "optional_by_construction": {
+        ("GET", "/articles"): ("public", "optional authentication: app.security._optional_user returns None"),
+        ("GET", "/feed"): ("protected", "app.security._user"),
+        ("GET", "/keyed"): ("unprotected", ""),
+        ("GET", "/drafts"): ("unprotected", ""),
+    },
+    "checker_object": {
+        # `check = KeyChecker(key); return await check(request)`: __call__ -> self._key() raises without a key
+        ("GET", "/wallet"): ("protected", "app.keys.require_wallet_key"),
+        ("POST", "/wallet/settle"): ("protected", "app.keys.require_admin_key"),
+        ("GET", "/wallet/echo"): ("protected", "forged value reaches the handler (RG002)"),
+    },
+    "factory_flags": {
+        # `if optional: return None` with optional=False at every call of the factory (default included)
+        ("GET", "/me"): ("protected", "app.security.current_user._user"),
+        ("GET", "/profile"): ("protected", "app.security.current_user._user"),
+        ("GET", "/feed"): ("public", "optional authentication: app.security.viewer._viewer returns None"),
+    },
+    "alternative_credential": {
+        # `if token: ... elif account and ...: ... else: raise 401`: the query parameter opens the only other path
+        ("GET", "/wallet"): ("unverified", "unless it carries 'account' (a query parameter"),
+        ("GET", "/keys/wallet"): ("protected", "app.accounts.account_by_token_or_key"),
+    },
+    "state_memo": {
+        # `if hasattr(request.state, "user"): return request.state.user`, set only by that function on success
+        ("GET", "/me"): ("protected", "app.auth.current_user"),
+        ("GET", "/tenant"): ("protected", "app.auth.tenant"),
+        # ... but a middleware sets `request.state.account` for every request
+        ("GET", "/account"): ("unprotected", ""),
+    },
+    "misread_heuristics": {
+        # `if v.is_admin:` looks at an attribute of what the dependency returned, not at whether there is a user
+        ("GET", "/stats"): ("unprotected", ""),
+        # a 404 for a missing resource is not authentication
+        ("POST", "/invoices/{invoice_id}/cancel"): ("unprotected", ""),
+        ("POST", "/events"): ("protected", "app.deps.signed_event"),
+    },
+    "strategy_from_state": {
+        # the authenticator comes from app.state at run time; the handler closes the socket with 4001
+        ("WEBSOCKET", "/ws/connect"): ("unverified", "`authenticator.authenticate(websocket)`"),
+        ("WEBSOCKET", "/ws/echo"): ("unprotected", ""),
+    },
+    "webhook_signatures": {
+        # a project helper that returns the comparison to a handler that raises when it is False
+        ("POST", "/chat/events"): ("protected", "hmac.compare_digest"),
+        ("POST", "/chat/unsigned"): ("unprotected", ""),
+    },
+    "signature_libraries": {
+        ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
+        ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
+        ("POST", "/hooks/orders"): ("protected", "polar.webhooks.validate_event"),
+        ("POST", "/hooks/chat"): ("protected", "SignatureVerifier.is_valid"),
+        ("POST", "/hooks/alerts"): ("protected", "load_pem_public_key.verify"),
+        ("POST", "/hooks/unchecked"): ("unprotected", ""),
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(STATES))
+def test_route_states(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from routeguard_lint.api import analyze_with_graph
+
+    monkeypatch.chdir(FIXTURES / case)
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    got = {}
+    for route in graph.routes:
+        verdict = graph.auth.of(route)
+        for method in route.methods:
+            got[(method, route.full_path)] = (str(verdict.state), verdict.reason)
+    wrong = []
+    for key, (state, words) in STATES[case].items():
+        if key not in got:
+            wrong.append(f"{key}: no such route")
+            continue
+        if got[key][0] != state or words not in got[key][1]:
+            wrong.append(f"{key}: {got[key][0]} ({got[key][1]}), expected {state} with {words!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_long_dependency_lists_are_capped() -> None:
+    from routeguard_lint.auth.judge import listed
+
+    labels = [f"app.deps.step{i}" for i in range(12)]
+    assert listed(labels) == "app.deps.step0, app.deps.step1, app.deps.step2, app.deps.step3 and 8 more"
+    assert listed(labels[:5]) == ", ".join(labels[:5])  # "and 1 more" would be no shorter
+    assert listed([]) == ""
