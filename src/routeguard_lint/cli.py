@@ -23,6 +23,7 @@ from routeguard_lint import __version__
 if TYPE_CHECKING:  # types only: nothing below is imported at startup
     from routeguard_lint.intent.config import Config
     from routeguard_lint.model import Finding, Result, RouteInfo
+    from routeguard_lint.routes.model import Graph
 
 # The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
@@ -248,11 +249,9 @@ def check(
                 result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
                               cache_dir=_cache_dir(no_cache), diff=diff, output=output)
             else:
-                from routeguard_lint.fix.apply import fixable_by_file
-
                 checked = analyze_checked(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
                                           config=settings, cache_dir=_cache_dir(no_cache),
-                                          fixable=fixable_by_file if needs_fixable else None)
+                                          fixable=_plan_fixable if needs_fixable else None)
                 result = checked.result
         _debug_errors(result, debug)
         if verbose:
@@ -291,6 +290,14 @@ def check(
                          f"file{'s' if result.files != 1 else ''} analysed: are these the FastAPI app's paths?\n")
     failing = _failing(findings, result.routes, fail_unverified)
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _plan_fixable(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """The autofixes' plan for the fixable count (api.Checked); the fixes (and LibCST) are imported only
+    when a finding has one."""
+    from routeguard_lint.fix.apply import fixable_by_file
+
+    return fixable_by_file(graph, findings)
 
 
 def _check_settings(config: Path | None, paths: list[Path], select: list[str] | None, ignore: list[str] | None,
