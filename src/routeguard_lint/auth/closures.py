@@ -20,7 +20,7 @@ _MISSING = object()
 
 def _literal(expr: ir.Expr | None) -> object:
     if isinstance(expr, ir.Bound):
-        expr = expr.expr  # type: ignore[assignment]
+        expr = expr.expr
     if isinstance(expr, ir.Const):
         return expr.value
     if isinstance(expr, ir.Str):

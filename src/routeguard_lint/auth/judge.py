@@ -268,20 +268,9 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
-    alternative = sorted({f"{n.label} rejects it unless it carries " +
-                          " or ".join(f"'{name}'" for name in judgement.node(n).alternative) +
-                          f" ({_param_kinds(n, judgement.node(n).alternative)}" +
-                          (f", {n.path}:{n.line})" if n.path and n.line else ")")
-                          for n in deps if judgement.node(n).alternative})
-    if alternative:
-        more = f" (and {len(alternative) - 2} more)" if len(alternative) > 2 else ""
-        return Verdict(AuthState.UNVERIFIED, "a request without credentials is rejected unless it supplies another "
-                       "input the analysis cannot judge as a credential: " + "; ".join(alternative[:2]) + more,
-                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    optional = optional_by_construction(root, judgement)
-    if optional:
-        reason = f"optional authentication: {optional}"
-        return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.UNKNOWN, public_reason=reason, scheme=scheme)
+    designed = _alternative(deps, judgement, scheme) or _optional(root, judgement, scheme)
+    if designed is not None:
+        return designed
     rejecting = _unproven_rejections(deps, judgement)
     if rejecting:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
@@ -332,8 +321,9 @@ def _uses(func: Func | None, name: str) -> bool:
     if func is None:
         return False
     exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds)]
-    for site in (*func.returns, *func.raises, *func.binds, *func.effects):
-        exprs.extend(site.conditions)
+    for group in (func.returns, func.raises, func.binds, func.effects):
+        for site in group:
+            exprs.extend(site.conditions)
     return name in names_in(exprs)
 
 
@@ -359,7 +349,7 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
             return None
         if node.credential:
             return False
-        answers = []
+        answers: list[bool | None] = []
         for child, via in node.children:
             if by_construction(child):
                 # the optional user must be used (handed on, tested): a dependant that ignores it gains nothing
@@ -430,11 +420,39 @@ def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
 
 
+def _optional(root: DepNode, judgement: Judgement, scheme: bool) -> Verdict | None:
+    optional = optional_by_construction(root, judgement)
+    if not optional:
+        return None
+    reason = f"optional authentication: {optional}"
+    return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.UNKNOWN, public_reason=reason, scheme=scheme)
+
+
+def _alternative(deps: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
+    """Unverified: a dependency rejects a request without credentials unless it supplies another input (an
+    alternative credential the analysis cannot judge); the reason names the input and the dependency."""
+    alternative = sorted({f"{n.label} rejects it unless it carries " +
+                          " or ".join(f"'{name}'" for name in judgement.node(n).alternative) +
+                          f" ({_param_kinds(n, judgement.node(n).alternative)}" +
+                          (f", {n.path}:{n.line})" if n.path and n.line else ")")
+                          for n in deps if judgement.node(n).alternative})
+    if not alternative:
+        return None
+    more = f" (and {len(alternative) - 2} more)" if len(alternative) > 2 else ""
+    return Verdict(AuthState.UNVERIFIED, "a request without credentials is rejected unless it supplies another "
+                   "input the analysis cannot judge as a credential: " + "; ".join(alternative[:2]) + more,
+                   Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+
+
 def _param_kinds(node: DepNode, names: tuple[str, ...]) -> str:
     kinds = {source.param.name: source.kind for source in node.params}
     shown = {ParamKind.QUERY: "a query parameter", ParamKind.EXPLICIT_QUERY: "a query parameter",
              ParamKind.HEADER: "a header", ParamKind.COOKIE: "a cookie"}
-    return ", ".join(sorted({shown.get(kinds.get(name, ""), "a request input") for name in names}))
+    out = set()
+    for name in names:
+        kind = kinds.get(name)
+        out.add(shown.get(kind, "a request input") if kind is not None else "a request input")
+    return ", ".join(sorted(out))
 
 
 def _where(node: DepNode) -> str:

@@ -726,7 +726,7 @@ class _Walk:
                 env[name] = value
         return env
 
-    def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict,
+    def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
                       as_object: bool = False, this: AV | None = None) -> AV:
         env = self._bind(callee, args, kwargs)
         if this is not None and callee.class_name is not None and callee.params and \

@@ -33,7 +33,6 @@ from routeguard_lint.auth.missing_credential import (
     Flow,
     Outcome,
     join,
-    names_in,
 )
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
