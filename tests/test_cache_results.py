@@ -302,7 +302,7 @@ UNREAD_APP = {
 }
 
 
-@pytest.mark.parametrize(("edit", "reused"), [
+@pytest.mark.parametrize("edit, reused", [
     ("def average(rows):\n    return sum(rows) / len(rows)\n", True),  # a file nothing read: the result stands
     ("# NotAllowed\n", False),  # now names a framework subclass of the project: it would be parsed
     ("from fastapi import HTTPException\n", False),  # relevant now: parsed eagerly

@@ -735,7 +735,7 @@ def _unread(graph: Graph) -> tuple[list[str], list[str]]:
     its line count is read only when a file is blamed for a runaway chain (`_contain`), so after that
     nothing is taken for unread."""
     modules = graph.index.modules
-    if any(fa.error and fa.error[0].startswith(_CONTAINED) for fa in modules):
+    if any(fa.error and fa.error.message.startswith(_CONTAINED) for fa in modules):
         return [], []
     unread = sorted(fa.path for fa in modules if fa.pending)
     if not unread:
