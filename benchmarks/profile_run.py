@@ -11,8 +11,8 @@ charged to "inter-process".
 
 `--warm` runs once to fill a fresh cache directory, then measures the second run; `--no-results` makes
 that second run ignore the whole-result cache (facts/results.py), as after an edit of a route module.
-`--cprofile N` also prints the N functions with the largest own time (cProfile slows everything by about half: the stage
-shares stay comparable, the absolute figures do not).
+`--cprofile N` also prints the N functions with the largest own time (cProfile slows everything by about
+half: the stage shares stay comparable, the absolute figures do not).
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def install() -> None:
     from routeguard_lint import api, report
     from routeguard_lint.facts import cache, extract, results, walker
     from routeguard_lint.facts import workers as workers_pool
+    from routeguard_lint.fix import apply
     from routeguard_lint.parsing import source
     from routeguard_lint.project.index import Index
 
@@ -83,7 +84,7 @@ def install() -> None:
     patch(api, "run_rules", "rules")
     patch(api, "_widen", "relevance scan")
     patch(api.OnDemandModules, "fill", "on-demand loads (glue)")
-    patch(api, "_plan_fixable", "fixable count (codemods)")
+    patch(apply, "fixable_by_file", "fixable count (codemods)")
     patch(api, "_still_valid", "result cache (validation)")
     patch(results, "project_state", "result cache (hashing files)")
     patch(results, "load", "result cache (read)")

@@ -12,6 +12,7 @@ import pytest
 from cli_helpers import REPO, run, write
 from routeguard_lint import api
 from routeguard_lint.facts import results as results_cache
+from routeguard_lint.fix.apply import fixable_by_file
 from routeguard_lint.intent.config import Config, find_config, load_config
 
 SHOP = REPO / "examples" / "shop"
@@ -35,7 +36,7 @@ class Counting:
         before = self.calls
         config = config if config is not None else load_config(find_config(paths or [Path(".")]))
         checked = api.analyze_checked(paths or [Path(".")], excludes=excludes, jobs=1, select=select,
-                                      config=config, cache_dir=store, fixable=True)
+                                      config=config, cache_dir=store, fixable=fixable_by_file)
         return checked, self.calls > before
 
 
@@ -65,7 +66,8 @@ def test_unchanged_rerun_is_a_hit_with_the_same_result(shop: Path, tmp_path: Pat
     _same(cold, warm)
     assert sum(warm.fixable(warm.result.findings).values()) >= 2
     assert counting.calls == 1  # the fixable count came from the entry too
-    plain = api.analyze_checked([Path(".")], jobs=1, config=load_config(find_config([Path(".")])), fixable=True)
+    plain = api.analyze_checked([Path(".")], jobs=1, config=load_config(find_config([Path(".")])),
+                                fixable=fixable_by_file)
     _same(plain, warm)  # and both are what no cache gives
 
 
@@ -105,7 +107,7 @@ def test_any_change_of_an_input_is_a_miss(change: str, shop: Path, tmp_path: Pat
     # and the result is what a run without the cache gives for the new inputs
     config = load_config(find_config(kwargs.get("paths") or [Path(".")]))
     plain = api.analyze_checked(kwargs.get("paths") or [Path(".")], excludes=kwargs.get("excludes", ()), jobs=1,
-                                select=kwargs.get("select"), config=config, fixable=True)
+                                select=kwargs.get("select"), config=config, fixable=fixable_by_file)
     _same(plain, changed)
     assert not counting.check(store, **kwargs)[1]  # the new entry is used next time
 
@@ -223,7 +225,8 @@ def test_a_baseline_subset_replans_only_when_a_file_differs(shop: Path, tmp_path
     store = tmp_path / "cache"
     counting.check(store)
     warm, _ = counting.check(store)
-    fresh = api.analyze_checked([Path(".")], jobs=1, config=load_config(find_config([Path(".")])))
+    fresh = api.analyze_checked([Path(".")], jobs=1, config=load_config(find_config([Path(".")])),
+                                fixable=fixable_by_file)
     findings = warm.result.findings
     fixable = [f for f in findings if f.rule_id in {"RG003", "RG005", "RG006"}]
     alone = [f for f in fixable if sum(g.path == f.path for g in fixable) == 1]
@@ -266,6 +269,7 @@ def test_unstable_results_are_not_stored(shop: Path, tmp_path: Path, monkeypatch
     assert not (store / results_cache.FOLDER).exists() or not list((store / results_cache.FOLDER).iterdir())
 
 
+@pytest.mark.slow  # twelve runs of routeguard as a process
 def test_cli_output_is_byte_identical_cold_and_warm(tmp_path: Path) -> None:
     env = {"ROUTEGUARD_CACHE_DIR": str(tmp_path / "cache"), "ROUTEGUARD_NO_CACHE": None}
     for args in (["check", ".", "--format", "json"], ["check", ".", "--no-color"], ["check", ".", "--statistics"],
@@ -301,7 +305,7 @@ UNREAD_APP = {
 }
 
 
-@pytest.mark.parametrize(("edit", "reused"), [
+@pytest.mark.parametrize("edit, reused", [
     ("def average(rows):\n    return sum(rows) / len(rows)\n", True),  # a file nothing read: the result stands
     ("# NotAllowed\n", False),  # now names a framework subclass of the project: it would be parsed
     ("from fastapi import HTTPException\n", False),  # relevant now: parsed eagerly
@@ -322,7 +326,8 @@ def test_a_change_to_a_file_the_run_never_read(edit: str, reused: bool, tmp_path
     report.write_text(report.read_text() + edit)
     second, missed = counting.check(store)
     assert missed is not reused
-    plain = api.analyze_checked([Path(".")], jobs=1, config=load_config(find_config([Path(".")])), fixable=True)
+    plain = api.analyze_checked([Path(".")], jobs=1, config=load_config(find_config([Path(".")])),
+                                fixable=fixable_by_file)
     _same(plain, second)
     assert not counting.check(store)[1]  # the entry now stands for the new content
     if reused:

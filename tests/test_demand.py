@@ -132,6 +132,7 @@ def test_result_cache_after_edits_equals_a_full_run(case: Path, tmp_path: Path,
     import shutil
 
     from routeguard_lint.facts import results as results_cache
+    from routeguard_lint.fix.apply import fixable_by_file
     from routeguard_lint.intent.config import find_config, load_config
 
     app = tmp_path / "app"
@@ -141,18 +142,18 @@ def test_result_cache_after_edits_equals_a_full_run(case: Path, tmp_path: Path,
     monkeypatch.setenv(api.PARSE_ENV, "demand")
     store = tmp_path / "cache"
     config = load_config(find_config([Path(".")]))
-    api.analyze_checked([Path(".")], jobs=1, config=config, cache_dir=store, fixable=True)
+    api.analyze_checked([Path(".")], jobs=1, config=config, cache_dir=store, fixable=fixable_by_file)
     (entry_path,) = (store / results_cache.FOLDER).iterdir()
     entry = results_cache.load(store, entry_path.name)
     assert entry is not None
     for i, display in enumerate(entry.unread):
         with open(display, "a", encoding="utf-8") as handle:
             handle.write(f"\nedited_{i} = helper_{i}(1)  # a new name\n")
-    cached = api.analyze_checked([Path(".")], jobs=1, config=config, cache_dir=store, fixable=True)
+    cached = api.analyze_checked([Path(".")], jobs=1, config=config, cache_dir=store, fixable=fixable_by_file)
     full, _ = _analyse(Path("."), "all", monkeypatch)
     assert cached.result.findings == full.findings
     assert cached.result.routes == full.routes
     assert cached.result.mounts == full.mounts
     assert cached.result.files == full.files
-    fresh = api.analyze_checked([Path(".")], jobs=1, config=config, fixable=True)
+    fresh = api.analyze_checked([Path(".")], jobs=1, config=config, fixable=fixable_by_file)
     assert cached.fixable(cached.result.findings) == fresh.fixable(fresh.result.findings)

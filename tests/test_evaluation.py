@@ -144,6 +144,106 @@ def test_app_factory_with_parameters_keeps_its_middleware(monkeypatch: pytest.Mo
         assert routes[key].auth == ("middleware app.main.create_app.require_token",)
 
 
+def test_routers_included_during_startup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FastAPI(lifespan=lifespan)`: Starlette calls `lifespan(app)`, which awaits `startup(app)`, which calls
+    `register_routers(app)`: the routers it includes are served by that app."""
+    routes = _table(_analyze("startup_includes", monkeypatch))
+    assert set(routes) == {("GET", "/accounts/balance"), ("GET", "/tools/convert")}
+    assert all(r.reachable for r in routes.values())
+    assert routes[("GET", "/accounts/balance")].state == "protected"
+    assert routes[("GET", "/tools/convert")].state == "unprotected"
+
+
+def test_include_router_keyword_unpacking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`include_router(**spec)`: dict literals, `dict(...)`, `{**a, ...}`, a loop over a list built with `+`
+    and `.append`, and `**options` collected by a helper; each spec's prefix and dependencies apply."""
+    result = _analyze("include_kwargs_spread", monkeypatch)
+    routes = _table(result)
+    assert set(routes) == {("GET", p) for p in ("/v1/items/list", "/v1/orders/list", "/v1/reports/list",
+                                                "/users/list", "/status/summary", "/v1/status/summary")}
+    assert all(r.reachable for r in routes.values())
+    reports = routes[("GET", "/v1/reports/list")]
+    assert [(d.name, d.origin) for d in reports.dependencies] == [
+        ("app.security.current_user", "APIRouter(dependencies=)"),
+        ("app.security.admin_only", "include_router(dependencies=)")]
+    assert routes[("GET", "/status/summary")].state == "unprotected"
+    assert routes[("GET", "/v1/status/summary")].state == "protected"
+
+
+def test_mount_paths_are_joined_as_starlette_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`app.mount("/", sub)` serves `sub`'s `/pages/x` at `/pages/x`, `mount("/admin/", ...)` at `/admin/...`."""
+    routes = _table(_analyze("mount_paths", monkeypatch))
+    assert set(routes) == {("GET", "/"), ("GET", "/pages/{slug}"), ("GET", "/version"), ("GET", "/admin/stats")}
+    assert routes[("GET", "/admin/stats")].state == "protected"
+
+
+def test_helper_that_includes_into_its_parameter_and_returns_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`with_routes(APIRouter())` and `with_routes(APIRouter(prefix="/sites/{site}"))`: each call includes
+    into its own router, so every route is served under both prefixes."""
+    routes = _table(_analyze("router_helper_twice", monkeypatch))
+    assert set(routes) == {("GET", "/account/profile"), ("GET", "/meta/configuration"),
+                           ("GET", "/sites/{site}/account/profile"), ("GET", "/sites/{site}/meta/configuration")}
+    assert routes[("GET", "/sites/{site}/account/profile")].state == "protected"
+
+
+def test_keyword_unpacking_of_known_and_unknown_mappings() -> None:
+    index = _index(
+        "import os\n"
+        "BASE = {'prefix': '/a', 'tags': ['x']}\n"
+        "MORE = dict(BASE, prefix='/b')\n"
+        "r.include_router(**BASE)\n"
+        "r.include_router(**MORE)\n"
+        "r.include_router(**{**BASE, 'prefix': '/c'})\n"
+        "r.include_router(**os.environ)\n"
+    )
+    facts = index.module("m")
+    assert facts is not None
+    calls = [site.call for site in facts.calls if ir.dotted(site.call.func) == "r.include_router"]
+    ctx = Ctx("m")
+    prefixes = [index.string(index.spread_kwargs(c, ctx).kwarg("prefix"), ctx) for c in calls]
+    assert prefixes == ["/a", "/b", "/c", None]
+    assert index.spread_kwargs(calls[3], ctx) == calls[3]  # an unknown mapping stays `**`
+
+
+def test_nonlocal_writes_in_closures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`application = None`, then a closure does `nonlocal application; application = FastAPI(...)`: the
+    enclosing function's variable holds the app the closure made (also two closures down)."""
+    routes = _table(_analyze("closure_writes", monkeypatch))
+    assert set(routes) == {("GET", "/reports/daily"), ("GET", "/open/uptime")}
+    assert all(r.reachable and r.state == "protected" for r in routes.values())
+
+
+def test_nonlocal_names_are_not_locals_of_the_closure() -> None:
+    index = _index(
+        "def outer():\n"
+        "    x = 'a'\n"
+        "    def inner():\n"
+        "        nonlocal x\n"
+        "        x = 'b'\n"
+        "        return x\n"
+        "    return x\n"
+    )
+    facts = index.module("m")
+    assert facts is not None and facts.functions["outer.inner"].nonlocal_assigns.keys() == {"x"}
+    assert "x" not in facts.functions["outer.inner"].assigns
+    seen = index.resolve(ir.Name("x"), Ctx("m", "outer"))
+    assert isinstance(seen, UnionV) and set(seen.options) == {LiteralV("a"), LiteralV("b")}
+    assert index.resolve(ir.Name("x"), Ctx("m", "outer.inner")) == seen
+
+
+def test_router_held_by_an_object_from_a_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`for plugin in registry.all(): router.include_router(plugin.routes)`: the registry is filled at run
+    time, so `plugin` cannot be told; the project class whose `routes` attribute is a router may be it. Its
+    routes are served under the include's prefix with that condition; the unknown rest stays opaque."""
+    result = _analyze("registry_plugins", monkeypatch)
+    routes = _table(result)
+    chat = routes[("POST", "/api/hooks/chat")]
+    assert chat.reachable and chat.state == "unprotected"
+    assert "plugin.routes is app.plugins.ChatPlugin.routes" in chat.conditions
+    assert routes[("*", "/api/hooks/*")].state == "unverified"
+    assert ("POST", "/chat") not in routes
+
+
 def test_a_local_reassigned_under_conditions_that_read_it_is_weighed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """`method = MAP[k]` then an `elif method == ...:` chain, one branch rebinding `method`: each test
     reads the earlier value, so weighing the alternatives must not re-resolve `method` inside its own

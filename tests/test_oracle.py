@@ -48,10 +48,11 @@ def test_route_inventory_matches_fastapi(case: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(case)
     result = analyze([Path(".")])
     # Routers never included into an app are not served by FastAPI, so the oracle cannot see them.
+    # A stand-in for the routes of a router that cannot be told (method `*`) is no route FastAPI lists.
     ours = {
         (tuple(r.methods), r.path, r.scheme)
         for r in result.routes
-        if getattr(r, "reachable", True)
+        if getattr(r, "reachable", True) and tuple(r.methods) != ("*",)
     }
     # A route included under an `if` (or in one branch of an if/else) is listed with its condition; the
     # import runs one branch only, so such a route may be absent at runtime. Every route FastAPI has must

@@ -612,11 +612,12 @@ class Checked:
     analysis run then (`reanalyse`)."""
 
     def __init__(self, result: Result, graph: Graph | None, planned: dict[str, list[Any]] | None,
-                 reanalyse: Callable[[], Graph]):
+                 reanalyse: Callable[[], Graph], planner: Planner | None):
         self.result = result
         self.graph = graph
         self.planned = planned
         self._reanalyse = reanalyse
+        self._planner = planner
 
     def fixable(self, findings: list[Finding]) -> dict[str, int]:
         """How many of `findings` `check --fix` would fix now, by rule (the autofixes' own judgement, one
@@ -631,9 +632,11 @@ class Checked:
             else:
                 todo.extend(items)
         if todo:
+            if self._planner is None:
+                raise ValueError("fixable counts need the planner (analyze_checked(fixable=...))")
             if self.graph is None:
                 self.graph = self._reanalyse()
-            for by_rule in _plan_fixable(self.graph, todo).values():
+            for by_rule in self._planner(self.graph, todo).values():
                 counts.update(by_rule)
         return {rule: n for rule, n in counts.items() if n}
 
@@ -648,26 +651,16 @@ def _fixable_groups(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return groups
 
 
-def _plan_fixable(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
-    """The autofixes' plan for `findings`: per file, how many fixes of each rule apply."""
-    from routeguard_lint.fix import plan
-
-    out: dict[str, dict[str, int]] = {}
-    if not findings:
-        return out
-    _, applied, _ = plan.plan(graph, list(findings), {}, lambda path: plan.read_source(path).text)
-    for item in applied:
-        by_rule = out.setdefault(item.path, {})
-        by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
-    return out
+Planner = Callable[[Graph, list[Finding]], dict[str, dict[str, int]]]  # fix.apply.fixable_by_file
 
 
 def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
                     select: list[str] | None = None, config: Config | None = None,
-                    cache_dir: Path | None = None, fixable: bool = False) -> Checked:
+                    cache_dir: Path | None = None, fixable: Planner | None = None) -> Checked:
     """`analyze_with_graph()` for `check`, through the result cache when `cache_dir` is given: a re-run
     whose every input is unchanged (facts/results.py says which) reads the stored result instead of
-    analysing. `fixable`: the caller will ask for fixable counts (stored with the result)."""
+    analysing. `fixable`: the autofixes' planner (`fix.apply.fixable_by_file`) when the caller will ask
+    for fixable counts (stored with the result)."""
     if config is None:
         config = load_config(find_config(paths))
     if cache_dir is not None:
@@ -684,22 +677,22 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
 
     if cache_dir is None:
         result, graph = analysis()
-        return Checked(result, graph, None, reanalyse)
+        return Checked(result, graph, None, reanalyse, fixable)
     key = results_cache.invocation_key(paths, excludes, select, config)
     shape, state = results_cache.project_state(project)
     entry = results_cache.load(cache_dir, key)
-    if entry is not None and (entry.fixable is not None or not fixable) and \
+    if entry is not None and (entry.fixable is not None or fixable is None) and \
             _still_valid(entry, shape, state, paths, project):
         if entry.files != state:  # only files the run never read changed: the result stands for the new ones
             entry.files = state
             if results_cache.store(cache_dir, key, entry):
                 cache.prune(cache_dir)
-        return Checked(entry.result, None, entry.fixable, reanalyse)
+        return Checked(entry.result, None, entry.fixable, reanalyse, fixable)
     result, graph = analysis()
     planned = None
-    if fixable:
+    if fixable is not None:
         groups = _fixable_groups(result.findings)
-        plan = _plan_fixable(graph, [f for items in groups.values() for f in items])
+        plan = fixable(graph, [f for items in groups.values() for f in items])
         planned = {path: [[results_cache.finding_id(f) for f in items], plan.get(path, {})]
                    for path, items in groups.items()}
     if _deterministic(graph) and results_cache.project_state(project) == (shape, state):
@@ -711,7 +704,7 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
         entry = results_cache.Entry(shape, state, libraries, result, planned, *_unread(graph))
         if results_cache.store(cache_dir, key, entry):
             cache.prune(cache_dir)
-    return Checked(result, graph, planned, reanalyse)
+    return Checked(result, graph, planned, reanalyse, fixable)
 
 
 def _deterministic(graph: Graph) -> bool:
@@ -735,7 +728,7 @@ def _unread(graph: Graph) -> tuple[list[str], list[str]]:
     its line count is read only when a file is blamed for a runaway chain (`_contain`), so after that
     nothing is taken for unread."""
     modules = graph.index.modules
-    if any(fa.error and fa.error[0].startswith(_CONTAINED) for fa in modules):
+    if any(fa.error and fa.error.message.startswith(_CONTAINED) for fa in modules):
         return [], []
     unread = sorted(fa.path for fa in modules if fa.pending)
     if not unread:

@@ -248,8 +248,11 @@ def check(
                 result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
                               cache_dir=_cache_dir(no_cache), diff=diff, output=output)
             else:
+                from routeguard_lint.fix.apply import fixable_by_file
+
                 checked = analyze_checked(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
-                                          config=settings, cache_dir=_cache_dir(no_cache), fixable=needs_fixable)
+                                          config=settings, cache_dir=_cache_dir(no_cache),
+                                          fixable=fixable_by_file if needs_fixable else None)
                 result = checked.result
         _debug_errors(result, debug)
         if verbose:

@@ -11,6 +11,7 @@ Usage::
     sys_path = ["."]            # entries relative to the case dir, put first on sys.path
     oracle = false              # skip this case (then nothing is imported)
     oracle_reason = "why"
+    startup = true              # run the app's startup (its lifespan) and list the routes it has then
 
 Prints JSON ``{"routes": [{"methods": [...], "path": "...", "scheme": bool}, ...]}`` (sorted), one
 entry per route and full path. ``methods`` are the methods the route declares (FastAPI adds no HEAD or
@@ -147,6 +148,18 @@ def inventory(app: Any, prefix: str = "") -> list[dict[str, Any]]:
     return out
 
 
+def started_inventory(app: Any) -> list[dict[str, Any]]:
+    """The routes while the app runs: inside its lifespan (what the server enters before serving), where
+    startup code may include routers into the app."""
+    import asyncio
+
+    async def run() -> list[dict[str, Any]]:
+        async with app.router.lifespan_context(app):
+            return inventory(app)
+
+    return asyncio.run(run())
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(f"usage: {argv[0]} <case_dir>", file=sys.stderr)
@@ -157,7 +170,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps({"skipped": cfg.get("oracle_reason", "oracle = false")}))
         return 0
     app = load_app(case_dir, cfg)
-    routes = inventory(app)
+    routes = started_inventory(app) if cfg.get("startup", False) else inventory(app)
     unique = {(tuple(r["methods"]), r["path"], r["scheme"]) for r in routes}
     result = [
         {"methods": list(m), "path": p, "scheme": s}

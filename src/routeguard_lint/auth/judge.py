@@ -208,6 +208,37 @@ class Context:
     public: Public
 
 
+def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
+    """The verdict of a route whose chain rejects a request without credentials."""
+    # keep the handler when its own code is what rejects a request without credentials
+    if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
+        chain = chain[1:]
+    labels = tuple(n.label for n in chain)
+    authenticated = "authenticated by " + " -> ".join(labels)
+    library = judgement.libraries.get(id(chain[-1]))
+    if library is not None:
+        authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
+    if id(root) in judgement.forged_reach:
+        # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
+        # that lets a forged credential through is RG002's finding
+        return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
+                       f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
+                       Answer.REACHES, chain=labels, scheme=scheme)
+    return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
+                   scheme=scheme)
+
+
+def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str]:
+    """Why the dependencies' answer is unknown: unreadable dependencies and calls handing the request on."""
+    unknown = sorted({_unknown_node(n) for n in deps
+                      if (n.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or n.calls_unknown)
+                      and id(n) not in judgement.libraries})
+    unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
+                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       for n in deps for site in judgement.unresolved.get(id(n), ())})
+    return unknown
+
+
 def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
@@ -215,22 +246,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     scheme = any(n.kind is NodeKind.SCHEME for n in nodes)
     chain = auth_chain(root, judgement)
     if chain:
-        # keep the handler when its own code is what rejects a request without credentials
-        if chain[0] is root and len(chain) > 1 and not judgement.node(root).guard:
-            chain = chain[1:]
-        labels = tuple(n.label for n in chain)
-        authenticated = "authenticated by " + " -> ".join(labels)
-        library = judgement.libraries.get(id(chain[-1]))
-        if library is not None:
-            authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
-        if id(root) in judgement.forged_reach:
-            # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
-            # that lets a forged credential through is RG002's finding
-            return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
-                           f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
-                           Answer.REACHES, chain=labels, scheme=scheme)
-        return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
-                       scheme=scheme)
+        return _authenticated(root, chain, judgement, scheme)
     signed = context.public.signature([n for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)])
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
@@ -243,12 +259,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
-    unknown = sorted({_unknown_node(n) for n in deps
-                      if (n.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or n.calls_unknown)
-                      and id(n) not in judgement.libraries})
-    unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
-                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
-                       for n in deps for site in judgement.unresolved.get(id(n), ())})
+    unknown = _unknown_dependencies(deps, judgement)
     if not unknown and not any(n.credential for n in deps):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route)
@@ -321,8 +332,8 @@ def _uses(func: Func | None, name: str) -> bool:
     if func is None:
         return False
     exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds)]
-    for group in (func.returns, func.raises, func.binds, func.effects):
-        for site in group:
+    for sites in (func.returns, func.raises, func.binds, func.effects):
+        for site in sites:
             exprs.extend(site.conditions)
     return name in names_in(exprs)
 
@@ -448,11 +459,8 @@ def _param_kinds(node: DepNode, names: tuple[str, ...]) -> str:
     kinds = {source.param.name: source.kind for source in node.params}
     shown = {ParamKind.QUERY: "a query parameter", ParamKind.EXPLICIT_QUERY: "a query parameter",
              ParamKind.HEADER: "a header", ParamKind.COOKIE: "a cookie"}
-    out = set()
-    for name in names:
-        kind = kinds.get(name)
-        out.add(shown.get(kind, "a request input") if kind is not None else "a request input")
-    return ", ".join(sorted(out))
+    return ", ".join(sorted({shown.get(kinds[name], "a request input") if name in kinds else "a request input"
+                             for name in names}))
 
 
 def _where(node: DepNode) -> str:

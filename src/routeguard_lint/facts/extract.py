@@ -149,6 +149,8 @@ class Func:
     end_line: int = 0
     binds: list[Bind] = field(default_factory=list)  # local bindings in source order, for the flow checks
     effects: list[Effect] = field(default_factory=list)  # expression-statement calls
+    # `nonlocal` name -> the last value this function gives it
+    nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in

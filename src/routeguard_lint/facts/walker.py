@@ -368,6 +368,7 @@ class _Collector(_Walker):
         self.cond_depth: list[int] = []  # len(self.conditions) at function entry
         self.loops = 0
         self._globals: dict[int, set[str]] = {}  # id(Func) -> names its `global` statements declare
+        self._nonlocals: dict[int, set[str]] = {}  # id(Func) -> names its `nonlocal` statements declare
         self.pending_def_line = 0
         self._tries: list[int] = []  # numbers of the `try` statements being visited
         self._try_count = 0
@@ -567,6 +568,11 @@ class _Collector(_Walker):
         if func is not None:
             self._globals.setdefault(id(func), set()).update(n.name.value for n in node.names)
 
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        func = self._func()
+        if func is not None:
+            self._nonlocals.setdefault(id(func), set()).update(n.name.value for n in node.names)
+
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._in_lambda += 1
 
@@ -696,6 +702,10 @@ class _Collector(_Walker):
         if func is not None and name in self._globals.get(id(func), ()):
             # `global app` then `app = FastAPI()`: a module-level binding made by the function
             self.f.global_assigns.setdefault(name, []).append(AssignedIn(value, func.qualname))
+            return
+        if func is not None and name in self._nonlocals.get(id(func), ()):
+            # `nonlocal router` then `router = ...`: a binding of the enclosing function's variable
+            func.nonlocal_assigns[name] = value
             return
         if func is not None:
             func.assigns[name] = value

@@ -27,9 +27,10 @@ from pathlib import Path
 
 from routeguard_lint.fix.plan import Applied, Skipped, Source, plan, read_source
 from routeguard_lint.intent.config import Config
-from routeguard_lint.model import Result
+from routeguard_lint.model import Finding, Result
 from routeguard_lint.parsing.source import parse_text
 from routeguard_lint.report._common import sanitize
+from routeguard_lint.routes.model import Graph
 
 MAX_ROUNDS = 4
 
@@ -82,6 +83,19 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
     outcome.changes = {path: (originals[path], text) for path, text in sorted(current.items())
                        if text != originals[path].text}
     return outcome
+
+
+def fixable_by_file(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """How many of `findings` `check --fix` would fix now (the plan of one round, nothing written): per
+    file, per rule. The "N fixable with --fix" of the reports (api.Checked)."""
+    out: dict[str, dict[str, int]] = {}
+    if not findings:
+        return out
+    _, applied, _ = plan(graph, list(findings), {}, lambda path: read_source(path).text)
+    for item in applied:
+        by_rule = out.setdefault(item.path, {})
+        by_rule[item.rule_id] = by_rule.get(item.rule_id, 0) + 1
+    return out
 
 
 def _keep_final_break(original: str, text: str) -> str:

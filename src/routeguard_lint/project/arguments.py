@@ -62,6 +62,9 @@ def bind_args(func: Func, call: ir.Call, call_ctx: Ctx, def_ctx: Ctx, skip_first
     for p in params:
         if p.name not in env.names and p.kind not in ("vararg", "kwarg") and p.default is not None:
             env.names[p.name] = ir.Bound(p.default, def_ctx)
+    # `**options` is the dict of the keyword arguments left over (when none is an unknown `**mapping`)
+    if env.kwarg is not None and not any(key == "**" for key, _ in env.extra_kwargs):
+        env.names[env.kwarg] = ir.Bound(ir.DictE(tuple((ir.Str(k), v) for k, v in env.extra_kwargs)), call_ctx)
     return env
 
 

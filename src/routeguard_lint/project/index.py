@@ -187,6 +187,8 @@ class Index:
         self.modules = modules
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
+        # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
+        self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
         self._branch_tables: dict[int, tuple[Func, dict[str, list[Bind]]]] = {}  # see `_branches`
         # installed libraries (library.LibraryLoader), read on demand; see `resolve_lib`
         self.library = library
@@ -403,6 +405,70 @@ class Index:
             expr, ctx = found
         return None
 
+    def dict_entries(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[tuple[str, ir.Expr]] | None:
+        """The items of a dict whose keys are all known strings, each value as `ir.Bound` (read where it is
+        written): a dict literal (with `**spread` of such dicts), `dict(mapping, key=value, ...)`, a name or
+        attribute bound to one, a bound argument. None when any key cannot be told."""
+        if expr is None or depth > 12:
+            return None
+        current: object = expr
+        for _ in range(8):
+            if isinstance(current, ir.Bound):
+                where = current.ctx
+                assert isinstance(where, Ctx)
+                current, ctx = current.expr, where
+                continue
+            if isinstance(current, (ir.DictE, ir.Call)):
+                return self._dict_made(current, ctx, depth + 1)
+            if not isinstance(current, (ir.Name, ir.Attr)):
+                return None
+            bound = ctx.bound(ctx.scope, current.id) \
+                if isinstance(current, ir.Name) and ctx.scope is not None else None
+            found = (bound, ctx) if bound is not None else self.assignment(current, ctx)
+            if found is None:
+                return None
+            current, ctx = found
+        return None
+
+    def _dict_made(self, expr: ir.DictE | ir.Call, ctx: Ctx, depth: int) -> list[tuple[str, ir.Expr]] | None:
+        """`dict_entries` of a dict literal or a `dict(...)` call."""
+        parts: list[tuple[str | None, ir.Expr]] = []  # (key, value); None: a mapping spread into it
+        if isinstance(expr, ir.DictE):
+            for key, value in expr.items:
+                name = self.string(key, ctx, depth) if key is not None else None
+                if key is not None and name is None:
+                    return None
+                parts.append((name, value))
+        else:
+            if self.resolve(expr.func, ctx, depth) != ExternalV("builtins.dict") or len(expr.args) > 1 or \
+                    any(isinstance(a, ir.Star) for a in expr.args):
+                return None
+            parts = [(None, a) for a in expr.args] + [(None if k == "**" else k, v) for k, v in expr.kwargs]
+        out: list[tuple[str, ir.Expr]] = []
+        for name, value in parts:
+            more: list[tuple[str, ir.Expr]] | None = [(name, ir.Bound(value, ctx))] if name is not None else \
+                self.dict_entries(ir.Bound(value, ctx), ctx, depth + 1)
+            if more is None:
+                return None
+            out = _merge_entries(out, more)
+        return out
+
+    def spread_kwargs(self, call: ir.Call, ctx: Ctx) -> ir.Call:
+        """`call` with each `**mapping` argument replaced by the keyword arguments it passes, when the
+        mapping is a dict whose keys are known (`include_router(**{"router": r, "prefix": "/a"})`, a loop
+        variable over a list of such dicts, `dict(router=r)`); the values are `ir.Bound` to where they are
+        written. Mappings that cannot be told stay `**`."""
+        if not any(key == "**" for key, _ in call.kwargs):
+            return call
+        kwargs: list[tuple[str, ir.Expr]] = []
+        for key, value in call.kwargs:
+            entries = self.dict_entries(value, ctx) if key == "**" else None
+            if entries is None:
+                kwargs.append((key, value))
+            else:
+                kwargs.extend(entries)
+        return ir.Call(call.func, call.args, tuple(kwargs), call.line, call.col)
+
     def resolve_assigned(self, expr: ir.Expr, ctx: Ctx, key: SiteKey, depth: int) -> Value:
         """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
         if isinstance(expr, ir.Call):
@@ -444,7 +510,7 @@ class Index:
         plain = Ctx(callee.module, func.qualname)
         if ctx.depth >= MAX_CALL_DEPTH or not func.params:
             return plain
-        env = bind_args(func, call, ctx, def_ctx, skip_first=skip_first)
+        env = bind_args(func, self.spread_kwargs(call, ctx), ctx, def_ctx, skip_first=skip_first)
         pairs = tuple(BoundParam(func.qualname, name, expr) for name, expr in sorted(env.names.items())
                       if isinstance(expr, ir.Bound))
         if not pairs:
@@ -543,6 +609,8 @@ class Index:
             return self.global_name(ctx.module, name, depth)
         for func in self.scopes(ctx):
             scope = func.qualname
+            if name in func.nonlocal_assigns:
+                continue  # `nonlocal name`: the variable of an enclosing function
             if name in func.assigns:
                 local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
                 # an object made in a function body is one object per call being evaluated (a router
@@ -550,9 +618,21 @@ class Index:
                 made_in = (ctx.env,) if ctx.env else ()
                 branches = self._branches(func, name)
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    return self._branch_union(branches, name, local, made_in, depth)
-                return self.resolve_assigned(func.assigns[name], local, ("local", ctx.module, scope, name, *made_in),
-                                             depth)
+                    value = self._branch_union(branches, name, local, made_in, depth)
+                else:
+                    value = self.resolve_assigned(func.assigns[name], local,
+                                                  ("local", ctx.module, scope, name, *made_in), depth)
+                writes = self._nonlocal_writes(ctx.module, scope, name)
+                if not writes:
+                    return value
+                # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
+                # binding unless it is a `None` placeholder
+                own = func.assigns[name]
+                values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
+                values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
+                                                    ("local", ctx.module, inner, name, *made_in), depth)
+                              for expr, inner in writes)
+                return union(values)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
@@ -571,6 +651,27 @@ class Index:
                                          ("self", facts.module, func.class_name))
                     return ParamV(facts.module, scope, name)
         return self.global_name(ctx.module, name, depth)
+
+    def _nonlocal_writes(self, module: str, scope: str, name: str) -> list[tuple[ir.Expr, str]]:
+        """(value, function) for each function nested in `scope` that assigns `scope`'s variable `name`
+        through `nonlocal name` (the nearest enclosing function binding the name is the one it writes)."""
+        table = self._nonlocal_writes_by_module.get(module)
+        if table is None:
+            table = {}
+            facts = self.by_name.get(module)
+            functions = facts.functions if facts is not None else {}
+            for inner in functions.values():
+                for var, expr in inner.nonlocal_assigns.items():
+                    owner = inner.parent
+                    while owner is not None and owner in functions:
+                        outer = functions[owner]
+                        if var not in outer.nonlocal_assigns and (var in outer.assigns or
+                                                                  any(p.name == var for p in outer.params)):
+                            table.setdefault((owner, var), []).append((expr, inner.qualname))
+                            break
+                        owner = outer.parent
+            self._nonlocal_writes_by_module[module] = table
+        return table.get((scope, name), [])
 
     def global_name(self, module: str, name: str, depth: int = 0,
                     seen: frozenset[tuple[str, str]] = frozenset()) -> Value:
@@ -843,3 +944,9 @@ class Index:
             if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
                 return resolved.value
         return None
+
+
+def _merge_entries(entries: list[tuple[str, ir.Expr]], more: list[tuple[str, ir.Expr]]) -> list[tuple[str, ir.Expr]]:
+    """A dict's items after `more` are added: a later key replaces an earlier one, as in `{**a, "k": v}`."""
+    keys = {k for k, _ in more}
+    return [(k, v) for k, v in entries if k not in keys] + more

@@ -4,14 +4,16 @@ one per iteration of an enclosing `for` over a literal collection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.project.arguments import free_names, subst
-from routeguard_lint.project.index import MAX_CALL_DEPTH, Ctx, FuncV, Index, ParamV
+from routeguard_lint.project.callbacks import implied_calls
+from routeguard_lint.project.index import MAX_CALL_DEPTH, ClassV, Ctx, ExternalV, FuncV, Index, ParamV
 from routeguard_lint.routes.literals import Item, Literals
+from routeguard_lint.vocabulary import APP_CLASSES
 
 MAX_CONTEXTS = 64  # calling contexts of one function
 MAX_CALLERS = 200  # call sites of one function name looked at
@@ -112,6 +114,7 @@ class Contexts:
                         call.func.attr if isinstance(call.func, ir.Attr) else None
                     if name:
                         table.setdefault(name, []).append(Caller(call, octx))
+                    self._implied(call, owner.assigns, octx, table)
             # module level: the recorded call sites and the right-hand sides of assignments, with the
             # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
             tops = [site.call for site in facts.calls if site.scope is None] + \
@@ -124,7 +127,20 @@ class Contexts:
                     if name and id(call) not in seen_calls:
                         seen_calls.add(id(call))
                         table.setdefault(name, []).append(Caller(call, Ctx(facts.module)))
+                        self._implied(call, facts.assigns, Ctx(facts.module), table)
         return table
+
+    def _implied(self, call: ir.Call, assigns: Mapping[str, ir.Expr], ctx: Ctx,
+                 table: dict[str, list[Caller]]) -> None:
+        """Record the calls the framework makes to the callbacks an application is given (`FastAPI(lifespan=f)`
+        calls `f(app)`) as call sites of those callbacks."""
+        if not call.kwargs:
+            return
+        for name, implied in implied_calls(call, assigns):
+            cls = self.index.resolve(call.func, ctx)
+            if (isinstance(cls, ExternalV) and cls.qualname in APP_CLASSES) or \
+                    (isinstance(cls, ClassV) and APP_CLASSES & set(self.index.external_bases(cls))):
+                table.setdefault(name, []).append(Caller(implied, ctx))
 
     def _load_pending(self, name: str) -> bool:
         """Parse the modules not parsed yet (demand-driven mode, `ModuleFacts.pending`) whose text mentions
@@ -136,7 +152,9 @@ class Contexts:
                 if facts.pending:
                     for word in set(facts.words.split()):
                         self._pending_words.setdefault(word, []).append(facts)
-        getattr(self.index.by_name, "asked", set()).add(name)  # see api.OnDemandModules.asked
+        asked: set[str] | None = getattr(self.index.by_name, "asked", None)  # see api.OnDemandModules.asked
+        if asked is not None:
+            asked.add(name)
         loaded = False
         for facts in self._pending_words.pop(name, ()):
             if facts.pending:

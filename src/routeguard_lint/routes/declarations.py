@@ -5,7 +5,7 @@ can be."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts
@@ -18,6 +18,7 @@ from routeguard_lint.project.index import (
     Index,
     InstanceV,
     ParamV,
+    UnknownV,
     Value,
     options,
     qualified_name,
@@ -45,6 +46,7 @@ ROUTE_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "route"})
 # `router.x(...)` calls that declare a route, include or mount something, or add middleware
 REGISTRATIONS = frozenset({"include_router", "add_api_route", "mount", "add_api_websocket_route", "add_route",
                            "add_middleware"})
+MAX_ATTRIBUTE_CANDIDATES = 32  # project classes looked at for the router an unknown object's attribute holds
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Declarations:
         self.opaque: list[OpaqueInclude] = []
         self.mount_decls: list[MountDecl] = []
         self._deferred: list[Deferred] = []
+        self._class_attrs: dict[str, list[ClassV]] = {}  # attribute name -> project classes defining it
 
     def collect(self) -> None:
         """Read every module of the project, then the library modules its includes reached."""
@@ -286,6 +289,8 @@ class Declarations:
                 continue
             for env in self.calling.iterations(call, loop_vars, cctx):
                 one = subst(call, env) if env else call
+                assert isinstance(one, ir.Call)
+                one = self.index.spread_kwargs(one, cctx)  # `include_router(**spec)` as the keywords it passes
                 for owner in owners:
                     self._one_call(site, one, owner, cctx)
 
@@ -326,16 +331,54 @@ class Declarations:
             child = self.routers.router_of(self.index.resolve_lib(arg, ctx))  # a router a library builds
         if child is not None:
             self._include(site, call, owner, child, ctx, arg)
-        elif arg is not None:
+        else:
+            # `api.include_router(plugin.events)` with `plugin` from a registry the analysis cannot read: any
+            # project class whose attribute of that name is a router may be it (the route keeps the condition)
+            for candidate, condition in self._attribute_routers(arg, ctx):
+                self._include(replace(site, conditions=(*site.conditions, condition)), call, owner, candidate, ctx,
+                              arg)
+            shown = ir.show(arg) if arg is not None else \
+                next((f"**{ir.show(v)}" for k, v in call.kwargs if k == "**"), None)  # a mapping not known
+            if shown is None:
+                return
             prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
             deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
                                         site.facts.path, call.line)
-            self.opaque.append(OpaqueInclude(owner.key, prefix, deps, ir.show(arg), site.facts.path, call.line,
+            self.opaque.append(OpaqueInclude(owner.key, prefix, deps, shown, site.facts.path, call.line,
                                              site.col, site.end_col, site.conditions))
+
+    def _attribute_routers(self, arg: ir.Expr | None, ctx: Ctx) -> list[tuple[RouterNode, str]]:
+        """For `obj.name` where `obj` is not known (a registry's element, a parameter no caller binds, the
+        result of an unknown call): the routers project classes hold in a class attribute `name`, each with
+        the condition under which `obj.name` is that router."""
+        if not isinstance(arg, ir.Attr):
+            return []
+        base = self.index.resolve(arg.value, ctx)
+        if not (isinstance(base, (UnknownV, ParamV)) or (isinstance(base, InstanceV) and base.cls is None)):
+            return []
+        holders = self._class_attrs.get(arg.attr)
+        if holders is None:
+            holders = self._class_attrs[arg.attr] = []
+            for stub in self.index.modules:
+                if stub.pending and arg.attr not in stub.words.split():
+                    continue  # not parsed yet (demand-driven) and never names the attribute
+                facts = self.index.module(stub.module) or stub  # a placeholder is parsed when read
+                if facts.error or facts.module in self.index.lib_modules:
+                    continue
+                holders.extend(ClassV(facts.module, cls.name) for cls in facts.classes.values()
+                               if arg.attr in cls.attrs)
+        out: list[tuple[RouterNode, str]] = []
+        for cls_v in holders[:MAX_ATTRIBUTE_CANDIDATES]:
+            node = self.routers.router_of(self.index.class_attr(cls_v, arg.attr))
+            if node is not None and all(node is not n for n, _ in out):
+                out.append((node, f"{ir.show(arg)} is {cls_v.module}.{cls_v.name}.{arg.attr}"))
+        return out
 
     def _mount(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         target = call.arg(1, "app")
         prefix = self.index.string(call.arg(0, "path"), ctx)
+        if prefix is not None:
+            prefix = prefix.rstrip("/")  # as Starlette's Mount keeps it: `mount("/", sub)` serves `/x`
         value = self.index.resolve(target, ctx)
         child = self.routers.router_of(value)
         if child is not None and child.kind is RouterKind.APP and child.key != owner.key:

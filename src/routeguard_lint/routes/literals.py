@@ -128,7 +128,7 @@ class Literals:
             return []
         items = self.items_ctx(bound.expr, bound.ctx, depth)
         name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
-        if name and isinstance(bound.expr, (ir.Seq, ir.Comp)):
+        if name and isinstance(bound.expr, (ir.Seq, ir.Comp, ir.BinOp)):  # a new list, then `.append`s
             items += self.appended(name, bound.ctx, depth)
         return items
 

@@ -79,7 +79,7 @@ class Middleware:
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
 # line of the call to the next app it may reach): the auth stage's judgement (auth/middleware.py), which
 # `api` hands to the route table's builder.
-MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, "int | None"]]
+MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, int | None]]
 
 
 @dataclass
