@@ -23,6 +23,7 @@ from routeguard_lint import __version__
 if TYPE_CHECKING:  # types only: nothing below is imported at startup
     from routeguard_lint.intent.config import Config
     from routeguard_lint.model import Finding, Result, RouteInfo
+    from routeguard_lint.routes.model import Graph
 
 # The rules, the analysis, LibCST and rich are imported inside the commands that need them, so that
 # `--version`, `rules` and `explain` start in a fraction of the time a full import takes (docs/speed.md).
@@ -177,6 +178,14 @@ def _config(config: Path | None, paths: list[Path]) -> Config:
     return load_config(find_config(paths))
 
 
+
+def _fixable_by_file(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """fix.apply.fixable_by_file, imported only when a count is planned (the fixes load LibCST; a warm run
+    whose stored result holds the counts never needs them)."""
+    from routeguard_lint.fix.apply import fixable_by_file
+
+    return fixable_by_file(graph, findings)
+
 @app.command()
 def check(
     paths: PathsArg = None,
@@ -248,11 +257,9 @@ def check(
                 result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
                               cache_dir=_cache_dir(no_cache), diff=diff, output=output)
             else:
-                from routeguard_lint.fix.apply import fixable_by_file
-
                 checked = analyze_checked(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
                                           config=settings, cache_dir=_cache_dir(no_cache),
-                                          fixable=fixable_by_file if needs_fixable else None)
+                                          fixable=_fixable_by_file if needs_fixable else None)
                 result = checked.result
         _debug_errors(result, debug)
         if verbose:
