@@ -209,14 +209,30 @@ _RESERVED = {"l", "t", "d", "b", "e", "n"}
 assert not _RESERVED & set(_TYPES)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+# per fact class: its tag, field names and defaults, looked up once per object (the encoding of a cold
+# run's facts is a few million objects: a chain of type tests per object cost a fifth of it)
+_PLANS: dict[type, tuple[str, tuple[str, ...], tuple[Any, ...]]] = {
+    cls: (cls.__name__, tuple(name for name, _ in fields), tuple(default for _, default in fields))
+    for cls, fields in _FIELDS.items() if _TYPES.get(cls.__name__) is cls}
+
+
 def _encode(value: Any) -> Any:
     kind = type(value)
-    if kind is str or kind is int or kind is float or kind is bool or value is None:
+    if kind in _SCALARS:
         return value
-    if kind is list:
-        return ["l", *map(_encode, value)]
+    plan = _PLANS.get(kind)
+    if plan is not None:
+        tag, names, defaults = plan
+        values = [getattr(value, name) for name in names]
+        count = len(values)
+        while count and defaults[count - 1] is not dataclasses.MISSING and values[count - 1] == defaults[count - 1]:
+            count -= 1  # trailing defaults are not stored
+        return [tag, *[item if type(item) in _SCALARS else _encode(item) for item in values[:count]]]
     if kind is tuple:
-        return ["t", *map(_encode, value)]
+        return ["t", *[item if type(item) in _SCALARS else _encode(item) for item in value]]
+    if kind is list:
+        return ["l", *[item if type(item) in _SCALARS else _encode(item) for item in value]]
     if kind is dict:
         out: list[Any] = ["d"]
         for key, item in value.items():
@@ -229,14 +245,7 @@ def _encode(value: Any) -> Any:
         return ["e"]
     if isinstance(value, enum.Enum) and _ENUMS.get(kind.__name__) is kind:
         return ["n", kind.__name__, _encode(value.value)]
-    fields = _FIELDS.get(kind)
-    if fields is None or _TYPES.get(kind.__name__) is not kind:
-        raise TypeError(f"cannot cache a {kind.__name__}")
-    values = [getattr(value, name) for name, _ in fields]
-    while values and fields[len(values) - 1][1] is not dataclasses.MISSING and \
-            values[-1] == fields[len(values) - 1][1]:
-        values.pop()  # trailing defaults are not stored
-    return [kind.__name__, *map(_encode, values)]
+    raise TypeError(f"cannot cache a {kind.__name__}")
 
 
 class _Invalid(Exception):
