@@ -178,12 +178,13 @@ class Flow:
 
     def hands_request_on(self, module: str, qualname: str) -> bool:
         """The function calls one of its own parameters (`await call_next(request)`): a middleware's request
-        handler, which runs for every request before the route does (or an unparsed module: assume so)."""
+        handler, which runs for every request before the route does. Unknown code (a module not parsed, a
+        function not found) is not taken for one: what it does is unknown, so the route is unverified."""
         if module == "?":
-            return True
+            return False
         func = self.index.func(FuncV(module, qualname))
         if func is None:
-            return True
+            return False
         params = {p.name for p in func.params if p.name not in ("self", "cls")}
         return any(isinstance(call.func, ir.Name) and call.func.id in params for call in func.calls)
 
