@@ -269,6 +269,7 @@ def test_unstable_results_are_not_stored(shop: Path, tmp_path: Path, monkeypatch
     assert not (store / results_cache.FOLDER).exists() or not list((store / results_cache.FOLDER).iterdir())
 
 
+@pytest.mark.slow  # twelve runs of routeguard as a process
 def test_cli_output_is_byte_identical_cold_and_warm(tmp_path: Path) -> None:
     env = {"ROUTEGUARD_CACHE_DIR": str(tmp_path / "cache"), "ROUTEGUARD_NO_CACHE": None}
     for args in (["check", ".", "--format", "json"], ["check", ".", "--no-color"], ["check", ".", "--statistics"],

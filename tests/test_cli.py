@@ -1,4 +1,5 @@
-"""The command line as users meet it: exit codes, formats, determinism, the pre-commit hook."""
+"""The command line as users meet it: exit codes, formats, determinism, the pre-commit hook. Every test here
+runs routeguard as a process: .ci/run runs this file again with the lowest dependency versions declared."""
 
 from __future__ import annotations
 

@@ -34,3 +34,12 @@ def test_ci_runs_the_slow_tests() -> None:
     assert re.search(r'^markers = \[\n\s+"slow:', config, re.MULTILINE)
     addopts = re.search(r"^addopts = (.*)$", config, re.MULTILINE)
     assert addopts is None or "slow" not in addopts.group(1)  # no default deselection
+
+
+def test_the_cli_tests_run_routeguard_as_a_process() -> None:
+    """.ci/run runs test_cli.py again with the lowest dependency versions (click 8.0's test runner cannot
+    keep stderr apart): it starts routeguard only as a process."""
+    source = (TESTS / "test_cli.py").read_text(encoding="utf-8")
+    imported = re.search(r"^from cli_helpers import (.+)$", source, re.MULTILINE)
+    assert imported is not None and set(imported.group(1).replace(" ", "").split(",")) <= {"REPO", "run", "write"}
+    assert "CliRunner" not in source

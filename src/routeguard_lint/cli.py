@@ -178,6 +178,14 @@ def _config(config: Path | None, paths: list[Path]) -> Config:
     return load_config(find_config(paths))
 
 
+
+def _fixable_by_file(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """fix.apply.fixable_by_file, imported only when a count is planned (the fixes load LibCST; a warm run
+    whose stored result holds the counts never needs them)."""
+    from routeguard_lint.fix.apply import fixable_by_file
+
+    return fixable_by_file(graph, findings)
+
 @app.command()
 def check(
     paths: PathsArg = None,
@@ -251,7 +259,7 @@ def check(
             else:
                 checked = analyze_checked(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
                                           config=settings, cache_dir=_cache_dir(no_cache),
-                                          fixable=_plan_fixable if needs_fixable else None)
+                                          fixable=_fixable_by_file if needs_fixable else None)
                 result = checked.result
         _debug_errors(result, debug)
         if verbose:
@@ -290,14 +298,6 @@ def check(
                          f"file{'s' if result.files != 1 else ''} analysed: are these the FastAPI app's paths?\n")
     failing = _failing(findings, result.routes, fail_unverified)
     raise typer.Exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
-
-
-def _plan_fixable(graph: Graph, findings: list[Finding]) -> dict[str, dict[str, int]]:
-    """The autofixes' plan for the fixable count (api.Checked); the fixes (and LibCST) are imported only
-    when a finding has one."""
-    from routeguard_lint.fix.apply import fixable_by_file
-
-    return fixable_by_file(graph, findings)
 
 
 def _check_settings(config: Path | None, paths: list[Path], select: list[str] | None, ignore: list[str] | None,

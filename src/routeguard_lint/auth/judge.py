@@ -279,20 +279,10 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
-    alternative = sorted({f"{n.label} rejects it unless it carries " +
-                          " or ".join(f"'{name}'" for name in judgement.node(n).alternative) +
-                          f" ({_param_kinds(n, judgement.node(n).alternative)}" +
-                          (f", {n.path}:{n.line})" if n.path and n.line else ")")
-                          for n in deps if judgement.node(n).alternative})
-    if alternative:
-        more = f" (and {len(alternative) - 2} more)" if len(alternative) > 2 else ""
-        return Verdict(AuthState.UNVERIFIED, "a request without credentials is rejected unless it supplies another "
-                       "input the analysis cannot judge as a credential: " + "; ".join(alternative[:2]) + more,
-                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    optional = optional_by_construction(root, judgement)
-    if optional:
-        reason = f"optional authentication: {optional}"
-        return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.UNKNOWN, public_reason=reason, scheme=scheme)
+    designed = _alternative(deps, judgement, scheme) or _state_memo(deps, judgement, scheme) or \
+        _optional(root, judgement, scheme)
+    if designed is not None:
+        return designed
     rejecting = _unproven_rejections(deps, judgement)
     if rejecting:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
@@ -391,6 +381,27 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
     return f"{node.label} returns {' or '.join(shown)} for a request without credentials and checks a given one"
 
 
+def _state_memo(deps: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
+    """Unverified: only a `request.state` memo set by code that may have run first lets the request through."""
+    memos = _state_memo_reasons(deps, judgement)
+    if not memos:
+        return None
+    more = f" (and {len(memos) - 2} more)" if len(memos) > 2 else ""
+    return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only when code that ran before "
+                   "has set " + "; ".join(memos[:2]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+
+
+def _state_memo_reasons(deps: list[DepNode], judgement: Judgement) -> list[str]:
+    """`request.state.user` memos that alone let a request without credentials through a dependency, each with
+    the dependency and the code that sets the memo (which the analysis does not tie to the request's order)."""
+    out: set[str] = set()
+    for node in deps:
+        for attr, writers in judgement.node(node).state_memos:
+            names = ", ".join(f"{module}.{qualname}" if module != "?" else qualname for module, qualname in writers[:3])
+            out.add(f"request.state.{attr} for {node.label} (it is set by {names})")
+    return sorted(out)
+
+
 def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:
     """Dependencies that refuse unauthenticated requests (`raise Unauthorized()`, a 401) on a condition the
     missing-credential walk could not decide: with them on the route, that a request without credentials
@@ -440,6 +451,30 @@ def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     if not any(n.rejects for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)):
         return None
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
+
+
+def _optional(root: DepNode, judgement: Judgement, scheme: bool) -> Verdict | None:
+    optional = optional_by_construction(root, judgement)
+    if not optional:
+        return None
+    reason = f"optional authentication: {optional}"
+    return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.UNKNOWN, public_reason=reason, scheme=scheme)
+
+
+def _alternative(deps: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
+    """Unverified: a dependency rejects a request without credentials unless it supplies another input (an
+    alternative credential the analysis cannot judge); the reason names the input and the dependency."""
+    alternative = sorted({f"{n.label} rejects it unless it carries " +
+                          " or ".join(f"'{name}'" for name in judgement.node(n).alternative) +
+                          f" ({_param_kinds(n, judgement.node(n).alternative)}" +
+                          (f", {n.path}:{n.line})" if n.path and n.line else ")")
+                          for n in deps if judgement.node(n).alternative})
+    if not alternative:
+        return None
+    more = f" (and {len(alternative) - 2} more)" if len(alternative) > 2 else ""
+    return Verdict(AuthState.UNVERIFIED, "a request without credentials is rejected unless it supplies another "
+                   "input the analysis cannot judge as a credential: " + "; ".join(alternative[:2]) + more,
+                   Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
 
 
 def _param_kinds(node: DepNode, names: tuple[str, ...]) -> str:

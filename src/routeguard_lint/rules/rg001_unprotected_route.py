@@ -28,7 +28,10 @@ if something on the chain rejects a request that carries none: a dependency that
 token and returns `None` (or anything else) when the token is missing does not count. A handler that
 rejects the anonymous case itself (`if user is None: raise HTTPException(401)`) does; a handler that
 branches on the optional user (`if user: ... else: ...`) serves anonymous requests on purpose and is
-treated as public (optional authentication).
+treated as public (optional authentication). So is a route whose optional credential reaches it only
+through a dependency that checks a given credential and returns a default written in its code (`return
+None`) for a missing one, when the route uses that value (hands it on, tests it); a route that ignores
+the optional user gets nothing from it and is reported.
 
 Login endpoints (the `tokenUrl` of an OAuth2 scheme, or a handler taking `OAuth2PasswordRequestForm`) and
 liveness paths (last segment `health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz` or

@@ -36,8 +36,8 @@ The analysis follows the function body in source order: `if token is None: raise
 `if not token: raise ...`, `if api_key not in KEYS: raise ...`, `jwt.decode(token, ...)` inside a `try`
 whose `except` raises, and project helpers that raise for `None` all count as rejecting. A dependency
 that is optional on purpose — it returns `None` (or an explicit anonymous value) for the missing case
-before touching the credential — is not reported; RG001 then reports the routes that use it without
-handling the anonymous user.
+before touching the credential — is not reported: the routes that use its value are public (optional
+authentication), and RG001 reports the ones that ignore it.
 """,
     why="""
 `auto_error=False` moves the "no credential" case from FastAPI into your code. If the dependency only
