@@ -11,7 +11,7 @@ import pytest
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import extract
-from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV, UnionV
+from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV, UnionV, UnknownV
 
 EVALUATION = Path(__file__).resolve().parent / "fixtures" / "evaluation"
 
@@ -274,3 +274,25 @@ def test_a_local_reassigned_under_conditions_that_read_it_is_weighed_once(monkey
     value = index.resolve(ir.Name("picked"), Ctx("m"))
     # the tests read `method` while its own alternatives are weighed: undecided, so both are kept
     assert value == UnionV((LiteralV("goto"), LiteralV("link")))
+
+
+def test_a_parameter_is_read_by_its_declared_class_unless_a_subclass_overrides_the_method() -> None:
+    """`manager.decode(token)` with `manager: Manager` and no value from the call being read: Manager.decode,
+    as a type checker reads it; when a project subclass overrides the method, which one runs depends on the
+    object (dynamic dispatch), so it stays unknown."""
+    index = _index(
+        "class Manager:\n"
+        "    def decode(self, token): return token\n"
+        "class Strategy:\n"
+        "    def check(self, request): raise NotImplementedError\n"
+        "class AllowAll(Strategy):\n"
+        "    def check(self, request): return True\n"
+        "def use(manager: Manager, strategy: Strategy, token):\n"
+        "    manager.decode(token)\n"
+        "    strategy.check(token)\n"
+    )
+    ctx = Ctx("m", "use")
+    assert index.resolve(ir.Attr(ir.Name("manager"), "decode"), ctx) == FuncV("m", "Manager.decode")
+    assert isinstance(index.resolve(ir.Attr(ir.Name("strategy"), "check"), ctx), UnknownV)
+    # a class attribute or field default is not what an instance holds: methods only
+    assert isinstance(index.resolve(ir.Attr(ir.Name("manager"), "missing"), ctx), UnknownV)

@@ -692,7 +692,7 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
     planned = None
     if fixable is not None:
         groups = _fixable_groups(result.findings)
-        plan = fixable(graph, [f for items in groups.values() for f in items])
+        plan = fixable(graph, [f for items in groups.values() for f in items]) if groups else {}
         planned = {path: [[results_cache.finding_id(f) for f in items], plan.get(path, {})]
                    for path, items in groups.items()}
     if _deterministic(graph) and results_cache.project_state(project) == (shape, state):

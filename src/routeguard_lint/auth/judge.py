@@ -279,7 +279,8 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
-    designed = _alternative(deps, judgement, scheme) or _optional(root, judgement, scheme)
+    designed = _alternative(deps, judgement, scheme) or _state_memo(deps, judgement, scheme) or \
+        _optional(root, judgement, scheme)
     if designed is not None:
         return designed
     rejecting = _unproven_rejections(deps, judgement)
@@ -378,6 +379,27 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
     node = found[0]
     shown = sorted({ir.show(ex.expr, 20) for ex in judgement.node(node).exits if ex.expr is not None})
     return f"{node.label} returns {' or '.join(shown)} for a request without credentials and checks a given one"
+
+
+def _state_memo(deps: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
+    """Unverified: only a `request.state` memo set by code that may have run first lets the request through."""
+    memos = _state_memo_reasons(deps, judgement)
+    if not memos:
+        return None
+    more = f" (and {len(memos) - 2} more)" if len(memos) > 2 else ""
+    return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only when code that ran before "
+                   "has set " + "; ".join(memos[:2]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+
+
+def _state_memo_reasons(deps: list[DepNode], judgement: Judgement) -> list[str]:
+    """`request.state.user` memos that alone let a request without credentials through a dependency, each with
+    the dependency and the code that sets the memo (which the analysis does not tie to the request's order)."""
+    out: set[str] = set()
+    for node in deps:
+        for attr, writers in judgement.node(node).state_memos:
+            names = ", ".join(f"{module}.{qualname}" if module != "?" else qualname for module, qualname in writers[:3])
+            out.add(f"request.state.{attr} for {node.label} (it is set by {names})")
+    return sorted(out)
 
 
 def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:

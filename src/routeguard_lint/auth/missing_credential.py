@@ -148,10 +148,15 @@ class Flow:
         self.decide = decide
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
-        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...]], Outcome] = {}
+        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool], Outcome] = {}
         self.closures = Closures(index)
         self._writers: dict[str, set[tuple[str, str]]] | None = None
         self._unread: list[set[str]] = []
+        # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
+        # without credentials carries unless a middleware or another dependency authenticated it first)
+        self.state_absent = False
+        # the `request.state.<attr>` memos a walk tested whose writers are not only the walked function
+        self.state_tests: dict[str, frozenset[tuple[str, str]]] = {}
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname)."""
@@ -171,9 +176,21 @@ class Flow:
             found.add(("?", "a module not parsed"))  # it may set it too: unknown
         return found
 
+    def hands_request_on(self, module: str, qualname: str) -> bool:
+        """The function calls one of its own parameters (`await call_next(request)`): a middleware's request
+        handler, which runs for every request before the route does. Unknown code (a module not parsed, a
+        function not found) is not taken for one: what it does is unknown, so the route is unverified."""
+        if module == "?":
+            return False
+        func = self.index.func(FuncV(module, qualname))
+        if func is None:
+            return False
+        params = {p.name for p in func.params if p.name not in ("self", "cls")}
+        return any(isinstance(call.func, ir.Name) and call.func.id in params for call in func.calls)
+
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK) -> Outcome:
-        key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())))
+        key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
@@ -646,9 +663,18 @@ class _Walk:
         request = self.env.get(holder.value.id)
         if request is None or not request.taint:
             return None
-        writers = self.flow.state_writers(call.args[1].value)
-        if not writers or writers != {(self.fv.module, self.func.qualname)}:
+        attr = call.args[1].value
+        writers = self.flow.state_writers(attr)
+        if not writers:
             return None
+        if writers != {(self.fv.module, self.func.qualname)}:
+            others = writers - {(self.fv.module, self.func.qualname)}
+            if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
+                return None  # a middleware sets it, for every request on its way in: it may be there
+            # another dependency or helper sets it: present only when that code ran first and let the request on
+            self.flow.state_tests[attr] = frozenset(writers)
+            if not self.flow.state_absent:
+                return None
         if which == "builtins.hasattr":
             return AV("const", False)
         default = call.args[2] if len(call.args) > 2 else None

@@ -79,6 +79,9 @@ class NodeAuth:
     # optional request inputs (query / header / cookie parameters not named like a credential) without which the
     # request without credentials is rejected: it gets through only by supplying one of them
     alternative: tuple[str, ...] = ()
+    # `request.state` memos (attribute -> the functions that set it) that alone let a request without
+    # credentials through: it passes only if that code ran first (`if hasattr(request.state, "user"): return ...`)
+    state_memos: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -199,7 +202,10 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         return facts
     env = {**_missing_query_credentials(node), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
+    flow.state_tests = {}
     outcome = flow.run(fv, env)
+    if outcome.passes and flow.state_tests:
+        facts.state_memos = _state_memos(fv, flow, env)
     if outcome.passes:
         facts.alternative = _alternative_inputs(node, fv, flow, env)
         if facts.alternative and facts.optional_outcome is not None:
@@ -214,6 +220,21 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.exits = tuple(outcome.exits)
     facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
+
+
+def _state_memos(fv: FuncV, flow: Flow, env: dict[str, AV]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The `request.state` memos the walk of `fv` tested that other code also sets, when walked again as a
+    request on which nothing set them, `fv` rejects: only a memo left by code that ran first lets a request
+    without credentials through, so whether it does is the question of what that code checked."""
+    tested = dict(flow.state_tests)
+    flow.state_absent = True
+    try:
+        passes = flow.run(fv, env).passes
+    finally:
+        flow.state_absent = False
+    if passes:
+        return ()
+    return tuple((attr, tuple(sorted(writers))) for attr, writers in sorted(tested.items()))
 
 
 def _optional_inputs(node: DepNode) -> list[str]:

@@ -190,6 +190,7 @@ class Index:
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
         self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
         self._branch_tables: dict[int, tuple[Func, dict[str, list[Bind]]]] = {}  # see `_branches`
+        self._overridden: dict[tuple[ClassV, str], bool] = {}  # see `_declared_method`
         # installed libraries (library.LibraryLoader), read on demand; see `resolve_lib`
         self.library = library
         self.lib_modules: set[str] = set()
@@ -764,7 +765,7 @@ class Index:
                 if isinstance(found, UnknownV):
                     found = self.instance_attr(owner, attr, None, depth)
                 return found
-            return UNKNOWN
+            return self._declared_method(base, attr, depth)
         if isinstance(base, ModuleV):
             value = self.global_name(base.name, attr, depth)
             if not isinstance(value, UnknownV):
@@ -789,6 +790,42 @@ class Index:
             if isinstance(cls, ClassV):
                 return self.class_attr(cls, attr, depth)
         return UNKNOWN
+
+    def _declared_method(self, param: ParamV, attr: str, depth: int) -> Value:
+        """`manager.decode(token)` where `manager: Manager` is a parameter whose value the call being read
+        does not give: the method of the project class the parameter is declared as, as a type checker
+        reads it. Methods only: a class attribute or a field default is not what an instance holds."""
+        func = self.func(FuncV(param.module, param.func))
+        if func is None:
+            return UNKNOWN
+        annotation = next((p.annotation for p in func.params if p.name == param.name), None)
+        if not isinstance(annotation, (ir.Name, ir.Attr)):
+            return UNKNOWN
+        declared = self.resolve(annotation, Ctx(param.module, func.parent), depth + 1)
+        if not isinstance(declared, ClassV):
+            return UNKNOWN
+        if self._is_overridden(declared, attr):
+            return UNKNOWN  # which subclass's method runs depends on the object: dynamic dispatch
+        found = self.class_attr(declared, attr, depth)
+        return found if isinstance(found, FuncV) else UNKNOWN
+
+    def _is_overridden(self, declared: ClassV, attr: str) -> bool:
+        """A project class derived from `declared` defines its own `attr`, or a module not parsed yet
+        names `declared` (it may hold such a subclass)."""
+        key = (declared, attr)
+        if key not in self._overridden:
+            found = False
+            for facts in self.modules:
+                if facts.pending:
+                    found = declared.name.rsplit(".", 1)[-1] in facts.words.split()
+                else:
+                    found = any(attr in cls.methods and ClassV(facts.module, name) != declared
+                                and declared in self.mro(ClassV(facts.module, name))
+                                for name, cls in facts.classes.items())
+                if found:
+                    break
+            self._overridden[key] = found
+        return self._overridden[key]
 
     def self_class(self, param: ParamV) -> ClassV | None:
         """The class when `param` is the first parameter (`self`) of one of its methods."""
