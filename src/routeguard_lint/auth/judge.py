@@ -141,8 +141,9 @@ def judge(graph: Graph) -> Judgement:
     for route in graph.routes:
         verdict = decide(route, judgement, context)
         if route.opaque and verdict.state is AuthState.UNVERIFIED:
-            verdict = replace(verdict, reason=f"the routes of {route.decl.handler_name} are unknown: the analysis "
-                                              f"cannot read that router (its source is not available)")
+            verdict = replace(verdict, reason=f"the routes of {route.decl.handler_name} are unknown: it is not a "
+                                              f"router the analysis can read (a library's, or a value only known at "
+                                              f"run time) ({route.decl.file}:{route.decl.line})")
         judgement.verdicts[id(route)] = verdict
     return judgement
 
