@@ -54,7 +54,11 @@ class Contexts:
         self.index = index
         self.literals = literals
         self._memo: dict[tuple[Ctx, int], list[Ctx]] = {}
-        self._calls_by_name: dict[str, list[Caller]] | None = None
+        # every call of the parsed modules by the last name of what it calls, one table per module (in
+        # `index.modules` order when merged), so that parsing more modules adds theirs instead of rebuilding all
+        self._call_tables: dict[int, dict[str, list[Caller]]] = {}
+        self._calls_by_name: dict[str, list[Caller]] = {}  # merged, per name asked
+        self._tabled = False
         self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
 
     def contexts(self, ctx: Ctx, names: set[str], depth: int = 0) -> list[Ctx]:
@@ -96,38 +100,49 @@ class Contexts:
 
     def callers(self, fv: FuncV, func: Func) -> list[Caller]:
         """The calls of `fv` in the project (and the library modules read), each with its context."""
-        if self._load_pending(func.name):
-            self._calls_by_name = None  # newly parsed modules may hold call sites of `func`
-        if self._calls_by_name is None:
-            self._calls_by_name = self._calls_by_callee_name()
-        return [caller for caller in self._calls_by_name.get(func.name, ())[:MAX_CALLERS]
-                if self.index.resolve(caller.call.func, caller.ctx) == fv]
+        if self._load_pending(func.name) or not self._tabled:
+            self._table_parsed_modules()  # newly parsed modules may hold call sites of `func`
+        found = self._calls_by_name.get(func.name)
+        if found is None:
+            found = [caller for facts in self.index.modules
+                     for caller in self._call_tables.get(id(facts), {}).get(func.name, ())]
+            self._calls_by_name[func.name] = found
+        return [caller for caller in found[:MAX_CALLERS] if self.index.resolve(caller.call.func, caller.ctx) == fv]
 
-    def _calls_by_callee_name(self) -> dict[str, list[Caller]]:
-        """Every call in the project by the last name of what it calls (`f(...)`, `x.f(...)`)."""
-        table: dict[str, list[Caller]] = {}
+    def _table_parsed_modules(self) -> None:
+        """Add the calls of the modules parsed since the last time (placeholders hold none yet)."""
+        self._tabled = True
         for facts in self.index.modules:
-            for owner in facts.functions.values():
-                octx = Ctx(facts.module, owner.qualname)
-                for call in owner.calls:
-                    name = call.func.id if isinstance(call.func, ir.Name) else \
-                        call.func.attr if isinstance(call.func, ir.Attr) else None
-                    if name:
-                        table.setdefault(name, []).append(Caller(call, octx))
-                    self._implied(call, owner.assigns, octx, table)
-            # module level: the recorded call sites and the right-hand sides of assignments, with the
-            # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
-            tops = [site.call for site in facts.calls if site.scope is None] + \
-                [expr for expr in facts.assigns.values() if isinstance(expr, ir.Call)]
-            seen_calls: set[int] = set()
-            for top in tops:
-                for call in _calls_in(top):
-                    f = call.func
-                    name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
-                    if name and id(call) not in seen_calls:
-                        seen_calls.add(id(call))
-                        table.setdefault(name, []).append(Caller(call, Ctx(facts.module)))
-                        self._implied(call, facts.assigns, Ctx(facts.module), table)
+            if id(facts) in self._call_tables or facts.pending:
+                continue
+            table = self._call_tables[id(facts)] = self._calls_by_callee_name(facts)
+            for name in table:
+                self._calls_by_name.pop(name, None)  # merged again when asked
+
+    def _calls_by_callee_name(self, facts: ModuleFacts) -> dict[str, list[Caller]]:
+        """Every call in the module by the last name of what it calls (`f(...)`, `x.f(...)`)."""
+        table: dict[str, list[Caller]] = {}
+        for owner in facts.functions.values():
+            octx = Ctx(facts.module, owner.qualname)
+            for call in owner.calls:
+                name = call.func.id if isinstance(call.func, ir.Name) else \
+                    call.func.attr if isinstance(call.func, ir.Attr) else None
+                if name:
+                    table.setdefault(name, []).append(Caller(call, octx))
+                self._implied(call, owner.assigns, octx, table)
+        # module level: the recorded call sites and the right-hand sides of assignments, with the
+        # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
+        tops = [site.call for site in facts.calls if site.scope is None] + \
+            [expr for expr in facts.assigns.values() if isinstance(expr, ir.Call)]
+        seen_calls: set[int] = set()
+        for top in tops:
+            for call in _calls_in(top):
+                f = call.func
+                name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
+                if name and id(call) not in seen_calls:
+                    seen_calls.add(id(call))
+                    table.setdefault(name, []).append(Caller(call, Ctx(facts.module)))
+                    self._implied(call, facts.assigns, Ctx(facts.module), table)
         return table
 
     def _implied(self, call: ir.Call, assigns: Mapping[str, ir.Expr], ctx: Ctx,
