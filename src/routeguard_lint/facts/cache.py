@@ -289,24 +289,38 @@ _BUILD: dict[str, Callable[[list[Any]], Any]] = {
 }
 
 
-def dumps(key: str, facts: ModuleFacts) -> bytes:
-    payload = json.dumps(_encode(facts), ensure_ascii=True, separators=(",", ":"), check_circular=False).encode()
-    header = b"%s %s %s %d\n" % (FORMAT, key.encode(), hashlib.sha256(payload).hexdigest().encode(), len(payload))
-    return header + payload
+def framed(fmt: bytes, key: str, payload: bytes) -> bytes:
+    """An entry: a header line naming the format, the key, the payload's SHA-256 and length, then the payload."""
+    return b"%s %s %s %d\n" % (fmt, key.encode(), hashlib.sha256(payload).hexdigest().encode(), len(payload)) + \
+        payload
 
 
-def loads(key: str, blob: bytes) -> ModuleFacts | None:
-    """The facts in an entry, or None unless its header names `key` and its checksum matches."""
+def unframed(fmt: bytes, key: str, blob: bytes) -> memoryview | None:
+    """The payload of an entry `framed` wrote, or None unless its header names `fmt` and `key` and the
+    payload's length and checksum match."""
     end = blob.find(b"\n", 0, 256)
     if end < 0:
         return None
     parts = blob[:end].split(b" ")
-    if len(parts) != 4 or parts[0] != FORMAT or parts[1] != key.encode():
+    if len(parts) != 4 or parts[0] != fmt or parts[1] != key.encode():
         return None
     payload = memoryview(blob)[end + 1:]
     if not parts[3].isdigit() or int(parts[3]) != len(payload):
         return None
     if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
+        return None
+    return payload
+
+
+def dumps(key: str, facts: ModuleFacts) -> bytes:
+    payload = json.dumps(_encode(facts), ensure_ascii=True, separators=(",", ":"), check_circular=False).encode()
+    return framed(FORMAT, key, payload)
+
+
+def loads(key: str, blob: bytes) -> ModuleFacts | None:
+    """The facts in an entry, or None unless its header names `key` and its checksum matches."""
+    payload = unframed(FORMAT, key, blob)
+    if payload is None:
         return None
     try:
         with no_gc():  # decoding allocates many objects without cycles: the collector's passes only cost

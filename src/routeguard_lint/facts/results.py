@@ -236,12 +236,10 @@ def store(cache_dir: Path, key: str, entry: Entry) -> bool:
                 "result": encode(entry.result), "fixable": entry.fixable, "unread": entry.unread,
                 "asked": entry.asked}
         payload = json.dumps(body, ensure_ascii=True, separators=(",", ":"), check_circular=False).encode()
-        header = b"%s %s %s %d\n" % (FORMAT, key.encode(), hashlib.sha256(payload).hexdigest().encode(),
-                                     len(payload))
         os.makedirs(folder, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(header + payload)
+            handle.write(cache.framed(FORMAT, key, payload))
         os.replace(tmp, folder / key)
         return True
     except Exception:
@@ -257,16 +255,8 @@ def load(cache_dir: Path, key: str) -> Entry | None:
     blob = cache._read_regular(_location(cache_dir, key))
     if blob is None:
         return None
-    end = blob.find(b"\n", 0, 256)
-    if end < 0:
-        return None
-    parts = blob[:end].split(b" ")
-    if len(parts) != 4 or parts[0] != FORMAT or parts[1] != key.encode():
-        return None
-    payload = memoryview(blob)[end + 1:]
-    if not parts[3].isdigit() or int(parts[3]) != len(payload):
-        return None
-    if hashlib.sha256(payload).hexdigest().encode() != parts[2]:
+    payload = cache.unframed(FORMAT, key, blob)
+    if payload is None:
         return None
     try:
         body = json.loads(bytes(payload))
