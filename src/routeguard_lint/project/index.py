@@ -578,10 +578,9 @@ class Index:
         conditions, so each such test is undecided and keeps its alternative. Without this guard each
         condition re-resolves the local, and an `elif` chain of n tests costs n**depth."""
         key = ("weighing", local.module, local.scope, name, local.env)
-        memo = self._cache.get(key)
-        if memo is not None:
-            return memo
-        self._cache[key] = UNKNOWN  # conditions reading `name` meanwhile see an unknown value
+        if key in self._cache:
+            return UNKNOWN  # a condition reading `name` while its alternatives are weighed
+        self._cache[key] = UNKNOWN
         try:
             result = union(self.resolve_assigned(b.value, local, ("local", local.module, local.scope, name, b.line,
                                                                   *made_in), depth)
