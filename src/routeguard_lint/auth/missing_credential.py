@@ -115,6 +115,9 @@ class Outcome:
     rejected_at: int | None = None  # line of the raise (or failing expression) that always rejects
     # calls to the next app (a middleware's `call_next`), when the Flow watches for them: (line, sure)
     reached: list[tuple[int, bool]] = field(default_factory=list)
+    # the `request.state.<attr>` memos the walk (or a function it called) tested that other code sets too:
+    # attribute -> the functions that set it (see _Walk._state_memo)
+    state_tests: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def passes(self) -> bool:
@@ -155,8 +158,6 @@ class Flow:
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
-        # the `request.state.<attr>` memos a walk tested whose writers are not only the walked function
-        self.state_tests: dict[str, frozenset[tuple[str, str]]] = {}
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname)."""
@@ -672,7 +673,7 @@ class _Walk:
             if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
                 return None  # a middleware sets it, for every request on its way in: it may be there
             # another dependency or helper sets it: present only when that code ran first and let the request on
-            self.flow.state_tests[attr] = frozenset(writers)
+            self.out.state_tests[attr] = frozenset(writers)
             if not self.flow.state_absent:
                 return None
         if which == "builtins.hasattr":
@@ -761,6 +762,7 @@ class _Walk:
         if not any(v.taint for v in env.values()):
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1)
+        self.out.state_tests.update(outcome.state_tests)
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
         if not any(ex.sure for ex in outcome.exits):

@@ -202,10 +202,9 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         return facts
     env = {**_missing_query_credentials(node), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
-    flow.state_tests = {}
     outcome = flow.run(fv, env)
-    if outcome.passes and flow.state_tests:
-        facts.state_memos = _state_memos(fv, flow, env)
+    if outcome.passes and outcome.state_tests:
+        facts.state_memos = _state_memos(fv, flow, env, outcome.state_tests)
     if outcome.passes:
         facts.alternative = _alternative_inputs(node, fv, flow, env)
         if facts.alternative and facts.optional_outcome is not None:
@@ -222,11 +221,11 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     return facts
 
 
-def _state_memos(fv: FuncV, flow: Flow, env: dict[str, AV]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
-    """The `request.state` memos the walk of `fv` tested that other code also sets, when walked again as a
-    request on which nothing set them, `fv` rejects: only a memo left by code that ran first lets a request
-    without credentials through, so whether it does is the question of what that code checked."""
-    tested = dict(flow.state_tests)
+def _state_memos(fv: FuncV, flow: Flow, env: dict[str, AV], tested: dict[str, frozenset[tuple[str, str]]]
+                 ) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """`tested`: the `request.state` memos the walk of `fv` tested that other code also sets. When, walked
+    again as a request on which nothing set them, `fv` rejects, only a memo left by code that ran first lets
+    a request without credentials through, so whether it does is the question of what that code checked."""
     flow.state_absent = True
     try:
         passes = flow.run(fv, env).passes
