@@ -397,9 +397,9 @@ class Index:
             found: tuple[ir.Expr, Ctx] | None = None
             if isinstance(expr, ir.Name):
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
-                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx)
+                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx, depth)
             elif isinstance(expr, ir.Attr):
-                found = self.assignment(expr, ctx)
+                found = self.assignment(expr, ctx, depth)
             if found is None:
                 return None
             expr, ctx = found
@@ -424,7 +424,7 @@ class Index:
                 return None
             bound = ctx.bound(ctx.scope, current.id) \
                 if isinstance(current, ir.Name) and ctx.scope is not None else None
-            found = (bound, ctx) if bound is not None else self.assignment(current, ctx)
+            found = (bound, ctx) if bound is not None else self.assignment(current, ctx, depth)
             if found is None:
                 return None
             current, ctx = found
@@ -865,10 +865,12 @@ class Index:
         return out
 
     # -- assignments -------------------------------------------------------------------------------
-    def assignment(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+    def assignment(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """The expression `name` or `module.name` is bound to, and where to read it: function locals
         (enclosing scopes too; a parameter of that name hides everything further out), then module level,
-        following `from x import name` re-exports and star imports. None when it is not an assignment."""
+        following `from x import name` re-exports and star imports. None when it is not an assignment.
+        `depth`: that of the resolution asking (resolving `module` counts against MAX_RESOLVE_DEPTH, so a
+        loop-carried cycle such as `fields = cls.fields` / `field = fields[k]` / `cls = field.type` ends)."""
         if isinstance(expr, ir.Name):
             facts = self.by_name.get(ctx.module)
             if facts is None:
@@ -882,7 +884,7 @@ class Index:
 
             return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
-            base = self.resolve(expr.value, ctx)
+            base = self.resolve(expr.value, ctx, depth + 1)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
         return None
