@@ -141,15 +141,23 @@ def test_fail_on_unverified_and_verbose_per_project(tmp_path: Path, monkeypatch:
     """One project's `fail-on-unverified` makes the run fail on its unverified routes; `--verbose` names
     every project's configuration."""
     files = {**service("accounts"), **service("billing", "[tool.routeguard]\nfail-on-unverified = true\n")}
-    files["billing/app/main.py"] = str(files["billing/app/main.py"]).replace(
-        "def me(user=Depends(current_user))", "def me(user=Depends(plugins.current_user))").replace(
-        "from app.security import current_user", "from app import plugins")
+    for name in ("accounts", "billing"):  # `me` depends on what a plugin registry holds: unverified
+        files[f"{name}/app/main.py"] = str(files[f"{name}/app/main.py"]).replace(
+            "def me(user=Depends(current_user))", "def me(user=Depends(plugins.current_user))").replace(
+            "from app.security import current_user", "from app import plugins")
     write(tmp_path, files, top=False)
     code, out, err = cli("check", "--select", "RG002", "-v", "accounts", "billing", cwd=tmp_path,
                          monkeypatch=monkeypatch)
     assert code == 1
-    assert "1 unverified route fail the run (fail-on-unverified): GET /billing/me" in err
+    assert "1 unverified route fail the run (fail-on-unverified): GET /billing/me (" in err
     assert "routeguard: configurations (one per project): none found, billing/pyproject.toml" in err
+    assert "2 routes: 0 protected, 0 public, 1 unprotected, 1 unverified" in cli(
+        "check", "--select", "RG002", "accounts", "billing/app/security.py", cwd=tmp_path, monkeypatch=monkeypatch)[1]
+    # accounts' configuration does not fail on unverified routes, billing's only covers its own
+    assert cli("check", "--select", "RG002", "accounts", "billing/app/security.py", cwd=tmp_path,
+               monkeypatch=monkeypatch)[0] == 0
+    assert cli("check", "--select", "RG002", "--fail-on-unverified", "accounts", "billing/app/security.py",
+               cwd=tmp_path, monkeypatch=monkeypatch)[0] == 1
 
 
 def test_project_groups() -> None:

@@ -255,7 +255,9 @@ def check(
 
         projects = project_groups(_paths(paths))
         configs = [settings] if len(projects) == 1 else [configure(group)[0] for group in projects]
-        fail_unverified = fail_on_unverified or any(c.fail_on_unverified for c in configs)
+        # the paths of the projects whose unverified routes fail the run
+        fail_unverified = [path for group, c in zip(projects, configs, strict=True)
+                           if fail_on_unverified or c.fail_on_unverified for path in group]
         excludes = split_patterns(exclude or ())
         known = load_baseline(baseline) if baseline is not None and write_baseline is None else None
         show_progress = format is CheckFormat.text and not quiet and progress_wanted()
@@ -342,12 +344,19 @@ def _text(findings: list[Finding], output: Path | None, color: bool | None, **op
         raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
 
 
-def _failing(findings: list[Finding], routes: list[RouteInfo], fail_unverified: bool) -> bool:
-    """Whether the run fails: an active finding, or (`fail-on-unverified`) an unverified route, said on stderr."""
+def _failing(findings: list[Finding], routes: list[RouteInfo], fail_unverified: list[Path]) -> bool:
+    """Whether the run fails: an active finding, or (`fail-on-unverified`) an unverified route under one
+    of `fail_unverified` (the given paths of the projects configured so), said on stderr."""
     from routeguard_lint.report._common import sanitize
 
     failing = any(f.suppressed is None for f in findings)  # "" is suppressed, without a reason
-    unverified = [r for r in routes if r.state == "unverified"]
+    wanted = [Path(os.path.abspath(p)) for p in fail_unverified]
+
+    def under_wanted(file: str) -> bool:
+        at = Path(os.path.abspath(file))
+        return any(w == at or w in at.parents for w in wanted)
+
+    unverified = [r for r in routes if r.state == "unverified" and under_wanted(r.file)]
     if fail_unverified and unverified:
         listed = ", ".join(f"{','.join(r.methods)} {r.path}" for r in unverified[:5])
         more = f" and {len(unverified) - 5} more" if len(unverified) > 5 else ""
