@@ -399,7 +399,7 @@ class Index:
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
                 found = (bound, ctx) if bound is not None else self.assignment(expr, ctx)
             elif isinstance(expr, ir.Attr):
-                found = self.assignment(expr, ctx)
+                found = self.assignment(expr, ctx, depth + 1)
             if found is None:
                 return None
             expr, ctx = found
@@ -865,7 +865,7 @@ class Index:
         return out
 
     # -- assignments -------------------------------------------------------------------------------
-    def assignment(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+    def assignment(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """The expression `name` or `module.name` is bound to, and where to read it: function locals
         (enclosing scopes too; a parameter of that name hides everything further out), then module level,
         following `from x import name` re-exports and star imports. None when it is not an assignment."""
@@ -882,7 +882,8 @@ class Index:
 
             return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
-            base = self.resolve(expr.value, ctx)
+            # `depth`: the steps of the lookup this one is part of (`x = x.loc[i]` reads `x` again)
+            base = self.resolve(expr.value, ctx, depth)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
         return None
