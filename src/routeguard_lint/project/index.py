@@ -520,6 +520,23 @@ class Index:
             if ctx.module == callee.module else ()
         return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
 
+    def returned(self, call: ir.Call, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+        """What a call of a project function hands back, as an expression and where to read it (the
+        function's body, this call's arguments bound): its one `return` value, or the last of several when
+        every other one returns the same text (`return Depends(a)` in each branch is one dependency). None
+        for anything else (a method, a generator, returns that differ, a callee that cannot be told)."""
+        callee = self.resolve(call.func, ctx)
+        if not isinstance(callee, FuncV):
+            return None
+        func = self.func(callee)
+        if func is None or func.class_name is not None or func.has_yield:
+            return None
+        values = [r.value for r in func.returns
+                  if r.value is not None and not (isinstance(r.value, ir.Const) and r.value.value is None)]
+        if not values or len({ir.show(v, 400) for v in values}) != 1:
+            return None
+        return values[-1], self.call_env(callee, func, call, ctx)
+
     def call_result(self, callee: FuncV, depth: int = 0, call: ir.Call | None = None,
                     ctx: Ctx | None = None) -> Value:
         """What calling a project function returns: with `call` (written in `ctx`), for that call's
@@ -884,6 +901,7 @@ class Index:
 
             return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
+            # `depth`: the steps of the lookup this one is part of (`x = x.loc[i]` reads `x` again)
             base = self.resolve(expr.value, ctx, depth + 1)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
