@@ -65,6 +65,19 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/chat/events"): ("protected", "hmac.compare_digest"),
         ("POST", "/chat/unsigned"): ("unprotected", ""),
     },
+    "chosen_dependencies": {
+        # a dependency chosen at run time by a setting the analysis cannot read: each alternative is judged
+        ("GET", "/me"): ("unverified", "which dependency `current_user` (app/security.py:33) is at run time, "
+                                       "chosen by a test the analysis cannot decide: if settings.AUTH_REQUIRED: "
+                                       "protected; if not (settings.AUTH_REQUIRED): unprotected"),
+        ("GET", "/reports/daily"): ("unverified", "`guard` (app/reports.py:10) is at run time"),
+        ("GET", "/operations"): ("protected", "if settings.ADMIN_ONLY: app.security.require_admin"),
+        # decided tests and factory arguments: only the alternative taken counts
+        ("GET", "/strict"): ("protected", "app.security.require_user"),
+        ("GET", "/demo"): ("unprotected", ""),
+        ("GET", "/account"): ("protected", "app.security.require_user"),
+        ("GET", "/preview"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
