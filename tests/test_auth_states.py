@@ -78,6 +78,15 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/account"): ("protected", "app.security.require_user"),
         ("GET", "/preview"): ("unprotected", ""),
     },
+    "opaque_credential_calls": {
+        # a credential's value (not the request) handed to code the analysis cannot read
+        ("POST", "/bot/events"): ("unverified", "a credential read from the request is handed to "
+                                                "`bot_adapter().process_activity(body, token)` (app/main.py:14)"),
+        ("GET", "/plugin/{kind}"): ("unverified", "`VERIFIERS[kind](x_api_key)` (app/main.py:20)"),
+        # the handler verifies it itself: no "forged credential reaches the handler" in the reason
+        ("GET", "/session"): ("protected", "authenticated by app.main.session -> request.headers['authorization']"),
+        ("GET", "/audited"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
@@ -119,3 +128,21 @@ def test_long_dependency_lists_are_capped() -> None:
     assert listed(labels) == "app.deps.step0, app.deps.step1, app.deps.step2, app.deps.step3 and 8 more"
     assert listed(labels[:5]) == ", ".join(labels[:5])  # "and 1 more" would be no shorter
     assert listed([]) == ""
+
+
+def test_a_handler_that_verifies_the_credential_itself_is_not_said_to_let_a_forged_one_through(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler reads the header and hands it to a project function that raises for an unknown session: a
+    forged credential is rejected there, so neither the reason nor the forged answer says it reaches the
+    handler (the read itself takes any value; the handler is its consumer)."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.judge import Answer
+
+    monkeypatch.chdir(FIXTURES / "opaque_credential_calls")
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    verdict = next(graph.auth.of(r) for r in graph.routes if r.full_path == "/session")
+    assert str(verdict.state) == "protected"
+    assert "forged" not in verdict.reason
+    assert verdict.forged is Answer.REJECTED

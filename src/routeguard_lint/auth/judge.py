@@ -322,7 +322,7 @@ def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str
                       if (n.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or n.calls_unknown)
                       and id(n) not in judgement.libraries})
     unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
-                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       else site.handed()
                        for n in deps for site in judgement.unresolved.get(id(n), ())})
     return unknown
 
@@ -356,7 +356,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
                            scheme=scheme)
     if root.func is None and not route.opaque:
         unknown.append(f"cannot read the handler {route.decl.handler_name} ({route.decl.file}:{route.decl.line})")
-    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+    unknown += sorted({site.handed()
                        for site in judgement.unresolved.get(id(root), ())})
     if unknown:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
@@ -518,9 +518,11 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
         if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
                          NodeKind.REQUEST_USER) or node.calls_unknown:
             return False
-        if node is root:
-            continue  # the handler's own code runs once the request has reached it
         facts = judgement.node(node)
+        if node is root:
+            if facts.carries and facts.forged_rejects:
+                return False  # the handler verifies the credential itself and rejects a forged one
+            continue  # else its own code runs once the request has reached it
         if not facts.carries:
             continue
         carries = True
@@ -602,7 +604,8 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
                       if s.kind is ParamKind.REQUEST or (s.kind in (ParamKind.HEADER, ParamKind.COOKIE)
                                                          and s.credential)) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
-    return dynamic.sites(fv, names)
+    return dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
+                                                      if s.kind is ParamKind.REQUEST))
 
 
 MAX_LISTED = 4
