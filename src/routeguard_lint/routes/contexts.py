@@ -134,13 +134,15 @@ class Contexts:
         # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
         tops = [site.call for site in facts.calls if site.scope is None] + \
             [expr for expr in facts.assigns.values() if isinstance(expr, ir.Call)]
-        seen_calls: set[int] = set()
+        # by value: a call reached twice (the right-hand side of an assignment is a call site too) counts
+        # once, whether or not the facts hold it as one object (the facts cache shares equal values)
+        seen_calls: set[ir.Call] = set()
         for top in tops:
             for call in _calls_in(top):
                 f = call.func
                 name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
-                if name and id(call) not in seen_calls:
-                    seen_calls.add(id(call))
+                if name and call not in seen_calls:
+                    seen_calls.add(call)
                     table.setdefault(name, []).append(Caller(call, Ctx(facts.module)))
                     self._implied(call, facts.assigns, Ctx(facts.module), table)
         return table
