@@ -397,9 +397,9 @@ class Index:
             found: tuple[ir.Expr, Ctx] | None = None
             if isinstance(expr, ir.Name):
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
-                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx, depth)
+                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx)
             elif isinstance(expr, ir.Attr):
-                found = self.assignment(expr, ctx, depth)
+                found = self.assignment(expr, ctx, depth + 1)
             if found is None:
                 return None
             expr, ctx = found
@@ -424,7 +424,7 @@ class Index:
                 return None
             bound = ctx.bound(ctx.scope, current.id) \
                 if isinstance(current, ir.Name) and ctx.scope is not None else None
-            found = (bound, ctx) if bound is not None else self.assignment(current, ctx, depth)
+            found = (bound, ctx) if bound is not None else self.assignment(current, ctx)
             if found is None:
                 return None
             current, ctx = found
@@ -868,9 +868,7 @@ class Index:
     def assignment(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """The expression `name` or `module.name` is bound to, and where to read it: function locals
         (enclosing scopes too; a parameter of that name hides everything further out), then module level,
-        following `from x import name` re-exports and star imports. None when it is not an assignment.
-        `depth`: that of the resolution asking (resolving `module` counts against MAX_RESOLVE_DEPTH, so a
-        loop-carried cycle such as `fields = cls.fields` / `field = fields[k]` / `cls = field.type` ends)."""
+        following `from x import name` re-exports and star imports. None when it is not an assignment."""
         if isinstance(expr, ir.Name):
             facts = self.by_name.get(ctx.module)
             if facts is None:
@@ -884,7 +882,8 @@ class Index:
 
             return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
-            base = self.resolve(expr.value, ctx, depth + 1)
+            # `depth`: the steps of the lookup this one is part of (`x = x.loc[i]` reads `x` again)
+            base = self.resolve(expr.value, ctx, depth)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
         return None
