@@ -47,7 +47,7 @@ from routeguard_lint.vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from routeguard_lint.routes.model import DepNode, Graph
+    from routeguard_lint.routes.model import DepNode, Route
 
 _CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE, NodeKind.ROUTE)
 
@@ -93,17 +93,17 @@ def make_flow(index: Index, present: bool = False) -> Flow:
                 credential_setting=is_credential_setting, present=present)
 
 
-def anonymous_requests(graph: Graph) -> dict[int, NodeAuth]:
+def anonymous_requests(index: Index, routes: list[Route]) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`."""
-    flow = make_flow(graph.index)
-    reads = Calls(graph.index)
+    flow = make_flow(index)
+    reads = Calls(index)
     out: dict[int, NodeAuth] = {}
-    for route in graph.routes:
+    for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out)
-    forged = make_flow(graph.index, present=True)
+    forged = make_flow(index, present=True)
     seen: set[int] = set()
-    for route in graph.routes:
+    for route in routes:
         if route.root is not None:
             _forged(route.root, forged, reads, out, seen)
     return out

@@ -62,6 +62,9 @@ class NodeKind(KindEnum):
     REQUEST_USER = "request-user"  # `request.user`, set by AuthenticationMiddleware
     MIDDLEWARE = "middleware"  # an authenticating middleware in front of the route
     DECORATOR = "decorator"  # a guard decorator under the route decorator
+    # one of several dependencies, chosen at run time by a test the analysis cannot decide (`a if c else b`):
+    # each child is one alternative, its `via` the test under which FastAPI gets it
+    ALTERNATIVES = "alternatives"
 
 
 class ParamKind(KindEnum):
@@ -217,6 +220,7 @@ class RouteDecl:
     websocket: bool = False
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
     guards: tuple[Guard, ...] = ()  # decorators under the route decorator that check auth
+    conditions: tuple[str, ...] = ()  # when the handler is one of several alternatives: which one it is
 
 
 class Child(NamedTuple):
