@@ -733,6 +733,11 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
             part = analyze_checked(group, excludes=excludes, jobs=jobs, select=group_select, config=group_config,
                                    cache_dir=cache_dir, fixable=fixable)
             assert isinstance(part, Checked)
+            if len(projects) > 1:
+                # one project's route graph at a time (the peak memory of the largest project, not of their
+                # sum): the fixable counts of all its findings are planned already; a subset (after a
+                # baseline) that needs planning again analyses that project again (`Checked.fixable`)
+                part.graph = None
             parts.append(part)
         return parts[0] if len(parts) == 1 else CheckedProjects(parts)
     if config is None:
