@@ -591,7 +591,8 @@ def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), job
                        select: Iterable[str] | None = None, config: Config | None = None,
                        cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None,
                        project: Project | None = None) -> tuple[Result, Graph]:
-    """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
+    """Analyse `paths` (of one project: `analyze` and `analyze_checked` take paths of several, see
+    `project_groups`): the result, and the route graph it was read from. `config` None: the
     configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
     is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`
     add to its `exclude`. `cache_dir`: reuse per-file facts from there (cache.py); None computes
