@@ -123,6 +123,9 @@ def main() -> int:
     parser.add_argument("--no-results", action="store_true",
                         help="with --warm: ignore the whole-result cache (facts from the cache, every project "
                              "stage run: what a changed route module costs)")
+    parser.add_argument("--change", type=Path, metavar="FILE",
+                        help="with --warm: append a comment line to FILE (a path under the target) between the "
+                             "two runs (the pre-commit case; the target is edited: give a copy)")
     args = parser.parse_args()
     os.environ["ROUTEGUARD_PARSE"] = args.parse
     started = time.process_time()
@@ -135,6 +138,9 @@ def main() -> int:
             from routeguard_lint.facts import results
 
             results.load = lambda *_: None
+        if args.change is not None:
+            with (args.target / args.change).open("a", encoding="utf-8") as handle:
+                handle.write(f"\n# edited by profile_run.py at {time.time()}\n")
         SPENT.clear()
         CALLS.clear()
     profiler = cProfile.Profile() if args.cprofile else None
@@ -147,6 +153,7 @@ def main() -> int:
     total = time.process_time() - started
     SPENT["other (CLI, glue)"] = total - sum(SPENT.values())
     kind = ("warm, result cache ignored" if args.no_results else "warm") if args.warm else "cold"
+    kind += f", {args.change} changed" if args.change is not None else ""
     print(f"{args.target} ({kind}, parse={args.parse}): {total:.2f} s CPU "
           f"(+ {imports:.2f} s of imports before the run; load average {os.getloadavg()[0]:.1f})")
     print("| stage | CPU s | share | calls |")

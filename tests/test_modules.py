@@ -19,6 +19,7 @@ from routeguard_lint.intent.config import ConfigError, load_config
 MODULES = Path(__file__).resolve().parent / "fixtures" / "modules"
 PARTIAL = MODULES / "partial_paths"
 NAMESPACES = MODULES / "namespace_packages"
+IN_PACKAGE = MODULES / "namespace_in_package"
 
 Route = tuple[str, str, str, str]  # method(s), full path, state, file
 
@@ -253,6 +254,19 @@ def test_a_star_import_binds_only_what_the_module_exports(tmp_path: Path, monkey
     assert bound is not None and isinstance(bound[0], ir.Str) and bound[0].value == "pk"
     assert index.assignment(ir.Name("SECRET_KEY"), ctx) is None
     assert where(index.resolve(ir.Name("SECRET_KEY"), ctx))[0] == "UnknownV"
+
+
+def test_an_import_of_a_library_never_makes_a_folder_inside_a_package_an_import_root(monkeypatch) -> None:
+    # `from feedback import Client` (an installed library) names `server/routes/feedback.py` too; the folder
+    # is inside the regular package `server`, so it is never a path entry: every file keeps its package name
+    monkeypatch.chdir(IN_PACKAGE)
+    project = discover_project([Path(".")])
+    assert [root.path for root in project.roots] == [IN_PACKAGE]
+    assert {f.display: f.module for f in project.files}["server/routes/feedback.py"] == "server.routes.feedback"
+    assert routes(IN_PACKAGE, monkeypatch) == {
+        ("GET", "/api/options/models", "unprotected", "server/routes/public.py"),
+        ("POST", "/api/conversations/{conversation_id}/submit-feedback", "protected", "server/routes/feedback.py"),
+    }
 
 
 def test_a_namespace_package_inside_a_regular_package_is_found_through_it(tmp_path: Path, monkeypatch) -> None:

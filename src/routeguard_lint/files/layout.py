@@ -342,8 +342,8 @@ def _locate(parts: list[str], importer: Rel, parents: set[Rel], inits: set[Rel],
     of it; of those the nearest ancestor of the importer, else the only one."""
     best: list[tuple[int, Rel]] = []
     for parent in parents:
-        if parent in inits:
-            continue
+        if any(parent[:i] in inits for i in range(1, len(parent) + 1)):
+            continue  # the folder of a regular package or a folder inside one (a namespace portion of it)
         depth, here = 0, parent
         for part in parts:
             if (*here, part) in dirs:

@@ -410,9 +410,9 @@ class Index:
             found: tuple[ir.Expr, Ctx] | None = None
             if isinstance(expr, ir.Name):
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
-                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx)
+                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx, depth)
             elif isinstance(expr, ir.Attr):
-                found = self.assignment(expr, ctx)
+                found = self.assignment(expr, ctx, depth)
             if found is None:
                 return None
             expr, ctx = found
@@ -437,7 +437,7 @@ class Index:
                 return None
             bound = ctx.bound(ctx.scope, current.id) \
                 if isinstance(current, ir.Name) and ctx.scope is not None else None
-            found = (bound, ctx) if bound is not None else self.assignment(current, ctx)
+            found = (bound, ctx) if bound is not None else self.assignment(current, ctx, depth)
             if found is None:
                 return None
             current, ctx = found
@@ -532,6 +532,24 @@ class Index:
         outer = tuple(item for item in ctx.env if item.function != func.qualname) \
             if ctx.module == callee.module else ()
         return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
+
+    def returned(self, call: ir.Call, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+        """What a call of a project function hands back, as an expression and where to read it (the
+        function's body, this call's arguments bound): its one `return` value, or the last of several when
+        every other one returns the same text (`return Depends(a)` in each branch is one dependency). None
+        for anything else (a method, a generator, returns that differ, a callee that cannot be told)."""
+        callee = self.resolve(call.func, ctx)
+        if not isinstance(callee, FuncV):
+            return None
+        func = self.func(callee)
+        if func is None or func.class_name is not None or func.has_yield:
+            return None
+        env = self.call_env(callee, func, call, ctx)
+        values = [r.value for r in self.reachable_returns(func, env)
+                  if r.value is not None and not (isinstance(r.value, ir.Const) and r.value.value is None)]
+        if not values or len({ir.show(v, 400) for v in values}) != 1:
+            return None
+        return values[-1], env
 
     def reachable_returns(self, func: Func, fctx: Ctx, depth: int = 0) -> list[Return]:
         """The `return`s of `func` a call with the arguments bound in `fctx` may reach, in source order: not
@@ -912,10 +930,12 @@ class Index:
         return out
 
     # -- assignments -------------------------------------------------------------------------------
-    def assignment(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
+    def assignment(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """The expression `name` or `module.name` is bound to, and where to read it: function locals
         (enclosing scopes too; a parameter of that name hides everything further out), then module level,
-        following `from x import name` re-exports and star imports. None when it is not an assignment."""
+        following `from x import name` re-exports and star imports. None when it is not an assignment.
+        `depth`: that of the resolution asking (resolving `module` counts against MAX_RESOLVE_DEPTH, so a
+        loop-carried cycle such as `fields = cls.fields` / `field = fields[k]` / `cls = field.type` ends)."""
         if isinstance(expr, ir.Name):
             facts = self.by_name.get(ctx.module)
             if facts is None:
@@ -929,7 +949,8 @@ class Index:
 
             return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
-            base = self.resolve(expr.value, ctx)
+            # `depth`: the steps of the lookup this one is part of (`x = x.loc[i]` reads `x` again)
+            base = self.resolve(expr.value, ctx, depth + 1)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
         return None

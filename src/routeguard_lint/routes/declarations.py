@@ -244,16 +244,17 @@ class Declarations:
         method = dec_call.func.attr
         if method not in HTTP_METHODS and method not in ("api_route", "websocket", "middleware"):
             return
-        target = self.index.resolve_at(call.args[0], ctx, call.line)
-        if not isinstance(target, FuncV):
+        targets = _handlers(self.index.resolve_at(call.args[0], ctx, call.line))
+        if not targets:
             return
         facts = site.facts
         routers = self.routers.routers_at(dec_call.func.value, ctx)
         if method == "middleware":
             for owner in routers:
                 if owner.kind is RouterKind.APP:
-                    self.middleware.add(owner.key, target, call.args[0], ctx, f"{ir.show(dec_call)}(...)",
-                                        facts.path, call.line)
+                    for target in targets:
+                        self.middleware.add(owner.key, target, call.args[0], ctx, f"{ir.show(dec_call)}(...)",
+                                            facts.path, call.line)
             return
         if not routers:
             return
@@ -262,8 +263,10 @@ class Declarations:
         deps = self.params.dep_list(dec_call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
                                     call.line)
         for router in routers:
-            self.decls.append(RouteDecl(router.key, methods, path, target, f"{target.module}.{target.qualname}",
-                                        deps, facts.path, call.line, site.col, site.end_col, method == "websocket"))
+            for target in targets:
+                self.decls.append(RouteDecl(router.key, methods, path, target, f"{target.module}.{target.qualname}",
+                                            deps, facts.path, call.line, site.col, site.end_col,
+                                            method == "websocket", conditions=_which(call.args[0], target, targets)))
 
     def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[str, ...]:
         out = []
@@ -394,7 +397,8 @@ class Declarations:
         assert isinstance(call.func, ir.Attr)
         path = self._path_string(call.arg(0, "path"), ctx)
         endpoint = self.index.resolve(call.arg(1, "endpoint"), ctx)
-        if path is None and not isinstance(endpoint, FuncV):
+        handlers = _handlers(endpoint)
+        if path is None and not handlers:
             # re-registration by a helper (`router.add_api_route(route.path, route.endpoint)` in a
             # class-based-view decorator, say): nothing to say about routes it makes from runtime values
             return
@@ -404,10 +408,12 @@ class Declarations:
         methods = self._route_methods(method, call, ctx)
         deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "add_api_route(dependencies=)", site.facts.path,
                                     call.line)
-        handler = endpoint if isinstance(endpoint, FuncV) else None
-        name = f"{handler.module}.{handler.qualname}" if handler else ir.show(call.arg(1, "endpoint"))
-        self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, site.facts.path, call.line,
-                                    site.col, site.end_col, method == "add_api_websocket_route"))
+        alternatives: list[FuncV | None] = list(handlers) or [None]
+        for handler in alternatives:
+            name = f"{handler.module}.{handler.qualname}" if handler else ir.show(call.arg(1, "endpoint"))
+            self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, site.facts.path, call.line,
+                                        site.col, site.end_col, method == "add_api_websocket_route",
+                                        conditions=_which(call.arg(1, "endpoint"), handler, handlers)))
 
     def _include(self, site: Site, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
                  arg: ir.Expr | None) -> None:
@@ -446,3 +452,18 @@ class Declarations:
             if made_by is not None:
                 return f"{made_by}(...)"
         return qualified_name(value) or ir.show(expr)
+
+
+def _handlers(value: Value) -> list[FuncV]:
+    """The functions a route's endpoint may be: the function, or each alternative when the endpoint is chosen
+    by a condition the analysis cannot decide (`handler = authed if auth else anonymous`, or an `if`/`else`
+    that binds it); none when any alternative is not a project function."""
+    found = options(value)
+    return [v for v in found if isinstance(v, FuncV)] if all(isinstance(v, FuncV) for v in found) else []
+
+
+def _which(expr: ir.Expr | None, handler: FuncV | None, handlers: list[FuncV]) -> tuple[str, ...]:
+    """The condition of a route whose handler is one of several alternatives (`handler is pkg.mod.authed`)."""
+    if handler is None or len(handlers) < 2:
+        return ()
+    return (f"{ir.show(expr)} is {handler.module}.{handler.qualname}",)

@@ -94,8 +94,9 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
                 if not way.reachable or site is None:
                     continue
                 decl = replace(decl, file=site[0], line=site[1], col=1, end_col=2)
-            routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps, way.conditions,
-                                way.reachable, mounted=way.mounted, apps=way.apps, opaque=decl.opaque))
+            routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps,
+                                way.conditions + decl.conditions, way.reachable, mounted=way.mounted, apps=way.apps,
+                                opaque=decl.opaque))
     return routes
 
 

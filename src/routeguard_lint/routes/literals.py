@@ -119,6 +119,9 @@ class Literals:
                 if 0 <= position < len(parts):
                     out.append(parts[position])
             return out
+        returned = self.index.returned(expr, ctx)  # `dependencies=get_dependencies()`: what it returns
+        if returned is not None:
+            return self.items_ctx(returned[0], returned[1], depth)
         return []
 
     def _bound_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[Item]:

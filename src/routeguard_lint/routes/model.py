@@ -220,6 +220,7 @@ class RouteDecl:
     websocket: bool = False
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
     guards: tuple[Guard, ...] = ()  # decorators under the route decorator that check auth
+    conditions: tuple[str, ...] = ()  # when the handler is one of several alternatives: which one it is
 
 
 class Child(NamedTuple):

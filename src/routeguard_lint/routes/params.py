@@ -24,6 +24,7 @@ from routeguard_lint.vocabulary import (
     last_name,
 )
 
+MAX_RETURNED = 4  # calls followed to what they return, for a parameter's default (a factory of a factory)
 PROJECT_CLASS = "__model__"  # the type name of a parameter annotated with a project class (a request body)
 
 
@@ -64,14 +65,25 @@ class Params:
     def param_value(self, param: Param, ctx: Ctx) -> Param:
         """`param` with a default that is a name bound to a call (`user: str = AUTHENTICATED`, with
         `AUTHENTICATED = Depends(...)` in some module) replaced by that call, its parts read where the
-        call is written."""
+        call is written; a call of a project function (`user = depends_user()`, directly or through such
+        a name) is followed to the call it returns (`return Depends(injector.depends)`), read in its body."""
         default = param.default
-        if not isinstance(default, (ir.Name, ir.Attr)):
+        if isinstance(default, ir.Call):
+            call, cctx = default, ctx
+        elif isinstance(default, (ir.Name, ir.Attr)):
+            bound = self.literals.assignment(default, ctx)
+            if bound is None or not isinstance(bound.expr, ir.Call):
+                return param
+            call, cctx = bound.expr, bound.ctx
+        else:
             return param
-        bound = self.literals.assignment(default, ctx)
-        if bound is None or not isinstance(bound.expr, ir.Call):
+        for _ in range(MAX_RETURNED):
+            returned = self.index.returned(call, cctx)
+            if returned is None or not isinstance(returned[0], ir.Call):
+                break
+            call, cctx = returned[0], returned[1]
+        if call is default:
             return param
-        call, cctx = bound.expr, bound.ctx
         here = ir.Call(ir.Bound(call.func, cctx), tuple(ir.Bound(a, cctx) for a in call.args),
                        tuple((k, ir.Bound(v, cctx)) for k, v in call.kwargs), call.line, call.col)
         return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
