@@ -87,6 +87,16 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/session"): ("protected", "authenticated by app.main.session -> request.headers['authorization']"),
         ("GET", "/audited"): ("unprotected", ""),
     },
+    "config_early_return": {
+        # `if not config.login_configured(): return None` before the check: configuration read at run time
+        ("PUT", "/feedback"): ("unverified", "`not config.login_configured()` in app.auth.current_user "
+                                             "(app/auth.py:23)"),
+        # a refusal only when a run-time setting says so
+        ("GET", "/inbox"): ("unverified", "`config.ENFORCE_TOKENS` in app.auth.enforced_user (app/auth.py:44)"),
+        # constants the evaluator reads: followed
+        ("GET", "/settings"): ("protected", "app.auth.strict_user"),
+        ("GET", "/demo"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
