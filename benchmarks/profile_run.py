@@ -102,6 +102,14 @@ def install() -> None:
     workers_pool.run = in_process
 
 
+def _profiled(profiler: cProfile.Profile, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    profiler.enable()
+    try:
+        return fn(*args)
+    finally:
+        profiler.disable()
+
+
 def run_check(target: Path, cache_dir: Path | None) -> None:
     from routeguard_lint import cli
 
@@ -123,6 +131,9 @@ def main() -> int:
     parser.add_argument("--no-results", action="store_true",
                         help="with --warm: ignore the whole-result cache (facts from the cache, every project "
                              "stage run: what a changed route module costs)")
+    parser.add_argument("--change", type=Path, metavar="FILE",
+                        help="with --warm: append a comment line to FILE (a path under the target) between the "
+                             "two runs (the pre-commit case; the target is edited: give a copy)")
     args = parser.parse_args()
     os.environ["ROUTEGUARD_PARSE"] = args.parse
     started = time.process_time()
@@ -135,9 +146,24 @@ def main() -> int:
             from routeguard_lint.facts import results
 
             results.load = lambda *_: None
+        if args.change is not None:
+            with (args.target / args.change).open("a", encoding="utf-8") as handle:
+                handle.write(f"\n# edited by profile_run.py at {time.time()}\n")
         SPENT.clear()
         CALLS.clear()
     profiler = cProfile.Profile() if args.cprofile else None
+    if profiler is not None:  # the analysis runs in a thread of its own (api.deep), where cProfile does not look
+        from routeguard_lint import api
+
+        def in_thread(fn: Callable[..., Any], *fn_args: Any) -> Any:
+            profiler.disable()  # a profiler is active in one thread at a time
+            try:
+                return api_deep(lambda: _profiled(profiler, fn, fn_args))
+            finally:
+                profiler.enable()
+
+        api_deep = api.deep
+        api.deep = in_thread
     started = time.process_time()
     if profiler is not None:
         profiler.enable()
@@ -147,6 +173,7 @@ def main() -> int:
     total = time.process_time() - started
     SPENT["other (CLI, glue)"] = total - sum(SPENT.values())
     kind = ("warm, result cache ignored" if args.no_results else "warm") if args.warm else "cold"
+    kind += f", {args.change} changed" if args.change is not None else ""
     print(f"{args.target} ({kind}, parse={args.parse}): {total:.2f} s CPU "
           f"(+ {imports:.2f} s of imports before the run; load average {os.getloadavg()[0]:.1f})")
     print("| stage | CPU s | share | calls |")

@@ -65,6 +65,38 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/chat/events"): ("protected", "hmac.compare_digest"),
         ("POST", "/chat/unsigned"): ("unprotected", ""),
     },
+    "chosen_dependencies": {
+        # a dependency chosen at run time by a setting the analysis cannot read: each alternative is judged
+        ("GET", "/me"): ("unverified", "which dependency `current_user` (app/security.py:33) is at run time, "
+                                       "chosen by a test the analysis cannot decide: if settings.AUTH_REQUIRED: "
+                                       "protected; if not (settings.AUTH_REQUIRED): unprotected"),
+        ("GET", "/reports/daily"): ("unverified", "`guard` (app/reports.py:10) is at run time"),
+        ("GET", "/operations"): ("protected", "if settings.ADMIN_ONLY: app.security.require_admin"),
+        # decided tests and factory arguments: only the alternative taken counts
+        ("GET", "/strict"): ("protected", "app.security.require_user"),
+        ("GET", "/demo"): ("unprotected", ""),
+        ("GET", "/account"): ("protected", "app.security.require_user"),
+        ("GET", "/preview"): ("unprotected", ""),
+    },
+    "opaque_credential_calls": {
+        # a credential's value (not the request) handed to code the analysis cannot read
+        ("POST", "/bot/events"): ("unverified", "a credential read from the request is handed to "
+                                                "`bot_adapter().process_activity(body, token)` (app/main.py:14)"),
+        ("GET", "/plugin/{kind}"): ("unverified", "`VERIFIERS[kind](x_api_key)` (app/main.py:20)"),
+        # the handler verifies it itself: no "forged credential reaches the handler" in the reason
+        ("GET", "/session"): ("protected", "authenticated by app.main.session -> request.headers['authorization']"),
+        ("GET", "/audited"): ("unprotected", ""),
+    },
+    "config_early_return": {
+        # `if not config.login_configured(): return None` before the check: configuration read at run time
+        ("PUT", "/feedback"): ("unverified", "`not config.login_configured()` in app.auth.current_user "
+                                             "(app/auth.py:23)"),
+        # a refusal only when a run-time setting says so
+        ("GET", "/inbox"): ("unverified", "`config.ENFORCE_TOKENS` in app.auth.enforced_user (app/auth.py:44)"),
+        # constants the evaluator reads: followed
+        ("GET", "/settings"): ("protected", "app.auth.strict_user"),
+        ("GET", "/demo"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
@@ -106,3 +138,21 @@ def test_long_dependency_lists_are_capped() -> None:
     assert listed(labels) == "app.deps.step0, app.deps.step1, app.deps.step2, app.deps.step3 and 8 more"
     assert listed(labels[:5]) == ", ".join(labels[:5])  # "and 1 more" would be no shorter
     assert listed([]) == ""
+
+
+def test_a_handler_that_verifies_the_credential_itself_is_not_said_to_let_a_forged_one_through(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler reads the header and hands it to a project function that raises for an unknown session: a
+    forged credential is rejected there, so neither the reason nor the forged answer says it reaches the
+    handler (the read itself takes any value; the handler is its consumer)."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.judge import Answer
+
+    monkeypatch.chdir(FIXTURES / "opaque_credential_calls")
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    verdict = next(graph.auth.of(r) for r in graph.routes if r.full_path == "/session")
+    assert str(verdict.state) == "protected"
+    assert "forged" not in verdict.reason
+    assert verdict.forged is Answer.REJECTED

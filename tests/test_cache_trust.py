@@ -132,7 +132,47 @@ def test_round_trip_is_exact_for_every_fixture_file() -> None:
     assert files
     for path in files:
         facts = extract(path.read_bytes(), path.name, path.stem, False)
-        assert cache.loads("k", cache.dumps("k", facts)) == facts, path
+        back = cache.loads("k", cache.dumps("k", facts))
+        assert back == facts, path
+        assert repr(back) == repr(facts), path  # == takes True for 1 and -0.0 for 0.0; repr does not
+
+
+def _forged(key: str, value: object) -> bytes:
+    return cache.framed(cache.FORMAT, key, json.dumps(value).encode())
+
+
+def test_equal_values_are_stored_once_and_stay_exact() -> None:
+    source = b"""\
+def f(a, b):
+    if a.user is None and b == -0.0:
+        x = Depends(get_user)
+        y = Depends(get_user)
+        z = (True, 1, 1.0, 0.0, -0.0, b"k", ...)
+        return z
+    raise HTTPException(401)
+"""
+    facts = extract(source, "m.py", "m", False)
+    blob = cache.dumps("k", facts)
+    assert blob.count(b'"get_user"') == 1  # the second Depends(get_user) and the block's tests are references
+    back = cache.loads("k", blob)
+    assert back is not None
+    assert repr(back) == repr(facts)
+    binds = {bind.name: bind for bind in back.functions["f"].binds}
+    assert binds["x"].conditions is binds["y"].conditions  # one tuple, shared as the walker shares it
+    consts = binds["z"].value.items  # type: ignore[attr-defined]
+    assert [type(c.value) for c in consts] == [bool, int, float, float, float, bytes, type(...)]
+    assert repr(consts[4].value) == "-0.0"
+
+
+def test_forged_references_and_tags_are_rejected() -> None:
+    good = json.loads(cache.dumps("k", extract(APP.encode(), "main.py", "main", False)).split(b"\n", 1)[1])
+    assert cache.loads("k", _forged("k", good)) is not None
+    for bad in ({"r": 10**6}, {"r": True}, {"r": "0"}, {"system": ["touch /tmp/x"]}, {"t": [1], "d": []},
+                {"d": [1]}, {"d": [[1], 2]}, {"n": ["NoSuchEnum", 1]}, {"Name": "abc"},
+                {"ModuleFacts": list(range(30))}):
+        forged = {"ModuleFacts": [*good["ModuleFacts"][:4], {"d": ["x", bad]}]}
+        assert cache.loads("k", _forged("k", forged)) is None, bad
+    assert cache.loads("k", _forged("k", {"t": [1, 2]})) is None  # well-formed, not a module's facts
 
 
 def _lie_for_main() -> object:

@@ -4,6 +4,7 @@ check them too). Each test names the mechanism its case exercises."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import extract
-from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV, UnionV
+from routeguard_lint.project.index import UNKNOWN, Ctx, FuncV, Index, LiteralV, UnionV
 
 EVALUATION = Path(__file__).resolve().parent / "fixtures" / "evaluation"
 
@@ -279,6 +280,50 @@ def test_a_local_reassigned_under_conditions_that_read_it_is_weighed_once(monkey
     # the tests read `method` while its own alternatives are weighed: undecided, so both are kept
     assert value == UnionV((LiteralV("goto"), LiteralV("link")))
 
+
+
+LOOP_CARRIED = (
+    "from fastapi import FastAPI\n"
+    "app = FastAPI()\n"
+    "class Settings:\n"
+    "    def reset(self, path):\n"
+    "        model = self\n"
+    "        model_cls = model.__class__\n"
+    "        model_fields = model_cls.model_fields\n"
+    "        for key in path[:-1]:\n"
+    "            model_field = model_fields[key]\n"
+    "            model_cls = model_field.annotation\n"
+    "            model_fields = model_cls.model_fields\n"
+    "        return model_fields.get(path[-1])\n"
+    "@app.get('/items')\n"
+    "def items():\n"
+    "    return []\n"
+)
+
+
+def test_a_loop_carried_cycle_of_locals_is_unknown_not_a_runaway_recursion() -> None:
+    """`fields = cls.fields` / `field = fields[k]` / `cls = field.annotation` in a loop: each local is read
+    through the others (a subscript of a name bound to an attribute of a name ...). Looking up what the
+    attribute's base is bound to counts against MAX_RESOLVE_DEPTH like every other step; it once started
+    again at depth 0, so the cycle recursed until Python's limit (prefect's settings module: an RG000 and
+    none of that file's routes)."""
+    index = _index(LOOP_CARRIED)
+    ctx = Ctx("m", "Settings.reset")
+    for name in ("model_fields", "model_field", "model_cls"):
+        assert index.resolve(ir.Name(name), ctx) == UNKNOWN, name
+    # the whole chain stays far below Python's default limit, without the analysis thread's deep stack
+    assert sys.getrecursionlimit() <= 10_000
+
+
+def test_a_file_with_a_loop_carried_cycle_keeps_its_routes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text(LOOP_CARRIED)
+    monkeypatch.chdir(tmp_path)
+    result = analyze([Path(".")])
+    assert [f.rule_id for f in result.findings if f.rule_id == "RG000"] == []
+    assert [(r.methods, r.path, r.file) for r in result.routes] == [(("GET",), "/items", "app/main.py")]
 
 
 def test_a_router_included_in_both_branches_is_included_unconditionally(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,7 @@ from routeguard_lint.facts import cache
 from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
 from routeguard_lint.facts.extract import FileError, ModuleFacts, extract, skim
-from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi
+from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi, project_groups
 from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.intent.config import Config, find_config, load_config
 from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
@@ -542,11 +542,49 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
     )
 
 
+# ------------------------------------------------------------------------- several projects in one run
+# Paths of different projects given together (`routeguard check services/api services/billing`, sibling
+# checkouts) are analysed project by project (`project_groups`), each within its own root with its own
+# configuration, one after the other: the facts cache is shared, the memory of one project's analysis is
+# freed before the next starts (the peak is that of the largest project, not of their sum), and each
+# project's result is cached on its own. The reports are merged and sorted as one.
+
+# The configuration and the rules to run (None: the configuration's) for the paths of one project;
+# the CLI applies its options to the configuration each project's paths find.
+Configure = Callable[[list[Path]], tuple[Config, list[str] | None]]
+
+
+def _settings(paths: list[Path], config: Config | None, select: Iterable[str] | None,
+              configure: Configure | None) -> tuple[Config, list[str] | None]:
+    if configure is not None:
+        return configure(paths)
+    return (config if config is not None else load_config(find_config(paths)),
+            list(select) if select is not None else None)
+
+
+def merge_results(results: list[Result]) -> Result:
+    """The results of several projects as one: findings, routes and mounts in their sort order (a
+    finding two projects both report, such as a rule failure on ".", once), the file counts summed."""
+    findings = sorted({(f.sort_key(), f.rule_id): f for r in reversed(results) for f in r.findings}.values(),
+                      key=Finding.sort_key)
+    return Result(findings=findings, routes=sorted((x for r in results for x in r.routes), key=RouteInfo.sort_key),
+                  files=sum(r.files for r in results),
+                  mounts=sorted((m for r in results for m in r.mounts), key=MountInfo.sort_key),
+                  internal_errors=[e for r in results for e in r.internal_errors])
+
+
 def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
             select: Iterable[str] | None = None, config: Config | None = None,
-            cache_dir: Path | None = None) -> Result:
-    """Analyse `paths`; see `analyze_with_graph()`."""
-    return analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config, cache_dir=cache_dir)[0]
+            cache_dir: Path | None = None, configure: Configure | None = None) -> Result:
+    """Analyse `paths`, project by project (`project_groups`); see `analyze_with_graph()`. `configure`:
+    the configuration and rules for each project's paths (else `config` and `select` for every project,
+    `config` None: the one each project's paths find)."""
+    results = []
+    for group in project_groups(paths):
+        group_config, group_select = _settings(group, config, select, configure)
+        results.append(analyze_with_graph(group, excludes=excludes, jobs=jobs, select=group_select,
+                                          config=group_config, cache_dir=cache_dir)[0])
+    return results[0] if len(results) == 1 else merge_results(results)
 
 
 def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
@@ -654,13 +692,49 @@ def _fixable_groups(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 Planner = Callable[[Graph, list[Finding]], dict[str, dict[str, int]]]  # fix.apply.fixable_by_file
 
 
+class CheckedProjects:
+    """What `check` reports for paths of several projects: each project's `Checked`, merged."""
+
+    def __init__(self, parts: list[Checked]):
+        self.parts = parts
+        self.result = merge_results([part.result for part in parts])
+
+    def fixable(self, findings: list[Finding]) -> dict[str, int]:
+        """`Checked.fixable`, each finding asked of the project that reported it."""
+        owner: dict[str, int] = {}
+        for i, part in enumerate(self.parts):
+            for f in part.result.findings:
+                owner.setdefault(f.path, i)
+        mine: list[list[Finding]] = [[] for _ in self.parts]
+        for f in findings:
+            if f.path in owner:
+                mine[owner[f.path]].append(f)
+        counts: Counter[str] = Counter()
+        for part, items in zip(self.parts, mine, strict=True):
+            if items:
+                counts.update(part.fixable(items))
+        return {rule: n for rule, n in sorted(counts.items()) if n}
+
+
 def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
                     select: list[str] | None = None, config: Config | None = None,
-                    cache_dir: Path | None = None, fixable: Planner | None = None) -> Checked:
+                    cache_dir: Path | None = None, fixable: Planner | None = None,
+                    configure: Configure | None = None) -> Checked | CheckedProjects:
     """`analyze_with_graph()` for `check`, through the result cache when `cache_dir` is given: a re-run
     whose every input is unchanged (facts/results.py says which) reads the stored result instead of
     analysing. `fixable`: the autofixes' planner (`fix.apply.fixable_by_file`) when the caller will ask
-    for fixable counts (stored with the result)."""
+    for fixable counts (stored with the result). Paths of several projects: each project on its own
+    (`project_groups`, `configure` as for `analyze`), merged."""
+    projects = project_groups(paths)
+    if len(projects) > 1 or configure is not None:
+        parts: list[Checked] = []
+        for group in projects:  # each one project: `project_groups` gives it back as it is
+            group_config, group_select = _settings(group, config, select, configure)
+            part = analyze_checked(group, excludes=excludes, jobs=jobs, select=group_select, config=group_config,
+                                   cache_dir=cache_dir, fixable=fixable)
+            assert isinstance(part, Checked)
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else CheckedProjects(parts)
     if config is None:
         config = load_config(find_config(paths))
     if cache_dir is not None:

@@ -21,6 +21,8 @@ import typer
 from routeguard_lint import __version__
 
 if TYPE_CHECKING:  # types only: nothing below is imported at startup
+    from collections.abc import Callable
+
     from routeguard_lint.intent.config import Config
     from routeguard_lint.model import Finding, Result, RouteInfo
     from routeguard_lint.routes.model import Graph
@@ -230,7 +232,7 @@ def check(
     import time
 
     from routeguard_lint.api import analyze_checked
-    from routeguard_lint.files.discovery import DiscoveryError
+    from routeguard_lint.files.discovery import DiscoveryError, project_groups
     from routeguard_lint.files.ignore import repository_root, split_patterns
     from routeguard_lint.intent.baseline import BaselineError, apply_baseline, load_baseline
     from routeguard_lint.intent.baseline import write_baseline as record_baseline
@@ -246,7 +248,16 @@ def check(
         if statistics and format is not CheckFormat.text:
             raise UsageFailure("--statistics works with --format text (the JSON summary has the counts)")
         settings, wanted = _check_settings(config, _paths(paths), select, ignore, no_ignore)
-        fail_unverified = fail_on_unverified or settings.fail_on_unverified
+
+        def configure(group: list[Path]) -> tuple[Config, list[str] | None]:
+            """Each project's own configuration, with the command line applied (api.project_groups)."""
+            return _check_settings(config, group, select, ignore, no_ignore)
+
+        projects = project_groups(_paths(paths))
+        configs = [settings] if len(projects) == 1 else [configure(group)[0] for group in projects]
+        # the paths of the projects whose unverified routes fail the run
+        fail_unverified = [path for group, c in zip(projects, configs, strict=True)
+                           if fail_on_unverified or c.fail_on_unverified for path in group]
         excludes = split_patterns(exclude or ())
         known = load_baseline(baseline) if baseline is not None and write_baseline is None else None
         show_progress = format is CheckFormat.text and not quiet and progress_wanted()
@@ -254,16 +265,17 @@ def check(
         needs_fixable = format is CheckFormat.json or (format is CheckFormat.text and not quiet)
         with progress(show_progress, "routeguard: analysing"):
             if fix or diff:
-                result = _fix(_paths(paths), excludes=excludes, jobs=jobs, select=wanted, config=settings,
-                              cache_dir=_cache_dir(no_cache), diff=diff, output=output)
+                result = _fix(projects, configure, excludes=excludes, jobs=jobs, cache_dir=_cache_dir(no_cache),
+                              diff=diff, output=output)
             else:
                 checked = analyze_checked(_paths(paths), excludes=excludes, jobs=jobs, select=wanted,
                                           config=settings, cache_dir=_cache_dir(no_cache),
-                                          fixable=_fixable_by_file if needs_fixable else None)
+                                          fixable=_fixable_by_file if needs_fixable else None,
+                                          configure=configure if len(projects) > 1 else None)
                 result = checked.result
         _debug_errors(result, debug)
         if verbose:
-            _verbose(settings, result.files, time.monotonic() - started)
+            _verbose(configs, result.files, time.monotonic() - started)
         if write_baseline is not None:
             count = record_baseline(write_baseline, result.findings)
             sys.stderr.write(f"routeguard: wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}; "
@@ -332,12 +344,19 @@ def _text(findings: list[Finding], output: Path | None, color: bool | None, **op
         raise UsageFailure(f"cannot write --output {output}: {exc.strerror or exc}") from None
 
 
-def _failing(findings: list[Finding], routes: list[RouteInfo], fail_unverified: bool) -> bool:
-    """Whether the run fails: an active finding, or (`fail-on-unverified`) an unverified route, said on stderr."""
+def _failing(findings: list[Finding], routes: list[RouteInfo], fail_unverified: list[Path]) -> bool:
+    """Whether the run fails: an active finding, or (`fail-on-unverified`) an unverified route under one
+    of `fail_unverified` (the given paths of the projects configured so), said on stderr."""
     from routeguard_lint.report._common import sanitize
 
     failing = any(f.suppressed is None for f in findings)  # "" is suppressed, without a reason
-    unverified = [r for r in routes if r.state == "unverified"]
+    wanted = [Path(os.path.abspath(p)) for p in fail_unverified]
+
+    def under_wanted(file: str) -> bool:
+        at = Path(os.path.abspath(file))
+        return any(w == at or w in at.parents for w in wanted)
+
+    unverified = [r for r in routes if r.state == "unverified" and under_wanted(r.file)]
     if fail_unverified and unverified:
         listed = ", ".join(f"{','.join(r.methods)} {r.path}" for r in unverified[:5])
         more = f" and {len(unverified) - 5} more" if len(unverified) > 5 else ""
@@ -348,20 +367,38 @@ def _failing(findings: list[Finding], routes: list[RouteInfo], fail_unverified: 
     return failing
 
 
-def _verbose(settings: Config, files: int, seconds: float) -> None:
+def _verbose(configs: list[Config], files: int, seconds: float) -> None:
+    """The configuration (one per project when paths of several were given), the files and the time."""
     from routeguard_lint.report._common import sanitize
 
-    source = settings.display or "none found"
-    sys.stderr.write(f"routeguard: configuration: {sanitize(source)}\n")
+    sources = list(dict.fromkeys(c.display or "none found" for c in configs))
+    label = "configuration" if len(configs) == 1 else "configurations (one per project)"
+    sys.stderr.write(f"routeguard: {label}: {sanitize(', '.join(sources))}\n")
     sys.stderr.write(f"routeguard: analysed {files} file{'s' if files != 1 else ''} in {seconds:.2f} s\n")
 
 
-def _fix(paths: list[Path], *, diff: bool, output: Path | None, **analysis: Any) -> Result:
+def _fix(projects: list[list[Path]], configure: Callable[[list[Path]], tuple[Config, list[str] | None]], *,
+         diff: bool, output: Path | None, **analysis: Any) -> Result:
     """`check --fix` / `--diff`: fix, then write the files (returning what remains to report) or print the
-    diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr."""
+    diff and exit (1 when there are changes). What was fixed and what was not, with why, goes to stderr.
+    `projects`: the given paths by project (api.project_groups), each fixed with its own `configure`."""
+    from dataclasses import replace
+
+    from routeguard_lint.api import merge_results
     from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes, write_summary
 
-    outcome = run_fixes(paths, **analysis)
+    outcomes = []
+    for group in projects:
+        group_config, group_select = configure(group)
+        outcomes.append(run_fixes(group, config=group_config, select=group_select, **analysis))
+    outcome = outcomes[0]
+    if len(outcomes) > 1:  # the projects' files are disjoint: their changes are too
+        outcome = replace(outcome, changes={path: change for o in outcomes for path, change in o.changes.items()},
+                          applied=[a for o in outcomes for a in o.applied],
+                          skipped=[s for o in outcomes for s in o.skipped],
+                          result=merge_results([o.result for o in outcomes if o.result is not None]),
+                          rounds=max(o.rounds for o in outcomes))
+    paths = [path for group in projects for path in group]
     if diff:
         _write(unified_diff(outcome), output)
     else:
@@ -408,14 +445,16 @@ def routes(
     from routeguard_lint.report.progress import progress
     from routeguard_lint.report.progress import wanted as progress_wanted
 
+    def configure(group: list[Path]) -> tuple[Config, list[str] | None]:
+        """Each project's own configuration (api.project_groups), with the command line applied."""
+        settings = _config(config, group)
+        return (replace(settings, respect_gitignore=False) if no_ignore else settings), ["RG000"]
+
     try:
-        settings = _config(config, _paths(paths))
-        if no_ignore:
-            settings = replace(settings, respect_gitignore=False)
         show_progress = format is RoutesFormat.table and output is None and progress_wanted()
         with progress(show_progress, "routeguard: analysing"):
-            result = analyze(_paths(paths), excludes=split_patterns(exclude or ()), jobs=jobs, select=["RG000"],
-                             config=settings, cache_dir=_cache_dir(no_cache))
+            result = analyze(_paths(paths), excludes=split_patterns(exclude or ()), jobs=jobs,
+                             cache_dir=_cache_dir(no_cache), configure=configure)
         if format is RoutesFormat.json:
             _write(routes_json(result.routes, result.mounts, version=__version__), output)
         elif format is RoutesFormat.markdown:

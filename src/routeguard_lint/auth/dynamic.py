@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Bind
 from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import (
@@ -27,7 +28,7 @@ from routeguard_lint.project.index import (
     ParamV,
     Value,
 )
-from routeguard_lint.vocabulary import TOKEN_ISSUING_CALLS, is_verifying_call
+from routeguard_lint.vocabulary import TOKEN_ISSUING_CALLS, Source, is_credential, is_verifying_call
 
 MAX_CALL_DEPTH = 4
 KNOWN = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "typing_extensions", "builtins", "sqlalchemy",
@@ -44,6 +45,75 @@ class Site:
     path: str
     line: int
     why: str
+    value: bool = False  # what is handed on is a credential's value read from the request, not the request
+
+    def handed(self) -> str:
+        """`the request is handed to `call` (path:line): why`, for a reason."""
+        what = "a credential read from the request is" if self.value else "the request is"
+        return f"{what} handed to `{self.call}` ({self.path}:{self.line}): {self.why}"
+
+
+def _credential_read(expr: ir.Expr, names: frozenset[str]) -> bool:
+    """`request.headers.get("authorization")`, `request.cookies["session"]`, `websocket.query_params.get(
+    "token")` on a request among `names`, with a literal key that names a credential."""
+    key: ir.Expr | None = None
+    holder: ir.Expr | None = None
+    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
+        holder, key = expr.func.value, expr.args[0]
+    elif isinstance(expr, ir.Sub) and len(expr.index) == 1:
+        holder, key = expr.value, expr.index[0]
+    if not (isinstance(holder, ir.Attr) and holder.attr in ("headers", "cookies", "query_params") and
+            isinstance(holder.value, ir.Name) and holder.value.id in names and isinstance(key, ir.Str)):
+        return False
+    source = {"headers": Source.HEADER, "cookies": Source.COOKIE, "query_params": Source.QUERY}[holder.attr]
+    return is_credential(source, key.value if source is not Source.QUERY else key.value.replace("-", "_"))
+
+
+def _reads_value(expr: object, names: frozenset[str], values: set[str], depth: int = 0) -> bool:
+    """`expr` reads a credential from a request among `names`, or computes with a local in `values` that
+    holds one (`auth_header.split(" ")[1]`, `token or ""`, `f"Bearer {token}"`). What a call makes of one
+    (`decode(token)`) is not the credential's value any more."""
+    if depth > 12 or expr is None:
+        return False
+    if isinstance(expr, ir.Name):
+        return expr.id in values
+    if isinstance(expr, (ir.Call, ir.Sub)) and _credential_read(expr, names):
+        return True
+    if isinstance(expr, ir.Call):
+        f = expr.func
+        return isinstance(f, ir.Attr) and f.attr in _VALUE_METHODS and _reads_value(f.value, names, values, depth + 1)
+    if isinstance(expr, ir.Sub):
+        return _reads_value(expr.value, names, values, depth + 1)
+    if isinstance(expr, ir.IfExp):
+        return any(_reads_value(e, names, values, depth + 1) for e in (expr.body, expr.orelse))
+    if isinstance(expr, ir.BoolOp):
+        return any(_reads_value(e, names, values, depth + 1) for e in expr.values)
+    if isinstance(expr, ir.BinOp):
+        return any(_reads_value(e, names, values, depth + 1) for e in (expr.left, expr.right))
+    if isinstance(expr, ir.FStr):
+        return any(_reads_value(e, names, values, depth + 1) for e in expr.parts if not isinstance(e, str))
+    if isinstance(expr, ir.Star):
+        return _reads_value(expr.value, names, values, depth + 1)
+    return False
+
+
+# methods that compute a credential's value from another (`header.removeprefix("Bearer ")`)
+_VALUE_METHODS = frozenset({"strip", "lstrip", "rstrip", "split", "rsplit", "partition", "rpartition", "removeprefix",
+                            "removesuffix", "replace", "lower", "encode", "decode", "get"})
+
+
+def credential_values(binds: list[Bind], names: frozenset[str]) -> frozenset[str]:
+    """The locals of a function that hold a credential's value: bound to a credential read from a request among
+    `names` (`auth_header = req.headers.get("Authorization", "")`), or to a value computed from one."""
+    values: set[str] = set()
+    for _ in range(4):
+        before = len(values)
+        for bind in binds:
+            if bind.name not in values and "." not in bind.name and _reads_value(bind.value, names, values):
+                values.add(bind.name)
+        if len(values) == before:
+            break
+    return frozenset(values)
 
 
 def _known(qualname: str) -> bool:
@@ -63,15 +133,22 @@ def _carries(expr: ir.Expr | None, names: frozenset[str]) -> bool:
     return False
 
 
+def _unbound(expr: ir.Expr) -> ir.Expr:
+    return expr.expr if isinstance(expr, ir.Bound) else expr
+
+
 class Dynamic:
     def __init__(self, index: Index, calls: Calls) -> None:
         self.index = index
         self.calls = calls
-        self._memo: dict[tuple[FuncV, frozenset[str]], tuple[Site, ...]] = {}
+        self._memo: dict[tuple[FuncV, frozenset[str], frozenset[str]], tuple[Site, ...]] = {}
 
-    def sites(self, fv: FuncV, names: frozenset[str], depth: int = 0) -> tuple[Site, ...]:
-        """The unresolvable calls `fv` (or what it calls) hands one of its parameters `names` to."""
-        key = (fv, names)
+    def sites(self, fv: FuncV, names: frozenset[str], depth: int = 0,
+              requests: frozenset[str] | None = None) -> tuple[Site, ...]:
+        """The unresolvable calls `fv` (or what it calls) hands one of its parameters `names` to (`requests`:
+        those that hold the request itself, the others a credential's value; None: all of them)."""
+        requests = names if requests is None else requests & names
+        key = (fv, names, requests)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = ()  # recursion guard
@@ -81,10 +158,13 @@ class Dynamic:
         ctx = Ctx(fv.module, func.qualname)
         path = self.index.path_of(fv.module)
         out: list[Site] = []
+        values = credential_values(func.binds, names) - names
+        carried = names | values
         for call in func.calls:
             args = [*call.args, *(value for _key, value in call.kwargs)]
-            if not any(_carries(a, names) for a in args):
+            if not any(_carries(a, carried) or _credential_read(a, names) for a in args):
                 continue
+            value = not any(_carries(a, requests) for a in args)  # only a credential's value is handed on
             target = self.calls.callee(call, ctx, func)
             if isinstance(target, FuncV):
                 callee = self.index.func(target)
@@ -96,14 +176,16 @@ class Dynamic:
                 skip = callee.class_name is not None and bool(callee.params) and \
                     callee.params[0].name in ("self", "cls")
                 env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=skip)
-                bound = frozenset(name for name, expr in env.names.items() if _carries(expr, names))
-                out.extend(self.sites(target, bound, depth + 1))
+                bound = frozenset(name for name, expr in env.names.items()
+                                  if _carries(expr, carried) or _credential_read(_unbound(expr), names))
+                out.extend(self.sites(target, bound, depth + 1, frozenset(
+                    name for name, expr in env.names.items() if _carries(expr, requests))))
                 continue
             if self._container_method(call, ctx):
                 continue
             why = self._why(target, call, ctx)
             if why is not None:
-                out.append(Site(ir.show(call, 80), path, call.line, why))
+                out.append(Site(ir.show(call, 80), path, call.line, why, value))
         found = tuple(sorted(set(out), key=lambda s: (s.path, s.line, s.call)))
         self._memo[key] = found
         return found

@@ -15,14 +15,13 @@ States (`AuthState`):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
-from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in
+from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in, refuses
 from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
@@ -34,7 +33,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import FuncV
-from routeguard_lint.routes.model import NodeKind, ParamKind, walk
+from routeguard_lint.routes.model import Child, NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import Source, is_credential
 
 if TYPE_CHECKING:
@@ -114,13 +113,25 @@ def judgement_of(graph: Graph) -> Judgement:
 
 
 def judge(graph: Graph) -> Judgement:
-    """The verdict on every route of `graph`."""
-    nodes = anonymous_requests(graph)
+    """The verdict on every route of `graph`. A route whose tree chooses a dependency between alternatives at
+    run time (an ALTERNATIVES node) is judged once per choice, each on its own copy of the tree (`worlds`), and
+    the answers are combined (`combined`)."""
+    worlds: dict[int, list[tuple[tuple[str, ...], Route]] | None] = {}
+    judged: list[Route] = []
+    for route in graph.routes:
+        if route.root is not None and any(n.kind is NodeKind.ALTERNATIVES for n in walk(route.root)):
+            choices = choose(route.root, {}, frozenset())
+            worlds[id(route)] = None if len(choices) > MAX_WORLDS else \
+                [(tests, replace(route, root=root)) for tests, root in choices]
+            judged.extend(world for _tests, world in worlds[id(route)] or ())
+        else:
+            judged.append(route)
+    nodes = anonymous_requests(graph.index, judged)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
     models = shipped()
-    for route in graph.routes:
+    for route in judged:
         if route.root is None:
             continue
         for node in walk(route.root):
@@ -134,18 +145,93 @@ def judge(graph: Graph) -> Judgement:
                     if found.optional:  # documented: lets a request without credentials through
                         judgement.nodes.setdefault(id(node), NodeAuth()).anonymous = True
     reach: set[int] = set()
-    for route in graph.routes:
+    for route in judged:
         if route.root is not None and forged_reaches(route.root, judgement):
             reach.update(id(n) for n in walk(route.root))
     judgement.forged_reach = frozenset(reach)
     for route in graph.routes:
-        verdict = decide(route, judgement, context)
+        if id(route) in worlds:
+            judged_worlds = worlds[id(route)]
+            verdict = combined(route, [(tests, decide(world, judgement, context)) for tests, world in judged_worlds]) \
+                if judged_worlds is not None else _too_many(route)
+        else:
+            verdict = decide(route, judgement, context)
         if route.opaque and verdict.state is AuthState.UNVERIFIED:
             verdict = replace(verdict, reason=f"the routes of {route.decl.handler_name} are unknown: it is not a "
                                               f"router the analysis can read (a library's, or a value only known at "
                                               f"run time) ({route.decl.file}:{route.decl.line})")
         judgement.verdicts[id(route)] = verdict
     return judgement
+
+
+# ------------------------------------------------------------------------------------------- choices
+
+# Combinations of run-time choices a route is judged under; past it the route is unverified.
+MAX_WORLDS = 16
+
+
+def choose(node: DepNode, memo: dict[int, list[tuple[tuple[str, ...], DepNode]]], stack: frozenset[int]
+           ) -> list[tuple[tuple[str, ...], DepNode]]:
+    """Each tree `node` can be at run time, with the tests that choose it: an ALTERNATIVES node is each of its
+    alternatives, a node above one is a copy of itself per combination of its children's choices (the copies
+    are new objects, so what the judgement learns about them is kept apart); a node with no choice below it is
+    itself. Stops growing past MAX_WORLDS (the caller then gives up)."""
+    found = memo.get(id(node))
+    if found is not None:
+        return found
+    if id(node) in stack:
+        return [((), node)]
+    inner = stack | {id(node)}
+    if node.kind is NodeKind.ALTERNATIVES:
+        out = [((test, *tests), chosen) for child, test in node.children
+               for tests, chosen in choose(child, memo, inner)]
+    else:
+        combos: list[tuple[tuple[str, ...], list[Child]]] = [((), [])]
+        changed = False
+        for child, via in node.children:
+            options = choose(child, memo, inner)
+            changed = changed or len(options) != 1 or options[0][1] is not child
+            combos = [(tests + more, [*children, Child(chosen, via)]) for tests, children in combos
+                      for more, chosen in options][:MAX_WORLDS + 1]
+        out = [(tests, replace(node, children=children)) for tests, children in combos] if changed else [((), node)]
+    memo[id(node)] = out = out[:MAX_WORLDS + 1]
+    return out
+
+
+def _alternatives_sites(route: Route) -> str:
+    assert route.root is not None
+    sites = sorted({f"`{n.label.split('`')[1]}` ({n.path}:{n.line})" if n.line else f"`{n.label.split('`')[1]}`"
+                    for n in walk(route.root) if n.kind is NodeKind.ALTERNATIVES and n.label.count("`") >= 2})
+    return listed(sites)
+
+
+def _too_many(route: Route) -> Verdict:
+    return Verdict(AuthState.UNVERIFIED, f"the route's dependencies are chosen at run time between more than "
+                   f"{MAX_WORLDS} combinations of alternatives ({_alternatives_sites(route)})")
+
+
+def combined(route: Route, verdicts: list[tuple[tuple[str, ...], Verdict]]) -> Verdict:
+    """The verdict on a route judged once per run-time choice of its dependencies: protected when every
+    choice is, unprotected (or public) when every choice is, else unverified, naming the tests that choose and
+    what each choice gets."""
+    states = {v.state for _t, v in verdicts}
+    first = verdicts[0][1]
+    scheme = any(v.scheme for _t, v in verdicts)
+    where = _alternatives_sites(route)
+    if len(states) == 1 and first.state is not AuthState.UNVERIFIED:
+        forged = {v.forged for _t, v in verdicts}
+        answer = forged.pop() if len(forged) == 1 else Answer.UNKNOWN
+        if first.state is AuthState.PROTECTED:
+            reason = f"every dependency {where} may be at run time authenticates: " + "; ".join(
+                f"if {' and '.join(tests)}: {v.reason.removeprefix('authenticated by ')}" for tests, v in verdicts)
+            return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=first.chain, scheme=scheme)
+        return replace(first, reason=f"whichever dependency {where} is at run time: {first.reason}", forged=answer,
+                       scheme=scheme)
+    shown = "; ".join(f"if {' and '.join(tests)}: {v.state}" for tests, v in verdicts[:4])
+    more = f" (and {len(verdicts) - 4} more)" if len(verdicts) > 4 else ""
+    return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on which "
+                   f"dependency {where} is at run time, chosen by a test the analysis cannot decide: {shown}{more}",
+                   Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
 
 
 # ------------------------------------------------------------------------------------------- chains
@@ -235,7 +321,7 @@ def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str
                       if (n.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED) or n.calls_unknown)
                       and id(n) not in judgement.libraries})
     unknown += sorted({f"`{site.call}` ({site.path}:{site.line}): {site.why}" if site.call.startswith("@")
-                       else f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+                       else site.handed()
                        for n in deps for site in judgement.unresolved.get(id(n), ())})
     return unknown
 
@@ -269,12 +355,17 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
                            scheme=scheme)
     if root.func is None and not route.opaque:
         unknown.append(f"cannot read the handler {route.decl.handler_name} ({route.decl.file}:{route.decl.line})")
-    unknown += sorted({f"the request is handed to `{site.call}` ({site.path}:{site.line}): {site.why}"
+    unknown += sorted({site.handed()
                        for site in judgement.unresolved.get(id(root), ())})
     if unknown:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(unknown[:3]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    gated = _gated(deps, judgement)
+    if gated:
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
+                       "test the analysis cannot decide, which does not depend on the request: " + gated,
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     branch = branches_on(root.func, optional_params(root, judgement.nodes))
     if branch:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
@@ -295,31 +386,6 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         not any(judgement.node(n).carries for n in deps) else Answer.UNKNOWN
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
                    forged, scheme=scheme)
-
-
-# A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),
-# or an exception class whose name says the request is unauthenticated. 403 is left out on purpose: it also
-# answers IP allowlists, roles and feature flags, which say nothing about credentials. Only used to keep a
-# route out of "unprotected" (RG001 needs proof), never to call one protected.
-_REFUSAL_STATUS = frozenset({401})
-_REFUSAL_NAME = re.compile(r"unauthori[sz]|not_?authenticated|authentication_?(error|failed|required)|"
-                           r"invalid_?(token|credential)|HTTP_401", re.IGNORECASE)
-
-
-def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
-    """`expr` (what a `raise` raises) refuses an unauthenticated request: a 401, or an exception named so."""
-    if expr is None or depth > 6:
-        return False
-    if isinstance(expr, ir.Const):
-        return expr.value in _REFUSAL_STATUS
-    if isinstance(expr, (ir.Name, ir.Attr)):
-        name = ir.dotted(expr) or ""
-        last = name.rsplit(".", 1)[-1]
-        return bool(_REFUSAL_NAME.search(last))
-    if isinstance(expr, ir.Call):
-        parts = [expr.func, *expr.args, *(value for _key, value in expr.kwargs)]
-        return any(_refuses(part, depth + 1) for part in parts)
-    return False
 
 
 def _explicit_default(exit_: Exit) -> bool:
@@ -382,6 +448,16 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
     return f"{node.label} returns {' or '.join(shown)} for a request without credentials and checks a given one"
 
 
+def _gated(deps: list[DepNode], judgement: Judgement) -> str:
+    """The dependencies that let a request without credentials through only where a setting or other test the
+    analysis cannot decide says so (`if not require_login(): return None`), with those tests and where."""
+    out = sorted({f"{' or '.join(f'`{text}`' for text, _line in facts.gates)} in {n.label} "
+                  f"({n.path}:{', '.join(str(line) for line in sorted({line for _t, line in facts.gates}))})"
+                  for n in deps for facts in (judgement.node(n),) if facts.anonymous is True and facts.gates})
+    more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
+    return "; ".join(out[:2]) + more
+
+
 def _state_memo(deps: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
     """Unverified: only a `request.state` memo set by code that may have run first lets the request through."""
     memos = _state_memo_reasons(deps, judgement)
@@ -414,7 +490,7 @@ def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]
         if judgement.node(node).anonymous is True:
             continue  # the walk shows a request without credentials gets through it
         for raised in node.func.raises:
-            if _refuses(raised.exc):
+            if refuses(raised.exc):
                 where = f"{node.path}:{raised.line}" if node.path else f"line {raised.line}"
                 out.append(f"{node.label} refuses requests (`raise {ir.show(raised.exc, 40)}` at {where}) on a "
                            f"condition the analysis cannot tie to the request's credentials")
@@ -431,9 +507,11 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
         if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
                          NodeKind.REQUEST_USER) or node.calls_unknown:
             return False
-        if node is root:
-            continue  # the handler's own code runs once the request has reached it
         facts = judgement.node(node)
+        if node is root:
+            if facts.carries and facts.forged_rejects:
+                return False  # the handler verifies the credential itself and rejects a forged one
+            continue  # else its own code runs once the request has reached it
         if not facts.carries:
             continue
         carries = True
@@ -515,7 +593,8 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
                       if s.kind is ParamKind.REQUEST or (s.kind in (ParamKind.HEADER, ParamKind.COOKIE)
                                                          and s.credential)) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
-    return dynamic.sites(fv, names)
+    return dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
+                                                      if s.kind is ParamKind.REQUEST))
 
 
 MAX_LISTED = 4

@@ -2,7 +2,8 @@
 
 Trust. A cache entry is data, never code: facts are stored as JSON of plain values with explicit type
 tags (lists, tuples, dicts, bytes, `...` and the fact dataclasses of `facts.extract` and `facts.ir`, by
-name, from a fixed registry); decoding builds only those types and cannot run anything. Every entry has
+name, from a fixed registry; an equal immutable value repeated in one entry is stored once and referred
+back to, see `_Writer`); decoding builds only those types and cannot run anything. Every entry has
 a header with a format tag, its own key and the SHA-256 of its payload, verified before the payload is
 decoded: a truncated, bit-flipped, foreign or unreadable entry is ignored (and recomputed), never used.
 
@@ -41,7 +42,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
@@ -53,7 +54,7 @@ from routeguard_lint.facts import ir as _ir
 from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.parsing.source import no_gc
 
-FORMAT = b"routeguard-facts-v2"
+FORMAT = b"routeguard-facts-v3"
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # an entry larger than this is not read (facts of a 5 MB file: < 10 MB)
 PRUNE_TO = 0.8  # pruning removes the oldest entries until the total is under this share of the bound
@@ -205,7 +206,7 @@ for _cls in _TYPES.values():
             _default = dataclasses.MISSING
         _fields.append((_f.name, _default))
     _FIELDS[_cls] = tuple(_fields)
-_RESERVED = {"l", "t", "d", "b", "e", "n"}
+_RESERVED = {"t", "d", "b", "e", "n", "r"}
 assert not _RESERVED & set(_TYPES)
 
 
@@ -215,78 +216,155 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _PLANS: dict[type, tuple[str, tuple[str, ...], tuple[Any, ...]]] = {
     cls: (cls.__name__, tuple(name for name, _ in fields), tuple(default for _, default in fields))
     for cls, fields in _FIELDS.items() if _TYPES.get(cls.__name__) is cls}
+# The immutable values: `ir`'s frozen expression classes, tuples, bytes, `...` and enum members. Equal
+# immutable values occur many times in one module's facts (the same `Name`, the same tests of a block
+# repeated on every statement in it, ...): an entry holds each distinct one once and refers back to it.
+_IMMUTABLE = frozenset({"t", "b", "e", "n", *(name for name, cls in _TYPES.items()
+                                              if cls.__module__ == _ir.__name__ and
+                                              cls.__dataclass_params__.frozen)})  # type: ignore[attr-defined]
 
 
-def _encode(value: Any) -> Any:
-    kind = type(value)
-    if kind in _SCALARS:
-        return value
-    plan = _PLANS.get(kind)
-    if plan is not None:
-        tag, names, defaults = plan
-        values = [getattr(value, name) for name in names]
-        count = len(values)
-        while count and defaults[count - 1] is not dataclasses.MISSING and values[count - 1] == defaults[count - 1]:
-            count -= 1  # trailing defaults are not stored
-        return [tag, *[item if type(item) in _SCALARS else _encode(item) for item in values[:count]]]
-    if kind is tuple:
-        return ["t", *[item if type(item) in _SCALARS else _encode(item) for item in value]]
-    if kind is list:
-        return ["l", *[item if type(item) in _SCALARS else _encode(item) for item in value]]
-    if kind is dict:
-        out: list[Any] = ["d"]
-        for key, item in value.items():
-            out.append(_encode(key))
-            out.append(_encode(item))
-        return out
-    if kind is bytes:
-        return ["b", value.decode("latin-1")]
-    if value is ...:
-        return ["e"]
-    if isinstance(value, enum.Enum) and _ENUMS.get(kind.__name__) is kind:
-        return ["n", kind.__name__, _encode(value.value)]
-    raise TypeError(f"cannot cache a {kind.__name__}")
+class _Writer:
+    """Encodes one entry's value as JSON-ready data.
+
+    The format: a scalar (str, int, float, bool, None) stands for itself and a JSON array for a list; every
+    other value is a JSON object of one member, its tag: `{"t": [items]}` a tuple, `{"d": [key, value,
+    ...]}` a dict, `{"b": "latin-1 text"}` bytes, `{"e": 0}` `...`, `{"n": [enum class, value]}` an enum
+    member, `{"ClassName": [field values]}` a fact dataclass (trailing defaults left out), and `{"r": i}`
+    the i-th immutable value (`_IMMUTABLE`) of the entry, numbered in the order their objects close
+    (children before parents, as a JSON parser completes them), a repetition of an equal value met before.
+    Only a value whose every part is immutable is referred back to; equality is exact (types included:
+    `True` is not `1`, `-0.0` is not `0.0`)."""
+
+    __slots__ = ("_by_id", "_count", "_seen")
+
+    def __init__(self) -> None:
+        self._count = 0  # immutable values numbered so far
+        self._seen: dict[tuple[Any, ...], int] = {}  # structural key of a value -> its number
+        self._by_id: dict[int, tuple[Any, Any]] = {}  # id of an immutable object met -> (encoding, key)
+
+    def encode(self, value: Any) -> Any:
+        return self._encode(value)[0]
+
+    def _number(self, tag: str, encoded: Any, parts: list[Any] | None) -> tuple[Any, Any]:
+        """Number a closed immutable value; a repetition of one seen before becomes a reference."""
+        index = self._count
+        self._count += 1
+        if parts is None:  # a part is not immutable: never referred back to
+            return encoded, None
+        key = (tag, *parts)
+        seen = self._seen.get(key)
+        if seen is not None:
+            self._count -= 1  # a reference is not a value of its own
+            return {"r": seen}, ("#", seen)
+        self._seen[key] = index
+        return encoded, ("#", index)
+
+    def _items(self, values: Iterable[Any], parts: list[Any] | None) -> tuple[list[Any], list[Any] | None]:
+        out = []
+        for item in values:
+            kind = type(item)
+            if kind in _SCALARS:
+                out.append(item)
+                if parts is not None:
+                    parts.append((kind, repr(item) if kind is float else item))
+            else:
+                encoded, key = self._encode(item)
+                out.append(encoded)
+                if parts is not None:
+                    if key is None:
+                        parts = None
+                    else:
+                        parts.append(key)
+        return out, parts
+
+    def _encode(self, value: Any) -> tuple[Any, Any]:
+        kind = type(value)
+        if kind in _SCALARS:
+            return value, (kind, repr(value) if kind is float else value)
+        known = self._by_id.get(id(value))
+        if known is not None:  # the same object again
+            return {"r": known[1][1]}, known[1]
+        encoded, key = self._encode_fresh(value, kind)
+        if key is not None:
+            self._by_id[id(value)] = (encoded, key)  # the object lives as long as the encoding
+        return encoded, key
+
+    def _encode_fresh(self, value: Any, kind: type) -> tuple[Any, Any]:
+        plan = _PLANS.get(kind)
+        if plan is not None:
+            tag, names, defaults = plan
+            values = [getattr(value, name) for name in names]
+            count = len(values)
+            while count and defaults[count - 1] is not dataclasses.MISSING and values[count - 1] == defaults[count - 1]:
+                count -= 1  # trailing defaults are not stored
+            immutable = tag in _IMMUTABLE
+            items, parts = self._items(values[:count], [] if immutable else None)
+            if immutable:
+                return self._number(tag, {tag: items}, parts)
+            return {tag: items}, None
+        if kind is tuple:
+            items, parts = self._items(value, [])
+            return self._number("t", {"t": items}, parts)
+        if kind is list:
+            return self._items(value, None)[0], None
+        if kind is dict:
+            flat: list[Any] = []
+            for pair in value.items():
+                flat.extend(pair)
+            return {"d": self._items(flat, None)[0]}, None
+        if kind is bytes:
+            return self._number("b", {"b": value.decode("latin-1")}, [value])
+        if value is ...:
+            return self._number("e", {"e": 0}, [])
+        if isinstance(value, enum.Enum) and _ENUMS.get(kind.__name__) is kind:
+            items, parts = self._items([value.value], [kind.__name__])
+            return self._number("n", {"n": [kind.__name__, *items]}, parts)
+        raise TypeError(f"cannot cache a {kind.__name__}")
 
 
 class _Invalid(Exception):
     pass
 
 
-def _decode(value: Any) -> Any:
-    return _node(value) if type(value) is list else value
+def _reader() -> Callable[[list[tuple[str, Any]]], Any]:
+    """The `object_pairs_hook` that builds one entry's values as the JSON parser completes them (see
+    `_Writer`); it builds only the registry's types, and keeps the immutable ones for references."""
+    table: list[Any] = []
+    append = table.append
 
+    def hook(pairs: list[tuple[str, Any]]) -> Any:
+        if len(pairs) != 1:
+            raise _Invalid(len(pairs))
+        tag, args = pairs[0]
+        cls = _TYPES.get(tag)
+        if cls is not None:
+            if type(args) is not list:
+                raise _Invalid(tag)
+            value = cls(*args)
+            if tag in _IMMUTABLE:
+                append(value)
+            return value
+        if tag == "r":
+            if type(args) is not int:
+                raise _Invalid(tag)
+            return table[args]
+        if tag == "d":
+            return dict(zip(args[::2], args[1::2], strict=True))
+        if tag == "t":
+            value = tuple(args)
+        elif tag == "b":
+            value = args.encode("latin-1")
+        elif tag == "e":
+            value = ...
+        elif tag == "n":
+            value = _ENUMS[args[0]](args[1])
+        else:
+            raise _Invalid(tag)
+        append(value)
+        return value
 
-def _node(value: list[Any]) -> Any:
-    """Build one tagged array; scalars are taken as they are (no call per leaf)."""
-    tag = value[0]
-    args = [_node(item) if type(item) is list else item for item in value[1:]]
-    build = _BUILD.get(tag) if type(tag) is str else None
-    if build is None:
-        raise _Invalid(tag)
-    return build(args)
-
-
-def _dict(args: list[Any]) -> dict[Any, Any]:
-    return dict(zip(args[::2], args[1::2], strict=False))
-
-
-def _bytes(args: list[Any]) -> bytes:
-    return args[0].encode("latin-1")
-
-
-def _enum(args: list[Any]) -> enum.Enum:
-    member: enum.Enum = _ENUMS[args[0]](args[1])
-    return member
-
-
-def _constructor(cls: type) -> Callable[[list[Any]], Any]:
-    return lambda args: cls(*args)
-
-
-_BUILD: dict[str, Callable[[list[Any]], Any]] = {
-    "t": tuple, "l": lambda args: args, "d": _dict, "b": _bytes, "e": lambda args: ..., "n": _enum,
-    **{name: _constructor(cls) for name, cls in _TYPES.items()},
-}
+    return hook
 
 
 def framed(fmt: bytes, key: str, payload: bytes) -> bytes:
@@ -313,7 +391,8 @@ def unframed(fmt: bytes, key: str, blob: bytes) -> memoryview | None:
 
 
 def dumps(key: str, facts: ModuleFacts) -> bytes:
-    payload = json.dumps(_encode(facts), ensure_ascii=True, separators=(",", ":"), check_circular=False).encode()
+    payload = json.dumps(_Writer().encode(facts), ensure_ascii=True, separators=(",", ":"),
+                         check_circular=False).encode()
     return framed(FORMAT, key, payload)
 
 
@@ -324,7 +403,7 @@ def loads(key: str, blob: bytes) -> ModuleFacts | None:
         return None
     try:
         with no_gc():  # decoding allocates many objects without cycles: the collector's passes only cost
-            value = _decode(json.loads(bytes(payload)))
+            value = json.loads(bytes(payload), object_pairs_hook=_reader())
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError, _Invalid):
         return None
     return value if type(value) is ModuleFacts else None

@@ -218,6 +218,9 @@ class ModuleFacts:
     star_imports: list[str] = field(default_factory=list)  # absolute module names
     assigns: dict[str, ir.Expr] = field(default_factory=dict)  # module-level name -> value (last wins)
     assign_lines: dict[str, int] = field(default_factory=dict)
+    # module-level bindings of names bound more than once, at least once under an `if` (with its tests), in
+    # source order: `if settings.AUTH: dep = a` / `else: dep = b` keeps both alternatives
+    branches: dict[str, list[Bind]] = field(default_factory=dict)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
     global_assigns: dict[str, list[AssignedIn]] = field(default_factory=dict)
     functions: dict[str, Func] = field(default_factory=dict)  # by qualname

@@ -376,6 +376,7 @@ class _Collector(_Walker):
         self._param_kind = "pos"  # of the parameters being visited
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
+        self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
@@ -711,6 +712,15 @@ class _Collector(_Walker):
             func.assigns[name] = value
             func.binds.append(Bind(name, value, line, self._local_conditions()))
         elif self._in_module_scope():
+            tests = tuple(self.conditions)
+            first = self._first_tests.get(name)
+            if name in self.f.branches or (first is not None and (tests or first)):
+                binds = self.f.branches.setdefault(name, [])
+                if not binds:  # the earlier binding, with the tests it was made under
+                    binds.append(Bind(name, self.f.assigns[name], self.f.assign_lines[name], first or ()))
+                binds.append(Bind(name, value, line, tests))
+            elif first is None:
+                self._first_tests[name] = tests
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
 

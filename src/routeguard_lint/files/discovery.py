@@ -17,6 +17,7 @@ from pathlib import Path
 from routeguard_lint.files.ignore import PathFilter
 from routeguard_lint.files.layout import (
     PACKAGING_FILES,
+    PROJECT_MARKERS,
     ImportRoot,
     Rel,
     find_project_root,
@@ -85,6 +86,60 @@ def discover(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: b
     return list(discover_project(paths, excludes, include_tests, gitignore=gitignore).files)
 
 
+def project_groups(paths: Sequence[Path], cwd: Path | None = None) -> list[list[Path]]:
+    """The given paths, grouped by the project each belongs to: one analysis per group, each within its
+    own root, import roots and configuration (a type checker's or ruff's answer to several roots given at
+    once, where each file is checked under its own nearest configuration).
+
+    A path's project is the one `find_project_root` finds for that path alone. Paths whose project root
+    holds a marker (`pyproject.toml`, `setup.cfg`, `setup.py`, `.git`) are grouped by that root; the others
+    (no marker above them, or inside another project's test folder) form one group together, as they
+    always did. A group all of whose paths lie inside a folder given in another group joins that group:
+    that folder's analysis covers them already (`routeguard check . services/api` is `check .`). Without
+    this, paths of sibling projects were analysed as one project rooted at their common ancestor, where
+    every other folder beside them counted as project code (a checkout of FastAPI itself there made
+    `from fastapi import FastAPI` project code, and no route was found).
+
+    Groups keep the order in which their first path was given; so do the paths in each. Raises
+    DiscoveryError for a missing path."""
+    cwd = cwd or Path.cwd()
+    groups: dict[Path | None, list[Path]] = {}  # project root (None: no marker) -> its given paths
+    for path in paths:
+        absolute = _given(path)
+        root = find_project_root([absolute], cwd)
+        marked = any(os.path.lexists(root / marker) for marker in PROJECT_MARKERS)
+        groups.setdefault(root if marked else None, []).append(path)
+    merged = list(groups.values())
+    while True:
+        covered = next(((i, j) for i, group in enumerate(merged) for j, other in enumerate(merged)
+                        if i != j and all(_covers(other, p) for p in group)), None)
+        if covered is None:
+            return merged
+        i, j = covered
+        merged[j] = merged[j] + merged[i]
+        del merged[i]
+
+
+def _given(path: Path) -> Path:
+    """A given path, absolute (not resolved: a symlinked folder stays where it was given)."""
+    if not path.exists() and not path.is_symlink():
+        raise DiscoveryError(f"path does not exist: {path}")
+    absolute = Path(os.path.abspath(path))
+    if not absolute.is_dir() and not absolute.is_file():
+        raise DiscoveryError(f"not a file or directory: {path}")
+    return absolute
+
+
+def _covers(group: Sequence[Path], path: Path) -> bool:
+    """Whether a folder given in `group` holds `path`."""
+    target = Path(os.path.abspath(path))
+    for given in group:
+        folder = Path(os.path.abspath(given))
+        if folder.is_dir() and (target == folder or folder in target.parents):
+            return True
+    return False
+
+
 def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False, *,
                      gitignore: bool = True) -> Project:
     """The project `paths` belong to: every `*.py` file of it (test code only when `include_tests`, or
@@ -95,14 +150,7 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
     the machine): an RG000 without its content. Raises DiscoveryError for a missing path."""
     cwd = Path.cwd()
     skip = PathFilter(excludes, gitignore=gitignore, cwd=cwd)
-    given: list[Path] = []
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise DiscoveryError(f"path does not exist: {path}")
-        absolute = Path(os.path.abspath(path))
-        if not absolute.is_dir() and not absolute.is_file():
-            raise DiscoveryError(f"not a file or directory: {path}")
-        given.append(absolute)
+    given = [_given(path) for path in paths]
     root = find_project_root(given, cwd)
     given_rel = [(_rel_parts(g, root), g.is_file()) for g in given]
     given_dirs = [rel for rel, is_file in given_rel if not is_file]

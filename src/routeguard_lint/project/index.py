@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Bind, ClassDef, Func, ImportRef, ModuleFacts, is_marker
+from routeguard_lint.facts.extract import Bind, ClassDef, Func, ImportRef, ModuleFacts, Return, is_marker
 from routeguard_lint.project.arguments import bind_args, free_names
 
 if TYPE_CHECKING:
@@ -114,6 +114,19 @@ def union(values: Iterable[Value]) -> Value:
     return out[0] if len(out) == 1 else UnionV(tuple(out[:MAX_OPTIONS]))
 
 
+def _alternatives(name: str, binds: list[Bind]) -> list[Bind] | None:
+    """Of the bindings of `name` in source order, those that may each be its value afterwards: the last
+    unconditional one and those after it under an `if`; None when that is only the last one, or when one of
+    them is in a loop or `try` block or reads the name (`x = x + [...]`): then the last one, as before."""
+    if len(binds) < 2:
+        return None
+    start = max((i for i, item in enumerate(binds) if not item.conditions), default=0)
+    chosen = binds[start:]
+    if len(chosen) < 2 or any(_reads(b.value, name) or any(is_marker(c) for c in b.conditions) for b in chosen):
+        return None
+    return chosen
+
+
 def options(value: Value) -> tuple[Value, ...]:
     """The alternatives of a value: its options for a UnionV, else the value alone."""
     return value.options if isinstance(value, UnionV) else (value,)
@@ -187,6 +200,7 @@ class Index:
         self.modules = modules
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
+        self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
         self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
         self._branch_tables: dict[int, tuple[Func, dict[str, list[Bind]]]] = {}  # see `_branches`
@@ -287,7 +301,7 @@ class Index:
             text = self.string(expr, ctx, d)
             return LiteralV(text) if text is not None else UNKNOWN
         if isinstance(expr, ir.Call):
-            return self._call(expr, ctx, ("call", ctx.module, ctx.scope, expr.line, ir.show(expr, 200)), d)
+            return self._call(expr, ctx, ("call", ctx.module, ctx.scope, expr.line, self._site_text(expr)), d)
         if isinstance(expr, ir.Bound):
             return self.resolve(expr.expr, expr.ctx, d)
         if isinstance(expr, ir.IfExp):
@@ -309,6 +323,16 @@ class Index:
         if isinstance(expr, ir.Sub):
             return self._subscript(expr, ctx, d)
         return UNKNOWN
+
+    def _site_text(self, call: ir.Call) -> str:
+        """`ir.show(call, 200)`, the text that tells a call site apart, once per call object (the same facts
+        are resolved many times; the entry keeps the object alive, so its id is not reused)."""
+        known = self._site_texts.get(id(call))
+        if known is not None and known[0] is call:
+            return known[1]
+        text = ir.show(call, 200)
+        self._site_texts[id(call)] = (call, text)
+        return text
 
     def resolve_at(self, expr: ir.Expr | None, ctx: Ctx, line: int) -> Value:
         """`resolve`, for an expression on line `line` of a module body: a module-level name assigned on
@@ -397,9 +421,9 @@ class Index:
             found: tuple[ir.Expr, Ctx] | None = None
             if isinstance(expr, ir.Name):
                 bound = ctx.bound(ctx.scope, expr.id) if ctx.scope else None
-                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx)
+                found = (bound, ctx) if bound is not None else self.assignment(expr, ctx, depth)
             elif isinstance(expr, ir.Attr):
-                found = self.assignment(expr, ctx, depth + 1)
+                found = self.assignment(expr, ctx, depth)
             if found is None:
                 return None
             expr, ctx = found
@@ -424,7 +448,7 @@ class Index:
                 return None
             bound = ctx.bound(ctx.scope, current.id) \
                 if isinstance(current, ir.Name) and ctx.scope is not None else None
-            found = (bound, ctx) if bound is not None else self.assignment(current, ctx)
+            found = (bound, ctx) if bound is not None else self.assignment(current, ctx, depth)
             if found is None:
                 return None
             current, ctx = found
@@ -531,11 +555,26 @@ class Index:
         func = self.func(callee)
         if func is None or func.class_name is not None or func.has_yield:
             return None
-        values = [r.value for r in func.returns
+        env = self.call_env(callee, func, call, ctx)
+        values = [r.value for r in self.reachable_returns(func, env)
                   if r.value is not None and not (isinstance(r.value, ir.Const) and r.value.value is None)]
         if not values or len({ir.show(v, 400) for v in values}) != 1:
             return None
-        return values[-1], self.call_env(callee, func, call, ctx)
+        return values[-1], env
+
+    def reachable_returns(self, func: Func, fctx: Ctx, depth: int = 0) -> list[Return]:
+        """The `return`s of `func` a call with the arguments bound in `fctx` may reach, in source order: not
+        those under a test that is false for it, nor those after a `return` whose every test holds (in
+        `def dep(required=True): if required: return a` / `return b`, `dep()` returns `a` only)."""
+        out: list[Return] = []
+        for ret in func.returns:
+            truths = [None if is_marker(c) else self.truth(c, fctx, depth + 1) for c in ret.conditions]
+            if False in truths:
+                continue
+            out.append(ret)
+            if all(t is True for t in truths):
+                break
+        return out
 
     def call_result(self, callee: FuncV, depth: int = 0, call: ir.Call | None = None,
                     ctx: Ctx | None = None) -> Value:
@@ -553,7 +592,7 @@ class Index:
             return self._cache[cache_key]
         self._cache[cache_key] = UNKNOWN  # cycle guard
         found = []
-        for ret in reversed(func.returns):
+        for ret in reversed(self.reachable_returns(func, fctx, depth)):
             if ret.value is None or (isinstance(ret.value, ir.Const) and ret.value.value is None):
                 continue
             value = self.resolve(ret.value, fctx, depth + 1)
@@ -576,16 +615,27 @@ class Index:
         for bind in func.binds:
             by_name.setdefault(bind.name, []).append(bind)
         for bname, items in by_name.items():
-            if len(items) < 2:
-                continue
-            start = max((i for i, item in enumerate(items) if not item.conditions), default=0)
-            chosen = items[start:]
-            if len(chosen) < 2 or any(_reads(b.value, bname) or any(is_marker(c) for c in b.conditions)
-                                      for b in chosen):
-                continue  # loops, `x = x + [...]`, try blocks: the last assignment, as before
-            table[bname] = chosen
+            chosen = _alternatives(bname, items)
+            if chosen is not None:
+                table[bname] = chosen
         self._branch_tables[id(func)] = (func, table)  # the function is kept: its id stays its own
         return table.get(name)
+
+    def branches(self, ctx: Ctx, name: str) -> tuple[list[Bind], Ctx] | None:
+        """The bindings of `name` as seen from `ctx` that may each be its value (`if c: x = a` / `else: x = b`,
+        in a function or at module level), with the context their values and tests are read in; None when
+        the name has one binding that counts."""
+        for func in self.scopes(ctx):
+            if name in func.assigns:
+                found = self._branches(func, name)
+                return (found, Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)) if found is not None else None
+            if ctx.bound(func.qualname, name) is not None or any(p.name == name for p in func.params):
+                return None
+        facts = self.by_name.get(ctx.module)
+        if facts is None or name not in facts.branches:
+            return None
+        chosen = _alternatives(name, facts.branches[name])
+        return (chosen, Ctx(ctx.module)) if chosen is not None else None
 
     def _branch_union(self, branches: list[Bind], name: str, local: Ctx, made_in: tuple[Hashable, ...],
                       depth: int) -> Value:
@@ -715,8 +765,7 @@ class Index:
                 values.append(self.resolve_assigned(own, Ctx(facts.module), ("global", facts.module, name), depth))
             return union(values)
         if name in facts.assigns:
-            return self.resolve_assigned(facts.assigns[name], Ctx(facts.module), ("global", facts.module, name),
-                                         depth)
+            return self._module_binding(facts, name, depth)
         if name in facts.functions:
             return FuncV(facts.module, name)
         if name in facts.classes:
@@ -742,6 +791,16 @@ class Index:
             outside = [s for s in facts.star_imports if s not in self.by_name]
             return ExternalV(f"{outside[0]}.{name}")
         return UNKNOWN
+
+    def _module_binding(self, facts: ModuleFacts, name: str, depth: int) -> Value:
+        """A module-level `name = expr`; for `if c: x = a` / `else: x = b`, each binding the tests allow."""
+        chosen = _alternatives(name, facts.branches[name]) if name in facts.branches else None
+        here = Ctx(facts.module)
+        if chosen is None:
+            return self.resolve_assigned(facts.assigns[name], here, ("global", facts.module, name), depth)
+        return union(self.resolve_assigned(b.value, here, ("global", facts.module, name) if b is chosen[-1]
+                                           else ("global", facts.module, name, b.line), depth)
+                     for b in chosen if not any(self.truth(c, here, depth + 1) is False for c in b.conditions))
 
     def import_ref(self, ref: ImportRef, depth: int = 0, seen: frozenset[tuple[str, str]] = frozenset(),
                    importer: str | None = None) -> Value:
@@ -885,7 +944,9 @@ class Index:
     def assignment(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """The expression `name` or `module.name` is bound to, and where to read it: function locals
         (enclosing scopes too; a parameter of that name hides everything further out), then module level,
-        following `from x import name` re-exports and star imports. None when it is not an assignment."""
+        following `from x import name` re-exports and star imports. None when it is not an assignment.
+        `depth`: that of the resolution asking (resolving `module` counts against MAX_RESOLVE_DEPTH, so a
+        loop-carried cycle such as `fields = cls.fields` / `field = fields[k]` / `cls = field.type` ends)."""
         if isinstance(expr, ir.Name):
             facts = self.by_name.get(ctx.module)
             if facts is None:
@@ -900,7 +961,7 @@ class Index:
             return self.module_assignment(facts.module, expr.id)
         if isinstance(expr, ir.Attr):
             # `depth`: the steps of the lookup this one is part of (`x = x.loc[i]` reads `x` again)
-            base = self.resolve(expr.value, ctx, depth)
+            base = self.resolve(expr.value, ctx, depth + 1)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
         return None

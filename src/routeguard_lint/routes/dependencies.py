@@ -5,7 +5,7 @@ take, and the middleware in front of it. Nodes are shared between routes (one pe
 from __future__ import annotations
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Param
+from routeguard_lint.facts.extract import Param, is_marker
 from routeguard_lint.project.calls import Calls, mentions_auth_state
 from routeguard_lint.project.index import (
     ClassV,
@@ -15,6 +15,7 @@ from routeguard_lint.project.index import (
     Index,
     InstanceV,
     LiteralV,
+    UnionV,
     UnknownV,
     Value,
 )
@@ -40,6 +41,9 @@ from routeguard_lint.vocabulary import (
     is_fastapi_name,
     last_name,
 )
+
+# Nested choices followed when a dependency is one of several alternatives (`a if c else (b if d else e)`).
+MAX_CHOICE_DEPTH = 4
 
 
 def _outside(value: Value) -> bool:
@@ -72,8 +76,126 @@ class DependencyTrees:
         if target_expr is None:
             return self.leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", NodeKind.UNRESOLVED,
                              ref.path, ref.line)
-        value = self.index.resolve(target_expr, ctx)
-        return self.node_for_value(value, target_expr, ctx, ref.path, ref.line)
+        return self.node_for_expr(target_expr, ctx, ref.path, ref.line)
+
+    def node_for_expr(self, expr: ir.Expr, ctx: Ctx, path: str, line: int, depth: int = 0) -> DepNode:
+        """The node of the dependency `expr` (read in `ctx`) stands for; when it is one of several values
+        depending on a test the analysis cannot decide, an ALTERNATIVES node keeping each with its test."""
+        value = self.index.resolve(expr, ctx)
+        if isinstance(value, UnionV) and depth < MAX_CHOICE_DEPTH:
+            return self.alternatives_node(value, expr, ctx, path, line, depth)
+        return self.node_for_value(value, expr, ctx, path, line)
+
+    def alternatives_node(self, value: UnionV, expr: ir.Expr, ctx: Ctx, path: str, line: int,
+                          depth: int) -> DepNode:
+        """`dep = a if c else b`, `if c: dep = a` / `else: dep = b`, `make_dep(flag)` whose returns depend on a
+        test: the alternatives, each a child whose `via` is the test under which it is the dependency."""
+        found = self._choices(expr, ctx, 0)
+        choices: list[tuple[str, ir.Expr | None, Value | None]]
+        if found is None:  # a union made some other way (`table[key]` with an unknown key): its values
+            where = (path, line)
+            choices = [(f"one of the values of `{ir.show(expr, 60)}`", None, option) for option in value.options]
+        else:
+            where, alternatives = found
+            choices = [(test, alt, None) for test, alt in alternatives]
+        key = ("alternatives", ir.show(expr, 200), ctx, where)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        node = DepNode(key, f"one of {len(choices)} dependencies chosen at run time by `{ir.show(expr, 60)}`",
+                       NodeKind.ALTERNATIVES, where[0], where[1])
+        self.nodes[key] = node
+        for test, alt, option in choices:
+            if alt is not None:
+                alt_expr, alt_ctx = (alt.expr, alt.ctx) if isinstance(alt, ir.Bound) and \
+                    isinstance(alt.ctx, Ctx) else (alt, ctx)
+                child = self.node_for_expr(alt_expr, alt_ctx, where[0], where[1], depth + 1)
+            else:
+                assert option is not None
+                child = self.node_for_value(option, expr, ctx, path, line)
+            node.children.append(Child(child, test))
+        return node
+
+    def _choices(self, expr: ir.Expr, ctx: Ctx, depth: int, site: tuple[str, int] | None = None
+                 ) -> tuple[tuple[str, int], list[tuple[str, ir.Expr]]] | None:
+        """Where a dependency is chosen between alternatives and each alternative with its test (as source
+        text), for a conditional expression, a name bound under `if` tests (locally, at module level, through
+        imports) and a call of a project function whose returns depend on its arguments; None otherwise.
+        `site`: where the expression is written, when it is the value of a binding being followed."""
+        if depth > MAX_CHOICE_DEPTH:
+            return None
+        if isinstance(expr, ir.Bound) and isinstance(expr.ctx, Ctx):
+            return self._choices(expr.expr, expr.ctx, depth + 1, site)
+        if isinstance(expr, ir.IfExp):
+            test = self.index.truth(expr.test, ctx)
+            if test is not None:
+                return self._choices(expr.body if test else expr.orelse, ctx, depth + 1, site)
+            shown = ir.show(expr.test, 60)
+            return site or (self.index.path_of(ctx.module), 0), \
+                [(shown, ir.Bound(expr.body, ctx)), (f"not ({shown})", ir.Bound(expr.orelse, ctx))]
+        if isinstance(expr, ir.Name):
+            return self._name_choices(expr.id, ctx, depth)
+        if isinstance(expr, ir.Call):
+            callee = self.index.resolve(expr.func, ctx)
+            func = self.index.func(callee) if isinstance(callee, FuncV) else None
+            if func is None or not isinstance(callee, FuncV):
+                return None
+            fctx = self.index.call_env(callee, func, expr, ctx)
+            returns = [r for r in self.index.reachable_returns(func, fctx) if r.value is not None]
+            here = (self.index.path_of(callee.module), returns[0].line if returns else func.line)
+            if len(returns) < 2:
+                value = returns[0].value if returns else None
+                return self._choices(value, fctx, depth + 1, here) if value is not None else None
+            return here, [(" and ".join(ir.show(c, 60) for c in r.conditions if not is_marker(c)) or "otherwise",
+                           ir.Bound(r.value, fctx)) for r in returns if r.value is not None]
+        return None
+
+    def _name_choices(self, name: str, ctx: Ctx, depth: int
+                      ) -> tuple[tuple[str, int], list[tuple[str, ir.Expr]]] | None:
+        """`_choices` for a name: its bindings under `if` tests, or the one binding it has, followed."""
+        found = self.index.branches(ctx, name)
+        if found is None:
+            imported = self._imported(name, ctx)
+            if imported is not None:
+                module, name = imported
+                ctx = Ctx(module)
+                found = self.index.branches(ctx, name)
+        if found is None:
+            bound = self.index.assignment(ir.Name(name), ctx)
+            if bound is None or bound[0] == ir.Name(name):
+                return None
+            value, where = bound
+            facts = self.index.by_name.get(where.module)
+            line = 0
+            if where.scope is None and facts is not None:
+                line = facts.assign_lines.get(name, 0)
+            elif facts is not None and where.scope in facts.functions:
+                line = max((b.line for b in facts.functions[where.scope].binds if b.name == name), default=0)
+            return self._choices(value, where, depth + 1, (self.index.path_of(where.module), line))
+        binds, where = found
+        kept = [b for b in binds if not any(self.index.truth(c, where) is False for c in b.conditions)]
+        path = self.index.path_of(where.module)
+        if len(kept) < 2:
+            return self._choices(kept[0].value, where, depth + 1, (path, kept[0].line)) if kept else None
+        first = next((b.line for b in kept if b.conditions), kept[0].line)
+        return (path, first), [(" and ".join(ir.show(c, 60) for c in b.conditions) or "otherwise",
+                                ir.Bound(b.value, where)) for b in kept]
+
+    def _imported(self, name: str, ctx: Ctx) -> tuple[str, str] | None:
+        """(module, name) of the module-level binding an imported name stands for (`from app.deps import dep`,
+        re-exports followed); None when `name` is not imported in `ctx`'s module."""
+        if any(name in func.assigns or any(p.name == name for p in func.params) for func in self.index.scopes(ctx)):
+            return None
+        module = ctx.module
+        for _ in range(10):
+            facts = self.index.by_name.get(module)
+            if facts is None:
+                return None
+            ref = facts.imports.get(name)
+            if ref is None or ref.name is None:
+                return (module, name) if module != ctx.module and name in facts.assigns else None
+            module, name = ref.module, ref.name
+        return None
 
     def node_for_value(self, value: Value, expr: ir.Expr, ctx: Ctx, path: str, line: int) -> DepNode:
         if self.index.library is not None and _outside(value):

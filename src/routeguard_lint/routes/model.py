@@ -62,6 +62,9 @@ class NodeKind(KindEnum):
     REQUEST_USER = "request-user"  # `request.user`, set by AuthenticationMiddleware
     MIDDLEWARE = "middleware"  # an authenticating middleware in front of the route
     DECORATOR = "decorator"  # a guard decorator under the route decorator
+    # one of several dependencies, chosen at run time by a test the analysis cannot decide (`a if c else b`):
+    # each child is one alternative, its `via` the test under which FastAPI gets it
+    ALTERNATIVES = "alternatives"
 
 
 class ParamKind(KindEnum):
