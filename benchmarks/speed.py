@@ -61,11 +61,19 @@ MEASURE = textwrap.dedent("""
     import json, os, resource, subprocess, sys, time
     cmd, env = json.loads(sys.argv[1]), json.loads(sys.argv[2])
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **env})
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **env})
+    out, err = proc.communicate()
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary = {}
+    try:  # `check --format json`: what the run found, to compare runs by more than their time
+        report = json.loads(out)
+        summary = {"routes": report["summary"]["routes"]["total"], "findings": report["summary"]["findings"],
+                   "rg000": report["summary"]["by_rule"].get("RG000", 0)}
+    except (ValueError, KeyError, TypeError):
+        pass
     print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
-                      "rc": proc.returncode, "err": proc.stderr.decode(errors="replace")[-400:]}))
+                      "rc": proc.returncode, "err": err.decode(errors="replace")[-400:], **summary}))
 """)
 
 
@@ -210,6 +218,15 @@ def report(figures: dict) -> str:
             f"| {row['target']} | {row['files']:,} | {row['lines']:,} | {pair(cold)} | {pair(warm, 2)} "
             f"| {pair(ruff)} | {pair(bandit)} | {ratios(cold, ruff)} | {ratios(cold, bandit)} "
             f"| {ratios(warm, cold)} | {max(cold['rss_mib'], warm['rss_mib']):.0f} | {per_line} |")
+    found = [f"{row['target']} {row['cold']['routes']:,} routes, {row['cold']['findings']:,} findings "
+             f"({row['cold']['rg000']} RG000)" for row in figures["targets"] if "routes" in row["cold"]]
+    if found:
+        lines += ["", "found by the cold runs: " + "; ".join(found)]
+        differ = [row["target"] for row in figures["targets"]
+                  if row["warm"].get("routes") != row["cold"].get("routes") or
+                  row["warm"].get("findings") != row["cold"].get("findings")]
+        if differ:
+            lines.append(f"!! warm and cold runs found different routes or findings: {', '.join(differ)}")
     one = figures.get("one_file")
     if one:
         start = figures["interpreter_start"]

@@ -28,6 +28,24 @@ def _literal(expr: ir.Expr | None) -> object:
     return _MISSING
 
 
+def _add(table: dict[str, list[tuple[ir.Call, Ctx]]], expr: ir.Expr | None, ctx: Ctx) -> None:
+    if isinstance(expr, ir.Call):
+        f = expr.func
+        key = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
+        if key:
+            table.setdefault(key, []).append((expr, ctx))
+
+
+def _calls_in(expr: ir.Expr | None, depth: int) -> list[ir.Call]:
+    """The calls in an expression (`Depends(viewer())`: both), outermost first."""
+    if not isinstance(expr, ir.Call) or depth > 6:
+        return []
+    out = [expr]
+    for arg in (*expr.args, *(value for _key, value in expr.kwargs)):
+        out.extend(_calls_in(arg, depth + 1))
+    return out
+
+
 class Closures:
     def __init__(self, index: Index) -> None:
         self.index = index
@@ -46,11 +64,13 @@ class Closures:
                     if key:
                         table.setdefault(key, []).append((site.call, Ctx(facts.module, site.scope)))
                 for expr in facts.assigns.values():
-                    if isinstance(expr, ir.Call):
-                        f = expr.func
-                        key = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
-                        if key:
-                            table.setdefault(key, []).append((expr, Ctx(facts.module)))
+                    _add(table, expr, Ctx(facts.module))
+                for func in facts.functions.values():
+                    for call in func.calls:  # `dep = current_user(optional=True)` in a function body
+                        _add(table, call, Ctx(facts.module, func.qualname))
+                    for param in func.params:  # `user = Depends(viewer())`: defaults are read around the `def`
+                        for call in _calls_in(param.default, 0):
+                            _add(table, call, Ctx(facts.module, func.parent))
             self._by_name = table
         return self._by_name.get(name, [])
 

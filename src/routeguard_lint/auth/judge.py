@@ -15,14 +15,13 @@ States (`AuthState`):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
-from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in
+from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in, refuses
 from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
@@ -225,7 +224,8 @@ def combined(route: Route, verdicts: list[tuple[tuple[str, ...], Verdict]]) -> V
         if first.state is AuthState.PROTECTED:
             reason = f"every dependency {where} may be at run time authenticates: " + "; ".join(
                 f"if {' and '.join(tests)}: {v.reason.removeprefix('authenticated by ')}" for tests, v in verdicts)
-            return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=first.chain, scheme=scheme)
+            chain = (f"each alternative of {where}: " + " / ".join(" -> ".join(v.chain) for _t, v in verdicts),)
+            return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=chain, scheme=scheme)
         return replace(first, reason=f"whichever dependency {where} is at run time: {first.reason}", forged=answer,
                        scheme=scheme)
     shown = "; ".join(f"if {' and '.join(tests)}: {v.state}" for tests, v in verdicts[:4])
@@ -362,6 +362,11 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(unknown[:3]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    gated = _gated(deps, judgement)
+    if gated:
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
+                       "test the analysis cannot decide, which does not depend on the request: " + gated,
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     branch = branches_on(root.func, optional_params(root, judgement.nodes))
     if branch:
         reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
@@ -382,31 +387,6 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         not any(judgement.node(n).carries for n in deps) else Answer.UNKNOWN
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
                    forged, scheme=scheme)
-
-
-# A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),
-# or an exception class whose name says the request is unauthenticated. 403 is left out on purpose: it also
-# answers IP allowlists, roles and feature flags, which say nothing about credentials. Only used to keep a
-# route out of "unprotected" (RG001 needs proof), never to call one protected.
-_REFUSAL_STATUS = frozenset({401})
-_REFUSAL_NAME = re.compile(r"unauthori[sz]|not_?authenticated|authentication_?(error|failed|required)|"
-                           r"invalid_?(token|credential)|HTTP_401", re.IGNORECASE)
-
-
-def _refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
-    """`expr` (what a `raise` raises) refuses an unauthenticated request: a 401, or an exception named so."""
-    if expr is None or depth > 6:
-        return False
-    if isinstance(expr, ir.Const):
-        return expr.value in _REFUSAL_STATUS
-    if isinstance(expr, (ir.Name, ir.Attr)):
-        name = ir.dotted(expr) or ""
-        last = name.rsplit(".", 1)[-1]
-        return bool(_REFUSAL_NAME.search(last))
-    if isinstance(expr, ir.Call):
-        parts = [expr.func, *expr.args, *(value for _key, value in expr.kwargs)]
-        return any(_refuses(part, depth + 1) for part in parts)
-    return False
 
 
 def _explicit_default(exit_: Exit) -> bool:
@@ -469,6 +449,16 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
     return f"{node.label} returns {' or '.join(shown)} for a request without credentials and checks a given one"
 
 
+def _gated(deps: list[DepNode], judgement: Judgement) -> str:
+    """The dependencies that let a request without credentials through only where a setting or other test the
+    analysis cannot decide says so (`if not require_login(): return None`), with those tests and where."""
+    out = sorted({f"{' or '.join(f'`{text}`' for text, _line in facts.gates)} in {n.label} "
+                  f"({n.path}:{', '.join(str(line) for line in sorted({line for _t, line in facts.gates}))})"
+                  for n in deps for facts in (judgement.node(n),) if facts.anonymous is True and facts.gates})
+    more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
+    return "; ".join(out[:2]) + more
+
+
 def _state_memo(deps: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
     """Unverified: only a `request.state` memo set by code that may have run first lets the request through."""
     memos = _state_memo_reasons(deps, judgement)
@@ -501,7 +491,7 @@ def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]
         if judgement.node(node).anonymous is True:
             continue  # the walk shows a request without credentials gets through it
         for raised in node.func.raises:
-            if _refuses(raised.exc):
+            if refuses(raised.exc):
                 where = f"{node.path}:{raised.line}" if node.path else f"line {raised.line}"
                 out.append(f"{node.label} refuses requests (`raise {ir.show(raised.exc, 40)}` at {where}) on a "
                            f"condition the analysis cannot tie to the request's credentials")

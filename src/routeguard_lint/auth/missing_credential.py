@@ -29,8 +29,8 @@ from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, Value
+from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
@@ -107,6 +107,10 @@ class Exit:
     expr: ir.Expr | None
     implicit: bool = False  # falls off the end of the function
     sure: bool = False  # every test on the way holds: the function certainly gets here
+    # tests on the way here that the analysis cannot decide and that do not depend on the request (a setting
+    # read at run time, `require_login()`): (source text, line). Also those of a `raise` that may have ended
+    # the walk before (it is reached only when they are false).
+    gates: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -241,6 +245,7 @@ class _Walk:
         self.here: tuple[int, tuple[ir.Expr, ...], bool] = (func.line, (), True)  # the event being evaluated
         self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
         self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
+        self.gated: list[tuple[str, int]] = []  # undecidable tests of raises that may have ended the walk
 
     def run(self) -> Outcome:
         events = self._events()
@@ -289,7 +294,7 @@ class _Walk:
             return self._returned(event, sure)
         implicit = self.generator_value if self.func.has_yield else NONE  # the end of the function
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
-                                   sure=not self.maybe_ended))
+                                   sure=not self.maybe_ended, gates=tuple(self.gated)))
         return False
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
@@ -314,16 +319,60 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
             return False
-        self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended))
+        gates = (*self.gated, *self._gates(event.conditions, event.line))
+        self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
+                                   gates=tuple(dict.fromkeys(gates))))
         return sure or self._may_end(event)
 
     def _may_end(self, event: _Event) -> bool:
         """A raise or return that is not certainly reached: True when the walk certainly ended by now."""
         if self.terminated(event.conditions, event.line):
             return True
+        if event.kind is _EventKind.RAISE and refuses(event.expr):
+            # a refusal (401) under a setting: what follows is reached only when the setting lets the request on
+            self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
         self.maybe_ended = True
         self._maybe_cut(event.conditions)
         return False
+
+    def _gates(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, int]]:
+        """The tests of `conds` the walk cannot decide that do not depend on the request or its credentials."""
+        out: list[tuple[str, int]] = []
+        for c in conds:
+            if not is_marker(c):
+                self._gate(c, line, out, 0)
+        return out
+
+    def _gate(self, test: ir.Expr, line: int, out: list[tuple[str, int]], depth: int) -> None:
+        """`test`, or the parts of an `and` / `or` / `not` that are such a test (`ENFORCE and token is None`)."""
+        if depth > 6:
+            return
+        value = self.eval(test)
+        if value.kind == "crash" or value.truth() is not None:
+            return
+        if not value.taint:
+            if not names_in(test) & self._factory_params():  # a factory's argument is not a setting
+                out.append((ir.show(test, 60), line))
+        elif isinstance(test, ir.BoolOp):
+            for part in test.values:
+                self._gate(part, line, out, depth + 1)
+        elif isinstance(test, ir.Not):
+            self._gate(test.value, line, out, depth + 1)
+
+    def _factory_params(self) -> set[str]:
+        """Parameters of the functions around a closure (`def current_user(optional=False): def dep(...)`):
+        what each call of the factory passes, which the walk leaves unknown when the calls disagree."""
+        out: set[str] = set()
+        parent = self.func.parent
+        for _ in range(4):
+            if parent is None:
+                break
+            outer = self.flow.index.func(FuncV(self.fv.module, parent))
+            if outer is None:
+                break
+            out.update(p.name for p in outer.params)
+            parent = outer.parent
+        return out
 
     # -- control ---------------------------------------------------------------------------------------
     def _maybe_cut(self, conds: tuple[ir.Expr, ...]) -> None:
@@ -415,7 +464,7 @@ class _Walk:
         if isinstance(expr, ir.Str):
             return AV("const", expr.value)
         if isinstance(expr, ir.Name):
-            return self.env.get(expr.id, UNK)
+            return self._name(expr)
         if isinstance(expr, ir.Attr):
             return self._attr(expr, d)
         if isinstance(expr, ir.Sub):
@@ -438,6 +487,14 @@ class _Walk:
             return AV("unk", None, self.eval(expr.value, d).taint)
         return UNK
 
+    def _name(self, expr: ir.Name) -> AV:
+        found = self.env.get(expr.id)
+        if found is not None:
+            return found
+        if expr.id in self.func.assigns or any(p.name == expr.id for p in self.func.params):
+            return UNK
+        return self._known(expr) or UNK  # a module constant or setting the evaluator knows
+
     def _attr(self, expr: ir.Attr, d: int) -> AV:
         base = self.eval(expr.value, d)
         if base.kind in ("crash", "none"):
@@ -448,7 +505,17 @@ class _Walk:
             stored = base.value.get(expr.attr)
             if stored is not None:
                 return stored
+        if base.kind == "unk" and not base.taint and isinstance(ir.dotted(expr), str):
+            return self._known(expr) or UNK  # `settings.REQUIRE_LOGIN`, when the evaluator knows it
         return AV("unk", None, base.taint)
+
+    def _known(self, expr: ir.Expr) -> AV | None:
+        """The value of an expression that does not depend on the request (a module constant, a setting, what a
+        project function without arguments returns) when the project's evaluator can tell it."""
+        value = self.flow.index.resolve(expr, self.ctx)
+        if isinstance(value, LiteralV):
+            return NONE if value.value is None else AV("const", value.value)
+        return None
 
     def _not(self, expr: ir.Not, d: int) -> AV:
         value = self.eval(expr.value, d)
@@ -631,6 +698,8 @@ class _Walk:
                 return built if built.kind == "crash" else AV("obj", made.value, True)
             if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
                 return self._project_call(call, target, callee, args, kwargs)
+            if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
+                return self._known(call) or AV("unk", None, taint)
             return AV("unk", None, taint)
         value = self.flow.index.resolve(call.func, self.ctx)
         if isinstance(value, ClassV):
@@ -812,6 +881,31 @@ class _Walk:
                 unknown = True
             last = value
         return AV("unk", None, taint) if unknown else last.tainted(taint)
+
+
+# A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),
+# or an exception class whose name says the request is unauthenticated. 403 is left out on purpose: it also
+# answers IP allowlists, roles and feature flags, which say nothing about credentials. Only used to keep a
+# route out of "unprotected" (RG001 needs proof), never to call one protected.
+_REFUSAL_STATUS = frozenset({401})
+_REFUSAL_NAME = re.compile(r"unauthori[sz]|not_?authenticated|authentication_?(error|failed|required)|"
+                           r"invalid_?(token|credential)|HTTP_401", re.IGNORECASE)
+
+
+def refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
+    """`expr` (what a `raise` raises) refuses an unauthenticated request: a 401, or an exception named so."""
+    if expr is None or depth > 6:
+        return False
+    if isinstance(expr, ir.Const):
+        return expr.value in _REFUSAL_STATUS
+    if isinstance(expr, (ir.Name, ir.Attr)):
+        name = ir.dotted(expr) or ""
+        last = name.rsplit(".", 1)[-1]
+        return bool(_REFUSAL_NAME.search(last))
+    if isinstance(expr, ir.Call):
+        parts = [expr.func, *expr.args, *(value for _key, value in expr.kwargs)]
+        return any(refuses(part, depth + 1) for part in parts)
+    return False
 
 
 _STR_METHODS = frozenset({

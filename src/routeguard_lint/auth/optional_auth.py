@@ -72,6 +72,9 @@ class NodeAuth:
     # rejects such a request on every path, lets it through on a path whose every test holds, and what it
     # then returns.
     carries: bool = False
+    # it consumes a credential itself: reads one from a scheme, header, cookie, query parameter or the request,
+    # or takes the raw credential a helper extracted (not an object another dependency made from it)
+    consumes: bool = False
     forged_rejects: bool = False
     forged_sure: bool = False
     forged_value: object = None
@@ -82,6 +85,9 @@ class NodeAuth:
     # `request.state` memos (attribute -> the functions that set it) that alone let a request without
     # credentials through: it passes only if that code ran first (`if hasattr(request.state, "user"): return ...`)
     state_memos: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    # a request without credentials gets through only on paths chosen by tests the analysis cannot decide and
+    # that do not depend on the request (`if not require_login(): return None`): (source text, line) of each
+    gates: tuple[tuple[str, int], ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -120,7 +126,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
         return facts
     seen.add(id(node))
     if node.credential and node.kind in _SOURCES:
-        facts.carries = True
+        facts.carries = facts.consumes = True
         facts.forged_value = FORGED
         facts.forged_sure = True  # a scheme or a header parameter takes any value
         return facts
@@ -133,8 +139,11 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     requests = {s.param.name: REQUEST for s in node.params if s.kind is ParamKind.REQUEST}
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.param.name)}
-    if not creds and not query and not (requests and reads.reads_request(fv)):
+    reads_request = bool(requests) and reads.reads_request(fv)
+    if not creds and not query and not reads_request:
         return facts
+    facts.consumes = bool(query) or reads_request or any(
+        isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
     env: dict[str, AV] = {**query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = flow.run(fv, env)
@@ -216,9 +225,18 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.anonymous = outcome.passes
     facts.guard = not outcome.passes
+    facts.gates = gates(outcome)
     facts.exits = tuple(outcome.exits)
     facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
+
+
+def gates(outcome: Outcome) -> tuple[tuple[str, int], ...]:
+    """The tests that alone let a request through a walked function: every exit is reached only where a test
+    the analysis cannot decide and that does not depend on the request allows it; () when one is not."""
+    if not outcome.passes or not all(ex.gates for ex in outcome.exits):
+        return ()
+    return tuple(dict.fromkeys(gate for ex in outcome.exits for gate in ex.gates))
 
 
 def _state_memos(fv: FuncV, flow: Flow, env: dict[str, AV], tested: dict[str, frozenset[tuple[str, str]]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import Judgement, judgement_of
+from routeguard_lint.auth.judge import AuthState, Judgement, judgement_of
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, walk
@@ -19,12 +19,18 @@ RULE = Rule(
     severity="error",
     cwe=(287,), security_severity=8.2, precision="high",
     what="""
-A dependency that either consumes a credential directly (a `fastapi.security` scheme, an
-`Authorization`/API-key header or session cookie, `request.headers[...]`) or whose name says it
-authenticates (`auth`, `verify`, `current_user`, `permission`, `login`, `guard`, `require`), and that has
-no way to reject the request: no `raise` in it, in the project functions it calls, or in its own
-sub-dependencies, and no call to a verifying library function such as `jwt.decode`. It returns `None`,
-`False`, a constant user, or falls through when a check fails.
+A credential consumer through which a request with an arbitrary, forged credential reaches the handler: a
+dependency that reads a credential (a `fastapi.security` scheme, an `Authorization`/API-key header or
+session cookie, a credential query parameter, `request.headers[...]`, the raw token a helper extracted), or
+whose name says it is the check (`auth`, `verify`, `current_user`, `permission`, `require`, ...) of what
+another dependency made of one (`require_admin(user)`), and that lets such a request through on a path
+whose every test holds, with nothing after it on the route rejecting it: no `raise`, no verifying library
+call such as `jwt.decode`. It returns `None`, `False`, a constant user, or falls through when a check fails.
+
+A dependency that only passes on an object made from a credential (an audit logger given the API key
+another dependency looked up) consumes none and is not reported. A function named like a check that
+touches no credential at all is reported only on a route that nothing authenticates (RG001), where it is
+the check the code seems to make.
 
 An `assert` is not a rejection: a dependency whose only check is `assert user is not None` is reported
 too (the message says so).
@@ -142,15 +148,19 @@ def _strategy(node: DepNode, graph: Graph, judgement: Judgement) -> bool:
 
 def check(graph: Graph) -> Iterable[Finding]:
     judgement = judgement_of(graph)
+    open_routes = {id(n) for route in graph.routes if route.root is not None
+                   and judgement.of(route).state is AuthState.UNPROTECTED for n in walk(route.root)}
     for node in dependency_nodes(graph).values():
         if node.kind not in _CALLABLE or node.func is None:
             continue
         direct = [child for child, _ in node.children if child.credential]
         facts = judgement.node(node)
         func = node.func
-        if direct or facts.carries:
-            # a credential consumer: RG002 when a forged credential gets through it, and through everything
-            # that consumes what it returns, to the handler
+        if direct or facts.consumes or (facts.carries and node.name_says_auth):
+            # a credential consumer (it reads the credential, or is the check of what another dependency made of
+            # it: `require_admin(user)`): RG002 when a forged credential gets through it, and through everything
+            # that consumes what it returns, to the handler. A dependency that only passes on an object made from
+            # a credential (`get_audit_logger(api_key)`) consumes none.
             if id(node) not in judgement.forged_reach or not facts.forged_sure or facts.forged_rejects:
                 continue
             what = _consumes(node, direct, judgement)
@@ -160,7 +170,9 @@ def check(graph: Graph) -> Iterable[Finding]:
             line = f" (line {exit_.line})" if exit_ is not None and exit_.line else ""
             message = (f"{node.label} {what} but lets a forged credential through: with an arbitrary value it "
                        f"{where}{line} without raising, and nothing after it on the route rejects the request")
-        elif node.name_says_auth:
+        elif node.name_says_auth and not facts.carries and id(node) in open_routes:
+            # named like a check, on a route that nothing authenticates: the code reads as protected and is not
+            # (a helper named `get_permissions` on a route something else protects is not the route's check)
             if _can_reject(node, set()) is not False or judgement.unresolved.get(id(node)):
                 continue  # it can reject, or hands the request to code that cannot be read
             if _strategy(node, graph, judgement):
