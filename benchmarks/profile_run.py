@@ -102,6 +102,14 @@ def install() -> None:
     workers_pool.run = in_process
 
 
+def _profiled(profiler: cProfile.Profile, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    profiler.enable()
+    try:
+        return fn(*args)
+    finally:
+        profiler.disable()
+
+
 def run_check(target: Path, cache_dir: Path | None) -> None:
     from routeguard_lint import cli
 
@@ -144,6 +152,18 @@ def main() -> int:
         SPENT.clear()
         CALLS.clear()
     profiler = cProfile.Profile() if args.cprofile else None
+    if profiler is not None:  # the analysis runs in a thread of its own (api.deep), where cProfile does not look
+        from routeguard_lint import api
+
+        def in_thread(fn: Callable[..., Any], *fn_args: Any) -> Any:
+            profiler.disable()  # a profiler is active in one thread at a time
+            try:
+                return api_deep(lambda: _profiled(profiler, fn, fn_args))
+            finally:
+                profiler.enable()
+
+        api_deep = api.deep
+        api.deep = in_thread
     started = time.process_time()
     if profiler is not None:
         profiler.enable()

@@ -21,9 +21,10 @@ Measures, every command in a fresh process (wall time, CPU of the process tree, 
 * warm: the same again, nothing changed;
 * ruff: `ruff check --isolated --no-cache --select ALL --exit-zero TARGET`, the reference for cold;
 * bandit: `bandit -r -q -f json TARGET` (polar and the mid-size app only: it takes minutes);
-* one file: in a copy of polar (about 2,000 files) with a warm cache, one file changed (a route module, a
-  module without "fastapi" in it, then a module no other file names and that nothing routeguard scans
-  for is in), reported as seconds over interpreter start (`python -c pass`);
+* one file: in a copy of polar (about 2,000 files) with a warm cache, one file changed (a route module: a
+  comment appended, then a statement inserted on its first line; a module without "fastapi" in it; then a
+  module no other file names and that nothing routeguard scans for is in), reported as seconds over
+  interpreter start (`python -c pass`);
 * startup: `routeguard --version`, `rules`, `explain RG001`, median of several runs;
 * with `--baseline-venv VENV`: the cold and warm runs also with VENV's routeguard (e.g. a release installed
   with `pip install routeguard==0.2.0` or from a git tag), each right beside the same run of this one, so
@@ -60,11 +61,19 @@ MEASURE = textwrap.dedent("""
     import json, os, resource, subprocess, sys, time
     cmd, env = json.loads(sys.argv[1]), json.loads(sys.argv[2])
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **env})
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **env})
+    out, err = proc.communicate()
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary = {}
+    try:  # `check --format json`: what the run found, to compare runs by more than their time
+        report = json.loads(out)
+        summary = {"routes": report["summary"]["routes"]["total"], "findings": report["summary"]["findings"],
+                   "rg000": report["summary"]["by_rule"].get("RG000", 0)}
+    except (ValueError, KeyError, TypeError):
+        pass
     print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
-                      "rc": proc.returncode, "err": proc.stderr.decode(errors="replace")[-400:]}))
+                      "rc": proc.returncode, "err": err.decode(errors="replace")[-400:], **summary}))
 """)
 
 
@@ -157,13 +166,17 @@ def one_file(rg: str, source: Path, tmp: Path, repeat: int) -> dict | None:
     out: dict = {"files": len(files), "route_file": str(route_file.relative_to(copy)),
                  "plain_file": str(plain.relative_to(copy)),
                  "unnamed_file": str(unnamed.relative_to(copy)) if unnamed else None}
-    for label, target in (("route", route_file), ("plain", plain), ("unnamed", unnamed)):
+    for label, target in (("route", route_file), ("route_code", route_file), ("plain", plain),
+                          ("unnamed", unnamed)):
         if target is None:
             continue
         runs = []
         for i in range(repeat):
-            with target.open("a", encoding="utf-8") as handle:
-                handle.write(f"\n# edited {label} {i}\n")
+            if label == "route_code":  # code, not a comment: a statement on top, every line below it moves
+                target.write_bytes(f"EDITED_{i} = {i}\n".encode() + target.read_bytes())
+            else:
+                with target.open("a", encoding="utf-8") as handle:
+                    handle.write(f"\n# edited {label} {i}\n")
             runs.append(measure(routeguard_cmd(rg, [copy]), env))
         out[label] = median_of(runs)
     out["unchanged"] = median_of([measure(routeguard_cmd(rg, [copy]), env) for _ in range(repeat)])
@@ -205,16 +218,27 @@ def report(figures: dict) -> str:
             f"| {row['target']} | {row['files']:,} | {row['lines']:,} | {pair(cold)} | {pair(warm, 2)} "
             f"| {pair(ruff)} | {pair(bandit)} | {ratios(cold, ruff)} | {ratios(cold, bandit)} "
             f"| {ratios(warm, cold)} | {max(cold['rss_mib'], warm['rss_mib']):.0f} | {per_line} |")
+    found = [f"{row['target']} {row['cold']['routes']:,} routes, {row['cold']['findings']:,} findings "
+             f"({row['cold']['rg000']} RG000)" for row in figures["targets"] if "routes" in row["cold"]]
+    if found:
+        lines += ["", "found by the cold runs: " + "; ".join(found)]
+        differ = [row["target"] for row in figures["targets"]
+                  if row["warm"].get("routes") != row["cold"].get("routes") or
+                  row["warm"].get("findings") != row["cold"].get("findings")]
+        if differ:
+            lines.append(f"!! warm and cold runs found different routes or findings: {', '.join(differ)}")
     one = figures.get("one_file")
     if one:
         start = figures["interpreter_start"]
         lines += ["", f"one file changed in a copy of polar ({one['files']:,} files, warm cache; interpreter start "
                       f"{start:.3f} s):"]
-        for label in ("route", "plain", "unnamed", "unchanged"):
+        for label in ("route", "route_code", "plain", "unnamed", "unchanged"):
             fig = one.get(label)
             if fig is None:
                 continue
-            what = {"route": f"a route module ({one['route_file']})", "plain": f"a plain module ({one['plain_file']})",
+            what = {"route": f"a route module ({one['route_file']}), a comment appended",
+                    "route_code": "the same route module, a statement inserted on its first line",
+                    "plain": f"a plain module ({one['plain_file']})",
                     "unnamed": f"a module no other file names ({one.get('unnamed_file')})",
                     "unchanged": "nothing changed"}[label]
             lines.append(f"  {what}: {fig['wall']:.2f} s wall ({fig['wall'] - start:.2f} s over interpreter start), "

@@ -324,3 +324,66 @@ def test_a_file_with_a_loop_carried_cycle_keeps_its_routes(tmp_path: Path, monke
     result = analyze([Path(".")])
     assert [f.rule_id for f in result.findings if f.rule_id == "RG000"] == []
     assert [(r.methods, r.path, r.file) for r in result.routes] == [(("GET",), "/items", "app/main.py")]
+
+
+def test_a_long_acyclic_chain_of_subscripted_attributes_stops_at_the_depth_bound() -> None:
+    """300 locals, each a subscript of an attribute of the one before: the lookup gives up at
+    MAX_RESOLVE_DEPTH (unknown) within Python's default recursion limit, whichever local it starts from."""
+    chain = "".join(f"    a{i} = a{i - 1}.fields[key]\n" for i in range(1, 301))
+    index = _index(f"def walk(items, key):\n    a0 = items\n{chain}    return a300\n")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        for name in ("a300", "a150", "a1"):
+            assert index.resolve(ir.Name(name), Ctx("m", "walk")) == UNKNOWN, name
+        assert index.resolve(ir.Name("a0"), Ctx("m", "walk")).__class__.__name__ == "ParamV"
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_a_router_included_in_both_branches_is_included_unconditionally(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if c: app.include_router(r)` / `else: ...; app.include_router(r)`: one route, no condition (it was
+    listed twice, once per branch); an include in one branch only keeps its conditions; an include under a
+    condition that the same include without it makes redundant adds nothing."""
+    result = _analyze("include_either_branch", monkeypatch)
+    assert sorted((r.methods, r.path, r.conditions) for r in result.routes) == [
+        (("GET",), "/api/v1/models", ()),
+        (("GET",), "/debug/vars", ("not metrics_disabled()", "os.environ.get('DEBUG') == '1'")),
+        (("GET",), "/status", ()),
+    ]
+
+
+def test_an_endpoint_chosen_by_a_condition_is_a_route_per_alternative(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if is_auth: handler = authed` / `else: handler = anonymous`, then `add_api_route(path, handler)` (and
+    `router.get(path)(a if c else b)`): each function is a route, with the condition naming it."""
+    result = _analyze("handler_alternatives", monkeypatch)
+    assert sorted((r.methods, r.path, r.state, r.conditions) for r in result.routes) == [
+        (("GET",), "/api/v1/assets", "protected", ("handler is app.assets.register.route.authed",)),
+        (("GET",), "/api/v1/assets", "unprotected", ("handler is app.assets.register.route.anonymous",)),
+        (("GET",), "/api/v1/status", "protected", ("handler is app.assets.register_status.status_with_user",)),
+        (("GET",), "/api/v1/status", "unprotected", ("handler is app.assets.register_status.status_for_key",)),
+        (("POST",), "/api/v1/assets", "protected", ("handler is app.assets.register.route.authed",)),
+        (("POST",), "/api/v1/assets", "unprotected", ("handler is app.assets.register.route.anonymous",)),
+    ]
+
+
+def test_dependencies_made_by_project_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`user = depends_user()` as a parameter default is the `Depends(injector.depends)` it returns (an
+    injector the configuration picks: unverified, naming it); `dependencies=get_dependencies()` is the list
+    it returns; an append under a condition that cannot be told adds nothing."""
+    routes = _table(_analyze("dependencies_from_functions", monkeypatch))
+    for path in ("/api/conversations/search", "/api/conversations/count"):
+        assert routes[("GET", path)].state == "unverified"
+        assert "injector.depends" in routes[("GET", path)].reason
+    assert routes[("GET", "/api/settings")].state == "protected"
+    assert routes[("GET", "/api/settings")].auth[0] == "app.security.check_session_key"
+    assert routes[("GET", "/api/options/models")].state == "unprotected"
+
+
+def test_a_name_rebound_from_itself_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rows = rows.iloc[-limit:]` under an `if`, then a call on `rows`: the lookup of `rows` goes through its
+    own assignment again; it stops at the depth bound (it was a RecursionError, and the file an RG000)."""
+    result = _analyze("self_rebinding", monkeypatch)
+    assert not [f for f in result.findings if f.rule_id == "RG000"]
+    assert sorted((r.path, r.state) for r in result.routes) == [
+        ("/api/v1/candles", "protected"), ("/api/v1/status", "unprotected")]

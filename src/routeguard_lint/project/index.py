@@ -200,6 +200,7 @@ class Index:
         self.modules = modules
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
+        self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
         self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
         self._branch_tables: dict[int, tuple[Func, dict[str, list[Bind]]]] = {}  # see `_branches`
@@ -300,7 +301,7 @@ class Index:
             text = self.string(expr, ctx, d)
             return LiteralV(text) if text is not None else UNKNOWN
         if isinstance(expr, ir.Call):
-            return self._call(expr, ctx, ("call", ctx.module, ctx.scope, expr.line, ir.show(expr, 200)), d)
+            return self._call(expr, ctx, ("call", ctx.module, ctx.scope, expr.line, self._site_text(expr)), d)
         if isinstance(expr, ir.Bound):
             return self.resolve(expr.expr, expr.ctx, d)
         if isinstance(expr, ir.IfExp):
@@ -322,6 +323,16 @@ class Index:
         if isinstance(expr, ir.Sub):
             return self._subscript(expr, ctx, d)
         return UNKNOWN
+
+    def _site_text(self, call: ir.Call) -> str:
+        """`ir.show(call, 200)`, the text that tells a call site apart, once per call object (the same facts
+        are resolved many times; the entry keeps the object alive, so its id is not reused)."""
+        known = self._site_texts.get(id(call))
+        if known is not None and known[0] is call:
+            return known[1]
+        text = ir.show(call, 200)
+        self._site_texts[id(call)] = (call, text)
+        return text
 
     def resolve_at(self, expr: ir.Expr | None, ctx: Ctx, line: int) -> Value:
         """`resolve`, for an expression on line `line` of a module body: a module-level name assigned on

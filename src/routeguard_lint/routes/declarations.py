@@ -424,9 +424,21 @@ class Declarations:
                                     call.line)
         inc = Include(owner.key, child.key, prefix, deps, site.facts.path, call.line, site.conditions,
                       env=self.routers.factory_env(arg, ctx))
-        if not any(i.parent == inc.parent and i.path == inc.path and i.line == inc.line and i.prefix == inc.prefix
-                   for i in child.included_by):  # the same include read in several calling contexts
-            child.included_by.append(inc)
+        if any(i.parent == inc.parent and i.path == inc.path and i.line == inc.line and i.prefix == inc.prefix
+               for i in child.included_by):  # the same include read in several calling contexts
+            return
+        same = [other for other in child.included_by if _same_include(other, inc)]
+        if any(_implies(inc.conditions, other.conditions) for other in same):
+            return  # it adds nothing: the same routes are there under fewer conditions
+        for other in same:
+            # `if c: app.include_router(r)` / `else: app.include_router(r)`: included either way
+            if _complementary(other.conditions, inc.conditions):
+                inc = replace(other, conditions=inc.conditions[:-1])
+                break
+        # an include this one makes redundant (the same routes under more conditions) is dropped
+        child.included_by[:] = [other for other in child.included_by
+                                if not (other in same and _implies(other.conditions, inc.conditions))]
+        child.included_by.append(inc)
 
     def _mount_kind(self, value: Value, child: RouterNode | None) -> MountKind:
         if child is not None:
@@ -467,3 +479,22 @@ def _which(expr: ir.Expr | None, handler: FuncV | None, handlers: list[FuncV]) -
     if handler is None or len(handlers) < 2:
         return ()
     return (f"{ir.show(expr)} is {handler.module}.{handler.qualname}",)
+
+
+def _same_include(a: Include, b: Include) -> bool:
+    """Two includes of one router into one parent that make the same routes (prefix, dependencies, factory)."""
+    return a.parent == b.parent and a.prefix == b.prefix and a.mount == b.mount and a.env == b.env and \
+        a.path == b.path and [(ir.show(d.expr), d.origin, d.scopes, d.security) for d in a.deps] == \
+        [(ir.show(d.expr), d.origin, d.scopes, d.security) for d in b.deps]
+
+
+def _implies(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Conditions `a` hold only where `b` hold (`b` is the outer part of `a`)."""
+    return a[:len(b)] == b
+
+
+def _complementary(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Conditions that differ only in their innermost test, taken one way and the other (`c` / `not c`)."""
+    if not a or len(a) != len(b) or a[:-1] != b[:-1]:
+        return False
+    return a[-1] == f"not {b[-1]}" or b[-1] == f"not {a[-1]}"

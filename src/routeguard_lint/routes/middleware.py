@@ -187,11 +187,19 @@ class MiddlewareReader:
                 for cond in ret.conditions:
                     self._path_test(cond, ctx, scan, positive=True)
         rejects = [r.conditions for r in func.raises] + \
-            [r.conditions for r in func.returns if self.is_reject_response(r.value, ctx)]
+            [r.conditions for r in func.returns if self.is_reject_response(r.value, ctx)] + \
+            [e.conditions for e in func.effects if self._raises(e.call, ctx)]  # `verify_api_key(header)`
         for conditions in rejects:  # a rejection under `path not in PUBLIC` exempts PUBLIC
             for cond in conditions:
                 self._path_test(cond, ctx, scan, positive=False)
         return scan
+
+    def _raises(self, call: ir.Call, ctx: Ctx) -> bool:
+        """Whether a call statement of the handler is to a project function with a `raise` of its own (a
+        check the handler delegates: the paths it is skipped for are exempt like those of a `raise`)."""
+        callee = self.index.resolve(call.func, ctx)
+        func = self.index.func(callee) if isinstance(callee, FuncV) else None
+        return func is not None and bool(func.raises)
 
     def _path_test(self, cond: ir.Expr, ctx: Ctx, scan: _Scan, positive: bool) -> None:
         if isinstance(cond, ir.Not):
