@@ -372,3 +372,15 @@ def test_a_name_rebound_from_itself_is_bounded(monkeypatch: pytest.MonkeyPatch) 
     assert not [f for f in result.findings if f.rule_id == "RG000"]
     assert sorted((r.path, r.state) for r in result.routes) == [
         ("/api/v1/candles", "protected"), ("/api/v1/status", "unprotected")]
+
+
+def test_a_dependency_list_chosen_by_an_undecided_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dependencies=([Depends(auth)] if is_auth else None)` with `is_auth` from configuration: each choice
+    is weighed (unverified, naming the test), not "no dependencies"; a decidable test picks its branch."""
+    routes = _table(_analyze("dependencies_chosen_by_flag", monkeypatch))
+    for method in ("GET", "POST"):
+        route = routes[(method, "/v1/models")]
+        assert route.state == "unverified"
+        assert "`require_key if is_auth else None`" in route.reason
+        assert "if is_auth: protected; if not (is_auth): unprotected" in route.reason
+    assert routes[("GET", "/v1/cluster/version")].state == "protected"

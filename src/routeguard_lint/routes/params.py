@@ -4,12 +4,13 @@ read from its annotation (`Annotated[T, marker]` and aliases of it) and default,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Param
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, external_name
-from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.literals import Literals, unbound
 from routeguard_lint.routes.model import DepRef, ParamKind, ParamSource
 from routeguard_lint.vocabulary import (
     ANNOTATED,
@@ -43,13 +44,39 @@ class Params:
         self.literals = literals
 
     def dep_list(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
-        """The `Depends(...)` / `Security(...)` of a `dependencies=[...]` argument."""
+        """The `Depends(...)` / `Security(...)` of a `dependencies=[...]` argument. A list chosen by a test the
+        analysis cannot decide (`[Security(auth)] if is_auth else None`) gives each of its dependencies as
+        one chosen by that test: `auth if is_auth else None` (the judgement weighs each choice)."""
+        choice = self._undecided(expr, ctx)
+        if choice is not None:
+            test, body, orelse, cctx = choice
+            refs = [(ref, True) for ref in self.dep_list(body, cctx, origin, path, line)] + \
+                [(ref, False) for ref in self.dep_list(orelse, cctx, origin, path, line)]
+            return [replace(ref, expr=_chosen(test, cctx, ref, taken), ctx=cctx) for ref, taken in refs
+                    if ref.expr is not None]
         out: list[DepRef] = []
         for item, ictx in self.literals.items_ctx(expr, ctx):
             ref = self.depends_call(item, ictx, origin, path, line)
             if ref is not None:
                 out.append(ref)
         return out
+
+    def _undecided(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[ir.Expr, ir.Expr, ir.Expr, Ctx] | None:
+        """`body if test else orelse` (or a name bound to one) whose test cannot be told, read in its context."""
+        for _ in range(MAX_RETURNED):
+            if isinstance(expr, ir.Bound):
+                inner = unbound(expr)
+            elif isinstance(expr, ir.Name):
+                found = self.literals.assignment(expr, ctx)
+                if found is None:
+                    return None
+                inner = found
+            else:
+                break
+            expr, ctx = inner.expr, inner.ctx
+        if isinstance(expr, ir.IfExp) and self.index.truth(expr.test, ctx) is None:
+            return expr.test, expr.body, expr.orelse, ctx
+        return None
 
     def depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
         """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call."""
@@ -220,3 +247,11 @@ class Params:
                     return last_name(base)
             return PROJECT_CLASS
         return ir.dotted(annotation)
+
+
+def _chosen(test: ir.Expr, ctx: Ctx, ref: DepRef, taken: bool) -> ir.Expr:
+    """The dependency of `ref` as present only when `test` is true (`taken`) or false: `dep if test else None`."""
+    assert ref.expr is not None
+    dep = ref.expr if ref.ctx == ctx else ir.Bound(ref.expr, ref.ctx)
+    absent = ir.Const(None)
+    return ir.IfExp(test, dep, absent) if taken else ir.IfExp(test, absent, dep)
