@@ -156,3 +156,34 @@ def test_a_handler_that_verifies_the_credential_itself_is_not_said_to_let_a_forg
     assert str(verdict.state) == "protected"
     assert "forged" not in verdict.reason
     assert verdict.forged is Answer.REJECTED
+
+
+def test_a_route_with_more_combinations_of_choices_than_judged_is_unverified(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five dependencies each chosen between two alternatives by a run-time setting: 32 combinations, more than
+    `MAX_WORLDS`; the route is unverified, naming where the choices are made, not judged on a subset."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.judge import MAX_WORLDS
+
+    assert MAX_WORLDS < 2 ** 5
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    deps = ["import os", "from fastapi import Depends, FastAPI, Header, HTTPException", "",
+            "def strict(x_token: str = Header()):", "    if x_token != os.environ['TOKEN']:",
+            "        raise HTTPException(401)", "", "def lenient():", "    return None", ""]
+    params = []
+    for i in range(5):
+        deps.append(f"dep{i} = strict if os.environ.get('FLAG{i}') else lenient")
+        params.append(f"d{i}=Depends(dep{i})")
+    deps += ["", "app = FastAPI()", "", "@app.get('/x')", f"def x({', '.join(params)}):", "    return {}"]
+    (app / "main.py").write_text("\n".join(deps) + "\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    (route,) = graph.routes
+    verdict = graph.auth.of(route)
+    assert str(verdict.state) == "unverified"
+    assert f"more than {MAX_WORLDS} combinations" in verdict.reason
+    assert "`dep0` (app/main.py:11)" in verdict.reason

@@ -326,6 +326,21 @@ def test_a_file_with_a_loop_carried_cycle_keeps_its_routes(tmp_path: Path, monke
     assert [(r.methods, r.path, r.file) for r in result.routes] == [(("GET",), "/items", "app/main.py")]
 
 
+def test_a_long_acyclic_chain_of_subscripted_attributes_stops_at_the_depth_bound() -> None:
+    """300 locals, each a subscript of an attribute of the one before: the lookup gives up at
+    MAX_RESOLVE_DEPTH (unknown) within Python's default recursion limit, whichever local it starts from."""
+    chain = "".join(f"    a{i} = a{i - 1}.fields[key]\n" for i in range(1, 301))
+    index = _index(f"def walk(items, key):\n    a0 = items\n{chain}    return a300\n")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        for name in ("a300", "a150", "a1"):
+            assert index.resolve(ir.Name(name), Ctx("m", "walk")) == UNKNOWN, name
+        assert index.resolve(ir.Name("a0"), Ctx("m", "walk")).__class__.__name__ == "ParamV"
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def test_a_router_included_in_both_branches_is_included_unconditionally(monkeypatch: pytest.MonkeyPatch) -> None:
     """`if c: app.include_router(r)` / `else: ...; app.include_router(r)`: one route, no condition (it was
     listed twice, once per branch); an include in one branch only keeps its conditions; an include under a

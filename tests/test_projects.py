@@ -185,3 +185,20 @@ def test_project_groups_of_siblings_and_nested_services(tmp_path: Path) -> None:
     assert project_groups([svc, tools], cwd=tmp_path) == [[svc], [tools]]
     # the repository's folder covers the service inside it: one analysis, as for the repository alone
     assert project_groups([svc, tmp_path / "repo"], cwd=tmp_path) == [[tmp_path / "repo", svc]]
+
+
+def test_fixes_across_projects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixable count, `--diff` and `--fix` each cover every project, each fixed from its own analysis."""
+    write(tmp_path, {**service("accounts"), **service("billing"), **FASTAPI_CHECKOUT}, top=False)
+    code, out, err = cli("check", "accounts", "billing", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert "Found 6 findings (RG001: 2, RG005: 2, RG006: 2) in 4 files (6 analysed). 4 fixable with --fix." in out
+    code, out, err = cli("check", "--diff", "accounts", "billing", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert code == 1
+    assert [line for line in out.splitlines() if line.startswith("+++")] == [
+        "+++ b/accounts/app/security.py", "+++ b/billing/app/security.py"]
+    assert "would fix 4 findings in 2 files (RG005: 2, RG006: 2)" in err
+    code, out, err = cli("check", "--fix", "billing", "accounts", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert code == 1  # the two RG001 remain
+    for name in ("accounts", "billing"):
+        assert "secrets.compare_digest" in (tmp_path / name / "app" / "security.py").read_text()
+    assert "Found 2 findings (RG001: 2) in 2 files (6 analysed)." in out

@@ -591,7 +591,8 @@ def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), job
                        select: Iterable[str] | None = None, config: Config | None = None,
                        cache_dir: Path | None = None, overlay: dict[str, bytes] | None = None,
                        project: Project | None = None) -> tuple[Result, Graph]:
-    """Analyse `paths`: the result, and the route graph it was read from. `config` None: the
+    """Analyse `paths` (of one project: `analyze` and `analyze_checked` take paths of several, see
+    `project_groups`): the result, and the route graph it was read from. `config` None: the
     configuration found by walking up from the first path (`find_config`; raises `ConfigError` when it
     is invalid), `Config()` for none. `select` None: the configuration's `select`/`ignore`; `excludes`
     add to its `exclude`. `cache_dir`: reuse per-file facts from there (cache.py); None computes
@@ -733,6 +734,11 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
             part = analyze_checked(group, excludes=excludes, jobs=jobs, select=group_select, config=group_config,
                                    cache_dir=cache_dir, fixable=fixable)
             assert isinstance(part, Checked)
+            if len(projects) > 1:
+                # one project's route graph at a time (the peak memory of the largest project, not of their
+                # sum): the fixable counts of all its findings are planned already; a subset (after a
+                # baseline) that needs planning again analyses that project again (`Checked.fixable`)
+                part.graph = None
             parts.append(part)
         return parts[0] if len(parts) == 1 else CheckedProjects(parts)
     if config is None:

@@ -224,7 +224,8 @@ def combined(route: Route, verdicts: list[tuple[tuple[str, ...], Verdict]]) -> V
         if first.state is AuthState.PROTECTED:
             reason = f"every dependency {where} may be at run time authenticates: " + "; ".join(
                 f"if {' and '.join(tests)}: {v.reason.removeprefix('authenticated by ')}" for tests, v in verdicts)
-            return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=first.chain, scheme=scheme)
+            chain = (f"each alternative of {where}: " + " / ".join(" -> ".join(v.chain) for _t, v in verdicts),)
+            return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=chain, scheme=scheme)
         return replace(first, reason=f"whichever dependency {where} is at run time: {first.reason}", forged=answer,
                        scheme=scheme)
     shown = "; ".join(f"if {' and '.join(tests)}: {v.state}" for tests, v in verdicts[:4])
