@@ -85,6 +85,8 @@ class DependencyTrees:
         value = self.index.resolve(expr, ctx)
         if isinstance(value, UnionV) and depth < MAX_CHOICE_DEPTH:
             return self.alternatives_node(value, expr, ctx, path, line, depth)
+        if value == LiteralV(None):  # the absent choice of `dep if c else None` (routes/params.dep_list)
+            return self.leaf(("absent",), "no dependency", NodeKind.FASTAPI, path, line)
         return self.node_for_value(value, expr, ctx, path, line)
 
     def alternatives_node(self, value: UnionV, expr: ir.Expr, ctx: Ctx, path: str, line: int,
