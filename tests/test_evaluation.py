@@ -404,3 +404,35 @@ def test_a_dependency_list_chosen_by_an_undecided_test(monkeypatch: pytest.Monke
     admin = routes[("GET", "/v1/admin/users")]  # `APIRouter(dependencies=[...] if flag else [])`
     assert admin.state == "unverified"
     assert "if os.environ.get('ADMIN_AUTH', '1') == '1': protected" in admin.reason
+
+
+def test_a_local_of_unknown_value_is_an_instance_of_its_declared_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auth_service: AuthService = app.state.auth_service` (and `Optional["AuthService"]` from a `getattr`
+    with a default): the dependency is that class's `__call__`. A declared class that another class of the
+    project derives from stays unknown: the instance may be the subclass (here it is, and it lets everyone
+    through), so the route is unverified, naming the local, never protected."""
+    routes = _table(_analyze("declared_locals", monkeypatch))
+    for path in ("/admin/users", "/admin/keys"):
+        assert routes[("GET", path)].state == "protected", path
+        assert routes[("GET", path)].auth[0] == "app.services.AuthService.__call__"
+    gated = routes[("GET", "/gated")]
+    assert gated.state == "unverified"
+    assert "cannot resolve gate (app/routes.py:27)" in gated.reason
+    assert routes[("POST", "/export")].state == "unprotected"
+
+
+def test_a_builtin_function_call_is_unknown_not_an_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Depends(getattr(app.state, "auth", None))`: what getattr returns cannot be told; it once counted as an
+    instance of `builtins.getattr`, one of FastAPI's own harmless callables, and the route was unprotected."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app.py").write_text(
+        "from fastapi import Depends, FastAPI\n"
+        "app = FastAPI()\n"
+        "dep = getattr(app.state, 'auth', None)\n"
+        "@app.get('/a')\n"
+        "def a(x=Depends(dep)):\n"
+        "    return {}\n")
+    monkeypatch.chdir(tmp_path)
+    (route,) = analyze([Path(".")]).routes
+    assert route.state == "unverified"
+    assert "cannot resolve dep (app.py:5)" in route.reason
