@@ -436,3 +436,36 @@ def test_a_builtin_function_call_is_unknown_not_an_instance(tmp_path: Path, monk
     (route,) = analyze([Path(".")]).routes
     assert route.state == "unverified"
     assert "cannot resolve dep (app.py:5)" in route.reason
+
+
+DECLARED = (
+    "from typing import Optional\n"
+    "from authlib.oauth2 import AuthorizationServer as _Base\n"
+    "class Manager:\n"
+    "    def decode(self, token): ...\n"
+    "class Server(_Base):\n"
+    "    def create_endpoint_response(self, name, request):\n"
+    "        return super().create_endpoint_response(name, request)\n"
+    "class Gate:\n"
+    "    def check(self, token): ...\n"
+    "class OpenGate(Gate):\n"
+    "    def check(self, token): ...\n"
+    "def helper(manager: Manager, server: Server, gate: Gate, maybe: Optional['Manager'], *, key: 'Manager'):\n"
+    "    pass\n"
+)
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("manager", FuncV("m", "Manager.decode")),
+    ("maybe", FuncV("m", "Manager.decode")),
+    ("key", FuncV("m", "Manager.decode")),
+    # a class deriving from a library class: what its methods reach is the library's, read (when it is
+    # installed) without what the library registers at run time
+    ("server", UNKNOWN),
+    # a class the project derives from: the argument may be the subclass
+    ("gate", UNKNOWN),
+])
+def test_a_parameter_no_call_binds_takes_its_declared_type(name: str, expected: object) -> None:
+    index = _index(DECLARED)
+    method = "check" if name == "gate" else ("create_endpoint_response" if name == "server" else "decode")
+    assert index.resolve(ir.Attr(ir.Name(name), method), Ctx("m", "helper")) == expected

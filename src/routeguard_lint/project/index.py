@@ -179,6 +179,8 @@ class Ctx:
 
 
 _BUILTINS = frozenset(dir(builtins))
+# bases that add no behaviour a declared type could hide (see Index._own_class)
+_NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic", "typing_extensions.Generic"})
 # builtins that are functions, not classes: a call of one makes no instance of it
 _BUILTIN_FUNCTIONS = frozenset(f"builtins.{name}" for name in _BUILTINS
                                if callable(getattr(builtins, name)) and not isinstance(getattr(builtins, name), type))
@@ -735,11 +737,45 @@ class Index:
         if expr is None:
             return UNKNOWN
         cls = self.resolve(expr, ctx, depth + 1)
-        if not isinstance(cls, ClassV) or self._has_subclass_named(cls.name.rpartition(".")[2]):
+        if not isinstance(cls, ClassV) or self._has_subclass_named(cls.name.rpartition(".")[2]) or \
+                not self._own_class(cls):
             return UNKNOWN
         func = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
         call = ir.Call(expr, (), (), func.line if func is not None else 0, 0)
         return InstanceV(cls, call, ctx.module, ctx.scope, ("declared", ctx.module, ctx.scope, name))
+
+    def declared_param(self, param: ParamV, depth: int) -> Value:
+        """A parameter no call binds here, taken from its declared type (`jwt_manager: JWTManager`), as
+        `declared_instance` takes a local's. Not in a library's code: what a library declares is its own
+        base class, which the project's classes derive from."""
+        if self._lib_mode or depth > MAX_RESOLVE_DEPTH:
+            return UNKNOWN
+        func = self.func(FuncV(param.module, param.func))
+        if func is None:
+            return UNKNOWN
+        for p in func.params:
+            if p.name == param.name and p.annotation is not None and \
+                    p.kind in ("pos", "posonly", "kwonly"):
+                where = Ctx(param.module, func.parent)
+                return self.declared_instance(p.annotation, where, f"{func.qualname}({p.name})", depth)
+        return UNKNOWN
+
+    def _own_class(self, cls_v: ClassV) -> bool:
+        """Whether every class `cls_v` derives from is the project's own (or `object`, `ABC`, `Generic`): a
+        method inherited from a library class (authlib's `AuthorizationServer.create_endpoint_response`) is
+        read, when it is, without what the library registers at run time, so a declared type gives no such
+        instance."""
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            if cdef is None:
+                return False
+            for base in cdef.bases:
+                value = self.resolve(base.value if isinstance(base, ir.Sub) else base, Ctx(owner.module))
+                if isinstance(value, ClassV):
+                    continue
+                if not (isinstance(value, ExternalV) and value.qualname in _NEUTRAL_BASES):
+                    return False
+        return True
 
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the modules read so far lists a base whose last name is `class_name`
@@ -873,7 +909,8 @@ class Index:
                 if isinstance(found, UnknownV):
                     found = self.instance_attr(owner, attr, None, depth)
                 return found
-            return UNKNOWN
+            declared = self.declared_param(base, depth)
+            return UNKNOWN if isinstance(declared, UnknownV) else self._attr(declared, attr, depth + 1)
         if isinstance(base, ModuleV):
             value = self.global_name(base.name, attr, depth)
             if not isinstance(value, UnknownV):
