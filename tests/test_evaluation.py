@@ -370,14 +370,16 @@ def test_an_endpoint_chosen_by_a_condition_is_a_route_per_alternative(monkeypatc
 def test_dependencies_made_by_project_functions(monkeypatch: pytest.MonkeyPatch) -> None:
     """`user = depends_user()` as a parameter default is the `Depends(injector.depends)` it returns (an
     injector the configuration picks: unverified, naming it); `dependencies=get_dependencies()` is the list
-    it returns; an append under a condition that cannot be told adds nothing."""
+    it returns; an append under a condition that cannot be told is the dependency chosen by that condition."""
     routes = _table(_analyze("dependencies_from_functions", monkeypatch))
     for path in ("/api/conversations/search", "/api/conversations/count"):
         assert routes[("GET", path)].state == "unverified"
         assert "injector.depends" in routes[("GET", path)].reason
     assert routes[("GET", "/api/settings")].state == "protected"
     assert routes[("GET", "/api/settings")].auth[0] == "app.security.check_session_key"
-    assert routes[("GET", "/api/options/models")].state == "unprotected"
+    models = routes[("GET", "/api/options/models")]  # `if os.environ.get(...): result.append(Depends(...))`
+    assert models.state == "unverified"
+    assert "if os.environ.get('SESSION_API_KEY', 'development-key'): protected; if not" in models.reason
 
 
 def test_a_name_rebound_from_itself_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -387,3 +389,50 @@ def test_a_name_rebound_from_itself_is_bounded(monkeypatch: pytest.MonkeyPatch) 
     assert not [f for f in result.findings if f.rule_id == "RG000"]
     assert sorted((r.path, r.state) for r in result.routes) == [
         ("/api/v1/candles", "protected"), ("/api/v1/status", "unprotected")]
+
+
+def test_a_dependency_list_chosen_by_an_undecided_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dependencies=([Depends(auth)] if is_auth else None)` with `is_auth` from configuration: each choice
+    is weighed (unverified, naming the test), not "no dependencies"; a decidable test picks its branch."""
+    routes = _table(_analyze("dependencies_chosen_by_flag", monkeypatch))
+    for method in ("GET", "POST"):
+        route = routes[(method, "/v1/models")]
+        assert route.state == "unverified"
+        assert "`require_key if is_auth else None`" in route.reason
+        assert "if is_auth: protected; if not (is_auth): unprotected" in route.reason
+    assert routes[("GET", "/v1/cluster/version")].state == "protected"
+    admin = routes[("GET", "/v1/admin/users")]  # `APIRouter(dependencies=[...] if flag else [])`
+    assert admin.state == "unverified"
+    assert "if os.environ.get('ADMIN_AUTH', '1') == '1': protected" in admin.reason
+
+
+def test_a_local_of_unknown_value_is_an_instance_of_its_declared_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`auth_service: AuthService = app.state.auth_service` (and `Optional["AuthService"]` from a `getattr`
+    with a default): the dependency is that class's `__call__`. A declared class that another class of the
+    project derives from stays unknown: the instance may be the subclass (here it is, and it lets everyone
+    through), so the route is unverified, naming the local, never protected."""
+    routes = _table(_analyze("declared_locals", monkeypatch))
+    for path in ("/admin/users", "/admin/keys"):
+        assert routes[("GET", path)].state == "protected", path
+        assert routes[("GET", path)].auth[0] == "app.services.AuthService.__call__"
+    gated = routes[("GET", "/gated")]
+    assert gated.state == "unverified"
+    assert "cannot resolve gate (app/routes.py:27)" in gated.reason
+    assert routes[("POST", "/export")].state == "unprotected"
+
+
+def test_a_builtin_function_call_is_unknown_not_an_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Depends(getattr(app.state, "auth", None))`: what getattr returns cannot be told; it once counted as an
+    instance of `builtins.getattr`, one of FastAPI's own harmless callables, and the route was unprotected."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app.py").write_text(
+        "from fastapi import Depends, FastAPI\n"
+        "app = FastAPI()\n"
+        "dep = getattr(app.state, 'auth', None)\n"
+        "@app.get('/a')\n"
+        "def a(x=Depends(dep)):\n"
+        "    return {}\n")
+    monkeypatch.chdir(tmp_path)
+    (route,) = analyze([Path(".")]).routes
+    assert route.state == "unverified"
+    assert "cannot resolve dep (app.py:5)" in route.reason

@@ -28,6 +28,7 @@ from routeguard_lint.auth.missing_credential import (
     AV,
     FORGED,
     MISSING,
+    NONE,
     REQUEST,
     Exit,
     Flow,
@@ -144,7 +145,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
         return facts
     facts.consumes = bool(query) or reads_request or any(
         isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
-    env: dict[str, AV] = {**query, **requests}
+    env: dict[str, AV] = {**_closure(node), **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = flow.run(fv, env)
     facts.carries = True
@@ -158,6 +159,12 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     facts.forged_value = AV("obj", None, True) if node.kind is NodeKind.CLASS else \
         (value.tainted() if value is not None else None)
     return facts
+
+
+def _closure(node: DepNode) -> dict[str, AV]:
+    """What the factory call that made the node's closure passed (`current_user(optional=True)`): its literal
+    arguments, bound to the factory's parameters the closure reads."""
+    return {name: NONE if value is None else AV("const", value) for name, value in node.closure}
 
 
 def _optional_source(node: DepNode) -> bool:
@@ -195,7 +202,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
             facts.guard = facts.request_guard = True
         elif query or (requests and reads.reads_request(fv)):
-            outcome = flow.run(fv, {**query, **requests})
+            outcome = flow.run(fv, {**_closure(node), **query, **requests})
             if not outcome.passes:
                 facts.anonymous = False
                 facts.guard = facts.request_guard = True
@@ -203,13 +210,13 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     params = {s.param.name for s in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
     if direct and node.kind is not NodeKind.ROUTE:
-        env = _missing_query_credentials(node)
+        env = {**_closure(node), **_missing_query_credentials(node)}
         env.update({via: MISSING for _c, via in direct if via in params})
         facts.optional_outcome = flow.run(fv, env)
     if any(b.anonymous is False for b, _c, _v in creds):
         facts.anonymous = False
         return facts
-    env = {**_missing_query_credentials(node), **requests}
+    env = {**_closure(node), **_missing_query_credentials(node), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = flow.run(fv, env)
     if outcome.passes and outcome.state_tests:
@@ -220,7 +227,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             # the missing credential is used only on the paths another input opens: RG008 asks about the
             # request that carries neither
             absent = {name: MISSING for name in _optional_inputs(node)[:4]}
-            direct_env = _missing_query_credentials(node)
+            direct_env = {**_closure(node), **_missing_query_credentials(node)}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.anonymous = outcome.passes

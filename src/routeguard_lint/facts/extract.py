@@ -151,6 +151,8 @@ class Func:
     effects: list[Effect] = field(default_factory=list)  # expression-statement calls
     # `nonlocal` name -> the last value this function gives it
     nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)
+    # local name -> its declared type (`service: AuthService = app.state.service`), the last annotation written
+    declared: dict[str, ir.Expr] = field(default_factory=dict)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in

@@ -764,6 +764,9 @@ class _Collector(_Walker):
             cls = self._class()
             if cls is not None:
                 cls.annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)
+            func = self._func()
+            if func is not None:  # a local's declared type: what an unknown value is taken to be
+                func.declared[node.target.value] = to_ir(node.annotation.annotation, line)
             if node.value is not None:
                 self._bind(node.target.value, to_ir(node.value, line), line)
             elif cls is not None:

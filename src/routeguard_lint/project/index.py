@@ -179,6 +179,9 @@ class Ctx:
 
 
 _BUILTINS = frozenset(dir(builtins))
+# builtins that are functions, not classes: a call of one makes no instance of it
+_BUILTIN_FUNCTIONS = frozenset(f"builtins.{name}" for name in _BUILTINS
+                               if callable(getattr(builtins, name)) and not isinstance(getattr(builtins, name), type))
 
 
 def _reads(expr: ir.Expr | None, name: str) -> bool:
@@ -519,8 +522,9 @@ class Index:
         if isinstance(callee, ExternalV) and self._lib_mode:
             callee = self.materialize(callee)
         if isinstance(callee, (ClassV, ExternalV)):
-            if isinstance(callee, ExternalV) and callee.qualname in ("functools.partial",):
-                return UNKNOWN
+            if isinstance(callee, ExternalV) and (callee.qualname in ("functools.partial",)
+                                                  or callee.qualname in _BUILTIN_FUNCTIONS):
+                return UNKNOWN  # what `getattr(obj, name, None)` or `next(it)` gives is not an instance of it
             return InstanceV(callee, call, ctx.module, ctx.scope, key)
         if isinstance(callee, FuncV):
             return self.call_result(callee, depth, call, ctx)
@@ -688,6 +692,9 @@ class Index:
                 else:
                     value = self.resolve_assigned(func.assigns[name], local,
                                                   ("local", ctx.module, scope, name, *made_in), depth)
+                if name in func.declared and any(isinstance(v, UnknownV) for v in _options(value)):
+                    declared = self.declared_instance(func.declared[name], local, name, depth)
+                    value = union(declared if isinstance(v, UnknownV) else v for v in _options(value))
                 writes = self._nonlocal_writes(ctx.module, scope, name)
                 if not writes:
                     return value
@@ -717,6 +724,33 @@ class Index:
                                          ("self", facts.module, func.class_name))
                     return ParamV(facts.module, scope, name)
         return self.global_name(ctx.module, name, depth)
+
+    def declared_instance(self, annotation: ir.Expr, ctx: Ctx, name: str, depth: int) -> Value:
+        """What a local whose value cannot be told holds, taken from its declared type
+        (`service: AuthService = app.state.service`): an instance of that project class. Only when no class
+        of the project names it as a base: an instance of a subclass may behave otherwise (its own
+        `__call__`), and the annotation cannot say which. `T | None` and `Optional[T]` are `T` (a `None`
+        there fails before any request is served)."""
+        expr = _declared_class(annotation)
+        if expr is None:
+            return UNKNOWN
+        cls = self.resolve(expr, ctx, depth + 1)
+        if not isinstance(cls, ClassV) or self._has_subclass_named(cls.name.rpartition(".")[2]):
+            return UNKNOWN
+        func = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
+        call = ir.Call(expr, (), (), func.line if func is not None else 0, 0)
+        return InstanceV(cls, call, ctx.module, ctx.scope, ("declared", ctx.module, ctx.scope, name))
+
+    def _has_subclass_named(self, class_name: str) -> bool:
+        """Whether a class of the modules read so far lists a base whose last name is `class_name`
+        (by name, not resolved: a same-named class elsewhere counts too, which only makes this stricter)."""
+        for facts in self.by_name.values():
+            for cdef in facts.classes.values():
+                for base in cdef.bases:
+                    text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
+                    if text is not None and text.rpartition(".")[2] == class_name:
+                        return True
+        return False
 
     def _nonlocal_writes(self, module: str, scope: str, name: str) -> list[tuple[ir.Expr, str]]:
         """(value, function) for each function nested in `scope` that assigns `scope`'s variable `name`
@@ -1028,3 +1062,29 @@ def _merge_entries(entries: list[tuple[str, ir.Expr]], more: list[tuple[str, ir.
     """A dict's items after `more` are added: a later key replaces an earlier one, as in `{**a, "k": v}`."""
     keys = {k for k, _ in more}
     return [(k, v) for k, v in entries if k not in keys] + more
+
+
+def _declared_class(annotation: ir.Expr) -> ir.Expr | None:
+    """The class a declared type names (`T`, `mod.T`, `"T"`, `T | None`, `Optional[T]`), or None."""
+    if isinstance(annotation, ir.Str):
+        parts = annotation.value.strip().split(".")
+        if not all(part.isidentifier() for part in parts):
+            return None
+        expr: ir.Expr = ir.Name(parts[0])
+        for part in parts[1:]:
+            expr = ir.Attr(expr, part)
+        return expr
+    if isinstance(annotation, ir.BinOp) and annotation.op == "|":
+        sides = [side for side in (annotation.left, annotation.right)
+                 if not (isinstance(side, ir.Const) and side.value is None)]
+        return _declared_class(sides[0]) if len(sides) == 1 else None
+    if isinstance(annotation, ir.Sub) and len(annotation.index) == 1 and \
+            (ir.dotted(annotation.value) or "").rpartition(".")[2] == "Optional":
+        return _declared_class(annotation.index[0])
+    if isinstance(annotation, (ir.Name, ir.Attr)) and ir.dotted(annotation) is not None:
+        return annotation
+    return None
+
+
+def _options(value: Value) -> tuple[Value, ...]:
+    return value.options if isinstance(value, UnionV) else (value,)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Param, is_marker
+from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.calls import Calls, mentions_auth_state
 from routeguard_lint.project.index import (
     ClassV,
@@ -84,6 +85,8 @@ class DependencyTrees:
         value = self.index.resolve(expr, ctx)
         if isinstance(value, UnionV) and depth < MAX_CHOICE_DEPTH:
             return self.alternatives_node(value, expr, ctx, path, line, depth)
+        if value == LiteralV(None):  # the absent choice of `dep if c else None` (routes/params.dep_list)
+            return self.leaf(("absent",), "no dependency", NodeKind.FASTAPI, path, line)
         return self.node_for_value(value, expr, ctx, path, line)
 
     def alternatives_node(self, value: UnionV, expr: ir.Expr, ctx: Ctx, path: str, line: int,
@@ -204,7 +207,7 @@ class DependencyTrees:
                                                       isinstance(found.cls, ClassV)):
                 value = found
         if isinstance(value, FuncV):
-            return self.callable_node(value, NodeKind.FUNCTION)
+            return self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(expr, ctx, value))
         if isinstance(value, ClassV):
             scheme = self.scheme_class(value)
             if scheme:
@@ -233,6 +236,41 @@ class DependencyTrees:
         if node.qualname is None:  # `security.access_token_required` on an object a library class made
             node.qualname = self._outside_name(expr, ctx)
         return node
+
+    def _closure(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[tuple[str, object], ...]:
+        """When `expr` is (or names) a call of a project factory that returns the closure `value`
+        (`current_user(optional=True)`, `current_active_user = current_user()`): the literal arguments of that
+        call, defaults included, by parameter name. () for anything else."""
+        for _ in range(6):
+            if isinstance(expr, ir.Bound):
+                where = expr.ctx
+                if not isinstance(where, Ctx):
+                    return ()
+                expr, ctx = expr.expr, where
+            elif isinstance(expr, (ir.Name, ir.Attr)):
+                found = self.index.assignment(expr, ctx)
+                if found is None:
+                    return ()
+                expr, ctx = found
+            else:
+                break
+        if not isinstance(expr, ir.Call):
+            return ()
+        factory = self.index.resolve(expr.func, ctx)
+        if not isinstance(factory, FuncV) or factory.module != value.module or \
+                not value.qualname.startswith(factory.qualname + "."):
+            return ()
+        func = self.index.func(factory)
+        if func is None:
+            return ()
+        env = bind_args(func, self.index.spread_kwargs(expr, ctx), ctx, Ctx(factory.module, func.parent),
+                        skip_first=False)
+        out: list[tuple[str, object]] = []
+        for name, bound in env.names.items():
+            inner = bound.expr if isinstance(bound, ir.Bound) else bound
+            if isinstance(inner, (ir.Const, ir.Str)):
+                out.append((name, inner.value))
+        return tuple(sorted(out, key=lambda item: item[0]))
 
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
@@ -320,15 +358,15 @@ class DependencyTrees:
         return node
 
     def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
-                      label: str | None = None) -> DepNode:
-        key = ("callable", fv)
+                      label: str | None = None, closure: tuple[tuple[str, object], ...] = ()) -> DepNode:
+        key: NodeId = ("callable", fv, closure) if closure else ("callable", fv)
         node = self.nodes.get(key)
         if node is not None:
             return node
         func = self.index.func(fv)
         facts = self.index.module(fv.module)
         node = DepNode(key, label or f"{fv.module}.{fv.qualname}", kind, facts.path if facts else None,
-                       func.line if func else None, func=func, func_module=fv.module)
+                       func.line if func else None, func=func, func_module=fv.module, closure=closure)
         self.nodes[key] = node
         if func is None:
             node.kind = NodeKind.UNRESOLVED

@@ -256,6 +256,9 @@ class DepNode:
     # Best-effort qualified name of a callable outside the project (external/unresolved nodes), e.g.
     # "fastapi_users.FastAPIUsers.current_user" for `users.current_user()`; matched by `auth-dependencies`.
     qualname: str | None = None
+    # for a closure a factory call made (`current_user(optional=True)`): the literal arguments of that call bound
+    # to the factory's parameters, (name, value) sorted; the node is one per such call, not per function
+    closure: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass

@@ -4,12 +4,13 @@ read from its annotation (`Annotated[T, marker]` and aliases of it) and default,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Param
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, Index, external_name
-from routeguard_lint.routes.literals import Literals
+from routeguard_lint.facts.extract import Param, is_marker
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, external_name
+from routeguard_lint.routes.literals import Literals, unbound
 from routeguard_lint.routes.model import DepRef, ParamKind, ParamSource
 from routeguard_lint.vocabulary import (
     ANNOTATED,
@@ -43,13 +44,96 @@ class Params:
         self.literals = literals
 
     def dep_list(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
-        """The `Depends(...)` / `Security(...)` of a `dependencies=[...]` argument."""
+        """The `Depends(...)` / `Security(...)` of a `dependencies=[...]` argument, with those chosen by tests
+        the analysis cannot decide (`conditional_deps`)."""
         out: list[DepRef] = []
         for item, ictx in self.literals.items_ctx(expr, ctx):
             ref = self.depends_call(item, ictx, origin, path, line)
             if ref is not None:
                 out.append(ref)
+        return out + self.conditional_deps(expr, ctx, origin, path, line)
+
+    def conditional_deps(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
+        """The dependencies of a `dependencies=` list that are there only under a test the analysis cannot
+        decide, each as the dependency chosen by that test (`auth if is_auth else None`: the judgement weighs
+        each choice); `Literals` leaves them out of the list's items. A list chosen by such a test
+        (`[Security(auth)] if is_auth else None`) gives each of its dependencies so, as does an append under one
+        in the function that builds the list (`if KEY: result.append(Depends(check))`)."""
+        choice = self._undecided(expr, ctx)
+        if choice is None:
+            return self._appended_if(expr, ctx, origin, path, line)
+        test, body, orelse, cctx = choice
+        refs = [(ref, True) for ref in self.dep_list(body, cctx, origin, path, line)] + \
+            [(ref, False) for ref in self.dep_list(orelse, cctx, origin, path, line)]
+        return [replace(ref, expr=_chosen(test, cctx, ref, taken), ctx=cctx) for ref, taken in refs
+                if ref.expr is not None]
+
+    def _appended_if(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
+        """`result = []; if KEY: result.append(Depends(check))` in the function that builds a dependency list
+        (`dependencies=get_dependencies()`): an append under tests the analysis cannot decide is the dependency
+        chosen by them (`check if KEY else None`); the unconditional appends are read by `Literals`."""
+        found = self._list_binding(expr, ctx)
+        if found is None:
+            return []
+        name, lctx = found
+        func = self.index.func(FuncV(lctx.module, lctx.scope)) if lctx.scope is not None else None
+        out: list[DepRef] = []
+        for effect in func.effects if func is not None else ():
+            f = effect.call.func
+            if not (effect.conditions and isinstance(f, ir.Attr) and f.attr == "append" and
+                    isinstance(f.value, ir.Name) and f.value.id == name and len(effect.call.args) == 1) or \
+                    any(is_marker(c) for c in effect.conditions):
+                continue
+            truths = [self.index.truth(c, lctx) for c in effect.conditions]
+            if False in truths or None not in truths:
+                continue  # never appended, or always (then `Literals.appended` would need to read it)
+            ref = self.depends_call(effect.call.args[0], lctx, origin, path, line)
+            if ref is None or ref.expr is None:
+                continue
+            tests = tuple(c for c, t in zip(effect.conditions, truths, strict=True) if t is None)
+            test = tests[0] if len(tests) == 1 else ir.BoolOp("and", tests)
+            out.append(replace(ref, expr=_chosen(test, lctx, ref, True), ctx=lctx))
         return out
+
+    def _list_binding(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[str, Ctx] | None:
+        """The local a dependency list is built in (`result = []` ... `return result`), following a bound
+        argument, a name and a project function's return."""
+        for _ in range(MAX_RETURNED * 2):
+            if isinstance(expr, ir.Bound):
+                inner = unbound(expr)
+                expr, ctx = inner.expr, inner.ctx
+            elif isinstance(expr, ir.Call):
+                returned = self.index.returned(expr, ctx)
+                if returned is None:
+                    return None
+                expr, ctx = returned
+            elif isinstance(expr, ir.Name):
+                found = self.literals.assignment(expr, ctx)
+                if found is None:
+                    return None
+                if isinstance(found.expr, ir.Seq):
+                    return (expr.id, found.ctx) if found.ctx.scope is not None else None
+                expr, ctx = found.expr, found.ctx
+            else:
+                return None
+        return None
+
+    def _undecided(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[ir.Expr, ir.Expr, ir.Expr, Ctx] | None:
+        """`body if test else orelse` (or a name bound to one) whose test cannot be told, read in its context."""
+        for _ in range(MAX_RETURNED):
+            if isinstance(expr, ir.Bound):
+                inner = unbound(expr)
+            elif isinstance(expr, ir.Name):
+                found = self.literals.assignment(expr, ctx)
+                if found is None:
+                    return None
+                inner = found
+            else:
+                break
+            expr, ctx = inner.expr, inner.ctx
+        if isinstance(expr, ir.IfExp) and self.index.truth(expr.test, ctx) is None:
+            return expr.test, expr.body, expr.orelse, ctx
+        return None
 
     def depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
         """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call."""
@@ -220,3 +304,11 @@ class Params:
                     return last_name(base)
             return PROJECT_CLASS
         return ir.dotted(annotation)
+
+
+def _chosen(test: ir.Expr, ctx: Ctx, ref: DepRef, taken: bool) -> ir.Expr:
+    """The dependency of `ref` as present only when `test` is true (`taken`) or false: `dep if test else None`."""
+    assert ref.expr is not None
+    dep = ref.expr if ref.ctx == ctx else ir.Bound(ref.expr, ref.ctx)
+    absent = ir.Const(None)
+    return ir.IfExp(test, dep, absent) if taken else ir.IfExp(test, absent, dep)

@@ -108,6 +108,8 @@ class Routers:
             ref = self.params.depends_call(item, ictx, origin, self.index.path_of(ictx.module), call.line)
             if ref is not None:
                 deps.append(ref)
+        deps += self.params.conditional_deps(call.kwarg("dependencies"), ctx, plain, self.index.path_of(ctx.module),
+                                             call.line)
         return RouterArgs(prefix, deps)
 
     def _effective_call(self, call: ir.Call, ctx: Ctx, cls: RouterClass) -> tuple[ir.Call, Ctx, str | None]:
