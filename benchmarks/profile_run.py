@@ -1,6 +1,6 @@
 """Where a run's CPU goes: one `routeguard check` in this process, split by pipeline stage.
 
-    python benchmarks/profile_run.py DIR [--warm] [--cprofile N] [--parse all]
+    python benchmarks/profile_run.py DIR [--warm [--no-results | --change FILE]] [--cprofile N] [--parse all]
 
 Runs `routeguard check DIR --format json` (output discarded) with the worker pool replaced by a loop in
 this process, so that every stage is timed on one clock (`time.process_time`). Each stage's entry points
@@ -10,9 +10,11 @@ worker's result makes between processes is reproduced (`pickle.dumps` / `loads` 
 charged to "inter-process".
 
 `--warm` runs once to fill a fresh cache directory, then measures the second run; `--no-results` makes
-that second run ignore the whole-result cache (facts/results.py), as after an edit of a route module.
-`--cprofile N` also prints the N functions with the largest own time (cProfile slows everything by about
-half: the stage shares stay comparable, the absolute figures do not).
+that second run ignore the whole-result cache (facts/results.py), as after an edit of a route module;
+`--change FILE` appends a comment line to FILE (under DIR: give a copy) before the second run, the
+pre-commit case itself.
+`--cprofile N` also prints the N functions with the largest own time, the analysis thread's included
+(cProfile slows everything by about half: the stage shares stay comparable, the absolute figures do not).
 """
 
 from __future__ import annotations
