@@ -91,10 +91,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
     },
     "config_early_return": {
         # `if not config.login_configured(): return None` before the check: configuration read at run time
-        ("PUT", "/feedback"): ("unverified", "`not config.login_configured()` in app.auth.current_user "
-                                             "(app/auth.py:23)"),
+        ("PUT", "/feedback"): ("unverified", "`not config.login_configured()` (app/auth.py:23) for "
+                                             "app.auth.current_user"),
+        # ... tested in the helper the dependency hands the token to
+        ("GET", "/history"): ("unverified", "`not config.login_configured()` (app/auth.py:50) for "
+                                            "app.auth.delegated_user"),
         # a refusal only when a run-time setting says so
-        ("GET", "/inbox"): ("unverified", "`config.ENFORCE_TOKENS` in app.auth.enforced_user (app/auth.py:44)"),
+        ("GET", "/inbox"): ("unverified", "`config.ENFORCE_TOKENS` (app/auth.py:44) for app.auth.enforced_user"),
         # constants the evaluator reads: followed
         ("GET", "/settings"): ("protected", "app.auth.strict_user"),
         ("GET", "/demo"): ("unprotected", ""),

@@ -452,8 +452,7 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
 def _gated(deps: list[DepNode], judgement: Judgement) -> str:
     """The dependencies that let a request without credentials through only where a setting or other test the
     analysis cannot decide says so (`if not require_login(): return None`), with those tests and where."""
-    out = sorted({f"{' or '.join(f'`{text}`' for text, _line in facts.gates)} in {n.label} "
-                  f"({n.path}:{', '.join(str(line) for line in sorted({line for _t, line in facts.gates}))})"
+    out = sorted({f"{' or '.join(f'`{text}` ({where})' for text, where in facts.gates)} for {n.label}"
                   for n in deps for facts in (judgement.node(n),) if facts.anonymous is True and facts.gates})
     more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
     return "; ".join(out[:2]) + more

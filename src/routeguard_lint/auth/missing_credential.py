@@ -108,9 +108,9 @@ class Exit:
     implicit: bool = False  # falls off the end of the function
     sure: bool = False  # every test on the way holds: the function certainly gets here
     # tests on the way here that the analysis cannot decide and that do not depend on the request (a setting
-    # read at run time, `require_login()`): (source text, line). Also those of a `raise` that may have ended
-    # the walk before (it is reached only when they are false).
-    gates: tuple[tuple[str, int], ...] = ()
+    # read at run time, `require_login()`): (source text, "path:line"). Also those of a `raise` that may have
+    # ended the walk before (it is reached only when they are false), and of a helper called on the way.
+    gates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -245,7 +245,8 @@ class _Walk:
         self.here: tuple[int, tuple[ir.Expr, ...], bool] = (func.line, (), True)  # the event being evaluated
         self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
         self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
-        self.gated: list[tuple[str, int]] = []  # undecidable tests of raises that may have ended the walk
+        self.gated: list[tuple[str, str]] = []
+        self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
 
     def run(self) -> Outcome:
         events = self._events()
@@ -335,15 +336,16 @@ class _Walk:
         self._maybe_cut(event.conditions)
         return False
 
-    def _gates(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, int]]:
+    def _gates(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, str]]:
         """The tests of `conds` the walk cannot decide that do not depend on the request or its credentials."""
-        out: list[tuple[str, int]] = []
+        out: list[tuple[str, str]] = []
+        where = f"{self.flow.index.path_of(self.fv.module)}:{line}"
         for c in conds:
             if not is_marker(c):
-                self._gate(c, line, out, 0)
+                self._gate(c, where, out, 0)
         return out
 
-    def _gate(self, test: ir.Expr, line: int, out: list[tuple[str, int]], depth: int) -> None:
+    def _gate(self, test: ir.Expr, where: str, out: list[tuple[str, str]], depth: int) -> None:
         """`test`, or the parts of an `and` / `or` / `not` that are such a test (`ENFORCE and token is None`)."""
         if depth > 6:
             return
@@ -351,13 +353,28 @@ class _Walk:
         if value.kind == "crash" or value.truth() is not None:
             return
         if not value.taint:
-            if not names_in(test) & self._factory_params():  # a factory's argument is not a setting
-                out.append((ir.show(test, 60), line))
+            if not names_in(test) & self._inputs():  # a setting, not a request input or a factory's argument
+                out.append((ir.show(test, 60), where))
         elif isinstance(test, ir.BoolOp):
             for part in test.values:
-                self._gate(part, line, out, depth + 1)
+                self._gate(part, where, out, depth + 1)
         elif isinstance(test, ir.Not):
-            self._gate(test.value, line, out, depth + 1)
+            self._gate(test.value, where, out, depth + 1)
+
+    def _inputs(self) -> set[str]:
+        """The names whose value comes from what the function is given rather than from settings: its parameters
+        (request inputs FastAPI injects, a caller's arguments), the locals computed from them, and the parameters
+        of the functions around a closure (what each call of a factory passes)."""
+        if self._input_names is not None:
+            return self._input_names
+        out = {p.name for p in self.func.params} | self._factory_params()
+        for _ in range(4):
+            before = len(out)
+            out.update(b.name for b in self.func.binds if names_in(b.value) & out)
+            if len(out) == before:
+                break
+        self._input_names = out
+        return out
 
     def _factory_params(self) -> set[str]:
         """Parameters of the functions around a closure (`def current_user(optional=False): def dep(...)`):
@@ -836,6 +853,9 @@ class _Walk:
             return CRASH  # the project function rejects a missing credential
         if not any(ex.sure for ex in outcome.exits):
             self.maybe_ended = True  # it may raise: what follows is no longer certain
+        if self.here[2] and all(ex.gates for ex in outcome.exits):
+            # a helper on every path lets the request on only where a setting says so: so does what follows
+            self.gated.extend(g for ex in outcome.exits for g in ex.gates if g not in self.gated)
         if as_object:
             return AV("obj", None, True)
         return outcome.value().tainted()

@@ -87,8 +87,8 @@ class NodeAuth:
     # credentials through: it passes only if that code ran first (`if hasattr(request.state, "user"): return ...`)
     state_memos: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     # a request without credentials gets through only on paths chosen by tests the analysis cannot decide and
-    # that do not depend on the request (`if not require_login(): return None`): (source text, line) of each
-    gates: tuple[tuple[str, int], ...] = ()
+    # that do not depend on the request (`if not require_login(): return None`): (source text, "path:line")
+    gates: tuple[tuple[str, str], ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -238,7 +238,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     return facts
 
 
-def gates(outcome: Outcome) -> tuple[tuple[str, int], ...]:
+def gates(outcome: Outcome) -> tuple[tuple[str, str], ...]:
     """The tests that alone let a request through a walked function: every exit is reached only where a test
     the analysis cannot decide and that does not depend on the request allows it; () when one is not."""
     if not outcome.passes or not all(ex.gates for ex in outcome.exits):
