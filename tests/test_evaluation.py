@@ -375,6 +375,10 @@ def test_dependencies_made_by_project_functions(monkeypatch: pytest.MonkeyPatch)
     for path in ("/api/conversations/search", "/api/conversations/count"):
         assert routes[("GET", path)].state == "unverified"
         assert "injector.depends" in routes[("GET", path)].reason
+    # each route's reason names the place its own dependency is written (a leaf shared by text once kept the
+    # location of the first route that met it)
+    assert routes[("GET", "/api/conversations/search")].reason.endswith("(app/main.py:14)")
+    assert routes[("GET", "/api/conversations/count")].reason.endswith("(app/main.py:19)")
     assert routes[("GET", "/api/settings")].state == "protected"
     assert routes[("GET", "/api/settings")].auth[0] == "app.security.check_session_key"
     models = routes[("GET", "/api/options/models")]  # `if os.environ.get(...): result.append(Depends(...))`

@@ -75,8 +75,8 @@ class DependencyTrees:
         if target_expr is None:  # Depends(): the annotation is the dependency
             target_expr = self.params.annotation_type(ref.annotation, ctx)
         if target_expr is None:
-            return self.leaf(("unresolved", "Depends()"), "Depends() without a usable annotation", NodeKind.UNRESOLVED,
-                             ref.path, ref.line)
+            return self.leaf(("unresolved", "Depends()", ref.path, ref.line), "Depends() without a usable annotation",
+                             NodeKind.UNRESOLVED, ref.path, ref.line)
         return self.node_for_expr(target_expr, ctx, ref.path, ref.line)
 
     def node_for_expr(self, expr: ir.Expr, ctx: Ctx, path: str, line: int, depth: int = 0) -> DepNode:
@@ -223,8 +223,8 @@ class DependencyTrees:
                     return self.callable_node(call, NodeKind.INSTANCE, instance=value)
             if value.cls is None:
                 # a call we could not follow (e.g. an unknown factory)
-                node = self.leaf(("unresolved", ir.show(value.call)), ir.show(value.call), NodeKind.UNRESOLVED, path,
-                                 line)
+                node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
+                                 NodeKind.UNRESOLVED, path, line)
                 if node.qualname is None:
                     node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
                 return node
@@ -232,7 +232,7 @@ class DependencyTrees:
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
             return self._external_leaf(value.qualname, value.qualname, path, line)
-        node = self.leaf(("unresolved", ir.show(expr)), ir.show(expr), NodeKind.UNRESOLVED, path, line)
+        node = self.leaf(("unresolved", ir.show(expr), path, line), ir.show(expr), NodeKind.UNRESOLVED, path, line)
         if node.qualname is None:  # `security.access_token_required` on an object a library class made
             node.qualname = self._outside_name(expr, ctx)
         return node
