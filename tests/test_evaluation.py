@@ -355,16 +355,23 @@ def test_a_router_included_in_both_branches_is_included_unconditionally(monkeypa
 
 def test_an_endpoint_chosen_by_a_condition_is_a_route_per_alternative(monkeypatch: pytest.MonkeyPatch) -> None:
     """`if is_auth: handler = authed` / `else: handler = anonymous`, then `add_api_route(path, handler)` (and
-    `router.get(path)(a if c else b)`): each function is a route, with the condition naming it."""
+    `router.get(path)(a if c else b)`): each function is a route, with the condition naming it; when one lets
+    a request without credentials through and the other does not, both are unverified."""
     result = _analyze("handler_alternatives", monkeypatch)
     assert sorted((r.methods, r.path, r.state, r.conditions) for r in result.routes) == [
-        (("GET",), "/api/v1/assets", "protected", ("handler is app.assets.register.route.authed",)),
-        (("GET",), "/api/v1/assets", "unprotected", ("handler is app.assets.register.route.anonymous",)),
-        (("GET",), "/api/v1/status", "protected", ("handler is app.assets.register_status.status_with_user",)),
-        (("GET",), "/api/v1/status", "unprotected", ("handler is app.assets.register_status.status_for_key",)),
-        (("POST",), "/api/v1/assets", "protected", ("handler is app.assets.register.route.authed",)),
-        (("POST",), "/api/v1/assets", "unprotected", ("handler is app.assets.register.route.anonymous",)),
+        (("GET",), "/api/v1/assets", "unverified", ("handler is app.assets.register.route.anonymous",)),
+        (("GET",), "/api/v1/assets", "unverified", ("handler is app.assets.register.route.authed",)),
+        (("GET",), "/api/v1/status", "unverified", ("handler is app.assets.register_status.status_for_key",)),
+        (("GET",), "/api/v1/status", "unverified", ("handler is app.assets.register_status.status_with_user",)),
+        (("GET",), "/kiosk/v1/status", "unprotected", ()),
+        (("POST",), "/api/v1/assets", "unverified", ("handler is app.assets.register.route.anonymous",)),
+        (("POST",), "/api/v1/assets", "unverified", ("handler is app.assets.register.route.authed",)),
     ]
+    # one route of the running app: unverified, saying what each function gets (never RG001 on a guess)
+    status = next(r for r in result.routes if r.path == "/api/v1/status")
+    assert "if handler is app.assets.register_status.status_with_user: protected" in status.reason
+    assert "if handler is app.assets.register_status.status_for_key: unprotected" in status.reason
+    assert [(f.rule_id, f.line) for f in result.findings if f.rule_id == "RG001"] == [("RG001", 34)]
 
 
 def test_dependencies_made_by_project_functions(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -161,7 +161,32 @@ def judge(graph: Graph) -> Judgement:
                                               f"router the analysis can read (a library's, or a value only known at "
                                               f"run time) ({route.decl.file}:{route.decl.line})")
         judgement.verdicts[id(route)] = verdict
+    _handler_choices(graph.routes, judgement.verdicts)
     return judgement
+
+
+def _handler_choices(routes: list[Route], verdicts: dict[int, Verdict]) -> None:
+    """Routes whose endpoint is one of several functions chosen by a test the analysis cannot decide
+    (`if is_auth: handler = authed` / `else: handler = anonymous`; each listed with the condition naming its
+    function) are one route of the running app. When one alternative lets a request without credentials
+    through and another does not, that is not proven for the route: each alternative is unverified, naming
+    what each function gets."""
+    groups: dict[tuple[str, int, tuple[str, ...], str], list[Route]] = {}
+    for route in routes:
+        if route.decl.conditions:
+            groups.setdefault((route.decl.file, route.decl.line, route.methods, route.full_path), []).append(route)
+    for members in groups.values():
+        states = {verdicts[id(r)].state for r in members}
+        if len(members) < 2 or len(states) < 2 or AuthState.UNPROTECTED not in states:
+            continue
+        shown = "; ".join(f"if {' and '.join(r.decl.conditions)}: {verdicts[id(r)].state}" for r in members[:4])
+        more = f" (and {len(members) - 4} more)" if len(members) > 4 else ""
+        for route in members:
+            verdicts[id(route)] = Verdict(
+                AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on which function "
+                f"the endpoint ({route.decl.file}:{route.decl.line}) is at run time, chosen by a test the analysis "
+                f"cannot decide: {shown}{more}", Answer.UNKNOWN, Answer.UNKNOWN,
+                scheme=verdicts[id(route)].scheme)
 
 
 # ------------------------------------------------------------------------------------------- choices
