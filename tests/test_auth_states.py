@@ -192,3 +192,30 @@ def test_a_route_with_more_combinations_of_choices_than_judged_is_unverified(
     assert str(verdict.state) == "unverified"
     assert f"more than {MAX_WORLDS} combinations" in verdict.reason
     assert "`dep0` (app/main.py:11)" in verdict.reason
+
+
+def test_an_alternative_that_cannot_be_resolved_keeps_the_test_that_chooses_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`strict if setting else <a plugin loaded at run time>`: the whole value is unknown, but the route's reason
+    names the test and says what each alternative gets (the plugin one: what cannot be resolved)."""
+    from routeguard_lint.api import analyze_with_graph
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "main.py").write_text(
+        "import importlib\nimport os\n\nfrom fastapi import Depends, FastAPI, Header, HTTPException\n\n\n"
+        "def strict(x_token: str = Header()):\n    if x_token != os.environ['TOKEN']:\n"
+        "        raise HTTPException(401)\n\n\n"
+        "dep = strict if os.environ.get('STRICT') else importlib.import_module(os.environ['PLUGIN']).dep\n"
+        "app = FastAPI()\n\n\n@app.get('/x')\ndef x(user=Depends(dep)):\n    return {}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    (route,) = graph.routes
+    verdict = graph.auth.of(route)
+    assert str(verdict.state) == "unverified"
+    assert "which dependency `dep` (app/main.py:12) is at run time" in verdict.reason
+    assert "if os.environ.get('STRICT'): protected; if not (os.environ.get('STRICT')): unverified (cannot resolve" \
+        in verdict.reason

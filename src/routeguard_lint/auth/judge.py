@@ -235,6 +235,9 @@ def _too_many(route: Route) -> Verdict:
                    f"{MAX_WORLDS} combinations of alternatives ({_alternatives_sites(route)})")
 
 
+_UNKNOWN_PREFIX = "whether a request without credentials is rejected cannot be told: "
+
+
 def combined(route: Route, verdicts: list[tuple[tuple[str, ...], Verdict]]) -> Verdict:
     """The verdict on a route judged once per run-time choice of its dependencies: protected when every
     choice is, unprotected (or public) when every choice is, else unverified, naming the tests that choose and
@@ -253,7 +256,9 @@ def combined(route: Route, verdicts: list[tuple[tuple[str, ...], Verdict]]) -> V
             return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=chain, scheme=scheme)
         return replace(first, reason=f"whichever dependency {where} is at run time: {first.reason}", forged=answer,
                        scheme=scheme)
-    shown = "; ".join(f"if {' and '.join(tests)}: {v.state}" for tests, v in verdicts[:4])
+    shown = "; ".join(f"if {' and '.join(tests)}: {v.state}" +
+                      (f" ({v.reason.removeprefix(_UNKNOWN_PREFIX)})" if v.state is AuthState.UNVERIFIED else "")
+                      for tests, v in verdicts[:4])
     more = f" (and {len(verdicts) - 4} more)" if len(verdicts) > 4 else ""
     return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on which "
                    f"dependency {where} is at run time, chosen by a test the analysis cannot decide: {shown}{more}",

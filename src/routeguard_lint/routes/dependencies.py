@@ -19,6 +19,7 @@ from routeguard_lint.project.index import (
     UnionV,
     UnknownV,
     Value,
+    options,
 )
 from routeguard_lint.routes.middleware import Middleware, Role
 from routeguard_lint.routes.model import (
@@ -83,21 +84,23 @@ class DependencyTrees:
         """The node of the dependency `expr` (read in `ctx`) stands for; when it is one of several values
         depending on a test the analysis cannot decide, an ALTERNATIVES node keeping each with its test."""
         value = self.index.resolve(expr, ctx)
-        if isinstance(value, UnionV) and depth < MAX_CHOICE_DEPTH:
-            return self.alternatives_node(value, expr, ctx, path, line, depth)
+        if depth < MAX_CHOICE_DEPTH and isinstance(value, (UnionV, UnknownV)):
+            found = self._choices(expr, ctx, 0)
+            # a union, or an unknown one of whose alternatives cannot be resolved (that one stays unresolved)
+            if isinstance(value, UnionV) or (found is not None and len(found[1]) > 1):
+                return self.alternatives_node(value, found, expr, ctx, path, line, depth)
         if value == LiteralV(None):  # the absent choice of `dep if c else None` (routes/params.dep_list)
             return self.leaf(("absent",), "no dependency", NodeKind.FASTAPI, path, line)
         return self.node_for_value(value, expr, ctx, path, line)
 
-    def alternatives_node(self, value: UnionV, expr: ir.Expr, ctx: Ctx, path: str, line: int,
-                          depth: int) -> DepNode:
+    def alternatives_node(self, value: Value, found: tuple[tuple[str, int], list[tuple[str, ir.Expr]]] | None,
+                          expr: ir.Expr, ctx: Ctx, path: str, line: int, depth: int) -> DepNode:
         """`dep = a if c else b`, `if c: dep = a` / `else: dep = b`, `make_dep(flag)` whose returns depend on a
         test: the alternatives, each a child whose `via` is the test under which it is the dependency."""
-        found = self._choices(expr, ctx, 0)
         choices: list[tuple[str, ir.Expr | None, Value | None]]
         if found is None:  # a union made some other way (`table[key]` with an unknown key): its values
             where = (path, line)
-            choices = [(f"one of the values of `{ir.show(expr, 60)}`", None, option) for option in value.options]
+            choices = [(f"one of the values of `{ir.show(expr, 60)}`", None, option) for option in options(value)]
         else:
             where, alternatives = found
             choices = [(test, alt, None) for test, alt in alternatives]
