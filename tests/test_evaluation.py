@@ -480,3 +480,15 @@ def test_a_parameter_no_call_binds_takes_its_declared_type(name: str, expected: 
     index = _index(DECLARED)
     method = "check" if name == "gate" else ("create_endpoint_response" if name == "server" else "decode")
     assert index.resolve(ir.Attr(ir.Name(name), method), Ctx("m", "helper")) == expected
+
+
+def test_a_subclass_in_a_module_not_parsed_yet_keeps_the_declared_type_unknown() -> None:
+    """A placeholder module (demand-driven mode) that may derive from the declared class counts by its words,
+    without being parsed: reading it later could not change the answer."""
+    from routeguard_lint.facts.extract import skim
+
+    stub = skim(b"from m import Manager\nclass Lax(Manager):\n    pass\n", "lax.py", "lax", False)
+    assert stub is not None and stub.pending
+    index = Index([extract(DECLARED.encode(), "m.py", "m", False), stub])
+    assert index.resolve(ir.Attr(ir.Name("manager"), "decode"), Ctx("m", "helper")) == UNKNOWN
+    assert stub.pending  # nothing was parsed to answer

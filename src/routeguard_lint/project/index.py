@@ -205,6 +205,9 @@ class Index:
         self.modules = modules
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
+        self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
+        self._pending_words: dict[str, frozenset[str]] = {}
+        self._own_classes: dict[ClassV, bool] = {}
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
         self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
@@ -765,6 +768,12 @@ class Index:
         method inherited from a library class (authlib's `AuthorizationServer.create_endpoint_response`) is
         read, when it is, without what the library registers at run time, so a declared type gives no such
         instance."""
+        known = self._own_classes.get(cls_v)
+        if known is None:
+            known = self._own_classes[cls_v] = self._all_bases_own(cls_v)
+        return known
+
+    def _all_bases_own(self, cls_v: ClassV) -> bool:
         for owner in self.mro(cls_v):
             cdef = self.cls(owner)
             if cdef is None:
@@ -778,14 +787,26 @@ class Index:
         return True
 
     def _has_subclass_named(self, class_name: str) -> bool:
-        """Whether a class of the modules read so far lists a base whose last name is `class_name`
-        (by name, not resolved: a same-named class elsewhere counts too, which only makes this stricter)."""
-        for facts in self.by_name.values():
-            for cdef in facts.classes.values():
-                for base in cdef.bases:
-                    text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
-                    if text is not None and text.rpartition(".")[2] == class_name:
-                        return True
+        """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
+        a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
+        counts when the name is among its words, so reading it later cannot change the answer, and nothing
+        is parsed to give it."""
+        known = self._subclassed.get(class_name)
+        if known is None:
+            known = self._subclassed[class_name] = any(self._bases_named(facts, class_name) for facts in self.modules)
+        return known
+
+    def _bases_named(self, facts: ModuleFacts, class_name: str) -> bool:
+        if facts.pending:
+            words = self._pending_words.get(facts.module)
+            if words is None:
+                words = self._pending_words[facts.module] = frozenset(facts.words.split())
+            return class_name in words
+        for cdef in facts.classes.values():
+            for base in cdef.bases:
+                text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
+                if text is not None and text.rpartition(".")[2] == class_name:
+                    return True
         return False
 
     def _nonlocal_writes(self, module: str, scope: str, name: str) -> list[tuple[ir.Expr, str]]:
