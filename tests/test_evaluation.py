@@ -492,3 +492,25 @@ def test_a_subclass_in_a_module_not_parsed_yet_keeps_the_declared_type_unknown()
     index = Index([extract(DECLARED.encode(), "m.py", "m", False), stub])
     assert index.resolve(ir.Attr(ir.Name("manager"), "decode"), Ctx("m", "helper")) == UNKNOWN
     assert stub.pending  # nothing was parsed to answer
+
+
+def test_a_query_parameter_is_named_by_its_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`k: str | None = Query(default=None, alias="api_key")`: FastAPI reads `?api_key=`, a credential; the
+    dependency rejects a request without it (by the parameter's own name it was no credential, and the route
+    was called unprotected)."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app.py").write_text(
+        "import os, secrets\n"
+        "from fastapi import Depends, FastAPI, HTTPException, Query\n"
+        "app = FastAPI()\n"
+        "async def require_key(k: str | None = Query(default=None, alias='api_key')) -> str:\n"
+        "    if k is None or not secrets.compare_digest(k, os.environ['API_KEY']):\n"
+        "        raise HTTPException(status_code=403, detail='forbidden')\n"
+        "    return k\n"
+        "@app.get('/items')\n"
+        "async def items(key: str = Depends(require_key)):\n"
+        "    return []\n")
+    monkeypatch.chdir(tmp_path)
+    (route,) = analyze([Path(".")]).routes
+    assert route.state == "protected"
+    assert route.auth == ("app.require_key",)

@@ -139,7 +139,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     params = {s.param.name for s in node.params}
     requests = {s.param.name: REQUEST for s in node.params if s.kind is ParamKind.REQUEST}
     query = {s.param.name: FORGED for s in node.params
-             if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.param.name)}
+             if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     reads_request = bool(requests) and reads.reads_request(fv)
     if not creds and not query and not reads_request:
         return facts
@@ -268,7 +268,7 @@ def _optional_inputs(node: DepNode) -> list[str]:
     for source in node.params:
         param, kind = source.param, source.kind
         if kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY):
-            if is_credential(Source.QUERY, param.name):
+            if is_credential(Source.QUERY, source.query_name):
                 continue
         elif kind in (ParamKind.HEADER, ParamKind.COOKIE):
             if source.credential:
@@ -306,7 +306,7 @@ def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
     for source in node.params:
         param = source.param
         if source.kind not in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) or \
-                not is_credential(Source.QUERY, param.name):
+                not is_credential(Source.QUERY, source.query_name):
             continue
         default = param.default
         if isinstance(default, ir.Call):
@@ -320,7 +320,8 @@ def _required_query_credential(node: DepNode) -> bool:
     """A required query parameter named like a credential (`token: str`)."""
     for source in node.params:
         param = source.param
-        if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, param.name):
+        if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and \
+                is_credential(Source.QUERY, source.query_name):
             default = param.default
             if isinstance(default, ir.Call):
                 default = default.arg(0, "default")

@@ -107,10 +107,15 @@ class ParamSource:
     param: Param
     kind: ParamKind
     dependency: DepRef | None = None  # DEPENDS: the dependency
-    alias: str | None = None  # HEADER / COOKIE: the (lower-case) header or cookie name
+    alias: str | None = None  # HEADER / COOKIE: the (lower-case) header or cookie name; EXPLICIT_QUERY: its alias
     credential: bool = False  # HEADER / COOKIE: the name says it carries a credential
     optional: bool = False  # HEADER / COOKIE: a request without it is accepted
     type_name: str | None = None  # QUERY: the simple name of the annotation
+
+    @property
+    def query_name(self) -> str:
+        """The name a query parameter is read by: `Query(alias="token")`'s alias, else the parameter's name."""
+        return self.alias or self.param.name
 
 
 @dataclass(frozen=True)

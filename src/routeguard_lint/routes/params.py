@@ -255,7 +255,8 @@ class Params:
             return ParamSource(param, ParamKind.HEADER if header else ParamKind.COOKIE, alias=name,
                                credential=credential, optional=optional)
         if marker.name == "Query":
-            return ParamSource(param, ParamKind.EXPLICIT_QUERY)
+            return ParamSource(param, ParamKind.EXPLICIT_QUERY,
+                               alias=self.index.string(marker.call.kwarg("alias"), marker.ctx))
         return ParamSource(param, ParamKind(marker.name.lower()))  # path / body / form / file
 
     def _by_type(self, param: Param, type_name: str | None) -> ParamSource:

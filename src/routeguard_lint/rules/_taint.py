@@ -227,7 +227,7 @@ class FlowAnalysis:
         if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY):
             # a credential sent in the query string (RG003's judgement: its name says so and FastAPI reads it
             # from the URL); still a credential the code checks
-            if source.type_name in STRING_TYPES and is_credential(Source.QUERY, name):
+            if source.type_name in STRING_TYPES and is_credential(Source.QUERY, source.query_name):
                 return RAW
             return None
         if source.kind is not ParamKind.DEPENDS:

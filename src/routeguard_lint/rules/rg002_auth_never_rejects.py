@@ -121,8 +121,8 @@ def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str
     """What credential the node consumes, for the message."""
     if direct:
         return "reads " + ", ".join(sorted({c.label for c in direct}))
-    query = sorted(s.param.name for s in node.params if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY)
-                   and is_credential(Source.QUERY, s.param.name))
+    query = sorted(s.query_name for s in node.params if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY)
+                   and is_credential(Source.QUERY, s.query_name))
     if query:
         return "reads the query parameter " + ", ".join(f"'{q}'" for q in query)
     given = sorted({f"{via} (from {child.label})" for child, via in node.children if judgement.node(child).carries})
