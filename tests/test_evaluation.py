@@ -514,3 +514,30 @@ def test_a_query_parameter_is_named_by_its_alias(tmp_path: Path, monkeypatch: py
     (route,) = analyze([Path(".")]).routes
     assert route.state == "protected"
     assert route.auth == ("app.require_key",)
+
+
+def test_alternatives_of_one_app_variable_are_one_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if debug: app = FastAPI(debug=True)` / `else: app = FastAPI(docs_url=None)`: the program makes one of
+    them, so each route is listed once (it was listed once per alternative). Alternatives made with other
+    dependencies stay apart: merging them would drop one's dependencies."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app.py").write_text(
+        "import os\n"
+        "from fastapi import APIRouter, Depends, FastAPI\n"
+        "from fastapi.security import OAuth2PasswordBearer\n"
+        "scheme = OAuth2PasswordBearer(tokenUrl='token')\n"
+        "if os.environ.get('DEBUG'):\n"
+        "    app = FastAPI(debug=True)\n"
+        "    api = APIRouter()\n"
+        "else:\n"
+        "    app = FastAPI(docs_url=None)\n"
+        "    api = APIRouter(dependencies=[Depends(scheme)])\n"
+        "@api.get('/items')\n"
+        "def items():\n"
+        "    return []\n"
+        "app.include_router(api)\n")
+    monkeypatch.chdir(tmp_path)
+    routes = analyze([Path(".")]).routes
+    # one app; the two routers stay two (one per alternative), so /items is listed twice, not four times
+    assert len(routes) == 2
+    assert sorted(r.state for r in routes) == ["protected", "unprotected"]

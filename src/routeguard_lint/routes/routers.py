@@ -75,6 +75,10 @@ class Routers:
         kind = self.router_kind(cls)
         if kind is None:
             return None
+        same = self._same_variable(value, cls)
+        if same is not None:
+            self.by_key[value.key] = same
+            return same
         facts = self.index.module(value.module)
         ctx = Ctx(value.module, value.scope)
         node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
@@ -87,6 +91,23 @@ class Routers:
         if kind is RouterKind.APP:
             self._app_middleware(node, value.call, ctx)
         return node
+
+    def _same_variable(self, value: InstanceV, cls: RouterClass) -> RouterNode | None:
+        """The router already made for another alternative of the same module-level variable (`if debug: app =
+        FastAPI(debug=True)` / `else: app = FastAPI(docs_url=None)`), when this one is made alike: the same
+        class, and the same arguments but for those that add no route, prefix, dependency or middleware. The
+        program runs one of them, so they are one app (each listed its routes again). Alternatives made
+        otherwise stay apart, each with its own condition-free routes (no dependency is dropped)."""
+        key = value.key
+        if len(key) not in (3, 4) or key[0] != "global":
+            return None
+        shape = _shape(value.call)
+        for other_key, node in self.by_key.items():
+            if other_key == key or other_key[:3] != key[:3] or node.creation is None or node.creation.cls != cls:
+                continue
+            if _shape(node.creation.call) == shape:
+                return node
+        return None
 
     def _app_middleware(self, node: RouterNode, call: ir.Call, ctx: Ctx) -> None:
         """`FastAPI(middleware=[Middleware(AuthMiddleware, ...)])`."""
@@ -260,3 +281,16 @@ class Routers:
             self._args_memo[key] = self.router_args(subst(creation.call, env.env.names), creation.ctx, creation.cls,
                                                     node.kind, node.path)
         return self._args_memo[key]
+
+
+# Arguments of FastAPI(...) / APIRouter(...) that add no route, prefix, dependency or middleware
+_DESCRIPTIVE = frozenset({"debug", "title", "summary", "description", "version", "docs_url", "redoc_url",
+                          "openapi_url", "openapi_tags", "servers", "terms_of_service", "contact", "license_info",
+                          "swagger_ui_parameters", "swagger_ui_oauth2_redirect_url", "swagger_ui_init_oauth",
+                          "separate_input_output_schemas", "tags"})
+
+
+def _shape(call: ir.Call) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A router call's arguments that shape its routes, as text (`_same_variable`)."""
+    return (tuple(ir.show(a) for a in call.args),
+            tuple(sorted((k, ir.show(v)) for k, v in call.kwargs if k not in _DESCRIPTIVE)))
