@@ -697,9 +697,8 @@ class Index:
                 else:
                     value = self.resolve_assigned(func.assigns[name], local,
                                                   ("local", ctx.module, scope, name, *made_in), depth)
-                if name in func.declared and any(isinstance(v, UnknownV) for v in _options(value)):
-                    declared = self.declared_instance(func.declared[name], local, name, depth)
-                    value = union(declared if isinstance(v, UnknownV) else v for v in _options(value))
+                if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
+                    value = self.declared_instance(func.declared[name], local, name, depth)
                 writes = self._nonlocal_writes(ctx.module, scope, name)
                 if not writes:
                     return value
@@ -1142,7 +1141,3 @@ def _declared_class(annotation: ir.Expr) -> ir.Expr | None:
     if isinstance(annotation, (ir.Name, ir.Attr)) and ir.dotted(annotation) is not None:
         return annotation
     return None
-
-
-def _options(value: Value) -> tuple[Value, ...]:
-    return value.options if isinstance(value, UnionV) else (value,)
