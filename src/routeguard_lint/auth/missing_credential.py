@@ -78,6 +78,8 @@ class Inst:
 NONE = AV("none")
 MISSING = AV("none", taint=True)  # the value of a missing credential
 REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no credential (or a forged one)
+# a websocket connection that carries no credential (or a forged one): closing it refuses the client
+WEBSOCKET = AV("obj", "<websocket>", taint=True)
 FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made up
 _ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
 UNK = AV("unk")
@@ -111,6 +113,9 @@ class Exit:
     # read at run time, `require_login()`): (source text, "path:line"). Also those of a `raise` that may have
     # ended the walk before (it is reached only when they are false), and of a helper called on the way.
     gates: tuple[tuple[str, str], ...] = ()
+    # nothing was done on the way here: no call evaluated, no value computed but constants (the function
+    # serves nothing on this path; `if token: serve()` with no token)
+    idle: bool = False
 
 
 @dataclass
@@ -246,6 +251,7 @@ class _Walk:
         self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
         self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
         self.gated: list[tuple[str, str]] = []
+        self.worked = False  # a call was evaluated, or a value other than a constant bound or returned
         self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
 
     def run(self) -> Outcome:
@@ -295,12 +301,15 @@ class _Walk:
             return self._returned(event, sure)
         implicit = self.generator_value if self.func.has_yield else NONE  # the end of the function
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
-                                   sure=not self.maybe_ended, gates=tuple(self.gated)))
+                                   sure=not self.maybe_ended, gates=tuple(self.gated),
+                                   idle=not self.worked and not self.func.has_yield))
         return False
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
         """A binding or a call statement: its value is computed (an exception in it may end the walk)."""
         value = self.eval(event.expr)
+        if event.kind is _EventKind.EFFECT or value.kind not in ("none", "const") or _has_call(event.expr):
+            self.worked = True
         if value.kind == "crash":
             if sure and self.crash(event.conditions, event.line):
                 return True
@@ -321,8 +330,9 @@ class _Walk:
                 self.maybe_ended = True
             return False
         gates = (*self.gated, *self._gates(event.conditions, event.line))
+        idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
-                                   gates=tuple(dict.fromkeys(gates))))
+                                   gates=tuple(dict.fromkeys(gates)), idle=idle))
         return sure or self._may_end(event)
 
     def _may_end(self, event: _Event) -> bool:
@@ -654,6 +664,10 @@ class _Walk:
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH  # a method of None
+            if base == WEBSOCKET and f.attr == "close":
+                # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
+                # answered 403; after it, the connection is over) and nothing the app does later reaches it
+                return CRASH
             if base.kind == "forged":
                 return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`: still the attacker's
         else:
@@ -1012,6 +1026,20 @@ def _parts(expr: ir.Expr) -> list[ir.Expr]:
     if isinstance(expr, ir.FStr):
         return [p for p in expr.parts if not isinstance(p, str)]
     return []
+
+
+def _has_call(expr: object, depth: int = 0) -> bool:
+    """`expr` contains a call (which may do work: a query, a send, a write)."""
+    if depth > 40 or expr is None:
+        return False
+    if isinstance(expr, ir.Call):
+        return True
+    if isinstance(expr, (tuple, list)):
+        return any(_has_call(item, depth + 1) for item in expr)
+    if hasattr(expr, "__slots__") and not isinstance(expr, (str, int, float, bool, bytes)):
+        return any(_has_call(getattr(expr, slot), depth + 1) for slot in expr.__slots__
+                   if not isinstance(getattr(expr, slot), (str, int, float, bool, bytes)))
+    return False
 
 
 def names_in(expr: object, out: set[str] | None = None, depth: int = 0) -> set[str]:
