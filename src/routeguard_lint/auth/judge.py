@@ -26,6 +26,7 @@ from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
     branches_on,
+    make_flow,
     optional_params,
 )
 from routeguard_lint.auth.public import Public
@@ -126,10 +127,11 @@ def judge(graph: Graph) -> Judgement:
             judged.extend(world for _tests, world in worlds[id(route)] or ())
         else:
             judged.append(route)
-    nodes = anonymous_requests(graph.index, judged)
+    flow = make_flow(graph.index)
+    nodes = anonymous_requests(graph.index, judged, flow)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
     calls = Calls(graph.index)
-    context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
+    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls))
     models = shipped()
     for route in judged:
         if route.root is None:

@@ -139,6 +139,23 @@ class Outcome:
         return out if out is not None else CRASH
 
 
+@dataclass
+class Walked:
+    """One walk of a function: which lines it got to. `tainted`: its parameters (and other names) bound to the
+    missing credential or the request; `ended`: the line where it certainly ended (a rejection or a `return`
+    every path takes); `skipped`: lines of statements whose tests were false; `stepped`: those it visited."""
+
+    tainted: frozenset[str]
+    ended: int | None = None
+    skipped: set[int] = field(default_factory=set)
+    stepped: set[int] = field(default_factory=set)
+
+    def reaches(self, line: int) -> bool:
+        if self.ended is not None and line > self.ended:
+            return False
+        return line in self.stepped or line not in self.skipped
+
+
 # A callee for a call inside `func` (project function, class, external name) — supplied by the graph.
 Callee = Callable[[ir.Call, Ctx, Func], Value]
 
@@ -162,6 +179,8 @@ class Flow:
         self.present = present
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool], Outcome] = {}
         self.closures = Closures(index)
+        # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
+        self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] | None = None
         self._unread: list[set[str]] = []
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
@@ -185,6 +204,14 @@ class Flow:
         if any("state" in words and attr in words for words in self._unread):
             found.add(("?", "a module not parsed"))  # it may set it too: unknown
         return found
+
+    def reaches(self, fv: FuncV, line: int, inputs: frozenset[str]) -> bool:
+        """Whether code at `line` of `fv` may run for the requests walked (without credentials, or with forged
+        ones): True unless `fv` was walked with at least `inputs` (its parameters that hold the request or
+        the credential) tainted and no such walk got to the line. A function never walked so is unknown:
+        True."""
+        walks = [w for w in self.walked.get(fv, ()) if inputs <= w.tainted]
+        return not walks or any(w.reaches(line) for w in walks)
 
     def hands_request_on(self, module: str, qualname: str) -> bool:
         """The function calls one of its own parameters (`await call_next(request)`): a middleware's request
@@ -258,20 +285,27 @@ class _Walk:
         events = self._events()
         if events is None:
             return Outcome(exits=[Exit(self.func.line, UNK, None)])
+        walked = Walked(frozenset(k for k, v in self.env.items() if v.taint))
+        self.flow.walked.setdefault(self.fv, []).append(walked)
         for event in events:
             conds = event.conditions
             if self._skipped(conds):
+                walked.skipped.add(event.line)
                 continue
             truth = self.conds(conds)
             if truth is False:
+                walked.skipped.add(event.line)
                 continue
+            walked.stepped.add(event.line)
             if truth == "crash":
                 if self.crash(conds, event.line):
+                    walked.ended = event.line
                     return self.out
                 continue
             sure = truth is True
             self.here = (event.line, conds, sure)
             if self._step(event, sure):
+                walked.ended = event.line
                 return self.out
         return self.out
 

@@ -105,9 +105,10 @@ def make_flow(index: Index, present: bool = False) -> Flow:
                 credential_setting=is_credential_setting, present=present)
 
 
-def anonymous_requests(index: Index, routes: list[Route]) -> dict[int, NodeAuth]:
-    """`NodeAuth` of every node of every route's dependency tree, by `id(node)`."""
-    flow = make_flow(index)
+def anonymous_requests(index: Index, routes: list[Route], flow: Flow | None = None) -> dict[int, NodeAuth]:
+    """`NodeAuth` of every node of every route's dependency tree, by `id(node)` (`flow`: the walk of requests
+    without credentials to use, whose `reaches` the caller reads afterwards)."""
+    flow = make_flow(index) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
     for route in routes:
