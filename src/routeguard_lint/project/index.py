@@ -788,8 +788,9 @@ class Index:
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
         a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
-        counts when the name is among its words, so reading it later cannot change the answer, and nothing
-        is parsed to give it."""
+        (demand-driven mode) is parsed when the name is among its words, and skipped otherwise: the answer is
+        the full mode's, whichever files happen to be parsed (a guess from the words differed between a
+        cold run and a warm one, whose cache holds files an earlier run parsed on demand)."""
         known = self._subclassed.get(class_name)
         if known is None:
             known = self._subclassed[class_name] = any(self._bases_named(facts, class_name) for facts in self.modules)
@@ -800,7 +801,9 @@ class Index:
             words = self._pending_words.get(facts.module)
             if words is None:
                 words = self._pending_words[facts.module] = frozenset(facts.words.split())
-            return class_name in words
+            if class_name not in words:
+                return False
+            facts = self.by_name.get(facts.module, facts)  # a placeholder is parsed when read
         for cdef in facts.classes.values():
             for base in cdef.bases:
                 text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
