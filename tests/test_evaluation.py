@@ -519,7 +519,8 @@ def test_a_query_parameter_is_named_by_its_alias(tmp_path: Path, monkeypatch: py
 def test_alternatives_of_one_app_variable_are_one_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`if debug: app = FastAPI(debug=True)` / `else: app = FastAPI(docs_url=None)`: the program makes one of
     them, so each route is listed once (it was listed once per alternative). Alternatives made with other
-    dependencies stay apart: merging them would drop one's dependencies."""
+    dependencies are one router too, whose dependencies are a choice between each alternative's: the route is
+    judged over both (protected under one, open under the other: unverified, naming the test)."""
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (tmp_path / "app.py").write_text(
         "import os\n"
@@ -538,6 +539,25 @@ def test_alternatives_of_one_app_variable_are_one_app(tmp_path: Path, monkeypatc
         "app.include_router(api)\n")
     monkeypatch.chdir(tmp_path)
     routes = analyze([Path(".")]).routes
-    # one app; the two routers stay two (one per alternative), so /items is listed twice, not four times
-    assert len(routes) == 2
-    assert sorted(r.state for r in routes) == ["protected", "unprotected"]
+    (route,) = routes
+    assert route.state == "unverified"
+    assert "if os.environ.get('DEBUG'): unprotected; if not os.environ.get('DEBUG'): protected" in route.reason
+
+
+def test_alternatives_of_one_router_binding_are_one_router(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if settings.auth_enabled: router = APIRouter(dependencies=[...])` / `else: router = APIRouter()` (and
+    `x = APIRouter(...) if c else APIRouter(...)`, a factory's local, the app itself): one route each, judged
+    over each alternative's dependencies; alternatives with another prefix stay apart, under their tests."""
+    result = _analyze("router_alternatives", monkeypatch)
+    listed = sorted((r.path, m) for r in result.routes for m in r.methods)
+    assert len(listed) == len(set(listed)) == 8
+    table = _table(result)
+    for path in ("/items/", "/exports/export"):
+        route = table[("GET", path)]
+        assert route.state == "unverified"
+        assert "auth_enabled: protected" in route.reason or "secure: protected" in route.reason
+    assert table[("DELETE", "/admin/cache")].state == "unverified"
+    assert table[("GET", "/reports/daily")].state == "protected"
+    assert table[("GET", "/public/export")].state == "unprotected"
+    assert table[("GET", "/v1/status")].conditions == ("settings.legacy_paths",)
+    assert table[("GET", "/v2/status")].conditions == ("not settings.legacy_paths",)

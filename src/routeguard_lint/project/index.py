@@ -502,9 +502,18 @@ class Index:
         return ir.Call(call.func, call.args, tuple(kwargs), call.line, call.col)
 
     def resolve_assigned(self, expr: ir.Expr, ctx: Ctx, key: SiteKey, depth: int) -> Value:
-        """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
+        """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity. In `name = a(...)
+        if test else b(...)` with a test that cannot be decided each call is one alternative of the binding: its
+        key is the binding's, with `("if", test text, True/False)` appended (see `alternative_tests`)."""
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, key, depth + 1)
+        if isinstance(expr, ir.IfExp) and depth <= MAX_RESOLVE_DEPTH:
+            test = self.truth(expr.test, ctx, depth + 1)
+            if test is not None:
+                return self.resolve_assigned(expr.body if test else expr.orelse, ctx, key, depth + 1)
+            shown = ir.show(expr.test)
+            return union((self.resolve_assigned(expr.body, ctx, (*key, ("if", shown, True)), depth + 1),
+                          self.resolve_assigned(expr.orelse, ctx, (*key, ("if", shown, False)), depth + 1)))
         return self.resolve(expr, ctx, depth + 1)
 
     def _call(self, call: ir.Call, ctx: Ctx, key: SiteKey, depth: int) -> Value:
@@ -645,6 +654,66 @@ class Index:
             return None
         chosen = _alternatives(name, facts.branches[name])
         return (chosen, Ctx(ctx.module)) if chosen is not None else None
+
+    def alternative_of(self, key: SiteKey) -> tuple[SiteKey, tuple[str, ...]] | None:
+        """When the object made at allocation site `key` is one of several alternatives of one binding (`if c:
+        x = A()` / `else: x = B()`, at module level or in a function, or `x = A() if c else B()`): the identity
+        of that binding (the same for every alternative) and the tests, as source text, under which the name
+        holds this object. None for an object made otherwise (the only value of its name, say)."""
+        suffix: list[str] = []
+        while key and isinstance(key[-1], tuple) and len(key[-1]) == 3 and key[-1][0] == "if":
+            _, shown, taken = key[-1]
+            suffix.insert(0, str(shown) if taken else f"not ({shown})")
+            key = key[:-1]
+        kind = key[0] if key else None
+        binds: list[Bind] | None = None
+        line: int | None = None
+        if kind == "local" and len(key) >= 4:
+            module, scope, name = key[1:4]
+        elif kind == "global" and len(key) >= 3:
+            module, scope, name = key[1], None, key[2]
+        else:
+            return None
+        if not isinstance(module, str) or not isinstance(name, str):
+            return None
+        if kind == "global" and len(key) in (3, 4):
+            facts = self.by_name.get(module)
+            if len(key) == 4:
+                if not isinstance(key[3], int):
+                    return None  # a `global name` write in a function: not a choice made once
+                line = key[3]
+            binds = _alternatives(name, facts.branches[name]) if facts and name in facts.branches else None
+            group: SiteKey = key[:3]
+            where = Ctx(module)
+        elif kind == "local" and isinstance(scope, str):
+            if len(key) > 4 and isinstance(key[4], int):
+                line = key[4]
+                func = self.func(FuncV(module, scope))
+                binds = self._branches(func, name) if func is not None else None
+                key = (*key[:4], *key[5:])
+            group = key
+            env = key[4] if len(key) > 4 and isinstance(key[4], tuple) else ()  # the call being evaluated
+            where = Ctx(module, scope, tuple(b for b in env if isinstance(b, BoundParam)))
+        else:
+            return None
+        tests: list[str] = []
+        if binds is not None:
+            position = next((i for i, b in enumerate(binds) if b.line == line), None) if line is not None \
+                else len(binds) - 1
+            if position is None:
+                return None
+            bind = binds[position]
+            if bind.conditions:  # (a test that holds for the call being evaluated chooses nothing)
+                tests = [ir.show(c) for c in bind.conditions if self.truth(c, where) is not True]
+            else:  # the unconditional binding before those under an `if`: it stays when none of those runs
+                tests = [f"not ({' and '.join(ir.show(c) for c in later.conditions)})"
+                         for later in binds[position + 1:]
+                         if not any(self.truth(c, where) is False for c in later.conditions)]
+        elif line is not None:
+            return None
+        if not tests and not suffix:
+            return None
+        return group, (*tests, *suffix)
 
     def _branch_union(self, branches: list[Bind], name: str, local: Ctx, made_in: tuple[Hashable, ...],
                       depth: int) -> Value:
