@@ -21,6 +21,7 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,7 @@ from routeguard_lint.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from routeguard_lint.auth.libraries import Match
     from routeguard_lint.routes.model import DepNode, Route
 
 _CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE, NodeKind.ROUTE)
@@ -100,11 +102,16 @@ def make_flow(index: Index, present: bool = False) -> Flow:
                 credential_setting=is_credential_setting, present=present)
 
 
-def anonymous_requests(index: Index, routes: list[Route]) -> dict[int, NodeAuth]:
-    """`NodeAuth` of every node of every route's dependency tree, by `id(node)`."""
+def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None
+                       ) -> dict[int, NodeAuth]:
+    """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
+    are documented library dependencies (by `id(node)`): one that lets a request without credentials through
+    hands its dependants `None`, one that rejects it rejects it."""
     flow = make_flow(index)
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
+    for key, found in (libraries or {}).items():
+        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING)
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out)
