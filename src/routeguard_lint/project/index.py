@@ -99,6 +99,12 @@ class UnionV:
 Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV | UnionV
 
 
+def class_base(base: ir.Expr) -> ir.Expr:
+    """The class a base of a `class` statement names: `B` for a parameterised generic `B[T]` (Python makes
+    the class derive from `B`, through the alias's `__mro_entries__`)."""
+    return base.value if isinstance(base, ir.Sub) else base
+
+
 def union(values: Iterable[Value]) -> Value:
     """The union of `values` (flattened, duplicates dropped): the value itself when there is only one,
     UNKNOWN when there is none or when any alternative is unknown."""
@@ -328,6 +334,20 @@ class Index:
                 if test is True:
                     break
             return union(candidates)
+        if isinstance(expr, ir.BoolOp) and expr.op == "and" and expr.values:
+            # `a and b`: the first operand that is falsy, else the last one (`only = flag and not other`)
+            candidates = []
+            for i, value in enumerate(expr.values):
+                test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
+                if test is True:
+                    continue
+                candidates.append(self.resolve(value, ctx, d))
+                if test is False:
+                    break
+            return union(candidates)
+        if isinstance(expr, ir.Not) or (isinstance(expr, ir.Compare) and len(expr.ops) == 1):
+            truth = self.truth(expr, ctx, d)  # `not flag`, `mode == "yes"`: a bool when it can be told
+            return UNKNOWN if truth is None else LiteralV(truth)
         if isinstance(expr, ir.Sub):
             return self._subscript(expr, ctx, d)
         return UNKNOWN
@@ -525,8 +545,8 @@ class Index:
                     return self.import_ref(ImportRef(mod, name), depth)
         if isinstance(func, ir.Name) and func.id == "__import__" and call.args and isinstance(call.args[0], ir.Str):
             return self.import_ref(ImportRef(call.args[0].value, None), depth)
-        if isinstance(func, ir.Sub) and self._lib_mode:  # `Generic[T](...)`: a call of the class
-            func = func.value
+        if isinstance(func, ir.Sub) and (self._lib_mode or isinstance(self.resolve(func.value, ctx, depth), ClassV)):
+            func = func.value  # `Generic[T](...)`: a call of the class
         callee = self.resolve(func, ctx, depth)
         if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative
             return union(self._call_one(option, call, ctx, key, depth) for option in callee.options)
@@ -847,7 +867,7 @@ class Index:
             if cdef is None:
                 return False
             for base in cdef.bases:
-                value = self.resolve(base.value if isinstance(base, ir.Sub) else base, Ctx(owner.module))
+                value = self.resolve(class_base(base), Ctx(owner.module))
                 if isinstance(value, ClassV):
                     continue
                 if not (isinstance(value, ExternalV) and value.qualname in _NEUTRAL_BASES):
@@ -1085,7 +1105,7 @@ class Index:
             if cls is None:
                 continue
             for base in cls.bases:
-                value = self.resolve(base, Ctx(current.module), depth + 1)
+                value = self.resolve(class_base(base), Ctx(current.module), depth + 1)
                 if isinstance(value, ClassV):
                     stack.append(value)
         return out
@@ -1098,7 +1118,7 @@ class Index:
             if cls is None:
                 continue
             for base in cls.bases:
-                value = self.resolve(base, Ctx(owner.module))
+                value = self.resolve(class_base(base), Ctx(owner.module))
                 if isinstance(value, ExternalV):
                     out.append(value.qualname)
         return out

@@ -327,6 +327,13 @@ class DependencyTrees:
                 cls = self.index.resolve(base.call.func.value, Ctx(base.module, base.scope))
             if isinstance(cls, ExternalV):
                 return f"{cls.qualname}.{func.attr}"
+            if isinstance(cls, ClassV):
+                # a method the project's subclass inherits from a library class (`class Users(FastAPIUsers[U,
+                # I])`, `users.current_user`): the first library base's, as Python's method lookup would find it
+                # when no project class of the hierarchy defines it
+                external = self.index.external_bases(cls)
+                if external and isinstance(self.index.class_attr(cls, func.attr), UnknownV):
+                    return f"{external[0]}.{func.attr}"
         return None
 
     def leaf(self, key: NodeId, label: str, kind: NodeKind, path: str | None, line: int | None) -> DepNode:
