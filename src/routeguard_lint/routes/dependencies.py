@@ -501,8 +501,8 @@ class DependencyTrees:
         found = self.nodes.get(key)
         if found is not None:
             return found
-        choice = DepNode(key, f"middleware {mw.label}, added by `{mw.origin}` only when {test}", NodeKind.ALTERNATIVES, mw.file,
-                         mw.line)
+        choice = DepNode(key, f"middleware {mw.label}, added by `{mw.origin}` only when {test}",
+                         NodeKind.ALTERNATIVES, mw.file, mw.line)
         self.nodes[key] = choice
         absent = self.leaf(("absent-middleware", mw.label, mw.file, mw.line), "no middleware", NodeKind.FASTAPI,
                            mw.file, mw.line)
