@@ -133,6 +133,23 @@ def _alternatives(name: str, binds: list[Bind]) -> list[Bind] | None:
     return chosen
 
 
+def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] | None:
+    """For `app = FastAPI()` ... `app = instrument(app)` (straight-line code, no `if`, loop or `try` around them):
+    the binding the chain starts from (None when the first one already reads the name: a parameter's value) and
+    the rebindings after it, each reading the value before it. None when the last binding does not read the
+    name, or when one of them is conditional (the alternatives are weighed elsewhere)."""
+    if not binds or not _reads(binds[-1].value, name):
+        return None
+    i = len(binds) - 1
+    while i >= 0 and _reads(binds[i].value, name):
+        i -= 1
+    start = binds[i] if i >= 0 else None
+    chain = binds[i + 1:]
+    if any(b.conditions for b in ([start] if start is not None else []) + chain):
+        return None
+    return start, chain
+
+
 def options(value: Value) -> tuple[Value, ...]:
     """The alternatives of a value: its options for a UnionV, else the value alone."""
     return value.options if isinstance(value, UnionV) else (value,)
@@ -755,6 +772,30 @@ class Index:
             del self._cache[key]
         return result
 
+    def _rebound(self, rebinding: tuple[Bind | None, list[Bind]], name: str, here: Ctx, key: tuple[Hashable, ...],
+                 guard: Hashable, made_in: tuple[Hashable, ...], depth: int, func: Func | None = None) -> Value:
+        """The value of `name` after a chain of rebindings that each read the value before (`app = FastAPI()`,
+        then `app = instrument(app)`): each is evaluated with `name` standing for the one before it (the cache
+        entry `guard`, which the name's lookup reads first), as Python runs them. The last binding's value is
+        keyed by `key` (what a single binding would be), the earlier ones by their line as well, so the object
+        the chain starts from is one object whichever binding it is read through."""
+        start, chain = rebinding
+        if start is not None:
+            value = self.resolve_assigned(start.value, here, (*key, start.line, *made_in), depth)
+        else:  # `def setup(app): app = wrap(app)`: the parameter
+            bound = here.bound(here.scope, name) if here.scope is not None else None
+            value = self.resolve(bound, here, depth + 1) if bound is not None else \
+                ParamV(here.module, here.scope, name) if func is not None and any(p.name == name for p in func.params) \
+                else UNKNOWN
+        try:
+            for bind in chain:
+                self._cache[guard] = value
+                value = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
+                                              else (*key, bind.line, *made_in), depth)
+        finally:
+            self._cache.pop(guard, None)
+        return value
+
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
         then the functions it is nested in)."""
@@ -780,9 +821,18 @@ class Index:
                 # an object made in a function body is one object per call being evaluated (a router
                 # factory called twice makes two routers)
                 made_in = (ctx.env,) if ctx.env else ()
+                earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
+                if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
+                    return earlier
                 branches = self._branches(func, name)
+                rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
+                    else None
                 if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
                     value = self._branch_union(branches, name, local, made_in, depth)
+                elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
+                    value = self._rebound(rebinding, name, local, ("local", ctx.module, scope, name),
+                                          ("rebinding", ctx.module, scope, name, ctx.env), made_in, depth,
+                                          func)
                 else:
                     value = self.resolve_assigned(func.assigns[name], local,
                                                   ("local", ctx.module, scope, name, *made_in), depth)
@@ -979,6 +1029,10 @@ class Index:
         chosen = _alternatives(name, facts.branches[name]) if name in facts.branches else None
         here = Ctx(facts.module)
         if chosen is None:
+            rebinding = _rebinding(name, facts.branches[name]) if name in facts.branches else None
+            if rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`: global_name's entry
+                return self._rebound(rebinding, name, here, ("global", facts.module, name),
+                                     ("global", facts.module, name, self._lib_mode), (), depth)
             return self.resolve_assigned(facts.assigns[name], here, ("global", facts.module, name), depth)
         return union(self.resolve_assigned(b.value, here, ("global", facts.module, name) if b is chosen[-1]
                                            else ("global", facts.module, name, b.line), depth)
