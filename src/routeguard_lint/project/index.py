@@ -773,7 +773,8 @@ class Index:
         return result
 
     def _rebound(self, rebinding: tuple[Bind | None, list[Bind]], name: str, here: Ctx, key: tuple[Hashable, ...],
-                 guard: Hashable, made_in: tuple[Hashable, ...], depth: int, func: Func | None = None) -> Value:
+                 guard: tuple[Hashable, ...], made_in: tuple[Hashable, ...], depth: int,
+                 func: Func | None = None) -> Value:
         """The value of `name` after a chain of rebindings that each read the value before (`app = FastAPI()`,
         then `app = instrument(app)`): each is evaluated with `name` standing for the one before it (the cache
         entry `guard`, which the name's lookup reads first), as Python runs them. The last binding's value is
@@ -785,8 +786,8 @@ class Index:
         else:  # `def setup(app): app = wrap(app)`: the parameter
             bound = here.bound(here.scope, name) if here.scope is not None else None
             value = self.resolve(bound, here, depth + 1) if bound is not None else \
-                ParamV(here.module, here.scope, name) if func is not None and any(p.name == name for p in func.params) \
-                else UNKNOWN
+                ParamV(here.module, here.scope, name) if here.scope is not None and func is not None and \
+                any(p.name == name for p in func.params) else UNKNOWN
         try:
             for bind in chain:
                 self._cache[guard] = value
@@ -808,6 +809,43 @@ class Index:
             yield func
             scope = func.parent
 
+    def _local(self, name: str, func: Func, ctx: Ctx, depth: int) -> Value:
+        """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
+        in it)."""
+        scope = func.qualname
+        local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
+        # an object made in a function body is one object per call being evaluated (a router
+        # factory called twice makes two routers)
+        made_in = (ctx.env,) if ctx.env else ()
+        earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
+        if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
+            return earlier
+        branches = self._branches(func, name)
+        rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
+            else None
+        if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
+            value = self._branch_union(branches, name, local, made_in, depth)
+        elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
+            value = self._rebound(rebinding, name, local, ("local", ctx.module, scope, name),
+                                  ("rebinding", ctx.module, scope, name, ctx.env), made_in, depth,
+                                  func)
+        else:
+            value = self.resolve_assigned(func.assigns[name], local,
+                                          ("local", ctx.module, scope, name, *made_in), depth)
+        if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
+            value = self.declared_instance(func.declared[name], local, name, depth)
+        writes = self._nonlocal_writes(ctx.module, scope, name)
+        if not writes:
+            return value
+        # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
+        # binding unless it is a `None` placeholder
+        own = func.assigns[name]
+        values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
+        values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
+                                            ("local", ctx.module, inner, name, *made_in), depth)
+                      for expr, inner in writes)
+        return union(values)
+
     def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
         facts = self.by_name.get(ctx.module)
         if facts is None:  # no function scopes to look in
@@ -817,38 +855,7 @@ class Index:
             if name in func.nonlocal_assigns:
                 continue  # `nonlocal name`: the variable of an enclosing function
             if name in func.assigns:
-                local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
-                # an object made in a function body is one object per call being evaluated (a router
-                # factory called twice makes two routers)
-                made_in = (ctx.env,) if ctx.env else ()
-                earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
-                if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
-                    return earlier
-                branches = self._branches(func, name)
-                rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
-                    else None
-                if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    value = self._branch_union(branches, name, local, made_in, depth)
-                elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
-                    value = self._rebound(rebinding, name, local, ("local", ctx.module, scope, name),
-                                          ("rebinding", ctx.module, scope, name, ctx.env), made_in, depth,
-                                          func)
-                else:
-                    value = self.resolve_assigned(func.assigns[name], local,
-                                                  ("local", ctx.module, scope, name, *made_in), depth)
-                if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
-                    value = self.declared_instance(func.declared[name], local, name, depth)
-                writes = self._nonlocal_writes(ctx.module, scope, name)
-                if not writes:
-                    return value
-                # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
-                # binding unless it is a `None` placeholder
-                own = func.assigns[name]
-                values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
-                values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
-                                                    ("local", ctx.module, inner, name, *made_in), depth)
-                              for expr, inner in writes)
-                return union(values)
+                return self._local(name, func, ctx, depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
