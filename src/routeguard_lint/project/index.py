@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 # Nested steps one lookup may take (an alias of an attribute of an import of ...), and one string evaluation.
 MAX_RESOLVE_DEPTH = 40
 # Call-site sensitivity: a function body is evaluated with the arguments of one call bound to its
-# parameters (`Ctx.env`), through at most MAX_CALL_DEPTH nested calls; deeper, parameters stay unknown
-# (`ParamV`). Results are memoised per (function, bound arguments).
-MAX_CALL_DEPTH = 4
+# parameters (`Ctx.env`), through at most MAX_CALL_DEPTH nested calls counted from code no call reaches
+# (a module's top level, an entry point); deeper, parameters stay unknown (`ParamV`). Results are memoised
+# per (function, bound arguments). routes/contexts.py counts the same way, so an object made in a function
+# body is one object whether it is reached from its function's callers or from the code using its value.
+MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
 
 
