@@ -29,7 +29,7 @@ from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.facts.extract import Func, ModuleFacts, is_marker
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
 
 MAX_CALL_DEPTH = 3
@@ -182,28 +182,50 @@ class Flow:
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] | None = None
-        self._unread: list[set[str]] = []
+        self._pending: list[tuple[str, frozenset[str]]] = []  # modules not parsed yet, with their words
+        self._opened: set[str] = set()
+        self._unreadable: set[str] = set()
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
-        """The functions of the project that set `<x>.state.<attr>`: (module, qualname)."""
+        """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
+        yet (demand-driven mode) is parsed when both words are among its words, so the answer is the full
+        mode's whichever files happen to be parsed; one that cannot be parsed may set it too: unknown."""
         if self._writers is None:
-            table: dict[str, set[tuple[str, str]]] = {}
-            self._unread = [set(facts.words.split()) for facts in self.index.modules if facts.pending]
+            self._writers = {}
+            self._pending = [(facts.module, frozenset(facts.words.split()))
+                             for facts in self.index.modules if facts.pending]
             for facts in self.index.modules:
-                if facts.pending:
-                    continue
-                for func in facts.functions.values():
-                    for bind in func.binds:
-                        if ".state." in bind.name:
-                            table.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, func.qualname))
-            self._writers = table
+                if not facts.pending:
+                    self._add_writers(facts)
         found = set(self._writers.get(attr, set()))
-        if any("state" in words and attr in words for words in self._unread):
-            found.add(("?", "a module not parsed"))  # it may set it too: unknown
-        return found
+        asked: set[str] | None = getattr(self.index.by_name, "asked", None)  # see api.OnDemandModules.asked
+        if asked is not None:
+            asked.update(("state", attr))
+        for module, words in self._pending:
+            if "state" not in words or attr not in words:
+                continue
+            if module not in self._opened:
+                self._opened.add(module)
+                parsed = self.index.module(module)
+                if parsed is not None:
+                    parsed.functions  # noqa: B018 - the read parses a placeholder
+                if parsed is not None and not parsed.pending and not parsed.error:
+                    self._add_writers(parsed)
+                else:
+                    self._unreadable.add(module)
+            if module in self._unreadable:
+                found.add(("?", "a module not parsed"))  # it may set it too: unknown
+        return found | self._writers.get(attr, set())  # with what the modules just parsed set
+
+    def _add_writers(self, facts: ModuleFacts) -> None:
+        assert self._writers is not None
+        for func in facts.functions.values():
+            for bind in func.binds:
+                if ".state." in bind.name:
+                    self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, func.qualname))
 
     def reaches(self, fv: FuncV, line: int, inputs: frozenset[str]) -> bool:
         """Whether code at `line` of `fv` may run for the requests walked (without credentials, or with forged
