@@ -127,6 +127,15 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/settings"): ("protected", "app.auth.strict_user"),
         ("GET", "/demo"): ("unprotected", ""),
     },
+    "conditional_middleware": {
+        # an authenticating middleware added under a run-time test: protected only when the test holds
+        ("GET", "/agents"): ("unverified", "`app.add_middleware(PasswordMiddleware)` (app/main.py:16) is at run time, "
+                                           "chosen by a test the analysis cannot decide: if os.getenv('SERVER_SECURE')"
+                                           " == 'true' or '--secure' in sys.argv: protected; if not ("),
+        # the mounted app's own middleware (a header named for a password) protects it either way
+        ("GET", "/admin/users"): ("protected", "app.middleware.AdminPasswordMiddleware"),
+        ("GET", "/status"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),

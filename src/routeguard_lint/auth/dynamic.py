@@ -261,7 +261,10 @@ class Dynamic:
                 return None  # understood: it raises on a bad credential (the missing-credential walk models it)
             if _known(target.qualname):
                 if target.qualname in ("builtins.getattr",):
-                    return "a callable looked up by name at run time"
+                    # `getattr(request, "user", None)` reads an attribute, like `request.user`; only a name
+                    # computed at run time may fetch something the analysis cannot know
+                    name = call.arg(1, "name")
+                    return None if isinstance(name, ir.Str) else "a callable looked up by name at run time"
                 return None
             return f"{target.qualname} is library code the analysis cannot read"
         if isinstance(target, ClassV):

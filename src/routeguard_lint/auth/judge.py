@@ -128,26 +128,21 @@ def judge(graph: Graph) -> Judgement:
             judged.extend(world for _tests, world in worlds[id(route)] or ())
         else:
             judged.append(route)
+    # documented library dependencies first: what they do to a request without credentials is what the
+    # dependencies that take their value receive (`user = Depends(users.current_user(optional=True))`)
+    libraries = _library_matches(judged)
     flow = make_flow(graph.index)
-    nodes = anonymous_requests(graph.index, judged, flow)
-    judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
+    nodes = anonymous_requests(graph.index, judged, libraries, flow)
+    judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls),
                       StateMemo(graph.index, calls))
-    models = shipped()
     for route in judged:
         if route.root is None:
             continue
         for node in walk(route.root):
             if id(node) not in judgement.unresolved:
                 judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic)
-            if node.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED, *_CALLABLE) and \
-                    id(node) not in judgement.libraries:
-                found = match(node, models)
-                if found is not None:
-                    judgement.libraries[id(node)] = found
-                    if found.optional:  # documented: lets a request without credentials through
-                        judgement.nodes.setdefault(id(node), NodeAuth()).anonymous = True
     reach: set[int] = set()
     for route in judged:
         if route.root is not None and forged_reaches(route.root, judgement):
@@ -167,6 +162,19 @@ def judge(graph: Graph) -> Judgement:
         judgement.verdicts[id(route)] = verdict
     _handler_choices(graph.routes, judgement.verdicts)
     return judgement
+
+
+def _library_matches(routes: list[Route]) -> dict[int, Match]:
+    """The nodes of the routes' trees that are documented auth-library dependencies, by `id(node)`."""
+    models = shipped()
+    libraries: dict[int, Match] = {}
+    for route in routes:
+        for node in walk(route.root) if route.root is not None else ():
+            if node.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED, *_CALLABLE) and id(node) not in libraries:
+                found = match(node, models)
+                if found is not None:
+                    libraries[id(node)] = found
+    return libraries
 
 
 def _handler_choices(routes: list[Route], verdicts: dict[int, Verdict]) -> None:
@@ -296,13 +304,13 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
     if facts.idle:
         # a websocket handler that serves nothing unless a dependency handed it a value made from a credential
         for child, _ in node.children:
-            path = _cred_path(child, set()) or ([child] if judgement.node(child).anonymous is True else None)
+            path = _cred_path(child, set(), judgement) or ([child] if judgement.node(child).anonymous is True else None)
             if path:
                 return [node, *path]
     if node.rejects and facts.anonymous is not True:
         for child, _ in node.children:
             path = [child] if node.kind is NodeKind.ROUTE and child.credential else \
-                _cred_path(child, set()) if node.kind is not NodeKind.ROUTE or facts.guard else None
+                _cred_path(child, set(), judgement) if node.kind is not NodeKind.ROUTE or facts.guard else None
             if path:
                 return [node, *path]
     for child, _ in node.children:
@@ -312,14 +320,16 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
     return None
 
 
-def _cred_path(node: DepNode, seen: set[int]) -> list[DepNode] | None:
-    if node.credential:
+def _cred_path(node: DepNode, seen: set[int], judgement: Judgement) -> list[DepNode] | None:
+    """A path from `node` down to a credential source: a scheme, header, cookie or request read, or a documented
+    library dependency (which reads one itself)."""
+    if node.credential or id(node) in judgement.libraries:
         return [node]
     if id(node) in seen:
         return None
     seen.add(id(node))
     for child, _ in node.children:
-        sub = _cred_path(child, seen)
+        sub = _cred_path(child, seen, judgement)
         if sub:
             return [node, *sub]
     return None

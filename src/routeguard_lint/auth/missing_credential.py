@@ -909,9 +909,30 @@ class _Walk:
                 env[name] = value
         return env
 
+    @staticmethod
+    def _defaults(call: ir.Call, callee: Func, given: int, kwargs: dict[str, AV]) -> dict[str, AV]:
+        """The parameters `call` does not pass, bound to their default when it is a literal (`api_key: str | None
+        = None`, `allow_executor: bool = False`): what Python binds them to. Nothing when the call spreads
+        `*args` or `**kwargs` (which parameters it passes cannot be told)."""
+        if any(isinstance(a, ir.Star) for a in call.args) or any(k == "**" for k, _v in call.kwargs):
+            return {}
+        params = [p for p in callee.params if p.kind not in ("vararg", "kwarg")]
+        if callee.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        out: dict[str, AV] = {}
+        for i, param in enumerate(params):
+            if (param.kind in ("posonly", "pos") and i < given) or param.name in kwargs:
+                continue
+            default = param.default
+            if isinstance(default, ir.Const) and (default.value is None or isinstance(default.value, (bool, int))):
+                out[param.name] = NONE if default.value is None else AV("const", default.value)
+            elif isinstance(default, ir.Str):
+                out[param.name] = AV("const", default.value)
+        return out
+
     def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
                       as_object: bool = False, this: AV | None = None) -> AV:
-        env = self._bind(callee, args, kwargs)
+        env = {**self._defaults(call, callee, len(args), kwargs), **self._bind(callee, args, kwargs)}
         if this is not None and callee.class_name is not None and callee.params and \
                 callee.params[0].name in ("self", "cls"):
             env[callee.params[0].name] = this  # `self` is the object the walk built

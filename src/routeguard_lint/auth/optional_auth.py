@@ -21,6 +21,7 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,7 @@ from routeguard_lint.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from routeguard_lint.auth.libraries import Match
     from routeguard_lint.routes.model import DepNode, Route
 
 _CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE, NodeKind.ROUTE)
@@ -105,12 +107,17 @@ def make_flow(index: Index, present: bool = False) -> Flow:
                 credential_setting=is_credential_setting, present=present)
 
 
-def anonymous_requests(index: Index, routes: list[Route], flow: Flow | None = None) -> dict[int, NodeAuth]:
-    """`NodeAuth` of every node of every route's dependency tree, by `id(node)` (`flow`: the walk of requests
-    without credentials to use, whose `reaches` the caller reads afterwards)."""
+def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
+                       flow: Flow | None = None) -> dict[int, NodeAuth]:
+    """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
+    are documented library dependencies (by `id(node)`): one that lets a request without credentials through
+    hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
+    credentials to use, whose `reaches` the caller reads afterwards."""
     flow = make_flow(index) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
+    for key, found in (libraries or {}).items():
+        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING)
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out)
