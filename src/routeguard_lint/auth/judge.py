@@ -414,7 +414,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(unknown[:3]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    gated = _gated(deps, judgement)
+    gated = _gated([*deps, root], judgement)
     if gated:
         return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
                        "test the analysis cannot decide, which does not depend on the request: " + gated,
@@ -505,7 +505,8 @@ def _gated(deps: list[DepNode], judgement: Judgement) -> str:
     """The dependencies that let a request without credentials through only where a setting or other test the
     analysis cannot decide says so (`if not require_login(): return None`), with those tests and where."""
     out = sorted({f"{' or '.join(f'`{text}` ({where})' for text, where in facts.gates)} for {n.label}"
-                  for n in deps for facts in (judgement.node(n),) if facts.anonymous is True and facts.gates})
+                  for n in deps for facts in (judgement.node(n),)
+                  if (facts.anonymous is True or n.kind is NodeKind.ROUTE) and facts.gates})
     more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
     return "; ".join(out[:2]) + more
 

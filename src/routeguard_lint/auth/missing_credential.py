@@ -127,6 +127,8 @@ class Outcome:
     # the `request.state.<attr>` memos the walk (or a function it called) tested that other code sets too:
     # attribute -> the functions that set it (see _Walk._state_memo)
     state_tests: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # with `Flow.gates_closed`: the settings the walk took to enforce authentication (source text, "path:line")
+    assumed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def passes(self) -> bool:
@@ -177,7 +179,7 @@ class Flow:
         self.decide = decide
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
-        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool], Outcome] = {}
+        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool], Outcome] = {}
         self.closures = Closures(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
@@ -188,6 +190,11 @@ class Flow:
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
+        # True: walk as the app runs when every setting the analysis cannot read is the one that enforces
+        # authentication (see `closed_gates`)
+        self.gates_closed = False
+        # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
+        self.responding: FuncV | None = None
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
@@ -247,9 +254,26 @@ class Flow:
         params = {p.name for p in func.params if p.name not in ("self", "cls")}
         return any(isinstance(call.func, ir.Name) and call.func.id in params for call in func.calls)
 
+    def closed_gates(self, fv: FuncV, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
+        """For a function that lets a request without credentials through: the settings (tests the analysis
+        cannot decide that do not depend on the request) under which it rejects such a request instead, when
+        every such test takes the value that enforces authentication (a refusal, or a `raise` on a test that
+        reads the credential, taken; a path that lets the request on, not) and the function then rejects it;
+        () when it does not (it lets the request through whatever the settings). `if not require_auth: return
+        True` in a helper, `if SESSION_API_KEY and key != SESSION_API_KEY: raise ...`."""
+        self.gates_closed = True
+        try:
+            outcome = self.run(fv, env)
+        finally:
+            self.gates_closed = False
+        if outcome.passes or not outcome.assumed:
+            return ()
+        return tuple(dict.fromkeys(outcome.assumed))
+
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK) -> Outcome:
-        key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent)
+        key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent,
+               self.gates_closed, self.responding == fv)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
@@ -315,6 +339,8 @@ class _Walk:
                 walked.skipped.add(event.line)
                 continue
             truth = self.conds(conds)
+            if truth is None and self.flow.gates_closed:
+                truth = self._assumed(event)
             if truth is False:
                 walked.skipped.add(event.line)
                 continue
@@ -349,7 +375,7 @@ class _Walk:
         """Walk one event that may be reached (certainly, when `sure`); True when it ends the walk."""
         if event.kind is _EventKind.BIND or event.kind is _EventKind.EFFECT:
             return self._evaluated(event, sure)
-        if event.kind is _EventKind.RAISE:
+        if event.kind is _EventKind.RAISE or self._refusal(event):
             if sure:
                 return self.crash(event.conditions, event.line)
             return self._may_end(event)
@@ -390,6 +416,63 @@ class _Walk:
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle))
         return sure or self._may_end(event)
+
+    def _refusal(self, event: _Event) -> bool:
+        """A `return` of a response that refuses the request (`return JSONResponse(..., status_code=401)`) by the
+        route handler being walked: its return value is the response."""
+        return event.kind is _EventKind.RETURN and self.depth == 0 and self.flow.responding == self.fv and \
+            refuses(event.expr)
+
+    def _assumed(self, event: _Event) -> bool | None:
+        """With `Flow.gates_closed`: whether the event is reached when the settings enforce authentication. A
+        refusal, or a `raise` under a test that reads the credential, is taken; a `return` or the end (a path
+        that lets the request on) is not; anything else stays unknown. The settings so taken are recorded."""
+        if event.kind in (_EventKind.BIND, _EventKind.EFFECT):
+            return None
+        conds = event.conditions
+        if event.kind is _EventKind.RAISE or self._refusal(event):
+            if not (refuses(event.expr) or any(not is_marker(c) and self.eval(c).taint for c in conds)):
+                return None
+            want = True
+        else:
+            want = False
+        where = f"{self.flow.index.path_of(self.fv.module)}:{event.line}"
+        taken: list[tuple[str, str]] = []
+        values = [self._assume(c, want, where, taken) if not is_marker(c) else None for c in conds]
+        if want:
+            result = True if all(v is True for v in values if v is not None) and \
+                all(v is not None or is_marker(c) for v, c in zip(values, conds, strict=True)) else None
+        else:
+            result = False if any(v is False for v in values) else None
+        if result is not None and taken:
+            self.out.assumed.extend(t for t in taken if t not in self.out.assumed)
+            return result
+        return None
+
+    def _assume(self, test: ir.Expr, want: bool, where: str, taken: list[tuple[str, str]],
+                depth: int = 0) -> bool | None:
+        """The value of `test` when every setting in it takes the value that makes it `want`."""
+        value = self.eval(test)
+        if value.kind == "crash" or depth > 6:
+            return None
+        known = value.truth()
+        if known is not None:
+            return known
+        if not value.taint and not names_in(test) & self._inputs():
+            # shown as the test that lets the request through (the setting that turns the check off)
+            opening = (test.value if isinstance(test, ir.Not) else ir.Not(test)) if want else test
+            taken.append((ir.show(opening, 60), where))
+            return want
+        if isinstance(test, ir.Not):
+            inner = self._assume(test.value, not want, where, taken, depth + 1)
+            return None if inner is None else not inner
+        if isinstance(test, ir.BoolOp):
+            parts = [self._assume(part, want, where, taken, depth + 1) for part in test.values]
+            stop = test.op == "or"
+            if any(p is stop for p in parts):
+                return stop
+            return (not stop) if all(p is (not stop) for p in parts) else None
+        return None
 
     def _may_end(self, event: _Event) -> bool:
         """A raise or return that is not certainly reached: True when the walk certainly ended by now."""
@@ -940,6 +1023,7 @@ class _Walk:
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1)
         self.out.state_tests.update(outcome.state_tests)
+        self.out.assumed.extend(g for g in outcome.assumed if g not in self.out.assumed)
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
         if not any(ex.sure for ex in outcome.exits):
@@ -987,6 +1071,9 @@ class _Walk:
             taint = taint or value.taint
             t = value.truth()
             if t is stop:
+                if unknown and t is False:
+                    # `setting and compare_digest("", secret)`: whichever value it is, it is false
+                    return AV("const", False, taint)
                 return AV("unk", None, taint) if unknown else value.tainted(taint)
             if t is None:
                 unknown = True
