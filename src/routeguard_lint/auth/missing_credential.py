@@ -179,7 +179,8 @@ class Flow:
         self.decide = decide
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
-        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool], Outcome] = {}
+        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
+                               frozenset[str] | None], Outcome] = {}
         self.closures = Closures(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
@@ -271,9 +272,12 @@ class Flow:
         return tuple(dict.fromkeys(outcome.assumed))
 
     # -- entry point -------------------------------------------------------------------------------------
-    def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK) -> Outcome:
+    def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK,
+            inputs: frozenset[str] | None = None) -> Outcome:
+        """`inputs`: for a function called from the walk, its parameters whose arguments came from the caller's
+        inputs (None: all of them, as for a function FastAPI calls); the others hold settings."""
         key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent,
-               self.gates_closed, self.responding == fv)
+               self.gates_closed, self.responding == fv, inputs)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
@@ -283,7 +287,7 @@ class Flow:
             known = self.closures.constants(fv, func)
             env = {**{name: NONE if value is None else AV("const", value) for name, value in known.items()}, **env}
         out = Outcome(exits=[Exit(0, UNK, None)]) if func is None else \
-            _Walk(self, fv, func, env, depth, generator_value).run()
+            _Walk(self, fv, func, env, depth, generator_value, inputs).run()
         self._memo[key] = out
         return out
 
@@ -309,7 +313,8 @@ class _Event:
 
 
 class _Walk:
-    def __init__(self, flow: Flow, fv: FuncV, func: Func, env: dict[str, AV], depth: int, generator_value: AV):
+    def __init__(self, flow: Flow, fv: FuncV, func: Func, env: dict[str, AV], depth: int, generator_value: AV,
+                 inputs: frozenset[str] | None = None):
         self.flow = flow
         self.fv = fv
         self.func = func
@@ -326,6 +331,7 @@ class _Walk:
         self.gated: list[tuple[str, str]] = []
         self.worked = False  # a call was evaluated, or a value other than a constant bound or returned
         self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
+        self.inputs = inputs  # see Flow.run
 
     def run(self) -> Outcome:
         events = self._events()
@@ -376,10 +382,18 @@ class _Walk:
         if event.kind is _EventKind.BIND or event.kind is _EventKind.EFFECT:
             return self._evaluated(event, sure)
         if event.kind is _EventKind.RAISE or self._refusal(event):
+            if sure and event.kind is _EventKind.RETURN:  # a returned refusal ends the function, in a `try` too
+                if not self.out.exits:
+                    self.out.rejected_at = event.line
+                return True
             if sure:
                 return self.crash(event.conditions, event.line)
             return self._may_end(event)
         if event.kind is _EventKind.RETURN:
+            if self.flow.gates_closed and self.depth == 0 and self.flow.responding == self.fv and \
+                    _error_response(event.expr):
+                # `return _error(503, ...)`: the request is answered with an error, not served
+                return self._may_end(event) if not sure else True
             return self._returned(event, sure)
         implicit = self.generator_value if self.func.has_yield else NONE  # the end of the function
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
@@ -516,7 +530,10 @@ class _Walk:
         of the functions around a closure (what each call of a factory passes)."""
         if self._input_names is not None:
             return self._input_names
-        out = {p.name for p in self.func.params} | self._factory_params()
+        params = {p.name for p in self.func.params}
+        # a name the function assigns is its own local (Python's scoping), not the factory's parameter
+        out = (params if self.inputs is None else params & self.inputs) | \
+            (self._factory_params() - set(self.func.assigns))
         for _ in range(4):
             before = len(out)
             out.update(b.name for b in self.func.binds if names_in(b.value) & out)
@@ -1021,7 +1038,7 @@ class _Walk:
             env[callee.params[0].name] = this  # `self` is the object the walk built
         if not any(v.taint for v in env.values()):
             return AV("obj" if as_object else "unk", None, True)
-        outcome = self.flow.run(target, env, self.depth + 1)
+        outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
         self.out.state_tests.update(outcome.state_tests)
         self.out.assumed.extend(g for g in outcome.assumed if g not in self.out.assumed)
         if not outcome.passes:
@@ -1034,6 +1051,28 @@ class _Walk:
         if as_object:
             return AV("obj", None, True)
         return outcome.value().tainted()
+
+    def _input_params(self, callee: Func, call: ir.Call) -> frozenset[str] | None:
+        """The parameters of `callee` whose arguments at `call` are made from this function's inputs (None
+        when that cannot be told: `*args`, `**kwargs`)."""
+        params = [p for p in callee.params if p.kind in ("posonly", "pos")]
+        if callee.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        inputs = self._inputs()
+        out: set[str] = set()
+        for param, arg in zip(params, call.args, strict=False):
+            if isinstance(arg, ir.Star):
+                return None
+            if names_in(arg) & inputs:
+                out.add(param.name)
+        for name, arg in call.kwargs:
+            if name == "**":
+                return None
+            if names_in(arg) & inputs:
+                out.add(name)
+        if len(call.args) > len(params):
+            return None
+        return frozenset(out)
 
     def _compare(self, expr: ir.Compare, d: int) -> AV:
         if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in") and isinstance(expr.left, ir.Str):
@@ -1190,6 +1229,14 @@ def _parts(expr: ir.Expr) -> list[ir.Expr]:
     if isinstance(expr, ir.FStr):
         return [p for p in expr.parts if not isinstance(p, str)]
     return []
+
+
+def _error_response(expr: ir.Expr | None) -> bool:
+    """A call made with a literal error status (`JSONResponse(..., status_code=503)`, `_error(404, ...)`)."""
+    if not isinstance(expr, ir.Call):
+        return False
+    return any(isinstance(arg, ir.Const) and isinstance(arg.value, int) and not isinstance(arg.value, bool) and
+               400 <= arg.value < 600 for arg in (*expr.args, *(value for _key, value in expr.kwargs)))
 
 
 def _has_call(expr: object, depth: int = 0) -> bool:
