@@ -513,10 +513,11 @@ class DependencyTrees:
                 continue
             label = f"middleware {mw.label}"
             if mw.kind is Role.UNKNOWN:
-                node = self.leaf(("middleware??", mw.label), label + " (whether it hands a request without "
-                                 "credentials on to the app depends on a value the analysis cannot compute)",
-                                 NodeKind.UNRESOLVED, mw.def_path or mw.file,
-                                 mw.undecided_at or mw.def_line or mw.line)
+                why = f"it rejects a request without credentials unless {mw.gate}, a setting the analysis cannot " \
+                    "read" if mw.gate else "whether it hands a request without credentials on to the app depends " \
+                    "on a value the analysis cannot compute"
+                node = self.leaf(("middleware??", mw.label), f"{label} ({why})", NodeKind.UNRESOLVED,
+                                 mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
             elif mw.unknown_exemptions:
                 node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
                                  NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)

@@ -67,6 +67,9 @@ class Middleware:
     def_line: int | None = None
     kind: Role = Role.OTHER
     undecided_at: int | None = None  # for Role.UNKNOWN: the line of the call to the next app it may reach
+    # for Role.UNKNOWN: the settings under which it hands a request without credentials on, when it rejects one
+    # otherwise (`if SESSION_API_KEY and key != SESSION_API_KEY: ...`): "`test` (path:line)"
+    gate: str | None = None
     exact: frozenset[str] = frozenset()  # exempt paths
     prefixes: tuple[str, ...] = ()  # exempt path prefixes
     unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
@@ -82,7 +85,7 @@ class Middleware:
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
 # line of the call to the next app it may reach): the auth stage's judgement (auth/middleware.py), which
 # `api` hands to the route table's builder.
-MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, int | None]]
+MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, int | None, str | None]]
 
 
 @dataclass
@@ -127,8 +130,8 @@ class MiddlewareReader:
             func = self.index.func(handler)
             mw.def_path = self.index.path_of(handler.module)
             mw.def_line = func.line if func else None
-            mw.kind, mw.undecided_at = self.role(self, handler)
-            if mw.kind is Role.AUTH:
+            mw.kind, mw.undecided_at, mw.gate = self.role(self, handler)
+            if mw.kind is Role.AUTH or mw.gate:
                 scan = self._exemptions(handler)
                 mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
                     scan.unknown
