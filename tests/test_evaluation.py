@@ -630,3 +630,18 @@ def test_formatting_reads_only_what_it_can() -> None:
     assert facts is not None
     ctx = Ctx("m")
     assert [index.string(facts.assigns[n], ctx) for n in "ABCDE"] == [None, None, None, "70077", "3"]
+
+
+def test_a_parameter_whose_rebindings_all_fail_their_tests_keeps_the_argument() -> None:
+    """`f(5)` runs neither `if x is None: x = 1` nor `if x == 1: x = 2` (whose test reads the name itself:
+    weighed once, no runaway recursion)."""
+    index = _index(
+        "def f(x=None):\n"
+        "    if x is None:\n"
+        "        x = 1\n"
+        "    if x == 1:\n"
+        "        x = 2\n"
+        "    return x\n"
+        "Y = f(5)\n"
+    )
+    assert index.resolve(ir.Name("Y"), Ctx("m")) == LiteralV(5)

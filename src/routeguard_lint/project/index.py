@@ -391,10 +391,12 @@ class Index:
                 return False if False in results else None if None in results else True
             return True if True in results else None if None in results else False
         if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
+            left = self.resolve(expr.left, ctx, d)
             if expr.ops[0] in ("is", "is not") and isinstance(expr.comparators[0], ir.Const) and \
-                    expr.comparators[0].value is None and self._never_none(expr.left, ctx, d):
+                    expr.comparators[0].value is None and \
+                    (isinstance(left, (FuncV, ClassV, ModuleV)) or _display(expr.left)):
                 return expr.ops[0] == "is not"  # `[...] is None`, `func is not None`
-            left, right = self.resolve(expr.left, ctx, d), self.resolve(expr.comparators[0], ctx, d)
+            right = self.resolve(expr.comparators[0], ctx, d)
             if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)):
                 return None
             op, a, b = expr.ops[0], left.value, right.value
@@ -411,19 +413,6 @@ class Index:
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
         return None
-
-    def _never_none(self, expr: ir.Expr, ctx: Ctx, depth: int) -> bool:
-        """An expression whose value is certainly not None: a list, tuple, set or dict display (a bound
-        argument's included), a function, class or module."""
-        while isinstance(expr, ir.Bound):
-            bound: ir.Bound = expr
-            if not isinstance(bound.ctx, Ctx):
-                return False
-            ctx = bound.ctx
-            expr = bound.expr
-        if isinstance(expr, (ir.Seq, ir.DictE, ir.Comp)):
-            return True
-        return isinstance(self.resolve(expr, ctx, depth), (FuncV, ClassV, ModuleV))
 
     def _subscript(self, expr: ir.Sub, ctx: Ctx, depth: int) -> Value:
         """`table[key]` of a dict / list / tuple literal (or a name bound to one): the item when the key is
@@ -648,9 +637,17 @@ class Index:
         if not ctx.env or not any(p.name == name for p in func.params):
             return False
         binds = [b for b in func.binds if b.name == name]
+        if not binds or not all(b.conditions for b in binds):
+            return False
+        key = ("rebound", ctx.module, func.qualname, name, ctx.env)
+        if key in self._cache:
+            return self._cache[key] == LiteralV(True)  # (False while being weighed: a test reading the name)
+        self._cache[key] = UNKNOWN
         local = Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
-        return bool(binds) and all(any(self.test_truth(b.conditions, k, local, b.line) is False
-                                       for k in range(len(b.conditions))) for b in binds)
+        found = all(any(self.test_truth(b.conditions, k, local, b.line) is False for k in range(len(b.conditions)))
+                    for b in binds)
+        self._cache[key] = LiteralV(True) if found else UNKNOWN
+        return found
 
     def reachable_returns(self, func: Func, fctx: Ctx, depth: int = 0) -> list[Return]:
         """The `return`s of `func` a call with the arguments bound in `fctx` may reach, in source order: not
@@ -1370,6 +1367,13 @@ def _generates_init(cdef: ClassDef | None) -> bool:
             init = dec.expr.kwarg("init") if isinstance(dec.expr, ir.Call) else None
             return not (isinstance(init, ir.Const) and init.value is False)
     return False
+
+
+def _display(expr: ir.Expr) -> bool:
+    """A list, tuple, set or dict display (a bound argument's included): never None."""
+    while isinstance(expr, ir.Bound):
+        expr = expr.expr
+    return isinstance(expr, (ir.Seq, ir.DictE, ir.Comp))
 
 
 def _format_literal(value: object, spec: str) -> str | None:
