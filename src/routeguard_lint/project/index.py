@@ -99,6 +99,12 @@ class UnionV:
 Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV | UnionV
 
 
+def class_base(base: ir.Expr) -> ir.Expr:
+    """The class a base of a `class` statement names: `B` for a parameterised generic `B[T]` (Python makes
+    the class derive from `B`, through the alias's `__mro_entries__`)."""
+    return base.value if isinstance(base, ir.Sub) else base
+
+
 def union(values: Iterable[Value]) -> Value:
     """The union of `values` (flattened, duplicates dropped): the value itself when there is only one,
     UNKNOWN when there is none or when any alternative is unknown."""
@@ -146,6 +152,23 @@ def _negates(a: ir.Expr, b: ir.Expr) -> bool:
     """`not x` and `x` (the test of an `if` and of its `else`)."""
     return (isinstance(a, ir.Not) and ir.show(a.value) == ir.show(b)) or \
         (isinstance(b, ir.Not) and ir.show(b.value) == ir.show(a))
+
+
+def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] | None:
+    """For `app = FastAPI()` ... `app = instrument(app)` (straight-line code, no `if`, loop or `try` around them):
+    the binding the chain starts from (None when the first one already reads the name: a parameter's value) and
+    the rebindings after it, each reading the value before it. None when the last binding does not read the
+    name, or when one of them is conditional (the alternatives are weighed elsewhere)."""
+    if not binds or not _reads(binds[-1].value, name):
+        return None
+    i = len(binds) - 1
+    while i >= 0 and _reads(binds[i].value, name):
+        i -= 1
+    start = binds[i] if i >= 0 else None
+    chain = binds[i + 1:]
+    if any(b.conditions for b in ([start] if start is not None else []) + chain):
+        return None
+    return start, chain
 
 
 def options(value: Value) -> tuple[Value, ...]:
@@ -349,6 +372,20 @@ class Index:
                 if test is True:
                     break
             return union(candidates)
+        if isinstance(expr, ir.BoolOp) and expr.op == "and" and expr.values:
+            # `a and b`: the first operand that is falsy, else the last one (`only = flag and not other`)
+            candidates = []
+            for i, value in enumerate(expr.values):
+                test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
+                if test is True:
+                    continue
+                candidates.append(self.resolve(value, ctx, d))
+                if test is False:
+                    break
+            return union(candidates)
+        if isinstance(expr, ir.Not) or (isinstance(expr, ir.Compare) and len(expr.ops) == 1):
+            truth = self.truth(expr, ctx, d)  # `not flag`, `mode == "yes"`: a bool when it can be told
+            return UNKNOWN if truth is None else LiteralV(truth)
         if isinstance(expr, ir.Sub):
             return self._subscript(expr, ctx, d)
         return UNKNOWN
@@ -551,8 +588,8 @@ class Index:
                     return self.import_ref(ImportRef(mod, name), depth)
         if isinstance(func, ir.Name) and func.id == "__import__" and call.args and isinstance(call.args[0], ir.Str):
             return self.import_ref(ImportRef(call.args[0].value, None), depth)
-        if isinstance(func, ir.Sub) and self._lib_mode:  # `Generic[T](...)`: a call of the class
-            func = func.value
+        if isinstance(func, ir.Sub) and (self._lib_mode or isinstance(self.resolve(func.value, ctx, depth), ClassV)):
+            func = func.value  # `Generic[T](...)`: a call of the class
         callee = self.resolve(func, ctx, depth)
         if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative
             return union(self._call_one(option, call, ctx, key, depth) for option in callee.options)
@@ -806,6 +843,31 @@ class Index:
             del self._cache[key]
         return result
 
+    def _rebound(self, rebinding: tuple[Bind | None, list[Bind]], name: str, here: Ctx, key: tuple[Hashable, ...],
+                 guard: tuple[Hashable, ...], made_in: tuple[Hashable, ...], depth: int,
+                 func: Func | None = None) -> Value:
+        """The value of `name` after a chain of rebindings that each read the value before (`app = FastAPI()`,
+        then `app = instrument(app)`): each is evaluated with `name` standing for the one before it (the cache
+        entry `guard`, which the name's lookup reads first), as Python runs them. The last binding's value is
+        keyed by `key` (what a single binding would be), the earlier ones by their line as well, so the object
+        the chain starts from is one object whichever binding it is read through."""
+        start, chain = rebinding
+        if start is not None:
+            value = self.resolve_assigned(start.value, here, (*key, start.line, *made_in), depth)
+        else:  # `def setup(app): app = wrap(app)`: the parameter
+            bound = here.bound(here.scope, name) if here.scope is not None else None
+            value = self.resolve(bound, here, depth + 1) if bound is not None else \
+                ParamV(here.module, here.scope, name) if here.scope is not None and func is not None and \
+                any(p.name == name for p in func.params) else UNKNOWN
+        try:
+            for bind in chain:
+                self._cache[guard] = value
+                value = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
+                                              else (*key, bind.line, *made_in), depth)
+        finally:
+            self._cache.pop(guard, None)
+        return value
+
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
         then the functions it is nested in)."""
@@ -818,6 +880,43 @@ class Index:
             yield func
             scope = func.parent
 
+    def _local(self, name: str, func: Func, ctx: Ctx, depth: int) -> Value:
+        """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
+        in it)."""
+        scope = func.qualname
+        local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
+        # an object made in a function body is one object per call being evaluated (a router
+        # factory called twice makes two routers)
+        made_in = (ctx.env,) if ctx.env else ()
+        earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
+        if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
+            return earlier
+        branches = self._branches(func, name)
+        rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
+            else None
+        if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
+            value = self._branch_union(branches, name, local, made_in, depth)
+        elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
+            value = self._rebound(rebinding, name, local, ("local", ctx.module, scope, name),
+                                  ("rebinding", ctx.module, scope, name, ctx.env), made_in, depth,
+                                  func)
+        else:
+            value = self.resolve_assigned(func.assigns[name], local,
+                                          ("local", ctx.module, scope, name, *made_in), depth)
+        if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
+            value = self.declared_instance(func.declared[name], local, name, depth)
+        writes = self._nonlocal_writes(ctx.module, scope, name)
+        if not writes:
+            return value
+        # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
+        # binding unless it is a `None` placeholder
+        own = func.assigns[name]
+        values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
+        values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
+                                            ("local", ctx.module, inner, name, *made_in), depth)
+                      for expr, inner in writes)
+        return union(values)
+
     def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
         facts = self.by_name.get(ctx.module)
         if facts is None:  # no function scopes to look in
@@ -827,29 +926,7 @@ class Index:
             if name in func.nonlocal_assigns:
                 continue  # `nonlocal name`: the variable of an enclosing function
             if name in func.assigns and not self.never_rebound(func, name, ctx):
-                local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
-                # an object made in a function body is one object per call being evaluated (a router
-                # factory called twice makes two routers)
-                made_in = (ctx.env,) if ctx.env else ()
-                branches = self._branches(func, name)
-                if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    value = self._branch_union(branches, name, local, made_in, depth)
-                else:
-                    value = self.resolve_assigned(func.assigns[name], local,
-                                                  ("local", ctx.module, scope, name, *made_in), depth)
-                if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
-                    value = self.declared_instance(func.declared[name], local, name, depth)
-                writes = self._nonlocal_writes(ctx.module, scope, name)
-                if not writes:
-                    return value
-                # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
-                # binding unless it is a `None` placeholder
-                own = func.assigns[name]
-                values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
-                values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
-                                                    ("local", ctx.module, inner, name, *made_in), depth)
-                              for expr, inner in writes)
-                return union(values)
+                return self._local(name, func, ctx, depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
@@ -918,7 +995,7 @@ class Index:
             if cdef is None:
                 return False
             for base in cdef.bases:
-                value = self.resolve(base.value if isinstance(base, ir.Sub) else base, Ctx(owner.module))
+                value = self.resolve(class_base(base), Ctx(owner.module))
                 if isinstance(value, ClassV):
                     continue
                 if not (isinstance(value, ExternalV) and value.qualname in _NEUTRAL_BASES):
@@ -928,8 +1005,9 @@ class Index:
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
         a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
-        counts when the name is among its words, so reading it later cannot change the answer, and nothing
-        is parsed to give it."""
+        (demand-driven mode) is parsed when the name is among its words, and skipped otherwise: the answer is
+        the full mode's, whichever files happen to be parsed (a guess from the words differed between a
+        cold run and a warm one, whose cache holds files an earlier run parsed on demand)."""
         known = self._subclassed.get(class_name)
         if known is None:
             known = self._subclassed[class_name] = any(self._bases_named(facts, class_name) for facts in self.modules)
@@ -940,7 +1018,9 @@ class Index:
             words = self._pending_words.get(facts.module)
             if words is None:
                 words = self._pending_words[facts.module] = frozenset(facts.words.split())
-            return class_name in words
+            if class_name not in words:
+                return False
+            facts = self.by_name.get(facts.module, facts)  # a placeholder is parsed when read
         for cdef in facts.classes.values():
             for base in cdef.bases:
                 text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
@@ -1027,6 +1107,10 @@ class Index:
         chosen = _alternatives(name, facts.branches[name]) if name in facts.branches else None
         here = Ctx(facts.module)
         if chosen is None:
+            rebinding = _rebinding(name, facts.branches[name]) if name in facts.branches else None
+            if rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`: global_name's entry
+                return self._rebound(rebinding, name, here, ("global", facts.module, name),
+                                     ("global", facts.module, name, self._lib_mode), (), depth)
             return self.resolve_assigned(facts.assigns[name], here, ("global", facts.module, name), depth)
         return union(self.resolve_assigned(b.value, here, ("global", facts.module, name) if b is chosen[-1]
                                            else ("global", facts.module, name, b.line), depth)
@@ -1194,7 +1278,7 @@ class Index:
             if cls is None:
                 continue
             for base in cls.bases:
-                value = self.resolve(base, Ctx(current.module), depth + 1)
+                value = self.resolve(class_base(base), Ctx(current.module), depth + 1)
                 if isinstance(value, ClassV):
                     stack.append(value)
         return out
@@ -1207,7 +1291,7 @@ class Index:
             if cls is None:
                 continue
             for base in cls.bases:
-                value = self.resolve(base, Ctx(owner.module))
+                value = self.resolve(class_base(base), Ctx(owner.module))
                 if isinstance(value, ExternalV):
                     out.append(value.qualname)
         return out

@@ -327,6 +327,13 @@ class DependencyTrees:
                 cls = self.index.resolve(base.call.func.value, Ctx(base.module, base.scope))
             if isinstance(cls, ExternalV):
                 return f"{cls.qualname}.{func.attr}"
+            if isinstance(cls, ClassV):
+                # a method the project's subclass inherits from a library class (`class Users(FastAPIUsers[U,
+                # I])`, `users.current_user`): the first library base's, as Python's method lookup would find it
+                # when no project class of the hierarchy defines it
+                external = self.index.external_bases(cls)
+                if external and isinstance(self.index.class_attr(cls, func.attr), UnknownV):
+                    return f"{external[0]}.{func.attr}"
         return None
 
     def leaf(self, key: NodeId, label: str, kind: NodeKind, path: str | None, line: int | None) -> DepNode:
@@ -517,8 +524,27 @@ class DependencyTrees:
                 node = self.leaf(("middleware", mw.label), label, NodeKind.MIDDLEWARE, mw.def_path or mw.file,
                                  mw.def_line or mw.line)
                 node.credential = node.rejects = True
+            if mw.conditions:
+                node = self._conditional_middleware(mw, node)
             out.append(Child(node, mw.origin))
         return out
+
+    def _conditional_middleware(self, mw: Middleware, node: DepNode) -> DepNode:
+        """A middleware added under `if` tests (`if os.getenv("SECURE") == "true": app.add_middleware(...)`) is in
+        front of the route only when they hold: one of two alternatives chosen at run time, itself or none."""
+        test = " and ".join(mw.conditions) if len(mw.conditions) == 1 else \
+            " and ".join(f"({c})" for c in mw.conditions)
+        key = ("middleware-if", mw.label, mw.file, mw.line, node.id)
+        found = self.nodes.get(key)
+        if found is not None:
+            return found
+        choice = DepNode(key, f"middleware {mw.label}, added by `{mw.origin}` only when {test}",
+                         NodeKind.ALTERNATIVES, mw.file, mw.line)
+        self.nodes[key] = choice
+        absent = self.leaf(("absent-middleware", mw.label, mw.file, mw.line), "no middleware", NodeKind.FASTAPI,
+                           mw.file, mw.line)
+        choice.children.extend([Child(node, test), Child(absent, f"not ({test})")])
+        return choice
 
     def route_root(self, route: Route, middleware: list[Middleware]) -> DepNode:
         """The route's handler as a dependant: its own parameters and dependencies, then every level's declared

@@ -122,7 +122,7 @@ class ParamSource:
     alias: str | None = None  # HEADER / COOKIE: the (lower-case) header or cookie name; EXPLICIT_QUERY: its alias
     credential: bool = False  # HEADER / COOKIE: the name says it carries a credential
     optional: bool = False  # HEADER / COOKIE: a request without it is accepted
-    type_name: str | None = None  # QUERY: the simple name of the annotation
+    type_name: str | None = None  # QUERY, REQUEST: the simple name of the annotation
 
     @property
     def query_name(self) -> str:
