@@ -660,3 +660,11 @@ def test_a_parameter_whose_rebindings_all_fail_their_tests_keeps_the_argument() 
         "Y = f(5)\n"
     )
     assert index.resolve(ir.Name("Y"), Ctx("m")) == LiteralV(5)
+
+
+def test_a_middleware_exempting_paths_within_its_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`scope["path"].removeprefix(scope.get("root_path", ""))` in a middleware of an app mounted at /api is the
+    path within that app: its "/version" exemption is /api/version (prefect's token_validation)."""
+    table = _table(_analyze("middleware_path_within_app", monkeypatch))
+    assert table[("GET", "/api/flows")].state == "protected"
+    assert table[("GET", "/api/version")].state == "unprotected"
