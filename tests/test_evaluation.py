@@ -668,3 +668,11 @@ def test_a_middleware_exempting_paths_within_its_app(monkeypatch: pytest.MonkeyP
     table = _table(_analyze("middleware_path_within_app", monkeypatch))
     assert table[("GET", "/api/flows")].state == "protected"
     assert table[("GET", "/api/version")].state == "unprotected"
+
+
+def test_a_middleware_decorating_a_def_under_if(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if API_KEY is not None: @app.middleware("http") def check(...)`: there only when the test holds."""
+    table = _table(_analyze("middleware_defined_under_if", monkeypatch))
+    assert table[("GET", "/items")].state == "unverified"
+    assert "if API_KEY is not None: protected" in table[("GET", "/items")].reason
+    assert table[("GET", "/internal/jobs")].state == "protected"

@@ -525,7 +525,7 @@ class _Collector(_Walker):
         col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
-                    parent=closure.qualname if closure else None)
+                    parent=closure.qualname if closure else None, defined_under=self._local_conditions())
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)
