@@ -509,7 +509,8 @@ class DependencyTrees:
         middleware included), unless it exempts the route's path."""
         out = []
         for mw in middleware:
-            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(route.full_path):
+            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or \
+                    mw.exempts(route.path_in(mw.app) if mw.within_app else route.full_path):
                 continue
             label = f"middleware {mw.label}"
             if mw.kind is Role.UNKNOWN:
