@@ -29,7 +29,7 @@ from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.facts.extract import YIELD_BIND, Func, is_marker
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
 
 MAX_CALL_DEPTH = 3
@@ -293,7 +293,8 @@ class _Walk:
             return self._may_end(event)
         if event.kind is _EventKind.RETURN:
             return self._returned(event, sure)
-        implicit = self.generator_value if self.func.has_yield else NONE  # the end of the function
+        # the end of the function; a generator dependency gives what it yielded
+        implicit = self.env.get(YIELD_BIND, self.generator_value) if self.func.has_yield else NONE
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
                                    sure=not self.maybe_ended, gates=tuple(self.gated)))
         return False
