@@ -26,6 +26,7 @@ from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
     branches_on,
+    make_flow,
     optional_params,
 )
 from routeguard_lint.auth.public import Public
@@ -129,10 +130,11 @@ def judge(graph: Graph) -> Judgement:
     # documented library dependencies first: what they do to a request without credentials is what the
     # dependencies that take their value receive (`user = Depends(users.current_user(optional=True))`)
     libraries = _library_matches(judged)
-    nodes = anonymous_requests(graph.index, judged, libraries)
+    flow = make_flow(graph.index)
+    nodes = anonymous_requests(graph.index, judged, libraries, flow)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
-    context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
+    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls))
     for route in judged:
         if route.root is None:
             continue
@@ -297,6 +299,12 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
     facts = judgement.node(node)
     if facts.request_guard:
         return [node]
+    if facts.idle:
+        # a websocket handler that serves nothing unless a dependency handed it a value made from a credential
+        for child, _ in node.children:
+            path = _cred_path(child, set(), judgement) or ([child] if judgement.node(child).anonymous is True else None)
+            if path:
+                return [node, *path]
     if node.rejects and facts.anonymous is not True:
         for child, _ in node.children:
             path = [child] if node.kind is NodeKind.ROUTE and child.credential else \
@@ -672,6 +680,10 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
                    f"(dependencies seen: {names})"
         return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
                f"(dependencies seen: {names})"
+    passing = sorted({n.label for n in callables if judgement.node(n).anonymous is True})
+    if passing:  # a credential it reads itself (a query token, the request's headers)
+        verb = "reads a credential but lets" if len(passing) == 1 else "read a credential but let"
+        return f"{listed(passing)} {verb} a request without one through, and the handler serves it"
     return f"no dependency reaches a credential source (dependencies seen: {names})"
 
 

@@ -715,7 +715,9 @@ class _Collector(_Walker):
         elif self._in_module_scope():
             tests = tuple(self.conditions)
             first = self._first_tests.get(name)
-            if name in self.f.branches or (first is not None and (tests or first)):
+            # kept too when the new value reads the old one (`app = instrument(app)`): the earlier binding is
+            # what the new value is made from
+            if name in self.f.branches or (first is not None and (tests or first or _reads(value, name))):
                 binds = self.f.branches.setdefault(name, [])
                 if not binds:  # the earlier binding, with the tests it was made under
                     binds.append(Bind(name, self.f.assigns[name], self.f.assign_lines[name], first or ()))
@@ -861,6 +863,13 @@ def _dotted_cst(node: cst.CSTNode | None) -> str | None:
         left = _dotted_cst(node.value)
         return f"{left}.{node.attr.value}" if left else None
     return None
+
+
+def _reads(expr: ir.Expr, name: str, depth: int = 0) -> bool:
+    """Whether `expr` mentions the name `name` (a comprehension's own variable included: over-approximate)."""
+    if isinstance(expr, ir.Name):
+        return expr.id == name
+    return depth < 40 and any(_reads(child, name, depth + 1) for child in ir.children(expr))
 
 
 # ------------------------------------------------------------------------------------------ entry point

@@ -133,6 +133,23 @@ def _alternatives(name: str, binds: list[Bind]) -> list[Bind] | None:
     return chosen
 
 
+def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] | None:
+    """For `app = FastAPI()` ... `app = instrument(app)` (straight-line code, no `if`, loop or `try` around them):
+    the binding the chain starts from (None when the first one already reads the name: a parameter's value) and
+    the rebindings after it, each reading the value before it. None when the last binding does not read the
+    name, or when one of them is conditional (the alternatives are weighed elsewhere)."""
+    if not binds or not _reads(binds[-1].value, name):
+        return None
+    i = len(binds) - 1
+    while i >= 0 and _reads(binds[i].value, name):
+        i -= 1
+    start = binds[i] if i >= 0 else None
+    chain = binds[i + 1:]
+    if any(b.conditions for b in ([start] if start is not None else []) + chain):
+        return None
+    return start, chain
+
+
 def options(value: Value) -> tuple[Value, ...]:
     """The alternatives of a value: its options for a UnionV, else the value alone."""
     return value.options if isinstance(value, UnionV) else (value,)
@@ -522,9 +539,18 @@ class Index:
         return ir.Call(call.func, call.args, tuple(kwargs), call.line, call.col)
 
     def resolve_assigned(self, expr: ir.Expr, ctx: Ctx, key: SiteKey, depth: int) -> Value:
-        """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
+        """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity. In `name = a(...)
+        if test else b(...)` with a test that cannot be decided each call is one alternative of the binding: its
+        key is the binding's, with `("if", test text, True/False)` appended (see `alternative_tests`)."""
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, key, depth + 1)
+        if isinstance(expr, ir.IfExp) and depth <= MAX_RESOLVE_DEPTH:
+            test = self.truth(expr.test, ctx, depth + 1)
+            if test is not None:
+                return self.resolve_assigned(expr.body if test else expr.orelse, ctx, key, depth + 1)
+            shown = ir.show(expr.test)
+            return union((self.resolve_assigned(expr.body, ctx, (*key, ("if", shown, True)), depth + 1),
+                          self.resolve_assigned(expr.orelse, ctx, (*key, ("if", shown, False)), depth + 1)))
         return self.resolve(expr, ctx, depth + 1)
 
     def _call(self, call: ir.Call, ctx: Ctx, key: SiteKey, depth: int) -> Value:
@@ -666,6 +692,66 @@ class Index:
         chosen = _alternatives(name, facts.branches[name])
         return (chosen, Ctx(ctx.module)) if chosen is not None else None
 
+    def alternative_of(self, key: SiteKey) -> tuple[SiteKey, tuple[str, ...]] | None:
+        """When the object made at allocation site `key` is one of several alternatives of one binding (`if c:
+        x = A()` / `else: x = B()`, at module level or in a function, or `x = A() if c else B()`): the identity
+        of that binding (the same for every alternative) and the tests, as source text, under which the name
+        holds this object. None for an object made otherwise (the only value of its name, say)."""
+        suffix: list[str] = []
+        while key and isinstance(key[-1], tuple) and len(key[-1]) == 3 and key[-1][0] == "if":
+            _, shown, taken = key[-1]
+            suffix.insert(0, str(shown) if taken else f"not ({shown})")
+            key = key[:-1]
+        kind = key[0] if key else None
+        binds: list[Bind] | None = None
+        line: int | None = None
+        if kind == "local" and len(key) >= 4:
+            module, scope, name = key[1:4]
+        elif kind == "global" and len(key) >= 3:
+            module, scope, name = key[1], None, key[2]
+        else:
+            return None
+        if not isinstance(module, str) or not isinstance(name, str):
+            return None
+        if kind == "global" and len(key) in (3, 4):
+            facts = self.by_name.get(module)
+            if len(key) == 4:
+                if not isinstance(key[3], int):
+                    return None  # a `global name` write in a function: not a choice made once
+                line = key[3]
+            binds = _alternatives(name, facts.branches[name]) if facts and name in facts.branches else None
+            group: SiteKey = key[:3]
+            where = Ctx(module)
+        elif kind == "local" and isinstance(scope, str):
+            if len(key) > 4 and isinstance(key[4], int):
+                line = key[4]
+                func = self.func(FuncV(module, scope))
+                binds = self._branches(func, name) if func is not None else None
+                key = (*key[:4], *key[5:])
+            group = key
+            env = key[4] if len(key) > 4 and isinstance(key[4], tuple) else ()  # the call being evaluated
+            where = Ctx(module, scope, tuple(b for b in env if isinstance(b, BoundParam)))
+        else:
+            return None
+        tests: list[str] = []
+        if binds is not None:
+            position = next((i for i, b in enumerate(binds) if b.line == line), None) if line is not None \
+                else len(binds) - 1
+            if position is None:
+                return None
+            bind = binds[position]
+            if bind.conditions:  # (a test that holds for the call being evaluated chooses nothing)
+                tests = [ir.show(c) for c in bind.conditions if self.truth(c, where) is not True]
+            else:  # the unconditional binding before those under an `if`: it stays when none of those runs
+                tests = [f"not ({' and '.join(ir.show(c) for c in later.conditions)})"
+                         for later in binds[position + 1:]
+                         if not any(self.truth(c, where) is False for c in later.conditions)]
+        elif line is not None:
+            return None
+        if not tests and not suffix:
+            return None
+        return group, (*tests, *suffix)
+
     def _branch_union(self, branches: list[Bind], name: str, local: Ctx, made_in: tuple[Hashable, ...],
                       depth: int) -> Value:
         """The union of the alternatives of a local assigned under conditions that the call allows.
@@ -686,6 +772,31 @@ class Index:
             del self._cache[key]
         return result
 
+    def _rebound(self, rebinding: tuple[Bind | None, list[Bind]], name: str, here: Ctx, key: tuple[Hashable, ...],
+                 guard: tuple[Hashable, ...], made_in: tuple[Hashable, ...], depth: int,
+                 func: Func | None = None) -> Value:
+        """The value of `name` after a chain of rebindings that each read the value before (`app = FastAPI()`,
+        then `app = instrument(app)`): each is evaluated with `name` standing for the one before it (the cache
+        entry `guard`, which the name's lookup reads first), as Python runs them. The last binding's value is
+        keyed by `key` (what a single binding would be), the earlier ones by their line as well, so the object
+        the chain starts from is one object whichever binding it is read through."""
+        start, chain = rebinding
+        if start is not None:
+            value = self.resolve_assigned(start.value, here, (*key, start.line, *made_in), depth)
+        else:  # `def setup(app): app = wrap(app)`: the parameter
+            bound = here.bound(here.scope, name) if here.scope is not None else None
+            value = self.resolve(bound, here, depth + 1) if bound is not None else \
+                ParamV(here.module, here.scope, name) if here.scope is not None and func is not None and \
+                any(p.name == name for p in func.params) else UNKNOWN
+        try:
+            for bind in chain:
+                self._cache[guard] = value
+                value = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
+                                              else (*key, bind.line, *made_in), depth)
+        finally:
+            self._cache.pop(guard, None)
+        return value
+
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
         then the functions it is nested in)."""
@@ -698,6 +809,43 @@ class Index:
             yield func
             scope = func.parent
 
+    def _local(self, name: str, func: Func, ctx: Ctx, depth: int) -> Value:
+        """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
+        in it)."""
+        scope = func.qualname
+        local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
+        # an object made in a function body is one object per call being evaluated (a router
+        # factory called twice makes two routers)
+        made_in = (ctx.env,) if ctx.env else ()
+        earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
+        if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
+            return earlier
+        branches = self._branches(func, name)
+        rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
+            else None
+        if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
+            value = self._branch_union(branches, name, local, made_in, depth)
+        elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
+            value = self._rebound(rebinding, name, local, ("local", ctx.module, scope, name),
+                                  ("rebinding", ctx.module, scope, name, ctx.env), made_in, depth,
+                                  func)
+        else:
+            value = self.resolve_assigned(func.assigns[name], local,
+                                          ("local", ctx.module, scope, name, *made_in), depth)
+        if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
+            value = self.declared_instance(func.declared[name], local, name, depth)
+        writes = self._nonlocal_writes(ctx.module, scope, name)
+        if not writes:
+            return value
+        # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
+        # binding unless it is a `None` placeholder
+        own = func.assigns[name]
+        values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
+        values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
+                                            ("local", ctx.module, inner, name, *made_in), depth)
+                      for expr, inner in writes)
+        return union(values)
+
     def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
         facts = self.by_name.get(ctx.module)
         if facts is None:  # no function scopes to look in
@@ -707,29 +855,7 @@ class Index:
             if name in func.nonlocal_assigns:
                 continue  # `nonlocal name`: the variable of an enclosing function
             if name in func.assigns:
-                local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
-                # an object made in a function body is one object per call being evaluated (a router
-                # factory called twice makes two routers)
-                made_in = (ctx.env,) if ctx.env else ()
-                branches = self._branches(func, name)
-                if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    value = self._branch_union(branches, name, local, made_in, depth)
-                else:
-                    value = self.resolve_assigned(func.assigns[name], local,
-                                                  ("local", ctx.module, scope, name, *made_in), depth)
-                if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
-                    value = self.declared_instance(func.declared[name], local, name, depth)
-                writes = self._nonlocal_writes(ctx.module, scope, name)
-                if not writes:
-                    return value
-                # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
-                # binding unless it is a `None` placeholder
-                own = func.assigns[name]
-                values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
-                values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
-                                                    ("local", ctx.module, inner, name, *made_in), depth)
-                              for expr, inner in writes)
-                return union(values)
+                return self._local(name, func, ctx, depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
@@ -808,8 +934,9 @@ class Index:
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
         a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
-        counts when the name is among its words, so reading it later cannot change the answer, and nothing
-        is parsed to give it."""
+        (demand-driven mode) is parsed when the name is among its words, and skipped otherwise: the answer is
+        the full mode's, whichever files happen to be parsed (a guess from the words differed between a
+        cold run and a warm one, whose cache holds files an earlier run parsed on demand)."""
         known = self._subclassed.get(class_name)
         if known is None:
             known = self._subclassed[class_name] = any(self._bases_named(facts, class_name) for facts in self.modules)
@@ -820,7 +947,9 @@ class Index:
             words = self._pending_words.get(facts.module)
             if words is None:
                 words = self._pending_words[facts.module] = frozenset(facts.words.split())
-            return class_name in words
+            if class_name not in words:
+                return False
+            facts = self.by_name.get(facts.module, facts)  # a placeholder is parsed when read
         for cdef in facts.classes.values():
             for base in cdef.bases:
                 text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
@@ -907,6 +1036,10 @@ class Index:
         chosen = _alternatives(name, facts.branches[name]) if name in facts.branches else None
         here = Ctx(facts.module)
         if chosen is None:
+            rebinding = _rebinding(name, facts.branches[name]) if name in facts.branches else None
+            if rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`: global_name's entry
+                return self._rebound(rebinding, name, here, ("global", facts.module, name),
+                                     ("global", facts.module, name, self._lib_mode), (), depth)
             return self.resolve_assigned(facts.assigns[name], here, ("global", facts.module, name), depth)
         return union(self.resolve_assigned(b.value, here, ("global", facts.module, name) if b is chosen[-1]
                                            else ("global", facts.module, name, b.line), depth)

@@ -319,7 +319,7 @@ class Declarations:
         target = call.arg(0, "middleware_class")
         self.middleware.add(owner.key, self.index.resolve(target, ctx), target, ctx,
                             f"{ir.show(call.func.value)}.add_middleware({ir.show(target)})", path, call.line,
-                            tuple(kv for kv in call.kwargs if kv[0] != "**"))
+                            tuple(kv for kv in call.kwargs if kv[0] != "**"), site.conditions)
 
     def _include_router(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         arg = call.arg(0, "router")

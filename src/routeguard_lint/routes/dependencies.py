@@ -70,6 +70,8 @@ class DependencyTrees:
         self.nodes: dict[NodeId, DepNode] = {}
 
     def dep_node(self, ref: DepRef) -> DepNode:
+        if ref.choices:
+            return self.choices_node(ref)
         if isinstance(ref.cbv, ClassV):
             return self.cbv_node(ref.cbv)
         target_expr = ref.expr
@@ -80,6 +82,34 @@ class DependencyTrees:
             return self.leaf(("unresolved", "Depends()", ref.path, ref.line), "Depends() without a usable annotation",
                              NodeKind.UNRESOLVED, ref.path, ref.line)
         return self.node_for_expr(target_expr, ctx, ref.path, ref.line)
+
+    def choices_node(self, ref: DepRef) -> DepNode:
+        """The dependencies of a router that is one of several alternatives of a binding (`if c: api =
+        APIRouter(dependencies=[...])` / `else: api = APIRouter()`): an ALTERNATIVES node with a child per
+        alternative, its `via` the tests choosing it: the alternative's one dependency, a node grouping several,
+        or "no dependency"."""
+        shown = ir.show(ref.expr, 60)
+        key = ("dependency lists", ref.path, ref.line, shown, tuple((c.tests, tuple(id(d) for d in c.deps))
+                                                                   for c in ref.choices))
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        node = DepNode(key, f"one of {len(ref.choices)} lists of dependencies chosen at run time by which object "
+                       f"`{shown}` is", NodeKind.ALTERNATIVES, ref.path, ref.line)
+        self.nodes[key] = node
+        for choice in ref.choices:
+            test = " and ".join(choice.tests) or "otherwise"
+            if not choice.deps:
+                child = self.leaf(("absent",), "no dependency", NodeKind.FASTAPI, ref.path, ref.line)
+            elif len(choice.deps) == 1:
+                child = self.dep_node(choice.deps[0])
+            else:
+                child = DepNode(("dependency list", key, test), f"the dependencies of `{shown}` if {test}",
+                                NodeKind.FASTAPI, ref.path, ref.line)
+                child.children = [Child(self.dep_node(d), d.origin) for d in choice.deps]
+                self.nodes[child.id] = child
+            node.children.append(Child(child, test))
+        return node
 
     def node_for_expr(self, expr: ir.Expr, ctx: Ctx, path: str, line: int, depth: int = 0) -> DepNode:
         """The node of the dependency `expr` (read in `ctx`) stands for; when it is one of several values
@@ -511,8 +541,27 @@ class DependencyTrees:
                 node = self.leaf(("middleware", mw.label), label, NodeKind.MIDDLEWARE, mw.def_path or mw.file,
                                  mw.def_line or mw.line)
                 node.credential = node.rejects = True
+            if mw.conditions:
+                node = self._conditional_middleware(mw, node)
             out.append(Child(node, mw.origin))
         return out
+
+    def _conditional_middleware(self, mw: Middleware, node: DepNode) -> DepNode:
+        """A middleware added under `if` tests (`if os.getenv("SECURE") == "true": app.add_middleware(...)`) is in
+        front of the route only when they hold: one of two alternatives chosen at run time, itself or none."""
+        test = " and ".join(mw.conditions) if len(mw.conditions) == 1 else \
+            " and ".join(f"({c})" for c in mw.conditions)
+        key = ("middleware-if", mw.label, mw.file, mw.line, node.id)
+        found = self.nodes.get(key)
+        if found is not None:
+            return found
+        choice = DepNode(key, f"middleware {mw.label}, added by `{mw.origin}` only when {test}",
+                         NodeKind.ALTERNATIVES, mw.file, mw.line)
+        self.nodes[key] = choice
+        absent = self.leaf(("absent-middleware", mw.label, mw.file, mw.line), "no middleware", NodeKind.FASTAPI,
+                           mw.file, mw.line)
+        choice.children.extend([Child(node, test), Child(absent, f"not ({test})")])
+        return choice
 
     def route_root(self, route: Route, middleware: list[Middleware]) -> DepNode:
         """The route's handler as a dependant: its own parameters and dependencies, then every level's declared

@@ -71,6 +71,9 @@ class Middleware:
     prefixes: tuple[str, ...] = ()  # exempt path prefixes
     unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
     backend: str | None = None  # AuthenticationMiddleware(backend=...)
+    # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
+    # the app has it only when they hold
+    conditions: tuple[str, ...] = ()
 
     def exempts(self, path: str) -> bool:
         return path in self.exact or any(path.startswith(p) for p in self.prefixes)
@@ -102,10 +105,10 @@ class MiddlewareReader:
 
     # -- registrations -----------------------------------------------------------------------------
     def add(self, app_key: RouterKey, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
-            line: int, options: tuple[tuple[str, ir.Expr], ...] = ()) -> None:
+            line: int, options: tuple[tuple[str, ir.Expr], ...] = (), conditions: tuple[str, ...] = ()) -> None:
         """`value` is the middleware class or function (`target` its expression, for messages); `options`
-        the keyword arguments it is added with."""
-        mw = Middleware(app_key, self._label(value, target), origin, file, line)
+        the keyword arguments it is added with; `conditions` the tests it is added under."""
+        mw = Middleware(app_key, self._label(value, target), origin, file, line, conditions=conditions)
         handler = self._handler(value)
         name = value.qualname if isinstance(value, ExternalV) else None
         if isinstance(value, ClassV):

@@ -273,7 +273,7 @@ class Params:
     def _by_type(self, param: Param, type_name: str | None) -> ParamSource:
         """A parameter without a marker: what FastAPI makes of it depends on its type."""
         if type_name in REQUEST_TYPES:
-            return ParamSource(param, ParamKind.REQUEST)
+            return ParamSource(param, ParamKind.REQUEST, type_name=type_name)
         if type_name in NON_QUERY_TYPES:
             return ParamSource(param, ParamKind.SPECIAL)
         if type_name in PASSWORD_FORMS:
