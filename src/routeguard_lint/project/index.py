@@ -1283,6 +1283,24 @@ class Index:
             left = self.string(expr.left, ctx, depth + 1)
             right = self.string(expr.right, ctx, depth + 1) if left is not None else None
             return left + right if left is not None and right is not None else None
+        if isinstance(expr, (ir.Call, ir.IfExp)):
+            found = self._computed_string(expr, ctx, depth)
+            if found is not None:
+                return found
+        if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.IfExp)):
+            resolved = self.resolve(expr, ctx, depth + 1)
+            if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
+                return resolved.value
+        if isinstance(expr, (ir.Name, ir.Attr)):
+            bound = self.assignment(expr, ctx, depth + 1)  # a name bound to an expression resolve cannot read
+            if bound is not None and bound[0] is not expr:
+                return self.string(bound[0], bound[1], depth + 1)
+        return None
+
+
+    def _computed_string(self, expr: ir.Call | ir.IfExp, ctx: Ctx, depth: int) -> str | None:
+        """`string` of a str method of a known string, a conditional expression whose test can be told, and an
+        environment variable read with a default."""
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _STR_METHODS and \
                 not expr.kwargs:  # `prefix.strip("/")` of a known string
             base = self.string(expr.func.value, ctx, depth + 1)
@@ -1293,14 +1311,23 @@ class Index:
                 except (TypeError, ValueError):
                     return None
                 return result if isinstance(result, str) else None
-        if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.IfExp)):
-            resolved = self.resolve(expr, ctx, depth + 1)
-            if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
-                return resolved.value
+        if isinstance(expr, ir.IfExp):
+            test = self.truth(expr.test, ctx, depth + 1)
+            if test is None:  # `f"/{PREFIX}" if PREFIX else ""` with PREFIX a string known here
+                known = self.string(expr.test, ctx, depth + 1)
+                test = None if known is None else bool(known)
+            if test is not None:
+                return self.string(expr.body if test else expr.orelse, ctx, depth + 1)
+        if isinstance(expr, ir.Call) and len(expr.args) == 2 and not expr.kwargs and \
+                external_name(self.resolve(expr.func, ctx, depth + 1)) in _ENV_READS:
+            # `os.environ.get("API_PREFIX", "")`: a path as the default configuration serves it (the variable
+            # unset), as a settings class's field default is read
+            return self.string(expr.args[1], ctx, depth + 1)
         return None
 
 
-# str methods whose result a known string and known string arguments determine
+# environment variables read with a default; str methods whose result known strings determine
+_ENV_READS = frozenset({"os.environ.get", "os.getenv"})
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "replace"})
 
 
