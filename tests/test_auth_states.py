@@ -54,6 +54,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/keyed"): ("unprotected", ""),
         ("GET", "/drafts"): ("unprotected", ""),
     },
+    "setting_argument": {
+        # a helper's `if allow_anonymous: return ...` with the caller passing a setting read at run time: the
+        # evaluator knows only one of the setting's returns (`return False`), which must not decide it
+        ("GET", "/chat"): ("unverified", "`anonymous_access_enabled(tenant_id='default')` (app/main.py:34)"),
+        # a setting whose every return is known is read
+        ("GET", "/members"): ("protected", "app.main.member"),
+    },
     "checker_object": {
         # `check = KeyChecker(key); return await check(request)`: __call__ -> self._key() raises without a key
         ("GET", "/wallet"): ("protected", "app.keys.require_wallet_key"),

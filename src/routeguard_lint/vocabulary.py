@@ -28,7 +28,7 @@ class Source(str, Enum):
 CREDENTIAL_HEADERS = re.compile(
     r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-token|x-auth-token|x-access-token|"
     r"token|access-token|x-auth|x-authorization|x-api-token|api-token|x-session-token|x-key|x-secret|"
-    r"password|x-password|x-.*-(token|key|secret|auth|password|passwd))$")
+    r"password|x-password|x-.*-(token|key|secret|auth|authorization|api-key|apikey|password|passwd))$")
 # Cookie names that carry a credential (a session id, a token).
 CREDENTIAL_COOKIES = re.compile(
     r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)

@@ -29,7 +29,7 @@ from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, ModuleFacts, is_marker
+from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
 
 MAX_CALL_DEPTH = 3
@@ -73,6 +73,15 @@ class Inst:
             if key == name:
                 return value
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """What an unknown value that does not depend on the request was read from (`AV.value` of an "unk"): the
+    expression's text and "path:line"."""
+
+    text: str
+    where: str
 
 
 NONE = AV("none")
@@ -395,7 +404,8 @@ class _Walk:
                 # `return _error(503, ...)`: the request is answered with an error, not served
                 return self._may_end(event) if not sure else True
             return self._returned(event, sure)
-        implicit = self.generator_value if self.func.has_yield else NONE  # the end of the function
+        # the end of the function; a generator dependency gives what it yielded
+        implicit = self.env.get(YIELD_BIND, self.generator_value) if self.func.has_yield else NONE
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
                                    sure=not self.maybe_ended, gates=tuple(self.gated),
                                    idle=not self.worked and not self.func.has_yield))
@@ -516,7 +526,9 @@ class _Walk:
         if value.kind == "crash" or value.truth() is not None:
             return
         if not value.taint:
-            if not names_in(test) & self._inputs():  # a setting, not a request input or a factory's argument
+            if isinstance(value.value, Setting):  # a setting the caller passed in (`allow_anonymous=enabled()`)
+                out.append((value.value.text, value.value.where))
+            elif not names_in(test) & self._inputs():  # a setting, not a request input or a factory's argument
                 out.append((ir.show(test, 60), where))
         elif isinstance(test, ir.BoolOp):
             for part in test.values:
@@ -695,10 +707,40 @@ class _Walk:
     def _known(self, expr: ir.Expr) -> AV | None:
         """The value of an expression that does not depend on the request (a module constant, a setting, what a
         project function without arguments returns) when the project's evaluator can tell it."""
+        if isinstance(expr, ir.Call) and not self._certain_result(expr):
+            return None
         value = self.flow.index.resolve(expr, self.ctx)
         if isinstance(value, LiteralV):
             return NONE if value.value is None else AV("const", value.value)
         return None
+
+    def _setting(self, expr: ir.Expr) -> AV:
+        """An unknown value that does not depend on the request: computed from no parameter of the function (nor
+        a local made from one), such as a setting read at run time (`anonymous_user_enabled(tenant_id=...)`). It
+        remembers where it was read, so that a test of it in a function it is passed to names it (a gate)."""
+        if names_in(expr) & self._inputs():
+            return UNK
+        return AV("unk", Setting(ir.show(expr, 60), f"{self.flow.index.path_of(self.fv.module)}:{self.here[0]}"))
+
+    def _certain_result(self, call: ir.Call) -> bool:
+        """Whether what a call of a project function returns is one known value: the evaluator's call result keeps
+        the returns it can resolve and drops the rest (and every `return None`), so `if cached is None: return
+        False` / `return int(cached) == 1` would read as `False`. Every return the call may reach must resolve
+        to the same literal, and the body must end in a `return`."""
+        index = self.flow.index
+        callee = index.resolve(call.func, self.ctx)
+        if not isinstance(callee, FuncV):
+            return True
+        func = index.func(callee)
+        if func is None or func.has_yield:
+            return False
+        returns = index.reachable_returns(func, index.call_env(callee, func, call, self.ctx))
+        if not returns or any(not is_marker(c) for c in returns[-1].conditions) or \
+                any(is_marker(c) for r in returns for c in r.conditions):
+            return False  # it may fall off the end (None), or a return sits in a loop / try block
+        fctx = index.call_env(callee, func, call, self.ctx)
+        values = [index.resolve(r.value, fctx) if r.value is not None else LiteralV(None) for r in returns]
+        return all(isinstance(v, LiteralV) and v == values[0] for v in values)
 
     def _not(self, expr: ir.Not, d: int) -> AV:
         value = self.eval(expr.value, d)
@@ -886,7 +928,7 @@ class _Walk:
             if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
                 return self._project_call(call, target, callee, args, kwargs)
             if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
-                return self._known(call) or AV("unk", None, taint)
+                return self._known(call) or self._setting(call)
             return AV("unk", None, taint)
         value = self.flow.index.resolve(call.func, self.ctx)
         if isinstance(value, ClassV):
@@ -1001,10 +1043,11 @@ class _Walk:
         env: dict[str, AV] = {}
         positional = [p for p in params if p.kind in ("posonly", "pos")]
         for param, value in zip(positional, args, strict=False):
-            if every or value.taint or value.kind in ("none", "const") or isinstance(value.value, Inst):
+            if every or value.taint or value.kind in ("none", "const") or isinstance(value.value, (Inst, Setting)):
                 env[param.name] = value
         for name, value in kwargs.items():
-            if (every or value.taint or value.kind in ("none", "const") or isinstance(value.value, Inst)) and \
+            if (every or value.taint or value.kind in ("none", "const") or isinstance(value.value, (Inst, Setting))) \
+                    and \
                     any(p.name == name for p in params):
                 env[name] = value
         return env

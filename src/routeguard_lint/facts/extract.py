@@ -173,6 +173,9 @@ def try_marker(kind: str, number: int) -> ir.Unknown:
     return ir.Unknown(f"<{kind}:{number}>")
 
 
+# The name a `yield value` is recorded under in Func.binds (never a Python name): a generator dependency's value.
+YIELD_BIND = "<yield>"
+
 LOOP_MARKER = ir.Unknown("<loop>")
 CASE_MARKER = ir.Unknown("<case>")
 

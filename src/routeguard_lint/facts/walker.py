@@ -17,6 +17,7 @@ from routeguard_lint.facts.extract import (
     CASE_MARKER,
     LOOP_MARKER,
     MAX_IR_DEPTH,
+    YIELD_BIND,
     AssignedIn,
     Bind,
     CallSite,
@@ -818,6 +819,9 @@ class _Collector(_Walker):
         func = self._func()
         if func is not None:
             func.has_yield = True
+            if node.value is not None and not isinstance(node.value, cst.From):
+                # what a generator dependency hands the route (`yield user`), for the flow checks
+                self._flow_bind(YIELD_BIND, to_ir(node.value, self.line), self.line)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         func = self._func()

@@ -225,6 +225,7 @@ class Ctx:
 
 
 _BUILTINS = frozenset(dir(builtins))
+_CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
 # bases that add no behaviour a declared type could hide (see Index._own_class)
 _NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic", "typing_extensions.Generic"})
 # builtins that are functions, not classes: a call of one makes no instance of it
@@ -592,10 +593,31 @@ class Index:
             return self.import_ref(ImportRef(call.args[0].value, None), depth)
         if isinstance(func, ir.Sub) and (self._lib_mode or isinstance(self.resolve(func.value, ctx, depth), ClassV)):
             func = func.value  # `Generic[T](...)`: a call of the class
+        if isinstance(func, ir.Attr) and func.attr == "get" and 1 <= len(call.args) <= 2 and not call.kwargs:
+            got = self._dict_get(func.value, call, ctx, depth)
+            if got is not None:
+                return got
         callee = self.resolve(func, ctx, depth)
+        if isinstance(callee, ExternalV) and callee.qualname in _CASTS and len(call.args) == 2 and not call.kwargs:
+            return self.resolve(call.args[1], ctx, depth)  # `typing.cast(T, value)` returns the value
         if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative
             return union(self._call_one(option, call, ctx, key, depth) for option in callee.options)
         return self._call_one(callee, call, ctx, key, depth)
+
+    def _dict_get(self, holder: ir.Expr, call: ir.Call, ctx: Ctx, depth: int) -> Value | None:
+        """`mapping.get(key[, default])` of a dict literal whose keys are all known strings (a `**kwargs`
+        parameter is the dict of the keyword arguments it collected): the value, or the default (None) when the
+        key is not there; None when that cannot be told."""
+        entries = self.dict_entries(holder, ctx, depth + 1)
+        if entries is None:
+            return None
+        key = self.resolve(call.args[0], ctx, depth + 1)
+        if not isinstance(key, LiteralV) or not isinstance(key.value, str):
+            return None
+        for name, value in entries:
+            if name == key.value:
+                return self.resolve(value, ctx, depth + 1)  # (an `ir.Bound`: read where it is written)
+        return self.resolve(call.args[1], ctx, depth + 1) if len(call.args) == 2 else LiteralV(None)
 
     def _call_one(self, callee: Value, call: ir.Call, ctx: Ctx, key: SiteKey, depth: int) -> Value:
         if isinstance(callee, ExternalV) and self._lib_mode:
@@ -1415,29 +1437,65 @@ class Index:
         if isinstance(expr, ir.Bound):
             return self.string(expr.expr, expr.ctx, depth + 1)
         if isinstance(expr, ir.FStr):
-            out = []
-            for part in expr.parts:
-                if isinstance(part, str):
-                    out.append(part)
-                else:
-                    value = self.formatted(part, ctx, "", depth + 1)
-                    if value is None:
-                        return None
-                    out.append(value)
-            return "".join(out)
-        if isinstance(expr, ir.Call):
-            return self._string_call(expr, ctx, depth + 1)
-        if isinstance(expr, ir.IfExp):  # `a if test else b` with a test that can be decided
-            test = self.truth(expr.test, ctx, depth + 1)
-            return None if test is None else self.string(expr.body if test else expr.orelse, ctx, depth + 1)
+            return self._fstring(expr, ctx, depth)
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             left = self.string(expr.left, ctx, depth + 1)
             right = self.string(expr.right, ctx, depth + 1) if left is not None else None
             return left + right if left is not None and right is not None else None
-        if isinstance(expr, (ir.Name, ir.Attr)):
+        if isinstance(expr, (ir.Call, ir.IfExp)):
+            # `str(x)` / `format(x, spec)` / `repr(x)`, then str methods, decided tests, environment defaults
+            found = self._string_call(expr, ctx, depth + 1) if isinstance(expr, ir.Call) else None
+            if found is None:
+                found = self._computed_string(expr, ctx, depth)
+            if found is not None:
+                return found
+        if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.IfExp)):
             resolved = self.resolve(expr, ctx, depth + 1)
             if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
                 return resolved.value
+        if isinstance(expr, (ir.Name, ir.Attr)):
+            bound = self.assignment(expr, ctx, depth + 1)  # a name bound to an expression resolve cannot read
+            if bound is not None and bound[0] is not expr:
+                return self.string(bound[0], bound[1], depth + 1)
+        return None
+
+    def _fstring(self, expr: ir.FStr, ctx: Ctx, depth: int) -> str | None:
+        out = []
+        for part in expr.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                value = self.formatted(part, ctx, "", depth + 1)
+                if value is None:
+                    return None
+                out.append(value)
+        return "".join(out)
+
+    def _computed_string(self, expr: ir.Call | ir.IfExp, ctx: Ctx, depth: int) -> str | None:
+        """`string` of a str method of a known string, a conditional expression whose test can be told, and an
+        environment variable read with a default."""
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _STR_METHODS and \
+                not expr.kwargs:  # `prefix.strip("/")` of a known string
+            base = self.string(expr.func.value, ctx, depth + 1)
+            args = [self.string(a, ctx, depth + 1) for a in expr.args]
+            if base is not None and all(a is not None for a in args) and len(args) <= 2:
+                try:
+                    result = getattr(base, expr.func.attr)(*args)
+                except (TypeError, ValueError):
+                    return None
+                return result if isinstance(result, str) else None
+        if isinstance(expr, ir.IfExp):
+            test = self.truth(expr.test, ctx, depth + 1)
+            if test is None:  # `f"/{PREFIX}" if PREFIX else ""` with PREFIX a string known here
+                known = self.string(expr.test, ctx, depth + 1)
+                test = None if known is None else bool(known)
+            if test is not None:
+                return self.string(expr.body if test else expr.orelse, ctx, depth + 1)
+        if isinstance(expr, ir.Call) and len(expr.args) == 2 and not expr.kwargs and \
+                external_name(self.resolve(expr.func, ctx, depth + 1)) in _ENV_READS:
+            # `os.environ.get("API_PREFIX", "")`: a path as the default configuration serves it (the variable
+            # unset), as a settings class's field default is read
+            return self.string(expr.args[1], ctx, depth + 1)
         return None
 
 
@@ -1472,6 +1530,11 @@ def _format_literal(value: object, spec: str) -> str | None:
         return format(value, spec)
     except (ValueError, TypeError):
         return None
+
+
+# environment variables read with a default; str methods whose result known strings determine
+_ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+_STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "replace"})
 
 
 def _merge_entries(entries: list[tuple[str, ir.Expr]], more: list[tuple[str, ir.Expr]]) -> list[tuple[str, ir.Expr]]:

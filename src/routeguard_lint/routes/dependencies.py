@@ -5,10 +5,11 @@ take, and the middleware in front of it. Nodes are shared between routes (one pe
 from __future__ import annotations
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Param, is_marker
+from routeguard_lint.facts.extract import Func, Param, is_marker
 from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.calls import Calls, mentions_auth_state
 from routeguard_lint.project.index import (
+    BoundParam,
     ClassV,
     Ctx,
     ExternalV,
@@ -305,6 +306,22 @@ class DependencyTrees:
                 out.append((name, inner.value))
         return tuple(sorted(out, key=lambda item: item[0]))
 
+    def _closure_ctx(self, fv: FuncV, func: Func, closure: tuple[tuple[str, object], ...]) -> Ctx:
+        """Where a function's parameter defaults are read: the scope around its `def`; for a closure made by a
+        factory call with literal arguments (`closure`), with those bound to the factory's parameters, so that
+        `base = a if allow_anonymous else b` / `Depends(base)` in the closure's signature is decided for that
+        call (what Python evaluates when the factory runs)."""
+        plain = Ctx(fv.module, func.parent)
+        factory = self.index.func(FuncV(fv.module, func.parent)) if closure and func.parent else None
+        if factory is None or func.parent is None:
+            return plain
+        names = {p.name for p in factory.params}
+        pairs = tuple(BoundParam(func.parent, name, ir.Bound(ir.Str(value) if isinstance(value, str) else
+                                                             ir.Const(value), Ctx(fv.module)))
+                      for name, value in closure if name in names and (value is None or isinstance(
+                          value, (str, bool, int, float))))
+        return Ctx(fv.module, func.parent, pairs) if pairs else plain
+
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")
         node = self.leaf(("external", label), label, NodeKind.FASTAPI if fastapi_own else NodeKind.EXTERNAL, path, line)
@@ -415,7 +432,7 @@ class DependencyTrees:
                                                     else (func.class_name or "")))
         # parameter defaults and annotations are evaluated in the scope around the `def` (in `def auth(key: str =
         # Security(key))` the default is the module's `key`), never in the function's own body
-        def_ctx = Ctx(fv.module, func.parent)
+        def_ctx = self._closure_ctx(fv, func, closure)
         params = func.params
         if self.index.is_library(fv.module) and (func.decorators or any(
                 p.kind in ("vararg", "kwarg") for p in params)):
