@@ -683,8 +683,19 @@ class Index:
             del self._cache[key]
         return result
 
+    def _local_binding(self, func: Func, name: str, local: Ctx, made_in: tuple[Hashable, ...], depth: int) -> Value:
+        """The value of a local with no alternatives under `if`s: its last binding, read after the ones before it
+        when it is rebound from its own value (`app = FastAPI()` ... `app = instrument(app)`)."""
+        key = ("local", local.module, local.scope, name)
+        rebinding = _rebinding(name, [b for b in func.binds if b.name == name])
+        if rebinding is not None:
+            guard = ("rebinding", local.module, local.scope, name, local.env)  # what `_name` looks up first
+            return self._rebound(rebinding, name, local, key, guard, made_in, depth, func)
+        return self.resolve_assigned(func.assigns[name], local, (*key, *made_in), depth)
+
     def _rebound(self, rebinding: tuple[Bind | None, list[Bind]], name: str, here: Ctx, key: tuple[Hashable, ...],
-                 guard: Hashable, made_in: tuple[Hashable, ...], depth: int, func: Func | None = None) -> Value:
+                 guard: tuple[Hashable, ...], made_in: tuple[Hashable, ...], depth: int,
+                 func: Func | None = None) -> Value:
         """The value of `name` after a chain of rebindings that each read the value before (`app = FastAPI()`,
         then `app = instrument(app)`): each is evaluated with `name` standing for the one before it (the cache
         entry `guard`, which the name's lookup reads first), as Python runs them. The last binding's value is
@@ -695,9 +706,9 @@ class Index:
             value = self.resolve_assigned(start.value, here, (*key, start.line, *made_in), depth)
         else:  # `def setup(app): app = wrap(app)`: the parameter
             bound = here.bound(here.scope, name) if here.scope is not None else None
+            is_param = here.scope is not None and func is not None and any(p.name == name for p in func.params)
             value = self.resolve(bound, here, depth + 1) if bound is not None else \
-                ParamV(here.module, here.scope, name) if func is not None and any(p.name == name for p in func.params) \
-                else UNKNOWN
+                ParamV(here.module, here.scope, name) if is_param and here.scope is not None else UNKNOWN
         try:
             for bind in chain:
                 self._cache[guard] = value
@@ -736,17 +747,8 @@ class Index:
                 if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
                     return earlier
                 branches = self._branches(func, name)
-                rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
-                    else None
-                if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
-                    value = self._branch_union(branches, name, local, made_in, depth)
-                elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
-                    value = self._rebound(rebinding, name, local, ("local", ctx.module, scope, name),
-                                          ("rebinding", ctx.module, scope, name, ctx.env), made_in, depth,
-                                          func)
-                else:
-                    value = self.resolve_assigned(func.assigns[name], local,
-                                                  ("local", ctx.module, scope, name, *made_in), depth)
+                value = self._branch_union(branches, name, local, made_in, depth) if branches is not None \
+                    else self._local_binding(func, name, local, made_in, depth)
                 if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
                     value = self.declared_instance(func.declared[name], local, name, depth)
                 writes = self._nonlocal_writes(ctx.module, scope, name)
