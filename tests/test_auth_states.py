@@ -111,6 +111,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/admin/users"): ("protected", "app.middleware.AdminPasswordMiddleware"),
         ("GET", "/status"): ("unprotected", ""),
     },
+    "gated_verifier": {
+        # the dependency hands the request to a helper that refuses only in the configured authentication mode
+        ("GET", "/projects"): ("unverified", "app.main.authenticate_request refuses requests (`raise HTTPException("
+                                             "status_code=401, detail...` at app/verifier.py:21)"),
+        ("GET", "/secrets"): ("protected", "app.main.strict_user"),
+        ("GET", "/client-spec"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
