@@ -13,6 +13,12 @@ checks the whole-result cache instead (facts/results.py): in a copy of each dire
 with an empty cache, then an edit of every file that run never read (a new line with new names appended),
 then `check` again with that cache; its output must be byte for byte that of `ROUTEGUARD_PARSE=all` without
 a cache on the edited copy. Prints how many files were edited and whether the second run reused the result.
+
+    python benchmarks/demand_check.py --warm DIR [DIR ...]
+
+compares a warm run with the full mode: `routes --format json` with an empty facts cache, then again with
+it (the cache now holds full facts for the files the first run parsed on demand, so the second run starts
+from another set of parsed files), each against `ROUTEGUARD_PARSE=all` without a cache.
 """
 
 from __future__ import annotations
@@ -73,7 +79,30 @@ def incremental(target: str) -> bool:
         return same
 
 
+def warm(target: str) -> bool:
+    """A cold and a warm demand-driven run against the full mode: same bytes?"""
+    path = Path(target).resolve()
+    command = ["routes", path.name, "--format", "json"]
+    full, t_full, rc_full = run([*command, "--no-cache"], "all", path.parent)
+    same = True
+    with tempfile.TemporaryDirectory(prefix="rg-warm-") as tmp:
+        env = {**os.environ, "ROUTEGUARD_CACHE_DIR": tmp, "ROUTEGUARD_PARSE": "demand"}
+        env.pop("ROUTEGUARD_NO_CACHE", None)
+        for label in ("cold", "warm"):
+            start = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "routeguard_lint", *command], cwd=path.parent, env=env,
+                                  capture_output=True, check=False)
+            elapsed = time.perf_counter() - start
+            ok = proc.stdout == full and proc.returncode == rc_full
+            same &= ok
+            print(f"{target} routes, {label} cache: {'identical' if ok else 'DIFFERENT'} to the full mode "
+                  f"({elapsed:.1f} s; full {t_full:.1f} s)")
+    return same
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--warm":
+        return 0 if all([warm(target) for target in argv[1:] or ["."]]) else 1
     if argv and argv[0] == "--incremental":
         return 0 if all([incremental(target) for target in argv[1:] or ["."]]) else 1
     failed = False

@@ -12,6 +12,22 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "unreached_dynamic": {
+        # the token is handed to a backend chosen at run time only after `if not token: return None`
+        ("POST", "/visits"): ("public", "optional authentication: app.identity.tracked_user returns None"),
+        # ... here before anything looks at it: a request without credentials gets to the unreadable call
+        ("POST", "/greetings"): ("unverified", "`BACKENDS[backend_name()].resolve(token)`"),
+        ("GET", "/account"): ("protected", "app.identity.strict_user"),
+    },
+    "websocket_close": {
+        # `await ws.close(code=1008)` on a missing token, then `if token:` in the handler
+        ("WEBSOCKET", "/message/ws"): ("protected", "app.auth.ws_token"),
+        ("WEBSOCKET", "/ticket/ws"): ("protected", "app.auth.ws_ticket"),
+        # nothing closes, but the handler serves only `if user is not None`: never accepted without a token
+        ("WEBSOCKET", "/feed/ws"): ("protected", "app.main.feed -> app.auth.maybe_user"),
+        ("WEBSOCKET", "/lobby/ws"): ("unprotected", "lets a request without one through"),
+        ("WEBSOCKET", "/notes/ws"): ("public", "optional authentication"),
+    },
     "optional_by_construction": {
         ("GET", "/articles"): ("public", "optional authentication: app.security._optional_user returns None"),
         ("GET", "/feed"): ("protected", "app.security._user"),

@@ -11,7 +11,7 @@ import pytest
 
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import extract
+from routeguard_lint.facts.extract import ModuleFacts, extract
 from routeguard_lint.project.index import UNKNOWN, Ctx, FuncV, Index, LiteralV, UnionV
 
 EVALUATION = Path(__file__).resolve().parent / "fixtures" / "evaluation"
@@ -482,16 +482,31 @@ def test_a_parameter_no_call_binds_takes_its_declared_type(name: str, expected: 
     assert index.resolve(ir.Attr(ir.Name(name), method), Ctx("m", "helper")) == expected
 
 
-def test_a_subclass_in_a_module_not_parsed_yet_keeps_the_declared_type_unknown() -> None:
-    """A placeholder module (demand-driven mode) that may derive from the declared class counts by its words,
-    without being parsed: reading it later could not change the answer."""
+def test_a_module_not_parsed_yet_naming_the_declared_class_is_parsed_to_answer() -> None:
+    """A placeholder module (demand-driven mode) whose words name the declared class is parsed and its bases
+    read, so the answer is the full mode's whichever files happen to be parsed; one that never names it is
+    left alone."""
+    from routeguard_lint.api import OnDemandModules
     from routeguard_lint.facts.extract import skim
 
-    stub = skim(b"from m import Manager\nclass Lax(Manager):\n    pass\n", "lax.py", "lax", False)
-    assert stub is not None and stub.pending
-    index = Index([extract(DECLARED.encode(), "m.py", "m", False), stub])
+    texts = {"lax.py": b"from m import Manager\nclass Lax(Manager):\n    pass\n",
+             "user.py": b"from m import Manager\ndef describe(m: Manager) -> str:\n    return 'manager'\n",
+             "other.py": b"def double(x):\n    return 2 * x\n"}
+
+    def index_of(*names: str) -> tuple[Index, dict[str, ModuleFacts]]:
+        stubs = {n: skim(texts[n], n, n[:-3], False) for n in names}
+        assert all(stub is not None and stub.pending for stub in stubs.values())
+        index = Index([extract(DECLARED.encode(), "m.py", "m", False), *stubs.values()])  # type: ignore[list-item]
+        index.by_name = OnDemandModules(index.by_name, lambda stub: extract(texts[stub.path], stub.path,
+                                                                            stub.module, False))
+        return index, stubs  # type: ignore[return-value]
+
+    index, stubs = index_of("lax.py", "other.py")
     assert index.resolve(ir.Attr(ir.Name("manager"), "decode"), Ctx("m", "helper")) == UNKNOWN
-    assert stub.pending  # nothing was parsed to answer
+    assert not stubs["lax.py"].pending and stubs["other.py"].pending
+    index, stubs = index_of("user.py", "other.py")
+    assert index.resolve(ir.Attr(ir.Name("manager"), "decode"), Ctx("m", "helper")) != UNKNOWN
+    assert not stubs["user.py"].pending and stubs["other.py"].pending
 
 
 def test_a_query_parameter_is_named_by_its_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -519,7 +534,8 @@ def test_a_query_parameter_is_named_by_its_alias(tmp_path: Path, monkeypatch: py
 def test_alternatives_of_one_app_variable_are_one_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`if debug: app = FastAPI(debug=True)` / `else: app = FastAPI(docs_url=None)`: the program makes one of
     them, so each route is listed once (it was listed once per alternative). Alternatives made with other
-    dependencies stay apart: merging them would drop one's dependencies."""
+    dependencies are one router too, whose dependencies are a choice between each alternative's: the route is
+    judged over both (protected under one, open under the other: unverified, naming the test)."""
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (tmp_path / "app.py").write_text(
         "import os\n"
@@ -538,6 +554,25 @@ def test_alternatives_of_one_app_variable_are_one_app(tmp_path: Path, monkeypatc
         "app.include_router(api)\n")
     monkeypatch.chdir(tmp_path)
     routes = analyze([Path(".")]).routes
-    # one app; the two routers stay two (one per alternative), so /items is listed twice, not four times
-    assert len(routes) == 2
-    assert sorted(r.state for r in routes) == ["protected", "unprotected"]
+    (route,) = routes
+    assert route.state == "unverified"
+    assert "if os.environ.get('DEBUG'): unprotected; if not os.environ.get('DEBUG'): protected" in route.reason
+
+
+def test_alternatives_of_one_router_binding_are_one_router(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if settings.auth_enabled: router = APIRouter(dependencies=[...])` / `else: router = APIRouter()` (and
+    `x = APIRouter(...) if c else APIRouter(...)`, a factory's local, the app itself): one route each, judged
+    over each alternative's dependencies; alternatives with another prefix stay apart, under their tests."""
+    result = _analyze("router_alternatives", monkeypatch)
+    listed = sorted((r.path, m) for r in result.routes for m in r.methods)
+    assert len(listed) == len(set(listed)) == 8
+    table = _table(result)
+    for path in ("/items/", "/exports/export"):
+        route = table[("GET", path)]
+        assert route.state == "unverified"
+        assert "auth_enabled: protected" in route.reason or "secure: protected" in route.reason
+    assert table[("DELETE", "/admin/cache")].state == "unverified"
+    assert table[("GET", "/reports/daily")].state == "protected"
+    assert table[("GET", "/public/export")].state == "unprotected"
+    assert table[("GET", "/v1/status")].conditions == ("settings.legacy_paths",)
+    assert table[("GET", "/v2/status")].conditions == ("not settings.legacy_paths",)

@@ -9,8 +9,9 @@ Usage::
 stdin: ``[{"method": "GET", "path": "/items/1"}, ...]`` (path parameters already filled in; method
 ``WEBSOCKET`` for a websocket route). The app is loaded as tests/oracle/fastapi_inventory.py does
 (``case.toml``: ``app``, ``sys_path``). Prints ``[{"method", "path", "none": <status>, "forged": <status>}]``
-where a status is the HTTP status code, ``"accepted"`` / ``"closed"`` for a websocket, or ``"error: ..."``
-when the app raised instead of answering.
+where a status is the HTTP status code, ``"accepted"`` / ``"closed"`` for a websocket (an app that returns
+without accepting is refused, as an ASGI server does), or ``"error: ..."`` when the app raised instead of
+answering.
 
 The forged request carries an arbitrary value in every place a credential usually travels: the
 ``Authorization`` header (``Bearer forged``), API-key and token headers, session and token cookies, and
@@ -54,6 +55,29 @@ def _call(client: Any, method: str, path: str, forged: bool) -> object:
     return response.status_code
 
 
+def as_served(app: Any) -> Any:
+    """The app as an ASGI server runs it: a websocket application that returns without accepting the
+    connection has it refused (HTTP 403 to the handshake), and one that returns without closing an accepted
+    connection has it closed. TestClient does neither and would wait for a message forever."""
+
+    async def served(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            await app(scope, receive, send)
+            return
+        closed = False
+
+        async def watched(message: dict[str, Any]) -> None:
+            nonlocal closed
+            closed = closed or message["type"] in ("websocket.close", "websocket.http.response.start")
+            await send(message)
+
+        await app(scope, receive, watched)
+        if not closed:
+            await send({"type": "websocket.close", "code": 1000})
+
+    return served
+
+
 def main() -> None:
     here = Path(__file__).resolve().parent
     sys.path.insert(0, str(here))
@@ -64,7 +88,7 @@ def main() -> None:
     app = load_app(case, load_config(case))
     routes = json.load(sys.stdin)
     out = []
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(as_served(app), raise_server_exceptions=False) as client:
         for route in routes:
             method, path = route["method"], route["path"]
             out.append({"method": method, "path": path, "none": _call(client, method, path, False),

@@ -12,6 +12,7 @@ authenticate anything.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
@@ -139,9 +140,14 @@ def _unbound(expr: ir.Expr) -> ir.Expr:
 
 
 class Dynamic:
-    def __init__(self, index: Index, calls: Calls) -> None:
+    def __init__(self, index: Index, calls: Calls,
+                 reaches: Callable[[FuncV, int, frozenset[str]], bool] | None = None) -> None:
+        """`reaches(fv, line, inputs)`: whether a request without credentials can get to `line` of `fv` when
+        `inputs` hold the request or its credential (the missing-credential walk's answer); a call it never
+        gets to hands nothing on."""
         self.index = index
         self.calls = calls
+        self.reaches = reaches
         self._memo: dict[tuple[FuncV, frozenset[str], frozenset[str]], tuple[Site, ...]] = {}
 
     def sites(self, fv: FuncV, names: frozenset[str], depth: int = 0,
@@ -165,6 +171,9 @@ class Dynamic:
             args = [*call.args, *(value for _key, value in call.kwargs)]
             if not any(_carries(a, carried) or _credential_read(a, names) for a in args):
                 continue
+            if self.reaches is not None and \
+                    not self.reaches(fv, call.line, frozenset(n for n in names if "." not in n)):
+                continue  # on no path a request without credentials takes (after `if not token: return None`)
             value = not any(_carries(a, requests) for a in args)  # only a credential's value is handed on
             target = self.calls.callee(call, ctx, func)
             if isinstance(target, FuncV):

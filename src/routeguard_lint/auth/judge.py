@@ -26,6 +26,7 @@ from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
     branches_on,
+    make_flow,
     optional_params,
 )
 from routeguard_lint.auth.public import Public
@@ -126,24 +127,20 @@ def judge(graph: Graph) -> Judgement:
             judged.extend(world for _tests, world in worlds[id(route)] or ())
         else:
             judged.append(route)
-    nodes = anonymous_requests(graph.index, judged)
-    judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls))
+    # documented library dependencies first: what they do to a request without credentials is what the
+    # dependencies that take their value receive (`user = Depends(users.current_user(optional=True))`)
+    libraries = _library_matches(judged)
+    flow = make_flow(graph.index)
+    nodes = anonymous_requests(graph.index, judged, libraries, flow)
+    judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
-    context = Context(Dynamic(graph.index, calls), Public(graph.index, calls))
-    models = shipped()
+    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls))
     for route in judged:
         if route.root is None:
             continue
         for node in walk(route.root):
             if id(node) not in judgement.unresolved:
                 judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic)
-            if node.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED, *_CALLABLE) and \
-                    id(node) not in judgement.libraries:
-                found = match(node, models)
-                if found is not None:
-                    judgement.libraries[id(node)] = found
-                    if found.optional:  # documented: lets a request without credentials through
-                        judgement.nodes.setdefault(id(node), NodeAuth()).anonymous = True
     reach: set[int] = set()
     for route in judged:
         if route.root is not None and forged_reaches(route.root, judgement):
@@ -163,6 +160,19 @@ def judge(graph: Graph) -> Judgement:
         judgement.verdicts[id(route)] = verdict
     _handler_choices(graph.routes, judgement.verdicts)
     return judgement
+
+
+def _library_matches(routes: list[Route]) -> dict[int, Match]:
+    """The nodes of the routes' trees that are documented auth-library dependencies, by `id(node)`."""
+    models = shipped()
+    libraries: dict[int, Match] = {}
+    for route in routes:
+        for node in walk(route.root) if route.root is not None else ():
+            if node.kind in (NodeKind.EXTERNAL, NodeKind.UNRESOLVED, *_CALLABLE) and id(node) not in libraries:
+                found = match(node, models)
+                if found is not None:
+                    libraries[id(node)] = found
+    return libraries
 
 
 def _handler_choices(routes: list[Route], verdicts: dict[int, Verdict]) -> None:
@@ -289,10 +299,16 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
     facts = judgement.node(node)
     if facts.request_guard:
         return [node]
+    if facts.idle:
+        # a websocket handler that serves nothing unless a dependency handed it a value made from a credential
+        for child, _ in node.children:
+            path = _cred_path(child, set(), judgement) or ([child] if judgement.node(child).anonymous is True else None)
+            if path:
+                return [node, *path]
     if node.rejects and facts.anonymous is not True:
         for child, _ in node.children:
             path = [child] if node.kind is NodeKind.ROUTE and child.credential else \
-                _cred_path(child, set()) if node.kind is not NodeKind.ROUTE or facts.guard else None
+                _cred_path(child, set(), judgement) if node.kind is not NodeKind.ROUTE or facts.guard else None
             if path:
                 return [node, *path]
     for child, _ in node.children:
@@ -302,14 +318,16 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
     return None
 
 
-def _cred_path(node: DepNode, seen: set[int]) -> list[DepNode] | None:
-    if node.credential:
+def _cred_path(node: DepNode, seen: set[int], judgement: Judgement) -> list[DepNode] | None:
+    """A path from `node` down to a credential source: a scheme, header, cookie or request read, or a documented
+    library dependency (which reads one itself)."""
+    if node.credential or id(node) in judgement.libraries:
         return [node]
     if id(node) in seen:
         return None
     seen.add(id(node))
     for child, _ in node.children:
-        sub = _cred_path(child, seen)
+        sub = _cred_path(child, seen, judgement)
         if sub:
             return [node, *sub]
     return None
@@ -682,6 +700,10 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
                    f"(dependencies seen: {names})"
         return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
                f"(dependencies seen: {names})"
+    passing = sorted({n.label for n in callables if judgement.node(n).anonymous is True})
+    if passing:  # a credential it reads itself (a query token, the request's headers)
+        verb = "reads a credential but lets" if len(passing) == 1 else "read a credential but let"
+        return f"{listed(passing)} {verb} a request without one through, and the handler serves it"
     return f"no dependency reaches a credential source (dependencies seen: {names})"
 
 

@@ -78,6 +78,8 @@ class Inst:
 NONE = AV("none")
 MISSING = AV("none", taint=True)  # the value of a missing credential
 REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no credential (or a forged one)
+# a websocket connection that carries no credential (or a forged one): closing it refuses the client
+WEBSOCKET = AV("obj", "<websocket>", taint=True)
 FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made up
 _ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
 UNK = AV("unk")
@@ -111,6 +113,9 @@ class Exit:
     # read at run time, `require_login()`): (source text, "path:line"). Also those of a `raise` that may have
     # ended the walk before (it is reached only when they are false), and of a helper called on the way.
     gates: tuple[tuple[str, str], ...] = ()
+    # nothing was done on the way here: no call evaluated, no value computed but constants (the function
+    # serves nothing on this path; `if token: serve()` with no token)
+    idle: bool = False
 
 
 @dataclass
@@ -132,6 +137,23 @@ class Outcome:
         for ex in self.exits:
             out = join(out, ex.value)
         return out if out is not None else CRASH
+
+
+@dataclass
+class Walked:
+    """One walk of a function: which lines it got to. `tainted`: its parameters (and other names) bound to the
+    missing credential or the request; `ended`: the line where it certainly ended (a rejection or a `return`
+    every path takes); `skipped`: lines of statements whose tests were false; `stepped`: those it visited."""
+
+    tainted: frozenset[str]
+    ended: int | None = None
+    skipped: set[int] = field(default_factory=set)
+    stepped: set[int] = field(default_factory=set)
+
+    def reaches(self, line: int) -> bool:
+        if self.ended is not None and line > self.ended:
+            return False
+        return line in self.stepped or line not in self.skipped
 
 
 # A callee for a call inside `func` (project function, class, external name) — supplied by the graph.
@@ -157,6 +179,8 @@ class Flow:
         self.present = present
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool], Outcome] = {}
         self.closures = Closures(index)
+        # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
+        self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] | None = None
         self._unread: list[set[str]] = []
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
@@ -180,6 +204,14 @@ class Flow:
         if any("state" in words and attr in words for words in self._unread):
             found.add(("?", "a module not parsed"))  # it may set it too: unknown
         return found
+
+    def reaches(self, fv: FuncV, line: int, inputs: frozenset[str]) -> bool:
+        """Whether code at `line` of `fv` may run for the requests walked (without credentials, or with forged
+        ones): True unless `fv` was walked with at least `inputs` (its parameters that hold the request or
+        the credential) tainted and no such walk got to the line. A function never walked so is unknown:
+        True."""
+        walks = [w for w in self.walked.get(fv, ()) if inputs <= w.tainted]
+        return not walks or any(w.reaches(line) for w in walks)
 
     def hands_request_on(self, module: str, qualname: str) -> bool:
         """The function calls one of its own parameters (`await call_next(request)`): a middleware's request
@@ -246,26 +278,34 @@ class _Walk:
         self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
         self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
         self.gated: list[tuple[str, str]] = []
+        self.worked = False  # a call was evaluated, or a value other than a constant bound or returned
         self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
 
     def run(self) -> Outcome:
         events = self._events()
         if events is None:
             return Outcome(exits=[Exit(self.func.line, UNK, None)])
+        walked = Walked(frozenset(k for k, v in self.env.items() if v.taint))
+        self.flow.walked.setdefault(self.fv, []).append(walked)
         for event in events:
             conds = event.conditions
             if self._skipped(conds):
+                walked.skipped.add(event.line)
                 continue
             truth = self.conds(conds)
             if truth is False:
+                walked.skipped.add(event.line)
                 continue
+            walked.stepped.add(event.line)
             if truth == "crash":
                 if self.crash(conds, event.line):
+                    walked.ended = event.line
                     return self.out
                 continue
             sure = truth is True
             self.here = (event.line, conds, sure)
             if self._step(event, sure):
+                walked.ended = event.line
                 return self.out
         return self.out
 
@@ -295,12 +335,15 @@ class _Walk:
             return self._returned(event, sure)
         implicit = self.generator_value if self.func.has_yield else NONE  # the end of the function
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
-                                   sure=not self.maybe_ended, gates=tuple(self.gated)))
+                                   sure=not self.maybe_ended, gates=tuple(self.gated),
+                                   idle=not self.worked and not self.func.has_yield))
         return False
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
         """A binding or a call statement: its value is computed (an exception in it may end the walk)."""
         value = self.eval(event.expr)
+        if event.kind is _EventKind.EFFECT or value.kind not in ("none", "const") or _has_call(event.expr):
+            self.worked = True
         if value.kind == "crash":
             if sure and self.crash(event.conditions, event.line):
                 return True
@@ -321,8 +364,9 @@ class _Walk:
                 self.maybe_ended = True
             return False
         gates = (*self.gated, *self._gates(event.conditions, event.line))
+        idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
-                                   gates=tuple(dict.fromkeys(gates))))
+                                   gates=tuple(dict.fromkeys(gates)), idle=idle))
         return sure or self._may_end(event)
 
     def _may_end(self, event: _Event) -> bool:
@@ -654,6 +698,10 @@ class _Walk:
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH  # a method of None
+            if base == WEBSOCKET and f.attr == "close":
+                # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
+                # answered 403; after it, the connection is over) and nothing the app does later reaches it
+                return CRASH
             if base.kind == "forged":
                 return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`: still the attacker's
         else:
@@ -839,9 +887,30 @@ class _Walk:
                 env[name] = value
         return env
 
+    @staticmethod
+    def _defaults(call: ir.Call, callee: Func, given: int, kwargs: dict[str, AV]) -> dict[str, AV]:
+        """The parameters `call` does not pass, bound to their default when it is a literal (`api_key: str | None
+        = None`, `allow_executor: bool = False`): what Python binds them to. Nothing when the call spreads
+        `*args` or `**kwargs` (which parameters it passes cannot be told)."""
+        if any(isinstance(a, ir.Star) for a in call.args) or any(k == "**" for k, _v in call.kwargs):
+            return {}
+        params = [p for p in callee.params if p.kind not in ("vararg", "kwarg")]
+        if callee.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        out: dict[str, AV] = {}
+        for i, param in enumerate(params):
+            if (param.kind in ("posonly", "pos") and i < given) or param.name in kwargs:
+                continue
+            default = param.default
+            if isinstance(default, ir.Const) and (default.value is None or isinstance(default.value, (bool, int))):
+                out[param.name] = NONE if default.value is None else AV("const", default.value)
+            elif isinstance(default, ir.Str):
+                out[param.name] = AV("const", default.value)
+        return out
+
     def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
                       as_object: bool = False, this: AV | None = None) -> AV:
-        env = self._bind(callee, args, kwargs)
+        env = {**self._defaults(call, callee, len(args), kwargs), **self._bind(callee, args, kwargs)}
         if this is not None and callee.class_name is not None and callee.params and \
                 callee.params[0].name in ("self", "cls"):
             env[callee.params[0].name] = this  # `self` is the object the walk built
@@ -1012,6 +1081,20 @@ def _parts(expr: ir.Expr) -> list[ir.Expr]:
     if isinstance(expr, ir.FStr):
         return [p for p in expr.parts if not isinstance(p, str)]
     return []
+
+
+def _has_call(expr: object, depth: int = 0) -> bool:
+    """`expr` contains a call (which may do work: a query, a send, a write)."""
+    if depth > 40 or expr is None:
+        return False
+    if isinstance(expr, ir.Call):
+        return True
+    if isinstance(expr, (tuple, list)):
+        return any(_has_call(item, depth + 1) for item in expr)
+    if hasattr(expr, "__slots__") and not isinstance(expr, (str, int, float, bool, bytes)):
+        return any(_has_call(getattr(expr, slot), depth + 1) for slot in expr.__slots__
+                   if not isinstance(getattr(expr, slot), (str, int, float, bool, bytes)))
+    return False
 
 
 def names_in(expr: object, out: set[str] | None = None, depth: int = 0) -> set[str]:

@@ -21,6 +21,7 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ from routeguard_lint.auth.missing_credential import (
     MISSING,
     NONE,
     REQUEST,
+    WEBSOCKET,
     Exit,
     Flow,
     Outcome,
@@ -48,6 +50,7 @@ from routeguard_lint.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from routeguard_lint.auth.libraries import Match
     from routeguard_lint.routes.model import DepNode, Route
 
 _CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE, NodeKind.ROUTE)
@@ -89,6 +92,10 @@ class NodeAuth:
     # a request without credentials gets through only on paths chosen by tests the analysis cannot decide and
     # that do not depend on the request (`if not require_login(): return None`): (source text, "path:line")
     gates: tuple[tuple[str, str], ...] = ()
+    # a websocket handler that, for such a request, does nothing: every path that serves (accepts, sends, calls
+    # anything) runs only when a value made from the credential is there (`if token: ...`); the connection is
+    # never accepted, which the client sees as a refusal
+    idle: bool = False
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -100,11 +107,17 @@ def make_flow(index: Index, present: bool = False) -> Flow:
                 credential_setting=is_credential_setting, present=present)
 
 
-def anonymous_requests(index: Index, routes: list[Route]) -> dict[int, NodeAuth]:
-    """`NodeAuth` of every node of every route's dependency tree, by `id(node)`."""
-    flow = make_flow(index)
+def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
+                       flow: Flow | None = None) -> dict[int, NodeAuth]:
+    """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
+    are documented library dependencies (by `id(node)`): one that lets a request without credentials through
+    hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
+    credentials to use, whose `reaches` the caller reads afterwards."""
+    flow = make_flow(index) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
+    for key, found in (libraries or {}).items():
+        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING)
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out)
@@ -137,7 +150,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     creds = [(b, via) for b, _child, via in below if b.carries]
     fv = FuncV(node.func_module, node.func.qualname)
     params = {s.param.name for s in node.params}
-    requests = {s.param.name: REQUEST for s in node.params if s.kind is ParamKind.REQUEST}
+    requests = _requests(node)
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     reads_request = bool(requests) and reads.reads_request(fv)
@@ -149,7 +162,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = flow.run(fv, env)
     facts.carries = True
-    facts.forged_rejects = not outcome.passes
+    facts.forged_rejects = not outcome.passes or _idle(node, outcome)
     sure = [ex for ex in outcome.exits if ex.sure]
     facts.forged_sure = bool(sure)
     facts.forged_exit = sure[0] if sure else None
@@ -159,6 +172,13 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     facts.forged_value = AV("obj", None, True) if node.kind is NodeKind.CLASS else \
         (value.tainted() if value is not None else None)
     return facts
+
+
+def _requests(node: DepNode) -> dict[str, AV]:
+    """The request (or websocket connection) parameters of a callable, as what a request carrying no credential
+    (or a forged one) gives them."""
+    return {s.param.name: WEBSOCKET if s.type_name == "WebSocket" else REQUEST
+            for s in node.params if s.kind is ParamKind.REQUEST}
 
 
 def _closure(node: DepNode) -> dict[str, AV]:
@@ -193,19 +213,9 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         if below.anonymous is not None:
             creds.append((below, child, via))
     fv = FuncV(node.func_module, node.func.qualname)
-    requests = {s.param.name: REQUEST for s in node.params if s.kind is ParamKind.REQUEST}
+    requests = _requests(node)
     if not creds:
-        # credentials FastAPI does not model as one: the request itself (read here or in a helper it is handed
-        # to), query parameters named like a credential (`?token=`, a WebSocket ticket)
-        query = _missing_query_credentials(node)
-        if _required_query_credential(node) and node.rejects:
-            facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
-            facts.guard = facts.request_guard = True
-        elif query or (requests and reads.reads_request(fv)):
-            outcome = flow.run(fv, {**_closure(node), **query, **requests})
-            if not outcome.passes:
-                facts.anonymous = False
-                facts.guard = facts.request_guard = True
+        _reads_itself(node, fv, flow, reads, requests, facts)
         return facts
     params = {s.param.name for s in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
@@ -230,12 +240,43 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             direct_env = {**_closure(node), **_missing_query_credentials(node)}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
-    facts.anonymous = outcome.passes
-    facts.guard = not outcome.passes
+    facts.idle = _idle(node, outcome)
+    facts.anonymous = outcome.passes and not facts.idle
+    facts.guard = not facts.anonymous
     facts.gates = gates(outcome)
     facts.exits = tuple(outcome.exits)
     facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
+
+
+def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: dict[str, AV],
+                  facts: NodeAuth) -> None:
+    """A callable with no credential below it that reads one FastAPI does not model as one: the request
+    itself (here or in a helper it is handed to), query parameters named like a credential (`?token=`, a
+    WebSocket ticket)."""
+    query = _missing_query_credentials(node)
+    if _required_query_credential(node) and node.rejects:
+        facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
+        facts.guard = facts.request_guard = True
+    elif query or (requests and reads.reads_request(fv)):
+        outcome = flow.run(fv, {**_closure(node), **query, **requests})
+        if not outcome.passes or _idle(node, outcome):
+            facts.anonymous = False
+            facts.guard = facts.request_guard = True
+            facts.idle = outcome.passes
+        elif node.kind is not NodeKind.ROUTE:
+            # it lets a request without the credential through, handing on what it returns
+            facts.anonymous = True
+            facts.exits = tuple(outcome.exits)
+            facts.gates = gates(outcome)
+            facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _idle(node: DepNode, outcome: Outcome) -> bool:
+    """A websocket handler that gets through the walk doing nothing on every path (see `Exit.idle`): the
+    connection is never accepted, so the client is refused."""
+    return node.kind is NodeKind.ROUTE and node.websocket_only and outcome.passes and \
+        all(ex.idle for ex in outcome.exits)
 
 
 def gates(outcome: Outcome) -> tuple[tuple[str, str], ...]:

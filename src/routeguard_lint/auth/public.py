@@ -6,8 +6,9 @@
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
   ReDoc page, or the Swagger OAuth2 redirect;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
-  `OAuth2PasswordRequestForm`), the `tokenUrl` of an OAuth2 scheme, or one that takes an identity (an email, a
-  user name) and issues a token or session (password recovery, magic links);
+  `OAuth2PasswordRequestForm`), the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
+  user name) and issues a token or session (password recovery, magic links), or one that takes a refresh token
+  in the request body and issues a token (token refresh: the refresh token is the credential it checks);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
   identity provider sends the browser back with an authorisation code.
 
@@ -45,6 +46,7 @@ DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.do
                         "fastapi.openapi.docs.get_swagger_ui_oauth2_redirect_html"})
 PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
                             re.IGNORECASE)
+REFRESH_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
 IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
 MAX_CALL_DEPTH = 4
 
@@ -100,6 +102,10 @@ class Public:
             identity = self._identity(root)
             if identity is not None and self.issues_token(fv):
                 return f"credential flow (password recovery or sign-in link): takes {identity} and issues a token"
+            refresh = next((name for name, where in self._inputs(root)
+                            if where == "body" and REFRESH_FIELD.match(name)), None)
+            if refresh is not None and self.issues_token(fv):
+                return f"credential flow (token refresh): takes '{refresh}' in the request body and issues a token"
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"

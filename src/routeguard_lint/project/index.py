@@ -99,6 +99,12 @@ class UnionV:
 Value = ModuleV | FuncV | ClassV | ExternalV | InstanceV | LiteralV | ParamV | UnknownV | UnionV
 
 
+def class_base(base: ir.Expr) -> ir.Expr:
+    """The class a base of a `class` statement names: `B` for a parameterised generic `B[T]` (Python makes
+    the class derive from `B`, through the alias's `__mro_entries__`)."""
+    return base.value if isinstance(base, ir.Sub) else base
+
+
 def union(values: Iterable[Value]) -> Value:
     """The union of `values` (flattened, duplicates dropped): the value itself when there is only one,
     UNKNOWN when there is none or when any alternative is unknown."""
@@ -345,6 +351,20 @@ class Index:
                 if test is True:
                     break
             return union(candidates)
+        if isinstance(expr, ir.BoolOp) and expr.op == "and" and expr.values:
+            # `a and b`: the first operand that is falsy, else the last one (`only = flag and not other`)
+            candidates = []
+            for i, value in enumerate(expr.values):
+                test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
+                if test is True:
+                    continue
+                candidates.append(self.resolve(value, ctx, d))
+                if test is False:
+                    break
+            return union(candidates)
+        if isinstance(expr, ir.Not) or (isinstance(expr, ir.Compare) and len(expr.ops) == 1):
+            truth = self.truth(expr, ctx, d)  # `not flag`, `mode == "yes"`: a bool when it can be told
+            return UNKNOWN if truth is None else LiteralV(truth)
         if isinstance(expr, ir.Sub):
             return self._subscript(expr, ctx, d)
         return UNKNOWN
@@ -519,9 +539,18 @@ class Index:
         return ir.Call(call.func, call.args, tuple(kwargs), call.line, call.col)
 
     def resolve_assigned(self, expr: ir.Expr, ctx: Ctx, key: SiteKey, depth: int) -> Value:
-        """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity."""
+        """Resolve the right-hand side of `name = expr`; a call there gets `key` as identity. In `name = a(...)
+        if test else b(...)` with a test that cannot be decided each call is one alternative of the binding: its
+        key is the binding's, with `("if", test text, True/False)` appended (see `alternative_tests`)."""
         if isinstance(expr, ir.Call):
             return self._call(expr, ctx, key, depth + 1)
+        if isinstance(expr, ir.IfExp) and depth <= MAX_RESOLVE_DEPTH:
+            test = self.truth(expr.test, ctx, depth + 1)
+            if test is not None:
+                return self.resolve_assigned(expr.body if test else expr.orelse, ctx, key, depth + 1)
+            shown = ir.show(expr.test)
+            return union((self.resolve_assigned(expr.body, ctx, (*key, ("if", shown, True)), depth + 1),
+                          self.resolve_assigned(expr.orelse, ctx, (*key, ("if", shown, False)), depth + 1)))
         return self.resolve(expr, ctx, depth + 1)
 
     def _call(self, call: ir.Call, ctx: Ctx, key: SiteKey, depth: int) -> Value:
@@ -533,8 +562,8 @@ class Index:
                     return self.import_ref(ImportRef(mod, name), depth)
         if isinstance(func, ir.Name) and func.id == "__import__" and call.args and isinstance(call.args[0], ir.Str):
             return self.import_ref(ImportRef(call.args[0].value, None), depth)
-        if isinstance(func, ir.Sub) and self._lib_mode:  # `Generic[T](...)`: a call of the class
-            func = func.value
+        if isinstance(func, ir.Sub) and (self._lib_mode or isinstance(self.resolve(func.value, ctx, depth), ClassV)):
+            func = func.value  # `Generic[T](...)`: a call of the class
         callee = self.resolve(func, ctx, depth)
         if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative
             return union(self._call_one(option, call, ctx, key, depth) for option in callee.options)
@@ -663,6 +692,66 @@ class Index:
         chosen = _alternatives(name, facts.branches[name])
         return (chosen, Ctx(ctx.module)) if chosen is not None else None
 
+    def alternative_of(self, key: SiteKey) -> tuple[SiteKey, tuple[str, ...]] | None:
+        """When the object made at allocation site `key` is one of several alternatives of one binding (`if c:
+        x = A()` / `else: x = B()`, at module level or in a function, or `x = A() if c else B()`): the identity
+        of that binding (the same for every alternative) and the tests, as source text, under which the name
+        holds this object. None for an object made otherwise (the only value of its name, say)."""
+        suffix: list[str] = []
+        while key and isinstance(key[-1], tuple) and len(key[-1]) == 3 and key[-1][0] == "if":
+            _, shown, taken = key[-1]
+            suffix.insert(0, str(shown) if taken else f"not ({shown})")
+            key = key[:-1]
+        kind = key[0] if key else None
+        binds: list[Bind] | None = None
+        line: int | None = None
+        if kind == "local" and len(key) >= 4:
+            module, scope, name = key[1:4]
+        elif kind == "global" and len(key) >= 3:
+            module, scope, name = key[1], None, key[2]
+        else:
+            return None
+        if not isinstance(module, str) or not isinstance(name, str):
+            return None
+        if kind == "global" and len(key) in (3, 4):
+            facts = self.by_name.get(module)
+            if len(key) == 4:
+                if not isinstance(key[3], int):
+                    return None  # a `global name` write in a function: not a choice made once
+                line = key[3]
+            binds = _alternatives(name, facts.branches[name]) if facts and name in facts.branches else None
+            group: SiteKey = key[:3]
+            where = Ctx(module)
+        elif kind == "local" and isinstance(scope, str):
+            if len(key) > 4 and isinstance(key[4], int):
+                line = key[4]
+                func = self.func(FuncV(module, scope))
+                binds = self._branches(func, name) if func is not None else None
+                key = (*key[:4], *key[5:])
+            group = key
+            env = key[4] if len(key) > 4 and isinstance(key[4], tuple) else ()  # the call being evaluated
+            where = Ctx(module, scope, tuple(b for b in env if isinstance(b, BoundParam)))
+        else:
+            return None
+        tests: list[str] = []
+        if binds is not None:
+            position = next((i for i, b in enumerate(binds) if b.line == line), None) if line is not None \
+                else len(binds) - 1
+            if position is None:
+                return None
+            bind = binds[position]
+            if bind.conditions:  # (a test that holds for the call being evaluated chooses nothing)
+                tests = [ir.show(c) for c in bind.conditions if self.truth(c, where) is not True]
+            else:  # the unconditional binding before those under an `if`: it stays when none of those runs
+                tests = [f"not ({' and '.join(ir.show(c) for c in later.conditions)})"
+                         for later in binds[position + 1:]
+                         if not any(self.truth(c, where) is False for c in later.conditions)]
+        elif line is not None:
+            return None
+        if not tests and not suffix:
+            return None
+        return group, (*tests, *suffix)
+
     def _branch_union(self, branches: list[Bind], name: str, local: Ctx, made_in: tuple[Hashable, ...],
                       depth: int) -> Value:
         """The union of the alternatives of a local assigned under conditions that the call allows.
@@ -683,16 +772,6 @@ class Index:
             del self._cache[key]
         return result
 
-    def _local_binding(self, func: Func, name: str, local: Ctx, made_in: tuple[Hashable, ...], depth: int) -> Value:
-        """The value of a local with no alternatives under `if`s: its last binding, read after the ones before it
-        when it is rebound from its own value (`app = FastAPI()` ... `app = instrument(app)`)."""
-        key = ("local", local.module, local.scope, name)
-        rebinding = _rebinding(name, [b for b in func.binds if b.name == name])
-        if rebinding is not None:
-            guard = ("rebinding", local.module, local.scope, name, local.env)  # what `_name` looks up first
-            return self._rebound(rebinding, name, local, key, guard, made_in, depth, func)
-        return self.resolve_assigned(func.assigns[name], local, (*key, *made_in), depth)
-
     def _rebound(self, rebinding: tuple[Bind | None, list[Bind]], name: str, here: Ctx, key: tuple[Hashable, ...],
                  guard: tuple[Hashable, ...], made_in: tuple[Hashable, ...], depth: int,
                  func: Func | None = None) -> Value:
@@ -706,9 +785,9 @@ class Index:
             value = self.resolve_assigned(start.value, here, (*key, start.line, *made_in), depth)
         else:  # `def setup(app): app = wrap(app)`: the parameter
             bound = here.bound(here.scope, name) if here.scope is not None else None
-            is_param = here.scope is not None and func is not None and any(p.name == name for p in func.params)
             value = self.resolve(bound, here, depth + 1) if bound is not None else \
-                ParamV(here.module, here.scope, name) if is_param and here.scope is not None else UNKNOWN
+                ParamV(here.module, here.scope, name) if here.scope is not None and func is not None and \
+                any(p.name == name for p in func.params) else UNKNOWN
         try:
             for bind in chain:
                 self._cache[guard] = value
@@ -730,6 +809,43 @@ class Index:
             yield func
             scope = func.parent
 
+    def _local(self, name: str, func: Func, ctx: Ctx, depth: int) -> Value:
+        """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
+        in it)."""
+        scope = func.qualname
+        local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
+        # an object made in a function body is one object per call being evaluated (a router
+        # factory called twice makes two routers)
+        made_in = (ctx.env,) if ctx.env else ()
+        earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
+        if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
+            return earlier
+        branches = self._branches(func, name)
+        rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
+            else None
+        if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
+            value = self._branch_union(branches, name, local, made_in, depth)
+        elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
+            value = self._rebound(rebinding, name, local, ("local", ctx.module, scope, name),
+                                  ("rebinding", ctx.module, scope, name, ctx.env), made_in, depth,
+                                  func)
+        else:
+            value = self.resolve_assigned(func.assigns[name], local,
+                                          ("local", ctx.module, scope, name, *made_in), depth)
+        if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
+            value = self.declared_instance(func.declared[name], local, name, depth)
+        writes = self._nonlocal_writes(ctx.module, scope, name)
+        if not writes:
+            return value
+        # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
+        # binding unless it is a `None` placeholder
+        own = func.assigns[name]
+        values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
+        values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
+                                            ("local", ctx.module, inner, name, *made_in), depth)
+                      for expr, inner in writes)
+        return union(values)
+
     def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
         facts = self.by_name.get(ctx.module)
         if facts is None:  # no function scopes to look in
@@ -739,29 +855,7 @@ class Index:
             if name in func.nonlocal_assigns:
                 continue  # `nonlocal name`: the variable of an enclosing function
             if name in func.assigns:
-                local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
-                # an object made in a function body is one object per call being evaluated (a router
-                # factory called twice makes two routers)
-                made_in = (ctx.env,) if ctx.env else ()
-                earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
-                if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
-                    return earlier
-                branches = self._branches(func, name)
-                value = self._branch_union(branches, name, local, made_in, depth) if branches is not None \
-                    else self._local_binding(func, name, local, made_in, depth)
-                if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
-                    value = self.declared_instance(func.declared[name], local, name, depth)
-                writes = self._nonlocal_writes(ctx.module, scope, name)
-                if not writes:
-                    return value
-                # closures that write it (`nonlocal name`) may have run: each value it can hold, the own
-                # binding unless it is a `None` placeholder
-                own = func.assigns[name]
-                values = [] if isinstance(own, ir.Const) and own.value is None and branches is None else [value]
-                values.extend(self.resolve_assigned(expr, Ctx(ctx.module, inner, ctx.env, ctx.depth),
-                                                    ("local", ctx.module, inner, name, *made_in), depth)
-                              for expr, inner in writes)
-                return union(values)
+                return self._local(name, func, ctx, depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
                 return self.resolve(bound, ctx, depth + 1)
@@ -830,7 +924,7 @@ class Index:
             if cdef is None:
                 return False
             for base in cdef.bases:
-                value = self.resolve(base.value if isinstance(base, ir.Sub) else base, Ctx(owner.module))
+                value = self.resolve(class_base(base), Ctx(owner.module))
                 if isinstance(value, ClassV):
                     continue
                 if not (isinstance(value, ExternalV) and value.qualname in _NEUTRAL_BASES):
@@ -840,8 +934,9 @@ class Index:
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
         a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
-        counts when the name is among its words, so reading it later cannot change the answer, and nothing
-        is parsed to give it."""
+        (demand-driven mode) is parsed when the name is among its words, and skipped otherwise: the answer is
+        the full mode's, whichever files happen to be parsed (a guess from the words differed between a
+        cold run and a warm one, whose cache holds files an earlier run parsed on demand)."""
         known = self._subclassed.get(class_name)
         if known is None:
             known = self._subclassed[class_name] = any(self._bases_named(facts, class_name) for facts in self.modules)
@@ -852,7 +947,9 @@ class Index:
             words = self._pending_words.get(facts.module)
             if words is None:
                 words = self._pending_words[facts.module] = frozenset(facts.words.split())
-            return class_name in words
+            if class_name not in words:
+                return False
+            facts = self.by_name.get(facts.module, facts)  # a placeholder is parsed when read
         for cdef in facts.classes.values():
             for base in cdef.bases:
                 text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
@@ -1069,7 +1166,7 @@ class Index:
             if cls is None:
                 continue
             for base in cls.bases:
-                value = self.resolve(base, Ctx(current.module), depth + 1)
+                value = self.resolve(class_base(base), Ctx(current.module), depth + 1)
                 if isinstance(value, ClassV):
                     stack.append(value)
         return out
@@ -1082,7 +1179,7 @@ class Index:
             if cls is None:
                 continue
             for base in cls.bases:
-                value = self.resolve(base, Ctx(owner.module))
+                value = self.resolve(class_base(base), Ctx(owner.module))
                 if isinstance(value, ExternalV):
                     out.append(value.qualname)
         return out

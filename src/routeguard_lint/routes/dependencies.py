@@ -69,6 +69,8 @@ class DependencyTrees:
         self.nodes: dict[NodeId, DepNode] = {}
 
     def dep_node(self, ref: DepRef) -> DepNode:
+        if ref.choices:
+            return self.choices_node(ref)
         if isinstance(ref.cbv, ClassV):
             return self.cbv_node(ref.cbv)
         target_expr = ref.expr
@@ -79,6 +81,34 @@ class DependencyTrees:
             return self.leaf(("unresolved", "Depends()", ref.path, ref.line), "Depends() without a usable annotation",
                              NodeKind.UNRESOLVED, ref.path, ref.line)
         return self.node_for_expr(target_expr, ctx, ref.path, ref.line)
+
+    def choices_node(self, ref: DepRef) -> DepNode:
+        """The dependencies of a router that is one of several alternatives of a binding (`if c: api =
+        APIRouter(dependencies=[...])` / `else: api = APIRouter()`): an ALTERNATIVES node with a child per
+        alternative, its `via` the tests choosing it: the alternative's one dependency, a node grouping several,
+        or "no dependency"."""
+        shown = ir.show(ref.expr, 60)
+        key = ("dependency lists", ref.path, ref.line, shown, tuple((c.tests, tuple(id(d) for d in c.deps))
+                                                                   for c in ref.choices))
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        node = DepNode(key, f"one of {len(ref.choices)} lists of dependencies chosen at run time by which object "
+                       f"`{shown}` is", NodeKind.ALTERNATIVES, ref.path, ref.line)
+        self.nodes[key] = node
+        for choice in ref.choices:
+            test = " and ".join(choice.tests) or "otherwise"
+            if not choice.deps:
+                child = self.leaf(("absent",), "no dependency", NodeKind.FASTAPI, ref.path, ref.line)
+            elif len(choice.deps) == 1:
+                child = self.dep_node(choice.deps[0])
+            else:
+                child = DepNode(("dependency list", key, test), f"the dependencies of `{shown}` if {test}",
+                                NodeKind.FASTAPI, ref.path, ref.line)
+                child.children = [Child(self.dep_node(d), d.origin) for d in choice.deps]
+                self.nodes[child.id] = child
+            node.children.append(Child(child, test))
+        return node
 
     def node_for_expr(self, expr: ir.Expr, ctx: Ctx, path: str, line: int, depth: int = 0) -> DepNode:
         """The node of the dependency `expr` (read in `ctx`) stands for; when it is one of several values
@@ -297,6 +327,13 @@ class DependencyTrees:
                 cls = self.index.resolve(base.call.func.value, Ctx(base.module, base.scope))
             if isinstance(cls, ExternalV):
                 return f"{cls.qualname}.{func.attr}"
+            if isinstance(cls, ClassV):
+                # a method the project's subclass inherits from a library class (`class Users(FastAPIUsers[U,
+                # I])`, `users.current_user`): the first library base's, as Python's method lookup would find it
+                # when no project class of the hierarchy defines it
+                external = self.index.external_bases(cls)
+                if external and isinstance(self.index.class_attr(cls, func.attr), UnknownV):
+                    return f"{external[0]}.{func.attr}"
         return None
 
     def leaf(self, key: NodeId, label: str, kind: NodeKind, path: str | None, line: int | None) -> DepNode:

@@ -127,6 +127,10 @@ def mounts(routers: Routers, mount_decls: list[MountDecl]) -> list[Mount]:
 
 def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
     """Every way up from `node` to a root (a router nothing includes, or one met again)."""
+    if len(node.variants) == 1 and node.variants[0].tests:
+        # one alternative of a binding, made unlike the others (`if c: api = APIRouter(prefix="/v2")`): what is
+        # reached through it is there only when its tests hold
+        below = replace(below, conditions=below.conditions + node.variants[0].tests)
     apps = (*below.apps, node.key) if node.kind is RouterKind.APP else below.apps
     if not node.included_by or node.key in below.seen:
         yield Way(node.prefix + below.path, node.deps + below.deps, below.conditions, node.kind is RouterKind.APP,

@@ -98,6 +98,18 @@ class DepRef:
     scopes: tuple[str, ...] = ()
     security: bool = False
     cbv: ClassV | None = None  # the class-based view whose instance the method gets as `self`
+    # the dependencies of a router that is one of several alternatives of one binding, made with different
+    # dependencies (`if c: api = APIRouter(dependencies=[...])` / `else: api = APIRouter()`): each choice's
+    # tests and the dependencies it adds; `expr` is then the name of the binding (for display only)
+    choices: tuple[Choice, ...] = ()
+
+
+class Choice(NamedTuple):
+    """One alternative of a run-time choice between lists of dependencies: the tests (source text) under which
+    it is taken, and its dependencies."""
+
+    tests: tuple[str, ...]
+    deps: tuple[DepRef, ...]
 
 
 @dataclass(frozen=True)
@@ -110,7 +122,7 @@ class ParamSource:
     alias: str | None = None  # HEADER / COOKIE: the (lower-case) header or cookie name; EXPLICIT_QUERY: its alias
     credential: bool = False  # HEADER / COOKIE: the name says it carries a credential
     optional: bool = False  # HEADER / COOKIE: a request without it is accepted
-    type_name: str | None = None  # QUERY: the simple name of the annotation
+    type_name: str | None = None  # QUERY, REQUEST: the simple name of the annotation
 
     @property
     def query_name(self) -> str:
@@ -188,6 +200,16 @@ class Mount:
     reachable: bool
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One alternative of a binding a router node stands for (`if c: api = APIRouter(...)` / `else: api =
+    APIRouter(...)`): the tests under which the name holds it, the call that made it and its dependencies."""
+
+    tests: tuple[str, ...]
+    creation: Creation
+    deps: tuple[DepRef, ...]
+
+
 @dataclass
 class RouterNode:
     key: RouterKey
@@ -199,6 +221,11 @@ class RouterNode:
     deps: list[DepRef] = field(default_factory=list)
     included_by: list[Include] = field(default_factory=list)
     creation: Creation | None = None
+    # when the node stands for the alternatives of one binding made alike but for their dependencies (the
+    # program makes one of them): each alternative; `deps` then holds those they share and one choice between
+    # the rest (`DepRef.choices`)
+    variants: list[Variant] = field(default_factory=list)
+    name: str | None = None  # the name of the binding, for a node with variants
 
 
 @dataclass(frozen=True)

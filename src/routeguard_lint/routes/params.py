@@ -161,16 +161,25 @@ class Params:
             call, cctx = bound.expr, bound.ctx
         else:
             return param
+        here = self.followed(call, cctx)
+        if here is default:
+            return param
+        return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+
+    def followed(self, call: ir.Call, ctx: Ctx) -> ir.Call:
+        """`call` (written in `ctx`) followed through project functions to the call they return
+        (`RoleACL(allow_user=True)` whose body, arguments bound, returns `Depends(role_dependency)`), its parts
+        bound where that call is written; `call` itself when it returns no call."""
+        start = call
         for _ in range(MAX_RETURNED):
-            returned = self.index.returned(call, cctx)
+            returned = self.index.returned(call, ctx)
             if returned is None or not isinstance(returned[0], ir.Call):
                 break
-            call, cctx = returned[0], returned[1]
-        if call is default:
-            return param
-        here = ir.Call(ir.Bound(call.func, cctx), tuple(ir.Bound(a, cctx) for a in call.args),
-                       tuple((k, ir.Bound(v, cctx)) for k, v in call.kwargs), call.line, call.col)
-        return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+            call, ctx = returned[0], returned[1]
+        if call is start:
+            return call
+        return ir.Call(ir.Bound(call.func, ctx), tuple(ir.Bound(a, ctx) for a in call.args),
+                       tuple((k, ir.Bound(v, ctx)) for k, v in call.kwargs), call.line, call.col)
 
     def annotation_type(self, annotation: ir.Expr | None, ctx: Ctx) -> ir.Expr | None:
         """`T` for `T`, `Annotated[T, ...]` and aliases of those."""
@@ -222,7 +231,9 @@ class Params:
     def classify_param(self, param: Param, ctx: Ctx) -> ParamSource:
         """How FastAPI fills a parameter (read where the `def` is: `ctx`)."""
         meta, meta_ctx, base = self.annotated_meta(param.annotation, ctx)
-        markers = [m for m in (self._marker(expr, meta_ctx) for expr in meta) if m is not None]
+        # metadata that calls a project function is what it returns (`Annotated[Role, RoleACL(...)]`)
+        markers = [m for m in (self._marker(self.followed(expr, meta_ctx) if isinstance(expr, ir.Call) else expr,
+                                            meta_ctx) for expr in meta) if m is not None]
         marker = self._marker(param.default, ctx)
         if marker is not None:
             markers.append(marker)
@@ -262,7 +273,7 @@ class Params:
     def _by_type(self, param: Param, type_name: str | None) -> ParamSource:
         """A parameter without a marker: what FastAPI makes of it depends on its type."""
         if type_name in REQUEST_TYPES:
-            return ParamSource(param, ParamKind.REQUEST)
+            return ParamSource(param, ParamKind.REQUEST, type_name=type_name)
         if type_name in NON_QUERY_TYPES:
             return ParamSource(param, ParamKind.SPECIAL)
         if type_name in PASSWORD_FORMS:

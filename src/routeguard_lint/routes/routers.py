@@ -4,6 +4,7 @@ it from its parameters), and which routers an expression can be."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
@@ -24,7 +25,16 @@ from routeguard_lint.project.index import (
 from routeguard_lint.routes.contexts import Contexts, Substitution
 from routeguard_lint.routes.literals import Literals, unbound
 from routeguard_lint.routes.middleware import MiddlewareReader
-from routeguard_lint.routes.model import Creation, DepRef, FactoryCall, RouterKey, RouterKind, RouterNode
+from routeguard_lint.routes.model import (
+    Choice,
+    Creation,
+    DepRef,
+    FactoryCall,
+    RouterKey,
+    RouterKind,
+    RouterNode,
+    Variant,
+)
 from routeguard_lint.routes.params import Params
 from routeguard_lint.vocabulary import APP_CLASSES, ROUTER_CLASSES, last_name
 
@@ -64,6 +74,8 @@ class Routers:
         self.middleware = middleware
         self.by_key: dict[RouterKey, RouterNode] = {}
         self._args_memo: dict[tuple[RouterKey, int], RouterArgs] = {}
+        # the router nodes made for alternatives of one binding, by the binding (`Index.alternative_of`)
+        self._bindings: dict[RouterKey, list[RouterNode]] = {}
 
     def router_of(self, value: Value) -> RouterNode | None:
         """The router (app) `value` is, when it is an instance of FastAPI, APIRouter or a subclass."""
@@ -75,10 +87,6 @@ class Routers:
         kind = self.router_kind(cls)
         if kind is None:
             return None
-        same = self._same_variable(value, cls)
-        if same is not None:
-            self.by_key[value.key] = same
-            return same
         facts = self.index.module(value.module)
         ctx = Ctx(value.module, value.scope)
         node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
@@ -88,25 +96,37 @@ class Routers:
             cls = _router_class(self.index.materialize(cls))
         node.creation = Creation(value.call, ctx, cls)
         node.prefix, node.deps = self.router_args(value.call, ctx, cls, kind, node.path)
+        alternative = self.index.alternative_of(value.key)
+        if alternative is not None:
+            same = self._same_binding(node, alternative)
+            if same is not None:
+                self.by_key[value.key] = same
+                return same
+            node.variants.append(Variant(alternative[1], node.creation, tuple(node.deps)))
+            self._bindings.setdefault(alternative[0], []).append(node)
         if kind is RouterKind.APP:
             self._app_middleware(node, value.call, ctx)
         return node
 
-    def _same_variable(self, value: InstanceV, cls: RouterClass) -> RouterNode | None:
-        """The router already made for another alternative of the same module-level variable (`if debug: app =
-        FastAPI(debug=True)` / `else: app = FastAPI(docs_url=None)`), when this one is made alike: the same
-        class, and the same arguments but for those that add no route, prefix, dependency or middleware. The
-        program runs one of them, so they are one app (each listed its routes again). Alternatives made
-        otherwise stay apart, each with its own condition-free routes (no dependency is dropped)."""
-        key = value.key
-        if len(key) not in (3, 4) or key[0] != "global":
-            return None
-        shape = _shape(value.call)
-        for other_key, node in self.by_key.items():
-            if other_key == key or other_key[:3] != key[:3] or node.creation is None or node.creation.cls != cls:
+    def _same_binding(self, made: RouterNode, alternative: tuple[RouterKey, tuple[str, ...]]) -> RouterNode | None:
+        """The router already made for another alternative of the same binding (`if c: api = APIRouter(...)` /
+        `else: api = APIRouter(...)`, or `x = A() if c else B()`), when `made` is made alike: of the same class,
+        with the same prefix and the same arguments but for those that add no route, prefix or middleware, and
+        for the dependencies. The program makes one of them, so they are one router (each listed its routes
+        again); where their dependencies differ, the node's dependencies become a choice between each
+        alternative's (judged over every choice). Alternatives made otherwise stay apart."""
+        group, tests = alternative
+        creation = made.creation
+        assert creation is not None
+        shape = _shape(creation.call)
+        for node in self._bindings.get(group, []):
+            if node.kind is not made.kind or node.prefix != made.prefix or node.creation is None or \
+                    node.creation.cls != creation.cls or _shape(node.creation.call) != shape:
                 continue
-            if _shape(node.creation.call) == shape:
-                return node
+            node.variants.append(Variant(tests, creation, tuple(made.deps)))
+            node.name = _binding_name(group)
+            node.deps = merged_deps(node.variants, node.name, node.path, node.line)
+            return node
         return None
 
     def _app_middleware(self, node: RouterNode, call: ir.Call, ctx: Ctx) -> None:
@@ -278,9 +298,40 @@ class Routers:
             return RouterArgs(node.prefix, node.deps)
         key = (node.key, id(env))
         if key not in self._args_memo:
-            self._args_memo[key] = self.router_args(subst(creation.call, env.env.names), creation.ctx, creation.cls,
-                                                    node.kind, node.path)
+            args = self.router_args(subst(creation.call, env.env.names), creation.ctx, creation.cls, node.kind,
+                                    node.path)
+            if len(node.variants) > 1:  # each alternative re-read for the call
+                variants = [replace(v, deps=tuple(self.router_args(subst(v.creation.call, env.env.names),
+                                                                   v.creation.ctx, v.creation.cls, node.kind,
+                                                                   node.path).deps)) for v in node.variants]
+                args = RouterArgs(args.prefix, merged_deps(variants, node.name, node.path, node.line))
+            self._args_memo[key] = args
         return self._args_memo[key]
+
+
+def merged_deps(variants: list[Variant], name: str | None, path: str, line: int) -> list[DepRef]:
+    """The dependencies of a router standing for several alternatives: those every alternative declares, then
+    one choice between what each adds (none when they add nothing)."""
+    first, *others = variants
+    common = [d for d in first.deps if all(any(_same_dep(d, e) for e in other.deps) for other in others)]
+    rest = [Choice(v.tests, tuple(d for d in v.deps if not any(_same_dep(d, c) for c in common))) for v in variants]
+    if not any(choice.deps for choice in rest):
+        return common
+    origin = next((d.origin for v in variants for d in v.deps), "APIRouter(dependencies=)")
+    return [*common, DepRef(ir.Name(name or "router"), first.creation.ctx, origin, path, line, choices=tuple(rest))]
+
+
+def _same_dep(a: DepRef, b: DepRef) -> bool:
+    """Two declarations of one dependency (written alike where the same names mean the same)."""
+    return a.ctx == b.ctx and a.origin == b.origin and a.scopes == b.scopes and a.security == b.security and \
+        a.cbv == b.cbv and not a.choices and not b.choices and ir.show(a.expr) == ir.show(b.expr) and \
+        ir.show(a.annotation) == ir.show(b.annotation)
+
+
+def _binding_name(group: RouterKey) -> str | None:
+    """The name of the binding of an `Index.alternative_of` identity."""
+    name = group[2] if group and group[0] == "global" else group[3] if len(group) > 3 else None
+    return name if isinstance(name, str) else None
 
 
 # Arguments of FastAPI(...) / APIRouter(...) that add no route, prefix, dependency or middleware
@@ -291,6 +342,6 @@ _DESCRIPTIVE = frozenset({"debug", "title", "summary", "description", "version",
 
 
 def _shape(call: ir.Call) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """A router call's arguments that shape its routes, as text (`_same_variable`)."""
+    """A router call's arguments that shape its routes but for its dependencies, as text (`_same_binding`)."""
     return (tuple(ir.show(a) for a in call.args),
-            tuple(sorted((k, ir.show(v)) for k, v in call.kwargs if k not in _DESCRIPTIVE)))
+            tuple(sorted((k, ir.show(v)) for k, v in call.kwargs if k not in _DESCRIPTIVE and k != "dependencies")))

@@ -33,9 +33,13 @@ through a dependency that checks a given credential and returns a default writte
 None`) for a missing one, when the route uses that value (hands it on, tests it); a route that ignores
 the optional user gets nothing from it and is reported.
 
-Login endpoints (the `tokenUrl` of an OAuth2 scheme, or a handler taking `OAuth2PasswordRequestForm`) and
-liveness paths (last segment `health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz` or
-`ping`) are public by default. A route whose only possible authentication is code outside the project is
+Some routes are public by design and never reported: liveness and readiness probes (a path segment
+`health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz`, `ready` or `ping`, sub-paths
+included), FastAPI's own documentation, well-known discovery documents, OAuth / OpenID Connect callbacks,
+and credential flows recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler taking a
+password in the body (login, registration, password reset, `OAuth2PasswordRequestForm`), one taking an
+identity and issuing a token (recovery, sign-in links), and one taking a refresh token in the body and
+issuing a token. A webhook that verifies a signature over the body is protected by it. A route whose only possible authentication is code outside the project is
 `unverified` (listed by `routeguard routes`), not reported.
 """,
     why="""
