@@ -129,8 +129,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
     },
     "gated_verifier": {
         # the dependency hands the request to a helper that refuses only in the configured authentication mode
-        ("GET", "/projects"): ("unverified", "app.main.authenticate_request refuses requests (`raise HTTPException("
-                                             "status_code=401, detail...` at app/verifier.py:21)"),
+        ("GET", "/projects"): ("unverified", "a test the analysis cannot decide, which does not depend on the request: "
+                                             "`self._bearer_auth_configured()` (app/verifier.py:21)"),
         ("GET", "/secrets"): ("protected", "app.main.strict_user"),
         ("GET", "/client-spec"): ("unprotected", ""),
     },

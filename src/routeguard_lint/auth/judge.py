@@ -33,7 +33,7 @@ from routeguard_lint.auth.public import Public
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.project.index import FuncV
 from routeguard_lint.routes.model import Child, NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import Source, is_credential
 
@@ -424,7 +424,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         _optional(root, judgement, scheme)
     if designed is not None:
         return designed
-    rejecting = _unproven_rejections(deps, judgement, context.public.calls)
+    rejecting = _unproven_rejections(deps, judgement)
     if rejecting:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
@@ -527,43 +527,23 @@ def _state_memo_reasons(deps: list[DepNode], judgement: Judgement) -> list[str]:
     return sorted(out)
 
 
-def _unproven_rejections(deps: list[DepNode], judgement: Judgement, calls: Calls) -> list[str]:
-    """Dependencies that refuse unauthenticated requests (`raise Unauthorized()`, a 401), themselves or in a
-    project function they call (`await Verifier().authenticate_request(request)`), on a condition the
+def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:
+    """Dependencies that refuse unauthenticated requests (`raise Unauthorized()`, a 401) on a condition the
     missing-credential walk could not decide: with them on the route, that a request without credentials
     reaches the handler is not proven, so the route is not called unprotected (RG001 needs proof)."""
     out: list[str] = []
     for node in deps:
-        if node.kind not in _CALLABLE or node.func is None or node.func_module is None or not node.rejects:
+        if node.kind not in _CALLABLE or node.func is None or not node.rejects:
             continue
         if judgement.node(node).anonymous is True:
             continue  # the walk shows a request without credentials gets through it
-        found = _refusal(FuncV(node.func_module, node.func.qualname), calls, 0, set())
-        if found is not None:
-            path, line, exc = found
-            out.append(f"{node.label} refuses requests (`raise {ir.show(exc, 40)}` at {path}:{line}) on a "
-                       f"condition the analysis cannot tie to the request's credentials")
+        for raised in node.func.raises:
+            if refuses(raised.exc):
+                where = f"{node.path}:{raised.line}" if node.path else f"line {raised.line}"
+                out.append(f"{node.label} refuses requests (`raise {ir.show(raised.exc, 40)}` at {where}) on a "
+                           f"condition the analysis cannot tie to the request's credentials")
+                break
     return sorted(set(out))
-
-
-def _refusal(fv: FuncV, calls: Calls, depth: int, seen: set[FuncV]) -> tuple[str, int, ir.Expr] | None:
-    """(path, line, exception) of a `raise` refusing an unauthenticated request in `fv` or in a project function
-    it calls (a few calls deep)."""
-    func = calls.index.func(fv)
-    if func is None or fv in seen or depth > 3:
-        return None
-    seen.add(fv)
-    for raised in func.raises:
-        if raised.exc is not None and refuses(raised.exc):
-            return calls.index.path_of(fv.module), raised.line, raised.exc
-    ctx = Ctx(fv.module, func.qualname)
-    for call in func.calls:
-        target = calls.callee(call, ctx, func)
-        if isinstance(target, FuncV):
-            found = _refusal(target, calls, depth + 1, seen)
-            if found is not None:
-                return found
-    return None
 
 
 def forged_reaches(root: DepNode, judgement: Judgement) -> bool:

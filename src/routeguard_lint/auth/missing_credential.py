@@ -412,6 +412,11 @@ class _Walk:
         if self._input_names is not None:
             return self._input_names
         out = {p.name for p in self.func.params} | self._factory_params()
+        params = self.func.params
+        if self.func.class_name is not None and params and params[0].name in ("self", "cls"):
+            this = self.env.get(params[0].name)
+            if this is None or not this.taint:  # an object the code made, not one built from the request:
+                out.discard(params[0].name)  # `self._bearer_auth_configured()` reads settings
         for _ in range(4):
             before = len(out)
             out.update(b.name for b in self.func.binds if names_in(b.value) & out)
