@@ -546,6 +546,11 @@ class _Walk:
         # a name the function assigns is its own local (Python's scoping), not the factory's parameter
         out = (params if self.inputs is None else params & self.inputs) | \
             (self._factory_params() - set(self.func.assigns))
+        first = self.func.params
+        if self.func.class_name is not None and first and first[0].name in ("self", "cls"):
+            this = self.env.get(first[0].name)
+            if this is None or not this.taint:  # an object the code made, not one built from the request:
+                out.discard(first[0].name)  # `self._bearer_auth_configured()` reads settings
         for _ in range(4):
             before = len(out)
             out.update(b.name for b in self.func.binds if names_in(b.value) & out)
