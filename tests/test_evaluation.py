@@ -676,3 +676,60 @@ def test_a_middleware_decorating_a_def_under_if(monkeypatch: pytest.MonkeyPatch)
     assert table[("GET", "/items")].state == "unverified"
     assert "if API_KEY is not None: protected" in table[("GET", "/items")].reason
     assert table[("GET", "/internal/jobs")].state == "protected"
+
+
+def test_a_branch_chosen_prefix_read_through_a_keyword_spread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if p: final = f"/{p.strip('/')}"` / `else: final = ""` then `include_router(r, **{"prefix": final})`, the
+    prefix passed through two helpers: each f-string field is read at the depth of the string (formatting it
+    cost resolution depth a deep chain of arguments needed; Onyx's global-prefix helper)."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app.py").write_text(
+        'from typing import Any, cast\n'
+        'from fastapi import APIRouter, FastAPI\n'
+        '\n'
+        'r1 = APIRouter()\n'
+        'r2 = APIRouter()\n'
+        'r3 = APIRouter()\n'
+        '\n'
+        '\n'
+        '@r1.get("/one")\n'
+        'def one():\n'
+        '    return {}\n'
+        '\n'
+        '\n'
+        '@r2.get("/two")\n'
+        'def two():\n'
+        '    return {}\n'
+        '\n'
+        '\n'
+        '@r3.get("/three")\n'
+        'def three():\n'
+        '    return {}\n'
+        '\n'
+        '\n'
+        'def inc(application, router, **kwargs: Any):\n'
+        '    p = cast(str | None, kwargs.get("prefix"))\n'
+        '    application.include_router(router, prefix=p)\n'
+        '\n'
+        '\n'
+        'def inc2(application, router, **kwargs: Any):\n'
+        '    p = cast(str | None, kwargs.get("prefix"))\n'
+        '    if p:\n'
+        '        final = f"/{p.strip(\'/\')}"\n'
+        '    else:\n'
+        '        final = ""\n'
+        '    final_kwargs = {"prefix": final}\n'
+        '    application.include_router(router, **final_kwargs)\n'
+        '\n'
+        '\n'
+        'def outer(application, router, prefix=None, tags=None):\n'
+        '    inc2(application, router, prefix=prefix, tags=tags or ["auth"])\n'
+        '\n'
+        '\n'
+        'app = FastAPI()\n'
+        'inc(app, r1, prefix="/a")\n'
+        'inc2(app, r2, prefix="/b")\n'
+        'outer(app, r3, prefix="/c/")\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert sorted(r.path for r in analyze([Path(".")]).routes) == ["/a/one", "/b/two", "/c/three"]

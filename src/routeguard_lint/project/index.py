@@ -1379,10 +1379,10 @@ class Index:
         for a literal, Python's formatting; for an instance of a project class, what its `__format__` (or
         `__str__`, object's `__format__` with an empty spec) returns for it, when that is a string the analysis
         can read. None otherwise."""
-        text = self.string(expr, ctx, depth + 1)
+        text = self.string(expr, ctx, depth)
         if text is not None:
             return _format_literal(text, spec)
-        value = self.resolve(expr, ctx, depth + 1)
+        value = self.resolve(expr, ctx, depth)
         if isinstance(value, LiteralV):
             return _format_literal(value.value, spec)
         if not isinstance(value, InstanceV) or not isinstance(value.cls, ClassV):
@@ -1413,6 +1413,8 @@ class Index:
     def _string_call(self, call: ir.Call, ctx: Ctx, depth: int) -> str | None:
         """`str(x)`, `format(x, spec)`, `repr(x)` of a value whose text can be read (f-string fields with a
         conversion or spec are such calls)."""
+        if not (isinstance(call.func, ir.Name) and call.func.id in ("str", "format", "repr")):
+            return None  # (resolving any other callee, `prefix.strip`, costs depth a method call needs)
         callee = self.resolve(call.func, ctx, depth + 1)
         name = callee.qualname if isinstance(callee, ExternalV) else None
         if name not in ("builtins.str", "builtins.format", "builtins.repr") or not call.args or call.kwargs or \
@@ -1465,7 +1467,7 @@ class Index:
             if isinstance(part, str):
                 out.append(part)
             else:
-                value = self.formatted(part, ctx, "", depth + 1)
+                value = self.formatted(part, ctx, "", depth)  # (a part of the string: no deeper)
                 if value is None:
                     return None
                 out.append(value)
