@@ -19,6 +19,26 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/greetings"): ("unverified", "`BACKENDS[backend_name()].resolve(token)`"),
         ("GET", "/account"): ("protected", "app.identity.strict_user"),
     },
+    "state_memo_fresh": {
+        # request.state.user is set by the dependency after authenticating and by another route's handler:
+        # nothing that runs before the test on this route sets it
+        ("GET", "/me"): ("protected", "app.auth.current_user"),
+        # another dependency of the route reaches a writer
+        ("GET", "/relay"): ("unverified", "request.state.user for app.auth.current_user"),
+        # a middleware reaches a writer (through a helper): it runs before every route
+        ("GET", "/members"): ("unverified", "request.state.member for app.auth.current_member"),
+    },
+    "config_gated_checks": {
+        # the handler's check returns True `if not config.REQUIRE_AUTH`: the setting is named
+        ("POST", "/chat"): ("unverified", "`not config.REQUIRE_AUTH` (app/checks.py:11) for app.main.chat"),
+        # the returned 401 response refuses the request
+        ("GET", "/usage"): ("protected", "app.main.usage"),
+        # the middleware's helper raises only `if config.SESSION_KEY and key != config.SESSION_KEY`
+        ("POST", "/sandbox/execute"): ("unverified", "middleware app.sandbox.check_session (it rejects a request "
+                                                     "without credentials unless `not config.SESSION_KEY` "
+                                                     "(app/checks.py:24)"),
+        ("GET", "/sandbox/alive"): ("unprotected", ""),
+    },
     "websocket_close": {
         # `await ws.close(code=1008)` on a missing token, then `if token:` in the handler
         ("WEBSOCKET", "/message/ws"): ("protected", "app.auth.ws_token"),
@@ -133,6 +153,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # the mounted app's own middleware (a header named for a password) protects it either way
         ("GET", "/admin/users"): ("protected", "app.middleware.AdminPasswordMiddleware"),
         ("GET", "/status"): ("unprotected", ""),
+    },
+    "gated_verifier": {
+        # the dependency hands the request to a helper that refuses only in the configured authentication mode
+        ("GET", "/projects"): ("unverified", "a test the analysis cannot decide, which does not depend on the request: "
+                                             "`self._bearer_auth_configured()` (app/verifier.py:21)"),
+        ("GET", "/secrets"): ("protected", "app.main.strict_user"),
+        ("GET", "/client-spec"): ("unprotected", ""),
     },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),

@@ -576,3 +576,103 @@ def test_alternatives_of_one_router_binding_are_one_router(monkeypatch: pytest.M
     assert table[("GET", "/public/export")].state == "unprotected"
     assert table[("GET", "/v1/status")].conditions == ("settings.legacy_paths",)
     assert table[("GET", "/v2/status")].conditions == ("not settings.legacy_paths",)
+
+
+def test_a_parameter_tested_before_its_rebinding_is_the_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if dependencies is None: dependencies = [...]` / `else: dependencies.append(...)`: the test reads the
+    call's argument (prefect's `create_api_app()`), so the append is decided per call, not a run-time choice."""
+    table = _table(_analyze("parameter_tested_before_rebinding", monkeypatch))
+    assert table[("GET", "/api/flows/")].state == "unprotected"
+    assert table[("GET", "/secure/flows/")].state == "protected"
+    assert all("run time" not in r.reason for r in table.values())
+
+
+def test_a_test_reads_what_reaches_it() -> None:
+    """A parameter rebound only inside the `if` whose test reads it (or after) is still the argument there;
+    a list display is never None."""
+    index = _index(
+        "def f(deps=None):\n"
+        "    if deps is None:\n"
+        "        deps = [1]\n"
+        "    else:\n"
+        "        deps.append(2)\n"
+        "def g(deps=None):\n"
+        "    if deps is None:\n"
+        "        deps = [2]\n"
+        "    return deps\n"
+        "X = g([3])\n"
+    )
+    f = index.func(FuncV("m", "f"))
+    assert f is not None
+    (effect,) = [e for e in f.effects if "append" in ir.show(e.call)]
+    plain = Ctx("m", "f")
+    assert index.test_truth(effect.conditions, 0, plain, effect.line) is None  # no call: the argument is unknown
+    assert index.before_bindings(effect.conditions, 0, plain, effect.line) != effect.conditions[0]  # not the list
+    assert index.truth(ir.Compare(ir.Seq("list", ()), ("is",), (ir.Const(None),)), plain) is False
+    # `g([3])` never runs the rebinding: it returns its argument
+    assert ir.show(index.assignment(ir.Name("deps"), index.call_env(FuncV("m", "g"), index.func(FuncV("m", "g")),
+                                                                    index.module("m").assigns["X"], Ctx("m")))[0]) \
+        == "[3]"
+
+
+def test_paths_formatted_as_python_formats_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """f-string fields that are numbers, have a format spec, or are objects of a project class with a readable
+    `__str__` / `__format__` (polar's `f"/{version}/openapi.json"`, a dataclass version)."""
+    paths = {r.path for r in _analyze("formatted_paths", monkeypatch).routes}
+    assert paths == {"/2026-04/schema.json", "/2026-10/schema.json", "/channels/news/news-rss/feed",
+                     "/v2/items/{item_id}", "/v2/status"}
+
+
+def test_formatting_reads_only_what_it_can() -> None:
+    """An object without a readable `__str__` stays unknown, as does a dataclass's generated repr; a huge
+    width is not built; `str()` of a number is its text."""
+    index = _index(
+        "import dataclasses\n"
+        "@dataclasses.dataclass\n"
+        "class Plain:\n"
+        "    n: int\n"
+        "class Opaque:\n"
+        "    def __str__(self):\n"
+        "        return compute(self)\n"
+        "N = 7\n"
+        "A = f'{Plain(1)}'\n"
+        "B = f'{Opaque()}'\n"
+        "C = f'{N:099999999}'\n"
+        "D = str(N) + f'{N:03d}{N!r}'\n"
+        "E = f'{Plain(3).n}'\n"
+    )
+    facts = index.module("m")
+    assert facts is not None
+    ctx = Ctx("m")
+    assert [index.string(facts.assigns[n], ctx) for n in "ABCDE"] == [None, None, None, "70077", "3"]
+
+
+def test_a_parameter_whose_rebindings_all_fail_their_tests_keeps_the_argument() -> None:
+    """`f(5)` runs neither `if x is None: x = 1` nor `if x == 1: x = 2` (whose test reads the name itself:
+    weighed once, no runaway recursion)."""
+    index = _index(
+        "def f(x=None):\n"
+        "    if x is None:\n"
+        "        x = 1\n"
+        "    if x == 1:\n"
+        "        x = 2\n"
+        "    return x\n"
+        "Y = f(5)\n"
+    )
+    assert index.resolve(ir.Name("Y"), Ctx("m")) == LiteralV(5)
+
+
+def test_a_middleware_exempting_paths_within_its_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`scope["path"].removeprefix(scope.get("root_path", ""))` in a middleware of an app mounted at /api is the
+    path within that app: its "/version" exemption is /api/version (prefect's token_validation)."""
+    table = _table(_analyze("middleware_path_within_app", monkeypatch))
+    assert table[("GET", "/api/flows")].state == "protected"
+    assert table[("GET", "/api/version")].state == "unprotected"
+
+
+def test_a_middleware_decorating_a_def_under_if(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if API_KEY is not None: @app.middleware("http") def check(...)`: there only when the test holds."""
+    table = _table(_analyze("middleware_defined_under_if", monkeypatch))
+    assert table[("GET", "/items")].state == "unverified"
+    assert "if API_KEY is not None: protected" in table[("GET", "/items")].reason
+    assert table[("GET", "/internal/jobs")].state == "protected"

@@ -32,8 +32,9 @@ from routeguard_lint.project.index import (
 from routeguard_lint.vocabulary import TOKEN_ISSUING_CALLS, Source, is_credential, is_verifying_call
 
 MAX_CALL_DEPTH = 4
+# (uvicorn: the ASGI server's helpers, `uvicorn.protocols.utils.get_path_with_query_string(request.scope)`)
 KNOWN = frozenset({"fastapi", "starlette", "pydantic", "pydantic_core", "typing_extensions", "builtins", "sqlalchemy",
-                   "sqlmodel", "structlog", "logfire", "sentry_sdk", "loguru", "anyio", "asyncio"})
+                   "sqlmodel", "structlog", "logfire", "sentry_sdk", "loguru", "anyio", "asyncio", "uvicorn"})
 # parts of the request that carry its credentials
 _CARRIERS = frozenset({"headers", "cookies", "scope", "query_params", "session"})
 

@@ -30,6 +30,7 @@ from routeguard_lint.auth.optional_auth import (
     optional_params,
 )
 from routeguard_lint.auth.public import Public
+from routeguard_lint.auth.state_memo import StateMemo
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
@@ -134,7 +135,8 @@ def judge(graph: Graph) -> Judgement:
     nodes = anonymous_requests(graph.index, judged, libraries, flow)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
-    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls))
+    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls),
+                      StateMemo(graph.index, calls))
     for route in judged:
         if route.root is None:
             continue
@@ -342,6 +344,7 @@ class Context:
 
     dynamic: Dynamic
     public: Public
+    state: StateMemo
 
 
 def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
@@ -378,6 +381,7 @@ def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str
 def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
+    judgement = _fresh_request(root, judgement, context)
     nodes = list(walk(root))
     scheme = any(n.kind is NodeKind.SCHEME for n in nodes)
     chain = auth_chain(root, judgement)
@@ -410,7 +414,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(unknown[:3]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    gated = _gated(deps, judgement)
+    gated = _gated([*deps, root], judgement)
     if gated:
         return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
                        "test the analysis cannot decide, which does not depend on the request: " + gated,
@@ -501,9 +505,32 @@ def _gated(deps: list[DepNode], judgement: Judgement) -> str:
     """The dependencies that let a request without credentials through only where a setting or other test the
     analysis cannot decide says so (`if not require_login(): return None`), with those tests and where."""
     out = sorted({f"{' or '.join(f'`{text}` ({where})' for text, where in facts.gates)} for {n.label}"
-                  for n in deps for facts in (judgement.node(n),) if facts.anonymous is True and facts.gates})
+                  for n in deps for facts in (judgement.node(n),)
+                  if (facts.anonymous is True or n.kind is NodeKind.ROUTE) and facts.gates})
     more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
     return "; ".join(out[:2]) + more
+
+
+def _fresh_request(root: DepNode, judgement: Judgement, context: Context) -> Judgement:
+    """The judgement as this route's requests meet it: a dependency that lets a request without credentials
+    through only on a `request.state` memo (`state_memos`) rejects it when no code that runs before it on this
+    route (a middleware, another dependency, what they call) can set the memo: `request.state` is the
+    request's own, and what other routes' handlers or the dependency itself after authenticating set is not
+    there yet."""
+    nodes = list(walk(root))
+    memo_nodes = [n for n in nodes if judgement.node(n).state_memos]
+    if not memo_nodes:
+        return judgement
+    fresh: dict[int, NodeAuth] = {}
+    for node in memo_nodes:
+        earlier = {FuncV(n.func_module, n.func.qualname) for n in nodes
+                   if n is not node and n is not root and n.kind in _CALLABLE and n.func is not None
+                   and n.func_module is not None}
+        facts = judgement.node(node)
+        if not any(context.state.may_be_set(frozenset(writers), earlier) for _attr, writers in facts.state_memos):
+            fresh[id(node)] = replace(facts, anonymous=False, guard=True, state_memos=(), exits=(), gates=(),
+                                      alternative=())
+    return replace(judgement, nodes={**judgement.nodes, **fresh}) if fresh else judgement
 
 
 def _state_memo(deps: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:

@@ -16,12 +16,14 @@ from routeguard_lint.routes.middleware import MiddlewareReader, Role
 from routeguard_lint.vocabulary import VERIFYING_CALLS
 
 
-def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | None]:
-    """Walk the handler with the credential missing: does the request reach the next app?"""
+def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | None, str | None]:
+    """Walk the handler with the credential missing: does the request reach the next app? A middleware that
+    hands it on only where a setting the analysis cannot read says so (it rejects it when every such setting
+    enforces authentication, see `Flow.closed_gates`) is unknown, with those settings."""
     calls = reader.calls
     func = reader.index.func(fv)
     if func is None or not calls.reads_credential(fv):
-        return Role.OTHER, None
+        return Role.OTHER, None, None
     params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
     if func.class_name is not None and params and params[0].name in ("self", "cls"):
         params = params[1:]
@@ -43,10 +45,15 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | No
     outcome = flow.run(fv, env)
     if not outcome.reached:
         rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
-        return (Role.AUTH, None) if rejects else (Role.OBSERVER, None)
+        return (Role.AUTH, None, None) if rejects else (Role.OBSERVER, None, None)
     if any(sure for _line, sure in outcome.reached):
-        return Role.OBSERVER, None
-    return Role.UNKNOWN, min(line for line, _sure in outcome.reached)
+        flow.gates_closed = True
+        closed = flow.run(fv, env)
+        if not closed.reached and closed.assumed:
+            gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
+            return Role.UNKNOWN, None, gate
+        return Role.OBSERVER, None, None
+    return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None
 
 
 def _test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool | None:

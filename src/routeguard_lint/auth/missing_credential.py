@@ -29,7 +29,7 @@ from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import YIELD_BIND, Func, is_marker
+from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
 
 MAX_CALL_DEPTH = 3
@@ -144,6 +144,8 @@ class Outcome:
     # the `request.state.<attr>` memos the walk (or a function it called) tested that other code sets too:
     # attribute -> the functions that set it (see _Walk._state_memo)
     state_tests: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # with `Flow.gates_closed`: the settings the walk took to enforce authentication (source text, "path:line")
+    assumed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def passes(self) -> bool:
@@ -194,33 +196,61 @@ class Flow:
         self.decide = decide
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
-        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool], Outcome] = {}
+        self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
+                               frozenset[str] | None], Outcome] = {}
         self.closures = Closures(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] | None = None
-        self._unread: list[set[str]] = []
+        self._pending: list[tuple[str, frozenset[str]]] = []  # modules not parsed yet, with their words
+        self._opened: set[str] = set()
+        self._unreadable: set[str] = set()
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
+        # True: walk as the app runs when every setting the analysis cannot read is the one that enforces
+        # authentication (see `closed_gates`)
+        self.gates_closed = False
+        # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
+        self.responding: FuncV | None = None
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
-        """The functions of the project that set `<x>.state.<attr>`: (module, qualname)."""
+        """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
+        yet (demand-driven mode) is parsed when both words are among its words, so the answer is the full
+        mode's whichever files happen to be parsed; one that cannot be parsed may set it too: unknown."""
         if self._writers is None:
-            table: dict[str, set[tuple[str, str]]] = {}
-            self._unread = [set(facts.words.split()) for facts in self.index.modules if facts.pending]
+            self._writers = {}
+            self._pending = [(facts.module, frozenset(facts.words.split()))
+                             for facts in self.index.modules if facts.pending]
             for facts in self.index.modules:
-                if facts.pending:
-                    continue
-                for func in facts.functions.values():
-                    for bind in func.binds:
-                        if ".state." in bind.name:
-                            table.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, func.qualname))
-            self._writers = table
+                if not facts.pending:
+                    self._add_writers(facts)
         found = set(self._writers.get(attr, set()))
-        if any("state" in words and attr in words for words in self._unread):
-            found.add(("?", "a module not parsed"))  # it may set it too: unknown
-        return found
+        asked: set[str] | None = getattr(self.index.by_name, "asked", None)  # see api.OnDemandModules.asked
+        if asked is not None:
+            asked.update(("state", attr))
+        for module, words in self._pending:
+            if "state" not in words or attr not in words:
+                continue
+            if module not in self._opened:
+                self._opened.add(module)
+                parsed = self.index.module(module)
+                if parsed is not None:
+                    parsed.functions  # noqa: B018 - the read parses a placeholder
+                if parsed is not None and not parsed.pending and not parsed.error:
+                    self._add_writers(parsed)
+                else:
+                    self._unreadable.add(module)
+            if module in self._unreadable:
+                found.add(("?", "a module not parsed"))  # it may set it too: unknown
+        return found | self._writers.get(attr, set())  # with what the modules just parsed set
+
+    def _add_writers(self, facts: ModuleFacts) -> None:
+        assert self._writers is not None
+        for func in facts.functions.values():
+            for bind in func.binds:
+                if ".state." in bind.name:
+                    self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, func.qualname))
 
     def reaches(self, fv: FuncV, line: int, inputs: frozenset[str]) -> bool:
         """Whether code at `line` of `fv` may run for the requests walked (without credentials, or with forged
@@ -242,9 +272,29 @@ class Flow:
         params = {p.name for p in func.params if p.name not in ("self", "cls")}
         return any(isinstance(call.func, ir.Name) and call.func.id in params for call in func.calls)
 
+    def closed_gates(self, fv: FuncV, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
+        """For a function that lets a request without credentials through: the settings (tests the analysis
+        cannot decide that do not depend on the request) under which it rejects such a request instead, when
+        every such test takes the value that enforces authentication (a refusal, or a `raise` on a test that
+        reads the credential, taken; a path that lets the request on, not) and the function then rejects it;
+        () when it does not (it lets the request through whatever the settings). `if not require_auth: return
+        True` in a helper, `if SESSION_API_KEY and key != SESSION_API_KEY: raise ...`."""
+        self.gates_closed = True
+        try:
+            outcome = self.run(fv, env)
+        finally:
+            self.gates_closed = False
+        if outcome.passes or not outcome.assumed:
+            return ()
+        return tuple(dict.fromkeys(outcome.assumed))
+
     # -- entry point -------------------------------------------------------------------------------------
-    def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK) -> Outcome:
-        key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent)
+    def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK,
+            inputs: frozenset[str] | None = None) -> Outcome:
+        """`inputs`: for a function called from the walk, its parameters whose arguments came from the caller's
+        inputs (None: all of them, as for a function FastAPI calls); the others hold settings."""
+        key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent,
+               self.gates_closed, self.responding == fv, inputs)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
@@ -254,7 +304,7 @@ class Flow:
             known = self.closures.constants(fv, func)
             env = {**{name: NONE if value is None else AV("const", value) for name, value in known.items()}, **env}
         out = Outcome(exits=[Exit(0, UNK, None)]) if func is None else \
-            _Walk(self, fv, func, env, depth, generator_value).run()
+            _Walk(self, fv, func, env, depth, generator_value, inputs).run()
         self._memo[key] = out
         return out
 
@@ -280,7 +330,8 @@ class _Event:
 
 
 class _Walk:
-    def __init__(self, flow: Flow, fv: FuncV, func: Func, env: dict[str, AV], depth: int, generator_value: AV):
+    def __init__(self, flow: Flow, fv: FuncV, func: Func, env: dict[str, AV], depth: int, generator_value: AV,
+                 inputs: frozenset[str] | None = None):
         self.flow = flow
         self.fv = fv
         self.func = func
@@ -297,6 +348,7 @@ class _Walk:
         self.gated: list[tuple[str, str]] = []
         self.worked = False  # a call was evaluated, or a value other than a constant bound or returned
         self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
+        self.inputs = inputs  # see Flow.run
 
     def run(self) -> Outcome:
         events = self._events()
@@ -310,6 +362,8 @@ class _Walk:
                 walked.skipped.add(event.line)
                 continue
             truth = self.conds(conds)
+            if truth is None and self.flow.gates_closed:
+                truth = self._assumed(event)
             if truth is False:
                 walked.skipped.add(event.line)
                 continue
@@ -344,11 +398,19 @@ class _Walk:
         """Walk one event that may be reached (certainly, when `sure`); True when it ends the walk."""
         if event.kind is _EventKind.BIND or event.kind is _EventKind.EFFECT:
             return self._evaluated(event, sure)
-        if event.kind is _EventKind.RAISE:
+        if event.kind is _EventKind.RAISE or self._refusal(event):
+            if sure and event.kind is _EventKind.RETURN:  # a returned refusal ends the function, in a `try` too
+                if not self.out.exits:
+                    self.out.rejected_at = event.line
+                return True
             if sure:
                 return self.crash(event.conditions, event.line)
             return self._may_end(event)
         if event.kind is _EventKind.RETURN:
+            if self.flow.gates_closed and self.depth == 0 and self.flow.responding == self.fv and \
+                    _error_response(event.expr):
+                # `return _error(503, ...)`: the request is answered with an error, not served
+                return self._may_end(event) if not sure else True
             return self._returned(event, sure)
         # the end of the function; a generator dependency gives what it yielded
         implicit = self.env.get(YIELD_BIND, self.generator_value) if self.func.has_yield else NONE
@@ -386,6 +448,63 @@ class _Walk:
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle))
         return sure or self._may_end(event)
+
+    def _refusal(self, event: _Event) -> bool:
+        """A `return` of a response that refuses the request (`return JSONResponse(..., status_code=401)`) by the
+        route handler being walked: its return value is the response."""
+        return event.kind is _EventKind.RETURN and self.depth == 0 and self.flow.responding == self.fv and \
+            refuses(event.expr)
+
+    def _assumed(self, event: _Event) -> bool | None:
+        """With `Flow.gates_closed`: whether the event is reached when the settings enforce authentication. A
+        refusal, or a `raise` under a test that reads the credential, is taken; a `return` or the end (a path
+        that lets the request on) is not; anything else stays unknown. The settings so taken are recorded."""
+        if event.kind in (_EventKind.BIND, _EventKind.EFFECT):
+            return None
+        conds = event.conditions
+        if event.kind is _EventKind.RAISE or self._refusal(event):
+            if not (refuses(event.expr) or any(not is_marker(c) and self.eval(c).taint for c in conds)):
+                return None
+            want = True
+        else:
+            want = False
+        where = f"{self.flow.index.path_of(self.fv.module)}:{event.line}"
+        taken: list[tuple[str, str]] = []
+        values = [self._assume(c, want, where, taken) if not is_marker(c) else None for c in conds]
+        if want:
+            result = True if all(v is True for v in values if v is not None) and \
+                all(v is not None or is_marker(c) for v, c in zip(values, conds, strict=True)) else None
+        else:
+            result = False if any(v is False for v in values) else None
+        if result is not None and taken:
+            self.out.assumed.extend(t for t in taken if t not in self.out.assumed)
+            return result
+        return None
+
+    def _assume(self, test: ir.Expr, want: bool, where: str, taken: list[tuple[str, str]],
+                depth: int = 0) -> bool | None:
+        """The value of `test` when every setting in it takes the value that makes it `want`."""
+        value = self.eval(test)
+        if value.kind == "crash" or depth > 6:
+            return None
+        known = value.truth()
+        if known is not None:
+            return known
+        if not value.taint and not names_in(test) & self._inputs():
+            # shown as the test that lets the request through (the setting that turns the check off)
+            opening = (test.value if isinstance(test, ir.Not) else ir.Not(test)) if want else test
+            taken.append((ir.show(opening, 60), where))
+            return want
+        if isinstance(test, ir.Not):
+            inner = self._assume(test.value, not want, where, taken, depth + 1)
+            return None if inner is None else not inner
+        if isinstance(test, ir.BoolOp):
+            parts = [self._assume(part, want, where, taken, depth + 1) for part in test.values]
+            stop = test.op == "or"
+            if any(p is stop for p in parts):
+                return stop
+            return (not stop) if all(p is (not stop) for p in parts) else None
+        return None
 
     def _may_end(self, event: _Event) -> bool:
         """A raise or return that is not certainly reached: True when the walk certainly ended by now."""
@@ -431,7 +550,15 @@ class _Walk:
         of the functions around a closure (what each call of a factory passes)."""
         if self._input_names is not None:
             return self._input_names
-        out = {p.name for p in self.func.params} | self._factory_params()
+        params = {p.name for p in self.func.params}
+        # a name the function assigns is its own local (Python's scoping), not the factory's parameter
+        out = (params if self.inputs is None else params & self.inputs) | \
+            (self._factory_params() - set(self.func.assigns))
+        first = self.func.params
+        if self.func.class_name is not None and first and first[0].name in ("self", "cls"):
+            this = self.env.get(first[0].name)
+            if this is None or not this.taint:  # an object the code made, not one built from the request:
+                out.discard(first[0].name)  # `self._bearer_auth_configured()` reads settings
         for _ in range(4):
             before = len(out)
             out.update(b.name for b in self.func.binds if names_in(b.value) & out)
@@ -981,8 +1108,9 @@ class _Walk:
             env[callee.params[0].name] = this  # `self` is the object the walk built
         if not any(v.taint for v in env.values()):
             return AV("obj" if as_object else "unk", None, True)
-        outcome = self.flow.run(target, env, self.depth + 1)
+        outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
         self.out.state_tests.update(outcome.state_tests)
+        self.out.assumed.extend(g for g in outcome.assumed if g not in self.out.assumed)
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
         if not any(ex.sure for ex in outcome.exits):
@@ -993,6 +1121,28 @@ class _Walk:
         if as_object:
             return AV("obj", None, True)
         return outcome.value().tainted()
+
+    def _input_params(self, callee: Func, call: ir.Call) -> frozenset[str] | None:
+        """The parameters of `callee` whose arguments at `call` are made from this function's inputs (None
+        when that cannot be told: `*args`, `**kwargs`)."""
+        params = [p for p in callee.params if p.kind in ("posonly", "pos")]
+        if callee.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        inputs = self._inputs()
+        out: set[str] = set()
+        for param, arg in zip(params, call.args, strict=False):
+            if isinstance(arg, ir.Star):
+                return None
+            if names_in(arg) & inputs:
+                out.add(param.name)
+        for name, arg in call.kwargs:
+            if name == "**":
+                return None
+            if names_in(arg) & inputs:
+                out.add(name)
+        if len(call.args) > len(params):
+            return None
+        return frozenset(out)
 
     def _compare(self, expr: ir.Compare, d: int) -> AV:
         if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in") and isinstance(expr.left, ir.Str):
@@ -1030,6 +1180,9 @@ class _Walk:
             taint = taint or value.taint
             t = value.truth()
             if t is stop:
+                if unknown and t is False:
+                    # `setting and compare_digest("", secret)`: whichever value it is, it is false
+                    return AV("const", False, taint)
                 return AV("unk", None, taint) if unknown else value.tainted(taint)
             if t is None:
                 unknown = True
@@ -1146,6 +1299,14 @@ def _parts(expr: ir.Expr) -> list[ir.Expr]:
     if isinstance(expr, ir.FStr):
         return [p for p in expr.parts if not isinstance(p, str)]
     return []
+
+
+def _error_response(expr: ir.Expr | None) -> bool:
+    """A call made with a literal error status (`JSONResponse(..., status_code=503)`, `_error(404, ...)`)."""
+    if not isinstance(expr, ir.Call):
+        return False
+    return any(isinstance(arg, ir.Const) and isinstance(arg.value, int) and not isinstance(arg.value, bool) and
+               400 <= arg.value < 600 for arg in (*expr.args, *(value for _key, value in expr.kwargs)))
 
 
 def _has_call(expr: object, depth: int = 0) -> bool:

@@ -160,7 +160,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
         isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
     env: dict[str, AV] = {**_closure(node), **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
-    outcome = flow.run(fv, env)
+    outcome = _run(node, fv, flow, env)
     facts.carries = True
     facts.forged_rejects = not outcome.passes or _idle(node, outcome)
     sure = [ex for ex in outcome.exits if ex.sure]
@@ -228,7 +228,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         return facts
     env = {**_closure(node), **_missing_query_credentials(node), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
-    outcome = flow.run(fv, env)
+    outcome = _run(node, fv, flow, env)
     if outcome.passes and outcome.state_tests:
         facts.state_memos = _state_memos(fv, flow, env, outcome.state_tests)
     if outcome.passes:
@@ -243,7 +243,9 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.idle = _idle(node, outcome)
     facts.anonymous = outcome.passes and not facts.idle
     facts.guard = not facts.anonymous
-    facts.gates = gates(outcome)
+    # a setting that turns the check off (unless another request input is what opens it, `alternative`)
+    facts.gates = gates(outcome) or (_closed_gates(node, fv, flow, env)
+                                     if facts.anonymous and not facts.alternative else ())
     facts.exits = tuple(outcome.exits)
     facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
@@ -259,17 +261,41 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
     elif query or (requests and reads.reads_request(fv)):
-        outcome = flow.run(fv, {**_closure(node), **query, **requests})
+        env = {**_closure(node), **query, **requests}
+        outcome = _run(node, fv, flow, env)
         if not outcome.passes or _idle(node, outcome):
             facts.anonymous = False
             facts.guard = facts.request_guard = True
             facts.idle = outcome.passes
-        elif node.kind is not NodeKind.ROUTE:
+            return
+        facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
+        if node.kind is not NodeKind.ROUTE:
             # it lets a request without the credential through, handing on what it returns
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)
-            facts.gates = gates(outcome)
             facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _run(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> Outcome:
+    """The walk of a node's function; a route handler's returned response is what the client gets."""
+    if node.kind is not NodeKind.ROUTE:
+        return flow.run(fv, env)
+    flow.responding = fv
+    try:
+        return flow.run(fv, env)
+    finally:
+        flow.responding = None
+
+
+def _closed_gates(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
+    """See `Flow.closed_gates` (with a route handler's returned response being what the client gets)."""
+    if node.kind is not NodeKind.ROUTE:
+        return flow.closed_gates(fv, env)
+    flow.responding = fv
+    try:
+        return flow.closed_gates(fv, env)
+    finally:
+        flow.responding = None
 
 
 def _idle(node: DepNode, outcome: Outcome) -> bool:

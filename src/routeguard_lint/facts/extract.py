@@ -137,6 +137,9 @@ class Func:
     decorators: list[Decorator]
     class_name: str | None = None
     parent: str | None = None  # qualname of the enclosing function for nested defs
+    # the `if` tests (and block markers) around the `def` in the enclosing function or module body: its
+    # decorators run only when they hold
+    defined_under: tuple[ir.Expr, ...] = ()
     raises: list[Raise] = field(default_factory=list)
     returns: list[Return] = field(default_factory=list)
     asserts: list[int] = field(default_factory=list)

@@ -115,10 +115,7 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
             if isinstance(part, cst.FormattedStringText):
                 parts.append(part.value.replace("{{", "{").replace("}}", "}"))
             elif isinstance(part, cst.FormattedStringExpression):
-                if part.format_spec or part.conversion:
-                    parts.append(ir.Unknown("{...}"))
-                else:
-                    parts.append(to_ir(part.expression, line, d))
+                parts.append(_formatted(part, line, d))
         return ir.FStr(tuple(parts))
     if isinstance(node, cst.Integer):
         try:
@@ -217,6 +214,23 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
                 kind = "list" if isinstance(node, cst.ListComp) else "set" if isinstance(node, cst.SetComp) else "gen"
                 return ir.Comp(kind, to_ir(node.elt, line, d), names, to_ir(clause.iter, line, d))
     return ir.Unknown(f"<{type(node).__name__}>")
+
+
+def _formatted(part: cst.FormattedStringExpression, line: int, depth: int) -> ir.Expr:
+    """A replacement field of an f-string as the call Python makes of it: `{x}` is `x`, `{x!r}` `repr(x)`,
+    `{x:02d}` `format(x, "02d")` (its spec an f-string itself when it has fields)."""
+    value = to_ir(part.expression, line, depth)
+    if part.conversion:
+        convert = {"r": "repr", "s": "str", "a": "ascii"}.get(part.conversion)
+        if convert is None:
+            return ir.Unknown("{...}")
+        value = ir.Call(ir.Name(convert), (value,), (), line, 0)
+    if part.format_spec:
+        spec = to_ir(cst.FormattedString(parts=part.format_spec), line, depth)
+        if isinstance(spec, ir.FStr) and all(isinstance(p, str) for p in spec.parts):
+            spec = ir.Str("".join(p for p in spec.parts if isinstance(p, str)))
+        value = ir.Call(ir.Name("format"), (value, spec), (), line, 0)
+    return value
 
 
 # -------------------------------------------------------------------------------------------- visitor
@@ -512,7 +526,7 @@ class _Collector(_Walker):
         col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
-                    parent=closure.qualname if closure else None)
+                    parent=closure.qualname if closure else None, defined_under=self._local_conditions())
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)

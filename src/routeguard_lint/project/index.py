@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Bind, ClassDef, Func, ImportRef, ModuleFacts, Return, is_marker
-from routeguard_lint.project.arguments import bind_args, free_names
+from routeguard_lint.project.arguments import bind_args, free_names, subst
 
 if TYPE_CHECKING:
     from routeguard_lint.project.library import LibraryLoader
@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 # Nested steps one lookup may take (an alias of an attribute of an import of ...), and one string evaluation.
 MAX_RESOLVE_DEPTH = 40
 # Call-site sensitivity: a function body is evaluated with the arguments of one call bound to its
-# parameters (`Ctx.env`), through at most MAX_CALL_DEPTH nested calls; deeper, parameters stay unknown
-# (`ParamV`). Results are memoised per (function, bound arguments).
-MAX_CALL_DEPTH = 4
+# parameters (`Ctx.env`), through at most MAX_CALL_DEPTH nested calls counted from code no call reaches
+# (a module's top level, an entry point); deeper, parameters stay unknown (`ParamV`). Results are memoised
+# per (function, bound arguments). routes/contexts.py counts the same way, so an object made in a function
+# body is one object whether it is reached from its function's callers or from the code using its value.
+MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
 
 
@@ -131,6 +133,27 @@ def _alternatives(name: str, binds: list[Bind]) -> list[Bind] | None:
     if len(chosen) < 2 or any(_reads(b.value, name) or any(is_marker(c) for c in b.conditions) for b in chosen):
         return None
     return chosen
+
+
+def _reaches(bind: Bind, conditions: tuple[ir.Expr, ...], k: int, line: int) -> bool:
+    """Whether `bind` may have run before the test `conditions[k]` around code at `line` is evaluated: not when
+    it is written after that code, nor inside the `if` statement of that test (either branch), nor in a branch
+    taken only when one of the outer tests fails."""
+    if bind.line >= line or any(is_marker(c) for c in bind.conditions):
+        return bind.line < line
+    for j in range(min(k + 1, len(bind.conditions))):
+        mine, theirs = conditions[j], bind.conditions[j]
+        if _negates(mine, theirs) or (j == k and ir.show(mine) == ir.show(theirs)):
+            return False
+        if ir.show(mine) != ir.show(theirs):
+            return True
+    return True
+
+
+def _negates(a: ir.Expr, b: ir.Expr) -> bool:
+    """`not x` and `x` (the test of an `if` and of its `else`)."""
+    return (isinstance(a, ir.Not) and ir.show(a.value) == ir.show(b)) or \
+        (isinstance(b, ir.Not) and ir.show(b.value) == ir.show(a))
 
 
 def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] | None:
@@ -408,7 +431,12 @@ class Index:
                 return False if False in results else None if None in results else True
             return True if True in results else None if None in results else False
         if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
-            left, right = self.resolve(expr.left, ctx, d), self.resolve(expr.comparators[0], ctx, d)
+            left = self.resolve(expr.left, ctx, d)
+            if expr.ops[0] in ("is", "is not") and isinstance(expr.comparators[0], ir.Const) and \
+                    expr.comparators[0].value is None and \
+                    (isinstance(left, (FuncV, ClassV, ModuleV)) or _display(expr.left)):
+                return expr.ops[0] == "is not"  # `[...] is None`, `func is not None`
+            right = self.resolve(expr.comparators[0], ctx, d)
             if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)):
                 return None
             op, a, b = expr.ops[0], left.value, right.value
@@ -639,13 +667,57 @@ class Index:
             return None
         return values[-1], env
 
+    def test_truth(self, conditions: tuple[ir.Expr, ...], k: int, ctx: Ctx, line: int, depth: int = 0) -> bool | None:
+        """`truth` of `conditions[k]`, the k-th `if` test around code at `line` of the function `ctx.scope`:
+        a parameter the test reads that the function rebinds only after the test (`if deps is None: deps = [...]`
+        / `else: deps.append(...)`) is still the argument there, not the later binding."""
+        return self.truth(self.before_bindings(conditions, k, ctx, line), ctx, depth)
+
+    def before_bindings(self, conditions: tuple[ir.Expr, ...], k: int, ctx: Ctx, line: int) -> ir.Expr:
+        """`conditions[k]` with each parameter it reads that no binding of the function reaches before the
+        test replaced by the argument the call being evaluated binds to it (unknown without a call): the
+        bindings after `line`, and those inside the `if` statement whose test it is, run after it. A test in a
+        loop is left as it is (a later binding reaches the next iteration)."""
+        test = conditions[k]
+        func = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope is not None else None
+        if func is None or any(is_marker(c) for c in conditions[:k + 1]):
+            return test
+        names: dict[str, ir.Expr] = {}
+        for name in free_names(test):
+            if name not in func.assigns or not any(p.name == name for p in func.params):
+                continue
+            if any(b.name == name and _reaches(b, conditions, k, line) for b in func.binds):
+                continue
+            names[name] = ctx.bound(func.qualname, name) or ir.Unknown(name)
+        return subst(test, names) if names else test
+
+    def never_rebound(self, func: Func, name: str, ctx: Ctx) -> bool:
+        """`name` is a parameter of `func` that the call being evaluated (`ctx.env`) never rebinds: every
+        binding of it is under a test that is false for the call (`if deps is None: deps = [...]` called with
+        a list). It then holds the argument throughout."""
+        if not ctx.env or not any(p.name == name for p in func.params):
+            return False
+        binds = [b for b in func.binds if b.name == name]
+        if not binds or not all(b.conditions for b in binds):
+            return False
+        key = ("rebound", ctx.module, func.qualname, name, ctx.env)
+        if key in self._cache:
+            return self._cache[key] == LiteralV(True)  # (False while being weighed: a test reading the name)
+        self._cache[key] = UNKNOWN
+        local = Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
+        found = all(any(self.test_truth(b.conditions, k, local, b.line) is False for k in range(len(b.conditions)))
+                    for b in binds)
+        self._cache[key] = LiteralV(True) if found else UNKNOWN
+        return found
+
     def reachable_returns(self, func: Func, fctx: Ctx, depth: int = 0) -> list[Return]:
         """The `return`s of `func` a call with the arguments bound in `fctx` may reach, in source order: not
         those under a test that is false for it, nor those after a `return` whose every test holds (in
         `def dep(required=True): if required: return a` / `return b`, `dep()` returns `a` only)."""
         out: list[Return] = []
         for ret in func.returns:
-            truths = [None if is_marker(c) else self.truth(c, fctx, depth + 1) for c in ret.conditions]
+            truths = [None if is_marker(c) else self.test_truth(ret.conditions, k, fctx, ret.line, depth + 1)
+                      for k, c in enumerate(ret.conditions)]
             if False in truths:
                 continue
             out.append(ret)
@@ -789,7 +861,8 @@ class Index:
             result = union(self.resolve_assigned(b.value, local, ("local", local.module, local.scope, name, b.line,
                                                                   *made_in), depth)
                            for b in branches
-                           if not any(self.truth(c, local, depth + 1) is False for c in b.conditions))
+                           if not any(self.test_truth(b.conditions, k, local, b.line, depth + 1) is False
+                                      for k in range(len(b.conditions))))
         finally:
             del self._cache[key]
         return result
@@ -876,7 +949,7 @@ class Index:
             scope = func.qualname
             if name in func.nonlocal_assigns:
                 continue  # `nonlocal name`: the variable of an enclosing function
-            if name in func.assigns:
+            if name in func.assigns and not self.never_rebound(func, name, ctx):
                 return self._local(name, func, ctx, depth)
             bound = ctx.bound(scope, name)
             if bound is not None:  # a parameter, for the call being evaluated
@@ -1121,15 +1194,56 @@ class Index:
         if isinstance(base, ClassV):
             return self.class_attr(base, attr, depth)
         if isinstance(base, InstanceV) and isinstance(base.cls, ClassV):
-            found = self.class_attr(base.cls, attr, depth)
-            if isinstance(found, UnknownV):
-                found = self.instance_attr(base.cls, attr, base, depth)
-            return found
+            return self._instance_attr_of(base, base.cls, attr, depth)
         if isinstance(base, InstanceV) and isinstance(base.cls, ExternalV) and self._lib_mode:
             cls = self.materialize(base.cls)
             if isinstance(cls, ClassV):
                 return self.class_attr(cls, attr, depth)
         return UNKNOWN
+
+    def _instance_attr_of(self, base: InstanceV, cls_v: ClassV, attr: str, depth: int) -> Value:
+        """`obj.attr` of an object of a project class: the argument its call gave the field, a class attribute
+        or method, what a method assigns to `self.attr`."""
+        given = self._field_argument(base, cls_v, attr, depth)
+        if given is not None:
+            return given
+        found = self.class_attr(cls_v, attr, depth)
+        if isinstance(found, UnknownV):
+            found = self.instance_attr(cls_v, attr, base, depth)
+        return found
+
+    def _field_argument(self, instance: InstanceV, cls_v: ClassV, attr: str, depth: int) -> Value | None:
+        """For an object of a class whose generated `__init__` takes its fields (a `@dataclass`, a pydantic
+        model, a NamedTuple) made by a call that passes field `attr`: that argument's value. None otherwise."""
+        fields = self._init_fields(cls_v)
+        if fields is None or attr not in fields:
+            return None
+        call = instance.call
+        given = call.kwarg(attr)
+        if given is None:
+            position = fields.index(attr)
+            if any(isinstance(a, ir.Star) for a in call.args[:position + 1]) or position >= len(call.args):
+                return None
+            given = call.args[position]
+        return self.resolve(given, Ctx(instance.module, instance.scope), depth + 1)
+
+    def _init_fields(self, cls_v: ClassV) -> list[str] | None:
+        """The fields a class's generated `__init__` takes, in order (base classes' first), when the class is
+        a dataclass, a pydantic model or a NamedTuple and no class of the project defines `__init__`."""
+        if isinstance(self.class_attr(cls_v, "__init__"), FuncV):
+            return None
+        order = list(reversed(self.mro(cls_v)))
+        generated = any(_generates_init(self.cls(c)) for c in order) or \
+            any(b in _FIELD_BASES for b in self.external_bases(cls_v))
+        if not generated:
+            return None
+        fields: list[str] = []
+        for owner in order:
+            cdef = self.cls(owner)
+            for name, (annotation, _line) in (cdef.annotations.items() if cdef else ()):
+                if name not in fields and not name.startswith("_") and "ClassVar" not in ir.show(annotation):
+                    fields.append(name)
+        return fields
 
     def self_class(self, param: ParamV) -> ClassV | None:
         """The class when `param` is the first parameter (`self`) of one of its methods."""
@@ -1218,7 +1332,7 @@ class Index:
             if facts is None:
                 return None
             for func in self.scopes(ctx):
-                if expr.id in func.assigns:
+                if expr.id in func.assigns and not self.never_rebound(func, expr.id, ctx):
                     return func.assigns[expr.id], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
                 if any(p.name == expr.id for p in func.params):
                     bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
@@ -1260,6 +1374,60 @@ class Index:
         return not name.startswith("_")
 
     # -- constants ---------------------------------------------------------------------------------
+    def formatted(self, expr: ir.Expr, ctx: Ctx, spec: str, depth: int = 0, dunder: str = "__format__") -> str | None:
+        """`format(expr, spec)` (what an f-string's `{expr:spec}` writes), or with `dunder="__str__"` `str(expr)`:
+        for a literal, Python's formatting; for an instance of a project class, what its `__format__` (or
+        `__str__`, object's `__format__` with an empty spec) returns for it, when that is a string the analysis
+        can read. None otherwise."""
+        text = self.string(expr, ctx, depth + 1)
+        if text is not None:
+            return _format_literal(text, spec)
+        value = self.resolve(expr, ctx, depth + 1)
+        if isinstance(value, LiteralV):
+            return _format_literal(value.value, spec)
+        if not isinstance(value, InstanceV) or not isinstance(value.cls, ClassV):
+            return None
+        for name in ((dunder, "__str__") if dunder == "__format__" and not spec else (dunder,)):
+            method = self.class_attr(value.cls, name, depth + 1)
+            if isinstance(method, FuncV):
+                return self._returned_string(method, expr, ctx, spec if name == "__format__" else None, depth)
+        return None
+
+    def _returned_string(self, method: FuncV, instance: ir.Expr, ctx: Ctx, spec: str | None,
+                         depth: int) -> str | None:
+        """The string a project method (`__str__`, `__format__`) returns for the object `instance` (read in
+        `ctx`): its `self` bound to it (and its spec parameter to `spec`); the same text on every `return`."""
+        func = self.func(method)
+        if func is None or not func.params or ctx.depth >= MAX_CALL_DEPTH or depth > MAX_RESOLVE_DEPTH:
+            return None
+        env = [BoundParam(func.qualname, func.params[0].name, ir.Bound(instance, ctx))]
+        if spec is not None:
+            if len(func.params) < 2:
+                return None
+            env.append(BoundParam(func.qualname, func.params[1].name, ir.Bound(ir.Str(spec), ctx)))
+        fctx = Ctx(method.module, func.qualname, tuple(env), ctx.depth + 1)
+        texts = {self.string(r.value, fctx, depth + 1) if r.value is not None else None
+                 for r in self.reachable_returns(func, fctx, depth + 1)}
+        return texts.pop() if len(texts) == 1 else None
+
+    def _string_call(self, call: ir.Call, ctx: Ctx, depth: int) -> str | None:
+        """`str(x)`, `format(x, spec)`, `repr(x)` of a value whose text can be read (f-string fields with a
+        conversion or spec are such calls)."""
+        callee = self.resolve(call.func, ctx, depth + 1)
+        name = callee.qualname if isinstance(callee, ExternalV) else None
+        if name not in ("builtins.str", "builtins.format", "builtins.repr") or not call.args or call.kwargs or \
+                any(isinstance(a, ir.Star) for a in call.args):
+            return None
+        if name == "builtins.repr":
+            value = self.resolve(call.args[0], ctx, depth + 1)
+            return repr(value.value) if isinstance(value, LiteralV) and isinstance(value.value, (str, int)) \
+                else None
+        if name == "builtins.str":
+            return self.formatted(call.args[0], ctx, "", depth, "__str__") if len(call.args) == 1 else None
+        spec = self.string(call.args[1], ctx, depth + 1) if len(call.args) == 2 else "" if len(call.args) == 1 \
+            else None
+        return self.formatted(call.args[0], ctx, spec, depth) if spec is not None else None
+
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
         """Statically evaluate a string expression (literals, constants, f-strings, settings attributes)."""
         if expr is None or depth > MAX_RESOLVE_DEPTH:
@@ -1269,22 +1437,16 @@ class Index:
         if isinstance(expr, ir.Bound):
             return self.string(expr.expr, expr.ctx, depth + 1)
         if isinstance(expr, ir.FStr):
-            out = []
-            for part in expr.parts:
-                if isinstance(part, str):
-                    out.append(part)
-                else:
-                    value = self.string(part, ctx, depth + 1)
-                    if value is None:
-                        return None
-                    out.append(value)
-            return "".join(out)
+            return self._fstring(expr, ctx, depth)
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             left = self.string(expr.left, ctx, depth + 1)
             right = self.string(expr.right, ctx, depth + 1) if left is not None else None
             return left + right if left is not None and right is not None else None
         if isinstance(expr, (ir.Call, ir.IfExp)):
-            found = self._computed_string(expr, ctx, depth)
+            # `str(x)` / `format(x, spec)` / `repr(x)`, then str methods, decided tests, environment defaults
+            found = self._string_call(expr, ctx, depth + 1) if isinstance(expr, ir.Call) else None
+            if found is None:
+                found = self._computed_string(expr, ctx, depth)
             if found is not None:
                 return found
         if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.IfExp)):
@@ -1297,6 +1459,17 @@ class Index:
                 return self.string(bound[0], bound[1], depth + 1)
         return None
 
+    def _fstring(self, expr: ir.FStr, ctx: Ctx, depth: int) -> str | None:
+        out = []
+        for part in expr.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                value = self.formatted(part, ctx, "", depth + 1)
+                if value is None:
+                    return None
+                out.append(value)
+        return "".join(out)
 
     def _computed_string(self, expr: ir.Call | ir.IfExp, ctx: Ctx, depth: int) -> str | None:
         """`string` of a str method of a known string, a conditional expression whose test can be told, and an
@@ -1323,6 +1496,39 @@ class Index:
             # `os.environ.get("API_PREFIX", "")`: a path as the default configuration serves it (the variable
             # unset), as a settings class's field default is read
             return self.string(expr.args[1], ctx, depth + 1)
+        return None
+
+
+# library bases whose classes get an `__init__` taking their annotated fields
+_FIELD_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "typing.NamedTuple"})
+
+
+def _generates_init(cdef: ClassDef | None) -> bool:
+    """A class decorated `@dataclass` / `@dataclasses.dataclass(...)` (pydantic's too)."""
+    for dec in cdef.decorators if cdef else ():
+        target = dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr
+        if (ir.dotted(target) or "").rpartition(".")[2] == "dataclass":
+            init = dec.expr.kwarg("init") if isinstance(dec.expr, ir.Call) else None
+            return not (isinstance(init, ir.Const) and init.value is False)
+    return False
+
+
+def _display(expr: ir.Expr) -> bool:
+    """A list, tuple, set or dict display (a bound argument's included): never None."""
+    while isinstance(expr, ir.Bound):
+        expr = expr.expr
+    return isinstance(expr, (ir.Seq, ir.DictE, ir.Comp))
+
+
+def _format_literal(value: object, spec: str) -> str | None:
+    """`format(value, spec)` for a literal (a string, number, bool or None), when the spec is short (a width
+    like `{x:99999999}` is not built)."""
+    if (not isinstance(value, (str, int, float)) and value is not None) or len(spec) > 16 or \
+            any(len(run) > 3 for run in "".join(c if c.isdigit() else " " for c in spec).split()):
+        return None
+    try:
+        return format(value, spec)
+    except (ValueError, TypeError):
         return None
 
 

@@ -11,11 +11,12 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
-from routeguard_lint.project.index import MAX_CALL_DEPTH, ClassV, Ctx, ExternalV, FuncV, Index, ParamV
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, ParamV
 from routeguard_lint.routes.literals import Item, Literals
 from routeguard_lint.vocabulary import APP_CLASSES
 
 MAX_CONTEXTS = 64  # calling contexts of one function
+MAX_CALLER_CHAIN = 40  # callers of callers followed up from one function (a safety bound)
 MAX_CALLERS = 200  # call sites of one function name looked at
 MAX_ITERATIONS = 256  # loop iterations (all enclosing loops together) one call site is read for
 MAX_NESTED_CALLS = 12  # how deep calls nested in arguments are looked for
@@ -65,11 +66,17 @@ class Contexts:
         """The contexts to read code written in function `ctx.scope` in: when the function has parameters
         (`def register(app): app.include_router(...)`), one context per call of the function in the
         project, that call's arguments bound (`Ctx.env`; the callers' own parameters bound the same way, up
-        to index.MAX_CALL_DEPTH); else, or when nothing calls it, `ctx` itself. `names`: what the code
-        reads (unused for now: every parameter counts)."""
-        if ctx.scope is None or depth >= MAX_CALL_DEPTH:
+        to index.MAX_CALL_DEPTH nested calls from code no call reaches); else, or when nothing calls it,
+        `ctx` itself. `names`: what the code reads (unused for now: every parameter counts).
+
+        A caller's contexts are its own (`depth` only guards against endless chains): a function's context
+        is then exactly what evaluating its caller's body in the caller's context binds for that call. Cut
+        `depth` calls up from each function instead, the same call chain was cut at another place for a
+        function and for its caller, so a router a factory makes deep in a chain had one identity where its
+        routes were declared and another where it was included (its routes "never included")."""
+        if ctx.scope is None or depth >= MAX_CALLER_CHAIN:
             return [ctx]
-        key = (ctx, depth)
+        key = (ctx, 0)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = [ctx]  # cycle guard (recursive functions)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts
+from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts, is_marker
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import (
     ClassV,
@@ -176,11 +176,17 @@ class Declarations:
         assert isinstance(call.func, ir.Attr)
         added: set[RouterKey] = set()
         for cctx in self.calling.contexts(ctx, free_names(call)):
+            # a `def` under `if` tests is decorated (the middleware added) only when they hold
+            tests = [c for c in func.defined_under if not is_marker(c)]
+            truths = [self.index.truth(c, cctx) for c in tests]
+            if False in truths:
+                continue
+            conditions = tuple(ir.show(c) for c, t in zip(tests, truths, strict=True) if t is None)
             for owner in self.routers.routers_at(call.func.value, cctx):
                 if owner.kind is RouterKind.APP and owner.key not in added:
                     added.add(owner.key)
                     self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, cctx,
-                                        f"@{ir.show(call)}", facts.path, dec.line)
+                                        f"@{ir.show(call)}", facts.path, dec.line, conditions=conditions)
 
     def _route_decorator(self, facts: ModuleFacts, func: Func, dec: Decorator, call: ir.Call, ctx: Ctx) -> None:
         """`@router.get("/x")` and friends; a decorator inside a function (a router factory) is read once

@@ -32,6 +32,7 @@ class Way:
     reachable: bool  # the root is an app
     mounted: bool  # went through a mount
     apps: tuple[RouterKey, ...]  # the apps passed, innermost first
+    app_paths: tuple[str, ...] = ()  # for each of `apps`, the path within that app (Starlette's path less root_path)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Below:
     seen: frozenset[RouterKey] = frozenset()
     mounted: bool = False
     apps: tuple[RouterKey, ...] = ()
+    app_paths: tuple[str, ...] = ()
 
 
 def unique_decls(decls: list[RouteDecl]) -> list[RouteDecl]:
@@ -96,6 +98,7 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
                 decl = replace(decl, file=site[0], line=site[1], col=1, end_col=2)
             routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps,
                                 way.conditions + decl.conditions, way.reachable, mounted=way.mounted, apps=way.apps,
+                                app_paths=way.app_paths,
                                 opaque=decl.opaque))
     return routes
 
@@ -132,9 +135,10 @@ def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
         # reached through it is there only when its tests hold
         below = replace(below, conditions=below.conditions + node.variants[0].tests)
     apps = (*below.apps, node.key) if node.kind is RouterKind.APP else below.apps
+    app_paths = (*below.app_paths, node.prefix + below.path) if node.kind is RouterKind.APP else below.app_paths
     if not node.included_by or node.key in below.seen:
         yield Way(node.prefix + below.path, node.deps + below.deps, below.conditions, node.kind is RouterKind.APP,
-                  below.mounted, apps)
+                  below.mounted, apps, app_paths)
         return
     seen = below.seen | {node.key}
     for inc in node.included_by:
@@ -144,8 +148,8 @@ def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
         conditions = below.conditions + inc.conditions
         if inc.mount:
             # a mounted sub-app keeps its own dependencies, not the parent's (its middleware does apply)
-            for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps)):
+            for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths)):
                 yield replace(way, deps=own + below.deps, mounted=True)
         else:
             yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
-                                                  below.mounted, apps))
+                                                  below.mounted, apps, app_paths))

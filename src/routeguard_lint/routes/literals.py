@@ -133,15 +133,23 @@ class Literals:
         name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
         if name and isinstance(bound.expr, (ir.Seq, ir.Comp, ir.BinOp)):  # a new list, then `.append`s
             items += self.appended(name, bound.ctx, depth)
+            func = self.index.func(FuncV(ctx.module, ctx.scope)) if ctx.scope is not None else None
+            if isinstance(expr, ir.Name) and func is not None and (bound.ctx.module, bound.ctx.scope) != \
+                    (ctx.module, ctx.scope) and any(p.name == name for p in func.params):
+                items += self.appended(name, ctx, depth)  # the caller's list, added to by this function
         return items
 
     def appended(self, name: str, ctx: Ctx, depth: int) -> list[Item]:
         """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
-        it; only those that always run (not under an `if`, in a loop or a `try`)."""
+        it; only those that always run (not in a loop or a `try`, nor under an `if` whose test may be false for
+        the call being evaluated)."""
         calls: list[ir.Call] = []
         if ctx.scope is not None:
             func = self.index.func(FuncV(ctx.module, ctx.scope))
-            calls = [e.call for e in (func.effects if func else ()) if not e.conditions]
+            calls = [e.call for e in (func.effects if func else ())
+                     if not e.conditions or (_adds_to(e.call, name) and all(
+                         self.index.test_truth(e.conditions, k, ctx, e.line) is True
+                         for k in range(len(e.conditions))))]
         else:
             facts = self.index.module(ctx.module)
             calls = [site.call for site in (facts.calls if facts else ()) if site.scope is None and
@@ -184,3 +192,10 @@ class Literals:
             return unbound(expr)
         found = self.index.assignment(expr, ctx)
         return Item(*found) if found is not None else None
+
+
+def _adds_to(call: ir.Call, name: str) -> bool:
+    """`name.append(x)` / `name.extend(xs)`."""
+    f = call.func
+    return isinstance(f, ir.Attr) and f.attr in ("append", "extend") and isinstance(f.value, ir.Name) and \
+        f.value.id == name

@@ -29,6 +29,7 @@ from enum import Enum
 from routeguard_lint.facts import ir
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import (
+    BoundParam,
     ClassV,
     Ctx,
     ExternalV,
@@ -67,9 +68,13 @@ class Middleware:
     def_line: int | None = None
     kind: Role = Role.OTHER
     undecided_at: int | None = None  # for Role.UNKNOWN: the line of the call to the next app it may reach
+    # for Role.UNKNOWN: the settings under which it hands a request without credentials on, when it rejects one
+    # otherwise (`if SESSION_API_KEY and key != SESSION_API_KEY: ...`): "`test` (path:line)"
+    gate: str | None = None
     exact: frozenset[str] = frozenset()  # exempt paths
     prefixes: tuple[str, ...] = ()  # exempt path prefixes
     unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
+    within_app: bool = False  # its exempt paths are paths within its app (`scope["path"]` less `root_path`)
     backend: str | None = None  # AuthenticationMiddleware(backend=...)
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
@@ -82,7 +87,7 @@ class Middleware:
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
 # line of the call to the next app it may reach): the auth stage's judgement (auth/middleware.py), which
 # `api` hands to the route table's builder.
-MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, int | None]]
+MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, int | None, str | None]]
 
 
 @dataclass
@@ -90,6 +95,7 @@ class _Scan:
     exact: set[str] = field(default_factory=set)
     prefixes: list[str] = field(default_factory=list)
     unknown: bool = False
+    within_app: bool = False
 
 
 class MiddlewareReader:
@@ -127,11 +133,15 @@ class MiddlewareReader:
             func = self.index.func(handler)
             mw.def_path = self.index.path_of(handler.module)
             mw.def_line = func.line if func else None
-            mw.kind, mw.undecided_at = self.role(self, handler)
-            if mw.kind is Role.AUTH:
-                scan = self._exemptions(handler)
+            mw.kind, mw.undecided_at, mw.gate = self.role(self, handler)
+            if mw.kind is Role.AUTH or mw.gate:
+                # a handler nested in the function whose call adds it sees that call's arguments
+                nested = ctx.scope is not None and handler.module == ctx.module and \
+                    handler.qualname.startswith(ctx.scope + ".")
+                scan = self._exemptions(handler, ctx.env if nested else ())
                 mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
                     scan.unknown
+                mw.within_app = scan.within_app
         self.found.append(mw)
 
     def _label(self, value: Value, expr: ir.Expr | None) -> str:
@@ -176,12 +186,12 @@ class MiddlewareReader:
         text = str(value.value) if isinstance(value, LiteralV) else ir.show(status)
         return bool(REJECT_STATUS.search(text))
 
-    def _exemptions(self, fv: FuncV) -> _Scan:
+    def _exemptions(self, fv: FuncV, env: tuple[BoundParam, ...] = ()) -> _Scan:
         scan = _Scan()
         func = self.index.func(fv)
         if func is None:
             return scan
-        ctx = Ctx(fv.module, func.qualname)
+        ctx = Ctx(fv.module, func.qualname, env)
         call_next = {p.name for p in func.params[1:] if p.kind not in ("vararg", "kwarg")}
         for ret in func.returns:
             passes = isinstance(ret.value, ir.Call) and isinstance(ret.value.func, ir.Name) and \
@@ -216,6 +226,7 @@ class MiddlewareReader:
         if isinstance(cond, ir.Compare) and len(cond.ops) == 1:
             base = self.path_base(cond.left, ctx)
             if base is not None:
+                scan.within_app = scan.within_app or self._within_app(cond.left, ctx)
                 op = cond.ops[0]
                 if (op in ("in", "==") and positive) or (op in ("not in", "!=") and not positive):
                     self._collect(cond.comparators[0], ctx, scan, base, exact=True, single=op in ("==", "!="))
@@ -224,6 +235,7 @@ class MiddlewareReader:
                 and cond.args:
             base = self.path_base(cond.func.value, ctx)
             if base is not None:
+                scan.within_app = scan.within_app or self._within_app(cond.func.value, ctx)
                 if positive:
                     self._collect(cond.args[0], ctx, scan, base, exact=False, single=False)
                 return
@@ -257,6 +269,8 @@ class MiddlewareReader:
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "removeprefix" \
                 and expr.args:
             inner = self.path_base(expr.func.value, ctx, depth + 1)
+            if _root_path(expr.args[0]):  # `path.removeprefix(scope["root_path"])`: the path within the app
+                return inner
             cut = self.index.string(expr.args[0], ctx)
             return inner + cut if inner is not None and cut is not None else None
         if isinstance(expr, ir.Name):
@@ -265,7 +279,31 @@ class MiddlewareReader:
                 return self.path_base(bound.expr, bound.ctx, depth + 1)
         return None
 
+    def _within_app(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> bool:
+        """A request path less the app's `root_path` (the mount prefix), as a path within the app."""
+        if depth > 5:
+            return False
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "removeprefix" \
+                and expr.args:
+            return _root_path(expr.args[0]) or self._within_app(expr.func.value, ctx, depth + 1)
+        if isinstance(expr, ir.Name):
+            bound = self.literals.assignment(expr, ctx)
+            return bound is not None and not isinstance(bound.expr, ir.Name) and \
+                self._within_app(bound.expr, bound.ctx, depth + 1)
+        return False
+
     def _mentions_path(self, expr: ir.Expr) -> bool:
         text = ir.show(expr, 400)
         return "url.path" in text or "path" in re.findall(r"\w+", text)
 
+
+def _root_path(expr: ir.Expr) -> bool:
+    """`scope["root_path"]`, `scope.get("root_path", "")`, `request.scope["root_path"]`: the mount prefix of the
+    app a request reached."""
+    if isinstance(expr, ir.Sub) and len(expr.index) == 1:
+        key = expr.index[0]
+    elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
+        key = expr.args[0]
+    else:
+        return False
+    return isinstance(key, ir.Str) and key.value == "root_path"

@@ -304,7 +304,12 @@ class Route:
     root: DepNode | None = None  # the handler as a dependant, children = all effective deps
     mounted: bool = False
     apps: tuple[RouterKey, ...] = ()  # keys of the apps the route is served through, innermost first
+    app_paths: tuple[str, ...] = ()  # for each of `apps`, the route's path within that app (mount prefix left out)
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
+
+    def path_in(self, app: RouterKey) -> str:
+        """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""
+        return next((p for k, p in zip(self.apps, self.app_paths, strict=False) if k == app), self.full_path)
 
 
 @dataclass

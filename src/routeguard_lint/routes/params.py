@@ -84,7 +84,8 @@ class Params:
                     isinstance(f.value, ir.Name) and f.value.id == name and len(effect.call.args) == 1) or \
                     any(is_marker(c) for c in effect.conditions):
                 continue
-            truths = [self.index.truth(c, lctx) for c in effect.conditions]
+            truths = [self.index.test_truth(effect.conditions, k, lctx, effect.line)
+                      for k in range(len(effect.conditions))]
             if False in truths or None not in truths:
                 continue  # never appended, or always (then `Literals.appended` would need to read it)
             ref = self.depends_call(effect.call.args[0], lctx, origin, path, line)

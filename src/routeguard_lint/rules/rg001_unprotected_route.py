@@ -39,8 +39,9 @@ included), FastAPI's own documentation, well-known discovery documents, OAuth / 
 and credential flows recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler taking a
 password in the body (login, registration, password reset, `OAuth2PasswordRequestForm`), one taking an
 identity and issuing a token (recovery, sign-in links), and one taking a refresh token in the body and
-issuing a token. A webhook that verifies a signature over the body is protected by it. A route whose only possible authentication is code outside the project is
-`unverified` (listed by `routeguard routes`), not reported.
+issuing a token. A webhook that verifies a signature over the body is protected by it. A route whose
+only possible authentication is code outside the project is `unverified` (listed by `routeguard routes`),
+not reported.
 """,
     why="""
 FastAPI has no global default: a route is public unless every request to it passes through a dependency
