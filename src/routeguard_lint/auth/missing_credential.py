@@ -76,6 +76,14 @@ class Inst:
 
 
 @dataclass(frozen=True, slots=True)
+class Carrier:
+    """`AV.value` of a request's `headers` / `cookies` mapping handed on as a value (`check(request.headers)`,
+    `dict(request.headers)`): reading a credential key from it is reading the credential."""
+
+    source: str  # "headers" | "cookies"
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     """What an unknown value that does not depend on the request was read from (`AV.value` of an "unk"): the
     expression's text and "path:line"."""
@@ -699,6 +707,8 @@ class _Walk:
         base = self.eval(expr.value, d)
         if base.kind in ("crash", "none"):
             return CRASH
+        if expr.attr in ("headers", "cookies") and base is REQUEST:
+            return AV("obj", Carrier(expr.attr), True)
         if base.kind == "forged":
             return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
         if isinstance(base.value, Inst):
@@ -823,6 +833,9 @@ class _Walk:
         value = self.eval(base, d)
         if value.kind in ("crash", "none"):
             return CRASH
+        if isinstance(value.value, Carrier) and len(expr.index) == 1 and \
+                self._credential_key(value.value.source, expr.index[0]):
+            return FORGED if self.flow.present else CRASH  # `headers["authorization"]` of handed-on headers
         if value.kind == "forged":
             return FORGED  # `token.split(" ")[1]`
         if value.kind == "const" and isinstance(value.value, (str, bytes, tuple)) and len(expr.index) == 1:
@@ -867,6 +880,13 @@ class _Walk:
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH  # a method of None
+            if f.attr == "get" and isinstance(base.value, Carrier) and call.args and \
+                    self._credential_key(base.value.source, call.args[0]):
+                # `headers.get("authorization")` of the request's headers handed to this function
+                if self.flow.present:
+                    return FORGED
+                default = call.arg(1, "default")
+                return self.eval(default, d).tainted() if default is not None else MISSING
             if base == WEBSOCKET and f.attr == "close":
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it
@@ -945,6 +965,8 @@ class _Walk:
         credential)."""
         if missing and self.flow.verifying.match(qualname):
             return CRASH  # jwt.decode(None) and friends raise
+        if qualname in ("builtins.dict",) and len(args) == 1 and isinstance(args[0].value, Carrier):
+            return args[0]  # `dict(request.headers)`: the same headers
         if qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
             return _compare_digest(args[0], args[1])
         last = qualname.rsplit(".", 1)[-1]

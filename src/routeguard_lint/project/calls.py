@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CredentialRead, Func
+from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.index import (
     UNKNOWN,
     ClassV,
@@ -76,6 +77,15 @@ def _reads_credential(func: Func) -> bool:
     return any(mentions_auth_state(c) for conditions in tests for c in conditions)
 
 
+def _carrier(expr: ir.Expr) -> str | None:
+    """"headers" / "cookies" for `<x>.headers` / `<x>.cookies` (or `dict(...)` of one) handed to a function."""
+    if isinstance(expr, ir.Call) and ir.dotted(expr.func) == "dict" and len(expr.args) == 1 and not expr.kwargs:
+        expr = expr.args[0]
+    if isinstance(expr, ir.Attr) and expr.attr in ("headers", "cookies") and isinstance(expr.value, ir.Name):
+        return expr.attr
+    return None
+
+
 def _reads_request(func: Func) -> bool:
     """The function's own code reads a credential, or a header or cookie under a computed name."""
     return any(read.key is None or credential_read(read) for read in func.credential_reads)
@@ -139,7 +149,28 @@ class Calls:
         ctx = Ctx(fv.module, func.qualname)
         for call in func.calls:
             target = self.callee(call, ctx, func)
-            if isinstance(target, FuncV) and self._reads(target, reads, depth + 1, seen):
+            if isinstance(target, FuncV) and (self._reads(target, reads, depth + 1, seen) or
+                                              self._carrier_read(call, target, ctx)):
+                return True
+        return False
+
+    def _carrier_read(self, call: ir.Call, target: FuncV, ctx: Ctx) -> bool:
+        """`check(request.headers)` / `check(dict(request.headers))` where `check` reads a credential key from
+        that parameter (`headers.get("authorization")`)."""
+        callee = self.index.func(target)
+        if callee is None:
+            return False
+        env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=callee.class_name is not None and
+                        bool(callee.params) and callee.params[0].name in ("self", "cls"))
+        carried = {name: source for name, bound in env.names.items()
+                   if (source := _carrier(bound.expr if isinstance(bound, ir.Bound) else bound)) is not None}
+        if not carried:
+            return False
+        for inner in callee.calls:
+            f = inner.func
+            if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Name) and \
+                    f.value.id in carried and inner.args and isinstance(inner.args[0], ir.Str) and \
+                    is_credential(Source(carried[f.value.id]), inner.args[0].value):
                 return True
         return False
 
