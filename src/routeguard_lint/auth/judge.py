@@ -598,13 +598,23 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
 def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     """A path that carries a secret (`/checkout/{client_secret}`): a request without it does not reach this
     route at all, and a forged one is rejected when something on the route can reject."""
-    names = [s[1:-1].split(":")[0] for s in route.full_path.split("/") if s.startswith("{") and s.endswith("}")]
-    secret = [n for n in names if is_credential(Source.QUERY, n)]
+    segments = route.full_path.split("/")
+    secret = [name for i, name in ((i, s[1:-1].split(":")[0]) for i, s in enumerate(segments)
+                                   if s.startswith("{") and s.endswith("}"))
+              if is_credential(Source.QUERY, name) and not _item_id(name, segments[i - 1] if i else "")]
     if not secret:
         return None
     if not any(n.rejects for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)):
         return None
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
+
+
+def _item_id(name: str, collection: str) -> bool:
+    """`{session_id}` after `/agent_sessions`, `{api_key_id}` after `/api-keys`: the identifier of an item of the
+    collection the path names, a resource the route looks up, not a secret that grants access."""
+    stem = name.lower().removesuffix("id").rstrip("_")
+    words = collection.lower().replace("-", "_").rstrip("s")
+    return bool(stem) and name.lower().endswith("id") and words.endswith(stem)
 
 
 def _optional(root: DepNode, judgement: Judgement, scheme: bool) -> Verdict | None:

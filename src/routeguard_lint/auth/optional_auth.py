@@ -41,7 +41,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.calls import Calls, callee
 from routeguard_lint.project.index import FuncV, Index
-from routeguard_lint.routes.model import NodeKind, ParamKind
+from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
 from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
     Source,
@@ -118,9 +118,16 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     out: dict[int, NodeAuth] = {}
     for key, found in (libraries or {}).items():
         out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING)
+    # a handler's or dependency's parameter named in a route's path is read from the path, never missing (the
+    # caller writes the URL): not a query credential (`/agent_sessions/{session_id}`)
+    paths: dict[int, frozenset[str]] = {}
+    for route in routes:
+        names = path_parameters(route.full_path)
+        for node in walk(route.root) if route.root is not None and names else ():
+            paths[id(node)] = paths.get(id(node), frozenset()) | names
     for route in routes:
         if route.root is not None:
-            _anonymous(route.root, flow, reads, out)
+            _anonymous(route.root, flow, reads, out, paths)
     forged = make_flow(index, present=True)
     seen: set[int] = set()
     for route in routes:
@@ -196,7 +203,8 @@ def _optional_source(node: DepNode) -> bool:
     return node.kind is NodeKind.REQUEST
 
 
-def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]) -> NodeAuth:
+def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth],
+               paths: Mapping[int, frozenset[str]]) -> NodeAuth:
     found = out.get(id(node))
     if found is not None:
         return found
@@ -209,24 +217,25 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         return facts
     creds: list[tuple[NodeAuth, DepNode, str]] = []
     for child, via in node.children:
-        below = _anonymous(child, flow, reads, out)
+        below = _anonymous(child, flow, reads, out, paths)
         if below.anonymous is not None:
             creds.append((below, child, via))
     fv = FuncV(node.func_module, node.func.qualname)
     requests = _requests(node)
+    in_path = paths.get(id(node), frozenset())
     if not creds:
-        _reads_itself(node, fv, flow, reads, requests, facts)
+        _reads_itself(node, fv, flow, reads, requests, facts, in_path)
         return facts
     params = {s.param.name for s in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
     if direct and node.kind is not NodeKind.ROUTE:
-        env = {**_closure(node), **_missing_query_credentials(node)}
+        env = {**_closure(node), **_missing_query_credentials(node, in_path)}
         env.update({via: MISSING for _c, via in direct if via in params})
         facts.optional_outcome = flow.run(fv, env)
     if any(b.anonymous is False for b, _c, _v in creds):
         facts.anonymous = False
         return facts
-    env = {**_closure(node), **_missing_query_credentials(node), **requests}
+    env = {**_closure(node), **_missing_query_credentials(node, in_path), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
     if outcome.passes and outcome.state_tests:
@@ -237,7 +246,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             # the missing credential is used only on the paths another input opens: RG008 asks about the
             # request that carries neither
             absent = {name: MISSING for name in _optional_inputs(node)[:4]}
-            direct_env = {**_closure(node), **_missing_query_credentials(node)}
+            direct_env = {**_closure(node), **_missing_query_credentials(node, in_path)}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.idle = _idle(node, outcome)
@@ -252,12 +261,12 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
 
 
 def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: dict[str, AV],
-                  facts: NodeAuth) -> None:
+                  facts: NodeAuth, in_path: frozenset[str]) -> None:
     """A callable with no credential below it that reads one FastAPI does not model as one: the request
     itself (here or in a helper it is handed to), query parameters named like a credential (`?token=`, a
     WebSocket ticket)."""
-    query = _missing_query_credentials(node)
-    if _required_query_credential(node) and node.rejects:
+    query = _missing_query_credentials(node, in_path)
+    if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
     elif query or (requests and reads.reads_request(fv)):
@@ -367,12 +376,13 @@ def _alternative_inputs(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]
     return tuple(opening or inputs)
 
 
-def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
-    """Optional query parameters named like a credential: an anonymous request does not send them either."""
+def _missing_query_credentials(node: DepNode, in_path: frozenset[str] = frozenset()) -> dict[str, AV]:
+    """Optional query parameters named like a credential: an anonymous request does not send them either.
+    `in_path`: parameters a route's path names (read from the path)."""
     env: dict[str, AV] = {}
     for source in node.params:
         param = source.param
-        if source.kind not in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) or \
+        if source.kind not in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) or param.name in in_path or \
                 not is_credential(Source.QUERY, source.query_name):
             continue
         default = param.default
@@ -383,11 +393,11 @@ def _missing_query_credentials(node: DepNode) -> dict[str, AV]:
     return env
 
 
-def _required_query_credential(node: DepNode) -> bool:
-    """A required query parameter named like a credential (`token: str`)."""
+def _required_query_credential(node: DepNode, in_path: frozenset[str] = frozenset()) -> bool:
+    """A required query parameter named like a credential (`token: str`); not one a route's path names."""
     for source in node.params:
         param = source.param
-        if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and \
+        if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and param.name not in in_path and \
                 is_credential(Source.QUERY, source.query_name):
             default = param.default
             if isinstance(default, ir.Call):

@@ -507,7 +507,7 @@ class Index:
         """The items of a dict whose keys are all known strings, each value as `ir.Bound` (read where it is
         written): a dict literal (with `**spread` of such dicts), `dict(mapping, key=value, ...)`, a name or
         attribute bound to one, a bound argument. None when any key cannot be told."""
-        if expr is None or depth > 12:
+        if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         current: object = expr
         for _ in range(8):
@@ -1453,11 +1453,19 @@ class Index:
             resolved = self.resolve(expr, ctx, depth + 1)
             if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
                 return resolved.value
-        if isinstance(expr, (ir.Name, ir.Attr)):
+        if isinstance(expr, (ir.Name, ir.Attr)) and not self._rebound_local(expr, ctx):
             bound = self.assignment(expr, ctx, depth + 1)  # a name bound to an expression resolve cannot read
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)
         return None
+
+    def _rebound_local(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """A local of the function `ctx` is in that is bound more than once (`if p: final = a` / `else: final =
+        ""`): which binding holds is what `resolve` decides, not its last text."""
+        if not isinstance(expr, ir.Name):
+            return False
+        return any(sum(1 for b in func.binds if b.name == expr.id) > 1
+                   for func in self.scopes(ctx) if expr.id in func.assigns)
 
     def _fstring(self, expr: ir.FStr, ctx: Ctx, depth: int) -> str | None:
         out = []

@@ -4,6 +4,7 @@ the `Graph` the later stages read."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -328,6 +329,14 @@ class Graph:
 
 
 # ------------------------------------------------------------------------------------------ tree walks
+
+
+_PATH_PARAMETER = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?}")
+
+
+def path_parameters(path: str) -> frozenset[str]:
+    """The names of a path template's parameters (`/items/{item_id}`, `/files/{p:path}`)."""
+    return frozenset(m.group(1) for m in _PATH_PARAMETER.finditer(path))
 
 
 def has_credential(node: DepNode, seen: set[int] | None = None) -> bool:

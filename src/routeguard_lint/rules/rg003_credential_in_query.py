@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from routeguard_lint.model import Finding
-from routeguard_lint.routes.model import Graph, ParamKind, walk
+from routeguard_lint.routes.model import Graph, ParamKind, path_parameters, walk
 from routeguard_lint.rules._util import finding, func_path
 from routeguard_lint.rules.base import Rule
 from routeguard_lint.vocabulary import Source, is_credential
@@ -88,7 +87,6 @@ def get_current_user(token: Annotated[str, Depends(oauth2_scheme)]):
 )
 
 STRING_TYPES = (None, "str", "SecretStr", "Any")
-PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?}")
 
 
 def check(graph: Graph) -> Iterable[Finding]:
@@ -96,7 +94,7 @@ def check(graph: Graph) -> Iterable[Finding]:
     for route in graph.routes:
         if route.root is None or route.decl.websocket:
             continue
-        path_params = {m.group(1) for m in PATH_PARAM.finditer(route.full_path)}
+        path_params = path_parameters(route.full_path)
         for node in walk(route.root):
             if node.func is None or node.websocket_only:
                 continue
