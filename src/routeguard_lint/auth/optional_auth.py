@@ -21,7 +21,8 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -287,22 +288,25 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
 
 def _run(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> Outcome:
     """The walk of a node's function; a route handler's returned response is what the client gets."""
-    if node.kind is not NodeKind.ROUTE:
+    with _responding(node, fv, flow):
         return flow.run(fv, env)
-    flow.responding = fv
-    try:
-        return flow.run(fv, env)
-    finally:
-        flow.responding = None
 
 
 def _closed_gates(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
     """See `Flow.closed_gates` (with a route handler's returned response being what the client gets)."""
-    if node.kind is not NodeKind.ROUTE:
+    with _responding(node, fv, flow):
         return flow.closed_gates(fv, env)
+
+
+@contextmanager
+def _responding(node: DepNode, fv: FuncV, flow: Flow) -> Iterator[None]:
+    """While a route handler is walked, `flow.responding` names it: what it returns is the response."""
+    if node.kind is not NodeKind.ROUTE:
+        yield
+        return
     flow.responding = fv
     try:
-        return flow.closed_gates(fv, env)
+        yield
     finally:
         flow.responding = None
 

@@ -95,15 +95,15 @@ class Public:
         segments = _segments(route.full_path)
         if root is not None and root.func is not None and root.func_module is not None:
             fv = FuncV(root.func_module, root.func.qualname)
-            password = self._password_in_body(root)
+            inputs = self._inputs(root)
+            password = next((name for name, where in inputs if where == "body" and PASSWORD_FIELD.match(name)), None)
             if password is not None:
-                return f"credential flow (login, registration or password reset): takes {password} in the " \
+                return f"credential flow (login, registration or password reset): takes '{password}' in the " \
                        f"request body"
-            identity = self._identity(root)
+            identity = next((f"'{name}' ({where})" for name, where in inputs if IDENTITY_FIELD.match(name)), None)
             if identity is not None and self.issues_token(fv):
                 return f"credential flow (password recovery or sign-in link): takes {identity} and issues a token"
-            refresh = next((name for name, where in self._inputs(root)
-                            if where == "body" and REFRESH_FIELD.match(name)), None)
+            refresh = next((name for name, where in inputs if where == "body" and REFRESH_FIELD.match(name)), None)
             if refresh is not None and self.issues_token(fv):
                 return f"credential flow (token refresh): takes '{refresh}' in the request body and issues a token"
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
@@ -159,18 +159,6 @@ class Public:
             elif source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY, ParamKind.PATH):
                 out.append((param.name, source.kind.value))
         return out
-
-    def _password_in_body(self, root: DepNode) -> str | None:
-        for name, where in self._inputs(root):
-            if where == "body" and PASSWORD_FIELD.match(name):
-                return f"'{name}'"
-        return None
-
-    def _identity(self, root: DepNode) -> str | None:
-        for name, where in self._inputs(root):
-            if IDENTITY_FIELD.match(name):
-                return f"'{name}' ({where})"
-        return None
 
     def issues_token(self, fv: FuncV, depth: int = 0) -> bool:
         """The function (or a project function it calls) signs a token or starts a session."""

@@ -54,7 +54,7 @@ class Contexts:
     def __init__(self, index: Index, literals: Literals) -> None:
         self.index = index
         self.literals = literals
-        self._memo: dict[tuple[Ctx, int], list[Ctx]] = {}
+        self._memo: dict[Ctx, list[Ctx]] = {}
         # every call of the parsed modules by the last name of what it calls, one table per module (in
         # `index.modules` order when merged), so that parsing more modules adds theirs instead of rebuilding all
         self._call_tables: dict[int, dict[str, list[Caller]]] = {}
@@ -76,7 +76,7 @@ class Contexts:
         routes were declared and another where it was included (its routes "never included")."""
         if ctx.scope is None or depth >= MAX_CALLER_CHAIN:
             return [ctx]
-        key = (ctx, 0)
+        key = ctx  # a context's callers' contexts are its own, at whatever depth it is asked for
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = [ctx]  # cycle guard (recursive functions)
