@@ -268,8 +268,9 @@ def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts |
                        words=identifiers(text), bases=" ".join(sorted(bases)))
 
 
-def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:
-    """Facts for one file's bytes. Never raises for bad input: failures land in `facts.error`."""
+def extract(data: bytes, path: str, module: str, is_package: bool, shape_checked: bool = False) -> ModuleFacts:
+    """Facts for one file's bytes. Never raises for bad input: failures land in `facts.error`.
+    `shape_checked`: these bytes made a placeholder (`skim`), so CPython's parser accepted them already."""
     facts = ModuleFacts(path=path, module=module, is_package=is_package)
     package = module if is_package else module.rpartition(".")[0]
     old = sys.getrecursionlimit()
@@ -286,7 +287,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         # acyclic objects that reference counting frees, and a collection while it is alive only
         # rescans it (a fifth of the parse time of a large file).
         with no_gc():
-            tree = parse_text(text)
+            tree = parse_text(text, shape_checked)
             sys.setrecursionlimit(max(old, RECURSION_LIMIT))
             collector = _Collector(facts, lines, package)
             try:

@@ -97,14 +97,15 @@ def decode(data: bytes) -> str:
     return text
 
 
-def parse_text(text: str) -> cst.Module:
+def parse_text(text: str, shape_checked: bool = False) -> cst.Module:
     """Parse decoded source with LibCST, converting every failure into ParseFailure.
 
     The nesting is measured first (`check_shape`): a file LibCST could not parse safely or in bounded
-    time raises ParseFailure("file is nested too deeply ...") without being handed to it."""
+    time raises ParseFailure("file is nested too deeply ...") without being handed to it. `shape_checked`:
+    this very text passed `check_shape` already, with no syntax error (a placeholder's, facts.extract.skim)."""
     import libcst as cst  # here, not at the top: a run served from the cache never loads the parser
 
-    syntax_error = check_shape(text)
+    syntax_error = None if shape_checked else check_shape(text)
     old = sys.getrecursionlimit()
     if old < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
