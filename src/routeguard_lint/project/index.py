@@ -256,6 +256,7 @@ class Index:
         # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
         # placeholders by the base names their skim found
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
+        self._rebindings: dict[tuple[str, str, str], tuple[Bind | None, list[Bind]] | None] = {}
         self._own_classes: dict[ClassV, bool] = {}
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
@@ -906,6 +907,13 @@ class Index:
             yield func
             scope = func.parent
 
+    def _local_rebinding(self, module: str, func: Func, name: str) -> tuple[Bind | None, list[Bind]] | None:
+        """`_rebinding` of a function's local, read once per (function, name): every lookup asks again."""
+        key = (module, func.qualname, name)
+        if key not in self._rebindings:
+            self._rebindings[key] = _rebinding(name, [b for b in func.binds if b.name == name])
+        return self._rebindings[key]
+
     def _local(self, name: str, func: Func, ctx: Ctx, depth: int) -> Value:
         """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
         in it)."""
@@ -918,8 +926,7 @@ class Index:
         if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
             return earlier
         branches = self._branches(func, name)
-        rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
-            else None
+        rebinding = self._local_rebinding(ctx.module, func, name) if branches is None else None
         if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
             value = self._branch_union(branches, name, local, made_in, depth)
         elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
