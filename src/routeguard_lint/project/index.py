@@ -430,6 +430,8 @@ class Index:
             if expr.op == "and":
                 return False if False in results else None if None in results else True
             return True if True in results else None if None in results else False
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _STR_TESTS:
+            return self._str_test(expr, ctx, d)
         if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
             left = self.resolve(expr.left, ctx, d)
             if expr.ops[0] in ("is", "is not") and isinstance(expr.comparators[0], ir.Const) and \
@@ -453,6 +455,20 @@ class Index:
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
         return None
+
+    def _str_test(self, call: ir.Call, ctx: Ctx, depth: int) -> bool | None:
+        """`path.endswith("/")`, `name.isidentifier()` of a known string."""
+        assert isinstance(call.func, ir.Attr)
+        if call.kwargs or len(call.args) > 1 or any(isinstance(a, ir.Star) for a in call.args):
+            return None
+        base = self.string(call.func.value, ctx, depth)
+        args = [self.string(a, ctx, depth) for a in call.args]
+        if base is None or any(a is None for a in args):
+            return None
+        try:
+            return bool(getattr(base, call.func.attr)(*args))
+        except TypeError:  # `path.endswith()`
+            return None
 
     def _subscript(self, expr: ir.Sub, ctx: Ctx, depth: int) -> Value:
         """`table[key]` of a dict / list / tuple literal (or a name bound to one): the item when the key is
@@ -1444,6 +1460,8 @@ class Index:
             left = self.string(expr.left, ctx, depth + 1)
             right = self.string(expr.right, ctx, depth + 1) if left is not None else None
             return left + right if left is not None and right is not None else None
+        if isinstance(expr, ir.Sub):
+            return self._sliced(expr, ctx, depth)
         if isinstance(expr, (ir.Call, ir.IfExp)):
             # `str(x)` / `format(x, spec)` / `repr(x)`, then str methods, decided tests, environment defaults
             found = self._string_call(expr, ctx, depth + 1) if isinstance(expr, ir.Call) else None
@@ -1460,6 +1478,25 @@ class Index:
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)
         return None
+
+    def _sliced(self, expr: ir.Sub, ctx: Ctx, depth: int) -> str | None:
+        """`path[:-1]` (`path[slice(None, -1, None)]`) of a known string, with known bounds."""
+        index = expr.index[0] if len(expr.index) == 1 else None
+        if not isinstance(index, ir.Call) or ir.dotted(index.func) != "slice":
+            return None
+        base = self.string(expr.value, ctx, depth + 1)
+        bounds: list[int | None] = []
+        for bound in index.args:
+            value = self.resolve(bound, ctx, depth + 1)
+            if not isinstance(value, LiteralV) or not (value.value is None or type(value.value) is int):
+                return None
+            bounds.append(value.value if isinstance(value.value, int) else None)
+        if base is None:
+            return None
+        try:
+            return base[slice(*bounds)]
+        except ValueError:  # a step of 0
+            return None
 
     def _rebound_local(self, expr: ir.Expr, ctx: Ctx) -> bool:
         """A local of the function `ctx` is in that is bound more than once (`if p: final = a` / `else: final =
@@ -1544,6 +1581,8 @@ def _format_literal(value: object, spec: str) -> str | None:
 
 # environment variables read with a default; str methods whose result known strings determine
 _ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+_STR_TESTS = frozenset({"startswith", "endswith", "isdigit", "isalnum", "isalpha", "isidentifier", "islower",
+                        "isupper", "isspace"})
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "replace"})
 
 
