@@ -365,10 +365,11 @@ class Index:
                 return self.resolve(expr.body if test else expr.orelse, ctx, d)
             return union((self.resolve(expr.body, ctx, d), self.resolve(expr.orelse, ctx, d)))
         if isinstance(expr, ir.BoolOp) and expr.op == "or":
-            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate
+            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate. The
+            # last one is the value whenever the others are falsy, whatever it is (`prefix or ""`)
             candidates = []
-            for value in expr.values:
-                test = self.truth(value, ctx, d)
+            for i, value in enumerate(expr.values):
+                test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
                 if test is False:
                     continue
                 candidates.append(self.resolve(value, ctx, d))
