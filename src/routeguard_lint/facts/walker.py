@@ -162,8 +162,8 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
                 index.append(to_ir(element.slice.value, line, d))
             else:  # a slice `x[a:b:c]` is `x[slice(a, b, c)]`
                 sl = element.slice
-                bounds = tuple(to_ir(part, line, d) if part is not None else ir.Const(None)
-                               for part in (sl.lower, sl.upper, sl.step))
+                given = (sl.lower, sl.upper, sl.step) if isinstance(sl, cst.Slice) else (None, None, None)
+                bounds = tuple(to_ir(part, line, d) if part is not None else ir.Const(None) for part in given)
                 index.append(ir.Call(ir.Name("slice"), bounds, (), line, 0))
         return ir.Sub(to_ir(node.value, line, d), tuple(index))
     if isinstance(node, cst.BinaryOperation):

@@ -925,6 +925,11 @@ class Index:
         """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
         in it)."""
         scope = func.qualname
+        # the local lives in a frame of `func`: what a function nested in it was called with (`ctx` is the nested
+        # function's, reading the local as a closure) is no part of that frame
+        nested = scope + "."
+        if any(b.function.startswith(nested) for b in ctx.env):
+            ctx = Ctx(ctx.module, ctx.scope, tuple(b for b in ctx.env if not b.function.startswith(nested)), ctx.depth)
         local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
         # an object made in a function body is one object per call being evaluated (a router
         # factory called twice makes two routers)
