@@ -243,6 +243,9 @@ class ModuleFacts:
     # name in the index reads it in full (api.OnDemandModules).
     pending: bool = False
     words: str = ""  # a placeholder's distinct identifiers, space-separated (parsing.relevance.identifiers)
+    # a placeholder's class bases by their last name, space-separated (a superset of its classes' bases:
+    # parsing.source.tree_shape), so a search for subclasses parses only the files that may hold one
+    bases: str = ""
 
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:
@@ -252,16 +255,17 @@ def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts |
     parser only, about a fifteenth of `extract`."""
     if len(data) > MAX_BYTES:
         return None
+    bases: set[str] = set()
     try:
         text = decode(data)
-        if check_shape(text) is not None:  # CPython rejects it: LibCST decides, now
+        if check_shape(text, bases) is not None:  # CPython rejects it: LibCST decides, now
             return None
     except (ParseFailure, RecursionError, MemoryError):
         return None
     from routeguard_lint.parsing.relevance import identifiers
 
     return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True,
-                       words=identifiers(text))
+                       words=identifiers(text), bases=" ".join(sorted(bases)))
 
 
 def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:

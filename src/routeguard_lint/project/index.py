@@ -253,7 +253,7 @@ class Index:
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
         self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
-        self._pending_words: dict[str, frozenset[str]] = {}
+        self._pending_bases: dict[str, frozenset[str]] = {}
         self._own_classes: dict[ClassV, bool] = {}
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
@@ -1051,7 +1051,8 @@ class Index:
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
         a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
-        (demand-driven mode) is parsed when the name is among its words, and skipped otherwise: the answer is
+        (demand-driven mode) is parsed when the name is among its classes' bases (`ModuleFacts.bases`, read
+        by CPython's parser), and skipped otherwise: the answer is
         the full mode's, whichever files happen to be parsed (a guess from the words differed between a
         cold run and a warm one, whose cache holds files an earlier run parsed on demand)."""
         known = self._subclassed.get(class_name)
@@ -1061,10 +1062,10 @@ class Index:
 
     def _bases_named(self, facts: ModuleFacts, class_name: str) -> bool:
         if facts.pending:
-            words = self._pending_words.get(facts.module)
-            if words is None:
-                words = self._pending_words[facts.module] = frozenset(facts.words.split())
-            if class_name not in words:
+            bases = self._pending_bases.get(facts.module)
+            if bases is None:
+                bases = self._pending_bases[facts.module] = frozenset(facts.bases.split())
+            if class_name not in bases:
                 return False
             facts = self.by_name.get(facts.module, facts)  # a placeholder is parsed when read
         for cdef in facts.classes.values():
