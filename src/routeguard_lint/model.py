@@ -80,6 +80,7 @@ class RouteInfo:
     conditions: tuple[str, ...] = ()  # source text of `if` conditions around an include
     reachable: bool = True  # False when the router is never included into an app
     scheme: bool = False  # a fastapi.security scheme is somewhere in the dependency tree
+    app: str | None = None  # the app serving it, when the project makes several (routes/apps.py)
 
     @property
     def protected(self) -> bool:
@@ -89,8 +90,8 @@ class RouteInfo:
     def public(self) -> bool:
         return self.state == "public"
 
-    def sort_key(self) -> tuple[str, tuple[str, ...], str, int, str]:
-        return (self.path, self.methods, self.file, self.line, self.handler)
+    def sort_key(self) -> tuple[str, tuple[str, ...], str, int, str, str]:
+        return (self.path, self.methods, self.file, self.line, self.handler, self.app or "")
 
 
 @dataclass(frozen=True)
