@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
+from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
@@ -199,6 +200,7 @@ class Flow:
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
                                frozenset[str] | None], Outcome] = {}
         self.closures = Closures(index)
+        self.environment = EnvironmentFields(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] | None = None
@@ -443,7 +445,11 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
             return False
-        gates = (*self.gated, *self._gates(event.conditions, event.line))
+        own = self._gates(event.conditions, event.line)
+        # a refusal's setting this return is the other branch of (`if keys: <raise> else: return None`) is named
+        # by this return's own test
+        opposite = {text.removeprefix("not ") if text.startswith("not ") else f"not {text}" for text, _w in own}
+        gates = (*(g for g in self.gated if g[0] not in opposite), *own)
         idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle))
@@ -622,7 +628,10 @@ class _Walk:
                 return True
             last = conds[-1]
             other = last.value if isinstance(last, ir.Not) else ir.Not(last)
-            if (*conds[:-1], other) not in self.term:
+            # `if setting: if token is None: raise ...`: the inner test certainly holds here, so the function
+            # ends whenever the outer ones do (as when both branches of the inner test end it)
+            if (*conds[:-1], other) not in self.term and \
+                    (is_marker(last) or self.eval(last).truth() is not True):
                 break
             conds = conds[:-1]
         if self.conds(conds) is True:
@@ -725,7 +734,7 @@ class _Walk:
         if isinstance(expr, ir.Call) and not self._certain_result(expr):
             return None
         value = self.flow.index.resolve(expr, self.ctx)
-        if isinstance(value, LiteralV):
+        if isinstance(value, LiteralV) and not self.flow.environment.read_at_run_time(expr, self.ctx):
             return NONE if value.value is None else AV("const", value.value)
         return None
 
@@ -773,7 +782,21 @@ class _Walk:
             return self.eval(expr.body, d)
         if t is False:
             return self.eval(expr.orelse, d)
-        return join(self.eval(expr.body, d), self.eval(expr.orelse, d))
+        body, orelse = self.eval(expr.body, d), self.eval(expr.orelse, d)
+        if (body.kind == "crash") != (orelse.kind == "crash"):
+            # `None if not settings.keys else verify(token)` is `if not settings.keys: ... else: <raise>`: what
+            # follows is reached only where the test opens the other branch
+            self.maybe_ended = True
+            if not test.taint:
+                opening = ir.Not(expr.test) if body.kind == "crash" else expr.test
+                if isinstance(opening, ir.Not) and isinstance(opening.value, ir.Not):
+                    opening = opening.value.value
+                gate = (test.value.text, test.value.where) if isinstance(test.value, Setting) else \
+                    (ir.show(opening, 60), f"{self.flow.index.path_of(self.fv.module)}:{self.here[0]}") \
+                    if not names_in(expr.test) & self._inputs() else None
+                if gate is not None and gate not in self.gated:
+                    self.gated.append(gate)
+        return join(body, orelse)
 
     def _binop(self, expr: ir.BinOp, d: int) -> AV:
         left, right = self.eval(expr.left, d), self.eval(expr.right, d)
