@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Bind
+from routeguard_lint.facts.extract import Bind, Func
 from routeguard_lint.project.arguments import bind_args
-from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.calls import Calls, offloaded
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -118,6 +118,22 @@ def credential_values(binds: list[Bind], names: frozenset[str]) -> frozenset[str
     return frozenset(values)
 
 
+def is_abstract(func: Func) -> bool:
+    """A method that is not the code that runs: declared `@abstractmethod`, or whose whole body is `raise
+    NotImplementedError` (the override of the object's class runs instead, chosen at run time)."""
+    for dec in func.decorators:
+        name = ir.dotted(dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr) or ""
+        if name.rsplit(".", 1)[-1] == "abstractmethod":
+            return True
+    if func.class_name is None or not func.raises or func.returns or func.binds:
+        return False
+    for raised in func.raises:
+        exc = raised.exc.func if isinstance(raised.exc, ir.Call) else raised.exc
+        if raised.conditions or exc is None or ir.dotted(exc) != "NotImplementedError":
+            return False
+    return True
+
+
 def _known(qualname: str) -> bool:
     top = qualname.split(".")[0]
     return top in KNOWN or top in sys.stdlib_module_names
@@ -128,6 +144,10 @@ def _carries(expr: ir.Expr | None, names: frozenset[str]) -> bool:
         expr = expr.expr
     if isinstance(expr, ir.Star):
         expr = expr.value
+    if isinstance(expr, ir.Call) and ir.dotted(expr.func) == "dict" and len(expr.args) == 1 and not expr.kwargs:
+        expr = expr.args[0]  # `dict(request.headers)`: the same headers, copied
+    if isinstance(expr, ir.Bound):
+        expr = expr.expr
     if isinstance(expr, ir.Name):
         return expr.id in names
     if isinstance(expr, ir.Attr) and expr.attr in _CARRIERS:
@@ -168,8 +188,10 @@ class Dynamic:
         values = credential_values(func.binds, names) - names
         carried = names | values
         for call in func.calls:
+            call = offloaded(self.index, call, ctx) or call  # `to_thread.run_sync(check, headers)`: `check(headers)`
             args = [*call.args, *(value for _key, value in call.kwargs)]
-            if not any(_carries(a, carried) or _credential_read(a, names) for a in args):
+            enclosed = self._enclosed(call, fv, func, ctx, carried)
+            if not enclosed and not any(_carries(a, carried) or _credential_read(a, names) for a in args):
                 continue
             if self.reaches is not None and \
                     not self.reaches(fv, call.line, frozenset(n for n in names if "." not in n)):
@@ -181,15 +203,19 @@ class Dynamic:
                 if callee is None:
                     out.append(Site(ir.show(call, 80), path, call.line, "its definition cannot be read"))
                     continue
+                if is_abstract(callee):
+                    out.append(Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is "
+                                    f"abstract: the override that runs is the object's class's, chosen at run time"))
+                    continue
                 if depth >= MAX_CALL_DEPTH:
                     continue
                 skip = callee.class_name is not None and bool(callee.params) and \
                     callee.params[0].name in ("self", "cls")
                 env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=skip)
                 bound = frozenset(name for name, expr in env.names.items()
-                                  if _carries(expr, carried) or _credential_read(_unbound(expr), names))
+                                  if _carries(expr, carried) or _credential_read(_unbound(expr), names)) | enclosed
                 out.extend(self.sites(target, bound, depth + 1, frozenset(
-                    name for name, expr in env.names.items() if _carries(expr, requests))))
+                    name for name, expr in env.names.items() if _carries(expr, requests)) | (enclosed & requests)))
                 continue
             if self._container_method(call, ctx):
                 continue
@@ -199,6 +225,21 @@ class Dynamic:
         found = tuple(sorted(set(out), key=lambda s: (s.path, s.line, s.call)))
         self._memo[key] = found
         return found
+
+    def _enclosed(self, call: ir.Call, fv: FuncV, func: Func, ctx: Ctx, carried: frozenset[str]) -> frozenset[str]:
+        """The names of `carried` a function nested in `func` sees when `call` calls it (`def process(): check(
+        request.headers)` in the handler, then `process()` or `to_thread.run_sync(process)`): Python's closures
+        read the enclosing function's variables, which the nested function does not bind itself."""
+        if not carried or not isinstance(call.func, ir.Name):
+            return frozenset()
+        target = self.calls.callee(call, ctx, func)
+        if not isinstance(target, FuncV) or target.module != fv.module:
+            return frozenset()
+        nested = self.index.func(target)
+        if nested is None or nested.parent != func.qualname:
+            return frozenset()
+        own = {p.name for p in nested.params} | set(nested.assigns)
+        return frozenset(name for name in carried if name not in own and "." not in name)
 
     SAFE_DECORATORS = frozenset({"functools", "contextlib", "typing", "typing_extensions", "abc", "dataclasses",
                                  "builtins", "fastapi", "starlette", "pydantic"})

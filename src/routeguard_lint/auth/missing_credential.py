@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
+from routeguard_lint.auth.dynamic import is_abstract
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
+from routeguard_lint.project.calls import OFFLOADING, offloaded
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
 
 MAX_CALL_DEPTH = 3
@@ -958,6 +960,11 @@ class _Walk:
                 return self._project_call(call, fv_m, callee_m, args, kwargs, this=this)
             return AV("unk", None, taint or this.taint)
         target = self.flow.callee(call, self.ctx, self.func)
+        if (isinstance(target, ExternalV) and target.qualname in OFFLOADING) or \
+                (isinstance(call.func, ir.Attr) and call.func.attr == "run_in_executor"):
+            inner = offloaded(self.flow.index, call, self.ctx)
+            if inner is not None:  # `await to_thread.run_sync(check, headers)`: `check(headers)`, in a thread
+                return self._call(inner, 0)
         if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr"):
             memo = self._state_memo(call, target.qualname)
             if memo is not None:
@@ -966,22 +973,35 @@ class _Walk:
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
             return self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
-            callee = self.flow.index.func(target)
-            if callee is not None and callee.name == "__init__":
-                made = self._instance(call.func, target, callee, args, kwargs)
-                if not taint:
-                    return made
-                built = self._project_call(call, target, callee, args, kwargs, as_object=True)
-                return built if built.kind == "crash" else AV("obj", made.value, True)
-            if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
-                return self._project_call(call, target, callee, args, kwargs)
-            if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
-                return self._known(call) or self._setting(call)
-            return AV("unk", None, taint)
+            return self._function_call(call, target, base, args, kwargs, taint)
         value = self.flow.index.resolve(call.func, self.ctx)
         if isinstance(value, ClassV):
             return AV("obj", None, taint)
         return AV("unk", None, taint or base.taint)
+
+    def _function_call(self, call: ir.Call, target: FuncV, base: AV, args: list[AV], kwargs: dict[str, AV],
+                       taint: bool) -> AV:
+        """A call of a project function or class (through its `__init__`)."""
+        callee = self.flow.index.func(target)
+        if callee is not None and is_abstract(callee):
+            return AV("unk", None, taint or base.taint)  # an override chosen at run time runs (`Dynamic` names it)
+        enclosed = self._enclosed(target, callee)
+        if enclosed and any(v.taint for v in enclosed.values()) and callee is not None and \
+                self.depth < MAX_CALL_DEPTH:
+            # `def process(): check(request.headers)` called by the function it is nested in: it reads
+            # the request from the enclosing scope
+            return self._project_call(call, target, callee, args, kwargs, enclosed=enclosed)
+        if callee is not None and callee.name == "__init__":
+            made = self._instance(call.func, target, callee, args, kwargs)
+            if not taint:
+                return made
+            built = self._project_call(call, target, callee, args, kwargs, as_object=True)
+            return built if built.kind == "crash" else AV("obj", made.value, True)
+        if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
+            return self._project_call(call, target, callee, args, kwargs)
+        if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
+            return self._known(call) or self._setting(call)
+        return AV("unk", None, taint)
 
     def _external(self, qualname: str, args: list[AV], missing: bool, taint: bool, base: AV) -> AV:
         """A call of a function or class outside the project (`missing`: an argument is the missing or forged
@@ -1123,9 +1143,18 @@ class _Walk:
                 out[param.name] = AV("const", default.value)
         return out
 
+    def _enclosed(self, target: FuncV, callee: Func | None) -> dict[str, AV]:
+        """For a function nested in the one walked: the walked function's values of the names it reads from the
+        enclosing scope (the names it does not bind itself), as Python's closures see them when it is called."""
+        if callee is None or callee.parent != self.func.qualname or target.module != self.fv.module:
+            return {}
+        own = {p.name for p in callee.params} | set(callee.assigns)
+        return {name: value for name, value in self.env.items() if name not in own and "." not in name}
+
     def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
-                      as_object: bool = False, this: AV | None = None) -> AV:
-        env = {**self._defaults(call, callee, len(args), kwargs), **self._bind(callee, args, kwargs)}
+                      as_object: bool = False, this: AV | None = None, enclosed: dict[str, AV] | None = None) -> AV:
+        env = {**(enclosed or {}), **self._defaults(call, callee, len(args), kwargs),
+               **self._bind(callee, args, kwargs)}
         if this is not None and callee.class_name is not None and callee.params and \
                 callee.params[0].name in ("self", "cls"):
             env[callee.params[0].name] = this  # `self` is the object the walk built
