@@ -134,6 +134,10 @@ def is_abstract(func: Func) -> bool:
     return True
 
 
+# the builtin containers a literal or an argument-less constructor call makes
+_CONTAINERS: dict[str, type] = {"list": list, "tuple": tuple, "set": set, "dict": dict, "frozenset": frozenset}
+
+
 def _known(qualname: str) -> bool:
     top = qualname.split(".")[0]
     return top in KNOWN or top in sys.stdlib_module_names
@@ -266,20 +270,43 @@ class Dynamic:
         return None
 
     def _container_method(self, call: ir.Call, ctx: Ctx) -> bool:
-        """`TOKENS.get(token)`, `KEYS[...]`: a method of a dict, list or set the project writes literally."""
+        """`TOKENS.get(token)`, `self.connections.append(websocket)`: a method of a dict, list or set the project
+        writes literally (a module or local name, or an attribute its class's `__init__` sets): builtin code that
+        neither rejects a request nor reads a credential."""
         f = call.func
         if not isinstance(f, ir.Attr) or not isinstance(f.value, (ir.Name, ir.Attr)):
             return False
         bound = self.index.assignment(f.value, ctx)
-        if bound is None:
+        expr = bound[0] if bound is not None else self._own_attribute(f.value, ctx)
+        if expr is None:
             return False
-        expr = bound[0]
         if isinstance(expr, ir.Bound):
             expr = expr.expr
+        if bound is None:  # an attribute of `self`: only the container type's own methods are known
+            kind = _CONTAINERS.get(expr.kind) if isinstance(expr, ir.Seq) else dict if isinstance(expr, ir.DictE) \
+                else _CONTAINERS.get(expr.func.id) if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) \
+                and not expr.args and not expr.kwargs else None
+            return kind is not None and not f.attr.startswith("_") and hasattr(kind, f.attr)
         if isinstance(expr, (ir.DictE, ir.Seq)):
             return True
         return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and \
             expr.func.id in ("dict", "set", "list", "frozenset", "defaultdict", "OrderedDict")
+
+    def _own_attribute(self, expr: ir.Expr, ctx: Ctx) -> ir.Expr | None:
+        """`self.attr` in a method: what the class's `__init__` assigns to it (None when the class sets it
+        elsewhere only)."""
+        if not (isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Name) and ctx.scope is not None):
+            return None
+        func = self.index.func(FuncV(ctx.module, ctx.scope))
+        if func is None or func.class_name is None or not func.params or func.params[0].name != expr.value.id:
+            return None
+        for owner in self.index.mro(ClassV(ctx.module, func.class_name)):
+            cdef = self.index.cls(owner)
+            assigned = cdef.instance_attrs.get(expr.attr) if cdef is not None else None
+            if assigned is not None:
+                method = self.index.func(FuncV(owner.module, assigned.function))
+                return assigned.value if method is not None and method.name == "__init__" else None
+        return None
 
     def _library_member(self, call: ir.Call, ctx: Ctx) -> ExternalV | None:
         """`obj.method(...)` where `obj` is an instance of a library class the project constructed

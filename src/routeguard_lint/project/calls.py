@@ -127,8 +127,17 @@ def offloaded(index: Index, call: ir.Call, ctx: Ctx) -> ir.Call | None:
 
 
 def _reads_request(func: Func) -> bool:
-    """The function's own code reads a credential, or a header or cookie under a computed name."""
-    return any(read.key is None or credential_read(read) for read in func.credential_reads)
+    """The function's own code reads a credential (a query credential too: `websocket.query_params.get(
+    "token")`), or a header or cookie under a computed name."""
+    return any(read.key is None or credential_read(read) for read in func.credential_reads) or \
+        any(_query_credential(call) for call in func.calls)
+
+
+def _query_credential(call: ir.Call) -> bool:
+    f = call.func
+    return isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
+        f.value.attr == "query_params" and bool(call.args) and isinstance(call.args[0], ir.Str) and \
+        is_credential(Source.QUERY, call.args[0].value.replace("-", "_"))
 
 
 class Calls:
