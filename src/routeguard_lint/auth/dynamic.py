@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Bind, Func
 from routeguard_lint.project.arguments import bind_args
@@ -173,6 +174,7 @@ class Dynamic:
         self.calls = calls
         self.reaches = reaches
         self._memo: dict[tuple[FuncV, frozenset[str], frozenset[str]], tuple[Site, ...]] = {}
+        self.provided = ProvidedValues(index)
 
     def sites(self, fv: FuncV, names: frozenset[str], depth: int = 0,
               requests: frozenset[str] | None = None) -> tuple[Site, ...]:
@@ -202,24 +204,10 @@ class Dynamic:
                 continue  # on no path a request without credentials takes (after `if not token: return None`)
             value = not any(_carries(a, requests) for a in args)  # only a credential's value is handed on
             target = self.calls.callee(call, ctx, func)
-            if isinstance(target, FuncV):
-                callee = self.index.func(target)
-                if callee is None:
-                    out.append(Site(ir.show(call, 80), path, call.line, "its definition cannot be read"))
-                    continue
-                if is_abstract(callee):
-                    out.append(Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is "
-                                    f"abstract: the override that runs is the object's class's, chosen at run time"))
-                    continue
-                if depth >= MAX_CALL_DEPTH:
-                    continue
-                skip = callee.class_name is not None and bool(callee.params) and \
-                    callee.params[0].name in ("self", "cls")
-                env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=skip)
-                bound = frozenset(name for name, expr in env.names.items()
-                                  if _carries(expr, carried) or _credential_read(_unbound(expr), names)) | enclosed
-                out.extend(self.sites(target, bound, depth + 1, frozenset(
-                    name for name, expr in env.names.items() if _carries(expr, requests)) | (enclosed & requests)))
+            methods = self._provided_methods(call, target, fv, func)
+            if isinstance(target, FuncV) or methods:
+                for method in methods or ([target] if isinstance(target, FuncV) else []):
+                    out.extend(self._project_sites(call, method, ctx, path, names, carried, requests, enclosed, depth))
                 continue
             if self._container_method(call, ctx):
                 continue
@@ -229,6 +217,40 @@ class Dynamic:
         found = tuple(sorted(set(out), key=lambda s: (s.path, s.line, s.call)))
         self._memo[key] = found
         return found
+
+    def _project_sites(self, call: ir.Call, target: FuncV, ctx: Ctx, path: str, names: frozenset[str],
+                       carried: frozenset[str], requests: frozenset[str], enclosed: frozenset[str],
+                       depth: int) -> list[Site]:
+        """The sites of a project function a call hands the request on to, read with its arguments bound."""
+        callee = self.index.func(target)
+        if callee is None:
+            return [Site(ir.show(call, 80), path, call.line, "its definition cannot be read")]
+        if is_abstract(callee):
+            return [Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is abstract: the "
+                         f"override that runs is the object's class's, chosen at run time")]
+        if depth >= MAX_CALL_DEPTH:
+            return []
+        skip = callee.class_name is not None and bool(callee.params) and callee.params[0].name in ("self", "cls")
+        env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=skip)
+        bound = frozenset(name for name, expr in env.names.items()
+                          if _carries(expr, carried) or _credential_read(_unbound(expr), names)) | enclosed
+        return list(self.sites(target, bound, depth + 1, frozenset(
+            name for name, expr in env.names.items() if _carries(expr, requests)) | (enclosed & requests)))
+
+    def _provided_methods(self, call: ir.Call, target: Value, fv: FuncV, func: Func) -> list[FuncV]:
+        """`auth_handler(request)` where `auth_handler = Depends(get_auth_handler)` and every object that function
+        returns is of a project class (see `auth.provided`): the method each of those classes runs."""
+        f = call.func
+        param = f if isinstance(f, ir.Name) else f.value if isinstance(f, ir.Attr) else None
+        if not isinstance(param, ir.Name) or (isinstance(f, ir.Name) and not isinstance(target, ParamV)):
+            return []
+        factory = dependency_of(self.index, fv, func, param.id)
+        provided = self.provided.of(factory) if factory is not None else None
+        if provided is None:
+            return []
+        name = f.attr if isinstance(f, ir.Attr) else "__call__"
+        methods = [self.index.class_attr(choice.cls, name) for choice in provided.choices]
+        return [m for m in methods if isinstance(m, FuncV)] if all(isinstance(m, FuncV) for m in methods) else []
 
     def _enclosed(self, call: ir.Call, fv: FuncV, func: Func, ctx: Ctx, carried: frozenset[str]) -> frozenset[str]:
         """The names of `carried` a function nested in `func` sees when `call` calls it (`def process(): check(

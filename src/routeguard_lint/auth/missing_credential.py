@@ -29,11 +29,13 @@ from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.auth.dynamic import is_abstract
+from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
 from routeguard_lint.project.calls import OFFLOADING, offloaded
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
+from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
@@ -203,6 +205,7 @@ class Flow:
                                frozenset[str] | None], Outcome] = {}
         self.closures = Closures(index)
         self.environment = EnvironmentFields(index)
+        self.provided = ProvidedValues(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] | None = None
@@ -952,6 +955,12 @@ class _Walk:
         """A call of what `call.func` resolves to, with its arguments' values."""
         values = args + list(kwargs.values())
         taint = any(v.taint for v in values)
+        held = self.env.get(call.func.id) if isinstance(call.func, ir.Name) else base
+        if held is not None and isinstance(held.value, Provided):
+            return self._provided_call(call, held.value, args, kwargs)
+        scheme = self._scheme_call(call, args)
+        if scheme is not None:
+            return scheme
         method = self._instance_method(call.func, base)
         if method is not None:
             this, fv_m = method
@@ -1002,6 +1011,54 @@ class _Walk:
         if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
             return self._known(call) or self._setting(call)
         return AV("unk", None, taint)
+
+    def _scheme_call(self, call: ir.Call, args: list[AV]) -> AV | None:
+        """`await HTTPBearer()(request)`: a `fastapi.security` scheme object called with the request reads its
+        credential, raising (403 / 401) without one unless it was made with `auto_error=False`."""
+        if not any(a.taint and a.kind == "obj" for a in args):
+            return None
+        made = self.flow.index.resolve(call.func, self.ctx)
+        if not (isinstance(made, InstanceV) and isinstance(made.cls, ExternalV) and
+                is_fastapi_name(made.cls.qualname, SCHEME_NAMES)):
+            return None
+        if self.flow.present:
+            return FORGED
+        auto_error = made.call.kwarg("auto_error")
+        if auto_error is None or (isinstance(auto_error, ir.Const) and auto_error.value is True):
+            return CRASH
+        return MISSING if isinstance(auto_error, ir.Const) and auto_error.value is False else AV("unk", None, True)
+
+    def _provided_call(self, call: ir.Call, provided: Provided, args: list[AV], kwargs: dict[str, AV]) -> AV:
+        """A call of a `Depends(f)` parameter (or of its method) that holds one of the objects `f` returns: each
+        class's method is walked with `self` that object. When some reject the request and others let it
+        through, what follows is reached only where the tests choosing the latter hold: they are gates."""
+        name = call.func.attr if isinstance(call.func, ir.Attr) else "__call__"
+        taint = any(v.taint for v in (*args, *kwargs.values()))
+        results: list[tuple[Choice, AV]] = []
+        for choice in provided.choices:
+            found = self.flow.index.class_attr(choice.cls, name)
+            method = self.flow.index.func(found) if isinstance(found, FuncV) else None
+            if not isinstance(found, FuncV) or method is None or is_abstract(method) or self.depth >= MAX_CALL_DEPTH:
+                return AV("unk", None, taint)
+            this = AV("obj", Inst(choice.cls, ()), False)
+            results.append((choice, self._project_call(call, found, method, args, kwargs, this=this)))
+        passing = [(choice, value) for choice, value in results if value.kind != "crash"]
+        if not passing:
+            return CRASH
+        refusing = [choice for choice, value in results if value.kind == "crash"]
+        if refusing:
+            self.maybe_ended = True
+            tests = [choice.test for choice in provided.choices if choice.test]
+            for choice, _value in passing:
+                opening = choice.test or " and ".join(f"not {t}" for t in tests) or "?"
+                why = f"{provided.where(choice)}: {provided.function} returns {choice.cls.name}(), which lets it " \
+                      f"through; " + ", ".join(f"{c.cls.name}()" for c in refusing) + " reject it"
+                if (opening, why) not in self.gated:
+                    self.gated.append((opening, why))
+        out: AV | None = None
+        for _choice, value in passing:
+            out = join(out, value)
+        return out if out is not None else UNK
 
     def _external(self, qualname: str, args: list[AV], missing: bool, taint: bool, base: AV) -> AV:
         """A call of a function or class outside the project (`missing`: an argument is the missing or forged
