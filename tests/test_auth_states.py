@@ -54,6 +54,11 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/keyed"): ("unprotected", ""),
         ("GET", "/drafts"): ("unprotected", ""),
     },
+    "library_optional_setting": {
+        # current_user(optional=not REQUIRE_AUTHENTICATION): the setting decides whether it lets requests through
+        ("GET", "/datasets"): ("unverified", "`optional=not REQUIRE_AUTHENTICATION` (app/main.py:8)"),
+        ("GET", "/settings"): ("protected", "fastapi_users.current_user(active=True, optional=STRICT)"),
+    },
     "setting_argument": {
         # a helper's `if allow_anonymous: return ...` with the caller passing a setting read at run time: the
         # evaluator knows only one of the setting's returns (`return False`), which must not decide it

@@ -118,7 +118,8 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
     for key, found in (libraries or {}).items():
-        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING)
+        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING,
+                            gates=found.undecided)
     # a handler's or dependency's parameter named in a route's path is read from the path, never missing (the
     # caller writes the URL): not a query credential (`/agent_sessions/{session_id}`)
     paths: dict[int, frozenset[str]] = {}
