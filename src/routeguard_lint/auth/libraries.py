@@ -38,12 +38,41 @@ class Model:
 
 
 @dataclass(frozen=True)
+class Methods:
+    """A library class whose instance FastAPI injects (`Authorize: AuthJWT = Depends()`) and whose methods check
+    the request's credential (`[[method]]` in the models): making the object rejects nothing; calling one of
+    `rejects` rejects a request without a valid credential, one of `optional` only a bad one."""
+
+    cls: str
+    names: tuple[str, ...]  # `cls` and where the installed library defines it
+    rejects: frozenset[str]
+    optional: frozenset[str]
+    source: str = ""
+
+
+@lru_cache(maxsize=1)
+def object_models() -> tuple[Methods, ...]:
+    """The credential-object classes shipped with routeguard."""
+    text = resources.files("routeguard_lint.auth.models").joinpath("libraries.toml").read_text(encoding="utf-8")
+    return tuple(Methods(str(e["cls"]), (str(e["cls"]), *map(str, e.get("aliases", ()))),
+                         frozenset(map(str, e.get("rejects", ()))), frozenset(map(str, e.get("optional", ()))),
+                         str(e.get("source", "")))
+                 for e in tomllib.loads(text).get("method", []))
+
+
+def object_model(qualname: str) -> Methods | None:
+    """The credential-object model of a class, by its qualified name."""
+    return next((m for m in object_models() if qualname in m.names), None)
+
+
+@dataclass(frozen=True)
 class Match:
     model: Model
     optional: bool  # the call passes the arguments that make it let anonymous requests through
     # arguments among those that may make it optional whose value is only known at run time
     # (`optional=not REQUIRE_AUTH`): ("name=text", "path:line") each, the tests that choose whether it does
     undecided: tuple[tuple[str, str], ...] = ()
+    methods: Methods | None = None  # a credential object: its methods check the credential
 
     @property
     def rejects_missing(self) -> bool:
@@ -131,6 +160,9 @@ def names_of(node: DepNode) -> list[str]:
 
 def match(node: DepNode, models: tuple[Model, ...]) -> Match | None:
     names = names_of(node)
+    for methods in object_models():
+        if any(n in methods.names for n in names):
+            return Match(Model(methods.cls, rejects=False, source=methods.source), False, methods=methods)
     for model in models:
         if model.name not in names and not any(n.endswith("." + model.name) for n in names):
             continue
