@@ -85,7 +85,10 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
     cached = cache.load(cache_dir, key)
     if cached is not None and (demand or not cached.pending):
         return cached
-    facts = _compute(data, display, module, is_package, demand)
+    if cached is not None:  # a placeholder of these very bytes (the key holds their digest): skimmed already
+        facts = extract(data, display, module, is_package, shape_checked=True)
+    else:
+        facts = _compute(data, display, module, is_package, demand)
     cache.store(cache_dir, key, facts)  # a placeholder too: a warm run then skips the syntax check
     return facts
 

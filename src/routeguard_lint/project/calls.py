@@ -97,9 +97,17 @@ class Calls:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._rejects: dict[FuncV, bool] = {}
+        # (id of a call, where it is read) -> (the call, what it reaches): the walks over a function (can it
+        # reject, does it read a credential, sign a token, check a signature, ...) ask about the same calls,
+        # once per route; the call is kept so that its id stays its own
+        self._callees: dict[tuple[int, Ctx], tuple[ir.Call, Value]] = {}
 
     def callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
-        return callee(self.index, call, ctx, func)
+        key = (id(call), ctx)
+        known = self._callees.get(key)
+        if known is None:
+            known = self._callees[key] = (call, callee(self.index, call, ctx, func))
+        return known[1]
 
     def can_reject(self, fv: FuncV, depth: int = 0) -> bool:
         """Whether the function raises (itself or through the project functions it calls), or calls a library

@@ -253,7 +253,9 @@ class Index:
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
         self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
-        self._pending_words: dict[str, frozenset[str]] = {}
+        # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
+        # placeholders by the base names their skim found
+        self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
         self._own_classes: dict[ClassV, bool] = {}
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
@@ -1039,28 +1041,27 @@ class Index:
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
         a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
-        (demand-driven mode) is parsed when the name is among its words, and skipped otherwise: the answer is
+        (demand-driven mode) is parsed when the name is among its classes' bases (`ModuleFacts.bases`, read
+        by CPython's parser), and skipped otherwise: the answer is
         the full mode's, whichever files happen to be parsed (a guess from the words differed between a
         cold run and a warm one, whose cache holds files an earlier run parsed on demand)."""
         known = self._subclassed.get(class_name)
         if known is None:
-            known = self._subclassed[class_name] = any(self._bases_named(facts, class_name) for facts in self.modules)
+            if self._base_table is None:  # once: the bases of the modules parsed so far, and the placeholders'
+                parsed: set[str] = set()
+                pending: dict[str, list[ModuleFacts]] = {}
+                for facts in self.modules:
+                    if facts.pending:
+                        for name in set(facts.bases.split()):
+                            pending.setdefault(name, []).append(facts)
+                    else:
+                        parsed.update(_base_names(facts))
+                self._base_table = (parsed, pending)
+            parsed, pending = self._base_table
+            # a placeholder filled since keeps its place under the names of its skim: a superset of its bases
+            known = self._subclassed[class_name] = class_name in parsed or any(
+                class_name in _base_names(self.by_name.get(stub.module, stub)) for stub in pending.get(class_name, ()))
         return known
-
-    def _bases_named(self, facts: ModuleFacts, class_name: str) -> bool:
-        if facts.pending:
-            words = self._pending_words.get(facts.module)
-            if words is None:
-                words = self._pending_words[facts.module] = frozenset(facts.words.split())
-            if class_name not in words:
-                return False
-            facts = self.by_name.get(facts.module, facts)  # a placeholder is parsed when read
-        for cdef in facts.classes.values():
-            for base in cdef.bases:
-                text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
-                if text is not None and text.rpartition(".")[2] == class_name:
-                    return True
-        return False
 
     def _nonlocal_writes(self, module: str, scope: str, name: str) -> list[tuple[ir.Expr, str]]:
         """(value, function) for each function nested in `scope` that assigns `scope`'s variable `name`
@@ -1561,6 +1562,17 @@ def _merge_entries(entries: list[tuple[str, ir.Expr]], more: list[tuple[str, ir.
     """A dict's items after `more` are added: a later key replaces an earlier one, as in `{**a, "k": v}`."""
     keys = {k for k, _ in more}
     return [(k, v) for k, v in entries if k not in keys] + more
+
+
+def _base_names(facts: ModuleFacts) -> set[str]:
+    """The last names of the bases of the module's classes (`m.Base` and `Base[T]` are `Base`)."""
+    names = set()
+    for cdef in facts.classes.values():
+        for base in cdef.bases:
+            text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
+            if text is not None:
+                names.add(text.rpartition(".")[2])
+    return names
 
 
 def _declared_class(annotation: ir.Expr) -> ir.Expr | None:

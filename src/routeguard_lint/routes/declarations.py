@@ -147,7 +147,7 @@ class Declarations:
     def _self_router_class(self, expr: ir.Expr, ctx: Ctx) -> ClassV | None:
         """The router class when `expr` is the `self` of one of its methods (`self.add_api_route(...)`,
         `@self.get(...)` in `__init__`)."""
-        if not isinstance(expr, ir.Name) or ctx.scope is None:
+        if not isinstance(expr, ir.Name) or ctx.scope is None or not self._may_be_self(expr.id, ctx):
             return None
         value = self.index.resolve(expr, ctx)
         if not isinstance(value, ParamV):
@@ -157,6 +157,22 @@ class Declarations:
             return None
         cls_v = ClassV(value.module, func.class_name)
         return cls_v if self.routers.router_kind(cls_v) else None
+
+    def _may_be_self(self, name: str, ctx: Ctx) -> bool:
+        """Whether `name` read in `ctx.scope` can be the first parameter of a method: only a name that the
+        function or one around it binds (a parameter, or a local that may alias one) can; any other is a
+        module's or a builtin (and resolving it may parse the module it is imported from, for nothing)."""
+        facts = self.index.module(ctx.module)
+        scope = ctx.scope
+        while scope is not None:
+            func = facts.functions.get(scope) if facts is not None else None
+            if func is None:
+                return True  # cannot tell: resolve it
+            if any(p.name == name for p in func.params) or name in func.assigns or name in func.nonlocal_assigns \
+                    or any(b.name == name for b in func.binds):
+                return True
+            scope = func.parent
+        return False
 
     # -- decorators ------------------------------------------------------------------------------------
     def _decorated(self, facts: ModuleFacts, func: Func, env: Substitution | None = None) -> None:
