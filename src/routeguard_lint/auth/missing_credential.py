@@ -31,6 +31,7 @@ from routeguard_lint.auth.closures import Closures
 from routeguard_lint.auth.dynamic import is_abstract
 from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.settings import EnvironmentFields
+from routeguard_lint.auth.libraries import Methods, object_model
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
 from routeguard_lint.project.calls import OFFLOADING, offloaded
@@ -106,6 +107,7 @@ FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made u
 _ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
 UNK = AV("unk")
 CRASH = AV("crash")
+REFUSED = AV("crash", "refused")  # a call that raises an authentication error (401/403) for this request
 
 
 def join(a: AV | None, b: AV) -> AV:
@@ -295,6 +297,17 @@ class Flow:
             return ()
         return tuple(dict.fromkeys(outcome.assumed))
 
+    def instance(self, cls: ClassV, init: FuncV, env: dict[str, AV]) -> AV:
+        """The object FastAPI makes of a class dependency (`auth: Auth = Depends()`) for the request walked: what
+        its `__init__` stores on `self`, the parameters bound to what the request gives them (`env`), so that a
+        dependant's `auth.require()` runs the class's method with that `self`."""
+        func = self.index.func(init)
+        if func is None:
+            return AV("obj", None, True)
+        walk = _Walk(self, init, func, {}, 0, UNK)
+        attrs = dict(walk._init_attrs(cls, init, func, [], env, 0))
+        return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), True)
+
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK,
             inputs: frozenset[str] | None = None) -> Outcome:
@@ -436,6 +449,8 @@ class _Walk:
                 return True
             if not sure:
                 self.maybe_ended = True
+                if value == REFUSED:  # as a `raise` of a refusal under a setting (see `_may_end`)
+                    self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
             value = UNK
         if event.kind is _EventKind.BIND:
             self.env[event.name] = value if sure else join(self.env.get(event.name), value)
@@ -919,6 +934,9 @@ class _Walk:
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it
                 return CRASH
+            checked = self._credential_object(base, f.attr)
+            if checked is not None:
+                return checked
             if base.kind == "forged":
                 return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`: still the attacker's
         else:
@@ -937,6 +955,18 @@ class _Walk:
                 args[0].kind in _ABSENT:
             return args[1].tainted() if len(args) > 1 else MISSING
         return self._callee(call, base, args, kwargs)
+
+    def _credential_object(self, base: AV, method: str) -> AV | None:
+        """A method of a documented credential object (`Authorize.jwt_required()` on the `AuthJWT` FastAPI made
+        from the request, see `libraries.Methods`): a checking method raises for a missing or forged credential,
+        an optional one only for a forged one; others give what the credential holds."""
+        model = base.value if isinstance(base.value, Methods) else \
+            object_model(f"{base.value.cls.module}.{base.value.cls.name}") if isinstance(base.value, Inst) else None
+        if model is None:
+            return None
+        if method in model.rejects or (method in model.optional and self.flow.present):
+            return REFUSED
+        return AV("unk", None, True)
 
     def _item(self, call: ir.Call, d: int) -> AV:
         """Element i of a tuple target (`user, _, sig = token.rpartition(".")`): `__item__(whole, i)`."""

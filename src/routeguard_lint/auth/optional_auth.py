@@ -41,7 +41,7 @@ from routeguard_lint.auth.missing_credential import (
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.calls import Calls, callee
-from routeguard_lint.project.index import FuncV, Index
+from routeguard_lint.project.index import ClassV, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
 from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
@@ -49,6 +49,8 @@ from routeguard_lint.vocabulary import (
     is_credential,
     is_credential_setting,
 )
+
+from routeguard_lint.auth.libraries import Methods
 
 if TYPE_CHECKING:
     from routeguard_lint.auth.libraries import Match
@@ -118,7 +120,13 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
     for key, found in (libraries or {}).items():
-        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING)
+        if found.methods is not None:  # an object whose methods check the credential: see Walk._call
+            made = AV("obj", found.methods, True)
+            out[key] = NodeAuth(anonymous=True, value=made, carries=True, consumes=True, forged_value=made,
+                                forged_sure=True)
+            continue
+        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING,
+                            gates=found.undecided)
     # a handler's or dependency's parameter named in a route's path is read from the path, never missing (the
     # caller writes the URL): not a query credential (`/agent_sessions/{session_id}`)
     paths: dict[int, frozenset[str]] = {}
@@ -130,7 +138,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
     forged = make_flow(index, present=True)
-    seen: set[int] = set()
+    seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:
             _forged(route.root, forged, reads, out, seen)
@@ -178,7 +186,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     value: AV | None = None
     for ex in outcome.exits:
         value = join(value, ex.value)
-    facts.forged_value = AV("obj", None, True) if node.kind is NodeKind.CLASS else \
+    facts.forged_value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else \
         (value.tainted() if value is not None else None)
     return facts
 
@@ -267,11 +275,14 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.idle = _idle(node, outcome)
     facts.anonymous = outcome.passes and not facts.idle
     facts.guard = not facts.anonymous
+    # it calls a checking method of a credential object a library made from the request (`Authorize.jwt_required()`)
+    facts.request_guard = facts.guard and not node.rejects and any(
+        isinstance(b.value, AV) and isinstance(b.value.value, Methods) for b, _c, _v in creds)
     # a setting that turns the check off (unless another request input is what opens it, `alternative`)
     facts.gates = gates(outcome) or (_closed_gates(node, fv, flow, env)
                                      if facts.anonymous and not facts.alternative else ())
     facts.exits = tuple(outcome.exits)
-    facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+    facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
 
 
@@ -299,7 +310,23 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             # it lets a request without the credential through, handing on what it returns
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)
-            facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+            facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _instance(node: DepNode, flow: Flow, env: dict[str, AV]) -> AV:
+    """What a class dependency hands its dependants: the object its `__init__` makes for this request (see
+    `Flow.instance`). The node's label names the class (`module.Class`), which may inherit `__init__`."""
+    if node.func is None or node.func_module is None:
+        return AV("obj", None, True)
+    init = FuncV(node.func_module, node.func.qualname)
+    cls = ClassV(node.func_module, node.func.class_name or "")
+    module, _, name = node.label.rpartition(".")
+    while module and flow.index.module(module) is None:
+        module, _, head = module.rpartition(".")
+        name = f"{head}.{name}"
+    if module and flow.index.cls(ClassV(module, name)) is not None:
+        cls = ClassV(module, name)
+    return flow.instance(cls, init, env)
 
 
 def _run(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> Outcome:

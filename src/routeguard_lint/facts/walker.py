@@ -372,7 +372,41 @@ class _Walker:
             plans.clear()
 
 
+_SAME_SCOPE = (cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+               cst.Finally, cst.MatchCase)
+
+
+def _shadowed_defs(root: cst.CSTNode) -> frozenset[int]:
+    """The decorated `def`s (by `id`) a later `def` of the same name in the same scope rebinds. Python runs
+    each definition and its decorators in turn: `@router.get("/a") def handler` followed by
+    `@router.get("/b") def handler` registers two routes, though the name ends up bound to the second."""
+    out: set[int] = set()
+
+    def scope(body: cst.CSTNode) -> None:
+        defs: dict[str, list[cst.FunctionDef]] = {}
+        scan(body, defs)
+        for same in defs.values():
+            out.update(id(d) for d in same[:-1] if d.decorators)
+
+    def scan(node: cst.CSTNode, defs: dict[str, list[cst.FunctionDef]]) -> None:
+        for child in node.children:
+            if isinstance(child, cst.FunctionDef):
+                defs.setdefault(child.name.value, []).append(child)
+                scope(child.body)
+            elif isinstance(child, cst.ClassDef):
+                scope(child.body)
+            elif isinstance(child, _SAME_SCOPE):
+                scan(child, defs)
+
+    scope(root)
+    return frozenset(out)
+
+
 class _Collector(_Walker):
+    def walk(self, root: cst.CSTNode) -> None:
+        self._shadowed = _shadowed_defs(root)
+        super().walk(root)
+
     def __init__(self, facts: ModuleFacts, lines: list[str], package: str) -> None:
         self.f = facts
         self.lines = lines
@@ -392,6 +426,7 @@ class _Collector(_Walker):
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
+        self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
@@ -523,6 +558,9 @@ class _Collector(_Walker):
         # body in between is not a scope its methods see
         closure = parent if cls is None else self._enclosing_func()
         qual = self._qual_prefix() + name
+        shadowed = id(node) in self._shadowed
+        if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
+            qual += f"@{line}"
         col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
@@ -530,7 +568,7 @@ class _Collector(_Walker):
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)
-        if cls is not None:
+        if cls is not None and not shadowed:
             cls.methods[name] = qual
         self.f.functions[qual] = func
         self.stack.append(func)

@@ -1001,17 +1001,17 @@ class Index:
                     return ParamV(facts.module, scope, name)
         return self.global_name(ctx.module, name, depth)
 
-    def declared_instance(self, annotation: ir.Expr, ctx: Ctx, name: str, depth: int) -> Value:
+    def declared_instance(self, annotation: ir.Expr, ctx: Ctx, name: str, depth: int, exact: bool = False) -> Value:
         """What a local whose value cannot be told holds, taken from its declared type
         (`service: AuthService = app.state.service`): an instance of that project class. Only when no class
         of the project names it as a base: an instance of a subclass may behave otherwise (its own
-        `__call__`), and the annotation cannot say which. `T | None` and `Optional[T]` are `T` (a `None`
-        there fails before any request is served)."""
+        `__call__`), and the annotation cannot say which (`exact`: it can, the value is made by calling the
+        class). `T | None` and `Optional[T]` are `T` (a `None` there fails before any request is served)."""
         expr = _declared_class(annotation)
         if expr is None:
             return UNKNOWN
         cls = self.resolve(expr, ctx, depth + 1)
-        if not isinstance(cls, ClassV) or self._has_subclass_named(cls.name.rpartition(".")[2]) or \
+        if not isinstance(cls, ClassV) or (not exact and self._has_subclass_named(cls.name.rpartition(".")[2])) or \
                 not self._own_class(cls):
             return UNKNOWN
         func = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
@@ -1031,8 +1031,18 @@ class Index:
             if p.name == param.name and p.annotation is not None and \
                     p.kind in ("pos", "posonly", "kwonly"):
                 where = Ctx(param.module, func.parent)
-                return self.declared_instance(p.annotation, where, f"{func.qualname}({p.name})", depth)
+                return self.declared_instance(p.annotation, where, f"{func.qualname}({p.name})", depth,
+                                              exact=self._class_dependency(p.default, where))
         return UNKNOWN
+
+    def _class_dependency(self, default: ir.Expr | None, ctx: Ctx) -> bool:
+        """`auth: Auth = Depends()`: FastAPI calls the declared class itself, so the value is an instance of
+        exactly that class, whatever derives from it."""
+        if not isinstance(default, ir.Call) or default.args or default.kwarg("dependency") is not None:
+            return False
+        marker = self.resolve(default.func, ctx)
+        return isinstance(marker, ExternalV) and marker.qualname.rpartition(".")[2] in ("Depends", "Security") and \
+            marker.qualname.partition(".")[0] == "fastapi"
 
     def _own_class(self, cls_v: ClassV) -> bool:
         """Whether every class `cls_v` derives from is the project's own (or `object`, `ABC`, `Generic`): a

@@ -292,6 +292,9 @@ class DepNode:
     # for a closure a factory call made (`current_user(optional=True)`): the literal arguments of that call bound
     # to the factory's parameters, (name, value) sorted; the node is one per such call, not per function
     closure: tuple[tuple[str, object], ...] = ()
+    # for a call the analysis cannot follow (`users.current_user(optional=not REQUIRED)`): its keyword arguments
+    # as (name, value, source text), the value the literal the argument evaluates to, `...` when it cannot be told
+    arguments: tuple[tuple[str, object, str], ...] = ()
 
 
 @dataclass
