@@ -1331,19 +1331,28 @@ class _Walk:
 
 # A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),
 # or an exception class whose name says the request is unauthenticated. 403 is left out on purpose: it also
-# answers IP allowlists, roles and feature flags, which say nothing about credentials. Only used to keep a
-# route out of "unprotected" (RG001 needs proof), never to call one protected.
+# answers IP allowlists, roles and feature flags, which say nothing about credentials -- unless the refusal's
+# own message says the request lacks credentials (`HTTPException(403, detail="Invalid Credentials")`, the
+# 403 "Not authenticated" of older FastAPI security classes). Only used to keep a route out of "unprotected"
+# (RG001 needs proof), never to call one protected.
 _REFUSAL_STATUS = frozenset({401})
 _REFUSAL_NAME = re.compile(r"unauthori[sz]|not_?authenticated|authentication_?(error|failed|required)|"
                            r"invalid_?(token|credential)|HTTP_401", re.IGNORECASE)
+_REFUSAL_TEXT = re.compile(r"\b(not[ _-]?authenticated|unauthori[sz]ed|unauthenticated|"
+                           r"(invalid|missing|no)[ _-](authentication[ _-])?(credentials?|token|api[ _-]?key)|"
+                           r"could not validate credentials|authentication[ _-](required|failed)|"
+                           r"(login|sign[ _-]?in)[ _-]required)\b", re.IGNORECASE)
 
 
 def refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
-    """`expr` (what a `raise` raises) refuses an unauthenticated request: a 401, or an exception named so."""
+    """`expr` (what a `raise` raises) refuses an unauthenticated request: a 401, an exception named so, or one
+    whose message says so."""
     if expr is None or depth > 6:
         return False
     if isinstance(expr, ir.Const):
         return expr.value in _REFUSAL_STATUS
+    if isinstance(expr, ir.Str):
+        return bool(_REFUSAL_TEXT.search(expr.value))
     if isinstance(expr, (ir.Name, ir.Attr)):
         name = ir.dotted(expr) or ""
         last = name.rsplit(".", 1)[-1]
