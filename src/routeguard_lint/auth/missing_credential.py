@@ -29,9 +29,9 @@ from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.auth.dynamic import is_abstract
+from routeguard_lint.auth.libraries import Methods, object_model
 from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.settings import EnvironmentFields
-from routeguard_lint.auth.libraries import Methods, object_model
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
 from routeguard_lint.project.calls import OFFLOADING, offloaded

@@ -256,14 +256,7 @@ class DependencyTrees:
                 if isinstance(call, FuncV):
                     return self.callable_node(call, NodeKind.INSTANCE, instance=value)
             if value.cls is None:
-                # a call we could not follow (e.g. an unknown factory)
-                node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
-                                 NodeKind.UNRESOLVED, path, line)
-                if node.qualname is None:
-                    node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
-                if not node.arguments:
-                    node.arguments = self._arguments(value.call, Ctx(value.module, value.scope))
-                return node
+                return self._unfollowed_call(value, path, line)
             if isinstance(value.cls, ExternalV):
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
@@ -271,6 +264,16 @@ class DependencyTrees:
         node = self.leaf(("unresolved", ir.show(expr), path, line), ir.show(expr), NodeKind.UNRESOLVED, path, line)
         if node.qualname is None:  # `security.access_token_required` on an object a library class made
             node.qualname = self._outside_name(expr, ctx)
+        return node
+
+    def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:
+        """The node of a call we could not follow (e.g. an unknown factory), with what it is called with."""
+        node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
+                         NodeKind.UNRESOLVED, path, line)
+        if node.qualname is None:
+            node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
+        if not node.arguments:
+            node.arguments = self._arguments(value.call, Ctx(value.module, value.scope))
         return node
 
     def _closure(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[tuple[str, object], ...]:
