@@ -217,6 +217,18 @@ class Ctx:
     env: tuple[BoundParam, ...] = ()
     depth: int = 0  # nested calls evaluated to get here (bounded by MAX_CALL_DEPTH)
 
+    def __hash__(self) -> int:
+        # a context is a key of most memo tables, and its `env` nests arguments read in other contexts:
+        # hashed again on every lookup it is deep, so its hash is computed once (the object is immutable)
+        known: int | None = self.__dict__.get("_hash")
+        if known is None:
+            known = hash((self.module, self.scope, self.env, self.depth))
+            object.__setattr__(self, "_hash", known)
+        return known
+
+    def __getstate__(self) -> dict[str, object]:  # a string's hash differs from one process to the next
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     def bound(self, scope: str, name: str) -> ir.Bound | None:
         for item in self.env:
             if item.function == scope and item.param == name:
