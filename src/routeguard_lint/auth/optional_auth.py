@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.libraries import Methods
 from routeguard_lint.auth.missing_credential import (
     AV,
     FORGED,
@@ -49,8 +50,6 @@ from routeguard_lint.vocabulary import (
     is_credential,
     is_credential_setting,
 )
-
-from routeguard_lint.auth.libraries import Methods
 
 if TYPE_CHECKING:
     from routeguard_lint.auth.libraries import Match
