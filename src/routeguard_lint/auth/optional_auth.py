@@ -168,12 +168,13 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     requests = _requests(node)
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
+    provided = _provided(node, flow)
     reads_request = bool(requests) and reads.reads_request(fv)
-    if not creds and not query and not reads_request:
+    if not creds and not query and not reads_request and not (requests and provided):
         return facts
     facts.consumes = bool(query) or reads_request or any(
         isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
-    env: dict[str, AV] = {**_closure(node), **query, **requests}
+    env: dict[str, AV] = {**_closure(node), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
     facts.carries = True
@@ -194,6 +195,19 @@ def _requests(node: DepNode) -> dict[str, AV]:
     (or a forged one) gives them."""
     return {s.param.name: WEBSOCKET if s.type_name == "WebSocket" else REQUEST
             for s in node.params if s.kind is ParamKind.REQUEST}
+
+
+def _provided(node: DepNode, flow: Flow) -> dict[str, AV]:
+    """The parameters of a callable filled by a project function that returns one of the project's objects
+    (`auth_handler = Depends(get_auth_handler)`), bound to those objects (see `auth.provided`)."""
+    out: dict[str, AV] = {}
+    for child, via in node.children:
+        if child.kind is NodeKind.FUNCTION and child.func is not None and child.func_module is not None and \
+                not child.credential:
+            found = flow.provided.of(FuncV(child.func_module, child.func.qualname))
+            if found is not None:
+                out[via] = AV("obj", found, False)
+    return out
 
 
 def _closure(node: DepNode) -> dict[str, AV]:
@@ -243,7 +257,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     if any(b.anonymous is False for b, _c, _v in creds):
         facts.anonymous = False
         return facts
-    env = {**_closure(node), **_missing_query_credentials(node, in_path), **requests}
+    env = {**_closure(node), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
     if outcome.passes and outcome.state_tests:
@@ -277,11 +291,13 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     itself (here or in a helper it is handed to), query parameters named like a credential (`?token=`, a
     WebSocket ticket)."""
     query = _missing_query_credentials(node, in_path)
+    provided = _provided(node, flow)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and reads.reads_request(fv)):
-        env = {**_closure(node), **query, **requests}
+    elif query or (requests and (provided or reads.reads_request(fv))):
+        reads_it = bool(query) or reads.reads_request(fv)
+        env = {**_closure(node), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
         if not outcome.passes or _idle(node, outcome):
             facts.anonymous = False
@@ -289,7 +305,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.idle = outcome.passes
             return
         facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
-        if node.kind is not NodeKind.ROUTE:
+        if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
             # it lets a request without the credential through, handing on what it returns
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)

@@ -160,11 +160,11 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         for element in node.slice:
             if isinstance(element.slice, cst.Index):
                 index.append(to_ir(element.slice.value, line, d))
-            else:  # a slice: keep its bounds ("L:" drops a prefix, ":U" keeps one)
+            else:  # a slice `x[a:b:c]` is `x[slice(a, b, c)]`
                 sl = element.slice
-                lower = "L" if getattr(sl, "lower", None) is not None else ""
-                upper = "U" if getattr(sl, "upper", None) is not None else ""
-                index.append(ir.Unknown(f"{lower}:{upper}"))
+                given = (sl.lower, sl.upper, sl.step) if isinstance(sl, cst.Slice) else (None, None, None)
+                bounds = tuple(to_ir(part, line, d) if part is not None else ir.Const(None) for part in given)
+                index.append(ir.Call(ir.Name("slice"), bounds, (), line, 0))
         return ir.Sub(to_ir(node.value, line, d), tuple(index))
     if isinstance(node, cst.BinaryOperation):
         return ir.BinOp(_BINOPS.get(type(node.operator), "?"), to_ir(node.left, line, d),

@@ -256,6 +256,7 @@ class Index:
         # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
         # placeholders by the base names their skim found
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
+        self._rebindings: dict[tuple[str, str, str], tuple[Bind | None, list[Bind]] | None] = {}
         self._own_classes: dict[ClassV, bool] = {}
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
@@ -367,10 +368,11 @@ class Index:
                 return self.resolve(expr.body if test else expr.orelse, ctx, d)
             return union((self.resolve(expr.body, ctx, d), self.resolve(expr.orelse, ctx, d)))
         if isinstance(expr, ir.BoolOp) and expr.op == "or":
-            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate
+            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate. The
+            # last one is the value whenever the others are falsy, whatever it is (`prefix or ""`)
             candidates = []
-            for value in expr.values:
-                test = self.truth(value, ctx, d)
+            for i, value in enumerate(expr.values):
+                test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
                 if test is False:
                     continue
                 candidates.append(self.resolve(value, ctx, d))
@@ -432,6 +434,8 @@ class Index:
             if expr.op == "and":
                 return False if False in results else None if None in results else True
             return True if True in results else None if None in results else False
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _STR_TESTS:
+            return self._str_test(expr, ctx, d)
         if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
             left = self.resolve(expr.left, ctx, d)
             if expr.ops[0] in ("is", "is not") and isinstance(expr.comparators[0], ir.Const) and \
@@ -455,6 +459,20 @@ class Index:
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
         return None
+
+    def _str_test(self, call: ir.Call, ctx: Ctx, depth: int) -> bool | None:
+        """`path.endswith("/")`, `name.isidentifier()` of a known string."""
+        assert isinstance(call.func, ir.Attr)
+        if call.kwargs or len(call.args) > 1 or any(isinstance(a, ir.Star) for a in call.args):
+            return None
+        base = self.string(call.func.value, ctx, depth)
+        args = [self.string(a, ctx, depth) for a in call.args]
+        if base is None or any(a is None for a in args):
+            return None
+        try:
+            return bool(getattr(base, call.func.attr)(*args))
+        except TypeError:  # `path.endswith()`
+            return None
 
     def _subscript(self, expr: ir.Sub, ctx: Ctx, depth: int) -> Value:
         """`table[key]` of a dict / list / tuple literal (or a name bound to one): the item when the key is
@@ -906,10 +924,22 @@ class Index:
             yield func
             scope = func.parent
 
+    def _local_rebinding(self, module: str, func: Func, name: str) -> tuple[Bind | None, list[Bind]] | None:
+        """`_rebinding` of a function's local, read once per (function, name): every lookup asks again."""
+        key = (module, func.qualname, name)
+        if key not in self._rebindings:
+            self._rebindings[key] = _rebinding(name, [b for b in func.binds if b.name == name])
+        return self._rebindings[key]
+
     def _local(self, name: str, func: Func, ctx: Ctx, depth: int) -> Value:
         """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
         in it)."""
         scope = func.qualname
+        # the local lives in a frame of `func`: what a function nested in it was called with (`ctx` is the nested
+        # function's, reading the local as a closure) is no part of that frame
+        nested = scope + "."
+        if any(b.function.startswith(nested) for b in ctx.env):
+            ctx = Ctx(ctx.module, ctx.scope, tuple(b for b in ctx.env if not b.function.startswith(nested)), ctx.depth)
         local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
         # an object made in a function body is one object per call being evaluated (a router
         # factory called twice makes two routers)
@@ -918,8 +948,7 @@ class Index:
         if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
             return earlier
         branches = self._branches(func, name)
-        rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
-            else None
+        rebinding = self._local_rebinding(ctx.module, func, name) if branches is None else None
         if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
             value = self._branch_union(branches, name, local, made_in, depth)
         elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
@@ -1455,6 +1484,8 @@ class Index:
             left = self.string(expr.left, ctx, depth + 1)
             right = self.string(expr.right, ctx, depth + 1) if left is not None else None
             return left + right if left is not None and right is not None else None
+        if isinstance(expr, ir.Sub):
+            return self._sliced(expr, ctx, depth)
         if isinstance(expr, (ir.Call, ir.IfExp)):
             # `str(x)` / `format(x, spec)` / `repr(x)`, then str methods, decided tests, environment defaults
             found = self._string_call(expr, ctx, depth + 1) if isinstance(expr, ir.Call) else None
@@ -1471,6 +1502,25 @@ class Index:
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)
         return None
+
+    def _sliced(self, expr: ir.Sub, ctx: Ctx, depth: int) -> str | None:
+        """`path[:-1]` (`path[slice(None, -1, None)]`) of a known string, with known bounds."""
+        index = expr.index[0] if len(expr.index) == 1 else None
+        if not isinstance(index, ir.Call) or ir.dotted(index.func) != "slice":
+            return None
+        base = self.string(expr.value, ctx, depth + 1)
+        bounds: list[int | None] = []
+        for bound in index.args:
+            value = self.resolve(bound, ctx, depth + 1)
+            if not isinstance(value, LiteralV) or not (value.value is None or type(value.value) is int):
+                return None
+            bounds.append(value.value if isinstance(value.value, int) else None)
+        if base is None:
+            return None
+        try:
+            return base[slice(*bounds)]
+        except ValueError:  # a step of 0
+            return None
 
     def _rebound_local(self, expr: ir.Expr, ctx: Ctx) -> bool:
         """A local of the function `ctx` is in that is bound more than once (`if p: final = a` / `else: final =
@@ -1555,6 +1605,8 @@ def _format_literal(value: object, spec: str) -> str | None:
 
 # environment variables read with a default; str methods whose result known strings determine
 _ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+_STR_TESTS = frozenset({"startswith", "endswith", "isdigit", "isalnum", "isalpha", "isidentifier", "islower",
+                        "isupper", "isspace"})
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "replace"})
 
 

@@ -61,6 +61,8 @@ class Contexts:
         self._calls_by_name: dict[str, list[Caller]] = {}  # merged, per name asked
         self._tabled = False
         self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
+        # (module, function, bound arguments) of a calling context -> (file, line) of the call that made it
+        self._sites: dict[tuple[str, str | None, tuple[object, ...]], tuple[str, int]] = {}
 
     def contexts(self, ctx: Ctx, names: set[str], depth: int = 0) -> list[Ctx]:
         """The contexts to read code written in function `ctx.scope` in: when the function has parameters
@@ -97,6 +99,8 @@ class Contexts:
                             self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
                             is not None
                         inner = self.index.call_env(fv, func, call, outer, skip_first=method)
+                        self._sites.setdefault((inner.module, inner.scope, inner.env),
+                                               (self.index.path_of(cctx.module), call.line))
                         if inner not in out:
                             out.append(inner)
                         if len(out) >= MAX_CONTEXTS:
@@ -104,6 +108,14 @@ class Contexts:
         result = out or [ctx]
         self._memo[key] = result
         return result
+
+    def call_site(self, ctx: Ctx) -> tuple[str, int] | None:
+        """(file, line) of the call of function `ctx.scope` whose arguments `ctx.env` binds, when a call of the
+        project makes that context (the first in the order callers are read)."""
+        key = (ctx.module, ctx.scope, ctx.env)
+        if key not in self._sites and ctx.scope is not None:
+            self.contexts(Ctx(ctx.module, ctx.scope), set())
+        return self._sites.get(key)
 
     def callers(self, fv: FuncV, func: Func) -> list[Caller]:
         """The calls of `fv` in the project (and the library modules read), each with its context."""

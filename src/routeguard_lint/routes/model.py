@@ -316,6 +316,15 @@ class Route:
         return next((p for k, p in zip(self.apps, self.app_paths, strict=False) if k == app), self.full_path)
 
 
+@dataclass(frozen=True)
+class AppSite:
+    """An app's identity when the project makes several (routes/apps.py): a label, and the place it names."""
+
+    label: str
+    path: str
+    line: int
+
+
 @dataclass
 class Graph:
     index: Index
@@ -324,6 +333,7 @@ class Graph:
     nodes: dict[NodeId, DepNode]
     token_urls: list[str]
     mounts: list[Mount] = field(default_factory=list)
+    apps: dict[RouterKey, AppSite] = field(default_factory=dict)  # by app key, when there are several apps
     # What the later stages made of this table, set by `api` on a copy (`dataclasses.replace`): the route table
     # does not know their types. The auth judgement (an `auth.judge.Judgement`, read with
     # `auth.judge.judgement_of`) and what declared intent (config, inline directives) did.

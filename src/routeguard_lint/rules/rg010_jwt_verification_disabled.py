@@ -34,7 +34,9 @@ Calls to PyJWT (`import jwt`) and python-jose (`from jose import jwt`), recognis
 * `options={"verify_exp": False}`: the signature is checked but the token never expires (a warning).
 
 Options given as a module constant or a local dict are followed. Decoding with verification turned off
-to *read* a header before a verifying `jwt.decode` (picking the key by `kid`) is not reported.
+to *read* a header before a verifying `jwt.decode` (picking the key by `kid`) is not reported, nor is an
+unverified decode whose result is thrown away (`jwt.decode(token, options={"verify_signature": False})` as
+a statement of its own: a format check that trusts no claim).
 """,
     why="""
 A JWT is only as trustworthy as its signature check. With verification off, or with the `none`
@@ -248,8 +250,9 @@ class _Func:
         return None
 
 
-def _decode_problems(call: ir.Call, lib: str, f: _Func) -> list[tuple[str, str]]:
-    """(severity, message) for one decode call."""
+def _decode_problems(call: ir.Call, lib: str, f: _Func, discarded: bool = False) -> list[tuple[str, str]]:
+    """(severity, message) for one decode call. `discarded`: the call is a statement of its own, its result (the
+    claims) thrown away: with the signature check off it only tells a well-formed token, and no claim is trusted."""
     out: list[tuple[str, str]] = []
     name = ir.show(call.func, 40)
     options = _options(call.arg(3, "options"), f)
@@ -258,9 +261,10 @@ def _decode_problems(call: ir.Call, lib: str, f: _Func) -> list[tuple[str, str]]
     verify = call.kwarg("verify")
     if isinstance(verify, ir.Const) and verify.value is False:
         signature_off = True
-        out.append(("error", f"{name}(..., verify=False) does not check the token's signature: anyone can forge a "
-                             f"token with any claims"))
-    elif signature_off:
+        if not discarded:
+                out.append(("error", f"{name}(..., verify=False) does not check the token's signature: anyone can "
+                                 f"forge a token with any claims"))
+    elif signature_off and not discarded:
         out.append(("error", f"{name}(..., options={{'verify_signature': False}}) does not check the token's "
                              f"signature: anyone can forge a token with any claims"))
     algorithms = call.arg(2, "algorithms")
@@ -290,6 +294,7 @@ def check(graph: Graph) -> Iterable[Finding]:
             continue
         for func in facts.functions.values():
             f: _Func | None = None
+            discarded = {effect.call for effect in func.effects}  # calls whose value is thrown away
             for call in func.calls:
                 last = call.func.attr if isinstance(call.func, ir.Attr) else \
                     call.func.id if isinstance(call.func, ir.Name) else ""
@@ -303,7 +308,7 @@ def check(graph: Graph) -> Iterable[Finding]:
                 lib = _library(qualname)
                 problems: list[tuple[str, str]] = []
                 if lib is not None:
-                    problems = _decode_problems(call, lib, f)
+                    problems = _decode_problems(call, lib, f, call in discarded)
                 elif UNVERIFIED.match(qualname):
                     sink = f.unverified_sink(call, qualname)
                     if sink:
