@@ -54,6 +54,24 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/keyed"): ("unprotected", ""),
         ("GET", "/drafts"): ("unprotected", ""),
     },
+    "library_optional_setting": {
+        # current_user(optional=not REQUIRE_AUTHENTICATION): the setting decides whether it lets requests through
+        ("GET", "/datasets"): ("unverified", "`optional=not REQUIRE_AUTHENTICATION` (app/main.py:8)"),
+        ("GET", "/settings"): ("protected", "fastapi_users.current_user(active=True, optional=STRICT)"),
+    },
+    "credential_object_methods": {
+        ("GET", "/user"): ("protected", "app.main.user"),
+        ("GET", "/agents"): ("protected", "app.auth.check_auth"),
+        # `if env == "PROD": Authorize.jwt_required()`: the setting decides
+        ("GET", "/projects"): ("unverified", "`env == 'PROD'` (app/auth.py:15) for app.auth.check_in_production"),
+        ("POST", "/validate-key"): ("unprotected", "fastapi_jwt_auth.AuthJWT is injected, but nothing"),
+    },
+    "class_dependency_methods": {
+        # `auth: Auth = Depends()`: the method runs with the `self` __init__ built from the request
+        ("GET", "/direct"): ("protected", "app.main.direct -> app.auth.Auth"),
+        ("GET", "/via"): ("protected", "app.main.checked -> app.auth.Auth"),
+        ("GET", "/describe"): ("unprotected", ""),
+    },
     "setting_argument": {
         # a helper's `if allow_anonymous: return ...` with the caller passing a setting read at run time: the
         # evaluator knows only one of the setting's returns (`return False`), which must not decide it

@@ -483,9 +483,9 @@ def test_a_parameter_no_call_binds_takes_its_declared_type(name: str, expected: 
 
 
 def test_a_module_not_parsed_yet_naming_the_declared_class_is_parsed_to_answer() -> None:
-    """A placeholder module (demand-driven mode) whose words name the declared class is parsed and its bases
-    read, so the answer is the full mode's whichever files happen to be parsed; one that never names it is
-    left alone."""
+    """A placeholder module (demand-driven mode) with a class whose bases name the declared class is parsed
+    and its bases read, so the answer is the full mode's whichever files happen to be parsed; one that names
+    the class elsewhere (an annotation), or never, is left alone (CPython's parser listed its bases)."""
     from routeguard_lint.api import OnDemandModules
     from routeguard_lint.facts.extract import skim
 
@@ -506,7 +506,8 @@ def test_a_module_not_parsed_yet_naming_the_declared_class_is_parsed_to_answer()
     assert not stubs["lax.py"].pending and stubs["other.py"].pending
     index, stubs = index_of("user.py", "other.py")
     assert index.resolve(ir.Attr(ir.Name("manager"), "decode"), Ctx("m", "helper")) != UNKNOWN
-    assert not stubs["user.py"].pending and stubs["other.py"].pending
+    assert stubs["user.py"].pending and stubs["other.py"].pending
+    assert stubs["user.py"].bases == "" and skim(texts["lax.py"], "lax.py", "lax", False).bases == "Manager"
 
 
 def test_a_query_parameter_is_named_by_its_alias(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -588,7 +588,10 @@ def test_text_output_escapes_everything_a_path_or_route_can_hold(nasty: Path) ->
     code, out, err = cli("check", "proj", "--no-color")
     assert (code, err) == (1, "")
     lines = out.splitlines()
-    assert len(lines) == 5  # three findings, the summary, the route counts: nothing starts a line of its own
+    # three findings, each RG001 with a note naming its app (two apps: main.py's and the nasty file's), the
+    # summary, the route counts: nothing starts a line of its own
+    assert len(lines) == 7
+    assert sum(line.startswith("  note: ") and "served by app " in line for line in lines) == 2
     assert "\x1b" not in out and "\u202e" not in out and "\u2028" not in out
     expected_path = "proj/evil\\x1b[31m[bold]\\n\"q'\xe9.py"
     route = "/x\\x1b[2J[bold]red[/bold] [/]\\n\"quoted\" 'single' caf\xe9 \\u202e\\u2028 \u65e5\u672c/{item_id}"

@@ -202,7 +202,7 @@ def test_routes_json_shape_and_summary():
     assert list(data) == ["routes", "mounts", "summary"]
     assert data["mounts"] == []  # no mounts given
     keys = ["methods", "path", "handler", "file", "line", "state", "protected", "public",
-            "public_reason", "reason", "auth", "dependencies", "conditions", "reachable", "scheme"]
+            "public_reason", "reason", "auth", "dependencies", "conditions", "reachable", "scheme", "app"]
     assert all(list(r) == keys for r in data["routes"])
     # sorted by RouteInfo.sort_key(): path first
     assert [r["path"] for r in data["routes"]] == ["/admin/{id}", "/health", "/users", "/webhook"]

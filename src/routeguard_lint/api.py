@@ -35,6 +35,7 @@ from routeguard_lint.parsing.relevance import framework_names, relevant
 from routeguard_lint.parsing.source import ParseFailure, no_gc, read_source
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader, project_site_packages
+from routeguard_lint.routes.apps import name_apps
 from routeguard_lint.routes.build import build_graph
 from routeguard_lint.routes.limits import RouteExpansionLimit
 from routeguard_lint.routes.model import Graph, Route
@@ -85,7 +86,10 @@ def _facts_for(job: FactsJob) -> ModuleFacts:
     cached = cache.load(cache_dir, key)
     if cached is not None and (demand or not cached.pending):
         return cached
-    facts = _compute(data, display, module, is_package, demand)
+    if cached is not None:  # a placeholder of these very bytes (the key holds their digest): skimmed already
+        facts = extract(data, display, module, is_package, shape_checked=True)
+    else:
+        facts = _compute(data, display, module, is_package, demand)
     cache.store(cache_dir, key, facts)  # a placeholder too: a warm run then skips the syntax check
     return facts
 
@@ -539,6 +543,7 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
         line=decl.line, column=decl.col, state=verdict.state.value, public_reason=verdict.public_reason,
         auth=verdict.chain, reason=verdict.reason, dependencies=tuple(deps), conditions=route.conditions,
         reachable=route.reachable, scheme=verdict.scheme,
+        app=graph.apps[route.apps[-1]].label if route.apps and route.apps[-1] in graph.apps else None,
     )
 
 
@@ -632,7 +637,7 @@ def _finish(paths: list[Path], project: Project, files: list[SourceFile], facts:
         findings += config_ignored([f for f in extra if f.rule_id != "RG000"], config, set(ignored))
     # the whole project was analysed; what is reported is what lies under the given paths
     hidden = {f.display for f in project.files if not f.reported}
-    findings = sorted((f for f in findings if f.path not in hidden), key=Finding.sort_key)
+    findings = sorted(name_apps([f for f in findings if f.path not in hidden], graph), key=Finding.sort_key)
     routes = sorted((route_info(r, graph) for r in graph.routes if r.decl.file not in hidden),
                     key=RouteInfo.sort_key)
     mounts = sorted((MountInfo(m.path, m.label, m.kind.value, m.file, m.line, tuple(m.conditions), m.reachable)

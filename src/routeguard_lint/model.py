@@ -15,7 +15,7 @@ SEVERITIES = ("error", "warning", "note")
 class SuppressionKind(str, Enum):
     """Where a suppression was declared (SARIF's `suppression.kind`)."""
 
-    IN_SOURCE = "inSource"  # an inline `# routeguard: ignore[...]` / `# noqa` comment
+    IN_SOURCE = "inSource"  # an inline routeguard-ignore or noqa comment in the source
     EXTERNAL = "external"  # the configuration file (`ignore`, `public`)
 
 
@@ -80,6 +80,7 @@ class RouteInfo:
     conditions: tuple[str, ...] = ()  # source text of `if` conditions around an include
     reachable: bool = True  # False when the router is never included into an app
     scheme: bool = False  # a fastapi.security scheme is somewhere in the dependency tree
+    app: str | None = None  # the app serving it, when the project makes several (routes/apps.py)
 
     @property
     def protected(self) -> bool:
@@ -89,8 +90,8 @@ class RouteInfo:
     def public(self) -> bool:
         return self.state == "public"
 
-    def sort_key(self) -> tuple[str, tuple[str, ...], str, int, str]:
-        return (self.path, self.methods, self.file, self.line, self.handler)
+    def sort_key(self) -> tuple[str, tuple[str, ...], str, int, str, str]:
+        return (self.path, self.methods, self.file, self.line, self.handler, self.app or "")
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Bind
+from routeguard_lint.facts.extract import Bind, Func
 from routeguard_lint.project.arguments import bind_args
-from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.calls import Calls, offloaded
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -118,6 +119,26 @@ def credential_values(binds: list[Bind], names: frozenset[str]) -> frozenset[str
     return frozenset(values)
 
 
+def is_abstract(func: Func) -> bool:
+    """A method that is not the code that runs: declared `@abstractmethod`, or whose whole body is `raise
+    NotImplementedError` (the override of the object's class runs instead, chosen at run time)."""
+    for dec in func.decorators:
+        name = ir.dotted(dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr) or ""
+        if name.rsplit(".", 1)[-1] == "abstractmethod":
+            return True
+    if func.class_name is None or not func.raises or func.returns or func.binds:
+        return False
+    for raised in func.raises:
+        exc = raised.exc.func if isinstance(raised.exc, ir.Call) else raised.exc
+        if raised.conditions or exc is None or ir.dotted(exc) != "NotImplementedError":
+            return False
+    return True
+
+
+# the builtin containers a literal or an argument-less constructor call makes
+_CONTAINERS: dict[str, type] = {"list": list, "tuple": tuple, "set": set, "dict": dict, "frozenset": frozenset}
+
+
 def _known(qualname: str) -> bool:
     top = qualname.split(".")[0]
     return top in KNOWN or top in sys.stdlib_module_names
@@ -128,6 +149,10 @@ def _carries(expr: ir.Expr | None, names: frozenset[str]) -> bool:
         expr = expr.expr
     if isinstance(expr, ir.Star):
         expr = expr.value
+    if isinstance(expr, ir.Call) and ir.dotted(expr.func) == "dict" and len(expr.args) == 1 and not expr.kwargs:
+        expr = expr.args[0]  # `dict(request.headers)`: the same headers, copied
+    if isinstance(expr, ir.Bound):
+        expr = expr.expr
     if isinstance(expr, ir.Name):
         return expr.id in names
     if isinstance(expr, ir.Attr) and expr.attr in _CARRIERS:
@@ -149,6 +174,7 @@ class Dynamic:
         self.calls = calls
         self.reaches = reaches
         self._memo: dict[tuple[FuncV, frozenset[str], frozenset[str]], tuple[Site, ...]] = {}
+        self.provided = ProvidedValues(index)
 
     def sites(self, fv: FuncV, names: frozenset[str], depth: int = 0,
               requests: frozenset[str] | None = None) -> tuple[Site, ...]:
@@ -168,28 +194,20 @@ class Dynamic:
         values = credential_values(func.binds, names) - names
         carried = names | values
         for call in func.calls:
+            call = offloaded(self.index, call, ctx) or call  # `to_thread.run_sync(check, headers)`: `check(headers)`
             args = [*call.args, *(value for _key, value in call.kwargs)]
-            if not any(_carries(a, carried) or _credential_read(a, names) for a in args):
+            enclosed = self._enclosed(call, fv, func, ctx, carried)
+            if not enclosed and not any(_carries(a, carried) or _credential_read(a, names) for a in args):
                 continue
             if self.reaches is not None and \
                     not self.reaches(fv, call.line, frozenset(n for n in names if "." not in n)):
                 continue  # on no path a request without credentials takes (after `if not token: return None`)
             value = not any(_carries(a, requests) for a in args)  # only a credential's value is handed on
             target = self.calls.callee(call, ctx, func)
-            if isinstance(target, FuncV):
-                callee = self.index.func(target)
-                if callee is None:
-                    out.append(Site(ir.show(call, 80), path, call.line, "its definition cannot be read"))
-                    continue
-                if depth >= MAX_CALL_DEPTH:
-                    continue
-                skip = callee.class_name is not None and bool(callee.params) and \
-                    callee.params[0].name in ("self", "cls")
-                env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=skip)
-                bound = frozenset(name for name, expr in env.names.items()
-                                  if _carries(expr, carried) or _credential_read(_unbound(expr), names))
-                out.extend(self.sites(target, bound, depth + 1, frozenset(
-                    name for name, expr in env.names.items() if _carries(expr, requests))))
+            methods = self._provided_methods(call, target, fv, func)
+            if isinstance(target, FuncV) or methods:
+                for method in methods or ([target] if isinstance(target, FuncV) else []):
+                    out.extend(self._project_sites(call, method, ctx, path, names, carried, requests, enclosed, depth))
                 continue
             if self._container_method(call, ctx):
                 continue
@@ -199,6 +217,55 @@ class Dynamic:
         found = tuple(sorted(set(out), key=lambda s: (s.path, s.line, s.call)))
         self._memo[key] = found
         return found
+
+    def _project_sites(self, call: ir.Call, target: FuncV, ctx: Ctx, path: str, names: frozenset[str],
+                       carried: frozenset[str], requests: frozenset[str], enclosed: frozenset[str],
+                       depth: int) -> list[Site]:
+        """The sites of a project function a call hands the request on to, read with its arguments bound."""
+        callee = self.index.func(target)
+        if callee is None:
+            return [Site(ir.show(call, 80), path, call.line, "its definition cannot be read")]
+        if is_abstract(callee):
+            return [Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is abstract: the "
+                         f"override that runs is the object's class's, chosen at run time")]
+        if depth >= MAX_CALL_DEPTH:
+            return []
+        skip = callee.class_name is not None and bool(callee.params) and callee.params[0].name in ("self", "cls")
+        env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=skip)
+        bound = frozenset(name for name, expr in env.names.items()
+                          if _carries(expr, carried) or _credential_read(_unbound(expr), names)) | enclosed
+        return list(self.sites(target, bound, depth + 1, frozenset(
+            name for name, expr in env.names.items() if _carries(expr, requests)) | (enclosed & requests)))
+
+    def _provided_methods(self, call: ir.Call, target: Value, fv: FuncV, func: Func) -> list[FuncV]:
+        """`auth_handler(request)` where `auth_handler = Depends(get_auth_handler)` and every object that function
+        returns is of a project class (see `auth.provided`): the method each of those classes runs."""
+        f = call.func
+        param = f if isinstance(f, ir.Name) else f.value if isinstance(f, ir.Attr) else None
+        if not isinstance(param, ir.Name) or (isinstance(f, ir.Name) and not isinstance(target, ParamV)):
+            return []
+        factory = dependency_of(self.index, fv, func, param.id)
+        provided = self.provided.of(factory) if factory is not None else None
+        if provided is None:
+            return []
+        name = f.attr if isinstance(f, ir.Attr) else "__call__"
+        methods = [self.index.class_attr(choice.cls, name) for choice in provided.choices]
+        return [m for m in methods if isinstance(m, FuncV)] if all(isinstance(m, FuncV) for m in methods) else []
+
+    def _enclosed(self, call: ir.Call, fv: FuncV, func: Func, ctx: Ctx, carried: frozenset[str]) -> frozenset[str]:
+        """The names of `carried` a function nested in `func` sees when `call` calls it (`def process(): check(
+        request.headers)` in the handler, then `process()` or `to_thread.run_sync(process)`): Python's closures
+        read the enclosing function's variables, which the nested function does not bind itself."""
+        if not carried or not isinstance(call.func, ir.Name):
+            return frozenset()
+        target = self.calls.callee(call, ctx, func)
+        if not isinstance(target, FuncV) or target.module != fv.module:
+            return frozenset()
+        nested = self.index.func(target)
+        if nested is None or nested.parent != func.qualname:
+            return frozenset()
+        own = {p.name for p in nested.params} | set(nested.assigns)
+        return frozenset(name for name in carried if name not in own and "." not in name)
 
     SAFE_DECORATORS = frozenset({"functools", "contextlib", "typing", "typing_extensions", "abc", "dataclasses",
                                  "builtins", "fastapi", "starlette", "pydantic"})
@@ -225,20 +292,43 @@ class Dynamic:
         return None
 
     def _container_method(self, call: ir.Call, ctx: Ctx) -> bool:
-        """`TOKENS.get(token)`, `KEYS[...]`: a method of a dict, list or set the project writes literally."""
+        """`TOKENS.get(token)`, `self.connections.append(websocket)`: a method of a dict, list or set the project
+        writes literally (a module or local name, or an attribute its class's `__init__` sets): builtin code that
+        neither rejects a request nor reads a credential."""
         f = call.func
         if not isinstance(f, ir.Attr) or not isinstance(f.value, (ir.Name, ir.Attr)):
             return False
         bound = self.index.assignment(f.value, ctx)
-        if bound is None:
+        expr = bound[0] if bound is not None else self._own_attribute(f.value, ctx)
+        if expr is None:
             return False
-        expr = bound[0]
         if isinstance(expr, ir.Bound):
             expr = expr.expr
+        if bound is None:  # an attribute of `self`: only the container type's own methods are known
+            kind = _CONTAINERS.get(expr.kind) if isinstance(expr, ir.Seq) else dict if isinstance(expr, ir.DictE) \
+                else _CONTAINERS.get(expr.func.id) if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) \
+                and not expr.args and not expr.kwargs else None
+            return kind is not None and not f.attr.startswith("_") and hasattr(kind, f.attr)
         if isinstance(expr, (ir.DictE, ir.Seq)):
             return True
         return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and \
             expr.func.id in ("dict", "set", "list", "frozenset", "defaultdict", "OrderedDict")
+
+    def _own_attribute(self, expr: ir.Expr, ctx: Ctx) -> ir.Expr | None:
+        """`self.attr` in a method: what the class's `__init__` assigns to it (None when the class sets it
+        elsewhere only)."""
+        if not (isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Name) and ctx.scope is not None):
+            return None
+        func = self.index.func(FuncV(ctx.module, ctx.scope))
+        if func is None or func.class_name is None or not func.params or func.params[0].name != expr.value.id:
+            return None
+        for owner in self.index.mro(ClassV(ctx.module, func.class_name)):
+            cdef = self.index.cls(owner)
+            assigned = cdef.instance_attrs.get(expr.attr) if cdef is not None else None
+            if assigned is not None:
+                method = self.index.func(FuncV(owner.module, assigned.function))
+                return assigned.value if method is not None and method.name == "__init__" else None
+        return None
 
     def _library_member(self, call: ir.Call, ctx: Ctx) -> ExternalV | None:
         """`obj.method(...)` where `obj` is an instance of a library class the project constructed

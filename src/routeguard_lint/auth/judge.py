@@ -701,6 +701,11 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
     if optional:
         return f"{listed(optional)} lets a request without credentials through (documented: the dependency " \
                f"then returns None), and the handler does not reject it"
+    objects = {libraries[id(n)].methods for n in deps if id(n) in libraries and libraries[id(n)].methods}
+    if objects:
+        checks = ", ".join(sorted({m for o in objects if o for m in o.rejects}))
+        return f"{listed(sorted({o.cls for o in objects if o}))} is injected, but nothing on the way to the handler " \
+               f"calls a method of it that checks the credential ({checks})"
     creds = [n for n in deps if n.credential]
     callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)]
     names = listed(sorted({n.label for n in callables})) or "none"

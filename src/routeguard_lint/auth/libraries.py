@@ -4,7 +4,8 @@
 A dependency node matches a model by its qualified name (`fastapi_users.FastAPIUsers.current_user` for
 `users.current_user(active=True)`, `fastapi_login.LoginManager` for `Depends(manager)`). A factory model's
 `optional` arguments, when the call passes them with those values (`current_user(optional=True)`), make
-the dependency let a request without credentials through.
+the dependency let a request without credentials through; passed a value only known at run time
+(`optional=not settings.REQUIRE_AUTH`), they make it a choice the analysis names rather than decides.
 """
 
 from __future__ import annotations
@@ -37,13 +38,45 @@ class Model:
 
 
 @dataclass(frozen=True)
+class Methods:
+    """A library class whose instance FastAPI injects (`Authorize: AuthJWT = Depends()`) and whose methods check
+    the request's credential (`[[method]]` in the models): making the object rejects nothing; calling one of
+    `rejects` rejects a request without a valid credential, one of `optional` only a bad one."""
+
+    cls: str
+    names: tuple[str, ...]  # `cls` and where the installed library defines it
+    rejects: frozenset[str]
+    optional: frozenset[str]
+    source: str = ""
+
+
+@lru_cache(maxsize=1)
+def object_models() -> tuple[Methods, ...]:
+    """The credential-object classes shipped with routeguard."""
+    text = resources.files("routeguard_lint.auth.models").joinpath("libraries.toml").read_text(encoding="utf-8")
+    return tuple(Methods(str(e["cls"]), (str(e["cls"]), *map(str, e.get("aliases", ()))),
+                         frozenset(map(str, e.get("rejects", ()))), frozenset(map(str, e.get("optional", ()))),
+                         str(e.get("source", "")))
+                 for e in tomllib.loads(text).get("method", []))
+
+
+def object_model(qualname: str) -> Methods | None:
+    """The credential-object model of a class, by its qualified name."""
+    return next((m for m in object_models() if qualname in m.names), None)
+
+
+@dataclass(frozen=True)
 class Match:
     model: Model
     optional: bool  # the call passes the arguments that make it let anonymous requests through
+    # arguments among those that may make it optional whose value is only known at run time
+    # (`optional=not REQUIRE_AUTH`): ("name=text", "path:line") each, the tests that choose whether it does
+    undecided: tuple[tuple[str, str], ...] = ()
+    methods: Methods | None = None  # a credential object: its methods check the credential
 
     @property
     def rejects_missing(self) -> bool:
-        return self.model.rejects and not self.optional
+        return self.model.rejects and not self.optional and not self.undecided
 
 
 @lru_cache(maxsize=1)
@@ -94,24 +127,26 @@ def user_model(name: str, optional: dict[str, object] | None = None) -> Model:
                  source="auth-dependencies")
 
 
-def _call_kwargs(label: str) -> dict[str, object] | None:
-    """The literal keyword arguments of the call a node's label shows (`users.current_user(optional=True)`)."""
+def _call_arguments(label: str) -> tuple[tuple[str, object, str], ...]:
+    """The keyword arguments of the call a node's label shows (`users.current_user(optional=True)`): (name,
+    literal value or `...` when it is not a literal, source text)."""
     try:
         tree = ast.parse(label.strip(), mode="eval")
     except SyntaxError:
-        return None
+        return ()
     call = tree.body
     if not isinstance(call, ast.Call):
-        return None
-    out: dict[str, object] = {}
+        return ()
+    out: list[tuple[str, object, str]] = []
     for kw in call.keywords:
         if kw.arg is None:
             continue
         try:
-            out[kw.arg] = ast.literal_eval(kw.value)
+            value: object = ast.literal_eval(kw.value)
         except ValueError:
-            out[kw.arg] = ...  # not a literal: unknown
-    return out
+            value = ...  # not a literal: unknown
+        out.append((kw.arg, value, ast.unparse(kw.value)))
+    return tuple(out)
 
 
 def names_of(node: DepNode) -> list[str]:
@@ -125,12 +160,21 @@ def names_of(node: DepNode) -> list[str]:
 
 def match(node: DepNode, models: tuple[Model, ...]) -> Match | None:
     names = names_of(node)
+    for methods in object_models():
+        if any(n in methods.names for n in names):
+            return Match(Model(methods.cls, rejects=False, source=methods.source), False, methods=methods)
     for model in models:
         if model.name not in names and not any(n.endswith("." + model.name) for n in names):
             continue
         optional = False
+        undecided: list[tuple[str, str]] = []
         if model.optional:
-            kwargs = _call_kwargs(node.label) or {}
+            arguments = node.arguments or _call_arguments(node.label)
+            kwargs = {name: value for name, value, _text in arguments}
             optional = any(kwargs.get(key) == value for key, value in model.optional)
-        return Match(model, optional)
+            texts = {name: text for name, _value, text in arguments}
+            where = f"{node.path}:{node.line}" if node.path and node.line else ""
+            undecided = [(f"{key}={texts.get(key, '...')}", where) for key, _value in model.optional
+                         if kwargs.get(key) is ...]
+        return Match(model, optional, () if optional else tuple(undecided))
     return None

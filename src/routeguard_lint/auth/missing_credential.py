@@ -28,9 +28,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
+from routeguard_lint.auth.dynamic import is_abstract
+from routeguard_lint.auth.libraries import Methods, object_model
+from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
+from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, LiteralV, Value
+from routeguard_lint.project.calls import OFFLOADING, offloaded
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
+from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
@@ -101,6 +107,7 @@ FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made u
 _ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
 UNK = AV("unk")
 CRASH = AV("crash")
+REFUSED = AV("crash", "refused")  # a call that raises an authentication error (401/403) for this request
 
 
 def join(a: AV | None, b: AV) -> AV:
@@ -199,6 +206,8 @@ class Flow:
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
                                frozenset[str] | None], Outcome] = {}
         self.closures = Closures(index)
+        self.environment = EnvironmentFields(index)
+        self.provided = ProvidedValues(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] | None = None
@@ -287,6 +296,17 @@ class Flow:
         if outcome.passes or not outcome.assumed:
             return ()
         return tuple(dict.fromkeys(outcome.assumed))
+
+    def instance(self, cls: ClassV, init: FuncV, env: dict[str, AV]) -> AV:
+        """The object FastAPI makes of a class dependency (`auth: Auth = Depends()`) for the request walked: what
+        its `__init__` stores on `self`, the parameters bound to what the request gives them (`env`), so that a
+        dependant's `auth.require()` runs the class's method with that `self`."""
+        func = self.index.func(init)
+        if func is None:
+            return AV("obj", None, True)
+        walk = _Walk(self, init, func, {}, 0, UNK)
+        attrs = dict(walk._init_attrs(cls, init, func, [], env, 0))
+        return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), True)
 
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK,
@@ -429,6 +449,8 @@ class _Walk:
                 return True
             if not sure:
                 self.maybe_ended = True
+                if value == REFUSED:  # as a `raise` of a refusal under a setting (see `_may_end`)
+                    self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
             value = UNK
         if event.kind is _EventKind.BIND:
             self.env[event.name] = value if sure else join(self.env.get(event.name), value)
@@ -443,7 +465,11 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
             return False
-        gates = (*self.gated, *self._gates(event.conditions, event.line))
+        own = self._gates(event.conditions, event.line)
+        # a refusal's setting this return is the other branch of (`if keys: <raise> else: return None`) is named
+        # by this return's own test
+        opposite = {text.removeprefix("not ") if text.startswith("not ") else f"not {text}" for text, _w in own}
+        gates = (*(g for g in self.gated if g[0] not in opposite), *own)
         idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle))
@@ -622,7 +648,10 @@ class _Walk:
                 return True
             last = conds[-1]
             other = last.value if isinstance(last, ir.Not) else ir.Not(last)
-            if (*conds[:-1], other) not in self.term:
+            # `if setting: if token is None: raise ...`: the inner test certainly holds here, so the function
+            # ends whenever the outer ones do (as when both branches of the inner test end it)
+            if (*conds[:-1], other) not in self.term and \
+                    (is_marker(last) or self.eval(last).truth() is not True):
                 break
             conds = conds[:-1]
         if self.conds(conds) is True:
@@ -725,7 +754,7 @@ class _Walk:
         if isinstance(expr, ir.Call) and not self._certain_result(expr):
             return None
         value = self.flow.index.resolve(expr, self.ctx)
-        if isinstance(value, LiteralV):
+        if isinstance(value, LiteralV) and not self.flow.environment.read_at_run_time(expr, self.ctx):
             return NONE if value.value is None else AV("const", value.value)
         return None
 
@@ -773,7 +802,21 @@ class _Walk:
             return self.eval(expr.body, d)
         if t is False:
             return self.eval(expr.orelse, d)
-        return join(self.eval(expr.body, d), self.eval(expr.orelse, d))
+        body, orelse = self.eval(expr.body, d), self.eval(expr.orelse, d)
+        if (body.kind == "crash") != (orelse.kind == "crash"):
+            # `None if not settings.keys else verify(token)` is `if not settings.keys: ... else: <raise>`: what
+            # follows is reached only where the test opens the other branch
+            self.maybe_ended = True
+            if not test.taint:
+                opening = ir.Not(expr.test) if body.kind == "crash" else expr.test
+                if isinstance(opening, ir.Not) and isinstance(opening.value, ir.Not):
+                    opening = opening.value.value
+                gate = (test.value.text, test.value.where) if isinstance(test.value, Setting) else \
+                    (ir.show(opening, 60), f"{self.flow.index.path_of(self.fv.module)}:{self.here[0]}") \
+                    if not names_in(expr.test) & self._inputs() else None
+                if gate is not None and gate not in self.gated:
+                    self.gated.append(gate)
+        return join(body, orelse)
 
     def _binop(self, expr: ir.BinOp, d: int) -> AV:
         left, right = self.eval(expr.left, d), self.eval(expr.right, d)
@@ -891,6 +934,9 @@ class _Walk:
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it
                 return CRASH
+            checked = self._credential_object(base, f.attr)
+            if checked is not None:
+                return checked
             if base.kind == "forged":
                 return FORGED  # `token.strip()`, `authorization.removeprefix("Bearer ")`: still the attacker's
         else:
@@ -910,6 +956,18 @@ class _Walk:
             return args[1].tainted() if len(args) > 1 else MISSING
         return self._callee(call, base, args, kwargs)
 
+    def _credential_object(self, base: AV, method: str) -> AV | None:
+        """A method of a documented credential object (`Authorize.jwt_required()` on the `AuthJWT` FastAPI made
+        from the request, see `libraries.Methods`): a checking method raises for a missing or forged credential,
+        an optional one only for a forged one; others give what the credential holds."""
+        model = base.value if isinstance(base.value, Methods) else \
+            object_model(f"{base.value.cls.module}.{base.value.cls.name}") if isinstance(base.value, Inst) else None
+        if model is None:
+            return None
+        if method in model.rejects or (method in model.optional and self.flow.present):
+            return REFUSED
+        return AV("unk", None, True)
+
     def _item(self, call: ir.Call, d: int) -> AV:
         """Element i of a tuple target (`user, _, sig = token.rpartition(".")`): `__item__(whole, i)`."""
         whole = self.eval(call.args[0], d)
@@ -927,6 +985,12 @@ class _Walk:
         """A call of what `call.func` resolves to, with its arguments' values."""
         values = args + list(kwargs.values())
         taint = any(v.taint for v in values)
+        held = self.env.get(call.func.id) if isinstance(call.func, ir.Name) else base
+        if held is not None and isinstance(held.value, Provided):
+            return self._provided_call(call, held.value, args, kwargs)
+        scheme = self._scheme_call(call, args)
+        if scheme is not None:
+            return scheme
         method = self._instance_method(call.func, base)
         if method is not None:
             this, fv_m = method
@@ -935,6 +999,11 @@ class _Walk:
                 return self._project_call(call, fv_m, callee_m, args, kwargs, this=this)
             return AV("unk", None, taint or this.taint)
         target = self.flow.callee(call, self.ctx, self.func)
+        if (isinstance(target, ExternalV) and target.qualname in OFFLOADING) or \
+                (isinstance(call.func, ir.Attr) and call.func.attr == "run_in_executor"):
+            inner = offloaded(self.flow.index, call, self.ctx)
+            if inner is not None:  # `await to_thread.run_sync(check, headers)`: `check(headers)`, in a thread
+                return self._call(inner, 0)
         if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr"):
             memo = self._state_memo(call, target.qualname)
             if memo is not None:
@@ -943,22 +1012,83 @@ class _Walk:
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
             return self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
-            callee = self.flow.index.func(target)
-            if callee is not None and callee.name == "__init__":
-                made = self._instance(call.func, target, callee, args, kwargs)
-                if not taint:
-                    return made
-                built = self._project_call(call, target, callee, args, kwargs, as_object=True)
-                return built if built.kind == "crash" else AV("obj", made.value, True)
-            if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
-                return self._project_call(call, target, callee, args, kwargs)
-            if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
-                return self._known(call) or self._setting(call)
-            return AV("unk", None, taint)
+            return self._function_call(call, target, base, args, kwargs, taint)
         value = self.flow.index.resolve(call.func, self.ctx)
         if isinstance(value, ClassV):
             return AV("obj", None, taint)
         return AV("unk", None, taint or base.taint)
+
+    def _function_call(self, call: ir.Call, target: FuncV, base: AV, args: list[AV], kwargs: dict[str, AV],
+                       taint: bool) -> AV:
+        """A call of a project function or class (through its `__init__`)."""
+        callee = self.flow.index.func(target)
+        if callee is not None and is_abstract(callee):
+            return AV("unk", None, taint or base.taint)  # an override chosen at run time runs (`Dynamic` names it)
+        enclosed = self._enclosed(target, callee)
+        if enclosed and any(v.taint for v in enclosed.values()) and callee is not None and \
+                self.depth < MAX_CALL_DEPTH:
+            # `def process(): check(request.headers)` called by the function it is nested in: it reads
+            # the request from the enclosing scope
+            return self._project_call(call, target, callee, args, kwargs, enclosed=enclosed)
+        if callee is not None and callee.name == "__init__":
+            made = self._instance(call.func, target, callee, args, kwargs)
+            if not taint:
+                return made
+            built = self._project_call(call, target, callee, args, kwargs, as_object=True)
+            return built if built.kind == "crash" else AV("obj", made.value, True)
+        if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
+            return self._project_call(call, target, callee, args, kwargs)
+        if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
+            return self._known(call) or self._setting(call)
+        return AV("unk", None, taint)
+
+    def _scheme_call(self, call: ir.Call, args: list[AV]) -> AV | None:
+        """`await HTTPBearer()(request)`: a `fastapi.security` scheme object called with the request reads its
+        credential, raising (403 / 401) without one unless it was made with `auto_error=False`."""
+        if not any(a.taint and a.kind == "obj" for a in args):
+            return None
+        made = self.flow.index.resolve(call.func, self.ctx)
+        if not (isinstance(made, InstanceV) and isinstance(made.cls, ExternalV) and
+                is_fastapi_name(made.cls.qualname, SCHEME_NAMES)):
+            return None
+        if self.flow.present:
+            return FORGED
+        auto_error = made.call.kwarg("auto_error")
+        if auto_error is None or (isinstance(auto_error, ir.Const) and auto_error.value is True):
+            return CRASH
+        return MISSING if isinstance(auto_error, ir.Const) and auto_error.value is False else AV("unk", None, True)
+
+    def _provided_call(self, call: ir.Call, provided: Provided, args: list[AV], kwargs: dict[str, AV]) -> AV:
+        """A call of a `Depends(f)` parameter (or of its method) that holds one of the objects `f` returns: each
+        class's method is walked with `self` that object. When some reject the request and others let it
+        through, what follows is reached only where the tests choosing the latter hold: they are gates."""
+        name = call.func.attr if isinstance(call.func, ir.Attr) else "__call__"
+        taint = any(v.taint for v in (*args, *kwargs.values()))
+        results: list[tuple[Choice, AV]] = []
+        for choice in provided.choices:
+            found = self.flow.index.class_attr(choice.cls, name)
+            method = self.flow.index.func(found) if isinstance(found, FuncV) else None
+            if not isinstance(found, FuncV) or method is None or is_abstract(method) or self.depth >= MAX_CALL_DEPTH:
+                return AV("unk", None, taint)
+            this = AV("obj", Inst(choice.cls, ()), False)
+            results.append((choice, self._project_call(call, found, method, args, kwargs, this=this)))
+        passing = [(choice, value) for choice, value in results if value.kind != "crash"]
+        if not passing:
+            return CRASH
+        refusing = [choice for choice, value in results if value.kind == "crash"]
+        if refusing:
+            self.maybe_ended = True
+            tests = [choice.test for choice in provided.choices if choice.test]
+            for choice, _value in passing:
+                opening = choice.test or " and ".join(f"not {t}" for t in tests) or "?"
+                why = f"{provided.where(choice)}: {provided.function} returns {choice.cls.name}(), which lets it " \
+                      f"through; " + ", ".join(f"{c.cls.name}()" for c in refusing) + " reject it"
+                if (opening, why) not in self.gated:
+                    self.gated.append((opening, why))
+        out: AV | None = None
+        for _choice, value in passing:
+            out = join(out, value)
+        return out if out is not None else UNK
 
     def _external(self, qualname: str, args: list[AV], missing: bool, taint: bool, base: AV) -> AV:
         """A call of a function or class outside the project (`missing`: an argument is the missing or forged
@@ -1100,9 +1230,18 @@ class _Walk:
                 out[param.name] = AV("const", default.value)
         return out
 
+    def _enclosed(self, target: FuncV, callee: Func | None) -> dict[str, AV]:
+        """For a function nested in the one walked: the walked function's values of the names it reads from the
+        enclosing scope (the names it does not bind itself), as Python's closures see them when it is called."""
+        if callee is None or callee.parent != self.func.qualname or target.module != self.fv.module:
+            return {}
+        own = {p.name for p in callee.params} | set(callee.assigns)
+        return {name: value for name, value in self.env.items() if name not in own and "." not in name}
+
     def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
-                      as_object: bool = False, this: AV | None = None) -> AV:
-        env = {**self._defaults(call, callee, len(args), kwargs), **self._bind(callee, args, kwargs)}
+                      as_object: bool = False, this: AV | None = None, enclosed: dict[str, AV] | None = None) -> AV:
+        env = {**(enclosed or {}), **self._defaults(call, callee, len(args), kwargs),
+               **self._bind(callee, args, kwargs)}
         if this is not None and callee.class_name is not None and callee.params and \
                 callee.params[0].name in ("self", "cls"):
             env[callee.params[0].name] = this  # `self` is the object the walk built

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.libraries import Methods
 from routeguard_lint.auth.missing_credential import (
     AV,
     FORGED,
@@ -41,7 +42,7 @@ from routeguard_lint.auth.missing_credential import (
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.calls import Calls, callee
-from routeguard_lint.project.index import FuncV, Index
+from routeguard_lint.project.index import ClassV, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
 from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
@@ -118,7 +119,13 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
     for key, found in (libraries or {}).items():
-        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING)
+        if found.methods is not None:  # an object whose methods check the credential: see Walk._call
+            made = AV("obj", found.methods, True)
+            out[key] = NodeAuth(anonymous=True, value=made, carries=True, consumes=True, forged_value=made,
+                                forged_sure=True)
+            continue
+        out[key] = NodeAuth(anonymous=not found.rejects_missing, value=None if found.rejects_missing else MISSING,
+                            gates=found.undecided)
     # a handler's or dependency's parameter named in a route's path is read from the path, never missing (the
     # caller writes the URL): not a query credential (`/agent_sessions/{session_id}`)
     paths: dict[int, frozenset[str]] = {}
@@ -130,7 +137,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
     forged = make_flow(index, present=True)
-    seen: set[int] = set()
+    seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:
             _forged(route.root, forged, reads, out, seen)
@@ -161,12 +168,13 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     requests = _requests(node)
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
+    provided = _provided(node, flow)
     reads_request = bool(requests) and reads.reads_request(fv)
-    if not creds and not query and not reads_request:
+    if not creds and not query and not reads_request and not (requests and provided):
         return facts
     facts.consumes = bool(query) or reads_request or any(
         isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
-    env: dict[str, AV] = {**_closure(node), **query, **requests}
+    env: dict[str, AV] = {**_closure(node), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
     facts.carries = True
@@ -177,7 +185,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     value: AV | None = None
     for ex in outcome.exits:
         value = join(value, ex.value)
-    facts.forged_value = AV("obj", None, True) if node.kind is NodeKind.CLASS else \
+    facts.forged_value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else \
         (value.tainted() if value is not None else None)
     return facts
 
@@ -187,6 +195,19 @@ def _requests(node: DepNode) -> dict[str, AV]:
     (or a forged one) gives them."""
     return {s.param.name: WEBSOCKET if s.type_name == "WebSocket" else REQUEST
             for s in node.params if s.kind is ParamKind.REQUEST}
+
+
+def _provided(node: DepNode, flow: Flow) -> dict[str, AV]:
+    """The parameters of a callable filled by a project function that returns one of the project's objects
+    (`auth_handler = Depends(get_auth_handler)`), bound to those objects (see `auth.provided`)."""
+    out: dict[str, AV] = {}
+    for child, via in node.children:
+        if child.kind is NodeKind.FUNCTION and child.func is not None and child.func_module is not None and \
+                not child.credential:
+            found = flow.provided.of(FuncV(child.func_module, child.func.qualname))
+            if found is not None:
+                out[via] = AV("obj", found, False)
+    return out
 
 
 def _closure(node: DepNode) -> dict[str, AV]:
@@ -236,7 +257,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     if any(b.anonymous is False for b, _c, _v in creds):
         facts.anonymous = False
         return facts
-    env = {**_closure(node), **_missing_query_credentials(node, in_path), **requests}
+    env = {**_closure(node), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
     if outcome.passes and outcome.state_tests:
@@ -253,11 +274,14 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.idle = _idle(node, outcome)
     facts.anonymous = outcome.passes and not facts.idle
     facts.guard = not facts.anonymous
+    # it calls a checking method of a credential object a library made from the request (`Authorize.jwt_required()`)
+    facts.request_guard = facts.guard and not node.rejects and any(
+        isinstance(b.value, AV) and isinstance(b.value.value, Methods) for b, _c, _v in creds)
     # a setting that turns the check off (unless another request input is what opens it, `alternative`)
     facts.gates = gates(outcome) or (_closed_gates(node, fv, flow, env)
                                      if facts.anonymous and not facts.alternative else ())
     facts.exits = tuple(outcome.exits)
-    facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+    facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
     return facts
 
 
@@ -267,11 +291,13 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     itself (here or in a helper it is handed to), query parameters named like a credential (`?token=`, a
     WebSocket ticket)."""
     query = _missing_query_credentials(node, in_path)
+    provided = _provided(node, flow)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and reads.reads_request(fv)):
-        env = {**_closure(node), **query, **requests}
+    elif query or (requests and (provided or reads.reads_request(fv))):
+        reads_it = bool(query) or reads.reads_request(fv)
+        env = {**_closure(node), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
         if not outcome.passes or _idle(node, outcome):
             facts.anonymous = False
@@ -279,11 +305,27 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.idle = outcome.passes
             return
         facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
-        if node.kind is not NodeKind.ROUTE:
+        if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
             # it lets a request without the credential through, handing on what it returns
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)
-            facts.value = AV("obj", None, True) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+            facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _instance(node: DepNode, flow: Flow, env: dict[str, AV]) -> AV:
+    """What a class dependency hands its dependants: the object its `__init__` makes for this request (see
+    `Flow.instance`). The node's label names the class (`module.Class`), which may inherit `__init__`."""
+    if node.func is None or node.func_module is None:
+        return AV("obj", None, True)
+    init = FuncV(node.func_module, node.func.qualname)
+    cls = ClassV(node.func_module, node.func.class_name or "")
+    module, _, name = node.label.rpartition(".")
+    while module and flow.index.module(module) is None:
+        module, _, head = module.rpartition(".")
+        name = f"{head}.{name}"
+    if module and flow.index.cls(ClassV(module, name)) is not None:
+        cls = ClassV(module, name)
+    return flow.instance(cls, init, env)
 
 
 def _run(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> Outcome:

@@ -60,6 +60,10 @@ class Public:
         self.index = index
         self.calls = calls
         self._issues: dict[FuncV, bool] = {}
+        # (function, call depth, whether its caller can reject) -> `_signature_check`'s answer, kept only when
+        # no function was skipped as already visited below it (so it is the same from any route)
+        self._signatures: dict[tuple[FuncV, int, bool], str | None] = {}
+        self._visited_skips = 0
 
     # -- public by design ------------------------------------------------------------------------------
     def reason(self, route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
@@ -200,9 +204,22 @@ class Public:
         one: a library verifier documented to raise (or whose result the code tests), or `hmac.new` +
         `compare_digest` in a function that can reject, or that returns the comparison to a caller that can
         (`if not signature_matches(...): raise ...`)."""
-        if fv in seen or depth > MAX_CALL_DEPTH:
+        key = (fv, depth, caller_rejects)
+        if key in self._signatures:
+            return self._signatures[key]
+        if depth > MAX_CALL_DEPTH:
+            return None
+        if fv in seen:
+            self._visited_skips += 1
             return None
         seen.add(fv)
+        skips = self._visited_skips
+        found = self._signature_walk(fv, depth, seen, caller_rejects)
+        if self._visited_skips == skips:
+            self._signatures[key] = found
+        return found
+
+    def _signature_walk(self, fv: FuncV, depth: int, seen: set[FuncV], caller_rejects: bool) -> str | None:
         func = self.index.func(fv)
         if func is None:
             return None

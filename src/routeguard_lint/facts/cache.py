@@ -35,6 +35,7 @@ import importlib
 import importlib.util
 import json
 import marshal
+import operator
 import os
 import pkgutil
 import platform
@@ -213,8 +214,15 @@ assert not _RESERVED & set(_TYPES)
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 # per fact class: its tag, field names and defaults, looked up once per object (the encoding of a cold
 # run's facts is a few million objects: a chain of type tests per object cost a fifth of it)
-_PLANS: dict[type, tuple[str, tuple[str, ...], tuple[Any, ...]]] = {
-    cls: (cls.__name__, tuple(name for name, _ in fields), tuple(default for _, default in fields))
+def _reader_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if not names:
+        return lambda value: ()
+    read = operator.attrgetter(*names)
+    return read if len(names) > 1 else lambda value: (read(value),)
+
+
+_PLANS: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]], tuple[Any, ...]]] = {
+    cls: (cls.__name__, _reader_of(tuple(name for name, _ in fields)), tuple(default for _, default in fields))
     for cls, fields in _FIELDS.items() if _TYPES.get(cls.__name__) is cls}
 # The immutable values: `ir`'s frozen expression classes, tuples, bytes, `...` and enum members. Equal
 # immutable values occur many times in one module's facts (the same `Name`, the same tests of a block
@@ -261,21 +269,30 @@ class _Writer:
         return encoded, ("#", index)
 
     def _items(self, values: Iterable[Any], parts: list[Any] | None) -> tuple[list[Any], list[Any] | None]:
-        out = []
+        out: list[Any] = []
+        append = out.append
+        by_id = self._by_id
         for item in values:
             kind = type(item)
             if kind in _SCALARS:
-                out.append(item)
-                if parts is not None:
-                    parts.append((kind, repr(item) if kind is float else item))
+                append(item)
+                if parts is not None:  # a string stands for itself; others with their type (1 is not True)
+                    parts.append(item if kind is str else (kind, repr(item) if kind is float else item))
+                continue
+            known = by_id.get(id(item))
+            if known is not None:  # the same object again
+                key = known[1]
+                append({"r": key[1]})
             else:
-                encoded, key = self._encode(item)
-                out.append(encoded)
-                if parts is not None:
-                    if key is None:
-                        parts = None
-                    else:
-                        parts.append(key)
+                encoded, key = self._encode_fresh(item, kind)
+                if key is not None:
+                    by_id[id(item)] = (encoded, key)  # the object lives as long as the encoding
+                append(encoded)
+            if parts is not None:
+                if key is None:
+                    parts = None
+                else:
+                    parts.append(key)
         return out, parts
 
     def _encode(self, value: Any) -> tuple[Any, Any]:
@@ -293,8 +310,8 @@ class _Writer:
     def _encode_fresh(self, value: Any, kind: type) -> tuple[Any, Any]:
         plan = _PLANS.get(kind)
         if plan is not None:
-            tag, names, defaults = plan
-            values = [getattr(value, name) for name in names]
+            tag, read, defaults = plan
+            values = read(value)
             count = len(values)
             while count and defaults[count - 1] is not dataclasses.MISSING and values[count - 1] == defaults[count - 1]:
                 count -= 1  # trailing defaults are not stored

@@ -243,6 +243,9 @@ class ModuleFacts:
     # name in the index reads it in full (api.OnDemandModules).
     pending: bool = False
     words: str = ""  # a placeholder's distinct identifiers, space-separated (parsing.relevance.identifiers)
+    # a placeholder's class bases by their last name, space-separated (a superset of its classes' bases:
+    # parsing.source.tree_shape), so a search for subclasses parses only the files that may hold one
+    bases: str = ""
 
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:
@@ -252,20 +255,22 @@ def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts |
     parser only, about a fifteenth of `extract`."""
     if len(data) > MAX_BYTES:
         return None
+    bases: set[str] = set()
     try:
         text = decode(data)
-        if check_shape(text) is not None:  # CPython rejects it: LibCST decides, now
+        if check_shape(text, bases) is not None:  # CPython rejects it: LibCST decides, now
             return None
     except (ParseFailure, RecursionError, MemoryError):
         return None
     from routeguard_lint.parsing.relevance import identifiers
 
     return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True,
-                       words=identifiers(text))
+                       words=identifiers(text), bases=" ".join(sorted(bases)))
 
 
-def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts:
-    """Facts for one file's bytes. Never raises for bad input: failures land in `facts.error`."""
+def extract(data: bytes, path: str, module: str, is_package: bool, shape_checked: bool = False) -> ModuleFacts:
+    """Facts for one file's bytes. Never raises for bad input: failures land in `facts.error`.
+    `shape_checked`: these bytes made a placeholder (`skim`), so CPython's parser accepted them already."""
     facts = ModuleFacts(path=path, module=module, is_package=is_package)
     package = module if is_package else module.rpartition(".")[0]
     old = sys.getrecursionlimit()
@@ -282,7 +287,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool) -> ModuleFact
         # acyclic objects that reference counting frees, and a collection while it is alive only
         # rescans it (a fifth of the parse time of a large file).
         with no_gc():
-            tree = parse_text(text)
+            tree = parse_text(text, shape_checked)
             sys.setrecursionlimit(max(old, RECURSION_LIMIT))
             collector = _Collector(facts, lines, package)
             try:

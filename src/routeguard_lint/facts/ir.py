@@ -195,6 +195,14 @@ def show(expr: Expr | None, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _show_index(expr: Expr) -> str:
+    """A subscript element: `a:b` for the `slice(a, b, c)` a slice is made into."""
+    if isinstance(expr, Call) and isinstance(expr.func, Name) and expr.func.id == "slice" and len(expr.args) == 3:
+        parts = ["" if isinstance(a, Const) and a.value is None else _show(a) for a in expr.args]
+        return f"{parts[0]}:{parts[1]}" + (f":{parts[2]}" if parts[2] else "")
+    return _show(expr)
+
+
 def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
     if expr is None:
         return ""
@@ -219,7 +227,7 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
         inner = ", ".join(_show(i) for i in expr.items)
         return {"list": f"[{inner}]", "tuple": f"({inner})", "set": f"{{{inner}}}"}[expr.kind]
     if isinstance(expr, Sub):
-        return f"{_show(expr.value)}[{', '.join(_show(i) for i in expr.index)}]"
+        return f"{_show(expr.value)}[{', '.join(_show_index(i) for i in expr.index)}]"
     if isinstance(expr, BinOp):
         return f"{_show(expr.left)} {expr.op} {_show(expr.right)}"
     if isinstance(expr, Compare):

@@ -160,11 +160,11 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         for element in node.slice:
             if isinstance(element.slice, cst.Index):
                 index.append(to_ir(element.slice.value, line, d))
-            else:  # a slice: keep its bounds ("L:" drops a prefix, ":U" keeps one)
+            else:  # a slice `x[a:b:c]` is `x[slice(a, b, c)]`
                 sl = element.slice
-                lower = "L" if getattr(sl, "lower", None) is not None else ""
-                upper = "U" if getattr(sl, "upper", None) is not None else ""
-                index.append(ir.Unknown(f"{lower}:{upper}"))
+                given = (sl.lower, sl.upper, sl.step) if isinstance(sl, cst.Slice) else (None, None, None)
+                bounds = tuple(to_ir(part, line, d) if part is not None else ir.Const(None) for part in given)
+                index.append(ir.Call(ir.Name("slice"), bounds, (), line, 0))
         return ir.Sub(to_ir(node.value, line, d), tuple(index))
     if isinstance(node, cst.BinaryOperation):
         return ir.BinOp(_BINOPS.get(type(node.operator), "?"), to_ir(node.left, line, d),
@@ -372,6 +372,36 @@ class _Walker:
             plans.clear()
 
 
+_SAME_SCOPE = (cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+               cst.Finally, cst.MatchCase)
+
+
+def _shadowed_defs(root: cst.CSTNode) -> frozenset[int]:
+    """The decorated `def`s (by `id`) a later `def` of the same name in the same scope rebinds. Python runs
+    each definition and its decorators in turn: `@router.get("/a") def handler` followed by
+    `@router.get("/b") def handler` registers two routes, though the name ends up bound to the second."""
+    out: set[int] = set()
+
+    def scope(body: cst.CSTNode) -> None:
+        defs: dict[str, list[cst.FunctionDef]] = {}
+        scan(body, defs)
+        for same in defs.values():
+            out.update(id(d) for d in same[:-1] if d.decorators)
+
+    def scan(node: cst.CSTNode, defs: dict[str, list[cst.FunctionDef]]) -> None:
+        for child in node.children:
+            if isinstance(child, cst.FunctionDef):
+                defs.setdefault(child.name.value, []).append(child)
+                scope(child.body)
+            elif isinstance(child, cst.ClassDef):
+                scope(child.body)
+            elif isinstance(child, _SAME_SCOPE):
+                scan(child, defs)
+
+    scope(root)
+    return frozenset(out)
+
+
 class _Collector(_Walker):
     def __init__(self, facts: ModuleFacts, lines: list[str], package: str) -> None:
         self.f = facts
@@ -392,6 +422,11 @@ class _Collector(_Walker):
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
+        self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module
+
+    def walk(self, root: cst.CSTNode) -> None:
+        self._shadowed = _shadowed_defs(root)
+        super().walk(root)
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
@@ -523,6 +558,9 @@ class _Collector(_Walker):
         # body in between is not a scope its methods see
         closure = parent if cls is None else self._enclosing_func()
         qual = self._qual_prefix() + name
+        shadowed = id(node) in self._shadowed
+        if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
+            qual += f"@{line}"
         col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
@@ -530,7 +568,7 @@ class _Collector(_Walker):
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)
-        if cls is not None:
+        if cls is not None and not shadowed:
             cls.methods[name] = qual
         self.f.functions[qual] = func
         self.stack.append(func)

@@ -97,14 +97,15 @@ def decode(data: bytes) -> str:
     return text
 
 
-def parse_text(text: str) -> cst.Module:
+def parse_text(text: str, shape_checked: bool = False) -> cst.Module:
     """Parse decoded source with LibCST, converting every failure into ParseFailure.
 
     The nesting is measured first (`check_shape`): a file LibCST could not parse safely or in bounded
-    time raises ParseFailure("file is nested too deeply ...") without being handed to it."""
+    time raises ParseFailure("file is nested too deeply ...") without being handed to it. `shape_checked`:
+    this very text passed `check_shape` already, with no syntax error (a placeholder's, facts.extract.skim)."""
     import libcst as cst  # here, not at the top: a run served from the cache never loads the parser
 
-    syntax_error = check_shape(text)
+    syntax_error = None if shape_checked else check_shape(text)
     old = sys.getrecursionlimit()
     if old < RECURSION_LIMIT:
         sys.setrecursionlimit(RECURSION_LIMIT)
@@ -256,15 +257,16 @@ def _long_dotted_name(text: str) -> bool:
     return any(m.end() - m.start() > shortest and m.group().count(".") > MAX_NESTING for m in _DOTTED.finditer(text))
 
 
-def check_shape(text: str) -> SyntaxError | None:
+def check_shape(text: str, bases: set[str] | None = None) -> SyntaxError | None:
     """Raise ParseFailure when `text` is nested too deeply for LibCST. Returns CPython's SyntaxError when
     CPython rejects the file (its message is the better one if LibCST rejects the file too). The collector
-    stays paused until CPython's tree is freed (a collection while it is alive only rescans it)."""
+    stays paused until CPython's tree is freed (a collection while it is alive only rescans it). With
+    `bases`, adds the last name of every class base written in the file (see `tree_shape`)."""
     with no_gc():
-        return _check_shape(text)
+        return _check_shape(text, bases)
 
 
-def _check_shape(text: str) -> SyntaxError | None:
+def _check_shape(text: str, bases: set[str] | None = None) -> SyntaxError | None:
     if _long_dotted_name(text):
         _check_rough(text)
     old = sys.getrecursionlimit()
@@ -290,7 +292,7 @@ def _check_shape(text: str) -> SyntaxError | None:
         return None
     finally:
         sys.setrecursionlimit(old)
-    depth, line, work, work_line = tree_shape(tree)
+    depth, line, work, work_line = tree_shape(tree, bases)
     del tree
     if depth > MAX_NESTING:
         raise _too_deep(depth, line)
@@ -307,12 +309,15 @@ def _check_rough(text: str) -> None:
         raise _too_much(work, work_line)
 
 
-def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
+def tree_shape(tree: ast.AST, bases: set[str] | None = None) -> tuple[int, int, int, int]:  # noqa: C901
     """(deepest level, its line, deep work, line of the first deep node) of a CPython syntax tree, counted
     the way LibCST nests: `a and b and c` is a chain there (one flat BoolOp here), and so is the dotted
     name of an import. Levels up to DEEP_FROM are not tracked (real code never comes close to the limits
-    there), which keeps this a plain loop over the nodes."""
+    there), which keeps this a plain loop over the nodes. With `bases`, adds the last name of each class
+    base that is a dotted name, subscripted or not (`Base`, `m.Base`, `Generic[T]`), in any scope: a
+    superset of the bases the facts of the file record (facts.walker), read without LibCST."""
     best, best_line, work, work_line = 0, 1, 0, 0
+    class_def = ast.ClassDef if bases is not None else None
     stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
     pop, push = stack.pop, stack.append
     node_type, bool_op, imports, child_fields = ast.AST, ast.BoolOp, (ast.Import, ast.ImportFrom), _CHILD_FIELDS
@@ -334,6 +339,8 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
             work_line = min(work_line, line) if work_line else line
         if depth > best or (depth == best and line < best_line):
             best, best_line = depth, line
+        if kind is class_def and bases is not None:
+            bases.update(_base_names(cast(ast.ClassDef, node)))
         if kind is bool_op:
             values = cast(ast.BoolOp, node).values
             count = len(values)
@@ -353,6 +360,18 @@ def tree_shape(tree: ast.AST) -> tuple[int, int, int, int]:
             elif isinstance(child, node_type):
                 push((child, depth + 1, line))
     return best, best_line, work, work_line
+
+
+def _base_names(node: ast.ClassDef) -> list[str]:
+    names = []
+    for base in node.bases:
+        if isinstance(base, ast.Subscript):
+            base = base.value
+        if isinstance(base, ast.Attribute):
+            names.append(base.attr)
+        elif isinstance(base, ast.Name):
+            names.append(base.id)
+    return names
 
 
 # Fields that never hold a node worth a level (names, flags, and the Load/Store/operator singletons).

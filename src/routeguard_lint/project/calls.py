@@ -77,18 +77,67 @@ def _reads_credential(func: Func) -> bool:
     return any(mentions_auth_state(c) for conditions in tests for c in conditions)
 
 
-def _carrier(expr: ir.Expr) -> str | None:
-    """"headers" / "cookies" for `<x>.headers` / `<x>.cookies` (or `dict(...)` of one) handed to a function."""
+def _carrier(expr: ir.Expr, carried: dict[str, str] | None = None) -> str | None:
+    """"headers" / "cookies" for `<x>.headers` / `<x>.cookies` (or `dict(...)` of one, or a parameter in
+    `carried` that holds one) handed to a function."""
+    if isinstance(expr, ir.Bound):
+        expr = expr.expr
     if isinstance(expr, ir.Call) and ir.dotted(expr.func) == "dict" and len(expr.args) == 1 and not expr.kwargs:
         expr = expr.args[0]
     if isinstance(expr, ir.Attr) and expr.attr in ("headers", "cookies") and isinstance(expr.value, ir.Name):
         return expr.attr
+    if isinstance(expr, ir.Name) and carried:
+        return carried.get(expr.id)
     return None
 
 
+# functions that call the function given as an argument with the arguments after it (in a worker thread):
+# qualified name -> (position of the function, whether keyword arguments are passed on to it)
+OFFLOADING = {"anyio.to_thread.run_sync": (0, False), "starlette.concurrency.run_in_threadpool": (0, True),
+              "fastapi.concurrency.run_in_threadpool": (0, True), "asyncio.to_thread": (0, True),
+              "asyncio.threads.to_thread": (0, True)}
+
+
+def offloaded(index: Index, call: ir.Call, ctx: Ctx) -> ir.Call | None:
+    """The call a thread-offloading call makes: `to_thread.run_sync(fn, a, *(b, c))` is `fn(a, b, c)`,
+    `loop.run_in_executor(None, fn, a)` is `fn(a)`; None for any other call. A starred tuple or list written
+    in the call is spread into its items."""
+    f = call.func
+    found: tuple[int, bool] | None = None
+    if isinstance(f, ir.Attr) and f.attr == "run_in_executor":
+        if not isinstance(index.resolve(f.value, ctx), (ClassV, FuncV)):
+            found = (1, False)
+    elif isinstance(f, (ir.Name, ir.Attr)):
+        target = index.resolve(f, ctx)
+        if isinstance(target, ExternalV):
+            found = OFFLOADING.get(target.qualname)
+    if found is None:
+        return None
+    position, keywords = found
+    args: list[ir.Expr] = []
+    for arg in call.args:
+        if isinstance(arg, ir.Star) and isinstance(arg.value, ir.Seq) and arg.value.kind in ("tuple", "list"):
+            args.extend(arg.value.items)
+        else:
+            args.append(arg)
+    if len(args) <= position or isinstance(args[position], ir.Star) or \
+            any(isinstance(a, ir.Star) for a in args[:position]):
+        return None
+    return ir.Call(args[position], tuple(args[position + 1:]), call.kwargs if keywords else (), call.line, call.col)
+
+
 def _reads_request(func: Func) -> bool:
-    """The function's own code reads a credential, or a header or cookie under a computed name."""
-    return any(read.key is None or credential_read(read) for read in func.credential_reads)
+    """The function's own code reads a credential (a query credential too: `websocket.query_params.get(
+    "token")`), or a header or cookie under a computed name."""
+    return any(read.key is None or credential_read(read) for read in func.credential_reads) or \
+        any(_query_credential(call) for call in func.calls)
+
+
+def _query_credential(call: ir.Call) -> bool:
+    f = call.func
+    return isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
+        f.value.attr == "query_params" and bool(call.args) and isinstance(call.args[0], ir.Str) and \
+        is_credential(Source.QUERY, call.args[0].value.replace("-", "_"))
 
 
 class Calls:
@@ -97,9 +146,17 @@ class Calls:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._rejects: dict[FuncV, bool] = {}
+        # (id of a call, where it is read) -> (the call, what it reaches): the walks over a function (can it
+        # reject, does it read a credential, sign a token, check a signature, ...) ask about the same calls,
+        # once per route; the call is kept so that its id stays its own
+        self._callees: dict[tuple[int, Ctx], tuple[ir.Call, Value]] = {}
 
     def callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
-        return callee(self.index, call, ctx, func)
+        key = (id(call), ctx)
+        known = self._callees.get(key)
+        if known is None:
+            known = self._callees[key] = (call, callee(self.index, call, ctx, func))
+        return known[1]
 
     def can_reject(self, fv: FuncV, depth: int = 0) -> bool:
         """Whether the function raises (itself or through the project functions it calls), or calls a library
@@ -148,22 +205,25 @@ class Calls:
             return True
         ctx = Ctx(fv.module, func.qualname)
         for call in func.calls:
+            call = offloaded(self.index, call, ctx) or call
             target = self.callee(call, ctx, func)
             if isinstance(target, FuncV) and (self._reads(target, reads, depth + 1, seen) or
                                               self._carrier_read(call, target, ctx)):
                 return True
         return False
 
-    def _carrier_read(self, call: ir.Call, target: FuncV, ctx: Ctx) -> bool:
+    def _carrier_read(self, call: ir.Call, target: FuncV, ctx: Ctx, carried_here: dict[str, str] | None = None,
+                      depth: int = 0) -> bool:
         """`check(request.headers)` / `check(dict(request.headers))` where `check` reads a credential key from
-        that parameter (`headers.get("authorization")`)."""
+        that parameter (`headers.get("authorization")`), itself or in a function it hands the parameter on to
+        (`carried_here`: the parameters of the calling function that hold such headers)."""
         callee = self.index.func(target)
-        if callee is None:
+        if callee is None or depth > READ_DEPTH:
             return False
         env = bind_args(callee, call, ctx, Ctx(target.module), skip_first=callee.class_name is not None and
                         bool(callee.params) and callee.params[0].name in ("self", "cls"))
         carried = {name: source for name, bound in env.names.items()
-                   if (source := _carrier(bound.expr if isinstance(bound, ir.Bound) else bound)) is not None}
+                   if (source := _carrier(bound, carried_here)) is not None}
         if not carried:
             return False
         for inner in callee.calls:
@@ -171,6 +231,13 @@ class Calls:
             if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Name) and \
                     f.value.id in carried and inner.args and isinstance(inner.args[0], ir.Str) and \
                     is_credential(Source(carried[f.value.id]), inner.args[0].value):
+                return True
+        inner_ctx = Ctx(target.module, callee.qualname)
+        for inner in callee.calls:
+            inner = offloaded(self.index, inner, inner_ctx) or inner
+            found = self.callee(inner, inner_ctx, callee)
+            if isinstance(found, FuncV) and found != target and \
+                    self._carrier_read(inner, found, inner_ctx, carried, depth + 1):
                 return True
         return False
 

@@ -253,7 +253,10 @@ class Index:
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
         self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
-        self._pending_words: dict[str, frozenset[str]] = {}
+        # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
+        # placeholders by the base names their skim found
+        self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
+        self._rebindings: dict[tuple[str, str, str], tuple[Bind | None, list[Bind]] | None] = {}
         self._own_classes: dict[ClassV, bool] = {}
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
@@ -365,10 +368,11 @@ class Index:
                 return self.resolve(expr.body if test else expr.orelse, ctx, d)
             return union((self.resolve(expr.body, ctx, d), self.resolve(expr.orelse, ctx, d)))
         if isinstance(expr, ir.BoolOp) and expr.op == "or":
-            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate
+            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate. The
+            # last one is the value whenever the others are falsy, whatever it is (`prefix or ""`)
             candidates = []
-            for value in expr.values:
-                test = self.truth(value, ctx, d)
+            for i, value in enumerate(expr.values):
+                test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
                 if test is False:
                     continue
                 candidates.append(self.resolve(value, ctx, d))
@@ -430,6 +434,8 @@ class Index:
             if expr.op == "and":
                 return False if False in results else None if None in results else True
             return True if True in results else None if None in results else False
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _STR_TESTS:
+            return self._str_test(expr, ctx, d)
         if isinstance(expr, ir.Compare) and len(expr.ops) == 1:
             left = self.resolve(expr.left, ctx, d)
             if expr.ops[0] in ("is", "is not") and isinstance(expr.comparators[0], ir.Const) and \
@@ -453,6 +459,20 @@ class Index:
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
         return None
+
+    def _str_test(self, call: ir.Call, ctx: Ctx, depth: int) -> bool | None:
+        """`path.endswith("/")`, `name.isidentifier()` of a known string."""
+        assert isinstance(call.func, ir.Attr)
+        if call.kwargs or len(call.args) > 1 or any(isinstance(a, ir.Star) for a in call.args):
+            return None
+        base = self.string(call.func.value, ctx, depth)
+        args = [self.string(a, ctx, depth) for a in call.args]
+        if base is None or any(a is None for a in args):
+            return None
+        try:
+            return bool(getattr(base, call.func.attr)(*args))
+        except TypeError:  # `path.endswith()`
+            return None
 
     def _subscript(self, expr: ir.Sub, ctx: Ctx, depth: int) -> Value:
         """`table[key]` of a dict / list / tuple literal (or a name bound to one): the item when the key is
@@ -927,10 +947,22 @@ class Index:
             yield func
             scope = func.parent
 
+    def _local_rebinding(self, module: str, func: Func, name: str) -> tuple[Bind | None, list[Bind]] | None:
+        """`_rebinding` of a function's local, read once per (function, name): every lookup asks again."""
+        key = (module, func.qualname, name)
+        if key not in self._rebindings:
+            self._rebindings[key] = _rebinding(name, [b for b in func.binds if b.name == name])
+        return self._rebindings[key]
+
     def _local(self, name: str, func: Func, ctx: Ctx, depth: int) -> Value:
         """The value of `func`'s local variable `name`, read in `ctx` (inside `func` or a function nested
         in it)."""
         scope = func.qualname
+        # the local lives in a frame of `func`: what a function nested in it was called with (`ctx` is the nested
+        # function's, reading the local as a closure) is no part of that frame
+        nested = scope + "."
+        if any(b.function.startswith(nested) for b in ctx.env):
+            ctx = Ctx(ctx.module, ctx.scope, tuple(b for b in ctx.env if not b.function.startswith(nested)), ctx.depth)
         local = Ctx(ctx.module, scope, ctx.env, ctx.depth)
         # an object made in a function body is one object per call being evaluated (a router
         # factory called twice makes two routers)
@@ -939,8 +971,7 @@ class Index:
         if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
             return earlier
         branches = self._branches(func, name)
-        rebinding = _rebinding(name, [b for b in func.binds if b.name == name]) if branches is None \
-            else None
+        rebinding = self._local_rebinding(ctx.module, func, name) if branches is None else None
         if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
             value = self._branch_union(branches, name, local, made_in, depth)
         elif rebinding is not None:  # `app = FastAPI()` ... `app = instrument(app)`
@@ -993,17 +1024,17 @@ class Index:
                     return ParamV(facts.module, scope, name)
         return self.global_name(ctx.module, name, depth)
 
-    def declared_instance(self, annotation: ir.Expr, ctx: Ctx, name: str, depth: int) -> Value:
+    def declared_instance(self, annotation: ir.Expr, ctx: Ctx, name: str, depth: int, exact: bool = False) -> Value:
         """What a local whose value cannot be told holds, taken from its declared type
         (`service: AuthService = app.state.service`): an instance of that project class. Only when no class
         of the project names it as a base: an instance of a subclass may behave otherwise (its own
-        `__call__`), and the annotation cannot say which. `T | None` and `Optional[T]` are `T` (a `None`
-        there fails before any request is served)."""
+        `__call__`), and the annotation cannot say which (`exact`: it can, the value is made by calling the
+        class). `T | None` and `Optional[T]` are `T` (a `None` there fails before any request is served)."""
         expr = _declared_class(annotation)
         if expr is None:
             return UNKNOWN
         cls = self.resolve(expr, ctx, depth + 1)
-        if not isinstance(cls, ClassV) or self._has_subclass_named(cls.name.rpartition(".")[2]) or \
+        if not isinstance(cls, ClassV) or (not exact and self._has_subclass_named(cls.name.rpartition(".")[2])) or \
                 not self._own_class(cls):
             return UNKNOWN
         func = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
@@ -1023,8 +1054,18 @@ class Index:
             if p.name == param.name and p.annotation is not None and \
                     p.kind in ("pos", "posonly", "kwonly"):
                 where = Ctx(param.module, func.parent)
-                return self.declared_instance(p.annotation, where, f"{func.qualname}({p.name})", depth)
+                return self.declared_instance(p.annotation, where, f"{func.qualname}({p.name})", depth,
+                                              exact=self._class_dependency(p.default, where))
         return UNKNOWN
+
+    def _class_dependency(self, default: ir.Expr | None, ctx: Ctx) -> bool:
+        """`auth: Auth = Depends()`: FastAPI calls the declared class itself, so the value is an instance of
+        exactly that class, whatever derives from it."""
+        if not isinstance(default, ir.Call) or default.args or default.kwarg("dependency") is not None:
+            return False
+        marker = self.resolve(default.func, ctx)
+        return isinstance(marker, ExternalV) and marker.qualname.rpartition(".")[2] in ("Depends", "Security") and \
+            marker.qualname.partition(".")[0] == "fastapi"
 
     def _own_class(self, cls_v: ClassV) -> bool:
         """Whether every class `cls_v` derives from is the project's own (or `object`, `ABC`, `Generic`): a
@@ -1052,28 +1093,27 @@ class Index:
     def _has_subclass_named(self, class_name: str) -> bool:
         """Whether a class of the project lists a base whose last name is `class_name` (by name, not resolved:
         a same-named class elsewhere counts too, which only makes this stricter). A module not parsed yet
-        (demand-driven mode) is parsed when the name is among its words, and skipped otherwise: the answer is
+        (demand-driven mode) is parsed when the name is among its classes' bases (`ModuleFacts.bases`, read
+        by CPython's parser), and skipped otherwise: the answer is
         the full mode's, whichever files happen to be parsed (a guess from the words differed between a
         cold run and a warm one, whose cache holds files an earlier run parsed on demand)."""
         known = self._subclassed.get(class_name)
         if known is None:
-            known = self._subclassed[class_name] = any(self._bases_named(facts, class_name) for facts in self.modules)
+            if self._base_table is None:  # once: the bases of the modules parsed so far, and the placeholders'
+                parsed: set[str] = set()
+                pending: dict[str, list[ModuleFacts]] = {}
+                for facts in self.modules:
+                    if facts.pending:
+                        for name in set(facts.bases.split()):
+                            pending.setdefault(name, []).append(facts)
+                    else:
+                        parsed.update(_base_names(facts))
+                self._base_table = (parsed, pending)
+            parsed, pending = self._base_table
+            # a placeholder filled since keeps its place under the names of its skim: a superset of its bases
+            known = self._subclassed[class_name] = class_name in parsed or any(
+                class_name in _base_names(self.by_name.get(stub.module, stub)) for stub in pending.get(class_name, ()))
         return known
-
-    def _bases_named(self, facts: ModuleFacts, class_name: str) -> bool:
-        if facts.pending:
-            words = self._pending_words.get(facts.module)
-            if words is None:
-                words = self._pending_words[facts.module] = frozenset(facts.words.split())
-            if class_name not in words:
-                return False
-            facts = self.by_name.get(facts.module, facts)  # a placeholder is parsed when read
-        for cdef in facts.classes.values():
-            for base in cdef.bases:
-                text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
-                if text is not None and text.rpartition(".")[2] == class_name:
-                    return True
-        return False
 
     def _nonlocal_writes(self, module: str, scope: str, name: str) -> list[tuple[ir.Expr, str]]:
         """(value, function) for each function nested in `scope` that assigns `scope`'s variable `name`
@@ -1296,10 +1336,10 @@ class Index:
             key: SiteKey = ("attr", owner.module, cdef.name, attr)
             if instance is not None and instance.key[:1] != ("self",):
                 # each object has its own attributes: what a method makes for a known instance is that
-                # instance's. The instance is told by where and how it was made, not by the line its call is
-                # recorded at (a call inside a multi-line statement is recorded at either line).
-                made = instance.key
-                key = (*key, (made[0], made[1], made[2], made[4]) if made[0] == "call" and len(made) == 5 else made)
+                # instance's. The instance is told by where and how it was made (the call's module, function and
+                # text), not by the name it is reached through nor the line its call is recorded at (a call inside
+                # a multi-line statement is recorded at either line).
+                key = (*key, ("made", instance.module, instance.scope, self._site_text(instance.call)))
             return self.resolve_assigned(expr, mctx, key, depth + 1)
         return UNKNOWN
 
@@ -1474,6 +1514,8 @@ class Index:
             left = self.string(expr.left, ctx, depth + 1)
             right = self.string(expr.right, ctx, depth + 1) if left is not None else None
             return left + right if left is not None and right is not None else None
+        if isinstance(expr, ir.Sub):
+            return self._sliced(expr, ctx, depth)
         if isinstance(expr, (ir.Call, ir.IfExp)):
             # `str(x)` / `format(x, spec)` / `repr(x)`, then str methods, decided tests, environment defaults
             found = self._string_call(expr, ctx, depth + 1) if isinstance(expr, ir.Call) else None
@@ -1490,6 +1532,25 @@ class Index:
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)
         return None
+
+    def _sliced(self, expr: ir.Sub, ctx: Ctx, depth: int) -> str | None:
+        """`path[:-1]` (`path[slice(None, -1, None)]`) of a known string, with known bounds."""
+        index = expr.index[0] if len(expr.index) == 1 else None
+        if not isinstance(index, ir.Call) or ir.dotted(index.func) != "slice":
+            return None
+        base = self.string(expr.value, ctx, depth + 1)
+        bounds: list[int | None] = []
+        for bound in index.args:
+            value = self.resolve(bound, ctx, depth + 1)
+            if not isinstance(value, LiteralV) or not (value.value is None or type(value.value) is int):
+                return None
+            bounds.append(value.value if isinstance(value.value, int) else None)
+        if base is None:
+            return None
+        try:
+            return base[slice(*bounds)]
+        except ValueError:  # a step of 0
+            return None
 
     def _rebound_local(self, expr: ir.Expr, ctx: Ctx) -> bool:
         """A local of the function `ctx` is in that is bound more than once (`if p: final = a` / `else: final =
@@ -1574,6 +1635,8 @@ def _format_literal(value: object, spec: str) -> str | None:
 
 # environment variables read with a default; str methods whose result known strings determine
 _ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+_STR_TESTS = frozenset({"startswith", "endswith", "isdigit", "isalnum", "isalpha", "isidentifier", "islower",
+                        "isupper", "isspace"})
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "removeprefix", "removesuffix", "replace"})
 
 
@@ -1581,6 +1644,17 @@ def _merge_entries(entries: list[tuple[str, ir.Expr]], more: list[tuple[str, ir.
     """A dict's items after `more` are added: a later key replaces an earlier one, as in `{**a, "k": v}`."""
     keys = {k for k, _ in more}
     return [(k, v) for k, v in entries if k not in keys] + more
+
+
+def _base_names(facts: ModuleFacts) -> set[str]:
+    """The last names of the bases of the module's classes (`m.Base` and `Base[T]` are `Base`)."""
+    names = set()
+    for cdef in facts.classes.values():
+        for base in cdef.bases:
+            text = ir.dotted(base.value if isinstance(base, ir.Sub) else base)
+            if text is not None:
+                names.add(text.rpartition(".")[2])
+    return names
 
 
 def _declared_class(annotation: ir.Expr) -> ir.Expr | None:

@@ -125,6 +125,7 @@ def route_dict(route: RouteInfo) -> dict[str, Any]:
         "conditions": list(route.conditions),
         "reachable": route.reachable,
         "scheme": route.scheme,
+        "app": route.app,
     }
 
 

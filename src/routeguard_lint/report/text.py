@@ -280,6 +280,8 @@ def _auth_cell(route: RouteInfo) -> str:
     text = " -> ".join(sanitize(a) for a in route.auth) if route.auth else sanitize(route.reason)
     if route.conditions:
         text += "; included if: " + " and ".join(sanitize(c) for c in route.conditions)
+    if route.app:
+        text += "; app: " + sanitize(route.app)
     return text
 
 

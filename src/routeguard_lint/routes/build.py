@@ -17,6 +17,7 @@ from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import Index
 from routeguard_lint.project.library import LibraryLoader
 from routeguard_lint.routes import expand
+from routeguard_lint.routes.apps import app_sites
 from routeguard_lint.routes.contexts import Contexts
 from routeguard_lint.routes.declarations import Declarations
 from routeguard_lint.routes.dependencies import DependencyTrees
@@ -46,4 +47,4 @@ def build_graph(index: Index, middleware_role: MiddlewareRole) -> Graph:
     trees = DependencyTrees(index, calls, params)
     routes = [replace(route, root=trees.route_root(route, middleware.found)) for route in routes]
     return Graph(index, routers.by_key, routes, trees.nodes, trees.token_urls(),
-                 mounts=expand.mounts(routers, found.mount_decls))
+                 mounts=expand.mounts(routers, found.mount_decls), apps=app_sites(routers.by_key, routes, calling))

@@ -62,6 +62,8 @@ class Contexts:
         self._tabled = False
         self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
         self._constructions: dict[tuple[ClassV, FuncV], list[Caller]] = {}
+        # (module, function, bound arguments) of a calling context -> (file, line) of the call that made it
+        self._sites: dict[tuple[str, str | None, tuple[object, ...]], tuple[str, int]] = {}
 
     def contexts(self, ctx: Ctx, names: set[str], depth: int = 0) -> list[Ctx]:
         """The contexts to read code written in function `ctx.scope` in: when the function has parameters
@@ -98,6 +100,8 @@ class Contexts:
                         inner = self.index.call_env(fv, func, call, outer, skip_first=True)
                         this = BoundParam(func.qualname, func.params[0].name, ir.Bound(call, outer))
                         inner = Ctx(inner.module, inner.scope, (this, *inner.env), max(inner.depth, outer.depth + 1))
+                        self._sites.setdefault((inner.module, inner.scope, inner.env),
+                                               (self.index.path_of(cctx.module), call.line))
                         if inner not in out:
                             out.append(inner)
                         if len(out) >= MAX_CONTEXTS:
@@ -112,6 +116,8 @@ class Contexts:
                             continue  # on this object, `self.m()` is another class's `m`
                         method = owner is not None and isinstance(call.func, ir.Attr)
                         inner = self.index.call_env(fv, func, call, outer, skip_first=method)
+                        self._sites.setdefault((inner.module, inner.scope, inner.env),
+                                               (self.index.path_of(cctx.module), call.line))
                         if inner not in out:
                             out.append(inner)
                         if len(out) >= MAX_CONTEXTS:
@@ -157,6 +163,14 @@ class Contexts:
                 if other != cls_v and cls_v in self.index.mro(other):
                     out.append(other)
         return out
+
+    def call_site(self, ctx: Ctx) -> tuple[str, int] | None:
+        """(file, line) of the call of function `ctx.scope` whose arguments `ctx.env` binds, when a call of the
+        project makes that context (the first in the order callers are read)."""
+        key = (ctx.module, ctx.scope, ctx.env)
+        if key not in self._sites and ctx.scope is not None:
+            self.contexts(Ctx(ctx.module, ctx.scope), set())
+        return self._sites.get(key)
 
     def callers(self, fv: FuncV, func: Func, owner: ClassV | None = None) -> list[Caller]:
         """The calls of `fv` in the project (and the library modules read), each with its context. For a

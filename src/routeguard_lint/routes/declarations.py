@@ -9,8 +9,10 @@ from dataclasses import dataclass, replace
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts, is_marker
-from routeguard_lint.project.arguments import free_names, subst
+from routeguard_lint.project.arguments import Env, bind_args, forward_call, free_names, subst
+from routeguard_lint.project.flow import Alternative, Straight, calls_in, show_tests
 from routeguard_lint.project.index import (
+    BoundParam,
     ClassV,
     Ctx,
     ExternalV,
@@ -47,6 +49,15 @@ ROUTE_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "route"})
 REGISTRATIONS = frozenset({"include_router", "add_api_route", "mount", "add_api_websocket_route", "add_route",
                            "add_middleware"})
 MAX_ATTRIBUTE_CANDIDATES = 32  # project classes looked at for the router an unknown object's attribute holds
+MAX_OVERRIDE_DEPTH = 4  # overriding registration methods followed through one another (`super().add_api_route`)
+# the method of FastAPI's router a route decorator registers through (`@router.get` calls `self.api_route`, which
+# calls `self.add_api_route`): a router class overriding it gets every decorated route
+DECORATOR_TARGETS = {**{m: "add_api_route" for m in HTTP_METHODS}, "api_route": "add_api_route",
+                     "websocket": "add_api_websocket_route", "route": "add_route"}
+# (one registration as FastAPI's own method receives it, the context to read it in, the tests it is made under)
+Registration = tuple[ir.Call, Ctx, tuple[str, ...]]
+# a route a decorator makes: (methods, path, dependencies, websocket, tests it is made under)
+Made = tuple[tuple[str, ...], str, list[DepRef], bool, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,8 @@ class Declarations:
         self.mount_decls: list[MountDecl] = []
         self._deferred: list[Deferred] = []
         self._class_attrs: dict[str, list[ClassV]] = {}  # attribute name -> project classes defining it
+        # (router class, method, the class whose `super()` is asked) -> the method overriding FastAPI's
+        self._overrides: dict[tuple[ClassV, str, ClassV | None], tuple[ClassV, FuncV, Func] | None] = {}
 
     def collect(self) -> None:
         """Read every module of the project, then the library modules its includes reached."""
@@ -125,6 +138,8 @@ class Declarations:
                 else:
                     self._decorated(facts, func)
         for site in facts.calls:
+            if site.scope is not None and self._overriding(facts, site.scope):
+                continue  # read for each registration that calls it (`_registered`)
             ctx = Ctx(facts.module, site.scope)
             f = site.call.func
             cls_v = self._self_router_class(f.value, ctx) if isinstance(f, ir.Attr) and site.scope else None
@@ -132,6 +147,86 @@ class Declarations:
                 self._deferred.append(Deferred(facts, cls_v, site=site))
                 continue
             self._call_site(Site(facts, site.conditions, site.col, site.end_col), site.call, ctx, site.loop_vars)
+
+    def _overriding(self, facts: ModuleFacts, scope: str) -> bool:
+        """`scope` is a router class's method overriding one FastAPI registers through (`add_api_route`)."""
+        func = facts.functions.get(scope)
+        return func is not None and func.class_name is not None and func.parent is None and \
+            func.name in REGISTRATIONS and self.routers.router_kind(ClassV(facts.module, func.class_name)) is not None
+
+    def _override(self, owner: RouterNode, method: str, after: ClassV | None) -> tuple[ClassV, FuncV, Func] | None:
+        """The method `method` of the router's class when a class of the project (or of a library read) defines
+        it, overriding FastAPI's: the first in the class's bases order, or the first after `after` (what
+        `super().method` in `after`'s method calls)."""
+        creation = owner.creation
+        cls = creation.cls if creation is not None else None
+        if not isinstance(cls, ClassV):
+            return None
+        key = (cls, method, after)
+        if key in self._overrides:
+            return self._overrides[key]
+        found: tuple[ClassV, FuncV, Func] | None = None
+        order = self.index.mro(cls)
+        if after is not None:
+            order = order[order.index(after) + 1:] if after in order else []
+        for owner_cls in order:
+            cdef = self.index.cls(owner_cls)
+            if cdef is not None and method in cdef.methods:
+                fv = FuncV(owner_cls.module, cdef.methods[method])
+                func = self.index.func(fv)
+                found = (owner_cls, fv, func) if func is not None and func.params else None
+                break
+        self._overrides[key] = found
+        return found
+
+    def _registered(self, owner: RouterNode, call: ir.Call, ctx: Ctx, depth: int = 0,
+                    after: ClassV | None = None) -> list[Registration]:
+        """The registrations FastAPI's own router gets for `owner.method(...)` (`call`, read in `ctx`): the call
+        itself, unless the router's class overrides the method; then the calls of `super().method(...)` (and of
+        `self.other(...)`) the override makes for this call, its arguments bound to its parameters and its
+        locals as they are at each call (`path = path + "/"` between two `super().add_api_route(path, ...)`),
+        each under the tests that cannot be told for it. An override that makes no such call registers in a way
+        not read here: the call itself, as FastAPI's method would take it."""
+        f = call.func
+        assert isinstance(f, ir.Attr)
+        found = self._override(owner, f.attr, after) if depth < MAX_OVERRIDE_DEPTH else None
+        if found is None:
+            return [(call, ctx, ())]
+        cls_v, fv, func = found
+        env = bind_args(func, self.index.spread_kwargs(call, ctx), ctx, Ctx(fv.module, func.parent), skip_first=True)
+        receiver = ir.Bound(f.value, ctx)
+        names = {**env.names, func.params[0].name: receiver}
+        fctx = Ctx(fv.module, func.qualname, tuple(BoundParam(func.qualname, n, e) for n, e in sorted(names.items())
+                                                   if isinstance(e, ir.Bound)), ctx.depth + 1)
+        straight = Straight(self.index, func, {n: e for n, e in names.items() if n not in (env.vararg, env.kwarg)},
+                            fctx)
+        spread = Env(vararg=env.vararg, kwarg=env.kwarg, extra_args=env.extra_args, extra_kwargs=env.extra_kwargs)
+        out: list[Registration] = []
+        registers = False
+        for inner, line, conditions in calls_in(func):
+            g = inner.func
+            if not isinstance(g, ir.Attr) or g.attr not in REGISTRATIONS:
+                continue
+            if isinstance(g.value, ir.Call) and ir.dotted(g.value.func) == "super" and not g.value.args:
+                next_after: ClassV | None = cls_v  # `super().add_api_route(...)`: the next class's method
+            elif isinstance(g.value, ir.Name) and g.value.id == func.params[0].name:
+                next_after = None  # `self.add_api_route(...)`: the router's own method, overridden or not
+            else:
+                continue
+            registers = True
+            runs, undecided = straight.tests_at(conditions, line)
+            if not runs:
+                continue
+            made = straight.expr_at(inner, line, conditions) or [Alternative(frozenset(), inner)]
+            for alternative in made:
+                one = alternative.value
+                assert isinstance(one, ir.Call)
+                forwarded = forward_call(one, spread, fctx)
+                again = ir.Call(ir.Attr(receiver, g.attr), forwarded.args, forwarded.kwargs, call.line, call.col)
+                tests = (*undecided, *show_tests(alternative.tests))
+                for registration, rctx, more in self._registered(owner, again, fctx, depth + 1, next_after):
+                    out.append((registration, rctx, tuple(dict.fromkeys((*tests, *more)))))
+        return out if registers else [(call, ctx, ())]
 
     def _on_self(self, decorators: list[Decorator], ctx: Ctx) -> ClassV | None:
         if ctx.scope is None:
@@ -147,7 +242,7 @@ class Declarations:
     def _self_router_class(self, expr: ir.Expr, ctx: Ctx) -> ClassV | None:
         """The router class when `expr` is the `self` of one of its methods (`self.add_api_route(...)`,
         `@self.get(...)` in `__init__`)."""
-        if not isinstance(expr, ir.Name) or ctx.scope is None:
+        if not isinstance(expr, ir.Name) or ctx.scope is None or not self._may_be_self(expr.id, ctx):
             return None
         value = self.index.resolve(expr, ctx)
         if not isinstance(value, ParamV):
@@ -157,6 +252,22 @@ class Declarations:
             return None
         cls_v = ClassV(value.module, func.class_name)
         return cls_v if self.routers.router_kind(cls_v) else None
+
+    def _may_be_self(self, name: str, ctx: Ctx) -> bool:
+        """Whether `name` read in `ctx.scope` can be the first parameter of a method: only a name that the
+        function or one around it binds (a parameter, or a local that may alias one) can; any other is a
+        module's or a builtin (and resolving it may parse the module it is imported from, for nothing)."""
+        facts = self.index.module(ctx.module)
+        scope = ctx.scope
+        while scope is not None:
+            func = facts.functions.get(scope) if facts is not None else None
+            if func is None:
+                return True  # cannot tell: resolve it
+            if any(p.name == name for p in func.params) or name in func.assigns or name in func.nonlocal_assigns \
+                    or any(b.name == name for b in func.binds):
+                return True
+            scope = func.parent
+        return False
 
     # -- decorators ------------------------------------------------------------------------------------
     def _decorated(self, facts: ModuleFacts, func: Func, env: Substitution | None = None) -> None:
@@ -193,7 +304,7 @@ class Declarations:
         per call of that function."""
         assert isinstance(call.func, ir.Attr)
         method = call.func.attr
-        seen: set[tuple[RouterKey, tuple[str, ...], str]] = set()
+        seen: set[tuple[RouterKey, tuple[str, ...], str, tuple[str, ...]]] = set()
         for cctx in self.calling.contexts(ctx, free_names(call)):
             routers = self.routers.routers_at(call.func.value, cctx)
             if not routers:
@@ -210,12 +321,48 @@ class Declarations:
             below = func.decorators[func.decorators.index(dec) + 1:]
             guards = tuple(g for g in (self.guards.auth_decorator(d, ctx) for d in below) if g is not None)
             for router in routers:
-                if (router.key, methods, path) in seen:
-                    continue
-                seen.add((router.key, methods, path))
-                self.decls.append(RouteDecl(router.key, methods, path, FuncV(facts.module, func.qualname),
-                                            f"{facts.module}.{func.qualname}", deps, facts.path, dec.line,
-                                            dec.col, dec.end_col, method == "websocket", guards=guards))
+                made: list[Made] = [(methods, path, deps, method == "websocket", ())]
+                if self._override(router, DECORATOR_TARGETS[method], None) is not None:
+                    made = self._decorated_through_override(router, call, cctx, facts, dec, view)
+                for r_methods, r_path, r_deps, websocket, tests in made:
+                    if (router.key, r_methods, r_path, tests) in seen:
+                        continue
+                    seen.add((router.key, r_methods, r_path, tests))
+                    self.decls.append(RouteDecl(router.key, r_methods, r_path, FuncV(facts.module, func.qualname),
+                                                f"{facts.module}.{func.qualname}", r_deps, facts.path, dec.line,
+                                                dec.col, dec.end_col, websocket, guards=guards, conditions=tests))
+
+    def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
+                                    dec: Decorator, view: ClassV | None) -> list[Made]:
+        """`@router.get(path, ...)` on a router whose class overrides the method FastAPI's decorator registers
+        through (`add_api_route`): the routes of the call FastAPI makes, `self.add_api_route(path, handler,
+        methods=["GET"], ...)`, made through the override (methods, path, dependencies, websocket, tests)."""
+        assert isinstance(call.func, ir.Attr)
+        method = call.func.attr
+        target = DECORATOR_TARGETS[method]
+        kwargs = [(k, v) for k, v in call.kwargs if k != "path"]
+        if method in HTTP_METHODS:
+            kwargs.append(("methods", ir.Seq("list", (ir.Str(method.upper()),))))
+        rest = call.args[1:] if call.kwarg("path") is None else call.args
+        if method == "websocket" and rest:  # `websocket(path, name)`
+            kwargs.append(("name", rest[0]))
+        path_arg = call.arg(0, "path") or ir.Unknown("path")
+        made = ir.Call(ir.Attr(call.func.value, target), (path_arg, ir.Unknown("endpoint")), tuple(kwargs),
+                       dec.line, dec.col)
+        out: list[Made] = []
+        for one, octx, tests in self._registered(router, made, ctx):
+            assert isinstance(one.func, ir.Attr)
+            kind = one.func.attr
+            if kind not in ("add_api_route", "add_api_websocket_route", "add_route"):
+                continue
+            deps = self.params.dep_list(one.kwarg("dependencies"), octx, "route decorator dependencies=", facts.path,
+                                        dec.line)
+            if view is not None:
+                deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
+                               cbv=view), *deps]
+            out.append((self._route_methods(kind, one, octx), self._route_path(one.arg(0, "path"), octx), deps,
+                        kind == "add_api_websocket_route", tests))
+        return out
 
     def _route_methods(self, method: str, call: ir.Call, ctx: Ctx) -> tuple[str, ...]:
         """The HTTP methods a route registration declares: `@router.get` is GET, `websocket` WEBSOCKET,
@@ -304,16 +451,17 @@ class Declarations:
                     self._one_call(site, one, owner, cctx)
 
     def _one_call(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
-        f = call.func
-        assert isinstance(f, ir.Attr)
-        if f.attr == "add_middleware":
-            self._add_middleware(site, call, owner, ctx)
-        elif f.attr == "include_router":
-            self._include_router(site, call, owner, ctx)
-        elif f.attr == "mount":
-            self._mount(site, call, owner, ctx)
-        else:
-            self._add_route(site, call, owner, ctx)
+        for one, octx, tests in self._registered(owner, call, ctx):
+            f = one.func
+            assert isinstance(f, ir.Attr)
+            if f.attr == "add_middleware":
+                self._add_middleware(site, one, owner, octx)
+            elif f.attr == "include_router":
+                self._include_router(replace(site, conditions=(*site.conditions, *tests)), one, owner, octx)
+            elif f.attr == "mount":
+                self._mount(replace(site, conditions=(*site.conditions, *tests)), one, owner, octx)
+            else:
+                self._add_route(site, one, owner, octx, tests)
 
     def _add_middleware(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         """`app.add_middleware(Cls, **options)`: once per app, whatever the calling context."""
@@ -398,7 +546,7 @@ class Declarations:
                                           self._mount_kind(value, child), site.facts.path, call.line,
                                           site.conditions))
 
-    def _add_route(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
+    def _add_route(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx, tests: tuple[str, ...] = ()) -> None:
         """`router.add_api_route(path, endpoint, ...)`, `add_api_websocket_route`, `add_route`."""
         assert isinstance(call.func, ir.Attr)
         path = self._path_string(call.arg(0, "path"), ctx)
@@ -419,7 +567,7 @@ class Declarations:
             name = f"{handler.module}.{handler.qualname}" if handler else ir.show(call.arg(1, "endpoint"))
             self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, site.facts.path, call.line,
                                         site.col, site.end_col, method == "add_api_websocket_route",
-                                        conditions=_which(call.arg(1, "endpoint"), handler, handlers)))
+                                        conditions=(*tests, *_which(call.arg(1, "endpoint"), handler, handlers))))
 
     def _include(self, site: Site, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
                  arg: ir.Expr | None) -> None:

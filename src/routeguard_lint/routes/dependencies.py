@@ -256,12 +256,7 @@ class DependencyTrees:
                 if isinstance(call, FuncV):
                     return self.callable_node(call, NodeKind.INSTANCE, instance=value)
             if value.cls is None:
-                # a call we could not follow (e.g. an unknown factory)
-                node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
-                                 NodeKind.UNRESOLVED, path, line)
-                if node.qualname is None:
-                    node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
-                return node
+                return self._unfollowed_call(value, path, line)
             if isinstance(value.cls, ExternalV):
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
@@ -269,6 +264,16 @@ class DependencyTrees:
         node = self.leaf(("unresolved", ir.show(expr), path, line), ir.show(expr), NodeKind.UNRESOLVED, path, line)
         if node.qualname is None:  # `security.access_token_required` on an object a library class made
             node.qualname = self._outside_name(expr, ctx)
+        return node
+
+    def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:
+        """The node of a call we could not follow (e.g. an unknown factory), with what it is called with."""
+        node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
+                         NodeKind.UNRESOLVED, path, line)
+        if node.qualname is None:
+            node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
+        if not node.arguments:
+            node.arguments = self._arguments(value.call, Ctx(value.module, value.scope))
         return node
 
     def _closure(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[tuple[str, object], ...]:
@@ -321,6 +326,18 @@ class DependencyTrees:
                       for name, value in closure if name in names and (value is None or isinstance(
                           value, (str, bool, int, float))))
         return Ctx(fv.module, func.parent, pairs) if pairs else plain
+
+    def _arguments(self, call: ir.Call, ctx: Ctx) -> tuple[tuple[str, object, str], ...]:
+        """The keyword arguments of a call the analysis cannot follow, each with the literal it evaluates to
+        (a constant, a module setting, `not X` of a known X) or `...` when that is only known at run time."""
+        out: list[tuple[str, object, str]] = []
+        for name, expr in call.kwargs:
+            if name == "**":
+                continue
+            value = self.index.resolve(expr, ctx)
+            known: object = value.value if isinstance(value, LiteralV) else self.index.truth(expr, ctx)
+            out.append((name, ... if known is None else known, ir.show(expr)))
+        return tuple(out)
 
     def _external_leaf(self, qualname: str, label: str, path: str | None, line: int | None) -> DepNode:
         fastapi_own = qualname.split(".")[0] in ("fastapi", "starlette", "builtins", "typing", "pydantic")

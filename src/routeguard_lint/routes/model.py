@@ -292,6 +292,9 @@ class DepNode:
     # for a closure a factory call made (`current_user(optional=True)`): the literal arguments of that call bound
     # to the factory's parameters, (name, value) sorted; the node is one per such call, not per function
     closure: tuple[tuple[str, object], ...] = ()
+    # for a call the analysis cannot follow (`users.current_user(optional=not REQUIRED)`): its keyword arguments
+    # as (name, value, source text), the value the literal the argument evaluates to, `...` when it cannot be told
+    arguments: tuple[tuple[str, object, str], ...] = ()
 
 
 @dataclass
@@ -313,6 +316,15 @@ class Route:
         return next((p for k, p in zip(self.apps, self.app_paths, strict=False) if k == app), self.full_path)
 
 
+@dataclass(frozen=True)
+class AppSite:
+    """An app's identity when the project makes several (routes/apps.py): a label, and the place it names."""
+
+    label: str
+    path: str
+    line: int
+
+
 @dataclass
 class Graph:
     index: Index
@@ -321,6 +333,7 @@ class Graph:
     nodes: dict[NodeId, DepNode]
     token_urls: list[str]
     mounts: list[Mount] = field(default_factory=list)
+    apps: dict[RouterKey, AppSite] = field(default_factory=dict)  # by app key, when there are several apps
     # What the later stages made of this table, set by `api` on a copy (`dataclasses.replace`): the route table
     # does not know their types. The auth judgement (an `auth.judge.Judgement`, read with
     # `auth.judge.judgement_of`) and what declared intent (config, inline directives) did.

@@ -33,6 +33,12 @@ through a dependency that checks a given credential and returns a default writte
 None`) for a missing one, when the route uses that value (hands it on, tests it); a route that ignores
 the optional user gets nothing from it and is reported.
 
+A check that runs only when a setting read at run time turns it on is not proof either way: `if
+settings.api_keys: <check>` with `else: return None`, the early return `if not settings.api_keys: return
+None`, and `verify(token) if settings.api_keys else None` are one program, and the route is `unverified`,
+naming the test. A field of a pydantic `BaseSettings` object is such a setting (the environment may set it
+when the object is made); its class default is its value only when the call that made the object passes it.
+
 Some routes are public by design and never reported: liveness and readiness probes (a path segment
 `health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz`, `ready` or `ping`, sub-paths
 included), FastAPI's own documentation, well-known discovery documents, OAuth / OpenID Connect callbacks,

@@ -32,6 +32,9 @@ another dependency looked up) consumes none and is not reported. A function name
 touches no credential at all is reported only on a route that nothing authenticates (RG001), where it is
 the check the code seems to make.
 
+A dependency whose lenient path is chosen by a setting read at run time (`if settings.api_keys: <check>`
+/ `else: return None`, whichever spelling) is not reported: the route is `unverified`, naming the test.
+
 An `assert` is not a rejection: a dependency whose only check is `assert user is not None` is reported
 too (the message says so).
 """,
