@@ -15,7 +15,7 @@ SEVERITIES = ("error", "warning", "note")
 class SuppressionKind(str, Enum):
     """Where a suppression was declared (SARIF's `suppression.kind`)."""
 
-    IN_SOURCE = "inSource"  # an inline `# routeguard: ignore[...]` / `# noqa` comment
+    IN_SOURCE = "inSource"  # an inline routeguard-ignore or noqa comment in the source
     EXTERNAL = "external"  # the configuration file (`ignore`, `public`)
 
 

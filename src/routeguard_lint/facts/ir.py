@@ -6,6 +6,7 @@ rest of the pipeline never touches LibCST and per-module facts can be pickled an
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
@@ -253,11 +254,16 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
     return "?"
 
 
-def _reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
-    """Pickle by constructor arguments: frozen dataclasses' default setstate is slow."""
-    return (type(self), tuple(getattr(self, name) for name in type(self).__match_args__))
+def _reducer(cls: type) -> Any:
+    """Pickle by constructor arguments (frozen dataclasses' default setstate is slow), read by one
+    `attrgetter` per class rather than a generator of `getattr`s per object."""
+    names = cls.__match_args__  # type: ignore[attr-defined]  # every class here is a dataclass
+    read = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda self: (cls, (read(self),))
+    return lambda self: (cls, read(self))
 
 
 for _cls in (Name, Attr, Str, FStr, Const, Call, Star, Seq, DictE, Sub, BinOp, Compare, BoolOp, Not, IfExp,
              Comp, Unknown):
-    _cls.__reduce__ = _reduce  # type: ignore[method-assign]  # deliberately replaced, once per class
+    _cls.__reduce__ = _reducer(_cls)  # type: ignore[method-assign]  # deliberately replaced, once per class

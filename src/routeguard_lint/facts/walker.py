@@ -403,10 +403,6 @@ def _shadowed_defs(root: cst.CSTNode) -> frozenset[int]:
 
 
 class _Collector(_Walker):
-    def walk(self, root: cst.CSTNode) -> None:
-        self._shadowed = _shadowed_defs(root)
-        super().walk(root)
-
     def __init__(self, facts: ModuleFacts, lines: list[str], package: str) -> None:
         self.f = facts
         self.lines = lines
@@ -427,6 +423,10 @@ class _Collector(_Walker):
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module
+
+    def walk(self, root: cst.CSTNode) -> None:
+        self._shadowed = _shadowed_defs(root)
+        super().walk(root)
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:

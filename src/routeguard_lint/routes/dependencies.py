@@ -256,14 +256,7 @@ class DependencyTrees:
                 if isinstance(call, FuncV):
                     return self.callable_node(call, NodeKind.INSTANCE, instance=value)
             if value.cls is None:
-                # a call we could not follow (e.g. an unknown factory)
-                node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
-                                 NodeKind.UNRESOLVED, path, line)
-                if node.qualname is None:
-                    node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
-                if not node.arguments:
-                    node.arguments = self._arguments(value.call, Ctx(value.module, value.scope))
-                return node
+                return self._unfollowed_call(value, path, line)
             if isinstance(value.cls, ExternalV):
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
@@ -323,6 +316,17 @@ class DependencyTrees:
                       for name, value in closure if name in names and (value is None or isinstance(
                           value, (str, bool, int, float))))
         return Ctx(fv.module, func.parent, pairs) if pairs else plain
+
+    def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:
+        """A call we could not follow (e.g. an unknown factory): a leaf named by the call, with its qualified
+        name and keyword arguments when they can be told."""
+        node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
+                         NodeKind.UNRESOLVED, path, line)
+        if node.qualname is None:
+            node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
+        if not node.arguments:
+            node.arguments = self._arguments(value.call, Ctx(value.module, value.scope))
+        return node
 
     def _arguments(self, call: ir.Call, ctx: Ctx) -> tuple[tuple[str, object, str], ...]:
         """The keyword arguments of a call the analysis cannot follow, each with the literal it evaluates to
