@@ -321,9 +321,12 @@ def auth_chain(node: DepNode, judgement: Judgement, seen: set[int] | None = None
 
 
 def _cred_path(node: DepNode, seen: set[int], judgement: Judgement) -> list[DepNode] | None:
-    """A path from `node` down to a credential source: a scheme, header, cookie or request read, or a documented
-    library dependency (which reads one itself)."""
-    if node.credential or id(node) in judgement.libraries:
+    """A path from `node` down to a credential source: a scheme, header, cookie or request read, a documented
+    library dependency (which reads one itself), or a dependency that reads one from the request itself and
+    hands on what a request without it gets (`request.cookies.get(settings.SESSION_COOKIE)`: a key the
+    analysis computes, so no source node of its own)."""
+    facts = judgement.node(node)
+    if node.credential or id(node) in judgement.libraries or (facts.consumes and facts.anonymous is True):
         return [node]
     if id(node) in seen:
         return None

@@ -217,6 +217,18 @@ class Ctx:
     env: tuple[BoundParam, ...] = ()
     depth: int = 0  # nested calls evaluated to get here (bounded by MAX_CALL_DEPTH)
 
+    def __hash__(self) -> int:
+        # a context is a key of most memo tables, and its `env` nests arguments read in other contexts:
+        # hashed again on every lookup it is deep, so its hash is computed once (the object is immutable)
+        known: int | None = self.__dict__.get("_hash")
+        if known is None:
+            known = hash((self.module, self.scope, self.env, self.depth))
+            object.__setattr__(self, "_hash", known)
+        return known
+
+    def __getstate__(self) -> dict[str, object]:  # a string's hash differs from one process to the next
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     def bound(self, scope: str, name: str) -> ir.Bound | None:
         for item in self.env:
             if item.function == scope and item.param == name:
@@ -662,12 +674,35 @@ class Index:
         env = bind_args(func, self.spread_kwargs(call, ctx), ctx, def_ctx, skip_first=skip_first)
         pairs = tuple(BoundParam(func.qualname, name, expr) for name, expr in sorted(env.names.items())
                       if isinstance(expr, ir.Bound))
+        # `obj.method(...)` of an object of a project class: `self` is that object (a library's methods are read
+        # once, as the class's own code)
+        receiver = self._receiver(func, call, ctx) if skip_first and callee.module not in self.lib_modules else None
+        if receiver is not None:
+            pairs = (BoundParam(func.qualname, func.params[0].name, receiver), *pairs)
         if not pairs:
             return plain
         # the bindings of the functions around it stay visible (a closure called where it was made)
         outer = tuple(item for item in ctx.env if item.function != func.qualname) \
             if ctx.module == callee.module else ()
         return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
+
+    def _receiver(self, func: Func, call: ir.Call, ctx: Ctx) -> ir.Bound | None:
+        """For a method called on an object (`obj.method(...)`): the object, when it is one the project's code
+        made (an instance of a project class, made by a call that can be read); None otherwise."""
+        if not isinstance(call.func, ir.Attr) or not func.params or func.params[0].kind not in ("pos", "posonly"):
+            return None
+        receiver = call.func.value
+        if isinstance(receiver, ir.Call) and ir.dotted(receiver.func) == "super" and not receiver.args:
+            # `super().method(...)` in a method: the object is the caller's own `self`
+            caller = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
+            if caller is None or caller.class_name is None or not caller.params:
+                return None
+            receiver = ir.Name(caller.params[0].name)
+        value = self.resolve(receiver, ctx)
+        if not isinstance(value, InstanceV) or not isinstance(value.cls, ClassV) or value.key[:1] in (("self",),
+                                                                                                       ("declared",)):
+            return None
+        return ir.Bound(receiver, ctx)
 
     def returned(self, call: ir.Call, ctx: Ctx) -> tuple[ir.Expr, Ctx] | None:
         """What a call of a project function hands back, as an expression and where to read it (the
@@ -1310,7 +1345,14 @@ class Index:
             if instance is not None and func is not None and func.name == "__init__":
                 mctx = self.call_env(FuncV(owner.module, method), func, instance.call,
                                      Ctx(instance.module, instance.scope), skip_first=True)
-            return self.resolve_assigned(expr, mctx, ("attr", owner.module, cdef.name, attr), depth + 1)
+            key: SiteKey = ("attr", owner.module, cdef.name, attr)
+            if instance is not None and instance.key[:1] != ("self",):
+                # each object has its own attributes: what a method makes for a known instance is that
+                # instance's. The instance is told by where and how it was made (the call's module, function and
+                # text), not by the name it is reached through nor the line its call is recorded at (a call inside
+                # a multi-line statement is recorded at either line).
+                key = (*key, ("made", instance.module, instance.scope, self._site_text(instance.call)))
+            return self.resolve_assigned(expr, mctx, key, depth + 1)
         return UNKNOWN
 
     def class_attr(self, cls_v: ClassV, attr: str, depth: int = 0) -> Value:

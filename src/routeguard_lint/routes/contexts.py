@@ -11,7 +11,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, ParamV
+from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, ParamV
 from routeguard_lint.routes.literals import Item, Literals
 from routeguard_lint.vocabulary import APP_CLASSES
 
@@ -61,6 +61,7 @@ class Contexts:
         self._calls_by_name: dict[str, list[Caller]] = {}  # merged, per name asked
         self._tabled = False
         self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
+        self._constructions: dict[tuple[ClassV, FuncV], list[Caller]] = {}
         # (module, function, bound arguments) of a calling context -> (file, line) of the call that made it
         self._sites: dict[tuple[str, str | None, tuple[object, ...]], tuple[str, int]] = {}
 
@@ -89,15 +90,31 @@ class Contexts:
             # (`router = APIRouter(prefix=prefix)` then `@router.get(...)`)
             params = {p.name for p in func.params}
             fv = FuncV(ctx.module, func.qualname)
-            if params and self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
-                    is not None and params == {func.params[0].name}:
-                params = set()  # only `self`: read once, as the class's own code
-            if params:
-                for call, cctx in self.callers(fv, func):
+            owner = self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
+                if func.params else None
+            if owner is not None and func.name == "__init__":
+                # once per object the project makes of the class (or of a subclass that inherits this
+                # `__init__`): the call's arguments bound to the parameters, `self` to the object made
+                for call, cctx in self.constructions(owner, fv):
                     for outer in self.contexts(cctx, free_names(call), depth + 1):
-                        method = func.class_name is not None and isinstance(call.func, ir.Attr) and \
-                            self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name)) \
-                            is not None
+                        inner = self.index.call_env(fv, func, call, outer, skip_first=True)
+                        this = BoundParam(func.qualname, func.params[0].name, ir.Bound(call, outer))
+                        inner = Ctx(inner.module, inner.scope, (this, *inner.env), max(inner.depth, outer.depth + 1))
+                        self._sites.setdefault((inner.module, inner.scope, inner.env),
+                                               (self.index.path_of(cctx.module), call.line))
+                        if inner not in out:
+                            out.append(inner)
+                        if len(out) >= MAX_CONTEXTS:
+                            break
+            if params:
+                # a method is read once per call too (`obj.method()` binds `self` to `obj`), `self.m()` in a
+                # base class's method included: which `m` that calls depends on the object (`Sub.m`)
+                for call, cctx in self.callers(fv, func, owner):
+                    for outer in self.contexts(cctx, free_names(call), depth + 1):
+                        if owner is not None and outer is not cctx and isinstance(call.func, ir.Attr) and \
+                                isinstance(call.func.value, ir.Name) and self.index.resolve(call.func, outer) != fv:
+                            continue  # on this object, `self.m()` is another class's `m`
+                        method = owner is not None and isinstance(call.func, ir.Attr)
                         inner = self.index.call_env(fv, func, call, outer, skip_first=method)
                         self._sites.setdefault((inner.module, inner.scope, inner.env),
                                                (self.index.path_of(cctx.module), call.line))
@@ -109,6 +126,44 @@ class Contexts:
         self._memo[key] = result
         return result
 
+    def constructions(self, cls_v: ClassV, method: FuncV) -> list[Caller]:
+        """The calls of the project that make an object of `cls_v`, or of a subclass whose `method` is the
+        same function (`Sub(...)` runs `Base.__init__`, and `self.m()` there is `Sub.m`), each with its
+        context."""
+        key = (cls_v, method)
+        known = self._constructions.get(key)
+        if known is not None:
+            return known
+        out: list[Caller] = []
+        self._constructions[key] = out  # cycle guard
+        name = method.qualname.rsplit(".", 1)[-1]
+        for sub in self._subclasses(cls_v):
+            if self.index.class_attr(sub, name) != method:
+                continue
+            short = sub.name.rsplit(".", 1)[-1]
+            if self._load_pending(short) or not self._tabled:
+                self._table_parsed_modules()
+            found = self._calls_by_name.get(short)
+            if found is None:
+                found = [caller for facts in self.index.modules
+                         for caller in self._call_tables.get(id(facts), {}).get(short, ())]
+                self._calls_by_name[short] = found
+            out.extend(caller for caller in found[:MAX_CALLERS]
+                       if self.index.resolve(caller.call.func, caller.ctx) == sub)
+        return out
+
+    def _subclasses(self, cls_v: ClassV) -> list[ClassV]:
+        """`cls_v` and the classes of the parsed modules that derive from it."""
+        out = [cls_v]
+        for facts in self.index.modules:
+            if facts.pending or facts.error:
+                continue
+            for cname in facts.classes:
+                other = ClassV(facts.module, cname)
+                if other != cls_v and cls_v in self.index.mro(other):
+                    out.append(other)
+        return out
+
     def call_site(self, ctx: Ctx) -> tuple[str, int] | None:
         """(file, line) of the call of function `ctx.scope` whose arguments `ctx.env` binds, when a call of the
         project makes that context (the first in the order callers are read)."""
@@ -117,8 +172,10 @@ class Contexts:
             self.contexts(Ctx(ctx.module, ctx.scope), set())
         return self._sites.get(key)
 
-    def callers(self, fv: FuncV, func: Func) -> list[Caller]:
-        """The calls of `fv` in the project (and the library modules read), each with its context."""
+    def callers(self, fv: FuncV, func: Func, owner: ClassV | None = None) -> list[Caller]:
+        """The calls of `fv` in the project (and the library modules read), each with its context. For a
+        method of `owner`: also `self.m(...)` in a method of a base class of `owner` (it calls `owner`'s `m` when
+        `self` is an object of `owner`; each context of the caller tells)."""
         if self._load_pending(func.name) or not self._tabled:
             self._table_parsed_modules()  # newly parsed modules may hold call sites of `func`
         found = self._calls_by_name.get(func.name)
@@ -126,7 +183,29 @@ class Contexts:
             found = [caller for facts in self.index.modules
                      for caller in self._call_tables.get(id(facts), {}).get(func.name, ())]
             self._calls_by_name[func.name] = found
-        return [caller for caller in found[:MAX_CALLERS] if self.index.resolve(caller.call.func, caller.ctx) == fv]
+        return [caller for caller in found[:MAX_CALLERS] if self.index.resolve(caller.call.func, caller.ctx) == fv
+                or (owner is not None and self._self_call(caller, owner, fv))]
+
+    def _self_call(self, caller: Caller, owner: ClassV, fv: FuncV) -> bool:
+        """`self.m(...)` written in a method of a base class of `owner`, or `super().m(...)` in a method of a
+        subclass of `owner` that reaches `fv` (the next class of its MRO that defines `m`)."""
+        f = caller.call.func
+        if not isinstance(f, ir.Attr) or caller.ctx.scope is None:
+            return False
+        if isinstance(f.value, ir.Name):
+            this = self.index.self_class(ParamV(caller.ctx.module, caller.ctx.scope, f.value.id))
+            return this is not None and this != owner and this in self.index.mro(owner)
+        if not (isinstance(f.value, ir.Call) and ir.dotted(f.value.func) == "super" and not f.value.args):
+            return False
+        func = self.index.func(FuncV(caller.ctx.module, caller.ctx.scope))
+        if func is None or func.class_name is None:
+            return False
+        mro = self.index.mro(ClassV(caller.ctx.module, func.class_name))
+        for base in mro[1:]:
+            found = self.index.class_attr(base, f.attr)
+            if isinstance(found, FuncV):
+                return found == fv
+        return False
 
     def _table_parsed_modules(self) -> None:
         """Add the calls of the modules parsed since the last time (placeholders hold none yet)."""

@@ -253,19 +253,26 @@ class Declarations:
         cls_v = ClassV(value.module, func.class_name)
         return cls_v if self.routers.router_kind(cls_v) else None
 
-    def _may_be_self(self, name: str, ctx: Ctx) -> bool:
-        """Whether `name` read in `ctx.scope` can be the first parameter of a method: only a name that the
-        function or one around it binds (a parameter, or a local that may alias one) can; any other is a
-        module's or a builtin (and resolving it may parse the module it is imported from, for nothing)."""
+    def _may_be_self(self, name: str, ctx: Ctx, depth: int = 0) -> bool:
+        """Whether `name` read in `ctx.scope` can be the first parameter of a method (what
+        `_self_router_class` asks, with no call's arguments bound): a parameter is, when it is that one; a local
+        can be only when a value it is given reads such a name (`router = self`); any other name is a module's
+        or a builtin (resolving it may parse the module it is imported from, for nothing)."""
         facts = self.index.module(ctx.module)
         scope = ctx.scope
         while scope is not None:
             func = facts.functions.get(scope) if facts is not None else None
-            if func is None:
-                return True  # cannot tell: resolve it
-            if any(p.name == name for p in func.params) or name in func.assigns or name in func.nonlocal_assigns \
-                    or any(b.name == name for b in func.binds):
-                return True
+            if func is None or name in func.nonlocal_assigns:
+                return True  # cannot tell cheaply: resolve it
+            if any(p.name == name for p in func.params):
+                return func.class_name is not None and func.params[0].name == name
+            values = [b.value for b in func.binds if b.name == name]
+            if name in func.assigns:
+                values.append(func.assigns[name])
+            if values:
+                where = Ctx(ctx.module, scope)
+                return depth >= 3 or any(self._may_be_self(read, where, depth + 1)
+                                         for value in values for read in free_names(value) if read != name)
             scope = func.parent
         return False
 

@@ -266,16 +266,6 @@ class DependencyTrees:
             node.qualname = self._outside_name(expr, ctx)
         return node
 
-    def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:
-        """The node of a call we could not follow (e.g. an unknown factory), with what it is called with."""
-        node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
-                         NodeKind.UNRESOLVED, path, line)
-        if node.qualname is None:
-            node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
-        if not node.arguments:
-            node.arguments = self._arguments(value.call, Ctx(value.module, value.scope))
-        return node
-
     def _closure(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[tuple[str, object], ...]:
         """When `expr` is (or names) a call of a project factory that returns the closure `value`
         (`current_user(optional=True)`, `current_active_user = current_user()`): the literal arguments of that
@@ -326,6 +316,17 @@ class DependencyTrees:
                       for name, value in closure if name in names and (value is None or isinstance(
                           value, (str, bool, int, float))))
         return Ctx(fv.module, func.parent, pairs) if pairs else plain
+
+    def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:
+        """A call we could not follow (e.g. an unknown factory): a leaf named by the call, with its qualified
+        name and keyword arguments when they can be told."""
+        node = self.leaf(("unresolved", ir.show(value.call), path, line), ir.show(value.call),
+                         NodeKind.UNRESOLVED, path, line)
+        if node.qualname is None:
+            node.qualname = self._outside_name(value.call.func, Ctx(value.module, value.scope))
+        if not node.arguments:
+            node.arguments = self._arguments(value.call, Ctx(value.module, value.scope))
+        return node
 
     def _arguments(self, call: ir.Call, ctx: Ctx) -> tuple[tuple[str, object, str], ...]:
         """The keyword arguments of a call the analysis cannot follow, each with the literal it evaluates to
