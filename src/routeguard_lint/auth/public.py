@@ -6,7 +6,8 @@
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
   ReDoc page, or the Swagger OAuth2 redirect;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
-  `OAuth2PasswordRequestForm`), the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
+  `OAuth2PasswordRequestForm`, or a `password` key of `await request.json()` / `await request.form()`),
+  the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
   user name) and issues a token or session (password recovery, magic links), or one that takes a refresh token
   in the request body and issues a token (token refresh: the refresh token is the credential it checks);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
@@ -49,6 +50,53 @@ PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain
 REFRESH_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
 IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
 MAX_CALL_DEPTH = 4
+
+
+def how_read(method: str) -> str:
+    return f"`await request.{method}()`"
+
+
+def _body_keys(root: DepNode) -> list[tuple[str, str]]:
+    """The keys a handler reads from the request body it parses itself (`data = await request.json()`, then
+    `data.get("password")` or `data["password"]`; `form = await request.form()`): (key, "json" / "form")."""
+    func = root.func
+    if func is None:
+        return []
+    requests = {s.param.name for s in root.params if s.kind is ParamKind.REQUEST}
+    bodies: dict[str, str] = {}
+    for bind in func.binds:
+        value = bind.value
+        if isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr in ("json", "form") \
+                and isinstance(value.func.value, ir.Name) and value.func.value.id in requests and not value.args:
+            bodies[bind.name] = value.func.attr
+    if not bodies:
+        return []
+    out: list[tuple[str, str]] = []
+    for call in func.calls:
+        f = call.func
+        if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Name) and f.value.id in bodies \
+                and call.args and isinstance(call.args[0], ir.Str):
+            out.append((call.args[0].value, bodies[f.value.id]))
+    exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds)]
+    for sites in (func.returns, func.raises, func.binds, func.effects):
+        exprs.extend(site.conditions for site in sites)
+    for value in _subscripts(exprs):
+        if isinstance(value.value, ir.Name) and value.value.id in bodies and len(value.index) == 1 and \
+                isinstance(value.index[0], ir.Str):
+            out.append((value.index[0].value, bodies[value.value.id]))
+    return out
+
+
+def _subscripts(expr: object, depth: int = 0) -> list[ir.Sub]:
+    """The subscriptions (`data["password"]`) inside expressions."""
+    if depth > 30 or expr is None or isinstance(expr, (str, int, float, bool, bytes)):
+        return []
+    if isinstance(expr, (tuple, list)):
+        return [s for item in expr for s in _subscripts(item, depth + 1)]
+    out = [expr] if isinstance(expr, ir.Sub) else []
+    for slot in getattr(expr, "__slots__", ()):
+        out.extend(_subscripts(getattr(expr, slot, None), depth + 1))
+    return out
 
 
 def _segments(path: str) -> list[str]:
@@ -104,6 +152,10 @@ class Public:
             if password is not None:
                 return f"credential flow (login, registration or password reset): takes '{password}' in the " \
                        f"request body"
+            read = next(((key, how) for key, how in _body_keys(root) if PASSWORD_FIELD.match(key)), None)
+            if read is not None:
+                return f"credential flow (login, registration or password reset): reads '{read[0]}' from the " \
+                       f"request body ({how_read(read[1])})"
             identity = next((f"'{name}' ({where})" for name, where in inputs if IDENTITY_FIELD.match(name)), None)
             if identity is not None and self.issues_token(fv):
                 return f"credential flow (password recovery or sign-in link): takes {identity} and issues a token"

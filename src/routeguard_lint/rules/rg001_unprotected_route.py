@@ -43,7 +43,8 @@ Some routes are public by design and never reported: liveness and readiness prob
 `health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz`, `ready` or `ping`, sub-paths
 included), FastAPI's own documentation, well-known discovery documents, OAuth / OpenID Connect callbacks,
 and credential flows recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler taking a
-password in the body (login, registration, password reset, `OAuth2PasswordRequestForm`), one taking an
+password in the body (login, registration, password reset, `OAuth2PasswordRequestForm`, or a `password` key
+it reads from `await request.json()` / `await request.form()` itself), one taking an
 identity and issuing a token (recovery, sign-in links), and one taking a refresh token in the body and
 issuing a token. A webhook that verifies a signature over the body is protected by it. A route whose
 only possible authentication is code outside the project is `unverified` (listed by `routeguard routes`),
