@@ -264,9 +264,9 @@ class _Writer:
         seen = self._seen.get(key)
         if seen is not None:
             self._count -= 1  # a reference is not a value of its own
-            return {"r": seen}, ("#", seen)
+            return {"r": seen}, seen
         self._seen[key] = index
-        return encoded, ("#", index)
+        return encoded, index
 
     def _items(self, values: Iterable[Any], parts: list[Any] | None) -> tuple[list[Any], list[Any] | None]:
         out: list[Any] = []
@@ -282,7 +282,7 @@ class _Writer:
             known = by_id.get(id(item))
             if known is not None:  # the same object again
                 key = known[1]
-                append({"r": key[1]})
+                append({"r": key})
             else:
                 encoded, key = self._encode_fresh(item, kind)
                 if key is not None:
@@ -301,7 +301,7 @@ class _Writer:
             return value, (kind, repr(value) if kind is float else value)
         known = self._by_id.get(id(value))
         if known is not None:  # the same object again
-            return {"r": known[1][1]}, known[1]
+            return {"r": known[1]}, known[1]
         encoded, key = self._encode_fresh(value, kind)
         if key is not None:
             self._by_id[id(value)] = (encoded, key)  # the object lives as long as the encoding
