@@ -300,7 +300,7 @@ def extract(data: bytes, path: str, module: str, is_package: bool, shape_checked
         with no_gc():
             tree = parse_text(text, shape_checked)
             sys.setrecursionlimit(max(old, RECURSION_LIMIT))
-            collector = _Collector(facts, lines, package)
+            collector = _Collector(facts, lines, package, text)
             try:
                 collector.walk(tree)
             finally:

@@ -372,6 +372,7 @@ class _Walker:
             plans.clear()
 
 
+_DEF_NAME = re.compile(r"\bdef(?:\s|\\)+(\w+)")
 _SAME_SCOPE = (cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
                cst.Finally, cst.MatchCase)
 
@@ -403,8 +404,9 @@ def _shadowed_defs(root: cst.CSTNode) -> frozenset[int]:
 
 
 class _Collector(_Walker):
-    def __init__(self, facts: ModuleFacts, lines: list[str], package: str) -> None:
+    def __init__(self, facts: ModuleFacts, lines: list[str], package: str, text: str = "") -> None:
         self.f = facts
+        self.text = text  # the source, when known: tells whether a `def` name repeats (see `walk`)
         self.lines = lines
         self.package = package
         self.line = 1
@@ -425,7 +427,9 @@ class _Collector(_Walker):
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module
 
     def walk(self, root: cst.CSTNode) -> None:
-        self._shadowed = _shadowed_defs(root)
+        # only a name defined twice can shadow (`def` and its name are one token pair in any source)
+        names = _DEF_NAME.findall(self.text) if self.text else None
+        self._shadowed = _shadowed_defs(root) if names is None or len(names) != len(set(names)) else frozenset()
         super().walk(root)
 
     # -- line counting ---------------------------------------------------------------------------
