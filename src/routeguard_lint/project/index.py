@@ -379,27 +379,18 @@ class Index:
             if test is not None:
                 return self.resolve(expr.body if test else expr.orelse, ctx, d)
             return union((self.resolve(expr.body, ctx, d), self.resolve(expr.orelse, ctx, d)))
-        if isinstance(expr, ir.BoolOp) and expr.op == "or":
-            # `x or default`: the first operand that is not falsy, when that can be told; else each candidate. The
-            # last one is the value whenever the others are falsy, whatever it is (`prefix or ""`)
+        if isinstance(expr, ir.BoolOp) and expr.op in ("or", "and") and expr.values:
+            # `x or default`: the first operand that is not falsy, when that can be told; `a and b`: the first
+            # that is falsy. Else each candidate; the last operand is the value whenever the others are passed
+            # over, whatever it is (`prefix or ""`, `only = flag and not other`)
+            decisive = expr.op == "or"  # the truth that ends the expression at an operand
             candidates = []
             for i, value in enumerate(expr.values):
                 test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
-                if test is False:
+                if test is (not decisive):
                     continue
                 candidates.append(self.resolve(value, ctx, d))
-                if test is True:
-                    break
-            return union(candidates)
-        if isinstance(expr, ir.BoolOp) and expr.op == "and" and expr.values:
-            # `a and b`: the first operand that is falsy, else the last one (`only = flag and not other`)
-            candidates = []
-            for i, value in enumerate(expr.values):
-                test = None if i == len(expr.values) - 1 else self.truth(value, ctx, d)
-                if test is True:
-                    continue
-                candidates.append(self.resolve(value, ctx, d))
-                if test is False:
+                if test is decisive:
                     break
             return union(candidates)
         if isinstance(expr, ir.Not) or (isinstance(expr, ir.Compare) and len(expr.ops) == 1):

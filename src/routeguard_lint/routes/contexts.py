@@ -65,6 +65,13 @@ class Contexts:
         # (module, function, bound arguments) of a calling context -> (file, line) of the call that made it
         self._sites: dict[tuple[str, str | None, tuple[object, ...]], tuple[str, int]] = {}
 
+    def _add(self, out: list[Ctx], inner: Ctx, cctx: Ctx, call: ir.Call) -> bool:
+        """Add the context a call made (recording where, for the app's identity); True once `out` is full."""
+        self._sites.setdefault((inner.module, inner.scope, inner.env), (self.index.path_of(cctx.module), call.line))
+        if inner not in out:
+            out.append(inner)
+        return len(out) >= MAX_CONTEXTS
+
     def contexts(self, ctx: Ctx, names: set[str], depth: int = 0) -> list[Ctx]:
         """The contexts to read code written in function `ctx.scope` in: when the function has parameters
         (`def register(app): app.include_router(...)`), one context per call of the function in the
@@ -100,11 +107,7 @@ class Contexts:
                         inner = self.index.call_env(fv, func, call, outer, skip_first=True)
                         this = BoundParam(func.qualname, func.params[0].name, ir.Bound(call, outer))
                         inner = Ctx(inner.module, inner.scope, (this, *inner.env), max(inner.depth, outer.depth + 1))
-                        self._sites.setdefault((inner.module, inner.scope, inner.env),
-                                               (self.index.path_of(cctx.module), call.line))
-                        if inner not in out:
-                            out.append(inner)
-                        if len(out) >= MAX_CONTEXTS:
+                        if self._add(out, inner, cctx, call):
                             break
             if params:
                 # a method is read once per call too (`obj.method()` binds `self` to `obj`), `self.m()` in a
@@ -116,11 +119,7 @@ class Contexts:
                             continue  # on this object, `self.m()` is another class's `m`
                         method = owner is not None and isinstance(call.func, ir.Attr)
                         inner = self.index.call_env(fv, func, call, outer, skip_first=method)
-                        self._sites.setdefault((inner.module, inner.scope, inner.env),
-                                               (self.index.path_of(cctx.module), call.line))
-                        if inner not in out:
-                            out.append(inner)
-                        if len(out) >= MAX_CONTEXTS:
+                        if self._add(out, inner, cctx, call):
                             break
         result = out or [ctx]
         self._memo[key] = result
