@@ -7,6 +7,7 @@ Kept apart from the fact types (extract.py) so that importing those does not imp
 from __future__ import annotations
 
 import re
+import threading
 from ast import literal_eval
 from collections.abc import Callable
 from functools import cache
@@ -117,9 +118,43 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
     if node is None:
         return None
     if depth > MAX_IR_DEPTH:
+        _CUTS[0] += 1
         return ir.Unknown("...")
-    convert = _CONVERTERS.get(type(node)) or _converter(type(node))
+    kind = type(node)
+    convert = _CONVERTERS.get(kind) or _converter(kind)
+    if kind in _MEMOISED:
+        memo = _STATE.memo
+        if memo is not None:
+            return _memoised(memo, convert, node, line, depth)
     return convert(node, line, depth + 1)
+
+
+class _State(threading.local):
+    # during a walk (`_Collector.walk`): (id of a node, line) -> (its conversion, the depth it was made at)
+    memo: dict[tuple[int, int], tuple[ir.Expr, int]] | None = None
+
+
+_STATE = _State()
+_CUTS = [0]  # conversions cut at MAX_IR_DEPTH so far, in any thread (only ever grows)
+# The walk converts a call again for every hook that meets it: the statement (`x = f(g())`, `await f()`),
+# each call inside it, a decorator and its call, an `if`'s test for its body and its `else` and the
+# comparison in it... (two conversions in five on dispatch). These types' conversions are remembered.
+_MEMOISED = frozenset({cst.Call, cst.Comparison})
+
+
+def _memoised(memo: dict[tuple[int, int], tuple[ir.Expr, int]], convert: _Converter, node: cst.CSTNode,
+              line: int, depth: int) -> ir.Expr:
+    """`convert`'s value for `node`, reused when this walk made it before for the same line at this depth
+    or deeper without cutting anything (so nothing is cut from this depth either: the same value)."""
+    key = (id(node), line)
+    found = memo.get(key)
+    if found is not None and depth <= found[1]:
+        return found[0]
+    cuts = _CUTS[0]
+    value = convert(node, line, depth + 1)
+    if _CUTS[0] == cuts:
+        memo[key] = (value, depth)
+    return value
 
 
 # One converter per node type (`d` is the depth of the node's children), found by the node's type: LibCST's
@@ -342,12 +377,32 @@ def _formatted(part: cst.FormattedStringExpression, line: int, depth: int) -> ir
 _DIRECTIVE = re.compile(r"#.*\b(routeguard|noqa)\b", re.IGNORECASE)
 
 
-def _col_of(line_text: str, pattern: str) -> tuple[int, int]:
-    m = re.search(pattern, line_text)
-    if not m:
-        stripped = len(line_text) - len(line_text.lstrip())
-        return stripped + 1, len(line_text.rstrip()) + 1
-    return m.start() + 1, m.end() + 1
+def _col_of(line_text: str, start: int) -> int:
+    """The column (1-based) of what was found at `start` in a line; its first non-blank one when not found."""
+    return start + 1 if start >= 0 else len(line_text) - len(line_text.lstrip()) + 1
+
+
+_DEF_KEYWORD = re.compile(r"(async\s+)?def\b")
+
+
+def _found(pattern: re.Pattern[str], line_text: str) -> int:
+    m = pattern.search(line_text)
+    return m.start() if m else -1
+
+
+def _word(line_text: str, name: str) -> int:
+    """Where `name` (an identifier) first occurs as a whole word in the line (a regular expression's
+    `\\bname\\b`), or -1, without compiling a regular expression per name (which cost more than the search)."""
+    if not name.isascii():
+        return _found(re.compile(rf"\b{re.escape(name)}\b"), line_text)
+    word = _WORD.match
+    start = line_text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and word(line_text, start - 1)) and not word(line_text, end):
+            return start
+        start = line_text.find(name, start + 1)
+    return -1
 
 
 # LibCST's own visitor framework rebuilds (and re-validates) every node it passes, which costs as much as
@@ -602,7 +657,11 @@ class _Collector(_Walker):
         # only a name defined twice can shadow (`def` and its name are one token pair in any source)
         names = _def_names(self.text) if self.text else None
         self._shadowed = _shadowed_defs(root) if names is None or len(names) != len(set(names)) else frozenset()
-        super().walk(root)
+        outer, _STATE.memo = _STATE.memo, {}
+        try:
+            super().walk(root)
+        finally:
+            _STATE.memo = outer
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
@@ -731,7 +790,8 @@ class _Collector(_Walker):
         shadowed = id(node) in self._shadowed
         if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
             qual += f"@{line}"
-        col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
+        text = self._text(line)
+        col = _col_of(text, _found(_DEF_KEYWORD, text))
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
                     parent=closure.qualname if closure else None, defined_under=self._local_conditions())
@@ -754,7 +814,7 @@ class _Collector(_Walker):
     def visit_Decorator_decorator(self, node: cst.Decorator) -> None:
         line = self.line
         text = self._text(line)
-        col, _ = _col_of(text, r"@")
+        col = _col_of(text, text.find("@"))
         dec = Decorator(to_ir(node.decorator, line), line, col, len(text.rstrip()) + 1)
         self._pending_decorators = [*self._pending_decorators, dec]
 
@@ -783,7 +843,8 @@ class _Collector(_Walker):
             return
         line = self.line
         name = node.name.value
-        col, _ = _col_of(self._text(line), rf"\b{re.escape(name)}\b")
+        text = self._text(line)
+        col = _col_of(text, _word(text, name))
         func.params.append(Param(name, self._param_kind, to_ir(node.annotation.annotation, line)
                                  if node.annotation else None, to_ir(node.default, line), line, col))
 
