@@ -1,6 +1,6 @@
 """Whether this build computes the same per-file facts as another one, file by file, and at what cost.
 
-    python benchmarks/facts_compare.py --baseline OLD/src DIR... [--limit N] [--show N]
+    python benchmarks/facts_compare.py --baseline OLD/src DIR... [--limit N] [--show N] [--progress N]
 
 OLD/src is the `src` folder of another checkout of routeguard (`git worktree add` or `git archive` of the
 commit to compare with). Its package is copied under another name into a temporary folder, so both
@@ -135,6 +135,8 @@ def _compare(args: argparse.Namespace, name: str) -> int:
                 differ += 1
                 if differ <= args.show:
                     print(f"differs: {path}", flush=True)
+            if args.progress and files % args.progress == 0:
+                print(f"... {files} files, {differ} differ (now in {root})", flush=True)
     print(f"{files} files, {differ} with different facts; CPU beyond the parse: baseline "
           f"{spent['old']:.2f} s, this build {spent['new']:.2f} s "
           f"({'one shared parse: ' + format(spent['parse'], '.2f') + ' s' if shared else 'each parses'})")
@@ -147,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dirs", nargs="+", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="stop after N files (0: all)")
     parser.add_argument("--show", type=int, default=20, help="list at most N differing files")
+    parser.add_argument("--progress", type=int, default=0, help="print the counts every N files")
     args = parser.parse_args(argv)
     temp = Path(tempfile.mkdtemp(prefix="routeguard-compare-"))
     try:
