@@ -279,6 +279,7 @@ class Index:
         self.lib_modules: set[str] = set()
         self._lib_mode = False
         self._sole: dict[str, dict[str, str]] = {}  # see `_sole_defs`
+        self._strings_in_flight: set[tuple[int, Ctx]] = set()  # see `string`
 
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
@@ -1518,11 +1519,24 @@ class Index:
         return self.formatted(call.args[0], ctx, spec, depth) if spec is not None else None
 
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
-        """Statically evaluate a string expression (literals, constants, f-strings, settings attributes)."""
+        """Statically evaluate a string expression (literals, constants, f-strings, settings attributes).
+        An expression whose evaluation reaches itself again in the same context is unknown there: in
+        `url = f"http://{url}"` the `url` inside is the binding before (a parameter here), never this one, and
+        following it as this one would only unfold the same text again, once per level of depth."""
         if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         if isinstance(expr, ir.Str):
             return expr.value
+        key = (id(expr), ctx)
+        if key in self._strings_in_flight:
+            return None
+        self._strings_in_flight.add(key)
+        try:
+            return self._string(expr, ctx, depth)
+        finally:
+            self._strings_in_flight.discard(key)
+
+    def _string(self, expr: ir.Expr, ctx: Ctx, depth: int) -> str | None:
         if isinstance(expr, ir.Bound):
             return self.string(expr.expr, expr.ctx, depth + 1)
         if isinstance(expr, ir.FStr):
