@@ -255,17 +255,6 @@ class ModuleFacts:
     # search for the classes holding an attribute parses only the files that may hold one
     class_attrs: str = ""
 
-    def __reduce_ex__(self, protocol: Any) -> str | tuple[Any, ...]:
-        """Facts the cache has just encoded (a worker stores them, then sends them to the parent) are
-        pickled as that encoding, which the parent decodes several times faster than it unpickles the
-        objects (cache.pickled_payload); any others as usual."""
-        from routeguard_lint.facts import cache
-
-        payload = cache.pickled_payload(self)
-        if payload is not None:
-            return cache.from_payload, (payload,)
-        return object.__reduce_ex__(self, protocol)
-
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:
     """A placeholder (`pending`) for a file that need not be parsed yet, or None when `extract` must read
