@@ -22,6 +22,7 @@ from routeguard_lint.facts.extract import (
     MAX_IR_DEPTH,
     YIELD_BIND,
     AssignedIn,
+    AttrWrite,
     Bind,
     CallSite,
     ClassDef,
@@ -1020,7 +1021,8 @@ class _Collector(_Walker):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
                 self._bind(t.value, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
-                self._instance_attr(t.value.value, t.attr.value, value)
+                if not self._instance_attr(t.value.value, t.attr.value, value):
+                    self._attr_write(t, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Attribute) and \
                     t.value.attr.value == "state" and isinstance(t.value.value, cst.Name):
                 # `request.state.user = user`: a per-request attribute this function sets (auth's memo check)
@@ -1030,16 +1032,30 @@ class _Collector(_Walker):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
 
-    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> None:
-        """`self.attr = value` in a method of a class: an attribute of its instances."""
+    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> bool:
+        """`self.attr = value` in a method of a class: an attribute of its instances (True when it is one)."""
         func = self._func()
         if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
-            return
+            return False
         cls = self.f.classes.get(func.class_name)
         if cls is None:
-            return
+            return True
         if attr not in cls.instance_attrs or func.name == "__init__":
             cls.instance_attrs[attr] = AssignedIn(value, func.qualname)
+        return True
+
+    def _attr_write(self, target: cst.Attribute, value: ir.Expr, line: int) -> None:
+        """`name.attr = value` where `name` is a module's (a global, an import): not a local or parameter of the
+        function it is in (bound before this line), nor in a class body."""
+        owner = target.value.value if isinstance(target.value, cst.Name) else ""
+        if not owner or self._class() is not None:
+            return
+        func = self._func()
+        if func is not None and (owner in func.assigns or any(p.name == owner for p in func.params)):
+            return
+        conditions = self._local_conditions() if func is not None else tuple(self.conditions)
+        self.f.attr_writes.setdefault(target.attr.value, []).append(
+            AttrWrite(ir.Name(owner), value, func.qualname if func else None, line, conditions))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
