@@ -90,6 +90,14 @@ class Carrier:
 
 
 @dataclass(frozen=True, slots=True)
+class Memo:
+    """`AV.value` of what a request carries in `request.state.<attr>`: what code that ran earlier for the request
+    stored there (a middleware, another dependency), not a value built from the credential the walk misses."""
+
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     """What an unknown value that does not depend on the request was read from (`AV.value` of an "unk"): the
     expression's text and "path:line"."""
@@ -206,6 +214,7 @@ class Flow:
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
                                frozenset[str] | None], Outcome] = {}
         self.closures = Closures(index)
+        self._constructed: dict[tuple[ClassV, str | None, str | None, str], AV] = {}
         self.environment = EnvironmentFields(index)
         self.provided = ProvidedValues(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
@@ -307,6 +316,39 @@ class Flow:
         walk = _Walk(self, init, func, {}, 0, UNK)
         attrs = dict(walk._init_attrs(cls, init, func, [], env, 0))
         return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), True)
+
+    def constructed(self, cls: ClassV, made: InstanceV | None) -> AV:
+        """`self` of a method FastAPI calls on an object it was given (`Depends(ProxyAuth(auto_enforce=True))`:
+        `made`, its `__call__`) or on the object it makes of a class dependency (`made` None, its `__init__`):
+        an object of `cls` (the subclass, whose methods and class attributes `self` finds first), with what
+        `__init__` stores on `self` from the construction's arguments, read where the construction is written.
+        An argument the evaluator cannot tell is a setting of that construction (a test of it names it)."""
+        key = (cls, made.module, made.scope, ir.show(made.call, 400)) if made is not None else (cls, None, None, "")
+        found = self._constructed.get(key)
+        if found is not None:
+            return found
+        self._constructed[key] = out = AV("obj", Inst(cls, ()), False)
+        init = self.index.class_attr(cls, "__init__")
+        func = self.index.func(init) if isinstance(init, FuncV) else None
+        if made is not None and isinstance(init, FuncV) and func is not None and \
+                not any(isinstance(a, ir.Star) for a in made.call.args):
+            ctx = Ctx(made.module, made.scope)
+            where = f"{self.index.path_of(made.module)}:{made.call.line}"
+            args = [self._argument(a, ctx, where) for a in made.call.args]
+            kwargs = {k: self._argument(v, ctx, where) for k, v in made.call.kwargs if k != "**"}
+            walk = _Walk(self, init, func, {}, 0, UNK)
+            attrs = dict(walk._init_attrs(cls, init, func, args, kwargs, 0))
+            out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
+        self._constructed[key] = out
+        return out
+
+    def _argument(self, expr: ir.Expr, ctx: Ctx, where: str) -> AV:
+        """A construction argument, read where the construction is written: a literal the evaluator knows, else
+        a setting of that construction."""
+        value = self.index.resolve(expr, ctx)
+        if isinstance(value, LiteralV) and not self.environment.read_at_run_time(expr, ctx):
+            return NONE if value.value is None else AV("const", value.value)
+        return AV("unk", Setting(ir.show(expr, 60), where))
 
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK,
@@ -740,11 +782,18 @@ class _Walk:
             return AV("obj", Carrier(expr.attr), True)
         if base.kind == "forged":
             return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
+        if isinstance(expr.value, ir.Attr) and expr.value.attr == "state" and base.kind in ("unk", "obj"):
+            return AV("unk", Memo(expr.attr), base.taint)  # `request.state.user`
         if isinstance(base.value, Inst):
             stored = base.value.get(expr.attr)
             if stored is not None:
                 return stored
-        if base.kind == "unk" and not base.taint and isinstance(ir.dotted(expr), str):
+            # a class attribute, looked up from the object's own class (a subclass's overrides its base's)
+            found = self.flow.index.class_attr(base.value.cls, expr.attr)
+            if isinstance(found, LiteralV):
+                return NONE if found.value is None else AV("const", found.value)
+        if (base.kind == "unk" or isinstance(base.value, Inst)) and not base.taint and \
+                isinstance(ir.dotted(expr), str):
             return self._known(expr) or UNK  # `settings.REQUIRE_LOGIN`, when the evaluator knows it
         return AV("unk", None, base.taint)
 
@@ -798,10 +847,11 @@ class _Walk:
         if test.kind == "crash":
             return CRASH
         t = test.truth()
-        if t is True:
-            return self.eval(expr.body, d)
-        if t is False:
-            return self.eval(expr.orelse, d)
+        if t is not None:
+            chosen = self.eval(expr.body if t else expr.orelse, d)
+            # `creds.credentials if creds is not None else None`: the None a test of the missing credential
+            # chose stands for that credential (a function handed it walks as handed a missing one)
+            return chosen.tainted() if test.taint and chosen.kind == "none" else chosen
         body, orelse = self.eval(expr.body, d), self.eval(expr.orelse, d)
         if (body.kind == "crash") != (orelse.kind == "crash"):
             # `None if not settings.keys else verify(token)` is `if not settings.keys: ... else: <raise>`: what
@@ -1149,7 +1199,20 @@ class _Walk:
         if this is None or not isinstance(this.value, Inst):
             return None
         found = self.flow.index.class_attr(this.value.cls, name)
-        return (this, found) if isinstance(found, FuncV) else None
+        if not isinstance(found, FuncV):
+            return None
+        if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and self.func.params and \
+                f.value.id == self.func.params[0].name and self.func.class_name is not None:
+            # `self.check()` in a method that stores attributes on `self` (`self.token = ...` in `__init__`):
+            # the object with them, as this walk computes them
+            cdef = self.flow.index.cls(ClassV(self.fv.module, self.func.class_name))
+            stored = {attr: self.eval(assigned.value) for attr, assigned in cdef.instance_attrs.items()
+                      if assigned.function == self.func.qualname} if cdef is not None else {}
+            if stored:
+                attrs = {**dict(this.value.attrs), **stored}
+                this = AV("obj", Inst(this.value.cls, tuple(sorted(attrs.items()))),
+                          this.taint or any(v.taint for v in stored.values()))
+        return this, found
 
     def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV]) -> AV:
         """The object `Class(args)` makes: what `__init__` stores on `self` (`self.key = key`), read with the

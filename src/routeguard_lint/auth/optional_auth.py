@@ -36,6 +36,7 @@ from routeguard_lint.auth.missing_credential import (
     WEBSOCKET,
     Exit,
     Flow,
+    Memo,
     Outcome,
     join,
 )
@@ -174,7 +175,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
         return facts
     facts.consumes = bool(query) or reads_request or any(
         isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
-    env: dict[str, AV] = {**_closure(node), **provided, **query, **requests}
+    env: dict[str, AV] = {**_closure(node, flow), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
     facts.carries = True
@@ -210,10 +211,28 @@ def _provided(node: DepNode, flow: Flow) -> dict[str, AV]:
     return out
 
 
-def _closure(node: DepNode) -> dict[str, AV]:
+def _closure(node: DepNode, flow: Flow) -> dict[str, AV]:
     """What the factory call that made the node's closure passed (`current_user(optional=True)`): its literal
-    arguments, bound to the factory's parameters the closure reads."""
-    return {name: NONE if value is None else AV("const", value) for name, value in node.closure}
+    arguments, bound to the factory's parameters the closure reads. For a method FastAPI calls on an object
+    (`__call__` of `Depends(ProxyAuth(auto_enforce=True))`) or on the object it makes of a class that inherits
+    its `__init__`: `self`, that object (see `Flow.constructed`)."""
+    out = {name: NONE if value is None else AV("const", value) for name, value in node.closure}
+    this = _self(node, flow)
+    if this is not None:
+        out[this[0]] = this[1]
+    return out
+
+
+def _self(node: DepNode, flow: Flow) -> tuple[str, AV] | None:
+    func = node.func
+    if func is None or func.class_name is None or not func.params or func.params[0].name != "self":
+        return None
+    if node.kind is NodeKind.INSTANCE and node.instance is not None and isinstance(node.instance.cls, ClassV):
+        return "self", flow.constructed(node.instance.cls, node.instance)
+    if node.kind is NodeKind.CLASS and node.cls is not None and node.func_module is not None and \
+            ClassV(node.func_module, func.qualname.rpartition(".")[0]) != node.cls:
+        return "self", flow.constructed(node.cls, None)
+    return None
 
 
 def _optional_source(node: DepNode) -> bool:
@@ -251,13 +270,13 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     params = {s.param.name for s in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
     if direct and node.kind is not NodeKind.ROUTE:
-        env = {**_closure(node), **_missing_query_credentials(node, in_path)}
+        env = {**_closure(node, flow), **_missing_query_credentials(node, in_path)}
         env.update({via: MISSING for _c, via in direct if via in params})
         facts.optional_outcome = flow.run(fv, env)
     if any(b.anonymous is False for b, _c, _v in creds):
         facts.anonymous = False
         return facts
-    env = {**_closure(node), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
+    env = {**_closure(node, flow), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
     if outcome.passes and outcome.state_tests:
@@ -268,7 +287,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             # the missing credential is used only on the paths another input opens: RG008 asks about the
             # request that carries neither
             absent = {name: MISSING for name in _optional_inputs(node)[:4]}
-            direct_env = {**_closure(node), **_missing_query_credentials(node, in_path)}
+            direct_env = {**_closure(node, flow), **_missing_query_credentials(node, in_path)}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.idle = _idle(node, outcome)
@@ -297,7 +316,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
         facts.guard = facts.request_guard = True
     elif query or (requests and (provided or reads.reads_request(fv))):
         reads_it = bool(query) or reads.reads_request(fv)
-        env = {**_closure(node), **provided, **query, **requests}
+        env = {**_closure(node, flow), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
         if not outcome.passes or _idle(node, outcome):
             facts.anonymous = False
@@ -318,6 +337,8 @@ def _instance(node: DepNode, flow: Flow, env: dict[str, AV]) -> AV:
     if node.func is None or node.func_module is None:
         return AV("obj", None, True)
     init = FuncV(node.func_module, node.func.qualname)
+    if node.cls is not None:
+        return flow.instance(node.cls, init, env)
     cls = ClassV(node.func_module, node.func.class_name or "")
     module, _, name = node.label.rpartition(".")
     while module and flow.index.module(module) is None:
@@ -505,6 +526,8 @@ def optional_use(outcome: Outcome | None) -> list[Exit]:
         return []
     out: list[Exit] = []
     for ex in outcome.exits:
+        if isinstance(ex.value.value, Memo):
+            continue  # what earlier code stored on the request (`return request.state.user`), not the credential
         if ex.implicit or (ex.expr is not None and ex.value.taint and (ex.value.kind in ("obj", "unk") or
                                                           (ex.value.kind == "const" and ex.value.truth()))):
             out.append(ex)
