@@ -99,6 +99,9 @@ class NodeAuth:
     # anything) runs only when a value made from the credential is there (`if token: ...`); the connection is
     # never accepted, which the client sees as a refusal
     idle: bool = False
+    # what middleware stored for the request that its walk read (`request.state.user (set by <middleware>)`):
+    # what a middleware made of the request's credential, handed on (carried, not consumed here)
+    middleware: tuple[str, ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -171,7 +174,9 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     provided = _provided(node, flow)
     reads_request = bool(requests) and reads.reads_request(fv)
-    if not creds and not query and not reads_request and not (requests and provided):
+    # what a middleware made of the request's credential (`request.state.user`): carried, not consumed here
+    stored = flow.reads_middleware_value(fv)
+    if not creds and not query and not reads_request and not stored and not (requests and provided):
         return facts
     facts.consumes = bool(query) or reads_request or any(
         isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
@@ -314,10 +319,12 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and (provided or reads.reads_request(fv))):
-        reads_it = bool(query) or reads.reads_request(fv)
+    elif query or (requests and (provided or reads.reads_request(fv))) or flow.reads_middleware_value(fv):
+        # (what a middleware stored for the request is what it made of the request's credential)
+        reads_it = bool(query) or reads.reads_request(fv) or flow.reads_middleware_value(fv)
         env = {**_closure(node, flow), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
+        facts.middleware = tuple(sorted(outcome.middleware))
         if not outcome.passes or _idle(node, outcome):
             facts.anonymous = False
             facts.guard = facts.request_guard = True
