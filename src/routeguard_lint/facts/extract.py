@@ -157,6 +157,9 @@ class Func:
     nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)
     # local name -> its declared type (`service: AuthService = app.state.service`), the last annotation written
     declared: dict[str, ir.Expr] = field(default_factory=dict)
+    # `name.attr` of every `name.attr = value` (`+=`, annotated) on an object other than the method's own `self`
+    # (`state.initialized = True`): an attribute of a shared object this function changes at run time
+    attr_writes: list[str] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in

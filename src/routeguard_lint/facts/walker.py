@@ -1035,6 +1035,8 @@ class _Collector(_Walker):
     def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> bool:
         """`self.attr = value` in a method of a class: an attribute of its instances (True when it is one)."""
         func = self._func()
+        if func is not None and (func.class_name is None or not func.params or func.params[0].name != owner):
+            func.attr_writes.append(f"{owner}.{attr}")  # an attribute of another object
         if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
             return False
         cls = self.f.classes.get(func.class_name)
@@ -1075,6 +1077,10 @@ class _Collector(_Walker):
                 cls.attrs.setdefault(node.target.value, ir.Unknown("<annotation>"))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        target, func = node.target, self._func()
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None and \
+                (func.class_name is None or not func.params or func.params[0].name != target.value.value):
+            func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
         if isinstance(node.target, cst.Name):
             name = node.target.value
             self._flow_bind(name, ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name),
