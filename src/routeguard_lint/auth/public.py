@@ -2,7 +2,8 @@
 
 * liveness and readiness probes: a path segment `health`, `healthz`, `ready`, `readyz`, `livez`, `ping`, ...
   (sub-paths included: `/health/db`, `/health/ready`);
-* well-known discovery documents (`/.well-known/openid-configuration`, `/.well-known/jwks.json`);
+* well-known discovery documents (`/.well-known/openid-configuration`, `/.well-known/jwks.json`), also under
+  a prefix (an issuer's path, a mounted app: RFC 8414, OpenID Connect discovery);
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
   ReDoc page, or the Swagger OAuth2 redirect;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
@@ -100,7 +101,10 @@ def _subscripts(expr: object, depth: int = 0) -> list[ir.Sub]:
 
 
 def _segments(path: str) -> list[str]:
-    return [s.lower() for s in path.split("/") if s and not s.startswith("{")]
+    """The literal segments of a route's path, lower-cased. A path the analysis could not compute is shown as
+    its source text (`f'{ISSUER}/health'`): its quotes are not part of a segment, and a segment holding an
+    unknown value (`{ISSUER}`, a path parameter) is left out."""
+    return [s.strip("'\"").lower() for s in path.split("/") if s.strip("'\"") and "{" not in s]
 
 
 class Public:
@@ -133,7 +137,7 @@ class Public:
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
-        if segments[:1] == [".well-known"]:
+        if ".well-known" in segments:  # under an issuer's or a mounted app's prefix too (RFC 8414, OIDC discovery)
             return "well-known discovery document (RFC 8615: /.well-known/...)"
         if root is not None and root.func is not None and root.func_module is not None and \
                 self._serves_docs(FuncV(root.func_module, root.func.qualname), 0, set()):
