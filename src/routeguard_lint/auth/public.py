@@ -10,7 +10,8 @@
   `OAuth2PasswordRequestForm`, or a `password` key of `await request.json()` / `await request.form()`),
   the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
   user name) and issues a token or session (password recovery, magic links), or one that takes a refresh token
-  in the request body and issues a token (token refresh: the refresh token is the credential it checks);
+  or a one-time code (`verification_code`, `otp`, ...) in the request body and hands it to a call (token
+  refresh, e-mail verification: the body value is the credential it checks, whoever checks it);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
   identity provider sends the browser back with an authorisation code.
 
@@ -49,6 +50,11 @@ DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.do
 PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
                             re.IGNORECASE)
 REFRESH_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
+# one-time codes sent to the user (e-mail verification, a sign-in or confirmation code): not a bare `code` or
+# `token`, which name many other things
+CODE_FIELD = re.compile(r"^(verification_code|verification_token|verify_code|verify_token|confirmation_code|"
+                        r"confirmation_token|activation_code|activation_token|otp|otp_code|one_time_code|"
+                        r"one_time_password|email_code|email_token|email_verification_token)$", re.IGNORECASE)
 IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
 MAX_CALL_DEPTH = 4
 
@@ -98,6 +104,21 @@ def _subscripts(expr: object, depth: int = 0) -> list[ir.Sub]:
     for slot in getattr(expr, "__slots__", ()):
         out.extend(_subscripts(getattr(expr, slot, None), depth + 1))
     return out
+
+
+def _mentions(expr: object, direct: set[str], models: set[str], field: str, depth: int = 0) -> bool:
+    """`expr` is, or holds, the body value: a parameter of `direct` (or an attribute of it: `token.strip()`), a
+    model parameter of `models` handed whole, or its attribute `field` (`body.refresh_token`)."""
+    if depth > 30 or expr is None or isinstance(expr, (str, int, float, bool, bytes)):
+        return False
+    if isinstance(expr, (tuple, list)):
+        return any(_mentions(item, direct, models, field, depth + 1) for item in expr)
+    if isinstance(expr, ir.Name):
+        return expr.id in direct or expr.id in models
+    if isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Name):
+        return expr.value.id in direct or (expr.value.id in models and expr.attr == field)
+    return any(_mentions(getattr(expr, slot, None), direct, models, field, depth + 1)
+               for slot in getattr(expr, "__slots__", ()))
 
 
 def _segments(path: str) -> list[str]:
@@ -163,12 +184,41 @@ class Public:
             identity = next((f"'{name}' ({where})" for name, where in inputs if IDENTITY_FIELD.match(name)), None)
             if identity is not None and self.issues_token(fv):
                 return f"credential flow (password recovery or sign-in link): takes {identity} and issues a token"
-            refresh = next((name for name, where in inputs if where == "body" and REFRESH_FIELD.match(name)), None)
-            if refresh is not None and self.issues_token(fv):
-                return f"credential flow (token refresh): takes '{refresh}' in the request body and issues a token"
+            # a refresh token or a one-time code in the body is the credential the flow checks: the handler must
+            # hand it on (to the lookup or verification); one it never reads checks nothing
+            for name, where in inputs:
+                if where != "body" or not (REFRESH_FIELD.match(name) or CODE_FIELD.match(name)):
+                    continue
+                handed = self._handed(root, name)
+                if handed is None:
+                    continue
+                flow = "token refresh" if REFRESH_FIELD.match(name) else "e-mail verification or one-time code"
+                return f"credential flow ({flow}): takes '{name}' in the request body and hands it to `{handed}`"
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"
+        return None
+
+    def _handed(self, root: DepNode, name: str) -> str | None:
+        """The call the handler hands the body value `name` to (as an argument, or the body model holding it):
+        `service.refresh(refresh_token=body.refresh_token)`, `TOKENS.pop(token)`; None when it never does."""
+        func = root.func
+        if func is None or root.func_module is None:
+            return None
+        ctx = Ctx(root.func_module, func.qualname)
+        direct: set[str] = set()
+        models: set[str] = set()
+        for source in root.params:
+            if source.kind not in (ParamKind.BODY, ParamKind.FORM):
+                continue
+            param = source.param.name
+            if param == name:
+                direct.add(param)
+            elif name in self._body_fields(source.param.annotation, ctx):
+                models.add(param)
+        for call in func.calls:
+            if any(_mentions(arg, direct, models, name) for arg in (*call.args, *(value for _key, value in call.kwargs))):
+                return ir.show(call.func, 60)
         return None
 
     def _serves_docs(self, fv: FuncV, depth: int, seen: set[FuncV]) -> bool:
