@@ -13,7 +13,14 @@
   or a one-time code (`verification_code`, `otp`, ...) in the request body and hands it to a call (token
   refresh, e-mail verification: the body value is the credential it checks, whoever checks it);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
-  identity provider sends the browser back with an authorisation code.
+  identity provider sends the browser back with an authorisation code;
+* sign-in starts: a handler that builds an authorization request (an OAuth / OIDC / SAML client's
+  authorization API, such as authlib's `authorize_redirect`, or a URL or dict with `client_id` and
+  `response_type`, `redirect_uri` or `scope`, and no token-request parameter) and returns it, as a redirect or
+  in the response, and nothing else; an OAuth server's authorization endpoint (the handler, or a function it
+  calls, takes `response_type`, `client_id` and `redirect_uri` and answers with a redirect); and a handler
+  that sets a pre-authentication session cookie: one that a later step (a route whose dependencies read that
+  cookie) exchanges for a session cookie or token of its own.
 
 A webhook that verifies a signature over the request body (an HMAC computed over it and compared, with
 `hmac.compare_digest`, against a header; or a signature-verifying library call such as Stripe's
