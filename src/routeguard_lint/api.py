@@ -149,7 +149,7 @@ class _Pending:
     """Stands for a module not parsed yet; see OnDemandModules."""
 
     __slots__ = ("_owner", "_stub")
-    _KNOWN = frozenset({"path", "module", "is_package", "lines", "pending"})
+    _KNOWN = frozenset({"path", "module", "is_package", "lines", "pending", "sole_defs", "class_attrs"})
 
     def __init__(self, stub: ModuleFacts, owner: OnDemandModules):
         self._stub = stub

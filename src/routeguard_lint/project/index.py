@@ -281,10 +281,18 @@ class Index:
         self.library = library
         self.lib_modules: set[str] = set()
         self._lib_mode = False
+        self._sole: dict[str, dict[str, str]] = {}  # see `_sole_defs`
 
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
         return self.by_name.get(name)
+
+    def _sole_defs(self, facts: ModuleFacts) -> dict[str, str]:
+        """A placeholder's names bound only by one `def` or `class` (`ModuleFacts.sole_defs`), by name."""
+        table = self._sole.get(facts.module)
+        if table is None:
+            table = self._sole[facts.module] = dict(e.rsplit(":", 1) for e in facts.sole_defs.split())
+        return table
 
     def canonical(self, name: str) -> str:
         facts = self.by_name.get(name)
@@ -1179,6 +1187,12 @@ class Index:
         cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
+        if facts.pending:  # a placeholder (api.OnDemandModules) answers a name only a `def`/`class` binds
+            kind = self._sole_defs(facts).get(name)
+            if kind is not None:
+                value: Value = FuncV(facts.module, name) if kind == "def" else ClassV(facts.module, name)
+                self._cache[cache_key] = value
+                return value
         # while `name = expr` is being evaluated, `name` inside `expr` is its earlier binding: the `def` or
         # `class` in `handler = router.post("/x")(handler)`
         self._cache[cache_key] = FuncV(facts.module, name) if name in facts.functions and name in facts.assigns \
@@ -1454,8 +1468,8 @@ class Index:
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """A module-level `name = expr`, following `from x import name` re-exports."""
         facts = self.by_name.get(module)
-        if facts is None or depth > 10:
-            return None
+        if facts is None or depth > 10 or (facts.pending and name in self._sole_defs(facts)):
+            return None  # (a placeholder's name bound by nothing but a `def` or `class`: no assignment)
         if name in facts.assigns:
             return facts.assigns[name], Ctx(facts.module)
         if name in facts.functions or name in facts.classes:

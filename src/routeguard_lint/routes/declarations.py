@@ -45,6 +45,8 @@ from routeguard_lint.routes.routers import Routers
 from routeguard_lint.vocabulary import APP_URL_DEFAULTS, HTTP_METHODS, last_name
 
 ROUTE_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "route"})
+# the decorators `_decorator_call` reads when applied by hand: `app.get("/x")(handler)`, `app.middleware("http")(f)`
+_HAND_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "middleware"})
 # `router.x(...)` calls that declare a route, include or mount something, or add middleware
 REGISTRATIONS = frozenset({"include_router", "add_api_route", "mount", "add_api_websocket_route", "add_route",
                            "add_middleware"})
@@ -414,7 +416,7 @@ class Declarations:
         dec_call = call.func
         assert isinstance(dec_call, ir.Call) and isinstance(dec_call.func, ir.Attr)
         method = dec_call.func.attr
-        if method not in HTTP_METHODS and method not in ("api_route", "websocket", "middleware"):
+        if method not in _HAND_DECORATORS:
             return
         targets = _handlers(self.index.resolve_at(call.args[0], ctx, call.line))
         if not targets:
@@ -453,6 +455,8 @@ class Declarations:
                    loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...] = ()) -> None:
         f = call.func
         if isinstance(f, ir.Call) and isinstance(f.func, ir.Attr) and len(call.args) == 1:
+            if f.func.attr not in _HAND_DECORATORS:
+                return  # `x.op("||")(y)`: not a decorator applied by hand, so no caller search for it
             for cctx in self.calling.contexts(ctx, free_names(call)):
                 self._decorator_call(site, call, cctx)
             return
@@ -536,8 +540,8 @@ class Declarations:
         if holders is None:
             holders = self._class_attrs[arg.attr] = []
             for stub in self.index.modules:
-                if stub.pending and arg.attr not in stub.words.split():
-                    continue  # not parsed yet (demand-driven) and never names the attribute
+                if stub.pending and arg.attr not in stub.class_attrs.split():
+                    continue  # not parsed yet (demand-driven) and no class body there binds the name
                 facts = self.index.module(stub.module) or stub  # a placeholder is parsed when read
                 if facts.error or facts.module in self.index.lib_modules:
                     continue
