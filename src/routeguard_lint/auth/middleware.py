@@ -13,7 +13,7 @@ from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import Ctx, FuncV
 from routeguard_lint.routes.middleware import MiddlewareReader, Role
-from routeguard_lint.vocabulary import VERIFYING_CALLS
+from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
 
 def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | None, str | None]:
@@ -39,7 +39,7 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | No
             "app" in f.attr.lower()
 
     ctx = Ctx(fv.module, func.qualname)
-    flow = Flow(reader.index, calls.callee, VERIFYING_CALLS, credential_key, next_app=next_app,
+    flow = Flow(reader.index, calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting, next_app=next_app,
                 decide=lambda expr: _test_value(reader, expr, ctx))
     env = {request: AV("obj", None, True)} if request else {}
     outcome = flow.run(fv, env)

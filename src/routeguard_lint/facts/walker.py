@@ -820,19 +820,24 @@ class _Collector(_Walker):
         self._pending_decorators = [*self._pending_decorators, dec]
 
     def visit_Parameters_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "pos"
+        if not self._in_lambda:  # a lambda's parameters (in a default: `Body(default_factory=lambda: ...)`)
+            self._param_kind = "pos"
 
     def visit_Parameters_posonly_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "posonly"
+        if not self._in_lambda:
+            self._param_kind = "posonly"
 
     def visit_Parameters_star_arg(self, node: cst.Parameters) -> None:
-        self._param_kind = "vararg"
+        if not self._in_lambda:
+            self._param_kind = "vararg"
 
     def visit_Parameters_kwonly_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "kwonly"
+        if not self._in_lambda:
+            self._param_kind = "kwonly"
 
     def visit_Parameters_star_kwarg(self, node: cst.Parameters) -> None:
-        self._param_kind = "kwarg"
+        if not self._in_lambda:
+            self._param_kind = "kwarg"
 
     def visit_Param_name(self, node: cst.Param) -> None:
         func = self._func()

@@ -30,6 +30,8 @@ MAX_RESOLVE_DEPTH = 40
 # body is one object whether it is reached from its function's callers or from the code using its value.
 MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
+# the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
+SETTINGS_BASES = frozenset({"BaseSettings"})
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -270,6 +272,7 @@ class Index:
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
         self._rebindings: dict[tuple[str, str, str], tuple[Bind | None, list[Bind]] | None] = {}
         self._own_classes: dict[ClassV, bool] = {}
+        self._fields: dict[ClassV, frozenset[str]] = {}  # see `environment_fields`
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
         self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
@@ -461,7 +464,8 @@ class Index:
                     (isinstance(left, (FuncV, ClassV, ModuleV)) or _display(expr.left)):
                 return expr.ops[0] == "is not"  # `[...] is None`, `func is not None`
             right = self.resolve(expr.comparators[0], ctx, d)
-            if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)):
+            if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)) or \
+                    self.environment_field(expr.left, ctx) or self.environment_field(expr.comparators[0], ctx):
                 return None
             op, a, b = expr.ops[0], left.value, right.value
             if op in ("==", "is"):
@@ -473,10 +477,38 @@ class Index:
             return bool(expr.items)
         value = self.resolve(expr, ctx, d)
         if isinstance(value, LiteralV):
-            return bool(value.value)
+            return None if self.environment_field(expr, ctx) else bool(value.value)
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
         return None
+
+    def environment_field(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """`expr` is `<settings object>.<field>`, a field of a pydantic-settings class (`BaseSettings`) that the
+        call making the object does not pass: pydantic-settings reads it from the environment (or a `.env`
+        file) when the object is made, so the class default is only its value where nothing sets it. Its
+        value serves where a default is the best guess (a path prefix); a test of it is not decided."""
+        if not isinstance(expr, ir.Attr):
+            return False
+        base = self.resolve(expr.value, ctx)
+        if not isinstance(base, InstanceV) or not isinstance(base.cls, ClassV):
+            return False
+        return expr.attr in self.environment_fields(base.cls) and base.call.kwarg(expr.attr) is None
+
+    def environment_fields(self, cls_v: ClassV) -> frozenset[str]:
+        """The fields of `cls_v` the environment may set: its annotated class attributes (and its project
+        bases'), when it derives from a settings class; empty otherwise."""
+        found = self._fields.get(cls_v)
+        if found is not None:
+            return found
+        out: set[str] = set()
+        if any(base.rsplit(".", 1)[-1] in SETTINGS_BASES for base in self.external_bases(cls_v)):
+            for owner in self.mro(cls_v):
+                cdef = self.cls(owner)
+                for name, (annotation, _line) in (cdef.annotations.items() if cdef else ()):
+                    if not name.startswith("_") and "ClassVar" not in ir.show(annotation) and name != "model_config":
+                        out.add(name)
+        self._fields[cls_v] = frozenset(out)
+        return self._fields[cls_v]
 
     def _str_test(self, call: ir.Call, ctx: Ctx, depth: int) -> bool | None:
         """`path.endswith("/")`, `name.isidentifier()` of a known string."""

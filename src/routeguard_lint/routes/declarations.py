@@ -205,9 +205,14 @@ class Declarations:
         spread = Env(vararg=env.vararg, kwarg=env.kwarg, extra_args=env.extra_args, extra_kwargs=env.extra_kwargs)
         out: list[Registration] = []
         registers = False
-        for inner, line, conditions in calls_in(func):
+        made_by = calls_in(func)
+        if f.attr == "api_route":  # `add_path = super().api_route(path, ...)`: the decorators it returns are applied
+            made_by = sorted([*made_by, *((b.value, b.line, b.conditions) for b in func.binds
+                                          if isinstance(b.value, ir.Call) and isinstance(b.value.func, ir.Attr) and
+                                          b.value.func.attr == "api_route")], key=lambda item: item[1])
+        for inner, line, conditions in made_by:
             g = inner.func
-            if not isinstance(g, ir.Attr) or g.attr not in REGISTRATIONS:
+            if not isinstance(g, ir.Attr) or (g.attr not in REGISTRATIONS and g.attr != f.attr):
                 continue
             if isinstance(g.value, ir.Call) and ir.dotted(g.value.func) == "super" and not g.value.args:
                 next_after: ClassV | None = cls_v  # `super().add_api_route(...)`: the next class's method
@@ -331,8 +336,11 @@ class Declarations:
             guards = tuple(g for g in (self.guards.auth_decorator(d, ctx) for d in below) if g is not None)
             for router in routers:
                 made: list[Made] = [(methods, path, deps, method == "websocket", ())]
-                if self._override(router, DECORATOR_TARGETS[method], None) is not None:
-                    made = self._decorated_through_override(router, call, cctx, facts, dec, view)
+                target = DECORATOR_TARGETS[method]
+                if target == "add_api_route" and self._override(router, "api_route", None) is not None:
+                    target = "api_route"  # `@router.get` calls `self.api_route(path, methods=["GET"], ...)`
+                if self._override(router, target, None) is not None:
+                    made = self._decorated_through_override(router, call, cctx, facts, dec, view, target)
                 for r_methods, r_path, r_deps, websocket, tests in made:
                     if (router.key, r_methods, r_path, tests) in seen:
                         continue
@@ -342,13 +350,15 @@ class Declarations:
                                                 dec.col, dec.end_col, websocket, guards=guards, conditions=tests))
 
     def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
-                                    dec: Decorator, view: ClassV | None) -> list[Made]:
+                                    dec: Decorator, view: ClassV | None, target: str) -> list[Made]:
         """`@router.get(path, ...)` on a router whose class overrides the method FastAPI's decorator registers
-        through (`add_api_route`): the routes of the call FastAPI makes, `self.add_api_route(path, handler,
-        methods=["GET"], ...)`, made through the override (methods, path, dependencies, websocket, tests)."""
+        through (`target`: `api_route`, or `add_api_route` under it): the routes of the call FastAPI makes,
+        `self.add_api_route(path, handler, methods=["GET"], ...)` (or `self.api_route(path, methods=["GET"],
+        ...)`), made through the override (methods, path, dependencies, websocket, tests). Each call of FastAPI's
+        own `api_route` the override makes (`super().api_route(path + "/", ...)`) registers the handler, as the
+        decorator it returns is applied to it."""
         assert isinstance(call.func, ir.Attr)
         method = call.func.attr
-        target = DECORATOR_TARGETS[method]
         kwargs = [(k, v) for k, v in call.kwargs if k != "path"]
         if method in HTTP_METHODS:
             kwargs.append(("methods", ir.Seq("list", (ir.Str(method.upper()),))))
@@ -356,12 +366,14 @@ class Declarations:
         if method == "websocket" and rest:  # `websocket(path, name)`
             kwargs.append(("name", rest[0]))
         path_arg = call.arg(0, "path") or ir.Unknown("path")
-        made = ir.Call(ir.Attr(call.func.value, target), (path_arg, ir.Unknown("endpoint")), tuple(kwargs),
-                       dec.line, dec.col)
+        made = ir.Call(ir.Attr(call.func.value, target), (path_arg, ir.Unknown("endpoint")) if target !=
+                       "api_route" else (path_arg,), tuple(kwargs), dec.line, dec.col)
         out: list[Made] = []
         for one, octx, tests in self._registered(router, made, ctx):
             assert isinstance(one.func, ir.Attr)
             kind = one.func.attr
+            if kind == "api_route":  # FastAPI's own, which calls `self.add_api_route(path, endpoint, ...)`
+                kind = "add_api_route"
             if kind not in ("add_api_route", "add_api_websocket_route", "add_route"):
                 continue
             deps = self.params.dep_list(one.kwarg("dependencies"), octx, "route decorator dependencies=", facts.path,
