@@ -377,30 +377,37 @@ _SAME_SCOPE = (cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHan
                cst.Finally, cst.MatchCase)
 
 
-def _shadowed_defs(root: cst.CSTNode) -> frozenset[int]:
-    """The decorated `def`s (by `id`) a later `def` of the same name in the same scope rebinds. Python runs
-    each definition and its decorators in turn: `@router.get("/a") def handler` followed by
-    `@router.get("/b") def handler` registers two routes, though the name ends up bound to the second."""
-    out: set[int] = set()
+def _shadowed_defs(root: cst.CSTNode) -> tuple[frozenset[int], frozenset[int]]:
+    """The `def`s (by `id`) a scope binds its name with more than once: (decorated defs a later `def` of the same
+    name in the same scope rebinds, alternatives). Python runs each definition and its decorators in turn:
+    `@router.get("/a") def handler` followed by `@router.get("/b") def handler` registers two routes, though the
+    name ends up bound to the second. When one of the defs of a name in a function or module body is under an
+    `if` (`if not settings.auth: def authenticated(): ...` / `else: def authenticated(token=Depends(...))`),
+    the name is bound by whichever runs: each def of it is an alternative binding of the name."""
+    shadowed: set[int] = set()
+    alternatives: set[int] = set()
 
-    def scope(body: cst.CSTNode) -> None:
-        defs: dict[str, list[cst.FunctionDef]] = {}
-        scan(body, defs)
+    def scope(body: cst.CSTNode, in_class: bool) -> None:
+        defs: dict[str, list[tuple[cst.FunctionDef, bool]]] = {}
+        scan(body, defs, False)
         for same in defs.values():
-            out.update(id(d) for d in same[:-1] if d.decorators)
+            if not in_class and len(same) > 1 and any(under_if for _, under_if in same):
+                alternatives.update(id(d) for d, _ in same)
+            else:
+                shadowed.update(id(d) for d, _ in same[:-1] if d.decorators)
 
-    def scan(node: cst.CSTNode, defs: dict[str, list[cst.FunctionDef]]) -> None:
+    def scan(node: cst.CSTNode, defs: dict[str, list[tuple[cst.FunctionDef, bool]]], under_if: bool) -> None:
         for child in node.children:
             if isinstance(child, cst.FunctionDef):
-                defs.setdefault(child.name.value, []).append(child)
-                scope(child.body)
+                defs.setdefault(child.name.value, []).append((child, under_if))
+                scope(child.body, False)
             elif isinstance(child, cst.ClassDef):
-                scope(child.body)
+                scope(child.body, True)
             elif isinstance(child, _SAME_SCOPE):
-                scan(child, defs)
+                scan(child, defs, under_if or isinstance(child, cst.If))
 
-    scope(root)
-    return frozenset(out)
+    scope(root, False)
+    return frozenset(shadowed), frozenset(alternatives)
 
 
 class _Collector(_Walker):
@@ -424,12 +431,14 @@ class _Collector(_Walker):
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
-        self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module
+        self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
+        self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
 
     def walk(self, root: cst.CSTNode) -> None:
         # only a name defined twice can shadow (`def` and its name are one token pair in any source)
         names = _DEF_NAME.findall(self.text) if self.text else None
-        self._shadowed = _shadowed_defs(root) if names is None or len(names) != len(set(names)) else frozenset()
+        if names is None or len(names) != len(set(names)):
+            self._shadowed, self._alternative_defs = _shadowed_defs(root)
         super().walk(root)
 
     # -- line counting ---------------------------------------------------------------------------
@@ -565,6 +574,11 @@ class _Collector(_Walker):
         shadowed = id(node) in self._shadowed
         if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
             qual += f"@{line}"
+        elif id(node) in self._alternative_defs:
+            # one of the defs an `if` chooses between: kept apart, and the name is bound to it under the tests
+            # around it, as an assignment is (a function or module body; never a class body)
+            qual += f"@{line}"
+            self._bind(name, ir.Name(f"{name}@{line}"), line)
         col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
