@@ -148,6 +148,9 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
                                           "chosen by a test the analysis cannot decide: if not settings.AUTH_ENABLED: "
                                           "unprotected; if settings.AUTH_ENABLED: protected"),
         ("GET", "/reports/daily"): ("unverified", "`guard` (app/reports.py:11) is at run time"),
+        # a def and an assignment of the same name, one of them under the `if`
+        ("GET", "/me"): ("unverified", "`current_user` (app/security.py:72) is at run time"),
+        ("GET", "/members"): ("unverified", "`member` (app/security.py:79) is at run time"),
         # decided tests, and a later unconditional def: only the def that binds the name counts
         ("GET", "/strict"): ("protected", "app.security.strict_user@33 -> app.security._check"),
         ("GET", "/demo"): ("unprotected", ""),
