@@ -578,6 +578,16 @@ class _Collector(_Walker):
         start = self.cond_depth[-1] if self.cond_depth else 0
         return tuple(self.conditions[start:])
 
+    def _replaces_local(self, name: str) -> bool:
+        """A `def` under an `if` in a function body rebinds a local the body assigned before it (`guard =
+        anonymous`, then `if settings.auth: def guard(...)`): an alternative binding of the local, found as the
+        walk goes (the statement scan of `walk` runs only on some modules)."""
+        parent = self._func()
+        if parent is None or name not in parent.assigns:
+            return False
+        tests = self._local_conditions()
+        return bool(tests) and not any(is_marker(c) for c in tests)
+
     def _qual_prefix(self) -> str:
         parts = []
         for scope in self.stack:
@@ -651,7 +661,7 @@ class _Collector(_Walker):
         shadowed = id(node) in self._shadowed
         if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
             qual += f"@{line}"
-        elif id(node) in self._alternative_defs:
+        elif id(node) in self._alternative_defs or self._replaces_local(name):
             # one of the defs an `if` chooses between: kept apart, and the name is bound to it under the tests
             # around it, as an assignment is (a function or module body; never a class body)
             qual += f"@{line}"
