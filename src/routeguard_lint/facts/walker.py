@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from ast import literal_eval
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import ClassVar, overload
 
@@ -22,6 +22,7 @@ from routeguard_lint.facts.extract import (
     MAX_IR_DEPTH,
     YIELD_BIND,
     AssignedIn,
+    AttrWrite,
     Bind,
     CallSite,
     ClassDef,
@@ -600,34 +601,116 @@ def _def_names(text: str) -> list[str]:
     return [m.group(1) for m in _DEF_NAME.finditer(text) if not (m.start() and word(text, m.start() - 1))]
 
 
-_SAME_SCOPE = (cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
-               cst.Finally, cst.MatchCase)
+def _mentions(node: cst.CSTNode | None, name: str) -> bool:
+    """`node` holds the name `name` (asked only of an assignment to a name a `def` of its scope binds too)."""
+    if node is None:
+        return False
+    if isinstance(node, cst.Name):
+        return node.value == name
+    return any(_mentions(child, name) for child in node.children)
 
 
-def _shadowed_defs(root: cst.CSTNode) -> frozenset[int]:
-    """The decorated `def`s (by `id`) a later `def` of the same name in the same scope rebinds. Python runs
-    each definition and its decorators in turn: `@router.get("/a") def handler` followed by
-    `@router.get("/b") def handler` registers two routes, though the name ends up bound to the second."""
-    out: set[int] = set()
+def _suite(body: cst.BaseSuite) -> Sequence[cst.BaseStatement | cst.BaseSmallStatement]:
+    return body.body
 
-    def scope(body: cst.CSTNode) -> None:
-        defs: dict[str, list[cst.FunctionDef]] = {}
-        scan(body, defs)
-        for same in defs.values():
-            out.update(id(d) for d in same[:-1] if d.decorators)
 
-    def scan(node: cst.CSTNode, defs: dict[str, list[cst.FunctionDef]]) -> None:
-        for child in node.children:
-            if isinstance(child, cst.FunctionDef):
-                defs.setdefault(child.name.value, []).append(child)
-                scope(child.body)
-            elif isinstance(child, cst.ClassDef):
-                scope(child.body)
-            elif isinstance(child, _SAME_SCOPE):
-                scan(child, defs)
+def _def_under_module_if(root: cst.CSTNode) -> bool:
+    """A module-level `if` (or its `elif` / `else`) defines a function directly: a cheap test, on the module's
+    top-level statements only, for `walk` (which otherwise looks for alternative defs only when a name is
+    defined twice)."""
+    def defines(node: cst.If) -> bool:
+        for stmt in _suite(node.body):
+            if isinstance(stmt, cst.FunctionDef) or (isinstance(stmt, cst.If) and defines(stmt)):
+                return True
+        orelse = node.orelse
+        if isinstance(orelse, cst.If):
+            return defines(orelse)
+        return orelse is not None and any(isinstance(stmt, cst.FunctionDef) or (isinstance(stmt, cst.If) and
+                                                                                defines(stmt))
+                                          for stmt in _suite(orelse.body))
 
-    scope(root)
-    return frozenset(out)
+    return isinstance(root, cst.Module) and any(isinstance(stmt, cst.If) and defines(stmt) for stmt in root.body)
+
+
+_Binding = tuple[cst.FunctionDef | None, bool, cst.BaseExpression | None]  # (def or None, under an `if`, value)
+_Statements = Sequence[cst.BaseStatement | cst.BaseSmallStatement]
+
+
+def _inner_suites(stmt: cst.BaseCompoundStatement) -> list[tuple[_Statements, bool]]:
+    """The statement lists of a compound statement that run in its scope, each with whether an `if` (or its
+    `elif` / `else`) chooses it."""
+    if isinstance(stmt, cst.If):
+        orelse = stmt.orelse
+        chosen: list[tuple[_Statements, bool]] = [(_suite(stmt.body), True)]
+        if orelse is not None:
+            chosen.append(([orelse] if isinstance(orelse, cst.If) else _suite(orelse.body), True))
+        return chosen
+    suites: list[cst.BaseSuite] = []
+    if isinstance(stmt, (cst.For, cst.While)):
+        suites = [stmt.body, *([stmt.orelse.body] if stmt.orelse is not None else [])]
+    elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        suites = [stmt.body, *(h.body for h in stmt.handlers),
+                  *(extra.body for extra in (stmt.orelse, stmt.finalbody) if extra is not None)]
+    elif isinstance(stmt, (cst.With, cst.Match)):
+        suites = [stmt.body] if isinstance(stmt, cst.With) else [case.body for case in stmt.cases]
+    return [(_suite(suite), False) for suite in suites]
+
+
+def _small_binds(stmt: cst.BaseSmallStatement, binds: dict[str, list[_Binding]], under_if: bool) -> None:
+    """The names an assignment statement binds."""
+    if isinstance(stmt, cst.Assign):
+        for target in stmt.targets:
+            if isinstance(target.target, cst.Name):
+                binds.setdefault(target.target.value, []).append((None, under_if, stmt.value))
+    elif isinstance(stmt, cst.AnnAssign) and stmt.value is not None and isinstance(stmt.target, cst.Name):
+        binds.setdefault(stmt.target.value, []).append((None, under_if, stmt.value))
+
+
+def _shadowed_defs(root: cst.Module) -> tuple[frozenset[int], frozenset[int]]:
+    """The `def`s (by `id`) a scope binds its name with more than once: (decorated defs a later `def` of the same
+    name in the same scope rebinds, alternatives). Python runs each definition and its decorators in turn:
+    `@router.get("/a") def handler` followed by `@router.get("/b") def handler` registers two routes, though the
+    name ends up bound to the second. When a function or module body binds a name more than once, by `def`s or
+    a `def` and assignments, and one of those bindings is under an `if` (`if not settings.auth: def
+    authenticated(): ...` / `else: def authenticated(token=Depends(...))`; `current_user = anonymous` then `if
+    settings.auth: def current_user(...)`), the name is bound by whichever runs: each def of it is an
+    alternative binding of the name, as the assignments are. Statements only, read through their typed fields
+    (no expression walk)."""
+    shadowed: set[int] = set()
+    alternatives: set[int] = set()
+
+    def scope(body: _Statements, in_class: bool) -> None:
+        binds: dict[str, list[_Binding]] = {}
+        scan(body, binds, False)
+        for name, same in binds.items():
+            defs = [d for d, _, _ in same if d is not None]
+            if not defs:
+                continue
+            # `f = router.post("/x")(f)` wraps the binding before it: no alternative to it
+            kept = [b for b in same if b[0] is not None or not _mentions(b[2], name)]
+            if not in_class and len(kept) > 1 and any(under_if for _, under_if, _ in kept):
+                alternatives.update(id(d) for d in defs)
+            else:
+                shadowed.update(id(d) for d in defs[:-1] if d.decorators)
+
+    def scan(body: _Statements, binds: dict[str, list[_Binding]], under_if: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                binds.setdefault(stmt.name.value, []).append((stmt, under_if, None))
+                scope(_suite(stmt.body), False)
+            elif isinstance(stmt, cst.ClassDef):
+                scope(_suite(stmt.body), True)
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for part in stmt.body:
+                    _small_binds(part, binds, under_if)
+            elif isinstance(stmt, cst.BaseSmallStatement):  # a one-line suite's statements (`if c: x = 1`)
+                _small_binds(stmt, binds, under_if)
+            elif isinstance(stmt, cst.BaseCompoundStatement):
+                for inner, chosen in _inner_suites(stmt):
+                    scan(inner, binds, under_if or chosen)
+
+    scope(root.body, False)
+    return frozenset(shadowed), frozenset(alternatives)
 
 
 class _Collector(_Walker):
@@ -651,12 +734,16 @@ class _Collector(_Walker):
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
-        self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module
+        self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
+        self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
 
     def walk(self, root: cst.CSTNode) -> None:
-        # only a name defined twice can shadow (`def` and its name are one token pair in any source)
+        # only a name defined twice can shadow (`def` and its name are one token pair in any source); a def
+        # under an `if` at module level may be one of a name's alternatives (in a function: only with another def)
         names = _def_names(self.text) if self.text else None
-        self._shadowed = _shadowed_defs(root) if names is None or len(names) != len(set(names)) else frozenset()
+        if isinstance(root, cst.Module) and (names is None or len(names) != len(set(names)) or
+                                             _def_under_module_if(root)):
+            self._shadowed, self._alternative_defs = _shadowed_defs(root)
         outer, _STATE.memo = _STATE.memo, {}
         try:
             super().walk(root)
@@ -716,6 +803,16 @@ class _Collector(_Walker):
     def _local_conditions(self) -> tuple[ir.Expr, ...]:
         start = self.cond_depth[-1] if self.cond_depth else 0
         return tuple(self.conditions[start:])
+
+    def _replaces_local(self, name: str) -> bool:
+        """A `def` under an `if` in a function body rebinds a local the body assigned before it (`guard =
+        anonymous`, then `if settings.auth: def guard(...)`): an alternative binding of the local, found as the
+        walk goes (the statement scan of `walk` runs only on some modules)."""
+        parent = self._func()
+        if parent is None or name not in parent.assigns:
+            return False
+        tests = self._local_conditions()
+        return bool(tests) and not any(is_marker(c) for c in tests)
 
     def _qual_prefix(self) -> str:
         parts = []
@@ -790,6 +887,11 @@ class _Collector(_Walker):
         shadowed = id(node) in self._shadowed
         if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
             qual += f"@{line}"
+        elif id(node) in self._alternative_defs or self._replaces_local(name):
+            # one of the defs an `if` chooses between: kept apart, and the name is bound to it under the tests
+            # around it, as an assignment is (a function or module body; never a class body)
+            qual += f"@{line}"
+            self._bind(name, ir.Name(f"{name}@{line}"), line)
         text = self._text(line)
         col = _col_of(text, _found(_DEF_KEYWORD, text))
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
@@ -819,19 +921,24 @@ class _Collector(_Walker):
         self._pending_decorators = [*self._pending_decorators, dec]
 
     def visit_Parameters_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "pos"
+        if not self._in_lambda:  # a lambda's parameters (in a default: `Body(default_factory=lambda: ...)`)
+            self._param_kind = "pos"
 
     def visit_Parameters_posonly_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "posonly"
+        if not self._in_lambda:
+            self._param_kind = "posonly"
 
     def visit_Parameters_star_arg(self, node: cst.Parameters) -> None:
-        self._param_kind = "vararg"
+        if not self._in_lambda:
+            self._param_kind = "vararg"
 
     def visit_Parameters_kwonly_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "kwonly"
+        if not self._in_lambda:
+            self._param_kind = "kwonly"
 
     def visit_Parameters_star_kwarg(self, node: cst.Parameters) -> None:
-        self._param_kind = "kwarg"
+        if not self._in_lambda:
+            self._param_kind = "kwarg"
 
     def visit_Param_name(self, node: cst.Param) -> None:
         func = self._func()
@@ -1020,7 +1127,8 @@ class _Collector(_Walker):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
                 self._bind(t.value, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
-                self._instance_attr(t.value.value, t.attr.value, value)
+                if not self._instance_attr(t.value.value, t.attr.value, value):
+                    self._attr_write(t, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Attribute) and \
                     t.value.attr.value == "state" and isinstance(t.value.value, cst.Name):
                 # `request.state.user = user`: a per-request attribute this function sets (auth's memo check)
@@ -1030,16 +1138,32 @@ class _Collector(_Walker):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
 
-    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> None:
-        """`self.attr = value` in a method of a class: an attribute of its instances."""
+    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> bool:
+        """`self.attr = value` in a method of a class: an attribute of its instances (True when it is one)."""
         func = self._func()
+        if func is not None and (func.class_name is None or not func.params or func.params[0].name != owner):
+            func.attr_writes.append(f"{owner}.{attr}")  # an attribute of another object
         if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
-            return
+            return False
         cls = self.f.classes.get(func.class_name)
         if cls is None:
-            return
+            return True
         if attr not in cls.instance_attrs or func.name == "__init__":
             cls.instance_attrs[attr] = AssignedIn(value, func.qualname)
+        return True
+
+    def _attr_write(self, target: cst.Attribute, value: ir.Expr, line: int) -> None:
+        """`name.attr = value` where `name` is a module's (a global, an import): not a local or parameter of the
+        function it is in (bound before this line), nor in a class body."""
+        owner = target.value.value if isinstance(target.value, cst.Name) else ""
+        if not owner or self._class() is not None:
+            return
+        func = self._func()
+        if func is not None and (owner in func.assigns or any(p.name == owner for p in func.params)):
+            return
+        conditions = self._local_conditions() if func is not None else tuple(self.conditions)
+        self.f.attr_writes.setdefault(target.attr.value, []).append(
+            AttrWrite(ir.Name(owner), value, func.qualname if func else None, line, conditions))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
@@ -1059,6 +1183,10 @@ class _Collector(_Walker):
                 cls.attrs.setdefault(node.target.value, ir.Unknown("<annotation>"))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        target, func = node.target, self._func()
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None and \
+                (func.class_name is None or not func.params or func.params[0].name != target.value.value):
+            func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
         if isinstance(node.target, cst.Name):
             name = node.target.value
             self._flow_bind(name, ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name),
