@@ -1409,13 +1409,12 @@ class Index:
             self._write_table = (parsed, pending)
         parsed, pending = self._write_table
         out = [item for name in names for item in parsed.get((name, attr), ())]
-        for stub in pending:  # (filled in place once parsed: its words stay)
-            words = stub.words
-            if attr not in words or not any(name in words for name in names):
-                continue
-            split = set(words.split())
-            if attr not in split or not names & split:
-                continue
+        wanted = {f"{name}.{attr}" for name in names}
+        for stub in pending:  # (filled in place once parsed, its skim is gone: its facts answer)
+            if stub.pending:
+                written = stub.attrs_written
+                if not any(w in written for w in wanted) or wanted.isdisjoint(written.split()):
+                    continue
             facts = self.by_name.get(stub.module, stub)  # reading its writes parses it
             out.extend((facts.module, w) for w in facts.attr_writes.get(attr, ())
                        if isinstance(w.target, ir.Name) and w.target.id in names)
