@@ -736,6 +736,32 @@ def test_a_branch_chosen_prefix_read_through_a_keyword_spread(tmp_path: Path, mo
     assert sorted(r.path for r in analyze([Path(".")]).routes) == ["/a/one", "/b/two", "/c/three"]
 
 
+def test_a_string_defined_through_its_own_earlier_binding_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`url = f"http://{url}"` reads the binding before it (here the parameter): following the name to this
+    binding again unfolded the same f-string once per level of depth, and each level twice (a public app
+    never finished). The evaluation stops where it meets itself, in a handful of steps."""
+    index = _index(
+        "def normalize(url):\n"
+        "    if '://' not in url:\n"
+        "        url = f'http://{url}'\n"
+        "    return url.rstrip('/')\n"
+        "def base(cfg):\n"
+        "    return normalize(cfg.url or '')\n"
+        "home = f'{base(CONFIG)}/home'\n"
+    )
+    calls = [0]
+    original = Index.string
+
+    def counted(self: Index, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
+        calls[0] += 1
+        return original(self, expr, ctx, depth)
+
+    monkeypatch.setattr(Index, "string", counted)
+    assert index.string(ir.Name("home"), Ctx("m")) is None  # the configured URL is not known
+    assert index.string(ir.Name("url"), Ctx("m", "normalize")) is None
+    assert calls[0] < 200
+
+
 def test_a_lookup_with_a_key_only_known_at_run_time_is_one_of_the_values() -> None:
     """`table.get(key)` / `table[key]` over a dict whose keys are known: the value of a known key (the default,
     None without one, for a key not there; nothing for `table[missing]`, which raises); for a key only known at

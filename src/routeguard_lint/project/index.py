@@ -30,6 +30,8 @@ MAX_RESOLVE_DEPTH = 40
 # body is one object whether it is reached from its function's callers or from the code using its value.
 MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
+# the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
+SETTINGS_BASES = frozenset({"BaseSettings"})
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -270,6 +272,7 @@ class Index:
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
         self._rebindings: dict[tuple[str, str, str], tuple[Bind | None, list[Bind]] | None] = {}
         self._own_classes: dict[ClassV, bool] = {}
+        self._fields: dict[ClassV, frozenset[str]] = {}  # see `environment_fields`
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
         self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
@@ -284,10 +287,19 @@ class Index:
         self.library = library
         self.lib_modules: set[str] = set()
         self._lib_mode = False
+        self._sole: dict[str, dict[str, str]] = {}  # see `_sole_defs`
+        self._strings_in_flight: set[tuple[int, Ctx]] = set()  # see `string`
 
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
         return self.by_name.get(name)
+
+    def _sole_defs(self, facts: ModuleFacts) -> dict[str, str]:
+        """A placeholder's names bound only by one `def` or `class` (`ModuleFacts.sole_defs`), by name."""
+        table = self._sole.get(facts.module)
+        if table is None:
+            table = self._sole[facts.module] = dict(e.rsplit(":", 1) for e in facts.sole_defs.split())
+        return table
 
     def canonical(self, name: str) -> str:
         facts = self.by_name.get(name)
@@ -452,7 +464,8 @@ class Index:
                     (isinstance(left, (FuncV, ClassV, ModuleV)) or _display(expr.left)):
                 return expr.ops[0] == "is not"  # `[...] is None`, `func is not None`
             right = self.resolve(expr.comparators[0], ctx, d)
-            if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)):
+            if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)) or \
+                    self.environment_field(expr.left, ctx) or self.environment_field(expr.comparators[0], ctx):
                 return None
             op, a, b = expr.ops[0], left.value, right.value
             if op in ("==", "is"):
@@ -464,10 +477,38 @@ class Index:
             return bool(expr.items)
         value = self.resolve(expr, ctx, d)
         if isinstance(value, LiteralV):
-            return bool(value.value)
+            return None if self.environment_field(expr, ctx) else bool(value.value)
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
         return None
+
+    def environment_field(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """`expr` is `<settings object>.<field>`, a field of a pydantic-settings class (`BaseSettings`) that the
+        call making the object does not pass: pydantic-settings reads it from the environment (or a `.env`
+        file) when the object is made, so the class default is only its value where nothing sets it. Its
+        value serves where a default is the best guess (a path prefix); a test of it is not decided."""
+        if not isinstance(expr, ir.Attr):
+            return False
+        base = self.resolve(expr.value, ctx)
+        if not isinstance(base, InstanceV) or not isinstance(base.cls, ClassV):
+            return False
+        return expr.attr in self.environment_fields(base.cls) and base.call.kwarg(expr.attr) is None
+
+    def environment_fields(self, cls_v: ClassV) -> frozenset[str]:
+        """The fields of `cls_v` the environment may set: its annotated class attributes (and its project
+        bases'), when it derives from a settings class; empty otherwise."""
+        found = self._fields.get(cls_v)
+        if found is not None:
+            return found
+        out: set[str] = set()
+        if any(base.rsplit(".", 1)[-1] in SETTINGS_BASES for base in self.external_bases(cls_v)):
+            for owner in self.mro(cls_v):
+                cdef = self.cls(owner)
+                for name, (annotation, _line) in (cdef.annotations.items() if cdef else ()):
+                    if not name.startswith("_") and "ClassVar" not in ir.show(annotation) and name != "model_config":
+                        out.add(name)
+        self._fields[cls_v] = frozenset(out)
+        return self._fields[cls_v]
 
     def _str_test(self, call: ir.Call, ctx: Ctx, depth: int) -> bool | None:
         """`path.endswith("/")`, `name.isidentifier()` of a known string."""
@@ -1191,6 +1232,12 @@ class Index:
         cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
+        if facts.pending:  # a placeholder (api.OnDemandModules) answers a name only a `def`/`class` binds
+            kind = self._sole_defs(facts).get(name)
+            if kind is not None:
+                value: Value = FuncV(facts.module, name) if kind == "def" else ClassV(facts.module, name)
+                self._cache[cache_key] = value
+                return value
         # while `name = expr` is being evaluated, `name` inside `expr` is its earlier binding: the `def` or
         # `class` in `handler = router.post("/x")(handler)`
         self._cache[cache_key] = FuncV(facts.module, name) if name in facts.functions and name in facts.assigns \
@@ -1570,8 +1617,8 @@ class Index:
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """A module-level `name = expr`, following `from x import name` re-exports."""
         facts = self.by_name.get(module)
-        if facts is None or depth > 10:
-            return None
+        if facts is None or depth > 10 or (facts.pending and name in self._sole_defs(facts)):
+            return None  # (a placeholder's name bound by nothing but a `def` or `class`: no assignment)
         if name in facts.assigns:
             return facts.assigns[name], Ctx(facts.module)
         if name in facts.functions or name in facts.classes:
@@ -1652,11 +1699,24 @@ class Index:
         return self.formatted(call.args[0], ctx, spec, depth) if spec is not None else None
 
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
-        """Statically evaluate a string expression (literals, constants, f-strings, settings attributes)."""
+        """Statically evaluate a string expression (literals, constants, f-strings, settings attributes).
+        An expression whose evaluation reaches itself again in the same context is unknown there: in
+        `url = f"http://{url}"` the `url` inside is the binding before (a parameter here), never this one, and
+        following it as this one would only unfold the same text again, once per level of depth."""
         if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         if isinstance(expr, ir.Str):
             return expr.value
+        key = (id(expr), ctx)
+        if key in self._strings_in_flight:
+            return None
+        self._strings_in_flight.add(key)
+        try:
+            return self._string(expr, ctx, depth)
+        finally:
+            self._strings_in_flight.discard(key)
+
+    def _string(self, expr: ir.Expr, ctx: Ctx, depth: int) -> str | None:
         if isinstance(expr, ir.Bound):
             return self.string(expr.expr, expr.ctx, depth + 1)
         if isinstance(expr, ir.FStr):

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param
 from routeguard_lint.project.arguments import Env
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
 
 # The identity of a router: the allocation site of the `FastAPI(...)` / `APIRouter(...)` call that made it
 # (`InstanceV.key`: ("global", module, name), ("local", module, function, name) or ("call", ...)).
@@ -298,6 +298,11 @@ class DepNode:
     # for a call the analysis cannot follow (`users.current_user(optional=not REQUIRED)`): its keyword arguments
     # as (name, value, source text), the value the literal the argument evaluates to, `...` when it cannot be told
     arguments: tuple[tuple[str, object, str], ...] = ()
+    # what FastAPI calls, as Python sees it: for an INSTANCE node the object (its construction, arguments and
+    # all: `ProxyAuth(auto_enforce=True)` and `ProxyAuth(auto_enforce=False)` are two nodes), for a CLASS node
+    # the class it instantiates (a subclass inheriting `__init__` is a node of its own)
+    instance: InstanceV | None = None
+    cls: ClassV | None = None
 
 
 @dataclass
