@@ -12,6 +12,23 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "settings_chosen_object": {
+        # `if settings.AUTH_ENABLED: auth = TokenAuth() else: auth = MockAuth()`: a pydantic-settings field the
+        # environment sets, so its class default does not pick the object
+        ("GET", "/items"): ("unverified", "if settings.AUTH_ENABLED: protected; if not settings.AUTH_ENABLED: "
+                                          "unprotected"),
+        ("GET", "/strict"): ("protected", "app.auth.TokenAuth.get_user"),
+    },
+    "library_auth0": {
+        ("GET", "/me"): ("protected", "fastapi_auth0.Auth0.get_user"),
+        # the object was made with `auto_error=settings.AUTH0_STRICT`, read from the environment
+        ("GET", "/configured"): ("unverified", "`auto_error=settings.AUTH0_STRICT`"),
+    },
+    "csrf_middleware": {
+        # the middleware refuses an unsafe request without the session cookie, hands a safe one on: which one
+        # depends on the method, unknown to the middleware's one judgement for every route
+        ("POST", "/admin/purge"): ("unverified", "middleware app.csrf.UnsafeNeedsSession"),
+    },
     "unreached_dynamic": {
         # the token is handed to a backend chosen at run time only after `if not token: return None`
         ("POST", "/visits"): ("public", "optional authentication: app.identity.tracked_user returns None"),
@@ -140,6 +157,24 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/demo"): ("unprotected", ""),
         ("GET", "/account"): ("protected", "app.security.require_user"),
         ("GET", "/preview"): ("unprotected", ""),
+    },
+    "conditional_defs": {
+        # `if not settings.AUTH_ENABLED: def authenticated(): ...` / `else: def authenticated(ok=Depends(...))`:
+        # the name is bound by the def that runs, each is an alternative
+        ("GET", "/items"): ("unverified", "which dependency `authenticated` (app/security.py:21) is at run time, "
+                                          "chosen by a test the analysis cannot decide: if not settings.AUTH_ENABLED: "
+                                          "unprotected; if settings.AUTH_ENABLED: protected"),
+        ("GET", "/reports/daily"): ("unverified", "`guard` (app/reports.py:11) is at run time"),
+        # a def and an assignment of the same name, one of them under the `if`
+        ("GET", "/me"): ("unverified", "`current_user` (app/security.py:72) is at run time"),
+        ("GET", "/members"): ("unverified", "`member` (app/security.py:79) is at run time"),
+        ("GET", "/admin/stats"): ("unverified", "`guard` (app/reports.py:37) is at run time, chosen by a test the "
+                                                "analysis cannot decide: if otherwise: unprotected; if "
+                                                "settings.AUTH_ENABLED: protected"),
+        # decided tests, and a later unconditional def: only the def that binds the name counts
+        ("GET", "/strict"): ("protected", "app.security.strict_user@33 -> app.security._check"),
+        ("GET", "/demo"): ("unprotected", ""),
+        ("GET", "/read"): ("unprotected", ""),
     },
     "opaque_credential_calls": {
         # a credential's value (not the request) handed to code the analysis cannot read

@@ -135,7 +135,7 @@ def judge(graph: Graph) -> Judgement:
     nodes = anonymous_requests(graph.index, judged, libraries, flow)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
-    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls),
+    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
                       StateMemo(graph.index, calls))
     for route in judged:
         if route.root is None:

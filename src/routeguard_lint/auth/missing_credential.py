@@ -617,7 +617,9 @@ class _Walk:
 
     def _returned(self, event: _Event, sure: bool) -> bool:
         """A `return`: an exit with its value, unless computing the value raises."""
+        before = len(self.out.reached)
         value = self.eval(event.expr) if event.expr is not None else NONE
+        handed_on = len(self.out.reached) > before  # `return await call_next(request)`
         if value.kind == "crash":
             if sure and self.crash(event.conditions, event.line):
                 return True
@@ -632,7 +634,13 @@ class _Walk:
         idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle))
-        return sure or self._may_end(event)
+        if sure:
+            return True
+        cut = self.maybe_cut
+        ended = self._may_end(event)
+        if handed_on:  # a return that hands the request on does not keep it from the next app
+            self.maybe_cut = cut
+        return ended
 
     def _refusal(self, event: _Event) -> bool:
         """A `return` of a response that refuses the request (`return JSONResponse(..., status_code=401)`) by the
@@ -1514,10 +1522,10 @@ class _Walk:
         return frozenset(out)
 
     def _compare(self, expr: ir.Compare, d: int) -> AV:
-        if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in") and isinstance(expr.left, ir.Str):
+        if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in"):
             where = expr.comparators[0]
             if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
-                    self.flow.credential_key(where.attr, expr.left.value):
+                    self._credential_key(where.attr, expr.left):
                 # `"authorization" in request.headers`: not in a request without credentials, in a forged one
                 return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
         left = self.eval(expr.left, d)

@@ -274,8 +274,12 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         return facts
     params = {s.param.name for s in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
+    # what a request without credentials hands it besides its own optional credentials: the `None` of an auth
+    # library's optional user (`current_user(optional=True)`), which RG008's walk must see missing too
+    missing = {via: MISSING for b, child, via in creds if via in params and b.value is MISSING
+               and not _optional_source(child)}
     if direct and node.kind is not NodeKind.ROUTE:
-        env = {**_closure(node, flow), **_missing_query_credentials(node, in_path)}
+        env = {**_closure(node, flow), **_missing_query_credentials(node, in_path), **missing}
         env.update({via: MISSING for _c, via in direct if via in params})
         facts.optional_outcome = flow.run(fv, env)
     if any(b.anonymous is False for b, _c, _v in creds):
@@ -292,7 +296,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             # the missing credential is used only on the paths another input opens: RG008 asks about the
             # request that carries neither
             absent = {name: MISSING for name in _optional_inputs(node)[:4]}
-            direct_env = {**_closure(node, flow), **_missing_query_credentials(node, in_path)}
+            direct_env = {**_closure(node, flow), **_missing_query_credentials(node, in_path), **missing}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.idle = _idle(node, outcome)

@@ -172,6 +172,13 @@ class DependencyTrees:
                 [(shown, ir.Bound(expr.body, ctx)), (f"not ({shown})", ir.Bound(expr.orelse, ctx))]
         if isinstance(expr, ir.Name):
             return self._name_choices(expr.id, ctx, depth)
+        if isinstance(expr, ir.Attr):  # `auth.get_user` where `auth` is bound to one of several objects
+            found = self._choices(expr.value, ctx, depth + 1, site)
+            if found is None:
+                return None
+            where, alternatives = found
+            return where, [(test, ir.Bound(ir.Attr(alt.expr, expr.attr), alt.ctx) if isinstance(alt, ir.Bound)
+                            else ir.Attr(alt, expr.attr)) for test, alt in alternatives]
         if isinstance(expr, ir.Call):
             callee = self.index.resolve(expr.func, ctx)
             func = self.index.func(callee) if isinstance(callee, FuncV) else None
@@ -264,7 +271,15 @@ class DependencyTrees:
         node = self.leaf(("unresolved", ir.show(expr), path, line), ir.show(expr), NodeKind.UNRESOLVED, path, line)
         if node.qualname is None:  # `security.access_token_required` on an object a library class made
             node.qualname = self._outside_name(expr, ctx)
+            if node.qualname is not None and not node.arguments:
+                node.arguments = self._receiver_arguments(expr, ctx)
         return node
+
+    def _receiver_arguments(self, expr: ir.Expr, ctx: Ctx) -> tuple[tuple[str, object, str], ...]:
+        """For a method of an object a library class made, the keyword arguments that made the object
+        (`Auth0(auto_error=False).get_user`): what a model's `optional` arguments are matched against."""
+        base = self.index.resolve(expr.value, ctx) if isinstance(expr, ir.Attr) else None
+        return self._arguments(base.call, Ctx(base.module, base.scope)) if isinstance(base, InstanceV) else ()
 
     def _closure(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[tuple[str, object], ...]:
         """When `expr` is (or names) a call of a project factory that returns the closure `value`
@@ -337,6 +352,8 @@ class DependencyTrees:
                 continue
             value = self.index.resolve(expr, ctx)
             known: object = value.value if isinstance(value, LiteralV) else self.index.truth(expr, ctx)
+            if self.index.environment_field(expr, ctx):
+                known = None  # a settings field the environment sets (`auto_error=settings.STRICT`)
             out.append((name, ... if known is None else known, ir.show(expr)))
         return tuple(out)
 

@@ -227,6 +227,9 @@ class RouterNode:
     # the rest (`DepRef.choices`)
     variants: list[Variant] = field(default_factory=list)
     name: str | None = None  # the name of the binding, for a node with variants
+    # includes of this router into something the analysis cannot tell is a router or app
+    # (`registry.include_router(router)`), each as "`call text` (file:line)": it may be served through them
+    unseen_parents: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,9 @@ class Route:
     apps: tuple[RouterKey, ...] = ()  # keys of the apps the route is served through, innermost first
     app_paths: tuple[str, ...] = ()  # for each of `apps`, the route's path within that app (mount prefix left out)
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
+    # for a route no include seen reaches an app with: the includes the analysis cannot read that may still
+    # serve it ("`call text` (file:line)"), its own router's into an unknown parent and any of unknown routers
+    unseen: tuple[str, ...] = ()
 
     def path_in(self, app: RouterKey) -> str:
         """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""
