@@ -163,6 +163,24 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/account"): ("protected", "app.security.require_user"),
         ("GET", "/preview"): ("unprotected", ""),
     },
+    "conditional_defs": {
+        # `if not settings.AUTH_ENABLED: def authenticated(): ...` / `else: def authenticated(ok=Depends(...))`:
+        # the name is bound by the def that runs, each is an alternative
+        ("GET", "/items"): ("unverified", "which dependency `authenticated` (app/security.py:21) is at run time, "
+                                          "chosen by a test the analysis cannot decide: if not settings.AUTH_ENABLED: "
+                                          "unprotected; if settings.AUTH_ENABLED: protected"),
+        ("GET", "/reports/daily"): ("unverified", "`guard` (app/reports.py:11) is at run time"),
+        # a def and an assignment of the same name, one of them under the `if`
+        ("GET", "/me"): ("unverified", "`current_user` (app/security.py:72) is at run time"),
+        ("GET", "/members"): ("unverified", "`member` (app/security.py:79) is at run time"),
+        ("GET", "/admin/stats"): ("unverified", "`guard` (app/reports.py:37) is at run time, chosen by a test the "
+                                                "analysis cannot decide: if otherwise: unprotected; if "
+                                                "settings.AUTH_ENABLED: protected"),
+        # decided tests, and a later unconditional def: only the def that binds the name counts
+        ("GET", "/strict"): ("protected", "app.security.strict_user@33 -> app.security._check"),
+        ("GET", "/demo"): ("unprotected", ""),
+        ("GET", "/read"): ("unprotected", ""),
+    },
     "opaque_credential_calls": {
         # a credential's value (not the request) handed to code the analysis cannot read
         ("POST", "/bot/events"): ("unverified", "a credential read from the request is handed to "

@@ -105,7 +105,7 @@ def _outline(text: str) -> Outline:
     return outline
 
 
-@pytest.mark.parametrize(("text", "defs"), [
+@pytest.mark.parametrize("text, defs", [
     ("def f(): ...\nclass C: ...\n", {"f": "def", "C": "class"}),
     ("def f(): ...\nf = cache(f)\n", {}),  # rebound by an assignment
     ("def f(): ...\ndef f(x): ...\n", {}),  # defined twice

@@ -157,6 +157,9 @@ class Func:
     nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)
     # local name -> its declared type (`service: AuthService = app.state.service`), the last annotation written
     declared: dict[str, ir.Expr] = field(default_factory=dict)
+    # `name.attr` of every `name.attr = value` (`+=`, annotated) on an object other than the method's own `self`
+    # (`state.initialized = True`): an attribute of a shared object this function changes at run time
+    attr_writes: list[str] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in
@@ -192,6 +195,19 @@ class AssignedIn:
 
     value: ir.Expr
     function: str  # qualname
+
+
+@dataclass(slots=True)
+class AttrWrite:
+    """`obj.attr = value` on an object other than a method's `self` and a function's own local or parameter
+    (`app_settings.api_keys = args.api_keys` in `main()`, `config.prefix = "/v2"` at module level): what
+    `Index._written` reads a later `obj.attr` through."""
+
+    target: ir.Expr  # the object written to: a name (`app_settings`)
+    value: ir.Expr
+    function: str | None  # qualname of the function it is in, None at module level
+    line: int
+    conditions: tuple[ir.Expr, ...]  # enclosing `if` tests and block markers (within the function, if in one)
 
 
 @dataclass(slots=True)
@@ -232,6 +248,8 @@ class ModuleFacts:
     branches: dict[str, list[Bind]] = field(default_factory=dict)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
     global_assigns: dict[str, list[AssignedIn]] = field(default_factory=dict)
+    # attribute name -> `obj.attr = value` writes on objects not the function's own (AttrWrite), in source order
+    attr_writes: dict[str, list[AttrWrite]] = field(default_factory=dict)
     functions: dict[str, Func] = field(default_factory=dict)  # by qualname
     classes: dict[str, ClassDef] = field(default_factory=dict)  # by (qualified) name
     calls: list[CallSite] = field(default_factory=list)  # module level and inside functions
@@ -254,17 +272,6 @@ class ModuleFacts:
     # a placeholder's names bound in class bodies (parsing.source.Outline.class_attrs), space-separated: a
     # search for the classes holding an attribute parses only the files that may hold one
     class_attrs: str = ""
-
-    def __reduce_ex__(self, protocol: Any) -> str | tuple[Any, ...]:
-        """Facts the cache has just encoded (a worker stores them, then sends them to the parent) are
-        pickled as that encoding, which the parent decodes several times faster than it unpickles the
-        objects (cache.pickled_payload); any others as usual."""
-        from routeguard_lint.facts import cache
-
-        payload = cache.pickled_payload(self)
-        if payload is not None:
-            return cache.from_payload, (payload,)
-        return object.__reduce_ex__(self, protocol)
 
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:

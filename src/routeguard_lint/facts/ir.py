@@ -238,8 +238,8 @@ def _show(expr: Expr | None) -> str:  # noqa: C901 - a flat dispatch
         return out
     if isinstance(expr, BoolOp):
         return f" {expr.op} ".join(_show(v) for v in expr.values)
-    if isinstance(expr, Not):
-        return "not " + _show(expr.value)
+    if isinstance(expr, Not):  # (`not not x`, the `else` of `if not x:`, is x's truth: shown as `x`)
+        return _show(expr.value.value) if isinstance(expr.value, Not) else "not " + _show(expr.value)
     if isinstance(expr, IfExp):
         return f"{_show(expr.body)} if {_show(expr.test)} else {_show(expr.orelse)}"
     if isinstance(expr, DictE):

@@ -465,6 +465,8 @@ class Declarations:
         for cctx in self.calling.contexts(ctx, free_names(call)):
             owners = self.routers.routers_at(f.value, cctx)
             if not owners:
+                if f.attr == "include_router":
+                    self._unseen_parent(site, call, cctx)
                 continue
             for env in self.calling.iterations(call, loop_vars, cctx):
                 one = subst(call, env) if env else call
@@ -472,6 +474,16 @@ class Declarations:
                 one = self.index.spread_kwargs(one, cctx)  # `include_router(**spec)` as the keywords it passes
                 for owner in owners:
                     self._one_call(site, one, owner, cctx)
+
+    def _unseen_parent(self, site: Site, call: ir.Call, ctx: Ctx) -> None:
+        """`x.include_router(router)` where `x` is not a router or app the analysis can tell: the router may be
+        served through it (its routes are never said to be "never included")."""
+        assert isinstance(call.func, ir.Attr)
+        shown = f"`{ir.show(call, 120)}` ({site.facts.path}:{call.line})"
+        for option in options(self.index.resolve(call.arg(0, "router"), ctx)):
+            child = self.routers.router_of(option)
+            if child is not None and shown not in child.unseen_parents:
+                child.unseen_parents.append(shown)
 
     def _one_call(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         for one, octx, tests in self._registered(owner, call, ctx):
@@ -501,10 +513,15 @@ class Declarations:
     def _include_router(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         arg = call.arg(0, "router")
         value = self.index.resolve(arg, ctx)
-        children = [n for n in (self.routers.router_of(o) for o in options(value)) if n is not None]
-        if len(children) > 1:  # `a if flag else b`: each alternative is included
+        children: list[RouterNode] = []
+        for node in (self.routers.router_of(o) for o in options(value)):
+            if node is not None and all(node is not other for other in children):
+                children.append(node)
+        if len(children) > 1:  # `a if flag else b`, `table[key]`: each alternative, under the test naming it
             for alternative in children:
-                self._include(site, call, owner, alternative, ctx, arg)
+                chosen = site if _chosen_by_binding(alternative) else \
+                    replace(site, conditions=(*site.conditions, f"{ir.show(arg)} is {_router_label(alternative)}"))
+                self._include(chosen, call, owner, alternative, ctx, arg)
             return
         child: RouterNode | None = children[0] if children else None
         if child is None and self.index.library is not None:
@@ -521,7 +538,7 @@ class Declarations:
                 next((f"**{ir.show(v)}" for k, v in call.kwargs if k == "**"), None)  # a mapping not known
             if shown is None:
                 return
-            prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+            prefix = self.literals.prefix(call.kwarg("prefix"), ctx)
             deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
                                         site.facts.path, call.line)
             self.opaque.append(OpaqueInclude(owner.key, prefix, deps, shown, site.facts.path, call.line,
@@ -596,7 +613,7 @@ class Declarations:
                  arg: ir.Expr | None) -> None:
         if child.key == owner.key:
             return
-        prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+        prefix = self.literals.prefix(call.kwarg("prefix"), ctx)
         deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)", site.facts.path,
                                     call.line)
         inc = Include(owner.key, child.key, prefix, deps, site.facts.path, call.line, site.conditions,
@@ -656,6 +673,23 @@ def _which(expr: ir.Expr | None, handler: FuncV | None, handlers: list[FuncV]) -
     if handler is None or len(handlers) < 2:
         return ()
     return (f"{ir.show(expr)} is {handler.module}.{handler.qualname}",)
+
+
+def _chosen_by_binding(node: RouterNode) -> bool:
+    """A router that is one alternative of a binding (`x = A() if c else B()`): its own tests say when it is the
+    one made (routes/expand.py adds them), no other condition is needed to tell it apart."""
+    return len(node.variants) == 1 and bool(node.variants[0].tests)
+
+
+def _router_label(node: RouterNode) -> str:
+    """The name a router is bound to (`pkg.mod.router`, `pkg.mod.factory.router`), else where it is made."""
+    key = node.key
+    kind = key[0] if key else None
+    if kind == "global" and len(key) >= 3 and all(isinstance(k, str) for k in key[1:3]):
+        return f"{key[1]}.{key[2]}"
+    if kind == "local" and len(key) >= 4 and all(isinstance(k, str) for k in key[1:4]):
+        return f"{key[1]}.{key[2]}.{key[3]}"
+    return f"the router made at {node.path}:{node.line}"
 
 
 def _same_include(a: Include, b: Include) -> bool:
