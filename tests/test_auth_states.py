@@ -24,6 +24,11 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # the object was made with `auto_error=settings.AUTH0_STRICT`, read from the environment
         ("GET", "/configured"): ("unverified", "`auto_error=settings.AUTH0_STRICT`"),
     },
+    "secret_or_compare": {
+        # `not SECRET or not compare_digest(...)`: true whatever SECRET is, for a missing or forged header
+        ("POST", "/hooks/{account_id}"): ("protected", "request.headers['x-hook-secret-token']"),
+        ("POST", "/events"): ("unverified", "`not HOOK_SECRET`"),
+    },
     "csrf_middleware": {
         # the middleware refuses an unsafe request without the session cookie, hands a safe one on: which one
         # depends on the method, unknown to the middleware's one judgement for every route
