@@ -386,24 +386,6 @@ def _suite(body: cst.BaseSuite) -> Sequence[cst.BaseStatement | cst.BaseSmallSta
     return body.body
 
 
-def _def_under_module_if(root: cst.CSTNode) -> bool:
-    """A module-level `if` (or its `elif` / `else`) defines a function directly: a cheap test, on the module's
-    top-level statements only, for `walk` (which otherwise looks for alternative defs only when a name is
-    defined twice)."""
-    def defines(node: cst.If) -> bool:
-        for stmt in _suite(node.body):
-            if isinstance(stmt, cst.FunctionDef) or (isinstance(stmt, cst.If) and defines(stmt)):
-                return True
-        orelse = node.orelse
-        if isinstance(orelse, cst.If):
-            return defines(orelse)
-        return orelse is not None and any(isinstance(stmt, cst.FunctionDef) or (isinstance(stmt, cst.If) and
-                                                                                defines(stmt))
-                                          for stmt in _suite(orelse.body))
-
-    return isinstance(root, cst.Module) and any(isinstance(stmt, cst.If) and defines(stmt) for stmt in root.body)
-
-
 _Binding = tuple[cst.FunctionDef | None, bool, cst.BaseExpression | None]  # (def or None, under an `if`, value)
 _Statements = Sequence[cst.BaseStatement | cst.BaseSmallStatement]
 
@@ -508,14 +490,16 @@ class _Collector(_Walker):
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
+        self._root: cst.Module | None = None  # the module, until `_shadowed_defs` has read it
 
     def walk(self, root: cst.CSTNode) -> None:
-        # only a name defined twice can shadow (`def` and its name are one token pair in any source); a def
-        # under an `if` at module level may be one of a name's alternatives (in a function: only with another def)
+        # only a name defined twice can shadow (`def` and its name are one token pair in any source); else the
+        # scan waits for a def under an `if` (see `_scan_for`), the other way a def can be one of alternatives
         names = _DEF_NAME.findall(self.text) if self.text else None
-        if isinstance(root, cst.Module) and (names is None or len(names) != len(set(names)) or
-                                             _def_under_module_if(root)):
-            self._shadowed, self._alternative_defs = _shadowed_defs(root)
+        self._root = root if isinstance(root, cst.Module) else None
+        if self._root is not None and (names is None or len(names) != len(set(names))):
+            self._shadowed, self._alternative_defs = _shadowed_defs(self._root)
+            self._root = None
         super().walk(root)
 
     # -- line counting ---------------------------------------------------------------------------
@@ -578,15 +562,14 @@ class _Collector(_Walker):
         start = self.cond_depth[-1] if self.cond_depth else 0
         return tuple(self.conditions[start:])
 
-    def _replaces_local(self, name: str) -> bool:
-        """A `def` under an `if` in a function body rebinds a local the body assigned before it (`guard =
-        anonymous`, then `if settings.auth: def guard(...)`): an alternative binding of the local, found as the
-        walk goes (the statement scan of `walk` runs only on some modules)."""
-        parent = self._func()
-        if parent is None or name not in parent.assigns:
-            return False
-        tests = self._local_conditions()
-        return bool(tests) and not any(is_marker(c) for c in tests)
+    def _scan_for(self) -> None:
+        """Before the first `def` under an `if` in a function or module body, the statement scan for
+        alternative defs (`walk` runs it at once only when a def name repeats): such a def is the first of its
+        name's alternatives that is a def, so no def visited before it needed the scan."""
+        if self._root is not None and self._class() is None and \
+                any(not is_marker(c) for c in self._local_conditions()):
+            self._shadowed, self._alternative_defs = _shadowed_defs(self._root)
+            self._root = None
 
     def _qual_prefix(self) -> str:
         parts = []
@@ -658,10 +641,11 @@ class _Collector(_Walker):
         # body in between is not a scope its methods see
         closure = parent if cls is None else self._enclosing_func()
         qual = self._qual_prefix() + name
+        self._scan_for()
         shadowed = id(node) in self._shadowed
         if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
             qual += f"@{line}"
-        elif id(node) in self._alternative_defs or self._replaces_local(name):
+        elif id(node) in self._alternative_defs:
             # one of the defs an `if` chooses between: kept apart, and the name is bound to it under the tests
             # around it, as an assignment is (a function or module body; never a class body)
             qual += f"@{line}"
