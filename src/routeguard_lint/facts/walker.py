@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import ClassVar, overload
 
 import libcst as cst
@@ -850,6 +851,7 @@ class _Collector(_Walker):
             # `nonlocal router` then `router = ...`: a binding of the enclosing function's variable
             func.nonlocal_assigns[name] = value
             return
+        self._def_before(name, value, func)
         if func is not None:
             func.assigns[name] = value
             func.binds.append(Bind(name, value, line, self._local_conditions()))
@@ -867,6 +869,34 @@ class _Collector(_Walker):
                 self._first_tests[name] = tests
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
+
+    def _def_before(self, name: str, value: ir.Expr, func: Func | None) -> None:
+        """`def f(...)` then, under an `if`, `f = other` (not made from `f`): the def is the binding the `if`
+        may replace, so it becomes one of the name's alternatives (kept apart as `f@line`, as `walk`'s scan
+        does for a def under an `if`). Only for a def whose name nothing else recorded yet (no function, class
+        or `global` write inside it), so renaming it renames nothing else."""
+        scope = func.assigns if func is not None else self.f.assigns
+        if name in scope or not any(not is_marker(c) for c in self._local_conditions()) or _reads(value, name):
+            return
+        qual = self._qual_prefix() + name
+        target = self.f.functions.get(qual)
+        if target is None or target.nested or target.defined_under or \
+                any(q.startswith(qual + ".") for q in self.f.classes) or \
+                any(made.function == qual for made in (m for ms in self.f.global_assigns.values() for m in ms)):
+            return
+        renamed = f"{name}@{target.line}"
+        del self.f.functions[qual]
+        target.qualname = self._qual_prefix() + renamed
+        self.f.functions[target.qualname] = target
+        self.f.calls = [replace(c, scope=target.qualname) if c.scope == qual else c for c in self.f.calls]
+        if func is not None:
+            func.nested = [target.qualname if q == qual else q for q in func.nested]
+            func.assigns[name] = ir.Name(renamed)
+            func.binds.append(Bind(name, ir.Name(renamed), target.line, ()))
+        else:
+            self.f.assigns[name] = ir.Name(renamed)
+            self.f.assign_lines[name] = target.line
+            self._first_tests[name] = ()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self.line
