@@ -88,6 +88,7 @@ def install() -> None:
     patch(api.OnDemandModules, "fill", "on-demand loads (glue)")
     patch(apply, "fixable_by_file", "fixable count (codemods)")
     patch(api, "_still_valid", "result cache (validation)")
+    patch(api, "_received", "inter-process (pickle)")  # decoding a payload a worker sent
     patch(results, "project_state", "result cache (hashing files)")
     patch(results, "load", "result cache (read)")
     patch(results, "store", "result cache (write)")

@@ -12,6 +12,23 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "settings_chosen_object": {
+        # `if settings.AUTH_ENABLED: auth = TokenAuth() else: auth = MockAuth()`: a pydantic-settings field the
+        # environment sets, so its class default does not pick the object
+        ("GET", "/items"): ("unverified", "if settings.AUTH_ENABLED: protected; if not settings.AUTH_ENABLED: "
+                                          "unprotected"),
+        ("GET", "/strict"): ("protected", "app.auth.TokenAuth.get_user"),
+    },
+    "library_auth0": {
+        ("GET", "/me"): ("protected", "fastapi_auth0.Auth0.get_user"),
+        # the object was made with `auto_error=settings.AUTH0_STRICT`, read from the environment
+        ("GET", "/configured"): ("unverified", "`auto_error=settings.AUTH0_STRICT`"),
+    },
+    "csrf_middleware": {
+        # the middleware refuses an unsafe request without the session cookie, hands a safe one on: which one
+        # depends on the method, unknown to the middleware's one judgement for every route
+        ("POST", "/admin/purge"): ("unverified", "middleware app.csrf.UnsafeNeedsSession"),
+    },
     "unreached_dynamic": {
         # the token is handed to a backend chosen at run time only after `if not token: return None`
         ("POST", "/visits"): ("public", "optional authentication: app.identity.tracked_user returns None"),

@@ -83,3 +83,25 @@ def test_key_depends_on_content_path_and_module() -> None:
     assert base != cache.key_for(b"x = 2\n", "a.py", "a", False)
     assert base != cache.key_for(b"x = 1\n", "b.py", "a", False)
     assert base != cache.key_for(b"x = 1\n", "a.py", "b", False)
+
+
+def test_a_worker_sends_the_payload_it_stored(tmp_path: Path) -> None:
+    """A worker's facts travel to the parent as the cache payload it has just written (`store` returns it),
+    and decode to the facts computed without a cache; without a cache, or when the entry cannot be
+    written, the facts themselves are sent."""
+    from routeguard_lint.api import FactsJob, _facts_for, _facts_sent, _received
+    from routeguard_lint.facts.extract import ModuleFacts
+
+    (tmp_path / "main.py").write_text(APP)
+    job = FactsJob(str(tmp_path / "main.py"), "main.py", "main", False, tmp_path / "cache", False)
+    sent = _facts_sent(job)
+    assert isinstance(sent, bytes)
+    [entry] = _facts_entries(tmp_path / "cache")
+    assert entry.read_bytes().endswith(b"\n" + sent)  # the entry's payload itself
+    plain = _facts_for(FactsJob(job.path, job.display, job.module, False, None, False))
+    assert _received(sent) == plain and plain.functions and not plain.pending
+    assert _facts_sent(FactsJob(job.path, job.display, job.module, False, None, False)) == plain
+    (tmp_path / "blocked").write_text("a file where the cache folder should be")
+    unwritable = _facts_sent(FactsJob(job.path, job.display, job.module, False, tmp_path / "blocked", False))
+    assert isinstance(unwritable, ModuleFacts) and unwritable == plain
+    assert cache.store(tmp_path / "blocked", "0" * 64, plain) is None

@@ -252,14 +252,14 @@ def test_a_baseline_subset_replans_only_when_a_file_differs(shop: Path, tmp_path
 def test_unstable_results_are_not_stored(shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from routeguard_lint.facts import workers
 
-    real = api._facts_for
+    real = api._facts_sent  # what a worker runs
 
     def dies(job: api.FactsJob) -> Any:
         if job.display.endswith("main.py"):
             import os
             os._exit(1)
         return real(job)
-    monkeypatch.setattr(api, "_facts_for", dies)
+    monkeypatch.setattr(api, "_facts_sent", dies)
     counting = Counting(monkeypatch)
     store = tmp_path / "cache"
     first, _ = counting.check(store)

@@ -15,6 +15,7 @@ import pytest
 from fixture_cases import case_dirs, case_id
 from routeguard_lint import api
 from routeguard_lint.parsing.relevance import relevant
+from routeguard_lint.parsing.source import Outline, check_shape
 
 CASES = case_dirs()
 
@@ -96,6 +97,61 @@ def test_an_unparsable_unrelated_file_is_still_rg000(tmp_path: Path, monkeypatch
     assert [(f.rule_id, f.path, f.line) for f in lazy.findings if f.rule_id == "RG000"] == [
         ("RG000", "app/broken.py", 1)]
     assert lazy.findings == full.findings
+
+
+def _outline(text: str) -> Outline:
+    outline = Outline()
+    assert check_shape(text, outline) is None
+    return outline
+
+
+@pytest.mark.parametrize("text, defs", [
+    ("def f(): ...\nclass C: ...\n", {"f": "def", "C": "class"}),
+    ("def f(): ...\nf = cache(f)\n", {}),  # rebound by an assignment
+    ("def f(): ...\ndef f(x): ...\n", {}),  # defined twice
+    ("if DEBUG:\n    def f(): ...\n", {}),  # not directly in the module body
+    ("def f(): ...\ntry:\n    from fast import f\nexcept ImportError:\n    pass\n", {}),
+    ("def f(): ...\nfor f in range(3):\n    pass\n", {}),
+    ("def f(): ...\ndel f\n", {}),
+    ("def f(): ...\ndef g():\n    global f\n    f = None\n", {"g": "def"}),
+    ("@register(f := make())\ndef f(): ...\n", {}),  # the walrus binds at module scope
+    ("def f(): ...\nwith open('x') as f:\n    pass\n", {}),
+    ("def f(): ...\ntry:\n    pass\nexcept Exception as f:\n    pass\n", {}),
+    ("def f(): ...\nmatch x:\n    case [f]:\n        pass\n", {}),
+    ("def f(): ...\nclass C:\n    f = 1\n", {"f": "def", "C": "class"}),  # a class body's name is not the module's
+    ("def f(): ...\ndef g():\n    f = 2\n", {"f": "def", "g": "def"}),  # a function's local
+])
+def test_the_skim_lists_names_only_one_def_or_class_binds(text: str, defs: dict[str, str]) -> None:
+    assert _outline(text).defs == defs
+
+
+def test_the_skim_lists_names_class_bodies_bind() -> None:
+    text = ("class A:\n    events = router\n    if X:\n        extra: int = 1\n"
+            "    def method(self):\n        local = 1\n    class Inner:\n        inner = 2\n"
+            "def f():\n    class Local:\n        nested = 3\n")
+    assert _outline(text).class_attrs == {"events", "extra", "inner", "nested"}  # methods are not attributes
+
+
+def test_a_search_answered_by_the_skim_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`include_router(plugin.events)` on an object nothing resolves: the routers project classes hold in a
+    class attribute `events` are its candidates. A module that names `events` but binds it in no class body
+    (its skim says so) stays a placeholder; one whose class binds it is read. Same results as the full mode."""
+    root = _project(tmp_path)
+    (root / "app" / "audit.py").write_text("events = []\n\n\ndef record(x):\n    events.append(x)\n")
+    (root / "app" / "plugins.py").write_text("class Plugin:\n    events = None\n")
+    (root / "app" / "registry.py").write_text("registry = make_registry()\n")
+    (root / "app" / "wiring.py").write_text(
+        "from app.main import app\n"
+        "from app.registry import registry\n\n"
+        "for plugin in registry.all():\n"
+        "    app.include_router(plugin.events)\n")
+    monkeypatch.chdir(root)
+    lazy, graph = _analyse(Path("app"), "demand", monkeypatch)
+    by_path = {f.path: f for f in graph.index.modules}
+    assert by_path["app/audit.py"].pending
+    assert not by_path["app/plugins.py"].pending
+    full, _ = _analyse(Path("app"), "all", monkeypatch)
+    assert (full.findings, full.routes, full.files) == (lazy.findings, lazy.routes, lazy.files)
 
 
 @pytest.mark.parametrize("text", [

@@ -734,3 +734,178 @@ def test_a_branch_chosen_prefix_read_through_a_keyword_spread(tmp_path: Path, mo
     )
     monkeypatch.chdir(tmp_path)
     assert sorted(r.path for r in analyze([Path(".")]).routes) == ["/a/one", "/b/two", "/c/three"]
+
+
+def test_a_string_defined_through_its_own_earlier_binding_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`url = f"http://{url}"` reads the binding before it (here the parameter): following the name to this
+    binding again unfolded the same f-string once per level of depth, and each level twice (a public app
+    never finished). The evaluation stops where it meets itself, in a handful of steps."""
+    index = _index(
+        "def normalize(url):\n"
+        "    if '://' not in url:\n"
+        "        url = f'http://{url}'\n"
+        "    return url.rstrip('/')\n"
+        "def base(cfg):\n"
+        "    return normalize(cfg.url or '')\n"
+        "home = f'{base(CONFIG)}/home'\n"
+    )
+    calls = [0]
+    original = Index.string
+
+    def counted(self: Index, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
+        calls[0] += 1
+        return original(self, expr, ctx, depth)
+
+    monkeypatch.setattr(Index, "string", counted)
+    assert index.string(ir.Name("home"), Ctx("m")) is None  # the configured URL is not known
+    assert index.string(ir.Name("url"), Ctx("m", "normalize")) is None
+    assert calls[0] < 200
+
+
+def test_a_lookup_with_a_key_only_known_at_run_time_is_one_of_the_values() -> None:
+    """`table.get(key)` / `table[key]` over a dict whose keys are known: the value of a known key (the default,
+    None without one, for a key not there; nothing for `table[missing]`, which raises); for a key only known at
+    run time any value (or the default). An attribute of the result skips the None (`None.setup` raises)."""
+    index = _index(
+        "import os\n"
+        "def a(): pass\n"
+        "def b(): pass\n"
+        "KEY = os.environ.get('X')\n"
+        "TABLE = {'x': a, 'y': b}\n"
+        "got = TABLE.get(KEY)\n"
+        "got_default = TABLE.get(KEY, 'dflt')\n"
+        "got_x = TABLE.get('x')\n"
+        "got_missing = TABLE.get('z')\n"
+        "got_either = TABLE.get('x' if KEY else 'z', b)\n"
+        "item = TABLE[KEY]\n"
+        "item_y = TABLE['y' if KEY else 'y']\n"
+        "item_missing = TABLE['z']\n"
+        "name = TABLE.get(KEY).__name__\n"
+        "class Mode:\n"
+        "    A = 1\n"
+        "    B = 2\n"
+        "BY_MODE = {Mode.A: a, Mode.B: b}\n"
+        "by_mode = BY_MODE.get(int(KEY))\n"
+        "by_mode_b = BY_MODE.get(Mode.B)\n"
+        "by_mode_none = BY_MODE.get(3, a)\n"
+    )
+    ctx = Ctx("m")
+    a, b = FuncV("m", "a"), FuncV("m", "b")
+    assert index.resolve(ir.Name("got"), ctx) == UnionV((a, b, LiteralV(None)))
+    assert index.resolve(ir.Name("got_default"), ctx) == UnionV((a, b, LiteralV("dflt")))
+    assert index.resolve(ir.Name("got_x"), ctx) == a
+    assert index.resolve(ir.Name("got_missing"), ctx) == LiteralV(None)
+    assert index.resolve(ir.Name("got_either"), ctx) == UnionV((a, b))
+    assert index.resolve(ir.Name("item"), ctx) == UnionV((a, b))
+    assert index.resolve(ir.Name("item_y"), ctx) == b
+    assert index.resolve(ir.Name("item_missing"), ctx) == UNKNOWN
+    assert index.resolve(ir.Name("name"), ctx) == UNKNOWN  # a function's __name__ is not modelled; None skipped
+    assert index.resolve(ir.Name("by_mode"), ctx) == UnionV((a, b, LiteralV(None)))  # keys that are not strings
+    assert index.resolve(ir.Name("by_mode_b"), ctx) == b
+    assert index.resolve(ir.Name("by_mode_none"), ctx) == a
+
+
+def test_routers_chosen_from_a_dict_by_a_run_time_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tabbyAPI's `router_mapping.get(server.lower())` over modules whose `setup()` returns a router, and
+    `TABLE[name]` over routers: each router is included with its prefixes, under the test naming it; no
+    stand-in for unknown routes, nothing unreachable."""
+    result = _analyze("router_table_lookup", monkeypatch)
+    assert sorted((r.methods, r.path, r.conditions) for r in result.routes) == [
+        (("GET",), "/api/v1/info/version", ("selected", "selected.setup() is app.servers.kobold.router")),
+        (("GET",), "/extra/export", ("extras.TABLE[settings.extra_name()] is app.extras.export",)),
+        (("GET",), "/extra/stats", ("extras.TABLE[settings.extra_name()] is app.extras.stats",)),
+        (("GET",), "/health", ()),
+        (("POST",), "/api/v1/generate", ("selected", "selected.setup() is app.servers.kobold.router")),
+        (("POST",), "/v1/completions", ("selected", "selected.setup() is app.servers.oai.router")),
+    ]
+    assert all(r.reachable for r in result.routes)
+    rg001 = [f.message for f in result.findings if f.rule_id == "RG001"]
+    assert len(rg001) == 3 and not any("never included" in m for m in rg001)
+
+
+def test_a_prefix_that_cannot_be_computed_stays_in_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`include_router(r, prefix=config_value(...) or "")`, `prefix=getattr(conf, "PREFIX")`, `APIRouter(prefix=
+    f"/api/{VERSION}/reports")` with VERSION only known at run time: the route keeps the prefix as `{?text}`
+    (the expression's text; an f-string's known parts stay), never listed under the path without it."""
+    monkeypatch.chdir(EVALUATION.parent / "paths" / "unknown_prefix")
+    result = analyze([Path(".")])
+    assert sorted(r.path for r in result.routes) == [
+        "/api/{?VERSION}/reports/daily",
+        "{?config_value('API_PREFIX') or ''}/items",
+        "{?getattr(conf, 'PREFIX')}/items",
+    ]
+
+
+def test_a_route_no_include_serves_is_never_included_only_when_every_include_was_seen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`host.include_router(admin)` into an object the analysis cannot tell, or `app.include_router(<a router it
+    cannot read>)`: the route is unreachable as far as the analysis sees, and its RG001 names the includes that
+    may serve it instead of saying "never included into an app"."""
+    monkeypatch.chdir(EVALUATION.parent / "rg001" / "unseen_includes")
+    routes = {r.path: r for r in analyze([Path(".")]).routes}
+    assert not routes["/admin/stats"].reachable and not routes["/legacy/export"].reachable
+    graph_messages = {f.message.split(" is not")[0]: f.message for f in analyze([Path(".")]).findings}
+    assert "`host.include_router(admin)` (app/plugins.py:22)" in graph_messages["GET /admin/stats"]
+    assert "never included" not in graph_messages["GET /admin/stats"]
+    assert "(its router is never included into an app)" in graph_messages["GET /legacy/export"]
+    monkeypatch.chdir(EVALUATION.parent / "rg001" / "unreadable_include")
+    [finding] = [f for f in analyze([Path(".")]).findings if f.rule_id == "RG001"]
+    assert "`include_router(loaded_router())` (app/main.py:6)" in finding.message
+
+
+def test_attribute_writes_on_module_objects() -> None:
+    """`obj.attr = value` on an object a module makes (or on a class, a module): the value it starts with or
+    the one written, unless the write certainly ran first (at the top level of the module making the object,
+    under no condition, read from elsewhere); a function's own local of the same name is another object."""
+    conf = extract((
+        b"import os\n"
+        b"class Config:\n"
+        b"    prefix = '/v1'\n"
+        b"    debug = False\n"
+        b"    keys = None\n"
+        b"config = Config()\n"
+        b"early = config.prefix\n"
+        b"config.prefix = '/v2'\n"
+        b"if os.environ.get('DEBUG'):\n"
+        b"    config.debug = True\n"
+        b"PREFIX = '/a'\n"
+        b"def shadow():\n"
+        b"    config = Config()\n"
+        b"    config.keys = ['local']\n"
+        b"    return config\n"
+    ), "conf.py", "conf", False)
+    main = extract((
+        b"import conf\n"
+        b"from conf import config\n"
+        b"prefix = config.prefix\n"
+        b"debug = config.debug\n"
+        b"keys = config.keys\n"
+        b"def main(args):\n"
+        b"    conf.config.keys = args.keys\n"
+        b"    conf.PREFIX = '/b'\n"
+        b"def handler():\n"
+        b"    return config.prefix\n"
+    ), "main.py", "main", False)
+    index = Index([conf, main])
+    assert index.resolve(ir.Name("prefix"), Ctx("main")) == LiteralV("/v2")
+    assert index.resolve(ir.Attr(ir.Name("config"), "prefix"), Ctx("main", "handler")) == LiteralV("/v2")
+    assert index.resolve(ir.Name("early"), Ctx("conf")) == UnionV((LiteralV("/v1"), LiteralV("/v2")))
+    assert index.resolve(ir.Name("debug"), Ctx("main")) == UnionV((LiteralV(False), LiteralV(True)))
+    # a write through a dotted name (`conf.config.keys = ...`) is not followed (a known limit); `config.keys` in
+    # `shadow` is its local's
+    assert index.resolve(ir.Name("keys"), Ctx("main")) == LiteralV(None)
+    # a module's variable written from a function of another module: either value, and no text of one of them
+    prefix = ir.Attr(ir.Name("conf"), "PREFIX")
+    assert index.resolve(prefix, Ctx("main")) == UnionV((LiteralV("/a"), LiteralV("/b")))
+    assert index.string(prefix, Ctx("main")) is None
+
+
+def test_a_setting_written_in_main_is_either_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FastChat's `app_settings.api_keys = args.api_keys` in `main()`: the key check runs or not depending on a
+    value only known at run time (no RG002 'never rejects' from the class default); `config.prefix = "/v2"` at
+    the top of config.py: the routes another module makes are under /v2, a router made at config.py's top level
+    keeps `{?config.prefix}`."""
+    result = _analyze("attribute_writes", monkeypatch)
+    assert sorted((r.path, r.state) for r in result.routes) == [
+        ("/v2/models", "protected"), ("{?config.prefix}/export", "unprotected")]
+    assert [f.rule_id for f in result.findings] == ["RG001"]

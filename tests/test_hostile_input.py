@@ -478,10 +478,10 @@ def test_a_panic_in_the_native_parser_is_rg000(proj: Path, monkeypatch: pytest.M
                                                   "index out of bounds: the len is 3 but the index is 7")
 
 
-_ORIGINAL_FACTS_FOR = api._facts_for
+_ORIGINAL_FACTS_FOR = api._facts_sent  # what a worker runs
 
 
-def _facts_for_that_kills_its_worker(job: api.FactsJob) -> facts.ModuleFacts:
+def _facts_for_that_kills_its_worker(job: api.FactsJob) -> facts.ModuleFacts | bytes:
     if job.display.endswith("kills_worker.py"):
         os._exit(70)  # what a crash in native code looks like from the outside
     return _ORIGINAL_FACTS_FOR(job)
@@ -490,7 +490,7 @@ def _facts_for_that_kills_its_worker(job: api.FactsJob) -> facts.ModuleFacts:
 def test_a_worker_process_that_dies_costs_only_its_own_file(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     routers = {f"r{i:02}.py": SIBLING.replace("/sibling", f"/r{i}") for i in range(api.PARALLEL_MIN_FILES + 4)}
     write(proj, {**routers, "kills_worker.py": "x = 1\n"})
-    monkeypatch.setattr(api, "_facts_for", _facts_for_that_kills_its_worker)
+    monkeypatch.setattr(api, "_facts_sent", _facts_for_that_kills_its_worker)
     found = findings(jobs=2)
     finding = only_rg000(found, "proj/kills_worker.py")
     assert finding.message == ("cannot analyse proj/kills_worker.py: the process analysing this file died (out of "

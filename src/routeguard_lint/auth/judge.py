@@ -135,7 +135,7 @@ def judge(graph: Graph) -> Judgement:
     nodes = anonymous_requests(graph.index, judged, libraries, flow)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
-    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls),
+    context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
                       StateMemo(graph.index, calls))
     for route in judged:
         if route.root is None:
@@ -326,7 +326,8 @@ def _cred_path(node: DepNode, seen: set[int], judgement: Judgement) -> list[DepN
     hands on what a request without it gets (`request.cookies.get(settings.SESSION_COOKIE)`: a key the
     analysis computes, so no source node of its own)."""
     facts = judgement.node(node)
-    if node.credential or id(node) in judgement.libraries or (facts.consumes and facts.anonymous is True):
+    if node.credential or id(node) in judgement.libraries or \
+            ((facts.consumes or facts.middleware) and facts.anonymous is True):
         return [node]
     if id(node) in seen:
         return None
@@ -357,6 +358,9 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
         chain = chain[1:]
     labels = tuple(n.label for n in chain)
     authenticated = "authenticated by " + " -> ".join(labels)
+    stored = sorted({m for n in chain for m in judgement.node(n).middleware})
+    if stored:  # it tests what a middleware made of the request's credential
+        authenticated += f", which tests {listed(stored, 2)}"
     library = judgement.libraries.get(id(chain[-1]))
     if library is not None:
         authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"

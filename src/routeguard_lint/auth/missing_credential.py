@@ -34,7 +34,7 @@ from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
-from routeguard_lint.project.calls import OFFLOADING, offloaded
+from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
 
@@ -87,6 +87,14 @@ class Carrier:
     `dict(request.headers)`): reading a credential key from it is reading the credential."""
 
     source: str  # "headers" | "cookies"
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """`AV.value` of what a request carries in `request.state.<attr>`: what code that ran earlier for the request
+    stored there (a middleware, another dependency), not a value built from the credential the walk misses."""
+
+    attr: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +161,11 @@ class Outcome:
     state_tests: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
     # with `Flow.gates_closed`: the settings the walk took to enforce authentication (source text, "path:line")
     assumed: list[tuple[str, str]] = field(default_factory=list)
+    # what the walk (or a function it called) stored for the request: `request.state.<attr> = v` under
+    # ("state", attr), `<context var>.set(v)` under ("contextvar", the variable's site key); values joined
+    stored: dict[tuple[str, object], AV] = field(default_factory=dict)
+    # what the walk read of those stores that middleware made: "request.state.user (set by <middleware>)"
+    middleware: set[str] = field(default_factory=set)
 
     @property
     def passes(self) -> bool:
@@ -206,6 +219,10 @@ class Flow:
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
                                frozenset[str] | None], Outcome] = {}
         self.closures = Closures(index)
+        self._constructed: dict[tuple[ClassV, str | None, str | None, str], AV] = {}
+        self._var_writers: dict[object, set[tuple[str, str]]] = {}
+        self._reads_stored: dict[FuncV, bool] = {}
+        self._calls = Calls(index)
         self.environment = EnvironmentFields(index)
         self.provided = ProvidedValues(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
@@ -279,7 +296,111 @@ class Flow:
         if func is None:
             return False
         params = {p.name for p in func.params if p.name not in ("self", "cls")}
+        if func.name == "__call__" and func.class_name is not None and func.params and any(
+                isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name) and
+                call.func.value.id == func.params[0].name and "app" in call.func.attr.lower() for call in func.calls):
+            return True  # a pure ASGI middleware: `await self.app(scope, receive, send)`
         return any(isinstance(call.func, ir.Name) and call.func.id in params for call in func.calls)
+
+    def stored_by_middleware(self, key: tuple[str, object], walked: FuncV) -> AV | None:
+        """What the request carries in `key` (see `Outcome.stored`) when it reaches `walked`, if every other
+        function of the project that stores it is a middleware's request handler (which runs for the request
+        before any route does): the value each stores for the request walked (without credentials, or with a
+        forged one), joined. None when other code stores it too (an earlier dependency, a route's handler) or
+        nothing does: then it depends on what ran first, which the walk does not know."""
+        writers = self.value_writers(key) - {(walked.module, walked.qualname)}
+        if not writers or any(not self.hands_request_on(module, qualname) for module, qualname in writers):
+            return None
+        out: AV | None = None
+        for module, qualname in sorted(writers):
+            value = self._middleware_run(FuncV(module, qualname)).stored.get(key)
+            if value is None:
+                return None
+            out = join(out, value)
+        return out
+
+    def reads_middleware_value(self, fv: FuncV) -> bool:
+        """The function reads what only middleware stores for the request (`request.state.user`, `var.get()` of
+        a context variable, see `stored_by_middleware`): worth walking for what a request without credentials
+        (or with a forged one) then carries."""
+        found = self._reads_stored.get(fv)
+        if found is not None:
+            return found
+        self._reads_stored[fv] = False
+        func = self.index.func(fv)
+        keys: set[tuple[str, object]] = set()
+        if func is not None:
+            ctx = Ctx(fv.module, func.qualname)
+            params = {p.name for p in func.params}
+            todo: list[ir.Expr] = [*func.calls, *(b.value for b in func.binds), *func.block_tests(),
+                                   *(r.value for r in func.returns if r.value is not None)]
+            for _ in range(5000):
+                if not todo:
+                    break
+                expr = todo.pop()
+                if isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Attr) and expr.value.attr == "state" and \
+                        isinstance(expr.value.value, ir.Name) and expr.value.value.id in params:
+                    keys.add(("state", expr.attr))
+                elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and \
+                        isinstance(expr.func.value, (ir.Name, ir.Attr)):
+                    var = self.index.resolve(expr.func.value, ctx)
+                    if isinstance(var, InstanceV) and isinstance(var.cls, ExternalV) and \
+                            var.cls.qualname == "contextvars.ContextVar":
+                        keys.add(("contextvar", var.key))
+                todo.extend(ir.children(expr))
+        # each store made by a middleware that reads the request's credential, of what it made of the request
+        found = any((writers := self.value_writers(key) - {(fv.module, fv.qualname)}) and
+                    all(self.hands_request_on(module, qualname) and
+                        self._calls.reads_credential(FuncV(module, qualname)) for module, qualname in writers) and
+                    _of_request(self.stored_by_middleware(key, fv)) for key in keys)
+        self._reads_stored[fv] = found
+        return found
+
+    def _middleware_run(self, fv: FuncV) -> Outcome:
+        """The walk of a middleware's request handler for the request walked: its first parameter (after
+        `self`) is the request, or the ASGI scope."""
+        func = self.index.func(fv)
+        if func is None:
+            return Outcome()
+        params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
+        if func.class_name is not None and params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        return self.run(fv, {params[0].name: REQUEST} if params else {})
+
+    def value_writers(self, key: tuple[str, object]) -> set[tuple[str, str]]:
+        kind, what = key
+        if kind == "state" and isinstance(what, str):
+            return self.state_writers(what)
+        found = self._var_writers.get(what)
+        if found is None:
+            found = self._var_writers[what] = self._context_var_writers(what)
+        return found
+
+    def _context_var_writers(self, key: object) -> set[tuple[str, str]]:
+        """The functions that call `.set(...)` on the context variable made at site `key`. A module not parsed
+        yet is parsed when its words hold the variable's name (and `set`); one that cannot be: unknown."""
+        name = next((k for k in reversed(key) if isinstance(k, str)), "") if isinstance(key, tuple) else ""
+        out: set[tuple[str, str]] = set()
+        for facts in list(self.index.modules):
+            if facts.pending:
+                words = frozenset(facts.words.split())
+                if "set" not in words or name not in words:
+                    continue
+                parsed = self.index.module(facts.module)
+                if parsed is not None:
+                    parsed.functions  # noqa: B018 - the read parses a placeholder
+                if parsed is None or parsed.pending or parsed.error:
+                    out.add(("?", "a module not parsed"))
+                    continue
+                facts = parsed
+            for func in facts.functions.values():
+                for call in func.calls:
+                    f = call.func
+                    if isinstance(f, ir.Attr) and f.attr == "set" and isinstance(f.value, (ir.Name, ir.Attr)):
+                        value = self.index.resolve(f.value, Ctx(facts.module, func.qualname))
+                        if isinstance(value, InstanceV) and value.key == key:
+                            out.add((facts.module, func.qualname))
+        return out
 
     def closed_gates(self, fv: FuncV, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
         """For a function that lets a request without credentials through: the settings (tests the analysis
@@ -307,6 +428,39 @@ class Flow:
         walk = _Walk(self, init, func, {}, 0, UNK)
         attrs = dict(walk._init_attrs(cls, init, func, [], env, 0))
         return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), True)
+
+    def constructed(self, cls: ClassV, made: InstanceV | None) -> AV:
+        """`self` of a method FastAPI calls on an object it was given (`Depends(ProxyAuth(auto_enforce=True))`:
+        `made`, its `__call__`) or on the object it makes of a class dependency (`made` None, its `__init__`):
+        an object of `cls` (the subclass, whose methods and class attributes `self` finds first), with what
+        `__init__` stores on `self` from the construction's arguments, read where the construction is written.
+        An argument the evaluator cannot tell is a setting of that construction (a test of it names it)."""
+        key = (cls, made.module, made.scope, ir.show(made.call, 400)) if made is not None else (cls, None, None, "")
+        found = self._constructed.get(key)
+        if found is not None:
+            return found
+        self._constructed[key] = out = AV("obj", Inst(cls, ()), False)
+        init = self.index.class_attr(cls, "__init__")
+        func = self.index.func(init) if isinstance(init, FuncV) else None
+        if made is not None and isinstance(init, FuncV) and func is not None and \
+                not any(isinstance(a, ir.Star) for a in made.call.args):
+            ctx = Ctx(made.module, made.scope)
+            where = f"{self.index.path_of(made.module)}:{made.call.line}"
+            args = [self._argument(a, ctx, where) for a in made.call.args]
+            kwargs = {k: self._argument(v, ctx, where) for k, v in made.call.kwargs if k != "**"}
+            walk = _Walk(self, init, func, {}, 0, UNK)
+            attrs = dict(walk._init_attrs(cls, init, func, args, kwargs, 0))
+            out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
+        self._constructed[key] = out
+        return out
+
+    def _argument(self, expr: ir.Expr, ctx: Ctx, where: str) -> AV:
+        """A construction argument, read where the construction is written: a literal the evaluator knows, else
+        a setting of that construction."""
+        value = self.index.resolve(expr, ctx)
+        if isinstance(value, LiteralV) and not self.environment.read_at_run_time(expr, ctx):
+            return NONE if value.value is None else AV("const", value.value)
+        return AV("unk", Setting(ir.show(expr, 60), where))
 
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK,
@@ -454,11 +608,18 @@ class _Walk:
             value = UNK
         if event.kind is _EventKind.BIND:
             self.env[event.name] = value if sure else join(self.env.get(event.name), value)
+            if ".state." in event.name:  # `request.state.user = ...`: what the request carries on
+                self._store(("state", event.name.rsplit(".", 1)[1]), value)
         return False
+
+    def _store(self, key: tuple[str, object], value: AV) -> None:
+        self.out.stored[key] = join(self.out.stored.get(key), value)
 
     def _returned(self, event: _Event, sure: bool) -> bool:
         """A `return`: an exit with its value, unless computing the value raises."""
+        before = len(self.out.reached)
         value = self.eval(event.expr) if event.expr is not None else NONE
+        handed_on = len(self.out.reached) > before  # `return await call_next(request)`
         if value.kind == "crash":
             if sure and self.crash(event.conditions, event.line):
                 return True
@@ -473,7 +634,13 @@ class _Walk:
         idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle))
-        return sure or self._may_end(event)
+        if sure:
+            return True
+        cut = self.maybe_cut
+        ended = self._may_end(event)
+        if handed_on:  # a return that hands the request on does not keep it from the next app
+            self.maybe_cut = cut
+        return ended
 
     def _refusal(self, event: _Event) -> bool:
         """A `return` of a response that refuses the request (`return JSONResponse(..., status_code=401)`) by the
@@ -740,11 +907,22 @@ class _Walk:
             return AV("obj", Carrier(expr.attr), True)
         if base.kind == "forged":
             return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
+        if isinstance(expr.value, ir.Attr) and expr.value.attr == "state" and base.kind in ("unk", "obj"):
+            # `request.state.user`: what a middleware in front of every route stored there for this request, when
+            # only middleware sets it (read before anything stored it, it raises AttributeError)
+            found = self._from_middleware(("state", expr.attr), f"{ir.show(expr.value, 40)}.{expr.attr}") \
+                if base.taint else None
+            return found if found is not None else AV("unk", Memo(expr.attr), base.taint)
         if isinstance(base.value, Inst):
             stored = base.value.get(expr.attr)
             if stored is not None:
                 return stored
-        if base.kind == "unk" and not base.taint and isinstance(ir.dotted(expr), str):
+            # a class attribute, looked up from the object's own class (a subclass's overrides its base's)
+            declared = self.flow.index.class_attr(base.value.cls, expr.attr)
+            if isinstance(declared, LiteralV):
+                return NONE if declared.value is None else AV("const", declared.value)
+        if (base.kind == "unk" or isinstance(base.value, Inst)) and not base.taint and \
+                isinstance(ir.dotted(expr), str):
             return self._known(expr) or UNK  # `settings.REQUIRE_LOGIN`, when the evaluator knows it
         return AV("unk", None, base.taint)
 
@@ -798,10 +976,11 @@ class _Walk:
         if test.kind == "crash":
             return CRASH
         t = test.truth()
-        if t is True:
-            return self.eval(expr.body, d)
-        if t is False:
-            return self.eval(expr.orelse, d)
+        if t is not None:
+            chosen = self.eval(expr.body if t else expr.orelse, d)
+            # `creds.credentials if creds is not None else None`: the None a test of the missing credential
+            # chose stands for that credential (a function handed it walks as handed a missing one)
+            return chosen.tainted() if test.taint and chosen.kind == "none" else chosen
         body, orelse = self.eval(expr.body, d), self.eval(expr.orelse, d)
         if (body.kind == "crash") != (orelse.kind == "crash"):
             # `None if not settings.keys else verify(token)` is `if not settings.keys: ... else: <raise>`: what
@@ -956,6 +1135,34 @@ class _Walk:
             return args[1].tainted() if len(args) > 1 else MISSING
         return self._callee(call, base, args, kwargs)
 
+    def _context_var(self, expr: ir.Expr) -> InstanceV | None:
+        """The `contextvars.ContextVar` object `expr` names, if it does (a module-level variable, say)."""
+        if not isinstance(expr, (ir.Name, ir.Attr)) or (isinstance(expr, ir.Name) and expr.id in self.env):
+            return None
+        value = self.flow.index.resolve(expr, self.ctx)
+        if isinstance(value, InstanceV) and isinstance(value.cls, ExternalV) and \
+                value.cls.qualname == "contextvars.ContextVar":
+            return value
+        return None
+
+    def _context_value(self, call: ir.Call, var: InstanceV, args: list[AV]) -> AV:
+        """`var.set(value)`: stored for the request (the token it returns is unknown); `var.get()`: what a
+        middleware in front of every route set for this request, when only middleware sets it."""
+        key = ("contextvar", var.key)
+        if call.func.attr == "set" if isinstance(call.func, ir.Attr) else False:
+            if args:
+                self._store(key, args[0])
+            return UNK
+        found = self._from_middleware(key, f"{ir.show(call.func, 40)}()")
+        return found if found is not None else UNK
+
+    def _from_middleware(self, key: tuple[str, object], shown: str) -> AV | None:
+        found = self.flow.stored_by_middleware(key, self.fv)
+        if _of_request(found):  # what the middleware made of the request (its credential): named in the verdict
+            writers = sorted(f"{m}.{q}" for m, q in self.flow.value_writers(key))
+            self.out.middleware.add(f"{shown} (set by {', '.join(writers[:2])})")
+        return found
+
     def _credential_object(self, base: AV, method: str) -> AV | None:
         """A method of a documented credential object (`Authorize.jwt_required()` on the `AuthJWT` FastAPI made
         from the request, see `libraries.Methods`): a checking method raises for a missing or forged credential,
@@ -985,6 +1192,10 @@ class _Walk:
         """A call of what `call.func` resolves to, with its arguments' values."""
         values = args + list(kwargs.values())
         taint = any(v.taint for v in values)
+        var = self._context_var(call.func.value) if isinstance(call.func, ir.Attr) and \
+            call.func.attr in ("set", "get") else None
+        if var is not None:
+            return self._context_value(call, var, args)
         held = self.env.get(call.func.id) if isinstance(call.func, ir.Name) else base
         if held is not None and isinstance(held.value, Provided):
             return self._provided_call(call, held.value, args, kwargs)
@@ -1015,8 +1226,19 @@ class _Walk:
             return self._function_call(call, target, base, args, kwargs, taint)
         value = self.flow.index.resolve(call.func, self.ctx)
         if isinstance(value, ClassV):
-            return AV("obj", None, taint)
+            return self._fields(call, value, args, kwargs, taint)
         return AV("unk", None, taint or base.taint)
+
+    def _fields(self, call: ir.Call, cls: ClassV, args: list[AV], kwargs: dict[str, AV], taint: bool) -> AV:
+        """`Subject(name, True)` of a class whose generated `__init__` takes its fields (a dataclass, a pydantic
+        model, a NamedTuple): the object with the arguments bound to the fields, as that `__init__` stores them
+        (a field not passed is its class default, found on the class)."""
+        fields = self.flow.index._init_fields(cls)  # the evaluator's reading of the generated `__init__`
+        if fields is None or any(isinstance(a, ir.Star) for a in call.args) or \
+                any(k == "**" for k, _v in call.kwargs) or len(args) > len(fields):
+            return AV("obj", None, taint)
+        attrs = {**dict(zip(fields, args, strict=False)), **{k: v for k, v in kwargs.items() if k in fields}}
+        return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), taint)
 
     def _function_call(self, call: ir.Call, target: FuncV, base: AV, args: list[AV], kwargs: dict[str, AV],
                        taint: bool) -> AV:
@@ -1149,7 +1371,20 @@ class _Walk:
         if this is None or not isinstance(this.value, Inst):
             return None
         found = self.flow.index.class_attr(this.value.cls, name)
-        return (this, found) if isinstance(found, FuncV) else None
+        if not isinstance(found, FuncV):
+            return None
+        if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and self.func.params and \
+                f.value.id == self.func.params[0].name and self.func.class_name is not None:
+            # `self.check()` in a method that stores attributes on `self` (`self.token = ...` in `__init__`):
+            # the object with them, as this walk computes them
+            cdef = self.flow.index.cls(ClassV(self.fv.module, self.func.class_name))
+            stored = {attr: self.eval(assigned.value) for attr, assigned in cdef.instance_attrs.items()
+                      if assigned.function == self.func.qualname} if cdef is not None else {}
+            if stored:
+                attrs = {**dict(this.value.attrs), **stored}
+                this = AV("obj", Inst(this.value.cls, tuple(sorted(attrs.items()))),
+                          this.taint or any(v.taint for v in stored.values()))
+        return this, found
 
     def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV]) -> AV:
         """The object `Class(args)` makes: what `__init__` stores on `self` (`self.key = key`), read with the
@@ -1249,6 +1484,9 @@ class _Walk:
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
         self.out.state_tests.update(outcome.state_tests)
+        for key, stored in outcome.stored.items():
+            self._store(key, stored)
+        self.out.middleware.update(outcome.middleware)
         self.out.assumed.extend(g for g in outcome.assumed if g not in self.out.assumed)
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
@@ -1284,10 +1522,10 @@ class _Walk:
         return frozenset(out)
 
     def _compare(self, expr: ir.Compare, d: int) -> AV:
-        if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in") and isinstance(expr.left, ir.Str):
+        if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in"):
             where = expr.comparators[0]
             if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
-                    self.flow.credential_key(where.attr, expr.left.value):
+                    self._credential_key(where.attr, expr.left):
                 # `"authorization" in request.headers`: not in a request without credentials, in a forged one
                 return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
         left = self.eval(expr.left, d)
@@ -1342,6 +1580,12 @@ _REFUSAL_TEXT = re.compile(r"\b(not[ _-]?authenticated|unauthori[sz]ed|unauthent
                            r"(invalid|missing|no)[ _-](authentication[ _-])?(credentials?|token|api[ _-]?key)|"
                            r"could not validate credentials|authentication[ _-](required|failed)|"
                            r"(login|sign[ _-]?in)[ _-]required)\b", re.IGNORECASE)
+
+
+def _of_request(value: AV | None) -> bool:
+    """A value a middleware stored that it made of the request, or chose by testing it (`"member" if user else
+    "guest"`): not a value from elsewhere (`request.state.db = session()`, a clock)."""
+    return value is not None and (value.taint or value.kind in ("none", "const"))
 
 
 def refuses(expr: ir.Expr | None, depth: int = 0) -> bool:

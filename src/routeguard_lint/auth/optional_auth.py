@@ -36,6 +36,7 @@ from routeguard_lint.auth.missing_credential import (
     WEBSOCKET,
     Exit,
     Flow,
+    Memo,
     Outcome,
     join,
 )
@@ -98,6 +99,9 @@ class NodeAuth:
     # anything) runs only when a value made from the credential is there (`if token: ...`); the connection is
     # never accepted, which the client sees as a refusal
     idle: bool = False
+    # what middleware stored for the request that its walk read (`request.state.user (set by <middleware>)`):
+    # what a middleware made of the request's credential, handed on (carried, not consumed here)
+    middleware: tuple[str, ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -170,11 +174,13 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     provided = _provided(node, flow)
     reads_request = bool(requests) and reads.reads_request(fv)
-    if not creds and not query and not reads_request and not (requests and provided):
+    # what a middleware made of the request's credential (`request.state.user`): carried, not consumed here
+    stored = flow.reads_middleware_value(fv)
+    if not creds and not query and not reads_request and not stored and not (requests and provided):
         return facts
     facts.consumes = bool(query) or reads_request or any(
         isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
-    env: dict[str, AV] = {**_closure(node), **provided, **query, **requests}
+    env: dict[str, AV] = {**_closure(node, flow), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
     facts.carries = True
@@ -210,10 +216,28 @@ def _provided(node: DepNode, flow: Flow) -> dict[str, AV]:
     return out
 
 
-def _closure(node: DepNode) -> dict[str, AV]:
+def _closure(node: DepNode, flow: Flow) -> dict[str, AV]:
     """What the factory call that made the node's closure passed (`current_user(optional=True)`): its literal
-    arguments, bound to the factory's parameters the closure reads."""
-    return {name: NONE if value is None else AV("const", value) for name, value in node.closure}
+    arguments, bound to the factory's parameters the closure reads. For a method FastAPI calls on an object
+    (`__call__` of `Depends(ProxyAuth(auto_enforce=True))`) or on the object it makes of a class that inherits
+    its `__init__`: `self`, that object (see `Flow.constructed`)."""
+    out = {name: NONE if value is None else AV("const", value) for name, value in node.closure}
+    this = _self(node, flow)
+    if this is not None:
+        out[this[0]] = this[1]
+    return out
+
+
+def _self(node: DepNode, flow: Flow) -> tuple[str, AV] | None:
+    func = node.func
+    if func is None or func.class_name is None or not func.params or func.params[0].name != "self":
+        return None
+    if node.kind is NodeKind.INSTANCE and node.instance is not None and isinstance(node.instance.cls, ClassV):
+        return "self", flow.constructed(node.instance.cls, node.instance)
+    if node.kind is NodeKind.CLASS and node.cls is not None and node.func_module is not None and \
+            ClassV(node.func_module, func.qualname.rpartition(".")[0]) != node.cls:
+        return "self", flow.constructed(node.cls, None)
+    return None
 
 
 def _optional_source(node: DepNode) -> bool:
@@ -250,14 +274,18 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
         return facts
     params = {s.param.name for s in node.params}
     direct = [(child, via) for _b, child, via in creds if _optional_source(child)]
+    # what a request without credentials hands it besides its own optional credentials: the `None` of an auth
+    # library's optional user (`current_user(optional=True)`), which RG008's walk must see missing too
+    missing = {via: MISSING for b, child, via in creds if via in params and b.value is MISSING
+               and not _optional_source(child)}
     if direct and node.kind is not NodeKind.ROUTE:
-        env = {**_closure(node), **_missing_query_credentials(node, in_path)}
+        env = {**_closure(node, flow), **_missing_query_credentials(node, in_path), **missing}
         env.update({via: MISSING for _c, via in direct if via in params})
         facts.optional_outcome = flow.run(fv, env)
     if any(b.anonymous is False for b, _c, _v in creds):
         facts.anonymous = False
         return facts
-    env = {**_closure(node), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
+    env = {**_closure(node, flow), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
     if outcome.passes and outcome.state_tests:
@@ -268,7 +296,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             # the missing credential is used only on the paths another input opens: RG008 asks about the
             # request that carries neither
             absent = {name: MISSING for name in _optional_inputs(node)[:4]}
-            direct_env = {**_closure(node), **_missing_query_credentials(node, in_path)}
+            direct_env = {**_closure(node, flow), **_missing_query_credentials(node, in_path), **missing}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.idle = _idle(node, outcome)
@@ -295,10 +323,12 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and (provided or reads.reads_request(fv))):
-        reads_it = bool(query) or reads.reads_request(fv)
-        env = {**_closure(node), **provided, **query, **requests}
+    elif query or (requests and (provided or reads.reads_request(fv))) or flow.reads_middleware_value(fv):
+        # (what a middleware stored for the request is what it made of the request's credential)
+        reads_it = bool(query) or reads.reads_request(fv) or flow.reads_middleware_value(fv)
+        env = {**_closure(node, flow), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
+        facts.middleware = tuple(sorted(outcome.middleware))
         if not outcome.passes or _idle(node, outcome):
             facts.anonymous = False
             facts.guard = facts.request_guard = True
@@ -318,6 +348,8 @@ def _instance(node: DepNode, flow: Flow, env: dict[str, AV]) -> AV:
     if node.func is None or node.func_module is None:
         return AV("obj", None, True)
     init = FuncV(node.func_module, node.func.qualname)
+    if node.cls is not None:
+        return flow.instance(node.cls, init, env)
     cls = ClassV(node.func_module, node.func.class_name or "")
     module, _, name = node.label.rpartition(".")
     while module and flow.index.module(module) is None:
@@ -505,6 +537,8 @@ def optional_use(outcome: Outcome | None) -> list[Exit]:
         return []
     out: list[Exit] = []
     for ex in outcome.exits:
+        if isinstance(ex.value.value, Memo):
+            continue  # what earlier code stored on the request (`return request.state.user`), not the credential
         if ex.implicit or (ex.expr is not None and ex.value.taint and (ex.value.kind in ("obj", "unk") or
                                                           (ex.value.kind == "const" and ex.value.truth()))):
             out.append(ex)

@@ -2,16 +2,25 @@
 
 * liveness and readiness probes: a path segment `health`, `healthz`, `ready`, `readyz`, `livez`, `ping`, ...
   (sub-paths included: `/health/db`, `/health/ready`);
-* well-known discovery documents (`/.well-known/openid-configuration`, `/.well-known/jwks.json`);
+* well-known discovery documents (`/.well-known/openid-configuration`, `/.well-known/jwks.json`), also under
+  a prefix (an issuer's path, a mounted app: RFC 8414, OpenID Connect discovery);
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
   ReDoc page, or the Swagger OAuth2 redirect;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
   `OAuth2PasswordRequestForm`, or a `password` key of `await request.json()` / `await request.form()`),
   the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
   user name) and issues a token or session (password recovery, magic links), or one that takes a refresh token
-  in the request body and issues a token (token refresh: the refresh token is the credential it checks);
+  or a one-time code (`verification_code`, `otp`, ...) in the request body and hands it to a call (token
+  refresh, e-mail verification: the body value is the credential it checks, whoever checks it);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
-  identity provider sends the browser back with an authorisation code.
+  identity provider sends the browser back with an authorisation code;
+* sign-in starts: a handler that builds an authorization request (an OAuth / OIDC / SAML client's
+  authorization API, such as authlib's `authorize_redirect`, or a URL or dict with `client_id` and
+  `response_type`, `redirect_uri` or `scope`, and no token-request parameter) and returns it, as a redirect or
+  in the response, and nothing else; an OAuth server's authorization endpoint (the handler, or a function it
+  calls, takes `response_type`, `client_id` and `redirect_uri` and answers with a redirect); and a handler
+  that sets a pre-authentication session cookie: one that a later step (a route whose dependencies read that
+  cookie) exchanges for a session cookie or token of its own.
 
 A webhook that verifies a signature over the request body (an HMAC computed over it and compared, with
 `hmac.compare_digest`, against a header; or a signature-verifying library call such as Stripe's
@@ -24,11 +33,12 @@ import re
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.libraries import signature_verifier
+from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.routes.model import ParamKind
+from routeguard_lint.routes.model import ParamKind, walk
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
     SIGNATURE_CALLS,
@@ -36,6 +46,8 @@ from routeguard_lint.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from routeguard_lint.routes.model import DepNode, Route
 
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck",
@@ -48,8 +60,25 @@ DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.do
 PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
                             re.IGNORECASE)
 REFRESH_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
+# one-time codes sent to the user (e-mail verification, a sign-in or confirmation code): not a bare `code` or
+# `token`, which name many other things
+CODE_FIELD = re.compile(r"^(verification_code|verification_token|verify_code|verify_token|confirmation_code|"
+                        r"confirmation_token|activation_code|activation_token|otp|otp_code|one_time_code|"
+                        r"one_time_password|email_code|email_token|email_verification_token)$", re.IGNORECASE)
 IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
 MAX_CALL_DEPTH = 4
+# the authorization-request APIs of OAuth / OpenID Connect / SAML clients (authlib, httpx-oauth, fastapi-sso,
+# requests-oauthlib, MSAL, pysaml2): each builds the URL that sends the browser to the identity provider
+AUTHORIZE_METHODS = frozenset({"authorize_redirect", "create_authorization_url", "authorization_url",
+                               "get_authorization_url", "get_authorize_url", "get_login_redirect",
+                               "get_authorization_request_url", "initiate_auth_code_flow",
+                               "prepare_for_authenticate"})
+# the parameters of an OAuth 2.0 authorization request (RFC 6749 4.1.1): `client_id` with one of the others; a
+# token request (`client_secret`, `code`, `grant_type`) is the server-to-server exchange, not a redirect
+AUTHORIZE_PARAMS = frozenset({"response_type", "redirect_uri", "scope"})
+TOKEN_REQUEST_PARAMS = frozenset({"client_secret", "grant_type", "code"})
+AUTHORIZATION_ENDPOINT_PARAMS = frozenset({"response_type", "client_id", "redirect_uri"})
+REDIRECTS = frozenset({"starlette.responses.RedirectResponse", "fastapi.responses.RedirectResponse"})
 
 
 def how_read(method: str) -> str:
@@ -99,18 +128,105 @@ def _subscripts(expr: object, depth: int = 0) -> list[ir.Sub]:
     return out
 
 
+def _mentions(expr: object, direct: set[str], models: set[str], field: str, depth: int = 0) -> bool:
+    """`expr` is, or holds, the body value: a parameter of `direct` (or an attribute of it: `token.strip()`), a
+    model parameter of `models` handed whole, or its attribute `field` (`body.refresh_token`)."""
+    if depth > 30 or expr is None or isinstance(expr, (str, int, float, bool, bytes)):
+        return False
+    if isinstance(expr, (tuple, list)):
+        return any(_mentions(item, direct, models, field, depth + 1) for item in expr)
+    if isinstance(expr, ir.Name):
+        return expr.id in direct or expr.id in models
+    if isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Name):
+        return expr.value.id in direct or (expr.value.id in models and expr.attr == field)
+    return any(_mentions(getattr(expr, slot, None), direct, models, field, depth + 1)
+               for slot in getattr(expr, "__slots__", ()))
+
+
+def _nodes(expr: object, depth: int = 0) -> list[object]:
+    """Every ir node inside `expr` (a list of expressions)."""
+    if depth > 30 or expr is None or isinstance(expr, (str, int, float, bool, bytes)):
+        return []
+    if isinstance(expr, (tuple, list)):
+        return [n for item in expr for n in _nodes(item, depth + 1)]
+    out: list[object] = [expr]
+    for slot in getattr(expr, "__slots__", ()):
+        out.extend(_nodes(getattr(expr, slot, None), depth + 1))
+    return out
+
+
+def _query_authorizes(expr: ir.Str | ir.FStr) -> bool:
+    """A URL whose query carries an authorization request: `client_id=` with `response_type=`,
+    `redirect_uri=` or `scope=`, and no token-request parameter."""
+    text = expr.value if isinstance(expr, ir.Str) else "".join(p for p in expr.parts if isinstance(p, str))
+    if "?" not in text and not isinstance(expr, ir.FStr):
+        return False
+    names = set(re.findall(r"[?&]([A-Za-z_]+)=", text))
+    return "client_id" in names and bool(names & AUTHORIZE_PARAMS) and not names & TOKEN_REQUEST_PARAMS
+
+
+def _dict_authorizes(expr: ir.DictE) -> bool:
+    """A dict of authorization-request parameters (to be URL-encoded): `client_id` with `response_type`,
+    `redirect_uri` or `scope`, and no token-request parameter."""
+    keys = {k.value for k, _v in expr.items if isinstance(k, ir.Str)}
+    return "client_id" in keys and bool(keys & AUTHORIZE_PARAMS) and not keys & TOKEN_REQUEST_PARAMS
+
+
+def _holds(expr: object, derived: set[str], marks: dict[object, str], depth: int = 0) -> bool:
+    """`expr` holds an authorization request (a marked expression) or a name bound to one."""
+    if depth > 30 or expr is None or isinstance(expr, (str, int, float, bool, bytes)):
+        return False
+    if isinstance(expr, (tuple, list)):
+        return any(_holds(item, derived, marks, depth + 1) for item in expr)
+    if expr in marks or (isinstance(expr, ir.Name) and expr.id in derived):
+        return True
+    return any(_holds(getattr(expr, slot, None), derived, marks, depth + 1) for slot in getattr(expr, "__slots__", ()))
+
+
+def _only_from(expr: ir.Expr, derived: set[str], marks: dict[object, str]) -> bool:
+    """`expr` carries the authorization request and nothing the handler read or computed besides constants:
+    `RedirectResponse(url)`, `Message(message=url)`, `{"authorization_url": url}`, the request itself."""
+    if expr in marks or (isinstance(expr, ir.Name) and expr.id in derived):
+        return True
+    if isinstance(expr, (ir.Str, ir.Const)):
+        return True
+    if isinstance(expr, ir.FStr):
+        return all(isinstance(p, str) or _only_from(p, derived, marks) for p in expr.parts) and \
+            _holds(expr, derived, marks)
+    if isinstance(expr, ir.DictE):
+        return all(k is not None and _only_from(v, derived, marks) for k, v in expr.items) and \
+            _holds(expr, derived, marks)
+    if isinstance(expr, ir.Call):
+        args = [*expr.args, *(v for k, v in expr.kwargs if k != "**")]
+        return len(args) == len(expr.args) + len(expr.kwargs) and \
+            all(_only_from(a, derived, marks) for a in args) and _holds(args, derived, marks)
+    return False
+
+
 def _segments(path: str) -> list[str]:
-    return [s.lower() for s in path.split("/") if s and not s.startswith("{")]
+    """The literal segments of a route's path, lower-cased. A path the analysis could not compute is shown as
+    its source text (`f'{ISSUER}/health'`): its quotes are not part of a segment, and a segment holding an
+    unknown value (`{ISSUER}`, a path parameter) is left out."""
+    return [s.strip("'\"").lower() for s in path.split("/") if s.strip("'\"") and "{" not in s]
 
 
 class Public:
-    def __init__(self, index: Index, calls: Calls) -> None:
+    def __init__(self, index: Index, calls: Calls, routes: Sequence[Route] = ()) -> None:
         self.index = index
         self.calls = calls
+        self.routes = routes
+        # function -> (the cookie keys it sets, itself or in what it calls; whether it signs a token)
+        self._issued: dict[FuncV, tuple[frozenset[str], bool]] = {}
+        self._cookie_reads: dict[FuncV, frozenset[str]] = {}
+        # cookie key -> the routes whose dependencies read that cookie (computed once, when first asked)
+        self._readers: dict[str, list[Route]] | None = None
+        self.provided = ProvidedValues(index)
         self._issues: dict[FuncV, bool] = {}
         # (function, call depth, whether its caller can reject) -> `_signature_check`'s answer, kept only when
         # no function was skipped as already visited below it (so it is the same from any route)
         self._signatures: dict[tuple[FuncV, int, bool], str | None] = {}
+        self._authorizes: dict[FuncV, bool] = {}
+        self._endpoints: dict[FuncV, str | None] = {}
         self._visited_skips = 0
 
     # -- public by design ------------------------------------------------------------------------------
@@ -133,11 +249,16 @@ class Public:
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
-        if segments[:1] == [".well-known"]:
+        if ".well-known" in segments:  # under an issuer's or a mounted app's prefix too (RFC 8414, OIDC discovery)
             return "well-known discovery document (RFC 8615: /.well-known/...)"
         if root is not None and root.func is not None and root.func_module is not None and \
                 self._serves_docs(FuncV(root.func_module, root.func.qualname), 0, set()):
             return "API documentation (FastAPI's OpenAPI schema / docs page)"
+        if root is not None and root.func is not None and root.func_module is not None:
+            endpoint = self._authorization_endpoint(FuncV(root.func_module, root.func.qualname))
+            if endpoint is not None:
+                return f"OAuth authorization endpoint: {endpoint} takes an authorization request " \
+                       f"(response_type, client_id, redirect_uri) and answers with a redirect"
         return None
 
     def flow_reason(self, route: Route) -> str | None:
@@ -159,13 +280,252 @@ class Public:
             identity = next((f"'{name}' ({where})" for name, where in inputs if IDENTITY_FIELD.match(name)), None)
             if identity is not None and self.issues_token(fv):
                 return f"credential flow (password recovery or sign-in link): takes {identity} and issues a token"
-            refresh = next((name for name, where in inputs if where == "body" and REFRESH_FIELD.match(name)), None)
-            if refresh is not None and self.issues_token(fv):
-                return f"credential flow (token refresh): takes '{refresh}' in the request body and issues a token"
+            # a refresh token or a one-time code in the body is the credential the flow checks: the handler must
+            # hand it on (to the lookup or verification); one it never reads checks nothing
+            for name, where in inputs:
+                if where != "body" or not (REFRESH_FIELD.match(name) or CODE_FIELD.match(name)):
+                    continue
+                handed = self._handed(root, name)
+                if handed is None:
+                    continue
+                flow = "token refresh" if REFRESH_FIELD.match(name) else "e-mail verification or one-time code"
+                return f"credential flow ({flow}): takes '{name}' in the request body and hands it to `{handed}`"
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"
+        if root is not None and root.func is not None and root.func_module is not None:
+            start = self._authorization_start(FuncV(root.func_module, root.func.qualname))
+            if start is not None:
+                return f"sign-in start: sends the browser to the identity provider ({start}) and returns " \
+                       f"nothing else"
+            step = self._presession(route, FuncV(root.func_module, root.func.qualname))
+            if step is not None:
+                return step
         return None
+
+    def _handed(self, root: DepNode, name: str) -> str | None:
+        """The call the handler hands the body value `name` to (as an argument, or the body model holding it):
+        `service.refresh(refresh_token=body.refresh_token)`, `TOKENS.pop(token)`; None when it never does."""
+        func = root.func
+        if func is None or root.func_module is None:
+            return None
+        ctx = Ctx(root.func_module, func.qualname)
+        direct: set[str] = set()
+        models: set[str] = set()
+        for source in root.params:
+            if source.kind not in (ParamKind.BODY, ParamKind.FORM):
+                continue
+            param = source.param.name
+            if param == name:
+                direct.add(param)
+            elif name in self._body_fields(source.param.annotation, ctx):
+                models.add(param)
+        for call in func.calls:
+            arguments = (*call.args, *(value for _key, value in call.kwargs))
+            if any(_mentions(arg, direct, models, name) for arg in arguments):
+                return ir.show(call.func, 60)
+        return None
+
+    # -- OAuth / SSO sign-in starts -----------------------------------------------------------------------
+    def _authorization_start(self, fv: FuncV) -> str | None:
+        """What builds the authorization request when every return of the handler is that request (a redirect
+        to the identity provider, or the URL in a response) and nothing else: the handler starts a sign-in."""
+        func = self.index.func(fv)
+        if func is None or not func.returns:
+            return None
+        ctx = Ctx(fv.module, func.qualname)
+        marks = self._authorization_marks(fv, func, ctx)
+        if not marks:
+            return None
+        derived = self._derived(func, marks)
+        if not all(ret.value is not None and _only_from(ret.value, derived, marks) for ret in func.returns):
+            return None
+        return next(iter(marks.values()))
+
+    def _authorization_marks(self, fv: FuncV, func: Func, ctx: Ctx, depth: int = 0) -> dict[object, str]:
+        """The expressions of `func` that build an authorization request: a call to an OAuth or SSO
+        client's authorization API (or to a project function that returns such a request), a URL or dict of
+        authorization-request parameters."""
+        marks: dict[object, str] = {}
+        for call in func.calls:
+            target = self.calls.callee(call, ctx, func)
+            if isinstance(target, FuncV):
+                if target != fv and self._returns_authorization(target, depth + 1):
+                    marks[call] = f"`{ir.show(call.func, 60)}`"
+            elif isinstance(call.func, ir.Attr) and call.func.attr in AUTHORIZE_METHODS:
+                marks[call] = f"`{ir.show(call.func, 60)}`"
+        for expr in _nodes([*func.calls, *(b.value for b in func.binds), *(r.value for r in func.returns)]):
+            if isinstance(expr, (ir.Str, ir.FStr)) and _query_authorizes(expr):
+                marks[expr] = "a URL with client_id"
+            elif isinstance(expr, ir.DictE) and _dict_authorizes(expr):
+                marks[expr] = "the parameters of an authorization request"
+        return marks
+
+    def _returns_authorization(self, fv: FuncV, depth: int) -> bool:
+        """A project function one of whose returns is an authorization request it builds."""
+        if fv in self._authorizes:
+            return self._authorizes[fv]
+        self._authorizes[fv] = False
+        func = self.index.func(fv)
+        found = False
+        if func is not None and depth <= MAX_CALL_DEPTH:
+            ctx = Ctx(fv.module, func.qualname)
+            marks = self._authorization_marks(fv, func, ctx, depth)
+            if marks:
+                derived = self._derived(func, marks)
+                found = any(ret.value is not None and _holds(ret.value, derived, marks) for ret in func.returns)
+        self._authorizes[fv] = found
+        return found
+
+    def _derived(self, func: Func, marks: dict[object, str]) -> set[str]:
+        """The local names bound (in source order, loops read twice) to a value holding an authorization
+        request or such a name."""
+        derived: set[str] = set()
+        for _round in range(2):
+            for bind in func.binds:
+                if bind.name not in derived and _holds(bind.value, derived, marks):
+                    derived.add(bind.name)
+        return derived
+
+    def _authorization_endpoint(self, fv: FuncV) -> str | None:
+        """The handler, or a project function it calls, that takes the parameters of an OAuth authorization
+        request and returns a redirect: the authorization endpoint of an OAuth server (RFC 6749 3.1), which
+        authenticates the user itself (a login page, a session) before it redirects back with a code."""
+        if fv in self._endpoints:
+            return self._endpoints[fv]
+        self._endpoints[fv] = None
+        func = self.index.func(fv)
+        found: str | None = None
+        if func is not None:
+            ctx = Ctx(fv.module, func.qualname)
+            candidates = [(fv, func)]
+            for call in func.calls:
+                target = self.calls.callee(call, ctx, func)
+                callee = self.index.func(target) if isinstance(target, FuncV) and target != fv else None
+                if callee is not None and isinstance(target, FuncV):
+                    candidates.append((target, callee))
+            for target, callee in candidates:
+                if {p.name for p in callee.params} >= AUTHORIZATION_ENDPOINT_PARAMS and \
+                        self._redirects(target, callee):
+                    found = callee.qualname
+                    break
+        self._endpoints[fv] = found
+        return found
+
+    def _redirects(self, fv: FuncV, func: Func) -> bool:
+        ctx = Ctx(fv.module, func.qualname)
+        for ret in func.returns:
+            value = ret.value
+            if isinstance(value, ir.Call):
+                target = self.calls.callee(value, ctx, func)
+                if isinstance(target, ExternalV) and target.qualname in REDIRECTS:
+                    return True
+        return False
+
+    # -- sign-in starts that open a pre-authentication session ---------------------------------------------
+    def _presession(self, route: Route, fv: FuncV) -> str | None:
+        """The handler sets a session cookie that a later step of the sign-in exchanges: a route whose
+        dependencies read that cookie (and refuse a request without it) sets a different session cookie or
+        signs a token. Such a cookie only admits its holder to the rest of the sign-in: the route that sets it
+        is the start of the sign-in (it sends a code, or redirects to the identity provider), public by design."""
+        keys, _token = self.issued(fv)
+        for key in sorted(keys):
+            for reader in self._routes_reading(key):
+                if reader is route or reader.root is None or reader.root.func is None or \
+                        reader.root.func_module is None:
+                    continue
+                later_keys, later_token = self.issued(FuncV(reader.root.func_module, reader.root.func.qualname))
+                if later_token or later_keys - {key}:
+                    methods = ",".join(reader.methods)
+                    return f"sign-in start: sets the pre-authentication session cookie '{key}', which a later " \
+                           f"step ({methods} {reader.full_path}) exchanges for a session of its own"
+        return None
+
+    def issued(self, fv: FuncV, depth: int = 0) -> tuple[frozenset[str], bool]:
+        """The cookie keys `fv` sets (`response.set_cookie(key, ...)`, itself or in a project function it calls;
+        a key is its string value, or its source text when it is computed at run time), and whether it signs
+        a token."""
+        if fv in self._issued:
+            return self._issued[fv]
+        self._issued[fv] = (frozenset(), False)
+        func = self.index.func(fv)
+        keys: set[str] = set()
+        token = False
+        if func is not None and depth <= MAX_CALL_DEPTH:
+            ctx = Ctx(fv.module, func.qualname)
+            for call in func.calls:
+                target = self.calls.callee(call, ctx, func)
+                if not isinstance(target, FuncV):
+                    target = self._provided_method(fv, func, call) or target
+                if isinstance(target, FuncV):
+                    if target != fv:
+                        more, signs = self.issued(target, depth + 1)
+                        keys |= more
+                        token = token or signs
+                elif isinstance(call.func, ir.Attr) and call.func.attr == "set_cookie":
+                    key = next((v for k, v in call.kwargs if k == "key"), call.args[0] if call.args else None)
+                    if key is not None:
+                        keys.add(self._key(key, ctx))
+                elif isinstance(target, ExternalV) and TOKEN_ISSUING_CALLS.match(target.qualname):
+                    token = True
+        found = (frozenset(keys), token)
+        self._issued[fv] = found
+        return found
+
+    def _provided_method(self, fv: FuncV, func: Func, call: ir.Call) -> FuncV | None:
+        """`service.set_cookie(...)` on a `Depends(get_service)` parameter: the method of the one project class
+        whose object `get_service` returns."""
+        f = call.func
+        if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name)):
+            return None
+        dependency = dependency_of(self.index, fv, func, f.value.id)
+        provided = self.provided.of(dependency) if dependency is not None else None
+        if provided is None or len({choice.cls for choice in provided.choices}) != 1:
+            return None
+        method = self.index.class_attr(provided.choices[0].cls, f.attr)
+        return method if isinstance(method, FuncV) else None
+
+    def _key(self, expr: ir.Expr, ctx: Ctx) -> str:
+        text = self.index.string(expr, ctx)
+        return text.lower() if text is not None else ir.show(expr, 80)
+
+    def _routes_reading(self, key: str) -> list[Route]:
+        if self._readers is None:
+            readers: dict[str, list[Route]] = {}
+            for route in self.routes:
+                if route.root is None:
+                    continue
+                found: set[str] = set()
+                for node in walk(route.root):
+                    if node is route.root:
+                        continue
+                    found.update(s.alias or s.param.name.lower() for s in node.params if s.kind is ParamKind.COOKIE)
+                    if node.func is not None and node.func_module is not None:
+                        found |= self._reads_cookies(FuncV(node.func_module, node.func.qualname))
+                for name in found:
+                    readers.setdefault(name, []).append(route)
+            self._readers = readers
+        return self._readers.get(key, [])
+
+    def _reads_cookies(self, fv: FuncV) -> frozenset[str]:
+        """The cookie keys a dependency reads from the request (`request.cookies.get(key)`, `[key]`)."""
+        if fv in self._cookie_reads:
+            return self._cookie_reads[fv]
+        func = self.index.func(fv)
+        keys: set[str] = set()
+        if func is not None:
+            ctx = Ctx(fv.module, func.qualname)
+            for call in func.calls:
+                f = call.func
+                if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
+                        f.value.attr == "cookies" and call.args:
+                    keys.add(self._key(call.args[0], ctx))
+            for sub in _subscripts([*func.calls, *(b.value for b in func.binds), *(r.value for r in func.returns)]):
+                if isinstance(sub.value, ir.Attr) and sub.value.attr == "cookies" and len(sub.index) == 1:
+                    keys.add(self._key(sub.index[0], ctx))
+        found = frozenset(keys)
+        self._cookie_reads[fv] = found
+        return found
 
     def _serves_docs(self, fv: FuncV, depth: int, seen: set[FuncV]) -> bool:
         """The handler (or what it calls) builds the OpenAPI schema or a docs page."""

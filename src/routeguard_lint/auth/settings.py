@@ -5,15 +5,19 @@ A field of a pydantic-settings object (`class AppSettings(BaseSettings): api_key
 secrets directory) does not set it: pydantic-settings reads every field from there when the object is made.
 A test of such a field is a setting read at run time, as `os.environ.get(...)` is, not the constant the
 class writes. A field the call passes (`AppSettings(api_keys=[...])`) is known: init arguments come first.
+The project index answers it (`Index.environment_field`), so that its own tests (which of two module-level
+bindings holds) agree with the auth walk's.
+
+Likewise an attribute of a shared object that some function of the project assigns (`state = DemoState()` at
+module level, `state.initialized = True` in one route's handler or at startup): another function reading it
+gets whatever ran last, not the value `__init__` stored.
 """
 
 from __future__ import annotations
 
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.project.index import ClassV, Ctx, Index, InstanceV
-
-# the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
-SETTINGS_BASES = frozenset({"BaseSettings"})
 
 
 class EnvironmentFields:
@@ -21,31 +25,73 @@ class EnvironmentFields:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._classes: dict[ClassV, frozenset[str]] = {}
+        # attribute -> (module, function, name) of every `name.attr = ...` of a function on another object
+        self._writers: dict[str, list[tuple[str, str, str]]] | None = None
+        self._pending: list[tuple[str, frozenset[str]]] = []  # modules not parsed yet, with their words
+        self._opened: set[str] = set()
+        self._unreadable: set[str] = set()
+        self._changed: dict[tuple[object, str], bool] = {}
 
     def fields(self, cls_v: ClassV) -> frozenset[str]:
         """The fields of `cls_v` the environment may set: its annotated class attributes (and its project
         bases'), when it derives from a settings class; empty otherwise."""
-        found = self._classes.get(cls_v)
-        if found is not None:
-            return found
-        out: set[str] = set()
-        if any(base.rsplit(".", 1)[-1] in SETTINGS_BASES for base in self.index.external_bases(cls_v)):
-            for owner in self.index.mro(cls_v):
-                cdef = self.index.cls(owner)
-                for name, (annotation, _line) in (cdef.annotations.items() if cdef else ()):
-                    if not name.startswith("_") and "ClassVar" not in ir.show(annotation) and name != "model_config":
-                        out.add(name)
-        self._classes[cls_v] = frozenset(out)
-        return self._classes[cls_v]
+        return self.index.environment_fields(cls_v)
 
     def read_at_run_time(self, expr: ir.Expr, ctx: Ctx) -> bool:
         """`expr` is `<settings object>.<field>` for a field the call that made the object does not pass."""
+        if self.index.environment_field(expr, ctx):
+            return True
         if not isinstance(expr, ir.Attr):
             return False
         base = self.index.resolve(expr.value, ctx)
-        if not isinstance(base, InstanceV) or not isinstance(base.cls, ClassV):
-            return False
-        if expr.attr not in self.fields(base.cls):
-            return False
-        return base.call.kwarg(expr.attr) is None
+        return isinstance(base, InstanceV) and isinstance(base.cls, ClassV) and self.changed(base, expr.attr)
+
+    def changed(self, obj: InstanceV, attr: str) -> bool:
+        """Some function of the project assigns `attr` of the object `obj` (`state.initialized = True` in one
+        route's handler, `state` a module-level object): what another function reads there is whatever ran
+        last, not the value `__init__` or the class gave it. A module not parsed yet (demand-driven mode) is
+        parsed when the attribute's name is among its words, so the answer does not depend on which files
+        happen to be parsed; one that cannot be parsed may assign it: changed."""
+        key = (obj.key, attr)
+        found = self._changed.get(key)
+        if found is not None:
+            return found
+        if self._writers is None:
+            self._writers = {}
+            self._pending = [(facts.module, frozenset(facts.words.split()))
+                             for facts in self.index.modules if facts.pending]
+            for facts in self.index.modules:
+                if not facts.pending:
+                    self._add_writers(facts)
+        asked: set[str] | None = getattr(self.index.by_name, "asked", None)  # see api.OnDemandModules.asked
+        if asked is not None:
+            asked.add(attr)
+        unreadable = False
+        for module, words in self._pending:
+            if attr not in words:
+                continue
+            if module not in self._opened:
+                self._opened.add(module)
+                parsed = self.index.module(module)
+                if parsed is not None:
+                    parsed.functions  # noqa: B018 - the read parses a placeholder
+                if parsed is not None and not parsed.pending and not parsed.error:
+                    self._add_writers(parsed)
+                else:
+                    self._unreadable.add(module)
+            unreadable = unreadable or module in self._unreadable
+        found = unreadable
+        for module, qualname, name in self._writers.get(attr, ()):
+            if found:
+                break
+            value = self.index.resolve(ir.Name(name), Ctx(module, qualname))
+            found = isinstance(value, InstanceV) and value.key == obj.key
+        self._changed[key] = found
+        return found
+
+    def _add_writers(self, facts: ModuleFacts) -> None:
+        assert self._writers is not None
+        for func in facts.functions.values():
+            for target in func.attr_writes:
+                name, _, attr = target.partition(".")
+                self._writers.setdefault(attr, []).append((facts.module, func.qualname, name))

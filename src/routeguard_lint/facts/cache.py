@@ -407,30 +407,19 @@ def unframed(fmt: bytes, key: str, blob: bytes) -> memoryview | None:
     return payload
 
 
-# The facts `dumps` encoded last and their payload. A worker stores a file's facts in the cache and then
-# sends them to the parent: pickled, they travel as this payload (`pickled_payload`), which costs nothing
-# more to send and far less to rebuild in the parent than pickling every object of the facts.
-_LAST: list[Any] = [None, b""]
-
-
-def _payload(facts: ModuleFacts) -> bytes:
-    payload = json.dumps(_Writer().encode(facts), ensure_ascii=True, separators=(",", ":"),
-                         check_circular=False).encode()
-    _LAST[0], _LAST[1] = facts, payload
-    return payload
+def encode_payload(facts: ModuleFacts) -> bytes:
+    """An entry's payload: the facts as JSON (see `_Writer`). `from_payload` decodes it."""
+    return json.dumps(_Writer().encode(facts), ensure_ascii=True, separators=(",", ":"),
+                      check_circular=False).encode()
 
 
 def dumps(key: str, facts: ModuleFacts) -> bytes:
-    return framed(FORMAT, key, _payload(facts))
-
-
-def pickled_payload(facts: ModuleFacts) -> bytes | None:
-    """The payload `dumps` made of this very facts object, if it was the last one encoded (see `_LAST`)."""
-    return _LAST[1] if _LAST[0] is facts else None
+    return framed(FORMAT, key, encode_payload(facts))
 
 
 def from_payload(payload: bytes) -> ModuleFacts:
-    """The facts of a payload this process or a worker encoded (unpickling; no checksum: not read from disk)."""
+    """The facts of a payload this process or a worker encoded (`store` returns it; no checksum: not read
+    from disk)."""
     with no_gc():
         value = json.loads(payload, object_pairs_hook=_reader())
     if type(value) is not ModuleFacts:
@@ -498,23 +487,26 @@ def load(cache_dir: Path, key: str) -> ModuleFacts | None:
     return facts
 
 
-def store(cache_dir: Path, key: str, facts: ModuleFacts) -> bool:
-    """Write one entry atomically; False when it could not be written (nothing changes then)."""
+def store(cache_dir: Path, key: str, facts: ModuleFacts) -> bytes | None:
+    """Write one entry atomically. Its payload, when written (`from_payload` decodes it: a worker sends it
+    to the parent rather than pickling the facts, which the parent would unpickle several times slower);
+    None when it could not be written (nothing changes then)."""
     target = cache_dir / key[:2]
     tmp: str | None = None
     try:
-        blob = dumps(key, facts)
+        payload = encode_payload(facts)
+        blob = framed(FORMAT, key, payload)
         os.makedirs(target, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".tmp-")  # created 0600
         with os.fdopen(fd, "wb") as handle:
             handle.write(blob)
         os.replace(tmp, target / key)
-        return True
+        return payload
     except Exception:
         if tmp is not None:
             with suppress(OSError):
                 os.unlink(tmp)
-        return False
+        return None
 
 
 def _entries(cache_dir: Path) -> Iterator[tuple[str, int, float]]:

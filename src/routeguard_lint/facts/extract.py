@@ -21,6 +21,7 @@ from routeguard_lint.parsing.source import (
     MAX_BYTES,
     OUT_OF_MEMORY,
     RECURSION_LIMIT,
+    Outline,
     ParseFailure,
     check_shape,
     decode,
@@ -156,6 +157,9 @@ class Func:
     nonlocal_assigns: dict[str, ir.Expr] = field(default_factory=dict)
     # local name -> its declared type (`service: AuthService = app.state.service`), the last annotation written
     declared: dict[str, ir.Expr] = field(default_factory=dict)
+    # `name.attr` of every `name.attr = value` (`+=`, annotated) on an object other than the method's own `self`
+    # (`state.initialized = True`): an attribute of a shared object this function changes at run time
+    attr_writes: list[str] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in
@@ -191,6 +195,19 @@ class AssignedIn:
 
     value: ir.Expr
     function: str  # qualname
+
+
+@dataclass(slots=True)
+class AttrWrite:
+    """`obj.attr = value` on an object other than a method's `self` and a function's own local or parameter
+    (`app_settings.api_keys = args.api_keys` in `main()`, `config.prefix = "/v2"` at module level): what
+    `Index._written` reads a later `obj.attr` through."""
+
+    target: ir.Expr  # the object written to: a name (`app_settings`)
+    value: ir.Expr
+    function: str | None  # qualname of the function it is in, None at module level
+    line: int
+    conditions: tuple[ir.Expr, ...]  # enclosing `if` tests and block markers (within the function, if in one)
 
 
 @dataclass(slots=True)
@@ -231,6 +248,8 @@ class ModuleFacts:
     branches: dict[str, list[Bind]] = field(default_factory=dict)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
     global_assigns: dict[str, list[AssignedIn]] = field(default_factory=dict)
+    # attribute name -> `obj.attr = value` writes on objects not the function's own (AttrWrite), in source order
+    attr_writes: dict[str, list[AttrWrite]] = field(default_factory=dict)
     functions: dict[str, Func] = field(default_factory=dict)  # by qualname
     classes: dict[str, ClassDef] = field(default_factory=dict)  # by (qualified) name
     calls: list[CallSite] = field(default_factory=list)  # module level and inside functions
@@ -246,17 +265,13 @@ class ModuleFacts:
     # a placeholder's class bases by their last name, space-separated (a superset of its classes' bases:
     # parsing.source.tree_shape), so a search for subclasses parses only the files that may hold one
     bases: str = ""
-
-    def __reduce_ex__(self, protocol: Any) -> str | tuple[Any, ...]:
-        """Facts the cache has just encoded (a worker stores them, then sends them to the parent) are
-        pickled as that encoding, which the parent decodes several times faster than it unpickles the
-        objects (cache.pickled_payload); any others as usual."""
-        from routeguard_lint.facts import cache
-
-        payload = cache.pickled_payload(self)
-        if payload is not None:
-            return cache.from_payload, (payload,)
-        return object.__reduce_ex__(self, protocol)
+    # a placeholder's module-level names bound by nothing but one `def` or `class` in its body, as
+    # "name:def" / "name:class", space-separated (parsing.source.sole_definitions): the index answers such a
+    # global without parsing the file
+    sole_defs: str = ""
+    # a placeholder's names bound in class bodies (parsing.source.Outline.class_attrs), space-separated: a
+    # search for the classes holding an attribute parses only the files that may hold one
+    class_attrs: str = ""
 
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:
@@ -266,17 +281,19 @@ def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts |
     parser only, about a fifteenth of `extract`."""
     if len(data) > MAX_BYTES:
         return None
-    bases: set[str] = set()
+    outline = Outline()
     try:
         text = decode(data)
-        if check_shape(text, bases) is not None:  # CPython rejects it: LibCST decides, now
+        if check_shape(text, outline) is not None:  # CPython rejects it: LibCST decides, now
             return None
     except (ParseFailure, RecursionError, MemoryError):
         return None
     from routeguard_lint.parsing.relevance import identifiers
 
     return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True,
-                       words=identifiers(text), bases=" ".join(sorted(bases)))
+                       words=identifiers(text), bases=" ".join(sorted(outline.bases)),
+                       sole_defs=" ".join(f"{name}:{kind}" for name, kind in sorted(outline.defs.items())),
+                       class_attrs=" ".join(sorted(outline.class_attrs)))
 
 
 def extract(data: bytes, path: str, module: str, is_package: bool, shape_checked: bool = False) -> ModuleFacts:

@@ -7,8 +7,11 @@ Kept apart from the fact types (extract.py) so that importing those does not imp
 from __future__ import annotations
 
 import re
+import threading
+from ast import literal_eval
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import ClassVar, overload
 
 import libcst as cst
@@ -20,6 +23,7 @@ from routeguard_lint.facts.extract import (
     MAX_IR_DEPTH,
     YIELD_BIND,
     AssignedIn,
+    AttrWrite,
     Bind,
     CallSite,
     ClassDef,
@@ -57,12 +61,48 @@ _CMPOPS = {
 }
 
 
-def _string_value(node: cst.BaseExpression) -> str | None:
-    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        return None
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LITERAL_PREFIXES = {"": str, "r": str, "u": str, "b": bytes, "br": bytes, "rb": bytes}
+
+
+def _literal(text: str) -> str | bytes:
+    """The value of a string literal's source text, as `ast.literal_eval` gives it (and raises as it does).
+    Most literals hold no backslash: their value is the text between the quotes (raw or not), read here
+    without compiling the literal (which `literal_eval` does, at a fifth of the facts walk)."""
+    quote = text.find('"')
+    single = text.find("'")
+    if quote < 0 or 0 <= single < quote:
+        quote = single
+    kind = _LITERAL_PREFIXES.get(text[:quote].lower()) if quote >= 0 else None
+    if kind is not None and "\r" not in text:
+        width = 3 if text.startswith(text[quote] * 3, quote) and len(text) >= quote + 6 else 1
+        inner = text[quote + width:len(text) - width]
+        if text.endswith(text[quote] * width) and (text[quote] * width) not in inner and "\\" not in inner:
+            if inner.isascii():
+                return inner if kind is str else inner.encode("ascii")
+            if kind is str and not _SURROGATE.search(inner):  # Python cannot encode those: it raises
+                return inner
+    return literal_eval(text)
+
+
+def _evaluated(node: cst.SimpleString) -> str | bytes | None:
+    """A string literal's value; None when Python would not accept it (LibCST parses a little more)."""
     try:
-        value = node.evaluated_value
+        return _literal(node.value)
     except Exception:
+        return None
+
+
+def _string_value(node: cst.BaseExpression) -> str | None:
+    kind = type(node)
+    if kind is cst.SimpleString:
+        value: object = _evaluated(node)  # type: ignore[arg-type]  # tested just above
+    elif isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return None
+    else:
         return None
     return value if isinstance(value, str) else None
 
@@ -75,146 +115,246 @@ def to_ir(node: None, line: int = 0, depth: int = 0) -> None: ...
 def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | None: ...
 
 
-def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | None:  # noqa: C901
+def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | None:
     """Convert a LibCST expression into the ir language (bounded depth)."""
     if node is None:
         return None
     if depth > MAX_IR_DEPTH:
+        _CUTS[0] += 1
         return ir.Unknown("...")
-    d = depth + 1
-    if isinstance(node, cst.Name):
-        if node.value in ("None", "True", "False"):
-            return ir.Const({"None": None, "True": True, "False": False}[node.value])
-        return ir.Name(node.value)
-    if isinstance(node, cst.Attribute):
-        return ir.Attr(to_ir(node.value, line, d), node.attr.value)
-    if isinstance(node, cst.SimpleString):
-        value = _string_value(node)
-        if value is not None:
-            return ir.Str(value)
-        try:
-            raw = node.evaluated_value
-        except Exception:
-            raw = b""
-        return ir.Const(raw if isinstance(raw, bytes) else b"")  # a bytes literal keeps its value
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = to_ir(node.left, line, d), to_ir(node.right, line, d)
-        if isinstance(left, ir.Str) and isinstance(right, ir.Str):
-            return ir.Str(left.value + right.value)
-        parts: list[str | ir.Expr] = []
-        for side in (left, right):
-            if isinstance(side, ir.FStr):
-                parts.extend(side.parts)
-            elif isinstance(side, ir.Str):
-                parts.append(side.value)
-            else:
-                return ir.Unknown("<string>")
-        return ir.FStr(tuple(parts))
-    if isinstance(node, cst.FormattedString):
-        parts = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                parts.append(part.value.replace("{{", "{").replace("}}", "}"))
-            elif isinstance(part, cst.FormattedStringExpression):
-                parts.append(_formatted(part, line, d))
-        return ir.FStr(tuple(parts))
-    if isinstance(node, cst.Integer):
-        try:
-            return ir.Const(int(node.value.replace("_", ""), 0))
-        except ValueError:
-            return ir.Const(0)
-    if isinstance(node, (cst.Float, cst.Imaginary)):
-        return ir.Const(0.0)
-    if isinstance(node, cst.Ellipsis):
-        return ir.Const(...)
-    if isinstance(node, cst.Call):
-        args: list[ir.Expr] = []
-        kwargs: list[tuple[str, ir.Expr]] = []
-        for arg in node.args:
-            argument = to_ir(arg.value, line, d)
-            if arg.keyword is not None:
-                kwargs.append((arg.keyword.value, argument))
-            elif arg.star == "**":
-                kwargs.append(("**", argument))
-            elif arg.star == "*":
-                args.append(ir.Star(argument))
-            else:
-                args.append(argument)
-        return ir.Call(to_ir(node.func, line, d), tuple(args), tuple(kwargs), line, 0)
-    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-        kind = "list" if isinstance(node, cst.List) else "tuple" if isinstance(node, cst.Tuple) else "set"
-        items: list[ir.Expr] = []
-        for el in node.elements:
-            item = to_ir(el.value, line, d)
-            items.append(ir.Star(item) if isinstance(el, cst.StarredElement) else item)
-        return ir.Seq(kind, tuple(items))
-    if isinstance(node, cst.Dict):
-        pairs: list[tuple[ir.Expr | None, ir.Expr]] = []
-        for entry in node.elements:
-            if isinstance(entry, cst.DictElement):
-                pairs.append((to_ir(entry.key, line, d), to_ir(entry.value, line, d)))
-            else:
-                pairs.append((None, to_ir(entry.value, line, d)))
-        return ir.DictE(tuple(pairs))
-    if isinstance(node, cst.Subscript):
-        index: list[ir.Expr] = []
-        for element in node.slice:
-            if isinstance(element.slice, cst.Index):
-                index.append(to_ir(element.slice.value, line, d))
-            else:  # a slice `x[a:b:c]` is `x[slice(a, b, c)]`
-                sl = element.slice
-                given = (sl.lower, sl.upper, sl.step) if isinstance(sl, cst.Slice) else (None, None, None)
-                bounds = tuple(to_ir(part, line, d) if part is not None else ir.Const(None) for part in given)
-                index.append(ir.Call(ir.Name("slice"), bounds, (), line, 0))
-        return ir.Sub(to_ir(node.value, line, d), tuple(index))
-    if isinstance(node, cst.BinaryOperation):
-        return ir.BinOp(_BINOPS.get(type(node.operator), "?"), to_ir(node.left, line, d),
-                        to_ir(node.right, line, d))
-    if isinstance(node, cst.Comparison):
-        ops = tuple(_CMPOPS.get(type(t.operator), "?") for t in node.comparisons)
-        comps = tuple(to_ir(t.comparator, line, d) for t in node.comparisons)
-        return ir.Compare(to_ir(node.left, line, d), ops, comps)
-    if isinstance(node, cst.BooleanOperation):
-        op = "and" if isinstance(node.operator, cst.And) else "or"
-        values: list[ir.Expr] = []
-        for operand in (node.left, node.right):
-            converted = to_ir(operand, line, d)
-            if isinstance(converted, ir.BoolOp) and converted.op == op:
-                values.extend(converted.values)
-            else:
-                values.append(converted)
-        return ir.BoolOp(op, tuple(values))
-    if isinstance(node, cst.UnaryOperation):
-        if isinstance(node.operator, cst.Not):
-            return ir.Not(to_ir(node.expression, line, d))
-        inner = to_ir(node.expression, line, d)
-        if isinstance(node.operator, cst.Minus) and isinstance(inner, ir.Const) and \
-                isinstance(inner.value, (int, float)):
-            return ir.Const(-inner.value)
-        return ir.Unknown("<unary>")
-    if isinstance(node, cst.IfExp):
-        return ir.IfExp(to_ir(node.test, line, d), to_ir(node.body, line, d), to_ir(node.orelse, line, d))
-    if isinstance(node, cst.Await):
-        return to_ir(node.expression, line, d)
-    if isinstance(node, cst.NamedExpr):
-        return to_ir(node.value, line, d)
-    if isinstance(node, cst.Lambda):
-        return ir.Unknown("lambda")
-    if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-        clause = node.for_in
-        if clause.inner_for_in is None and not clause.ifs and clause.asynchronous is None:
-            target = clause.target
-            if isinstance(target, cst.Name):
-                names: tuple[str, ...] = (target.value,)
-            elif isinstance(target, (cst.Tuple, cst.List)):
-                names = tuple(el.value.value if isinstance(el.value, cst.Name) and
-                              not isinstance(el, cst.StarredElement) else "" for el in target.elements)
-            else:
-                names = ()
-            if names:
-                kind = "list" if isinstance(node, cst.ListComp) else "set" if isinstance(node, cst.SetComp) else "gen"
-                return ir.Comp(kind, to_ir(node.elt, line, d), names, to_ir(clause.iter, line, d))
+    kind = type(node)
+    convert = _CONVERTERS.get(kind) or _converter(kind)
+    if kind in _MEMOISED:
+        memo = _STATE.memo
+        if memo is not None:
+            return _memoised(memo, convert, node, line, depth)
+    return convert(node, line, depth + 1)
+
+
+class _State(threading.local):
+    # during a walk (`_Collector.walk`): (id of a node, line) -> (its conversion, the depth it was made at)
+    memo: dict[tuple[int, int], tuple[ir.Expr, int]] | None = None
+
+
+_STATE = _State()
+_CUTS = [0]  # conversions cut at MAX_IR_DEPTH so far, in any thread (only ever grows)
+# The walk converts a call again for every hook that meets it: the statement (`x = f(g())`, `await f()`),
+# each call inside it, a decorator and its call, an `if`'s test for its body and its `else` and the
+# comparison in it... (two conversions in five on dispatch). These types' conversions are remembered.
+_MEMOISED = frozenset({cst.Call, cst.Comparison})
+
+
+def _memoised(memo: dict[tuple[int, int], tuple[ir.Expr, int]], convert: _Converter, node: cst.CSTNode,
+              line: int, depth: int) -> ir.Expr:
+    """`convert`'s value for `node`, reused when this walk made it before for the same line at this depth
+    or deeper without cutting anything (so nothing is cut from this depth either: the same value)."""
+    key = (id(node), line)
+    found = memo.get(key)
+    if found is not None and depth <= found[1]:
+        return found[0]
+    cuts = _CUTS[0]
+    value = convert(node, line, depth + 1)
+    if _CUTS[0] == cuts:
+        memo[key] = (value, depth)
+    return value
+
+
+# One converter per node type (`d` is the depth of the node's children), found by the node's type: LibCST's
+# classes are abstract-base-class instances, and a chain of `isinstance` tests cost a microsecond each.
+_Converter = Callable[[cst.CSTNode, int, int], ir.Expr]
+_CONSTANTS = {"None": ir.Const(None), "True": ir.Const(True), "False": ir.Const(False)}
+
+
+def _name(node: cst.Name, line: int, d: int) -> ir.Expr:
+    value = node.value
+    return _CONSTANTS.get(value) or ir.Name(value)
+
+
+def _attribute(node: cst.Attribute, line: int, d: int) -> ir.Expr:
+    return ir.Attr(to_ir(node.value, line, d), node.attr.value)
+
+
+def _simple_string(node: cst.SimpleString, line: int, d: int) -> ir.Expr:
+    value = _evaluated(node)
+    if isinstance(value, str):
+        return ir.Str(value)
+    return ir.Const(value if isinstance(value, bytes) else b"")  # a bytes literal keeps its value
+
+
+def _concatenated(node: cst.ConcatenatedString, line: int, d: int) -> ir.Expr:
+    left, right = to_ir(node.left, line, d), to_ir(node.right, line, d)
+    if isinstance(left, ir.Str) and isinstance(right, ir.Str):
+        return ir.Str(left.value + right.value)
+    parts: list[str | ir.Expr] = []
+    for side in (left, right):
+        if isinstance(side, ir.FStr):
+            parts.extend(side.parts)
+        elif isinstance(side, ir.Str):
+            parts.append(side.value)
+        else:
+            return ir.Unknown("<string>")
+    return ir.FStr(tuple(parts))
+
+
+def _formatted_string(node: cst.FormattedString, line: int, d: int) -> ir.Expr:
+    parts: list[str | ir.Expr] = []
+    for part in node.parts:
+        if isinstance(part, cst.FormattedStringText):
+            parts.append(part.value.replace("{{", "{").replace("}}", "}"))
+        elif isinstance(part, cst.FormattedStringExpression):
+            parts.append(_formatted(part, line, d))
+    return ir.FStr(tuple(parts))
+
+
+def _integer(node: cst.Integer, line: int, d: int) -> ir.Expr:
+    try:
+        return ir.Const(int(node.value.replace("_", ""), 0))
+    except ValueError:
+        return ir.Const(0)
+
+
+def _float(node: cst.CSTNode, line: int, d: int) -> ir.Expr:
+    return ir.Const(0.0)
+
+
+def _ellipsis(node: cst.CSTNode, line: int, d: int) -> ir.Expr:
+    return ir.Const(...)
+
+
+def _call(node: cst.Call, line: int, d: int) -> ir.Expr:
+    args: list[ir.Expr] = []
+    kwargs: list[tuple[str, ir.Expr]] = []
+    for arg in node.args:
+        argument = to_ir(arg.value, line, d)
+        if arg.keyword is not None:
+            kwargs.append((arg.keyword.value, argument))
+        elif arg.star == "**":
+            kwargs.append(("**", argument))
+        elif arg.star == "*":
+            args.append(ir.Star(argument))
+        else:
+            args.append(argument)
+    return ir.Call(to_ir(node.func, line, d), tuple(args), tuple(kwargs), line, 0)
+
+
+def _sequence(node: cst.List | cst.Tuple | cst.Set, line: int, d: int) -> ir.Expr:
+    kind = "list" if isinstance(node, cst.List) else "tuple" if isinstance(node, cst.Tuple) else "set"
+    items: list[ir.Expr] = []
+    for el in node.elements:
+        item = to_ir(el.value, line, d)
+        items.append(ir.Star(item) if isinstance(el, cst.StarredElement) else item)
+    return ir.Seq(kind, tuple(items))
+
+
+def _dict(node: cst.Dict, line: int, d: int) -> ir.Expr:
+    pairs: list[tuple[ir.Expr | None, ir.Expr]] = []
+    for entry in node.elements:
+        if isinstance(entry, cst.DictElement):
+            pairs.append((to_ir(entry.key, line, d), to_ir(entry.value, line, d)))
+        else:
+            pairs.append((None, to_ir(entry.value, line, d)))
+    return ir.DictE(tuple(pairs))
+
+
+def _subscript(node: cst.Subscript, line: int, d: int) -> ir.Expr:
+    index: list[ir.Expr] = []
+    for element in node.slice:
+        if isinstance(element.slice, cst.Index):
+            index.append(to_ir(element.slice.value, line, d))
+        else:  # a slice `x[a:b:c]` is `x[slice(a, b, c)]`
+            sl = element.slice
+            given = (sl.lower, sl.upper, sl.step) if isinstance(sl, cst.Slice) else (None, None, None)
+            bounds = tuple(to_ir(part, line, d) if part is not None else ir.Const(None) for part in given)
+            index.append(ir.Call(ir.Name("slice"), bounds, (), line, 0))
+    return ir.Sub(to_ir(node.value, line, d), tuple(index))
+
+
+def _binary(node: cst.BinaryOperation, line: int, d: int) -> ir.Expr:
+    return ir.BinOp(_BINOPS.get(type(node.operator), "?"), to_ir(node.left, line, d), to_ir(node.right, line, d))
+
+
+def _comparison(node: cst.Comparison, line: int, d: int) -> ir.Expr:
+    ops = tuple(_CMPOPS.get(type(t.operator), "?") for t in node.comparisons)
+    comps = tuple(to_ir(t.comparator, line, d) for t in node.comparisons)
+    return ir.Compare(to_ir(node.left, line, d), ops, comps)
+
+
+def _boolean(node: cst.BooleanOperation, line: int, d: int) -> ir.Expr:
+    op = "and" if isinstance(node.operator, cst.And) else "or"
+    values: list[ir.Expr] = []
+    for operand in (node.left, node.right):
+        converted = to_ir(operand, line, d)
+        if isinstance(converted, ir.BoolOp) and converted.op == op:
+            values.extend(converted.values)
+        else:
+            values.append(converted)
+    return ir.BoolOp(op, tuple(values))
+
+
+def _unary(node: cst.UnaryOperation, line: int, d: int) -> ir.Expr:
+    if isinstance(node.operator, cst.Not):
+        return ir.Not(to_ir(node.expression, line, d))
+    inner = to_ir(node.expression, line, d)
+    if isinstance(node.operator, cst.Minus) and isinstance(inner, ir.Const) and isinstance(inner.value, (int, float)):
+        return ir.Const(-inner.value)
+    return ir.Unknown("<unary>")
+
+
+def _if_exp(node: cst.IfExp, line: int, d: int) -> ir.Expr:
+    return ir.IfExp(to_ir(node.test, line, d), to_ir(node.body, line, d), to_ir(node.orelse, line, d))
+
+
+def _await(node: cst.Await, line: int, d: int) -> ir.Expr:
+    return to_ir(node.expression, line, d)
+
+
+def _named(node: cst.NamedExpr, line: int, d: int) -> ir.Expr:
+    return to_ir(node.value, line, d)
+
+
+def _lambda(node: cst.Lambda, line: int, d: int) -> ir.Expr:
+    return ir.Unknown("lambda")
+
+
+def _comprehension(node: cst.ListComp | cst.SetComp | cst.GeneratorExp, line: int, d: int) -> ir.Expr:
+    clause = node.for_in
+    if clause.inner_for_in is None and not clause.ifs and clause.asynchronous is None:
+        target = clause.target
+        if isinstance(target, cst.Name):
+            names: tuple[str, ...] = (target.value,)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            names = tuple(el.value.value if isinstance(el.value, cst.Name) and
+                          not isinstance(el, cst.StarredElement) else "" for el in target.elements)
+        else:
+            names = ()
+        if names:
+            kind = "list" if isinstance(node, cst.ListComp) else "set" if isinstance(node, cst.SetComp) else "gen"
+            return ir.Comp(kind, to_ir(node.elt, line, d), names, to_ir(clause.iter, line, d))
+    return _other(node, line, d)
+
+
+def _other(node: cst.CSTNode, line: int, d: int) -> ir.Expr:
     return ir.Unknown(f"<{type(node).__name__}>")
+
+
+# in the order a chain of `isinstance` tests would try them (`_converter` looks a subclass up that way)
+_BY_BASE: tuple[tuple[type | tuple[type, ...], Callable[..., ir.Expr]], ...] = (
+    (cst.Name, _name), (cst.Attribute, _attribute), (cst.SimpleString, _simple_string),
+    (cst.ConcatenatedString, _concatenated), (cst.FormattedString, _formatted_string), (cst.Integer, _integer),
+    ((cst.Float, cst.Imaginary), _float), (cst.Ellipsis, _ellipsis), (cst.Call, _call),
+    ((cst.List, cst.Tuple, cst.Set), _sequence), (cst.Dict, _dict), (cst.Subscript, _subscript),
+    (cst.BinaryOperation, _binary), (cst.Comparison, _comparison), (cst.BooleanOperation, _boolean),
+    (cst.UnaryOperation, _unary), (cst.IfExp, _if_exp), (cst.Await, _await), (cst.NamedExpr, _named),
+    (cst.Lambda, _lambda), ((cst.ListComp, cst.SetComp, cst.GeneratorExp), _comprehension),
+)
+_CONVERTERS: dict[type, _Converter] = {}
+
+
+def _converter(kind: type) -> _Converter:
+    """The converter of a node type, the first in `_BY_BASE` it is a subclass of, remembered."""
+    found: Callable[..., ir.Expr] = next((convert for base, convert in _BY_BASE if issubclass(kind, base)), _other)
+    _CONVERTERS[kind] = found
+    return found
 
 
 def _formatted(part: cst.FormattedStringExpression, line: int, depth: int) -> ir.Expr:
@@ -239,19 +379,38 @@ def _formatted(part: cst.FormattedStringExpression, line: int, depth: int) -> ir
 _DIRECTIVE = re.compile(r"#.*\b(routeguard|noqa)\b", re.IGNORECASE)
 
 
-def _col_of(line_text: str, pattern: str) -> tuple[int, int]:
-    m = re.search(pattern, line_text)
-    if not m:
-        stripped = len(line_text) - len(line_text.lstrip())
-        return stripped + 1, len(line_text.rstrip()) + 1
-    return m.start() + 1, m.end() + 1
+def _col_of(line_text: str, start: int) -> int:
+    """The column (1-based) of what was found at `start` in a line; its first non-blank one when not found."""
+    return start + 1 if start >= 0 else len(line_text) - len(line_text.lstrip()) + 1
+
+
+_DEF_KEYWORD = re.compile(r"(async\s+)?def\b")
+
+
+def _found(pattern: re.Pattern[str], line_text: str) -> int:
+    m = pattern.search(line_text)
+    return m.start() if m else -1
+
+
+def _word(line_text: str, name: str) -> int:
+    """Where `name` (an identifier) first occurs as a whole word in the line (a regular expression's
+    `\\bname\\b`), or -1, without compiling a regular expression per name (which cost more than the search)."""
+    if not name.isascii():
+        return _found(re.compile(rf"\b{re.escape(name)}\b"), line_text)
+    word = _WORD.match
+    start = line_text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if not (start and word(line_text, start - 1)) and not word(line_text, end):
+            return start
+        start = line_text.find(name, start + 1)
+    return -1
 
 
 # LibCST's own visitor framework rebuilds (and re-validates) every node it passes, which costs as much as
 # parsing. This walker reads the fields instead, in source order: the order is learnt once per node type
 # from LibCST itself (the attributes `_visit_and_replace_children` visits, in that order).
 _FIELD_ORDER: dict[type, tuple[str, ...]] = {}
-_IS_NODE: dict[type, bool] = {}
 
 
 class _OrderRecorder(cst.CSTVisitor):
@@ -285,17 +444,115 @@ def _field_order(node: cst.CSTNode) -> tuple[str, ...]:
 
 
 _Hook = Callable[[cst.CSTNode], object]  # a bound `visit_...`/`leave_...` method
-# per node type: (visit hook, leave hook, ((field, field visit hook, field leave hook), ...))
-_Plan = tuple[_Hook | None, _Hook | None, tuple[tuple[str, _Hook | None, _Hook | None], ...]]
+_Visit = Callable[[cst.CSTNode], None]  # visits one node (of the type it was made for) and its subtree
+
+
+_SIMPLE_WHITESPACE = cst.SimpleWhitespace
+
+
+def _ignore(value: object) -> None:
+    """Visits a field value that is not a node (None, a sentinel, a string)."""
+    return None
+
+
+def _field_code(attr: str, inline_whitespace: bool) -> list[str]:
+    """Generated code visiting one field of `node` (a node, a sequence of nodes, or something else)."""
+    code = [f"v = node.{attr}", "if v:", "    t = type(v)"]
+    if inline_whitespace:  # the most frequent node by far: its line count is made here, without a call
+        code += ["    if t is SW:", "        w = v.value", "        if '\\n' in w or '\\r' in w:",
+                 "            S.line += LB(w)", "    elif t is tuple or t is list:"]
+    else:
+        code += ["    if t is tuple or t is list:"]
+    code += ["        for c in v:", "            F[type(c)](c)", "    else:", "        F[t](v)"]
+    return code
+
+
+@cache
+def _maker(kind: type, order: tuple[str, ...], hooked: tuple[bool, bool, tuple[tuple[bool, bool], ...]],
+           inline_whitespace: bool) -> Callable[..., _Visit]:
+    """A factory of the visit function of one node type, compiled from generated code: the type's fields in
+    order (`order`), each between its field hooks, all between the node hooks, where `hooked` says which
+    exist. A generic loop over a plan costs about twice as much per node: most nodes are leaves or nearly."""
+    has_pre, has_post, fields = hooked
+    body: list[str] = ["pre(node)"] if has_pre else []
+    for i, (attr, (has_enter, has_leave)) in enumerate(zip(order, fields, strict=True)):
+        if has_enter:
+            body.append(f"enter[{i}](node)")
+        body += _field_code(attr, inline_whitespace)
+        if has_leave:
+            body.append(f"leave[{i}](node)")
+    if has_post:
+        body.append("post(node)")
+    lines = ["def make(F, S, SW, LB, pre, post, enter, leave):", "    def visit(node):",
+             *("        " + line for line in body or ["pass"]), "    return visit"]
+    namespace: dict[str, object] = {}
+    exec(compile("\n".join(lines), f"<routeguard walker: {kind.__name__}>", "exec"), namespace)
+    return namespace["make"]  # type: ignore[return-value]  # the function defined just above
+
+
+class _Table(dict[type, _Visit]):
+    """One walk's visit functions by node type, made on first need (and what to do with a sequence or a
+    value that is not a node). Cleared when the walk ends: its functions refer to the table itself."""
+
+    def __init__(self, walker: _Walker) -> None:
+        super().__init__()
+        self.walker = walker
+        self.inline_whitespace = getattr(type(walker), "visit_SimpleWhitespace", None) is \
+            _Walker.visit_SimpleWhitespace
+
+    def __missing__(self, kind: type) -> _Visit:
+        if kind is tuple or kind is list:
+            def sequence(value: cst.CSTNode) -> None:
+                for item in value:  # type: ignore[attr-defined]  # a tuple or list of nodes
+                    self[type(item)](item)
+
+            self[kind] = sequence
+            return sequence
+        if not issubclass(kind, cst.CSTNode):
+            self[kind] = _ignore
+            return _ignore
+        return self._first  # the field order is learnt from the first node of the type
+
+    def _first(self, node: cst.CSTNode) -> None:
+        kind = type(node)
+        walker = self.walker
+        recipes = walker._recipes
+        recipe = recipes.get((kind, self.inline_whitespace))
+        if recipe is None:
+            order = _FIELD_ORDER.get(kind) or _field_order(node)
+            pre_t, post_t, attr_pre_t, attr_post_t = walker._tables
+            entering = tuple(attr_pre_t.get((kind, attr)) for attr in order)
+            leaving = tuple(attr_post_t.get((kind, attr)) for attr in order)
+            hooked = (kind in pre_t, kind in post_t,
+                      tuple((e is not None, lv is not None) for e, lv in zip(entering, leaving, strict=True)))
+            field_hooks = any(e is not None or lv is not None for e, lv in zip(entering, leaving, strict=True))
+            recipe = recipes[(kind, self.inline_whitespace)] = (
+                _maker(kind, order, hooked, self.inline_whitespace), pre_t.get(kind), post_t.get(kind),
+                entering if field_hooks else None, leaving if field_hooks else None)
+        make, pre, post, enters, leaves = recipe
+        hook = walker.__getattribute__
+        visit = self[kind] = make(self, walker, _SIMPLE_WHITESPACE, line_breaks,
+                                  pre and hook(pre), post and hook(post),
+                                  enters and [name and hook(name) for name in enters],
+                                  leaves and [name and hook(name) for name in leaves])
+        visit(node)
 
 
 class _Walker:
     """Dispatches `visit_<Node>`, `leave_<Node>`, `visit_<Node>_<field>` and `leave_<Node>_<field>` methods
-    like a LibCST visitor, without rebuilding nodes."""
+    like a LibCST visitor, without rebuilding nodes, and counts lines on the way: `self.line` is the line
+    of the node being visited (whitespace and strings add the line breaks they hold; a subclass counts
+    the others, e.g. in `TrailingWhitespace` and `EmptyLine`)."""
 
+    line: int = 1
     # method names by node type (visit, leave) and by (node type, field) (visit, leave); per subclass
     _tables: ClassVar[tuple[dict[type, str], dict[type, str], dict[tuple[type, str], str],
                             dict[tuple[type, str], str]]]
+    # per subclass: (node type, whether whitespace is counted inline) -> (factory of its visit function, the
+    # names of its node hooks (visit, leave) and of its field hooks (visit, leave), None when it has none)
+    _recipes: ClassVar[dict[tuple[type, bool], tuple[Callable[..., _Visit], str | None, str | None,
+                                                      tuple[str | None, ...] | None,
+                                                      tuple[str | None, ...] | None]]]
 
     def __init_subclass__(cls) -> None:
         pre: dict[type, str] = {}
@@ -315,65 +572,36 @@ class _Walker:
                 else:
                     single[node_type] = name
         cls._tables = (pre, post, attr_pre, attr_post)
+        cls._recipes = {}
+
+    # a line break is "\n", "\r\n" or a lone "\r" (old Mac line endings), as for Python itself. The
+    # visit functions count a SimpleWhitespace's themselves, unless a subclass overrides this.
+    def visit_SimpleWhitespace(self, node: cst.SimpleWhitespace) -> None:
+        value = node.value
+        if "\n" in value or "\r" in value:
+            self.line += line_breaks(value)
 
     def walk(self, root: cst.CSTNode) -> None:
-        pre_t, post_t, attr_pre_t, attr_post_t = self._tables
-        pre: dict[type, _Hook] = {k: getattr(self, v) for k, v in pre_t.items()}
-        post: dict[type, _Hook] = {k: getattr(self, v) for k, v in post_t.items()}
-        attr_pre: dict[tuple[type, str], _Hook] = {k: getattr(self, v) for k, v in attr_pre_t.items()}
-        attr_post: dict[tuple[type, str], _Hook] = {k: getattr(self, v) for k, v in attr_post_t.items()}
-        is_node = _IS_NODE
-        node_base = cst.CSTNode
-        # a plan per node type, so that a node costs one dictionary lookup rather than two per field
-        plans: dict[type, _Plan] = {}
-
-        def plan_for(node: cst.CSTNode) -> _Plan:
-            kind = type(node)
-            steps = tuple((attr, attr_pre.get((kind, attr)), attr_post.get((kind, attr)))
-                          for attr in _FIELD_ORDER.get(kind) or _field_order(node))
-            plan = plans[kind] = (pre.get(kind), post.get(kind), steps)
-            return plan
-
-        def visit(node: cst.CSTNode) -> None:
-            before, after, steps = plans.get(type(node)) or plan_for(node)
-            if before is not None:
-                before(node)
-            for attr, enter, leave in steps:
-                if enter is not None:
-                    enter(node)
-                value = getattr(node, attr)
-                vkind = type(value)
-                if vkind is tuple or vkind is list:
-                    for item in value:
-                        ikind = type(item)
-                        flag = is_node.get(ikind)
-                        if flag is None:
-                            flag = is_node[ikind] = isinstance(item, node_base)
-                        if flag:
-                            recurse[0](item)
-                else:
-                    flag = is_node.get(vkind)
-                    if flag is None:
-                        flag = is_node[vkind] = isinstance(value, node_base)
-                    if flag:
-                        recurse[0](value)
-                if leave is not None:
-                    leave(node)
-            if after is not None:
-                after(node)
-
-        # `visit` calls itself through `recurse`: a reference cycle (function -> closure -> list -> function)
-        # that would hold the bound hooks, and with them this walker and the facts, until the next
-        # collection. Emptying the list when the walk ends breaks it, so reference counting frees them.
-        recurse = [visit]
+        table = _Table(self)
         try:
-            visit(root)
+            table[type(root)](root)
         finally:
-            recurse.clear()
-            plans.clear()
+            table.clear()  # its functions refer to it: reference counting frees them now
 
 
-_DEF_NAME = re.compile(r"\bdef(?:\s|\\)+(\w+)")
+# `def` and the name after it, found by its literal first (a leading `\b` makes the search try every
+# position); the match takes only the `def`, so one right after it is found too
+_DEF_NAME = re.compile(r"def(?=(?:\s|\\)+(\w+))")
+_WORD = re.compile(r"\w")
+
+
+def _def_names(text: str) -> list[str]:
+    """The names after every word `def` in the source (comments and strings included): a superset of the
+    names of its `def` statements."""
+    word = _WORD.match
+    return [m.group(1) for m in _DEF_NAME.finditer(text) if not (m.start() and word(text, m.start() - 1))]
+
+
 def _mentions(node: cst.CSTNode | None, name: str) -> bool:
     """`node` holds the name `name` (asked only of an assignment to a name a `def` of its scope binds too)."""
     if node is None:
@@ -496,12 +724,16 @@ class _Collector(_Walker):
     def walk(self, root: cst.CSTNode) -> None:
         # only a name defined twice can shadow (`def` and its name are one token pair in any source); else the
         # scan waits for a def under an `if` (see `_scan_for`), the other way a def can be one of alternatives
-        names = _DEF_NAME.findall(self.text) if self.text else None
+        names = _def_names(self.text) if self.text else None
         self._root = root if isinstance(root, cst.Module) else None
         if self._root is not None and (names is None or len(names) != len(set(names))):
             self._shadowed, self._alternative_defs = _shadowed_defs(self._root)
             self._root = None
-        super().walk(root)
+        outer, _STATE.memo = _STATE.memo, {}
+        try:
+            super().walk(root)
+        finally:
+            _STATE.memo = outer
 
     # -- line counting ---------------------------------------------------------------------------
     def visit_TrailingWhitespace(self, node: cst.TrailingWhitespace) -> None:
@@ -513,12 +745,6 @@ class _Collector(_Walker):
         if node.comment is not None and _DIRECTIVE.search(node.comment.value):
             self.f.comments[self.line] = node.comment.value
         self.line += 1
-
-    # a line break is "\n", "\r\n" or a lone "\r" (old Mac line endings), as for Python itself
-    def visit_SimpleWhitespace(self, node: cst.SimpleWhitespace) -> None:
-        value = node.value
-        if "\n" in value or "\r" in value:
-            self.line += line_breaks(value)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         value = node.value
@@ -651,7 +877,8 @@ class _Collector(_Walker):
             # around it, as an assignment is (a function or module body; never a class body)
             qual += f"@{line}"
             self._bind(name, ir.Name(f"{name}@{line}"), line)
-        col, _ = _col_of(self._text(line), r"(async\s+)?def\b")
+        text = self._text(line)
+        col = _col_of(text, _found(_DEF_KEYWORD, text))
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
                     parent=closure.qualname if closure else None, defined_under=self._local_conditions())
@@ -674,24 +901,29 @@ class _Collector(_Walker):
     def visit_Decorator_decorator(self, node: cst.Decorator) -> None:
         line = self.line
         text = self._text(line)
-        col, _ = _col_of(text, r"@")
+        col = _col_of(text, text.find("@"))
         dec = Decorator(to_ir(node.decorator, line), line, col, len(text.rstrip()) + 1)
         self._pending_decorators = [*self._pending_decorators, dec]
 
     def visit_Parameters_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "pos"
+        if not self._in_lambda:  # a lambda's parameters (in a default: `Body(default_factory=lambda: ...)`)
+            self._param_kind = "pos"
 
     def visit_Parameters_posonly_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "posonly"
+        if not self._in_lambda:
+            self._param_kind = "posonly"
 
     def visit_Parameters_star_arg(self, node: cst.Parameters) -> None:
-        self._param_kind = "vararg"
+        if not self._in_lambda:
+            self._param_kind = "vararg"
 
     def visit_Parameters_kwonly_params(self, node: cst.Parameters) -> None:
-        self._param_kind = "kwonly"
+        if not self._in_lambda:
+            self._param_kind = "kwonly"
 
     def visit_Parameters_star_kwarg(self, node: cst.Parameters) -> None:
-        self._param_kind = "kwarg"
+        if not self._in_lambda:
+            self._param_kind = "kwarg"
 
     def visit_Param_name(self, node: cst.Param) -> None:
         func = self._func()
@@ -703,7 +935,8 @@ class _Collector(_Walker):
             return
         line = self.line
         name = node.name.value
-        col, _ = _col_of(self._text(line), rf"\b{re.escape(name)}\b")
+        text = self._text(line)
+        col = _col_of(text, _word(text, name))
         func.params.append(Param(name, self._param_kind, to_ir(node.annotation.annotation, line)
                                  if node.annotation else None, to_ir(node.default, line), line, col))
 
@@ -908,7 +1141,8 @@ class _Collector(_Walker):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
                 self._bind(t.value, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and value is not None:
-                self._instance_attr(t.value.value, t.attr.value, value)
+                if not self._instance_attr(t.value.value, t.attr.value, value):
+                    self._attr_write(t, value, line)
             elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Attribute) and \
                     t.value.attr.value == "state" and isinstance(t.value.value, cst.Name):
                 # `request.state.user = user`: a per-request attribute this function sets (auth's memo check)
@@ -918,16 +1152,32 @@ class _Collector(_Walker):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
 
-    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> None:
-        """`self.attr = value` in a method of a class: an attribute of its instances."""
+    def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> bool:
+        """`self.attr = value` in a method of a class: an attribute of its instances (True when it is one)."""
         func = self._func()
+        if func is not None and (func.class_name is None or not func.params or func.params[0].name != owner):
+            func.attr_writes.append(f"{owner}.{attr}")  # an attribute of another object
         if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
-            return
+            return False
         cls = self.f.classes.get(func.class_name)
         if cls is None:
-            return
+            return True
         if attr not in cls.instance_attrs or func.name == "__init__":
             cls.instance_attrs[attr] = AssignedIn(value, func.qualname)
+        return True
+
+    def _attr_write(self, target: cst.Attribute, value: ir.Expr, line: int) -> None:
+        """`name.attr = value` where `name` is a module's (a global, an import): not a local or parameter of the
+        function it is in (bound before this line), nor in a class body."""
+        owner = target.value.value if isinstance(target.value, cst.Name) else ""
+        if not owner or self._class() is not None:
+            return
+        func = self._func()
+        if func is not None and (owner in func.assigns or any(p.name == owner for p in func.params)):
+            return
+        conditions = self._local_conditions() if func is not None else tuple(self.conditions)
+        self.f.attr_writes.setdefault(target.attr.value, []).append(
+            AttrWrite(ir.Name(owner), value, func.qualname if func else None, line, conditions))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
@@ -947,6 +1197,10 @@ class _Collector(_Walker):
                 cls.attrs.setdefault(node.target.value, ir.Unknown("<annotation>"))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        target, func = node.target, self._func()
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None and \
+                (func.class_name is None or not func.params or func.params[0].name != target.value.value):
+            func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
         if isinstance(node.target, cst.Name):
             name = node.target.value
             self._flow_bind(name, ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name),

@@ -27,6 +27,7 @@ import tokenize
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -257,16 +258,26 @@ def _long_dotted_name(text: str) -> bool:
     return any(m.end() - m.start() > shortest and m.group().count(".") > MAX_NESTING for m in _DOTTED.finditer(text))
 
 
-def check_shape(text: str, bases: set[str] | None = None) -> SyntaxError | None:
+@dataclass
+class Outline:
+    """What the skim of a placeholder reads from CPython's syntax tree, so the project stage can answer some
+    questions about the file without parsing it with LibCST (facts.extract.skim)."""
+
+    bases: set[str] = field(default_factory=set)  # class bases by last name (see `tree_shape`)
+    defs: dict[str, str] = field(default_factory=dict)  # sole definitions (see `sole_definitions`)
+    class_attrs: set[str] = field(default_factory=set)  # names bound in class bodies (see `_class_body_names`)
+
+
+def check_shape(text: str, outline: Outline | None = None) -> SyntaxError | None:
     """Raise ParseFailure when `text` is nested too deeply for LibCST. Returns CPython's SyntaxError when
     CPython rejects the file (its message is the better one if LibCST rejects the file too). The collector
     stays paused until CPython's tree is freed (a collection while it is alive only rescans it). With
-    `bases`, adds the last name of every class base written in the file (see `tree_shape`)."""
+    `outline`, fills it in (see `Outline`)."""
     with no_gc():
-        return _check_shape(text, bases)
+        return _check_shape(text, outline)
 
 
-def _check_shape(text: str, bases: set[str] | None = None) -> SyntaxError | None:
+def _check_shape(text: str, outline: Outline | None = None) -> SyntaxError | None:
     if _long_dotted_name(text):
         _check_rough(text)
     old = sys.getrecursionlimit()
@@ -292,7 +303,9 @@ def _check_shape(text: str, bases: set[str] | None = None) -> SyntaxError | None
         return None
     finally:
         sys.setrecursionlimit(old)
-    depth, line, work, work_line = tree_shape(tree, bases)
+    depth, line, work, work_line = tree_shape(tree, outline)
+    if outline is not None:
+        outline.defs.update(sole_definitions(tree, text))
     del tree
     if depth > MAX_NESTING:
         raise _too_deep(depth, line)
@@ -309,15 +322,16 @@ def _check_rough(text: str) -> None:
         raise _too_much(work, work_line)
 
 
-def tree_shape(tree: ast.AST, bases: set[str] | None = None) -> tuple[int, int, int, int]:  # noqa: C901
+def tree_shape(tree: ast.AST, outline: Outline | None = None) -> tuple[int, int, int, int]:  # noqa: C901
     """(deepest level, its line, deep work, line of the first deep node) of a CPython syntax tree, counted
     the way LibCST nests: `a and b and c` is a chain there (one flat BoolOp here), and so is the dotted
     name of an import. Levels up to DEEP_FROM are not tracked (real code never comes close to the limits
-    there), which keeps this a plain loop over the nodes. With `bases`, adds the last name of each class
+    there), which keeps this a plain loop over the nodes. With `outline`, adds the last name of each class
     base that is a dotted name, subscripted or not (`Base`, `m.Base`, `Generic[T]`), in any scope: a
-    superset of the bases the facts of the file record (facts.walker), read without LibCST."""
+    superset of the bases the facts of the file record (facts.walker), read without LibCST, and the names
+    each class body binds."""
     best, best_line, work, work_line = 0, 1, 0, 0
-    class_def = ast.ClassDef if bases is not None else None
+    class_def = ast.ClassDef if outline is not None else None
     stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
     pop, push = stack.pop, stack.append
     node_type, bool_op, imports, child_fields = ast.AST, ast.BoolOp, (ast.Import, ast.ImportFrom), _CHILD_FIELDS
@@ -339,8 +353,9 @@ def tree_shape(tree: ast.AST, bases: set[str] | None = None) -> tuple[int, int, 
             work_line = min(work_line, line) if work_line else line
         if depth > best or (depth == best and line < best_line):
             best, best_line = depth, line
-        if kind is class_def and bases is not None:
-            bases.update(_base_names(cast(ast.ClassDef, node)))
+        if kind is class_def and outline is not None:
+            outline.bases.update(_base_names(cast(ast.ClassDef, node)))
+            _class_body_names(cast(ast.ClassDef, node), outline.class_attrs)
         if kind is bool_op:
             values = cast(ast.BoolOp, node).values
             count = len(values)
@@ -360,6 +375,74 @@ def tree_shape(tree: ast.AST, bases: set[str] | None = None) -> tuple[int, int, 
             elif isinstance(child, node_type):
                 push((child, depth + 1, line))
     return best, best_line, work, work_line
+
+
+_GLOBAL = re.compile(r"\bglobal\b([^\n;#]*)")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def sole_definitions(tree: ast.Module, text: str) -> dict[str, str]:
+    """The module-level names whose only binding in the whole file is one `def` (value "def") or `class`
+    ("class") statement directly in the module body: no other statement at module level binds or deletes
+    the name (assignment, import, loop or `with` target, `except ... as`, walrus, match capture, another
+    def), and no `global` statement names it. For such a name, the module's global is that definition
+    whatever else the file holds, so a placeholder can answer it without being parsed (project.index)."""
+    count: dict[str, int] = {}
+    kind: dict[str, str] = {}
+    others: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, _DEFS):
+            count[statement.name] = count.get(statement.name, 0) + 1
+            kind[statement.name] = "class" if isinstance(statement, ast.ClassDef) else "def"
+            # what the module scope evaluates around the body (decorators, defaults, bases) may bind by walrus
+            around: list[ast.AST] = list(statement.decorator_list)
+            if isinstance(statement, ast.ClassDef):
+                around += statement.bases + [k.value for k in statement.keywords]
+            else:
+                arguments = statement.args
+                around += [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]
+                around += [a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                                  arguments.vararg, arguments.kwarg) if a and a.annotation]
+                if statement.returns is not None:
+                    around.append(statement.returns)
+            for expr in around:
+                _bound_names(expr, others)
+        else:
+            _bound_names(statement, others)
+    if "global" in text:
+        for names in _GLOBAL.findall(text):
+            others.update(n.strip() for n in names.split(","))
+    return {name: kind[name] for name, n in count.items() if n == 1 and name not in others}
+
+
+def _bound_names(node: ast.AST, out: set[str]) -> None:
+    """Every name `node` (and anything inside it) binds or deletes: a superset of what it binds at module scope."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            if not isinstance(sub.ctx, ast.Load):
+                out.add(sub.id)
+        elif isinstance(sub, _DEFS):
+            out.add(sub.name)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            out.update((alias.asname or alias.name).partition(".")[0] for alias in sub.names)
+        elif isinstance(sub, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+            if sub.name:
+                out.add(sub.name)
+        elif isinstance(sub, ast.MatchMapping):
+            if sub.rest:
+                out.add(sub.rest)
+        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+            out.update(sub.names)
+        elif type(sub).__name__ == "TypeAlias":  # `type X = ...` (Python 3.12)
+            out.add(getattr(getattr(sub, "name", None), "id", ""))
+
+
+def _class_body_names(node: ast.ClassDef, out: set[str]) -> None:
+    """Every name a class body binds outside its methods and nested classes (a superset of the class
+    attributes the facts record: facts.walker)."""
+    for statement in node.body:
+        if not isinstance(statement, _DEFS):
+            _bound_names(statement, out)
 
 
 def _base_names(node: ast.ClassDef) -> list[str]:

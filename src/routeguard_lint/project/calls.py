@@ -21,7 +21,7 @@ from routeguard_lint.project.index import (
     InstanceV,
     Value,
 )
-from routeguard_lint.vocabulary import Source, is_credential, is_verifying_call
+from routeguard_lint.vocabulary import Source, is_credential, is_credential_setting, is_verifying_call
 
 MAX_CALL_DEPTH = 8  # nested project calls `can_reject` follows
 READ_DEPTH = 3  # nested project calls `reads_credential` and `reads_request` follow
@@ -74,7 +74,28 @@ def _reads_credential(func: Func) -> bool:
     if any(credential_read(read) for read in func.credential_reads):
         return True
     tests = [*(r.conditions for r in func.raises), *(r.conditions for r in func.returns)]
-    return any(mentions_auth_state(c) for conditions in tests for c in conditions)
+    return any(mentions_auth_state(c) or _membership_read(c) for conditions in tests for c in conditions)
+
+
+def _membership_read(test: ir.Expr, depth: int = 0) -> bool:
+    """`"authorization" in request.headers`, `settings.SESSION_COOKIE not in request.cookies` (in a test, or in
+    a part of one): whether the request carries a credential header or cookie, its name a literal or a setting
+    whose name says it names one."""
+    if depth > 6:
+        return False
+    if isinstance(test, ir.Not):
+        return _membership_read(test.value, depth + 1)
+    if isinstance(test, ir.BoolOp):
+        return any(_membership_read(part, depth + 1) for part in test.values)
+    if not (isinstance(test, ir.Compare) and len(test.ops) == 1 and test.ops[0] in ("in", "not in")):
+        return False
+    where, key = test.comparators[0], test.left
+    if not (isinstance(where, ir.Attr) and where.attr in ("headers", "cookies")):
+        return False
+    if isinstance(key, ir.Str):
+        return is_credential(Source(where.attr), key.value.lower())
+    name = key.attr if isinstance(key, ir.Attr) else key.id if isinstance(key, ir.Name) else None
+    return name is not None and is_credential_setting(name)
 
 
 def _carrier(expr: ir.Expr, carried: dict[str, str] | None = None) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Bind, ClassDef, Func, ImportRef, ModuleFacts, Return, is_marker
+from routeguard_lint.facts.extract import AttrWrite, Bind, ClassDef, Func, ImportRef, ModuleFacts, Return, is_marker
 from routeguard_lint.project.arguments import bind_args, free_names, subst
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ MAX_RESOLVE_DEPTH = 40
 # body is one object whether it is reached from its function's callers or from the code using its value.
 MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
+# the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
+SETTINGS_BASES = frozenset({"BaseSettings"})
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -270,18 +272,34 @@ class Index:
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
         self._rebindings: dict[tuple[str, str, str], tuple[Bind | None, list[Bind]] | None] = {}
         self._own_classes: dict[ClassV, bool] = {}
+        self._fields: dict[ClassV, frozenset[str]] = {}  # see `environment_fields`
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
         self._nonlocal_writes_by_module: dict[str, dict[tuple[str, str], list[tuple[ir.Expr, str]]]] = {}
         self._branch_tables: dict[int, tuple[Func, dict[str, list[Bind]]]] = {}  # see `_branches`
+        # `_writes_named`: the parsed modules' attribute writes by (name written through, attribute), and the
+        # modules not parsed yet when first asked
+        self._write_table: tuple[dict[tuple[str, str], list[tuple[str, AttrWrite]]], list[ModuleFacts]] | None = None
+        # `_written`: (object, attribute, read at its module's top level, library mode) -> what writes give it
+        self._written_memo: dict[tuple[Hashable, ...], tuple[Value | None, tuple[Value, ...]] | None] = {}
+        self._written_attrs: set[tuple[Hashable, str]] = set()  # (object, attribute) some write reaches
         # installed libraries (library.LibraryLoader), read on demand; see `resolve_lib`
         self.library = library
         self.lib_modules: set[str] = set()
         self._lib_mode = False
+        self._sole: dict[str, dict[str, str]] = {}  # see `_sole_defs`
+        self._strings_in_flight: set[tuple[int, Ctx]] = set()  # see `string`
 
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
         return self.by_name.get(name)
+
+    def _sole_defs(self, facts: ModuleFacts) -> dict[str, str]:
+        """A placeholder's names bound only by one `def` or `class` (`ModuleFacts.sole_defs`), by name."""
+        table = self._sole.get(facts.module)
+        if table is None:
+            table = self._sole[facts.module] = dict(e.rsplit(":", 1) for e in facts.sole_defs.split())
+        return table
 
     def canonical(self, name: str) -> str:
         facts = self.by_name.get(name)
@@ -362,7 +380,7 @@ class Index:
         if isinstance(expr, ir.Name):
             return self._name(expr.id, ctx, d)
         if isinstance(expr, ir.Attr):
-            return self._attr(self.resolve(expr.value, ctx, d), expr.attr, d)
+            return self._attr(self.resolve(expr.value, ctx, d), expr.attr, d, ctx)
         if isinstance(expr, ir.Str):
             return LiteralV(expr.value)
         if isinstance(expr, ir.Const):
@@ -446,7 +464,8 @@ class Index:
                     (isinstance(left, (FuncV, ClassV, ModuleV)) or _display(expr.left)):
                 return expr.ops[0] == "is not"  # `[...] is None`, `func is not None`
             right = self.resolve(expr.comparators[0], ctx, d)
-            if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)):
+            if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)) or \
+                    self.environment_field(expr.left, ctx) or self.environment_field(expr.comparators[0], ctx):
                 return None
             op, a, b = expr.ops[0], left.value, right.value
             if op in ("==", "is"):
@@ -458,10 +477,38 @@ class Index:
             return bool(expr.items)
         value = self.resolve(expr, ctx, d)
         if isinstance(value, LiteralV):
-            return bool(value.value)
+            return None if self.environment_field(expr, ctx) else bool(value.value)
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
         return None
+
+    def environment_field(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """`expr` is `<settings object>.<field>`, a field of a pydantic-settings class (`BaseSettings`) that the
+        call making the object does not pass: pydantic-settings reads it from the environment (or a `.env`
+        file) when the object is made, so the class default is only its value where nothing sets it. Its
+        value serves where a default is the best guess (a path prefix); a test of it is not decided."""
+        if not isinstance(expr, ir.Attr):
+            return False
+        base = self.resolve(expr.value, ctx)
+        if not isinstance(base, InstanceV) or not isinstance(base.cls, ClassV):
+            return False
+        return expr.attr in self.environment_fields(base.cls) and base.call.kwarg(expr.attr) is None
+
+    def environment_fields(self, cls_v: ClassV) -> frozenset[str]:
+        """The fields of `cls_v` the environment may set: its annotated class attributes (and its project
+        bases'), when it derives from a settings class; empty otherwise."""
+        found = self._fields.get(cls_v)
+        if found is not None:
+            return found
+        out: set[str] = set()
+        if any(base.rsplit(".", 1)[-1] in SETTINGS_BASES for base in self.external_bases(cls_v)):
+            for owner in self.mro(cls_v):
+                cdef = self.cls(owner)
+                for name, (annotation, _line) in (cdef.annotations.items() if cdef else ()):
+                    if not name.startswith("_") and "ClassVar" not in ir.show(annotation) and name != "model_config":
+                        out.add(name)
+        self._fields[cls_v] = frozenset(out)
+        return self._fields[cls_v]
 
     def _str_test(self, call: ir.Call, ctx: Ctx, depth: int) -> bool | None:
         """`path.endswith("/")`, `name.isidentifier()` of a known string."""
@@ -488,6 +535,9 @@ class Index:
         container, cctx = found
         key = self.resolve(expr.index[0], ctx, depth + 1)
         if isinstance(container, ir.DictE):
+            entries = self.dict_entries(container, cctx, depth + 1)
+            if entries is not None:  # every key known: the value the key selects, any value for an unknown key
+                return self._lookup(entries, key, cctx, depth, None)
             pairs = [(k, v) for k, v in container.items if k is not None]
             if isinstance(key, LiteralV) and len(pairs) == len(container.items):
                 for k, v in pairs:
@@ -623,24 +673,59 @@ class Index:
         callee = self.resolve(func, ctx, depth)
         if isinstance(callee, ExternalV) and callee.qualname in _CASTS and len(call.args) == 2 and not call.kwargs:
             return self.resolve(call.args[1], ctx, depth)  # `typing.cast(T, value)` returns the value
-        if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative
-            return union(self._call_one(option, call, ctx, key, depth) for option in callee.options)
+        if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative (None is no callable)
+            return union(self._call_one(option, call, ctx, key, depth) for option in _not_none(callee.options))
         return self._call_one(callee, call, ctx, key, depth)
 
     def _dict_get(self, holder: ir.Expr, call: ir.Call, ctx: Ctx, depth: int) -> Value | None:
-        """`mapping.get(key[, default])` of a dict literal whose keys are all known strings (a `**kwargs`
-        parameter is the dict of the keyword arguments it collected): the value, or the default (None) when the
-        key is not there; None when that cannot be told."""
+        """`mapping.get(key[, default])` of a dict whose keys are all known strings (a literal, `dict(...)`, a
+        `**kwargs` parameter: the dict of the keyword arguments it collected): the value, or the default (None)
+        when the key is not there; for a key only known at run time, any of its values or the default. None
+        when the dict cannot be told."""
         entries = self.dict_entries(holder, ctx, depth + 1)
         if entries is None:
+            return self._dict_get_literal(holder, call, ctx, depth)
+        default: Value = self.resolve(call.args[1], ctx, depth + 1) if len(call.args) == 2 else LiteralV(None)
+        return self._lookup(entries, self.resolve(call.args[0], ctx, depth + 1), ctx, depth, default)
+
+    def _dict_get_literal(self, holder: ir.Expr, call: ir.Call, ctx: Ctx, depth: int) -> Value | None:
+        """`mapping.get(key[, default])` of a dict literal with keys that are not all strings (`{Mode.A: a}`):
+        for a key only known at run time any value or the default; for a known key the value whose key resolves
+        to it (the default when every key resolves and none does). None when that cannot be told."""
+        found = self._literal(holder, ctx, depth)
+        if found is None:
+            return None
+        container, cctx = found
+        if not isinstance(container, ir.DictE) or any(k is None for k, _ in container.items):
             return None
         key = self.resolve(call.args[0], ctx, depth + 1)
-        if not isinstance(key, LiteralV) or not isinstance(key.value, str):
-            return None
-        for name, value in entries:
-            if name == key.value:
-                return self.resolve(value, ctx, depth + 1)  # (an `ir.Bound`: read where it is written)
-        return self.resolve(call.args[1], ctx, depth + 1) if len(call.args) == 2 else LiteralV(None)
+        default: Value = self.resolve(call.args[1], ctx, depth + 1) if len(call.args) == 2 else LiteralV(None)
+        if not isinstance(key, LiteralV):
+            return union([*(self.resolve(v, cctx, depth + 1) for _k, v in container.items), default])
+        keys = [self.resolve(k, cctx, depth + 1) for k, _v in container.items]
+        for kv, (_k, v) in zip(keys, container.items, strict=True):
+            if isinstance(kv, LiteralV) and kv.value == key.value:
+                return self.resolve(v, cctx, depth + 1)
+        return default if all(isinstance(kv, LiteralV) for kv in keys) else None
+
+    def _lookup(self, entries: list[tuple[str, ir.Expr]], key: Value, ctx: Ctx, depth: int,
+                missing: Value | None) -> Value:
+        """The value of `key` in a dict of known string keys (`entries`), as Python looks it up: each key the
+        value may be (a union of literals) gives its own; a key only known at run time may be any of them.
+        `missing`: what a key that is not there gives (`.get`'s default), None when that raises (`d[k]`)."""
+        keys = options(key)
+        if not all(isinstance(k, LiteralV) for k in keys):  # undecided: any value (or the default)
+            found = [self.resolve(value, ctx, depth + 1) for _name, value in entries]
+            return union([*found, missing] if missing is not None else found)
+        out: list[Value] = []
+        for k in keys:
+            assert isinstance(k, LiteralV)
+            value = next((v for name, v in entries if isinstance(k.value, str) and name == k.value), None)
+            if value is not None:
+                out.append(self.resolve(value, ctx, depth + 1))  # (an `ir.Bound`: read where it is written)
+            elif missing is not None:
+                out.append(missing)
+        return union(out)
 
     def _call_one(self, callee: Value, call: ir.Call, ctx: Ctx, key: SiteKey, depth: int) -> Value:
         if isinstance(callee, ExternalV) and self._lib_mode:
@@ -1147,6 +1232,12 @@ class Index:
         cache_key = ("global", facts.module, name, self._lib_mode)
         if cache_key in self._cache:
             return self._cache[cache_key]
+        if facts.pending:  # a placeholder (api.OnDemandModules) answers a name only a `def`/`class` binds
+            kind = self._sole_defs(facts).get(name)
+            if kind is not None:
+                value: Value = FuncV(facts.module, name) if kind == "def" else ClassV(facts.module, name)
+                self._cache[cache_key] = value
+                return value
         # while `name = expr` is being evaluated, `name` inside `expr` is its earlier binding: the `def` or
         # `class` in `handler = router.post("/x")(handler)`
         self._cache[cache_key] = FuncV(facts.module, name) if name in facts.functions and name in facts.assigns \
@@ -1233,9 +1324,104 @@ class Index:
             return ModuleV(self.canonical(sub))
         return ExternalV(sub)
 
-    def _attr(self, base: Value, attr: str, depth: int) -> Value:
+    def _attr(self, base: Value, attr: str, depth: int, reader: Ctx | None = None) -> Value:
+        """`base.attr`, read in `reader` (None: not read from code): what the object, class or module holds, and
+        what the project's `obj.attr = value` writes to that object may have put there (`_written`)."""
         if isinstance(base, UnionV):
-            return union(self._attr(option, attr, depth) for option in base.options)
+            # `None.attr` raises: where the expression has a value, the object was one of the others
+            # (`selected = table.get(key)`, then `selected.setup()` under `if selected:`)
+            return union(self._attr(option, attr, depth, reader) for option in _not_none(base.options, attr))
+        value = self._attr_of(base, attr, depth)
+        if isinstance(value, (FuncV, ClassV, ModuleV)) or not isinstance(base, (ModuleV, ClassV, InstanceV)):
+            return value  # (a method, class or module replaced by an assignment is not modelled)
+        return self._written(base, attr, value, depth, reader)
+
+    def _written(self, base: ModuleV | ClassV | InstanceV, attr: str, initial: Value, depth: int,
+                 reader: Ctx | None) -> Value:
+        """`base.attr` when code of the project assigns it (`app_settings.api_keys = args.api_keys` in `main()`,
+        `config.prefix = "/v2"` at module level): the value it starts with or any value written, as the writes may
+        or may not have run by the time it is read. A write at the top level of the module that makes the object,
+        under no condition, has run before any read from another module or from a function (the module is
+        imported first): the last such write replaces the value it starts with. Read at that module's own top
+        level, where the order depends on lines, every value stays. The writes counted are those through the
+        name the object is bound to (`_object_names`)."""
+        names = _object_names(base)
+        if not names or depth > MAX_RESOLVE_DEPTH:
+            return initial
+        candidates = self._writes_named(attr, names)
+        if not candidates:
+            return initial
+        home = _home_module(base)
+        top = reader is not None and reader.scope is None and reader.module == home
+        identity = base.key if isinstance(base, InstanceV) else base
+        key = (identity, attr, top, self._lib_mode)
+        if key not in self._written_memo:
+            self._written_memo[key] = None  # (a write reading the attribute it writes: the value before it)
+            self._written_memo[key] = self._writes_to(base, candidates, home, top, depth)
+        found = self._written_memo[key]
+        if found is None:
+            return initial
+        self._written_attrs.add((identity, attr))
+        certain, others = found
+        return union((initial if certain is None else certain, *others))
+
+    def _is_written(self, expr: ir.Attr, ctx: Ctx) -> bool:
+        """Whether writes reach `expr` (`_written` found some when it was resolved)."""
+        return any((o.key if isinstance(o, InstanceV) else o, expr.attr) in self._written_attrs
+                   for o in options(self.resolve(expr.value, ctx)))
+
+    def _writes_to(self, base: ModuleV | ClassV | InstanceV, candidates: list[tuple[str, AttrWrite]], home: str | None,
+                   top: bool, depth: int) -> tuple[Value | None, tuple[Value, ...]] | None:
+        """`_written`'s values (None: no write reaches the object): the value of the last write that certainly ran
+        before the read (None if none did), and those of the others."""
+        certain: Value | None = None
+        others: list[Value] = []
+        for module, write in candidates:
+            where = Ctx(module, write.function)
+            target = options(self.resolve(write.target, where, depth + 1))
+            if not any(_same_object(t, base) for t in target):
+                continue
+            value = self.resolve_assigned(write.value, where, ("attr-write", module, write.function, write.line),
+                                          depth + 1)
+            if not top and module == home and write.function is None and not write.conditions and len(target) == 1:
+                certain = value  # (in source order: the last one wins)
+            else:
+                others.append(value)
+        if certain is None and not others:
+            return None
+        return certain, tuple(others)
+
+    def _writes_named(self, attr: str, names: frozenset[str]) -> list[tuple[str, AttrWrite]]:
+        """The writes `name.attr = value` in the project's modules for a name among `names`, as (module, write),
+        by module and line. A module not parsed yet is parsed when its words hold `attr` and one of `names` (any
+        such write does), so the answer is the same whichever modules were parsed before."""
+        if self._write_table is None:
+            parsed: dict[tuple[str, str], list[tuple[str, AttrWrite]]] = {}
+            pending: list[ModuleFacts] = []
+            for facts in self.modules:
+                if facts.pending:
+                    pending.append(facts)
+                    continue
+                for name, writes in facts.attr_writes.items():
+                    for write in writes:
+                        assert isinstance(write.target, ir.Name)
+                        parsed.setdefault((write.target.id, name), []).append((facts.module, write))
+            self._write_table = (parsed, pending)
+        parsed, pending = self._write_table
+        out = [item for name in names for item in parsed.get((name, attr), ())]
+        for stub in pending:  # (filled in place once parsed: its words stay)
+            words = stub.words
+            if attr not in words or not any(name in words for name in names):
+                continue
+            split = set(words.split())
+            if attr not in split or not names & split:
+                continue
+            facts = self.by_name.get(stub.module, stub)  # reading its writes parses it
+            out.extend((facts.module, w) for w in facts.attr_writes.get(attr, ())
+                       if isinstance(w.target, ir.Name) and w.target.id in names)
+        return sorted(out, key=lambda item: (item[0], item[1].line))
+
+    def _attr_of(self, base: Value, attr: str, depth: int) -> Value:
         if isinstance(base, ParamV):
             owner = self.self_class(base)
             if owner is not None:  # `self.x` inside a method: what the class or its `__init__` define
@@ -1422,8 +1608,8 @@ class Index:
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
         """A module-level `name = expr`, following `from x import name` re-exports."""
         facts = self.by_name.get(module)
-        if facts is None or depth > 10:
-            return None
+        if facts is None or depth > 10 or (facts.pending and name in self._sole_defs(facts)):
+            return None  # (a placeholder's name bound by nothing but a `def` or `class`: no assignment)
         if name in facts.assigns:
             return facts.assigns[name], Ctx(facts.module)
         if name in facts.functions or name in facts.classes:
@@ -1504,11 +1690,24 @@ class Index:
         return self.formatted(call.args[0], ctx, spec, depth) if spec is not None else None
 
     def string(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> str | None:
-        """Statically evaluate a string expression (literals, constants, f-strings, settings attributes)."""
+        """Statically evaluate a string expression (literals, constants, f-strings, settings attributes).
+        An expression whose evaluation reaches itself again in the same context is unknown there: in
+        `url = f"http://{url}"` the `url` inside is the binding before (a parameter here), never this one, and
+        following it as this one would only unfold the same text again, once per level of depth."""
         if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         if isinstance(expr, ir.Str):
             return expr.value
+        key = (id(expr), ctx)
+        if key in self._strings_in_flight:
+            return None
+        self._strings_in_flight.add(key)
+        try:
+            return self._string(expr, ctx, depth)
+        finally:
+            self._strings_in_flight.discard(key)
+
+    def _string(self, expr: ir.Expr, ctx: Ctx, depth: int) -> str | None:
         if isinstance(expr, ir.Bound):
             return self.string(expr.expr, expr.ctx, depth + 1)
         if isinstance(expr, ir.FStr):
@@ -1526,11 +1725,14 @@ class Index:
                 found = self._computed_string(expr, ctx, depth)
             if found is not None:
                 return found
+        resolved: Value = UNKNOWN
         if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.IfExp)):
             resolved = self.resolve(expr, ctx, depth + 1)
             if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
                 return resolved.value
-        if isinstance(expr, (ir.Name, ir.Attr)) and not self._rebound_local(expr, ctx):
+        # (`conf.PREFIX` that code also writes is one of several values: not the text of its first binding)
+        if isinstance(expr, (ir.Name, ir.Attr)) and not self._rebound_local(expr, ctx) and \
+                not (isinstance(resolved, UnionV) and isinstance(expr, ir.Attr) and self._is_written(expr, ctx)):
             bound = self.assignment(expr, ctx, depth + 1)  # a name bound to an expression resolve cannot read
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)
@@ -1615,6 +1817,46 @@ def _generates_init(cdef: ClassDef | None) -> bool:
             init = dec.expr.kwarg("init") if isinstance(dec.expr, ir.Call) else None
             return not (isinstance(init, ir.Const) and init.value is False)
     return False
+
+
+def _object_names(base: Value) -> frozenset[str]:
+    """The names through which a write to `base`'s attributes is looked for: the module-level name an object is
+    bound to where it is made, a class's name, a module's first and last name (`import a.b.conf` / `from a.b
+    import conf`). Empty for other objects (made in a function, say), whose writes are not followed."""
+    if isinstance(base, InstanceV):
+        key = base.key
+        return frozenset((key[2],)) if len(key) >= 3 and key[0] == "global" and isinstance(key[2], str) \
+            else frozenset()
+    if isinstance(base, ClassV):
+        return frozenset((base.name.rpartition(".")[2],))
+    if isinstance(base, ModuleV):
+        parts = base.name.split(".")
+        return frozenset((parts[0], parts[-1]))
+    return frozenset()
+
+
+def _home_module(base: Value) -> str | None:
+    """The module whose top level makes the object (binds the instance, defines the class)."""
+    if isinstance(base, InstanceV):
+        return base.key[1] if len(base.key) >= 2 and isinstance(base.key[1], str) else None
+    if isinstance(base, ClassV):
+        return base.module
+    return None
+
+
+def _same_object(value: Value, base: Value) -> bool:
+    if isinstance(base, InstanceV):
+        return isinstance(value, InstanceV) and value.key == base.key
+    return value == base
+
+
+def _not_none(values: tuple[Value, ...], attr: str | None = None) -> tuple[Value, ...]:
+    """The alternatives of a union but None, when reading attribute `attr` of it (or calling it, `attr` None)
+    fails on None, and some other alternative is left."""
+    if attr is not None and hasattr(None, attr):
+        return values
+    kept = tuple(v for v in values if v != LiteralV(None))
+    return kept or values
 
 
 def _display(expr: ir.Expr) -> bool:

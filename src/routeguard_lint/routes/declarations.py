@@ -45,6 +45,8 @@ from routeguard_lint.routes.routers import Routers
 from routeguard_lint.vocabulary import APP_URL_DEFAULTS, HTTP_METHODS, last_name
 
 ROUTE_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "route"})
+# the decorators `_decorator_call` reads when applied by hand: `app.get("/x")(handler)`, `app.middleware("http")(f)`
+_HAND_DECORATORS = frozenset({*HTTP_METHODS, "api_route", "websocket", "middleware"})
 # `router.x(...)` calls that declare a route, include or mount something, or add middleware
 REGISTRATIONS = frozenset({"include_router", "add_api_route", "mount", "add_api_websocket_route", "add_route",
                            "add_middleware"})
@@ -203,9 +205,14 @@ class Declarations:
         spread = Env(vararg=env.vararg, kwarg=env.kwarg, extra_args=env.extra_args, extra_kwargs=env.extra_kwargs)
         out: list[Registration] = []
         registers = False
-        for inner, line, conditions in calls_in(func):
+        made_by = calls_in(func)
+        if f.attr == "api_route":  # `add_path = super().api_route(path, ...)`: the decorators it returns are applied
+            made_by = sorted([*made_by, *((b.value, b.line, b.conditions) for b in func.binds
+                                          if isinstance(b.value, ir.Call) and isinstance(b.value.func, ir.Attr) and
+                                          b.value.func.attr == "api_route")], key=lambda item: item[1])
+        for inner, line, conditions in made_by:
             g = inner.func
-            if not isinstance(g, ir.Attr) or g.attr not in REGISTRATIONS:
+            if not isinstance(g, ir.Attr) or (g.attr not in REGISTRATIONS and g.attr != f.attr):
                 continue
             if isinstance(g.value, ir.Call) and ir.dotted(g.value.func) == "super" and not g.value.args:
                 next_after: ClassV | None = cls_v  # `super().add_api_route(...)`: the next class's method
@@ -329,8 +336,11 @@ class Declarations:
             guards = tuple(g for g in (self.guards.auth_decorator(d, ctx) for d in below) if g is not None)
             for router in routers:
                 made: list[Made] = [(methods, path, deps, method == "websocket", ())]
-                if self._override(router, DECORATOR_TARGETS[method], None) is not None:
-                    made = self._decorated_through_override(router, call, cctx, facts, dec, view)
+                target = DECORATOR_TARGETS[method]
+                if target == "add_api_route" and self._override(router, "api_route", None) is not None:
+                    target = "api_route"  # `@router.get` calls `self.api_route(path, methods=["GET"], ...)`
+                if self._override(router, target, None) is not None:
+                    made = self._decorated_through_override(router, call, cctx, facts, dec, view, target)
                 for r_methods, r_path, r_deps, websocket, tests in made:
                     if (router.key, r_methods, r_path, tests) in seen:
                         continue
@@ -340,13 +350,15 @@ class Declarations:
                                                 dec.col, dec.end_col, websocket, guards=guards, conditions=tests))
 
     def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
-                                    dec: Decorator, view: ClassV | None) -> list[Made]:
+                                    dec: Decorator, view: ClassV | None, target: str) -> list[Made]:
         """`@router.get(path, ...)` on a router whose class overrides the method FastAPI's decorator registers
-        through (`add_api_route`): the routes of the call FastAPI makes, `self.add_api_route(path, handler,
-        methods=["GET"], ...)`, made through the override (methods, path, dependencies, websocket, tests)."""
+        through (`target`: `api_route`, or `add_api_route` under it): the routes of the call FastAPI makes,
+        `self.add_api_route(path, handler, methods=["GET"], ...)` (or `self.api_route(path, methods=["GET"],
+        ...)`), made through the override (methods, path, dependencies, websocket, tests). Each call of FastAPI's
+        own `api_route` the override makes (`super().api_route(path + "/", ...)`) registers the handler, as the
+        decorator it returns is applied to it."""
         assert isinstance(call.func, ir.Attr)
         method = call.func.attr
-        target = DECORATOR_TARGETS[method]
         kwargs = [(k, v) for k, v in call.kwargs if k != "path"]
         if method in HTTP_METHODS:
             kwargs.append(("methods", ir.Seq("list", (ir.Str(method.upper()),))))
@@ -354,12 +366,14 @@ class Declarations:
         if method == "websocket" and rest:  # `websocket(path, name)`
             kwargs.append(("name", rest[0]))
         path_arg = call.arg(0, "path") or ir.Unknown("path")
-        made = ir.Call(ir.Attr(call.func.value, target), (path_arg, ir.Unknown("endpoint")), tuple(kwargs),
-                       dec.line, dec.col)
+        made = ir.Call(ir.Attr(call.func.value, target), (path_arg, ir.Unknown("endpoint")) if target !=
+                       "api_route" else (path_arg,), tuple(kwargs), dec.line, dec.col)
         out: list[Made] = []
         for one, octx, tests in self._registered(router, made, ctx):
             assert isinstance(one.func, ir.Attr)
             kind = one.func.attr
+            if kind == "api_route":  # FastAPI's own, which calls `self.add_api_route(path, endpoint, ...)`
+                kind = "add_api_route"
             if kind not in ("add_api_route", "add_api_websocket_route", "add_route"):
                 continue
             deps = self.params.dep_list(one.kwarg("dependencies"), octx, "route decorator dependencies=", facts.path,
@@ -402,7 +416,7 @@ class Declarations:
         dec_call = call.func
         assert isinstance(dec_call, ir.Call) and isinstance(dec_call.func, ir.Attr)
         method = dec_call.func.attr
-        if method not in HTTP_METHODS and method not in ("api_route", "websocket", "middleware"):
+        if method not in _HAND_DECORATORS:
             return
         targets = _handlers(self.index.resolve_at(call.args[0], ctx, call.line))
         if not targets:
@@ -441,6 +455,8 @@ class Declarations:
                    loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...] = ()) -> None:
         f = call.func
         if isinstance(f, ir.Call) and isinstance(f.func, ir.Attr) and len(call.args) == 1:
+            if f.func.attr not in _HAND_DECORATORS:
+                return  # `x.op("||")(y)`: not a decorator applied by hand, so no caller search for it
             for cctx in self.calling.contexts(ctx, free_names(call)):
                 self._decorator_call(site, call, cctx)
             return
@@ -449,6 +465,8 @@ class Declarations:
         for cctx in self.calling.contexts(ctx, free_names(call)):
             owners = self.routers.routers_at(f.value, cctx)
             if not owners:
+                if f.attr == "include_router":
+                    self._unseen_parent(site, call, cctx)
                 continue
             for env in self.calling.iterations(call, loop_vars, cctx):
                 one = subst(call, env) if env else call
@@ -456,6 +474,16 @@ class Declarations:
                 one = self.index.spread_kwargs(one, cctx)  # `include_router(**spec)` as the keywords it passes
                 for owner in owners:
                     self._one_call(site, one, owner, cctx)
+
+    def _unseen_parent(self, site: Site, call: ir.Call, ctx: Ctx) -> None:
+        """`x.include_router(router)` where `x` is not a router or app the analysis can tell: the router may be
+        served through it (its routes are never said to be "never included")."""
+        assert isinstance(call.func, ir.Attr)
+        shown = f"`{ir.show(call, 120)}` ({site.facts.path}:{call.line})"
+        for option in options(self.index.resolve(call.arg(0, "router"), ctx)):
+            child = self.routers.router_of(option)
+            if child is not None and shown not in child.unseen_parents:
+                child.unseen_parents.append(shown)
 
     def _one_call(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         for one, octx, tests in self._registered(owner, call, ctx):
@@ -485,10 +513,15 @@ class Declarations:
     def _include_router(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         arg = call.arg(0, "router")
         value = self.index.resolve(arg, ctx)
-        children = [n for n in (self.routers.router_of(o) for o in options(value)) if n is not None]
-        if len(children) > 1:  # `a if flag else b`: each alternative is included
+        children: list[RouterNode] = []
+        for node in (self.routers.router_of(o) for o in options(value)):
+            if node is not None and all(node is not other for other in children):
+                children.append(node)
+        if len(children) > 1:  # `a if flag else b`, `table[key]`: each alternative, under the test naming it
             for alternative in children:
-                self._include(site, call, owner, alternative, ctx, arg)
+                chosen = site if _chosen_by_binding(alternative) else \
+                    replace(site, conditions=(*site.conditions, f"{ir.show(arg)} is {_router_label(alternative)}"))
+                self._include(chosen, call, owner, alternative, ctx, arg)
             return
         child: RouterNode | None = children[0] if children else None
         if child is None and self.index.library is not None:
@@ -505,7 +538,7 @@ class Declarations:
                 next((f"**{ir.show(v)}" for k, v in call.kwargs if k == "**"), None)  # a mapping not known
             if shown is None:
                 return
-            prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+            prefix = self.literals.prefix(call.kwarg("prefix"), ctx)
             deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
                                         site.facts.path, call.line)
             self.opaque.append(OpaqueInclude(owner.key, prefix, deps, shown, site.facts.path, call.line,
@@ -524,8 +557,8 @@ class Declarations:
         if holders is None:
             holders = self._class_attrs[arg.attr] = []
             for stub in self.index.modules:
-                if stub.pending and arg.attr not in stub.words.split():
-                    continue  # not parsed yet (demand-driven) and never names the attribute
+                if stub.pending and arg.attr not in stub.class_attrs.split():
+                    continue  # not parsed yet (demand-driven) and no class body there binds the name
                 facts = self.index.module(stub.module) or stub  # a placeholder is parsed when read
                 if facts.error or facts.module in self.index.lib_modules:
                     continue
@@ -580,7 +613,7 @@ class Declarations:
                  arg: ir.Expr | None) -> None:
         if child.key == owner.key:
             return
-        prefix = self.index.string(call.kwarg("prefix"), ctx) or ""
+        prefix = self.literals.prefix(call.kwarg("prefix"), ctx)
         deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)", site.facts.path,
                                     call.line)
         inc = Include(owner.key, child.key, prefix, deps, site.facts.path, call.line, site.conditions,
@@ -640,6 +673,23 @@ def _which(expr: ir.Expr | None, handler: FuncV | None, handlers: list[FuncV]) -
     if handler is None or len(handlers) < 2:
         return ()
     return (f"{ir.show(expr)} is {handler.module}.{handler.qualname}",)
+
+
+def _chosen_by_binding(node: RouterNode) -> bool:
+    """A router that is one alternative of a binding (`x = A() if c else B()`): its own tests say when it is the
+    one made (routes/expand.py adds them), no other condition is needed to tell it apart."""
+    return len(node.variants) == 1 and bool(node.variants[0].tests)
+
+
+def _router_label(node: RouterNode) -> str:
+    """The name a router is bound to (`pkg.mod.router`, `pkg.mod.factory.router`), else where it is made."""
+    key = node.key
+    kind = key[0] if key else None
+    if kind == "global" and len(key) >= 3 and all(isinstance(k, str) for k in key[1:3]):
+        return f"{key[1]}.{key[2]}"
+    if kind == "local" and len(key) >= 4 and all(isinstance(k, str) for k in key[1:4]):
+        return f"{key[1]}.{key[2]}.{key[3]}"
+    return f"the router made at {node.path}:{node.line}"
 
 
 def _same_include(a: Include, b: Include) -> bool:

@@ -172,6 +172,13 @@ class DependencyTrees:
                 [(shown, ir.Bound(expr.body, ctx)), (f"not ({shown})", ir.Bound(expr.orelse, ctx))]
         if isinstance(expr, ir.Name):
             return self._name_choices(expr.id, ctx, depth)
+        if isinstance(expr, ir.Attr):  # `auth.get_user` where `auth` is bound to one of several objects
+            found = self._choices(expr.value, ctx, depth + 1, site)
+            if found is None:
+                return None
+            where, alternatives = found
+            return where, [(test, ir.Bound(ir.Attr(alt.expr, expr.attr), alt.ctx) if isinstance(alt, ir.Bound)
+                            else ir.Attr(alt, expr.attr)) for test, alt in alternatives]
         if isinstance(expr, ir.Call):
             callee = self.index.resolve(expr.func, ctx)
             func = self.index.func(callee) if isinstance(callee, FuncV) else None
@@ -264,7 +271,15 @@ class DependencyTrees:
         node = self.leaf(("unresolved", ir.show(expr), path, line), ir.show(expr), NodeKind.UNRESOLVED, path, line)
         if node.qualname is None:  # `security.access_token_required` on an object a library class made
             node.qualname = self._outside_name(expr, ctx)
+            if node.qualname is not None and not node.arguments:
+                node.arguments = self._receiver_arguments(expr, ctx)
         return node
+
+    def _receiver_arguments(self, expr: ir.Expr, ctx: Ctx) -> tuple[tuple[str, object, str], ...]:
+        """For a method of an object a library class made, the keyword arguments that made the object
+        (`Auth0(auto_error=False).get_user`): what a model's `optional` arguments are matched against."""
+        base = self.index.resolve(expr.value, ctx) if isinstance(expr, ir.Attr) else None
+        return self._arguments(base.call, Ctx(base.module, base.scope)) if isinstance(base, InstanceV) else ()
 
     def _closure(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[tuple[str, object], ...]:
         """When `expr` is (or names) a call of a project factory that returns the closure `value`
@@ -337,6 +352,8 @@ class DependencyTrees:
                 continue
             value = self.index.resolve(expr, ctx)
             known: object = value.value if isinstance(value, LiteralV) else self.index.truth(expr, ctx)
+            if self.index.environment_field(expr, ctx):
+                known = None  # a settings field the environment sets (`auto_error=settings.STRICT`)
             out.append((name, ... if known is None else known, ir.show(expr)))
         return tuple(out)
 
@@ -417,7 +434,7 @@ class DependencyTrees:
     def _class_node(self, cls_v: ClassV) -> DepNode:
         init = self.index.class_attr(cls_v, "__init__")
         if isinstance(init, FuncV):
-            return self.callable_node(init, NodeKind.CLASS, label=f"{cls_v.module}.{cls_v.name}")
+            return self.callable_node(init, NodeKind.CLASS, label=f"{cls_v.module}.{cls_v.name}", cls=cls_v)
         key = ("class", cls_v)
         node = self.nodes.get(key)
         if node is None:
@@ -433,15 +450,26 @@ class DependencyTrees:
         return node
 
     def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
-                      label: str | None = None, closure: tuple[tuple[str, object], ...] = ()) -> DepNode:
+                      label: str | None = None, closure: tuple[tuple[str, object], ...] = (),
+                      cls: ClassV | None = None) -> DepNode:
+        """The node of a function FastAPI calls: one per function (per factory call, for a closure), per object
+        for a callable instance (each construction is its own object, `self` bound to what it was made with),
+        per class for an `__init__` a subclass inherits (its own methods and class attributes are `self`'s)."""
         key: NodeId = ("callable", fv, closure) if closure else ("callable", fv)
+        if instance is not None:
+            key = (*key, ("instance", instance.cls, instance.module, instance.scope, ir.show(instance.call, 400)))
+        elif cls is not None and self._sees_subclass(fv, cls):
+            key = (*key, ("class", cls))
+        else:
+            cls = None
         node = self.nodes.get(key)
         if node is not None:
             return node
         func = self.index.func(fv)
         facts = self.index.module(fv.module)
         node = DepNode(key, label or f"{fv.module}.{fv.qualname}", kind, facts.path if facts else None,
-                       func.line if func else None, func=func, func_module=fv.module, closure=closure)
+                       func.line if func else None, func=func, func_module=fv.module, closure=closure,
+                       instance=instance, cls=cls)
         self.nodes[key] = node
         if func is None:
             node.kind = NodeKind.UNRESOLVED
@@ -481,8 +509,59 @@ class DependencyTrees:
                             node.path, func.line)
             src.credential = True
             node.children.append(Child(src, "request.user"))
-        node.rejects = self.calls.can_reject(fv)
+        node.rejects = self.calls.can_reject(fv) or self._subclass_rejects(fv, instance.cls if instance else cls)
         return node
+
+    def _sees_subclass(self, fv: FuncV, cls: ClassV) -> bool:
+        """Whether a method `cls` inherits (its `__init__`) reads an attribute or calls a method of `self` that
+        `cls` (or a class between it and the method's own) defines: only then does the method run differently
+        for the subclass."""
+        owner = ClassV(fv.module, fv.qualname.rpartition(".")[0])
+        func = self.index.func(fv)
+        if owner == cls or func is None or not func.params:
+            return False
+        defined: set[str] = set()
+        for klass in self.index.mro(cls):
+            if klass == owner:
+                break
+            cdef = self.index.cls(klass)
+            if cdef is not None:
+                defined.update(cdef.methods, cdef.attrs)
+        if not defined:
+            return False
+        this = func.params[0].name
+        todo: list[ir.Expr] = [*func.calls, *(b.value for b in func.binds), *(r.value for r in func.returns
+                                                                              if r.value is not None),
+                               *(r.exc for r in func.raises if r.exc is not None), *func.block_tests()]
+        for _ in range(5000):
+            if not todo:
+                break
+            expr = todo.pop()
+            if isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Name) and expr.value.id == this and \
+                    expr.attr in defined:
+                return True
+            todo.extend(ir.children(expr))
+        return False
+
+    def _subclass_rejects(self, fv: FuncV, cls: object) -> bool:
+        """For a method run with `self` an object of a subclass of the class defining it: whether a method of
+        `self` it calls (`self.check()`) is one the subclass (or a class between them) overrides that can reject:
+        Python's lookup finds the subclass's first."""
+        func = self.index.func(fv)
+        if not isinstance(cls, ClassV) or func is None or not func.params:
+            return False
+        this = func.params[0].name
+        called = {c.func.attr for c in func.calls if isinstance(c.func, ir.Attr) and isinstance(c.func.value, ir.Name)
+                  and c.func.value.id == this}
+        owner = ClassV(fv.module, fv.qualname.rpartition(".")[0])
+        for klass in self.index.mro(cls):
+            if klass == owner:
+                break
+            cdef = self.index.cls(klass)
+            if cdef is not None and any(self.calls.can_reject(FuncV(klass.module, q))
+                                        for name, q in cdef.methods.items() if name in called):
+                return True
+        return False
 
     def cbv_node(self, cls_v: ClassV) -> DepNode:
         """The view class as the dependency FastAPI resolves for `self`: its annotated class attributes

@@ -33,6 +33,7 @@ class Way:
     mounted: bool  # went through a mount
     apps: tuple[RouterKey, ...]  # the apps passed, innermost first
     app_paths: tuple[str, ...] = ()  # for each of `apps`, the path within that app (Starlette's path less root_path)
+    unseen: tuple[str, ...] = ()  # the root's includes into something not known to be a router (`RouterNode`)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,14 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
             routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps,
                                 way.conditions + decl.conditions, way.reachable, mounted=way.mounted, apps=way.apps,
                                 app_paths=way.app_paths,
-                                opaque=decl.opaque))
+                                opaque=decl.opaque, unseen=() if way.reachable else way.unseen))
+    # an include of a router the analysis cannot read, served by an app, may be any router: also one no include
+    # seen serves
+    unknown = tuple(dict.fromkeys(f"`include_router({r.decl.handler_name})` ({r.decl.file}:{r.decl.line})"
+                                  for r in routes if r.opaque and r.reachable))
+    if unknown:
+        routes = [replace(r, unseen=tuple(dict.fromkeys((*r.unseen, *unknown)))) if not r.reachable else r
+                  for r in routes]
     return routes
 
 
@@ -138,7 +146,7 @@ def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
     app_paths = (*below.app_paths, node.prefix + below.path) if node.kind is RouterKind.APP else below.app_paths
     if not node.included_by or node.key in below.seen:
         yield Way(node.prefix + below.path, node.deps + below.deps, below.conditions, node.kind is RouterKind.APP,
-                  below.mounted, apps, app_paths)
+                  below.mounted, apps, app_paths, tuple(node.unseen_parents))
         return
     seen = below.seen | {node.key}
     for inc in node.included_by:

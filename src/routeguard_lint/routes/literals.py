@@ -8,9 +8,10 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.project.arguments import subst
-from routeguard_lint.project.index import Ctx, FuncV, Index
+from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV
 
 MAX_NESTING = 12  # collections built from collections (`a + b`, `[*xs]`, names bound to them) followed this deep
+MAX_SHOWN = 80  # characters of an expression's text shown in a path part that cannot be told (`{?text}`)
 
 
 class Item(NamedTuple):
@@ -35,9 +36,43 @@ def unbound(expr: ir.Bound) -> Item:
     return Item(expr.expr, ctx)
 
 
+def unknown_part(expr: ir.Expr) -> str:
+    """A part of a path the analysis cannot tell, as the route table shows it: `{?text}`, the expression's text."""
+    while isinstance(expr, ir.Bound):
+        expr = expr.expr
+    return "{?" + ir.show(expr, MAX_SHOWN).replace("{", "(").replace("}", ")") + "}"
+
+
 class Literals:
     def __init__(self, index: Index) -> None:
         self.index = index
+
+    def prefix(self, expr: ir.Expr | None, ctx: Ctx) -> str:
+        """A prefix given to `APIRouter(prefix=)` / `include_router(prefix=)` as a path part: the string; "" when
+        none is given (or None); else what can be read of it with `{?text}` standing for each part that cannot
+        (the text of its expression): a route under it is listed with its path partly unknown, never silently
+        under another path."""
+        if expr is None:
+            return ""
+        return self._path_part(expr, ctx, 0)
+
+    def _path_part(self, expr: ir.Expr, ctx: Ctx, depth: int) -> str:
+        text = self.index.string(expr, ctx)
+        if text is not None:
+            return text
+        while isinstance(expr, ir.Bound):
+            expr, ctx = unbound(expr)
+        if depth < 2 and isinstance(expr, ir.FStr):  # `f"/api/{version}"`: the parts that can be read
+            return "".join(part if isinstance(part, str) else self._field(part, ctx) for part in expr.parts)
+        if depth < 2 and isinstance(expr, ir.BinOp) and expr.op == "+":
+            return self._path_part(expr.left, ctx, depth + 1) + self._path_part(expr.right, ctx, depth + 1)
+        if depth == 0 and self.index.resolve(expr, ctx) == LiteralV(None):
+            return ""  # `prefix=None`: no prefix
+        return unknown_part(expr)
+
+    def _field(self, expr: ir.Expr, ctx: Ctx) -> str:
+        known = self.index.formatted(expr, ctx, "")
+        return known if known is not None else unknown_part(expr)
 
     def items(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[ir.Expr]:
         """The elements of a literal list/tuple (following a name bound to one, and `a + b`)."""

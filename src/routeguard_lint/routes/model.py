@@ -13,7 +13,7 @@ from typing import NamedTuple
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param
 from routeguard_lint.project.arguments import Env
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
 
 # The identity of a router: the allocation site of the `FastAPI(...)` / `APIRouter(...)` call that made it
 # (`InstanceV.key`: ("global", module, name), ("local", module, function, name) or ("call", ...)).
@@ -227,6 +227,9 @@ class RouterNode:
     # the rest (`DepRef.choices`)
     variants: list[Variant] = field(default_factory=list)
     name: str | None = None  # the name of the binding, for a node with variants
+    # includes of this router into something the analysis cannot tell is a router or app
+    # (`registry.include_router(router)`), each as "`call text` (file:line)": it may be served through them
+    unseen_parents: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,11 @@ class DepNode:
     # for a call the analysis cannot follow (`users.current_user(optional=not REQUIRED)`): its keyword arguments
     # as (name, value, source text), the value the literal the argument evaluates to, `...` when it cannot be told
     arguments: tuple[tuple[str, object, str], ...] = ()
+    # what FastAPI calls, as Python sees it: for an INSTANCE node the object (its construction, arguments and
+    # all: `ProxyAuth(auto_enforce=True)` and `ProxyAuth(auto_enforce=False)` are two nodes), for a CLASS node
+    # the class it instantiates (a subclass inheriting `__init__` is a node of its own)
+    instance: InstanceV | None = None
+    cls: ClassV | None = None
 
 
 @dataclass
@@ -310,6 +318,9 @@ class Route:
     apps: tuple[RouterKey, ...] = ()  # keys of the apps the route is served through, innermost first
     app_paths: tuple[str, ...] = ()  # for each of `apps`, the route's path within that app (mount prefix left out)
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
+    # for a route no include seen reaches an app with: the includes the analysis cannot read that may still
+    # serve it ("`call text` (file:line)"), its own router's into an unknown parent and any of unknown routers
+    unseen: tuple[str, ...] = ()
 
     def path_in(self, app: RouterKey) -> str:
         """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""

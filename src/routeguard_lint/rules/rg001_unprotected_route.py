@@ -111,8 +111,17 @@ def check(graph: Graph) -> Iterable[Finding]:
             for child, via in route.root.children:
                 if child.path and child.line:
                     related.append(Related(child.path, child.line, f"{via}: {child.label}"))
-        where = "" if route.reachable else " (its router is never included into an app)"
+        where = "" if route.reachable else _unreached(route.unseen)
         message = f"{route_label(route)} is not authenticated{where}: {verdict.reason}"
         yield finding(RULE, message, decl.file, decl.line, decl.col, decl.end_col, route=route,
                       handler=decl.handler_name, related=tuple(sorted(set(related))),
                       key=f"RG001:{route_label(route)}", severity="error" if route.reachable else "warning")
+
+
+def _unreached(unseen: tuple[str, ...]) -> str:
+    """Why an unreachable route is so: never included into an app, when every include of its router was seen;
+    else the includes the analysis could not read that may serve it."""
+    if not unseen:
+        return " (its router is never included into an app)"
+    more = f" and {len(unseen) - 3} more" if len(unseen) > 3 else ""
+    return f" (no include seen serves it; an include the analysis cannot read may: {', '.join(unseen[:3])}{more})"

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from routeguard_lint.auth.judge import AuthState, Judgement, judgement_of
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, walk
 from routeguard_lint.rules._util import dependency_nodes, finding, func_path
@@ -29,8 +30,10 @@ call such as `jwt.decode`. It returns `None`, `False`, a constant user, or falls
 
 A dependency that only passes on an object made from a credential (an audit logger given the API key
 another dependency looked up) consumes none and is not reported. A function named like a check that
-touches no credential at all is reported only on a route that nothing authenticates (RG001), where it is
-the check the code seems to make.
+touches no credential at all is reported only when it is a stub that decides nothing (every `return` gives
+a constant: `return True`, a fixed user), on a route that nothing authenticates (RG001), where it is the
+check the code seems to make. One that hands on a value of the request (a path parameter it validates) is
+not a check, whatever its name.
 
 A dependency whose lenient path is chosen by a setting read at run time (`if settings.api_keys: <check>`
 / `else: return None`, whichever spelling) is not reported: the route is `unverified`, naming the test.
@@ -120,6 +123,22 @@ def _can_reject(node: DepNode, seen: set[int]) -> bool | None:
     return None if unknown else False
 
 
+def _decides_nothing(func: Func) -> bool:
+    """Every `return` of the function gives a constant (`True`, `"user"`, `None`, a literal of constants), or it
+    has none: its answer does not depend on the request."""
+    return all(ret.value is None or _constant(ret.value) for ret in func.returns)
+
+
+def _constant(expr: ir.Expr) -> bool:
+    if isinstance(expr, (ir.Const, ir.Str)):
+        return True
+    if isinstance(expr, ir.Seq):
+        return all(_constant(item) for item in expr.items)
+    if isinstance(expr, ir.DictE):
+        return all(key is not None and _constant(key) and _constant(value) for key, value in expr.items)
+    return False
+
+
 def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str:
     """What credential the node consumes, for the message."""
     if direct:
@@ -173,9 +192,12 @@ def check(graph: Graph) -> Iterable[Finding]:
             line = f" (line {exit_.line})" if exit_ is not None and exit_.line else ""
             message = (f"{node.label} {what} but lets a forged credential through: with an arbitrary value it "
                        f"{where}{line} without raising, and nothing after it on the route rejects the request")
-        elif node.name_says_auth and not facts.carries and id(node) in open_routes:
-            # named like a check, on a route that nothing authenticates: the code reads as protected and is not
-            # (a helper named `get_permissions` on a route something else protects is not the route's check)
+        elif node.name_says_auth and not facts.carries and id(node) in open_routes and _decides_nothing(func):
+            # a stub standing in for a check: it presents itself as one and answers the same whatever the request
+            # (`return True`), on a route that nothing authenticates, so the code reads as protected and is not.
+            # One that hands on a value of the request (`require_workspace_id_path` returning its path
+            # parameter) is a validator or an extractor, whatever its name; a helper on a route something else
+            # protects is not the route's check.
             if _can_reject(node, set()) is not False or judgement.unresolved.get(id(node)):
                 continue  # it can reject, or hands the request to code that cannot be read
             if _strategy(node, graph, judgement):
