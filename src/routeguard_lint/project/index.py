@@ -1402,8 +1402,9 @@ class Index:
 
     def _writes_named(self, attr: str, names: frozenset[str]) -> list[tuple[str, AttrWrite]]:
         """The writes `name.attr = value` in the project's modules for a name among `names`, as (module, write),
-        by module and line. A module not parsed yet is parsed when its words hold `attr` and one of `names` (any
-        such write does), so the answer is the same whichever modules were parsed before."""
+        by module and line. A module not parsed yet is parsed when its skim lists `name.attr` for one of `names`
+        (`ModuleFacts.attrs_written`: any such write does), so the answer is the same whichever modules were
+        parsed before."""
         if self._write_table is None:
             parsed: dict[tuple[str, str], list[tuple[str, AttrWrite]]] = {}
             pending: list[ModuleFacts] = []
