@@ -24,6 +24,11 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # the object was made with `auto_error=settings.AUTH0_STRICT`, read from the environment
         ("GET", "/configured"): ("unverified", "`auto_error=settings.AUTH0_STRICT`"),
     },
+    "secret_or_compare": {
+        # `not SECRET or not compare_digest(...)`: true whatever SECRET is, for a missing or forged header
+        ("POST", "/hooks/{account_id}"): ("protected", "request.headers['x-hook-secret-token']"),
+        ("POST", "/events"): ("unverified", "`not HOOK_SECRET`"),
+    },
     "csrf_middleware": {
         # the middleware refuses an unsafe request without the session cookie, hands a safe one on: which one
         # depends on the method, unknown to the middleware's one judgement for every route
@@ -168,6 +173,14 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # a def and an assignment of the same name, one of them under the `if`
         ("GET", "/me"): ("unverified", "`current_user` (app/security.py:72) is at run time"),
         ("GET", "/members"): ("unverified", "`member` (app/security.py:79) is at run time"),
+        # the same where no def name repeats in the module (the scan starts at the first def under an `if`)
+        ("GET", "/audit-trail"): ("unverified", "`auditor` (app/audit.py:14) is at run time"),
+        ("GET", "/audit/log"): ("unverified", "`gate` (app/gates.py:12) is at run time"),
+        # `def f(...)` then `if settings.DEV_BYPASS: f = open_access`: the def stays one of the alternatives
+        ("GET", "/profile"): ("unverified", "`signed_in` (app/bypass.py:17) is at run time, chosen by a test the "
+                                            "analysis cannot decide: if otherwise: protected; if "
+                                            "settings.DEV_BYPASS: unprotected"),
+        ("GET", "/ops/jobs"): ("unverified", "`ops_guard` (app/gates.py:32) is at run time"),
         ("GET", "/admin/stats"): ("unverified", "`guard` (app/reports.py:37) is at run time, chosen by a test the "
                                                 "analysis cannot decide: if otherwise: unprotected; if "
                                                 "settings.AUTH_ENABLED: protected"),

@@ -132,6 +132,15 @@ def test_the_skim_lists_names_class_bodies_bind() -> None:
     assert _outline(text).class_attrs == {"events", "extra", "inner", "nested"}  # methods are not attributes
 
 
+def test_the_skim_lists_attributes_written_through_names() -> None:
+    text = ("settings.prefix = '/v2'\n"
+            "def main(args):\n    config.api_keys = args.keys\n    counter.hits += 1\n    del cache.entry\n"
+            "    print(other.value)\n    self.ready = True\n    a.b.c = 1\n")
+    # (`a.b.c = 1` writes an attribute of `a.b`, not through a name)
+    assert _outline(text).attr_writes == {"settings.prefix", "config.api_keys", "counter.hits", "cache.entry",
+                                          "self.ready"}
+
+
 def test_a_search_answered_by_the_skim_parses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`include_router(plugin.events)` on an object nothing resolves: the routers project classes hold in a
     class attribute `events` are its candidates. A module that names `events` but binds it in no class body

@@ -825,7 +825,8 @@ def test_routers_chosen_from_a_dict_by_a_run_time_key(monkeypatch: pytest.Monkey
 
 def test_a_prefix_that_cannot_be_computed_stays_in_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """`include_router(r, prefix=config_value(...) or "")`, `prefix=getattr(conf, "PREFIX")`, `APIRouter(prefix=
-    f"/api/{VERSION}/reports")` with VERSION only known at run time: the route keeps the prefix as `{?text}`
+    f"/api/{VERSION}/reports")` with VERSION only known at run time, `app.mount(getattr(conf, "SUB"), sub_app)`:
+    the route keeps the prefix as `{?text}`
     (the expression's text; an f-string's known parts stay), never listed under the path without it."""
     monkeypatch.chdir(EVALUATION.parent / "paths" / "unknown_prefix")
     result = analyze([Path(".")])
@@ -833,6 +834,7 @@ def test_a_prefix_that_cannot_be_computed_stays_in_the_path(monkeypatch: pytest.
         "/api/{?VERSION}/reports/daily",
         "{?config_value('API_PREFIX') or ''}/items",
         "{?getattr(conf, 'PREFIX')}/items",
+        "{?getattr(conf, 'SUB')}/export",  # a sub-app mounted at a path only known at run time
     ]
 
 

@@ -167,7 +167,8 @@ class _Pending:
     """Stands for a module not parsed yet; see OnDemandModules."""
 
     __slots__ = ("_owner", "_stub")
-    _KNOWN = frozenset({"path", "module", "is_package", "lines", "pending", "sole_defs", "class_attrs"})
+    _KNOWN = frozenset({"path", "module", "is_package", "lines", "pending", "sole_defs", "class_attrs",
+                        "attrs_written"})
 
     def __init__(self, stub: ModuleFacts, owner: OnDemandModules):
         self._stub = stub

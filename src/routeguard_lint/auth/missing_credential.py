@@ -53,6 +53,8 @@ class AV:
     def truth(self) -> bool | None:
         if self.kind in ("none", "missing"):
             return False
+        if self.kind == "unk" and self.value is TRUTHY:
+            return True
         if self.kind == "forged":
             return True  # an attacker's credential: present, non-empty, well-formed
         if self.kind == "const":
@@ -64,6 +66,16 @@ class AV:
 
     def tainted(self, taint: bool = True) -> AV:
         return AV(self.kind, self.value, self.taint or taint)
+
+
+class _Truthy:
+    """`AV.value` of an "unk" whose value is unknown but true (`setting or not compare_digest(...)`)."""
+
+    def __repr__(self) -> str:
+        return "<truthy>"
+
+
+TRUTHY = _Truthy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -1560,7 +1572,10 @@ class _Walk:
                 if unknown and t is False:
                     # `setting and compare_digest("", secret)`: whichever value it is, it is false
                     return AV("const", False, taint)
-                return AV("unk", None, taint) if unknown else value.tainted(taint)
+                if unknown:
+                    # `not secret or not compare_digest("", secret)`: an earlier part's value or this one, true
+                    return AV("unk", TRUTHY, taint)
+                return value.tainted(taint)
             if t is None:
                 unknown = True
             last = value

@@ -272,6 +272,9 @@ class ModuleFacts:
     # a placeholder's names bound in class bodies (parsing.source.Outline.class_attrs), space-separated: a
     # search for the classes holding an attribute parses only the files that may hold one
     class_attrs: str = ""
+    # a placeholder's "name.attr" of every attribute written through a name (parsing.source.Outline.attr_writes),
+    # space-separated: a search for the writes to an object's attribute parses only the files that hold one
+    attrs_written: str = ""
 
 
 def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts | None:
@@ -293,7 +296,8 @@ def skim(data: bytes, path: str, module: str, is_package: bool) -> ModuleFacts |
     return ModuleFacts(path=path, module=module, is_package=is_package, lines=line_breaks(text) + 1, pending=True,
                        words=identifiers(text), bases=" ".join(sorted(outline.bases)),
                        sole_defs=" ".join(f"{name}:{kind}" for name, kind in sorted(outline.defs.items())),
-                       class_attrs=" ".join(sorted(outline.class_attrs)))
+                       class_attrs=" ".join(sorted(outline.class_attrs)),
+                       attrs_written=" ".join(sorted(outline.attr_writes)))
 
 
 def extract(data: bytes, path: str, module: str, is_package: bool, shape_checked: bool = False) -> ModuleFacts:

@@ -10,6 +10,7 @@ import re
 import threading
 from ast import literal_eval
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cache
 from typing import ClassVar, overload
 
@@ -614,24 +615,6 @@ def _suite(body: cst.BaseSuite) -> Sequence[cst.BaseStatement | cst.BaseSmallSta
     return body.body
 
 
-def _def_under_module_if(root: cst.CSTNode) -> bool:
-    """A module-level `if` (or its `elif` / `else`) defines a function directly: a cheap test, on the module's
-    top-level statements only, for `walk` (which otherwise looks for alternative defs only when a name is
-    defined twice)."""
-    def defines(node: cst.If) -> bool:
-        for stmt in _suite(node.body):
-            if isinstance(stmt, cst.FunctionDef) or (isinstance(stmt, cst.If) and defines(stmt)):
-                return True
-        orelse = node.orelse
-        if isinstance(orelse, cst.If):
-            return defines(orelse)
-        return orelse is not None and any(isinstance(stmt, cst.FunctionDef) or (isinstance(stmt, cst.If) and
-                                                                                defines(stmt))
-                                          for stmt in _suite(orelse.body))
-
-    return isinstance(root, cst.Module) and any(isinstance(stmt, cst.If) and defines(stmt) for stmt in root.body)
-
-
 _Binding = tuple[cst.FunctionDef | None, bool, cst.BaseExpression | None]  # (def or None, under an `if`, value)
 _Statements = Sequence[cst.BaseStatement | cst.BaseSmallStatement]
 
@@ -736,14 +719,16 @@ class _Collector(_Walker):
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
+        self._root: cst.Module | None = None  # the module, until `_shadowed_defs` has read it
 
     def walk(self, root: cst.CSTNode) -> None:
-        # only a name defined twice can shadow (`def` and its name are one token pair in any source); a def
-        # under an `if` at module level may be one of a name's alternatives (in a function: only with another def)
+        # only a name defined twice can shadow (`def` and its name are one token pair in any source); else the
+        # scan waits for a def under an `if` (see `_scan_for`), the other way a def can be one of alternatives
         names = _def_names(self.text) if self.text else None
-        if isinstance(root, cst.Module) and (names is None or len(names) != len(set(names)) or
-                                             _def_under_module_if(root)):
-            self._shadowed, self._alternative_defs = _shadowed_defs(root)
+        self._root = root if isinstance(root, cst.Module) else None
+        if self._root is not None and (names is None or len(names) != len(set(names))):
+            self._shadowed, self._alternative_defs = _shadowed_defs(self._root)
+            self._root = None
         outer, _STATE.memo = _STATE.memo, {}
         try:
             super().walk(root)
@@ -804,15 +789,14 @@ class _Collector(_Walker):
         start = self.cond_depth[-1] if self.cond_depth else 0
         return tuple(self.conditions[start:])
 
-    def _replaces_local(self, name: str) -> bool:
-        """A `def` under an `if` in a function body rebinds a local the body assigned before it (`guard =
-        anonymous`, then `if settings.auth: def guard(...)`): an alternative binding of the local, found as the
-        walk goes (the statement scan of `walk` runs only on some modules)."""
-        parent = self._func()
-        if parent is None or name not in parent.assigns:
-            return False
-        tests = self._local_conditions()
-        return bool(tests) and not any(is_marker(c) for c in tests)
+    def _scan_for(self) -> None:
+        """Before the first `def` under an `if` in a function or module body, the statement scan for
+        alternative defs (`walk` runs it at once only when a def name repeats): such a def is the first of its
+        name's alternatives that is a def, so no def visited before it needed the scan."""
+        if self._root is not None and self._class() is None and \
+                any(not is_marker(c) for c in self._local_conditions()):
+            self._shadowed, self._alternative_defs = _shadowed_defs(self._root)
+            self._root = None
 
     def _qual_prefix(self) -> str:
         parts = []
@@ -884,10 +868,11 @@ class _Collector(_Walker):
         # body in between is not a scope its methods see
         closure = parent if cls is None else self._enclosing_func()
         qual = self._qual_prefix() + name
+        self._scan_for()
         shadowed = id(node) in self._shadowed
         if shadowed:  # its decorators ran (a route registered), but the name is the later def's: keep it apart
             qual += f"@{line}"
-        elif id(node) in self._alternative_defs or self._replaces_local(name):
+        elif id(node) in self._alternative_defs:
             # one of the defs an `if` chooses between: kept apart, and the name is bound to it under the tests
             # around it, as an assignment is (a function or module body; never a class body)
             qual += f"@{line}"
@@ -1099,6 +1084,7 @@ class _Collector(_Walker):
             # `nonlocal router` then `router = ...`: a binding of the enclosing function's variable
             func.nonlocal_assigns[name] = value
             return
+        self._def_before(name, value, func)
         if func is not None:
             func.assigns[name] = value
             func.binds.append(Bind(name, value, line, self._local_conditions()))
@@ -1116,6 +1102,34 @@ class _Collector(_Walker):
                 self._first_tests[name] = tests
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
+
+    def _def_before(self, name: str, value: ir.Expr, func: Func | None) -> None:
+        """`def f(...)` then, under an `if`, `f = other` (not made from `f`): the def is the binding the `if`
+        may replace, so it becomes one of the name's alternatives (kept apart as `f@line`, as `walk`'s scan
+        does for a def under an `if`). Only for a def whose name nothing else recorded yet (no function, class
+        or `global` write inside it), so renaming it renames nothing else."""
+        scope = func.assigns if func is not None else self.f.assigns
+        if name in scope or not any(not is_marker(c) for c in self._local_conditions()) or _reads(value, name):
+            return
+        qual = self._qual_prefix() + name
+        target = self.f.functions.get(qual)
+        if target is None or target.nested or target.defined_under or \
+                any(q.startswith(qual + ".") for q in self.f.classes) or \
+                any(made.function == qual for made in (m for ms in self.f.global_assigns.values() for m in ms)):
+            return
+        renamed = f"{name}@{target.line}"
+        del self.f.functions[qual]
+        target.qualname = self._qual_prefix() + renamed
+        self.f.functions[target.qualname] = target
+        self.f.calls = [replace(c, scope=target.qualname) if c.scope == qual else c for c in self.f.calls]
+        if func is not None:
+            func.nested = [target.qualname if q == qual else q for q in func.nested]
+            func.assigns[name] = ir.Name(renamed)
+            func.binds.append(Bind(name, ir.Name(renamed), target.line, ()))
+        else:
+            self.f.assigns[name] = ir.Name(renamed)
+            self.f.assign_lines[name] = target.line
+            self._first_tests[name] = ()
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self.line

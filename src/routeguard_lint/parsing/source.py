@@ -266,6 +266,8 @@ class Outline:
     bases: set[str] = field(default_factory=set)  # class bases by last name (see `tree_shape`)
     defs: dict[str, str] = field(default_factory=dict)  # sole definitions (see `sole_definitions`)
     class_attrs: set[str] = field(default_factory=set)  # names bound in class bodies (see `_class_body_names`)
+    # "name.attr" for every `name.attr = ...` (or `+=`, `: T =`, `del`) in the file, in any scope
+    attr_writes: set[str] = field(default_factory=set)
 
 
 def check_shape(text: str, outline: Outline | None = None) -> SyntaxError | None:
@@ -329,9 +331,11 @@ def tree_shape(tree: ast.AST, outline: Outline | None = None) -> tuple[int, int,
     there), which keeps this a plain loop over the nodes. With `outline`, adds the last name of each class
     base that is a dotted name, subscripted or not (`Base`, `m.Base`, `Generic[T]`), in any scope: a
     superset of the bases the facts of the file record (facts.walker), read without LibCST, and the names
-    each class body binds."""
+    each class body binds and the attributes of names it writes."""
     best, best_line, work, work_line = 0, 1, 0, 0
     class_def = ast.ClassDef if outline is not None else None
+    attribute = ast.Attribute if outline is not None else None
+    load = ast.Load
     stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
     pop, push = stack.pop, stack.append
     node_type, bool_op, imports, child_fields = ast.AST, ast.BoolOp, (ast.Import, ast.ImportFrom), _CHILD_FIELDS
@@ -356,6 +360,10 @@ def tree_shape(tree: ast.AST, outline: Outline | None = None) -> tuple[int, int,
         if kind is class_def and outline is not None:
             outline.bases.update(_base_names(cast(ast.ClassDef, node)))
             _class_body_names(cast(ast.ClassDef, node), outline.class_attrs)
+        elif kind is attribute and outline is not None:
+            target = cast(ast.Attribute, node)
+            if type(target.ctx) is not load and type(target.value) is ast.Name:
+                outline.attr_writes.add(f"{target.value.id}.{target.attr}")
         if kind is bool_op:
             values = cast(ast.BoolOp, node).values
             count = len(values)

@@ -1332,11 +1332,11 @@ class Index:
             # (`selected = table.get(key)`, then `selected.setup()` under `if selected:`)
             return union(self._attr(option, attr, depth, reader) for option in _not_none(base.options, attr))
         value = self._attr_of(base, attr, depth)
-        if isinstance(value, (FuncV, ClassV, ModuleV)) or not isinstance(base, (ModuleV, ClassV, InstanceV)):
+        if isinstance(value, (FuncV, ClassV, ModuleV)) or not isinstance(base, (ModuleV, InstanceV)):
             return value  # (a method, class or module replaced by an assignment is not modelled)
         return self._written(base, attr, value, depth, reader)
 
-    def _written(self, base: ModuleV | ClassV | InstanceV, attr: str, initial: Value, depth: int,
+    def _written(self, base: ModuleV | InstanceV, attr: str, initial: Value, depth: int,
                  reader: Ctx | None) -> Value:
         """`base.attr` when code of the project assigns it (`app_settings.api_keys = args.api_keys` in `main()`,
         `config.prefix = "/v2"` at module level): the value it starts with or any value written, as the writes may
@@ -1344,14 +1344,17 @@ class Index:
         under no condition, has run before any read from another module or from a function (the module is
         imported first): the last such write replaces the value it starts with. Read at that module's own top
         level, where the order depends on lines, every value stays. The writes counted are those through the
-        name the object is bound to (`_object_names`)."""
+        name the object is bound to (`_object_names`). A value that cannot be told stays so unless such a write
+        replaces it (other writes are not looked for then: no module is parsed for them)."""
         names = _object_names(base)
         if not names or depth > MAX_RESOLVE_DEPTH:
             return initial
+        home = _home_module(base)
+        if isinstance(initial, UnknownV) and not self._certain_write(home, attr, names):
+            return initial  # (with any other write the value stays unknown: no module is parsed for them)
         candidates = self._writes_named(attr, names)
         if not candidates:
             return initial
-        home = _home_module(base)
         top = reader is not None and reader.scope is None and reader.module == home
         identity = base.key if isinstance(base, InstanceV) else base
         key = (identity, attr, top, self._lib_mode)
@@ -1365,12 +1368,18 @@ class Index:
         certain, others = found
         return union((initial if certain is None else certain, *others))
 
+    def _certain_write(self, home: str | None, attr: str, names: frozenset[str]) -> bool:
+        """Whether the module making the object writes `name.attr = ...` at its top level under no condition."""
+        facts = self.by_name.get(home) if home is not None else None
+        return facts is not None and any(w.function is None and not w.conditions and isinstance(w.target, ir.Name)
+                                         and w.target.id in names for w in facts.attr_writes.get(attr, ()))
+
     def _is_written(self, expr: ir.Attr, ctx: Ctx) -> bool:
         """Whether writes reach `expr` (`_written` found some when it was resolved)."""
         return any((o.key if isinstance(o, InstanceV) else o, expr.attr) in self._written_attrs
                    for o in options(self.resolve(expr.value, ctx)))
 
-    def _writes_to(self, base: ModuleV | ClassV | InstanceV, candidates: list[tuple[str, AttrWrite]], home: str | None,
+    def _writes_to(self, base: ModuleV | InstanceV, candidates: list[tuple[str, AttrWrite]], home: str | None,
                    top: bool, depth: int) -> tuple[Value | None, tuple[Value, ...]] | None:
         """`_written`'s values (None: no write reaches the object): the value of the last write that certainly ran
         before the read (None if none did), and those of the others."""
@@ -1393,8 +1402,9 @@ class Index:
 
     def _writes_named(self, attr: str, names: frozenset[str]) -> list[tuple[str, AttrWrite]]:
         """The writes `name.attr = value` in the project's modules for a name among `names`, as (module, write),
-        by module and line. A module not parsed yet is parsed when its words hold `attr` and one of `names` (any
-        such write does), so the answer is the same whichever modules were parsed before."""
+        by module and line. A module not parsed yet is parsed when its skim lists `name.attr` for one of `names`
+        (`ModuleFacts.attrs_written`: any such write does), so the answer is the same whichever modules were
+        parsed before."""
         if self._write_table is None:
             parsed: dict[tuple[str, str], list[tuple[str, AttrWrite]]] = {}
             pending: list[ModuleFacts] = []
@@ -1409,13 +1419,12 @@ class Index:
             self._write_table = (parsed, pending)
         parsed, pending = self._write_table
         out = [item for name in names for item in parsed.get((name, attr), ())]
-        for stub in pending:  # (filled in place once parsed: its words stay)
-            words = stub.words
-            if attr not in words or not any(name in words for name in names):
-                continue
-            split = set(words.split())
-            if attr not in split or not names & split:
-                continue
+        wanted = {f"{name}.{attr}" for name in names}
+        for stub in pending:  # (filled in place once parsed, its skim is gone: its facts answer)
+            if stub.pending:
+                written = stub.attrs_written
+                if not any(w in written for w in wanted) or wanted.isdisjoint(written.split()):
+                    continue
             facts = self.by_name.get(stub.module, stub)  # reading its writes parses it
             out.extend((facts.module, w) for w in facts.attr_writes.get(attr, ())
                        if isinstance(w.target, ir.Name) and w.target.id in names)
@@ -1821,26 +1830,22 @@ def _generates_init(cdef: ClassDef | None) -> bool:
 
 def _object_names(base: Value) -> frozenset[str]:
     """The names through which a write to `base`'s attributes is looked for: the module-level name an object is
-    bound to where it is made, a class's name, a module's first and last name (`import a.b.conf` / `from a.b
-    import conf`). Empty for other objects (made in a function, say), whose writes are not followed."""
+    bound to where it is made, a module's last name (`from a.b import conf`, `import conf`: facts record writes
+    through a plain name only). Empty for other objects (made in a function, say) and for classes (an ORM model's
+    columns are read everywhere, assigned on instances), whose writes are not followed."""
     if isinstance(base, InstanceV):
         key = base.key
         return frozenset((key[2],)) if len(key) >= 3 and key[0] == "global" and isinstance(key[2], str) \
             else frozenset()
-    if isinstance(base, ClassV):
-        return frozenset((base.name.rpartition(".")[2],))
     if isinstance(base, ModuleV):
-        parts = base.name.split(".")
-        return frozenset((parts[0], parts[-1]))
+        return frozenset((base.name.rpartition(".")[2],))
     return frozenset()
 
 
 def _home_module(base: Value) -> str | None:
-    """The module whose top level makes the object (binds the instance, defines the class)."""
+    """The module whose top level makes the object (binds the instance)."""
     if isinstance(base, InstanceV):
         return base.key[1] if len(base.key) >= 2 and isinstance(base.key[1], str) else None
-    if isinstance(base, ClassV):
-        return base.module
     return None
 
 

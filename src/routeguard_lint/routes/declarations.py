@@ -579,7 +579,9 @@ class Declarations:
         value = self.index.resolve(target, ctx)
         child = self.routers.router_of(value)
         if child is not None and child.kind is RouterKind.APP and child.key != owner.key:
-            child.included_by.append(Include(owner.key, child.key, prefix or "", [], site.facts.path, call.line,
+            # a mount path that cannot be told stays in the sub-app's paths as `{?text}` (Literals.prefix)
+            within = prefix if prefix is not None else self.literals.prefix(call.arg(0, "path"), ctx).rstrip("/")
+            child.included_by.append(Include(owner.key, child.key, within, [], site.facts.path, call.line,
                                              site.conditions, mount=True))
         shown = prefix if prefix is not None else ir.show(call.arg(0, "path")) or "?"
         self.mount_decls.append(MountDecl(owner.key, shown, self._mount_label(value, target),
