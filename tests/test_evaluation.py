@@ -831,8 +831,11 @@ def test_a_prefix_that_cannot_be_computed_stays_in_the_path(monkeypatch: pytest.
     monkeypatch.chdir(EVALUATION.parent / "paths" / "unknown_prefix")
     result = analyze([Path(".")])
     assert sorted(r.path for r in result.routes) == [
+        "/api/{?VERSION}/reports/by/{?getattr(conf, 'KIND')}",  # a route's own path, read the same way
         "/api/{?VERSION}/reports/daily",
+        "{?config_value('API_PREFIX') or ''}/export/{?getattr(conf, 'KIND')}",
         "{?config_value('API_PREFIX') or ''}/items",
+        "{?getattr(conf, 'PREFIX')}/export/{?getattr(conf, 'KIND')}",
         "{?getattr(conf, 'PREFIX')}/items",
         "{?getattr(conf, 'SUB')}/export",  # a sub-app mounted at a path only known at run time
     ]

@@ -395,9 +395,12 @@ class Declarations:
         return (method.upper(),)
 
     def _route_path(self, expr: ir.Expr | None, ctx: Ctx) -> str:
-        """A route's path as written: `_path_string`, else the expression's text."""
+        """A route's path: `_path_string`, else what can be read of it with `{?text}` standing for each part that
+        cannot (`f"/scrapers/{platform}"` -> `/scrapers/{?platform}`), as for prefixes (`Literals.prefix`)."""
         path = self._path_string(expr, ctx)
-        return path if path is not None else ir.show(expr) or "?"
+        if path is not None:
+            return path
+        return self.literals.prefix(expr, ctx) if expr is not None else "?"
 
     def _path_string(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
         """A route path: a constant string, or an app's own URL setting (`app.swagger_ui_oauth2_redirect_url`,
@@ -599,7 +602,7 @@ class Declarations:
             # class-based-view decorator, say): nothing to say about routes it makes from runtime values
             return
         if path is None:
-            path = ir.show(call.arg(0, "path")) or "?"
+            path = self._route_path(call.arg(0, "path"), ctx)
         method = call.func.attr
         methods = self._route_methods(method, call, ctx)
         deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "add_api_route(dependencies=)", site.facts.path,
