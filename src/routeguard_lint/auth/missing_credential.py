@@ -36,6 +36,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
+from routeguard_lint.project.scan import ModuleScan
 from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
 
 MAX_CALL_DEPTH = 3
@@ -239,10 +240,8 @@ class Flow:
         self.provided = ProvidedValues(index)
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
-        self._writers: dict[str, set[tuple[str, str]]] | None = None
-        self._pending: list[tuple[str, frozenset[str]]] = []  # modules not parsed yet, with their words
-        self._opened: set[str] = set()
-        self._unreadable: set[str] = set()
+        self._writers: dict[str, set[tuple[str, str]]] = {}  # `state_writers`, by attribute
+        self._state_scan = ModuleScan(index, self._add_writers)
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
@@ -256,35 +255,13 @@ class Flow:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
         yet (demand-driven mode) is parsed when both words are among its words, so the answer is the full
         mode's whichever files happen to be parsed; one that cannot be parsed may set it too: unknown."""
-        if self._writers is None:
-            self._writers = {}
-            self._pending = [(facts.module, frozenset(facts.words.split()))
-                             for facts in self.index.modules if facts.pending]
-            for facts in self.index.modules:
-                if not facts.pending:
-                    self._add_writers(facts)
+        unknown = self._state_scan.open("state", attr)
         found = set(self._writers.get(attr, set()))
-        asked: set[str] | None = getattr(self.index.by_name, "asked", None)  # see api.OnDemandModules.asked
-        if asked is not None:
-            asked.update(("state", attr))
-        for module, words in self._pending:
-            if "state" not in words or attr not in words:
-                continue
-            if module not in self._opened:
-                self._opened.add(module)
-                parsed = self.index.module(module)
-                if parsed is not None:
-                    parsed.functions  # noqa: B018 - the read parses a placeholder
-                if parsed is not None and not parsed.pending and not parsed.error:
-                    self._add_writers(parsed)
-                else:
-                    self._unreadable.add(module)
-            if module in self._unreadable:
-                found.add(("?", "a module not parsed"))  # it may set it too: unknown
-        return found | self._writers.get(attr, set())  # with what the modules just parsed set
+        if unknown:
+            found.add(("?", "a module not parsed"))  # it may set it too
+        return found
 
     def _add_writers(self, facts: ModuleFacts) -> None:
-        assert self._writers is not None
         for func in facts.functions.values():
             for bind in func.binds:
                 if ".state." in bind.name:

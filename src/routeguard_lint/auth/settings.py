@@ -18,6 +18,7 @@ from __future__ import annotations
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.project.index import ClassV, Ctx, Index, InstanceV
+from routeguard_lint.project.scan import ModuleScan
 
 
 class EnvironmentFields:
@@ -26,10 +27,8 @@ class EnvironmentFields:
     def __init__(self, index: Index) -> None:
         self.index = index
         # attribute -> (module, function, name) of every `name.attr = ...` of a function on another object
-        self._writers: dict[str, list[tuple[str, str, str]]] | None = None
-        self._pending: list[tuple[str, frozenset[str]]] = []  # modules not parsed yet, with their words
-        self._opened: set[str] = set()
-        self._unreadable: set[str] = set()
+        self._writers: dict[str, list[tuple[str, str, str]]] = {}
+        self._scan = ModuleScan(index, self._add_writers)
         self._changed: dict[tuple[object, str], bool] = {}
 
     def fields(self, cls_v: ClassV) -> frozenset[str]:
@@ -56,31 +55,7 @@ class EnvironmentFields:
         found = self._changed.get(key)
         if found is not None:
             return found
-        if self._writers is None:
-            self._writers = {}
-            self._pending = [(facts.module, frozenset(facts.words.split()))
-                             for facts in self.index.modules if facts.pending]
-            for facts in self.index.modules:
-                if not facts.pending:
-                    self._add_writers(facts)
-        asked: set[str] | None = getattr(self.index.by_name, "asked", None)  # see api.OnDemandModules.asked
-        if asked is not None:
-            asked.add(attr)
-        unreadable = False
-        for module, words in self._pending:
-            if attr not in words:
-                continue
-            if module not in self._opened:
-                self._opened.add(module)
-                parsed = self.index.module(module)
-                if parsed is not None:
-                    parsed.functions  # noqa: B018 - the read parses a placeholder
-                if parsed is not None and not parsed.pending and not parsed.error:
-                    self._add_writers(parsed)
-                else:
-                    self._unreadable.add(module)
-            unreadable = unreadable or module in self._unreadable
-        found = unreadable
+        found = self._scan.open(attr)  # a module that could not be parsed may assign it: changed
         for module, qualname, name in self._writers.get(attr, ()):
             if found:
                 break
@@ -90,7 +65,6 @@ class EnvironmentFields:
         return found
 
     def _add_writers(self, facts: ModuleFacts) -> None:
-        assert self._writers is not None
         for func in facts.functions.values():
             for target in func.attr_writes:
                 name, _, attr = target.partition(".")
