@@ -441,8 +441,7 @@ def _bound_names(node: ast.AST, out: set[str]) -> None:
                 out.add(sub.rest)
         elif isinstance(sub, (ast.Global, ast.Nonlocal)):
             out.update(sub.names)
-        elif type(sub).__name__ == "TypeAlias":  # `type X = ...` (Python 3.12)
-            out.add(getattr(getattr(sub, "name", None), "id", ""))
+        # (`type X = ...`, Python 3.12, binds X through a Name in the Store context: the first case)
 
 
 def _class_body_names(node: ast.ClassDef, out: set[str]) -> None:

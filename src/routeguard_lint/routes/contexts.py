@@ -139,14 +139,7 @@ class Contexts:
         for sub in self._subclasses(cls_v):
             if self.index.class_attr(sub, name) != method:
                 continue
-            short = sub.name.rsplit(".", 1)[-1]
-            if self._load_pending(short) or not self._tabled:
-                self._table_parsed_modules()
-            found = self._calls_by_name.get(short)
-            if found is None:
-                found = [caller for facts in self.index.modules
-                         for caller in self._call_tables.get(id(facts), {}).get(short, ())]
-                self._calls_by_name[short] = found
+            found = self._calls_named(sub.name.rsplit(".", 1)[-1])
             out.extend(caller for caller in found[:MAX_CALLERS]
                        if self.index.resolve(caller.call.func, caller.ctx) == sub)
         return out
@@ -175,15 +168,21 @@ class Contexts:
         """The calls of `fv` in the project (and the library modules read), each with its context. For a
         method of `owner`: also `self.m(...)` in a method of a base class of `owner` (it calls `owner`'s `m` when
         `self` is an object of `owner`; each context of the caller tells)."""
-        if self._load_pending(func.name) or not self._tabled:
-            self._table_parsed_modules()  # newly parsed modules may hold call sites of `func`
-        found = self._calls_by_name.get(func.name)
-        if found is None:
-            found = [caller for facts in self.index.modules
-                     for caller in self._call_tables.get(id(facts), {}).get(func.name, ())]
-            self._calls_by_name[func.name] = found
+        found = self._calls_named(func.name)
         return [caller for caller in found[:MAX_CALLERS] if self.index.resolve(caller.call.func, caller.ctx) == fv
                 or (owner is not None and self._self_call(caller, owner, fv))]
+
+    def _calls_named(self, name: str) -> list[Caller]:
+        """Every call in the project whose called name is `name` (`name(...)`, `x.name(...)`), each with its
+        context; the modules not parsed yet that mention `name` are parsed first."""
+        if self._load_pending(name) or not self._tabled:
+            self._table_parsed_modules()  # newly parsed modules may hold such calls
+        found = self._calls_by_name.get(name)
+        if found is None:
+            found = [caller for facts in self.index.modules
+                     for caller in self._call_tables.get(id(facts), {}).get(name, ())]
+            self._calls_by_name[name] = found
+        return found
 
     def _self_call(self, caller: Caller, owner: ClassV, fv: FuncV) -> bool:
         """`self.m(...)` written in a method of a base class of `owner`, or `super().m(...)` in a method of a

@@ -396,11 +396,11 @@ class Declarations:
 
     def _route_path(self, expr: ir.Expr | None, ctx: Ctx) -> str:
         """A route's path: `_path_string`, else what can be read of it with `{?text}` standing for each part that
-        cannot (`f"/scrapers/{platform}"` -> `/scrapers/{?platform}`), as for prefixes (`Literals.prefix`)."""
+        cannot (`f"/scrapers/{platform}"` -> `/scrapers/{?platform}`), as for prefixes (`Literals.path_part`)."""
         path = self._path_string(expr, ctx)
         if path is not None:
             return path
-        return self.literals.prefix(expr, ctx) if expr is not None else "?"
+        return self.literals.path_part(expr, ctx) if expr is not None else "?"
 
     def _path_string(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
         """A route path: a constant string, or an app's own URL setting (`app.swagger_ui_oauth2_redirect_url`,
@@ -541,7 +541,7 @@ class Declarations:
                 next((f"**{ir.show(v)}" for k, v in call.kwargs if k == "**"), None)  # a mapping not known
             if shown is None:
                 return
-            prefix = self.literals.prefix(call.kwarg("prefix"), ctx)
+            prefix = self.literals.path_part(call.kwarg("prefix"), ctx)
             deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)",
                                         site.facts.path, call.line)
             self.opaque.append(OpaqueInclude(owner.key, prefix, deps, shown, site.facts.path, call.line,
@@ -582,8 +582,8 @@ class Declarations:
         value = self.index.resolve(target, ctx)
         child = self.routers.router_of(value)
         if child is not None and child.kind is RouterKind.APP and child.key != owner.key:
-            # a mount path that cannot be told stays in the sub-app's paths as `{?text}` (Literals.prefix)
-            within = prefix if prefix is not None else self.literals.prefix(call.arg(0, "path"), ctx).rstrip("/")
+            # a mount path that cannot be told stays in the sub-app's paths as `{?text}` (Literals.path_part)
+            within = prefix if prefix is not None else self.literals.path_part(call.arg(0, "path"), ctx).rstrip("/")
             child.included_by.append(Include(owner.key, child.key, within, [], site.facts.path, call.line,
                                              site.conditions, mount=True))
         shown = prefix if prefix is not None else ir.show(call.arg(0, "path")) or "?"
@@ -618,7 +618,7 @@ class Declarations:
                  arg: ir.Expr | None) -> None:
         if child.key == owner.key:
             return
-        prefix = self.literals.prefix(call.kwarg("prefix"), ctx)
+        prefix = self.literals.path_part(call.kwarg("prefix"), ctx)
         deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)", site.facts.path,
                                     call.line)
         inc = Include(owner.key, child.key, prefix, deps, site.facts.path, call.line, site.conditions,

@@ -47,11 +47,11 @@ class Literals:
     def __init__(self, index: Index) -> None:
         self.index = index
 
-    def prefix(self, expr: ir.Expr | None, ctx: Ctx) -> str:
-        """A prefix given to `APIRouter(prefix=)` / `include_router(prefix=)` as a path part: the string; "" when
-        none is given (or None); else what can be read of it with `{?text}` standing for each part that cannot
-        (the text of its expression): a route under it is listed with its path partly unknown, never silently
-        under another path."""
+    def path_part(self, expr: ir.Expr | None, ctx: Ctx) -> str:
+        """A path or a part of one (a prefix given to `APIRouter(prefix=)` / `include_router(prefix=)`, a route's
+        path, a mount path): the string; "" when none is given (or None); else what can be read of it with
+        `{?text}` standing for each part that cannot (the text of its expression): a route under it is listed
+        with its path partly unknown, never silently under another path."""
         if expr is None:
             return ""
         return self._path_part(expr, ctx, 0)

@@ -140,7 +140,7 @@ class Routers:
     def router_args(self, call: ir.Call, ctx: Ctx, cls: RouterClass, kind: RouterKind, path: str) -> RouterArgs:
         """The prefix and dependencies a `FastAPI(...)` / `APIRouter(...)` (or subclass) call ends up with."""
         call, ctx, owner = self._effective_call(call, ctx, cls)
-        prefix = self.literals.prefix(call.kwarg("prefix"), ctx) if kind is RouterKind.ROUTER else ""
+        prefix = self.literals.path_part(call.kwarg("prefix"), ctx) if kind is RouterKind.ROUTER else ""
         deps: list[DepRef] = []
         plain = f"{owner or ('FastAPI' if kind is RouterKind.APP else 'APIRouter')}(dependencies=)"
         for item, ictx in self.literals.items_ctx(call.kwarg("dependencies"), ctx):
