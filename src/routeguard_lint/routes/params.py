@@ -137,7 +137,13 @@ class Params:
         return None
 
     def depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
-        """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call."""
+        """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call, or a name bound to
+        one (`DependsJwtAuth = Depends(HTTPBearer())` in another module, then `dependencies=[DependsJwtAuth]`),
+        read where that call is written."""
+        if isinstance(item, (ir.Name, ir.Attr)):
+            bound = self.literals.assignment(item, ctx)
+            if bound is not None and isinstance(bound.expr, ir.Call):
+                item, ctx = bound.expr, bound.ctx
         if not isinstance(item, ir.Call):
             return None
         callee = external_name(self.index.resolve(item.func, ctx))
