@@ -234,6 +234,25 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/hooks/chat"): ("protected", "SignatureVerifier.is_valid"),
         ("POST", "/hooks/alerts"): ("protected", "load_pem_public_key.verify"),
         ("POST", "/hooks/unchecked"): ("unprotected", ""),
+        # the project's gateway a Depends(...) parameter holds: its method calls Stripe's verifier
+        ("POST", "/hooks/billing"): ("protected", "stripe.Webhook.construct_event (app/main.py:70)"),
+    },
+    "signature_handed": {
+        # the signature header's value and the raw body handed to a processor looked up at run time
+        ("POST", "/billing/webhook"): ("unverified", "the signature (header `stripe-signature`) and the request body "
+                                                     "are handed to `processor.process(payload, stripe_signature)` "
+                                                     "(app/main.py:15): a value only known at run time"),
+        ("POST", "/git/webhook"): ("unverified", "(header `x-hub-signature-256`) and the request body are handed to "
+                                                 "`processor.process(request.body(), signature)` (app/main.py:23)"),
+        ("POST", "/declared/webhook"): ("unverified", "`self.processor.process(payload, signature)` "
+                                                      "(app/processors.py:"),
+        ("POST", "/state/webhook"): ("unverified", "(header `x-slack-signature`)"),
+        # the processor's class is the project's: its method verifies an HMAC of the body and raises
+        ("POST", "/payments/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
+        ("POST", "/svix/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
+        # look-alikes: a header named for a signature's version; a signature that is only recorded
+        ("POST", "/audit/webhook"): ("unprotected", ""),
+        ("POST", "/logged/webhook"): ("unprotected", ""),
     },
 }
 

@@ -30,6 +30,7 @@ from routeguard_lint.auth.optional_auth import (
     optional_params,
 )
 from routeguard_lint.auth.public import Public
+from routeguard_lint.auth.signature import Signatures
 from routeguard_lint.auth.state_memo import StateMemo
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
@@ -136,7 +137,7 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
-                      StateMemo(graph.index, calls))
+                      StateMemo(graph.index, calls), Signatures(graph.index, calls))
     for route in judged:
         if route.root is None:
             continue
@@ -349,6 +350,7 @@ class Context:
     dynamic: Dynamic
     public: Public
     state: StateMemo
+    signatures: Signatures
 
 
 def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
@@ -395,6 +397,12 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if chain:
         return _authenticated(root, chain, judgement, scheme)
     signed = context.public.signature([n for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)])
+    handed = context.signatures.handed(route) if not signed else None
+    if handed and handed.verified is None:  # a signature handed to code the analysis cannot read
+        return Verdict(AuthState.UNVERIFIED, _UNKNOWN_PREFIX + "; ".join(handed.unknown[:2]) +
+                       (f" (and {len(handed.unknown) - 2} more)" if len(handed.unknown) > 2 else ""),
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    signed = signed or (handed.verified if handed else None)
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
                        chain=(signed,), scheme=scheme)
