@@ -237,6 +237,16 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # the project's gateway a Depends(...) parameter holds: its method calls Stripe's verifier
         ("POST", "/hooks/billing"): ("protected", "stripe.Webhook.construct_event (app/main.py:70)"),
     },
+    "answered_before_work": {
+        # paths that answer a constant before any work (a body that is not JSON, a switched-off hook) are no way
+        # past the secret-token check that guards the rest
+        ("POST", "/bots/{account_id}"): ("protected", "otherwise answered with a response written in the code, "
+                                                      "before the handler does any work (app/main.py:18)"),
+        ("POST", "/switchable/{account_id}"): ("protected", "before the handler does any work (app/main.py:28)"),
+        # the constant answer comes after queueing the payload, or carries what the request sent
+        ("POST", "/relay/{account_id}"): ("unprotected", ""),
+        ("POST", "/echo/{account_id}"): ("unprotected", ""),
+    },
     "signature_handed": {
         # the signature header's value and the raw body handed to a processor looked up at run time
         ("POST", "/billing/webhook"): ("unverified", "the signature (header `stripe-signature`) and the request body "

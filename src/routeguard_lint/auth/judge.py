@@ -61,6 +61,9 @@ class Answer(str, Enum):
     """What a request meets on its way to the handler."""
 
     REJECTED = "rejected"  # on every path
+    # on every path rejected, or answered with a response written in the code before the handler did any work
+    # (`auth.answered`): what the client gets may be a 2xx, but nothing the route protects is served
+    ANSWERED = "answered"
     REACHES = "reaches"  # the handler, on some path
     UNKNOWN = "unknown"  # the path goes through code the analysis cannot resolve
 
@@ -366,14 +369,19 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
     library = judgement.libraries.get(id(chain[-1]))
     if library is not None:
         authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
+    answered = judgement.node(root).answered
+    rejected = Answer.ANSWERED if answered else Answer.REJECTED
+    if answered:
+        lines = ", ".join(str(n) for n in answered)
+        authenticated += f"; a request without credentials is otherwise answered with a response written in " \
+                         f"the code, before the handler does any work ({root.path}:{lines})"
     if id(root) in judgement.forged_reach:
         # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
         # that lets a forged credential through is RG002's finding
         return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
-                       f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
+                       f"with an arbitrary forged value reaches the handler (RG002)", rejected,
                        Answer.REACHES, chain=labels, scheme=scheme)
-    return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
-                   scheme=scheme)
+    return Verdict(AuthState.PROTECTED, authenticated, rejected, rejected, chain=labels, scheme=scheme)
 
 
 def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str]:
