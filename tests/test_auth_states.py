@@ -247,6 +247,20 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/relay/{account_id}"): ("unprotected", ""),
         ("POST", "/echo/{account_id}"): ("unprotected", ""),
     },
+    "static_pages": {
+        # a single-page app's shell read at start-up (in the app factory, or at import), and the redirect to it
+        ("GET", "/ui/"): ("public", "static page: app.main.create_app.serve_ui_index answers an HTML page fixed at "
+                                    "start-up; it does no work and reads no stored data (app/main.py:29)"),
+        ("GET", "/ui/index.html"): ("public", "app.main.create_app.serve_ui_index answers an HTML page"),
+        ("GET", "/ui"): ("public", "answers a redirect to a URL fixed at start-up (and the request's own root path)"),
+        ("GET", "/about"): ("public", "static page: app.pages.about answers an HTML page fixed at start-up"),
+        # not pages: the configuration as text, HTML made of stored data, of the request, or embedding a key
+        ("GET", "/config.txt"): ("unprotected", ""),
+        ("GET", "/visits.html"): ("unprotected", ""),
+        ("GET", "/greeting.html"): ("unprotected", ""),
+        ("GET", "/embed.html"): ("unprotected", ""),
+        ("GET", "/where.html"): ("unprotected", ""),
+    },
     "signature_handed": {
         # the signature header's value and the raw body handed to a processor looked up at run time
         ("POST", "/billing/webhook"): ("unverified", "the signature (header `stripe-signature`) and the request body "

@@ -46,7 +46,9 @@ _IMPURE_BUILTINS = frozenset({"open", "exec", "eval", "setattr", "delattr", "__i
 _READING_RESPONSES = frozenset({"FileResponse", "StreamingResponse", "EventSourceResponse"})
 # what a handler reads of the request itself
 _REQUEST_READS = frozenset({"json", "body", "form", "stream", "is_disconnected"})
-_REQUEST_PARTS = frozenset({"headers", "cookies", "query_params", "path_params", "url", "client"})
+_REQUEST_PARTS = frozenset({"headers", "cookies", "query_params", "path_params", "url", "client", "scope"})
+_STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replace", "split", "rsplit", "startswith",
+                          "endswith", "format", "join", "encode", "decode", "removeprefix", "removesuffix"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
 _PURE: WeakKeyDictionary[Calls, dict[FuncV, bool]] = WeakKeyDictionary()
@@ -76,11 +78,11 @@ def answers_without_serving(calls: Calls, fv: FuncV, func: Func, requests: froze
     if not implicit and any(LOOP_MARKER in r.conditions for r in func.returns if r.line == line):
         return False
     before = [c for c in func.calls if c.line <= line]
-    if not all(_no_work(c, calls, ctx, func, requests, 0) for c in before):
+    if not all(no_work(c, calls, ctx, func, requests, 0) for c in before):
         return False
     # something to protect: a call that works, or a return of something else, on another path
     rest = [c for c in func.calls if c.line > line]
-    return any(not _no_work(c, calls, ctx, func, requests, 0) for c in rest) or \
+    return any(not no_work(c, calls, ctx, func, requests, 0) for c in rest) or \
         any(r.line != line and not _constant(r.value, calls, ctx, func) for r in func.returns)
 
 
@@ -114,11 +116,15 @@ def _response_class(qualname: str) -> bool:
         name not in _READING_RESPONSES
 
 
-def _no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozenset[str], depth: int) -> bool:
+def no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozenset[str], depth: int = 0) -> bool:
     """The call computes a value and changes nothing: see the module."""
     if _reads_request(call.func, requests):
         return True
     f = call.func
+    if isinstance(f, ir.Attr) and f.attr in _STR_METHODS and (
+            isinstance(f.value, (ir.Str, ir.FStr)) or
+            (isinstance(f.value, ir.Call) and _reads_request(f.value.func, requests))):
+        return True  # `request.scope.get("root_path", "").rstrip("/")`: a string method of a string
     if isinstance(f, ir.Attr) and f.attr in _LOG_METHODS and isinstance(f.value, ir.Name) and \
             "log" in f.value.id.lower():
         return True
@@ -162,6 +168,6 @@ def _pure_function(fv: FuncV, calls: Calls, depth: int) -> bool:
     func = calls.index.func(fv)
     found = func is not None and not func.has_yield and not func.attr_writes and not func.nonlocal_assigns and \
         not any("." in b.name for b in func.binds) and \
-        all(_no_work(c, calls, Ctx(fv.module, func.qualname), func, frozenset(), depth) for c in func.calls)
+        all(no_work(c, calls, Ctx(fv.module, func.qualname), func, frozenset(), depth) for c in func.calls)
     memo[fv] = found
     return found

@@ -32,6 +32,7 @@ from routeguard_lint.auth.optional_auth import (
 from routeguard_lint.auth.public import Public
 from routeguard_lint.auth.signature import Signatures
 from routeguard_lint.auth.state_memo import StateMemo
+from routeguard_lint.auth.static_page import StaticPages
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
@@ -140,7 +141,7 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
-                      StateMemo(graph.index, calls), Signatures(graph.index, calls))
+                      StateMemo(graph.index, calls), Signatures(graph.index, calls), StaticPages(calls))
     for route in judged:
         if route.root is None:
             continue
@@ -354,6 +355,7 @@ class Context:
     public: Public
     state: StateMemo
     signatures: Signatures
+    static: StaticPages
 
 
 def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
@@ -425,7 +427,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     unknown = _unknown_dependencies(deps, judgement)
     if not unknown and not any(n.credential for n in deps):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
-        reason = context.public.flow_reason(route)
+        reason = context.public.flow_reason(route) or context.static.reason(route)
         if reason:
             return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason,
                            scheme=scheme)
