@@ -241,9 +241,11 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # paths that answer a constant before any work (a body that is not JSON, a switched-off hook) are no way
         # past the secret-token check that guards the rest
         ("POST", "/bots/{account_id}"): ("protected", "otherwise answered with a response written in the code, "
-                                                      "before the handler does any work (app/main.py:18)"),
-        ("POST", "/switchable/{account_id}"): ("protected", "before the handler does any work (app/main.py:28)"),
-        # the constant answer comes after queueing the payload, or carries what the request sent
+                                                      "before the handler does any work (app/main.py:20)"),
+        ("POST", "/switchable/{account_id}"): ("protected", "before the handler does any work (app/main.py:31)"),
+        # the constant answer comes after queueing the payload, after a helper that empties the queue, or
+        # carries what the request sent
+        ("POST", "/dropping/{account_id}"): ("unprotected", ""),
         ("POST", "/relay/{account_id}"): ("unprotected", ""),
         ("POST", "/echo/{account_id}"): ("unprotected", ""),
     },

@@ -13,8 +13,9 @@ A path answers without serving when
   response class of FastAPI / Starlette made from literals (not a file or a stream, which read something);
 * every call before it (by line, in the handler, tests included) does no work: reading the request itself
   (`await request.json()`, `request.headers.get(...)`), builtins and pure standard-library functions
-  (`os.environ.get`, `json.loads`), logging, building a response, or a project function that only makes
-  such calls and changes no shared object (followed a few calls deep);
+  (`os.environ.get`, `json.loads`), logging and metrics (a method of an object an observability library
+  made: `meter.create_counter(...).add(1)`), building a response, or a project function that only makes
+  such calls and changes no shared object (followed a few calls deep, its arguments bound);
 * it is not inside a loop (where a later line runs before it).
 
 A handler that does no work on any path serves nothing to protect: it is never "answered" (the other rules
@@ -25,21 +26,30 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from routeguard_lint.auth.missing_credential import Outcome
+from routeguard_lint.auth.missing_credential import Outcome, names_in
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import LOOP_MARKER, Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, ExternalV, FuncV, LiteralV, Value
+from routeguard_lint.project.index import Ctx, ExternalV, FuncV, InstanceV, LiteralV, Value
 from routeguard_lint.routes.model import DepNode, NodeKind, ParamKind
+from routeguard_lint.vocabulary import PARAM_FUNCS
 
-MAX_DEPTH = 3
+MAX_DEPTH = 6  # project calls followed (a metrics helper is often four deep)
+_SCALARS = (str, bytes, int, float, bool, type(None))  # values no request can change in place
 # standard-library modules whose functions compute a value and change nothing (`os` only for its environment)
 _PURE_MODULES = frozenset({"json", "re", "hmac", "hashlib", "secrets", "base64", "binascii", "typing", "math",
                            "string", "datetime", "time", "uuid", "urllib.parse", "functools", "operator",
                            "logging", "structlog", "loguru", "fastapi.responses", "starlette.responses",
-                           "fastapi.exceptions", "starlette.exceptions", "starlette.status", "fastapi.status"})
+                           "fastapi.exceptions", "starlette.exceptions", "starlette.status", "fastapi.status",
+                           "contextlib", "opentelemetry", "prometheus_client", "importlib.metadata"})
+# observability libraries: what they record about a request serves nothing to it
+_TELEMETRY = frozenset({"opentelemetry", "prometheus_client", "statsd", "datadog", "sentry_sdk", "logging",
+                        "structlog", "loguru"})
 _PURE_NAMES = frozenset({"os.getenv", "os.environ.get", "fastapi.Response", "fastapi.HTTPException",
                          "starlette.responses.Response", "fastapi.responses.Response"})
+# methods that read a container (called on a local or a parameter of the function)
+_READ_METHODS = frozenset({"items", "keys", "values", "get", "copy", "count", "index"})
+_MARKERS = PARAM_FUNCS | {"Depends", "Security"}
 _IMPURE_BUILTINS = frozenset({"open", "exec", "eval", "setattr", "delattr", "__import__", "input", "compile",
                               "breakpoint", "globals", "vars"})
 # responses that read something (a file, an iterator the code made)
@@ -51,7 +61,7 @@ _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replac
                           "endswith", "format", "join", "encode", "decode", "removeprefix", "removesuffix"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
-_PURE: WeakKeyDictionary[Calls, dict[FuncV, bool]] = WeakKeyDictionary()
+_PURE: WeakKeyDictionary[Calls, dict[tuple[FuncV, Ctx], bool]] = WeakKeyDictionary()
 
 
 def answered(node: DepNode, outcome: Outcome, calls: Calls) -> bool:
@@ -78,12 +88,25 @@ def answers_without_serving(calls: Calls, fv: FuncV, func: Func, requests: froze
     if not implicit and any(LOOP_MARKER in r.conditions for r in func.returns if r.line == line):
         return False
     before = [c for c in func.calls if c.line <= line]
-    if not all(no_work(c, calls, ctx, func, requests, 0) for c in before):
+    carried = _carried(func, requests)
+    if not all(no_work(c, calls, ctx, func, requests, 0, carried) for c in before):
         return False
     # something to protect: a call that works, or a return of something else, on another path
     rest = [c for c in func.calls if c.line > line]
     return any(not no_work(c, calls, ctx, func, requests, 0) for c in rest) or \
         any(r.line != line and not _constant(r.value, calls, ctx, func) for r in func.returns)
+
+
+def _carried(func: Func, requests: frozenset[str]) -> frozenset[str]:
+    """The request parameters and the locals bound to what is read from them (`payload = await request.json()`),
+    or computed from such a local."""
+    names = set(requests)
+    for _ in range(3):
+        before = len(names)
+        names.update(b.name for b in func.binds if "." not in b.name and names_in(b.value) & names)
+        if len(names) == before:
+            break
+    return frozenset(names)
 
 
 def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: int = 0) -> bool:
@@ -101,7 +124,8 @@ def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: i
     if isinstance(expr, (ir.Name, ir.Attr)):
         if isinstance(expr, ir.Name) and (expr.id in func.assigns or any(p.name == expr.id for p in func.params)):
             return False
-        return isinstance(calls.index.resolve(expr, ctx), LiteralV)
+        value = calls.index.resolve(expr, ctx)
+        return isinstance(value, LiteralV) and isinstance(value.value, _SCALARS)
     if isinstance(expr, ir.Call):
         target = calls.callee(expr, ctx, func)
         if not (isinstance(target, ExternalV) and _response_class(target.qualname)):
@@ -116,11 +140,17 @@ def _response_class(qualname: str) -> bool:
         name not in _READING_RESPONSES
 
 
-def no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozenset[str], depth: int = 0) -> bool:
-    """The call computes a value and changes nothing: see the module."""
+def no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozenset[str], depth: int = 0,
+            carried: frozenset[str] = frozenset()) -> bool:
+    """The call computes a value and changes nothing: see the module. `carried`: names holding the request or
+    what was read from it; a project function handed one of them is work (it may store it: item assignments,
+    `store[key] = payload`, are not in the facts)."""
     if _reads_request(call.func, requests):
         return True
     f = call.func
+    if isinstance(f, ir.Attr) and f.attr in _READ_METHODS and isinstance(f.value, ir.Name) and \
+            (f.value.id in func.assigns or any(p.name == f.value.id for p in func.params)):
+        return True  # `attrs.items()` of a local or parameter: a read
     if isinstance(f, ir.Attr) and f.attr in _STR_METHODS and (
             isinstance(f.value, (ir.Str, ir.FStr)) or
             (isinstance(f.value, ir.Call) and _reads_request(f.value.func, requests))):
@@ -128,8 +158,16 @@ def no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozens
     if isinstance(f, ir.Attr) and f.attr in _LOG_METHODS and isinstance(f.value, ir.Name) and \
             "log" in f.value.id.lower():
         return True
+    if isinstance(f, ir.Attr) and _telemetry_object(calls.index.resolve(f.value, ctx), calls, 0):
+        return True  # `counter.add(1)` of a meter's counter: a measurement, nothing served
     target = calls.callee(call, ctx, func)
-    return _pure_target(target, calls, depth)
+    if isinstance(target, FuncV):
+        callee = calls.index.func(target)
+        if callee is None or depth >= MAX_DEPTH or names_in([*call.args, *(v for _k, v in call.kwargs)]) & carried:
+            return False
+        # read with the call's arguments bound (`_add(counter, 1)`: what `counter` is)
+        return _pure_function(target, calls, depth + 1, calls.index.call_env(target, callee, call, ctx))
+    return _pure_target(target)
 
 
 def _reads_request(f: ir.Expr, requests: frozenset[str]) -> bool:
@@ -142,7 +180,7 @@ def _reads_request(f: ir.Expr, requests: frozenset[str]) -> bool:
     return f.attr in _REQUEST_READS and isinstance(base, ir.Name) and base.id in requests
 
 
-def _pure_target(target: Value, calls: Calls, depth: int) -> bool:
+def _pure_target(target: Value) -> bool:
     if isinstance(target, ExternalV):
         name = target.qualname
         module, _, last = name.rpartition(".")
@@ -150,24 +188,45 @@ def _pure_target(target: Value, calls: Calls, depth: int) -> bool:
             return last not in _IMPURE_BUILTINS
         if name in _PURE_NAMES or _response_class(name):
             return True
+        if module in ("fastapi", "fastapi.params", "fastapi.param_functions") and last in _MARKERS:
+            return True  # `Depends(get_session)` in a parameter's default: a declaration, run by FastAPI
         return any(name.startswith(m + ".") for m in _PURE_MODULES) and last not in _READING_RESPONSES
-    if isinstance(target, FuncV):
-        return _pure_function(target, calls, depth + 1)
     return False
 
 
-def _pure_function(fv: FuncV, calls: Calls, depth: int) -> bool:
-    """A project function that only computes: every call it makes does no work, it writes no attribute of a
-    shared object and no variable of an enclosing scope, and it is no generator."""
-    memo = _PURE.setdefault(calls, {})
-    if fv in memo:
-        return memo[fv]
-    if depth > MAX_DEPTH:
+def _telemetry_object(value: Value, calls: Calls, depth: int) -> bool:
+    """An object an observability library made (`meter.create_counter(...)`, `metrics.get_meter(...)`, a
+    `prometheus_client.Counter`), followed through the calls that made it."""
+    if depth > 4 or not isinstance(value, InstanceV):
         return False
-    memo[fv] = False  # recursion guard
+    if isinstance(value.cls, ExternalV):
+        return _telemetry(value.cls.qualname)
+    if value.cls is not None:
+        return False
+    made_in = Ctx(value.module, value.scope)
+    f = value.call.func
+    maker = calls.index.resolve(f, made_in)
+    if isinstance(maker, ExternalV):
+        return _telemetry(maker.qualname)
+    return isinstance(f, ir.Attr) and _telemetry_object(calls.index.resolve(f.value, made_in), calls, depth + 1)
+
+
+def _telemetry(qualname: str) -> bool:
+    return qualname.split(".", 1)[0] in _TELEMETRY
+
+
+def _pure_function(fv: FuncV, calls: Calls, depth: int, ctx: Ctx) -> bool:
+    """A project function that only computes: every call it makes does no work, it writes no attribute of a
+    shared object and no variable of an enclosing scope, and it is no generator (`ctx`: its body's context for
+    one call, arguments bound)."""
+    memo = _PURE.setdefault(calls, {})
+    key = (fv, ctx)
+    if key in memo:
+        return memo[key]
+    memo[key] = False  # recursion guard
     func = calls.index.func(fv)
     found = func is not None and not func.has_yield and not func.attr_writes and not func.nonlocal_assigns and \
         not any("." in b.name for b in func.binds) and \
-        all(no_work(c, calls, Ctx(fv.module, func.qualname), func, frozenset(), depth) for c in func.calls)
-    memo[fv] = found
+        all(no_work(c, calls, ctx, func, frozenset(), depth) for c in func.calls)
+    memo[key] = found
     return found

@@ -199,7 +199,8 @@ class StaticPages:
         facts = self.index.by_name.get(ctx.module)
         if facts is None or name in facts.global_assigns:
             return False  # rebound by a function at run time
-        if isinstance(self.index.resolve(ir.Name(name), Ctx(ctx.module)), LiteralV):
+        value = self.index.resolve(ir.Name(name), Ctx(ctx.module))
+        if isinstance(value, LiteralV) and isinstance(value.value, (str, bytes, int, float, bool, type(None))):
             return True
         bound = self.index.assignment(ir.Name(name), Ctx(ctx.module))
         return bound is not None and self._fixed(bound[0], bound[1], _NO_FUNC, frozenset(), depth + 1, seen)
