@@ -390,7 +390,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     assert root is not None
     judgement = _fresh_request(root, judgement, context)
     nodes = list(walk(root))
-    scheme = any(n.kind is NodeKind.SCHEME for n in nodes)
+    scheme = any(n.kind is NodeKind.SCHEME or n.scheme_class is not None for n in nodes)  # as OpenAPI lists it
     chain = auth_chain(root, judgement)
     if chain:
         return _authenticated(root, chain, judgement, scheme)

@@ -438,10 +438,29 @@ class Flow:
             args = [self._argument(a, ctx, where) for a in made.call.args]
             kwargs = {k: self._argument(v, ctx, where) for k, v in made.call.kwargs if k != "**"}
             walk = _Walk(self, init, func, {}, 0, UNK)
-            attrs = dict(walk._init_attrs(cls, init, func, args, kwargs, 0))
+            attrs = dict(walk._init_attrs(cls, init, func, args, kwargs, 0, made.call))
+            out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
+        elif not isinstance(init, FuncV):  # the library's `__init__` makes it
+            attrs = dict(self.scheme_init(cls, None, lambda e: UNK) if made is None else self.scheme_init(
+                cls, made.call, lambda e: self._argument(e, Ctx(made.module, made.scope),
+                                                         f"{self.index.path_of(made.module)}:{made.call.line}")))
             out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
         self._constructed[key] = out
         return out
+
+    def scheme_init(self, owner: ClassV, call: ir.Call | None, value: Callable[[ir.Expr], AV]) -> list[tuple[str, AV]]:
+        """What the `__init__` of a `fastapi.security` scheme that `owner` derives from stores on `self` when `call`
+        (`super().__init__(...)`, or the construction itself; None: no arguments) reaches it: `self.auto_error`,
+        the `auto_error` keyword (every scheme takes it, True by default). A positional argument list, or
+        `**kwargs`, leaves it unknown."""
+        if not any(is_fastapi_name(base, SCHEME_NAMES) for base in self.index.external_bases(owner)):
+            return []
+        given = dict(call.kwargs) if call is not None else {}
+        if "auto_error" in given:
+            return [("auto_error", value(given["auto_error"]))]
+        if "**" in given:
+            return [("auto_error", UNK)]
+        return [("auto_error", AV("const", True))]
 
     def _argument(self, expr: ir.Expr, ctx: Ctx, where: str) -> AV:
         """A construction argument, read where the construction is written: a literal the evaluator knows, else
@@ -1242,7 +1261,7 @@ class _Walk:
             # the request from the enclosing scope
             return self._project_call(call, target, callee, args, kwargs, enclosed=enclosed)
         if callee is not None and callee.name == "__init__":
-            made = self._instance(call.func, target, callee, args, kwargs)
+            made = self._instance(call.func, target, callee, args, kwargs, call)
             if not taint:
                 return made
             built = self._project_call(call, target, callee, args, kwargs, as_object=True)
@@ -1258,6 +1277,10 @@ class _Walk:
         credential, raising (403 / 401) without one unless it was made with `auto_error=False`."""
         if not any(a.taint and a.kind == "obj" for a in args):
             return None
+        f = call.func
+        if isinstance(f, ir.Attr) and f.attr == "__call__" and isinstance(f.value, ir.Call) and \
+                ir.dotted(f.value.func) == "super":
+            return self._super_scheme_call()
         made = self.flow.index.resolve(call.func, self.ctx)
         if not (isinstance(made, InstanceV) and isinstance(made.cls, ExternalV) and
                 is_fastapi_name(made.cls.qualname, SCHEME_NAMES)):
@@ -1268,6 +1291,25 @@ class _Walk:
         if auto_error is None or (isinstance(auto_error, ir.Const) and auto_error.value is True):
             return CRASH
         return MISSING if isinstance(auto_error, ir.Const) and auto_error.value is False else AV("unk", None, True)
+
+    def _super_scheme_call(self) -> AV | None:
+        """`await super().__call__(request)` in a project subclass of a `fastapi.security` scheme (with no project
+        class between them that defines `__call__`): the scheme's own check, raising without the credential when
+        `self.auto_error` (as the scheme's `__init__` stored it) is true."""
+        owner = ClassV(self.fv.module, self.func.class_name or "")
+        if self.func.class_name is None or self.flow.index.cls(owner) is None:
+            return None
+        mro = self.flow.index.mro(owner)
+        if any(isinstance(self.flow.index.class_attr(base, "__call__"), FuncV) for base in mro[1:]) or \
+                not any(is_fastapi_name(b, SCHEME_NAMES) for b in self.flow.index.external_bases(owner)):
+            return None
+        if self.flow.present:
+            return FORGED
+        this = self.env.get("self")
+        auto_error = this.value.get("auto_error") if this is not None and isinstance(this.value, Inst) else None
+        if auto_error is None or auto_error.kind != "const":
+            return AV("unk", None, True)
+        return CRASH if auto_error.value else MISSING
 
     def _provided_call(self, call: ir.Call, provided: Provided, args: list[AV], kwargs: dict[str, AV]) -> AV:
         """A call of a `Depends(f)` parameter (or of its method) that holds one of the objects `f` returns: each
@@ -1375,21 +1417,26 @@ class _Walk:
                           this.taint or any(v.taint for v in stored.values()))
         return this, found
 
-    def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV]) -> AV:
+    def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
+                  call: ir.Call | None = None) -> AV:
         """The object `Class(args)` makes: what `__init__` stores on `self` (`self.key = key`), read with the
         arguments bound, including what a base class's `__init__` stores when it is called with
         `super().__init__(...)`."""
         value = self.flow.index.resolve(f, self.ctx)
         cls = value if isinstance(value, ClassV) else ClassV(init.module, callee.class_name or "")
-        attrs = dict(self._init_attrs(cls, init, callee, args, kwargs, 0))
+        attrs = dict(self._init_attrs(cls, init, callee, args, kwargs, 0, call))
         taint = any(v.taint for v in attrs.values())
         return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), taint)
 
     def _init_attrs(self, cls: ClassV, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
-                    depth: int) -> list[tuple[str, AV]]:
+                    depth: int, call: ir.Call | None = None) -> list[tuple[str, AV]]:
+        """`call`: the call that runs this `__init__` (the construction, `super().__init__(...)`), whose literal
+        defaults bind the parameters it does not pass."""
         if depth > 3:
             return []
         env = self._bind(callee, args, kwargs, every=True)
+        if call is not None:
+            env = {**self._defaults(call, callee, len(args), kwargs), **env}
         walk = _Walk(self.flow, init, callee, env, self.depth + 1, UNK)
         out: list[tuple[str, AV]] = []
         owner = ClassV(init.module, callee.class_name or "")
@@ -1406,8 +1453,11 @@ class _Walk:
                     if isinstance(found, FuncV) and base_func is not None:
                         base_args = [walk.eval(a.value if isinstance(a, ir.Star) else a) for a in call.args]
                         base_kwargs = {k: walk.eval(v) for k, v in call.kwargs if k != "**"}
-                        out.extend(self._init_attrs(cls, found, base_func, base_args, base_kwargs, depth + 1))
+                        out.extend(self._init_attrs(cls, found, base_func, base_args, base_kwargs, depth + 1,
+                                                    call))
                         break
+                else:
+                    out.extend(self.flow.scheme_init(owner, call, walk.eval))
         cdef = self.flow.index.cls(owner)
         if cdef is not None:
             for attr, assigned in cdef.instance_attrs.items():

@@ -178,7 +178,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     provided = _provided(node, flow)
-    own_reads = bool(requests) and reads.reads_request(fv)
+    own_reads = bool(requests) and _reads_request(node, fv, reads)
     facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
     reads_request = own_reads or facts.carrier
     # what a middleware made of the request's credential (`request.state.user`): carried, not consumed here
@@ -327,14 +327,14 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     WebSocket ticket)."""
     query = _missing_query_credentials(node, in_path)
     provided = _provided(node, flow)
-    facts.carrier = not reads.reads_request(fv) and _carries_request(node, flow, reads, requests)
+    facts.carrier = not _reads_request(node, fv, reads) and _carries_request(node, flow, reads, requests)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and (provided or reads.reads_request(fv))) or flow.reads_middleware_value(fv) or \
+    elif query or (requests and (provided or _reads_request(node, fv, reads))) or flow.reads_middleware_value(fv) or \
             facts.carrier:
         # (what a middleware stored for the request is what it made of the request's credential)
-        reads_it = bool(query) or reads.reads_request(fv) or flow.reads_middleware_value(fv) or facts.carrier
+        reads_it = bool(query) or _reads_request(node, fv, reads) or flow.reads_middleware_value(fv) or facts.carrier
         env = {**_closure(node, flow), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
         facts.middleware = tuple(sorted(outcome.middleware))
@@ -349,6 +349,12 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)
             facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _reads_request(node: DepNode, fv: FuncV, reads: Calls) -> bool:
+    """The callable reads a credential from the request, itself or in a function it calls (`Calls.reads_request`),
+    or is the `__call__` of a subclass of a `fastapi.security` scheme (`super().__call__(request)` reads it)."""
+    return (node.kind is NodeKind.INSTANCE and node.scheme_class is not None) or reads.reads_request(fv)
 
 
 def _carries_request(node: DepNode, flow: Flow, reads: Calls, requests: dict[str, AV]) -> bool:
