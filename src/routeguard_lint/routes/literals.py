@@ -8,10 +8,15 @@ from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.project.arguments import subst
-from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV
+from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV, UnionV
 
 MAX_NESTING = 12  # collections built from collections (`a + b`, `[*xs]`, names bound to them) followed this deep
 MAX_SHOWN = 80  # characters of an expression's text shown in a path part that cannot be told (`{?text}`)
+# A path (or prefix) chosen at run time between known strings (`"/v1" if c else ""`, `if c: p = "/a"` / `else: p
+# = ""`) is one path per alternative, each with its tests, up to this many alternatives; past it, one path with
+# `{?text}` standing for the choice
+MAX_PATH_CHOICES = 4
+_CHOICE_NESTING = 4  # choices within choices (a chosen name bound to a conditional expression, ...) followed this deep
 
 
 class Item(NamedTuple):
@@ -43,6 +48,20 @@ def unknown_part(expr: ir.Expr) -> str:
     return "{?" + ir.show(expr, MAX_SHOWN).replace("{", "(").replace("}", ")") + "}"
 
 
+class PathChoice(NamedTuple):
+    """One alternative of a path or path part (a prefix, a route's path, a mount path): its text, the tests (source
+    text) under which the program takes it, and its pattern: the text with the choice it is one alternative of
+    written as a token naming that choice (`{!site}`), the same for every alternative of it (the alternatives of
+    one route are the routes whose paths have the same pattern); the text itself for a path that is no choice."""
+
+    text: str
+    tests: tuple[str, ...]
+    pattern: str
+
+
+_Alternative = tuple[str, tuple[ir.Expr, ...]]  # a text and the tests (expressions) that choose it
+
+
 class Literals:
     def __init__(self, index: Index) -> None:
         self.index = index
@@ -69,6 +88,95 @@ class Literals:
         if depth == 0 and self.index.resolve(expr, ctx) == LiteralV(None):
             return ""  # `prefix=None`: no prefix
         return unknown_part(expr)
+
+    def path_choices(self, expr: ir.Expr | None, ctx: Ctx, site: str) -> list[PathChoice]:
+        """A path or part of one (see `path_part`) that the program chooses at run time between strings it can
+        read (`"/v1" if settings.VERSIONED else ""`, a name bound under `if`/`else`, a value chosen by a lookup
+        with a run-time key, and strings built from those): each alternative with the tests that choose it, its
+        pattern naming the choice by `site` (where it is written: the alternatives of one choice, and only they,
+        share it). Every other path, and a choice of more than MAX_PATH_CHOICES alternatives, is one `path_part`
+        with no test."""
+        if expr is not None:
+            found = self._choices(expr, ctx, 0)
+            if 1 < len(found) <= MAX_PATH_CHOICES:
+                token = "{!" + site + ":" + "|".join(text for text, _ in found) + "}"  # (one factory call's)
+                return [PathChoice(text, tuple(ir.show(t) for t in tests), token) for text, tests in found]
+        text = self.path_part(expr, ctx)
+        return [PathChoice(text, (), text)]
+
+    def _choices(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[_Alternative]:
+        """The alternatives of a path part, each with the tests (expressions) that choose it; a part that is no
+        choice is itself (its text, or `{?text}`)."""
+        while isinstance(expr, ir.Bound):
+            expr, ctx = unbound(expr)
+        if depth < _CHOICE_NESTING:
+            if isinstance(expr, ir.IfExp) and self.index.string(expr, ctx) is None:
+                test = self.index.truth(expr.test, ctx)
+                if test is not None:
+                    return self._choices(expr.body if test else expr.orelse, ctx, depth + 1)
+                return _tagged(self._choices(expr.body, ctx, depth + 1), expr.test) + \
+                    _tagged(self._choices(expr.orelse, ctx, depth + 1), ir.Not(expr.test))
+            if isinstance(expr, ir.Name):
+                bound = self._bound_choices(expr.id, ctx, depth)
+                if bound is not None:
+                    return bound
+            if isinstance(expr, (ir.Name, ir.Attr)) and isinstance(self.index.resolve(expr, ctx), UnionV):
+                assigned = self.assignment(expr, ctx)  # `prefix = "/v1" if c else ""`: the test names the choice
+                if assigned is not None and isinstance(assigned.expr, (ir.IfExp, ir.FStr, ir.BinOp)):
+                    return self._choices(assigned.expr, assigned.ctx, depth + 1)
+            if isinstance(expr, ir.FStr) and self.index.string(expr, ctx) is None:
+                parts: list[list[_Alternative]] = [[(part, ())] if isinstance(part, str) else
+                                                   self._field_choices(part, ctx, depth) for part in expr.parts]
+                return _product(parts)
+            if isinstance(expr, ir.BinOp) and expr.op == "+" and self.index.string(expr, ctx) is None:
+                return _product([self._choices(expr.left, ctx, depth + 1), self._choices(expr.right, ctx, depth + 1)])
+            if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.Sub)):
+                found = self._union_choices(expr, ctx)
+                if found is not None:
+                    return found
+        return [(self._path_part(expr, ctx, 0 if depth == 0 else 2), ())]
+
+    def _field_choices(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[_Alternative]:
+        """An f-string field of a path: its text (formatted), else its alternatives."""
+        known = self.index.formatted(expr, ctx, "")
+        return [(known, ())] if known is not None else self._choices(expr, ctx, depth + 1)
+
+    def _bound_choices(self, name: str, ctx: Ctx, depth: int) -> list[_Alternative] | None:
+        """A name bound under `if`/`else` (in a function or at module level): each binding the program may leave
+        it with (not those under a test that is false here), with its tests; the one before the `if`s with the
+        negation of theirs. None when the name has one binding that counts."""
+        found = self.index.branches(ctx, name)
+        if found is None:
+            return None
+        binds, bctx = found
+        chosen: list[tuple[ir.Expr, tuple[ir.Expr, ...]]] = []
+        for bind in binds:
+            truths = [self.index.test_truth(bind.conditions, k, bctx, bind.line) for k in range(len(bind.conditions))]
+            if False in truths:
+                continue
+            chosen.append((bind.value, tuple(c for c, t in zip(bind.conditions, truths, strict=True) if t is None)))
+        out: list[_Alternative] = []
+        for i, (value, tests) in enumerate(chosen):
+            if not tests and i + 1 < len(chosen):  # it stays when none of the later ones runs
+                tests = tuple(ir.Not(later[0] if len(later) == 1 else ir.BoolOp("and", later))
+                              for _, later in chosen[i + 1:] if later)
+            out.extend((text, (*tests, *more)) for text, more in self._choices(value, bctx, depth + 1))
+        return out
+
+    def _union_choices(self, expr: ir.Expr, ctx: Ctx) -> list[_Alternative] | None:
+        """An expression whose value is one of several strings (or None, no path) the analysis can read, chosen
+        in a way that gives no test to name (a lookup with a run-time key, say): each, under the test that it is
+        that string."""
+        value = self.index.resolve(expr, ctx)
+        if not isinstance(value, UnionV) or len(value.options) > MAX_PATH_CHOICES:
+            return None
+        out: list[_Alternative] = []
+        for option in value.options:
+            if not isinstance(option, LiteralV) or not (option.value is None or isinstance(option.value, str)):
+                return None
+            out.append((option.value or "", (ir.Compare(expr, ("==",), (ir.Str(option.value) if option.value is not
+                                                                            None else ir.Const(None),)),)))
+        return out
 
     def _field(self, expr: ir.Expr, ctx: Ctx) -> str:
         known = self.index.formatted(expr, ctx, "")
@@ -227,6 +335,55 @@ class Literals:
             return unbound(expr)
         found = self.index.assignment(expr, ctx)
         return Item(*found) if found is not None else None
+
+
+def _tagged(alternatives: list[_Alternative], test: ir.Expr) -> list[_Alternative]:
+    """`alternatives`, each taken only when `test` holds as well."""
+    return [(text, (test, *tests)) for text, tests in alternatives]
+
+
+def _product(parts: list[list[_Alternative]]) -> list[_Alternative]:
+    """The strings made by joining one alternative of each part, with the tests of all: those whose tests
+    contradict each other (`c` and `not c`, the same choice met twice) left out, those of the same text as one
+    (taken under either's tests: written as an `or`). Past MAX_PATH_CHOICES, as many as it had then (the caller
+    then makes the path one `{?text}`)."""
+    out: list[_Alternative] = [("", ())]
+    for part in parts:
+        joined: dict[str, tuple[ir.Expr, ...]] = {}
+        for text, tests in out:
+            for more_text, more in part:
+                combined = (*tests, *(t for t in more if not any(ir.show(t) == ir.show(u) for u in tests)))
+                if _contradicts(combined):
+                    continue
+                key = text + more_text
+                if key in joined:  # the same text either way
+                    prior = joined[key]
+                    joined[key] = (ir.BoolOp("or", (_conjunction(prior), _conjunction(combined))),) \
+                        if prior and combined else ()
+                else:
+                    joined[key] = combined
+        out = list(joined.items())
+        if len(out) > MAX_PATH_CHOICES:
+            return out
+    return out
+
+
+def _conjunction(tests: tuple[ir.Expr, ...]) -> ir.Expr:
+    return tests[0] if len(tests) == 1 else ir.BoolOp("and", tests)
+
+
+def _contradicts(tests: tuple[ir.Expr, ...]) -> bool:
+    """A test and its negation among `tests`."""
+    shown = {ir.show(t) for t in tests}
+    return any(isinstance(t, ir.Not) and ir.show(t.value) in shown for t in tests)
+
+
+def contradicts(conditions: tuple[str, ...]) -> bool:
+    """A test and its negation (source text: `c` and `not c` / `not (c)`) among `conditions`: the conditions
+    of a path chosen by one test at two places (a prefix and the route's path) taken one way and the other."""
+    shown = set(conditions)
+    return any(c.startswith("not ") and (c[4:] in shown or (c[4:].startswith("(") and c[5:-1] in shown))
+               for c in conditions)
 
 
 def _adds_to(call: ir.Call, name: str) -> bool:
