@@ -921,11 +921,12 @@ def test_a_setting_written_in_main_is_either_value(monkeypatch: pytest.MonkeyPat
 
 def test_a_path_chosen_at_run_time_is_one_route_per_alternative(monkeypatch: pytest.MonkeyPatch) -> None:
     """`prefix="/v1" if settings.VERSIONED else ""`, a prefix bound under `if`/`else` (at module level: not the
-    text of its last binding), `APIRouter(prefix=f"/api/{settings.VERSION}")` with `VERSION = "v2" if ... else
-    "v1"`, a mount path, a route's own path (decorator and `add_api_route`): one route per alternative, each under
-    the tests choosing it, the others' paths its alternatives; one test choosing two parts (the router's prefix and
-    the route's path by `settings.LEGACY`) gives the two paths it can, not four. Counted and reported once. A
-    choice of more alternatives than MAX_PATH_CHOICES is one `{?text}`."""
+    text of its last binding) or rebound from its own value under an `if` (`PREFIX += "/old"`),
+    `APIRouter(prefix=f"/api/{settings.VERSION}")` with `VERSION = "v2" if ... else "v1"`, a mount path, a route's
+    own path (decorator and `add_api_route`): one route per alternative, each under the tests choosing it, the
+    others' paths its alternatives; one test choosing two parts (the router's prefix and the route's path by
+    `settings.LEGACY`) gives the two paths it can, not four. Counted and reported once. A choice of more
+    alternatives than MAX_PATH_CHOICES is one `{?text}`."""
     from routeguard_lint.model import counted
     from routeguard_lint.report.json_report import route_counts
 
@@ -953,17 +954,49 @@ def test_a_path_chosen_at_run_time_is_one_route_per_alternative(monkeypatch: pyt
         "/legacy/admin/stats": (("settings.LEGACY", "settings.VERSIONED"),
                                 ("/admin/stats", "/legacy/admin/statistics", "/admin/statistics")),
         "{?REGIONS.get(os.environ.get('REGION'), '/eu')}/tenants": ((), ()),
+        # rebound from its own value: `if settings.LEGACY: PREFIX += "/old"`, `if ...: base = base + "/v2"`
+        "/weekly/summary": (("not settings.LEGACY",), ("/weekly/old/summary",)),
+        "/weekly/old/summary": (("settings.LEGACY",), ("/weekly/summary",)),
+        "/archive/list": (("not settings.VERSIONED",), ("/archive/v2/list",)),
+        "/archive/v2/list": (("settings.VERSIONED",), ("/archive/list",)),
     }
     assert [r.path for r in counted(result.routes)] == [
-        "/admin/audit", "/admin/statistics", "/api/v1/reports/daily", "/items", "/legacy/users/", "/old-sub/export",
-        "{?REGIONS.get(os.environ.get('REGION'), '/eu')}/tenants"]
-    assert route_counts(result.routes) == {"total": 7, "protected": 2, "public": 0, "unprotected": 5,
+        "/admin/audit", "/admin/statistics", "/api/v1/reports/daily", "/archive/list", "/items", "/legacy/users/",
+        "/old-sub/export", "/weekly/old/summary", "{?REGIONS.get(os.environ.get('REGION'), '/eu')}/tenants"]
+    assert route_counts(result.routes) == {"total": 9, "protected": 2, "public": 0, "unprotected": 7,
                                            "unverified": 0}
     rg001 = sorted(f.message.split(" is not")[0] for f in result.findings if f.rule_id == "RG001")
     assert rg001 == ["GET /api/v1/reports/daily (or /api/v2/reports/daily: its path is chosen at run time)",
+                     "GET /archive/list (or /archive/v2/list: its path is chosen at run time)",
                      "GET /items (or /v1/items: its path is chosen at run time)",
                      "GET /legacy/users/ (or /users/: its path is chosen at run time)",
                      "GET /old-sub/export (or /sub/export: its path is chosen at run time)",
+                     "GET /weekly/old/summary (or /weekly/summary: its path is chosen at run time)",
                      "GET {?REGIONS.get(os.environ.get('REGION'), '/eu')}/tenants"]
     assert [(m.path, m.conditions) for m in result.mounts] == [("/old-sub", ("settings.LEGACY",)),
                                                                ("/sub", ("not settings.LEGACY",))]
+
+
+def test_an_augmented_assignment_at_module_level_rebinds_the_name() -> None:
+    """`PREFIX += "/v1"` at module level is `PREFIX = PREFIX + "/v1"` (it was not in the facts: the name kept its
+    first value); under an `if`, the two values the program may leave it with."""
+    index = _index("import os\nPREFIX = '/api'\nPREFIX += '/v1'\nLEGACY = '/x'\n"
+                   "if os.environ.get('L'):\n    LEGACY += '/old'\n")
+    assert index.string(ir.Name("PREFIX"), Ctx("m")) == "/api/v1"
+    assert index.string(ir.Name("LEGACY"), Ctx("m")) is None  # not the text of one of its values
+    from routeguard_lint.routes.literals import Literals
+
+    choices = Literals(index).path_choices(ir.Name("LEGACY"), Ctx("m"), "m.py:9")
+    assert [(c.text, c.tests) for c in choices] == [("/x", ("not os.environ.get('L')",)),
+                                                    ("/x/old", ("os.environ.get('L')",))]
+
+
+def test_a_module_level_collection_rebound_from_itself_keeps_its_elements() -> None:
+    """`ROUTERS = [a]` then `ROUTERS += [b]` (or `ROUTERS = ROUTERS + [c]`): each binding that always runs, read
+    from the collection before it; one under an `if` (which may not run) adds nothing."""
+    from routeguard_lint.routes.literals import Literals
+
+    index = _index("import os\nROUTERS = ['a']\nROUTERS += ['b']\nif os.environ.get('X'):\n    ROUTERS += ['x']\n"
+                   "ROUTERS = ROUTERS + ['c']\n")
+    items = Literals(index).items(ir.Name("ROUTERS"), Ctx("m"))
+    assert [index.string(item, Ctx("m")) for item in items] == ["a", "b", "c"]

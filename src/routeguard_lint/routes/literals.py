@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
-from routeguard_lint.project.arguments import subst
+from routeguard_lint.facts.extract import Bind, is_marker
+from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV, UnionV
 
 MAX_NESTING = 12  # collections built from collections (`a + b`, `[*xs]`, names bound to them) followed this deep
@@ -98,6 +99,8 @@ class Literals:
         with no test."""
         if expr is not None:
             found = self._choices(expr, ctx, 0)
+            if len(found) == 1:
+                return [PathChoice(found[0][0], (), found[0][0])]
             if 1 < len(found) <= MAX_PATH_CHOICES:
                 token = "{!" + site + ":" + "|".join(text for text, _ in found) + "}"  # (one factory call's)
                 return [PathChoice(text, tuple(ir.show(t) for t in tests), token) for text, tests in found]
@@ -109,8 +112,11 @@ class Literals:
         choice is itself (its text, or `{?text}`)."""
         while isinstance(expr, ir.Bound):
             expr, ctx = unbound(expr)
+        known = self.index.string(expr, ctx)
+        if known is not None:
+            return [(known, ())]
         if depth < _CHOICE_NESTING:
-            if isinstance(expr, ir.IfExp) and self.index.string(expr, ctx) is None:
+            if isinstance(expr, ir.IfExp):
                 test = self.index.truth(expr.test, ctx)
                 if test is not None:
                     return self._choices(expr.body if test else expr.orelse, ctx, depth + 1)
@@ -124,11 +130,11 @@ class Literals:
                 assigned = self.assignment(expr, ctx)  # `prefix = "/v1" if c else ""`: the test names the choice
                 if assigned is not None and isinstance(assigned.expr, (ir.IfExp, ir.FStr, ir.BinOp)):
                     return self._choices(assigned.expr, assigned.ctx, depth + 1)
-            if isinstance(expr, ir.FStr) and self.index.string(expr, ctx) is None:
+            if isinstance(expr, ir.FStr):
                 parts: list[list[_Alternative]] = [[(part, ())] if isinstance(part, str) else
                                                    self._field_choices(part, ctx, depth) for part in expr.parts]
                 return _product(parts)
-            if isinstance(expr, ir.BinOp) and expr.op == "+" and self.index.string(expr, ctx) is None:
+            if isinstance(expr, ir.BinOp) and expr.op == "+":
                 return _product([self._choices(expr.left, ctx, depth + 1), self._choices(expr.right, ctx, depth + 1)])
             if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.Sub)):
                 found = self._union_choices(expr, ctx)
@@ -147,7 +153,7 @@ class Literals:
         negation of theirs. None when the name has one binding that counts."""
         found = self.index.branches(ctx, name)
         if found is None:
-            return None
+            return self._chained_choices(name, ctx, depth)
         binds, bctx = found
         chosen: list[tuple[ir.Expr, tuple[ir.Expr, ...]]] = []
         for bind in binds:
@@ -161,7 +167,50 @@ class Literals:
                 tests = tuple(ir.Not(later[0] if len(later) == 1 else ir.BoolOp("and", later))
                               for _, later in chosen[i + 1:] if later)
             out.extend((text, (*tests, *more)) for text, more in self._choices(value, bctx, depth + 1))
-        return out
+        return out or None
+
+    def _chained_choices(self, name: str, ctx: Ctx, depth: int) -> list[_Alternative] | None:
+        """`prefix = "/api"` then `if c: prefix = prefix + "/v1"` (or `prefix += "/v1"`), in a function or at
+        module level: from the last binding under no test, each later one (under an `if`, made from the value
+        before it) taken or not, in order, as Python runs them. None when the name is not bound so (or a binding
+        is in a loop or `try`, or past MAX_PATH_CHOICES alternatives)."""
+        found = self._binding_chain(name, ctx)
+        if found is None:
+            return None
+        binds, bctx = found
+        start = max((i for i, b in enumerate(binds) if not b.conditions), default=0)
+        chain = binds[start:]
+        if len(chain) < 2 or chain[0].conditions or name in free_names(chain[0].value) or \
+                any(is_marker(c) for b in chain for c in b.conditions):
+            return None
+        alternatives = self._choices(chain[0].value, bctx, depth + 1)
+        for bind in chain[1:]:
+            truths = [self.index.test_truth(bind.conditions, k, bctx, bind.line) for k in range(len(bind.conditions))]
+            if False in truths:
+                continue
+            tests = tuple(c for c, t in zip(bind.conditions, truths, strict=True) if t is None)
+            if any("{?" in text for text, _ in alternatives):
+                return None  # (a value made from a part that cannot be told)
+            taken = [(text, (*before, *tests, *more)) for value, before in alternatives
+                     for text, more in self._choices(subst(bind.value, {name: ir.Str(value)}), bctx, depth + 1)]
+            kept = [(text, (*before, ir.Not(_conjunction(tests)))) for text, before in alternatives] if tests else []
+            alternatives = _product([kept + taken])
+            if not alternatives or len(alternatives) > MAX_PATH_CHOICES:
+                return None
+        return alternatives
+
+    def _binding_chain(self, name: str, ctx: Ctx) -> tuple[list[Bind], Ctx] | None:
+        """Every binding of `name` in the scope `ctx` sees it in (the innermost function binding it, else the
+        module's bindings when some are under an `if`), in source order, and the context to read them in."""
+        for func in self.index.scopes(ctx):
+            if name in func.assigns:
+                return [b for b in func.binds if b.name == name], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
+            if ctx.bound(func.qualname, name) is not None or any(p.name == name for p in func.params):
+                return None
+        facts = self.index.module(ctx.module)
+        if facts is None or name not in facts.branches:
+            return None
+        return facts.branches[name], Ctx(ctx.module)
 
     def _union_choices(self, expr: ir.Expr, ctx: Ctx) -> list[_Alternative] | None:
         """An expression whose value is one of several strings (or None, no path) the analysis can read, chosen
@@ -272,8 +321,10 @@ class Literals:
         bound = self.assignment(expr, ctx)
         if bound is None:
             return []
-        items = self.items_ctx(bound.expr, bound.ctx, depth)
         name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
+        if name and bound.ctx.scope is None and name in free_names(bound.expr):
+            return self._rebound_items(name, bound.ctx, depth)  # `ROUTERS = ROUTERS + [...]`, `ROUTERS += [...]`
+        items = self.items_ctx(bound.expr, bound.ctx, depth)
         if name and isinstance(bound.expr, (ir.Seq, ir.Comp, ir.BinOp)):  # a new list, then `.append`s
             items += self.appended(name, bound.ctx, depth)
             func = self.index.func(FuncV(ctx.module, ctx.scope)) if ctx.scope is not None else None
@@ -281,6 +332,26 @@ class Literals:
                     (ctx.module, ctx.scope) and any(p.name == name for p in func.params):
                 items += self.appended(name, ctx, depth)  # the caller's list, added to by this function
         return items
+
+    def _rebound_items(self, name: str, ctx: Ctx, depth: int) -> list[Item]:
+        """The elements of a module-level collection rebound from its own value (`ROUTERS = [a]`, then `ROUTERS +=
+        [b]` or `ROUTERS = ROUTERS + [b]`): each binding that always runs, in order, reading the collection before
+        it (those under an `if`, which may not run, add nothing), then what `.append` adds."""
+        found = self._binding_chain(name, ctx)
+        if found is None:
+            return []
+        binds, bctx = found
+        start = max((i for i, b in enumerate(binds) if not b.conditions and name not in free_names(b.value)),
+                    default=None)
+        if start is None:
+            return []
+        items = self.items_ctx(binds[start].value, bctx, depth + 1)
+        for bind in binds[start + 1:]:
+            if bind.conditions:
+                continue
+            before = ir.Seq("list", tuple(item if ictx == bctx else ir.Bound(item, ictx) for item, ictx in items))
+            items = self.items_ctx(subst(bind.value, {name: before}), bctx, depth + 1)
+        return items + self.appended(name, bctx, depth)
 
     def appended(self, name: str, ctx: Ctx, depth: int) -> list[Item]:
         """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
