@@ -1739,9 +1739,11 @@ class Index:
             resolved = self.resolve(expr, ctx, depth + 1)
             if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
                 return resolved.value
-        # (`conf.PREFIX` that code also writes is one of several values: not the text of its first binding)
+        # (`conf.PREFIX` that code also writes, or a name bound under `if`/`else`, is one of several values: not
+        # the text of one of its bindings)
         if isinstance(expr, (ir.Name, ir.Attr)) and not self._rebound_local(expr, ctx) and \
-                not (isinstance(resolved, UnionV) and isinstance(expr, ir.Attr) and self._is_written(expr, ctx)):
+                not (isinstance(resolved, UnionV) and (self._is_written(expr, ctx) if isinstance(expr, ir.Attr) else
+                                                       self.branches(ctx, expr.id) is not None)):
             bound = self.assignment(expr, ctx, depth + 1)  # a name bound to an expression resolve cannot read
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)
