@@ -227,6 +227,14 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/secrets"): ("protected", "app.main.strict_user"),
         ("GET", "/client-spec"): ("unprotected", ""),
     },
+    "factory_app_arguments": {
+        # `FastAPI(dependencies=[...] if enforce_key else [])` in a factory: each app is read with its own call's
+        # arguments, the default for a call that passes none
+        ("GET", "/items"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/status"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/demo/items"): ("unprotected", "it has no dependencies"),
+        ("GET", "/demo/status"): ("unprotected", "it has no dependencies"),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
