@@ -235,6 +235,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/demo/items"): ("unprotected", "it has no dependencies"),
         ("GET", "/demo/status"): ("unprotected", "it has no dependencies"),
     },
+    "csrf_token_header": {
+        # a CSRF token (header or cookie) proves no identity: the middleware and the double-submit check
+        # are no authentication
+        ("POST", "/notes"): ("protected", "app.main.require_key"),
+        ("POST", "/feedback"): ("unprotected", "it has no dependencies"),
+        ("POST", "/settings"): ("unprotected", "no dependency reaches a credential source"),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),

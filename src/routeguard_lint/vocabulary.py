@@ -32,6 +32,10 @@ CREDENTIAL_HEADERS = re.compile(
 # Cookie names that carry a credential (a session id, a token).
 CREDENTIAL_COOKIES = re.compile(
     r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)
+# ... unless the name says it carries an anti-forgery (CSRF) token: the page hands one to anyone who loads it (or
+# the check compares a cookie with a header the same client sends), so it proves no identity (`X-CSRF-Token`,
+# `csrftoken`, `XSRF-TOKEN`).
+ANTI_FORGERY = re.compile(r"(csrf|xsrf)", re.IGNORECASE)
 # Query (and path) parameter names that carry a credential: `?token=`, `?api_key=`, a WebSocket ticket.
 CREDENTIAL_QUERY = re.compile(
     r"(^|_)(token|access_?token|refresh_?token|id_?token|auth_?token|api_?key|apikey|api_?token|password|"
@@ -120,9 +124,9 @@ def is_credential(source: Source | str, name: str | None) -> bool:
     if name is None:
         return False
     if source is Source.HEADER:
-        return CREDENTIAL_HEADERS.match(_normal_header(name)) is not None
+        return CREDENTIAL_HEADERS.match(_normal_header(name)) is not None and ANTI_FORGERY.search(name) is None
     if source is Source.COOKIE:
-        return CREDENTIAL_COOKIES.search(name) is not None
+        return CREDENTIAL_COOKIES.search(name) is not None and ANTI_FORGERY.search(name) is None
     return CREDENTIAL_QUERY.search(name) is not None and NOT_CREDENTIAL_QUERY.search(name) is None
 
 
@@ -133,7 +137,7 @@ CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|cr
 
 def is_credential_setting(name: str) -> bool:
     """A setting (constant) whose name says it holds the name of a credential header or cookie."""
-    return CREDENTIAL_KEY_SETTING.search(name) is not None
+    return CREDENTIAL_KEY_SETTING.search(name) is not None and ANTI_FORGERY.search(name) is None
 
 
 def is_verifying_call(qualname: str) -> bool:
