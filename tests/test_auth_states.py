@@ -242,6 +242,15 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/feedback"): ("unprotected", "it has no dependencies"),
         ("POST", "/settings"): ("unprotected", "no dependency reaches a credential source"),
     },
+    "proxy_identity_headers": {
+        # identity headers a forward-auth proxy sets: refused without them, but the app takes them as sent
+        ("DELETE", "/events/{event_id}"): ("unverified", "app.identity.require_role.role_checker decides on "
+                                                         "'remote-role' (app/identity.py:10)"),
+        ("GET", "/me"): ("unverified", "app.identity.forwarded_email decides on 'x-forwarded-email'"),
+        # an optional display-name header refuses nothing
+        ("GET", "/greeting"): ("unprotected", "no dependency reaches a credential source"),
+        ("GET", "/keys"): ("protected", "app.main.require_key"),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
