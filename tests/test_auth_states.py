@@ -250,6 +250,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # an optional display-name header refuses nothing
         ("GET", "/greeting"): ("unprotected", "no dependency reaches a credential source"),
         ("GET", "/keys"): ("protected", "app.main.require_key"),
+        # a password in the body of a route a role checker guards is no sign-in: not public by design
+        ("POST", "/users"): ("unverified", "app.identity.require_role.role_checker decides on 'remote-role'"),
     },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),

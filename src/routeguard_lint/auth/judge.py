@@ -408,7 +408,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
     unknown = _unknown_dependencies(deps, judgement)
-    if not unknown and not any(n.credential for n in deps):
+    if not unknown and not any(n.credential for n in deps) and not _proxy_identities(deps, context.calls):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route)
         if reason:
