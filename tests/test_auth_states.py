@@ -227,6 +227,32 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/secrets"): ("protected", "app.main.strict_user"),
         ("GET", "/client-spec"): ("unprotected", ""),
     },
+    "factory_app_arguments": {
+        # `FastAPI(dependencies=[...] if enforce_key else [])` in a factory: each app is read with its own call's
+        # arguments, the default for a call that passes none
+        ("GET", "/items"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/status"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/demo/items"): ("unprotected", "it has no dependencies"),
+        ("GET", "/demo/status"): ("unprotected", "it has no dependencies"),
+    },
+    "csrf_token_header": {
+        # a CSRF token (header or cookie) proves no identity: the middleware and the double-submit check
+        # are no authentication
+        ("POST", "/notes"): ("protected", "app.main.require_key"),
+        ("POST", "/feedback"): ("unprotected", "it has no dependencies"),
+        ("POST", "/settings"): ("unprotected", "no dependency reaches a credential source"),
+    },
+    "proxy_identity_headers": {
+        # identity headers a forward-auth proxy sets: refused without them, but the app takes them as sent
+        ("DELETE", "/events/{event_id}"): ("unverified", "app.identity.require_role.role_checker decides on "
+                                                         "'remote-role' (app/identity.py:10)"),
+        ("GET", "/me"): ("unverified", "app.identity.forwarded_email decides on 'x-forwarded-email'"),
+        # an optional display-name header refuses nothing
+        ("GET", "/greeting"): ("unprotected", "no dependency reaches a credential source"),
+        ("GET", "/keys"): ("protected", "app.main.require_key"),
+        # a password in the body of a route a role checker guards is no sign-in: not public by design
+        ("POST", "/users"): ("unverified", "app.identity.require_role.role_checker decides on 'remote-role'"),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),

@@ -36,7 +36,7 @@ from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import FuncV
 from routeguard_lint.routes.model import Child, NodeKind, ParamKind, walk
-from routeguard_lint.vocabulary import Source, is_credential
+from routeguard_lint.vocabulary import Source, is_credential, is_proxy_identity
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Graph, Route
@@ -136,7 +136,7 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
-                      StateMemo(graph.index, calls))
+                      StateMemo(graph.index, calls), calls)
     for route in judged:
         if route.root is None:
             continue
@@ -349,6 +349,7 @@ class Context:
     dynamic: Dynamic
     public: Public
     state: StateMemo
+    calls: Calls
 
 
 def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
@@ -407,7 +408,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
     unknown = _unknown_dependencies(deps, judgement)
-    if not unknown and not any(n.credential for n in deps):
+    if not unknown and not any(n.credential for n in deps) and not _proxy_identities(deps, context.calls):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route)
         if reason:
@@ -435,6 +436,13 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         _optional(root, judgement, scheme)
     if designed is not None:
         return designed
+    trusted = _proxy_identities([*deps, root], context.calls)
+    if trusted:
+        return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected depends on a proxy "
+                       "in front of the app that authenticates the user and sets the identity headers read here: " +
+                       "; ".join(trusted[:2]) + (f" (and {len(trusted) - 2} more)"
+                       if len(trusted) > 2 else "") + "; the app takes them as sent, so a request that reaches it "
+                       "directly can carry any identity", Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     rejecting = _unproven_rejections(deps, judgement)
     if rejecting:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
@@ -558,6 +566,27 @@ def _state_memo_reasons(deps: list[DepNode], judgement: Judgement) -> list[str]:
         for attr, writers in judgement.node(node).state_memos:
             names = ", ".join(f"{module}.{qualname}" if module != "?" else qualname for module, qualname in writers[:3])
             out.add(f"request.state.{attr} for {node.label} (it is set by {names})")
+    return sorted(out)
+
+
+def _proxy_identities(deps: list[DepNode], calls: Calls) -> list[str]:
+    """Dependencies (or the handler) that can refuse a request and read an identity header that a reverse proxy or
+    gateway in front of the app sets once it has authenticated the user (`remote-user`, `X-Forwarded-Email`;
+    forward auth): the app authenticates nobody itself, and whether the route is protected is the proxy's
+    doing, which the code does not show."""
+    out: set[str] = set()
+    for node in deps:
+        if node.kind not in (NodeKind.ROUTE, *_CALLABLE) or node.func is None:
+            continue
+        # a required `Header()` parameter FastAPI itself refuses a request without (422)
+        names = {source.alias or source.param.name for source in node.params
+                 if source.kind is ParamKind.HEADER and (node.rejects or not source.optional)
+                 and is_proxy_identity(source.alias or source.param.name)}
+        if node.rejects and node.func_module is not None:
+            names |= calls.identity_headers(FuncV(node.func_module, node.func.qualname))
+        if names:
+            shown = " and ".join(f"'{name}'" for name in sorted(names)[:2])
+            out.add(f"{node.label} decides on {shown}{_where(node)}")
     return sorted(out)
 
 
