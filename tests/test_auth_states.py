@@ -260,6 +260,49 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/hooks/chat"): ("protected", "SignatureVerifier.is_valid"),
         ("POST", "/hooks/alerts"): ("protected", "load_pem_public_key.verify"),
         ("POST", "/hooks/unchecked"): ("unprotected", ""),
+        # the project's gateway a Depends(...) parameter holds: its method calls Stripe's verifier
+        ("POST", "/hooks/billing"): ("protected", "stripe.Webhook.construct_event (app/main.py:70)"),
+    },
+    "answered_before_work": {
+        # paths that answer a constant before any work (a body that is not JSON, a switched-off hook) are no way
+        # past the secret-token check that guards the rest
+        ("POST", "/bots/{account_id}"): ("protected", "otherwise answered with a response written in the code, "
+                                                      "before the handler does any work (app/main.py:18)"),
+        ("POST", "/switchable/{account_id}"): ("protected", "before the handler does any work (app/main.py:28)"),
+        # the constant answer comes after queueing the payload, or carries what the request sent
+        ("POST", "/relay/{account_id}"): ("unprotected", ""),
+        ("POST", "/echo/{account_id}"): ("unprotected", ""),
+    },
+    "static_pages": {
+        # a single-page app's shell read at start-up (in the app factory, or at import), and the redirect to it
+        ("GET", "/ui/"): ("public", "static page: app.main.create_app.serve_ui_index answers an HTML page fixed at "
+                                    "start-up; it does no work and reads no stored data (app/main.py:29)"),
+        ("GET", "/ui/index.html"): ("public", "app.main.create_app.serve_ui_index answers an HTML page"),
+        ("GET", "/ui"): ("public", "answers a redirect to a URL fixed at start-up (and the request's own root path)"),
+        ("GET", "/about"): ("public", "static page: app.pages.about answers an HTML page fixed at start-up"),
+        # not pages: the configuration as text, HTML made of stored data, of the request, or embedding a key
+        ("GET", "/config.txt"): ("unprotected", ""),
+        ("GET", "/visits.html"): ("unprotected", ""),
+        ("GET", "/greeting.html"): ("unprotected", ""),
+        ("GET", "/embed.html"): ("unprotected", ""),
+        ("GET", "/where.html"): ("unprotected", ""),
+    },
+    "signature_handed": {
+        # the signature header's value and the raw body handed to a processor looked up at run time
+        ("POST", "/billing/webhook"): ("unverified", "the signature (header `stripe-signature`) and the request body "
+                                                     "are handed to `processor.process(payload, stripe_signature)` "
+                                                     "(app/main.py:15): a value only known at run time"),
+        ("POST", "/git/webhook"): ("unverified", "(header `x-hub-signature-256`) and the request body are handed to "
+                                                 "`processor.process(request.body(), signature)` (app/main.py:23)"),
+        ("POST", "/declared/webhook"): ("unverified", "`self.processor.process(payload, signature)` "
+                                                      "(app/processors.py:"),
+        ("POST", "/state/webhook"): ("unverified", "(header `x-slack-signature`)"),
+        # the processor's class is the project's: its method verifies an HMAC of the body and raises
+        ("POST", "/payments/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
+        ("POST", "/svix/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
+        # look-alikes: a header named for a signature's version; a signature that is only recorded
+        ("POST", "/audit/webhook"): ("unprotected", ""),
+        ("POST", "/logged/webhook"): ("unprotected", ""),
     },
 }
 

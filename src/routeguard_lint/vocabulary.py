@@ -113,6 +113,10 @@ SIGNATURE_CALLS = re.compile(
     r"svix(\..*)?\.Webhook\.verify|standardwebhooks(\..*)?\.verify|"
     r"slack_sdk\.signature\.SignatureVerifier\.is_valid(_request)?|twilio\.request_validator\.RequestValidator\.validate|"
     r"github_webhooks?(\..*)?\.verify\w*)$")
+# Header names that carry a webhook's signature over the body (`Stripe-Signature`, `X-Hub-Signature-256`,
+# `Svix-Signature`, `X-Slack-Signature`, `X-Signature-Ed25519`, `X-Shopify-Hmac-Sha256`); not `X-Signature-Version`.
+SIGNATURE_HEADERS = re.compile(
+    r"^([a-z0-9]+-)*(signature|hmac)(-(sha)?(1|256|512)|-ed25519|-v[0-9]+)?$")
 # Library calls that sign a token (what a login or password-recovery endpoint hands out).
 TOKEN_ISSUING_CALLS = re.compile(
     r"^((jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|joserfc\.jwt|itsdangerous|pyjwt)(\..*)?\."
@@ -153,6 +157,11 @@ def is_proxy_identity(name: str) -> bool:
 def is_credential_setting(name: str) -> bool:
     """A setting (constant) whose name says it holds the name of a credential header or cookie."""
     return CREDENTIAL_KEY_SETTING.search(name) is not None and ANTI_FORGERY.search(name) is None
+
+
+def is_signature_header(name: str) -> bool:
+    """A header whose name says it carries a signature of the request body (see `SIGNATURE_HEADERS`)."""
+    return SIGNATURE_HEADERS.match(_normal_header(name)) is not None
 
 
 def is_verifying_call(qualname: str) -> bool:

@@ -30,7 +30,9 @@ from routeguard_lint.auth.optional_auth import (
     optional_params,
 )
 from routeguard_lint.auth.public import Public
+from routeguard_lint.auth.signature import Signatures
 from routeguard_lint.auth.state_memo import StateMemo
+from routeguard_lint.auth.static_page import StaticPages
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
@@ -60,6 +62,9 @@ class Answer(str, Enum):
     """What a request meets on its way to the handler."""
 
     REJECTED = "rejected"  # on every path
+    # on every path rejected, or answered with a response written in the code before the handler did any work
+    # (`auth.answered`): what the client gets may be a 2xx, but nothing the route protects is served
+    ANSWERED = "answered"
     REACHES = "reaches"  # the handler, on some path
     UNKNOWN = "unknown"  # the path goes through code the analysis cannot resolve
 
@@ -136,7 +141,7 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
-                      StateMemo(graph.index, calls), calls)
+                      StateMemo(graph.index, calls), calls, Signatures(graph.index, calls), StaticPages(calls))
     for route in judged:
         if route.root is None:
             continue
@@ -350,6 +355,8 @@ class Context:
     public: Public
     state: StateMemo
     calls: Calls
+    signatures: Signatures
+    static: StaticPages
 
 
 def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
@@ -365,14 +372,19 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
     library = judgement.libraries.get(id(chain[-1]))
     if library is not None:
         authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
+    answered = judgement.node(root).answered
+    rejected = Answer.ANSWERED if answered else Answer.REJECTED
+    if answered:
+        lines = ", ".join(str(n) for n in answered)
+        authenticated += f"; a request without credentials is otherwise answered with a response written in " \
+                         f"the code, before the handler does any work ({root.path}:{lines})"
     if id(root) in judgement.forged_reach:
         # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
         # that lets a forged credential through is RG002's finding
         return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
-                       f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
+                       f"with an arbitrary forged value reaches the handler (RG002)", rejected,
                        Answer.REACHES, chain=labels, scheme=scheme)
-    return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
-                   scheme=scheme)
+    return Verdict(AuthState.PROTECTED, authenticated, rejected, rejected, chain=labels, scheme=scheme)
 
 
 def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str]:
@@ -396,6 +408,12 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if chain:
         return _authenticated(root, chain, judgement, scheme)
     signed = context.public.signature([n for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)])
+    handed = context.signatures.handed(route) if not signed else None
+    if handed and handed.verified is None:  # a signature handed to code the analysis cannot read
+        return Verdict(AuthState.UNVERIFIED, _UNKNOWN_PREFIX + "; ".join(handed.unknown[:2]) +
+                       (f" (and {len(handed.unknown) - 2} more)" if len(handed.unknown) > 2 else ""),
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    signed = signed or (handed.verified if handed else None)
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
                        chain=(signed,), scheme=scheme)
@@ -410,7 +428,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     unknown = _unknown_dependencies(deps, judgement)
     if not unknown and not any(n.credential for n in deps) and not _proxy_identities(deps, context.calls):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
-        reason = context.public.flow_reason(route)
+        reason = context.public.flow_reason(route) or context.static.reason(route)
         if reason:
             return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason,
                            scheme=scheme)

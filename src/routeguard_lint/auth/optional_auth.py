@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.answered import answered
 from routeguard_lint.auth.libraries import Methods
 from routeguard_lint.auth.missing_credential import (
     AV,
@@ -100,6 +101,9 @@ class NodeAuth:
     # anything) runs only when a value made from the credential is there (`if token: ...`); the connection is
     # never accepted, which the client sees as a refusal
     idle: bool = False
+    # an HTTP route handler that such a request gets through only on paths answering a constant before any work
+    # (`auth.answered`): the lines of those returns (the request is answered, not served)
+    answered: tuple[int, ...] = ()
     # what middleware stored for the request that its walk read (`request.state.user (set by <middleware>)`):
     # what a middleware made of the request's credential, handed on (carried, not consumed here)
     middleware: tuple[str, ...] = ()
@@ -191,7 +195,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
     facts.carries = True
-    facts.forged_rejects = not outcome.passes or _idle(node, outcome)
+    facts.forged_rejects = not outcome.passes or _idle(node, outcome, reads)
     sure = [ex for ex in outcome.exits if ex.sure]
     facts.forged_sure = bool(sure)
     facts.forged_exit = sure[0] if sure else None
@@ -306,8 +310,9 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             direct_env = {**_closure(node, flow), **_missing_query_credentials(node, in_path), **missing}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
-    facts.idle = _idle(node, outcome)
+    facts.idle = _idle(node, outcome, reads)
     facts.anonymous = outcome.passes and not facts.idle
+    facts.answered = _answered(node, outcome) if facts.idle else ()
     facts.guard = not facts.anonymous
     # it calls a checking method of a credential object a library made from the request (`Authorize.jwt_required()`)
     facts.request_guard = facts.guard and not node.rejects and any(
@@ -338,10 +343,11 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
         env = {**_closure(node, flow), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
         facts.middleware = tuple(sorted(outcome.middleware))
-        if not outcome.passes or _idle(node, outcome):
+        if not outcome.passes or _idle(node, outcome, reads):
             facts.anonymous = False
             facts.guard = facts.request_guard = True
             facts.idle = outcome.passes
+            facts.answered = _answered(node, outcome) if facts.idle else ()
             return
         facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
         if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
@@ -418,11 +424,17 @@ def _responding(node: DepNode, fv: FuncV, flow: Flow) -> Iterator[None]:
         flow.responding = None
 
 
-def _idle(node: DepNode, outcome: Outcome) -> bool:
+def _idle(node: DepNode, outcome: Outcome, reads: Calls) -> bool:
     """A websocket handler that gets through the walk doing nothing on every path (see `Exit.idle`): the
-    connection is never accepted, so the client is refused."""
-    return node.kind is NodeKind.ROUTE and node.websocket_only and outcome.passes and \
-        all(ex.idle for ex in outcome.exits)
+    connection is never accepted, so the client is refused. An HTTP handler that gets through only on paths
+    that answer a constant without serving anything (see `auth.answered`)."""
+    return node.kind is NodeKind.ROUTE and outcome.passes and \
+        (all(ex.idle for ex in outcome.exits) if node.websocket_only else answered(node, outcome, reads))
+
+
+def _answered(node: DepNode, outcome: Outcome) -> tuple[int, ...]:
+    """The lines of an HTTP handler's returns that answer without serving (see `_idle`)."""
+    return () if node.websocket_only else tuple(sorted({ex.line for ex in outcome.exits}))
 
 
 def gates(outcome: Outcome) -> tuple[tuple[str, str], ...]:
