@@ -87,6 +87,9 @@ SCHEME_NAMES = frozenset({
 })
 # A request body that carries a user's password: what a login endpoint takes.
 PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
+# FastAPI's own models of a credential, by their fields: `Depends()` on one (`creds: Annotated[
+# HTTPBasicCredentials, Depends()]`) makes FastAPI fill it from the request (its fields become query parameters).
+CREDENTIAL_MODEL_FIELDS = {"HTTPBasicCredentials": ("username", "password")}
 
 # Library calls that raise on a bad credential (they verify a signature or a password).
 VERIFYING_CALLS = re.compile(

@@ -6,6 +6,9 @@
   a prefix (an issuer's path, a mounted app: RFC 8414, OpenID Connect discovery);
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
   ReDoc page, or the Swagger OAuth2 redirect;
+* logins, whatever else is on the route: a handler that takes a password (in the body, the query, or a class
+  FastAPI fills from the request for it: `Annotated[HTTPBasicCredentials, Depends()]`, a model under `Depends()`)
+  and issues a token or session;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
   `OAuth2PasswordRequestForm`, or a `password` key of `await request.json()` / `await request.form()`),
   the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
@@ -13,7 +16,8 @@
   or a one-time code (`verification_code`, `otp`, ...) in the request body and hands it to a call (token
   refresh, e-mail verification: the body value is the credential it checks, whoever checks it);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
-  identity provider sends the browser back with an authorisation code;
+  identity provider sends the browser back with an authorisation code, or, whatever the path, a handler that
+  exchanges that code with the provider and signs the user in or redirects (auth/oauth_callback.py);
 * sign-in starts: a handler that builds an authorization request (an OAuth / OIDC / SAML client's
   authorization API, such as authlib's `authorize_redirect`, or a URL or dict with `client_id` and
   `response_type`, `redirect_uri` or `scope`, and no token-request parameter) and returns it, as a redirect or
@@ -33,16 +37,19 @@ import re
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.libraries import signature_verifier
+from routeguard_lint.auth.oauth_callback import CodeExchange
 from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.routes.model import ParamKind, walk
+from routeguard_lint.routes.model import NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
+    CREDENTIAL_MODEL_FIELDS,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
+    last_name,
 )
 
 if TYPE_CHECKING:
@@ -228,6 +235,7 @@ class Public:
         self._authorizes: dict[FuncV, bool] = {}
         self._endpoints: dict[FuncV, str | None] = {}
         self._visited_skips = 0
+        self.exchange = CodeExchange(index, calls)
 
     # -- public by design ------------------------------------------------------------------------------
     def reason(self, route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
@@ -245,6 +253,9 @@ class Public:
             for child, _via in root.children:
                 if child.password_form:
                     return "login endpoint (takes OAuth2PasswordRequestForm)"
+            login = self._login(root)
+            if login is not None:
+                return login
         segments = _segments(path)
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
@@ -293,6 +304,10 @@ class Public:
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"
+        if root is not None:
+            callback = self.exchange.callback(root, self.issues_token)
+            if callback is not None:
+                return callback
         if root is not None and root.func is not None and root.func_module is not None:
             start = self._authorization_start(FuncV(root.func_module, root.func.qualname))
             if start is not None:
@@ -302,6 +317,41 @@ class Public:
             if step is not None:
                 return step
         return None
+
+    def _login(self, root: DepNode) -> str | None:
+        """A login by what it does: the handler takes a password (in the body, the query, or a class FastAPI
+        fills from the request for it) and issues a token or starts a session. Public whatever else is on the
+        route: a request without credentials is what a login is for."""
+        if root.func is None or root.func_module is None:
+            return None
+        taken = [(name, f"in the {where}") for name, where in self._inputs(root) if where != "path"]
+        taken += [(name, f"in {how_read(how)}") for name, how in _body_keys(root)]
+        taken += self._dependency_fields(root)
+        password = next(((name, where) for name, where in taken if PASSWORD_FIELD.match(name)), None)
+        if password is None or not self.issues_token(FuncV(root.func_module, root.func.qualname)):
+            return None
+        return f"credential flow (login or sign-up): takes '{password[0]}' ({password[1]}) and issues a token or " \
+               f"session"
+
+    def _dependency_fields(self, root: DepNode) -> list[tuple[str, str]]:
+        """(name, where) of what the classes the handler depends on take from the request: FastAPI calls the
+        class with the request's values (`form: LoginForm = Depends()`; `Annotated[HTTPBasicCredentials,
+        Depends()]`), so a model's fields, or its `__init__`'s parameters, are the route's parameters."""
+        out: list[tuple[str, str]] = []
+        for child, _via in root.children:
+            where = f"a field of {child.label}, a dependency FastAPI fills from the request"
+            if child.kind is NodeKind.CLASS and child.func is not None:
+                out.extend((source.param.name, where) for source in child.params
+                           if source.kind in (ParamKind.BODY, ParamKind.FORM, ParamKind.QUERY,
+                                              ParamKind.EXPLICIT_QUERY))
+            elif child.kind is NodeKind.CLASS and child.cls is not None:
+                for owner in self.index.mro(child.cls):
+                    cdef = self.index.cls(owner)
+                    if cdef is not None:
+                        out.extend((name, where) for name in cdef.annotations)
+            elif child.kind is NodeKind.FASTAPI and child.qualname is not None:
+                out.extend((name, where) for name in CREDENTIAL_MODEL_FIELDS.get(last_name(child.qualname), ()))
+        return out
 
     def _handed(self, root: DepNode, name: str) -> str | None:
         """The call the handler hands the body value `name` to (as an argument, or the body model holding it):
