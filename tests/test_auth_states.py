@@ -227,6 +227,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/secrets"): ("protected", "app.main.strict_user"),
         ("GET", "/client-spec"): ("unprotected", ""),
     },
+    "body_refresh_token": {
+        # the refresh token of an optional body field (or a cookie named by a setting) is the credential the
+        # handler tests: a request without either is refused
+        ("POST", "/auth/refresh"): ("protected", "app.main.refresh"),
+        ("POST", "/auth/logout-all"): ("protected", "app.main.logout_all"),
+        ("POST", "/auth/revoke"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),

@@ -131,7 +131,10 @@ def is_credential(source: Source | str, name: str | None) -> bool:
 
 # The name of a setting that holds a header or cookie name (`settings.USER_SESSION_COOKIE_KEY`,
 # `API_KEY_HEADER_NAME`), when its value cannot be read: the name says what the header or cookie carries.
-CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access)", re.IGNORECASE)
+CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access|refresh)",
+                                    re.IGNORECASE)
+# A request body field that holds a refresh token (a token refresh or logout takes it in the body).
+REFRESH_TOKEN_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
 
 
 def is_credential_setting(name: str) -> bool:

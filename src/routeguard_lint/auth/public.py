@@ -47,6 +47,7 @@ from routeguard_lint.routes.model import NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
     CREDENTIAL_MODEL_FIELDS,
+    REFRESH_TOKEN_FIELD,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
     last_name,
@@ -66,7 +67,7 @@ DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.do
                         "fastapi.openapi.docs.get_swagger_ui_oauth2_redirect_html"})
 PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
                             re.IGNORECASE)
-REFRESH_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
+REFRESH_FIELD = REFRESH_TOKEN_FIELD
 # one-time codes sent to the user (e-mail verification, a sign-in or confirmation code): not a bare `code` or
 # `token`, which name many other things
 CODE_FIELD = re.compile(r"^(verification_code|verification_token|verify_code|verify_token|confirmation_code|"
@@ -207,6 +208,43 @@ def _only_from(expr: ir.Expr, derived: set[str], marks: dict[object, str]) -> bo
         args = [*expr.args, *(v for k, v in expr.kwargs if k != "**")]
         return len(args) == len(expr.args) + len(expr.kwargs) and \
             all(_only_from(a, derived, marks) for a in args) and _holds(args, derived, marks)
+    return False
+
+
+def _picked_by_unknown(func: Func, derived: set[str], marks: dict[object, str]) -> set[str]:
+    """The local names bound to what code the facts keep as unknown picks from the authorization request
+    (`redirect_url = next(v for k, v in headers if k == "Location")`): the name bound to a value made of unknown
+    code and constants alone, when the last name bound before it to a value holding the request (`headers`) is
+    read by nothing the analysis sees (no call, binding, return, raise or test): only the unknown code reads it.
+    Empty when that name is read by code the analysis sees (the unknown code need not be what carries it)."""
+    read: set[str] = set()
+    exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds),
+                           *(e.call for e in func.effects), *(r.exc for r in func.raises)]
+    for sites in (func.returns, func.raises, func.binds, func.effects):
+        exprs.extend(site.conditions for site in sites)
+    for node in _nodes(exprs):
+        if isinstance(node, ir.Name):
+            read.add(node.id)
+    picked: set[str] = set()
+    for bind in func.binds:
+        if bind.name in derived or not _unknown_only(bind.value):
+            continue
+        holder = max((b for b in func.binds if b.name in derived and b.line <= bind.line and b is not bind),
+                     key=lambda b: b.line, default=None)
+        if holder is not None and holder.name not in read:
+            picked.add(bind.name)
+    return picked
+
+
+def _unknown_only(expr: ir.Expr) -> bool:
+    """`expr` is code the facts keep as unknown (`<GeneratorExp>`), or a call of it (`next(<...>)`), with
+    constants besides: nothing the handler read or computed."""
+    if isinstance(expr, ir.Unknown):
+        return True
+    if isinstance(expr, ir.Call):
+        args = [*expr.args, *(v for k, v in expr.kwargs if k != "**")]
+        return len(args) == len(expr.args) + len(expr.kwargs) and any(_unknown_only(a) for a in args) and \
+            all(_unknown_only(a) or isinstance(a, (ir.Str, ir.Const)) for a in args)
     return False
 
 
@@ -388,9 +426,13 @@ class Public:
         if not marks:
             return None
         derived = self._derived(func, marks)
-        if not all(ret.value is not None and _only_from(ret.value, derived, marks) for ret in func.returns):
-            return None
-        return next(iter(marks.values()))
+        if all(ret.value is not None and _only_from(ret.value, derived, marks) for ret in func.returns):
+            return next(iter(marks.values()))
+        picked = _picked_by_unknown(func, derived, marks)
+        if picked and all(ret.value is not None and _only_from(ret.value, derived | picked, marks)
+                          for ret in func.returns):
+            return f"{next(iter(marks.values()))}; the URL picked from it by code the analysis keeps as unknown"
+        return None
 
     def _authorization_marks(self, fv: FuncV, func: Func, ctx: Ctx, depth: int = 0) -> dict[object, str]:
         """The expressions of `func` that build an authorization request: a call to an OAuth or SSO
