@@ -253,6 +253,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # a password in the body of a route a role checker guards is no sign-in: not public by design
         ("POST", "/users"): ("unverified", "app.identity.require_role.role_checker decides on 'remote-role'"),
     },
+    "body_refresh_token": {
+        # the refresh token of an optional body field (or a cookie named by a setting) is the credential the
+        # handler tests: a request without either is refused
+        ("POST", "/auth/refresh"): ("protected", "app.main.refresh"),
+        ("POST", "/auth/logout-all"): ("protected", "app.main.logout_all"),
+        ("POST", "/auth/revoke"): ("unprotected", ""),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),

@@ -101,6 +101,9 @@ SCHEME_NAMES = frozenset({
 })
 # A request body that carries a user's password: what a login endpoint takes.
 PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
+# FastAPI's own models of a credential, by their fields: `Depends()` on one (`creds: Annotated[
+# HTTPBasicCredentials, Depends()]`) makes FastAPI fill it from the request (its fields become query parameters).
+CREDENTIAL_MODEL_FIELDS = {"HTTPBasicCredentials": ("username", "password")}
 
 # Library calls that raise on a bad credential (they verify a signature or a password).
 VERIFYING_CALLS = re.compile(
@@ -146,7 +149,10 @@ def is_credential(source: Source | str, name: str | None) -> bool:
 
 # The name of a setting that holds a header or cookie name (`settings.USER_SESSION_COOKIE_KEY`,
 # `API_KEY_HEADER_NAME`), when its value cannot be read: the name says what the header or cookie carries.
-CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access)", re.IGNORECASE)
+CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access|refresh)",
+                                    re.IGNORECASE)
+# A request body field that holds a refresh token (a token refresh or logout takes it in the body).
+REFRESH_TOKEN_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
 
 
 def is_proxy_identity(name: str) -> bool:

@@ -1228,6 +1228,11 @@ class _Walk:
             memo = self._state_memo(call, target.qualname)
             if memo is not None:
                 return memo
+            if target.qualname == "builtins.getattr" and len(args) == 3 and isinstance(call.args[1], ir.Str) and \
+                    args[0].taint and (args[0].kind == "none" or isinstance(args[0].value, Inst)):
+                # `getattr(body, "refresh_token", None)` of a body the request may send without the credential
+                held = args[0].value.get(call.args[1].value) if isinstance(args[0].value, Inst) else None
+                return held if held is not None else args[2]
         if isinstance(target, ExternalV):
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
             return self._external(target.qualname, args, missing, taint, base)

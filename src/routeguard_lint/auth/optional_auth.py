@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.answered import answered
+from routeguard_lint.auth.body_credentials import body_worlds
 from routeguard_lint.auth.libraries import Methods
 from routeguard_lint.auth.missing_credential import (
     AV,
@@ -332,16 +333,21 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     WebSocket ticket)."""
     query = _missing_query_credentials(node, in_path)
     provided = _provided(node, flow)
+    bodies = body_worlds(node, flow.index)  # a refresh token in an optional body field (auth/body_credentials.py)
     facts.carrier = not _reads_request(node, fv, reads) and _carries_request(node, flow, reads, requests)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and (provided or _reads_request(node, fv, reads))) or flow.reads_middleware_value(fv) or \
-            facts.carrier:
+    elif query or bodies or (requests and (provided or _reads_request(node, fv, reads))) or \
+            flow.reads_middleware_value(fv) or facts.carrier:
         # (what a middleware stored for the request is what it made of the request's credential)
-        reads_it = bool(query) or _reads_request(node, fv, reads) or flow.reads_middleware_value(fv) or facts.carrier
-        env = {**_closure(node, flow), **provided, **query, **requests}
-        outcome = _run(node, fv, flow, env)
+        reads_it = bool(query) or bool(bodies) or _reads_request(node, fv, reads) or \
+            flow.reads_middleware_value(fv) or facts.carrier
+        for body in bodies or [{}]:  # each way a request without credentials may send its body
+            env = {**_closure(node, flow), **provided, **query, **requests, **body}
+            outcome = _run(node, fv, flow, env)
+            if outcome.passes and not _idle(node, outcome, reads):
+                break
         facts.middleware = tuple(sorted(outcome.middleware))
         if not outcome.passes or _idle(node, outcome, reads):
             facts.anonymous = False

@@ -451,6 +451,7 @@ class DependencyTrees:
             cls = self.index.cls(cls_v)
             node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
                            cls.line if cls else None)
+            node.cls = cls_v
             ext = self.index.external_bases(cls_v)
             node.password_form = any(last_name(b) in PASSWORD_FORMS for b in ext)
             if any(not (b.startswith("pydantic") or b.startswith("builtins") or b.startswith("typing")
