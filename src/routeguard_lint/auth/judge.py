@@ -370,6 +370,14 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
         return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
                        f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
                        Answer.REACHES, chain=labels, scheme=scheme)
+    gated = forged_gates(root, judgement)
+    if gated:
+        # (a) rejected, (b) decided by a setting: protected needs both, so the route is unverified, naming it
+        more = f" (and {len(gated) - 2} more)" if len(gated) > 2 else ""
+        return Verdict(AuthState.UNVERIFIED, f"a request without credentials is rejected ({authenticated}); one "
+                       f"with a forged credential gets through only on a path chosen by a test the analysis cannot "
+                       f"decide, which does not depend on the request: " + "; ".join(gated[:2]) + more,
+                       Answer.REJECTED, Answer.UNKNOWN, scheme=scheme)
     return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
                    scheme=scheme)
 
@@ -600,6 +608,29 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
         if facts.forged_rejects or not facts.forged_sure:
             return False
     return carries
+
+
+def forged_gates(root: DepNode, judgement: Judgement) -> list[str]:
+    """As `forged_reaches`, but where some consumer lets a forged credential through only on paths chosen by tests
+    that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): those tests, each with its
+    consumer; [] when a consumer rejects such a request, or lets it through on a path the analysis cannot tell
+    anything about, or none is gated."""
+    out: set[str] = set()
+    for node in walk(root):
+        if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
+                         NodeKind.REQUEST_USER) or node.calls_unknown:
+            return []
+        facts = judgement.node(node)
+        if node is root:
+            if facts.carries and facts.forged_rejects:
+                return []
+            continue
+        if not facts.carries or facts.forged_sure:
+            continue
+        if facts.forged_rejects or not facts.forged_gates:
+            return []
+        out.add(" or ".join(f"`{text}` ({where})" for text, where in facts.forged_gates) + f" for {node.label}")
+    return sorted(out)
 
 
 def _capability(route: Route, nodes: list[DepNode]) -> str | None:

@@ -675,7 +675,7 @@ class _Walk:
         if not value.taint and not names_in(test) & self._inputs():
             # shown as the test that lets the request through (the setting that turns the check off)
             opening = (test.value if isinstance(test, ir.Not) else ir.Not(test)) if want else test
-            taken.append((ir.show(opening, 60), where))
+            taken.append((ir.show(opening, 60), where + self._settings_in(test)))
             return want
         if isinstance(test, ir.Not):
             inner = self._assume(test.value, not want, where, taken, depth + 1)
@@ -719,12 +719,39 @@ class _Walk:
             if isinstance(value.value, Setting):  # a setting the caller passed in (`allow_anonymous=enabled()`)
                 out.append((value.value.text, value.value.where))
             elif not names_in(test) & self._inputs():  # a setting, not a request input or a factory's argument
-                out.append((ir.show(test, 60), where))
+                out.append((ir.show(test, 60), where + self._settings_in(test)))
         elif isinstance(test, ir.BoolOp):
             for part in test.values:
                 self._gate(part, where, out, depth + 1)
         elif isinstance(test, ir.Not):
             self._gate(test.value, where, out, depth + 1)
+
+    def _settings_in(self, test: ir.Expr, depth: int = 0) -> str:
+        """What the object's attributes a test reads hold, when the walk knows them as settings read elsewhere
+        (`self.password`, stored by `__init__` from `get_secret("APP_PASSWORD")`): "; self.password is
+        `get_secret("APP_PASSWORD")` (app/auth.py:15)"."""
+        if depth > 4:
+            return ""
+        if isinstance(test, ir.Not):
+            return self._settings_in(test.value, depth + 1)
+        if isinstance(test, ir.BoolOp):
+            return "".join(dict.fromkeys(self._settings_in(v, depth + 1) for v in test.values))
+        if isinstance(test, ir.Compare):
+            return "".join(dict.fromkeys(self._settings_in(v, depth + 1) for v in (test.left, *test.comparators)))
+        if isinstance(test, ir.Attr):
+            value = self.eval(test)
+            if isinstance(value.value, Setting) and value.value.text != ir.show(test, 60):
+                return f"; {ir.show(test, 60)} is `{value.value.text}` ({value.value.where})"
+        if isinstance(test, ir.Name) and test.id not in self.env and test.id not in self.func.assigns and \
+                not any(p.name == test.id for p in self.func.params):
+            # a module-level name bound to what is read when the app starts (`DEBUG = os.getenv("DEBUG")`)
+            found = self.flow.index.assignment(test, self.ctx)
+            if found is not None and found[1].scope is None and not isinstance(found[0], (ir.Const, ir.Str)):
+                facts = self.flow.index.module(found[1].module)
+                line = facts.assign_lines.get(test.id, 0) if facts is not None else 0
+                where = f"{self.flow.index.path_of(found[1].module)}" + (f":{line}" if line else "")
+                return f"; {test.id} is `{ir.show(found[0], 60)}` ({where})"
+        return ""
 
     def _inputs(self) -> set[str]:
         """The names whose value comes from what the function is given rather than from settings: its parameters
@@ -1412,8 +1439,19 @@ class _Walk:
         if cdef is not None:
             for attr, assigned in cdef.instance_attrs.items():
                 if assigned.function == callee.qualname:
-                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.eval(assigned.value))]
+                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.stored(assigned.value))]
         return out
+
+    def stored(self, expr: ir.Expr) -> AV:
+        """The value `__init__` stores on `self` (`self.password = get_secret("APP_PASSWORD")`): one that does not
+        depend on the request nor on the construction's arguments and that the walk cannot tell is a setting of
+        the object, remembered with where it is read, so that a test of it names it."""
+        line = expr.line if isinstance(expr, ir.Call) and expr.line else self.func.line
+        self.here = (line, (), True)
+        value = self.eval(expr)
+        if value.kind != "unk" or value.value is not None or value.taint or names_in(expr) & self._inputs():
+            return value
+        return AV("unk", Setting(ir.show(expr, 60), f"{self.flow.index.path_of(self.fv.module)}:{line}"))
 
     def _bind(self, callee: Func, args: list[AV], kwargs: dict[str, AV], every: bool = False) -> dict[str, AV]:
         """The call's arguments bound to `callee`'s parameters: those made from the credential and those whose

@@ -86,6 +86,9 @@ class NodeAuth:
     forged_sure: bool = False
     forged_value: object = None
     forged_exit: Exit | None = None
+    # a request with a forged credential gets through only on paths chosen by tests the analysis cannot decide
+    # and that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): (source text, "path:line")
+    forged_gates: tuple[tuple[str, str], ...] = ()
     # optional request inputs (query / header / cookie parameters not named like a credential) without which the
     # request without credentials is rejected: it gets through only by supplying one of them
     alternative: tuple[str, ...] = ()
@@ -186,6 +189,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     facts.carries = True
     facts.forged_rejects = not outcome.passes or _idle(node, outcome)
     sure = [ex for ex in outcome.exits if ex.sure]
+    facts.forged_gates = gates(outcome) if not facts.forged_rejects and not sure else ()
     facts.forged_sure = bool(sure)
     facts.forged_exit = sure[0] if sure else None
     value: AV | None = None
