@@ -56,6 +56,8 @@ class AV:
             return False
         if self.kind == "unk" and self.value is TRUTHY:
             return True
+        if self.kind == "unk" and self.value is FALSY:
+            return False
         if self.kind == "forged":
             return True  # an attacker's credential: present, non-empty, well-formed
         if self.kind == "const":
@@ -77,6 +79,17 @@ class _Truthy:
 
 
 TRUTHY = _Truthy()
+
+
+class _Falsy:
+    """`AV.value` of an "unk" whose value is unknown but false (a setting a chosen alternative's test says is off:
+    `None`, `False` or `""`, whichever)."""
+
+    def __repr__(self) -> str:
+        return "<falsy>"
+
+
+FALSY = _Falsy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +263,9 @@ class Flow:
         self.gates_closed = False
         # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
         self.responding: FuncV | None = None
+        # what the walked path already knows of settings that never change once the app runs (the alternative of a
+        # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
+        self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
@@ -913,7 +929,7 @@ class _Walk:
             return found
         if expr.id in self.func.assigns or any(p.name == expr.id for p in self.func.params):
             return UNK
-        return self._known(expr) or UNK  # a module constant or setting the evaluator knows
+        return self._known(expr) or self._assumed_setting(expr) or UNK  # a module constant or setting
 
     def _attr(self, expr: ir.Attr, d: int) -> AV:
         base = self.eval(expr.value, d)
@@ -939,8 +955,16 @@ class _Walk:
                 return NONE if declared.value is None else AV("const", declared.value)
         if (base.kind == "unk" or isinstance(base.value, Inst)) and not base.taint and \
                 isinstance(ir.dotted(expr), str):
-            return self._known(expr) or UNK  # `settings.REQUIRE_LOGIN`, when the evaluator knows it
+            # `settings.REQUIRE_LOGIN`, when the evaluator knows it or the path walked says what it is
+            return self._known(expr) or self._assumed_setting(expr) or UNK
         return AV("unk", None, base.taint)
+
+    def _assumed_setting(self, expr: ir.Expr) -> AV | None:
+        """A setting whose truth the walked path already took (`Flow.assumed`)."""
+        if self.flow.assumed is None:
+            return None
+        truth = self.flow.assumed(expr, self.ctx)
+        return None if truth is None else AV("unk", TRUTHY if truth else FALSY)
 
     def _known(self, expr: ir.Expr) -> AV | None:
         """The value of an expression that does not depend on the request (a module constant, a setting, what a

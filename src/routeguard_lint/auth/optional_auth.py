@@ -21,7 +21,7 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -43,7 +43,7 @@ from routeguard_lint.auth.missing_credential import (
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.calls import Calls, callee
-from routeguard_lint.project.index import ClassV, FuncV, Index
+from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
 from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
@@ -111,17 +111,23 @@ def credential_key(source: str, key: str) -> bool:
     return is_credential(Source(source), key)
 
 
-def make_flow(index: Index, present: bool = False) -> Flow:
-    return Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
+def make_flow(index: Index, present: bool = False, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+              ) -> Flow:
+    """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`)."""
+    flow = Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
                 credential_setting=is_credential_setting, present=present)
+    flow.assumed = assumed
+    return flow
 
 
 def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
-                       flow: Flow | None = None) -> dict[int, NodeAuth]:
+                       flow: Flow | None = None, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+                       ) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
     are documented library dependencies (by `id(node)`): one that lets a request without credentials through
     hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
-    credentials to use, whose `reaches` the caller reads afterwards."""
+    credentials to use, whose `reaches` the caller reads afterwards. `assumed`: settings the routes' paths
+    already took, for the walk of forged credentials (`flow` has its own)."""
     flow = make_flow(index) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
@@ -143,7 +149,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
-    forged = make_flow(index, present=True)
+    forged = make_flow(index, present=True, assumed=assumed)
     seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:
