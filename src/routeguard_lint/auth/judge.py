@@ -520,7 +520,7 @@ def _explicit_default(exit_: Exit) -> bool:
         and value.truth() is False
 
 
-def _uses(func: Func | None, name: str) -> bool:
+def uses(func: Func | None, name: str) -> bool:
     """`func`'s body reads the parameter `name` (in a call, a test, a binding or a returned value)."""
     if func is None:
         return False
@@ -558,7 +558,7 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
             if by_construction(child):
                 # the optional user must be used (handed on, tested): a dependant that ignores it gains nothing
                 # from it, and what it serves is served to everyone
-                answers.append(_uses(node.func, via))
+                answers.append(uses(node.func, via))
                 found.append(child)
             else:
                 answers.append(covered(child, seen | {id(node)}))
@@ -824,4 +824,5 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
     return f"no dependency reaches a credential source (dependencies seen: {names})"
 
 
-__all__ = ["Answer", "AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge"]
+__all__ = ["Answer", "AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge",
+           "uses"]
