@@ -384,7 +384,7 @@ def _cred_path(node: DepNode, seen: set[int], judgement: Judgement) -> list[DepN
     analysis computes, so no source node of its own)."""
     facts = judgement.node(node)
     if node.credential or id(node) in judgement.libraries or \
-            ((facts.consumes or facts.middleware) and facts.anonymous is True):
+            ((facts.consumes or facts.middleware or facts.carrier) and facts.anonymous is True):
         return [node]
     if id(node) in seen:
         return None
@@ -817,10 +817,15 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
                    f"(dependencies seen: {names})"
         return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
                f"(dependencies seen: {names})"
-    passing = sorted({n.label for n in callables if judgement.node(n).anonymous is True})
+    passing = sorted({n.label for n in callables
+                      if judgement.node(n).anonymous is True and not judgement.node(n).carrier})
     if passing:  # a credential it reads itself (a query token, the request's headers)
         verb = "reads a credential but lets" if len(passing) == 1 else "read a credential but let"
         return f"{listed(passing)} {verb} a request without one through, and the handler serves it"
+    carriers = sorted({n.label for n in callables if judgement.node(n).carrier})
+    if carriers:
+        return f"{listed(carriers)} keeps the request for a method that reads its credential, but nothing on the " \
+               f"way to the handler calls such a method (dependencies seen: {names})"
     return f"no dependency reaches a credential source (dependencies seen: {names})"
 
 

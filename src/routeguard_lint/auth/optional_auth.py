@@ -36,6 +36,7 @@ from routeguard_lint.auth.missing_credential import (
     WEBSOCKET,
     Exit,
     Flow,
+    Inst,
     Memo,
     Outcome,
     join,
@@ -105,6 +106,10 @@ class NodeAuth:
     # what middleware stored for the request that its walk read (`request.state.user (set by <middleware>)`):
     # what a middleware made of the request's credential, handed on (carried, not consumed here)
     middleware: tuple[str, ...] = ()
+    # a class dependency that keeps the request on the object it makes for a method of the object to read a
+    # credential from (see `_carries_request`): carried, not consumed here; a dependant that takes the object
+    # consumes it
+    carrier: bool = False
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -182,13 +187,15 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     provided = _provided(node, flow)
-    reads_request = bool(requests) and reads.reads_request(fv)
+    own_reads = bool(requests) and reads.reads_request(fv)
+    facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
+    reads_request = own_reads or facts.carrier
     # what a middleware made of the request's credential (`request.state.user`): carried, not consumed here
     stored = flow.reads_middleware_value(fv)
     if not creds and not query and not reads_request and not stored and not (requests and provided):
         return facts
-    facts.consumes = bool(query) or reads_request or any(
-        isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
+    facts.consumes = bool(query) or own_reads or any(
+        b.carrier or (isinstance(b.forged_value, AV) and b.forged_value.kind == "forged") for b, _via in creds)
     env: dict[str, AV] = {**_closure(node, flow), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
@@ -330,12 +337,14 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     WebSocket ticket)."""
     query = _missing_query_credentials(node, in_path)
     provided = _provided(node, flow)
+    facts.carrier = not reads.reads_request(fv) and _carries_request(node, flow, reads, requests)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and (provided or reads.reads_request(fv))) or flow.reads_middleware_value(fv):
+    elif query or (requests and (provided or reads.reads_request(fv))) or flow.reads_middleware_value(fv) or \
+            facts.carrier:
         # (what a middleware stored for the request is what it made of the request's credential)
-        reads_it = bool(query) or reads.reads_request(fv) or flow.reads_middleware_value(fv)
+        reads_it = bool(query) or reads.reads_request(fv) or flow.reads_middleware_value(fv) or facts.carrier
         env = {**_closure(node, flow), **provided, **query, **requests}
         outcome = _run(node, fv, flow, env)
         facts.middleware = tuple(sorted(outcome.middleware))
@@ -350,6 +359,24 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)
             facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _carries_request(node: DepNode, flow: Flow, reads: Calls, requests: dict[str, AV]) -> bool:
+    """A class dependency whose `__init__` keeps the request on the object it makes (`self.req = req`), a method of
+    which reads a credential from the request (`self.req.cookies.get(...)`): the object is how the request's
+    credential reaches the code that checks it (`auth_jwt.get_subject()` in a dependant), so the object is
+    handed on as what a request without credentials (or with a forged one) makes of it."""
+    if node.kind is not NodeKind.CLASS or not requests or node.func is None or node.func_module is None:
+        return False
+    made = _instance(node, flow, requests).value
+    if not isinstance(made, Inst) or not any(value in requests.values() for _name, value in made.attrs):
+        return False
+    for owner in flow.index.mro(made.cls):
+        cls = flow.index.cls(owner)
+        if cls is not None and any(reads.reads_request(FuncV(owner.module, qualname))
+                                   for name, qualname in cls.methods.items() if name != "__init__"):
+            return True
+    return False
 
 
 def _instance(node: DepNode, flow: Flow, env: dict[str, AV]) -> AV:
