@@ -56,6 +56,8 @@ class AV:
             return False
         if self.kind == "unk" and self.value is TRUTHY:
             return True
+        if self.kind == "unk" and self.value is FALSY:
+            return False
         if self.kind == "forged":
             return True  # an attacker's credential: present, non-empty, well-formed
         if self.kind == "const":
@@ -77,6 +79,17 @@ class _Truthy:
 
 
 TRUTHY = _Truthy()
+
+
+class _Falsy:
+    """`AV.value` of an "unk" whose value is unknown but false (a setting a chosen alternative's test says is off:
+    `None`, `False` or `""`, whichever)."""
+
+    def __repr__(self) -> str:
+        return "<falsy>"
+
+
+FALSY = _Falsy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +264,9 @@ class Flow:
         self.gates_closed = False
         # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
         self.responding: FuncV | None = None
+        # what the walked path already knows of settings that never change once the app runs (the alternative of a
+        # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
+        self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
@@ -695,7 +711,7 @@ class _Walk:
         if not value.taint and not names_in(test) & self._inputs():
             # shown as the test that lets the request through (the setting that turns the check off)
             opening = (test.value if isinstance(test, ir.Not) else ir.Not(test)) if want else test
-            taken.append((ir.show(opening, 60), where))
+            taken.append((ir.show(opening, 60), where + self._settings_in(test)))
             return want
         if isinstance(test, ir.Not):
             inner = self._assume(test.value, not want, where, taken, depth + 1)
@@ -739,12 +755,39 @@ class _Walk:
             if isinstance(value.value, Setting):  # a setting the caller passed in (`allow_anonymous=enabled()`)
                 out.append((value.value.text, value.value.where))
             elif not names_in(test) & self._inputs():  # a setting, not a request input or a factory's argument
-                out.append((ir.show(test, 60), where))
+                out.append((ir.show(test, 60), where + self._settings_in(test)))
         elif isinstance(test, ir.BoolOp):
             for part in test.values:
                 self._gate(part, where, out, depth + 1)
         elif isinstance(test, ir.Not):
             self._gate(test.value, where, out, depth + 1)
+
+    def _settings_in(self, test: ir.Expr, depth: int = 0) -> str:
+        """What the object's attributes a test reads hold, when the walk knows them as settings read elsewhere
+        (`self.password`, stored by `__init__` from `get_secret("APP_PASSWORD")`): "; self.password is
+        `get_secret("APP_PASSWORD")` (app/auth.py:15)"."""
+        if depth > 4:
+            return ""
+        if isinstance(test, ir.Not):
+            return self._settings_in(test.value, depth + 1)
+        if isinstance(test, ir.BoolOp):
+            return "".join(dict.fromkeys(self._settings_in(v, depth + 1) for v in test.values))
+        if isinstance(test, ir.Compare):
+            return "".join(dict.fromkeys(self._settings_in(v, depth + 1) for v in (test.left, *test.comparators)))
+        if isinstance(test, ir.Attr):
+            value = self.eval(test)
+            if isinstance(value.value, Setting) and value.value.text != ir.show(test, 60):
+                return f"; {ir.show(test, 60)} is `{value.value.text}` ({value.value.where})"
+        if isinstance(test, ir.Name) and test.id not in self.env and test.id not in self.func.assigns and \
+                not any(p.name == test.id for p in self.func.params):
+            # a module-level name bound to what is read when the app starts (`DEBUG = os.getenv("DEBUG")`)
+            found = self.flow.index.assignment(test, self.ctx)
+            if found is not None and found[1].scope is None and not isinstance(found[0], (ir.Const, ir.Str)):
+                facts = self.flow.index.module(found[1].module)
+                line = facts.assign_lines.get(test.id, 0) if facts is not None else 0
+                where = f"{self.flow.index.path_of(found[1].module)}" + (f":{line}" if line else "")
+                return f"; {test.id} is `{ir.show(found[0], 60)}` ({where})"
+        return ""
 
     def _inputs(self) -> set[str]:
         """The names whose value comes from what the function is given rather than from settings: its parameters
@@ -906,7 +949,7 @@ class _Walk:
             return found
         if expr.id in self.func.assigns or any(p.name == expr.id for p in self.func.params):
             return UNK
-        return self._known(expr) or UNK  # a module constant or setting the evaluator knows
+        return self._known(expr) or self._assumed_setting(expr) or UNK  # a module constant or setting
 
     def _attr(self, expr: ir.Attr, d: int) -> AV:
         base = self.eval(expr.value, d)
@@ -932,8 +975,16 @@ class _Walk:
                 return NONE if declared.value is None else AV("const", declared.value)
         if (base.kind == "unk" or isinstance(base.value, Inst)) and not base.taint and \
                 isinstance(ir.dotted(expr), str):
-            return self._known(expr) or UNK  # `settings.REQUIRE_LOGIN`, when the evaluator knows it
+            # `settings.REQUIRE_LOGIN`, when the evaluator knows it or the path walked says what it is
+            return self._known(expr) or self._assumed_setting(expr) or UNK
         return AV("unk", None, base.taint)
+
+    def _assumed_setting(self, expr: ir.Expr) -> AV | None:
+        """A setting whose truth the walked path already took (`Flow.assumed`)."""
+        if self.flow.assumed is None:
+            return None
+        truth = self.flow.assumed(expr, self.ctx)
+        return None if truth is None else AV("unk", TRUTHY if truth else FALSY)
 
     def _known(self, expr: ir.Expr) -> AV | None:
         """The value of an expression that does not depend on the request (a module constant, a setting, what a
@@ -1468,8 +1519,19 @@ class _Walk:
         if cdef is not None:
             for attr, assigned in cdef.instance_attrs.items():
                 if assigned.function == callee.qualname:
-                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.eval(assigned.value))]
+                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.stored(assigned.value))]
         return out
+
+    def stored(self, expr: ir.Expr) -> AV:
+        """The value `__init__` stores on `self` (`self.password = get_secret("APP_PASSWORD")`): one that does not
+        depend on the request nor on the construction's arguments and that the walk cannot tell is a setting of
+        the object, remembered with where it is read, so that a test of it names it."""
+        line = expr.line if isinstance(expr, ir.Call) and expr.line else self.func.line
+        self.here = (line, (), True)
+        value = self.eval(expr)
+        if value.kind != "unk" or value.value is not None or value.taint or names_in(expr) & self._inputs():
+            return value
+        return AV("unk", Setting(ir.show(expr, 60), f"{self.flow.index.path_of(self.fv.module)}:{line}"))
 
     def _bind(self, callee: Func, args: list[AV], kwargs: dict[str, AV], every: bool = False) -> dict[str, AV]:
         """The call's arguments bound to `callee`'s parameters: those made from the credential and those whose

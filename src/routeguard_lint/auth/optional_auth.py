@@ -21,7 +21,7 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,7 +46,7 @@ from routeguard_lint.auth.missing_credential import (
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.calls import Calls, callee
-from routeguard_lint.project.index import ClassV, FuncV, Index
+from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
 from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
@@ -89,6 +89,9 @@ class NodeAuth:
     forged_sure: bool = False
     forged_value: object = None
     forged_exit: Exit | None = None
+    # a request with a forged credential gets through only on paths chosen by tests the analysis cannot decide
+    # and that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): (source text, "path:line")
+    forged_gates: tuple[tuple[str, str], ...] = ()
     # optional request inputs (query / header / cookie parameters not named like a credential) without which the
     # request without credentials is rejected: it gets through only by supplying one of them
     alternative: tuple[str, ...] = ()
@@ -118,17 +121,23 @@ def credential_key(source: str, key: str) -> bool:
     return is_credential(Source(source), key)
 
 
-def make_flow(index: Index, present: bool = False) -> Flow:
-    return Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
+def make_flow(index: Index, present: bool = False, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+              ) -> Flow:
+    """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`)."""
+    flow = Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
                 credential_setting=is_credential_setting, present=present)
+    flow.assumed = assumed
+    return flow
 
 
 def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
-                       flow: Flow | None = None) -> dict[int, NodeAuth]:
+                       flow: Flow | None = None, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+                       ) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
     are documented library dependencies (by `id(node)`): one that lets a request without credentials through
     hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
-    credentials to use, whose `reaches` the caller reads afterwards."""
+    credentials to use, whose `reaches` the caller reads afterwards. `assumed`: settings the routes' paths
+    already took, for the walk of forged credentials (`flow` has its own)."""
     flow = make_flow(index) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
@@ -150,7 +159,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
-    forged = make_flow(index, present=True)
+    forged = make_flow(index, present=True, assumed=assumed)
     seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:
@@ -198,6 +207,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     facts.carries = True
     facts.forged_rejects = not outcome.passes or _idle(node, outcome, reads)
     sure = [ex for ex in outcome.exits if ex.sure]
+    facts.forged_gates = gates(outcome) if not facts.forged_rejects and not sure else ()
     facts.forged_sure = bool(sure)
     facts.forged_exit = sure[0] if sure else None
     value: AV | None = None
