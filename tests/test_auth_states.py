@@ -227,6 +227,74 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/secrets"): ("protected", "app.main.strict_user"),
         ("GET", "/client-spec"): ("unprotected", ""),
     },
+    "factory_app_arguments": {
+        # `FastAPI(dependencies=[...] if enforce_key else [])` in a factory: each app is read with its own call's
+        # arguments, the default for a call that passes none
+        ("GET", "/items"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/status"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/demo/items"): ("unprotected", "it has no dependencies"),
+        ("GET", "/demo/status"): ("unprotected", "it has no dependencies"),
+    },
+    "csrf_token_header": {
+        # a CSRF token (header or cookie) proves no identity: the middleware and the double-submit check
+        # are no authentication
+        ("POST", "/notes"): ("protected", "app.main.require_key"),
+        ("POST", "/feedback"): ("unprotected", "it has no dependencies"),
+        ("POST", "/settings"): ("unprotected", "no dependency reaches a credential source"),
+    },
+    "proxy_identity_headers": {
+        # identity headers a forward-auth proxy sets: refused without them, but the app takes them as sent
+        ("DELETE", "/events/{event_id}"): ("unverified", "app.identity.require_role.role_checker decides on "
+                                                         "'remote-role' (app/identity.py:10)"),
+        ("GET", "/me"): ("unverified", "app.identity.forwarded_email decides on 'x-forwarded-email'"),
+        # an optional display-name header refuses nothing
+        ("GET", "/greeting"): ("unprotected", "no dependency reaches a credential source"),
+        ("GET", "/keys"): ("protected", "app.main.require_key"),
+        # a password in the body of a route a role checker guards is no sign-in: not public by design
+        ("POST", "/users"): ("unverified", "app.identity.require_role.role_checker decides on 'remote-role'"),
+    },
+    "body_refresh_token": {
+        # the refresh token of an optional body field (or a cookie named by a setting) is the credential the
+        # handler tests: a request without either is refused
+        ("POST", "/auth/refresh"): ("protected", "app.main.refresh"),
+        ("POST", "/auth/logout-all"): ("protected", "app.main.logout_all"),
+        ("POST", "/auth/revoke"): ("unprotected", ""),
+    },
+    "password_middleware": {
+        # the middleware checks the password only when `self.password` is set: the reason names what `__init__`
+        # stored there and where
+        ("GET", "/api/notes"): ("unverified", "middleware app.auth.PasswordAuthMiddleware (it rejects a request "
+                                              "without credentials unless `not self.password` (app/auth.py:21; "
+                                              "self.password is `get_secret_from_env('APP_PASSWORD')` "
+                                              "(app/auth.py:15))"),
+        # the paths the registration's `excluded_paths=[...]` option exempts are handed on whatever the setting
+        ("GET", "/"): ("unprotected", ""),
+        ("GET", "/api/config"): ("unprotected", ""),
+        ("GET", "/health"): ("public", "liveness"),
+    },
+    "correlated_settings": {
+        # the object is chosen `if settings.AUTH_ENABLED`, and the resolver's bypass tests the same field (through
+        # `config.settings`): on the path where the token object was chosen, the bypass is not taken
+        ("GET", "/items"): ("unverified", "chosen by a test the analysis cannot decide: if settings.AUTH_ENABLED: "
+                                          "protected; if not settings.AUTH_ENABLED: unprotected"),
+        # ... but another setting is not decided by that choice
+        ("GET", "/demo"): ("unverified", "if settings.AUTH_ENABLED: unverified (a request without credentials gets "
+                                         "through only on a path chosen by a test the analysis cannot decide, which "
+                                         "does not depend on the request: `config.settings.DEMO_MODE` "
+                                         "(app/resolver.py:20)"),
+        ("GET", "/version"): ("unprotected", ""),
+    },
+    "debug_bypass": {
+        # HTTPBasic refuses a request without credentials; a wrong password gets through where DEBUG_MODE says so:
+        # (b) depends on a setting, so the route is not protected, and the reason names the setting and its source
+        ("GET", "/bots"): ("unverified", "one with a forged credential gets through only on a path chosen by a test "
+                                         "the analysis cannot decide, which does not depend on the request: "
+                                         "`not DEBUG_MODE` (app/auth.py:15; DEBUG_MODE is "
+                                         "`os.getenv('APP_DEBUG_MODE', False)` (app/config.py:4)) for "
+                                         "app.auth.checked_unless_debug"),
+        ("GET", "/accounts"): ("unverified", "`DEBUG_MODE` (app/auth.py:21; DEBUG_MODE is"),
+        ("GET", "/orders"): ("protected", "app.auth.always_checked"),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
@@ -389,3 +457,48 @@ def test_an_alternative_that_cannot_be_resolved_keeps_the_test_that_chooses_it(
     assert "which dependency `dep` (app/main.py:12) is at run time" in verdict.reason
     assert "if os.environ.get('STRICT'): protected; if not (os.environ.get('STRICT')): unverified (cannot resolve" \
         in verdict.reason
+
+
+def test_a_wrong_password_let_through_by_a_setting_leaves_only_the_forged_answer_unknown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if not ok and not DEBUG_MODE: raise 401` behind HTTPBasic: a request without credentials is rejected
+    whatever the setting (a), one with a wrong password only when DEBUG_MODE is off (b)."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.judge import Answer
+
+    monkeypatch.chdir(FIXTURES / "debug_bypass")
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    verdicts = {r.full_path: graph.auth.of(r) for r in graph.routes}
+    for path in ("/bots", "/accounts"):
+        assert (verdicts[path].no_credential, verdicts[path].forged) == (Answer.REJECTED, Answer.UNKNOWN)
+    assert (verdicts["/orders"].no_credential, verdicts["/orders"].forged) == (Answer.REJECTED, Answer.REJECTED)
+
+
+def test_a_chosen_alternatives_test_is_read_as_the_settings_it_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SettingTests.assumed` reads what a choice's test says of settings that never change once the app runs, by
+    what the names resolve to: `settings.AUTH_ENABLED` written in app/auth.py and `config.settings.AUTH_ENABLED`
+    in app/resolver.py are one setting; `not (x)` and the parts of an `and` are read, anything else says nothing;
+    a test that contradicts itself says nothing either."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.optional_auth import make_flow
+    from routeguard_lint.auth.settings import SettingTests
+    from routeguard_lint.facts import ir
+    from routeguard_lint.project.index import Ctx
+
+    monkeypatch.chdir(FIXTURES / "correlated_settings")
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    tests = SettingTests(graph.index, make_flow(graph.index).environment)
+    enabled = tests.identity(ir.Attr(ir.Attr(ir.Name("config"), "settings"), "AUTH_ENABLED"),
+                             Ctx("app.resolver", "Resolver.resolve"))
+    demo = tests.identity(ir.Attr(ir.Name("settings"), "DEMO_MODE"), Ctx("app.auth"))
+    assert enabled is not None and demo is not None and enabled != demo
+    assert tests.assumed("settings.AUTH_ENABLED", "app/auth.py", 22) == {enabled: True}
+    assert tests.assumed("not (settings.AUTH_ENABLED) and not settings.DEMO_MODE and ready()", "app/auth.py", 0) \
+        == {enabled: False, demo: False}
+    assert tests.assumed("settings.AUTH_ENABLED and not settings.AUTH_ENABLED", "app/auth.py", 0) == {}
+    assert tests.assumed("not (settings.AUTH_ENABLED or settings.DEMO_MODE)", "app/auth.py", 0) == {}
+    assert tests.assumed("auth", "app/auth.py", 0) == {}  # a module-level name bound under `if`: not one value
+    assert tests.assumed("settings.AUTH_ENABLED", "app/nowhere.py", 0) == {}
