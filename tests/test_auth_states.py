@@ -344,6 +344,10 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # the processor's class is the project's: its method verifies an HMAC of the body and raises
         ("POST", "/payments/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
         ("POST", "/svix/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
+        # one of two project classes, chosen by a setting: only one verifies
+        ("POST", "/switched/webhook"): ("unverified", "whose object is chosen at run time: "
+                                                      "app.processors.SignedProcessor.process verifies it; "
+                                                      "app.processors.Recorder.process does not verify it"),
         # look-alikes: a header named for a signature's version; a signature that is only recorded
         ("POST", "/audit/webhook"): ("unprotected", ""),
         ("POST", "/logged/webhook"): ("unprotected", ""),
