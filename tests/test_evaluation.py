@@ -909,13 +909,17 @@ def test_attribute_writes_on_module_objects() -> None:
 
 def test_a_setting_written_in_main_is_either_value(monkeypatch: pytest.MonkeyPatch) -> None:
     """FastChat's `app_settings.api_keys = args.api_keys` in `main()`: the key check runs or not depending on a
-    value only known at run time (no RG002 'never rejects' from the class default); `config.prefix = "/v2"` at
-    the top of config.py: the routes another module makes are under /v2; a router made at config.py's top level
-    is either value: one route under each path, its alternatives (`config.prefix == '/v1'` or `'/v2'`)."""
+    value only known at run time (no RG002 'never rejects' from the class default): HTTPBearer rejects a request
+    without credentials, and one with a forged key only when keys are set, so the route is unverified naming the
+    setting; `config.prefix = "/v2"` at the top of config.py: the routes another module makes are under /v2; a
+    router made at config.py's top level is either value: one route under each path, its alternatives
+    (`config.prefix == '/v1'` or `'/v2'`)."""
     result = _analyze("attribute_writes", monkeypatch)
     assert sorted((r.path, r.state, r.conditions) for r in result.routes) == [
         ("/v1/export", "unprotected", ("config.prefix == '/v1'",)),
-        ("/v2/export", "unprotected", ("config.prefix == '/v2'",)), ("/v2/models", "protected", ())]
+        ("/v2/export", "unprotected", ("config.prefix == '/v2'",)), ("/v2/models", "unverified", ())]
+    assert "`app_settings.api_keys` (app/security.py:11)" in next(r.reason for r in result.routes
+                                                                   if r.path == "/v2/models")
     assert [f.rule_id for f in result.findings] == ["RG001"]
 
 

@@ -11,6 +11,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.arguments import bind_args, forward_call, subst
 from routeguard_lint.project.index import (
+    BoundParam,
     ClassV,
     Ctx,
     ExternalV,
@@ -90,7 +91,9 @@ class Routers:
         if kind is None:
             return None
         facts = self.index.module(value.module)
-        ctx = Ctx(value.module, value.scope)
+        # read where the call is written, with what the call of the function around it bound (a factory's
+        # `FastAPI(dependencies=[...] if enforce else [])` for `create_app()`: `enforce` is its default)
+        ctx = Ctx(value.module, value.scope, _made_for(value.key))
         node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
         self.by_key[value.key] = node
         if isinstance(cls, ExternalV) and cls.qualname not in APP_CLASSES and cls.qualname not in ROUTER_CLASSES:
@@ -330,6 +333,16 @@ def _same_dep(a: DepRef, b: DepRef) -> bool:
     return a.ctx == b.ctx and a.origin == b.origin and a.scopes == b.scopes and a.security == b.security and \
         a.cbv == b.cbv and not a.choices and not b.choices and ir.show(a.expr) == ir.show(b.expr) and \
         ir.show(a.annotation) == ir.show(b.annotation)
+
+
+def _made_for(key: RouterKey) -> tuple[BoundParam, ...]:
+    """The arguments bound by the call being evaluated when an object was made in a function body (an object made
+    in a function is one per call: `Index._local` keeps that call's bindings in its allocation key); empty for
+    an object made elsewhere."""
+    if not key or key[0] != "local":
+        return ()
+    return next((part for part in key[4:] if isinstance(part, tuple) and part
+                 and all(isinstance(b, BoundParam) for b in part)), ())
 
 
 def _binding_name(group: RouterKey) -> str | None:
