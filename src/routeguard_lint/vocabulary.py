@@ -101,6 +101,9 @@ SCHEME_NAMES = frozenset({
 })
 # A request body that carries a user's password: what a login endpoint takes.
 PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
+# FastAPI's own models of a credential, by their fields: `Depends()` on one (`creds: Annotated[
+# HTTPBasicCredentials, Depends()]`) makes FastAPI fill it from the request (its fields become query parameters).
+CREDENTIAL_MODEL_FIELDS = {"HTTPBasicCredentials": ("username", "password")}
 
 # Library calls that raise on a bad credential (they verify a signature or a password).
 VERIFYING_CALLS = re.compile(
@@ -113,6 +116,10 @@ SIGNATURE_CALLS = re.compile(
     r"svix(\..*)?\.Webhook\.verify|standardwebhooks(\..*)?\.verify|"
     r"slack_sdk\.signature\.SignatureVerifier\.is_valid(_request)?|twilio\.request_validator\.RequestValidator\.validate|"
     r"github_webhooks?(\..*)?\.verify\w*)$")
+# Header names that carry a webhook's signature over the body (`Stripe-Signature`, `X-Hub-Signature-256`,
+# `Svix-Signature`, `X-Slack-Signature`, `X-Signature-Ed25519`, `X-Shopify-Hmac-Sha256`); not `X-Signature-Version`.
+SIGNATURE_HEADERS = re.compile(
+    r"^([a-z0-9]+-)*(signature|hmac)(-(sha)?(1|256|512)|-ed25519|-v[0-9]+)?$")
 # Library calls that sign a token (what a login or password-recovery endpoint hands out).
 TOKEN_ISSUING_CALLS = re.compile(
     r"^((jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|joserfc\.jwt|itsdangerous|pyjwt)(\..*)?\."
@@ -142,7 +149,10 @@ def is_credential(source: Source | str, name: str | None) -> bool:
 
 # The name of a setting that holds a header or cookie name (`settings.USER_SESSION_COOKIE_KEY`,
 # `API_KEY_HEADER_NAME`), when its value cannot be read: the name says what the header or cookie carries.
-CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access)", re.IGNORECASE)
+CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access|refresh)",
+                                    re.IGNORECASE)
+# A request body field that holds a refresh token (a token refresh or logout takes it in the body).
+REFRESH_TOKEN_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
 
 
 def is_proxy_identity(name: str) -> bool:
@@ -153,6 +163,11 @@ def is_proxy_identity(name: str) -> bool:
 def is_credential_setting(name: str) -> bool:
     """A setting (constant) whose name says it holds the name of a credential header or cookie."""
     return CREDENTIAL_KEY_SETTING.search(name) is not None and ANTI_FORGERY.search(name) is None
+
+
+def is_signature_header(name: str) -> bool:
+    """A header whose name says it carries a signature of the request body (see `SIGNATURE_HEADERS`)."""
+    return SIGNATURE_HEADERS.match(_normal_header(name)) is not None
 
 
 def is_verifying_call(qualname: str) -> bool:

@@ -159,10 +159,11 @@ def _negates(a: ir.Expr, b: ir.Expr) -> bool:
 
 
 def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] | None:
-    """For `app = FastAPI()` ... `app = instrument(app)` (straight-line code, no `if`, loop or `try` around them):
-    the binding the chain starts from (None when the first one already reads the name: a parameter's value) and
-    the rebindings after it, each reading the value before it. None when the last binding does not read the
-    name, or when one of them is conditional (the alternatives are weighed elsewhere)."""
+    """For `app = FastAPI()` ... `app = instrument(app)`: the binding the chain starts from (None when the first
+    one already reads the name: a parameter's value) and the rebindings after it, each reading the value before
+    it. A rebinding may be under an `if` (`if ee: app = ee.extend(app)`: the name is then either value, see
+    `Index._rebound`). None when the last binding does not read the name, when the start is conditional (the
+    alternatives are weighed elsewhere), or when one of them is in a loop or `try` block."""
     if not binds or not _reads(binds[-1].value, name):
         return None
     i = len(binds) - 1
@@ -170,7 +171,7 @@ def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] |
         i -= 1
     start = binds[i] if i >= 0 else None
     chain = binds[i + 1:]
-    if any(b.conditions for b in ([start] if start is not None else []) + chain):
+    if (start is not None and start.conditions) or any(is_marker(c) for b in chain for c in b.conditions):
         return None
     return start, chain
 
@@ -1005,7 +1006,9 @@ class Index:
         then `app = instrument(app)`): each is evaluated with `name` standing for the one before it (the cache
         entry `guard`, which the name's lookup reads first), as Python runs them. The last binding's value is
         keyed by `key` (what a single binding would be), the earlier ones by their line as well, so the object
-        the chain starts from is one object whichever binding it is read through."""
+        the chain starts from is one object whichever binding it is read through. A rebinding under an `if`
+        whose tests cannot be told leaves either value (the one before it, or its own); one that cannot be
+        resolved leaves the one before it, as an unresolved `return` does; one whose test is false is skipped."""
         start, chain = rebinding
         if start is not None:
             value = self.resolve_assigned(start.value, here, (*key, start.line, *made_in), depth)
@@ -1016,12 +1019,23 @@ class Index:
                 any(p.name == name for p in func.params) else UNKNOWN
         try:
             for bind in chain:
+                taken = self._taken(bind, here, depth, func)
+                if taken is False:
+                    continue
                 self._cache[guard] = value
-                value = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
-                                              else (*key, bind.line, *made_in), depth)
+                new = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
+                                            else (*key, bind.line, *made_in), depth)
+                value = new if taken or isinstance(value, UnknownV) else \
+                    value if isinstance(new, UnknownV) else union((value, new))
         finally:
             self._cache.pop(guard, None)
         return value
+
+    def _taken(self, bind: Bind, here: Ctx, depth: int, func: Func | None) -> bool | None:
+        """Whether the `if` tests around a binding hold (True when there are none); None when not known."""
+        results = [self.test_truth(bind.conditions, k, here, bind.line, depth + 1) if func is not None
+                   else self.truth(test, here, depth + 1) for k, test in enumerate(bind.conditions)]
+        return False if False in results else None if None in results else True
 
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
@@ -1256,7 +1270,7 @@ class Index:
                 values.append(self.resolve_assigned(own, Ctx(facts.module), ("global", facts.module, name), depth))
             return union(values)
         if name in facts.assigns:
-            return self._module_binding(facts, name, depth)
+            return self._or_imported(facts, name, self._module_binding(facts, name, depth), depth, seen)
         if name in facts.functions:
             return FuncV(facts.module, name)
         if name in facts.classes:
@@ -1282,6 +1296,16 @@ class Index:
             outside = [s for s in facts.star_imports if s not in self.by_name]
             return ExternalV(f"{outside[0]}.{name}")
         return UNKNOWN
+
+    def _or_imported(self, facts: ModuleFacts, name: str, value: Value, depth: int,
+                     seen: frozenset[tuple[str, str]]) -> Value:
+        """A module-level name both assigned (`value`) and imported: `x = None` / `if c: import m as x`, `try:
+        import x` / `except ImportError: x = None`. Either, whichever ran last (the facts keep no order); the
+        assigned value alone when either cannot be resolved."""
+        if name not in facts.imports or isinstance(value, UnknownV):
+            return value
+        imported = self.import_ref(facts.imports[name], depth, seen, importer=facts.module)
+        return value if isinstance(imported, UnknownV) else union((value, imported))
 
     def _module_binding(self, facts: ModuleFacts, name: str, depth: int) -> Value:
         """A module-level `name = expr`; for `if c: x = a` / `else: x = b`, each binding the tests allow."""
@@ -1612,6 +1636,24 @@ class Index:
             base = self.resolve(expr.value, ctx, depth + 1)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
+            if isinstance(base, InstanceV) and isinstance(base.cls, ClassV) and \
+                    base.key[:1] not in (("self",), ("declared",)):
+                return self.init_assignment(base.cls, expr.attr, base)
+        return None
+
+    def init_assignment(self, cls_v: ClassV, attr: str, instance: InstanceV) -> tuple[ir.Expr, Ctx] | None:
+        """`obj.attr` of an object the project makes (`Cls(...)`, read where the call is written) when its
+        `__init__` assigns it (`self.attr = expr`): that expression, read with the call's arguments bound."""
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            if cdef is None or attr not in cdef.instance_attrs:
+                continue
+            assigned = cdef.instance_attrs[attr]
+            func = self.func(FuncV(owner.module, assigned.function))
+            if func is None or func.name != "__init__":
+                return None
+            return assigned.value, self.call_env(FuncV(owner.module, assigned.function), func, instance.call,
+                                                 Ctx(instance.module, instance.scope), skip_first=True)
         return None
 
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
@@ -1739,9 +1781,11 @@ class Index:
             resolved = self.resolve(expr, ctx, depth + 1)
             if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
                 return resolved.value
-        # (`conf.PREFIX` that code also writes is one of several values: not the text of its first binding)
+        # (`conf.PREFIX` that code also writes, or a name bound under `if`/`else`, is one of several values: not
+        # the text of one of its bindings)
         if isinstance(expr, (ir.Name, ir.Attr)) and not self._rebound_local(expr, ctx) and \
-                not (isinstance(resolved, UnionV) and isinstance(expr, ir.Attr) and self._is_written(expr, ctx)):
+                not (isinstance(resolved, UnionV) and (self._is_written(expr, ctx) if isinstance(expr, ir.Attr) else
+                                                       self.branches(ctx, expr.id) is not None)):
             bound = self.assignment(expr, ctx, depth + 1)  # a name bound to an expression resolve cannot read
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)
