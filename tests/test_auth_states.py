@@ -245,7 +245,7 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
     "proxy_identity_headers": {
         # identity headers a forward-auth proxy sets: refused without them, but the app takes them as sent
         ("DELETE", "/events/{event_id}"): ("unverified", "app.identity.require_role.role_checker decides on "
-                                                         "'remote-role' (app/identity.py:10)"),
+                                                         "'remote-role' (app/identity.py:13)"),
         ("GET", "/me"): ("unverified", "app.identity.forwarded_email decides on 'x-forwarded-email'"),
         # an optional display-name header refuses nothing
         ("GET", "/greeting"): ("unprotected", "no dependency reaches a credential source"),

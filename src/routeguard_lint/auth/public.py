@@ -75,6 +75,8 @@ CODE_FIELD = re.compile(r"^(verification_code|verification_token|verify_code|ver
                         r"one_time_password|email_code|email_token|email_verification_token)$", re.IGNORECASE)
 IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
 MAX_CALL_DEPTH = 4
+# key-derivation functions that hash a password with a salt
+PASSWORD_HASHES = frozenset({"hashlib.pbkdf2_hmac", "hashlib.scrypt", "bcrypt.hashpw", "bcrypt.kdf"})
 # the authorization-request APIs of OAuth / OpenID Connect / SAML clients (authlib, httpx-oauth, fastapi-sso,
 # requests-oauthlib, MSAL, pysaml2): each builds the URL that sends the browser to the identity provider
 AUTHORIZE_METHODS = frozenset({"authorize_redirect", "create_authorization_url", "authorization_url",
@@ -677,12 +679,15 @@ class Public:
         found = False
         if func is not None and depth <= MAX_CALL_DEPTH:
             ctx = Ctx(fv.module, func.qualname)
-            for call in func.calls:
+            targets = [self.calls.callee(call, ctx, func) for call in func.calls]
+            # a function that hashes a password draws its salt from `secrets.token_hex()`: kept, not handed out
+            hashes = any(isinstance(t, ExternalV) and t.qualname in PASSWORD_HASHES for t in targets)
+            for call, target in zip(func.calls, targets, strict=True):
                 if isinstance(call.func, ir.Attr) and call.func.attr == "set_cookie":
                     found = True
                     break
-                target = self.calls.callee(call, ctx, func)
-                if isinstance(target, ExternalV) and TOKEN_ISSUING_CALLS.match(target.qualname):
+                if isinstance(target, ExternalV) and TOKEN_ISSUING_CALLS.match(target.qualname) and \
+                        not (hashes and target.qualname.startswith("secrets.")):
                     found = True
                     break
                 if isinstance(target, FuncV) and target != fv and self.issues_token(target, depth + 1):

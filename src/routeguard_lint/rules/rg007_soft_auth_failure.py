@@ -229,10 +229,21 @@ def _match_holds(cond: ir.Expr) -> bool:
     return matched
 
 
+# Calls that take any string and check nothing: quoting a credential for a URL (to send it on to another service)
+# raises for no credential, so an `except` after it is no failed check.
+_TRANSFORMS = frozenset({"urllib.parse.quote", "urllib.parse.quote_plus", "urllib.parse.unquote",
+                         "urllib.parse.unquote_plus", "urllib.parse.urlencode", "urllib.parse.quote_from_bytes",
+                         "builtins.str", "builtins.repr", "builtins.len", "builtins.format", "builtins.bool",
+                         "html.escape", "shlex.quote"})
+
+
 def _verifies(expr: ir.Expr | None, flow: FuncFlow) -> ir.Call | None:
     """A call in `expr` that checks a credential (one of its arguments is a credential or decoded claims)."""
     for node in walk_ir(expr):
         if isinstance(node, ir.Call):
+            callee = flow.index.resolve(node.func, flow.ctx)
+            if isinstance(callee, ExternalV) and callee.qualname in _TRANSFORMS:
+                continue
             args = [a.value if isinstance(a, ir.Star) else a for a in node.args] + [v for _, v in node.kwargs]
             if any(flow.kind(a) in SECRET_CARRIERS for a in args):
                 return node
