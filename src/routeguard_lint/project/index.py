@@ -159,10 +159,11 @@ def _negates(a: ir.Expr, b: ir.Expr) -> bool:
 
 
 def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] | None:
-    """For `app = FastAPI()` ... `app = instrument(app)` (straight-line code, no `if`, loop or `try` around them):
-    the binding the chain starts from (None when the first one already reads the name: a parameter's value) and
-    the rebindings after it, each reading the value before it. None when the last binding does not read the
-    name, or when one of them is conditional (the alternatives are weighed elsewhere)."""
+    """For `app = FastAPI()` ... `app = instrument(app)`: the binding the chain starts from (None when the first
+    one already reads the name: a parameter's value) and the rebindings after it, each reading the value before
+    it. A rebinding may be under an `if` (`if ee: app = ee.extend(app)`: the name is then either value, see
+    `Index._rebound`). None when the last binding does not read the name, when the start is conditional (the
+    alternatives are weighed elsewhere), or when one of them is in a loop or `try` block."""
     if not binds or not _reads(binds[-1].value, name):
         return None
     i = len(binds) - 1
@@ -170,7 +171,7 @@ def _rebinding(name: str, binds: list[Bind]) -> tuple[Bind | None, list[Bind]] |
         i -= 1
     start = binds[i] if i >= 0 else None
     chain = binds[i + 1:]
-    if any(b.conditions for b in ([start] if start is not None else []) + chain):
+    if (start is not None and start.conditions) or any(is_marker(c) for b in chain for c in b.conditions):
         return None
     return start, chain
 
@@ -1005,7 +1006,9 @@ class Index:
         then `app = instrument(app)`): each is evaluated with `name` standing for the one before it (the cache
         entry `guard`, which the name's lookup reads first), as Python runs them. The last binding's value is
         keyed by `key` (what a single binding would be), the earlier ones by their line as well, so the object
-        the chain starts from is one object whichever binding it is read through."""
+        the chain starts from is one object whichever binding it is read through. A rebinding under an `if`
+        whose tests cannot be told leaves either value (the one before it, or its own); one that cannot be
+        resolved leaves the one before it, as an unresolved `return` does; one whose test is false is skipped."""
         start, chain = rebinding
         if start is not None:
             value = self.resolve_assigned(start.value, here, (*key, start.line, *made_in), depth)
@@ -1016,12 +1019,23 @@ class Index:
                 any(p.name == name for p in func.params) else UNKNOWN
         try:
             for bind in chain:
+                taken = self._taken(bind, here, depth, func)
+                if taken is False:
+                    continue
                 self._cache[guard] = value
-                value = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
-                                              else (*key, bind.line, *made_in), depth)
+                new = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
+                                            else (*key, bind.line, *made_in), depth)
+                value = new if taken or isinstance(value, UnknownV) else \
+                    value if isinstance(new, UnknownV) else union((value, new))
         finally:
             self._cache.pop(guard, None)
         return value
+
+    def _taken(self, bind: Bind, here: Ctx, depth: int, func: Func | None) -> bool | None:
+        """Whether the `if` tests around a binding hold (True when there are none); None when not known."""
+        results = [self.test_truth(bind.conditions, k, here, bind.line, depth + 1) if func is not None
+                   else self.truth(test, here, depth + 1) for k, test in enumerate(bind.conditions)]
+        return False if False in results else None if None in results else True
 
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
@@ -1256,7 +1270,7 @@ class Index:
                 values.append(self.resolve_assigned(own, Ctx(facts.module), ("global", facts.module, name), depth))
             return union(values)
         if name in facts.assigns:
-            return self._module_binding(facts, name, depth)
+            return self._or_imported(facts, name, self._module_binding(facts, name, depth), depth, seen)
         if name in facts.functions:
             return FuncV(facts.module, name)
         if name in facts.classes:
@@ -1282,6 +1296,16 @@ class Index:
             outside = [s for s in facts.star_imports if s not in self.by_name]
             return ExternalV(f"{outside[0]}.{name}")
         return UNKNOWN
+
+    def _or_imported(self, facts: ModuleFacts, name: str, value: Value, depth: int,
+                     seen: frozenset[tuple[str, str]]) -> Value:
+        """A module-level name both assigned (`value`) and imported: `x = None` / `if c: import m as x`, `try:
+        import x` / `except ImportError: x = None`. Either, whichever ran last (the facts keep no order); the
+        assigned value alone when either cannot be resolved."""
+        if name not in facts.imports or isinstance(value, UnknownV):
+            return value
+        imported = self.import_ref(facts.imports[name], depth, seen, importer=facts.module)
+        return value if isinstance(imported, UnknownV) else union((value, imported))
 
     def _module_binding(self, facts: ModuleFacts, name: str, depth: int) -> Value:
         """A module-level `name = expr`; for `if c: x = a` / `else: x = b`, each binding the tests allow."""
