@@ -38,9 +38,8 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | No
         return isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == "self" and \
             "app" in f.attr.lower()
 
-    ctx = Ctx(fv.module, func.qualname)
     flow = Flow(reader.index, calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting, next_app=next_app,
-                decide=lambda expr: _test_value(reader, expr, ctx))
+                decide=lambda expr, where: _test_value(reader, expr, where))
     env = {request: AV("obj", None, True)} if request else {}
     outcome = flow.run(fv, env)
     if not outcome.reached:

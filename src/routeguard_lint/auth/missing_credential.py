@@ -216,10 +216,11 @@ class Flow:
     def __init__(self, index: Index, callee: Callee, verifying: re.Pattern[str],
                  credential_key: Callable[[str, str], bool], credential_setting: Callable[[str], bool] | None = None,
                  next_app: Callable[[ir.Call], bool] | None = None, present: bool = False,
-                 decide: Callable[[ir.Expr], bool | None] | None = None) -> None:
+                 decide: Callable[[ir.Expr, Ctx], bool | None] | None = None) -> None:
         """`next_app`: calls that hand the request on (a middleware's `call_next(request)`); the walk records
         where the entry function reaches one (`Outcome.reached`). `decide`: the value of tests the caller
-        knows for the request it asks about (a middleware's path tests, for a path it does not exempt)."""
+        knows for the request it asks about (a middleware's path tests, for a path it does not exempt), in the
+        function the test is written in (the handler or a check it calls)."""
         self.index = index
         self.callee = callee
         self.verifying = verifying
@@ -845,8 +846,8 @@ class _Walk:
             return NONE
         if depth > 30:
             return UNK
-        if self.flow.decide is not None and self.depth == 0:
-            known = self.flow.decide(expr)
+        if self.flow.decide is not None:
+            known = self.flow.decide(expr, self.ctx)
             if known is not None:
                 return AV("const", known)
         return self._eval(expr, depth + 1)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Return, is_marker
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import (
     BoundParam,
@@ -44,6 +45,7 @@ from routeguard_lint.routes.literals import Literals
 from routeguard_lint.routes.model import RouterKey
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
+MAX_HELPERS = 3  # checks a handler delegates to (call statements), how deep their exempt paths are read
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
 
 
@@ -186,33 +188,47 @@ class MiddlewareReader:
         text = str(value.value) if isinstance(value, LiteralV) else ir.show(status)
         return bool(REJECT_STATUS.search(text))
 
-    def _exemptions(self, fv: FuncV, env: tuple[BoundParam, ...] = ()) -> _Scan:
-        scan = _Scan()
+    def _exemptions(self, fv: FuncV, env: tuple[BoundParam, ...] = (), scan: _Scan | None = None,
+                    helper: int = 0) -> _Scan:
+        """The paths the handler lets through untouched. `helper` > 0: `fv` is a check the handler (or a check
+        it calls) delegates to as a call statement (`await check(request)`), `helper` calls deep: its bare `return`
+        (or `return None`) under a path test, with no rejection before it in that branch, hands the request back
+        to the handler unchecked, like the handler's own `call_next(request)` under that test (`return await
+        verify_admin(...)`, or a `return` after `if bad: raise`, is another check)."""
+        scan = _Scan() if scan is None else scan
         func = self.index.func(fv)
         if func is None:
             return scan
         ctx = Ctx(fv.module, func.qualname, env)
-        call_next = {p.name for p in func.params[1:] if p.kind not in ("vararg", "kwarg")}
+        delegated = [(e, callee) for e in func.effects if (callee := self._raises(e.call, ctx)) is not None]
+        rejects = [(r.line, r.conditions) for r in func.raises] + \
+            [(r.line, r.conditions) for r in func.returns if self.is_reject_response(r.value, ctx)] + \
+            [(e.line, e.conditions) for e, _callee in delegated]  # `verify_api_key(header)`
+        call_next = {p.name for p in func.params[1:] if p.kind not in ("vararg", "kwarg")} if not helper else set()
         for ret in func.returns:
-            passes = isinstance(ret.value, ir.Call) and isinstance(ret.value.func, ir.Name) and \
-                ret.value.func.id in call_next
+            passes = _unchecked_return(ret, rejects) if helper else isinstance(ret.value, ir.Call) and \
+                isinstance(ret.value.func, ir.Name) and ret.value.func.id in call_next
             if passes:  # a request let through: the path tests it is under (positively) exempt paths
                 for cond in ret.conditions:
                     self._path_test(cond, ctx, scan, positive=True)
-        rejects = [r.conditions for r in func.raises] + \
-            [r.conditions for r in func.returns if self.is_reject_response(r.value, ctx)] + \
-            [e.conditions for e in func.effects if self._raises(e.call, ctx)]  # `verify_api_key(header)`
-        for conditions in rejects:  # a rejection under `path not in PUBLIC` exempts PUBLIC
+        for _line, conditions in rejects:  # a rejection under `path not in PUBLIC` exempts PUBLIC
             for cond in conditions:
                 self._path_test(cond, ctx, scan, positive=False)
+        if helper < MAX_HELPERS:
+            # the first check every request meets (a call statement under no `if`): a later one is met only by
+            # the requests it let through, so what that one skips exempts nothing from it
+            first = min(((e.line, callee) for e, callee in delegated
+                         if all(is_marker(c) for c in e.conditions)), key=lambda item: item[0], default=None)
+            if first is not None:
+                self._exemptions(first[1], (), scan, helper + 1)
         return scan
 
-    def _raises(self, call: ir.Call, ctx: Ctx) -> bool:
-        """Whether a call statement of the handler is to a project function with a `raise` of its own (a
+    def _raises(self, call: ir.Call, ctx: Ctx) -> FuncV | None:
+        """The project function a call statement of the handler is to, when it has a `raise` of its own (a
         check the handler delegates: the paths it is skipped for are exempt like those of a `raise`)."""
         callee = self.index.resolve(call.func, ctx)
         func = self.index.func(callee) if isinstance(callee, FuncV) else None
-        return func is not None and bool(func.raises)
+        return callee if isinstance(callee, FuncV) and func is not None and func.raises else None
 
     def _path_test(self, cond: ir.Expr, ctx: Ctx, scan: _Scan, positive: bool) -> None:
         if isinstance(cond, ir.Not):
@@ -230,6 +246,11 @@ class MiddlewareReader:
                 op = cond.ops[0]
                 if (op in ("in", "==") and positive) or (op in ("not in", "!=") and not positive):
                     self._collect(cond.comparators[0], ctx, scan, base, exact=True, single=op in ("==", "!="))
+                return
+            if cond.ops[0] in ("in", "not in") and self.path_base(cond.comparators[0], ctx) is not None:
+                # `"/admin/" in path`: a part of the path; a rejection under it exempts no path, a request let
+                # through under it leaves paths the exact/prefix lists cannot hold
+                scan.unknown = scan.unknown or (cond.ops[0] == "in") == positive
                 return
         if isinstance(cond, ir.Call) and isinstance(cond.func, ir.Attr) and cond.func.attr == "startswith" \
                 and cond.args:
@@ -295,6 +316,15 @@ class MiddlewareReader:
     def _mentions_path(self, expr: ir.Expr) -> bool:
         text = ir.show(expr, 400)
         return "url.path" in text or "path" in re.findall(r"\w+", text)
+
+
+def _unchecked_return(ret: Return, rejects: list[tuple[int, tuple[ir.Expr, ...]]]) -> bool:
+    """A check's bare `return` (or `return None`) that no rejection before it in its branch guards (one written
+    earlier under the tests the `return` is under, and maybe more)."""
+    if ret.value is not None and not isinstance(ret.value, ir.Const):
+        return False
+    mine = [ir.show(c) for c in ret.conditions]
+    return not any(line < ret.line and [ir.show(c) for c in conds[:len(mine)]] == mine for line, conds in rejects)
 
 
 def _root_path(expr: ir.Expr) -> bool:
