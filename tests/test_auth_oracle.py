@@ -3,9 +3,11 @@
 For each case under tests/fixtures/auth/, routeguard's verdicts are read statically; then
 tests/oracle/auth_requests.py imports the app in a subprocess and calls every route through TestClient
 without a credential and with a forged one. For every `protected` or `unprotected` route, each of the two
-requests routeguard says is rejected must get a 4xx (or a websocket closed before it is accepted), and each
-it says reaches the handler a 2xx (or an accepted websocket). A `protected` route whose forged request
-reaches the handler is one where nothing verifies the credential (RG002 reports the consumer).
+requests routeguard says is rejected must get a 4xx (or a websocket closed before it is accepted), each it
+says reaches the handler a 2xx (or an accepted websocket), and each it says is answered with a response the
+handler wrote before doing any work (`Answer.ANSWERED`) a 2xx to 4xx, never an error. A `protected` route
+whose forged request reaches the handler is one where nothing verifies the credential (RG002 reports the
+consumer).
 `public` and `unverified` routes are not asserted (the first by design, the second by definition).
 """
 
@@ -40,6 +42,11 @@ def _reached(status: object) -> bool:
     return status == "accepted" or (isinstance(status, int) and 200 <= status < 300)
 
 
+def _answered(status: object) -> bool:
+    """An answer the handler wrote before doing any work (`Answer.ANSWERED`): a response, not an error."""
+    return isinstance(status, int) and 200 <= status < 500
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_auth_verdicts_match_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from routeguard_lint.api import analyze_with_graph
@@ -65,7 +72,8 @@ def test_auth_verdicts_match_fastapi(case: Path, monkeypatch: pytest.MonkeyPatch
         verdict = judged[(answer["method"], answer["path"])]
         for key, said in (("none", verdict.no_credential), ("forged", verdict.forged)):
             got = answer[key]
-            ok = _rejected(got) if said is Answer.REJECTED else _reached(got) if said is Answer.REACHES else True
+            ok = _rejected(got) if said is Answer.REJECTED else _reached(got) if said is Answer.REACHES else \
+                _answered(got) if said is Answer.ANSWERED else True
             if not ok:
                 wrong.append(f"  {answer['method']} {answer['path']}: routeguard says {verdict.state} "
                              f"({key}: {said}), FastAPI answered {got!r} to a request with "

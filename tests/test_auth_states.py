@@ -227,6 +227,74 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/secrets"): ("protected", "app.main.strict_user"),
         ("GET", "/client-spec"): ("unprotected", ""),
     },
+    "factory_app_arguments": {
+        # `FastAPI(dependencies=[...] if enforce_key else [])` in a factory: each app is read with its own call's
+        # arguments, the default for a call that passes none
+        ("GET", "/items"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/status"): ("protected", "app.security.require_key.key_checker"),
+        ("GET", "/demo/items"): ("unprotected", "it has no dependencies"),
+        ("GET", "/demo/status"): ("unprotected", "it has no dependencies"),
+    },
+    "csrf_token_header": {
+        # a CSRF token (header or cookie) proves no identity: the middleware and the double-submit check
+        # are no authentication
+        ("POST", "/notes"): ("protected", "app.main.require_key"),
+        ("POST", "/feedback"): ("unprotected", "it has no dependencies"),
+        ("POST", "/settings"): ("unprotected", "no dependency reaches a credential source"),
+    },
+    "proxy_identity_headers": {
+        # identity headers a forward-auth proxy sets: refused without them, but the app takes them as sent
+        ("DELETE", "/events/{event_id}"): ("unverified", "app.identity.require_role.role_checker decides on "
+                                                         "'remote-role' (app/identity.py:10)"),
+        ("GET", "/me"): ("unverified", "app.identity.forwarded_email decides on 'x-forwarded-email'"),
+        # an optional display-name header refuses nothing
+        ("GET", "/greeting"): ("unprotected", "no dependency reaches a credential source"),
+        ("GET", "/keys"): ("protected", "app.main.require_key"),
+        # a password in the body of a route a role checker guards is no sign-in: not public by design
+        ("POST", "/users"): ("unverified", "app.identity.require_role.role_checker decides on 'remote-role'"),
+    },
+    "body_refresh_token": {
+        # the refresh token of an optional body field (or a cookie named by a setting) is the credential the
+        # handler tests: a request without either is refused
+        ("POST", "/auth/refresh"): ("protected", "app.main.refresh"),
+        ("POST", "/auth/logout-all"): ("protected", "app.main.logout_all"),
+        ("POST", "/auth/revoke"): ("unprotected", ""),
+    },
+    "password_middleware": {
+        # the middleware checks the password only when `self.password` is set: the reason names what `__init__`
+        # stored there and where
+        ("GET", "/api/notes"): ("unverified", "middleware app.auth.PasswordAuthMiddleware (it rejects a request "
+                                              "without credentials unless `not self.password` (app/auth.py:21; "
+                                              "self.password is `get_secret_from_env('APP_PASSWORD')` "
+                                              "(app/auth.py:15))"),
+        # the paths the registration's `excluded_paths=[...]` option exempts are handed on whatever the setting
+        ("GET", "/"): ("unprotected", ""),
+        ("GET", "/api/config"): ("unprotected", ""),
+        ("GET", "/health"): ("public", "liveness"),
+    },
+    "correlated_settings": {
+        # the object is chosen `if settings.AUTH_ENABLED`, and the resolver's bypass tests the same field (through
+        # `config.settings`): on the path where the token object was chosen, the bypass is not taken
+        ("GET", "/items"): ("unverified", "chosen by a test the analysis cannot decide: if settings.AUTH_ENABLED: "
+                                          "protected; if not settings.AUTH_ENABLED: unprotected"),
+        # ... but another setting is not decided by that choice
+        ("GET", "/demo"): ("unverified", "if settings.AUTH_ENABLED: unverified (a request without credentials gets "
+                                         "through only on a path chosen by a test the analysis cannot decide, which "
+                                         "does not depend on the request: `config.settings.DEMO_MODE` "
+                                         "(app/resolver.py:20)"),
+        ("GET", "/version"): ("unprotected", ""),
+    },
+    "debug_bypass": {
+        # HTTPBasic refuses a request without credentials; a wrong password gets through where DEBUG_MODE says so:
+        # (b) depends on a setting, so the route is not protected, and the reason names the setting and its source
+        ("GET", "/bots"): ("unverified", "one with a forged credential gets through only on a path chosen by a test "
+                                         "the analysis cannot decide, which does not depend on the request: "
+                                         "`not DEBUG_MODE` (app/auth.py:15; DEBUG_MODE is "
+                                         "`os.getenv('APP_DEBUG_MODE', False)` (app/config.py:4)) for "
+                                         "app.auth.checked_unless_debug"),
+        ("GET", "/accounts"): ("unverified", "`DEBUG_MODE` (app/auth.py:21; DEBUG_MODE is"),
+        ("GET", "/orders"): ("protected", "app.auth.always_checked"),
+    },
     "signature_libraries": {
         ("POST", "/hooks/mail"): ("protected", "standardwebhooks.webhooks.Webhook.verify"),
         ("POST", "/hooks/payments"): ("protected", "stripe.Webhook.construct_event"),
@@ -234,6 +302,49 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/hooks/chat"): ("protected", "SignatureVerifier.is_valid"),
         ("POST", "/hooks/alerts"): ("protected", "load_pem_public_key.verify"),
         ("POST", "/hooks/unchecked"): ("unprotected", ""),
+        # the project's gateway a Depends(...) parameter holds: its method calls Stripe's verifier
+        ("POST", "/hooks/billing"): ("protected", "stripe.Webhook.construct_event (app/main.py:70)"),
+    },
+    "answered_before_work": {
+        # paths that answer a constant before any work (a body that is not JSON, a switched-off hook) are no way
+        # past the secret-token check that guards the rest
+        ("POST", "/bots/{account_id}"): ("protected", "otherwise answered with a response written in the code, "
+                                                      "before the handler does any work (app/main.py:18)"),
+        ("POST", "/switchable/{account_id}"): ("protected", "before the handler does any work (app/main.py:28)"),
+        # the constant answer comes after queueing the payload, or carries what the request sent
+        ("POST", "/relay/{account_id}"): ("unprotected", ""),
+        ("POST", "/echo/{account_id}"): ("unprotected", ""),
+    },
+    "static_pages": {
+        # a single-page app's shell read at start-up (in the app factory, or at import), and the redirect to it
+        ("GET", "/ui/"): ("public", "static page: app.main.create_app.serve_ui_index answers an HTML page fixed at "
+                                    "start-up; it does no work and reads no stored data (app/main.py:29)"),
+        ("GET", "/ui/index.html"): ("public", "app.main.create_app.serve_ui_index answers an HTML page"),
+        ("GET", "/ui"): ("public", "answers a redirect to a URL fixed at start-up (and the request's own root path)"),
+        ("GET", "/about"): ("public", "static page: app.pages.about answers an HTML page fixed at start-up"),
+        # not pages: the configuration as text, HTML made of stored data, of the request, or embedding a key
+        ("GET", "/config.txt"): ("unprotected", ""),
+        ("GET", "/visits.html"): ("unprotected", ""),
+        ("GET", "/greeting.html"): ("unprotected", ""),
+        ("GET", "/embed.html"): ("unprotected", ""),
+        ("GET", "/where.html"): ("unprotected", ""),
+    },
+    "signature_handed": {
+        # the signature header's value and the raw body handed to a processor looked up at run time
+        ("POST", "/billing/webhook"): ("unverified", "the signature (header `stripe-signature`) and the request body "
+                                                     "are handed to `processor.process(payload, stripe_signature)` "
+                                                     "(app/main.py:15): a value only known at run time"),
+        ("POST", "/git/webhook"): ("unverified", "(header `x-hub-signature-256`) and the request body are handed to "
+                                                 "`processor.process(request.body(), signature)` (app/main.py:23)"),
+        ("POST", "/declared/webhook"): ("unverified", "`self.processor.process(payload, signature)` "
+                                                      "(app/processors.py:"),
+        ("POST", "/state/webhook"): ("unverified", "(header `x-slack-signature`)"),
+        # the processor's class is the project's: its method verifies an HMAC of the body and raises
+        ("POST", "/payments/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
+        ("POST", "/svix/webhook"): ("protected", "hmac.compare_digest (app/processors.py:21)"),
+        # look-alikes: a header named for a signature's version; a signature that is only recorded
+        ("POST", "/audit/webhook"): ("unprotected", ""),
+        ("POST", "/logged/webhook"): ("unprotected", ""),
     },
 }
 
@@ -344,3 +455,48 @@ def test_an_alternative_that_cannot_be_resolved_keeps_the_test_that_chooses_it(
     assert "which dependency `dep` (app/main.py:12) is at run time" in verdict.reason
     assert "if os.environ.get('STRICT'): protected; if not (os.environ.get('STRICT')): unverified (cannot resolve" \
         in verdict.reason
+
+
+def test_a_wrong_password_let_through_by_a_setting_leaves_only_the_forged_answer_unknown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`if not ok and not DEBUG_MODE: raise 401` behind HTTPBasic: a request without credentials is rejected
+    whatever the setting (a), one with a wrong password only when DEBUG_MODE is off (b)."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.judge import Answer
+
+    monkeypatch.chdir(FIXTURES / "debug_bypass")
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    verdicts = {r.full_path: graph.auth.of(r) for r in graph.routes}
+    for path in ("/bots", "/accounts"):
+        assert (verdicts[path].no_credential, verdicts[path].forged) == (Answer.REJECTED, Answer.UNKNOWN)
+    assert (verdicts["/orders"].no_credential, verdicts["/orders"].forged) == (Answer.REJECTED, Answer.REJECTED)
+
+
+def test_a_chosen_alternatives_test_is_read_as_the_settings_it_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SettingTests.assumed` reads what a choice's test says of settings that never change once the app runs, by
+    what the names resolve to: `settings.AUTH_ENABLED` written in app/auth.py and `config.settings.AUTH_ENABLED`
+    in app/resolver.py are one setting; `not (x)` and the parts of an `and` are read, anything else says nothing;
+    a test that contradicts itself says nothing either."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.optional_auth import make_flow
+    from routeguard_lint.auth.settings import SettingTests
+    from routeguard_lint.facts import ir
+    from routeguard_lint.project.index import Ctx
+
+    monkeypatch.chdir(FIXTURES / "correlated_settings")
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    tests = SettingTests(graph.index, make_flow(graph.index).environment)
+    enabled = tests.identity(ir.Attr(ir.Attr(ir.Name("config"), "settings"), "AUTH_ENABLED"),
+                             Ctx("app.resolver", "Resolver.resolve"))
+    demo = tests.identity(ir.Attr(ir.Name("settings"), "DEMO_MODE"), Ctx("app.auth"))
+    assert enabled is not None and demo is not None and enabled != demo
+    assert tests.assumed("settings.AUTH_ENABLED", "app/auth.py", 22) == {enabled: True}
+    assert tests.assumed("not (settings.AUTH_ENABLED) and not settings.DEMO_MODE and ready()", "app/auth.py", 0) \
+        == {enabled: False, demo: False}
+    assert tests.assumed("settings.AUTH_ENABLED and not settings.AUTH_ENABLED", "app/auth.py", 0) == {}
+    assert tests.assumed("not (settings.AUTH_ENABLED or settings.DEMO_MODE)", "app/auth.py", 0) == {}
+    assert tests.assumed("auth", "app/auth.py", 0) == {}  # a module-level name bound under `if`: not one value
+    assert tests.assumed("settings.AUTH_ENABLED", "app/nowhere.py", 0) == {}

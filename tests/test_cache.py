@@ -85,6 +85,29 @@ def test_key_depends_on_content_path_and_module() -> None:
     assert base != cache.key_for(b"x = 1\n", "a.py", "b", False)
 
 
+def test_key_depends_on_the_layout_of_the_fact_classes_the_process_loaded() -> None:
+    """A process whose fact classes differ from the files on disk (imported before an edit to `facts/`)
+    must not write entries under the key of the code now on disk: the loaded layout is part of the key."""
+    import subprocess
+    import sys
+
+    script = """
+import dataclasses, sys
+from routeguard_lint.facts import extract
+if sys.argv[1] == "edited":
+    fields = [(f.name, f.type, f) for f in dataclasses.fields(extract.ModuleFacts)]
+    edited = dataclasses.make_dataclass("ModuleFacts", [*fields, ("added", int, dataclasses.field(default=0))])
+    edited.__module__ = extract.__name__
+    extract.ModuleFacts = edited
+from routeguard_lint.facts import cache
+print(cache.key_for(b"x = 1\\n", "a.py", "a", False))
+"""
+    keys = [subprocess.run([sys.executable, "-c", script, which], capture_output=True, text=True, check=True)
+            .stdout.strip() for which in ("as-on-disk", "edited", "as-on-disk")]
+    assert keys[0] == keys[2] == cache.key_for(b"x = 1\n", "a.py", "a", False)
+    assert keys[1] != keys[0]
+
+
 def test_a_worker_sends_the_payload_it_stored(tmp_path: Path) -> None:
     """A worker's facts travel to the parent as the cache payload it has just written (`store` returns it),
     and decode to the facts computed without a cache; without a cache, or when the entry cannot be

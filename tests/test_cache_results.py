@@ -91,6 +91,7 @@ def test_any_change_of_an_input_is_a_miss(change: str, shop: Path, tmp_path: Pat
         (shop / "pyproject.toml").write_text('[tool.routeguard]\nignore = ["RG004"]\n')
     elif change == "code":
         monkeypatch.setattr(results_cache, "code_fingerprint", lambda: "another build")
+        monkeypatch.setattr(results_cache, "_fingerprint", lambda: "another build")  # the same all run long
     elif change == "select":
         kwargs["select"] = ["RG001", "RG000"]
     elif change == "exclude":
@@ -345,3 +346,21 @@ def test_a_change_to_a_file_read_on_demand_is_a_miss(tmp_path: Path, monkeypatch
     second, missed = counting.check(store)
     assert missed
     assert [r.path for r in second.result.routes] == ["/v2/items"]
+
+
+def test_a_run_during_which_the_code_changed_is_not_stored(shop: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The code fingerprint is read when the run starts; if routeguard's files differ when the result would be
+    stored (an editable install edited mid-run: modules imported later are the new code), what the run computed
+    may be either code's, and it is not stored under the key of either."""
+    counting = Counting(monkeypatch)
+    store = tmp_path / "cache"
+    results_cache.code_fingerprint.cache_clear()
+    started = results_cache.code_fingerprint()
+    monkeypatch.setattr(results_cache, "_fingerprint", lambda: "edited " + started)
+    assert counting.check(store)[1]
+    assert counting.check(store)[1]  # not stored: analysed again
+    assert not (store / results_cache.FOLDER).exists() or not list((store / results_cache.FOLDER).iterdir())
+    monkeypatch.setattr(results_cache, "_fingerprint", lambda: started)
+    assert counting.check(store)[1]
+    assert not counting.check(store)[1]  # stored, then read

@@ -97,6 +97,19 @@ def test_no_marker_anywhere_the_common_ancestor_is_the_project(tmp_path: Path, m
     assert find_project_root([tmp_path / "a/app/core"], tmp_path) == tmp_path / "a"
 
 
+def test_a_folder_whose_code_imports_its_children_by_top_level_names_is_the_project(tmp_path: Path) -> None:
+    """No marker anywhere, and the given folder holds a stray `__init__.py`, but its code imports what it holds as
+    top-level packages (`from backend.server.routers import items`): it runs with itself on the path, so it is
+    the project (the folder above it, with whatever else is there, is not analysed)."""
+    touch(tmp_path, "downloads/other/x.py", "downloads/cognita/__init__.py", "downloads/cognita/backend/__init__.py",
+          "downloads/cognita/backend/server/__init__.py", "downloads/cognita/backend/server/routers.py")
+    (tmp_path / "downloads/cognita/backend/server/app.py").write_text("from backend.server.routers import router\n")
+    assert find_project_root([tmp_path / "downloads/cognita"], tmp_path) == tmp_path / "downloads/cognita"
+    # imported by its own name (`from cognita.backend import ...`): a package, the project is above it
+    (tmp_path / "downloads/cognita/backend/server/app.py").write_text("from cognita.backend.server import routers\n")
+    assert find_project_root([tmp_path / "downloads/cognita"], tmp_path) == tmp_path / "downloads"
+
+
 def test_inside_another_projects_tests_the_cwd_or_the_given_path_is_the_project(tmp_path: Path) -> None:
     # fixture apps of a test suite: tests/fixtures/case/ belongs to no project above tests/
     touch(tmp_path, "pyproject.toml", "tests/fixtures/case/app/api/x.py")

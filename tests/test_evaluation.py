@@ -839,6 +839,8 @@ def test_a_prefix_that_cannot_be_computed_stays_in_the_path(monkeypatch: pytest.
         "{?getattr(conf, 'PREFIX')}/items",
         "{?getattr(conf, 'SUB')}/export",  # a sub-app mounted at a path only known at run time
     ]
+    # the mount table writes such a path as the route table does (not the expression's bare text)
+    assert [m.path for m in result.mounts] == ["{?getattr(conf, 'SUB')}"]
 
 
 def test_a_route_no_include_serves_is_never_included_only_when_every_include_was_seen(
@@ -907,10 +909,98 @@ def test_attribute_writes_on_module_objects() -> None:
 
 def test_a_setting_written_in_main_is_either_value(monkeypatch: pytest.MonkeyPatch) -> None:
     """FastChat's `app_settings.api_keys = args.api_keys` in `main()`: the key check runs or not depending on a
-    value only known at run time (no RG002 'never rejects' from the class default); `config.prefix = "/v2"` at
-    the top of config.py: the routes another module makes are under /v2, a router made at config.py's top level
-    keeps `{?config.prefix}`."""
+    value only known at run time (no RG002 'never rejects' from the class default): HTTPBearer rejects a request
+    without credentials, and one with a forged key only when keys are set, so the route is unverified naming the
+    setting; `config.prefix = "/v2"` at the top of config.py: the routes another module makes are under /v2; a
+    router made at config.py's top level is either value: one route under each path, its alternatives
+    (`config.prefix == '/v1'` or `'/v2'`)."""
     result = _analyze("attribute_writes", monkeypatch)
-    assert sorted((r.path, r.state) for r in result.routes) == [
-        ("/v2/models", "protected"), ("{?config.prefix}/export", "unprotected")]
+    assert sorted((r.path, r.state, r.conditions) for r in result.routes) == [
+        ("/v1/export", "unprotected", ("config.prefix == '/v1'",)),
+        ("/v2/export", "unprotected", ("config.prefix == '/v2'",)), ("/v2/models", "unverified", ())]
+    assert "`app_settings.api_keys` (app/security.py:11)" in next(r.reason for r in result.routes
+                                                                   if r.path == "/v2/models")
     assert [f.rule_id for f in result.findings] == ["RG001"]
+
+
+def test_a_path_chosen_at_run_time_is_one_route_per_alternative(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`prefix="/v1" if settings.VERSIONED else ""`, a prefix bound under `if`/`else` (at module level: not the
+    text of its last binding) or rebound from its own value under an `if` (`PREFIX += "/old"`),
+    `APIRouter(prefix=f"/api/{settings.VERSION}")` with `VERSION = "v2" if ... else "v1"`, a mount path, a route's
+    own path (decorator and `add_api_route`): one route per alternative, each under the tests choosing it, the
+    others' paths its alternatives; one test choosing two parts (the router's prefix and the route's path by
+    `settings.LEGACY`) gives the two paths it can, not four. Counted and reported once. A choice of more
+    alternatives than MAX_PATH_CHOICES is one `{?text}`."""
+    from routeguard_lint.model import counted
+    from routeguard_lint.report.json_report import route_counts
+
+    monkeypatch.chdir(EVALUATION.parent / "paths" / "prefix_alternatives")
+    result = analyze([Path(".")])
+    routes = {r.path: r for r in result.routes}
+    chosen = {path: (r.conditions, r.alternatives) for path, r in routes.items()}
+    assert chosen == {
+        "/items": (("not settings.VERSIONED",), ("/v1/items",)),
+        "/v1/items": (("settings.VERSIONED",), ("/items",)),
+        "/legacy/users/": (("settings.LEGACY",), ("/users/",)),
+        "/users/": (("not settings.LEGACY",), ("/legacy/users/",)),
+        "/api/v1/reports/daily": (("not VERSIONED",), ("/api/v2/reports/daily",)),
+        "/api/v2/reports/daily": (("VERSIONED",), ("/api/v1/reports/daily",)),
+        "/sub/export": (("not settings.LEGACY",), ("/old-sub/export",)),
+        "/old-sub/export": (("settings.LEGACY",), ("/sub/export",)),
+        "/admin/audit": (("not settings.LEGACY",), ("/legacy/admin/audit-log",)),
+        "/legacy/admin/audit-log": (("settings.LEGACY",), ("/admin/audit",)),
+        "/admin/statistics": (("not settings.LEGACY", "not settings.VERSIONED"),
+                              ("/legacy/admin/stats", "/admin/stats", "/legacy/admin/statistics")),
+        "/admin/stats": (("not settings.LEGACY", "settings.VERSIONED"),
+                         ("/legacy/admin/stats", "/legacy/admin/statistics", "/admin/statistics")),
+        "/legacy/admin/statistics": (("settings.LEGACY", "not settings.VERSIONED"),
+                                     ("/legacy/admin/stats", "/admin/stats", "/admin/statistics")),
+        "/legacy/admin/stats": (("settings.LEGACY", "settings.VERSIONED"),
+                                ("/admin/stats", "/legacy/admin/statistics", "/admin/statistics")),
+        "{?REGIONS.get(os.environ.get('REGION'), '/eu')}/tenants": ((), ()),
+        # rebound from its own value: `if settings.LEGACY: PREFIX += "/old"`, `if ...: base = base + "/v2"`
+        "/weekly/summary": (("not settings.LEGACY",), ("/weekly/old/summary",)),
+        "/weekly/old/summary": (("settings.LEGACY",), ("/weekly/summary",)),
+        "/archive/list": (("not settings.VERSIONED",), ("/archive/v2/list",)),
+        "/archive/v2/list": (("settings.VERSIONED",), ("/archive/list",)),
+    }
+    assert [r.path for r in counted(result.routes)] == [
+        "/admin/audit", "/admin/statistics", "/api/v1/reports/daily", "/archive/list", "/items", "/legacy/users/",
+        "/old-sub/export", "/weekly/old/summary", "{?REGIONS.get(os.environ.get('REGION'), '/eu')}/tenants"]
+    assert route_counts(result.routes) == {"total": 9, "protected": 2, "public": 0, "unprotected": 7,
+                                           "unverified": 0}
+    rg001 = sorted(f.message.split(" is not")[0] for f in result.findings if f.rule_id == "RG001")
+    assert rg001 == ["GET /api/v1/reports/daily (or /api/v2/reports/daily: its path is chosen at run time)",
+                     "GET /archive/list (or /archive/v2/list: its path is chosen at run time)",
+                     "GET /items (or /v1/items: its path is chosen at run time)",
+                     "GET /legacy/users/ (or /users/: its path is chosen at run time)",
+                     "GET /old-sub/export (or /sub/export: its path is chosen at run time)",
+                     "GET /weekly/old/summary (or /weekly/summary: its path is chosen at run time)",
+                     "GET {?REGIONS.get(os.environ.get('REGION'), '/eu')}/tenants"]
+    assert [(m.path, m.conditions) for m in result.mounts] == [("/old-sub", ("settings.LEGACY",)),
+                                                               ("/sub", ("not settings.LEGACY",))]
+
+
+def test_an_augmented_assignment_at_module_level_rebinds_the_name() -> None:
+    """`PREFIX += "/v1"` at module level is `PREFIX = PREFIX + "/v1"` (it was not in the facts: the name kept its
+    first value); under an `if`, the two values the program may leave it with."""
+    index = _index("import os\nPREFIX = '/api'\nPREFIX += '/v1'\nLEGACY = '/x'\n"
+                   "if os.environ.get('L'):\n    LEGACY += '/old'\n")
+    assert index.string(ir.Name("PREFIX"), Ctx("m")) == "/api/v1"
+    assert index.string(ir.Name("LEGACY"), Ctx("m")) is None  # not the text of one of its values
+    from routeguard_lint.routes.literals import Literals
+
+    choices = Literals(index).path_choices(ir.Name("LEGACY"), Ctx("m"), "m.py:9")
+    assert [(c.text, c.tests) for c in choices] == [("/x", ("not os.environ.get('L')",)),
+                                                    ("/x/old", ("os.environ.get('L')",))]
+
+
+def test_a_module_level_collection_rebound_from_itself_keeps_its_elements() -> None:
+    """`ROUTERS = [a]` then `ROUTERS += [b]` (or `ROUTERS = ROUTERS + [c]`): each binding that always runs, read
+    from the collection before it; one under an `if` (which may not run) adds nothing."""
+    from routeguard_lint.routes.literals import Literals
+
+    index = _index("import os\nROUTERS = ['a']\nROUTERS += ['b']\nif os.environ.get('X'):\n    ROUTERS += ['x']\n"
+                   "ROUTERS = ROUTERS + ['c']\n")
+    items = Literals(index).items(ir.Name("ROUTERS"), Ctx("m"))
+    assert [index.string(item, Ctx("m")) for item in items] == ["a", "b", "c"]

@@ -79,6 +79,14 @@ def test_route_inventory_matches_fastapi(case: Path, monkeypatch: pytest.MonkeyP
     assert not missing and not extra, (
         f"{case_id(case)}\nonly in FastAPI:\n{_fmt(missing)}\nonly in routeguard:\n{_fmt(extra)}"
     )
+    # A route whose path is chosen at run time is listed once per alternative path (each under its conditions); it is
+    # one route of the app: the import takes one alternative, which must be among them.
+    for r in result.routes:
+        if r.alternatives and getattr(r, "reachable", True):
+            scheme = None if (tuple(r.methods), r.path) in unverified else r.scheme
+            paths = (r.path, *r.alternatives)
+            assert any(any(o[0] == tuple(r.methods) and o[2] == scheme and _fits(o, (o[0], p, o[2])) for o in oracle)
+                       for p in paths), f"{case_id(case)}: FastAPI has none of {paths} ({','.join(r.methods)})"
 
 
 def _fits(route: tuple[tuple[str, ...], str, bool | None], pattern: tuple[tuple[str, ...], str, bool | None]) -> bool:

@@ -202,7 +202,8 @@ def test_routes_json_shape_and_summary():
     assert list(data) == ["routes", "mounts", "summary"]
     assert data["mounts"] == []  # no mounts given
     keys = ["methods", "path", "handler", "file", "line", "state", "protected", "public",
-            "public_reason", "reason", "auth", "dependencies", "conditions", "reachable", "scheme", "app"]
+            "public_reason", "reason", "auth", "dependencies", "conditions", "alternatives", "reachable", "scheme",
+            "app"]
     assert all(list(r) == keys for r in data["routes"])
     # sorted by RouteInfo.sort_key(): path first
     assert [r["path"] for r in data["routes"]] == ["/admin/{id}", "/health", "/users", "/webhook"]
@@ -605,3 +606,21 @@ def test_reporters_are_deterministic_and_order_independent(tmp_path, monkeypatch
         again = outputs(shuffled(findings, seed), quiet, shuffled(routes, seed),
                         tuple(shuffled(list(RULES), seed)))
         assert [a.encode() for a in again] == [f.encode() for f in first]
+
+
+def test_the_alternatives_of_one_route_are_counted_once():
+    """A route whose path is chosen at run time is listed once per path, each naming the others; the summaries
+    (JSON, `check`'s JSON, text) count it once."""
+    from routeguard_lint.report.json_report import route_counts
+    from routeguard_lint.report.text import route_summary
+
+    base = RouteInfo(("GET",), "/items", "app.items", "app/items.py", 3, 1, "unprotected", None, (), "no deps",
+                     conditions=("not settings.VERSIONED",), alternatives=("/v1/items",))
+    other = dataclasses.replace(base, path="/v1/items", conditions=("settings.VERSIONED",), alternatives=("/items",))
+    plain = dataclasses.replace(base, path="/users", conditions=(), alternatives=(), state="protected")
+    data = json.loads(routes_json([other, base, plain]))
+    assert [(r["path"], r["alternatives"]) for r in data["routes"]] == [
+        ("/items", ["/v1/items"]), ("/users", []), ("/v1/items", ["/items"])]
+    assert data["summary"] == {"routes": 2, "protected": 1, "public": 0, "unprotected": 1, "unverified": 0}
+    assert route_counts([base, other, plain])["total"] == 2
+    assert route_summary([base, other, plain]).startswith("2 routes: 1 protected, 0 public, 1 unprotected")

@@ -563,6 +563,7 @@ def route_info(route: Route, graph: Graph) -> RouteInfo:
         auth=verdict.chain, reason=verdict.reason, dependencies=tuple(deps), conditions=route.conditions,
         reachable=route.reachable, scheme=verdict.scheme,
         app=graph.apps[route.apps[-1]].label if route.apps and route.apps[-1] in graph.apps else None,
+        alternatives=route.alternatives,
     )
 
 

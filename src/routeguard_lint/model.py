@@ -6,6 +6,7 @@ serialise. Reporters only ever see these types.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -81,6 +82,10 @@ class RouteInfo:
     reachable: bool = True  # False when the router is never included into an app
     scheme: bool = False  # a fastapi.security scheme is somewhere in the dependency tree
     app: str | None = None  # the app serving it, when the project makes several (routes/apps.py)
+    # for a route whose path the program chooses at run time between known strings (`prefix="/v1" if c else ""`):
+    # the other paths it may have instead, each listed as a route of its own under its tests (`conditions`); the
+    # app has it under one of them, so the alternatives of one route are counted once (`counted`)
+    alternatives: tuple[str, ...] = ()
 
     @property
     def protected(self) -> bool:
@@ -92,6 +97,12 @@ class RouteInfo:
 
     def sort_key(self) -> tuple[str, tuple[str, ...], str, int, str, str]:
         return (self.path, self.methods, self.file, self.line, self.handler, self.app or "")
+
+
+def counted(routes: Iterable[RouteInfo]) -> list[RouteInfo]:
+    """The routes of the running apps, each once: of the alternatives of one route (`RouteInfo.alternatives`),
+    the one whose path sorts first stands for it in counts."""
+    return [route for route in routes if not route.alternatives or route.path < min(route.alternatives)]
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,20 @@ CREDENTIAL_HEADERS = re.compile(
 # Cookie names that carry a credential (a session id, a token).
 CREDENTIAL_COOKIES = re.compile(
     r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)
+# ... unless the name says it carries an anti-forgery (CSRF) token: the page hands one to anyone who loads it (or
+# the check compares a cookie with a header the same client sends), so it proves no identity (`X-CSRF-Token`,
+# `csrftoken`, `XSRF-TOKEN`).
+ANTI_FORGERY = re.compile(r"(csrf|xsrf)", re.IGNORECASE)
+# Header names that carry an identity a reverse proxy or gateway in front of the app asserts after authenticating
+# the user itself (forward auth: nginx `auth_request`, oauth2-proxy, Authelia, Authentik, Cloudflare Access, IAP,
+# Azure App Service, Tailscale): the app takes the value as sent, so it is only as good as that proxy.
+PROXY_IDENTITY_HEADERS = re.compile(
+    r"^(remote-(user|role|roles|groups|email|name)|x-remote-(user|role|roles|groups|email)|"
+    r"x-forwarded-(user|email|groups|preferred-username)|x-auth-request-(user|email|groups|preferred-username)|"
+    r"x-webauth-(user|email|name|role|groups)|x-authentik-(username|email|groups|uid|name)|"
+    r"x-authenticated-(user|userid|email|groups)|cf-access-authenticated-user-email|"
+    r"x-goog-authenticated-user-(email|id)|x-ms-client-principal(-name|-id)?|tailscale-user-(login|name)|"
+    r"x-pomerium-claim-[a-z0-9-]+|x-vouch-user)$")
 # Query (and path) parameter names that carry a credential: `?token=`, `?api_key=`, a WebSocket ticket.
 CREDENTIAL_QUERY = re.compile(
     r"(^|_)(token|access_?token|refresh_?token|id_?token|auth_?token|api_?key|apikey|api_?token|password|"
@@ -87,6 +101,9 @@ SCHEME_NAMES = frozenset({
 })
 # A request body that carries a user's password: what a login endpoint takes.
 PASSWORD_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
+# FastAPI's own models of a credential, by their fields: `Depends()` on one (`creds: Annotated[
+# HTTPBasicCredentials, Depends()]`) makes FastAPI fill it from the request (its fields become query parameters).
+CREDENTIAL_MODEL_FIELDS = {"HTTPBasicCredentials": ("username", "password")}
 
 # Library calls that raise on a bad credential (they verify a signature or a password).
 VERIFYING_CALLS = re.compile(
@@ -99,6 +116,10 @@ SIGNATURE_CALLS = re.compile(
     r"svix(\..*)?\.Webhook\.verify|standardwebhooks(\..*)?\.verify|"
     r"slack_sdk\.signature\.SignatureVerifier\.is_valid(_request)?|twilio\.request_validator\.RequestValidator\.validate|"
     r"github_webhooks?(\..*)?\.verify\w*)$")
+# Header names that carry a webhook's signature over the body (`Stripe-Signature`, `X-Hub-Signature-256`,
+# `Svix-Signature`, `X-Slack-Signature`, `X-Signature-Ed25519`, `X-Shopify-Hmac-Sha256`); not `X-Signature-Version`.
+SIGNATURE_HEADERS = re.compile(
+    r"^([a-z0-9]+-)*(signature|hmac)(-(sha)?(1|256|512)|-ed25519|-v[0-9]+)?$")
 # Library calls that sign a token (what a login or password-recovery endpoint hands out).
 TOKEN_ISSUING_CALLS = re.compile(
     r"^((jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|joserfc\.jwt|itsdangerous|pyjwt)(\..*)?\."
@@ -120,20 +141,33 @@ def is_credential(source: Source | str, name: str | None) -> bool:
     if name is None:
         return False
     if source is Source.HEADER:
-        return CREDENTIAL_HEADERS.match(_normal_header(name)) is not None
+        return CREDENTIAL_HEADERS.match(_normal_header(name)) is not None and ANTI_FORGERY.search(name) is None
     if source is Source.COOKIE:
-        return CREDENTIAL_COOKIES.search(name) is not None
+        return CREDENTIAL_COOKIES.search(name) is not None and ANTI_FORGERY.search(name) is None
     return CREDENTIAL_QUERY.search(name) is not None and NOT_CREDENTIAL_QUERY.search(name) is None
 
 
 # The name of a setting that holds a header or cookie name (`settings.USER_SESSION_COOKIE_KEY`,
 # `API_KEY_HEADER_NAME`), when its value cannot be read: the name says what the header or cookie carries.
-CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access)", re.IGNORECASE)
+CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|credential|secret|access|refresh)",
+                                    re.IGNORECASE)
+# A request body field that holds a refresh token (a token refresh or logout takes it in the body).
+REFRESH_TOKEN_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
+
+
+def is_proxy_identity(name: str) -> bool:
+    """A header whose name says a proxy in front of the app sets it to the authenticated user (or role)."""
+    return PROXY_IDENTITY_HEADERS.match(_normal_header(name)) is not None
 
 
 def is_credential_setting(name: str) -> bool:
     """A setting (constant) whose name says it holds the name of a credential header or cookie."""
-    return CREDENTIAL_KEY_SETTING.search(name) is not None
+    return CREDENTIAL_KEY_SETTING.search(name) is not None and ANTI_FORGERY.search(name) is None
+
+
+def is_signature_header(name: str) -> bool:
+    """A header whose name says it carries a signature of the request body (see `SIGNATURE_HEADERS`)."""
+    return SIGNATURE_HEADERS.match(_normal_header(name)) is not None
 
 
 def is_verifying_call(qualname: str) -> bool:

@@ -30,13 +30,16 @@ from routeguard_lint.auth.optional_auth import (
     optional_params,
 )
 from routeguard_lint.auth.public import Public
+from routeguard_lint.auth.settings import Identity, SettingTests
+from routeguard_lint.auth.signature import Signatures
 from routeguard_lint.auth.state_memo import StateMemo
+from routeguard_lint.auth.static_page import StaticPages
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import FuncV
+from routeguard_lint.project.index import Ctx, FuncV
 from routeguard_lint.routes.model import Child, NodeKind, ParamKind, walk
-from routeguard_lint.vocabulary import Source, is_credential
+from routeguard_lint.vocabulary import Source, is_credential, is_proxy_identity
 
 if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Graph, Route
@@ -60,6 +63,9 @@ class Answer(str, Enum):
     """What a request meets on its way to the handler."""
 
     REJECTED = "rejected"  # on every path
+    # on every path rejected, or answered with a response written in the code before the handler did any work
+    # (`auth.answered`): what the client gets may be a 2xx, but nothing the route protects is served
+    ANSWERED = "answered"
     REACHES = "reaches"  # the handler, on some path
     UNKNOWN = "unknown"  # the path goes through code the analysis cannot resolve
 
@@ -118,7 +124,7 @@ def judge(graph: Graph) -> Judgement:
     """The verdict on every route of `graph`. A route whose tree chooses a dependency between alternatives at
     run time (an ALTERNATIVES node) is judged once per choice, each on its own copy of the tree (`worlds`), and
     the answers are combined (`combined`)."""
-    worlds: dict[int, list[tuple[tuple[str, ...], Route]] | None] = {}
+    worlds: dict[int, list[tuple[Tests, Route]] | None] = {}
     judged: list[Route] = []
     for route in graph.routes:
         if route.root is not None and any(n.kind is NodeKind.ALTERNATIVES for n in walk(route.root)):
@@ -136,7 +142,7 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
-                      StateMemo(graph.index, calls))
+                      StateMemo(graph.index, calls), calls, Signatures(graph.index, calls), StaticPages(calls))
     for route in judged:
         if route.root is None:
             continue
@@ -148,10 +154,13 @@ def judge(graph: Graph) -> Judgement:
         if route.root is not None and forged_reaches(route.root, judgement):
             reach.update(id(n) for n in walk(route.root))
     judgement.forged_reach = frozenset(reach)
+    settled = _settled(graph, [w for ws in worlds.values() for w in ws or ()], judgement, libraries,
+                       SettingTests(graph.index, flow.environment))
     for route in graph.routes:
         if id(route) in worlds:
             judged_worlds = worlds[id(route)]
-            verdict = combined(route, [(tests, decide(world, judgement, context)) for tests, world in judged_worlds]) \
+            verdict = combined(route, [(tests, decide(world, settled.get(id(world), judgement), context))
+                                       for tests, world in judged_worlds]) \
                 if judged_worlds is not None else _too_many(route)
         else:
             verdict = decide(route, judgement, context)
@@ -162,6 +171,43 @@ def judge(graph: Graph) -> Judgement:
         judgement.verdicts[id(route)] = verdict
     _handler_choices(graph.routes, judgement.verdicts)
     return judgement
+
+
+def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgement, libraries: dict[int, Match],
+             settings: SettingTests) -> dict[int, Judgement]:
+    """For each choice of a route's dependencies whose tests say what settings that never change once the app
+    runs are (`if settings.AUTH_ENABLED: auth = Auth0(...)`): the judgement with its tree walked again taking them
+    so, by `id(world)`; a later test of the same setting on the same path (the resolver's `if not
+    settings.AUTH_ENABLED: return system`) is then decided. Choices saying the same are walked together."""
+    groups: dict[frozenset[tuple[Identity, bool]], list[Route]] = {}
+    for tests, world in worlds:
+        said: dict[Identity, bool] = {}
+        for test in tests:
+            for identity, value in settings.assumed(test.text, test.path, test.line).items():
+                if said.setdefault(identity, value) != value:
+                    break  # two choices on one path that contradict each other: nothing is taken
+            else:
+                continue
+            said = {}
+            break
+        if said and world.root is not None:
+            groups.setdefault(frozenset(said.items()), []).append(world)
+    out: dict[int, Judgement] = {}
+    for said_items, members in groups.items():
+        said = dict(said_items)
+
+        def assumed(expr: ir.Expr, ctx: Ctx, said: dict[Identity, bool] = said) -> bool | None:
+            identity = settings.identity(expr, ctx)
+            return said.get(identity) if identity is not None else None
+
+        nodes = anonymous_requests(graph.index, members, libraries, make_flow(graph.index, assumed=assumed),
+                                   assumed=assumed)
+        taken = replace(judgement, nodes={**judgement.nodes, **nodes})
+        roots = {id(w.root) for w in members}
+        reach = {id(w.root) for w in members if w.root is not None and forged_reaches(w.root, taken)}
+        taken = replace(taken, forged_reach=(judgement.forged_reach - roots) | reach)
+        out.update((id(w), taken) for w in members)
+    return out
 
 
 def _library_matches(routes: list[Route]) -> dict[int, Match]:
@@ -207,8 +253,24 @@ def _handler_choices(routes: list[Route], verdicts: dict[int, Verdict]) -> None:
 MAX_WORLDS = 16
 
 
-def choose(node: DepNode, memo: dict[int, list[tuple[tuple[str, ...], DepNode]]], stack: frozenset[int]
-           ) -> list[tuple[tuple[str, ...], DepNode]]:
+@dataclass(frozen=True)
+class Test:
+    """The test under which a run-time choice takes one alternative (source text), and where the choice is made."""
+
+    text: str
+    path: str | None = None
+    line: int | None = None
+
+
+Tests = tuple[Test, ...]
+
+
+def shown(tests: Tests) -> str:
+    return " and ".join(t.text for t in tests)
+
+
+def choose(node: DepNode, memo: dict[int, list[tuple[Tests, DepNode]]], stack: frozenset[int]
+           ) -> list[tuple[Tests, DepNode]]:
     """Each tree `node` can be at run time, with the tests that choose it: an ALTERNATIVES node is each of its
     alternatives, a node above one is a copy of itself per combination of its children's choices (the copies
     are new objects, so what the judgement learns about them is kept apart); a node with no choice below it is
@@ -220,10 +282,10 @@ def choose(node: DepNode, memo: dict[int, list[tuple[tuple[str, ...], DepNode]]]
         return [((), node)]
     inner = stack | {id(node)}
     if node.kind is NodeKind.ALTERNATIVES:
-        out = [((test, *tests), chosen) for child, test in node.children
+        out = [((Test(test, node.path, node.line), *tests), chosen) for child, test in node.children
                for tests, chosen in choose(child, memo, inner)]
     else:
-        combos: list[tuple[tuple[str, ...], list[Child]]] = [((), [])]
+        combos: list[tuple[Tests, list[Child]]] = [((), [])]
         changed = False
         for child, via in node.children:
             options = choose(child, memo, inner)
@@ -250,7 +312,7 @@ def _too_many(route: Route) -> Verdict:
 _UNKNOWN_PREFIX = "whether a request without credentials is rejected cannot be told: "
 
 
-def combined(route: Route, verdicts: list[tuple[tuple[str, ...], Verdict]]) -> Verdict:
+def combined(route: Route, verdicts: list[tuple[Tests, Verdict]]) -> Verdict:
     """The verdict on a route judged once per run-time choice of its dependencies: protected when every
     choice is, unprotected (or public) when every choice is, else unverified, naming the tests that choose and
     what each choice gets."""
@@ -263,17 +325,17 @@ def combined(route: Route, verdicts: list[tuple[tuple[str, ...], Verdict]]) -> V
         answer = forged.pop() if len(forged) == 1 else Answer.UNKNOWN
         if first.state is AuthState.PROTECTED:
             reason = f"every dependency {where} may be at run time authenticates: " + "; ".join(
-                f"if {' and '.join(tests)}: {v.reason.removeprefix('authenticated by ')}" for tests, v in verdicts)
+                f"if {shown(tests)}: {v.reason.removeprefix('authenticated by ')}" for tests, v in verdicts)
             chain = (f"each alternative of {where}: " + " / ".join(" -> ".join(v.chain) for _t, v in verdicts),)
             return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=chain, scheme=scheme)
         return replace(first, reason=f"whichever dependency {where} is at run time: {first.reason}", forged=answer,
                        scheme=scheme)
-    shown = "; ".join(f"if {' and '.join(tests)}: {v.state}" +
-                      (f" ({v.reason.removeprefix(_UNKNOWN_PREFIX)})" if v.state is AuthState.UNVERIFIED else "")
-                      for tests, v in verdicts[:4])
+    listed_ = "; ".join(f"if {shown(tests)}: {v.state}" +
+                        (f" ({v.reason.removeprefix(_UNKNOWN_PREFIX)})" if v.state is AuthState.UNVERIFIED else "")
+                        for tests, v in verdicts[:4])
     more = f" (and {len(verdicts) - 4} more)" if len(verdicts) > 4 else ""
     return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on which "
-                   f"dependency {where} is at run time, chosen by a test the analysis cannot decide: {shown}{more}",
+                   f"dependency {where} is at run time, chosen by a test the analysis cannot decide: {listed_}{more}",
                    Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
 
 
@@ -327,7 +389,7 @@ def _cred_path(node: DepNode, seen: set[int], judgement: Judgement) -> list[DepN
     analysis computes, so no source node of its own)."""
     facts = judgement.node(node)
     if node.credential or id(node) in judgement.libraries or \
-            ((facts.consumes or facts.middleware) and facts.anonymous is True):
+            ((facts.consumes or facts.middleware or facts.carrier) and facts.anonymous is True):
         return [node]
     if id(node) in seen:
         return None
@@ -349,6 +411,9 @@ class Context:
     dynamic: Dynamic
     public: Public
     state: StateMemo
+    calls: Calls
+    signatures: Signatures
+    static: StaticPages
 
 
 def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
@@ -364,14 +429,27 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
     library = judgement.libraries.get(id(chain[-1]))
     if library is not None:
         authenticated += f" (documented behaviour of {library.model.name}: {library.model.source})"
+    answered = judgement.node(root).answered
+    rejected = Answer.ANSWERED if answered else Answer.REJECTED
+    if answered:
+        lines = ", ".join(str(n) for n in answered)
+        authenticated += f"; a request without credentials is otherwise answered with a response written in " \
+                         f"the code, before the handler does any work ({root.path}:{lines})"
     if id(root) in judgement.forged_reach:
         # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
         # that lets a forged credential through is RG002's finding
         return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
-                       f"with an arbitrary forged value reaches the handler (RG002)", Answer.REJECTED,
+                       f"with an arbitrary forged value reaches the handler (RG002)", rejected,
                        Answer.REACHES, chain=labels, scheme=scheme)
-    return Verdict(AuthState.PROTECTED, authenticated, Answer.REJECTED, Answer.REJECTED, chain=labels,
-                   scheme=scheme)
+    gated = forged_gates(root, judgement)
+    if gated:
+        # (a) rejected, (b) decided by a setting: protected needs both, so the route is unverified, naming it
+        more = f" (and {len(gated) - 2} more)" if len(gated) > 2 else ""
+        return Verdict(AuthState.UNVERIFIED, f"a request without credentials is rejected ({authenticated}); one "
+                       f"with a forged credential gets through only on a path chosen by a test the analysis cannot "
+                       f"decide, which does not depend on the request: " + "; ".join(gated[:2]) + more,
+                       rejected, Answer.UNKNOWN, scheme=scheme)
+    return Verdict(AuthState.PROTECTED, authenticated, rejected, rejected, chain=labels, scheme=scheme)
 
 
 def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str]:
@@ -390,11 +468,17 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     assert root is not None
     judgement = _fresh_request(root, judgement, context)
     nodes = list(walk(root))
-    scheme = any(n.kind is NodeKind.SCHEME for n in nodes)
+    scheme = any(n.kind is NodeKind.SCHEME or n.scheme_class is not None for n in nodes)  # as OpenAPI lists it
     chain = auth_chain(root, judgement)
     if chain:
         return _authenticated(root, chain, judgement, scheme)
     signed = context.public.signature([n for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)])
+    handed = context.signatures.handed(route) if not signed else None
+    if handed and handed.verified is None:  # a signature handed to code the analysis cannot read
+        return Verdict(AuthState.UNVERIFIED, _UNKNOWN_PREFIX + "; ".join(handed.unknown[:2]) +
+                       (f" (and {len(handed.unknown) - 2} more)" if len(handed.unknown) > 2 else ""),
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    signed = signed or (handed.verified if handed else None)
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
                        chain=(signed,), scheme=scheme)
@@ -407,9 +491,9 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
     unknown = _unknown_dependencies(deps, judgement)
-    if not unknown and not any(n.credential for n in deps):
+    if not unknown and not any(n.credential for n in deps) and not _proxy_identities(deps, context.calls):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
-        reason = context.public.flow_reason(route)
+        reason = context.public.flow_reason(route) or context.static.reason(route)
         if reason:
             return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason,
                            scheme=scheme)
@@ -435,6 +519,13 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         _optional(root, judgement, scheme)
     if designed is not None:
         return designed
+    trusted = _proxy_identities([*deps, root], context.calls)
+    if trusted:
+        return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected depends on a proxy "
+                       "in front of the app that authenticates the user and sets the identity headers read here: " +
+                       "; ".join(trusted[:2]) + (f" (and {len(trusted) - 2} more)"
+                       if len(trusted) > 2 else "") + "; the app takes them as sent, so a request that reaches it "
+                       "directly can carry any identity", Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     rejecting = _unproven_rejections(deps, judgement)
     if rejecting:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
@@ -455,7 +546,7 @@ def _explicit_default(exit_: Exit) -> bool:
         and value.truth() is False
 
 
-def _uses(func: Func | None, name: str) -> bool:
+def uses(func: Func | None, name: str) -> bool:
     """`func`'s body reads the parameter `name` (in a call, a test, a binding or a returned value)."""
     if func is None:
         return False
@@ -493,7 +584,7 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
             if by_construction(child):
                 # the optional user must be used (handed on, tested): a dependant that ignores it gains nothing
                 # from it, and what it serves is served to everyone
-                answers.append(_uses(node.func, via))
+                answers.append(uses(node.func, via))
                 found.append(child)
             else:
                 answers.append(covered(child, seen | {id(node)}))
@@ -561,6 +652,27 @@ def _state_memo_reasons(deps: list[DepNode], judgement: Judgement) -> list[str]:
     return sorted(out)
 
 
+def _proxy_identities(deps: list[DepNode], calls: Calls) -> list[str]:
+    """Dependencies (or the handler) that can refuse a request and read an identity header that a reverse proxy or
+    gateway in front of the app sets once it has authenticated the user (`remote-user`, `X-Forwarded-Email`;
+    forward auth): the app authenticates nobody itself, and whether the route is protected is the proxy's
+    doing, which the code does not show."""
+    out: set[str] = set()
+    for node in deps:
+        if node.kind not in (NodeKind.ROUTE, *_CALLABLE) or node.func is None:
+            continue
+        # a required `Header()` parameter FastAPI itself refuses a request without (422)
+        names = {source.alias or source.param.name for source in node.params
+                 if source.kind is ParamKind.HEADER and (node.rejects or not source.optional)
+                 and is_proxy_identity(source.alias or source.param.name)}
+        if node.rejects and node.func_module is not None:
+            names |= calls.identity_headers(FuncV(node.func_module, node.func.qualname))
+        if names:
+            shown = " and ".join(f"'{name}'" for name in sorted(names)[:2])
+            out.add(f"{node.label} decides on {shown}{_where(node)}")
+    return sorted(out)
+
+
 def _unproven_rejections(deps: list[DepNode], judgement: Judgement) -> list[str]:
     """Dependencies that refuse unauthenticated requests (`raise Unauthorized()`, a 401) on a condition the
     missing-credential walk could not decide: with them on the route, that a request without credentials
@@ -600,6 +712,29 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
         if facts.forged_rejects or not facts.forged_sure:
             return False
     return carries
+
+
+def forged_gates(root: DepNode, judgement: Judgement) -> list[str]:
+    """As `forged_reaches`, but where some consumer lets a forged credential through only on paths chosen by tests
+    that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): those tests, each with its
+    consumer; [] when a consumer rejects such a request, or lets it through on a path the analysis cannot tell
+    anything about, or none is gated."""
+    out: set[str] = set()
+    for node in walk(root):
+        if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
+                         NodeKind.REQUEST_USER) or node.calls_unknown:
+            return []
+        facts = judgement.node(node)
+        if node is root:
+            if facts.carries and facts.forged_rejects:
+                return []
+            continue
+        if not facts.carries or facts.forged_sure:
+            continue
+        if facts.forged_rejects or not facts.forged_gates:
+            return []
+        out.add(" or ".join(f"`{text}` ({where})" for text, where in facts.forged_gates) + f" for {node.label}")
+    return sorted(out)
 
 
 def _capability(route: Route, nodes: list[DepNode]) -> str | None:
@@ -729,11 +864,17 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
                    f"(dependencies seen: {names})"
         return f"it reads a credential ({what}) but nothing on that chain rejects a bad one " \
                f"(dependencies seen: {names})"
-    passing = sorted({n.label for n in callables if judgement.node(n).anonymous is True})
+    passing = sorted({n.label for n in callables
+                      if judgement.node(n).anonymous is True and not judgement.node(n).carrier})
     if passing:  # a credential it reads itself (a query token, the request's headers)
         verb = "reads a credential but lets" if len(passing) == 1 else "read a credential but let"
         return f"{listed(passing)} {verb} a request without one through, and the handler serves it"
+    carriers = sorted({n.label for n in callables if judgement.node(n).carrier})
+    if carriers:
+        return f"{listed(carriers)} keeps the request for a method that reads its credential, but nothing on the " \
+               f"way to the handler calls such a method (dependencies seen: {names})"
     return f"no dependency reaches a credential source (dependencies seen: {names})"
 
 
-__all__ = ["Answer", "AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge"]
+__all__ = ["Answer", "AuthState", "Judgement", "NodeAuth", "Outcome", "Verdict", "auth_chain", "decide", "judge",
+           "uses"]

@@ -11,21 +11,25 @@ from __future__ import annotations
 from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
-from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.project.index import ClassV, Ctx, FuncV, InstanceV
 from routeguard_lint.routes.middleware import MiddlewareReader, Role
 from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
 
-def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | None, str | None]:
+def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None = None
+                    ) -> tuple[Role, int | None, str | None]:
     """Walk the handler with the credential missing: does the request reach the next app? A middleware that
     hands it on only where a setting the analysis cannot read says so (it rejects it when every such setting
-    enforces authentication, see `Flow.closed_gates`) is unknown, with those settings."""
+    enforces authentication, see `Flow.closed_gates`) is unknown, with those settings. A method's `self` is
+    `made`, the object Starlette makes of the class (`self.password` is what its `__init__` stored)."""
     calls = reader.calls
     func = reader.index.func(fv)
     if func is None or not calls.reads_credential(fv):
         return Role.OTHER, None, None
     params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
+    this: str | None = None
     if func.class_name is not None and params and params[0].name in ("self", "cls"):
+        this = params[0].name
         params = params[1:]
     names = [p.name for p in params]
     request = names[0] if names else None
@@ -41,16 +45,20 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV) -> tuple[Role, int | No
     flow = Flow(reader.index, calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting, next_app=next_app,
                 decide=lambda expr, where: _test_value(reader, expr, where))
     env = {request: AV("obj", None, True)} if request else {}
+    if this is not None and made is not None and isinstance(made.cls, ClassV):
+        env[this] = flow.constructed(made.cls, made)
     outcome = flow.run(fv, env)
     if not outcome.reached:
         rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
         return (Role.AUTH, None, None) if rejects else (Role.OBSERVER, None, None)
+    # the next app reached only past tests that do not depend on the request (`if not self.password: return
+    # await call_next(request)`): when every such setting enforces authentication, is it still reached?
+    flow.gates_closed = True
+    closed = flow.run(fv, env)
+    if not closed.reached and closed.assumed:
+        gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
+        return Role.UNKNOWN, None, gate
     if any(sure for _line, sure in outcome.reached):
-        flow.gates_closed = True
-        closed = flow.run(fv, env)
-        if not closed.reached and closed.assumed:
-            gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
-            return Role.UNKNOWN, None, gate
         return Role.OBSERVER, None, None
     return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None
 

@@ -56,6 +56,8 @@ class AV:
             return False
         if self.kind == "unk" and self.value is TRUTHY:
             return True
+        if self.kind == "unk" and self.value is FALSY:
+            return False
         if self.kind == "forged":
             return True  # an attacker's credential: present, non-empty, well-formed
         if self.kind == "const":
@@ -77,6 +79,17 @@ class _Truthy:
 
 
 TRUTHY = _Truthy()
+
+
+class _Falsy:
+    """`AV.value` of an "unk" whose value is unknown but false (a setting a chosen alternative's test says is off:
+    `None`, `False` or `""`, whichever)."""
+
+    def __repr__(self) -> str:
+        return "<falsy>"
+
+
+FALSY = _Falsy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +264,9 @@ class Flow:
         self.gates_closed = False
         # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
         self.responding: FuncV | None = None
+        # what the walked path already knows of settings that never change once the app runs (the alternative of a
+        # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
+        self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
@@ -439,10 +455,29 @@ class Flow:
             args = [self._argument(a, ctx, where) for a in made.call.args]
             kwargs = {k: self._argument(v, ctx, where) for k, v in made.call.kwargs if k != "**"}
             walk = _Walk(self, init, func, {}, 0, UNK)
-            attrs = dict(walk._init_attrs(cls, init, func, args, kwargs, 0))
+            attrs = dict(walk._init_attrs(cls, init, func, args, kwargs, 0, made.call))
+            out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
+        elif not isinstance(init, FuncV):  # the library's `__init__` makes it
+            attrs = dict(self.scheme_init(cls, None, lambda e: UNK) if made is None else self.scheme_init(
+                cls, made.call, lambda e: self._argument(e, Ctx(made.module, made.scope),
+                                                         f"{self.index.path_of(made.module)}:{made.call.line}")))
             out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
         self._constructed[key] = out
         return out
+
+    def scheme_init(self, owner: ClassV, call: ir.Call | None, value: Callable[[ir.Expr], AV]) -> list[tuple[str, AV]]:
+        """What the `__init__` of a `fastapi.security` scheme that `owner` derives from stores on `self` when `call`
+        (`super().__init__(...)`, or the construction itself; None: no arguments) reaches it: `self.auto_error`,
+        the `auto_error` keyword (every scheme takes it, True by default). A positional argument list, or
+        `**kwargs`, leaves it unknown."""
+        if not any(is_fastapi_name(base, SCHEME_NAMES) for base in self.index.external_bases(owner)):
+            return []
+        given = dict(call.kwargs) if call is not None else {}
+        if "auto_error" in given:
+            return [("auto_error", value(given["auto_error"]))]
+        if "**" in given:
+            return [("auto_error", UNK)]
+        return [("auto_error", AV("const", True))]
 
     def _argument(self, expr: ir.Expr, ctx: Ctx, where: str) -> AV:
         """A construction argument, read where the construction is written: a literal the evaluator knows, else
@@ -676,7 +711,7 @@ class _Walk:
         if not value.taint and not names_in(test) & self._inputs():
             # shown as the test that lets the request through (the setting that turns the check off)
             opening = (test.value if isinstance(test, ir.Not) else ir.Not(test)) if want else test
-            taken.append((ir.show(opening, 60), where))
+            taken.append((ir.show(opening, 60), where + self._settings_in(test)))
             return want
         if isinstance(test, ir.Not):
             inner = self._assume(test.value, not want, where, taken, depth + 1)
@@ -720,12 +755,39 @@ class _Walk:
             if isinstance(value.value, Setting):  # a setting the caller passed in (`allow_anonymous=enabled()`)
                 out.append((value.value.text, value.value.where))
             elif not names_in(test) & self._inputs():  # a setting, not a request input or a factory's argument
-                out.append((ir.show(test, 60), where))
+                out.append((ir.show(test, 60), where + self._settings_in(test)))
         elif isinstance(test, ir.BoolOp):
             for part in test.values:
                 self._gate(part, where, out, depth + 1)
         elif isinstance(test, ir.Not):
             self._gate(test.value, where, out, depth + 1)
+
+    def _settings_in(self, test: ir.Expr, depth: int = 0) -> str:
+        """What the object's attributes a test reads hold, when the walk knows them as settings read elsewhere
+        (`self.password`, stored by `__init__` from `get_secret("APP_PASSWORD")`): "; self.password is
+        `get_secret("APP_PASSWORD")` (app/auth.py:15)"."""
+        if depth > 4:
+            return ""
+        if isinstance(test, ir.Not):
+            return self._settings_in(test.value, depth + 1)
+        if isinstance(test, ir.BoolOp):
+            return "".join(dict.fromkeys(self._settings_in(v, depth + 1) for v in test.values))
+        if isinstance(test, ir.Compare):
+            return "".join(dict.fromkeys(self._settings_in(v, depth + 1) for v in (test.left, *test.comparators)))
+        if isinstance(test, ir.Attr):
+            value = self.eval(test)
+            if isinstance(value.value, Setting) and value.value.text != ir.show(test, 60):
+                return f"; {ir.show(test, 60)} is `{value.value.text}` ({value.value.where})"
+        if isinstance(test, ir.Name) and test.id not in self.env and test.id not in self.func.assigns and \
+                not any(p.name == test.id for p in self.func.params):
+            # a module-level name bound to what is read when the app starts (`DEBUG = os.getenv("DEBUG")`)
+            found = self.flow.index.assignment(test, self.ctx)
+            if found is not None and found[1].scope is None and not isinstance(found[0], (ir.Const, ir.Str)):
+                facts = self.flow.index.module(found[1].module)
+                line = facts.assign_lines.get(test.id, 0) if facts is not None else 0
+                where = f"{self.flow.index.path_of(found[1].module)}" + (f":{line}" if line else "")
+                return f"; {test.id} is `{ir.show(found[0], 60)}` ({where})"
+        return ""
 
     def _inputs(self) -> set[str]:
         """The names whose value comes from what the function is given rather than from settings: its parameters
@@ -887,7 +949,7 @@ class _Walk:
             return found
         if expr.id in self.func.assigns or any(p.name == expr.id for p in self.func.params):
             return UNK
-        return self._known(expr) or UNK  # a module constant or setting the evaluator knows
+        return self._known(expr) or self._assumed_setting(expr) or UNK  # a module constant or setting
 
     def _attr(self, expr: ir.Attr, d: int) -> AV:
         base = self.eval(expr.value, d)
@@ -913,8 +975,16 @@ class _Walk:
                 return NONE if declared.value is None else AV("const", declared.value)
         if (base.kind == "unk" or isinstance(base.value, Inst)) and not base.taint and \
                 isinstance(ir.dotted(expr), str):
-            return self._known(expr) or UNK  # `settings.REQUIRE_LOGIN`, when the evaluator knows it
+            # `settings.REQUIRE_LOGIN`, when the evaluator knows it or the path walked says what it is
+            return self._known(expr) or self._assumed_setting(expr) or UNK
         return AV("unk", None, base.taint)
+
+    def _assumed_setting(self, expr: ir.Expr) -> AV | None:
+        """A setting whose truth the walked path already took (`Flow.assumed`)."""
+        if self.flow.assumed is None:
+            return None
+        truth = self.flow.assumed(expr, self.ctx)
+        return None if truth is None else AV("unk", TRUTHY if truth else FALSY)
 
     def _known(self, expr: ir.Expr) -> AV | None:
         """The value of an expression that does not depend on the request (a module constant, a setting, what a
@@ -1209,6 +1279,11 @@ class _Walk:
             memo = self._state_memo(call, target.qualname)
             if memo is not None:
                 return memo
+            if target.qualname == "builtins.getattr" and len(args) == 3 and isinstance(call.args[1], ir.Str) and \
+                    args[0].taint and (args[0].kind == "none" or isinstance(args[0].value, Inst)):
+                # `getattr(body, "refresh_token", None)` of a body the request may send without the credential
+                held = args[0].value.get(call.args[1].value) if isinstance(args[0].value, Inst) else None
+                return held if held is not None else args[2]
         if isinstance(target, ExternalV):
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
             return self._external(target.qualname, args, missing, taint, base)
@@ -1243,7 +1318,7 @@ class _Walk:
             # the request from the enclosing scope
             return self._project_call(call, target, callee, args, kwargs, enclosed=enclosed)
         if callee is not None and callee.name == "__init__":
-            made = self._instance(call.func, target, callee, args, kwargs)
+            made = self._instance(call.func, target, callee, args, kwargs, call)
             if not taint:
                 return made
             built = self._project_call(call, target, callee, args, kwargs, as_object=True)
@@ -1259,6 +1334,10 @@ class _Walk:
         credential, raising (403 / 401) without one unless it was made with `auto_error=False`."""
         if not any(a.taint and a.kind == "obj" for a in args):
             return None
+        f = call.func
+        if isinstance(f, ir.Attr) and f.attr == "__call__" and isinstance(f.value, ir.Call) and \
+                ir.dotted(f.value.func) == "super":
+            return self._super_scheme_call()
         made = self.flow.index.resolve(call.func, self.ctx)
         if not (isinstance(made, InstanceV) and isinstance(made.cls, ExternalV) and
                 is_fastapi_name(made.cls.qualname, SCHEME_NAMES)):
@@ -1269,6 +1348,25 @@ class _Walk:
         if auto_error is None or (isinstance(auto_error, ir.Const) and auto_error.value is True):
             return CRASH
         return MISSING if isinstance(auto_error, ir.Const) and auto_error.value is False else AV("unk", None, True)
+
+    def _super_scheme_call(self) -> AV | None:
+        """`await super().__call__(request)` in a project subclass of a `fastapi.security` scheme (with no project
+        class between them that defines `__call__`): the scheme's own check, raising without the credential when
+        `self.auto_error` (as the scheme's `__init__` stored it) is true."""
+        owner = ClassV(self.fv.module, self.func.class_name or "")
+        if self.func.class_name is None or self.flow.index.cls(owner) is None:
+            return None
+        mro = self.flow.index.mro(owner)
+        if any(isinstance(self.flow.index.class_attr(base, "__call__"), FuncV) for base in mro[1:]) or \
+                not any(is_fastapi_name(b, SCHEME_NAMES) for b in self.flow.index.external_bases(owner)):
+            return None
+        if self.flow.present:
+            return FORGED
+        this = self.env.get("self")
+        auto_error = this.value.get("auto_error") if this is not None and isinstance(this.value, Inst) else None
+        if auto_error is None or auto_error.kind != "const":
+            return AV("unk", None, True)
+        return CRASH if auto_error.value else MISSING
 
     def _provided_call(self, call: ir.Call, provided: Provided, args: list[AV], kwargs: dict[str, AV]) -> AV:
         """A call of a `Depends(f)` parameter (or of its method) that holds one of the objects `f` returns: each
@@ -1376,21 +1474,26 @@ class _Walk:
                           this.taint or any(v.taint for v in stored.values()))
         return this, found
 
-    def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV]) -> AV:
+    def _instance(self, f: ir.Expr, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
+                  call: ir.Call | None = None) -> AV:
         """The object `Class(args)` makes: what `__init__` stores on `self` (`self.key = key`), read with the
         arguments bound, including what a base class's `__init__` stores when it is called with
         `super().__init__(...)`."""
         value = self.flow.index.resolve(f, self.ctx)
         cls = value if isinstance(value, ClassV) else ClassV(init.module, callee.class_name or "")
-        attrs = dict(self._init_attrs(cls, init, callee, args, kwargs, 0))
+        attrs = dict(self._init_attrs(cls, init, callee, args, kwargs, 0, call))
         taint = any(v.taint for v in attrs.values())
         return AV("obj", Inst(cls, tuple(sorted(attrs.items()))), taint)
 
     def _init_attrs(self, cls: ClassV, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
-                    depth: int) -> list[tuple[str, AV]]:
+                    depth: int, call: ir.Call | None = None) -> list[tuple[str, AV]]:
+        """`call`: the call that runs this `__init__` (the construction, `super().__init__(...)`), whose literal
+        defaults bind the parameters it does not pass."""
         if depth > 3:
             return []
         env = self._bind(callee, args, kwargs, every=True)
+        if call is not None:
+            env = {**self._defaults(call, callee, len(args), kwargs), **env}
         walk = _Walk(self.flow, init, callee, env, self.depth + 1, UNK)
         out: list[tuple[str, AV]] = []
         owner = ClassV(init.module, callee.class_name or "")
@@ -1407,14 +1510,28 @@ class _Walk:
                     if isinstance(found, FuncV) and base_func is not None:
                         base_args = [walk.eval(a.value if isinstance(a, ir.Star) else a) for a in call.args]
                         base_kwargs = {k: walk.eval(v) for k, v in call.kwargs if k != "**"}
-                        out.extend(self._init_attrs(cls, found, base_func, base_args, base_kwargs, depth + 1))
+                        out.extend(self._init_attrs(cls, found, base_func, base_args, base_kwargs, depth + 1,
+                                                    call))
                         break
+                else:
+                    out.extend(self.flow.scheme_init(owner, call, walk.eval))
         cdef = self.flow.index.cls(owner)
         if cdef is not None:
             for attr, assigned in cdef.instance_attrs.items():
                 if assigned.function == callee.qualname:
-                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.eval(assigned.value))]
+                    out = [(k, v) for k, v in out if k != attr] + [(attr, walk.stored(assigned.value))]
         return out
+
+    def stored(self, expr: ir.Expr) -> AV:
+        """The value `__init__` stores on `self` (`self.password = get_secret("APP_PASSWORD")`): one that does not
+        depend on the request nor on the construction's arguments and that the walk cannot tell is a setting of
+        the object, remembered with where it is read, so that a test of it names it."""
+        line = expr.line if isinstance(expr, ir.Call) and expr.line else self.func.line
+        self.here = (line, (), True)
+        value = self.eval(expr)
+        if value.kind != "unk" or value.value is not None or value.taint or names_in(expr) & self._inputs():
+            return value
+        return AV("unk", Setting(ir.show(expr, 60), f"{self.flow.index.path_of(self.fv.module)}:{line}"))
 
     def _bind(self, callee: Func, args: list[AV], kwargs: dict[str, AV], every: bool = False) -> dict[str, AV]:
         """The call's arguments bound to `callee`'s parameters: those made from the credential and those whose

@@ -21,11 +21,13 @@ walk with just those parameters missing: RG008 reports the ones whose missing cr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.answered import answered
+from routeguard_lint.auth.body_credentials import body_worlds
 from routeguard_lint.auth.libraries import Methods
 from routeguard_lint.auth.missing_credential import (
     AV,
@@ -36,6 +38,7 @@ from routeguard_lint.auth.missing_credential import (
     WEBSOCKET,
     Exit,
     Flow,
+    Inst,
     Memo,
     Outcome,
     join,
@@ -43,7 +46,7 @@ from routeguard_lint.auth.missing_credential import (
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
 from routeguard_lint.project.calls import Calls, callee
-from routeguard_lint.project.index import ClassV, FuncV, Index
+from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
 from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
@@ -86,6 +89,9 @@ class NodeAuth:
     forged_sure: bool = False
     forged_value: object = None
     forged_exit: Exit | None = None
+    # a request with a forged credential gets through only on paths chosen by tests the analysis cannot decide
+    # and that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): (source text, "path:line")
+    forged_gates: tuple[tuple[str, str], ...] = ()
     # optional request inputs (query / header / cookie parameters not named like a credential) without which the
     # request without credentials is rejected: it gets through only by supplying one of them
     alternative: tuple[str, ...] = ()
@@ -99,26 +105,39 @@ class NodeAuth:
     # anything) runs only when a value made from the credential is there (`if token: ...`); the connection is
     # never accepted, which the client sees as a refusal
     idle: bool = False
+    # an HTTP route handler that such a request gets through only on paths answering a constant before any work
+    # (`auth.answered`): the lines of those returns (the request is answered, not served)
+    answered: tuple[int, ...] = ()
     # what middleware stored for the request that its walk read (`request.state.user (set by <middleware>)`):
     # what a middleware made of the request's credential, handed on (carried, not consumed here)
     middleware: tuple[str, ...] = ()
+    # a class dependency that keeps the request on the object it makes for a method of the object to read a
+    # credential from (see `_carries_request`): carried, not consumed here; a dependant that takes the object
+    # consumes it
+    carrier: bool = False
 
 
 def credential_key(source: str, key: str) -> bool:
     return is_credential(Source(source), key)
 
 
-def make_flow(index: Index, present: bool = False) -> Flow:
-    return Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
+def make_flow(index: Index, present: bool = False, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+              ) -> Flow:
+    """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`)."""
+    flow = Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
                 credential_setting=is_credential_setting, present=present)
+    flow.assumed = assumed
+    return flow
 
 
 def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
-                       flow: Flow | None = None) -> dict[int, NodeAuth]:
+                       flow: Flow | None = None, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+                       ) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
     are documented library dependencies (by `id(node)`): one that lets a request without credentials through
     hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
-    credentials to use, whose `reaches` the caller reads afterwards."""
+    credentials to use, whose `reaches` the caller reads afterwards. `assumed`: settings the routes' paths
+    already took, for the walk of forged credentials (`flow` has its own)."""
     flow = make_flow(index) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
@@ -140,7 +159,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
-    forged = make_flow(index, present=True)
+    forged = make_flow(index, present=True, assumed=assumed)
     seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:
@@ -173,19 +192,22 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     provided = _provided(node, flow)
-    reads_request = bool(requests) and reads.reads_request(fv)
+    own_reads = bool(requests) and _reads_request(node, fv, reads)
+    facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
+    reads_request = own_reads or facts.carrier
     # what a middleware made of the request's credential (`request.state.user`): carried, not consumed here
     stored = flow.reads_middleware_value(fv)
     if not creds and not query and not reads_request and not stored and not (requests and provided):
         return facts
-    facts.consumes = bool(query) or reads_request or any(
-        isinstance(b.forged_value, AV) and b.forged_value.kind == "forged" for b, _via in creds)
+    facts.consumes = bool(query) or own_reads or any(
+        b.carrier or (isinstance(b.forged_value, AV) and b.forged_value.kind == "forged") for b, _via in creds)
     env: dict[str, AV] = {**_closure(node, flow), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
     facts.carries = True
-    facts.forged_rejects = not outcome.passes or _idle(node, outcome)
+    facts.forged_rejects = not outcome.passes or _idle(node, outcome, reads)
     sure = [ex for ex in outcome.exits if ex.sure]
+    facts.forged_gates = gates(outcome) if not facts.forged_rejects and not sure else ()
     facts.forged_sure = bool(sure)
     facts.forged_exit = sure[0] if sure else None
     value: AV | None = None
@@ -299,8 +321,9 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             direct_env = {**_closure(node, flow), **_missing_query_credentials(node, in_path), **missing}
             direct_env.update({via: MISSING for _c, via in direct if via in params})
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
-    facts.idle = _idle(node, outcome)
+    facts.idle = _idle(node, outcome, reads)
     facts.anonymous = outcome.passes and not facts.idle
+    facts.answered = _answered(node, outcome) if facts.idle else ()
     facts.guard = not facts.anonymous
     # it calls a checking method of a credential object a library made from the request (`Authorize.jwt_required()`)
     facts.request_guard = facts.guard and not node.rejects and any(
@@ -320,19 +343,27 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     WebSocket ticket)."""
     query = _missing_query_credentials(node, in_path)
     provided = _provided(node, flow)
+    bodies = body_worlds(node, flow.index)  # a refresh token in an optional body field (auth/body_credentials.py)
+    facts.carrier = not _reads_request(node, fv, reads) and _carries_request(node, flow, reads, requests)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or (requests and (provided or reads.reads_request(fv))) or flow.reads_middleware_value(fv):
+    elif query or bodies or (requests and (provided or _reads_request(node, fv, reads))) or \
+            flow.reads_middleware_value(fv) or facts.carrier:
         # (what a middleware stored for the request is what it made of the request's credential)
-        reads_it = bool(query) or reads.reads_request(fv) or flow.reads_middleware_value(fv)
-        env = {**_closure(node, flow), **provided, **query, **requests}
-        outcome = _run(node, fv, flow, env)
+        reads_it = bool(query) or bool(bodies) or _reads_request(node, fv, reads) or \
+            flow.reads_middleware_value(fv) or facts.carrier
+        for body in bodies or [{}]:  # each way a request without credentials may send its body
+            env = {**_closure(node, flow), **provided, **query, **requests, **body}
+            outcome = _run(node, fv, flow, env)
+            if outcome.passes and not _idle(node, outcome, reads):
+                break
         facts.middleware = tuple(sorted(outcome.middleware))
-        if not outcome.passes or _idle(node, outcome):
+        if not outcome.passes or _idle(node, outcome, reads):
             facts.anonymous = False
             facts.guard = facts.request_guard = True
             facts.idle = outcome.passes
+            facts.answered = _answered(node, outcome) if facts.idle else ()
             return
         facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
         if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
@@ -340,6 +371,30 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)
             facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _reads_request(node: DepNode, fv: FuncV, reads: Calls) -> bool:
+    """The callable reads a credential from the request, itself or in a function it calls (`Calls.reads_request`),
+    or is the `__call__` of a subclass of a `fastapi.security` scheme (`super().__call__(request)` reads it)."""
+    return (node.kind is NodeKind.INSTANCE and node.scheme_class is not None) or reads.reads_request(fv)
+
+
+def _carries_request(node: DepNode, flow: Flow, reads: Calls, requests: dict[str, AV]) -> bool:
+    """A class dependency whose `__init__` keeps the request on the object it makes (`self.req = req`), a method of
+    which reads a credential from the request (`self.req.cookies.get(...)`): the object is how the request's
+    credential reaches the code that checks it (`auth_jwt.get_subject()` in a dependant), so the object is
+    handed on as what a request without credentials (or with a forged one) makes of it."""
+    if node.kind is not NodeKind.CLASS or not requests or node.func is None or node.func_module is None:
+        return False
+    made = _instance(node, flow, requests).value
+    if not isinstance(made, Inst) or not any(value in requests.values() for _name, value in made.attrs):
+        return False
+    for owner in flow.index.mro(made.cls):
+        cls = flow.index.cls(owner)
+        if cls is not None and any(reads.reads_request(FuncV(owner.module, qualname))
+                                   for name, qualname in cls.methods.items() if name != "__init__"):
+            return True
+    return False
 
 
 def _instance(node: DepNode, flow: Flow, env: dict[str, AV]) -> AV:
@@ -385,11 +440,17 @@ def _responding(node: DepNode, fv: FuncV, flow: Flow) -> Iterator[None]:
         flow.responding = None
 
 
-def _idle(node: DepNode, outcome: Outcome) -> bool:
+def _idle(node: DepNode, outcome: Outcome, reads: Calls) -> bool:
     """A websocket handler that gets through the walk doing nothing on every path (see `Exit.idle`): the
-    connection is never accepted, so the client is refused."""
-    return node.kind is NodeKind.ROUTE and node.websocket_only and outcome.passes and \
-        all(ex.idle for ex in outcome.exits)
+    connection is never accepted, so the client is refused. An HTTP handler that gets through only on paths
+    that answer a constant without serving anything (see `auth.answered`)."""
+    return node.kind is NodeKind.ROUTE and outcome.passes and \
+        (all(ex.idle for ex in outcome.exits) if node.websocket_only else answered(node, outcome, reads))
+
+
+def _answered(node: DepNode, outcome: Outcome) -> tuple[int, ...]:
+    """The lines of an HTTP handler's returns that answer without serving (see `_idle`)."""
+    return () if node.websocket_only else tuple(sorted({ex.line for ex in outcome.exits}))
 
 
 def gates(outcome: Outcome) -> tuple[tuple[str, str], ...]:

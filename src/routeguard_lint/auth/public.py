@@ -6,6 +6,9 @@
   a prefix (an issuer's path, a mounted app: RFC 8414, OpenID Connect discovery);
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
   ReDoc page, or the Swagger OAuth2 redirect;
+* logins, whatever else is on the route: a handler that takes a password (in the body, the query, or a class
+  FastAPI fills from the request for it: `Annotated[HTTPBasicCredentials, Depends()]`, a model under `Depends()`)
+  and issues a token or session;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
   `OAuth2PasswordRequestForm`, or a `password` key of `await request.json()` / `await request.form()`),
   the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
@@ -13,7 +16,8 @@
   or a one-time code (`verification_code`, `otp`, ...) in the request body and hands it to a call (token
   refresh, e-mail verification: the body value is the credential it checks, whoever checks it);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
-  identity provider sends the browser back with an authorisation code;
+  identity provider sends the browser back with an authorisation code, or, whatever the path, a handler that
+  exchanges that code with the provider and signs the user in or redirects (auth/oauth_callback.py);
 * sign-in starts: a handler that builds an authorization request (an OAuth / OIDC / SAML client's
   authorization API, such as authlib's `authorize_redirect`, or a URL or dict with `client_id` and
   `response_type`, `redirect_uri` or `scope`, and no token-request parameter) and returns it, as a redirect or
@@ -33,16 +37,20 @@ import re
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.libraries import signature_verifier
+from routeguard_lint.auth.oauth_callback import CodeExchange
 from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
-from routeguard_lint.routes.model import ParamKind, walk
+from routeguard_lint.routes.model import NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
+    CREDENTIAL_MODEL_FIELDS,
+    REFRESH_TOKEN_FIELD,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
+    last_name,
 )
 
 if TYPE_CHECKING:
@@ -59,7 +67,7 @@ DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.do
                         "fastapi.openapi.docs.get_swagger_ui_oauth2_redirect_html"})
 PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
                             re.IGNORECASE)
-REFRESH_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
+REFRESH_FIELD = REFRESH_TOKEN_FIELD
 # one-time codes sent to the user (e-mail verification, a sign-in or confirmation code): not a bare `code` or
 # `token`, which name many other things
 CODE_FIELD = re.compile(r"^(verification_code|verification_token|verify_code|verify_token|confirmation_code|"
@@ -203,6 +211,43 @@ def _only_from(expr: ir.Expr, derived: set[str], marks: dict[object, str]) -> bo
     return False
 
 
+def _picked_by_unknown(func: Func, derived: set[str], marks: dict[object, str]) -> set[str]:
+    """The local names bound to what code the facts keep as unknown picks from the authorization request
+    (`redirect_url = next(v for k, v in headers if k == "Location")`): the name bound to a value made of unknown
+    code and constants alone, when the last name bound before it to a value holding the request (`headers`) is
+    read by nothing the analysis sees (no call, binding, return, raise or test): only the unknown code reads it.
+    Empty when that name is read by code the analysis sees (the unknown code need not be what carries it)."""
+    read: set[str] = set()
+    exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds),
+                           *(e.call for e in func.effects), *(r.exc for r in func.raises)]
+    for sites in (func.returns, func.raises, func.binds, func.effects):
+        exprs.extend(site.conditions for site in sites)
+    for node in _nodes(exprs):
+        if isinstance(node, ir.Name):
+            read.add(node.id)
+    picked: set[str] = set()
+    for bind in func.binds:
+        if bind.name in derived or not _unknown_only(bind.value):
+            continue
+        holder = max((b for b in func.binds if b.name in derived and b.line <= bind.line and b is not bind),
+                     key=lambda b: b.line, default=None)
+        if holder is not None and holder.name not in read:
+            picked.add(bind.name)
+    return picked
+
+
+def _unknown_only(expr: ir.Expr) -> bool:
+    """`expr` is code the facts keep as unknown (`<GeneratorExp>`), or a call of it (`next(<...>)`), with
+    constants besides: nothing the handler read or computed."""
+    if isinstance(expr, ir.Unknown):
+        return True
+    if isinstance(expr, ir.Call):
+        args = [*expr.args, *(v for k, v in expr.kwargs if k != "**")]
+        return len(args) == len(expr.args) + len(expr.kwargs) and any(_unknown_only(a) for a in args) and \
+            all(_unknown_only(a) or isinstance(a, (ir.Str, ir.Const)) for a in args)
+    return False
+
+
 def _segments(path: str) -> list[str]:
     """The literal segments of a route's path, lower-cased. A path the analysis could not compute is shown as
     its source text (`f'{ISSUER}/health'`): its quotes are not part of a segment, and a segment holding an
@@ -228,6 +273,7 @@ class Public:
         self._authorizes: dict[FuncV, bool] = {}
         self._endpoints: dict[FuncV, str | None] = {}
         self._visited_skips = 0
+        self.exchange = CodeExchange(index, calls)
 
     # -- public by design ------------------------------------------------------------------------------
     def reason(self, route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
@@ -245,6 +291,9 @@ class Public:
             for child, _via in root.children:
                 if child.password_form:
                     return "login endpoint (takes OAuth2PasswordRequestForm)"
+            login = self._login(root)
+            if login is not None:
+                return login
         segments = _segments(path)
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
@@ -293,6 +342,10 @@ class Public:
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"
+        if root is not None:
+            callback = self.exchange.callback(root, self.issues_token)
+            if callback is not None:
+                return callback
         if root is not None and root.func is not None and root.func_module is not None:
             start = self._authorization_start(FuncV(root.func_module, root.func.qualname))
             if start is not None:
@@ -302,6 +355,41 @@ class Public:
             if step is not None:
                 return step
         return None
+
+    def _login(self, root: DepNode) -> str | None:
+        """A login by what it does: the handler takes a password (in the body, the query, or a class FastAPI
+        fills from the request for it) and issues a token or starts a session. Public whatever else is on the
+        route: a request without credentials is what a login is for."""
+        if root.func is None or root.func_module is None:
+            return None
+        taken = [(name, f"in the {where}") for name, where in self._inputs(root) if where != "path"]
+        taken += [(name, f"in {how_read(how)}") for name, how in _body_keys(root)]
+        taken += self._dependency_fields(root)
+        password = next(((name, where) for name, where in taken if PASSWORD_FIELD.match(name)), None)
+        if password is None or not self.issues_token(FuncV(root.func_module, root.func.qualname)):
+            return None
+        return f"credential flow (login or sign-up): takes '{password[0]}' ({password[1]}) and issues a token or " \
+               f"session"
+
+    def _dependency_fields(self, root: DepNode) -> list[tuple[str, str]]:
+        """(name, where) of what the classes the handler depends on take from the request: FastAPI calls the
+        class with the request's values (`form: LoginForm = Depends()`; `Annotated[HTTPBasicCredentials,
+        Depends()]`), so a model's fields, or its `__init__`'s parameters, are the route's parameters."""
+        out: list[tuple[str, str]] = []
+        for child, _via in root.children:
+            where = f"a field of {child.label}, a dependency FastAPI fills from the request"
+            if child.kind is NodeKind.CLASS and child.func is not None:
+                out.extend((source.param.name, where) for source in child.params
+                           if source.kind in (ParamKind.BODY, ParamKind.FORM, ParamKind.QUERY,
+                                              ParamKind.EXPLICIT_QUERY))
+            elif child.kind is NodeKind.CLASS and child.cls is not None:
+                for owner in self.index.mro(child.cls):
+                    cdef = self.index.cls(owner)
+                    if cdef is not None:
+                        out.extend((name, where) for name in cdef.annotations)
+            elif child.kind is NodeKind.FASTAPI and child.qualname is not None:
+                out.extend((name, where) for name in CREDENTIAL_MODEL_FIELDS.get(last_name(child.qualname), ()))
+        return out
 
     def _handed(self, root: DepNode, name: str) -> str | None:
         """The call the handler hands the body value `name` to (as an argument, or the body model holding it):
@@ -338,9 +426,13 @@ class Public:
         if not marks:
             return None
         derived = self._derived(func, marks)
-        if not all(ret.value is not None and _only_from(ret.value, derived, marks) for ret in func.returns):
-            return None
-        return next(iter(marks.values()))
+        if all(ret.value is not None and _only_from(ret.value, derived, marks) for ret in func.returns):
+            return next(iter(marks.values()))
+        picked = _picked_by_unknown(func, derived, marks)
+        if picked and all(ret.value is not None and _only_from(ret.value, derived | picked, marks)
+                          for ret in func.returns):
+            return f"{next(iter(marks.values()))}; the URL picked from it by code the analysis keeps as unknown"
+        return None
 
     def _authorization_marks(self, fv: FuncV, func: Func, ctx: Ctx, depth: int = 0) -> dict[object, str]:
         """The expressions of `func` that build an authorization request: a call to an OAuth or SSO

@@ -9,8 +9,9 @@ decoded: a truncated, bit-flipped, foreign or unreadable entry is ignored (and r
 
 Key. The SHA-256 of the file's bytes, its display path, module name, whether it is a package, the
 routeguard version, the fact extractor's code (the source of every module under `facts/` and
-`parsing/`, or its bytecode on a sourceless install), the LibCST version and the Python implementation
-and version: a change to any of them is a different entry.
+`parsing/`, or its bytecode on a sourceless install), the layout of the fact classes as the process
+loaded them, the LibCST version and the Python implementation and version: a change to any of them is a
+different entry.
 
 Location. `$ROUTEGUARD_CACHE_DIR`, else `$XDG_CACHE_HOME/routeguard` when that is an absolute path (a
 relative one is ignored, as the XDG specification says), else `~/.cache/routeguard`; never inside the
@@ -176,7 +177,8 @@ def code_fingerprint() -> str:
 
 def key_for(data: bytes, display: str, module: str, is_package: bool) -> str:
     digest = hashlib.sha256(data)
-    digest.update(f"\0{display}\0{module}\0{is_package}\0{code_fingerprint()}".encode("utf-8", "surrogateescape"))
+    digest.update(f"\0{display}\0{module}\0{is_package}\0{code_fingerprint()}\0{_LAYOUT}"
+                  .encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
@@ -208,6 +210,13 @@ for _cls in _TYPES.values():
         _fields.append((_f.name, _default))
     _FIELDS[_cls] = tuple(_fields)
 _RESERVED = {"t", "d", "b", "e", "n", "r"}
+# The layout of the fact classes as this process loaded them. The code fingerprint is read from the files
+# on disk when first asked for; a process that imported the classes before an edit to them would otherwise
+# write entries in its old layout under the new code's key. With the layout in the key it cannot.
+_LAYOUT = hashlib.sha256(repr(sorted(
+    [(name, tuple(field for field, _ in _FIELDS[cls])) for name, cls in _TYPES.items()]
+    + [(name, tuple(str(member.value) for member in cls)) for name, cls in _ENUMS.items()]  # type: ignore[attr-defined]
+)).encode()).hexdigest()
 assert not _RESERVED & set(_TYPES)
 
 

@@ -57,7 +57,14 @@ ENVIRONMENT = ("ROUTEGUARD_PARSE", "ROUTEGUARD_WORKER_MEMORY_MB", "ROUTEGUARD_FI
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """SHA-256 over every file of the installed routeguard package (sources, or bytecode on a sourceless
-    install; `__pycache__` aside) and the versions that change what it computes."""
+    install; `__pycache__` aside) and the versions that change what it computes, read when first asked for (at
+    the start of a run: `invocation_key`). `store` reads it again: a run during which the code changed (an
+    editable install edited, a checkout switched; stages import their modules lazily) computed with old code,
+    new code or both, and is not stored."""
+    return _fingerprint()
+
+
+def _fingerprint() -> str:
     digest = hashlib.sha256()
     try:
         from importlib.metadata import version
@@ -225,8 +232,12 @@ def _location(cache_dir: Path, key: str) -> Path:
 
 
 def store(cache_dir: Path, key: str, entry: Entry) -> bool:
-    """Write the entry atomically; False when it could not be written (nothing changes then)."""
+    """Write the entry atomically; False when it could not be written (nothing changes then), or when
+    routeguard's code changed since the run started (see `code_fingerprint`)."""
     import tempfile
+
+    if _fingerprint() != code_fingerprint():
+        return False
 
     folder = cache_dir / FOLDER
     tmp: str | None = None

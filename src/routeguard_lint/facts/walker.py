@@ -1203,8 +1203,10 @@ class _Collector(_Walker):
             func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
         if isinstance(node.target, cst.Name):
             name = node.target.value
-            self._flow_bind(name, ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name),
-                                           to_ir(node.value, self.line)), self.line)
+            made = ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name), to_ir(node.value, self.line))
+            self._flow_bind(name, made, self.line)
+            if self._func() is None and self._class() is None and self._in_module_scope() and name in self.f.assigns:
+                self._bind(name, made, self.line)  # `PREFIX += "/v1"` at module level: `PREFIX = PREFIX + "/v1"`
         if isinstance(node.target, cst.Name) and node.target.value == "__all__" and self._in_module_scope():
             value = to_ir(node.value, self.line)
             if isinstance(value, ir.Seq):

@@ -88,7 +88,8 @@ def find_project_root(paths: Sequence[Path], cwd: Path) -> Path:
     (absolute). Paths inside another project's test folder (fixture apps of a test suite) belong to no
     project above it: their project is the cwd when it holds them, else their common ancestor. No
     marker anywhere: the common ancestor. Either way never a regular package's folder (one holding
-    `__init__.py`, which is never a path entry): the first folder above it that is not one."""
+    `__init__.py`): the first folder above it that is not one, unless its code imports what it holds by
+    top-level names (it is then run with itself on the path; see `_imports_its_children`)."""
     bases = [p if p.is_dir() else p.parent for p in paths] or [cwd]
     start = Path(os.path.commonpath([str(b) for b in bases]))
     found = start
@@ -99,9 +100,41 @@ def find_project_root(paths: Sequence[Path], cwd: Path) -> Path:
             if _under(start, cwd) and _under(cwd, directory) and cwd != directory:
                 found = cwd
             break
-    while os.path.lexists(found / "__init__.py") and found.parent != found:
+    while os.path.lexists(found / "__init__.py") and found.parent != found and not _imports_its_children(found):
         found = found.parent
     return found
+
+
+MAX_SCANNED = 400  # files read to tell whether a folder holding `__init__.py` is itself a path entry
+
+
+def _imports_its_children(folder: Path) -> bool:
+    """The code under `folder` imports what it holds by top-level names (`from backend.server import app` in a
+    folder holding `backend/`) and never by the folder's own name: it runs with the folder itself on the path,
+    whatever `__init__.py` it also holds (a folder on `sys.path` is never imported as a package)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    children = {e.name for e in entries if e.is_dir(follow_symlinks=False) and e.name.isidentifier()} | \
+        {e.name[:-3] for e in entries if e.is_file() and e.name.endswith(".py") and e.name != "__init__.py"}
+    children -= NEVER_PROJECT
+    if not children:
+        return False
+    tops: set[str] = set()
+    scanned = 0
+    for directory, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d.isidentifier())
+        for name in sorted(names):
+            if not name.endswith(".py"):
+                continue
+            tops |= {module.split(".")[0] for module in absolute_imports(_read_bytes(Path(directory, name)))}
+            scanned += 1
+            if scanned >= MAX_SCANNED:
+                break
+        if scanned >= MAX_SCANNED:
+            break
+    return folder.name not in tops and bool(tops & children)
 
 
 def _under(path: Path, ancestor: Path) -> bool:

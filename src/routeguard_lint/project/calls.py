@@ -21,7 +21,13 @@ from routeguard_lint.project.index import (
     InstanceV,
     Value,
 )
-from routeguard_lint.vocabulary import Source, is_credential, is_credential_setting, is_verifying_call
+from routeguard_lint.vocabulary import (
+    Source,
+    is_credential,
+    is_credential_setting,
+    is_proxy_identity,
+    is_verifying_call,
+)
 
 MAX_CALL_DEPTH = 8  # nested project calls `can_reject` follows
 READ_DEPTH = 3  # nested project calls `reads_credential` and `reads_request` follow
@@ -171,6 +177,7 @@ class Calls:
         # reject, does it read a credential, sign a token, check a signature, ...) ask about the same calls,
         # once per route; the call is kept so that its id stays its own
         self._callees: dict[tuple[int, Ctx], tuple[ir.Call, Value]] = {}
+        self._identities: dict[FuncV, frozenset[str]] = {}
 
     def callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
         key = (id(call), ctx)
@@ -213,6 +220,26 @@ class Calls:
         computed name (`request.cookies.get(settings.SESSION_COOKIE)`), itself or in a function it calls: worth
         walking with the credentials missing or forged."""
         return self._reads(fv, _reads_request, depth, set() if seen is None else seen)
+
+    def identity_headers(self, fv: FuncV, depth: int = 0) -> frozenset[str]:
+        """The identity headers a proxy in front of the app sets (`remote-user`, `X-Forwarded-Email`) that the
+        function reads by a literal name, itself or in a project function it calls (READ_DEPTH calls deep)."""
+        known = self._identities.get(fv)
+        if known is not None:
+            return known
+        self._identities[fv] = frozenset()  # cycle guard
+        func = self.index.func(fv)
+        if func is None or depth > READ_DEPTH:
+            return frozenset()
+        found = {read.key for read in func.credential_reads
+                 if read.source == Source.HEADER.value and read.key and is_proxy_identity(read.key)}
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            target = self.callee(call, ctx, func)
+            if isinstance(target, FuncV) and target != fv:
+                found |= self.identity_headers(target, depth + 1)
+        self._identities[fv] = result = frozenset(found)
+        return result
 
     def _reads(self, fv: FuncV, reads: Callable[[Func], bool], depth: int, seen: set[FuncV]) -> bool:
         """`reads(func)` holds for the function or for a project function it calls (READ_DEPTH calls deep)."""

@@ -1636,6 +1636,24 @@ class Index:
             base = self.resolve(expr.value, ctx, depth + 1)
             if isinstance(base, ModuleV):
                 return self.module_assignment(base.name, expr.attr)
+            if isinstance(base, InstanceV) and isinstance(base.cls, ClassV) and \
+                    base.key[:1] not in (("self",), ("declared",)):
+                return self.init_assignment(base.cls, expr.attr, base)
+        return None
+
+    def init_assignment(self, cls_v: ClassV, attr: str, instance: InstanceV) -> tuple[ir.Expr, Ctx] | None:
+        """`obj.attr` of an object the project makes (`Cls(...)`, read where the call is written) when its
+        `__init__` assigns it (`self.attr = expr`): that expression, read with the call's arguments bound."""
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            if cdef is None or attr not in cdef.instance_attrs:
+                continue
+            assigned = cdef.instance_attrs[attr]
+            func = self.func(FuncV(owner.module, assigned.function))
+            if func is None or func.name != "__init__":
+                return None
+            return assigned.value, self.call_env(FuncV(owner.module, assigned.function), func, instance.call,
+                                                 Ctx(instance.module, instance.scope), skip_first=True)
         return None
 
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
@@ -1763,9 +1781,11 @@ class Index:
             resolved = self.resolve(expr, ctx, depth + 1)
             if isinstance(resolved, LiteralV) and isinstance(resolved.value, str):
                 return resolved.value
-        # (`conf.PREFIX` that code also writes is one of several values: not the text of its first binding)
+        # (`conf.PREFIX` that code also writes, or a name bound under `if`/`else`, is one of several values: not
+        # the text of one of its bindings)
         if isinstance(expr, (ir.Name, ir.Attr)) and not self._rebound_local(expr, ctx) and \
-                not (isinstance(resolved, UnionV) and isinstance(expr, ir.Attr) and self._is_written(expr, ctx)):
+                not (isinstance(resolved, UnionV) and (self._is_written(expr, ctx) if isinstance(expr, ir.Attr) else
+                                                       self.branches(ctx, expr.id) is not None)):
             bound = self.assignment(expr, ctx, depth + 1)  # a name bound to an expression resolve cannot read
             if bound is not None and bound[0] is not expr:
                 return self.string(bound[0], bound[1], depth + 1)

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from routeguard_lint.model import Finding, MountInfo, RouteInfo, SuppressionKind
+from routeguard_lint.model import Finding, MountInfo, RouteInfo, SuppressionKind, counted
 from routeguard_lint.report._common import sort_routes, split_suppressed
 from routeguard_lint.rules.base import Rule
 
@@ -100,7 +100,7 @@ def findings_json(
 
 
 def route_counts(routes: Iterable[RouteInfo]) -> dict[str, int]:
-    states = Counter(route.state for route in routes)
+    states = Counter(route.state for route in counted(routes))  # (the alternatives of one route once)
     return {"total": sum(states.values()), **{state: states.get(state, 0) for state in ROUTE_STATES}}
 
 
@@ -123,6 +123,7 @@ def route_dict(route: RouteInfo) -> dict[str, Any]:
             for dep in route.dependencies
         ],
         "conditions": list(route.conditions),
+        "alternatives": list(route.alternatives),
         "reachable": route.reachable,
         "scheme": route.scheme,
         "app": route.app,
@@ -151,11 +152,12 @@ def routes_json(routes: Iterable[RouteInfo], mounts: Iterable[MountInfo] = (), *
     and FastAPI sub-apps, whose routes are also in ``routes``), sorted by path.
     """
     ordered = sort_routes(routes)
-    states = Counter(route.state for route in ordered)
+    served = counted(ordered)  # (the alternatives of one route once)
+    states = Counter(route.state for route in served)
     data: dict[str, Any] = {} if version is None else {"version": version}
     data |= {
         "routes": [route_dict(route) for route in ordered],
         "mounts": [mount_dict(m) for m in sorted(mounts, key=MountInfo.sort_key)],
-        "summary": {"routes": len(ordered), **{state: states.get(state, 0) for state in ROUTE_STATES}},
+        "summary": {"routes": len(served), **{state: states.get(state, 0) for state in ROUTE_STATES}},
     }
     return dumps(data)

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from routeguard_lint.model import Finding, RouteInfo
+from routeguard_lint.model import Finding, RouteInfo, counted
 from routeguard_lint.report._common import sanitize, sort_findings, sort_routes
 
 #: Width given to consoles that do not write to a terminal. Text never wraps anyway (soft
@@ -187,7 +187,7 @@ ROUTE_STATES = ("protected", "public", "unprotected", "unverified")
 
 def route_summary(routes: Iterable[RouteInfo]) -> str:
     """``254 routes: 180 protected, 35 public, 4 unprotected, 35 unverified (routeguard routes lists them).``"""
-    states = Counter(route.state for route in routes)
+    states = Counter(route.state for route in counted(routes))  # (the alternatives of one route once)
     total = sum(states.values())
     if not total:
         return "No routes found."
@@ -280,6 +280,9 @@ def _auth_cell(route: RouteInfo) -> str:
     text = " -> ".join(sanitize(a) for a in route.auth) if route.auth else sanitize(route.reason)
     if route.conditions:
         text += "; included if: " + " and ".join(sanitize(c) for c in route.conditions)
+    if route.alternatives:
+        text += "; the same route as " + " or ".join(sanitize(p) for p in route.alternatives) + \
+            " (its path is chosen at run time)"
     if route.app:
         text += "; app: " + sanitize(route.app)
     return text
@@ -381,7 +384,8 @@ def render_routes_table(routes: Iterable[RouteInfo], console: Console) -> None:
         console.print(table, soft_wrap=False, crop=False, markup=False, highlight=False, emoji=False)
     else:
         _print_blocks(ordered, rows, console)
-    states = Counter(route.state for route in ordered)
+    served = counted(ordered)  # (the alternatives of one route once)
+    states = Counter(route.state for route in served)
     parts = [f"{states.get(state, 0)} {state}" for state in STATE_STYLES]
-    console.print(Text(f"{_plural(len(ordered), 'route')}: {', '.join(parts)}."), soft_wrap=True,
+    console.print(Text(f"{_plural(len(served), 'route')}: {', '.join(parts)}."), soft_wrap=True,
                   markup=False, highlight=False, emoji=False)

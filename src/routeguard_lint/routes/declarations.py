@@ -27,7 +27,7 @@ from routeguard_lint.project.index import (
 )
 from routeguard_lint.routes.contexts import Contexts, Substitution
 from routeguard_lint.routes.guards import Guards
-from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.literals import Literals, PathChoice
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import (
     DepRef,
@@ -59,7 +59,7 @@ DECORATOR_TARGETS = {**{m: "add_api_route" for m in HTTP_METHODS}, "api_route": 
 # (one registration as FastAPI's own method receives it, the context to read it in, the tests it is made under)
 Registration = tuple[ir.Call, Ctx, tuple[str, ...]]
 # a route a decorator makes: (methods, path, dependencies, websocket, tests it is made under)
-Made = tuple[tuple[str, ...], str, list[DepRef], bool, tuple[str, ...]]
+Made = tuple[tuple[str, ...], PathChoice, list[DepRef], bool, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -323,7 +323,7 @@ class Declarations:
             routers = self.routers.routers_at(call.func.value, cctx)
             if not routers:
                 continue
-            path = self._route_path(call.arg(0, "path"), cctx)
+            paths = self._route_path(call.arg(0, "path"), cctx, f"{facts.path}:{dec.line}")
             methods = self._route_methods(method, call, cctx)
             deps = self.params.dep_list(call.kwarg("dependencies"), cctx, "route decorator dependencies=",
                                         facts.path, dec.line)
@@ -335,19 +335,20 @@ class Declarations:
             below = func.decorators[func.decorators.index(dec) + 1:]
             guards = tuple(g for g in (self.guards.auth_decorator(d, ctx) for d in below) if g is not None)
             for router in routers:
-                made: list[Made] = [(methods, path, deps, method == "websocket", ())]
+                made: list[Made] = [(methods, path, deps, method == "websocket", path.tests) for path in paths]
                 target = DECORATOR_TARGETS[method]
                 if target == "add_api_route" and self._override(router, "api_route", None) is not None:
                     target = "api_route"  # `@router.get` calls `self.api_route(path, methods=["GET"], ...)`
                 if self._override(router, target, None) is not None:
                     made = self._decorated_through_override(router, call, cctx, facts, dec, view, target)
                 for r_methods, r_path, r_deps, websocket, tests in made:
-                    if (router.key, r_methods, r_path, tests) in seen:
+                    if (router.key, r_methods, r_path.text, tests) in seen:
                         continue
-                    seen.add((router.key, r_methods, r_path, tests))
-                    self.decls.append(RouteDecl(router.key, r_methods, r_path, FuncV(facts.module, func.qualname),
-                                                f"{facts.module}.{func.qualname}", r_deps, facts.path, dec.line,
-                                                dec.col, dec.end_col, websocket, guards=guards, conditions=tests))
+                    seen.add((router.key, r_methods, r_path.text, tests))
+                    self.decls.append(RouteDecl(router.key, r_methods, r_path.text,
+                                                FuncV(facts.module, func.qualname), f"{facts.module}.{func.qualname}",
+                                                r_deps, facts.path, dec.line, dec.col, dec.end_col, websocket,
+                                                guards=guards, conditions=tests, pattern=_pattern(r_path)))
 
     def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
                                     dec: Decorator, view: ClassV | None, target: str) -> list[Made]:
@@ -381,8 +382,9 @@ class Declarations:
             if view is not None:
                 deps = [DepRef(None, Ctx(view.module), f"class-based view {view.name}", facts.path, dec.line,
                                cbv=view), *deps]
-            out.append((self._route_methods(kind, one, octx), self._route_path(one.arg(0, "path"), octx), deps,
-                        kind == "add_api_websocket_route", tests))
+            for path in self._route_path(one.arg(0, "path"), octx, f"{facts.path}:{dec.line}"):
+                out.append((self._route_methods(kind, one, octx), path, deps, kind == "add_api_websocket_route",
+                            (*tests, *path.tests)))
         return out
 
     def _route_methods(self, method: str, call: ir.Call, ctx: Ctx) -> tuple[str, ...]:
@@ -394,13 +396,15 @@ class Declarations:
             return self._methods(call.kwarg("methods"), ctx) or ("GET",)
         return (method.upper(),)
 
-    def _route_path(self, expr: ir.Expr | None, ctx: Ctx) -> str:
-        """A route's path: `_path_string`, else what can be read of it with `{?text}` standing for each part that
-        cannot (`f"/scrapers/{platform}"` -> `/scrapers/{?platform}`), as for prefixes (`Literals.path_part`)."""
+    def _route_path(self, expr: ir.Expr | None, ctx: Ctx, site: str) -> list[PathChoice]:
+        """A route's path: `_path_string`, else each alternative of a path chosen at run time, else what can be read
+        of it with `{?text}` standing for each part that cannot (`f"/scrapers/{platform}"` -> `/scrapers/{?platform}`),
+        as for prefixes (`Literals.path_choices`; `site` names the choice)."""
         path = self._path_string(expr, ctx)
-        if path is not None:
-            return path
-        return self.literals.path_part(expr, ctx) if expr is not None else "?"
+        if path is not None or expr is None:
+            text = path if path is not None else "?"
+            return [PathChoice(text, (), text)]
+        return self.literals.path_choices(expr, ctx, site)
 
     def _path_string(self, expr: ir.Expr | None, ctx: Ctx) -> str | None:
         """A route path: a constant string, or an app's own URL setting (`app.swagger_ui_oauth2_redirect_url`,
@@ -435,15 +439,18 @@ class Declarations:
             return
         if not routers:
             return
-        path = self._route_path(dec_call.arg(0, "path"), ctx)
+        paths = self._route_path(dec_call.arg(0, "path"), ctx, f"{facts.path}:{call.line}")
         methods = self._route_methods(method, dec_call, ctx)
         deps = self.params.dep_list(dec_call.kwarg("dependencies"), ctx, "route decorator dependencies=", facts.path,
                                     call.line)
         for router in routers:
             for target in targets:
-                self.decls.append(RouteDecl(router.key, methods, path, target, f"{target.module}.{target.qualname}",
-                                            deps, facts.path, call.line, site.col, site.end_col,
-                                            method == "websocket", conditions=_which(call.args[0], target, targets)))
+                for path in paths:
+                    self.decls.append(RouteDecl(router.key, methods, path.text, target,
+                                                f"{target.module}.{target.qualname}", deps, facts.path, call.line,
+                                                site.col, site.end_col, method == "websocket",
+                                                conditions=(*path.tests, *_which(call.args[0], target, targets)),
+                                                pattern=_pattern(path)))
 
     def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[str, ...]:
         out = []
@@ -576,20 +583,23 @@ class Declarations:
 
     def _mount(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         target = call.arg(1, "app")
-        prefix = self.index.string(call.arg(0, "path"), ctx)
-        if prefix is not None:
-            prefix = prefix.rstrip("/")  # as Starlette's Mount keeps it: `mount("/", sub)` serves `/x`
         value = self.index.resolve(target, ctx)
         child = self.routers.router_of(value)
-        if child is not None and child.kind is RouterKind.APP and child.key != owner.key:
-            # a mount path that cannot be told stays in the sub-app's paths as `{?text}` (Literals.path_part)
-            within = prefix if prefix is not None else self.literals.path_part(call.arg(0, "path"), ctx).rstrip("/")
-            child.included_by.append(Include(owner.key, child.key, within, [], site.facts.path, call.line,
-                                             site.conditions, mount=True))
-        shown = prefix if prefix is not None else ir.show(call.arg(0, "path")) or "?"
-        self.mount_decls.append(MountDecl(owner.key, shown, self._mount_label(value, target),
-                                          self._mount_kind(value, child), site.facts.path, call.line,
-                                          site.conditions))
+        label = self._mount_label(value, target)
+        kind = self._mount_kind(value, child)
+        path = call.arg(0, "path")
+        # a mount path that cannot be told is `{?text}`, one chosen at run time one mount per alternative under its
+        # tests (Literals.path_choices), in the sub-app's paths as in the mount table; kept as Starlette's Mount
+        # keeps it: `mount("/", sub)` serves `/x`
+        for prefix in self.literals.path_choices(path, ctx, f"{site.facts.path}:{call.line}"):
+            within = prefix.text.rstrip("/")
+            conditions = (*site.conditions, *prefix.tests)
+            pattern = _pattern(prefix)
+            if child is not None and child.kind is RouterKind.APP and child.key != owner.key:
+                child.included_by.append(Include(owner.key, child.key, within, [], site.facts.path, call.line,
+                                                 conditions, mount=True, pattern=pattern))
+            self.mount_decls.append(MountDecl(owner.key, within if path is not None else "?", label, kind,
+                                              site.facts.path, call.line, conditions, pattern))
 
     def _add_route(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx, tests: tuple[str, ...] = ()) -> None:
         """`router.add_api_route(path, endpoint, ...)`, `add_api_websocket_route`, `add_route`."""
@@ -601,8 +611,8 @@ class Declarations:
             # re-registration by a helper (`router.add_api_route(route.path, route.endpoint)` in a
             # class-based-view decorator, say): nothing to say about routes it makes from runtime values
             return
-        if path is None:
-            path = self._route_path(call.arg(0, "path"), ctx)
+        paths = [PathChoice(path, (), path)] if path is not None else \
+            self._route_path(call.arg(0, "path"), ctx, f"{site.facts.path}:{call.line}")
         method = call.func.attr
         methods = self._route_methods(method, call, ctx)
         deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "add_api_route(dependencies=)", site.facts.path,
@@ -610,19 +620,28 @@ class Declarations:
         alternatives: list[FuncV | None] = list(handlers) or [None]
         for handler in alternatives:
             name = f"{handler.module}.{handler.qualname}" if handler else ir.show(call.arg(1, "endpoint"))
-            self.decls.append(RouteDecl(owner.key, methods, path, handler, name, deps, site.facts.path, call.line,
-                                        site.col, site.end_col, method == "add_api_websocket_route",
-                                        conditions=(*tests, *_which(call.arg(1, "endpoint"), handler, handlers))))
+            for one in paths:
+                self.decls.append(RouteDecl(owner.key, methods, one.text, handler, name, deps, site.facts.path,
+                                            call.line, site.col, site.end_col, method == "add_api_websocket_route",
+                                            conditions=(*tests, *one.tests,
+                                                        *_which(call.arg(1, "endpoint"), handler, handlers)),
+                                            pattern=_pattern(one)))
 
     def _include(self, site: Site, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
                  arg: ir.Expr | None) -> None:
         if child.key == owner.key:
             return
-        prefix = self.literals.path_part(call.kwarg("prefix"), ctx)
         deps = self.params.dep_list(call.kwarg("dependencies"), ctx, "include_router(dependencies=)", site.facts.path,
                                     call.line)
-        inc = Include(owner.key, child.key, prefix, deps, site.facts.path, call.line, site.conditions,
-                      env=self.routers.factory_env(arg, ctx))
+        env = self.routers.factory_env(arg, ctx)
+        # a prefix chosen at run time (`prefix="/v1" if c else ""`): one include per alternative, under its tests
+        for prefix in self.literals.path_choices(call.kwarg("prefix"), ctx, f"{site.facts.path}:{call.line}"):
+            self._add_include(child, Include(owner.key, child.key, prefix.text, deps, site.facts.path, call.line,
+                                             (*site.conditions, *prefix.tests), env=env, pattern=_pattern(prefix)))
+
+    @staticmethod
+    def _add_include(child: RouterNode, inc: Include) -> None:
+        """Add `inc` to what includes `child`, unless an include already there makes the same routes."""
         if any(i.parent == inc.parent and i.path == inc.path and i.line == inc.line and i.prefix == inc.prefix
                for i in child.included_by):  # the same include read in several calling contexts
             return
@@ -663,6 +682,11 @@ class Declarations:
             if made_by is not None:
                 return f"{made_by}(...)"
         return qualified_name(value) or ir.show(expr)
+
+
+def _pattern(path: PathChoice) -> str | None:
+    """A path's pattern, when it is one alternative of a run-time choice (None: the path itself)."""
+    return path.pattern if path.pattern != path.text else None
 
 
 def _handlers(value: Value) -> list[FuncV]:

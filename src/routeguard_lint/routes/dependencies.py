@@ -256,12 +256,14 @@ class DependencyTrees:
             return self._class_node(value)
         if isinstance(value, InstanceV):
             scheme = self.scheme_class(value.cls)
-            if scheme:
+            if scheme and not self._replaces_scheme_call(value.cls):
                 return self.scheme_node(value, scheme)
             if isinstance(value.cls, ClassV):
                 call = self.index.class_attr(value.cls, "__call__")
                 if isinstance(call, FuncV):
-                    return self.callable_node(call, NodeKind.INSTANCE, instance=value)
+                    node = self.callable_node(call, NodeKind.INSTANCE, instance=value)
+                    node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
+                    return node
             if value.cls is None:
                 return self._unfollowed_call(value, path, line)
             if isinstance(value.cls, ExternalV):
@@ -406,6 +408,14 @@ class DependencyTrees:
                     return last_name(base)
         return None
 
+    def _replaces_scheme_call(self, cls: object) -> bool:
+        """A project subclass of a `fastapi.security` scheme that defines `__call__`: what FastAPI runs for a request
+        is that method (which may call the scheme's, `super().__call__(request)`), not the scheme's check alone."""
+        if not isinstance(cls, ClassV):
+            return False
+        call = self.index.class_attr(cls, "__call__")
+        return isinstance(call, FuncV) and self.index.func(call) is not None
+
     def scheme_node(self, inst: InstanceV, scheme: str) -> DepNode:
         key = ("scheme", inst.key)
         node = self.nodes.get(key)
@@ -441,6 +451,7 @@ class DependencyTrees:
             cls = self.index.cls(cls_v)
             node = DepNode(key, f"{cls_v.module}.{cls_v.name}", NodeKind.CLASS, self.index.path_of(cls_v.module),
                            cls.line if cls else None)
+            node.cls = cls_v
             ext = self.index.external_bases(cls_v)
             node.password_form = any(last_name(b) in PASSWORD_FORMS for b in ext)
             if any(not (b.startswith("pydantic") or b.startswith("builtins") or b.startswith("typing")

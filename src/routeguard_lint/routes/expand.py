@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from routeguard_lint.routes import limits
+from routeguard_lint.routes.literals import PathChoice, contradicts
 from routeguard_lint.routes.model import (
     DepRef,
     Mount,
@@ -34,6 +35,7 @@ class Way:
     apps: tuple[RouterKey, ...]  # the apps passed, innermost first
     app_paths: tuple[str, ...] = ()  # for each of `apps`, the path within that app (Starlette's path less root_path)
     unseen: tuple[str, ...] = ()  # the root's includes into something not known to be a router (`RouterNode`)
+    pattern: str = ""  # `full_path` with each part chosen at run time written as its choice's token (Route.pattern)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Below:
     mounted: bool = False
     apps: tuple[RouterKey, ...] = ()
     app_paths: tuple[str, ...] = ()
+    pattern: str = ""  # `path` with each part chosen at run time written as its choice's token
 
 
 def unique_decls(decls: list[RouteDecl]) -> list[RouteDecl]:
@@ -88,19 +91,23 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
         router = routers.by_key[decl.router]
         in_library = library_paths is not None and decl.file in library_paths
         ways = 0
-        for way in _up(routers, router, Below(decl.path, [])):
+        for way in _up(routers, router, Below(decl.path, [], pattern=decl.pattern or decl.path)):
             ways += 1
             limits.check(ways, len(routes), decl.file, decl.line)
+            conditions = way.conditions + decl.conditions
+            if decl.pattern is not None or way.pattern != way.full_path:
+                if contradicts(conditions):
+                    continue  # one test chose paths at two places (`prefix="/a" if c else ""`, `"/x" if c else "/y"`)
+                conditions = tuple(dict.fromkeys(conditions))
             if in_library:
                 # a route a library declares: listed where the project includes it, and only then
                 site = _project_site(routers, router, library_paths or set(), set())
                 if not way.reachable or site is None:
                     continue
                 decl = replace(decl, file=site[0], line=site[1], col=1, end_col=2)
-            routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps,
-                                way.conditions + decl.conditions, way.reachable, mounted=way.mounted, apps=way.apps,
-                                app_paths=way.app_paths,
-                                opaque=decl.opaque, unseen=() if way.reachable else way.unseen))
+            routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps, conditions, way.reachable,
+                                mounted=way.mounted, apps=way.apps, app_paths=way.app_paths, opaque=decl.opaque,
+                                unseen=() if way.reachable else way.unseen, pattern=way.pattern))
     # an include of a router the analysis cannot read, served by an app, may be any router: also one no include
     # seen serves
     unknown = tuple(dict.fromkeys(f"`include_router({r.decl.handler_name})` ({r.decl.file}:{r.decl.line})"
@@ -108,7 +115,27 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
     if unknown:
         routes = [replace(r, unseen=tuple(dict.fromkeys((*r.unseen, *unknown)))) if not r.reachable else r
                   for r in routes]
-    return routes
+    return _alternatives(routes)
+
+
+def _alternatives(routes: list[Route]) -> list[Route]:
+    """Routes of one declaration and app whose paths differ only in parts chosen at run time between known
+    strings (the same pattern) are one route of the running app under one of those paths: each lists the
+    others' paths as its alternatives."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, route in enumerate(routes):
+        if route.pattern != route.full_path:
+            decl = route.decl
+            groups.setdefault((decl.file, decl.line, decl.handler_name, route.methods, route.apps, route.pattern),
+                              []).append(i)
+    out = list(routes)
+    for members in groups.values():
+        paths = tuple(dict.fromkeys(routes[i].full_path for i in members))
+        if len(paths) < 2:
+            continue
+        for i in members:
+            out[i] = replace(routes[i], alternatives=tuple(p for p in paths if p != routes[i].full_path))
+    return out
 
 
 def _project_site(routers: Routers, node: RouterNode, library_paths: set[str],
@@ -131,7 +158,9 @@ def mounts(routers: Routers, mount_decls: list[MountDecl]) -> list[Mount]:
     out = []
     for md in unique_mounts(mount_decls):
         owner = routers.by_key[md.owner]
-        for way in _up(routers, owner, Below(md.prefix, [], md.conditions)):
+        for way in _up(routers, owner, Below(md.prefix, [], md.conditions, pattern=md.pattern or md.prefix)):
+            if way.pattern != way.full_path and contradicts(way.conditions):
+                continue
             out.append(Mount(way.full_path, md.label, md.kind, md.path, md.line, way.conditions, way.reachable))
     return sorted(out, key=lambda m: (m.path, m.file, m.line, m.label))
 
@@ -145,19 +174,29 @@ def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
     apps = (*below.apps, node.key) if node.kind is RouterKind.APP else below.apps
     app_paths = (*below.app_paths, node.prefix + below.path) if node.kind is RouterKind.APP else below.app_paths
     if not node.included_by or node.key in below.seen:
-        yield Way(node.prefix + below.path, node.deps + below.deps, below.conditions, node.kind is RouterKind.APP,
-                  below.mounted, apps, app_paths, tuple(node.unseen_parents))
+        for prefix in _choices(node.prefix, node.prefixes):
+            yield Way(prefix.text + below.path, node.deps + below.deps, below.conditions + prefix.tests,
+                      node.kind is RouterKind.APP, below.mounted, apps, app_paths, tuple(node.unseen_parents),
+                      prefix.pattern + below.pattern)
         return
     seen = below.seen | {node.key}
     for inc in node.included_by:
-        prefix, own = routers.node_args(node, inc.env)
+        args = routers.node_args(node, inc.env)
+        own = args.deps
         parent = routers.by_key[inc.parent]
-        path = inc.prefix + prefix + below.path
-        conditions = below.conditions + inc.conditions
-        if inc.mount:
-            # a mounted sub-app keeps its own dependencies, not the parent's (its middleware does apply)
-            for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths)):
-                yield replace(way, deps=own + below.deps, mounted=True)
-        else:
-            yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
-                                                  below.mounted, apps, app_paths))
+        for prefix in _choices(args.prefix, args.prefixes):
+            path = inc.prefix + prefix.text + below.path
+            pattern = (inc.pattern or inc.prefix) + prefix.pattern + below.pattern
+            conditions = below.conditions + prefix.tests + inc.conditions
+            if inc.mount:
+                # a mounted sub-app keeps its own dependencies, not the parent's (its middleware does apply)
+                for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths, pattern)):
+                    yield replace(way, deps=own + below.deps, mounted=True)
+            else:
+                yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
+                                                      below.mounted, apps, app_paths, pattern))
+
+
+def _choices(prefix: str, prefixes: tuple[PathChoice, ...]) -> tuple[PathChoice, ...]:
+    """A router's prefix: each alternative of a prefix chosen at run time, else the prefix itself."""
+    return prefixes or (PathChoice(prefix, (), prefix),)

@@ -7,11 +7,17 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
-from routeguard_lint.project.arguments import subst
-from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV
+from routeguard_lint.facts.extract import Bind, is_marker
+from routeguard_lint.project.arguments import free_names, subst
+from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV, UnionV
 
 MAX_NESTING = 12  # collections built from collections (`a + b`, `[*xs]`, names bound to them) followed this deep
 MAX_SHOWN = 80  # characters of an expression's text shown in a path part that cannot be told (`{?text}`)
+# A path (or prefix) chosen at run time between known strings (`"/v1" if c else ""`, `if c: p = "/a"` / `else: p
+# = ""`) is one path per alternative, each with its tests, up to this many alternatives; past it, one path with
+# `{?text}` standing for the choice
+MAX_PATH_CHOICES = 4
+_CHOICE_NESTING = 4  # choices within choices (a chosen name bound to a conditional expression, ...) followed this deep
 
 
 class Item(NamedTuple):
@@ -43,6 +49,20 @@ def unknown_part(expr: ir.Expr) -> str:
     return "{?" + ir.show(expr, MAX_SHOWN).replace("{", "(").replace("}", ")") + "}"
 
 
+class PathChoice(NamedTuple):
+    """One alternative of a path or path part (a prefix, a route's path, a mount path): its text, the tests (source
+    text) under which the program takes it, and its pattern: the text with the choice it is one alternative of
+    written as a token naming that choice (`{!site}`), the same for every alternative of it (the alternatives of
+    one route are the routes whose paths have the same pattern); the text itself for a path that is no choice."""
+
+    text: str
+    tests: tuple[str, ...]
+    pattern: str
+
+
+_Alternative = tuple[str, tuple[ir.Expr, ...]]  # a text and the tests (expressions) that choose it
+
+
 class Literals:
     def __init__(self, index: Index) -> None:
         self.index = index
@@ -69,6 +89,143 @@ class Literals:
         if depth == 0 and self.index.resolve(expr, ctx) == LiteralV(None):
             return ""  # `prefix=None`: no prefix
         return unknown_part(expr)
+
+    def path_choices(self, expr: ir.Expr | None, ctx: Ctx, site: str) -> list[PathChoice]:
+        """A path or part of one (see `path_part`) that the program chooses at run time between strings it can
+        read (`"/v1" if settings.VERSIONED else ""`, a name bound under `if`/`else`, a value chosen by a lookup
+        with a run-time key, and strings built from those): each alternative with the tests that choose it, its
+        pattern naming the choice by `site` (where it is written: the alternatives of one choice, and only they,
+        share it). Every other path, and a choice of more than MAX_PATH_CHOICES alternatives, is one `path_part`
+        with no test."""
+        if expr is not None:
+            found = self._choices(expr, ctx, 0)
+            if len(found) == 1:
+                return [PathChoice(found[0][0], (), found[0][0])]
+            if 1 < len(found) <= MAX_PATH_CHOICES:
+                token = "{!" + site + ":" + "|".join(text for text, _ in found) + "}"  # (one factory call's)
+                return [PathChoice(text, tuple(ir.show(t) for t in tests), token) for text, tests in found]
+        text = self.path_part(expr, ctx)
+        return [PathChoice(text, (), text)]
+
+    def _choices(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[_Alternative]:
+        """The alternatives of a path part, each with the tests (expressions) that choose it; a part that is no
+        choice is itself (its text, or `{?text}`)."""
+        while isinstance(expr, ir.Bound):
+            expr, ctx = unbound(expr)
+        known = self.index.string(expr, ctx)
+        if known is not None:
+            return [(known, ())]
+        if depth < _CHOICE_NESTING:
+            if isinstance(expr, ir.IfExp):
+                test = self.index.truth(expr.test, ctx)
+                if test is not None:
+                    return self._choices(expr.body if test else expr.orelse, ctx, depth + 1)
+                return _tagged(self._choices(expr.body, ctx, depth + 1), expr.test) + \
+                    _tagged(self._choices(expr.orelse, ctx, depth + 1), ir.Not(expr.test))
+            if isinstance(expr, ir.Name):
+                bound = self._bound_choices(expr.id, ctx, depth)
+                if bound is not None:
+                    return bound
+            if isinstance(expr, (ir.Name, ir.Attr)) and isinstance(self.index.resolve(expr, ctx), UnionV):
+                assigned = self.assignment(expr, ctx)  # `prefix = "/v1" if c else ""`: the test names the choice
+                if assigned is not None and isinstance(assigned.expr, (ir.IfExp, ir.FStr, ir.BinOp)):
+                    return self._choices(assigned.expr, assigned.ctx, depth + 1)
+            if isinstance(expr, ir.FStr):
+                parts: list[list[_Alternative]] = [[(part, ())] if isinstance(part, str) else
+                                                   self._field_choices(part, ctx, depth) for part in expr.parts]
+                return _product(parts)
+            if isinstance(expr, ir.BinOp) and expr.op == "+":
+                return _product([self._choices(expr.left, ctx, depth + 1), self._choices(expr.right, ctx, depth + 1)])
+            if isinstance(expr, (ir.Name, ir.Attr, ir.Call, ir.Sub)):
+                found = self._union_choices(expr, ctx)
+                if found is not None:
+                    return found
+        return [(self._path_part(expr, ctx, 0 if depth == 0 else 2), ())]
+
+    def _field_choices(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[_Alternative]:
+        """An f-string field of a path: its text (formatted), else its alternatives."""
+        known = self.index.formatted(expr, ctx, "")
+        return [(known, ())] if known is not None else self._choices(expr, ctx, depth + 1)
+
+    def _bound_choices(self, name: str, ctx: Ctx, depth: int) -> list[_Alternative] | None:
+        """A name bound under `if`/`else` (in a function or at module level): each binding the program may leave
+        it with (not those under a test that is false here), with its tests; the one before the `if`s with the
+        negation of theirs. None when the name has one binding that counts."""
+        found = self.index.branches(ctx, name)
+        if found is None:
+            return self._chained_choices(name, ctx, depth)
+        binds, bctx = found
+        chosen: list[tuple[ir.Expr, tuple[ir.Expr, ...]]] = []
+        for bind in binds:
+            truths = [self.index.test_truth(bind.conditions, k, bctx, bind.line) for k in range(len(bind.conditions))]
+            if False in truths:
+                continue
+            chosen.append((bind.value, tuple(c for c, t in zip(bind.conditions, truths, strict=True) if t is None)))
+        out: list[_Alternative] = []
+        for i, (value, tests) in enumerate(chosen):
+            if not tests and i + 1 < len(chosen):  # it stays when none of the later ones runs
+                tests = tuple(ir.Not(later[0] if len(later) == 1 else ir.BoolOp("and", later))
+                              for _, later in chosen[i + 1:] if later)
+            out.extend((text, (*tests, *more)) for text, more in self._choices(value, bctx, depth + 1))
+        return out or None
+
+    def _chained_choices(self, name: str, ctx: Ctx, depth: int) -> list[_Alternative] | None:
+        """`prefix = "/api"` then `if c: prefix = prefix + "/v1"` (or `prefix += "/v1"`), in a function or at
+        module level: from the last binding under no test, each later one (under an `if`, made from the value
+        before it) taken or not, in order, as Python runs them. None when the name is not bound so (or a binding
+        is in a loop or `try`, or past MAX_PATH_CHOICES alternatives)."""
+        found = self._binding_chain(name, ctx)
+        if found is None:
+            return None
+        binds, bctx = found
+        start = max((i for i, b in enumerate(binds) if not b.conditions), default=0)
+        chain = binds[start:]
+        if len(chain) < 2 or chain[0].conditions or name in free_names(chain[0].value) or \
+                any(is_marker(c) for b in chain for c in b.conditions):
+            return None
+        alternatives = self._choices(chain[0].value, bctx, depth + 1)
+        for bind in chain[1:]:
+            truths = [self.index.test_truth(bind.conditions, k, bctx, bind.line) for k in range(len(bind.conditions))]
+            if False in truths:
+                continue
+            tests = tuple(c for c, t in zip(bind.conditions, truths, strict=True) if t is None)
+            if any("{?" in text for text, _ in alternatives):
+                return None  # (a value made from a part that cannot be told)
+            taken = [(text, (*before, *tests, *more)) for value, before in alternatives
+                     for text, more in self._choices(subst(bind.value, {name: ir.Str(value)}), bctx, depth + 1)]
+            kept = [(text, (*before, ir.Not(_conjunction(tests)))) for text, before in alternatives] if tests else []
+            alternatives = _product([kept + taken])
+            if not alternatives or len(alternatives) > MAX_PATH_CHOICES:
+                return None
+        return alternatives
+
+    def _binding_chain(self, name: str, ctx: Ctx) -> tuple[list[Bind], Ctx] | None:
+        """Every binding of `name` in the scope `ctx` sees it in (the innermost function binding it, else the
+        module's bindings when some are under an `if`), in source order, and the context to read them in."""
+        for func in self.index.scopes(ctx):
+            if name in func.assigns:
+                return [b for b in func.binds if b.name == name], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
+            if ctx.bound(func.qualname, name) is not None or any(p.name == name for p in func.params):
+                return None
+        facts = self.index.module(ctx.module)
+        if facts is None or name not in facts.branches:
+            return None
+        return facts.branches[name], Ctx(ctx.module)
+
+    def _union_choices(self, expr: ir.Expr, ctx: Ctx) -> list[_Alternative] | None:
+        """An expression whose value is one of several strings (or None, no path) the analysis can read, chosen
+        in a way that gives no test to name (a lookup with a run-time key, say): each, under the test that it is
+        that string."""
+        value = self.index.resolve(expr, ctx)
+        if not isinstance(value, UnionV) or len(value.options) > MAX_PATH_CHOICES:
+            return None
+        out: list[_Alternative] = []
+        for option in value.options:
+            if not isinstance(option, LiteralV) or not (option.value is None or isinstance(option.value, str)):
+                return None
+            out.append((option.value or "", (ir.Compare(expr, ("==",), (ir.Str(option.value) if option.value is not
+                                                                            None else ir.Const(None),)),)))
+        return out
 
     def _field(self, expr: ir.Expr, ctx: Ctx) -> str:
         known = self.index.formatted(expr, ctx, "")
@@ -164,8 +321,10 @@ class Literals:
         bound = self.assignment(expr, ctx)
         if bound is None:
             return []
-        items = self.items_ctx(bound.expr, bound.ctx, depth)
         name = expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
+        if name and bound.ctx.scope is None and name in free_names(bound.expr):
+            return self._rebound_items(name, bound.ctx, depth)  # `ROUTERS = ROUTERS + [...]`, `ROUTERS += [...]`
+        items = self.items_ctx(bound.expr, bound.ctx, depth)
         if name and isinstance(bound.expr, (ir.Seq, ir.Comp, ir.BinOp)):  # a new list, then `.append`s
             items += self.appended(name, bound.ctx, depth)
             func = self.index.func(FuncV(ctx.module, ctx.scope)) if ctx.scope is not None else None
@@ -173,6 +332,26 @@ class Literals:
                     (ctx.module, ctx.scope) and any(p.name == name for p in func.params):
                 items += self.appended(name, ctx, depth)  # the caller's list, added to by this function
         return items
+
+    def _rebound_items(self, name: str, ctx: Ctx, depth: int) -> list[Item]:
+        """The elements of a module-level collection rebound from its own value (`ROUTERS = [a]`, then `ROUTERS +=
+        [b]` or `ROUTERS = ROUTERS + [b]`): each binding that always runs, in order, reading the collection before
+        it (those under an `if`, which may not run, add nothing), then what `.append` adds."""
+        found = self._binding_chain(name, ctx)
+        if found is None:
+            return []
+        binds, bctx = found
+        start = max((i for i, b in enumerate(binds) if not b.conditions and name not in free_names(b.value)),
+                    default=None)
+        if start is None:
+            return []
+        items = self.items_ctx(binds[start].value, bctx, depth + 1)
+        for bind in binds[start + 1:]:
+            if bind.conditions:
+                continue
+            before = ir.Seq("list", tuple(item if ictx == bctx else ir.Bound(item, ictx) for item, ictx in items))
+            items = self.items_ctx(subst(bind.value, {name: before}), bctx, depth + 1)
+        return items + self.appended(name, bctx, depth)
 
     def appended(self, name: str, ctx: Ctx, depth: int) -> list[Item]:
         """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
@@ -227,6 +406,55 @@ class Literals:
             return unbound(expr)
         found = self.index.assignment(expr, ctx)
         return Item(*found) if found is not None else None
+
+
+def _tagged(alternatives: list[_Alternative], test: ir.Expr) -> list[_Alternative]:
+    """`alternatives`, each taken only when `test` holds as well."""
+    return [(text, (test, *tests)) for text, tests in alternatives]
+
+
+def _product(parts: list[list[_Alternative]]) -> list[_Alternative]:
+    """The strings made by joining one alternative of each part, with the tests of all: those whose tests
+    contradict each other (`c` and `not c`, the same choice met twice) left out, those of the same text as one
+    (taken under either's tests: written as an `or`). Past MAX_PATH_CHOICES, as many as it had then (the caller
+    then makes the path one `{?text}`)."""
+    out: list[_Alternative] = [("", ())]
+    for part in parts:
+        joined: dict[str, tuple[ir.Expr, ...]] = {}
+        for text, tests in out:
+            for more_text, more in part:
+                combined = (*tests, *(t for t in more if not any(ir.show(t) == ir.show(u) for u in tests)))
+                if _contradicts(combined):
+                    continue
+                key = text + more_text
+                if key in joined:  # the same text either way
+                    prior = joined[key]
+                    joined[key] = (ir.BoolOp("or", (_conjunction(prior), _conjunction(combined))),) \
+                        if prior and combined else ()
+                else:
+                    joined[key] = combined
+        out = list(joined.items())
+        if len(out) > MAX_PATH_CHOICES:
+            return out
+    return out
+
+
+def _conjunction(tests: tuple[ir.Expr, ...]) -> ir.Expr:
+    return tests[0] if len(tests) == 1 else ir.BoolOp("and", tests)
+
+
+def _contradicts(tests: tuple[ir.Expr, ...]) -> bool:
+    """A test and its negation among `tests`."""
+    shown = {ir.show(t) for t in tests}
+    return any(isinstance(t, ir.Not) and ir.show(t.value) in shown for t in tests)
+
+
+def contradicts(conditions: tuple[str, ...]) -> bool:
+    """A test and its negation (source text: `c` and `not c` / `not (c)`) among `conditions`: the conditions
+    of a path chosen by one test at two places (a prefix and the route's path) taken one way and the other."""
+    shown = set(conditions)
+    return any(c.startswith("not ") and (c[4:] in shown or (c[4:].startswith("(") and c[5:-1] in shown))
+               for c in conditions)
 
 
 def _adds_to(call: ir.Call, name: str) -> bool:

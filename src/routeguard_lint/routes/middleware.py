@@ -89,7 +89,8 @@ class Middleware:
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
 # line of the call to the next app it may reach): the auth stage's judgement (auth/middleware.py), which
 # `api` hands to the route table's builder.
-MiddlewareRole = Callable[["MiddlewareReader", FuncV], tuple[Role, int | None, str | None]]
+# `InstanceV`: the object Starlette makes of a middleware class (`cls(app, **options)`), None for a function.
+MiddlewareRole = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[Role, int | None, str | None]]
 
 
 @dataclass
@@ -135,16 +136,30 @@ class MiddlewareReader:
             func = self.index.func(handler)
             mw.def_path = self.index.path_of(handler.module)
             mw.def_line = func.line if func else None
-            mw.kind, mw.undecided_at, mw.gate = self.role(self, handler)
+            made = self._made(value, target, options, ctx, line)
+            mw.kind, mw.undecided_at, mw.gate = self.role(self, handler, made)
             if mw.kind is Role.AUTH or mw.gate:
-                # a handler nested in the function whose call adds it sees that call's arguments
+                # a handler nested in the function whose call adds it sees that call's arguments; a method sees
+                # the object Starlette makes of the class with the options (`self.excluded_paths`)
                 nested = ctx.scope is not None and handler.module == ctx.module and \
                     handler.qualname.startswith(ctx.scope + ".")
-                scan = self._exemptions(handler, ctx.env if nested else ())
+                env = ctx.env if nested else ()
+                if made is not None and func is not None and func.class_name is not None and func.params:
+                    env = (BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, ctx)),)
+                scan = self._exemptions(handler, env)
                 mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
                     scan.unknown
                 mw.within_app = scan.within_app
         self.found.append(mw)
+
+    def _made(self, value: Value, target: ir.Expr | None, options: tuple[tuple[str, ir.Expr], ...], ctx: Ctx,
+              line: int) -> InstanceV | None:
+        """The object Starlette makes of a middleware class when it builds the app: `cls(app, **options)`, the
+        options read where the registration is written."""
+        if not isinstance(value, ClassV) or target is None:
+            return None
+        made = self.index.resolve(ir.Call(target, (ir.Unknown("app"),), options, line, 0), ctx)
+        return made if isinstance(made, InstanceV) and made.cls == value else None
 
     def _label(self, value: Value, expr: ir.Expr | None) -> str:
         named: object = value.cls if isinstance(value, InstanceV) and value.cls is not None else value

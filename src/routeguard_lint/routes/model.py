@@ -14,6 +14,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param
 from routeguard_lint.project.arguments import Env
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
+from routeguard_lint.routes.literals import PathChoice
 
 # The identity of a router: the allocation site of the `FastAPI(...)` / `APIRouter(...)` call that made it
 # (`InstanceV.key`: ("global", module, name), ("local", module, function, name) or ("call", ...)).
@@ -160,6 +161,9 @@ class Include:
     conditions: tuple[str, ...]  # source text of the `if` tests around it
     mount: bool = False
     env: FactoryCall | None = None  # for a router made by a factory call
+    # for a prefix that is one alternative of a run-time choice (`prefix="/v1" if c else ""`), the choice's
+    # token (`literals.PathChoice.pattern`); its tests are in `conditions`. None: the prefix itself
+    pattern: str | None = None
 
 
 @dataclass
@@ -188,6 +192,7 @@ class MountDecl:
     path: str
     line: int
     conditions: tuple[str, ...]  # source text of the `if` tests around it
+    pattern: str | None = None  # for a path chosen at run time: the choice's token (PathChoice.pattern)
 
 
 @dataclass
@@ -220,6 +225,9 @@ class RouterNode:
     line: int
     prefix: str = ""
     deps: list[DepRef] = field(default_factory=list)
+    # a prefix chosen at run time (`APIRouter(prefix="/v1" if c else "")`): each alternative (`prefix` is then
+    # the first); empty for a prefix that is no choice
+    prefixes: tuple[PathChoice, ...] = ()
     included_by: list[Include] = field(default_factory=list)
     creation: Creation | None = None
     # when the node stands for the alternatives of one binding made alike but for their dependencies (the
@@ -256,7 +264,10 @@ class RouteDecl:
     websocket: bool = False
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
     guards: tuple[Guard, ...] = ()  # decorators under the route decorator that check auth
-    conditions: tuple[str, ...] = ()  # when the handler is one of several alternatives: which one it is
+    # when the handler is one of several alternatives: which one it is; when the path is one alternative of a
+    # run-time choice (`@r.get("/a" if c else "/b")`): its tests
+    conditions: tuple[str, ...] = ()
+    pattern: str | None = None  # for a path chosen at run time: the choice's token (PathChoice.pattern)
 
 
 class Child(NamedTuple):
@@ -321,6 +332,12 @@ class Route:
     # for a route no include seen reaches an app with: the includes the analysis cannot read that may still
     # serve it ("`call text` (file:line)"), its own router's into an unknown parent and any of unknown routers
     unseen: tuple[str, ...] = ()
+    # the full path with each part chosen at run time between known strings written as the token naming that
+    # choice (`literals.PathChoice.pattern`): routes of one declaration, app and pattern are alternatives of one
+    # route, each under its tests (in `conditions`)
+    pattern: str = ""
+    # for such a route: the full paths of the other alternatives (the app has the route under one of them)
+    alternatives: tuple[str, ...] = ()
 
     def path_in(self, app: RouterKey) -> str:
         """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""

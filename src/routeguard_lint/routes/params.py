@@ -171,6 +171,8 @@ class Params:
         here = self.followed(call, cctx)
         if here is default:
             return param
+        if here is call and cctx != ctx:  # its parts are read where it is written, not where it is used
+            here = _bound_call(call, cctx)
         return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
 
     def followed(self, call: ir.Call, ctx: Ctx) -> ir.Call:
@@ -185,8 +187,7 @@ class Params:
             call, ctx = returned[0], returned[1]
         if call is start:
             return call
-        return ir.Call(ir.Bound(call.func, ctx), tuple(ir.Bound(a, ctx) for a in call.args),
-                       tuple((k, ir.Bound(v, ctx)) for k, v in call.kwargs), call.line, call.col)
+        return _bound_call(call, ctx)
 
     def annotation_type(self, annotation: ir.Expr | None, ctx: Ctx) -> ir.Expr | None:
         """`T` for `T`, `Annotated[T, ...]` and aliases of those."""
@@ -323,6 +324,12 @@ class Params:
                     return last_name(base)
             return PROJECT_CLASS
         return ir.dotted(annotation)
+
+
+def _bound_call(call: ir.Call, ctx: Ctx) -> ir.Call:
+    """`call` with its parts bound to where it is written, to be read elsewhere."""
+    return ir.Call(ir.Bound(call.func, ctx), tuple(ir.Bound(a, ctx) for a in call.args),
+                   tuple((k, ir.Bound(v, ctx)) for k, v in call.kwargs), call.line, call.col)
 
 
 def _chosen(test: ir.Expr, ctx: Ctx, ref: DepRef, taken: bool) -> ir.Expr:

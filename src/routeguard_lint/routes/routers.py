@@ -11,6 +11,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.arguments import bind_args, forward_call, subst
 from routeguard_lint.project.index import (
+    BoundParam,
     ClassV,
     Ctx,
     ExternalV,
@@ -23,7 +24,7 @@ from routeguard_lint.project.index import (
     options,
 )
 from routeguard_lint.routes.contexts import Contexts, Substitution
-from routeguard_lint.routes.literals import Literals, unbound
+from routeguard_lint.routes.literals import Literals, PathChoice, unbound
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import (
     Choice,
@@ -47,10 +48,12 @@ RouterClass = ClassV | ExternalV | None  # what made a router: a project (or lib
 
 
 class RouterArgs(NamedTuple):
-    """The prefix and dependencies a router was made with."""
+    """The prefix and dependencies a router was made with; a prefix chosen at run time, each alternative in
+    `prefixes` (`prefix` the first)."""
 
     prefix: str
     deps: list[DepRef]
+    prefixes: tuple[PathChoice, ...] = ()
 
 
 class Instance(NamedTuple):
@@ -88,14 +91,16 @@ class Routers:
         if kind is None:
             return None
         facts = self.index.module(value.module)
-        ctx = Ctx(value.module, value.scope)
+        # read where the call is written, with what the call of the function around it bound (a factory's
+        # `FastAPI(dependencies=[...] if enforce else [])` for `create_app()`: `enforce` is its default)
+        ctx = Ctx(value.module, value.scope, _made_for(value.key))
         node = RouterNode(value.key, kind, value.module, facts.path if facts else value.module, value.call.line)
         self.by_key[value.key] = node
         if isinstance(cls, ExternalV) and cls.qualname not in APP_CLASSES and cls.qualname not in ROUTER_CLASSES:
             # a library's router class (its __init__, its own routes)
             cls = _router_class(self.index.materialize(cls))
         node.creation = Creation(value.call, ctx, cls)
-        node.prefix, node.deps = self.router_args(value.call, ctx, cls, kind, node.path)
+        node.prefix, node.deps, node.prefixes = self.router_args(value.call, ctx, cls, kind, node.path)
         alternative = self.index.alternative_of(value.key)
         if alternative is not None:
             same = self._same_binding(node, alternative)
@@ -121,6 +126,7 @@ class Routers:
         shape = _shape(creation.call)
         for node in self._bindings.get(group, []):
             if node.kind is not made.kind or node.prefix != made.prefix or node.creation is None or \
+                    [c[:2] for c in node.prefixes] != [c[:2] for c in made.prefixes] or \
                     node.creation.cls != creation.cls or _shape(node.creation.call) != shape:
                 continue
             node.variants.append(Variant(tests, creation, tuple(made.deps)))
@@ -140,7 +146,8 @@ class Routers:
     def router_args(self, call: ir.Call, ctx: Ctx, cls: RouterClass, kind: RouterKind, path: str) -> RouterArgs:
         """The prefix and dependencies a `FastAPI(...)` / `APIRouter(...)` (or subclass) call ends up with."""
         call, ctx, owner = self._effective_call(call, ctx, cls)
-        prefix = self.literals.path_part(call.kwarg("prefix"), ctx) if kind is RouterKind.ROUTER else ""
+        prefixes = self.literals.path_choices(call.kwarg("prefix"), ctx, f"{path}:{call.line}") \
+            if kind is RouterKind.ROUTER else [PathChoice("", (), "")]
         deps: list[DepRef] = []
         plain = f"{owner or ('FastAPI' if kind is RouterKind.APP else 'APIRouter')}(dependencies=)"
         for item, ictx in self.literals.items_ctx(call.kwarg("dependencies"), ctx):
@@ -151,7 +158,7 @@ class Routers:
                 deps.append(ref)
         deps += self.params.conditional_deps(call.kwarg("dependencies"), ctx, plain, self.index.path_of(ctx.module),
                                              call.line)
-        return RouterArgs(prefix, deps)
+        return RouterArgs(prefixes[0].text, deps, tuple(prefixes) if len(prefixes) > 1 else ())
 
     def _effective_call(self, call: ir.Call, ctx: Ctx, cls: RouterClass) -> tuple[ir.Call, Ctx, str | None]:
         """For a project subclass of APIRouter/FastAPI: the call its `__init__` finally makes to FastAPI's
@@ -293,9 +300,9 @@ class Routers:
         that factory from its parameters."""
         creation = node.creation
         if env is None or creation is None:
-            return RouterArgs(node.prefix, node.deps)
+            return RouterArgs(node.prefix, node.deps, node.prefixes)
         if creation.ctx.module != env.module or creation.ctx.scope != env.qualname:
-            return RouterArgs(node.prefix, node.deps)
+            return RouterArgs(node.prefix, node.deps, node.prefixes)
         key = (node.key, id(env))
         if key not in self._args_memo:
             args = self.router_args(subst(creation.call, env.env.names), creation.ctx, creation.cls, node.kind,
@@ -304,7 +311,7 @@ class Routers:
                 variants = [replace(v, deps=tuple(self.router_args(subst(v.creation.call, env.env.names),
                                                                    v.creation.ctx, v.creation.cls, node.kind,
                                                                    node.path).deps)) for v in node.variants]
-                args = RouterArgs(args.prefix, merged_deps(variants, node.name, node.path, node.line))
+                args = RouterArgs(args.prefix, merged_deps(variants, node.name, node.path, node.line), args.prefixes)
             self._args_memo[key] = args
         return self._args_memo[key]
 
@@ -326,6 +333,16 @@ def _same_dep(a: DepRef, b: DepRef) -> bool:
     return a.ctx == b.ctx and a.origin == b.origin and a.scopes == b.scopes and a.security == b.security and \
         a.cbv == b.cbv and not a.choices and not b.choices and ir.show(a.expr) == ir.show(b.expr) and \
         ir.show(a.annotation) == ir.show(b.annotation)
+
+
+def _made_for(key: RouterKey) -> tuple[BoundParam, ...]:
+    """The arguments bound by the call being evaluated when an object was made in a function body (an object made
+    in a function is one per call: `Index._local` keeps that call's bindings in its allocation key); empty for
+    an object made elsewhere."""
+    if not key or key[0] != "local":
+        return ()
+    return next((part for part in key[4:] if isinstance(part, tuple) and part
+                 and all(isinstance(b, BoundParam) for b in part)), ())
 
 
 def _binding_name(group: RouterKey) -> str | None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Effect, Raise, is_marker
 from routeguard_lint.model import Finding, Related
+from routeguard_lint.project.index import BoundParam, Ctx
 from routeguard_lint.routes.model import DepNode, Graph, Route, walk
 from routeguard_lint.rules._span import Span
 from routeguard_lint.rules.base import Rule
@@ -56,3 +59,34 @@ def dependency_nodes(graph: Graph) -> dict[int, DepNode]:
 
 def func_path(graph: Graph, node: DepNode) -> str:
     return graph.index.path_of(node.func_module) if node.func_module else (node.path or "")
+
+
+def construction(graph: Graph, node: DepNode) -> str:
+    """For a method FastAPI calls on an object the project made (`Depends(ProxyAuth(auto_enforce=False))`):
+    ", for the object `ProxyAuth(auto_enforce=False)` (path:line)," (its arguments decide what the method
+    does, and two constructions are two dependencies); "" for anything else."""
+    made = node.instance
+    if made is None:
+        return ""
+    where = f"{graph.index.path_of(made.module)}:{made.call.line}" if made.call.line else \
+        graph.index.path_of(made.module)
+    return f", for the object `{ir.show(made.call, 80)}` ({where}),"
+
+
+def skipped_check(graph: Graph, node: DepNode) -> str:
+    """A check the method of an object the project made skips for that object: the first `raise` or call statement
+    under a test of what `__init__` stored that is false for it (`if self._auto_enforce: await
+    context.enforce()`), as "the check at line N runs only if `test`, false for this object, so "; "" when none."""
+    func, made = node.func, node.instance
+    if func is None or made is None or node.func_module is None or not func.params:
+        return ""
+    this = BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, Ctx(made.module, made.scope)))
+    ctx = Ctx(node.func_module, func.qualname, (this,))
+    sites: list[Raise | Effect] = [*func.raises, *func.effects]
+    for site in sorted(sites, key=lambda s: s.line):
+        for cond in site.conditions:
+            if is_marker(cond) or f"{func.params[0].name}." not in ir.show(cond, 200):
+                continue
+            if graph.index.truth(cond, ctx) is False:
+                return f"the check at line {site.line} runs only if `{ir.show(cond, 60)}`, false for this object, so "
+    return ""

@@ -101,10 +101,16 @@ If the route is meant to be public, say so (see the configuration docs) so the d
 
 def check(graph: Graph) -> Iterable[Finding]:
     judgement = judgement_of(graph)
-    for route in graph.routes:
+    # RG001 only when a request without any credential provably reaches the handler
+    found = [route for route in graph.routes if judgement.of(route).state is AuthState.UNPROTECTED and
+             judgement.of(route).no_credential is Answer.REACHES]
+    # a route whose path is chosen at run time is reported once, under the first of its paths that is reported
+    reported = {(r.decl.file, r.decl.line, r.methods, r.apps, r.full_path) for r in found}
+    for route in found:
+        if any((route.decl.file, route.decl.line, route.methods, route.apps, other) in reported
+               for other in route.alternatives if other < route.full_path):
+            continue
         verdict = judgement.of(route)
-        if verdict.state is not AuthState.UNPROTECTED or verdict.no_credential is not Answer.REACHES:
-            continue  # RG001 only when a request without any credential provably reaches the handler
         decl = route.decl
         related = []
         if route.root is not None:
@@ -112,7 +118,8 @@ def check(graph: Graph) -> Iterable[Finding]:
                 if child.path and child.line:
                     related.append(Related(child.path, child.line, f"{via}: {child.label}"))
         where = "" if route.reachable else _unreached(route.unseen)
-        message = f"{route_label(route)} is not authenticated{where}: {verdict.reason}"
+        also = f" (or {' or '.join(route.alternatives)}: its path is chosen at run time)" if route.alternatives else ""
+        message = f"{route_label(route)}{also} is not authenticated{where}: {verdict.reason}"
         yield finding(RULE, message, decl.file, decl.line, decl.col, decl.end_col, route=route,
                       handler=decl.handler_name, related=tuple(sorted(set(related))),
                       key=f"RG001:{route_label(route)}", severity="error" if route.reachable else "warning")

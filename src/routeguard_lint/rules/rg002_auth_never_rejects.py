@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import AuthState, Judgement, judgement_of
+from routeguard_lint.auth.judge import AuthState, Judgement, judgement_of, uses
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, walk
-from routeguard_lint.rules._util import dependency_nodes, finding, func_path
+from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, Route, walk
+from routeguard_lint.rules._util import (
+    construction,
+    dependency_nodes,
+    finding,
+    func_path,
+    route_label,
+    skipped_check,
+)
 from routeguard_lint.rules.base import Rule
 from routeguard_lint.vocabulary import Source, is_credential
 
@@ -27,13 +34,18 @@ whose name says it is the check (`auth`, `verify`, `current_user`, `permission`,
 another dependency made of one (`require_admin(user)`), and that lets such a request through on a path
 whose every test holds, with nothing after it on the route rejecting it: no `raise`, no verifying library
 call such as `jwt.decode`. It returns `None`, `False`, a constant user, or falls through when a check fails.
+When the handler itself can still reject the request, but only on a path the analysis cannot decide (or where a
+setting says so), the message says so instead of "nothing after it rejects". For a method FastAPI calls on an
+object the project made (`Depends(ProjectAuth(auto_enforce=False))`), the message names that construction and
+the check the object skips (`if self._auto_enforce: ...`): another construction of the class is another
+dependency.
 
 A dependency that only passes on an object made from a credential (an audit logger given the API key
 another dependency looked up) consumes none and is not reported. A function named like a check that
 touches no credential at all is reported only when it is a stub that decides nothing (every `return` gives
 a constant: `return True`, a fixed user), on a route that nothing authenticates (RG001), where it is the
-check the code seems to make. One that hands on a value of the request (a path parameter it validates) is
-not a check, whatever its name.
+check the code seems to make; the message says what it returns and on which routes. One that hands on a
+value of the request (a path parameter it validates) is not a check, whatever its name.
 
 A dependency whose lenient path is chosen by a setting read at run time (`if settings.api_keys: <check>`
 / `else: return None`, whichever spelling) is not reported: the route is `unverified`, naming the test.
@@ -168,6 +180,45 @@ def _strategy(node: DepNode, graph: Graph, judgement: Judgement) -> bool:
     return False
 
 
+def _routes_with(node: DepNode, graph: Graph) -> list[Route]:
+    return [route for route in graph.routes
+            if route.root is not None and any(n is node for n in walk(route.root))]
+
+
+def _after(node: DepNode, graph: Graph, judgement: Judgement) -> str:
+    """What comes after a consumer that lets a forged credential through, on the routes where such a request
+    reaches the handler: nothing rejects it (the handler's own code lets it through on a path whose tests all
+    hold, never sees the credential, ignores what the dependency gives it, or cannot reject anything), or only the
+    handler could, on a path the analysis cannot decide (or where a setting says so)."""
+    roots = {id(route.root): route.root for route in _routes_with(node, graph) if route.root is not None
+             and id(route.root) in judgement.forged_reach and route.root.rejects
+             and judgement.node(route.root).carries and not judgement.node(route.root).forged_sure
+             and _handed(route.root, node)}
+    if not roots:
+        return "nothing after it on the route rejects the request"
+    handlers = sorted({root.label for root in roots.values()})
+    more = f" (and {len(handlers) - 2} more)" if len(handlers) > 2 else ""
+    gates = sorted({f"`{text}` ({where})" for root in roots.values()
+                    for text, where in judgement.node(root).forged_gates})
+    how = f"only where a setting says so: {' or '.join(gates[:2])}" if gates and all(
+        judgement.node(root).forged_gates for root in roots.values()) else "on a path the analysis cannot decide"
+    return f"after it only the handler ({', '.join(handlers[:2])}{more}), which gets what it returns, could " \
+           f"reject the request, {how}"
+
+
+def _handed(root: DepNode, node: DepNode) -> bool:
+    """The handler reads what it gets from the dependency through which `node` runs (a test of it, a call it is
+    handed to): its own checks may be about it. One that ignores it checks something else, if anything."""
+    return any(uses(root.func, via) for child, via in root.children if any(n is node for n in walk(child)))
+
+
+def _open_routes(node: DepNode, graph: Graph, judgement: Judgement) -> str:
+    routes = sorted({route_label(route) for route in _routes_with(node, graph)
+                     if judgement.of(route).state is AuthState.UNPROTECTED})
+    more = f" (and {len(routes) - 2} more)" if len(routes) > 2 else ""
+    return ", ".join(routes[:2]) + more
+
+
 def check(graph: Graph) -> Iterable[Finding]:
     judgement = judgement_of(graph)
     open_routes = {id(n) for route in graph.routes if route.root is not None
@@ -178,7 +229,7 @@ def check(graph: Graph) -> Iterable[Finding]:
         direct = [child for child, _ in node.children if child.credential]
         facts = judgement.node(node)
         func = node.func
-        if direct or facts.consumes or (facts.carries and node.name_says_auth):
+        if direct or facts.consumes or (facts.carries and node.name_says_auth and not facts.carrier):
             # a credential consumer (it reads the credential, or is the check of what another dependency made of
             # it: `require_admin(user)`): RG002 when a forged credential gets through it, and through everything
             # that consumes what it returns, to the handler. A dependency that only passes on an object made from
@@ -190,8 +241,9 @@ def check(graph: Graph) -> Iterable[Finding]:
             where = "falls off its end" if exit_ is None or exit_.implicit else \
                 f"reaches `return {ir.show(exit_.expr, 50)}`"
             line = f" (line {exit_.line})" if exit_ is not None and exit_.line else ""
-            message = (f"{node.label} {what} but lets a forged credential through: with an arbitrary value it "
-                       f"{where}{line} without raising, and nothing after it on the route rejects the request")
+            message = (f"{node.label}{construction(graph, node)} {what} but lets a forged credential through: "
+                       f"{skipped_check(graph, node)}with an arbitrary value it {where}{line} without raising, and "
+                       f"{_after(node, graph, judgement)}")
         elif node.name_says_auth and not facts.carries and id(node) in open_routes and _decides_nothing(func):
             # a stub standing in for a check: it presents itself as one and answers the same whatever the request
             # (`return True`), on a route that nothing authenticates, so the code reads as protected and is not.
@@ -202,10 +254,13 @@ def check(graph: Graph) -> Iterable[Finding]:
                 continue  # it can reject, or hands the request to code that cannot be read
             if _strategy(node, graph, judgement):
                 continue  # it supplies the authenticator its dependant hands the request to, not a check
-            returns = "; it only returns" if func.returns else ""
             what = "is named like an authentication check"
-            message = (f"{node.label} {what} but can never reject a request: nothing in it, in the functions "
-                       f"it calls or in its dependencies raises{returns}")
+            values = sorted({ir.show(r.value, 30) for r in func.returns if r.value is not None})
+            gives = f"returns {' or '.join(f'`{v}`' for v in values[:3])}" if values else "returns None"
+            where = _open_routes(node, graph, judgement)
+            message = (f"{node.label} can never reject a request: it {gives} whatever the request carries, and "
+                       f"nothing in it, in the functions it calls or in its dependencies raises; it is the check "
+                       f"its name says on {where}, which nothing else authenticates")
         else:
             continue
         if func.asserts:

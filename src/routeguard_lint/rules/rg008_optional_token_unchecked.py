@@ -9,7 +9,7 @@ from routeguard_lint.auth.optional_auth import optional_use
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.routes.model import Graph, NodeKind
-from routeguard_lint.rules._util import dependency_nodes, finding, func_path
+from routeguard_lint.rules._util import construction, dependency_nodes, finding, func_path, skipped_check
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -143,8 +143,9 @@ def check(graph: Graph) -> Iterable[Finding]:
         else:
             outcome = f"reaches `return {ir.show(first.expr, 60)}` (line {first.line}) with a value built " \
                       f"from the missing credential"
-        message = (f"{node.label} reads the optional credential {what} but does not reject a request without "
-                   f"it: when it is missing, the function {outcome}; raise 401 when it is None (or return None "
+        message = (f"{node.label}{construction(graph, node)} reads the optional credential {what} but does not "
+                   f"reject a request without it: {skipped_check(graph, node)}when it is missing, the function "
+                   f"{outcome}; raise 401 when it is None (or return None "
                    f"explicitly if anonymous access is intended)")
         related = tuple(sorted({Related(c.path, c.line, f"optional credential: {c.label}") for c, _ in sources
                                 if c.path and c.line}))

@@ -1,0 +1,227 @@
+"""Static pages: a route whose handler answers with a page fixed when the app starts, or a redirect.
+
+A single-page app's shell (`return HTMLResponse(content=_index_html)`, the HTML read from the UI folder at
+start-up) serves the same bytes to everyone: what the page then calls is the API, authenticated or not on
+its own routes. Such a route is public by design when, by what its code does:
+
+* it is a GET (or HEAD) route with no dependencies, whose handler takes nothing but the request;
+* every call in the handler does no work (see `auth.answered`: request reads, pure standard-library calls,
+  building a response);
+* every `return` is an `HTMLResponse` whose content is fixed at start-up, or a `RedirectResponse` whose URL
+  is made of such values and of what the request says about itself (`request.scope["root_path"]`).
+
+A value is fixed at start-up when it is a literal, or a string computed (f-strings, `+`, `or`, `str`
+methods, `Path(...).read_text()`, `os.environ.get(...)`) from literals, module names, the arguments and
+locals of the app factory the handler is defined in (the handler's own locals when computed the same way), and
+attributes of objects bound there (a settings object, whatever made it): never the request (but for a
+redirect's own location), never `app.state`, never a container (a list or dict the app may fill), and never a
+name that says it holds a credential (`settings.api_key`, `os.environ.get("API_KEY")`: a page embedding it
+would leak it). A JSON or plain-text answer is not a page: a configuration dump made at start-up stays a
+finding. Attributes of module objects are taken as configuration: one the app changes per request
+(`CACHE.last_report`) would be missed, a limit of this reading.
+"""
+
+from __future__ import annotations
+
+from routeguard_lint.auth.answered import no_work
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
+from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.index import Ctx, ExternalV, FuncV, LiteralV
+from routeguard_lint.routes.model import ParamKind, Route
+from routeguard_lint.vocabulary import is_credential_setting
+
+MAX_DEPTH = 40  # expression levels and name lookups together (names are also guarded by `seen`)
+_STR_METHODS = frozenset({"replace", "format", "strip", "lstrip", "rstrip", "lower", "upper", "removeprefix",
+                          "removesuffix", "join", "decode", "encode", "read_text", "read_bytes", "resolve",
+                          "absolute", "joinpath", "as_posix", "with_suffix", "expanduser", "parent", "parents"})
+_PATH_CALLS = frozenset({"pathlib.Path", "pathlib.PurePath", "os.path.join", "os.path.dirname", "os.path.abspath",
+                         "builtins.str", "builtins.bytes"})
+_ENVIRONMENT = frozenset({"os.environ.get", "os.getenv"})
+_RESPONSES = ("fastapi.responses", "starlette.responses", "fastapi")
+# what the request says about where it was sent (the proxy's root path, the app's own URLs): not served data
+_REQUEST_PLACES = frozenset({"scope", "url", "base_url", "url_for", "root_path", "get", "rstrip", "lstrip", "strip"})
+
+
+class StaticPages:
+    def __init__(self, calls: Calls) -> None:
+        self.calls = calls
+        self.index = calls.index
+        self._handler: str | None = None  # the qualname of the handler being judged
+
+    def reason(self, route: Route) -> str | None:
+        """`static page: ...` when the route serves a page fixed at start-up or a redirect (see the module)."""
+        root = route.root
+        if root is None or root.func is None or root.func_module is None or root.children or \
+                not set(route.methods) <= {"GET", "HEAD"}:
+            return None
+        if any(s.kind is not ParamKind.REQUEST for s in root.params):
+            return None
+        func = root.func
+        if func.has_yield or not func.returns or func.nonlocal_assigns:
+            return None
+        fv = FuncV(root.func_module, func.qualname)
+        ctx = Ctx(fv.module, func.qualname)
+        requests = frozenset(s.param.name for s in root.params)
+        self._handler = func.qualname
+        if not all(no_work(call, self.calls, ctx, func, requests) for call in func.calls):
+            return None
+        kinds: set[str] = set()
+        for ret in func.returns:
+            kind = self._page(ret.value, ctx, func, requests)
+            if kind is None:
+                return None
+            kinds.add(kind)
+        what = " or ".join(sorted(kinds))
+        return f"static page: {fv.module}.{func.qualname} answers {what}; it does no work and reads no stored " \
+               f"data ({self.index.path_of(fv.module)}:{func.line})"
+
+    def _page(self, expr: ir.Expr | None, ctx: Ctx, func: Func, requests: frozenset[str]) -> str | None:
+        """What such a returned response is ("an HTML page fixed at start-up", "a redirect ..."), else None."""
+        if not isinstance(expr, ir.Call):
+            return None
+        target = self.calls.callee(expr, ctx, func)
+        if not isinstance(target, ExternalV):
+            return None
+        module, _, name = target.qualname.rpartition(".")
+        if module not in _RESPONSES or name not in ("HTMLResponse", "RedirectResponse"):
+            return None
+        main = expr.arg(0, "content" if name == "HTMLResponse" else "url")
+        others = [v for i, v in enumerate(expr.args) if i > 0] + \
+            [v for k, v in expr.kwargs if k not in ("content", "url")]
+        if main is None or not all(isinstance(v, (ir.Const, ir.Str)) for v in others):
+            return None
+        redirect = name == "RedirectResponse"
+        if not self._fixed(main, ctx, func, requests if redirect else frozenset(), 0, set()):
+            return None
+        return "a redirect to a URL fixed at start-up (and the request's own root path)" if redirect else \
+            "an HTML page fixed at start-up"
+
+    def _fixed(self, expr: ir.Expr | None, ctx: Ctx, func: Func, requests: frozenset[str], depth: int,
+               seen: set[tuple[str, str | None]]) -> bool:
+        """`expr` (read in `func`, `ctx`) is fixed at start-up (see the module); `requests`: request parameters
+        whose own location data may be read."""
+        if expr is None or depth > MAX_DEPTH:
+            return expr is None
+        if isinstance(expr, ir.Bound):
+            return self._fixed(expr.expr, expr.ctx, func, requests, depth + 1, seen)
+        if isinstance(expr, (ir.Const, ir.Str)):
+            return True
+        if isinstance(expr, ir.FStr):
+            return all(isinstance(p, str) or self._fixed(p, ctx, func, requests, depth + 1, seen) for p in expr.parts)
+        if isinstance(expr, ir.BinOp):
+            return self._fixed(expr.left, ctx, func, requests, depth + 1, seen) and \
+                self._fixed(expr.right, ctx, func, requests, depth + 1, seen)
+        if isinstance(expr, ir.IfExp):
+            return self._fixed(expr.body, ctx, func, requests, depth + 1, seen) and \
+                self._fixed(expr.orelse, ctx, func, requests, depth + 1, seen)
+        if isinstance(expr, ir.BoolOp):  # `path.rstrip("/") or "/"`
+            return all(self._fixed(v, ctx, func, requests, depth + 1, seen) for v in expr.values)
+        if isinstance(expr, ir.Sub):  # `Path(__file__).parents[1]`
+            return all(self._fixed(e, ctx, func, requests, depth + 1, seen) for e in (expr.value, *expr.index))
+        if _request_place(expr, requests):
+            return True
+        if isinstance(expr, ir.Name):
+            return self._name(expr.id, ctx, requests, depth, seen)
+        if isinstance(expr, ir.Attr):
+            return self._setting(expr, ctx, requests, depth, seen)
+        if isinstance(expr, ir.Call):
+            return self._call(expr, ctx, func, requests, depth, seen)
+        return False
+
+    def _call(self, expr: ir.Call, ctx: Ctx, func: Func, requests: frozenset[str], depth: int,
+              seen: set[tuple[str, str | None]]) -> bool:
+        """A string method of a fixed value with fixed arguments, a path made of them, or an environment read."""
+        f = expr.func
+        args = [*expr.args, *(v for _k, v in expr.kwargs)]
+        if not all(self._fixed(a, ctx, func, requests, depth + 1, seen) for a in args):
+            return False
+        if isinstance(f, ir.Attr) and f.attr in _STR_METHODS:
+            return self._fixed(f.value, ctx, func, requests, depth + 1, seen)
+        scope = self.index.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
+        target = self.calls.callee(expr, ctx, scope) if scope is not None else self.index.resolve(f, ctx)
+        if isinstance(target, ExternalV) and target.qualname in _ENVIRONMENT:
+            # the environment the app was started with, unless the variable holds a credential
+            key = expr.arg(0, "key")
+            return isinstance(key, ir.Str) and not is_credential_setting(key.value)
+        return isinstance(target, ExternalV) and target.qualname in _PATH_CALLS
+
+    def _setting(self, expr: ir.Attr, ctx: Ctx, requests: frozenset[str], depth: int,
+                 seen: set[tuple[str, str | None]]) -> bool:
+        """`settings.server.port`: an attribute of an object the app made before serving (bound outside the
+        handler: a module name, a local or an argument of the app factory, whatever call made it), not of
+        `app.state` and not named like a credential."""
+        node: ir.Expr = expr
+        while isinstance(node, ir.Attr):
+            if node.attr == "state" or is_credential_setting(node.attr):
+                return False
+            node = node.value
+        if not isinstance(node, ir.Name):  # `Path(__file__).parent`: an attribute of a fixed value
+            return self._fixed(node, ctx, _NO_FUNC, requests, depth + 1, seen)
+        if node.id in requests or is_credential_setting(node.id):
+            return False
+        return self._outside(node.id, ctx) or self._name(node.id, ctx, requests, depth, seen)
+
+    def _outside(self, name: str, ctx: Ctx) -> bool:
+        """`name`, read in `ctx`, is bound outside the handler being judged: in a function around it, or the
+        module."""
+        if ctx.scope != self._handler:
+            return True
+        func = self.index.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
+        return func is None or (name not in func.assigns and not any(p.name == name for p in func.params))
+
+    def _name(self, name: str, ctx: Ctx, requests: frozenset[str], depth: int,
+              seen: set[tuple[str, str | None]]) -> bool:
+        """A name read in `ctx`: the locals and parameters of the scopes around it, then the module's."""
+        if is_credential_setting(name) or name in requests:
+            return False
+        key = (name, ctx.scope)
+        if key in seen:
+            return True  # `html = html.replace(...)`: the other bindings decide
+        seen.add(key)
+        scope = ctx.scope
+        while scope is not None:
+            func = self.index.func(FuncV(ctx.module, scope))
+            if func is None:
+                return False
+            here = Ctx(ctx.module, scope)
+            if any(p.name == name for p in func.params):
+                # an argument of the app factory (its settings), fixed when the app starts; the handler's own
+                # parameters are the request
+                return scope != self._handler
+            if name in func.assigns:
+                binds = [b for b in func.binds if b.name == name]
+                return bool(binds) and all(self._fixed(b.value, here, func, requests, depth + 1, seen)
+                                           for b in binds)
+            scope = func.parent
+        if name == "__file__":
+            return True
+        facts = self.index.by_name.get(ctx.module)
+        if facts is None or name in facts.global_assigns:
+            return False  # rebound by a function at run time
+        if isinstance(self.index.resolve(ir.Name(name), Ctx(ctx.module)), LiteralV):
+            return True
+        bound = self.index.assignment(ir.Name(name), Ctx(ctx.module))
+        return bound is not None and self._fixed(bound[0], bound[1], _NO_FUNC, frozenset(), depth + 1, seen)
+
+
+def _request_place(expr: ir.Expr, requests: frozenset[str]) -> bool:
+    """`request.scope.get("root_path", "")`, `request.base_url`: where the request was sent, read off it."""
+    node: ir.Expr = expr
+    for _ in range(6):
+        if isinstance(node, ir.Call):
+            if not all(isinstance(a, (ir.Const, ir.Str)) for a in (*node.args, *(v for _k, v in node.kwargs))):
+                return False
+            node = node.func
+        if isinstance(node, ir.Sub):
+            node = node.value
+        if isinstance(node, ir.Attr):
+            if node.attr not in _REQUEST_PLACES:
+                return False
+            node = node.value
+        if isinstance(node, ir.Name):
+            return node.id in requests
+    return False
+
+
+_NO_FUNC = Func(qualname="<module>", name="<module>", line=0, col=0, is_async=False, params=[], decorators=[])

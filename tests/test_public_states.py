@@ -1,0 +1,99 @@
+"""Route states on the public-by-design fixtures (tests/fixtures/public/), which the `# expect:` markers cannot
+say: a `public` and an `unverified` route both have no finding. Each entry: fixture case -> {(method, path):
+(state, words its reason must contain)}. The protected and unprotected verdicts of these cases are also checked
+against real FastAPI (the auth oracle, as tests/test_auth_oracle.py does for tests/fixtures/auth/)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from routeguard_lint.auth.judge import Answer, AuthState, Verdict, judgement_of
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "public"
+ORACLE = Path(__file__).resolve().parent / "oracle" / "auth_requests.py"
+
+STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "login_shapes": {
+        # the password comes in a class FastAPI fills from the request (its fields are query parameters)
+        ("POST", "/auth/login/swagger"): ("public", "credential flow (login or sign-up): takes 'password' (a field of "
+                                                    "fastapi.security.HTTPBasicCredentials"),
+        ("POST", "/auth/form-login"): ("public", "credential flow (login or sign-up): takes 'password' (a field of "
+                                                 "app.security.PasswordForm"),
+        # a dependency the analysis cannot read does not make a login anything else
+        ("POST", "/auth/login"): ("public", "credential flow (login or sign-up): takes 'password' (in the body) "
+                                            "and issues a token"),
+        # ... but a password change that issues nothing stays undecided behind it
+        ("POST", "/users/{username}/password"): ("unverified", "`self.on_limit(request)`"),
+        ("GET", "/auth/login-history"): ("unprotected", ""),
+    },
+    "oauth_callbacks": {
+        ("GET", "/github-auth"): ("public", "OAuth callback: exchanges the authorization code 'code'"),
+        # the code handed to a method of a project object that builds the token request
+        ("GET", "/google/oauth-tokens"): ("public", "(`google.exchange`: a token request with the code) and "
+                                                    "redirects"),
+        ("GET", "/twitter/oauth-tokens"): ("public", "'oauth_verifier' from the request with the identity provider "
+                                                     "(a token request URL with the code)"),
+        ("GET", "/google/stored-tokens"): ("unprotected", ""),
+        ("GET", "/invites/redeem"): ("unprotected", ""),
+    },
+    "signin_unknown_url": {
+        # `next(v for k, v in headers if k == "Location")`: a generator the facts keep as unknown picks the URL
+        ("GET", "/saml/login"): ("public", "sign-in start: sends the browser to the identity provider "
+                                           "(`saml_client().prepare_for_authenticate`; the URL picked from it by code"),
+        ("GET", "/saml/login-logged"): ("unprotected", ""),
+        ("GET", "/saml/login-and-users"): ("unprotected", ""),
+    },
+}
+
+
+def _verdicts(case: str, monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str], Verdict]:
+    from routeguard_lint.api import analyze_with_graph
+
+    monkeypatch.chdir(FIXTURES / case)
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    judgement = judgement_of(graph)
+    return {(method, route.full_path): judgement.of(route) for route in graph.routes if route.reachable
+            for method in route.methods}
+
+
+@pytest.mark.parametrize("case", sorted(STATES))
+def test_public_states(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    got = _verdicts(case, monkeypatch)
+    wrong = []
+    for key, (state, words) in STATES[case].items():
+        verdict = got.get(key)
+        if verdict is None:
+            wrong.append(f"{key}: no such route")
+        elif str(verdict.state) != state or words not in verdict.reason:
+            wrong.append(f"{key}: {verdict.state} ({verdict.reason}), expected {state} with {words!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.slow  # imports the fixture app with real FastAPI in a subprocess
+@pytest.mark.parametrize("case", sorted(STATES))
+def test_public_cases_decided_verdicts_match_fastapi(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    judged = {(m, re.sub(r"\{[^}]+\}", "1", p)): v for (m, p), v in _verdicts(case, monkeypatch).items()
+              if v.state in (AuthState.PROTECTED, AuthState.UNPROTECTED)}
+    assert judged, f"{case}: no protected or unprotected route to check"
+    wanted = [{"method": m, "path": p} for m, p in sorted(judged)]
+    proc = subprocess.run([sys.executable, str(ORACLE), str(FIXTURES / case)], input=json.dumps(wanted),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"oracle failed on {case}:\n{proc.stderr}"
+    wrong = []
+    for answer in json.loads(proc.stdout):
+        verdict = judged[(answer["method"], answer["path"])]
+        for key, said in (("none", verdict.no_credential), ("forged", verdict.forged)):
+            got = answer[key]
+            rejected = got == "closed" or (isinstance(got, int) and 400 <= got < 500)
+            reached = got == "accepted" or (isinstance(got, int) and 200 <= got < 300)
+            if not (rejected if said is Answer.REJECTED else reached if said is Answer.REACHES else True):
+                wrong.append(f"  {answer['method']} {answer['path']}: routeguard says {verdict.state} ({key}: "
+                             f"{said}), FastAPI answered {got!r}")
+    assert not wrong, f"{case}\n" + "\n".join(wrong)
