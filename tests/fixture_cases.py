@@ -53,6 +53,12 @@ def case_config(case: Path) -> dict[str, Any]:
     return {}
 
 
+def case_paths(case: Path) -> list[Path]:
+    """The paths a case is analysed with, relative to it: `paths` in case.toml (a service folder of a
+    repository-like case), else the case itself."""
+    return [Path(p) for p in case_config(case).get("paths", ["."])]
+
+
 def _comments(source: str) -> list[tuple[int, str]]:
     """(line, comment text) for every comment; falls back to a line scan for unparsable files."""
     try:

@@ -135,6 +135,23 @@ def test_folders_holding_top_level_packages_are_found_from_the_imports(tmp_path:
     assert (("backend",), RootKind.IMPORTED) in [(r.rel, r.kind) for r in project.roots]
 
 
+def test_a_sibling_service_with_a_package_of_the_same_name_is_another_program(tmp_path: Path, monkeypatch) -> None:
+    # two services of one repository, each run with its own folder on sys.path, each with a package `app`
+    touch(tmp_path, "pyproject.toml", "backend/app/__init__.py", "worker/app/__init__.py", "backend/app/db.py",
+          "worker/app/jobs.py", "shared/util.py")
+    (tmp_path / "backend/app/main.py").write_text("from app.db import engine\n")
+    (tmp_path / "worker/app/main.py").write_text("from app.jobs import queue\n")
+    monkeypatch.chdir(tmp_path)
+    # the worker analysed: its `app` is worker/app, the backend (another program) is left out
+    assert unique(discover_project([Path("worker")]).files) == {
+        "worker/app/__init__.py": "app", "worker/app/jobs.py": "app.jobs", "worker/app/main.py": "app.main",
+        "shared/util.py": "shared.util"}
+    # the whole repository: both stay, the first folder found keeps the name (as before)
+    found = unique(discover_project([Path(".")]).files)
+    assert found["backend/app/main.py"] == "app.main"
+    assert found["worker/app/main.py"] == "worker.app.main"
+
+
 def test_imports_of_the_standard_library_or_fastapi_never_make_an_import_root(tmp_path: Path, monkeypatch) -> None:
     touch(tmp_path, "pyproject.toml", "docs/json/__init__.py", "docs/fastapi/x.py")
     (tmp_path / "main.py").write_text("import json\nfrom fastapi import FastAPI\n")

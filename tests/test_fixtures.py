@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixture_cases import case_dirs, case_id, expected_findings
+from fixture_cases import case_dirs, case_id, case_paths, expected_findings
 
 CASES = case_dirs()
 
@@ -22,7 +22,7 @@ def test_fixture_findings(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     expected = expected_findings(case)
     monkeypatch.chdir(case)
-    result = analyze([Path(".")])
+    result = analyze(case_paths(case))
     # a finding an inline `# routeguard: ignore[...]`/`# noqa` suppresses is not active: no `# expect:` for it
     actual = {(f.rule_id, f.path, f.line) for f in result.findings if f.suppressed is None}
     missing = expected - actual

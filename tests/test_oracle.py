@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fixture_cases import ORACLE_SCRIPT, case_config, case_dirs, case_id
+from fixture_cases import ORACLE_SCRIPT, case_config, case_dirs, case_id, case_paths
 
 pytestmark = pytest.mark.slow  # imports each fixture app with real FastAPI in a subprocess
 
@@ -47,7 +47,7 @@ def test_route_inventory_matches_fastapi(case: Path, monkeypatch: pytest.MonkeyP
     from routeguard_lint.api import analyze
 
     monkeypatch.chdir(case)
-    result = analyze([Path(".")])
+    result = analyze(case_paths(case))
     # Routers never included into an app are not served by FastAPI, so the oracle cannot see them.
     # A stand-in for the routes of a router that cannot be told (method `*`) is no route FastAPI lists.
     ours = {

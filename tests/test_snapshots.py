@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixture_cases import case_dirs, case_id
+from fixture_cases import case_dirs, case_id, case_paths
 from routeguard_lint import rules
 from routeguard_lint.api import analyze
 from routeguard_lint.fix.apply import run_fixes, unified_diff
@@ -42,9 +42,9 @@ def render(findings: list[Finding], fix_diff: str | None) -> str:
 def test_fixture_snapshot(case: Path, monkeypatch: pytest.MonkeyPatch, update_snapshots: bool) -> None:
     monkeypatch.chdir(case)
     monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
-    findings = analyze([Path(".")]).findings
+    findings = analyze(case_paths(case)).findings
     fixable = [f for f in findings if f.suppressed is None and rules.fixer(f.rule_id) is not None]
-    fix_diff = unified_diff(run_fixes([Path(".")])) if fixable else None  # in memory: nothing is written
+    fix_diff = unified_diff(run_fixes(case_paths(case))) if fixable else None  # in memory: nothing is written
     assert_snapshot(f"{case_id(case)}.snap", render(findings, fix_diff), update=update_snapshots)
 
 

@@ -1323,7 +1323,7 @@ class _Walk:
                 return made
             built = self._project_call(call, target, callee, args, kwargs, as_object=True)
             return built if built.kind == "crash" else AV("obj", made.value, True)
-        if callee is not None and taint and self.depth < MAX_CALL_DEPTH:
+        if callee is not None and (taint or _always_raises(callee)) and self.depth < MAX_CALL_DEPTH:
             return self._project_call(call, target, callee, args, kwargs)
         if not taint and not base.taint:  # `require_login()`: a setting, when the evaluator knows it
             return self._known(call) or self._setting(call)
@@ -1587,7 +1587,8 @@ class _Walk:
         if this is not None and callee.class_name is not None and callee.params and \
                 callee.params[0].name in ("self", "cls"):
             env[callee.params[0].name] = this  # `self` is the object the walk built
-        if not any(v.taint for v in env.values()):
+        if not any(v.taint for v in env.values()) and not _always_raises(callee):
+            # (a helper that raises whatever it is given, `fail("Token is missing")`, is walked all the same)
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
         self.out.state_tests.update(outcome.state_tests)
@@ -1809,6 +1810,14 @@ def _error_response(expr: ir.Expr | None) -> bool:
         return False
     return any(isinstance(arg, ir.Const) and isinstance(arg.value, int) and not isinstance(arg.value, bool) and
                400 <= arg.value < 600 for arg in (*expr.args, *(value for _key, value in expr.kwargs)))
+
+
+def _always_raises(func: Func) -> bool:
+    """A function whose body ends in a `raise` under no test, with no `return` before it: every call raises."""
+    if func.has_yield:
+        return False
+    last = [r.line for r in func.raises if not r.conditions and r.exc is not None]
+    return bool(last) and not any(r.line < min(last) for r in func.returns)
 
 
 def _has_call(expr: object, depth: int = 0) -> bool:

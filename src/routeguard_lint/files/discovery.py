@@ -20,6 +20,7 @@ from routeguard_lint.files.layout import (
     PROJECT_MARKERS,
     ImportRoot,
     Rel,
+    RootKind,
     find_project_root,
     import_roots,
     is_test_path,
@@ -172,7 +173,9 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
         if is_file:
             _add(found, rel, os.path.realpath(g), os.path.islink(g))
     rels = sorted(rel for rel, _ in found.values())
-    roots = import_roots(root, rels, nested)
+    given_at = [rel for rel, _ in given_rel]
+    roots = _given_first(import_roots(root, rels, nested), given_at)
+    rels = _without_sibling_services(rels, roots, given_at)
     naming = name_files(rels, roots)
     show = _displayer(root, cwd)
     outside = {rel for real, (rel, is_link) in found.items() if is_link and not _inside(real, root)}
@@ -201,6 +204,40 @@ def _rel_parts(path: Path, root: Path) -> Rel:
 def _inside(real: str, root: Path) -> bool:
     top = os.path.realpath(root)
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _given_first(roots: list[ImportRoot], given: Sequence[Rel]) -> list[ImportRoot]:
+    """Folders the code's own imports put on the path (`backend/`, `worker/`: services of one repository, each
+    run with its folder on `sys.path`) searched with the one holding a given path first: two of them may hold
+    a package of the same name (`backend/app`, `worker/app`), and the service analysed is the one whose
+    `app` its imports mean. The others keep their order, after it."""
+    def rank(item: tuple[int, ImportRoot]) -> tuple[int, int]:
+        i, r = item
+        if r.kind is not RootKind.IMPORTED:  # (import_roots lists these first)
+            return (0, i)
+        return (1 if any(_within(g, r.rel) for g in given) else 2, i)
+    return [r for _, r in sorted(enumerate(roots), key=rank)]
+
+
+def _without_sibling_services(rels: list[Rel], roots: Sequence[ImportRoot], given: Sequence[Rel]) -> list[Rel]:
+    """The files less those of another service: a folder the code's imports put on the path (see `_given_first`)
+    that holds no given path, and holds a top-level package or module of a name the folder of a given path holds
+    too (`backend/app` beside the analysed `inference/app`), is another program, run with its own `sys.path`; its
+    `from app import ...` never means the analysed service's `app`. Files under a given path stay."""
+    imported = [r for r in roots if r.kind is RootKind.IMPORTED]
+    held = [r for r in imported if any(_within(g, r.rel) for g in given)]
+    if not held:
+        return rels
+
+    def tops(r: ImportRoot) -> set[str]:
+        n = len(r.rel)
+        return {f[n].removesuffix(".py") for f in rels if len(f) > n and _within(f, r.rel)}
+
+    names = set().union(*(tops(r) for r in held))
+    others = [r for r in imported if r not in held and not any(_within(h.rel, r.rel) for h in held)
+              and tops(r) & names]
+    return [f for f in rels if any(_within(f, g) for g in given) or any(_within(f, h.rel) for h in held)
+            or not any(_within(f, r.rel) for r in others)]
 
 
 def _within(rel: Rel, ancestor: Rel) -> bool:
