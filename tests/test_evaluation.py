@@ -1004,3 +1004,14 @@ def test_a_module_level_collection_rebound_from_itself_keeps_its_elements() -> N
                    "ROUTERS = ROUTERS + ['c']\n")
     items = Literals(index).items(ir.Name("ROUTERS"), Ctx("m"))
     assert [index.string(item, Ctx("m")) for item in items] == ["a", "b", "c"]
+
+
+def test_a_function_returning_a_constant_on_some_paths_returns_no_constant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_bool_val(name, False)` returns False when the variable is unset and its parsed value otherwise; a name
+    rebound under an undecided `if` from a value the analysis cannot read (`PREFIX += x`) is either. Neither is
+    the constant: the factory argument it feeds leaves the router's authentication dependency undecided."""
+    result = _analyze("env_default_setting", monkeypatch)
+    [route] = result.routes
+    assert route.state == "unverified"
+    assert "authentication_enabled" in route.reason
+    assert not result.findings

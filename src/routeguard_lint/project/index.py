@@ -124,6 +124,12 @@ def union(values: Iterable[Value]) -> Value:
     return out[0] if len(out) == 1 else UnionV(tuple(out[:MAX_OPTIONS]))
 
 
+def _constants(value: Value) -> bool:
+    """A constant, or a choice between constants: what an unreadable alternative beside it leaves undecided (an
+    object kept through an unreadable rebinding, `app = instrument(app)`, is still that object)."""
+    return all(isinstance(v, LiteralV) for v in (value.options if isinstance(value, UnionV) else (value,)))
+
+
 def _alternatives(name: str, binds: list[Bind]) -> list[Bind] | None:
     """Of the bindings of `name` in source order, those that may each be its value afterwards: the last
     unconditional one and those after it under an `if`; None when that is only the last one, or when one of
@@ -873,12 +879,19 @@ class Index:
             return self._cache[cache_key]
         self._cache[cache_key] = UNKNOWN  # cycle guard
         found = []
+        unknown = False
         for ret in reversed(self.reachable_returns(func, fctx, depth)):
             if ret.value is None or (isinstance(ret.value, ir.Const) and ret.value.value is None):
                 continue
             value = self.resolve(ret.value, fctx, depth + 1)
             if not isinstance(value, UnknownV):
                 found.append(value)
+            else:
+                unknown = True
+        if unknown and found and all(_constants(v) for v in found):
+            # `if (value := getenv(name)) is None: return default` / `return value.lower() == "true"`: a constant
+            # on some paths and a run-time value on others is no constant (a test of it cannot be decided)
+            found = []
         result = union(found) if found else UNKNOWN
         if isinstance(result, UnknownV) and found:
             result = found[0]  # some returns resolve, others do not: the last one that does, as before
@@ -1026,7 +1039,7 @@ class Index:
                 new = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
                                             else (*key, bind.line, *made_in), depth)
                 value = new if taken or isinstance(value, UnknownV) else \
-                    value if isinstance(new, UnknownV) else union((value, new))
+                    (UNKNOWN if _constants(value) else value) if isinstance(new, UnknownV) else union((value, new))
         finally:
             self._cache.pop(guard, None)
         return value
