@@ -252,6 +252,9 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/keys"): ("protected", "app.main.require_key"),
         # a password in the body of a route a role checker guards is no sign-in: not public by design
         ("POST", "/users"): ("unverified", "app.identity.require_role.role_checker decides on 'remote-role'"),
+        # a password change that re-issues the session behind the role check is no sign-in either
+        ("PUT", "/users/{username}/password"): ("unverified", "app.identity.require_role.role_checker decides on "
+                                                              "'remote-role'"),
     },
     "body_refresh_token": {
         # the refresh token of an optional body field (or a cookie named by a setting) is the credential the

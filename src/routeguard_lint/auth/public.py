@@ -362,7 +362,7 @@ class Public:
         """A login by what it does: the handler takes a password (in the body, the query, or a class FastAPI
         fills from the request for it) and issues a token or starts a session. Public whatever else is on the
         route: a request without credentials is what a login is for."""
-        if root.func is None or root.func_module is None:
+        if root.func is None or root.func_module is None or self._identifies(root):
             return None
         taken = [(name, f"in the {where}") for name, where in self._inputs(root) if where != "path"]
         taken += [(name, f"in {how_read(how)}") for name, how in _body_keys(root)]
@@ -372,6 +372,21 @@ class Public:
             return None
         return f"credential flow (login or sign-up): takes '{password[0]}' ({password[1]}) and issues a token or " \
                f"session"
+
+    def _identifies(self, root: DepNode) -> bool:
+        """A dependency of the route reads a credential or an identity a proxy set (a role check on `remote-role`,
+        a session cookie): the route serves someone already identified (a password change that re-issues the
+        session), not a sign-in."""
+        for node in walk(root):
+            if node is root:
+                continue
+            if node.credential:
+                return True
+            if node.func is not None and node.func_module is not None:
+                fv = FuncV(node.func_module, node.func.qualname)
+                if self.calls.identity_headers(fv) or self.calls.reads_request(fv):
+                    return True
+        return False
 
     def _dependency_fields(self, root: DepNode) -> list[tuple[str, str]]:
         """(name, where) of what the classes the handler depends on take from the request: FastAPI calls the
