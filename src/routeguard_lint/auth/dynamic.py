@@ -59,12 +59,7 @@ class Site:
 def _credential_read(expr: ir.Expr, names: frozenset[str]) -> bool:
     """`request.headers.get("authorization")`, `request.cookies["session"]`, `websocket.query_params.get(
     "token")` on a request among `names`, with a literal key that names a credential."""
-    key: ir.Expr | None = None
-    holder: ir.Expr | None = None
-    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
-        holder, key = expr.func.value, expr.args[0]
-    elif isinstance(expr, ir.Sub) and len(expr.index) == 1:
-        holder, key = expr.value, expr.index[0]
+    holder, key = ir.keyed(expr) or (None, None)
     if not (isinstance(holder, ir.Attr) and holder.attr in ("headers", "cookies", "query_params") and
             isinstance(holder.value, ir.Name) and holder.value.id in names and isinstance(key, ir.Str)):
         return False

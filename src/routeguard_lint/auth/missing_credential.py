@@ -1342,12 +1342,9 @@ class _Walk:
         if not (isinstance(made, InstanceV) and isinstance(made.cls, ExternalV) and
                 is_fastapi_name(made.cls.qualname, SCHEME_NAMES)):
             return None
-        if self.flow.present:
-            return FORGED
         auto_error = made.call.kwarg("auto_error")
-        if auto_error is None or (isinstance(auto_error, ir.Const) and auto_error.value is True):
-            return CRASH
-        return MISSING if isinstance(auto_error, ir.Const) and auto_error.value is False else AV("unk", None, True)
+        return self._scheme_answer(True if auto_error is None else auto_error.value
+                                   if isinstance(auto_error, ir.Const) and isinstance(auto_error.value, bool) else None)
 
     def _super_scheme_call(self) -> AV | None:
         """`await super().__call__(request)` in a project subclass of a `fastapi.security` scheme (with no project
@@ -1360,13 +1357,19 @@ class _Walk:
         if any(isinstance(self.flow.index.class_attr(base, "__call__"), FuncV) for base in mro[1:]) or \
                 not any(is_fastapi_name(b, SCHEME_NAMES) for b in self.flow.index.external_bases(owner)):
             return None
-        if self.flow.present:
-            return FORGED
         this = self.env.get("self")
         auto_error = this.value.get("auto_error") if this is not None and isinstance(this.value, Inst) else None
-        if auto_error is None or auto_error.kind != "const":
+        return self._scheme_answer(bool(auto_error.value) if auto_error is not None and auto_error.kind == "const"
+                                   else None)
+
+    def _scheme_answer(self, auto_error: bool | None) -> AV:
+        """What a scheme's own check gives the request walked: the forged credential; without one, a refusal when
+        the scheme was made with `auto_error` true, the missing value when false, either when that is unknown."""
+        if self.flow.present:
+            return FORGED
+        if auto_error is None:
             return AV("unk", None, True)
-        return CRASH if auto_error.value else MISSING
+        return CRASH if auto_error else MISSING
 
     def _provided_call(self, call: ir.Call, provided: Provided, args: list[AV], kwargs: dict[str, AV]) -> AV:
         """A call of a `Depends(f)` parameter (or of its method) that holds one of the objects `f` returns: each

@@ -174,12 +174,10 @@ class CodeExchange:
 
 def _query_read(expr: ir.Expr, requests: set[str]) -> bool:
     """`request.query_params.get("code")` / `request.query_params["code"]`."""
-    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
-        base, key = expr.func.value, expr.args[0]
-    elif isinstance(expr, ir.Sub) and len(expr.index) == 1:
-        base, key = expr.value, expr.index[0]
-    else:
+    found = ir.keyed(expr)
+    if found is None:
         return False
+    base, key = found
     return isinstance(base, ir.Attr) and base.attr == "query_params" and isinstance(base.value, ir.Name) and \
         base.value.id in requests and isinstance(key, ir.Str) and key.value.lower() in CODE_PARAMS
 

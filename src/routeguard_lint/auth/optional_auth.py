@@ -344,15 +344,15 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     query = _missing_query_credentials(node, in_path)
     provided = _provided(node, flow)
     bodies = body_worlds(node, flow.index)  # a refresh token in an optional body field (auth/body_credentials.py)
-    facts.carrier = not _reads_request(node, fv, reads) and _carries_request(node, flow, reads, requests)
+    own_reads = _reads_request(node, fv, reads)
+    stored = flow.reads_middleware_value(fv)
+    facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or bodies or (requests and (provided or _reads_request(node, fv, reads))) or \
-            flow.reads_middleware_value(fv) or facts.carrier:
+    elif query or bodies or (requests and (provided or own_reads)) or stored or facts.carrier:
         # (what a middleware stored for the request is what it made of the request's credential)
-        reads_it = bool(query) or bool(bodies) or _reads_request(node, fv, reads) or \
-            flow.reads_middleware_value(fv) or facts.carrier
+        reads_it = bool(query) or bool(bodies) or own_reads or stored or facts.carrier
         for body in bodies or [{}]:  # each way a request without credentials may send its body
             env = {**_closure(node, flow), **provided, **query, **requests, **body}
             outcome = _run(node, fv, flow, env)

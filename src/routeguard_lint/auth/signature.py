@@ -288,12 +288,7 @@ def _derived(expr: ir.Expr | None, names: frozenset[str] | set[str], depth: int 
 def _header_read(expr: ir.Expr | None, requests: frozenset[str] | None = None) -> str | None:
     """The header name of `request.headers.get("Stripe-Signature")` / `request.headers["X-Signature"]` when it
     names a signature (on a request among `requests`; any object's `headers` when None)."""
-    key: ir.Expr | None = None
-    holder: ir.Expr | None = None
-    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
-        holder, key = expr.func.value, expr.args[0]
-    elif isinstance(expr, ir.Sub) and len(expr.index) == 1:
-        holder, key = expr.value, expr.index[0]
+    holder, key = ir.keyed(expr) or (None, None)
     if not (isinstance(holder, ir.Attr) and holder.attr == "headers" and isinstance(key, ir.Str)):
         return None
     if requests is not None and not (isinstance(holder.value, ir.Name) and holder.value.id in requests):

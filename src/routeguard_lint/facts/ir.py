@@ -164,6 +164,15 @@ def dotted(expr: Expr | None) -> str | None:
     return None
 
 
+def keyed(expr: Expr | None) -> tuple[Expr, Expr] | None:
+    """(holder, key) of a lookup by key: `holder.get(key, ...)` or `holder[key]`."""
+    if isinstance(expr, Call) and isinstance(expr.func, Attr) and expr.func.attr == "get" and expr.args:
+        return expr.func.value, expr.args[0]
+    if isinstance(expr, Sub) and len(expr.index) == 1:
+        return expr.value, expr.index[0]
+    return None
+
+
 def children(expr: Expr) -> tuple[Expr, ...]:
     """The expressions directly inside `expr`, in source order; none for a `Bound` (it is read in another
     context, so its insides are not part of this expression's)."""

@@ -345,10 +345,5 @@ def _unchecked_return(ret: Return, rejects: list[tuple[int, tuple[ir.Expr, ...]]
 def _root_path(expr: ir.Expr) -> bool:
     """`scope["root_path"]`, `scope.get("root_path", "")`, `request.scope["root_path"]`: the mount prefix of the
     app a request reached."""
-    if isinstance(expr, ir.Sub) and len(expr.index) == 1:
-        key = expr.index[0]
-    elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
-        key = expr.args[0]
-    else:
-        return False
-    return isinstance(key, ir.Str) and key.value == "root_path"
+    found = ir.keyed(expr)
+    return found is not None and isinstance(found[1], ir.Str) and found[1].value == "root_path"
