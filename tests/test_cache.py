@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from cli_helpers import run
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import cache
@@ -108,10 +110,11 @@ print(cache.key_for(b"x = 1\\n", "a.py", "a", False))
     assert keys[1] != keys[0]
 
 
-def test_a_worker_sends_the_payload_it_stored(tmp_path: Path) -> None:
+def test_a_worker_sends_the_payload_it_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker's facts travel to the parent as the cache payload it has just written (`store` returns it),
     and decode to the facts computed without a cache; without a cache, or when the entry cannot be
-    written, the facts themselves are sent."""
+    written, the worker encodes the same payload itself, so that the parent gets the same objects (equal
+    immutable values shared) with or without a cache. Only facts the codec cannot encode are sent as they are."""
     from routeguard_lint.api import FactsJob, _facts_for, _facts_sent, _received
     from routeguard_lint.facts.extract import ModuleFacts
 
@@ -123,8 +126,14 @@ def test_a_worker_sends_the_payload_it_stored(tmp_path: Path) -> None:
     assert entry.read_bytes().endswith(b"\n" + sent)  # the entry's payload itself
     plain = _facts_for(FactsJob(job.path, job.display, job.module, False, None, False))
     assert _received(sent) == plain and plain.functions and not plain.pending
-    assert _facts_sent(FactsJob(job.path, job.display, job.module, False, None, False)) == plain
+    assert _facts_sent(FactsJob(job.path, job.display, job.module, False, None, False)) == sent
     (tmp_path / "blocked").write_text("a file where the cache folder should be")
     unwritable = _facts_sent(FactsJob(job.path, job.display, job.module, False, tmp_path / "blocked", False))
-    assert isinstance(unwritable, ModuleFacts) and unwritable == plain
+    assert unwritable == sent
+    def refuse(facts: ModuleFacts) -> bytes:
+        raise TypeError("cannot cache a set")
+    monkeypatch.setattr(cache, "encode_payload", refuse)
+    unencodable = _facts_sent(FactsJob(job.path, job.display, job.module, False, None, False))
+    assert isinstance(unencodable, ModuleFacts) and unencodable == plain
+    monkeypatch.undo()
     assert cache.store(tmp_path / "blocked", "0" * 64, plain) is None

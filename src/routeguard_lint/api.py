@@ -100,11 +100,17 @@ def _facts_and_payload(job: FactsJob) -> tuple[ModuleFacts, bytes | None]:
 
 
 def _facts_sent(job: FactsJob) -> ModuleFacts | bytes:
-    """`_facts_for` in a worker process. Facts it has just stored travel to the parent as the payload
-    written (bytes, which `_received` decodes): the parent decodes that several times faster than it
-    unpickles the objects themselves."""
+    """`_facts_for` in a worker process. The facts travel to the parent encoded as a cache payload (bytes,
+    which `_received` decodes), the one just stored or, without a cache, one encoded here: the parent
+    decodes that several times faster than it unpickles the objects themselves, and the facts it gets are
+    the same objects (equal immutable values shared) whether or not a cache is used."""
     facts, payload = _facts_and_payload(job)
-    return facts if payload is None else payload
+    if payload is None:
+        try:
+            payload = cache.encode_payload(facts)
+        except (TypeError, ValueError, RecursionError):
+            return facts  # not encodable: pickled by the pipe instead
+    return payload
 
 
 def _received(result: ModuleFacts | bytes) -> ModuleFacts:

@@ -1757,11 +1757,16 @@ class Index:
         """Statically evaluate a string expression (literals, constants, f-strings, settings attributes).
         An expression whose evaluation reaches itself again in the same context is unknown there: in
         `url = f"http://{url}"` the `url` inside is the binding before (a parameter here), never this one, and
-        following it as this one would only unfold the same text again, once per level of depth."""
+        following it as this one would only unfold the same text again, once per level of depth. A name or
+        attribute is not guarded here: the facts codec (facts/cache.py) shares one object among equal
+        expressions, so `PREFIX` in `PREFIX += "/v1"` may be the very object being read, and only `resolve`
+        knows which binding each one reaches (the one before, there)."""
         if expr is None or depth > MAX_RESOLVE_DEPTH:
             return None
         if isinstance(expr, ir.Str):
             return expr.value
+        if isinstance(expr, (ir.Name, ir.Attr)):
+            return self._string(expr, ctx, depth)  # resolved by `resolve`, whose guard knows the binding
         key = (id(expr), ctx)
         if key in self._strings_in_flight:
             return None
