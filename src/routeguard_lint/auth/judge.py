@@ -148,7 +148,7 @@ def judge(graph: Graph) -> Judgement:
             continue
         for node in walk(route.root):
             if id(node) not in judgement.unresolved:
-                judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic)
+                judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic, judgement.node(node))
     reach: set[int] = set()
     for route in judged:
         if route.root is not None and forged_reaches(route.root, judgement):
@@ -807,8 +807,11 @@ def _unknown_node(node: DepNode) -> str:
 
 
 
-def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
-    """Unresolvable calls a dependency hands the request or one of its credentials to."""
+def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Site, ...]:
+    """Unresolvable calls a dependency hands the request or one of its credentials to. Those the walk of the node
+    followed through what its object holds (`self.callback(request)`, a method of an item of `self.permissions`,
+    see `Outcome.settled`) are resolved for this node: the code they reach is read in turn, and a call on a line
+    that never runs for it (the body of a loop over an empty list) hands nothing on."""
     if node.kind not in (NodeKind.ROUTE, *_CALLABLE) or node.func is None or node.func_module is None:
         return ()
     fv = FuncV(node.func_module, node.func.qualname)
@@ -820,8 +823,17 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
                       if s.kind is ParamKind.REQUEST or (s.kind in (ParamKind.HEADER, ParamKind.COOKIE)
                                                          and s.credential)) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
-    return dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
-                                                      if s.kind is ParamKind.REQUEST))
+    sites = dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
+                                                       if s.kind is ParamKind.REQUEST))
+    if not facts.settled and not facts.unrun:
+        return sites
+    settled = {where for where, resolved in facts.settled if resolved}
+    found = [site for site in sites
+             if (site.path, site.line, site.call) not in settled and (site.path, site.line) not in facts.unrun]
+    for target, inputs, requests in sorted(facts.followed, key=lambda f: (f[0].module, f[0].qualname, sorted(f[1]))):
+        found.extend(site for site in dynamic.sites(target, inputs, requests=requests)
+                     if (site.path, site.line, site.call) not in settled and (site.path, site.line) not in facts.unrun)
+    return tuple(sorted(set(found), key=lambda s: (s.path, s.line, s.call)))
 
 
 MAX_LISTED = 4

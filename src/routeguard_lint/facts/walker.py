@@ -639,6 +639,23 @@ def _inner_suites(stmt: cst.BaseCompoundStatement) -> list[tuple[_Statements, bo
     return [(_suite(suite), False) for suite in suites]
 
 
+_DEFINITIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def _jumps(node: cst.CSTNode, inner: bool = False, depth: int = 0) -> bool:
+    """A loop body holds a `break` or `continue` of its own (not one of a nested loop), or a `try` (in a nested loop
+    too: its markers would be shared by the runs of the body), outside nested definitions; or is too deep to tell."""
+    if depth > 40:
+        return True
+    for child in node.children:
+        if isinstance(child, (cst.Try, cst.TryStar)) or (not inner and isinstance(child, (cst.Break, cst.Continue))):
+            return True
+        if not isinstance(child, _DEFINITIONS) and \
+                _jumps(child, inner or isinstance(child, (cst.For, cst.While)), depth + 1):
+            return True
+    return False
+
+
 def _small_binds(stmt: cst.BaseSmallStatement, binds: dict[str, list[_Binding]], under_if: bool) -> None:
     """The names an assignment statement binds."""
     if isinstance(stmt, cst.Assign):
@@ -716,6 +733,7 @@ class _Collector(_Walker):
         self._param_kind = "pos"  # of the parameters being visited
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
+        self._loop_lines: list[int | None] = []  # the line of each `for` around it the walk may unroll (Func.loops)
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
@@ -994,6 +1012,8 @@ class _Collector(_Walker):
         self.conditions.append(LOOP_MARKER)
         target = node.target
         iterable = to_ir(node.iter, self.line)
+        self._loop_lines.append(self.line if isinstance(target, cst.Name) and node.orelse is None and
+                                self._func() is not None and not _jumps(node.body) else None)
         if isinstance(target, cst.Name):
             self._bind(target.value, ir.Star(iterable), self.line)
             self._loop_vars = (*self._loop_vars, ((target.value,), iterable))
@@ -1012,6 +1032,10 @@ class _Collector(_Walker):
             self._loop_vars = (*self._loop_vars, ((), iterable))
 
     def leave_For_body(self, node: cst.For) -> None:
+        start = self._loop_lines.pop()
+        func = self._func()
+        if start is not None and func is not None:
+            func.loops[start] = self.line
         self._loop_vars = self._loop_vars[:-1]
         self.loops -= 1
         self.conditions.pop()
@@ -1159,6 +1183,8 @@ class _Collector(_Walker):
             func.attr_writes.append(f"{owner}.{attr}")  # an attribute of another object
         if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
             return False
+        if func.name != "__init__" and attr not in func.sets_self:
+            func.sets_self.append(attr)
         cls = self.f.classes.get(func.class_name)
         if cls is None:
             return True
