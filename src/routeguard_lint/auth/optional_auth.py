@@ -127,24 +127,29 @@ def credential_key(source: str, key: str) -> bool:
     return is_credential(Source(source), key)
 
 
-def make_flow(index: Index, present: bool = False, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+Decide = Callable[[ir.Expr, Ctx], bool | None]
+
+
+def make_flow(index: Index, present: bool = False, assumed: Decide | None = None, decide: Decide | None = None
               ) -> Flow:
-    """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`)."""
+    """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`). `decide`: the
+    value of tests known for every request walked (see `Flow`: a dependency's tests of the request path, for
+    the routes whose path it does not exempt)."""
     flow = Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
-                credential_setting=is_credential_setting, present=present)
+                credential_setting=is_credential_setting, present=present, decide=decide)
     flow.assumed = assumed
     return flow
 
 
 def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
-                       flow: Flow | None = None, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+                       flow: Flow | None = None, assumed: Decide | None = None, decide: Decide | None = None
                        ) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
     are documented library dependencies (by `id(node)`): one that lets a request without credentials through
     hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
     credentials to use, whose `reaches` the caller reads afterwards. `assumed`: settings the routes' paths
-    already took, for the walk of forged credentials (`flow` has its own)."""
-    flow = make_flow(index) if flow is None else flow
+    already took, for the walk of forged credentials (`flow` has its own); `decide`: see `make_flow`."""
+    flow = make_flow(index, decide=decide) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
     for key, found in (libraries or {}).items():
@@ -165,7 +170,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
-    forged = make_flow(index, present=True, assumed=assumed)
+    forged = make_flow(index, present=True, assumed=assumed, decide=decide)
     seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:
