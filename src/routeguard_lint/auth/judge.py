@@ -886,7 +886,7 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
         return f"{listed(sorted({o.cls for o in objects if o}))} is injected, but nothing on the way to the handler " \
                f"calls a method of it that checks the credential ({checks})"
     creds = [n for n in deps if n.credential]
-    callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)]
+    callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE) or n.path_test]
     names = listed(sorted({n.label for n in callables})) or "none"
     lenient = sorted({n.label for n in callables if n.rejects and judgement.node(n).anonymous is True})
     if lenient:

@@ -725,27 +725,19 @@ class DependencyTrees:
         if not self._exempting_below(node, set()):
             return node
         children = [Child(self.on_path(child, route, memo), via) for child, via in node.children]
-        note = None
+        exempt, note = False, None
         if node.exempts is not None:
             path = route.path_in(route.apps[-1]) if node.exempts.within_app and route.apps else route.full_path
-            if node.exempts.exempts(path):
-                note = "lets this route's path through untouched (it is exempt) before its check"
-            else:
-                test = node.exempts.undecided(path)
-                note = None if test is None else f"lets this route's path through when `{test}`, a test of the " \
-                    f"request the analysis cannot decide"
-        if note is None and all(new is old for (new, _v), (old, _w) in zip(children, node.children, strict=True)):
-            out = node
-        elif note is None:
-            out = DepNode(**{**vars(node), "children": children})
-        else:
+            exempt = node.exempts.exempts(path)
+            note = "it lets this path through before its check" if exempt else node.exempts.undecided(path)
+        out = node
+        if note is not None:
             key = ("path test", node.id, note, tuple(id(c) for c, _v in children))
-            found = self.nodes.get(key)
-            if found is None:
-                found = self.nodes[key] = DepNode(key, f"{node.label} ({note})", NodeKind.FASTAPI if "exempt" in note
-                                                  else NodeKind.UNRESOLVED, node.path, node.line, children=children,
-                                                  func_module=node.func_module, path_test=note)
-            out = found
+            out = self.nodes.get(key) or self.nodes.setdefault(key, DepNode(
+                key, f"{node.label} ({note})", NodeKind.FASTAPI if exempt else NodeKind.UNRESOLVED, node.path,
+                node.line, children=children, func_module=node.func_module, path_test=note))
+        elif any(new is not old for (new, _v), (old, _w) in zip(children, node.children, strict=True)):
+            out = DepNode(**{**vars(node), "children": children})
         memo[id(node)] = out
         return out
 

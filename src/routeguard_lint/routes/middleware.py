@@ -276,8 +276,8 @@ class MiddlewareReader:
         through only when that test holds (`conditional`); with one that an ordinary request never meets (its
         method is OPTIONS, a preflight), none is."""
         parts = [part for cond in conditions if not is_marker(cond) for part in _conjuncts(cond)]
-        paths = [part for part in parts if self._mentions_path(part)]
-        others = [part for part in parts if not self._mentions_path(part)]
+        paths = [part for part in parts if self._reads_path(part, ctx)]
+        others = [part for part in parts if not self._reads_path(part, ctx)]
         if any(_preflight_test(self, part, ctx) for part in others):
             return
         if not paths or not others:
@@ -294,6 +294,16 @@ class MiddlewareReader:
         if sub.exact or sub.prefixes:
             scan.conditional.append((frozenset(sub.exact), tuple(sub.prefixes),
                                      " and ".join(ir.show(part, 80) for part in others)))
+
+    def _reads_path(self, test: ir.Expr, ctx: Ctx) -> bool:
+        """A test `_path_test` reads: the request path compared (`path in PUBLIC`, `path == "/x"`) or tested for a
+        prefix (`path.startswith(...)`)."""
+        if isinstance(test, ir.Not):
+            return self._reads_path(test.value, ctx)
+        if isinstance(test, ir.Compare) and len(test.ops) == 1:
+            return self.path_base(test.left, ctx) is not None
+        return isinstance(test, ir.Call) and isinstance(test.func, ir.Attr) and test.func.attr == "startswith" and \
+            self.path_base(test.func.value, ctx) is not None
 
     def _raises(self, call: ir.Call, ctx: Ctx) -> FuncV | None:
         """The project function a call statement of the handler is to, when it has a `raise` of its own (a

@@ -295,11 +295,15 @@ class Exemptions:
         return path in self.exact or any(path.startswith(p) for p in self.prefixes)
 
     def undecided(self, path: str) -> str | None:
-        """For a path it does not exempt: the test (source text) the analysis cannot decide that alone says
-        whether the path is let through; None when it is not (the check runs for it)."""
+        """For a path it does not exempt, why the analysis cannot tell whether it is let through (the test that
+        alone decides it); None when it is not (the check runs for it)."""
         found = next((test for exact, prefixes, test in self.conditional
                       if path in exact or any(path.startswith(p) for p in prefixes)), None)
-        return found if found is not None else self.unknown
+        if found is not None:
+            return f"it lets this path through when `{found}`, which the analysis cannot decide"
+        if self.unknown is not None:
+            return f"it lets the paths `{self.unknown}` accepts through, which the analysis cannot read"
+        return None
 
 
 @dataclass
