@@ -641,17 +641,22 @@ class DependencyTrees:
         middleware included), unless it exempts the route's path."""
         out = []
         for mw in middleware:
-            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or \
-                    mw.exempts(route.path_in(mw.app) if mw.within_app else route.full_path):
+            path = route.path_in(mw.app) if mw.paths.within_app else route.full_path
+            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(path):
                 continue
             label = f"middleware {mw.label}"
-            if mw.kind is Role.UNKNOWN:
+            undecided = mw.paths.conditionally(path)
+            if undecided is not None:
+                node = self.leaf(("middleware?", mw.label, undecided), f"{label} (it lets this path through when "
+                                 f"`{undecided}`, which the analysis cannot decide)", NodeKind.UNRESOLVED,
+                                 mw.def_path or mw.file, mw.def_line or mw.line)
+            elif mw.kind is Role.UNKNOWN:
                 why = f"it rejects a request without credentials unless {mw.gate}, a setting the analysis cannot " \
                     "read" if mw.gate else "whether it hands a request without credentials on to the app depends " \
                     "on a value the analysis cannot compute"
                 node = self.leaf(("middleware??", mw.label), f"{label} ({why})", NodeKind.UNRESOLVED,
                                  mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
-            elif mw.unknown_exemptions:
+            elif mw.paths.unknown is not None:
                 node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
                                  NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
             else:

@@ -73,24 +73,14 @@ class Middleware:
     # for Role.UNKNOWN: the settings under which it hands a request without credentials on, when it rejects one
     # otherwise (`if SESSION_API_KEY and key != SESSION_API_KEY: ...`): "`test` (path:line)"
     gate: str | None = None
-    exact: frozenset[str] = frozenset()  # exempt paths
-    prefixes: tuple[str, ...] = ()  # exempt path prefixes
-    unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
-    within_app: bool = False  # its exempt paths are paths within its app (`scope["path"]` less `root_path`)
-    # paths it lets through only when another test holds too (see `Exemptions.conditional`)
-    conditional: tuple[tuple[frozenset[str], tuple[str, ...], str], ...] = ()
+    paths: Exemptions = field(default_factory=Exemptions)  # the paths it lets through untouched
     backend: str | None = None  # AuthenticationMiddleware(backend=...)
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
     conditions: tuple[str, ...] = ()
 
     def exempts(self, path: str) -> bool:
-        return path in self.exact or any(path.startswith(p) for p in self.prefixes)
-
-    def undecided(self, path: str) -> str | None:
-        """The test (source text) that alone decides whether a path it does not exempt is let through."""
-        return next((test for exact, prefixes, test in self.conditional
-                     if path in exact or any(path.startswith(p) for p in prefixes)), None)
+        return self.paths.exempts(path)
 
 
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
@@ -108,6 +98,10 @@ class _Scan:
     within_app: bool = False
     conditional: list[tuple[frozenset[str], tuple[str, ...], str]] = field(default_factory=list)
     unknown_test: str | None = None  # the first test that made `unknown`
+
+    def read(self) -> Exemptions:
+        return Exemptions(frozenset(self.exact), tuple(self.prefixes), tuple(self.conditional),
+                          (self.unknown_test or "a test of the path") if self.unknown else None, self.within_app)
 
 
 class MiddlewareReader:
@@ -157,11 +151,7 @@ class MiddlewareReader:
                 env = ctx.env if nested else ()
                 if made is not None and func is not None and func.class_name is not None and func.params:
                     env = (BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, ctx)),)
-                scan = self._exemptions(handler, env)
-                mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
-                    scan.unknown
-                mw.within_app = scan.within_app
-                mw.conditional = tuple(scan.conditional)
+                mw.paths = self._exemptions(handler, env).read()
         self.found.append(mw)
 
     def _made(self, value: Value, target: ir.Expr | None, options: tuple[tuple[str, ir.Expr], ...], ctx: Ctx,
@@ -200,9 +190,7 @@ class MiddlewareReader:
         if func is None or not any(self._mentions_path(c) for r in func.returns for c in r.conditions):
             return None
         scan = self._exemptions(fv, env, helper=1)
-        found = Exemptions(frozenset(scan.exact), tuple(scan.prefixes), tuple(scan.conditional),
-                           (scan.unknown_test or "a test of the path") if scan.unknown else None, scan.within_app) \
-            if scan.exact or scan.prefixes or scan.conditional or scan.unknown else None
+        found = scan.read() if scan.exact or scan.prefixes or scan.conditional or scan.unknown else None
         self._dependencies[key] = found
         if found is not None:
             self.exempting.add(fv)

@@ -294,13 +294,19 @@ class Exemptions:
     def exempts(self, path: str) -> bool:
         return path in self.exact or any(path.startswith(p) for p in self.prefixes)
 
+    def conditionally(self, path: str) -> str | None:
+        """The test (source text) the analysis cannot decide under which the path is let through, or None."""
+        for exact, prefixes, test in self.conditional:
+            if path in exact or any(path.startswith(p) for p in prefixes):
+                return test
+        return None
+
     def undecided(self, path: str) -> str | None:
         """For a path it does not exempt, why the analysis cannot tell whether it is let through (the test that
         alone decides it); None when it is not (the check runs for it)."""
-        found = next((test for exact, prefixes, test in self.conditional
-                      if path in exact or any(path.startswith(p) for p in prefixes)), None)
-        if found is not None:
-            return f"it lets this path through when `{found}`, which the analysis cannot decide"
+        test = self.conditionally(path)
+        if test is not None:
+            return f"it lets this path through when `{test}`, which the analysis cannot decide"
         if self.unknown is not None:
             return f"it lets the paths `{self.unknown}` accepts through, which the analysis cannot read"
         return None
