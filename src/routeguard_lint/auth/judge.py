@@ -852,7 +852,7 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Si
                                                        if s.kind is ParamKind.REQUEST))
     if not facts.settled and not facts.unrun:
         return sites
-    settled = {where for where, resolved in facts.settled if resolved}
+    settled = facts.settled
     found = [site for site in sites
              if (site.path, site.line, site.call) not in settled and (site.path, site.line) not in facts.unrun]
     for target, inputs, requests in sorted(facts.followed, key=lambda f: (f[0].module, f[0].qualname, sorted(f[1]))):

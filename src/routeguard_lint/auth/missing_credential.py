@@ -206,24 +206,27 @@ class Outcome:
     # what the walk read of those stores that middleware made: "request.state.user (set by <middleware>)"
     middleware: set[str] = field(default_factory=set)
     # calls the index may not resolve that the walk followed through a value it holds (a function or class stored
-    # on the object by its constructor, an item of a list it was given, a method of an object made of one): by
-    # (path, line, the call's text), True when every evaluation of it went to project code, False when one did
-    # not (see `judge._dynamic_sites`)
-    settled: dict[tuple[str, int, str], bool] = field(default_factory=dict)
+    # on the object by its constructor, an item of a list it was given, a method of an object made of one), by
+    # call site (`_site`): the module it is written in and the call; and the call sites an evaluation of which went
+    # to nothing the walk could read (see `settled`, `judge._dynamic_sites`)
+    resolved: dict[tuple[str, int, int, int], ir.Call] = field(default_factory=dict)
+    unresolved: set[tuple[str, int, int, int]] = field(default_factory=set)
     # lines that never run for the object walked: the body of a loop over an empty list, (path, line)
     unrun: set[tuple[str, int]] = field(default_factory=set)
     # the project functions those calls reached, each with its parameters that were handed the request or a
     # credential, and those that hold the request itself: what the judgement reads for code it hands them on to
     followed: set[tuple[FuncV, frozenset[str], frozenset[str]]] = field(default_factory=set)
 
-    def settle(self, where: tuple[str, int, str], resolved: bool) -> None:
-        self.settled[where] = self.settled.get(where, True) and resolved
-
     def merge_followed(self, other: Outcome) -> None:
-        for where, resolved in other.settled.items():
-            self.settle(where, resolved)
+        self.resolved.update(other.resolved)
+        self.unresolved |= other.unresolved
         self.unrun |= other.unrun
         self.followed |= other.followed
+
+    def settled(self, index: Index) -> frozenset[tuple[str, int, str]]:
+        """The calls every evaluation of which went to project code, as (path, line, the call's text)."""
+        return frozenset((index.path_of(key[0]), call.line, ir.show(call, 80))
+                         for key, call in self.resolved.items() if key not in self.unresolved)
 
     @property
     def passes(self) -> bool:
@@ -1436,9 +1439,14 @@ class _Walk:
     def _followed(self, call: ir.Call, target: FuncV | None, args: list[AV], kwargs: dict[str, AV],
                   resolved: bool | None = None) -> None:
         """Record whether a call the index may not resolve went to project code (`target`; None: it did not), and
-        which of its parameters the request or a credential reached (see `Outcome.settled`)."""
-        where = (self.flow.index.path_of(self.fv.module), call.line, ir.show(call, 80))
-        self.out.settle(where, target is not None if resolved is None else resolved)
+        which of its parameters the request or a credential reached (see `Outcome.resolved`)."""
+        # a call site: where it is written, and what it calls (a call a thread-offloading call makes is made anew
+        # at each evaluation, of the same callee expression)
+        site = (self.fv.module, call.line, call.col, id(call.func))
+        if target is None and not resolved:
+            self.out.unresolved.add(site)
+            return
+        self.out.resolved[site] = call
         if target is None:
             return
         func = self.flow.index.func(target)

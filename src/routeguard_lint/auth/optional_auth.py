@@ -118,9 +118,11 @@ class NodeAuth:
     carrier: bool = False
     # calls the walk followed through what the object holds (see `Outcome.settled`), lines that never ran for it,
     # and the project functions those calls reached with the parameters the request reached
-    settled: tuple[tuple[tuple[str, int, str], bool], ...] = ()
+    settled: frozenset[tuple[str, int, str]] = frozenset()
     unrun: frozenset[tuple[str, int]] = frozenset()
     followed: frozenset[tuple[FuncV, frozenset[str], frozenset[str]]] = frozenset()
+    # `_held`, once asked: (whether its object holds callables, whether they read a credential)
+    held: tuple[bool | None] | None = None
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -203,7 +205,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     provided = _provided(node, flow)
-    own_reads = bool(requests) and (_reads_request(node, fv, reads) or _held(node, flow, reads) is True)
+    own_reads = bool(requests) and (_reads_request(node, fv, reads) or _held(node, flow, reads, facts) is True)
     facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
     reads_request = own_reads or facts.carrier
     # what a middleware made of the request's credential (`request.state.user`): carried, not consumed here
@@ -321,7 +323,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     env = {**_closure(node, flow), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
-    _keep_followed(facts, outcome)
+    _keep_followed(facts, outcome, flow.index)
     if outcome.passes and outcome.state_tests:
         facts.state_memos = _state_memos(fv, flow, env, outcome.state_tests)
     if outcome.passes:
@@ -356,7 +358,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     query = _missing_query_credentials(node, in_path)
     provided = _provided(node, flow)
     bodies = body_worlds(node, flow.index)  # a refresh token in an optional body field (auth/body_credentials.py)
-    held = _held(node, flow, reads) if requests else None
+    held = _held(node, flow, reads, facts) if requests else None
     own_reads = _reads_request(node, fv, reads) or held is True
     stored = flow.reads_middleware_value(fv)
     facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
@@ -371,7 +373,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             outcome = _run(node, fv, flow, env)
             if outcome.passes and not _idle(node, outcome, reads):
                 break
-        _keep_followed(facts, outcome)
+        _keep_followed(facts, outcome, flow.index)
         facts.middleware = tuple(sorted(outcome.middleware))
         if not outcome.passes or _idle(node, outcome, reads):
             facts.anonymous = False
@@ -387,11 +389,17 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
 
 
-def _held(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
+def _held(node: DepNode, flow: Flow, reads: Calls, facts: NodeAuth) -> bool | None:
     """For a method FastAPI calls on an object: whether what its constructor stored on it that the walk can call
     (a project function or class, a list of classes: `PermissionDependency([IsAuthenticated])`,
     `RateLimiter(callback=on_limit)`) reads a credential from the request (a method of such a class, or such a
-    function, itself or in what it calls); None when it stores nothing of the kind."""
+    function, itself or in what it calls); None when it stores nothing of the kind. Kept in `facts`."""
+    if facts.held is None:
+        facts.held = (_holds(node, flow, reads),)
+    return facts.held[0]
+
+
+def _holds(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
     this = _self(node, flow)
     if this is None or not isinstance(this[1].value, Inst):
         return None
@@ -415,11 +423,12 @@ def _held(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
     return False
 
 
-def _keep_followed(facts: NodeAuth, outcome: Outcome) -> None:
-    """What the walk of a node followed through what its object holds (see `Outcome.settled`)."""
-    facts.settled = tuple(sorted(outcome.settled.items()))
-    facts.unrun = frozenset(outcome.unrun)
-    facts.followed = frozenset(outcome.followed)
+def _keep_followed(facts: NodeAuth, outcome: Outcome, index: Index) -> None:
+    """What the walk of a node followed through what its object holds (see `Outcome.resolved`)."""
+    if outcome.resolved or outcome.unrun:
+        facts.settled = outcome.settled(index)
+        facts.unrun = frozenset(outcome.unrun)
+        facts.followed = frozenset(outcome.followed)
 
 
 def _reads_request(node: DepNode, fv: FuncV, reads: Calls) -> bool:

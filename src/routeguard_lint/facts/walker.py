@@ -639,23 +639,6 @@ def _inner_suites(stmt: cst.BaseCompoundStatement) -> list[tuple[_Statements, bo
     return [(_suite(suite), False) for suite in suites]
 
 
-_DEFINITIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-
-
-def _jumps(node: cst.CSTNode, inner: bool = False, depth: int = 0) -> bool:
-    """A loop body holds a `break` or `continue` of its own (not one of a nested loop), or a `try` (in a nested loop
-    too: its markers would be shared by the runs of the body), outside nested definitions; or is too deep to tell."""
-    if depth > 40:
-        return True
-    for child in node.children:
-        if isinstance(child, (cst.Try, cst.TryStar)) or (not inner and isinstance(child, (cst.Break, cst.Continue))):
-            return True
-        if not isinstance(child, _DEFINITIONS) and \
-                _jumps(child, inner or isinstance(child, (cst.For, cst.While)), depth + 1):
-            return True
-    return False
-
-
 def _small_binds(stmt: cst.BaseSmallStatement, binds: dict[str, list[_Binding]], under_if: bool) -> None:
     """The names an assignment statement binds."""
     if isinstance(stmt, cst.Assign):
@@ -733,7 +716,9 @@ class _Collector(_Walker):
         self._param_kind = "pos"  # of the parameters being visited
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
-        self._loop_lines: list[int | None] = []  # the line of each `for` around it the walk may unroll (Func.loops)
+        # the `for` / `while` loops around the current node: [the line of a `for` the walk may unroll (Func.loops)
+        # or None, the function it is in]
+        self._loop_lines: list[list[int | Func | None]] = []
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
@@ -1012,8 +997,11 @@ class _Collector(_Walker):
         self.conditions.append(LOOP_MARKER)
         target = node.target
         iterable = to_ir(node.iter, self.line)
-        self._loop_lines.append(self.line if isinstance(target, cst.Name) and node.orelse is None and
-                                self._func() is not None and not _jumps(node.body) else None)
+        func = self._func()
+        # [the line, or None when it cannot be unrolled; the function it is in]: a `break`, `continue` or `try`
+        # met in its body clears the line (see Func.loops)
+        self._loop_lines.append([self.line if isinstance(target, cst.Name) and node.orelse is None and
+                                 func is not None else None, func])
         if isinstance(target, cst.Name):
             self._bind(target.value, ir.Star(iterable), self.line)
             self._loop_vars = (*self._loop_vars, ((target.value,), iterable))
@@ -1032,9 +1020,8 @@ class _Collector(_Walker):
             self._loop_vars = (*self._loop_vars, ((), iterable))
 
     def leave_For_body(self, node: cst.For) -> None:
-        start = self._loop_lines.pop()
-        func = self._func()
-        if start is not None and func is not None:
+        start, func = self._loop_lines.pop()
+        if isinstance(start, int) and isinstance(func, Func):
             func.loops[start] = self.line
         self._loop_vars = self._loop_vars[:-1]
         self.loops -= 1
@@ -1042,13 +1029,36 @@ class _Collector(_Walker):
 
     def visit_While_body(self, node: cst.While) -> None:
         self.conditions.append(LOOP_MARKER)
+        self._loop_lines.append([None, self._func()])
 
     def leave_While_body(self, node: cst.While) -> None:
         self.conditions.pop()
+        self._loop_lines.pop()
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self._jumps(innermost=True)
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self._jumps(innermost=True)
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._jumps(innermost=False)
+
+    def _jumps(self, innermost: bool) -> None:
+        """A `break` / `continue` (of the innermost loop) or a `try` (whose markers the runs of every loop around
+        it in the function would share) in a loop body: the loop cannot be unrolled (Func.loops)."""
+        func = self._func()
+        for entry in reversed(self._loop_lines):
+            if entry[1] is not func:
+                break
+            entry[0] = None
+            if innermost:
+                break
 
     def visit_Try(self, node: cst.Try) -> None:
         self._try_count += 1
         self._tries.append(self._try_count)
+        self._jumps(innermost=False)
 
     def leave_Try(self, original_node: cst.Try) -> None:
         self._tries.pop()
