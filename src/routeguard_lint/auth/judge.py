@@ -835,8 +835,9 @@ def _unknown_node(node: DepNode) -> str:
 def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Site, ...]:
     """Unresolvable calls a dependency hands the request or one of its credentials to. Those the walk of the node
     followed through what its object holds (`self.callback(request)`, a method of an item of `self.permissions`,
-    see `Outcome.settled`) are resolved for this node: the code they reach is read in turn, and a call on a line
-    that never runs for it (the body of a loop over an empty list) hands nothing on."""
+    see `Outcome.resolved`) are resolved for this node, and the calls in the code they reach that hand the
+    request on to code the analysis cannot read are named instead; a call on a line that never runs for it (the
+    body of a loop over an empty list) hands nothing on."""
     if node.kind not in (NodeKind.ROUTE, *_CALLABLE) or node.func is None or node.func_module is None:
         return ()
     fv = FuncV(node.func_module, node.func.qualname)
@@ -850,14 +851,13 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Si
         frozenset(via for child, via in node.children if id(child) in carriers)
     sites = dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
                                                        if s.kind is ParamKind.REQUEST))
-    if not facts.settled and not facts.unrun:
+    if not facts.settled and not facts.unrun and not facts.handed:
         return sites
     settled = facts.settled
     found = [site for site in sites
              if (site.path, site.line, site.call) not in settled and (site.path, site.line) not in facts.unrun]
-    for target, inputs, requests in sorted(facts.followed, key=lambda f: (f[0].module, f[0].qualname, sorted(f[1]))):
-        found.extend(site for site in dynamic.sites(target, inputs, requests=requests)
-                     if (site.path, site.line, site.call) not in settled and (site.path, site.line) not in facts.unrun)
+    found.extend(site for module, qualname, call, value in facts.handed
+                 if (site := dynamic.handed(module, qualname, call, value)) is not None)
     return tuple(sorted(set(found), key=lambda s: (s.path, s.line, s.call)))
 
 

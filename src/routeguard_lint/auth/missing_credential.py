@@ -213,15 +213,15 @@ class Outcome:
     unresolved: set[tuple[str, int, int, int]] = field(default_factory=set)
     # lines that never run for the object walked: the body of a loop over an empty list, (path, line)
     unrun: set[tuple[str, int]] = field(default_factory=set)
-    # the project functions those calls reached, each with its parameters that were handed the request or a
-    # credential, and those that hold the request itself: what the judgement reads for code it hands them on to
-    followed: set[tuple[FuncV, frozenset[str], frozenset[str]]] = field(default_factory=set)
+    # calls in the code those calls reached that hand the request (or a credential) to what the walk cannot read:
+    # (module, function, the call, whether only a credential's value is handed), by call site
+    handed: dict[tuple[str, int, int, int], tuple[str, str, ir.Call, bool]] = field(default_factory=dict)
 
     def merge_followed(self, other: Outcome) -> None:
         self.resolved.update(other.resolved)
         self.unresolved |= other.unresolved
         self.unrun |= other.unrun
-        self.followed |= other.followed
+        self.handed.update(other.handed)
 
     def settled(self, index: Index) -> frozenset[tuple[str, int, str]]:
         """The calls every evaluation of which went to project code, as (path, line, the call's text)."""
@@ -299,6 +299,9 @@ class Flow:
         self.gates_closed = False
         # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
         self.responding: FuncV | None = None
+        # > 0 while the walk is in code it reached through a value it holds (see `_Walk._hook`): the calls there
+        # that hand the request to code it cannot read are recorded (`Outcome.handed`)
+        self.following = 0
         # what the walked path already knows of settings that never change once the app runs (the alternative of a
         # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
         self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
@@ -606,6 +609,7 @@ class _Walk:
         self.worked = False  # a call was evaluated, or a value other than a constant bound or returned
         self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
         self.inputs = inputs  # see Flow.run
+        self._last_walk: Outcome | None = None  # the walk of the project function a call just reached
 
     def run(self) -> Outcome:
         events = self._events()
@@ -1375,11 +1379,18 @@ class _Walk:
         if method is not None:
             this, fv_m = method
             callee_m = self.flow.index.func(fv_m)
-            self._followed(call, fv_m if callee_m is not None and not is_abstract(callee_m) else None, args, kwargs)
-            if callee_m is not None and not is_abstract(callee_m) and self.depth < MAX_CALL_DEPTH and \
-                    (taint or this.taint):
-                return self._project_call(call, fv_m, callee_m, args, kwargs, this=this)
-            return AV("unk", None, taint or this.taint)
+            readable = callee_m is not None and not is_abstract(callee_m)
+            self._last_walk = None
+            self.flow.following += 1
+            try:
+                made = self._project_call(call, fv_m, callee_m, args, kwargs, this=this) \
+                    if callee_m is not None and readable and self.depth < MAX_CALL_DEPTH and (taint or this.taint) \
+                    else AV("unk", None, taint or this.taint)
+            finally:
+                self.flow.following -= 1
+            self._followed(call, fv_m if readable else None, args, kwargs,
+                           definite=self._definite(taint, callee_m))
+            return made
         target = self.flow.callee(call, self.ctx, self.func)
         if (isinstance(target, ExternalV) and target.qualname in OFFLOADING) or \
                 (isinstance(call.func, ir.Attr) and call.func.attr == "run_in_executor"):
@@ -1422,41 +1433,71 @@ class _Walk:
         arguments bound, or the object the class makes (what its `__init__` stores on `self`)."""
         target = held.value
         if isinstance(target, ClassV):
-            init = self.flow.index.class_attr(target, "__init__")
-            func = self.flow.index.func(init) if isinstance(init, FuncV) else None
-            self._followed(call, init if isinstance(init, FuncV) and func is not None else None, args, kwargs,
-                           resolved=True)
-            attrs = dict(self._init_attrs(target, init, func, args, kwargs, 0, call)) \
-                if isinstance(init, FuncV) and func is not None else {}
-            return AV("obj", Inst(target, tuple(sorted(attrs.items()))), any(v.taint for v in attrs.values()))
+            return self._held_class(call, target, args, kwargs, taint)
         assert isinstance(target, FuncV)
         callee = self.flow.index.func(target)
-        self._followed(call, target if callee is not None and not is_abstract(callee) else None, args, kwargs)
         if callee is None or is_abstract(callee):
+            self._followed(call, None, args, kwargs)
             return AV("unk", None, taint)
-        return self._function_call(call, target, UNK, args, kwargs, taint)
+        self._last_walk = None
+        self.flow.following += 1
+        try:
+            value = self._function_call(call, target, UNK, args, kwargs, taint)
+        finally:
+            self.flow.following -= 1
+        self._followed(call, target, args, kwargs, definite=self._definite(taint, callee))
+        return value
+
+    def _held_class(self, call: ir.Call, cls: ClassV, args: list[AV], kwargs: dict[str, AV], taint: bool) -> AV:
+        """The object a project class the walk holds makes (`permission()`, `permission_class(request=request)`):
+        what its `__init__` stores on `self`; an `__init__` handed the request is walked, with `self` that object
+        (its class's overrides run), and may reject it."""
+        init = self.flow.index.class_attr(cls, "__init__")
+        func = self.flow.index.func(init) if isinstance(init, FuncV) else None
+        if not isinstance(init, FuncV) or func is None:
+            self._followed(call, None, args, kwargs, resolved=True)
+            return AV("obj", Inst(cls, ()), False)
+        attrs = dict(self._init_attrs(cls, init, func, args, kwargs, 0, call))
+        made = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), any(v.taint for v in attrs.values()))
+        if not taint:
+            self._followed(call, None, args, kwargs, resolved=True)
+            return made
+        self._last_walk = None
+        self.flow.following += 1
+        try:
+            built = self._project_call(call, init, func, args, kwargs, as_object=True, this=made) \
+                if self.depth < MAX_CALL_DEPTH else AV("unk", None, True)
+        finally:
+            self.flow.following -= 1
+        self._followed(call, init, args, kwargs, definite=self._definite(taint, func))
+        return built if built.kind == "crash" else AV("obj", made.value, True)
+
+    def _definite(self, taint: bool, func: Func | None) -> bool:
+        """Whether the walk read what the project function a call just reached does with the request: it walked
+        it, or handed it nothing from the request. One that reads what an authentication middleware set for the
+        request (`request.user.id`, `request.auth`), which the walk does not know, leaves the call unsettled."""
+        if self._last_walk is None:
+            return not taint
+        return func is None or not _reads_auth_state(func)
 
     def _followed(self, call: ir.Call, target: FuncV | None, args: list[AV], kwargs: dict[str, AV],
-                  resolved: bool | None = None) -> None:
-        """Record whether a call the index may not resolve went to project code (`target`; None: it did not), and
-        which of its parameters the request or a credential reached (see `Outcome.resolved`)."""
+                  resolved: bool | None = None, definite: bool = True) -> None:
+        """Record whether a call the index may not resolve went to project code (`target`; None: it did not) that
+        gave a definite answer (`_definite`), and which of its parameters the request or a credential reached (see
+        `Outcome.resolved`)."""
         # a call site: where it is written, and what it calls (a call a thread-offloading call makes is made anew
         # at each evaluation, of the same callee expression)
         site = (self.fv.module, call.line, call.col, id(call.func))
-        if target is None and not resolved:
+        if (target is None and not resolved) or not definite:
             self.out.unresolved.add(site)
+            # the request itself (or its headers, cookies), or the credential's own value
+            given = (*args, *kwargs.values())
+            requests = [v for v in given if v in (REQUEST, WEBSOCKET) or isinstance(v.value, Carrier)]
+            values = [v for v in given if v.taint and v.kind in _ABSENT]
+            if target is None and not resolved and self.flow.following and (requests or values):
+                self.out.handed[site] = (self.fv.module, self.func.qualname, call, not requests)
             return
         self.out.resolved[site] = call
-        if target is None:
-            return
-        func = self.flow.index.func(target)
-        if func is None:
-            return
-        values = self._bind(func, args, kwargs)
-        names = frozenset(name for name, value in values.items() if value.taint)
-        if names:
-            requests = frozenset(name for name, value in values.items() if value in (REQUEST, WEBSOCKET))
-            self.out.followed.add((target, names, requests))
 
     def _fields(self, call: ir.Call, cls: ClassV, args: list[AV], kwargs: dict[str, AV], taint: bool) -> AV:
         """`Subject(name, True)` of a class whose generated `__init__` takes its fields (a dataclass, a pydantic
@@ -1762,6 +1803,7 @@ class _Walk:
             # (a helper that raises whatever it is given, `fail("Token is missing")`, is walked all the same)
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
+        self._last_walk = outcome
         self.out.merge_followed(outcome)
         self.out.state_tests.update(outcome.state_tests)
         for key, stored in outcome.stored.items():
@@ -1986,6 +2028,23 @@ def _error_response(expr: ir.Expr | None) -> bool:
         return False
     return any(isinstance(arg, ir.Const) and isinstance(arg.value, int) and not isinstance(arg.value, bool) and
                400 <= arg.value < 600 for arg in (*expr.args, *(value for _key, value in expr.kwargs)))
+
+
+def _reads_auth_state(func: Func) -> bool:
+    """The function reads `<param>.user` or `<param>.auth` of one of its parameters (a request): what Starlette's
+    AuthenticationMiddleware set for it."""
+    params = {p.name for p in func.params}
+    todo: list[ir.Expr] = [*func.calls, *(b.value for b in func.binds), *func.block_tests(),
+                           *(r.value for r in func.returns if r.value is not None)]
+    for _ in range(5000):
+        if not todo:
+            return False
+        expr = todo.pop()
+        if isinstance(expr, ir.Attr) and expr.attr in ("user", "auth") and isinstance(expr.value, ir.Name) and \
+                expr.value.id in params:
+            return True
+        todo.extend(ir.children(expr))
+    return True
 
 
 def _always_raises(func: Func) -> bool:

@@ -120,7 +120,7 @@ class NodeAuth:
     # and the project functions those calls reached with the parameters the request reached
     settled: frozenset[tuple[str, int, str]] = frozenset()
     unrun: frozenset[tuple[str, int]] = frozenset()
-    followed: frozenset[tuple[FuncV, frozenset[str], frozenset[str]]] = frozenset()
+    handed: tuple[tuple[str, str, ir.Call, bool], ...] = ()
     # `_held`, once asked: (whether its object holds callables, whether they read a credential)
     held: tuple[bool | None] | None = None
 
@@ -425,10 +425,10 @@ def _holds(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
 
 def _keep_followed(facts: NodeAuth, outcome: Outcome, index: Index) -> None:
     """What the walk of a node followed through what its object holds (see `Outcome.resolved`)."""
-    if outcome.resolved or outcome.unrun:
+    if outcome.resolved or outcome.unrun or outcome.handed:
         facts.settled = outcome.settled(index)
         facts.unrun = frozenset(outcome.unrun)
-        facts.followed = frozenset(outcome.followed)
+        facts.handed = tuple(outcome.handed.values())
 
 
 def _reads_request(node: DepNode, fv: FuncV, reads: Calls) -> bool:
