@@ -65,7 +65,8 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
 
 def path_test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool | None:
     """The value of a test on the request's path, method or ASGI scope type for an ordinary HTTP request
-    to a path the middleware does not exempt (exempt paths are read by the route table): `path in PUBLIC` and
+    to a path the middleware (or a dependency that exempts paths, auth/judge.py) does not exempt (exempt paths
+    are read by the route table): `path in PUBLIC` and
     `path.startswith(...)` are false, `path not in PUBLIC` true; `scope["type"]` is "http"; the method
     (`request.method`, `.upper()` of it, `scope["method"]`) is not OPTIONS/HEAD, so a test that it is one of
     those (`== "OPTIONS"`, `in ("OPTIONS", "HEAD")`) is false, whatever it is combined with."""
