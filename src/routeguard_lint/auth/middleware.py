@@ -12,7 +12,7 @@ from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, FuncV, InstanceV
-from routeguard_lint.routes.middleware import PREFLIGHT, MiddlewareReader, Role, request_method
+from routeguard_lint.routes.middleware import MiddlewareReader, Role, request_method
 from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
 
@@ -83,23 +83,9 @@ def path_test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool |
                 (text.endswith(('["type"]', "['type']")) or text.endswith(".type")):
             return (right.value == "http") == (op == "==")
         if request_method(expr.left):
-            return _method_test(reader, op, right, ctx)
+            return reader.method_test(op, right, ctx)
         return None
     if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "startswith" and \
             reader.path_base(expr.func.value, ctx) is not None:
         return False
     return None
-
-
-def _method_test(reader: MiddlewareReader, op: str, right: ir.Expr, ctx: Ctx) -> bool | None:
-    """`method == "OPTIONS"`, `method in ("OPTIONS", "HEAD")` (and the negations) for an ordinary request:
-    False (True); None when the test names another method (a GET is exempt too) or cannot be read."""
-    if op in ("==", "!="):
-        values = [reader.index.string(right, ctx)]
-    elif op in ("in", "not in"):
-        values = [reader.index.string(i, c) for i, c in reader.literals.items_ctx(right, ctx)]
-    else:
-        return None
-    if not values or any(v is None or v.upper() not in PREFLIGHT for v in values):
-        return None
-    return op in ("!=", "not in")

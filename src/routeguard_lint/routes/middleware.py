@@ -264,11 +264,16 @@ class MiddlewareReader:
         """A request let through under `conditions`: the paths its tests of the path (positively) exempt. When
         they are joined (nested `if`s, `and`) with another test the analysis cannot decide, the paths are let
         through only when that test holds (`conditional`); with one that an ordinary request never meets (its
-        method is OPTIONS, a preflight), none is."""
+        method is OPTIONS, a preflight), none is, and one that it always meets (`method != "OPTIONS"`) is no
+        condition."""
         parts = [part for cond in conditions if not is_marker(cond) for part in _conjuncts(cond)]
         paths = [part for part in parts if self._reads_path(part, ctx)]
-        others = [part for part in parts if not self._reads_path(part, ctx)]
-        if any(_preflight_test(self, part, ctx) for part in others):
+        ordinary = {id(part): self._ordinary(part, ctx) for part in parts}
+        if any(value is False for value in ordinary.values()):
+            return
+        others = [part for part in parts if not self._reads_path(part, ctx) and ordinary[id(part)] is None]
+        if len(paths) == 1 and not others:  # (`path in PUBLIC and request.method != "OPTIONS"`)
+            self._path_test(paths[0], ctx, scan, positive=True)
             return
         if not paths or not others:
             for cond in conditions:
@@ -284,6 +289,28 @@ class MiddlewareReader:
         if sub.exact or sub.prefixes:
             scan.conditional.append((frozenset(sub.exact), tuple(sub.prefixes),
                                      " and ".join(ir.show(part, 80) for part in others)))
+
+    def _ordinary(self, test: ir.Expr, ctx: Ctx) -> bool | None:
+        """The value of a test of the request's method for an ordinary request (not a preflight), or None."""
+        if isinstance(test, ir.Not):
+            inner = self._ordinary(test.value, ctx)
+            return None if inner is None else not inner
+        if isinstance(test, ir.Compare) and len(test.ops) == 1 and request_method(test.left):
+            return self.method_test(test.ops[0], test.comparators[0], ctx)
+        return None
+
+    def method_test(self, op: str, right: ir.Expr, ctx: Ctx) -> bool | None:
+        """`method == "OPTIONS"`, `method in ("OPTIONS", "HEAD")` (and the negations) for an ordinary request:
+        False (True); None when the test names another method (a GET is exempt too) or cannot be read."""
+        if op in ("==", "!="):
+            values = [self.index.string(right, ctx)]
+        elif op in ("in", "not in"):
+            values = [self.index.string(i, c) for i, c in self.literals.items_ctx(right, ctx)]
+        else:
+            return None
+        if not values or any(v is None or v.upper() not in PREFLIGHT for v in values):
+            return None
+        return op in ("!=", "not in")
 
     def _reads_path(self, test: ir.Expr, ctx: Ctx) -> bool:
         """A test `_path_test` reads: the request path compared (`path in PUBLIC`, `path == "/x"`) or tested for a
@@ -415,20 +442,6 @@ def request_method(expr: ir.Expr) -> bool:
         expr = expr.func.value
     text = ir.show(expr)
     return text.endswith((".method", '["method"]', "['method']"))
-
-
-def _preflight_test(reader: MiddlewareReader, test: ir.Expr, ctx: Ctx) -> bool:
-    """`request.method == "OPTIONS"`, `method in ("OPTIONS", "HEAD")`: a test an ordinary request never meets."""
-    if not (isinstance(test, ir.Compare) and len(test.ops) == 1 and request_method(test.left)):
-        return False
-    op, right = test.ops[0], test.comparators[0]
-    if op == "==":
-        values = [reader.index.string(right, ctx)]
-    elif op == "in":
-        values = [reader.index.string(i, c) for i, c in reader.literals.items_ctx(right, ctx)]
-    else:
-        return False
-    return bool(values) and all(v is not None and v.upper() in PREFLIGHT for v in values)
 
 
 def _unchecked_return(ret: Return, rejects: list[tuple[int, tuple[ir.Expr, ...]]]) -> bool:
