@@ -279,7 +279,7 @@ class Flow:
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
-                               frozenset[str] | None], Outcome] = {}
+                               frozenset[str] | None, bool], Outcome] = {}
         self.closures = Closures(index)
         self._constructed: dict[tuple[ClassV, str | None, str | None, str], AV] = {}
         self._var_writers: dict[object, set[tuple[str, str]]] = {}
@@ -554,7 +554,7 @@ class Flow:
         """`inputs`: for a function called from the walk, its parameters whose arguments came from the caller's
         inputs (None: all of them, as for a function FastAPI calls); the others hold settings."""
         key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent,
-               self.gates_closed, self.responding == fv, inputs)
+               self.gates_closed, self.responding == fv, inputs, self.following > 0)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
