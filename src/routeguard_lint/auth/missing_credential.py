@@ -302,6 +302,7 @@ class Flow:
         # > 0 while the walk is in code it reached through a value it holds (see `_Walk._hook`): the calls there
         # that hand the request to code it cannot read are recorded (`Outcome.handed`)
         self.following = 0
+        self.auth_state: dict[int, bool] = {}  # id(Func) -> `_reads_auth_state(func)`
         # what the walked path already knows of settings that never change once the app runs (the alternative of a
         # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
         self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
@@ -1478,7 +1479,12 @@ class _Walk:
         request (`request.user.id`, `request.auth`), which the walk does not know, leaves the call unsettled."""
         if self._last_walk is None:
             return not taint
-        return func is None or not _reads_auth_state(func)
+        if func is None:
+            return True
+        known = self.flow.auth_state.get(id(func))
+        if known is None:
+            known = self.flow.auth_state[id(func)] = _reads_auth_state(func)
+        return not known
 
     def _followed(self, call: ir.Call, target: FuncV | None, args: list[AV], kwargs: dict[str, AV],
                   resolved: bool | None = None, definite: bool = True) -> None:
