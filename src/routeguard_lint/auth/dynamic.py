@@ -171,6 +171,21 @@ class Dynamic:
         self._memo: dict[tuple[FuncV, frozenset[str], frozenset[str]], tuple[Site, ...]] = {}
         self.provided = ProvidedValues(index)
 
+    def handed(self, module: str, qualname: str, call: ir.Call, value: bool) -> Site | None:
+        """The site of a call in `module`.`qualname` that the missing-credential walk saw hand the request (or,
+        `value`, only a credential's value) to something it could not read (see `Outcome.handed`); None when the
+        call is known not to authenticate."""
+        func = self.index.func(FuncV(module, qualname))
+        if func is None:
+            return None
+        ctx = Ctx(module, qualname)
+        target = self.calls.callee(call, ctx, func)
+        callee = self.index.func(target) if isinstance(target, FuncV) else None
+        why = f"{target.module}.{target.qualname} is abstract: the override that runs is the object's class's, " \
+            f"chosen at run time" if isinstance(target, FuncV) and callee is not None and is_abstract(callee) \
+            else None if isinstance(target, FuncV) else self._why(target, call, ctx)
+        return None if why is None else Site(ir.show(call, 80), self.index.path_of(module), call.line, why, value)
+
     def sites(self, fv: FuncV, names: frozenset[str], depth: int = 0,
               requests: frozenset[str] | None = None) -> tuple[Site, ...]:
         """The unresolvable calls `fv` (or what it calls) hands one of its parameters `names` to (`requests`:

@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
+from routeguard_lint.auth.middleware import middleware_role, path_test_value
 from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in, refuses
 from routeguard_lint.auth.optional_auth import (
+    Decide,
     NodeAuth,
     anonymous_requests,
     branches_on,
@@ -38,6 +40,8 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.routes.literals import Literals
+from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import Child, NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import Source, is_credential, is_proxy_identity
 
@@ -137,8 +141,9 @@ def judge(graph: Graph) -> Judgement:
     # documented library dependencies first: what they do to a request without credentials is what the
     # dependencies that take their value receive (`user = Depends(users.current_user(optional=True))`)
     libraries = _library_matches(judged)
-    flow = make_flow(graph.index)
-    nodes = anonymous_requests(graph.index, judged, libraries, flow)
+    path_tests = _path_tests(graph)
+    flow = make_flow(graph.index, decide=path_tests)
+    nodes = anonymous_requests(graph.index, judged, libraries, flow, decide=path_tests)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
@@ -148,14 +153,14 @@ def judge(graph: Graph) -> Judgement:
             continue
         for node in walk(route.root):
             if id(node) not in judgement.unresolved:
-                judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic)
+                judgement.unresolved[id(node)] = _dynamic_sites(node, context.dynamic, judgement.node(node))
     reach: set[int] = set()
     for route in judged:
         if route.root is not None and forged_reaches(route.root, judgement):
             reach.update(id(n) for n in walk(route.root))
     judgement.forged_reach = frozenset(reach)
     settled = _settled(graph, [w for ws in worlds.values() for w in ws or ()], judgement, libraries,
-                       SettingTests(graph.index, flow.environment))
+                       SettingTests(graph.index, flow.environment), path_tests)
     for route in graph.routes:
         if id(route) in worlds:
             judged_worlds = worlds[id(route)]
@@ -174,7 +179,7 @@ def judge(graph: Graph) -> Judgement:
 
 
 def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgement, libraries: dict[int, Match],
-             settings: SettingTests) -> dict[int, Judgement]:
+             settings: SettingTests, path_tests: Decide | None) -> dict[int, Judgement]:
     """For each choice of a route's dependencies whose tests say what settings that never change once the app
     runs are (`if settings.AUTH_ENABLED: auth = Auth0(...)`): the judgement with its tree walked again taking them
     so, by `id(world)`; a later test of the same setting on the same path (the resolver's `if not
@@ -200,14 +205,34 @@ def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgeme
             identity = settings.identity(expr, ctx)
             return said.get(identity) if identity is not None else None
 
-        nodes = anonymous_requests(graph.index, members, libraries, make_flow(graph.index, assumed=assumed),
-                                   assumed=assumed)
+        nodes = anonymous_requests(graph.index, members, libraries,
+                                   make_flow(graph.index, assumed=assumed, decide=path_tests), assumed=assumed,
+                                   decide=path_tests)
         taken = replace(judgement, nodes={**judgement.nodes, **nodes})
         roots = {id(w.root) for w in members}
         reach = {id(w.root) for w in members if w.root is not None and forged_reaches(w.root, taken)}
         taken = replace(taken, forged_reach=(judgement.forged_reach - roots) | reach)
         out.update((id(w), taken) for w in members)
     return out
+
+
+def _path_tests(graph: Graph) -> Decide | None:
+    """The value of the tests of the request's path in a dependency that exempts some paths before its check
+    (`if request.url.path in EXEMPT_PATHS: return`, see `DepNode.exempts`), for the requests its node is walked
+    for: those to routes whose path it does not exempt (each other route has a node of its own, which runs none
+    of its code). They are read as a middleware's are (`auth.middleware.path_test_value`)."""
+    exempting = {FuncV(n.func_module, n.func.qualname) for n in graph.nodes.values()
+                 if n.exempts is not None and n.func is not None and n.func_module is not None}
+    if not exempting:
+        return None
+    reader = MiddlewareReader(graph.index, Calls(graph.index), Literals(graph.index), middleware_role)
+
+    def tested(expr: ir.Expr, ctx: Ctx) -> bool | None:
+        if ctx.scope is None or FuncV(ctx.module, ctx.scope) not in exempting:
+            return None
+        return path_test_value(reader, expr, ctx)
+
+    return tested
 
 
 def _library_matches(routes: list[Route]) -> dict[int, Match]:
@@ -800,15 +825,19 @@ def _unknown_node(node: DepNode) -> str:
         return f"cannot read {node.label}: neither the project nor an installed library defines it{_where(node)}"
     if node.calls_unknown:
         return f"{node.label} has a signature made at run time{_where(node)}"
-    if node.kind is NodeKind.UNRESOLVED and node.label.startswith("middleware "):
+    if node.kind is NodeKind.UNRESOLVED and (node.label.startswith("middleware ") or node.path_test):
         return f"{node.label}{_where(node)}"
     return f"cannot resolve {node.label}{_where(node)}"
 
 
 
 
-def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
-    """Unresolvable calls a dependency hands the request or one of its credentials to."""
+def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Site, ...]:
+    """Unresolvable calls a dependency hands the request or one of its credentials to. Those the walk of the node
+    followed through what its object holds (`self.callback(request)`, a method of an item of `self.permissions`,
+    see `Outcome.resolved`) are resolved for this node, and the calls in the code they reach that hand the
+    request on to code the analysis cannot read are named instead; a call on a line that never runs for it (the
+    body of a loop over an empty list) hands nothing on."""
     if node.kind not in (NodeKind.ROUTE, *_CALLABLE) or node.func is None or node.func_module is None:
         return ()
     fv = FuncV(node.func_module, node.func.qualname)
@@ -820,8 +849,16 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic) -> tuple[Site, ...]:
                       if s.kind is ParamKind.REQUEST or (s.kind in (ParamKind.HEADER, ParamKind.COOKIE)
                                                          and s.credential)) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
-    return dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
-                                                      if s.kind is ParamKind.REQUEST))
+    sites = dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
+                                                       if s.kind is ParamKind.REQUEST))
+    if not facts.settled and not facts.unrun and not facts.handed:
+        return sites
+    settled = facts.settled
+    found = [site for site in sites
+             if (site.path, site.line, site.call) not in settled and (site.path, site.line) not in facts.unrun]
+    found.extend(site for module, qualname, call, value in facts.handed
+                 if (site := dynamic.handed(module, qualname, call, value)) is not None)
+    return tuple(sorted(set(found), key=lambda s: (s.path, s.line, s.call)))
 
 
 MAX_LISTED = 4
@@ -849,7 +886,7 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
         return f"{listed(sorted({o.cls for o in objects if o}))} is injected, but nothing on the way to the handler " \
                f"calls a method of it that checks the credential ({checks})"
     creds = [n for n in deps if n.credential]
-    callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)]
+    callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE) or n.path_test]
     names = listed(sorted({n.label for n in callables})) or "none"
     lenient = sorted({n.label for n in callables if n.rejects and judgement.node(n).anonymous is True})
     if lenient:

@@ -12,7 +12,7 @@ from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, FuncV, InstanceV
-from routeguard_lint.routes.middleware import MiddlewareReader, Role
+from routeguard_lint.routes.middleware import MiddlewareReader, Role, request_method
 from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
 
@@ -43,7 +43,7 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
             "app" in f.attr.lower()
 
     flow = Flow(reader.index, calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting, next_app=next_app,
-                decide=lambda expr, where: _test_value(reader, expr, where))
+                decide=lambda expr, where: path_test_value(reader, expr, where))
     env = {request: AV("obj", None, True)} if request else {}
     if this is not None and made is not None and isinstance(made.cls, ClassV):
         env[this] = flow.constructed(made.cls, made)
@@ -63,9 +63,10 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None
 
 
-def _test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool | None:
+def path_test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool | None:
     """The value of a test on the request's path, method or ASGI scope type for an ordinary HTTP request
-    to a path the middleware does not exempt (exempt paths are read by the route table): `path in PUBLIC` and
+    to a path the middleware (or a dependency that exempts paths, auth/judge.py) does not exempt (exempt paths
+    are read by the route table): `path in PUBLIC` and
     `path.startswith(...)` are false, `path not in PUBLIC` true; `scope["type"]` is "http"; the method
     (`request.method`, `.upper()` of it, `scope["method"]`) is not OPTIONS/HEAD, so a test that it is one of
     those (`== "OPTIONS"`, `in ("OPTIONS", "HEAD")`) is false, whatever it is combined with."""
@@ -81,36 +82,10 @@ def _test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool | Non
         if isinstance(right, ir.Str) and op in ("==", "!=") and \
                 (text.endswith(('["type"]', "['type']")) or text.endswith(".type")):
             return (right.value == "http") == (op == "==")
-        if _method(expr.left):
-            return _method_test(reader, op, right, ctx)
+        if request_method(expr.left):
+            return reader.method_test(op, right, ctx)
         return None
     if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "startswith" and \
             reader.path_base(expr.func.value, ctx) is not None:
         return False
     return None
-
-
-_PREFLIGHT = frozenset({"OPTIONS", "HEAD"})
-
-
-def _method(expr: ir.Expr) -> bool:
-    """The request's method: `request.method`, `request.method.upper()` / `.lower()`, `scope["method"]`."""
-    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in ("upper", "lower") and \
-            not expr.args:
-        expr = expr.func.value
-    text = ir.show(expr)
-    return text.endswith((".method", '["method"]', "['method']"))
-
-
-def _method_test(reader: MiddlewareReader, op: str, right: ir.Expr, ctx: Ctx) -> bool | None:
-    """`method == "OPTIONS"`, `method in ("OPTIONS", "HEAD")` (and the negations) for an ordinary request:
-    False (True); None when the test names another method (a GET is exempt too) or cannot be read."""
-    if op in ("==", "!="):
-        values = [reader.index.string(right, ctx)]
-    elif op in ("in", "not in"):
-        values = [reader.index.string(i, c) for i, c in reader.literals.items_ctx(right, ctx)]
-    else:
-        return None
-    if not values or any(v is None or v.upper() not in _PREFLIGHT for v in values):
-        return None
-    return op in ("!=", "not in")

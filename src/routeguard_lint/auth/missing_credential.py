@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
@@ -33,7 +33,7 @@ from routeguard_lint.auth.libraries import Methods, object_model
 from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import YIELD_BIND, Func, ModuleFacts, is_marker
+from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleFacts, is_marker, item_marker
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
@@ -41,6 +41,7 @@ from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
+MAX_ITEMS = 8  # items of a known list a loop's body is walked once for each
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,10 @@ class AV:
                 return bool(self.value)
             except Exception:  # pragma: no cover - constants are plain
                 return None
+        if self.kind == "obj" and isinstance(self.value, (FuncV, ClassV)):
+            return True  # a function or a class of the project (`callback=on_limit`): always true
+        if self.kind == "obj" and isinstance(self.value, Items):
+            return bool(self.value.items)
         return None
 
     def tainted(self, taint: bool = True) -> AV:
@@ -105,6 +110,14 @@ class Inst:
             if key == name:
                 return value
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """`AV.value` of a list or tuple whose items the walk knows (`PermissionDependency([IsAuthenticated])`, the
+    classes a constructor was given): a loop over it runs its body once per item."""
+
+    items: tuple[AV, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +205,28 @@ class Outcome:
     stored: dict[tuple[str, object], AV] = field(default_factory=dict)
     # what the walk read of those stores that middleware made: "request.state.user (set by <middleware>)"
     middleware: set[str] = field(default_factory=set)
+    # calls the index may not resolve that the walk followed through a value it holds (a function or class stored
+    # on the object by its constructor, an item of a list it was given, a method of an object made of one), by
+    # call site (`_site`): the module it is written in and the call; and the call sites an evaluation of which went
+    # to nothing the walk could read (see `settled`, `judge._dynamic_sites`)
+    resolved: dict[tuple[str, int, int, int], ir.Call] = field(default_factory=dict)
+    unresolved: set[tuple[str, int, int, int]] = field(default_factory=set)
+    # lines that never run for the object walked: the body of a loop over an empty list, (path, line)
+    unrun: set[tuple[str, int]] = field(default_factory=set)
+    # calls in the code those calls reached that hand the request (or a credential) to what the walk cannot read:
+    # (module, function, the call, whether only a credential's value is handed), by call site
+    handed: dict[tuple[str, int, int, int], tuple[str, str, ir.Call, bool]] = field(default_factory=dict)
+
+    def merge_followed(self, other: Outcome) -> None:
+        self.resolved.update(other.resolved)
+        self.unresolved |= other.unresolved
+        self.unrun |= other.unrun
+        self.handed.update(other.handed)
+
+    def settled(self, index: Index) -> frozenset[tuple[str, int, str]]:
+        """The calls every evaluation of which went to project code, as (path, line, the call's text)."""
+        return frozenset((index.path_of(key[0]), call.line, ir.show(call, 80))
+                         for key, call in self.resolved.items() if key not in self.unresolved)
 
     @property
     def passes(self) -> bool:
@@ -244,7 +279,7 @@ class Flow:
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
-                               frozenset[str] | None], Outcome] = {}
+                               frozenset[str] | None, bool], Outcome] = {}
         self.closures = Closures(index)
         self._constructed: dict[tuple[ClassV, str | None, str | None, str], AV] = {}
         self._var_writers: dict[object, set[tuple[str, str]]] = {}
@@ -264,6 +299,10 @@ class Flow:
         self.gates_closed = False
         # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
         self.responding: FuncV | None = None
+        # > 0 while the walk is in code it reached through a value it holds (see `_Walk._hook`): the calls there
+        # that hand the request to code it cannot read are recorded (`Outcome.handed`)
+        self.following = 0
+        self.auth_state: dict[int, bool] = {}  # id(Func) -> `_reads_auth_state(func)`
         # what the walked path already knows of settings that never change once the app runs (the alternative of a
         # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
         self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
@@ -479,13 +518,36 @@ class Flow:
             return [("auto_error", UNK)]
         return [("auto_error", AV("const", True))]
 
-    def _argument(self, expr: ir.Expr, ctx: Ctx, where: str) -> AV:
-        """A construction argument, read where the construction is written: a literal the evaluator knows, else
-        a setting of that construction."""
+    def _argument(self, expr: ir.Expr, ctx: Ctx, where: str, depth: int = 0) -> AV:
+        """A construction argument, read where the construction is written: a literal the evaluator knows, a
+        project function or class (`callback=on_limit`), a list or tuple of those (`[IsAuthenticated]`), else a
+        setting of that construction."""
         value = self.index.resolve(expr, ctx)
         if isinstance(value, LiteralV) and not self.environment.read_at_run_time(expr, ctx):
             return NONE if value.value is None else AV("const", value.value)
-        return AV("unk", Setting(ir.show(expr, 60), where))
+        held = self.held(expr, ctx, depth)
+        return held if held is not None else AV("unk", Setting(ir.show(expr, 60), where))
+
+    def held(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> AV | None:
+        """What a constructor is handed that the walk can call or loop over: a project function or class, or a
+        list or tuple written in the code whose every item is one (or a literal); None for anything else."""
+        value = self.index.resolve(expr, ctx)
+        if (isinstance(value, FuncV) and self.index.func(value) is not None) or \
+                (isinstance(value, ClassV) and self.index.cls(value) is not None):
+            return AV("obj", value)
+        found = self.index._literal(expr, ctx, 0) if depth < 2 else None
+        if found is None or not isinstance(found[0], ir.Seq) or found[0].kind not in ("list", "tuple") or \
+                any(isinstance(i, ir.Star) for i in found[0].items) or len(found[0].items) > MAX_ITEMS:
+            return None
+        items: list[AV] = []
+        for item in found[0].items:
+            known = self.index.resolve(item, found[1])
+            inner = (NONE if known.value is None else AV("const", known.value)) if isinstance(known, LiteralV) \
+                else self.held(item, found[1], depth + 1)
+            if inner is None:
+                return None
+            items.append(inner)
+        return AV("obj", Items(tuple(items)))
 
     # -- entry point -------------------------------------------------------------------------------------
     def run(self, fv: FuncV, env: dict[str, AV], depth: int = 0, generator_value: AV = UNK,
@@ -493,7 +555,7 @@ class Flow:
         """`inputs`: for a function called from the walk, its parameters whose arguments came from the caller's
         inputs (None: all of them, as for a function FastAPI calls); the others hold settings."""
         key = (fv, tuple(sorted((k, v.kind, repr(v.value), v.taint) for k, v in env.items())), self.state_absent,
-               self.gates_closed, self.responding == fv, inputs)
+               self.gates_closed, self.responding == fv, inputs, self.following > 0)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = Outcome(exits=[Exit(0, UNK, None)])  # cycle guard: "may get through"
@@ -548,6 +610,7 @@ class _Walk:
         self.worked = False  # a call was evaluated, or a value other than a constant bound or returned
         self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
         self.inputs = inputs  # see Flow.run
+        self._last_walk: Outcome | None = None  # the walk of the project function a call just reached
 
     def run(self) -> Outcome:
         events = self._events()
@@ -555,10 +618,18 @@ class _Walk:
             return Outcome(exits=[Exit(self.func.line, UNK, None)])
         walked = Walked(frozenset(k for k, v in self.env.items() if v.taint))
         self.flow.walked.setdefault(self.fv, []).append(walked)
-        for event in events:
+        at = 0
+        while at < len(events):
+            event = events[at]
+            at += 1
             conds = event.conditions
             if self._skipped(conds):
                 walked.skipped.add(event.line)
+                continue
+            if event.line in self.func.loops and event.kind is _EventKind.BIND and conds and \
+                    conds[-1] == LOOP_MARKER and isinstance(event.expr, ir.Star) and \
+                    self.conds(conds[:-1]) is not False and self._unrolled(events, at - 1):
+                at -= 1  # the loop's header and body are now a run of the body per item
                 continue
             truth = self.conds(conds)
             if truth is None and self.flow.gates_closed:
@@ -578,6 +649,38 @@ class _Walk:
                 walked.ended = event.line
                 return self.out
         return self.out
+
+    def _unrolled(self, events: list[_Event], at: int) -> bool:
+        """`for name in items:` (the header's binding at `events[at]`) over a list or tuple whose items the walk
+        knows (`self.permissions`, given `[IsAuthenticated, IsAdmin]`): its header and body replaced, in
+        `events`, by a run of the body per item, in order, `name` bound to the item; each run certainly happens
+        (its loop marker becomes an item marker). Over an empty list the body never runs. False (nothing
+        replaced) when the items are not known or too many."""
+        header = events[at]
+        assert isinstance(header.expr, ir.Star)
+        value = self.eval(header.expr.value)
+        if not isinstance(value.value, Items) or len(value.value.items) > MAX_ITEMS:
+            return False
+        depth = len(header.conditions)
+        end = self.func.loops[header.line]
+        stop = at + 1
+        while stop < len(events) and events[stop].line < end and events[stop].conditions[:depth] == header.conditions:
+            stop += 1
+        body = events[at + 1:stop]
+        if len(events) + len(body) * (len(value.value.items) - 1) > MAX_EVENTS:
+            return False
+        outer = header.conditions[:-1]
+        runs: list[_Event] = []
+        for number in range(len(value.value.items)):
+            marker = item_marker(header.line, number)
+            item = ir.Call(ir.Name("__item__"), (header.expr.value, ir.Const(number)), (), header.line, 0)
+            runs.append(replace(header, expr=item, conditions=(*outer, marker)))
+            runs.extend(replace(e, conditions=(*outer, marker, *e.conditions[depth:])) for e in body)
+        if not runs:
+            path = self.flow.index.path_of(self.fv.module)
+            self.out.unrun.update((path, line) for line in range(header.line + 1, end))
+        events[at:stop] = runs
+        return True
 
     def _events(self) -> list[_Event] | None:
         """The function's bindings, call statements, raises and returns in source order, then its end; None
@@ -887,8 +990,8 @@ class _Walk:
                 code = c.code
                 if code.startswith("<except:"):
                     t = True if code.split(":")[1][:-1] in self.dead else None
-                elif code.startswith(("<try:", "<tryelse:")):
-                    t = True
+                elif code.startswith(("<try:", "<tryelse:", "<item:")):
+                    t = True  # (a run of a loop's body for a known item certainly happens)
                 else:
                     t = None
             else:
@@ -967,6 +1070,11 @@ class _Walk:
             return found if found is not None else AV("unk", Memo(expr.attr), base.taint)
         if isinstance(base.value, Inst):
             stored = base.value.get(expr.attr)
+            if stored is not None and isinstance(expr.value, ir.Name) and self.func.params and \
+                    expr.value.id == self.func.params[0].name and expr.attr in self.func.sets_self:
+                # `self.limiter`, which this method sets itself (`if self.limiter is None: self.limiter = ...`):
+                # what the constructor stored, or what an earlier request's run of it did
+                return AV("unk", None, stored.taint)
             if stored is not None:
                 return stored
             # a class attribute, looked up from the object's own class (a subclass's overrides its base's)
@@ -1243,6 +1351,9 @@ class _Walk:
         if whole.kind == "forged":
             return FORGED
         index = call.args[1]
+        if isinstance(whole.value, Items) and isinstance(index, ir.Const) and isinstance(index.value, int) and \
+                0 <= index.value < len(whole.value.items):
+            return whole.value.items[index.value]  # the item a run of a loop's body is for (see `_unrolled`)
         if whole.kind == "const" and isinstance(whole.value, tuple) and isinstance(index, ir.Const) and \
                 isinstance(index.value, int) and 0 <= index.value < len(whole.value):
             return AV("const", whole.value[index.value], whole.taint)
@@ -1262,13 +1373,25 @@ class _Walk:
         scheme = self._scheme_call(call, args)
         if scheme is not None:
             return scheme
+        hook = self._hook(call.func, base)
+        if hook is not None:
+            return self._held_call(call, hook, args, kwargs, taint)
         method = self._instance_method(call.func, base)
         if method is not None:
             this, fv_m = method
             callee_m = self.flow.index.func(fv_m)
-            if callee_m is not None and self.depth < MAX_CALL_DEPTH and (taint or this.taint):
-                return self._project_call(call, fv_m, callee_m, args, kwargs, this=this)
-            return AV("unk", None, taint or this.taint)
+            readable = callee_m is not None and not is_abstract(callee_m)
+            self._last_walk = None
+            self.flow.following += 1
+            try:
+                made = self._project_call(call, fv_m, callee_m, args, kwargs, this=this) \
+                    if callee_m is not None and readable and self.depth < MAX_CALL_DEPTH and (taint or this.taint) \
+                    else AV("unk", None, taint or this.taint)
+            finally:
+                self.flow.following -= 1
+            self._followed(call, fv_m if readable else None, args, kwargs,
+                           definite=self._definite(taint, callee_m))
+            return made
         target = self.flow.callee(call, self.ctx, self.func)
         if (isinstance(target, ExternalV) and target.qualname in OFFLOADING) or \
                 (isinstance(call.func, ir.Attr) and call.func.attr == "run_in_executor"):
@@ -1292,7 +1415,95 @@ class _Walk:
         value = self.flow.index.resolve(call.func, self.ctx)
         if isinstance(value, ClassV):
             return self._fields(call, value, args, kwargs, taint)
+        self._followed(call, None, args, kwargs)
         return AV("unk", None, taint or base.taint)
+
+    def _hook(self, f: ir.Expr, base: AV) -> AV | None:
+        """A project function or class the walk holds that a call calls: a local or parameter bound to one (a
+        loop's item, `permission()`), or what the constructor stored on the object (`self.callback(...)`)."""
+        if isinstance(f, ir.Name):
+            held = self.env.get(f.id)
+        elif isinstance(f, ir.Attr) and isinstance(base.value, Inst):
+            held = base.value.get(f.attr)
+        else:
+            return None
+        return held if held is not None and isinstance(held.value, (FuncV, ClassV)) else None
+
+    def _held_call(self, call: ir.Call, held: AV, args: list[AV], kwargs: dict[str, AV], taint: bool) -> AV:
+        """A call of a project function or class the walk holds (see `_hook`): the function walked with the
+        arguments bound, or the object the class makes (what its `__init__` stores on `self`)."""
+        target = held.value
+        if isinstance(target, ClassV):
+            return self._held_class(call, target, args, kwargs, taint)
+        assert isinstance(target, FuncV)
+        callee = self.flow.index.func(target)
+        if callee is None or is_abstract(callee):
+            self._followed(call, None, args, kwargs)
+            return AV("unk", None, taint)
+        self._last_walk = None
+        self.flow.following += 1
+        try:
+            value = self._function_call(call, target, UNK, args, kwargs, taint)
+        finally:
+            self.flow.following -= 1
+        self._followed(call, target, args, kwargs, definite=self._definite(taint, callee))
+        return value
+
+    def _held_class(self, call: ir.Call, cls: ClassV, args: list[AV], kwargs: dict[str, AV], taint: bool) -> AV:
+        """The object a project class the walk holds makes (`permission()`, `permission_class(request=request)`):
+        what its `__init__` stores on `self`; an `__init__` handed the request is walked, with `self` that object
+        (its class's overrides run), and may reject it."""
+        init = self.flow.index.class_attr(cls, "__init__")
+        func = self.flow.index.func(init) if isinstance(init, FuncV) else None
+        if not isinstance(init, FuncV) or func is None:
+            self._followed(call, None, args, kwargs, resolved=True)
+            return AV("obj", Inst(cls, ()), False)
+        attrs = dict(self._init_attrs(cls, init, func, args, kwargs, 0, call))
+        made = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), any(v.taint for v in attrs.values()))
+        if not taint:
+            self._followed(call, None, args, kwargs, resolved=True)
+            return made
+        self._last_walk = None
+        self.flow.following += 1
+        try:
+            built = self._project_call(call, init, func, args, kwargs, as_object=True, this=made) \
+                if self.depth < MAX_CALL_DEPTH else AV("unk", None, True)
+        finally:
+            self.flow.following -= 1
+        self._followed(call, init, args, kwargs, definite=self._definite(taint, func))
+        return built if built.kind == "crash" else AV("obj", made.value, True)
+
+    def _definite(self, taint: bool, func: Func | None) -> bool:
+        """Whether the walk read what the project function a call just reached does with the request: it walked
+        it, or handed it nothing from the request. One that reads what an authentication middleware set for the
+        request (`request.user.id`, `request.auth`), which the walk does not know, leaves the call unsettled."""
+        if self._last_walk is None:
+            return not taint
+        if func is None:
+            return True
+        known = self.flow.auth_state.get(id(func))
+        if known is None:
+            known = self.flow.auth_state[id(func)] = _reads_auth_state(func)
+        return not known
+
+    def _followed(self, call: ir.Call, target: FuncV | None, args: list[AV], kwargs: dict[str, AV],
+                  resolved: bool | None = None, definite: bool = True) -> None:
+        """Record whether a call the index may not resolve went to project code (`target`; None: it did not) that
+        gave a definite answer (`_definite`), and which of its parameters the request or a credential reached (see
+        `Outcome.resolved`)."""
+        # a call site: where it is written, and what it calls (a call a thread-offloading call makes is made anew
+        # at each evaluation, of the same callee expression)
+        site = (self.fv.module, call.line, call.col, id(call.func))
+        if (target is None and not resolved) or not definite:
+            self.out.unresolved.add(site)
+            # the request itself (or its headers, cookies), or the credential's own value
+            given = (*args, *kwargs.values())
+            requests = [v for v in given if v in (REQUEST, WEBSOCKET) or isinstance(v.value, Carrier)]
+            values = [v for v in given if v.taint and v.kind in _ABSENT]
+            if target is None and not resolved and self.flow.following and (requests or values):
+                self.out.handed[site] = (self.fv.module, self.func.qualname, call, not requests)
+            return
+        self.out.resolved[site] = call
 
     def _fields(self, call: ir.Call, cls: ClassV, args: list[AV], kwargs: dict[str, AV], taint: bool) -> AV:
         """`Subject(name, True)` of a class whose generated `__init__` takes its fields (a dataclass, a pydantic
@@ -1496,7 +1707,7 @@ class _Walk:
             return []
         env = self._bind(callee, args, kwargs, every=True)
         if call is not None:
-            env = {**self._defaults(call, callee, len(args), kwargs), **env}
+            env = {**self._defaults(call, callee, len(args), kwargs, init.module), **env}
         walk = _Walk(self.flow, init, callee, env, self.depth + 1, UNK)
         out: list[tuple[str, AV]] = []
         owner = ClassV(init.module, callee.class_name or "")
@@ -1545,20 +1756,20 @@ class _Walk:
         env: dict[str, AV] = {}
         positional = [p for p in params if p.kind in ("posonly", "pos")]
         for param, value in zip(positional, args, strict=False):
-            if every or value.taint or value.kind in ("none", "const") or isinstance(value.value, (Inst, Setting)):
+            if every or value.taint or value.kind in ("none", "const") or isinstance(value.value, _HELD):
                 env[param.name] = value
         for name, value in kwargs.items():
-            if (every or value.taint or value.kind in ("none", "const") or isinstance(value.value, (Inst, Setting))) \
-                    and \
+            if (every or value.taint or value.kind in ("none", "const") or isinstance(value.value, _HELD)) and \
                     any(p.name == name for p in params):
                 env[name] = value
         return env
 
-    @staticmethod
-    def _defaults(call: ir.Call, callee: Func, given: int, kwargs: dict[str, AV]) -> dict[str, AV]:
+    def _defaults(self, call: ir.Call, callee: Func, given: int, kwargs: dict[str, AV], module: str) -> dict[str, AV]:
         """The parameters `call` does not pass, bound to their default when it is a literal (`api_key: str | None
-        = None`, `allow_executor: bool = False`): what Python binds them to. Nothing when the call spreads
-        `*args` or `**kwargs` (which parameters it passes cannot be told)."""
+        = None`, `allow_executor: bool = False`) or a project function or class (`callback=default_callback`,
+        read where the `def` is, in `module`): what Python binds them to. A parameter the call passes is what it
+        passes, never the default. Nothing when the call spreads `*args` or `**kwargs` (which parameters it
+        passes cannot be told)."""
         if any(isinstance(a, ir.Star) for a in call.args) or any(k == "**" for k, _v in call.kwargs):
             return {}
         params = [p for p in callee.params if p.kind not in ("vararg", "kwarg")]
@@ -1573,6 +1784,10 @@ class _Walk:
                 out[param.name] = NONE if default.value is None else AV("const", default.value)
             elif isinstance(default, ir.Str):
                 out[param.name] = AV("const", default.value)
+            elif isinstance(default, (ir.Name, ir.Attr)):
+                held = self.flow.held(default, Ctx(module, callee.parent))
+                if held is not None and not isinstance(held.value, Items):
+                    out[param.name] = held
         return out
 
     def _enclosed(self, target: FuncV, callee: Func | None) -> dict[str, AV]:
@@ -1585,7 +1800,7 @@ class _Walk:
 
     def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
                       as_object: bool = False, this: AV | None = None, enclosed: dict[str, AV] | None = None) -> AV:
-        env = {**(enclosed or {}), **self._defaults(call, callee, len(args), kwargs),
+        env = {**(enclosed or {}), **self._defaults(call, callee, len(args), kwargs, target.module),
                **self._bind(callee, args, kwargs)}
         if this is not None and callee.class_name is not None and callee.params and \
                 callee.params[0].name in ("self", "cls"):
@@ -1594,6 +1809,8 @@ class _Walk:
             # (a helper that raises whatever it is given, `fail("Token is missing")`, is walked all the same)
             return AV("obj" if as_object else "unk", None, True)
         outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
+        self._last_walk = outcome
+        self.out.merge_followed(outcome)
         self.out.state_tests.update(outcome.state_tests)
         for key, stored in outcome.stored.items():
             self._store(key, stored)
@@ -1721,6 +1938,10 @@ def refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
     return False
 
 
+# what a call's argument may hold that a function it is handed can use: an object the walk built, a setting, a
+# project function or class, a list of those
+_HELD = (Inst, Setting, Items, FuncV, ClassV)
+
 _STR_METHODS = frozenset({
     "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "partition", "rpartition", "split", "rsplit",
     "startswith", "endswith", "removeprefix", "removesuffix", "replace", "encode", "decode", "title",
@@ -1813,6 +2034,23 @@ def _error_response(expr: ir.Expr | None) -> bool:
         return False
     return any(isinstance(arg, ir.Const) and isinstance(arg.value, int) and not isinstance(arg.value, bool) and
                400 <= arg.value < 600 for arg in (*expr.args, *(value for _key, value in expr.kwargs)))
+
+
+def _reads_auth_state(func: Func) -> bool:
+    """The function reads `<param>.user` or `<param>.auth` of one of its parameters (a request): what Starlette's
+    AuthenticationMiddleware set for it."""
+    params = {p.name for p in func.params}
+    todo: list[ir.Expr] = [*func.calls, *(b.value for b in func.binds), *func.block_tests(),
+                           *(r.value for r in func.returns if r.value is not None)]
+    for _ in range(5000):
+        if not todo:
+            return False
+        expr = todo.pop()
+        if isinstance(expr, ir.Attr) and expr.attr in ("user", "auth") and isinstance(expr.value, ir.Name) and \
+                expr.value.id in params:
+            return True
+        todo.extend(ir.children(expr))
+    return True
 
 
 def _always_raises(func: Func) -> bool:

@@ -39,6 +39,7 @@ from routeguard_lint.auth.missing_credential import (
     Exit,
     Flow,
     Inst,
+    Items,
     Memo,
     Outcome,
     join,
@@ -115,30 +116,42 @@ class NodeAuth:
     # credential from (see `_carries_request`): carried, not consumed here; a dependant that takes the object
     # consumes it
     carrier: bool = False
+    # calls the walk followed through what the object holds (see `Outcome.settled`), lines that never ran for it,
+    # and the project functions those calls reached with the parameters the request reached
+    settled: frozenset[tuple[str, int, str]] = frozenset()
+    unrun: frozenset[tuple[str, int]] = frozenset()
+    handed: tuple[tuple[str, str, ir.Call, bool], ...] = ()
+    # `_held`, once asked: (whether its object holds callables, whether they read a credential)
+    held: tuple[bool | None] | None = None
 
 
 def credential_key(source: str, key: str) -> bool:
     return is_credential(Source(source), key)
 
 
-def make_flow(index: Index, present: bool = False, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+Decide = Callable[[ir.Expr, Ctx], bool | None]
+
+
+def make_flow(index: Index, present: bool = False, assumed: Decide | None = None, decide: Decide | None = None
               ) -> Flow:
-    """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`)."""
+    """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`). `decide`: the
+    value of tests known for every request walked (see `Flow`: a dependency's tests of the request path, for
+    the routes whose path it does not exempt)."""
     flow = Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
-                credential_setting=is_credential_setting, present=present)
+                credential_setting=is_credential_setting, present=present, decide=decide)
     flow.assumed = assumed
     return flow
 
 
 def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
-                       flow: Flow | None = None, assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+                       flow: Flow | None = None, assumed: Decide | None = None, decide: Decide | None = None
                        ) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
     are documented library dependencies (by `id(node)`): one that lets a request without credentials through
     hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
     credentials to use, whose `reaches` the caller reads afterwards. `assumed`: settings the routes' paths
-    already took, for the walk of forged credentials (`flow` has its own)."""
-    flow = make_flow(index) if flow is None else flow
+    already took, for the walk of forged credentials (`flow` has its own); `decide`: see `make_flow`."""
+    flow = make_flow(index, decide=decide) if flow is None else flow
     reads = Calls(index)
     out: dict[int, NodeAuth] = {}
     for key, found in (libraries or {}).items():
@@ -159,7 +172,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
-    forged = make_flow(index, present=True, assumed=assumed)
+    forged = make_flow(index, present=True, assumed=assumed, decide=decide)
     seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:
@@ -192,7 +205,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     query = {s.param.name: FORGED for s in node.params
              if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
     provided = _provided(node, flow)
-    own_reads = bool(requests) and _reads_request(node, fv, reads)
+    own_reads = bool(requests) and (_reads_request(node, fv, reads) or _held(node, flow, reads, facts) is True)
     facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
     reads_request = own_reads or facts.carrier
     # what a middleware made of the request's credential (`request.state.user`): carried, not consumed here
@@ -310,6 +323,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     env = {**_closure(node, flow), **_provided(node, flow), **_missing_query_credentials(node, in_path), **requests}
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
+    _keep_followed(facts, outcome, flow.index)
     if outcome.passes and outcome.state_tests:
         facts.state_memos = _state_memos(fv, flow, env, outcome.state_tests)
     if outcome.passes:
@@ -344,13 +358,14 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
     query = _missing_query_credentials(node, in_path)
     provided = _provided(node, flow)
     bodies = body_worlds(node, flow.index)  # a refresh token in an optional body field (auth/body_credentials.py)
-    own_reads = _reads_request(node, fv, reads)
+    held = _held(node, flow, reads, facts) if requests else None
+    own_reads = _reads_request(node, fv, reads) or held is True
     stored = flow.reads_middleware_value(fv)
     facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
     if _required_query_credential(node, in_path) and node.rejects:
         facts.anonymous = False  # FastAPI answers 422 without it; the function checks a given one
         facts.guard = facts.request_guard = True
-    elif query or bodies or (requests and (provided or own_reads)) or stored or facts.carrier:
+    elif query or bodies or (requests and (provided or own_reads)) or stored or facts.carrier or held is not None:
         # (what a middleware stored for the request is what it made of the request's credential)
         reads_it = bool(query) or bool(bodies) or own_reads or stored or facts.carrier
         for body in bodies or [{}]:  # each way a request without credentials may send its body
@@ -358,6 +373,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             outcome = _run(node, fv, flow, env)
             if outcome.passes and not _idle(node, outcome, reads):
                 break
+        _keep_followed(facts, outcome, flow.index)
         facts.middleware = tuple(sorted(outcome.middleware))
         if not outcome.passes or _idle(node, outcome, reads):
             facts.anonymous = False
@@ -371,6 +387,48 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.anonymous = True
             facts.exits = tuple(outcome.exits)
             facts.value = _instance(node, flow, env) if node.kind is NodeKind.CLASS else outcome.value().tainted()
+
+
+def _held(node: DepNode, flow: Flow, reads: Calls, facts: NodeAuth) -> bool | None:
+    """For a method FastAPI calls on an object: whether what its constructor stored on it that the walk can call
+    (a project function or class, a list of classes: `PermissionDependency([IsAuthenticated])`,
+    `RateLimiter(callback=on_limit)`) reads a credential from the request (a method of such a class, or such a
+    function, itself or in what it calls); None when it stores nothing of the kind. Kept in `facts`."""
+    if facts.held is None:
+        facts.held = (_holds(node, flow, reads),)
+    return facts.held[0]
+
+
+def _holds(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
+    this = _self(node, flow)
+    if this is None or not isinstance(this[1].value, Inst):
+        return None
+    found: list[FuncV | ClassV] = []
+    holds = False
+    for _name, value in this[1].value.attrs:
+        items = value.value.items if isinstance(value.value, Items) else (value,)
+        holds = holds or isinstance(value.value, (Items, FuncV, ClassV))
+        found.extend(item.value for item in items if isinstance(item.value, (FuncV, ClassV)))
+    if not holds:
+        return None
+    for target in found[:8]:
+        if isinstance(target, FuncV) and reads.reads_request(target):
+            return True
+        if isinstance(target, ClassV):
+            for owner in flow.index.mro(target):
+                cls = flow.index.cls(owner)
+                if cls is not None and any(reads.reads_request(FuncV(owner.module, qualname))
+                                           for qualname in cls.methods.values()):
+                    return True
+    return False
+
+
+def _keep_followed(facts: NodeAuth, outcome: Outcome, index: Index) -> None:
+    """What the walk of a node followed through what its object holds (see `Outcome.resolved`)."""
+    if outcome.resolved or outcome.unrun or outcome.handed:
+        facts.settled = outcome.settled(index)
+        facts.unrun = frozenset(outcome.unrun)
+        facts.handed = tuple(outcome.handed.values())
 
 
 def _reads_request(node: DepNode, fv: FuncV, reads: Calls) -> bool:

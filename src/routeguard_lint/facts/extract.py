@@ -160,6 +160,13 @@ class Func:
     # `name.attr` of every `name.attr = value` (`+=`, annotated) on an object other than the method's own `self`
     # (`state.initialized = True`): an attribute of a shared object this function changes at run time
     attr_writes: list[str] = field(default_factory=list)
+    # attributes a method other than `__init__` assigns on its own `self` (`self.limiter = Limiter(...)`): an object
+    # FastAPI calls for every request keeps them from one request to the next
+    sets_self: list[str] = field(default_factory=list)
+    # `for name in items:` loops whose body the walk may run once per item (`auth.missing_credential`): the line
+    # of the `for` -> the line after its body. Only a loop over one name, with no `else:`, and no `break`,
+    # `continue` or `try` in its own body (which a body walked item by item would misread)
+    loops: dict[int, int] = field(default_factory=dict)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in
@@ -181,12 +188,18 @@ def try_marker(kind: str, number: int) -> ir.Unknown:
 YIELD_BIND = "<yield>"
 
 LOOP_MARKER = ir.Unknown("<loop>")
+
+
+def item_marker(line: int, number: int) -> ir.Unknown:
+    """The marker that stands for LOOP_MARKER in the body of a loop the walk runs once per known item (the loop at
+    `line`, item `number`): that run of the body certainly happens (see `auth.missing_credential`)."""
+    return ir.Unknown(f"<item:{line}:{number}>")
 CASE_MARKER = ir.Unknown("<case>")
 
 
 def is_marker(expr: object) -> bool:
     return isinstance(expr, ir.Unknown) and expr.code.startswith("<") and expr.code.endswith(">") and \
-        (expr.code in ("<loop>", "<case>") or expr.code.split(":")[0] in ("<try", "<except", "<tryelse"))
+        (expr.code in ("<loop>", "<case>") or expr.code.split(":")[0] in ("<try", "<except", "<tryelse", "<item"))
 
 
 @dataclass(slots=True)

@@ -716,6 +716,9 @@ class _Collector(_Walker):
         self._param_kind = "pos"  # of the parameters being visited
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
+        # the `for` / `while` loops around the current node: [the line of a `for` the walk may unroll (Func.loops)
+        # or None, the function it is in]
+        self._loop_lines: list[list[int | Func | None]] = []
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
@@ -994,6 +997,11 @@ class _Collector(_Walker):
         self.conditions.append(LOOP_MARKER)
         target = node.target
         iterable = to_ir(node.iter, self.line)
+        func = self._func()
+        # [the line, or None when it cannot be unrolled; the function it is in]: a `break`, `continue` or `try`
+        # met in its body clears the line (see Func.loops)
+        self._loop_lines.append([self.line if isinstance(target, cst.Name) and node.orelse is None and
+                                 func is not None else None, func])
         if isinstance(target, cst.Name):
             self._bind(target.value, ir.Star(iterable), self.line)
             self._loop_vars = (*self._loop_vars, ((target.value,), iterable))
@@ -1012,19 +1020,45 @@ class _Collector(_Walker):
             self._loop_vars = (*self._loop_vars, ((), iterable))
 
     def leave_For_body(self, node: cst.For) -> None:
+        start, func = self._loop_lines.pop()
+        if isinstance(start, int) and isinstance(func, Func):
+            func.loops[start] = self.line
         self._loop_vars = self._loop_vars[:-1]
         self.loops -= 1
         self.conditions.pop()
 
     def visit_While_body(self, node: cst.While) -> None:
         self.conditions.append(LOOP_MARKER)
+        self._loop_lines.append([None, self._func()])
 
     def leave_While_body(self, node: cst.While) -> None:
         self.conditions.pop()
+        self._loop_lines.pop()
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self._jumps(innermost=True)
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self._jumps(innermost=True)
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._jumps(innermost=False)
+
+    def _jumps(self, innermost: bool) -> None:
+        """A `break` / `continue` (of the innermost loop) or a `try` (whose markers the runs of every loop around
+        it in the function would share) in a loop body: the loop cannot be unrolled (Func.loops)."""
+        func = self._func()
+        for entry in reversed(self._loop_lines):
+            if entry[1] is not func:
+                break
+            entry[0] = None
+            if innermost:
+                break
 
     def visit_Try(self, node: cst.Try) -> None:
         self._try_count += 1
         self._tries.append(self._try_count)
+        self._jumps(innermost=False)
 
     def leave_Try(self, original_node: cst.Try) -> None:
         self._tries.pop()
@@ -1159,6 +1193,8 @@ class _Collector(_Walker):
             func.attr_writes.append(f"{owner}.{attr}")  # an attribute of another object
         if func is None or func.class_name is None or not func.params or func.params[0].name != owner:
             return False
+        if func.name != "__init__" and attr not in func.sets_self:
+            func.sets_self.append(attr)
         cls = self.f.classes.get(func.class_name)
         if cls is None:
             return True

@@ -44,7 +44,7 @@ def build_graph(index: Index, middleware_role: MiddlewareRole) -> Graph:
     library_paths = index.library.paths if isinstance(index.library, LibraryLoader) else None
     routes = expand.expand_routes(routers, found.decls + expand.opaque_decls(found.opaque), library_paths)
 
-    trees = DependencyTrees(index, calls, params)
+    trees = DependencyTrees(index, calls, params, middleware)
     routes = [replace(route, root=trees.route_root(route, middleware.found)) for route in routes]
     return Graph(index, routers.by_key, routes, trees.nodes, trees.token_urls(),
                  mounts=expand.mounts(routers, found.mount_decls), apps=app_sites(routers.by_key, routes, calling))

@@ -22,7 +22,7 @@ from routeguard_lint.project.index import (
     Value,
     options,
 )
-from routeguard_lint.routes.middleware import Middleware, Role
+from routeguard_lint.routes.middleware import Middleware, MiddlewareReader, Role
 from routeguard_lint.routes.model import (
     Child,
     DepNode,
@@ -63,11 +63,13 @@ def _outside(value: Value) -> bool:
 
 
 class DependencyTrees:
-    def __init__(self, index: Index, calls: Calls, params: Params) -> None:
+    def __init__(self, index: Index, calls: Calls, params: Params, reader: MiddlewareReader | None = None) -> None:
         self.index = index
         self.calls = calls
         self.params = params
+        self.reader = reader  # reads the request paths a dependency exempts, as a middleware's
         self.nodes: dict[NodeId, DepNode] = {}
+        self._exempting: dict[int, bool] = {}  # id(node) -> a node with `exempts` is in its tree
 
     def dep_node(self, ref: DepRef) -> DepNode:
         if ref.choices:
@@ -521,6 +523,11 @@ class DependencyTrees:
             src.credential = True
             node.children.append(Child(src, "request.user"))
         node.rejects = self.calls.can_reject(fv) or self._subclass_rejects(fv, instance.cls if instance else cls)
+        if self.reader is not None:
+            this = (BoundParam(func.qualname, func.params[0].name, ir.Bound(instance.call, Ctx(instance.module,
+                                                                                            instance.scope))),) \
+                if instance is not None and func.class_name is not None and func.params else def_ctx.env
+            node.exempts = self.reader.exemptions(fv, this)
         return node
 
     def _sees_subclass(self, fv: FuncV, cls: ClassV) -> bool:
@@ -634,17 +641,22 @@ class DependencyTrees:
         middleware included), unless it exempts the route's path."""
         out = []
         for mw in middleware:
-            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or \
-                    mw.exempts(route.path_in(mw.app) if mw.within_app else route.full_path):
+            path = route.path_in(mw.app) if mw.paths.within_app else route.full_path
+            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(path):
                 continue
             label = f"middleware {mw.label}"
-            if mw.kind is Role.UNKNOWN:
+            undecided = mw.paths.conditionally(path)
+            if undecided is not None:
+                node = self.leaf(("middleware?", mw.label, undecided), f"{label} (it lets this path through when "
+                                 f"`{undecided}`, which the analysis cannot decide)", NodeKind.UNRESOLVED,
+                                 mw.def_path or mw.file, mw.def_line or mw.line)
+            elif mw.kind is Role.UNKNOWN:
                 why = f"it rejects a request without credentials unless {mw.gate}, a setting the analysis cannot " \
                     "read" if mw.gate else "whether it hands a request without credentials on to the app depends " \
                     "on a value the analysis cannot compute"
                 node = self.leaf(("middleware??", mw.label), f"{label} ({why})", NodeKind.UNRESOLVED,
                                  mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
-            elif mw.unknown_exemptions:
+            elif mw.paths.unknown is not None:
                 node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",
                                  NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
             else:
@@ -699,11 +711,52 @@ class DependencyTrees:
                               decorator.line)
             guard.credential = guard.rejects = True
             root.children.append(Child(guard, "decorator"))
+        if self.reader is not None and self.reader.exempting:
+            root = self.on_path(root, route, {})
         root.children.extend(self.middleware_nodes(middleware, route))
         if not decl.websocket:
             for node in walk(root):
                 node.websocket_only = False
         return root
+
+    def on_path(self, node: DepNode, route: Route, memo: dict[int, DepNode]) -> DepNode:
+        """`node` as the route's requests meet it: a dependency that exempts the route's path (`if
+        request.url.path in EXEMPT_PATHS: return`, see `DepNode.exempts`) runs none of its own code for them, and
+        one that lets the path through on a test the analysis cannot decide is unknown for them; the nodes on the
+        way to such a dependency are copies of their own for the route (the tree is shared between routes)."""
+        if id(node) in memo:
+            return memo[id(node)]
+        memo[id(node)] = node  # a cycle keeps the node
+        if not self._exempting_below(node, set()):
+            return node
+        children = [Child(self.on_path(child, route, memo), via) for child, via in node.children]
+        exempt, note = False, None
+        if node.exempts is not None:
+            path = route.path_in(route.apps[-1]) if node.exempts.within_app and route.apps else route.full_path
+            exempt = node.exempts.exempts(path)
+            note = "it lets this path through before its check" if exempt else node.exempts.undecided(path)
+        out = node
+        if note is not None:
+            key = ("path test", node.id, note, tuple(id(c) for c, _v in children))
+            out = self.nodes.get(key) or self.nodes.setdefault(key, DepNode(
+                key, f"{node.label} ({note})", NodeKind.FASTAPI if exempt else NodeKind.UNRESOLVED, node.path,
+                node.line, children=children, func_module=node.func_module, path_test=note))
+        elif any(new is not old for (new, _v), (old, _w) in zip(children, node.children, strict=True)):
+            out = DepNode(**{**vars(node), "children": children})
+        memo[id(node)] = out
+        return out
+
+    def _exempting_below(self, node: DepNode, seen: set[int]) -> bool:
+        """A node with `exempts` is `node` or in its tree."""
+        known = self._exempting.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        found = node.exempts is not None or any(self._exempting_below(child, seen) for child, _via in node.children)
+        self._exempting[id(node)] = found
+        return found
 
     def token_urls(self) -> list[str]:
         """tokenUrl of every OAuth2PasswordBearer declared at module level in the project, and of every scheme

@@ -12,7 +12,9 @@ the token to `request.state`, re-raises what the app raised, rejects only a malf
 walk cannot tell (the next app is reached only past a test on a value the analysis cannot compute) is
 unknown, and the routes behind it are unverified. Paths it lets through untouched are exempt when they are
 literal: `if request.url.path in PUBLIC_PATHS: return await call_next(request)`, `path.startswith("/public")`,
-`if path not in PUBLIC: <reject>`.
+`if path not in PUBLIC: <reject>`. A path test joined with another test the analysis cannot decide (nested `if`s,
+`and`) lets the paths through only when that test holds: the routes behind it are unverified, naming it. A
+dependency's exempt paths are read the same way (`MiddlewareReader.exemptions`, for `DependencyTrees`).
 
 Starlette's `AuthenticationMiddleware` only sets `request.user`; routes are protected by what checks it
 (`@requires(...)`, `if not request.user.is_authenticated: raise ...`), which the graph handles; here it is
@@ -42,7 +44,7 @@ from routeguard_lint.project.index import (
     qualified_name,
 )
 from routeguard_lint.routes.literals import Literals
-from routeguard_lint.routes.model import RouterKey
+from routeguard_lint.routes.model import Exemptions, RouterKey
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 MAX_HELPERS = 3  # checks a handler delegates to (call statements), how deep their exempt paths are read
@@ -73,17 +75,14 @@ class Middleware:
     # for Role.UNKNOWN: the settings under which it hands a request without credentials on, when it rejects one
     # otherwise (`if SESSION_API_KEY and key != SESSION_API_KEY: ...`): "`test` (path:line)"
     gate: str | None = None
-    exact: frozenset[str] = frozenset()  # exempt paths
-    prefixes: tuple[str, ...] = ()  # exempt path prefixes
-    unknown_exemptions: bool = False  # it exempts paths the analysis cannot read
-    within_app: bool = False  # its exempt paths are paths within its app (`scope["path"]` less `root_path`)
+    paths: Exemptions = field(default_factory=Exemptions)  # the paths it lets through untouched
     backend: str | None = None  # AuthenticationMiddleware(backend=...)
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
     conditions: tuple[str, ...] = ()
 
     def exempts(self, path: str) -> bool:
-        return path in self.exact or any(path.startswith(p) for p in self.prefixes)
+        return self.paths.exempts(path)
 
 
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
@@ -99,6 +98,12 @@ class _Scan:
     prefixes: list[str] = field(default_factory=list)
     unknown: bool = False
     within_app: bool = False
+    conditional: list[tuple[frozenset[str], tuple[str, ...], str]] = field(default_factory=list)
+    unknown_test: str | None = None  # the first test that made `unknown`
+
+    def read(self) -> Exemptions:
+        return Exemptions(frozenset(self.exact), tuple(self.prefixes), tuple(self.conditional),
+                          (self.unknown_test or "a test of the path") if self.unknown else None, self.within_app)
 
 
 class MiddlewareReader:
@@ -111,6 +116,8 @@ class MiddlewareReader:
         self.literals = literals
         self.role = role
         self.found: list[Middleware] = []
+        self._dependencies: dict[tuple[FuncV, tuple[BoundParam, ...]], Exemptions | None] = {}
+        self.exempting: set[FuncV] = set()  # the dependencies that exempt request paths (`exemptions`)
 
     # -- registrations -----------------------------------------------------------------------------
     def add(self, app_key: RouterKey, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
@@ -146,10 +153,7 @@ class MiddlewareReader:
                 env = ctx.env if nested else ()
                 if made is not None and func is not None and func.class_name is not None and func.params:
                     env = (BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, ctx)),)
-                scan = self._exemptions(handler, env)
-                mw.exact, mw.prefixes, mw.unknown_exemptions = frozenset(scan.exact), tuple(scan.prefixes), \
-                    scan.unknown
-                mw.within_app = scan.within_app
+                mw.paths = self._exemptions(handler, env).read()
         self.found.append(mw)
 
     def _made(self, value: Value, target: ir.Expr | None, options: tuple[tuple[str, ir.Expr], ...], ctx: Ctx,
@@ -174,6 +178,25 @@ class MiddlewareReader:
                 if isinstance(found, FuncV):
                     return found
         return None
+
+    def exemptions(self, fv: FuncV, env: tuple[BoundParam, ...] = ()) -> Exemptions | None:
+        """The request paths a dependency lets through before its check (a bare `return` under a test of the
+        request's path, with no rejection before it: `if request.url.path in EXEMPT_PATHS: return`), read as a
+        check a middleware delegates to is; None when it tests no path. `env`: what the call that made a closure
+        bound."""
+        key = (fv, env)
+        if key in self._dependencies:
+            return self._dependencies[key]
+        self._dependencies[key] = None
+        func = self.index.func(fv)
+        if func is None or not any(self._mentions_path(c) for r in func.returns for c in r.conditions):
+            return None
+        scan = self._exemptions(fv, env, helper=1)
+        found = scan.read() if scan.exact or scan.prefixes or scan.conditional or scan.unknown else None
+        self._dependencies[key] = found
+        if found is not None:
+            self.exempting.add(fv)
+        return found
 
     # -- what the handler does ---------------------------------------------------------------------
     def rejecting_return(self, fv: FuncV) -> bool:
@@ -224,8 +247,7 @@ class MiddlewareReader:
             passes = _unchecked_return(ret, rejects) if helper else isinstance(ret.value, ir.Call) and \
                 isinstance(ret.value.func, ir.Name) and ret.value.func.id in call_next
             if passes:  # a request let through: the path tests it is under (positively) exempt paths
-                for cond in ret.conditions:
-                    self._path_test(cond, ctx, scan, positive=True)
+                self._passed(ret.conditions, ctx, scan)
         for _line, conditions in rejects:  # a rejection under `path not in PUBLIC` exempts PUBLIC
             for cond in conditions:
                 self._path_test(cond, ctx, scan, positive=False)
@@ -237,6 +259,68 @@ class MiddlewareReader:
             if first is not None:
                 self._exemptions(first[1], (), scan, helper + 1)
         return scan
+
+    def _passed(self, conditions: tuple[ir.Expr, ...], ctx: Ctx, scan: _Scan) -> None:
+        """A request let through under `conditions`: the paths its tests of the path (positively) exempt. When
+        they are joined (nested `if`s, `and`) with another test the analysis cannot decide, the paths are let
+        through only when that test holds (`conditional`); with one that an ordinary request never meets (its
+        method is OPTIONS, a preflight), none is, and one that it always meets (`method != "OPTIONS"`) is no
+        condition."""
+        parts = [part for cond in conditions if not is_marker(cond) for part in _conjuncts(cond)]
+        paths = [part for part in parts if self._reads_path(part, ctx)]
+        ordinary = {id(part): self._ordinary(part, ctx) for part in parts}
+        if any(value is False for value in ordinary.values()):
+            return
+        others = [part for part in parts if not self._reads_path(part, ctx) and ordinary[id(part)] is None]
+        if len(paths) == 1 and not others:  # (`path in PUBLIC and request.method != "OPTIONS"`)
+            self._path_test(paths[0], ctx, scan, positive=True)
+            return
+        if not paths or not others:
+            for cond in conditions:
+                self._path_test(cond, ctx, scan, positive=True)
+            return
+        sub = _Scan()
+        for part in paths:
+            self._path_test(part, ctx, sub, positive=True)
+        scan.within_app = scan.within_app or sub.within_app
+        if sub.unknown:
+            scan.unknown = True
+            scan.unknown_test = scan.unknown_test or sub.unknown_test
+        if sub.exact or sub.prefixes:
+            scan.conditional.append((frozenset(sub.exact), tuple(sub.prefixes),
+                                     " and ".join(ir.show(part, 80) for part in others)))
+
+    def _ordinary(self, test: ir.Expr, ctx: Ctx) -> bool | None:
+        """The value of a test of the request's method for an ordinary request (not a preflight), or None."""
+        if isinstance(test, ir.Not):
+            inner = self._ordinary(test.value, ctx)
+            return None if inner is None else not inner
+        if isinstance(test, ir.Compare) and len(test.ops) == 1 and request_method(test.left):
+            return self.method_test(test.ops[0], test.comparators[0], ctx)
+        return None
+
+    def method_test(self, op: str, right: ir.Expr, ctx: Ctx) -> bool | None:
+        """`method == "OPTIONS"`, `method in ("OPTIONS", "HEAD")` (and the negations) for an ordinary request:
+        False (True); None when the test names another method (a GET is exempt too) or cannot be read."""
+        if op in ("==", "!="):
+            values = [self.index.string(right, ctx)]
+        elif op in ("in", "not in"):
+            values = [self.index.string(i, c) for i, c in self.literals.items_ctx(right, ctx)]
+        else:
+            return None
+        if not values or any(v is None or v.upper() not in PREFLIGHT for v in values):
+            return None
+        return op in ("!=", "not in")
+
+    def _reads_path(self, test: ir.Expr, ctx: Ctx) -> bool:
+        """A test `_path_test` reads: the request path compared (`path in PUBLIC`, `path == "/x"`) or tested for a
+        prefix (`path.startswith(...)`)."""
+        if isinstance(test, ir.Not):
+            return self._reads_path(test.value, ctx)
+        if isinstance(test, ir.Compare) and len(test.ops) == 1:
+            return self.path_base(test.left, ctx) is not None
+        return isinstance(test, ir.Call) and isinstance(test.func, ir.Attr) and test.func.attr == "startswith" and \
+            self.path_base(test.func.value, ctx) is not None
 
     def _raises(self, call: ir.Call, ctx: Ctx) -> FuncV | None:
         """The project function a call statement of the handler is to, when it has a `raise` of its own (a
@@ -260,12 +344,14 @@ class MiddlewareReader:
                 scan.within_app = scan.within_app or self._within_app(cond.left, ctx)
                 op = cond.ops[0]
                 if (op in ("in", "==") and positive) or (op in ("not in", "!=") and not positive):
-                    self._collect(cond.comparators[0], ctx, scan, base, exact=True, single=op in ("==", "!="))
+                    self._collect(cond.comparators[0], ctx, scan, base, exact=True, single=op in ("==", "!="),
+                                  test=cond)
                 return
             if cond.ops[0] in ("in", "not in") and self.path_base(cond.comparators[0], ctx) is not None:
                 # `"/admin/" in path`: a part of the path; a rejection under it exempts no path, a request let
                 # through under it leaves paths the exact/prefix lists cannot hold
-                scan.unknown = scan.unknown or (cond.ops[0] == "in") == positive
+                if (cond.ops[0] == "in") == positive:
+                    _unknown(scan, cond)
                 return
         if isinstance(cond, ir.Call) and isinstance(cond.func, ir.Attr) and cond.func.attr == "startswith" \
                 and cond.args:
@@ -273,18 +359,19 @@ class MiddlewareReader:
             if base is not None:
                 scan.within_app = scan.within_app or self._within_app(cond.func.value, ctx)
                 if positive:
-                    self._collect(cond.args[0], ctx, scan, base, exact=False, single=False)
+                    self._collect(cond.args[0], ctx, scan, base, exact=False, single=False, test=cond)
                 return
         if self._mentions_path(cond):
-            scan.unknown = True  # `any(path.startswith(p) for p in ...)`, a regex match, ...
+            _unknown(scan, cond)  # `any(path.startswith(p) for p in ...)`, a regex match, ...
 
-    def _collect(self, expr: ir.Expr, ctx: Ctx, scan: _Scan, base: str, exact: bool, single: bool) -> None:
+    def _collect(self, expr: ir.Expr, ctx: Ctx, scan: _Scan, base: str, exact: bool, single: bool,
+                 test: ir.Expr) -> None:
         text = self.index.string(expr, ctx)
         items: list[str | None] = [text] if text is not None else []
         if text is None and not single:
             items = [self.index.string(i, c) for i, c in self.literals.items_ctx(expr, ctx)]
         if not items or any(i is None for i in items):
-            scan.unknown = True
+            _unknown(scan, test)
             return
         for item in items:
             if item is None:
@@ -331,6 +418,30 @@ class MiddlewareReader:
     def _mentions_path(self, expr: ir.Expr) -> bool:
         text = ir.show(expr, 400)
         return "url.path" in text or "path" in re.findall(r"\w+", text)
+
+
+def _unknown(scan: _Scan, test: ir.Expr) -> None:
+    scan.unknown = True
+    scan.unknown_test = scan.unknown_test or ir.show(test, 80)
+
+
+def _conjuncts(test: ir.Expr) -> list[ir.Expr]:
+    """The parts of an `and` (each of which holds where the whole does), or the test itself."""
+    if isinstance(test, ir.BoolOp) and test.op == "and":
+        return [part for value in test.values for part in _conjuncts(value)]
+    return [test]
+
+
+PREFLIGHT = frozenset({"OPTIONS", "HEAD"})
+
+
+def request_method(expr: ir.Expr) -> bool:
+    """The request's method: `request.method`, `request.method.upper()` / `.lower()`, `scope["method"]`."""
+    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in ("upper", "lower") and \
+            not expr.args:
+        expr = expr.func.value
+    text = ir.show(expr)
+    return text.endswith((".method", '["method"]', "['method']"))
 
 
 def _unchecked_return(ret: Return, rejects: list[tuple[int, tuple[ir.Expr, ...]]]) -> bool:

@@ -278,6 +278,40 @@ class Child(NamedTuple):
     via: str
 
 
+@dataclass(frozen=True)
+class Exemptions:
+    """The request paths a dependency lets through untouched (`if request.url.path in EXEMPT_PATHS: return`), read
+    as a middleware's are (`MiddlewareReader.exemptions`)."""
+
+    exact: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    # paths let through only when another test holds too, which the analysis cannot decide (`if
+    # path.startswith("/") and segment in request.app.cameras: return`): (paths, prefixes, that test's text)
+    conditional: tuple[tuple[frozenset[str], tuple[str, ...], str], ...] = ()
+    unknown: str | None = None  # a test of the path whose paths cannot be read (its text)
+    within_app: bool = False  # the paths are paths within the route's app (`scope["path"]` less `root_path`)
+
+    def exempts(self, path: str) -> bool:
+        return path in self.exact or any(path.startswith(p) for p in self.prefixes)
+
+    def conditionally(self, path: str) -> str | None:
+        """The test (source text) the analysis cannot decide under which the path is let through, or None."""
+        for exact, prefixes, test in self.conditional:
+            if path in exact or any(path.startswith(p) for p in prefixes):
+                return test
+        return None
+
+    def undecided(self, path: str) -> str | None:
+        """For a path it does not exempt, why the analysis cannot tell whether it is let through (the test that
+        alone decides it); None when it is not (the check runs for it)."""
+        test = self.conditionally(path)
+        if test is not None:
+            return f"it lets this path through when `{test}`, which the analysis cannot decide"
+        if self.unknown is not None:
+            return f"it lets the paths `{self.unknown}` accepts through, which the analysis cannot read"
+        return None
+
+
 @dataclass
 class DepNode:
     """One node of a dependency tree: a callable FastAPI runs, or a credential source."""
@@ -314,6 +348,13 @@ class DepNode:
     # the class it instantiates (a subclass inheriting `__init__` is a node of its own)
     instance: InstanceV | None = None
     cls: ClassV | None = None
+    # for a callable that lets some request paths through before its check (`if request.url.path in EXEMPT_PATHS:
+    # return`): those paths (routes/middleware.py reads them as a middleware's); the node stands for the routes
+    # whose path it does not exempt, and each other route has a node of its own (`DependencyTrees.route_root`)
+    exempts: Exemptions | None = None
+    # for such a route's own node: what the dependency does on this route's path (it is exempt, or let through on
+    # a test the analysis cannot decide): the node runs no code of the dependency (its dependencies still run)
+    path_test: str | None = None
 
 
 @dataclass
