@@ -268,6 +268,9 @@ class RouteDecl:
     # run-time choice (`@r.get("/a" if c else "/b")`): its tests
     conditions: tuple[str, ...] = ()
     pattern: str | None = None  # for a path chosen at run time: the choice's token (PathChoice.pattern)
+    # the context the declaration was read in, when it binds the parameters of the function the handler is
+    # defined in (a router factory called with arguments): the handler's parameter defaults are read there
+    ctx: Ctx | None = None
 
 
 class Child(NamedTuple):
