@@ -192,6 +192,26 @@ def test_library_source_is_read_not_imported(monkeypatch: pytest.MonkeyPatch) ->
     assert {f.path for f in result.findings} == {"app/main.py"}
 
 
+def test_library_router_factories_are_read_with_the_call_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `users.get_users_router(dict)` is a library method returning the library's own factory's router: its routes
+    # are read once per project call, the factory's parameters bound (the authenticator, the user manager)
+    result = _analyze("library_router_factory", monkeypatch)
+    table = {(r.methods, r.path): (r.state, r.file, r.line) for r in result.routes}
+    assert table == {
+        (("POST",), "/auth/jwt/login"): ("public", "app/main.py", 7),
+        (("POST",), "/auth/jwt/logout"): ("protected", "app/main.py", 7),
+        (("GET",), "/users/me"): ("protected", "app/main.py", 9),
+        (("GET",), "/users/{id}"): ("protected", "app/main.py", 9),
+        (("GET",), "/users/{id}/avatar"): ("unprotected", "app/main.py", 9),
+        (("GET",), "/dashboard"): ("protected", "app/main.py", 12),
+    }
+    # the dependency made at run time (`@with_signature`) is judged by the library's documented model
+    me = _route(result, "GET", "/users/me")
+    assert "documented behaviour of fastapi_users.authentication.authenticator.Authenticator.current_user" in me.reason
+    # the user manager the project gave the library's object is what its own routes depend on
+    assert "app.users.get_user_manager" in _route(result, "GET", "/users/{id}/avatar").reason
+
+
 def test_library_reading_is_bounded(tmp_path: Path) -> None:
     from routeguard_lint.project.library import LibraryLoader
 

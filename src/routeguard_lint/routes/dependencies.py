@@ -248,13 +248,7 @@ class DependencyTrees:
                                                       isinstance(found.cls, ClassV)):
                 value = found
         if isinstance(value, FuncV):
-            made = self._factory_call(expr, ctx, value)
-            node = self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(made))
-            if made is not None and not node.arguments and self.index.is_library(value.module):
-                # a closure a library's factory made (`authenticator.current_user(optional=flag)`): the factory
-                # call's keyword arguments, what a documented model of the factory is matched against
-                node.arguments = self._arguments(made[0], made[1])
-            return node
+            return self._function_node(value, expr, ctx)
         if isinstance(value, ClassV):
             scheme = self.scheme_class(value)
             if scheme:
@@ -281,6 +275,20 @@ class DependencyTrees:
             node.qualname = self._outside_name(expr, ctx)
             if node.qualname is not None and not node.arguments:
                 node.arguments = self._receiver_arguments(expr, ctx)
+        return node
+
+    def _function_node(self, value: FuncV, expr: ir.Expr, ctx: Ctx) -> DepNode:
+        """The node of a function named as a dependency (`Depends(expr)` read in `ctx`)."""
+        made = self._factory_call(expr, ctx, value)
+        func = self.index.func(value) if made is None and ctx.env else None
+        # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
+        # manager=Depends(get_user_manager))` in a router factory): its defaults are read with them bound
+        where = ctx if func is not None and func.parent is not None and func.parent == ctx.scope else None
+        node = self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(made), where=where)
+        if made is not None and not node.arguments and self.index.is_library(value.module):
+            # a closure a library's factory made (`authenticator.current_user(optional=flag)`): the factory
+            # call's keyword arguments, what a documented model of the factory is matched against
+            node.arguments = self._arguments(made[0], made[1])
         return node
 
     def _receiver_arguments(self, expr: ir.Expr, ctx: Ctx) -> tuple[tuple[str, object, str], ...]:
