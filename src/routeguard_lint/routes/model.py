@@ -341,6 +341,9 @@ class Route:
     pattern: str = ""
     # for such a route: the full paths of the other alternatives (the app has the route under one of them)
     alternatives: tuple[str, ...] = ()
+    # for a route reached only through an app (or router) built to export an OpenAPI document and never served
+    # (routes/served.py): how it is exported ("`app.openapi()` (file:line)"); the route is not reachable
+    exported: str = ""
 
     def path_in(self, app: RouterKey) -> str:
         """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""
