@@ -192,6 +192,26 @@ def test_library_source_is_read_not_imported(monkeypatch: pytest.MonkeyPatch) ->
     assert {f.path for f in result.findings} == {"app/main.py"}
 
 
+def test_library_router_factories_are_read_with_the_call_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `users.get_users_router(dict)` is a library method returning the library's own factory's router: its routes
+    # are read once per project call, the factory's parameters bound (the authenticator, the user manager)
+    result = _analyze("library_router_factory", monkeypatch)
+    table = {(r.methods, r.path): (r.state, r.file, r.line) for r in result.routes}
+    assert table == {
+        (("POST",), "/auth/jwt/login"): ("public", "app/main.py", 7),
+        (("POST",), "/auth/jwt/logout"): ("protected", "app/main.py", 7),
+        (("GET",), "/users/me"): ("protected", "app/main.py", 9),
+        (("GET",), "/users/{id}"): ("protected", "app/main.py", 9),
+        (("GET",), "/users/{id}/avatar"): ("unprotected", "app/main.py", 9),
+        (("GET",), "/dashboard"): ("protected", "app/main.py", 12),
+    }
+    # the dependency made at run time (`@with_signature`) is judged by the library's documented model
+    me = _route(result, "GET", "/users/me")
+    assert "documented behaviour of fastapi_users.authentication.authenticator.Authenticator.current_user" in me.reason
+    # the user manager the project gave the library's object is what its own routes depend on
+    assert "app.users.get_user_manager" in _route(result, "GET", "/users/{id}/avatar").reason
+
+
 def test_library_reading_is_bounded(tmp_path: Path) -> None:
     from routeguard_lint.project.library import LibraryLoader
 
@@ -237,3 +257,62 @@ def test_library_search_path_includes_project_and_active_virtualenvs(tmp_path: P
     assert project_site_packages([case], environ={}) == [site]
     assert project_site_packages([tmp_path], environ={"VIRTUAL_ENV": str(case / "venv")}) == [site]
     assert project_site_packages([tmp_path], environ={}) == []
+
+
+def test_an_app_built_only_to_export_its_openapi_document_serves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _analyze("openapi_export_only", monkeypatch)
+    # the served app's routes, once each: the exporting script's copies (its app, and the router handed to
+    # get_openapi) are no routes of their own
+    assert sorted((r.path, r.reachable, r.app) for r in result.routes) == [
+        ("/admin/users", True, None), ("/health", True, None), ("/internal/stats", False, None),
+        ("/items", True, None), ("/items/{item_id}", True, None)]
+    assert _route(result, "GET", "/admin/users").state == "protected"
+    # a router only the exporting app includes is not served: reported as a router never included is
+    [finding] = [f for f in result.findings if f.rule_id == "RG001"]
+    assert "only in an app that is never served" in finding.message
+    assert "`app.openapi()` (scripts/export_openapi.py:38)" in finding.message
+
+
+_EXPORTED_ROUTER = """
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+
+    @router.get("/reports")
+    def reports():
+        return []
+"""
+
+
+@pytest.mark.parametrize("script, served", [
+    # exported only: a local app of a script's function, its document written
+    ("def build():\n    app = FastAPI()\n    app.include_router(reports.router)\n    return app\n\n\n"
+     "def main():\n    app = build()\n    print(app.openapi())\n\n\nif __name__ == '__main__':\n    main()\n", False),
+    ("def main():\n    app = FastAPI()\n    app.include_router(reports.router)\n    print(app.openapi())\n", False),
+    # a module-level app: an ASGI server may name it (`uvicorn export:app`)
+    ("app = FastAPI()\napp.include_router(reports.router)\n\nif __name__ == '__main__':\n    print(app.openapi())\n",
+     True),
+    # returned by a function of a module that is no script: `uvicorn --factory export:build` may serve it
+    ("def build():\n    app = FastAPI()\n    app.include_router(reports.router)\n    return app\n\n\n"
+     "def main():\n    print(build().openapi())\n", True),
+    # handed to something else besides
+    ("def main():\n    app = FastAPI()\n    app.include_router(reports.router)\n    print(app.openapi())\n"
+     "    uvicorn.run(app)\n", True),
+    ("def main():\n    app = FastAPI()\n    app.include_router(reports.router)\n    print(app.openapi())\n"
+     "    Starlette(routes=app.routes)\n", True),
+    ("def main():\n    app = FastAPI()\n    app.include_router(reports.router)\n    apps = [app]\n"
+     "    print(app.openapi())\n", True),
+    # nothing exported: no sign it is built for its document
+    ("def main():\n    app = FastAPI()\n    app.include_router(reports.router)\n    print(len(app.routes))\n", True),
+])
+def test_only_an_app_whose_every_use_is_exporting_is_not_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 script: str, served: bool) -> None:
+    from cli_helpers import write
+
+    header = "import uvicorn\nfrom fastapi import FastAPI\nfrom starlette.applications import Starlette\n\n" \
+             "import reports\n\n\n"
+    write(tmp_path, {"reports.py": _EXPORTED_ROUTER, "export.py": header + script})
+    monkeypatch.chdir(tmp_path)
+    route = _route(analyze([Path(".")]), "GET", "/reports")
+    assert route.reachable is served

@@ -158,13 +158,24 @@ def names_of(node: DepNode) -> list[str]:
     return names
 
 
+def _factory_name(node: DepNode) -> str | None:
+    """For a closure read from source (`def current_user(...): ... def current_user_dependency(...)` in an
+    installed library): the qualified name of the function that made it, which a factory model names."""
+    func = node.func
+    if func is None or func.parent is None or node.func_module is None:
+        return None
+    return f"{node.func_module}.{func.parent}"
+
+
 def match(node: DepNode, models: tuple[Model, ...]) -> Match | None:
     names = names_of(node)
     for methods in object_models():
         if any(n in methods.names for n in names):
             return Match(Model(methods.cls, rejects=False, source=methods.source), False, methods=methods)
+    made_by = _factory_name(node)
     for model in models:
-        if model.name not in names and not any(n.endswith("." + model.name) for n in names):
+        known = [*names, made_by] if model.factory and made_by else names
+        if model.name not in known and not any(n.endswith("." + model.name) for n in known):
             continue
         optional = False
         undecided: list[tuple[str, str]] = []

@@ -267,6 +267,7 @@ class ModuleFacts:
     classes: dict[str, ClassDef] = field(default_factory=dict)  # by (qualified) name
     calls: list[CallSite] = field(default_factory=list)  # module level and inside functions
     all_names: list[str] | None = None  # __all__
+    main_guard: bool = False  # the module runs code under `if __name__ == "__main__":` (it is run as a script)
     error: FileError | None = None  # when the file could not be analysed (RG000)
     traceback: str | None = None  # for an internal error behind `error` (shown by --debug)
     comments: dict[int, str] = field(default_factory=dict)  # line -> comment text (only routeguard/noqa ones)

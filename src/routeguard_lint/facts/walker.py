@@ -300,6 +300,15 @@ def _unary(node: cst.UnaryOperation, line: int, d: int) -> ir.Expr:
     return ir.Unknown("<unary>")
 
 
+def _main_test(test: ir.Expr) -> bool:
+    """`__name__ == "__main__"` (either way round): the module runs as a script."""
+    if not isinstance(test, ir.Compare) or test.ops != ("==",) or len(test.comparators) != 1:
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(a, ir.Name) and a.id == "__name__" and isinstance(b, ir.Str) and b.value == "__main__"
+               for a, b in (sides, sides[::-1]))
+
+
 def _if_exp(node: cst.IfExp, line: int, d: int) -> ir.Expr:
     return ir.IfExp(to_ir(node.test, line, d), to_ir(node.body, line, d), to_ir(node.orelse, line, d))
 
@@ -981,7 +990,10 @@ class _Collector(_Walker):
         pass
 
     def visit_If_body(self, node: cst.If) -> None:
-        self.conditions.append(to_ir(node.test, self.line))
+        test = to_ir(node.test, self.line)
+        if not self.stack and _main_test(test):
+            self.f.main_guard = True
+        self.conditions.append(test)
 
     def leave_If_body(self, node: cst.If) -> None:
         self.conditions.pop()

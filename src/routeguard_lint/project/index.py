@@ -759,7 +759,7 @@ class Index:
                       if isinstance(expr, ir.Bound))
         # `obj.method(...)` of an object of a project class: `self` is that object (a library's methods are read
         # once, as the class's own code)
-        receiver = self._receiver(func, call, ctx) if skip_first and callee.module not in self.lib_modules else None
+        receiver = self._receiver(func, call, ctx, callee.module in self.lib_modules) if skip_first else None
         if receiver is not None:
             pairs = (BoundParam(func.qualname, func.params[0].name, receiver), *pairs)
         if not pairs:
@@ -769,7 +769,7 @@ class Index:
             if ctx.module == callee.module else ()
         return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
 
-    def _receiver(self, func: Func, call: ir.Call, ctx: Ctx) -> ir.Bound | None:
+    def _receiver(self, func: Func, call: ir.Call, ctx: Ctx, library: bool = False) -> ir.Bound | None:
         """For a method called on an object (`obj.method(...)`): the object, when it is one the project's code
         made (an instance of a project class, made by a call that can be read); None otherwise."""
         if not isinstance(call.func, ir.Attr) or not func.params or func.params[0].kind not in ("pos", "posonly"):
@@ -781,7 +781,7 @@ class Index:
             if caller is None or caller.class_name is None or not caller.params:
                 return None
             receiver = ir.Name(caller.params[0].name)
-        value = self.resolve(receiver, ctx)
+        value = self.resolve_lib(receiver, ctx) if library else self.resolve(receiver, ctx)
         if not isinstance(value, InstanceV) or not isinstance(value.cls, ClassV) or value.key[:1] in (("self",),
                                                                                                        ("declared",)):
             return None

@@ -27,6 +27,7 @@ from routeguard_lint.routes.middleware import MiddlewareReader, MiddlewareRole
 from routeguard_lint.routes.model import Graph
 from routeguard_lint.routes.params import Params
 from routeguard_lint.routes.routers import Routers
+from routeguard_lint.routes.served import Served
 
 
 def build_graph(index: Index, middleware_role: MiddlewareRole) -> Graph:
@@ -42,9 +43,12 @@ def build_graph(index: Index, middleware_role: MiddlewareRole) -> Graph:
     found.collect()
 
     library_paths = index.library.paths if isinstance(index.library, LibraryLoader) else None
-    routes = expand.expand_routes(routers, found.decls + expand.opaque_decls(found.opaque), library_paths)
+    roots = [node for node in routers.by_key.values() if not node.included_by]
+    exported = Served(index, calling).exported(roots)
+    routes = expand.expand_routes(routers, found.decls + expand.opaque_decls(found.opaque), library_paths, exported)
 
     trees = DependencyTrees(index, calls, params, middleware)
     routes = [replace(route, root=trees.route_root(route, middleware.found)) for route in routes]
     return Graph(index, routers.by_key, routes, trees.nodes, trees.token_urls(),
-                 mounts=expand.mounts(routers, found.mount_decls), apps=app_sites(routers.by_key, routes, calling))
+                 mounts=expand.mounts(routers, found.mount_decls, exported),
+                 apps=app_sites(routers.by_key, routes, calling))

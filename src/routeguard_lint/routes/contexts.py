@@ -4,14 +4,14 @@ one per iteration of an enclosing `for` over a literal collection."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
-from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, ParamV
+from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value
 from routeguard_lint.routes.literals import Item, Literals
 from routeguard_lint.vocabulary import APP_CLASSES
 
@@ -60,6 +60,7 @@ class Contexts:
         self._call_tables: dict[int, dict[str, list[Caller]]] = {}
         self._calls_by_name: dict[str, list[Caller]] = {}  # merged, per name asked
         self._tabled = False
+        self._tabled_libs = 0  # how many of the library modules read (`index.lib_modules`) the tables hold
         self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
         self._constructions: dict[tuple[ClassV, FuncV], list[Caller]] = {}
         # (module, function, bound arguments) of a calling context -> (file, line) of the call that made it
@@ -140,8 +141,8 @@ class Contexts:
             if self.index.class_attr(sub, name) != method:
                 continue
             found = self._calls_named(sub.name.rsplit(".", 1)[-1])
-            out.extend(caller for caller in found[:MAX_CALLERS]
-                       if self.index.resolve(caller.call.func, caller.ctx) == sub)
+            resolve = self._resolver(sub.module)
+            out.extend(caller for caller in found[:MAX_CALLERS] if resolve(caller.call.func, caller.ctx) == sub)
         return out
 
     def _subclasses(self, cls_v: ClassV) -> list[ClassV]:
@@ -169,20 +170,34 @@ class Contexts:
         method of `owner`: also `self.m(...)` in a method of a base class of `owner` (it calls `owner`'s `m` when
         `self` is an object of `owner`; each context of the caller tells)."""
         found = self._calls_named(func.name)
-        return [caller for caller in found[:MAX_CALLERS] if self.index.resolve(caller.call.func, caller.ctx) == fv
+        resolve = self._resolver(fv.module)
+        return [caller for caller in found[:MAX_CALLERS] if resolve(caller.call.func, caller.ctx) == fv
                 or (owner is not None and self._self_call(caller, owner, fv))]
+
+    def _resolver(self, module: str) -> Callable[[ir.Expr | None, Ctx], Value]:
+        """How a call's callee is resolved when asking whether it reaches code of `module`: into installed
+        libraries when `module` is a library's (the project's `users.get_auth_router(backend)` calls the method
+        of the library class `users` is an object of; plain resolution stops at the library's name)."""
+        return self.index.resolve_lib if self.index.is_library(module) else self.index.resolve
 
     def _calls_named(self, name: str) -> list[Caller]:
         """Every call in the project whose called name is `name` (`name(...)`, `x.name(...)`), each with its
         context; the modules not parsed yet that mention `name` are parsed first."""
-        if self._load_pending(name) or not self._tabled:
-            self._table_parsed_modules()  # newly parsed modules may hold such calls
+        if self._load_pending(name) or not self._tabled or self._tabled_libs != len(self.index.lib_modules):
+            self._table_parsed_modules()  # newly parsed (or read) modules may hold such calls
         found = self._calls_by_name.get(name)
         if found is None:
-            found = [caller for facts in self.index.modules
+            found = [caller for facts in self._tabled_modules()
                      for caller in self._call_tables.get(id(facts), {}).get(name, ())]
             self._calls_by_name[name] = found
         return found
+
+    def _tabled_modules(self) -> list[ModuleFacts]:
+        """The project's modules, then the library modules read so far, by name: a library's method delegating
+        to its own function (`FastAPIUsers.get_auth_router` returns `router.auth.get_auth_router(backend, ...)`)
+        is that function's caller, and the router it builds is made once per project call of the method."""
+        libs = [facts for name in sorted(self.index.lib_modules) if (facts := self.index.module(name)) is not None]
+        return [*self.index.modules, *libs]
 
     def _self_call(self, caller: Caller, owner: ClassV, fv: FuncV) -> bool:
         """`self.m(...)` written in a method of a base class of `owner`, or `super().m(...)` in a method of a
@@ -208,7 +223,8 @@ class Contexts:
     def _table_parsed_modules(self) -> None:
         """Add the calls of the modules parsed since the last time (placeholders hold none yet)."""
         self._tabled = True
-        for facts in self.index.modules:
+        self._tabled_libs = len(self.index.lib_modules)
+        for facts in self._tabled_modules():
             if id(facts) in self._call_tables or facts.pending:
                 continue
             table = self._call_tables[id(facts)] = self._calls_by_callee_name(facts)

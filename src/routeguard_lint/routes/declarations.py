@@ -348,7 +348,8 @@ class Declarations:
                     self.decls.append(RouteDecl(router.key, r_methods, r_path.text,
                                                 FuncV(facts.module, func.qualname), f"{facts.module}.{func.qualname}",
                                                 r_deps, facts.path, dec.line, dec.col, dec.end_col, websocket,
-                                                guards=guards, conditions=tests, pattern=_pattern(r_path)))
+                                                guards=guards, conditions=tests, pattern=_pattern(r_path),
+                                                ctx=cctx if cctx.env and cctx.scope == func.parent else None))
 
     def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
                                     dec: Decorator, view: ClassV | None, target: str) -> list[Made]:

@@ -250,7 +250,7 @@ class DependencyTrees:
                                                       isinstance(found.cls, ClassV)):
                 value = found
         if isinstance(value, FuncV):
-            return self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(expr, ctx, value))
+            return self._function_node(value, expr, ctx)
         if isinstance(value, ClassV):
             scheme = self.scheme_class(value)
             if scheme:
@@ -279,46 +279,69 @@ class DependencyTrees:
                 node.arguments = self._receiver_arguments(expr, ctx)
         return node
 
+    def _function_node(self, value: FuncV, expr: ir.Expr, ctx: Ctx) -> DepNode:
+        """The node of a function named as a dependency (`Depends(expr)` read in `ctx`)."""
+        made = self._factory_call(expr, ctx, value)
+        func = self.index.func(value) if made is None and ctx.env else None
+        # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
+        # manager=Depends(get_user_manager))` in a router factory): its defaults are read with them bound
+        where = ctx if func is not None and func.parent is not None and func.parent == ctx.scope else None
+        node = self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(made), where=where)
+        if made is not None and not node.arguments and self.index.is_library(value.module):
+            # a closure a library's factory made (`authenticator.current_user(optional=flag)`): the factory
+            # call's keyword arguments, what a documented model of the factory is matched against
+            node.arguments = self._arguments(made[0], made[1])
+        return node
+
     def _receiver_arguments(self, expr: ir.Expr, ctx: Ctx) -> tuple[tuple[str, object, str], ...]:
         """For a method of an object a library class made, the keyword arguments that made the object
         (`Auth0(auto_error=False).get_user`): what a model's `optional` arguments are matched against."""
         base = self.index.resolve(expr.value, ctx) if isinstance(expr, ir.Attr) else None
         return self._arguments(base.call, Ctx(base.module, base.scope)) if isinstance(base, InstanceV) else ()
 
-    def _closure(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[tuple[str, object], ...]:
-        """When `expr` is (or names) a call of a project factory that returns the closure `value`
-        (`current_user(optional=True)`, `current_active_user = current_user()`): the literal arguments of that
-        call, defaults included, by parameter name. () for anything else."""
-        for _ in range(6):
-            if isinstance(expr, ir.Bound):
-                where = expr.ctx
-                if not isinstance(where, Ctx):
-                    return ()
-                expr, ctx = expr.expr, where
-            elif isinstance(expr, (ir.Name, ir.Attr)):
-                found = self.index.assignment(expr, ctx)
-                if found is None:
-                    return ()
-                expr, ctx = found
-            else:
-                break
-        if not isinstance(expr, ir.Call):
+    def _closure(self, made: tuple[ir.Call, Ctx, FuncV, Func] | None) -> tuple[tuple[str, object], ...]:
+        """For the factory call that made a closure (`_factory_call`): the literal arguments of that call,
+        defaults included, by parameter name. () for anything else."""
+        if made is None:
             return ()
-        factory = self.index.resolve(expr.func, ctx)
-        if not isinstance(factory, FuncV) or factory.module != value.module or \
-                not value.qualname.startswith(factory.qualname + "."):
-            return ()
-        func = self.index.func(factory)
-        if func is None:
-            return ()
+        expr, ctx, factory, func = made
+        method = func.class_name is not None and isinstance(expr.func, ir.Attr)  # `obj.factory(...)`: not `self`
         env = bind_args(func, self.index.spread_kwargs(expr, ctx), ctx, Ctx(factory.module, func.parent),
-                        skip_first=False)
+                        skip_first=method)
         out: list[tuple[str, object]] = []
         for name, bound in env.names.items():
             inner = bound.expr if isinstance(bound, ir.Bound) else bound
             if isinstance(inner, (ir.Const, ir.Str)):
                 out.append((name, inner.value))
         return tuple(sorted(out, key=lambda item: item[0]))
+
+    def _factory_call(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> tuple[ir.Call, Ctx, FuncV, Func] | None:
+        """When `expr` is (or names) a call of a factory that returns the closure `value`
+        (`current_user(optional=True)`, `current_active_user = current_user()`): that call, where it is read,
+        the factory and its definition; None for anything else."""
+        for _ in range(6):
+            if isinstance(expr, ir.Bound):
+                where = expr.ctx
+                if not isinstance(where, Ctx):
+                    return None
+                expr, ctx = expr.expr, where
+            elif isinstance(expr, (ir.Name, ir.Attr)):
+                found = self.index.assignment(expr, ctx)
+                if found is None:
+                    return None
+                expr, ctx = found
+            else:
+                break
+        if not isinstance(expr, ir.Call):
+            return None
+        factory = self.index.resolve(expr.func, ctx)
+        if not isinstance(factory, FuncV) and self.index.is_library(value.module):
+            factory = self.index.resolve_lib(expr.func, ctx)  # a library's factory (`users.current_user(...)`)
+        if not isinstance(factory, FuncV) or factory.module != value.module or \
+                not value.qualname.startswith(factory.qualname + "."):
+            return None
+        func = self.index.func(factory)
+        return (expr, ctx, factory, func) if func is not None else None
 
     def _closure_ctx(self, fv: FuncV, func: Func, closure: tuple[tuple[str, object], ...]) -> Ctx:
         """Where a function's parameter defaults are read: the scope around its `def`; for a closure made by a
@@ -464,11 +487,16 @@ class DependencyTrees:
 
     def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
                       label: str | None = None, closure: tuple[tuple[str, object], ...] = (),
-                      cls: ClassV | None = None) -> DepNode:
+                      cls: ClassV | None = None, where: Ctx | None = None) -> DepNode:
         """The node of a function FastAPI calls: one per function (per factory call, for a closure), per object
         for a callable instance (each construction is its own object, `self` bound to what it was made with),
-        per class for an `__init__` a subclass inherits (its own methods and class attributes are `self`'s)."""
+        per class for an `__init__` a subclass inherits (its own methods and class attributes are `self`'s).
+        `where`: for a route handler defined in a router factory, the context of the factory's call that
+        declared the route (its parameter defaults are read there: `Depends(authenticator.current_user())` with
+        the factory's `authenticator` bound); one node per such call."""
         key: NodeId = ("callable", fv, closure) if closure else ("callable", fv)
+        if where is not None:
+            key = (*key, ("declared in", where))
         if instance is not None:
             key = (*key, ("instance", instance.cls, instance.module, instance.scope, ir.show(instance.call, 400)))
         elif cls is not None and self._sees_subclass(fv, cls):
@@ -491,7 +519,7 @@ class DependencyTrees:
                                                     else (func.class_name or "")))
         # parameter defaults and annotations are evaluated in the scope around the `def` (in `def auth(key: str =
         # Security(key))` the default is the module's `key`), never in the function's own body
-        def_ctx = self._closure_ctx(fv, func, closure)
+        def_ctx = where if where is not None and where.scope == func.parent else self._closure_ctx(fv, func, closure)
         params = func.params
         if self.index.is_library(fv.module) and (func.decorators or any(
                 p.kind in ("vararg", "kwarg") for p in params)):
@@ -690,7 +718,7 @@ class DependencyTrees:
         dependencies (outermost first), the guard decorators and the middleware in front of it."""
         decl = route.decl
         if decl.handler is not None:
-            handler_node = self.callable_node(decl.handler, NodeKind.FUNCTION)
+            handler_node = self.callable_node(decl.handler, NodeKind.FUNCTION, where=decl.ctx)
         else:
             handler_node = self.leaf(("handler", decl.handler_name), decl.handler_name, NodeKind.UNRESOLVED, decl.file,
                                      decl.line)

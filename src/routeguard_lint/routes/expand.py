@@ -36,6 +36,7 @@ class Way:
     app_paths: tuple[str, ...] = ()  # for each of `apps`, the path within that app (Starlette's path less root_path)
     unseen: tuple[str, ...] = ()  # the root's includes into something not known to be a router (`RouterNode`)
     pattern: str = ""  # `full_path` with each part chosen at run time written as its choice's token (Route.pattern)
+    exported: str = ""  # the root is built only to export an OpenAPI document: how (routes/served.py)
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,18 @@ def opaque_decls(opaque: list[OpaqueInclude]) -> list[RouteDecl]:
                       inc.end_col, opaque=True) for inc in opaque]
 
 
-def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[str] | None) -> list[Route]:
+def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[str] | None,
+                  exported: dict[RouterKey, str] | None = None) -> list[Route]:
     """`library_paths`: the files of the library modules read (their routes are listed only where the project
-    includes them), None when no library is read."""
+    includes them), None when no library is read. `exported`: the roots built only to export an OpenAPI
+    document (routes/served.py), each with how: what is reached only through them is not served."""
     routes: list[Route] = []
+    exported = exported or {}
     for decl in unique_decls(decls):
         router = routers.by_key[decl.router]
         in_library = library_paths is not None and decl.file in library_paths
         ways = 0
-        for way in _up(routers, router, Below(decl.path, [], pattern=decl.pattern or decl.path)):
+        for way in _up(routers, router, Below(decl.path, [], pattern=decl.pattern or decl.path), exported):
             ways += 1
             limits.check(ways, len(routes), decl.file, decl.line)
             conditions = way.conditions + decl.conditions
@@ -107,7 +111,9 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
                 decl = replace(decl, file=site[0], line=site[1], col=1, end_col=2)
             routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps, conditions, way.reachable,
                                 mounted=way.mounted, apps=way.apps, app_paths=way.app_paths, opaque=decl.opaque,
-                                unseen=() if way.reachable else way.unseen, pattern=way.pattern))
+                                unseen=() if way.reachable else way.unseen, pattern=way.pattern,
+                                exported=way.exported))
+    routes = _unexported(routes)
     # an include of a router the analysis cannot read, served by an app, may be any router: also one no include
     # seen serves
     unknown = tuple(dict.fromkeys(f"`include_router({r.decl.handler_name})` ({r.decl.file}:{r.decl.line})"
@@ -116,6 +122,16 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
         routes = [replace(r, unseen=tuple(dict.fromkeys((*r.unseen, *unknown)))) if not r.reachable else r
                   for r in routes]
     return _alternatives(routes)
+
+
+def _unexported(routes: list[Route]) -> list[Route]:
+    """Leave out the routes reached only through an app built to export an OpenAPI document whose declaration
+    a served app (or a router never included) has too: they are copies, not routes of their own."""
+    if not any(r.exported for r in routes):
+        return routes
+    kept = {(r.decl.file, r.decl.line, r.decl.handler_name, r.methods) for r in routes if not r.exported}
+    return [r for r in routes if not r.exported or (r.decl.file, r.decl.line, r.decl.handler_name, r.methods)
+            not in kept]
 
 
 def _alternatives(routes: list[Route]) -> list[Route]:
@@ -154,18 +170,19 @@ def _project_site(routers: Routers, node: RouterNode, library_paths: set[str],
     return None
 
 
-def mounts(routers: Routers, mount_decls: list[MountDecl]) -> list[Mount]:
+def mounts(routers: Routers, mount_decls: list[MountDecl], exported: dict[RouterKey, str] | None = None) -> list[Mount]:
     out = []
     for md in unique_mounts(mount_decls):
         owner = routers.by_key[md.owner]
-        for way in _up(routers, owner, Below(md.prefix, [], md.conditions, pattern=md.pattern or md.prefix)):
+        for way in _up(routers, owner, Below(md.prefix, [], md.conditions, pattern=md.pattern or md.prefix),
+                       exported or {}):
             if way.pattern != way.full_path and contradicts(way.conditions):
                 continue
             out.append(Mount(way.full_path, md.label, md.kind, md.path, md.line, way.conditions, way.reachable))
     return sorted(out, key=lambda m: (m.path, m.file, m.line, m.label))
 
 
-def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
+def _up(routers: Routers, node: RouterNode, below: Below, exported: dict[RouterKey, str]) -> Iterator[Way]:
     """Every way up from `node` to a root (a router nothing includes, or one met again)."""
     if len(node.variants) == 1 and node.variants[0].tests:
         # one alternative of a binding, made unlike the others (`if c: api = APIRouter(prefix="/v2")`): what is
@@ -174,10 +191,11 @@ def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
     apps = (*below.apps, node.key) if node.kind is RouterKind.APP else below.apps
     app_paths = (*below.app_paths, node.prefix + below.path) if node.kind is RouterKind.APP else below.app_paths
     if not node.included_by or node.key in below.seen:
+        how = exported.get(node.key, "") if not node.included_by else ""
         for prefix in _choices(node.prefix, node.prefixes):
             yield Way(prefix.text + below.path, node.deps + below.deps, below.conditions + prefix.tests,
-                      node.kind is RouterKind.APP, below.mounted, apps, app_paths, tuple(node.unseen_parents),
-                      prefix.pattern + below.pattern)
+                      node.kind is RouterKind.APP and not how, below.mounted, apps, app_paths,
+                      tuple(node.unseen_parents), prefix.pattern + below.pattern, how)
         return
     seen = below.seen | {node.key}
     for inc in node.included_by:
@@ -190,11 +208,12 @@ def _up(routers: Routers, node: RouterNode, below: Below) -> Iterator[Way]:
             conditions = below.conditions + prefix.tests + inc.conditions
             if inc.mount:
                 # a mounted sub-app keeps its own dependencies, not the parent's (its middleware does apply)
-                for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths, pattern)):
+                for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths, pattern),
+                               exported):
                     yield replace(way, deps=own + below.deps, mounted=True)
             else:
                 yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
-                                                      below.mounted, apps, app_paths, pattern))
+                                                      below.mounted, apps, app_paths, pattern), exported)
 
 
 def _choices(prefix: str, prefixes: tuple[PathChoice, ...]) -> tuple[PathChoice, ...]:

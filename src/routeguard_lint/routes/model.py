@@ -268,6 +268,9 @@ class RouteDecl:
     # run-time choice (`@r.get("/a" if c else "/b")`): its tests
     conditions: tuple[str, ...] = ()
     pattern: str | None = None  # for a path chosen at run time: the choice's token (PathChoice.pattern)
+    # the context the declaration was read in, when it binds the parameters of the function the handler is
+    # defined in (a router factory called with arguments): the handler's parameter defaults are read there
+    ctx: Ctx | None = None
 
 
 class Child(NamedTuple):
@@ -379,6 +382,9 @@ class Route:
     pattern: str = ""
     # for such a route: the full paths of the other alternatives (the app has the route under one of them)
     alternatives: tuple[str, ...] = ()
+    # for a route reached only through an app (or router) built to export an OpenAPI document and never served
+    # (routes/served.py): how it is exported ("`app.openapi()` (file:line)"); the route is not reachable
+    exported: str = ""
 
     def path_in(self, app: RouterKey) -> str:
         """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""

@@ -117,7 +117,7 @@ def check(graph: Graph) -> Iterable[Finding]:
             for child, via in route.root.children:
                 if child.path and child.line:
                     related.append(Related(child.path, child.line, f"{via}: {child.label}"))
-        where = "" if route.reachable else _unreached(route.unseen)
+        where = "" if route.reachable else _unreached(route.unseen, route.exported)
         also = f" (or {' or '.join(route.alternatives)}: its path is chosen at run time)" if route.alternatives else ""
         message = f"{route_label(route)}{also} is not authenticated{where}: {verdict.reason}"
         yield finding(RULE, message, decl.file, decl.line, decl.col, decl.end_col, route=route,
@@ -125,9 +125,12 @@ def check(graph: Graph) -> Iterable[Finding]:
                       key=f"RG001:{route_label(route)}", severity="error" if route.reachable else "warning")
 
 
-def _unreached(unseen: tuple[str, ...]) -> str:
-    """Why an unreachable route is so: never included into an app, when every include of its router was seen;
-    else the includes the analysis could not read that may serve it."""
+def _unreached(unseen: tuple[str, ...], exported: str = "") -> str:
+    """Why an unreachable route is so: only in an app built to export an OpenAPI document; never included into
+    an app, when every include of its router was seen; else the includes the analysis could not read that may
+    serve it."""
+    if exported:
+        return f" (only in an app that is never served: it is built to export an OpenAPI document, {exported})"
     if not unseen:
         return " (its router is never included into an app)"
     more = f" and {len(unseen) - 3} more" if len(unseen) > 3 else ""
