@@ -107,6 +107,8 @@ class Bind:
     value: ir.Expr
     line: int
     conditions: tuple[ir.Expr, ...]  # enclosing `if` tests (and block markers) within the function, outermost first
+    # the innermost block (suite) the binding is written in, numbered in `ModuleFacts.block_ends`; 0 when not known
+    block: int = 0
 
 
 @dataclass(slots=True)
@@ -246,6 +248,10 @@ class ModuleFacts:
     # module-level bindings of names bound more than once, at least once under an `if` (with its tests), in
     # source order: `if settings.AUTH: dep = a` / `else: dep = b` keeps both alternatives
     branches: dict[str, list[Bind]] = field(default_factory=dict)
+    # the last line of each block (the module body, then every indented or one-line suite: `if`/`else` bodies,
+    # loop and `try` bodies, function bodies, ...) by its number (`Bind.block`); entry 0 (no block) is 0. A
+    # binding reaches the code after it up to its block's end, when nothing rebinds the name on the way
+    block_ends: list[int] = field(default_factory=list)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
     global_assigns: dict[str, list[AssignedIn]] = field(default_factory=dict)
     # attribute name -> `obj.attr = value` writes on objects not the function's own (AttrWrite), in source order
@@ -356,6 +362,7 @@ def _reset(facts: ModuleFacts) -> None:
     facts.classes.clear()
     facts.calls.clear()
     facts.comments.clear()
+    facts.block_ends.clear()
 
 
 def __getattr__(name: str) -> Any:

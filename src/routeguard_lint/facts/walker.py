@@ -717,6 +717,10 @@ class _Collector(_Walker):
         self._pending_decorators: list[Decorator] = []  # of the def or class being visited
         self._loop_vars: tuple[LoopVar, ...] = ()  # the `for` loops around the current node
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
+        self._first_blocks: dict[str, int] = {}  # module-level name -> the block of its first binding
+        # the blocks around the current node, innermost last (numbers into `facts.block_ends`; 1 is the module body)
+        self._blocks: list[int] = [1]
+        facts.block_ends[:] = [0, 0]
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
         self._root: cst.Module | None = None  # the module, until `_shadowed_defs` has read it
@@ -973,6 +977,34 @@ class _Collector(_Walker):
         if self.stack and isinstance(self.stack[-1], ClassDef):
             self.stack.pop()
 
+    # -- blocks ----------------------------------------------------------------------------------
+    # Every suite (an indented block or the statements after a colon on the same line) is a block: the code
+    # after a binding in the same block runs after it, with nothing between them but straight-line code of that
+    # block and the blocks nested in it.
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._enter_block()
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave_block()
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._enter_block()
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave_block()
+
+    def _enter_block(self) -> None:
+        self._blocks.append(len(self.f.block_ends))
+        self.f.block_ends.append(self.line)
+
+    def _leave_block(self) -> None:
+        # the line break ending the block's last statement was counted: the block ends on the line before
+        number = self._blocks.pop()
+        self.f.block_ends[number] = max(self.f.block_ends[number], self.line - 1)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self.f.block_ends[1] = max(self.line, 1)
+
     # -- statements ------------------------------------------------------------------------------
     def visit_If_test(self, node: cst.If) -> None:
         pass
@@ -1056,7 +1088,7 @@ class _Collector(_Walker):
     def _flow_bind(self, name: str, value: ir.Expr | None, line: int) -> None:
         func = self._func()
         if func is not None and value is not None and self._class() is None:
-            func.binds.append(Bind(name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions(), self._blocks[-1]))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         func = self._func()
@@ -1087,7 +1119,7 @@ class _Collector(_Walker):
         self._def_before(name, value, func)
         if func is not None:
             func.assigns[name] = value
-            func.binds.append(Bind(name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions(), self._blocks[-1]))
         elif self._in_module_scope():
             tests = tuple(self.conditions)
             first = self._first_tests.get(name)
@@ -1096,10 +1128,12 @@ class _Collector(_Walker):
             if name in self.f.branches or (first is not None and (tests or first or _reads(value, name))):
                 binds = self.f.branches.setdefault(name, [])
                 if not binds:  # the earlier binding, with the tests it was made under
-                    binds.append(Bind(name, self.f.assigns[name], self.f.assign_lines[name], first or ()))
-                binds.append(Bind(name, value, line, tests))
+                    binds.append(Bind(name, self.f.assigns[name], self.f.assign_lines[name], first or (),
+                                      self._first_blocks.get(name, 0)))
+                binds.append(Bind(name, value, line, tests, self._blocks[-1]))
             elif first is None:
                 self._first_tests[name] = tests
+                self._first_blocks[name] = self._blocks[-1]
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
 
@@ -1130,6 +1164,7 @@ class _Collector(_Walker):
             self.f.assigns[name] = ir.Name(renamed)
             self.f.assign_lines[name] = target.line
             self._first_tests[name] = ()
+            self._first_blocks[name] = 0
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self.line
