@@ -15,7 +15,17 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import AttrWrite, Bind, ClassDef, Func, ImportRef, ModuleFacts, Return, is_marker
+from routeguard_lint.facts.extract import (
+    AttrWrite,
+    Bind,
+    ClassDef,
+    Func,
+    ImportRef,
+    ItemWrite,
+    ModuleFacts,
+    Return,
+    is_marker,
+)
 from routeguard_lint.project.arguments import bind_args, free_names, subst
 
 if TYPE_CHECKING:
@@ -320,6 +330,8 @@ class Index:
         self._lib_mode = False
         self._sole: dict[str, dict[str, str]] = {}  # see `_sole_defs`
         self._strings_in_flight: set[tuple[int, Ctx]] = set()  # see `string`
+        # (binding identity) -> (the dict display bound, that display with the items stored into it): `_with_items`
+        self._items_memo: dict[tuple[str, ...], tuple[ir.DictE, ir.Expr]] = {}
 
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
@@ -1807,12 +1819,19 @@ class Index:
                 return pinned[0].value, Ctx(ctx.module, ctx.scope, ctx.env, ctx.depth)
             for func in self.scopes(ctx):
                 if expr.id in func.assigns and not self.never_rebound(func, expr.id, ctx):
-                    return func.assigns[expr.id], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
+                    value = func.assigns[expr.id]
+                    if isinstance(value, ir.DictE) and func.item_writes:
+                        value = self._with_items(("local", ctx.module, func.qualname, expr.id), value,
+                                                 func.item_writes, func.item_only,
+                                                 max(b.line for b in func.binds if b.name == expr.id))
+                    return value, Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
                 if any(p.name == expr.id for p in func.params):
                     bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
                     return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None
 
             return self.module_assignment(facts.module, expr.id)
+        if isinstance(expr, ir.Sub):
+            return self._item_assignment(expr, ctx, depth)
         if isinstance(expr, ir.Attr):
             # `depth`: the steps of the lookup this one is part of (`x = x.loc[i]` reads `x` again)
             base = self.resolve(expr.value, ctx, depth + 1)
@@ -1822,6 +1841,53 @@ class Index:
                     base.key[:1] not in (("self",), ("declared",)):
                 return self.init_assignment(base.cls, expr.attr, base)
         return None
+
+    def _item_assignment(self, expr: ir.Sub, ctx: Ctx, depth: int) -> tuple[ir.Expr, Ctx] | None:
+        """For `table[key]` of a dict display (or a name bound to one, with the items its body stores into it) and a
+        key that resolves to a constant: the expression written for that key, and where to read it. None when a key
+        of the dict cannot be told or none is that key."""
+        if len(expr.index) != 1 or depth > MAX_RESOLVE_DEPTH:
+            return None
+        found = self._literal(expr.value, ctx, depth + 1)
+        if found is None or not isinstance(found[0], ir.DictE):
+            return None
+        container, cctx = found
+        key = self.resolve(expr.index[0], ctx, depth + 1)
+        if not isinstance(key, LiteralV):
+            return None
+        hit: ir.Expr | None = None
+        for k, v in container.items:
+            known = self.resolve(k, cctx, depth + 1) if k is not None else UNKNOWN
+            if not isinstance(known, LiteralV):
+                return None  # a `**spread` or a key not known: it may be the one
+            if type(known.value) is type(key.value) and known.value == key.value:
+                hit = v
+        return (hit, cctx) if hit is not None else None
+
+    def _with_items(self, key: tuple[str, ...], value: ir.DictE, writes: list[ItemWrite], item_only: list[str],
+                    bound: int) -> ir.Expr:
+        """The dict display a name is bound to (on line `bound`), with the items its body stores into it afterwards
+        (`deps = {}` then `deps["auth"] = Depends(verify)`): a later `deps["auth"]` reads what was stored. When that
+        cannot be told (a store under an `if` or in a loop, a key that is no constant, the dict handed to other code
+        or changed otherwise, see `Func.item_only`), an unknown value instead of the display."""
+        name = key[-1]
+        mine = [w for w in writes if w.target == name and w.line > bound]
+        if not mine:
+            return value
+        memo = self._items_memo.get(key)
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        made: ir.Expr
+        if name not in item_only or any(w.conditions or not isinstance(w.key, (ir.Str, ir.Const)) for w in mine):
+            made = ir.Unknown("<dict changed>")
+        else:
+            items = list(value.items)
+            for w in mine:
+                items = [(k, v) for k, v in items if k != w.key]
+                items.append((w.key, w.value))
+            made = ir.DictE(tuple(items))
+        self._items_memo[key] = (value, made)
+        return made
 
     def init_assignment(self, cls_v: ClassV, attr: str, instance: InstanceV) -> tuple[ir.Expr, Ctx] | None:
         """`obj.attr` of an object the project makes (`Cls(...)`, read where the call is written) when its
@@ -1844,7 +1910,11 @@ class Index:
         if facts is None or depth > 10 or (facts.pending and name in self._sole_defs(facts)):
             return None  # (a placeholder's name bound by nothing but a `def` or `class`: no assignment)
         if name in facts.assigns:
-            return facts.assigns[name], Ctx(facts.module)
+            value = facts.assigns[name]
+            if isinstance(value, ir.DictE) and name in facts.item_writes:
+                value = self._with_items(("global", facts.module, name), value, facts.item_writes[name],
+                                         facts.item_only, facts.assign_lines.get(name, 0))
+            return value, Ctx(facts.module)
         if name in facts.functions or name in facts.classes:
             return None
         ref = facts.imports.get(name)

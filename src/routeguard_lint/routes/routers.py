@@ -154,6 +154,8 @@ class Routers:
             if kind is RouterKind.ROUTER else [PathChoice("", (), "")]
         deps: list[DepRef] = []
         plain = f"{owner or ('FastAPI' if kind is RouterKind.APP else 'APIRouter')}(dependencies=)"
+        deps += self.params.unread_item(call.kwarg("dependencies"), ctx, plain, self.index.path_of(ctx.module),
+                                        call.line)
         for item, ictx in self.literals.items_ctx(call.kwarg("dependencies"), ctx):
             origin = f"{ictx.scope} dependencies" if owner and ictx.scope and \
                 ictx.scope.endswith(".__init__") else plain
