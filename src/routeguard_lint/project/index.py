@@ -1846,7 +1846,7 @@ class Index:
         """For `table[key]` of a dict display (or a name bound to one, with the items its body stores into it) and a
         key that resolves to a constant: the expression written for that key, and where to read it. None when a key
         of the dict cannot be told or none is that key."""
-        if len(expr.index) != 1 or depth > MAX_RESOLVE_DEPTH:
+        if len(expr.index) != 1 or depth > MAX_RESOLVE_DEPTH or not self._kept_to_itself(expr.value, ctx, depth):
             return None
         found = self._literal(expr.value, ctx, depth + 1)
         if found is None or not isinstance(found[0], ir.DictE):
@@ -1863,6 +1863,32 @@ class Index:
             if type(known.value) is type(key.value) and known.value == key.value:
                 hit = v
         return (hit, cctx) if hit is not None else None
+
+    def _kept_to_itself(self, holder: ir.Expr, ctx: Ctx, depth: int) -> bool:
+        """`holder` is a dict display, or a name (`table`, `module.table`) bound to one that no code but its own
+        scope's sees or changes (`Func.item_only`, `ModuleFacts.item_only`): its items are what that code wrote."""
+        if isinstance(holder, ir.Bound):
+            assert isinstance(holder.ctx, Ctx)
+            return depth < MAX_RESOLVE_DEPTH and self._kept_to_itself(holder.expr, holder.ctx, depth + 1)
+        if isinstance(holder, ir.DictE):
+            return True
+        facts = self.by_name.get(ctx.module)
+        if isinstance(holder, ir.Attr):
+            base = self.resolve(holder.value, ctx, depth + 1)
+            target = self.by_name.get(base.name) if isinstance(base, ModuleV) else None
+            return target is not None and holder.attr in target.assigns and holder.attr in target.item_only
+        if not isinstance(holder, ir.Name) or facts is None:
+            return False
+        for func in self.scopes(ctx):
+            if holder.id in func.assigns:
+                return holder.id in func.item_only
+            if any(p.name == holder.id for p in func.params):
+                return False
+        if holder.id in facts.assigns:
+            return holder.id in facts.item_only
+        ref = facts.imports.get(holder.id)
+        target = self.by_name.get(ref.module) if ref is not None and ref.name else None
+        return target is not None and ref is not None and ref.name in target.assigns and ref.name in target.item_only
 
     def _with_items(self, key: tuple[str, ...], value: ir.DictE, writes: list[ItemWrite], item_only: list[str],
                     bound: int) -> ir.Expr:
