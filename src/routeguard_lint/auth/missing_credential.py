@@ -681,7 +681,7 @@ class _Walk:
         dict's items are no longer known."""
         value = self.eval(event.expr)
         key = self.eval(event.key)
-        if value.kind != "none" and value.kind != "const" or _has_call(event.expr):
+        if value.kind not in ("none", "const") or _has_call(event.expr):
             self.worked = True
         if CRASH in (value, key) or value.kind == "crash" or key.kind == "crash":
             if sure and self.crash(event.conditions, event.line):
@@ -714,6 +714,15 @@ class _Walk:
             return absent
         value, certain = found
         return value if certain else join(value, absent)
+
+    def _item_get(self, call: ir.Call, base: AV, d: int) -> AV | None:
+        """`ret.get("token")` of a dict the function keeps to itself (`Items`): what its code stored there, else the
+        default; None when the call is no such read."""
+        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and isinstance(base.value, Items) and
+                1 <= len(call.args) <= 2 and not call.kwargs):
+            return None
+        missing = self.eval(call.args[1], d) if len(call.args) == 2 else NONE
+        return self._item_read(base, self.eval(call.args[0], d), missing)
 
     def _store(self, key: tuple[str, object], value: AV) -> None:
         self.out.stored[key] = join(self.out.stored.get(key), value)
@@ -1251,17 +1260,11 @@ class _Walk:
                     return FORGED
                 default = call.arg(1, "default")
                 return self.eval(default, d).tainted() if default is not None else MISSING
-            if f.attr == "get" and isinstance(base.value, Items) and 1 <= len(call.args) <= 2 and not call.kwargs:
-                # `ret.get("token")` of a dict the function keeps to itself: what its code stored there, if anything
-                missing = self.eval(call.args[1], d) if len(call.args) == 2 else NONE
-                known = self._item_read(base, self.eval(call.args[0], d), missing)
-                if known is not None:
-                    return known
             if base == WEBSOCKET and f.attr == "close":
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it
                 return CRASH
-            checked = self._credential_object(base, f.attr)
+            checked = self._item_get(call, base, d) or self._credential_object(base, f.attr)
             if checked is not None:
                 return checked
             if base.kind == "forged":

@@ -1068,13 +1068,16 @@ class Index:
         not one object made alike in each branch."""
         while key and isinstance(key[-1], tuple) and len(key[-1]) == 3 and key[-1][0] == "if":
             key = key[:-1]
-        if len(key) >= 3 and key[0] == "global" and isinstance(key[1], str) and isinstance(key[2], str):
-            module, scope, name, rest = key[1], None, key[2], key[3:]
-        elif len(key) >= 4 and key[0] == "local" and all(isinstance(k, str) for k in key[1:4]):
-            module, scope, name, rest = key[1], key[2], key[3], key[4:]
+        parts: tuple[Hashable, ...]
+        if len(key) >= 3 and key[0] == "global":
+            parts, rest = (key[1], None, key[2]), key[3:]
+        elif len(key) >= 4 and key[0] == "local":
+            parts, rest = key[1:4], key[4:]
         else:
             return False
-        assert isinstance(module, str) and isinstance(name, str) and (scope is None or isinstance(scope, str))
+        module, scope, name = parts
+        if not isinstance(module, str) or not isinstance(name, str) or not (scope is None or isinstance(scope, str)):
+            return False
         line = rest[0] if rest and isinstance(rest[0], int) and not isinstance(rest[0], bool) else None
         memo = ("read-in-branch", module, scope, name, line)
         if memo in self._cache:
@@ -1849,9 +1852,10 @@ class Index:
         if len(expr.index) != 1 or depth > MAX_RESOLVE_DEPTH or not self._kept_to_itself(expr.value, ctx, depth):
             return None
         found = self._literal(expr.value, ctx, depth + 1)
-        if found is None or not isinstance(found[0], ir.DictE):
+        container = found[0] if found is not None else None
+        if found is None or not isinstance(container, ir.DictE):
             return None
-        container, cctx = found
+        cctx = found[1]
         key = self.resolve(expr.index[0], ctx, depth + 1)
         if not isinstance(key, LiteralV):
             return None

@@ -145,9 +145,9 @@ class Params:
         return None
 
     def depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
-        """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call, or a name (or dict item) bound to
-        one (`DependsJwtAuth = Depends(HTTPBearer())` in another module, then `dependencies=[DependsJwtAuth]`),
-        read where that call is written."""
+        """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call, or a name (or a dict's
+        item) bound to one (`DependsJwtAuth = Depends(HTTPBearer())` in another module, then
+        `dependencies=[DependsJwtAuth]`), read where that call is written."""
         if isinstance(item, (ir.Name, ir.Attr, ir.Sub)):  # (`deps["auth"]` of a dict holding `Depends(...)`)
             bound = self.literals.assignment(item, ctx)
             if bound is not None and isinstance(bound.expr, ir.Call):
