@@ -108,7 +108,7 @@ class Inst:
 
 
 @dataclass(frozen=True, slots=True)
-class Items:
+class DictItems:
     """`AV.value` of a dict the walked function made (`ret = {}`) and keeps to itself (`Func.item_only`): what its
     constant keys hold, each with whether it is certainly there (a store under a test that cannot be told may
     not have run)."""
@@ -121,8 +121,8 @@ class Items:
                 return value, certain
         return None
 
-    def stored(self, key: object, value: AV, certain: bool) -> Items:
-        return Items((*((k, v, c) for k, v, c in self.entries if not (type(k) is type(key) and k == key)),
+    def stored(self, key: object, value: AV, certain: bool) -> DictItems:
+        return DictItems((*((k, v, c) for k, v, c in self.entries if not (type(k) is type(key) and k == key)),
                       (key, value, certain)))
 
 
@@ -673,7 +673,7 @@ class _Walk:
                 return value
             entries = [e for e in entries if not (type(e[0]) is type(known.value) and e[0] == known.value)]
             entries.append((known.value, self.eval(item), True))
-        return AV("obj", Items(tuple(entries)), value.taint)
+        return AV("obj", DictItems(tuple(entries)), value.taint)
 
     def _item_stored(self, event: _Event, sure: bool) -> bool:
         """`name[key] = value` (True when computing it certainly raises): into a dict the function keeps to itself
@@ -690,7 +690,7 @@ class _Walk:
                 self.maybe_ended = True
             return False
         held = self.env.get(event.name)
-        if held is None or not isinstance(held.value, Items):
+        if held is None or not isinstance(held.value, DictItems):
             return False
         if key.kind not in ("const", "none"):
             self.env[event.name] = AV("obj", None, held.taint or key.taint or value.taint)
@@ -705,8 +705,8 @@ class _Walk:
 
     def _item_read(self, base: AV, key: AV, missing: AV | None) -> AV | None:
         """`d[key]` (`missing` None: a KeyError without it) or `d.get(key, missing)` of a dict with known items
-        (`Items`); None when the dict or the key is not known."""
-        if not isinstance(base.value, Items) or key.kind not in ("const", "none"):
+        (`DictItems`); None when the dict or the key is not known."""
+        if not isinstance(base.value, DictItems) or key.kind not in ("const", "none"):
             return None
         found = base.value.get(key.value)
         absent = CRASH if missing is None else missing
@@ -716,9 +716,9 @@ class _Walk:
         return value if certain else join(value, absent)
 
     def _item_get(self, call: ir.Call, base: AV, d: int) -> AV | None:
-        """`ret.get("token")` of a dict the function keeps to itself (`Items`): what its code stored there, else the
+        """`ret.get("token")` of a dict the function keeps to itself (`DictItems`): what its code stored there, else the
         default; None when the call is no such read."""
-        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and isinstance(base.value, Items) and
+        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and isinstance(base.value, DictItems) and
                 1 <= len(call.args) <= 2 and not call.kwargs):
             return None
         missing = self.eval(call.args[1], d) if len(call.args) == 2 else NONE
@@ -1202,7 +1202,7 @@ class _Walk:
         value = self.eval(base, d)
         if value.kind in ("crash", "none"):
             return CRASH
-        if isinstance(value.value, Items) and len(expr.index) == 1:
+        if isinstance(value.value, DictItems) and len(expr.index) == 1:
             known = self._item_read(value, self.eval(expr.index[0], d), None)
             if known is not None:
                 return known
