@@ -121,6 +121,25 @@ class Items:
 
 
 @dataclass(frozen=True, slots=True)
+class DictItems:
+    """`AV.value` of a dict the walked function made (`ret = {}`) and keeps to itself (`Func.item_only`): what its
+    constant keys hold, each with whether it is certainly there (a store under a test that cannot be told may
+    not have run)."""
+
+    entries: tuple[tuple[object, AV, bool], ...]  # (key, value, certainly there)
+
+    def get(self, key: object) -> tuple[AV, bool] | None:
+        for k, value, certain in self.entries:
+            if type(k) is type(key) and k == key:
+                return value, certain
+        return None
+
+    def stored(self, key: object, value: AV, certain: bool) -> DictItems:
+        return DictItems((*((k, v, c) for k, v, c in self.entries if not (type(k) is type(key) and k == key)),
+                      (key, value, certain)))
+
+
+@dataclass(frozen=True, slots=True)
 class Carrier:
     """`AV.value` of a request's `headers` / `cookies` mapping handed on as a value (`check(request.headers)`,
     `dict(request.headers)`): reading a credential key from it is reading the credential."""
@@ -575,6 +594,7 @@ class _EventKind(Enum):
     EFFECT = "effect"  # a call statement
     RAISE = "raise"
     RETURN = "return"
+    ITEM = "item"  # name[key] = value
     END = "end"  # falling off the end of the function
 
 
@@ -587,7 +607,8 @@ class _Event:
     kind: _EventKind
     expr: ir.Expr | None  # the value bound, the call, the exception raised, the value returned
     conditions: tuple[ir.Expr, ...]
-    name: str = ""  # the name bound
+    name: str = ""  # the name bound (or stored into)
+    key: ir.Expr | None = None  # the key of an item stored
 
 
 class _Walk:
@@ -688,6 +709,8 @@ class _Walk:
         func = self.func
         events = [*(_Event(b.line, 1, _EventKind.BIND, b.value, b.conditions, b.name) for b in func.binds),
                   *(_Event(e.line, 1, _EventKind.EFFECT, e.call, e.conditions) for e in func.effects),
+                  *(_Event(w.line, 1, _EventKind.ITEM, w.value, w.conditions, w.target, w.key)
+                    for w in func.item_writes),
                   *(_Event(r.line, 2, _EventKind.RAISE, r.exc, r.conditions) for r in func.raises),
                   *(_Event(r.line, 2, _EventKind.RETURN, r.value, r.conditions) for r in func.returns)]
         if len(events) > MAX_EVENTS:
@@ -700,6 +723,8 @@ class _Walk:
         """Walk one event that may be reached (certainly, when `sure`); True when it ends the walk."""
         if event.kind is _EventKind.BIND or event.kind is _EventKind.EFFECT:
             return self._evaluated(event, sure)
+        if event.kind is _EventKind.ITEM:
+            return self._item_stored(event, sure)
         if event.kind is _EventKind.RAISE or self._refusal(event):
             if sure and event.kind is _EventKind.RETURN:  # a returned refusal ends the function, in a `try` too
                 if not self.out.exits:
@@ -735,10 +760,72 @@ class _Walk:
                     self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
             value = UNK
         if event.kind is _EventKind.BIND:
+            if event.name in self.func.item_only and isinstance(event.expr, ir.DictE) and value.kind == "obj":
+                value = self._items(event.expr, value)
             self.env[event.name] = value if sure else join(self.env.get(event.name), value)
             if ".state." in event.name:  # `request.state.user = ...`: what the request carries on
                 self._store(("state", event.name.rsplit(".", 1)[1]), value)
         return False
+
+    def _items(self, expr: ir.DictE, value: AV) -> AV:
+        """A dict display bound to a name the function keeps to itself: its items, when every key is a constant."""
+        entries: list[tuple[object, AV, bool]] = []
+        for key, item in expr.items:
+            known = self.eval(key) if key is not None else UNK
+            if known.kind not in ("const", "none"):
+                return value
+            entries = [e for e in entries if not (type(e[0]) is type(known.value) and e[0] == known.value)]
+            entries.append((known.value, self.eval(item), True))
+        return AV("obj", DictItems(tuple(entries)), value.taint)
+
+    def _item_stored(self, event: _Event, sure: bool) -> bool:
+        """`name[key] = value` (True when computing it certainly raises): into a dict the function keeps to itself
+        the item is stored (under a test that cannot be told, it may be there); for a key that is no constant the
+        dict's items are no longer known."""
+        value = self.eval(event.expr)
+        key = self.eval(event.key)
+        if value.kind not in ("none", "const") or _has_call(event.expr):
+            self.worked = True
+        if CRASH in (value, key) or value.kind == "crash" or key.kind == "crash":
+            if sure and self.crash(event.conditions, event.line):
+                return True
+            if not sure:
+                self.maybe_ended = True
+            return False
+        held = self.env.get(event.name)
+        if held is None or not isinstance(held.value, DictItems):
+            return False
+        if key.kind not in ("const", "none"):
+            self.env[event.name] = AV("obj", None, held.taint or key.taint or value.taint)
+            return False
+        before = held.value.get(key.value)
+        if not sure and before is not None:
+            value, certain = join(before[0], value), before[1]
+        else:
+            certain = sure
+        self.env[event.name] = AV("obj", held.value.stored(key.value, value, certain), held.taint or value.taint)
+        return False
+
+    def _item_read(self, base: AV, key: AV, missing: AV | None) -> AV | None:
+        """`d[key]` (`missing` None: a KeyError without it) or `d.get(key, missing)` of a dict with known items
+        (`DictItems`); None when the dict or the key is not known."""
+        if not isinstance(base.value, DictItems) or key.kind not in ("const", "none"):
+            return None
+        found = base.value.get(key.value)
+        absent = CRASH if missing is None else missing
+        if found is None:
+            return absent
+        value, certain = found
+        return value if certain else join(value, absent)
+
+    def _item_get(self, call: ir.Call, base: AV, d: int) -> AV | None:
+        """`ret.get("token")` of a dict the function keeps to itself (`DictItems`): what its code stored there, else the
+        default; None when the call is no such read."""
+        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and isinstance(base.value, DictItems) and
+                1 <= len(call.args) <= 2 and not call.kwargs):
+            return None
+        missing = self.eval(call.args[1], d) if len(call.args) == 2 else NONE
+        return self._item_read(base, self.eval(call.args[0], d), missing)
 
     def _store(self, key: tuple[str, object], value: AV) -> None:
         self.out.stored[key] = join(self.out.stored.get(key), value)
@@ -1223,6 +1310,10 @@ class _Walk:
         value = self.eval(base, d)
         if value.kind in ("crash", "none"):
             return CRASH
+        if isinstance(value.value, DictItems) and len(expr.index) == 1:
+            known = self._item_read(value, self.eval(expr.index[0], d), None)
+            if known is not None:
+                return known
         if isinstance(value.value, Carrier) and len(expr.index) == 1 and \
                 self._credential_key(value.value.source, expr.index[0]):
             return FORGED if self.flow.present else CRASH  # `headers["authorization"]` of handed-on headers
@@ -1281,7 +1372,7 @@ class _Walk:
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it
                 return CRASH
-            checked = self._credential_object(base, f.attr)
+            checked = self._item_get(call, base, d) or self._credential_object(base, f.attr)
             if checked is not None:
                 return checked
             if base.kind == "forged":

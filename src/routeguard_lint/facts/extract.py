@@ -107,6 +107,19 @@ class Bind:
     value: ir.Expr
     line: int
     conditions: tuple[ir.Expr, ...]  # enclosing `if` tests (and block markers) within the function, outermost first
+    # the innermost block (suite) the binding is written in, numbered in `ModuleFacts.block_ends`; 0 when not known
+    block: int = 0
+
+
+@dataclass(slots=True)
+class ItemWrite:
+    """`name[key] = value`: an item stored in the object a plain name holds (one key, no slice)."""
+
+    target: str
+    key: ir.Expr
+    value: ir.Expr
+    line: int
+    conditions: tuple[ir.Expr, ...]  # enclosing `if` tests and block markers (within the function, if in one)
 
 
 @dataclass(slots=True)
@@ -167,6 +180,12 @@ class Func:
     # of the `for` -> the line after its body. Only a loop over one name, with no `else:`, and no `break`,
     # `continue` or `try` in its own body (which a body walked item by item would misread)
     loops: dict[int, int] = field(default_factory=dict)
+    # `name[key] = value` in the body, in source order (see ItemWrite)
+    item_writes: list[ItemWrite] = field(default_factory=list)
+    # locals last bound to a dict display whose every use in the body (nested functions included) is a binding of
+    # the name, `name[key]` (read or stored), `name.get(...)`, `key in name` or `return name`: no other code can
+    # see or change the dict while the function runs, so its items are what the body stores
+    item_only: list[str] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in
@@ -259,6 +278,15 @@ class ModuleFacts:
     # module-level bindings of names bound more than once, at least once under an `if` (with its tests), in
     # source order: `if settings.AUTH: dep = a` / `else: dep = b` keeps both alternatives
     branches: dict[str, list[Bind]] = field(default_factory=dict)
+    # the last line of each block (the module body, then every indented or one-line suite: `if`/`else` bodies,
+    # loop and `try` bodies, function bodies, ...) by its number (`Bind.block`); entry 0 (no block) is 0. A
+    # binding reaches the code after it up to its block's end, when nothing rebinds the name on the way
+    block_ends: list[int] = field(default_factory=list)
+    # module-level `name[key] = value` (not in a function), by name, in source order
+    item_writes: dict[str, list[ItemWrite]] = field(default_factory=dict)
+    # module-level names last bound to a dict display whose every use in the module is one `Func.item_only` allows
+    # (a function's use counts, but only its reads: an item it stores is a change at run time)
+    item_only: list[str] = field(default_factory=list)
     # `global name` then `name = expr` in a function: name -> [(expr, qualname of the function), ...]
     global_assigns: dict[str, list[AssignedIn]] = field(default_factory=dict)
     # attribute name -> `obj.attr = value` writes on objects not the function's own (AttrWrite), in source order
@@ -370,6 +398,7 @@ def _reset(facts: ModuleFacts) -> None:
     facts.classes.clear()
     facts.calls.clear()
     facts.comments.clear()
+    facts.block_ends.clear()
 
 
 def __getattr__(name: str) -> Any:

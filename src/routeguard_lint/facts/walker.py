@@ -33,6 +33,7 @@ from routeguard_lint.facts.extract import (
     Effect,
     Func,
     ImportRef,
+    ItemWrite,
     LoopVar,
     ModuleFacts,
     Param,
@@ -729,6 +730,16 @@ class _Collector(_Walker):
         # or None, the function it is in]
         self._loop_lines: list[list[int | Func | None]] = []
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
+        self._first_blocks: dict[str, int] = {}  # module-level name -> the block of its first binding
+        # the blocks around the current node, innermost last (numbers into `facts.block_ends`; 1 is the module body)
+        self._blocks: list[int] = [1]
+        # per scope being visited (the module, then each function, innermost last): how often each name occurs,
+        # how often in a form that leaves a dict to the scope (see Func.item_only), and how many of those are
+        # stores or returns (a change or an escape, seen from an enclosing scope)
+        self._uses: list[dict[str, int]] = [{}]
+        self._safe: list[dict[str, int]] = [{}]
+        self._own: list[dict[str, int]] = [{}]
+        facts.block_ends[:] = [0, 0]
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
         self._root: cst.Module | None = None  # the module, until `_shadowed_defs` has read it
@@ -903,12 +914,24 @@ class _Collector(_Walker):
         self.stack.append(func)
         self.cond_depth.append(len(self.conditions))
         self._param_kind = "pos"
+        self._uses.append({})
+        self._safe.append({})
+        self._own.append({})
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         func = self.stack.pop()
         self.cond_depth.pop()
         assert isinstance(func, Func), "a class body ends before the def inside it"
         func.end_line = self.line
+        uses, safe, own = self._uses.pop(), self._safe.pop(), self._own.pop()
+        func.item_only = sorted(n for n, v in func.assigns.items()
+                                if isinstance(v, ir.DictE) and safe.get(n, 0) >= uses.get(n, 0))
+        outer_uses, outer_safe = self._uses[-1], self._safe[-1]
+        for name, count in uses.items():  # the enclosing scopes see this body's uses; its stores change their dicts
+            outer_uses[name] = outer_uses.get(name, 0) + count
+            kept = safe.get(name, 0) - own.get(name, 0)
+            if kept:
+                outer_safe[name] = outer_safe.get(name, 0) + kept
 
     def visit_Decorator_decorator(self, node: cst.Decorator) -> None:
         line = self.line
@@ -984,6 +1007,50 @@ class _Collector(_Walker):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         if self.stack and isinstance(self.stack[-1], ClassDef):
             self.stack.pop()
+
+    # -- blocks ----------------------------------------------------------------------------------
+    # Every suite (an indented block or the statements after a colon on the same line) is a block: the code
+    # after a binding in the same block runs after it, with nothing between them but straight-line code of that
+    # block and the blocks nested in it.
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._enter_block()
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._leave_block()
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._enter_block()
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._leave_block()
+
+    def _enter_block(self) -> None:
+        self._blocks.append(len(self.f.block_ends))
+        self.f.block_ends.append(self.line)
+
+    def _leave_block(self) -> None:
+        # the line break ending the block's last statement was counted: the block ends on the line before
+        number = self._blocks.pop()
+        self.f.block_ends[number] = max(self.f.block_ends[number], self.line - 1)
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self.f.block_ends[1] = max(self.line, 1)
+        uses, safe = self._uses[0], self._safe[0]
+        self.f.item_only = sorted(n for n, v in self.f.assigns.items()
+                                  if isinstance(v, ir.DictE) and safe.get(n, 0) >= uses.get(n, 0))
+
+    # -- how names are used (Func.item_only) -------------------------------------------------------
+    def visit_Name(self, node: cst.Name) -> None:
+        uses = self._uses[-1]
+        uses[node.value] = uses.get(node.value, 0) + 1
+
+    def _item_use(self, name: str, count: int = 1, own: bool = False) -> None:
+        """A use of `name` that leaves the dict it holds to this scope (`count` -1: one that does not)."""
+        safe = self._safe[-1]
+        safe[name] = safe.get(name, 0) + count
+        if own:
+            mine = self._own[-1]
+            mine[name] = mine.get(name, 0) + 1
 
     # -- statements ------------------------------------------------------------------------------
     def visit_If_test(self, node: cst.If) -> None:
@@ -1102,7 +1169,7 @@ class _Collector(_Walker):
     def _flow_bind(self, name: str, value: ir.Expr | None, line: int) -> None:
         func = self._func()
         if func is not None and value is not None and self._class() is None:
-            func.binds.append(Bind(name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions(), self._blocks[-1]))
 
     def visit_Expr(self, node: cst.Expr) -> None:
         func = self._func()
@@ -1133,7 +1200,7 @@ class _Collector(_Walker):
         self._def_before(name, value, func)
         if func is not None:
             func.assigns[name] = value
-            func.binds.append(Bind(name, value, line, self._local_conditions()))
+            func.binds.append(Bind(name, value, line, self._local_conditions(), self._blocks[-1]))
         elif self._in_module_scope():
             tests = tuple(self.conditions)
             first = self._first_tests.get(name)
@@ -1142,10 +1209,12 @@ class _Collector(_Walker):
             if name in self.f.branches or (first is not None and (tests or first or _reads(value, name))):
                 binds = self.f.branches.setdefault(name, [])
                 if not binds:  # the earlier binding, with the tests it was made under
-                    binds.append(Bind(name, self.f.assigns[name], self.f.assign_lines[name], first or ()))
-                binds.append(Bind(name, value, line, tests))
+                    binds.append(Bind(name, self.f.assigns[name], self.f.assign_lines[name], first or (),
+                                      self._first_blocks.get(name, 0)))
+                binds.append(Bind(name, value, line, tests, self._blocks[-1]))
             elif first is None:
                 self._first_tests[name] = tests
+                self._first_blocks[name] = self._blocks[-1]
             self.f.assigns[name] = value
             self.f.assign_lines[name] = line
 
@@ -1176,12 +1245,21 @@ class _Collector(_Walker):
             self.f.assigns[name] = ir.Name(renamed)
             self.f.assign_lines[name] = target.line
             self._first_tests[name] = ()
+            self._first_blocks[name] = 0
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self.line
         value = to_ir(node.value, line)
         for target in node.targets:
             t = target.target
+            if isinstance(t, cst.Name):
+                self._item_use(t.value)
+            elif isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name):
+                self._item_write(t, t.value.value, value, line)
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                for el in t.elements:  # `d["a"], x = ...`: a store not recorded
+                    if isinstance(el.value, cst.Subscript) and isinstance(el.value.value, cst.Name):
+                        self._item_use(el.value.value.value, -1)
             if isinstance(t, cst.Name):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
@@ -1197,6 +1275,21 @@ class _Collector(_Walker):
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
+
+    def _item_write(self, target: cst.Subscript, name: str, value: ir.Expr | None, line: int) -> None:
+        """`name[key] = value`: recorded for the scope it is in (a store into a dict another scope holds changes
+        that scope's dict, see `leave_FunctionDef`)."""
+        self._item_use(name, 0, own=True)  # (the subscript itself counts as an item use, see visit_Subscript)
+        if value is None or self._class() is not None or len(target.slice) != 1 or \
+                not isinstance(target.slice[0].slice, cst.Index):
+            self._item_use(name, -1)  # a slice, several keys, a class body: a store not recorded
+            return
+        key = to_ir(target.slice[0].slice.value, line)
+        func = self._func()
+        if func is not None:
+            func.item_writes.append(ItemWrite(name, key, value, line, self._local_conditions()))
+        else:
+            self.f.item_writes.setdefault(name, []).append(ItemWrite(name, key, value, line, tuple(self.conditions)))
 
     def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> bool:
         """`self.attr = value` in a method of a class: an attribute of its instances (True when it is one)."""
@@ -1229,6 +1322,10 @@ class _Collector(_Walker):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self._item_use(node.target.value)
+        elif isinstance(node.target, cst.Subscript) and isinstance(node.target.value, cst.Name):
+            self._item_use(node.target.value.value, -1)
         if isinstance(node.target, cst.Attribute) and isinstance(node.target.value, cst.Name) and \
                 node.value is not None:
             self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
@@ -1246,6 +1343,8 @@ class _Collector(_Walker):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         target, func = node.target, self._func()
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self._item_use(target.value.value, -1)  # `d["n"] += 1`: a store not recorded
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None and \
                 (func.class_name is None or not func.params or func.params[0].name != target.value.value):
             func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
@@ -1266,7 +1365,14 @@ class _Collector(_Walker):
         if func is not None:
             func.raises.append(Raise(to_ir(node.exc, self.line), self.line, self._local_conditions()))
 
+    def visit_Del(self, node: cst.Del) -> None:
+        target = node.target
+        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self._item_use(target.value.value, -1)  # `del d["a"]`: a change not recorded
+
     def visit_Return(self, node: cst.Return) -> None:
+        if isinstance(node.value, cst.Name):
+            self._item_use(node.value.value, own=True)  # handed to the caller, after the body's last use
         func = self._func()
         if func is not None:
             func.returns.append(Return(to_ir(node.value, self.line), self.line, self._local_conditions()))
@@ -1285,11 +1391,17 @@ class _Collector(_Walker):
                 self._flow_bind(YIELD_BIND, to_ir(node.value, self.line), self.line)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
+        for target in node.comparisons:
+            if isinstance(target.operator, (cst.In, cst.NotIn)) and isinstance(target.comparator, cst.Name):
+                self._item_use(target.comparator.value)  # `"key" in d`
         func = self._func()
         if func is not None:
             func.compares.append(CompareSite(to_ir(node, self.line), self.line, self._local_conditions()))
 
     def visit_Call(self, node: cst.Call) -> None:
+        f = node.func
+        if isinstance(f, cst.Attribute) and f.attr.value == "get" and isinstance(f.value, cst.Name):
+            self._item_use(f.value.value)  # `d.get(key)`
         line = self.line
         call = to_ir(node, line)
         if not isinstance(call, ir.Call):
@@ -1311,6 +1423,8 @@ class _Collector(_Walker):
                                          self._loop_vars))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
+        if isinstance(node.value, cst.Name):
+            self._item_use(node.value.value)  # `d[key]`, read or stored
         func = self._func()
         if func is None:
             return

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import AttrWrite, Bind, ClassDef, Func, ImportRef, ModuleFacts, Return, is_marker
+from routeguard_lint.facts.extract import (
+    AttrWrite,
+    Bind,
+    ClassDef,
+    Func,
+    ImportRef,
+    ItemWrite,
+    ModuleFacts,
+    Return,
+    is_marker,
+)
 from routeguard_lint.project.arguments import bind_args, free_names, subst
 
 if TYPE_CHECKING:
@@ -143,6 +153,27 @@ def _alternatives(name: str, binds: list[Bind]) -> list[Bind] | None:
     return chosen
 
 
+def _reaching(binds: list[Bind], chosen: list[Bind], line: int, ends: list[int]) -> Bind | None:
+    """Of a name's bindings (`binds`; `chosen`: those `resolve` weighs as its value after them), the one the name
+    holds at `line` as Python runs the body: the nearest binding before that line, when it is one of `chosen` and
+    `line` is in its block (or a block nested in it) so nothing rebinds the name between them. None when that
+    cannot be told: no such binding, one on the same line (`x = a; f(x)`), or a later binding in a loop or `try`
+    block that may run before the line is reached again."""
+    bind: Bind | None = None
+    for item in binds:
+        if item.line == line:
+            return None
+        if item.line < line and (bind is None or item.line > bind.line):
+            bind = item
+    if bind is None or not 0 < bind.block < len(ends) or line > ends[bind.block] or \
+            all(item is not bind for item in chosen):
+        return None
+    end = ends[bind.block]
+    if any(line < item.line <= end and any(is_marker(c) for c in item.conditions) for item in binds):
+        return None
+    return bind
+
+
 def _reaches(bind: Bind, conditions: tuple[ir.Expr, ...], k: int, line: int) -> bool:
     """Whether `bind` may have run before the test `conditions[k]` around code at `line` is evaluated: not when
     it is written after that code, nor inside the `if` statement of that test (either branch), nor in a branch
@@ -225,13 +256,16 @@ class Ctx:
     scope: str | None = None  # qualname of the enclosing function
     env: tuple[BoundParam, ...] = ()
     depth: int = 0  # nested calls evaluated to get here (bounded by MAX_CALL_DEPTH)
+    # for code at one place of the body (see `Index.at`): (name, line of the binding of it that reaches that
+    # place), for the names bound under an `if` whose binding in the same block is the one they hold there
+    pins: tuple[tuple[str, int], ...] = ()
 
     def __hash__(self) -> int:
         # a context is a key of most memo tables, and its `env` nests arguments read in other contexts:
         # hashed again on every lookup it is deep, so its hash is computed once (the object is immutable)
         known: int | None = self.__dict__.get("_hash")
         if known is None:
-            known = hash((self.module, self.scope, self.env, self.depth))
+            known = hash((self.module, self.scope, self.env, self.depth, self.pins))
             object.__setattr__(self, "_hash", known)
         return known
 
@@ -296,6 +330,8 @@ class Index:
         self._lib_mode = False
         self._sole: dict[str, dict[str, str]] = {}  # see `_sole_defs`
         self._strings_in_flight: set[tuple[int, Ctx]] = set()  # see `string`
+        # (binding identity) -> (the dict display bound, that display with the items stored into it): `_with_items`
+        self._items_memo: dict[tuple[str, ...], tuple[ir.DictE, ir.Expr]] = {}
 
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
@@ -918,7 +954,10 @@ class Index:
     def branches(self, ctx: Ctx, name: str) -> tuple[list[Bind], Ctx] | None:
         """The bindings of `name` as seen from `ctx` that may each be its value (`if c: x = a` / `else: x = b`,
         in a function or at module level), with the context their values and tests are read in; None when
-        the name has one binding that counts."""
+        the name has one binding that counts. A name `ctx` pins (see `at`) has the one binding reaching there."""
+        pinned = self._pin(ctx, name)
+        if pinned is not None:
+            return [replace(pinned[0], conditions=())], Ctx(ctx.module, ctx.scope, ctx.env, ctx.depth)
         for func in self.scopes(ctx):
             if name in func.assigns:
                 found = self._branches(func, name)
@@ -930,6 +969,144 @@ class Index:
             return None
         chosen = _alternatives(name, facts.branches[name])
         return (chosen, Ctx(ctx.module)) if chosen is not None else None
+
+    def at(self, ctx: Ctx, line: int, expr: ir.Expr | None) -> Ctx:
+        """`ctx` for `expr` written on `line` of the body of its function (or module): each name it reads that is
+        bound there under an `if` (a name `resolve` gives each binding's value) is pinned to its binding that
+        reaches the line (`if web: router = A()` then `register(router)` in the same block: `A()`, not either
+        router). `ctx` itself when no name is."""
+        facts = self.by_name.get(ctx.module)
+        if facts is None or facts.pending or expr is None:
+            return ctx
+        if ctx.scope is None:
+            weighed: Iterable[str] = facts.branches
+        else:
+            func = facts.functions.get(ctx.scope)
+            if func is None:
+                return ctx
+            self._branches(func, "")
+            weighed = self._branch_tables[id(func)][1]
+        if not weighed:
+            return ctx
+        pins = dict(ctx.pins)
+        for name in free_names(expr):
+            if name not in weighed:
+                continue
+            found = self._reaching_bind(ctx, name, line)
+            if found is not None:
+                pins[name] = found[0].line
+        if pins == dict(ctx.pins):
+            return ctx
+        return Ctx(ctx.module, ctx.scope, ctx.env, ctx.depth, tuple(sorted(pins.items())))
+
+    def _reaching_bind(self, ctx: Ctx, name: str, line: int) -> tuple[Bind, list[Bind]] | None:
+        """The binding of `name` in the body `ctx` reads it in that reaches `line` (see `_reaching`), with the
+        bindings `resolve` weighs as its value."""
+        found = self._weighed(ctx, name)
+        if found is None:
+            return None
+        binds, chosen = found
+        facts = self.by_name[ctx.module]
+        bind = _reaching(binds, chosen, line, facts.block_ends)
+        return (bind, chosen) if bind is not None else None
+
+    def _weighed(self, ctx: Ctx, name: str) -> tuple[list[Bind], list[Bind]] | None:
+        """The bindings of `name` in the body `ctx` reads it in (module or function), and those of them `resolve`
+        weighs as its value (`if c: x = a` / `else: x = b`); None when the name is not bound so there, or when code
+        elsewhere may rebind it (`global` or `nonlocal` writes, an import of the same name)."""
+        facts = self.by_name.get(ctx.module)
+        if facts is None or facts.pending or len(facts.block_ends) < 2:
+            return None
+        if ctx.scope is None:
+            binds = facts.branches.get(name)
+            if not binds or name in facts.global_assigns or name in facts.imports:
+                return None
+            chosen = _alternatives(name, binds)
+        else:
+            func = facts.functions.get(ctx.scope)
+            if func is None or name not in func.assigns or name in func.nonlocal_assigns or \
+                    self._nonlocal_writes(ctx.module, ctx.scope, name):
+                return None
+            chosen = self._branches(func, name)
+            binds = [b for b in func.binds if b.name == name] if chosen is not None else []
+        return (binds, chosen) if chosen is not None else None
+
+    def _pin(self, ctx: Ctx, name: str) -> tuple[Bind, list[Bind]] | None:
+        """The binding `ctx` pins `name` to (see `at`), with the bindings `resolve` weighs."""
+        line = next((b for n, b in ctx.pins if n == name), None) if ctx.pins else None
+        found = self._weighed(ctx, name) if line is not None else None
+        if found is None:
+            return None
+        bind = next((b for b in found[1] if b.line == line), None)
+        return (bind, found[1]) if bind is not None else None
+
+    def _pinned(self, name: str, ctx: Ctx, depth: int) -> Value | None:
+        """The value of `name` at the place `ctx` is pinned to: its binding there, with the identity that binding's
+        object has among the name's alternatives (so a router made in one branch is the one object it is)."""
+        found = self._pin(ctx, name)
+        if found is None:
+            return None
+        bind, chosen = found
+        if ctx.scope is None:
+            key: SiteKey = ("global", ctx.module, name) if bind is chosen[-1] else ("global", ctx.module, name,
+                                                                                  bind.line)
+            return self.resolve_assigned(bind.value, Ctx(ctx.module), key, depth)
+        func = self.func(FuncV(ctx.module, ctx.scope))
+        assert func is not None
+        local = Ctx(ctx.module, ctx.scope, ctx.env, ctx.depth)
+        made_in = (ctx.env,) if ctx.env else ()
+        value = self.resolve_assigned(bind.value, local, ("local", ctx.module, ctx.scope, name, bind.line, *made_in),
+                                      depth)
+        if isinstance(value, UnknownV) and name in func.declared:
+            value = self.declared_instance(func.declared[name], local, name, depth)
+        return value
+
+    def read_in_branch(self, key: SiteKey) -> bool:
+        """Whether the object made at allocation site `key`, one alternative of a name bound under `if`s (`if web:
+        router = APIRouter()`), is read through the name in the block of its binding (`register(router)` after
+        it there; `at` pins the name so): each alternative is then its own object, whatever it is given there,
+        not one object made alike in each branch."""
+        while key and isinstance(key[-1], tuple) and len(key[-1]) == 3 and key[-1][0] == "if":
+            key = key[:-1]
+        parts: tuple[Hashable, ...]
+        if len(key) >= 3 and key[0] == "global":
+            parts, rest = (key[1], None, key[2]), key[3:]
+        elif len(key) >= 4 and key[0] == "local":
+            parts, rest = key[1:4], key[4:]
+        else:
+            return False
+        module, scope, name = parts
+        if not isinstance(module, str) or not isinstance(name, str) or not (scope is None or isinstance(scope, str)):
+            return False
+        line = rest[0] if rest and isinstance(rest[0], int) and not isinstance(rest[0], bool) else None
+        memo = ("read-in-branch", module, scope, name, line)
+        if memo in self._cache:
+            return self._cache[memo] == LiteralV(True)
+        found = self._read_in_branch(Ctx(module, scope), name, line)
+        self._cache[memo] = LiteralV(found)
+        return found
+
+    def _read_in_branch(self, ctx: Ctx, name: str, line: int | None) -> bool:
+        weighed = self._weighed(ctx, name)
+        facts = self.by_name.get(ctx.module)
+        if weighed is None or facts is None:
+            return False
+        chosen = weighed[1]
+        bind = chosen[-1] if line is None else next((b for b in chosen if b.line == line), None)
+        if bind is None or not 0 < bind.block < len(facts.block_ends):
+            return False
+        end = facts.block_ends[bind.block]
+        func = facts.functions.get(ctx.scope) if ctx.scope is not None else None
+        reads: list[tuple[int, ir.Expr]] = [(c.line, c) for c in func.calls] if func is not None else \
+            [(site.call.line, site.call) for site in facts.calls if site.scope is None]
+        reads.extend((dec.line, dec.expr) for f in facts.functions.values() if f.parent == ctx.scope
+                     for dec in f.decorators)
+        for at_line, expr in reads:
+            if bind.line < at_line <= end and name in free_names(expr):
+                reaching = self._reaching_bind(ctx, name, at_line)
+                if reaching is not None and reaching[0] is bind:
+                    return True
+        return False
 
     def alternative_of(self, key: SiteKey) -> tuple[SiteKey, tuple[str, ...]] | None:
         """When the object made at allocation site `key` is one of several alternatives of one binding (`if c:
@@ -1111,6 +1288,10 @@ class Index:
         return union(values)
 
     def _name(self, name: str, ctx: Ctx, depth: int) -> Value:
+        if ctx.pins:
+            pinned = self._pinned(name, ctx, depth)
+            if pinned is not None:
+                return pinned
         facts = self.by_name.get(ctx.module)
         if facts is None:  # no function scopes to look in
             return self.global_name(ctx.module, name, depth)
@@ -1636,14 +1817,24 @@ class Index:
             facts = self.by_name.get(ctx.module)
             if facts is None:
                 return None
+            pinned = self._pin(ctx, expr.id)
+            if pinned is not None:
+                return pinned[0].value, Ctx(ctx.module, ctx.scope, ctx.env, ctx.depth)
             for func in self.scopes(ctx):
                 if expr.id in func.assigns and not self.never_rebound(func, expr.id, ctx):
-                    return func.assigns[expr.id], Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
+                    value = func.assigns[expr.id]
+                    if isinstance(value, ir.DictE) and func.item_writes:
+                        value = self._with_items(("local", ctx.module, func.qualname, expr.id), value,
+                                                 func.item_writes, func.item_only,
+                                                 max(b.line for b in func.binds if b.name == expr.id))
+                    return value, Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
                 if any(p.name == expr.id for p in func.params):
                     bound = ctx.bound(func.qualname, expr.id)  # the argument of the call being evaluated
                     return (bound.expr, bound.ctx) if isinstance(bound, ir.Bound) else None
 
             return self.module_assignment(facts.module, expr.id)
+        if isinstance(expr, ir.Sub):
+            return self._item_assignment(expr, ctx, depth)
         if isinstance(expr, ir.Attr):
             # `depth`: the steps of the lookup this one is part of (`x = x.loc[i]` reads `x` again)
             base = self.resolve(expr.value, ctx, depth + 1)
@@ -1653,6 +1844,80 @@ class Index:
                     base.key[:1] not in (("self",), ("declared",)):
                 return self.init_assignment(base.cls, expr.attr, base)
         return None
+
+    def _item_assignment(self, expr: ir.Sub, ctx: Ctx, depth: int) -> tuple[ir.Expr, Ctx] | None:
+        """For `table[key]` of a dict display (or a name bound to one, with the items its body stores into it) and a
+        key that resolves to a constant: the expression written for that key, and where to read it. None when a key
+        of the dict cannot be told or none is that key."""
+        if len(expr.index) != 1 or depth > MAX_RESOLVE_DEPTH or not self._kept_to_itself(expr.value, ctx, depth):
+            return None
+        found = self._literal(expr.value, ctx, depth + 1)
+        container = found[0] if found is not None else None
+        if found is None or not isinstance(container, ir.DictE):
+            return None
+        cctx = found[1]
+        key = self.resolve(expr.index[0], ctx, depth + 1)
+        if not isinstance(key, LiteralV):
+            return None
+        hit: ir.Expr | None = None
+        for k, v in container.items:
+            known = self.resolve(k, cctx, depth + 1) if k is not None else UNKNOWN
+            if not isinstance(known, LiteralV):
+                return None  # a `**spread` or a key not known: it may be the one
+            if type(known.value) is type(key.value) and known.value == key.value:
+                hit = v
+        return (hit, cctx) if hit is not None else None
+
+    def _kept_to_itself(self, holder: ir.Expr, ctx: Ctx, depth: int) -> bool:
+        """`holder` is a dict display, or a name (`table`, `module.table`) bound to one that no code but its own
+        scope's sees or changes (`Func.item_only`, `ModuleFacts.item_only`): its items are what that code wrote."""
+        if isinstance(holder, ir.Bound):
+            assert isinstance(holder.ctx, Ctx)
+            return depth < MAX_RESOLVE_DEPTH and self._kept_to_itself(holder.expr, holder.ctx, depth + 1)
+        if isinstance(holder, ir.DictE):
+            return True
+        facts = self.by_name.get(ctx.module)
+        if isinstance(holder, ir.Attr):
+            base = self.resolve(holder.value, ctx, depth + 1)
+            target = self.by_name.get(base.name) if isinstance(base, ModuleV) else None
+            return target is not None and holder.attr in target.assigns and holder.attr in target.item_only
+        if not isinstance(holder, ir.Name) or facts is None:
+            return False
+        for func in self.scopes(ctx):
+            if holder.id in func.assigns:
+                return holder.id in func.item_only
+            if any(p.name == holder.id for p in func.params):
+                return False
+        if holder.id in facts.assigns:
+            return holder.id in facts.item_only
+        ref = facts.imports.get(holder.id)
+        target = self.by_name.get(ref.module) if ref is not None and ref.name else None
+        return target is not None and ref is not None and ref.name in target.assigns and ref.name in target.item_only
+
+    def _with_items(self, key: tuple[str, ...], value: ir.DictE, writes: list[ItemWrite], item_only: list[str],
+                    bound: int) -> ir.Expr:
+        """The dict display a name is bound to (on line `bound`), with the items its body stores into it afterwards
+        (`deps = {}` then `deps["auth"] = Depends(verify)`): a later `deps["auth"]` reads what was stored. When that
+        cannot be told (a store under an `if` or in a loop, a key that is no constant, the dict handed to other code
+        or changed otherwise, see `Func.item_only`), an unknown value instead of the display."""
+        name = key[-1]
+        mine = [w for w in writes if w.target == name and w.line > bound]
+        if not mine:
+            return value
+        memo = self._items_memo.get(key)
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        made: ir.Expr
+        if name not in item_only or any(w.conditions or not isinstance(w.key, (ir.Str, ir.Const)) for w in mine):
+            made = ir.Unknown("<dict changed>")
+        else:
+            items = list(value.items)
+            for w in mine:
+                items = [(k, v) for k, v in items if k != w.key]
+                items.append((w.key, w.value))
+            made = ir.DictE(tuple(items))
+        self._items_memo[key] = (value, made)
+        return made
 
     def init_assignment(self, cls_v: ClassV, attr: str, instance: InstanceV) -> tuple[ir.Expr, Ctx] | None:
         """`obj.attr` of an object the project makes (`Cls(...)`, read where the call is written) when its
@@ -1675,7 +1940,11 @@ class Index:
         if facts is None or depth > 10 or (facts.pending and name in self._sole_defs(facts)):
             return None  # (a placeholder's name bound by nothing but a `def` or `class`: no assignment)
         if name in facts.assigns:
-            return facts.assigns[name], Ctx(facts.module)
+            value = facts.assigns[name]
+            if isinstance(value, ir.DictE) and name in facts.item_writes:
+                value = self._with_items(("global", facts.module, name), value, facts.item_writes[name],
+                                         facts.item_only, facts.assign_lines.get(name, 0))
+            return value, Ctx(facts.module)
         if name in facts.functions or name in facts.classes:
             return None
         ref = facts.imports.get(name)

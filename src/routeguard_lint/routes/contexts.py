@@ -87,6 +87,9 @@ class Contexts:
         routes were declared and another where it was included (its routes "never included")."""
         if ctx.scope is None or depth >= MAX_CALLER_CHAIN:
             return [ctx]
+        if ctx.pins:  # code at one place of the body (Index.at): the function's contexts, each pinned the same way
+            plain = self.contexts(Ctx(ctx.module, ctx.scope, ctx.env, ctx.depth), names, depth)
+            return [Ctx(c.module, c.scope, c.env, c.depth, ctx.pins) if c.scope == ctx.scope else c for c in plain]
         key = ctx  # a context's callers' contexts are its own, at whatever depth it is asked for
         if key in self._memo:
             return self._memo[key]
@@ -239,8 +242,8 @@ class Contexts:
             for call in owner.calls:
                 name = call.func.id if isinstance(call.func, ir.Name) else \
                     call.func.attr if isinstance(call.func, ir.Attr) else None
-                if name:
-                    table.setdefault(name, []).append(Caller(call, octx))
+                if name:  # (read where it is written: a local bound under an `if` holds its binding there)
+                    table.setdefault(name, []).append(Caller(call, self.index.at(octx, call.line, call)))
                 self._implied(call, owner.assigns, octx, table)
         # module level: the recorded call sites and the right-hand sides of assignments, with the
         # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
@@ -255,7 +258,7 @@ class Contexts:
                 name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
                 if name and call not in seen_calls:
                     seen_calls.add(call)
-                    table.setdefault(name, []).append(Caller(call, Ctx(facts.module)))
+                    table.setdefault(name, []).append(Caller(call, self.index.at(Ctx(facts.module), call.line, call)))
                     self._implied(call, facts.assigns, Ctx(facts.module), table)
         return table
 

@@ -142,7 +142,7 @@ class Declarations:
         for site in facts.calls:
             if site.scope is not None and self._overriding(facts, site.scope):
                 continue  # read for each registration that calls it (`_registered`)
-            ctx = Ctx(facts.module, site.scope)
+            ctx = self.index.at(Ctx(facts.module, site.scope), site.call.line, site.call)
             f = site.call.func
             cls_v = self._self_router_class(f.value, ctx) if isinstance(f, ir.Attr) and site.scope else None
             if cls_v is not None:
@@ -285,11 +285,11 @@ class Declarations:
 
     # -- decorators ------------------------------------------------------------------------------------
     def _decorated(self, facts: ModuleFacts, func: Func, env: Substitution | None = None) -> None:
-        ctx = Ctx(facts.module, func.parent)
         for dec in func.decorators:
             call = subst(dec.expr, env) if env else dec.expr
             if not isinstance(call, ir.Call) or not isinstance(call.func, ir.Attr):
                 continue
+            ctx = self.index.at(Ctx(facts.module, func.parent), dec.line, call)
             if call.func.attr == "middleware":
                 self._middleware_decorator(facts, func, dec, call, ctx)
             elif call.func.attr in ROUTE_DECORATORS:

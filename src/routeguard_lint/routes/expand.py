@@ -98,11 +98,10 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
         for way in _up(routers, router, Below(decl.path, [], pattern=decl.pattern or decl.path), exported):
             ways += 1
             limits.check(ways, len(routes), decl.file, decl.line)
-            conditions = way.conditions + decl.conditions
-            if decl.pattern is not None or way.pattern != way.full_path:
-                if contradicts(conditions):
-                    continue  # one test chose paths at two places (`prefix="/a" if c else ""`, `"/x" if c else "/y"`)
-                conditions = tuple(dict.fromkeys(conditions))
+            # (a test met twice, as the test of a router's binding and of the include in the same branch, is one)
+            conditions = tuple(dict.fromkeys(way.conditions + decl.conditions))
+            if (decl.pattern is not None or way.pattern != way.full_path) and contradicts(conditions):
+                continue  # one test chose paths at two places (`prefix="/a" if c else ""`, `"/x" if c else "/y"`)
             if in_library:
                 # a route a library declares: listed where the project includes it, and only then
                 site = _project_site(routers, router, library_paths or set(), set())

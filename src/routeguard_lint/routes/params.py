@@ -46,12 +46,20 @@ class Params:
     def dep_list(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
         """The `Depends(...)` / `Security(...)` of a `dependencies=[...]` argument, with those chosen by tests
         the analysis cannot decide (`conditional_deps`)."""
-        out: list[DepRef] = []
+        out: list[DepRef] = self.unread_item(expr, ctx, origin, path, line)
         for item, ictx in self.literals.items_ctx(expr, ctx):
             ref = self.depends_call(item, ictx, origin, path, line)
             if ref is not None:
                 out.append(ref)
         return out + self.conditional_deps(expr, ctx, origin, path, line)
+
+    def unread_item(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
+        """`dependencies=table["admin"]` of a table that cannot be read (a dict other code may change, a key only
+        known at run time): one dependency that may be anything, named as written (the route is unverified, not
+        left with no dependencies)."""
+        if isinstance(expr, ir.Sub) and self.literals.assignment(expr, ctx) is None:
+            return [DepRef(ir.Unknown(ir.show(expr)), ctx, origin, path, line)]
+        return []
 
     def conditional_deps(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
         """The dependencies of a `dependencies=` list that are there only under a test the analysis cannot
@@ -137,13 +145,17 @@ class Params:
         return None
 
     def depends_call(self, item: ir.Expr, ctx: Ctx, origin: str, path: str, line: int) -> DepRef | None:
-        """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call, or a name bound to
-        one (`DependsJwtAuth = Depends(HTTPBearer())` in another module, then `dependencies=[DependsJwtAuth]`),
-        read where that call is written."""
-        if isinstance(item, (ir.Name, ir.Attr)):
+        """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call, or a name (or a dict's
+        item) bound to one (`DependsJwtAuth = Depends(HTTPBearer())` in another module, then
+        `dependencies=[DependsJwtAuth]`), read where that call is written."""
+        if isinstance(item, (ir.Name, ir.Attr, ir.Sub)):  # (`deps["auth"]` of a dict holding `Depends(...)`)
             bound = self.literals.assignment(item, ctx)
             if bound is not None and isinstance(bound.expr, ir.Call):
                 item, ctx = bound.expr, bound.ctx
+            elif bound is None and isinstance(item, ir.Sub):
+                # an item of a table that cannot be read (a dict other code may change, a key only known at run
+                # time): a dependency that may be anything, named as written
+                return DepRef(ir.Unknown(ir.show(item)), ctx, origin, path, line)
         if not isinstance(item, ir.Call):
             return None
         callee = external_name(self.index.resolve(item.func, ctx))

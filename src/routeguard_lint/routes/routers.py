@@ -124,7 +124,11 @@ class Routers:
         creation = made.creation
         assert creation is not None
         shape = _shape(creation.call)
+        if self.index.read_in_branch(made.key):
+            return None  # read in its branch: given what that branch gives it, not made alike
         for node in self._bindings.get(group, []):
+            if self.index.read_in_branch(node.key):
+                continue
             if node.kind is not made.kind or node.prefix != made.prefix or node.creation is None or \
                     [c[:2] for c in node.prefixes] != [c[:2] for c in made.prefixes] or \
                     node.creation.cls != creation.cls or _shape(node.creation.call) != shape:
@@ -150,6 +154,8 @@ class Routers:
             if kind is RouterKind.ROUTER else [PathChoice("", (), "")]
         deps: list[DepRef] = []
         plain = f"{owner or ('FastAPI' if kind is RouterKind.APP else 'APIRouter')}(dependencies=)"
+        deps += self.params.unread_item(call.kwarg("dependencies"), ctx, plain, self.index.path_of(ctx.module),
+                                        call.line)
         for item, ictx in self.literals.items_ctx(call.kwarg("dependencies"), ctx):
             origin = f"{ictx.scope} dependencies" if owner and ictx.scope and \
                 ictx.scope.endswith(".__init__") else plain
