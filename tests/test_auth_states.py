@@ -296,7 +296,7 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
                                            "lookup, a dynamic attribute), for app.auth.AuthBearer.__call__; it also "
                                            "gets through where a test the analysis cannot decide, which does not "
                                            "depend on the request, says so: `os.environ.get('APP_AUTHENTICATE') == "
-                                           "'false'` (app/auth.py:42)"),
+                                           "'false'` (app/auth.py:43)"),
         ("GET", "/keys"): ("unverified", "`key_store().active_keys(api_key)` (app/keys.py:15): a value only known at "
                                          "run time (a registry or plugin lookup, a dynamic attribute), for "
                                          "app.auth.api_key_user"),
@@ -305,6 +305,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/profile"): ("protected", "app.auth.token_user"),
         ("GET", "/reports"): ("protected", "app.auth.token_user"),
         ("GET", "/report-keys"): ("protected", "app.auth.report_reader"),
+        # ... and a lookup through a library it knows (`db: Database`, a NewType of sqlite3.Connection)
+        ("GET", "/sessions"): ("protected", "app.auth.session_user"),
     },
     "debug_bypass": {
         # HTTPBasic refuses a request without credentials; a wrong password gets through where DEBUG_MODE says so:
@@ -516,7 +518,7 @@ def test_a_forged_credential_handed_to_code_that_cannot_be_read_leaves_only_the_
     verdicts = {r.full_path: graph.auth.of(r) for r in graph.routes}
     for path in ("/brains", "/keys"):
         assert (verdicts[path].no_credential, verdicts[path].forged) == (Answer.REJECTED, Answer.UNKNOWN)
-    for path in ("/profile", "/reports", "/report-keys"):
+    for path in ("/profile", "/reports", "/report-keys", "/sessions"):
         assert (verdicts[path].no_credential, verdicts[path].forged) == (Answer.REJECTED, Answer.REJECTED)
 
 

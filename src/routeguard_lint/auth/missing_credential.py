@@ -1342,11 +1342,34 @@ class _Walk:
         elif isinstance(target, ClassV):
             why = None
         else:
-            why = self.flow.unreadable(target, call, self.ctx)
+            declared = self._receiver_class(call)
+            why = self.flow.unreadable(declared if declared is not None else target, call, self.ctx)
         if why is None:
             return value
         where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
         return AV("unk", Unread(ir.show(call, 80), where, why), True)
+
+    def _receiver_class(self, call: ir.Call) -> ExternalV | None:
+        """`session.execute(statement)` of a parameter annotated with a library class (`session: AsyncSession`,
+        through a `NewType` alias of it): that class's method, named by the class, which says whose code runs."""
+        f = call.func
+        if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name)):
+            return None
+        param = next((p for p in self.func.params if p.name == f.value.id), None)
+        if param is None or param.annotation is None or f.value.id in self.func.assigns:
+            return None
+        expr: ir.Expr = param.annotation
+        ctx = self.ctx
+        for _ in range(4):
+            value = self.flow.index.resolve(expr, ctx)
+            if isinstance(value, ExternalV):
+                return ExternalV(f"{value.qualname}.{f.attr}")
+            new_type = isinstance(value, InstanceV) and isinstance(value.cls, ExternalV) and \
+                value.cls.qualname in ("typing.NewType", "typing_extensions.NewType")
+            if not isinstance(value, InstanceV) or not new_type or len(value.call.args) != 2:
+                return None
+            expr, ctx = value.call.args[1], Ctx(value.module, value.scope)  # `NewType("S", Base)`: a Base
+        return None
 
     def _call_value(self, call: ir.Call, base: AV, args: list[AV], kwargs: dict[str, AV]) -> AV:
         values = args + list(kwargs.values())
@@ -1481,6 +1504,15 @@ class _Walk:
             found = self.flow.index.class_attr(choice.cls, name)
             method = self.flow.index.func(found) if isinstance(found, FuncV) else None
             if not isinstance(found, FuncV) or method is None or is_abstract(method) or self.depth >= MAX_CALL_DEPTH:
+                if self.flow.present and taint and self.depth < MAX_CALL_DEPTH and \
+                        (not isinstance(found, FuncV) or method is None or is_abstract(method)):
+                    # the method is a library base class's, or abstract: what it makes of the credential is unread
+                    bases = self.flow.index.external_bases(choice.cls)
+                    why = f"{choice.cls.module}.{choice.cls.name}.{name} is inherited from {bases[0]}, library code " \
+                          f"the analysis cannot read" if bases and not isinstance(found, FuncV) else \
+                        f"{choice.cls.module}.{choice.cls.name}.{name} cannot be read"
+                    where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
+                    return AV("unk", Unread(ir.show(call, 80), where, why), True)
                 return AV("unk", None, taint)
             this = AV("obj", Inst(choice.cls, ()), False)
             results.append((choice, self._project_call(call, found, method, args, kwargs, this=this)))
