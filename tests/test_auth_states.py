@@ -39,7 +39,12 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/visits"): ("public", "optional authentication: app.identity.tracked_user returns None"),
         # ... here before anything looks at it: a request without credentials gets to the unreadable call
         ("POST", "/greetings"): ("unverified", "`BACKENDS[backend_name()].resolve(token)`"),
-        ("GET", "/account"): ("protected", "app.identity.strict_user"),
+        # a request without one is refused before the call; a forged token goes to the backend, whose answer decides
+        ("GET", "/account"): ("unverified", "whether one with a forged credential is rejected depends on what code "
+                                            "the analysis cannot read makes of it: `BACKENDS[backend_name()].resolve("
+                                            "token)` (app/identity.py:17)"),
+        # a service token is compared with the configured key first: a forged one is refused before the backend
+        ("GET", "/service"): ("protected", "app.identity.service_user"),
     },
     "state_memo_fresh": {
         # request.state.user is set by the dependency after authenticating and by another route's handler:
