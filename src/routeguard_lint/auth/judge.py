@@ -773,11 +773,6 @@ def forged_unknown(root: DepNode, judgement: Judgement) -> ForgedUnknown:
     return ForgedUnknown() if undecided else ForgedUnknown(tuple(sorted(gates)))
 
 
-def forged_gates(root: DepNode, judgement: Judgement) -> list[str]:
-    """The settings of `forged_unknown` (what RG002 names)."""
-    return list(forged_unknown(root, judgement).gates)
-
-
 def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     """A path that carries a secret (`/checkout/{client_secret}`): a request without it does not reach this
     route at all, and a forged one is rejected when something on the route can reject."""
