@@ -39,7 +39,12 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/visits"): ("public", "optional authentication: app.identity.tracked_user returns None"),
         # ... here before anything looks at it: a request without credentials gets to the unreadable call
         ("POST", "/greetings"): ("unverified", "`BACKENDS[backend_name()].resolve(token)`"),
-        ("GET", "/account"): ("protected", "app.identity.strict_user"),
+        # a request without one is refused before the call; a forged token goes to the backend, whose answer decides
+        ("GET", "/account"): ("unverified", "whether one with a forged credential is rejected depends on what code "
+                                            "the analysis cannot read makes of it: `BACKENDS[backend_name()].resolve("
+                                            "token)` (app/identity.py:17)"),
+        # a service token is compared with the configured key first: a forged one is refused before the backend
+        ("GET", "/service"): ("protected", "app.identity.service_user"),
     },
     "state_memo_fresh": {
         # request.state.user is set by the dependency after authenticating and by another route's handler:
@@ -287,6 +292,27 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
                                          "(app/resolver.py:20)"),
         ("GET", "/version"): ("unprotected", ""),
     },
+    "forged_unreadable_lookup": {
+        # HTTPBearer refuses a request without credentials; a forged token fails the JWT check and goes to a key store
+        # made at run time: whether it is refused is that store's answer (and `APP_AUTHENTICATE=false` takes any)
+        ("GET", "/brains"): ("unverified", "whether one with a forged credential is rejected depends on what code the "
+                                           "analysis cannot read makes of it: `key_store().active_keys(api_key)` "
+                                           "(app/keys.py:15): a value only known at run time (a registry or plugin "
+                                           "lookup, a dynamic attribute), for app.auth.AuthBearer.__call__; it also "
+                                           "gets through where a test the analysis cannot decide, which does not "
+                                           "depend on the request, says so: `os.environ.get('APP_AUTHENTICATE') == "
+                                           "'false'` (app/auth.py:43)"),
+        ("GET", "/keys"): ("unverified", "`key_store().active_keys(api_key)` (app/keys.py:15): a value only known at "
+                                         "run time (a registry or plugin lookup, a dynamic attribute), for "
+                                         "app.auth.api_key_user"),
+        # what routeguard reads rejects a forged credential: jwt.decode, another dependency that decodes it first,
+        # a project table an unknown key is not in
+        ("GET", "/profile"): ("protected", "app.auth.token_user"),
+        ("GET", "/reports"): ("protected", "app.auth.token_user"),
+        ("GET", "/report-keys"): ("protected", "app.auth.report_reader"),
+        # ... and a lookup through a library it knows (`db: Database`, a NewType of sqlite3.Connection)
+        ("GET", "/sessions"): ("protected", "app.auth.session_user"),
+    },
     "debug_bypass": {
         # HTTPBasic refuses a request without credentials; a wrong password gets through where DEBUG_MODE says so:
         # (b) depends on a setting, so the route is not protected, and the reason names the setting and its source
@@ -481,6 +507,24 @@ def test_a_wrong_password_let_through_by_a_setting_leaves_only_the_forged_answer
     for path in ("/bots", "/accounts"):
         assert (verdicts[path].no_credential, verdicts[path].forged) == (Answer.REJECTED, Answer.UNKNOWN)
     assert (verdicts["/orders"].no_credential, verdicts["/orders"].forged) == (Answer.REJECTED, Answer.REJECTED)
+
+
+def test_a_forged_credential_handed_to_code_that_cannot_be_read_leaves_only_the_forged_answer_unknown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request without credentials is refused by HTTPBearer (a); whether a forged one is depends on a key store
+    made at run time (b). A consumer that rejects a forged credential by code routeguard reads keeps (b) rejected."""
+    from routeguard_lint.api import analyze_with_graph
+    from routeguard_lint.auth.judge import Answer
+
+    monkeypatch.chdir(FIXTURES / "forged_unreadable_lookup")
+    monkeypatch.setenv("ROUTEGUARD_NO_CACHE", "1")
+    _result, graph = analyze_with_graph([Path(".")])
+    assert graph.auth is not None
+    verdicts = {r.full_path: graph.auth.of(r) for r in graph.routes}
+    for path in ("/brains", "/keys"):
+        assert (verdicts[path].no_credential, verdicts[path].forged) == (Answer.REJECTED, Answer.UNKNOWN)
+    for path in ("/profile", "/reports", "/report-keys", "/sessions"):
+        assert (verdicts[path].no_credential, verdicts[path].forged) == (Answer.REJECTED, Answer.REJECTED)
 
 
 def test_a_chosen_alternatives_test_is_read_as_the_settings_it_decides(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -352,6 +352,14 @@ class Dynamic:
             return ExternalV(f"{owner.cls.qualname}.{f.attr}")
         return None
 
+    def why(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:
+        """Why the code a call of something other than a project function runs cannot be read (`target`: what
+        `call.func` resolves to), as a site says it; None when it is known not to authenticate (the standard
+        library, the framework, a builtin container's method)."""
+        if self._container_method(call, ctx):
+            return None
+        return self._why(target, call, ctx)
+
     def _why(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:
         """Why a call's target is unknown; None when it is known not to authenticate."""
         member = self._library_member(call, ctx)

@@ -466,7 +466,20 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
         return Verdict(AuthState.PROTECTED, f"{authenticated}; but nothing on the route verifies a credential: one "
                        f"with an arbitrary forged value reaches the handler (RG002)", rejected,
                        Answer.REACHES, chain=labels, scheme=scheme)
-    gated = forged_gates(root, judgement)
+    unknown = forged_unknown(root, judgement)
+    gated = list(unknown.gates)
+    if unknown.unread:
+        # (a) rejected, (b) decided by code the analysis cannot read: unverified, naming it (and any setting that
+        # lets a forged credential through besides)
+        unread = list(unknown.unread)
+        more = f" (and {len(unread) - 2} more)" if len(unread) > 2 else ""
+        also = f"; it also gets through where a test the analysis cannot decide, which does not depend on the " \
+               f"request, says so: {'; '.join(gated[:2])}" if gated else ""
+        also += f" (and {len(gated) - 2} more)" if len(gated) > 2 else ""
+        return Verdict(AuthState.UNVERIFIED, f"a request without credentials is rejected ({authenticated}); whether "
+                       f"one with a forged credential is rejected depends on what code the analysis cannot read "
+                       f"makes of it: " + "; ".join(unread[:2]) + more + also, rejected, Answer.UNKNOWN,
+                       scheme=scheme)
     if gated:
         # (a) rejected, (b) decided by a setting: protected needs both, so the route is unverified, naming it
         more = f" (and {len(gated) - 2} more)" if len(gated) > 2 else ""
@@ -739,27 +752,50 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
     return carries
 
 
-def forged_gates(root: DepNode, judgement: Judgement) -> list[str]:
+@dataclass(frozen=True)
+class ForgedUnknown:
+    """Why what a request with a forged credential meets cannot be told, though one without is rejected: the
+    settings that alone let it through some consumer (`gates`), and the code the analysis cannot read that
+    decides whether a consumer lets it through (`unread`), each with its consumer."""
+
+    gates: tuple[str, ...] = ()
+    unread: tuple[str, ...] = ()
+
+
+def forged_unknown(root: DepNode, judgement: Judgement) -> ForgedUnknown:
     """As `forged_reaches`, but where some consumer lets a forged credential through only on paths chosen by tests
-    that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): those tests, each with its
-    consumer; [] when a consumer rejects such a request, or lets it through on a path the analysis cannot tell
-    anything about, or none is gated."""
-    out: set[str] = set()
+    that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`), or on paths chosen by what code
+    the analysis cannot read made of the credential (`elif await keys.verify(token): return user`). Nothing when a
+    consumer rejects such a request on every path (a readable check: `jwt.decode`, a project function that raises,
+    a lookup in the project's own table), when the route holds code or a check the analysis cannot follow (said
+    elsewhere), or when a consumer lets it through on a path the analysis cannot tell anything about and none is
+    decided by unreadable code."""
+    gates: set[str] = set()
+    unread: dict[str, set[str]] = {}  # the code shown -> the consumers it decides for
+    undecided = False
     for node in walk(root):
         if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
                          NodeKind.REQUEST_USER) or node.calls_unknown:
-            return []
+            return ForgedUnknown()
         facts = judgement.node(node)
         if node is root:
             if facts.carries and facts.forged_rejects:
-                return []
+                return ForgedUnknown()
             continue
         if not facts.carries or facts.forged_sure:
             continue
-        if facts.forged_rejects or not facts.forged_gates:
-            return []
-        out.add(" or ".join(f"`{text}` ({where})" for text, where in facts.forged_gates) + f" for {node.label}")
-    return sorted(out)
+        if facts.forged_rejects:
+            return ForgedUnknown()
+        for u in facts.forged_unread:
+            unread.setdefault(u.shown(), set()).add(node.label)
+        if facts.forged_gates:
+            gates.add(" or ".join(f"`{text}` ({where})" for text, where in facts.forged_gates) + f" for {node.label}")
+        elif not facts.forged_unread:
+            undecided = True
+    if unread:
+        return ForgedUnknown(tuple(sorted(gates)), tuple(f"{shown}, for {listed(sorted(labels), 2)}"
+                                                        for shown, labels in sorted(unread.items())))
+    return ForgedUnknown() if undecided else ForgedUnknown(tuple(sorted(gates)))
 
 
 def _capability(route: Route, nodes: list[DepNode]) -> str | None:

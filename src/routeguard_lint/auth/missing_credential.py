@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
-from routeguard_lint.auth.dynamic import is_abstract
+from routeguard_lint.auth.dynamic import Dynamic, is_abstract
 from routeguard_lint.auth.libraries import Methods, object_model
 from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.settings import EnvironmentFields
@@ -156,6 +156,21 @@ class Memo:
 
 
 @dataclass(frozen=True, slots=True)
+class Unread:
+    """What an unknown value made from the credential comes from, when it is the result of a call the analysis cannot
+    read that was handed the credential (or the request) on the walk of a forged credential (`AV.value` of an
+    "unk"): `key_store.find(token)` of a client made at run time, a library method. Whether a forged credential
+    passes a test of it is that code's answer."""
+
+    call: str  # the call as written, shortened
+    where: str  # "path:line"
+    why: str
+
+    def shown(self) -> str:
+        return f"`{self.call}` ({self.where}): {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     """What an unknown value that does not depend on the request was read from (`AV.value` of an "unk"): the
     expression's text and "path:line"."""
@@ -189,7 +204,16 @@ def join(a: AV | None, b: AV) -> AV:
         return AV("missing", None, True)  # `token = token or ""` on one path, None on the other
     if a.kind in ("const", "obj") and b.kind in ("const", "obj") and a.value is not None and b.value is not None:
         return AV("obj", None, taint)
-    return AV("unk", None, taint)
+    return AV("unk", _unread(a, b), taint)
+
+
+def _unread(*values: AV) -> Unread | None:
+    """The first of `values` made by code the analysis cannot read (see `Unread`), to keep on what is computed from
+    them."""
+    for value in values:
+        if isinstance(value.value, Unread):
+            return value.value
+    return None
 
 
 @dataclass
@@ -206,6 +230,12 @@ class Exit:
     # nothing was done on the way here: no call evaluated, no value computed but constants (the function
     # serves nothing on this path; `if token: serve()` with no token)
     idle: bool = False
+    # on the walk of a forged credential: undecided tests on the way here (or of a refusal that may have ended the
+    # walk before) whose value is what code the analysis cannot read made of the credential (see `Unread`)
+    unread: tuple[Unread, ...] = ()
+    # with `unread`: the settings that, besides, let the request through a helper called on the way (its other
+    # paths are reached only where such a setting says so): (source text, "path:line")
+    opened: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -306,6 +336,7 @@ class Flow:
         self._calls = Calls(index)
         self.environment = EnvironmentFields(index)
         self.provided = ProvidedValues(index)
+        self._dynamic: Dynamic | None = None
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] = {}  # `state_writers`, by attribute
@@ -325,6 +356,14 @@ class Flow:
         # what the walked path already knows of settings that never change once the app runs (the alternative of a
         # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
         self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+
+    def unreadable(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:
+        """Why the code `call` runs cannot be read (library code, a value only known at run time), as the
+        unresolved-call sites say it (`Dynamic.why`); None when it is known (the standard library, the framework,
+        a builtin container's method)."""
+        if self._dynamic is None:
+            self._dynamic = Dynamic(self.index, self._calls)
+        return self._dynamic.why(target, call, ctx)
 
     def state_writers(self, attr: str) -> set[tuple[str, str]]:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
@@ -632,6 +671,9 @@ class _Walk:
         self._input_names: set[str] | None = None  # undecidable tests of raises that may have ended the walk
         self.inputs = inputs  # see Flow.run
         self._last_walk: Outcome | None = None  # the walk of the project function a call just reached
+        # on the walk of a forged credential: what code the analysis cannot read decided on the way (Exit.unread)
+        self.unread: list[Unread] = []
+        self.opened: list[tuple[str, str]] = []  # see Exit.opened
 
     def run(self) -> Outcome:
         events = self._events()
@@ -743,7 +785,8 @@ class _Walk:
         implicit = self.env.get(YIELD_BIND, self.generator_value) if self.func.has_yield else NONE
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
                                    sure=not self.maybe_ended, gates=tuple(self.gated),
-                                   idle=not self.worked and not self.func.has_yield))
+                                   idle=not self.worked and not self.func.has_yield, unread=tuple(self.unread),
+                                   opened=tuple(self.opened) if self.unread else ()))
         return False
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
@@ -756,6 +799,7 @@ class _Walk:
                 return True
             if not sure:
                 self.maybe_ended = True
+                self._unread_on(event.conditions)
                 if value == REFUSED:  # as a `raise` of a refusal under a setting (see `_may_end`)
                     self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
             value = UNK
@@ -840,6 +884,7 @@ class _Walk:
                 return True
             if not sure:
                 self.maybe_ended = True
+                self._unread_on(event.conditions)
             return False
         own = self._gates(event.conditions, event.line)
         # a refusal's setting this return is the other branch of (`if keys: <raise> else: return None`) is named
@@ -847,8 +892,10 @@ class _Walk:
         opposite = {text.removeprefix("not ") if text.startswith("not ") else f"not {text}" for text, _w in own}
         gates = (*(g for g in self.gated if g[0] not in opposite), *own)
         idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
+        unread = [*self.unread, *self._unread_in(event.conditions)] if not sure else self.unread
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
-                                   gates=tuple(dict.fromkeys(gates)), idle=idle))
+                                   gates=tuple(dict.fromkeys(gates)), idle=idle, unread=tuple(dict.fromkeys(unread)),
+                                   opened=tuple(self.opened) if unread else ()))
         if sure:
             return True
         cut = self.maybe_cut
@@ -921,9 +968,29 @@ class _Walk:
         if event.kind is _EventKind.RAISE and refuses(event.expr):
             # a refusal (401) under a setting: what follows is reached only when the setting lets the request on
             self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
+        self._unread_on(event.conditions)
         self.maybe_ended = True
         self._maybe_cut(event.conditions)
         return False
+
+    def _unread_in(self, conds: tuple[ir.Expr, ...]) -> list[Unread]:
+        """On the walk of a forged credential: the tests of `conds` the walk cannot decide whose value code the
+        analysis cannot read made of the credential (`if not await keys.verify(token): raise ...`)."""
+        if not self.flow.present:
+            return []
+        out: list[Unread] = []
+        for c in conds:
+            if not is_marker(c):
+                value = self.eval(c)
+                if value.kind != "crash" and value.truth() is None and isinstance(value.value, Unread) and \
+                        value.value not in out:
+                    out.append(value.value)
+        return out
+
+    def _unread_on(self, conds: tuple[ir.Expr, ...]) -> None:
+        """A refusal (or an exception) that may have ended the walk under `conds`: what follows is reached only
+        where the code the analysis cannot read behind them let the request on."""
+        self.unread.extend(u for u in self._unread_in(conds) if u not in self.unread)
 
     def _gates(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, str]]:
         """The tests of `conds` the walk cannot decide that do not depend on the request or its credentials."""
@@ -1148,7 +1215,13 @@ class _Walk:
         if expr.attr in ("headers", "cookies") and base is REQUEST:
             return AV("obj", Carrier(expr.attr), True)
         if base.kind == "forged":
+            if expr.attr == "scheme":
+                # the scheme of the `Authorization` header (`HTTPAuthorizationCredentials.scheme`) is no secret: the
+                # attacker writes the one the code expects, so a test of it cannot be told from the value
+                return AV("unk", None, True)
             return FORGED  # `credentials.credentials`, `creds.password`: still the attacker's
+        if isinstance(base.value, Unread):
+            return base  # `result.data`: what the unreadable code returned, still
         if isinstance(expr.value, ir.Attr) and expr.value.attr == "state" and base.kind in ("unk", "obj"):
             # `request.state.user`: what a middleware in front of every route stored there for this request, when
             # only middleware sets it (read before anything stored it, it raises AttributeError)
@@ -1224,7 +1297,7 @@ class _Walk:
         if value.kind == "crash":
             return CRASH
         t = value.truth()
-        return AV("unk", None, value.taint) if t is None else AV("const", not t, value.taint)
+        return AV("unk", _unread(value), value.taint) if t is None else AV("const", not t, value.taint)
 
     def _ifexp(self, expr: ir.IfExp, d: int) -> AV:
         test = self.eval(expr.test, d)
@@ -1336,7 +1409,7 @@ class _Walk:
             if key.taint and key.kind in _ABSENT:
                 return CRASH  # a credential table has no entry for a missing (None / "") credential
             taint = taint or key.taint
-        return AV("unk", None, taint)
+        return AV("unk", _unread(value), taint)
 
     def _call(self, call: ir.Call, d: int) -> AV:
         f = call.func
@@ -1451,7 +1524,56 @@ class _Walk:
         return AV("unk", None, whole.taint)
 
     def _callee(self, call: ir.Call, base: AV, args: list[AV], kwargs: dict[str, AV]) -> AV:
-        """A call of what `call.func` resolves to, with its arguments' values."""
+        """A call of what `call.func` resolves to, with its arguments' values. On the walk of a forged credential,
+        an unknown result is marked when code the analysis cannot read made it (see `Unread`): handed the
+        credential (or the request) itself, or computing on what such code returned (`rows.first()`)."""
+        value = self._call_value(call, base, args, kwargs)
+        if not self.flow.present or value.kind != "unk" or value.value is not None:
+            return value
+        values = [*args, *kwargs.values()]
+        found = _unread(base, *values)
+        if found is not None:
+            return AV("unk", found, True)
+        if not any(v.taint for v in values):
+            return value
+        target = self.flow.callee(call, self.ctx, self.func)
+        if isinstance(target, FuncV):
+            callee = self.flow.index.func(target)
+            why = f"{target.module}.{target.qualname} is abstract: the override that runs is the object's class's, " \
+                  f"chosen at run time" if callee is not None and is_abstract(callee) else None
+        elif isinstance(target, ClassV):
+            why = None
+        else:
+            declared = self._receiver_class(call)
+            why = self.flow.unreadable(declared if declared is not None else target, call, self.ctx)
+        if why is None:
+            return value
+        where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
+        return AV("unk", Unread(ir.show(call, 80), where, why), True)
+
+    def _receiver_class(self, call: ir.Call) -> ExternalV | None:
+        """`session.execute(statement)` of a parameter annotated with a library class (`session: AsyncSession`,
+        through a `NewType` alias of it): that class's method, named by the class, which says whose code runs."""
+        f = call.func
+        if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name)):
+            return None
+        param = next((p for p in self.func.params if p.name == f.value.id), None)
+        if param is None or param.annotation is None or f.value.id in self.func.assigns:
+            return None
+        expr: ir.Expr = param.annotation
+        ctx = self.ctx
+        for _ in range(4):
+            value = self.flow.index.resolve(expr, ctx)
+            if isinstance(value, ExternalV):
+                return ExternalV(f"{value.qualname}.{f.attr}")
+            new_type = isinstance(value, InstanceV) and isinstance(value.cls, ExternalV) and \
+                value.cls.qualname in ("typing.NewType", "typing_extensions.NewType")
+            if not isinstance(value, InstanceV) or not new_type or len(value.call.args) != 2:
+                return None
+            expr, ctx = value.call.args[1], Ctx(value.module, value.scope)  # `NewType("S", Base)`: a Base
+        return None
+
+    def _call_value(self, call: ir.Call, base: AV, args: list[AV], kwargs: dict[str, AV]) -> AV:
         values = args + list(kwargs.values())
         taint = any(v.taint for v in values)
         var = self._context_var(call.func.value) if isinstance(call.func, ir.Attr) and \
@@ -1684,6 +1806,15 @@ class _Walk:
             found = self.flow.index.class_attr(choice.cls, name)
             method = self.flow.index.func(found) if isinstance(found, FuncV) else None
             if not isinstance(found, FuncV) or method is None or is_abstract(method) or self.depth >= MAX_CALL_DEPTH:
+                if self.flow.present and taint and self.depth < MAX_CALL_DEPTH and \
+                        (not isinstance(found, FuncV) or method is None or is_abstract(method)):
+                    # the method is a library base class's, or abstract: what it makes of the credential is unread
+                    bases = self.flow.index.external_bases(choice.cls)
+                    why = f"{choice.cls.module}.{choice.cls.name}.{name} is inherited from {bases[0]}, library code " \
+                          f"the analysis cannot read" if bases and not isinstance(found, FuncV) else \
+                        f"{choice.cls.module}.{choice.cls.name}.{name} cannot be read"
+                    where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
+                    return AV("unk", Unread(ir.show(call, 80), where, why), True)
                 return AV("unk", None, taint)
             this = AV("obj", Inst(choice.cls, ()), False)
             results.append((choice, self._project_call(call, found, method, args, kwargs, this=this)))
@@ -1911,12 +2042,24 @@ class _Walk:
             return CRASH  # the project function rejects a missing credential
         if not any(ex.sure for ex in outcome.exits):
             self.maybe_ended = True  # it may raise: what follows is no longer certain
-        if self.here[2] and all(ex.gates for ex in outcome.exits):
+        unread = [u for ex in outcome.exits for u in ex.unread]
+        plain = [ex for ex in outcome.exits if not ex.unread]
+        if self.here[2] and not unread and all(ex.gates for ex in plain):
             # a helper on every path lets the request on only where a setting says so: so does what follows
-            self.gated.extend(g for ex in outcome.exits for g in ex.gates if g not in self.gated)
+            self.gated.extend(g for ex in plain for g in ex.gates if g not in self.gated)
+        elif self.here[2] and unread and all(ex.unread or ex.gates for ex in outcome.exits):
+            # (a forged credential) a helper lets it on only where code the analysis cannot read says so, or where
+            # a setting does: so does what follows
+            self.unread.extend(u for u in unread if u not in self.unread)
+            opened = [g for ex in plain for g in ex.gates] + [g for ex in outcome.exits for g in ex.opened]
+            self.opened.extend(g for g in opened if g not in self.opened)
         if as_object:
             return AV("obj", None, True)
-        return outcome.value().tainted()
+        value = outcome.value().tainted()
+        if unread and value.kind in ("unk", "obj") and value.value is None:
+            # what it returns is decided by what code the analysis cannot read made of the credential
+            return AV("unk", unread[0], True)
+        return value
 
     def _input_params(self, callee: Func, call: ir.Call) -> frozenset[str] | None:
         """The parameters of `callee` whose arguments at `call` are made from this function's inputs (None
@@ -1962,19 +2105,22 @@ class _Walk:
         if result is CRASH:
             return CRASH
         taint = left.taint or right.taint
-        return AV("unk", None, taint) if result is None else AV("const", result, taint)
+        return AV("unk", _unread(left, right), taint) if result is None else AV("const", result, taint)
 
     def _boolop(self, expr: ir.BoolOp, d: int) -> AV:
         unknown = False
         taint = False
         last = UNK
+        unread: Unread | None = None
         stop = expr.op == "or"  # `or` stops at the first true value, `and` at the first false one
         for part in expr.values:
             value = self.eval(part, d)
             if value.kind == "crash":
-                return UNK if unknown else CRASH
+                return AV("unk", unread) if unknown else CRASH
             taint = taint or value.taint
             t = value.truth()
+            if t is None and unread is None:
+                unread = _unread(value)
             if t is stop:
                 if unknown and t is False:
                     # `setting and compare_digest("", secret)`: whichever value it is, it is false
@@ -1986,7 +2132,7 @@ class _Walk:
             if t is None:
                 unknown = True
             last = value
-        return AV("unk", None, taint) if unknown else last.tainted(taint)
+        return AV("unk", unread, taint) if unknown else last.tainted(taint)
 
 
 # A refusal for lack of authentication: a 401 in the raise (RFC 9110: the request lacks valid credentials),

@@ -42,6 +42,7 @@ from routeguard_lint.auth.missing_credential import (
     Items,
     Memo,
     Outcome,
+    Unread,
     join,
 )
 from routeguard_lint.facts import ir
@@ -91,8 +92,12 @@ class NodeAuth:
     forged_value: object = None
     forged_exit: Exit | None = None
     # a request with a forged credential gets through only on paths chosen by tests the analysis cannot decide
-    # and that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): (source text, "path:line")
+    # and that do not depend on the request (`if not ok and not DEBUG_MODE: raise ...`): (source text, "path:line");
+    # the paths that `forged_unread` decides aside
     forged_gates: tuple[tuple[str, str], ...] = ()
+    # a request with a forged credential gets through on paths chosen by what code the analysis cannot read made of
+    # the credential (`elif await keys.verify_api_key(token): return ...`, a key store made at run time): that code
+    forged_unread: tuple[Unread, ...] = ()
     # optional request inputs (query / header / cookie parameters not named like a credential) without which the
     # request without credentials is rejected: it gets through only by supplying one of them
     alternative: tuple[str, ...] = ()
@@ -220,7 +225,13 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     facts.carries = True
     facts.forged_rejects = not outcome.passes or _idle(node, outcome, reads)
     sure = [ex for ex in outcome.exits if ex.sure]
-    facts.forged_gates = gates(outcome) if not facts.forged_rejects and not sure else ()
+    if not facts.forged_rejects and not sure:
+        plain = [ex for ex in outcome.exits if not ex.unread]
+        facts.forged_gates = gates(Outcome(exits=plain)) if plain else ()
+        facts.forged_unread = tuple(dict.fromkeys(u for ex in outcome.exits for u in ex.unread))
+        if facts.forged_unread:  # the settings that let it through a helper besides
+            facts.forged_gates = tuple(dict.fromkeys([*facts.forged_gates,
+                                                      *(g for ex in outcome.exits for g in ex.opened)]))
     facts.forged_sure = bool(sure)
     facts.forged_exit = sure[0] if sure else None
     value: AV | None = None

@@ -201,7 +201,8 @@ def _after(node: DepNode, graph: Graph, judgement: Judgement) -> str:
     gates = sorted({f"`{text}` ({where})" for root in roots.values()
                     for text, where in judgement.node(root).forged_gates})
     how = f"only where a setting says so: {' or '.join(gates[:2])}" if gates and all(
-        judgement.node(root).forged_gates for root in roots.values()) else "on a path the analysis cannot decide"
+        judgement.node(root).forged_gates and not judgement.node(root).forged_unread for root in roots.values()) \
+        else "on a path the analysis cannot decide"
     return f"after it only the handler ({', '.join(handlers[:2])}{more}), which gets what it returns, could " \
            f"reject the request, {how}"
 
