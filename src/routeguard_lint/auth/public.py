@@ -692,7 +692,9 @@ class Public:
         self._issues[fv] = False
         func = self.index.func(fv)
         found = False
-        if func is not None and depth <= MAX_CALL_DEPTH:
+        if func is not None and func.session_writes:
+            found = True  # `request.session["user"] = ...`: SessionMiddleware signs it into the session cookie
+        elif func is not None and depth <= MAX_CALL_DEPTH:
             ctx = Ctx(fv.module, func.qualname)
             targets = [self.calls.callee(call, ctx, func) for call in func.calls]
             # a function that hashes a password draws its salt from `secrets.token_hex()`: kept, not handed out

@@ -160,6 +160,8 @@ class Func:
     # `name.attr` of every `name.attr = value` (`+=`, annotated) on an object other than the method's own `self`
     # (`state.initialized = True`): an attribute of a shared object this function changes at run time
     attr_writes: list[str] = field(default_factory=list)
+    # lines of `request.session[key] = value`: the function stores a value in the signed session cookie
+    session_writes: list[int] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in

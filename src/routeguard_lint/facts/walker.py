@@ -720,6 +720,8 @@ class _Collector(_Walker):
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
         self._root: cst.Module | None = None  # the module, until `_shadowed_defs` has read it
+        # ids of the subscriptions written or deleted (`request.session["user"] = ...`, `del x[k]`): no reads
+        self._stored: set[int] = set()
 
     def walk(self, root: cst.CSTNode) -> None:
         # only a name defined twice can shadow (`def` and its name are one token pair in any source); else the
@@ -1136,6 +1138,9 @@ class _Collector(_Walker):
         value = to_ir(node.value, line)
         for target in node.targets:
             t = target.target
+            if isinstance(t, cst.Subscript):
+                self._stored.add(id(t))
+                self._session_write(t)
             if isinstance(t, cst.Name):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
@@ -1181,6 +1186,9 @@ class _Collector(_Walker):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
+        if isinstance(node.target, cst.Subscript):
+            self._stored.add(id(node.target))
+            self._session_write(node.target)
         if isinstance(node.target, cst.Attribute) and isinstance(node.target.value, cst.Name) and \
                 node.value is not None:
             self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
@@ -1262,9 +1270,23 @@ class _Collector(_Walker):
                                          len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1,
                                          self._loop_vars))
 
+    def _session_write(self, target: cst.Subscript) -> None:
+        """`request.session[key] = value`: the function stores a value in the session (a cookie SessionMiddleware
+        signs), which is how a handler signs a user in."""
+        func = self._func()
+        if func is not None and isinstance(target.value, cst.Attribute) and target.value.attr.value == "session":
+            func.session_writes.append(self.line)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else ()
+        for t in [node.target, *(el.value for el in targets)]:
+            if isinstance(t, cst.Subscript):
+                self._stored.add(id(t))
+
     def visit_Subscript(self, node: cst.Subscript) -> None:
         func = self._func()
-        if func is None:
+        if func is None or id(node) in self._stored:
+            # `request.session["user"] = ...` (or `del`) writes the key: it reads no credential from the request
             return
         value = node.value
         if isinstance(value, cst.Attribute) and value.attr.value in ("headers", "cookies", "session"):

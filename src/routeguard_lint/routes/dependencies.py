@@ -32,6 +32,7 @@ from routeguard_lint.routes.model import (
     ParamKind,
     ParamSource,
     Route,
+    RouteDecl,
     walk,
 )
 from routeguard_lint.routes.params import Params
@@ -248,7 +249,8 @@ class DependencyTrees:
                                                       isinstance(found.cls, ClassV)):
                 value = found
         if isinstance(value, FuncV):
-            return self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(expr, ctx, value))
+            return self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(expr, ctx, value),
+                                      def_ctx=self._defined_in(value, ctx))
         if isinstance(value, ClassV):
             scheme = self.scheme_class(value)
             if scheme:
@@ -462,11 +464,13 @@ class DependencyTrees:
 
     def callable_node(self, fv: FuncV, kind: NodeKind, instance: InstanceV | None = None,
                       label: str | None = None, closure: tuple[tuple[str, object], ...] = (),
-                      cls: ClassV | None = None) -> DepNode:
+                      cls: ClassV | None = None, def_ctx: Ctx | None = None) -> DepNode:
         """The node of a function FastAPI calls: one per function (per factory call, for a closure), per object
         for a callable instance (each construction is its own object, `self` bound to what it was made with),
         per class for an `__init__` a subclass inherits (its own methods and class attributes are `self`'s)."""
         key: NodeId = ("callable", fv, closure) if closure else ("callable", fv)
+        if def_ctx is not None:
+            key = (*key, ("declared", def_ctx))
         if instance is not None:
             key = (*key, ("instance", instance.cls, instance.module, instance.scope, ir.show(instance.call, 400)))
         elif cls is not None and self._sees_subclass(fv, cls):
@@ -489,7 +493,7 @@ class DependencyTrees:
                                                     else (func.class_name or "")))
         # parameter defaults and annotations are evaluated in the scope around the `def` (in `def auth(key: str =
         # Security(key))` the default is the module's `key`), never in the function's own body
-        def_ctx = self._closure_ctx(fv, func, closure)
+        def_ctx = def_ctx or self._closure_ctx(fv, func, closure)
         params = func.params
         if self.index.is_library(fv.module) and (func.decorators or any(
                 p.kind in ("vararg", "kwarg") for p in params)):
@@ -678,7 +682,7 @@ class DependencyTrees:
         dependencies (outermost first), the guard decorators and the middleware in front of it."""
         decl = route.decl
         if decl.handler is not None:
-            handler_node = self.callable_node(decl.handler, NodeKind.FUNCTION)
+            handler_node = self.callable_node(decl.handler, NodeKind.FUNCTION, def_ctx=self._declared_in(decl))
         else:
             handler_node = self.leaf(("handler", decl.handler_name), decl.handler_name, NodeKind.UNRESOLVED, decl.file,
                                      decl.line)
@@ -704,6 +708,25 @@ class DependencyTrees:
             for node in walk(root):
                 node.websocket_only = False
         return root
+
+    def _declared_in(self, decl: RouteDecl) -> Ctx | None:
+        """Where the handler's parameter defaults are evaluated when it is defined inside the function whose call
+        the declaration was read for (see `_defined_in`)."""
+        return self._defined_in(decl.handler, decl.ctx) if decl.handler is not None and decl.ctx is not None \
+            else None
+
+    def _defined_in(self, fv: FuncV, ctx: Ctx) -> Ctx | None:
+        """Where the parameter defaults of `fv` are evaluated when it is defined inside the function whose call
+        `ctx` reads (`def make_router(authenticator): ... @router.get("/x") async def x(claims =
+        Depends(authenticator))`, or a dependency `def check(claims = Depends(authenticator))` defined there):
+        that function's scope with the call's arguments bound, as Python evaluates them when the factory runs.
+        None for a function defined elsewhere, or a context that binds nothing."""
+        if not ctx.env or ctx.scope is None or fv.module != ctx.module or not fv.qualname.startswith(ctx.scope + "."):
+            return None
+        func = self.index.func(fv)
+        if func is None or func.parent is None:
+            return None
+        return ctx if func.parent == ctx.scope else Ctx(ctx.module, func.parent, ctx.env, ctx.depth)
 
     def token_urls(self) -> list[str]:
         """tokenUrl of every OAuth2PasswordBearer declared at module level in the project, and of every scheme

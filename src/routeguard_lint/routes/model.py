@@ -268,6 +268,9 @@ class RouteDecl:
     # run-time choice (`@r.get("/a" if c else "/b")`): its tests
     conditions: tuple[str, ...] = ()
     pattern: str | None = None  # for a path chosen at run time: the choice's token (PathChoice.pattern)
+    # the context the declaration was read in (a router factory's parameters bound to one call's arguments):
+    # a handler defined in that function has its parameter defaults evaluated there (`Depends(authenticator)`)
+    ctx: Ctx | None = None
 
 
 class Child(NamedTuple):
