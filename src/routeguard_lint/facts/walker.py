@@ -1167,7 +1167,17 @@ class _Collector(_Walker):
         cls = self.f.classes.get(func.class_name)
         if cls is None:
             return True
-        if attr not in cls.instance_attrs or func.name == "__init__":
+        earlier = cls.instance_attrs.get(attr)
+        conditions = self._local_conditions()
+        if earlier is not None and earlier.function == func.qualname and conditions:
+            # `self.offline = flag` ... `if self.offline and not inline: self.offline = False`: either value
+            # afterwards, as the tests decide (a block that is not an `if`, or a test reading the attribute
+            # itself, decides nothing)
+            own = f"{owner}.{attr}"
+            test = ir.Unknown("<if>") if any(is_marker(c) or own in ir.show(c, 400) for c in conditions) else \
+                conditions[0] if len(conditions) == 1 else ir.BoolOp("and", conditions)
+            cls.instance_attrs[attr] = AssignedIn(ir.IfExp(test, value, earlier.value), func.qualname)
+        elif attr not in cls.instance_attrs or func.name == "__init__":
             cls.instance_attrs[attr] = AssignedIn(value, func.qualname)
         return True
 
