@@ -276,6 +276,8 @@ class Public:
         self._endpoints: dict[FuncV, str | None] = {}
         self._visited_skips = 0
         self.exchange = CodeExchange(index, calls)
+        # handler -> the health segment of a path it is registered on (computed once, when first asked)
+        self._probes: dict[FuncV, str] | None = None
 
     # -- public by design ------------------------------------------------------------------------------
     def reason(self, route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
@@ -300,6 +302,9 @@ class Public:
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
+        probe = self._probe_handler(route)
+        if probe is not None:
+            return f"liveness/readiness endpoint: its handler also serves {probe}"
         if ".well-known" in segments:  # under an issuer's or a mounted app's prefix too (RFC 8414, OIDC discovery)
             return "well-known discovery document (RFC 8615: /.well-known/...)"
         if root is not None and root.func is not None and root.func_module is not None and \
@@ -311,6 +316,20 @@ class Public:
                 return f"OAuth authorization endpoint: {endpoint} takes an authorization request " \
                        f"(response_type, client_id, redirect_uri) and answers with a redirect"
         return None
+
+    def _probe_handler(self, route: Route) -> str | None:
+        """The health path (`/healthcheck`) the route's handler is also registered on (`@app.get("/healthcheck")`
+        stacked on `@app.get("/")`): the same probe, whatever the other paths say."""
+        handler = route.decl.handler
+        if handler is None:
+            return None
+        if self._probes is None:
+            self._probes = {}
+            for other in self.routes:
+                found = [s for s in _segments(other.full_path) if s in HEALTH_SEGMENTS]
+                if found and other.decl.handler is not None:
+                    self._probes.setdefault(other.decl.handler, other.full_path)
+        return self._probes.get(handler)
 
     def flow_reason(self, route: Route) -> str | None:
         """Public when nothing on the route reads a credential: a credential flow (login, registration,
