@@ -50,6 +50,7 @@ from routeguard_lint.vocabulary import (
     REFRESH_TOKEN_FIELD,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
+    VERIFYING_CALLS,
     last_name,
 )
 
@@ -123,6 +124,18 @@ def _body_keys(root: DepNode) -> list[tuple[str, str]]:
         if isinstance(value.value, ir.Name) and value.value.id in bodies and len(value.index) == 1 and \
                 isinstance(value.index[0], ir.Str):
             out.append((value.index[0].value, bodies[value.value.id]))
+    return out
+
+
+def _names(expr: ir.Expr, depth: int = 0) -> set[str]:
+    """The names read inside an expression."""
+    if isinstance(expr, ir.Name):
+        return {expr.id}
+    if depth > 40:
+        return set()
+    out: set[str] = set()
+    for child in ir.children(expr):
+        out |= _names(child, depth + 1)
     return out
 
 
@@ -360,6 +373,10 @@ class Public:
                     continue
                 flow = "token refresh" if REFRESH_FIELD.match(name) else "e-mail verification or one-time code"
                 return f"credential flow ({flow}): takes '{name}' in the request body and hands it to `{handed}`"
+            verified = self._verified_body_token(root, fv)
+            if verified is not None:
+                return f"sign-in with an identity provider's token: hands what the request body carries to " \
+                       f"`{verified}` and issues a token or session"
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"
@@ -375,6 +392,34 @@ class Public:
             step = self._presession(route, FuncV(root.func_module, root.func.qualname))
             if step is not None:
                 return step
+        return None
+
+    def _verified_body_token(self, root: DepNode, fv: FuncV) -> str | None:
+        """The verifying library call (`id_token.verify_oauth2_token(credential, ...)`, `jwt.decode(...)`) the
+        handler hands a value from the request body to (a body parameter, or what it reads from the body it parses
+        itself, through the locals bound from it), when it then issues a token or starts a session: a sign-in
+        with an identity provider's token (Google One Tap), public by design. None otherwise."""
+        func = root.func
+        if func is None:
+            return None
+        requests = {s.param.name for s in root.params if s.kind is ParamKind.REQUEST}
+        carried = {s.param.name for s in root.params if s.kind in (ParamKind.BODY, ParamKind.FORM)}
+        for bind in func.binds:  # in source order: what is bound from the body, or from such a name
+            value = bind.value
+            parsed = isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and \
+                value.func.attr in ("json", "form") and isinstance(value.func.value, ir.Name) and \
+                value.func.value.id in requests
+            if parsed or _names(value) & carried:
+                carried.add(bind.name)
+        if not carried:
+            return None
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            if not any(_names(arg) & carried for arg in (*call.args, *(v for _k, v in call.kwargs))):
+                continue
+            target = self.calls.callee(call, ctx, func)
+            if isinstance(target, ExternalV) and VERIFYING_CALLS.match(target.qualname) and self.issues_token(fv):
+                return ir.show(call.func, 60)
         return None
 
     def _login(self, root: DepNode) -> str | None:
