@@ -28,6 +28,7 @@ from routeguard_lint.auth.optional_auth import (
     NodeAuth,
     anonymous_requests,
     branches_on,
+    branches_on_user,
     make_flow,
     optional_params,
 )
@@ -548,10 +549,8 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
                        "test the analysis cannot decide, which does not depend on the request: " + gated,
                        Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    branch = branches_on(root.func, optional_params(root, judgement.nodes))
-    if branch:
-        reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
-                 f"without credentials"
+    reason = _branches_on_missing(root, judgement)
+    if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     designed = _alternative(deps, judgement, scheme) or _state_memo(deps, judgement, scheme) or \
         _optional(root, judgement, scheme)
@@ -575,6 +574,20 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         not any(judgement.node(n).carries for n in deps) else Answer.UNKNOWN
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
                    forged, scheme=scheme)
+
+
+def _branches_on_missing(root: DepNode, judgement: Judgement) -> str | None:
+    """Optional authentication: the handler branches on what a request without credentials gives it (the `None`
+    of an optional dependency, or `request.user.is_authenticated` as AuthenticationMiddleware set it)."""
+    branch = branches_on(root.func, optional_params(root, judgement.nodes))
+    if branch:
+        return f"optional authentication: the handler branches on '{branch}', which is None for a request " \
+               f"without credentials"
+    user = branches_on_user(root)
+    if user:
+        return f"optional authentication: the handler branches on '{user}', which Starlette's " \
+               f"AuthenticationMiddleware sets false for a request without credentials"
+    return None
 
 
 def _explicit_default(exit_: Exit) -> bool:

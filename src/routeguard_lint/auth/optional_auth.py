@@ -635,6 +635,51 @@ def branches_on(func: Func | None, names: list[str]) -> str | None:
     return None
 
 
+def branches_on_user(root: DepNode) -> str | None:
+    """`request.user.is_authenticated` when the route handler tests it (an `if`, or a conditional expression it
+    binds or returns: `user = request.user.object if request.user.is_authenticated else None`) on its request
+    parameter: what Starlette's AuthenticationMiddleware sets, false for a request without credentials. A
+    handler that branches on it without rejecting serves both: optional authentication."""
+    func = root.func
+    requests = {s.param.name for s in root.params if s.kind is ParamKind.REQUEST}
+    if func is None or not requests:
+        return None
+    tests: list[ir.Expr] = [t for t in func.block_tests() if not is_marker(t)]
+    tests += _conditional_tests([*(b.value for b in func.binds),
+                                 *(r.value for r in func.returns if r.value is not None)])
+    for test in tests:
+        found = _user_tested(test, requests)
+        if found is not None:
+            return found
+    return None
+
+
+def _conditional_tests(exprs: list[ir.Expr], depth: int = 0) -> list[ir.Expr]:
+    """The tests of the conditional expressions (`a if test else b`) inside `exprs`."""
+    out: list[ir.Expr] = []
+    for expr in exprs:
+        if depth > 12:
+            continue
+        if isinstance(expr, ir.IfExp):
+            out.append(expr.test)
+        out += _conditional_tests(list(ir.children(expr)), depth + 1)
+    return out
+
+
+def _user_tested(test: ir.Expr, requests: set[str], depth: int = 0) -> str | None:
+    """`<request>.user.is_authenticated` inside `test`, shown; None when it is not there."""
+    if depth > 12:
+        return None
+    if isinstance(test, ir.Attr) and test.attr == "is_authenticated" and isinstance(test.value, ir.Attr) and \
+            test.value.attr == "user" and isinstance(test.value.value, ir.Name) and test.value.value.id in requests:
+        return ir.show(test)
+    for child in ir.children(test):
+        found = _user_tested(child, requests, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
 def _presence_tested(test: object, wanted: set[str], depth: int = 0) -> set[str]:
     """The names of `wanted` whose presence `test` looks at: `if user`, `if not user`, `user is None`,
     `user == None`, parts of `and` / `or`. `if user.is_admin` looks at an attribute of the user, which a request

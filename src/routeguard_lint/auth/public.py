@@ -50,6 +50,7 @@ from routeguard_lint.vocabulary import (
     REFRESH_TOKEN_FIELD,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
+    VERIFYING_CALLS,
     last_name,
 )
 
@@ -123,6 +124,18 @@ def _body_keys(root: DepNode) -> list[tuple[str, str]]:
         if isinstance(value.value, ir.Name) and value.value.id in bodies and len(value.index) == 1 and \
                 isinstance(value.index[0], ir.Str):
             out.append((value.index[0].value, bodies[value.value.id]))
+    return out
+
+
+def _names(expr: ir.Expr, depth: int = 0) -> set[str]:
+    """The names read inside an expression."""
+    if isinstance(expr, ir.Name):
+        return {expr.id}
+    if depth > 40:
+        return set()
+    out: set[str] = set()
+    for child in ir.children(expr):
+        out |= _names(child, depth + 1)
     return out
 
 
@@ -276,6 +289,8 @@ class Public:
         self._endpoints: dict[FuncV, str | None] = {}
         self._visited_skips = 0
         self.exchange = CodeExchange(index, calls)
+        # handler -> the health segment of a path it is registered on (computed once, when first asked)
+        self._probes: dict[FuncV, str] | None = None
 
     # -- public by design ------------------------------------------------------------------------------
     def reason(self, route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
@@ -300,6 +315,9 @@ class Public:
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
+        probe = self._probe_handler(route)
+        if probe is not None:
+            return f"liveness/readiness endpoint: its handler also serves {probe}"
         if ".well-known" in segments:  # under an issuer's or a mounted app's prefix too (RFC 8414, OIDC discovery)
             return "well-known discovery document (RFC 8615: /.well-known/...)"
         if root is not None and root.func is not None and root.func_module is not None and \
@@ -311,6 +329,20 @@ class Public:
                 return f"OAuth authorization endpoint: {endpoint} takes an authorization request " \
                        f"(response_type, client_id, redirect_uri) and answers with a redirect"
         return None
+
+    def _probe_handler(self, route: Route) -> str | None:
+        """The health path (`/healthcheck`) the route's handler is also registered on (`@app.get("/healthcheck")`
+        stacked on `@app.get("/")`): the same probe, whatever the other paths say."""
+        handler = route.decl.handler
+        if handler is None:
+            return None
+        if self._probes is None:
+            self._probes = {}
+            for other in self.routes:
+                found = [s for s in _segments(other.full_path) if s in HEALTH_SEGMENTS]
+                if found and other.decl.handler is not None:
+                    self._probes.setdefault(other.decl.handler, other.full_path)
+        return self._probes.get(handler)
 
     def flow_reason(self, route: Route) -> str | None:
         """Public when nothing on the route reads a credential: a credential flow (login, registration,
@@ -341,6 +373,10 @@ class Public:
                     continue
                 flow = "token refresh" if REFRESH_FIELD.match(name) else "e-mail verification or one-time code"
                 return f"credential flow ({flow}): takes '{name}' in the request body and hands it to `{handed}`"
+            verified = self._verified_body_token(root, fv)
+            if verified is not None:
+                return f"sign-in with an identity provider's token: hands what the request body carries to " \
+                       f"`{verified}` and issues a token or session"
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"
@@ -356,6 +392,34 @@ class Public:
             step = self._presession(route, FuncV(root.func_module, root.func.qualname))
             if step is not None:
                 return step
+        return None
+
+    def _verified_body_token(self, root: DepNode, fv: FuncV) -> str | None:
+        """The verifying library call (`id_token.verify_oauth2_token(credential, ...)`, `jwt.decode(...)`) the
+        handler hands a value from the request body to (a body parameter, or what it reads from the body it parses
+        itself, through the locals bound from it), when it then issues a token or starts a session: a sign-in
+        with an identity provider's token (Google One Tap), public by design. None otherwise."""
+        func = root.func
+        if func is None:
+            return None
+        requests = {s.param.name for s in root.params if s.kind is ParamKind.REQUEST}
+        carried = {s.param.name for s in root.params if s.kind in (ParamKind.BODY, ParamKind.FORM)}
+        for bind in func.binds:  # in source order: what is bound from the body, or from such a name
+            value = bind.value
+            parsed = isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and \
+                value.func.attr in ("json", "form") and isinstance(value.func.value, ir.Name) and \
+                value.func.value.id in requests
+            if parsed or _names(value) & carried:
+                carried.add(bind.name)
+        if not carried:
+            return None
+        ctx = Ctx(fv.module, func.qualname)
+        for call in func.calls:
+            if not any(_names(arg) & carried for arg in (*call.args, *(v for _k, v in call.kwargs))):
+                continue
+            target = self.calls.callee(call, ctx, func)
+            if isinstance(target, ExternalV) and VERIFYING_CALLS.match(target.qualname) and self.issues_token(fv):
+                return ir.show(call.func, 60)
         return None
 
     def _login(self, root: DepNode) -> str | None:
@@ -692,7 +756,9 @@ class Public:
         self._issues[fv] = False
         func = self.index.func(fv)
         found = False
-        if func is not None and depth <= MAX_CALL_DEPTH:
+        if func is not None and func.session_writes:
+            found = True  # `request.session["user"] = ...`: SessionMiddleware signs it into the session cookie
+        elif func is not None and depth <= MAX_CALL_DEPTH:
             ctx = Ctx(fv.module, func.qualname)
             targets = [self.calls.callee(call, ctx, func) for call in func.calls]
             # a function that hashes a password draws its salt from `secrets.token_hex()`: kept, not handed out

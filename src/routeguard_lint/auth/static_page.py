@@ -7,8 +7,11 @@ its own routes. Such a route is public by design when, by what its code does:
 * it is a GET (or HEAD) route with no dependencies, whose handler takes nothing but the request;
 * every call in the handler does no work (see `auth.answered`: request reads, pure standard-library calls,
   building a response);
-* every `return` is an `HTMLResponse` whose content is fixed at start-up, or a `RedirectResponse` whose URL
-  is made of such values and of what the request says about itself (`request.scope["root_path"]`).
+* every `return` is an `HTMLResponse` whose content is fixed at start-up, a `RedirectResponse` whose URL
+  is made of such values and of what the request says about itself (`request.scope["root_path"]`), or a page a
+  `Jinja2Templates` object renders from a literal template name with nothing but the request as its context
+  (`templates.TemplateResponse(request, "index.html")`: the template file is fixed at start-up; what it can
+  show of the request is the caller's own).
 
 A value is fixed at start-up when it is a literal, or a string computed (f-strings, `+`, `or`, `str`
 methods, `Path(...).read_text()`, `os.environ.get(...)`) from literals, module names, the arguments and
@@ -27,7 +30,7 @@ from routeguard_lint.auth.answered import no_work
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, ExternalV, FuncV, LiteralV
+from routeguard_lint.project.index import Ctx, ExternalV, FuncV, InstanceV, LiteralV
 from routeguard_lint.routes.model import ParamKind, Route
 from routeguard_lint.vocabulary import is_credential_setting
 
@@ -39,6 +42,7 @@ _PATH_CALLS = frozenset({"pathlib.Path", "pathlib.PurePath", "os.path.join", "os
                          "builtins.str", "builtins.bytes"})
 _ENVIRONMENT = frozenset({"os.environ.get", "os.getenv"})
 _RESPONSES = ("fastapi.responses", "starlette.responses", "fastapi")
+_TEMPLATES = frozenset({"fastapi.templating.Jinja2Templates", "starlette.templating.Jinja2Templates"})
 # what the request says about where it was sent (the proxy's root path, the app's own URLs): not served data
 _REQUEST_PLACES = frozenset({"scope", "url", "base_url", "url_for", "root_path", "get", "rstrip", "lstrip", "strip"})
 
@@ -64,10 +68,15 @@ class StaticPages:
         ctx = Ctx(fv.module, func.qualname)
         requests = frozenset(s.param.name for s in root.params)
         self._handler = func.qualname
-        if not all(no_work(call, self.calls, ctx, func, requests) for call in func.calls):
+        rendered = [ret.value for ret in func.returns if isinstance(ret.value, ir.Call) and
+                    self._template(ret.value, ctx, func, requests)]
+        if not all(call in rendered or no_work(call, self.calls, ctx, func, requests) for call in func.calls):
             return None
         kinds: set[str] = set()
         for ret in func.returns:
+            if ret.value in rendered:
+                kinds.add("a page rendered from a fixed template with nothing but the request")
+                continue
             kind = self._page(ret.value, ctx, func, requests)
             if kind is None:
                 return None
@@ -75,6 +84,33 @@ class StaticPages:
         what = " or ".join(sorted(kinds))
         return f"static page: {fv.module}.{func.qualname} answers {what}; it does no work and reads no stored " \
                f"data ({self.index.path_of(fv.module)}:{func.line})"
+
+    def _template(self, call: ir.Call, ctx: Ctx, func: Func, requests: frozenset[str]) -> bool:
+        """`templates.TemplateResponse(request, "index.html")` (or `("index.html", {"request": request})`) of a
+        Jinja2Templates object: a template file fixed at start-up, rendered with the request and nothing else
+        (no data the handler read or computed)."""
+        f = call.func
+        if not isinstance(f, ir.Attr) or f.attr != "TemplateResponse":
+            return False
+        owner = self.index.resolve(f.value, ctx)
+        if not isinstance(owner, InstanceV) or not isinstance(owner.cls, ExternalV) or \
+                owner.cls.qualname not in _TEMPLATES:
+            return False
+        args = list(call.args)
+        if args and isinstance(args[0], ir.Name) and args[0].id in requests:
+            args = args[1:]  # the request first (Starlette >= 0.29)
+        name = args[0] if args else call.kwarg("name")
+        context = args[1] if len(args) > 1 else call.kwarg("context")
+        others = [*args[2:], *(v for k, v in call.kwargs if k not in ("name", "context", "request"))]
+        request = call.kwarg("request")
+        if request is not None and not (isinstance(request, ir.Name) and request.id in requests):
+            return False
+        if not isinstance(name, ir.Str) or not all(isinstance(v, (ir.Const, ir.Str)) for v in others):
+            return False
+        if context is None:
+            return True
+        return isinstance(context, ir.DictE) and all(
+            isinstance(value, ir.Name) and value.id in requests for _key, value in context.items)
 
     def _page(self, expr: ir.Expr | None, ctx: Ctx, func: Func, requests: frozenset[str]) -> str | None:
         """What such a returned response is ("an HTML page fixed at start-up", "a redirect ..."), else None."""

@@ -186,6 +186,8 @@ class Func:
     # the name, `name[key]` (read or stored), `name.get(...)`, `key in name` or `return name`: no other code can
     # see or change the dict while the function runs, so its items are what the body stores
     item_only: list[str] = field(default_factory=list)
+    # lines of `request.session[key] = value`: the function stores a value in the signed session cookie
+    session_writes: list[int] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in

@@ -743,6 +743,8 @@ class _Collector(_Walker):
         self._shadowed: frozenset[int] = frozenset()  # `_shadowed_defs` of the module: rebound decorated defs
         self._alternative_defs: frozenset[int] = frozenset()  # ... and defs binding a name chosen by an `if`
         self._root: cst.Module | None = None  # the module, until `_shadowed_defs` has read it
+        # ids of the subscriptions written or deleted (`request.session["user"] = ...`, `del x[k]`): no reads
+        self._stored: set[int] = set()
 
     def walk(self, root: cst.CSTNode) -> None:
         # only a name defined twice can shadow (`def` and its name are one token pair in any source); else the
@@ -1252,14 +1254,7 @@ class _Collector(_Walker):
         value = to_ir(node.value, line)
         for target in node.targets:
             t = target.target
-            if isinstance(t, cst.Name):
-                self._item_use(t.value)
-            elif isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name):
-                self._item_write(t, t.value.value, value, line)
-            elif isinstance(t, (cst.Tuple, cst.List)):
-                for el in t.elements:  # `d["a"], x = ...`: a store not recorded
-                    if isinstance(el.value, cst.Subscript) and isinstance(el.value.value, cst.Name):
-                        self._item_use(el.value.value.value, -1)
+            self._stores(t, value, line)
             if isinstance(t, cst.Name):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
@@ -1275,6 +1270,20 @@ class _Collector(_Walker):
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
+
+    def _stores(self, t: cst.BaseAssignTargetExpression, value: ir.Expr | None, line: int) -> None:
+        """What an assignment target stores into: a local dict's items (see `_item_write`), the session."""
+        if isinstance(t, cst.Name):
+            self._item_use(t.value)
+        elif isinstance(t, cst.Subscript):
+            self._stored.add(id(t))
+            self._session_write(t)
+            if isinstance(t.value, cst.Name):
+                self._item_write(t, t.value.value, value, line)
+        elif isinstance(t, (cst.Tuple, cst.List)):
+            for el in t.elements:  # `d["a"], x = ...`: a store not recorded
+                if isinstance(el.value, cst.Subscript) and isinstance(el.value.value, cst.Name):
+                    self._item_use(el.value.value.value, -1)
 
     def _item_write(self, target: cst.Subscript, name: str, value: ir.Expr | None, line: int) -> None:
         """`name[key] = value`: recorded for the scope it is in (a store into a dict another scope holds changes
@@ -1303,7 +1312,17 @@ class _Collector(_Walker):
         cls = self.f.classes.get(func.class_name)
         if cls is None:
             return True
-        if attr not in cls.instance_attrs or func.name == "__init__":
+        earlier = cls.instance_attrs.get(attr)
+        conditions = self._local_conditions()
+        if earlier is not None and earlier.function == func.qualname and conditions:
+            # `self.offline = flag` ... `if self.offline and not inline: self.offline = False`: either value
+            # afterwards, as the tests decide (a block that is not an `if`, or a test reading the attribute
+            # itself, decides nothing)
+            own = f"{owner}.{attr}"
+            test = ir.Unknown("<if>") if any(is_marker(c) or own in ir.show(c, 400) for c in conditions) else \
+                conditions[0] if len(conditions) == 1 else ir.BoolOp("and", conditions)
+            cls.instance_attrs[attr] = AssignedIn(ir.IfExp(test, value, earlier.value), func.qualname)
+        elif attr not in cls.instance_attrs or func.name == "__init__":
             cls.instance_attrs[attr] = AssignedIn(value, func.qualname)
         return True
 
@@ -1326,6 +1345,9 @@ class _Collector(_Walker):
             self._item_use(node.target.value)
         elif isinstance(node.target, cst.Subscript) and isinstance(node.target.value, cst.Name):
             self._item_use(node.target.value.value, -1)
+        if isinstance(node.target, cst.Subscript):
+            self._stored.add(id(node.target))
+            self._session_write(node.target)
         if isinstance(node.target, cst.Attribute) and isinstance(node.target.value, cst.Name) and \
                 node.value is not None:
             self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
@@ -1364,11 +1386,6 @@ class _Collector(_Walker):
         func = self._func()
         if func is not None:
             func.raises.append(Raise(to_ir(node.exc, self.line), self.line, self._local_conditions()))
-
-    def visit_Del(self, node: cst.Del) -> None:
-        target = node.target
-        if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-            self._item_use(target.value.value, -1)  # `del d["a"]`: a change not recorded
 
     def visit_Return(self, node: cst.Return) -> None:
         if isinstance(node.value, cst.Name):
@@ -1422,11 +1439,27 @@ class _Collector(_Walker):
                                          len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1,
                                          self._loop_vars))
 
+    def _session_write(self, target: cst.Subscript) -> None:
+        """`request.session[key] = value`: the function stores a value in the session (a cookie SessionMiddleware
+        signs), which is how a handler signs a user in."""
+        func = self._func()
+        if func is not None and isinstance(target.value, cst.Attribute) and target.value.attr.value == "session":
+            func.session_writes.append(self.line)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else ()
+        for t in [node.target, *(el.value for el in targets)]:
+            if isinstance(t, cst.Subscript):
+                self._stored.add(id(t))
+                if isinstance(t.value, cst.Name):
+                    self._item_use(t.value.value, -1)  # `del d["a"]`: a change not recorded
+
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if isinstance(node.value, cst.Name):
             self._item_use(node.value.value)  # `d[key]`, read or stored
         func = self._func()
-        if func is None:
+        if func is None or id(node) in self._stored:
+            # `request.session["user"] = ...` (or `del`) writes the key: it reads no credential from the request
             return
         value = node.value
         if isinstance(value, cst.Attribute) and value.attr.value in ("headers", "cookies", "session"):

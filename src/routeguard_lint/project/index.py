@@ -172,6 +172,19 @@ def _reaching(binds: list[Bind], chosen: list[Bind], line: int, ends: list[int])
     if any(line < item.line <= end and any(is_marker(c) for c in item.conditions) for item in binds):
         return None
     return bind
+def _tried(name: str, binds: list[Bind]) -> Bind | None:
+    """When the last binding of `name` is in an `except` handler of a `try` whose body binds it too: the body's
+    last binding of it (the name's value when nothing raised). None otherwise."""
+    own = [b for b in binds if b.name == name]
+    if len(own) < 2:
+        return None
+    handlers = [c.code[len("<except:"):-1] for c in own[-1].conditions
+                if isinstance(c, ir.Unknown) and c.code.startswith("<except:")]
+    if not handlers:
+        return None
+    body = f"<try:{handlers[-1]}>"  # the innermost `try` whose handler it is in (markers nest outermost first)
+    return next((b for b in reversed(own[:-1]) if any(isinstance(c, ir.Unknown) and c.code == body
+                                                       for c in b.conditions)), None)
 
 
 def _reaches(bind: Bind, conditions: tuple[ir.Expr, ...], k: int, line: int) -> bool:
@@ -1273,6 +1286,12 @@ class Index:
         else:
             value = self.resolve_assigned(func.assigns[name], local,
                                           ("local", ctx.module, scope, name, *made_in), depth)
+            tried = _tried(name, func.binds)
+            if tried is not None and _constants(value):
+                # `try: res = config(key)` / `except KeyError: res = default`: the handler's constant holds only
+                # when the body raised; with the body's value unreadable, the name is no constant
+                value = union((self.resolve_assigned(tried.value, local, ("local", ctx.module, scope, name,
+                                                                          tried.line, *made_in), depth), value))
         if isinstance(value, UnknownV) and name in func.declared:  # (a union holds no unknown)
             value = self.declared_instance(func.declared[name], local, name, depth)
         writes = self._nonlocal_writes(ctx.module, scope, name)

@@ -451,7 +451,7 @@ class Declarations:
                                                 f"{target.module}.{target.qualname}", deps, facts.path, call.line,
                                                 site.col, site.end_col, method == "websocket",
                                                 conditions=(*path.tests, *_which(call.args[0], target, targets)),
-                                                pattern=_pattern(path)))
+                                                pattern=_pattern(path), ctx=ctx))
 
     def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[str, ...]:
         out = []
@@ -626,7 +626,7 @@ class Declarations:
                                             call.line, site.col, site.end_col, method == "add_api_websocket_route",
                                             conditions=(*tests, *one.tests,
                                                         *_which(call.arg(1, "endpoint"), handler, handlers)),
-                                            pattern=_pattern(one)))
+                                            pattern=_pattern(one), ctx=ctx))
 
     def _include(self, site: Site, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
                  arg: ir.Expr | None) -> None:
