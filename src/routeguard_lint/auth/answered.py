@@ -83,7 +83,7 @@ def answers_without_serving(calls: Calls, fv: FuncV, func: Func, requests: froze
     """The handler `fv` gets to the exit at `line` (returning `expr`; `implicit`: falling off the end) without
     doing any work, and answers a constant there (see the module)."""
     ctx = Ctx(fv.module, func.qualname)
-    if not implicit and not _constant(expr, calls, ctx, func):
+    if not implicit and not constant(expr, calls, ctx, func):
         return False
     if not implicit and any(LOOP_MARKER in r.conditions for r in func.returns if r.line == line):
         return False
@@ -94,7 +94,7 @@ def answers_without_serving(calls: Calls, fv: FuncV, func: Func, requests: froze
     # something to protect: a call that works, or a return of something else, on another path
     rest = [c for c in func.calls if c.line > line]
     return any(not no_work(c, calls, ctx, func, requests, 0) for c in rest) or \
-        any(r.line != line and not _constant(r.value, calls, ctx, func) for r in func.returns)
+        any(r.line != line and not constant(r.value, calls, ctx, func) for r in func.returns)
 
 
 def _carried(func: Func, requests: frozenset[str]) -> frozenset[str]:
@@ -109,7 +109,7 @@ def _carried(func: Func, requests: frozenset[str]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: int = 0) -> bool:
+def constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: int = 0) -> bool:
     """A value written in the code: a literal, a container of literals, a module constant, or a response made
     from those."""
     if expr is None or isinstance(expr, (ir.Const, ir.Str)):
@@ -117,10 +117,10 @@ def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: i
     if depth > 6:
         return False
     if isinstance(expr, ir.Seq):
-        return all(_constant(i.value if isinstance(i, ir.Star) else i, calls, ctx, func, depth + 1)
+        return all(constant(i.value if isinstance(i, ir.Star) else i, calls, ctx, func, depth + 1)
                    for i in expr.items)
     if isinstance(expr, ir.DictE):
-        return all(x is not None and _constant(x, calls, ctx, func, depth + 1) for pair in expr.items for x in pair)
+        return all(x is not None and constant(x, calls, ctx, func, depth + 1) for pair in expr.items for x in pair)
     if isinstance(expr, (ir.Name, ir.Attr)):
         if isinstance(expr, ir.Name) and (expr.id in func.assigns or any(p.name == expr.id for p in func.params)):
             return False
@@ -130,7 +130,7 @@ def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: i
         target = calls.callee(expr, ctx, func)
         if not (isinstance(target, ExternalV) and _response_class(target.qualname)):
             return False
-        return all(_constant(a, calls, ctx, func, depth + 1) for a in (*expr.args, *(v for _k, v in expr.kwargs)))
+        return all(constant(a, calls, ctx, func, depth + 1) for a in (*expr.args, *(v for _k, v in expr.kwargs)))
     return False
 
 
