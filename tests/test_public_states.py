@@ -42,6 +42,19 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/google/stored-tokens"): ("unprotected", ""),
         ("GET", "/invites/redeem"): ("unprotected", ""),
     },
+    "nothing_served": {
+        ("GET", "/"): ("public", "nothing to protect: the handler reads no stored data and changes nothing; it "
+                                 "answers a value written in the code"),
+        # a truth value of a secret read from the environment or its `_FILE`: whether a password is set
+        ("GET", "/api/auth/status"): ("public", "a value written in the code or a truth value of the configuration"),
+        ("POST", "/auth/logout"): ("public", "and clears the caller's cookie 'session'"),
+        ("POST", "/auth/sign-out"): ("public", "and clears the caller's cookie 'session'"),
+        ("POST", "/auth/logout-revoke"): ("unprotected", ""),
+        ("POST", "/auth/logout-everywhere"): ("unprotected", ""),
+        ("GET", "/auth/exists"): ("unprotected", ""),
+        ("GET", "/api/setup"): ("unprotected", ""),
+        ("POST", "/admin/maintenance"): ("unprotected", ""),
+    },
     "oauth_callback_responses": {
         # the whole redirect URL handed to an OAuth client's exchange method; an "account connected" page
         ("GET", "/sync/drive/oauth2callback"): ("public", "exchanges the authorization response (`str(request.url)`"

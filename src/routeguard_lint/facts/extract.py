@@ -160,6 +160,10 @@ class Func:
     # `name.attr` of every `name.attr = value` (`+=`, annotated) on an object other than the method's own `self`
     # (`state.initialized = True`): an attribute of a shared object this function changes at run time
     attr_writes: list[str] = field(default_factory=list)
+    # the other changes a function makes outside its own names, which no other fact keeps: an item written or
+    # deleted (`CACHE[key] = value`, `counts[k] += 1`, `del SESSIONS[sid]`), an attribute deleted (`del obj.x`),
+    # a module global assigned under `global` ("global NAME")
+    stores: list[str] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in

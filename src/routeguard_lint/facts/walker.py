@@ -1079,6 +1079,7 @@ class _Collector(_Walker):
         if func is not None and name in self._globals.get(id(func), ()):
             # `global app` then `app = FastAPI()`: a module-level binding made by the function
             self.f.global_assigns.setdefault(name, []).append(AssignedIn(value, func.qualname))
+            func.stores.append(f"global {name}")
             return
         if func is not None and name in self._nonlocals.get(id(func), ()):
             # `nonlocal router` then `router = ...`: a binding of the enclosing function's variable
@@ -1151,6 +1152,21 @@ class _Collector(_Walker):
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
+            if isinstance(t, cst.Subscript):
+                self._store(t)  # `CACHE[key] = value`
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        """An item or attribute the function writes or deletes on something other than its own names."""
+        func = self._func()
+        if func is not None:
+            func.stores.append(ir.show(to_ir(target, self.line), 80))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        targets = [el.value for el in node.target.elements] if isinstance(node.target, (cst.Tuple, cst.List)) \
+            else [node.target]
+        for target in targets:
+            if isinstance(target, (cst.Subscript, cst.Attribute)):
+                self._store(target)  # `del SESSIONS[sid]`, `del obj.attr`
 
     def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> bool:
         """`self.attr = value` in a method of a class: an attribute of its instances (True when it is one)."""
@@ -1198,6 +1214,8 @@ class _Collector(_Walker):
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         target, func = node.target, self._func()
+        if isinstance(target, cst.Subscript):
+            self._store(target)  # `counts[key] += 1`
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None and \
                 (func.class_name is None or not func.params or func.params[0].name != target.value.value):
             func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
