@@ -54,6 +54,7 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/auth/exists"): ("unprotected", ""),
         ("GET", "/api/setup"): ("unprotected", ""),
         ("POST", "/admin/maintenance"): ("unprotected", ""),
+        ("POST", "/admin/log-level"): ("unprotected", ""),
     },
     "oauth_callback_responses": {
         # the whole redirect URL handed to an OAuth client's exchange method; an "account connected" page

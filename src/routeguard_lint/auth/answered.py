@@ -306,6 +306,9 @@ def serves_nothing(node: DepNode, calls: Calls) -> str | None:
             if key is None:
                 return None  # sets a cookie (a session it starts), or something that is not the response's
             cleared.append(key)
+        elif isinstance(f, ir.Attr) and f.attr not in _LOG_METHODS and \
+                _telemetry_object(calls.index.resolve(f.value, ctx), calls, 0):
+            return None  # `logging.getLogger().setLevel(level)`: it changes how the app runs, not a record of it
         elif not no_work(call, calls, ctx, func, requests, 0, carried, reads=True):
             return None
     flags: list[bool] = []
