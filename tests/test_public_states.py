@@ -43,8 +43,7 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/invites/redeem"): ("unprotected", ""),
     },
     "nothing_served": {
-        ("GET", "/"): ("public", "nothing to protect: the handler reads no stored data and changes nothing; it "
-                                 "answers a value written in the code"),
+        ("GET", "/"): ("unprotected", ""),
         # a truth value of a secret read from the environment or its `_FILE`: whether a password is set
         ("GET", "/api/auth/status"): ("public", "a value written in the code or a truth value of the configuration"),
         ("POST", "/auth/logout"): ("public", "and clears the caller's cookie 'session'"),

@@ -28,11 +28,13 @@ handler
   own cookie or session, as a logout does);
 * answers with a value written in the code, or a truth value of what it read without the request (`{"auth_enabled":
   bool(secret), "message": "..." if secret else "..."}`: whether a password is set, the same for every
-  caller), never a value the request sent or one read from stored data.
+  caller), never a value the request sent or one read from stored data;
+* and either answers such a truth value or clears a cookie.
 
-Such a route reveals nothing and changes nothing a credential would protect: a banner, an "is authentication
-on" probe, a logout that only clears the caller's cookie. A logout that also deletes a session row or a cache
-entry does work and stays a finding.
+Such a route reveals nothing and changes nothing a credential would protect: an "is authentication on" probe,
+a logout that only clears the caller's cookie. A logout that also deletes a session row or a cache entry does work and stays a
+finding. A handler that only answers a constant (`return {"message": "Hello"}`, `return []`) stays what it
+was: as often a stand-in for code still to be written as a banner, it is left to the user to declare.
 """
 
 from __future__ import annotations
@@ -315,6 +317,8 @@ def serves_nothing(node: DepNode, calls: Calls) -> str | None:
     if not all(ret.value is None or _reveals_nothing(ret.value, func, calls, ctx, carried, flags, 0)
                for ret in func.returns):
         return None
+    if not flags and not cleared:
+        return None  # a constant alone: a stand-in for a handler still to be written as often as a banner
     what = "a value written in the code" + (" or a truth value of the configuration" if any(flags) else "")
     also = f", and clears the caller's {listed_keys(cleared)}" if cleared else ""
     return f"nothing to protect: the handler reads no stored data and changes nothing; it answers {what}{also}"
