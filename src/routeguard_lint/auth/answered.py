@@ -32,9 +32,10 @@ handler
 * and either answers such a truth value or clears a cookie.
 
 Such a route reveals nothing and changes nothing a credential would protect: an "is authentication on" probe,
-a logout that only clears the caller's cookie. A logout that also deletes a session row or a cache entry does work and stays a
-finding. A handler that only answers a constant (`return {"message": "Hello"}`, `return []`) stays what it
-was: as often a stand-in for code still to be written as a banner, it is left to the user to declare.
+a logout that only clears the caller's cookie. A logout that also deletes a session row or a cache entry does
+work and stays a finding. A handler that only answers a constant (`return {"message": "Hello"}`, `return []`)
+stays what it was: as often a stand-in for code still to be written as a banner, it is left to the user to
+declare.
 """
 
 from __future__ import annotations
