@@ -42,6 +42,34 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/google/stored-tokens"): ("unprotected", ""),
         ("GET", "/invites/redeem"): ("unprotected", ""),
     },
+    "nothing_served": {
+        ("GET", "/"): ("unprotected", ""),
+        # a truth value of a secret read from the environment or its `_FILE`: whether a password is set
+        ("GET", "/api/auth/status"): ("public", "a value written in the code or a truth value of the configuration"),
+        ("POST", "/auth/logout"): ("public", "and clears the caller's cookie 'session'"),
+        ("POST", "/auth/sign-out"): ("public", "and clears the caller's cookie 'session'"),
+        ("POST", "/auth/logout-revoke"): ("unprotected", ""),
+        ("POST", "/auth/logout-everywhere"): ("unprotected", ""),
+        ("GET", "/auth/exists"): ("unprotected", ""),
+        ("GET", "/api/setup"): ("unprotected", ""),
+        ("POST", "/admin/maintenance"): ("unprotected", ""),
+        ("POST", "/admin/log-level"): ("unprotected", ""),
+    },
+    "oauth_callback_responses": {
+        # the whole redirect URL handed to an OAuth client's exchange method; an "account connected" page
+        ("GET", "/sync/drive/oauth2callback"): ("public", "exchanges the authorization response (`str(request.url)`"
+                                                          ", the redirect carrying the code) from the request with "
+                                                          "the identity provider (`flow.fetch_token`) and answers "
+                                                          "with a page"),
+        # the code read where it is used, in the token request
+        ("GET", "/sync/git/oauth2callback"): ("public", "exchanges the authorization code 'code' from the request "
+                                                        "with the identity provider (a token request with the code)"),
+        # the URL handed to a project function that parses the code out of it and builds the token request
+        ("GET", "/sync/box/oauth2callback"): ("public", "(`providers.box.complete`: a token request with the code) "
+                                                        "and redirects"),
+        ("GET", "/sync/drive/connection"): ("unprotected", ""),
+        ("GET", "/visits/record"): ("unprotected", ""),
+    },
     "signin_unknown_url": {
         # `next(v for k, v in headers if k == "Location")`: a generator the facts keep as unknown picks the URL
         ("GET", "/saml/login"): ("public", "sign-in start: sends the browser to the identity provider "

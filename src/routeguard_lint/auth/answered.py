@@ -18,8 +18,24 @@ A path answers without serving when
   such calls and changes no shared object (followed a few calls deep, its arguments bound);
 * it is not inside a loop (where a later line runs before it).
 
-A handler that does no work on any path serves nothing to protect: it is never "answered" (the other rules
-judge it as it is).
+A handler that does no work on any path serves nothing to protect: it is never "answered". When nothing on
+its route could authenticate, it is public by design (`serves_nothing`): a route with no dependencies whose
+handler
+
+* does no work (as above; reading a file to test it is no work here: `bool(get_secret_from_env("PASSWORD"))`
+  reads a Docker secret's `_FILE`), writes no attribute, item or global, and sets no cookie but to clear one
+  (`response.delete_cookie(key)`, `set_cookie(key, "", max_age=0)`, `request.session.clear()`: the caller's
+  own cookie or session, as a logout does);
+* answers with a value written in the code, or a truth value of what it read without the request (`{"auth_enabled":
+  bool(secret), "message": "..." if secret else "..."}`: whether a password is set, the same for every
+  caller), never a value the request sent or one read from stored data;
+* and either answers such a truth value or clears a cookie.
+
+Such a route reveals nothing and changes nothing a credential would protect: an "is authentication on" probe,
+a logout that only clears the caller's cookie. A logout that also deletes a session row or a cache entry does
+work and stays a finding. A handler that only answers a constant (`return {"message": "Hello"}`, `return []`)
+stays what it was: as often a stand-in for code still to be written as a banner, it is left to the user to
+declare.
 """
 
 from __future__ import annotations
@@ -61,7 +77,14 @@ _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "lower", "upper", "replac
                           "endswith", "format", "join", "encode", "decode", "removeprefix", "removesuffix"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 
-_PURE: WeakKeyDictionary[Calls, dict[tuple[FuncV, Ctx], bool]] = WeakKeyDictionary()
+# read-only file-system queries (`no_work(..., reads=True)`): a secret read from a `<VAR>_FILE` path
+_FILE_READS = frozenset({"pathlib.Path", "pathlib.PurePath", "os.path.exists", "os.path.isfile", "os.path.isdir",
+                         "os.path.join", "os.path.expanduser"})
+_PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PurePath"})
+_PATH_QUERIES = frozenset({"exists", "is_file", "is_dir", "read_text", "read_bytes", "stat", "resolve",
+                           "expanduser"})
+
+_PURE: WeakKeyDictionary[Calls, dict[tuple[FuncV, Ctx, bool], bool]] = WeakKeyDictionary()
 
 
 def answered(node: DepNode, outcome: Outcome, calls: Calls) -> bool:
@@ -83,7 +106,7 @@ def answers_without_serving(calls: Calls, fv: FuncV, func: Func, requests: froze
     """The handler `fv` gets to the exit at `line` (returning `expr`; `implicit`: falling off the end) without
     doing any work, and answers a constant there (see the module)."""
     ctx = Ctx(fv.module, func.qualname)
-    if not implicit and not _constant(expr, calls, ctx, func):
+    if not implicit and not constant(expr, calls, ctx, func):
         return False
     if not implicit and any(LOOP_MARKER in r.conditions for r in func.returns if r.line == line):
         return False
@@ -94,7 +117,7 @@ def answers_without_serving(calls: Calls, fv: FuncV, func: Func, requests: froze
     # something to protect: a call that works, or a return of something else, on another path
     rest = [c for c in func.calls if c.line > line]
     return any(not no_work(c, calls, ctx, func, requests, 0) for c in rest) or \
-        any(r.line != line and not _constant(r.value, calls, ctx, func) for r in func.returns)
+        any(r.line != line and not constant(r.value, calls, ctx, func) for r in func.returns)
 
 
 def _carried(func: Func, requests: frozenset[str]) -> frozenset[str]:
@@ -109,7 +132,7 @@ def _carried(func: Func, requests: frozenset[str]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: int = 0) -> bool:
+def constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: int = 0) -> bool:
     """A value written in the code: a literal, a container of literals, a module constant, or a response made
     from those."""
     if expr is None or isinstance(expr, (ir.Const, ir.Str)):
@@ -117,10 +140,10 @@ def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: i
     if depth > 6:
         return False
     if isinstance(expr, ir.Seq):
-        return all(_constant(i.value if isinstance(i, ir.Star) else i, calls, ctx, func, depth + 1)
+        return all(constant(i.value if isinstance(i, ir.Star) else i, calls, ctx, func, depth + 1)
                    for i in expr.items)
     if isinstance(expr, ir.DictE):
-        return all(x is not None and _constant(x, calls, ctx, func, depth + 1) for pair in expr.items for x in pair)
+        return all(x is not None and constant(x, calls, ctx, func, depth + 1) for pair in expr.items for x in pair)
     if isinstance(expr, (ir.Name, ir.Attr)):
         if isinstance(expr, ir.Name) and (expr.id in func.assigns or any(p.name == expr.id for p in func.params)):
             return False
@@ -130,7 +153,7 @@ def _constant(expr: ir.Expr | None, calls: Calls, ctx: Ctx, func: Func, depth: i
         target = calls.callee(expr, ctx, func)
         if not (isinstance(target, ExternalV) and _response_class(target.qualname)):
             return False
-        return all(_constant(a, calls, ctx, func, depth + 1) for a in (*expr.args, *(v for _k, v in expr.kwargs)))
+        return all(constant(a, calls, ctx, func, depth + 1) for a in (*expr.args, *(v for _k, v in expr.kwargs)))
     return False
 
 
@@ -141,10 +164,11 @@ def _response_class(qualname: str) -> bool:
 
 
 def no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozenset[str], depth: int = 0,
-            carried: frozenset[str] = frozenset()) -> bool:
+            carried: frozenset[str] = frozenset(), reads: bool = False) -> bool:
     """The call computes a value and changes nothing: see the module. `carried`: names holding the request or
-    what was read from it; a project function handed one of them is work (it may store it: item assignments,
-    `store[key] = payload`, are not in the facts)."""
+    what was read from it; a project function handed one of them is work (it may store it). `reads`: a
+    read-only query of the file system (`Path(p).exists()`, `.read_text()`) is no work either (for a caller
+    whose answer keeps nothing of what it read but a truth value)."""
     if _reads_request(call.func, requests):
         return True
     f = call.func
@@ -153,7 +177,8 @@ def no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozens
         return True  # `attrs.items()` of a local or parameter: a read
     if isinstance(f, ir.Attr) and f.attr in _STR_METHODS and (
             isinstance(f.value, (ir.Str, ir.FStr)) or
-            (isinstance(f.value, ir.Call) and _reads_request(f.value.func, requests))):
+            (isinstance(f.value, ir.Call) and _reads_request(f.value.func, requests)) or
+            (reads and isinstance(f.value, ir.Call) and _file_read(f.value, calls, ctx, func))):
         return True  # `request.scope.get("root_path", "").rstrip("/")`: a string method of a string
     if isinstance(f, ir.Attr) and f.attr in _LOG_METHODS and isinstance(f.value, ir.Name) and \
             "log" in f.value.id.lower():
@@ -166,8 +191,21 @@ def no_work(call: ir.Call, calls: Calls, ctx: Ctx, func: Func, requests: frozens
         if callee is None or depth >= MAX_DEPTH or names_in([*call.args, *(v for _k, v in call.kwargs)]) & carried:
             return False
         # read with the call's arguments bound (`_add(counter, 1)`: what `counter` is)
-        return _pure_function(target, calls, depth + 1, calls.index.call_env(target, callee, call, ctx))
-    return _pure_target(target)
+        return _pure_function(target, calls, depth + 1, calls.index.call_env(target, callee, call, ctx), reads)
+    return _pure_target(target) or (reads and _file_read(call, calls, ctx, func))
+
+
+def _file_read(call: ir.Call, calls: Calls, ctx: Ctx, func: Func) -> bool:
+    """A read-only query of the file system: `Path(p)`, `os.path.isfile(p)`, or a query method of a path
+    object (`path.exists()`, `path.read_text()`)."""
+    target = calls.callee(call, ctx, func)
+    if isinstance(target, ExternalV) and target.qualname in _FILE_READS:
+        return True
+    f = call.func
+    if not (isinstance(f, ir.Attr) and f.attr in _PATH_QUERIES):
+        return False
+    owner = calls.index.resolve(f.value, ctx)
+    return isinstance(owner, InstanceV) and isinstance(owner.cls, ExternalV) and owner.cls.qualname in _PATH_CLASSES
 
 
 def _reads_request(f: ir.Expr, requests: frozenset[str]) -> bool:
@@ -215,18 +253,157 @@ def _telemetry(qualname: str) -> bool:
     return qualname.split(".", 1)[0] in _TELEMETRY
 
 
-def _pure_function(fv: FuncV, calls: Calls, depth: int, ctx: Ctx) -> bool:
+def _pure_function(fv: FuncV, calls: Calls, depth: int, ctx: Ctx, reads: bool = False) -> bool:
     """A project function that only computes: every call it makes does no work, it writes no attribute of a
-    shared object and no variable of an enclosing scope, and it is no generator (`ctx`: its body's context for
-    one call, arguments bound)."""
+    shared object, no item of one and no variable of an enclosing scope, and it is no generator (`ctx`: its
+    body's context for one call, arguments bound)."""
     memo = _PURE.setdefault(calls, {})
-    key = (fv, ctx)
+    key = (fv, ctx, reads)
     if key in memo:
         return memo[key]
     memo[key] = False  # recursion guard
     func = calls.index.func(fv)
     found = func is not None and not func.has_yield and not func.attr_writes and not func.nonlocal_assigns and \
-        not any("." in b.name for b in func.binds) and \
-        all(no_work(c, calls, ctx, func, frozenset(), depth) for c in func.calls)
+        not any("." in b.name for b in func.binds) and not shared_stores(func) and \
+        all(no_work(c, calls, ctx, func, frozenset(), depth, reads=reads) for c in func.calls)
     memo[key] = found
     return found
+
+
+def shared_stores(func: Func) -> list[str]:
+    """The items, attributes and globals `func` writes or deletes (`Func.stores`) but those of a container it
+    made itself (`data = {}` then `data["k"] = v`)."""
+    fresh = {b.name for b in func.binds if _fresh_container(b.value)} - \
+        {b.name for b in func.binds if not _fresh_container(b.value)}
+    return [s for s in func.stores if s.split("[", 1)[0].split(".", 1)[0] not in fresh or s.startswith("global ")]
+
+
+def _fresh_container(expr: ir.Expr) -> bool:
+    """A container made where it is written: a literal, a comprehension, `dict()` / `list()` / `set()`."""
+    if isinstance(expr, (ir.DictE, ir.Seq, ir.Comp)):
+        return True
+    return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("dict", "list", "set")
+
+
+# what sets a cookie on the response (a clearing one is the caller's own sign-out)
+_COOKIE_SETTERS = frozenset({"set_cookie", "delete_cookie"})
+_SESSION_CLEARS = frozenset({"clear", "pop"})
+
+
+def serves_nothing(node: DepNode, calls: Calls) -> str | None:
+    """Why the route's handler serves nothing a credential would protect (see the module), or None."""
+    func, module = node.func, node.func_module
+    if node.kind is not NodeKind.ROUTE or node.websocket_only or func is None or module is None or node.children \
+            or func.has_yield or func.attr_writes or func.nonlocal_assigns or shared_stores(func) or \
+            any("." in b.name for b in func.binds):
+        return None
+    ctx = Ctx(module, func.qualname)
+    requests = frozenset(s.param.name for s in node.params if s.kind is ParamKind.REQUEST)
+    specials = frozenset(s.param.name for s in node.params if s.kind is ParamKind.SPECIAL)
+    carried = _carried(func, frozenset(p.name for p in func.params))  # what the request sent, and values of it
+    cleared: list[str] = []
+    for call in func.calls:
+        f = call.func
+        if isinstance(f, ir.Attr) and (f.attr in _COOKIE_SETTERS or _session_of(f, requests)):
+            key = _cleared(call, func, specials, requests, calls, ctx)
+            if key is None:
+                return None  # sets a cookie (a session it starts), or something that is not the response's
+            cleared.append(key)
+        elif isinstance(f, ir.Attr) and f.attr not in _LOG_METHODS and \
+                _telemetry_object(calls.index.resolve(f.value, ctx), calls, 0):
+            return None  # `logging.getLogger().setLevel(level)`: it changes how the app runs, not a record of it
+        elif not no_work(call, calls, ctx, func, requests, 0, carried, reads=True):
+            return None
+    flags: list[bool] = []
+    if not all(ret.value is None or _reveals_nothing(ret.value, func, calls, ctx, carried, flags, 0)
+               for ret in func.returns):
+        return None
+    if not flags and not cleared:
+        return None  # a constant alone: a stand-in for a handler still to be written as often as a banner
+    what = "a value written in the code" + (" or a truth value of the configuration" if any(flags) else "")
+    also = f", and clears the caller's {listed_keys(cleared)}" if cleared else ""
+    return f"nothing to protect: the handler reads no stored data and changes nothing; it answers {what}{also}"
+
+
+def listed_keys(keys: list[str]) -> str:
+    """`cookie 'token'`, `cookies 'a', 'b'`, `session` (what `request.session.clear()` clears)."""
+    cookies = sorted({k for k in keys if k != "session"})
+    parts = [("cookie " if len(cookies) == 1 else "cookies ") + ", ".join(cookies)] if cookies else []
+    return " and ".join([*parts, *(["session"] if "session" in keys else [])])
+
+
+def _session_of(f: ir.Attr, requests: frozenset[str]) -> bool:
+    """`request.session.clear()`, `request.session.pop(key)`."""
+    return f.attr in _SESSION_CLEARS and isinstance(f.value, ir.Attr) and f.value.attr == "session" and \
+        isinstance(f.value.value, ir.Name) and f.value.value.id in requests
+
+
+def _cleared(call: ir.Call, func: Func, specials: frozenset[str], requests: frozenset[str], calls: Calls,
+             ctx: Ctx) -> str | None:
+    """The cookie `call` clears on the handler's response (`response.delete_cookie(key)`, `set_cookie(key, "")`,
+    `set_cookie(key, max_age=0)`), or "session" for the caller's session (`request.session.clear()`); None for
+    anything else (a cookie set to a value, a method of an object that is not the response)."""
+    f = call.func
+    assert isinstance(f, ir.Attr)
+    if _session_of(f, requests):
+        return "session"
+    owner = f.value
+    if not isinstance(owner, ir.Name) or isinstance(calls.callee(call, ctx, func), FuncV):
+        return None
+    if owner.id not in specials:  # else a local bound to a response made in the handler
+        binds = [b.value for b in func.binds if b.name == owner.id]
+        if not binds or not all(isinstance(v, ir.Call) and _response_made(v, calls, ctx, func) for v in binds):
+            return None
+    key = call.arg(0, "key")
+    text = calls.index.string(key, ctx) if key is not None else None
+    shown = f"'{text}'" if text is not None else ir.show(key, 40) if key is not None else "?"
+    if f.attr == "delete_cookie":
+        return shown
+    value, max_age, expires = call.arg(1, "value"), call.arg(2, "max_age"), call.arg(3, "expires")
+    if (value is None or (isinstance(value, ir.Str) and not value.value) or
+            (isinstance(value, ir.Const) and value.value is None)) or \
+            any(isinstance(v, ir.Const) and v.value == 0 for v in (max_age, expires)):
+        return shown
+    return None
+
+
+def _response_made(call: ir.Call, calls: Calls, ctx: Ctx, func: Func) -> bool:
+    target = calls.callee(call, ctx, func)
+    return isinstance(target, ExternalV) and _response_class(target.qualname)
+
+
+def _reveals_nothing(expr: ir.Expr, func: Func, calls: Calls, ctx: Ctx, carried: frozenset[str],
+                     flags: list[bool], depth: int) -> bool:
+    """`expr` is written in the code, or a truth value of what the handler read without the request: a literal
+    or module constant, a container or response made of such values, `bool(x)` / `not x` / a comparison of
+    values the request did not give, an `if`-expression choosing between such values; a local bound only to
+    such values. `flags` gets True for each truth value."""
+    if depth > 8:
+        return False
+    if constant(expr, calls, ctx, func):
+        return True
+    again = (func, calls, ctx, carried, flags, depth + 1)
+    if isinstance(expr, ir.Name):
+        binds = [b.value for b in func.binds if b.name == expr.id]
+        return expr.id not in carried and bool(binds) and all(_reveals_nothing(v, *again) for v in binds)
+    if isinstance(expr, ir.DictE):
+        return all(k is not None and constant(k, calls, ctx, func) and _reveals_nothing(v, *again)
+                   for k, v in expr.items)
+    if isinstance(expr, ir.Seq):
+        return all(not isinstance(i, ir.Star) and _reveals_nothing(i, *again) for i in expr.items)
+    if isinstance(expr, ir.IfExp):
+        return not names_in(expr.test) & carried and _reveals_nothing(expr.body, *again) and \
+            _reveals_nothing(expr.orelse, *again)
+    if isinstance(expr, ir.BoolOp):
+        return all(_reveals_nothing(v, *again) for v in expr.values)
+    truth = isinstance(expr, (ir.Not, ir.Compare)) or (
+        isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id == "bool" and
+        len(expr.args) == 1 and not expr.kwargs and "bool" not in func.assigns)
+    if truth:
+        if names_in(expr) & carried:
+            return False
+        flags.append(True)
+        return True
+    if isinstance(expr, ir.Call) and _response_made(expr, calls, ctx, func):
+        return all(_reveals_nothing(a, *again) for a in (*expr.args, *(v for _k, v in expr.kwargs)))
+    return False

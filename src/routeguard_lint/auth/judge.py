@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.answered import serves_nothing
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
 from routeguard_lint.auth.middleware import middleware_role, path_test_value
@@ -532,7 +533,8 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     unknown = _unknown_dependencies(deps, judgement)
     if not unknown and not any(n.credential for n in deps) and not _proxy_identities(deps, context.calls):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
-        reason = context.public.flow_reason(route) or context.static.reason(route)
+        reason = context.public.flow_reason(route) or context.static.reason(route) or \
+            serves_nothing(root, context.calls)
         if reason:
             return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason,
                            scheme=scheme)

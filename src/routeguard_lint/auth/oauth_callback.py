@@ -9,14 +9,22 @@ public by design.
 
 A handler is a callback when:
 
-* it takes the code from the request: a query, form or body parameter named `code` / `oauth_verifier` (or
-  `request.query_params.get("code")`);
-* it hands the code (or a value made from it) to a token request: a dict or URL of token-request parameters
+* it takes the authorization response from the request: the code, as a query, form or body parameter named
+  `code` / `oauth_verifier` or read as `request.query_params.get("code")` / `["code"]` (bound to a name or
+  written where it is used), or the whole redirect the provider sent, which carries the code: `request.url`,
+  `request.query_params` (also as `str(request.url)`, `dict(request.query_params)`);
+* it hands that value (or one made from it) to a token request: a dict or URL of token-request parameters
   (`{"code": code, "client_secret": ...}`, `grant_type`, `redirect_uri`; OAuth 1.0a's `oauth_verifier=` in the
-  access-token URL), or an OAuth client's code-exchange method (`fetch_token(code=code)`, `get_access_token(
-  code, ...)`, `acquire_token_by_authorization_code(code, ...)`), itself or in a project function it hands the
-  code to (its parameter bound to it);
-* and it signs the user in or sends the browser on: it issues a token or session, or a return is a redirect.
+  access-token URL), or an OAuth client's code-exchange method (`fetch_token(code=code)`,
+  `fetch_token(authorization_response=str(request.url))`, `get_access_token(code, ...)`,
+  `acquire_token_by_auth_code_flow(flow, dict(request.query_params))`), itself or in a project function it hands
+  the value to (its parameter bound to it);
+* and it signs the user in, sends the browser on, or only says it is done: it issues a token or session, or a
+  return is a redirect, or every return is a page or message written in the code (`HTMLResponse(PAGE)`, the
+  "account connected" page of a callback that stores the tokens for later use).
+
+A part of the request URL that is not the response (`request.url.path`, `request.query_params.get("state")`)
+carries no code.
 
 A route that takes a `code` and only looks it up (an invitation code, a stored token read back by `state`) is
 none of this.
@@ -26,9 +34,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from routeguard_lint.auth.answered import constant
 from routeguard_lint.facts import ir
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, ExternalV, FuncV, Index
+from routeguard_lint.project.index import Ctx, ExternalV, FuncV, Index, InstanceV
 from routeguard_lint.routes.model import ParamKind
 
 if TYPE_CHECKING:
@@ -48,7 +57,13 @@ EXCHANGE_METHODS = frozenset({"fetch_token", "fetch_access_token", "get_access_t
                               "acquire_token_by_authorization_code", "acquire_token_by_auth_code_flow",
                               "exchange_code", "exchange_code_for_token", "verify_and_process",
                               "get_access_token_from_code", "request_access_token"})
+# library exchange calls whose method name says nothing alone: Dropbox's `DropboxOAuth2Flow(...).finish(query)`
+EXCHANGE_CALLS = frozenset({"dropbox.DropboxOAuth2Flow.finish", "dropbox.oauth.DropboxOAuth2Flow.finish"})
 REDIRECTS = frozenset({"starlette.responses.RedirectResponse", "fastapi.responses.RedirectResponse"})
+# the parts of the request that are the whole redirect the provider sent (its query holds the code)
+RESPONSE_PARTS = frozenset({"url", "query_params"})
+# conversions that keep the whole value (`str(request.url)`, `dict(request.query_params)`)
+WHOLE_CONVERSIONS = frozenset({"str", "dict"})
 MAX_DEPTH = 3
 
 
@@ -84,8 +99,9 @@ class CodeExchange:
     def __init__(self, index: Index, calls: Calls) -> None:
         self.index = index
         self.calls = calls
-        # (function, the parameters holding the code) -> what exchanges it ("" when nothing does)
-        self._exchanges: dict[tuple[FuncV, frozenset[str]], str] = {}
+        # (function, the parameters holding the code, the request parameters) -> what exchanges it ("" when
+        # nothing does)
+        self._exchanges: dict[tuple[FuncV, frozenset[str], frozenset[str]], str] = {}
 
     def callback(self, root: DepNode, issues_token: Callable[[FuncV], bool]) -> str | None:
         """Why the route's handler is an OAuth callback, or None."""
@@ -96,49 +112,60 @@ class CodeExchange:
         taken = {source.param.name: source.query_name for source in root.params
                  if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY, ParamKind.FORM, ParamKind.BODY)
                  and source.query_name.lower() in CODE_PARAMS}
-        requests = {s.param.name for s in root.params if s.kind is ParamKind.REQUEST}
-        for bind in func.binds:
-            if requests and _query_read(bind.value, requests):
-                taken[bind.name] = "code"
-        if not taken:
+        requests = frozenset(s.param.name for s in root.params if s.kind is ParamKind.REQUEST)
+        read = _response_reads([*func.calls, *(b.value for b in func.binds)], requests)
+        if not taken and not read:
             return None
-        how = self._exchange(fv, func, frozenset(taken), 0)
+        how = self._exchange(fv, func, frozenset(taken), requests, 0)
         if not how:
             return None
         if issues_token(fv):
             then = "signs the user in"
         elif self._redirects(fv, func):
             then = "redirects the browser"
+        elif self._answers_constant(fv, func):
+            then = "answers with a page or message written in the code"
         else:
             return None
-        name = sorted(taken)[0]
-        return f"OAuth callback: exchanges the authorization code '{taken[name]}' from the request with the " \
-               f"identity provider ({how}) and {then}"
+        keyed = next((found[1] for found in map(ir.keyed, read) if found and isinstance(found[1], ir.Str)), None)
+        if taken:
+            what = f"the authorization code '{taken[sorted(taken)[0]]}'"
+        elif isinstance(keyed, ir.Str):
+            what = f"the authorization code '{keyed.value}'"
+        else:
+            what = f"the authorization response (`{ir.show(read[0], 40)}`, the redirect carrying the code)"
+        return f"OAuth callback: exchanges {what} from the request with the identity provider ({how}) and {then}"
 
-    def _exchange(self, fv: FuncV, func: Func, holders: frozenset[str], depth: int) -> str:
-        key = (fv, holders)
+    def _exchange(self, fv: FuncV, func: Func, holders: frozenset[str], requests: frozenset[str],
+                  depth: int) -> str:
+        key = (fv, holders, requests)
         if key in self._exchanges:
             return self._exchanges[key]
         self._exchanges[key] = ""
-        found = self._exchange_walk(fv, func, holders, depth)
+        found = self._exchange_walk(fv, func, holders, requests, depth)
         self._exchanges[key] = found
         return found
 
-    def _exchange_walk(self, fv: FuncV, func: Func, holders: frozenset[str], depth: int) -> str:
+    def _exchange_walk(self, fv: FuncV, func: Func, holders: frozenset[str], requests: frozenset[str],
+                       depth: int) -> str:
         code = set(holders)
+
+        def carries(expr: object) -> bool:
+            return bool(_names_in(expr) & code) or bool(_response_reads(expr, requests))
+
         for _round in range(2):  # the names bound to a value made from the code (source order, loops twice)
             for bind in func.binds:
-                if bind.name not in code and _names_in(bind.value) & code:
+                if bind.name not in code and carries(bind.value):
                     code.add(bind.name)
         exprs: list[object] = [*func.calls, *(b.value for b in func.binds), *(r.value for r in func.returns)]
         for expr in _walk(exprs):
-            if isinstance(expr, ir.DictE) and _dict_exchanges(expr, code):
+            if isinstance(expr, ir.DictE) and _dict_exchanges(expr, carries):
                 return "a token request with the code"
-            if isinstance(expr, ir.FStr) and _url_exchanges(expr, code):
+            if isinstance(expr, ir.FStr) and _url_exchanges(expr, carries):
                 return "a token request URL with the code"
         ctx = Ctx(fv.module, func.qualname)
         for call in func.calls:
-            handed = [arg for arg in (*call.args, *(v for _k, v in call.kwargs)) if _names_in(arg) & code]
+            handed = [arg for arg in (*call.args, *(v for _k, v in call.kwargs)) if carries(arg)]
             if not handed:
                 continue
             f = call.func
@@ -146,17 +173,27 @@ class CodeExchange:
             if not isinstance(target, FuncV):
                 # an OAuth client's exchange method, or a library call given the code as `code=`
                 if (isinstance(f, ir.Attr) and f.attr in EXCHANGE_METHODS) or \
-                        any(k in CODE_PARAMS for k, v in call.kwargs if _names_in(v) & code):
+                        self._library_method(f, ctx) in EXCHANGE_CALLS or \
+                        any(k in CODE_PARAMS for k, v in call.kwargs if carries(v)):
                     return f"`{ir.show(f, 60)}`"
                 continue
             callee = self.index.func(target) if target != fv else None
             if callee is None or depth >= MAX_DEPTH:
                 continue
-            bound = _bound_params(call, callee, code)
+            bound = _bound_params(call, callee, carries)
             if bound:
-                inner = self._exchange(target, callee, bound, depth + 1)
+                inner = self._exchange(target, callee, bound, frozenset(), depth + 1)
                 if inner:
                     return inner if inner.startswith("`") else f"`{ir.show(f, 60)}`: {inner}"
+        return ""
+
+    def _library_method(self, f: ir.Expr, ctx: Ctx) -> str:
+        """`auth_flow.finish` of `auth_flow = DropboxOAuth2Flow(...)`: the library class's method, by name."""
+        if not isinstance(f, ir.Attr):
+            return ""
+        owner = self.index.resolve(f.value, ctx)
+        if isinstance(owner, InstanceV) and isinstance(owner.cls, ExternalV):
+            return f"{owner.cls.qualname}.{f.attr}"
         return ""
 
     def _redirects(self, fv: FuncV, func: Func) -> bool:
@@ -171,8 +208,15 @@ class CodeExchange:
                     return True
         return False
 
+    def _answers_constant(self, fv: FuncV, func: Func) -> bool:
+        """Every `return` of the handler is a value written in the code (`HTMLResponse(PAGE)`, a message): it
+        hands the caller nothing the exchange got."""
+        ctx = Ctx(fv.module, func.qualname)
+        return bool(func.returns) and all(ret.value is not None and constant(ret.value, self.calls, ctx, func)
+                                          for ret in func.returns)
 
-def _query_read(expr: ir.Expr, requests: set[str]) -> bool:
+
+def _query_read(expr: ir.Expr, requests: frozenset[str]) -> bool:
     """`request.query_params.get("code")` / `request.query_params["code"]`."""
     found = ir.keyed(expr)
     if found is None:
@@ -182,14 +226,41 @@ def _query_read(expr: ir.Expr, requests: set[str]) -> bool:
         base.value.id in requests and isinstance(key, ir.Str) and key.value.lower() in CODE_PARAMS
 
 
-def _dict_exchanges(expr: ir.DictE, code: set[str]) -> bool:
+def _whole_response(expr: object, requests: frozenset[str]) -> bool:
+    """`request.url`, `request.query_params`: the redirect the provider sent, whole."""
+    return isinstance(expr, ir.Attr) and expr.attr in RESPONSE_PARTS and isinstance(expr.value, ir.Name) and \
+        expr.value.id in requests
+
+
+def _response_reads(expr: object, requests: frozenset[str], depth: int = 0) -> list[ir.Expr]:
+    """The reads of the authorization response from the request inside `expr` (a list of expressions too): the
+    code (`request.query_params.get("code")`) or the whole redirect (`request.url`, `request.query_params`, also
+    converted: `str(request.url)`); a part of it (`request.url.path`, `request.query_params.get("state")`)
+    is none."""
+    if not requests or depth > 30 or expr is None or not isinstance(expr, (tuple, list, *_EXPRS, ir.Name)):
+        return []
+    if isinstance(expr, (tuple, list)):
+        return [r for item in expr for r in _response_reads(item, requests, depth + 1)]
+    if _query_read(expr, requests) or _whole_response(expr, requests):
+        return [expr]
+    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in WHOLE_CONVERSIONS and \
+            len(expr.args) == 1 and _whole_response(expr.args[0], requests):
+        return [expr]
+    if isinstance(expr, ir.Attr) and _whole_response(expr.value, requests):
+        return []  # `request.url.path`, `request.query_params.get`: a part, not the response
+    if isinstance(expr, ir.Sub) and _whole_response(expr.value, requests):
+        return _response_reads(list(expr.index), requests, depth + 1)
+    return [r for part in ir.children(expr) for r in _response_reads(part, requests, depth + 1)]
+
+
+def _dict_exchanges(expr: ir.DictE, carries: Callable[[object], bool]) -> bool:
     """`{"code": code, "client_secret": ..., ...}`: the code as a parameter of a token request."""
     keys = {k.value: v for k, v in expr.items if isinstance(k, ir.Str)}
-    carried = [k for k, v in keys.items() if k in CODE_PARAMS and _names_in(v) & code]
+    carried = [k for k, v in keys.items() if k in CODE_PARAMS and carries(v)]
     return bool(carried) and bool(set(keys) & TOKEN_REQUEST_PARTNERS)
 
 
-def _url_exchanges(expr: ir.FStr, code: set[str]) -> bool:
+def _url_exchanges(expr: ir.FStr, carries: Callable[[object], bool]) -> bool:
     """`f"...?code={code}&client_secret=..."`, `f"...?oauth_verifier={verifier}&oauth_token={token}"`."""
     parts = expr.parts
     carried = False
@@ -201,13 +272,13 @@ def _url_exchanges(expr: ir.FStr, code: set[str]) -> bool:
             if "=" in piece:
                 names.add(piece.split("=", 1)[0])
         if part.endswith("=") and i + 1 < len(parts) and not isinstance(parts[i + 1], str) and \
-                _names_in(parts[i + 1]) & code:
+                carries(parts[i + 1]):
             tail = part.replace("?", "&").rsplit("&", 1)[-1][:-1]
             carried = carried or tail in CODE_PARAMS
     return carried and bool(names & TOKEN_REQUEST_PARTNERS)
 
 
-def _bound_params(call: ir.Call, callee: Func, code: set[str]) -> frozenset[str]:
+def _bound_params(call: ir.Call, callee: Func, carries: Callable[[object], bool]) -> frozenset[str]:
     """The parameters of `callee` that receive a value made from the code in `call` (positional arguments in
     order, after `self` / `cls` of a method called on an object; keyword arguments by name)."""
     params = [p for p in callee.params if p.kind in ("posonly", "pos")]
@@ -217,8 +288,8 @@ def _bound_params(call: ir.Call, callee: Func, code: set[str]) -> frozenset[str]
     for i, arg in enumerate(call.args):
         if isinstance(arg, ir.Star):
             break
-        if i < len(params) and _names_in(arg) & code:
+        if i < len(params) and carries(arg):
             out.add(params[i].name)
     names = {p.name for p in callee.params}
-    out.update(k for k, v in call.kwargs if k in names and _names_in(v) & code)
+    out.update(k for k, v in call.kwargs if k in names and carries(v))
     return frozenset(out)

@@ -188,6 +188,10 @@ class Func:
     item_only: list[str] = field(default_factory=list)
     # lines of `request.session[key] = value`: the function stores a value in the signed session cookie
     session_writes: list[int] = field(default_factory=list)
+    # the other changes a function makes outside its own names, which no other fact keeps: an item written or
+    # deleted (`CACHE[key] = value`, `counts[k] += 1`, `del SESSIONS[sid]`), an attribute deleted (`del obj.x`),
+    # a module global assigned under `global` ("global NAME")
+    stores: list[str] = field(default_factory=list)
 
     def block_tests(self) -> list[ir.Expr]:
         """The tests of the blocks around the function's raises, returns, bindings and call statements, in

@@ -1194,6 +1194,7 @@ class _Collector(_Walker):
         if func is not None and name in self._globals.get(id(func), ()):
             # `global app` then `app = FastAPI()`: a module-level binding made by the function
             self.f.global_assigns.setdefault(name, []).append(AssignedIn(value, func.qualname))
+            func.stores.append(f"global {name}")
             return
         if func is not None and name in self._nonlocals.get(id(func), ()):
             # `nonlocal router` then `router = ...`: a binding of the enclosing function's variable
@@ -1270,6 +1271,14 @@ class _Collector(_Walker):
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
+            if isinstance(t, cst.Subscript):
+                self._store(t)  # `CACHE[key] = value`
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        """An item or attribute the function writes or deletes on something other than its own names."""
+        func = self._func()
+        if func is not None:
+            func.stores.append(ir.show(to_ir(target, self.line), 80))
 
     def _stores(self, t: cst.BaseAssignTargetExpression, value: ir.Expr | None, line: int) -> None:
         """What an assignment target stores into: a local dict's items (see `_item_write`), the session."""
@@ -1367,6 +1376,8 @@ class _Collector(_Walker):
         target, func = node.target, self._func()
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             self._item_use(target.value.value, -1)  # `d["n"] += 1`: a store not recorded
+        if isinstance(target, cst.Subscript):
+            self._store(target)  # `counts[key] += 1`
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None and \
                 (func.class_name is None or not func.params or func.params[0].name != target.value.value):
             func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
@@ -1447,8 +1458,11 @@ class _Collector(_Walker):
             func.session_writes.append(self.line)
 
     def visit_Del(self, node: cst.Del) -> None:
-        targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else ()
-        for t in [node.target, *(el.value for el in targets)]:
+        targets = [el.value for el in node.target.elements] if isinstance(node.target, (cst.Tuple, cst.List)) \
+            else [node.target]
+        for t in targets:
+            if isinstance(t, (cst.Subscript, cst.Attribute)):
+                self._store(t)  # `del SESSIONS[sid]`, `del obj.attr`
             if isinstance(t, cst.Subscript):
                 self._stored.add(id(t))
                 if isinstance(t.value, cst.Name):

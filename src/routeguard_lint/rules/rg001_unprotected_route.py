@@ -46,7 +46,10 @@ and credential flows recognised by what they do: the `tokenUrl` of an OAuth2 sch
 password in the body (login, registration, password reset, `OAuth2PasswordRequestForm`, or a `password` key
 it reads from `await request.json()` / `await request.form()` itself), one taking an
 identity and issuing a token (recovery, sign-in links), and one taking a refresh token in the body and
-issuing a token. A webhook that verifies a signature over the body is protected by it. A route whose
+issuing a token; and routes with nothing to protect: no dependencies, and a handler that does no work,
+writes nothing, sets no cookie but to clear the caller's, and answers a value written in the code or a truth
+value of its configuration (an "is authentication on" probe) or clears the caller's cookie (a logout that
+does only that). A webhook that verifies a signature over the body is protected by it. A route whose
 only possible authentication is code outside the project is `unverified` (listed by `routeguard routes`),
 not reported.
 """,
