@@ -119,6 +119,15 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # `if token: ... elif account and ...: ... else: raise 401`: the query parameter opens the only other path
         ("GET", "/wallet"): ("unverified", "unless it carries 'account' (a query parameter"),
         ("GET", "/keys/wallet"): ("protected", "app.accounts.account_by_token_or_key"),
+        # the handler tests the account again: no optional authentication, a request with neither input is
+        # rejected before it gets there
+        ("POST", "/wallet/withdraw"): ("unverified", "unless it carries 'account' (a query parameter"),
+    },
+    "token_url_methods": {
+        # only the POST to the tokenUrl is the login; GET and PATCH on that path are behind the scheme
+        ("POST", "/api/v1/auth"): ("public", "tokenUrl"),
+        ("GET", "/api/v1/auth"): ("protected", "app.security.current_account"),
+        ("PATCH", "/api/v1/auth"): ("protected", "app.security.current_account"),
     },
     "state_memo": {
         # `if hasattr(request.state, "user"): return request.state.user`, set only by that function on success

@@ -547,9 +547,15 @@ def _required_query_credential(node: DepNode, in_path: frozenset[str] = frozense
 
 
 def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
-    """Parameters of a route handler fed by a dependency that lets anonymous requests through."""
+    """Parameters of a route handler fed by a dependency that lets anonymous requests through. Not one that
+    lets them through only when they carry another input (`alternative`, itself or below it): a request with
+    neither is rejected, and what the handler receives is what that input opened (`if token: ... elif usr:
+    ... else: raise 401`), not "no user"."""
+    def opened_by_input(child: DepNode) -> bool:
+        return any(id(n) in nodes and nodes[id(n)].alternative for n in walk(child))
+
     return sorted({via for child, via in root.children if id(child) in nodes and nodes[id(child)].anonymous is True
-                   and any(s.param.name == via for s in root.params)})
+                   and any(s.param.name == via for s in root.params) and not opened_by_input(child)})
 
 
 def branches_on(func: Func | None, names: list[str]) -> str | None:
