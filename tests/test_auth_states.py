@@ -123,6 +123,10 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # rejected before it gets there
         ("POST", "/wallet/withdraw"): ("unverified", "unless it carries 'account' (a query parameter"),
     },
+    "optional_key_derived": {
+        # the handler branches on what its optional key opened (`wallet = lookup(key) if key else None`)
+        ("GET", "/payments/{payment_hash}"): ("public", "branches on 'wallet' (made from 'x_api_key')"),
+    },
     "token_url_methods": {
         # only the POST to the tokenUrl is the login; GET and PATCH on that path are behind the scheme
         ("POST", "/api/v1/auth"): ("public", "tokenUrl"),

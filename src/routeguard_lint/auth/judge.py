@@ -512,7 +512,9 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
                        Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     branch = branches_on(root.func, optional_params(root, judgement.nodes))
     if branch:
-        reason = f"optional authentication: the handler branches on '{branch}', which is None for a request " \
+        name, source = branch
+        made = f" (made from '{source}')" if source else ""
+        reason = f"optional authentication: the handler branches on '{name}'{made}, which is None for a request " \
                  f"without credentials"
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     designed = _alternative(deps, judgement, scheme) or _state_memo(deps, judgement, scheme) or \

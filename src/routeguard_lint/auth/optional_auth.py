@@ -42,6 +42,7 @@ from routeguard_lint.auth.missing_credential import (
     Memo,
     Outcome,
     join,
+    names_in,
 )
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
@@ -558,18 +559,42 @@ def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
                    and any(s.param.name == via for s in root.params) and not opened_by_input(child)})
 
 
-def branches_on(func: Func | None, names: list[str]) -> str | None:
-    """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises or binds."""
+def branches_on(func: Func | None, names: list[str]) -> tuple[str, str | None] | None:
+    """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises or binds, or
+    the first name `func` binds from one of them (`wallet = await lookup(key) if key else None`: what the
+    optional credential opened, absent without it), with the name it was made from."""
     if func is None or not names:
         return None
-    wanted = set(names)
+    made = _made_from(func, set(names))
+    wanted = set(names) | set(made)
     for test in func.block_tests():
         if is_marker(test):
             continue
         hit = _presence_tested(test, wanted)
         if hit:
-            return sorted(hit)[0]
+            first = sorted(hit)[0]
+            return first, made.get(first)
     return None
+
+
+def _made_from(func: Func, names: set[str]) -> dict[str, str]:
+    """Local names `func` binds from a value made from `names` (directly or through another such name), each
+    with the name of `names` it comes from; a parameter rebound is no new name."""
+    made: dict[str, str] = {}
+    for _round in range(3):  # `a = f(key)`, `b = g(a)`: a short chain of bindings, in any order
+        grown = False
+        for bind in func.binds:
+            if bind.name in names or bind.name in made:
+                continue
+            used = names_in(bind.value)
+            source = next((n for n in sorted(used & names)), None) or \
+                next((made[n] for n in sorted(used) if n in made), None)
+            if source is not None:
+                made[bind.name] = source
+                grown = True
+        if not grown:
+            break
+    return made
 
 
 def _presence_tested(test: object, wanted: set[str], depth: int = 0) -> set[str]:
