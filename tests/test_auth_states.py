@@ -152,6 +152,9 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # a 404 for a missing resource is not authentication
         ("POST", "/invoices/{invoice_id}/cancel"): ("unprotected", ""),
         ("POST", "/events"): ("protected", "app.deps.signed_event"),
+        # `owner = await owner_for_key(x_api_key) if ... else None`, then `if owner and owner.id == ...`: the
+        # handler decides on what its optional key opened
+        ("GET", "/invoices/{invoice_id}"): ("public", "branches on 'owner' (made from 'x_api_key')"),
     },
     "strategy_from_state": {
         # the authenticator comes from app.state at run time; the handler closes the socket with 4001
