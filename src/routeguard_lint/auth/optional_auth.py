@@ -561,40 +561,52 @@ def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
 
 def branches_on(func: Func | None, names: list[str]) -> tuple[str, str | None] | None:
     """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises or binds, or
-    the first name `func` binds from one of them (`wallet = await lookup(key) if key else None`: what the
-    optional credential opened, absent without it), with the name it was made from."""
+    else the first name `func` binds to what one of them opens, absent without it (`wallet = await lookup(key)
+    if key else None`), with the name it is made from."""
     if func is None or not names:
         return None
     made = _made_from(func, set(names))
-    wanted = set(names) | set(made)
-    for test in func.block_tests():
-        if is_marker(test):
-            continue
-        hit = _presence_tested(test, wanted)
-        if hit:
-            first = sorted(hit)[0]
-            return first, made.get(first)
+    for wanted in (set(names), set(made)):
+        for test in func.block_tests():
+            if is_marker(test):
+                continue
+            hit = _presence_tested(test, wanted)
+            if hit:
+                first = sorted(hit)[0]
+                return first, made.get(first)
     return None
 
 
 def _made_from(func: Func, names: set[str]) -> dict[str, str]:
-    """Local names `func` binds from a value made from `names` (directly or through another such name), each
-    with the name of `names` it comes from; a parameter rebound is no new name."""
+    """Local names `func` binds, once, to a value that is None when one of `names` is missing: `lookup(key) if
+    key else None` (or `if isinstance(key, str)`), `key and lookup(key)`; each with the name it comes from. Not
+    any value computed with it (`rows = select(owner=key)`, then `if not rows: raise 404` tests a resource)."""
     made: dict[str, str] = {}
-    for _round in range(3):  # `a = f(key)`, `b = g(a)`: a short chain of bindings, in any order
-        grown = False
-        for bind in func.binds:
-            if bind.name in names or bind.name in made:
-                continue
-            used = names_in(bind.value)
-            source = next((n for n in sorted(used & names)), None) or \
-                next((made[n] for n in sorted(used) if n in made), None)
-            if source is not None:
-                made[bind.name] = source
-                grown = True
-        if not grown:
-            break
+    bound: dict[str, int] = {}
+    for bind in func.binds:
+        bound[bind.name] = bound.get(bind.name, 0) + 1
+    for bind in func.binds:
+        if bind.name in names or bound[bind.name] > 1:
+            continue
+        source = _absent_without(bind.value, names)
+        if source is not None:
+            made[bind.name] = source
     return made
+
+
+def _absent_without(value: object, names: set[str]) -> str | None:
+    if isinstance(value, ir.IfExp) and isinstance(value.orelse, ir.Const) and value.orelse.value is None:
+        test = value.test
+        hit = _presence_tested(test, names)
+        if isinstance(test, ir.Call) and ir.dotted(test.func) == "isinstance" and test.args and \
+                isinstance(test.args[0], ir.Name) and test.args[0].id in names:
+            hit = {test.args[0].id}
+        hit &= names_in(value.body)
+        return sorted(hit)[0] if hit else None
+    if isinstance(value, ir.BoolOp) and value.op == "and" and len(value.values) > 1:
+        hit = _presence_tested(value.values[0], names) & names_in(value.values[-1])
+        return sorted(hit)[0] if hit else None
+    return None
 
 
 def _presence_tested(test: object, wanted: set[str], depth: int = 0) -> set[str]:
