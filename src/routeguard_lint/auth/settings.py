@@ -23,8 +23,8 @@ from routeguard_lint.facts.extract import ModuleFacts
 from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index, InstanceV, ModuleV, UnionV
 from routeguard_lint.project.scan import ModuleScan
 
-
-_MAX_HELPER_DEPTH = 3  # `def url(): return _url()`, `def _url(): return settings.url`: helpers a setting is read through
+# helpers a setting may be read through: `def url(): return _url()`, `def _url(): return settings.url`
+_MAX_HELPER_DEPTH = 3
 
 
 class EnvironmentFields:
