@@ -124,6 +124,19 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # `if token: ... elif account and ...: ... else: raise 401`: the query parameter opens the only other path
         ("GET", "/wallet"): ("unverified", "unless it carries 'account' (a query parameter"),
         ("GET", "/keys/wallet"): ("protected", "app.accounts.account_by_token_or_key"),
+        # the handler tests the account again: no optional authentication, a request with neither input is
+        # rejected before it gets there
+        ("POST", "/wallet/withdraw"): ("unverified", "unless it carries 'account' (a query parameter"),
+    },
+    "optional_key_derived": {
+        # the handler branches on what its optional key opened (`wallet = lookup(key) if key else None`)
+        ("GET", "/payments/{payment_hash}"): ("public", "branches on 'wallet' (made from 'x_api_key')"),
+    },
+    "token_url_methods": {
+        # only the POST to the tokenUrl is the login; GET and PATCH on that path are behind the scheme
+        ("POST", "/api/v1/auth"): ("public", "tokenUrl"),
+        ("GET", "/api/v1/auth"): ("protected", "app.security.current_account"),
+        ("PATCH", "/api/v1/auth"): ("protected", "app.security.current_account"),
     },
     "state_memo": {
         # `if hasattr(request.state, "user"): return request.state.user`, set only by that function on success
@@ -144,6 +157,9 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # a 404 for a missing resource is not authentication
         ("POST", "/invoices/{invoice_id}/cancel"): ("unprotected", ""),
         ("POST", "/events"): ("protected", "app.deps.signed_event"),
+        # `owner = await owner_for_key(x_api_key) if ... else None`, then `if owner and owner.id == ...`: the
+        # handler decides on what its optional key opened
+        ("GET", "/invoices/{invoice_id}"): ("public", "branches on 'owner' (made from 'x_api_key')"),
     },
     "strategy_from_state": {
         # the authenticator comes from app.state at run time; the handler closes the socket with 4001

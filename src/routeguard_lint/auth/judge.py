@@ -583,7 +583,9 @@ def _branches_on_missing(root: DepNode, judgement: Judgement) -> str | None:
     of an optional dependency, or `request.user.is_authenticated` as AuthenticationMiddleware set it)."""
     branch = branches_on(root.func, optional_params(root, judgement.nodes))
     if branch:
-        return f"optional authentication: the handler branches on '{branch}', which is None for a request " \
+        name, source = branch
+        made = f" (made from '{source}')" if source else ""
+        return f"optional authentication: the handler branches on '{name}'{made}, which is None for a request " \
                f"without credentials"
     user = branches_on_user(root)
     if user:

@@ -42,6 +42,10 @@ from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
 MAX_ITEMS = 8  # items of a known list a loop's body is walked once for each
+# objects whose `__init__` stores an object made by another constructor, nested at most this deep: two classes
+# that make each other (`self.agents = AgentManager(users=self)`, `self.users = users or UserManager()`) stop at
+# run time on a value the walk may not know (`self`), and would otherwise be constructed without end
+MAX_CONSTRUCTION_DEPTH = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -1924,8 +1928,9 @@ class _Walk:
     def _init_attrs(self, cls: ClassV, init: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
                     depth: int, call: ir.Call | None = None) -> list[tuple[str, AV]]:
         """`call`: the call that runs this `__init__` (the construction, `super().__init__(...)`), whose literal
-        defaults bind the parameters it does not pass."""
-        if depth > 3:
+        defaults bind the parameters it does not pass. Nothing past `MAX_CONSTRUCTION_DEPTH` nested constructions:
+        the object is then one whose attributes the walk does not know."""
+        if depth > 3 or self.depth >= MAX_CONSTRUCTION_DEPTH:
             return []
         env = self._bind(callee, args, kwargs, every=True)
         if call is not None:

@@ -44,6 +44,7 @@ from routeguard_lint.auth.missing_credential import (
     Outcome,
     Unread,
     join,
+    names_in,
 )
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
@@ -616,22 +617,64 @@ def _required_query_credential(node: DepNode, in_path: frozenset[str] = frozense
 
 
 def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
-    """Parameters of a route handler fed by a dependency that lets anonymous requests through."""
+    """Parameters of a route handler fed by a dependency that lets anonymous requests through. Not one that
+    lets them through only when they carry another input (`alternative`, itself or below it): a request with
+    neither is rejected, and what the handler receives is what that input opened (`if token: ... elif usr:
+    ... else: raise 401`), not "no user"."""
+    def opened_by_input(child: DepNode) -> bool:
+        return any(id(n) in nodes and nodes[id(n)].alternative for n in walk(child))
+
     return sorted({via for child, via in root.children if id(child) in nodes and nodes[id(child)].anonymous is True
-                   and any(s.param.name == via for s in root.params)})
+                   and any(s.param.name == via for s in root.params) and not opened_by_input(child)})
 
 
-def branches_on(func: Func | None, names: list[str]) -> str | None:
-    """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises or binds."""
+def branches_on(func: Func | None, names: list[str]) -> tuple[str, str | None] | None:
+    """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises or binds, or
+    else the first name `func` binds to what one of them opens, absent without it (`wallet = await lookup(key)
+    if key else None`), with the name it is made from."""
     if func is None or not names:
         return None
-    wanted = set(names)
-    for test in func.block_tests():
-        if is_marker(test):
+    made = _made_from(func, set(names))
+    for wanted in (set(names), set(made)):
+        for test in func.block_tests():
+            if is_marker(test):
+                continue
+            hit = _presence_tested(test, wanted)
+            if hit:
+                first = sorted(hit)[0]
+                return first, made.get(first)
+    return None
+
+
+def _made_from(func: Func, names: set[str]) -> dict[str, str]:
+    """Local names `func` binds, once, to a value that is None when one of `names` is missing: `lookup(key) if
+    key else None` (or `if isinstance(key, str)`), `key and lookup(key)`; each with the name it comes from. Not
+    any value computed with it (`rows = select(owner=key)`, then `if not rows: raise 404` tests a resource)."""
+    made: dict[str, str] = {}
+    bound: dict[str, int] = {}
+    for bind in func.binds:
+        bound[bind.name] = bound.get(bind.name, 0) + 1
+    for bind in func.binds:
+        if bind.name in names or bound[bind.name] > 1:
             continue
-        hit = _presence_tested(test, wanted)
-        if hit:
-            return sorted(hit)[0]
+        source = _absent_without(bind.value, names)
+        if source is not None:
+            made[bind.name] = source
+    return made
+
+
+def _absent_without(value: object, names: set[str]) -> str | None:
+    if isinstance(value, ir.IfExp) and isinstance(value.orelse, ir.Const) and value.orelse.value is None:
+        test = value.test
+        hit = _presence_tested(test, names)
+        if isinstance(test, ir.Call) and ir.dotted(test.func) == "isinstance" and test.args and \
+                isinstance(test.args[0], ir.Name) and test.args[0].id in names:
+            hit = {test.args[0].id}
+        hit &= names_in(value.body)
+        return sorted(hit)[0] if hit else None
+    if isinstance(value, ir.BoolOp) and value.op == "and" and len(value.values) > 1:
+        hit = _presence_tested(value.values[0], names) & names_in(value.values[-1])
+        return sorted(hit)[0] if hit else None
     return None
 
 

@@ -11,10 +11,11 @@
   and issues a token or session;
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
   `OAuth2PasswordRequestForm`, or a `password` key of `await request.json()` / `await request.form()`),
-  the `tokenUrl` of an OAuth2 scheme, one that takes an identity (an email, a
-  user name) and issues a token or session (password recovery, magic links), or one that takes a refresh token
-  or a one-time code (`verification_code`, `otp`, ...) in the request body and hands it to a call (token
-  refresh, e-mail verification: the body value is the credential it checks, whoever checks it);
+  a POST to the `tokenUrl` of an OAuth2 scheme (another method on that path is another endpoint), one that
+  takes an identity (an email, a user name) and issues a token or session (password recovery, magic links), or
+  one that takes a refresh token or a one-time code (`verification_code`, `otp`, ...) in the request body and
+  hands it to a call (token refresh, e-mail verification: the body value is the credential it checks, whoever
+  checks it);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
   identity provider sends the browser back with an authorisation code, or, whatever the path, a handler that
   exchanges that code with the provider and signs the user in or redirects (auth/oauth_callback.py);
@@ -297,18 +298,14 @@ class Public:
         """Public whatever else is on the route: a login endpoint, a probe, the API docs."""
         path = route.full_path
         norm = "/" + path.strip("/")
-        for url in token_urls:
-            if url is not None and norm == "/" + url.strip("/"):
-                return "login endpoint (the tokenUrl of an OAuth2 scheme)"
+        # a token request is a POST (RFC 6749, 3.2); another method on the same path is another endpoint
+        if "POST" in route.methods:
+            for url in token_urls:
+                if url is not None and norm == "/" + url.strip("/"):
+                    return "login endpoint (the tokenUrl of an OAuth2 scheme)"
         root = route.root
         if root is not None:
-            for source in root.params:
-                if source.kind is ParamKind.PASSWORD_FORM:
-                    return "login endpoint (takes OAuth2PasswordRequestForm)"
-            for child, _via in root.children:
-                if child.password_form:
-                    return "login endpoint (takes OAuth2PasswordRequestForm)"
-            login = self._login(root)
+            login = self._sign_in(root)
             if login is not None:
                 return login
         segments = _segments(path)
@@ -329,6 +326,13 @@ class Public:
                 return f"OAuth authorization endpoint: {endpoint} takes an authorization request " \
                        f"(response_type, client_id, redirect_uri) and answers with a redirect"
         return None
+
+    def _sign_in(self, root: DepNode) -> str | None:
+        """A login endpoint by what its handler takes or does."""
+        if any(source.kind is ParamKind.PASSWORD_FORM for source in root.params) or \
+                any(child.password_form for child, _via in root.children):
+            return "login endpoint (takes OAuth2PasswordRequestForm)"
+        return self._login(root)
 
     def _probe_handler(self, route: Route) -> str | None:
         """The health path (`/healthcheck`) the route's handler is also registered on (`@app.get("/healthcheck")`

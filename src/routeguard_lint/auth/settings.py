@@ -20,8 +20,11 @@ from collections.abc import Hashable
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import ModuleFacts
-from routeguard_lint.project.index import ClassV, Ctx, Index, InstanceV, ModuleV, UnionV
+from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index, InstanceV, ModuleV, UnionV
 from routeguard_lint.project.scan import ModuleScan
+
+# helpers a setting may be read through: `def url(): return _url()`, `def _url(): return settings.url`
+_MAX_HELPER_DEPTH = 3
 
 
 class EnvironmentFields:
@@ -39,14 +42,34 @@ class EnvironmentFields:
         bases'), when it derives from a settings class; empty otherwise."""
         return self.index.environment_fields(cls_v)
 
-    def read_at_run_time(self, expr: ir.Expr, ctx: Ctx) -> bool:
-        """`expr` is `<settings object>.<field>` for a field the call that made the object does not pass."""
+    def read_at_run_time(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> bool:
+        """`expr` is `<settings object>.<field>` for a field the call that made the object does not pass, or a
+        call of a project function that returns one (`def memfs_url(): return settings.memfs_url`, also through a
+        local it binds: `url = settings.memfs_url; return url`): the evaluator reads the class default there too."""
         if self.index.environment_field(expr, ctx):
             return True
+        if isinstance(expr, ir.Call):
+            return depth < _MAX_HELPER_DEPTH and self._returns_setting(expr, ctx, depth)
         if not isinstance(expr, ir.Attr):
             return False
         base = self.index.resolve(expr.value, ctx)
         return isinstance(base, InstanceV) and isinstance(base.cls, ClassV) and self.changed(base, expr.attr)
+
+    def _returns_setting(self, call: ir.Call, ctx: Ctx, depth: int) -> bool:
+        callee = self.index.resolve(call.func, ctx)
+        func = self.index.func(callee) if isinstance(callee, FuncV) else None
+        if func is None or not isinstance(callee, FuncV):
+            return False
+        fctx = self.index.call_env(callee, func, call, ctx)
+        for ret in func.returns:
+            if ret.value is None:
+                continue
+            values = [ret.value]
+            if isinstance(ret.value, ir.Name):
+                values += [bind.value for bind in func.binds if bind.name == ret.value.id]
+            if any(self.read_at_run_time(value, fctx, depth + 1) for value in values):
+                return True
+        return False
 
     def changed(self, obj: InstanceV, attr: str) -> bool:
         """Some function of the project assigns `attr` of the object `obj` (`state.initialized = True` in one
