@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV
 
 NON_SECRETS = frozenset({"", "bearer", "basic", "digest", "token", "jwt", "apikey", "api-key", "api_key", "negotiate",
@@ -58,6 +59,8 @@ class Values:
     def __init__(self, index: Index):
         self.index = index
         self._memo: dict[tuple[str, ClassV], bool] = {}
+        # construction sites by the class name they call (see `_constructions`), built on first use
+        self._sites: dict[str, list[tuple[ir.Call, list[ir.Expr], Ctx, ir.Expr]]] | None = None
 
     # -- helpers ----------------------------------------------------------------------------------------
     def _local(self, ctx: Ctx, name: str) -> ir.Expr | Literal["param"] | None:
@@ -237,12 +240,85 @@ class Values:
             return self._class_attr(base.cls, expr.attr, shown, depth)
         if isinstance(base, ParamV) and self._param_is_settings(Ctx(base.module, base.func), base.name):
             return Origin("secret", f"settings value {shown}")
+        if isinstance(base, ParamV):
+            owner = self.index.self_class(base)
+            if owner is not None:
+                return self._own_attr(owner, expr.attr, shown, depth)
         if isinstance(base, LiteralV):
             return None
         dotted = ir.dotted(expr.value)
         if dotted and any(SETTINGS_NAME.search(seg) for seg in dotted.split(".")):
             return Origin("secret", f"configuration value {shown}")
         return None
+
+    def _own_attr(self, cls_v: ClassV, attr: str, shown: str, depth: int) -> Origin | None:
+        """`self.attr` in a method: a configured secret when the class's `__init__` stores one
+        (`self.key = os.environ["KEY"]`), or stores its own parameter and a place that makes the object passes
+        one (`CheckPassword(app, password=settings.server_pass)`, `app.add_middleware(CheckPassword,
+        password=...)`, `Middleware(CheckPassword, password=...)`). Only secrets: a literal given at one
+        construction site (a test's) says nothing about the deployment."""
+        for owner in self.index.mro(cls_v):
+            cdef = self.index.cls(owner)
+            assigned = cdef.instance_attrs.get(attr) if cdef is not None else None
+            if assigned is None:
+                continue
+            init = self.index.func(FuncV(owner.module, assigned.function))
+            if init is None or init.name != "__init__":
+                return None
+            value, ictx = assigned.value, Ctx(owner.module, init.qualname)
+            while isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and value.func.attr in PASS_THROUGH:
+                value = value.func.value
+            if isinstance(value, ir.Name) and value.id not in init.assigns and \
+                    any(p.name == value.id for p in init.params[1:]):
+                return self._constructed_with(cls_v, init, value.id, shown, depth)
+            inner = self.classify(assigned.value, ictx, depth + 1)
+            return inner if inner is not None and inner.kind == "secret" else None
+        return None
+
+    def _constructed_with(self, cls_v: ClassV, init: Func, param: str, shown: str, depth: int) -> Origin | None:
+        params = init.params[1:]
+        position = next((i for i, p in enumerate(params) if p.name == param), None)
+        by_position = position is not None and all(p.kind in ("pos", "posonly") for p in params[:position + 1])
+        for call, args, ctx in self._constructions(cls_v):
+            given = call.kwarg(param) if position is not None and params[position].kind != "posonly" else None
+            if given is None and by_position and position is not None and position < len(args) and \
+                    not any(isinstance(a, ir.Star) for a in args[:position + 1]):
+                given = args[position]
+            inner = self.classify(given, ctx, depth + 1) if given is not None else None
+            if inner is not None and inner.kind == "secret":
+                short = cls_v.name.rsplit(".", 1)[-1]
+                return Origin("secret", f"{shown}, which {short}.__init__ stores from its parameter '{param}' "
+                                        f"({inner.what} where the object is made)")
+        return None
+
+    def _constructions(self, cls_v: ClassV) -> list[tuple[ir.Call, list[ir.Expr], Ctx]]:
+        """Where the project makes an object of `cls_v`: `Cls(...)`, `x.add_middleware(Cls, ...)`,
+        `Middleware(Cls, ...)`, with the arguments the constructor gets (after `self`)."""
+        if self._sites is None:
+            self._sites = {}
+            for facts in self.index.modules:
+                if facts.error:
+                    continue
+                for site in facts.calls:
+                    call = site.call
+                    f = call.func
+                    last = f.attr if isinstance(f, ir.Attr) else f.id if isinstance(f, ir.Name) else None
+                    ctx = Ctx(facts.module, site.scope)
+                    target: ir.Expr
+                    if last in ("add_middleware", "Middleware") and call.args and \
+                            not isinstance(call.args[0], ir.Star):
+                        target, args = call.args[0], list(call.args[1:])
+                    else:
+                        target, args = f, list(call.args)
+                    name = target.attr if isinstance(target, ir.Attr) else \
+                        target.id if isinstance(target, ir.Name) else None
+                    if name is not None and name[:1].isupper():
+                        self._sites.setdefault(name, []).append((call, args, ctx, target))
+        out = []
+        for call, args, ctx, target in self._sites.get(cls_v.name.rsplit(".", 1)[-1], ()):
+            if self.index.resolve(target, ctx) == cls_v:
+                out.append((call, args, ctx))
+        return out
 
     def _class_attr(self, cls_v: ClassV, attr: str, shown: str, depth: int) -> Origin | None:
         settings = self.is_settings(cls_v)
