@@ -70,6 +70,16 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/sync/drive/connection"): ("unprotected", ""),
         ("GET", "/visits/record"): ("unprotected", ""),
     },
+    "static_files": {
+        # a file of the UI at a path written in the code: the same bytes for everyone
+        ("GET", "/favicon.ico"): ("public", "static page: app.web_ui.favicon answers a file of the UI at a path fixed"),
+        ("GET", "/fallback_file.html"): ("public", "a file of the UI at a path fixed in the code"),
+        ("GET", "/index.html"): ("public", "a file of the UI at a path fixed in the code"),
+        ("GET", "/ui-config.js"): ("unprotected", ""),
+        ("GET", "/backup"): ("unprotected", ""),
+        ("GET", "/logo.ico"): ("unprotected", ""),
+        ("GET", "/{rest_of_path:path}"): ("unprotected", ""),
+    },
     "signin_unknown_url": {
         # `next(v for k, v in headers if k == "Location")`: a generator the facts keep as unknown picks the URL
         ("GET", "/saml/login"): ("public", "sign-in start: sends the browser to the identity provider "

@@ -155,6 +155,20 @@ CREDENTIAL_KEY_SETTING = re.compile(r"(session|token|auth|api_?key|apikey|jwt|cr
 REFRESH_TOKEN_FIELD = re.compile(r"^(refresh_token|refreshtoken|refresh)$", re.IGNORECASE)
 
 
+# A file name (one segment of a path) that says the file holds a credential: an environment file, a key or
+# certificate store, an SSH key, a password file, or a name with a credential word (`secrets.json`, `token.txt`).
+CREDENTIAL_FILE = re.compile(r"(^\.env|\.(pem|key|p12|pfx|jks|keystore|kdbx)$|id_(rsa|dsa|ecdsa|ed25519)|htpasswd|"
+                             r"netrc|pgpass|passw(or)?d|shadow|private|(^|[^a-z])keys?([^a-z]|$))", re.IGNORECASE)
+# The suffixes of the files a web UI is made of (pages, scripts, styles, images, fonts, manifests).
+WEB_ASSET_SUFFIXES = frozenset({".html", ".htm", ".ico", ".js", ".mjs", ".css", ".map", ".png", ".svg", ".jpg",
+                                ".jpeg", ".gif", ".webp", ".avif", ".woff", ".woff2", ".ttf", ".webmanifest"})
+
+
+def is_credential_file(path: str) -> bool:
+    """A path with a segment whose name says the file holds a credential (see `CREDENTIAL_FILE`)."""
+    return any(CREDENTIAL_FILE.search(s) or is_credential_setting(s) for s in re.split(r"[/\\]", path) if s)
+
+
 def is_proxy_identity(name: str) -> bool:
     """A header whose name says a proxy in front of the app sets it to the authenticated user (or role)."""
     return PROXY_IDENTITY_HEADERS.match(_normal_header(name)) is not None

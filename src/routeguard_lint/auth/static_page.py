@@ -11,7 +11,16 @@ its own routes. Such a route is public by design when, by what its code does:
   is made of such values and of what the request says about itself (`request.scope["root_path"]`), or a page a
   `Jinja2Templates` object renders from a literal template name with nothing but the request as its context
   (`templates.TemplateResponse(request, "index.html")`: the template file is fixed at start-up; what it can
-  show of the request is the caller's own).
+  show of the request is the caller's own), or a `FileResponse` of a file of the UI whose path is fixed in the
+  code (`FileResponse(Path(__file__).parent / "ui/favicon.ico")`: the equivalent of a `StaticFiles` mount).
+
+A file is served afresh on every request, so a fixed path is not enough: its path is computed only from
+literals, `__file__`, module constants and the app factory's locals (pathlib operations, `os.path.join`, `str`),
+never from settings, the environment or a factory argument (a path the operator configures may name any file);
+its name ends in a web UI's suffix (`.html`, `.js`, `.css`, `.ico`, images, fonts: see
+`vocabulary.WEB_ASSET_SUFFIXES`), so a database or an export the app writes stays a finding; and no part of
+its path says it holds a credential (`.env`, `secrets/`, `token.txt`: `vocabulary.is_credential_file`). A file
+picked by the request (a catch-all `/{rest_of_path:path}` serving files from a folder) stays a finding.
 
 A value is fixed at start-up when it is a literal, or a string computed (f-strings, `+`, `or`, `str`
 methods, `Path(...).read_text()`, `os.environ.get(...)`) from literals, module names, the arguments and
@@ -32,7 +41,7 @@ from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import Ctx, ExternalV, FuncV, InstanceV, LiteralV
 from routeguard_lint.routes.model import ParamKind, Route
-from routeguard_lint.vocabulary import is_credential_setting
+from routeguard_lint.vocabulary import WEB_ASSET_SUFFIXES, is_credential_file, is_credential_setting
 
 MAX_DEPTH = 40  # expression levels and name lookups together (names are also guarded by `seen`)
 _STR_METHODS = frozenset({"replace", "format", "strip", "lstrip", "rstrip", "lower", "upper", "removeprefix",
@@ -47,11 +56,15 @@ _TEMPLATES = frozenset({"fastapi.templating.Jinja2Templates", "starlette.templat
 _REQUEST_PLACES = frozenset({"scope", "url", "base_url", "url_for", "root_path", "get", "rstrip", "lstrip", "strip"})
 
 
+_FILE_PAGE = "a file of the UI at a path fixed in the code"
+
+
 class StaticPages:
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
         self.index = calls.index
         self._handler: str | None = None  # the qualname of the handler being judged
+        self._file = False  # judging a served file's path: code-fixed only (see the module)
 
     def reason(self, route: Route) -> str | None:
         """`static page: ...` when the route serves a page fixed at start-up or a redirect (see the module)."""
@@ -70,12 +83,17 @@ class StaticPages:
         self._handler = func.qualname
         rendered = [ret.value for ret in func.returns if isinstance(ret.value, ir.Call) and
                     self._template(ret.value, ctx, func, requests)]
+        # a `FileResponse` reads its file when it answers: no work when the file is one of the UI's (`_page`)
+        files = [ret.value for ret in func.returns if isinstance(ret.value, ir.Call) and
+                 self._page(ret.value, ctx, func, requests) == _FILE_PAGE]
+        rendered += [call for file in files for call in _calls_in(file)]  # its path's calls: read by `_fixed`
         if not all(call in rendered or no_work(call, self.calls, ctx, func, requests) for call in func.calls):
             return None
         kinds: set[str] = set()
         for ret in func.returns:
             if ret.value in rendered:
-                kinds.add("a page rendered from a fixed template with nothing but the request")
+                kinds.add(_FILE_PAGE if self._page(ret.value, ctx, func, requests) == _FILE_PAGE else
+                          "a page rendered from a fixed template with nothing but the request")
                 continue
             kind = self._page(ret.value, ctx, func, requests)
             if kind is None:
@@ -120,6 +138,8 @@ class StaticPages:
         if not isinstance(target, ExternalV):
             return None
         module, _, name = target.qualname.rpartition(".")
+        if module in _RESPONSES and name == "FileResponse":
+            return self._file_page(expr, ctx, func)
         if module not in _RESPONSES or name not in ("HTMLResponse", "RedirectResponse"):
             return None
         main = expr.arg(0, "content" if name == "HTMLResponse" else "url")
@@ -133,6 +153,23 @@ class StaticPages:
         return "a redirect to a URL fixed at start-up (and the request's own root path)" if redirect else \
             "an HTML page fixed at start-up"
 
+    def _file_page(self, expr: ir.Call, ctx: Ctx, func: Func) -> str | None:
+        """`FileResponse(path)` of a file of the UI whose path is fixed in the code (see the module)."""
+        path = expr.arg(0, "path")
+        others = [v for i, v in enumerate(expr.args) if i > 0] + [v for k, v in expr.kwargs if k != "path"]
+        if path is None or not all(isinstance(v, (ir.Const, ir.Str)) for v in others):
+            return None
+        names = _file_names(path, ctx, self, 0)
+        if not names or not all(_asset(n) for n in names):
+            return None
+        self._file = True
+        try:
+            if not self._fixed(path, ctx, func, frozenset(), 0, set()):
+                return None
+        finally:
+            self._file = False
+        return _FILE_PAGE
+
     def _fixed(self, expr: ir.Expr | None, ctx: Ctx, func: Func, requests: frozenset[str], depth: int,
                seen: set[tuple[str, str | None]]) -> bool:
         """`expr` (read in `func`, `ctx`) is fixed at start-up (see the module); `requests`: request parameters
@@ -141,10 +178,13 @@ class StaticPages:
             return expr is None
         if isinstance(expr, ir.Bound):
             return self._fixed(expr.expr, expr.ctx, func, requests, depth + 1, seen)
-        if isinstance(expr, (ir.Const, ir.Str)):
+        if isinstance(expr, ir.Str):
+            return not (self._file and is_credential_file(expr.value))
+        if isinstance(expr, ir.Const):
             return True
         if isinstance(expr, ir.FStr):
-            return all(isinstance(p, str) or self._fixed(p, ctx, func, requests, depth + 1, seen) for p in expr.parts)
+            return all(not (self._file and is_credential_file(p)) if isinstance(p, str) else
+                       self._fixed(p, ctx, func, requests, depth + 1, seen) for p in expr.parts)
         if isinstance(expr, ir.BinOp):
             return self._fixed(expr.left, ctx, func, requests, depth + 1, seen) and \
                 self._fixed(expr.right, ctx, func, requests, depth + 1, seen)
@@ -172,15 +212,17 @@ class StaticPages:
         args = [*expr.args, *(v for _k, v in expr.kwargs)]
         if not all(self._fixed(a, ctx, func, requests, depth + 1, seen) for a in args):
             return False
-        if isinstance(f, ir.Attr) and f.attr in _STR_METHODS:
-            return self._fixed(f.value, ctx, func, requests, depth + 1, seen)
         scope = self.index.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
         target = self.calls.callee(expr, ctx, scope) if scope is not None else self.index.resolve(f, ctx)
-        if isinstance(target, ExternalV) and target.qualname in _ENVIRONMENT:
+        if isinstance(target, ExternalV) and target.qualname in _PATH_CALLS:  # `os.path.join`: not `str.join`
+            return True
+        if isinstance(f, ir.Attr) and f.attr in _STR_METHODS:
+            return self._fixed(f.value, ctx, func, requests, depth + 1, seen)
+        if isinstance(target, ExternalV) and target.qualname in _ENVIRONMENT and not self._file:
             # the environment the app was started with, unless the variable holds a credential
             key = expr.arg(0, "key")
             return isinstance(key, ir.Str) and not is_credential_setting(key.value)
-        return isinstance(target, ExternalV) and target.qualname in _PATH_CALLS
+        return False
 
     def _setting(self, expr: ir.Attr, ctx: Ctx, requests: frozenset[str], depth: int,
                  seen: set[tuple[str, str | None]]) -> bool:
@@ -196,6 +238,8 @@ class StaticPages:
             return self._fixed(node, ctx, _NO_FUNC, requests, depth + 1, seen)
         if node.id in requests or is_credential_setting(node.id):
             return False
+        if self._file:  # a served file's path: a module constant or local made of fixed values, not settings
+            return self._name(node.id, ctx, requests, depth, seen)
         return self._outside(node.id, ctx) or self._name(node.id, ctx, requests, depth, seen)
 
     def _outside(self, name: str, ctx: Ctx) -> bool:
@@ -224,7 +268,7 @@ class StaticPages:
             if any(p.name == name for p in func.params):
                 # an argument of the app factory (its settings), fixed when the app starts; the handler's own
                 # parameters are the request
-                return scope != self._handler
+                return scope != self._handler and not self._file
             if name in func.assigns:
                 binds = [b for b in func.binds if b.name == name]
                 return bool(binds) and all(self._fixed(b.value, here, func, requests, depth + 1, seen)
@@ -237,9 +281,61 @@ class StaticPages:
             return False  # rebound by a function at run time
         value = self.index.resolve(ir.Name(name), Ctx(ctx.module))
         if isinstance(value, LiteralV) and isinstance(value.value, (str, bytes, int, float, bool, type(None))):
-            return True
+            return not (self._file and isinstance(value.value, str) and is_credential_file(value.value))
         bound = self.index.assignment(ir.Name(name), Ctx(ctx.module))
         return bound is not None and self._fixed(bound[0], bound[1], _NO_FUNC, frozenset(), depth + 1, seen)
+
+
+def _calls_in(expr: ir.Expr) -> list[ir.Call]:
+    """The calls in an expression, itself included."""
+    found: list[ir.Call] = []
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ir.Call):
+            found.append(node)
+        todo.extend(ir.children(node))
+    return found
+
+
+def _asset(name: str) -> bool:
+    """A file name of a web UI (see `vocabulary.WEB_ASSET_SUFFIXES`)."""
+    last = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return "." in last and last[last.rindex("."):] in WEB_ASSET_SUFFIXES
+
+
+def _file_names(expr: ir.Expr, ctx: Ctx, pages: StaticPages, depth: int) -> list[str] | None:
+    """The literal file names a path expression ends in (`Path(__file__).parent / "ui/favicon.ico"`:
+    ["ui/favicon.ico"]), following `str(...)`, pathlib operators and methods and the names it is bound to;
+    None when one of its ends is not a literal."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(expr, ir.Bound):
+        return _file_names(expr.expr, expr.ctx, pages, depth + 1)
+    if isinstance(expr, ir.Str):
+        return [expr.value]
+    if isinstance(expr, ir.FStr):
+        last = expr.parts[-1] if expr.parts else None
+        return [last] if isinstance(last, str) else None
+    if isinstance(expr, ir.BinOp):
+        return _file_names(expr.right, ctx, pages, depth + 1)
+    if isinstance(expr, ir.IfExp):
+        body, orelse = (_file_names(e, ctx, pages, depth + 1) for e in (expr.body, expr.orelse))
+        return body + orelse if body is not None and orelse is not None else None
+    if isinstance(expr, ir.Call):
+        f = expr.func
+        if isinstance(f, ir.Attr) and f.attr in ("resolve", "absolute", "as_posix", "expanduser") and not expr.args:
+            return _file_names(f.value, ctx, pages, depth + 1)
+        target = pages.index.resolve(f, ctx)
+        if (isinstance(f, ir.Attr) and f.attr == "joinpath") or \
+                (isinstance(target, ExternalV) and target.qualname in _PATH_CALLS):
+            return _file_names(expr.args[-1], ctx, pages, depth + 1) if expr.args and not expr.kwargs and \
+                not isinstance(expr.args[-1], ir.Star) else None
+        return None
+    if isinstance(expr, ir.Name):
+        bound = pages.index.assignment(expr, ctx)
+        return _file_names(bound[0], bound[1], pages, depth + 1) if bound is not None else None
+    return None
 
 
 def _request_place(expr: ir.Expr, requests: frozenset[str]) -> bool:
