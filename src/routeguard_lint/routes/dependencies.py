@@ -755,16 +755,16 @@ class DependencyTrees:
         AuthenticationMiddleware in front of the route grants such a request the scopes it requires (a return of
         credentials with no credential read on the way: `if state.anonymous_mode: return AuthCredentials(...)`).
         Granted on every such request: it lets the request through; under settings the analysis cannot read: one of
-        two alternatives chosen by them; by a backend that cannot be read, or on a test that depends on the request:
-        unknown."""
+        two alternatives chosen by them; by a backend that cannot be read: unknown. A grant reached only past a
+        test of the request's own values the walk cannot compute is not counted (see the loop)."""
         for mw in middleware:
             if mw.kind is not Role.AUTHENTICATION or mw.app not in route.apps:
                 continue
             where = (mw.backend_path or mw.file, mw.backend_line or mw.line)
             if mw.grants is None:
                 return self.leaf(("requires?", decorator.label, mw.label, mw.backend), f"{decorator.label} (what "
-                                 f"the backend `{mw.backend}` of {mw.label} grants cannot be read)", NodeKind.UNRESOLVED,
-                                 *where)
+                                 f"the backend `{mw.backend}` of {mw.label} grants cannot be read)",
+                                 NodeKind.UNRESOLVED, *where)
             required = set(decorator.scopes or ())
             for grant in mw.grants:
                 if decorator.scopes is not None and grant.scopes is not None and not required <= set(grant.scopes):
@@ -789,9 +789,8 @@ class DependencyTrees:
                     self.nodes[key] = choice
                     choice.children.extend([Child(open_, test), Child(guard, f"not ({test})")])
                     return choice
-                return self.leaf(("requires??", decorator.label, mw.backend, grant.line), f"{decorator.label} "
-                                 f"(whether {granted} depends on a value the analysis cannot compute)",
-                                 NodeKind.UNRESOLVED, path, grant.line)
+                # else reached only past a test of the request the walk could not compute (`len(auth.split(" "))
+                # == 2`): the backend reading the request's own credential, as a backend does; left as it was
         return guard
 
     def on_path(self, node: DepNode, route: Route, memo: dict[int, DepNode]) -> DepNode:
