@@ -12,6 +12,9 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "backend_unread": {
+        ("GET", "/notes"): ("unverified", "what the backend `getattr(backends, "),
+    },
     "backend_anonymous_mode": {
         # AuthenticationMiddleware's backend returns credentials to every request when `settings.anonymous_mode`
         ("GET", "/api/chats"): ("unverified", "if settings.anonymous_mode: unprotected; if not "
