@@ -767,8 +767,9 @@ class DependencyTrees:
                                  NodeKind.UNRESOLVED, *where)
             required = set(decorator.scopes or ())
             for grant in mw.grants:
-                if decorator.scopes is not None and grant.scopes is not None and not required <= set(grant.scopes):
-                    continue
+                if grant.scopes is not None and (not grant.scopes or (decorator.scopes is not None and
+                                                                      not required <= set(grant.scopes))):
+                    continue  # `AuthCredentials()`, or scopes without one `@requires` asks for
                 path = mw.backend_path or mw.file
                 granted = f"`{mw.backend}.authenticate` returns credentials to a request without any ({path}:" \
                     f"{grant.line})"
