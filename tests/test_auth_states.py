@@ -12,6 +12,16 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "backend_unread": {
+        ("GET", "/notes"): ("unverified", "what the backend `getattr(backends, "),
+    },
+    "backend_anonymous_mode": {
+        # AuthenticationMiddleware's backend returns credentials to every request when `settings.anonymous_mode`
+        ("GET", "/api/chats"): ("unverified", "if settings.anonymous_mode: unprotected; if not "
+                                              "(settings.anonymous_mode): protected"),
+        # the scope that path does not grant
+        ("DELETE", "/api/users"): ("protected", "@requires('admin')"),
+    },
     "settings_chosen_object": {
         # `if settings.AUTH_ENABLED: auth = TokenAuth() else: auth = MockAuth()`: a pydantic-settings field the
         # environment sets, so its class default does not pick the object

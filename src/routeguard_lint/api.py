@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from routeguard_lint import rules as rules_pkg
 from routeguard_lint.auth.judge import judge, judgement_of
-from routeguard_lint.auth.middleware import middleware_role
+from routeguard_lint.auth.middleware import backend_grants, middleware_role
 from routeguard_lint.facts import cache
 from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
@@ -427,7 +427,7 @@ def _graph(paths: list[Path], project: Project, files: list[SourceFile], facts: 
             index = Index(facts, namespaces, library=library)
             if load is not None:  # placeholders are parsed when a lookup reads them
                 index.by_name = OnDemandModules(index.by_name, load)
-            table = build_graph(index, middleware_role)
+            table = build_graph(index, middleware_role, backend_grants)
             return replace(table, auth=judge(table))  # the route table, and the auth judgement of its routes
         except (RecursionError, RouteExpansionLimit) as exc:
             if attempt == MAX_CONTAINED:

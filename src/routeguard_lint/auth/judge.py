@@ -572,8 +572,9 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
                        "; ".join(rejecting[:2]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
     # (b): certain when nothing on the route reads a credential, or every consumer lets a forged one through;
     # a dependency that checks a given credential (and only lets a missing one through) may reject it
+    # (`@requires` whose backend lets a request without credentials through checks a credential it is given)
     forged = Answer.REACHES if id(root) in judgement.forged_reach or \
-        not any(judgement.node(n).carries for n in deps) else Answer.UNKNOWN
+        not any(judgement.node(n).carries or n.kind is NodeKind.DECORATOR for n in deps) else Answer.UNKNOWN
     return Verdict(AuthState.UNPROTECTED, explain_unprotected(route, nodes, judgement), Answer.REACHES,
                    forged, scheme=scheme)
 
@@ -938,6 +939,9 @@ def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement
         checks = ", ".join(sorted({m for o in objects if o for m in o.rejects}))
         return f"{listed(sorted({o.cls for o in objects if o}))} is injected, but nothing on the way to the handler " \
                f"calls a method of it that checks the credential ({checks})"
+    granted = sorted({n.label for n in deps if n.kind is NodeKind.DECORATOR and n.path_test})
+    if granted:  # `@requires` whose AuthenticationMiddleware backend grants the scopes without a credential
+        return listed(granted)
     creds = [n for n in deps if n.credential]
     callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE) or n.path_test]
     names = listed(sorted({n.label for n in callables})) or "none"

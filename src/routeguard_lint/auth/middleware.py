@@ -12,7 +12,7 @@ from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, FuncV, InstanceV
-from routeguard_lint.routes.middleware import MiddlewareReader, Role, request_method
+from routeguard_lint.routes.middleware import BackendGrant, MiddlewareReader, Role, request_method
 from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
 
@@ -61,6 +61,46 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     if any(sure for _line, sure in outcome.reached):
         return Role.OBSERVER, None, None
     return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None
+
+
+def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None = None) -> tuple[BackendGrant, ...]:
+    """The returns of an AuthenticationMiddleware backend's `authenticate(self, conn)` that a request without
+    credentials reaches with credentials: its connection walked with the credential missing, `self` the backend
+    object the registration makes. Returning None (an anonymous user) or raising AuthenticationError grants none;
+    a return of anything else grants the scopes of the `AuthCredentials([...])` it returns (unread: None)."""
+    func = reader.index.func(fv)
+    if func is None:
+        return ()
+    params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
+    this: str | None = None
+    if func.class_name is not None and params and params[0].name in ("self", "cls"):
+        this = params[0].name
+        params = params[1:]
+    flow = Flow(reader.index, reader.calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting,
+                decide=lambda expr, where: path_test_value(reader, expr, where))
+    env = {params[0].name: AV("obj", None, True)} if params else {}
+    if this is not None and made is not None and isinstance(made.cls, ClassV):
+        env[this] = flow.constructed(made.cls, made)
+    outcome = flow.run(fv, env)
+    grants = []
+    for ex in outcome.exits:
+        if ex.value.kind in ("none", "crash") or ex.implicit:
+            continue
+        grants.append(BackendGrant(ex.line, ex.sure, ex.gates, _granted_scopes(ex.expr)))
+    return tuple(grants)
+
+
+def _granted_scopes(expr: ir.Expr | None) -> tuple[str, ...] | None:
+    """The scopes of `AuthCredentials(["a", "b"])` in `return AuthCredentials([...]), user`; None when unread."""
+    first = expr.items[0] if isinstance(expr, ir.Seq) and expr.items else None
+    if not isinstance(first, ir.Call) or ir.show(first.func).rsplit(".", 1)[-1] != "AuthCredentials":
+        return None
+    arg = first.args[0] if first.args else dict(first.kwargs).get("scopes")
+    if arg is None:
+        return ()
+    items = arg.items if isinstance(arg, ir.Seq) else (arg,)
+    out = tuple(i.value for i in items if isinstance(i, ir.Str))
+    return out if len(out) == len(items) else None
 
 
 def path_test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx) -> bool | None:

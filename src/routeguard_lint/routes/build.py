@@ -23,21 +23,21 @@ from routeguard_lint.routes.declarations import Declarations
 from routeguard_lint.routes.dependencies import DependencyTrees
 from routeguard_lint.routes.guards import Guards
 from routeguard_lint.routes.literals import Literals
-from routeguard_lint.routes.middleware import MiddlewareReader, MiddlewareRole
+from routeguard_lint.routes.middleware import BackendReader, MiddlewareReader, MiddlewareRole
 from routeguard_lint.routes.model import Graph
 from routeguard_lint.routes.params import Params
 from routeguard_lint.routes.routers import Routers
 from routeguard_lint.routes.served import Served
 
 
-def build_graph(index: Index, middleware_role: MiddlewareRole) -> Graph:
+def build_graph(index: Index, middleware_role: MiddlewareRole, backend: BackendReader | None = None) -> Graph:
     """The route table of the project `index` holds; `middleware_role` judges what a middleware does to a
     request without credentials (the auth stage's `auth.middleware.middleware_role`)."""
     calls = Calls(index)
     literals = Literals(index)
     params = Params(index, literals)
     calling = Contexts(index, literals)
-    middleware = MiddlewareReader(index, calls, literals, middleware_role)
+    middleware = MiddlewareReader(index, calls, literals, middleware_role, backend)
     routers = Routers(index, literals, params, calling, middleware)
     found = Declarations(index, literals, params, calling, routers, Guards(index, calls), middleware)
     found.collect()

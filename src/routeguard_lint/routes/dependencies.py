@@ -27,6 +27,7 @@ from routeguard_lint.routes.model import (
     Child,
     DepNode,
     DepRef,
+    Guard,
     NodeId,
     NodeKind,
     ParamKind,
@@ -738,6 +739,8 @@ class DependencyTrees:
             guard = self.leaf(("guard", decorator.label), decorator.label, NodeKind.DECORATOR, decorator.path,
                               decorator.line)
             guard.credential = guard.rejects = True
+            if decorator.requires:
+                guard = self._requires_guard(guard, decorator, route, middleware)
             root.children.append(Child(guard, "decorator"))
         if self.reader is not None and self.reader.exempting:
             root = self.on_path(root, route, {})
@@ -746,6 +749,50 @@ class DependencyTrees:
             for node in walk(root):
                 node.websocket_only = False
         return root
+
+    def _requires_guard(self, guard: DepNode, decorator: Guard, route: Route, middleware: list[Middleware]) -> DepNode:
+        """`@requires(...)` as a request without credentials meets it: it rejects one unless the backend of an
+        AuthenticationMiddleware in front of the route grants such a request the scopes it requires (a return of
+        credentials with no credential read on the way: `if state.anonymous_mode: return AuthCredentials(...)`).
+        Granted on every such request: it lets the request through; under settings the analysis cannot read: one of
+        two alternatives chosen by them; by a backend that cannot be read: unknown. A grant reached only past a
+        test of the request's own values the walk cannot compute is not counted (see the loop)."""
+        for mw in middleware:
+            if mw.kind is not Role.AUTHENTICATION or mw.app not in route.apps:
+                continue
+            where = (mw.backend_path or mw.file, mw.backend_line or mw.line)
+            if mw.grants is None:
+                return self.leaf(("requires?", decorator.label, mw.label, mw.backend), f"{decorator.label} (what "
+                                 f"the backend `{mw.backend}` of {mw.label} grants cannot be read)",
+                                 NodeKind.UNRESOLVED, *where)
+            required = set(decorator.scopes or ())
+            for grant in mw.grants:
+                if grant.scopes is not None and (not grant.scopes or (decorator.scopes is not None and
+                                                                      not required <= set(grant.scopes))):
+                    continue  # `AuthCredentials()`, or scopes without one `@requires` asks for
+                path = mw.backend_path or mw.file
+                granted = f"`{mw.backend}.authenticate` returns credentials to a request without any ({path}:" \
+                    f"{grant.line})"
+                open_ = self.leaf(("requires-open", decorator.label, mw.backend, grant.line),
+                                  f"{decorator.label} (lets a request without credentials through: {granted})",
+                                  NodeKind.DECORATOR, path, grant.line)
+                open_.path_test = "its backend grants a request without credentials the scopes it requires"
+                if grant.sure:
+                    return open_
+                if grant.gates:
+                    test = " and ".join(text for text, _w in grant.gates)
+                    key = ("requires-if", decorator.label, mw.backend, grant.line, guard.id)
+                    found = self.nodes.get(key)
+                    if found is not None:
+                        return found
+                    choice = DepNode(key, f"{decorator.label}, which a request without credentials gets through "
+                                     f"when {test}: {granted}", NodeKind.ALTERNATIVES, decorator.path, decorator.line)
+                    self.nodes[key] = choice
+                    choice.children.extend([Child(open_, test), Child(guard, f"not ({test})")])
+                    return choice
+                # else reached only past a test of the request the walk could not compute (`len(auth.split(" "))
+                # == 2`): the backend reading the request's own credential, as a backend does; left as it was
+        return guard
 
     def on_path(self, node: DepNode, route: Route, memo: dict[int, DepNode]) -> DepNode:
         """`node` as the route's requests meet it: a dependency that exempts the route's path (`if

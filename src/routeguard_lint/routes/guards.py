@@ -79,7 +79,8 @@ class Guards:
         name = external_name(value)
         if name in ("starlette.authentication.requires", "fastapi.authentication.requires"):
             scopes = ", ".join(ir.show(a) for a in expr.args) if isinstance(expr, ir.Call) else ""
-            return Guard(f"@requires({scopes})", self.index.path_of(ctx.module), dec.line)
+            return Guard(f"@requires({scopes})", self.index.path_of(ctx.module), dec.line,
+                         required_scopes(expr) if isinstance(expr, ir.Call) else None, requires=True)
         if not isinstance(value, FuncV):
             return None
         # `@login_required` returns the wrapper; `@require_role("admin")` returns the decorator first
@@ -95,3 +96,12 @@ class Guards:
                 return Guard(f"@{value.module}.{value.qualname}{args}", self.index.path_of(wrapper.module), func.line)
             wrapper = self.index.call_result(wrapper)
         return None
+
+
+def required_scopes(call: ir.Call) -> tuple[str, ...] | None:
+    """The scopes `@requires("a")` / `@requires(["a", "b"])` / `@requires(scopes=[...])` requires; None when they
+    are not literal strings."""
+    arg = call.args[0] if call.args else dict(call.kwargs).get("scopes")
+    items = arg.items if isinstance(arg, ir.Seq) else (arg,)
+    out = tuple(i.value for i in items if isinstance(i, ir.Str))
+    return out if len(out) == len(items) and out else None

@@ -77,6 +77,11 @@ class Middleware:
     gate: str | None = None
     paths: Exemptions = field(default_factory=Exemptions)  # the paths it lets through untouched
     backend: str | None = None  # AuthenticationMiddleware(backend=...)
+    # what its backend's `authenticate` returns to a request without credentials: the returns that give it
+    # credentials (see `BackendGrant`); None when the backend's `authenticate` cannot be read
+    grants: tuple[BackendGrant, ...] | None = ()
+    backend_path: str | None = None  # where the backend's `authenticate` is defined
+    backend_line: int | None = None
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
     conditions: tuple[str, ...] = ()
@@ -89,6 +94,20 @@ class Middleware:
 # line of the call to the next app it may reach): the auth stage's judgement (auth/middleware.py), which
 # `api` hands to the route table's builder.
 # `InstanceV`: the object Starlette makes of a middleware class (`cls(app, **options)`), None for a function.
+@dataclass(frozen=True)
+class BackendGrant:
+    """A `return` of an AuthenticationMiddleware backend's `authenticate` that a request without credentials
+    reaches with credentials (`return AuthCredentials(["authenticated"]), SimpleUser("default")`)."""
+
+    line: int
+    sure: bool  # every test on the way holds for such a request
+    gates: tuple[tuple[str, str], ...]  # settings the analysis cannot read that choose the way: (text, "path:line")
+    scopes: tuple[str, ...] | None  # the scopes it grants, None when they cannot be read
+
+
+# What an AuthenticationMiddleware backend's `authenticate` (walked with the credential missing, `self` the
+# object the registration makes) grants: the auth stage's judgement (auth/middleware.py, `backend_grants`).
+BackendReader = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[BackendGrant, ...]]
 MiddlewareRole = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[Role, int | None, str | None]]
 
 
@@ -110,11 +129,13 @@ class MiddlewareReader:
     """Reads middleware registrations (route discovery calls `add` for each) and what each one's request
     handler does to a request without credentials."""
 
-    def __init__(self, index: Index, calls: Calls, literals: Literals, role: MiddlewareRole) -> None:
+    def __init__(self, index: Index, calls: Calls, literals: Literals, role: MiddlewareRole,
+                 backend: BackendReader | None = None) -> None:
         self.index = index
         self.calls = calls
         self.literals = literals
         self.role = role
+        self.backend = backend
         self.found: list[Middleware] = []
         self._dependencies: dict[tuple[FuncV, tuple[BoundParam, ...]], Exemptions | None] = {}
         self.exempting: set[FuncV] = set()  # the dependencies that exempt request paths (`exemptions`)
@@ -137,6 +158,8 @@ class MiddlewareReader:
                 if key == "backend":
                     backend = self.index.resolve(expr, ctx)
                     mw.backend = self._label(backend, expr)
+                    if self.backend is not None:
+                        self._backend(mw, backend)
             self.found.append(mw)
             return
         if handler is not None:
@@ -155,6 +178,18 @@ class MiddlewareReader:
                     env = (BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, ctx)),)
                 mw.paths = self._exemptions(handler, env).read()
         self.found.append(mw)
+
+    def _backend(self, mw: Middleware, backend: Value) -> None:
+        """What the backend object's `authenticate` grants a request without credentials (`mw.grants`)."""
+        assert self.backend is not None
+        method = self.index.class_attr(backend.cls, "authenticate") \
+            if isinstance(backend, InstanceV) and isinstance(backend.cls, ClassV) else None
+        func = self.index.func(method) if isinstance(method, FuncV) else None
+        if not isinstance(method, FuncV) or func is None:
+            mw.grants = None
+            return
+        mw.backend_path, mw.backend_line = self.index.path_of(method.module), func.line
+        mw.grants = self.backend(self, method, backend if isinstance(backend, InstanceV) else None)
 
     def _made(self, value: Value, target: ir.Expr | None, options: tuple[tuple[str, ir.Expr], ...], ctx: Ctx,
               line: int) -> InstanceV | None:

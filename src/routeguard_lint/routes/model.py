@@ -247,6 +247,9 @@ class Guard:
     label: str
     path: str
     line: int
+    # `@requires(...)`: the scopes it requires, when they are literal strings (None when they cannot be read)
+    scopes: tuple[str, ...] | None = None
+    requires: bool = False  # Starlette's `@requires`: what it checks is what AuthenticationMiddleware's backend set
 
 
 @dataclass
