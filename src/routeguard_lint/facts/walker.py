@@ -1271,8 +1271,6 @@ class _Collector(_Walker):
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
-            if isinstance(t, cst.Subscript):
-                self._store(t)  # `CACHE[key] = value`
 
     def _store(self, target: cst.BaseExpression) -> None:
         """An item or attribute the function writes or deletes on something other than its own names."""
@@ -1281,12 +1279,14 @@ class _Collector(_Walker):
             func.stores.append(ir.show(to_ir(target, self.line), 80))
 
     def _stores(self, t: cst.BaseAssignTargetExpression, value: ir.Expr | None, line: int) -> None:
-        """What an assignment target stores into: a local dict's items (see `_item_write`), the session."""
+        """What an assignment target stores into: a local dict's items (see `_item_write`), the session, anything
+        else's items (`_store`)."""
         if isinstance(t, cst.Name):
             self._item_use(t.value)
         elif isinstance(t, cst.Subscript):
             self._stored.add(id(t))
             self._session_write(t)
+            self._store(t)  # `CACHE[key] = value`
             if isinstance(t.value, cst.Name):
                 self._item_write(t, t.value.value, value, line)
         elif isinstance(t, (cst.Tuple, cst.List)):

@@ -702,16 +702,21 @@ class DependencyTrees:
         front of the route only when they hold: one of two alternatives chosen at run time, itself or none."""
         test = " and ".join(mw.conditions) if len(mw.conditions) == 1 else \
             " and ".join(f"({c})" for c in mw.conditions)
-        key = ("middleware-if", mw.label, mw.file, mw.line, node.id)
+        absent = self.leaf(("absent-middleware", mw.label, mw.file, mw.line), "no middleware", NodeKind.FASTAPI,
+                           mw.file, mw.line)
+        return self._chosen(("middleware-if", mw.label, mw.file, mw.line, node.id),
+                            f"middleware {mw.label}, added by `{mw.origin}` only when {test}", mw.file, mw.line,
+                            test, node, absent)
+
+    def _chosen(self, key: NodeId, label: str, path: str | None, line: int | None, test: str, when: DepNode,
+                otherwise: DepNode) -> DepNode:
+        """One of two alternatives chosen at run time by `test`: `when` where it holds, `otherwise` where not."""
         found = self.nodes.get(key)
         if found is not None:
             return found
-        choice = DepNode(key, f"middleware {mw.label}, added by `{mw.origin}` only when {test}",
-                         NodeKind.ALTERNATIVES, mw.file, mw.line)
+        choice = DepNode(key, label, NodeKind.ALTERNATIVES, path, line)
         self.nodes[key] = choice
-        absent = self.leaf(("absent-middleware", mw.label, mw.file, mw.line), "no middleware", NodeKind.FASTAPI,
-                           mw.file, mw.line)
-        choice.children.extend([Child(node, test), Child(absent, f"not ({test})")])
+        choice.children.extend([Child(when, test), Child(otherwise, f"not ({test})")])
         return choice
 
     def route_root(self, route: Route, middleware: list[Middleware]) -> DepNode:
@@ -781,15 +786,9 @@ class DependencyTrees:
                     return open_
                 if grant.gates:
                     test = " and ".join(text for text, _w in grant.gates)
-                    key = ("requires-if", decorator.label, mw.backend, grant.line, guard.id)
-                    found = self.nodes.get(key)
-                    if found is not None:
-                        return found
-                    choice = DepNode(key, f"{decorator.label}, which a request without credentials gets through "
-                                     f"when {test}: {granted}", NodeKind.ALTERNATIVES, decorator.path, decorator.line)
-                    self.nodes[key] = choice
-                    choice.children.extend([Child(open_, test), Child(guard, f"not ({test})")])
-                    return choice
+                    return self._chosen(("requires-if", decorator.label, mw.backend, grant.line, guard.id),
+                                        f"{decorator.label}, which a request without credentials gets through "
+                                        f"when {test}: {granted}", decorator.path, decorator.line, test, open_, guard)
                 # else reached only past a test of the request the walk could not compute (`len(auth.split(" "))
                 # == 2`): the backend reading the request's own credential, as a backend does; left as it was
         return guard
