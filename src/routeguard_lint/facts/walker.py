@@ -1357,6 +1357,8 @@ class _Collector(_Walker):
         if isinstance(node.target, cst.Subscript):
             self._stored.add(id(node.target))
             self._session_write(node.target)
+            if node.value is not None:
+                self._store(node.target)  # `CACHE[key]: int = value` writes as `CACHE[key] = value` does
         if isinstance(node.target, cst.Attribute) and isinstance(node.target.value, cst.Name) and \
                 node.value is not None:
             self._instance_attr(node.target.value.value, node.target.attr.value, to_ir(node.value, line))
