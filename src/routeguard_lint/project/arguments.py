@@ -30,8 +30,9 @@ class Env:
     extra_kwargs: list[tuple[str, ir.Expr]] = field(default_factory=list)  # [(keyword or "**", value)]
 
 
-def bind_args(func: Func, call: ir.Call, call_ctx: Ctx, def_ctx: Ctx, skip_first: bool) -> Env:
-    """Match `call`'s arguments (read in `call_ctx`) to `func`'s parameters (defaults read in `def_ctx`)."""
+def bind_args(func: Func, call: ir.Call, call_ctx: Ctx, def_ctx: Ctx, skip_first: bool, defaults: bool = True) -> Env:
+    """Match `call`'s arguments (read in `call_ctx`) to `func`'s parameters (defaults read in `def_ctx`; with
+    `defaults=False` a parameter the call does not give stays unbound)."""
     params = list(func.params)
     if skip_first and params and params[0].kind in ("pos", "posonly"):
         params = params[1:]
@@ -59,7 +60,7 @@ def bind_args(func: Func, call: ir.Call, call_ctx: Ctx, def_ctx: Ctx, skip_first
             env.names[key] = ir.Bound(value, call_ctx)
         else:
             env.extra_kwargs.append((key, ir.Bound(value, call_ctx)))
-    for p in params:
+    for p in params if defaults else ():
         if p.name not in env.names and p.kind not in ("vararg", "kwarg") and p.default is not None:
             env.names[p.name] = ir.Bound(p.default, def_ctx)
     # `**options` is the dict of the keyword arguments left over (when none is an unknown `**mapping`)

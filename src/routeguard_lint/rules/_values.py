@@ -23,6 +23,7 @@ from typing import Literal
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
+from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, ModuleV, ParamV
 
 NON_SECRETS = frozenset({"", "bearer", "basic", "digest", "token", "jwt", "apikey", "api-key", "api_key", "negotiate",
@@ -276,15 +277,12 @@ class Values:
         return None
 
     def _constructed_with(self, cls_v: ClassV, init: Func, param: str, shown: str, depth: int) -> Origin | None:
-        params = init.params[1:]
-        position = next((i for i, p in enumerate(params) if p.name == param), None)
-        by_position = position is not None and all(p.kind in ("pos", "posonly") for p in params[:position + 1])
+        """A secret that a place making the object passes for `__init__`'s parameter `param` (its default,
+        written in the class, is not a construction site's)."""
         for call, args, ctx in self._constructions(cls_v):
-            given = call.kwarg(param) if position is not None and params[position].kind != "posonly" else None
-            if given is None and by_position and position is not None and position < len(args) and \
-                    not any(isinstance(a, ir.Star) for a in args[:position + 1]):
-                given = args[position]
-            inner = self.classify(given, ctx, depth + 1) if given is not None else None
+            made = ir.Call(call.func, tuple(args), call.kwargs, call.line, call.col)
+            given = bind_args(init, made, ctx, ctx, skip_first=True, defaults=False).names.get(param)
+            inner = self.classify(given.expr, given.ctx, depth + 1) if isinstance(given, ir.Bound) else None
             if inner is not None and inner.kind == "secret":
                 short = cls_v.name.rsplit(".", 1)[-1]
                 return Origin("secret", f"{shown}, which {short}.__init__ stores from its parameter '{param}' "
