@@ -1252,9 +1252,14 @@ class _Collector(_Walker):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         line = self.line
-        value = to_ir(node.value, line)
+        made = value = to_ir(node.value, line)
+        # `users_router = r = APIRouter()`: Python evaluates the value once and binds each target to that one
+        # object, so the targets after the first plain name hold what that name holds (not a second object)
+        anchor = next((t.target.value for t in node.targets if isinstance(t.target, cst.Name)), None) \
+            if len(node.targets) > 1 else None
         for target in node.targets:
             t = target.target
+            value = made if anchor is None or (isinstance(t, cst.Name) and t.value == anchor) else ir.Name(anchor)
             self._stores(t, value, line)
             if isinstance(t, cst.Name):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
