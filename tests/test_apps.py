@@ -60,3 +60,16 @@ def test_the_app_is_in_the_json_and_text_route_lists(monkeypatch: pytest.MonkeyP
         cli(["routes", "."])
     rows = capsys.readouterr().out.splitlines()[1:]
     assert [row.rsplit("; app: ", 1)[1] for row in rows] == [DEV, MAIN]
+
+
+def test_a_singleton_class_built_at_several_places_is_one_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `__new__` (or a metaclass's `__call__`) hands back the one instance: its `self.app` is one app; a router
+    # included twice into it with the same prefix is one route each
+    from routeguard_lint.api import analyze
+
+    monkeypatch.chdir(FIXTURES_DIR / "evaluation" / "singleton_app_server")
+    result = analyze([Path(".")])
+    assert [(r.methods, r.path, r.app) for r in result.routes] == [
+        (("GET",), "/api/v1/items", None), (("GET",), "/api/v1/items/count", None),
+        (("GET",), "/monitor/metrics", None)]
+    assert all(not f.related for f in result.findings)

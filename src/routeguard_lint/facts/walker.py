@@ -997,7 +997,7 @@ class _Collector(_Walker):
         line = self.line
         cls = ClassDef(name=self._qual_prefix() + node.name.value, line=line,
                        bases=[to_ir(a.value, line) for a in node.bases if a.keyword is None],
-                       keywords=[(a.keyword.value, to_ir(a.value, line)) for a in node.bases
+                       keywords=[(a.keyword.value, to_ir(a.value, line)) for a in node.keywords
                                  if a.keyword is not None],
                        methods={}, attrs={}, decorators=self._pending_decorators)
         self._pending_decorators = []

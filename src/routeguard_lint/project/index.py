@@ -326,6 +326,7 @@ class Index:
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
         self._rebindings: dict[tuple[str, str, str], tuple[Bind | None, list[Bind]] | None] = {}
         self._own_classes: dict[ClassV, bool] = {}
+        self._singletons: dict[ClassV, bool] = {}  # see `singleton`
         self._fields: dict[ClassV, frozenset[str]] = {}  # see `environment_fields`
         self._site_texts: dict[int, tuple[ir.Call, str]] = {}  # id(call) -> (call, its text): see _site_text
         # module -> (enclosing function, variable) -> [(value, closure)] of `nonlocal` writes
@@ -1769,7 +1770,7 @@ class Index:
                 mctx = self.call_env(FuncV(owner.module, method), func, instance.call,
                                      Ctx(instance.module, instance.scope), skip_first=True)
             key: SiteKey = ("attr", owner.module, cdef.name, attr)
-            if instance is not None and instance.key[:1] != ("self",):
+            if instance is not None and instance.key[:1] != ("self",) and not self.singleton(cls_v):
                 # each object has its own attributes: what a method makes for a known instance is that
                 # instance's. The instance is told by where and how it was made (the call's module, function and
                 # text), not by the name it is reached through nor the line its call is recorded at (a call inside
@@ -1777,6 +1778,39 @@ class Index:
                 key = (*key, ("made", instance.module, instance.scope, self._site_text(instance.call)))
             return self.resolve_assigned(expr, mctx, key, depth + 1)
         return UNKNOWN
+
+    def singleton(self, cls_v: ClassV) -> bool:
+        """Whether every call of the class gives back the one object it keeps: its `__new__` (or its
+        metaclass's `__call__`) returns, on every path, an object stored on the class (`return cls._instance`,
+        `return Server.__instance`, `return cls._instances[cls]`). Each construction is then the same object,
+        with the same attributes (`self.app` built in `__init__` is one app however many places construct it)."""
+        found = self._singletons.get(cls_v)
+        if found is None:
+            self._singletons[cls_v] = False  # (a metaclass naming itself)
+            found = self._singletons[cls_v] = self._keeps_instance(cls_v, "__new__") or any(
+                isinstance(meta, ClassV) and self._keeps_instance(meta, "__call__")
+                for meta in self._metaclasses(cls_v))
+        return found
+
+    def _metaclasses(self, cls_v: ClassV) -> Iterator[Value]:
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            for name, value in (cdef.keywords if cdef else ()):
+                if name == "metaclass":
+                    yield self.resolve(value, Ctx(owner.module))
+
+    def _keeps_instance(self, cls_v: ClassV, method: str) -> bool:
+        """The first class of the MRO defining `method` returns a value stored on the class on every path."""
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            if cdef is None or method not in cdef.methods:
+                continue
+            func = self.func(FuncV(owner.module, cdef.methods[method]))
+            if func is None or not func.params or not func.returns:
+                return False
+            holders = {func.params[0].name, cdef.name}
+            return all(_stored_on(ret.value, holders) for ret in func.returns)
+        return False
 
     def class_attr(self, cls_v: ClassV, attr: str, depth: int = 0) -> Value:
         for owner in self.mro(cls_v):
@@ -2166,6 +2200,14 @@ class Index:
 
 # library bases whose classes get an `__init__` taking their annotated fields
 _FIELD_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "typing.NamedTuple"})
+
+
+def _stored_on(expr: ir.Expr | None, holders: set[str]) -> bool:
+    """`expr` reads an attribute (or an item of one) of a name in `holders`: `cls._instance`,
+    `Server.__instance`, `cls._instances[cls]`."""
+    if isinstance(expr, ir.Sub):
+        expr = expr.value
+    return isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Name) and expr.value.id in holders
 
 
 def _generates_init(cdef: ClassDef | None) -> bool:

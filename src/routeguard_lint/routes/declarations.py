@@ -597,10 +597,12 @@ class Declarations:
             conditions = (*site.conditions, *prefix.tests)
             pattern = _pattern(prefix)
             if child is not None and child.kind is RouterKind.APP and child.key != owner.key:
-                child.included_by.append(Include(owner.key, child.key, within, [], site.facts.path, call.line,
+                self._add_include(child, Include(owner.key, child.key, within, [], site.facts.path, call.line,
                                                  conditions, mount=True, pattern=pattern))
-            self.mount_decls.append(MountDecl(owner.key, within if path is not None else "?", label, kind,
-                                              site.facts.path, call.line, conditions, pattern))
+            mount = MountDecl(owner.key, within if path is not None else "?", label, kind, site.facts.path,
+                              call.line, conditions, pattern)
+            if mount not in self.mount_decls:  # the same mount read in several calling contexts
+                self.mount_decls.append(mount)
 
     def _add_route(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx, tests: tuple[str, ...] = ()) -> None:
         """`router.add_api_route(path, endpoint, ...)`, `add_api_websocket_route`, `add_route`."""

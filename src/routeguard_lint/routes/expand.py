@@ -112,7 +112,7 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
                                 mounted=way.mounted, apps=way.apps, app_paths=way.app_paths, opaque=decl.opaque,
                                 unseen=() if way.reachable else way.unseen, pattern=way.pattern,
                                 exported=way.exported))
-    routes = _unexported(routes)
+    routes = _unexported(_distinct(routes))
     # an include of a router the analysis cannot read, served by an app, may be any router: also one no include
     # seen serves
     unknown = tuple(dict.fromkeys(f"`include_router({r.decl.handler_name})` ({r.decl.file}:{r.decl.line})"
@@ -121,6 +121,29 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
         routes = [replace(r, unseen=tuple(dict.fromkeys((*r.unseen, *unknown)))) if not r.reachable else r
                   for r in routes]
     return _alternatives(routes)
+
+
+def _distinct(routes: list[Route]) -> list[Route]:
+    """Each route record once: the same declaration reached by two includes (or two readings of one include) that
+    give it the same path, app, dependencies and conditions is one route of that app (FastAPI would serve the
+    first copy; the other is never reached)."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for route in routes:
+        decl = route.decl
+        key = (decl.file, decl.line, decl.col, decl.handler_name, route.methods, route.full_path, route.apps,
+               route.app_paths, route.conditions, route.reachable, route.mounted, route.pattern, route.exported,
+               route.unseen, tuple(_dep_key(d) for d in route.deps))
+        if key not in seen:
+            seen.add(key)
+            out.append(route)
+    return out
+
+
+def _dep_key(dep: DepRef) -> tuple[object, ...]:
+    # (the expressions by identity: the same declaration read twice holds the same ones; the routes keep them alive)
+    return (id(dep.expr), dep.ctx, dep.origin, dep.path, dep.line, id(dep.annotation), dep.scopes, dep.security,
+            dep.cbv, tuple((c.tests, tuple(_dep_key(d) for d in c.deps)) for c in dep.choices))
 
 
 def _unexported(routes: list[Route]) -> list[Route]:
