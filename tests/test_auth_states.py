@@ -339,6 +339,19 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # ... and a lookup through a library it knows (`db: Database`, a NewType of sqlite3.Connection)
         ("GET", "/sessions"): ("protected", "app.auth.session_user"),
     },
+    "forged_lookup_result": {
+        # the handler's test of a looked-up row (`board.status != "public"`) refuses no forged token: its status is
+        # the row's, not the model's class default; the token goes to the key store, whose answer decides
+        ("POST", "/boards/{board_id}/subscribe"): ("unverified", "`key_store().active_keys(api_key)` (app/keys.py:13)"
+                                                                 ": a value only known at run time (a registry or "
+                                                                 "plugin lookup, a dynamic attribute), for "
+                                                                 "app.auth.current_user"),
+        ("POST", "/boards/{board_id}/follow"): ("protected", "app.auth.token_user"),
+        # a forged token reaches the handler of a public board (the auth oracle checks it)
+        ("POST", "/boards/{board_id}/join"): ("protected", "one with an arbitrary forged value reaches the handler"),
+        # ... also when the lookup's one readable return is a placeholder whose status is written in the code
+        ("POST", "/boards/{board_id}/watch"): ("protected", "one with an arbitrary forged value reaches the handler"),
+    },
     "debug_bypass": {
         # HTTPBasic refuses a request without credentials; a wrong password gets through where DEBUG_MODE says so:
         # (b) depends on a setting, so the route is not protected, and the reason names the setting and its source

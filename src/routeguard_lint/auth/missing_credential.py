@@ -1246,10 +1246,26 @@ class _Walk:
             if isinstance(declared, LiteralV):
                 return NONE if declared.value is None else AV("const", declared.value)
         if (base.kind == "unk" or isinstance(base.value, Inst)) and not base.taint and \
-                isinstance(ir.dotted(expr), str):
+                isinstance(ir.dotted(expr), str) and not self._call_result(expr, base):
             # `settings.REQUIRE_LOGIN`, when the evaluator knows it or the path walked says what it is
             return self._known(expr) or self._assumed_setting(expr) or UNK
         return AV("unk", None, base.taint)
+
+    def _call_result(self, expr: ir.Attr, base: AV) -> bool:
+        """`board.status` of a local bound to what a call returned (`board = boards.get_board(board_id)`) that the
+        walk could not compute and that is no setting (see `_setting`): unknown. The evaluator's value of such a
+        local keeps the returns it can resolve and drops the rest (`return cached`, `return None`), and reads a
+        field an unpacked row gives (`Board(**row)`) as its class default; only a call whose every return is one
+        known value (`_certain_result`) says what it holds."""
+        if base.kind != "unk" or base.value is not None:
+            return False
+        root: ir.Expr = expr
+        while isinstance(root, ir.Attr):
+            root = root.value
+        if not isinstance(root, ir.Name) or root.id not in self.func.assigns:
+            return False
+        return any(b.name == root.id and isinstance(b.value, ir.Call) and not self._certain_result(b.value)
+                   for b in self.func.binds)
 
     def _assumed_setting(self, expr: ir.Expr) -> AV | None:
         """A setting whose truth the walked path already took (`Flow.assumed`)."""
