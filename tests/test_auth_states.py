@@ -15,6 +15,17 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
     "backend_unread": {
         ("GET", "/notes"): ("unverified", "what the backend `getattr(backends, "),
     },
+    "backend_request_tests": {
+        # the backend returns credentials to requests from trusted hosts, a test of the request it cannot compute
+        ("GET", "/desktop/notes"): ("unverified", "returns credentials with the scopes it requires (app/backend.py:12) "
+                                                  "past a test of the request the analysis cannot compute for one "
+                                                  "without credentials: `conn.client is not None and conn.client.host "
+                                                  "in settings.trusted_hosts` (app/backend.py:12)"),
+        ("DELETE", "/desktop/notes"): ("protected", "@requires(['authenticated', 'admin'])"),
+        # the session of a request without credentials is empty, `len("".split("Bearer ")) == 2` is false, and a
+        # `client_id` without the Authorization header raises KeyError: no path grants it anything
+        ("GET", "/chats"): ("protected", "@requires('authenticated')"),
+    },
     "backend_anonymous_mode": {
         # AuthenticationMiddleware's backend returns credentials to every request when `settings.anonymous_mode`
         ("GET", "/api/chats"): ("unverified", "if settings.anonymous_mode: unprotected; if not "

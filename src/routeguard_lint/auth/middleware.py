@@ -78,6 +78,7 @@ def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None =
         params = params[1:]
     flow = Flow(reader.index, reader.calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting,
                 decide=lambda expr, where: path_test_value(reader, expr, where))
+    flow.record_tests = True
     env = {params[0].name: AV("obj", None, True)} if params else {}
     if this is not None and made is not None and isinstance(made.cls, ClassV):
         env[this] = flow.constructed(made.cls, made)
@@ -86,7 +87,7 @@ def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None =
     for ex in outcome.exits:
         if ex.value.kind in ("none", "crash") or ex.implicit:
             continue
-        grants.append(BackendGrant(ex.line, ex.sure, ex.gates, _granted_scopes(ex.expr)))
+        grants.append(BackendGrant(ex.line, ex.sure, ex.gates, _granted_scopes(ex.expr), ex.tests))
     return tuple(grants)
 
 

@@ -22,7 +22,7 @@ from routeguard_lint.project.index import (
     Value,
     options,
 )
-from routeguard_lint.routes.middleware import Middleware, MiddlewareReader, Role
+from routeguard_lint.routes.middleware import BackendGrant, Middleware, MiddlewareReader, Role
 from routeguard_lint.routes.model import (
     Child,
     DepNode,
@@ -761,7 +761,9 @@ class DependencyTrees:
         credentials with no credential read on the way: `if state.anonymous_mode: return AuthCredentials(...)`).
         Granted on every such request: it lets the request through; under settings the analysis cannot read: one of
         two alternatives chosen by them; by a backend that cannot be read: unknown. A grant reached only past a
-        test of the request's own values the walk cannot compute is not counted (see the loop)."""
+        test of the request the walk cannot compute for one without credentials (`if conn.client.host in
+        TRUSTED:`), or past code that may raise, is unknown too, naming the test: only a backend whose every path
+        provably returns no credentials (or none with those scopes) to such a request keeps `@requires` a check."""
         for mw in middleware:
             if mw.kind is not Role.AUTHENTICATION or mw.app not in route.apps:
                 continue
@@ -771,27 +773,50 @@ class DependencyTrees:
                                  f"the backend `{mw.backend}` of {mw.label} grants cannot be read)",
                                  NodeKind.UNRESOLVED, *where)
             required = set(decorator.scopes or ())
+            path = mw.backend_path or mw.file
+            otherwise = guard
+            gated: tuple[DepNode, str, str] | None = None
             for grant in mw.grants:
                 if grant.scopes is not None and (not grant.scopes or (decorator.scopes is not None and
                                                                       not required <= set(grant.scopes))):
                     continue  # `AuthCredentials()`, or scopes without one `@requires` asks for
-                path = mw.backend_path or mw.file
                 granted = f"`{mw.backend}.authenticate` returns credentials to a request without any ({path}:" \
                     f"{grant.line})"
+                if not grant.sure and not grant.gates:
+                    # reached only past a test of the request the walk cannot compute, or code that may raise
+                    if otherwise is guard:
+                        otherwise = self._requires_past_test(decorator, mw, grant, path)
+                    continue
                 open_ = self.leaf(("requires-open", decorator.label, mw.backend, grant.line),
                                   f"{decorator.label} (lets a request without credentials through: {granted})",
                                   NodeKind.DECORATOR, path, grant.line)
                 open_.path_test = "its backend grants a request without credentials the scopes it requires"
                 if grant.sure:
                     return open_
-                if grant.gates:
-                    test = " and ".join(text for text, _w in grant.gates)
-                    return self._chosen(("requires-if", decorator.label, mw.backend, grant.line, guard.id),
-                                        f"{decorator.label}, which a request without credentials gets through "
-                                        f"when {test}: {granted}", decorator.path, decorator.line, test, open_, guard)
-                # else reached only past a test of the request the walk could not compute (`len(auth.split(" "))
-                # == 2`): the backend reading the request's own credential, as a backend does; left as it was
+                if gated is None:
+                    gated = open_, " and ".join(text for text, _w in grant.gates), granted
+            if gated is not None:
+                open_, test, granted = gated
+                return self._chosen(("requires-if", decorator.label, mw.backend, open_.line, otherwise.id),
+                                    f"{decorator.label}, which a request without credentials gets through "
+                                    f"when {test}: {granted}", decorator.path, decorator.line, test, open_,
+                                    otherwise)
+            return otherwise
         return guard
+
+    def _requires_past_test(self, decorator: Guard, mw: Middleware, grant: BackendGrant, path: str) -> DepNode:
+        """`@requires(...)` whose backend returns credentials (with the scopes it requires) past tests of the request
+        the analysis cannot compute for a request without credentials: unknown, naming them."""
+        if grant.tests:
+            tests = "; ".join(f"`{text}` ({where})" for text, where in grant.tests[:2])
+            more = f" (and {len(grant.tests) - 2} more)" if len(grant.tests) > 2 else ""
+            why = f"past a test of the request the analysis cannot compute for one without credentials: {tests}{more}"
+        else:
+            why = "past code that may raise for a request without credentials, on a path the analysis cannot decide"
+        return self.leaf(("requires-past", decorator.label, mw.backend, grant.line),
+                         f"{decorator.label} (the backend `{mw.backend}` of {mw.label} returns credentials with the "
+                         f"scopes it requires ({path}:{grant.line}) {why})",
+                         NodeKind.UNRESOLVED, path, grant.line)
 
     def on_path(self, node: DepNode, route: Route, memo: dict[int, DepNode]) -> DepNode:
         """`node` as the route's requests meet it: a dependency that exempts the route's path (`if
