@@ -1469,23 +1469,9 @@ class _Walk:
             line, _conds, sure = self.here
             self.out.reached.append((line, sure and not self.maybe_cut))
             return UNK
-        # request.headers.get("authorization") / request.cookies.get("session") without the credential
-        if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
-                f.value.attr in ("headers", "cookies", "query_params") and call.args and \
-                (self._credential_key(f.value.attr, call.args[0]) if f.value.attr != "query_params" else
-                 isinstance(call.args[0], ir.Str) and
-                 self.flow.credential_key("query", call.args[0].value.replace("-", "_"))):
-            # request.query_params.get("api-key"): a query credential (a request without credentials has none)
-            if self.flow.present:
-                return FORGED
-            default = call.arg(1, "default")
-            return self.eval(default, d).tainted() if default is not None else MISSING
-        if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and f.value.attr == "session" \
-                and call.args and not self.flow.present and self.eval(f.value.value, d) == REQUEST:
-            # `request.session.get("user")`: a request without credentials carries no session cookie, and its
-            # session is empty (a forged cookie fails the session's signature, but that is not assumed here)
-            default = call.arg(1, "default")
-            return self.eval(default, d).tainted() if default is not None else MISSING
+        read = self._request_read(call, d)
+        if read is not None:
+            return read
         if isinstance(f, ir.Attr):
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
@@ -1522,6 +1508,26 @@ class _Walk:
                 args[0].kind in _ABSENT:
             return args[1].tainted() if len(args) > 1 else MISSING
         return self._callee(call, base, args, kwargs)
+
+    def _request_read(self, call: ir.Call, d: int) -> AV | None:
+        """`request.headers.get("authorization")` / `request.cookies.get("session")` / `request.query_params.get(
+        "api-key")`: the missing credential (or the forged one); `request.session.get("user")`: what the empty session
+        of a request without credentials holds (it carries no session cookie; a forged cookie fails the session's
+        signature, but that is not assumed). None for any other call."""
+        f = call.func
+        if not (isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and call.args):
+            return None
+        source = f.value.attr
+        if source in ("headers", "cookies", "query_params") and \
+                (self._credential_key(source, call.args[0]) if source != "query_params" else
+                 isinstance(call.args[0], ir.Str) and
+                 self.flow.credential_key("query", call.args[0].value.replace("-", "_"))):
+            if self.flow.present:
+                return FORGED
+        elif not (source == "session" and not self.flow.present and self.eval(f.value.value, d) == REQUEST):
+            return None
+        default = call.arg(1, "default")
+        return self.eval(default, d).tainted() if default is not None else MISSING
 
     def _context_var(self, expr: ir.Expr) -> InstanceV | None:
         """The `contextvars.ContextVar` object `expr` names, if it does (a module-level variable, say)."""
