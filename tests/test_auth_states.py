@@ -14,6 +14,19 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
     "backend_unread": {
         ("GET", "/notes"): ("unverified", "what the backend `getattr(backends, "),
+        # `if not request.user.is_authenticated: raise ...` trusts the same unreadable backend
+        ("GET", "/profile"): ("unverified", "what the backend `getattr(backends, "),
+    },
+    "user_check_backend": {
+        # `if not request.user.is_authenticated: raise ...`, judged by the AuthenticationMiddleware's backend
+        ("GET", "/desk/me"): ("protected", "request.user (set by AuthenticationMiddleware)"),
+        ("GET", "/desk/settings"): ("protected", "app.desk.signed_in -> request.user"),
+        # the backend's guest user is authenticated: the test holds for every request without credentials
+        ("GET", "/guest/drafts"): ("unprotected", "`app.backends.GuestBackend.authenticate` returns an authenticated "
+                                                  "user to a request without credentials (app/backends.py:30)"),
+        ("GET", "/team/boards"): ("unverified", "if settings.open_access: unprotected; if not (settings.open_access): "
+                                                "protected"),
+        ("GET", "/profile"): ("unverified", "no AuthenticationMiddleware is seen in front of this route to set it"),
     },
     "backend_request_tests": {
         # the backend returns credentials to requests from trusted hosts, a test of the request it cannot compute
@@ -22,6 +35,9 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
                                                   "without credentials: `conn.client is not None and conn.client.host "
                                                   "in settings.trusted_hosts` (app/backend.py:12)"),
         ("DELETE", "/desktop/notes"): ("protected", "@requires(['authenticated', 'admin'])"),
+        # ... and its user for those hosts is authenticated: the handler's `request.user.is_authenticated` test too
+        ("GET", "/desktop/drafts"): ("unverified", "returns an authenticated user (app/backend.py:12) past a test of "
+                                                   "the request"),
         # the session of a request without credentials is empty, `len("".split("Bearer ")) == 2` is false, and a
         # `client_id` without the Authorization header raises KeyError: no path grants it anything
         ("GET", "/chats"): ("protected", "@requires('authenticated')"),
