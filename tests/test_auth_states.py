@@ -14,6 +14,33 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
     "backend_unread": {
         ("GET", "/notes"): ("unverified", "what the backend `getattr(backends, "),
+        # `if not request.user.is_authenticated: raise ...` trusts the same unreadable backend
+        ("GET", "/profile"): ("unverified", "what the backend `getattr(backends, "),
+    },
+    "user_check_backend": {
+        # `if not request.user.is_authenticated: raise ...`, judged by the AuthenticationMiddleware's backend
+        ("GET", "/desk/me"): ("protected", "request.user (set by AuthenticationMiddleware)"),
+        ("GET", "/desk/settings"): ("protected", "app.desk.signed_in -> request.user"),
+        # the backend's guest user is authenticated: the test holds for every request without credentials
+        ("GET", "/guest/drafts"): ("unprotected", "`app.backends.GuestBackend.authenticate` returns an authenticated "
+                                                  "user to a request without credentials (app/backends.py:30)"),
+        ("GET", "/team/boards"): ("unverified", "if settings.open_access: unprotected; if not (settings.open_access): "
+                                                "protected"),
+        ("GET", "/profile"): ("unverified", "no AuthenticationMiddleware is seen in front of this route to set it"),
+    },
+    "backend_request_tests": {
+        # the backend returns credentials to requests from trusted hosts, a test of the request it cannot compute
+        ("GET", "/desktop/notes"): ("unverified", "returns credentials with the scopes it requires (app/backend.py:12) "
+                                                  "past a test of the request the analysis cannot compute for one "
+                                                  "without credentials: `conn.client is not None and conn.client.host "
+                                                  "in settings.trusted_hosts` (app/backend.py:12)"),
+        ("DELETE", "/desktop/notes"): ("protected", "@requires(['authenticated', 'admin'])"),
+        # ... and its user for those hosts is authenticated: the handler's `request.user.is_authenticated` test too
+        ("GET", "/desktop/drafts"): ("unverified", "returns an authenticated user (app/backend.py:12) past a test of "
+                                                   "the request"),
+        # the session of a request without credentials is empty, `len("".split("Bearer ")) == 2` is false, and a
+        # `client_id` without the Authorization header raises KeyError: no path grants it anything
+        ("GET", "/chats"): ("protected", "@requires('authenticated')"),
     },
     "backend_anonymous_mode": {
         # AuthenticationMiddleware's backend returns credentials to every request when `settings.anonymous_mode`
@@ -338,6 +365,19 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/report-keys"): ("protected", "app.auth.report_reader"),
         # ... and a lookup through a library it knows (`db: Database`, a NewType of sqlite3.Connection)
         ("GET", "/sessions"): ("protected", "app.auth.session_user"),
+    },
+    "forged_lookup_result": {
+        # the handler's test of a looked-up row (`board.status != "public"`) refuses no forged token: its status is
+        # the row's, not the model's class default; the token goes to the key store, whose answer decides
+        ("POST", "/boards/{board_id}/subscribe"): ("unverified", "`key_store().active_keys(api_key)` (app/keys.py:13)"
+                                                                 ": a value only known at run time (a registry or "
+                                                                 "plugin lookup, a dynamic attribute), for "
+                                                                 "app.auth.current_user"),
+        ("POST", "/boards/{board_id}/follow"): ("protected", "app.auth.token_user"),
+        # a forged token reaches the handler of a public board (the auth oracle checks it)
+        ("POST", "/boards/{board_id}/join"): ("protected", "one with an arbitrary forged value reaches the handler"),
+        # ... also when the lookup's one readable return is a placeholder whose status is written in the code
+        ("POST", "/boards/{board_id}/watch"): ("protected", "one with an arbitrary forged value reaches the handler"),
     },
     "debug_bypass": {
         # HTTPBasic refuses a request without credentials; a wrong password gets through where DEBUG_MODE says so:

@@ -648,6 +648,28 @@ def test_formatting_reads_only_what_it_can() -> None:
     assert [index.string(facts.assigns[n], ctx) for n in "ABCDE"] == [None, None, None, "70077", "3"]
 
 
+def test_a_field_an_unpacked_argument_may_give_is_unknown() -> None:
+    """`Board(**row).status` is what the row holds, not the model's class default; a field passed by name or
+    position before any `*args` is that argument, and one no call passes is the class default."""
+    index = _index(
+        "import dataclasses\n"
+        "@dataclasses.dataclass\n"
+        "class Board:\n"
+        "    id: int\n"
+        "    status: str | None = None\n"
+        "A = Board(**row).status\n"
+        "B = Board(*values).status\n"
+        "C = Board(1, *rest).id\n"
+        "D = Board(**row, status='public').status\n"
+        "E = Board(1).status\n"
+    )
+    facts = index.module("m")
+    assert facts is not None
+    values = [index.resolve(facts.assigns[n], Ctx("m")) for n in "ABCDE"]
+    assert [v if isinstance(v, LiteralV) else None for v in values] == [None, None, LiteralV(1), LiteralV("public"),
+                                                                       LiteralV(None)]
+
+
 def test_a_parameter_whose_rebindings_all_fail_their_tests_keeps_the_argument() -> None:
     """`f(5)` runs neither `if x is None: x = 1` nor `if x == 1: x = 2` (whose test reads the name itself:
     weighed once, no runaway recursion)."""

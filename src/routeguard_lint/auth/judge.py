@@ -551,7 +551,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
                        "test the analysis cannot decide, which does not depend on the request: " + gated,
                        Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    reason = _branches_on_missing(root, judgement)
+    reason = _branches_on_missing(root, judgement, deps)
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     designed = _alternative(deps, judgement, scheme) or _state_memo(deps, judgement, scheme) or \
@@ -579,16 +579,17 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
                    forged, scheme=scheme)
 
 
-def _branches_on_missing(root: DepNode, judgement: Judgement) -> str | None:
+def _branches_on_missing(root: DepNode, judgement: Judgement, deps: list[DepNode]) -> str | None:
     """Optional authentication: the handler branches on what a request without credentials gives it (the `None`
-    of an optional dependency, or `request.user.is_authenticated` as AuthenticationMiddleware set it)."""
+    of an optional dependency, or `request.user.is_authenticated` as AuthenticationMiddleware set it, unless its
+    backend authenticates such a request: then the test holds for it, see `DependencyTrees._user_check`)."""
     branch = branches_on(root.func, optional_params(root, judgement.nodes))
     if branch:
         name, source = branch
         made = f" (made from '{source}')" if source else ""
         return f"optional authentication: the handler branches on '{name}'{made}, which is None for a request " \
                f"without credentials"
-    user = branches_on_user(root)
+    user = branches_on_user(root) if not any(n.kind is NodeKind.DECORATOR and n.path_test for n in deps) else None
     if user:
         return f"optional authentication: the handler branches on '{user}', which Starlette's " \
                f"AuthenticationMiddleware sets false for a request without credentials"

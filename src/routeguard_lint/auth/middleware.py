@@ -11,7 +11,7 @@ from __future__ import annotations
 from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
-from routeguard_lint.project.index import ClassV, Ctx, FuncV, InstanceV
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV
 from routeguard_lint.routes.middleware import BackendGrant, MiddlewareReader, Role, request_method
 from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
@@ -78,6 +78,7 @@ def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None =
         params = params[1:]
     flow = Flow(reader.index, reader.calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting,
                 decide=lambda expr, where: path_test_value(reader, expr, where))
+    flow.record_tests = True
     env = {params[0].name: AV("obj", None, True)} if params else {}
     if this is not None and made is not None and isinstance(made.cls, ClassV):
         env[this] = flow.constructed(made.cls, made)
@@ -86,8 +87,43 @@ def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None =
     for ex in outcome.exits:
         if ex.value.kind in ("none", "crash") or ex.implicit:
             continue
-        grants.append(BackendGrant(ex.line, ex.sure, ex.gates, _granted_scopes(ex.expr)))
+        grants.append(BackendGrant(ex.line, ex.sure, ex.gates, _granted_scopes(ex.expr), ex.tests,
+                                   _authenticated_user(reader, ex.expr, Ctx(fv.module, func.qualname))))
     return tuple(grants)
+
+
+_USERS = {"starlette.authentication.SimpleUser": True, "starlette.authentication.UnauthenticatedUser": False}
+
+
+def _authenticated_user(reader: MiddlewareReader, expr: ir.Expr | None, ctx: Ctx) -> bool | None:
+    """Whether the user of `return AuthCredentials([...]), User(...)` is authenticated (what
+    `request.user.is_authenticated` then is): Starlette's `SimpleUser` is, `UnauthenticatedUser` is not; a project
+    class says so by an `is_authenticated` it defines as a constant or a property returning one, or by the Starlette
+    class it extends. None when unread."""
+    user = expr.items[1] if isinstance(expr, ir.Seq) and len(expr.items) == 2 else None
+    if not isinstance(user, ir.Call):
+        return None
+    index = reader.index
+    cls = index.resolve(user.func, ctx)
+    if isinstance(cls, ExternalV):
+        return _USERS.get(cls.qualname)
+    if not isinstance(cls, ClassV):
+        return None
+    found = index.class_attr(cls, "is_authenticated")
+    if isinstance(found, LiteralV) and isinstance(found.value, bool):
+        return found.value
+    if isinstance(found, FuncV):
+        func = index.func(found)
+        values = {r.value.value for r in func.returns if isinstance(r.value, ir.Const)} if func is not None else set()
+        if func is not None and func.returns and len(values) == 1 and \
+                all(isinstance(r.value, ir.Const) for r in func.returns):
+            value = values.pop()
+            return value if isinstance(value, bool) else None
+        return None
+    for base in index.external_bases(cls):
+        if base in _USERS:
+            return _USERS[base]
+    return None
 
 
 def _granted_scopes(expr: ir.Expr | None) -> tuple[str, ...] | None:

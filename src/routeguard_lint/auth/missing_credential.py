@@ -240,6 +240,10 @@ class Exit:
     # with `unread`: the settings that, besides, let the request through a helper called on the way (its other
     # paths are reached only where such a setting says so): (source text, "path:line")
     opened: tuple[tuple[str, str], ...] = ()
+    # with `Flow.record_tests`: tests on the way here (or of a raise or return that may have ended the walk before)
+    # that the walk cannot decide and that depend on the request, not on a setting (`conn.client.host in TRUSTED`):
+    # (source text, "path:line")
+    tests: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -360,6 +364,8 @@ class Flow:
         # what the walked path already knows of settings that never change once the app runs (the alternative of a
         # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
         self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
+        # True: exits keep the undecided tests of the request on the way to them (`Exit.tests`)
+        self.record_tests = False
 
     def unreadable(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:
         """Why the code `call` runs cannot be read (library code, a value only known at run time), as the
@@ -678,6 +684,7 @@ class _Walk:
         # on the walk of a forged credential: what code the analysis cannot read decided on the way (Exit.unread)
         self.unread: list[Unread] = []
         self.opened: list[tuple[str, str]] = []  # see Exit.opened
+        self.tested: list[tuple[str, str]] = []  # see Exit.tests
 
     def run(self) -> Outcome:
         events = self._events()
@@ -790,7 +797,7 @@ class _Walk:
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
                                    sure=not self.maybe_ended, gates=tuple(self.gated),
                                    idle=not self.worked and not self.func.has_yield, unread=tuple(self.unread),
-                                   opened=tuple(self.opened) if self.unread else ()))
+                                   opened=tuple(self.opened) if self.unread else (), tests=tuple(self.tested)))
         return False
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
@@ -806,6 +813,8 @@ class _Walk:
                 self._unread_on(event.conditions)
                 if value == REFUSED:  # as a `raise` of a refusal under a setting (see `_may_end`)
                     self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
+                if self.terminated(event.conditions, event.line):
+                    return True  # the exception ends the block it is raised in (`if client_id:` ...)
             value = UNK
         if event.kind is _EventKind.BIND:
             if event.name in self.func.item_only and isinstance(event.expr, ir.DictE) and value.kind == "obj":
@@ -889,6 +898,7 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
                 self._unread_on(event.conditions)
+                return self.terminated(event.conditions, event.line)
             return False
         own = self._gates(event.conditions, event.line)
         # a refusal's setting this return is the other branch of (`if keys: <raise> else: return None`) is named
@@ -897,9 +907,10 @@ class _Walk:
         gates = (*(g for g in self.gated if g[0] not in opposite), *own)
         idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
         unread = [*self.unread, *self._unread_in(event.conditions)] if not sure else self.unread
+        tests = [*self.tested, *self._request_tests(event.conditions, event.line)] if not sure else self.tested
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle, unread=tuple(dict.fromkeys(unread)),
-                                   opened=tuple(self.opened) if unread else ()))
+                                   opened=tuple(self.opened) if unread else (), tests=tuple(dict.fromkeys(tests))))
         if sure:
             return True
         cut = self.maybe_cut
@@ -973,9 +984,25 @@ class _Walk:
             # a refusal (401) under a setting: what follows is reached only when the setting lets the request on
             self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
         self._unread_on(event.conditions)
+        self.tested.extend(t for t in self._request_tests(event.conditions, event.line) if t not in self.tested)
         self.maybe_ended = True
         self._maybe_cut(event.conditions)
         return False
+
+    def _request_tests(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, str]]:
+        """With `Flow.record_tests`: the tests of `conds` the walk cannot decide whose value is made from the
+        request (not the settings `_gates` names)."""
+        if not self.flow.record_tests:
+            return []
+        out: list[tuple[str, str]] = []
+        where = f"{self.flow.index.path_of(self.fv.module)}:{line}"
+        for c in conds:
+            if is_marker(c):
+                continue
+            value = self.eval(c)
+            if value.kind != "crash" and value.truth() is None and value.taint:
+                out.append((ir.show(c, 80), where))
+        return out
 
     def _unread_in(self, conds: tuple[ir.Expr, ...]) -> list[Unread]:
         """On the walk of a forged credential: the tests of `conds` the walk cannot decide whose value code the
@@ -1246,10 +1273,26 @@ class _Walk:
             if isinstance(declared, LiteralV):
                 return NONE if declared.value is None else AV("const", declared.value)
         if (base.kind == "unk" or isinstance(base.value, Inst)) and not base.taint and \
-                isinstance(ir.dotted(expr), str):
+                isinstance(ir.dotted(expr), str) and not self._call_result(expr, base):
             # `settings.REQUIRE_LOGIN`, when the evaluator knows it or the path walked says what it is
             return self._known(expr) or self._assumed_setting(expr) or UNK
         return AV("unk", None, base.taint)
+
+    def _call_result(self, expr: ir.Attr, base: AV) -> bool:
+        """`board.status` of a local bound to what a call returned (`board = boards.get_board(board_id)`) that the
+        walk could not compute and that is no setting (see `_setting`): unknown. The evaluator's value of such a
+        local keeps the returns it can resolve and drops the rest (`return cached`, `return None`), and reads a
+        field an unpacked row gives (`Board(**row)`) as its class default; only a call whose every return is one
+        known value (`_certain_result`) says what it holds."""
+        if base.kind != "unk" or base.value is not None:
+            return False
+        root: ir.Expr = expr
+        while isinstance(root, ir.Attr):
+            root = root.value
+        if not isinstance(root, ir.Name) or root.id not in self.func.assigns:
+            return False
+        return any(b.name == root.id and isinstance(b.value, ir.Call) and not self._certain_result(b.value)
+                   for b in self.func.binds)
 
     def _assumed_setting(self, expr: ir.Expr) -> AV | None:
         """A setting whose truth the walked path already took (`Flow.assumed`)."""
@@ -1384,6 +1427,9 @@ class _Walk:
                 self._credential_key(base.attr, expr.index[0]):
             # request.headers["authorization"]: KeyError without the header, the attacker's value with one
             return FORGED if self.flow.present else CRASH
+        if isinstance(base, ir.Attr) and base.attr == "session" and len(expr.index) == 1 and not self.flow.present \
+                and self.eval(base.value, d) == REQUEST:
+            return CRASH  # `request.session["user"]`: KeyError in the empty session of a request without credentials
         value = self.eval(base, d)
         if value.kind in ("crash", "none"):
             return CRASH
@@ -1423,17 +1469,9 @@ class _Walk:
             line, _conds, sure = self.here
             self.out.reached.append((line, sure and not self.maybe_cut))
             return UNK
-        # request.headers.get("authorization") / request.cookies.get("session") without the credential
-        if isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and \
-                f.value.attr in ("headers", "cookies", "query_params") and call.args and \
-                (self._credential_key(f.value.attr, call.args[0]) if f.value.attr != "query_params" else
-                 isinstance(call.args[0], ir.Str) and
-                 self.flow.credential_key("query", call.args[0].value.replace("-", "_"))):
-            # request.query_params.get("api-key"): a query credential (a request without credentials has none)
-            if self.flow.present:
-                return FORGED
-            default = call.arg(1, "default")
-            return self.eval(default, d).tainted() if default is not None else MISSING
+        read = self._request_read(call, d)
+        if read is not None:
+            return read
         if isinstance(f, ir.Attr):
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
@@ -1470,6 +1508,26 @@ class _Walk:
                 args[0].kind in _ABSENT:
             return args[1].tainted() if len(args) > 1 else MISSING
         return self._callee(call, base, args, kwargs)
+
+    def _request_read(self, call: ir.Call, d: int) -> AV | None:
+        """`request.headers.get("authorization")` / `request.cookies.get("session")` / `request.query_params.get(
+        "api-key")`: the missing credential (or the forged one); `request.session.get("user")`: what the empty session
+        of a request without credentials holds (it carries no session cookie; a forged cookie fails the session's
+        signature, but that is not assumed). None for any other call."""
+        f = call.func
+        if not (isinstance(f, ir.Attr) and f.attr == "get" and isinstance(f.value, ir.Attr) and call.args):
+            return None
+        source = f.value.attr
+        if source in ("headers", "cookies", "query_params") and \
+                (self._credential_key(source, call.args[0]) if source != "query_params" else
+                 isinstance(call.args[0], ir.Str) and
+                 self.flow.credential_key("query", call.args[0].value.replace("-", "_"))):
+            if self.flow.present:
+                return FORGED
+        elif not (source == "session" and not self.flow.present and self.eval(f.value.value, d) == REQUEST):
+            return None
+        default = call.arg(1, "default")
+        return self.eval(default, d).tainted() if default is not None else MISSING
 
     def _context_var(self, expr: ir.Expr) -> InstanceV | None:
         """The `contextvars.ContextVar` object `expr` names, if it does (a module-level variable, say)."""
@@ -1855,6 +1913,9 @@ class _Walk:
         if qualname in ("builtins.bool",) and args:
             t = args[0].truth()
             return AV("unk", None, taint) if t is None else AV("const", t, taint)
+        if qualname == "builtins.len" and len(args) == 1 and args[0].kind == "const" and \
+                isinstance(args[0].value, (str, bytes, tuple)):
+            return AV("const", len(args[0].value), taint)  # `len("".split("Bearer "))`
         return AV("unk", None, taint or base.taint)
 
     def _state_memo(self, call: ir.Call, which: str) -> AV | None:
@@ -2047,6 +2108,7 @@ class _Walk:
             return CRASH  # the project function rejects a missing credential
         if not any(ex.sure for ex in outcome.exits):
             self.maybe_ended = True  # it may raise: what follows is no longer certain
+            self.tested.extend(t for ex in outcome.exits for t in ex.tests if t not in self.tested)
         unread = [u for ex in outcome.exits for u in ex.unread]
         plain = [ex for ex in outcome.exits if not ex.unread]
         if self.here[2] and not unread and all(ex.gates for ex in plain):

@@ -1713,7 +1713,9 @@ class Index:
 
     def _field_argument(self, instance: InstanceV, cls_v: ClassV, attr: str, depth: int) -> Value | None:
         """For an object of a class whose generated `__init__` takes its fields (a `@dataclass`, a pydantic
-        model, a NamedTuple) made by a call that passes field `attr`: that argument's value. None otherwise."""
+        model, a NamedTuple) made by a call that passes field `attr`: that argument's value. A field the call
+        may pass unpacked (`Board(**row)`, `Board(*values)`) is what the unpacked value holds, unknown (not the
+        class default). None when the call does not pass it."""
         fields = self._init_fields(cls_v)
         if fields is None or attr not in fields:
             return None
@@ -1721,9 +1723,12 @@ class Index:
         given = call.kwarg(attr)
         if given is None:
             position = fields.index(attr)
-            if any(isinstance(a, ir.Star) for a in call.args[:position + 1]) or position >= len(call.args):
+            if position < len(call.args) and not any(isinstance(a, ir.Star) for a in call.args[:position + 1]):
+                given = call.args[position]
+            elif any(k == "**" for k, _v in call.kwargs) or any(isinstance(a, ir.Star) for a in call.args):
+                return UnknownV(f"{attr} of an object made with unpacked arguments")
+            else:
                 return None
-            given = call.args[position]
         return self.resolve(given, Ctx(instance.module, instance.scope), depth + 1)
 
     def _init_fields(self, cls_v: ClassV) -> list[str] | None:

@@ -22,7 +22,7 @@ from routeguard_lint.project.index import (
     Value,
     options,
 )
-from routeguard_lint.routes.middleware import Middleware, MiddlewareReader, Role
+from routeguard_lint.routes.middleware import BackendGrant, Middleware, MiddlewareReader, Role
 from routeguard_lint.routes.model import (
     Child,
     DepNode,
@@ -71,6 +71,9 @@ class DependencyTrees:
         self.reader = reader  # reads the request paths a dependency exempts, as a middleware's
         self.nodes: dict[NodeId, DepNode] = {}
         self._exempting: dict[int, bool] = {}  # id(node) -> a node with `exempts` is in its tree
+        self._user_below: dict[int, bool] = {}  # id(node) -> a `request.user` check is in its tree
+        # (id(node), the AuthenticationMiddleware in front) -> the node as requests through them meet it
+        self._user_copies: dict[tuple[int, tuple[int, ...]], DepNode] = {}
 
     def dep_node(self, ref: DepRef) -> DepNode:
         if ref.choices:
@@ -749,6 +752,9 @@ class DependencyTrees:
             root.children.append(Child(guard, "decorator"))
         if self.reader is not None and self.reader.exempting:
             root = self.on_path(root, route, {})
+        if self._checks_user(root, set()):
+            front = [mw for mw in middleware if mw.kind is Role.AUTHENTICATION and mw.app in route.apps]
+            root.children = [Child(self._as_backend_gives(child, route, front), via) for child, via in root.children]
         root.children.extend(self.middleware_nodes(middleware, route))
         if not decl.websocket:
             for node in walk(root):
@@ -761,7 +767,9 @@ class DependencyTrees:
         credentials with no credential read on the way: `if state.anonymous_mode: return AuthCredentials(...)`).
         Granted on every such request: it lets the request through; under settings the analysis cannot read: one of
         two alternatives chosen by them; by a backend that cannot be read: unknown. A grant reached only past a
-        test of the request's own values the walk cannot compute is not counted (see the loop)."""
+        test of the request the walk cannot compute for one without credentials (`if conn.client.host in
+        TRUSTED:`), or past code that may raise, is unknown too, naming the test: only a backend whose every path
+        provably returns no credentials (or none with those scopes) to such a request keeps `@requires` a check."""
         for mw in middleware:
             if mw.kind is not Role.AUTHENTICATION or mw.app not in route.apps:
                 continue
@@ -771,27 +779,137 @@ class DependencyTrees:
                                  f"the backend `{mw.backend}` of {mw.label} grants cannot be read)",
                                  NodeKind.UNRESOLVED, *where)
             required = set(decorator.scopes or ())
+            path = mw.backend_path or mw.file
+            otherwise = guard
+            gated: tuple[DepNode, str, str] | None = None
             for grant in mw.grants:
                 if grant.scopes is not None and (not grant.scopes or (decorator.scopes is not None and
                                                                       not required <= set(grant.scopes))):
                     continue  # `AuthCredentials()`, or scopes without one `@requires` asks for
-                path = mw.backend_path or mw.file
                 granted = f"`{mw.backend}.authenticate` returns credentials to a request without any ({path}:" \
                     f"{grant.line})"
+                if not grant.sure and not grant.gates:
+                    # reached only past a test of the request the walk cannot compute, or code that may raise
+                    if otherwise is guard:
+                        otherwise = self._past_test(f"{decorator.label} (", mw, grant, path,
+                                                    "credentials with the scopes it requires",
+                                                    ("requires-past", decorator.label))
+                    continue
                 open_ = self.leaf(("requires-open", decorator.label, mw.backend, grant.line),
                                   f"{decorator.label} (lets a request without credentials through: {granted})",
                                   NodeKind.DECORATOR, path, grant.line)
                 open_.path_test = "its backend grants a request without credentials the scopes it requires"
                 if grant.sure:
                     return open_
-                if grant.gates:
-                    test = " and ".join(text for text, _w in grant.gates)
-                    return self._chosen(("requires-if", decorator.label, mw.backend, grant.line, guard.id),
-                                        f"{decorator.label}, which a request without credentials gets through "
-                                        f"when {test}: {granted}", decorator.path, decorator.line, test, open_, guard)
-                # else reached only past a test of the request the walk could not compute (`len(auth.split(" "))
-                # == 2`): the backend reading the request's own credential, as a backend does; left as it was
+                if gated is None:
+                    gated = open_, " and ".join(text for text, _w in grant.gates), granted
+            if gated is not None:
+                open_, test, granted = gated
+                return self._chosen(("requires-if", decorator.label, mw.backend, open_.line, otherwise.id),
+                                    f"{decorator.label}, which a request without credentials gets through "
+                                    f"when {test}: {granted}", decorator.path, decorator.line, test, open_,
+                                    otherwise)
+            return otherwise
         return guard
+
+    def _past_test(self, label: str, mw: Middleware, grant: BackendGrant, path: str, what: str,
+                   key: tuple[object, ...]) -> DepNode:
+        """A check (`label`, an opening that the caller closes) whose backend returns `what` past tests of the
+        request the analysis cannot compute for a request without credentials: unknown, naming them."""
+        if grant.tests:
+            tests = "; ".join(f"`{text}` ({where})" for text, where in grant.tests[:2])
+            more = f" (and {len(grant.tests) - 2} more)" if len(grant.tests) > 2 else ""
+            why = f"past a test of the request the analysis cannot compute for one without credentials: {tests}{more}"
+        else:
+            why = "past code that may raise for a request without credentials, on a path the analysis cannot decide"
+        return self.leaf((*key, mw.backend, grant.line), f"{label}the backend `{mw.backend}` of {mw.label} returns "
+                         f"{what} ({path}:{grant.line}) {why})", NodeKind.UNRESOLVED, path, grant.line)
+
+    def _checks_user(self, node: DepNode, seen: set[int]) -> bool:
+        """A `request.user` check (`if not request.user.is_authenticated: raise ...`) is `node` or in its tree."""
+        known = self._user_below.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        found = node.kind is NodeKind.REQUEST_USER or any(self._checks_user(child, seen) for child, _v in node.children)
+        self._user_below[id(node)] = found
+        return found
+
+    def _as_backend_gives(self, node: DepNode, route: Route, front: list[Middleware]) -> DepNode:
+        """`node` with each `request.user` check in its tree as the AuthenticationMiddleware in front of the route
+        (`front`) sets `request.user` for a request without credentials (`_user_check`); the nodes on the way are
+        copies for those middleware (shared by the routes behind the same ones)."""
+        key = (id(node), tuple(id(mw) for mw in front))
+        found = self._user_copies.get(key)
+        if found is not None:
+            return found
+        if node.kind is NodeKind.REQUEST_USER:
+            out = self._user_check(node, route, front)
+        elif not self._checks_user(node, set()):
+            out = node
+        else:
+            self._user_copies[key] = node  # a cycle keeps the node
+            children = [Child(self._as_backend_gives(child, route, front), via) for child, via in node.children]
+            out = node if all(new is old for (new, _v), (old, _w) in zip(children, node.children, strict=True)) \
+                else DepNode(**{**vars(node), "children": children})
+        self._user_copies[key] = out
+        return out
+
+    def _user_check(self, check: DepNode, route: Route, front: list[Middleware]) -> DepNode:
+        """A test of `request.user.is_authenticated` that refuses the request (the REQUEST_USER leaf `check`) as a
+        request without credentials meets it: `request.user` is what the backend of the AuthenticationMiddleware in
+        front of the route returned for it, read as for `@requires` (`_requires_guard`). A backend that returns an
+        authenticated user to every such request makes the test pass (the check lets it through); one that does so
+        under settings the analysis cannot read, one of two alternatives chosen by them; past a test of the request
+        it cannot compute, a backend it cannot read, or no AuthenticationMiddleware seen (reading `request.user`
+        then raises, unless code the analysis does not see sets it): unknown, naming why."""
+        tested = f"request.user (tested by the function at {check.path}:{check.line}; "
+        if not front:
+            return self.leaf(("user?", check.id, route.apps[-1] if route.apps else None),
+                             f"{tested}no AuthenticationMiddleware is seen in front of this route to set it)",
+                             NodeKind.UNRESOLVED, check.path, check.line)
+        mw = front[0]
+        where = (mw.backend_path or mw.file, mw.backend_line or mw.line)
+        if mw.grants is None:
+            return self.leaf(("user?", check.id, mw.label, mw.backend), f"{tested}what the backend `{mw.backend}` of "
+                             f"{mw.label} gives a request without credentials cannot be read)", NodeKind.UNRESOLVED,
+                             *where)
+        path = mw.backend_path or mw.file
+        otherwise = check
+        gated: tuple[DepNode, str, str] | None = None
+        for grant in mw.grants:
+            if grant.user is False:
+                continue  # `AuthCredentials(), UnauthenticatedUser()`
+            if grant.user is None:
+                if otherwise is check:
+                    otherwise = self.leaf(("user-unread", check.id, mw.backend, grant.line), f"{tested}the backend "
+                                          f"`{mw.backend}` of {mw.label} returns a user to a request without "
+                                          f"credentials ({path}:{grant.line}) whose `is_authenticated` cannot be read)",
+                                          NodeKind.UNRESOLVED, path, grant.line)
+                continue
+            if not grant.sure and not grant.gates:
+                if otherwise is check:
+                    otherwise = self._past_test(tested, mw, grant, path, "an authenticated user",
+                                                ("user-past", check.id))
+                continue
+            granted = f"`{mw.backend}.authenticate` returns an authenticated user to a request without " \
+                f"credentials ({path}:{grant.line})"
+            open_ = self.leaf(("user-open", check.id, mw.backend, grant.line), f"request.user.is_authenticated "
+                              f"(tested by the function at {check.path}:{check.line}) is true for a request without "
+                              f"credentials: {granted}", NodeKind.DECORATOR, path, grant.line)
+            open_.path_test = "its backend authenticates a request without credentials"
+            if grant.sure:
+                return open_
+            if gated is None:
+                gated = open_, " and ".join(text for text, _w in grant.gates), granted
+        if gated is not None:
+            open_, test, granted = gated
+            return self._chosen(("user-if", check.id, mw.backend, open_.line, otherwise.id),
+                                f"{check.label}, which a request without credentials gets through when {test}: "
+                                f"{granted}", check.path, check.line, test, open_, otherwise)
+        return otherwise
 
     def on_path(self, node: DepNode, route: Route, memo: dict[int, DepNode]) -> DepNode:
         """`node` as the route's requests meet it: a dependency that exempts the route's path (`if

@@ -103,6 +103,12 @@ class BackendGrant:
     sure: bool  # every test on the way holds for such a request
     gates: tuple[tuple[str, str], ...]  # settings the analysis cannot read that choose the way: (text, "path:line")
     scopes: tuple[str, ...] | None  # the scopes it grants, None when they cannot be read
+    # tests of the request on the way that the analysis cannot compute for one without credentials (`conn.client.host
+    # in TRUSTED_HOSTS`): (text, "path:line"); with none and neither `sure` nor `gates`, code on the way may raise
+    tests: tuple[tuple[str, str], ...] = ()
+    # whether the user it returns is authenticated (`request.user.is_authenticated`): `SimpleUser(...)` is,
+    # `UnauthenticatedUser()` is not; None when that cannot be read
+    user: bool | None = None
 
 
 # What an AuthenticationMiddleware backend's `authenticate` (walked with the credential missing, `self` the
