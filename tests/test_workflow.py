@@ -76,7 +76,8 @@ def test_baseline_adopts_500_findings_in_one_command_and_reports_only_new_ones(t
 
     # code moves (every line shifts), one route goes away, one is added: only the new one is reported
     source = many_routes(500).replace('@app.get("/r7")\ndef r7(skip: int = 0):\n    return []\n', "")
-    (tmp_path / "main.py").write_text("# moved\n\n\n" + source + '\n\n@app.get("/new")\ndef new(skip: int = 0):\n    return []\n')
+    (tmp_path / "main.py").write_text("# moved\n\n\n" + source +
+                                      '\n\n@app.get("/new")\ndef new(skip: int = 0):\n    return []\n')
     code, data = check_json(tmp_path, monkeypatch, "--baseline", "routeguard-baseline.json")
     assert code == 1
     assert [f["route"]["path"] for f in data["findings"]] == ["/new"]

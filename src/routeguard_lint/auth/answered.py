@@ -331,10 +331,11 @@ def serves_nothing(node: DepNode, calls: Calls) -> str | None:
 
 def _constant_answer(node: DepNode, func: Func, calls: Calls, ctx: Ctx) -> str | None:
     """The handler (that `serves_nothing` found doing no work) takes nothing from the request and answers one
-    constant: it raises nothing and each of its `return`s, none under a test, gives a value written in the code (a
-    literal, a container of literals, a module constant bound to a literal, a response made of those), and no
-    parameter is read (`request: Request` taken and never looked at reads nothing). What a stranger gets is the same answer for
-    every caller, and nothing was done for it: `{"status": "ok"}` of a liveness probe, a banner."""
+    constant: it raises nothing and each of its `return`s, none under a test, gives a value written in the code
+    (a literal, a container of literals, a module constant bound to a literal, a response made of those), and no
+    parameter is read (`request: Request` taken and never looked at reads nothing). What a stranger gets is the
+    same answer for every caller, and nothing was done for it: `{"status": "ok"}` of a liveness probe, a
+    banner."""
     if not func.returns or func.raises or any(r.value is None or r.conditions for r in func.returns) or \
             any(s.kind not in (ParamKind.REQUEST, ParamKind.SPECIAL) for s in node.params) or \
             not all(constant(r.value, calls, ctx, func) for r in func.returns):
