@@ -101,7 +101,7 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/sandbox/execute"): ("unverified", "middleware app.sandbox.check_session (it rejects a request "
                                                      "without credentials unless `not config.SESSION_KEY` "
                                                      "(app/checks.py:24)"),
-        ("GET", "/sandbox/alive"): ("unprotected", ""),
+        ("GET", "/sandbox/alive"): ("public", "liveness/readiness endpoint (/alive)"),
     },
     "websocket_close": {
         # `await ws.close(code=1008)` on a missing token, then `if token:` in the handler

@@ -27,7 +27,7 @@ app = FastAPI()
 
 
 @app.get("/items")
-def items():
+def items(skip: int = 0):
     return []
 '''
 

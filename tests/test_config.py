@@ -20,7 +20,7 @@ app = FastAPI()
 
 
 @app.post("/webhooks/stripe")
-async def stripe_webhook(request: Request):
+async def stripe_webhook(request: Request, skip: int = 0):
     return {"received": len(await request.body())}
 
 
@@ -300,7 +300,7 @@ def test_public_entry_needs_every_method_of_a_route(tmp_path, monkeypatch):
 
 
             @app.api_route("/reports", methods=["GET", "POST"])
-            def reports():
+            def reports(skip: int = 0):
                 return []
             """,
         "pyproject.toml": """\
@@ -406,7 +406,7 @@ def plain_user(user=Depends(plain.current_user())):
 
 
 @app.get("/directory", dependencies=[Depends(require_employee)])
-def directory():
+def directory(skip: int = 0):
     return []
 
 
@@ -416,7 +416,7 @@ def scoped(user=Depends(mylib.check(scope="read"))):
 
 
 @app.get("/open")
-def open_route():
+def open_route(skip: int = 0):
     return []
 '''
 

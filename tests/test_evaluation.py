@@ -296,7 +296,7 @@ LOOP_CARRIED = (
     "            model_fields = model_cls.model_fields\n"
     "        return model_fields.get(path[-1])\n"
     "@app.get('/items')\n"
-    "def items():\n"
+    "def items(skip: int = 0):\n"
     "    return []\n"
 )
 
@@ -550,7 +550,7 @@ def test_alternatives_of_one_app_variable_are_one_app(tmp_path: Path, monkeypatc
         "    app = FastAPI(docs_url=None)\n"
         "    api = APIRouter(dependencies=[Depends(scheme)])\n"
         "@api.get('/items')\n"
-        "def items():\n"
+        "def items(skip: int = 0):\n"
         "    return []\n"
         "app.include_router(api)\n")
     monkeypatch.chdir(tmp_path)
@@ -716,17 +716,17 @@ def test_a_branch_chosen_prefix_read_through_a_keyword_spread(tmp_path: Path, mo
         '\n'
         '\n'
         '@r1.get("/one")\n'
-        'def one():\n'
+        'def one(skip: int = 0):\n'
         '    return {}\n'
         '\n'
         '\n'
         '@r2.get("/two")\n'
-        'def two():\n'
+        'def two(skip: int = 0):\n'
         '    return {}\n'
         '\n'
         '\n'
         '@r3.get("/three")\n'
-        'def three():\n'
+        'def three(skip: int = 0):\n'
         '    return {}\n'
         '\n'
         '\n'

@@ -104,7 +104,7 @@ def _depends_chain(n: int) -> str:
 def _include_chain(n: int) -> str:
     lines = ["from fastapi import APIRouter, FastAPI", "", "chain_app = FastAPI()"]
     lines += [f"r{i} = APIRouter()" for i in range(n)]
-    lines += ["", "", "@r0.get('/leaf')", "def leaf():", "    return 1", ""]
+    lines += ["", "", "@r0.get('/leaf')", "def leaf(depth: int = 1):", "    return depth", ""]
     lines += [f"r{i}.include_router(r{i - 1})" for i in range(1, n)]
     lines += [f"chain_app.include_router(r{n - 1})", ""]
     return "\n".join(lines)
@@ -113,7 +113,7 @@ def _include_chain(n: int) -> str:
 def _fan_out(levels: int) -> str:
     lines = ["from fastapi import APIRouter, FastAPI", "", "fan_app = FastAPI()"]
     lines += [f"r{i} = APIRouter()" for i in range(levels + 1)]
-    lines += ["", "", "@r0.get('/f')", "def f():", "    return 1", ""]
+    lines += ["", "", "@r0.get('/f')", "def f(fan: int = 1):", "    return fan", ""]
     for i in range(1, levels + 1):
         lines += [f"r{i}.include_router(r{i - 1}, prefix='/a')", f"r{i}.include_router(r{i - 1}, prefix='/b')"]
     lines += [f"fan_app.include_router(r{levels})", ""]
@@ -330,7 +330,7 @@ app = FastAPI()
 
 
 @app.get("/open")
-def open_route():
+def open_route(skip: int = 0):
     return []
 '''
 

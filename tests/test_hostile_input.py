@@ -46,7 +46,7 @@ app = FastAPI()
 
 
 @app.get("/sibling")
-def sibling():
+def sibling(skip: int = 0):
     return {}
 '''
 SIBLING_FINDING = ("RG001", "proj/main.py", 6)
@@ -223,13 +223,13 @@ total = 1 + \\
 app = FastAPI()
 
 @app.get("/crlf")
-def handler():
+def handler(skip: int = 0):
     return {"text": """multi
 line"""}
 
 
 @app.get("/second")
-def second():
+def second(skip: int = 0):
     return {}
 '''
 
@@ -245,7 +245,7 @@ def test_line_endings_and_bom_parse_with_exact_line_numbers(proj: Path, newline:
 
 
 def test_form_feeds_keep_lines_and_columns(proj: Path) -> None:
-    source = "import os\n\x0c\ntotal = 1\x0c+ 2\n\x0c\n@app.get('/ff')\ndef ff():\n    return {}\n"
+    source = "import os\n\x0c\ntotal = 1\x0c+ 2\n\x0c\n@app.get('/ff')\ndef ff(skip: int = 0):\n    return {}\n"
     write(proj, {"ff.py": "from fastapi import FastAPI\napp = FastAPI()\n" + source})
     found = [f for f in findings() if f.path == "proj/ff.py"]
     assert [(f.rule_id, f.line, f.column, f.end_column) for f in found] == [("RG001", 7, 1, 16)]

@@ -52,7 +52,7 @@ APP = {
 
 
         @router.get("/items")
-        def list_items() -> list[str]:
+        def list_items(skip: int = 0) -> list[str]:
             return []
         """,
     "app/main.py": """\
@@ -66,7 +66,7 @@ APP = {
 
 
         @app.get("/health")
-        def health() -> dict[str, str]:
+        def health(skip: int = 0) -> dict[str, str]:
             return {"ok": "yes"}
         """,
 }
@@ -78,7 +78,7 @@ router = APIRouter()
 
 
 @router.get("/open")
-def open_route() -> str:
+def open_route(skip: int = 0) -> str:
     return "anyone"
 """
 

@@ -42,7 +42,7 @@ SERVICE = {
             return user
 
         @router.get("/open")
-        def open_route():  # expect: RG001
+        def open_route(skip: int = 0):  # expect: RG001
             return {{}}
 
         app.include_router(router)

@@ -43,7 +43,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/invites/redeem"): ("unprotected", ""),
     },
     "nothing_served": {
-        ("GET", "/"): ("unprotected", ""),
+        # a constant alone, the handler taking nothing from the request
+        ("GET", "/"): ("public", "it answers a value written in the code, the same for every caller"),
         # a truth value of a secret read from the environment or its `_FILE`: whether a password is set
         ("GET", "/api/auth/status"): ("public", "a value written in the code or a truth value of the configuration"),
         ("POST", "/auth/logout"): ("public", "and clears the caller's cookie 'session'"),

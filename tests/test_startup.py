@@ -72,7 +72,7 @@ def test_a_warm_run_on_an_unchanged_tree_loads_no_parser(tmp_path: Path) -> None
     """What a pre-commit run on an unchanged tree does: every file's facts come from the cache, so LibCST (the
     parser, the fixes) is never imported. A finding no autofix handles keeps the fixes unloaded too."""
     project = write(tmp_path / "p", {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n\n"
-                                                "@app.get('/open')\ndef open_route():\n    return []\n"})
+                                                "@app.get('/open')\ndef open_route(skip: int = 0):\n    return []\n"})
     env = {"ROUTEGUARD_CACHE_DIR": str(tmp_path / "cache")}
     cold = _probe(["check", str(project)], env=env)
     assert cold["codes"] == {f"check {project}": [1, ""]} and "libcst" in cold["loaded"]  # type: ignore[operator]

@@ -280,7 +280,7 @@ _EXPORTED_ROUTER = """
 
 
     @router.get("/reports")
-    def reports():
+    def reports(skip: int = 0):
         return []
 """
 

@@ -24,12 +24,12 @@ def verify_key(x_api_key: str = Header()):  # noqa: RG002
 
 
 @app.get("/legacy")  # routeguard: ignore[RG001] -- internal network only
-def legacy():
+def legacy(skip: int = 0):
     return []
 
 
 @app.get("/bare")  # noqa
-def bare():
+def bare(skip: int = 0):
     return []
 
 
@@ -42,7 +42,7 @@ def search(
 
 
 @app.post("/hook")  # routeguard: public -- signed payload
-async def hook():
+async def hook(skip: int = 0):
     return {}
 
 
@@ -206,7 +206,7 @@ def test_multi_line_decorator_comment_anywhere_on_it(tmp_path, monkeypatch):
         @app.get(  # routeguard: ignore[RG001] -- on the first line
             "/a",
         )
-        def a():
+        def a(skip: int = 0):
             return []
 
 
@@ -215,14 +215,14 @@ def test_multi_line_decorator_comment_anywhere_on_it(tmp_path, monkeypatch):
             summary="b",  # noqa: RG001
         )
         @app.get("/b2")  # expect nothing here: the comment above belongs to the /b decorator
-        def b():
+        def b(skip: int = 0):
             return []
 
 
         @app.get(
             "/c",
         )  # routeguard: public -- on the closing line
-        def c():
+        def c(skip: int = 0):
             return []
         """})
     monkeypatch.chdir(tmp_path)
@@ -252,7 +252,7 @@ def test_unused_and_malformed_directives_point_at_the_comment(tmp_path, monkeypa
 
 
         @app.get("/x")  # noqa: E501, RG003
-        def x():  # routeguard: public -- on the def line
+        def x(skip: int = 0):  # routeguard: public -- on the def line
             return []
 
 
@@ -269,7 +269,7 @@ def test_unused_and_malformed_directives_point_at_the_comment(tmp_path, monkeypa
         ("RG001", 11, 1, 36, "error",
          "GET /x is not authenticated: it has no dependencies, so nothing checks a credential"),
         ("RG012", 11, 17, 36, "warning", "unused suppression `# noqa: RG003`: no RG003 finding here"),
-        ("RG012", 12, 11, 50, "warning",
+        ("RG012", 12, 24, 63, "warning",
          "`# routeguard: public` is not on a route declaration: put it on the route decorator's line "
          "(or the `add_api_route(` line)"),
         ("RG012", 16, 16, 54, "warning",
@@ -305,7 +305,7 @@ def test_rg012_is_disabled_by_configuration_not_inline(tmp_path, monkeypatch):
 
 
         @app.get("/health")  # noqa: RG001
-        def health():
+        def health(skip: int = 0):
             return "ok"
         """})
     _, data = check_json(tmp_path, monkeypatch)
@@ -323,7 +323,7 @@ def test_bare_noqa_never_reported_unused(tmp_path, monkeypatch):
 
 
         @app.get("/health")  # noqa: E501
-        def health():
+        def health(skip: int = 0):
             return "ok"
         """})
     code, data = check_json(tmp_path, monkeypatch)
@@ -338,7 +338,7 @@ def test_rg012_findings_are_not_suppressed_by_their_own_line(tmp_path, monkeypat
 
 
         @app.get("/health")  # routeguard: ignore -- nothing here  # noqa
-        def health():
+        def health(skip: int = 0):
             return "ok"
         """})
     code, data = check_json(tmp_path, monkeypatch)

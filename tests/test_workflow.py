@@ -40,7 +40,7 @@ app = FastAPI()
 
 
 @app.get("/directory", dependencies=[Depends(require_employee)])
-def directory():
+def directory(skip: int = 0):
     return []
 '''
 
@@ -53,7 +53,7 @@ def schema(name: str) -> jsonschema.protocols.Validator:
 def many_routes(count: int) -> str:
     lines = ["from fastapi import FastAPI", "", "app = FastAPI()", ""]
     for i in range(count):
-        lines += ["", f'@app.get("/r{i}")', f"def r{i}():", "    return []", ""]
+        lines += ["", f'@app.get("/r{i}")', f"def r{i}(skip: int = 0):", "    return []", ""]
     return "\n".join(lines)
 
 
@@ -75,8 +75,9 @@ def test_baseline_adopts_500_findings_in_one_command_and_reports_only_new_ones(t
     assert (code, data["findings"], data["summary"]["baselined"], data["summary"]["stale_baseline"]) == (0, [], 500, 0)
 
     # code moves (every line shifts), one route goes away, one is added: only the new one is reported
-    source = many_routes(500).replace('@app.get("/r7")\ndef r7():\n    return []\n', "")
-    (tmp_path / "main.py").write_text("# moved\n\n\n" + source + '\n\n@app.get("/new")\ndef new():\n    return []\n')
+    source = many_routes(500).replace('@app.get("/r7")\ndef r7(skip: int = 0):\n    return []\n', "")
+    (tmp_path / "main.py").write_text("# moved\n\n\n" + source +
+                                      '\n\n@app.get("/new")\ndef new(skip: int = 0):\n    return []\n')
     code, data = check_json(tmp_path, monkeypatch, "--baseline", "routeguard-baseline.json")
     assert code == 1
     assert [f["route"]["path"] for f in data["findings"]] == ["/new"]
@@ -322,7 +323,7 @@ ignore = ["RG004"]
 
 def test_routes_formats_and_output_files(tmp_path, monkeypatch):
     write(tmp_path, {"main.py": OPEN_APP.replace("/items/{item_id}", "/items/{item_id}|x")
-                     + '\n\n@app.get("/=cmd")\ndef formula():\n    return []\n'})
+                     + '\n\n@app.get("/=cmd")\ndef formula(skip: int = 0):\n    return []\n'})
     code, out, _ = cli("routes", "--format", "markdown", cwd=tmp_path, monkeypatch=monkeypatch)
     lines = out.splitlines()
     assert lines[0] == "| methods | path | state | handler | location | auth / reason |"
@@ -370,7 +371,7 @@ def test_check_and_routes_json_validate_against_the_published_schemas(tmp_path, 
     check, routes = schema("check"), schema("routes")
     _, data = check_json(EXAMPLE, monkeypatch, "--no-cache")
     check.validate(data)
-    public = '\n\n@app.get("/x")  # routeguard: public -- demo\ndef x():\n    return []\n'
+    public = '\n\n@app.get("/x")  # routeguard: public -- demo\ndef x(skip: int = 0):\n    return []\n'
     write(tmp_path, {"main.py": OPEN_APP + public,
                      "pyproject.toml": "[tool.routeguard]\nignore = ['RG012']\n"})
     _, data = check_json(tmp_path, monkeypatch)

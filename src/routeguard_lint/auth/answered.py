@@ -29,13 +29,17 @@ handler
 * answers with a value written in the code, or a truth value of what it read without the request (`{"auth_enabled":
   bool(secret), "message": "..." if secret else "..."}`: whether a password is set, the same for every
   caller), never a value the request sent or one read from stored data;
-* and either answers such a truth value or clears a cookie.
+* and either answers such a truth value, clears a cookie, or takes nothing from the request (no parameter but
+  the request and response objects, and those unread) and answers one constant: no `return` under a test,
+  no `raise`, each `return` a value written in the code (a literal, a container of literals, a module constant
+  bound to a literal, a response made of those).
 
 Such a route reveals nothing and changes nothing a credential would protect: an "is authentication on" probe,
-a logout that only clears the caller's cookie. A logout that also deletes a session row or a cache entry does
-work and stays a finding. A handler that only answers a constant (`return {"message": "Hello"}`, `return []`)
-stays what it was: as often a stand-in for code still to be written as a banner, it is left to the user to
-declare.
+a logout that only clears the caller's cookie, `GET /` answering `{"status": "ok"}`, a version written in the
+code. A logout that also deletes a session row or a cache entry does work and stays a finding, and so does a
+constant answered for a request that sends parameters (`def list_items(limit: int): return []`, a stand-in
+for code still to be written), one chosen by a test (`if settings.MAINTENANCE: ...`), and a value read from the
+configuration (`settings.VERSION`), a module's container (stored data) or a call.
 """
 
 from __future__ import annotations
@@ -319,10 +323,28 @@ def serves_nothing(node: DepNode, calls: Calls) -> str | None:
                for ret in func.returns):
         return None
     if not flags and not cleared:
-        return None  # a constant alone: a stand-in for a handler still to be written as often as a banner
+        return _constant_answer(node, func, calls, ctx)
     what = "a value written in the code" + (" or a truth value of the configuration" if any(flags) else "")
     also = f", and clears the caller's {listed_keys(cleared)}" if cleared else ""
     return f"nothing to protect: the handler reads no stored data and changes nothing; it answers {what}{also}"
+
+
+def _constant_answer(node: DepNode, func: Func, calls: Calls, ctx: Ctx) -> str | None:
+    """The handler (that `serves_nothing` found doing no work) takes nothing from the request and answers one
+    constant: it raises nothing and each of its `return`s, none under a test, gives a value written in the code
+    (a literal, a container of literals, a module constant bound to a literal, a response made of those), and no
+    parameter is read (`request: Request` taken and never looked at reads nothing). What a stranger gets is the
+    same answer for every caller, and nothing was done for it: `{"status": "ok"}` of a liveness probe, a
+    banner."""
+    if not func.returns or func.raises or any(r.value is None or r.conditions for r in func.returns) or \
+            any(s.kind not in (ParamKind.REQUEST, ParamKind.SPECIAL) for s in node.params) or \
+            not all(constant(r.value, calls, ctx, func) for r in func.returns):
+        return None
+    params = {p.name for p in func.params}
+    if names_in([*func.calls, *(b.value for b in func.binds)]) & params:
+        return None
+    return "nothing to protect: the handler takes nothing from the request, reads no stored data or setting and " \
+           "changes nothing; it answers a value written in the code, the same for every caller"
 
 
 def listed_keys(keys: list[str]) -> str:

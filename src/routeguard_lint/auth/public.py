@@ -1,7 +1,8 @@
 """Routes that are public by design, recognised by what they are or do, and routes protected by a signature.
 
 * liveness and readiness probes: a path segment `health`, `healthz`, `ready`, `readyz`, `livez`, `ping`, ...
-  (sub-paths included: `/health/db`, `/health/ready`);
+  (sub-paths included: `/health/db`, `/health/ready`), and a path ending in `live` or `startup` beside such a
+  probe (`/probe/live` where `/probe/health` is a route too: alone, those words name other things);
 * well-known discovery documents (`/.well-known/openid-configuration`, `/.well-known/jwks.json`), also under
   a prefix (an issuer's path, a mounted app: RFC 8414, OpenID Connect discovery);
 * FastAPI's own documentation: a handler that serves `get_openapi(...)` / `app.openapi()`, the Swagger UI or
@@ -61,7 +62,11 @@ if TYPE_CHECKING:
     from routeguard_lint.routes.model import DepNode, Route
 
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck",
-                             "ready", "readiness", "liveness", "heartbeat", "_health", "health_check"})
+                             "ready", "readiness", "liveness", "heartbeat", "_health", "health_check", "healthy",
+                             "alive", "startupz"})
+# the last segment of a liveness or start-up probe's path (`/probe/live`, `/startup`) that names other things
+# too (`/matches/live`, `/companies/startup`): a probe when a health probe sits beside it, under the same path
+SIBLING_PROBE_SEGMENTS = frozenset({"live", "startup"})
 OAUTH_SEGMENTS = frozenset({"callback", "oauth-callback", "oauth_callback", "oauth2-redirect", "auth-callback",
                             "sso-callback", "oidc-callback"})
 DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.docs.get_swagger_ui_html",
@@ -271,6 +276,11 @@ def _segments(path: str) -> list[str]:
     return [s.strip("'\"").lower() for s in path.split("/") if s.strip("'\"") and "{" not in s]
 
 
+def _parent(path: str) -> str:
+    """The path a route's path is under (`/probe` of `/probe/live/`), lower-cased."""
+    return path.rstrip("/").rsplit("/", 1)[0].lower()
+
+
 class Public:
     def __init__(self, index: Index, calls: Calls, routes: Sequence[Route] = ()) -> None:
         self.index = index
@@ -292,6 +302,7 @@ class Public:
         self.exchange = CodeExchange(index, calls)
         # handler -> the health segment of a path it is registered on (computed once, when first asked)
         self._probes: dict[FuncV, str] | None = None
+        self._probe_parents: dict[str, str] | None = None
 
     # -- public by design ------------------------------------------------------------------------------
     def reason(self, route: Route, token_urls: tuple[str, ...] | list[str]) -> str | None:
@@ -312,6 +323,9 @@ class Public:
         health = [s for s in segments if s in HEALTH_SEGMENTS]
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
+        beside = self._beside_probe(route.full_path)
+        if beside is not None:
+            return f"liveness/readiness endpoint (/{segments[-1]}, beside the probe {beside})"
         probe = self._probe_handler(route)
         if probe is not None:
             return f"liveness/readiness endpoint: its handler also serves {probe}"
@@ -340,13 +354,30 @@ class Public:
         handler = route.decl.handler
         if handler is None:
             return None
-        if self._probes is None:
-            self._probes = {}
+        return self._probe_paths()[0].get(handler)
+
+    def _probe_paths(self) -> tuple[dict[FuncV, str], dict[str, str]]:
+        """The health path each probe handler is registered on, and the parent paths whose last segment is a
+        health segment (`/probe` of `/probe/health`) -> that probe's path (computed once, when first asked)."""
+        if self._probes is None or self._probe_parents is None:
+            self._probes, self._probe_parents = {}, {}
             for other in self.routes:
-                found = [s for s in _segments(other.full_path) if s in HEALTH_SEGMENTS]
+                segments = _segments(other.full_path)
+                found = [s for s in segments if s in HEALTH_SEGMENTS]
                 if found and other.decl.handler is not None:
                     self._probes.setdefault(other.decl.handler, other.full_path)
-        return self._probes.get(handler)
+                if segments and segments[-1] in HEALTH_SEGMENTS:
+                    self._probe_parents.setdefault(_parent(other.full_path), other.full_path)
+        return self._probes, self._probe_parents
+
+    def _beside_probe(self, path: str) -> str | None:
+        """The health probe beside a path whose last segment names a probe only among probes (`/probe/live`
+        beside `/probe/health`), or None."""
+        segments = _segments(path)
+        if not segments or segments[-1] not in SIBLING_PROBE_SEGMENTS or \
+                path.rstrip("/").rsplit("/", 1)[-1].lower() != segments[-1]:
+            return None
+        return self._probe_paths()[1].get(_parent(path))
 
     def flow_reason(self, route: Route) -> str | None:
         """Public when nothing on the route reads a credential: a credential flow (login, registration,

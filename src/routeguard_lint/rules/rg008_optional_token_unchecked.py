@@ -38,6 +38,14 @@ whose `except` raises, and project helpers that raise for `None` all count as re
 that is optional on purpose — it returns `None` (or an explicit anonymous value) for the missing case
 before touching the credential — is not reported: the routes that use its value are public (optional
 authentication), and RG001 reports the ones that ignore it.
+
+When the missing credential gets through only past a test of the configuration (a value read from the
+environment or a settings object, not from the request: `if not verifier.enabled: return {}` ahead of
+`if token is None: raise ...`), the dependency is not a plain optional credential: with the setting off it
+rejects a request without one. The routes behind it are unverified, naming that setting, and RG008 reports
+the dependency as a warning that names the setting too, so that a configuration able to turn authentication
+off is a decision someone made, not an accident. A dependency with a path that lets the missing credential
+through whatever the configuration says is reported as an error, as above.
 """,
     why="""
 `auto_error=False` moves the "no credential" case from FastAPI into your code. If the dependency only
@@ -137,18 +145,32 @@ def check(graph: Graph) -> Iterable[Finding]:
                    and (child.optional or child.kind is NodeKind.REQUEST)]
         what = ", ".join(sorted({child.label if child.kind is NodeKind.REQUEST else f"{via} ({child.label})"
                                  for child, via in sources})) or "an optional credential"
-        first = min(uses, key=lambda ex: ex.line)
+        # a use reached only past tests of the configuration (`if not verifier.enabled: return {}`): the missing
+        # credential is let in only when a setting says so; the routes are unverified, naming it
+        open_uses = [ex for ex in uses if not ex.gates]
+        gates = sorted({gate for ex in uses for gate in ex.gates}) if not open_uses else []
+        first = min(open_uses or uses, key=lambda ex: ex.line)
         if first.implicit:
             outcome = f"falls off its end (line {first.line}) and returns None to the route"
         else:
             outcome = f"reaches `return {ir.show(first.expr, 60)}` (line {first.line}) with a value built " \
                       f"from the missing credential"
-        message = (f"{node.label}{construction(graph, node)} reads the optional credential {what} but does not "
-                   f"reject a request without it: {skipped_check(graph, node)}when it is missing, the function "
-                   f"{outcome}; raise 401 when it is None (or return None "
-                   f"explicitly if anonymous access is intended)")
+        if gates:
+            shown = " or ".join(f"`{text}` ({where})" for text, where in gates[:2])
+            shown += f" (and {len(gates) - 2} more)" if len(gates) > 2 else ""
+            message = (f"{node.label}{construction(graph, node)} reads the optional credential {what} and lets a "
+                       f"request without it through only when a setting says so: when it is missing and {shown} "
+                       f"holds, a test of the configuration, the function {outcome}; otherwise it rejects the "
+                       f"request. The routes behind it are unverified for that reason; make sure that setting "
+                       f"cannot turn authentication off in production (or declare those routes public)")
+        else:
+            message = (f"{node.label}{construction(graph, node)} reads the optional credential {what} but does not "
+                       f"reject a request without it: {skipped_check(graph, node)}when it is missing, the function "
+                       f"{outcome}; raise 401 when it is None (or return None "
+                       f"explicitly if anonymous access is intended)")
         related = tuple(sorted({Related(c.path, c.line, f"optional credential: {c.label}") for c, _ in sources
                                 if c.path and c.line}))
         path = func_path(graph, node)
         yield finding(RULE, message, path, func.line, func.col, func.col + 3 + len(func.name) + 1,
-                      handler=node.label, related=related, key=f"RG008:{node.label}")
+                      handler=node.label, related=related, key=f"RG008:{node.label}",
+                      severity="warning" if gates else None)
