@@ -178,6 +178,11 @@ class Calls:
         # once per route; the call is kept so that its id stays its own
         self._callees: dict[tuple[int, Ctx], tuple[ir.Call, Value]] = {}
         self._identities: dict[FuncV, frozenset[str]] = {}
+        # (function, what is read) -> whether it or a function it calls reads it: the walk from a function is the
+        # same whichever route or dependency asks (it depends on the function alone), asked once per node
+        self._reads_memo: dict[tuple[FuncV, Callable[[Func], bool]], bool] = {}
+        # id of a call -> (the call, the call it hands a function to: `offloaded`), per context as `_callees`
+        self._offloaded: dict[tuple[int, Ctx], tuple[ir.Call, ir.Call | None]] = {}
 
     def callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
         key = (id(call), ctx)
@@ -213,13 +218,31 @@ class Calls:
     def reads_credential(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
         """The function reads a credential from the request (itself or in a project function it calls), or
         tests what an authentication middleware set (`request.user.is_authenticated`)."""
-        return self._reads(fv, _reads_credential, depth, set() if seen is None else seen)
+        return self._reads_from(fv, _reads_credential, depth, seen)
 
     def reads_request(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
         """The function reads a credential header or cookie, the session, or a header or cookie under a
         computed name (`request.cookies.get(settings.SESSION_COOKIE)`), itself or in a function it calls: worth
         walking with the credentials missing or forged."""
-        return self._reads(fv, _reads_request, depth, set() if seen is None else seen)
+        return self._reads_from(fv, _reads_request, depth, seen)
+
+    def _reads_from(self, fv: FuncV, reads: Callable[[Func], bool], depth: int, seen: set[FuncV] | None) -> bool:
+        """`_reads`; a walk that starts afresh (depth 0, nothing seen) is memoised per function."""
+        if depth or seen is not None:
+            return self._reads(fv, reads, depth, set() if seen is None else seen)
+        key = (fv, reads)
+        known = self._reads_memo.get(key)
+        if known is None:
+            known = self._reads_memo[key] = self._reads(fv, reads, 0, set())
+        return known
+
+    def offloaded(self, call: ir.Call, ctx: Ctx) -> ir.Call | None:
+        """`offloaded`, once per (call, context): the walks ask about the same calls again and again."""
+        key = (id(call), ctx)
+        known = self._offloaded.get(key)
+        if known is None or known[0] is not call:
+            known = self._offloaded[key] = (call, offloaded(self.index, call, ctx))
+        return known[1]
 
     def identity_headers(self, fv: FuncV, depth: int = 0) -> frozenset[str]:
         """The identity headers a proxy in front of the app sets (`remote-user`, `X-Forwarded-Email`) that the
@@ -253,7 +276,7 @@ class Calls:
             return True
         ctx = Ctx(fv.module, func.qualname)
         for call in func.calls:
-            call = offloaded(self.index, call, ctx) or call
+            call = self.offloaded(call, ctx) or call
             target = self.callee(call, ctx, func)
             if isinstance(target, FuncV) and (self._reads(target, reads, depth + 1, seen) or
                                               self._carrier_read(call, target, ctx)):
@@ -282,7 +305,7 @@ class Calls:
                 return True
         inner_ctx = Ctx(target.module, callee.qualname)
         for inner in callee.calls:
-            inner = offloaded(self.index, inner, inner_ctx) or inner
+            inner = self.offloaded(inner, inner_ctx) or inner
             found = self.callee(inner, inner_ctx, callee)
             if isinstance(found, FuncV) and found != target and \
                     self._carrier_read(inner, found, inner_ctx, carried, depth + 1):
