@@ -19,7 +19,7 @@ from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Bind, Func
 from routeguard_lint.project.arguments import bind_args
-from routeguard_lint.project.calls import Calls, offloaded
+from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -204,7 +204,7 @@ class Dynamic:
         values = credential_values(func.binds, names) - names
         carried = names | values
         for call in func.calls:
-            call = offloaded(self.index, call, ctx) or call  # `to_thread.run_sync(check, headers)`: `check(headers)`
+            call = self.calls.offloaded(call, ctx) or call  # `to_thread.run_sync(check, headers)`: `check(headers)`
             args = [*call.args, *(value for _key, value in call.kwargs)]
             enclosed = self._enclosed(call, fv, func, ctx, carried)
             if not enclosed and not any(_carries(a, carried) or _credential_read(a, names) for a in args):

@@ -48,7 +48,7 @@ from routeguard_lint.auth.missing_credential import (
 )
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, is_marker
-from routeguard_lint.project.calls import Calls, callee
+from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
 from routeguard_lint.vocabulary import (
@@ -143,7 +143,7 @@ def make_flow(index: Index, present: bool = False, assumed: Decide | None = None
     """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`). `decide`: the
     value of tests known for every request walked (see `Flow`: a dependency's tests of the request path, for
     the routes whose path it does not exempt)."""
-    flow = Flow(index, lambda call, ctx, func: callee(index, call, ctx, func), VERIFYING_CALLS, credential_key,
+    flow = Flow(index, Calls(index).callee, VERIFYING_CALLS, credential_key,
                 credential_setting=is_credential_setting, present=present, decide=decide)
     flow.assumed = assumed
     return flow

@@ -299,6 +299,8 @@ class Public:
         self._authorizes: dict[FuncV, bool] = {}
         self._endpoints: dict[FuncV, str | None] = {}
         self._visited_skips = 0
+        # (id of a call, where it is read) -> (the call, `_library_name`'s answer): each route's walk asks again
+        self._library_names: dict[tuple[int, Ctx], tuple[ir.Call, str | None]] = {}
         self.exchange = CodeExchange(index, calls)
         # handler -> the health segment of a path it is registered on (computed once, when first asked)
         self._probes: dict[FuncV, str] | None = None
@@ -886,6 +888,13 @@ class Public:
     def _library_name(self, call: ir.Call, ctx: Ctx) -> str | None:
         """`obj.method` where `obj` is an instance of a library class (`Webhook(secret).verify`,
         `load_pem_public_key(...).verify`): the library class or factory's dotted name plus the method."""
+        key = (id(call), ctx)
+        known = self._library_names.get(key)
+        if known is None:
+            known = self._library_names[key] = (call, self._library_name_of(call, ctx))
+        return known[1]
+
+    def _library_name_of(self, call: ir.Call, ctx: Ctx) -> str | None:
         f = call.func
         if not isinstance(f, ir.Attr):
             return None

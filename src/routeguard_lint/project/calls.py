@@ -6,6 +6,7 @@ whether it reads a credential. Pure questions over the project index, memoised p
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable
 
 from routeguard_lint.facts import ir
@@ -33,9 +34,10 @@ MAX_CALL_DEPTH = 8  # nested project calls `can_reject` follows
 READ_DEPTH = 3  # nested project calls `reads_credential` and `reads_request` follow
 
 
-def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func) -> Value:
+def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func,
+           resolve: Callable[[ir.Expr, Ctx], Value] | None = None) -> Value:
     """The callable a call inside `func` reaches: `self.method(...)` through the class, a class through its
-    `__init__`, anything else as the index resolves it."""
+    `__init__`, anything else as the index resolves it (`resolve`: `index.resolve`, or a memo of it)."""
     f = call.func
     if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id in ("self", "cls") \
             and func.class_name:
@@ -50,7 +52,7 @@ def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func) -> Value:
             if isinstance(found, FuncV):
                 return found
         return UNKNOWN
-    value = index.resolve(f, ctx)
+    value = (resolve or index.resolve)(f, ctx)
     if isinstance(value, ClassV):
         init = index.class_attr(value, "__init__")
         return init if isinstance(init, FuncV) else UNKNOWN
@@ -125,17 +127,19 @@ OFFLOADING = {"anyio.to_thread.run_sync": (0, False), "starlette.concurrency.run
               "asyncio.threads.to_thread": (0, True)}
 
 
-def offloaded(index: Index, call: ir.Call, ctx: Ctx) -> ir.Call | None:
+def offloaded(index: Index, call: ir.Call, ctx: Ctx, resolve: Callable[[ir.Expr, Ctx], Value] | None = None
+              ) -> ir.Call | None:
     """The call a thread-offloading call makes: `to_thread.run_sync(fn, a, *(b, c))` is `fn(a, b, c)`,
     `loop.run_in_executor(None, fn, a)` is `fn(a)`; None for any other call. A starred tuple or list written
-    in the call is spread into its items."""
+    in the call is spread into its items. `resolve`: `index.resolve`, or a memo of it."""
     f = call.func
+    resolve = resolve or index.resolve
     found: tuple[int, bool] | None = None
     if isinstance(f, ir.Attr) and f.attr == "run_in_executor":
-        if not isinstance(index.resolve(f.value, ctx), (ClassV, FuncV)):
+        if not isinstance(resolve(f.value, ctx), (ClassV, FuncV)):
             found = (1, False)
     elif isinstance(f, (ir.Name, ir.Attr)):
-        target = index.resolve(f, ctx)
+        target = resolve(f, ctx)
         if isinstance(target, ExternalV):
             found = OFFLOADING.get(target.qualname)
     if found is None:
@@ -167,23 +171,56 @@ def _query_credential(call: ir.Call) -> bool:
         is_credential(Source.QUERY, call.args[0].value.replace("-", "_"))
 
 
+class _Shared:
+    """The answers every `Calls` of one index shares: each depends only on the index's facts and what is asked
+    (never on which route, dependency or stage asks), so computing one again for another stage is waste."""
+
+    def __init__(self) -> None:
+        # (id of a call, where it is read, the class of the function it is in, library mode) -> (the call, what it
+        # reaches): the walks over a function (can it reject, does it read a credential, sign a token, check a
+        # signature, ...) ask about the same calls, once per route; the call is kept so that its id stays its own
+        self.callees: dict[tuple[int, Ctx, str | None, bool], tuple[ir.Call, Value]] = {}
+        # (function, what is read) -> whether it or a function it calls reads it (`Calls._reads` from a fresh
+        # start): the walk from a function is the same whichever route or dependency asks
+        self.reads: dict[tuple[FuncV, Callable[[Func], bool], bool], bool] = {}
+        # (id of a call, where it is read) -> (the call, the call it hands a function to: `offloaded`)
+        self.offloaded: dict[tuple[int, Ctx, bool], tuple[ir.Call, ir.Call | None]] = {}
+        # (id of a called expression, where it is read, library mode) -> (the expression, what `Index.resolve`
+        # gives it): `callee` and `offloaded` both resolve a call's callable
+        self.resolved: dict[tuple[int, Ctx, bool], tuple[ir.Expr, Value]] = {}
+
+
+_SHARED: weakref.WeakKeyDictionary[Index, _Shared] = weakref.WeakKeyDictionary()
+
+
 class Calls:
     """Memoised answers about the functions of one project index."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
         self._rejects: dict[FuncV, bool] = {}
-        # (id of a call, where it is read) -> (the call, what it reaches): the walks over a function (can it
-        # reject, does it read a credential, sign a token, check a signature, ...) ask about the same calls,
-        # once per route; the call is kept so that its id stays its own
-        self._callees: dict[tuple[int, Ctx], tuple[ir.Call, Value]] = {}
+        shared = _SHARED.get(index)
+        if shared is None:
+            shared = _SHARED[index] = _Shared()
+        self._callees = shared.callees
         self._identities: dict[FuncV, frozenset[str]] = {}
+        self._reads_memo = shared.reads
+        self._offloaded = shared.offloaded
+        self._resolved = shared.resolved
 
     def callee(self, call: ir.Call, ctx: Ctx, func: Func) -> Value:
-        key = (id(call), ctx)
+        key = (id(call), ctx, func.class_name, self.index.lib_mode)
         known = self._callees.get(key)
         if known is None:
-            known = self._callees[key] = (call, callee(self.index, call, ctx, func))
+            known = self._callees[key] = (call, callee(self.index, call, ctx, func, self._resolve))
+        return known[1]
+
+    def _resolve(self, expr: ir.Expr, ctx: Ctx) -> Value:
+        """`Index.resolve` of a call's callable, once per (expression, context)."""
+        key = (id(expr), ctx, self.index.lib_mode)
+        known = self._resolved.get(key)
+        if known is None:
+            known = self._resolved[key] = (expr, self.index.resolve(expr, ctx))
         return known[1]
 
     def can_reject(self, fv: FuncV, depth: int = 0) -> bool:
@@ -213,13 +250,31 @@ class Calls:
     def reads_credential(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
         """The function reads a credential from the request (itself or in a project function it calls), or
         tests what an authentication middleware set (`request.user.is_authenticated`)."""
-        return self._reads(fv, _reads_credential, depth, set() if seen is None else seen)
+        return self._reads_from(fv, _reads_credential, depth, seen)
 
     def reads_request(self, fv: FuncV, depth: int = 0, seen: set[FuncV] | None = None) -> bool:
         """The function reads a credential header or cookie, the session, or a header or cookie under a
         computed name (`request.cookies.get(settings.SESSION_COOKIE)`), itself or in a function it calls: worth
         walking with the credentials missing or forged."""
-        return self._reads(fv, _reads_request, depth, set() if seen is None else seen)
+        return self._reads_from(fv, _reads_request, depth, seen)
+
+    def _reads_from(self, fv: FuncV, reads: Callable[[Func], bool], depth: int, seen: set[FuncV] | None) -> bool:
+        """`_reads`; a walk that starts afresh (depth 0, nothing seen) is memoised per function."""
+        if depth or seen is not None:
+            return self._reads(fv, reads, depth, set() if seen is None else seen)
+        key = (fv, reads, self.index.lib_mode)
+        known = self._reads_memo.get(key)
+        if known is None:
+            known = self._reads_memo[key] = self._reads(fv, reads, 0, set())
+        return known
+
+    def offloaded(self, call: ir.Call, ctx: Ctx) -> ir.Call | None:
+        """`offloaded`, once per (call, context): the walks ask about the same calls again and again."""
+        key = (id(call), ctx, self.index.lib_mode)
+        known = self._offloaded.get(key)
+        if known is None:
+            known = self._offloaded[key] = (call, offloaded(self.index, call, ctx, self._resolve))
+        return known[1]
 
     def identity_headers(self, fv: FuncV, depth: int = 0) -> frozenset[str]:
         """The identity headers a proxy in front of the app sets (`remote-user`, `X-Forwarded-Email`) that the
@@ -253,7 +308,7 @@ class Calls:
             return True
         ctx = Ctx(fv.module, func.qualname)
         for call in func.calls:
-            call = offloaded(self.index, call, ctx) or call
+            call = self.offloaded(call, ctx) or call
             target = self.callee(call, ctx, func)
             if isinstance(target, FuncV) and (self._reads(target, reads, depth + 1, seen) or
                                               self._carrier_read(call, target, ctx)):
@@ -282,7 +337,7 @@ class Calls:
                 return True
         inner_ctx = Ctx(target.module, callee.qualname)
         for inner in callee.calls:
-            inner = offloaded(self.index, inner, inner_ctx) or inner
+            inner = self.offloaded(inner, inner_ctx) or inner
             found = self.callee(inner, inner_ctx, callee)
             if isinstance(found, FuncV) and found != target and \
                     self._carrier_read(inner, found, inner_ctx, carried, depth + 1):

@@ -347,6 +347,11 @@ class Index:
         # (binding identity) -> (the dict display bound, that display with the items stored into it): `_with_items`
         self._items_memo: dict[tuple[str, ...], tuple[ir.DictE, ir.Expr]] = {}
 
+    @property
+    def lib_mode(self) -> bool:
+        """Whether resolution looks into installed libraries now (while `resolve_lib` runs)."""
+        return self._lib_mode
+
     # -- modules -----------------------------------------------------------------------------------
     def module(self, name: str) -> ModuleFacts | None:
         return self.by_name.get(name)
