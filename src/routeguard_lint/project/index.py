@@ -295,7 +295,8 @@ class Ctx:
 _BUILTINS = frozenset(dir(builtins))
 _CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
 # bases that add no behaviour a declared type could hide (see Index._own_class)
-_NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic", "typing_extensions.Generic"})
+_NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic", "typing_extensions.Generic",
+                            "typing.Protocol", "typing_extensions.Protocol"})
 # builtins that are functions, not classes: a call of one makes no instance of it
 _BUILTIN_FUNCTIONS = frozenset(f"builtins.{name}" for name in _BUILTINS
                                if callable(getattr(builtins, name)) and not isinstance(getattr(builtins, name), type))
@@ -1383,7 +1384,7 @@ class Index:
             marker.qualname.partition(".")[0] == "fastapi"
 
     def _own_class(self, cls_v: ClassV) -> bool:
-        """Whether every class `cls_v` derives from is the project's own (or `object`, `ABC`, `Generic`): a
+        """Whether every class `cls_v` derives from is the project's own (or `object`, `ABC`, `Generic`, `Protocol`): a
         method inherited from a library class (authlib's `AuthorizationServer.create_endpoint_response`) is
         read, when it is, without what the library registers at run time, so a declared type gives no such
         instance."""
