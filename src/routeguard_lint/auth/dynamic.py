@@ -350,6 +350,10 @@ class Dynamic:
         owner = self.index.resolve(f.value, ctx)
         if isinstance(owner, InstanceV) and isinstance(owner.cls, ExternalV):
             return ExternalV(f"{owner.cls.qualname}.{f.attr}")
+        if isinstance(owner, ParamV):  # `self.session.execute(...)`, `session: AsyncSession` in `__init__`
+            declared = self.index.declared_library_class(owner)
+            if declared is not None:
+                return ExternalV(f"{declared.qualname}.{f.attr}")
         return None
 
     def why(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:

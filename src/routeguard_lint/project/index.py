@@ -1374,6 +1374,20 @@ class Index:
                                               exact=self._class_dependency(p.default, where))
         return UNKNOWN
 
+    def declared_library_class(self, param: ParamV) -> ExternalV | None:
+        """The library class a parameter no call binds here declares as its type (`session: AsyncSession`),
+        when it names one: what its methods are, not what they do (`declared_param` makes instances of project
+        classes only)."""
+        func = self.func(FuncV(param.module, param.func))
+        if func is None:
+            return None
+        for p in func.params:
+            if p.name == param.name and p.annotation is not None and p.kind in ("pos", "posonly", "kwonly"):
+                expr = _declared_class(p.annotation)
+                cls = self.resolve(expr, Ctx(param.module, func.parent)) if expr is not None else None
+                return cls if isinstance(cls, ExternalV) else None
+        return None
+
     def _class_dependency(self, default: ir.Expr | None, ctx: Ctx) -> bool:
         """`auth: Auth = Depends()`: FastAPI calls the declared class itself, so the value is an instance of
         exactly that class, whatever derives from it."""
