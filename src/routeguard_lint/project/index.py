@@ -40,6 +40,7 @@ MAX_RESOLVE_DEPTH = 40
 # body is one object whether it is reached from its function's callers or from the code using its value.
 MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
+MAX_SUBCLASSES = 64  # project classes looked at for what `self.attr` in a mixin is (Index.subclass_attr)
 # the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
 SETTINGS_BASES = frozenset({"BaseSettings"})
 
@@ -322,6 +323,8 @@ class Index:
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
         self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
+        self._subclass_attrs: dict[tuple[ClassV, str], Value] = {}  # `subclass_attr`
+        self._subclass_memo: dict[ClassV, list[ClassV]] = {}  # `_subclasses`
         # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
         # placeholders by the base names their skim found
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
@@ -1808,6 +1811,59 @@ class Index:
                 return self.resolve_assigned(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
                                              depth + 1)
         return UNKNOWN
+
+    def subclass_attr(self, cls_v: ClassV, attr: str) -> Value:
+        """`self.attr` in a method of `cls_v` where neither it nor its bases define `attr` (a mixin's method
+        calling what the class it is mixed into provides): the object is an instance of a subclass, so the
+        attribute is that subclass's. The one every project class deriving from `cls_v` resolves it to, when
+        they agree; UNKNOWN when none defines it or they differ (chosen at run time by the object's class)."""
+        key = (cls_v, attr)
+        known = self._subclass_attrs.get(key)
+        if known is not None:
+            return known
+        self._subclass_attrs[key] = UNKNOWN  # cycle guard
+        result: Value = UNKNOWN
+        if not any(attr in c.methods or attr in c.attrs or attr in c.instance_attrs
+                   for c in (self.cls(owner) for owner in self.mro(cls_v)) if c is not None):
+            found: list[Value] = []
+            for sub in self._subclasses(cls_v):
+                value = self.class_attr(sub, attr)
+                if isinstance(value, UnknownV) or value in found:
+                    continue
+                found.append(value)
+            if len(found) == 1 and isinstance(found[0], FuncV):
+                result = found[0]
+        self._subclass_attrs[key] = result
+        return result
+
+    def _subclasses(self, cls_v: ClassV) -> list[ClassV]:
+        """The project classes whose MRO holds `cls_v` (found by their bases' last names, then resolved), at
+        most MAX_SUBCLASSES."""
+        known = self._subclass_memo.get(cls_v)
+        if known is not None:
+            return known
+        names = {cls_v.name.rpartition(".")[2]}
+        out: list[ClassV] = []
+        grown = True
+        while grown and len(out) < MAX_SUBCLASSES:
+            grown = False
+            for stub in self.modules:
+                if stub.pending and not names & set(stub.bases.split()):
+                    continue
+                facts = self.by_name.get(stub.module, stub)
+                if facts.error or facts.module in self.lib_modules:
+                    continue
+                for cdef in facts.classes.values():
+                    sub = ClassV(facts.module, cdef.name)
+                    if sub in out or sub == cls_v:
+                        continue
+                    bases = {(ir.dotted(class_base(b)) or "").rpartition(".")[2] for b in cdef.bases}
+                    if bases & names and cls_v in self.mro(sub):
+                        out.append(sub)
+                        names.add(cdef.name.rpartition(".")[2])
+                        grown = True
+        self._subclass_memo[cls_v] = out[:MAX_SUBCLASSES]
+        return self._subclass_memo[cls_v]
 
     def mro(self, cls_v: ClassV, depth: int = 0) -> list[ClassV]:
         """The class and its project base classes, depth first (good enough for single inheritance)."""
