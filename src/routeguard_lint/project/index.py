@@ -296,8 +296,9 @@ class Ctx:
 _BUILTINS = frozenset(dir(builtins))
 _CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
 # bases that add no behaviour a declared type could hide (see Index._own_class)
+_PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
 _NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic", "typing_extensions.Generic",
-                            "typing.Protocol", "typing_extensions.Protocol"})
+                            *_PROTOCOL_BASES})
 # builtins that are functions, not classes: a call of one makes no instance of it
 _BUILTIN_FUNCTIONS = frozenset(f"builtins.{name}" for name in _BUILTINS
                                if callable(getattr(builtins, name)) and not isinstance(getattr(builtins, name), type))
@@ -1354,7 +1355,7 @@ class Index:
             return UNKNOWN
         cls = self.resolve(expr, ctx, depth + 1)
         if not isinstance(cls, ClassV) or (not exact and self._has_subclass_named(cls.name.rpartition(".")[2])) or \
-                not self._own_class(cls):
+                not self._own_class(cls) or self._is_protocol(cls):
             return UNKNOWN
         func = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
         call = ir.Call(expr, (), (), func.line if func is not None else 0, 0)
@@ -1409,6 +1410,18 @@ class Index:
         if known is None:
             known = self._own_classes[cls_v] = self._all_bases_own(cls_v)
         return known
+
+    def _is_protocol(self, cls_v: ClassV) -> bool:
+        """`cls_v` lists `Protocol` among its own bases: a structural type, never what a value declared with it
+        is an instance of (a class deriving from a protocol without listing `Protocol` is a concrete class)."""
+        cdef = self.cls(cls_v)
+        if cdef is None:
+            return False
+        for base in cdef.bases:
+            value = self.resolve(class_base(base), Ctx(cls_v.module))
+            if isinstance(value, ExternalV) and value.qualname in _PROTOCOL_BASES:
+                return True
+        return False
 
     def _all_bases_own(self, cls_v: ClassV) -> bool:
         for owner in self.mro(cls_v):
