@@ -249,12 +249,17 @@ class Dynamic:
 
     def _provided_methods(self, call: ir.Call, target: Value, fv: FuncV, func: Func) -> list[FuncV]:
         """`auth_handler(request)` where `auth_handler = Depends(get_auth_handler)` and every object that function
-        returns is of a project class (see `auth.provided`): the method each of those classes runs."""
+        returns is of a project class (see `auth.provided`): the method each of those classes runs; or the
+        function it returns on every path."""
         f = call.func
         param = f if isinstance(f, ir.Name) else f.value if isinstance(f, ir.Attr) else None
         if not isinstance(param, ir.Name) or (isinstance(f, ir.Name) and not isinstance(target, ParamV)):
             return []
         factory = dependency_of(self.index, fv, func, param.id)
+        if factory is not None and isinstance(f, ir.Name):
+            returned = self.provided.function_of(factory)  # the dependency hands a function over: that runs
+            if returned is not None:
+                return [returned]
         provided = self.provided.of(factory) if factory is not None else None
         if provided is None:
             return []
@@ -350,6 +355,10 @@ class Dynamic:
         owner = self.index.resolve(f.value, ctx)
         if isinstance(owner, InstanceV) and isinstance(owner.cls, ExternalV):
             return ExternalV(f"{owner.cls.qualname}.{f.attr}")
+        if isinstance(owner, ParamV):  # `self.session.execute(...)`, `session: AsyncSession` in `__init__`
+            declared = self.index.declared_library_class(owner)
+            if declared is not None:
+                return ExternalV(f"{declared.qualname}.{f.attr}")
         return None
 
     def why(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:

@@ -1596,7 +1596,7 @@ class _Walk:
         found = _unread(base, *values)
         if found is not None:
             return AV("unk", found, True)
-        if not any(v.taint for v in values):
+        if not any(v.taint for v in values) or self._read_held(call, base):
             return value
         target = self.flow.callee(call, self.ctx, self.func)
         if isinstance(target, FuncV):
@@ -1612,6 +1612,20 @@ class _Walk:
             return value
         where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
         return AV("unk", Unread(ir.show(call, 80), where, why), True)
+
+    def _read_held(self, call: ir.Call, base: AV) -> bool:
+        """The call runs a function or class the walk holds and has read (see `_hook`), or the methods of the
+        objects a dependency provides: what it gave is that code's answer, not unread code's."""
+        held = self.env.get(call.func.id) if isinstance(call.func, ir.Name) else base
+        if held is not None and isinstance(held.value, Provided):
+            return False  # `_provided_call` says itself which method it could not read
+        hook = self._hook(call.func, base)
+        if hook is None:
+            return False
+        if isinstance(hook.value, ClassV):
+            return True
+        callee = self.flow.index.func(hook.value) if isinstance(hook.value, FuncV) else None
+        return callee is not None and not is_abstract(callee)
 
     def _receiver_class(self, call: ir.Call) -> ExternalV | None:
         """`session.execute(statement)` of a parameter annotated with a library class (`session: AsyncSession`,

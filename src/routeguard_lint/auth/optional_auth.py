@@ -252,14 +252,20 @@ def _requests(node: DepNode) -> dict[str, AV]:
 
 def _provided(node: DepNode, flow: Flow) -> dict[str, AV]:
     """The parameters of a callable filled by a project function that returns one of the project's objects
-    (`auth_handler = Depends(get_auth_handler)`), bound to those objects (see `auth.provided`)."""
+    (`auth_handler = Depends(get_auth_handler)`), bound to those objects (see `auth.provided`), or one of its
+    functions (`get_permissions = Depends(get_permissions_getter)`), bound to that function."""
     out: dict[str, AV] = {}
     for child, via in node.children:
         if child.kind is NodeKind.FUNCTION and child.func is not None and child.func_module is not None and \
                 not child.credential:
-            found = flow.provided.of(FuncV(child.func_module, child.func.qualname))
+            fv = FuncV(child.func_module, child.func.qualname)
+            found = flow.provided.of(fv)
             if found is not None:
                 out[via] = AV("obj", found, False)
+                continue
+            returned = flow.provided.function_of(fv)  # a function it hands over (`return _get_permissions`)
+            if returned is not None:
+                out[via] = AV("obj", returned, False)
     return out
 
 

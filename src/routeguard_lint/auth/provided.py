@@ -66,6 +66,7 @@ class ProvidedValues:
         self.index = index
         self.environment = EnvironmentFields(index)
         self._memo: dict[FuncV, Provided | None] = {}
+        self._functions: dict[FuncV, FuncV | None] = {}  # `function_of`
 
     def of(self, fv: FuncV) -> Provided | None:
         """The objects `fv` returns, each with the tests that choose it; None unless every return it may reach
@@ -95,6 +96,24 @@ class ProvidedValues:
         found = Provided(f"{fv.module}.{fv.qualname}", self.index.path_of(fv.module), tuple(choices))
         self._memo[fv] = found
         return found
+
+    def function_of(self, fv: FuncV) -> FuncV | None:
+        """The project function `fv` returns on every path (`def get_checker(repo=Depends(Repo)): async def
+        check(user): ...; return check`): what calling the parameter it fills runs, its free variables the
+        dependency's own. None when a return gives anything else, or it may fall off its end."""
+        if fv in self._functions:
+            return self._functions[fv]
+        self._functions[fv] = None
+        func = self.index.func(fv)
+        if func is None or func.has_yield or not func.returns or \
+                any(not is_marker(c) for c in func.returns[-1].conditions):
+            return None
+        ctx = Ctx(fv.module, func.qualname)
+        found = {self.index.resolve(r.value, ctx) if r.value is not None else None for r in func.returns}
+        value = found.pop() if len(found) == 1 else None
+        result = value if isinstance(value, FuncV) else None
+        self._functions[fv] = result
+        return result
 
     def _never(self, test: ir.Expr, ctx: Ctx) -> bool:
         """`test` is false whenever the function runs: the evaluator can tell, and it reads no setting the

@@ -57,6 +57,8 @@ _REQUEST_PLACES = frozenset({"scope", "url", "base_url", "url_for", "root_path",
 
 
 _FILE_PAGE = "a file of the UI at a path fixed in the code"
+# the modules and classes whose attributes name HTTP status codes
+_STATUS_CONSTANTS = ("fastapi.status.", "starlette.status.", "http.HTTPStatus.")
 
 
 class StaticPages:
@@ -145,7 +147,7 @@ class StaticPages:
         main = expr.arg(0, "content" if name == "HTMLResponse" else "url")
         others = [v for i, v in enumerate(expr.args) if i > 0] + \
             [v for k, v in expr.kwargs if k not in ("content", "url")]
-        if main is None or not all(isinstance(v, (ir.Const, ir.Str)) for v in others):
+        if main is None or not all(self._constant(v, ctx) for v in others):
             return None
         redirect = name == "RedirectResponse"
         if not self._fixed(main, ctx, func, requests if redirect else frozenset(), 0, set()):
@@ -153,11 +155,22 @@ class StaticPages:
         return "a redirect to a URL fixed at start-up (and the request's own root path)" if redirect else \
             "an HTML page fixed at start-up"
 
+    def _constant(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """A response's other argument (status code, media type) is a literal, or a status code named by the
+        framework's or the standard library's constants (`status.HTTP_308_PERMANENT_REDIRECT`,
+        `HTTPStatus.FOUND`)."""
+        if isinstance(expr, (ir.Const, ir.Str)):
+            return True
+        if not isinstance(expr, ir.Attr):
+            return False
+        value = self.index.resolve(expr, ctx)
+        return isinstance(value, ExternalV) and value.qualname.startswith(_STATUS_CONSTANTS)
+
     def _file_page(self, expr: ir.Call, ctx: Ctx, func: Func) -> str | None:
         """`FileResponse(path)` of a file of the UI whose path is fixed in the code (see the module)."""
         path = expr.arg(0, "path")
         others = [v for i, v in enumerate(expr.args) if i > 0] + [v for k, v in expr.kwargs if k != "path"]
-        if path is None or not all(isinstance(v, (ir.Const, ir.Str)) for v in others):
+        if path is None or not all(self._constant(v, ctx) for v in others):
             return None
         names = _file_names(path, ctx, self, 0)
         if not names or not all(_asset(n) for n in names):

@@ -20,6 +20,7 @@ from routeguard_lint.project.index import (
     FuncV,
     Index,
     InstanceV,
+    UnknownV,
     Value,
 )
 from routeguard_lint.vocabulary import (
@@ -41,7 +42,10 @@ def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func,
     f = call.func
     if isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id in ("self", "cls") \
             and func.class_name:
-        return index.class_attr(ClassV(ctx.module, func.class_name), f.attr)
+        owner = ClassV(ctx.module, func.class_name)
+        found = index.class_attr(owner, f.attr)
+        # a mixin's method calling what the class it is mixed into defines: the object's class's
+        return index.subclass_attr(owner, f.attr) if isinstance(found, UnknownV) else found
     if isinstance(f, ir.Attr) and isinstance(f.value, ir.Call) and ir.dotted(f.value.func) == "super" \
             and not f.value.args and func.class_name:
         # super().method(...) in a method of C: the method of the next class of C's MRO that defines it

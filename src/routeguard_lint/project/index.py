@@ -40,6 +40,7 @@ MAX_RESOLVE_DEPTH = 40
 # body is one object whether it is reached from its function's callers or from the code using its value.
 MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
+MAX_SUBCLASSES = 64  # project classes looked at for what `self.attr` in a mixin is (Index.subclass_attr)
 # the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
 SETTINGS_BASES = frozenset({"BaseSettings"})
 
@@ -295,7 +296,9 @@ class Ctx:
 _BUILTINS = frozenset(dir(builtins))
 _CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
 # bases that add no behaviour a declared type could hide (see Index._own_class)
-_NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic", "typing_extensions.Generic"})
+_PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol"})
+_NEUTRAL_BASES = frozenset({"builtins.object", "abc.ABC", "typing.Generic", "typing_extensions.Generic",
+                            *_PROTOCOL_BASES})
 # builtins that are functions, not classes: a call of one makes no instance of it
 _BUILTIN_FUNCTIONS = frozenset(f"builtins.{name}" for name in _BUILTINS
                                if callable(getattr(builtins, name)) and not isinstance(getattr(builtins, name), type))
@@ -321,6 +324,8 @@ class Index:
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
         self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
+        self._subclass_attrs: dict[tuple[ClassV, str], Value] = {}  # `subclass_attr`
+        self._subclass_memo: dict[ClassV, list[ClassV]] = {}  # `_subclasses`
         # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
         # placeholders by the base names their skim found
         self._base_table: tuple[set[str], dict[str, list[ModuleFacts]]] | None = None
@@ -1356,7 +1361,7 @@ class Index:
             return UNKNOWN
         cls = self.resolve(expr, ctx, depth + 1)
         if not isinstance(cls, ClassV) or (not exact and self._has_subclass_named(cls.name.rpartition(".")[2])) or \
-                not self._own_class(cls):
+                not self._own_class(cls) or self._is_protocol(cls):
             return UNKNOWN
         func = self.func(FuncV(ctx.module, ctx.scope)) if ctx.scope else None
         call = ir.Call(expr, (), (), func.line if func is not None else 0, 0)
@@ -1379,6 +1384,20 @@ class Index:
                                               exact=self._class_dependency(p.default, where))
         return UNKNOWN
 
+    def declared_library_class(self, param: ParamV) -> ExternalV | None:
+        """The library class a parameter no call binds here declares as its type (`session: AsyncSession`),
+        when it names one: what its methods are, not what they do (`declared_param` makes instances of project
+        classes only)."""
+        func = self.func(FuncV(param.module, param.func))
+        if func is None:
+            return None
+        for p in func.params:
+            if p.name == param.name and p.annotation is not None and p.kind in ("pos", "posonly", "kwonly"):
+                expr = _declared_class(p.annotation)
+                cls = self.resolve(expr, Ctx(param.module, func.parent)) if expr is not None else None
+                return cls if isinstance(cls, ExternalV) else None
+        return None
+
     def _class_dependency(self, default: ir.Expr | None, ctx: Ctx) -> bool:
         """`auth: Auth = Depends()`: FastAPI calls the declared class itself, so the value is an instance of
         exactly that class, whatever derives from it."""
@@ -1389,7 +1408,7 @@ class Index:
             marker.qualname.partition(".")[0] == "fastapi"
 
     def _own_class(self, cls_v: ClassV) -> bool:
-        """Whether every class `cls_v` derives from is the project's own (or `object`, `ABC`, `Generic`): a
+        """Whether every class `cls_v` derives from is the project's own (or `object`, `ABC`, `Generic`, `Protocol`): a
         method inherited from a library class (authlib's `AuthorizationServer.create_endpoint_response`) is
         read, when it is, without what the library registers at run time, so a declared type gives no such
         instance."""
@@ -1397,6 +1416,18 @@ class Index:
         if known is None:
             known = self._own_classes[cls_v] = self._all_bases_own(cls_v)
         return known
+
+    def _is_protocol(self, cls_v: ClassV) -> bool:
+        """`cls_v` lists `Protocol` among its own bases: a structural type, never what a value declared with it
+        is an instance of (a class deriving from a protocol without listing `Protocol` is a concrete class)."""
+        cdef = self.cls(cls_v)
+        if cdef is None:
+            return False
+        for base in cdef.bases:
+            value = self.resolve(class_base(base), Ctx(cls_v.module))
+            if isinstance(value, ExternalV) and value.qualname in _PROTOCOL_BASES:
+                return True
+        return False
 
     def _all_bases_own(self, cls_v: ClassV) -> bool:
         for owner in self.mro(cls_v):
@@ -1837,6 +1868,59 @@ class Index:
                 return self.resolve_assigned(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
                                              depth + 1)
         return UNKNOWN
+
+    def subclass_attr(self, cls_v: ClassV, attr: str) -> Value:
+        """`self.attr` in a method of `cls_v` where neither it nor its bases define `attr` (a mixin's method
+        calling what the class it is mixed into provides): the object is an instance of a subclass, so the
+        attribute is that subclass's. The one every project class deriving from `cls_v` resolves it to, when
+        they agree; UNKNOWN when none defines it or they differ (chosen at run time by the object's class)."""
+        key = (cls_v, attr)
+        known = self._subclass_attrs.get(key)
+        if known is not None:
+            return known
+        self._subclass_attrs[key] = UNKNOWN  # cycle guard
+        result: Value = UNKNOWN
+        if not any(attr in c.methods or attr in c.attrs or attr in c.instance_attrs
+                   for c in (self.cls(owner) for owner in self.mro(cls_v)) if c is not None):
+            found: list[Value] = []
+            for sub in self._subclasses(cls_v):
+                value = self.class_attr(sub, attr)
+                if isinstance(value, UnknownV) or value in found:
+                    continue
+                found.append(value)
+            if len(found) == 1 and isinstance(found[0], FuncV):
+                result = found[0]
+        self._subclass_attrs[key] = result
+        return result
+
+    def _subclasses(self, cls_v: ClassV) -> list[ClassV]:
+        """The project classes whose MRO holds `cls_v` (found by their bases' last names, then resolved), at
+        most MAX_SUBCLASSES."""
+        known = self._subclass_memo.get(cls_v)
+        if known is not None:
+            return known
+        names = {cls_v.name.rpartition(".")[2]}
+        out: list[ClassV] = []
+        grown = True
+        while grown and len(out) < MAX_SUBCLASSES:
+            grown = False
+            for stub in self.modules:
+                if stub.pending and not names & set(stub.bases.split()):
+                    continue
+                facts = self.by_name.get(stub.module, stub)
+                if facts.error or facts.module in self.lib_modules:
+                    continue
+                for cdef in facts.classes.values():
+                    sub = ClassV(facts.module, cdef.name)
+                    if sub in out or sub == cls_v:
+                        continue
+                    bases = {(ir.dotted(class_base(b)) or "").rpartition(".")[2] for b in cdef.bases}
+                    if bases & names and cls_v in self.mro(sub):
+                        out.append(sub)
+                        names.add(cdef.name.rpartition(".")[2])
+                        grown = True
+        self._subclass_memo[cls_v] = out[:MAX_SUBCLASSES]
+        return self._subclass_memo[cls_v]
 
     def mro(self, cls_v: ClassV, depth: int = 0) -> list[ClassV]:
         """The class and its project base classes, depth first (good enough for single inheritance)."""

@@ -56,6 +56,8 @@ MAX_OVERRIDE_DEPTH = 4  # overriding registration methods followed through one a
 # calls `self.add_api_route`): a router class overriding it gets every decorated route
 DECORATOR_TARGETS = {**{m: "add_api_route" for m in HTTP_METHODS}, "api_route": "add_api_route",
                      "websocket": "add_api_websocket_route", "route": "add_route"}
+# `target.routes.<copy>(...)`: route objects of another router put into a router's list as they are
+ROUTE_COPIES = frozenset({"append", "extend"})
 # (one registration as FastAPI's own method receives it, the context to read it in, the tests it is made under)
 Registration = tuple[ir.Call, Ctx, tuple[str, ...]]
 # a route a decorator makes: (methods, path, dependencies, websocket, tests it is made under)
@@ -471,6 +473,10 @@ class Declarations:
             for cctx in self.calling.contexts(ctx, free_names(call)):
                 self._decorator_call(site, call, cctx)
             return
+        if isinstance(f, ir.Attr) and f.attr in ROUTE_COPIES and isinstance(f.value, ir.Attr) and \
+                f.value.attr == "routes":
+            self._copied_routes(site, call, f.attr, f.value.value, ctx, loop_vars)
+            return
         if not isinstance(f, ir.Attr) or f.attr not in REGISTRATIONS:
             return
         for cctx in self.calling.contexts(ctx, free_names(call)):
@@ -485,6 +491,47 @@ class Declarations:
                 one = self.index.spread_kwargs(one, cctx)  # `include_router(**spec)` as the keywords it passes
                 for owner in owners:
                     self._one_call(site, one, owner, cctx)
+
+    def _copied_routes(self, site: Site, call: ir.Call, method: str, target: ir.Expr, ctx: Ctx,
+                       loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...]) -> None:
+        """`target.routes.extend(source.routes)` (a slice of them, or a comprehension over them), and
+        `target.routes.append(route)` in a `for route in source.routes:` loop: the route objects of `source` put
+        into `target`'s list as they are (their full paths and the dependencies baked in when they were made).
+        Routes as an include of `source` into `target` without prefix or dependencies would make them; a test
+        on the copied element (`if isinstance(route, APIRoute)`) picks routes, it is no condition of the app."""
+        arg = call.arg(0, "object" if method == "append" else "iterable")
+        element: set[str] = set()
+        if isinstance(arg, ir.Name) and method == "append":
+            loop = next(((names, it) for names, it in reversed(loop_vars) if names == (arg.id,)), None)
+            if loop is None:
+                return
+            element.add(arg.id)
+            arg = loop[1]
+        elif isinstance(arg, ir.Comp):
+            element.update(arg.names)
+            arg = arg.iterable
+        if isinstance(arg, ir.Sub):
+            arg = arg.value  # `routes[4:]`: FastAPI's own docs routes left out
+        if not isinstance(arg, ir.Attr) or arg.attr != "routes":
+            return
+        conditions = tuple(c for c in site.conditions if not any(_word_in(name, c) for name in element))
+        path = site.facts.path
+        for cctx in self.calling.contexts(ctx, free_names(call)):
+            owners = self._routers_of(target, cctx)
+            if not owners:
+                continue
+            for source in self._routers_of(arg.value, cctx):
+                for owner in owners:
+                    if source.key != owner.key:
+                        self._add_include(source, Include(owner.key, source.key, "", [], path, call.line, conditions,
+                                                          copy=True))
+
+    def _routers_of(self, expr: ir.Expr, ctx: Ctx) -> list[RouterNode]:
+        """The routers `expr` is, or the app whose router it is (`app.router`)."""
+        found = self.routers.routers_at(expr, ctx)
+        if not found and isinstance(expr, ir.Attr) and expr.attr == "router":
+            found = [n for n in self.routers.routers_at(expr.value, ctx) if n.kind is RouterKind.APP]
+        return found
 
     def _unseen_parent(self, site: Site, call: ir.Call, ctx: Ctx) -> None:
         """`x.include_router(router)` where `x` is not a router or app the analysis can tell: the router may be
@@ -705,6 +752,18 @@ def _which(expr: ir.Expr | None, handler: FuncV | None, handlers: list[FuncV]) -
     if handler is None or len(handlers) < 2:
         return ()
     return (f"{ir.show(expr)} is {handler.module}.{handler.qualname}",)
+
+
+def _word_in(name: str, text: str) -> bool:
+    """`name` occurs in source text `text` as a whole identifier."""
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if (start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")) and \
+                (end == len(text) or not (text[end].isalnum() or text[end] == "_")):
+            return True
+        start = text.find(name, start + 1)
+    return False
 
 
 def _chosen_by_binding(node: RouterNode) -> bool:

@@ -233,6 +233,9 @@ def _up(routers: Routers, node: RouterNode, below: Below, exported: dict[RouterK
                 for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths, pattern),
                                exported):
                     yield replace(way, deps=own + below.deps, mounted=True)
+            elif inc.copy:  # the route objects alone: the app they were made in is not passed
+                yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
+                                                      below.mounted, below.apps, below.app_paths, pattern), exported)
             else:
                 yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
                                                       below.mounted, apps, app_paths, pattern), exported)

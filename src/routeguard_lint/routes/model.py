@@ -164,6 +164,9 @@ class Include:
     # for a prefix that is one alternative of a run-time choice (`prefix="/v1" if c else ""`), the choice's
     # token (`literals.PathChoice.pattern`); its tests are in `conditions`. None: the prefix itself
     pattern: str | None = None
+    # the child's route objects put into the parent's list (`parent.routes.extend(child.routes)`): an app's
+    # middleware stays with the app, it is not in the way of a request to the copies
+    copy: bool = False
 
 
 @dataclass
