@@ -23,10 +23,12 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/desk/settings"): ("protected", "app.desk.signed_in -> request.user"),
         # the backend's guest user is authenticated: the test holds for every request without credentials
         ("GET", "/guest/drafts"): ("unprotected", "`app.backends.GuestBackend.authenticate` returns an authenticated "
-                                                  "user to a request without credentials (app/backends.py:30)"),
+                                                  "user to a request without credentials (app/backends.py:42)"),
         ("GET", "/team/boards"): ("unverified", "if settings.open_access: unprotected; if not (settings.open_access): "
                                                 "protected"),
         ("GET", "/profile"): ("unverified", "no AuthenticationMiddleware is seen in front of this route to set it"),
+        # the backend's visitor is a project class whose `is_authenticated` property is false
+        ("GET", "/visit/orders"): ("protected", "request.user (set by AuthenticationMiddleware)"),
     },
     "backend_request_tests": {
         # the backend returns credentials to requests from trusted hosts, a test of the request it cannot compute

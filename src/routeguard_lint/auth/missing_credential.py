@@ -1291,8 +1291,11 @@ class _Walk:
             root = root.value
         if not isinstance(root, ir.Name) or root.id not in self.func.assigns:
             return False
-        return any(b.name == root.id and isinstance(b.value, ir.Call) and not self._certain_result(b.value)
-                   for b in self.func.binds)
+        for b in self.func.binds:
+            value = b.value.value if isinstance(b.value, ir.Sub) else b.value  # `board, made = get_or_create(...)`
+            if b.name == root.id and isinstance(value, ir.Call) and not self._certain_result(value):
+                return True
+        return False
 
     def _assumed_setting(self, expr: ir.Expr) -> AV | None:
         """A setting whose truth the walked path already took (`Flow.assumed`)."""
