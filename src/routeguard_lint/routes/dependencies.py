@@ -671,7 +671,8 @@ class DependencyTrees:
         out = []
         for mw in middleware:
             path = route.path_in(mw.app) if mw.paths.within_app else route.full_path
-            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(path):
+            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(path) or \
+                    (mw.kind is Role.UNKNOWN and mw.hands_on(path)):
                 continue
             label = f"middleware {mw.label}"
             undecided = mw.paths.conditionally(path)

@@ -48,6 +48,7 @@ from routeguard_lint.routes.model import Exemptions, RouterKey
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 MAX_HELPERS = 3  # checks a handler delegates to (call statements), how deep their exempt paths are read
+_PARAM = re.compile(r"\{[^}]*\}")
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
 
 
@@ -59,6 +60,23 @@ class Role(str, Enum):
     OBSERVER = "observer"  # reads a credential but hands such a request on
     UNKNOWN = "unknown"  # reads a credential; whether it hands such a request on cannot be told
     OTHER = "other"  # reads no credential
+
+
+class PathTest(str, Enum):
+    """A test of the request's path against a literal (`Middleware.bare_paths`)."""
+
+    CONTAINS = "contains"  # `"/ws/" in path`
+    EQUALS = "equals"  # `path == "/x"`, `path in {...}`
+    STARTS = "starts"  # `path.startswith("/x")`
+    ENDS = "ends"  # `path.endswith("/x")`
+
+
+_MEETS: dict[PathTest, Callable[[str, str], bool]] = {
+    PathTest.CONTAINS: lambda path, literal: literal in path,
+    PathTest.EQUALS: lambda path, literal: path == literal,
+    PathTest.STARTS: str.startswith,
+    PathTest.ENDS: str.endswith,
+}
 
 
 @dataclass
@@ -85,9 +103,22 @@ class Middleware:
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
     conditions: tuple[str, ...] = ()
+    # for Role.UNKNOWN: the barest request without credentials (its method and path, no query string, header or
+    # body) certainly reaches the next app when none of these tests of its path holds (auth/middleware.py,
+    # `bare_request_paths`); None when that is not known
+    bare_paths: tuple[tuple[PathTest, str], ...] | None = None
 
     def exempts(self, path: str) -> bool:
         return self.paths.exempts(path)
+
+    def hands_on(self, path: str) -> bool:
+        """For Role.UNKNOWN: a request without credentials to the route path `path` reaches the next app on some
+        path through the handler: the barest one does when its path meets none of `bare_paths`, and its path
+        parameters can be chosen so (each is taken to be a segment no literal holds)."""
+        if self.bare_paths is None:
+            return False
+        probe = _PARAM.sub("\0", path)
+        return not any(_MEETS[kind](probe, literal) for kind, literal in self.bare_paths)
 
 
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
@@ -108,7 +139,8 @@ class BackendGrant:
 # What an AuthenticationMiddleware backend's `authenticate` (walked with the credential missing, `self` the
 # object the registration makes) grants: the auth stage's judgement (auth/middleware.py, `backend_grants`).
 BackendReader = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[BackendGrant, ...]]
-MiddlewareRole = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[Role, int | None, str | None]]
+MiddlewareRole = Callable[["MiddlewareReader", FuncV, InstanceV | None],
+                          tuple[Role, int | None, str | None, tuple[tuple["PathTest", str], ...] | None]]
 
 
 @dataclass
@@ -167,7 +199,7 @@ class MiddlewareReader:
             mw.def_path = self.index.path_of(handler.module)
             mw.def_line = func.line if func else None
             made = self._made(value, target, options, ctx, line)
-            mw.kind, mw.undecided_at, mw.gate = self.role(self, handler, made)
+            mw.kind, mw.undecided_at, mw.gate, mw.bare_paths = self.role(self, handler, made)
             if mw.kind is Role.AUTH or mw.gate:
                 # a handler nested in the function whose call adds it sees that call's arguments; a method sees
                 # the object Starlette makes of the class with the options (`self.excluded_paths`)
@@ -423,6 +455,10 @@ class MiddlewareReader:
             return None
         text = ir.show(expr)
         if text.endswith("url.path") or text.endswith('scope["path"]') or text.endswith("scope['path']"):
+            return ""
+        found = ir.keyed(expr)  # `scope.get("path", "")`
+        if found is not None and isinstance(found[1], ir.Str) and found[1].value == "path" and \
+                ir.show(found[0]).endswith("scope"):
             return ""
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "removeprefix" \
                 and expr.args:
