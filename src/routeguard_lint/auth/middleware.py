@@ -30,7 +30,16 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     func = reader.index.func(fv)
     if func is None or not calls.reads_credential(fv):
         return Role.OTHER, None, None, None
-    flow, env = _walker(reader, fv, made, lambda expr, where: path_test_value(reader, expr, where))
+    taken: list[tuple[PathTest, str]] = []
+    unread: list[bool] = []
+
+    def decide(expr: ir.Expr, ctx: Ctx) -> bool | None:
+        known = path_test_value(reader, expr, ctx)
+        if known is not None:  # a test of the path is recorded (a test of the method or scope type is not)
+            bare_test_value(reader, expr, ctx, taken, unread)
+        return known
+
+    flow, env = _walker(reader, fv, made, decide)
     outcome = flow.run(fv, env)
     if not outcome.reached:
         rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
@@ -42,7 +51,12 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     if not closed.reached and closed.assumed:
         gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
         return Role.UNKNOWN, None, gate, None
-    if any(sure for _line, sure in outcome.reached):
+    sure = [line for line, certain in outcome.reached if certain]
+    if sure and taken:
+        # handed on past tests of the path taken to fail (`if path.startswith("/api"): <check>`): for a path they
+        # hold for, the request may meet a check the walk did not take
+        return Role.UNKNOWN, min(sure), None, None if unread else tuple(dict.fromkeys(taken))
+    if sure:
         return Role.OBSERVER, None, None, None
     return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None, bare_request_paths(reader, fv, made)
 

@@ -67,8 +67,8 @@ class PathTest(str, Enum):
 
     CONTAINS = "contains"  # `"/ws/" in path`
     EQUALS = "equals"  # `path == "/x"`, `path in {...}`
-    STARTS = "starts"  # `path.startswith("/x")`
-    ENDS = "ends"  # `path.endswith("/x")`
+    STARTS = "starts with"  # `path.startswith("/x")`
+    ENDS = "ends with"  # `path.endswith("/x")`
 
 
 _MEETS: dict[PathTest, Callable[[str, str], bool]] = {
@@ -115,10 +115,15 @@ class Middleware:
         """For Role.UNKNOWN: a request without credentials to the route path `path` reaches the next app on some
         path through the handler: the barest one does when its path meets none of `bare_paths`, and its path
         parameters can be chosen so (each is taken to be a segment no literal holds)."""
-        if self.bare_paths is None:
-            return False
+        return self.bare_paths is not None and self.path_met(path) is None
+
+    def path_met(self, path: str) -> str | None:
+        """The first of `bare_paths` the route path `path` meets, as text (`starts with "/api"`), or None."""
         probe = _PARAM.sub("\0", path)
-        return not any(_MEETS[kind](probe, literal) for kind, literal in self.bare_paths)
+        for kind, literal in self.bare_paths or ():
+            if _MEETS[kind](probe, literal):
+                return f"{kind.value} {literal!r}"
+        return None
 
 
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
@@ -200,7 +205,7 @@ class MiddlewareReader:
             mw.def_line = func.line if func else None
             made = self._made(value, target, options, ctx, line)
             mw.kind, mw.undecided_at, mw.gate, mw.bare_paths = self.role(self, handler, made)
-            if mw.kind is Role.AUTH or mw.gate:
+            if mw.kind is Role.AUTH or mw.gate or mw.bare_paths is not None:
                 # a handler nested in the function whose call adds it sees that call's arguments; a method sees
                 # the object Starlette makes of the class with the options (`self.excluded_paths`)
                 nested = ctx.scope is not None and handler.module == ctx.module and \
