@@ -2,8 +2,11 @@
 missing (missing_credential.py). A request that never reaches the next app (`call_next(request)`,
 `self.app(scope, receive, send)`) is rejected: the middleware authenticates (`Role.AUTH`); one that reaches it
 is handed on (`Role.OBSERVER`); one that reaches it only past a test the analysis cannot compute leaves it
-undecided (`Role.UNKNOWN`, with the line of that call). The route table (routes/middleware.py) reads the
-registrations and exempt paths and asks this judgement through the function `api` hands it.
+undecided (`Role.UNKNOWN`, with the line of that call). An undecided one is walked again for the barest request
+without credentials (its method and path only), each test of its path taken to fail: the paths for which it then
+certainly reaches the next app are those meeting none of those tests (`bare_request_paths`, read per route by
+`Middleware.hands_on`). The route table (routes/middleware.py) reads the registrations and exempt paths and asks
+this judgement through the function `api` hands it.
 """
 
 from __future__ import annotations

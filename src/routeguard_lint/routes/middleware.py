@@ -10,11 +10,13 @@ auth stage (auth/middleware.py) that `api` hands to the route table's builder.
 One that hands such a request on is an observer, whatever else it does (logs or audits the header, copies
 the token to `request.state`, re-raises what the app raised, rejects only a malformed header); one whose
 walk cannot tell (the next app is reached only past a test on a value the analysis cannot compute) is
-unknown, and the routes behind it are unverified. Paths it lets through untouched are exempt when they are
-literal: `if request.url.path in PUBLIC_PATHS: return await call_next(request)`, `path.startswith("/public")`,
-`if path not in PUBLIC: <reject>`. A path test joined with another test the analysis cannot decide (nested `if`s,
-`and`) lets the paths through only when that test holds: the routes behind it are unverified, naming it. A
-dependency's exempt paths are read the same way (`MiddlewareReader.exemptions`, for `DependencyTrees`).
+unknown, and the routes behind it are unverified, except those whose path meets none of the path tests past which
+the barest request without credentials certainly reaches the next app (`Middleware.bare_paths`). Paths it lets
+through untouched are exempt when they are literal: `if request.url.path in PUBLIC_PATHS: return await
+call_next(request)`, `path.startswith("/public")`, `if path not in PUBLIC: <reject>`. A path test joined with
+another test the analysis cannot decide (nested `if`s, `and`) lets the paths through only when that test holds:
+the routes behind it are unverified, naming it. A dependency's exempt paths are read the same way
+(`MiddlewareReader.exemptions`, for `DependencyTrees`).
 
 Starlette's `AuthenticationMiddleware` only sets `request.user`; routes are protected by what checks it
 (`@requires(...)`, `if not request.user.is_authenticated: raise ...`), which the graph handles; here it is
