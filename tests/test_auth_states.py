@@ -449,6 +449,24 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/audit/webhook"): ("unprotected", ""),
         ("POST", "/logged/webhook"): ("unprotected", ""),
     },
+    "bare_request_middleware": {
+        # the middleware's own tests (a websocket upgrade path, a legacy redirect) never turn on the token: judged
+        # by the route's own dependency
+        ("GET", "/notes/"): ("protected", "app.deps.current_user"),
+        # a path ending in "/watch" meets the redirect's test, which the barest request was walked past
+        ("GET", "/notes/{note_id}/watch"): ("unverified", "this path ends with '/watch'"),
+        ("GET", "/office/admin/users"): ("unverified", "this path contains '/admin/'"),
+    },
+    "path_guarded_middleware": {
+        # the key is checked under `path.startswith(API_PREFIX)`: not an exemption, a check for those paths
+        ("GET", "/api/v1/items"): ("unverified", "this path starts with '/api/v1'"),
+    },
+    "middleware_helper_state": {
+        # the middleware stores the credential through a helper method; the other writer of `request.state.token`
+        # sets it on a request it makes itself, which no route's dependency sees
+        ("GET", "/api/chats/"): ("protected", "app.auth.current_user"),
+        ("DELETE", "/api/chats/{chat_id}"): ("protected", "app.auth.current_user"),
+    },
 }
 
 

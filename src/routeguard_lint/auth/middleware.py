@@ -2,38 +2,82 @@
 missing (missing_credential.py). A request that never reaches the next app (`call_next(request)`,
 `self.app(scope, receive, send)`) is rejected: the middleware authenticates (`Role.AUTH`); one that reaches it
 is handed on (`Role.OBSERVER`); one that reaches it only past a test the analysis cannot compute leaves it
-undecided (`Role.UNKNOWN`, with the line of that call). The route table (routes/middleware.py) reads the
-registrations and exempt paths and asks this judgement through the function `api` hands it.
+undecided (`Role.UNKNOWN`, with the line of that call). An undecided one is walked again for the barest request
+without credentials (its method and path only), each test of its path taken to fail: the paths for which it then
+certainly reaches the next app are those meeting none of those tests (`bare_request_paths`, read per route by
+`Middleware.hands_on`). The route table (routes/middleware.py) reads the registrations and exempt paths and asks
+this judgement through the function `api` hands it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from routeguard_lint.auth.missing_credential import AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV
-from routeguard_lint.routes.middleware import BackendGrant, MiddlewareReader, Role, request_method
+from routeguard_lint.routes.middleware import BackendGrant, MiddlewareReader, PathTest, Role, request_method
 from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
 
 def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None = None
-                    ) -> tuple[Role, int | None, str | None]:
+                    ) -> tuple[Role, int | None, str | None, tuple[tuple[PathTest, str], ...] | None]:
     """Walk the handler with the credential missing: does the request reach the next app? A middleware that
     hands it on only where a setting the analysis cannot read says so (it rejects it when every such setting
-    enforces authentication, see `Flow.closed_gates`) is unknown, with those settings. A method's `self` is
-    `made`, the object Starlette makes of the class (`self.password` is what its `__init__` stored)."""
+    enforces authentication, see `Flow.closed_gates`) is unknown, with those settings; one undecided otherwise is
+    unknown with the line of a call to the next app, and the paths the barest request certainly reaches it for
+    (`bare_request_paths`). A method's `self` is `made`, the object Starlette makes of the class (`self.password`
+    is what its `__init__` stored)."""
     calls = reader.calls
     func = reader.index.func(fv)
     if func is None or not calls.reads_credential(fv):
-        return Role.OTHER, None, None
-    params = [p for p in func.params if p.kind not in ("vararg", "kwarg")]
+        return Role.OTHER, None, None, None
+    taken: list[tuple[PathTest, str]] = []
+    unread: list[bool] = []
+
+    def decide(expr: ir.Expr, ctx: Ctx) -> bool | None:
+        known = path_test_value(reader, expr, ctx)
+        if known is not None:  # a test of the path is recorded (a test of the method or scope type is not)
+            bare_test_value(reader, expr, ctx, taken, unread)
+        return known
+
+    flow, env = _walker(reader, fv, made, decide)
+    outcome = flow.run(fv, env)
+    if not outcome.reached:
+        rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
+        return (Role.AUTH, None, None, None) if rejects else (Role.OBSERVER, None, None, None)
+    # the next app reached only past tests that do not depend on the request (`if not self.password: return
+    # await call_next(request)`): when every such setting enforces authentication, is it still reached?
+    flow.gates_closed = True
+    closed = flow.run(fv, env)
+    if not closed.reached and closed.assumed:
+        gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
+        return Role.UNKNOWN, None, gate, None
+    sure = [line for line, certain in outcome.reached if certain]
+    if sure and taken:
+        # handed on past tests of the path taken to fail (`if path.startswith("/api"): <check>`): for a path they
+        # hold for, the request may meet a check the walk did not take
+        return Role.UNKNOWN, min(sure), None, None if unread else tuple(dict.fromkeys(taken))
+    if sure:
+        return Role.OBSERVER, None, None, None
+    return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None, bare_request_paths(reader, fv, made)
+
+
+def _walker(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None,
+            decide: Callable[[ir.Expr, Ctx], bool | None]) -> tuple[Flow, dict[str, AV]]:
+    """The walk of a middleware's request handler with the credential missing, watching for the calls that hand the
+    request to the next app (`call_next(request)`, `self.app(scope, receive, send)`), and what it starts with: the
+    request (its first parameter), and `self` the object Starlette makes of the class (`made`)."""
+    func = reader.index.func(fv)
+    params = [p for p in func.params if p.kind not in ("vararg", "kwarg")] if func is not None else []
     this: str | None = None
-    if func.class_name is not None and params and params[0].name in ("self", "cls"):
+    if func is not None and func.class_name is not None and params and params[0].name in ("self", "cls"):
         this = params[0].name
         params = params[1:]
     names = [p.name for p in params]
     request = names[0] if names else None
-    onward = set(names[1:2]) if func.name != "__call__" else set()
+    onward = set(names[1:2]) if func is not None and func.name != "__call__" else set()
 
     def next_app(call: ir.Call) -> bool:
         f = call.func
@@ -42,25 +86,98 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
         return isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == "self" and \
             "app" in f.attr.lower()
 
-    flow = Flow(reader.index, calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting, next_app=next_app,
-                decide=lambda expr, where: path_test_value(reader, expr, where))
+    flow = Flow(reader.index, reader.calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting,
+                next_app=next_app, decide=decide)
     env = {request: AV("obj", None, True)} if request else {}
     if this is not None and made is not None and isinstance(made.cls, ClassV):
         env[this] = flow.constructed(made.cls, made)
+    return flow, env
+
+
+def bare_request_paths(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None = None
+                       ) -> tuple[tuple[PathTest, str], ...] | None:
+    """For a middleware whose walk cannot tell whether it hands a request without credentials on (`Role.UNKNOWN`
+    with no setting to name): walk it again for the barest such request, its method and path and nothing else (no
+    query string, no header, no body), with each test of its path taken to fail (the path does not contain, start
+    or end with the literal, nor equal it). When that request certainly reaches the next app, a request without
+    credentials does, to every path for which those tests do fail: the tests so taken, as (kind, literal), for the
+    route table to match each route's path against (`Middleware.hands_on`). None when it does not reach it."""
+    taken: list[tuple[PathTest, str]] = []
+    unread: list[bool] = []
+
+    def decide(expr: ir.Expr, ctx: Ctx) -> bool | None:
+        known = bare_test_value(reader, expr, ctx, taken, unread)
+        return path_test_value(reader, expr, ctx) if known is None else known
+
+    flow, env = _walker(reader, fv, made, decide)
     outcome = flow.run(fv, env)
-    if not outcome.reached:
-        rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
-        return (Role.AUTH, None, None) if rejects else (Role.OBSERVER, None, None)
-    # the next app reached only past tests that do not depend on the request (`if not self.password: return
-    # await call_next(request)`): when every such setting enforces authentication, is it still reached?
-    flow.gates_closed = True
-    closed = flow.run(fv, env)
-    if not closed.reached and closed.assumed:
-        gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
-        return Role.UNKNOWN, None, gate
-    if any(sure for _line, sure in outcome.reached):
-        return Role.OBSERVER, None, None
-    return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None
+    if unread or not any(sure for _line, sure in outcome.reached):
+        return None
+    return tuple(dict.fromkeys(taken))
+
+
+def bare_test_value(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx, taken: list[tuple[PathTest, str]],
+                    unread: list[bool]) -> bool | None:
+    """The value of a test for the barest request (see `bare_request_paths`): a test of its path fails (recorded in
+    `taken`; `unread` gets an entry when the literal cannot be read); a test that a literal is in its query string
+    (`b"shared" in scope["query_string"]`, `"debug" in request.query_params`) fails; None for any other test."""
+    if isinstance(expr, ir.Not):
+        inner = bare_test_value(reader, expr.value, ctx, taken, unread)
+        return None if inner is None else not inner
+    if isinstance(expr, ir.Compare) and len(expr.ops) == 1 and expr.ops[0] in ("in", "not in", "==", "!="):
+        op, right = expr.ops[0], expr.comparators[0]
+        if op in ("in", "not in") and (reader.path_base(right, ctx) is not None or _query(reader, right, ctx)):
+            if reader.path_base(right, ctx) is not None:
+                _take(reader, PathTest.CONTAINS, expr.left, ctx, taken, unread)
+            return op == "not in"
+        base = reader.path_base(expr.left, ctx)
+        if base is not None:
+            _take(reader, PathTest.EQUALS, right, ctx, taken, unread, base, items=op in ("in", "not in"))
+            return op in ("not in", "!=")
+        return None
+    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in ("startswith", "endswith") \
+            and len(expr.args) == 1 and not expr.kwargs:
+        base = reader.path_base(expr.func.value, ctx)
+        if base is None:
+            return None
+        start = expr.func.attr == "startswith"
+        _take(reader, PathTest.STARTS if start else PathTest.ENDS, expr.args[0], ctx, taken, unread,
+              base if start else "", items=True)
+        return False
+    return None
+
+
+def _take(reader: MiddlewareReader, kind: PathTest, expr: ir.Expr, ctx: Ctx, taken: list[tuple[PathTest, str]],
+          unread: list[bool], base: str = "", items: bool = False) -> None:
+    """Record the test of the path against the literal(s) of `expr` taken to fail (`base`: what the path tested
+    had dropped, see `MiddlewareReader.path_base`)."""
+    text = reader.index.string(expr, ctx)
+    values = [text] if text is not None or not items else \
+        [reader.index.string(i, c) for i, c in reader.literals.items_ctx(expr, ctx)]
+    if not values or any(v is None for v in values):
+        unread.append(True)
+        return
+    taken.extend((kind, base + v if kind is not PathTest.CONTAINS else v) for v in values if v is not None)
+
+
+def _query(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> bool:
+    """The request's query string or parameters: `scope["query_string"]` (`.get(...)`, `.decode(...)` of it),
+    `request.url.query`, `request.query_params`, or a name bound to one of those."""
+    if depth > 5:
+        return False
+    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "decode":
+        return _query(reader, expr.func.value, ctx, depth + 1)
+    found = ir.keyed(expr)
+    if found is not None and isinstance(found[1], ir.Str) and found[1].value == "query_string":
+        return True
+    text = ir.show(expr)
+    if text.endswith((".query_params", "url.query")):
+        return True
+    if isinstance(expr, ir.Name):
+        bound = reader.literals.assignment(expr, ctx)
+        return bound is not None and not isinstance(bound.expr, ir.Name) and \
+            _query(reader, bound.expr, bound.ctx, depth + 1)
+    return False
 
 
 def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None = None) -> tuple[BackendGrant, ...]:

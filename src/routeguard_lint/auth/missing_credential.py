@@ -386,10 +386,54 @@ class Flow:
         return found
 
     def _add_writers(self, facts: ModuleFacts) -> None:
+        """Record the functions that set `<x>.state.<attr>` on a request a client sent: not on a request the
+        function makes itself of a scope it writes (`Request({"type": "http", ...})`, for a background run), whose
+        state no route's dependencies see; a helper method of a middleware class that its request handler calls
+        (`self._set_token(request)`) is recorded as that handler, which stores what the helper does."""
         for func in facts.functions.values():
             for bind in func.binds:
-                if ".state." in bind.name:
-                    self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, func.qualname))
+                if ".state." in bind.name and not self._made_request(facts, func, bind.name.split(".", 1)[0]):
+                    writer = self._handler_calling(facts, func) or func.qualname
+                    self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, writer))
+
+    def _made_request(self, facts: ModuleFacts, func: Func, name: str) -> bool:
+        """`name` is bound in `func` only to a `Request` it makes of a scope it writes (a dict display, or a name
+        bound to one)."""
+        binds = [b for b in func.binds if b.name == name]
+        if not binds or name in {p.name for p in func.params}:
+            return False
+        ctx = Ctx(facts.module, func.qualname)
+        for bind in binds:
+            call = bind.value
+            if not isinstance(call, ir.Call) or not call.args or call.kwargs:
+                return False
+            made = self.index.resolve(call.func, ctx)
+            if not isinstance(made, ExternalV) or made.qualname.rsplit(".", 1)[-1] != "Request" or \
+                    not made.qualname.startswith(("starlette.", "fastapi.")):
+                return False
+            scope = call.args[0]
+            if isinstance(scope, ir.Name):
+                bound = [b.value for b in func.binds if b.name == scope.id]
+                if not bound or not all(isinstance(v, ir.DictE) for v in bound) or \
+                        scope.id in {p.name for p in func.params}:
+                    return False
+            elif not isinstance(scope, ir.DictE):
+                return False
+        return True
+
+    def _handler_calling(self, facts: ModuleFacts, func: Func) -> str | None:
+        """For a method of a middleware class: the class's request handler (`__call__`, `dispatch`) when it calls
+        the method on `self`."""
+        if func.class_name is None or func.parent is not None or func.name in ("__call__", "dispatch"):
+            return None
+        for name in ("__call__", "dispatch"):
+            handler = facts.functions.get(f"{func.class_name}.{name}")
+            if handler is not None and any(
+                    isinstance(c.func, ir.Attr) and c.func.attr == func.name and isinstance(c.func.value, ir.Name)
+                    and c.func.value.id == "self" for c in handler.calls) and \
+                    self.hands_request_on(facts.module, handler.qualname):
+                return handler.qualname
+        return None
 
     def reaches(self, fv: FuncV, line: int, inputs: frozenset[str]) -> bool:
         """Whether code at `line` of `fv` may run for the requests walked (without credentials, or with forged
@@ -454,6 +498,11 @@ class Flow:
                 if isinstance(expr, ir.Attr) and isinstance(expr.value, ir.Attr) and expr.value.attr == "state" and \
                         isinstance(expr.value.value, ir.Name) and expr.value.value.id in params:
                     keys.add(("state", expr.attr))
+                elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id == "getattr" and \
+                        len(expr.args) >= 2 and isinstance(expr.args[1], ir.Str) and \
+                        isinstance(expr.args[0], ir.Attr) and expr.args[0].attr == "state" and \
+                        isinstance(expr.args[0].value, ir.Name) and expr.args[0].value.id in params:
+                    keys.add(("state", expr.args[1].value))  # `getattr(request.state, "user", None)`
                 elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and \
                         isinstance(expr.func.value, (ir.Name, ir.Attr)):
                     var = self.index.resolve(expr.func.value, ctx)
@@ -1954,7 +2003,11 @@ class _Walk:
         if writers != {(self.fv.module, self.func.qualname)}:
             others = writers - {(self.fv.module, self.func.qualname)}
             if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
-                return None  # a middleware sets it, for every request on its way in: it may be there
+                # a middleware sets it, for every request on its way in: it may be there; when only middleware does,
+                # `getattr` reads what it stored, as `request.state.user` does
+                found = self._from_middleware(("state", attr), f"{ir.show(holder, 40)}.{attr}") \
+                    if which == "builtins.getattr" else None
+                return found
             # another dependency or helper sets it: present only when that code ran first and let the request on
             self.out.state_tests[attr] = frozenset(writers)
             if not self.flow.state_absent:

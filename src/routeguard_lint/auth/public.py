@@ -322,13 +322,15 @@ class Public:
             if login is not None:
                 return login
         segments = _segments(path)
-        health = [s for s in segments if s in HEALTH_SEGMENTS]
+        # a probe is read (GET, or HEAD); a POST to `/connections/{id}/health` is an action on a resource
+        reads = set(route.methods) <= {"GET", "HEAD"}
+        health = [s for s in segments if s in HEALTH_SEGMENTS] if reads else []
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
-        beside = self._beside_probe(route.full_path)
+        beside = self._beside_probe(route.full_path) if reads else None
         if beside is not None:
             return f"liveness/readiness endpoint (/{segments[-1]}, beside the probe {beside})"
-        probe = self._probe_handler(route)
+        probe = self._probe_handler(route) if reads else None
         if probe is not None:
             return f"liveness/readiness endpoint: its handler also serves {probe}"
         if ".well-known" in segments:  # under an issuer's or a mounted app's prefix too (RFC 8414, OIDC discovery)

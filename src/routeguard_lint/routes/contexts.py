@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, ModuleFacts
+from routeguard_lint.facts.extract import Func, ModuleFacts, is_marker
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
 from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value
@@ -117,7 +117,10 @@ class Contexts:
                 # a method is read once per call too (`obj.method()` binds `self` to `obj`), `self.m()` in a
                 # base class's method included: which `m` that calls depends on the object (`Sub.m`)
                 for call, cctx in self.callers(fv, func, owner):
+                    tests = self._tests_of(call, cctx)
                     for outer in self.contexts(cctx, free_names(call), depth + 1):
+                        if tests and self.ruled_out(tests, outer):
+                            continue  # `if jobs: register(router)` in a call of the factory with `jobs=False`
                         if owner is not None and outer is not cctx and isinstance(call.func, ir.Attr) and \
                                 isinstance(call.func.value, ir.Name) and self.index.resolve(call.func, outer) != fv:
                             continue  # on this object, `self.m()` is another class's `m`
@@ -128,6 +131,26 @@ class Contexts:
         result = out or [ctx]
         self._memo[key] = result
         return result
+
+    def _tests_of(self, call: ir.Call, cctx: Ctx) -> tuple[ir.Expr, ...]:
+        """The `if` tests a call statement is written under in its function (none for other calls)."""
+        if cctx.scope is None:
+            return ()
+        func = self.index.func(FuncV(cctx.module, cctx.scope))
+        if func is None:
+            return ()
+        for effect in func.effects:
+            if effect.call is call or (effect.line == call.line and effect.call == call):
+                return tuple(c for c in effect.conditions if not is_marker(c))
+        return ()
+
+    def ruled_out(self, tests: tuple[ir.Expr, ...] | list[ir.Expr], ctx: Ctx) -> bool:
+        """Some test is false in `ctx` by the arguments its call bound (`if auto_register: ...` in a call with
+        `auto_register=False`), which cannot be told without them: the code under it never runs for that call."""
+        if not ctx.env or ctx.scope is None:
+            return False
+        plain = Ctx(ctx.module, ctx.scope)
+        return any(self.index.truth(t, ctx) is False and self.index.truth(t, plain) is None for t in tests)
 
     def constructions(self, cls_v: ClassV, method: FuncV) -> list[Caller]:
         """The calls of the project that make an object of `cls_v`, or of a subclass whose `method` is the

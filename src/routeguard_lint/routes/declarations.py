@@ -321,7 +321,10 @@ class Declarations:
         assert isinstance(call.func, ir.Attr)
         method = call.func.attr
         seen: set[tuple[RouterKey, tuple[str, ...], str, tuple[str, ...]]] = set()
+        defined_under = [c for c in func.defined_under if not is_marker(c)]
         for cctx in self.calling.contexts(ctx, free_names(call)):
+            if defined_under and self.calling.ruled_out(defined_under, cctx):
+                continue  # a `def` under `if jobs:` in a factory called with `jobs=False` is never decorated
             routers = self.routers.routers_at(call.func.value, cctx)
             if not routers:
                 continue

@@ -674,7 +674,8 @@ class DependencyTrees:
         out = []
         for mw in middleware:
             path = route.path_in(mw.app) if mw.paths.within_app else route.full_path
-            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(path):
+            if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(path) or \
+                    (mw.kind is Role.UNKNOWN and mw.hands_on(path)):
                 continue
             label = f"middleware {mw.label}"
             undecided = mw.paths.conditionally(path)
@@ -683,10 +684,13 @@ class DependencyTrees:
                                  f"`{undecided}`, which the analysis cannot decide)", NodeKind.UNRESOLVED,
                                  mw.def_path or mw.file, mw.def_line or mw.line)
             elif mw.kind is Role.UNKNOWN:
+                met = mw.path_met(path)
                 why = f"it rejects a request without credentials unless {mw.gate}, a setting the analysis cannot " \
-                    "read" if mw.gate else "whether it hands a request without credentials on to the app depends " \
-                    "on a value the analysis cannot compute"
-                node = self.leaf(("middleware??", mw.label), f"{label} ({why})", NodeKind.UNRESOLVED,
+                    "read" if mw.gate else f"it hands a request without credentials on to the app for paths it " \
+                    f"tests otherwise; this path {met}, and for it the analysis cannot tell" if met else \
+                    "whether it hands a request without credentials on to the app depends on a value the analysis " \
+                    "cannot compute"
+                node = self.leaf(("middleware??", mw.label, met), f"{label} ({why})", NodeKind.UNRESOLVED,
                                  mw.def_path or mw.file, mw.undecided_at or mw.def_line or mw.line)
             elif mw.paths.unknown is not None:
                 node = self.leaf(("middleware?", mw.label), label + " (exempts paths the analysis cannot read)",

@@ -10,11 +10,13 @@ auth stage (auth/middleware.py) that `api` hands to the route table's builder.
 One that hands such a request on is an observer, whatever else it does (logs or audits the header, copies
 the token to `request.state`, re-raises what the app raised, rejects only a malformed header); one whose
 walk cannot tell (the next app is reached only past a test on a value the analysis cannot compute) is
-unknown, and the routes behind it are unverified. Paths it lets through untouched are exempt when they are
-literal: `if request.url.path in PUBLIC_PATHS: return await call_next(request)`, `path.startswith("/public")`,
-`if path not in PUBLIC: <reject>`. A path test joined with another test the analysis cannot decide (nested `if`s,
-`and`) lets the paths through only when that test holds: the routes behind it are unverified, naming it. A
-dependency's exempt paths are read the same way (`MiddlewareReader.exemptions`, for `DependencyTrees`).
+unknown, and the routes behind it are unverified, except those whose path meets none of the path tests past which
+the barest request without credentials certainly reaches the next app (`Middleware.bare_paths`). Paths it lets
+through untouched are exempt when they are literal: `if request.url.path in PUBLIC_PATHS: return await
+call_next(request)`, `path.startswith("/public")`, `if path not in PUBLIC: <reject>`. A path test joined with
+another test the analysis cannot decide (nested `if`s, `and`) lets the paths through only when that test holds:
+the routes behind it are unverified, naming it. A dependency's exempt paths are read the same way
+(`MiddlewareReader.exemptions`, for `DependencyTrees`).
 
 Starlette's `AuthenticationMiddleware` only sets `request.user`; routes are protected by what checks it
 (`@requires(...)`, `if not request.user.is_authenticated: raise ...`), which the graph handles; here it is
@@ -48,6 +50,7 @@ from routeguard_lint.routes.model import Exemptions, RouterKey
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
 MAX_HELPERS = 3  # checks a handler delegates to (call statements), how deep their exempt paths are read
+_PARAM = re.compile(r"\{[^}]*\}")
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
 
 
@@ -59,6 +62,23 @@ class Role(str, Enum):
     OBSERVER = "observer"  # reads a credential but hands such a request on
     UNKNOWN = "unknown"  # reads a credential; whether it hands such a request on cannot be told
     OTHER = "other"  # reads no credential
+
+
+class PathTest(str, Enum):
+    """A test of the request's path against a literal (`Middleware.bare_paths`)."""
+
+    CONTAINS = "contains"  # `"/ws/" in path`
+    EQUALS = "equals"  # `path == "/x"`, `path in {...}`
+    STARTS = "starts with"  # `path.startswith("/x")`
+    ENDS = "ends with"  # `path.endswith("/x")`
+
+
+_MEETS: dict[PathTest, Callable[[str, str], bool]] = {
+    PathTest.CONTAINS: lambda path, literal: literal in path,
+    PathTest.EQUALS: lambda path, literal: path == literal,
+    PathTest.STARTS: str.startswith,
+    PathTest.ENDS: str.endswith,
+}
 
 
 @dataclass
@@ -85,9 +105,27 @@ class Middleware:
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
     conditions: tuple[str, ...] = ()
+    # for Role.UNKNOWN: the barest request without credentials (its method and path, no query string, header or
+    # body) certainly reaches the next app when none of these tests of its path holds (auth/middleware.py,
+    # `bare_request_paths`); None when that is not known
+    bare_paths: tuple[tuple[PathTest, str], ...] | None = None
 
     def exempts(self, path: str) -> bool:
         return self.paths.exempts(path)
+
+    def hands_on(self, path: str) -> bool:
+        """For Role.UNKNOWN: a request without credentials to the route path `path` reaches the next app on some
+        path through the handler: the barest one does when its path meets none of `bare_paths`, and its path
+        parameters can be chosen so (each is taken to be a segment no literal holds)."""
+        return self.bare_paths is not None and self.path_met(path) is None
+
+    def path_met(self, path: str) -> str | None:
+        """The first of `bare_paths` the route path `path` meets, as text (`starts with "/api"`), or None."""
+        probe = _PARAM.sub("\0", path)
+        for kind, literal in self.bare_paths or ():
+            if _MEETS[kind](probe, literal):
+                return f"{kind.value} {literal!r}"
+        return None
 
 
 # Whether a middleware's request handler rejects a request without credentials (and, for Role.UNKNOWN, the
@@ -114,7 +152,8 @@ class BackendGrant:
 # What an AuthenticationMiddleware backend's `authenticate` (walked with the credential missing, `self` the
 # object the registration makes) grants: the auth stage's judgement (auth/middleware.py, `backend_grants`).
 BackendReader = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[BackendGrant, ...]]
-MiddlewareRole = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[Role, int | None, str | None]]
+MiddlewareRole = Callable[["MiddlewareReader", FuncV, InstanceV | None],
+                          tuple[Role, int | None, str | None, tuple[tuple["PathTest", str], ...] | None]]
 
 
 @dataclass
@@ -173,8 +212,8 @@ class MiddlewareReader:
             mw.def_path = self.index.path_of(handler.module)
             mw.def_line = func.line if func else None
             made = self._made(value, target, options, ctx, line)
-            mw.kind, mw.undecided_at, mw.gate = self.role(self, handler, made)
-            if mw.kind is Role.AUTH or mw.gate:
+            mw.kind, mw.undecided_at, mw.gate, mw.bare_paths = self.role(self, handler, made)
+            if mw.kind is Role.AUTH or mw.gate or mw.bare_paths is not None:
                 # a handler nested in the function whose call adds it sees that call's arguments; a method sees
                 # the object Starlette makes of the class with the options (`self.excluded_paths`)
                 nested = ctx.scope is not None and handler.module == ctx.module and \
@@ -429,6 +468,10 @@ class MiddlewareReader:
             return None
         text = ir.show(expr)
         if text.endswith("url.path") or text.endswith('scope["path"]') or text.endswith("scope['path']"):
+            return ""
+        found = ir.keyed(expr)  # `scope.get("path", "")`
+        if found is not None and isinstance(found[1], ir.Str) and found[1].value == "path" and \
+                ir.show(found[0]).endswith("scope"):
             return ""
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "removeprefix" \
                 and expr.args:
