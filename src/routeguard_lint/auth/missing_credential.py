@@ -1363,6 +1363,11 @@ class _Walk:
             return False
         if isinstance(key, ir.Str):
             return self.flow.credential_key(source, key.value)
+        if isinstance(key, ir.FStr):
+            # `f"{COOKIE_NAME}_{i}"` (a chunk of a cookie too long for one): the text known before the first part
+            # that cannot be told names the credential whatever follows it
+            known = self._leading_text(key)
+            return bool(known.strip("_-. ")) and self.flow.credential_key(source, known.rstrip("_-. "))
         if isinstance(key, ir.Name):
             bound = self.env.get(key.id)
             if bound is not None and bound.kind == "const" and isinstance(bound.value, str):
@@ -1370,6 +1375,9 @@ class _Walk:
             for param in self.func.params:
                 if param.name == key.id:
                     return param.default is not None and self._credential_key(source, param.default, depth + 1)
+            local = self.func.assigns.get(key.id)
+            if isinstance(local, ir.FStr):  # `cookie_key = f"{name}_{i}"`
+                return self._credential_key(source, local, depth + 1)
         if isinstance(key, (ir.Name, ir.Attr)):
             text = self.flow.index.string(key, self.ctx)
             if text is not None:
@@ -1377,6 +1385,24 @@ class _Walk:
             name = key.attr if isinstance(key, ir.Attr) else key.id
             return self.flow.credential_setting is not None and self.flow.credential_setting(name)
         return False
+
+    def _leading_text(self, fstr: ir.FStr) -> str:
+        """The text of an f-string up to its first part whose value the walk cannot tell."""
+        text = ""
+        for part in fstr.parts:
+            if isinstance(part, str):
+                text += part
+                continue
+            value = self.eval(part, 0) if isinstance(part, ir.Name) and part.id in self.env else None
+            if value is not None and value.kind == "const" and isinstance(value.value, str):
+                text += value.value
+                continue
+            known = self.flow.index.string(part, self.ctx) if isinstance(part, (ir.Name, ir.Attr)) and \
+                not (isinstance(part, ir.Name) and part.id in self.env) else None
+            if known is None:
+                break
+            text += known
+        return text
 
     def _sub(self, expr: ir.Sub, d: int) -> AV:
         base = expr.value
@@ -2094,6 +2120,11 @@ class _Walk:
             if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
                     self._credential_key(where.attr, expr.left):
                 # `"authorization" in request.headers`: not in a request without credentials, in a forged one
+                return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
+            held = self.eval(where, d) if isinstance(where, ir.Name) else None
+            if held is not None and isinstance(held.value, Carrier) and \
+                    self._credential_key(held.value.source, expr.left):
+                # the same of the request's cookies or headers handed to this function (`key in cookies`)
                 return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
         left = self.eval(expr.left, d)
         if left.kind == "crash":
