@@ -62,6 +62,9 @@ if TYPE_CHECKING:
 
 HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "health-check", "healthcheck",
                              "ready", "readiness", "liveness", "heartbeat", "_health", "health_check"})
+# methods that change state: a probe reads (Kubernetes' and load balancers' probes send GET), so a `PUT
+# /task-instances/{id}/heartbeat` a worker sends to record that it is alive is an endpoint like any other
+CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OAUTH_SEGMENTS = frozenset({"callback", "oauth-callback", "oauth_callback", "oauth2-redirect", "auth-callback",
                             "sso-callback", "oidc-callback"})
 DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.docs.get_swagger_ui_html",
@@ -309,10 +312,11 @@ class Public:
             if login is not None:
                 return login
         segments = _segments(path)
+        reads = not CHANGING_METHODS.intersection(route.methods)
         health = [s for s in segments if s in HEALTH_SEGMENTS]
-        if health:
+        if health and reads:
             return f"liveness/readiness endpoint (/{health[0]})"
-        probe = self._probe_handler(route)
+        probe = self._probe_handler(route) if reads else None
         if probe is not None:
             return f"liveness/readiness endpoint: its handler also serves {probe}"
         if ".well-known" in segments:  # under an issuer's or a mounted app's prefix too (RFC 8414, OIDC discovery)
@@ -344,7 +348,7 @@ class Public:
             self._probes = {}
             for other in self.routes:
                 found = [s for s in _segments(other.full_path) if s in HEALTH_SEGMENTS]
-                if found and other.decl.handler is not None:
+                if found and other.decl.handler is not None and not CHANGING_METHODS.intersection(other.methods):
                     self._probes.setdefault(other.decl.handler, other.full_path)
         return self._probes.get(handler)
 

@@ -41,9 +41,10 @@ when the object is made); its class default is its value only when the call that
 
 Some routes are public by design and never reported: liveness and readiness probes (a path segment
 `health`, `healthz`, `health-check`, `healthcheck`, `livez`, `readyz`, `ready` or `ping`, sub-paths
-included), FastAPI's own documentation, well-known discovery documents, OAuth / OpenID Connect callbacks,
-and credential flows recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler taking a
-password in the body (login, registration, password reset, `OAuth2PasswordRequestForm`, or a `password` key
+included, for methods that read: a `PUT .../heartbeat` a worker sends is judged like any route), FastAPI's
+own documentation, well-known discovery documents, OAuth / OpenID Connect callbacks, and credential flows
+recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler taking a password in the body
+(login, registration, password reset, `OAuth2PasswordRequestForm`, or a `password` key
 it reads from `await request.json()` / `await request.form()` itself), one taking an
 identity and issuing a token (recovery, sign-in links), and one taking a refresh token in the body and
 issuing a token; and routes with nothing to protect: no dependencies, and a handler that does no work,
