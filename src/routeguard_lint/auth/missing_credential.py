@@ -807,13 +807,38 @@ class _Walk:
                 if value == REFUSED:  # as a `raise` of a refusal under a setting (see `_may_end`)
                     self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
             value = UNK
+        if event.kind is _EventKind.EFFECT and value.kind != "crash":
+            self._appended(event.expr, sure)
         if event.kind is _EventKind.BIND:
             if event.name in self.func.item_only and isinstance(event.expr, ir.DictE) and value.kind == "obj":
                 value = self._items(event.expr, value)
+            if event.name in self.func.list_only and isinstance(event.expr, ir.Seq) and event.expr.kind == "list" \
+                    and value.kind == "obj" and not any(isinstance(i, ir.Star) for i in event.expr.items) and \
+                    len(event.expr.items) <= MAX_ITEMS:
+                # a list the function keeps to itself (`Func.list_only`): its items, as `append` adds them
+                value = AV("obj", Items(tuple(self.eval(i) for i in event.expr.items)), value.taint)
             self.env[event.name] = value if sure else join(self.env.get(event.name), value)
             if ".state." in event.name:  # `request.state.user = ...`: what the request carries on
                 self._store(("state", event.name.rsplit(".", 1)[1]), value)
         return False
+
+    def _appended(self, call: ir.Expr | None, sure: bool) -> None:
+        """`parts.append(x)` / `parts.extend(xs)` of a list the function keeps to itself: the items it holds now
+        (under a test that cannot be told, or past MAX_ITEMS, they are no longer known)."""
+        if not (isinstance(call, ir.Call) and isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name)
+                and call.func.attr in ("append", "extend") and len(call.args) == 1 and not call.kwargs):
+            return
+        name = call.func.value.id
+        held = self.env.get(name)
+        if name not in self.func.list_only or held is None or not isinstance(held.value, Items):
+            return
+        added = self.eval(call.args[0])
+        items: tuple[AV, ...] | None = (added,) if call.func.attr == "append" else \
+            added.value.items if isinstance(added.value, Items) else None
+        if not sure or items is None or len(held.value.items) + len(items) > MAX_ITEMS:
+            self.env[name] = AV("obj", None, held.taint or added.taint)
+            return
+        self.env[name] = AV("obj", Items((*held.value.items, *items)), held.taint or added.taint)
 
     def _items(self, expr: ir.DictE, value: AV) -> AV:
         """A dict display bound to a name the function keeps to itself: its items, when every key is a constant."""
@@ -1441,7 +1466,7 @@ class _Walk:
             taint = taint or key.taint
         return AV("unk", _unread(value), taint)
 
-    def _call(self, call: ir.Call, d: int) -> AV:
+    def _call(self, call: ir.Call, d: int) -> AV:  # noqa: C901
         f = call.func
         if isinstance(f, ir.Name) and f.id == "__item__" and len(call.args) == 2:
             return self._item(call, d)
@@ -1464,6 +1489,14 @@ class _Walk:
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH  # a method of None
+            if f.attr == "join" and base.kind == "const" and isinstance(base.value, str) and len(call.args) == 1 \
+                    and not call.kwargs:
+                parts = self.eval(call.args[0], d)
+                if isinstance(parts.value, Items) and all(i.kind == "const" and isinstance(i.value, str)
+                                                          for i in parts.value.items):
+                    # `"".join(parts)` of a list whose items are known strings
+                    return AV("const", base.value.join(str(i.value) for i in parts.value.items),
+                              base.taint or parts.taint or any(i.taint for i in parts.value.items))
             if f.attr == "get" and isinstance(base.value, Carrier) and call.args and \
                     self._credential_key(base.value.source, call.args[0]):
                 # `headers.get("authorization")` of the request's headers handed to this function
