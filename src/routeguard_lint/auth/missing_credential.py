@@ -865,13 +865,38 @@ class _Walk:
                 if self.terminated(event.conditions, event.line):
                     return True  # the exception ends the block it is raised in (`if client_id:` ...)
             value = UNK
+        if event.kind is _EventKind.EFFECT and value.kind != "crash":
+            self._appended(event.expr, sure)
         if event.kind is _EventKind.BIND:
             if event.name in self.func.item_only and isinstance(event.expr, ir.DictE) and value.kind == "obj":
                 value = self._items(event.expr, value)
+            if event.name in self.func.list_only and isinstance(event.expr, ir.Seq) and event.expr.kind == "list" \
+                    and value.kind == "obj" and not any(isinstance(i, ir.Star) for i in event.expr.items) and \
+                    len(event.expr.items) <= MAX_ITEMS:
+                # a list the function keeps to itself (`Func.list_only`): its items, as `append` adds them
+                value = AV("obj", Items(tuple(self.eval(i) for i in event.expr.items)), value.taint)
             self.env[event.name] = value if sure else join(self.env.get(event.name), value)
             if ".state." in event.name:  # `request.state.user = ...`: what the request carries on
                 self._store(("state", event.name.rsplit(".", 1)[1]), value)
         return False
+
+    def _appended(self, call: ir.Expr | None, sure: bool) -> None:
+        """`parts.append(x)` / `parts.extend(xs)` of a list the function keeps to itself: the items it holds now
+        (under a test that cannot be told, or past MAX_ITEMS, they are no longer known)."""
+        if not (isinstance(call, ir.Call) and isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name)
+                and call.func.attr in ("append", "extend") and len(call.args) == 1 and not call.kwargs):
+            return
+        name = call.func.value.id
+        held = self.env.get(name)
+        if name not in self.func.list_only or held is None or not isinstance(held.value, Items):
+            return
+        added = self.eval(call.args[0])
+        items: tuple[AV, ...] | None = (added,) if call.func.attr == "append" else \
+            added.value.items if isinstance(added.value, Items) else None
+        if not sure or items is None or len(held.value.items) + len(items) > MAX_ITEMS:
+            self.env[name] = AV("obj", None, held.taint or added.taint)
+            return
+        self.env[name] = AV("obj", Items((*held.value.items, *items)), held.taint or added.taint)
 
     def _items(self, expr: ir.DictE, value: AV) -> AV:
         """A dict display bound to a name the function keeps to itself: its items, when every key is a constant."""
@@ -1458,6 +1483,11 @@ class _Walk:
             return False
         if isinstance(key, ir.Str):
             return self.flow.credential_key(source, key.value)
+        if isinstance(key, ir.FStr):
+            # `f"{COOKIE_NAME}_{i}"` (a chunk of a cookie too long for one): the text known before the first part
+            # that cannot be told names the credential whatever follows it
+            known = self._leading_text(key)
+            return bool(known.strip("_-. ")) and self.flow.credential_key(source, known.rstrip("_-. "))
         if isinstance(key, ir.Name):
             bound = self.env.get(key.id)
             if bound is not None and bound.kind == "const" and isinstance(bound.value, str):
@@ -1465,6 +1495,9 @@ class _Walk:
             for param in self.func.params:
                 if param.name == key.id:
                     return param.default is not None and self._credential_key(source, param.default, depth + 1)
+            local = self.func.assigns.get(key.id)
+            if isinstance(local, ir.FStr):  # `cookie_key = f"{name}_{i}"`
+                return self._credential_key(source, local, depth + 1)
         if isinstance(key, (ir.Name, ir.Attr)):
             text = self.flow.index.string(key, self.ctx)
             if text is not None:
@@ -1472,6 +1505,24 @@ class _Walk:
             name = key.attr if isinstance(key, ir.Attr) else key.id
             return self.flow.credential_setting is not None and self.flow.credential_setting(name)
         return False
+
+    def _leading_text(self, fstr: ir.FStr) -> str:
+        """The text of an f-string up to its first part whose value the walk cannot tell."""
+        text = ""
+        for part in fstr.parts:
+            if isinstance(part, str):
+                text += part
+                continue
+            value = self.eval(part, 0) if isinstance(part, ir.Name) and part.id in self.env else None
+            if value is not None and value.kind == "const" and isinstance(value.value, str):
+                text += value.value
+                continue
+            known = self.flow.index.string(part, self.ctx) if isinstance(part, (ir.Name, ir.Attr)) and \
+                not (isinstance(part, ir.Name) and part.id in self.env) else None
+            if known is None:
+                break
+            text += known
+        return text
 
     def _sub(self, expr: ir.Sub, d: int) -> AV:
         base = expr.value
@@ -1513,7 +1564,7 @@ class _Walk:
             taint = taint or key.taint
         return AV("unk", _unread(value), taint)
 
-    def _call(self, call: ir.Call, d: int) -> AV:
+    def _call(self, call: ir.Call, d: int) -> AV:  # noqa: C901
         f = call.func
         if isinstance(f, ir.Name) and f.id == "__item__" and len(call.args) == 2:
             return self._item(call, d)
@@ -1528,6 +1579,14 @@ class _Walk:
             base = self.eval(f.value, d)
             if base.kind in ("crash", "none"):
                 return CRASH  # a method of None
+            if f.attr == "join" and base.kind == "const" and isinstance(base.value, str) and len(call.args) == 1 \
+                    and not call.kwargs:
+                parts = self.eval(call.args[0], d)
+                if isinstance(parts.value, Items) and all(i.kind == "const" and isinstance(i.value, str)
+                                                          for i in parts.value.items):
+                    # `"".join(parts)` of a list whose items are known strings
+                    return AV("const", base.value.join(str(i.value) for i in parts.value.items),
+                              base.taint or parts.taint or any(i.taint for i in parts.value.items))
             if f.attr == "get" and isinstance(base.value, Carrier) and call.args and \
                     self._credential_key(base.value.source, call.args[0]):
                 # `headers.get("authorization")` of the request's headers handed to this function
@@ -2226,6 +2285,11 @@ class _Walk:
             if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
                     self._credential_key(where.attr, expr.left):
                 # `"authorization" in request.headers`: not in a request without credentials, in a forged one
+                return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
+            held = self.eval(where, d) if isinstance(where, ir.Name) else None
+            if held is not None and isinstance(held.value, Carrier) and \
+                    self._credential_key(held.value.source, expr.left):
+                # the same of the request's cookies or headers handed to this function (`key in cookies`)
                 return AV("const", (expr.ops[0] == "in") == self.flow.present, True)
         left = self.eval(expr.left, d)
         if left.kind == "crash":

@@ -67,6 +67,10 @@ HEALTH_SEGMENTS = frozenset({"health", "healthz", "livez", "readyz", "ping", "he
 # the last segment of a liveness or start-up probe's path (`/probe/live`, `/startup`) that names other things
 # too (`/matches/live`, `/companies/startup`): a probe when a health probe sits beside it, under the same path
 SIBLING_PROBE_SEGMENTS = frozenset({"live", "startup"})
+# methods that change state: a probe reads (Kubernetes' and load balancers' probes send GET), so a `PUT
+# /task-instances/{id}/heartbeat` a worker sends to record that it is alive, or a POST to
+# `/connections/{id}/health`, is an endpoint like any other
+CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OAUTH_SEGMENTS = frozenset({"callback", "oauth-callback", "oauth_callback", "oauth2-redirect", "auth-callback",
                             "sso-callback", "oidc-callback"})
 DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.docs.get_swagger_ui_html",
@@ -322,8 +326,7 @@ class Public:
             if login is not None:
                 return login
         segments = _segments(path)
-        # a probe is read (GET, or HEAD); a POST to `/connections/{id}/health` is an action on a resource
-        reads = set(route.methods) <= {"GET", "HEAD"}
+        reads = not CHANGING_METHODS.intersection(route.methods)
         health = [s for s in segments if s in HEALTH_SEGMENTS] if reads else []
         if health:
             return f"liveness/readiness endpoint (/{health[0]})"
@@ -368,7 +371,7 @@ class Public:
             for other in self.routes:
                 segments = _segments(other.full_path)
                 found = [s for s in segments if s in HEALTH_SEGMENTS]
-                if found and other.decl.handler is not None:
+                if found and other.decl.handler is not None and not CHANGING_METHODS.intersection(other.methods):
                     self._probes.setdefault(other.decl.handler, other.full_path)
                 if segments and segments[-1] in HEALTH_SEGMENTS:
                     self._probe_parents.setdefault(_parent(other.full_path), other.full_path)

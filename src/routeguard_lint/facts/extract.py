@@ -186,6 +186,10 @@ class Func:
     # the name, `name[key]` (read or stored), `name.get(...)`, `key in name` or `return name`: no other code can
     # see or change the dict while the function runs, so its items are what the body stores
     item_only: list[str] = field(default_factory=list)
+    # locals last bound to a list display whose every use in the body is a binding of the name, `name.append(x)`,
+    # `name.extend(x)` or `sep.join(name)`: no other code can see or change the list, so its items are what the body
+    # appends
+    list_only: list[str] = field(default_factory=list)
     # lines of `request.session[key] = value`: the function stores a value in the signed session cookie
     session_writes: list[int] = field(default_factory=list)
     # the other changes a function makes outside its own names, which no other fact keeps: an item written or

@@ -301,6 +301,14 @@ def _unary(node: cst.UnaryOperation, line: int, d: int) -> ir.Expr:
     return ir.Unknown("<unary>")
 
 
+def _ends_in_jump(body: cst.BaseSuite) -> bool:
+    """A block whose last statement is `break` or `continue`."""
+    last: cst.CSTNode | None = body.body[-1] if body.body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1] if last.body else None
+    return isinstance(last, (cst.Break, cst.Continue))
+
+
 def _main_test(test: ir.Expr) -> bool:
     """`__name__ == "__main__"` (either way round): the module runs as a script."""
     if not isinstance(test, ir.Compare) or test.ops != ("==",) or len(test.comparators) != 1:
@@ -729,6 +737,11 @@ class _Collector(_Walker):
         # the `for` / `while` loops around the current node: [the line of a `for` the walk may unroll (Func.loops)
         # or None, the function it is in]
         self._loop_lines: list[list[int | Func | None]] = []
+        # per indented block being visited: how many `not test` conditions an `if test: break` (or `continue`) in
+        # a loop body added for the statements after it in that block (see leave_If)
+        self._narrowed: list[int] = []
+        self._elifs: set[int] = set()  # the `If` nodes that are an `elif` (the `orelse` of another `If`)
+        self._if_tests: dict[int, ir.Expr] = {}  # id of an `If` being visited -> its test
         self._first_tests: dict[str, tuple[ir.Expr, ...]] = {}  # module-level name -> tests of its first binding
         self._first_blocks: dict[str, int] = {}  # module-level name -> the block of its first binding
         # the blocks around the current node, innermost last (numbers into `facts.block_ends`; 1 is the module body)
@@ -737,6 +750,7 @@ class _Collector(_Walker):
         # how often in a form that leaves a dict to the scope (see Func.item_only), and how many of those are
         # stores or returns (a change or an escape, seen from an enclosing scope)
         self._uses: list[dict[str, int]] = [{}]
+        self._listed: list[dict[str, int]] = [{}]  # per scope: uses that leave a list to it (see Func.list_only)
         self._safe: list[dict[str, int]] = [{}]
         self._own: list[dict[str, int]] = [{}]
         facts.block_ends[:] = [0, 0]
@@ -919,6 +933,7 @@ class _Collector(_Walker):
         self._uses.append({})
         self._safe.append({})
         self._own.append({})
+        self._listed.append({})
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         func = self.stack.pop()
@@ -928,6 +943,9 @@ class _Collector(_Walker):
         uses, safe, own = self._uses.pop(), self._safe.pop(), self._own.pop()
         func.item_only = sorted(n for n, v in func.assigns.items()
                                 if isinstance(v, ir.DictE) and safe.get(n, 0) >= uses.get(n, 0))
+        listed = self._listed.pop()
+        func.list_only = sorted(n for n, v in func.assigns.items() if isinstance(v, ir.Seq) and v.kind == "list"
+                                and safe.get(n, 0) + listed.get(n, 0) >= uses.get(n, 0))
         outer_uses, outer_safe = self._uses[-1], self._safe[-1]
         for name, count in uses.items():  # the enclosing scopes see this body's uses; its stores change their dicts
             outer_uses[name] = outer_uses.get(name, 0) + count
@@ -1016,8 +1034,11 @@ class _Collector(_Walker):
     # block and the blocks nested in it.
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._enter_block()
+        self._narrowed.append(0)
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        for _ in range(self._narrowed.pop()):
+            self.conditions.pop()
         self._leave_block()
 
     def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
@@ -1046,6 +1067,11 @@ class _Collector(_Walker):
         uses = self._uses[-1]
         uses[node.value] = uses.get(node.value, 0) + 1
 
+    def _list_use(self, name: str) -> None:
+        """A use of `name` that leaves the list it holds to this scope (Func.list_only)."""
+        listed = self._listed[-1]
+        listed[name] = listed.get(name, 0) + 1
+
     def _item_use(self, name: str, count: int = 1, own: bool = False) -> None:
         """A use of `name` that leaves the dict it holds to this scope (`count` -1: one that does not)."""
         safe = self._safe[-1]
@@ -1060,6 +1086,7 @@ class _Collector(_Walker):
 
     def visit_If_body(self, node: cst.If) -> None:
         test = to_ir(node.test, self.line)
+        self._if_tests[id(node)] = test
         if not self.stack and _main_test(test):
             self.f.main_guard = True
         self.conditions.append(test)
@@ -1068,7 +1095,22 @@ class _Collector(_Walker):
         self.conditions.pop()
 
     def visit_If_orelse(self, node: cst.If) -> None:
+        if isinstance(node.orelse, cst.If):
+            self._elifs.add(id(node.orelse))
         self.conditions.append(ir.Not(to_ir(node.test, self.line)))
+
+    def leave_If(self, original_node: cst.If) -> None:
+        """`if test: break` (or `continue`) in a loop body, with no `else`: the statements after it in the same
+        block run only when `not test` (each carries it, until the block ends)."""
+        test = self._if_tests.pop(id(original_node), None)
+        if id(original_node) in self._elifs:
+            self._elifs.discard(id(original_node))
+            return
+        if test is None or original_node.orelse is not None or not self._narrowed or not self._loop_lines or \
+                self._loop_lines[-1][1] is not self._func() or not _ends_in_jump(original_node.body):
+            return
+        self.conditions.append(ir.Not(test))
+        self._narrowed[-1] += 1
 
     def leave_If_orelse(self, node: cst.If) -> None:
         self.conditions.pop()
@@ -1437,6 +1479,11 @@ class _Collector(_Walker):
         f = node.func
         if isinstance(f, cst.Attribute) and f.attr.value == "get" and isinstance(f.value, cst.Name):
             self._item_use(f.value.value)  # `d.get(key)`
+        if isinstance(f, cst.Attribute) and f.attr.value in ("append", "extend") and isinstance(f.value, cst.Name):
+            self._list_use(f.value.value)  # `parts.append(x)`
+        elif isinstance(f, cst.Attribute) and f.attr.value == "join" and len(node.args) == 1 and \
+                isinstance(node.args[0].value, cst.Name) and not node.args[0].star:
+            self._list_use(node.args[0].value.value)  # `"".join(parts)`
         line = self.line
         call = to_ir(node, line)
         if not isinstance(call, ir.Call):

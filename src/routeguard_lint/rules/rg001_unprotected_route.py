@@ -40,29 +40,24 @@ naming the test. A field of a pydantic `BaseSettings` object is such a setting (
 when the object is made); its class default is its value only when the call that made the object passes it.
 
 Some routes are public by design and never reported: liveness and readiness probes (a path segment `health`,
-`healthz`, `health-check`, `healthcheck`, `livez`, `readyz`, `ready`, `alive`, `healthy`, `startupz` or
-`ping`, sub-paths included, and a path ending in `live` or `startup` beside such a probe: `/probe/live` next
-to `/probe/health`), FastAPI's own documentation, well-known discovery documents, OAuth / OpenID Connect
-callbacks, and credential flows recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler
-taking a password in the body (login, registration, password reset, `OAuth2PasswordRequestForm`, or a
-`password` key it reads from `await request.json()` / `await request.form()` itself), one taking an identity
-and issuing a token (recovery, sign-in links), and one taking a refresh token in the body and issuing a
-token; and routes with nothing to protect: no dependencies, and a handler that does no work, writes nothing,
-sets no cookie but to clear the caller's, and answers a value written in the code or a truth value of its
-configuration (an "is authentication on" probe) or clears the caller's cookie (a logout that does only
-that), or that takes nothing from the request and answers one constant (`GET /` answering `{"status":
-"ok"}`; not a value read from the settings, computed, or chosen by a test). A webhook that verifies a
-signature over the body is protected by it. A route whose only possible authentication is code outside the
-project is `unverified` (listed by `routeguard routes`), not reported.
-""",
-    why="""
-FastAPI has no global default: a route is public unless every request to it passes through a dependency
-that checks a credential. Forgetting `Depends(get_current_user)` on one handler, or including a router
-without the `dependencies=` its siblings get, exposes that endpoint to anyone on the network (broken
-access control, OWASP API1/API5).
-""",
-    example="""
-from fastapi import APIRouter, FastAPI
+`healthz`, `health-check`, `healthcheck`, `livez`, `readyz`, `ready`, `alive`, `healthy`, `startupz` or `ping`,
+sub-paths included, and a path ending in `live` or `startup` beside such a probe: `/probe/live` next to
+`/probe/health`; for methods that read: a `PUT .../heartbeat` a worker sends is judged like any route),
+FastAPI's own documentation, well-known discovery documents, OAuth / OpenID Connect callbacks, and credential
+flows recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler taking a password in the body
+(login, registration, password reset, `OAuth2PasswordRequestForm`, or a `password` key it reads from `await
+request.json()` / `await request.form()` itself), one taking an identity and issuing a token (recovery, sign-in
+links), and one taking a refresh token in the body and issuing a token; and routes with nothing to protect: no
+dependencies, and a handler that does no work, writes nothing, sets no cookie but to clear the caller's, and
+answers a value written in the code or a truth value of its configuration (an "is authentication on" probe) or
+clears the caller's cookie (a logout that does only that), or that takes nothing from the request and answers
+one constant (`GET /` answering `{"status": "ok"}`; not a value read from the settings, computed, or chosen by a
+test). A webhook that verifies a signature over the body is protected by it. A route whose only possible
+authentication is code outside the project is `unverified` (listed by `routeguard routes`), not reported. """,
+why=""" FastAPI has no global default: a route is public unless every request to it passes through a dependency
+that checks a credential. Forgetting `Depends(get_current_user)` on one handler, or including a router without
+the `dependencies=` its siblings get, exposes that endpoint to anyone on the network (broken access control,
+OWASP API1/API5). """, example=""" from fastapi import APIRouter, FastAPI
 
 app = FastAPI()
 router = APIRouter(prefix="/invoices")
