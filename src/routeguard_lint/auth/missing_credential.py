@@ -476,6 +476,16 @@ class Flow:
             out = join(out, value)
         return out
 
+    def absent_after_middleware(self, key: tuple[str, object], walked: FuncV) -> bool:
+        """Whether `key` (see `Outcome.stored`) is not there when the request walked reaches `walked`: every other
+        function of the project that stores it is a middleware's request handler, and none of them stores it for
+        this request (`if token is not None: request.state.user = ...` stores nothing for a request without
+        credentials)."""
+        writers = self.value_writers(key) - {(walked.module, walked.qualname)}
+        return bool(writers) and all(self.hands_request_on(module, qualname) and
+                                     key not in self._middleware_run(FuncV(module, qualname)).stored
+                                     for module, qualname in sorted(writers))
+
     def reads_middleware_value(self, fv: FuncV) -> bool:
         """The function reads what only middleware stores for the request (`request.state.user`, `var.get()` of
         a context variable, see `stored_by_middleware`): worth walking for what a request without credentials
@@ -2066,11 +2076,15 @@ class _Walk:
                 # `getattr` reads what it stored, as `request.state.user` does
                 found = self._from_middleware(("state", attr), f"{ir.show(holder, 40)}.{attr}") \
                     if which == "builtins.getattr" else None
-                return found
-            # another dependency or helper sets it: present only when that code ran first and let the request on
-            self.out.state_tests[attr] = frozenset(writers)
-            if not self.flow.state_absent:
-                return None
+                if found is not None or not self.flow.absent_after_middleware(("state", attr), self.fv):
+                    return found
+                # no middleware stored it for this request (`if token is not None: request.state.user = ...`):
+                # it is not there, as when nothing stored it
+            else:
+                # another dependency or helper sets it: present only when that code ran first and let the request on
+                self.out.state_tests[attr] = frozenset(writers)
+                if not self.flow.state_absent:
+                    return None
         if which == "builtins.hasattr":
             return AV("const", False)
         default = call.args[2] if len(call.args) > 2 else None
