@@ -32,6 +32,23 @@ class Caller(NamedTuple):
     ctx: Ctx
 
 
+class _Site:
+    """A call in a module's table (`Contexts._calls_by_callee_name`): its `Caller`, the context pinned to the
+    bindings that reach its line (`Index.at`) only when its name is first asked (most names never are)."""
+
+    __slots__ = ("call", "caller", "ctx")
+
+    def __init__(self, call: ir.Call, ctx: Ctx, caller: Caller | None = None) -> None:
+        self.call = call
+        self.ctx = ctx
+        self.caller = caller
+
+    def get(self, index: Index) -> Caller:
+        if self.caller is None:
+            self.caller = Caller(self.call, index.at(self.ctx, self.call.line, self.call))
+        return self.caller
+
+
 def _calls_in(expr: ir.Expr | None, depth: int = 0) -> Iterator[ir.Call]:
     """Every call in an expression, outermost first (bounded depth)."""
     if depth > MAX_NESTED_CALLS or expr is None:
@@ -57,7 +74,7 @@ class Contexts:
         self._memo: dict[Ctx, list[Ctx]] = {}
         # every call of the parsed modules by the last name of what it calls, one table per module (in
         # `index.modules` order when merged), so that parsing more modules adds theirs instead of rebuilding all
-        self._call_tables: dict[int, dict[str, list[Caller]]] = {}
+        self._call_tables: dict[int, dict[str, list[_Site]]] = {}
         self._calls_by_name: dict[str, list[Caller]] = {}  # merged, per name asked
         self._tabled = False
         self._tabled_libs = 0  # how many of the library modules read (`index.lib_modules`) the tables hold
@@ -213,8 +230,8 @@ class Contexts:
             self._table_parsed_modules()  # newly parsed (or read) modules may hold such calls
         found = self._calls_by_name.get(name)
         if found is None:
-            found = [caller for facts in self._tabled_modules()
-                     for caller in self._call_tables.get(id(facts), {}).get(name, ())]
+            found = [site.get(self.index) for facts in self._tabled_modules()
+                     for site in self._call_tables.get(id(facts), {}).get(name, ())]
             self._calls_by_name[name] = found
         return found
 
@@ -257,16 +274,16 @@ class Contexts:
             for name in table:
                 self._calls_by_name.pop(name, None)  # merged again when asked
 
-    def _calls_by_callee_name(self, facts: ModuleFacts) -> dict[str, list[Caller]]:
+    def _calls_by_callee_name(self, facts: ModuleFacts) -> dict[str, list[_Site]]:
         """Every call in the module by the last name of what it calls (`f(...)`, `x.f(...)`)."""
-        table: dict[str, list[Caller]] = {}
+        table: dict[str, list[_Site]] = {}
         for owner in facts.functions.values():
             octx = Ctx(facts.module, owner.qualname)
             for call in owner.calls:
                 name = call.func.id if isinstance(call.func, ir.Name) else \
                     call.func.attr if isinstance(call.func, ir.Attr) else None
                 if name:  # (read where it is written: a local bound under an `if` holds its binding there)
-                    table.setdefault(name, []).append(Caller(call, self.index.at(octx, call.line, call)))
+                    table.setdefault(name, []).append(_Site(call, octx))
                 self._implied(call, owner.assigns, octx, table)
         # module level: the recorded call sites and the right-hand sides of assignments, with the
         # calls nested in them (`app = create_app(load())`, `app.include_router(make_router("/a"))`)
@@ -281,12 +298,12 @@ class Contexts:
                 name = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
                 if name and call not in seen_calls:
                     seen_calls.add(call)
-                    table.setdefault(name, []).append(Caller(call, self.index.at(Ctx(facts.module), call.line, call)))
+                    table.setdefault(name, []).append(_Site(call, Ctx(facts.module)))
                     self._implied(call, facts.assigns, Ctx(facts.module), table)
         return table
 
     def _implied(self, call: ir.Call, assigns: Mapping[str, ir.Expr], ctx: Ctx,
-                 table: dict[str, list[Caller]]) -> None:
+                 table: dict[str, list[_Site]]) -> None:
         """Record the calls the framework makes to the callbacks an application is given (`FastAPI(lifespan=f)`
         calls `f(app)`) as call sites of those callbacks."""
         if not call.kwargs:
@@ -295,7 +312,7 @@ class Contexts:
             cls = self.index.resolve(call.func, ctx)
             if (isinstance(cls, ExternalV) and cls.qualname in APP_CLASSES) or \
                     (isinstance(cls, ClassV) and APP_CLASSES & set(self.index.external_bases(cls))):
-                table.setdefault(name, []).append(Caller(implied, ctx))
+                table.setdefault(name, []).append(_Site(implied, ctx, Caller(implied, ctx)))
 
     def _load_pending(self, name: str) -> bool:
         """Parse the modules not parsed yet (demand-driven mode, `ModuleFacts.pending`) whose text mentions
