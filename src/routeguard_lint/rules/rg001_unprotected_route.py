@@ -53,11 +53,16 @@ answers a value written in the code or a truth value of its configuration (an "i
 clears the caller's cookie (a logout that does only that), or that takes nothing from the request and answers
 one constant (`GET /` answering `{"status": "ok"}`; not a value read from the settings, computed, or chosen by a
 test). A webhook that verifies a signature over the body is protected by it. A route whose only possible
-authentication is code outside the project is `unverified` (listed by `routeguard routes`), not reported. """,
-why=""" FastAPI has no global default: a route is public unless every request to it passes through a dependency
-that checks a credential. Forgetting `Depends(get_current_user)` on one handler, or including a router without
-the `dependencies=` its siblings get, exposes that endpoint to anyone on the network (broken access control,
-OWASP API1/API5). """, example=""" from fastapi import APIRouter, FastAPI
+authentication is code outside the project is `unverified` (listed by `routeguard routes`), not reported.
+""",
+    why="""
+FastAPI has no global default: a route is public unless every request to it passes through a dependency
+that checks a credential. Forgetting `Depends(get_current_user)` on one handler, or including a router
+without the `dependencies=` its siblings get, exposes that endpoint to anyone on the network (broken
+access control, OWASP API1/API5).
+""",
+    example="""
+from fastapi import APIRouter, FastAPI
 
 app = FastAPI()
 router = APIRouter(prefix="/invoices")
