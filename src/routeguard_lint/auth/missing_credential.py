@@ -744,6 +744,9 @@ class _Walk:
         self.unread: list[Unread] = []
         self.opened: list[tuple[str, str]] = []  # see Exit.opened
         self.tested: list[tuple[str, str]] = []  # see Exit.tests
+        # a name bound under tests the walk cannot decide: the values it may hold, with the joined value they made
+        # (still the name's value while `env` holds that very object; see `_narrow`)
+        self.alternatives: dict[str, tuple[tuple[AV, ...], AV]] = {}
 
     def run(self) -> Outcome:
         events = self._events()
@@ -885,10 +888,52 @@ class _Walk:
                     len(event.expr.items) <= MAX_ITEMS:
                 # a list the function keeps to itself (`Func.list_only`): its items, as `append` adds them
                 value = AV("obj", Items(tuple(self.eval(i) for i in event.expr.items)), value.taint)
-            self.env[event.name] = value if sure else join(self.env.get(event.name), value)
+            self._bound(event.name, value, sure)
             if ".state." in event.name:  # `request.state.user = ...`: what the request carries on
                 self._store(("state", event.name.rsplit(".", 1)[1]), value)
         return False
+
+    def _bound(self, name: str, value: AV, sure: bool) -> None:
+        """`name = value`: under a test the walk cannot decide, the name holds its value before or this one (joined);
+        the values it may hold are kept for `_narrow`."""
+        before = self.env.get(name)
+        if sure or before is None:
+            self.env[name] = value
+            self.alternatives.pop(name, None)
+            return
+        kept = self.alternatives.get(name)
+        values = kept[0] if kept is not None and kept[1] is before else (before,)
+        joined = self.env[name] = join(before, value)
+        if len(values) < MAX_ITEMS:
+            self.alternatives[name] = ((*values, value), joined)
+        else:
+            self.alternatives.pop(name, None)
+
+    def _narrow(self, conds: tuple[ir.Expr, ...]) -> None:
+        """A raise or return that may end the walk under `conds`, the last of which holds whenever a name is None
+        (`if token is None: raise ...`, `if not token or ...: return None`) and the others certainly hold: what
+        follows is reached only where the name is not None (not false, for `not token`). A name that holds one of
+        several values (bound under tests the walk cannot decide: `if token is None and <fallback present>: token =
+        <fallback>`) keeps only the values that get past the test: the missing credential's None (with the taint of
+        the missing credential) is no longer among them. Not inside a `try` (an `except` may catch the exception),
+        a loop or a `match` case."""
+        if not conds or not self.alternatives or any(is_marker(c) for c in conds):
+            return
+        if len(conds) > 1 and self.conds(conds[:-1]) is not True:
+            return
+        for name, falsy in _none_tested(conds[-1]).items():
+            kept = self.alternatives.get(name)
+            if kept is None or self.env.get(name) is not kept[1]:
+                continue
+            left = tuple(v for v in kept[0] if not (v.kind == "none" or (falsy and v.truth() is False)))
+            if not left or len(left) == len(kept[0]):
+                continue
+            joined: AV | None = None
+            for v in left:
+                joined = join(joined, v)
+            assert joined is not None
+            self.env[name] = joined
+            self.alternatives[name] = (left, joined)
 
     def _appended(self, call: ir.Expr | None, sure: bool) -> None:
         """`parts.append(x)` / `parts.extend(xs)` of a list the function keeps to itself: the items it holds now
@@ -1071,6 +1116,7 @@ class _Walk:
         self.tested.extend(t for t in self._request_tests(event.conditions, event.line) if t not in self.tested)
         self.maybe_ended = True
         self._maybe_cut(event.conditions)
+        self._narrow(event.conditions)
         return False
 
     def _request_tests(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, str]]:
@@ -2363,6 +2409,23 @@ _REFUSAL_TEXT = re.compile(r"\b(not[ _-]?authenticated|unauthori[sz]ed|unauthent
                            r"(invalid|missing|no)[ _-](authentication[ _-])?(credentials?|token|api[ _-]?key)|"
                            r"could not validate credentials|authentication[ _-](required|failed)|"
                            r"(login|sign[ _-]?in)[ _-]required)\b", re.IGNORECASE)
+
+
+def _none_tested(test: ir.Expr, depth: int = 0) -> dict[str, bool]:
+    """The names `test` certainly holds for when they are None: `name is None`, `name == None` (False: only
+    None), `not name` (True: any false value), or such a test among the parts of an `or`."""
+    out: dict[str, bool] = {}
+    if isinstance(test, ir.Not) and isinstance(test.value, ir.Name):
+        out[test.value.id] = True
+    elif isinstance(test, ir.Compare) and len(test.ops) == 1 and test.ops[0] in ("is", "==") and \
+            isinstance(test.left, ir.Name) and isinstance(test.comparators[0], ir.Const) and \
+            test.comparators[0].value is None:
+        out[test.left.id] = False
+    elif isinstance(test, ir.BoolOp) and test.op == "or" and depth < 4:
+        for part in test.values:
+            for name, falsy in _none_tested(part, depth + 1).items():
+                out[name] = out.get(name, False) or falsy
+    return out
 
 
 def _of_request(value: AV | None) -> bool:
