@@ -1749,7 +1749,7 @@ class _Walk:
         """A call of what `call.func` resolves to, with its arguments' values. On the walk of a forged credential,
         an unknown result is marked when code the analysis cannot read made it (see `Unread`): handed the
         credential (or the request) itself, or computing on what such code returned (`rows.first()`)."""
-        value = self._call_value(call, base, args, kwargs)
+        value = self._scope_get(call) or self._call_value(call, base, args, kwargs)
         if not self.flow.present or value.kind != "unk" or value.value is not None:
             return value
         values = [*args, *kwargs.values()]
@@ -1810,12 +1810,6 @@ class _Walk:
         return None
 
     def _call_value(self, call: ir.Call, base: AV, args: list[AV], kwargs: dict[str, AV]) -> AV:
-        if isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 and \
-                not call.kwargs:
-            default = call.args[1] if len(call.args) > 1 else None
-            memo = self._scope_memo(call.func.value, call.args[0], "get", default)
-            if memo is not None:  # `request.scope.get(KEY)`
-                return memo
         values = args + list(kwargs.values())
         taint = any(v.taint for v in values)
         var = self._context_var(call.func.value) if isinstance(call.func, ir.Attr) and \
@@ -2159,6 +2153,13 @@ class _Walk:
         if how == "item":
             return CRASH  # KeyError
         return self.eval(default) if default is not None else NONE
+
+    def _scope_get(self, call: ir.Call) -> AV | None:
+        """`request.scope.get(KEY)` / `request.scope.get(KEY, default)` of a scope memo (see `_scope_memo`)."""
+        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 and
+                not call.kwargs):
+            return None
+        return self._scope_memo(call.func.value, call.args[0], "get", call.args[1] if len(call.args) > 1 else None)
 
     def _instance_method(self, f: ir.Expr, base: AV) -> tuple[AV, FuncV] | None:
         """`check(...)` / `check.method(...)` / `self.method(...)` on an object the walk built: the object and the
