@@ -184,6 +184,16 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # ... but a middleware sets `request.state.account` for every request
         ("GET", "/account"): ("unprotected", ""),
     },
+    "scope_memo": {
+        # `if cached := request.scope.get(KEY): return cached`, `KEY` stored only by that function on success
+        ("GET", "/me"): ("protected", "app.security.require -> app.security.TokenBearer.__call__"),
+        # `if "tenant" in request.scope: return request.scope["tenant"]`, the same
+        ("GET", "/tenant"): ("protected", "app.security.tenant"),
+        # ... but a pure ASGI middleware stores `scope["account"]` for every request
+        ("GET", "/account"): ("unprotected", ""),
+        # "route" is FastAPI's own scope item: there on every routed request
+        ("GET", "/routed"): ("unprotected", ""),
+    },
     "state_memo_shared": {
         # the memo is also set by another dependency (after a gateway check): open only if that code let it on
         ("GET", "/reports"): ("unverified", "request.state.user for app.auth.current_user (it is set by "

@@ -69,6 +69,13 @@ ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 REQUEST_TYPES = frozenset({"Request", "HTTPConnection", "WebSocket"})
 # Parameter types FastAPI fills itself: never read from the query string.
 NON_QUERY_TYPES = REQUEST_TYPES | {"Response", "BackgroundTasks", "SecurityScopes", "UploadFile"}
+# The ASGI scope's items the server, Starlette and FastAPI set themselves (and the middleware Starlette ships:
+# `user`/`auth`, `session`): not memos of the app's own code, whatever the project writes of them.
+FRAMEWORK_SCOPE_KEYS = frozenset({
+    "type", "asgi", "http_version", "spec_version", "method", "scheme", "path", "raw_path", "root_path",
+    "query_string", "headers", "client", "server", "extensions", "subprotocols", "state", "app", "router",
+    "route", "endpoint", "path_params", "user", "auth", "session", "fastapi_astack",
+})
 # fastapi's parameter functions (`x: str = Header()`), besides Depends and Security.
 PARAM_FUNCS = frozenset({"Header", "Cookie", "Query", "Path", "Body", "Form", "File"})
 # The URLs FastAPI serves itself, by the `FastAPI(...)` argument that sets them, with their defaults.

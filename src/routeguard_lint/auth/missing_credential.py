@@ -37,7 +37,7 @@ from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleF
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
-from routeguard_lint.vocabulary import SCHEME_NAMES, is_fastapi_name
+from routeguard_lint.vocabulary import FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
@@ -349,6 +349,10 @@ class Flow:
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] = {}  # `state_writers`, by attribute
         self._state_scan = ModuleScan(index, self._add_writers)
+        # `scope_writers`: by item key, and the functions that write an item whose key is not known
+        self._scope_keyed: dict[str, set[tuple[str, str]]] = {}
+        self._scope_any: set[tuple[str, str]] = set()
+        self._scope_scan = ModuleScan(index, self._add_scope_writers)
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
@@ -395,6 +399,42 @@ class Flow:
                 if ".state." in bind.name and not self._made_request(facts, func, bind.name.split(".", 1)[0]):
                     writer = self._handler_calling(facts, func) or func.qualname
                     self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, writer))
+
+    def scope_writers(self, key: str) -> set[tuple[str, str]]:
+        """The functions of the project that write item `key` of an ASGI scope (`request.scope[key] = v`,
+        `scope[key] = v` in a pure ASGI middleware, `scope.update(...)`, whose keys are not known), as
+        `state_writers` answers for `request.state`."""
+        unknown = self._scope_scan.open("scope")
+        found = self._scope_keyed.get(key, set()) | self._scope_any
+        if unknown:
+            found.add(("?", "a module not parsed"))  # it may write it too
+        return found
+
+    def _add_scope_writers(self, facts: ModuleFacts) -> None:
+        for func in facts.functions.values():
+            ctx = Ctx(facts.module, func.qualname)
+            keys: list[ir.Expr | None] = []
+            for text in func.stores:
+                found = _SCOPE_ITEM.fullmatch(text)
+                if found is not None:
+                    keys.append(_key_expr(found.group(1)))
+            for call in func.calls:
+                f = call.func
+                if isinstance(f, ir.Attr) and f.attr in ("update", "setdefault", "__setitem__") and \
+                        (ir.dotted(f.value) or "").rsplit(".", 1)[-1] == "scope":
+                    keys.append(call.args[0] if f.attr != "update" and call.args else None)
+            if not keys:
+                continue
+            writer = (facts.module, self._handler_calling(facts, func) or func.qualname)
+            for expr in keys:
+                key = expr.value if isinstance(expr, ir.Str) else None
+                if isinstance(expr, (ir.Name, ir.Attr)):
+                    value = self.index.resolve(expr, ctx)
+                    key = value.value if isinstance(value, LiteralV) and isinstance(value.value, str) else None
+                if key is None:
+                    self._scope_any.add(writer)  # `scope[name] = v` of a key the analysis cannot tell: any
+                else:
+                    self._scope_keyed.setdefault(key, set()).add(writer)
 
     def _made_request(self, facts: ModuleFacts, func: Func, name: str) -> bool:
         """`name` is bound in `func` only to a `Request` it makes of a scope it writes (a dict display, or a name
@@ -543,6 +583,8 @@ class Flow:
         kind, what = key
         if kind == "state" and isinstance(what, str):
             return self.state_writers(what)
+        if kind == "scope" and isinstance(what, str):
+            return self.scope_writers(what)
         found = self._var_writers.get(what)
         if found is None:
             found = self._var_writers[what] = self._context_var_writers(what)
@@ -979,6 +1021,10 @@ class _Walk:
                 self.maybe_ended = True
             return False
         held = self.env.get(event.name)
+        if held is REQUEST and key.kind == "const" and isinstance(key.value, str):
+            # `scope["user"] = user` in a pure ASGI middleware walked with the request's scope: what the request
+            # carries on (under a test that cannot be told, it may not be there)
+            self._store(("scope", key.value), value if sure else join(NONE, value))
         if held is None or not isinstance(held.value, DictItems):
             return False
         if key.kind not in ("const", "none"):
@@ -1582,6 +1628,9 @@ class _Walk:
 
     def _sub(self, expr: ir.Sub, d: int) -> AV:
         base = expr.value
+        memo = self._scope_memo(base, expr.index[0], "item") if len(expr.index) == 1 else None
+        if memo is not None:
+            return memo
         if isinstance(base, ir.Attr) and base.attr in ("headers", "cookies") and len(expr.index) == 1 and \
                 self._credential_key(base.attr, expr.index[0]):
             # request.headers["authorization"]: KeyError without the header, the attacker's value with one
@@ -1756,7 +1805,7 @@ class _Walk:
         """A call of what `call.func` resolves to, with its arguments' values. On the walk of a forged credential,
         an unknown result is marked when code the analysis cannot read made it (see `Unread`): handed the
         credential (or the request) itself, or computing on what such code returned (`rows.first()`)."""
-        value = self._call_value(call, base, args, kwargs)
+        value = self._scope_get(call) or self._call_value(call, base, args, kwargs)
         if not self.flow.present or value.kind != "unk" or value.value is not None:
             return value
         values = [*args, *kwargs.values()]
@@ -2136,6 +2185,42 @@ class _Walk:
         default = call.args[2] if len(call.args) > 2 else None
         return self.eval(default) if default is not None else CRASH
 
+    def _scope_memo(self, holder: ir.Expr, key_expr: ir.Expr, how: str, default: ir.Expr | None = None
+                    ) -> AV | None:
+        """`request.scope.get(KEY)` (`how` "get"), `request.scope[KEY]` ("item"), `KEY in request.scope` ("in") of
+        an item of the ASGI scope that only the function being walked (or nothing in the project) writes: absent
+        on the request's way in, as a `request.state` memo is (see `_state_memo`). The items the server and the
+        framework set (`FRAMEWORK_SCOPE_KEYS`, namespaced ones like `starlette.exception_handlers`) are no
+        memos: None, read as before; so is an item a middleware or another function writes (a middleware's,
+        what it stored for the request, when the walk knows it)."""
+        if not (isinstance(holder, ir.Attr) and holder.attr == "scope" and isinstance(holder.value, ir.Name)):
+            return None
+        request = self.env.get(holder.value.id)
+        if request is None or not request.taint:
+            return None
+        key = self.eval(key_expr)
+        if key.kind != "const" or not isinstance(key.value, str) or key.value in FRAMEWORK_SCOPE_KEYS or \
+                "." in key.value:
+            return None
+        others = self.flow.scope_writers(key.value) - {(self.fv.module, self.func.qualname)}
+        if others:
+            if how != "in" and any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
+                return self._from_middleware(("scope", key.value), f"{ir.show(holder, 40)}[{key.value!r}]")
+            if not self.flow.state_absent:
+                return None
+        if how == "in":
+            return AV("const", False)
+        if how == "item":
+            return CRASH  # KeyError
+        return self.eval(default) if default is not None else NONE
+
+    def _scope_get(self, call: ir.Call) -> AV | None:
+        """`request.scope.get(KEY)` / `request.scope.get(KEY, default)` of a scope memo (see `_scope_memo`)."""
+        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 and
+                not call.kwargs):
+            return None
+        return self._scope_memo(call.func.value, call.args[0], "get", call.args[1] if len(call.args) > 1 else None)
+
     def _instance_method(self, f: ir.Expr, base: AV) -> tuple[AV, FuncV] | None:
         """`check(...)` / `check.method(...)` / `self.method(...)` on an object the walk built: the object and the
         method of its class the call runs."""
@@ -2342,6 +2427,9 @@ class _Walk:
     def _compare(self, expr: ir.Compare, d: int) -> AV:
         if len(expr.ops) == 1 and expr.ops[0] in ("in", "not in"):
             where = expr.comparators[0]
+            memo = self._scope_memo(where, expr.left, "in")
+            if memo is not None:  # `KEY in request.scope`
+                return AV("const", memo.value == (expr.ops[0] == "in"))
             if isinstance(where, ir.Attr) and where.attr in ("headers", "cookies") and \
                     self._credential_key(where.attr, expr.left):
                 # `"authorization" in request.headers`: not in a request without credentials, in a forged one
@@ -2402,6 +2490,26 @@ class _Walk:
 # own message says the request lacks credentials (`HTTPException(403, detail="Invalid Credentials")`, the
 # 403 "Not authenticated" of older FastAPI security classes). Only used to keep a route out of "unprotected"
 # (RG001 needs proof), never to call one protected.
+# an item stored into an ASGI scope, as `Func.stores` shows it: `request.scope[KEY]`, `scope["user"]` (a store
+# into an item, `scope["state"]["user"]`, writes no item of the scope)
+_SCOPE_ITEM = re.compile(r"(?:[A-Za-z_][\w.]*\.)?scope\[([^\[\]]+)\]")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _key_expr(text: str) -> ir.Expr | None:
+    """The key of a stored item, from its shown text (see `ir.show`): a string, or a name or attribute chain to
+    resolve; None when it is anything else."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and "\\" not in text and text[0] not in text[1:-1]:
+        return ir.Str(text[1:-1])
+    if _DOTTED.fullmatch(text) is None:
+        return None
+    first, *rest = text.split(".")
+    expr: ir.Expr = ir.Name(first)
+    for attr in rest:
+        expr = ir.Attr(expr, attr)
+    return expr
+
+
 _REFUSAL_STATUS = frozenset({401})
 _REFUSAL_NAME = re.compile(r"unauthori[sz]|not_?authenticated|authentication_?(error|failed|required)|"
                            r"invalid_?(token|credential)|HTTP_401", re.IGNORECASE)
