@@ -4,6 +4,8 @@ take, and the middleware in front of it. Nodes are shared between routes (one pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param, is_marker
 from routeguard_lint.project.arguments import bind_args
@@ -756,7 +758,7 @@ class DependencyTrees:
             root.children.append(Child(guard, "decorator"))
         if self.reader is not None and self.reader.exempting:
             root = self.on_path(root, route, {})
-        if self._checks_user(root, set()):
+        if self._checks_user(root):
             front = [mw for mw in middleware if mw.kind is Role.AUTHENTICATION and mw.app in route.apps]
             root.children = [Child(self._as_backend_gives(child, route, front), via) for child, via in root.children]
         root.children.extend(self.middleware_nodes(middleware, route))
@@ -829,17 +831,9 @@ class DependencyTrees:
         return self.leaf((*key, mw.backend, grant.line), f"{label}the backend `{mw.backend}` of {mw.label} returns "
                          f"{what} ({path}:{grant.line}) {why})", NodeKind.UNRESOLVED, path, grant.line)
 
-    def _checks_user(self, node: DepNode, seen: set[int]) -> bool:
+    def _checks_user(self, node: DepNode) -> bool:
         """A `request.user` check (`if not request.user.is_authenticated: raise ...`) is `node` or in its tree."""
-        known = self._user_below.get(id(node))
-        if known is not None:
-            return known
-        if id(node) in seen:
-            return False
-        seen.add(id(node))
-        found = node.kind is NodeKind.REQUEST_USER or any(self._checks_user(child, seen) for child, _v in node.children)
-        self._user_below[id(node)] = found
-        return found
+        return _in_tree(node, lambda n: n.kind is NodeKind.REQUEST_USER, self._user_below, set())
 
     def _as_backend_gives(self, node: DepNode, route: Route, front: list[Middleware]) -> DepNode:
         """`node` with each `request.user` check in its tree as the AuthenticationMiddleware in front of the route
@@ -851,7 +845,7 @@ class DependencyTrees:
             return found
         if node.kind is NodeKind.REQUEST_USER:
             out = self._user_check(node, route, front)
-        elif not self._checks_user(node, set()):
+        elif not self._checks_user(node):
             out = node
         else:
             self._user_copies[key] = node  # a cycle keeps the node
@@ -923,7 +917,7 @@ class DependencyTrees:
         if id(node) in memo:
             return memo[id(node)]
         memo[id(node)] = node  # a cycle keeps the node
-        if not self._exempting_below(node, set()):
+        if not self._exempting_below(node):
             return node
         children = [Child(self.on_path(child, route, memo), via) for child, via in node.children]
         exempt, note = False, None
@@ -942,17 +936,9 @@ class DependencyTrees:
         memo[id(node)] = out
         return out
 
-    def _exempting_below(self, node: DepNode, seen: set[int]) -> bool:
+    def _exempting_below(self, node: DepNode) -> bool:
         """A node with `exempts` is `node` or in its tree."""
-        known = self._exempting.get(id(node))
-        if known is not None:
-            return known
-        if id(node) in seen:
-            return False
-        seen.add(id(node))
-        found = node.exempts is not None or any(self._exempting_below(child, seen) for child, _via in node.children)
-        self._exempting[id(node)] = found
-        return found
+        return _in_tree(node, lambda n: n.exempts is not None, self._exempting, set())
 
     def token_urls(self) -> list[str]:
         """tokenUrl of every OAuth2PasswordBearer declared at module level in the project, and of every scheme
@@ -971,3 +957,17 @@ class DependencyTrees:
             if node.token_url and node.token_url not in urls:
                 urls.append(node.token_url)
         return sorted(set(urls))
+
+
+def _in_tree(node: DepNode, test: Callable[[DepNode], bool], memo: dict[int, bool], seen: set[int]) -> bool:
+    """Whether `test` holds for `node` or a node of its tree (`memo`: id(node) -> the answer, kept by the caller
+    for the life of the trees; `seen`: the nodes on the way, against cycles)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if id(node) in seen:
+        return False
+    seen.add(id(node))
+    found = test(node) or any(_in_tree(child, test, memo, seen) for child, _via in node.children)
+    memo[id(node)] = found
+    return found
