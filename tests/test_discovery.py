@@ -152,6 +152,22 @@ def test_a_sibling_service_with_a_package_of_the_same_name_is_another_program(tm
     assert found["worker/app/main.py"] == "worker.app.main"
 
 
+def test_a_project_nested_in_the_given_folder_is_the_program_analysed(tmp_path: Path, monkeypatch) -> None:
+    # lessons of one repository, each a program with a package `app`; lesson 2's project (its packaging file) is a
+    # level down, and the folder given holds none
+    touch(tmp_path, ".git", "lesson1/pyproject.toml", "lesson1/app/__init__.py", "lesson1/app/main.py",
+          "lesson2/backend/pyproject.toml", "lesson2/backend/app/__init__.py", "lesson2/backend/app/main.py",
+          "lesson2/notes.py")
+    monkeypatch.chdir(tmp_path)
+    found = unique(discover_project([Path("lesson2")]).files)
+    assert found == {"lesson2/backend/app/__init__.py": "app", "lesson2/backend/app/main.py": "app.main",
+                     "lesson2/notes.py": "lesson2.notes"}
+    # the whole repository: both stay, the first project found keeps the name (as before)
+    found = unique(discover_project([Path(".")]).files)
+    assert found["lesson1/app/main.py"] == "app.main"
+    assert found["lesson2/backend/app/main.py"] == "lesson2.backend.app.main"
+
+
 def test_imports_of_the_standard_library_or_fastapi_never_make_an_import_root(tmp_path: Path, monkeypatch) -> None:
     touch(tmp_path, "pyproject.toml", "docs/json/__init__.py", "docs/fastapi/x.py")
     (tmp_path / "main.py").write_text("import json\nfrom fastapi import FastAPI\n")

@@ -213,10 +213,16 @@ def _given_first(roots: list[ImportRoot], given: Sequence[Rel]) -> list[ImportRo
     `app` its imports mean. The others keep their order, after it."""
     def rank(item: tuple[int, ImportRoot]) -> tuple[int, int]:
         i, r = item
-        if r.kind is not RootKind.IMPORTED:  # (import_roots lists these first)
+        if r.kind < RootKind.NESTED:  # the analysed project's own roots (import_roots lists these first)
             return (0, i)
-        return (1 if any(_within(g, r.rel) for g in given) else 2, i)
+        return (1 if _serves(r, given) else 2, i)
     return [r for _, r in sorted(enumerate(roots), key=rank)]
+
+
+def _serves(root: ImportRoot, given: Sequence[Rel]) -> bool:
+    """Whether `root` is a path entry of the program a given path belongs to: it holds a given path, or
+    (a project nested in a given folder, with its own packaging file) lies inside one."""
+    return any(_within(g, root.rel) or (root.kind is RootKind.NESTED and _within(root.rel, g)) for g in given)
 
 
 def _without_sibling_services(rels: list[Rel], roots: Sequence[ImportRoot], given: Sequence[Rel]) -> list[Rel]:
@@ -224,8 +230,8 @@ def _without_sibling_services(rels: list[Rel], roots: Sequence[ImportRoot], give
     that holds no given path, and holds a top-level package or module of a name the folder of a given path holds
     too (`backend/app` beside the analysed `inference/app`), is another program, run with its own `sys.path`; its
     `from app import ...` never means the analysed service's `app`. Files under a given path stay."""
-    imported = [r for r in roots if r.kind is RootKind.IMPORTED]
-    held = [r for r in imported if any(_within(g, r.rel) for g in given)]
+    imported = [r for r in roots if r.kind >= RootKind.NESTED]
+    held = [r for r in imported if _serves(r, given)]
     if not held:
         return rels
 
