@@ -11,12 +11,13 @@ fix/apply.py checks the result before anything is written.
 
 from __future__ import annotations
 
+import ast
 import io
 import sys
 import tokenize
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
@@ -266,19 +267,81 @@ class Project:
 
 
 
+def _statements_at(module: cst.Module, text: str,
+                   lines: Iterable[int]) -> list[tuple[Statement, cst.CSTNode, int]] | None:
+    """The top-level statements of `module` spanning any of `lines` (decorators included), each with a node
+    of it whose line Python's own parser gives (`anchor`) and that line; None when the two parsers' top-level
+    statements do not pair up (then the caller scans the whole module)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    wanted = set(lines)
+    found: list[tuple[Statement, cst.CSTNode, int]] = []
+    body = tree.body
+    i = 0
+    for statement in module.body:
+        count = len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        nodes = body[i:i + count]
+        i += count
+        if len(nodes) != count:
+            return None
+        first = nodes[0]
+        decorators = getattr(first, "decorator_list", [])
+        start = min([first.lineno, *(d.lineno for d in decorators)])
+        end = max(n.end_lineno or n.lineno for n in nodes)
+        if not any(start <= line <= end for line in wanted):
+            continue
+        if isinstance(statement, cst.SimpleStatementLine):
+            anchor: cst.CSTNode = statement.body[0]
+        elif isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            anchor = statement.name
+        else:
+            anchor = statement
+        found.append((statement, anchor, first.lineno))
+    return found if i == len(body) else None
+
+
+def _positions_of(module: cst.Module, statement: Statement, anchor: cst.CSTNode,
+                  line: int) -> dict[cst.CSTNode, CodeRange]:
+    """LibCST's positions of the nodes of one top-level statement, computed on a module holding only it (same
+    indentation and line breaks, so columns are the file's) and moved to the file's lines by `anchor`."""
+    alone = module.with_changes(body=[statement], header=[], footer=[])
+    positions = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+    shift = line - positions[anchor].start.line
+    return {node: CodeRange(CodePosition(r.start.line + shift, r.start.column),
+                            CodePosition(r.end.line + shift, r.end.column))
+            for node, r in positions.items() if node is not alone}
+
+
 class FileFix:
     """One file being fixed: its facts, its LibCST tree, the sites findings can point at, and the pending
     edits and imports."""
 
-    def __init__(self, project: Project, facts: ModuleFacts, source_text: str):
+    def __init__(self, project: Project, facts: ModuleFacts, source_text: str, lines: Iterable[int] | None = None):
+        """`lines`: the lines findings to be fixed name; only the top-level statements holding them are
+        scanned for sites (LibCST's positions cost about ten times the parse). None: the whole module."""
         self.project = project
         self.index = project.index
         self.facts = facts
         self.text = source_text
         self.module = parse_text(source_text)
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        self.scan = Scan(wrapper.resolve(PositionProvider))
-        self.module.visit(self.scan)
+        statements = _statements_at(self.module, source_text, lines) if lines is not None else None
+        # the statements scanned, each with its nodes' positions (None: the whole module was)
+        self._scanned: list[tuple[Statement, dict[cst.CSTNode, CodeRange]]] | None = None
+        if statements is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self.scan = Scan(wrapper.resolve(PositionProvider))
+            self.module.visit(self.scan)
+        else:
+            self._scanned = [(statement, _positions_of(self.module, statement, anchor, line))
+                             for statement, anchor, line in statements]
+            positions: dict[cst.CSTNode, CodeRange] = {}
+            for _, own in self._scanned:
+                positions.update(own)
+            self.scan = Scan(positions)
+            for statement, _ in self._scanned:
+                statement.visit(self.scan)
         self.edits: dict[int, tuple[cst.CSTNode, Edit]] = {}
         self.imports: list[Import] = []
 
@@ -320,10 +383,31 @@ class FileFix:
                 found = edits.get(id(original_node))
                 return found[1](updated_node) if found is not None else updated_node
 
-        module = self.module.visit(Replace())
+        touched = self._holding_edits()
+        if touched is None:
+            module = self.module.visit(Replace())
+        else:  # the other statements hold no edit: they stay the very nodes they are
+            ids = {id(statement) for statement in touched}
+            module = self.module.with_changes(body=[cast(Statement, statement.visit(Replace()))
+                                                    if id(statement) in ids else statement
+                                                    for statement in self.module.body])
         for needed in self._dedupe(self.imports):
             module = self._add_import(module, needed)
         return module.code
+
+    def _holding_edits(self) -> list[Statement] | None:
+        """The scanned top-level statements holding every edited node (None: the whole module was scanned, or
+        an edit lies outside them; the whole module is then rewritten)."""
+        if self._scanned is None:
+            return None
+        holding: list[Statement] = []
+        for node, _ in self.edits.values():
+            statement = next((statement for statement, own in self._scanned if node in own), None)
+            if statement is None:
+                return None
+            if all(statement is not other for other in holding):
+                holding.append(statement)
+        return holding
 
     # -- names -----------------------------------------------------------------------------------------
     def bound(self, name: str) -> bool:
