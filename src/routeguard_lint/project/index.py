@@ -829,6 +829,18 @@ class Index:
             if ctx.module == callee.module else ()
         return Ctx(callee.module, func.qualname, pairs + outer, ctx.depth + 1)
 
+    def construction_env(self, init: FuncV, func: Func, call: ir.Call, ctx: Ctx) -> Ctx:
+        """The context of `__init__`'s body (`init`, `func`) for the object one call of its class makes (`call`,
+        read in `ctx`): the call's arguments bound to the parameters after `self`, and `self` bound to the object
+        that call makes. Every reading of that body for that object (its routes' declarations, an attribute
+        read through the object) is in this one context, so what the body makes (`router = APIRouter()`) is one
+        object to all of them."""
+        inner = self.call_env(init, func, call, ctx, skip_first=True)
+        if not func.params:
+            return inner
+        this = BoundParam(func.qualname, func.params[0].name, ir.Bound(call, ctx))
+        return Ctx(inner.module, inner.scope, (this, *inner.env), max(inner.depth, ctx.depth + 1))
+
     def _receiver(self, func: Func, call: ir.Call, ctx: Ctx, library: bool = False) -> ir.Bound | None:
         """For a method called on an object (`obj.method(...)`): the object, when it is one the project's code
         made (an instance of a project class, made by a call that can be read); None otherwise."""
@@ -1808,8 +1820,8 @@ class Index:
             func = self.func(FuncV(owner.module, method))
             mctx = Ctx(owner.module, method)
             if instance is not None and func is not None and func.name == "__init__":
-                mctx = self.call_env(FuncV(owner.module, method), func, instance.call,
-                                     Ctx(instance.module, instance.scope), skip_first=True)
+                mctx = self.construction_env(FuncV(owner.module, method), func, instance.call,
+                                             Ctx(instance.module, instance.scope))
             key: SiteKey = ("attr", owner.module, cdef.name, attr)
             if instance is not None and instance.key[:1] != ("self",) and not self.singleton(cls_v):
                 # each object has its own attributes: what a method makes for a known instance is that

@@ -11,7 +11,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts, is_marker
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
-from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value
 from routeguard_lint.routes.literals import Item, Literals
 from routeguard_lint.vocabulary import APP_CLASSES
 
@@ -125,9 +125,7 @@ class Contexts:
                 # `__init__`): the call's arguments bound to the parameters, `self` to the object made
                 for call, cctx in self.constructions(owner, fv):
                     for outer in self.contexts(cctx, free_names(call), depth + 1):
-                        inner = self.index.call_env(fv, func, call, outer, skip_first=True)
-                        this = BoundParam(func.qualname, func.params[0].name, ir.Bound(call, outer))
-                        inner = Ctx(inner.module, inner.scope, (this, *inner.env), max(inner.depth, outer.depth + 1))
+                        inner = self.index.construction_env(fv, func, call, outer)
                         if self._add(out, inner, cctx, call):
                             break
             if params:
