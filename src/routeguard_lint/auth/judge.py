@@ -927,6 +927,15 @@ def listed(labels: list[str], limit: int = MAX_LISTED) -> str:
 
 
 def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
+    why = _explain_unprotected(route, nodes, judgement)
+    if route.http_only:
+        one = len(route.http_only) == 1
+        why += f"; the middleware {listed(list(route.http_only))} {'checks' if one else 'check'} HTTP requests " \
+            f"only, and a websocket connection passes {'it' if one else 'them'} untouched"
+    return why
+
+
+def _explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
     deps = [n for n in nodes if n is not route.root]
     if not deps:
         return "it has no dependencies, so nothing checks a credential"

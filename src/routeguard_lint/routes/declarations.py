@@ -313,7 +313,8 @@ class Declarations:
                 if owner.kind is RouterKind.APP and owner.key not in added:
                     added.add(owner.key)
                     self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, cctx,
-                                        f"@{ir.show(call)}", facts.path, dec.line, conditions=conditions)
+                                        f"@{ir.show(call)}", facts.path, dec.line, conditions=conditions,
+                                        http_only=True)
 
     def _route_decorator(self, facts: ModuleFacts, func: Func, dec: Decorator, call: ir.Call, ctx: Ctx) -> None:
         """`@router.get("/x")` and friends; a decorator inside a function (a router factory) is read once
@@ -441,7 +442,7 @@ class Declarations:
                 if owner.kind is RouterKind.APP:
                     for target in targets:
                         self.middleware.add(owner.key, target, call.args[0], ctx, f"{ir.show(dec_call)}(...)",
-                                            facts.path, call.line)
+                                            facts.path, call.line, http_only=True)
             return
         if not routers:
             return

@@ -391,6 +391,9 @@ class Route:
     # for a route reached only through an app (or router) built to export an OpenAPI document and never served
     # (routes/served.py): how it is exported ("`app.openapi()` (file:line)"); the route is not reachable
     exported: str = ""
+    # for a websocket route: the authenticating middleware of its apps that handles HTTP requests only
+    # (`Middleware.http_only`), which a websocket connection passes untouched: "`label` (path:line)"
+    http_only: tuple[str, ...] = ()
 
     def path_in(self, app: RouterKey) -> str:
         """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""
