@@ -719,9 +719,11 @@ class DependencyTrees:
             " and ".join(f"({c})" for c in mw.conditions)
         absent = self.leaf(("absent-middleware", mw.label, mw.file, mw.line), "no middleware", NodeKind.FASTAPI,
                            mw.file, mw.line)
-        return self._chosen(("middleware-if", mw.label, mw.file, mw.line, node.id),
-                            f"middleware {mw.label}, added by `{mw.origin}` only when {test}", mw.file, mw.line,
-                            test, node, absent)
+        choice = self._chosen(("middleware-if", mw.label, mw.file, mw.line, node.id),
+                              f"middleware {mw.label}, added by `{mw.origin}` only when {test}", mw.file, mw.line,
+                              test, node, absent)
+        choice.added_middleware = f"`{mw.label}` (added by `{mw.origin}`)"
+        return choice
 
     def _chosen(self, key: NodeId, label: str, path: str | None, line: int | None, test: str, when: DepNode,
                 otherwise: DepNode) -> DepNode:

@@ -364,6 +364,9 @@ class DepNode:
     # for such a route's own node: what the dependency does on this route's path (it is exempt, or let through on
     # a test the analysis cannot decide): the node runs no code of the dependency (its dependencies still run)
     path_test: str | None = None
+    # for an ALTERNATIVES node that stands for a middleware added under `if` tests (itself or no middleware): the
+    # middleware's name and how it is added, "`label` (added by `origin`)"
+    added_middleware: str | None = None
 
 
 @dataclass
