@@ -277,6 +277,10 @@ class RouteDecl:
     # the context the declaration was read in, when it binds the parameters of the function the handler is
     # defined in (a router factory called with arguments): the handler's parameter defaults are read there
     ctx: Ctx | None = None
+    # source text of the `if` tests the registration is written under (`if not assets: @app.get("/ui") ...`, an
+    # `add_api_route` call under `if`) that the analysis cannot tell to hold: the app has the route only when they
+    # do (as for includes and mounts)
+    registered_under: tuple[str, ...] = ()
 
 
 class Child(NamedTuple):
