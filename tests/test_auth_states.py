@@ -282,12 +282,19 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/demo"): ("unprotected", ""),
     },
     "conditional_middleware": {
-        # an authenticating middleware added under a run-time test: protected only when the test holds
-        ("GET", "/agents"): ("unverified", "`app.add_middleware(PasswordMiddleware)` (app/main.py:16) is at run time, "
-                                           "chosen by a test the analysis cannot decide: if os.getenv('SERVER_SECURE')"
-                                           " == 'true' or '--secure' in sys.argv: protected; if not ("),
+        # an authenticating middleware added under a run-time test: protected only when the test holds; said as
+        # whether the middleware is there, not as a dependency chosen at run time
+        ("GET", "/agents"): ("unverified", "depends on whether the middleware `app.middleware.PasswordMiddleware` "
+                                           "(added by `app.add_middleware(PasswordMiddleware)`, app/main.py:16) is in "
+                                           "front of it, which a test the analysis cannot decide chooses: if "
+                                           "os.getenv('SERVER_SECURE') == 'true' or '--secure' in sys.argv: protected; "
+                                           "if not ("),
         # the mounted app's own middleware (a header named for a password) protects it either way
-        ("GET", "/admin/users"): ("protected", "app.middleware.AdminPasswordMiddleware"),
+        ("GET", "/admin/users"): ("protected", "with or without the middleware `app.middleware.PasswordMiddleware` "
+                                               "(added by `app.add_middleware(PasswordMiddleware)`, app/main.py:16) "
+                                               "it is authenticated: if os.getenv('SERVER_SECURE') == 'true' or "
+                                               "'--secure' in sys.argv: middleware "
+                                               "app.middleware.AdminPasswordMiddleware"),
         ("GET", "/status"): ("unprotected", ""),
     },
     "gated_verifier": {

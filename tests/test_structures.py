@@ -59,6 +59,17 @@ def test_include_conditions_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _route(result, "GET", "/api/v1/items/").conditions == ()
 
 
+def test_route_conditions_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A route registered under `if` tests (a decorated `def`, an `add_api_route` call) carries them, as an
+    include or a mount does: the fallback page exists only when the built UI does not."""
+    result = _analyze("conditional_routes", monkeypatch)
+    assert _route(result, "GET", "/ui").conditions == ("not ui_built",)
+    assert _route(result, "GET", "/reports").conditions == ("with_reports",)
+    assert _route(result, "GET", "/debug/env").conditions == ("DEBUG",)
+    assert _route(result, "GET", "/items").conditions == ()
+    assert [(m.path, m.conditions) for m in result.mounts] == [("/ui", ("ui_built",))]
+
+
 def test_unreachable_router_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     """A router no app includes: its routes are listed as unreachable and RG001 is a warning, not an error
     (nothing serves them today, but an include away they would be public)."""

@@ -331,6 +331,19 @@ def _alternatives_sites(route: Route) -> str:
     return listed(sites)
 
 
+def _added_middleware(route: Route) -> str | None:
+    """When every run-time choice in the route's tree is whether a middleware is added (`if auth_string is not None:
+    @app.middleware("http") ...`): those middleware, "the middleware `m` (added by `@app.middleware('http')`,
+    path:line)"; else None."""
+    assert route.root is not None
+    choices = [n for n in walk(route.root) if n.kind is NodeKind.ALTERNATIVES]
+    if not choices or any(n.added_middleware is None for n in choices):
+        return None
+    sites = sorted({f"{n.added_middleware[:-1]}, {n.path}:{n.line})" if n.line and n.added_middleware.endswith(")")
+                    else f"{n.added_middleware}" for n in choices if n.added_middleware is not None})
+    return "the middleware " + listed(sites)
+
+
 def _too_many(route: Route) -> Verdict:
     return Verdict(AuthState.UNVERIFIED, f"the route's dependencies are chosen at run time between more than "
                    f"{MAX_WORLDS} combinations of alternatives ({_alternatives_sites(route)})")
@@ -347,22 +360,29 @@ def combined(route: Route, verdicts: list[tuple[Tests, Verdict]]) -> Verdict:
     first = verdicts[0][1]
     scheme = any(v.scheme for _t, v in verdicts)
     where = _alternatives_sites(route)
+    # a middleware added under a test (`if auth_string is not None: @app.middleware("http") ...`) is in front of
+    # the route or not: said so, rather than as a dependency chosen at run time
+    middleware = _added_middleware(route)
     if len(states) == 1 and first.state is not AuthState.UNVERIFIED:
         forged = {v.forged for _t, v in verdicts}
         answer = forged.pop() if len(forged) == 1 else Answer.UNKNOWN
         if first.state is AuthState.PROTECTED:
-            reason = f"every dependency {where} may be at run time authenticates: " + "; ".join(
+            head = f"with or without {middleware} it is authenticated" if middleware else \
+                f"every dependency {where} may be at run time authenticates"
+            reason = f"{head}: " + "; ".join(
                 f"if {shown(tests)}: {v.reason.removeprefix('authenticated by ')}" for tests, v in verdicts)
             chain = (f"each alternative of {where}: " + " / ".join(" -> ".join(v.chain) for _t, v in verdicts),)
             return Verdict(AuthState.PROTECTED, reason, Answer.REJECTED, answer, chain=chain, scheme=scheme)
-        return replace(first, reason=f"whichever dependency {where} is at run time: {first.reason}", forged=answer,
-                       scheme=scheme)
+        head = f"with or without {middleware}" if middleware else f"whichever dependency {where} is at run time"
+        return replace(first, reason=f"{head}: {first.reason}", forged=answer, scheme=scheme)
     listed_ = "; ".join(f"if {shown(tests)}: {v.state}" +
                         (f" ({v.reason.removeprefix(_UNKNOWN_PREFIX)})" if v.state is AuthState.UNVERIFIED else "")
                         for tests, v in verdicts[:4])
     more = f" (and {len(verdicts) - 4} more)" if len(verdicts) > 4 else ""
-    return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on which "
-                   f"dependency {where} is at run time, chosen by a test the analysis cannot decide: {listed_}{more}",
+    which = f"whether {middleware} is in front of it, which a test the analysis cannot decide chooses" \
+        if middleware else f"which dependency {where} is at run time, chosen by a test the analysis cannot decide"
+    return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on {which}: "
+                   f"{listed_}{more}",
                    Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
 
 
@@ -927,6 +947,15 @@ def listed(labels: list[str], limit: int = MAX_LISTED) -> str:
 
 
 def explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
+    why = _explain_unprotected(route, nodes, judgement)
+    if route.http_only:
+        one = len(route.http_only) == 1
+        why += f"; the middleware {listed(list(route.http_only))} {'checks' if one else 'check'} HTTP requests " \
+            f"only, and a websocket connection passes {'it' if one else 'them'} untouched"
+    return why
+
+
+def _explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgement) -> str:
     deps = [n for n in nodes if n is not route.root]
     if not deps:
         return "it has no dependencies, so nothing checks a credential"

@@ -313,7 +313,8 @@ class Declarations:
                 if owner.kind is RouterKind.APP and owner.key not in added:
                     added.add(owner.key)
                     self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, cctx,
-                                        f"@{ir.show(call)}", facts.path, dec.line, conditions=conditions)
+                                        f"@{ir.show(call)}", facts.path, dec.line, conditions=conditions,
+                                        http_only=True)
 
     def _route_decorator(self, facts: ModuleFacts, func: Func, dec: Decorator, call: ir.Call, ctx: Ctx) -> None:
         """`@router.get("/x")` and friends; a decorator inside a function (a router factory) is read once
@@ -325,6 +326,7 @@ class Declarations:
         for cctx in self.calling.contexts(ctx, free_names(call)):
             if defined_under and self.calling.ruled_out(defined_under, cctx):
                 continue  # a `def` under `if jobs:` in a factory called with `jobs=False` is never decorated
+            under = tuple(ir.show(c) for c in defined_under if self.index.truth(c, cctx) is not True)
             routers = self.routers.routers_at(call.func.value, cctx)
             if not routers:
                 continue
@@ -354,7 +356,8 @@ class Declarations:
                                                 FuncV(facts.module, func.qualname), f"{facts.module}.{func.qualname}",
                                                 r_deps, facts.path, dec.line, dec.col, dec.end_col, websocket,
                                                 guards=guards, conditions=tests, pattern=_pattern(r_path),
-                                                ctx=cctx if cctx.env and cctx.scope == func.parent else None))
+                                                ctx=cctx if cctx.env and cctx.scope == func.parent else None,
+                                                registered_under=under))
 
     def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
                                     dec: Decorator, view: ClassV | None, target: str) -> list[Made]:
@@ -441,7 +444,7 @@ class Declarations:
                 if owner.kind is RouterKind.APP:
                     for target in targets:
                         self.middleware.add(owner.key, target, call.args[0], ctx, f"{ir.show(dec_call)}(...)",
-                                            facts.path, call.line)
+                                            facts.path, call.line, http_only=True)
             return
         if not routers:
             return
@@ -456,7 +459,7 @@ class Declarations:
                                                 f"{target.module}.{target.qualname}", deps, facts.path, call.line,
                                                 site.col, site.end_col, method == "websocket",
                                                 conditions=(*path.tests, *_which(call.args[0], target, targets)),
-                                                pattern=_pattern(path), ctx=ctx))
+                                                pattern=_pattern(path), ctx=ctx, registered_under=site.conditions))
 
     def _methods(self, expr: ir.Expr | None, ctx: Ctx) -> tuple[str, ...]:
         out = []
@@ -678,7 +681,7 @@ class Declarations:
                                             call.line, site.col, site.end_col, method == "add_api_websocket_route",
                                             conditions=(*tests, *one.tests,
                                                         *_which(call.arg(1, "endpoint"), handler, handlers)),
-                                            pattern=_pattern(one), ctx=ctx))
+                                            pattern=_pattern(one), ctx=ctx, registered_under=site.conditions))
 
     def _include(self, site: Site, call: ir.Call, owner: RouterNode, child: RouterNode, ctx: Ctx,
                  arg: ir.Expr | None) -> None:

@@ -672,12 +672,18 @@ class DependencyTrees:
 
     def middleware_nodes(self, middleware: list[Middleware], route: Route) -> list[Child]:
         """The authenticating middleware of every app the route is served through (a mounted app's parent
-        middleware included), unless it exempts the route's path."""
+        middleware included), unless it exempts the route's path; a websocket route has none that handles HTTP
+        requests only (`Middleware.http_only`)."""
         out = []
         for mw in middleware:
             path = route.path_in(mw.app) if mw.paths.within_app else route.full_path
             if mw.kind not in (Role.AUTH, Role.UNKNOWN) or mw.app not in route.apps or mw.exempts(path) or \
                     (mw.kind is Role.UNKNOWN and mw.hands_on(path)):
+                continue
+            if mw.http_only and route.decl.websocket:
+                passed = f"`{mw.label}` ({mw.def_path or mw.file}:{mw.def_line or mw.line})"
+                if passed not in route.http_only:
+                    route.http_only = (*route.http_only, passed)
                 continue
             label = f"middleware {mw.label}"
             undecided = mw.paths.conditionally(path)
@@ -713,9 +719,11 @@ class DependencyTrees:
             " and ".join(f"({c})" for c in mw.conditions)
         absent = self.leaf(("absent-middleware", mw.label, mw.file, mw.line), "no middleware", NodeKind.FASTAPI,
                            mw.file, mw.line)
-        return self._chosen(("middleware-if", mw.label, mw.file, mw.line, node.id),
-                            f"middleware {mw.label}, added by `{mw.origin}` only when {test}", mw.file, mw.line,
-                            test, node, absent)
+        choice = self._chosen(("middleware-if", mw.label, mw.file, mw.line, node.id),
+                              f"middleware {mw.label}, added by `{mw.origin}` only when {test}", mw.file, mw.line,
+                              test, node, absent)
+        choice.added_middleware = f"`{mw.label}` (added by `{mw.origin}`)"
+        return choice
 
     def _chosen(self, key: NodeId, label: str, path: str | None, line: int | None, test: str, when: DepNode,
                 otherwise: DepNode) -> DepNode:

@@ -99,7 +99,7 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
             ways += 1
             limits.check(ways, len(routes), decl.file, decl.line)
             # (a test met twice, as the test of a router's binding and of the include in the same branch, is one)
-            conditions = tuple(dict.fromkeys(way.conditions + decl.conditions))
+            conditions = tuple(dict.fromkeys(way.conditions + decl.registered_under + decl.conditions))
             if (decl.pattern is not None or way.pattern != way.full_path) and contradicts(conditions):
                 continue  # one test chose paths at two places (`prefix="/a" if c else ""`, `"/x" if c else "/y"`)
             if in_library:

@@ -109,6 +109,10 @@ class Middleware:
     # body) certainly reaches the next app when none of these tests of its path holds (auth/middleware.py,
     # `bare_request_paths`); None when that is not known
     bare_paths: tuple[tuple[PathTest, str], ...] | None = None
+    # a `BaseHTTPMiddleware` (an `@app.middleware("http")` function, a class whose request handler is `dispatch`):
+    # Starlette hands every connection that is not an HTTP request (a websocket) straight on to the next app, so it
+    # stands in front of no websocket route
+    http_only: bool = False
 
     def exempts(self, path: str) -> bool:
         return self.paths.exempts(path)
@@ -187,11 +191,18 @@ class MiddlewareReader:
 
     # -- registrations -----------------------------------------------------------------------------
     def add(self, app_key: RouterKey, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
-            line: int, options: tuple[tuple[str, ir.Expr], ...] = (), conditions: tuple[str, ...] = ()) -> None:
+            line: int, options: tuple[tuple[str, ir.Expr], ...] = (), conditions: tuple[str, ...] = (),
+            http_only: bool = False) -> None:
         """`value` is the middleware class or function (`target` its expression, for messages); `options`
-        the keyword arguments it is added with; `conditions` the tests it is added under."""
+        the keyword arguments it is added with; `conditions` the tests it is added under; `http_only`: a function
+        `@app.middleware("http")` adds (Starlette wraps it in a `BaseHTTPMiddleware`)."""
         mw = Middleware(app_key, self._label(value, target), origin, file, line, conditions=conditions)
         handler = self._handler(value)
+        # a class whose request handler is `dispatch` (none of its own `__call__`) is a `BaseHTTPMiddleware`: its
+        # `__call__` passes a websocket connection on untouched
+        mw.http_only = http_only or (isinstance(value, ClassV) and handler is not None and
+                                     handler.qualname.rsplit(".", 1)[-1] == "dispatch" and
+                                     not isinstance(self.index.class_attr(value, "__call__"), FuncV))
         name = value.qualname if isinstance(value, ExternalV) else None
         if isinstance(value, ClassV):
             bases = self.index.external_bases(value)

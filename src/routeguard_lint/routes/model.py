@@ -277,6 +277,10 @@ class RouteDecl:
     # the context the declaration was read in, when it binds the parameters of the function the handler is
     # defined in (a router factory called with arguments): the handler's parameter defaults are read there
     ctx: Ctx | None = None
+    # source text of the `if` tests the registration is written under (`if not assets: @app.get("/ui") ...`, an
+    # `add_api_route` call under `if`) that the analysis cannot tell to hold: the app has the route only when they
+    # do (as for includes and mounts)
+    registered_under: tuple[str, ...] = ()
 
 
 class Child(NamedTuple):
@@ -364,6 +368,9 @@ class DepNode:
     # for such a route's own node: what the dependency does on this route's path (it is exempt, or let through on
     # a test the analysis cannot decide): the node runs no code of the dependency (its dependencies still run)
     path_test: str | None = None
+    # for an ALTERNATIVES node that stands for a middleware added under `if` tests (itself or no middleware): the
+    # middleware's name and how it is added, "`label` (added by `origin`)"
+    added_middleware: str | None = None
 
 
 @dataclass
@@ -391,6 +398,9 @@ class Route:
     # for a route reached only through an app (or router) built to export an OpenAPI document and never served
     # (routes/served.py): how it is exported ("`app.openapi()` (file:line)"); the route is not reachable
     exported: str = ""
+    # for a websocket route: the authenticating middleware of its apps that handles HTTP requests only
+    # (`Middleware.http_only`), which a websocket connection passes untouched: "`label` (path:line)"
+    http_only: tuple[str, ...] = ()
 
     def path_in(self, app: RouterKey) -> str:
         """The route's path as the app `app` sees it (`scope["path"]` less `scope["root_path"]`)."""
