@@ -78,8 +78,8 @@ def test_routers_handed_to_library_code_are_maybe_served_there(monkeypatch: pyte
     result = _analyze("library_app_method", monkeypatch)
     status = _route(result, "GET", "/execution/status")
     assert status.reachable and status.app is None  # (one app serves routes: none is named)
-    assert status.conditions == ("app.generate_and_include_versioned_routers(execution_router) includes "
-                                 "execution_router",)
+    assert status.conditions == ("settings.task_api", "app.generate_and_include_versioned_routers(execution_router) "
+                                 "includes execution_router")
     assert _route(result, "GET", "/execution/tasks/{task_id}").state == "protected"
     assert _route(result, "GET", "/execution/reports/daily").conditions == (
         "add_versioned_routers(app, reports) includes reports",)
@@ -88,8 +88,8 @@ def test_routers_handed_to_library_code_are_maybe_served_there(monkeypatch: pyte
     assert not _route(result, "GET", "/drafts/latest").reachable
     rg001 = {f.line: (f.severity, f.message) for f in result.findings if f.rule_id == "RG001"}
     assert rg001[33][0] == "warning" and "`app.generate_and_include_versioned_routers(execution_router)` " \
-        "(app/execution.py:21)" in rg001[33][1]
-    assert "`register_plugin(plugin_router)` (app/execution.py:23)" in rg001[43][1]
+        "(app/execution.py:23)" in rg001[33][1]
+    assert "`register_plugin(plugin_router)` (app/execution.py:25)" in rg001[43][1]
     assert "never included" in rg001[48][1] and "never included" in rg001[53][1]
 
 

@@ -171,9 +171,14 @@ class Declarations:
                 owners = [n for a in args if a not in handed for n in self.routers.routers_at(a, cctx)
                           if n.kind is RouterKind.APP]
             owners = [o for o in owners if o.key != node.key]
+            facts = self.index.module(ctx.module)
+            # the `if` tests around the call, when the facts hold it as a call site (a method call's)
+            tests = next((site.conditions for site in (facts.calls if facts is not None else ())
+                          if site.call == call and site.scope == ctx.scope), ())
             for owner in owners:
                 self._add_include(node, Include(owner.key, node.key, "", [], self.index.path_of(ctx.module),
-                                                call.line, (f"{ir.show(call, 120)} includes {name}",), unseen=shown))
+                                                call.line, (*tests, f"{ir.show(call, 120)} includes {name}"),
+                                                unseen=shown))
             if not owners and shown not in node.unseen_parents:
                 node.unseen_parents.append(shown)
 
