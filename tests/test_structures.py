@@ -81,6 +81,29 @@ def test_unreachable_router_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> Non
     assert rg001[("app/api/routes/beta.py", 14)] == "error"
 
 
+def test_routers_handed_to_library_code_are_maybe_served_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A router handed to a library method of an app (`app.generate_and_include_versioned_routers(router)`, the
+    app's class deriving from the library's FastAPI subclass) is that app's, under its mount prefix, with the call
+    as its condition; handed to a library function with no app known to it, an include the analysis cannot read;
+    handed to the project's own function that does nothing with it, still never included."""
+    result = _analyze("library_app_method", monkeypatch)
+    status = _route(result, "GET", "/execution/status")
+    assert status.reachable and status.app is None  # (one app serves routes: none is named)
+    assert status.conditions == ("settings.task_api", "app.generate_and_include_versioned_routers(execution_router) "
+                                 "includes execution_router")
+    assert _route(result, "GET", "/execution/tasks/{task_id}").state == "protected"
+    assert _route(result, "GET", "/execution/reports/daily").conditions == (
+        "add_versioned_routers(app, reports) includes reports",)
+    assert [(m.path, m.kind) for m in result.mounts] == [("/execution", "app")]
+    assert not _route(result, "GET", "/plugin/info").reachable
+    assert not _route(result, "GET", "/drafts/latest").reachable
+    rg001 = {f.line: (f.severity, f.message) for f in result.findings if f.rule_id == "RG001"}
+    assert rg001[33][0] == "warning" and "`app.generate_and_include_versioned_routers(execution_router)` " \
+        "(app/execution.py:23)" in rg001[33][1]
+    assert "`register_plugin(plugin_router)` (app/execution.py:25)" in rg001[43][1]
+    assert "never included" in rg001[48][1] and "never included" in rg001[53][1]
+
+
 def test_mounts_are_listed_and_subapps_keep_their_own_dependencies(monkeypatch: pytest.MonkeyPatch) -> None:
     result = _analyze("mounts", monkeypatch)
     mounts = [(m.path, m.kind, m.app, m.conditions) for m in result.mounts]

@@ -67,6 +67,13 @@ def _calls_in(expr: ir.Expr | None, depth: int = 0) -> Iterator[ir.Call]:
             yield from _calls_in(item, depth + 1)
 
 
+def _last_name(expr: ir.Expr) -> str | None:
+    """The name an argument reads last: `router` for `router`, `api.router` and `*router`."""
+    if isinstance(expr, ir.Star):
+        expr = expr.value
+    return expr.id if isinstance(expr, ir.Name) else expr.attr if isinstance(expr, ir.Attr) else None
+
+
 class Contexts:
     def __init__(self, index: Index, literals: Literals) -> None:
         self.index = index
@@ -82,6 +89,9 @@ class Contexts:
         self._constructions: dict[tuple[ClassV, FuncV], list[Caller]] = {}
         # (module, function, bound arguments) of a calling context -> (file, line) of the call that made it
         self._sites: dict[tuple[str, str | None, tuple[object, ...]], tuple[str, int]] = {}
+        # every call of a parsed project module by the last name of each of its arguments (`f(router)`,
+        # `x.f(api.router)`), one table per module, built when first asked (`calls_handing`)
+        self._arg_tables: dict[int, dict[str, list[_Site]]] = {}
 
     def _add(self, out: list[Ctx], inner: Ctx, cctx: Ctx, call: ir.Call) -> bool:
         """Add the context a call made (recording where, for the app's identity); True once `out` is full."""
@@ -232,6 +242,32 @@ class Contexts:
                      for site in self._call_tables.get(id(facts), {}).get(name, ())]
             self._calls_by_name[name] = found
         return found
+
+    def calls_handing(self, name: str) -> list[Caller]:
+        """Every call of the project's own modules (not a library's) one of whose arguments is the name `name` or
+        an attribute `x.name` (`*name` too), each with its context; the modules not parsed yet that mention `name`
+        are parsed first."""
+        if self._load_pending(name) or not self._tabled or self._tabled_libs != len(self.index.lib_modules):
+            self._table_parsed_modules()
+        out: list[Caller] = []
+        for facts in self.index.modules:
+            table = self._call_tables.get(id(facts))
+            if table is None or facts.module in self.index.lib_modules:
+                continue
+            by_arg = self._arg_tables.get(id(facts))
+            if by_arg is None:
+                by_arg = self._arg_tables[id(facts)] = {}
+                seen: set[tuple[int, Ctx]] = set()
+                for sites in table.values():
+                    for site in sites:
+                        if (id(site.call), site.ctx) in seen:
+                            continue
+                        seen.add((id(site.call), site.ctx))
+                        for last in {_last_name(a) for a in (*site.call.args, *(v for _k, v in site.call.kwargs))}:
+                            if last is not None:
+                                by_arg.setdefault(last, []).append(site)
+            out.extend(site.get(self.index) for site in by_arg.get(name, ())[:MAX_CALLERS])
+        return out
 
     def _tabled_modules(self) -> list[ModuleFacts]:
         """The project's modules, then the library modules read so far, by name: a library's method delegating

@@ -56,6 +56,9 @@ MAX_OVERRIDE_DEPTH = 4  # overriding registration methods followed through one a
 # calls `self.add_api_route`): a router class overriding it gets every decorated route
 DECORATOR_TARGETS = {**{m: "add_api_route" for m in HTTP_METHODS}, "api_route": "add_api_route",
                      "websocket": "add_api_websocket_route", "route": "add_route"}
+# outside code whose functions never serve a router they are handed (`isinstance(router, APIRouter)`,
+# `len(router.routes)`, `cast(APIRouter, router)`)
+_READ_MODULES = frozenset({"builtins", "typing", "typing_extensions"})
 # `target.routes.<copy>(...)`: route objects of another router put into a router's list as they are
 ROUTE_COPIES = frozenset({"append", "extend"})
 # (one registration as FastAPI's own method receives it, the context to read it in, the tests it is made under)
@@ -130,6 +133,61 @@ class Declarations:
                     self._call_site(Site(item.facts, site.conditions, site.col, site.end_col),
                                     subst(site.call, instance.names), Ctx(item.facts.module, site.scope),
                                     site.loop_vars)
+        self._handed_routers()
+
+    # -- routers handed to code the analysis does not read -----------------------------------------------
+    def _handed_routers(self) -> None:
+        """A router no include seen reaches that the project hands as an argument to a call the analysis does not
+        read (a library's method of an app, `app.generate_and_include_versioned_routers(router)`; a library's
+        function; a value only known at run time) escapes into code that may serve it. Into the app or router
+        that call is a method of (else one handed to it too): an include naming the call (`Include.unseen`), so
+        the routes get that app's path and middleware and say through what they are served; into something not
+        known: an unseen parent (`RouterNode.unseen_parents`). A call of the project's own code is read where it
+        is (`Contexts`): what it does with the router is what was found, nothing changes."""
+        for node in list(self.routers.by_key.values()):
+            if node.kind is not RouterKind.ROUTER or node.included_by:
+                continue
+            name = _bound_name(node.key)
+            if name is None:
+                continue
+            for caller in self.calling.calls_handing(name):
+                self._handed(node, name, caller.call, caller.ctx)
+
+    def _handed(self, node: RouterNode, name: str, call: ir.Call, ctx: Ctx) -> None:
+        f = call.func
+        if isinstance(f, ir.Attr) and (f.attr in REGISTRATIONS or f.attr in ROUTE_COPIES):
+            return  # read as what it is (`_call_site`)
+        args = [a.value if isinstance(a, ir.Star) else a for a in (*call.args, *(v for _k, v in call.kwargs))]
+        handed = [a for a in args if (isinstance(a, ir.Name) and a.id == name) or
+                  (isinstance(a, ir.Attr) and a.attr == name)]
+        shown = f"`{ir.show(call, 120)}` ({self.index.path_of(ctx.module)}:{call.line})"
+        for cctx in self.calling.contexts(ctx, free_names(call)):
+            if not any(node in self.routers.routers_at(a, cctx) for a in handed):
+                continue
+            if any(self._reads(option) for option in options(self.index.resolve(f, cctx))):
+                return  # the project's own function: what it does with the router was read
+            owners = self.routers.routers_at(f.value, cctx) if isinstance(f, ir.Attr) else []
+            if not owners:  # `lib.setup(app, router)`: the app handed with it
+                owners = [n for a in args if a not in handed for n in self.routers.routers_at(a, cctx)
+                          if n.kind is RouterKind.APP]
+            owners = [o for o in owners if o.key != node.key]
+            facts = self.index.module(ctx.module)
+            # the `if` tests around the call, when the facts hold it as a call site (a method call's)
+            tests = next((site.conditions for site in (facts.calls if facts is not None else ())
+                          if site.call == call and site.scope == ctx.scope), ())
+            for owner in owners:
+                self._add_include(node, Include(owner.key, node.key, "", [], self.index.path_of(ctx.module),
+                                                call.line, (*tests, f"{ir.show(call, 120)} includes {name}"),
+                                                unseen=shown))
+            if not owners and shown not in node.unseen_parents:
+                node.unseen_parents.append(shown)
+
+    def _reads(self, callee: Value) -> bool:
+        """Whether the analysis reads what a call of `callee` does: a function or class of the project's, or a
+        builtin (none of which serves a router)."""
+        if isinstance(callee, (FuncV, ClassV)):
+            return callee.module not in self.index.lib_modules
+        return isinstance(callee, ExternalV) and callee.qualname.split(".")[0] in _READ_MODULES
 
     def _collect_module(self, facts: ModuleFacts) -> None:
         if facts.error:
@@ -776,6 +834,13 @@ def _chosen_by_binding(node: RouterNode) -> bool:
     """A router that is one alternative of a binding (`x = A() if c else B()`): its own tests say when it is the
     one made (routes/expand.py adds them), no other condition is needed to tell it apart."""
     return len(node.variants) == 1 and bool(node.variants[0].tests)
+
+
+def _bound_name(key: RouterKey) -> str | None:
+    """The name a router is bound to where it is made (`router = APIRouter()`), if it is bound to one."""
+    kind = key[0] if key else None
+    name = key[2] if kind == "global" and len(key) >= 3 else key[3] if kind == "local" and len(key) >= 4 else None
+    return name if isinstance(name, str) else None
 
 
 def _router_label(node: RouterNode) -> str:

@@ -37,6 +37,7 @@ class Way:
     unseen: tuple[str, ...] = ()  # the root's includes into something not known to be a router (`RouterNode`)
     pattern: str = ""  # `full_path` with each part chosen at run time written as its choice's token (Route.pattern)
     exported: str = ""  # the root is built only to export an OpenAPI document: how (routes/served.py)
+    through: tuple[str, ...] = ()  # the includes passed that are calls the analysis does not read (`Include.unseen`)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Below:
     apps: tuple[RouterKey, ...] = ()
     app_paths: tuple[str, ...] = ()
     pattern: str = ""  # `path` with each part chosen at run time written as its choice's token
+    through: tuple[str, ...] = ()  # the includes passed that are calls the analysis does not read
 
 
 def unique_decls(decls: list[RouteDecl]) -> list[RouteDecl]:
@@ -110,7 +112,7 @@ def expand_routes(routers: Routers, decls: list[RouteDecl], library_paths: set[s
                 decl = replace(decl, file=site[0], line=site[1], col=1, end_col=2)
             routes.append(Route(decl, decl.methods, way.full_path, way.deps + decl.deps, conditions, way.reachable,
                                 mounted=way.mounted, apps=way.apps, app_paths=way.app_paths, opaque=decl.opaque,
-                                unseen=() if way.reachable else way.unseen, pattern=way.pattern,
+                                unseen=way.through if way.reachable else way.unseen, pattern=way.pattern,
                                 exported=way.exported))
     routes = _unexported(_distinct(routes))
     # an include of a router the analysis cannot read, served by an app, may be any router: also one no include
@@ -217,7 +219,7 @@ def _up(routers: Routers, node: RouterNode, below: Below, exported: dict[RouterK
         for prefix in _choices(node.prefix, node.prefixes):
             yield Way(prefix.text + below.path, node.deps + below.deps, below.conditions + prefix.tests,
                       node.kind is RouterKind.APP and not how, below.mounted, apps, app_paths,
-                      tuple(node.unseen_parents), prefix.pattern + below.pattern, how)
+                      tuple(node.unseen_parents), prefix.pattern + below.pattern, how, below.through)
         return
     seen = below.seen | {node.key}
     for inc in node.included_by:
@@ -228,17 +230,19 @@ def _up(routers: Routers, node: RouterNode, below: Below, exported: dict[RouterK
             path = inc.prefix + prefix.text + below.path
             pattern = (inc.pattern or inc.prefix) + prefix.pattern + below.pattern
             conditions = below.conditions + prefix.tests + inc.conditions
+            through = (*below.through, inc.unseen) if inc.unseen else below.through
             if inc.mount:
                 # a mounted sub-app keeps its own dependencies, not the parent's (its middleware does apply)
-                for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths, pattern),
-                               exported):
+                for way in _up(routers, parent, Below(path, [], conditions, seen, True, apps, app_paths, pattern,
+                                                      through), exported):
                     yield replace(way, deps=own + below.deps, mounted=True)
             elif inc.copy:  # the route objects alone: the app they were made in is not passed
                 yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
-                                                      below.mounted, below.apps, below.app_paths, pattern), exported)
+                                                      below.mounted, below.apps, below.app_paths, pattern, through),
+                               exported)
             else:
                 yield from _up(routers, parent, Below(path, inc.deps + own + below.deps, conditions, seen,
-                                                      below.mounted, apps, app_paths, pattern), exported)
+                                                      below.mounted, apps, app_paths, pattern, through), exported)
 
 
 def _choices(prefix: str, prefixes: tuple[PathChoice, ...]) -> tuple[PathChoice, ...]:

@@ -167,6 +167,10 @@ class Include:
     # the child's route objects put into the parent's list (`parent.routes.extend(child.routes)`): an app's
     # middleware stays with the app, it is not in the way of a request to the copies
     copy: bool = False
+    # the router handed to a call the analysis does not read (`app.generate_and_include_versioned_routers(r)`,
+    # a library's method of the parent): that call, "`call text` (file:line)"; it may include it (its text is in
+    # `conditions`). Empty for an include the analysis read
+    unseen: str = ""
 
 
 @dataclass
@@ -387,7 +391,8 @@ class Route:
     app_paths: tuple[str, ...] = ()  # for each of `apps`, the route's path within that app (mount prefix left out)
     opaque: bool = False  # stands for the unknown routes of a router the analysis cannot read
     # for a route no include seen reaches an app with: the includes the analysis cannot read that may still
-    # serve it ("`call text` (file:line)"), its own router's into an unknown parent and any of unknown routers
+    # serve it ("`call text` (file:line)"), its own router's into an unknown parent and any of unknown routers;
+    # for a route reached through a call the analysis does not read (`Include.unseen`): those calls
     unseen: tuple[str, ...] = ()
     # the full path with each part chosen at run time between known strings written as the token naming that
     # choice (`literals.PathChoice.pattern`): routes of one declaration, app and pattern are alternatives of one

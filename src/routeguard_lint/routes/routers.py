@@ -79,6 +79,7 @@ class Routers:
         self._args_memo: dict[tuple[RouterKey, int], RouterArgs] = {}
         # the router nodes made for alternatives of one binding, by the binding (`Index.alternative_of`)
         self._bindings: dict[RouterKey, list[RouterNode]] = {}
+        self._library_kinds: dict[ClassV, RouterKind | None] = {}  # `_library_kind`, by class
 
     def router_of(self, value: Value) -> RouterNode | None:
         """The router (app) `value` is, when it is an instance of FastAPI, APIRouter or a subclass."""
@@ -87,7 +88,7 @@ class Routers:
         if value.key in self.by_key:
             return self.by_key[value.key]
         cls = _router_class(value.cls)
-        kind = self.router_kind(cls)
+        kind = self.router_kind(cls, deep=True)
         if kind is None:
             return None
         facts = self.index.module(value.module)
@@ -210,8 +211,10 @@ class Routers:
                 return value
         return None
 
-    def router_kind(self, cls: object) -> RouterKind | None:
-        """Whether instances of `cls` are apps or routers (None: neither)."""
+    def router_kind(self, cls: object, deep: bool = False, depth: int = 0) -> RouterKind | None:
+        """Whether instances of `cls` are apps or routers (None: neither). `deep`: a project class deriving from a
+        library's class is asked of that class's source too, when it is readable (`class MyApp(Cadwyn)`, `Cadwyn`
+        a library's FastAPI subclass): asked for an object the project makes, not for every class met."""
         if isinstance(cls, ExternalV):
             if cls.qualname in APP_CLASSES:
                 return RouterKind.APP
@@ -226,7 +229,25 @@ class Routers:
                 return RouterKind.APP
             if bases & ROUTER_CLASSES:
                 return RouterKind.ROUTER
+            if deep and depth < MAX_SUBCLASSING and bases:
+                return self._library_kind(cls, bases, depth)
         return None
+
+    def _library_kind(self, cls: ClassV, bases: set[str], depth: int) -> RouterKind | None:
+        """`router_kind` of a class whose outside bases are none of FastAPI's: that of the first base whose library
+        source derives from FastAPI's app or router class."""
+        if cls in self._library_kinds:
+            return self._library_kinds[cls]
+        self._library_kinds[cls] = None  # (a cycle of bases ends here)
+        found = None
+        for base in sorted(bases):
+            source = self.index.materialize(ExternalV(base))
+            if isinstance(source, ClassV) and source != cls:
+                found = self.router_kind(source, deep=True, depth=depth + 1)
+                if found is not None:
+                    break
+        self._library_kinds[cls] = found
+        return found
 
     def routers_at(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> list[RouterNode]:
         """The routers/apps an expression can be: itself, or, for a parameter (`def register(app):

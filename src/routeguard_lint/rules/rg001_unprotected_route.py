@@ -122,12 +122,21 @@ def check(graph: Graph) -> Iterable[Finding]:
             for child, via in route.root.children:
                 if child.path and child.line:
                     related.append(Related(child.path, child.line, f"{via}: {child.label}"))
-        where = "" if route.reachable else _unreached(route.unseen, route.exported)
+        where = _through(route.unseen) if route.reachable else _unreached(route.unseen, route.exported)
         also = f" (or {' or '.join(route.alternatives)}: its path is chosen at run time)" if route.alternatives else ""
         message = f"{route_label(route)}{also} is not authenticated{where}: {verdict.reason}"
         yield finding(RULE, message, decl.file, decl.line, decl.col, decl.end_col, route=route,
                       handler=decl.handler_name, related=tuple(sorted(set(related))),
-                      key=f"RG001:{route_label(route)}", severity="error" if route.reachable else "warning")
+                      key=f"RG001:{route_label(route)}",
+                      severity="error" if route.reachable and not route.unseen else "warning")
+
+
+def _through(unseen: tuple[str, ...]) -> str:
+    """For a route its app serves only if calls the analysis does not read include its router: those calls."""
+    if not unseen:
+        return ""
+    return f" (its app serves it only if {' and '.join(unseen)} includes its router: code the analysis does not " \
+           f"read)"
 
 
 def _unreached(unseen: tuple[str, ...], exported: str = "") -> str:
