@@ -1606,6 +1606,14 @@ class _Walk:
                 return self.flow.credential_key(source, text)
             name = key.attr if isinstance(key, ir.Attr) else key.id
             return self.flow.credential_setting is not None and self.flow.credential_setting(name)
+        if isinstance(key, ir.Call) and isinstance(key.func, (ir.Name, ir.Attr)):
+            # `request.cookies.get(config.get_auth_cookie_name())`: the name the call gives when it can be told,
+            # else what the called function's name says it gives
+            text = self.flow.index.string(key, self.ctx)
+            if text is not None:
+                return self.flow.credential_key(source, text)
+            name = key.func.attr if isinstance(key.func, ir.Attr) else key.func.id
+            return self.flow.credential_setting is not None and self.flow.credential_setting(name)
         return False
 
     def _leading_text(self, fstr: ir.FStr) -> str:
