@@ -59,6 +59,18 @@ def test_include_conditions_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _route(result, "GET", "/api/v1/items/").conditions == ()
 
 
+def test_route_defs_under_tests_are_listed_with_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `def` and its route decorator under a module-level `if` of a setting (zenml's `if
+    server_config().rbac_enabled:`) declare the route only when the test holds: listed with it."""
+    result = _analyze("conditional_defs", monkeypatch)
+    assert _route(result, "GET", "/runs").conditions == ()
+    assert _route(result, "POST", "/runs/{run_id}/replay").conditions == (
+        "server_config().workload_manager_enabled",)
+    assert _route(result, "POST", "/runs/{run_id}/replay/request").conditions == (
+        "not server_config().workload_manager_enabled",)
+    assert _route(result, "POST", "/runs/{run_id}/membership").conditions == ("server_config().rbac_enabled",)
+
+
 def test_unreachable_router_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     """A router no app includes: its routes are listed as unreachable and RG001 is a warning, not an error
     (nothing serves them today, but an include away they would be public)."""

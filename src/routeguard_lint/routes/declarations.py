@@ -325,6 +325,8 @@ class Declarations:
         for cctx in self.calling.contexts(ctx, free_names(call)):
             if defined_under and self.calling.ruled_out(defined_under, cctx):
                 continue  # a `def` under `if jobs:` in a factory called with `jobs=False` is never decorated
+            # the tests the `def` is under that cannot be decided: the route is declared only when they hold
+            under = tuple(ir.show(c) for c in defined_under if self.index.truth(c, cctx) is None)
             routers = self.routers.routers_at(call.func.value, cctx)
             if not routers:
                 continue
@@ -353,7 +355,7 @@ class Declarations:
                     self.decls.append(RouteDecl(router.key, r_methods, r_path.text,
                                                 FuncV(facts.module, func.qualname), f"{facts.module}.{func.qualname}",
                                                 r_deps, facts.path, dec.line, dec.col, dec.end_col, websocket,
-                                                guards=guards, conditions=tests, pattern=_pattern(r_path),
+                                                guards=guards, conditions=(*under, *tests), pattern=_pattern(r_path),
                                                 ctx=cctx if cctx.env and cctx.scope == func.parent else None))
 
     def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
