@@ -68,6 +68,16 @@ def test_route_conditions_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _route(result, "GET", "/debug/env").conditions == ("DEBUG",)
     assert _route(result, "GET", "/items").conditions == ()
     assert [(m.path, m.conditions) for m in result.mounts] == [("/ui", ("ui_built",))]
+def test_route_defs_under_tests_are_listed_with_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `def` and its route decorator under a module-level `if` of a setting (zenml's `if
+    server_config().rbac_enabled:`) declare the route only when the test holds: listed with it."""
+    result = _analyze("conditional_defs", monkeypatch)
+    assert _route(result, "GET", "/runs").conditions == ()
+    assert _route(result, "POST", "/runs/{run_id}/replay").conditions == (
+        "server_config().workload_manager_enabled",)
+    assert _route(result, "POST", "/runs/{run_id}/replay/request").conditions == (
+        "not server_config().workload_manager_enabled",)
+    assert _route(result, "POST", "/runs/{run_id}/membership").conditions == ("server_config().rbac_enabled",)
 
 
 def test_unreachable_router_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,9 @@ from routeguard_lint.vocabulary import FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fa
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
 MAX_ITEMS = 8  # items of a known list a loop's body is walked once for each
+# list methods that change the list they are called on
+_LIST_CHANGES = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__setitem__",
+                           "__delitem__", "__iadd__"})
 # objects whose `__init__` stores an object made by another constructor, nested at most this deep: two classes
 # that make each other (`self.agents = AgentManager(users=self)`, `self.users = users or UserManager()`) stop at
 # run time on a value the walk may not know (`self`), and would otherwise be constructed without end
@@ -353,6 +356,9 @@ class Flow:
         self._scope_keyed: dict[str, set[tuple[str, str]]] = {}
         self._scope_any: set[tuple[str, str]] = set()
         self._scope_scan = ModuleScan(index, self._add_scope_writers)
+        # names and attributes of lists some code changes (`BACKENDS.append(b)`, `Provider.backends = [...]`)
+        self._changed_lists: set[str] = set()
+        self._list_scan = ModuleScan(index, self._add_changed_lists)
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
@@ -399,6 +405,32 @@ class Flow:
                 if ".state." in bind.name and not self._made_request(facts, func, bind.name.split(".", 1)[0]):
                     writer = self._handler_calling(facts, func) or func.qualname
                     self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, writer))
+
+    def list_changed(self, name: str) -> bool:
+        """Whether code of the project may change the list a module constant or class attribute `name` is bound
+        to, after it is made: a call of a list method on it (`BACKENDS.append(b)`, `cls.backends.extend(...)`),
+        an assignment to an attribute of that name on any object (`Provider.backends = [...]`, `+=`), or a
+        `global` assignment; True too when a module that may hold one cannot be parsed."""
+        unknown = self._list_scan.open(name)
+        return unknown or name in self._changed_lists
+
+    def _add_changed_lists(self, facts: ModuleFacts) -> None:
+        for site in facts.calls:
+            f = site.call.func
+            if not (isinstance(f, ir.Attr) and f.attr in _LIST_CHANGES and isinstance(f.value, (ir.Name, ir.Attr))):
+                continue
+            if isinstance(f.value, ir.Attr):
+                self._changed_lists.add(f.value.attr)
+                continue
+            func = facts.functions.get(site.scope) if site.scope is not None else None
+            if func is None or not (f.value.id in func.assigns or any(p.name == f.value.id for p in func.params)):
+                self._changed_lists.add(f.value.id)  # a module's name, not a function's own local
+        self._changed_lists.update(facts.attr_writes)
+        self._changed_lists.update(facts.global_assigns)
+        for func in facts.functions.values():
+            self._changed_lists.update(text.rsplit(".", 1)[-1] for text in func.attr_writes)
+            self._changed_lists.update(func.sets_self)
+            self._changed_lists.update(func.nonlocal_assigns)
 
     def scope_writers(self, key: str) -> set[tuple[str, str]]:
         """The functions of the project that write item `key` of an ASGI scope (`request.scope[key] = v`,
@@ -697,13 +729,17 @@ class Flow:
         held = self.held(expr, ctx, depth)
         return held if held is not None else AV("unk", Setting(ir.show(expr, 60), where))
 
-    def held(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> AV | None:
+    def held(self, expr: ir.Expr, ctx: Ctx, depth: int = 0, objects: bool = False) -> AV | None:
         """What a constructor is handed that the walk can call or loop over: a project function or class, or a
-        list or tuple written in the code whose every item is one (or a literal); None for anything else."""
+        list or tuple written in the code whose every item is one (or a literal); None for anything else.
+        `objects`: an item may also be an object of a project class made there (`[APIKeyBackend(), ...]`)."""
         value = self.index.resolve(expr, ctx)
         if (isinstance(value, FuncV) and self.index.func(value) is not None) or \
                 (isinstance(value, ClassV) and self.index.cls(value) is not None):
             return AV("obj", value)
+        if objects and depth > 0 and isinstance(value, InstanceV) and isinstance(value.cls, ClassV) and \
+                self.index.cls(value.cls) is not None:
+            return self.constructed(value.cls, value)
         found = self.index._literal(expr, ctx, 0) if depth < 2 else None
         if found is None or not isinstance(found[0], ir.Seq) or found[0].kind not in ("list", "tuple") or \
                 any(isinstance(i, ir.Star) for i in found[0].items) or len(found[0].items) > MAX_ITEMS:
@@ -712,7 +748,7 @@ class Flow:
         for item in found[0].items:
             known = self.index.resolve(item, found[1])
             inner = (NONE if known.value is None else AV("const", known.value)) if isinstance(known, LiteralV) \
-                else self.held(item, found[1], depth + 1)
+                else self.held(item, found[1], depth + 1, objects)
             if inner is None:
                 return None
             items.append(inner)
@@ -837,6 +873,8 @@ class _Walk:
         header = events[at]
         assert isinstance(header.expr, ir.Star)
         value = self.eval(header.expr.value)
+        if not isinstance(value.value, Items):
+            value = self._fixed_list(header.expr.value) or value
         if not isinstance(value.value, Items) or len(value.value.items) > MAX_ITEMS:
             return False
         depth = len(header.conditions)
@@ -859,6 +897,57 @@ class _Walk:
             self.out.unrun.update((path, line) for line in range(header.line + 1, end))
         events[at:stop] = runs
         return True
+
+    def _fixed_list(self, expr: ir.Expr) -> AV | None:
+        """The items of a list or tuple a module constant (`for backend in BACKENDS:`) or a class attribute of the
+        walked object (`for backend in self.backends:`, `backends = [APIKeyBackend(), BearerBackend()]` in the class
+        body) is bound to, written in the code, whose every item is a project function, class or an object of a
+        project class made there, when no code changes it (`Flow.list_changed`); None otherwise."""
+        written: ir.Expr
+        if isinstance(expr, ir.Name):
+            if expr.id in self.env or expr.id in self.func.assigns or any(p.name == expr.id for p in self.func.params):
+                return None
+            name, where, written = expr.id, self.ctx, expr
+        elif isinstance(expr, ir.Attr):
+            base = self.eval(expr.value)
+            cls: ClassV | None = None
+            if isinstance(base.value, Inst):
+                if base.value.get(expr.attr) is not None:
+                    return None
+                cls = base.value.cls
+            elif base.kind == "unk" and base.value is None and isinstance(expr.value, ir.Name) and \
+                    self.func.class_name is not None and self.func.params and \
+                    expr.value.id == self.func.params[0].name and expr.value.id not in self.func.assigns:
+                # `self` of a method called on an object the walk does not hold: an object of the method's class
+                # or of a subclass, which must not define the attribute itself
+                cls = ClassV(self.fv.module, self.func.class_name)
+                index = self.flow.index
+                if any(sub != cls and (c := index.cls(sub)) is not None and
+                       (expr.attr in c.attrs or expr.attr in c.instance_attrs or expr.attr in c.methods)
+                       for sub in index._subclasses(cls)):
+                    return None
+            if cls is None:
+                return None
+            found = None
+            for owner in self.flow.index.mro(cls):
+                cdef = self.flow.index.cls(owner)
+                if cdef is None:
+                    continue
+                if expr.attr in cdef.instance_attrs or expr.attr in cdef.methods:
+                    return None
+                if expr.attr in cdef.attrs:
+                    found = (cdef.attrs[expr.attr], Ctx(owner.module))
+                    break
+            if found is None:
+                return None
+            name = expr.attr
+            written, where = found
+        else:
+            return None
+        held = self.flow.held(written, where, objects=True)
+        if held is None or not isinstance(held.value, Items) or self.flow.list_changed(name):
+            return None
+        return held
 
     def _events(self) -> list[_Event] | None:
         """The function's bindings, call statements, raises and returns in source order, then its end; None
@@ -1606,6 +1695,14 @@ class _Walk:
                 return self.flow.credential_key(source, text)
             name = key.attr if isinstance(key, ir.Attr) else key.id
             return self.flow.credential_setting is not None and self.flow.credential_setting(name)
+        if isinstance(key, ir.Call) and isinstance(key.func, (ir.Name, ir.Attr)):
+            # `request.cookies.get(config.get_auth_cookie_name())`: the name the call gives when it can be told,
+            # else what the called function's name says it gives
+            text = self.flow.index.string(key, self.ctx)
+            if text is not None:
+                return self.flow.credential_key(source, text)
+            name = key.func.attr if isinstance(key.func, ir.Attr) else key.func.id
+            return self.flow.credential_setting is not None and self.flow.credential_setting(name)
         return False
 
     def _leading_text(self, fstr: ir.FStr) -> str:
@@ -1793,6 +1890,8 @@ class _Walk:
         if whole.kind == "forged":
             return FORGED
         index = call.args[1]
+        if not isinstance(whole.value, Items) and isinstance(call.args[0], (ir.Name, ir.Attr)):
+            whole = self._fixed_list(call.args[0]) or whole  # the list a loop over a constant runs over
         if isinstance(whole.value, Items) and isinstance(index, ir.Const) and isinstance(index.value, int) and \
                 0 <= index.value < len(whole.value.items):
             return whole.value.items[index.value]  # the item a run of a loop's body is for (see `_unrolled`)
@@ -1837,7 +1936,10 @@ class _Walk:
             return False  # `_provided_call` says itself which method it could not read
         hook = self._hook(call.func, base)
         if hook is None:
-            return False
+            method = self._instance_method(call.func, base)
+            callee = self.flow.index.func(method[1]) if method is not None else None
+            # a method of an object the walk holds (an item of a list it loops over): its code was walked
+            return callee is not None and not is_abstract(callee)
         if isinstance(hook.value, ClassV):
             return True
         callee = self.flow.index.func(hook.value) if isinstance(hook.value, FuncV) else None

@@ -1723,6 +1723,8 @@ class Index:
                 found = self.class_attr(owner, attr, depth)
                 if isinstance(found, UnknownV):
                     found = self.instance_attr(owner, attr, None, depth)
+                if isinstance(found, FuncV) and self._is_property(found):
+                    return UnknownV(f"{attr}, a property of {owner.name}")
                 return found
             declared = self.declared_param(base, depth)
             return UNKNOWN if isinstance(declared, UnknownV) else self._attr(declared, attr, depth + 1)
@@ -1757,7 +1759,17 @@ class Index:
         found = self.class_attr(cls_v, attr, depth)
         if isinstance(found, UnknownV):
             found = self.instance_attr(cls_v, attr, base, depth)
+        if isinstance(found, FuncV) and self._is_property(found):
+            # `config.rbac_enabled` of a `@property`: what the getter returns for the object, not the function
+            return UnknownV(f"{attr}, a property of {cls_v.name}")
         return found
+
+    def _is_property(self, fv: FuncV) -> bool:
+        """The function is a `@property` (or `cached_property`) getter."""
+        func = self.func(fv)
+        return func is not None and func.class_name is not None and any(
+            (ir.dotted(dec.expr) or "").rsplit(".", 1)[-1] in ("property", "cached_property")
+            for dec in func.decorators)
 
     def _field_argument(self, instance: InstanceV, cls_v: ClassV, attr: str, depth: int) -> Value | None:
         """For an object of a class whose generated `__init__` takes its fields (a `@dataclass`, a pydantic

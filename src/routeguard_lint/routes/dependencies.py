@@ -292,6 +292,14 @@ class DependencyTrees:
         # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
         # manager=Depends(get_user_manager))` in a router factory): its defaults are read with them bound
         where = ctx if func is not None and func.parent is not None and func.parent == ctx.scope else None
+        if made is not None:
+            call, call_ctx, factory, factory_func = made
+            inner = self.index.func(value)
+            if inner is not None and inner.parent == factory.qualname and self._wraps_target(inner, Ctx(
+                    value.module, inner.parent)) is not None:
+                # a wrapper a factory made for the function it was handed (`in_thread(provider)` returning
+                # `@wraps(provider) async def run(...)`): `provider` is what that call passed, one node per call
+                where = self.index.call_env(factory, factory_func, call, call_ctx)
         node = self.callable_node(value, NodeKind.FUNCTION, closure=self._closure(made), where=where)
         if made is not None and not node.arguments and self.index.is_library(value.module):
             # a closure a library's factory made (`authenticator.current_user(optional=flag)`): the factory
@@ -534,6 +542,7 @@ class DependencyTrees:
             node.calls_unknown = True
         if func.class_name is not None and params and params[0].name in ("self", "cls"):
             params = params[1:]
+        params = [] if self._add_wrapped(node, fv, func, def_ctx) else params
         has_request = False
         for param in params:
             source = self.params.classify_param(self.params.param_value(param, def_ctx), def_ctx)
@@ -563,6 +572,49 @@ class DependencyTrees:
                 if instance is not None and func.class_name is not None and func.params else def_ctx.env
             node.exempts = self.reader.exemptions(fv, this)
         return node
+
+    def _add_wrapped(self, node: DepNode, fv: FuncV, func: Func, def_ctx: Ctx) -> bool:
+        """`@functools.wraps(inner)` on a wrapper that hands its arguments to `inner`: FastAPI reads the signature
+        `inspect.signature` gives, which follows `__wrapped__` to `inner`'s; so `inner`'s parameters are what
+        FastAPI injects (not the wrapper's own `*args, **kwargs`) and `inner`'s body what checks them. `inner` is
+        added as the node's child; True when it is (the wrapper's own parameters are then not FastAPI's)."""
+        wrapped = self._wrapped(fv, func, def_ctx)
+        if wrapped is None:
+            return False
+        node.children.append(Child(self.node_for_expr(wrapped, def_ctx, node.path or "", func.line),
+                                   f"functools.wraps({ir.show(wrapped, 60)})"))
+        return True
+
+    def _wrapped(self, fv: FuncV, func: Func, def_ctx: Ctx) -> ir.Expr | None:
+        """`inner` of a `@functools.wraps(inner)` decorator on `func` when `func` (or a function nested in it)
+        calls `inner` or hands it to a call (`functools.partial(inner, *args)`, `run_sync(inner)`): a wrapper
+        standing for `inner`. None otherwise."""
+        inner = self._wraps_target(func, def_ctx)
+        return inner if inner is not None and self._hands(fv, func, inner, 0) else None
+
+    def _wraps_target(self, func: Func, def_ctx: Ctx) -> ir.Expr | None:
+        """`inner` of a `@functools.wraps(inner)` decorator on `func` (a name or attribute), else None."""
+        for dec in func.decorators:
+            expr = dec.expr
+            if not isinstance(expr, ir.Call) or len(expr.args) != 1 or isinstance(expr.args[0], ir.Star):
+                continue
+            callee = self.index.resolve(expr.func, def_ctx)
+            if isinstance(callee, ExternalV) and callee.qualname == "functools.wraps" and \
+                    isinstance(expr.args[0], (ir.Name, ir.Attr)):
+                return expr.args[0]
+        return None
+
+    def _hands(self, fv: FuncV, func: Func, inner: ir.Expr, depth: int) -> bool:
+        """Whether `func` or a function nested in it (a few levels) calls `inner` or passes it to a call."""
+        if any(call.func == inner or inner in call.args for call in func.calls):
+            return True
+        if depth >= 3:
+            return False
+        for name in func.nested:
+            nested = self.index.func(FuncV(fv.module, name))
+            if nested is not None and self._hands(fv, nested, inner, depth + 1):
+                return True
+        return False
 
     def _sees_subclass(self, fv: FuncV, cls: ClassV) -> bool:
         """Whether a method `cls` inherits (its `__init__`) reads an attribute or calls a method of `self` that
