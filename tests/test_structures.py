@@ -68,6 +68,8 @@ def test_route_conditions_are_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _route(result, "GET", "/debug/env").conditions == ("DEBUG",)
     assert _route(result, "GET", "/items").conditions == ()
     assert [(m.path, m.conditions) for m in result.mounts] == [("/ui", ("ui_built",))]
+
+
 def test_route_defs_under_tests_are_listed_with_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """A `def` and its route decorator under a module-level `if` of a setting (zenml's `if
     server_config().rbac_enabled:`) declare the route only when the test holds: listed with it."""

@@ -385,8 +385,6 @@ class Declarations:
             if defined_under and self.calling.ruled_out(defined_under, cctx):
                 continue  # a `def` under `if jobs:` in a factory called with `jobs=False` is never decorated
             under = tuple(ir.show(c) for c in defined_under if self.index.truth(c, cctx) is not True)
-            # the tests the `def` is under that cannot be decided: the route is declared only when they hold
-            under = tuple(ir.show(c) for c in defined_under if self.index.truth(c, cctx) is None)
             routers = self.routers.routers_at(call.func.value, cctx)
             if not routers:
                 continue
@@ -418,8 +416,6 @@ class Declarations:
                                                 guards=guards, conditions=tests, pattern=_pattern(r_path),
                                                 ctx=cctx if cctx.env and cctx.scope == func.parent else None,
                                                 registered_under=under))
-                                                guards=guards, conditions=(*under, *tests), pattern=_pattern(r_path),
-                                                ctx=cctx if cctx.env and cctx.scope == func.parent else None))
 
     def _decorated_through_override(self, router: RouterNode, call: ir.Call, ctx: Ctx, facts: ModuleFacts,
                                     dec: Decorator, view: ClassV | None, target: str) -> list[Made]:
