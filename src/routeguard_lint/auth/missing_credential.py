@@ -273,6 +273,8 @@ class Outcome:
     # calls in the code those calls reached that hand the request (or a credential) to what the walk cannot read:
     # (module, function, the call, whether only a credential's value is handed), by call site
     handed: dict[tuple[str, int, int, int], tuple[str, str, ir.Call, bool]] = field(default_factory=dict)
+    # the record of the walk of the function itself (not of the functions it called)
+    walk: Walked | None = None
 
     def merge_followed(self, other: Outcome) -> None:
         self.resolved.update(other.resolved)
@@ -306,6 +308,12 @@ class Walked:
     ended: int | None = None
     skipped: set[int] = field(default_factory=set)
     stepped: set[int] = field(default_factory=set)
+    # lines of statements skipped because a test of a value made from the missing credential was false (`if
+    # token:` with no token), names bound (where the walk got) to such a value that is false (`token =
+    # request.headers.get(...)`), and names bound to a value that may be true
+    cut: set[int] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    truthy: set[str] = field(default_factory=set)
 
     def reaches(self, line: int) -> bool:
         if self.ended is not None and line > self.ended:
@@ -789,12 +797,15 @@ class _Walk:
         # a name bound under tests the walk cannot decide: the values it may hold, with the joined value they made
         # (still the name's value while `env` holds that very object; see `_narrow`)
         self.alternatives: dict[str, tuple[tuple[AV, ...], AV]] = {}
+        self.walked: Walked | None = None
+        self.cut = False  # the last `conds` found a test of a value made from the missing credential false
+        self.absent: set[str] = set()  # names false only because a binding of them was cut so (see `Walked.cut`)
 
     def run(self) -> Outcome:
         events = self._events()
         if events is None:
             return Outcome(exits=[Exit(self.func.line, UNK, None)])
-        walked = Walked(frozenset(k for k, v in self.env.items() if v.taint))
+        walked = self.walked = self.out.walk = Walked(frozenset(k for k, v in self.env.items() if v.taint))
         self.flow.walked.setdefault(self.fv, []).append(walked)
         at = 0
         while at < len(events):
@@ -814,6 +825,10 @@ class _Walk:
                 truth = self._assumed(event)
             if truth is False:
                 walked.skipped.add(event.line)
+                if self.cut:
+                    walked.cut.add(event.line)
+                    if event.kind is _EventKind.BIND and event.name is not None and event.name not in walked.truthy:
+                        self.absent.add(event.name)  # `token = None; if header: token = ...`: None for want of it
                 continue
             walked.stepped.add(event.line)
             if truth == "crash":
@@ -938,6 +953,12 @@ class _Walk:
     def _bound(self, name: str, value: AV, sure: bool) -> None:
         """`name = value`: under a test the walk cannot decide, the name holds its value before or this one (joined);
         the values it may hold are kept for `_narrow`."""
+        if self.walked is not None:
+            falsy = value.truth() is False
+            if not falsy:
+                self.walked.truthy.add(name)
+            elif value.taint:
+                self.walked.missing.add(name)
         before = self.env.get(name)
         if sure or before is None:
             self.env[name] = value
@@ -1346,6 +1367,7 @@ class _Walk:
     def conds(self, conds: tuple[ir.Expr, ...]) -> bool | str | None:
         """True / False / None (unknown) / "crash" for a tuple of block tests."""
         result: bool | None = True
+        self.cut = False
         for c in conds:
             if isinstance(c, ir.Unknown) and c.code.startswith("<"):
                 code = c.code
@@ -1360,6 +1382,7 @@ class _Walk:
                 if value.kind == "crash":
                     return "crash" if result is True else None
                 t = value.truth()
+                self.cut = t is False and (value.taint or bool(self.absent and names_in(c) & self.absent))
             if t is False:
                 return False
             if t is None:
@@ -2137,6 +2160,9 @@ class _Walk:
             return args[0]  # `dict(request.headers)`: the same headers
         if qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
             return _compare_digest(args[0], args[1])
+        if qualname == "fastapi.security.utils.get_authorization_scheme_param" and len(args) == 1 and \
+                args[0].truth() is False:
+            return AV("const", ("", ""), taint or args[0].taint)  # no header: an empty scheme and credential
         last = qualname.rsplit(".", 1)[-1]
         if last[:1].isupper():
             return AV("obj", None, taint)
