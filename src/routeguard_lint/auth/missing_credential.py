@@ -275,6 +275,9 @@ class Outcome:
     handed: dict[tuple[str, int, int, int], tuple[str, str, ir.Call, bool]] = field(default_factory=dict)
     # the record of the walk of the function itself (not of the functions it called)
     walk: Walked | None = None
+    # a raise or return past which a name no longer holds None took that None out of the values it may hold
+    # (see `_Walk._narrow`)
+    narrowed: bool = False
 
     def merge_followed(self, other: Outcome) -> None:
         self.resolved.update(other.resolved)
@@ -997,6 +1000,7 @@ class _Walk:
             assert joined is not None
             self.env[name] = joined
             self.alternatives[name] = (left, joined)
+            self.out.narrowed = True
 
     def _appended(self, call: ir.Expr | None, sure: bool) -> None:
         """`parts.append(x)` / `parts.extend(xs)` of a list the function keeps to itself: the items it holds now
@@ -2422,7 +2426,10 @@ class _Walk:
             self.opened.extend(g for g in opened if g not in self.opened)
         if as_object:
             return AV("obj", None, True)
-        value = outcome.value().tainted()
+        value = outcome.value()
+        # what it returns is taken as made from what it was handed, unless it took the None it was handed out (`if
+        # token is None: raise ...` past a fallback to what the middleware stored) and returns nothing made of it
+        value = value if outcome.narrowed and not any(ex.value.taint for ex in outcome.exits) else value.tainted()
         if unread and value.kind in ("unk", "obj") and value.value is None:
             # what it returns is decided by what code the analysis cannot read made of the credential
             return AV("unk", unread[0], True)
