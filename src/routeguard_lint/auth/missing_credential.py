@@ -152,6 +152,16 @@ class Carrier:
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """`AV.value` of a message a websocket client sent (`await websocket.receive_json()`, or the text of
+    `receive_text()` once parsed: `parsed`): a client that authenticates in band puts its credential in a field
+    named like one (`{"type": "auth", "token": ...}`), which a client without credentials leaves out (and a forged
+    one fills with an arbitrary value)."""
+
+    parsed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Memo:
     """`AV.value` of what a request carries in `request.state.<attr>`: what code that ran earlier for the request
     stored there (a middleware, another dependency), not a value built from the credential the walk misses."""
@@ -190,6 +200,32 @@ REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no cre
 WEBSOCKET = AV("obj", "<websocket>", taint=True)
 FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made up
 _ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
+_RECEIVES = frozenset({"receive_json", "receive_text", "receive_bytes"})  # a websocket client's message
+_SENDS = frozenset({"send_json", "send_text", "send_bytes", "send"})
+
+
+def _error_report(call: ir.Call, func: Func) -> bool:
+    """A websocket send of an error report (`send_json({"type": "error", "message": str(exc)})`): made only of
+    literals and the text of a name the function never binds but in an `except ... as exc` (the error)."""
+    def report(expr: ir.Expr, depth: int) -> bool:
+        if depth > 8:
+            return False
+        if isinstance(expr, (ir.Const, ir.Str)):
+            return True
+        if isinstance(expr, ir.DictE):
+            return all(k is not None and report(k, depth + 1) and report(v, depth + 1) for k, v in expr.items)
+        if isinstance(expr, ir.Seq):
+            return all(report(i, depth + 1) for i in expr.items)
+        if isinstance(expr, ir.FStr):
+            return all(isinstance(p, str) or report(p, depth + 1) for p in expr.parts)
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("str", "repr") and \
+                len(expr.args) == 1 and not expr.kwargs:
+            arg = expr.args[0]
+            return isinstance(arg, ir.Name) and arg.id not in func.assigns and \
+                not any(p.name == arg.id for p in func.params)
+        return False
+
+    return bool(call.args) and all(report(a, 0) for a in (*call.args, *(v for _k, v in call.kwargs)))
 UNK = AV("unk")
 CRASH = AV("crash")
 REFUSED = AV("crash", "refused")  # a call that raises an authentication error (401/403) for this request
@@ -801,6 +837,7 @@ class _Walk:
         # (still the name's value while `env` holds that very object; see `_narrow`)
         self.alternatives: dict[str, tuple[tuple[AV, ...], AV]] = {}
         self.walked: Walked | None = None
+        self.served = False  # a websocket handler sent its client something other than an error report
         self.cut = False  # the last `conds` found a test of a value made from the missing credential false
         self.absent: set[str] = set()  # names false only because a binding of them was cut so (see `Walked.cut`)
 
@@ -1653,6 +1690,13 @@ class _Walk:
             text += known
         return text
 
+    def _keyed_credential(self, value: AV, key: ir.Expr) -> bool:
+        """`key` names a credential in `value`: handed-on headers or cookies, or a websocket client's message."""
+        if isinstance(value.value, Carrier):
+            return self._credential_key(value.value.source, key)
+        return isinstance(value.value, Message) and value.value.parsed and isinstance(key, ir.Str) and \
+            self.flow.credential_key("query", key.value)
+
     def _sub(self, expr: ir.Sub, d: int) -> AV:
         base = expr.value
         memo = self._scope_memo(base, expr.index[0], "item") if len(expr.index) == 1 else None
@@ -1672,9 +1716,10 @@ class _Walk:
             known = self._item_read(value, self.eval(expr.index[0], d), None)
             if known is not None:
                 return known
-        if isinstance(value.value, Carrier) and len(expr.index) == 1 and \
-                self._credential_key(value.value.source, expr.index[0]):
-            return FORGED if self.flow.present else CRASH  # `headers["authorization"]` of handed-on headers
+        if len(expr.index) == 1 and self._keyed_credential(value, expr.index[0]):
+            # `headers["authorization"]` of handed-on headers, `message["token"]` of a websocket client's message:
+            # KeyError without it
+            return FORGED if self.flow.present else CRASH
         if value.kind == "forged":
             return FORGED  # `token.split(" ")[1]`
         if value.kind == "const" and isinstance(value.value, (str, bytes, tuple)) and len(expr.index) == 1:
@@ -1726,10 +1771,22 @@ class _Walk:
                     return FORGED
                 default = call.arg(1, "default")
                 return self.eval(default, d).tainted() if default is not None else MISSING
+            if base == WEBSOCKET and f.attr in _RECEIVES:
+                return AV("obj", Message(f.attr == "receive_json"), True)  # what the client sends first
+            if isinstance(base.value, Message) and base.value.parsed and f.attr == "get" and call.args and \
+                    isinstance(call.args[0], ir.Str) and self.flow.credential_key("query", call.args[0].value):
+                # `message.get("token")` of the client's message: left out without credentials
+                if self.flow.present:
+                    return FORGED
+                default = call.arg(1, "default")
+                return self.eval(default, d).tainted() if default is not None else MISSING
+            if base == WEBSOCKET and f.attr in _SENDS and not _error_report(call, self.func):
+                self.served = True  # the client got something: a later `close()` ends a served connection
             if base == WEBSOCKET and f.attr == "close":
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
-                # answered 403; after it, the connection is over) and nothing the app does later reaches it
-                return CRASH
+                # answered 403; after it, the connection is over) and nothing the app does later reaches it; not
+                # once the walk has sent the client something (`send_json(data)` then `close()` in a `finally`)
+                return UNK if self.served else CRASH
             checked = self._item_get(call, base, d) or self._credential_object(base, f.attr)
             if checked is not None:
                 return checked
@@ -1746,6 +1803,9 @@ class _Walk:
         values = args + list(kwargs.values())
         if any(v.kind == "crash" for v in values):
             return CRASH
+        if len(args) == 1 and isinstance(args[0].value, Message) and not args[0].value.parsed and \
+                (f.attr if isinstance(f, ir.Attr) else f.id if isinstance(f, ir.Name) else "") == "loads":
+            return AV("obj", Message(True), True)  # `json.loads(await websocket.receive_text())`
         # mapping.get(missing) -> the default
         if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and \
                 args[0].kind in _ABSENT:
