@@ -206,12 +206,18 @@ _SENDS = frozenset({"send_json", "send_text", "send_bytes", "send"})
 
 def _error_report(call: ir.Call, func: Func) -> bool:
     """A websocket send of an error report (`send_json({"type": "error", "message": str(exc)})`): made only of
-    literals and the text of a name the function never binds but in an `except ... as exc` (the error)."""
+    literals and the text of a name the function never binds but in an `except ... as exc` (the error), or of a local
+    bound only to such values (`detail = str(exc) if type(exc) is ValueError else "Connection failed"`)."""
     def report(expr: ir.Expr, depth: int) -> bool:
         if depth > 8:
             return False
         if isinstance(expr, (ir.Const, ir.Str)):
             return True
+        if isinstance(expr, ir.IfExp):
+            return report(expr.body, depth + 1) and report(expr.orelse, depth + 1)
+        if isinstance(expr, ir.Name):
+            binds = [b.value for b in func.binds if b.name == expr.id]
+            return bool(binds) and all(report(v, depth + 1) for v in binds)
         if isinstance(expr, ir.DictE):
             return all(k is not None and report(k, depth + 1) and report(v, depth + 1) for k, v in expr.items)
         if isinstance(expr, ir.Seq):
