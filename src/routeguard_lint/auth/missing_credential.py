@@ -202,36 +202,6 @@ FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made u
 _ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
 _RECEIVES = frozenset({"receive_json", "receive_text", "receive_bytes"})  # a websocket client's message
 _SENDS = frozenset({"send_json", "send_text", "send_bytes", "send"})
-
-
-def _error_report(call: ir.Call, func: Func) -> bool:
-    """A websocket send of an error report (`send_json({"type": "error", "message": str(exc)})`): made only of
-    literals and the text of a name the function never binds but in an `except ... as exc` (the error), or of a local
-    bound only to such values (`detail = str(exc) if type(exc) is ValueError else "Connection failed"`)."""
-    def report(expr: ir.Expr, depth: int) -> bool:
-        if depth > 8:
-            return False
-        if isinstance(expr, (ir.Const, ir.Str)):
-            return True
-        if isinstance(expr, ir.IfExp):
-            return report(expr.body, depth + 1) and report(expr.orelse, depth + 1)
-        if isinstance(expr, ir.Name):
-            binds = [b.value for b in func.binds if b.name == expr.id]
-            return bool(binds) and all(report(v, depth + 1) for v in binds)
-        if isinstance(expr, ir.DictE):
-            return all(k is not None and report(k, depth + 1) and report(v, depth + 1) for k, v in expr.items)
-        if isinstance(expr, ir.Seq):
-            return all(report(i, depth + 1) for i in expr.items)
-        if isinstance(expr, ir.FStr):
-            return all(isinstance(p, str) or report(p, depth + 1) for p in expr.parts)
-        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("str", "repr") and \
-                len(expr.args) == 1 and not expr.kwargs:
-            arg = expr.args[0]
-            return isinstance(arg, ir.Name) and arg.id not in func.assigns and \
-                not any(p.name == arg.id for p in func.params)
-        return False
-
-    return bool(call.args) and all(report(a, 0) for a in (*call.args, *(v for _k, v in call.kwargs)))
 UNK = AV("unk")
 CRASH = AV("crash")
 REFUSED = AV("crash", "refused")  # a call that raises an authentication error (401/403) for this request
@@ -2616,6 +2586,36 @@ _REFUSAL_TEXT = re.compile(r"\b(not[ _-]?authenticated|unauthori[sz]ed|unauthent
                            r"(invalid|missing|no)[ _-](authentication[ _-])?(credentials?|token|api[ _-]?key)|"
                            r"could not validate credentials|authentication[ _-](required|failed)|"
                            r"(login|sign[ _-]?in)[ _-]required)\b", re.IGNORECASE)
+
+
+def _error_report(call: ir.Call, func: Func) -> bool:
+    """A websocket send of an error report (`send_json({"type": "error", "message": str(exc)})`): made only of
+    literals and the text of a name the function never binds but in an `except ... as exc` (the error), or of a local
+    bound only to such values (`detail = str(exc) if type(exc) is ValueError else "Connection failed"`)."""
+    def report(expr: ir.Expr, depth: int) -> bool:
+        if depth > 8:
+            return False
+        if isinstance(expr, (ir.Const, ir.Str)):
+            return True
+        if isinstance(expr, ir.IfExp):
+            return report(expr.body, depth + 1) and report(expr.orelse, depth + 1)
+        if isinstance(expr, ir.Name):
+            binds = [b.value for b in func.binds if b.name == expr.id]
+            return bool(binds) and all(report(v, depth + 1) for v in binds)
+        if isinstance(expr, ir.DictE):
+            return all(k is not None and report(k, depth + 1) and report(v, depth + 1) for k, v in expr.items)
+        if isinstance(expr, ir.Seq):
+            return all(report(i, depth + 1) for i in expr.items)
+        if isinstance(expr, ir.FStr):
+            return all(isinstance(p, str) or report(p, depth + 1) for p in expr.parts)
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("str", "repr") and \
+                len(expr.args) == 1 and not expr.kwargs:
+            arg = expr.args[0]
+            return isinstance(arg, ir.Name) and arg.id not in func.assigns and \
+                not any(p.name == arg.id for p in func.params)
+        return False
+
+    return bool(call.args) and all(report(a, 0) for a in (*call.args, *(v for _k, v in call.kwargs)))
 
 
 def _none_tested(test: ir.Expr, depth: int = 0) -> dict[str, bool]:

@@ -131,7 +131,8 @@ class NodeAuth:
     # `_held`, once asked: (whether its object holds callables, whether they read a credential)
     held: tuple[bool | None] | None = None
     # a route handler that reads a credential itself and branches on what it made of it (see `_own_branch`):
-    # the name tested and the name it is made from (None: made under tests of the missing credential)
+    # the name tested and the name it is made from ("": the credential itself, read by a call; None: bound under
+    # tests of the missing credential)
     branch: tuple[str, str | None] | None = None
 
 
@@ -644,9 +645,8 @@ def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
 
 def branches_on(func: Func | None, names: list[str]) -> tuple[str, str | None] | None:
     """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises, binds or stores an
-    item (`out["notes"] = ...`), or
-    else the first name `func` binds to what one of them opens, absent without it (`wallet = await lookup(key)
-    if key else None`), with the name it is made from."""
+    item (`out["notes"] = ...`), or else the first name `func` binds to what one of them opens, absent without it
+    (`wallet = await lookup(key) if key else None`), with the name it is made from."""
     if func is None or not names:
         return None
     made = _made_from(func, set(names))
