@@ -29,7 +29,9 @@ handler
 * answers with a value written in the code, or a truth value of what it read without the request (`{"auth_enabled":
   bool(secret), "message": "..." if secret else "..."}`: whether a password is set, the same for every
   caller), never a value the request sent or one read from stored data;
-* and either answers such a truth value, clears a cookie, or takes nothing from the request (no parameter but
+* and either raises, on every path, an HTTP error written in the code (an unconditional `raise
+  HTTPException(status_code=400, detail="... deprecated ...")` with no `return` before it: what a deprecated
+  endpoint answers), answers such a truth value, clears a cookie, or takes nothing from the request (no parameter but
   the request and response objects, and those unread) and answers one constant: no `return` under a test,
   no `raise`, each `return` a value written in the code (a literal, a container of literals, a module constant
   bound to a literal, a response made of those).
@@ -318,6 +320,10 @@ def serves_nothing(node: DepNode, calls: Calls) -> str | None:
             return None  # `logging.getLogger().setLevel(level)`: it changes how the app runs, not a record of it
         elif not no_work(call, calls, ctx, func, requests, 0, carried, reads=True):
             return None
+    refused = _always_refuses(func, calls, ctx)
+    if refused is not None:
+        return f"nothing to protect: every request gets the HTTP error the handler raises (line {refused}), " \
+               f"written in the code, before it does any work"
     flags: list[bool] = []
     if not all(ret.value is None or _reveals_nothing(ret.value, func, calls, ctx, carried, flags, 0)
                for ret in func.returns):
@@ -327,6 +333,33 @@ def serves_nothing(node: DepNode, calls: Calls) -> str | None:
     what = "a value written in the code" + (" or a truth value of the configuration" if any(flags) else "")
     also = f", and clears the caller's {listed_keys(cleared)}" if cleared else ""
     return f"nothing to protect: the handler reads no stored data and changes nothing; it answers {what}{also}"
+
+
+_HTTP_ERRORS = frozenset({"fastapi.HTTPException", "fastapi.exceptions.HTTPException",
+                          "starlette.exceptions.HTTPException"})
+_STATUS_MODULES = ("fastapi.status.", "starlette.status.")
+
+
+def _always_refuses(func: Func, calls: Calls, ctx: Ctx) -> int | None:
+    """The line of a `raise HTTPException(...)` outside any block, made of values written in the code (`status_code=
+    status.HTTP_400_BAD_REQUEST, detail="... deprecated ..."`), with no `return` before it: every path of the handler
+    ends there (what comes after never runs), so every request gets that error. (`serves_nothing` has checked that
+    no call of the handler does any work.)"""
+    first = min((r.line for r in func.raises if not r.conditions and r.exc is not None), default=None)
+    if first is None or any(r.line < first for r in func.returns):
+        return None
+    exc = next(r.exc for r in func.raises if r.line == first and not r.conditions)
+    if not isinstance(exc, ir.Call):
+        return None
+    target = calls.callee(exc, ctx, func)
+    if not (isinstance(target, ExternalV) and target.qualname in _HTTP_ERRORS):
+        return None
+    for arg in (*exc.args, *(v for _k, v in exc.kwargs)):
+        value = calls.index.resolve(arg, ctx) if isinstance(arg, (ir.Name, ir.Attr)) else None
+        if not (constant(arg, calls, ctx, func) or
+                (isinstance(value, ExternalV) and value.qualname.startswith(_STATUS_MODULES))):
+            return None
+    return first
 
 
 def _constant_answer(node: DepNode, func: Func, calls: Calls, ctx: Ctx) -> str | None:

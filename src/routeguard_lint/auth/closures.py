@@ -50,14 +50,19 @@ class Closures:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._by_name: dict[str, list[tuple[ir.Call, Ctx]]] | None = None
+        self._aliases: dict[str, set[str]] = {}
         self._memo: dict[FuncV, dict[str, object]] = {}
 
     def _calls(self, name: str) -> list[tuple[ir.Call, Ctx]]:
         if self._by_name is None:
             table: dict[str, list[tuple[ir.Call, Ctx]]] = {}
+            aliases: dict[str, set[str]] = {}  # `from f import make as m`: "make" -> {"m"}
             for facts in self.index.modules:
                 if facts.pending:
                     continue
+                for local, ref in facts.imports.items():
+                    if ref.name is not None and local != ref.name:
+                        aliases.setdefault(ref.name, set()).add(local)
                 for site in facts.calls:
                     f = site.call.func
                     key = f.id if isinstance(f, ir.Name) else f.attr if isinstance(f, ir.Attr) else None
@@ -72,7 +77,10 @@ class Closures:
                         for call in _calls_in(param.default, 0):
                             _add(table, call, Ctx(facts.module, func.parent))
             self._by_name = table
-        return self._by_name.get(name, [])
+            self._aliases = aliases
+        # a call of the function under a name it is imported as is its call too (`_agreed` resolves each call)
+        return [*self._by_name.get(name, []), *(site for alias in sorted(self._aliases.get(name, ()))
+                                                for site in self._by_name.get(alias, []))]
 
     def constants(self, fv: FuncV, func: Func) -> dict[str, object]:
         """Free variables of the nested function `fv` that are parameters of an enclosing function, with the one

@@ -609,6 +609,13 @@ def _branches_on_missing(root: DepNode, judgement: Judgement, deps: list[DepNode
         made = f" (made from '{source}')" if source else ""
         return f"optional authentication: the handler branches on '{name}'{made}, which is None for a request " \
                f"without credentials"
+    own = judgement.node(root).branch  # what the handler made of a credential it reads itself
+    if own:
+        name, source = own
+        made = f"made from '{source}'" if source else "made from the credential" if source == "" else \
+            "set only where a value made from the credential is there"
+        return f"optional authentication: the handler reads the credential itself and branches on '{name}' " \
+               f"({made}), which is None for a request without credentials"
     user = branches_on_user(root) if not any(n.kind is NodeKind.DECORATOR and n.path_test for n in deps) else None
     if user:
         return f"optional authentication: the handler branches on '{user}', which Starlette's " \

@@ -155,6 +155,16 @@ class Carrier:
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """`AV.value` of a message a websocket client sent (`await websocket.receive_json()`, or the text of
+    `receive_text()` once parsed: `parsed`): a client that authenticates in band puts its credential in a field
+    named like one (`{"type": "auth", "token": ...}`), which a client without credentials leaves out (and a forged
+    one fills with an arbitrary value)."""
+
+    parsed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Memo:
     """`AV.value` of what a request carries in `request.state.<attr>`: what code that ran earlier for the request
     stored there (a middleware, another dependency), not a value built from the credential the walk misses."""
@@ -193,6 +203,8 @@ REQUEST = AV("obj", taint=True)  # a request (or ASGI scope) that carries no cre
 WEBSOCKET = AV("obj", "<websocket>", taint=True)
 FORGED = AV("forged", taint=True)  # an arbitrary credential the attacker made up
 _ABSENT = ("none", "const", "missing", "forged")  # credential values no table of valid ones holds
+_RECEIVES = frozenset({"receive_json", "receive_text", "receive_bytes"})  # a websocket client's message
+_SENDS = frozenset({"send_json", "send_text", "send_bytes", "send"})
 UNK = AV("unk")
 CRASH = AV("crash")
 REFUSED = AV("crash", "refused")  # a call that raises an authentication error (401/403) for this request
@@ -276,6 +288,11 @@ class Outcome:
     # calls in the code those calls reached that hand the request (or a credential) to what the walk cannot read:
     # (module, function, the call, whether only a credential's value is handed), by call site
     handed: dict[tuple[str, int, int, int], tuple[str, str, ir.Call, bool]] = field(default_factory=dict)
+    # the record of the walk of the function itself (not of the functions it called)
+    walk: Walked | None = None
+    # a raise or return past which a name no longer holds None took that None out of the values it may hold
+    # (see `_Walk._narrow`)
+    narrowed: bool = False
 
     def merge_followed(self, other: Outcome) -> None:
         self.resolved.update(other.resolved)
@@ -309,6 +326,12 @@ class Walked:
     ended: int | None = None
     skipped: set[int] = field(default_factory=set)
     stepped: set[int] = field(default_factory=set)
+    # lines of statements skipped because a test of a value made from the missing credential was false (`if
+    # token:` with no token), names bound (where the walk got) to such a value that is false (`token =
+    # request.headers.get(...)`), and names bound to a value that may be true
+    cut: set[int] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    truthy: set[str] = field(default_factory=set)
 
     def reaches(self, line: int) -> bool:
         if self.ended is not None and line > self.ended:
@@ -825,12 +848,16 @@ class _Walk:
         # a name bound under tests the walk cannot decide: the values it may hold, with the joined value they made
         # (still the name's value while `env` holds that very object; see `_narrow`)
         self.alternatives: dict[str, tuple[tuple[AV, ...], AV]] = {}
+        self.walked: Walked | None = None
+        self.served = False  # a websocket handler sent its client something other than an error report
+        self.cut = False  # the last `conds` found a test of a value made from the missing credential false
+        self.absent: set[str] = set()  # names false only because a binding of them was cut so (see `Walked.cut`)
 
     def run(self) -> Outcome:
         events = self._events()
         if events is None:
             return Outcome(exits=[Exit(self.func.line, UNK, None)])
-        walked = Walked(frozenset(k for k, v in self.env.items() if v.taint))
+        walked = self.walked = self.out.walk = Walked(frozenset(k for k, v in self.env.items() if v.taint))
         self.flow.walked.setdefault(self.fv, []).append(walked)
         at = 0
         while at < len(events):
@@ -850,6 +877,10 @@ class _Walk:
                 truth = self._assumed(event)
             if truth is False:
                 walked.skipped.add(event.line)
+                if self.cut:
+                    walked.cut.add(event.line)
+                    if event.kind is _EventKind.BIND and event.name is not None and event.name not in walked.truthy:
+                        self.absent.add(event.name)  # `token = None; if header: token = ...`: None for want of it
                 continue
             walked.stepped.add(event.line)
             if truth == "crash":
@@ -1027,6 +1058,12 @@ class _Walk:
     def _bound(self, name: str, value: AV, sure: bool) -> None:
         """`name = value`: under a test the walk cannot decide, the name holds its value before or this one (joined);
         the values it may hold are kept for `_narrow`."""
+        if self.walked is not None:
+            falsy = value.truth() is False
+            if not falsy:
+                self.walked.truthy.add(name)
+            elif value.taint:
+                self.walked.missing.add(name)
         before = self.env.get(name)
         if sure or before is None:
             self.env[name] = value
@@ -1065,6 +1102,7 @@ class _Walk:
             assert joined is not None
             self.env[name] = joined
             self.alternatives[name] = (left, joined)
+            self.out.narrowed = True
 
     def _appended(self, call: ir.Expr | None, sure: bool) -> None:
         """`parts.append(x)` / `parts.extend(xs)` of a list the function keeps to itself: the items it holds now
@@ -1435,6 +1473,7 @@ class _Walk:
     def conds(self, conds: tuple[ir.Expr, ...]) -> bool | str | None:
         """True / False / None (unknown) / "crash" for a tuple of block tests."""
         result: bool | None = True
+        self.cut = False
         for c in conds:
             if isinstance(c, ir.Unknown) and c.code.startswith("<"):
                 code = c.code
@@ -1449,6 +1488,7 @@ class _Walk:
                 if value.kind == "crash":
                     return "crash" if result is True else None
                 t = value.truth()
+                self.cut = t is False and (value.taint or bool(self.absent and names_in(c) & self.absent))
             if t is False:
                 return False
             if t is None:
@@ -1723,6 +1763,13 @@ class _Walk:
             text += known
         return text
 
+    def _keyed_credential(self, value: AV, key: ir.Expr) -> bool:
+        """`key` names a credential in `value`: handed-on headers or cookies, or a websocket client's message."""
+        if isinstance(value.value, Carrier):
+            return self._credential_key(value.value.source, key)
+        return isinstance(value.value, Message) and value.value.parsed and isinstance(key, ir.Str) and \
+            self.flow.credential_key("query", key.value)
+
     def _sub(self, expr: ir.Sub, d: int) -> AV:
         base = expr.value
         memo = self._scope_memo(base, expr.index[0], "item") if len(expr.index) == 1 else None
@@ -1742,9 +1789,10 @@ class _Walk:
             known = self._item_read(value, self.eval(expr.index[0], d), None)
             if known is not None:
                 return known
-        if isinstance(value.value, Carrier) and len(expr.index) == 1 and \
-                self._credential_key(value.value.source, expr.index[0]):
-            return FORGED if self.flow.present else CRASH  # `headers["authorization"]` of handed-on headers
+        if len(expr.index) == 1 and self._keyed_credential(value, expr.index[0]):
+            # `headers["authorization"]` of handed-on headers, `message["token"]` of a websocket client's message:
+            # KeyError without it
+            return FORGED if self.flow.present else CRASH
         if value.kind == "forged":
             return FORGED  # `token.split(" ")[1]`
         if value.kind == "const" and isinstance(value.value, (str, bytes, tuple)) and len(expr.index) == 1:
@@ -1796,10 +1844,22 @@ class _Walk:
                     return FORGED
                 default = call.arg(1, "default")
                 return self.eval(default, d).tainted() if default is not None else MISSING
+            if base == WEBSOCKET and f.attr in _RECEIVES:
+                return AV("obj", Message(f.attr == "receive_json"), True)  # what the client sends first
+            if isinstance(base.value, Message) and base.value.parsed and f.attr == "get" and call.args and \
+                    isinstance(call.args[0], ir.Str) and self.flow.credential_key("query", call.args[0].value):
+                # `message.get("token")` of the client's message: left out without credentials
+                if self.flow.present:
+                    return FORGED
+                default = call.arg(1, "default")
+                return self.eval(default, d).tainted() if default is not None else MISSING
+            if base == WEBSOCKET and f.attr in _SENDS and not _error_report(call, self.func):
+                self.served = True  # the client got something: a later `close()` ends a served connection
             if base == WEBSOCKET and f.attr == "close":
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
-                # answered 403; after it, the connection is over) and nothing the app does later reaches it
-                return CRASH
+                # answered 403; after it, the connection is over) and nothing the app does later reaches it; not
+                # once the walk has sent the client something (`send_json(data)` then `close()` in a `finally`)
+                return UNK if self.served else CRASH
             checked = self._item_get(call, base, d) or self._credential_object(base, f.attr)
             if checked is not None:
                 return checked
@@ -1816,6 +1876,9 @@ class _Walk:
         values = args + list(kwargs.values())
         if any(v.kind == "crash" for v in values):
             return CRASH
+        if len(args) == 1 and isinstance(args[0].value, Message) and not args[0].value.parsed and \
+                (f.attr if isinstance(f, ir.Attr) else f.id if isinstance(f, ir.Name) else "") == "loads":
+            return AV("obj", Message(True), True)  # `json.loads(await websocket.receive_text())`
         # mapping.get(missing) -> the default
         if isinstance(f, ir.Attr) and f.attr == "get" and args and args[0].taint and \
                 args[0].kind in _ABSENT:
@@ -2239,6 +2302,9 @@ class _Walk:
             return args[0]  # `dict(request.headers)`: the same headers
         if qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
             return _compare_digest(args[0], args[1])
+        if qualname == "fastapi.security.utils.get_authorization_scheme_param" and len(args) == 1 and \
+                args[0].truth() is False:
+            return AV("const", ("", ""), taint or args[0].taint)  # no header: an empty scheme and credential
         last = qualname.rsplit(".", 1)[-1]
         if last[:1].isupper():
             return AV("obj", None, taint)
@@ -2498,7 +2564,10 @@ class _Walk:
             self.opened.extend(g for g in opened if g not in self.opened)
         if as_object:
             return AV("obj", None, True)
-        value = outcome.value().tainted()
+        value = outcome.value()
+        # what it returns is taken as made from what it was handed, unless it took the None it was handed out (`if
+        # token is None: raise ...` past a fallback to what the middleware stored) and returns nothing made of it
+        value = value if outcome.narrowed and not any(ex.value.taint for ex in outcome.exits) else value.tainted()
         if unread and value.kind in ("unk", "obj") and value.value is None:
             # what it returns is decided by what code the analysis cannot read made of the credential
             return AV("unk", unread[0], True)
@@ -2619,6 +2688,36 @@ _REFUSAL_TEXT = re.compile(r"\b(not[ _-]?authenticated|unauthori[sz]ed|unauthent
                            r"(invalid|missing|no)[ _-](authentication[ _-])?(credentials?|token|api[ _-]?key)|"
                            r"could not validate credentials|authentication[ _-](required|failed)|"
                            r"(login|sign[ _-]?in)[ _-]required)\b", re.IGNORECASE)
+
+
+def _error_report(call: ir.Call, func: Func) -> bool:
+    """A websocket send of an error report (`send_json({"type": "error", "message": str(exc)})`): made only of
+    literals and the text of a name the function never binds but in an `except ... as exc` (the error), or of a local
+    bound only to such values (`detail = str(exc) if type(exc) is ValueError else "Connection failed"`)."""
+    def report(expr: ir.Expr, depth: int) -> bool:
+        if depth > 8:
+            return False
+        if isinstance(expr, (ir.Const, ir.Str)):
+            return True
+        if isinstance(expr, ir.IfExp):
+            return report(expr.body, depth + 1) and report(expr.orelse, depth + 1)
+        if isinstance(expr, ir.Name):
+            binds = [b.value for b in func.binds if b.name == expr.id]
+            return bool(binds) and all(report(v, depth + 1) for v in binds)
+        if isinstance(expr, ir.DictE):
+            return all(k is not None and report(k, depth + 1) and report(v, depth + 1) for k, v in expr.items)
+        if isinstance(expr, ir.Seq):
+            return all(report(i, depth + 1) for i in expr.items)
+        if isinstance(expr, ir.FStr):
+            return all(isinstance(p, str) or report(p, depth + 1) for p in expr.parts)
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id in ("str", "repr") and \
+                len(expr.args) == 1 and not expr.kwargs:
+            arg = expr.args[0]
+            return isinstance(arg, ir.Name) and arg.id not in func.assigns and \
+                not any(p.name == arg.id for p in func.params)
+        return False
+
+    return bool(call.args) and all(report(a, 0) for a in (*call.args, *(v for _k, v in call.kwargs)))
 
 
 def _none_tested(test: ir.Expr, depth: int = 0) -> dict[str, bool]:

@@ -43,11 +43,12 @@ from routeguard_lint.auth.missing_credential import (
     Memo,
     Outcome,
     Unread,
+    Walked,
     join,
     names_in,
 )
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Func, is_marker
+from routeguard_lint.facts.extract import Bind, Func, is_marker
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
@@ -129,6 +130,10 @@ class NodeAuth:
     handed: tuple[tuple[str, str, ir.Call, bool], ...] = ()
     # `_held`, once asked: (whether its object holds callables, whether they read a credential)
     held: tuple[bool | None] | None = None
+    # a route handler that reads a credential itself and branches on what it made of it (see `_own_branch`):
+    # the name tested and the name it is made from ("": the credential itself, read by a call; None: bound under
+    # tests of the missing credential)
+    branch: tuple[str, str | None] | None = None
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -355,6 +360,8 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
             facts.optional_outcome = flow.run(fv, {**direct_env, **absent})
     facts.idle = _idle(node, outcome, reads)
     facts.anonymous = outcome.passes and not facts.idle
+    if node.kind is NodeKind.ROUTE and direct and facts.anonymous and outcome.walk is not None:
+        facts.branch = _own_branch(node.func, outcome.walk, frozenset(requests))
     facts.answered = _answered(node, outcome) if facts.idle else ()
     facts.guard = not facts.anonymous
     # it calls a checking method of a credential object a library made from the request (`Authorize.jwt_required()`)
@@ -400,6 +407,8 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.answered = _answered(node, outcome) if facts.idle else ()
             return
         facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
+        if node.kind is NodeKind.ROUTE and reads_it and outcome.walk is not None:
+            facts.branch = _own_branch(node.func, outcome.walk, frozenset(requests))
         if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
             # it lets a request without the credential through, handing on what it returns
             facts.anonymous = True
@@ -635,14 +644,15 @@ def optional_params(root: DepNode, nodes: dict[int, NodeAuth]) -> list[str]:
 
 
 def branches_on(func: Func | None, names: list[str]) -> tuple[str, str | None] | None:
-    """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises or binds, or
-    else the first name `func` binds to what one of them opens, absent without it (`wallet = await lookup(key)
-    if key else None`), with the name it is made from."""
+    """The first name of `names` an `if` test of `func` looks at, on a path that returns, raises, binds or stores an
+    item (`out["notes"] = ...`), or else the first name `func` binds to what one of them opens, absent without it
+    (`wallet = await lookup(key) if key else None`), with the name it is made from."""
     if func is None or not names:
         return None
     made = _made_from(func, set(names))
+    tests = [*func.block_tests(), *(c for w in func.item_writes for c in w.conditions)]
     for wanted in (set(names), set(made)):
-        for test in func.block_tests():
+        for test in tests:
             if is_marker(test):
                 continue
             hit = _presence_tested(test, wanted)
@@ -650,6 +660,55 @@ def branches_on(func: Func | None, names: list[str]) -> tuple[str, str | None] |
                 first = sorted(hit)[0]
                 return first, made.get(first)
     return None
+
+
+def _own_branch(func: Func | None, walked: Walked, requests: frozenset[str]) -> tuple[str, str | None] | None:
+    """A route handler that reads a credential itself, walked for a request without credentials (`walked`):
+    the first name it tests (see `branches_on`) that holds what it made of the credential, false for that
+    request. Such a name is bound where the walk got only to false values (`user = None`), and otherwise only
+    under tests of a value made from the missing credential, which that request fails (`if token: data =
+    decode(token); if data is not None and ...: user = lookup(data["id"])`, nested as deep as it likes), to a
+    value computed by a call that is no read of the request (a lookup, a decode); or it is bound, wherever it
+    is bound, to such a computed value made from the missing credential (`user = lookup(token) if token else
+    None`). The
+    credential itself (`token = request.headers.get(...)`, `if token: ...`) is not such a name: a handler that
+    only tests its presence has checked nothing."""
+    if func is None:
+        return None
+    seeds = walked.missing
+    made: dict[str, str | None] = {}
+    by_name: dict[str, list[Bind]] = {}
+    for bind in func.binds:
+        if "." not in bind.name and "[" not in bind.name:
+            by_name.setdefault(bind.name, []).append(bind)
+    for name, binds in by_name.items():
+        if name in walked.truthy:
+            continue
+        if name in seeds:
+            # bound to a value made from the missing credential: computed from it by a call, on every binding
+            if all(_computes(b.value, requests) for b in binds):
+                made[name] = next(iter(sorted((names_in([b.value for b in binds]) & seeds) - {name})), "")
+            continue
+        cut = [b for b in binds if b.line in walked.cut]
+        if cut and len(cut) < len(binds) and any(_computes(b.value, requests) for b in cut):
+            made[name] = None
+    if not made:
+        return None
+    found = branches_on(func, sorted(made))
+    return (found[0], made.get(found[0])) if found is not None else None
+
+
+def _computes(expr: ir.Expr, requests: frozenset[str], depth: int = 0) -> bool:
+    """`expr` calls something that is not a read of the request (`request.cookies.get(...)`)."""
+    if depth > 12:
+        return False
+    if isinstance(expr, ir.Call):
+        root = expr.func
+        while isinstance(root, (ir.Attr, ir.Call, ir.Sub)):
+            root = root.value if isinstance(root, (ir.Attr, ir.Sub)) else root.func
+        if not (isinstance(root, ir.Name) and root.id in requests):
+            return True
+    return any(_computes(child, requests, depth + 1) for child in ir.children(expr))
 
 
 def _made_from(func: Func, names: set[str]) -> dict[str, str]:

@@ -163,9 +163,35 @@ def offloaded(index: Index, call: ir.Call, ctx: Ctx, resolve: Callable[[ir.Expr,
 
 def _reads_request(func: Func) -> bool:
     """The function's own code reads a credential (a query credential too: `websocket.query_params.get(
-    "token")`), or a header or cookie under a computed name."""
+    "token")`; or one the websocket client sends in its first message), or a header or cookie under a computed
+    name."""
     return any(read.key is None or credential_read(read) for read in func.credential_reads) or \
-        any(_query_credential(call) for call in func.calls)
+        any(_query_credential(call) for call in func.calls) or _message_credential(func)
+
+
+_RECEIVES = frozenset({"receive_json", "receive_text", "receive_bytes"})
+
+
+def _message_credential(func: Func) -> bool:
+    """`msg = await websocket.receive_json()` (or the text, parsed) and a field named like a credential read of a
+    value (`msg["token"]`, `msg.get("token")`): authentication in band, by the client's first message."""
+    if not any(isinstance(c.func, ir.Attr) and c.func.attr in _RECEIVES for c in func.calls):
+        return False
+    exprs: list[ir.Expr] = [*func.calls, *(b.value for b in func.binds)]
+    return any(_credential_field(e, 0) for e in exprs)
+
+
+def _credential_field(expr: ir.Expr, depth: int) -> bool:
+    if depth > 10:
+        return False
+    key: ir.Expr | None = None
+    if isinstance(expr, ir.Sub) and len(expr.index) == 1:
+        key = expr.index[0]
+    elif isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and expr.args:
+        key = expr.args[0]
+    if isinstance(key, ir.Str) and is_credential(Source.QUERY, key.value):
+        return True
+    return any(_credential_field(child, depth + 1) for child in ir.children(expr))
 
 
 def _query_credential(call: ir.Call) -> bool:

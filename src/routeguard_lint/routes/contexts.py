@@ -83,6 +83,9 @@ class Contexts:
         # `index.modules` order when merged), so that parsing more modules adds theirs instead of rebuilding all
         self._call_tables: dict[int, dict[str, list[_Site]]] = {}
         self._calls_by_name: dict[str, list[Caller]] = {}  # merged, per name asked
+        # the local names a tabled module imports a name under, by the imported name (`from f import make_router
+        # as make`: "make_router" -> {"make"}): a call of `make(...)` is a call of `make_router`
+        self._aliases: dict[str, set[str]] = {}
         self._tabled = False
         self._tabled_libs = 0  # how many of the library modules read (`index.lib_modules`) the tables hold
         self._pending_words: dict[str, list[ModuleFacts]] | None = None  # see _load_pending
@@ -221,6 +224,8 @@ class Contexts:
         method of `owner`: also `self.m(...)` in a method of a base class of `owner` (it calls `owner`'s `m` when
         `self` is an object of `owner`; each context of the caller tells)."""
         found = self._calls_named(func.name)
+        for alias in sorted(self._aliases.get(func.name, ())):  # (tabled by `_calls_named`)
+            found = [*found, *self._calls_named(alias)]
         resolve = self._resolver(fv.module)
         return [caller for caller in found[:MAX_CALLERS] if resolve(caller.call.func, caller.ctx) == fv
                 or (owner is not None and self._self_call(caller, owner, fv))]
@@ -307,6 +312,9 @@ class Contexts:
             table = self._call_tables[id(facts)] = self._calls_by_callee_name(facts)
             for name in table:
                 self._calls_by_name.pop(name, None)  # merged again when asked
+            for local, ref in facts.imports.items():
+                if ref.name is not None and local != ref.name:
+                    self._aliases.setdefault(ref.name, set()).add(local)
 
     def _calls_by_callee_name(self, facts: ModuleFacts) -> dict[str, list[_Site]]:
         """Every call in the module by the last name of what it calls (`f(...)`, `x.f(...)`)."""

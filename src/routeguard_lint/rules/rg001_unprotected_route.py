@@ -52,7 +52,9 @@ dependencies, and a handler that does no work, writes nothing, sets no cookie bu
 answers a value written in the code or a truth value of its configuration (an "is authentication on" probe) or
 clears the caller's cookie (a logout that does only that), or that takes nothing from the request and answers
 one constant (`GET /` answering `{"status": "ok"}`; not a value read from the settings, computed, or chosen by a
-test). A webhook that verifies a signature over the body is protected by it. A route whose only possible
+test), or whose every path raises an HTTP error written in the code before doing any work (a deprecated endpoint
+answering 400 with a pointer to its successor). A webhook that verifies a signature over the body is protected by
+it. A route whose only possible
 authentication is code outside the project is `unverified` (listed by `routeguard routes`), not reported.
 """,
     why="""
