@@ -194,6 +194,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # "route" is FastAPI's own scope item: there on every routed request
         ("GET", "/routed"): ("unprotected", ""),
     },
+    "scope_alias": {
+        # middleware store the items through a name bound to the scope (`s = request.scope`, `sc = scope`)
+        ("GET", "/account"): ("unprotected", ""),
+        ("GET", "/tenant"): ("unprotected", ""),
+        # ... the dependency alone stores its memo (through `memo = request.scope`): absent on the way in
+        ("GET", "/me"): ("protected", "app.security.subject -> app.security.bearer (HTTPBearer, auto_error=False)"),
+    },
     "state_memo_shared": {
         # the memo is also set by another dependency (after a gateway check): open only if that code let it on
         ("GET", "/reports"): ("unverified", "request.state.user for app.auth.current_user (it is set by "

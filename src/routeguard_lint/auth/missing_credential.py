@@ -414,15 +414,23 @@ class Flow:
         for func in facts.functions.values():
             ctx = Ctx(facts.module, func.qualname)
             keys: list[ir.Expr | None] = []
+            aliases: frozenset[str] | None = None  # computed for the first store into an item or call on a name
             for text in func.stores:
-                found = _SCOPE_ITEM.fullmatch(text)
-                if found is not None:
-                    keys.append(_key_expr(found.group(1)))
+                found = _STORED_ITEM.fullmatch(text)
+                if found is None:
+                    continue
+                if aliases is None:
+                    aliases = self._scope_names(facts, func)
+                if _is_scope(found.group(1), aliases):
+                    keys.append(_key_expr(found.group(2)))
             for call in func.calls:
                 f = call.func
                 if isinstance(f, ir.Attr) and f.attr in ("update", "setdefault", "__setitem__") and \
-                        (ir.dotted(f.value) or "").rsplit(".", 1)[-1] == "scope":
-                    keys.append(call.args[0] if f.attr != "update" and call.args else None)
+                        isinstance(f.value, (ir.Name, ir.Attr)):
+                    if aliases is None:
+                        aliases = self._scope_names(facts, func)
+                    if _is_scope(ir.dotted(f.value) or "", aliases):
+                        keys.append(call.args[0] if f.attr != "update" and call.args else None)
             if not keys:
                 continue
             writer = (facts.module, self._handler_calling(facts, func) or func.qualname)
@@ -435,6 +443,24 @@ class Flow:
                     self._scope_any.add(writer)  # `scope[name] = v` of a key the analysis cannot tell: any
                 else:
                     self._scope_keyed.setdefault(key, set()).add(writer)
+
+    def _scope_names(self, facts: ModuleFacts, func: Func) -> frozenset[str]:
+        """The local names of `func` that hold an ASGI scope besides those `_is_scope` knows by their text: the
+        scope parameter of a pure ASGI middleware's `__call__(self, scope, receive, send)` whatever its name, and
+        every name bound to a scope (`s = request.scope`, `sc = scope`), which Python binds to that same object,
+        so an item stored through the name is stored in the request's scope."""
+        names: set[str] = set()
+        params = [p.name for p in func.params if p.kind not in ("vararg", "kwarg")]
+        if func.name == "__call__" and func.class_name is not None and len(params) > 1 and \
+                self.hands_request_on(facts.module, func.qualname):
+            names.add(params[1])
+        binds = [b for b in func.binds if isinstance(b.value, (ir.Name, ir.Attr))]
+        for _ in range(MAX_CALL_DEPTH + 1):  # `a = request.scope; b = a`: one pass per link of the chain
+            more = {b.name for b in binds if b.name not in names and _is_scope(ir.dotted(b.value) or "", names)}
+            if not more:
+                break
+            names |= more
+        return frozenset(names)
 
     def _made_request(self, facts: ModuleFacts, func: Func, name: str) -> bool:
         """`name` is bound in `func` only to a `Request` it makes of a scope it writes (a dict display, or a name
@@ -923,6 +949,10 @@ class _Walk:
         if event.kind is _EventKind.EFFECT and value.kind != "crash":
             self._appended(event.expr, sure)
         if event.kind is _EventKind.BIND:
+            if self._scope_of(event.expr):
+                # `s = request.scope`: Python binds the name to the request's scope itself, which the walk holds as
+                # it holds a pure ASGI middleware's scope: an item stored through the name is the request's
+                value = REQUEST
             if event.name in self.func.item_only and isinstance(event.expr, ir.DictE) and value.kind == "obj":
                 value = self._items(event.expr, value)
             if event.name in self.func.list_only and isinstance(event.expr, ir.Seq) and event.expr.kind == "list" \
@@ -934,6 +964,11 @@ class _Walk:
             if ".state." in event.name:  # `request.state.user = ...`: what the request carries on
                 self._store(("state", event.name.rsplit(".", 1)[1]), value)
         return False
+
+    def _scope_of(self, expr: ir.Expr | None) -> bool:
+        """`request.scope` of the request walked."""
+        return isinstance(expr, ir.Attr) and expr.attr == "scope" and isinstance(expr.value, ir.Name) and \
+            self.env.get(expr.value.id) is REQUEST
 
     def _bound(self, name: str, value: AV, sure: bool) -> None:
         """`name = value`: under a test the walk cannot decide, the name holds its value before or this one (joined);
@@ -2490,10 +2525,17 @@ class _Walk:
 # own message says the request lacks credentials (`HTTPException(403, detail="Invalid Credentials")`, the
 # 403 "Not authenticated" of older FastAPI security classes). Only used to keep a route out of "unprotected"
 # (RG001 needs proof), never to call one protected.
-# an item stored into an ASGI scope, as `Func.stores` shows it: `request.scope[KEY]`, `scope["user"]` (a store
-# into an item, `scope["state"]["user"]`, writes no item of the scope)
-_SCOPE_ITEM = re.compile(r"(?:[A-Za-z_][\w.]*\.)?scope\[([^\[\]]+)\]")
+# an item stored into what a dotted name holds, as `Func.stores` shows it: (holder, key); an ASGI scope's when the
+# holder is one (`request.scope[KEY]`, `scope["user"]`, see `_is_scope`; a store into an item,
+# `scope["state"]["user"]`, writes no item of the scope)
+_STORED_ITEM = re.compile(r"([A-Za-z_][\w.]*)\[([^\[\]]+)\]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _is_scope(holder: str, aliases: frozenset[str] | set[str]) -> bool:
+    """The dotted name `holder` holds an ASGI scope: `scope`, `request.scope`, `self.scope`, or a local name
+    bound to one (`aliases`, see `Flow._scope_names`)."""
+    return holder == "scope" or holder.endswith(".scope") or holder in aliases
 
 
 def _key_expr(text: str) -> ir.Expr | None:
