@@ -201,6 +201,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # ... the dependency alone stores its memo (through `memo = request.scope`): absent on the way in
         ("GET", "/me"): ("protected", "app.security.subject -> app.security.bearer (HTTPBearer, auto_error=False)"),
     },
+    "scope_dispatch": {
+        # `request.scope["account"] = "guest"` in a dispatch, for a request without an Authorization header
+        ("GET", "/catalog"): ("unprotected", ""),
+        # `request.scope["session_user"] = ...` only under `if token is not None:` (a session cookie): absent
+        ("GET", "/profile"): ("protected", "app.security.session_user -> app.security.bearer (HTTPBearer, "
+                                           "auto_error=False)"),
+    },
     "state_memo_shared": {
         # the memo is also set by another dependency (after a gateway check): open only if that code let it on
         ("GET", "/reports"): ("unverified", "request.state.user for app.auth.current_user (it is set by "

@@ -1055,10 +1055,13 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
             return False
-        held = self.env.get(event.name)
+        owner, dot, attr = event.name.partition(".")
+        held = self.env.get(event.name) if not dot else \
+            REQUEST if self._scope_of(ir.Attr(ir.Name(owner), attr)) else None
         if held is REQUEST and key.kind == "const" and isinstance(key.value, str):
-            # `scope["user"] = user` in a pure ASGI middleware walked with the request's scope: what the request
-            # carries on (under a test that cannot be told, it may not be there)
+            # `scope["user"] = user` in a pure ASGI middleware walked with the request's scope, `request.scope[KEY] =
+            # value` in a middleware's `dispatch`: what the request carries on (under a test that cannot be told, it
+            # may not be there)
             self._store(("scope", key.value), value if sure else join(NONE, value))
         if held is None or not isinstance(held.value, DictItems):
             return False
@@ -2239,9 +2242,14 @@ class _Walk:
             return None
         others = self.flow.scope_writers(key.value) - {(self.fv.module, self.func.qualname)}
         if others:
-            if how != "in" and any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
-                return self._from_middleware(("scope", key.value), f"{ir.show(holder, 40)}[{key.value!r}]")
-            if not self.flow.state_absent:
+            if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
+                found = self._from_middleware(("scope", key.value), f"{ir.show(holder, 40)}[{key.value!r}]") \
+                    if how != "in" else None
+                if found is not None or not self.flow.absent_after_middleware(("scope", key.value), self.fv):
+                    return found
+                # no middleware stored it for this request (`if token is not None: request.scope[KEY] = ...`): it
+                # is not there, as when nothing writes it
+            elif not self.flow.state_absent:
                 return None
         if how == "in":
             return AV("const", False)
