@@ -208,6 +208,20 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/profile"): ("protected", "app.security.session_user -> app.security.bearer (HTTPBearer, "
                                            "auto_error=False)"),
     },
+    "state_no_writer": {
+        # `getattr(request.state, "token", None)`: nothing sets it, no middleware in front could: the default
+        ("GET", "/me"): ("protected", "app.security.current_user -> app.security.bearer (HTTPBearer, "
+                                      "auto_error=False)"),
+        # a lifespan's state gives every request `request.state.tenant`
+        ("GET", "/tenant"): ("unverified", "request.state.tenant for app.security.current_tenant (it is set by "
+                                           "app.main.lifespan, if it is a lifespan"),
+    },
+    "state_library_middleware": {
+        # ... but a library's middleware in front may set it
+        ("GET", "/me"): ("unverified", "request.state.token for app.main.current_user (it is set by no project code; "
+                                       "a library middleware in front may: gatewaykit.GatewayTokenMiddleware)"),
+        ("GET", "/keys"): ("protected", "app.main.bearer_user -> app.main.bearer (HTTPBearer, auto_error=False)"),
+    },
     "state_memo_shared": {
         # the memo is also set by another dependency (after a gateway check): open only if that code let it on
         ("GET", "/reports"): ("unverified", "request.state.user for app.auth.current_user (it is set by "

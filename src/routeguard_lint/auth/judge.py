@@ -144,7 +144,7 @@ def judge(graph: Graph) -> Judgement:
     # dependencies that take their value receive (`user = Depends(users.current_user(optional=True))`)
     libraries = _library_matches(judged)
     path_tests = _path_tests(graph)
-    flow = make_flow(graph.index, decide=path_tests)
+    flow = make_flow(graph.index, decide=path_tests, unread_middleware=graph.unread_middleware)
     nodes = anonymous_requests(graph.index, judged, libraries, flow, decide=path_tests)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
@@ -208,7 +208,8 @@ def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgeme
             return said.get(identity) if identity is not None else None
 
         nodes = anonymous_requests(graph.index, members, libraries,
-                                   make_flow(graph.index, assumed=assumed, decide=path_tests), assumed=assumed,
+                                   make_flow(graph.index, assumed=assumed, decide=path_tests,
+                                             unread_middleware=graph.unread_middleware), assumed=assumed,
                                    decide=path_tests)
         taken = replace(judgement, nodes={**judgement.nodes, **nodes})
         roots = {id(w.root) for w in members}

@@ -356,6 +356,10 @@ class Flow:
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
+        # the middleware in front of the routes walked whose code the analysis does not read (a library's): any of
+        # them may set a `request.state` memo no project code sets; None when they are not known (then such a
+        # memo is unknown)
+        self.unread_middleware: tuple[str, ...] | None = None
         # True: walk as the app runs when every setting the analysis cannot read is the one that enforces
         # authentication (see `closed_gates`)
         self.gates_closed = False
@@ -383,8 +387,10 @@ class Flow:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
         yet (demand-driven mode) is parsed when both words are among its words, so the answer is the full
         mode's whichever files happen to be parsed; one that cannot be parsed may set it too: unknown."""
-        unknown = self._state_scan.open("state", attr)
-        found = set(self._writers.get(attr, set()))
+        # `setattr(request.state, name, value)` and a lifespan's `yield {attr: ...}` too (see `_add_writers`)
+        unknown = self._state_scan.open("state", attr) | self._state_scan.open("setattr", "state") | \
+            self._state_scan.open("yield", attr)
+        found = self._writers.get(attr, set()) | self._writers.get(_ANY_STATE, set())
         if unknown:
             found.add(("?", "a module not parsed"))  # it may set it too
         return found
@@ -399,6 +405,21 @@ class Flow:
                 if ".state." in bind.name and not self._made_request(facts, func, bind.name.split(".", 1)[0]):
                     writer = self._handler_calling(facts, func) or func.qualname
                     self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, writer))
+                elif bind.name == YIELD_BIND and isinstance(bind.value, ir.DictE):
+                    # a lifespan's `yield {"pool": pool}`: Starlette gives every request's `request.state` its items,
+                    # before any code of the app runs for it (unknown code, as the analysis does not tie the
+                    # function to the app: the memo may be there)
+                    for key, _value in bind.value.items:
+                        if isinstance(key, ir.Str):
+                            self._writers.setdefault(key.value, set()).add(
+                                ("?", f"{facts.module}.{func.qualname}, if it is a lifespan (its state)"))
+            for call in func.calls:
+                if isinstance(call.func, ir.Name) and call.func.id == "setattr" and len(call.args) >= 2 and \
+                        isinstance(call.args[0], ir.Attr) and call.args[0].attr == "state":
+                    # `setattr(request.state, "user", user)`; of a name the analysis cannot tell, any attribute
+                    writer = self._handler_calling(facts, func) or func.qualname
+                    name = call.args[1].value if isinstance(call.args[1], ir.Str) else _ANY_STATE
+                    self._writers.setdefault(name, set()).add((facts.module, writer))
 
     def scope_writers(self, key: str) -> set[tuple[str, str]]:
         """The functions of the project that write item `key` of an ASGI scope (`request.scope[key] = v`,
@@ -2189,7 +2210,9 @@ class _Walk:
     def _state_memo(self, call: ir.Call, which: str) -> AV | None:
         """`hasattr(request.state, "user")` / `getattr(request.state, "user", None)` when only the function being
         walked ever sets `<request>.state.user`: on the request's way in, nothing has set it yet (this function
-        sets it only once it has run, and a request it rejects goes no further), so the memo is absent."""
+        sets it only once it has run, and a request it rejects goes no further), so the memo is absent. So is one
+        that no code sets at all, unless middleware whose code is not read (a library's) is in front of the
+        routes: then the request gets through on it only if that middleware set it (`Outcome.state_tests`)."""
         if len(call.args) < 2 or not isinstance(call.args[1], ir.Str):
             return None
         holder = call.args[0]
@@ -2201,8 +2224,18 @@ class _Walk:
         attr = call.args[1].value
         writers = self.flow.state_writers(attr)
         if not writers:
-            return None
-        if writers != {(self.fv.module, self.func.qualname)}:
+            # no project code sets it: absent, unless middleware the analysis does not read runs in front of the
+            # routes (a library's), which may have set it (the request gets through on the memo only if it did)
+            unread = self.flow.unread_middleware
+            if unread is None:
+                return None  # what runs in front of the request is not known here
+            if unread:
+                more = f" (and {len(unread) - 2} more)" if len(unread) > 2 else ""
+                self.out.state_tests[attr] = frozenset({
+                    ("?", f"no project code; a library middleware in front may: {', '.join(unread[:2])}{more}")})
+                if not self.flow.state_absent:
+                    return None
+        elif writers != {(self.fv.module, self.func.qualname)}:
             others = writers - {(self.fv.module, self.func.qualname)}
             if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
                 # a middleware sets it, for every request on its way in: it may be there; when only middleware does,
@@ -2536,6 +2569,7 @@ class _Walk:
 # an item stored into what a dotted name holds, as `Func.stores` shows it: (holder, key); an ASGI scope's when the
 # holder is one (`request.scope[KEY]`, `scope["user"]`, see `_is_scope`; a store into an item,
 # `scope["state"]["user"]`, writes no item of the scope)
+_ANY_STATE = "<any>"  # `Flow._writers`: functions that set a `request.state` attribute whose name is not known
 _STORED_ITEM = re.compile(r"([A-Za-z_][\w.]*)\[([^\[\]]+)\]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
