@@ -222,6 +222,12 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
                                        "a library middleware in front may: gatewaykit.GatewayTokenMiddleware)"),
         ("GET", "/keys"): ("protected", "app.main.bearer_user -> app.main.bearer (HTTPBearer, auto_error=False)"),
     },
+    "jwt_unknown_token": {
+        # `jwt.decode(token, ...)` of a token a helper looked up (not the request's credential): not known
+        ("GET", "/kiosk/orders"): ("unverified", "app.auth.current_user lets it through only where `jwt.decode(token, "
+                                                 "SECRET, algorithms=['HS256'])`"),
+        ("GET", "/orders"): ("protected", "app.auth.bearer_user -> app.auth.bearer (HTTPBearer, auto_error=False)"),
+    },
     "state_memo_shared": {
         # the memo is also set by another dependency (after a gateway check): open only if that code let it on
         ("GET", "/reports"): ("unverified", "request.state.user for app.auth.current_user (it is set by "

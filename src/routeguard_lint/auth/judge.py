@@ -504,6 +504,19 @@ def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str
     return unknown
 
 
+def _unread_passes(nodes: list[DepNode], judgement: Judgement) -> list[str]:
+    """Callables a request without credentials gets through only where code the analysis cannot read let it on
+    (every exit of their walk is past such code: `jwt.decode(token, ...)` of a token the analysis cannot tie to
+    the credential), with that code."""
+    out: set[str] = set()
+    for node in nodes:
+        facts = judgement.node(node)
+        if facts.anonymous is True and facts.exits and all(ex.unread for ex in facts.exits):
+            shown = "; ".join(dict.fromkeys(u.shown() for ex in facts.exits for u in ex.unread))
+            out.add(f"{node.label} lets it through only where {shown}")
+    return sorted(out)
+
+
 def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
@@ -531,7 +544,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
-    unknown = _unknown_dependencies(deps, judgement)
+    unknown = _unknown_dependencies(deps, judgement) + _unread_passes([*deps, root], judgement)
     if not unknown and not any(n.credential for n in deps) and not _proxy_identities(deps, context.calls):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route) or context.static.reason(route) or \

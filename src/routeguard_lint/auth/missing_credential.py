@@ -1973,7 +1973,8 @@ class _Walk:
                 return held if held is not None else args[2]
         if isinstance(target, ExternalV):
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
-            return self._external(target.qualname, args, missing, taint, base)
+            return self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
+                self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
             return self._function_call(call, target, base, args, kwargs, taint)
         value = self.flow.index.resolve(call.func, self.ctx)
@@ -1981,6 +1982,27 @@ class _Walk:
             return self._fields(call, value, args, kwargs, taint)
         self._followed(call, None, args, kwargs)
         return AV("unk", None, taint or base.taint)
+
+    def _verified_unknown(self, call: ir.Call, qualname: str, args: list[AV], kwargs: dict[str, AV], missing: bool
+                          ) -> AV | None:
+        """`jwt.decode(token, ...)` (a verifying call, `Flow.verifying`) of a value the walk does not know and
+        cannot tie to the request's credential (a token a project helper looked up, `lookup(request)`): whether it
+        verifies is not known, so what follows is reached only where it did, which the walk cannot tell (recorded
+        as `Exit.unread`, naming the call); what it returns is unknown. None for any other value (the missing or
+        the forged credential raise, see `_external`; what unreadable code made of the credential already names
+        that code)."""
+        if missing or not self.flow.verifying.match(qualname):
+            return None
+        token = args[0] if args else next((kwargs[k] for k in ("token", "jwt", "s", "id_token") if k in kwargs), None)
+        if token is None or token.kind != "unk" or token.value is not None:
+            return None
+        where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
+        unread = Unread(ir.show(call, 80), where, f"{qualname} is handed a value the analysis cannot tie to the "
+                                                  f"request's credential, and whether it verifies is not known")
+        if unread not in self.unread:
+            self.unread.append(unread)
+        self.maybe_ended = True  # it raises for a value that does not verify
+        return AV("unk", unread, True)
 
     def _hook(self, f: ir.Expr, base: AV) -> AV | None:
         """A project function or class the walk holds that a call calls: a local or parameter bound to one (a
