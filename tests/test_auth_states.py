@@ -215,6 +215,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # a lifespan's state gives every request `request.state.tenant`
         ("GET", "/tenant"): ("unverified", "request.state.tenant for app.security.current_tenant (it is set by "
                                            "app.main.lifespan, if it is a lifespan"),
+        # a middleware sets it with `setattr(request.state, "visitor", "guest")` for every request
+        ("GET", "/visits"): ("unprotected", ""),
     },
     "state_library_middleware": {
         # ... but a library's middleware in front may set it

@@ -390,7 +390,7 @@ class Flow:
         # `setattr(request.state, name, value)` and a lifespan's `yield {attr: ...}` too (see `_add_writers`)
         unknown = self._state_scan.open("state", attr) | self._state_scan.open("setattr", "state") | \
             self._state_scan.open("yield", attr)
-        found = self._writers.get(attr, set()) | self._writers.get(_ANY_STATE, set())
+        found = set(self._writers.get(attr, set()))
         if unknown:
             found.add(("?", "a module not parsed"))  # it may set it too
         return found
@@ -405,18 +405,21 @@ class Flow:
                 if ".state." in bind.name and not self._made_request(facts, func, bind.name.split(".", 1)[0]):
                     writer = self._handler_calling(facts, func) or func.qualname
                     self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, writer))
-                elif bind.name == YIELD_BIND and isinstance(bind.value, ir.DictE):
-                    # a lifespan's `yield {"pool": pool}`: Starlette gives every request's `request.state` its items,
-                    # before any code of the app runs for it (unknown code, as the analysis does not tie the
-                    # function to the app: the memo may be there)
+                elif bind.name == YIELD_BIND and isinstance(bind.value, ir.DictE) and any(
+                        (ir.dotted(d.expr) or "").endswith("contextmanager") for d in func.decorators):
+                    # a lifespan's `yield {"pool": pool}` (an `@asynccontextmanager`): Starlette gives every request's
+                    # `request.state` its items, before any code of the app runs for it (unknown code, as the
+                    # analysis does not tie the function to the app: the memo may be there)
                     for key, _value in bind.value.items:
                         if isinstance(key, ir.Str):
                             self._writers.setdefault(key.value, set()).add(
                                 ("?", f"{facts.module}.{func.qualname}, if it is a lifespan (its state)"))
             for call in func.calls:
                 if isinstance(call.func, ir.Name) and call.func.id == "setattr" and len(call.args) >= 2 and \
-                        isinstance(call.args[0], ir.Attr) and call.args[0].attr == "state":
-                    # `setattr(request.state, "user", user)`; of a name the analysis cannot tell, any attribute
+                        isinstance(call.args[0], ir.Attr) and call.args[0].attr == "state" and \
+                        isinstance(call.args[0].value, ir.Name):
+                    # `setattr(request.state, "user", user)`, as `request.state.user = user`; of a name the analysis
+                    # cannot tell, any attribute (see `_state_memo`: asked only of a memo nothing sets by name)
                     writer = self._handler_calling(facts, func) or func.qualname
                     name = call.args[1].value if isinstance(call.args[1], ir.Str) else _ANY_STATE
                     self._writers.setdefault(name, set()).add((facts.module, writer))
@@ -1962,8 +1965,9 @@ class _Walk:
             inner = offloaded(self.flow.index, call, self.ctx)
             if inner is not None:  # `await to_thread.run_sync(check, headers)`: `check(headers)`, in a thread
                 return self._call(inner, 0)
-        if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr"):
-            memo = self._state_memo(call, target.qualname)
+        if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr",
+                                                                  "builtins.setattr"):
+            memo = self._state_memo(call, target.qualname, args)
             if memo is not None:
                 return memo
             if target.qualname == "builtins.getattr" and len(args) == 3 and isinstance(call.args[1], ir.Str) and \
@@ -2229,7 +2233,7 @@ class _Walk:
             return AV("const", len(args[0].value), taint)  # `len("".split("Bearer "))`
         return AV("unk", None, taint or base.taint)
 
-    def _state_memo(self, call: ir.Call, which: str) -> AV | None:
+    def _state_memo(self, call: ir.Call, which: str, args: list[AV]) -> AV | None:
         """`hasattr(request.state, "user")` / `getattr(request.state, "user", None)` when only the function being
         walked ever sets `<request>.state.user`: on the request's way in, nothing has set it yet (this function
         sets it only once it has run, and a request it rejects goes no further), so the memo is absent. So is one
@@ -2240,23 +2244,19 @@ class _Walk:
         holder = call.args[0]
         if not (isinstance(holder, ir.Attr) and holder.attr == "state" and isinstance(holder.value, ir.Name)):
             return None
+        if which == "builtins.setattr":
+            # `setattr(request.state, "user", user)`: stored as `request.state.user = user` is (see `_evaluated`)
+            if len(args) == 3:
+                self._store(("state", call.args[1].value), args[2])
+            return NONE
         request = self.env.get(holder.value.id)
         if request is None or not request.taint:
             return None
         attr = call.args[1].value
         writers = self.flow.state_writers(attr)
         if not writers:
-            # no project code sets it: absent, unless middleware the analysis does not read runs in front of the
-            # routes (a library's), which may have set it (the request gets through on the memo only if it did)
-            unread = self.flow.unread_middleware
-            if unread is None:
-                return None  # what runs in front of the request is not known here
-            if unread:
-                more = f" (and {len(unread) - 2} more)" if len(unread) > 2 else ""
-                self.out.state_tests[attr] = frozenset({
-                    ("?", f"no project code; a library middleware in front may: {', '.join(unread[:2])}{more}")})
-                if not self.flow.state_absent:
-                    return None
+            if not self._unwritten(attr):
+                return None
         elif writers != {(self.fv.module, self.func.qualname)}:
             others = writers - {(self.fv.module, self.func.qualname)}
             if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
@@ -2277,6 +2277,24 @@ class _Walk:
             return AV("const", False)
         default = call.args[2] if len(call.args) > 2 else None
         return self.eval(default) if default is not None else CRASH
+
+    def _unwritten(self, attr: str) -> bool:
+        """For a `request.state` memo no project code sets by name: True when it is absent, False when that is
+        not known. Absent unless middleware the analysis does not read runs in front of the routes (a
+        library's), which may have set it, or code sets attributes whose names the analysis cannot tell
+        (`setattr(request.state, name, v)`): then the request gets through on the memo only if that code set it
+        (`Outcome.state_tests`)."""
+        unread = self.flow.unread_middleware
+        if unread is None:
+            return False  # what runs in front of the request is not known here
+        maybe = self.flow.state_writers(_ANY_STATE)
+        if unread:
+            more = f" (and {len(unread) - 2} more)" if len(unread) > 2 else ""
+            maybe.add(("?", f"no project code; a library middleware in front may: {', '.join(unread[:2])}{more}"))
+        if maybe:
+            self.out.state_tests[attr] = frozenset(maybe)
+            return self.flow.state_absent
+        return True
 
     def _scope_memo(self, holder: ir.Expr, key_expr: ir.Expr, how: str, default: ir.Expr | None = None
                     ) -> AV | None:
