@@ -194,6 +194,42 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # "route" is FastAPI's own scope item: there on every routed request
         ("GET", "/routed"): ("unprotected", ""),
     },
+    "scope_alias": {
+        # middleware store the items through a name bound to the scope (`s = request.scope`, `sc = scope`)
+        ("GET", "/account"): ("unprotected", ""),
+        ("GET", "/tenant"): ("unprotected", ""),
+        # ... the dependency alone stores its memo (through `memo = request.scope`): absent on the way in
+        ("GET", "/me"): ("protected", "app.security.subject -> app.security.bearer (HTTPBearer, auto_error=False)"),
+    },
+    "scope_dispatch": {
+        # `request.scope["account"] = "guest"` in a dispatch, for a request without an Authorization header
+        ("GET", "/catalog"): ("unprotected", ""),
+        # `request.scope["session_user"] = ...` only under `if token is not None:` (a session cookie): absent
+        ("GET", "/profile"): ("protected", "app.security.session_user -> app.security.bearer (HTTPBearer, "
+                                           "auto_error=False)"),
+    },
+    "state_no_writer": {
+        # `getattr(request.state, "token", None)`: nothing sets it, no middleware in front could: the default
+        ("GET", "/me"): ("protected", "app.security.current_user -> app.security.bearer (HTTPBearer, "
+                                      "auto_error=False)"),
+        # a lifespan's state gives every request `request.state.tenant`
+        ("GET", "/tenant"): ("unverified", "request.state.tenant for app.security.current_tenant (it is set by "
+                                           "app.main.lifespan, if it is a lifespan"),
+        # a middleware sets it with `setattr(request.state, "visitor", "guest")` for every request
+        ("GET", "/visits"): ("unprotected", ""),
+    },
+    "state_library_middleware": {
+        # ... but a library's middleware in front may set it
+        ("GET", "/me"): ("unverified", "request.state.token for app.main.current_user (it is set by no project code; "
+                                       "a library middleware in front may: gatewaykit.GatewayTokenMiddleware)"),
+        ("GET", "/keys"): ("protected", "app.main.bearer_user -> app.main.bearer (HTTPBearer, auto_error=False)"),
+    },
+    "jwt_unknown_token": {
+        # `jwt.decode(token, ...)` of a token a helper looked up (not the request's credential): not known
+        ("GET", "/kiosk/orders"): ("unverified", "app.auth.current_user lets it through only where `jwt.decode(token, "
+                                                 "SECRET, algorithms=['HS256'])`"),
+        ("GET", "/orders"): ("protected", "app.auth.bearer_user -> app.auth.bearer (HTTPBearer, auto_error=False)"),
+    },
     "state_memo_shared": {
         # the memo is also set by another dependency (after a gateway check): open only if that code let it on
         ("GET", "/reports"): ("unverified", "request.state.user for app.auth.current_user (it is set by "

@@ -144,7 +144,7 @@ def judge(graph: Graph) -> Judgement:
     # dependencies that take their value receive (`user = Depends(users.current_user(optional=True))`)
     libraries = _library_matches(judged)
     path_tests = _path_tests(graph)
-    flow = make_flow(graph.index, decide=path_tests)
+    flow = make_flow(graph.index, decide=path_tests, unread_middleware=graph.unread_middleware)
     nodes = anonymous_requests(graph.index, judged, libraries, flow, decide=path_tests)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
@@ -208,7 +208,8 @@ def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgeme
             return said.get(identity) if identity is not None else None
 
         nodes = anonymous_requests(graph.index, members, libraries,
-                                   make_flow(graph.index, assumed=assumed, decide=path_tests), assumed=assumed,
+                                   make_flow(graph.index, assumed=assumed, decide=path_tests,
+                                             unread_middleware=graph.unread_middleware), assumed=assumed,
                                    decide=path_tests)
         taken = replace(judgement, nodes={**judgement.nodes, **nodes})
         roots = {id(w.root) for w in members}
@@ -523,6 +524,19 @@ def _unknown_dependencies(deps: list[DepNode], judgement: Judgement) -> list[str
     return unknown
 
 
+def _unread_passes(nodes: list[DepNode], judgement: Judgement) -> list[str]:
+    """Callables a request without credentials gets through only where code the analysis cannot read let it on
+    (every exit of their walk is past such code: `jwt.decode(token, ...)` of a token the analysis cannot tie to
+    the credential), with that code."""
+    out: set[str] = set()
+    for node in nodes:
+        facts = judgement.node(node)
+        if facts.anonymous is True and facts.exits and all(ex.unread for ex in facts.exits):
+            shown = "; ".join(dict.fromkeys(u.shown() for ex in facts.exits for u in ex.unread))
+            out.add(f"{node.label} lets it through only where {shown}")
+    return sorted(out)
+
+
 def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
@@ -550,7 +564,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
     deps = [n for n in nodes if n is not root]
-    unknown = _unknown_dependencies(deps, judgement)
+    unknown = _unknown_dependencies(deps, judgement) + _unread_passes([*deps, root], judgement)
     if not unknown and not any(n.credential for n in deps) and not _proxy_identities(deps, context.calls):
         # nothing but the handler could authenticate: a credential flow or an OAuth step is public by design
         reason = context.public.flow_reason(route) or context.static.reason(route) or \

@@ -385,6 +385,10 @@ class Flow:
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
         self.state_absent = False
+        # the middleware in front of the routes walked whose code the analysis does not read (a library's): any of
+        # them may set a `request.state` memo no project code sets; None when they are not known (then such a
+        # memo is unknown)
+        self.unread_middleware: tuple[str, ...] | None = None
         # True: walk as the app runs when every setting the analysis cannot read is the one that enforces
         # authentication (see `closed_gates`)
         self.gates_closed = False
@@ -412,7 +416,9 @@ class Flow:
         """The functions of the project that set `<x>.state.<attr>`: (module, qualname). A module not parsed
         yet (demand-driven mode) is parsed when both words are among its words, so the answer is the full
         mode's whichever files happen to be parsed; one that cannot be parsed may set it too: unknown."""
-        unknown = self._state_scan.open("state", attr)
+        # `setattr(request.state, name, value)` and a lifespan's `yield {attr: ...}` too (see `_add_writers`)
+        unknown = self._state_scan.open("state", attr) | self._state_scan.open("setattr", "state") | \
+            self._state_scan.open("yield", attr)
         found = set(self._writers.get(attr, set()))
         if unknown:
             found.add(("?", "a module not parsed"))  # it may set it too
@@ -428,6 +434,24 @@ class Flow:
                 if ".state." in bind.name and not self._made_request(facts, func, bind.name.split(".", 1)[0]):
                     writer = self._handler_calling(facts, func) or func.qualname
                     self._writers.setdefault(bind.name.rsplit(".", 1)[1], set()).add((facts.module, writer))
+                elif bind.name == YIELD_BIND and isinstance(bind.value, ir.DictE) and any(
+                        (ir.dotted(d.expr) or "").endswith("contextmanager") for d in func.decorators):
+                    # a lifespan's `yield {"pool": pool}` (an `@asynccontextmanager`): Starlette gives every request's
+                    # `request.state` its items, before any code of the app runs for it (unknown code, as the
+                    # analysis does not tie the function to the app: the memo may be there)
+                    for key, _value in bind.value.items:
+                        if isinstance(key, ir.Str):
+                            self._writers.setdefault(key.value, set()).add(
+                                ("?", f"{facts.module}.{func.qualname}, if it is a lifespan (its state)"))
+            for call in func.calls:
+                if isinstance(call.func, ir.Name) and call.func.id == "setattr" and len(call.args) >= 2 and \
+                        isinstance(call.args[0], ir.Attr) and call.args[0].attr == "state" and \
+                        isinstance(call.args[0].value, ir.Name):
+                    # `setattr(request.state, "user", user)`, as `request.state.user = user`; of a name the analysis
+                    # cannot tell, any attribute (see `_state_memo`: asked only of a memo nothing sets by name)
+                    writer = self._handler_calling(facts, func) or func.qualname
+                    name = call.args[1].value if isinstance(call.args[1], ir.Str) else _ANY_STATE
+                    self._writers.setdefault(name, set()).add((facts.module, writer))
 
     def list_changed(self, name: str) -> bool:
         """Whether code of the project may change the list a module constant or class attribute `name` is bound
@@ -469,15 +493,23 @@ class Flow:
         for func in facts.functions.values():
             ctx = Ctx(facts.module, func.qualname)
             keys: list[ir.Expr | None] = []
+            aliases: frozenset[str] | None = None  # computed for the first store into an item or call on a name
             for text in func.stores:
-                found = _SCOPE_ITEM.fullmatch(text)
-                if found is not None:
-                    keys.append(_key_expr(found.group(1)))
+                found = _STORED_ITEM.fullmatch(text)
+                if found is None:
+                    continue
+                if aliases is None:
+                    aliases = self._scope_names(facts, func)
+                if _is_scope(found.group(1), aliases):
+                    keys.append(_key_expr(found.group(2)))
             for call in func.calls:
                 f = call.func
                 if isinstance(f, ir.Attr) and f.attr in ("update", "setdefault", "__setitem__") and \
-                        (ir.dotted(f.value) or "").rsplit(".", 1)[-1] == "scope":
-                    keys.append(call.args[0] if f.attr != "update" and call.args else None)
+                        isinstance(f.value, (ir.Name, ir.Attr)):
+                    if aliases is None:
+                        aliases = self._scope_names(facts, func)
+                    if _is_scope(ir.dotted(f.value) or "", aliases):
+                        keys.append(call.args[0] if f.attr != "update" and call.args else None)
             if not keys:
                 continue
             writer = (facts.module, self._handler_calling(facts, func) or func.qualname)
@@ -490,6 +522,24 @@ class Flow:
                     self._scope_any.add(writer)  # `scope[name] = v` of a key the analysis cannot tell: any
                 else:
                     self._scope_keyed.setdefault(key, set()).add(writer)
+
+    def _scope_names(self, facts: ModuleFacts, func: Func) -> frozenset[str]:
+        """The local names of `func` that hold an ASGI scope besides those `_is_scope` knows by their text: the
+        scope parameter of a pure ASGI middleware's `__call__(self, scope, receive, send)` whatever its name, and
+        every name bound to a scope (`s = request.scope`, `sc = scope`), which Python binds to that same object,
+        so an item stored through the name is stored in the request's scope."""
+        names: set[str] = set()
+        params = [p.name for p in func.params if p.kind not in ("vararg", "kwarg")]
+        if func.name == "__call__" and func.class_name is not None and len(params) > 1 and \
+                self.hands_request_on(facts.module, func.qualname):
+            names.add(params[1])
+        binds = [b for b in func.binds if isinstance(b.value, (ir.Name, ir.Attr))]
+        for _ in range(MAX_CALL_DEPTH + 1):  # `a = request.scope; b = a`: one pass per link of the chain
+            more = {b.name for b in binds if b.name not in names and _is_scope(ir.dotted(b.value) or "", names)}
+            if not more:
+                break
+            names |= more
+        return frozenset(names)
 
     def _made_request(self, facts: ModuleFacts, func: Func, name: str) -> bool:
         """`name` is bound in `func` only to a `Request` it makes of a scope it writes (a dict display, or a name
@@ -1043,6 +1093,10 @@ class _Walk:
         if event.kind is _EventKind.EFFECT and value.kind != "crash":
             self._appended(event.expr, sure)
         if event.kind is _EventKind.BIND:
+            if self._scope_of(event.expr):
+                # `s = request.scope`: Python binds the name to the request's scope itself, which the walk holds as
+                # it holds a pure ASGI middleware's scope: an item stored through the name is the request's
+                value = REQUEST
             if event.name in self.func.item_only and isinstance(event.expr, ir.DictE) and value.kind == "obj":
                 value = self._items(event.expr, value)
             if event.name in self.func.list_only and isinstance(event.expr, ir.Seq) and event.expr.kind == "list" \
@@ -1054,6 +1108,11 @@ class _Walk:
             if ".state." in event.name:  # `request.state.user = ...`: what the request carries on
                 self._store(("state", event.name.rsplit(".", 1)[1]), value)
         return False
+
+    def _scope_of(self, expr: ir.Expr | None) -> bool:
+        """`request.scope` of the request walked."""
+        return isinstance(expr, ir.Attr) and expr.attr == "scope" and isinstance(expr.value, ir.Name) and \
+            self.env.get(expr.value.id) is REQUEST
 
     def _bound(self, name: str, value: AV, sure: bool) -> None:
         """`name = value`: under a test the walk cannot decide, the name holds its value before or this one (joined);
@@ -1147,10 +1206,13 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
             return False
-        held = self.env.get(event.name)
+        owner, dot, attr = event.name.partition(".")
+        held = self.env.get(event.name) if not dot else \
+            REQUEST if self._scope_of(ir.Attr(ir.Name(owner), attr)) else None
         if held is REQUEST and key.kind == "const" and isinstance(key.value, str):
-            # `scope["user"] = user` in a pure ASGI middleware walked with the request's scope: what the request
-            # carries on (under a test that cannot be told, it may not be there)
+            # `scope["user"] = user` in a pure ASGI middleware walked with the request's scope, `request.scope[KEY] =
+            # value` in a middleware's `dispatch`: what the request carries on (under a test that cannot be told, it
+            # may not be there)
             self._store(("scope", key.value), value if sure else join(NONE, value))
         if held is None or not isinstance(held.value, DictItems):
             return False
@@ -2068,8 +2130,9 @@ class _Walk:
             inner = offloaded(self.flow.index, call, self.ctx)
             if inner is not None:  # `await to_thread.run_sync(check, headers)`: `check(headers)`, in a thread
                 return self._call(inner, 0)
-        if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr"):
-            memo = self._state_memo(call, target.qualname)
+        if isinstance(target, ExternalV) and target.qualname in ("builtins.hasattr", "builtins.getattr",
+                                                                  "builtins.setattr"):
+            memo = self._state_memo(call, target.qualname, args)
             if memo is not None:
                 return memo
             if target.qualname == "builtins.getattr" and len(args) == 3 and isinstance(call.args[1], ir.Str) and \
@@ -2079,7 +2142,8 @@ class _Walk:
                 return held if held is not None else args[2]
         if isinstance(target, ExternalV):
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
-            return self._external(target.qualname, args, missing, taint, base)
+            return self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
+                self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
             return self._function_call(call, target, base, args, kwargs, taint)
         value = self.flow.index.resolve(call.func, self.ctx)
@@ -2087,6 +2151,27 @@ class _Walk:
             return self._fields(call, value, args, kwargs, taint)
         self._followed(call, None, args, kwargs)
         return AV("unk", None, taint or base.taint)
+
+    def _verified_unknown(self, call: ir.Call, qualname: str, args: list[AV], kwargs: dict[str, AV], missing: bool
+                          ) -> AV | None:
+        """`jwt.decode(token, ...)` (a verifying call, `Flow.verifying`) of a value the walk does not know and
+        cannot tie to the request's credential (a token a project helper looked up, `lookup(request)`): whether it
+        verifies is not known, so what follows is reached only where it did, which the walk cannot tell (recorded
+        as `Exit.unread`, naming the call); what it returns is unknown. None for any other value (the missing or
+        the forged credential raise, see `_external`; what unreadable code made of the credential already names
+        that code)."""
+        if missing or not self.flow.verifying.match(qualname):
+            return None
+        token = args[0] if args else next((kwargs[k] for k in ("token", "jwt", "s", "id_token") if k in kwargs), None)
+        if token is None or token.kind != "unk" or token.value is not None:
+            return None
+        where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
+        unread = Unread(ir.show(call, 80), where, f"{qualname} is handed a value the analysis cannot tie to the "
+                                                  f"request's credential, and whether it verifies is not known")
+        if unread not in self.unread:
+            self.unread.append(unread)
+        self.maybe_ended = True  # it raises for a value that does not verify
+        return AV("unk", unread, True)
 
     def _hook(self, f: ir.Expr, base: AV) -> AV | None:
         """A project function or class the walk holds that a call calls: a local or parameter bound to one (a
@@ -2316,23 +2401,31 @@ class _Walk:
             return AV("const", len(args[0].value), taint)  # `len("".split("Bearer "))`
         return AV("unk", None, taint or base.taint)
 
-    def _state_memo(self, call: ir.Call, which: str) -> AV | None:
+    def _state_memo(self, call: ir.Call, which: str, args: list[AV]) -> AV | None:
         """`hasattr(request.state, "user")` / `getattr(request.state, "user", None)` when only the function being
         walked ever sets `<request>.state.user`: on the request's way in, nothing has set it yet (this function
-        sets it only once it has run, and a request it rejects goes no further), so the memo is absent."""
+        sets it only once it has run, and a request it rejects goes no further), so the memo is absent. So is one
+        that no code sets at all, unless middleware whose code is not read (a library's) is in front of the
+        routes: then the request gets through on it only if that middleware set it (`Outcome.state_tests`)."""
         if len(call.args) < 2 or not isinstance(call.args[1], ir.Str):
             return None
         holder = call.args[0]
         if not (isinstance(holder, ir.Attr) and holder.attr == "state" and isinstance(holder.value, ir.Name)):
             return None
+        if which == "builtins.setattr":
+            # `setattr(request.state, "user", user)`: stored as `request.state.user = user` is (see `_evaluated`)
+            if len(args) == 3:
+                self._store(("state", call.args[1].value), args[2])
+            return NONE
         request = self.env.get(holder.value.id)
         if request is None or not request.taint:
             return None
         attr = call.args[1].value
         writers = self.flow.state_writers(attr)
         if not writers:
-            return None
-        if writers != {(self.fv.module, self.func.qualname)}:
+            if not self._unwritten(attr):
+                return None
+        elif writers != {(self.fv.module, self.func.qualname)}:
             others = writers - {(self.fv.module, self.func.qualname)}
             if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
                 # a middleware sets it, for every request on its way in: it may be there; when only middleware does,
@@ -2353,6 +2446,24 @@ class _Walk:
         default = call.args[2] if len(call.args) > 2 else None
         return self.eval(default) if default is not None else CRASH
 
+    def _unwritten(self, attr: str) -> bool:
+        """For a `request.state` memo no project code sets by name: True when it is absent, False when that is
+        not known. Absent unless middleware the analysis does not read runs in front of the routes (a
+        library's), which may have set it, or code sets attributes whose names the analysis cannot tell
+        (`setattr(request.state, name, v)`): then the request gets through on the memo only if that code set it
+        (`Outcome.state_tests`)."""
+        unread = self.flow.unread_middleware
+        if unread is None:
+            return False  # what runs in front of the request is not known here
+        maybe = self.flow.state_writers(_ANY_STATE)
+        if unread:
+            more = f" (and {len(unread) - 2} more)" if len(unread) > 2 else ""
+            maybe.add(("?", f"no project code; a library middleware in front may: {', '.join(unread[:2])}{more}"))
+        if maybe:
+            self.out.state_tests[attr] = frozenset(maybe)
+            return self.flow.state_absent
+        return True
+
     def _scope_memo(self, holder: ir.Expr, key_expr: ir.Expr, how: str, default: ir.Expr | None = None
                     ) -> AV | None:
         """`request.scope.get(KEY)` (`how` "get"), `request.scope[KEY]` ("item"), `KEY in request.scope` ("in") of
@@ -2372,9 +2483,14 @@ class _Walk:
             return None
         others = self.flow.scope_writers(key.value) - {(self.fv.module, self.func.qualname)}
         if others:
-            if how != "in" and any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
-                return self._from_middleware(("scope", key.value), f"{ir.show(holder, 40)}[{key.value!r}]")
-            if not self.flow.state_absent:
+            if any(self.flow.hands_request_on(module, qualname) for module, qualname in others):
+                found = self._from_middleware(("scope", key.value), f"{ir.show(holder, 40)}[{key.value!r}]") \
+                    if how != "in" else None
+                if found is not None or not self.flow.absent_after_middleware(("scope", key.value), self.fv):
+                    return found
+                # no middleware stored it for this request (`if token is not None: request.scope[KEY] = ...`): it
+                # is not there, as when nothing writes it
+            elif not self.flow.state_absent:
                 return None
         if how == "in":
             return AV("const", False)
@@ -2661,10 +2777,18 @@ class _Walk:
 # own message says the request lacks credentials (`HTTPException(403, detail="Invalid Credentials")`, the
 # 403 "Not authenticated" of older FastAPI security classes). Only used to keep a route out of "unprotected"
 # (RG001 needs proof), never to call one protected.
-# an item stored into an ASGI scope, as `Func.stores` shows it: `request.scope[KEY]`, `scope["user"]` (a store
-# into an item, `scope["state"]["user"]`, writes no item of the scope)
-_SCOPE_ITEM = re.compile(r"(?:[A-Za-z_][\w.]*\.)?scope\[([^\[\]]+)\]")
+# an item stored into what a dotted name holds, as `Func.stores` shows it: (holder, key); an ASGI scope's when the
+# holder is one (`request.scope[KEY]`, `scope["user"]`, see `_is_scope`; a store into an item,
+# `scope["state"]["user"]`, writes no item of the scope)
+_ANY_STATE = "<any>"  # `Flow._writers`: functions that set a `request.state` attribute whose name is not known
+_STORED_ITEM = re.compile(r"([A-Za-z_][\w.]*)\[([^\[\]]+)\]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _is_scope(holder: str, aliases: frozenset[str] | set[str]) -> bool:
+    """The dotted name `holder` holds an ASGI scope: `scope`, `request.scope`, `self.scope`, or a local name
+    bound to one (`aliases`, see `Flow._scope_names`)."""
+    return holder == "scope" or holder.endswith(".scope") or holder in aliases
 
 
 def _key_expr(text: str) -> ir.Expr | None:

@@ -143,14 +143,15 @@ def credential_key(source: str, key: str) -> bool:
 Decide = Callable[[ir.Expr, Ctx], bool | None]
 
 
-def make_flow(index: Index, present: bool = False, assumed: Decide | None = None, decide: Decide | None = None
-              ) -> Flow:
+def make_flow(index: Index, present: bool = False, assumed: Decide | None = None, decide: Decide | None = None,
+              unread_middleware: tuple[str, ...] | None = None) -> Flow:
     """`assumed`: the truth of settings the walked routes' paths already took (see `Flow.assumed`). `decide`: the
     value of tests known for every request walked (see `Flow`: a dependency's tests of the request path, for
-    the routes whose path it does not exempt)."""
+    the routes whose path it does not exempt). `unread_middleware`: see `Flow.unread_middleware`."""
     flow = Flow(index, Calls(index).callee, VERIFYING_CALLS, credential_key,
                 credential_setting=is_credential_setting, present=present, decide=decide)
     flow.assumed = assumed
+    flow.unread_middleware = unread_middleware
     return flow
 
 
@@ -183,7 +184,7 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
     for route in routes:
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
-    forged = make_flow(index, present=True, assumed=assumed, decide=decide)
+    forged = make_flow(index, present=True, assumed=assumed, decide=decide, unread_middleware=flow.unread_middleware)
     seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
     for route in routes:
         if route.root is not None:

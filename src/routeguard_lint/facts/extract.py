@@ -113,7 +113,8 @@ class Bind:
 
 @dataclass(slots=True)
 class ItemWrite:
-    """`name[key] = value`: an item stored in the object a plain name holds (one key, no slice)."""
+    """`name[key] = value`: an item stored in the object a plain name holds (one key, no slice); also
+    `request.scope[key] = value`, an item stored in a request's ASGI scope (`target` "request.scope")."""
 
     target: str
     key: ir.Expr

@@ -1336,6 +1336,12 @@ class _Collector(_Walker):
             self._store(t)  # `CACHE[key] = value`
             if isinstance(t.value, cst.Name):
                 self._item_write(t, t.value.value, value, line)
+            elif isinstance(t.value, cst.Attribute) and t.value.attr.value == "scope" and \
+                    isinstance(t.value.value, cst.Name) and value is not None and len(t.slice) == 1 and \
+                    isinstance(t.slice[0].slice, cst.Index) and (func := self._func()) is not None:
+                # `request.scope[key] = value`: an item stored in the request's ASGI scope (auth's memo walk)
+                func.item_writes.append(ItemWrite(f"{t.value.value.value}.scope", to_ir(t.slice[0].slice.value, line),
+                                                  value, line, self._local_conditions()))
         elif isinstance(t, (cst.Tuple, cst.List)):
             for el in t.elements:  # `d["a"], x = ...`: a store not recorded
                 if isinstance(el.value, cst.Subscript) and isinstance(el.value.value, cst.Name):

@@ -51,4 +51,5 @@ def build_graph(index: Index, middleware_role: MiddlewareRole, backend: BackendR
     routes = [replace(route, root=trees.route_root(route, middleware.found)) for route in routes]
     return Graph(index, routers.by_key, routes, trees.nodes, trees.token_urls(),
                  mounts=expand.mounts(routers, found.mount_decls, exported),
-                 apps=app_sites(routers.by_key, routes, calling))
+                 apps=app_sites(routers.by_key, routes, calling),
+                 unread_middleware=tuple(dict.fromkeys(mw.label for mw in middleware.found if mw.unread)))

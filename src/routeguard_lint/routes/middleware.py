@@ -49,6 +49,8 @@ from routeguard_lint.routes.literals import Literals
 from routeguard_lint.routes.model import Exemptions, RouterKey
 
 AUTHENTICATION_MIDDLEWARE = "AuthenticationMiddleware"
+# the packages whose middleware the analysis knows without reading it: none sets `request.state`
+_FRAMEWORK = ("starlette.", "fastapi.")
 MAX_HELPERS = 3  # checks a handler delegates to (call statements), how deep their exempt paths are read
 _PARAM = re.compile(r"\{[^}]*\}")
 REJECT_STATUS = re.compile(r"(^|\D)(401|403)(\D|$)|UNAUTHORIZED|FORBIDDEN")
@@ -113,6 +115,9 @@ class Middleware:
     # Starlette hands every connection that is not an HTTP request (a websocket) straight on to the next app, so it
     # stands in front of no websocket route
     http_only: bool = False
+    # its request handler is code the analysis does not read (a library's other than Starlette's and FastAPI's
+    # own, or one that cannot be found): what it does to the request (`request.state`) is not known
+    unread: bool = False
 
     def exempts(self, path: str) -> bool:
         return self.paths.exempts(path)
@@ -218,6 +223,7 @@ class MiddlewareReader:
                         self._backend(mw, backend)
             self.found.append(mw)
             return
+        mw.unread = not mw.label.startswith(_FRAMEWORK) and (handler is None or self.index.is_library(handler.module))
         if handler is not None:
             func = self.index.func(handler)
             mw.def_path = self.index.path_of(handler.module)

@@ -430,6 +430,9 @@ class Graph:
     token_urls: list[str]
     mounts: list[Mount] = field(default_factory=list)
     apps: dict[RouterKey, AppSite] = field(default_factory=dict)  # by app key, when there are several apps
+    # the middleware (qualified names) of any app whose request handler the analysis does not read (see
+    # `routes.middleware.Middleware.unread`)
+    unread_middleware: tuple[str, ...] = ()
     # What the later stages made of this table, set by `api` on a copy (`dataclasses.replace`): the route table
     # does not know their types. The auth judgement (an `auth.judge.Judgement`, read with
     # `auth.judge.judgement_of`) and what declared intent (config, inline directives) did.
