@@ -285,8 +285,43 @@ class DependencyTrees:
                 node.arguments = self._receiver_arguments(expr, ctx)
         return node
 
+    def _bound_object(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> InstanceV | None:
+        """For a method named as a dependency through an object (`Depends(auth.current_user)`, `auth` a module-level
+        `Authenticator(...)`, a factory's object, a class attribute; a name bound to `auth.current_user`): the object,
+        when the project's code made it of a project class. FastAPI calls the bound method, so `self` in its body is
+        that object, with what its `__init__` stored from that construction's arguments. None for a function, a
+        static or class method, a method taken from the class (`Depends(Auth.check)`) or from `self`."""
+        func = self.index.func(value)
+        if func is None or func.class_name is None or not func.params or \
+                func.params[0].kind not in ("pos", "posonly") or \
+                any(ir.dotted(d.expr) in ("staticmethod", "classmethod") for d in func.decorators):
+            return None
+        for _ in range(6):
+            if isinstance(expr, ir.Bound):
+                where = expr.ctx
+                if not isinstance(where, Ctx):
+                    return None
+                expr, ctx = expr.expr, where
+            elif isinstance(expr, ir.Name):
+                found = self.index.assignment(expr, ctx)
+                if found is None:
+                    return None
+                expr, ctx = found
+            else:
+                break
+        if not isinstance(expr, ir.Attr):
+            return None
+        base = self.index.resolve(expr.value, ctx)
+        if not isinstance(base, InstanceV) or not isinstance(base.cls, ClassV) or \
+                base.key[:1] in (("self",), ("declared",)):
+            return None
+        return base
+
     def _function_node(self, value: FuncV, expr: ir.Expr, ctx: Ctx) -> DepNode:
         """The node of a function named as a dependency (`Depends(expr)` read in `ctx`)."""
+        bound = self._bound_object(expr, ctx, value)
+        if bound is not None:  # FastAPI calls the bound method: `self` is that object, as `__call__`'s is
+            return self.callable_node(value, NodeKind.INSTANCE, instance=bound)
         made = self._factory_call(expr, ctx, value)
         func = self.index.func(value) if made is None and ctx.env else None
         # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
