@@ -5,6 +5,7 @@ take, and the middleware in front of it. Nodes are shared between routes (one pe
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param, is_marker
@@ -269,6 +270,7 @@ class DependencyTrees:
             if isinstance(value.cls, ClassV):
                 call = self.index.class_attr(value.cls, "__call__")
                 if isinstance(call, FuncV):
+                    value = self._with_factory_arguments(value, expr, ctx)
                     node = self.callable_node(call, NodeKind.INSTANCE, instance=value)
                     node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
                     return node
@@ -315,7 +317,35 @@ class DependencyTrees:
         if not isinstance(base, InstanceV) or not isinstance(base.cls, ClassV) or \
                 base.key[:1] in (("self",), ("declared",)):
             return None
-        return base
+        return self._with_factory_arguments(base, expr.value, ctx)
+
+    def _with_factory_arguments(self, made: InstanceV, expr: ir.Expr, ctx: Ctx) -> InstanceV:
+        """`made`, an object a function's body constructs (`return Guard(enforce=enforce)` in `make_guard`), with
+        the arguments of the call of that function `expr` was reached through (`strict = make_guard(True)`)
+        bound where its construction is read: two calls of the factory make two objects, each with its own."""
+        if made.scope is None:
+            return made
+        for _ in range(8):
+            if isinstance(expr, ir.Bound):
+                where = expr.ctx
+                if not isinstance(where, Ctx):
+                    break
+                expr, ctx = expr.expr, where
+            elif isinstance(expr, (ir.Name, ir.Attr)):
+                found = self.index.assignment(expr, ctx)
+                if found is None:
+                    break
+                expr, ctx = found
+            elif isinstance(expr, ir.Call) and not isinstance(self.index.resolve(expr.func, ctx), ClassV):
+                returned = self.index.returned(expr, ctx)  # a factory's call: what it returns, its arguments bound
+                if returned is None:
+                    break
+                expr, ctx = returned
+            else:
+                if expr == made.call and (ctx.module, ctx.scope) == (made.module, made.scope) and ctx.env:
+                    return replace(made, env=ctx.env)
+                break
+        return made
 
     def _function_node(self, value: FuncV, expr: ir.Expr, ctx: Ctx) -> DepNode:
         """The node of a function named as a dependency (`Depends(expr)` read in `ctx`)."""
@@ -547,7 +577,8 @@ class DependencyTrees:
         if where is not None:
             key = (*key, ("declared in", where))
         if instance is not None:
-            key = (*key, ("instance", instance.cls, instance.module, instance.scope, ir.show(instance.call, 400)))
+            key = (*key, ("instance", instance.cls, instance.module, instance.scope, ir.show(instance.call, 400),
+                          instance.env))
         elif cls is not None and self._sees_subclass(fv, cls):
             key = (*key, ("class", cls))
         else:
@@ -602,8 +633,7 @@ class DependencyTrees:
             node.children.append(Child(src, "request.user"))
         node.rejects = self.calls.can_reject(fv) or self._subclass_rejects(fv, instance.cls if instance else cls)
         if self.reader is not None:
-            this = (BoundParam(func.qualname, func.params[0].name, ir.Bound(instance.call, Ctx(instance.module,
-                                                                                            instance.scope))),) \
+            this = (BoundParam(func.qualname, func.params[0].name, ir.Bound(instance.call, instance.where())),) \
                 if instance is not None and func.class_name is not None and func.params else def_ctx.env
             node.exempts = self.reader.exemptions(fv, this)
         return node
