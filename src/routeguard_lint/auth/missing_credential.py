@@ -35,7 +35,7 @@ from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleFacts, is_marker, item_marker
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
+from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
 from routeguard_lint.vocabulary import FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
 
@@ -364,7 +364,7 @@ class Flow:
         self._memo: dict[tuple[FuncV, tuple[tuple[str, str, str, bool], ...], bool, bool, bool,
                                frozenset[str] | None, bool], Outcome] = {}
         self.closures = Closures(index)
-        self._constructed: dict[tuple[ClassV, str | None, str | None, str], AV] = {}
+        self._constructed: dict[tuple[ClassV, str | None, str | None, str, tuple[BoundParam, ...]], AV] = {}
         self._var_writers: dict[object, set[tuple[str, str]]] = {}
         self._reads_stored: dict[FuncV, bool] = {}
         self._calls = Calls(index)
@@ -754,7 +754,8 @@ class Flow:
         an object of `cls` (the subclass, whose methods and class attributes `self` finds first), with what
         `__init__` stores on `self` from the construction's arguments, read where the construction is written.
         An argument the evaluator cannot tell is a setting of that construction (a test of it names it)."""
-        key = (cls, made.module, made.scope, ir.show(made.call, 400)) if made is not None else (cls, None, None, "")
+        key = (cls, made.module, made.scope, ir.show(made.call, 400), made.env) if made is not None else \
+            (cls, None, None, "", ())
         found = self._constructed.get(key)
         if found is not None:
             return found
@@ -763,7 +764,7 @@ class Flow:
         func = self.index.func(init) if isinstance(init, FuncV) else None
         if made is not None and isinstance(init, FuncV) and func is not None and \
                 not any(isinstance(a, ir.Star) for a in made.call.args):
-            ctx = Ctx(made.module, made.scope)
+            ctx = made.where()
             where = f"{self.index.path_of(made.module)}:{made.call.line}"
             args = [self._argument(a, ctx, where) for a in made.call.args]
             kwargs = {k: self._argument(v, ctx, where) for k, v in made.call.kwargs if k != "**"}
@@ -772,7 +773,7 @@ class Flow:
             out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
         elif not isinstance(init, FuncV):  # the library's `__init__` makes it
             attrs = dict(self.scheme_init(cls, None, lambda e: UNK) if made is None else self.scheme_init(
-                cls, made.call, lambda e: self._argument(e, Ctx(made.module, made.scope),
+                cls, made.call, lambda e: self._argument(e, made.where(),
                                                          f"{self.index.path_of(made.module)}:{made.call.line}")))
             out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
         self._constructed[key] = out

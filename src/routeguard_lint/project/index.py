@@ -84,6 +84,13 @@ class InstanceV:
     module: str  # where the call is written
     scope: str | None
     key: SiteKey
+    # what one call of the function around `call` bound (a factory's arguments, `make_guard(True)` returning
+    # `Guard(enforce=enforce)`), when the object was reached through that call; () otherwise
+    env: tuple[BoundParam, ...] = ()
+
+    def where(self) -> Ctx:
+        """Where `call` is read: its module and function, with `env` bound."""
+        return Ctx(self.module, self.scope, self.env, 1) if self.env else Ctx(self.module, self.scope)
 
 
 @dataclass(frozen=True)
@@ -1789,7 +1796,7 @@ class Index:
                 return UnknownV(f"{attr} of an object made with unpacked arguments")
             else:
                 return None
-        return self.resolve(given, Ctx(instance.module, instance.scope), depth + 1)
+        return self.resolve(given, instance.where(), depth + 1)
 
     def _init_fields(self, cls_v: ClassV) -> list[str] | None:
         """The fields a class's generated `__init__` takes, in order (base classes' first), when the class is
@@ -1832,15 +1839,15 @@ class Index:
             func = self.func(FuncV(owner.module, method))
             mctx = Ctx(owner.module, method)
             if instance is not None and func is not None and func.name == "__init__":
-                mctx = self.construction_env(FuncV(owner.module, method), func, instance.call,
-                                             Ctx(instance.module, instance.scope))
+                mctx = self.construction_env(FuncV(owner.module, method), func, instance.call, instance.where())
             key: SiteKey = ("attr", owner.module, cdef.name, attr)
             if instance is not None and instance.key[:1] != ("self",) and not self.singleton(cls_v):
                 # each object has its own attributes: what a method makes for a known instance is that
                 # instance's. The instance is told by where and how it was made (the call's module, function and
                 # text), not by the name it is reached through nor the line its call is recorded at (a call inside
                 # a multi-line statement is recorded at either line).
-                key = (*key, ("made", instance.module, instance.scope, self._site_text(instance.call)))
+                key = (*key, ("made", instance.module, instance.scope, self._site_text(instance.call),
+                              *((instance.env,) if instance.env else ())))
             return self.resolve_assigned(expr, mctx, key, depth + 1)
         return UNKNOWN
 
@@ -2102,7 +2109,7 @@ class Index:
             if func is None or func.name != "__init__":
                 return None
             return assigned.value, self.call_env(FuncV(owner.module, assigned.function), func, instance.call,
-                                                 Ctx(instance.module, instance.scope), skip_first=True)
+                                                 instance.where(), skip_first=True)
         return None
 
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:

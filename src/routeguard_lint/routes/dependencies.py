@@ -5,6 +5,7 @@ take, and the middleware in front of it. Nodes are shared between routes (one pe
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, Param, is_marker
@@ -269,6 +270,7 @@ class DependencyTrees:
             if isinstance(value.cls, ClassV):
                 call = self.index.class_attr(value.cls, "__call__")
                 if isinstance(call, FuncV):
+                    value = self._with_factory_arguments(value, expr, ctx)
                     node = self.callable_node(call, NodeKind.INSTANCE, instance=value)
                     node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
                     return node
@@ -285,8 +287,71 @@ class DependencyTrees:
                 node.arguments = self._receiver_arguments(expr, ctx)
         return node
 
+    def _bound_object(self, expr: ir.Expr, ctx: Ctx, value: FuncV) -> InstanceV | None:
+        """For a method named as a dependency through an object (`Depends(auth.current_user)`, `auth` a module-level
+        `Authenticator(...)`, a factory's object, a class attribute; a name bound to `auth.current_user`): the object,
+        when the project's code made it of a project class. FastAPI calls the bound method, so `self` in its body is
+        that object, with what its `__init__` stored from that construction's arguments. None for a function, a
+        static or class method, a method taken from the class (`Depends(Auth.check)`) or from `self`."""
+        func = self.index.func(value)
+        if func is None or func.class_name is None or not func.params or \
+                func.params[0].kind not in ("pos", "posonly") or \
+                any(ir.dotted(d.expr) in ("staticmethod", "classmethod") for d in func.decorators):
+            return None
+        for _ in range(6):
+            if isinstance(expr, ir.Bound):
+                where = expr.ctx
+                if not isinstance(where, Ctx):
+                    return None
+                expr, ctx = expr.expr, where
+            elif isinstance(expr, ir.Name):
+                found = self.index.assignment(expr, ctx)
+                if found is None:
+                    return None
+                expr, ctx = found
+            else:
+                break
+        if not isinstance(expr, ir.Attr):
+            return None
+        base = self.index.resolve(expr.value, ctx)
+        if not isinstance(base, InstanceV) or not isinstance(base.cls, ClassV) or \
+                base.key[:1] in (("self",), ("declared",)):
+            return None
+        return self._with_factory_arguments(base, expr.value, ctx)
+
+    def _with_factory_arguments(self, made: InstanceV, expr: ir.Expr, ctx: Ctx) -> InstanceV:
+        """`made`, an object a function's body constructs (`return Guard(enforce=enforce)` in `make_guard`), with
+        the arguments of the call of that function `expr` was reached through (`strict = make_guard(True)`)
+        bound where its construction is read: two calls of the factory make two objects, each with its own."""
+        if made.scope is None:
+            return made
+        for _ in range(8):
+            if isinstance(expr, ir.Bound):
+                where = expr.ctx
+                if not isinstance(where, Ctx):
+                    break
+                expr, ctx = expr.expr, where
+            elif isinstance(expr, (ir.Name, ir.Attr)):
+                found = self.index.assignment(expr, ctx)
+                if found is None:
+                    break
+                expr, ctx = found
+            elif isinstance(expr, ir.Call) and not isinstance(self.index.resolve(expr.func, ctx), ClassV):
+                returned = self.index.returned(expr, ctx)  # a factory's call: what it returns, its arguments bound
+                if returned is None:
+                    break
+                expr, ctx = returned
+            else:
+                if expr == made.call and (ctx.module, ctx.scope) == (made.module, made.scope) and ctx.env:
+                    return replace(made, env=ctx.env)
+                break
+        return made
+
     def _function_node(self, value: FuncV, expr: ir.Expr, ctx: Ctx) -> DepNode:
         """The node of a function named as a dependency (`Depends(expr)` read in `ctx`)."""
+        bound = self._bound_object(expr, ctx, value)
+        if bound is not None:  # FastAPI calls the bound method: `self` is that object, as `__call__`'s is
+            return self.callable_node(value, NodeKind.INSTANCE, instance=bound)
         made = self._factory_call(expr, ctx, value)
         func = self.index.func(value) if made is None and ctx.env else None
         # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
@@ -512,7 +577,8 @@ class DependencyTrees:
         if where is not None:
             key = (*key, ("declared in", where))
         if instance is not None:
-            key = (*key, ("instance", instance.cls, instance.module, instance.scope, ir.show(instance.call, 400)))
+            key = (*key, ("instance", instance.cls, instance.module, instance.scope, ir.show(instance.call, 400),
+                          instance.env))
         elif cls is not None and self._sees_subclass(fv, cls):
             key = (*key, ("class", cls))
         else:
@@ -567,8 +633,7 @@ class DependencyTrees:
             node.children.append(Child(src, "request.user"))
         node.rejects = self.calls.can_reject(fv) or self._subclass_rejects(fv, instance.cls if instance else cls)
         if self.reader is not None:
-            this = (BoundParam(func.qualname, func.params[0].name, ir.Bound(instance.call, Ctx(instance.module,
-                                                                                            instance.scope))),) \
+            this = (BoundParam(func.qualname, func.params[0].name, ir.Bound(instance.call, instance.where())),) \
                 if instance is not None and func.class_name is not None and func.params else def_ctx.env
             node.exempts = self.reader.exemptions(fv, this)
         return node

@@ -80,7 +80,7 @@ def skipped_check(graph: Graph, node: DepNode) -> str:
     func, made = node.func, node.instance
     if func is None or made is None or node.func_module is None or not func.params:
         return ""
-    this = BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, Ctx(made.module, made.scope)))
+    this = BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, made.where()))
     ctx = Ctx(node.func_module, func.qualname, (this,))
     sites: list[Raise | Effect] = [*func.raises, *func.effects]
     for site in sorted(sites, key=lambda s: s.line):
