@@ -29,6 +29,7 @@ from routeguard_lint.project.index import (
     InstanceV,
     ParamV,
     Value,
+    is_abstract,
 )
 from routeguard_lint.vocabulary import TOKEN_ISSUING_CALLS, Source, is_credential, is_verifying_call
 
@@ -112,22 +113,6 @@ def credential_values(binds: list[Bind], names: frozenset[str]) -> frozenset[str
         if len(values) == before:
             break
     return frozenset(values)
-
-
-def is_abstract(func: Func) -> bool:
-    """A method that is not the code that runs: declared `@abstractmethod`, or whose whole body is `raise
-    NotImplementedError` (the override of the object's class runs instead, chosen at run time)."""
-    for dec in func.decorators:
-        name = ir.dotted(dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr) or ""
-        if name.rsplit(".", 1)[-1] == "abstractmethod":
-            return True
-    if func.class_name is None or not func.raises or func.returns or func.binds:
-        return False
-    for raised in func.raises:
-        exc = raised.exc.func if isinstance(raised.exc, ir.Call) else raised.exc
-        if raised.conditions or exc is None or ir.dotted(exc) != "NotImplementedError":
-            return False
-    return True
 
 
 # the builtin containers a literal or an argument-less constructor call makes

@@ -1410,6 +1410,11 @@ class _Walk:
                 out.append((value.value.text, value.value.where))
             elif not names_in(test) & self._inputs():  # a setting, not a request input or a factory's argument
                 out.append((ir.show(test, 60), where + self._settings_in(test)))
+            elif isinstance(test, ir.BoolOp) and test.op == "and":
+                # `self.allow_mesh and "/alerts/event" in request.url.path`: what the test guards is reached only
+                # where each part holds, so a part that is a setting gates it
+                for part in test.values:
+                    self._gate(part, where, out, depth + 1)
         elif isinstance(test, ir.BoolOp):
             for part in test.values:
                 self._gate(part, where, out, depth + 1)

@@ -155,6 +155,8 @@ class Func:
     # the `if` tests (and block markers) around the `def` in the enclosing function or module body: its
     # decorators run only when they hold
     defined_under: tuple[ir.Expr, ...] = ()
+    # the declared result type (`def get_verifier() -> VerifierBase:`), None when not written
+    returns_type: ir.Expr | None = None
     raises: list[Raise] = field(default_factory=list)
     returns: list[Return] = field(default_factory=list)
     asserts: list[int] = field(default_factory=list)

@@ -920,7 +920,8 @@ class _Collector(_Walker):
         col = _col_of(text, _found(_DEF_KEYWORD, text))
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
-                    parent=closure.qualname if closure else None, defined_under=self._local_conditions())
+                    parent=closure.qualname if closure else None, defined_under=self._local_conditions(),
+                    returns_type=to_ir(node.returns.annotation, line) if node.returns else None)
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)

@@ -1386,6 +1386,30 @@ class Index:
         call = ir.Call(expr, (), (), func.line if func is not None else 0, 0)
         return InstanceV(cls, call, ctx.module, ctx.scope, ("declared", ctx.module, ctx.scope, name))
 
+    def declared_class(self, annotation: ir.Expr, ctx: Ctx) -> ClassV | None:
+        """The project class a declared type names (`-> VerifierBase`, `Optional[T]`), read in `ctx`: only one
+        deriving from the project's own classes alone, never a protocol; None otherwise."""
+        expr = _declared_class(annotation)
+        cls = self.resolve(expr, ctx) if expr is not None else None
+        if not isinstance(cls, ClassV) or not self._own_class(cls) or self._is_protocol(cls):
+            return None
+        return cls
+
+    def concrete(self, cls_v: ClassV) -> bool:
+        """Whether no method an object of `cls_v` finds is still abstract (`is_abstract`)."""
+        for klass in self.mro(cls_v):
+            cdef = self.cls(klass)
+            for name in cdef.methods if cdef is not None else ():
+                method = self.class_attr(cls_v, name)
+                func = self.func(method) if isinstance(method, FuncV) else None
+                if func is not None and is_abstract(func):
+                    return False
+        return True
+
+    def subclasses(self, cls_v: ClassV) -> list[ClassV]:
+        """The project classes deriving from `cls_v` (at most MAX_SUBCLASSES)."""
+        return self._subclasses(cls_v)
+
     def declared_param(self, param: ParamV, depth: int) -> Value:
         """A parameter no call binds here, taken from its declared type (`jwt_manager: JWTManager`), as
         `declared_instance` takes a local's. Not in a library's code: what a library declares is its own
@@ -2422,6 +2446,22 @@ def _base_names(facts: ModuleFacts) -> set[str]:
             if text is not None:
                 names.add(text.rpartition(".")[2])
     return names
+
+
+def is_abstract(func: Func) -> bool:
+    """A method that is not the code that runs: declared `@abstractmethod`, or whose whole body is `raise
+    NotImplementedError` (the override of the object's class runs instead, chosen at run time)."""
+    for dec in func.decorators:
+        name = ir.dotted(dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr) or ""
+        if name.rsplit(".", 1)[-1] == "abstractmethod":
+            return True
+    if func.class_name is None or not func.raises or func.returns or func.binds:
+        return False
+    for raised in func.raises:
+        exc = raised.exc.func if isinstance(raised.exc, ir.Call) else raised.exc
+        if raised.conditions or exc is None or ir.dotted(exc) != "NotImplementedError":
+            return False
+    return True
 
 
 def _declared_class(annotation: ir.Expr) -> ir.Expr | None:

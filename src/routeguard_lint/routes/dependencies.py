@@ -51,6 +51,7 @@ from routeguard_lint.vocabulary import (
 
 # Nested choices followed when a dependency is one of several alternatives (`a if c else (b if d else e)`).
 MAX_CHOICE_DEPTH = 4
+MAX_DECLARED_CLASSES = 16  # classes a declared factory result is weighed as (auth.judge.MAX_WORLDS)
 
 
 def _outside(value: Value) -> bool:
@@ -275,7 +276,8 @@ class DependencyTrees:
                     node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
                     return node
             if value.cls is None:
-                return self._unfollowed_call(value, path, line)
+                declared = self._declared_result(expr, ctx, path, line)
+                return declared if declared is not None else self._unfollowed_call(value, path, line)
             if isinstance(value.cls, ExternalV):
                 return self._external_leaf(value.cls.qualname, value.cls.qualname + "(...)", path, line)
         if isinstance(value, ExternalV):
@@ -437,6 +439,48 @@ class DependencyTrees:
                       for name, value in closure if name in names and (value is None or isinstance(
                           value, (str, bool, int, float))))
         return Ctx(fv.module, func.parent, pairs) if pairs else plain
+
+    def _declared_result(self, expr: ir.Expr, ctx: Ctx, path: str, line: int) -> DepNode | None:
+        """`Depends(factory(...))` where the object the factory returns cannot be told (a class it loads by name at
+        run time, `getattr(importlib.import_module(...), name)(*args)`) but the factory declares its result type
+        (`-> VerifierBase`), a project class: the object is an instance of that class or of a project class
+        deriving from it, and which one is chosen at run time. An ALTERNATIVES node with a child per class (its
+        `__call__`, run with `self` an instance of that class); None when the factory declares no such class,
+        one of the classes has no `__call__`, or there are more of them than the judgement weighs."""
+        if not isinstance(expr, ir.Call):
+            return None
+        callee = self.index.resolve(expr.func, ctx)
+        func = self.index.func(callee) if isinstance(callee, FuncV) else None
+        if func is None or func.returns_type is None or not isinstance(callee, FuncV):
+            return None
+        declared = self.index.declared_class(func.returns_type, Ctx(callee.module, func.parent))
+        if declared is None:
+            return None
+        # a class with a method still abstract (`@abstractmethod`, a body of `raise NotImplementedError`) is a base
+        # the loaded classes derive from, not one whose object does the work
+        classes = [cls for cls in (declared, *self.index.subclasses(declared)) if self.index.concrete(cls)]
+        if not classes:
+            return None
+        if len(classes) > MAX_DECLARED_CLASSES:
+            return None
+        calls = [self.index.class_attr(cls, "__call__") for cls in classes]
+        if not all(isinstance(call, FuncV) for call in calls):
+            return None
+        shown = ir.show(expr, 60)
+        key = ("declared result", shown, path, line)
+        node = self.nodes.get(key)
+        if node is not None:
+            return node
+        node = DepNode(key, f"one of {len(classes)} classes of the object `{shown}` returns (declared "
+                       f"`{declared.name}`), chosen at run time", NodeKind.ALTERNATIVES, path, line)
+        self.nodes[key] = node
+        for cls, call in zip(classes, calls, strict=True):
+            assert isinstance(call, FuncV)
+            made = ir.Call(ir.Name(cls.name), (), (), line, 0)
+            instance = InstanceV(cls, made, cls.module, None, ("declared result", cls.module, cls.name))
+            child = self.callable_node(call, NodeKind.INSTANCE, instance=instance)
+            node.children.append(Child(child, f"the object is a {cls.module}.{cls.name}"))
+        return node
 
     def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:
         """A call we could not follow (e.g. an unknown factory): a leaf named by the call, with its qualified
