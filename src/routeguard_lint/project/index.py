@@ -1401,8 +1401,8 @@ class Index:
         (a SQLAlchemy model: `declared_param` gives no instance of it): a method written in the class's own body,
         which Python's attribute lookup finds before anything a base class, the library's included, defines. Only
         when no project class derives from it (a subclass may override the method), when the method is not a stub
-        (`...` under `if TYPE_CHECKING:`: the library's runs) and does not call on through `super()` into the
-        library's code. Any other attribute stays unknown."""
+        (`...` under `if TYPE_CHECKING:`: the library's runs) and calls no method of the object or `super()` (the
+        library's code). Any other attribute stays unknown."""
         if self._lib_mode or depth > MAX_RESOLVE_DEPTH:
             return UNKNOWN
         func = self.func(FuncV(param.module, param.func))
@@ -1425,9 +1425,10 @@ class Index:
             body = self.func(method)
             if body is None or self._is_property(method) or \
                     not (body.returns or body.calls or body.binds or body.raises) or \
-                    any("super" in free_names(call.func) for call in body.calls):
+                    any(free_names(call.func) & {"super", "self"} for call in body.calls):
                 # a stub (`...`, one declared for type checkers: the library's runs), or one that calls on into
-                # the library's code through `super()`, read without what the library registers at run time
+                # the library's code through `super()` or another method of the object (what the library's base
+                # supplies), read without what the library registers at run time
                 return UNKNOWN
             return method
         return UNKNOWN
