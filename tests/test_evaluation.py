@@ -457,11 +457,15 @@ DECLARED = (
     "class Server(_Base):\n"
     "    def create_endpoint_response(self, name, request):\n"
     "        return super().create_endpoint_response(name, request)\n"
+    "class Record(_Base):\n"
+    "    def link(self, request):\n"
+    "        return request.url\n"
     "class Gate:\n"
     "    def check(self, token): ...\n"
     "class OpenGate(Gate):\n"
     "    def check(self, token): ...\n"
-    "def helper(manager: Manager, server: Server, gate: Gate, maybe: Optional['Manager'], *, key: 'Manager'):\n"
+    "def helper(manager: Manager, server: Server, gate: Gate, maybe: Optional['Manager'], *, key: 'Manager',\n"
+    "           record: Record):\n"
     "    pass\n"
 )
 
@@ -473,12 +477,14 @@ DECLARED = (
     # a class deriving from a library class: what its methods reach is the library's, read (when it is
     # installed) without what the library registers at run time
     ("server", UNKNOWN),
+    # ... but a method written in its own body that does not call on into the library's is read
+    ("record", FuncV("m", "Record.link")),
     # a class the project derives from: the argument may be the subclass
     ("gate", UNKNOWN),
 ])
 def test_a_parameter_no_call_binds_takes_its_declared_type(name: str, expected: object) -> None:
     index = _index(DECLARED)
-    method = "check" if name == "gate" else ("create_endpoint_response" if name == "server" else "decode")
+    method = {"gate": "check", "server": "create_endpoint_response", "record": "link"}.get(name, "decode")
     assert index.resolve(ir.Attr(ir.Name(name), method), Ctx("m", "helper")) == expected
 
 

@@ -19,6 +19,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "public"
 ORACLE = Path(__file__).resolve().parent / "oracle" / "auth_requests.py"
 
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "library_model_methods": {
+        # a method written in the body of a project model whose base is a library's (pydantic's BaseModel), called
+        # on a dependency's value declared with it: read, so the branch on the optional session decides
+        ("GET", "/login"): ("public", "optional authentication: the handler branches on 'user_id'"),
+        ("GET", "/profile"): ("protected", "app.dependencies.require_session"),
+    },
     "login_shapes": {
         # the password comes in a class FastAPI fills from the request (its fields are query parameters)
         ("POST", "/auth/login/swagger"): ("public", "credential flow (login or sign-up): takes 'password' (a field of "

@@ -604,6 +604,18 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         more = f" (and {len(rejecting) - 2} more)" if len(rejecting) > 2 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(rejecting[:2]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    return _reached(route, nodes, judgement, context, scheme)
+
+
+def _reached(route: Route, nodes: list[DepNode], judgement: Judgement, context: Context, scheme: bool) -> Verdict:
+    """A request without credentials reaches the handler: public when the handler only sends it to sign in (its
+    optional credentials, a sign-in already under way, change nothing), else unprotected."""
+    start = context.public.sign_in_start(route)
+    if start is not None:
+        return Verdict(AuthState.PUBLIC, start, Answer.REACHES, Answer.REACHES, public_reason=start, scheme=scheme)
+    root = route.root
+    assert root is not None
+    deps = [n for n in nodes if n is not root]
     # (b): certain when nothing on the route reads a credential, or every consumer lets a forged one through;
     # a dependency that checks a given credential (and only lets a missing one through) may reject it
     # (`@requires` whose backend lets a request without credentials through checks a credential it is given)

@@ -23,7 +23,9 @@
 * sign-in starts: a handler that builds an authorization request (an OAuth / OIDC / SAML client's
   authorization API, such as authlib's `authorize_redirect`, or a URL or dict with `client_id` and
   `response_type`, `redirect_uri` or `scope`, and no token-request parameter) and returns it, as a redirect or
-  in the response, and nothing else; an OAuth server's authorization endpoint (the handler, or a function it
+  in the response, and nothing else (a status code named by the framework's constants is a constant; optional
+  credentials the route reads, such as a sign-in already under way, change nothing: a request without them is
+  sent to sign in); an OAuth server's authorization endpoint (the handler, or a function it
   calls, takes `response_type`, `client_id` and `redirect_uri` and answers with a redirect); and a handler
   that sets a pre-authentication session cookie: one that a later step (a route whose dependencies read that
   cookie) exchanges for a session cookie or token of its own.
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING
 from routeguard_lint.auth.libraries import signature_verifier
 from routeguard_lint.auth.oauth_callback import CodeExchange
 from routeguard_lint.auth.provided import ProvidedValues, dependency_of
+from routeguard_lint.auth.static_page import status_constant
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
@@ -57,7 +60,7 @@ from routeguard_lint.vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from routeguard_lint.routes.model import DepNode, Route
 
@@ -89,11 +92,12 @@ MAX_CALL_DEPTH = 4
 # key-derivation functions that hash a password with a salt
 PASSWORD_HASHES = frozenset({"hashlib.pbkdf2_hmac", "hashlib.scrypt", "bcrypt.hashpw", "bcrypt.kdf"})
 # the authorization-request APIs of OAuth / OpenID Connect / SAML clients (authlib, httpx-oauth, fastapi-sso,
-# requests-oauthlib, MSAL, pysaml2): each builds the URL that sends the browser to the identity provider
+# requests-oauthlib, MSAL, pysaml2, fief-client's `auth_url`): each builds the URL that sends the browser to the
+# identity provider
 AUTHORIZE_METHODS = frozenset({"authorize_redirect", "create_authorization_url", "authorization_url",
                                "get_authorization_url", "get_authorize_url", "get_login_redirect",
                                "get_authorization_request_url", "initiate_auth_code_flow",
-                               "prepare_for_authenticate"})
+                               "prepare_for_authenticate", "auth_url"})
 # the parameters of an OAuth 2.0 authorization request (RFC 6749 4.1.1): `client_id` with one of the others; a
 # token request (`client_secret`, `code`, `grant_type`) is the server-to-server exchange, not a redirect
 AUTHORIZE_PARAMS = frozenset({"response_type", "redirect_uri", "scope"})
@@ -216,23 +220,25 @@ def _holds(expr: object, derived: set[str], marks: dict[object, str], depth: int
     return any(_holds(getattr(expr, slot, None), derived, marks, depth + 1) for slot in getattr(expr, "__slots__", ()))
 
 
-def _only_from(expr: ir.Expr, derived: set[str], marks: dict[object, str]) -> bool:
-    """`expr` carries the authorization request and nothing the handler read or computed besides constants:
-    `RedirectResponse(url)`, `Message(message=url)`, `{"authorization_url": url}`, the request itself."""
+def _only_from(expr: ir.Expr, derived: set[str], marks: dict[object, str],
+               constant: Callable[[ir.Expr], bool] | None = None) -> bool:
+    """`expr` carries the authorization request and nothing the handler read or computed besides constants (a
+    literal, or what `constant` says is one: `status.HTTP_302_FOUND`): `RedirectResponse(url)`,
+    `Message(message=url)`, `{"authorization_url": url}`, the request itself."""
     if expr in marks or (isinstance(expr, ir.Name) and expr.id in derived):
         return True
-    if isinstance(expr, (ir.Str, ir.Const)):
+    if isinstance(expr, (ir.Str, ir.Const)) or (constant is not None and constant(expr)):
         return True
     if isinstance(expr, ir.FStr):
-        return all(isinstance(p, str) or _only_from(p, derived, marks) for p in expr.parts) and \
+        return all(isinstance(p, str) or _only_from(p, derived, marks, constant) for p in expr.parts) and \
             _holds(expr, derived, marks)
     if isinstance(expr, ir.DictE):
-        return all(k is not None and _only_from(v, derived, marks) for k, v in expr.items) and \
+        return all(k is not None and _only_from(v, derived, marks, constant) for k, v in expr.items) and \
             _holds(expr, derived, marks)
     if isinstance(expr, ir.Call):
         args = [*expr.args, *(v for k, v in expr.kwargs if k != "**")]
         return len(args) == len(expr.args) + len(expr.kwargs) and \
-            all(_only_from(a, derived, marks) for a in args) and _holds(args, derived, marks)
+            all(_only_from(a, derived, marks, constant) for a in args) and _holds(args, derived, marks)
     return False
 
 
@@ -426,15 +432,27 @@ class Public:
             callback = self.exchange.callback(root, self.issues_token)
             if callback is not None:
                 return callback
+        start = self.sign_in_start(route)
+        if start is not None:
+            return start
         if root is not None and root.func is not None and root.func_module is not None:
-            start = self._authorization_start(FuncV(root.func_module, root.func.qualname))
-            if start is not None:
-                return f"sign-in start: sends the browser to the identity provider ({start}) and returns " \
-                       f"nothing else"
             step = self._presession(route, FuncV(root.func_module, root.func.qualname))
             if step is not None:
                 return step
         return None
+
+    def sign_in_start(self, route: Route) -> str | None:
+        """The handler starts a sign-in: every return is the authorization request it builds (a redirect to the
+        identity provider or to the server's own login page, or that URL in a response) and nothing else. What a
+        request without credentials meets there is a login page, whatever optional credentials the route reads
+        (a sign-in already under way)."""
+        root = route.root
+        if root is None or root.func is None or root.func_module is None:
+            return None
+        start = self._authorization_start(FuncV(root.func_module, root.func.qualname))
+        if start is None:
+            return None
+        return f"sign-in start: sends the browser to the identity provider ({start}) and returns nothing else"
 
     def _verified_body_token(self, root: DepNode, fv: FuncV) -> str | None:
         """The verifying library call (`id_token.verify_oauth2_token(credential, ...)`, `jwt.decode(...)`) the
@@ -549,10 +567,14 @@ class Public:
         if not marks:
             return None
         derived = self._derived(func, marks)
-        if all(ret.value is not None and _only_from(ret.value, derived, marks) for ret in func.returns):
+
+        def constant(expr: ir.Expr) -> bool:
+            return status_constant(self.index, expr, ctx)
+
+        if all(ret.value is not None and _only_from(ret.value, derived, marks, constant) for ret in func.returns):
             return next(iter(marks.values()))
         picked = _picked_by_unknown(func, derived, marks)
-        if picked and all(ret.value is not None and _only_from(ret.value, derived | picked, marks)
+        if picked and all(ret.value is not None and _only_from(ret.value, derived | picked, marks, constant)
                           for ret in func.returns):
             return f"{next(iter(marks.values()))}; the URL picked from it by code the analysis keeps as unknown"
         return None

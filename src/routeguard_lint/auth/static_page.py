@@ -39,7 +39,7 @@ from routeguard_lint.auth.answered import no_work
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, ExternalV, FuncV, InstanceV, LiteralV
+from routeguard_lint.project.index import Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV
 from routeguard_lint.routes.model import ParamKind, Route
 from routeguard_lint.vocabulary import WEB_ASSET_SUFFIXES, is_credential_file, is_credential_setting
 
@@ -59,6 +59,15 @@ _REQUEST_PLACES = frozenset({"scope", "url", "base_url", "url_for", "root_path",
 _FILE_PAGE = "a file of the UI at a path fixed in the code"
 # the modules and classes whose attributes name HTTP status codes
 _STATUS_CONSTANTS = ("fastapi.status.", "starlette.status.", "http.HTTPStatus.")
+
+
+def status_constant(index: Index, expr: ir.Expr, ctx: Ctx) -> bool:
+    """A status code named by the framework's or the standard library's constants (`status.HTTP_302_FOUND`,
+    `HTTPStatus.FOUND`): a constant, as its literal is."""
+    if not isinstance(expr, ir.Attr):
+        return False
+    value = index.resolve(expr, ctx)
+    return isinstance(value, ExternalV) and value.qualname.startswith(_STATUS_CONSTANTS)
 
 
 class StaticPages:
@@ -159,12 +168,7 @@ class StaticPages:
         """A response's other argument (status code, media type) is a literal, or a status code named by the
         framework's or the standard library's constants (`status.HTTP_308_PERMANENT_REDIRECT`,
         `HTTPStatus.FOUND`)."""
-        if isinstance(expr, (ir.Const, ir.Str)):
-            return True
-        if not isinstance(expr, ir.Attr):
-            return False
-        value = self.index.resolve(expr, ctx)
-        return isinstance(value, ExternalV) and value.qualname.startswith(_STATUS_CONSTANTS)
+        return isinstance(expr, (ir.Const, ir.Str)) or status_constant(self.index, expr, ctx)
 
     def _file_page(self, expr: ir.Call, ctx: Ctx, func: Func) -> str | None:
         """`FileResponse(path)` of a file of the UI whose path is fixed in the code (see the module)."""

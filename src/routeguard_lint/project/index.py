@@ -1427,6 +1427,43 @@ class Index:
                                               exact=self._class_dependency(p.default, where))
         return UNKNOWN
 
+    def _declared_own_method(self, param: ParamV, attr: str, depth: int) -> Value:
+        """`tenant.url_path_for(...)` on a parameter declared with a project class that derives from a library's
+        (a SQLAlchemy model: `declared_param` gives no instance of it): a method written in the class's own body,
+        which Python's attribute lookup finds before anything a base class, the library's included, defines. Only
+        when no project class derives from it (a subclass may override the method), when the method is not a stub
+        (`...` under `if TYPE_CHECKING:`: the library's runs) and calls no method of the object or `super()` (the
+        library's code). Any other attribute stays unknown."""
+        if self._lib_mode or depth > MAX_RESOLVE_DEPTH:
+            return UNKNOWN
+        func = self.func(FuncV(param.module, param.func))
+        if func is None:
+            return UNKNOWN
+        for p in func.params:
+            if p.name != param.name or p.annotation is None or p.kind not in ("pos", "posonly", "kwonly"):
+                continue
+            expr = _declared_class(p.annotation)
+            where = Ctx(param.module, func.parent)
+            cls = self.resolve(expr, where, depth + 1) if expr is not None else None
+            if not isinstance(cls, ClassV) or self._is_protocol(cls) or \
+                    (not self._class_dependency(p.default, where) and
+                     self._has_subclass_named(cls.name.rpartition(".")[2])):
+                return UNKNOWN
+            cdef = self.cls(cls)
+            if cdef is None or attr not in cdef.methods:
+                return UNKNOWN
+            method = FuncV(cls.module, cdef.methods[attr])
+            body = self.func(method)
+            if body is None or self._is_property(method) or \
+                    not (body.returns or body.calls or body.binds or body.raises) or \
+                    any(free_names(call.func) & {"super", "self"} for call in body.calls):
+                # a stub (`...`, one declared for type checkers: the library's runs), or one that calls on into
+                # the library's code through `super()` or another method of the object (what the library's base
+                # supplies), read without what the library registers at run time
+                return UNKNOWN
+            return method
+        return UNKNOWN
+
     def declared_library_class(self, param: ParamV) -> ExternalV | None:
         """The library class a parameter no call binds here declares as its type (`session: AsyncSession`),
         when it names one: what its methods are, not what they do (`declared_param` makes instances of project
@@ -1758,7 +1795,9 @@ class Index:
                     return UnknownV(f"{attr}, a property of {owner.name}")
                 return found
             declared = self.declared_param(base, depth)
-            return UNKNOWN if isinstance(declared, UnknownV) else self._attr(declared, attr, depth + 1)
+            if isinstance(declared, UnknownV):
+                return self._declared_own_method(base, attr, depth)
+            return self._attr(declared, attr, depth + 1)
         if isinstance(base, ModuleV):
             value = self.global_name(base.name, attr, depth)
             if not isinstance(value, UnknownV):

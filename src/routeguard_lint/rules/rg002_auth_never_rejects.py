@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from routeguard_lint.auth.judge import AuthState, Judgement, judgement_of, uses
+from routeguard_lint.auth.missing_credential import AV
+from routeguard_lint.auth.optional_auth import NodeAuth
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.model import Finding, Related
@@ -41,7 +43,10 @@ the check the object skips (`if self._auto_enforce: ...`): another construction 
 dependency.
 
 A dependency that only passes on an object made from a credential (an audit logger given the API key
-another dependency looked up) consumes none and is not reported. A function named like a check that
+another dependency looked up) consumes none and is not reported. Nor is an optional one (a request without the
+credential gets `None` from it) that hands on, for a forged credential, only what a lookup found for it
+(`return await repository.get_by_token(token_hash)`: `None` for a value no table holds): it gives a forged
+credential what it gives none, and the dependency that rejects `None` rejects both. A function named like a check that
 touches no credential at all is reported only when it is a stub that decides nothing (every `return` gives
 a constant: `return True`, a fixed user), on a route that nothing authenticates (RG001), where it is the
 check the code seems to make; the message says what it returns and on which routes. One that hands on a
@@ -151,6 +156,21 @@ def _constant(expr: ir.Expr) -> bool:
     return False
 
 
+def _looked_up(facts: NodeAuth) -> bool:
+    """An optional credential consumer (a request without the credential gets through it with `None`) that, for a
+    forged credential, hands on what readable code made of it without telling what that is: a row its lookup found
+    (`return await repository.get_by_token(token_hash)`), `None` for a value no table holds. It gives a forged
+    credential what it gives none, as far as the analysis can tell; its dependants decide the route (one that
+    rejects `None` rejects both). One that builds a principal from the credential (`{"sub": token}`), hands on the
+    credential itself or a truthy constant for it is reported; one whose value code the analysis cannot read
+    decided is unverified elsewhere."""
+    exit_ = facts.forged_exit
+    anonymous = facts.value
+    return facts.anonymous is True and isinstance(anonymous, AV) and anonymous.kind == "none" and \
+        exit_ is not None and not exit_.implicit and exit_.value.kind == "unk" and exit_.value.value is None and \
+        not exit_.unread
+
+
 def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str:
     """What credential the node consumes, for the message."""
     if direct:
@@ -237,6 +257,8 @@ def check(graph: Graph) -> Iterable[Finding]:
             # a credential (`get_audit_logger(api_key)`) consumes none.
             if id(node) not in judgement.forged_reach or not facts.forged_sure or facts.forged_rejects:
                 continue
+            if _looked_up(facts):
+                continue  # it hands on what a lookup found for the credential: nothing, for a forged one
             what = _consumes(node, direct, judgement)
             exit_ = facts.forged_exit
             where = "falls off its end" if exit_ is None or exit_.implicit else \
