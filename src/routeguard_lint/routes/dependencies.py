@@ -300,19 +300,10 @@ class DependencyTrees:
                 func.params[0].kind not in ("pos", "posonly") or \
                 any(ir.dotted(d.expr) in ("staticmethod", "classmethod") for d in func.decorators):
             return None
-        for _ in range(6):
-            if isinstance(expr, ir.Bound):
-                where = expr.ctx
-                if not isinstance(where, Ctx):
-                    return None
-                expr, ctx = expr.expr, where
-            elif isinstance(expr, ir.Name):
-                found = self.index.assignment(expr, ctx)
-                if found is None:
-                    return None
-                expr, ctx = found
-            else:
-                break
+        followed = self._assigned(expr, ctx, (ir.Name,))
+        if followed is None:
+            return None
+        expr, ctx = followed
         if not isinstance(expr, ir.Attr):
             return None
         base = self.index.resolve(expr.value, ctx)
@@ -320,6 +311,24 @@ class DependencyTrees:
                 base.key[:1] in (("self",), ("declared",)):
             return None
         return self._with_factory_arguments(base, expr.value, ctx)
+
+    def _assigned(self, expr: ir.Expr, ctx: Ctx, kinds: tuple[type[ir.Expr], ...]) -> tuple[ir.Expr, Ctx] | None:
+        """What `expr` stands for past bound arguments and assignments of the `kinds` given (up to six links):
+        the first expression of another kind, where to read it; None when a link cannot be followed."""
+        for _ in range(6):
+            if isinstance(expr, ir.Bound):
+                where = expr.ctx
+                if not isinstance(where, Ctx):
+                    return None
+                expr, ctx = expr.expr, where
+            elif isinstance(expr, kinds):
+                found = self.index.assignment(expr, ctx)
+                if found is None:
+                    return None
+                expr, ctx = found
+            else:
+                break
+        return expr, ctx
 
     def _with_factory_arguments(self, made: InstanceV, expr: ir.Expr, ctx: Ctx) -> InstanceV:
         """`made`, an object a function's body constructs (`return Guard(enforce=enforce)` in `make_guard`), with
@@ -400,19 +409,10 @@ class DependencyTrees:
         """When `expr` is (or names) a call of a factory that returns the closure `value`
         (`current_user(optional=True)`, `current_active_user = current_user()`): that call, where it is read,
         the factory and its definition; None for anything else."""
-        for _ in range(6):
-            if isinstance(expr, ir.Bound):
-                where = expr.ctx
-                if not isinstance(where, Ctx):
-                    return None
-                expr, ctx = expr.expr, where
-            elif isinstance(expr, (ir.Name, ir.Attr)):
-                found = self.index.assignment(expr, ctx)
-                if found is None:
-                    return None
-                expr, ctx = found
-            else:
-                break
+        followed = self._assigned(expr, ctx, (ir.Name, ir.Attr))
+        if followed is None:
+            return None
+        expr, ctx = followed
         if not isinstance(expr, ir.Call):
             return None
         factory = self.index.resolve(expr.func, ctx)
