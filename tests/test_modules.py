@@ -286,3 +286,33 @@ def test_a_namespace_package_inside_a_regular_package_is_found_through_it(tmp_pa
     result = analyze([Path(".")])
     assert [(r.path, r.file, r.reachable) for r in result.routes] == [
         ("/plain/cards", "app/integrations/plain/endpoints.py", True)]
+
+
+@pytest.mark.parametrize("code, folder", [
+    ("sys.path.insert(0, os.path.abspath(os.path.dirname(os.path.dirname(__file__))))", ("backend",)),
+    ("sys.path.append(str(Path(__file__).resolve().parents[1]))", ("backend",)),
+    ("sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'backend'))", ("backend",)),
+    ("sys.path.append(str(Path(__file__).parent.parent))", ("backend",)),
+    ("here = os.path.dirname(os.path.realpath(__file__))\nsys.path.insert(0, os.path.join(here, '..'))", ("backend",)),
+    ("if BASE not in sys.path:\n    sys.path.insert(0, BASE)\nBASE = 1", None),  # not a path computed from __file__
+    ("sys.path.insert(0, os.getcwd())", None),  # the working directory is not known
+    ("sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../../..'))", None),  # above the project root
+    ("sys.path.insert(0, str(Path(__file__).parents[5]))", None),
+    ("def setup():\n    root = Path(__file__).parent.parent\n    sys.path.insert(0, str(root))", ("backend",)),
+])
+def test_the_folders_the_code_puts_on_sys_path_are_computed_from_file(code: str,
+                                                                     folder: tuple[str, ...] | None) -> None:
+    from routeguard_lint.files.syspath import inserted_folders
+
+    source = f"import os\nimport sys\nfrom pathlib import Path\n{code}\n".encode()
+    assert inserted_folders(source, ("backend", "server", "app.py")) == ([folder] if folder else [])
+
+
+def test_a_package_folder_the_code_puts_on_sys_path_gives_its_modules_a_second_name(monkeypatch) -> None:
+    case = MODULES / "syspath_inserted_package"
+    monkeypatch.chdir(case)
+    project = discover_project([Path(".")])
+    assert {f.module for f in project.files} >= {"backend.server.app", "backend.server.reports", "main"}
+    assert ("server.security", "backend.server.security") in project.aliases
+    assert ("server", "backend.server") in project.aliases
+    assert not any(alias == "main" for alias, _name in project.aliases)  # a name a file has keeps its file

@@ -424,7 +424,7 @@ def _graph(paths: list[Path], project: Project, files: list[SourceFile], facts: 
     load = _on_demand_loader(files, cache_dir) if any(fa.pending for fa in facts) else None
     for attempt in range(MAX_CONTAINED + 1):
         try:
-            index = Index(facts, namespaces, library=library)
+            index = Index(facts, namespaces, library=library, aliases=project.aliases)
             if load is not None:  # placeholders are parsed when a lookup reads them
                 index.by_name = OnDemandModules(index.by_name, load)
             table = build_graph(index, middleware_role, backend_grants)

@@ -129,7 +129,8 @@ def file_digest(path: Path | str) -> str:
 
 def project_state(project: Any) -> tuple[list[Any], list[list[Any]]]:
     """What the discovered project is (root, import roots, namespaces) and every file with its hash."""
-    shape = [str(project.root), repr(tuple(project.roots)), sorted(project.namespaces)]
+    shape = [str(project.root), repr(tuple(project.roots)), sorted(project.namespaces),
+             [list(pair) for pair in project.aliases]]
     files = [[f.display, str(f.path), f.module, f.is_package, f.error, f.reported, f.is_test,
               None if f.error else file_digest(f.path)] for f in project.files]
     return shape, files

@@ -55,6 +55,8 @@ class Project:
     files: tuple[SourceFile, ...]
     roots: tuple[ImportRoot, ...]  # import roots, in search order
     namespaces: frozenset[str]  # namespace packages (folders without __init__.py holding modules)
+    # second names of files under a folder the code puts on `sys.path` (alias, the file's module name), sorted
+    aliases: tuple[tuple[str, str], ...] = ()
 
 
 class DiscoveryError(Exception):
@@ -174,9 +176,10 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
             _add(found, rel, os.path.realpath(g), os.path.islink(g))
     rels = sorted(rel for rel, _ in found.values())
     given_at = [rel for rel, _ in given_rel]
-    roots = _given_first(import_roots(root, rels, nested), given_at)
+    found_roots, inserted = import_roots(root, rels, nested)
+    roots = _given_first(found_roots, given_at)
     rels = _without_sibling_services(rels, roots, given_at)
-    naming = name_files(rels, roots)
+    naming = name_files(rels, roots, inserted)
     show = _displayer(root, cwd)
     outside = {rel for real, (rel, is_link) in found.items() if is_link and not _inside(real, root)}
     files = [SourceFile(path=root.joinpath(*rel), display=show(rel), module=naming.names[rel],
@@ -191,7 +194,8 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
                                 is_package=False, error=f"cannot list directory: {why}",
                                 reported=any(_within(_rel_parts(where, root), g) for g, _ in given_rel)))
     files.sort(key=lambda f: f.display)
-    return Project(root=root, files=tuple(files), roots=tuple(roots), namespaces=naming.namespaces)
+    return Project(root=root, files=tuple(files), roots=tuple(roots), namespaces=naming.namespaces,
+                   aliases=naming.aliases)
 
 
 def _rel_parts(path: Path, root: Path) -> Rel:

@@ -12,6 +12,10 @@ relative to the entry it is found under. A project's entries are its *import roo
 * folders the code itself shows to be on the path: an absolute import `from app.core import x` that no
   root resolves, written in a file below a folder `backend/` that holds `app/core`, puts `backend/` there.
 
+Besides these, a folder the code puts on `sys.path` itself (`sys.path.insert(0, dirname(dirname(__file__)))`,
+files/syspath.py) is an *inserted* entry: its files keep their one name, and are importable under a second
+name relative to it (an alias), whether or not the folder is a regular package.
+
 Every file gets exactly one name: its path relative to the deepest import root holding it (a name is
 dotted identifiers only). When two files would get the same name, the one Python finds first keeps it
 (higher root first, a package `a/__init__.py` before a module `a.py`); the other is named through an
@@ -33,6 +37,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+
+from routeguard_lint.files.syspath import inserted_folders
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,6 +68,7 @@ class RootKind(IntEnum):
     PROJECT = 2  # the project root itself
     NESTED = 3  # a nested project (its own packaging file), or what it configures
     IMPORTED = 4  # shown by absolute imports in the code
+    INSERTED = 5  # put on `sys.path` by the code (names through it are aliases: `Naming.aliases`)
 
 
 @dataclass(frozen=True)
@@ -307,13 +314,14 @@ def name_under(root: ImportRoot, rel: Rel) -> str | None:
 class Naming:
     names: dict[Rel, str]  # every file (relative to the project root) -> its one dotted name
     namespaces: frozenset[str]  # dotted names of the namespace packages (folders without __init__.py)
+    aliases: tuple[tuple[str, str], ...] = ()  # (second name through an inserted entry, the file's name), sorted
 
 
 def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
-                 read: Callable[[Rel], bytes] | None = None) -> list[ImportRoot]:
-    """The import roots, in search order, of `project` holding `files` (relative to it); `nested`:
-    folders below it holding a packaging file. `read(rel) -> bytes` reads a file for the import scan
-    (default: the file on disk)."""
+                 read: Callable[[Rel], bytes] | None = None) -> tuple[list[ImportRoot], list[ImportRoot]]:
+    """The import roots, in search order, of `project` holding `files` (relative to it), and the folders the
+    code inserts into `sys.path` that are not among them (see the module docstring); `nested`: folders below it
+    holding a packaging file. `read(rel) -> bytes` reads a file for the import scan (default: the file on disk)."""
     inits = {f[:-1] for f in files if f[-1] == "__init__.py"}
     roots = project_roots(project, project, RootKind.PROJECT)
     for folder in sorted(nested):
@@ -326,8 +334,11 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
     modules = set(files)
     reader = read or (lambda rel: _read_bytes(project.joinpath(*rel)))
     evidenced: set[Rel] = set()
+    inserted: set[Rel] = set()
     for f in files:
-        for module in absolute_imports(reader(f)):
+        data = reader(f)
+        inserted.update(folder for folder in inserted_folders(data, f) if folder in dirs)
+        for module in absolute_imports(data):
             top = module.split(".")[0]
             if module in known or top in NEVER_PROJECT or top not in children:
                 continue
@@ -339,7 +350,9 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
     for folder in sorted(evidenced):
         if all(r.rel != folder or r.prefix for r in roots):
             roots.append(ImportRoot(project.joinpath(*folder), RootKind.IMPORTED, (), folder))
-    return roots
+    extra = [ImportRoot(project.joinpath(*folder), RootKind.INSERTED, (), folder) for folder in sorted(inserted)
+             if all(r.rel != folder or r.prefix for r in roots)]
+    return roots, extra
 
 
 def _resolved_names(roots: Sequence[ImportRoot], files: Sequence[Rel]) -> set[str]:
@@ -430,8 +443,9 @@ def _first_name(roots: Sequence[ImportRoot], rel: Rel) -> str | None:
     return None
 
 
-def name_files(files: Sequence[Rel], roots: Sequence[ImportRoot]) -> Naming:
-    """One dotted name per file (see the module docstring), and the namespace packages they imply."""
+def name_files(files: Sequence[Rel], roots: Sequence[ImportRoot], inserted: Sequence[ImportRoot] = ()) -> Naming:
+    """One dotted name per file (see the module docstring), the namespace packages they imply, and the second
+    names files have through the `inserted` entries (where no file or namespace package has that name)."""
     order = {root: i for i, root in enumerate(roots)}
     deep = _by_depth(roots)
     candidates: dict[Rel, list[tuple[str, ImportRoot]]] = {}
@@ -469,7 +483,21 @@ def name_files(files: Sequence[Rel], roots: Sequence[ImportRoot]) -> Naming:
             prefix = ".".join(parts[:i])
             if prefix not in owner:
                 namespaces.add(prefix)
-    return Naming(names=names, namespaces=frozenset(namespaces))
+    return Naming(names=names, namespaces=frozenset(namespaces),
+                  aliases=_aliases(files, names, set(owner) | namespaces, inserted))
+
+
+def _aliases(files: Sequence[Rel], names: dict[Rel, str], taken: set[str],
+             inserted: Sequence[ImportRoot]) -> tuple[tuple[str, str], ...]:
+    """(second name, name) of the files under the `inserted` entries, for the second names no file or
+    namespace package has (`taken`): the first entry inserted that gives one keeps it."""
+    aliases: dict[str, str] = {}
+    for root in inserted:
+        for f in files:
+            alias = name_under(root, f)
+            if alias is not None and alias not in taken:
+                aliases.setdefault(alias, names[f])
+    return tuple(sorted(aliases.items()))
 
 
 def _synthetic(rel: Rel) -> str:

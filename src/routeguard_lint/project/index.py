@@ -317,16 +317,23 @@ def _reads(expr: ir.Expr | None, name: str) -> bool:
 
 class Index:
     def __init__(self, modules: list[ModuleFacts], namespaces: Iterable[str] = (),
-                 library: LibraryLoader | None = None) -> None:
+                 library: LibraryLoader | None = None, aliases: Iterable[tuple[str, str]] = ()) -> None:
         """`modules`: one per file, each with its one module name. `namespaces`: the namespace packages
         (folders without `__init__.py`) those names imply; `import a.b` of one gives a module with no
-        names of its own, whose attributes are its submodules."""
+        names of its own, whose attributes are its submodules. `aliases`: (second name, module name) of
+        modules importable under another name too (their folder put on `sys.path` by the code:
+        files/layout.py); importing the second name gives the module (Python would run it a second time,
+        with the same definitions)."""
         self.by_name: dict[str, ModuleFacts] = {}
         for facts in modules:
             self.by_name.setdefault(facts.module, facts)
         for name in sorted(namespaces):
             if name not in self.by_name:
                 self.by_name[name] = ModuleFacts(path=name.replace(".", "/"), module=name, is_package=True)
+        for alias, name in aliases:
+            found = self.by_name.get(name)
+            if found is not None and alias not in self.by_name:
+                self.by_name[alias] = found
         self.modules = modules
         # values by what was asked: ("result", FuncV, Ctx, lib mode), ("global", module, name, lib mode), ...
         self._cache: dict[tuple[Hashable, ...], Value] = {}
