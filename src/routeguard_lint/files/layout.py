@@ -14,7 +14,8 @@ relative to the entry it is found under. A project's entries are its *import roo
 
 Besides these, a folder the code puts on `sys.path` itself (`sys.path.insert(0, dirname(dirname(__file__)))`,
 files/syspath.py) is an *inserted* entry: its files keep their one name, and are importable under a second
-name relative to it (an alias), whether or not the folder is a regular package.
+name relative to it (an alias), whether or not the folder is a regular package. So is a configured folder that
+is a regular package (ruff `src = ["mypkg"]`): the package's own imports name its modules `mypkg.x`.
 
 Every file gets exactly one name: its path relative to the deepest import root holding it (a name is
 dotted identifiers only). When two files would get the same name, the one Python finds first keeps it
@@ -329,6 +330,10 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
             for root in project_roots(project, project.joinpath(*folder), RootKind.NESTED):
                 if root not in roots:
                     roots.append(root)
+    # a folder configured as a path entry (ruff `src`, pytest `pythonpath`) that is a regular package, or inside
+    # one: its modules keep the names the package gives them, and are importable relative to it too (aliases)
+    packaged = [r for r in roots if r.rel and not r.prefix and _in_package(r.rel, inits)]
+    roots = [r for r in roots if r not in packaged]
     known = _resolved_names(roots, files)
     children, dirs = _tree(files)
     modules = set(files)
@@ -350,9 +355,14 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
     for folder in sorted(evidenced):
         if all(r.rel != folder or r.prefix for r in roots):
             roots.append(ImportRoot(project.joinpath(*folder), RootKind.IMPORTED, (), folder))
-    extra = [ImportRoot(project.joinpath(*folder), RootKind.INSERTED, (), folder) for folder in sorted(inserted)
-             if all(r.rel != folder or r.prefix for r in roots)]
+    extra = [ImportRoot(project.joinpath(*folder), RootKind.INSERTED, (), folder)
+             for folder in sorted(inserted | {r.rel for r in packaged}) if all(r.rel != folder or r.prefix for r in roots)]
     return roots, extra
+
+
+def _in_package(folder: Rel, inits: set[Rel]) -> bool:
+    """Whether `folder` is a regular package's folder or a folder inside one."""
+    return any(folder[:i] in inits for i in range(1, len(folder) + 1))
 
 
 def _resolved_names(roots: Sequence[ImportRoot], files: Sequence[Rel]) -> set[str]:
@@ -388,7 +398,7 @@ def _locate(parts: list[str], importer: Rel, parents: set[Rel], inits: set[Rel],
     of it; of those the nearest ancestor of the importer, else the only one."""
     best: list[tuple[int, Rel]] = []
     for parent in parents:
-        if any(parent[:i] in inits for i in range(1, len(parent) + 1)):
+        if _in_package(parent, inits):
             continue  # the folder of a regular package or a folder inside one (a namespace portion of it)
         depth, here = 0, parent
         for part in parts:
