@@ -356,7 +356,8 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
         if all(r.rel != folder or r.prefix for r in roots):
             roots.append(ImportRoot(project.joinpath(*folder), RootKind.IMPORTED, (), folder))
     extra = [ImportRoot(project.joinpath(*folder), RootKind.INSERTED, (), folder)
-             for folder in sorted(inserted | {r.rel for r in packaged}) if all(r.rel != folder or r.prefix for r in roots)]
+             for folder in sorted(inserted | {r.rel for r in packaged})
+             if all(r.rel != folder or r.prefix for r in roots)]
     return roots, extra
 
 
