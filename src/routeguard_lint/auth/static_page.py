@@ -164,11 +164,23 @@ class StaticPages:
         return "a redirect to a URL fixed at start-up (and the request's own root path)" if redirect else \
             "an HTML page fixed at start-up"
 
-    def _constant(self, expr: ir.Expr, ctx: Ctx) -> bool:
-        """A response's other argument (status code, media type) is a literal, or a status code named by the
-        framework's or the standard library's constants (`status.HTTP_308_PERMANENT_REDIRECT`,
-        `HTTPStatus.FOUND`)."""
-        return isinstance(expr, (ir.Const, ir.Str)) or status_constant(self.index, expr, ctx)
+    def _constant(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> bool:
+        """A response's other argument (status code, media type, headers) is a literal, a status code named by
+        the framework's or the standard library's constants (`status.HTTP_308_PERMANENT_REDIRECT`,
+        `HTTPStatus.FOUND`), a module's constant bound to a literal (`CACHE_CONTROL = "no-cache"`), or a dict,
+        list or tuple display of such values (`headers={"Cache-Control": CACHE_CONTROL}`)."""
+        if isinstance(expr, (ir.Const, ir.Str)) or status_constant(self.index, expr, ctx):
+            return True
+        if depth > 3:
+            return False
+        if isinstance(expr, ir.DictE):
+            return all(key is not None and self._constant(key, ctx, depth + 1) and
+                       self._constant(value, ctx, depth + 1) for key, value in expr.items)
+        if isinstance(expr, ir.Seq):
+            return all(self._constant(item, ctx, depth + 1) for item in expr.items)
+        if isinstance(expr, ir.Name):
+            return self._outside(expr.id, ctx) and isinstance(self.index.resolve(expr, ctx), LiteralV)
+        return False
 
     def _file_page(self, expr: ir.Call, ctx: Ctx, func: Func) -> str | None:
         """`FileResponse(path)` of a file of the UI whose path is fixed in the code (see the module)."""
