@@ -24,11 +24,15 @@ class Source(str, Enum):
     SESSION = "session"  # Starlette's SessionMiddleware: a signed cookie the server itself set
 
 
-# Header names that carry a credential.
+# Header names that carry a credential: the usual names, `x-<anything>-<credential word>`, and a vendor's name
+# for its key or token without the `x-` (`unstructured-api-key`, `openai-api-key`, `service-auth-token`; a bare
+# `-key` ending only with `x-`: `idempotency-key` is no credential).
 CREDENTIAL_HEADERS = re.compile(
     r"^(authorization|proxy-authorization|x-api-key|api-key|apikey|x-apikey|x-token|x-auth-token|x-access-token|"
     r"token|access-token|x-auth|x-authorization|x-api-token|api-token|x-session-token|x-key|x-secret|"
-    r"password|x-password|x-.*-(token|key|secret|auth|authorization|api-key|apikey|password|passwd))$")
+    r"password|x-password|x-.*-(token|key|secret|auth|authorization|api-key|apikey|password|passwd)|"
+    r"[a-z0-9]+(-[a-z0-9]+)*-(api-key|apikey|api-token|auth-token|access-token|session-token|secret-key|"
+    r"authorization|password))$")
 # Cookie names that carry a credential (a session id, a token).
 CREDENTIAL_COOKIES = re.compile(
     r"(session|sess|sid|token|jwt|auth|access|refresh|remember|login|credential|api[-_]?key)", re.IGNORECASE)
