@@ -101,6 +101,12 @@ AUTHORIZE_METHODS = frozenset({"authorize_redirect", "create_authorization_url",
 # the parameters of an OAuth 2.0 authorization request (RFC 6749 4.1.1): `client_id` with one of the others; a
 # token request (`client_secret`, `code`, `grant_type`) is the server-to-server exchange, not a redirect
 AUTHORIZE_PARAMS = frozenset({"response_type", "redirect_uri", "scope"})
+# library calls that return a sign-in request to send the browser to, whose method names alone say too little
+# (python3-saml's `login()` builds the SAML AuthnRequest and returns the identity provider's SSO URL with it)
+AUTHORIZE_CALLS = frozenset({"onelogin.saml2.auth.OneLogin_Saml2_Auth.login"})
+_AUTHORIZE_CALL_NAMES = frozenset(name.rpartition(".")[2] for name in AUTHORIZE_CALLS)
+# a CAS login request (CAS protocol 2.1): the CAS server's `/login` with the `service` to come back to
+CAS_LOGIN = re.compile(r"/login\?(?:[^#]*&)?service=")
 TOKEN_REQUEST_PARAMS = frozenset({"client_secret", "grant_type", "code"})
 AUTHORIZATION_ENDPOINT_PARAMS = frozenset({"response_type", "client_id", "redirect_uri"})
 REDIRECTS = frozenset({"starlette.responses.RedirectResponse", "fastapi.responses.RedirectResponse"})
@@ -190,6 +196,12 @@ def _nodes(expr: object, depth: int = 0) -> list[object]:
     for slot in getattr(expr, "__slots__", ()):
         out.extend(_nodes(getattr(expr, slot, None), depth + 1))
     return out
+
+
+def _cas_login(expr: ir.Str | ir.FStr) -> bool:
+    """A CAS login request: a URL to the CAS server's `/login` with the `service` to return to."""
+    text = expr.value if isinstance(expr, ir.Str) else "".join(p for p in expr.parts if isinstance(p, str))
+    return CAS_LOGIN.search(text) is not None
 
 
 def _query_authorizes(expr: ir.Str | ir.FStr) -> bool:
@@ -589,14 +601,26 @@ class Public:
             if isinstance(target, FuncV):
                 if target != fv and self._returns_authorization(target, depth + 1):
                     marks[call] = f"`{ir.show(call.func, 60)}`"
-            elif isinstance(call.func, ir.Attr) and call.func.attr in AUTHORIZE_METHODS:
+            elif isinstance(call.func, ir.Attr) and (call.func.attr in AUTHORIZE_METHODS or
+                                                     self._library_authorize(call.func, ctx)):
                 marks[call] = f"`{ir.show(call.func, 60)}`"
         for expr in _nodes([*func.calls, *(b.value for b in func.binds), *(r.value for r in func.returns)]):
             if isinstance(expr, (ir.Str, ir.FStr)) and _query_authorizes(expr):
                 marks[expr] = "a URL with client_id"
+            elif isinstance(expr, (ir.Str, ir.FStr)) and _cas_login(expr):
+                marks[expr] = "a CAS login URL with service"
             elif isinstance(expr, ir.DictE) and _dict_authorizes(expr):
                 marks[expr] = "the parameters of an authorization request"
         return marks
+
+    def _library_authorize(self, method: ir.Attr, ctx: Ctx) -> bool:
+        """`method` is a library object's method that returns a sign-in request (`AUTHORIZE_CALLS`), read on an
+        object the code made (`auth = OneLogin_Saml2_Auth(req, settings)`, also returned by a project function)."""
+        if method.attr not in _AUTHORIZE_CALL_NAMES:
+            return False
+        owner = self.index.resolve(method.value, ctx)
+        return isinstance(owner, InstanceV) and isinstance(owner.cls, ExternalV) and \
+            f"{owner.cls.qualname}.{method.attr}" in AUTHORIZE_CALLS
 
     def _returns_authorization(self, fv: FuncV, depth: int) -> bool:
         """A project function one of whose returns is an authorization request it builds."""
