@@ -520,6 +520,14 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/api/chats/"): ("protected", "app.auth.current_user"),
         ("DELETE", "/api/chats/{chat_id}"): ("protected", "app.auth.current_user"),
     },
+    "password_signin": {
+        # a form sign-in behind an optional pending sign-in and session: the password meets `compare_digest`
+        # through two project functions, a failed check answers the form again
+        ("POST", "/login"): ("public", "sign-in: checks the password the request submits (`form.password.data`) "
+                                       "with `hmac.compare_digest` (through `authenticate` -> `verify_password`)"),
+        # the password grant raises on a wrong password; the handler reads a bearer token itself for the exchange
+        ("POST", "/token"): ("public", "sign-in: checks the password the request submits (`form.password`)"),
+    },
 }
 
 

@@ -135,6 +135,17 @@ SIGNATURE_HEADERS = re.compile(
 TOKEN_ISSUING_CALLS = re.compile(
     r"^((jwt|jose\.jwt|jose|authlib\.jose\.jwt|authlib\.jose|joserfc\.jwt|itsdangerous|pyjwt)(\..*)?\."
     r"(encode|dumps|sign)|secrets\.token_(urlsafe|hex|bytes))$")
+# Library calls that check a password against its stored hash (passlib's and pwdlib's `verify` /
+# `verify_and_update`, bcrypt's `checkpw`, argon2-cffi, werkzeug's `check_password_hash`, Django's `check_password`,
+# fastapi-users' password helper) or compare two secrets in constant time: what a sign-in hands the password a
+# request submits to. An instance's method is named by its class (`passlib.context.CryptContext.verify`), or by
+# the library call that made it (`argon2.PasswordHasher().verify`).
+PASSWORD_VERIFIERS = re.compile(
+    r"^((passlib|pwdlib|fastapi_users)(\.[\w.()]*)?\.(verify|verify_and_update)|bcrypt\.checkpw|"
+    r"argon2(\.[\w.()]*)?\.(verify|verify_secret)|werkzeug(\.[\w.()]*)?\.check_password_hash|"
+    r"django\.contrib\.auth\.hashers\.check_password|(hmac|secrets)\.compare_digest)$")
+# of those, the ones that raise on a wrong password rather than answer False (argon2-cffi's)
+RAISING_PASSWORD_VERIFIERS = re.compile(r"^argon2(\.[\w.()]*)?\.(verify|verify_secret)$")
 # Constant-time comparisons: comparing a credential against a secret with one of these is a check.
 COMPARE_DIGEST = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 

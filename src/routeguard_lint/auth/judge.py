@@ -608,9 +608,10 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
 
 
 def _reached(route: Route, nodes: list[DepNode], judgement: Judgement, context: Context, scheme: bool) -> Verdict:
-    """A request without credentials reaches the handler: public when the handler only sends it to sign in (its
-    optional credentials, a sign-in already under way, change nothing), else unprotected."""
-    start = context.public.sign_in_start(route)
+    """A request without credentials reaches the handler: public when the handler only sends it to sign in, or
+    checks the password it submits and signs it in (its optional credentials, a sign-in already under way or a
+    session the sign-in replaces, change nothing), else unprotected."""
+    start = context.public.sign_in_start(route) or context.public.password_sign_in(route)
     if start is not None:
         return Verdict(AuthState.PUBLIC, start, Answer.REACHES, Answer.REACHES, public_reason=start, scheme=scheme)
     root = route.root

@@ -9,7 +9,9 @@
   ReDoc page, or the Swagger OAuth2 redirect;
 * logins, whatever else is on the route: a handler that takes a password (in the body, the query, or a class
   FastAPI fills from the request for it: `Annotated[HTTPBasicCredentials, Depends()]`, a model under `Depends()`)
-  and issues a token or session;
+  and issues a token or session; also, where a request without credentials reaches the handler past the optional
+  credentials the route reads, a handler that checks the password the request submits against its stored hash and
+  issues a token or session (auth/password_check.py);
 * credential flows: a handler that takes a password in the request body (login, registration, password reset,
   `OAuth2PasswordRequestForm`, or a `password` key of `await request.json()` / `await request.form()`),
   a POST to the `tokenUrl` of an OAuth2 scheme (another method on that path is another endpoint), one that
@@ -42,6 +44,7 @@ from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.libraries import signature_verifier
 from routeguard_lint.auth.oauth_callback import CodeExchange
+from routeguard_lint.auth.password_check import PasswordCheck
 from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.auth.static_page import status_constant
 from routeguard_lint.facts import ir
@@ -324,6 +327,7 @@ class Public:
         # (id of a call, where it is read) -> (the call, `_library_name`'s answer): each route's walk asks again
         self._library_names: dict[tuple[int, Ctx], tuple[ir.Call, str | None]] = {}
         self.exchange = CodeExchange(index, calls)
+        self.password = PasswordCheck(index, calls, self._library_name, PASSWORD_FIELD)
         # handler -> the health segment of a path it is registered on (computed once, when first asked)
         self._probes: dict[FuncV, str] | None = None
         self._probe_parents: dict[str, str] | None = None
@@ -465,6 +469,15 @@ class Public:
         if start is None:
             return None
         return f"sign-in start: sends the browser to the identity provider ({start}) and returns nothing else"
+
+    def password_sign_in(self, route: Route) -> str | None:
+        """The handler checks the password the request submits and issues a token or session
+        (auth/password_check.py): a request without credentials that reaches it meets that check, whatever
+        optional credentials the route reads (a session the sign-in replaces)."""
+        root = route.root
+        if root is None:
+            return None
+        return self.password.sign_in(root, self.issues_token)
 
     def _verified_body_token(self, root: DepNode, fv: FuncV) -> str | None:
         """The verifying library call (`id_token.verify_oauth2_token(credential, ...)`, `jwt.decode(...)`) the
