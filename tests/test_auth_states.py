@@ -114,6 +114,16 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("WEBSOCKET", "/lobby/ws"): ("unprotected", "lets a request without one through"),
         ("WEBSOCKET", "/notes/ws"): ("public", "optional authentication"),
     },
+    "websocket_handshake_helper": {
+        # the handshake helper closes the client (`return await websocket.close(...)`) when `auth_string` is set and
+        # the first message's token is missing; it lets the client on only where the setting is unset
+        ("WEBSOCKET", "/events/out"): ("unverified", "`auth_string` (app/sockets.py:30; auth_string is "
+                                                     "`secret.get_secret_value() if secret else None` (app/sockets.py:"
+                                                     "25); secret is `get_settings().api_auth_string` (app/sockets.py:"
+                                                     "24)) or `auth_string` (app/sockets.py:42) for "),
+        ("WEBSOCKET", "/workers/connect"): ("protected", "app.api.workers.connect"),
+        ("WEBSOCKET", "/events/status"): ("unprotected", "nothing checks a credential"),
+    },
     "optional_by_construction": {
         ("GET", "/articles"): ("public", "optional authentication: app.security._optional_user returns None"),
         ("GET", "/feed"): ("protected", "app.security._user"),

@@ -1263,6 +1263,8 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
                 self._unread_on(event.conditions)
+                if value == REFUSED:  # `return await websocket.close()` under a setting (see `_may_end`)
+                    self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
                 return self.terminated(event.conditions, event.line)
             return False
         own = self._gates(event.conditions, event.line)
@@ -1437,6 +1439,19 @@ class _Walk:
             value = self.eval(test)
             if isinstance(value.value, Setting) and value.value.text != ir.show(test, 60):
                 return f"; {ir.show(test, 60)} is `{value.value.text}` ({value.value.where})"
+        if isinstance(test, ir.Name) and test.id in self.func.assigns and \
+                not any(p.name == test.id for p in self.func.params):
+            # a local bound once to what does not depend on the function's inputs (`auth = get_settings().auth if
+            # ... else None`): what it is bound to, where
+            binds = [b for b in self.func.binds if b.name == test.id]
+            if len(binds) == 1 and not isinstance(binds[0].value, (ir.Const, ir.Str, ir.Unknown)) and \
+                    not names_in(binds[0].value) & self._inputs():
+                # and the locals that value reads in turn (`secret = get_settings().auth_string` above it)
+                inner = "".join(dict.fromkeys(self._settings_in(ir.Name(name), depth + 1)
+                                              for name in sorted(names_in(binds[0].value)) if name != test.id))
+                return f"; {test.id} is `{ir.show(binds[0].value, 100)}` " \
+                    f"({self.flow.index.path_of(self.fv.module)}:{binds[0].line}){inner}"
+            return ""
         if isinstance(test, ir.Name) and test.id not in self.env and test.id not in self.func.assigns and \
                 not any(p.name == test.id for p in self.func.params):
             # a module-level name bound to what is read when the app starts (`DEBUG = os.getenv("DEBUG")`)
@@ -1926,8 +1941,9 @@ class _Walk:
             if base == WEBSOCKET and f.attr == "close":
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it; not
-                # once the walk has sent the client something (`send_json(data)` then `close()` in a `finally`)
-                return UNK if self.served else CRASH
+                # once the walk has sent the client something (`send_json(data)` then `close()` in a `finally`).
+                # A refusal: under a setting, what follows is reached only where the setting lets the client on
+                return UNK if self.served else REFUSED
             checked = self._item_get(call, base, d) or self._credential_object(base, f.attr)
             if checked is not None:
                 return checked
@@ -3036,6 +3052,8 @@ def names_in(expr: object, out: set[str] | None = None, depth: int = 0) -> set[s
         return out
     if isinstance(expr, ir.Name):
         out.add(expr.id)
+    elif isinstance(expr, ir.Unknown):
+        out.update(expr.names)  # what an expression the language does not model reads (a comprehension's inputs)
     elif isinstance(expr, (tuple, list)):
         for item in expr:
             names_in(item, out, depth + 1)
