@@ -124,6 +124,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("WEBSOCKET", "/workers/connect"): ("protected", "app.api.workers.connect"),
         ("WEBSOCKET", "/events/status"): ("unprotected", "nothing checks a credential"),
     },
+    "middleware_under_local_test": {
+        # the tests that choose whether the middleware are there read locals: what they are bound to is said
+        ("GET", "/flows"): ("unverified", "chooses (auth_string is `settings.API_AUTH_STRING.value()` (app/server.py:"
+                                          "43); service_key is `settings.SERVICE_KEY.value()` (app/server.py:61)): "
+                                          "if auth_string is not None and service_key: protected"),
+        ("DELETE", "/admin/storage"): ("protected", "app.security.require_admin_key"),
+    },
     "optional_by_construction": {
         ("GET", "/articles"): ("public", "optional authentication: app.security._optional_user returns None"),
         ("GET", "/feed"): ("protected", "app.security._user"),

@@ -380,7 +380,10 @@ def combined(route: Route, verdicts: list[tuple[Tests, Verdict]]) -> Verdict:
                         (f" ({v.reason.removeprefix(_UNKNOWN_PREFIX)})" if v.state is AuthState.UNVERIFIED else "")
                         for tests, v in verdicts[:4])
     more = f" (and {len(verdicts) - 4} more)" if len(verdicts) > 4 else ""
-    which = f"whether {middleware} is in front of it, which a test the analysis cannot decide chooses" \
+    values = sorted({v for n in walk(route.root) if n.kind is NodeKind.ALTERNATIVES for v in n.test_values}) \
+        if middleware and route.root is not None else []
+    named = f" ({'; '.join(values[:3])})" if values else ""
+    which = f"whether {middleware} is in front of it, which a test the analysis cannot decide chooses{named}" \
         if middleware else f"which dependency {where} is at run time, chosen by a test the analysis cannot decide"
     return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on {which}: "
                    f"{listed_}{more}",
