@@ -124,6 +124,13 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("WEBSOCKET", "/workers/connect"): ("protected", "app.api.workers.connect"),
         ("WEBSOCKET", "/events/status"): ("unprotected", "nothing checks a credential"),
     },
+    "websocket_falsy_helper": {
+        # the helper's None for a missing ticket, then `if ...: return` before anything is sent: refused, not optional
+        ("WEBSOCKET", "/streams/jobs"): ("protected", "app.streams.jobs"),
+        ("WEBSOCKET", "/streams/board"): ("protected", "app.streams.board"),
+        ("WEBSOCKET", "/streams/feed"): ("public", "optional authentication"),
+        ("WEBSOCKET", "/streams/status"): ("unprotected", "nothing checks a credential"),
+    },
     "middleware_under_local_test": {
         # the tests that choose whether the middleware are there read locals: what they are bound to is said
         ("GET", "/flows"): ("unverified", "chooses (auth_string is `settings.API_AUTH_STRING.value()` (app/server.py:"
