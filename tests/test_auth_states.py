@@ -153,7 +153,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/user"): ("protected", "app.main.user"),
         ("GET", "/agents"): ("protected", "app.auth.check_auth"),
         # `if env == "PROD": Authorize.jwt_required()`: the setting decides
-        ("GET", "/projects"): ("unverified", "`env == 'PROD'` (app/auth.py:15) for app.auth.check_in_production"),
+        ("GET", "/projects"): ("unverified", "`env == 'PROD'` (app/auth.py:15; env is `os.environ.get('ENV', 'DEV')` "
+                                             "(app/auth.py:13)) for app.auth.check_in_production"),
         ("POST", "/validate-key"): ("unprotected", "fastapi_jwt_auth.AuthJWT is injected, but nothing"),
     },
     "class_dependency_methods": {
