@@ -114,6 +114,30 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("WEBSOCKET", "/lobby/ws"): ("unprotected", "lets a request without one through"),
         ("WEBSOCKET", "/notes/ws"): ("public", "optional authentication"),
     },
+    "websocket_handshake_helper": {
+        # the handshake helper closes the client (`return await websocket.close(...)`) when `auth_string` is set and
+        # the first message's token is missing; it lets the client on only where the setting is unset
+        ("WEBSOCKET", "/events/out"): ("unverified", "`auth_string` (app/sockets.py:30; auth_string is "
+                                                     "`secret.get_secret_value() if secret else None` (app/sockets.py:"
+                                                     "25); secret is `get_settings().api_auth_string` (app/sockets.py:"
+                                                     "24)) or `auth_string` (app/sockets.py:42) for "),
+        ("WEBSOCKET", "/workers/connect"): ("protected", "app.api.workers.connect"),
+        ("WEBSOCKET", "/events/status"): ("unprotected", "nothing checks a credential"),
+    },
+    "websocket_falsy_helper": {
+        # the helper's None for a missing ticket, then `if ...: return` before anything is sent: refused, not optional
+        ("WEBSOCKET", "/streams/jobs"): ("protected", "app.streams.jobs"),
+        ("WEBSOCKET", "/streams/board"): ("protected", "app.streams.board"),
+        ("WEBSOCKET", "/streams/feed"): ("public", "optional authentication"),
+        ("WEBSOCKET", "/streams/status"): ("unprotected", "nothing checks a credential"),
+    },
+    "middleware_under_local_test": {
+        # the tests that choose whether the middleware are there read locals: what they are bound to is said
+        ("GET", "/flows"): ("unverified", "chooses (auth_string is `settings.API_AUTH_STRING.value()` (app/server.py:"
+                                          "43); service_key is `settings.SERVICE_KEY.value()` (app/server.py:61)): "
+                                          "if auth_string is not None and service_key: protected"),
+        ("DELETE", "/admin/storage"): ("protected", "app.security.require_admin_key"),
+    },
     "optional_by_construction": {
         ("GET", "/articles"): ("public", "optional authentication: app.security._optional_user returns None"),
         ("GET", "/feed"): ("protected", "app.security._user"),
@@ -129,7 +153,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/user"): ("protected", "app.main.user"),
         ("GET", "/agents"): ("protected", "app.auth.check_auth"),
         # `if env == "PROD": Authorize.jwt_required()`: the setting decides
-        ("GET", "/projects"): ("unverified", "`env == 'PROD'` (app/auth.py:15) for app.auth.check_in_production"),
+        ("GET", "/projects"): ("unverified", "`env == 'PROD'` (app/auth.py:15; env is `os.environ.get('ENV', 'DEV')` "
+                                             "(app/auth.py:13)) for app.auth.check_in_production"),
         ("POST", "/validate-key"): ("unprotected", "fastapi_jwt_auth.AuthJWT is injected, but nothing"),
     },
     "class_dependency_methods": {

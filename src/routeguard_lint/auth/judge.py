@@ -380,7 +380,10 @@ def combined(route: Route, verdicts: list[tuple[Tests, Verdict]]) -> Verdict:
                         (f" ({v.reason.removeprefix(_UNKNOWN_PREFIX)})" if v.state is AuthState.UNVERIFIED else "")
                         for tests, v in verdicts[:4])
     more = f" (and {len(verdicts) - 4} more)" if len(verdicts) > 4 else ""
-    which = f"whether {middleware} is in front of it, which a test the analysis cannot decide chooses" \
+    values = sorted({v for n in walk(route.root) if n.kind is NodeKind.ALTERNATIVES for v in n.test_values}) \
+        if middleware and route.root is not None else []
+    named = f" ({'; '.join(values[:3])})" if values else ""
+    which = f"whether {middleware} is in front of it, which a test the analysis cannot decide chooses{named}" \
         if middleware else f"which dependency {where} is at run time, chosen by a test the analysis cannot decide"
     return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on {which}: "
                    f"{listed_}{more}",
@@ -710,10 +713,23 @@ def optional_by_construction(root: DepNode, judgement: Judgement) -> str | None:
     return f"{node.label} returns {' or '.join(shown)} for a request without credentials and checks a given one"
 
 
+def shown_gates(gates: tuple[tuple[str, str], ...]) -> str:
+    """"`test` (path:line) or ...": a gate's place may go on to say what a local it reads is bound to ("path:line;
+    name is `value` (path:line)", see `missing_credential._Walk._settings_in`), said once for all of them."""
+    said: set[str] = set()
+    out = []
+    for text, where in gates:
+        place, *named = where.split("; ")
+        fresh = [n for n in named if n not in said]
+        said.update(named)
+        out.append(f"`{text}` ({'; '.join([place, *fresh])})")
+    return " or ".join(out)
+
+
 def _gated(deps: list[DepNode], judgement: Judgement) -> str:
     """The dependencies that let a request without credentials through only where a setting or other test the
     analysis cannot decide says so (`if not require_login(): return None`), with those tests and where."""
-    out = sorted({f"{' or '.join(f'`{text}` ({where})' for text, where in facts.gates)} for {n.label}"
+    out = sorted({f"{shown_gates(facts.gates)} for {n.label}"
                   for n in deps for facts in (judgement.node(n),)
                   if (facts.anonymous is True or n.kind is NodeKind.ROUTE) and facts.gates})
     more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
@@ -862,7 +878,7 @@ def forged_unknown(root: DepNode, judgement: Judgement) -> ForgedUnknown:
         for u in facts.forged_unread:
             unread.setdefault(u.shown(), set()).add(node.label)
         if facts.forged_gates:
-            gates.add(" or ".join(f"`{text}` ({where})" for text, where in facts.forged_gates) + f" for {node.label}")
+            gates.add(shown_gates(facts.forged_gates) + f" for {node.label}")
         elif not facts.forged_unread:
             undecided = True
     if unread:

@@ -293,6 +293,8 @@ class Outcome:
     # a raise or return past which a name no longer holds None took that None out of the values it may hold
     # (see `_Walk._narrow`)
     narrowed: bool = False
+    # a websocket client was sent something other than an error report on the way (here or in a function called)
+    served: bool = False
 
     def merge_followed(self, other: Outcome) -> None:
         self.resolved.update(other.resolved)
@@ -903,6 +905,11 @@ class _Walk:
         self.served = False  # a websocket handler sent its client something other than an error report
         self.cut = False  # the last `conds` found a test of a value made from the missing credential false
         self.absent: set[str] = set()  # names false only because a binding of them was cut so (see `Walked.cut`)
+        # a websocket handler's walk: evaluations that did something (see `_turned_away`), and for each name bound,
+        # how many had been made before its binding and after it
+        self.handler_ws = depth == 0 and any(v is WEBSOCKET for v in env.values())
+        self.work = 0
+        self.bound_at: dict[str, tuple[int, int]] = {}
 
     def run(self) -> Outcome:
         events = self._events()
@@ -1077,9 +1084,14 @@ class _Walk:
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
         """A binding or a call statement: its value is computed (an exception in it may end the walk)."""
+        before = self.work
         value = self.eval(event.expr)
         if event.kind is _EventKind.EFFECT or value.kind not in ("none", "const") or _has_call(event.expr):
             self.worked = True
+            if not _handshake(event.expr):
+                self.work += 1
+        if event.kind is _EventKind.BIND:
+            self.bound_at[event.name] = (before, self.work)
         if value.kind == "crash":
             if sure and self.crash(event.conditions, event.line):
                 return True
@@ -1263,6 +1275,8 @@ class _Walk:
             if not sure:
                 self.maybe_ended = True
                 self._unread_on(event.conditions)
+                if value == REFUSED:  # `return await websocket.close()` under a setting (see `_may_end`)
+                    self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
                 return self.terminated(event.conditions, event.line)
             return False
         own = self._gates(event.conditions, event.line)
@@ -1270,7 +1284,8 @@ class _Walk:
         # by this return's own test
         opposite = {text.removeprefix("not ") if text.startswith("not ") else f"not {text}" for text, _w in own}
         gates = (*(g for g in self.gated if g[0] not in opposite), *own)
-        idle = not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)
+        idle = (not self.worked and value.kind in ("none", "const") and not _has_call(event.expr)) or \
+            self._turned_away(event, value)
         unread = [*self.unread, *self._unread_in(event.conditions)] if not sure else self.unread
         tests = [*self.tested, *self._request_tests(event.conditions, event.line)] if not sure else self.tested
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
@@ -1283,6 +1298,20 @@ class _Walk:
         if handed_on:  # a return that hands the request on does not keep it from the next app
             self.maybe_cut = cut
         return ended
+
+    def _turned_away(self, event: _Event, value: AV) -> bool:
+        """A websocket handler's `return` (of None) that a request without credentials reaches because what it made
+        of its credential first is false (`ws = await accept_socket(ws)` / `user = await authenticate(ws)`, then `if
+        not ws: return`), with nothing sent to the client and nothing else done on the way: the connection ends
+        there (never accepted, or closed once the handler returns), as it does when the handler closes it."""
+        if not self.handler_ws or self.flow.responding != self.fv or value.kind != "none" or self.served or \
+                self.out.served or not event.conditions:
+            return False
+        test = event.conditions[-1]
+        if is_marker(test) or self.eval(test).truth() is not True or self.walked is None:
+            return False
+        return any(name in self.walked.missing and self.bound_at.get(name) == (0, self.work)
+                   for name in names_in(test))
 
     def _refusal(self, event: _Event) -> bool:
         """A `return` of a response that refuses the request (`return JSONResponse(..., status_code=401)`) by the
@@ -1437,6 +1466,19 @@ class _Walk:
             value = self.eval(test)
             if isinstance(value.value, Setting) and value.value.text != ir.show(test, 60):
                 return f"; {ir.show(test, 60)} is `{value.value.text}` ({value.value.where})"
+        if isinstance(test, ir.Name) and test.id in self.func.assigns and \
+                not any(p.name == test.id for p in self.func.params):
+            # a local bound once to what does not depend on the function's inputs (`auth = get_settings().auth if
+            # ... else None`): what it is bound to, where
+            binds = [b for b in self.func.binds if b.name == test.id]
+            if len(binds) == 1 and not isinstance(binds[0].value, (ir.Const, ir.Str, ir.Unknown)) and \
+                    not names_in(binds[0].value) & self._inputs():
+                # and the locals that value reads in turn (`secret = get_settings().auth_string` above it)
+                inner = "".join(dict.fromkeys(self._settings_in(ir.Name(name), depth + 1)
+                                              for name in sorted(names_in(binds[0].value)) if name != test.id))
+                return f"; {test.id} is `{ir.show(binds[0].value, 100)}` " \
+                    f"({self.flow.index.path_of(self.fv.module)}:{binds[0].line}){inner}"
+            return ""
         if isinstance(test, ir.Name) and test.id not in self.env and test.id not in self.func.assigns and \
                 not any(p.name == test.id for p in self.func.params):
             # a module-level name bound to what is read when the app starts (`DEBUG = os.getenv("DEBUG")`)
@@ -1927,11 +1969,13 @@ class _Walk:
                 return self.eval(default, d).tainted() if default is not None else MISSING
             if base == WEBSOCKET and f.attr in _SENDS and not _error_report(call, self.func):
                 self.served = True  # the client got something: a later `close()` ends a served connection
+                self.out.served = True
             if base == WEBSOCKET and f.attr == "close":
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it; not
-                # once the walk has sent the client something (`send_json(data)` then `close()` in a `finally`)
-                return UNK if self.served else CRASH
+                # once the walk has sent the client something (`send_json(data)` then `close()` in a `finally`).
+                # A refusal: under a setting, what follows is reached only where the setting lets the client on
+                return UNK if self.served else REFUSED
             checked = self._item_get(call, base, d) or self._credential_object(base, f.attr)
             if checked is not None:
                 return checked
@@ -2672,6 +2716,7 @@ class _Walk:
             self._store(key, stored)
         self.out.middleware.update(outcome.middleware)
         self.out.assumed.extend(g for g in outcome.assumed if g not in self.out.assumed)
+        self.out.served = self.out.served or outcome.served
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
         if not any(ex.sure for ex in outcome.exits):
@@ -2822,6 +2867,16 @@ _REFUSAL_TEXT = re.compile(r"\b(not[ _-]?authenticated|unauthori[sz]ed|unauthent
                            r"(invalid|missing|no)[ _-](authentication[ _-])?(credentials?|token|api[ _-]?key)|"
                            r"could not validate credentials|authentication[ _-](required|failed)|"
                            r"(login|sign[ _-]?in)[ _-]required)\b", re.IGNORECASE)
+
+
+_HANDSHAKE = frozenset({"accept", *_RECEIVES})
+
+
+def _handshake(expr: ir.Expr | None) -> bool:
+    """`await websocket.accept()`, `msg = await websocket.receive_json()`: a step of the connection's handshake (what
+    `_Walk._turned_away` does not count as doing something)."""
+    return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _HANDSHAKE and \
+        isinstance(expr.func.value, ir.Name)
 
 
 def _error_report(call: ir.Call, func: Func) -> bool:
@@ -3040,6 +3095,8 @@ def names_in(expr: object, out: set[str] | None = None, depth: int = 0) -> set[s
         return out
     if isinstance(expr, ir.Name):
         out.add(expr.id)
+    elif isinstance(expr, ir.Unknown):
+        out.update(expr.names)  # what an expression the language does not model reads (a comprehension's inputs)
     elif isinstance(expr, (tuple, list)):
         for item in expr:
             names_in(item, out, depth + 1)

@@ -135,6 +135,9 @@ class Comp:
 @dataclass(frozen=True, slots=True)
 class Unknown:
     code: str  # short source text, for messages only
+    # the names an expression the language does not model reads (a comprehension with several clauses: what its
+    # iterables, tests and element read, not its own loop variables): what its value is computed from
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

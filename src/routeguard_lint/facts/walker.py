@@ -348,7 +348,40 @@ def _comprehension(node: cst.ListComp | cst.SetComp | cst.GeneratorExp, line: in
         if names:
             kind = "list" if isinstance(node, cst.ListComp) else "set" if isinstance(node, cst.SetComp) else "gen"
             return ir.Comp(kind, to_ir(node.elt, line, d), names, to_ir(clause.iter, line, d))
-    return _other(node, line, d)
+    return ir.Unknown(f"<{type(node).__name__}>", _free_names(node))
+
+
+class _NameReads(cst.CSTVisitor):
+    """The names an expression reads: not attribute names or keywords."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+
+MAX_FREE_NAMES = 16
+
+
+def _free_names(node: cst.ListComp | cst.SetComp | cst.GeneratorExp) -> tuple[str, ...]:
+    """What a comprehension the language does not model reads besides its own loop variables (`[p.strip() for h in
+    websocket.headers.getlist(...) for p in h.split(",")]` reads `websocket`)."""
+    reads, targets = _NameReads(), _NameReads()
+    node.visit(reads)
+    clause: cst.CompFor | None = node.for_in
+    while clause is not None:
+        clause.target.visit(targets)
+        clause = clause.inner_for_in
+    return tuple(sorted(reads.names - targets.names))[:MAX_FREE_NAMES]
 
 
 def _other(node: cst.CSTNode, line: int, d: int) -> ir.Expr:

@@ -145,7 +145,7 @@ class Contexts:
                 # a method is read once per call too (`obj.method()` binds `self` to `obj`), `self.m()` in a
                 # base class's method included: which `m` that calls depends on the object (`Sub.m`)
                 for call, cctx in self.callers(fv, func, owner):
-                    tests = self._tests_of(call, cctx)
+                    tests = self.tests_of(call, cctx)
                     for outer in self.contexts(cctx, free_names(call), depth + 1):
                         if tests and self.ruled_out(tests, outer):
                             continue  # `if jobs: register(router)` in a call of the factory with `jobs=False`
@@ -160,7 +160,7 @@ class Contexts:
         self._memo[key] = result
         return result
 
-    def _tests_of(self, call: ir.Call, cctx: Ctx) -> tuple[ir.Expr, ...]:
+    def tests_of(self, call: ir.Call, cctx: Ctx) -> tuple[ir.Expr, ...]:
         """The `if` tests a call statement is written under in its function (none for other calls)."""
         if cctx.scope is None:
             return ()

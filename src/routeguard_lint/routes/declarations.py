@@ -366,13 +366,14 @@ class Declarations:
             truths = [self.index.truth(c, cctx) for c in tests]
             if False in truths:
                 continue
-            conditions = tuple(ir.show(c) for c, t in zip(tests, truths, strict=True) if t is None)
+            undecided = [c for c, t in zip(tests, truths, strict=True) if t is None]
+            conditions = tuple(ir.show(c) for c in undecided)
             for owner in self.routers.routers_at(call.func.value, cctx):
                 if owner.kind is RouterKind.APP and owner.key not in added:
                     added.add(owner.key)
                     self.middleware.add(owner.key, FuncV(facts.module, func.qualname), None, cctx,
                                         f"@{ir.show(call)}", facts.path, dec.line, conditions=conditions,
-                                        http_only=True)
+                                        http_only=True, values=self._local_values(undecided, cctx, facts))
 
     def _route_decorator(self, facts: ModuleFacts, func: Func, dec: Decorator, call: ir.Call, ctx: Ctx) -> None:
         """`@router.get("/x")` and friends; a decorator inside a function (a router factory) is read once
@@ -628,9 +629,27 @@ class Declarations:
             return
         assert isinstance(call.func, ir.Attr)
         target = call.arg(0, "middleware_class")
+        undecided = [c for c in self.calling.tests_of(call, ctx) if ir.show(c) in site.conditions]
         self.middleware.add(owner.key, self.index.resolve(target, ctx), target, ctx,
                             f"{ir.show(call.func.value)}.add_middleware({ir.show(target)})", path, call.line,
-                            tuple(kv for kv in call.kwargs if kv[0] != "**"), site.conditions)
+                            tuple(kv for kv in call.kwargs if kv[0] != "**"), site.conditions,
+                            values=self._local_values(undecided, ctx, site.facts))
+
+    def _local_values(self, tests: list[ir.Expr], ctx: Ctx, facts: ModuleFacts) -> tuple[str, ...]:
+        """What the locals of the function around a registration that its `if` tests read are bound to, when each is
+        bound once to something other than a literal (`auth_string = settings.AUTH_STRING.value()` before `if
+        auth_string is not None:`): "auth_string is `settings.AUTH_STRING.value()` (path:line)"."""
+        out: list[str] = []
+        for name in sorted({n for test in tests for n in free_names(test)}):
+            for func in self.index.scopes(ctx):
+                if any(p.name == name for p in func.params):
+                    break  # a caller's argument
+                binds = [b for b in func.binds if b.name == name]
+                if binds:
+                    if len(binds) == 1 and not isinstance(binds[0].value, (ir.Const, ir.Str, ir.Unknown)):
+                        out.append(f"{name} is `{ir.show(binds[0].value, 80)}` ({facts.path}:{binds[0].line})")
+                    break
+        return tuple(out)
 
     def _include_router(self, site: Site, call: ir.Call, owner: RouterNode, ctx: Ctx) -> None:
         arg = call.arg(0, "router")

@@ -884,6 +884,7 @@ class DependencyTrees:
                               f"middleware {mw.label}, added by `{mw.origin}` only when {test}", mw.file, mw.line,
                               test, node, absent)
         choice.added_middleware = f"`{mw.label}` (added by `{mw.origin}`)"
+        choice.test_values = mw.values
         return choice
 
     def _chosen(self, key: NodeId, label: str, path: str | None, line: int | None, test: str, when: DepNode,

@@ -107,6 +107,8 @@ class Middleware:
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
     conditions: tuple[str, ...] = ()
+    # what the function's locals those tests read are bound to: "name is `value` (path:line)"
+    values: tuple[str, ...] = ()
     # for Role.UNKNOWN: the barest request without credentials (its method and path, no query string, header or
     # body) certainly reaches the next app when none of these tests of its path holds (auth/middleware.py,
     # `bare_request_paths`); None when that is not known
@@ -197,11 +199,13 @@ class MiddlewareReader:
     # -- registrations -----------------------------------------------------------------------------
     def add(self, app_key: RouterKey, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
             line: int, options: tuple[tuple[str, ir.Expr], ...] = (), conditions: tuple[str, ...] = (),
-            http_only: bool = False) -> None:
+            http_only: bool = False, values: tuple[str, ...] = ()) -> None:
         """`value` is the middleware class or function (`target` its expression, for messages); `options`
-        the keyword arguments it is added with; `conditions` the tests it is added under; `http_only`: a function
-        `@app.middleware("http")` adds (Starlette wraps it in a `BaseHTTPMiddleware`)."""
-        mw = Middleware(app_key, self._label(value, target), origin, file, line, conditions=conditions)
+        the keyword arguments it is added with; `conditions` the tests it is added under (`values`: what the locals
+        they read are bound to); `http_only`: a function `@app.middleware("http")` adds (Starlette wraps it in a
+        `BaseHTTPMiddleware`)."""
+        mw = Middleware(app_key, self._label(value, target), origin, file, line, conditions=conditions,
+                        values=values)
         handler = self._handler(value)
         # a class whose request handler is `dispatch` (none of its own `__call__`) is a `BaseHTTPMiddleware`: its
         # `__call__` passes a websocket connection on untouched

@@ -375,6 +375,8 @@ class DepNode:
     # for an ALTERNATIVES node that stands for a middleware added under `if` tests (itself or no middleware): the
     # middleware's name and how it is added, "`label` (added by `origin`)"
     added_middleware: str | None = None
+    # for such a node: what the locals its test reads are bound to, "name is `value` (path:line)"
+    test_values: tuple[str, ...] = ()
 
 
 @dataclass
