@@ -30,8 +30,17 @@ from routeguard_lint.project.index import (
     ParamV,
     Value,
     is_abstract,
+    options,
 )
-from routeguard_lint.vocabulary import TOKEN_ISSUING_CALLS, Source, is_credential, is_verifying_call
+from routeguard_lint.routes.declarations import ROUTE_DECORATORS
+from routeguard_lint.vocabulary import (
+    APP_CLASSES,
+    ROUTER_CLASSES,
+    TOKEN_ISSUING_CALLS,
+    Source,
+    is_credential,
+    is_verifying_call,
+)
 
 MAX_CALL_DEPTH = 4
 # (uvicorn: the ASGI server's helpers, `uvicorn.protocols.utils.get_path_with_query_string(request.scope)`)
@@ -287,9 +296,28 @@ class Dynamic:
                 continue
             if isinstance(expr, ir.Name) and expr.id in ("staticmethod", "classmethod", "property"):
                 continue
+            if self._declares_route(expr, ctx):
+                continue
             return Site(f"@{ir.show(dec.expr, 80)}", self.index.path_of(fv.module), dec.line,
                         "a decorator the analysis cannot read makes the signature FastAPI sees")
         return None
+
+    def _declares_route(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """`@router.get("/user")` on a function that is also a dependency (`Depends(get_current_user)`): a route
+        decorator of FastAPI's app or router class (or a subclass that leaves it as FastAPI's) registers the
+        function and hands it back unchanged, so FastAPI's view of it as a dependency is its own signature."""
+        if not isinstance(expr, ir.Attr) or expr.attr not in ROUTE_DECORATORS:
+            return False
+        owners = options(self.index.resolve(expr.value, ctx))
+        for owner in owners:
+            if not isinstance(owner, InstanceV):
+                return False
+            cls = owner.cls
+            if isinstance(cls, ExternalV) and cls.qualname in APP_CLASSES | ROUTER_CLASSES:
+                continue
+            if not isinstance(cls, ClassV) or not (APP_CLASSES | ROUTER_CLASSES) & set(self.index.external_bases(cls)):
+                return False
+        return bool(owners)
 
     def _container_method(self, call: ir.Call, ctx: Ctx) -> bool:
         """`TOKENS.get(token)`, `self.connections.append(websocket)`: a method of a dict, list or set the project

@@ -27,6 +27,7 @@ from routeguard_lint.facts.extract import (
     is_marker,
 )
 from routeguard_lint.project.arguments import bind_args, free_names, subst
+from routeguard_lint.vocabulary import APP_CLASSES, ROUTER_CLASSES
 
 if TYPE_CHECKING:
     from routeguard_lint.project.library import LibraryLoader
@@ -1265,11 +1266,37 @@ class Index:
                 self._cache[guard] = value
                 new = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
                                             else (*key, bind.line, *made_in), depth)
+                new = self._handed_back(new, bind.value, name, value, here, depth)
                 value = new if taken or isinstance(value, UnknownV) else \
                     (UNKNOWN if _constants(value) else value) if isinstance(new, UnknownV) else union((value, new))
         finally:
             self._cache.pop(guard, None)
         return value
+
+    def _handed_back(self, new: Value, expr: ir.Expr, name: str, before: Value, here: Ctx, depth: int) -> Value:
+        """`app = wrap(app)` where `wrap` is outside the project: what the name holds after it. A library
+        function whose source is readable gives what it returns for this call (`return app`: the object handed
+        in). A call nothing can be read of (an uninstalled library's `mount_ui(app, path="/ui")`, a wrapper such
+        as `SentryAsgiMiddleware(app)`) is not known to make another app: the name keeps the object handed in,
+        as an unresolved `return` does, and the routes registered on it before are what a request meets
+        through it. FastAPI's own app and router classes, and classes deriving from them, make a new one."""
+        if not (isinstance(new, InstanceV) and isinstance(new.cls, (ExternalV, type(None)))
+                and isinstance(expr, ir.Call) and isinstance(before, InstanceV)):
+            return new
+        if not any(isinstance(a, ir.Name) and a.id == name for a in (*expr.args, *(v for _, v in expr.kwargs))):
+            return new  # `app = Wrapper(settings=app.state)`: the object itself is not handed in
+        cls = new.cls
+        if cls is None:  # a callee that cannot be resolved at all
+            return before
+        if cls.qualname in APP_CLASSES or cls.qualname in ROUTER_CLASSES:
+            return new
+        source = self.materialize(cls)
+        if isinstance(source, FuncV):
+            result = self.call_result(source, depth + 1, expr, here)
+            return before if isinstance(result, UnknownV) else result
+        if isinstance(source, ClassV) and (APP_CLASSES | ROUTER_CLASSES) & set(self.external_bases(source)):
+            return new
+        return before
 
     def _taken(self, bind: Bind, here: Ctx, depth: int, func: Func | None) -> bool | None:
         """Whether the `if` tests around a binding hold (True when there are none); None when not known."""

@@ -834,7 +834,7 @@ class DependencyTrees:
     def middleware_nodes(self, middleware: list[Middleware], route: Route) -> list[Child]:
         """The authenticating middleware of every app the route is served through (a mounted app's parent
         middleware included), unless it exempts the route's path; a websocket route has none that handles HTTP
-        requests only (`Middleware.http_only`)."""
+        requests only (`Middleware.http_only`), and meets one whose class a decorator rebinds as code not read."""
         out = []
         for mw in middleware:
             path = route.path_in(mw.app) if mw.paths.within_app else route.full_path
@@ -848,7 +848,11 @@ class DependencyTrees:
                 continue
             label = f"middleware {mw.label}"
             undecided = mw.paths.conditionally(path)
-            if undecided is not None:
+            if mw.websocket_unread is not None and route.decl.websocket:
+                node = self.leaf(("middleware-ws?", mw.label), f"{label} (a websocket connection meets what "
+                                 f"{mw.websocket_unread} makes of the class, which the analysis does not follow)",
+                                 NodeKind.UNRESOLVED, mw.def_path or mw.file, mw.def_line or mw.line)
+            elif undecided is not None:
                 node = self.leaf(("middleware?", mw.label, undecided), f"{label} (it lets this path through when "
                                  f"`{undecided}`, which the analysis cannot decide)", NodeKind.UNRESOLVED,
                                  mw.def_path or mw.file, mw.def_line or mw.line)

@@ -26,6 +26,7 @@ recorded so that those checks can name it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -120,6 +121,10 @@ class Middleware:
     # its request handler is code the analysis does not read (a library's other than Starlette's and FastAPI's
     # own, or one that cannot be found): what it does to the request (`request.state`) is not known
     unread: bool = False
+    # a `BaseHTTPMiddleware` class whose name a class decorator binds to something else (`@websocket_aware` returning
+    # a wrapper class that runs `dispatch` for websocket connections too): what a websocket connection meets is what
+    # the decorator made, "`@decorator` (path:line)"; None when every decorator hands the class back
+    websocket_unread: str | None = None
 
     def exempts(self, path: str) -> bool:
         return self.paths.exempts(path)
@@ -212,6 +217,9 @@ class MiddlewareReader:
         mw.http_only = http_only or (isinstance(value, ClassV) and handler is not None and
                                      handler.qualname.rsplit(".", 1)[-1] == "dispatch" and
                                      not isinstance(self.index.class_attr(value, "__call__"), FuncV))
+        if mw.http_only and not http_only and isinstance(value, ClassV):
+            mw.websocket_unread = self._rebinding_decorator(value)
+            mw.http_only = mw.websocket_unread is None
         name = value.qualname if isinstance(value, ExternalV) else None
         if isinstance(value, ClassV):
             bases = self.index.external_bases(value)
@@ -244,6 +252,26 @@ class MiddlewareReader:
                     env = (BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, ctx)),)
                 mw.paths = self._exemptions(handler, env).read()
         self.found.append(mw)
+
+    def _rebinding_decorator(self, cls: ClassV) -> str | None:
+        """A decorator of the class that binds its name to something other than the class (Python binds the name
+        to what the decorator returns): "`@decorator` (path:line)". A decorator from the standard library, or a
+        function of the project or of a library that returns the class it is given (`return cls`, a registry's),
+        hands the class back."""
+        cdef = self.index.cls(cls)
+        if cdef is None:
+            return None
+        here = Ctx(cls.module)
+        for dec in cdef.decorators:
+            target = self.index.resolve(dec.expr.func if isinstance(dec.expr, ir.Call) else dec.expr, here)
+            if isinstance(target, ExternalV) and target.qualname.split(".")[0] in sys.stdlib_module_names:
+                continue
+            if isinstance(target, FuncV) and not isinstance(dec.expr, ir.Call):
+                applied = ir.Call(dec.expr, (ir.Name(cls.name),), (), dec.line, dec.col)
+                if self.index.call_result(target, 0, applied, here) == cls:
+                    continue
+            return f"`@{ir.show(dec.expr, 80)}` ({self.index.path_of(cls.module)}:{dec.line})"
+        return None
 
     def _backend(self, mw: Middleware, backend: Value) -> None:
         """What the backend object's `authenticate` grants a request without credentials (`mw.grants`)."""
