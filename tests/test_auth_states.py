@@ -553,6 +553,17 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # the password grant raises on a wrong password; the handler reads a bearer token itself for the exchange
         ("POST", "/token"): ("public", "sign-in: checks the password the request submits (`form.password`)"),
     },
+    "path_gated_helper": {
+        # the verifier's helper lets a request without a key through when a setting is on and the path holds
+        # "/events/ingest": no request to these routes meets that test, so the check runs for every one
+        ("GET", "/items"): ("protected", "app.auth.verifier.Verifier.__call__"),
+        ("GET", "/items/{item_id}"): ("protected", "app.auth.verifier.Verifier.__call__"),
+        # every request to these meets it: whether it gets through is the setting's
+        ("POST", "/events/ingest"): ("unverified", "`os.environ.get('ALLOW_MESH_INGESTION', 'false') == 'true'`"),
+        ("POST", "/events/ingest/{source}"): ("unverified", "ALLOW_MESH_INGESTION"),
+        # some do ("/events/ingest", event_id = "ingest"): the setting decides for those
+        ("GET", "/events/{event_id}"): ("unverified", "ALLOW_MESH_INGESTION"),
+    },
 }
 
 

@@ -23,7 +23,7 @@ from routeguard_lint.auth.answered import serves_nothing
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
 from routeguard_lint.auth.middleware import middleware_role, path_test_value
-from routeguard_lint.auth.missing_credential import Exit, Outcome, names_in, refuses
+from routeguard_lint.auth.missing_credential import Exit, Flow, Outcome, names_in, refuses
 from routeguard_lint.auth.optional_auth import (
     Decide,
     NodeAuth,
@@ -34,6 +34,7 @@ from routeguard_lint.auth.optional_auth import (
     optional_params,
 )
 from routeguard_lint.auth.public import Public
+from routeguard_lint.auth.request_path import PathChecks, PathKey, on
 from routeguard_lint.auth.settings import Identity, SettingTests
 from routeguard_lint.auth.signature import Signatures
 from routeguard_lint.auth.state_memo import StateMemo
@@ -143,8 +144,11 @@ def judge(graph: Graph) -> Judgement:
     # documented library dependencies first: what they do to a request without credentials is what the
     # dependencies that take their value receive (`user = Depends(users.current_user(optional=True))`)
     libraries = _library_matches(judged)
-    path_tests = _path_tests(graph)
+    reader = MiddlewareReader(graph.index, Calls(graph.index), Literals(graph.index), middleware_role)
+    path_tests = _path_tests(graph, reader)
+    checks = PathChecks(reader)
     flow = make_flow(graph.index, decide=path_tests, unread_middleware=graph.unread_middleware)
+    flow.path_checks = checks.read
     nodes = anonymous_requests(graph.index, judged, libraries, flow, decide=path_tests)
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
@@ -161,8 +165,9 @@ def judge(graph: Graph) -> Judgement:
         if route.root is not None and forged_reaches(route.root, judgement):
             reach.update(id(n) for n in walk(route.root))
     judgement.forged_reach = frozenset(reach)
-    settled = _settled(graph, [w for ws in worlds.values() for w in ws or ()], judgement, libraries,
-                       SettingTests(graph.index, flow.environment), path_tests)
+    settled = _settled(graph, [w for ws in worlds.values() for w in ws or ()] +
+                       [((), route) for route in judged if id(route) not in worlds], judgement, libraries, flow,
+                       path_tests, checks)
     for route in graph.routes:
         if id(route) in worlds:
             judged_worlds = worlds[id(route)]
@@ -170,7 +175,7 @@ def judge(graph: Graph) -> Judgement:
                                        for tests, world in judged_worlds]) \
                 if judged_worlds is not None else _too_many(route)
         else:
-            verdict = decide(route, judgement, context)
+            verdict = decide(route, settled.get(id(route), judgement), context)
         if route.opaque and verdict.state is AuthState.UNVERIFIED:
             verdict = replace(verdict, reason=f"the routes of {route.decl.handler_name} are unknown: it is not a "
                                               f"router the analysis can read (a library's, or a value only known at "
@@ -181,13 +186,22 @@ def judge(graph: Graph) -> Judgement:
 
 
 def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgement, libraries: dict[int, Match],
-             settings: SettingTests, path_tests: Decide | None) -> dict[int, Judgement]:
-    """For each choice of a route's dependencies whose tests say what settings that never change once the app
-    runs are (`if settings.AUTH_ENABLED: auth = Auth0(...)`): the judgement with its tree walked again taking them
-    so, by `id(world)`; a later test of the same setting on the same path (the resolver's `if not
-    settings.AUTH_ENABLED: return system`) is then decided. Choices saying the same are walked together."""
-    groups: dict[frozenset[tuple[Identity, bool]], list[Route]] = {}
+             flow: Flow, path_tests: Decide | None, checks: PathChecks) -> dict[int, Judgement]:
+    """For each route (each choice of a route's dependencies) whose tree's walks depend on what is known of it
+    alone, the judgement with its tree walked again knowing it, by `id(world)`:
+    * the settings that never change once the app runs that its choices' tests say (`if settings.AUTH_ENABLED:
+      auth = Auth0(...)`): a later test of the same setting on the same path (the resolver's `if not
+      settings.AUTH_ENABLED: return system`) is then decided;
+    * the tests of the request's path its walks met and could not decide (`NodeAuth.path_tests`, `"/alerts/event" in
+      request.url.path` in a helper two calls down), decided on the route's path (`auth.request_path.on`): a test
+      no request to the route meets is false for it (`if ALLOW_MESH and "/alerts/event" in path: return ...` lets
+      nothing through there, whatever the setting).
+    Routes for which both say the same are walked together."""
+    settings = SettingTests(graph.index, flow.environment)
+    groups: dict[tuple[frozenset[tuple[Identity, bool]], frozenset[tuple[PathKey, bool]]], list[Route]] = {}
     for tests, world in worlds:
+        if world.root is None:
+            continue
         said: dict[Identity, bool] = {}
         for test in tests:
             for identity, value in settings.assumed(test.text, test.path, test.line).items():
@@ -197,20 +211,29 @@ def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgeme
                 continue
             said = {}
             break
-        if said and world.root is not None:
-            groups.setdefault(frozenset(said.items()), []).append(world)
+        met = {t for node in walk(world.root) for t in judgement.node(node).path_tests}
+        paths = frozenset((t, known) for t in met if (known := on(t, world.full_path)) is not None)
+        if said or paths:
+            groups.setdefault((frozenset(said.items()), paths), []).append(world)
     out: dict[int, Judgement] = {}
-    for said_items, members in groups.items():
+    tested: dict[int, bool] = {}
+    for (said_items, path_items), members in groups.items():
         said = dict(said_items)
 
         def assumed(expr: ir.Expr, ctx: Ctx, said: dict[Identity, bool] = said) -> bool | None:
             identity = settings.identity(expr, ctx)
             return said.get(identity) if identity is not None else None
 
-        nodes = anonymous_requests(graph.index, members, libraries,
-                                   make_flow(graph.index, assumed=assumed, decide=path_tests,
-                                             unread_middleware=graph.unread_middleware), assumed=assumed,
-                                   decide=path_tests)
+        decided = _decided(path_tests, checks, dict(path_items)) if path_items else path_tests
+        # knowing only the path: what no test of the path below a node decides is as the first walk found it
+        kept = None if said else {id(n): judgement.nodes[id(n)] for w in members if w.root is not None
+                                  for n in walk(w.root)
+                                  if id(n) in judgement.nodes and not _path_tested(n, judgement, tested, set())}
+        again = make_flow(graph.index, assumed=assumed if said else None, decide=decided,
+                          unread_middleware=graph.unread_middleware)
+        again.share(flow)
+        nodes = anonymous_requests(graph.index, members, libraries, again, assumed=assumed if said else None,
+                                   decide=decided, kept=kept)
         taken = replace(judgement, nodes={**judgement.nodes, **nodes})
         roots = {id(w.root) for w in members}
         reach = {id(w.root) for w in members if w.root is not None and forged_reaches(w.root, taken)}
@@ -219,7 +242,35 @@ def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgeme
     return out
 
 
-def _path_tests(graph: Graph) -> Decide | None:
+def _path_tested(node: DepNode, judgement: Judgement, memo: dict[int, bool], seen: set[int]) -> bool:
+    """A walk of `node` or of a node of its tree met a test of the request's path it could not decide."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if id(node) in seen:
+        return True  # (a cycle: walked again)
+    seen.add(id(node))
+    found = bool(judgement.node(node).path_tests) or \
+        any(_path_tested(child, judgement, memo, seen) for child, _via in node.children)
+    memo[id(node)] = found
+    return found
+
+
+def _decided(path_tests: Decide | None, checks: PathChecks, values: dict[PathKey, bool]) -> Decide:
+    """`path_tests`, and the tests of the request's path whose value `values` says (see `_settled`)."""
+
+    def decided(expr: ir.Expr, ctx: Ctx) -> bool | None:
+        known = path_tests(expr, ctx) if path_tests is not None else None
+        if known is not None:
+            return known
+        check = checks.read(expr, ctx)
+        value = values.get(check.test) if check is not None else None
+        return None if check is None or value is None else value != check.negated
+
+    return decided
+
+
+def _path_tests(graph: Graph, reader: MiddlewareReader) -> Decide | None:
     """The value of the tests of the request's path in a dependency that exempts some paths before its check
     (`if request.url.path in EXEMPT_PATHS: return`, see `DepNode.exempts`), for the requests its node is walked
     for: those to routes whose path it does not exempt (each other route has a node of its own, which runs none
@@ -228,7 +279,6 @@ def _path_tests(graph: Graph) -> Decide | None:
                  if n.exempts is not None and n.func is not None and n.func_module is not None}
     if not exempting:
         return None
-    reader = MiddlewareReader(graph.index, Calls(graph.index), Literals(graph.index), middleware_role)
 
     def tested(expr: ir.Expr, ctx: Ctx) -> bool | None:
         if ctx.scope is None or FuncV(ctx.module, ctx.scope) not in exempting:

@@ -31,6 +31,7 @@ from routeguard_lint.auth.closures import Closures
 from routeguard_lint.auth.dynamic import Dynamic, is_abstract
 from routeguard_lint.auth.libraries import Methods, object_model
 from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues, dependency_of, request_free
+from routeguard_lint.auth.request_path import PathCheck, PathKey
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleFacts, is_marker, item_marker
@@ -295,8 +296,12 @@ class Outcome:
     narrowed: bool = False
     # a websocket client was sent something other than an error report on the way (here or in a function called)
     served: bool = False
+    # with `Flow.path_checks`: the tests of the request's path the walk (or a function it called) met and could not
+    # decide, as `auth.request_path.Test` (the judgement decides them per route)
+    path_tests: set[PathKey] = field(default_factory=set)
 
     def merge_followed(self, other: Outcome) -> None:
+        self.path_tests |= other.path_tests
         self.resolved.update(other.resolved)
         self.unresolved |= other.unresolved
         self.unrun |= other.unrun
@@ -405,6 +410,16 @@ class Flow:
         self.assumed: Callable[[ir.Expr, Ctx], bool | None] | None = None
         # True: exits keep the undecided tests of the request on the way to them (`Exit.tests`)
         self.record_tests = False
+        # reads a test of the request's path (`auth.request_path.PathChecks.read`): the walk records those it
+        # cannot decide (`Outcome.path_tests`)
+        self.path_checks: Callable[[ir.Expr, Ctx], PathCheck | None] | None = None
+
+    def share(self, other: Flow) -> None:
+        """Read what `other` read of the project's code that no walk changes (the calls of closure factories, the
+        settings classes, the objects dependency functions provide), instead of reading it again."""
+        self.closures = other.closures
+        self.environment = other.environment
+        self.provided = other.provided
 
     def unreadable(self, target: Value, call: ir.Call, ctx: Ctx) -> str | None:
         """Why the code `call` runs cannot be read (library code, a value only known at run time), as the
@@ -1619,6 +1634,10 @@ class _Walk:
             known = self.flow.decide(expr, self.ctx)
             if known is not None:
                 return AV("const", known)
+        if self.flow.path_checks is not None and isinstance(expr, (ir.Compare, ir.Call)):
+            check = self.flow.path_checks(expr, self.ctx)
+            if check is not None:
+                self.out.path_tests.add(check.test)
         return self._eval(expr, depth + 1)
 
     def _eval(self, expr: ir.Expr, d: int) -> AV:

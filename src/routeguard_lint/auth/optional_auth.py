@@ -47,6 +47,7 @@ from routeguard_lint.auth.missing_credential import (
     join,
     names_in,
 )
+from routeguard_lint.auth.request_path import PathKey
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Bind, Func, is_marker
 from routeguard_lint.project.calls import Calls
@@ -134,6 +135,9 @@ class NodeAuth:
     # the name tested and the name it is made from ("": the credential itself, read by a call; None: bound under
     # tests of the missing credential)
     branch: tuple[str, str | None] | None = None
+    # the tests of the request's path its walks met and could not decide (`Outcome.path_tests`): the judgement
+    # decides them per route (auth/request_path.py)
+    path_tests: frozenset[PathKey] = frozenset()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -156,16 +160,17 @@ def make_flow(index: Index, present: bool = False, assumed: Decide | None = None
 
 
 def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int, Match] | None = None,
-                       flow: Flow | None = None, assumed: Decide | None = None, decide: Decide | None = None
-                       ) -> dict[int, NodeAuth]:
+                       flow: Flow | None = None, assumed: Decide | None = None, decide: Decide | None = None,
+                       kept: Mapping[int, NodeAuth] | None = None) -> dict[int, NodeAuth]:
     """`NodeAuth` of every node of every route's dependency tree, by `id(node)`. `libraries`: the nodes that
     are documented library dependencies (by `id(node)`): one that lets a request without credentials through
     hands its dependants `None`, one that rejects it rejects it. `flow`: the walk of requests without
     credentials to use, whose `reaches` the caller reads afterwards. `assumed`: settings the routes' paths
-    already took, for the walk of forged credentials (`flow` has its own); `decide`: see `make_flow`."""
+    already took, for the walk of forged credentials (`flow` has its own); `decide`: see `make_flow`. `kept`: the
+    nodes whose answers an earlier walk already gave (nothing below them is walked again), by `id(node)`."""
     flow = make_flow(index, decide=decide) if flow is None else flow
     reads = Calls(index)
-    out: dict[int, NodeAuth] = {}
+    out: dict[int, NodeAuth] = dict(kept or {})
     for key, found in (libraries or {}).items():
         if found.methods is not None:  # an object whose methods check the credential: see Walk._call
             made = AV("obj", found.methods, True)
@@ -185,7 +190,9 @@ def anonymous_requests(index: Index, routes: list[Route], libraries: Mapping[int
         if route.root is not None:
             _anonymous(route.root, flow, reads, out, paths)
     forged = make_flow(index, present=True, assumed=assumed, decide=decide, unread_middleware=flow.unread_middleware)
-    seen = {key for key, found in (libraries or {}).items() if found.methods is not None}
+    forged.path_checks = flow.path_checks
+    forged.share(flow)
+    seen = {key for key, found in (libraries or {}).items() if found.methods is not None} | set(kept or ())
     for route in routes:
         if route.root is not None:
             _forged(route.root, forged, reads, out, seen)
@@ -229,6 +236,8 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     env: dict[str, AV] = {**_closure(node, flow), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
+    if outcome.path_tests:
+        facts.path_tests |= outcome.path_tests
     facts.carries = True
     facts.forged_rejects = not outcome.passes or _idle(node, outcome, reads)
     sure = [ex for ex in outcome.exits if ex.sure]
@@ -452,7 +461,10 @@ def _holds(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
 
 
 def _keep_followed(facts: NodeAuth, outcome: Outcome, index: Index) -> None:
-    """What the walk of a node followed through what its object holds (see `Outcome.resolved`)."""
+    """What the walk of a node followed through what its object holds (see `Outcome.resolved`), and the tests of the
+    request's path it met."""
+    if outcome.path_tests:
+        facts.path_tests |= outcome.path_tests
     if outcome.resolved or outcome.unrun or outcome.handed:
         facts.settled = outcome.settled(index)
         facts.unrun = frozenset(outcome.unrun)

@@ -535,6 +535,10 @@ class MiddlewareReader:
                 return self.path_base(bound.expr, bound.ctx, depth + 1)
         return None
 
+    def within_app(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """A request path less the app's `root_path` (the mount prefix), as a path within the app."""
+        return self._within_app(expr, ctx)
+
     def _within_app(self, expr: ir.Expr, ctx: Ctx, depth: int = 0) -> bool:
         """A request path less the app's `root_path` (the mount prefix), as a path within the app."""
         if depth > 5:
