@@ -721,7 +721,8 @@ class Flow:
                             out.add((facts.module, func.qualname))
         return out
 
-    def closed_gates(self, fv: FuncV, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
+    def closed_gates(self, fv: FuncV, env: dict[str, AV], inputs: frozenset[str] | None = None
+                     ) -> tuple[tuple[str, str], ...]:
         """For a function that lets a request without credentials through: the settings (tests the analysis
         cannot decide that do not depend on the request) under which it rejects such a request instead, when
         every such test takes the value that enforces authentication (a refusal, or a `raise` on a test that
@@ -730,7 +731,7 @@ class Flow:
         True` in a helper, `if SESSION_API_KEY and key != SESSION_API_KEY: raise ...`."""
         self.gates_closed = True
         try:
-            outcome = self.run(fv, env)
+            outcome = self.run(fv, env, inputs=inputs)
         finally:
             self.gates_closed = False
         if outcome.passes or not outcome.assumed:
