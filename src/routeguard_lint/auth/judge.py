@@ -946,9 +946,25 @@ def _capability(route: Route, nodes: list[DepNode]) -> str | None:
               if is_credential(Source.QUERY, name) and not _item_id(name, segments[i - 1] if i else "")]
     if not secret:
         return None
-    if not any(n.rejects for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)):
+    # FastAPI hands the path parameter to the handler and to each dependency with a parameter of that name; what
+    # rejects an unknown secret is one of those that reads it (`if os.path.isfile(page): return ... raise 404` in a
+    # handler that never reads `token` rejects every request alike, or none)
+    if not any(n.rejects and n.func is not None and _reads_param(n.func, secret[0])
+               for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)):
         return None
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
+
+
+def _reads_param(func: Func, name: str) -> bool:
+    """`name` is a parameter of `func` and its body reads it: in a call, a value bound, returned or raised, or a
+    test around any of those."""
+    if not any(p.name == name for p in func.params):
+        return False
+    exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds),
+                           *(r.exc for r in func.raises), *(e.call for e in func.effects)]
+    for sites in (func.returns, func.raises, func.binds, func.effects):
+        exprs.extend(site.conditions for site in sites)
+    return name in names_in(exprs)
 
 
 def _item_id(name: str, collection: str) -> bool:

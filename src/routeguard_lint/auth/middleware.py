@@ -35,14 +35,19 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
         return Role.OTHER, None, None, None
     taken: list[tuple[PathTest, str]] = []
     unread: list[bool] = []
+    walking: list[Flow] = []  # the walk's Flow, once made (`_walker` already walks `__init__` with `decide`)
 
     def decide(expr: ir.Expr, ctx: Ctx) -> bool | None:
         known = path_test_value(reader, expr, ctx)
-        if known is not None:  # a test of the path is recorded (a test of the method or scope type is not)
+        if known is not None and not (walking and walking[0].handed_on):
+            # a test of the path is recorded (a test of the method or scope type is not), unless it comes after
+            # the request was certainly handed on (`response = await call_next(request)` first): it changes only
+            # what happens to the response
             bare_test_value(reader, expr, ctx, taken, unread)
         return known
 
     flow, env = _walker(reader, fv, made, decide)
+    walking.append(flow)
     outcome = flow.run(fv, env)
     if not outcome.reached:
         rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
@@ -50,6 +55,7 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     # the next app reached only past tests that do not depend on the request (`if not self.password: return
     # await call_next(request)`): when every such setting enforces authentication, is it still reached?
     flow.gates_closed = True
+    flow.handed_on = False
     closed = flow.run(fv, env)
     if not closed.reached and closed.assumed:
         gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
@@ -104,12 +110,16 @@ def bare_request_paths(reader: MiddlewareReader, fv: FuncV, made: InstanceV | No
     route table to match each route's path against (`Middleware.hands_on`). None when it does not reach it."""
     taken: list[tuple[PathTest, str]] = []
     unread: list[bool] = []
+    walking: list[Flow] = []
 
     def decide(expr: ir.Expr, ctx: Ctx) -> bool | None:
+        if walking and walking[0].handed_on:  # a test after the request was certainly handed on (`middleware_role`)
+            return path_test_value(reader, expr, ctx)
         known = bare_test_value(reader, expr, ctx, taken, unread)
         return path_test_value(reader, expr, ctx) if known is None else known
 
     flow, env = _walker(reader, fv, made, decide)
+    walking.append(flow)
     outcome = flow.run(fv, env)
     if unread or not any(sure for _line, sure in outcome.reached):
         return None

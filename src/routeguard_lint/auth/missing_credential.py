@@ -404,6 +404,10 @@ class Flow:
         # > 0 while the walk is in code it reached through a value it holds (see `_Walk._hook`): the calls there
         # that hand the request to code it cannot read are recorded (`Outcome.handed`)
         self.following = 0
+        # True once the entry function has certainly handed the request to the next app (`next_app`): what it
+        # tests after that (`response = await call_next(request)`, then `if request.url.path not in ...`) cannot
+        # keep the request from the app; reset by the caller before each walk
+        self.handed_on = False
         self.auth_state: dict[int, bool] = {}  # id(Func) -> `_reads_auth_state(func)`
         # what the walked path already knows of settings that never change once the app runs (the alternative of a
         # dependency chosen `if settings.AUTH_ENABLED`): the truth of a name or attribute read in a context
@@ -738,7 +742,8 @@ class Flow:
                             out.add((facts.module, func.qualname))
         return out
 
-    def closed_gates(self, fv: FuncV, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
+    def closed_gates(self, fv: FuncV, env: dict[str, AV], inputs: frozenset[str] | None = None
+                     ) -> tuple[tuple[str, str], ...]:
         """For a function that lets a request without credentials through: the settings (tests the analysis
         cannot decide that do not depend on the request) under which it rejects such a request instead, when
         every such test takes the value that enforces authentication (a refusal, or a `raise` on a test that
@@ -747,7 +752,7 @@ class Flow:
         True` in a helper, `if SESSION_API_KEY and key != SESSION_API_KEY: raise ...`."""
         self.gates_closed = True
         try:
-            outcome = self.run(fv, env)
+            outcome = self.run(fv, env, inputs=inputs)
         finally:
             self.gates_closed = False
         if outcome.passes or not outcome.assumed:
@@ -1954,6 +1959,8 @@ class _Walk:
         if self.depth == 0 and self.flow.next_app is not None and self.flow.next_app(call):
             line, _conds, sure = self.here
             self.out.reached.append((line, sure and not self.maybe_cut))
+            if sure and not self.maybe_cut:
+                self.flow.handed_on = True
             return UNK
         read = self._request_read(call, d)
         if read is not None:

@@ -516,13 +516,39 @@ def _instance(node: DepNode, flow: Flow, env: dict[str, AV]) -> AV:
 def _run(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> Outcome:
     """The walk of a node's function; a route handler's returned response is what the client gets."""
     with _responding(node, fv, flow):
-        return flow.run(fv, env)
+        return flow.run(fv, env, inputs=_request_inputs(node))
 
 
 def _closed_gates(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> tuple[tuple[str, str], ...]:
     """See `Flow.closed_gates` (with a route handler's returned response being what the client gets)."""
     with _responding(node, fv, flow):
-        return flow.closed_gates(fv, env)
+        return flow.closed_gates(fv, env, _request_inputs(node))
+
+
+def _request_inputs(node: DepNode) -> frozenset[str] | None:
+    """The parameters of a callable FastAPI calls whose values may come from the request: all of them (None)
+    but those a dependency fills that takes nothing from the request (`service = Depends(get_service)`, with
+    `def get_service(): return Service.get_instance()`). What such a dependency returns is the same for every
+    request, so a test of it (`if service.config.api_keys:`) is a setting the walk cannot decide, as a module's
+    `settings.api_keys` is, not a test of the request."""
+    if node.func is None:
+        return None
+    settled = {via for child, via in node.children if _request_free(child, 0)}
+    if not settled:
+        return None
+    return frozenset(p.name for p in node.func.params if p.name not in settled)
+
+
+def _request_free(node: DepNode, depth: int) -> bool:
+    """A project function FastAPI calls that reads nothing of the request: each of its parameters (if any) is
+    filled by another such function."""
+    if node.kind is not NodeKind.FUNCTION or node.func is None or node.credential or node.exempts is not None \
+            or node.path_test is not None or depth > 4:
+        return False
+    filled = {via: child for child, via in node.children}
+    return all(s.kind is ParamKind.DEPENDS and s.param.name in filled and _request_free(filled[s.param.name],
+                                                                                             depth + 1)
+               for s in node.params) and len(node.params) == len(node.func.params)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts
 from routeguard_lint.model import Finding
-from routeguard_lint.project.index import Ctx, ExternalV, ModuleV
+from routeguard_lint.project.index import Ctx, ExternalV, FuncV, ModuleV
 from routeguard_lint.routes.model import Graph
 from routeguard_lint.rules import _span
 from routeguard_lint.rules._util import at, finding
@@ -224,6 +224,47 @@ class _Func:
                        if not isinstance(getattr(expr, s), (str, int, float, bool, bytes)))
         return False
 
+    def verified_before(self, call: ir.Call) -> bool:
+        """The token the unverified getter reads was verified earlier in the function, which ends when that
+        failed: `if verify_token(token) is None: return None` (or `if not ...: raise ...`) before
+        `jwt.get_unverified_claims(token)`, where `verify_token` is a project function that decodes the token
+        with verification. The claims are then those of a signed token."""
+        token = call.args[0] if call.args else None
+        if not isinstance(token, ir.Name) or token.id in self.func.assigns:
+            return False
+        exits: list[tuple[int, tuple[ir.Expr, ...]]] = [(r.line, r.conditions) for r in self.func.returns] + \
+            [(r.line, r.conditions) for r in self.func.raises]
+        for line, conditions in exits:
+            if line >= call.line or not conditions:
+                continue
+            test = conditions[-1]
+            failed = test.value if isinstance(test, ir.Not) else test.left \
+                if isinstance(test, ir.Compare) and len(test.ops) == 1 and test.ops[0] in ("is", "==") and \
+                isinstance(test.comparators[0], ir.Const) and test.comparators[0].value in (None, False) else None
+            if isinstance(failed, ir.Call) and any(isinstance(a, ir.Name) and a.id == token.id for a in failed.args) \
+                    and self._verifies(failed):
+                return True
+        return False
+
+    def _verifies(self, call: ir.Call) -> bool:
+        """A project function whose body decodes a token with verification (a verifying `jwt.decode` it makes
+        itself that RG010 finds nothing wrong with)."""
+        target = self.graph.index.resolve(call.func, self.ctx)
+        if not isinstance(target, FuncV):
+            return False
+        func = self.graph.index.func(target)
+        facts = self.graph.index.module(target.module)
+        if func is None or facts is None:
+            return False
+        inner = _Func(self.graph, facts, func)
+        for other in func.calls:
+            q = inner.qualname(other) or ""
+            lib = _library(q)
+            if VERIFYING.match(q) and lib is not None and \
+                    not any(severity == "error" for severity, _m in _decode_problems(other, lib, inner)):
+                return True
+        return False
+
     def unverified_sink(self, call: ir.Call, source: str) -> str | None:
         """Where the result of an unverified getter ends up: a return, or a user lookup."""
         tainted: set[str] = set()
@@ -309,7 +350,7 @@ def check(graph: Graph) -> Iterable[Finding]:
                 problems: list[tuple[str, str]] = []
                 if lib is not None:
                     problems = _decode_problems(call, lib, f, call in discarded)
-                elif UNVERIFIED.match(qualname):
+                elif UNVERIFIED.match(qualname) and not f.verified_before(call):
                     sink = f.unverified_sink(call, qualname)
                     if sink:
                         problems = [("error", f"{ir.show(call.func, 40)}() reads the token without verifying its "
