@@ -30,7 +30,7 @@ from enum import Enum
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.auth.dynamic import Dynamic, is_abstract
 from routeguard_lint.auth.libraries import Methods, object_model
-from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues, dependency_of, request_free
+from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.request_path import PathCheck, PathKey
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
@@ -1518,10 +1518,6 @@ class _Walk:
             return self._input_names
         params = {p.name for p in self.func.params}
         # a name the function assigns is its own local (Python's scoping), not the factory's parameter
-        # a parameter FastAPI fills with what a dependency taking nothing from the request gives (`settings =
-        # Depends(get_settings)`) holds the server's value, not the caller's
-        params -= {p for p in params if (dep := dependency_of(self.flow.index, self.fv, self.func, p)) is not None
-                   and request_free(self.flow.index, dep)}
         out = (params if self.inputs is None else params & self.inputs) | \
             (self._factory_params() - set(self.func.assigns))
         first = self.func.params

@@ -59,20 +59,6 @@ def dependency_of(index: Index, fv: FuncV, func: Func, name: str) -> FuncV | Non
     return None
 
 
-def request_free(index: Index, fv: FuncV, depth: int = 0) -> bool:
-    """Whether FastAPI calls the dependency `fv` with nothing from the request: a plain function whose every
-    parameter is itself `Depends(g)` of such a function (`def get_settings(): yield _settings`). What it gives
-    (settings, a service) is the server's, not the caller's: a test of it is a setting."""
-    func = index.func(fv)
-    if func is None or func.class_name is not None or depth > 4:
-        return False
-    for param in func.params:
-        inner = dependency_of(index, fv, func, param.name)
-        if inner is None or inner == fv or not request_free(index, inner, depth + 1):
-            return False
-    return True
-
-
 class ProvidedValues:
     """Memoised `Provided` values of the project's dependency functions."""
 
