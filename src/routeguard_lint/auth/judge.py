@@ -41,7 +41,7 @@ from routeguard_lint.auth.static_page import StaticPages
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.project.index import ClassV, Ctx, FuncV
 from routeguard_lint.routes.literals import Literals
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import Child, NodeKind, ParamKind, walk
@@ -933,6 +933,8 @@ def _unknown_node(node: DepNode) -> str:
         return f"cannot read {node.label}: neither the project nor an installed library defines it{_where(node)}"
     if node.calls_unknown:
         return f"{node.label} has a signature made at run time{_where(node)}"
+    if node.unknown_why:
+        return f"{node.label}{_where(node)}: {node.unknown_why}"
     if node.kind is NodeKind.UNRESOLVED and (node.label.startswith("middleware ") or node.path_test):
         return f"{node.label}{_where(node)}"
     return f"cannot resolve {node.label}{_where(node)}"
@@ -957,8 +959,10 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Si
                       if s.kind is ParamKind.REQUEST or (s.kind in (ParamKind.HEADER, ParamKind.COOKIE)
                                                          and s.credential)) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
+    this = node.instance.cls if node.instance is not None and isinstance(node.instance.cls, ClassV) else \
+        node.cls if node.kind is NodeKind.CLASS else None
     sites = dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
-                                                       if s.kind is ParamKind.REQUEST))
+                                                       if s.kind is ParamKind.REQUEST), this=this)
     if not facts.settled and not facts.unrun and not facts.handed:
         return sites
     settled = facts.settled

@@ -23,6 +23,7 @@ from routeguard_lint.project.index import (
     UnionV,
     UnknownV,
     Value,
+    is_abstract,
     options,
 )
 from routeguard_lint.routes.middleware import BackendGrant, Middleware, MiddlewareReader, Role
@@ -271,10 +272,8 @@ class DependencyTrees:
             if isinstance(value.cls, ClassV):
                 call = self.index.class_attr(value.cls, "__call__")
                 if isinstance(call, FuncV):
-                    value = self._with_factory_arguments(value, expr, ctx)
-                    node = self.callable_node(call, NodeKind.INSTANCE, instance=value)
-                    node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
-                    return node
+                    return self._abstract_method(call, value, path, line) or \
+                        self._instance_node(call, self._with_factory_arguments(value, expr, ctx), scheme)
             if value.cls is None:
                 declared = self._declared_result(expr, ctx, path, line)
                 return declared if declared is not None else self._unfollowed_call(value, path, line)
@@ -362,7 +361,9 @@ class DependencyTrees:
         """The node of a function named as a dependency (`Depends(expr)` read in `ctx`)."""
         bound = self._bound_object(expr, ctx, value)
         if bound is not None:  # FastAPI calls the bound method: `self` is that object, as `__call__`'s is
-            return self.callable_node(value, NodeKind.INSTANCE, instance=bound)
+            facts = self.index.module(bound.module)
+            return self._abstract_method(value, bound, facts.path if facts else None, bound.call.line) or \
+                self.callable_node(value, NodeKind.INSTANCE, instance=bound)
         made = self._factory_call(expr, ctx, value)
         func = self.index.func(value) if made is None and ctx.env else None
         # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
@@ -480,6 +481,29 @@ class DependencyTrees:
             instance = InstanceV(cls, made, cls.module, None, ("declared result", cls.module, cls.name))
             child = self.callable_node(call, NodeKind.INSTANCE, instance=instance)
             node.children.append(Child(child, f"the object is a {cls.module}.{cls.name}"))
+        return node
+
+    def _instance_node(self, call: FuncV, value: InstanceV, scheme: str | None) -> DepNode:
+        """The node of an object of a project class FastAPI calls (its `__call__`, `call`)."""
+        node = self.callable_node(call, NodeKind.INSTANCE, instance=value)
+        node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
+        return node
+
+    def _abstract_method(self, method: FuncV, made: InstanceV, path: str | None, line: int | None) -> DepNode | None:
+        """The method FastAPI calls on an object of a project class (`__call__` of `Depends(Sub())`, a bound
+        method), when the one the object's class finds is abstract (`@abstractmethod`, a body of `raise
+        NotImplementedError`): its class does not override it, so that code is not an authentication but a
+        failure (an abstract class cannot be made; the body raises), and what the author meant is unknown. A
+        leaf naming the construction and the method, never read as a check; None for any other method."""
+        func = self.index.func(method)
+        if func is None or not is_abstract(func) or not isinstance(made.cls, ClassV):
+            return None
+        shown = ir.show(made.call, 80)
+        node = self.leaf(("abstract", method, shown, made.module, made.scope, made.env), f"`{shown}`",
+                         NodeKind.UNRESOLVED, path, line)
+        node.unknown_why = f"{method.module}.{method.qualname}, which FastAPI calls on it, is abstract and " \
+            f"{made.cls.name} does not override it (an abstract class cannot be made; a body that raises " \
+            f"NotImplementedError fails every request)"
         return node
 
     def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:

@@ -375,6 +375,9 @@ class DepNode:
     # for an ALTERNATIVES node that stands for a middleware added under `if` tests (itself or no middleware): the
     # middleware's name and how it is added, "`label` (added by `origin`)"
     added_middleware: str | None = None
+    # for an UNRESOLVED node whose code is known not to be what runs (the object's `__call__` or bound method is
+    # abstract and its class does not override it): why, shown instead of "cannot resolve"
+    unknown_why: str | None = None
 
 
 @dataclass
