@@ -483,6 +483,11 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
         lines = ", ".join(str(n) for n in answered)
         authenticated += f"; a request without credentials is otherwise answered with a response written in " \
                          f"the code, before the handler does any work ({root.path}:{lines})"
+    granted = [n.forged_grant.why for n in chain if n.forged_grant is not None and n.forged_grant.reaches]
+    if id(root) in judgement.forged_reach and granted:
+        # (a) rejected, (b) reaches through what the AuthenticationMiddleware's backend grants a forged credential
+        return Verdict(AuthState.PROTECTED, f"{authenticated}; but {granted[0]}: one with an arbitrary forged value "
+                       f"reaches the handler", rejected, Answer.REACHES, chain=labels, scheme=scheme)
     if id(root) in judgement.forged_reach:
         # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
         # that lets a forged credential through is RG002's finding
@@ -808,6 +813,9 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
     the route is code or a check the analysis cannot follow (a middleware, a guard decorator, a library)."""
     carries = False
     for node in walk(root):
+        if node.forged_grant is not None and node.forged_grant.reaches is True:
+            carries = True  # its AuthenticationMiddleware backend grants a forged credential what it asks for
+            continue
         if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
                          NodeKind.REQUEST_USER) or node.calls_unknown:
             return False
@@ -846,6 +854,14 @@ def forged_unknown(root: DepNode, judgement: Judgement) -> ForgedUnknown:
     unread: dict[str, set[str]] = {}  # the code shown -> the consumers it decides for
     undecided = False
     for node in walk(root):
+        if node.forged_grant is not None and node.forged_grant.reaches is None:
+            # its AuthenticationMiddleware backend lets a forged credential through where code it cannot read, or
+            # a setting, says so
+            if node.forged_grant.setting:
+                gates.add(f"{node.forged_grant.why}, for {node.label}")
+            else:
+                unread.setdefault(node.forged_grant.why, set()).add(node.label)
+            continue
         if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
                          NodeKind.REQUEST_USER) or node.calls_unknown:
             return ForgedUnknown()

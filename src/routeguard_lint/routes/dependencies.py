@@ -31,6 +31,7 @@ from routeguard_lint.routes.model import (
     Child,
     DepNode,
     DepRef,
+    ForgedGrant,
     Guard,
     NodeId,
     NodeKind,
@@ -1008,8 +1009,46 @@ class DependencyTrees:
                                     f"{decorator.label}, which a request without credentials gets through "
                                     f"when {test}: {granted}", decorator.path, decorator.line, test, open_,
                                     otherwise)
+            if otherwise is guard:
+                return self._forged_through(guard, mw, lambda grant: _scopes_cover(grant, decorator),
+                                            "credentials with the scopes it requires")
             return otherwise
         return guard
+
+    def _forged_through(self, check: DepNode, mw: Middleware, covers: Callable[[BackendGrant], bool | None],
+                        what: str) -> DepNode:
+        """`check` (a `@requires` or `request.user` check that rejects a request without credentials) with what the
+        backend of `mw` gives a request with a forged credential (`DepNode.forged_grant`): a return of `what`
+        (`covers`: it does, None when that cannot be read) on a path whose every test holds lets it through; one
+        past code the analysis cannot read that decided from the credential, or past a setting, leaves it unknown,
+        naming it. A copy of `check` for this middleware; `check` itself when the backend refuses it."""
+        path = mw.backend_path or mw.file
+        found: ForgedGrant | None = None
+        for grant in mw.forged or ():
+            covered = covers(grant)
+            if covered is False:
+                continue
+            returns = f"the backend `{mw.backend}` of {mw.label} returns {what} to a request with a forged " \
+                f"credential ({path}:{grant.line})"
+            if grant.unread:
+                found = found or ForgedGrant(None, f"{returns} where " + "; ".join(grant.unread[:2]))
+            elif grant.gates:
+                found = found or ForgedGrant(None, f"{returns} where " + " and ".join(
+                    f"`{text}` ({where})" for text, where in grant.gates[:2]), setting=True)
+            elif grant.sure and covered:
+                found = ForgedGrant(True, returns, backend=mw.backend or "", middleware=mw.label,
+                                    method=mw.backend_method, line=grant.line)
+                break
+            elif grant.sure:
+                found = found or ForgedGrant(None, f"{returns}, what it grants cannot be read")
+        if found is None:
+            return check
+        key = ("forged", check.id, mw.label, mw.backend, mw.file, mw.line)
+        node = self.nodes.get(key)
+        if node is None:
+            node = self.nodes[key] = DepNode(**{**vars(check), "id": key, "children": list(check.children),
+                                                "forged_grant": found})
+        return node
 
     def _past_test(self, label: str, mw: Middleware, grant: BackendGrant, path: str, what: str,
                    key: tuple[object, ...]) -> DepNode:
@@ -1100,6 +1139,9 @@ class DependencyTrees:
             return self._chosen(("user-if", check.id, mw.backend, open_.line, otherwise.id),
                                 f"{check.label}, which a request without credentials gets through when {test}: "
                                 f"{granted}", check.path, check.line, test, open_, otherwise)
+        if otherwise is check:
+            return self._forged_through(check, mw, lambda grant: grant.user,
+                                        "an authenticated user")
         return otherwise
 
     def on_path(self, node: DepNode, route: Route, memo: dict[int, DepNode]) -> DepNode:
@@ -1150,6 +1192,15 @@ class DependencyTrees:
             if node.token_url and node.token_url not in urls:
                 urls.append(node.token_url)
         return sorted(set(urls))
+
+
+def _scopes_cover(grant: BackendGrant, decorator: Guard) -> bool | None:
+    """Whether the credentials a backend's return grants hold every scope `@requires` asks for (None: unread)."""
+    if grant.scopes is not None and not grant.scopes:
+        return False  # `AuthCredentials()`
+    if grant.scopes is None or decorator.scopes is None:
+        return None
+    return set(decorator.scopes) <= set(grant.scopes)
 
 
 def _in_tree(node: DepNode, test: Callable[[DepNode], bool], memo: dict[int, bool], seen: set[int]) -> bool:
