@@ -824,7 +824,11 @@ class Flow:
         value = self.index.resolve(expr, ctx)
         if isinstance(value, LiteralV) and not self.environment.read_at_run_time(expr, ctx):
             return NONE if value.value is None else AV("const", value.value)
-        held = self.held(expr, ctx, depth, objects=not self.changed_name(expr))
+        held = self.held(expr, ctx, depth)
+        if held is None:
+            held = self.held(expr, ctx, depth, objects=True)
+            if held is not None and self.changed_name(expr):
+                held = None
         return held if held is not None else AV("unk", Setting(ir.show(expr, 60), where))
 
     def changed_name(self, expr: ir.Expr) -> bool:
@@ -2682,8 +2686,7 @@ class _Walk:
             elif isinstance(default, ir.Str):
                 out[param.name] = AV("const", default.value)
             elif isinstance(default, (ir.Name, ir.Attr)) or (lists and isinstance(default, ir.Seq)):
-                where = Ctx(module, callee.parent)
-                held = self.flow.held(default, where, objects=lists and not self.flow.changed_name(default))
+                held = self.flow.held(default, Ctx(module, callee.parent), objects=lists)
                 if held is not None and (not isinstance(held.value, Items) or
                                          (lists and not self.flow.changed_name(default))):
                     out[param.name] = held
