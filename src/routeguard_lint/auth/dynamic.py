@@ -162,7 +162,7 @@ class Dynamic:
         self.index = index
         self.calls = calls
         self.reaches = reaches
-        self._memo: dict[tuple[FuncV, frozenset[str], frozenset[str]], tuple[Site, ...]] = {}
+        self._memo: dict[tuple[FuncV, frozenset[str], frozenset[str], ClassV | None], tuple[Site, ...]] = {}
         self.provided = ProvidedValues(index)
 
     def handed(self, module: str, qualname: str, call: ir.Call, value: bool) -> Site | None:
@@ -181,11 +181,12 @@ class Dynamic:
         return None if why is None else Site(ir.show(call, 80), self.index.path_of(module), call.line, why, value)
 
     def sites(self, fv: FuncV, names: frozenset[str], depth: int = 0,
-              requests: frozenset[str] | None = None) -> tuple[Site, ...]:
+              requests: frozenset[str] | None = None, this: ClassV | None = None) -> tuple[Site, ...]:
         """The unresolvable calls `fv` (or what it calls) hands one of its parameters `names` to (`requests`:
-        those that hold the request itself, the others a credential's value; None: all of them)."""
+        those that hold the request itself, the others a credential's value; None: all of them). `this`: the
+        class of the object `fv` is a method of, when it is known (the object FastAPI calls it on)."""
         requests = names if requests is None else requests & names
-        key = (fv, names, requests)
+        key = (fv, names, requests, this)
         if key in self._memo:
             return self._memo[key]
         self._memo[key] = ()  # recursion guard
@@ -210,8 +211,12 @@ class Dynamic:
             target = self.calls.callee(call, ctx, func)
             methods = self._provided_methods(call, target, fv, func)
             if isinstance(target, FuncV) or methods:
+                own = this if this is not None and isinstance(call.func, ir.Attr) and \
+                    isinstance(call.func.value, ir.Name) and func.params and \
+                    call.func.value.id == func.params[0].name else None  # `self.verify(token)`
                 for method in methods or ([target] if isinstance(target, FuncV) else []):
-                    out.extend(self._project_sites(call, method, ctx, path, names, carried, requests, enclosed, depth))
+                    out.extend(self._project_sites(call, method, ctx, path, names, carried, requests, enclosed, depth,
+                                                   own))
                 continue
             if self._container_method(call, ctx):
                 continue
@@ -224,12 +229,18 @@ class Dynamic:
 
     def _project_sites(self, call: ir.Call, target: FuncV, ctx: Ctx, path: str, names: frozenset[str],
                        carried: frozenset[str], requests: frozenset[str], enclosed: frozenset[str],
-                       depth: int) -> list[Site]:
-        """The sites of a project function a call hands the request on to, read with its arguments bound."""
+                       depth: int, this: ClassV | None = None) -> list[Site]:
+        """The sites of a project function a call hands the request on to, read with its arguments bound.
+        `this`: the class of the object the call is made on (`self.verify(token)` of a known object)."""
         callee = self.index.func(target)
         if callee is None:
             return [Site(ir.show(call, 80), path, call.line, "its definition cannot be read")]
         if is_abstract(callee):
+            if this is not None and isinstance(call.func, ir.Attr) and \
+                    self.index.class_attr(this, call.func.attr) == target:
+                return [Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is abstract "
+                             f"and {this.name}, the object's class, does not override it (an abstract class cannot "
+                             f"be made; a body that raises NotImplementedError fails every request)")]
             return [Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is abstract: the "
                          f"override that runs is the object's class's, chosen at run time")]
         if depth >= MAX_CALL_DEPTH:

@@ -42,7 +42,7 @@ from routeguard_lint.auth.static_page import StaticPages
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, FuncV
+from routeguard_lint.project.index import ClassV, Ctx, FuncV
 from routeguard_lint.routes.literals import Literals
 from routeguard_lint.routes.middleware import MiddlewareReader
 from routeguard_lint.routes.model import Child, NodeKind, ParamKind, walk
@@ -536,6 +536,11 @@ def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, sc
         lines = ", ".join(str(n) for n in answered)
         authenticated += f"; a request without credentials is otherwise answered with a response written in " \
                          f"the code, before the handler does any work ({root.path}:{lines})"
+    granted = [n.forged_grant.why for n in chain if n.forged_grant is not None and n.forged_grant.reaches]
+    if id(root) in judgement.forged_reach and granted:
+        # (a) rejected, (b) reaches through what the AuthenticationMiddleware's backend grants a forged credential
+        return Verdict(AuthState.PROTECTED, f"{authenticated}; but {granted[0]}: one with an arbitrary forged value "
+                       f"reaches the handler", rejected, Answer.REACHES, chain=labels, scheme=scheme)
     if id(root) in judgement.forged_reach:
         # (a) rejected, (b) reaches: the state says what a request without credentials meets; the consumer
         # that lets a forged credential through is RG002's finding
@@ -875,6 +880,9 @@ def forged_reaches(root: DepNode, judgement: Judgement) -> bool:
     the route is code or a check the analysis cannot follow (a middleware, a guard decorator, a library)."""
     carries = False
     for node in walk(root):
+        if node.forged_grant is not None and node.forged_grant.reaches is True:
+            carries = True  # its AuthenticationMiddleware backend grants a forged credential what it asks for
+            continue
         if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
                          NodeKind.REQUEST_USER) or node.calls_unknown:
             return False
@@ -913,6 +921,14 @@ def forged_unknown(root: DepNode, judgement: Judgement) -> ForgedUnknown:
     unread: dict[str, set[str]] = {}  # the code shown -> the consumers it decides for
     undecided = False
     for node in walk(root):
+        if node.forged_grant is not None and node.forged_grant.reaches is None:
+            # its AuthenticationMiddleware backend lets a forged credential through where code it cannot read, or
+            # a setting, says so
+            if node.forged_grant.setting:
+                gates.add(f"{node.forged_grant.why}, for {node.label}")
+            else:
+                unread.setdefault(node.forged_grant.why, set()).add(node.label)
+            continue
         if node.kind in (NodeKind.MIDDLEWARE, NodeKind.DECORATOR, NodeKind.EXTERNAL, NodeKind.UNRESOLVED,
                          NodeKind.REQUEST_USER) or node.calls_unknown:
             return ForgedUnknown()
@@ -1016,6 +1032,8 @@ def _unknown_node(node: DepNode) -> str:
         return f"cannot read {node.label}: neither the project nor an installed library defines it{_where(node)}"
     if node.calls_unknown:
         return f"{node.label} has a signature made at run time{_where(node)}"
+    if node.unknown_why:
+        return f"{node.label}{_where(node)}: {node.unknown_why}"
     if node.kind is NodeKind.UNRESOLVED and (node.label.startswith("middleware ") or node.path_test):
         return f"{node.label}{_where(node)}"
     return f"cannot resolve {node.label}{_where(node)}"
@@ -1040,8 +1058,10 @@ def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Si
                       if s.kind is ParamKind.REQUEST or (s.kind in (ParamKind.HEADER, ParamKind.COOKIE)
                                                          and s.credential)) | \
         frozenset(via for child, via in node.children if id(child) in carriers)
+    this = node.instance.cls if node.instance is not None and isinstance(node.instance.cls, ClassV) else \
+        node.cls if node.kind is NodeKind.CLASS else None
     sites = dynamic.sites(fv, names, requests=frozenset(s.param.name for s in node.params
-                                                       if s.kind is ParamKind.REQUEST))
+                                                       if s.kind is ParamKind.REQUEST), this=this)
     if not facts.settled and not facts.unrun and not facts.handed:
         return sites
     settled = facts.settled

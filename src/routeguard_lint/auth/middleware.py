@@ -190,11 +190,13 @@ def _query(reader: MiddlewareReader, expr: ir.Expr, ctx: Ctx, depth: int = 0) ->
     return False
 
 
-def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None = None) -> tuple[BackendGrant, ...]:
+def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None = None,
+                   forged: bool = False) -> tuple[BackendGrant, ...]:
     """The returns of an AuthenticationMiddleware backend's `authenticate(self, conn)` that a request without
-    credentials reaches with credentials: its connection walked with the credential missing, `self` the backend
-    object the registration makes. Returning None (an anonymous user) or raising AuthenticationError grants none;
-    a return of anything else grants the scopes of the `AuthCredentials([...])` it returns (unread: None)."""
+    credentials (`forged`: with an arbitrary, forged credential) reaches with credentials: its connection walked
+    with the credential missing (forged), `self` the backend object the registration makes. Returning None (an
+    anonymous user) or raising AuthenticationError grants none; a return of anything else grants the scopes of the
+    `AuthCredentials([...])` it returns (unread: None)."""
     func = reader.index.func(fv)
     if func is None:
         return ()
@@ -204,7 +206,7 @@ def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None =
         this = params[0].name
         params = params[1:]
     flow = Flow(reader.index, reader.calls.callee, VERIFYING_CALLS, credential_key, is_credential_setting,
-                decide=lambda expr, where: path_test_value(reader, expr, where))
+                present=forged, decide=lambda expr, where: path_test_value(reader, expr, where))
     flow.record_tests = True
     env = {params[0].name: AV("obj", None, True)} if params else {}
     if this is not None and made is not None and isinstance(made.cls, ClassV):
@@ -215,7 +217,8 @@ def backend_grants(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None =
         if ex.value.kind in ("none", "crash") or ex.implicit:
             continue
         grants.append(BackendGrant(ex.line, ex.sure, ex.gates, _granted_scopes(ex.expr), ex.tests,
-                                   _authenticated_user(reader, ex.expr, Ctx(fv.module, func.qualname))))
+                                   _authenticated_user(reader, ex.expr, Ctx(fv.module, func.qualname)),
+                                   tuple(dict.fromkeys(u.shown() for u in ex.unread))))
     return tuple(grants)
 
 

@@ -388,6 +388,9 @@ class Flow:
         self._scope_scan = ModuleScan(index, self._add_scope_writers)
         # names and attributes of lists some code changes (`BACKENDS.append(b)`, `Provider.backends = [...]`)
         self._changed_lists: set[str] = set()
+        # attributes a method changes through its own `self` (`self.backends.append(b)`), with the classes whose
+        # methods do: only objects of those classes (and of classes deriving from them) see the change
+        self._self_changed: dict[str, set[ClassV]] = {}
         self._list_scan = ModuleScan(index, self._add_changed_lists)
         # True: walk as a request on which no earlier code has set any `request.state` memo (what a request
         # without credentials carries unless a middleware or another dependency authenticated it first)
@@ -480,24 +483,43 @@ class Flow:
         an assignment to an attribute of that name on any object (`Provider.backends = [...]`, `+=`), or a
         `global` assignment; True too when a module that may hold one cannot be parsed."""
         unknown = self._list_scan.open(name)
-        return unknown or name in self._changed_lists
+        return unknown or name in self._changed_lists or name in self._self_changed
+
+    def attr_list_changed(self, cls: ClassV, name: str) -> bool:
+        """Whether code of the project may change the list attribute `name` of an object of `cls` holds after it
+        is made: as `list_changed`, but a change a method makes through its own `self` counts only when that
+        method's class is `cls` or one of its bases (`PluggableAuthenticator.register`'s
+        `self.backends.append(b)` changes no `Authenticator`'s backends)."""
+        if self._list_scan.open(name) or name in self._changed_lists:
+            return True
+        owners = self._self_changed.get(name, set())
+        return any(owner in owners for owner in self.index.mro(cls))
 
     def _add_changed_lists(self, facts: ModuleFacts) -> None:
         for site in facts.calls:
             f = site.call.func
             if not (isinstance(f, ir.Attr) and f.attr in _LIST_CHANGES and isinstance(f.value, (ir.Name, ir.Attr))):
                 continue
-            if isinstance(f.value, ir.Attr):
-                self._changed_lists.add(f.value.attr)
-                continue
             func = facts.functions.get(site.scope) if site.scope is not None else None
+            if isinstance(f.value, ir.Attr):
+                if func is not None and func.class_name is not None and func.params and \
+                        isinstance(f.value.value, ir.Name) and f.value.value.id == func.params[0].name and \
+                        f.value.value.id not in func.assigns:
+                    self._self_changed.setdefault(f.value.attr, set()).add(ClassV(facts.module, func.class_name))
+                else:
+                    self._changed_lists.add(f.value.attr)
+                continue
             if func is None or not (f.value.id in func.assigns or any(p.name == f.value.id for p in func.params)):
                 self._changed_lists.add(f.value.id)  # a module's name, not a function's own local
         self._changed_lists.update(facts.attr_writes)
         self._changed_lists.update(facts.global_assigns)
         for func in facts.functions.values():
             self._changed_lists.update(text.rsplit(".", 1)[-1] for text in func.attr_writes)
-            self._changed_lists.update(func.sets_self)
+            for attr in func.sets_self:
+                if func.class_name is not None:
+                    self._self_changed.setdefault(attr, set()).add(ClassV(facts.module, func.class_name))
+                else:
+                    self._changed_lists.add(attr)
             self._changed_lists.update(func.nonlocal_assigns)
 
     def scope_writers(self, key: str) -> set[tuple[str, str]]:
@@ -818,12 +840,24 @@ class Flow:
     def _argument(self, expr: ir.Expr, ctx: Ctx, where: str, depth: int = 0) -> AV:
         """A construction argument, read where the construction is written: a literal the evaluator knows, a
         project function or class (`callback=on_limit`), a list or tuple of those (`[IsAuthenticated]`), else a
-        setting of that construction."""
+        setting of that construction. A list or tuple may also hold objects of project classes made there
+        (`backends=[JWTBackend(SECRET), APIKeyBackend()]`), each with what its own construction stored, unless it
+        is a name code of the project may change (`Flow.list_changed`)."""
         value = self.index.resolve(expr, ctx)
         if isinstance(value, LiteralV) and not self.environment.read_at_run_time(expr, ctx):
             return NONE if value.value is None else AV("const", value.value)
         held = self.held(expr, ctx, depth)
+        if held is None:
+            held = self.held(expr, ctx, depth, objects=True)
+            if held is not None and self.changed_name(expr):
+                held = None
         return held if held is not None else AV("unk", Setting(ir.show(expr, 60), where))
+
+    def changed_name(self, expr: ir.Expr) -> bool:
+        """Whether `expr` names a list that code of the project may change after it is made (a module's
+        `BACKENDS` that plugins `append` to)."""
+        return isinstance(expr, (ir.Name, ir.Attr)) and self.list_changed(expr.id if isinstance(expr, ir.Name)
+                                                                         else expr.attr)
 
     def held(self, expr: ir.Expr, ctx: Ctx, depth: int = 0, objects: bool = False) -> AV | None:
         """What a constructor is handed that the walk can call or loop over: a project function or class, or a
@@ -982,6 +1016,13 @@ class _Walk:
         header = events[at]
         assert isinstance(header.expr, ir.Star)
         value = self.eval(header.expr.value)
+        if isinstance(value.value, Items) and isinstance(header.expr.value, ir.Attr) and \
+                any(isinstance(item.value, Inst) for item in value.value.items):
+            # objects a constructor stored (`self.backends`): not when code may add to the list (`.append(b)`)
+            owner = self.eval(header.expr.value.value)
+            if not isinstance(owner.value, Inst) or \
+                    self.flow.attr_list_changed(owner.value.cls, header.expr.value.attr):
+                return False
         if not isinstance(value.value, Items):
             value = self._fixed_list(header.expr.value) or value
         if not isinstance(value.value, Items) or len(value.value.items) > MAX_ITEMS:
@@ -1863,6 +1904,11 @@ class _Walk:
             local = self.func.assigns.get(key.id)
             if isinstance(local, ir.FStr):  # `cookie_key = f"{name}_{i}"`
                 return self._credential_key(source, local, depth + 1)
+        if isinstance(key, ir.Attr) and isinstance(key.value, ir.Name) and key.value.id in self.env:
+            # `request.headers.get(self.header)`: what the object walked holds (`APIKeyBackend("X-API-Key")`)
+            held = self.eval(key)
+            if held.kind == "const" and isinstance(held.value, str):
+                return self.flow.credential_key(source, held.value)
         if isinstance(key, (ir.Name, ir.Attr)):
             text = self.flow.index.string(key, self.ctx)
             if text is not None:
@@ -2629,7 +2675,7 @@ class _Walk:
             return []
         env = self._bind(callee, args, kwargs, every=True)
         if call is not None:
-            env = {**self._defaults(call, callee, len(args), kwargs, init.module), **env}
+            env = {**self._defaults(call, callee, len(args), kwargs, init.module, lists=True), **env}
         walk = _Walk(self.flow, init, callee, env, self.depth + 1, UNK)
         out: list[tuple[str, AV]] = []
         owner = ClassV(init.module, callee.class_name or "")
@@ -2686,12 +2732,15 @@ class _Walk:
                 env[name] = value
         return env
 
-    def _defaults(self, call: ir.Call, callee: Func, given: int, kwargs: dict[str, AV], module: str) -> dict[str, AV]:
+    def _defaults(self, call: ir.Call, callee: Func, given: int, kwargs: dict[str, AV], module: str,
+                  lists: bool = False) -> dict[str, AV]:
         """The parameters `call` does not pass, bound to their default when it is a literal (`api_key: str | None
         = None`, `allow_executor: bool = False`) or a project function or class (`callback=default_callback`,
         read where the `def` is, in `module`): what Python binds them to. A parameter the call passes is what it
         passes, never the default. Nothing when the call spreads `*args` or `**kwargs` (which parameters it
-        passes cannot be told)."""
+        passes cannot be told). `lists` (a constructor's `__init__`): a list or tuple of project objects, functions
+        or classes too (`backends=(JWTBackend(SECRET),)`, or a module constant no code changes), as a
+        construction's argument is read (`Flow._argument`)."""
         if any(isinstance(a, ir.Star) for a in call.args) or any(k == "**" for k, _v in call.kwargs):
             return {}
         params = [p for p in callee.params if p.kind not in ("vararg", "kwarg")]
@@ -2706,9 +2755,10 @@ class _Walk:
                 out[param.name] = NONE if default.value is None else AV("const", default.value)
             elif isinstance(default, ir.Str):
                 out[param.name] = AV("const", default.value)
-            elif isinstance(default, (ir.Name, ir.Attr)):
-                held = self.flow.held(default, Ctx(module, callee.parent))
-                if held is not None and not isinstance(held.value, Items):
+            elif isinstance(default, (ir.Name, ir.Attr)) or (lists and isinstance(default, ir.Seq)):
+                held = self.flow.held(default, Ctx(module, callee.parent), objects=lists)
+                if held is not None and (not isinstance(held.value, Items) or
+                                         (lists and not self.flow.changed_name(default))):
                     out[param.name] = held
         return out
 

@@ -446,6 +446,8 @@ def _holds(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
         items = value.value.items if isinstance(value.value, Items) else (value,)
         holds = holds or isinstance(value.value, (Items, FuncV, ClassV))
         found.extend(item.value for item in items if isinstance(item.value, (FuncV, ClassV)))
+        # objects of project classes a list holds (`backends=[JWTBackend(SECRET), APIKeyBackend()]`): their class
+        found.extend(item.value.cls for item in items if isinstance(item.value, Inst) and item is not value)
     if not holds:
         return None
     for target in found[:8]:

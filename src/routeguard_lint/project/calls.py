@@ -22,6 +22,7 @@ from routeguard_lint.project.index import (
     InstanceV,
     UnknownV,
     Value,
+    is_abstract,
 )
 from routeguard_lint.vocabulary import (
     Source,
@@ -33,6 +34,7 @@ from routeguard_lint.vocabulary import (
 
 MAX_CALL_DEPTH = 8  # nested project calls `can_reject` follows
 READ_DEPTH = 3  # nested project calls `reads_credential` and `reads_request` follow
+MAX_OVERRIDES = 8  # the overrides of an abstract method `reads_request` looks into
 
 
 def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func,
@@ -341,9 +343,28 @@ class Calls:
             call = self.offloaded(call, ctx) or call
             target = self.callee(call, ctx, func)
             if isinstance(target, FuncV) and (self._reads(target, reads, depth + 1, seen) or
-                                              self._carrier_read(call, target, ctx)):
+                                              self._carrier_read(call, target, ctx) or
+                                              any(self._reads(over, reads, depth + 1, seen)
+                                                  for over in self._overrides(call, target, func))):
                 return True
         return False
+
+    def _overrides(self, call: ir.Call, target: FuncV, func: Func) -> list[FuncV]:
+        """For `self.hook(...)` in a method, where the class's own `hook` is abstract (`@abstractmethod`, a body of
+        `raise NotImplementedError`): the overrides of the project classes deriving from it (a few), one of which
+        runs, chosen by the object's class. Which one is for the walk to tell; a read in any makes it worth
+        walking."""
+        f = call.func
+        callee = self.index.func(target)
+        if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and func.class_name and func.params and
+                f.value.id == func.params[0].name) or callee is None or not is_abstract(callee):
+            return []
+        out: list[FuncV] = []
+        for sub in self.index.subclasses(ClassV(target.module, callee.class_name or ""))[:MAX_OVERRIDES]:
+            found = self.index.class_attr(sub, f.attr)
+            if isinstance(found, FuncV) and found != target and found not in out:
+                out.append(found)
+        return out
 
     def _carrier_read(self, call: ir.Call, target: FuncV, ctx: Ctx, carried_here: dict[str, str] | None = None,
                       depth: int = 0) -> bool:

@@ -23,6 +23,7 @@ from routeguard_lint.project.index import (
     UnionV,
     UnknownV,
     Value,
+    is_abstract,
     options,
 )
 from routeguard_lint.routes.middleware import BackendGrant, Middleware, MiddlewareReader, Role
@@ -30,6 +31,7 @@ from routeguard_lint.routes.model import (
     Child,
     DepNode,
     DepRef,
+    ForgedGrant,
     Guard,
     NodeId,
     NodeKind,
@@ -271,10 +273,8 @@ class DependencyTrees:
             if isinstance(value.cls, ClassV):
                 call = self.index.class_attr(value.cls, "__call__")
                 if isinstance(call, FuncV):
-                    value = self._with_factory_arguments(value, expr, ctx)
-                    node = self.callable_node(call, NodeKind.INSTANCE, instance=value)
-                    node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
-                    return node
+                    return self._abstract_method(call, value, path, line) or \
+                        self._instance_node(call, self._with_factory_arguments(value, expr, ctx), scheme)
             if value.cls is None:
                 declared = self._declared_result(expr, ctx, path, line)
                 return declared if declared is not None else self._unfollowed_call(value, path, line)
@@ -362,7 +362,9 @@ class DependencyTrees:
         """The node of a function named as a dependency (`Depends(expr)` read in `ctx`)."""
         bound = self._bound_object(expr, ctx, value)
         if bound is not None:  # FastAPI calls the bound method: `self` is that object, as `__call__`'s is
-            return self.callable_node(value, NodeKind.INSTANCE, instance=bound)
+            facts = self.index.module(bound.module)
+            return self._abstract_method(value, bound, facts.path if facts else None, bound.call.line) or \
+                self.callable_node(value, NodeKind.INSTANCE, instance=bound)
         made = self._factory_call(expr, ctx, value)
         func = self.index.func(value) if made is None and ctx.env else None
         # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
@@ -480,6 +482,29 @@ class DependencyTrees:
             instance = InstanceV(cls, made, cls.module, None, ("declared result", cls.module, cls.name))
             child = self.callable_node(call, NodeKind.INSTANCE, instance=instance)
             node.children.append(Child(child, f"the object is a {cls.module}.{cls.name}"))
+        return node
+
+    def _instance_node(self, call: FuncV, value: InstanceV, scheme: str | None) -> DepNode:
+        """The node of an object of a project class FastAPI calls (its `__call__`, `call`)."""
+        node = self.callable_node(call, NodeKind.INSTANCE, instance=value)
+        node.scheme_class = scheme  # its `super().__call__(request)` is the scheme's check
+        return node
+
+    def _abstract_method(self, method: FuncV, made: InstanceV, path: str | None, line: int | None) -> DepNode | None:
+        """The method FastAPI calls on an object of a project class (`__call__` of `Depends(Sub())`, a bound
+        method), when the one the object's class finds is abstract (`@abstractmethod`, a body of `raise
+        NotImplementedError`): its class does not override it, so that code is not an authentication but a
+        failure (an abstract class cannot be made; the body raises), and what the author meant is unknown. A
+        leaf naming the construction and the method, never read as a check; None for any other method."""
+        func = self.index.func(method)
+        if func is None or not is_abstract(func) or not isinstance(made.cls, ClassV):
+            return None
+        shown = ir.show(made.call, 80)
+        node = self.leaf(("abstract", method, shown, made.module, made.scope, made.env), f"`{shown}`",
+                         NodeKind.UNRESOLVED, path, line)
+        node.unknown_why = f"{method.module}.{method.qualname}, which FastAPI calls on it, is abstract and " \
+            f"{made.cls.name} does not override it (an abstract class cannot be made; a body that raises " \
+            f"NotImplementedError fails every request)"
         return node
 
     def _unfollowed_call(self, value: InstanceV, path: str, line: int) -> DepNode:
@@ -989,8 +1014,46 @@ class DependencyTrees:
                                     f"{decorator.label}, which a request without credentials gets through "
                                     f"when {test}: {granted}", decorator.path, decorator.line, test, open_,
                                     otherwise)
+            if otherwise is guard:
+                return self._forged_through(guard, mw, lambda grant: _scopes_cover(grant, decorator),
+                                            "credentials with the scopes it requires")
             return otherwise
         return guard
+
+    def _forged_through(self, check: DepNode, mw: Middleware, covers: Callable[[BackendGrant], bool | None],
+                        what: str) -> DepNode:
+        """`check` (a `@requires` or `request.user` check that rejects a request without credentials) with what the
+        backend of `mw` gives a request with a forged credential (`DepNode.forged_grant`): a return of `what`
+        (`covers`: it does, None when that cannot be read) on a path whose every test holds lets it through; one
+        past code the analysis cannot read that decided from the credential, or past a setting, leaves it unknown,
+        naming it. A copy of `check` for this middleware; `check` itself when the backend refuses it."""
+        path = mw.backend_path or mw.file
+        found: ForgedGrant | None = None
+        for grant in mw.forged or ():
+            covered = covers(grant)
+            if covered is False:
+                continue
+            returns = f"the backend `{mw.backend}` of {mw.label} returns {what} to a request with a forged " \
+                f"credential ({path}:{grant.line})"
+            if grant.unread:
+                found = found or ForgedGrant(None, f"{returns} where " + "; ".join(grant.unread[:2]))
+            elif grant.gates:
+                found = found or ForgedGrant(None, f"{returns} where " + " and ".join(
+                    f"`{text}` ({where})" for text, where in grant.gates[:2]), setting=True)
+            elif grant.sure and covered:
+                found = ForgedGrant(True, returns, backend=mw.backend or "", middleware=mw.label,
+                                    method=mw.backend_method, line=grant.line)
+                break
+            elif grant.sure:
+                found = found or ForgedGrant(None, f"{returns}, what it grants cannot be read")
+        if found is None:
+            return check
+        key = ("forged", check.id, mw.label, mw.backend, mw.file, mw.line)
+        node = self.nodes.get(key)
+        if node is None:
+            node = self.nodes[key] = DepNode(**{**vars(check), "id": key, "children": list(check.children),
+                                                "forged_grant": found})
+        return node
 
     def _past_test(self, label: str, mw: Middleware, grant: BackendGrant, path: str, what: str,
                    key: tuple[object, ...]) -> DepNode:
@@ -1081,6 +1144,9 @@ class DependencyTrees:
             return self._chosen(("user-if", check.id, mw.backend, open_.line, otherwise.id),
                                 f"{check.label}, which a request without credentials gets through when {test}: "
                                 f"{granted}", check.path, check.line, test, open_, otherwise)
+        if otherwise is check:
+            return self._forged_through(check, mw, lambda grant: grant.user,
+                                        "an authenticated user")
         return otherwise
 
     def on_path(self, node: DepNode, route: Route, memo: dict[int, DepNode]) -> DepNode:
@@ -1131,6 +1197,15 @@ class DependencyTrees:
             if node.token_url and node.token_url not in urls:
                 urls.append(node.token_url)
         return sorted(set(urls))
+
+
+def _scopes_cover(grant: BackendGrant, decorator: Guard) -> bool | None:
+    """Whether the credentials a backend's return grants hold every scope `@requires` asks for (None: unread)."""
+    if grant.scopes is not None and not grant.scopes:
+        return False  # `AuthCredentials()`
+    if grant.scopes is None or decorator.scopes is None:
+        return None
+    return set(decorator.scopes) <= set(grant.scopes)
 
 
 def _in_tree(node: DepNode, test: Callable[[DepNode], bool], memo: dict[int, bool], seen: set[int]) -> bool:

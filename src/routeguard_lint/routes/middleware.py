@@ -103,8 +103,11 @@ class Middleware:
     # what its backend's `authenticate` returns to a request without credentials: the returns that give it
     # credentials (see `BackendGrant`); None when the backend's `authenticate` cannot be read
     grants: tuple[BackendGrant, ...] | None = ()
+    # what it returns to a request with a forged credential (the same walk, the credential an arbitrary value)
+    forged: tuple[BackendGrant, ...] | None = ()
     backend_path: str | None = None  # where the backend's `authenticate` is defined
     backend_line: int | None = None
+    backend_method: FuncV | None = None  # the backend's `authenticate`, when it can be read
     # source text of the `if` tests the registration is written under (`if os.getenv("SECURE"): add_middleware`):
     # the app has it only when they hold
     conditions: tuple[str, ...] = ()
@@ -163,11 +166,14 @@ class BackendGrant:
     # whether the user it returns is authenticated (`request.user.is_authenticated`): `SimpleUser(...)` is,
     # `UnauthenticatedUser()` is not; None when that cannot be read
     user: bool | None = None
+    # on the walk of a forged credential: code the analysis cannot read that decided the way here, from what it made
+    # of the credential (`await api_keys.lookup(token)`), shown as "`call` (path:line): why"
+    unread: tuple[str, ...] = ()
 
 
-# What an AuthenticationMiddleware backend's `authenticate` (walked with the credential missing, `self` the
-# object the registration makes) grants: the auth stage's judgement (auth/middleware.py, `backend_grants`).
-BackendReader = Callable[["MiddlewareReader", FuncV, InstanceV | None], tuple[BackendGrant, ...]]
+# What an AuthenticationMiddleware backend's `authenticate` (walked with the credential missing, or `forged`, `self`
+# the object the registration makes) grants: the auth stage's judgement (auth/middleware.py, `backend_grants`).
+BackendReader = Callable[["MiddlewareReader", FuncV, InstanceV | None, bool], tuple[BackendGrant, ...]]
 MiddlewareRole = Callable[["MiddlewareReader", FuncV, InstanceV | None],
                           tuple[Role, int | None, str | None, tuple[tuple["PathTest", str], ...] | None]]
 
@@ -280,10 +286,13 @@ class MiddlewareReader:
             if isinstance(backend, InstanceV) and isinstance(backend.cls, ClassV) else None
         func = self.index.func(method) if isinstance(method, FuncV) else None
         if not isinstance(method, FuncV) or func is None:
-            mw.grants = None
+            mw.grants = mw.forged = None
             return
         mw.backend_path, mw.backend_line = self.index.path_of(method.module), func.line
-        mw.grants = self.backend(self, method, backend if isinstance(backend, InstanceV) else None)
+        mw.backend_method = method
+        made = backend if isinstance(backend, InstanceV) else None
+        mw.grants = self.backend(self, method, made, False)
+        mw.forged = self.backend(self, method, made, True)
 
     def _made(self, value: Value, target: ir.Expr | None, options: tuple[tuple[str, ir.Expr], ...], ctx: Ctx,
               line: int) -> InstanceV | None:

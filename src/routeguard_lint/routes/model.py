@@ -329,6 +329,22 @@ class Exemptions:
         return None
 
 
+@dataclass(frozen=True)
+class ForgedGrant:
+    """What the AuthenticationMiddleware backend behind a `@requires` or `request.user` check gives a request with a
+    forged credential, when that is not a refusal: `reaches` True when its `authenticate` certainly returns what
+    the check asks for (credentials with the scopes, an authenticated user), None when code the analysis cannot
+    read (`setting` False) or a setting (`setting` True) decides; `why` says where."""
+
+    reaches: bool | None
+    why: str
+    setting: bool = False
+    backend: str = ""  # the backend object, as written (`TrustingBackend()`), and the middleware's label
+    middleware: str = ""
+    method: FuncV | None = None  # its `authenticate`
+    line: int = 0  # the return that grants it
+
+
 @dataclass
 class DepNode:
     """One node of a dependency tree: a callable FastAPI runs, or a credential source."""
@@ -377,6 +393,12 @@ class DepNode:
     added_middleware: str | None = None
     # for such a node: what the locals its test reads are bound to, "name is `value` (path:line)"
     test_values: tuple[str, ...] = ()
+    # for an UNRESOLVED node whose code is known not to be what runs (the object's `__call__` or bound method is
+    # abstract and its class does not override it): why, shown instead of "cannot resolve"
+    unknown_why: str | None = None
+    # for a `@requires` or `request.user` check (DECORATOR, REQUEST_USER) behind an AuthenticationMiddleware: what
+    # its backend gives a request with a forged credential, when it may let it through (None: it refuses it)
+    forged_grant: ForgedGrant | None = None
 
 
 @dataclass

@@ -10,7 +10,8 @@ from routeguard_lint.auth.optional_auth import NodeAuth
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, Route, walk
+from routeguard_lint.project.index import FuncV
+from routeguard_lint.routes.model import DepNode, ForgedGrant, Graph, NodeKind, ParamKind, Route, walk
 from routeguard_lint.rules._util import (
     construction,
     dependency_nodes,
@@ -240,8 +241,35 @@ def _open_routes(node: DepNode, graph: Graph, judgement: Judgement) -> str:
     return ", ".join(routes[:2]) + more
 
 
+def _backends(graph: Graph, judgement: Judgement) -> Iterable[Finding]:
+    """An AuthenticationMiddleware backend whose `authenticate` returns what a `@requires` or `request.user` check
+    asks for to a request with a forged credential, on a path whose every test holds, on routes where such a request
+    then reaches the handler (see `DepNode.forged_grant`)."""
+    found: dict[FuncV, tuple[ForgedGrant, set[str]]] = {}
+    for route in graph.routes:
+        if route.root is None or id(route.root) not in judgement.forged_reach:
+            continue
+        for node in walk(route.root):
+            grant = node.forged_grant
+            if grant is not None and grant.reaches is True and grant.method is not None:
+                found.setdefault(grant.method, (grant, set()))[1].add(route_label(route))
+    for method, (grant, routes) in sorted(found.items(), key=lambda item: (item[0].module, item[0].qualname)):
+        func = graph.index.func(method)
+        if func is None:
+            continue
+        shown = sorted(routes)
+        more = f" (and {len(shown) - 2} more)" if len(shown) > 2 else ""
+        label = f"{method.module}.{method.qualname}"
+        message = (f"{label}, the backend of {grant.middleware.rsplit('.', 1)[-1]}, reads a credential but lets a "
+                   f"forged one through: with an arbitrary value it returns credentials (line {grant.line}) without "
+                   f"raising, and {', '.join(shown[:2])}{more} then reach the handler")
+        yield finding(RULE, message, graph.index.path_of(method.module), func.line, func.col,
+                      func.col + 3 + len(func.name) + 1, handler=label, key=f"RG002:{label}")
+
+
 def check(graph: Graph) -> Iterable[Finding]:
     judgement = judgement_of(graph)
+    yield from _backends(graph, judgement)
     open_routes = {id(n) for route in graph.routes if route.root is not None
                    and judgement.of(route).state is AuthState.UNPROTECTED for n in walk(route.root)}
     for node in dependency_nodes(graph).values():
