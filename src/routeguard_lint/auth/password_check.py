@@ -153,7 +153,8 @@ class PasswordCheck:
             if source.kind in taken:
                 if self.password_field.match(name):
                     direct.add(name)
-                found = {f for f in self._model_fields(source.param.annotation, ctx) if self.password_field.match(f)}
+                found = {f for f in self.index.model_fields(source.param.annotation, ctx)
+                         if self.password_field.match(f)}
                 if found:
                     fields[name] = found
         for child, via in root.children:
@@ -169,21 +170,6 @@ class PasswordCheck:
             if found:
                 fields[via] = found
         return direct, fields
-
-    def _model_fields(self, annotation: ir.Expr | None, ctx: Ctx) -> list[str]:
-        if annotation is None:
-            return []
-        if isinstance(annotation, ir.Sub) and annotation.index:  # Annotated[Model, Body()], Optional[Model]
-            annotation = annotation.index[0]
-        value = self.index.resolve(annotation, ctx)
-        if not isinstance(value, ClassV):
-            return []
-        names: list[str] = []
-        for owner in self.index.mro(value):
-            cdef = self.index.cls(owner)
-            if cdef is not None:
-                names.extend(cdef.annotations)
-        return names
 
     def _request_made(self, root: DepNode, func: Func, ctx: Ctx) -> set[str]:
         """The locals of the handler holding what it parsed from the request body: bound to `await

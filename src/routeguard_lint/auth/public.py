@@ -50,7 +50,7 @@ from routeguard_lint.auth.static_page import status_constant
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
+from routeguard_lint.project.index import Ctx, ExternalV, FuncV, Index, InstanceV
 from routeguard_lint.routes.model import NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
@@ -572,7 +572,7 @@ class Public:
             param = source.param.name
             if param == name:
                 direct.add(param)
-            elif name in self._body_fields(source.param.annotation, ctx):
+            elif name in self.index.model_fields(source.param.annotation, ctx):
                 models.add(param)
         for call in func.calls:
             arguments = (*call.args, *(value for _key, value in call.kwargs))
@@ -818,21 +818,6 @@ class Public:
                 return True
         return False
 
-    def _body_fields(self, annotation: ir.Expr | None, ctx: Ctx) -> list[str]:
-        if annotation is None:
-            return []
-        if isinstance(annotation, ir.Sub) and annotation.index:  # Annotated[Model, Body()], Optional[Model]
-            annotation = annotation.index[0]
-        value = self.index.resolve(annotation, ctx)
-        if not isinstance(value, ClassV):
-            return []
-        names: list[str] = []
-        for owner in self.index.mro(value):
-            cdef = self.index.cls(owner)
-            if cdef is not None:
-                names.extend(cdef.annotations)
-        return names
-
     def _inputs(self, root: DepNode) -> list[tuple[str, str]]:
         """(name, where) of what the handler takes: body model fields, form and body parameters, path and query
         parameters."""
@@ -843,7 +828,7 @@ class Public:
         for source in root.params:
             param = source.param
             if source.kind in (ParamKind.BODY, ParamKind.FORM):
-                fields = self._body_fields(param.annotation, ctx)
+                fields = self.index.model_fields(param.annotation, ctx)
                 out.extend((name, "body") for name in fields)
                 out.append((param.name, "body"))
             elif source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY, ParamKind.PATH):

@@ -2050,6 +2050,24 @@ class Index:
         self._subclass_memo[cls_v] = out[:MAX_SUBCLASSES]
         return self._subclass_memo[cls_v]
 
+    def model_fields(self, annotation: ir.Expr | None, ctx: Ctx) -> list[str]:
+        """The annotated attributes (fields) of the project class a parameter's annotation names, with its bases':
+        a body model's fields. The class is the annotation, or the first argument of a subscript of it
+        (`Annotated[Model, Body()]`, `Optional[Model]`); none when it names no project class."""
+        if annotation is None:
+            return []
+        if isinstance(annotation, ir.Sub) and annotation.index:
+            annotation = annotation.index[0]
+        value = self.resolve(annotation, ctx)
+        if not isinstance(value, ClassV):
+            return []
+        names: list[str] = []
+        for owner in self.mro(value):
+            cdef = self.cls(owner)
+            if cdef is not None:
+                names.extend(cdef.annotations)
+        return names
+
     def mro(self, cls_v: ClassV, depth: int = 0) -> list[ClassV]:
         """The class and its project base classes, depth first (good enough for single inheritance)."""
         out: list[ClassV] = []
