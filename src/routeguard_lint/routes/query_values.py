@@ -1,5 +1,6 @@
 """Which query parameters carry a credential: named like one (`vocabulary.is_credential`), unless what the code
-does with the value says it is the state of a listing the route hands out itself (a continuation token).
+does with the value says it is not one: the state of a listing the route hands out itself (a continuation
+token), or a selector among the caller's own records.
 
 A continuation token (`?token=` of a paged log read, a `next_page` cursor) is named like a credential but names
 no caller and grants nothing: the route decodes it into the position of a listing it already lets the caller
@@ -16,9 +17,19 @@ read, and hands out the next one it encodes the same way. Taken as one here when
 * the function has a dependency that reads a credential of its own (a scheme, a credential header or cookie):
   the caller is identified by that, not by this value. A refresh token rotated by a route with no other
   credential stays a credential.
+
+A caller-scoped selector (a chat's `session_id` that picks one of the caller's own conversations) is named like
+a credential too, but what it opens is already the caller's: taken as one when the function has a parameter
+filled by a dependency that reads a credential (`owner = Depends(get_owner)`), and every use of the value is a
+presence test or an argument of a call that also takes that parameter (`store.list(owner=owner,
+session_id=session)`), directly or as what one call makes of the value alone (`session =
+require_session_id(session_id)`, not a lookup keyed by it). A value looked up without the caller
+(`SHARED.get(session_id)`), compared, returned or handed on alone stays a credential.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
@@ -33,7 +44,77 @@ _MATCHING = frozenset({"==", "!=", "in", "not in", "is", "is not"})
 def query_credential(node: DepNode, source: ParamSource) -> bool:
     """A query parameter of `node` that carries a credential: named like one and not a continuation token."""
     return source.kind in _QUERY and is_credential(Source.QUERY, source.query_name) and \
-        not continuation_token(node, source)
+        not continuation_token(node, source) and not scoped_selector(node, source)
+
+
+def scoped_selector(node: DepNode, source: ParamSource) -> bool:
+    """The query parameter `source` of `node` only selects among the caller's own records (see the module's
+    docstring): each use hands it, or what one call made of it, to a call that also takes the caller's identity."""
+    func = node.func
+    if func is None or source.kind not in _QUERY:
+        return False
+    params = {p.name for p in func.params}
+    owners = {via for child, via in node.children if via in params and has_credential(child)}
+    if not owners:
+        return False
+    name = source.param.name
+    # `session = require_session_id(session_id)`: a value one call makes of it alone (not a lookup keyed by it)
+    derived = {b.name: b.value for b in func.binds if _made_of(b.value, name) and b.name not in params | owners}
+    if any(b.name in derived and b.value != derived[b.name] for b in func.binds):
+        return False  # rebound to something else
+    values = {name, *derived}
+
+    def carried(arg: ir.Expr) -> bool:  # the value, or one call made of it alone (`f(owner, check(session_id))`)
+        return (isinstance(arg, ir.Name) and arg.id in values) or _made_of(arg, name)
+
+    def arguments(call: ir.Call) -> tuple[ir.Expr, ...]:
+        return (*call.args, *(v for _, v in call.kwargs))
+
+    scoped = [call for call in func.calls
+              if any(isinstance(a, ir.Name) and a.id in owners for a in arguments(call))
+              and any(carried(a) for a in arguments(call))]
+    if not scoped:
+        return False
+    makers = [*derived.values(), *(a for call in scoped for a in arguments(call) if _made_of(a, name))]
+    for expr, test in _uses(func):
+        if expr is None or any(expr == m for m in makers):
+            continue
+        if not _selects(expr, values, test, scoped, carried):
+            return False
+    return True
+
+
+def _made_of(expr: object, name: str) -> bool:
+    """`check(name)`: a call of the value alone, not a lookup keyed by it (`SESSIONS.get(name)`, `d[name]`)."""
+    return isinstance(expr, ir.Call) and ir.keyed(expr) is None and len(expr.args) == 1 and not expr.kwargs and \
+        expr.args[0] == ir.Name(name)
+
+
+def _selects(expr: object, values: set[str], test: bool, scoped: list[ir.Call],
+             carried: Callable[[ir.Expr], bool], depth: int = 0) -> bool:
+    """Every read of `values` in `expr` is a presence test or an argument of a caller-scoped call."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, ir.Name):
+        return expr.id not in values or test
+    if isinstance(expr, ir.Unknown):
+        return not values & set(expr.names)
+    if isinstance(expr, (ir.Bound, ir.Const, ir.Str)) or expr is None:
+        return True
+    if isinstance(expr, (tuple, list)):
+        return all(_selects(e, values, test, scoped, carried, depth + 1) for e in expr)
+    if test and isinstance(expr, (ir.Not, ir.BoolOp)):
+        return all(_selects(e, values, True, scoped, carried, depth + 1) for e in ir.children(expr))
+    if isinstance(expr, ir.Compare) and isinstance(expr.left, ir.Name) and \
+            all(op in ("is", "is not") for op in expr.ops) and \
+            all(isinstance(c, ir.Const) and c.value is None for c in expr.comparators):
+        return True
+    if isinstance(expr, ir.Call) and any(expr == c for c in scoped):
+        rest = [a for a in (expr.func, *expr.args, *(v for _, v in expr.kwargs)) if not carried(a)]
+        return all(_selects(e, values, False, scoped, carried, depth + 1) for e in rest)
+    if isinstance(expr, ir.Expr):
+        return all(_selects(e, values, False, scoped, carried, depth + 1) for e in ir.children(expr))
+    return True
 
 
 def continuation_token(node: DepNode, source: ParamSource) -> bool:

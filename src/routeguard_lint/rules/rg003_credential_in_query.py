@@ -24,7 +24,9 @@ the query string: a plain `str` (or unannotated, or optional) parameter with no 
 ask for `Query()` explicitly are left alone, and so is a continuation token: an optional value the function only
 tests for presence and decodes (`serializer.loads(token)`), whose decoded value it never matches or looks up,
 whose next value it encodes with the same serialiser (`serializer.dumps(...)`), on a function that has a
-credential of its own (a paged log read's `?token=`).
+credential of its own (a paged log read's `?token=`); and a selector among the caller's own records: a value
+whose every use is a presence test or an argument of a call that also takes the caller's identity from a
+credential dependency (`store.list(owner=user, session_id=session_id)`, a chat's `session_id`).
 """,
     why="""
 Query strings end up in access logs, proxy logs, browser history and `Referer` headers, so a credential
