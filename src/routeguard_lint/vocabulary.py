@@ -60,6 +60,11 @@ CREDENTIAL_QUERY = re.compile(
 NOT_CREDENTIAL_QUERY = re.compile(r"(page|next|prev|previous|continuation|cursor|sync|pagination|csrf|max|num|"
                                   r"count|len|limit)_?(token|tokens)?$|(_count|_len|_length|_limit|_type|_name)$",
                                   re.IGNORECASE)
+# The methods (or functions) of a serialiser that decode a value and encode one (`json`, `pickle`, itsdangerous'
+# `URLSafeSerializer(secret)`): a query value a route decodes and whose next one it encodes with the same
+# serialiser is a continuation token (`routes.query_values`).
+DECODING_METHODS = frozenset({"loads"})
+ENCODING_METHODS = frozenset({"dumps"})
 
 # -- FastAPI -----------------------------------------------------------------------------------------------
 

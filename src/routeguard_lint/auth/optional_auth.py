@@ -53,6 +53,7 @@ from routeguard_lint.facts.extract import Bind, Func, is_marker
 from routeguard_lint.project.calls import Calls
 from routeguard_lint.project.index import ClassV, Ctx, FuncV, Index
 from routeguard_lint.routes.model import NodeKind, ParamKind, path_parameters, walk
+from routeguard_lint.routes.query_values import query_credential
 from routeguard_lint.vocabulary import (
     VERIFYING_CALLS,
     Source,
@@ -221,8 +222,7 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     fv = FuncV(node.func_module, node.func.qualname)
     params = {s.param.name for s in node.params}
     requests = _requests(node)
-    query = {s.param.name: FORGED for s in node.params
-             if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and is_credential(Source.QUERY, s.query_name)}
+    query = {s.param.name: FORGED for s in node.params if query_credential(node, s)}
     provided = _provided(node, flow)
     own_reads = bool(requests) and (_reads_request(node, fv, reads) or _held(node, flow, reads, facts) is True)
     facts.carrier = not own_reads and _carries_request(node, flow, reads, requests)
@@ -609,7 +609,7 @@ def _optional_inputs(node: DepNode) -> list[str]:
     for source in node.params:
         param, kind = source.param, source.kind
         if kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY):
-            if is_credential(Source.QUERY, source.query_name):
+            if query_credential(node, source):
                 continue
         elif kind in (ParamKind.HEADER, ParamKind.COOKIE):
             if source.credential:
@@ -647,8 +647,7 @@ def _missing_query_credentials(node: DepNode, in_path: frozenset[str] = frozense
     env: dict[str, AV] = {}
     for source in node.params:
         param = source.param
-        if source.kind not in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) or param.name in in_path or \
-                not is_credential(Source.QUERY, source.query_name):
+        if param.name in in_path or not query_credential(node, source):
             continue
         default = param.default
         if isinstance(default, ir.Call):
@@ -662,8 +661,7 @@ def _required_query_credential(node: DepNode, in_path: frozenset[str] = frozense
     """A required query parameter named like a credential (`token: str`); not one a route's path names."""
     for source in node.params:
         param = source.param
-        if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY) and param.name not in in_path and \
-                is_credential(Source.QUERY, source.query_name):
+        if param.name not in in_path and query_credential(node, source):
             default = param.default
             if isinstance(default, ir.Call):
                 default = default.arg(0, "default")

@@ -34,6 +34,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV
 from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, ParamSource, has_credential
+from routeguard_lint.routes.query_values import query_credential
 from routeguard_lint.rules.rg003_credential_in_query import STRING_TYPES
 from routeguard_lint.vocabulary import (
     AUTH_NAME,
@@ -227,7 +228,7 @@ class FlowAnalysis:
         if source.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY):
             # a credential sent in the query string (RG003's judgement: its name says so and FastAPI reads it
             # from the URL); still a credential the code checks
-            if source.type_name in STRING_TYPES and is_credential(Source.QUERY, source.query_name):
+            if source.type_name in STRING_TYPES and query_credential(node, source):
                 return RAW
             return None
         if source.kind is not ParamKind.DEPENDS:

@@ -11,7 +11,8 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.model import Finding, Related
 from routeguard_lint.project.index import FuncV
-from routeguard_lint.routes.model import DepNode, ForgedGrant, Graph, NodeKind, ParamKind, Route, walk
+from routeguard_lint.routes.model import DepNode, ForgedGrant, Graph, NodeKind, Route, walk
+from routeguard_lint.routes.query_values import query_credential
 from routeguard_lint.rules._util import (
     construction,
     dependency_nodes,
@@ -21,7 +22,6 @@ from routeguard_lint.rules._util import (
     skipped_check,
 )
 from routeguard_lint.rules.base import Rule
-from routeguard_lint.vocabulary import Source, is_credential
 
 RULE = Rule(
     code="RG002",
@@ -176,8 +176,7 @@ def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str
     """What credential the node consumes, for the message."""
     if direct:
         return "reads " + ", ".join(sorted({c.label for c in direct}))
-    query = sorted(s.query_name for s in node.params if s.kind in (ParamKind.QUERY, ParamKind.EXPLICIT_QUERY)
-                   and is_credential(Source.QUERY, s.query_name))
+    query = sorted(s.query_name for s in node.params if query_credential(node, s))
     if query:
         return "reads the query parameter " + ", ".join(f"'{q}'" for q in query)
     given = sorted({f"{via} (from {child.label})" for child, via in node.children if judgement.node(child).carries})

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from routeguard_lint.model import Finding
 from routeguard_lint.routes.model import Graph, ParamKind, path_parameters, walk
+from routeguard_lint.routes.query_values import query_credential
 from routeguard_lint.rules._util import finding, func_path
 from routeguard_lint.rules.base import Rule
-from routeguard_lint.vocabulary import Source, is_credential
 
 RULE = Rule(
     code="RG003",
@@ -21,7 +21,12 @@ A parameter of a route handler or of a dependency whose name says it carries a c
 `access_token`, `api_key`, `apikey`, `password`, `secret`, `session`, ...) and that FastAPI fills from
 the query string: a plain `str` (or unannotated, or optional) parameter with no `Depends(scheme)`,
 `Header()`, `Cookie()`, `Form()` or `Body()`. Path parameters, websocket endpoints and parameters that
-ask for `Query()` explicitly are left alone.
+ask for `Query()` explicitly are left alone, and so is a continuation token: an optional value the function only
+tests for presence and decodes (`serializer.loads(token)`), whose decoded value it never matches or looks up,
+whose next value it encodes with the same serialiser (`serializer.dumps(...)`), on a function that has a
+credential of its own (a paged log read's `?token=`); and a selector among the caller's own records: a value
+whose every use is a presence test or an argument of a call that also takes the caller's identity from a
+credential dependency (`store.list(owner=user, session_id=session_id)`, a chat's `session_id`).
 """,
     why="""
 Query strings end up in access logs, proxy logs, browser history and `Referer` headers, so a credential
@@ -102,7 +107,7 @@ def check(graph: Graph) -> Iterable[Finding]:
                 param = source.param
                 if source.kind is not ParamKind.QUERY or param.name in path_params:
                     continue
-                if not is_credential(Source.QUERY, param.name):
+                if not query_credential(node, source):
                     continue
                 if source.type_name not in STRING_TYPES:
                     continue
