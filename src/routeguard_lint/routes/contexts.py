@@ -148,11 +148,10 @@ class Contexts:
                 # base class's method included: which `m` that calls depends on the object (`Sub.m`)
                 for call, cctx in self.callers(fv, func, owner):
                     tests = self.tests_of(call, cctx)
-                    through = id(call) in self._through_params and owner is not None and \
-                        isinstance(call.func, ir.Attr)
+                    # `instance.init_app(self)`: only the caller's contexts where `instance` may be an `owner`
                     outers = self._contexts_where(cctx, call.func.value, owner, depth + 1) \
-                        if through and owner is not None and isinstance(call.func, ir.Attr) else \
-                        self.contexts(cctx, free_names(call), depth + 1)
+                        if id(call) in self._through_params and owner is not None and \
+                        isinstance(call.func, ir.Attr) else self.contexts(cctx, free_names(call), depth + 1)
                     for outer in outers:
                         if tests and self.ruled_out(tests, outer):
                             continue  # `if jobs: register(router)` in a call of the factory with `jobs=False`
