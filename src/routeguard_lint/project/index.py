@@ -41,6 +41,7 @@ MAX_RESOLVE_DEPTH = 40
 # body is one object whether it is reached from its function's callers or from the code using its value.
 MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
+MAX_INIT_CHAIN = 6  # `super().__init__(...)` calls followed from the `__init__` a construction runs (Index.init_env)
 MAX_SUBCLASSES = 64  # project classes looked at for what `self.attr` in a mixin is (Index.subclass_attr)
 # the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
 SETTINGS_BASES = frozenset({"BaseSettings"})
@@ -816,6 +817,10 @@ class Index:
             if isinstance(callee, ExternalV) and (callee.qualname in ("functools.partial",)
                                                   or callee.qualname in _BUILTIN_FUNCTIONS):
                 return UNKNOWN  # what `getattr(obj, name, None)` or `next(it)` gives is not an instance of it
+            if isinstance(callee, ClassV) and ctx.env:
+                # made in one call of the function around it (`instance = component(self, *args, **kwargs)` in
+                # `register(self, component, ...)`): its `__init__` reads that call's arguments
+                return InstanceV(callee, call, ctx.module, ctx.scope, key, ctx.env)
             return InstanceV(callee, call, ctx.module, ctx.scope, key)
         if isinstance(callee, FuncV):
             return self.call_result(callee, depth, call, ctx)
@@ -855,6 +860,55 @@ class Index:
             return inner
         this = BoundParam(func.qualname, func.params[0].name, ir.Bound(call, ctx))
         return Ctx(inner.module, inner.scope, (this, *inner.env), max(inner.depth, ctx.depth + 1))
+
+    def init_env(self, init: FuncV, func: Func, instance: InstanceV) -> Ctx:
+        """The context of `init`'s body (an `__init__` of the class of `instance`, or of a base class) for that
+        object: the construction's arguments bound to the `__init__` it runs, and down the `super().__init__(...)`
+        (`Base.__init__(self, ...)`) calls each `__init__` makes, each call's arguments to the next one, as far as
+        `init` (`BaseServe.__init__(self, system_app, api_prefix)` called by `Serve.__init__` with the default
+        `api_prefix` it chose). The construction bound straight to `init` when the chain does not reach it."""
+        call, where = instance.call, instance.where()
+        first = self.class_attr(instance.cls, "__init__") if isinstance(instance.cls, ClassV) else None
+        first_func = self.func(first) if isinstance(first, FuncV) else None
+        if not isinstance(instance.cls, ClassV) or not isinstance(first, FuncV) or first == init or \
+                first_func is None or first_func.class_name is None:
+            return self.construction_env(init, func, call, where)
+        mro = self.mro(instance.cls)
+        this = ir.Bound(call, where)
+        cur, cur_func, env = first, first_func, self.construction_env(first, first_func, call, where)
+        for _ in range(MAX_INIT_CHAIN):
+            cur_cls = ClassV(cur.module, cur_func.class_name or "")
+            if cur_cls not in mro:
+                break
+            nxt = next((found for base in mro[mro.index(cur_cls) + 1:]
+                        if isinstance(found := self.class_attr(base, "__init__"), FuncV)), None)
+            nxt_func = self.func(nxt) if nxt is not None else None
+            super_call = self._super_init_call(cur_func, env)
+            if nxt is None or nxt_func is None or nxt_func.class_name is None or super_call is None or \
+                    not nxt_func.params:
+                break
+            inner = self.call_env(nxt, nxt_func, super_call, env, skip_first=True)
+            self_param = nxt_func.params[0].name
+            pairs = tuple(p for p in inner.env if not (p.function == nxt_func.qualname and p.param == self_param))
+            env = Ctx(inner.module, inner.scope, (BoundParam(nxt_func.qualname, self_param, this), *pairs),
+                      max(inner.depth, env.depth + 1))
+            if nxt == init:
+                return env
+            cur, cur_func = nxt, nxt_func
+        return self.construction_env(init, func, call, where)
+
+    def _super_init_call(self, func: Func, ctx: Ctx) -> ir.Call | None:
+        """The call of the next `__init__` in an `__init__`: `super().__init__(...)`, or `Base.__init__(self, ...)`
+        as a call without the explicit `self`."""
+        for inner in func.calls:
+            f = inner.func
+            if isinstance(f, ir.Attr) and f.attr == "__init__":
+                if isinstance(f.value, ir.Call) and ir.dotted(f.value.func) == "super":
+                    return inner
+                if isinstance(self.resolve(f.value, ctx), ClassV) and inner.args:
+                    return ir.Call(ir.Attr(ir.Call(ir.Name("super"), (), (), inner.line, inner.col), "__init__"),
+                                   inner.args[1:], inner.kwargs, inner.line, inner.col)
+        return None
 
     def _receiver(self, func: Func, call: ir.Call, ctx: Ctx, library: bool = False) -> ir.Bound | None:
         """For a method called on an object (`obj.method(...)`): the object, when it is one the project's code
@@ -1719,7 +1773,7 @@ class Index:
             # `None.attr` raises: where the expression has a value, the object was one of the others
             # (`selected = table.get(key)`, then `selected.setup()` under `if selected:`)
             return union(self._attr(option, attr, depth, reader) for option in _not_none(base.options, attr))
-        value = self._attr_of(base, attr, depth)
+        value = self._attr_of(base, attr, depth, reader)
         if isinstance(value, (FuncV, ClassV, ModuleV)) or not isinstance(base, (ModuleV, InstanceV)):
             return value  # (a method, class or module replaced by an assignment is not modelled)
         return self._written(base, attr, value, depth, reader)
@@ -1818,7 +1872,7 @@ class Index:
                        if isinstance(w.target, ir.Name) and w.target.id in names)
         return sorted(out, key=lambda item: (item[0], item[1].line))
 
-    def _attr_of(self, base: Value, attr: str, depth: int) -> Value:
+    def _attr_of(self, base: Value, attr: str, depth: int, reader: Ctx | None = None) -> Value:
         if isinstance(base, ParamV):
             owner = self.self_class(base)
             if owner is not None:  # `self.x` inside a method: what the class or its `__init__` define
@@ -1826,7 +1880,7 @@ class Index:
                 if isinstance(found, UnknownV):
                     found = self.instance_attr(owner, attr, None, depth)
                 if isinstance(found, FuncV) and self._is_property(found):
-                    return UnknownV(f"{attr}, a property of {owner.name}")
+                    return self._property(base, found, attr, owner, depth, reader)
                 return found
             declared = self.declared_param(base, depth)
             if isinstance(declared, UnknownV):
@@ -1847,26 +1901,50 @@ class Index:
         if isinstance(base, ClassV):
             return self.class_attr(base, attr, depth)
         if isinstance(base, InstanceV) and isinstance(base.cls, ClassV):
-            return self._instance_attr_of(base, base.cls, attr, depth)
+            return self._instance_attr_of(base, base.cls, attr, depth, reader)
         if isinstance(base, InstanceV) and isinstance(base.cls, ExternalV) and self._lib_mode:
             cls = self.materialize(base.cls)
             if isinstance(cls, ClassV):
                 return self.class_attr(cls, attr, depth)
         return UNKNOWN
 
-    def _instance_attr_of(self, base: InstanceV, cls_v: ClassV, attr: str, depth: int) -> Value:
+    def _instance_attr_of(self, base: InstanceV, cls_v: ClassV, attr: str, depth: int,
+                          reader: Ctx | None = None) -> Value:
         """`obj.attr` of an object of a project class: the argument its call gave the field, a class attribute
-        or method, what a method assigns to `self.attr`."""
+        or method, what a method assigns to `self.attr` (read in `reader`, a context of that method for this
+        object, when the read is there: its arguments bound). A `@property` that returns one of the object's
+        own attributes (`return self._asgi_app`) is that attribute of the object."""
         given = self._field_argument(base, cls_v, attr, depth)
         if given is not None:
             return given
         found = self.class_attr(cls_v, attr, depth)
         if isinstance(found, UnknownV):
-            found = self.instance_attr(cls_v, attr, base, depth)
+            found = self.instance_attr(cls_v, attr, base, depth, reader)
         if isinstance(found, FuncV) and self._is_property(found):
-            # `config.rbac_enabled` of a `@property`: what the getter returns for the object, not the function
-            return UnknownV(f"{attr}, a property of {cls_v.name}")
+            return self._property(base, found, attr, cls_v, depth)
         return found
+
+    def _property(self, base: InstanceV | ParamV, getter: FuncV, attr: str, cls_v: ClassV, depth: int,
+                  reader: Ctx | None = None) -> Value:
+        """`obj.attr` of a `@property`: the object's own attribute when the getter hands one back as it is
+        (`return self._asgi_app`; not for an object only known by its declared type, which may be any); else
+        unknown (`config.rbac_enabled`: what the getter computes for the object, not the function)."""
+        kept = self._accessor(getter) if not (isinstance(base, InstanceV) and base.key[:1] == ("declared",)) else None
+        if kept is not None and kept != attr and depth <= MAX_RESOLVE_DEPTH:
+            return self._attr(base, kept, depth + 1, reader)
+        return UnknownV(f"{attr}, a property of {cls_v.name}")
+
+    def _accessor(self, getter: FuncV) -> str | None:
+        """The attribute a `@property` getter hands back as it is (`return self._asgi_app`, its only statement
+        that returns), when it is nothing else."""
+        func = self.func(getter)
+        if func is None or not func.params or len(func.returns) != 1 or func.has_yield:
+            return None
+        value = func.returns[0].value
+        if func.returns[0].conditions or not isinstance(value, ir.Attr) or \
+                not (isinstance(value.value, ir.Name) and value.value.id == func.params[0].name):
+            return None
+        return value.attr
 
     def _is_property(self, fv: FuncV) -> bool:
         """The function is a `@property` (or `cached_property`) getter."""
@@ -1922,9 +2000,12 @@ class Index:
             return None
         return ClassV(param.module, func.class_name)
 
-    def instance_attr(self, cls_v: ClassV, attr: str, instance: InstanceV | None, depth: int = 0) -> Value:
+    def instance_attr(self, cls_v: ClassV, attr: str, instance: InstanceV | None, depth: int = 0,
+                      reader: Ctx | None = None) -> Value:
         """`obj.attr` set by a method as `self.attr = expr`; for an `__init__` assignment of a known instance,
-        read with the arguments that instance was made with."""
+        read with the arguments that instance was made with; for another method's assignment read in a context
+        of that method for the same object (`reader`: `self._app = app` then `self._app.include_router(...)` in
+        `init_app(self, app)`, called with the app), with that call's arguments."""
         if depth > MAX_RESOLVE_DEPTH:
             return UNKNOWN
         for owner in self.mro(cls_v):
@@ -1936,7 +2017,11 @@ class Index:
             func = self.func(FuncV(owner.module, method))
             mctx = Ctx(owner.module, method)
             if instance is not None and func is not None and func.name == "__init__":
-                mctx = self.construction_env(FuncV(owner.module, method), func, instance.call, instance.where())
+                mctx = self.init_env(FuncV(owner.module, method), func, instance)
+            elif instance is not None and func is not None and reader is not None and reader.scope == method and \
+                    func.params and reader.bound(method, func.params[0].name) is not None and \
+                    _same_object(self.resolve(ir.Name(func.params[0].name), reader, depth + 1), instance):
+                mctx = reader
             key: SiteKey = ("attr", owner.module, cdef.name, attr)
             if instance is not None and instance.key[:1] != ("self",) and not self.singleton(cls_v):
                 # each object has its own attributes: what a method makes for a known instance is that
@@ -1945,6 +2030,8 @@ class Index:
                 # a multi-line statement is recorded at either line).
                 key = (*key, ("made", instance.module, instance.scope, self._site_text(instance.call),
                               *((instance.env,) if instance.env else ())))
+            if mctx is reader:
+                key = (*key, ("call", reader.env))  # what this call of the method made
             return self.resolve_assigned(expr, mctx, key, depth + 1)
         return UNKNOWN
 
@@ -2223,8 +2310,7 @@ class Index:
             func = self.func(FuncV(owner.module, assigned.function))
             if func is None or func.name != "__init__":
                 return None
-            return assigned.value, self.call_env(FuncV(owner.module, assigned.function), func, instance.call,
-                                                 instance.where(), skip_first=True)
+            return assigned.value, self.init_env(FuncV(owner.module, assigned.function), func, instance)
         return None
 
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:

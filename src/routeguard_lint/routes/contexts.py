@@ -11,7 +11,7 @@ from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func, ModuleFacts, is_marker
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, ParamV, Value
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, ParamV, Value, options
 from routeguard_lint.routes.literals import Item, Literals
 from routeguard_lint.vocabulary import APP_CLASSES
 
@@ -95,6 +95,8 @@ class Contexts:
         # every call of a parsed project module by the last name of each of its arguments (`f(router)`,
         # `x.f(api.router)`), one table per module, built when first asked (`calls_handing`)
         self._arg_tables: dict[int, dict[str, list[_Site]]] = {}
+        self._through_params: set[int] = set()  # ids of the calls `_param_call` admitted
+        self._where_memo: dict[tuple[Ctx, str, ClassV], list[Ctx]] = {}  # `_contexts_where`
 
     def _add(self, out: list[Ctx], inner: Ctx, cctx: Ctx, call: ir.Call) -> bool:
         """Add the context a call made (recording where, for the app's identity); True once `out` is full."""
@@ -146,12 +148,17 @@ class Contexts:
                 # base class's method included: which `m` that calls depends on the object (`Sub.m`)
                 for call, cctx in self.callers(fv, func, owner):
                     tests = self.tests_of(call, cctx)
-                    for outer in self.contexts(cctx, free_names(call), depth + 1):
+                    # `instance.init_app(self)`: only the caller's contexts where `instance` may be an `owner`
+                    outers = self._contexts_where(cctx, call.func.value, owner, depth + 1) \
+                        if id(call) in self._through_params and owner is not None and \
+                        isinstance(call.func, ir.Attr) else self.contexts(cctx, free_names(call), depth + 1)
+                    for outer in outers:
                         if tests and self.ruled_out(tests, outer):
                             continue  # `if jobs: register(router)` in a call of the factory with `jobs=False`
-                        if owner is not None and outer is not cctx and isinstance(call.func, ir.Attr) and \
-                                isinstance(call.func.value, ir.Name) and self.index.resolve(call.func, outer) != fv:
-                            continue  # on this object, `self.m()` is another class's `m`
+                        if owner is not None and (outer is not cctx or id(call) in self._through_params) and \
+                                isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name) and \
+                                self.index.resolve(call.func, outer) != fv:
+                            continue  # on this object, `self.m()` (or `component.m()`) is another class's `m`
                         method = owner is not None and isinstance(call.func, ir.Attr)
                         inner = self.index.call_env(fv, func, call, outer, skip_first=method)
                         if self._add(out, inner, cctx, call):
@@ -159,6 +166,66 @@ class Contexts:
         result = out or [ctx]
         self._memo[key] = result
         return result
+
+    def _contexts_where(self, ctx: Ctx, expr: ir.Expr, owner: ClassV, depth: int) -> list[Ctx]:
+        """The contexts of function `ctx.scope` (made as `contexts` makes them) in which `expr`, read in its body,
+        may be an object of `owner` or of a subclass (the receiver of `instance.init_app(self)` in
+        `register_instance(self, instance)`, for `init_app` of `owner`). A caller for which it cannot be (its
+        argument is an object of another class: `system_app.register_instance(scheduler)`) is left out before its
+        own contexts are made; when the argument is itself undecided and read in the caller's function
+        (`instance = component(self)` / `self.register_instance(instance)`), the caller's contexts are asked the
+        same question of it. So a registry function called for many components yields the few contexts that
+        register `owner`, whatever the cap on one function's contexts."""
+        if ctx.scope is None or ctx.env or depth >= MAX_CALLER_CHAIN:
+            return [ctx]
+        key = (ctx, ir.show(expr, 200), owner)
+        known = self._where_memo.get(key)
+        if known is not None:
+            return known
+        self._where_memo[key] = []  # cycle guard
+        func = self.index.func(FuncV(ctx.module, ctx.scope))
+        if func is None or not func.params or func.name == "__init__":
+            found = [c for c in self.contexts(ctx, set(), depth) if self._may_be(expr, c, owner) is not False]
+            self._where_memo[key] = found
+            return found
+        fv = FuncV(ctx.module, func.qualname)
+        this = self.index.self_class(ParamV(ctx.module, func.qualname, func.params[0].name))
+        out: list[Ctx] = []
+        callers = self.callers(fv, func, this)
+        for call, cctx in callers:
+            method = this is not None and isinstance(call.func, ir.Attr)
+            probe = self.index.call_env(fv, func, call, cctx, skip_first=method)
+            verdict = self._may_be(expr, probe, owner)
+            if verdict is False:
+                continue
+            arg = probe.bound(func.qualname, expr.id) if isinstance(expr, ir.Name) else None
+            outers = self._contexts_where(cctx, arg.expr, owner, depth + 1) \
+                if verdict is None and arg is not None and arg.ctx == cctx and id(call) not in self._through_params \
+                else self.contexts(cctx, free_names(call), depth + 1)
+            tests = self.tests_of(call, cctx)
+            for outer in outers:
+                if tests and self.ruled_out(tests, outer):
+                    continue
+                inner = self.index.call_env(fv, func, call, outer, skip_first=method)
+                if self._may_be(expr, inner, owner) is False:
+                    continue
+                if self._add(out, inner, cctx, call):
+                    break
+        found = out if callers else [ctx]
+        self._where_memo[key] = found
+        return found
+
+    def _may_be(self, expr: ir.Expr, ctx: Ctx, owner: ClassV) -> bool | None:
+        """Whether `expr` in `ctx` is an object of `owner` (or a subclass): True when one of its values is, False
+        when every value is an object of another class the analysis knows, None when that cannot be told."""
+        values = options(self.index.resolve(expr, ctx))
+        if any(isinstance(v, InstanceV) and isinstance(v.cls, ClassV) and owner in self.index.mro(v.cls)
+               for v in values):
+            return True
+        if values and all(isinstance(v, InstanceV) and isinstance(v.cls, (ClassV, ExternalV))
+                          and v.key[:1] != ("declared",) for v in values):
+            return False
+        return None
 
     def tests_of(self, call: ir.Call, cctx: Ctx) -> tuple[ir.Expr, ...]:
         """The `if` tests a call statement is written under in its function (none for other calls)."""
@@ -228,7 +295,27 @@ class Contexts:
             found = [*found, *self._calls_named(alias)]
         resolve = self._resolver(fv.module)
         return [caller for caller in found[:MAX_CALLERS] if resolve(caller.call.func, caller.ctx) == fv
-                or (owner is not None and self._self_call(caller, owner, fv))]
+                or (owner is not None and (self._self_call(caller, owner, fv) or self._param_call(caller, owner)))]
+
+    def _param_call(self, caller: Caller, owner: ClassV) -> bool:
+        """`component.m(...)` on a parameter of the calling function that the analysis cannot tell without the
+        caller's arguments (`def register_instance(self, instance): instance.init_app(self)`): a call of
+        `owner`'s `m` in those contexts of the caller where the argument is an object of `owner` (`contexts`
+        keeps only those; recorded in `_through_params`)."""
+        f = caller.call.func
+        if not isinstance(f, ir.Attr) or not isinstance(f.value, ir.Name) or caller.ctx.scope is None:
+            return False
+        func = self.index.func(FuncV(caller.ctx.module, caller.ctx.scope))
+        if func is None or not any(p.name == f.value.id for p in func.params[1 if func.class_name else 0:]):
+            return False
+        value = self.index.resolve(f.value, caller.ctx)
+        if isinstance(value, InstanceV) and value.key[:1] == ("declared",) and isinstance(value.cls, ClassV):
+            if value.cls not in self.index.mro(owner):
+                return False  # declared as an unrelated class
+        elif not isinstance(value, ParamV):
+            return False
+        self._through_params.add(id(caller.call))
+        return True
 
     def _resolver(self, module: str) -> Callable[[ir.Expr | None, Ctx], Value]:
         """How a call's callee is resolved when asking whether it reaches code of `module`: into installed
