@@ -38,7 +38,7 @@ from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleF
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
-from routeguard_lint.vocabulary import FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
+from routeguard_lint.vocabulary import COMPARE_DIGEST, FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
@@ -299,9 +299,13 @@ class Outcome:
     # with `Flow.path_checks`: the tests of the request's path the walk (or a function it called) met and could not
     # decide, as `auth.request_path.Test` (the judgement decides them per route)
     path_tests: set[PathKey] = field(default_factory=set)
+    # the constant-time comparisons (`hmac.compare_digest`) the walk (or a function it called) made of a forged
+    # value and one the server holds, not the request (see `auth.capability`): (path, line)
+    compared: set[tuple[str, int]] = field(default_factory=set)
 
     def merge_followed(self, other: Outcome) -> None:
         self.path_tests |= other.path_tests
+        self.compared |= other.compared
         self.resolved.update(other.resolved)
         self.unresolved |= other.unresolved
         self.unrun |= other.unrun
@@ -2263,6 +2267,9 @@ class _Walk:
                 held = args[0].value.get(call.args[1].value) if isinstance(args[0].value, Inst) else None
                 return held if held is not None else args[2]
         if isinstance(target, ExternalV):
+            if target.qualname in COMPARE_DIGEST and len(args) == 2 and \
+                    any(a.kind == "forged" and not b.taint for a, b in (args, args[::-1])):
+                self.out.compared.add((self.flow.index.path_of(self.fv.module), call.line or self.here[0]))
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
             return self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
                 self._external(target.qualname, args, missing, taint, base)
@@ -2507,7 +2514,7 @@ class _Walk:
             return CRASH  # jwt.decode(None) and friends raise
         if qualname in ("builtins.dict",) and len(args) == 1 and isinstance(args[0].value, Carrier):
             return args[0]  # `dict(request.headers)`: the same headers
-        if qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
+        if qualname in COMPARE_DIGEST and len(args) == 2:
             return _compare_digest(args[0], args[1])
         if qualname == "fastapi.security.utils.get_authorization_scheme_param" and len(args) == 1 and \
                 args[0].truth() is False:

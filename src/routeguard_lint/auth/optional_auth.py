@@ -527,6 +527,26 @@ def _closed_gates(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> t
         return flow.closed_gates(fv, env, _request_inputs(node))
 
 
+# parameters FastAPI fills with what the client sent
+_CLIENT_VALUES = (ParamKind.HEADER, ParamKind.COOKIE, ParamKind.QUERY, ParamKind.EXPLICIT_QUERY, ParamKind.PATH,
+                  ParamKind.BODY, ParamKind.FORM, ParamKind.FILE, ParamKind.PASSWORD_FORM)
+
+
+def with_path_value(node: DepNode, flow: Flow, name: str) -> Outcome | None:
+    """The walk of a callable FastAPI hands the path parameter `name` to, for a request whose path carries a value
+    the client made up for it (`FORGED`) and no credential. Its other client inputs (and what dependencies that
+    read the request give it) are the client's too: values the walk does not know, made from the request; what a
+    dependency that reads nothing of the request gives it is the server's (see `_request_inputs`)."""
+    if node.kind not in _CALLABLE or node.func is None or node.func_module is None:
+        return None
+    settled = {via for child, via in node.children if _request_free(child, 0)}
+    chosen = AV("unk", None, True)
+    env: dict[str, AV] = {s.param.name: chosen for s in node.params
+                          if s.kind in _CLIENT_VALUES or (s.kind is ParamKind.DEPENDS and s.param.name not in settled)}
+    env.update({**_closure(node, flow), **_provided(node, flow), **_requests(node), name: FORGED})
+    return _run(node, FuncV(node.func_module, node.func.qualname), flow, env)
+
+
 def _request_inputs(node: DepNode) -> frozenset[str] | None:
     """The parameters of a callable FastAPI calls whose values may come from the request: all of them (None)
     but those a dependency fills that takes nothing from the request (`service = Depends(get_service)`, with
