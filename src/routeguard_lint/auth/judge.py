@@ -650,11 +650,9 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(unknown[:3]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    gated = _gated([*deps, root], judgement)
-    if gated:
-        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
-                       "test the analysis cannot decide, which does not depend on the request: " + gated,
-                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    undecided = _undecided([*deps, root], judgement, scheme)
+    if undecided is not None:
+        return undecided
     reason = _branches_on_missing(root, judgement, deps)
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
@@ -799,6 +797,33 @@ def _gated(deps: list[DepNode], judgement: Judgement) -> str:
     out = sorted({f"{shown_gates(facts.gates)} for {n.label}"
                   for n in deps for facts in (judgement.node(n),)
                   if (facts.anonymous is True or n.kind is NodeKind.ROUTE) and facts.gates})
+    more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
+    return "; ".join(out[:2]) + more
+
+
+def _undecided(nodes: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
+    """Unverified: a request without credentials gets through only on a path chosen by a setting, or by a test of
+    the client's network address, that the analysis cannot decide."""
+    gated = _gated(nodes, judgement)
+    if gated:
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
+                       "test the analysis cannot decide, which does not depend on the request: " + gated,
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    peer = _peer_gated(nodes, judgement)
+    if peer:
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only where a test of the "
+                       "client's network address holds, which the analysis cannot decide and a client does not "
+                       "choose as it chooses a header (a request from the same machine, or through a proxy on it): "
+                       + peer, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    return None
+
+
+def _peer_gated(deps: list[DepNode], judgement: Judgement) -> str:
+    """The dependencies that let a request without credentials through only where a test of the client's network
+    address holds (`NodeAuth.peer`), with those tests."""
+    out = sorted({f"{'; '.join(t.shown() for t in facts.peer[:2])} for {n.label}"
+                  for n in deps for facts in (judgement.node(n),)
+                  if (facts.anonymous is True or n.kind is NodeKind.ROUTE) and facts.peer})
     more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
     return "; ".join(out[:2]) + more
 

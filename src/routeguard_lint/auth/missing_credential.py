@@ -189,6 +189,20 @@ class Unread:
 
 
 @dataclass(frozen=True, slots=True)
+class Peer:
+    """A test of the client's network address the walk cannot decide (`request.client.host in ("127.0.0.1",
+    "::1")`, or a project function that tests it): a client does not choose the address it connects from as it
+    chooses a header. Also `AV.value` of what a function returns only past such a test (the host's own token
+    handed to a request from the same machine)."""
+
+    test: str  # the test as written, shortened
+    where: str  # "path:line"
+
+    def shown(self) -> str:
+        return f"`{self.test}` ({self.where})"
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     """What an unknown value that does not depend on the request was read from (`AV.value` of an "unk"): the
     expression's text and "path:line"."""
@@ -260,6 +274,9 @@ class Exit:
     # that the walk cannot decide and that depend on the request, not on a setting (`conn.client.host in TRUSTED`):
     # (source text, "path:line")
     tests: tuple[tuple[str, str], ...] = ()
+    # undecided tests of the client's network address on the way here (or of a refusal that may have ended the
+    # walk before): the request gets here only where they hold
+    peer: tuple[Peer, ...] = ()
 
 
 @dataclass
@@ -302,6 +319,8 @@ class Outcome:
     # the constant-time comparisons (`hmac.compare_digest`) the walk (or a function it called) made of a forged
     # value and one the server holds, not the request (see `auth.capability`): (path, line)
     compared: set[tuple[str, int]] = field(default_factory=set)
+    # the walk (or a function it called) read the client's network address (`request.client.host`)
+    peer: bool = False
 
     def merge_followed(self, other: Outcome) -> None:
         self.path_tests |= other.path_tests
@@ -956,6 +975,10 @@ class _Walk:
         self.unread: list[Unread] = []
         self.opened: list[tuple[str, str]] = []  # see Exit.opened
         self.tested: list[tuple[str, str]] = []  # see Exit.tests
+        self.peer_tested: list[Peer] = []  # see Exit.peer
+        # what evaluations read of the client's address, in order: None for a direct read, else the test a value
+        # returned only past such a test came from (see `_peer_in`)
+        self.peer_seen: list[Peer | None] = []
         # a name bound under tests the walk cannot decide: the values it may hold, with the joined value they made
         # (still the name's value while `env` holds that very object; see `_narrow`)
         self.alternatives: dict[str, tuple[tuple[AV, ...], AV]] = {}
@@ -1144,7 +1167,8 @@ class _Walk:
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
                                    sure=not self.maybe_ended, gates=tuple(self.gated),
                                    idle=not self.worked and not self.func.has_yield, unread=tuple(self.unread),
-                                   opened=tuple(self.opened) if self.unread else (), tests=tuple(self.tested)))
+                                   opened=tuple(self.opened) if self.unread else (), tests=tuple(self.tested),
+                                   peer=tuple(self.peer_tested)))
         return False
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
@@ -1353,9 +1377,11 @@ class _Walk:
             self._turned_away(event, value)
         unread = [*self.unread, *self._unread_in(event.conditions)] if not sure else self.unread
         tests = [*self.tested, *self._request_tests(event.conditions, event.line)] if not sure else self.tested
+        peer = [*self.peer_tested, *self._peer_in(event.conditions, event.line)] if not sure else self.peer_tested
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle, unread=tuple(dict.fromkeys(unread)),
-                                   opened=tuple(self.opened) if unread else (), tests=tuple(dict.fromkeys(tests))))
+                                   opened=tuple(self.opened) if unread else (), tests=tuple(dict.fromkeys(tests)),
+                                   peer=tuple(dict.fromkeys(peer))))
         if sure:
             return True
         cut = self.maybe_cut
@@ -1442,12 +1468,43 @@ class _Walk:
         if event.kind is _EventKind.RAISE and refuses(event.expr):
             # a refusal (401) under a setting: what follows is reached only when the setting lets the request on
             self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
+            # under a test of the client's address: what follows, only where that test lets it on
+            self.peer_tested.extend(t for t in self._peer_in(event.conditions, event.line) if t not in self.peer_tested)
         self._unread_on(event.conditions)
         self.tested.extend(t for t in self._request_tests(event.conditions, event.line) if t not in self.tested)
         self.maybe_ended = True
         self._maybe_cut(event.conditions)
         self._narrow(event.conditions)
         return False
+
+    def _peer_in(self, conds: tuple[ir.Expr, ...], line: int) -> list[Peer]:
+        """The tests of `conds` the walk cannot decide whose value is made from the client's network address:
+        the test itself when it reads the address, the test a value it reads came from when that value was
+        returned only past one (`Peer`)."""
+        if not self.out.peer:
+            return []
+        out: list[Peer] = []
+        where = f"{self.flow.index.path_of(self.fv.module)}:{line}"
+        for c in conds:
+            if not is_marker(c):
+                out.extend(self._peer_parts(c, where, 0))
+        return list(dict.fromkeys(out))
+
+    def _peer_parts(self, test: ir.Expr, where: str, depth: int) -> list[Peer]:
+        """`_peer_in` of one test: the parts of an `and`/`or`/`not` that read the address, when they can be told
+        apart (`raw is not None and (has_write_token(raw) or is_local(raw))` names `is_local(raw)`)."""
+        before = len(self.peer_seen)
+        value = self.eval(test)
+        if value.kind == "crash" or value.truth() is not None or len(self.peer_seen) == before:
+            return []
+        seen = self.peer_seen[before:]
+        if depth < 4 and isinstance(test, (ir.BoolOp, ir.Not)):
+            parts = test.values if isinstance(test, ir.BoolOp) else [test.value]
+            inner = [p for part in parts for p in self._peer_parts(part, where, depth + 1)]
+            if inner:
+                return inner
+        here = Peer(ir.show(test, 80), where)
+        return [here if one is None else one for one in seen]
 
     def _request_tests(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, str]]:
         """With `Flow.record_tests`: the tests of `conds` the walk cannot decide whose value is made from the
@@ -1684,7 +1741,10 @@ class _Walk:
             check = self.flow.path_checks(expr, self.ctx)
             if check is not None:
                 self.out.path_tests.add(check.test)
-        return self._eval(expr, depth + 1)
+        out = self._eval(expr, depth + 1)
+        if isinstance(out.value, Peer):  # returned only past a test of the client's address
+            self.peer_seen.append(out.value)
+        return out
 
     def _eval(self, expr: ir.Expr, d: int) -> AV:
         if isinstance(expr, ir.Const):
@@ -1725,6 +1785,10 @@ class _Walk:
 
     def _attr(self, expr: ir.Attr, d: int) -> AV:
         base = self.eval(expr.value, d)
+        if expr.attr == "host" and isinstance(expr.value, ir.Attr) and expr.value.attr == "client" and base.taint:
+            # `request.client.host`: the client's network address
+            self.peer_seen.append(None)
+            self.out.peer = True
         if base.kind in ("crash", "none"):
             return CRASH
         if expr.attr in ("headers", "cookies") and base is REQUEST:
@@ -2798,9 +2862,14 @@ class _Walk:
         self.out.served = self.out.served or outcome.served
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
+        if outcome.peer:
+            self.out.peer = True
+            self.peer_seen.append(None)  # its answer is made from the client's address
         if not any(ex.sure for ex in outcome.exits):
             self.maybe_ended = True  # it may raise: what follows is no longer certain
             self.tested.extend(t for ex in outcome.exits for t in ex.tests if t not in self.tested)
+            if all(ex.peer for ex in outcome.exits):  # it lets the request on only past a test of its address
+                self.peer_tested.extend(t for ex in outcome.exits for t in ex.peer if t not in self.peer_tested)
         unread = [u for ex in outcome.exits for u in ex.unread]
         plain = [ex for ex in outcome.exits if not ex.unread]
         if self.here[2] and not unread and all(ex.gates for ex in plain):
@@ -2821,6 +2890,10 @@ class _Walk:
         if unread and value.kind in ("unk", "obj") and value.value is None:
             # what it returns is decided by what code the analysis cannot read made of the credential
             return AV("unk", unread[0], True)
+        held = [ex for ex in outcome.exits if ex.value.truth() is not False]
+        if value.truth() is None and held and all(ex.peer for ex in held):
+            # it returns a value only past a test of the client's address (`None` otherwise)
+            return AV("unk", held[0].peer[0], True)
         return value
 
     def _input_params(self, callee: Func, call: ir.Call) -> frozenset[str] | None:

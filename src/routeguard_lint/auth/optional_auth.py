@@ -42,6 +42,7 @@ from routeguard_lint.auth.missing_credential import (
     Items,
     Memo,
     Outcome,
+    Peer,
     Unread,
     Walked,
     join,
@@ -138,6 +139,9 @@ class NodeAuth:
     # the tests of the request's path its walks met and could not decide (`Outcome.path_tests`): the judgement
     # decides them per route (auth/request_path.py)
     path_tests: frozenset[PathKey] = frozenset()
+    # a request without credentials gets through only where a test of the client's network address the analysis
+    # cannot decide holds (`if _is_local(request): return HOST_TOKEN`): those tests (see `peer_tests`)
+    peer: tuple[Peer, ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -378,6 +382,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.request_guard = facts.guard and not node.rejects and any(
         isinstance(b.value, AV) and isinstance(b.value.value, Methods) for b, _c, _v in creds)
     # a setting that turns the check off (unless another request input is what opens it, `alternative`)
+    facts.peer = peer_tests(outcome)
     facts.gates = gates(outcome) or (_closed_gates(node, fv, flow, env)
                                      if facts.anonymous and not facts.alternative else ())
     facts.exits = tuple(outcome.exits)
@@ -417,6 +422,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.answered = _answered(node, outcome) if facts.idle else ()
             return
         facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
+        facts.peer = peer_tests(outcome)
         if node.kind is NodeKind.ROUTE and reads_it and outcome.walk is not None:
             facts.branch = _own_branch(node.func, outcome.walk, frozenset(requests))
         if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
@@ -597,6 +603,14 @@ def _idle(node: DepNode, outcome: Outcome, reads: Calls) -> bool:
 def _answered(node: DepNode, outcome: Outcome) -> tuple[int, ...]:
     """The lines of an HTTP handler's returns that answer without serving (see `_idle`)."""
     return () if node.websocket_only else tuple(sorted({ex.line for ex in outcome.exits}))
+
+
+def peer_tests(outcome: Outcome) -> tuple[Peer, ...]:
+    """The tests of the client's network address that alone let a request through a walked function: every exit
+    is reached only where one holds (`Exit.peer`); () when one is not."""
+    if not outcome.passes or not all(ex.peer for ex in outcome.exits):
+        return ()
+    return tuple(dict.fromkeys(test for ex in outcome.exits for test in ex.peer))
 
 
 def gates(outcome: Outcome) -> tuple[tuple[str, str], ...]:
