@@ -81,7 +81,9 @@ class AV:
         return None
 
     def tainted(self, taint: bool = True) -> AV:
-        return AV(self.kind, self.value, self.taint or taint)
+        if self.taint or not taint:
+            return self  # the same value (`REQUEST` stays the request: it is told by identity)
+        return AV(self.kind, self.value, True)
 
 
 class _Truthy:
@@ -153,6 +155,12 @@ class Carrier:
     `dict(request.headers)`): reading a credential key from it is reading the credential."""
 
     source: str  # "headers" | "cookies"
+
+
+@dataclass(frozen=True, slots=True)
+class EmptySession:
+    """`AV.value` of `request.session` handed on as a value (`read_session(request.session)`) on the walk of a
+    request without credentials: it carries no session cookie, so the session is empty (see `_request_read`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1344,10 +1352,18 @@ class _Walk:
     def _item_get(self, call: ir.Call, base: AV, d: int) -> AV | None:
         """`ret.get("token")` of a dict the function keeps to itself (`DictItems`): what its code stored there, else the
         default; None when the call is no such read."""
-        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and isinstance(base.value, DictItems) and
-                1 <= len(call.args) <= 2 and not call.kwargs):
+        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 and
+                not call.kwargs):
             return None
         missing = self.eval(call.args[1], d) if len(call.args) == 2 else NONE
+        held = call.func.value
+        if isinstance(held, ir.BoolOp) and held.op == "or" and held.values[-1] == ir.DictE(()):
+            # `(info or {}).get("access_token")` where every value before the `{}` is false: nothing there
+            earlier = [self.eval(v, d) for v in held.values[:-1]]
+            if all(v.truth() is False for v in earlier):
+                return missing.tainted(any(v.taint for v in earlier))
+        if not isinstance(base.value, DictItems):
+            return None
         return self._item_read(base, self.eval(call.args[0], d), missing)
 
     def _store(self, key: tuple[str, object], value: AV) -> None:
@@ -1793,6 +1809,8 @@ class _Walk:
             return CRASH
         if expr.attr in ("headers", "cookies") and base is REQUEST:
             return AV("obj", Carrier(expr.attr), True)
+        if expr.attr == "session" and base is REQUEST and not self.flow.present:
+            return AV("obj", EmptySession(), True)
         if base.kind == "forged":
             if expr.attr == "scheme":
                 # the scheme of the `Authorization` header (`HTTPAuthorizationCredentials.scheme`) is no secret: the
@@ -2031,8 +2049,8 @@ class _Walk:
                 and self.eval(base.value, d) == REQUEST:
             return CRASH  # `request.session["user"]`: KeyError in the empty session of a request without credentials
         value = self.eval(base, d)
-        if value.kind in ("crash", "none"):
-            return CRASH
+        if value.kind in ("crash", "none") or isinstance(value.value, EmptySession):
+            return CRASH  # (KeyError in the empty session)
         if isinstance(value.value, DictItems) and len(expr.index) == 1:
             known = self._item_read(value, self.eval(expr.index[0], d), None)
             if known is not None:
@@ -2087,6 +2105,9 @@ class _Walk:
                     # `"".join(parts)` of a list whose items are known strings
                     return AV("const", base.value.join(str(i.value) for i in parts.value.items),
                               base.taint or parts.taint or any(i.taint for i in parts.value.items))
+            if f.attr in ("get", "pop") and isinstance(base.value, EmptySession) and call.args:
+                default = call.arg(1, "default")  # nothing in the empty session
+                return self.eval(default, d).tainted() if default is not None else AV("none", None, True)
             if f.attr == "get" and isinstance(base.value, Carrier) and call.args and \
                     self._credential_key(base.value.source, call.args[0]):
                 # `headers.get("authorization")` of the request's headers handed to this function
@@ -2335,7 +2356,8 @@ class _Walk:
                     any(a.kind == "forged" and not b.taint for a, b in (args, args[::-1])):
                 self.out.compared.add((self.flow.index.path_of(self.fv.module), call.line or self.here[0]))
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
-            return self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
+            return _of_connection(target.qualname, call, args) or \
+                self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
                 self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
             return self._function_call(call, target, base, args, kwargs, taint)
@@ -3082,6 +3104,35 @@ def _of_request(value: AV | None) -> bool:
     """A value a middleware stored that it made of the request, or chose by testing it (`"member" if user else
     "guest"`): not a value from elsewhere (`request.state.db = session()`, a clock)."""
     return value is not None and (value.taint or value.kind in ("none", "const"))
+
+
+# what Starlette's `Request` / `WebSocket` (and their base `HTTPConnection`) have, public names only
+_CONNECTION_ATTRS = frozenset({
+    "scope", "app", "url", "base_url", "headers", "query_params", "path_params", "cookies", "client", "session",
+    "auth", "user", "state", "url_for", "get", "keys", "items", "values", "method", "receive", "stream", "body",
+    "json", "form", "close", "is_disconnected", "send_push_promise", "send", "accept", "client_state",
+    "application_state", "receive_text", "receive_bytes", "receive_json", "iter_text", "iter_bytes", "iter_json",
+    "send_text", "send_bytes", "send_json", "send_denial_response", "send_early_hints",
+})
+# builtin types a request object is not an instance of
+_BUILTIN_TYPES = frozenset({"list", "tuple", "dict", "set", "frozenset", "str", "bytes", "int", "float", "bool"})
+
+
+def _of_connection(qualname: str, call: ir.Call, args: list[AV]) -> AV | None:
+    """What a builtin answers for the request (or websocket) itself: `isinstance(request, list)` is false (a
+    Starlette request is none of the builtin types); `getattr(request, "request", None)` gives the default for a
+    name Starlette's request does not have (a wrapper's attribute: `gr.Request.request`). None when not known."""
+    if len(args) < 2 or not (args[0] is REQUEST or args[0] is WEBSOCKET):
+        return None
+    if qualname == "builtins.isinstance" and len(call.args) == 2:
+        kinds = call.args[1].items if isinstance(call.args[1], ir.Seq) else [call.args[1]]
+        if kinds and all(isinstance(k, ir.Name) and k.id in _BUILTIN_TYPES for k in kinds):
+            return AV("const", False, True)
+    if qualname == "builtins.getattr" and len(args) == 3 and len(call.args) == 3 and \
+            isinstance(call.args[1], ir.Str) and not call.args[1].value.startswith("_") and \
+            call.args[1].value not in _CONNECTION_ATTRS:
+        return args[2]
+    return None
 
 
 def refuses(expr: ir.Expr | None, depth: int = 0) -> bool:
