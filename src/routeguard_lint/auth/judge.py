@@ -20,6 +20,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.answered import serves_nothing
+from routeguard_lint.auth.capability import Capabilities, reads_param
 from routeguard_lint.auth.dynamic import Dynamic, Site
 from routeguard_lint.auth.libraries import Match, match, shipped
 from routeguard_lint.auth.middleware import middleware_role, path_test_value
@@ -153,7 +154,8 @@ def judge(graph: Graph) -> Judgement:
     judgement = Judgement(nodes=nodes, token_urls=tuple(graph.token_urls), libraries=libraries)
     calls = Calls(graph.index)
     context = Context(Dynamic(graph.index, calls, flow.reaches), Public(graph.index, calls, graph.routes),
-                      StateMemo(graph.index, calls), calls, Signatures(graph.index, calls), StaticPages(calls))
+                      StateMemo(graph.index, calls), calls, Signatures(graph.index, calls), StaticPages(calls),
+                      Capabilities(graph.index, lambda: _capability_flow(graph, flow, path_tests)))
     for route in judged:
         if route.root is None:
             continue
@@ -183,6 +185,15 @@ def judge(graph: Graph) -> Judgement:
         judgement.verdicts[id(route)] = verdict
     _handler_choices(graph.routes, judgement.verdicts)
     return judgement
+
+
+def _capability_flow(graph: Graph, flow: Flow, path_tests: Decide | None) -> Flow:
+    """A walk of its own for `Capabilities` (what it walks is not a request without credentials: the lines it
+    gets to are not the ones `flow.reaches` answers for), reading what `flow` read of the project."""
+    out = make_flow(graph.index, decide=path_tests, unread_middleware=graph.unread_middleware)
+    out.path_checks = flow.path_checks
+    out.share(flow)
+    return out
 
 
 def _settled(graph: Graph, worlds: list[tuple[Tests, Route]], judgement: Judgement, libraries: dict[int, Match],
@@ -515,6 +526,7 @@ class Context:
     calls: Calls
     signatures: Signatures
     static: StaticPages
+    capabilities: Capabilities
 
 
 def _authenticated(root: DepNode, chain: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict:
@@ -614,7 +626,7 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     if signed:
         return Verdict(AuthState.PROTECTED, f"signed payload: {signed}", Answer.REJECTED, Answer.REJECTED,
                        chain=(signed,), scheme=scheme)
-    capability = _capability(route, nodes)
+    capability = _capability(route, nodes) or context.capabilities.protected(route, nodes)
     if capability:
         return Verdict(AuthState.PROTECTED, capability, Answer.REJECTED, Answer.REJECTED, chain=(capability,),
                        scheme=scheme)
@@ -638,11 +650,9 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
         more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
         return Verdict(AuthState.UNVERIFIED, "whether a request without credentials is rejected cannot be told: " +
                        "; ".join(unknown[:3]) + more, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
-    gated = _gated([*deps, root], judgement)
-    if gated:
-        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
-                       "test the analysis cannot decide, which does not depend on the request: " + gated,
-                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    undecided = _undecided([*deps, root], judgement, scheme)
+    if undecided is not None:
+        return undecided
     reason = _branches_on_missing(root, judgement, deps)
     if reason:
         return Verdict(AuthState.PUBLIC, reason, Answer.REACHES, Answer.REACHES, public_reason=reason, scheme=scheme)
@@ -787,6 +797,33 @@ def _gated(deps: list[DepNode], judgement: Judgement) -> str:
     out = sorted({f"{shown_gates(facts.gates)} for {n.label}"
                   for n in deps for facts in (judgement.node(n),)
                   if (facts.anonymous is True or n.kind is NodeKind.ROUTE) and facts.gates})
+    more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
+    return "; ".join(out[:2]) + more
+
+
+def _undecided(nodes: list[DepNode], judgement: Judgement, scheme: bool) -> Verdict | None:
+    """Unverified: a request without credentials gets through only on a path chosen by a setting, or by a test of
+    the client's network address, that the analysis cannot decide."""
+    gated = _gated(nodes, judgement)
+    if gated:
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only on a path chosen by a "
+                       "test the analysis cannot decide, which does not depend on the request: " + gated,
+                       Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    peer = _peer_gated(nodes, judgement)
+    if peer:
+        return Verdict(AuthState.UNVERIFIED, "a request without credentials gets through only where a test of the "
+                       "client's network address holds, which the analysis cannot decide and a client does not "
+                       "choose as it chooses a header (a request from the same machine, or through a proxy on it): "
+                       + peer, Answer.UNKNOWN, Answer.UNKNOWN, scheme=scheme)
+    return None
+
+
+def _peer_gated(deps: list[DepNode], judgement: Judgement) -> str:
+    """The dependencies that let a request without credentials through only where a test of the client's network
+    address holds (`NodeAuth.peer`), with those tests."""
+    out = sorted({f"{'; '.join(t.shown() for t in facts.peer[:2])} for {n.label}"
+                  for n in deps for facts in (judgement.node(n),)
+                  if (facts.anonymous is True or n.kind is NodeKind.ROUTE) and facts.peer})
     more = f" (and {len(out) - 2} more)" if len(out) > 2 else ""
     return "; ".join(out[:2]) + more
 
@@ -965,22 +1002,10 @@ def _capability(route: Route, nodes: list[DepNode]) -> str | None:
     # FastAPI hands the path parameter to the handler and to each dependency with a parameter of that name; what
     # rejects an unknown secret is one of those that reads it (`if os.path.isfile(page): return ... raise 404` in a
     # handler that never reads `token` rejects every request alike, or none)
-    if not any(n.rejects and n.func is not None and _reads_param(n.func, secret[0])
+    if not any(n.rejects and n.func is not None and reads_param(n.func, secret[0])
                for n in nodes if n.kind in (NodeKind.ROUTE, *_CALLABLE)):
         return None
     return f"capability URL: the path parameter '{secret[0]}' is a secret the route looks up and rejects when unknown"
-
-
-def _reads_param(func: Func, name: str) -> bool:
-    """`name` is a parameter of `func` and its body reads it: in a call, a value bound, returned or raised, or a
-    test around any of those."""
-    if not any(p.name == name for p in func.params):
-        return False
-    exprs: list[object] = [*func.calls, *(r.value for r in func.returns), *(b.value for b in func.binds),
-                           *(r.exc for r in func.raises), *(e.call for e in func.effects)]
-    for sites in (func.returns, func.raises, func.binds, func.effects):
-        exprs.extend(site.conditions for site in sites)
-    return name in names_in(exprs)
 
 
 def _item_id(name: str, collection: str) -> bool:

@@ -38,7 +38,7 @@ from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleF
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
-from routeguard_lint.vocabulary import FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
+from routeguard_lint.vocabulary import COMPARE_DIGEST, FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
@@ -81,7 +81,9 @@ class AV:
         return None
 
     def tainted(self, taint: bool = True) -> AV:
-        return AV(self.kind, self.value, self.taint or taint)
+        if self.taint or not taint:
+            return self  # the same value (`REQUEST` stays the request: it is told by identity)
+        return AV(self.kind, self.value, True)
 
 
 class _Truthy:
@@ -156,6 +158,12 @@ class Carrier:
 
 
 @dataclass(frozen=True, slots=True)
+class EmptySession:
+    """`AV.value` of `request.session` handed on as a value (`read_session(request.session)`) on the walk of a
+    request without credentials: it carries no session cookie, so the session is empty (see `_request_read`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """`AV.value` of a message a websocket client sent (`await websocket.receive_json()`, or the text of
     `receive_text()` once parsed: `parsed`): a client that authenticates in band puts its credential in a field
@@ -186,6 +194,20 @@ class Unread:
 
     def shown(self) -> str:
         return f"`{self.call}` ({self.where}): {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """A test of the client's network address the walk cannot decide (`request.client.host in ("127.0.0.1",
+    "::1")`, or a project function that tests it): a client does not choose the address it connects from as it
+    chooses a header. Also `AV.value` of what a function returns only past such a test (the host's own token
+    handed to a request from the same machine)."""
+
+    test: str  # the test as written, shortened
+    where: str  # "path:line"
+
+    def shown(self) -> str:
+        return f"`{self.test}` ({self.where})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +282,9 @@ class Exit:
     # that the walk cannot decide and that depend on the request, not on a setting (`conn.client.host in TRUSTED`):
     # (source text, "path:line")
     tests: tuple[tuple[str, str], ...] = ()
+    # undecided tests of the client's network address on the way here (or of a refusal that may have ended the
+    # walk before): the request gets here only where they hold
+    peer: tuple[Peer, ...] = ()
 
 
 @dataclass
@@ -299,9 +324,15 @@ class Outcome:
     # with `Flow.path_checks`: the tests of the request's path the walk (or a function it called) met and could not
     # decide, as `auth.request_path.Test` (the judgement decides them per route)
     path_tests: set[PathKey] = field(default_factory=set)
+    # the constant-time comparisons (`hmac.compare_digest`) the walk (or a function it called) made of a forged
+    # value and one the server holds, not the request (see `auth.capability`): (path, line)
+    compared: set[tuple[str, int]] = field(default_factory=set)
+    # the walk (or a function it called) read the client's network address (`request.client.host`)
+    peer: bool = False
 
     def merge_followed(self, other: Outcome) -> None:
         self.path_tests |= other.path_tests
+        self.compared |= other.compared
         self.resolved.update(other.resolved)
         self.unresolved |= other.unresolved
         self.unrun |= other.unrun
@@ -952,6 +983,10 @@ class _Walk:
         self.unread: list[Unread] = []
         self.opened: list[tuple[str, str]] = []  # see Exit.opened
         self.tested: list[tuple[str, str]] = []  # see Exit.tests
+        self.peer_tested: list[Peer] = []  # see Exit.peer
+        # what evaluations read of the client's address, in order: None for a direct read, else the test a value
+        # returned only past such a test came from (see `_peer_in`)
+        self.peer_seen: list[Peer | None] = []
         # a name bound under tests the walk cannot decide: the values it may hold, with the joined value they made
         # (still the name's value while `env` holds that very object; see `_narrow`)
         self.alternatives: dict[str, tuple[tuple[AV, ...], AV]] = {}
@@ -1140,7 +1175,8 @@ class _Walk:
         self.out.exits.append(Exit(event.line, implicit, None, implicit=not self.func.has_yield,
                                    sure=not self.maybe_ended, gates=tuple(self.gated),
                                    idle=not self.worked and not self.func.has_yield, unread=tuple(self.unread),
-                                   opened=tuple(self.opened) if self.unread else (), tests=tuple(self.tested)))
+                                   opened=tuple(self.opened) if self.unread else (), tests=tuple(self.tested),
+                                   peer=tuple(self.peer_tested)))
         return False
 
     def _evaluated(self, event: _Event, sure: bool) -> bool:
@@ -1316,10 +1352,18 @@ class _Walk:
     def _item_get(self, call: ir.Call, base: AV, d: int) -> AV | None:
         """`ret.get("token")` of a dict the function keeps to itself (`DictItems`): what its code stored there, else the
         default; None when the call is no such read."""
-        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and isinstance(base.value, DictItems) and
-                1 <= len(call.args) <= 2 and not call.kwargs):
+        if not (isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 and
+                not call.kwargs):
             return None
         missing = self.eval(call.args[1], d) if len(call.args) == 2 else NONE
+        held = call.func.value
+        if isinstance(held, ir.BoolOp) and held.op == "or" and held.values[-1] == ir.DictE(()):
+            # `(info or {}).get("access_token")` where every value before the `{}` is false: nothing there
+            earlier = [self.eval(v, d) for v in held.values[:-1]]
+            if all(v.truth() is False for v in earlier):
+                return missing.tainted(any(v.taint for v in earlier))
+        if not isinstance(base.value, DictItems):
+            return None
         return self._item_read(base, self.eval(call.args[0], d), missing)
 
     def _store(self, key: tuple[str, object], value: AV) -> None:
@@ -1349,9 +1393,11 @@ class _Walk:
             self._turned_away(event, value)
         unread = [*self.unread, *self._unread_in(event.conditions)] if not sure else self.unread
         tests = [*self.tested, *self._request_tests(event.conditions, event.line)] if not sure else self.tested
+        peer = [*self.peer_tested, *self._peer_in(event.conditions, event.line)] if not sure else self.peer_tested
         self.out.exits.append(Exit(event.line, value, event.expr, sure=sure and not self.maybe_ended,
                                    gates=tuple(dict.fromkeys(gates)), idle=idle, unread=tuple(dict.fromkeys(unread)),
-                                   opened=tuple(self.opened) if unread else (), tests=tuple(dict.fromkeys(tests))))
+                                   opened=tuple(self.opened) if unread else (), tests=tuple(dict.fromkeys(tests)),
+                                   peer=tuple(dict.fromkeys(peer))))
         if sure:
             return True
         cut = self.maybe_cut
@@ -1438,12 +1484,43 @@ class _Walk:
         if event.kind is _EventKind.RAISE and refuses(event.expr):
             # a refusal (401) under a setting: what follows is reached only when the setting lets the request on
             self.gated.extend(g for g in self._gates(event.conditions, event.line) if g not in self.gated)
+            # under a test of the client's address: what follows, only where that test lets it on
+            self.peer_tested.extend(t for t in self._peer_in(event.conditions, event.line) if t not in self.peer_tested)
         self._unread_on(event.conditions)
         self.tested.extend(t for t in self._request_tests(event.conditions, event.line) if t not in self.tested)
         self.maybe_ended = True
         self._maybe_cut(event.conditions)
         self._narrow(event.conditions)
         return False
+
+    def _peer_in(self, conds: tuple[ir.Expr, ...], line: int) -> list[Peer]:
+        """The tests of `conds` the walk cannot decide whose value is made from the client's network address:
+        the test itself when it reads the address, the test a value it reads came from when that value was
+        returned only past one (`Peer`)."""
+        if not self.out.peer:
+            return []
+        out: list[Peer] = []
+        where = f"{self.flow.index.path_of(self.fv.module)}:{line}"
+        for c in conds:
+            if not is_marker(c):
+                out.extend(self._peer_parts(c, where, 0))
+        return list(dict.fromkeys(out))
+
+    def _peer_parts(self, test: ir.Expr, where: str, depth: int) -> list[Peer]:
+        """`_peer_in` of one test: the parts of an `and`/`or`/`not` that read the address, when they can be told
+        apart (`raw is not None and (has_write_token(raw) or is_local(raw))` names `is_local(raw)`)."""
+        before = len(self.peer_seen)
+        value = self.eval(test)
+        if value.kind == "crash" or value.truth() is not None or len(self.peer_seen) == before:
+            return []
+        seen = self.peer_seen[before:]
+        if depth < 4 and isinstance(test, (ir.BoolOp, ir.Not)):
+            parts = test.values if isinstance(test, ir.BoolOp) else [test.value]
+            inner = [p for part in parts for p in self._peer_parts(part, where, depth + 1)]
+            if inner:
+                return inner
+        here = Peer(ir.show(test, 80), where)
+        return [here if one is None else one for one in seen]
 
     def _request_tests(self, conds: tuple[ir.Expr, ...], line: int) -> list[tuple[str, str]]:
         """With `Flow.record_tests`: the tests of `conds` the walk cannot decide whose value is made from the
@@ -1680,7 +1757,10 @@ class _Walk:
             check = self.flow.path_checks(expr, self.ctx)
             if check is not None:
                 self.out.path_tests.add(check.test)
-        return self._eval(expr, depth + 1)
+        out = self._eval(expr, depth + 1)
+        if isinstance(out.value, Peer):  # returned only past a test of the client's address
+            self.peer_seen.append(out.value)
+        return out
 
     def _eval(self, expr: ir.Expr, d: int) -> AV:
         if isinstance(expr, ir.Const):
@@ -1721,10 +1801,16 @@ class _Walk:
 
     def _attr(self, expr: ir.Attr, d: int) -> AV:
         base = self.eval(expr.value, d)
+        if expr.attr == "host" and isinstance(expr.value, ir.Attr) and expr.value.attr == "client" and base.taint:
+            # `request.client.host`: the client's network address
+            self.peer_seen.append(None)
+            self.out.peer = True
         if base.kind in ("crash", "none"):
             return CRASH
         if expr.attr in ("headers", "cookies") and base is REQUEST:
             return AV("obj", Carrier(expr.attr), True)
+        if expr.attr == "session" and base is REQUEST and not self.flow.present:
+            return AV("obj", EmptySession(), True)
         if base.kind == "forged":
             if expr.attr == "scheme":
                 # the scheme of the `Authorization` header (`HTTPAuthorizationCredentials.scheme`) is no secret: the
@@ -1963,8 +2049,8 @@ class _Walk:
                 and self.eval(base.value, d) == REQUEST:
             return CRASH  # `request.session["user"]`: KeyError in the empty session of a request without credentials
         value = self.eval(base, d)
-        if value.kind in ("crash", "none"):
-            return CRASH
+        if value.kind in ("crash", "none") or isinstance(value.value, EmptySession):
+            return CRASH  # (KeyError in the empty session)
         if isinstance(value.value, DictItems) and len(expr.index) == 1:
             known = self._item_read(value, self.eval(expr.index[0], d), None)
             if known is not None:
@@ -2019,6 +2105,9 @@ class _Walk:
                     # `"".join(parts)` of a list whose items are known strings
                     return AV("const", base.value.join(str(i.value) for i in parts.value.items),
                               base.taint or parts.taint or any(i.taint for i in parts.value.items))
+            if f.attr in ("get", "pop") and isinstance(base.value, EmptySession) and call.args:
+                default = call.arg(1, "default")  # nothing in the empty session
+                return self.eval(default, d).tainted() if default is not None else AV("none", None, True)
             if f.attr == "get" and isinstance(base.value, Carrier) and call.args and \
                     self._credential_key(base.value.source, call.args[0]):
                 # `headers.get("authorization")` of the request's headers handed to this function
@@ -2263,8 +2352,12 @@ class _Walk:
                 held = args[0].value.get(call.args[1].value) if isinstance(args[0].value, Inst) else None
                 return held if held is not None else args[2]
         if isinstance(target, ExternalV):
+            if target.qualname in COMPARE_DIGEST and len(args) == 2 and \
+                    any(a.kind == "forged" and not b.taint for a, b in (args, args[::-1])):
+                self.out.compared.add((self.flow.index.path_of(self.fv.module), call.line or self.here[0]))
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
-            return self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
+            return _of_connection(target.qualname, call, args) or \
+                self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
                 self._external(target.qualname, args, missing, taint, base)
         if isinstance(target, FuncV):
             return self._function_call(call, target, base, args, kwargs, taint)
@@ -2507,7 +2600,7 @@ class _Walk:
             return CRASH  # jwt.decode(None) and friends raise
         if qualname in ("builtins.dict",) and len(args) == 1 and isinstance(args[0].value, Carrier):
             return args[0]  # `dict(request.headers)`: the same headers
-        if qualname in ("hmac.compare_digest", "secrets.compare_digest") and len(args) == 2:
+        if qualname in COMPARE_DIGEST and len(args) == 2:
             return _compare_digest(args[0], args[1])
         if qualname == "fastapi.security.utils.get_authorization_scheme_param" and len(args) == 1 and \
                 args[0].truth() is False:
@@ -2791,9 +2884,14 @@ class _Walk:
         self.out.served = self.out.served or outcome.served
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
+        if outcome.peer:
+            self.out.peer = True
+            self.peer_seen.append(None)  # its answer is made from the client's address
         if not any(ex.sure for ex in outcome.exits):
             self.maybe_ended = True  # it may raise: what follows is no longer certain
             self.tested.extend(t for ex in outcome.exits for t in ex.tests if t not in self.tested)
+            if all(ex.peer for ex in outcome.exits):  # it lets the request on only past a test of its address
+                self.peer_tested.extend(t for ex in outcome.exits for t in ex.peer if t not in self.peer_tested)
         unread = [u for ex in outcome.exits for u in ex.unread]
         plain = [ex for ex in outcome.exits if not ex.unread]
         if self.here[2] and not unread and all(ex.gates for ex in plain):
@@ -2814,6 +2912,10 @@ class _Walk:
         if unread and value.kind in ("unk", "obj") and value.value is None:
             # what it returns is decided by what code the analysis cannot read made of the credential
             return AV("unk", unread[0], True)
+        held = [ex for ex in outcome.exits if ex.value.truth() is not False]
+        if value.truth() is None and held and all(ex.peer for ex in held):
+            # it returns a value only past a test of the client's address (`None` otherwise)
+            return AV("unk", held[0].peer[0], True)
         return value
 
     def _input_params(self, callee: Func, call: ir.Call) -> frozenset[str] | None:
@@ -3002,6 +3104,35 @@ def _of_request(value: AV | None) -> bool:
     """A value a middleware stored that it made of the request, or chose by testing it (`"member" if user else
     "guest"`): not a value from elsewhere (`request.state.db = session()`, a clock)."""
     return value is not None and (value.taint or value.kind in ("none", "const"))
+
+
+# what Starlette's `Request` / `WebSocket` (and their base `HTTPConnection`) have, public names only
+_CONNECTION_ATTRS = frozenset({
+    "scope", "app", "url", "base_url", "headers", "query_params", "path_params", "cookies", "client", "session",
+    "auth", "user", "state", "url_for", "get", "keys", "items", "values", "method", "receive", "stream", "body",
+    "json", "form", "close", "is_disconnected", "send_push_promise", "send", "accept", "client_state",
+    "application_state", "receive_text", "receive_bytes", "receive_json", "iter_text", "iter_bytes", "iter_json",
+    "send_text", "send_bytes", "send_json", "send_denial_response", "send_early_hints",
+})
+# builtin types a request object is not an instance of
+_BUILTIN_TYPES = frozenset({"list", "tuple", "dict", "set", "frozenset", "str", "bytes", "int", "float", "bool"})
+
+
+def _of_connection(qualname: str, call: ir.Call, args: list[AV]) -> AV | None:
+    """What a builtin answers for the request (or websocket) itself: `isinstance(request, list)` is false (a
+    Starlette request is none of the builtin types); `getattr(request, "request", None)` gives the default for a
+    name Starlette's request does not have (a wrapper's attribute: `gr.Request.request`). None when not known."""
+    if len(args) < 2 or not (args[0] is REQUEST or args[0] is WEBSOCKET):
+        return None
+    if qualname == "builtins.isinstance" and len(call.args) == 2:
+        kinds = call.args[1].items if isinstance(call.args[1], ir.Seq) else [call.args[1]]
+        if kinds and all(isinstance(k, ir.Name) and k.id in _BUILTIN_TYPES for k in kinds):
+            return AV("const", False, True)
+    if qualname == "builtins.getattr" and len(args) == 3 and len(call.args) == 3 and \
+            isinstance(call.args[1], ir.Str) and not call.args[1].value.startswith("_") and \
+            call.args[1].value not in _CONNECTION_ATTRS:
+        return args[2]
+    return None
 
 
 def refuses(expr: ir.Expr | None, depth: int = 0) -> bool:

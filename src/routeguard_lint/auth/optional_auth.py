@@ -42,6 +42,7 @@ from routeguard_lint.auth.missing_credential import (
     Items,
     Memo,
     Outcome,
+    Peer,
     Unread,
     Walked,
     join,
@@ -139,6 +140,9 @@ class NodeAuth:
     # the tests of the request's path its walks met and could not decide (`Outcome.path_tests`): the judgement
     # decides them per route (auth/request_path.py)
     path_tests: frozenset[PathKey] = frozenset()
+    # a request without credentials gets through only where a test of the client's network address the analysis
+    # cannot decide holds (`if _is_local(request): return HOST_TOKEN`): those tests (see `peer_tests`)
+    peer: tuple[Peer, ...] = ()
 
 
 def credential_key(source: str, key: str) -> bool:
@@ -378,6 +382,7 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.request_guard = facts.guard and not node.rejects and any(
         isinstance(b.value, AV) and isinstance(b.value.value, Methods) for b, _c, _v in creds)
     # a setting that turns the check off (unless another request input is what opens it, `alternative`)
+    facts.peer = peer_tests(outcome)
     facts.gates = gates(outcome) or (_closed_gates(node, fv, flow, env)
                                      if facts.anonymous and not facts.alternative else ())
     facts.exits = tuple(outcome.exits)
@@ -417,6 +422,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             facts.answered = _answered(node, outcome) if facts.idle else ()
             return
         facts.gates = gates(outcome) or _closed_gates(node, fv, flow, env)
+        facts.peer = peer_tests(outcome)
         if node.kind is NodeKind.ROUTE and reads_it and outcome.walk is not None:
             facts.branch = _own_branch(node.func, outcome.walk, frozenset(requests))
         if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
@@ -527,6 +533,26 @@ def _closed_gates(node: DepNode, fv: FuncV, flow: Flow, env: dict[str, AV]) -> t
         return flow.closed_gates(fv, env, _request_inputs(node))
 
 
+# parameters FastAPI fills with what the client sent
+_CLIENT_VALUES = (ParamKind.HEADER, ParamKind.COOKIE, ParamKind.QUERY, ParamKind.EXPLICIT_QUERY, ParamKind.PATH,
+                  ParamKind.BODY, ParamKind.FORM, ParamKind.FILE, ParamKind.PASSWORD_FORM)
+
+
+def with_path_value(node: DepNode, flow: Flow, name: str) -> Outcome | None:
+    """The walk of a callable FastAPI hands the path parameter `name` to, for a request whose path carries a value
+    the client made up for it (`FORGED`) and no credential. Its other client inputs (and what dependencies that
+    read the request give it) are the client's too: values the walk does not know, made from the request; what a
+    dependency that reads nothing of the request gives it is the server's (see `_request_inputs`)."""
+    if node.kind not in _CALLABLE or node.func is None or node.func_module is None:
+        return None
+    settled = {via for child, via in node.children if _request_free(child, 0)}
+    chosen = AV("unk", None, True)
+    env: dict[str, AV] = {s.param.name: chosen for s in node.params
+                          if s.kind in _CLIENT_VALUES or (s.kind is ParamKind.DEPENDS and s.param.name not in settled)}
+    env.update({**_closure(node, flow), **_provided(node, flow), **_requests(node), name: FORGED})
+    return _run(node, FuncV(node.func_module, node.func.qualname), flow, env)
+
+
 def _request_inputs(node: DepNode) -> frozenset[str] | None:
     """The parameters of a callable FastAPI calls whose values may come from the request: all of them (None)
     but those a dependency fills that takes nothing from the request (`service = Depends(get_service)`, with
@@ -577,6 +603,14 @@ def _idle(node: DepNode, outcome: Outcome, reads: Calls) -> bool:
 def _answered(node: DepNode, outcome: Outcome) -> tuple[int, ...]:
     """The lines of an HTTP handler's returns that answer without serving (see `_idle`)."""
     return () if node.websocket_only else tuple(sorted({ex.line for ex in outcome.exits}))
+
+
+def peer_tests(outcome: Outcome) -> tuple[Peer, ...]:
+    """The tests of the client's network address that alone let a request through a walked function: every exit
+    is reached only where one holds (`Exit.peer`); () when one is not."""
+    if not outcome.passes or not all(ex.peer for ex in outcome.exits):
+        return ()
+    return tuple(dict.fromkeys(test for ex in outcome.exits for test in ex.peer))
 
 
 def gates(outcome: Outcome) -> tuple[tuple[str, str], ...]:
