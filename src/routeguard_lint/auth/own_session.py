@@ -1,0 +1,223 @@
+"""A route handler whose only changes act on what the caller's own credential names: an own-session logout.
+
+polar's `GET /v1/auth/logout` looks the session cookie up (`user_session = await auth_service.authenticate(
+session, request)`: the token hashed and queried, `None` without a cookie) and hands the result to
+`get_logout_response`, which deletes it only `if user_session is not None` and clears the cookie. A request
+without credentials gets its cookie cleared and nothing else; a request with one deletes the session that
+credential names, its own. Nothing a stranger could not do to himself: public by design.
+
+The handler reads the credential itself (nothing on the route could authenticate) and the walk of a request
+without credentials gets through. It is such a route when, over the handler and the project functions it calls
+(followed a few calls deep, each argument's origin bound to the parameter it reaches):
+
+* every call statement that does work (not a read of the request, logging, a pure computation or a response
+  built, see `auth.answered`; not clearing a cookie on a response, `set_cookie(key, "")` / `max_age=0` /
+  `delete_cookie`, or the caller's `request.session`) is on a line the walk of a request without credentials
+  never reached (a test of a value made from the missing credential was false, or the walk ended before: a
+  `return` in the `except` of a failed decode), in the handler or in the function it is in, as that walk
+  went through it;
+* and acts on a value made from the credential: its receiver or an argument is a name bound (directly or
+  through other names) to what a call computed from the credential (a lookup, a decode), not the raw
+  credential read (`redis.set(f"session:{token}", ...)` plants a session a stranger names);
+* no function on the way writes an attribute, an item or a global (`Func.stores`), or a `nonlocal`; a delete
+  written `del SESSIONS[key]` is such a store, left to a reviewer;
+* and the handler answers nothing read from stored data: each `return` is a value written in the code, a
+  setting (`settings.FRONTEND_BASE_URL`), a response made of those, a local bound only to such values, or
+  the result of a project function that answers the same way (its parameters bound to such values).
+
+A logout keyed by something the request chooses (`DELETE /sessions/{sid}` deleting `sid` under `if user:`)
+acts on no value made from the credential and stays a finding, as does one that deletes without a test (the
+walk of a request without credentials reaches the deletion).
+"""
+
+from __future__ import annotations
+
+from routeguard_lint.auth.answered import _cleared, _response_made, _session_of, no_work, shared_stores
+from routeguard_lint.auth.missing_credential import Flow, Outcome, Walked, names_in
+from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import Func
+from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.index import Ctx, FuncV, LiteralV
+from routeguard_lint.routes.model import DepNode, NodeKind, ParamKind
+
+MAX_DEPTH = 4  # project calls followed from the handler
+_CREDENTIAL_PARTS = frozenset({"cookies", "headers", "session"})
+_COOKIE_METHODS = frozenset({"set_cookie", "delete_cookie"})
+
+
+class _Scan:
+    def __init__(self, flow: Flow, calls: Calls) -> None:
+        self.flow = flow
+        self.calls = calls
+        self.acted: list[str] = []  # the changes found, each under a test of the credential
+        self.cleared = False
+        self.steps = 0
+
+    def function(self, fv: FuncV, func: Func, ctx: Ctx, requests: frozenset[str], handed: frozenset[str],
+                 walks: list[Walked] | None, depth: int) -> bool:
+        """`handed`: `func`'s parameters bound to values made from the credential; `walks`: the walks of a
+        request without credentials through `func` (None: that request never calls it here)."""
+        self.steps += 1
+        if self.steps > 60 or func.has_yield or func.attr_writes or func.nonlocal_assigns or shared_stores(func) \
+                or func.session_writes or any("." in b.name for b in func.binds):
+            return False
+        made = self._made(func, ctx, requests, handed)
+        effects = {(e.call.line, e.call.col) for e in func.effects}
+        for call in func.calls:
+            target = self.calls.callee(call, ctx, func)
+            reached = walks is not None and (not walks or any(w.reaches(call.line) for w in walks))
+            if isinstance(target, FuncV):
+                callee = self.calls.index.func(target)
+                if callee is None or depth >= MAX_DEPTH:
+                    return False
+                bound = self._bound(call, callee, made)
+                inner = self.calls.index.call_env(target, callee, call, ctx)
+                below = list(self.flow.walked.get(target, ())) if reached else None
+                below_requests = self._bound(call, callee, requests)
+                if not self.function(target, callee, inner, below_requests, bound, below, depth + 1):
+                    return False
+                continue
+            f = call.func
+            if isinstance(f, ir.Attr) and (f.attr in _COOKIE_METHODS or _session_of(f, requests)):
+                if not self._clears(call, func, ctx, requests):
+                    return False
+                self.cleared = True
+                continue
+            if (call.line, call.col) not in effects or no_work(call, self.calls, ctx, func, requests, 0, reads=True):
+                continue  # a value computed (what it is is asked of the answer), or no work
+            if reached or not (names_in(call) & made):
+                return False  # a change a request without credentials makes, or one not keyed by the credential
+            self.acted.append(ir.show(call, 60))
+        return True
+
+    def _made(self, func: Func, ctx: Ctx, requests: frozenset[str], handed: frozenset[str]) -> set[str]:
+        """The names of `func` bound to what a call computed from the credential (or handed such a value)."""
+        made = set(handed)
+        for _ in range(4):
+            before = len(made)
+            for bind in func.binds:
+                if "." in bind.name or "[" in bind.name or bind.name in made:
+                    continue
+                if names_in(bind.value) & made or self._computed(bind.value, func, ctx, requests):
+                    made.add(bind.name)
+            if len(made) == before:
+                break
+        return made
+
+    def _computed(self, expr: ir.Expr, func: Func, ctx: Ctx, requests: frozenset[str], depth: int = 0) -> bool:
+        """`expr` calls something on a credential read from the request: a project function handed the request
+        that reads a credential (`auth_service.authenticate(session, request)`), or a call taking
+        `request.cookies.get(...)` (not that read itself)."""
+        if depth > 12:
+            return False
+        if isinstance(expr, ir.Call) and not _request_read(expr, requests):
+            target = self.calls.callee(expr, ctx, func)
+            args = [*expr.args, *(v for _k, v in expr.kwargs)]
+            if isinstance(target, FuncV) and names_in(args) & requests and self.calls.reads_request(target):
+                return True
+            if any(_credential_read(a, requests) for a in args):
+                return True
+        return any(self._computed(c, func, ctx, requests, depth + 1) for c in ir.children(expr))
+
+    def _bound(self, call: ir.Call, callee: Func, names: set[str] | frozenset[str]) -> frozenset[str]:
+        """The parameters of `callee` whose argument at `call` mentions one of `names`."""
+        params = [p.name for p in callee.params]
+        if params and params[0] in ("self", "cls") and isinstance(call.func, ir.Attr):
+            params = params[1:]
+        out = {params[i] for i, arg in enumerate(call.args) if i < len(params) and not isinstance(arg, ir.Star)
+               and names_in(arg) & names}
+        out |= {k for k, v in call.kwargs if k is not None and k in params and names_in(v) & names}
+        return frozenset(out)
+
+    def _clears(self, call: ir.Call, func: Func, ctx: Ctx, requests: frozenset[str]) -> bool:
+        """A cookie cleared: `_cleared` of `auth.answered` for a response made here or handed to the handler, or
+        `set_cookie` whose value or lifetime is bound (through the parameters of the function it is in) to an
+        empty string, None or 0."""
+        specials = frozenset(p.name for p in func.params)
+        if _cleared(call, func, specials, requests, self.calls, ctx) is not None:
+            return True
+        f = call.func
+        if not (isinstance(f, ir.Attr) and f.attr == "set_cookie"):
+            return False
+        for arg in (call.arg(1, "value"), call.arg(2, "max_age"), call.arg(3, "expires")):
+            value = self.calls.index.resolve(arg, ctx) if isinstance(arg, ir.Name) else None
+            if isinstance(value, LiteralV) and value.value in ("", None, 0):
+                return True
+        return False
+
+    def plain(self, expr: ir.Expr | None, func: Func, ctx: Ctx, plain_params: frozenset[str], depth: int) -> bool:
+        """`expr` holds nothing read from stored data or the request (see the module)."""
+        if expr is None or isinstance(expr, (ir.Const, ir.Str)) or depth > 8:
+            return depth <= 8
+        again = (func, ctx, plain_params, depth + 1)
+        if isinstance(expr, ir.Name):
+            if expr.id in plain_params:
+                return True
+            binds = [b.value for b in func.binds if b.name == expr.id]
+            if binds:
+                return all(self.plain(v, *again) for v in binds)
+            return not any(p.name == expr.id for p in func.params) and expr.id not in func.assigns
+        if isinstance(expr, ir.Attr):
+            root: ir.Expr = expr
+            while isinstance(root, ir.Attr):
+                root = root.value
+            # a setting: an attribute of a module-level object (not of a local or a parameter)
+            return isinstance(root, ir.Name) and root.id not in func.assigns and \
+                not any(p.name == root.id for p in func.params) and not any(b.name == root.id for b in func.binds)
+        if isinstance(expr, ir.Call):
+            args = [*expr.args, *(v for _k, v in expr.kwargs)]
+            if _response_made(expr, self.calls, ctx, func):
+                return all(self.plain(a, *again) for a in args)
+            target = self.calls.callee(expr, ctx, func)
+            callee = self.calls.index.func(target) if isinstance(target, FuncV) else None
+            if callee is None or not isinstance(target, FuncV):
+                return False
+            params = [p.name for p in callee.params]
+            if params and params[0] in ("self", "cls") and isinstance(expr.func, ir.Attr):
+                params = params[1:]
+            kept = frozenset({params[i] for i, a in enumerate(expr.args)
+                              if i < len(params) and not isinstance(a, ir.Star) and self.plain(a, *again)} |
+                             {k for k, v in expr.kwargs if k is not None and self.plain(v, *again)})
+            inner = self.calls.index.call_env(target, callee, expr, ctx)
+            return bool(callee.returns) and all(self.plain(r.value, callee, inner, kept, depth + 1)
+                                                for r in callee.returns)
+        return False
+
+
+def _request_read(call: ir.Call, requests: frozenset[str]) -> bool:
+    root: ir.Expr = call.func
+    while isinstance(root, (ir.Attr, ir.Call, ir.Sub)):
+        root = root.value if isinstance(root, (ir.Attr, ir.Sub)) else root.func
+    return isinstance(root, ir.Name) and root.id in requests
+
+
+def _credential_read(expr: ir.Expr, requests: frozenset[str], depth: int = 0) -> bool:
+    """`expr` reads a header, a cookie or the session of the request."""
+    if depth > 12:
+        return False
+    if isinstance(expr, ir.Attr) and expr.attr in _CREDENTIAL_PARTS and isinstance(expr.value, ir.Name) and \
+            expr.value.id in requests:
+        return True
+    return any(_credential_read(c, requests, depth + 1) for c in ir.children(expr))
+
+
+def own_session(node: DepNode, outcome: Outcome, flow: Flow, calls: Calls) -> str | None:
+    """Why the route handler `node` (which reads the credential itself; `outcome`: its walk for a request
+    without credentials) changes only what the caller's own credential names (see the module), or None."""
+    func, module = node.func, node.func_module
+    walked = outcome.walk
+    if node.kind is not NodeKind.ROUTE or node.websocket_only or func is None or module is None or \
+            walked is None or not outcome.passes:
+        return None
+    fv = FuncV(module, func.qualname)
+    ctx = Ctx(module, func.qualname)
+    requests = frozenset(s.param.name for s in node.params if s.kind is ParamKind.REQUEST)
+    scan = _Scan(flow, calls)
+    if not requests or not scan.function(fv, func, ctx, requests, frozenset(), [walked], 0) or not scan.acted:
+        return None
+    if not all(scan.plain(r.value, func, ctx, frozenset(), 0) for r in func.returns):
+        return None
+    cleared = "; it clears the caller's cookie" if scan.cleared else ""
+    return f"own session: every change the handler makes ({'; '.join(scan.acted[:2])}) acts on what it made " \
+           f"of the request's credential and runs only when that is there; a request without credentials " \
+           f"changes nothing{cleared}"
