@@ -37,7 +37,7 @@ from routeguard_lint.auth.missing_credential import Flow, Outcome, Walked, names
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, FuncV, LiteralV
+from routeguard_lint.project.index import ClassV, Ctx, FuncV, LiteralV
 from routeguard_lint.routes.model import DepNode, NodeKind, ParamKind
 
 MAX_DEPTH = 4  # project calls followed from the handler
@@ -54,12 +54,15 @@ class _Scan:
         self.steps = 0
 
     def function(self, fv: FuncV, func: Func, ctx: Ctx, requests: frozenset[str], handed: frozenset[str],
-                 walks: list[Walked] | None, depth: int) -> bool:
+                 walks: list[Walked] | None, depth: int, constructing: bool = False) -> bool:
         """`handed`: `func`'s parameters bound to values made from the credential; `walks`: the walks of a
-        request without credentials through `func` (None: that request never calls it here)."""
+        request without credentials through `func` (None: that request never calls it here). `constructing`:
+        `func` is the `__init__` of an object being made (`raise TokenError(msg=...)`): what it sets on `self`,
+        and the `super().__init__(...)` it calls, change only that new object."""
         self.steps += 1
+        own = ("self.",) if constructing else ()
         if self.steps > 60 or func.has_yield or func.attr_writes or func.nonlocal_assigns or shared_stores(func) \
-                or func.session_writes or any("." in b.name for b in func.binds):
+                or func.session_writes or any("." in b.name and not b.name.startswith(own) for b in func.binds):
             return False
         made = self._made(func, ctx, requests, handed)
         effects = {(e.call.line, e.call.col) for e in func.effects}
@@ -74,9 +77,15 @@ class _Scan:
                 inner = self.calls.index.call_env(target, callee, call, ctx)
                 below = list(self.flow.walked.get(target, ())) if reached else None
                 below_requests = self._bound(call, callee, requests)
-                if not self.function(target, callee, inner, below_requests, bound, below, depth + 1):
+                # `Cls(...)` (its `__init__`), or a constructor's `super().__init__(...)`
+                made_here = target.qualname.endswith(".__init__") and \
+                    (not (isinstance(call.func, ir.Attr) and call.func.attr == "__init__") or
+                     (constructing and _on_self(call.func.value)))
+                if not self.function(target, callee, inner, below_requests, bound, below, depth + 1, made_here):
                     return False
                 continue
+            if constructing and isinstance(f := call.func, ir.Attr) and _on_self(f.value):
+                continue  # `super().__init__(...)` of a library base class: the new object made
             f = call.func
             if isinstance(f, ir.Attr) and (f.attr in _COOKIE_METHODS or _session_of(f, requests)):
                 if not self._clears(call, func, ctx, requests):
@@ -161,7 +170,10 @@ class _Scan:
             root: ir.Expr = expr
             while isinstance(root, ir.Attr):
                 root = root.value
-            # a setting: an attribute of a module-level object (not of a local or a parameter)
+            # a setting: an attribute of a module-level object (not of a local or a parameter), or of a value
+            # that is itself plain (`res.code` of a status constant handed in)
+            if isinstance(root, ir.Name) and root.id in plain_params:
+                return True
             return isinstance(root, ir.Name) and root.id not in func.assigns and \
                 not any(p.name == root.id for p in func.params) and not any(b.name == root.id for b in func.binds)
         if isinstance(expr, ir.Call):
@@ -169,19 +181,40 @@ class _Scan:
             if _response_made(expr, self.calls, ctx, func):
                 return all(self.plain(a, *again) for a in args)
             target = self.calls.callee(expr, ctx, func)
+            if not isinstance(target, (FuncV, ClassV)):  # a class the project writes no `__init__` for
+                made = expr.func.value if isinstance(expr.func, ir.Sub) else expr.func  # `Model[Any](...)`
+                target = self.calls.index.resolve(made, ctx)
+            if isinstance(target, ClassV) or (isinstance(target, FuncV) and target.qualname.endswith(".__init__")):
+                # an object of a project class made of plain values (a response model); its `__init__`, if the
+                # project writes one, changes nothing but the new object
+                init = self.calls.index.func(target) if isinstance(target, FuncV) else None
+                return all(self.plain(a, *again) for a in args) and (
+                    init is None or (isinstance(target, FuncV) and self.function(
+                        target, init, self.calls.index.call_env(target, init, expr, ctx), frozenset(), frozenset(),
+                        None, MAX_DEPTH - 1, True)))
             callee = self.calls.index.func(target) if isinstance(target, FuncV) else None
             if callee is None or not isinstance(target, FuncV):
                 return False
             params = [p.name for p in callee.params]
             if params and params[0] in ("self", "cls") and isinstance(expr.func, ir.Attr):
                 params = params[1:]
+            passed = {params[i] for i in range(min(len(params), len(expr.args)))} | {k for k, _v in expr.kwargs}
             kept = frozenset({params[i] for i, a in enumerate(expr.args)
                               if i < len(params) and not isinstance(a, ir.Star) and self.plain(a, *again)} |
-                             {k for k, v in expr.kwargs if k is not None and self.plain(v, *again)})
+                             {k for k, v in expr.kwargs if k is not None and self.plain(v, *again)} |
+                             {p.name for p in callee.params if p.name not in passed and p.default is not None and
+                              self.plain(p.default, callee, Ctx(target.module, callee.parent), frozenset(),
+                                         depth + 1)})
             inner = self.calls.index.call_env(target, callee, expr, ctx)
             return bool(callee.returns) and all(self.plain(r.value, callee, inner, kept, depth + 1)
                                                 for r in callee.returns)
         return False
+
+
+def _on_self(expr: ir.Expr) -> bool:
+    """`self` or `super()`: the object a constructor is making."""
+    return (isinstance(expr, ir.Name) and expr.id == "self") or \
+        (isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id == "super" and not expr.args)
 
 
 def _request_read(call: ir.Call, requests: frozenset[str]) -> bool:
