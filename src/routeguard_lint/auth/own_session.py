@@ -41,6 +41,7 @@ from routeguard_lint.project.index import ClassV, Ctx, FuncV, LiteralV
 from routeguard_lint.routes.model import DepNode, NodeKind, ParamKind
 
 MAX_DEPTH = 4  # project calls followed from the handler
+MAX_ANSWER_DEPTH = 12  # steps of the expression an answer is made of (names, calls, arguments)
 _CREDENTIAL_PARTS = frozenset({"cookies", "headers", "session"})
 _COOKIE_METHODS = frozenset({"set_cookie", "delete_cookie"})
 
@@ -52,6 +53,7 @@ class _Scan:
         self.acted: list[str] = []  # the changes found, each under a test of the credential
         self.cleared = False
         self.steps = 0
+        self.evaluating: set[tuple[int, str]] = set()  # names of functions whose bindings `plain` is reading
 
     def function(self, fv: FuncV, func: Func, ctx: Ctx, requests: frozenset[str], handed: frozenset[str],
                  walks: list[Walked] | None, depth: int, constructing: bool = False) -> bool:
@@ -156,15 +158,22 @@ class _Scan:
 
     def plain(self, expr: ir.Expr | None, func: Func, ctx: Ctx, plain_params: frozenset[str], depth: int) -> bool:
         """`expr` holds nothing read from stored data or the request (see the module)."""
-        if expr is None or isinstance(expr, (ir.Const, ir.Str)) or depth > 8:
-            return depth <= 8
+        if expr is None or isinstance(expr, (ir.Const, ir.Str)) or depth > MAX_ANSWER_DEPTH:
+            return depth <= MAX_ANSWER_DEPTH
         again = (func, ctx, plain_params, depth + 1)
         if isinstance(expr, ir.Name):
             if expr.id in plain_params:
                 return True
             binds = [b.value for b in func.binds if b.name == expr.id]
+            key = (id(func), expr.id)
+            if binds and key in self.evaluating:
+                return True  # `response = self._set_cookie(request, response, "", 0)`: its other bindings decide
             if binds:
-                return all(self.plain(v, *again) for v in binds)
+                self.evaluating.add(key)
+                try:
+                    return all(self.plain(v, *again) for v in binds)
+                finally:
+                    self.evaluating.discard(key)
             return not any(p.name == expr.id for p in func.params) and expr.id not in func.assigns
         if isinstance(expr, ir.Attr):
             root: ir.Expr = expr
