@@ -56,17 +56,20 @@ class _Scan:
         self.evaluating: set[tuple[int, str]] = set()  # names of functions whose bindings `plain` is reading
 
     def function(self, fv: FuncV, func: Func, ctx: Ctx, requests: frozenset[str], handed: frozenset[str],
-                 walks: list[Walked] | None, depth: int, constructing: bool = False) -> bool:
+                 walks: list[Walked] | None, depth: int, constructing: bool = False,
+                 carried: frozenset[str] = frozenset()) -> bool:
         """`handed`: `func`'s parameters bound to values made from the credential; `walks`: the walks of a
         request without credentials through `func` (None: that request never calls it here). `constructing`:
         `func` is the `__init__` of an object being made (`raise TokenError(msg=...)`): what it sets on `self`,
-        and the `super().__init__(...)` it calls, change only that new object."""
+        and the `super().__init__(...)` it calls, change only that new object. `carried`: its parameters bound to
+        the credential or a value of it (made by a call or not)."""
         self.steps += 1
         own = ("self.",) if constructing else ()
         if self.steps > 60 or func.has_yield or func.attr_writes or func.nonlocal_assigns or shared_stores(func) \
                 or func.session_writes or any("." in b.name and not b.name.startswith(own) for b in func.binds):
             return False
         made = self._made(func, ctx, requests, handed)
+        touched = _touched(func, requests, made | carried)
         effects = {(e.call.line, e.call.col) for e in func.effects}
         for call in func.calls:
             target = self.calls.callee(call, ctx, func)
@@ -83,7 +86,8 @@ class _Scan:
                 made_here = target.qualname.endswith(".__init__") and \
                     (not (isinstance(call.func, ir.Attr) and call.func.attr == "__init__") or
                      (constructing and _on_self(call.func.value)))
-                if not self.function(target, callee, inner, below_requests, bound, below, depth + 1, made_here):
+                if not self.function(target, callee, inner, below_requests, bound, below, depth + 1, made_here,
+                                     self._bound(call, callee, touched, requests)):
                     return False
                 continue
             if constructing and isinstance(f := call.func, ir.Attr) and _on_self(f.value):
@@ -94,8 +98,17 @@ class _Scan:
                     return False
                 self.cleared = True
                 continue
-            if (call.line, call.col) not in effects or no_work(call, self.calls, ctx, func, requests, 0, reads=True):
-                continue  # a value computed (what it is is asked of the answer), or no work
+            if no_work(call, self.calls, ctx, func, requests, 0, reads=True):
+                continue
+            if (call.line, call.col) not in effects:
+                # a value computed: from the credential (`get_authorization_scheme_param(authorization)`, a query
+                # of the session it names), or an object made (a response model); anything else (`n =
+                # OTHER.pop(sid)`) may be a change no credential chose
+                made_of = call.func.value if isinstance(call.func, ir.Sub) else call.func  # `Model[Any](...)`
+                if names_in(call) & touched or _credential_read(call, requests) or \
+                        isinstance(self.calls.index.resolve(made_of, ctx), ClassV):
+                    continue
+                return False
             if reached or not (names_in(call) & made):
                 return False  # a change a request without credentials makes, or one not keyed by the credential
             self.acted.append(ir.show(call, 60))
@@ -130,14 +143,20 @@ class _Scan:
                 return True
         return any(self._computed(c, func, ctx, requests, depth + 1) for c in ir.children(expr))
 
-    def _bound(self, call: ir.Call, callee: Func, names: set[str] | frozenset[str]) -> frozenset[str]:
-        """The parameters of `callee` whose argument at `call` mentions one of `names`."""
+    def _bound(self, call: ir.Call, callee: Func, names: set[str] | frozenset[str],
+               requests: frozenset[str] = frozenset()) -> frozenset[str]:
+        """The parameters of `callee` whose argument at `call` mentions one of `names` (or, with `requests`, reads
+        a credential from the request: `get_bearer(request.headers.get("Authorization"))`)."""
         params = [p.name for p in callee.params]
         if params and params[0] in ("self", "cls") and isinstance(call.func, ir.Attr):
             params = params[1:]
+
+        def given(arg: ir.Expr) -> bool:
+            return bool(names_in(arg) & names) or (bool(requests) and _credential_read(arg, requests))
+
         out = {params[i] for i, arg in enumerate(call.args) if i < len(params) and not isinstance(arg, ir.Star)
-               and names_in(arg) & names}
-        out |= {k for k, v in call.kwargs if k is not None and k in params and names_in(v) & names}
+               and given(arg)}
+        out |= {k for k, v in call.kwargs if k is not None and k in params and given(v)}
         return frozenset(out)
 
     def _clears(self, call: ir.Call, func: Func, ctx: Ctx, requests: frozenset[str]) -> bool:
@@ -224,6 +243,19 @@ def _on_self(expr: ir.Expr) -> bool:
     """`self` or `super()`: the object a constructor is making."""
     return (isinstance(expr, ir.Name) and expr.id == "self") or \
         (isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id == "super" and not expr.args)
+
+
+def _touched(func: Func, requests: frozenset[str], given: set[str] | frozenset[str]) -> set[str]:
+    """The names of `func` bound to the credential read from the request or to a value of it (`given`: those
+    known already), through other names."""
+    names = set(given)
+    for _ in range(4):
+        before = len(names)
+        names.update(b.name for b in func.binds if "." not in b.name and "[" not in b.name and
+                     (names_in(b.value) & names or _credential_read(b.value, requests)))
+        if len(names) == before:
+            break
+    return names
 
 
 def _request_read(call: ir.Call, requests: frozenset[str]) -> bool:
