@@ -105,7 +105,7 @@ class _Scan:
                 # of the session it names), or an object made (a response model); anything else (`n =
                 # OTHER.pop(sid)`) may be a change no credential chose
                 made_of = call.func.value if isinstance(call.func, ir.Sub) else call.func  # `Model[Any](...)`
-                if names_in(call) & touched or _credential_read(call, requests) or \
+                if names_in(call) & touched or _credential_read(call, requests) or _text_method(call) or \
                         isinstance(self.calls.index.resolve(made_of, ctx), ClassV):
                     continue
                 return False
@@ -243,6 +243,18 @@ def _on_self(expr: ir.Expr) -> bool:
     """`self` or `super()`: the object a constructor is making."""
     return (isinstance(expr, ir.Name) and expr.id == "self") or \
         (isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and expr.func.id == "super" and not expr.args)
+
+
+# methods of a text a value bound or tested may be computed with (`secret.encode("ascii")` of a setting)
+_TEXT_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "startswith",
+                           "endswith", "removeprefix", "removesuffix", "split", "rsplit"})
+
+
+def _text_method(call: ir.Call) -> bool:
+    """`name.encode("ascii")`: a method of a text called with values written in the code."""
+    return isinstance(call.func, ir.Attr) and call.func.attr in _TEXT_METHODS and \
+        isinstance(call.func.value, (ir.Name, ir.Attr)) and not call.kwargs and \
+        all(isinstance(a, (ir.Const, ir.Str)) for a in call.args)
 
 
 def _touched(func: Func, requests: frozenset[str], given: set[str] | frozenset[str]) -> set[str]:
