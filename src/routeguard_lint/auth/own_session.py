@@ -102,10 +102,11 @@ class _Scan:
                 continue
             if (call.line, call.col) not in effects:
                 # a value computed: from the credential (`get_authorization_scheme_param(authorization)`, a query
-                # of the session it names), or an object made (a response model); anything else (`n =
-                # OTHER.pop(sid)`) may be a change no credential chose
+                # of the session it names, `select(UserSession)` in a binding made with its hash), or an object
+                # made (a response model); anything else (`n = OTHER.pop(sid)`) may be a change no credential chose
                 made_of = call.func.value if isinstance(call.func, ir.Sub) else call.func  # `Model[Any](...)`
                 if names_in(call) & touched or _credential_read(call, requests) or _text_method(call) or \
+                        any(b.line == call.line and names_in(b.value) & touched for b in func.binds) or \
                         isinstance(self.calls.index.resolve(made_of, ctx), ClassV):
                     continue
                 return False
