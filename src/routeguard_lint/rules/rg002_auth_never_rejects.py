@@ -173,10 +173,7 @@ def _looked_up(facts: NodeAuth, node: DepNode, calls: Calls) -> bool:
         return False
     if exit_.value.kind == "unk" and exit_.value.value is None:
         return True
-    # a request without the credential gets through only where a setting says so (`if config.ENFORCE and token is
-    # None: raise`): a forged one gets through whatever it says, so it is not given what none is given
-    return exit_.value.kind == "none" and exit_.value.taint and not facts.gates and \
-        _mapping_lookup(exit_.expr, node, calls)
+    return exit_.value.kind == "none" and exit_.value.taint and _mapping_lookup(exit_.expr, node, calls)
 
 
 def _mapping_lookup(expr: ir.Expr | None, node: DepNode, calls: Calls) -> bool:
