@@ -10,8 +10,6 @@ from routeguard_lint.auth.optional_auth import NodeAuth
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.project.calls import Calls
-from routeguard_lint.project.index import Ctx, FuncV
 from routeguard_lint.routes.model import DepNode, Graph, NodeKind, ParamKind, Route, walk
 from routeguard_lint.rules._util import (
     construction,
@@ -158,7 +156,7 @@ def _constant(expr: ir.Expr) -> bool:
     return False
 
 
-def _looked_up(facts: NodeAuth, node: DepNode, calls: Calls) -> bool:
+def _looked_up(facts: NodeAuth) -> bool:
     """An optional credential consumer (a request without the credential gets through it with `None`) that, for a
     forged credential, hands on what readable code made of it without telling what that is: a row its lookup found
     (`return await repository.get_by_token(token_hash)`), `None` for a value no table holds. It gives a forged
@@ -168,32 +166,9 @@ def _looked_up(facts: NodeAuth, node: DepNode, calls: Calls) -> bool:
     decided is unverified elsewhere."""
     exit_ = facts.forged_exit
     anonymous = facts.value
-    if not (facts.anonymous is True and isinstance(anonymous, AV) and anonymous.kind == "none" and
-            exit_ is not None and not exit_.implicit and not exit_.unread):
-        return False
-    if exit_.value.kind == "unk" and exit_.value.value is None:
-        return True
-    return exit_.value.kind == "none" and exit_.value.taint and _mapping_lookup(exit_.expr, node, calls)
-
-
-def _mapping_lookup(expr: ir.Expr | None, node: DepNode, calls: Calls) -> bool:
-    """The forged credential's value is what a mapping's `.get` found for it (`return SESSIONS.get(session)`, or a
-    local bound once to that), which the walk reads as the default `None`: no table of valid values holds a
-    made-up one (`auth.missing_credential`, `mapping.get(...)` of an absent credential). What it gives a forged
-    credential is then what it gives none. Not a project method of that name (which may return `None` for any
-    failure, as a lenient check does)."""
-    func, module = node.func, node.func_module
-    if func is None or module is None:
-        return False
-    if isinstance(expr, ir.Name):
-        binds = [b.value for b in func.binds if b.name == expr.id]
-        expr = binds[0] if len(binds) == 1 else None
-    if not (isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "get" and
-            1 <= len(expr.args) <= 2 and not expr.kwargs and not any(isinstance(a, ir.Star) for a in expr.args)):
-        return False
-    if len(expr.args) == 2 and not (isinstance(expr.args[1], ir.Const) and expr.args[1].value is None):
-        return False
-    return not isinstance(calls.callee(expr, Ctx(module, func.qualname), func), FuncV)
+    return facts.anonymous is True and isinstance(anonymous, AV) and anonymous.kind == "none" and \
+        exit_ is not None and not exit_.implicit and exit_.value.kind == "unk" and exit_.value.value is None and \
+        not exit_.unread
 
 
 def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str:
@@ -267,7 +242,6 @@ def _open_routes(node: DepNode, graph: Graph, judgement: Judgement) -> str:
 
 def check(graph: Graph) -> Iterable[Finding]:
     judgement = judgement_of(graph)
-    calls = Calls(graph.index)
     open_routes = {id(n) for route in graph.routes if route.root is not None
                    and judgement.of(route).state is AuthState.UNPROTECTED for n in walk(route.root)}
     for node in dependency_nodes(graph).values():
@@ -283,7 +257,7 @@ def check(graph: Graph) -> Iterable[Finding]:
             # a credential (`get_audit_logger(api_key)`) consumes none.
             if id(node) not in judgement.forged_reach or not facts.forged_sure or facts.forged_rejects:
                 continue
-            if _looked_up(facts, node, calls):
+            if _looked_up(facts):
                 continue  # it hands on what a lookup found for the credential: nothing, for a forged one
             what = _consumes(node, direct, judgement)
             exit_ = facts.forged_exit
