@@ -711,6 +711,8 @@ def _branches_on_missing(root: DepNode, judgement: Judgement, deps: list[DepNode
             "set only where a value made from the credential is there"
         return f"optional authentication: the handler reads the credential itself and branches on '{name}' " \
                f"({made}), which is None for a request without credentials"
+    if judgement.node(root).own_session:
+        return judgement.node(root).own_session
     user = branches_on_user(root) if not any(n.kind is NodeKind.DECORATOR and n.path_test for n in deps) else None
     if user:
         return f"optional authentication: the handler branches on '{user}', which Starlette's " \

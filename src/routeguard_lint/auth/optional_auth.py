@@ -48,6 +48,7 @@ from routeguard_lint.auth.missing_credential import (
     join,
     names_in,
 )
+from routeguard_lint.auth.own_session import own_session
 from routeguard_lint.auth.request_path import PathKey
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Bind, Func, is_marker
@@ -131,6 +132,9 @@ class NodeAuth:
     settled: frozenset[tuple[str, int, str]] = frozenset()
     unrun: frozenset[tuple[str, int]] = frozenset()
     handed: tuple[tuple[str, str, ir.Call, bool], ...] = ()
+    # a route handler reading the credential itself whose every change acts on what it made of that credential
+    # and runs only when it is there (`auth.own_session`): why, for a request without credentials
+    own_session: str | None = None
     # `_held`, once asked: (whether its object holds callables, whether they read a credential)
     held: tuple[bool | None] | None = None
     # a route handler that reads a credential itself and branches on what it made of it (see `_own_branch`):
@@ -376,6 +380,8 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     facts.anonymous = outcome.passes and not facts.idle
     if node.kind is NodeKind.ROUTE and direct and facts.anonymous and outcome.walk is not None:
         facts.branch = _own_branch(node.func, outcome.walk, frozenset(requests))
+        if facts.branch is None:
+            facts.own_session = own_session(node, outcome, flow, reads)
     facts.answered = _answered(node, outcome) if facts.idle else ()
     facts.guard = not facts.anonymous
     # it calls a checking method of a credential object a library made from the request (`Authorize.jwt_required()`)
@@ -425,6 +431,8 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
         facts.peer = peer_tests(outcome)
         if node.kind is NodeKind.ROUTE and reads_it and outcome.walk is not None:
             facts.branch = _own_branch(node.func, outcome.walk, frozenset(requests))
+            if facts.branch is None and not facts.gates:
+                facts.own_session = own_session(node, outcome, flow, reads)
         if node.kind is not NodeKind.ROUTE and (reads_it or facts.gates):
             # it lets a request without the credential through, handing on what it returns
             facts.anonymous = True
