@@ -23,6 +23,7 @@ from routeguard_lint.facts.extract import (
     ImportRef,
     ItemWrite,
     ModuleFacts,
+    Param,
     Return,
     is_marker,
 )
@@ -1502,18 +1503,23 @@ class Index:
         """A parameter no call binds here, taken from its declared type (`jwt_manager: JWTManager`), as
         `declared_instance` takes a local's. Not in a library's code: what a library declares is its own
         base class, which the project's classes derive from."""
-        if self._lib_mode or depth > MAX_RESOLVE_DEPTH:
+        found = None if self._lib_mode or depth > MAX_RESOLVE_DEPTH else self._annotated_param(param)
+        if found is None:
             return UNKNOWN
+        func, p, annotation, where = found
+        return self.declared_instance(annotation, where, f"{func.qualname}({p.name})", depth,
+                                      exact=self._class_dependency(p.default, where))
+
+    def _annotated_param(self, param: ParamV) -> tuple[Func, Param, ir.Expr, Ctx] | None:
+        """The function of a parameter no call binds here, the parameter when it is declared with a type (and is
+        not `*args`/`**kwargs`), its annotation, and the context the annotation is read in."""
         func = self.func(FuncV(param.module, param.func))
         if func is None:
-            return UNKNOWN
+            return None
         for p in func.params:
-            if p.name == param.name and p.annotation is not None and \
-                    p.kind in ("pos", "posonly", "kwonly"):
-                where = Ctx(param.module, func.parent)
-                return self.declared_instance(p.annotation, where, f"{func.qualname}({p.name})", depth,
-                                              exact=self._class_dependency(p.default, where))
-        return UNKNOWN
+            if p.name == param.name and p.annotation is not None and p.kind in ("pos", "posonly", "kwonly"):
+                return func, p, p.annotation, Ctx(param.module, func.parent)
+        return None
 
     def _declared_own_method(self, param: ParamV, attr: str, depth: int) -> Value:
         """`tenant.url_path_for(...)` on a parameter declared with a project class that derives from a library's
@@ -1522,49 +1528,41 @@ class Index:
         when no project class derives from it (a subclass may override the method), when the method is not a stub
         (`...` under `if TYPE_CHECKING:`: the library's runs) and calls no method of the object or `super()` (the
         library's code). Any other attribute stays unknown."""
-        if self._lib_mode or depth > MAX_RESOLVE_DEPTH:
+        found = None if self._lib_mode or depth > MAX_RESOLVE_DEPTH else self._annotated_param(param)
+        if found is None:
             return UNKNOWN
-        func = self.func(FuncV(param.module, param.func))
-        if func is None:
+        _func, p, annotation, where = found
+        expr = _declared_class(annotation)
+        cls = self.resolve(expr, where, depth + 1) if expr is not None else None
+        if not isinstance(cls, ClassV) or self._is_protocol(cls) or \
+                (not self._class_dependency(p.default, where) and
+                 self._has_subclass_named(cls.name.rpartition(".")[2])):
             return UNKNOWN
-        for p in func.params:
-            if p.name != param.name or p.annotation is None or p.kind not in ("pos", "posonly", "kwonly"):
-                continue
-            expr = _declared_class(p.annotation)
-            where = Ctx(param.module, func.parent)
-            cls = self.resolve(expr, where, depth + 1) if expr is not None else None
-            if not isinstance(cls, ClassV) or self._is_protocol(cls) or \
-                    (not self._class_dependency(p.default, where) and
-                     self._has_subclass_named(cls.name.rpartition(".")[2])):
-                return UNKNOWN
-            cdef = self.cls(cls)
-            if cdef is None or attr not in cdef.methods:
-                return UNKNOWN
-            method = FuncV(cls.module, cdef.methods[attr])
-            body = self.func(method)
-            if body is None or self._is_property(method) or \
-                    not (body.returns or body.calls or body.binds or body.raises) or \
-                    any(free_names(call.func) & {"super", "self"} for call in body.calls):
-                # a stub (`...`, one declared for type checkers: the library's runs), or one that calls on into
-                # the library's code through `super()` or another method of the object (what the library's base
-                # supplies), read without what the library registers at run time
-                return UNKNOWN
-            return method
-        return UNKNOWN
+        cdef = self.cls(cls)
+        if cdef is None or attr not in cdef.methods:
+            return UNKNOWN
+        method = FuncV(cls.module, cdef.methods[attr])
+        body = self.func(method)
+        if body is None or self._is_property(method) or \
+                not (body.returns or body.calls or body.binds or body.raises) or \
+                any(free_names(call.func) & {"super", "self"} for call in body.calls):
+            # a stub (`...`, one declared for type checkers: the library's runs), or one that calls on into
+            # the library's code through `super()` or another method of the object (what the library's base
+            # supplies), read without what the library registers at run time
+            return UNKNOWN
+        return method
 
     def declared_library_class(self, param: ParamV) -> ExternalV | None:
         """The library class a parameter no call binds here declares as its type (`session: AsyncSession`),
         when it names one: what its methods are, not what they do (`declared_param` makes instances of project
         classes only)."""
-        func = self.func(FuncV(param.module, param.func))
-        if func is None:
+        found = self._annotated_param(param)
+        if found is None:
             return None
-        for p in func.params:
-            if p.name == param.name and p.annotation is not None and p.kind in ("pos", "posonly", "kwonly"):
-                expr = _declared_class(p.annotation)
-                cls = self.resolve(expr, Ctx(param.module, func.parent)) if expr is not None else None
-                return cls if isinstance(cls, ExternalV) else None
-        return None
+        _func, _p, annotation, where = found
+        expr = _declared_class(annotation)
+        cls = self.resolve(expr, where) if expr is not None else None
+        return cls if isinstance(cls, ExternalV) else None
 
     def _class_dependency(self, default: ir.Expr | None, ctx: Ctx) -> bool:
         """`auth: Auth = Depends()`: FastAPI calls the declared class itself, so the value is an instance of
