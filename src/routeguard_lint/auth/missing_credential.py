@@ -2558,6 +2558,12 @@ class _Walk:
         through, what follows is reached only where the tests choosing the latter hold: they are gates."""
         name = call.func.attr if isinstance(call.func, ir.Attr) else "__call__"
         taint = any(v.taint for v in (*args, *kwargs.values()))
+        # held by a parameter a dependency that takes nothing from the request fills (not one of the walk's inputs,
+        # see `optional_auth._request_inputs`): the object is the same for every request, so what its methods
+        # answer for arguments that are not the request's is the server's too, a setting (`if not
+        # settings.get_valid_api_keys(): return "development"`), not a value made from the request
+        holder = call.func.value if isinstance(call.func, ir.Attr) else call.func
+        settled = not taint and isinstance(holder, ir.Name) and holder.id not in self._inputs()
         results: list[tuple[Choice, AV]] = []
         for choice in provided.choices:
             found = self.flow.index.class_attr(choice.cls, name)
@@ -2574,7 +2580,7 @@ class _Walk:
                     return AV("unk", Unread(ir.show(call, 80), where, why), True)
                 return AV("unk", None, taint)
             this = AV("obj", Inst(choice.cls, ()), False)
-            results.append((choice, self._project_call(call, found, method, args, kwargs, this=this)))
+            results.append((choice, self._project_call(call, found, method, args, kwargs, this=this, settled=settled)))
         passing = [(choice, value) for choice, value in results if value.kind != "crash"]
         if not passing:
             return CRASH
@@ -2864,15 +2870,17 @@ class _Walk:
         return {name: value for name, value in self.env.items() if name not in own and "." not in name}
 
     def _project_call(self, call: ir.Call, target: FuncV, callee: Func, args: list[AV], kwargs: dict[str, AV],
-                      as_object: bool = False, this: AV | None = None, enclosed: dict[str, AV] | None = None) -> AV:
+                      as_object: bool = False, this: AV | None = None, enclosed: dict[str, AV] | None = None,
+                      settled: bool = False) -> AV:
         env = {**(enclosed or {}), **self._defaults(call, callee, len(args), kwargs, target.module),
                **self._bind(callee, args, kwargs)}
         if this is not None and callee.class_name is not None and callee.params and \
                 callee.params[0].name in ("self", "cls"):
             env[callee.params[0].name] = this  # `self` is the object the walk built
         if not any(v.taint for v in env.values()) and not _always_raises(callee):
-            # (a helper that raises whatever it is given, `fail("Token is missing")`, is walked all the same)
-            return AV("obj" if as_object else "unk", None, True)
+            # (a helper that raises whatever it is given, `fail("Token is missing")`, is walked all the same);
+            # unless `settled` (nothing of the request reaches it), taken as made from the request
+            return AV("obj" if as_object else "unk", None, not settled)
         outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
         self._last_walk = outcome
         self.out.merge_followed(outcome)
