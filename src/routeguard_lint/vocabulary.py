@@ -154,6 +154,13 @@ RAISING_PASSWORD_VERIFIERS = re.compile(r"^argon2(\.[\w.()]*)?\.(verify|verify_s
 # Constant-time comparisons: comparing a credential against a secret with one of these is a check.
 COMPARE_DIGEST = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 
+# What turns a caller away for its rate, not its identity: 429 Too Many Requests (RFC 6585), and the names and
+# messages of a rate limit's refusal (`RateLimitExceeded`, `status.HTTP_429_TOO_MANY_REQUESTS`, "Too many requests")
+THROTTLE_STATUS = frozenset({429})
+THROTTLE_NAME = re.compile(r"rate_?limit|throttl|too_?many_?requests|HTTP_429", re.IGNORECASE)
+THROTTLE_TEXT = re.compile(r"\b(rate[ _-]?limit(ed|s)?( exceeded)?|too many (requests|uploads|attempts)|throttled)\b",
+                           re.IGNORECASE)
+
 
 def _normal_header(name: str) -> str:
     return name.lower().replace("_", "-")

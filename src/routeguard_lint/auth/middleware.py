@@ -61,6 +61,10 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
         gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
         return Role.UNKNOWN, None, gate, None
     sure = [line for line, certain in outcome.reached if certain]
+    if sure and taken and _reached_for_any_path(reader, fv, made):
+        # it tests the path only on the way to choosing a value (a rate limit's rule): walked with each test of
+        # the path left undecided (both of its branches taken), it still certainly hands the request on
+        return Role.OBSERVER, None, None, None
     if sure and taken:
         # handed on past tests of the path taken to fail (`if path.startswith("/api"): <check>`): for a path they
         # hold for, the request may meet a check the walk did not take
@@ -68,6 +72,19 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     if sure:
         return Role.OBSERVER, None, None, None
     return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None, bare_request_paths(reader, fv, made)
+
+
+def _reached_for_any_path(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None) -> bool:
+    """The middleware certainly hands a request without credentials on whatever its path: walked with every test
+    of the path undecided (the tests `bare_test_value` takes for tests of the path; the method's and the scope
+    type's decided as `path_test_value` does), a call to the next app is still certainly reached."""
+    def decide(expr: ir.Expr, ctx: Ctx) -> bool | None:
+        if bare_test_value(reader, expr, ctx, [], []) is not None:
+            return None
+        return path_test_value(reader, expr, ctx)
+
+    flow, env = _walker(reader, fv, made, decide)
+    return any(sure for _line, sure in flow.run(fv, env).reached)
 
 
 def _walker(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None,

@@ -35,7 +35,7 @@ from routeguard_lint.auth.request_path import PathCheck, PathKey
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleFacts, is_marker, item_marker
-from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
+from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded, throttles
 from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
 from routeguard_lint.vocabulary import COMPARE_DIGEST, FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
@@ -1478,7 +1478,11 @@ class _Walk:
         return None
 
     def _may_end(self, event: _Event) -> bool:
-        """A raise or return that is not certainly reached: True when the walk certainly ended by now."""
+        """A raise or return that is not certainly reached: True when the walk certainly ended by now. A refusal
+        that says "too many" (429, a rate limit's exception: `throttles`) answers the caller's count, not who the
+        caller is: the same request under the limit goes on, so it is not taken for a way the walk may end."""
+        if throttles(event.expr) and not refuses(event.expr):
+            return False
         if self.terminated(event.conditions, event.line):
             return True
         if event.kind is _EventKind.RAISE and refuses(event.expr):
