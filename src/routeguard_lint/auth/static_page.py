@@ -251,7 +251,23 @@ class StaticPages:
             # the environment the app was started with, unless the variable holds a credential
             key = expr.arg(0, "key")
             return isinstance(key, ir.Str) and not is_credential_setting(key.value)
+        if isinstance(target, FuncV) and not self._file:
+            return self._made_by(target, depth, seen)
         return False
+
+    def _made_by(self, target: FuncV, depth: int, seen: set[tuple[str, str | None]]) -> bool:
+        """A project function handed fixed values (`page_html(openapi_url="/openapi.json", title=TITLE)`) whose
+        every `return` is fixed given them (its parameters are what it was handed, see `_name`), that does no work
+        on the way and changes nothing (no `global`, no stores): what it returns is fixed too."""
+        callee = self.index.func(target)
+        if callee is None or callee.has_yield or callee.is_async or not callee.returns or callee.nonlocal_assigns or \
+                callee.stores or callee.attr_writes or callee.item_writes or \
+                any(r.value is None for r in callee.returns) or target.qualname == self._handler:
+            return False
+        here = Ctx(target.module, callee.qualname)
+        if not all(no_work(call, self.calls, here, callee, frozenset()) for call in callee.calls):
+            return False
+        return all(self._fixed(r.value, here, callee, frozenset(), depth + 1, seen) for r in callee.returns)
 
     def _setting(self, expr: ir.Attr, ctx: Ctx, requests: frozenset[str], depth: int,
                  seen: set[tuple[str, str | None]]) -> bool:
