@@ -46,13 +46,18 @@ def dependency_of(index: Index, fv: FuncV, func: Func, name: str) -> FuncV | Non
         if param.name != name:
             continue
         ctx = Ctx(fv.module, func.parent) if func.parent else Ctx(fv.module)
-        candidates: list[ir.Expr] = []
+        candidates: list[tuple[ir.Expr, Ctx]] = []
         if param.default is not None:
-            candidates.append(param.default)
-        annotation = param.annotation
+            candidates.append((param.default, ctx))
+        annotation, where = param.annotation, ctx
+        for _ in range(4):  # an alias of it (`ServiceDep = Annotated[Service, Depends(get_service)]`), as Python reads it
+            bound = index.assignment(annotation, where) if isinstance(annotation, (ir.Name, ir.Attr)) else None
+            if bound is None or not isinstance(bound[0], ir.Sub):
+                break
+            annotation, where = bound
         if isinstance(annotation, ir.Sub) and ir.dotted(annotation.value) in ("Annotated", "typing.Annotated"):
-            candidates.extend(annotation.index[1:])
-        for expr in candidates:
+            candidates.extend((meta, where) for meta in annotation.index[1:])
+        for expr, ctx in candidates:
             if isinstance(expr, ir.Call) and ir.dotted(expr.func) in _DEPENDS and expr.args:
                 target = index.resolve(expr.args[0], ctx)
                 return target if isinstance(target, FuncV) else None

@@ -296,7 +296,10 @@ def _header_read(expr: ir.Expr | None, requests: frozenset[str] | None = None) -
     return key.value.lower() if is_signature_header(key.value) else None
 
 
-def _body_read(expr: ir.Expr | None, requests: frozenset[str]) -> bool:
-    """`await request.body()` on a request among `requests`."""
+def _body_read(expr: ir.Expr | None, requests: frozenset[str], depth: int = 0) -> bool:
+    """`await request.body()` on a request among `requests`, or the same bytes as text (`(await
+    request.body()).decode("utf-8")`)."""
+    if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _SAME_VALUE and depth < 4:
+        return _body_read(expr.func.value, requests, depth + 1)
     return isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr in _BODY_METHODS and \
         isinstance(expr.func.value, ir.Name) and expr.func.value.id in requests and not expr.args
