@@ -277,7 +277,10 @@ def check(graph: Graph) -> Iterable[Finding]:
         direct = [child for child, _ in node.children if child.credential]
         facts = judgement.node(node)
         func = node.func
-        if direct or facts.consumes or (facts.carries and node.name_says_auth and not facts.carrier):
+        # the check of what another dependency made of a credential: one of its dependencies hands one on (a
+        # service factory named for auth, `get_auth_service(repo, connection)`, is handed none)
+        given = any(judgement.node(child).carries for child, _via in node.children)
+        if direct or facts.consumes or (facts.carries and node.name_says_auth and not facts.carrier and given):
             # a credential consumer (it reads the credential, or is the check of what another dependency made of
             # it: `require_admin(user)`): RG002 when a forged credential gets through it, and through everything
             # that consumes what it returns, to the handler. A dependency that only passes on an object made from
