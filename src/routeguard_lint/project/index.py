@@ -28,7 +28,7 @@ from routeguard_lint.facts.extract import (
     is_marker,
 )
 from routeguard_lint.project.arguments import bind_args, free_names, subst
-from routeguard_lint.vocabulary import APP_CLASSES, ROUTER_CLASSES
+from routeguard_lint.vocabulary import ANNOTATED, APP_CLASSES, ROUTER_CLASSES
 
 if TYPE_CHECKING:
     from routeguard_lint.project.library import LibraryLoader
@@ -1518,8 +1518,25 @@ class Index:
             return None
         for p in func.params:
             if p.name == param.name and p.annotation is not None and p.kind in ("pos", "posonly", "kwonly"):
-                return func, p, p.annotation, Ctx(param.module, func.parent)
+                return func, p, *self._annotated_type(p.annotation, Ctx(param.module, func.parent))
         return None
+
+    def _annotated_type(self, annotation: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx]:
+        """The type a declaration names, with `Annotated[T, ...]` read as `T` (FastAPI's metadata is not the type),
+        also through an alias of it (`ServiceDep = Annotated[Service, Depends(get_service)]`), as Python reads it."""
+        for _ in range(4):
+            if isinstance(annotation, (ir.Name, ir.Attr)):
+                bound = self.assignment(annotation, ctx)
+                if bound is None or not isinstance(bound[0], ir.Sub):
+                    break
+                annotation, ctx = bound
+            if not (isinstance(annotation, ir.Sub) and annotation.index):
+                break
+            kind = self.resolve(annotation.value, ctx)
+            if not (isinstance(kind, ExternalV) and kind.qualname in ANNOTATED):
+                break
+            annotation = annotation.index[0]
+        return annotation, ctx
 
     def _declared_own_method(self, param: ParamV, attr: str, depth: int) -> Value:
         """`tenant.url_path_for(...)` on a parameter declared with a project class that derives from a library's
