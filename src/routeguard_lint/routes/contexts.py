@@ -12,7 +12,7 @@ from routeguard_lint.facts.extract import Func, ModuleFacts, is_marker
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.callbacks import implied_calls
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, ParamV, Value, options
-from routeguard_lint.routes.literals import Item, Literals
+from routeguard_lint.routes.literals import Item, Literals, unbound
 from routeguard_lint.vocabulary import APP_CLASSES
 
 MAX_CONTEXTS = 64  # calling contexts of one function
@@ -464,30 +464,67 @@ class Contexts:
         return loaded
 
     def iterations(self, call: ir.Call, loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...],
-                   ctx: Ctx) -> list[Substitution]:
+                   ctx: Ctx) -> list[tuple[Substitution, tuple[str, ...]]]:
         """One substitution per iteration of the enclosing `for` loops whose variables the call uses,
         when they loop over a literal collection (`for r in [a.router, b.router]`, `for r in ROUTERS`,
-        `for name, r in ROUTERS.items()`); `[{}]` when none do. `loop_vars`: the loops around the call,
-        outermost first, as (target names, iterable)."""
+        `for name, r in ROUTERS.items()`), each with the tests (source text) under which that iteration runs;
+        `[({}, ())]` when none do. A collection chosen by a test the analysis cannot decide (`urls = [DOCS] if
+        not disabled else [DOCS, PROXY]`) runs each branch's items under its test, an item of both branches
+        under none. `loop_vars`: the loops around the call, outermost first, as (target names, iterable)."""
         if not loop_vars:
-            return [{}]
+            return [({}, ())]
         needed = free_names(call)
         chosen = []
         for names, iterable in reversed(loop_vars):
             if needed & {n for n in names if n}:
                 chosen.append((names, iterable))
                 needed |= free_names(iterable)
-        envs: list[Substitution] = [{}]
+        envs: list[tuple[Substitution, tuple[str, ...]]] = [({}, ())]
         for names, iterable in reversed(chosen):
-            grown: list[Substitution] = []
-            for env in envs:
-                items = self.literals.items_ctx(subst(iterable, env) if env else iterable, ctx)
-                if not items:
-                    grown.append(env)
+            grown: list[tuple[Substitution, tuple[str, ...]]] = []
+            for env, tests in envs:
+                here = subst(iterable, env) if env else iterable
+                chosen_items = self._chosen_items(here, ctx)
+                if chosen_items is not None:
+                    grown.extend((self._bind_targets(env, names, item), (*tests, *under))
+                                 for item, under in chosen_items)
                     continue
-                grown.extend(self._bind_targets(env, names, item) for item in items)
+                items = self.literals.items_ctx(here, ctx)
+                if not items:
+                    grown.append((env, tests))
+                    continue
+                grown.extend((self._bind_targets(env, names, item), tests) for item in items)
             envs = grown[:MAX_ITERATIONS]
         return envs
+
+    def _chosen_items(self, expr: ir.Expr, ctx: Ctx) -> list[tuple[Item, tuple[str, ...]]] | None:
+        """The items of a collection chosen by a conditional expression whose test the analysis cannot decide
+        (directly, or through the names bound to it), each with the test under which it is there: the body's
+        under the test, the other branch's under its negation, one in both under none. None for anything else
+        (`Literals.items_ctx` reads it)."""
+        for _ in range(4):
+            if isinstance(expr, ir.Bound):
+                inner = unbound(expr)
+                expr, ctx = inner.expr, inner.ctx
+            elif isinstance(expr, (ir.Name, ir.Attr)):
+                found = self.literals.assignment(expr, ctx)
+                if found is None:
+                    return None
+                expr, ctx = found.expr, found.ctx
+            else:
+                break
+        if not isinstance(expr, ir.IfExp) or self.index.truth(expr.test, ctx) is not None:
+            return None
+        body = self.literals.items_ctx(expr.body, ctx)
+        orelse = self.literals.items_ctx(expr.orelse, ctx)
+        if not body and not orelse:
+            return None
+        shown = ir.show(expr.test, 120)
+        negated = ir.show(expr.test.value, 120) if isinstance(expr.test, ir.Not) else f"not ({shown})"
+        both = {ir.show(i.expr) for i in body} & {ir.show(i.expr) for i in orelse}
+        out: list[tuple[Item, tuple[str, ...]]] = [(i, () if ir.show(i.expr) in both else (shown,)) for i in body]
+        out += [(i, (negated,)) for i in orelse if ir.show(i.expr) not in both]
+        return out
 
     def _bind_targets(self, env: Substitution, names: tuple[str | None, ...], item: Item) -> Substitution:
         """`env` with a loop's target names bound to one item (`for name, router in ...` unpacks it)."""

@@ -550,12 +550,13 @@ class Declarations:
                 if f.attr == "include_router":
                     self._unseen_parent(site, call, cctx)
                 continue
-            for env in self.calling.iterations(call, loop_vars, cctx):
+            for env, tests in self.calling.iterations(call, loop_vars, cctx):
                 one = subst(call, env) if env else call
                 assert isinstance(one, ir.Call)
                 one = self.index.spread_kwargs(one, cctx)  # `include_router(**spec)` as the keywords it passes
+                here = replace(site, conditions=(*site.conditions, *tests)) if tests else site
                 for owner in owners:
-                    self._one_call(site, one, owner, cctx)
+                    self._one_call(here, one, owner, cctx)
 
     def _copied_routes(self, site: Site, call: ir.Call, method: str, target: ir.Expr, ctx: Ctx,
                        loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...]) -> None:
