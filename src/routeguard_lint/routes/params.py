@@ -160,7 +160,15 @@ class Params:
             return None
         callee = external_name(self.index.resolve(item.func, ctx))
         if callee not in DEPENDS and callee not in SECURITY:
-            return None
+            # `dependencies=[require_authorization("manage_users")]`: a project function Python calls when the
+            # decorator is evaluated, followed (arguments bound) to the `Depends(...)` it returns
+            here = self.followed(item, ctx)
+            if here is item:
+                return None
+            item = here
+            callee = external_name(self.index.resolve(item.func, ctx))
+            if callee not in DEPENDS and callee not in SECURITY:
+                return None
         scopes = tuple(self.index.string(s, ctx) or ir.show(s) for s in self.literals.items(item.kwarg("scopes"), ctx))
         return DepRef(item.arg(0, "dependency"), ctx, origin, path, item.line or line, scopes=scopes,
                       security=callee in SECURITY)
