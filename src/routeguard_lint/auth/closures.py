@@ -37,7 +37,10 @@ def _add(table: dict[str, list[tuple[ir.Call, Ctx]]], expr: ir.Expr | None, ctx:
 
 
 def _calls_in(expr: ir.Expr | None, depth: int) -> list[ir.Call]:
-    """The calls in an expression (`Depends(viewer())`: both), outermost first."""
+    """The calls in an expression (`Depends(viewer())`: both; `router.get("/", dependencies=[require(...)])`:
+    both), outermost first."""
+    if isinstance(expr, ir.Seq) and depth <= 6:
+        return [call for item in expr.items for call in _calls_in(item, depth + 1)]
     if not isinstance(expr, ir.Call) or depth > 6:
         return []
     out = [expr]
@@ -75,6 +78,11 @@ class Closures:
                         _add(table, call, Ctx(facts.module, func.qualname))
                     for param in func.params:  # `user = Depends(viewer())`: defaults are read around the `def`
                         for call in _calls_in(param.default, 0):
+                            _add(table, call, Ctx(facts.module, func.parent))
+                    # `@router.get("/", dependencies=[require_authorization("read", None)])`: a decorator is
+                    # evaluated around the `def` too, its calls with it
+                    for dec in func.decorators:
+                        for call in _calls_in(dec.expr, 0)[1:]:
                             _add(table, call, Ctx(facts.module, func.parent))
             self._by_name = table
             self._aliases = aliases

@@ -81,7 +81,10 @@ OAUTH_SEGMENTS = frozenset({"callback", "oauth-callback", "oauth_callback", "oau
                             "sso-callback", "oidc-callback"})
 DOCS_CALLS = frozenset({"fastapi.openapi.utils.get_openapi", "fastapi.openapi.docs.get_swagger_ui_html",
                         "fastapi.openapi.docs.get_redoc_html",
-                        "fastapi.openapi.docs.get_swagger_ui_oauth2_redirect_html"})
+                        "fastapi.openapi.docs.get_swagger_ui_oauth2_redirect_html",
+                        # Scalar's API reference page for FastAPI (scalar-fastapi; the package re-exports it)
+                        "scalar_fastapi.get_scalar_api_reference",
+                        "scalar_fastapi.scalar_fastapi.get_scalar_api_reference"})
 PASSWORD_FIELD = re.compile(r"^(password|passwd|pwd|new_password|password1|plain_password|raw_password)$",
                             re.IGNORECASE)
 REFRESH_FIELD = REFRESH_TOKEN_FIELD

@@ -1435,6 +1435,15 @@ class _Collector(_Walker):
         self.f.attr_writes.setdefault(target.attr.value, []).append(
             AttrWrite(ir.Name(owner), value, func.qualname if func else None, line, conditions))
 
+    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
+        """`type CurrentUser = Annotated[User, Depends(current_user)]` (PEP 695): the name holds a
+        `TypeAliasType` whose `__value__` is the right-hand side, and FastAPI unwraps it before reading a
+        parameter's annotation (`analyze_param`), so as an annotation it is its value. A generic alias
+        (`type Dep[T] = ...`) is left unbound: `Dep[int]` is a generic alias of the `TypeAliasType`, which
+        FastAPI does not unwrap."""
+        if node.type_parameters is None:
+            self._bind(node.name.value, to_ir(node.value, self.line), self.line)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
         if isinstance(node.target, cst.Name) and node.value is not None:

@@ -2092,9 +2092,13 @@ class Index:
                 return FuncV(owner.module, cls.methods[attr])
             if attr in cls.attrs:
                 expr = cls.attrs[attr]
-                # pydantic `Field(default=...)` / `Field("...")`
+                # pydantic `Field(default=...)` / `Field("...")`; `Field(default_factory=ApiSettings)`: pydantic
+                # calls the factory for each instance, so the attribute is what that call makes
                 if isinstance(expr, ir.Call) and ir.dotted(expr.func) in ("Field", "pydantic.Field"):
-                    expr = expr.arg(0, "default") or ir.Unknown("Field()")
+                    factory = expr.kwarg("default_factory")
+                    default = expr.arg(0, "default")
+                    expr = default if default is not None else \
+                        ir.Call(factory, (), (), expr.line, expr.col) if factory is not None else ir.Unknown("Field()")
                 return self.resolve_assigned(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
                                              depth + 1)
         return UNKNOWN

@@ -159,19 +159,17 @@ class Params:
         if not isinstance(item, ir.Call):
             return None
         callee = external_name(self.index.resolve(item.func, ctx))
-        for _ in range(MAX_RETURNED):
-            if callee in DEPENDS or callee in SECURITY:
-                break
-            # a project function that returns the `Depends(...)` (`dependencies=[PreAuthDependency()]` with
-            # `def PreAuthDependency(exclude=None): return Depends(PreAuth(exclude))`): what Python puts in the
-            # list is the call it returns, read in its body with this call's arguments bound
-            returned = self.index.returned(item, ctx)
-            if returned is None or not isinstance(returned[0], ir.Call):
-                return None
-            item, ctx = returned[0], returned[1]
-            callee = external_name(self.index.resolve(item.func, ctx))
         if callee not in DEPENDS and callee not in SECURITY:
-            return None
+            # `dependencies=[require_authorization("manage_users")]`, `dependencies=[PreAuthDependency()]`: a
+            # project function Python calls when the decorator is evaluated, followed (arguments bound) to the
+            # `Depends(...)` it returns: what Python puts in the list
+            here = self.followed(item, ctx)
+            if here is item:
+                return None
+            item = here
+            callee = external_name(self.index.resolve(item.func, ctx))
+            if callee not in DEPENDS and callee not in SECURITY:
+                return None
         scopes = tuple(self.index.string(s, ctx) or ir.show(s) for s in self.literals.items(item.kwarg("scopes"), ctx))
         return DepRef(item.arg(0, "dependency"), ctx, origin, path, item.line or line, scopes=scopes,
                       security=callee in SECURITY)
