@@ -93,6 +93,10 @@ REFRESH_FIELD = REFRESH_TOKEN_FIELD
 CODE_FIELD = re.compile(r"^(verification_code|verification_token|verify_code|verify_token|confirmation_code|"
                         r"confirmation_token|activation_code|activation_token|otp|otp_code|one_time_code|"
                         r"one_time_password|email_code|email_token|email_verification_token)$", re.IGNORECASE)
+# a body value named only `token` or `code`: a one-time credential when the handler keeps only its digest
+ISSUED_FIELD = re.compile(r"^(token|code)$", re.IGNORECASE)
+# the modules whose functions make a digest of a value (a one-time token's, to look it up by)
+DIGEST_MODULES = ("hashlib.", "hmac.")
 IDENTITY_FIELD = re.compile(r"^(email|e_mail|username|user_name|login|phone|email_address)$", re.IGNORECASE)
 MAX_CALL_DEPTH = 4
 # key-derivation functions that hash a password with a salt
@@ -190,6 +194,13 @@ def _mentions(expr: object, direct: set[str], models: set[str], field: str, dept
         return expr.value.id in direct or (expr.value.id in models and expr.attr == field)
     return any(_mentions(getattr(expr, slot, None), direct, models, field, depth + 1)
                for slot in getattr(expr, "__slots__", ()))
+
+
+def _digest(target: object) -> bool:
+    """A library call that makes a digest (`hashlib.sha256`, `hmac.new`), not one that hashes a password with a
+    salt (a sign-up's `hashlib.pbkdf2_hmac`)."""
+    return isinstance(target, ExternalV) and target.qualname.startswith(DIGEST_MODULES) and \
+        target.qualname not in PASSWORD_HASHES
 
 
 def _nodes(expr: object, depth: int = 0) -> list[object]:
@@ -430,16 +441,9 @@ class Public:
             identity = next((f"'{name}' ({where})" for name, where in inputs if IDENTITY_FIELD.match(name)), None)
             if identity is not None and self.issues_token(fv):
                 return f"credential flow (password recovery or sign-in link): takes {identity} and issues a token"
-            # a refresh token or a one-time code in the body is the credential the flow checks: the handler must
-            # hand it on (to the lookup or verification); one it never reads checks nothing
-            for name, where in inputs:
-                if where != "body" or not (REFRESH_FIELD.match(name) or CODE_FIELD.match(name)):
-                    continue
-                handed = self._handed(root, name)
-                if handed is None:
-                    continue
-                flow = "token refresh" if REFRESH_FIELD.match(name) else "e-mail verification or one-time code"
-                return f"credential flow ({flow}): takes '{name}' in the request body and hands it to `{handed}`"
+            token = self._body_token_flow(root, inputs)
+            if token is not None:
+                return token
             verified = self._verified_body_token(root, fv)
             if verified is not None:
                 return f"sign-in with an identity provider's token: hands what the request body carries to " \
@@ -458,6 +462,28 @@ class Public:
             step = self._presession(route, FuncV(root.func_module, root.func.qualname))
             if step is not None:
                 return step
+        return None
+
+    def _body_token_flow(self, root: DepNode, inputs: list[tuple[str, str]]) -> str | None:
+        """A refresh token or a one-time code in the body is the credential the flow checks: the handler must
+        hand it on (to the lookup or verification); one it never reads checks nothing. A bare `token` or `code`
+        names many things; one the handler keeps only the digest of, looks up by it and rejects the request over
+        is a secret the server issued (an e-mail verification or reset token)."""
+        for name, where in inputs:
+            if where != "body" or not (REFRESH_FIELD.match(name) or CODE_FIELD.match(name)):
+                continue
+            handed = self._handed(root, name)
+            if handed is None:
+                continue
+            flow = "token refresh" if REFRESH_FIELD.match(name) else "e-mail verification or one-time code"
+            return f"credential flow ({flow}): takes '{name}' in the request body and hands it to `{handed}`"
+        for name, where in inputs if root.rejects else ():
+            if where != "body" or not ISSUED_FIELD.match(name):
+                continue
+            hashed = self._hashed(root, name)
+            if hashed is not None:
+                return f"credential flow (e-mail verification or one-time token): takes '{name}' in the request " \
+                       f"body and looks it up by its digest (`{hashed}`)"
         return None
 
     def sign_in_start(self, route: Route) -> str | None:
@@ -561,11 +587,41 @@ class Public:
         return out
 
     def _handed(self, root: DepNode, name: str) -> str | None:
-        """The call the handler hands the body value `name` to (as an argument, or the body model holding it):
-        `service.refresh(refresh_token=body.refresh_token)`, `TOKENS.pop(token)`; None when it never does."""
+        """The call the handler hands the body value `name` to (as an argument, or the body model holding it),
+        directly or through the locals bound from it: `service.refresh(refresh_token=body.refresh_token)`,
+        `TOKENS.pop(token)`, `token = body.refresh_token` then `Refresh(refresh_token=token or "")`; None when it
+        never does."""
+        calls = self._handing(root, name)
+        return ir.show(calls[0].func, 60) if calls else None
+
+    def _hashed(self, root: DepNode, name: str) -> str | None:
+        """The call that hashes the body value `name` (see `_handing`): a `hashlib` / `hmac` digest of it, or a
+        project function that makes one of its argument (`_hash_token(body.token)`); None when none does. A value
+        the server keeps only the digest of and looks up by it is a secret it issued, whatever its name."""
         func = root.func
         if func is None or root.func_module is None:
             return None
+        ctx = Ctx(root.func_module, func.qualname)
+        for call in self._handing(root, name):
+            target = self.calls.callee(call, ctx, func)
+            if _digest(target) or (isinstance(target, FuncV) and self._digests(target)):
+                return ir.show(call.func, 60)
+        return None
+
+    def _digests(self, fv: FuncV) -> bool:
+        """A project function that makes a digest (`return hashlib.sha256(token.encode()).hexdigest()`)."""
+        func = self.index.func(fv)
+        if func is None:
+            return False
+        ctx = Ctx(fv.module, func.qualname)
+        return any(_digest(self.calls.callee(call, ctx, func)) for call in func.calls)
+
+    def _handing(self, root: DepNode, name: str) -> list[ir.Call]:
+        """The handler's calls that take the body value `name` (a body parameter, or the field of a body model
+        parameter), directly or through the locals bound from it, in source order."""
+        func = root.func
+        if func is None or root.func_module is None:
+            return []
         ctx = Ctx(root.func_module, func.qualname)
         direct: set[str] = set()
         models: set[str] = set()
@@ -577,11 +633,13 @@ class Public:
                 direct.add(param)
             elif name in self.index.model_fields(source.param.annotation, ctx):
                 models.add(param)
-        for call in func.calls:
-            arguments = (*call.args, *(value for _key, value in call.kwargs))
-            if any(_mentions(arg, direct, models, name) for arg in arguments):
-                return ir.show(call.func, 60)
-        return None
+        if not direct and not models:
+            return []
+        for bind in func.binds:  # in source order: a local bound from the value holds it (`token = body.token`)
+            if _mentions(bind.value, direct, models, name):
+                direct.add(bind.name)
+        return [call for call in func.calls
+                if any(_mentions(arg, direct, models, name) for arg in (*call.args, *(v for _k, v in call.kwargs)))]
 
     # -- OAuth / SSO sign-in starts -----------------------------------------------------------------------
     def _authorization_start(self, fv: FuncV) -> str | None:

@@ -314,6 +314,31 @@ _BUILTIN_FUNCTIONS = frozenset(f"builtins.{name}" for name in _BUILTINS
                                if callable(getattr(builtins, name)) and not isinstance(getattr(builtins, name), type))
 
 
+def _class_body(cls: ClassDef, attr: str, expr: ir.Expr, seen: frozenset[str] = frozenset()) -> ir.Expr:
+    """A class attribute's value as its class body reads it: a name the body binds (`API_V1_STR: str =
+    f"/api/{API_VERSION}"` after `API_VERSION: str = "v1"`) is that binding, as Python looks names of a class
+    body up in the class namespace first, then in the module (an attribute only annotated binds nothing; a
+    comprehension's element does not see the class namespace, so a name read only there is left to the module)."""
+    seen = seen | {attr}
+    names = {name: _class_body(cls, name, cls.attrs[name], seen) for name in _outside_comprehensions(expr)
+             if name not in seen and name in cls.attrs and not isinstance(cls.attrs[name], ir.Unknown)}
+    return subst(expr, names) if names else expr
+
+
+def _outside_comprehensions(expr: ir.Expr, depth: int = 0) -> set[str]:
+    """The names an expression reads outside comprehension elements (a comprehension's first iterable counts:
+    Python evaluates it in the enclosing scope)."""
+    if isinstance(expr, ir.Comp):
+        return _outside_comprehensions(expr.iterable, depth + 1)
+    if isinstance(expr, ir.Name):
+        return {expr.id}
+    out: set[str] = set()
+    if depth < 40:
+        for child in ir.children(expr):
+            out |= _outside_comprehensions(child, depth + 1)
+    return out
+
+
 def _reads(expr: ir.Expr | None, name: str) -> bool:
     return name in free_names(expr)
 
@@ -2099,8 +2124,8 @@ class Index:
                     default = expr.arg(0, "default")
                     expr = default if default is not None else \
                         ir.Call(factory, (), (), expr.line, expr.col) if factory is not None else ir.Unknown("Field()")
-                return self.resolve_assigned(expr, Ctx(owner.module), ("classattr", owner.module, cls.name, attr),
-                                             depth + 1)
+                return self.resolve_assigned(_class_body(cls, attr, expr), Ctx(owner.module),
+                                             ("classattr", owner.module, cls.name, attr), depth + 1)
         return UNKNOWN
 
     def subclass_attr(self, cls_v: ClassV, attr: str) -> Value:
