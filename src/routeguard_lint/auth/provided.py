@@ -50,7 +50,8 @@ def dependency_of(index: Index, fv: FuncV, func: Func, name: str) -> FuncV | Non
         if param.default is not None:
             candidates.append((param.default, ctx))
         annotation, where = param.annotation, ctx
-        for _ in range(4):  # an alias of it (`ServiceDep = Annotated[Service, Depends(get_service)]`), as Python reads it
+        # an alias of it (`ServiceDep = Annotated[Service, Depends(get_service)]`), as Python reads it
+        for _ in range(4):
             bound = index.assignment(annotation, where) if isinstance(annotation, (ir.Name, ir.Attr)) else None
             if bound is None or not isinstance(bound[0], ir.Sub):
                 break
