@@ -176,6 +176,11 @@ def check(graph: Graph) -> Iterable[Finding]:
             continue
         if not node.rejects:
             continue  # a dependency that can never reject is RG002's
+        if judgement.unresolved.get(id(node)):
+            # it hands the request or the credential to code the analysis cannot read (an abstract hook the
+            # object's class does not override, a registry): whether that code rejects a missing credential cannot
+            # be told; its routes are unverified, naming the call
+            continue
         routes = routes_of.get(id(node), [])
         found = _uses(node, routes, judgement)
         if not found:
