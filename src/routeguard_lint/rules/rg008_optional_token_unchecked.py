@@ -54,6 +54,12 @@ rejects a request without one. The routes behind it are unverified, naming that 
 the dependency as a warning that names the setting too, so that a configuration able to turn authentication
 off is a decision someone made, not an accident. A dependency with a path that lets the missing credential
 through whatever the configuration says is reported as an error, as above.
+
+A dependency shared by several routes is judged on each: a path that lets the missing credential through only
+for some request paths (`if request.url.path.startswith("/store/"): return guest`, in it or in a helper it
+calls) counts only on the routes whose path can meet it, and the message names them. A dependency that hands
+the request or the credential to code the analysis cannot read (an abstract hook the object's class does not
+override) is not reported: what that code does with `None` cannot be told, and the route is unverified.
 """,
     why="""
 `auto_error=False` moves the "no credential" case from FastAPI into your code. If the dependency only
