@@ -107,12 +107,21 @@ class Judgement:
     # id(DepNode) of every node of a route that a request with a forged credential certainly reaches the
     # handler of (every credential consumer on it lets such a request through on a path whose tests all hold)
     forged_reach: frozenset[int] = frozenset()
+    # id(route) -> the answers of its nodes as its own walk gave them, for a route walked again knowing its path's
+    # tests (`_settled`): a dependency shared by routes may let a request without credentials through on some
+    # paths only (RG008 asks per route)
+    route_nodes: dict[int, dict[int, NodeAuth]] = field(default_factory=dict)
 
     def of(self, route: Route) -> Verdict:
         return self.verdicts[id(route)]
 
     def node(self, node: DepNode) -> NodeAuth:
         return self.nodes.get(id(node)) or NodeAuth()
+
+    def node_on(self, route: Route, node: DepNode) -> NodeAuth:
+        """What `node` does on `route`: its own walk's answer where the route was walked again, else the first."""
+        own = self.route_nodes.get(id(route))
+        return (own.get(id(node)) if own is not None else None) or self.node(node)
 
     def declared(self, overrides: dict[int, Verdict]) -> Judgement:
         """A copy with some verdicts replaced (what declared intent decides)."""
@@ -171,6 +180,8 @@ def judge(graph: Graph) -> Judgement:
                        [((), route) for route in judged if id(route) not in worlds], judgement, libraries, flow,
                        path_tests, checks)
     for route in graph.routes:
+        if id(route) not in worlds and (own := settled.get(id(route))) is not None:
+            judgement.route_nodes[id(route)] = own.nodes
         if id(route) in worlds:
             judged_worlds = worlds[id(route)]
             verdict = combined(route, [(tests, decide(world, settled.get(id(world), judgement), context))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import AuthState, Judgement, judgement_of, uses
+from routeguard_lint.auth.judge import Answer, AuthState, Judgement, judgement_of, uses
 from routeguard_lint.auth.missing_credential import AV
 from routeguard_lint.auth.optional_auth import NodeAuth
 from routeguard_lint.facts import ir
@@ -44,11 +44,15 @@ the check the object skips (`if self._auto_enforce: ...`): another construction 
 dependency.
 
 A dependency that only passes on an object made from a credential (an audit logger given the API key
-another dependency looked up) consumes none and is not reported. Nor is an optional one (a request without the
-credential gets `None` from it) that hands on, for a forged credential, only what a lookup found for it
-(`return await repository.get_by_token(token_hash)`: `None` for a value no table holds): it gives a forged
-credential what it gives none, and the dependency that rejects `None` rejects both. A function named like a check that
-touches no credential at all is reported only when it is a stub that decides nothing (every `return` gives
+another dependency looked up) consumes none and is not reported. An optional one (a request without the
+credential gets `None` from it) that gives a forged credential what it gives none (a lookup that finds nothing
+for it, raw or hashed: `SESSIONS.get(session)`, `await repository.get_by_token(token_hash(cookie))`; a decode
+whose error it swallows into `None`) is reported only where such a request then reaches a handler that a request
+without credentials reaches too and that is not public by design (RG001): there the handler serves what the
+lookup stands for to anyone. Where every route it is on rejects a request without credentials further on (a
+`require_*` raising on `None`, a handler answering it before any work), is public (its handler tests the
+optional identity and branches) or is unverified, the lookup is legitimately optional. A function named like a
+check that touches no credential at all is reported only when it is a stub that decides nothing (every `return` gives
 a constant: `return True`, a fixed user), on a route that nothing authenticates (RG001), where it is the
 check the code seems to make; the message says what it returns and on which routes. One that hands on a
 value of the request (a path parameter it validates) is not a check, whatever its name.
@@ -157,19 +161,41 @@ def _constant(expr: ir.Expr) -> bool:
     return False
 
 
-def _looked_up(facts: NodeAuth) -> bool:
-    """An optional credential consumer (a request without the credential gets through it with `None`) that, for a
-    forged credential, hands on what readable code made of it without telling what that is: a row its lookup found
-    (`return await repository.get_by_token(token_hash)`), `None` for a value no table holds. It gives a forged
-    credential what it gives none, as far as the analysis can tell; its dependants decide the route (one that
-    rejects `None` rejects both). One that builds a principal from the credential (`{"sub": token}`), hands on the
-    credential itself or a truthy constant for it is reported; one whose value code the analysis cannot read
-    decided is unverified elsewhere."""
+def _as_none(facts: NodeAuth) -> bool:
+    """An optional credential consumer (a request without the credential gets through it, on whatever paths, with
+    `None` or `False`) that
+    gives a forged credential what it gives none, as far as the analysis can tell: the same constant (`return
+    SESSIONS.get(session)` with a value no entry holds: `None`), or what readable code looked up for it without
+    telling what that is (`return await repository.get_by_token(token_hash(cookie))`: a row, `None` for a value no
+    table holds). One that builds a principal from the credential (`{"sub": token}`), hands on the credential itself
+    or a truthy constant for it gives a forged credential more than none; one whose value code the analysis cannot
+    read decided is unverified elsewhere."""
     exit_ = facts.forged_exit
     anonymous = facts.value
-    return facts.anonymous is True and isinstance(anonymous, AV) and anonymous.kind == "none" and \
-        exit_ is not None and not exit_.implicit and exit_.value.kind == "unk" and exit_.value.value is None and \
-        not exit_.unread
+    if facts.anonymous is not True or not isinstance(anonymous, AV) or anonymous.kind not in ("none", "const") or \
+            exit_ is None or exit_.unread:
+        return False
+    if facts.gates or facts.peer or facts.state_memos or facts.alternative:
+        # a request without the credential gets through only where a setting (or the client's address, a memo
+        # of earlier code, another input) says so: where it is refused, a forged one still gets through
+        return False
+    forged = exit_.value
+    if forged.kind == anonymous.kind and forged.value == anonymous.value and forged.truth() is False:
+        return True  # `None` for both (a lookup of the raw credential in a table that does not hold it)
+    return anonymous.kind == "none" and not exit_.implicit and forged.kind == "unk" and forged.value is None
+
+
+def _as_none_reaches(node: DepNode, graph: Graph, judgement: Judgement) -> bool:
+    """Some route on which a request with a forged credential reaches the handler through `node`, a consumer that
+    gives such a request what it gives one without the credential (`_as_none`), is one that a request without
+    credentials reaches too and that is not public by design: there the forged request meets what that one meets,
+    the handler served on the identity the consumer stands for. Where its chains end is what makes an optional
+    lookup legitimately optional, whatever its shape (raw or hashed): a route whose verdict rejects a request
+    without credentials (a `require_*` raising on `None`, a handler answering it before any work) rejects the
+    forged one the same way; a public one (by design, or its handler tests the optional identity and branches)
+    lets both through on purpose; an unverified one holds code the analysis cannot read that may decide."""
+    return any(judgement.of(route).state is AuthState.UNPROTECTED for route in _routes_with(node, graph)
+               if id(route.root) in judgement.forged_reach or judgement.of(route).forged is Answer.REACHES)
 
 
 def _consumes(node: DepNode, direct: list[DepNode], judgement: Judgement) -> str:
@@ -287,14 +313,20 @@ def check(graph: Graph) -> Iterable[Finding]:
             # a credential (`get_audit_logger(api_key)`) consumes none.
             if id(node) not in judgement.forged_reach or not facts.forged_sure or facts.forged_rejects:
                 continue
-            if _looked_up(facts):
-                continue  # it hands on what a lookup found for the credential: nothing, for a forged one
+            as_none = _as_none(facts)
+            if as_none and not _as_none_reaches(node, graph, judgement):
+                # it gives a forged credential what it gives none, and no route that such a request reaches through
+                # it is one a request without credentials reaches unless by design: what comes after it decides
+                continue
             what = _consumes(node, direct, judgement)
             exit_ = facts.forged_exit
             where = "falls off its end" if exit_ is None or exit_.implicit else \
                 f"reaches `return {ir.show(exit_.expr, 50)}`"
             line = f" (line {exit_.line})" if exit_ is not None and exit_.line else ""
-            message = (f"{node.label}{construction(graph, node)} {what} but lets a forged credential through: "
+            alike = f", giving it what it gives a request without one, which reaches " \
+                f"{_open_routes(node, graph, judgement)} too" if as_none else ""
+            message = (f"{node.label}{construction(graph, node)} {what} but lets a forged credential "
+                       f"through{alike}: "
                        f"{skipped_check(graph, node)}with an arbitrary value it {where}{line} without raising, and "
                        f"{_after(node, graph, judgement)}")
         elif node.name_says_auth and not facts.carries and id(node) in open_routes and _decides_nothing(func):

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from routeguard_lint.auth.judge import judgement_of
+from routeguard_lint.auth.judge import Judgement, judgement_of
+from routeguard_lint.auth.missing_credential import Exit, Outcome
 from routeguard_lint.auth.optional_auth import optional_use
 from routeguard_lint.facts import ir
 from routeguard_lint.model import Finding, Related
-from routeguard_lint.routes.model import Graph, NodeKind
-from routeguard_lint.rules._util import construction, dependency_nodes, finding, func_path, skipped_check
+from routeguard_lint.routes.model import DepNode, Graph, NodeKind, Route, walk
+from routeguard_lint.rules._util import (
+    construction,
+    dependency_nodes,
+    finding,
+    func_path,
+    route_label,
+    skipped_check,
+)
 from routeguard_lint.rules.base import Rule
 
 RULE = Rule(
@@ -46,6 +54,12 @@ rejects a request without one. The routes behind it are unverified, naming that 
 the dependency as a warning that names the setting too, so that a configuration able to turn authentication
 off is a decision someone made, not an accident. A dependency with a path that lets the missing credential
 through whatever the configuration says is reported as an error, as above.
+
+A dependency shared by several routes is judged on each: a path that lets the missing credential through only
+for some request paths (`if request.url.path.startswith("/store/"): return guest`, in it or in a helper it
+calls) counts only on the routes whose path can meet it, and the message names them. A dependency that hands
+the request or the credential to code the analysis cannot read (an abstract hook the object's class does not
+override) is not reported: what that code does with `None` cannot be told, and the route is unverified.
 """,
     why="""
 `auto_error=False` moves the "no credential" case from FastAPI into your code. If the dependency only
@@ -127,17 +141,57 @@ If anonymous access is intended, make it explicit — `if token is None: return 
 _CALLABLE = (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE)
 
 
+def _routes_of(graph: Graph) -> dict[int, list[Route]]:
+    """The routes each node (by id) is on."""
+    out: dict[int, list[Route]] = {}
+    for route in graph.routes:
+        if route.root is not None:
+            for node in walk(route.root):
+                on = out.setdefault(id(node), [])
+                if not on or on[-1] is not route:
+                    on.append(route)
+    return out
+
+
+def _uses(node: DepNode, routes: list[Route], judgement: Judgement) -> list[tuple[Exit, list[Route]]]:
+    """The exits of `node`'s optional-credential walk that use the missing credential, each with the routes it is
+    met on, judged per route where the routes differ (a route walked again knowing its path's tests: `if
+    request.url.path.startswith("/shared/"): return guest` two calls down is taken on some of them only)."""
+    outcomes: dict[int, tuple[Outcome, list[Route]]] = {}
+    for route in routes:
+        outcome = judgement.node_on(route, node).optional_outcome
+        if outcome is not None:
+            outcomes.setdefault(id(outcome), (outcome, []))[1].append(route)
+    return [(ex, on) for outcome, on in outcomes.values() for ex in optional_use(outcome)]
+
+
+def _on(routes: list[Route], every: list[Route]) -> str:
+    """` on <routes>` when the use is met on some of the node's routes only."""
+    shown = sorted({route_label(route) for route in routes})
+    if not shown or len({id(r) for r in routes}) >= len(every):
+        return ""
+    more = f" (and {len(shown) - 2} more)" if len(shown) > 2 else ""
+    return f" on {', '.join(shown[:2])}{more}"
+
+
 def check(graph: Graph) -> Iterable[Finding]:
     judgement = judgement_of(graph)
+    routes_of = _routes_of(graph)
     for node in dependency_nodes(graph).values():
-        optional_outcome = judgement.node(node).optional_outcome
-        if node.kind not in _CALLABLE or node.func is None or optional_outcome is None:
+        if node.kind not in _CALLABLE or node.func is None:
             continue
         if not node.rejects:
             continue  # a dependency that can never reject is RG002's
-        uses = optional_use(optional_outcome)
-        if not uses:
+        if judgement.unresolved.get(id(node)):
+            # it hands the request or the credential to code the analysis cannot read (an abstract hook the
+            # object's class does not override, a registry): whether that code rejects a missing credential cannot
+            # be told; its routes are unverified, naming the call
             continue
+        routes = routes_of.get(id(node), [])
+        found = _uses(node, routes, judgement)
+        if not found:
+            continue
+        uses = [ex for ex, _on_routes in found]
         func = node.func
         sources = [(child, via) for child, via in node.children
                    if child.credential
@@ -149,6 +203,7 @@ def check(graph: Graph) -> Iterable[Finding]:
         # credential is let in only when a setting says so; the routes are unverified, naming it
         open_uses = [ex for ex in uses if not ex.gates]
         gates = sorted({gate for ex in uses for gate in ex.gates}) if not open_uses else []
+        on = _on([r for ex, rs in found if bool(ex.gates) is bool(gates) for r in rs], routes)
         first = min(open_uses or uses, key=lambda ex: ex.line)
         if first.implicit:
             outcome = f"falls off its end (line {first.line}) and returns None to the route"
@@ -159,13 +214,13 @@ def check(graph: Graph) -> Iterable[Finding]:
             shown = " or ".join(f"`{text}` ({where})" for text, where in gates[:2])
             shown += f" (and {len(gates) - 2} more)" if len(gates) > 2 else ""
             message = (f"{node.label}{construction(graph, node)} reads the optional credential {what} and lets a "
-                       f"request without it through only when a setting says so: when it is missing and {shown} "
+                       f"request without it through only when a setting says so: when it is missing{on} and {shown} "
                        f"holds, a test of the configuration, the function {outcome}; otherwise it rejects the "
                        f"request. The routes behind it are unverified for that reason; make sure that setting "
                        f"cannot turn authentication off in production (or declare those routes public)")
         else:
             message = (f"{node.label}{construction(graph, node)} reads the optional credential {what} but does not "
-                       f"reject a request without it: {skipped_check(graph, node)}when it is missing, the function "
+                       f"reject a request without it: {skipped_check(graph, node)}when it is missing{on}, the function "
                        f"{outcome}; raise 401 when it is None (or return None "
                        f"explicitly if anonymous access is intended)")
         related = tuple(sorted({Related(c.path, c.line, f"optional credential: {c.label}") for c, _ in sources
