@@ -59,6 +59,12 @@ class Observations:
         # by `Kind`: only the kinds recorded at least once (an outcome most often records nothing)
         self._kinds: dict[object, dict[object, object]] = {}
 
+    def __eq__(self, other: object) -> bool:  # (so that `Outcome`'s dataclass equality compares the records)
+        return isinstance(other, Observations) and self._kinds == other._kinds
+
+    def __repr__(self) -> str:
+        return f"Observations({ {repr(kind): records for kind, records in self._kinds.items()} })"
+
     def add(self, kind: Kind[K, V], key: K, value: V) -> None:
         """Record `value` under `key` (joined with what `key` held, when the kind joins)."""
         records = self._kinds.get(kind)
