@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from types import MappingProxyType
 from typing import Generic, TypeVar, cast
 
 K = TypeVar("K")
@@ -47,7 +48,7 @@ class Kind(Generic[K, V]):
         return f"Kind({self.name})"
 
 
-_EMPTY: Mapping[object, object] = {}
+_EMPTY: Mapping[object, object] = MappingProxyType({})  # of a kind never recorded
 
 
 class Observations:
