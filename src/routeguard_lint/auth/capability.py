@@ -9,7 +9,7 @@ the request walked is one whose path carries a value the client made up (`FORGED
 each callable FastAPI hands the parameter to that reads it (the handler, or a dependency with a parameter of
 that name). The route is protected by the capability when such a walk compares the value in constant time
 (`hmac.compare_digest` / `secrets.compare_digest`, there or in a project function it calls) with a value the
-server holds, not one the request carries (`Outcome.compared`), and rejects the request on every path. A
+server holds, not one the request carries (`COMPARED`), and rejects the request on every path. A
 lookup that answers 404 for an unknown identifier (`if name not in ITEMS: raise ...`) is not one: the
 identifier names a resource, and a constant-time comparison is what code writes for a secret.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from routeguard_lint.auth.missing_credential import Flow, names_in
+from routeguard_lint.auth.missing_credential import COMPARED, Flow, names_in
 from routeguard_lint.auth.optional_auth import with_path_value
 from routeguard_lint.facts.extract import Func
 from routeguard_lint.project.index import Index
@@ -53,9 +53,9 @@ class Capabilities:
                 if self._flow is None:
                     self._flow = self._make_flow()
                 outcome = with_path_value(node, self._flow, name)
-                if outcome is None or outcome.passes or not outcome.compared:
+                if outcome is None or outcome.passes or not outcome.seen.has(COMPARED):
                     continue
-                path, line = min(outcome.compared)
+                path, line = min(outcome.seen.of(COMPARED))
                 return f"capability URL: the path parameter '{name}' is compared in constant time with a secret " \
                        f"the server holds ({path}:{line}), and a request with any other value is rejected"
         return None

@@ -167,7 +167,7 @@ class Dynamic:
 
     def handed(self, module: str, qualname: str, call: ir.Call, value: bool) -> Site | None:
         """The site of a call in `module`.`qualname` that the missing-credential walk saw hand the request (or,
-        `value`, only a credential's value) to something it could not read (see `Outcome.handed`); None when the
+        `value`, only a credential's value) to something it could not read (see `HANDED`); None when the
         call is known not to authenticate."""
         func = self.index.func(FuncV(module, qualname))
         if func is None:

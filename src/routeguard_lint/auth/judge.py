@@ -1082,7 +1082,7 @@ def _unknown_node(node: DepNode) -> str:
 def _dynamic_sites(node: DepNode, dynamic: Dynamic, facts: NodeAuth) -> tuple[Site, ...]:
     """Unresolvable calls a dependency hands the request or one of its credentials to. Those the walk of the node
     followed through what its object holds (`self.callback(request)`, a method of an item of `self.permissions`,
-    see `Outcome.resolved`) are resolved for this node, and the calls in the code they reach that hand the
+    see `missing_credential.RESOLVED`) are resolved for this node, and the calls in the code they reach that hand the
     request on to code the analysis cannot read are named instead; a call on a line that never runs for it (the
     body of a loop over an empty list) hands nothing on."""
     if node.kind not in (NodeKind.ROUTE, *_CALLABLE) or node.func is None or node.func_module is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from routeguard_lint.auth.missing_credential import AV, Flow
+from routeguard_lint.auth.missing_credential import ASSUMED, AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV
@@ -57,8 +57,8 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     flow.gates_closed = True
     flow.handed_on = False
     closed = flow.run(fv, env)
-    if not closed.reached and closed.assumed:
-        gate = " or ".join(f"`{text}` ({where})" for text, where in dict.fromkeys(closed.assumed))
+    if not closed.reached and closed.seen.has(ASSUMED):
+        gate = " or ".join(f"`{text}` ({where})" for text, where in closed.seen.of(ASSUMED))
         return Role.UNKNOWN, None, gate, None
     sure = [line for line, certain in outcome.reached if certain]
     if sure and taken and _reached_for_any_path(reader, fv, made):

@@ -30,6 +30,7 @@ from enum import Enum
 from routeguard_lint.auth.closures import Closures
 from routeguard_lint.auth.dynamic import Dynamic, is_abstract
 from routeguard_lint.auth.libraries import Methods, object_model
+from routeguard_lint.auth.observations import Follow, Kind, Observations
 from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
 from routeguard_lint.auth.request_path import PathCheck, PathKey
 from routeguard_lint.auth.settings import EnvironmentFields
@@ -287,61 +288,71 @@ class Exit:
     peer: tuple[Peer, ...] = ()
 
 
+# A call site (see `_Walk._followed`): the module it is written in, its line and column, and what it calls.
+Site = tuple[str, int, int, int]
+
+# What a walk observes besides its exits, recorded in `Outcome.seen` (see `auth.observations`): one kind per
+# mechanism, with whether the records of a call the walk follows become the caller's (`Follow`). A new mechanism
+# declares its kind here.
+#
+# with `Flow.path_checks`: the tests of the request's path the walk met and could not decide, as
+# `auth.request_path.Test` (the judgement decides them per route)
+PATH_TESTS: Kind[PathKey, None] = Kind("path_tests", Follow.ALWAYS)
+# the constant-time comparisons (`hmac.compare_digest`) the walk made of a forged value and one the server holds,
+# not the request (see `auth.capability`): (path, line)
+COMPARED: Kind[tuple[str, int], None] = Kind("compared", Follow.ALWAYS)
+# calls the index may not resolve that the walk followed through a value it holds (a function or class stored on
+# the object by its constructor, an item of a list it was given, a method of an object made of one), by call site:
+# the call; and (UNRESOLVED) the call sites an evaluation of which went to nothing the walk could read (see
+# `Outcome.settled`, `judge._dynamic_sites`)
+RESOLVED: Kind[Site, ir.Call] = Kind("resolved", Follow.ALWAYS)
+UNRESOLVED: Kind[Site, None] = Kind("unresolved", Follow.ALWAYS)
+# lines that never run for the object walked: the body of a loop over an empty list, (path, line)
+UNRUN: Kind[tuple[str, int], None] = Kind("unrun", Follow.ALWAYS)
+# calls in the code the RESOLVED calls reached that hand the request (or a credential) to what the walk cannot
+# read, by call site: (module, function, the call, whether only a credential's value is handed)
+HANDED: Kind[Site, tuple[str, str, ir.Call, bool]] = Kind("handed", Follow.ALWAYS)
+# the `request.state.<attr>` memos the walk tested that other code sets too: attribute -> the functions that set it
+# (see `_Walk._state_memo`)
+STATE_TESTS: Kind[str, frozenset[tuple[str, str]]] = Kind("state_tests", Follow.ALWAYS)
+# with `Flow.gates_closed`: the settings the walk took to enforce authentication (source text, "path:line")
+ASSUMED: Kind[tuple[str, str], None] = Kind("assumed", Follow.ALWAYS)
+# what the walk stored for the request: `request.state.<attr> = v` under ("state", attr), `<context var>.set(v)`
+# under ("contextvar", the variable's site key); values joined
+STORED: Kind[tuple[str, object], AV] = Kind("stored", Follow.ALWAYS, join)
+# what the walk read of those stores that middleware made: "request.state.user (set by <middleware>)"
+MIDDLEWARE: Kind[str, None] = Kind("middleware", Follow.ALWAYS)
+# a websocket client was sent something other than an error report on the way
+SERVED: Kind[None, None] = Kind("served", Follow.ALWAYS)
+# the walk read the client's network address (`request.client.host`): of a followed call, only when the call lets
+# the request through (what it returns is then made from the address)
+PEER: Kind[None, None] = Kind("peer", Follow.PASSING)
+# a raise or return past which a name no longer holds None took that None out of the values it may hold (see
+# `_Walk._narrow`): of the walk of the function itself
+NARROWED: Kind[None, None] = Kind("narrowed", Follow.NEVER)
+
+
 @dataclass
 class Outcome:
     exits: list[Exit] = field(default_factory=list)
     rejected_at: int | None = None  # line of the raise (or failing expression) that always rejects
     # calls to the next app (a middleware's `call_next`), when the Flow watches for them: (line, sure)
     reached: list[tuple[int, bool]] = field(default_factory=list)
-    # the `request.state.<attr>` memos the walk (or a function it called) tested that other code sets too:
-    # attribute -> the functions that set it (see _Walk._state_memo)
-    state_tests: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
-    # with `Flow.gates_closed`: the settings the walk took to enforce authentication (source text, "path:line")
-    assumed: list[tuple[str, str]] = field(default_factory=list)
-    # what the walk (or a function it called) stored for the request: `request.state.<attr> = v` under
-    # ("state", attr), `<context var>.set(v)` under ("contextvar", the variable's site key); values joined
-    stored: dict[tuple[str, object], AV] = field(default_factory=dict)
-    # what the walk read of those stores that middleware made: "request.state.user (set by <middleware>)"
-    middleware: set[str] = field(default_factory=set)
-    # calls the index may not resolve that the walk followed through a value it holds (a function or class stored
-    # on the object by its constructor, an item of a list it was given, a method of an object made of one), by
-    # call site (`_site`): the module it is written in and the call; and the call sites an evaluation of which went
-    # to nothing the walk could read (see `settled`, `judge._dynamic_sites`)
-    resolved: dict[tuple[str, int, int, int], ir.Call] = field(default_factory=dict)
-    unresolved: set[tuple[str, int, int, int]] = field(default_factory=set)
-    # lines that never run for the object walked: the body of a loop over an empty list, (path, line)
-    unrun: set[tuple[str, int]] = field(default_factory=set)
-    # calls in the code those calls reached that hand the request (or a credential) to what the walk cannot read:
-    # (module, function, the call, whether only a credential's value is handed), by call site
-    handed: dict[tuple[str, int, int, int], tuple[str, str, ir.Call, bool]] = field(default_factory=dict)
     # the record of the walk of the function itself (not of the functions it called)
     walk: Walked | None = None
-    # a raise or return past which a name no longer holds None took that None out of the values it may hold
-    # (see `_Walk._narrow`)
-    narrowed: bool = False
-    # a websocket client was sent something other than an error report on the way (here or in a function called)
-    served: bool = False
-    # with `Flow.path_checks`: the tests of the request's path the walk (or a function it called) met and could not
-    # decide, as `auth.request_path.Test` (the judgement decides them per route)
-    path_tests: set[PathKey] = field(default_factory=set)
-    # the constant-time comparisons (`hmac.compare_digest`) the walk (or a function it called) made of a forged
-    # value and one the server holds, not the request (see `auth.capability`): (path, line)
-    compared: set[tuple[str, int]] = field(default_factory=set)
-    # the walk (or a function it called) read the client's network address (`request.client.host`)
-    peer: bool = False
+    # what the walk (and the functions it called, as each kind's `Follow` says) observed, by kind (see the kinds
+    # above)
+    seen: Observations = field(default_factory=Observations)
 
     def merge_followed(self, other: Outcome) -> None:
-        self.path_tests |= other.path_tests
-        self.compared |= other.compared
-        self.resolved.update(other.resolved)
-        self.unresolved |= other.unresolved
-        self.unrun |= other.unrun
-        self.handed.update(other.handed)
+        """Take what the walk of a call this walk followed observed, as each kind says."""
+        self.seen.merge_followed(other.seen, other.passes)
 
     def settled(self, index: Index) -> frozenset[tuple[str, int, str]]:
         """The calls every evaluation of which went to project code, as (path, line, the call's text)."""
+        unresolved = self.seen.of(UNRESOLVED)
         return frozenset((index.path_of(key[0]), call.line, ir.show(call, 80))
-                         for key, call in self.resolved.items() if key not in self.unresolved)
+                         for key, call in self.seen.of(RESOLVED).items() if key not in unresolved)
 
     @property
     def passes(self) -> bool:
@@ -436,7 +447,7 @@ class Flow:
         # the route handler being walked: what it returns is the response, so a returned 401 refuses the request
         self.responding: FuncV | None = None
         # > 0 while the walk is in code it reached through a value it holds (see `_Walk._hook`): the calls there
-        # that hand the request to code it cannot read are recorded (`Outcome.handed`)
+        # that hand the request to code it cannot read are recorded (`HANDED`)
         self.following = 0
         # True once the entry function has certainly handed the request to the next app (`next_app`): what it
         # tests after that (`response = await call_next(request)`, then `if request.url.path not in ...`) cannot
@@ -449,7 +460,7 @@ class Flow:
         # True: exits keep the undecided tests of the request on the way to them (`Exit.tests`)
         self.record_tests = False
         # reads a test of the request's path (`auth.request_path.PathChecks.read`): the walk records those it
-        # cannot decide (`Outcome.path_tests`)
+        # cannot decide (`PATH_TESTS`)
         self.path_checks: Callable[[ir.Expr, Ctx], PathCheck | None] | None = None
 
     def share(self, other: Flow) -> None:
@@ -679,7 +690,7 @@ class Flow:
         return any(isinstance(call.func, ir.Name) and call.func.id in params for call in func.calls)
 
     def stored_by_middleware(self, key: tuple[str, object], walked: FuncV) -> AV | None:
-        """What the request carries in `key` (see `Outcome.stored`) when it reaches `walked`, if every other
+        """What the request carries in `key` (see `STORED`) when it reaches `walked`, if every other
         function of the project that stores it is a middleware's request handler (which runs for the request
         before any route does): the value each stores for the request walked (without credentials, or with a
         forged one), joined. None when other code stores it too (an earlier dependency, a route's handler) or
@@ -689,20 +700,20 @@ class Flow:
             return None
         out: AV | None = None
         for module, qualname in sorted(writers):
-            value = self._middleware_run(FuncV(module, qualname)).stored.get(key)
+            value = self._middleware_run(FuncV(module, qualname)).seen.get(STORED, key)
             if value is None:
                 return None
             out = join(out, value)
         return out
 
     def absent_after_middleware(self, key: tuple[str, object], walked: FuncV) -> bool:
-        """Whether `key` (see `Outcome.stored`) is not there when the request walked reaches `walked`: every other
+        """Whether `key` (see `STORED`) is not there when the request walked reaches `walked`: every other
         function of the project that stores it is a middleware's request handler, and none of them stores it for
         this request (`if token is not None: request.state.user = ...` stores nothing for a request without
         credentials)."""
         writers = self.value_writers(key) - {(walked.module, walked.qualname)}
         return bool(writers) and all(self.hands_request_on(module, qualname) and
-                                     key not in self._middleware_run(FuncV(module, qualname)).stored
+                                     key not in self._middleware_run(FuncV(module, qualname)).seen.of(STORED)
                                      for module, qualname in sorted(writers))
 
     def reads_middleware_value(self, fv: FuncV) -> bool:
@@ -808,9 +819,9 @@ class Flow:
             outcome = self.run(fv, env, inputs=inputs)
         finally:
             self.gates_closed = False
-        if outcome.passes or not outcome.assumed:
+        if outcome.passes or not outcome.seen.has(ASSUMED):
             return ()
-        return tuple(dict.fromkeys(outcome.assumed))
+        return tuple(outcome.seen.of(ASSUMED))
 
     def instance(self, cls: ClassV, init: FuncV, env: dict[str, AV]) -> AV:
         """The object FastAPI makes of a class dependency (`auth: Auth = Depends()`) for the request walked: what
@@ -1079,7 +1090,8 @@ class _Walk:
             runs.extend(replace(e, conditions=(*outer, marker, *e.conditions[depth:])) for e in body)
         if not runs:
             path = self.flow.index.path_of(self.fv.module)
-            self.out.unrun.update((path, line) for line in range(header.line + 1, end))
+            for line in range(header.line + 1, end):
+                self.out.seen.note(UNRUN, (path, line))
         events[at:stop] = runs
         return True
 
@@ -1271,7 +1283,7 @@ class _Walk:
             assert joined is not None
             self.env[name] = joined
             self.alternatives[name] = (left, joined)
-            self.out.narrowed = True
+            self.out.seen.mark(NARROWED)
 
     def _appended(self, call: ir.Expr | None, sure: bool) -> None:
         """`parts.append(x)` / `parts.extend(xs)` of a list the function keeps to itself: the items it holds now
@@ -1367,7 +1379,7 @@ class _Walk:
         return self._item_read(base, self.eval(call.args[0], d), missing)
 
     def _store(self, key: tuple[str, object], value: AV) -> None:
-        self.out.stored[key] = join(self.out.stored.get(key), value)
+        self.out.seen.add(STORED, key, value)
 
     def _returned(self, event: _Event, sure: bool) -> bool:
         """A `return`: an exit with its value, unless computing the value raises."""
@@ -1412,7 +1424,7 @@ class _Walk:
         not ws: return`), with nothing sent to the client and nothing else done on the way: the connection ends
         there (never accepted, or closed once the handler returns), as it does when the handler closes it."""
         if not self.handler_ws or self.flow.responding != self.fv or value.kind != "none" or self.served or \
-                self.out.served or not event.conditions:
+                self.out.seen.has(SERVED) or not event.conditions:
             return False
         test = event.conditions[-1]
         if is_marker(test) or self.eval(test).truth() is not True or self.walked is None:
@@ -1448,7 +1460,8 @@ class _Walk:
         else:
             result = False if any(v is False for v in values) else None
         if result is not None and taken:
-            self.out.assumed.extend(t for t in taken if t not in self.out.assumed)
+            for t in taken:
+                self.out.seen.note(ASSUMED, t)
             return result
         return None
 
@@ -1501,7 +1514,7 @@ class _Walk:
         """The tests of `conds` the walk cannot decide whose value is made from the client's network address:
         the test itself when it reads the address, the test a value it reads came from when that value was
         returned only past one (`Peer`)."""
-        if not self.out.peer:
+        if not self.out.seen.has(PEER):
             return []
         out: list[Peer] = []
         where = f"{self.flow.index.path_of(self.fv.module)}:{line}"
@@ -1760,7 +1773,7 @@ class _Walk:
         if self.flow.path_checks is not None and isinstance(expr, (ir.Compare, ir.Call)):
             check = self.flow.path_checks(expr, self.ctx)
             if check is not None:
-                self.out.path_tests.add(check.test)
+                self.out.seen.note(PATH_TESTS, check.test)
         out = self._eval(expr, depth + 1)
         if isinstance(out.value, Peer):  # returned only past a test of the client's address
             self.peer_seen.append(out.value)
@@ -1808,7 +1821,7 @@ class _Walk:
         if expr.attr == "host" and isinstance(expr.value, ir.Attr) and expr.value.attr == "client" and base.taint:
             # `request.client.host`: the client's network address
             self.peer_seen.append(None)
-            self.out.peer = True
+            self.out.seen.mark(PEER)
         if base.kind in ("crash", "none"):
             return CRASH
         if expr.attr in ("headers", "cookies") and base is REQUEST:
@@ -2130,7 +2143,7 @@ class _Walk:
                 return self.eval(default, d).tainted() if default is not None else MISSING
             if base == WEBSOCKET and f.attr in _SENDS and not _error_report(call, self.func):
                 self.served = True  # the client got something: a later `close()` ends a served connection
-                self.out.served = True
+                self.out.seen.mark(SERVED)
             if base == WEBSOCKET and f.attr == "close":
                 # `await websocket.close(code=1008)`: the client is refused (before `accept()` the handshake is
                 # answered 403; after it, the connection is over) and nothing the app does later reaches it; not
@@ -2207,7 +2220,7 @@ class _Walk:
         found = self.flow.stored_by_middleware(key, self.fv)
         if _of_request(found):  # what the middleware made of the request (its credential): named in the verdict
             writers = sorted(f"{m}.{q}" for m, q in self.flow.value_writers(key))
-            self.out.middleware.add(f"{shown} (set by {', '.join(writers[:2])})")
+            self.out.seen.note(MIDDLEWARE, f"{shown} (set by {', '.join(writers[:2])})")
         return found
 
     def _credential_object(self, base: AV, method: str) -> AV | None:
@@ -2358,7 +2371,7 @@ class _Walk:
         if isinstance(target, ExternalV):
             if target.qualname in COMPARE_DIGEST and len(args) == 2 and \
                     any(a.kind == "forged" and not b.taint for a, b in (args, args[::-1])):
-                self.out.compared.add((self.flow.index.path_of(self.fv.module), call.line or self.here[0]))
+                self.out.seen.note(COMPARED, (self.flow.index.path_of(self.fv.module), call.line or self.here[0]))
             missing = any(v.taint and (v.kind in _ABSENT or self.flow.present) for v in values)
             return _of_connection(target.qualname, call, args) or \
                 self._verified_unknown(call, target.qualname, args, kwargs, missing) or \
@@ -2464,20 +2477,20 @@ class _Walk:
                   resolved: bool | None = None, definite: bool = True) -> None:
         """Record whether a call the index may not resolve went to project code (`target`; None: it did not) that
         gave a definite answer (`_definite`), and which of its parameters the request or a credential reached (see
-        `Outcome.resolved`)."""
+        `RESOLVED`)."""
         # a call site: where it is written, and what it calls (a call a thread-offloading call makes is made anew
         # at each evaluation, of the same callee expression)
         site = (self.fv.module, call.line, call.col, id(call.func))
         if (target is None and not resolved) or not definite:
-            self.out.unresolved.add(site)
+            self.out.seen.note(UNRESOLVED, site)
             # the request itself (or its headers, cookies), or the credential's own value
             given = (*args, *kwargs.values())
             requests = [v for v in given if v in (REQUEST, WEBSOCKET) or isinstance(v.value, Carrier)]
             values = [v for v in given if v.taint and v.kind in _ABSENT]
             if target is None and not resolved and self.flow.following and (requests or values):
-                self.out.handed[site] = (self.fv.module, self.func.qualname, call, not requests)
+                self.out.seen.add(HANDED, site, (self.fv.module, self.func.qualname, call, not requests))
             return
-        self.out.resolved[site] = call
+        self.out.seen.add(RESOLVED, site, call)
 
     def _fields(self, call: ir.Call, cls: ClassV, args: list[AV], kwargs: dict[str, AV], taint: bool) -> AV:
         """`Subject(name, True)` of a class whose generated `__init__` takes its fields (a dataclass, a pydantic
@@ -2631,7 +2644,7 @@ class _Walk:
         walked ever sets `<request>.state.user`: on the request's way in, nothing has set it yet (this function
         sets it only once it has run, and a request it rejects goes no further), so the memo is absent. So is one
         that no code sets at all, unless middleware whose code is not read (a library's) is in front of the
-        routes: then the request gets through on it only if that middleware set it (`Outcome.state_tests`)."""
+        routes: then the request gets through on it only if that middleware set it (`STATE_TESTS`)."""
         if len(call.args) < 2 or not isinstance(call.args[1], ir.Str):
             return None
         holder = call.args[0]
@@ -2663,7 +2676,7 @@ class _Walk:
                 # it is not there, as when nothing stored it
             else:
                 # another dependency or helper sets it: present only when that code ran first and let the request on
-                self.out.state_tests[attr] = frozenset(writers)
+                self.out.seen.add(STATE_TESTS, attr, frozenset(writers))
                 if not self.flow.state_absent:
                     return None
         if which == "builtins.hasattr":
@@ -2676,7 +2689,7 @@ class _Walk:
         not known. Absent unless middleware the analysis does not read runs in front of the routes (a
         library's), which may have set it, or code sets attributes whose names the analysis cannot tell
         (`setattr(request.state, name, v)`): then the request gets through on the memo only if that code set it
-        (`Outcome.state_tests`)."""
+        (`STATE_TESTS`)."""
         unread = self.flow.unread_middleware
         if unread is None:
             return False  # what runs in front of the request is not known here
@@ -2685,7 +2698,7 @@ class _Walk:
             more = f" (and {len(unread) - 2} more)" if len(unread) > 2 else ""
             maybe.add(("?", f"no project code; a library middleware in front may: {', '.join(unread[:2])}{more}"))
         if maybe:
-            self.out.state_tests[attr] = frozenset(maybe)
+            self.out.seen.add(STATE_TESTS, attr, frozenset(maybe))
             return self.flow.state_absent
         return True
 
@@ -2887,17 +2900,10 @@ class _Walk:
             return AV("obj" if as_object else "unk", None, not settled)
         outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
         self._last_walk = outcome
-        self.out.merge_followed(outcome)
-        self.out.state_tests.update(outcome.state_tests)
-        for key, stored in outcome.stored.items():
-            self._store(key, stored)
-        self.out.middleware.update(outcome.middleware)
-        self.out.assumed.extend(g for g in outcome.assumed if g not in self.out.assumed)
-        self.out.served = self.out.served or outcome.served
+        self.out.merge_followed(outcome)  # what it observed, as each kind says (`Follow`)
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
-        if outcome.peer:
-            self.out.peer = True
+        if outcome.seen.has(PEER):
             self.peer_seen.append(None)  # its answer is made from the client's address
         if not any(ex.sure for ex in outcome.exits):
             self.maybe_ended = True  # it may raise: what follows is no longer certain
@@ -2920,7 +2926,8 @@ class _Walk:
         value = outcome.value()
         # what it returns is taken as made from what it was handed, unless it took the None it was handed out (`if
         # token is None: raise ...` past a fallback to what the middleware stored) and returns nothing made of it
-        value = value if outcome.narrowed and not any(ex.value.taint for ex in outcome.exits) else value.tainted()
+        narrowed = outcome.seen.has(NARROWED)
+        value = value if narrowed and not any(ex.value.taint for ex in outcome.exits) else value.tainted()
         if unread and value.kind in ("unk", "obj") and value.value is None:
             # what it returns is decided by what code the analysis cannot read made of the credential
             return AV("unk", unread[0], True)

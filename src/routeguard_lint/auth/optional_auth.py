@@ -32,9 +32,15 @@ from routeguard_lint.auth.libraries import Methods
 from routeguard_lint.auth.missing_credential import (
     AV,
     FORGED,
+    HANDED,
+    MIDDLEWARE,
     MISSING,
     NONE,
+    PATH_TESTS,
     REQUEST,
+    RESOLVED,
+    STATE_TESTS,
+    UNRUN,
     WEBSOCKET,
     Exit,
     Flow,
@@ -141,7 +147,7 @@ class NodeAuth:
     # the name tested and the name it is made from ("": the credential itself, read by a call; None: bound under
     # tests of the missing credential)
     branch: tuple[str, str | None] | None = None
-    # the tests of the request's path its walks met and could not decide (`Outcome.path_tests`): the judgement
+    # the tests of the request's path its walks met and could not decide (`PATH_TESTS`): the judgement
     # decides them per route (auth/request_path.py)
     path_tests: frozenset[PathKey] = frozenset()
     # a request without credentials gets through only where a test of the client's network address the analysis
@@ -244,8 +250,8 @@ def _forged(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth], s
     env: dict[str, AV] = {**_closure(node, flow), **provided, **query, **requests}
     env.update({via: b.forged_value for b, via in creds if via in params and isinstance(b.forged_value, AV)})
     outcome = _run(node, fv, flow, env)
-    if outcome.path_tests:
-        facts.path_tests |= outcome.path_tests
+    if outcome.seen.has(PATH_TESTS):
+        facts.path_tests = facts.path_tests.union(outcome.seen.of(PATH_TESTS))
     facts.carries = True
     facts.forged_rejects = not outcome.passes or _idle(node, outcome, reads)
     sure = [ex for ex in outcome.exits if ex.sure]
@@ -365,8 +371,8 @@ def _anonymous(node: DepNode, flow: Flow, reads: Calls, out: dict[int, NodeAuth]
     env.update({via: b.value for b, _c, via in creds if via in params and isinstance(b.value, AV)})
     outcome = _run(node, fv, flow, env)
     _keep_followed(facts, outcome, flow.index)
-    if outcome.passes and outcome.state_tests:
-        facts.state_memos = _state_memos(fv, flow, env, outcome.state_tests)
+    if outcome.passes and outcome.seen.has(STATE_TESTS):
+        facts.state_memos = _state_memos(fv, flow, env, outcome.seen.of(STATE_TESTS))
     if outcome.passes:
         facts.alternative = _alternative_inputs(node, fv, flow, env)
         if facts.alternative and facts.optional_outcome is not None:
@@ -420,7 +426,7 @@ def _reads_itself(node: DepNode, fv: FuncV, flow: Flow, reads: Calls, requests: 
             if outcome.passes and not _idle(node, outcome, reads):
                 break
         _keep_followed(facts, outcome, flow.index)
-        facts.middleware = tuple(sorted(outcome.middleware))
+        facts.middleware = tuple(sorted(outcome.seen.of(MIDDLEWARE)))
         if not outcome.passes or _idle(node, outcome, reads):
             facts.anonymous = False
             facts.guard = facts.request_guard = True
@@ -477,14 +483,15 @@ def _holds(node: DepNode, flow: Flow, reads: Calls) -> bool | None:
 
 
 def _keep_followed(facts: NodeAuth, outcome: Outcome, index: Index) -> None:
-    """What the walk of a node followed through what its object holds (see `Outcome.resolved`), and the tests of the
+    """What the walk of a node followed through what its object holds (see `RESOLVED`), and the tests of the
     request's path it met."""
-    if outcome.path_tests:
-        facts.path_tests |= outcome.path_tests
-    if outcome.resolved or outcome.unrun or outcome.handed:
+    seen = outcome.seen
+    if seen.has(PATH_TESTS):
+        facts.path_tests = facts.path_tests.union(seen.of(PATH_TESTS))
+    if seen.has(RESOLVED) or seen.has(UNRUN) or seen.has(HANDED):
         facts.settled = outcome.settled(index)
-        facts.unrun = frozenset(outcome.unrun)
-        facts.handed = tuple(outcome.handed.values())
+        facts.unrun = frozenset(seen.of(UNRUN))
+        facts.handed = tuple(seen.of(HANDED).values())
 
 
 def _reads_request(node: DepNode, fv: FuncV, reads: Calls) -> bool:
@@ -629,7 +636,7 @@ def gates(outcome: Outcome) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(gate for ex in outcome.exits for gate in ex.gates))
 
 
-def _state_memos(fv: FuncV, flow: Flow, env: dict[str, AV], tested: dict[str, frozenset[tuple[str, str]]]
+def _state_memos(fv: FuncV, flow: Flow, env: dict[str, AV], tested: Mapping[str, frozenset[tuple[str, str]]]
                  ) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     """`tested`: the `request.state` memos the walk of `fv` tested that other code also sets. When, walked
     again as a request on which nothing set them, `fv` rejects, only a memo left by code that ran first lets

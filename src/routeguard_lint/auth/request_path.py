@@ -3,7 +3,7 @@
 
 A dependency (or a helper it calls, any number of calls down) that tests the request's path behaves differently per
 route, but the walk of a dependency is shared by every route that takes it. The first walk records the tests of the
-path it met and could not decide (`PathChecks.read`, `Outcome.path_tests`); the judgement then reads each such test
+path it met and could not decide (`PathChecks.read`, `PATH_TESTS`); the judgement then reads each such test
 on every route's resolved full path (`PathCheck.on`): a test no request to the route can meet is false for it, one
 every request meets is true, and the routes that agree on every test are walked again with those values
 (`auth/judge.py`). A route path with parameters is the set of paths its parameters can make (a parameter is one or
