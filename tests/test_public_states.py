@@ -56,6 +56,8 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/auth/facebook-login/unchecked"): ("unprotected", ""),
         ("POST", "/auth/magic-link/revoke"): ("unprotected", ""),
         ("POST", "/auth/magic-link/peek"): ("unprotected", ""),
+        # a provider's API key the caller hands the app to keep, checked with the provider: not a sign-in
+        ("POST", "/integrations/provider-key"): ("unprotected", ""),
     },
     "oauth_callbacks": {
         ("GET", "/github-auth"): ("public", "OAuth callback: exchanges the authorization code 'code'"),

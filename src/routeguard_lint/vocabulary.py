@@ -153,6 +153,9 @@ PASSWORD_VERIFIERS = re.compile(
 RAISING_PASSWORD_VERIFIERS = re.compile(r"^argon2(\.[\w.()]*)?\.(verify|verify_secret)$")
 # Constant-time comparisons: comparing a credential against a secret with one of these is a check.
 COMPARE_DIGEST = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+# A body field that holds a token the request submits to sign in (a sign-in link's token, an identity provider's
+# access or ID token, Google One Tap's `credential`, a SAML or JWT-bearer `assertion`; `idToken` in camel case).
+SUBMITTED_TOKEN = re.compile(r"(?i:(^|_)(token|credentials?|assertion|jwt)$)|[a-z0-9](Token|Credentials?|Assertion)$")
 # HTTP clients' request calls (requests, httpx and its clients, aiohttp's session, urllib): handed a token the
 # request submits, they ask its issuer (an identity provider's token-info or profile endpoint) whether it is valid.
 # An instance's method is named by its class (`httpx.AsyncClient.get`) or the call that made it.
@@ -224,9 +227,11 @@ def is_signature_header(name: str) -> bool:
 
 
 def is_submitted_credential(name: str) -> bool:
-    """A body field or key whose name says it holds a credential the request submits (`token`, `access_token`,
-    `id_token`, `credential`, `magic_token`): named as a credential query parameter is, not a CSRF token."""
-    return is_credential(Source.QUERY, name) and ANTI_FORGERY.search(name) is None
+    """A body field or key whose name says it holds a token the request submits to sign in (`token`,
+    `access_token`, `id_token`, `credential`, `magic_token`, `assertion`); not a page or CSRF token, and not an API
+    key, secret or password (a key the caller asks the app to keep is no sign-in)."""
+    return SUBMITTED_TOKEN.search(name) is not None and NOT_CREDENTIAL_QUERY.search(name) is None and \
+        ANTI_FORGERY.search(name) is None
 
 
 def is_verifying_call(qualname: str) -> bool:
