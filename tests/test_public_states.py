@@ -38,6 +38,27 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("POST", "/users/{username}/password"): ("unverified", "`self.on_limit(request)`"),
         ("GET", "/auth/login-history"): ("unprotected", ""),
     },
+    "token_signins": {
+        # a token the request submits in its body, checked (a project verifier that decodes it and raises, an HTTP
+        # request to the identity provider whose failure rejects, google-auth, a JWKS-verified JWT) before the
+        # handler issues its own token or session
+        ("POST", "/auth/magic-link/verify"): ("public", "checked with `jwt.decode` (through "
+                                                        "`AuthService.verify_magic_token` -> `decode_token`)"),
+        ("POST", "/auth/magic-link/switch"): ("public", "sign-in with a token the request submits in its body"),
+        ("POST", "/auth/facebook-login"): ("public", "checked with `httpx.AsyncClient.get` (through "
+                                                     "`facebook.profile`)"),
+        ("POST", "/auth/linkedin"): ("public", "checked with `httpx.get` (through `linkedin_userinfo`)"),
+        ("POST", "/auth/google"): ("public", "`google.oauth2.id_token.verify_oauth2_token`"),
+        ("POST", "/auth/apple"): ("public", "checked with `jwt.decode` (through `verify_apple_token`)"),
+        # stored without a check, a swallowed check, an answer only logged, a lookup that issues nothing
+        ("POST", "/auth/device-login"): ("unprotected", ""),
+        ("POST", "/auth/magic-link/lenient"): ("unprotected", ""),
+        ("POST", "/auth/facebook-login/unchecked"): ("unprotected", ""),
+        ("POST", "/auth/magic-link/revoke"): ("unprotected", ""),
+        ("POST", "/auth/magic-link/peek"): ("unprotected", ""),
+        # a provider's API key the caller hands the app to keep, checked with the provider: not a sign-in
+        ("POST", "/integrations/provider-key"): ("unprotected", ""),
+    },
     "oauth_callbacks": {
         ("GET", "/github-auth"): ("public", "OAuth callback: exchanges the authorization code 'code'"),
         # the code handed to a method of a project object that builds the token request

@@ -153,6 +153,21 @@ PASSWORD_VERIFIERS = re.compile(
 RAISING_PASSWORD_VERIFIERS = re.compile(r"^argon2(\.[\w.()]*)?\.(verify|verify_secret)$")
 # Constant-time comparisons: comparing a credential against a secret with one of these is a check.
 COMPARE_DIGEST = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+# A body field that holds a token the request submits to sign in (a sign-in link's token, an identity provider's
+# access or ID token, Google One Tap's `credential`, a SAML or JWT-bearer `assertion`; `idToken` in camel case).
+SUBMITTED_TOKEN = re.compile(r"(?i:(^|_)(token|credentials?|assertion|jwt)$)|[a-z0-9](Token|Credentials?|Assertion)$")
+# HTTP clients' request calls (requests, httpx and its clients, aiohttp's session, urllib): handed a token the
+# request submits, they ask its issuer (an identity provider's token-info or profile endpoint) whether it is valid.
+# An instance's method is named by its class (`httpx.AsyncClient.get`) or the call that made it.
+HTTP_CLIENT_CALLS = re.compile(
+    r"^(requests|httpx|aiohttp|urllib3|urllib\.request)(\.[\w.()]*)?\.(get|post|request|put|patch|head|send|"
+    r"urlopen|fetch)$")
+# methods of an HTTP response that raise when the server refused the request (a 4xx / 5xx status)
+RAISING_RESPONSE_METHODS = frozenset({"raise_for_status"})
+# methods that look a value up in a store (a mapping, an ORM query, a cache): handed a token the request submits,
+# what they find (or do not) decides whether the token is one the app issued
+LOOKUP_METHODS = frozenset({"get", "pop", "filter", "filter_by", "where", "find_one", "get_by", "hget", "getdel",
+                            "fetch_one", "fetchrow", "fetchone", "exists", "scalar", "one_or_none", "first"})
 
 # What turns a caller away for its rate, not its identity: 429 Too Many Requests (RFC 6585), and the names and
 # messages of a rate limit's refusal (`RateLimitExceeded`, `status.HTTP_429_TOO_MANY_REQUESTS`, "Too many requests")
@@ -216,6 +231,14 @@ def is_credential_setting(name: str) -> bool:
 def is_signature_header(name: str) -> bool:
     """A header whose name says it carries a signature of the request body (see `SIGNATURE_HEADERS`)."""
     return SIGNATURE_HEADERS.match(_normal_header(name)) is not None
+
+
+def is_submitted_credential(name: str) -> bool:
+    """A body field or key whose name says it holds a token the request submits to sign in (`token`,
+    `access_token`, `id_token`, `credential`, `magic_token`, `assertion`); not a page or CSRF token, and not an API
+    key, secret or password (a key the caller asks the app to keep is no sign-in)."""
+    return SUBMITTED_TOKEN.search(name) is not None and NOT_CREDENTIAL_QUERY.search(name) is None and \
+        ANTI_FORGERY.search(name) is None
 
 
 def is_verifying_call(qualname: str) -> bool:

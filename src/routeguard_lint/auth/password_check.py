@@ -1,4 +1,4 @@
-"""Sign-ins that check a submitted password, judged by what a request without credentials meets there.
+"""Sign-ins that check a credential the request submits, judged by what a request without credentials meets there.
 
 A route whose dependencies read an optional credential (a session cookie, a bearer token: `None` when the request
 has none) is a sign-in, public by design, when its handler hands the password the request submits to a password
@@ -21,6 +21,22 @@ check and answers on the check: the request meets that check, not the work of an
 * The handler issues a token or session (`Public.issues_token`).
 
 What else the handler does on the path where the check holds is not weighed (it is what a signed-in user gets).
+
+The same walk recognises sign-ins with a token the request submits in its body (issue 9, section 6: a one-time
+sign-in link's token, an identity provider's access or ID token), `TOKEN`:
+
+* The token: a body or form parameter, a field of a body model, or a key of the body the handler parses, named as
+  a credential (`vocabulary.is_submitted_credential`: `token`, `access_token`, `id_token`, `credential`); not one
+  the request carries in its headers, cookies or query, which are the route's credentials.
+* The check: the token flows, through project functions, into a library call that verifies a signed token
+  (`vocabulary.VERIFYING_CALLS`: PyJWT, python-jose, google-auth's `verify_oauth2_token`; it raises on a bad
+  one), a constant-time comparison, an HTTP request (`vocabulary.HTTP_CLIENT_CALLS`) that asks the identity
+  provider about the token, or a lookup of it in a store (`vocabulary.LOOKUP_METHODS` on another object:
+  `MAGIC_LINKS.pop(token)`, `query.filter(Link.token == token)`); the last three answer, and their answer must
+  decide as above (an HTTP response's `raise_for_status()` raises).
+* A verifier that raises decides unless a `try` around it catches the failure: a handler that re-raises keeps the
+  rejection, one that returns makes the function answer by the check, one that goes on swallows it (`except
+  JWTError: pass` rejects nothing; then only a test of what the call returned can decide).
 """
 
 from __future__ import annotations
@@ -30,10 +46,20 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from routeguard_lint.facts import ir
+from routeguard_lint.facts.extract import is_marker
 from routeguard_lint.project.arguments import bind_args
 from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV
 from routeguard_lint.routes.model import NodeKind, ParamKind, walk
-from routeguard_lint.vocabulary import PASSWORD_VERIFIERS, RAISING_PASSWORD_VERIFIERS
+from routeguard_lint.vocabulary import (
+    COMPARE_DIGEST,
+    HTTP_CLIENT_CALLS,
+    LOOKUP_METHODS,
+    PASSWORD_VERIFIERS,
+    RAISING_PASSWORD_VERIFIERS,
+    RAISING_RESPONSE_METHODS,
+    VERIFYING_CALLS,
+    is_submitted_credential,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,10 +75,46 @@ _IDENTITY_ATTRS = frozenset({"cookies", "headers", "session", "user", "auth", "s
 _BODY_READS = frozenset({"form", "json", "body"})
 
 
+def password_verifier(name: str) -> bool | None:
+    """Whether a failed check of a password by the library call `name` raises; None when it checks none."""
+    if PASSWORD_VERIFIERS.match(name):
+        return RAISING_PASSWORD_VERIFIERS.match(name) is not None
+    return None
+
+
+def token_verifier(name: str) -> bool | None:
+    """Whether a failed check of a token by the library call `name` raises (a signed token's verifier) or is
+    answered (a constant-time comparison, an HTTP request to the token's issuer); None when it checks none."""
+    if VERIFYING_CALLS.match(name):
+        return True
+    if name in COMPARE_DIGEST or HTTP_CLIENT_CALLS.match(name):
+        return False
+    return None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A kind of credential a sign-in takes from the request: the names of what holds it (a parameter, a field
+    of a body model or a class FastAPI fills, a key of the body the handler parses) and where FastAPI reads those
+    parameters from; the library calls that check it (`verifier`: a call's dotted name -> whether a failed check
+    raises, None when the call checks nothing), and whether a lookup of it in a store is a check (`lookups`)."""
+
+    what: str
+    field: Callable[[str], object]
+    taken: tuple[ParamKind, ...]
+    verifier: Callable[[str], bool | None]
+    lookups: bool = False
+
+
+_ALL_TAKEN = (ParamKind.BODY, ParamKind.FORM, ParamKind.QUERY, ParamKind.EXPLICIT_QUERY)
+# a token the request submits in its body: one in its query, headers or cookies is the route's credential
+TOKEN = Submitted("token", is_submitted_credential, (ParamKind.BODY, ParamKind.FORM), token_verifier, lookups=True)
+
+
 @dataclass(frozen=True)
 class Check:
-    """A password check the submitted password reaches: the library call, the project calls on the way to it, and
-    whether a failed check raises through the function asked about (else its answer is returned)."""
+    """A check the submitted credential reaches: the library call (or lookup), the project calls on the way to it,
+    and whether a failed check raises through the function asked about (else its answer is returned)."""
 
     verifier: str
     via: tuple[str, ...]
@@ -78,24 +140,58 @@ def _contains(expr: object, part: ir.Expr) -> bool:
 
 
 def _submitted(node: ir.Expr, direct: set[str], fields: dict[str, set[str]], made: set[str],
-               field: re.Pattern[str]) -> bool:
-    """`node` is the submitted password: a parameter that is one, a password field of a parameter holding
-    them, or a password attribute, item or `.get()` of what the handler parsed from the body (`made`)."""
+               field: Callable[[str], object]) -> bool:
+    """`node` is the submitted credential: a parameter that is one, such a field of a parameter holding them, or
+    an attribute, item or `.get()` of what the handler parsed from the body (`made`) named as one (`field`)."""
     if isinstance(node, ir.Name):
         return node.id in direct
     if isinstance(node, ir.Attr) and isinstance(node.value, ir.Name):
-        return node.attr in fields.get(node.value.id, ()) or (node.value.id in made and bool(field.match(node.attr)))
+        return node.attr in fields.get(node.value.id, ()) or (node.value.id in made and bool(field(node.attr)))
     key = None
     if isinstance(node, ir.Sub) and isinstance(node.value, ir.Name) and node.value.id in made and len(node.index) == 1:
         key = node.index[0]
     elif isinstance(node, ir.Call) and isinstance(node.func, ir.Attr) and node.func.attr == "get" and \
             isinstance(node.func.value, ir.Name) and node.func.value.id in made and node.args:
         key = node.args[0]
-    return isinstance(key, ir.Str) and bool(field.match(key.value))
+    return isinstance(key, ir.Str) and bool(field(key.value))
 
 
 def _unbound(expr: ir.Expr) -> ir.Expr:
     return expr.expr if isinstance(expr, ir.Bound) else expr
+
+
+def _handled(func: Func, call: ir.Call) -> bool | None:
+    """How the `try` blocks around `call` in `func` treat a check that raises: True when nothing catches the
+    failure (no `try` around the call, or a handler of each re-raises), False when a handler returns (the function
+    answers by the check), None when a handler goes on (the failure is swallowed)."""
+    conditions: tuple[ir.Expr, ...] = ()
+    sites: list[tuple[object, tuple[ir.Expr, ...]]] = [
+        *((b.value, b.conditions) for b in func.binds), *((r.value, r.conditions) for r in func.returns),
+        *((r.exc, r.conditions) for r in func.raises), *((e.call, e.conditions) for e in func.effects)]
+    for value, conds in sites:
+        if _contains(value, call):
+            conditions = conds
+            break
+        test = next((k for k, c in enumerate(conds) if _contains(c, call)), None)
+        if test is not None:
+            conditions = conds[:test]
+            break
+    answered = False
+    for marker in conditions:
+        if not (is_marker(marker) and isinstance(marker, ir.Unknown) and marker.code.startswith("<try:")):
+            continue
+        handler = "<except:" + marker.code[len("<try:"):]
+
+        def under(conds: tuple[ir.Expr, ...], handler: str = handler) -> bool:
+            return any(isinstance(c, ir.Unknown) and c.code == handler for c in conds)
+
+        if any(under(r.conditions) for r in func.raises):
+            continue
+        if any(under(r.conditions) for r in func.returns):
+            answered = True
+            continue
+        return None
+    return not answered
 
 
 class PasswordCheck:
@@ -104,69 +200,77 @@ class PasswordCheck:
         self.index = index
         self.calls = calls
         self.library_name = library_name
-        self.password_field = password_field
-        # (function, the parameters holding the submitted password) -> the check it makes of it
-        self._checks: dict[tuple[FuncV, frozenset[str]], Check | None] = {}
+        self.password = Submitted("password", password_field.match, _ALL_TAKEN, password_verifier)
+        # (what is submitted, function, the parameters holding it) -> the check it makes of it
+        self._checks: dict[tuple[str, FuncV, frozenset[str]], Check | None] = {}
 
     def sign_in(self, root: DepNode, issues_token: Callable[[FuncV], bool]) -> str | None:
-        """The reason a route whose request without credentials reaches its handler is a sign-in, or None."""
+        """The reason a route whose request without credentials reaches its handler is a sign-in, or None: it
+        checks the password or the token the request submits."""
+        return self.submitted_sign_in(root, issues_token, self.password) or \
+            self.submitted_sign_in(root, issues_token, TOKEN)
+
+    def submitted_sign_in(self, root: DepNode, issues_token: Callable[[FuncV], bool], kind: Submitted) -> str | None:
+        """The reason the route is a sign-in with the credential of `kind` the request submits, or None."""
         func, module = root.func, root.func_module
         if func is None or module is None:
             return None
         fv = FuncV(module, func.qualname)
         ctx = Ctx(module, func.qualname)
         made = self._request_made(root, func, ctx)
-        carrier = self._carrier(root, func, ctx, made)
+        carrier = self._carrier(root, ctx, made, kind)
         if carrier is None:
             return None
         excluded = self._credential_values(root, func, made)
-        found = self._check_in(fv, func, carrier, 0, top=True, excluded=excluded)
+        found = self._check_in(fv, func, carrier, 0, top=True, kind=kind, excluded=excluded)
         if found is None or not issues_token(fv):
             return None
         check, shown = found
         via = f" (through {' -> '.join(f'`{v}`' for v in check.via)})" if check.via else ""
+        if kind is TOKEN:
+            return f"sign-in with a token the request submits in its body ({shown}): checked with " \
+                   f"`{check.verifier}`{via}, which decides whether a token or session is issued"
         return f"sign-in: checks the password the request submits ({shown}) with `{check.verifier}`{via} and " \
                f"issues a token or session; a request without credentials meets that check, whatever optional " \
                f"credentials the route reads"
 
     # -- the submitted password -----------------------------------------------------------------------------
-    def _carrier(self, root: DepNode, func: Func, ctx: Ctx, made: set[str]) -> Callable[[ir.Expr], bool] | None:
-        """A test of whether an expression of the handler is the password the request submits (or holds it)."""
-        direct, fields = self._password_params(root, ctx)
+    def _carrier(self, root: DepNode, ctx: Ctx, made: set[str], kind: Submitted) -> Callable[[ir.Expr], bool] | None:
+        """A test of whether an expression of the handler is the credential the request submits (or holds it)."""
+        direct, fields = self._submitted_params(root, ctx, kind)
         if not (direct or fields or made):
             return None
-        field = self.password_field
+        field = kind.field
 
         def submitted(expr: ir.Expr) -> bool:
             return any(_submitted(node, direct, fields, made, field) for node in _nodes(expr))
 
         return submitted
 
-    def _password_params(self, root: DepNode, ctx: Ctx) -> tuple[set[str], dict[str, set[str]]]:
-        """The handler's parameters that are the submitted password, and those holding it in a field (a body
+    def _submitted_params(self, root: DepNode, ctx: Ctx, kind: Submitted) -> tuple[set[str], dict[str, set[str]]]:
+        """The handler's parameters that are the submitted credential, and those holding it in a field (a body
         model, a class FastAPI fills from the request: `form: LoginForm = Depends()`) -> those fields."""
-        taken = (ParamKind.BODY, ParamKind.FORM, ParamKind.QUERY, ParamKind.EXPLICIT_QUERY)
+        taken = kind.taken
         direct: set[str] = set()
         fields: dict[str, set[str]] = {}
         for source in root.params:
             name = source.param.name
             if source.kind in taken:
-                if self.password_field.match(name):
+                if kind.field(name):
                     direct.add(name)
-                found = {f for f in self.index.model_fields(source.param.annotation, ctx)
-                         if self.password_field.match(f)}
+                found = {f for f in self.index.model_fields(source.param.annotation, ctx) if kind.field(f)}
                 if found:
                     fields[name] = found
         for child, via in root.children:
             if child.kind is not NodeKind.CLASS:
                 continue
             names = [s.param.name for s in child.params if s.kind in taken]
-            if child.cls is not None:
+            if child.cls is not None and ParamKind.QUERY in taken:  # a class's fields are query parameters
                 for owner in self.index.mro(child.cls):
                     cdef = self.index.cls(owner)
                     if cdef is not None:
                         names.extend(cdef.annotations)
-            found = {n for n in names if self.password_field.match(n)}
+            found = {n for n in names if kind.field(n)}
             if found:
                 fields[via] = found
         return direct, fields
@@ -261,10 +365,10 @@ class PasswordCheck:
 
     # -- the check ------------------------------------------------------------------------------------------
     def _check_in(self, fv: FuncV, func: Func, carries: Callable[[ir.Expr], bool], depth: int, top: bool,
-                  excluded: set[str] | None = None) -> tuple[Check, str] | None:
-        """The check `func` makes of the password (what `carries` says holds it) that decides: a failed one raises
-        through `func`, or (`top`: the handler) `func` returns under a test of its answer, or (below the handler)
-        `func` returns its answer or a value chosen by it. With the argument that carried it."""
+                  kind: Submitted, excluded: set[str] | None = None) -> tuple[Check, str] | None:
+        """The check `func` makes of the credential (what `carries` says holds it) that decides: a failed one
+        raises through `func`, or (`top`: the handler) `func` returns under a test of its answer, or (below the
+        handler) `func` returns its answer or a value chosen by it. With the argument that carried it."""
         ctx = Ctx(fv.module, func.qualname)
         held: set[str] = set()
 
@@ -281,23 +385,31 @@ class PasswordCheck:
             carried = next((a for a in args if carrying(a)), None)
             if carried is None or (excluded and any(_names(a) & excluded for a in args)):
                 continue
-            check = self._check_of(fv, func, call, ctx, carrying, depth)
+            check = self._check_of(fv, func, call, ctx, carrying, depth, kind)
             if check is None:
                 continue
             if check.raises:
-                return check, f"`{ir.show(carried, 50)}`"
+                handled = _handled(func, call)
+                if handled is not None:
+                    return replace(check, raises=handled), f"`{ir.show(carried, 50)}`"
+                check = replace(check, raises=False)  # swallowed: only a test of what it returned decides
             decided = self._decided(func, call, top)
             if decided is not None:
                 return replace(check, raises=decided), f"`{ir.show(carried, 50)}`"
         return None
 
     def _check_of(self, fv: FuncV, func: Func, call: ir.Call, ctx: Ctx, carrying: Callable[[ir.Expr], bool],
-                  depth: int) -> Check | None:
-        """The check the call makes of the password one of its arguments carries."""
+                  depth: int, kind: Submitted) -> Check | None:
+        """The check the call makes of the credential one of its arguments carries."""
         target = self.calls.callee(call, ctx, func)
         name = target.qualname if isinstance(target, ExternalV) else self.library_name(call, ctx) or ""
-        if name and PASSWORD_VERIFIERS.match(name):
-            return Check(name, (), RAISING_PASSWORD_VERIFIERS.match(name) is not None)
+        raises = kind.verifier(name) if name else None
+        if raises is not None:
+            return Check(name, (), raises)
+        f = call.func
+        if kind.lookups and not isinstance(target, FuncV) and isinstance(f, ir.Attr) and f.attr in LOOKUP_METHODS \
+                and not carrying(f.value):
+            return Check(f"{ir.show(f, 60)}", (), False)  # a lookup of it in a store: its answer must decide
         if not isinstance(target, FuncV) or target == fv or depth >= MAX_DEPTH:
             return None
         callee = self.index.func(target)
@@ -308,18 +420,18 @@ class PasswordCheck:
         params = frozenset(p for p, bound in env.names.items() if carrying(_unbound(bound)))
         if not params:
             return None
-        inner = self._param_check(target, params, depth + 1)
+        inner = self._param_check(target, params, depth + 1, kind)
         return replace(inner, via=(ir.show(call.func, 60), *inner.via)) if inner is not None else None
 
-    def _param_check(self, fv: FuncV, params: frozenset[str], depth: int) -> Check | None:
-        key = (fv, params)
+    def _param_check(self, fv: FuncV, params: frozenset[str], depth: int, kind: Submitted) -> Check | None:
+        key = (kind.what, fv, params)
         if key in self._checks:
             return self._checks[key]
         self._checks[key] = None  # cycle guard
         func = self.index.func(fv)
         found = None
         if func is not None:
-            made = self._check_in(fv, func, lambda e: bool(_names(e) & params), depth, top=False)
+            made = self._check_in(fv, func, lambda e: bool(_names(e) & params), depth, top=False, kind=kind)
             found = made[0] if made is not None else None
         self._checks[key] = found
         return found
@@ -344,6 +456,9 @@ class PasswordCheck:
 
         if any(tests(c) for r in func.raises for c in r.conditions):
             return True
+        if any(isinstance(c.func, ir.Attr) and c.func.attr in RAISING_RESPONSE_METHODS and tests(c.func.value)
+               for c in func.calls):
+            return True  # `response.raise_for_status()`: a refused request raises
         if any(tests(c) for r in func.returns for c in r.conditions):
             return False
         if not top and any(r.value is not None and tests(r.value) for r in func.returns):

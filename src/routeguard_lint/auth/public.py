@@ -18,7 +18,9 @@
   takes an identity (an email, a user name) and issues a token or session (password recovery, magic links), or
   one that takes a refresh token or a one-time code (`verification_code`, `otp`, ...) in the request body and
   hands it to a call (token refresh, e-mail verification: the body value is the credential it checks, whoever
-  checks it);
+  checks it); and a sign-in with a token the request submits in its body (a sign-in link's token, an identity
+  provider's access or ID token), checked where the check decides whether a token or session is issued
+  (auth/password_check.py, `TOKEN`);
 * OAuth / OpenID Connect callbacks: a path segment `callback` (`oauth-callback`, `sso-callback`, ...), where the
   identity provider sends the browser back with an authorisation code, or, whatever the path, a handler that
   exchanges that code with the provider and signs the user in or redirects (auth/oauth_callback.py);
@@ -44,7 +46,7 @@ from typing import TYPE_CHECKING
 
 from routeguard_lint.auth.libraries import signature_verifier
 from routeguard_lint.auth.oauth_callback import CodeExchange
-from routeguard_lint.auth.password_check import PasswordCheck
+from routeguard_lint.auth.password_check import TOKEN, PasswordCheck
 from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.auth.static_page import status_constant
 from routeguard_lint.facts import ir
@@ -58,7 +60,6 @@ from routeguard_lint.vocabulary import (
     REFRESH_TOKEN_FIELD,
     SIGNATURE_CALLS,
     TOKEN_ISSUING_CALLS,
-    VERIFYING_CALLS,
     last_name,
 )
 
@@ -444,10 +445,9 @@ class Public:
             token = self._body_token_flow(root, inputs)
             if token is not None:
                 return token
-            verified = self._verified_body_token(root, fv)
-            if verified is not None:
-                return f"sign-in with an identity provider's token: hands what the request body carries to " \
-                       f"`{verified}` and issues a token or session"
+            signed = self.password.submitted_sign_in(root, self.issues_token, TOKEN)
+            if signed is not None:
+                return signed
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
         if oauth:
             return f"OAuth / OpenID Connect callback (/{oauth[0]})"
@@ -507,34 +507,6 @@ class Public:
         if root is None:
             return None
         return self.password.sign_in(root, self.issues_token)
-
-    def _verified_body_token(self, root: DepNode, fv: FuncV) -> str | None:
-        """The verifying library call (`id_token.verify_oauth2_token(credential, ...)`, `jwt.decode(...)`) the
-        handler hands a value from the request body to (a body parameter, or what it reads from the body it parses
-        itself, through the locals bound from it), when it then issues a token or starts a session: a sign-in
-        with an identity provider's token (Google One Tap), public by design. None otherwise."""
-        func = root.func
-        if func is None:
-            return None
-        requests = {s.param.name for s in root.params if s.kind is ParamKind.REQUEST}
-        carried = {s.param.name for s in root.params if s.kind in (ParamKind.BODY, ParamKind.FORM)}
-        for bind in func.binds:  # in source order: what is bound from the body, or from such a name
-            value = bind.value
-            parsed = isinstance(value, ir.Call) and isinstance(value.func, ir.Attr) and \
-                value.func.attr in ("json", "form") and isinstance(value.func.value, ir.Name) and \
-                value.func.value.id in requests
-            if parsed or _names(value) & carried:
-                carried.add(bind.name)
-        if not carried:
-            return None
-        ctx = Ctx(fv.module, func.qualname)
-        for call in func.calls:
-            if not any(_names(arg) & carried for arg in (*call.args, *(v for _k, v in call.kwargs))):
-                continue
-            target = self.calls.callee(call, ctx, func)
-            if isinstance(target, ExternalV) and VERIFYING_CALLS.match(target.qualname) and self.issues_token(fv):
-                return ir.show(call.func, 60)
-        return None
 
     def _login(self, root: DepNode) -> str | None:
         """A login by what it does: the handler takes a password (in the body, the query, or a class FastAPI

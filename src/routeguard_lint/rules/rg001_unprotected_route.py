@@ -47,7 +47,13 @@ FastAPI's own documentation, well-known discovery documents, OAuth / OpenID Conn
 flows recognised by what they do: the `tokenUrl` of an OAuth2 scheme, a handler taking a password in the body
 (login, registration, password reset, `OAuth2PasswordRequestForm`, or a `password` key it reads from `await
 request.json()` / `await request.form()` itself), one taking an identity and issuing a token (recovery, sign-in
-links), and one taking a refresh token in the body and issuing a token; and routes with nothing to protect: no
+links), one taking a refresh token in the body and issuing a token, and a sign-in with a token the request
+submits in its body (a sign-in link's token, an identity provider's access or ID token: a body field named as a
+credential) that the handler, or a project function it calls, checks (a signed token's verifier such as
+`jwt.decode` or google-auth's `verify_oauth2_token`, a constant-time comparison, an HTTP request to the provider,
+a lookup of the token) where the check decides whether it issues a token or session (a failure that raises, or
+an answer it tests; a failure swallowed by `try`/`except` or an answer only logged decides nothing); and routes
+with nothing to protect: no
 dependencies, and a handler that does no work, writes nothing, sets no cookie but to clear the caller's, and
 answers a value written in the code or a truth value of its configuration (an "is authentication on" probe) or
 clears the caller's cookie (a logout that does only that), or that takes nothing from the request and answers
