@@ -36,10 +36,18 @@ from routeguard_lint.auth.request_path import PathCheck, PathKey
 from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleFacts, is_marker, item_marker
-from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded, throttles
+from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
-from routeguard_lint.vocabulary import COMPARE_DIGEST, FRAMEWORK_SCOPE_KEYS, SCHEME_NAMES, is_fastapi_name
+from routeguard_lint.vocabulary import (
+    COMPARE_DIGEST,
+    FRAMEWORK_SCOPE_KEYS,
+    SCHEME_NAMES,
+    THROTTLE_NAME,
+    THROTTLE_STATUS,
+    THROTTLE_TEXT,
+    is_fastapi_name,
+)
 
 MAX_CALL_DEPTH = 3
 MAX_EVENTS = 400
@@ -1491,10 +1499,12 @@ class _Walk:
         return None
 
     def _may_end(self, event: _Event) -> bool:
-        """A raise or return that is not certainly reached: True when the walk certainly ended by now. A refusal
-        that says "too many" (429, a rate limit's exception: `throttles`) answers the caller's count, not who the
-        caller is: the same request under the limit goes on, so it is not taken for a way the walk may end."""
-        if throttles(event.expr) and not refuses(event.expr):
+        """A raise or return that is not certainly reached: True when the walk certainly ended by now. In a
+        middleware's walk (is the next app reached?), a refusal that says "too many" (429, a rate limit's
+        exception: `throttles`) answers the caller's count, not who the caller is: the same request under the
+        limit goes on, so it is not taken for a way the walk may end. (A dependency's answers keep it: what it
+        surely gives a request is what it gives one the limit lets through too, `Exit.sure`.)"""
+        if self.flow.next_app is not None and throttles(event.expr) and not refuses(event.expr):
             return False
         if self.terminated(event.conditions, event.line):
             return True
@@ -3152,6 +3162,36 @@ def _of_connection(qualname: str, call: ir.Call, args: list[AV]) -> AV | None:
             call.args[1].value not in _CONNECTION_ATTRS:
         return args[2]
     return None
+
+
+def throttles(expr: ir.Expr | None) -> bool:
+    """`expr` (what a `raise` raises, or a `return` returns) turns a caller away for its rate, not its identity:
+    429 Too Many Requests, or an exception or message that names a rate limit, with no other client error status
+    in it (`HTTPException(401, "Too many attempts")` is a refusal)."""
+    found: list[bool] = []
+    _throttle(expr, 0, found)
+    return bool(found) and all(found)
+
+
+def _throttle(expr: ir.Expr | None, depth: int, found: list[bool]) -> None:
+    """Collect into `found` True for each part of `expr` that names a rate limit, False for another 4xx status."""
+    if expr is None or depth > 6:
+        return
+    if isinstance(expr, ir.Const) and isinstance(expr.value, int) and not isinstance(expr.value, bool):
+        if 400 <= expr.value < 500:
+            found.append(expr.value in THROTTLE_STATUS)
+    elif isinstance(expr, ir.Str):
+        if THROTTLE_TEXT.search(expr.value):
+            found.append(True)
+    elif isinstance(expr, (ir.Name, ir.Attr)):
+        last = (ir.dotted(expr) or "").rsplit(".", 1)[-1]
+        if THROTTLE_NAME.search(last):
+            found.append(True)
+        elif last.startswith("HTTP_4"):
+            found.append(False)  # `status.HTTP_401_UNAUTHORIZED`
+    elif isinstance(expr, ir.Call):
+        for part in (expr.func, *expr.args, *(value for _key, value in expr.kwargs)):
+            _throttle(part, depth + 1, found)
 
 
 def refuses(expr: ir.Expr | None, depth: int = 0) -> bool:

@@ -25,9 +25,6 @@ from routeguard_lint.project.index import (
     is_abstract,
 )
 from routeguard_lint.vocabulary import (
-    THROTTLE_NAME,
-    THROTTLE_STATUS,
-    THROTTLE_TEXT,
     Source,
     is_credential,
     is_credential_setting,
@@ -71,36 +68,6 @@ def callee(index: Index, call: ir.Call, ctx: Ctx, func: Func,
         if isinstance(method, FuncV):
             return method
     return value
-
-
-def throttles(expr: ir.Expr | None) -> bool:
-    """`expr` (what a `raise` raises, or a `return` returns) turns a caller away for its rate, not its identity:
-    429 Too Many Requests, or an exception or message that names a rate limit, with no other client error status
-    in it (`HTTPException(401, "Too many attempts")` is a refusal)."""
-    found: list[bool] = []
-    _throttle(expr, 0, found)
-    return bool(found) and all(found)
-
-
-def _throttle(expr: ir.Expr | None, depth: int, found: list[bool]) -> None:
-    """Collect into `found` True for each part of `expr` that names a rate limit, False for another 4xx status."""
-    if expr is None or depth > 6:
-        return
-    if isinstance(expr, ir.Const) and isinstance(expr.value, int) and not isinstance(expr.value, bool):
-        if 400 <= expr.value < 500:
-            found.append(expr.value in THROTTLE_STATUS)
-    elif isinstance(expr, ir.Str):
-        if THROTTLE_TEXT.search(expr.value):
-            found.append(True)
-    elif isinstance(expr, (ir.Name, ir.Attr)):
-        last = (ir.dotted(expr) or "").rsplit(".", 1)[-1]
-        if THROTTLE_NAME.search(last):
-            found.append(True)
-        elif last.startswith("HTTP_4"):
-            found.append(False)  # `status.HTTP_401_UNAUTHORIZED`
-    elif isinstance(expr, ir.Call):
-        for part in (expr.func, *expr.args, *(value for _key, value in expr.kwargs)):
-            _throttle(part, depth + 1, found)
 
 
 def mentions_auth_state(expr: ir.Expr) -> bool:
@@ -297,7 +264,7 @@ class Calls:
         func = self.index.func(fv)
         result = False
         if func is not None and depth < MAX_CALL_DEPTH:
-            if any(not throttles(r.exc) for r in func.raises):  # (a rate limit's 429 refuses no one for who it is)
+            if func.raises:
                 result = True
             else:
                 ctx = Ctx(fv.module, func.qualname)
