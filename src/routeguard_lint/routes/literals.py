@@ -325,15 +325,18 @@ class Literals:
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and not expr.kwargs:
             if expr.func.id in _EMPTY_MAKERS and not expr.args:
                 return True
-            if expr.func.id in _COPIES and len(expr.args) == 1 and not isinstance(expr.args[0], ir.Star):
-                return self.empty(expr.args[0], ctx, d)
+            return expr.func.id in _COPIES and len(expr.args) == 1 and not isinstance(expr.args[0], ir.Star) and \
+                self.empty(expr.args[0], ctx, d)
+        return isinstance(expr, (ir.Name, ir.Attr)) and self._bound_empty(expr, ctx, d)
+
+    def _bound_empty(self, expr: ir.Name | ir.Attr, ctx: Ctx, depth: int) -> bool:
+        found = self.assignment(expr, ctx)
+        if found is None or found.expr is expr or not self.empty(found.expr, found.ctx, depth):
             return False
-        if isinstance(expr, (ir.Name, ir.Attr)):
-            found = self.assignment(expr, ctx)
-            if found is None or found.expr is expr or not self.empty(found.expr, found.ctx, d):
-                return False
-            return not self.changed(expr, found.ctx, d)
-        return False
+        facts = self.index.module(found.ctx.module) if found.ctx.scope is None else None
+        if isinstance(expr, ir.Name) and facts is not None and expr.id in facts.branches:
+            return False  # a module's name bound more than once, under tests: the last binding may not run
+        return not self.changed(expr, found.ctx, depth)
 
     def never_runs(self, func: Func, line: int, ctx: Ctx, depth: int = 0) -> bool:
         """Whether the statement at `line` of `func` (read in `ctx`) is in the body of a `for` loop over a collection
@@ -365,7 +368,11 @@ class Literals:
         return False
 
     def _local_changed(self, name: str, func: Func, where: Ctx, depth: int) -> bool:
-        if sum(1 for b in func.binds if b.name == name) > 1 or \
+        binds = [b for b in func.binds if b.name == name]
+        if len(binds) == 1 and binds[0].conditions and not (
+                any(p.name == name for p in func.params) and self.index.never_rebound(func, name, where)):
+            return True  # bound under a test (or in a loop) that may not hold: the value read may be another
+        if len(binds) > 1 or \
                 any(t == name or t.startswith(f"{name}[") or t.startswith(f"{name}.") for t in func.stores) or \
                 any(w.target == name for w in func.item_writes):
             return True
