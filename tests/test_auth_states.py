@@ -573,6 +573,12 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         ("GET", "/captcha/settings"): ("unverified", "`path in ignore_paths`"),
         ("GET", "/status/details"): ("unverified", "`request.url.path.startswith(prefix)`"),
     },
+    "verified_claims_permission": {
+        # the bearer verifies first; the permission test of its claims is met only past that verification
+        ("GET", "/api/records/summary"): ("protected", "app.bearer.JWTBearer.__call__"),
+        ("GET", "/api/records/{record_id}"): ("protected", "app.bearer.JWTBearer.__call__"),
+        ("DELETE", "/api/records/{record_id}"): ("protected", "app.bearer.JWTBearer.__call__"),
+    },
 }
 
 
