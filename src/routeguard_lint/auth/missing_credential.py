@@ -1024,8 +1024,9 @@ class _Walk:
             if self._skipped(conds):
                 walked.skipped.add(event.line)
                 continue
-            if event.line in self.func.for_loops and event.kind is _EventKind.BIND and conds and \
-                    conds[-1] == LOOP_MARKER and isinstance(event.expr, ir.Star) and \
+            if event.kind is _EventKind.BIND and isinstance(event.expr, ir.Star) and (
+                    event.line in self.func.loops or (event.line in self.func.for_loops and isinstance(
+                        event.expr.value, (ir.Name, ir.Attr)))) and conds and conds[-1] == LOOP_MARKER and \
                     self.conds(conds[:-1]) is not False and self._unrolled(events, at - 1):
                 at -= 1  # the loop's header and body are now a run of the body per item
                 continue
