@@ -564,6 +564,21 @@ STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
         # some do ("/events/ingest", event_id = "ingest"): the setting decides for those
         ("GET", "/events/{event_id}"): ("unverified", "ALLOW_MESH_INGESTION"),
     },
+    "empty_exemption_loop": {
+        # made with no exclude list: the loops over the (certainly empty) patterns never run, the check always does
+        ("GET", "/system/user/list"): ("protected", "app.security.PreAuth.__call__"),
+        ("DELETE", "/system/user/{user_id}"): ("protected", "app.security.PreAuth.__call__"),
+        ("GET", "/jobs/running"): ("protected", "app.security.require_token.check"),
+        # made with one: patterns built at run time, prefixes of a loop the analysis does not read item by item
+        ("GET", "/captcha/settings"): ("unverified", "`path in ignore_paths`"),
+        ("GET", "/status/details"): ("unverified", "`request.url.path.startswith(prefix)`"),
+    },
+    "verified_claims_permission": {
+        # the bearer verifies first; the permission test of its claims is met only past that verification
+        ("GET", "/api/records/summary"): ("protected", "app.bearer.JWTBearer.__call__"),
+        ("GET", "/api/records/{record_id}"): ("protected", "app.bearer.JWTBearer.__call__"),
+        ("DELETE", "/api/records/{record_id}"): ("protected", "app.bearer.JWTBearer.__call__"),
+    },
 }
 
 

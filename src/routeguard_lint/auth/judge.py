@@ -991,16 +991,39 @@ def forged_unknown(root: DepNode, judgement: Judgement) -> ForgedUnknown:
             continue
         if facts.forged_rejects:
             return ForgedUnknown()
-        for u in facts.forged_unread:
+        told = [u for u in facts.forged_unread if not _past_undecided(u.where, node, judgement)]
+        for u in told:
             unread.setdefault(u.shown(), set()).add(node.label)
         if facts.forged_gates:
             gates.add(shown_gates(facts.forged_gates) + f" for {node.label}")
-        elif not facts.forged_unread:
+        elif not told:
             undecided = True
     if unread:
         return ForgedUnknown(tuple(sorted(gates)), tuple(f"{shown}, for {listed(sorted(labels), 2)}"
                                                         for shown, labels in sorted(unread.items())))
     return ForgedUnknown() if undecided else ForgedUnknown(tuple(sorted(gates)))
+
+
+def _past_undecided(where: str, node: DepNode, judgement: Judgement) -> bool:
+    """Whether the unreadable call at `where` ("path:line"), whose value `node` tests on the walk of a forged
+    credential, is written in a dependency `node` itself depends on that consumes the credential first and lets a
+    forged one through only on paths the analysis cannot tell anything about (`forged_unknown`'s undecided
+    consumer: `permission(token=Depends(bearer))` testing the claims the bearer made past its own verification).
+    FastAPI runs that dependency before `node`, so a forged credential meets its verification first; `node` sees
+    only what it let through and can only reject more, so its test tells no more than that dependency's
+    verification does."""
+    path, _, line = where.rpartition(":")
+    if not line.isdigit():
+        return False
+    for inner in walk(node):
+        if inner is node or inner.func is None or inner.path != path or \
+                not inner.func.line <= int(line) <= inner.func.end_line:
+            continue
+        facts = judgement.node(inner)
+        if facts.carries and not facts.forged_sure and not facts.forged_rejects and not facts.forged_gates and \
+                not facts.forged_unread:
+            return True
+    return False
 
 
 def _capability(route: Route, nodes: list[DepNode]) -> str | None:

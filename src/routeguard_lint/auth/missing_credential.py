@@ -39,6 +39,7 @@ from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleF
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
 from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
 from routeguard_lint.project.scan import ModuleScan
+from routeguard_lint.routes.literals import Literals
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
     FRAMEWORK_SCOPE_KEYS,
@@ -428,6 +429,7 @@ class Flow:
         self.environment = EnvironmentFields(index)
         self.provided = ProvidedValues(index)
         self._dynamic: Dynamic | None = None
+        self.literals = Literals(index)  # tells collections certainly empty
         # every walk of every function, to tell the lines the walked requests can get to (`reaches`)
         self.walked: dict[FuncV, list[Walked]] = {}
         self._writers: dict[str, set[tuple[str, str]]] = {}  # `state_writers`, by attribute
@@ -864,6 +866,14 @@ class Flow:
             kwargs = {k: self._argument(v, ctx, where) for k, v in made.call.kwargs if k != "**"}
             walk = _Walk(self, init, func, {}, 0, UNK)
             attrs = dict(walk._init_attrs(cls, init, func, args, kwargs, 0, made.call))
+            if func.params:  # a collection certainly empty for this object (`self.patterns = []`, added to
+                # only in a loop over `exclude or []`, `exclude` None): a loop over it never runs
+                this = Ctx(init.module, func.qualname,
+                           (BoundParam(func.qualname, func.params[0].name, ir.Bound(made.call, ctx)),))
+                for attr, value in attrs.items():
+                    if not isinstance(value.value, Items) and \
+                            self.literals.empty(ir.Attr(ir.Name(func.params[0].name), attr), this):
+                        attrs[attr] = AV("obj", Items(()))
             out = AV("obj", Inst(cls, tuple(sorted(attrs.items()))), False)
         elif not isinstance(init, FuncV):  # the library's `__init__` makes it
             attrs = dict(self.scheme_init(cls, None, lambda e: UNK) if made is None else self.scheme_init(
@@ -1033,8 +1043,9 @@ class _Walk:
             if self._skipped(conds):
                 walked.skipped.add(event.line)
                 continue
-            if event.line in self.func.loops and event.kind is _EventKind.BIND and conds and \
-                    conds[-1] == LOOP_MARKER and isinstance(event.expr, ir.Star) and \
+            if event.kind is _EventKind.BIND and isinstance(event.expr, ir.Star) and (
+                    event.line in self.func.loops or (event.line in self.func.for_loops and isinstance(
+                        event.expr.value, (ir.Name, ir.Attr)))) and conds and conds[-1] == LOOP_MARKER and \
                     self.conds(conds[:-1]) is not False and self._unrolled(events, at - 1):
                 at -= 1  # the loop's header and body are now a run of the body per item
                 continue
@@ -1082,7 +1093,11 @@ class _Walk:
         if not isinstance(value.value, Items) or len(value.value.items) > MAX_ITEMS:
             return False
         depth = len(header.conditions)
-        end = self.func.loops[header.line]
+        end = self.func.loops.get(header.line)
+        if end is None:  # a body with `break`, `continue` or `try` is never walked item by item; over an empty
+            if value.value.items:  # list, it never runs at all
+                return False
+            end = self.func.for_loops[header.line][0]
         stop = at + 1
         while stop < len(events) and events[stop].line < end and events[stop].conditions[:depth] == header.conditions:
             stop += 1

@@ -183,6 +183,10 @@ class Func:
     # of the `for` -> the line after its body. Only a loop over one name, with no `else:`, and no `break`,
     # `continue` or `try` in its own body (which a body walked item by item would misread)
     loops: dict[int, int] = field(default_factory=dict)
+    # every `for` loop of the function's own body: the line of the `for` -> (the line after its body, the collection
+    # it iterates). A statement on a line in [for line, end) is in the loop's body: when the collection is
+    # certainly empty, it never runs
+    for_loops: dict[int, tuple[int, ir.Expr]] = field(default_factory=dict)
     # `name[key] = value` in the body, in source order (see ItemWrite)
     item_writes: list[ItemWrite] = field(default_factory=list)
     # locals last bound to a dict display whose every use in the body (nested functions included) is a binding of

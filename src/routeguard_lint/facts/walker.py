@@ -770,6 +770,7 @@ class _Collector(_Walker):
         # the `for` / `while` loops around the current node: [the line of a `for` the walk may unroll (Func.loops)
         # or None, the function it is in]
         self._loop_lines: list[list[int | Func | None]] = []
+        self._for_starts: list[tuple[int, ir.Expr]] = []  # the line and collection of each `for` around the node
         # per indented block being visited: how many `not test` conditions an `if test: break` (or `continue`) in
         # a loop body added for the statements after it in that block (see leave_If)
         self._narrowed: list[int] = []
@@ -1159,6 +1160,7 @@ class _Collector(_Walker):
         # met in its body clears the line (see Func.loops)
         self._loop_lines.append([self.line if isinstance(target, cst.Name) and node.orelse is None and
                                  func is not None else None, func])
+        self._for_starts.append((self.line, iterable))
         if isinstance(target, cst.Name):
             self._bind(target.value, ir.Star(iterable), self.line)
             self._loop_vars = (*self._loop_vars, ((target.value,), iterable))
@@ -1180,6 +1182,9 @@ class _Collector(_Walker):
         start, func = self._loop_lines.pop()
         if isinstance(start, int) and isinstance(func, Func):
             func.loops[start] = self.line
+        header, iterable = self._for_starts.pop()
+        if isinstance(func, Func):
+            func.for_loops[header] = (self.line, iterable)
         self._loop_vars = self._loop_vars[:-1]
         self.loops -= 1
         self.conditions.pop()

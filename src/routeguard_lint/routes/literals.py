@@ -1,15 +1,21 @@
 """The elements of literal collections, read where they are written: `[a, b]`, `*spread`, `a + b`, `x or []`,
 comprehensions, a dict's `.values()`/`.keys()`/`.items()`, `list(x)`, names bound to any of those and what
-`name.append(x)` adds. Routers, dependencies, loop iterations and middleware exemptions are read through it."""
+`name.append(x)` adds. Routers, dependencies, loop iterations and middleware exemptions are read through it.
+
+It also tells a collection that is certainly empty (`Literals.empty`: `[]`, `exclude or []` with `exclude` None for
+the call being evaluated, a list made empty and added to only in loops that never run) from one whose items it
+cannot read, and so the body of a `for` loop over such a collection, which never runs (`Literals.never_runs`).
+"""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import Bind, is_marker
+from routeguard_lint.facts.extract import Bind, Func, ModuleFacts, is_marker
 from routeguard_lint.project.arguments import free_names, subst
 from routeguard_lint.project.index import Ctx, FuncV, Index, LiteralV, UnionV
+from routeguard_lint.project.scan import ModuleScan
 
 MAX_NESTING = 12  # collections built from collections (`a + b`, `[*xs]`, names bound to them) followed this deep
 MAX_SHOWN = 80  # characters of an expression's text shown in a path part that cannot be told (`{?text}`)
@@ -18,6 +24,15 @@ MAX_SHOWN = 80  # characters of an expression's text shown in a path part that c
 # `{?text}` standing for the choice
 MAX_PATH_CHOICES = 4
 _CHOICE_NESTING = 4  # choices within choices (a chosen name bound to a conditional expression, ...) followed this deep
+# methods that only read the collection they are called on: a call of any other method may add to it
+_READS = frozenset({"copy", "count", "index", "get", "keys", "values", "items", "issubset", "issuperset", "isdisjoint",
+                    "union", "intersection", "difference", "symmetric_difference", "__contains__", "__len__",
+                    "__iter__"})
+# builtins that read a collection handed to them without changing it
+_READERS = frozenset({"len", "list", "tuple", "set", "frozenset", "sorted", "reversed", "any", "all", "sum", "min",
+                      "max", "enumerate", "zip", "iter", "bool", "str", "repr", "isinstance"})
+_EMPTY_MAKERS = frozenset({"list", "tuple", "set", "frozenset", "dict"})  # called with nothing: an empty one
+_COPIES = frozenset({"list", "tuple", "set", "frozenset", "sorted", "reversed"})  # of one collection: its items
 
 
 class Item(NamedTuple):
@@ -66,6 +81,11 @@ _Alternative = tuple[str, tuple[ir.Expr, ...]]  # a text and the tests (expressi
 class Literals:
     def __init__(self, index: Index) -> None:
         self.index = index
+        # a name (of a module, or an attribute) -> where code may change the collection it holds: (module,
+        # function, line) of a call of a method other than a read on it, or None for a line not known (a
+        # rebinding of an attribute of that name outside `__init__`, an item stored, a `global` assignment)
+        self._changes: dict[str, list[tuple[str, str | None, int | None]]] = {}
+        self._change_scan = ModuleScan(index, self._add_changes)
 
     def path_part(self, expr: ir.Expr | None, ctx: Ctx) -> str:
         """A path or a part of one (a prefix given to `APIRouter(prefix=)` / `include_router(prefix=)`, a route's
@@ -272,6 +292,126 @@ class Literals:
             return self._call_items(expr, ctx, d)
         return self._bound_items(expr, ctx, d)
 
+    # -- collections certainly empty ---------------------------------------------------------------------
+    def empty(self, expr: ir.Expr | None, ctx: Ctx, depth: int = 0) -> bool:
+        """Whether the collection `expr` is certainly empty when read in `ctx` (the arguments of the calls being
+        evaluated bound): `[]`, `()`, `{}`, `set()`, `list(x)` of an empty `x`, `a + b` of empty ones, a
+        comprehension over an empty collection, `x or []` where `x` is false (None) for the call, a conditional
+        expression whose test is told or whose both branches are empty, and a name or attribute bound to one when
+        no code that may run adds to it (`Literals.changed`). False when it may have items or cannot be told."""
+        if expr is None or depth > MAX_NESTING:
+            return False
+        d = depth + 1
+        if isinstance(expr, ir.Bound):
+            inner = unbound(expr)
+            return self.empty(inner.expr, inner.ctx, d)
+        if isinstance(expr, ir.Seq):
+            return all(isinstance(i, ir.Star) and self.empty(i.value, ctx, d) for i in expr.items)
+        if isinstance(expr, ir.DictE):
+            return all(k is None and self.empty(v, ctx, d) for k, v in expr.items)
+        if isinstance(expr, ir.BinOp) and expr.op == "+":
+            return self.empty(expr.left, ctx, d) and self.empty(expr.right, ctx, d)
+        if isinstance(expr, ir.Comp):
+            return self.empty(expr.iterable, ctx, d)
+        if isinstance(expr, ir.IfExp):
+            test = self.index.truth(expr.test, ctx)
+            if test is not None:
+                return self.empty(expr.body if test else expr.orelse, ctx, d)
+            return self.empty(expr.body, ctx, d) and self.empty(expr.orelse, ctx, d)
+        if isinstance(expr, ir.BoolOp) and expr.op == "or" and expr.values:
+            # the first true value, else the last: empty when each before the last is false
+            return all(self.index.truth(v, ctx) is False or self.empty(v, ctx, d) for v in expr.values[:-1]) and \
+                self.empty(expr.values[-1], ctx, d)
+        if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Name) and not expr.kwargs:
+            if expr.func.id in _EMPTY_MAKERS and not expr.args:
+                return True
+            return expr.func.id in _COPIES and len(expr.args) == 1 and not isinstance(expr.args[0], ir.Star) and \
+                self.empty(expr.args[0], ctx, d)
+        return isinstance(expr, (ir.Name, ir.Attr)) and self._bound_empty(expr, ctx, d)
+
+    def _bound_empty(self, expr: ir.Name | ir.Attr, ctx: Ctx, depth: int) -> bool:
+        found = self.assignment(expr, ctx)
+        if found is None or found.expr is expr or not self.empty(found.expr, found.ctx, depth):
+            return False
+        facts = self.index.module(found.ctx.module) if found.ctx.scope is None else None
+        if isinstance(expr, ir.Name) and facts is not None and expr.id in facts.branches:
+            return False  # a module's name bound more than once, under tests: the last binding may not run
+        return not self.changed(expr, found.ctx, depth)
+
+    def never_runs(self, func: Func, line: int, ctx: Ctx, depth: int = 0) -> bool:
+        """Whether the statement at `line` of `func` (read in `ctx`) is in the body of a `for` loop over a collection
+        that is certainly empty: it never runs. (A statement on the line of the `for` itself may be its collection
+        or a one-line body: not told.)"""
+        return any(start < line < end and self.empty(iterable, ctx, depth + 1)
+                   for start, (end, iterable) in func.for_loops.items())
+
+    def changed(self, expr: ir.Name | ir.Attr, where: Ctx, depth: int) -> bool:
+        """Whether code that may run can add to the collection a name or attribute holds, made where `where` reads
+        its value: a local (or parameter) of a function, by a call of a method other than a read on it, an item
+        stored, a rebinding, or a hand-off to a call other than a builtin that reads it, in that function
+        (unless in the body of a loop that never runs, in `where`) or in one nested in it; a module's name or an
+        attribute (`self.patterns`), by such a method call anywhere in the project (except in the body of a loop
+        that never runs in the function that made the value, in `where`), a rebinding outside that function, an
+        item stored or a `global` assignment. A list handed to a call is not followed there (as
+        `auth.missing_credential.Flow.list_changed` does not)."""
+        name = expr.id if isinstance(expr, ir.Name) else expr.attr
+        func = self.index.func(FuncV(where.module, where.scope)) if where.scope is not None else None
+        if isinstance(expr, ir.Name) and func is not None and \
+                (name in func.assigns or any(p.name == name for p in func.params)):
+            return self._local_changed(name, func, where, depth)
+        if self._change_scan.open(name):  # (True: a module that may change it cannot be parsed)
+            return True
+        for module, scope, line in self._changes.get(name, ()):
+            if line is None or func is None or (module, scope) != (where.module, where.scope) or \
+                    not self.never_runs(func, line, where, depth):
+                return True
+        return False
+
+    def _local_changed(self, name: str, func: Func, where: Ctx, depth: int) -> bool:
+        binds = [b for b in func.binds if b.name == name]
+        if len(binds) == 1 and binds[0].conditions and not (
+                any(p.name == name for p in func.params) and self.index.never_rebound(func, name, where)):
+            return True  # bound under a test (or in a loop) that may not hold: the value read may be another
+        if len(binds) > 1 or \
+                any(t == name or t.startswith(f"{name}[") or t.startswith(f"{name}.") for t in func.stores) or \
+                any(w.target == name for w in func.item_writes):
+            return True
+        for call in func.calls:
+            if isinstance(call.func, ir.Attr) and isinstance(call.func.value, ir.Name) and \
+                    call.func.value.id == name and call.func.attr not in _READS and \
+                    not self.never_runs(func, call.line, where, depth):
+                return True
+            if _hands(call, name) and not (isinstance(call.func, ir.Name) and call.func.id in _READERS) and \
+                    not (isinstance(call.func, ir.Attr) and call.func.attr == "join"):
+                return True
+        nested = list(func.nested)
+        facts = self.index.module(where.module)
+        while nested and facts is not None:
+            inner = facts.functions.get(nested.pop())
+            if inner is None:
+                continue
+            nested.extend(inner.nested)
+            if name in inner.nonlocal_assigns or any(
+                    isinstance(c.func, ir.Attr) and isinstance(c.func.value, ir.Name) and c.func.value.id == name and
+                    c.func.attr not in _READS for c in inner.calls) or any(_hands(c, name) for c in inner.calls):
+                return True
+        return False
+
+    def _add_changes(self, facts: ModuleFacts) -> None:
+        for site in facts.calls:
+            f = site.call.func
+            if isinstance(f, ir.Attr) and f.attr not in _READS and isinstance(f.value, (ir.Name, ir.Attr)):
+                target = f.value.id if isinstance(f.value, ir.Name) else f.value.attr
+                self._changes.setdefault(target, []).append((facts.module, site.scope, site.call.line))
+        unknown: list[str] = [*facts.attr_writes, *facts.global_assigns]
+        for func in facts.functions.values():
+            unknown.extend(func.attr_writes)
+            unknown.extend(func.sets_self)
+            unknown.extend(func.nonlocal_assigns)
+            unknown.extend(t.split("[", 1)[0] for t in func.stores)
+        for text in unknown:
+            self._changes.setdefault(text.rsplit(".", 1)[-1], []).append((facts.module, None, None))
+
     def _comprehension(self, expr: ir.Comp, ctx: Ctx, depth: int) -> list[Item]:
         """`[Depends(f) for f in checks]`: the element once per item, the loop variables bound to it."""
         out: list[Item] = []
@@ -462,3 +602,9 @@ def _adds_to(call: ir.Call, name: str) -> bool:
     f = call.func
     return isinstance(f, ir.Attr) and f.attr in ("append", "extend") and isinstance(f.value, ir.Name) and \
         f.value.id == name
+
+
+def _hands(call: ir.Call, name: str) -> bool:
+    """Whether `call` is handed the object `name` holds itself (an argument that is the name)."""
+    args = [a.value if isinstance(a, ir.Star) else a for a in call.args] + [v for _k, v in call.kwargs]
+    return any(isinstance(a, ir.Name) and a.id == name for a in args)

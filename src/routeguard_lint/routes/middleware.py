@@ -376,12 +376,19 @@ class MiddlewareReader:
         if func is None:
             return scan
         ctx = Ctx(fv.module, func.qualname, env)
-        delegated = [(e, callee) for e in func.effects if (callee := self._raises(e.call, ctx)) is not None]
-        rejects = [(r.line, r.conditions) for r in func.raises] + \
-            [(r.line, r.conditions) for r in func.returns if self.is_reject_response(r.value, ctx)] + \
+
+        def runs(line: int) -> bool:  # not in the body of a loop over a collection certainly empty
+            return not func.for_loops or not self.literals.never_runs(func, line, ctx)
+
+        delegated = [(e, callee) for e in func.effects
+                     if (callee := self._raises(e.call, ctx)) is not None and runs(e.line)]
+        rejects = [(r.line, r.conditions) for r in func.raises if runs(r.line)] + \
+            [(r.line, r.conditions) for r in func.returns if self.is_reject_response(r.value, ctx) and runs(r.line)] + \
             [(e.line, e.conditions) for e, _callee in delegated]  # `verify_api_key(header)`
         call_next = {p.name for p in func.params[1:] if p.kind not in ("vararg", "kwarg")} if not helper else set()
         for ret in func.returns:
+            if not runs(ret.line):
+                continue
             passes = _unchecked_return(ret, rejects) if helper else isinstance(ret.value, ir.Call) and \
                 isinstance(ret.value.func, ir.Name) and ret.value.func.id in call_next
             if passes:  # a request let through: the path tests it is under (positively) exempt paths
