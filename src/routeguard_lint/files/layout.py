@@ -586,3 +586,52 @@ def importable_namespaces(namespaces: Iterable[str], search_paths: Sequence[str]
     # only a top-level namespace package is looked up on the path; one inside a regular package (the
     # project's `polar.integrations.plain`) is found through its parent's folder
     return frozenset(n for n in names if n.split(".")[0] not in names or not hidden(n.split(".")[0]))
+
+
+# ------------------------------------------------------------------------------------ separate programs
+
+
+def separate_programs(files: Sequence[Rel], nested: Iterable[Rel],
+                      read: Callable[[Rel], bytes] | None = None, project: Path | None = None) -> tuple[Rel, ...]:
+    """The nested projects (folders below the project holding a packaging file, `nested`) that are programs of
+    their own (sorted): each is run with its own folder on `sys.path`, and two of them cannot share one path.
+    The evidence is in the code: a nested project's files import, by a top-level name, a package or module
+    its own folder holds (`from routes.user_routes import ...` in `user_service/` holding `routes/`), and
+    another nested project's files import a package or module of that same name that its own folder holds.
+    On one `sys.path` only one of the two is found, so each program means its own. A nested project whose
+    code imports what it holds only through its own folder's name (`from shared.models import ...`) is a
+    package imported from its parent, never one of these. `files`: every file (relative to the project
+    root); `read(rel) -> bytes` reads one (default: the file on disk under `project`). Files are read only
+    for the nested projects that hold a top-level name another one holds too."""
+    inits = {f[:-1] for f in files if f[-1] == "__init__.py"}
+    candidates = sorted(n for n in nested if n and not _in_package(n, inits))
+    if len(candidates) < 2:
+        return ()
+    members: dict[Rel, list[Rel]] = {c: [] for c in candidates}
+    tops: dict[Rel, set[str]] = {c: set() for c in candidates}
+    for f in files:
+        owner = max((c for c in candidates if len(f) > len(c) and f[:len(c)] == c), key=len, default=None)
+        if owner is None:
+            continue
+        members[owner].append(f)
+        name = f[len(owner)].removesuffix(".py")
+        if name != "__init__" and _valid([name]):
+            tops[owner].add(name)
+    held: dict[str, int] = {}
+    for c in candidates:
+        for name in tops[c]:
+            held[name] = held.get(name, 0) + 1
+    reader = read or (lambda rel: _read_bytes((project or Path()).joinpath(*rel)))
+    own: dict[Rel, set[str]] = {}
+    for c in candidates:
+        wanted = {name for name in tops[c] if held[name] > 1}
+        if not wanted:
+            continue
+        found: set[str] = set()
+        for f in members[c]:
+            found |= {module.split(".")[0] for module in absolute_imports(reader(f))} & wanted
+            if found == wanted:
+                break
+        if found:
+            own[c] = found
+    return tuple(c for c in sorted(own) if any(own[c] & own[d] for d in own if d != c))
