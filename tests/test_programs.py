@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import write
 from routeguard_lint.api import analyze, analyze_checked
 from routeguard_lint.files.discovery import Program, discover_project, programs_of
-from routeguard_lint.files.layout import separate_programs
+from routeguard_lint.files.layout import RootKind, import_roots, name_files, separate_programs
 
 Files = dict[str, str]
 
@@ -149,3 +149,23 @@ def test_services_analysed_together_give_what_each_gives_alone(tmp_path: Path,
     assert [(r.path, r.state == "protected") for r in merged.result.routes] == [("/carts/items", False),
                                                                                 ("/users/items", True)]
     assert merged.result == analyze_checked([Path(".")]).result
+
+
+def test_a_nested_project_importing_itself_by_its_folder_name_is_no_import_root() -> None:
+    files = {
+        ("backend", "shared", "managers", "tokens.py"): "from shared.settings import KEY\n",
+        ("backend", "shared", "settings.py"): "import os\n",
+        ("backend", "users", "main.py"): "from managers.tokens import decode\nfrom shared.managers import tokens\n",
+        ("backend", "users", "managers", "tokens.py"): "",
+        # a project folder holding its package of the same name is a path entry
+        ("libs", "auth", "auth", "core.py"): "from auth.keys import KEY\n",
+        ("libs", "auth", "auth", "keys.py"): "",
+    }
+    nested = [("backend", "shared"), ("backend", "users"), ("libs", "auth")]
+    roots, _ = import_roots(Path("/nowhere"), sorted(files), nested, read_from(files))
+    assert [(r.kind, r.rel) for r in roots] == [
+        (RootKind.PROJECT, ()), (RootKind.NESTED, ("backend", "users")), (RootKind.NESTED, ("libs", "auth")),
+        (RootKind.IMPORTED, ("backend",))]
+    naming = name_files(sorted(files), roots)
+    assert naming.names[("backend", "shared", "managers", "tokens.py")] == "shared.managers.tokens"
+    assert naming.names[("backend", "users", "managers", "tokens.py")] == "managers.tokens"

@@ -324,11 +324,16 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
     code inserts into `sys.path` that are not among them (see the module docstring); `nested`: folders below it
     holding a packaging file. `read(rel) -> bytes` reads a file for the import scan (default: the file on disk)."""
     inits = {f[:-1] for f in files if f[-1] == "__init__.py"}
+    reader = read or (lambda rel: _read_bytes(project.joinpath(*rel)))
+    scanned: list[tuple[Rel, set[str], list[Rel]]] = []  # each file, what it imports absolutely, what it inserts
+    for f in files:
+        data = reader(f)
+        scanned.append((f, absolute_imports(data), inserted_folders(data, f)))
     roots = project_roots(project, project, RootKind.PROJECT)
     for folder in sorted(nested):
         if folder and folder not in inits:  # a regular package's folder is never a path entry
             for root in project_roots(project, project.joinpath(*folder), RootKind.NESTED):
-                if root not in roots:
+                if root not in roots and not (root.rel == folder and _imported_from_parent(folder, scanned)):
                     roots.append(root)
     # a folder configured as a path entry (ruff `src`, pytest `pythonpath`) that is a regular package, or inside
     # one: its modules keep the names the package gives them, and are importable relative to it too (aliases)
@@ -337,13 +342,11 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
     known = _resolved_names(roots, files)
     children, dirs = _tree(files)
     modules = set(files)
-    reader = read or (lambda rel: _read_bytes(project.joinpath(*rel)))
     evidenced: set[Rel] = set()
     inserted: set[Rel] = set()
-    for f in files:
-        data = reader(f)
-        inserted.update(folder for folder in inserted_folders(data, f) if folder in dirs)
-        for module in absolute_imports(data):
+    for f, imported, inserts in scanned:
+        inserted.update(folder for folder in inserts if folder in dirs)
+        for module in imported:
             top = module.split(".")[0]
             if module in known or top in NEVER_PROJECT or top not in children:
                 continue
@@ -359,6 +362,18 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
              for folder in sorted(inserted | {r.rel for r in packaged})
              if all(r.rel != folder or r.prefix for r in roots)]
     return roots, extra
+
+
+def _imported_from_parent(folder: Rel, scanned: Sequence[tuple[Rel, set[str], list[Rel]]]) -> bool:
+    """Whether a nested project's folder (its own packaging file) is a package its code imports from the folder
+    above it, never a path entry: its files import what it holds through the folder's own name
+    (`from shared.models import ...` in `shared/`, which holds `models/`), and nothing it holds by a top-level
+    name (`from models import ...`; a project folder `shared/` holding a package `shared/` is a path entry)."""
+    n = len(folder)
+    inside = [(f, imported) for f, imported, _ in scanned if len(f) > n and f[:n] == folder]
+    held = {f[n].removesuffix(".py") for f, _ in inside}
+    tops = {module.split(".")[0] for _, imported in inside for module in imported}
+    return folder[-1] in tops and folder[-1] not in held and not (tops & held)
 
 
 def _in_package(folder: Rel, inits: set[Rel]) -> bool:
