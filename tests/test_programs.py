@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import write
+from cli_helpers import cli, write
 from routeguard_lint.api import analyze, analyze_checked
 from routeguard_lint.files.discovery import Program, discover_project, programs_of
 from routeguard_lint.files.layout import RootKind, import_roots, name_files, separate_programs
@@ -169,3 +169,13 @@ def test_a_nested_project_importing_itself_by_its_folder_name_is_no_import_root(
     naming = name_files(sorted(files), roots)
     assert naming.names[("backend", "shared", "managers", "tokens.py")] == "shared.managers.tokens"
     assert naming.names[("backend", "users", "managers", "tokens.py")] == "managers.tokens"
+
+
+def test_fixes_in_a_repository_of_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check --diff` fixes each part from its own analysis, as `check` reports it: the shared file once."""
+    write(tmp_path, {**service("users", "users"), **service("carts", "carts"), **SHARED})
+    code, out, err = cli("check", ".", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert "Found 1 finding (RG006: 1) in 1 file (8 analysed). 1 fixable with --fix." in out
+    code, out, err = cli("check", "--diff", ".", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert code == 1
+    assert [line for line in out.splitlines() if line.startswith("+++")] == ["+++ b/shared/security.py"]

@@ -620,13 +620,13 @@ def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | No
     results = []
     for group in project_groups(paths):
         group_config, group_select = _settings(group, config, select, configure)
-        for project in _programs(group, tuple(excludes) + group_config.exclude, group_config):
+        for project in project_parts(group, tuple(excludes) + group_config.exclude, group_config):
             results.append(analyze_with_graph(group, excludes=excludes, jobs=jobs, select=group_select,
                                               config=group_config, cache_dir=cache_dir, project=project)[0])
     return results[0] if len(results) == 1 else merge_results(results)
 
 
-def _programs(paths: list[Path], excludes: tuple[str, ...], config: Config) -> list[Project]:
+def project_parts(paths: list[Path], excludes: tuple[str, ...], config: Config) -> list[Project]:
     """The project `paths` belong to, as discovered, or, when nested projects of it are programs of their own
     (`Project.services`), its parts (`programs_of`): each service with its own import roots first and the other
     services left out, then the rest. Each file is reported by one part; their results are merged as those of
@@ -798,7 +798,7 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
     if cache_dir is not None:
         cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
     excludes = tuple(excludes) + config.exclude
-    programs = _programs(paths, excludes, config)
+    programs = project_parts(paths, excludes, config)
     if len(programs) > 1 or programs[0].program is not None:
         programs_checked: list[Checked] = []
         for project in programs:
