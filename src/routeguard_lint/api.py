@@ -26,7 +26,14 @@ from routeguard_lint.facts import cache
 from routeguard_lint.facts import results as results_cache
 from routeguard_lint.facts import workers as workers_pool
 from routeguard_lint.facts.extract import FileError, ModuleFacts, extract, skim
-from routeguard_lint.files.discovery import Project, SourceFile, discover_project, mentions_fastapi, project_groups
+from routeguard_lint.files.discovery import (
+    Project,
+    SourceFile,
+    discover_project,
+    mentions_fastapi,
+    programs_of,
+    project_groups,
+)
 from routeguard_lint.files.layout import importable_namespaces
 from routeguard_lint.intent.config import Config, find_config, load_config
 from routeguard_lint.intent.suppress import config_ignored, declare, declared_public_findings, suppress
@@ -613,9 +620,23 @@ def analyze(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | No
     results = []
     for group in project_groups(paths):
         group_config, group_select = _settings(group, config, select, configure)
-        results.append(analyze_with_graph(group, excludes=excludes, jobs=jobs, select=group_select,
-                                          config=group_config, cache_dir=cache_dir)[0])
+        for project in project_parts(group, tuple(excludes) + group_config.exclude, group_config):
+            results.append(analyze_with_graph(group, excludes=excludes, jobs=jobs, select=group_select,
+                                              config=group_config, cache_dir=cache_dir, project=project)[0])
     return results[0] if len(results) == 1 else merge_results(results)
+
+
+def project_parts(paths: list[Path], excludes: tuple[str, ...], config: Config) -> list[Project]:
+    """The project `paths` belong to, as discovered, or, when nested projects of it are programs of their own
+    (`Project.services`), its parts (`programs_of`): each service with its own import roots first and the other
+    services left out, then the rest. Each file is reported by one part; their results are merged as those of
+    several projects are."""
+    project = discover_project(paths, excludes, config.include_tests, gitignore=config.respect_gitignore)
+    parts = programs_of(project)
+    if not parts:
+        return [project]
+    return [discover_project(paths, excludes, config.include_tests, gitignore=config.respect_gitignore,
+                             program=part) for part in parts]
 
 
 def analyze_with_graph(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
@@ -762,22 +783,38 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
         parts: list[Checked] = []
         for group in projects:  # each one project: `project_groups` gives it back as it is
             group_config, group_select = _settings(group, config, select, configure)
-            part = analyze_checked(group, excludes=excludes, jobs=jobs, select=group_select, config=group_config,
-                                   cache_dir=cache_dir, fixable=fixable)
-            assert isinstance(part, Checked)
-            if len(projects) > 1:
-                # one project's route graph at a time (the peak memory of the largest project, not of their
-                # sum): the fixable counts of all its findings are planned already; a subset (after a
-                # baseline) that needs planning again analyses that project again (`Checked.fixable`)
-                part.graph = None
-            parts.append(part)
+            checked = analyze_checked(group, excludes=excludes, jobs=jobs, select=group_select,
+                                      config=group_config, cache_dir=cache_dir, fixable=fixable)
+            for part in checked.parts if isinstance(checked, CheckedProjects) else [checked]:
+                if len(projects) > 1:
+                    # one project's route graph at a time (the peak memory of the largest project, not of their
+                    # sum): the fixable counts of all its findings are planned already; a subset (after a
+                    # baseline) that needs planning again analyses that project again (`Checked.fixable`)
+                    part.graph = None
+                parts.append(part)
         return parts[0] if len(parts) == 1 else CheckedProjects(parts)
     if config is None:
         config = load_config(find_config(paths))
     if cache_dir is not None:
         cache_dir = cache.prepare(cache_dir)  # None (after one warning) when the folder is not safe
     excludes = tuple(excludes) + config.exclude
-    project = discover_project(paths, excludes, config.include_tests, gitignore=config.respect_gitignore)
+    programs = project_parts(paths, excludes, config)
+    if len(programs) > 1 or programs[0].program is not None:
+        programs_checked: list[Checked] = []
+        for project in programs:
+            for done in programs_checked:
+                done.graph = None  # one program's route graph at a time, as for several projects
+            programs_checked.append(_checked(paths, project, excludes=excludes, jobs=jobs, select=select,
+                                             config=config, cache_dir=cache_dir, fixable=fixable))
+        return programs_checked[0] if len(programs_checked) == 1 else CheckedProjects(programs_checked)
+    return _checked(paths, programs[0], excludes=excludes, jobs=jobs, select=select, config=config,
+                    cache_dir=cache_dir, fixable=fixable)
+
+
+def _checked(paths: list[Path], project: Project, *, excludes: tuple[str, ...], jobs: int | None,
+             select: list[str] | None, config: Config, cache_dir: Path | None,
+             fixable: Planner | None) -> Checked:
+    """`analyze_checked` of one project (or one part of it, `Project.program`), as discovered."""
 
     def analysis() -> tuple[Result, Graph]:
         return analyze_with_graph(paths, excludes=(), jobs=jobs, select=select, config=config,
@@ -789,7 +826,7 @@ def analyze_checked(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: 
     if cache_dir is None:
         result, graph = analysis()
         return Checked(result, graph, None, reanalyse, fixable)
-    key = results_cache.invocation_key(paths, excludes, select, config)
+    key = results_cache.invocation_key(paths, excludes, select, config, project.program)
     shape, state = results_cache.project_state(project)
     entry = results_cache.load(cache_dir, key)
     if entry is not None and (entry.fixable is not None or fixable is None) and \

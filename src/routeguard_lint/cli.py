@@ -384,13 +384,15 @@ def _fix(projects: list[list[Path]], configure: Callable[[list[Path]], tuple[Con
     `projects`: the given paths by project (api.project_groups), each fixed with its own `configure`."""
     from dataclasses import replace
 
-    from routeguard_lint.api import merge_results
+    from routeguard_lint.api import merge_results, project_parts
     from routeguard_lint.fix.apply import run_fixes, summary, unified_diff, write_changes, write_summary
 
     outcomes = []
     for group in projects:
         group_config, group_select = configure(group)
-        outcomes.append(run_fixes(group, config=group_config, select=group_select, **analysis))
+        # a repository of separate programs: each fixed from its own analysis, as `check` analyses it
+        for part in project_parts(group, tuple(analysis.get("excludes", ())) + group_config.exclude, group_config):
+            outcomes.append(run_fixes(group, config=group_config, select=group_select, project=part, **analysis))
     outcome = outcomes[0]
     if len(outcomes) > 1:  # the projects' files are disjoint: their changes are too
         outcome = replace(outcome, changes={path: change for o in outcomes for path, change in o.changes.items()},

@@ -13,6 +13,10 @@ Usage::
     oracle_reason = "why"
     startup = true              # run the app's startup (its lifespan) and list the routes it has then
 
+    [[programs]]                # a repository of separate programs (each with `app`, `sys_path`, `startup`):
+    app = "main:app"            # each imported in a subprocess of its own (two programs may each have a
+    sys_path = ["users", "."]   # package of the same name), their routes listed together
+
 Prints JSON ``{"routes": [{"methods": [...], "path": "...", "scheme": bool}, ...]}`` (sorted), one
 entry per route and full path. ``methods`` are the methods the route declares (FastAPI adds no HEAD or
 OPTIONS to an APIRoute); websocket routes have ``["WEBSOCKET"]``. ``scheme`` is true when an instance
@@ -160,17 +164,35 @@ def started_inventory(app: Any) -> list[dict[str, Any]]:
     return asyncio.run(run())
 
 
+def program_routes(case_dir: Path, index: int) -> list[dict[str, Any]]:
+    """The routes of program `index` of a case's `programs`, imported in a subprocess of its own."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, __file__, str(case_dir), str(index)], capture_output=True, text=True,
+                          timeout=120)
+    if proc.returncode != 0:
+        raise SystemExit(f"program {index} of {case_dir} failed:\n{proc.stderr}")
+    routes: list[dict[str, Any]] = json.loads(proc.stdout)["routes"]
+    return routes
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(f"usage: {argv[0]} <case_dir>", file=sys.stderr)
+    if len(argv) not in (2, 3):
+        print(f"usage: {argv[0]} <case_dir> [program index]", file=sys.stderr)
         return 2
     case_dir = Path(argv[1]).resolve()
     cfg = load_config(case_dir)
     if cfg.get("oracle", True) is False:
         print(json.dumps({"skipped": cfg.get("oracle_reason", "oracle = false")}))
         return 0
-    app = load_app(case_dir, cfg)
-    routes = started_inventory(app) if cfg.get("startup", False) else inventory(app)
+    programs = cfg.get("programs")
+    if programs and len(argv) == 2:
+        routes = [r for i in range(len(programs)) for r in program_routes(case_dir, i)]
+    else:
+        if len(argv) == 3:
+            cfg = programs[int(argv[2])]
+        app = load_app(case_dir, cfg)
+        routes = started_inventory(app) if cfg.get("startup", False) else inventory(app)
     unique = {(tuple(r["methods"]), r["path"], r["scheme"]) for r in routes}
     result = [
         {"methods": list(m), "path": p, "scheme": s}

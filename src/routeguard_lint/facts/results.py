@@ -94,13 +94,17 @@ def _text(value: Any) -> bytes:
 
 
 def invocation_key(paths: Sequence[Path], excludes: Iterable[str], select: Sequence[str] | None,
-                   config: Any) -> str:
-    """The entry's name: what was asked for, and by which code (see the module docstring)."""
+                   config: Any, program: Any = None) -> str:
+    """The entry's name: what was asked for, and by which code (see the module docstring). `program`: the part
+    of the project analysed (files/discovery.Program: which service, and which nested projects are services),
+    when the project is analysed in parts: each part's result is an entry of its own."""
     digest = hashlib.sha256()
     digest.update(code_fingerprint().encode())
     parts: list[Any] = [os.getcwd(), [str(p) for p in paths], list(excludes),
                         None if select is None else list(select), config,
                         [(name, os.environ.get(name)) for name in ENVIRONMENT]]
+    if program is not None:
+        parts.append(["program", program.service, list(program.services)])
     source = getattr(config, "source", None)
     if source is not None:
         try:

@@ -25,6 +25,7 @@ from routeguard_lint.files.layout import (
     import_roots,
     is_test_path,
     name_files,
+    separate_programs,
 )
 
 SKIP_DIRS = frozenset({
@@ -57,6 +58,42 @@ class Project:
     namespaces: frozenset[str]  # namespace packages (folders without __init__.py holding modules)
     # second names of files under a folder the code puts on `sys.path` (alias, the file's module name), sorted
     aliases: tuple[tuple[str, str], ...] = ()
+    # nested projects that are programs of their own (layout.separate_programs; relative to the root): found
+    # when the project is discovered as a whole, each then analysed on its own (`Program`)
+    services: tuple[Rel, ...] = ()
+    program: Program | None = None  # the part of the project this is, when it is one
+
+
+@dataclass(frozen=True)
+class Program:
+    """One part of a project whose nested projects are programs of their own (`Project.services`, found by
+    `layout.separate_programs`): `service`, one of them, run with its own folder on `sys.path` (its import roots
+    searched first, the other services left out, the rest of the project, such as the shared folders they
+    import from their parent, still there), or the rest of the project without any of them (`service` None).
+    Each file is reported by exactly one part: a service's files by its own, every other file by the rest."""
+
+    service: Rel | None
+    services: tuple[Rel, ...]
+
+    def holds(self, rel: Rel) -> bool:
+        """Whether the file at `rel` is this part's to report."""
+        if self.service is not None:
+            return _within(rel, self.service)
+        return not any(_within(rel, s) for s in self.services)
+
+    def keeps(self, rel: Rel) -> bool:
+        """Whether the file at `rel` is analysed in this part: not another service's."""
+        return not any(_within(rel, s) and s != self.service for s in self.services)
+
+
+def programs_of(project: Project) -> list[Program]:
+    """The parts a project discovered as a whole is analysed in (one per service holding a reported file, then
+    the rest when it holds one); none when it has no separate programs."""
+    if not project.services:
+        return []
+    reported = [_rel_parts(f.path, project.root) for f in project.files if f.reported]
+    parts = [Program(s, project.services) for s in project.services] + [Program(None, project.services)]
+    return [part for part in parts if any(part.holds(rel) for rel in reported)]
 
 
 class DiscoveryError(Exception):
@@ -144,13 +181,15 @@ def _covers(group: Sequence[Path], path: Path) -> bool:
 
 
 def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_tests: bool = False, *,
-                     gitignore: bool = True) -> Project:
+                     gitignore: bool = True, program: Program | None = None) -> Project:
     """The project `paths` belong to: every `*.py` file of it (test code only when `include_tests`, or
     when under a given path that is test code; files given explicitly always), each with its module
     name and whether it is under the given paths. `excludes` and (unless `gitignore` is False)
     `.gitignore` files filter what is found in directories (files/ignore.py). A symlinked file whose
     target lies outside the project is not read (it could be /proc/self/environ or a secret elsewhere on
-    the machine): an RG000 without its content. Raises DiscoveryError for a missing path."""
+    the machine): an RG000 without its content. `program`: the part of the project to analyse (see `Program`;
+    None: the whole project, whose separate programs are then found, `Project.services`). Raises
+    DiscoveryError for a missing path."""
     cwd = Path.cwd()
     skip = PathFilter(excludes, gitignore=gitignore, cwd=cwd)
     given = [_given(path) for path in paths]
@@ -176,26 +215,39 @@ def discover_project(paths: list[Path], excludes: tuple[str, ...] = (), include_
             _add(found, rel, os.path.realpath(g), os.path.islink(g))
     rels = sorted(rel for rel, _ in found.values())
     given_at = [rel for rel, _ in given_rel]
+    services: tuple[Rel, ...] = ()
+    if program is None:
+        services = separate_programs(rels, nested, project=root)
+    else:
+        rels = [rel for rel in rels if program.keeps(rel)]
+        nested = {folder for folder in nested if program.keeps(folder)}
     found_roots, inserted = import_roots(root, rels, nested)
     roots = _given_first(found_roots, given_at)
+    if program is not None and program.service is not None:
+        roots = _service_first(roots, program.service)
     rels = _without_sibling_services(rels, roots, given_at)
     naming = name_files(rels, roots, inserted)
     show = _displayer(root, cwd)
     outside = {rel for real, (rel, is_link) in found.items() if is_link and not _inside(real, root)}
     files = [SourceFile(path=root.joinpath(*rel), display=show(rel), module=naming.names[rel],
-                        is_package=rel[-1] == "__init__.py", reported=any(_within(rel, g) for g, _ in given_rel),
+                        is_package=rel[-1] == "__init__.py",
+                        reported=any(_within(rel, g) for g, _ in given_rel) and (program is None or program.holds(rel)),
                         is_test=is_test_path(rel, True),
                         error="symlink points outside the project (outside the analysed paths): not read"
                         if rel in outside else None)
              for rel in rels]
     for directory, why in unreadable.items():
         where = Path(directory)
+        at = _rel_parts(where, root)
+        if program is not None and not program.keeps(at):
+            continue
         files.append(SourceFile(path=where, display=display_path(where, cwd), module=display_path(where, cwd),
                                 is_package=False, error=f"cannot list directory: {why}",
-                                reported=any(_within(_rel_parts(where, root), g) for g, _ in given_rel)))
+                                reported=any(_within(at, g) for g, _ in given_rel)
+                                and (program is None or program.holds(at))))
     files.sort(key=lambda f: f.display)
     return Project(root=root, files=tuple(files), roots=tuple(roots), namespaces=naming.namespaces,
-                   aliases=naming.aliases)
+                   aliases=naming.aliases, services=services, program=program)
 
 
 def _rel_parts(path: Path, root: Path) -> Rel:
@@ -220,6 +272,18 @@ def _given_first(roots: list[ImportRoot], given: Sequence[Rel]) -> list[ImportRo
         if r.kind < RootKind.NESTED:  # the analysed project's own roots (import_roots lists these first)
             return (0, i)
         return (1 if _serves(r, given) else 2, i)
+    return [r for _, r in sorted(enumerate(roots), key=rank)]
+
+
+def _service_first(roots: list[ImportRoot], service: Rel) -> list[ImportRoot]:
+    """The import roots of a service analysed as its own program (`Program`) searched right after the analysed
+    project's own roots: the folder it runs from is on `sys.path` before any other, so its `routes` is its own.
+    The others keep their order, after it."""
+    def rank(item: tuple[int, ImportRoot]) -> tuple[int, int]:
+        i, r = item
+        if r.kind < RootKind.NESTED:
+            return (0, i)
+        return (1 if _within(r.rel, service) else 2, i)
     return [r for _, r in sorted(enumerate(roots), key=rank)]
 
 

@@ -324,11 +324,16 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
     code inserts into `sys.path` that are not among them (see the module docstring); `nested`: folders below it
     holding a packaging file. `read(rel) -> bytes` reads a file for the import scan (default: the file on disk)."""
     inits = {f[:-1] for f in files if f[-1] == "__init__.py"}
+    reader = read or (lambda rel: _read_bytes(project.joinpath(*rel)))
+    scanned: list[tuple[Rel, set[str], list[Rel]]] = []  # each file, what it imports absolutely, what it inserts
+    for f in files:
+        data = reader(f)
+        scanned.append((f, absolute_imports(data), inserted_folders(data, f)))
     roots = project_roots(project, project, RootKind.PROJECT)
     for folder in sorted(nested):
         if folder and folder not in inits:  # a regular package's folder is never a path entry
             for root in project_roots(project, project.joinpath(*folder), RootKind.NESTED):
-                if root not in roots:
+                if root not in roots and not (root.rel == folder and _imported_from_parent(folder, scanned)):
                     roots.append(root)
     # a folder configured as a path entry (ruff `src`, pytest `pythonpath`) that is a regular package, or inside
     # one: its modules keep the names the package gives them, and are importable relative to it too (aliases)
@@ -337,13 +342,11 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
     known = _resolved_names(roots, files)
     children, dirs = _tree(files)
     modules = set(files)
-    reader = read or (lambda rel: _read_bytes(project.joinpath(*rel)))
     evidenced: set[Rel] = set()
     inserted: set[Rel] = set()
-    for f in files:
-        data = reader(f)
-        inserted.update(folder for folder in inserted_folders(data, f) if folder in dirs)
-        for module in absolute_imports(data):
+    for f, imported, inserts in scanned:
+        inserted.update(folder for folder in inserts if folder in dirs)
+        for module in imported:
             top = module.split(".")[0]
             if module in known or top in NEVER_PROJECT or top not in children:
                 continue
@@ -359,6 +362,18 @@ def import_roots(project: Path, files: Sequence[Rel], nested: Iterable[Rel],
              for folder in sorted(inserted | {r.rel for r in packaged})
              if all(r.rel != folder or r.prefix for r in roots)]
     return roots, extra
+
+
+def _imported_from_parent(folder: Rel, scanned: Sequence[tuple[Rel, set[str], list[Rel]]]) -> bool:
+    """Whether a nested project's folder (its own packaging file) is a package its code imports from the folder
+    above it, never a path entry: its files import what it holds through the folder's own name
+    (`from shared.models import ...` in `shared/`, which holds `models/`), and nothing it holds by a top-level
+    name (`from models import ...`; a project folder `shared/` holding a package `shared/` is a path entry)."""
+    n = len(folder)
+    inside = [(f, imported) for f, imported, _ in scanned if len(f) > n and f[:n] == folder]
+    held = {f[n].removesuffix(".py") for f, _ in inside}
+    tops = {module.split(".")[0] for _, imported in inside for module in imported}
+    return folder[-1] in tops and folder[-1] not in held and not (tops & held)
 
 
 def _in_package(folder: Rel, inits: set[Rel]) -> bool:
@@ -586,3 +601,52 @@ def importable_namespaces(namespaces: Iterable[str], search_paths: Sequence[str]
     # only a top-level namespace package is looked up on the path; one inside a regular package (the
     # project's `polar.integrations.plain`) is found through its parent's folder
     return frozenset(n for n in names if n.split(".")[0] not in names or not hidden(n.split(".")[0]))
+
+
+# ------------------------------------------------------------------------------------ separate programs
+
+
+def separate_programs(files: Sequence[Rel], nested: Iterable[Rel],
+                      read: Callable[[Rel], bytes] | None = None, project: Path | None = None) -> tuple[Rel, ...]:
+    """The nested projects (folders below the project holding a packaging file, `nested`) that are programs of
+    their own (sorted): each is run with its own folder on `sys.path`, and two of them cannot share one path.
+    The evidence is in the code: a nested project's files import, by a top-level name, a package or module
+    its own folder holds (`from routes.user_routes import ...` in `user_service/` holding `routes/`), and
+    another nested project's files import a package or module of that same name that its own folder holds.
+    On one `sys.path` only one of the two is found, so each program means its own. A nested project whose
+    code imports what it holds only through its own folder's name (`from shared.models import ...`) is a
+    package imported from its parent, never one of these. `files`: every file (relative to the project
+    root); `read(rel) -> bytes` reads one (default: the file on disk under `project`). Files are read only
+    for the nested projects that hold a top-level name another one holds too."""
+    inits = {f[:-1] for f in files if f[-1] == "__init__.py"}
+    candidates = sorted(n for n in nested if n and not _in_package(n, inits))
+    if len(candidates) < 2:
+        return ()
+    members: dict[Rel, list[Rel]] = {c: [] for c in candidates}
+    tops: dict[Rel, set[str]] = {c: set() for c in candidates}
+    for f in files:
+        owner = max((c for c in candidates if len(f) > len(c) and f[:len(c)] == c), key=len, default=None)
+        if owner is None:
+            continue
+        members[owner].append(f)
+        name = f[len(owner)].removesuffix(".py")
+        if name != "__init__" and _valid([name]):
+            tops[owner].add(name)
+    held: dict[str, int] = {}
+    for c in candidates:
+        for name in tops[c]:
+            held[name] = held.get(name, 0) + 1
+    reader = read or (lambda rel: _read_bytes((project or Path()).joinpath(*rel)))
+    own: dict[Rel, set[str]] = {}
+    for c in candidates:
+        wanted = {name for name in tops[c] if held[name] > 1}
+        if not wanted:
+            continue
+        found: set[str] = set()
+        for f in members[c]:
+            found |= {module.split(".")[0] for module in absolute_imports(reader(f))} & wanted
+            if found == wanted:
+                break
+        if found:
+            own[c] = found
+    return tuple(c for c in sorted(own) if any(own[c] & own[d] for d in own if d != c))

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from routeguard_lint.files.discovery import Project
 from routeguard_lint.fix.plan import Applied, Skipped, Source, plan, read_source
 from routeguard_lint.intent.config import Config
 from routeguard_lint.model import Finding, Result
@@ -49,8 +50,9 @@ class FixOutcome:
 
 def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | None = None,
               select: Iterable[str] | None = None, config: Config | None = None, cache_dir: Path | None = None,
-              max_rounds: int = MAX_ROUNDS) -> FixOutcome:
-    """Analyse, fix, and analyse the fixed sources again (in memory) until nothing more is fixed."""
+              max_rounds: int = MAX_ROUNDS, project: Project | None = None) -> FixOutcome:
+    """Analyse, fix, and analyse the fixed sources again (in memory) until nothing more is fixed. `project`: the
+    project (or the part of it, `api.project_parts`) as discovered for these arguments (default: discovered here)."""
     from routeguard_lint.api import analyze_with_graph
 
     outcome = FixOutcome()
@@ -66,7 +68,7 @@ def run_fixes(paths: list[Path], *, excludes: tuple[str, ...] = (), jobs: int | 
     select = list(select) if select is not None else None
     for round_number in range(max_rounds + 1):
         result, graph = analyze_with_graph(paths, excludes=excludes, jobs=jobs, select=select, config=config,
-                                 cache_dir=cache_dir, overlay=overlay)
+                                 cache_dir=cache_dir, overlay=overlay, project=project)
         outcome.result = result
         if round_number == max_rounds:
             break
