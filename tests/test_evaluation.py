@@ -282,6 +282,40 @@ def test_a_local_reassigned_under_conditions_that_read_it_is_weighed_once(monkey
 
 
 
+def _chained_tests(n: int) -> str:
+    """A handler whose local `x<i>` is rebound under `if`/`elif` tests of `x<i-1>`: weighing `x<i>`'s tests
+    weighs `x<i-1>`'s for each test that reads it, so the walk grows as 3**n."""
+    lines = ["def handler(kind):", "    x0 = kind"]
+    for i in range(1, n):
+        lines += [f"    x{i} = x{i - 1}", f"    if x{i - 1} == 'a':", f"        x{i} = 'a'",
+                  f"    elif x{i - 1} == 'b':", f"        x{i} = 'b'"]
+    return "\n".join([*lines, f"    return x{n - 1}", "picked = handler('a')"]) + "\n"
+
+
+def test_tests_weighed_for_one_test_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MAX_WEIGHED: past that many tests weighed for one outermost test, a further test is undecided, so both
+    alternatives stay (less precise, no path dropped) and the walk stops growing with the chains' product
+    (FastApiv1.6's long handlers: more than 6 minutes of CPU in the project stage)."""
+    index = _index(_chained_tests(5))
+    assert index.resolve(ir.Name("picked"), Ctx("m")) == LiteralV("a")  # within the bound: exact
+    assert index.weighing_cut == 0
+    monkeypatch.setattr("routeguard_lint.project.index.MAX_WEIGHED", 50)
+    calls = 0
+    name = Index._name
+
+    def counting(self: Index, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        return name(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "_name", counting)
+    index = _index(_chained_tests(12))
+    value = index.resolve(ir.Name("picked"), Ctx("m"))
+    assert index.weighing_cut > 0
+    assert isinstance(value, UnionV) and LiteralV("a") in value.options  # the alternatives the cut tests keep
+    assert calls < 20_000  # unbounded: 447,498 lookups (6 s) for this chain of 12
+
+
 LOOP_CARRIED = (
     "from fastapi import FastAPI\n"
     "app = FastAPI()\n"

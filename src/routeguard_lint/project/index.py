@@ -42,6 +42,13 @@ MAX_RESOLVE_DEPTH = 40
 # body is one object whether it is reached from its function's callers or from the code using its value.
 MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
+# The `if` tests around a local's bindings (`if x: y = a` / `else: y = b`, `app = wrap(app)` under `if debug:`) weighed
+# for one outermost test: each reads locals whose bindings are under tests that read locals ... (a long handler whose
+# `if`/`elif` chains test locals set under earlier chains). Each local is weighed again for every test that reads
+# it, with no memo (the answer depends on the lookups in flight), so the cost is the product of the chains'
+# lengths: minutes for one handler. Past MAX_WEIGHED tests, a further test is taken as undecided, so both
+# alternatives stay (what a test that cannot be read gives): less precise, never a path dropped.
+MAX_WEIGHED = 20_000
 MAX_INIT_CHAIN = 6  # `super().__init__(...)` calls followed from the `__init__` a construction runs (Index.init_env)
 MAX_SUBCLASSES = 64  # project classes looked at for what `self.attr` in a mixin is (Index.subclass_attr)
 # the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
@@ -393,6 +400,9 @@ class Index:
         self._strings_in_flight: set[tuple[int, Ctx]] = set()  # see `string`
         # (binding identity) -> (the dict display bound, that display with the items stored into it): `_with_items`
         self._items_memo: dict[tuple[str, ...], tuple[ir.DictE, ir.Expr]] = {}
+        self._weighing = 0  # `if` tests being weighed inside one another
+        self._tests_weighed = 0  # tests weighed for the outermost one in flight (MAX_WEIGHED)
+        self.weighing_cut = 0  # tests taken as undecided by the bound
 
     @property
     def lib_mode(self) -> bool:
@@ -1314,7 +1324,7 @@ class Index:
             result = union(self.resolve_assigned(b.value, local, ("local", local.module, local.scope, name, b.line,
                                                                   *made_in), depth)
                            for b in branches
-                           if not any(self.test_truth(b.conditions, k, local, b.line, depth + 1) is False
+                           if not any(self._weighed_test(b.conditions, k, local, b.line, depth + 1) is False
                                       for k in range(len(b.conditions))))
         finally:
             del self._cache[key]
@@ -1380,9 +1390,38 @@ class Index:
 
     def _taken(self, bind: Bind, here: Ctx, depth: int, func: Func | None) -> bool | None:
         """Whether the `if` tests around a binding hold (True when there are none); None when not known."""
-        results = [self.test_truth(bind.conditions, k, here, bind.line, depth + 1) if func is not None
-                   else self.truth(test, here, depth + 1) for k, test in enumerate(bind.conditions)]
+        results = [self._weighed_test(bind.conditions, k, here, bind.line, depth + 1) if func is not None
+                   else self._weighed_truth(test, here, depth + 1) for k, test in enumerate(bind.conditions)]
         return False if False in results else None if None in results else True
+
+    def _weigh(self) -> bool:
+        """Start weighing one more test, within MAX_WEIGHED for the outermost one (False: take it as undecided)."""
+        if self._weighing == 0:
+            self._tests_weighed = 0
+        elif self._tests_weighed >= MAX_WEIGHED:
+            self.weighing_cut += 1
+            return False
+        self._tests_weighed += 1
+        self._weighing += 1
+        return True
+
+    def _weighed_test(self, conditions: tuple[ir.Expr, ...], k: int, ctx: Ctx, line: int, depth: int) -> bool | None:
+        """`test_truth` of a test around a local's binding, within MAX_WEIGHED for the outermost one."""
+        if not self._weigh():
+            return None
+        try:
+            return self.test_truth(conditions, k, ctx, line, depth)
+        finally:
+            self._weighing -= 1
+
+    def _weighed_truth(self, test: ir.Expr, ctx: Ctx, depth: int) -> bool | None:
+        """`truth` of a test around a binding, within MAX_WEIGHED for the outermost one."""
+        if not self._weigh():
+            return None
+        try:
+            return self.truth(test, ctx, depth)
+        finally:
+            self._weighing -= 1
 
     def scopes(self, ctx: Ctx) -> Iterator[Func]:
         """The functions whose locals a name written in `ctx` can see, innermost first (`ctx.scope`,
