@@ -495,14 +495,16 @@ class Literals:
 
     def appended(self, name: str, ctx: Ctx, depth: int) -> list[Item]:
         """What `name.append(x)` / `name.extend(xs)` statements add to a list, in the scope that binds
-        it; only those that always run (not in a loop or a `try`, nor under an `if` whose test may be false for
-        the call being evaluated)."""
+        it; only those that always run (not in a loop, an `except` handler or a `try`'s `else:`, nor under an `if`
+        whose test may be false for the call being evaluated). A statement in a `try` body runs on the way through
+        it that raises nothing, the one the code is written for (`try: from app.api import auth;
+        routers.append((auth.router, ...)) except ImportError: log(...)`)."""
         calls: list[ir.Call] = []
         if ctx.scope is not None:
             func = self.index.func(FuncV(ctx.module, ctx.scope))
             calls = [e.call for e in (func.effects if func else ())
                      if not e.conditions or (_adds_to(e.call, name) and all(
-                         self.index.test_truth(e.conditions, k, ctx, e.line) is True
+                         _try_body(e.conditions[k]) or self.index.test_truth(e.conditions, k, ctx, e.line) is True
                          for k in range(len(e.conditions))))]
         else:
             facts = self.index.module(ctx.module)
@@ -595,6 +597,11 @@ def contradicts(conditions: tuple[str, ...]) -> bool:
     shown = set(conditions)
     return any(c.startswith("not ") and (c[4:] in shown or (c[4:].startswith("(") and c[5:-1] in shown))
                for c in conditions)
+
+
+def _try_body(test: ir.Expr) -> bool:
+    """The marker of a `try` body among a statement's conditions (facts.extract.try_marker)."""
+    return isinstance(test, ir.Unknown) and test.code.startswith("<try:")
 
 
 def _adds_to(call: ir.Call, name: str) -> bool:
