@@ -49,13 +49,7 @@ def dependency_of(index: Index, fv: FuncV, func: Func, name: str) -> FuncV | Non
         candidates: list[tuple[ir.Expr, Ctx]] = []
         if param.default is not None:
             candidates.append((param.default, ctx))
-        annotation, where = param.annotation, ctx
-        # an alias of it (`ServiceDep = Annotated[Service, Depends(get_service)]`), as Python reads it
-        for _ in range(4):
-            bound = index.assignment(annotation, where) if isinstance(annotation, (ir.Name, ir.Attr)) else None
-            if bound is None or not isinstance(bound[0], ir.Sub):
-                break
-            annotation, where = bound
+        annotation, where = index.type_alias(param.annotation, ctx) if param.annotation is not None else (None, ctx)
         if isinstance(annotation, ir.Sub) and ir.dotted(annotation.value) in ("Annotated", "typing.Annotated"):
             candidates.extend((meta, where) for meta in annotation.index[1:])
         for expr, ctx in candidates:

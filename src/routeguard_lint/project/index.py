@@ -1585,15 +1585,22 @@ class Index:
                 return func, p, *self._annotated_type(p.annotation, Ctx(param.module, func.parent))
         return None
 
+    def type_alias(self, annotation: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx]:
+        """A declared type read through the names bound to a subscripted type (`ServiceDep = Annotated[Service,
+        Depends(get_service)]`), as Python reads an alias: that subscription and where it is written; the
+        annotation itself when it names no such binding."""
+        for _ in range(4):
+            bound = self.assignment(annotation, ctx) if isinstance(annotation, (ir.Name, ir.Attr)) else None
+            if bound is None or not isinstance(bound[0], ir.Sub):
+                break
+            annotation, ctx = bound
+        return annotation, ctx
+
     def _annotated_type(self, annotation: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx]:
         """The type a declaration names, with `Annotated[T, ...]` read as `T` (FastAPI's metadata is not the type),
-        also through an alias of it (`ServiceDep = Annotated[Service, Depends(get_service)]`), as Python reads it."""
+        also through an alias of it (`type_alias`)."""
         for _ in range(4):
-            if isinstance(annotation, (ir.Name, ir.Attr)):
-                bound = self.assignment(annotation, ctx)
-                if bound is None or not isinstance(bound[0], ir.Sub):
-                    break
-                annotation, ctx = bound
+            annotation, ctx = self.type_alias(annotation, ctx)
             if not (isinstance(annotation, ir.Sub) and annotation.index):
                 break
             kind = self.resolve(annotation.value, ctx)
