@@ -171,6 +171,15 @@ LOOKUP_METHODS = frozenset({"get", "pop", "filter", "filter_by", "where", "find_
 
 # What turns a caller away for its rate, not its identity: 429 Too Many Requests (RFC 6585), and the names and
 # messages of a rate limit's refusal (`RateLimitExceeded`, `status.HTTP_429_TOO_MANY_REQUESTS`, "Too many requests")
+# Python's own exceptions that report a fault of the server (its state, its code), not an answer to the client:
+# uncaught, each is a 500 Internal Server Error. Raised under tests of the server's own state (`if not
+# FastAPILimiter.is_initialized(): raise RuntimeError(...)`), they say nothing about who is asking.
+SERVER_FAULTS = frozenset({
+    "Exception", "RuntimeError", "NotImplementedError", "AssertionError", "ValueError", "TypeError", "LookupError",
+    "KeyError", "IndexError", "AttributeError", "SystemError", "OSError", "IOError", "EnvironmentError",
+    "ConnectionError", "TimeoutError", "ImportError", "ModuleNotFoundError", "NameError", "RecursionError",
+    "MemoryError", "ArithmeticError", "ZeroDivisionError", "UnicodeError", "BufferError", "EOFError",
+})
 THROTTLE_STATUS = frozenset({429})
 THROTTLE_NAME = re.compile(r"rate_?limit|throttl|too_?many_?requests|HTTP_429", re.IGNORECASE)
 THROTTLE_TEXT = re.compile(r"\b(rate[ _-]?limit(ed|s)?( exceeded)?|too many (requests|uploads|attempts)|throttled)\b",

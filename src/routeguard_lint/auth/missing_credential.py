@@ -37,13 +37,25 @@ from routeguard_lint.auth.settings import EnvironmentFields
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import LOOP_MARKER, YIELD_BIND, Func, ModuleFacts, is_marker, item_marker
 from routeguard_lint.project.calls import OFFLOADING, Calls, offloaded
-from routeguard_lint.project.index import BoundParam, ClassV, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, Value
+from routeguard_lint.project.index import (
+    BoundParam,
+    ClassV,
+    Ctx,
+    ExternalV,
+    FuncV,
+    Index,
+    InstanceV,
+    LiteralV,
+    Value,
+    class_base,
+)
 from routeguard_lint.project.scan import ModuleScan
 from routeguard_lint.routes.literals import Literals
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
     FRAMEWORK_SCOPE_KEYS,
     SCHEME_NAMES,
+    SERVER_FAULTS,
     THROTTLE_NAME,
     THROTTLE_STATUS,
     THROTTLE_TEXT,
@@ -1052,6 +1064,9 @@ class _Walk:
             truth = self.conds(conds)
             if truth is None and self.flow.gates_closed:
                 truth = self._assumed(event)
+            if truth is True and event.kind is _EventKind.RAISE and self._server_fault(event):
+                walked.skipped.add(event.line)
+                continue
             if truth is False:
                 walked.skipped.add(event.line)
                 if self.cut:
@@ -1454,6 +1469,57 @@ class _Walk:
             return False
         return any(name in self.walked.missing and self.bound_at.get(name) == (0, self.work)
                    for name in names_in(test))
+
+    def _server_fault(self, event: _Event) -> bool:
+        """A `raise` of a server's fault (`server_error`: a 500, `RuntimeError(...)`) whose tests all hold whatever
+        the request is: they read the server's own state (a library not initialised, a client not connected, a
+        setting), not the request, its credential or anything the function was given (`if not
+        FastAPILimiter.is_initialized(): raise RuntimeError(...)`). The walk holds that state as the code starts
+        it (the class attribute's `None` before the app's startup set it), not as it is when requests arrive: on a
+        server that works such a raise is not reached, and a request without credentials goes on. It is not taken
+        for a rejection (the walk is of a request to a working server); a refusal (401, 403, 404: an answer to the
+        client) under such tests still is, and so is a raise under a test of the request."""
+        tests = [c for c in event.conditions if not is_marker(c)]
+        if not tests or not self._server_error(event.expr):
+            return False
+        inputs = self._inputs()
+        for test in tests:
+            value = self.eval(test)
+            if value.taint or isinstance(value.value, (Unread, Peer)) or names_in(test) & inputs:
+                return False
+        return True
+
+    def _server_error(self, expr: ir.Expr | None) -> bool:
+        """`expr` (what a `raise` raises) reports a fault of the server, not an answer to the client: one of
+        Python's own exceptions (`SERVER_FAULTS`, uncaught a 500), a project exception class deriving only from
+        them, or an HTTP exception with a 5xx status."""
+        f = expr.func if isinstance(expr, ir.Call) else expr
+        if f is None:
+            return False
+        name = ir.dotted(f) or ""
+        last = name.rsplit(".", 1)[-1]
+        if isinstance(expr, ir.Call) and last in ("HTTPException", "WebSocketException"):
+            status = expr.arg(0, "status_code") if last == "HTTPException" else expr.arg(0, "code")
+            return (isinstance(status, ir.Const) and isinstance(status.value, int) and 500 <= status.value < 600) or \
+                (isinstance(status, ir.Attr) and status.attr.startswith("HTTP_5"))
+        value = self.flow.index.resolve(f, self.ctx)
+        if isinstance(value, ClassV):
+            return self._fault_class(value)
+        return name == last and last in SERVER_FAULTS and not isinstance(value, FuncV)
+
+    def _fault_class(self, cls: ClassV) -> bool:
+        """A project exception class whose bases outside the project are all Python's own exceptions of a fault
+        (`class LimiterNotReady(RuntimeError)`)."""
+        index = self.flow.index
+        outside: list[str] = []
+        for owner in index.mro(cls):
+            cdef = index.cls(owner)
+            if cdef is None:
+                return False
+            for base in cdef.bases:
+                if not isinstance(index.resolve(class_base(base), Ctx(owner.module)), ClassV):
+                    outside.append((ir.dotted(class_base(base)) or "").rsplit(".", 1)[-1])
+        return bool(outside) and all(name in SERVER_FAULTS for name in outside)
 
     def _refusal(self, event: _Event) -> bool:
         """A `return` of a response that refuses the request (`return JSONResponse(..., status_code=401)`) by the
@@ -2510,7 +2576,7 @@ class _Walk:
             self.out.seen.note(UNRESOLVED, site)
             # the request itself (or its headers, cookies), or the credential's own value
             given = (*args, *kwargs.values())
-            requests = [v for v in given if v in (REQUEST, WEBSOCKET) or isinstance(v.value, Carrier)]
+            requests = [v for v in given if v is REQUEST or v is WEBSOCKET or isinstance(v.value, Carrier)]
             values = [v for v in given if v.taint and v.kind in _ABSENT]
             if target is None and not resolved and self.flow.following and (requests or values):
                 self.out.seen.add(HANDED, site, (self.fv.module, self.func.qualname, call, not requests))

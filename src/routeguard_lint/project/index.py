@@ -374,6 +374,7 @@ class Index:
         self._cache: dict[tuple[Hashable, ...], Value] = {}
         self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
         self._subclass_attrs: dict[tuple[ClassV, str], Value] = {}  # `subclass_attr`
+        self._class_state_memo: dict[tuple[ClassV, str], bool] = {}  # `class_state`
         self._subclass_memo: dict[ClassV, list[ClassV]] = {}  # `_subclasses`
         # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
         # placeholders by the base names their skim found
@@ -1860,8 +1861,13 @@ class Index:
             # (`selected = table.get(key)`, then `selected.setup()` under `if selected:`)
             return union(self._attr(option, attr, depth, reader) for option in _not_none(base.options, attr))
         value = self._attr_of(base, attr, depth, reader)
-        if isinstance(value, (FuncV, ClassV, ModuleV)) or not isinstance(base, (ModuleV, InstanceV)):
+        if isinstance(value, (FuncV, ClassV, ModuleV)):
             return value  # (a method, class or module replaced by an assignment is not modelled)
+        if not isinstance(base, (ModuleV, InstanceV)):
+            owner = base if isinstance(base, ClassV) else self.self_class(base) if isinstance(base, ParamV) else None
+            if owner is not None and not isinstance(value, UnknownV) and self.class_state(owner, attr):
+                return UNKNOWN  # what the class starts with is not what it holds once the app runs
+            return value
         return self._written(base, attr, value, depth, reader)
 
     def _written(self, base: ModuleV | InstanceV, attr: str, initial: Value, depth: int,
@@ -2173,6 +2179,37 @@ class Index:
                 return self.resolve_assigned(_class_body(cls, attr, expr), Ctx(owner.module),
                                              ("classattr", owner.module, cls.name, attr), depth + 1)
         return UNKNOWN
+
+    def class_state(self, cls_v: ClassV, attr: str) -> bool:
+        """Whether code outside the class body assigns the class attribute `attr` of `cls_v` (or of the base it
+        comes from): a classmethod through its `cls` (`cls.store = store` in `init`, called when the app starts),
+        or `Name.attr = value` through a name bound to the class. Its value in the class body is then only the
+        one it starts with (`store = None` before the app's startup set it)."""
+        key = (cls_v, attr)
+        known = self._class_state_memo.get(key)
+        if known is not None:
+            return known
+        self._class_state_memo[key] = False  # cycle guard
+        mro = self.mro(cls_v)
+        found = False
+        names: set[str] = set()
+        for owner in mro:
+            cdef = self.cls(owner)
+            if cdef is None:
+                continue
+            names.add(cdef.name)
+            made = cdef.instance_attrs.get(attr)
+            func = self.func(FuncV(owner.module, made.function)) if made is not None else None
+            if func is not None and any(ir.dotted(d.expr) == "classmethod" for d in func.decorators):
+                found = True
+                break
+        if not found:
+            for module, write in self._writes_named(attr, frozenset(names)):
+                if self.resolve(write.target, Ctx(module, write.function)) in mro:
+                    found = True
+                    break
+        self._class_state_memo[key] = found
+        return found
 
     def subclass_attr(self, cls_v: ClassV, attr: str) -> Value:
         """`self.attr` in a method of `cls_v` where neither it nor its bases define `attr` (a mixin's method
