@@ -19,7 +19,7 @@ from routeguard_lint.auth.provided import ProvidedValues, dependency_of
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import Bind, Func
 from routeguard_lint.project.arguments import bind_args
-from routeguard_lint.project.calls import Calls
+from routeguard_lint.project.calls import Calls, scheme_read
 from routeguard_lint.project.index import (
     ClassV,
     Ctx,
@@ -196,7 +196,7 @@ class Dynamic:
         ctx = Ctx(fv.module, func.qualname)
         path = self.index.path_of(fv.module)
         out: list[Site] = []
-        values = credential_values(func.binds, names) - names
+        values = (credential_values(func.binds, names) | self._scheme_values(func, ctx, requests)) - names
         carried = names | values
         for call in func.calls:
             call = self.calls.offloaded(call, ctx) or call  # `to_thread.run_sync(check, headers)`: `check(headers)`
@@ -226,6 +226,18 @@ class Dynamic:
         found = tuple(sorted(set(out), key=lambda s: (s.path, s.line, s.call)))
         self._memo[key] = found
         return found
+
+    def _scheme_values(self, func: Func, ctx: Ctx, requests: frozenset[str]) -> frozenset[str]:
+        """The locals bound to what a `fastapi.security` scheme object called with the request gives (`token = await
+        oauth2_scheme(request)`): the credential it read, or the None of a missing one (`auto_error=False`)."""
+        out: set[str] = set()
+        for bind in func.binds:
+            value = bind.value
+            if "." not in bind.name and isinstance(value, ir.Call) and \
+                    any(_carries(a, requests) for a in value.args) and \
+                    scheme_read(value, self.calls.callee(value, ctx, func)):
+                out.add(bind.name)
+        return frozenset(out)
 
     def _project_sites(self, call: ir.Call, target: FuncV, ctx: Ctx, path: str, names: frozenset[str],
                        carried: frozenset[str], requests: frozenset[str], enclosed: frozenset[str],

@@ -25,9 +25,11 @@ from routeguard_lint.project.index import (
     is_abstract,
 )
 from routeguard_lint.vocabulary import (
+    SCHEME_NAMES,
     Source,
     is_credential,
     is_credential_setting,
+    is_fastapi_name,
     is_proxy_identity,
     is_verifying_call,
 )
@@ -169,6 +171,13 @@ def _reads_request(func: Func) -> bool:
     name."""
     return any(read.key is None or credential_read(read) for read in func.credential_reads) or \
         any(_query_credential(call) for call in func.calls) or _message_credential(func)
+
+
+def scheme_read(call: ir.Call, target: Value) -> bool:
+    """`await oauth2_scheme(request)` in a function's body: a `fastapi.security` scheme object called (with the
+    request) reads the credential from it, as FastAPI's call of it as a dependency does."""
+    return bool(call.args) and isinstance(target, InstanceV) and isinstance(target.cls, ExternalV) and \
+        is_fastapi_name(target.cls.qualname, SCHEME_NAMES)
 
 
 _RECEIVES = frozenset({"receive_json", "receive_text", "receive_bytes"})
@@ -342,6 +351,8 @@ class Calls:
         for call in func.calls:
             call = self.offloaded(call, ctx) or call
             target = self.callee(call, ctx, func)
+            if scheme_read(call, target):
+                return True
             if isinstance(target, FuncV) and (self._reads(target, reads, depth + 1, seen) or
                                               self._carrier_read(call, target, ctx) or
                                               any(self._reads(over, reads, depth + 1, seen)
