@@ -1077,3 +1077,17 @@ def test_a_function_returning_a_constant_on_some_paths_returns_no_constant(monke
     assert route.state == "unverified"
     assert "authentication_enabled" in route.reason
     assert not result.findings
+
+
+def test_a_string_annotation_is_the_expression_it_holds() -> None:
+    """`typing.get_type_hints` (FastAPI's) evaluates a string annotation in the module: `"CurrentUser"` is the
+    alias, `Optional["User"]` the class; a string in `Literal[...]` or in `Annotated`'s metadata stays a value."""
+    facts = extract(
+        b"def f(a: 'CurrentUser', b: Optional['User'], c: Literal['x'], d: Annotated['User', 'doc'],\n"
+        b"      e: 'Annotated[User, Depends(current)]', f: 'not an expression(', g: \"'User' | None\") -> 'User':\n"
+        b"    pass\n", "m.py", "m", False)
+    func = facts.functions["f"]
+    shown = {p.name: ir.show(p.annotation) for p in func.params if p.annotation is not None}
+    assert shown == {"a": "CurrentUser", "b": "Optional[User]", "c": "Literal['x']", "d": "Annotated[User, 'doc']",
+                     "e": "Annotated[User, Depends(current)]", "f": "'not an expression('", "g": "User | None"}
+    assert func.returns_type == ir.Name("User")
