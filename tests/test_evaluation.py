@@ -12,7 +12,7 @@ import pytest
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import ModuleFacts, extract
-from routeguard_lint.project.index import UNKNOWN, Ctx, FuncV, Index, LiteralV, UnionV
+from routeguard_lint.project.index import UNKNOWN, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, UnionV
 
 EVALUATION = Path(__file__).resolve().parent / "fixtures" / "evaluation"
 
@@ -1091,3 +1091,37 @@ def test_a_string_annotation_is_the_expression_it_holds() -> None:
     assert shown == {"a": "CurrentUser", "b": "Optional[User]", "c": "Literal['x']", "d": "Annotated[User, 'doc']",
                      "e": "Annotated[User, Depends(current)]", "f": "'not an expression('", "g": "User | None"}
     assert func.returns_type == ir.Name("User")
+
+
+WITH_TARGETS = (
+    "import contextlib\n"
+    "import httpx\n"
+    "class Provider:\n"
+    "    async def __aenter__(self):\n"
+    "        return self\n"
+    "    def verify(self, token): ...\n"
+    "class Conn:\n"
+    "    def run(self): ...\n"
+    "class Pool:\n"
+    "    def __enter__(self):\n"
+    "        return Conn()\n"
+    "    def run(self): ...\n"
+    "@contextlib.contextmanager\n"
+    "def session():\n"
+    "    yield Conn()\n"
+    "async def f():\n"
+    "    async with Provider() as p, httpx.AsyncClient() as client:\n"
+    "        with Pool() as conn, session() as s:\n"
+    "            pass\n"
+)
+
+
+@pytest.mark.parametrize("expr,expected", [
+    (ir.Attr(ir.Name("p"), "verify"), FuncV("m", "Provider.verify")),  # `__aenter__` returns self
+    (ir.Attr(ir.Name("conn"), "run"), FuncV("m", "Conn.run")),  # ... or another object: what it returns
+    (ir.Name("client"), ExternalV("httpx.AsyncClient")),  # a library's: the object itself
+    (ir.Attr(ir.Name("s"), "run"), UNKNOWN),  # a generator's `yield`: not read
+])
+def test_a_with_target_is_what_the_context_manager_enters(expr: ir.Expr, expected: object) -> None:
+    value = _index(WITH_TARGETS).resolve(expr, Ctx("m", "f"))
+    assert (value.cls if isinstance(value, InstanceV) else value) == expected

@@ -1479,6 +1479,17 @@ class _Collector(_Walker):
         if node.type_parameters is None:
             self._bind(node.name.value, to_ir(node.value, self.line), self.line)
 
+    def visit_With(self, node: cst.With) -> None:
+        """`with X() as y:` / `async with httpx.AsyncClient() as client:` binds `y` to what the context manager's
+        `__enter__` (`__aenter__`, awaited) returns: `__enter__(X())` / `__aenter__(X())`, which the project
+        index reads (`Index._entered`)."""
+        enter = "__aenter__" if node.asynchronous is not None else "__enter__"
+        line = self.line
+        for item in node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                self._bind(item.asname.name.value, ir.Call(ir.Name(enter), (to_ir(item.item, line),), (), line, 0),
+                           line)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
         if isinstance(node.target, cst.Name) and node.value is not None:

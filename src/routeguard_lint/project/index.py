@@ -266,6 +266,8 @@ def external_name(value: object) -> str | None:
 
 
 UNKNOWN = UnknownV()
+# the synthetic calls facts/walker.py binds a `with ... as name` target to (`Index._entered`)
+_ENTER = frozenset({"__enter__", "__aenter__"})
 
 
 @dataclass(frozen=True)
@@ -783,6 +785,8 @@ class Index:
                     return self.import_ref(ImportRef(mod, name), depth)
         if isinstance(func, ir.Name) and func.id == "__import__" and call.args and isinstance(call.args[0], ir.Str):
             return self.import_ref(ImportRef(call.args[0].value, None), depth)
+        if isinstance(func, ir.Name) and func.id in _ENTER and len(call.args) == 1 and not call.kwargs:
+            return self._entered(func.id, call, ctx, depth)
         if isinstance(func, ir.Sub) and (self._lib_mode or isinstance(self.resolve(func.value, ctx, depth), ClassV)):
             func = func.value  # `Generic[T](...)`: a call of the class
         if isinstance(func, ir.Attr) and func.attr == "get" and 1 <= len(call.args) <= 2 and not call.kwargs:
@@ -795,6 +799,24 @@ class Index:
         if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative (None is no callable)
             return union(self._call_one(option, call, ctx, key, depth) for option in _not_none(callee.options))
         return self._call_one(callee, call, ctx, key, depth)
+
+    def _entered(self, method: str, call: ir.Call, ctx: Ctx, depth: int) -> Value:
+        """What `with manager as name` binds (`__enter__(manager)`, `__aenter__(manager)` from facts/walker.py):
+        for an object of a project class that defines the method (itself or a project base), what a call of it
+        returns (commonly `self`); for any other object, a library's (`httpx.AsyncClient`, `requests.Session`,
+        `aiohttp.ClientSession`, a file), the object itself, as those return `self`. Anything else, an object
+        made by a function (`@contextmanager`, whose generator's `yield` is the value), is unknown."""
+        out: list[Value] = []
+        for option in options(self.resolve(call.args[0], ctx, depth)):
+            if not isinstance(option, InstanceV):
+                return UNKNOWN
+            if isinstance(option.cls, ClassV) and isinstance(self._attr(option, method, depth, ctx), FuncV):
+                entered = ir.Call(ir.Attr(call.args[0], method), (), (), call.line, call.col)
+                out.append(self._call(entered, ctx, ("call", ctx.module, ctx.scope, call.line,
+                                                     self._site_text(entered)), depth + 1))
+            else:
+                out.append(option)
+        return union(out)
 
     def _dict_get(self, holder: ir.Expr, call: ir.Call, ctx: Ctx, depth: int) -> Value | None:
         """`mapping.get(key[, default])` of a dict whose keys are all known strings (a literal, `dict(...)`, a
