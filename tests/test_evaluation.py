@@ -1125,3 +1125,29 @@ WITH_TARGETS = (
 def test_a_with_target_is_what_the_context_manager_enters(expr: ir.Expr, expected: object) -> None:
     value = _index(WITH_TARGETS).resolve(expr, Ctx("m", "f"))
     assert (value.cls if isinstance(value, InstanceV) else value) == expected
+
+
+def test_an_if_on_a_loop_item_is_read_per_iteration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`for prefix, router, private in ROUTERS: if private: include(..., dependencies=...) else: include(...)`:
+    one include per item, the one its flag chooses, with no condition left."""
+    table = _table(_analyze("loop_item_tests", monkeypatch))
+    assert sorted(path for _m, path in table) == ["/catalog/{item_id}", "/reports/", "/v2/catalog/{item_id}",
+                                                  "/v2/reports/"]
+    assert all(not route.conditions for route in table.values())
+    assert {path: route.state for (_m, path), route in table.items()} == {
+        "/reports/": "protected", "/v2/reports/": "protected",
+        "/catalog/{item_id}": "unprotected", "/v2/catalog/{item_id}": "unprotected"}
+
+
+@pytest.mark.parametrize("test,expected", [
+    ("'admin' in PREFIX", True), ("'x' in PREFIX", False), ("'x' not in PREFIX", True),
+    ("MODE in ('a', 'b')", True), ("MODE in NAMES", True), ("MODE in ['c']", False),
+    ("MODE in LISTED", None),  # a list bound to a name may be changed by other code
+    ("MODE in (OTHER, 'b')", None),
+])
+def test_membership_of_known_values(test: str, expected: bool | None) -> None:
+    index = _index("import os\nPREFIX = '/admin'\nMODE = 'a'\nNAMES = ('a', 'b')\nLISTED = ['a']\n"
+                   "OTHER = os.environ.get('X')\n" f"flag = {test}\n")
+    assigned = index.assignment(ir.Name("flag"), Ctx("m"))
+    assert assigned is not None
+    assert index.truth(assigned[0], Ctx("m")) is expected

@@ -1593,11 +1593,11 @@ class _Collector(_Walker):
                 func is None and isinstance(call.func, ir.Name) and any(isinstance(a, ir.Name) for a in call.args))
                 or (isinstance(call.func, ir.Call) and isinstance(call.func.func, ir.Attr))):
             text = self._text(line)
-            self.f.calls.append(CallSite(call, func.qualname if func else None,
-                                         tuple(ir.show(c) for c in self.conditions if not is_marker(c)),
+            tests = tuple(c for c in self.conditions if not is_marker(c))
+            self.f.calls.append(CallSite(call, func.qualname if func else None, tuple(ir.show(c) for c in tests),
                                          self.loops > 0,
                                          len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1,
-                                         self._loop_vars))
+                                         self._loop_vars, tests if self._loop_vars else ()))
 
     def _session_write(self, target: cst.Subscript) -> None:
         """`request.session[key] = value`: the function stores a value in the session (a cookie SessionMiddleware

@@ -584,6 +584,9 @@ class Index:
                     expr.comparators[0].value is None and \
                     (isinstance(left, (FuncV, ClassV, ModuleV)) or _display(expr.left)):
                 return expr.ops[0] == "is not"  # `[...] is None`, `func is not None`
+            if expr.ops[0] in ("in", "not in"):
+                found = self._membership(left, expr, ctx, d)
+                return None if found is None else found == (expr.ops[0] == "in")
             right = self.resolve(expr.comparators[0], ctx, d)
             if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)) or \
                     self.environment_field(expr.left, ctx) or self.environment_field(expr.comparators[0], ctx):
@@ -601,6 +604,27 @@ class Index:
             return None if self.environment_field(expr, ctx) else bool(value.value)
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
+        return None
+
+    def _membership(self, left: Value, expr: ir.Compare, ctx: Ctx, depth: int) -> bool | None:
+        """`a in b` of a known value in a known string (`"admin" in prefix`), in a list, tuple or set display of
+        known values (`name in ("admin", "internal")`) or in a name bound to a tuple of them (a list bound to a
+        name may be changed by other code); None when either cannot be told."""
+        if not isinstance(left, LiteralV) or self.environment_field(expr.left, ctx):
+            return None
+        right = expr.comparators[0]
+        found = self._literal(right, ctx, depth)
+        if found is not None and isinstance(found[0], ir.Seq) and \
+                (found[0] is right or found[0].kind == "tuple" or isinstance(right, ir.Bound)):
+            items = [self.resolve(i, found[1], depth + 1) for i in found[0].items]
+            if any(isinstance(i, ir.Star) for i in found[0].items) or \
+                    not all(isinstance(i, LiteralV) for i in items):
+                return None
+            return any(isinstance(i, LiteralV) and i.value == left.value for i in items)
+        whole = self.resolve(right, ctx, depth)
+        if isinstance(whole, LiteralV) and isinstance(whole.value, str) and isinstance(left.value, str) and \
+                not self.environment_field(right, ctx):
+            return left.value in whole.value
         return None
 
     def environment_field(self, expr: ir.Expr, ctx: Ctx) -> bool:
