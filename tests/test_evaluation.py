@@ -1151,3 +1151,10 @@ def test_membership_of_known_values(test: str, expected: bool | None) -> None:
     assigned = index.assignment(ir.Name("flag"), Ctx("m"))
     assert assigned is not None
     assert index.truth(assigned[0], Ctx("m")) is expected
+
+
+def test_a_list_handed_to_a_function_that_appends_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`register_plugins(routers, include_admin=True)` appends to its parameter: the caller's list holds them."""
+    table = _table(_analyze("routers_added_by_helper", monkeypatch))
+    assert sorted(path for _m, path in table) == ["/api/admin/users/{user_id}", "/api/health", "/api/orders/"]
+    assert all(route.reachable for route in table.values())
