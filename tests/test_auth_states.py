@@ -12,6 +12,12 @@ import pytest
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "auth"
 
 STATES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
+    "context_manager_clients": {
+        # `async with IdentityProvider(...) as idp:`: `idp` is what `__aenter__` returns, the provider itself
+        ("GET", "/reports"): ("protected", "app.deps.api_client -> Header 'x-api-token'"),
+        # `async with httpx.AsyncClient() as client:`: the client, whose `get` is the library's
+        ("GET", "/profile"): ("unverified", "httpx.AsyncClient.get is library code the analysis cannot read"),
+    },
     "backend_unread": {
         ("GET", "/notes"): ("unverified", "what the backend `getattr(backends, "),
         # `if not request.user.is_authenticated: raise ...` trusts the same unreadable backend

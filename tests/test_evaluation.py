@@ -12,7 +12,7 @@ import pytest
 from routeguard_lint.api import analyze
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import ModuleFacts, extract
-from routeguard_lint.project.index import UNKNOWN, Ctx, FuncV, Index, LiteralV, UnionV
+from routeguard_lint.project.index import UNKNOWN, Ctx, ExternalV, FuncV, Index, InstanceV, LiteralV, UnionV
 
 EVALUATION = Path(__file__).resolve().parent / "fixtures" / "evaluation"
 
@@ -1077,3 +1077,84 @@ def test_a_function_returning_a_constant_on_some_paths_returns_no_constant(monke
     assert route.state == "unverified"
     assert "authentication_enabled" in route.reason
     assert not result.findings
+
+
+def test_a_string_annotation_is_the_expression_it_holds() -> None:
+    """`typing.get_type_hints` (FastAPI's) evaluates a string annotation in the module: `"CurrentUser"` is the
+    alias, `Optional["User"]` the class; a string in `Literal[...]` or in `Annotated`'s metadata stays a value."""
+    facts = extract(
+        b"def f(a: 'CurrentUser', b: Optional['User'], c: Literal['x'], d: Annotated['User', 'doc'],\n"
+        b"      e: 'Annotated[User, Depends(current)]', f: 'not an expression(', g: \"'User' | None\") -> 'User':\n"
+        b"    pass\n", "m.py", "m", False)
+    func = facts.functions["f"]
+    shown = {p.name: ir.show(p.annotation) for p in func.params if p.annotation is not None}
+    assert shown == {"a": "CurrentUser", "b": "Optional[User]", "c": "Literal['x']", "d": "Annotated[User, 'doc']",
+                     "e": "Annotated[User, Depends(current)]", "f": "'not an expression('", "g": "User | None"}
+    assert func.returns_type == ir.Name("User")
+
+
+WITH_TARGETS = (
+    "import contextlib\n"
+    "import httpx\n"
+    "class Provider:\n"
+    "    async def __aenter__(self):\n"
+    "        return self\n"
+    "    def verify(self, token): ...\n"
+    "class Conn:\n"
+    "    def run(self): ...\n"
+    "class Pool:\n"
+    "    def __enter__(self):\n"
+    "        return Conn()\n"
+    "    def run(self): ...\n"
+    "@contextlib.contextmanager\n"
+    "def session():\n"
+    "    yield Conn()\n"
+    "async def f():\n"
+    "    async with Provider() as p, httpx.AsyncClient() as client:\n"
+    "        with Pool() as conn, session() as s:\n"
+    "            pass\n"
+)
+
+
+@pytest.mark.parametrize("expr,expected", [
+    (ir.Attr(ir.Name("p"), "verify"), FuncV("m", "Provider.verify")),  # `__aenter__` returns self
+    (ir.Attr(ir.Name("conn"), "run"), FuncV("m", "Conn.run")),  # ... or another object: what it returns
+    (ir.Name("client"), ExternalV("httpx.AsyncClient")),  # a library's: the object itself
+    (ir.Attr(ir.Name("s"), "run"), UNKNOWN),  # a generator's `yield`: not read
+])
+def test_a_with_target_is_what_the_context_manager_enters(expr: ir.Expr, expected: object) -> None:
+    value = _index(WITH_TARGETS).resolve(expr, Ctx("m", "f"))
+    assert (value.cls if isinstance(value, InstanceV) else value) == expected
+
+
+def test_an_if_on_a_loop_item_is_read_per_iteration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`for prefix, router, private in ROUTERS: if private: include(..., dependencies=...) else: include(...)`:
+    one include per item, the one its flag chooses, with no condition left."""
+    table = _table(_analyze("loop_item_tests", monkeypatch))
+    assert sorted(path for _m, path in table) == ["/catalog/{item_id}", "/reports/", "/v2/catalog/{item_id}",
+                                                  "/v2/reports/"]
+    assert all(not route.conditions for route in table.values())
+    assert {path: route.state for (_m, path), route in table.items()} == {
+        "/reports/": "protected", "/v2/reports/": "protected",
+        "/catalog/{item_id}": "unprotected", "/v2/catalog/{item_id}": "unprotected"}
+
+
+@pytest.mark.parametrize("test,expected", [
+    ("'admin' in PREFIX", True), ("'x' in PREFIX", False), ("'x' not in PREFIX", True),
+    ("MODE in ('a', 'b')", True), ("MODE in NAMES", True), ("MODE in ['c']", False),
+    ("MODE in LISTED", None),  # a list bound to a name may be changed by other code
+    ("MODE in (OTHER, 'b')", None),
+])
+def test_membership_of_known_values(test: str, expected: bool | None) -> None:
+    index = _index("import os\nPREFIX = '/admin'\nMODE = 'a'\nNAMES = ('a', 'b')\nLISTED = ['a']\n"
+                   "OTHER = os.environ.get('X')\n" f"flag = {test}\n")
+    assigned = index.assignment(ir.Name("flag"), Ctx("m"))
+    assert assigned is not None
+    assert index.truth(assigned[0], Ctx("m")) is expected
+
+
+def test_a_list_handed_to_a_function_that_appends_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`register_plugins(routers, include_admin=True)` appends to its parameter: the caller's list holds them."""
+    table = _table(_analyze("routers_added_by_helper", monkeypatch))
+    assert sorted(path for _m, path in table) == ["/api/admin/users/{user_id}", "/api/health", "/api/orders/"]
+    assert all(route.reachable for route in table.values())

@@ -89,6 +89,7 @@ class CallSite:
     col: int = 1  # first column of the line holding the call (its statement start)
     end_col: int = 1
     loop_vars: tuple[LoopVar, ...] = ()  # enclosing `for` loops, outermost first
+    tests: tuple[ir.Expr, ...] = ()  # the enclosing `if` tests themselves, `conditions` in the same order
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ from routeguard_lint.facts.extract import (
     is_marker,
     try_marker,
 )
-from routeguard_lint.parsing.source import line_breaks
+from routeguard_lint.parsing.source import line_breaks, parse_annotation
 
 # ----------------------------------------------------------------------------------------- conversion
 
@@ -130,6 +130,36 @@ def to_ir(node: cst.CSTNode | None, line: int = 0, depth: int = 0) -> ir.Expr | 
         if memo is not None:
             return _memoised(memo, convert, node, line, depth)
     return convert(node, line, depth + 1)
+
+
+MAX_FORWARD = 3  # string annotations read inside one another (`"Optional['User']"`)
+
+
+def annotation_ir(node: cst.BaseExpression, line: int) -> ir.Expr:
+    """An annotation as `typing.get_type_hints` (which FastAPI calls) reads it: a string in it is a forward
+    reference, the expression it holds evaluated in the module (`user: "CurrentUser"`, `Optional["User"]`,
+    `Annotated["User", Depends(current_user)]`'s type), except inside `Literal[...]` (values) and in
+    `Annotated[...]`'s metadata (objects, not types). With `from __future__ import annotations` every
+    annotation is such a string, written unquoted: the same expression."""
+    return _forward(to_ir(node, line), line, 0)
+
+
+def _forward(expr: ir.Expr, line: int, depth: int) -> ir.Expr:
+    if isinstance(expr, ir.Str):
+        parsed = parse_annotation(expr.value) if depth < MAX_FORWARD else None
+        return expr if parsed is None else _forward(to_ir(parsed, line), line, depth + 1)
+    if isinstance(expr, ir.Sub) and expr.index:
+        head = (ir.dotted(expr.value) or "").rpartition(".")[2]
+        if head == "Literal":
+            return expr
+        if head == "Annotated":
+            return ir.Sub(expr.value, (_forward(expr.index[0], line, depth), *expr.index[1:]))
+        return ir.Sub(expr.value, tuple(_forward(i, line, depth) for i in expr.index))
+    if isinstance(expr, ir.BinOp) and expr.op == "|":
+        return ir.BinOp("|", _forward(expr.left, line, depth), _forward(expr.right, line, depth))
+    if isinstance(expr, ir.Seq):  # `Callable[["Request"], "User"]`'s arguments
+        return ir.Seq(expr.kind, tuple(_forward(i, line, depth) for i in expr.items))
+    return expr
 
 
 class _State(threading.local):
@@ -955,7 +985,7 @@ class _Collector(_Walker):
         func = Func(qualname=qual, name=name, line=line, col=col, is_async=node.asynchronous is not None,
                     params=[], decorators=self._pending_decorators, class_name=cls.name if cls else None,
                     parent=closure.qualname if closure else None, defined_under=self._local_conditions(),
-                    returns_type=to_ir(node.returns.annotation, line) if node.returns else None)
+                    returns_type=annotation_ir(node.returns.annotation, line) if node.returns else None)
         self._pending_decorators = []
         if parent is not None:
             parent.nested.append(qual)
@@ -1027,7 +1057,7 @@ class _Collector(_Walker):
         name = node.name.value
         text = self._text(line)
         col = _col_of(text, _word(text, name))
-        func.params.append(Param(name, self._param_kind, to_ir(node.annotation.annotation, line)
+        func.params.append(Param(name, self._param_kind, annotation_ir(node.annotation.annotation, line)
                                  if node.annotation else None, to_ir(node.default, line), line, col))
 
     def visit_Global(self, node: cst.Global) -> None:
@@ -1449,6 +1479,17 @@ class _Collector(_Walker):
         if node.type_parameters is None:
             self._bind(node.name.value, to_ir(node.value, self.line), self.line)
 
+    def visit_With(self, node: cst.With) -> None:
+        """`with X() as y:` / `async with httpx.AsyncClient() as client:` binds `y` to what the context manager's
+        `__enter__` (`__aenter__`, awaited) returns: `__enter__(X())` / `__aenter__(X())`, which the project
+        index reads (`Index._entered`)."""
+        enter = "__aenter__" if node.asynchronous is not None else "__enter__"
+        line = self.line
+        for item in node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                self._bind(item.asname.name.value, ir.Call(ir.Name(enter), (to_ir(item.item, line),), (), line, 0),
+                           line)
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         line = self.line
         if isinstance(node.target, cst.Name) and node.value is not None:
@@ -1466,10 +1507,10 @@ class _Collector(_Walker):
         if isinstance(node.target, cst.Name):
             cls = self._class()
             if cls is not None:
-                cls.annotations[node.target.value] = (to_ir(node.annotation.annotation, line), line)
+                cls.annotations[node.target.value] = (annotation_ir(node.annotation.annotation, line), line)
             func = self._func()
             if func is not None:  # a local's declared type: what an unknown value is taken to be
-                func.declared[node.target.value] = to_ir(node.annotation.annotation, line)
+                func.declared[node.target.value] = annotation_ir(node.annotation.annotation, line)
             if node.value is not None:
                 self._bind(node.target.value, to_ir(node.value, line), line)
             elif cls is not None:
@@ -1552,11 +1593,11 @@ class _Collector(_Walker):
                 func is None and isinstance(call.func, ir.Name) and any(isinstance(a, ir.Name) for a in call.args))
                 or (isinstance(call.func, ir.Call) and isinstance(call.func.func, ir.Attr))):
             text = self._text(line)
-            self.f.calls.append(CallSite(call, func.qualname if func else None,
-                                         tuple(ir.show(c) for c in self.conditions if not is_marker(c)),
+            tests = tuple(c for c in self.conditions if not is_marker(c))
+            self.f.calls.append(CallSite(call, func.qualname if func else None, tuple(ir.show(c) for c in tests),
                                          self.loops > 0,
                                          len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1,
-                                         self._loop_vars))
+                                         self._loop_vars, tests if self._loop_vars else ()))
 
     def _session_write(self, target: cst.Subscript) -> None:
         """`request.session[key] = value`: the function stores a value in the session (a cookie SessionMiddleware

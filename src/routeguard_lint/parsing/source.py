@@ -134,6 +134,26 @@ def parse_text(text: str, shape_checked: bool = False) -> cst.Module:
             sys.setrecursionlimit(old)
 
 
+MAX_ANNOTATION = 400  # a string annotation longer than this is left a string
+
+
+def parse_annotation(text: str) -> cst.BaseExpression | None:
+    """A string annotation (`user: "CurrentUser"`, a forward reference) parsed as the expression
+    `typing.get_type_hints` evaluates it as; None when it is not one (too long, nested deeper than a
+    reference is, or not an expression)."""
+    import libcst as cst
+
+    text = text.strip()
+    if not text or len(text) > MAX_ANNOTATION or sum(text.count(c) for c in "([{") > 20:
+        return None
+    try:
+        return cst.parse_expression(text)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException:  # a syntax error, or one of LibCST's own failures
+        return None
+
+
 def _no_validation(self: object) -> None:
     return None
 

@@ -266,6 +266,8 @@ def external_name(value: object) -> str | None:
 
 
 UNKNOWN = UnknownV()
+# the synthetic calls facts/walker.py binds a `with ... as name` target to (`Index._entered`)
+_ENTER = frozenset({"__enter__", "__aenter__"})
 
 
 @dataclass(frozen=True)
@@ -583,6 +585,9 @@ class Index:
                     expr.comparators[0].value is None and \
                     (isinstance(left, (FuncV, ClassV, ModuleV)) or _display(expr.left)):
                 return expr.ops[0] == "is not"  # `[...] is None`, `func is not None`
+            if expr.ops[0] in ("in", "not in"):
+                found = self._membership(left, expr, ctx, d)
+                return None if found is None else found == (expr.ops[0] == "in")
             right = self.resolve(expr.comparators[0], ctx, d)
             if not (isinstance(left, LiteralV) and isinstance(right, LiteralV)) or \
                     self.environment_field(expr.left, ctx) or self.environment_field(expr.comparators[0], ctx):
@@ -600,6 +605,27 @@ class Index:
             return None if self.environment_field(expr, ctx) else bool(value.value)
         if isinstance(value, (FuncV, ClassV, ModuleV)):
             return True
+        return None
+
+    def _membership(self, left: Value, expr: ir.Compare, ctx: Ctx, depth: int) -> bool | None:
+        """`a in b` of a known value in a known string (`"admin" in prefix`), in a list, tuple or set display of
+        known values (`name in ("admin", "internal")`) or in a name bound to a tuple of them (a list bound to a
+        name may be changed by other code); None when either cannot be told."""
+        if not isinstance(left, LiteralV) or self.environment_field(expr.left, ctx):
+            return None
+        right = expr.comparators[0]
+        found = self._literal(right, ctx, depth)
+        if found is not None and isinstance(found[0], ir.Seq) and \
+                (found[0] is right or found[0].kind == "tuple" or isinstance(right, ir.Bound)):
+            items = [self.resolve(i, found[1], depth + 1) for i in found[0].items]
+            if any(isinstance(i, ir.Star) for i in found[0].items) or \
+                    not all(isinstance(i, LiteralV) for i in items):
+                return None
+            return any(isinstance(i, LiteralV) and i.value == left.value for i in items)
+        whole = self.resolve(right, ctx, depth)
+        if isinstance(whole, LiteralV) and isinstance(whole.value, str) and isinstance(left.value, str) and \
+                not self.environment_field(right, ctx):
+            return left.value in whole.value
         return None
 
     def environment_field(self, expr: ir.Expr, ctx: Ctx) -> bool:
@@ -784,6 +810,8 @@ class Index:
                     return self.import_ref(ImportRef(mod, name), depth)
         if isinstance(func, ir.Name) and func.id == "__import__" and call.args and isinstance(call.args[0], ir.Str):
             return self.import_ref(ImportRef(call.args[0].value, None), depth)
+        if isinstance(func, ir.Name) and func.id in _ENTER and len(call.args) == 1 and not call.kwargs:
+            return self._entered(func.id, call, ctx, depth)
         if isinstance(func, ir.Sub) and (self._lib_mode or isinstance(self.resolve(func.value, ctx, depth), ClassV)):
             func = func.value  # `Generic[T](...)`: a call of the class
         if isinstance(func, ir.Attr) and func.attr == "get" and 1 <= len(call.args) <= 2 and not call.kwargs:
@@ -796,6 +824,24 @@ class Index:
         if isinstance(callee, UnionV):  # `make = A if flag else B; make(...)`: each alternative (None is no callable)
             return union(self._call_one(option, call, ctx, key, depth) for option in _not_none(callee.options))
         return self._call_one(callee, call, ctx, key, depth)
+
+    def _entered(self, method: str, call: ir.Call, ctx: Ctx, depth: int) -> Value:
+        """What `with manager as name` binds (`__enter__(manager)`, `__aenter__(manager)` from facts/walker.py):
+        for an object of a project class that defines the method (itself or a project base), what a call of it
+        returns (commonly `self`); for any other object, a library's (`httpx.AsyncClient`, `requests.Session`,
+        `aiohttp.ClientSession`, a file), the object itself, as those return `self`. Anything else, an object
+        made by a function (`@contextmanager`, whose generator's `yield` is the value), is unknown."""
+        out: list[Value] = []
+        for option in options(self.resolve(call.args[0], ctx, depth)):
+            if not isinstance(option, InstanceV):
+                return UNKNOWN
+            if isinstance(option.cls, ClassV) and isinstance(self._attr(option, method, depth, ctx), FuncV):
+                entered = ir.Call(ir.Attr(call.args[0], method), (), (), call.line, call.col)
+                out.append(self._call(entered, ctx, ("call", ctx.module, ctx.scope, call.line,
+                                                     self._site_text(entered)), depth + 1))
+            else:
+                out.append(option)
+        return union(out)
 
     def _dict_get(self, holder: ir.Expr, call: ir.Call, ctx: Ctx, depth: int) -> Value | None:
         """`mapping.get(key[, default])` of a dict whose keys are all known strings (a literal, `dict(...)`, a

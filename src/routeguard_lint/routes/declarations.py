@@ -132,7 +132,7 @@ class Declarations:
                     site = item.site
                     self._call_site(Site(item.facts, site.conditions, site.col, site.end_col),
                                     subst(site.call, instance.names), Ctx(item.facts.module, site.scope),
-                                    site.loop_vars)
+                                    site.loop_vars, site.tests)
         self._handed_routers()
 
     # -- routers handed to code the analysis does not read -----------------------------------------------
@@ -208,7 +208,8 @@ class Declarations:
             if cls_v is not None:
                 self._deferred.append(Deferred(facts, cls_v, site=site))
                 continue
-            self._call_site(Site(facts, site.conditions, site.col, site.end_col), site.call, ctx, site.loop_vars)
+            self._call_site(Site(facts, site.conditions, site.col, site.end_col), site.call, ctx, site.loop_vars,
+                            site.tests)
 
     def _overriding(self, facts: ModuleFacts, scope: str) -> bool:
         """`scope` is a router class's method overriding one FastAPI registers through (`add_api_route`)."""
@@ -530,7 +531,8 @@ class Declarations:
 
     # -- registration calls ----------------------------------------------------------------------------
     def _call_site(self, site: Site, call: ir.Call, ctx: Ctx,
-                   loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...] = ()) -> None:
+                   loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...] = (),
+                   tests: tuple[ir.Expr, ...] = ()) -> None:
         f = call.func
         if isinstance(f, ir.Call) and isinstance(f.func, ir.Attr) and len(call.args) == 1:
             if f.func.attr not in _HAND_DECORATORS:
@@ -550,13 +552,33 @@ class Declarations:
                 if f.attr == "include_router":
                     self._unseen_parent(site, call, cctx)
                 continue
-            for env, tests in self.calling.iterations(call, loop_vars, cctx):
+            for env, under in self.calling.iterations(call, loop_vars, cctx):
+                here = self._in_iteration(site, tests, env, cctx)
+                if here is None:
+                    continue  # an `if` on the loop's item that is false for this one
                 one = subst(call, env) if env else call
                 assert isinstance(one, ir.Call)
                 one = self.index.spread_kwargs(one, cctx)  # `include_router(**spec)` as the keywords it passes
-                here = replace(site, conditions=(*site.conditions, *tests)) if tests else site
+                here = replace(here, conditions=(*here.conditions, *under)) if under else here
                 for owner in owners:
                     self._one_call(here, one, owner, cctx)
+
+    def _in_iteration(self, site: Site, tests: tuple[ir.Expr, ...], env: Substitution, ctx: Ctx) -> Site | None:
+        """`site` in one iteration of the loops around it (`env` binds their variables to one item): an `if` test
+        around the call that reads a loop variable is read for that item (`for prefix, router, private in
+        ROUTERS: if private: app.include_router(router, dependencies=...)`), and the call is not made in an
+        iteration where one is false; one that is true is no condition of it. `tests`: the `if` tests around the
+        call, `site.conditions` in the same order (none when it is in no loop)."""
+        if not env or not tests or len(tests) != len(site.conditions):
+            return site
+        kept: list[str] = []
+        for text, test in zip(site.conditions, tests, strict=True):
+            truth = self.index.truth(subst(test, env), ctx) if free_names(test) & env.keys() else None
+            if truth is False:
+                return None
+            if truth is None:
+                kept.append(text)
+        return replace(site, conditions=tuple(kept)) if len(kept) != len(site.conditions) else site
 
     def _copied_routes(self, site: Site, call: ir.Call, method: str, target: ir.Expr, ctx: Ctx,
                        loop_vars: tuple[tuple[tuple[str | None, ...], ir.Expr], ...]) -> None:

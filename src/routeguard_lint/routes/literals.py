@@ -513,6 +513,8 @@ class Literals:
         out: list[Item] = []
         for call in calls:
             f = call.func
+            if _hands(call, name) and depth < MAX_NESTING:
+                out.extend(self._added_by_callee(call, name, ctx, depth))
             if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == name and
                     len(call.args) == 1 and not call.kwargs):
                 continue
@@ -521,6 +523,27 @@ class Literals:
             elif f.attr == "extend":
                 out.extend(self.items_ctx(call.args[0], ctx, depth + 1))
         return out
+
+    def _added_by_callee(self, call: ir.Call, name: str, ctx: Ctx, depth: int) -> list[Item]:
+        """What a project function handed the list `name` (`register(routers)`, a function, not a method) adds to
+        it: the parameter that receives it read as `appended` reads a list, in the function's body with the call's
+        arguments bound (`def register(lst, extra): lst.extend(extra)`). Python passes the list itself, so what
+        the function appends is in the caller's list afterwards."""
+        callee = self.index.resolve(call.func, ctx, depth + 1)
+        if not isinstance(callee, FuncV):
+            return []
+        func = self.index.func(callee)
+        if func is None or func.class_name is not None or any(isinstance(a, ir.Star) for a in call.args):
+            return []
+        positional = [p.name for p in func.params if p.kind in ("posonly", "pos")]
+        receives = [positional[i] for i, a in enumerate(call.args)
+                    if i < len(positional) and isinstance(a, ir.Name) and a.id == name]
+        receives += [k for k, v in call.kwargs if isinstance(v, ir.Name) and v.id == name and
+                     any(p.name == k and p.kind in ("pos", "kwonly") for p in func.params)]
+        if len(receives) != 1:
+            return []
+        body = self.index.call_env(callee, func, call, ctx)
+        return self.appended(receives[0], body, depth + 1)
 
     def dict_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[DictItem]:
         """The entries of a dict literal (or a name bound to one), `**spread` ones included."""

@@ -212,35 +212,17 @@ class Params:
 
     def annotation_type(self, annotation: ir.Expr | None, ctx: Ctx) -> ir.Expr | None:
         """`T` for `T`, `Annotated[T, ...]` and aliases of those."""
-        for _ in range(5):
-            if annotation is None:
-                return None
-            if isinstance(annotation, ir.Sub) and external_name(self.index.resolve(annotation.value, ctx)) \
-                    in ANNOTATED and annotation.index:
-                return annotation.index[0]
-            bound = self.literals.assignment(annotation, ctx) if isinstance(annotation, (ir.Name, ir.Attr)) else None
-            if bound is not None and isinstance(bound.expr, ir.Sub):
-                annotation, ctx = bound
-                continue
-            return annotation
-        return annotation
+        return self.annotated_meta(annotation, ctx)[2]
 
     def annotated_meta(self, annotation: ir.Expr | None, ctx: Ctx) -> tuple[list[ir.Expr], Ctx, ir.Expr | None]:
-        """Metadata of `Annotated[T, m1, m2]` (following module-level aliases), its context, and T."""
-        for _ in range(5):
-            if annotation is None:
-                return [], ctx, None
-            if isinstance(annotation, ir.Sub):
-                if external_name(self.index.resolve(annotation.value, ctx)) in ANNOTATED and annotation.index:
-                    return list(annotation.index[1:]), ctx, annotation.index[0]
-                # Optional[Annotated[...]] and friends are rare; stop here
-                return [], ctx, annotation
-            if isinstance(annotation, (ir.Name, ir.Attr)):
-                bound = self.literals.assignment(annotation, ctx)
-                if bound is not None and isinstance(bound.expr, ir.Sub):
-                    annotation, ctx = bound
-                    continue
-            return [], ctx, annotation
+        """Metadata of `Annotated[T, m1, m2]` (through the names bound to it, `Index.type_alias`), its context,
+        and T. (`Optional[Annotated[...]]` and friends are rare: their metadata is not read.)"""
+        if annotation is None:
+            return [], ctx, None
+        annotation, ctx = self.index.type_alias(annotation, ctx)
+        if isinstance(annotation, ir.Sub) and annotation.index and \
+                external_name(self.index.resolve(annotation.value, ctx)) in ANNOTATED:
+            return list(annotation.index[1:]), ctx, annotation.index[0]
         return [], ctx, annotation
 
     def _marker(self, expr: ir.Expr | None, ctx: Ctx) -> Marker | None:
