@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import is_marker
 from routeguard_lint.project.arguments import bind_args
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, UnknownV
 from routeguard_lint.routes.model import NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
@@ -465,7 +465,8 @@ class PasswordCheck:
             return Check(name, (), raises)
         f = call.func
         if kind.lookups and not isinstance(target, FuncV) and isinstance(f, ir.Attr) and f.attr in LOOKUP_METHODS \
-                and not carrying(f.value) and not (kind.verification and HTTP_CLIENT_CALLS.match(name)):
+                and not carrying(f.value) and not (kind.verification and not self._known_store(f.value, func, ctx,
+                                                                                               name)):
             return Check(f"{ir.show(f, 60)}", (), False)  # a lookup of it in a store: its answer must decide
         if not isinstance(target, FuncV) or target == fv or depth >= MAX_DEPTH:
             return None
@@ -479,6 +480,23 @@ class PasswordCheck:
             return None
         inner = self._param_check(target, params, depth + 1, kind)
         return replace(inner, via=(ir.show(call.func, 60), *inner.via)) if inner is not None else None
+
+    def _known_store(self, receiver: ir.Expr, func: Func, ctx: Ctx, name: str) -> bool:
+        """A lookup's receiver is a store the code names (a parameter, `self`'s attribute, a local it binds, a
+        module's object or class), not an HTTP client (`client.get(url)`: asking another server proves nothing of
+        a token the app issued), nor a name nothing binds (an `async with httpx.AsyncClient() as client:` target,
+        which the facts do not bind)."""
+        if HTTP_CLIENT_CALLS.match(name):
+            return False
+        root = receiver
+        while isinstance(root, (ir.Attr, ir.Call, ir.Sub)):
+            root = root.value if isinstance(root, (ir.Attr, ir.Sub)) else root.func
+        if not isinstance(root, ir.Name):
+            return False
+        if root.id in {p.name for p in func.params} or root.id in {b.name for b in func.binds}:
+            return True
+        return self.index.module_assignment(ctx.module, root.id) is not None or \
+            not isinstance(self.index.resolve(root, ctx), UnknownV)
 
     def _param_check(self, fv: FuncV, params: frozenset[str], depth: int, kind: Submitted) -> Check | None:
         key = (kind.what, fv, params)
