@@ -37,6 +37,15 @@ sign-in link's token, an identity provider's access or ID token), `TOKEN`:
 * A verifier that raises decides unless a `try` around it catches the failure: a handler that re-raises keeps the
   rejection, one that returns makes the function answer by the check, one that goes on swallows it (`except
   JWTError: pass` rejects nothing; then only a test of what the call returned can decide).
+
+And routes that verify a one-time token the request submits and issue nothing (issue 9: an e-mail verification,
+a password reset's or an invitation's token), `ONE_TIME`: the same walk, with what counts narrowed to what proves
+the token is one the app issued: a signed token's verifier, a constant-time comparison, or a lookup of the token
+(or of its digest) in a store whose answer is tested for the token being missing (`if user is None`, `not record`,
+`isinstance(result, Failure)`; not `if existing:`, a lookup that refuses a token already known); an HTTP request
+is no proof (the app asks someone else, and issues nothing of its own on the answer). The check must reject: a
+failed one raises through the handler (an error status), so a request with a made-up token meets the rejection; a
+handler that answers 200 either way (`{"revoked": False}`) is no verification.
 """
 
 from __future__ import annotations
@@ -48,7 +57,7 @@ from typing import TYPE_CHECKING
 from routeguard_lint.facts import ir
 from routeguard_lint.facts.extract import is_marker
 from routeguard_lint.project.arguments import bind_args
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, UnknownV
 from routeguard_lint.routes.model import NodeKind, ParamKind, walk
 from routeguard_lint.vocabulary import (
     COMPARE_DIGEST,
@@ -104,11 +113,29 @@ class Submitted:
     taken: tuple[ParamKind, ...]
     verifier: Callable[[str], bool | None]
     lookups: bool = False
+    # a one-time token's verification: only tests of the answer for the token being missing decide, a decision
+    # must be a rejection that raises, and an HTTP request's `get` is not a lookup
+    verification: bool = False
 
 
 _ALL_TAKEN = (ParamKind.BODY, ParamKind.FORM, ParamKind.QUERY, ParamKind.EXPLICIT_QUERY)
 # a token the request submits in its body: one in its query, headers or cookies is the route's credential
 TOKEN = Submitted("token", is_submitted_credential, (ParamKind.BODY, ParamKind.FORM), token_verifier, lookups=True)
+
+
+def one_time_verifier(name: str) -> bool | None:
+    """Whether a failed check of a one-time token by the library call `name` raises (a signed token's verifier)
+    or is answered (a constant-time comparison); None when it proves nothing of the token (an HTTP request)."""
+    if VERIFYING_CALLS.match(name):
+        return True
+    if name in COMPARE_DIGEST:
+        return False
+    return None
+
+
+# a one-time token the request submits in its body (an e-mail verification, reset or invitation token)
+ONE_TIME = Submitted("one-time token", is_submitted_credential, (ParamKind.BODY, ParamKind.FORM), one_time_verifier,
+                     lookups=True, verification=True)
 
 
 @dataclass(frozen=True)
@@ -154,6 +181,24 @@ def _submitted(node: ir.Expr, direct: set[str], fields: dict[str, set[str]], mad
             isinstance(node.func.value, ir.Name) and node.func.value.id in made and node.args:
         key = node.args[0]
     return isinstance(key, ir.Str) and bool(field(key.value))
+
+
+def _found_test(cond: ir.Expr, held: Callable[[ir.Expr], bool]) -> bool:
+    """`cond` holds when the answer `held` says is tested is there: the answer itself (`if existing:`), `is not
+    None`, `not` of a test that holds when it is missing, or an `and` with such a test."""
+    if isinstance(cond, (ir.Name, ir.Attr, ir.Call)) and held(cond) and not (
+            isinstance(cond, ir.Call) and ir.dotted(cond.func) == "isinstance"):
+        return True
+    if isinstance(cond, ir.Compare) and cond.ops == ("is not",) and len(cond.comparators) == 1 and \
+            isinstance(cond.comparators[0], ir.Const) and cond.comparators[0].value is None and held(cond.left):
+        return True
+    if isinstance(cond, ir.Not):
+        inner = cond.value
+        return isinstance(inner, ir.Compare) and inner.ops == ("is",) and len(inner.comparators) == 1 and \
+            isinstance(inner.comparators[0], ir.Const) and inner.comparators[0].value is None and held(inner.left)
+    if isinstance(cond, ir.BoolOp) and cond.op == "and":
+        return any(_found_test(v, held) for v in cond.values)
+    return False
 
 
 def _unbound(expr: ir.Expr) -> ir.Expr:
@@ -210,8 +255,14 @@ class PasswordCheck:
         return self.submitted_sign_in(root, issues_token, self.password) or \
             self.submitted_sign_in(root, issues_token, TOKEN)
 
-    def submitted_sign_in(self, root: DepNode, issues_token: Callable[[FuncV], bool], kind: Submitted) -> str | None:
-        """The reason the route is a sign-in with the credential of `kind` the request submits, or None."""
+    def verification(self, root: DepNode) -> str | None:
+        """The reason the route verifies a one-time token the request submits (`ONE_TIME`), or None."""
+        return self.submitted_sign_in(root, None, ONE_TIME)
+
+    def submitted_sign_in(self, root: DepNode, issues_token: Callable[[FuncV], bool] | None,
+                          kind: Submitted) -> str | None:
+        """The reason the route is a sign-in with the credential of `kind` the request submits, or None (`issues_token`
+        None: a verification, which need issue nothing but must reject)."""
         func, module = root.func, root.func_module
         if func is None or module is None:
             return None
@@ -223,10 +274,16 @@ class PasswordCheck:
             return None
         excluded = self._credential_values(root, func, made)
         found = self._check_in(fv, func, carrier, 0, top=True, kind=kind, excluded=excluded)
-        if found is None or not issues_token(fv):
+        if found is None or (issues_token is not None and not issues_token(fv)):
             return None
         check, shown = found
         via = f" (through {' -> '.join(f'`{v}`' for v in check.via)})" if check.via else ""
+        if kind.verification:
+            if not check.raises:
+                return None
+            return f"credential flow (one-time token: e-mail verification, password reset, sign-in link): verifies " \
+                   f"the token the request submits in its body ({shown}) with `{check.verifier}`{via}, and rejects " \
+                   f"the request when the token does not check out"
         if kind is TOKEN:
             return f"sign-in with a token the request submits in its body ({shown}): checked with " \
                    f"`{check.verifier}`{via}, which decides whether a token or session is issued"
@@ -393,7 +450,7 @@ class PasswordCheck:
                 if handled is not None:
                     return replace(check, raises=handled), f"`{ir.show(carried, 50)}`"
                 check = replace(check, raises=False)  # swallowed: only a test of what it returned decides
-            decided = self._decided(func, call, top)
+            decided = self._decided(func, call, top, missing_only=kind.verification)
             if decided is not None:
                 return replace(check, raises=decided), f"`{ir.show(carried, 50)}`"
         return None
@@ -408,7 +465,8 @@ class PasswordCheck:
             return Check(name, (), raises)
         f = call.func
         if kind.lookups and not isinstance(target, FuncV) and isinstance(f, ir.Attr) and f.attr in LOOKUP_METHODS \
-                and not carrying(f.value):
+                and not carrying(f.value) and not (kind.verification and not self._known_store(f.value, func, ctx,
+                                                                                               name)):
             return Check(f"{ir.show(f, 60)}", (), False)  # a lookup of it in a store: its answer must decide
         if not isinstance(target, FuncV) or target == fv or depth >= MAX_DEPTH:
             return None
@@ -422,6 +480,23 @@ class PasswordCheck:
             return None
         inner = self._param_check(target, params, depth + 1, kind)
         return replace(inner, via=(ir.show(call.func, 60), *inner.via)) if inner is not None else None
+
+    def _known_store(self, receiver: ir.Expr, func: Func, ctx: Ctx, name: str) -> bool:
+        """A lookup's receiver is a store the code names (a parameter, `self`'s attribute, a local it binds, a
+        module's object or class), not an HTTP client (`client.get(url)`: asking another server proves nothing of
+        a token the app issued), nor a name nothing binds (an `async with httpx.AsyncClient() as client:` target,
+        which the facts do not bind)."""
+        if HTTP_CLIENT_CALLS.match(name):
+            return False
+        root = receiver
+        while isinstance(root, (ir.Attr, ir.Call, ir.Sub)):
+            root = root.value if isinstance(root, (ir.Attr, ir.Sub)) else root.func
+        if not isinstance(root, ir.Name):
+            return False
+        if root.id in {p.name for p in func.params} or root.id in {b.name for b in func.binds}:
+            return True
+        return self.index.module_assignment(ctx.module, root.id) is not None or \
+            not isinstance(self.index.resolve(root, ctx), UnknownV)
 
     def _param_check(self, fv: FuncV, params: frozenset[str], depth: int, kind: Submitted) -> Check | None:
         key = (kind.what, fv, params)
@@ -441,18 +516,22 @@ class PasswordCheck:
         return isinstance(expr, ir.Call) and isinstance(self.calls.callee(expr, ctx, func), FuncV)
 
     @staticmethod
-    def _decided(func: Func, call: ir.Call, top: bool) -> bool | None:
+    def _decided(func: Func, call: ir.Call, top: bool, missing_only: bool = False) -> bool | None:
         """How the function acts on the check's answer (the call, or a local bound from it): True when it raises
         under a test of it, False when it returns under a test of it (or, below the handler, returns it), None
-        when it does neither."""
+        when it does neither. `missing_only`: a test that holds when the answer is there (`if existing:`, `is not
+        None`) does not count (a lookup that refuses a token already known checks no token)."""
         answer: set[str] = set()
         for _round in range(2):
             for bind in func.binds:
                 if bind.name not in answer and (_contains(bind.value, call) or _names(bind.value) & answer):
                     answer.add(bind.name)
 
-        def tests(expr: ir.Expr) -> bool:
+        def held(expr: ir.Expr) -> bool:
             return _contains(expr, call) or bool(_names(expr) & answer)
+
+        def tests(expr: ir.Expr) -> bool:
+            return held(expr) and not (missing_only and _found_test(expr, held))
 
         if any(tests(c) for r in func.raises for c in r.conditions):
             return True

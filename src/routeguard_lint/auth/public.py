@@ -27,7 +27,8 @@
 * sign-in starts: a handler that builds an authorization request (an OAuth / OIDC / SAML client's
   authorization API, such as authlib's `authorize_redirect`, or a URL or dict with `client_id` and
   `response_type`, `redirect_uri` or `scope`, and no token-request parameter) and returns it, as a redirect or
-  in the response, and nothing else (a status code named by the framework's constants is a constant; optional
+  in the response, and nothing else besides the request's own path and query parameters handed back as sent (a
+  status code named by the framework's constants is a constant; optional
   credentials the route reads, such as a sign-in already under way, change nothing: a request without them is
   sent to sign in); an OAuth server's authorization endpoint (the handler, or a function it
   calls, takes `response_type`, `client_id` and `redirect_uri` and answers with a redirect); and a handler
@@ -445,7 +446,8 @@ class Public:
             token = self._body_token_flow(root, inputs)
             if token is not None:
                 return token
-            signed = self.password.submitted_sign_in(root, self.issues_token, TOKEN)
+            signed = self.password.submitted_sign_in(root, self.issues_token, TOKEN) or \
+                self.password.verification(root)
             if signed is not None:
                 return signed
         oauth = [s for s in segments if s in OAUTH_SEGMENTS]
@@ -494,7 +496,11 @@ class Public:
         root = route.root
         if root is None or root.func is None or root.func_module is None:
             return None
-        start = self._authorization_start(FuncV(root.func_module, root.func.qualname))
+        # the path and query parameters the request itself supplies: echoing them back (`provider=provider`)
+        # serves nothing the app holds
+        echoed = frozenset(s.param.name for s in root.params
+                           if s.kind in (ParamKind.PATH, ParamKind.QUERY, ParamKind.EXPLICIT_QUERY))
+        start = self._authorization_start(FuncV(root.func_module, root.func.qualname), echoed)
         if start is None:
             return None
         return f"sign-in start: sends the browser to the identity provider ({start}) and returns nothing else"
@@ -614,9 +620,10 @@ class Public:
                 if any(_mentions(arg, direct, models, name) for arg in (*call.args, *(v for _k, v in call.kwargs)))]
 
     # -- OAuth / SSO sign-in starts -----------------------------------------------------------------------
-    def _authorization_start(self, fv: FuncV) -> str | None:
+    def _authorization_start(self, fv: FuncV, echoed: frozenset[str] = frozenset()) -> str | None:
         """What builds the authorization request when every return of the handler is that request (a redirect
-        to the identity provider, or the URL in a response) and nothing else: the handler starts a sign-in."""
+        to the identity provider, or the URL in a response) and nothing else (constants, and the request's own
+        path and query parameters, `echoed`, handed back as sent): the handler starts a sign-in."""
         func = self.index.func(fv)
         if func is None or not func.returns:
             return None
@@ -626,7 +633,11 @@ class Public:
             return None
         derived = self._derived(func, marks)
 
+        assigned = {b.name for b in func.binds}
+
         def constant(expr: ir.Expr) -> bool:
+            if isinstance(expr, ir.Name) and expr.id in echoed and expr.id not in assigned:
+                return True
             return status_constant(self.index, expr, ctx)
 
         if all(ret.value is not None and _only_from(ret.value, derived, marks, constant) for ret in func.returns):
