@@ -653,6 +653,8 @@ def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     judgement = _fresh_request(root, judgement, context)
     nodes = list(walk(root))
     scheme = any(n.kind is NodeKind.SCHEME or n.scheme_class is not None for n in nodes)  # as OpenAPI lists it
+    if root.openapi_scheme is not None:  # the declared dependencies, not the app's overrides of them
+        scheme = root.openapi_scheme
     chain = auth_chain(root, judgement)
     if chain:
         return _authenticated(root, chain, judgement, scheme)

@@ -954,7 +954,12 @@ class DependencyTrees:
         for ref in route.deps:
             root.children.append(Child(self.dep_node(ref), ref.origin))
         if route.apps and self.overrides:
+            declared = root.children
             root.children = self._overridden_children(root, route.apps[0])
+            if any(new is not old for (new, _v), (old, _w) in zip(root.children, declared, strict=False)) or \
+                    len(root.children) != len(declared):
+                root.openapi_scheme = any(n.kind is NodeKind.SCHEME or n.scheme_class is not None
+                                          for child, _via in declared for n in walk(child))
         if route.opaque:
             root.children.append(Child(handler_node, "router"))
         for decorator in decl.guards:

@@ -415,6 +415,9 @@ class DepNode:
     # for an ALTERNATIVES node that stands for a dependency an app overrides under `if` tests
     # (`app.dependency_overrides[dep] = other`): the write, "`write` (path:line)"
     override: str | None = None
+    # for a route's root whose dependencies an app's `dependency_overrides` changed: whether a fastapi.security scheme
+    # is among the dependencies it declares (what OpenAPI lists, read from the declared ones, not the overrides)
+    openapi_scheme: bool | None = None
     # for such a node: what the locals its test reads are bound to, "name is `value` (path:line)"
     test_values: tuple[str, ...] = ()
     # for an UNRESOLVED node whose code is known not to be what runs (the object's `__call__` or bound method is
