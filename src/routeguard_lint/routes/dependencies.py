@@ -40,6 +40,7 @@ from routeguard_lint.routes.model import (
     ParamSource,
     Route,
     RouterKey,
+    has_credential,
     walk,
 )
 from routeguard_lint.routes.params import Params
@@ -995,25 +996,33 @@ class DependencyTrees:
                 if override.original is not None else None
             key: object
             if original is None or original.kind is NodeKind.UNRESOLVED:
-                original = self.leaf(("override-unknown", override.file, override.line), f"`{override.shown}` "
-                                     f"({override.file}:{override.line}): what it replaces cannot be told",
-                                     NodeKind.UNRESOLVED, override.file, override.line)
-                key = 0  # replaces what cannot be told: met by every route of the app (`_overridden_children`)
-            else:
-                key = _identity(original)
+                # what it replaces cannot be told: any dependency of a route that reads a credential may be it
+                # (`_overridden_children`); what a request meets then is unknown, naming the write
+                unknown = self.leaf(("override-unknown", override.file, override.line), f"`{override.shown}` "
+                                    f"({override.file}:{override.line}), which may replace this dependency: what it "
+                                    f"replaces cannot be told", NodeKind.UNRESOLVED, override.file, override.line)
+                table.setdefault(0, []).append((override, unknown))
+                continue
             replacement = self.node_for_expr(override.replacement, override.ctx, override.file, override.line) \
                 if override.replacement is not None else original
-            table.setdefault(key, []).append((override, replacement))
+            table.setdefault(_identity(original), []).append((override, replacement))
         return table
 
     def _overridden_children(self, node: DepNode, app: RouterKey) -> list[Child]:
         """`node`'s children as the app's requests meet them: each dependency the app overrides replaced by what
-        FastAPI calls instead (`_overridden`); an override whose original cannot be told is a child of its own (the
-        analysis cannot say whether this route meets it)."""
+        FastAPI calls instead (`_overridden`). A write whose original cannot be told (`app.dependency_overrides.
+        update(table)`, a table not read) may replace any of them: each that reaches a credential source is one of
+        two alternatives, itself or what cannot be told, chosen by whether the write replaces it."""
         table = self._override_table(app)
         children = [Child(self._overridden(child, app, table), via) for child, via in node.children]
-        if node.kind is NodeKind.ROUTE:
-            children.extend(Child(replacement, "app.dependency_overrides") for _o, replacement in table.get(0, ()))
+        for override, unknown in table.get(0, ()):
+            test = f"`{override.shown}` replaces it"
+            if override.conditions:
+                test += " and " + " and ".join(override.conditions)
+            children = [Child(self._chosen(("override-unknown-if", app, override.file, override.line, id(child)),
+                                           f"`{override.shown}`, which may replace {child.label}", override.file,
+                                           override.line, test, unknown, child), via)
+                        if has_credential(child) else Child(child, via) for child, via in children]
         return children
 
     def _overridden(self, node: DepNode, app: RouterKey, table: dict[object, list[tuple[Override, DepNode]]]
