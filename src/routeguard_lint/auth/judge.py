@@ -647,14 +647,20 @@ def _unread_passes(nodes: list[DepNode], judgement: Judgement) -> list[str]:
     return sorted(out)
 
 
+def _openapi_scheme(root: DepNode, nodes: list[DepNode]) -> bool:
+    """A fastapi.security scheme is in the route's dependencies, as OpenAPI lists them: the declared ones (FastAPI
+    builds the document without the app's `dependency_overrides`)."""
+    if root.openapi_scheme is not None:
+        return root.openapi_scheme
+    return any(n.kind is NodeKind.SCHEME or n.scheme_class is not None for n in nodes)
+
+
 def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
     judgement = _fresh_request(root, judgement, context)
     nodes = list(walk(root))
-    scheme = any(n.kind is NodeKind.SCHEME or n.scheme_class is not None for n in nodes)  # as OpenAPI lists it
-    if root.openapi_scheme is not None:  # the declared dependencies, not the app's overrides of them
-        scheme = root.openapi_scheme
+    scheme = _openapi_scheme(root, nodes)
     chain = auth_chain(root, judgement)
     if chain:
         return _authenticated(root, chain, judgement, scheme)

@@ -994,7 +994,6 @@ class DependencyTrees:
                 continue
             original = self.node_for_expr(override.original, override.ctx, override.file, override.line) \
                 if override.original is not None else None
-            key: object
             if original is None or original.kind is NodeKind.UNRESOLVED:
                 # what it replaces cannot be told: any dependency of a route that reads a credential may be it
                 # (`_overridden_children`); what a request meets then is unknown, naming the write
