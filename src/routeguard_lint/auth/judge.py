@@ -382,19 +382,35 @@ def choose(node: DepNode, memo: dict[int, list[tuple[Tests, DepNode]]], stack: f
         return [((), node)]
     inner = stack | {id(node)}
     if node.kind is NodeKind.ALTERNATIVES:
-        out = [((Test(test, node.path, node.line), *tests), chosen) for child, test in node.children
-               for tests, chosen in choose(child, memo, inner)]
+        out = [(joined, chosen) for child, test in node.children for tests, chosen in choose(child, memo, inner)
+               if (joined := _joined((Test(test, node.path, node.line),), tests)) is not None]
     else:
         combos: list[tuple[Tests, list[Child]]] = [((), [])]
         changed = False
         for child, via in node.children:
             options = choose(child, memo, inner)
             changed = changed or len(options) != 1 or options[0][1] is not child
-            combos = [(tests + more, [*children, Child(chosen, via)]) for tests, children in combos
-                      for more, chosen in options][:MAX_WORLDS + 1]
+            combos = [(joined, [*children, Child(chosen, via)]) for tests, children in combos
+                      for more, chosen in options if (joined := _joined(tests, more)) is not None][:MAX_WORLDS + 1]
         out = [(tests, replace(node, children=children)) for tests, children in combos] if changed else [((), node)]
     memo[id(node)] = out = out[:MAX_WORLDS + 1]
     return out
+
+
+def _joined(tests: Tests, more: Tests) -> Tests | None:
+    """The tests of one world made of two parts' choices; None when they take one choice both ways (a test and its
+    negation, `c` and `not (c)`, made at the same place: one run of the program decides it once, as for a
+    dependency override made under `if c:` that several dependencies of the route meet). A test met again is kept
+    once."""
+    out = list(tests)
+    for test in more:
+        if test in out:
+            continue
+        negated = test.text[5:-1] if test.text.startswith("not (") and test.text.endswith(")") else f"not ({test.text})"
+        if Test(negated, test.path, test.line) in out:
+            return None
+        out.append(test)
+    return tuple(out)
 
 
 def _alternatives_sites(route: Route) -> str:
@@ -417,6 +433,17 @@ def _added_middleware(route: Route) -> str | None:
     return "the middleware " + listed(sites)
 
 
+def _made_overrides(route: Route) -> str | None:
+    """When every run-time choice in the route's tree is whether an app's dependency override is made (`if
+    settings.DEV: app.dependency_overrides[auth] = fake`): "the dependency override `write` (path:line)"; else None."""
+    assert route.root is not None
+    choices = [n for n in walk(route.root) if n.kind is NodeKind.ALTERNATIVES]
+    if not choices or any(n.override is None for n in choices):
+        return None
+    sites = sorted({n.override for n in choices if n.override is not None})
+    return f"the dependency override{'s' if len(sites) > 1 else ''} " + listed(sites)
+
+
 def _too_many(route: Route) -> Verdict:
     return Verdict(AuthState.UNVERIFIED, f"the route's dependencies are chosen at run time between more than "
                    f"{MAX_WORLDS} combinations of alternatives ({_alternatives_sites(route)})")
@@ -435,7 +462,8 @@ def combined(route: Route, verdicts: list[tuple[Tests, Verdict]]) -> Verdict:
     where = _alternatives_sites(route)
     # a middleware added under a test (`if auth_string is not None: @app.middleware("http") ...`) is in front of
     # the route or not: said so, rather than as a dependency chosen at run time
-    middleware = _added_middleware(route)
+    middleware = _added_middleware(route) or _made_overrides(route)
+    made = middleware is not None and not middleware.startswith("the middleware")
     if len(states) == 1 and first.state is not AuthState.UNVERIFIED:
         forged = {v.forged for _t, v in verdicts}
         answer = forged.pop() if len(forged) == 1 else Answer.UNKNOWN
@@ -455,7 +483,8 @@ def combined(route: Route, verdicts: list[tuple[Tests, Verdict]]) -> Verdict:
     values = sorted({v for n in walk(route.root) if n.kind is NodeKind.ALTERNATIVES for v in n.test_values}) \
         if middleware and route.root is not None else []
     named = f" ({'; '.join(values[:3])})" if values else ""
-    which = f"whether {middleware} is in front of it, which a test the analysis cannot decide chooses{named}" \
+    which = f"whether {middleware} is made, which a test the analysis cannot decide chooses" if made else \
+        f"whether {middleware} is in front of it, which a test the analysis cannot decide chooses{named}" \
         if middleware else f"which dependency {where} is at run time, chosen by a test the analysis cannot decide"
     return Verdict(AuthState.UNVERIFIED, f"whether a request without credentials is rejected depends on {which}: "
                    f"{listed_}{more}",
@@ -618,12 +647,20 @@ def _unread_passes(nodes: list[DepNode], judgement: Judgement) -> list[str]:
     return sorted(out)
 
 
+def _openapi_scheme(root: DepNode, nodes: list[DepNode]) -> bool:
+    """A fastapi.security scheme is in the route's dependencies, as OpenAPI lists them: the declared ones (FastAPI
+    builds the document without the app's `dependency_overrides`)."""
+    if root.openapi_scheme is not None:
+        return root.openapi_scheme
+    return any(n.kind is NodeKind.SCHEME or n.scheme_class is not None for n in nodes)
+
+
 def decide(route: Route, judgement: Judgement, context: Context) -> Verdict:
     root = route.root
     assert root is not None
     judgement = _fresh_request(root, judgement, context)
     nodes = list(walk(root))
-    scheme = any(n.kind is NodeKind.SCHEME or n.scheme_class is not None for n in nodes)  # as OpenAPI lists it
+    scheme = _openapi_scheme(root, nodes)
     chain = auth_chain(root, judgement)
     if chain:
         return _authenticated(root, chain, judgement, scheme)

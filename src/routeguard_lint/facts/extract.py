@@ -93,6 +93,17 @@ class CallSite:
 
 
 @dataclass(slots=True)
+class OverrideWrite:
+    """A write into an app's `dependency_overrides` mapping, as the call Python makes for it: `app.dependency_overrides[
+    original] = replacement` is `app.dependency_overrides.__setitem__(original, replacement)`, `app.dependency_overrides
+    .update({...})` itself, and `app.dependency_overrides = {...}` (the mapping replaced) is recorded as an `update` of
+    it. FastAPI reads the mapping at request time: every dependency `original` of the app's routes is `replacement`."""
+
+    site: CallSite
+    tests: tuple[ir.Expr, ...]  # the enclosing `if` tests (within the function, if in one), outermost first
+
+
+@dataclass(slots=True)
 class CredentialRead:
     source: str  # "headers" | "cookies" | "session"
     key: str | None  # literal key, lower-cased; None when not a literal
@@ -312,6 +323,7 @@ class ModuleFacts:
     functions: dict[str, Func] = field(default_factory=dict)  # by qualname
     classes: dict[str, ClassDef] = field(default_factory=dict)  # by (qualified) name
     calls: list[CallSite] = field(default_factory=list)  # module level and inside functions
+    overrides: list[OverrideWrite] = field(default_factory=list)  # writes into `x.dependency_overrides`
     all_names: list[str] | None = None  # __all__
     main_guard: bool = False  # the module runs code under `if __name__ == "__main__":` (it is run as a script)
     error: FileError | None = None  # when the file could not be analysed (RG000)

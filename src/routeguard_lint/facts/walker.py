@@ -36,6 +36,7 @@ from routeguard_lint.facts.extract import (
     ItemWrite,
     LoopVar,
     ModuleFacts,
+    OverrideWrite,
     Param,
     Raise,
     Return,
@@ -43,6 +44,9 @@ from routeguard_lint.facts.extract import (
     try_marker,
 )
 from routeguard_lint.parsing.source import line_breaks, parse_annotation
+
+# the mapping of an app FastAPI reads at request time for the replacement of each dependency (see OverrideWrite)
+OVERRIDES = "dependency_overrides"
 
 # ----------------------------------------------------------------------------------------- conversion
 
@@ -1351,6 +1355,8 @@ class _Collector(_Walker):
         target.qualname = self._qual_prefix() + renamed
         self.f.functions[target.qualname] = target
         self.f.calls = [replace(c, scope=target.qualname) if c.scope == qual else c for c in self.f.calls]
+        self.f.overrides = [replace(o, site=replace(o.site, scope=target.qualname)) if o.site.scope == qual else o
+                            for o in self.f.overrides]
         if func is not None:
             func.nested = [target.qualname if q == qual else q for q in func.nested]
             func.assigns[name] = ir.Name(renamed)
@@ -1372,6 +1378,7 @@ class _Collector(_Walker):
             t = target.target
             value = made if anchor is None or (isinstance(t, cst.Name) and t.value == anchor) else ir.Name(anchor)
             self._stores(t, value, line)
+            self._override_target(t, value, line)
             if isinstance(t, cst.Name):
                 if t.value == "__all__" and self._in_module_scope() and isinstance(value, ir.Seq):
                     self.f.all_names = [i.value for i in value.items if isinstance(i, ir.Str)]
@@ -1387,6 +1394,28 @@ class _Collector(_Walker):
                 for i, el in enumerate(t.elements):
                     if isinstance(el.value, cst.Name):
                         self._flow_bind(el.value.value, ir.Sub(value, (ir.Const(i),)), line)
+
+    def _override_target(self, t: cst.BaseAssignTargetExpression, value: ir.Expr | None, line: int) -> None:
+        """`x.dependency_overrides[original] = replacement` (`__setitem__`) and `x.dependency_overrides = {...}` (the
+        mapping replaced, recorded as its `update`): see OverrideWrite."""
+        if value is None or self._class() is not None:
+            return
+        if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Attribute) and \
+                t.value.attr.value == OVERRIDES and len(t.slice) == 1 and isinstance(t.slice[0].slice, cst.Index):
+            key = to_ir(t.slice[0].slice.value, line)
+            self._override_write(ir.Call(ir.Attr(to_ir(t.value, line), "__setitem__"), (key, value), (), line, 1),
+                                 line)
+        elif isinstance(t, cst.Attribute) and t.attr.value == OVERRIDES:
+            self._override_write(ir.Call(ir.Attr(to_ir(t, line), "update"), (value,), (), line, 1), line)
+
+    def _override_write(self, call: ir.Call, line: int) -> None:
+        func = self._func()
+        text = self._text(line)
+        site = CallSite(call, func.qualname if func else None,
+                        tuple(ir.show(c) for c in self.conditions if not is_marker(c)), self.loops > 0,
+                        len(text) - len(text.lstrip()) + 1, len(text.rstrip()) + 1, self._loop_vars)
+        tests = self._local_conditions() if func is not None else tuple(self.conditions)
+        self.f.overrides.append(OverrideWrite(site, tuple(c for c in tests if not is_marker(c))))
 
     def _store(self, target: cst.BaseExpression) -> None:
         """An item or attribute the function writes or deletes on something other than its own names."""
@@ -1587,6 +1616,9 @@ class _Collector(_Walker):
         if func is not None:
             func.calls.append(call)
             self._credential_call(func, call, line)
+        if isinstance(call.func, ir.Attr) and call.func.attr == "update" and isinstance(call.func.value, ir.Attr) and \
+                call.func.value.attr == OVERRIDES and self._class() is None:
+            self._override_write(call, line)  # `app.dependency_overrides.update({...})`
         # method calls everywhere; module-level `register_routes(app)` too (a router or app handed on), and
         # decorators applied by hand: `app.get("/x")(handler)`
         if self._class() is None and (isinstance(call.func, ir.Attr) or (

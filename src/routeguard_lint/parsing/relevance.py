@@ -35,7 +35,7 @@ NEEDLES: tuple[bytes, ...] = (
     b"HTTPException", b"WebSocketException", b"include_router", b"add_api_route", b"add_api_websocket_route",
     b"add_route", b"middleware", b"exception_handler", b"api_route", b"websocket", b"OAuth2", b"HTTPBearer",
     b"HTTPBasic", b"APIKey", b"tokenUrl", b"jwt", b"JWT", b"jose", b"get_unverified", b"decode_complete",
-    b"routeguard", b"WWW-Authenticate", b"www-authenticate",
+    b"routeguard", b"WWW-Authenticate", b"www-authenticate", b"dependency_overrides",
 )
 
 # Shapes a substring cannot express without matching most files.

@@ -47,7 +47,7 @@ def build_graph(index: Index, middleware_role: MiddlewareRole, backend: BackendR
     exported = Served(index, calling).exported(roots)
     routes = expand.expand_routes(routers, found.decls + expand.opaque_decls(found.opaque), library_paths, exported)
 
-    trees = DependencyTrees(index, calls, params, middleware)
+    trees = DependencyTrees(index, calls, params, middleware, found.overrides)
     routes = [replace(route, root=trees.route_root(route, middleware.found)) for route in routes]
     return Graph(index, routers.by_key, routes, trees.nodes, trees.token_urls(),
                  mounts=expand.mounts(routers, found.mount_decls, exported),

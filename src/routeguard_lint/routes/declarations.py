@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from routeguard_lint.facts import ir
-from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts, is_marker
+from routeguard_lint.facts.extract import CallSite, Decorator, Func, ModuleFacts, OverrideWrite, is_marker
 from routeguard_lint.project.arguments import Env, bind_args, forward_call, free_names, subst
 from routeguard_lint.project.flow import Alternative, Straight, calls_in, show_tests
 from routeguard_lint.project.index import (
@@ -35,6 +35,7 @@ from routeguard_lint.routes.model import (
     MountDecl,
     MountKind,
     OpaqueInclude,
+    Override,
     RouteDecl,
     RouterKey,
     RouterKind,
@@ -101,6 +102,7 @@ class Declarations:
         self.decls: list[RouteDecl] = []
         self.opaque: list[OpaqueInclude] = []
         self.mount_decls: list[MountDecl] = []
+        self.overrides: list[Override] = []  # writes into an app's `dependency_overrides`, in source order
         self._deferred: list[Deferred] = []
         self._class_attrs: dict[str, list[ClassV]] = {}  # attribute name -> project classes defining it
         # (router class, method, the class whose `super()` is asked) -> the method overriding FastAPI's
@@ -210,6 +212,46 @@ class Declarations:
                 continue
             self._call_site(Site(facts, site.conditions, site.col, site.end_col), site.call, ctx, site.loop_vars,
                             site.tests)
+        for write in facts.overrides:
+            self._dependency_override(facts, write)
+
+    def _dependency_override(self, facts: ModuleFacts, write: OverrideWrite) -> None:
+        """A write into `x.dependency_overrides` (OverrideWrite), once per calling context and loop iteration (as
+        an `include_router` on a parameter is read), on whichever apps `x` can be: one `Override` per entry, under
+        the tests around it the context does not decide (one it rules out makes none)."""
+        site = write.site
+        f = site.call.func
+        if not isinstance(f, ir.Attr) or not isinstance(f.value, ir.Attr):
+            return
+        ctx = self.index.at(Ctx(facts.module, site.scope), site.call.line, site.call)
+        shown = ir.show(ir.Sub(f.value, (site.call.args[0],)), 160) + " = " + ir.show(site.call.args[1], 80) \
+            if f.attr == "__setitem__" else f"{ir.show(f.value, 120)}.update({ir.show(site.call.args[0], 120)})"
+        for cctx in self.calling.contexts(ctx, free_names(site.call)):
+            truths = [self.index.truth(t, cctx) for t in write.tests]
+            if False in truths:
+                continue
+            local = tuple(ir.show(t) for t, truth in zip(write.tests, truths, strict=True) if truth is None)
+            outer = tuple(c for c in site.conditions if c not in {ir.show(t) for t in write.tests})
+            for env, tests in self.calling.iterations(site.call, site.loop_vars, cctx):
+                one = subst(site.call, env) if env else site.call
+                assert isinstance(one, ir.Call) and isinstance(one.func, ir.Attr) and \
+                    isinstance(one.func.value, ir.Attr)
+                conditions = (*outer, *local, *tests)
+                for owner in self.routers.routers_at(one.func.value.value, cctx):
+                    if owner.kind is not RouterKind.APP:
+                        continue
+                    pairs: list[tuple[ir.Expr | None, ir.Expr | None, Ctx]] = [(one.args[0], one.args[1], cctx)] \
+                        if f.attr == "__setitem__" else \
+                        [(item.key, item.value, item.ctx) for item in self.literals.dict_items(one.args[0], cctx, 0)]
+                    if not pairs:  # a mapping whose entries cannot be read
+                        pairs = [(None, None, cctx)]
+                    decided = next((o.decided for o in self.overrides if o.app == owner.key and o.file == facts.path
+                                    and o.ctx.scope == cctx.scope and o.conditions == conditions), site.call.line)
+                    for original, replacement, where in pairs:
+                        made = Override(owner.key, original, replacement, where, conditions, facts.path,
+                                        site.call.line, shown, decided)
+                        if made not in self.overrides:
+                            self.overrides.append(made)
 
     def _overriding(self, facts: ModuleFacts, scope: str) -> bool:
         """`scope` is a router class's method overriding one FastAPI registers through (`add_api_route`)."""

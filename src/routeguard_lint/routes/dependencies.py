@@ -35,9 +35,12 @@ from routeguard_lint.routes.model import (
     Guard,
     NodeId,
     NodeKind,
+    Override,
     ParamKind,
     ParamSource,
     Route,
+    RouterKey,
+    has_credential,
     walk,
 )
 from routeguard_lint.routes.params import Params
@@ -70,12 +73,17 @@ def _outside(value: Value) -> bool:
 
 
 class DependencyTrees:
-    def __init__(self, index: Index, calls: Calls, params: Params, reader: MiddlewareReader | None = None) -> None:
+    def __init__(self, index: Index, calls: Calls, params: Params, reader: MiddlewareReader | None = None,
+                 overrides: list[Override] | None = None) -> None:
         self.index = index
         self.calls = calls
         self.params = params
         self.reader = reader  # reads the request paths a dependency exempts, as a middleware's
         self.nodes: dict[NodeId, DepNode] = {}
+        self.overrides = overrides or []  # the writes into the apps' `dependency_overrides` (routes/declarations.py)
+        # app -> (id(original node) -> what FastAPI calls instead, its writes in order), built when first asked
+        self._override_tables: dict[RouterKey, dict[object, list[tuple[Override, DepNode]]]] = {}
+        self._override_memo: dict[tuple[RouterKey, int], DepNode] = {}  # (app, id(node)) -> the node as overridden
         self._exempting: dict[int, bool] = {}  # id(node) -> a node with `exempts` is in its tree
         self._user_below: dict[int, bool] = {}  # id(node) -> a `request.user` check is in its tree
         # (id(node), the AuthenticationMiddleware in front) -> the node as requests through them meet it
@@ -946,6 +954,13 @@ class DependencyTrees:
         root.children = list(handler_node.children)
         for ref in route.deps:
             root.children.append(Child(self.dep_node(ref), ref.origin))
+        if route.apps and self.overrides:
+            declared = root.children
+            root.children = self._overridden_children(root, route.apps[0])
+            if any(new is not old for (new, _v), (old, _w) in zip(root.children, declared, strict=False)) or \
+                    len(root.children) != len(declared):
+                root.openapi_scheme = any(n.kind is NodeKind.SCHEME or n.scheme_class is not None
+                                          for child, _via in declared for n in walk(child))
         if route.opaque:
             root.children.append(Child(handler_node, "router"))
         for decorator in decl.guards:
@@ -965,6 +980,78 @@ class DependencyTrees:
             for node in walk(root):
                 node.websocket_only = False
         return root
+
+    # -- app.dependency_overrides ---------------------------------------------------------------------------
+    def _override_table(self, app: RouterKey) -> dict[object, list[tuple[Override, DepNode]]]:
+        """The app's overrides by the node of the dependency each replaces (the node a route depending on the same
+        object has: one per callable, so identity is the resolved object's), each with its replacement's node."""
+        table = self._override_tables.get(app)
+        if table is not None:
+            return table
+        table = self._override_tables[app] = {}
+        for override in self.overrides:
+            if override.app != app:
+                continue
+            original = self.node_for_expr(override.original, override.ctx, override.file, override.line) \
+                if override.original is not None else None
+            if original is None or original.kind is NodeKind.UNRESOLVED:
+                # what it replaces cannot be told: any dependency of a route that reads a credential may be it
+                # (`_overridden_children`); what a request meets then is unknown, naming the write
+                unknown = self.leaf(("override-unknown", override.file, override.line), f"`{override.shown}` "
+                                    f"({override.file}:{override.line}), which may replace this dependency: what it "
+                                    f"replaces cannot be told", NodeKind.UNRESOLVED, override.file, override.line)
+                table.setdefault(0, []).append((override, unknown))
+                continue
+            replacement = self.node_for_expr(override.replacement, override.ctx, override.file, override.line) \
+                if override.replacement is not None else original
+            table.setdefault(_identity(original), []).append((override, replacement))
+        return table
+
+    def _overridden_children(self, node: DepNode, app: RouterKey) -> list[Child]:
+        """`node`'s children as the app's requests meet them: each dependency the app overrides replaced by what
+        FastAPI calls instead (`_overridden`). A write whose original cannot be told (`app.dependency_overrides.
+        update(table)`, a table not read) may replace any of them: each that reaches a credential source is one of
+        two alternatives, itself or what cannot be told, chosen by whether the write replaces it."""
+        table = self._override_table(app)
+        children = [Child(self._overridden(child, app, table), via) for child, via in node.children]
+        for override, unknown in table.get(0, ()):
+            test = f"`{override.shown}` replaces it"
+            if override.conditions:
+                test += " and " + " and ".join(override.conditions)
+            children = [Child(self._chosen(("override-unknown-if", app, override.file, override.line, id(child)),
+                                           f"`{override.shown}`, which may replace {child.label}", override.file,
+                                           override.line, test, unknown, child), via)
+                        if has_credential(child) else Child(child, via) for child, via in children]
+        return children
+
+    def _overridden(self, node: DepNode, app: RouterKey, table: dict[object, list[tuple[Override, DepNode]]]
+                    ) -> DepNode:
+        """`node` as the app's requests meet it: FastAPI looks each dependency up in `app.dependency_overrides` when
+        it solves a request's dependencies, at every depth, and calls the replacement (with the replacement's own
+        dependencies, overridden too) instead. A write made only under tests the analysis cannot decide is one of
+        two alternatives chosen by them: the replacement, or what was there before it. The nodes on the way to an
+        overridden one are copies for the app (the tree is shared)."""
+        memo_key = (app, id(node))
+        found = self._override_memo.get(memo_key)
+        if found is not None:
+            return found
+        self._override_memo[memo_key] = node  # a cycle keeps the node
+        children = [Child(self._overridden(child, app, table), via) for child, via in node.children]
+        out = node if all(new is old for (new, _v), (old, _w) in zip(children, node.children, strict=True)) \
+            else DepNode(**{**vars(node), "id": ("overridden", app, node.id), "children": children})
+        for override, replacement in table.get(_identity(node), ()):
+            instead = self._overridden(replacement, app, table)
+            if not override.conditions:
+                out = instead
+                continue
+            test = " and ".join(override.conditions) if len(override.conditions) == 1 else \
+                " and ".join(f"({c})" for c in override.conditions)
+            out = self._chosen(("override-if", app, override.file, override.line, id(instead), id(out)),
+                               f"`{override.shown}`, made only when {test}", override.file,
+                               override.decided or override.line, test, instead, out)
+            out.override = f"`{override.shown}` ({override.file}:{override.line})"
+        self._override_memo[memo_key] = out
+        return out
 
     def _requires_guard(self, guard: DepNode, decorator: Guard, route: Route, middleware: list[Middleware]) -> DepNode:
         """`@requires(...)` as a request without credentials meets it: it rejects one unless the backend of an
@@ -1197,6 +1284,18 @@ class DependencyTrees:
             if node.token_url and node.token_url not in urls:
                 urls.append(node.token_url)
         return sorted(set(urls))
+
+
+def _identity(node: DepNode) -> object:
+    """What makes two dependency nodes one object for FastAPI's `dependency_overrides` lookup (by the callable's
+    identity): the node itself, but for an object a class makes (an INSTANCE node), its allocation (the construction
+    call where it is written): `auth.scheme` at module level and `self.scheme` in a method of `auth` name the one
+    object `__init__` made, whose node may be read with or without that construction's arguments bound."""
+    made = node.instance
+    if made is not None and node.kind is NodeKind.INSTANCE and made.scope is not None:
+        return ("object", node.func_module, node.func.qualname if node.func else None, made.cls, made.module,
+                made.scope, ir.show(made.call, 400))
+    return id(node)
 
 
 def _scopes_cover(grant: BackendGrant, decorator: Guard) -> bool | None:

@@ -248,6 +248,27 @@ class RouterNode:
 
 
 @dataclass(frozen=True)
+class Override:
+    """`app.dependency_overrides[original] = replacement` (or `.update({original: replacement})`, or the mapping
+    assigned): FastAPI calls `replacement` wherever a route of the app depends on `original`, at any depth of its
+    dependencies. `original` and `replacement` are read in `ctx`; `replacement` None when the mapping's entries
+    cannot be read (then `original` is None too). `conditions`: the `if` tests around the write the analysis
+    cannot decide (source text); the override is made only when they hold."""
+
+    app: RouterKey
+    original: ir.Expr | None
+    replacement: ir.Expr | None
+    ctx: Ctx
+    conditions: tuple[str, ...]
+    file: str
+    line: int
+    shown: str  # the write as written, `app.dependency_overrides[get_user] = fake_user`
+    # the line of the first write of the same function (or module body) under the same tests: where the choice they
+    # share is made (`if settings.DEV:` then several writes: one test, decided once)
+    decided: int = 0
+
+
+@dataclass(frozen=True)
 class Guard:
     """A decorator under a route decorator that enforces authentication (`@requires(...)`, say)."""
 
@@ -391,6 +412,12 @@ class DepNode:
     # for an ALTERNATIVES node that stands for a middleware added under `if` tests (itself or no middleware): the
     # middleware's name and how it is added, "`label` (added by `origin`)"
     added_middleware: str | None = None
+    # for an ALTERNATIVES node that stands for a dependency an app overrides under `if` tests
+    # (`app.dependency_overrides[dep] = other`): the write, "`write` (path:line)"
+    override: str | None = None
+    # for a route's root whose dependencies an app's `dependency_overrides` changed: whether a fastapi.security scheme
+    # is among the dependencies it declares (what OpenAPI lists, read from the declared ones, not the overrides)
+    openapi_scheme: bool | None = None
     # for such a node: what the locals its test reads are bound to, "name is `value` (path:line)"
     test_values: tuple[str, ...] = ()
     # for an UNRESOLVED node whose code is known not to be what runs (the object's `__call__` or bound method is
