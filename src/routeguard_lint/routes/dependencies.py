@@ -366,11 +366,13 @@ class DependencyTrees:
             return self._abstract_method(value, bound, facts.path if facts else None, bound.call.line) or \
                 self.callable_node(value, NodeKind.INSTANCE, instance=bound)
         made = self._factory_call(expr, ctx, value)
-        inner, scope = expr, ctx
-        while isinstance(inner, ir.Bound) and isinstance(inner.ctx, Ctx):
+        named: ir.Expr = expr
+        scope = ctx
+        while isinstance(named, ir.Bound) and isinstance(named.ctx, Ctx):
             # `Depends(validated)` returned by a factory and read here with its parts bound to that call: the
             # closure was made in that call, its defaults read with that call's arguments
-            inner, scope = inner.expr, inner.ctx
+            scope = named.ctx
+            named = named.expr
         func = self.index.func(value) if made is None and scope.env else None
         # a function defined in the scope whose parameters `scope` binds (`async def get_user_or_404(id,
         # manager=Depends(get_user_manager))` in a router factory, `async def validated(token: str = token_dep)`

@@ -507,12 +507,11 @@ class MiddlewareReader:
                 if positive:
                     self._collect(cond.args[0], ctx, scan, base, exact=False, single=False, test=cond)
                 return
-        if isinstance(cond, ir.Call):
-            helper = self._predicate(cond, ctx)
-            if helper is not None:  # `if self._should_exclude(request): return await call_next(request)`
-                self._predicate_paths(cond, helper[0], helper[1], scan, positive)
-                return
-        if self._mentions_path(cond):
+        helper = self._predicate(cond, ctx) if isinstance(cond, ir.Call) else None
+        if helper is not None:  # `if self._should_exclude(request): return await call_next(request)`
+            assert isinstance(cond, ir.Call)
+            self._predicate_paths(cond, helper[0], helper[1], scan, positive)
+        elif self._mentions_path(cond):
             _unknown(scan, cond)  # `any(path.startswith(p) for p in ...)`, a regex match, ...
 
     def _predicate(self, call: ir.Call, ctx: Ctx) -> tuple[FuncV, Ctx] | None:
@@ -559,8 +558,8 @@ class MiddlewareReader:
                     parts.extend(_conjuncts(value))
                 if any(self._ordinary(part, ctx) is False for part in parts):
                     continue  # (only a preflight request gets there)
-                if not any(self._reads_path(part, ctx) or isinstance(part, ir.Call) and
-                           self._predicate(part, ctx) is not None for part in parts):
+                if not any(self._reads_path(part, ctx) or (isinstance(part, ir.Call) and
+                                                           self._predicate(part, ctx) is not None) for part in parts):
                     _unknown(scan, call)  # a true value whatever the path, or under tests of something else
                     continue
                 self._passed(tuple(parts), ctx, scan)
@@ -603,9 +602,9 @@ class MiddlewareReader:
                 return inner
             cut = self.index.string(expr.args[0], ctx)
             return inner + cut if inner is not None and cut is not None else None
-        cut = self._root_cut(expr, ctx)
-        if cut is not None:  # `path[len(root_path):]`: the path within the app, as `path.removeprefix(root_path)`
-            return self.path_base(cut, ctx, depth + 1)
+        sliced = self._root_cut(expr, ctx)
+        if sliced is not None:  # `path[len(root_path):]`: the path within the app, as `path.removeprefix(root_path)`
+            return self.path_base(sliced, ctx, depth + 1)
         if isinstance(expr, ir.Name):
             bases = {self.path_base(value, where, depth + 1) for value, where in self._bindings(expr, ctx)}
             return bases.pop() if len(bases) == 1 else None
