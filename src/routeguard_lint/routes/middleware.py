@@ -527,7 +527,14 @@ class MiddlewareReader:
             return None
         method = func.class_name is not None and isinstance(call.func, ir.Attr) and bool(func.params) and \
             func.params[0].name in ("self", "cls")
-        return callee, self.index.call_env(callee, func, call, ctx, skip_first=method)
+        env = self.index.call_env(callee, func, call, ctx, skip_first=method)
+        # a check of the credential (`if await self.valid_token(request): return await call_next(request)`) is
+        # not a test of the path: the walk decides it
+        tests = [part for ret in func.returns for cond in (*ret.conditions, *((ret.value,) if ret.value else ()))
+                 if not is_marker(cond) for part in _conjuncts(cond)]
+        if not any(self._reads_path(part, env) or self._mentions_path(part) for part in tests):
+            return None
+        return callee, env
 
     def _mentions_request(self, expr: ir.Expr, ctx: Ctx) -> bool:
         """The request (a handler's first parameter, `request`, `scope`, `conn`) or its path."""
