@@ -374,10 +374,18 @@ class DependencyTrees:
             return self._abstract_method(value, bound, facts.path if facts else None, bound.call.line) or \
                 self.callable_node(value, NodeKind.INSTANCE, instance=bound)
         made = self._factory_call(expr, ctx, value)
-        func = self.index.func(value) if made is None and ctx.env else None
-        # a function defined in the scope whose parameters `ctx` binds (`async def get_user_or_404(id,
-        # manager=Depends(get_user_manager))` in a router factory): its defaults are read with them bound
-        where = ctx if func is not None and func.parent is not None and func.parent == ctx.scope else None
+        named: ir.Expr = expr
+        scope = ctx
+        while isinstance(named, ir.Bound) and isinstance(named.ctx, Ctx):
+            # `Depends(validated)` returned by a factory and read here with its parts bound to that call: the
+            # closure was made in that call, its defaults read with that call's arguments
+            scope = named.ctx
+            named = named.expr
+        func = self.index.func(value) if made is None and scope.env else None
+        # a function defined in the scope whose parameters `scope` binds (`async def get_user_or_404(id,
+        # manager=Depends(get_user_manager))` in a router factory, `async def validated(token: str = token_dep)`
+        # in a factory handed `Depends(extractor)`): its defaults are read with them bound
+        where = scope if func is not None and func.parent is not None and func.parent == scope.scope else None
         if made is not None:
             call, call_ctx, factory, factory_func = made
             inner = self.index.func(value)

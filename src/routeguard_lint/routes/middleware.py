@@ -206,6 +206,7 @@ class MiddlewareReader:
         self.found: list[Middleware] = []
         self._dependencies: dict[tuple[FuncV, tuple[BoundParam, ...]], Exemptions | None] = {}
         self.exempting: set[FuncV] = set()  # the dependencies that exempt request paths (`exemptions`)
+        self._predicates: set[FuncV] = set()  # the functions `_predicate_paths` is reading (recursion)
 
     # -- registrations -----------------------------------------------------------------------------
     def add(self, app_key: RouterKey, value: Value, target: ir.Expr | None, ctx: Ctx, origin: str, file: str,
@@ -506,8 +507,71 @@ class MiddlewareReader:
                 if positive:
                     self._collect(cond.args[0], ctx, scan, base, exact=False, single=False, test=cond)
                 return
-        if self._mentions_path(cond):
+        helper = self._predicate(cond, ctx) if isinstance(cond, ir.Call) else None
+        if helper is not None:  # `if self._should_exclude(request): return await call_next(request)`
+            assert isinstance(cond, ir.Call)
+            self._predicate_paths(cond, helper[0], helper[1], scan, positive)
+        elif self._mentions_path(cond):
             _unknown(scan, cond)  # `any(path.startswith(p) for p in ...)`, a regex match, ...
+
+    def _predicate(self, call: ir.Call, ctx: Ctx) -> tuple[FuncV, Ctx] | None:
+        """A test that calls a project function handed the request or its path (`self._should_exclude(request)`,
+        `is_public(request.url.path)`): the function and its body's context for this call (its arguments bound, a
+        method's `self` the object it is called on). None for any other call."""
+        handed = [a for a in (*call.args, *(v for _k, v in call.kwargs))]
+        if not any(self._mentions_request(a, ctx) for a in handed):
+            return None
+        callee = self.index.resolve(call.func, ctx)
+        func = self.index.func(callee) if isinstance(callee, FuncV) else None
+        if not isinstance(callee, FuncV) or func is None or func.has_yield:
+            return None
+        method = func.class_name is not None and isinstance(call.func, ir.Attr) and bool(func.params) and \
+            func.params[0].name in ("self", "cls")
+        env = self.index.call_env(callee, func, call, ctx, skip_first=method)
+        # a check of the credential (`if await self.valid_token(request): return await call_next(request)`) is
+        # not a test of the path: the walk decides it
+        tests = [part for ret in func.returns for cond in (*ret.conditions, *((ret.value,) if ret.value else ()))
+                 if not is_marker(cond) for part in _conjuncts(cond)]
+        if not any(self._reads_path(part, env) or self._mentions_path(part) for part in tests):
+            return None
+        return callee, env
+
+    def _mentions_request(self, expr: ir.Expr, ctx: Ctx) -> bool:
+        """The request (a handler's first parameter, `request`, `scope`, `conn`) or its path."""
+        if self.path_base(expr, ctx) is not None:
+            return True
+        names = set(re.findall(r"\w+", ir.show(expr, 200)))
+        return bool(names & {"request", "req", "scope", "conn", "connection"})
+
+    def _predicate_paths(self, call: ir.Call, fv: FuncV, ctx: Ctx, scan: _Scan, positive: bool) -> None:
+        """The paths a request is let through for when the test is a call of a project function (`_predicate`):
+        where it returns a true value (`positive`; a false one under `not`), under the tests of the path it is
+        under or as the test of the path it returns (`return path in self.exclude_paths`). What cannot be read that
+        way (a true value returned under no test of the path, a test under `not`, a function walked already) makes
+        the paths unknown: the routes behind it are unverified, naming the call, never protected by a reading that
+        missed the paths it lets through."""
+        func = self.index.func(fv)
+        if func is None or not positive or fv in self._predicates or len(self._predicates) >= MAX_HELPERS:
+            _unknown(scan, call)
+            return
+        self._predicates.add(fv)
+        try:
+            for ret in func.returns:
+                value = ret.value
+                if value is None or (isinstance(value, ir.Const) and not value.value):
+                    continue  # a false value (an `if` that fails lets the request meet the check)
+                parts = [part for cond in ret.conditions if not is_marker(cond) for part in _conjuncts(cond)]
+                if not isinstance(value, ir.Const):
+                    parts.extend(_conjuncts(value))
+                if any(self._ordinary(part, ctx) is False for part in parts):
+                    continue  # (only a preflight request gets there)
+                if not any(self._reads_path(part, ctx) or (isinstance(part, ir.Call) and
+                                                           self._predicate(part, ctx) is not None) for part in parts):
+                    _unknown(scan, call)  # a true value whatever the path, or under tests of something else
+                    continue
+                self._passed(tuple(parts), ctx, scan)
+        finally:
+            self._predicates.discard(fv)
 
     def _collect(self, expr: ir.Expr, ctx: Ctx, scan: _Scan, base: str, exact: bool, single: bool,
                  test: ir.Expr) -> None:
@@ -545,11 +609,43 @@ class MiddlewareReader:
                 return inner
             cut = self.index.string(expr.args[0], ctx)
             return inner + cut if inner is not None and cut is not None else None
+        sliced = self._root_cut(expr, ctx)
+        if sliced is not None:  # `path[len(root_path):]`: the path within the app, as `path.removeprefix(root_path)`
+            return self.path_base(sliced, ctx, depth + 1)
         if isinstance(expr, ir.Name):
-            bound = self.literals.assignment(expr, ctx)
-            if bound is not None and not isinstance(bound.expr, ir.Name):
-                return self.path_base(bound.expr, bound.ctx, depth + 1)
+            bases = {self.path_base(value, where, depth + 1) for value, where in self._bindings(expr, ctx)}
+            return bases.pop() if len(bases) == 1 else None
         return None
+
+    def _bindings(self, name: ir.Name, ctx: Ctx) -> list[tuple[ir.Expr, Ctx]]:
+        """What a name may be bound to where it is read: its one binding, or each of those a test chooses
+        between (`relative = path[len(root):]` / `else: relative = path`); [] when it is bound to itself (`x = x`)
+        or to nothing known."""
+        found = self.index.branches(ctx, name.id)
+        if found is not None:
+            binds, where = found
+            values = [(b.value, where) for b in binds]
+        else:
+            bound = self.literals.assignment(name, ctx)
+            values = [(bound.expr, bound.ctx)] if bound is not None else []
+        return [] if any(isinstance(v, ir.Name) and v.id == name.id for v, _w in values) else values
+
+    def _root_cut(self, expr: ir.Expr, ctx: Ctx) -> ir.Expr | None:
+        """For `path[len(root_path):]` (the app's `root_path`, the mount prefix, or a name bound to it): `path`."""
+        if not (isinstance(expr, ir.Sub) and len(expr.index) == 1 and isinstance(expr.index[0], ir.Call)):
+            return None
+        bounds = expr.index[0]
+        if ir.show(bounds.func) != "slice" or len(bounds.args) != 3 or \
+                not all(isinstance(b, ir.Const) and b.value is None for b in bounds.args[1:]):
+            return None
+        size = bounds.args[0]
+        if not (isinstance(size, ir.Call) and ir.show(size.func) == "len" and len(size.args) == 1):
+            return None
+        root = size.args[0]
+        if isinstance(root, ir.Name):
+            bound = self.literals.assignment(root, ctx)
+            root = bound.expr if bound is not None else root
+        return expr.value if _root_path(root) else None
 
     def within_app(self, expr: ir.Expr, ctx: Ctx) -> bool:
         """A request path less the app's `root_path` (the mount prefix), as a path within the app."""
@@ -562,10 +658,10 @@ class MiddlewareReader:
         if isinstance(expr, ir.Call) and isinstance(expr.func, ir.Attr) and expr.func.attr == "removeprefix" \
                 and expr.args:
             return _root_path(expr.args[0]) or self._within_app(expr.func.value, ctx, depth + 1)
+        if self._root_cut(expr, ctx) is not None:
+            return True
         if isinstance(expr, ir.Name):
-            bound = self.literals.assignment(expr, ctx)
-            return bound is not None and not isinstance(bound.expr, ir.Name) and \
-                self._within_app(bound.expr, bound.ctx, depth + 1)
+            return any(self._within_app(value, where, depth + 1) for value, where in self._bindings(expr, ctx))
         return False
 
     def _mentions_path(self, expr: ir.Expr) -> bool:

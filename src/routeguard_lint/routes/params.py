@@ -148,14 +148,11 @@ class Params:
         """`item` as a declared dependency, when it is a `Depends(...)` / `Security(...)` call, or a name (or a dict's
         item) bound to one (`DependsJwtAuth = Depends(HTTPBearer())` in another module, then
         `dependencies=[DependsJwtAuth]`), read where that call is written."""
-        if isinstance(item, (ir.Name, ir.Attr, ir.Sub)):  # (`deps["auth"]` of a dict holding `Depends(...)`)
-            bound = self.literals.assignment(item, ctx)
-            if bound is not None and isinstance(bound.expr, ir.Call):
-                item, ctx = bound.expr, bound.ctx
-            elif bound is None and isinstance(item, ir.Sub):
-                # an item of a table that cannot be read (a dict other code may change, a key only known at run
-                # time): a dependency that may be anything, named as written
-                return DepRef(ir.Unknown(ir.show(item)), ctx, origin, path, line)
+        if isinstance(item, ir.Sub) and self.literals.assignment(item, ctx) is None:
+            # an item of a table that cannot be read (a dict other code may change, a key only known at run
+            # time): a dependency that may be anything, named as written
+            return DepRef(ir.Unknown(ir.show(item)), ctx, origin, path, line)
+        item, ctx = self.bound_value(item, ctx)
         if not isinstance(item, ir.Call):
             return None
         callee = external_name(self.index.resolve(item.func, ctx))
@@ -183,10 +180,10 @@ class Params:
         if isinstance(default, ir.Call):
             call, cctx = default, ctx
         elif isinstance(default, (ir.Name, ir.Attr)):
-            bound = self.literals.assignment(default, ctx)
-            if bound is None or not isinstance(bound.expr, ir.Call):
+            found, fctx = self.bound_value(default, ctx)
+            if not isinstance(found, ir.Call):
                 return param
-            call, cctx = bound.expr, bound.ctx
+            call, cctx = found, fctx
         else:
             return param
         here = self.followed(call, cctx)
@@ -195,6 +192,21 @@ class Params:
         if here is call and cctx != ctx:  # its parts are read where it is written, not where it is used
             here = _bound_call(call, cctx)
         return Param(param.name, param.kind, param.annotation, here, param.line, param.col)
+
+    def bound_value(self, expr: ir.Expr, ctx: Ctx) -> tuple[ir.Expr, Ctx]:
+        """What a name (an attribute, a dict's item, an argument) holds, followed a few steps through the names it is
+        bound to as Python evaluates them: a local bound to another name, a parameter to the argument of the call
+        being read, an object's attribute its `__init__` set from an argument (`route_deps.validated_token`, with
+        `self.validated_token = validated_token_dep` and the object made as `RouteDeps(validated_token_dep=
+        Depends(check))`), read where each is written; `expr` itself when it is bound to nothing known."""
+        for _ in range(MAX_RETURNED * 2):
+            if not isinstance(expr, (ir.Name, ir.Attr, ir.Sub, ir.Bound)):
+                break
+            bound = self.literals.assignment(expr, ctx)
+            if bound is None:
+                break
+            expr, ctx = bound.expr, bound.ctx
+        return expr, ctx
 
     def followed(self, call: ir.Call, ctx: Ctx) -> ir.Call:
         """`call` (written in `ctx`) followed through project functions to the call they return
