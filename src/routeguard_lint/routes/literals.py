@@ -537,7 +537,8 @@ class Literals:
         added = self._appended_under(name, bound.ctx)
         if not any(tests for _call, tests in added):
             return None
-        out = [(item, ()) for item in self.items_ctx(bound.expr, bound.ctx)]
+        none: tuple[str, ...] = ()
+        out = [(item, none) for item in self.items_ctx(bound.expr, bound.ctx)]
         for call, tests in added:
             f = call.func
             assert isinstance(f, ir.Attr)
