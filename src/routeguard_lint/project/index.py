@@ -44,10 +44,10 @@ MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
 # The `if` tests around a local's bindings (`if x: y = a` / `else: y = b`, `app = wrap(app)` under `if debug:`) weighed
 # for one outermost test: each reads locals whose bindings are under tests that read locals ... (a long handler whose
-# `if`/`elif` chains test locals set under earlier chains). Each local is weighed again for every test that reads
-# it, with no memo (the answer depends on the lookups in flight), so the cost is the product of the chains'
-# lengths: minutes for one handler. Past MAX_WEIGHED tests, a further test is taken as undecided, so both
-# alternatives stay (what a test that cannot be read gives): less precise, never a path dropped.
+# `if`/`elif` chains test locals set under earlier chains). A local's value is kept once weighed when it did not
+# depend on the lookups in flight (`Index._local_memo`); one that did is weighed again for every test that reads it,
+# which can cost the product of the chains' lengths. Past MAX_WEIGHED tests, a further test is taken as undecided, so
+# both alternatives stay (what a test that cannot be read gives): less precise, never a path dropped.
 MAX_WEIGHED = 20_000
 MAX_INIT_CHAIN = 6  # `super().__init__(...)` calls followed from the `__init__` a construction runs (Index.init_env)
 MAX_SUBCLASSES = 64  # project classes looked at for what `self.attr` in a mixin is (Index.subclass_attr)
