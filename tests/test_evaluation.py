@@ -294,12 +294,21 @@ def _chained_tests(n: int) -> str:
 
 def test_tests_weighed_for_one_test_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """MAX_WEIGHED: past that many tests weighed for one outermost test, a further test is undecided, so both
-    alternatives stay (less precise, no path dropped) and the walk stops growing with the chains' product
-    (FastApiv1.6's long handlers: more than 6 minutes of CPU in the project stage)."""
+    alternatives stay (less precise, no path dropped)."""
     index = _index(_chained_tests(5))
     assert index.resolve(ir.Name("picked"), Ctx("m")) == LiteralV("a")  # within the bound: exact
     assert index.weighing_cut == 0
-    monkeypatch.setattr("routeguard_lint.project.index.MAX_WEIGHED", 50)
+    monkeypatch.setattr("routeguard_lint.project.index.MAX_WEIGHED", 5)
+    index = _index(_chained_tests(10))
+    value = index.resolve(ir.Name("picked"), Ctx("m"))
+    assert index.weighing_cut > 0
+    assert isinstance(value, UnionV) and LiteralV("a") in value.options  # the alternatives the cut tests keep
+
+
+def test_a_locals_tested_value_is_weighed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local rebound under `if`/`elif` tests of locals rebound so before it (FastApiv1.6's long handlers): each
+    local's value is kept once weighed, so a test reading it does not weigh its tests again (before the memo, a
+    chain of 11 took 100,000s of lookups, the product of the chains' lengths, and was cut by MAX_WEIGHED)."""
     calls = 0
     name = Index._name
 
@@ -309,11 +318,31 @@ def test_tests_weighed_for_one_test_are_bounded(monkeypatch: pytest.MonkeyPatch)
         return name(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Index, "_name", counting)
-    index = _index(_chained_tests(12))
-    value = index.resolve(ir.Name("picked"), Ctx("m"))
-    assert index.weighing_cut > 0
-    assert isinstance(value, UnionV) and LiteralV("a") in value.options  # the alternatives the cut tests keep
-    assert calls < 20_000  # unbounded: 447,498 lookups (6 s) for this chain of 12
+    index = _index(_chained_tests(11))
+    assert index.resolve(ir.Name("picked"), Ctx("m")) == LiteralV("a")  # exact: `handler('a')`
+    assert index.weighing_cut == 0
+    assert index.local_memo_hits > 0
+    assert calls < 1_000
+
+
+def test_a_local_read_while_a_guard_is_in_flight_is_not_kept() -> None:
+    """The memo of a local's value keeps only what did not depend on the lookups in flight around it: `y` read by
+    a test of `x` while `x`'s alternatives are weighed is unknown there (the guard of `_branch_union`), not after."""
+    source = ("import os\n"
+              "def handler():\n"
+              "    x = 'a'\n"
+              "    y = x\n"
+              "    if y == os.environ['Z']:\n"
+              "        x = 'b'\n"
+              "    return y\n")
+    alone = _index(source).resolve(ir.Name("y"), Ctx("m", "handler"))
+    assert alone == UnionV((LiteralV("a"), LiteralV("b")))
+    index = _index(source)
+    index.resolve(ir.Name("x"), Ctx("m", "handler"))  # weighs `y == ...` with `x` in flight
+    kept = [value for key, value in index._local_memo.items() if key[2] == "y"]
+    assert kept == [] or set(kept) == {alone}  # (unknown at the depth it was read at inside the weighing)
+    assert index.resolve(ir.Name("y"), Ctx("m", "handler")) == alone
+    assert [value for key, value in index._local_memo.items() if key[2] == "y"] == [alone]
 
 
 LOOP_CARRIED = (

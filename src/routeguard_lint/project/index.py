@@ -44,15 +44,16 @@ MAX_CALL_DEPTH = 8
 MAX_OPTIONS = 16  # alternatives kept in one UnionV
 # The `if` tests around a local's bindings (`if x: y = a` / `else: y = b`, `app = wrap(app)` under `if debug:`) weighed
 # for one outermost test: each reads locals whose bindings are under tests that read locals ... (a long handler whose
-# `if`/`elif` chains test locals set under earlier chains). Each local is weighed again for every test that reads
-# it, with no memo (the answer depends on the lookups in flight), so the cost is the product of the chains'
-# lengths: minutes for one handler. Past MAX_WEIGHED tests, a further test is taken as undecided, so both
-# alternatives stay (what a test that cannot be read gives): less precise, never a path dropped.
+# `if`/`elif` chains test locals set under earlier chains). A local's value is kept once weighed when it did not
+# depend on the lookups in flight (`Index._local_memo`); one that did is weighed again for every test that reads it,
+# which can cost the product of the chains' lengths. Past MAX_WEIGHED tests, a further test is taken as undecided, so
+# both alternatives stay (what a test that cannot be read gives): less precise, never a path dropped.
 MAX_WEIGHED = 20_000
 MAX_INIT_CHAIN = 6  # `super().__init__(...)` calls followed from the `__init__` a construction runs (Index.init_env)
 MAX_SUBCLASSES = 64  # project classes looked at for what `self.attr` in a mixin is (Index.subclass_attr)
 # the classes whose fields pydantic-settings (or pydantic v1's `BaseSettings`) reads from the environment
 SETTINGS_BASES = frozenset({"BaseSettings"})
+_CLEAN = 1 << 62  # `Index._low` when a frame met no marker in flight
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -406,6 +407,28 @@ class Index:
         self._weighing = 0  # `if` tests being weighed inside one another
         self._tests_weighed = 0  # tests weighed for the outermost one in flight (MAX_WEIGHED)
         self.weighing_cut = 0  # tests taken as undecided by the bound
+        # The memo of a local's value (`_local`), valid when its evaluation read no state of the lookups in flight
+        # around it. `_frames`: the local evaluations in flight (each a frame, numbered from 1); `_flight`: the
+        # markers in flight (the cycle guards in `_cache`, `_written_memo`, `_subclass_attrs`, the strings being
+        # evaluated) with the frame count when each was set; `_low`: the lowest such count among the markers
+        # the current frame met (and 0 for a test the MAX_WEIGHED bound cut, which depends on what was weighed
+        # before). A frame that met only markers set inside it computes what any later evaluation of the same
+        # local, in the same context and at the same depth, would: that value is kept.
+        self._frames = 0
+        self._flight: dict[Hashable, int] = {}
+        self._low = _CLEAN
+        self._local_memo: dict[tuple[Hashable, ...], Value] = {}
+        self.local_memo_hits = 0
+
+    def _met(self, marker: Hashable) -> None:
+        """A lookup found `marker` in flight (a cycle guard's placeholder): what it answered depends on the frames
+        in flight since the marker was set (see `_frames`)."""
+        level = self._flight.get(marker)
+        if level is not None and level < self._low:
+            self._low = level
+
+    def _set_flight(self, marker: Hashable) -> None:
+        self._flight[marker] = self._frames
 
     @property
     def lib_mode(self) -> bool:
@@ -1064,11 +1087,16 @@ class Index:
             return False
         key = ("rebound", ctx.module, func.qualname, name, ctx.env)
         if key in self._cache:
+            self._met(key)
             return self._cache[key] == LiteralV(True)  # (False while being weighed: a test reading the name)
         self._cache[key] = UNKNOWN
+        self._set_flight(key)
         local = Ctx(ctx.module, func.qualname, ctx.env, ctx.depth)
-        found = all(any(self.test_truth(b.conditions, k, local, b.line) is False for k in range(len(b.conditions)))
-                    for b in binds)
+        try:
+            found = all(any(self.test_truth(b.conditions, k, local, b.line) is False
+                            for k in range(len(b.conditions))) for b in binds)
+        finally:
+            self._flight.pop(key, None)
         self._cache[key] = LiteralV(True) if found else UNKNOWN
         return found
 
@@ -1100,8 +1128,16 @@ class Index:
             if call is not None and ctx is not None else Ctx(callee.module, func.qualname)
         cache_key = ("result", callee, fctx, self._lib_mode)
         if cache_key in self._cache:
+            self._met(cache_key)
             return self._cache[cache_key]
         self._cache[cache_key] = UNKNOWN  # cycle guard
+        self._set_flight(cache_key)
+        try:
+            return self._call_result(func, fctx, cache_key, depth)
+        finally:
+            self._flight.pop(cache_key, None)
+
+    def _call_result(self, func: Func, fctx: Ctx, cache_key: tuple[Hashable, ...], depth: int) -> Value:
         found = []
         unknown = False
         for ret in reversed(self.reachable_returns(func, fctx, depth)):
@@ -1365,8 +1401,10 @@ class Index:
         condition re-resolves the local, and an `elif` chain of n tests costs n**depth."""
         key = ("weighing", local.module, local.scope, name, local.env)
         if key in self._cache:
+            self._met(key)
             return UNKNOWN  # a condition reading `name` while its alternatives are weighed
         self._cache[key] = UNKNOWN
+        self._set_flight(key)
         try:
             result = union(self.resolve_assigned(b.value, local, ("local", local.module, local.scope, name, b.line,
                                                                   *made_in), depth)
@@ -1375,6 +1413,7 @@ class Index:
                                       for k in range(len(b.conditions))))
         finally:
             del self._cache[key]
+            self._flight.pop(key, None)
         return result
 
     def _rebound(self, rebinding: tuple[Bind | None, list[Bind]], name: str, here: Ctx, key: tuple[Hashable, ...],
@@ -1401,6 +1440,7 @@ class Index:
                 if taken is False:
                     continue
                 self._cache[guard] = value
+                self._set_flight(guard)
                 new = self.resolve_assigned(bind.value, here, (*key, *made_in) if bind is chain[-1]
                                             else (*key, bind.line, *made_in), depth)
                 new = self._handed_back(new, bind.value, name, value, here, depth)
@@ -1408,6 +1448,7 @@ class Index:
                     (UNKNOWN if _constants(value) else value) if isinstance(new, UnknownV) else union((value, new))
         finally:
             self._cache.pop(guard, None)
+            self._flight.pop(guard, None)
         return value
 
     def _handed_back(self, new: Value, expr: ir.Expr, name: str, before: Value, here: Ctx, depth: int) -> Value:
@@ -1447,6 +1488,7 @@ class Index:
             self._tests_weighed = 0
         elif self._tests_weighed >= MAX_WEIGHED:
             self.weighing_cut += 1
+            self._low = 0  # (what was weighed before decides it: no frame in flight is kept)
             return False
         self._tests_weighed += 1
         self._weighing += 1
@@ -1502,9 +1544,33 @@ class Index:
         # an object made in a function body is one object per call being evaluated (a router
         # factory called twice makes two routers)
         made_in = (ctx.env,) if ctx.env else ()
-        earlier = self._cache.get(("rebinding", ctx.module, scope, name, ctx.env))
+        guard = ("rebinding", ctx.module, scope, name, ctx.env)
+        earlier = self._cache.get(guard)
         if earlier is not None:  # read by `name = f(name)` while it is evaluated: the value before it
+            self._met(guard)
             return earlier
+        memo = (ctx.module, scope, name, ctx.env, ctx.depth, ctx.scope, depth, self._lib_mode)
+        known = self._local_memo.get(memo)
+        if known is not None:
+            self.local_memo_hits += 1
+            return known
+        outer = self._low
+        self._frames += 1
+        self._low = _CLEAN
+        try:
+            value = self._local_value(name, func, ctx, local, made_in, depth)
+        finally:
+            level = self._frames
+            self._frames -= 1
+            inner, self._low = self._low, min(outer, self._low)
+        if inner >= level:  # met no marker set before it: any evaluation here gives the same
+            self._local_memo[memo] = value
+        return value
+
+    def _local_value(self, name: str, func: Func, ctx: Ctx, local: Ctx, made_in: tuple[Hashable, ...],
+                     depth: int) -> Value:
+        """`_local`'s value, evaluated."""
+        scope = func.qualname
         branches = self._branches(func, name)
         rebinding = self._local_rebinding(ctx.module, func, name) if branches is None else None
         if branches is not None:  # `if c: x = a` / `else: x = b`: each alternative the call allows
@@ -1792,10 +1858,15 @@ class Index:
     def global_name(self, module: str, name: str, depth: int = 0,
                     seen: frozenset[tuple[str, str]] = frozenset()) -> Value:
         facts = self.by_name.get(module)
-        if facts is None or depth > MAX_RESOLVE_DEPTH or (module, name) in seen:
+        if facts is None or depth > MAX_RESOLVE_DEPTH:
             return UNKNOWN
         cache_key = ("global", facts.module, name, self._lib_mode)
+        if (module, name) in seen:
+            self._met(cache_key)
+            self._low = min(self._low, self._flight.get(cache_key, 0))  # (a guard met through an alias: any frame)
+            return UNKNOWN
         if cache_key in self._cache:
+            self._met(cache_key)
             return self._cache[cache_key]
         if facts.pending:  # a placeholder (api.OnDemandModules) answers a name only a `def`/`class` binds
             kind = self._sole_defs(facts).get(name)
@@ -1807,7 +1878,11 @@ class Index:
         # `class` in `handler = router.post("/x")(handler)`
         self._cache[cache_key] = FuncV(facts.module, name) if name in facts.functions and name in facts.assigns \
             else ClassV(facts.module, name) if name in facts.classes and name in facts.assigns else UNKNOWN
-        value = self._global_uncached(facts, name, depth, seen | {(module, name)})
+        self._set_flight(cache_key)
+        try:
+            value = self._global_uncached(facts, name, depth, seen | {(module, name)})
+        finally:
+            self._flight.pop(cache_key, None)
         self._cache[cache_key] = value
         return value
 
@@ -1938,9 +2013,16 @@ class Index:
         top = reader is not None and reader.scope is None and reader.module == home
         identity = base.key if isinstance(base, InstanceV) else base
         key = (identity, attr, top, self._lib_mode)
+        marker = ("written", *key)
         if key not in self._written_memo:
             self._written_memo[key] = None  # (a write reading the attribute it writes: the value before it)
-            self._written_memo[key] = self._writes_to(base, candidates, home, top, depth)
+            self._set_flight(marker)
+            try:
+                self._written_memo[key] = self._writes_to(base, candidates, home, top, depth)
+            finally:
+                self._flight.pop(marker, None)
+        else:
+            self._met(marker)
         found = self._written_memo[key]
         if found is None:
             return initial
@@ -2263,10 +2345,21 @@ class Index:
         attribute is that subclass's. The one every project class deriving from `cls_v` resolves it to, when
         they agree; UNKNOWN when none defines it or they differ (chosen at run time by the object's class)."""
         key = (cls_v, attr)
+        marker = ("subclass-attr", cls_v, attr)
         known = self._subclass_attrs.get(key)
         if known is not None:
+            self._met(marker)
             return known
         self._subclass_attrs[key] = UNKNOWN  # cycle guard
+        self._set_flight(marker)
+        try:
+            result = self._subclass_attr(cls_v, attr)
+        finally:
+            self._flight.pop(marker, None)
+        self._subclass_attrs[key] = result
+        return result
+
+    def _subclass_attr(self, cls_v: ClassV, attr: str) -> Value:
         result: Value = UNKNOWN
         if not any(attr in c.methods or attr in c.attrs or attr in c.instance_attrs
                    for c in (self.cls(owner) for owner in self.mro(cls_v)) if c is not None):
@@ -2278,7 +2371,6 @@ class Index:
                 found.append(value)
             if len(found) == 1 and isinstance(found[0], FuncV):
                 result = found[0]
-        self._subclass_attrs[key] = result
         return result
 
     def _subclasses(self, cls_v: ClassV) -> list[ClassV]:
@@ -2589,13 +2681,17 @@ class Index:
         if isinstance(expr, (ir.Name, ir.Attr)):
             return self._string(expr, ctx, depth)  # resolved by `resolve`, whose guard knows the binding
         key = (id(expr), ctx)
+        marker = ("string", *key)
         if key in self._strings_in_flight:
+            self._met(marker)
             return None
         self._strings_in_flight.add(key)
+        self._set_flight(marker)
         try:
             return self._string(expr, ctx, depth)
         finally:
             self._strings_in_flight.discard(key)
+            self._flight.pop(marker, None)
 
     def _string(self, expr: ir.Expr, ctx: Ctx, depth: int) -> str | None:
         if isinstance(expr, ir.Bound):

@@ -485,6 +485,8 @@ class Contexts:
             for env, tests in envs:
                 here = subst(iterable, env) if env else iterable
                 chosen_items = self._chosen_items(here, ctx)
+                if chosen_items is None:  # a list added to under tests that cannot be told
+                    chosen_items = self.literals.conditional_items(here, ctx)
                 if chosen_items is not None:
                     grown.extend((self._bind_targets(env, names, item), (*tests, *under))
                                  for item, under in chosen_items)

@@ -545,6 +545,59 @@ class Literals:
         body = self.index.call_env(callee, func, call, ctx)
         return self.appended(receives[0], body, depth + 1)
 
+    def conditional_items(self, expr: ir.Expr, ctx: Ctx) -> list[tuple[Item, tuple[str, ...]]] | None:
+        """The items of a list made by a name's binding and added to by `name.append(x)` / `name.extend(xs)`, when
+        some of them are added under `if` tests that cannot be told for the call being evaluated (`if
+        os.getenv("EXTRA") == "1": routers.append((extra.router, "/extra"))`): such a statement may run, so its
+        item is there, under those tests (source text). Each item with its tests, in the order of the statements;
+        the binding's own items and those that always run under none. None when no item is added so (`items_ctx`
+        reads the list then)."""
+        name = expr.id if isinstance(expr, ir.Name) else None
+        bound = self.assignment(expr, ctx) if name else None
+        if name is None or bound is None or not isinstance(bound.expr, ir.Seq) or \
+                (bound.ctx.module, bound.ctx.scope) != (ctx.module, ctx.scope):
+            return None
+        added = self._appended_under(name, bound.ctx)
+        if not any(tests for _call, tests in added):
+            return None
+        none: tuple[str, ...] = ()
+        out = [(item, none) for item in self.items_ctx(bound.expr, bound.ctx)]
+        for call, tests in added:
+            f = call.func
+            assert isinstance(f, ir.Attr)
+            if f.attr == "append":
+                out.append((Item(call.args[0], bound.ctx), tests))
+            else:
+                out.extend((item, tests) for item in self.items_ctx(call.args[0], bound.ctx, 1))
+        return out
+
+    def _appended_under(self, name: str, ctx: Ctx) -> list[tuple[ir.Call, tuple[str, ...]]]:
+        """The `name.append(x)` / `name.extend(xs)` statements of the scope `ctx` that may run, each with the text of
+        the `if` tests around it that cannot be told (none for one that always runs): not those in a loop, an
+        `except` handler, a `try`'s `else:` or a `match` case, nor under a test false for the call being
+        evaluated. A `try` body's statement runs on the path that raises nothing (see `appended`). A function's
+        statements only."""
+        func = self.index.func(FuncV(ctx.module, ctx.scope)) if ctx.scope is not None else None
+        if func is None:
+            return []  # (a module's statements: `appended` reads those that always run)
+        out: list[tuple[ir.Call, tuple[str, ...]]] = []
+        for effect in func.effects:
+            call, line, conditions = effect.call, effect.line, effect.conditions
+            if not _adds_to(call, name) or len(call.args) != 1 or call.kwargs:
+                continue
+            tests: list[str] = []
+            for k, test in enumerate(conditions):
+                if _try_body(test):
+                    continue
+                truth = None if is_marker(test) else self.index.test_truth(conditions, k, ctx, line)
+                if truth is False or is_marker(test):
+                    break
+                if truth is None:
+                    tests.append(ir.show(test, 120))
+            else:
+                out.append((call, tuple(tests)))
+        return out
+
     def dict_items(self, expr: ir.Expr, ctx: Ctx, depth: int) -> list[DictItem]:
         """The entries of a dict literal (or a name bound to one), `**spread` ones included."""
         for _ in range(10):
