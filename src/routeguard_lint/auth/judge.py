@@ -1209,11 +1209,20 @@ def _explain_unprotected(route: Route, nodes: list[DepNode], judgement: Judgemen
     creds = [n for n in deps if n.credential]
     callables = [n for n in deps if n.kind in (NodeKind.FUNCTION, NodeKind.CLASS, NodeKind.INSTANCE) or n.path_test]
     names = listed(sorted({n.label for n in callables})) or "none"
-    lenient = sorted({n.label for n in callables if n.rejects and judgement.node(n).anonymous is True})
+    passes = [n for n in callables if n.rejects and judgement.node(n).anonymous is True]
+    # one that can raise but lets a forged credential through on a path whose tests all hold (it raises only for
+    # some values, a revoked token, or the raise is in a hook its object's class replaced) rejects no bad one
+    forging = sorted({n.label for n in passes
+                      if judgement.node(n).forged_sure and not judgement.node(n).forged_rejects})
+    lenient = sorted({n.label for n in passes} - set(forging))
     if lenient:
         verb = "rejects a bad credential but lets" if len(lenient) == 1 else "reject a bad credential but let"
         return f"{listed(lenient)} {verb} a request without one through (the credential is optional and " \
                f"nothing raises when it is missing)"
+    if forging:
+        verb = "lets" if len(forging) == 1 else "let"
+        return f"{listed(forging)} {verb} a request without a credential through, and one with an arbitrary " \
+               f"credential too (the credential is optional and nothing raises when it is missing or made up)"
     if creds:
         optional_creds = [n for n in creds if n.optional]
         what = listed(sorted({n.label for n in creds}))

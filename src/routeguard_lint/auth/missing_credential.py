@@ -2360,8 +2360,14 @@ class _Walk:
         target = self.flow.callee(call, self.ctx, self.func)
         if isinstance(target, FuncV):
             callee = self.flow.index.func(target)
-            why = f"{target.module}.{target.qualname} is abstract: the override that runs is the object's class's, " \
-                  f"chosen at run time" if callee is not None and is_abstract(callee) else None
+            this = base.value.cls if isinstance(base.value, Inst) and isinstance(call.func, ir.Attr) and \
+                self.flow.index.class_attr(base.value.cls, call.func.attr) == target else None
+            why = None if callee is None or not is_abstract(callee) else \
+                f"{target.module}.{target.qualname} is abstract: the override that runs is the object's class's, " \
+                f"chosen at run time" if this is None else \
+                f"{target.module}.{target.qualname} is abstract and {this.name}, the object's class, does not " \
+                f"override it (an abstract class cannot be made; a body that raises NotImplementedError fails every " \
+                f"request)"
         elif isinstance(target, ClassV):
             why = None
         else:
@@ -2370,7 +2376,23 @@ class _Walk:
         if why is None:
             return value
         where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
-        return AV("unk", Unread(ir.show(call, 80), where, why), True)
+        return self._handed_unread(Unread(ir.show(call, 80), where, why))
+
+    def _handed_unread(self, unread: Unread) -> AV:
+        """On the walk of a forged credential, a call that hands the credential (or the request) to code the analysis
+        cannot read (`return await self.verify(token)` of an abstract hook the object's class does not override, a
+        library's method): that code may raise for a credential it does not accept, as a verifying call does, so what
+        follows is reached only where it let the request on, which the walk cannot tell (`Exit.unread`, naming the
+        call), as the missing-credential walk names the call (`Dynamic`); what it gives is unknown. In a `try` body
+        the walk of its `except` handlers says what such an exception does (`except Exception: raise HTTPException(
+        401)` refuses the request, as a verifier's failure is meant to), as for any call there."""
+        value = AV("unk", unread, True)
+        if any(isinstance(c, ir.Unknown) and c.code.startswith("<try:") for c in self.here[1]):
+            return value
+        if unread not in self.unread:
+            self.unread.append(unread)
+        self.maybe_ended = True
+        return value
 
     def _read_held(self, call: ir.Call, base: AV) -> bool:
         """The call runs a function or class the walk holds and has read (see `_hook`), or the methods of the
@@ -2685,7 +2707,7 @@ class _Walk:
                           f"the analysis cannot read" if bases and not isinstance(found, FuncV) else \
                         f"{choice.cls.module}.{choice.cls.name}.{name} cannot be read"
                     where = f"{self.flow.index.path_of(self.fv.module)}:{call.line or self.here[0]}"
-                    return AV("unk", Unread(ir.show(call, 80), where, why), True)
+                    return self._handed_unread(Unread(ir.show(call, 80), where, why))
                 return AV("unk", None, taint)
             this = AV("obj", Inst(choice.cls, ()), False)
             results.append((choice, self._project_call(call, found, method, args, kwargs, this=this, settled=settled)))

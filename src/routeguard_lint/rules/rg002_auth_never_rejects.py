@@ -58,7 +58,10 @@ check the code seems to make; the message says what it returns and on which rout
 value of the request (a path parameter it validates) is not a check, whatever its name.
 
 A dependency whose lenient path is chosen by a setting read at run time (`if settings.api_keys: <check>`
-/ `else: return None`, whichever spelling) is not reported: the route is `unverified`, naming the test.
+/ `else: return None`, whichever spelling) is not reported: the route is `unverified`, naming the test. Nor is one
+that hands the credential to code the analysis cannot read (`return await self.verify(token)` where `verify` is an
+abstract hook the object's class does not override, a library's method): that code may reject it, and the route is
+`unverified`, naming the call.
 
 An `assert` is not a rejection: a dependency whose only check is `assert user is not None` is reported
 too (the message says so).
