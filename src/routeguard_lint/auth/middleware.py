@@ -16,7 +16,7 @@ from collections.abc import Callable
 from routeguard_lint.auth.missing_credential import ASSUMED, AV, Flow
 from routeguard_lint.auth.optional_auth import credential_key
 from routeguard_lint.facts import ir
-from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV
+from routeguard_lint.project.index import ClassV, Ctx, ExternalV, FuncV, InstanceV, LiteralV, is_abstract
 from routeguard_lint.routes.middleware import BackendGrant, MiddlewareReader, PathTest, Role, request_method
 from routeguard_lint.vocabulary import VERIFYING_CALLS, is_credential_setting
 
@@ -50,6 +50,11 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     walking.append(flow)
     outcome = flow.run(fv, env)
     if not outcome.reached:
+        hook = _abstract_hook(reader, fv, made)
+        if hook is not None:
+            # the request goes to a hook whose code is the override of the object's class, which the analysis could
+            # not tell: a stub (`raise NotImplementedError`) rejects nothing
+            return Role.UNKNOWN, hook, None, None
         rejects = calls.can_reject(fv) or reader.rejecting_return(fv) or bool(func.returns)
         return (Role.AUTH, None, None, None) if rejects else (Role.OBSERVER, None, None, None)
     # the next app reached only past tests that do not depend on the request (`if not self.password: return
@@ -72,6 +77,26 @@ def middleware_role(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None 
     if sure:
         return Role.OBSERVER, None, None, None
     return Role.UNKNOWN, min(line for line, _sure in outcome.reached), None, bare_request_paths(reader, fv, made)
+
+
+def _abstract_hook(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None) -> int | None:
+    """The line of a call `self.hook(...)` in the handler whose method, for the object's class (`made`, else the
+    handler's own class), is abstract (`@abstractmethod`, a body of `raise NotImplementedError`): what runs there is
+    an override the walk did not read. None when there is none."""
+    func = reader.index.func(fv)
+    if func is None or func.class_name is None or not func.params:
+        return None
+    this = func.params[0].name
+    cls = made.cls if made is not None and isinstance(made.cls, ClassV) else ClassV(fv.module, func.class_name)
+    for call in func.calls:
+        f = call.func
+        if not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name) and f.value.id == this):
+            continue
+        method = reader.index.class_attr(cls, f.attr)
+        body = reader.index.func(method) if isinstance(method, FuncV) else None
+        if body is not None and is_abstract(body):
+            return call.line or func.line
+    return None
 
 
 def _reached_for_any_path(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None) -> bool:
@@ -114,6 +139,7 @@ def _walker(reader: MiddlewareReader, fv: FuncV, made: InstanceV | None,
     env = {request: AV("obj", None, True)} if request else {}
     if this is not None and made is not None and isinstance(made.cls, ClassV):
         env[this] = flow.constructed(made.cls, made)
+        flow.next_app_owner = made.cls
     return flow, env
 
 

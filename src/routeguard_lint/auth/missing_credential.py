@@ -428,6 +428,10 @@ class Flow:
         self.credential_key = credential_key
         self.credential_setting = credential_setting
         self.next_app = next_app
+        # the middleware class whose object the entry method runs on (`self`): a method of that object the walk
+        # follows (`await self.handle_http(scope, receive, send)`, the override of the object's class) hands the
+        # request on too when it calls the next app through it (`self.app(scope, receive, send)`)
+        self.next_app_owner: ClassV | None = None
         self.decide = decide
         # False: the request carries no credential (reads give None); True: a forged one (reads give FORGED)
         self.present = present
@@ -1014,6 +1018,8 @@ class _Walk:
         self.out = Outcome()
         self.here: tuple[int, tuple[ir.Expr, ...], bool] = (func.line, (), True)  # the event being evaluated
         self.maybe_cut = False  # an earlier raise/return may have ended the walk (not in an except handler)
+        # the tests under which this function called the next app (`Flow.next_app`), for a `return` after it
+        self.handed_under: list[tuple[ir.Expr, ...]] = []
         self.maybe_ended = False  # an earlier raise, return or exception may have ended the walk
         self.gated: list[tuple[str, str]] = []
         self.worked = False  # a call was evaluated, or a value other than a constant bound or returned
@@ -1424,6 +1430,8 @@ class _Walk:
         before = len(self.out.reached)
         value = self.eval(event.expr) if event.expr is not None else NONE
         handed_on = len(self.out.reached) > before  # `return await call_next(request)`
+        # `await self.app(scope, receive, send)` then `return`, under the same tests (or tests it is inside of)
+        handed_on = handed_on or any(event.conditions[:len(under)] == under for under in self.handed_under)
         if value.kind == "crash":
             if sure and self.crash(event.conditions, event.line):
                 return True
@@ -2192,10 +2200,11 @@ class _Walk:
         f = call.func
         if isinstance(f, ir.Name) and f.id == "__item__" and len(call.args) == 2:
             return self._item(call, d)
-        if self.depth == 0 and self.flow.next_app is not None and self.flow.next_app(call):
-            line, _conds, sure = self.here
+        if self.flow.next_app is not None and (self.depth == 0 or self._own_object(f)) and self.flow.next_app(call):
+            line, conds, sure = self.here
             self.out.reached.append((line, sure and not self.maybe_cut))
-            if sure and not self.maybe_cut:
+            self.handed_under.append(conds)
+            if sure and not self.maybe_cut and self.depth == 0:
                 self.flow.handed_on = True
             return UNK
         read = self._request_read(call, d)
@@ -2856,6 +2865,16 @@ class _Walk:
             return None
         return self._scope_memo(call.func.value, call.args[0], "get", call.args[1] if len(call.args) > 1 else None)
 
+    def _own_object(self, f: ir.Expr) -> bool:
+        """`self.app` in a method the walk follows on the middleware's own object (`Flow.next_app_owner`): the
+        method's first parameter holds an object of that class."""
+        owner = self.flow.next_app_owner
+        if owner is None or not (isinstance(f, ir.Attr) and isinstance(f.value, ir.Name)) or \
+                self.func.class_name is None or not self.func.params or f.value.id != self.func.params[0].name:
+            return False
+        this = self.env.get(f.value.id)
+        return this is not None and isinstance(this.value, Inst) and this.value.cls == owner
+
     def _instance_method(self, f: ir.Expr, base: AV) -> tuple[AV, FuncV] | None:
         """`check(...)` / `check.method(...)` / `self.method(...)` on an object the walk built: the object and the
         method of its class the call runs."""
@@ -3013,6 +3032,15 @@ class _Walk:
             return AV("obj" if as_object else "unk", None, not settled)
         outcome = self.flow.run(target, env, self.depth + 1, inputs=self._input_params(callee, call))
         self._last_walk = outcome
+        if outcome.reached:
+            # a method of the middleware's own object handed the request on (see `Flow.next_app_owner`): so did
+            # this call, certainly when both that call and this one certainly ran
+            line, conds, here_sure = self.here
+            sure = here_sure and not self.maybe_cut
+            self.handed_under.append(conds)
+            self.out.reached.extend((line, sure and reached_sure) for _line, reached_sure in outcome.reached)
+            if self.depth == 0 and sure and any(reached_sure for _line, reached_sure in outcome.reached):
+                self.flow.handed_on = True
         self.out.merge_followed(outcome)  # what it observed, as each kind says (`Follow`)
         if not outcome.passes:
             return CRASH  # the project function rejects a missing credential
