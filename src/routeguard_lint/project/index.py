@@ -2239,6 +2239,10 @@ class Index:
             mctx = Ctx(owner.module, method)
             if instance is not None and func is not None and func.name == "__init__":
                 mctx = self.init_env(FuncV(owner.module, method), func, instance)
+            elif instance is not None and func is not None and reader is not None and reader.scope == method and \
+                    func.params and reader.bound(method, func.params[0].name) is not None and \
+                    _same_object(self.resolve(ir.Name(func.params[0].name), reader, depth + 1), instance):
+                mctx = reader
             if func is not None and func.name == "__init__" and self._changed_by(cls_v, attr):
                 # `self.dependencies = []` in `__init__`, `self.dependencies.extend(deps)` in `require()`: what
                 # `__init__` binds is only what the object starts with
@@ -2246,10 +2250,6 @@ class Index:
                 if isinstance(changed, str):
                     return UnknownV(changed)
                 expr = changed
-            elif instance is not None and func is not None and reader is not None and reader.scope == method and \
-                    func.params and reader.bound(method, func.params[0].name) is not None and \
-                    _same_object(self.resolve(ir.Name(func.params[0].name), reader, depth + 1), instance):
-                mctx = reader
             key: SiteKey = ("attr", owner.module, cdef.name, attr)
             if instance is not None and instance.key[:1] != ("self",) and not self.singleton(cls_v):
                 # each object has its own attributes: what a method makes for a known instance is that
