@@ -1480,6 +1480,8 @@ class _Collector(_Walker):
             return False
         if func.name != "__init__" and attr not in func.sets_self:
             func.sets_self.append(attr)
+        if func.name != "__init__":
+            func.self_writes.append(ItemWrite(attr, ir.Str(attr), value, self.line, self._local_conditions()))
         cls = self.f.classes.get(func.class_name)
         if cls is None:
             return True

@@ -2313,8 +2313,10 @@ class Index:
         except _Unfollowed as e:
             found = str(e)
         if not isinstance(found, str):
+            found = ir.Bound(initial, ictx) if added else initial
             for item in added:
-                found = ir.BinOp("+", found if found is not initial else ir.Bound(initial, ictx), item)
+                rebound = isinstance(item, ir.Call) and isinstance(item.func, ir.Name) and item.func.id == _REBOUND
+                found = item.args[0] if rebound and isinstance(item, ir.Call) else ir.BinOp("+", found, item)
         self._changed_memo[memo_key] = found
         return found
 
@@ -2352,24 +2354,7 @@ class Index:
             if not changes:
                 return
             assert isinstance(changer, FuncV)
-            mfunc = self.func(changer)
-            assert mfunc is not None
-            shown = ir.show(call, 80)
-            if conditional:
-                raise _Unfollowed(f"self.{attr}, changed by `{shown}`, which may not run")
-            bctx = self.call_env(changer, mfunc, call, ctx, skip_first=True)
-            own = mfunc.params[0].name if mfunc.params else "self"
-            mutations = [e for e in mfunc.effects if isinstance(e.call.func, ir.Attr) and
-                         isinstance(e.call.func.value, ir.Attr) and e.call.func.value.attr == attr and
-                         isinstance(e.call.func.value.value, ir.Name) and e.call.func.value.value.id == own]
-            if not mutations:
-                raise _Unfollowed(f"self.{attr}, rebound by `{shown}`")
-            for e in mutations:
-                kind = e.call.func.attr if isinstance(e.call.func, ir.Attr) else ""
-                if e.conditions or kind not in ("append", "extend") or len(e.call.args) != 1 or e.call.kwargs:
-                    raise _Unfollowed(f"self.{attr}, changed by `{shown}`")
-                arg = ir.Bound(e.call.args[0], bctx)
-                added.append(ir.Seq("list", (arg,)) if kind == "append" else arg)
+            self._own_changes(changer, call, conditional, ctx, attr, added)
             return
         if isinstance(recv, InstanceV) and recv.cls == cls_v:
             return  # another object of the class
@@ -2384,6 +2369,37 @@ class Index:
             return
         if changes and not isinstance(recv, (InstanceV, LiteralV, ModuleV, ClassV, FuncV)):
             raise _Unfollowed(f"self.{attr}, maybe changed by `{ir.show(call, 80)}`")
+
+    def _own_changes(self, changer: FuncV, call: ir.Call, conditional: bool, ctx: Ctx, attr: str,
+                     added: list[ir.Expr]) -> None:
+        """`obj.method(...)` on the object itself, `method` changing `self.attr`: its appends, extends and
+        rebindings in the order written, its arguments bound (`added`); `_Unfollowed` when one cannot be told."""
+        mfunc = self.func(changer)
+        assert mfunc is not None
+        shown = ir.show(call, 80)
+        if conditional:
+            raise _Unfollowed(f"self.{attr}, changed by `{shown}`, which may not run")
+        bctx = self.call_env(changer, mfunc, call, ctx, skip_first=True)
+        own = mfunc.params[0].name if mfunc.params else "self"
+        mutations = [e for e in mfunc.effects if isinstance(e.call.func, ir.Attr) and
+                     isinstance(e.call.func.value, ir.Attr) and e.call.func.value.attr == attr and
+                     isinstance(e.call.func.value.value, ir.Name) and e.call.func.value.value.id == own]
+        writes = [w for w in mfunc.self_writes if w.target == attr]
+        changes_seen = sorted([(e.line, e) for e in mutations] + [(w.line, w) for w in writes],
+                              key=lambda pair: pair[0])
+        if not changes_seen or len({line for line, _c in changes_seen}) != len(changes_seen):
+            raise _Unfollowed(f"self.{attr}, changed by `{shown}`")
+        for _line, change in changes_seen:
+            if change.conditions:
+                raise _Unfollowed(f"self.{attr}, changed by `{shown}`")
+            if isinstance(change, ItemWrite):  # `self.add = True`: the value from then on
+                added.append(ir.Call(ir.Name(_REBOUND), (ir.Bound(change.value, bctx),), (), change.line, 0))
+                continue
+            kind = change.call.func.attr if isinstance(change.call.func, ir.Attr) else ""
+            if kind not in ("append", "extend") or len(change.call.args) != 1 or change.call.kwargs:
+                raise _Unfollowed(f"self.{attr}, changed by `{shown}`")
+            arg = ir.Bound(change.call.args[0], bctx)
+            added.append(ir.Seq("list", (arg,)) if kind == "append" else arg)
 
     def _may_change(self, call: ir.Call, ctx: Ctx, cls_v: ClassV, attr: str, depth: int) -> bool:
         """`recv.method(...)` is a method of `cls_v` that changes `attr` (by its name: the receiver may be any
@@ -2986,6 +3002,9 @@ def _home_module(base: Value) -> str | None:
         return base.key[1] if len(base.key) >= 2 and isinstance(base.key[1], str) else None
     return None
 
+
+# marks a rebinding among the changes `Index.changed_state` applies (`self.add = True`: the value from then on)
+_REBOUND = "<rebound>"
 
 # in the site key of an object an attribute of an object only known by its declared type holds
 _OF_DECLARED = ("of", "declared")
