@@ -1187,3 +1187,20 @@ def test_a_list_handed_to_a_function_that_appends_to_it(monkeypatch: pytest.Monk
     table = _table(_analyze("routers_added_by_helper", monkeypatch))
     assert sorted(path for _m, path in table) == ["/api/admin/users/{user_id}", "/api/health", "/api/orders/"]
     assert all(route.reachable for route in table.values())
+
+
+def test_object_state_changed_by_methods(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`self.dependencies = []` in `__init__`, `self.dependencies.extend(deps)` and `self.add = True` in `require()`:
+    the calls of `require` the module makes decide the lists and which routes exist; one under an `if` leaves
+    them untold (unverified, naming the call), never the empty list `__init__` starts with."""
+    table = _table(_analyze("methods_change_self", monkeypatch))
+    assert sorted(table) == [("DELETE", "/notes/{item_id}"), ("DELETE", "/reports/{item_id}"), ("GET", "/notes/"),
+                             ("POST", "/notes/")]
+    assert table[("POST", "/notes/")].state == "protected"
+    assert table[("DELETE", "/notes/{item_id}")].state == "protected"
+    assert table[("GET", "/notes/")].state == "unprotected"
+    # `self.add = True` in `require()`, applied for each call: those routes exist, under no test
+    assert all(not table[key].conditions for key in table if key[1].startswith("/notes"))
+    reports = table[("DELETE", "/reports/{item_id}")]
+    assert reports.state == "unverified"
+    assert "reports_config.delete_item.require(" in reports.reason

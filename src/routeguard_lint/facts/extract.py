@@ -191,6 +191,8 @@ class Func:
     # attributes a method other than `__init__` assigns on its own `self` (`self.limiter = Limiter(...)`): an object
     # FastAPI calls for every request keeps them from one request to the next
     sets_self: list[str] = field(default_factory=list)
+    # `self.attr = value` in such a method: `target` the attribute, `key` its name (`Index.changed_state`)
+    self_writes: list[ItemWrite] = field(default_factory=list)
     # `for name in items:` loops whose body the walk may run once per item (`auth.missing_credential`): the line
     # of the `for` -> the line after its body. Only a loop over one name, with no `else:`, and no `break`,
     # `continue` or `try` in its own body (which a body walked item by item would misread)

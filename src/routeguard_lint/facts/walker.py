@@ -55,6 +55,10 @@ _BINOPS = {
     cst.BitOr: "|", cst.BitAnd: "&", cst.FloorDivide: "//", cst.Power: "**", cst.MatrixMultiply: "@",
     cst.LeftShift: "<<", cst.RightShift: ">>", cst.BitXor: "^",
 }
+# methods of the builtin containers that change the object they are called on
+_CHANGES_IN_PLACE = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "update", "add", "discard",
+                               "setdefault", "popitem", "sort", "reverse"})
+
 _AUGOPS = {
     cst.AddAssign: "+", cst.SubtractAssign: "-", cst.MultiplyAssign: "*", cst.DivideAssign: "/",
     cst.ModuloAssign: "%", cst.BitOrAssign: "|", cst.BitAndAssign: "&", cst.FloorDivideAssign: "//",
@@ -1460,6 +1464,13 @@ class _Collector(_Walker):
         else:
             self.f.item_writes.setdefault(name, []).append(ItemWrite(name, key, value, line, tuple(self.conditions)))
 
+    @staticmethod
+    def _self_changed(func: Func, attr: str) -> None:
+        """A method other than `__init__` changes its object's attribute `attr` (in place or by `+=`): what
+        `__init__` bound is only the value the object starts with (`sets_self`, as for `self.attr = value`)."""
+        if func.name != "__init__" and attr not in func.sets_self:
+            func.sets_self.append(attr)
+
     def _instance_attr(self, owner: str, attr: str, value: ir.Expr) -> bool:
         """`self.attr = value` in a method of a class: an attribute of its instances (True when it is one)."""
         func = self._func()
@@ -1469,6 +1480,8 @@ class _Collector(_Walker):
             return False
         if func.name != "__init__" and attr not in func.sets_self:
             func.sets_self.append(attr)
+        if func.name != "__init__":
+            func.self_writes.append(ItemWrite(attr, ir.Str(attr), value, self.line, self._local_conditions()))
         cls = self.f.classes.get(func.class_name)
         if cls is None:
             return True
@@ -1554,6 +1567,8 @@ class _Collector(_Walker):
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None and \
                 (func.class_name is None or not func.params or func.params[0].name != target.value.value):
             func.attr_writes.append(f"{target.value.value}.{target.attr.value}")  # `state.count += 1`
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and func is not None:
+            self._self_changed(func, target.attr.value)  # `self.items += extra` in a method
         if isinstance(node.target, cst.Name):
             name = node.target.value
             made = ir.BinOp(_AUGOPS.get(type(node.operator), "?"), ir.Name(name), to_ir(node.value, self.line))
@@ -1616,6 +1631,10 @@ class _Collector(_Walker):
         if func is not None:
             func.calls.append(call)
             self._credential_call(func, call, line)
+            if isinstance(f, cst.Attribute) and f.attr.value in _CHANGES_IN_PLACE and \
+                    isinstance(f.value, cst.Attribute) and isinstance(f.value.value, cst.Name) and \
+                    func.class_name is not None and func.params and func.params[0].name == f.value.value.value:
+                self._self_changed(func, f.value.attr.value)  # `self.dependencies.extend(deps)` in a method
         if isinstance(call.func, ir.Attr) and call.func.attr == "update" and isinstance(call.func.value, ir.Attr) and \
                 call.func.value.attr == OVERRIDES and self._class() is None:
             self._override_write(call, line)  # `app.dependency_overrides.update({...})`

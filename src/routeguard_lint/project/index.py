@@ -378,6 +378,7 @@ class Index:
         self._subclassed: dict[str, bool] = {}  # `_has_subclass_named`
         self._subclass_attrs: dict[tuple[ClassV, str], Value] = {}  # `subclass_attr`
         self._class_state_memo: dict[tuple[ClassV, str], bool] = {}  # `class_state`
+        self._changed_memo: dict[tuple[object, ...], ir.Expr | str] = {}  # `changed_state`
         self._subclass_memo: dict[ClassV, list[ClassV]] = {}  # `_subclasses`
         # `_has_subclass_named`: the last names of the bases of the modules parsed when first asked, and the
         # placeholders by the base names their skim found
@@ -2242,6 +2243,13 @@ class Index:
                     func.params and reader.bound(method, func.params[0].name) is not None and \
                     _same_object(self.resolve(ir.Name(func.params[0].name), reader, depth + 1), instance):
                 mctx = reader
+            if func is not None and func.name == "__init__" and self._changed_by(cls_v, attr):
+                # `self.dependencies = []` in `__init__`, `self.dependencies.extend(deps)` in `require()`: what
+                # `__init__` binds is only what the object starts with
+                changed = self.changed_state(cls_v, attr, instance, expr, mctx)
+                if isinstance(changed, str):
+                    return UnknownV(changed)
+                expr = changed
             key: SiteKey = ("attr", owner.module, cdef.name, attr)
             if instance is not None and instance.key[:1] != ("self",) and not self.singleton(cls_v):
                 # each object has its own attributes: what a method makes for a known instance is that
@@ -2250,10 +2258,165 @@ class Index:
                 # a multi-line statement is recorded at either line).
                 key = (*key, ("made", instance.module, instance.scope, self._site_text(instance.call),
                               *((instance.env,) if instance.env else ())))
+            if instance is not None and (instance.key[:1] == ("declared",) or _OF_DECLARED in instance.key):
+                key = (*key, _OF_DECLARED)  # (an object held by one only known by its declared type)
             if mctx is reader:
                 key = (*key, ("call", reader.env))  # what this call of the method made
             return self.resolve_assigned(expr, mctx, key, depth + 1)
         return UNKNOWN
+
+    def _changed_by(self, cls_v: ClassV, attr: str) -> str | None:
+        """The first method (`Class.method`) of `cls_v` or its bases, other than `__init__`, that rebinds or
+        changes in place the object's attribute `attr` (`self.add = True`, `self.items.append(x)`,
+        `self.total += n`: `sets_self`); None when none does."""
+        for owner in self.mro(cls_v):
+            cdef = self.cls(owner)
+            if cdef is None:
+                continue
+            for name, qualname in cdef.methods.items():
+                func = self.func(FuncV(owner.module, qualname))
+                if func is not None and attr in func.sets_self:
+                    return f"{cdef.name}.{name}"
+        return None
+
+    def changed_state(self, cls_v: ClassV, attr: str, instance: InstanceV | None, initial: ir.Expr,
+                      ictx: Ctx) -> ir.Expr | str:
+        """`obj.attr` that `__init__` binds to `initial` (read in `ictx`) and methods of the class change
+        (`self.dependencies.extend(deps)` in `require()`): the list with what the calls of those methods on this
+        object add, in the order they are written (`cfg.require([Depends(auth)])`, its arguments bound), when
+        every such call is seen: a statement of the scope that makes the object (or the object around it, for
+        one made in another's `__init__`), or of a project method such a statement calls (`self.item.require(
+        deps)` in `require_item(deps)`), that always runs and only appends or extends. Otherwise the reason the
+        value cannot be told (naming the call or the method), never the value `__init__` starts with."""
+        changer = self._changed_by(cls_v, attr)
+        if instance is None or instance.key[:1] in (("self",), ("declared",)) or _OF_DECLARED in instance.key or \
+                self.singleton(cls_v):
+            return f"self.{attr}, changed by {changer}()"
+        memo_key = (instance.key, instance.env, attr)
+        known = self._changed_memo.get(memo_key)
+        if known is not None:
+            return known
+        self._changed_memo[memo_key] = f"self.{attr}, changed by {changer}() (a cycle)"
+        added: list[ir.Expr] = []
+        scopes: list[Ctx] = []
+        todo = [instance.where()]
+        while todo:
+            ctx = todo.pop(0)
+            if all((c.module, c.scope) != (ctx.module, ctx.scope) for c in scopes):
+                scopes.append(ctx)
+                todo.extend(bp.value.ctx for bp in ctx.env if isinstance(bp.value.ctx, Ctx))
+        found: ir.Expr | str = initial
+        try:
+            for ctx in scopes:
+                for call, conditional, statement in self._statement_calls(ctx):
+                    self._apply_changes(call, conditional, ctx, cls_v, attr, instance, added, 0, statement)
+        except _Unfollowed as e:
+            found = str(e)
+        if not isinstance(found, str):
+            found = ir.Bound(initial, ictx) if added else initial
+            for item in added:
+                rebound = isinstance(item, ir.Call) and isinstance(item.func, ir.Name) and item.func.id == _REBOUND
+                found = item.args[0] if rebound and isinstance(item, ir.Call) else ir.BinOp("+", found, item)
+        self._changed_memo[memo_key] = found
+        return found
+
+    def _statement_calls(self, ctx: Ctx) -> list[tuple[ir.Call, bool, bool]]:
+        """The calls of the scope of `ctx` (a function's body, or a module's top level), each with whether it
+        may not run (under a test, in a loop) and whether it is a statement of its own."""
+        if ctx.scope is None:
+            facts = self.by_name.get(ctx.module)
+            return [(site.call, bool(site.conditions) or site.in_loop, True) for site in (facts.calls if facts else ())
+                    if site.scope is None]
+        func = self.func(FuncV(ctx.module, ctx.scope))
+        if func is None:
+            return []
+        statements = {id(e.call) for e in func.effects}
+        # a call inside an expression (`cfg = Config().require_all()`): when it runs is not told
+        return [(e.call, bool(e.conditions), True) for e in func.effects] + \
+            [(call, True, False) for call in func.calls if id(call) not in statements]
+
+    def _apply_changes(self, call: ir.Call, conditional: bool, ctx: Ctx, cls_v: ClassV, attr: str,
+                       instance: InstanceV, added: list[ir.Expr], depth: int, statement: bool = True) -> None:
+        """`recv.method(...)`: what it adds to `instance.attr` (appended to `added`), following a project method
+        of another object into its body (`self.item.require(deps)`). Raises `_Unfollowed` when the call may
+        change the attribute in a way not followed."""
+        f = call.func
+        if not isinstance(f, ir.Attr) or depth > 3:
+            return
+        if statement is False and self._may_change(call, ctx, cls_v, attr, depth):
+            raise _Unfollowed(f"self.{attr}, maybe changed by `{ir.show(call, 80)}`")
+        method = f.attr
+        changer = self.class_attr(cls_v, method)
+        changes = isinstance(changer, FuncV) and (cfunc := self.func(changer)) is not None and \
+            attr in cfunc.sets_self
+        recv = self.resolve(f.value, ctx, depth + 1)
+        if isinstance(recv, InstanceV) and recv.key == instance.key and recv.env == instance.env:
+            if not changes:
+                return
+            assert isinstance(changer, FuncV)
+            self._own_changes(changer, call, conditional, ctx, attr, added)
+            return
+        if isinstance(recv, InstanceV) and recv.cls == cls_v:
+            return  # another object of the class
+        if isinstance(recv, InstanceV) and isinstance(recv.cls, ClassV):
+            inner = self.class_attr(recv.cls, method)
+            ifunc = self.func(inner) if isinstance(inner, FuncV) else None
+            if isinstance(inner, FuncV) and ifunc is not None and ifunc.class_name is not None and ifunc.effects:
+                bctx = self.call_env(inner, ifunc, call, ctx, skip_first=True)
+                for e in ifunc.effects:
+                    self._apply_changes(e.call, conditional or bool(e.conditions), bctx, cls_v, attr, instance,
+                                        added, depth + 1)
+            return
+        if changes and not isinstance(recv, (InstanceV, LiteralV, ModuleV, ClassV, FuncV)):
+            raise _Unfollowed(f"self.{attr}, maybe changed by `{ir.show(call, 80)}`")
+
+    def _own_changes(self, changer: FuncV, call: ir.Call, conditional: bool, ctx: Ctx, attr: str,
+                     added: list[ir.Expr]) -> None:
+        """`obj.method(...)` on the object itself, `method` changing `self.attr`: its appends, extends and
+        rebindings in the order written, its arguments bound (`added`); `_Unfollowed` when one cannot be told."""
+        mfunc = self.func(changer)
+        assert mfunc is not None
+        shown = ir.show(call, 80)
+        if conditional:
+            raise _Unfollowed(f"self.{attr}, changed by `{shown}`, which may not run")
+        bctx = self.call_env(changer, mfunc, call, ctx, skip_first=True)
+        own = mfunc.params[0].name if mfunc.params else "self"
+        mutations = [e for e in mfunc.effects if isinstance(e.call.func, ir.Attr) and
+                     isinstance(e.call.func.value, ir.Attr) and e.call.func.value.attr == attr and
+                     isinstance(e.call.func.value.value, ir.Name) and e.call.func.value.value.id == own]
+        writes = [w for w in mfunc.self_writes if w.target == attr]
+        changes_seen = sorted([(e.line, e) for e in mutations] + [(w.line, w) for w in writes],
+                              key=lambda pair: pair[0])
+        if not changes_seen or len({line for line, _c in changes_seen}) != len(changes_seen):
+            raise _Unfollowed(f"self.{attr}, changed by `{shown}`")
+        for _line, change in changes_seen:
+            if change.conditions:
+                raise _Unfollowed(f"self.{attr}, changed by `{shown}`")
+            if isinstance(change, ItemWrite):  # `self.add = True`: the value from then on
+                added.append(ir.Call(ir.Name(_REBOUND), (ir.Bound(change.value, bctx),), (), change.line, 0))
+                continue
+            kind = change.call.func.attr if isinstance(change.call.func, ir.Attr) else ""
+            if kind not in ("append", "extend") or len(change.call.args) != 1 or change.call.kwargs:
+                raise _Unfollowed(f"self.{attr}, changed by `{shown}`")
+            arg = ir.Bound(change.call.args[0], bctx)
+            added.append(ir.Seq("list", (arg,)) if kind == "append" else arg)
+
+    def _may_change(self, call: ir.Call, ctx: Ctx, cls_v: ClassV, attr: str, depth: int) -> bool:
+        """`recv.method(...)` is a method of `cls_v` that changes `attr` (by its name: the receiver may be any
+        object of the class), or a project method whose body makes such a call (`self.item.require(deps)`)."""
+        f = call.func
+        if not isinstance(f, ir.Attr) or depth > 3:
+            return False
+        changer = self.class_attr(cls_v, f.attr)
+        cfunc = self.func(changer) if isinstance(changer, FuncV) else None
+        if cfunc is not None and attr in cfunc.sets_self:
+            return True
+        callee = self.resolve(f, ctx, depth + 1)
+        body = self.func(callee) if isinstance(callee, FuncV) else None
+        if body is None or body.class_name is None:
+            return False
+        plain = Ctx(callee.module, body.qualname) if isinstance(callee, FuncV) else ctx
+        return any(self._may_change(inner, plain, cls_v, attr, depth + 1) for inner in body.calls)
 
     def singleton(self, cls_v: ClassV) -> bool:
         """Whether every call of the class gives back the one object it keeps: its `__new__` (or its
@@ -2575,7 +2738,11 @@ class Index:
             func = self.func(FuncV(owner.module, assigned.function))
             if func is None or func.name != "__init__":
                 return None
-            return assigned.value, self.init_env(FuncV(owner.module, assigned.function), func, instance)
+            ictx = self.init_env(FuncV(owner.module, assigned.function), func, instance)
+            if self._changed_by(cls_v, attr):
+                changed = self.changed_state(cls_v, attr, instance, assigned.value, ictx)
+                return (ir.Unknown(changed), ictx) if isinstance(changed, str) else (changed, ictx)
+            return assigned.value, ictx
         return None
 
     def module_assignment(self, module: str, name: str, depth: int = 0) -> tuple[ir.Expr, Ctx] | None:
@@ -2834,6 +3001,17 @@ def _home_module(base: Value) -> str | None:
     if isinstance(base, InstanceV):
         return base.key[1] if len(base.key) >= 2 and isinstance(base.key[1], str) else None
     return None
+
+
+# marks a rebinding among the changes `Index.changed_state` applies (`self.add = True`: the value from then on)
+_REBOUND = "<rebound>"
+
+# in the site key of an object an attribute of an object only known by its declared type holds
+_OF_DECLARED = ("of", "declared")
+
+
+class _Unfollowed(Exception):
+    """A change of an object's attribute by a method call that cannot be followed (the reason)."""
 
 
 def _same_object(value: Value, base: Value) -> bool:

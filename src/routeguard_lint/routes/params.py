@@ -59,7 +59,30 @@ class Params:
         left with no dependencies)."""
         if isinstance(expr, ir.Sub) and self.literals.assignment(expr, ctx) is None:
             return [DepRef(ir.Unknown(ir.show(expr)), ctx, origin, path, line)]
+        changed = self._changed_list(expr, ctx, 0)
+        if changed is not None:
+            return [DepRef(changed, ctx, origin, path, line)]
         return []
+
+    def _changed_list(self, expr: ir.Expr | None, ctx: Ctx, depth: int) -> ir.Unknown | None:
+        """`dependencies=cfg.dependencies` (or a name bound to it, or a `+` of lists with it) where the list is an
+        object's attribute that methods change in ways not followed (`Index.changed_state`): what it holds is
+        not told, so one dependency that may be anything, named by the call that changes it."""
+        if expr is None or depth > 6:
+            return None
+        if isinstance(expr, ir.Bound):
+            assert isinstance(expr.ctx, Ctx)
+            return self._changed_list(expr.expr, expr.ctx, depth + 1)
+        if isinstance(expr, ir.BinOp) and expr.op == "+":
+            return self._changed_list(expr.left, ctx, depth + 1) or self._changed_list(expr.right, ctx, depth + 1)
+        if not isinstance(expr, (ir.Name, ir.Attr)):
+            return None
+        found = self.literals.assignment(expr, ctx)
+        if found is None:
+            return None
+        if isinstance(found.expr, ir.Unknown) and found.expr.code.startswith("self."):
+            return found.expr
+        return self._changed_list(found.expr, found.ctx, depth + 1)
 
     def conditional_deps(self, expr: ir.Expr | None, ctx: Ctx, origin: str, path: str, line: int) -> list[DepRef]:
         """The dependencies of a `dependencies=` list that are there only under a test the analysis cannot
