@@ -248,13 +248,9 @@ class Dynamic:
         if callee is None:
             return [Site(ir.show(call, 80), path, call.line, "its definition cannot be read")]
         if is_abstract(callee):
-            if this is not None and isinstance(call.func, ir.Attr) and \
-                    self.index.class_attr(this, call.func.attr) == target:
-                return [Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is abstract "
-                             f"and {this.name}, the object's class, does not override it (an abstract class cannot "
-                             f"be made; a body that raises NotImplementedError fails every request)")]
-            return [Site(ir.show(call, 80), path, call.line, f"{target.module}.{target.qualname} is abstract: the "
-                         f"override that runs is the object's class's, chosen at run time")]
+            unwritten = this is not None and isinstance(call.func, ir.Attr) and \
+                self.index.class_attr(this, call.func.attr) == target
+            return [Site(ir.show(call, 80), path, call.line, abstract_reason(target, this if unwritten else None))]
         if depth >= MAX_CALL_DEPTH:
             return []
         skip = callee.class_name is not None and bool(callee.params) and callee.params[0].name in ("self", "cls")
@@ -434,3 +430,13 @@ class Dynamic:
         if isinstance(f, ir.Call) and ir.dotted(f.func) == "getattr":
             return "a callable looked up by name with getattr()"
         return "a value only known at run time (a registry or plugin lookup, a dynamic attribute)"
+
+
+def abstract_reason(target: FuncV, unwritten_in: ClassV | None) -> str:
+    """Why a call of the abstract method `target` cannot be told: the override that runs is chosen at run time
+    by the object's class, or `unwritten_in`, the object's known class, does not override it."""
+    name = f"{target.module}.{target.qualname}"
+    if unwritten_in is None:
+        return f"{name} is abstract: the override that runs is the object's class's, chosen at run time"
+    return f"{name} is abstract and {unwritten_in.name}, the object's class, does not override it (an abstract " \
+        f"class cannot be made; a body that raises NotImplementedError fails every request)"

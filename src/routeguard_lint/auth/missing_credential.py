@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from routeguard_lint.auth.closures import Closures
-from routeguard_lint.auth.dynamic import Dynamic, is_abstract
+from routeguard_lint.auth.dynamic import Dynamic, abstract_reason, is_abstract
 from routeguard_lint.auth.libraries import Methods, object_model
 from routeguard_lint.auth.observations import Follow, Kind, Observations
 from routeguard_lint.auth.provided import Choice, Provided, ProvidedValues
@@ -2371,12 +2371,7 @@ class _Walk:
             callee = self.flow.index.func(target)
             this = base.value.cls if isinstance(base.value, Inst) and isinstance(call.func, ir.Attr) and \
                 self.flow.index.class_attr(base.value.cls, call.func.attr) == target else None
-            why = None if callee is None or not is_abstract(callee) else \
-                f"{target.module}.{target.qualname} is abstract: the override that runs is the object's class's, " \
-                f"chosen at run time" if this is None else \
-                f"{target.module}.{target.qualname} is abstract and {this.name}, the object's class, does not " \
-                f"override it (an abstract class cannot be made; a body that raises NotImplementedError fails every " \
-                f"request)"
+            why = None if callee is None or not is_abstract(callee) else abstract_reason(target, this)
         elif isinstance(target, ClassV):
             why = None
         else:
